@@ -1,0 +1,59 @@
+/*
+ * selector.h: the Calico selector language, exactly as Calico parses and
+ * evaluates it (../shared/reference/policy-semantics.md §1; Calico's
+ * libcalico-go/lib/selector).
+ *
+ * A selector is parsed once into an AST held in a caller's arena and
+ * evaluated against an endpoint's full label set: its own labels plus the
+ * inherited pcns.* / pcsa.* ones and the projectcalico.org/* labels Calico
+ * adds (the engine builds that set).
+ */
+#ifndef PODFLOW_ANALYZE_SELECTOR_H
+#define PODFLOW_ANALYZE_SELECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct arena;
+struct buf;
+struct labels;
+
+struct sel; /* opaque AST, arena-owned */
+
+struct sel_error {
+    size_t col;       /* 1-based byte column of the fault in the selector text */
+    char msg[128];    /* "unexpected token near '=>'", lower-case, no full stop */
+};
+
+/*
+ * Parse s[0..len) (empty or whitespace-only means all()).  On success
+ * *out is set and 0 returned; on error ERR_PARSE (or ERR_LIMIT past
+ * LIM_SELECTOR_LEN / LIM_SELECTOR_DEPTH / LIM_LABEL_LEN) with err filled.
+ */
+int sel_parse(struct arena *a, const char *s, size_t len, struct sel **out,
+              struct sel_error *err) __attribute__((warn_unused_result));
+
+/* 1 when labels match the selector, else 0. */
+int sel_eval(const struct sel *sel, const struct labels *labels);
+
+/* Calico's canonical String() form (§1.4) appended to out. */
+int sel_format(const struct sel *sel, struct buf *out) __attribute__((warn_unused_result));
+
+/* A copy of sel with every label name prefixed (§1.5: pcns., pcsa.). */
+struct sel *sel_prefixed(struct arena *a, const struct sel *sel, const char *prefix);
+
+/* Constructors for selectors the converters build. */
+struct sel *sel_all(struct arena *a);
+struct sel *sel_and(struct arena *a, struct sel *x, struct sel *y);
+struct sel *sel_not(struct arena *a, struct sel *x);
+struct sel *sel_has(struct arena *a, const char *key);
+struct sel *sel_eq(struct arena *a, const char *key, const char *value);
+
+/* 1 when the selector (anywhere) uses global() / is exactly all(). */
+int sel_uses_global(const struct sel *sel);
+int sel_is_all(const struct sel *sel);
+
+/* Stable hash of the canonical form, for caches keyed by selector. */
+uint64_t sel_hash(const struct sel *sel);
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * buf.c: growable buffers with a ceiling.
+ */
+#include "common/buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/limits.h"
+#include "common/xmalloc.h"
+#include "common/compat.h"
+
+static char buf_empty[1];
+
+void buf_init(struct buf *b, size_t max)
+{
+    b->data = buf_empty;
+    b->len = 0;
+    b->alloc = 0;
+    b->max = max ? max : LIM_BUF_DEFAULT;
+}
+
+void buf_release(struct buf *b)
+{
+    if (b->alloc)
+        free(b->data);
+    buf_init(b, b->max);
+}
+
+void buf_reset(struct buf *b)
+{
+    b->len = 0;
+    if (b->alloc)
+        b->data[0] = '\0';
+}
+
+char *buf_detach(struct buf *b, size_t *len)
+{
+    char *s = b->alloc ? b->data : xstrdup("");
+
+    if (len)
+        *len = b->len;
+    buf_init(b, b->max);
+    return s;
+}
+
+static int buf_grow(struct buf *b, size_t extra)
+{
+    size_t want;
+
+    if (extra > b->max || b->len > b->max - extra)
+        return ERR_LIMIT;
+    want = b->len + extra + 1;
+    if (want <= b->alloc)
+        return 0;
+    if (want < b->alloc * 2)
+        want = b->alloc * 2;
+    if (want < 64)
+        want = 64;
+    if (b->alloc) {
+        b->data = xrealloc(b->data, want);
+    } else {
+        b->data = xmalloc(want);
+        b->data[0] = '\0';
+    }
+    b->alloc = want;
+    return 0;
+}
+
+int buf_add(struct buf *b, const void *data, size_t len)
+{
+    int rc = buf_grow(b, len);
+
+    if (rc)
+        return rc;
+    if (len)
+        memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int buf_addstr(struct buf *b, const char *s)
+{
+    return buf_add(b, s, strlen(s));
+}
+
+int buf_addch(struct buf *b, char c)
+{
+    return buf_add(b, &c, 1);
+}
+
+int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
+{
+    va_list cp;
+    int n;
+    int rc;
+
+    va_copy(cp, ap);
+    n = vsnprintf(NULL, 0, fmt, cp);
+    va_end(cp);
+    if (n < 0)
+        return ERR_INVALID;
+    rc = buf_grow(b, (size_t)n);
+    if (rc)
+        return rc;
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+    return 0;
+}
+
+int buf_addf(struct buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = buf_vaddf(b, fmt, ap);
+    va_end(ap);
+    return rc;
+}

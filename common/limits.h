@@ -1,0 +1,76 @@
+/*
+ * limits.h: every hard limit of podflow, in one place.
+ *
+ * Each limit bounds how much untrusted input (packets, pcap files, YAML,
+ * inventories, .db files from customers) can make us allocate or recurse.
+ * Inputs past a limit are rejected with a message naming the limit, never
+ * truncated silently.  Raise a limit here, with its reason, or not at all.
+ */
+#ifndef PODFLOW_LIMITS_H
+#define PODFLOW_LIMITS_H
+
+/* Default snap length for live capture: Ethernet + 2 VLAN tags + an outer
+ * IPv6 header with a few extension headers + VXLAN + inner Ethernet + inner
+ * IPv6 + TCP with options fits in 256 bytes; ICMP errors quote the inner
+ * headers right after theirs.  Payload is never needed. */
+#define LIM_SNAPLEN_DEFAULT 256
+
+/* Largest snap length accepted on the command line (libpcap's own maximum,
+ * MAXIMUM_SNAPLEN in pcap-int.h). */
+#define LIM_SNAPLEN_MAX 262144
+
+/* IPv6 extension headers followed before a packet is counted malformed:
+ * RFC 8200 allows each at most once (Destination Options twice), so a
+ * longer chain is hostile. */
+#define LIM_IPV6_EXT_HDRS 8
+
+/* Encapsulation layers (IP-in-IP, VXLAN) decoded before giving up: an
+ * overlay is one layer; a packet nesting deeper is hostile. */
+#define LIM_ENCAP_DEPTH 4
+
+/* Default cap on flows held in memory at once (--max-flows).  At ~100 bytes
+ * a flow this keeps the table near 100 MB; the oldest idle flows are evicted
+ * (and written) past it. */
+#define LIM_FLOWS_DEFAULT 1000000
+
+/* Flows written per transaction at most, between periodic commits. */
+#define LIM_WRITE_BATCH 65536
+
+/* YAML/JSON documents: nesting depth, one scalar's size, a whole file's size
+ * and node count.  kubectl output of a large cluster stays far below these;
+ * the depth limit stops stack exhaustion, the others memory exhaustion. */
+#define LIM_YAML_DEPTH 64
+#define LIM_YAML_SCALAR (1u << 20)
+#define LIM_YAML_FILE (256u << 20)
+#define LIM_YAML_NODES (16u << 20)
+
+/* Calico selectors: length in bytes, label token length (Calico's own
+ * tokenizer limit), and parser nesting depth. */
+#define LIM_SELECTOR_LEN 65536
+#define LIM_LABEL_LEN 512
+#define LIM_SELECTOR_DEPTH 64
+
+/* Labels on one object, and the size of one label key or value.  Kubernetes
+ * allows keys of 253+1+63 bytes and values of 63; annotations are not
+ * labels.  The cap on count stops a hostile .db inflating memory. */
+#define LIM_LABELS 1024
+#define LIM_LABEL_KEY 317
+#define LIM_LABEL_VALUE 1024
+
+/* A labels JSON text read back from a .db (untrusted). */
+#define LIM_LABELS_JSON (256u << 10)
+
+/* JSON writer nesting depth. */
+#define LIM_JSON_DEPTH 64
+
+/* Growable buffers default to this maximum unless their owner sets one. */
+#define LIM_BUF_DEFAULT (64u << 20)
+
+/* Policies and rules in one loaded policy set; rules in one policy. */
+#define LIM_POLICIES 100000
+#define LIM_RULES_PER_POLICY 10000
+
+/* Interfaces captured at once (each is one pcap handle and ring). */
+#define LIM_IFACES 1024
+
+#endif

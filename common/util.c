@@ -1,0 +1,196 @@
+/*
+ * util.c: checked number parsing and RFC 3339 times.
+ */
+#include "common/util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/err.h"
+#include "common/compat.h"
+
+int parse_u64(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t i;
+
+    if (len == 0)
+        return ERR_PARSE;
+    for (i = 0; i < len; i++) {
+        unsigned d;
+
+        if (s[i] < '0' || s[i] > '9')
+            return ERR_PARSE;
+        d = (unsigned)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return ERR_LIMIT;
+        v = v * 10 + d;
+    }
+    if (v < min || v > max)
+        return ERR_LIMIT;
+    *out = v;
+    return 0;
+}
+
+int parse_i64(const char *s, size_t len, int64_t min, int64_t max, int64_t *out)
+{
+    uint64_t mag;
+    int neg = 0;
+    int rc;
+
+    if (len && (s[0] == '-' || s[0] == '+')) {
+        neg = s[0] == '-';
+        s++;
+        len--;
+    }
+    rc = parse_u64(s, len, 0, (uint64_t)INT64_MAX + (neg ? 1 : 0), &mag);
+    if (rc)
+        return rc;
+    {
+        int64_t v = neg ? (mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag)
+                        : (int64_t)mag;
+        if (v < min || v > max)
+            return ERR_LIMIT;
+        *out = v;
+    }
+    return 0;
+}
+
+int parse_double(const char *s, size_t len, double *out)
+{
+    char tmp[64];
+    char *end;
+    double v;
+    size_t i;
+
+    if (len == 0 || len >= sizeof(tmp))
+        return ERR_PARSE;
+    for (i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' ||
+              c == 'E'))
+            return ERR_PARSE;
+    }
+    memcpy(tmp, s, len);
+    tmp[len] = '\0';
+    errno = 0;
+    v = strtod(tmp, &end);
+    if (end != tmp + len || errno == ERANGE || !isfinite(v))
+        return ERR_PARSE;
+    *out = v;
+    return 0;
+}
+
+static int digits(const char *s, size_t n, int *out)
+{
+    int v = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return ERR_PARSE;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int parse_rfc3339(const char *s, size_t len, int64_t *out_ns)
+{
+    int Y, M, D, h, m, sec;
+    int64_t frac = 0;
+    int64_t off = 0;
+    size_t i = 19;
+    struct tm tm;
+    time_t t;
+
+    /* YYYY-MM-DDTHH:MM:SS */
+    if (len < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+        s[13] != ':' || s[16] != ':')
+        return ERR_PARSE;
+    if (digits(s, 4, &Y) || digits(s + 5, 2, &M) || digits(s + 8, 2, &D) ||
+        digits(s + 11, 2, &h) || digits(s + 14, 2, &m) || digits(s + 17, 2, &sec))
+        return ERR_PARSE;
+    if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
+        return ERR_PARSE;
+    if (s[i] == '.') {
+        int64_t scale = 100000000;
+        i++;
+        if (i >= len || s[i] < '0' || s[i] > '9')
+            return ERR_PARSE;
+        while (i < len && s[i] >= '0' && s[i] <= '9') {
+            frac += (s[i] - '0') * scale;
+            scale /= 10;
+            i++;
+        }
+    }
+    if (i >= len)
+        return ERR_PARSE;
+    if (s[i] == 'Z' || s[i] == 'z') {
+        i++;
+    } else if (s[i] == '+' || s[i] == '-') {
+        int oh, om;
+        if (len - i != 6 || s[i + 3] != ':' || digits(s + i + 1, 2, &oh) ||
+            digits(s + i + 4, 2, &om) || oh > 23 || om > 59)
+            return ERR_PARSE;
+        off = (int64_t)(oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
+        i += 6;
+    } else {
+        return ERR_PARSE;
+    }
+    if (i != len)
+        return ERR_PARSE;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = Y - 1900;
+    tm.tm_mon = M - 1;
+    tm.tm_mday = D;
+    tm.tm_hour = h;
+    tm.tm_min = m;
+    tm.tm_sec = sec;
+    t = timegm(&tm);
+    *out_ns = ((int64_t)t - off) * 1000000000 + frac;
+    return 0;
+}
+
+int parse_time_arg(const char *s, int64_t *out_ns)
+{
+    size_t len = strlen(s);
+    double v;
+
+    if (parse_rfc3339(s, len, out_ns) == 0)
+        return 0;
+    if (parse_double(s, len, &v) == 0 && v >= 0 && v < 9.2e9) {
+        *out_ns = (int64_t)(v * 1e9);
+        return 0;
+    }
+    return ERR_PARSE;
+}
+
+void format_rfc3339(int64_t ns, char *buf, size_t size)
+{
+    time_t t = (time_t)(ns / 1000000000);
+    long us = (long)((ns % 1000000000) / 1000);
+    struct tm tm;
+
+    if (ns < 0 && us != 0) {
+        t -= 1;
+        us += 1000000;
+    }
+    if (!gmtime_r(&t, &tm)) {
+        snprintf(buf, size, "%lld", (long long)ns);
+        return;
+    }
+    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us < 0 ? -us : us);
+}
+
+int64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}

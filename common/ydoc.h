@@ -1,0 +1,116 @@
+/*
+ * ydoc.h: a document tree over libyaml that keeps line:column for every
+ * node and reads YAML and JSON alike (kubectl and calicoctl print either).
+ *
+ * A stream (file or stdin) holds one or more documents ("---"); each is a
+ * tree of scalars, sequences and mappings allocated in the stream's arena
+ * and freed with it.  Anchors and aliases are refused (nothing we read
+ * needs them, and alias expansion is the classic YAML bomb).  Depth, scalar
+ * size, file size and node count are bounded by common/limits.h.  Errors,
+ * whether from libyaml or from a limit, are reported through the diag as
+ * "file:line:col: error: message" with 1-based positions.
+ *
+ * Typed access helpers report a node of the wrong type the same way:
+ *     pods.yaml:7:12: error: expected a mapping for 'metadata', found a sequence
+ */
+#ifndef PODFLOW_YDOC_H
+#define PODFLOW_YDOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/arena.h"
+
+struct diag;
+
+enum ynode_kind { YNODE_SCALAR, YNODE_SEQ, YNODE_MAP };
+
+/* How a scalar was written: plain scalars may be null, bools or numbers;
+ * quoted ones (and block literals) are always strings. */
+enum yscalar_style { YSCALAR_PLAIN, YSCALAR_QUOTED };
+
+struct ynode;
+
+struct ypair {
+    struct ynode *key;   /* a scalar (non-scalar keys are refused) */
+    struct ynode *value;
+};
+
+struct ynode {
+    enum ynode_kind kind;
+    unsigned line, col;  /* 1-based position of the node's start */
+    union {
+        struct {
+            char *s;                   /* NUL-terminated, arena-owned */
+            size_t len;                /* bytes, excluding the NUL */
+            enum yscalar_style style;
+        } scalar;
+        struct {
+            struct ynode **items;      /* arena-owned */
+            size_t n;
+        } seq;
+        struct {
+            struct ypair *pairs;       /* arena-owned, in document order */
+            size_t n;
+        } map;
+    } u;
+};
+
+struct ystream {
+    const char *name;     /* file name for messages ("<stdin>" for stdin), owned copy */
+    struct ynode **docs;  /* arena-owned; an empty document is a NULL entry */
+    size_t ndocs;
+    struct arena arena;   /* owns every node */
+};
+
+/*
+ * Load every document of path ("-" for stdin) into caller-owned ys.
+ * On success returns 0.  On failure reports through d and returns
+ * ERR_PARSE (not YAML/JSON), ERR_LIMIT, or -errno (cannot read); ys is then
+ * released.  Mapping keys that repeat are an error (JSON and YAML both say
+ * keys are unique).
+ */
+int ystream_load_file(struct ystream *ys, const char *path, struct diag *d)
+    __attribute__((warn_unused_result));
+/* Same from memory; name is used in messages. */
+int ystream_load_mem(struct ystream *ys, const char *name, const char *data, size_t len,
+                     struct diag *d) __attribute__((warn_unused_result));
+void ystream_release(struct ystream *ys);
+
+/* Kind names for messages: "a scalar", "a sequence", "a mapping". */
+const char *ynode_kind_name(enum ynode_kind k);
+
+/* Value for key in map, or NULL when absent (or map is not a mapping). */
+struct ynode *ynode_get(const struct ynode *map, const char *key);
+
+/* 1 when n is absent or a plain null scalar (null, ~, Null, NULL, empty). */
+int ynode_is_null(const struct ynode *n);
+
+/*
+ * Typed access.  Each checks n's kind and, on a mismatch, reports
+ * "expected <what> for '<what_for>', found <kind>" at n's position through
+ * d (when d is not NULL) and returns ERR_INVALID.  what_for names the field
+ * for the message (e.g. "metadata.labels").
+ */
+int ynode_expect(struct diag *d, const struct ystream *ys, const struct ynode *n,
+                 enum ynode_kind kind, const char *what_for) __attribute__((warn_unused_result));
+/* A scalar that is a string (any style; plain null is refused). */
+int ynode_str(struct diag *d, const struct ystream *ys, const struct ynode *n,
+              const char *what_for, const char **out) __attribute__((warn_unused_result));
+/* A scalar integer in [min, max] (plain or quoted digits; "0x" refused). */
+int ynode_int(struct diag *d, const struct ystream *ys, const struct ynode *n,
+              const char *what_for, int64_t min, int64_t max, int64_t *out)
+    __attribute__((warn_unused_result));
+/* A finite number (int or float). */
+int ynode_double(struct diag *d, const struct ystream *ys, const struct ynode *n,
+                 const char *what_for, double *out) __attribute__((warn_unused_result));
+/* A plain true/false (YAML 1.1 spellings true/false/True/False/TRUE/FALSE). */
+int ynode_bool(struct diag *d, const struct ystream *ys, const struct ynode *n,
+               const char *what_for, int *out) __attribute__((warn_unused_result));
+
+/* Report "file:line:col: level: message" at n's position (n may be NULL:
+ * no position). */
+void ynode_report(struct diag *d, const struct ystream *ys, const struct ynode *n, int level,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+#endif

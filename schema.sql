@@ -1,0 +1,148 @@
+-- podflow case file, format version 1.
+--
+-- The contract between podflow-capture (which writes it), podflow-analyze
+-- (which reads it) and anyone at the sqlite3 prompt.  Documented column by
+-- column in docs/schema.md.  This file is the only source of the schema:
+-- the build embeds it into both programs, and
+--     sqlite3 case.db < schema.sql
+-- creates an empty case by hand.
+--
+-- Conventions: times are Unix nanoseconds (INTEGER); IP addresses are text
+-- in canonical inet_ntop form; labels are a JSON object of strings; NULL
+-- means unknown or open-ended, never zero.
+
+PRAGMA user_version = 1;
+
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+INSERT INTO meta (key, value) VALUES ('format_version', '1');
+
+-- One row per capture run (a .db may hold many: several runs, or several
+-- nodes merged into one case).
+CREATE TABLE captures (
+    id                 INTEGER PRIMARY KEY,
+    node               TEXT,              -- node name (--node, else hostname)
+    started_ns         INTEGER NOT NULL,
+    ended_ns           INTEGER,           -- NULL while running or after a crash
+    interfaces         TEXT,              -- -i patterns or -r files, as given, space separated
+    filter             TEXT,              -- BPF filter (-f) or NULL
+    snaplen            INTEGER,
+    packets_seen       INTEGER NOT NULL DEFAULT 0,
+    packets_dropped    INTEGER NOT NULL DEFAULT 0,  -- pcap_stats ps_drop, summed
+    packets_if_dropped INTEGER NOT NULL DEFAULT 0,  -- pcap_stats ps_ifdrop, summed
+    flows_written      INTEGER NOT NULL DEFAULT 0,
+    tool_version       TEXT NOT NULL,
+    command            TEXT,              -- the command line
+    source             TEXT,              -- 'live' or 'file'
+    packets_malformed  INTEGER NOT NULL DEFAULT 0,  -- counted and skipped
+    packets_other      INTEGER NOT NULL DEFAULT 0,  -- not IP (ARP, LLDP, ...)
+    fragments_orphan   INTEGER NOT NULL DEFAULT 0,  -- non-first fragments with no flow
+    flows_evicted      INTEGER NOT NULL DEFAULT 0,  -- written early past --max-flows
+    icmp_unmatched     INTEGER NOT NULL DEFAULT 0   -- ICMP errors quoting no known flow
+);
+
+-- What was captured, and when each interface appeared and vanished.
+CREATE TABLE interfaces (
+    id                 INTEGER PRIMARY KEY,
+    capture_id         INTEGER NOT NULL REFERENCES captures (id),
+    name               TEXT NOT NULL,     -- interface name, or the pcap file for -r
+    ifindex            INTEGER,           -- kernel ifindex (NULL for files)
+    appeared_ns        INTEGER,           -- opened (capture start for links already there)
+    vanished_ns        INTEGER,           -- closed because the link went away; NULL otherwise
+    linktype           INTEGER,           -- DLT_* of the handle
+    packets_seen       INTEGER NOT NULL DEFAULT 0,
+    packets_dropped    INTEGER NOT NULL DEFAULT 0,
+    packets_if_dropped INTEGER NOT NULL DEFAULT 0
+);
+
+-- One row per bidirectional flow.  src is the initiator.  Flows are never
+-- aggregated in the file: aggregation happens at query time.
+CREATE TABLE flows (
+    id          INTEGER PRIMARY KEY,
+    capture_id  INTEGER NOT NULL REFERENCES captures (id),
+    proto       INTEGER NOT NULL,         -- IANA protocol number
+    src_ip      TEXT NOT NULL,
+    src_port    INTEGER NOT NULL,         -- 0 where the protocol has none
+    dst_ip      TEXT NOT NULL,
+    dst_port    INTEGER NOT NULL,
+    first_ns    INTEGER NOT NULL,
+    last_ns     INTEGER NOT NULL,
+    packets_fwd INTEGER NOT NULL,         -- src -> dst
+    bytes_fwd   INTEGER NOT NULL,         -- IP-layer bytes
+    packets_rev INTEGER NOT NULL,         -- dst -> src
+    bytes_rev   INTEGER NOT NULL,
+    flags_fwd   INTEGER NOT NULL DEFAULT 0, -- OR of TCP flags src -> dst
+    flags_rev   INTEGER NOT NULL DEFAULT 0,
+    state       TEXT NOT NULL,            -- Zeek conn_state
+    history     TEXT,                     -- Zeek history letters
+    icmp_type   INTEGER,                  -- ICMP flows: type of the first packet;
+    icmp_code   INTEGER,                  --   TCP/UDP/SCTP: the ICMP error quoting the flow
+    iface       INTEGER REFERENCES interfaces (id),
+    vlan        INTEGER,                  -- outermost 802.1Q VLAN id, or NULL
+    icmp_count  INTEGER NOT NULL DEFAULT 0, -- ICMP errors that quoted this flow
+    icmp_id     INTEGER,                  -- ICMP echo identifier (ICMP echo flows)
+    interim     INTEGER NOT NULL DEFAULT 0  -- 1: cut by the active timeout, continued in a later row
+);
+
+-- What an IP was, over a time interval.  IPs are reused, so identity is
+-- (ip, valid_from_ns, valid_to_ns); NULL bounds are open-ended.
+CREATE TABLE endpoints (
+    id              INTEGER PRIMARY KEY,
+    ip              TEXT NOT NULL,
+    valid_from_ns   INTEGER,
+    valid_to_ns     INTEGER,
+    kind            TEXT NOT NULL CHECK (kind IN ('pod', 'host', 'service', 'external')),
+    namespace       TEXT,
+    name            TEXT,
+    workload_kind   TEXT,                 -- Deployment, StatefulSet, DaemonSet, Job, CronJob, ...
+    workload        TEXT,
+    labels          TEXT NOT NULL DEFAULT '{}', -- JSON object
+    service_account TEXT,
+    node            TEXT,
+    iface           TEXT,                 -- host-side interface (cali..., a bridge port)
+    ports           TEXT NOT NULL DEFAULT '[]', -- JSON array of {name, port, protocol}
+    source          TEXT                  -- where the row came from: inventory, netlink, ...
+);
+CREATE INDEX endpoints_ip ON endpoints (ip, valid_from_ns);
+
+CREATE TABLE namespaces (
+    name   TEXT PRIMARY KEY NOT NULL,
+    labels TEXT NOT NULL DEFAULT '{}'     -- JSON object; kubernetes.io/metadata.name implied
+);
+
+-- Each flow with the endpoints that held its addresses at first_ns.
+-- The rule (also the analyzer's): an endpoint holds ip at time t when
+-- (valid_from_ns IS NULL OR valid_from_ns <= t) AND
+-- (valid_to_ns IS NULL OR t < valid_to_ns); among several, the one with the
+-- latest valid_from_ns wins, pods before hosts before services before
+-- external, then the lowest id.
+CREATE VIEW flows_named AS
+SELECT f.*,
+       i.name AS iface_name,
+       s.kind AS src_kind, s.namespace AS src_namespace, s.name AS src_name,
+       s.workload_kind AS src_workload_kind, s.workload AS src_workload, s.labels AS src_labels,
+       d.kind AS dst_kind, d.namespace AS dst_namespace, d.name AS dst_name,
+       d.workload_kind AS dst_workload_kind, d.workload AS dst_workload, d.labels AS dst_labels
+FROM flows AS f
+LEFT JOIN interfaces AS i ON i.id = f.iface
+LEFT JOIN endpoints AS s ON s.id = (
+    SELECT e.id FROM endpoints AS e
+    WHERE e.ip = f.src_ip
+      AND (e.valid_from_ns IS NULL OR e.valid_from_ns <= f.first_ns)
+      AND (e.valid_to_ns IS NULL OR f.first_ns < e.valid_to_ns)
+    ORDER BY coalesce(e.valid_from_ns, -9223372036854775808) DESC,
+             CASE e.kind WHEN 'pod' THEN 0 WHEN 'host' THEN 1 WHEN 'service' THEN 2 ELSE 3 END,
+             e.id
+    LIMIT 1)
+LEFT JOIN endpoints AS d ON d.id = (
+    SELECT e.id FROM endpoints AS e
+    WHERE e.ip = f.dst_ip
+      AND (e.valid_from_ns IS NULL OR e.valid_from_ns <= f.first_ns)
+      AND (e.valid_to_ns IS NULL OR f.first_ns < e.valid_to_ns)
+    ORDER BY coalesce(e.valid_from_ns, -9223372036854775808) DESC,
+             CASE e.kind WHEN 'pod' THEN 0 WHEN 'host' THEN 1 WHEN 'service' THEN 2 ELSE 3 END,
+             e.id
+    LIMIT 1);
