@@ -25,51 +25,12 @@
 #include "common/xmalloc.h"
 #include "common/compat.h"
 
-/*
- * Stand-in for common/labels.c (branch common-core) until it lands: a label
- * set is a sorted array searched by key, which is all sel_eval() needs.
- */
-const char *labels_get(const struct labels *l, const char *key)
+/* Labels from {key, value, key, value, ..., NULL}; release with labels_release(). */
+static void test_labels(struct labels *l, const char *const *kv)
 {
-    size_t lo = 0, hi = l->n;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(key, l->v[mid].key);
-
-        if (!c)
-            return l->v[mid].value;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return NULL;
-}
-
-static int test_label_cmp(const void *x, const void *y)
-{
-    const struct label *a = x, *b = y;
-
-    return strcmp(a->key, b->key);
-}
-
-/* Labels from {key, value, key, value, ..., NULL}; the strings are borrowed. */
-static void test_labels(struct labels *l, struct label *store, size_t nstore,
-                        const char *const *kv)
-{
-    size_t n = 0;
-
-    while (kv[2 * n]) {
-        assert_true(n < nstore);
-        store[n].key = (char *)(uintptr_t)kv[2 * n];
-        store[n].value = (char *)(uintptr_t)kv[2 * n + 1];
-        n++;
-    }
-    qsort(store, n, sizeof(*store), test_label_cmp);
-    l->v = store;
-    l->n = n;
-    l->alloc = n;
+    labels_init(l);
+    for (size_t i = 0; kv[i]; i += 2)
+        assert_int_equal(labels_set(l, kv[i], kv[i + 1]), 0);
 }
 
 struct fixture {
@@ -357,7 +318,6 @@ static void test_nul_bytes(void **state)
     struct sel *sel = NULL;
     struct sel_error err;
     struct labels l;
-    struct label store[2];
     static const char *const kv[] = {"a", "x", NULL};
 
     assert_int_equal(sel_parse(&f->arena, outside, sizeof(outside) - 1, &sel, &err), ERR_PARSE);
@@ -366,8 +326,9 @@ static void test_nul_bytes(void **state)
     assert_int_equal(sel_parse(&f->arena, inside, sizeof(inside) - 1, &sel, &err), 0);
     assert_int_equal(sel->value.len, 3);
     /* "x\0y" is not "x": lengths count, not C-string ends */
-    test_labels(&l, store, ARRAY_SIZE(store), kv);
+    test_labels(&l, kv);
     assert_int_equal(sel_eval(sel, &l), 0);
+    labels_release(&l);
     buf_reset(&f->out);
     assert_int_equal(sel_format(sel, &f->out), 0);
     assert_int_equal(f->out.len, 10);
@@ -645,15 +606,15 @@ static void test_eval(void **state)
         struct sel *sel = parse_ok(f, cases[i].sel);
         struct sel *canon;
         struct labels l;
-        struct label store[4];
 
-        test_labels(&l, store, ARRAY_SIZE(store), cases[i].kv);
+        test_labels(&l, cases[i].kv);
         if (sel_eval(sel, &l) != cases[i].want)
             print_error("case %zu \"%s\"\n", i, cases[i].sel);
         assert_int_equal(sel_eval(sel, &l), cases[i].want);
         /* the canonical text means the same */
         canon = parse_ok(f, format(f, sel));
         assert_int_equal(sel_eval(canon, &l), cases[i].want);
+        labels_release(&l);
     }
 }
 
@@ -706,7 +667,6 @@ static void test_constructors(void **state)
     struct fixture *f = *state;
     struct sel *x, *y, *s;
     struct labels l;
-    struct label store[4];
     static const char *const kv1[] = {"app", "web", NULL};
     static const char *const kv2[] = {"app", "web", "canary", "", NULL};
     char key[8] = "app", value[8] = "web";
@@ -717,10 +677,12 @@ static void test_constructors(void **state)
     y = sel_not(&f->arena, sel_has(&f->arena, "canary"));
     s = sel_and(&f->arena, x, y);
     assert_string_equal(format(f, s), "(app == \"web\" && !has(canary))");
-    test_labels(&l, store, ARRAY_SIZE(store), kv1);
+    test_labels(&l, kv1);
     assert_int_equal(sel_eval(s, &l), 1);
-    test_labels(&l, store, ARRAY_SIZE(store), kv2);
+    labels_release(&l);
+    test_labels(&l, kv2);
     assert_int_equal(sel_eval(s, &l), 0);
+    labels_release(&l);
     /* nested and is not flattened, as "(x) && y" text is not */
     assert_string_equal(format(f, sel_and(&f->arena, s, sel_all(&f->arena))),
                         "((app == \"web\" && !has(canary)) && all())");
