@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/engine.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
@@ -103,54 +104,6 @@ static int db_fail(struct case_db *c, struct diag *d, const char *what)
 {
     diag_err(d, "cannot read %s from '%s': %s", what, c->path, sqlite3_errmsg(c->db));
     return ERR_DB;
-}
-
-int case_calico_labels(const struct case_ep *ep, const struct case_ns *ns, struct labels *out)
-{
-    const char *nsname = ep->ns ? ep->ns : "";
-    size_t i;
-    int rc = 0;
-
-    labels_init(out);
-    /* Own labels minus pcns./pcsa. ones: a pod cannot claim another
-     * namespace's or service account's labels (§1.6). */
-    for (i = 0; i < ep->labels.n && !rc; i++) {
-        const char *k = ep->labels.v[i].key;
-
-        if (strncmp(k, "pcns.", 5) == 0 || strncmp(k, "pcsa.", 5) == 0)
-            continue;
-        rc = labels_set(out, k, ep->labels.v[i].value);
-    }
-    /* Forced by the converter, overriding any pod label of that name. */
-    if (!rc)
-        rc = labels_set(out, "projectcalico.org/namespace", nsname);
-    if (!rc)
-        rc = labels_set(out, "projectcalico.org/orchestrator", "k8s");
-    if (!rc && ep->sa)
-        rc = labels_set(out, "projectcalico.org/serviceaccount", ep->sa);
-    /* Inherited from profile kns.<ns>: pcns.<k> for each namespace label,
-     * and the namespace's name. */
-    if (ns) {
-        for (i = 0; i < ns->labels.n && !rc; i++) {
-            char key[LIM_LABEL_KEY + 8];
-            int n = snprintf(key, sizeof(key), "pcns.%s", ns->labels.v[i].key);
-
-            if (n < 0 || (size_t)n >= sizeof(key)) {
-                rc = ERR_LIMIT;
-                break;
-            }
-            rc = labels_set(out, key, ns->labels.v[i].value);
-        }
-    }
-    if (!rc)
-        rc = labels_set(out, "pcns.projectcalico.org/name", nsname);
-    /* Inherited from profile ksa.<ns>.<sa>: the .db records no service
-     * account labels, only the name. */
-    if (!rc && ep->sa)
-        rc = labels_set(out, "pcsa.projectcalico.org/name", ep->sa);
-    if (rc)
-        labels_release(out);
-    return rc;
 }
 
 static int load_namespaces(struct case_db *c, struct diag *d)
@@ -336,16 +289,9 @@ static int load_endpoints(struct case_db *c, struct diag *d)
 
         if (ep->kind != EP_POD)
             continue;
-        if (case_calico_labels(ep, ep->ns ? case_ns_find(c, ep->ns) : NULL, &ep->calico)) {
+        if (eng_calico_labels(ep, ep->ns ? case_ns_find(c, ep->ns) : NULL, &ep->calico)) {
             diag_err(d, "'%s': endpoint %lld: too many labels", c->path, (long long)ep->id);
             return ERR_LIMIT;
-        }
-        /* A namespace seen only on a pod still has its name label. */
-        if (ep->ns && !case_ns_find(c, ep->ns)) {
-            char key[] = "pcns.kubernetes.io/metadata.name";
-
-            if (labels_set(&ep->calico, key, ep->ns))
-                return ERR_LIMIT;
         }
     }
     if (c->neps)

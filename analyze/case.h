@@ -125,8 +125,4 @@ int case_flows(struct case_db *c, const struct case_filter *f,
                int (*fn)(void *ctx, const struct case_flow *fl), void *ctx, struct diag *d)
     __attribute__((warn_unused_result));
 
-/* Build Calico's label set for a pod (§1.6) into out (initialised here). */
-int case_calico_labels(const struct case_ep *ep, const struct case_ns *ns, struct labels *out)
-    __attribute__((warn_unused_result));
-
 #endif

@@ -32,6 +32,7 @@
 #include "analyze/selector.h"
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/limits.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
 
@@ -255,6 +256,60 @@ static int lset_match(struct engine *e, int lsid, int selid)
     if (!ls->res[selid])
         ls->res[selid] = sel_eval(e->sels[selid], ls->l) ? 2 : 1;
     return ls->res[selid] == 2;
+}
+
+/* ---- Calico's labels for a pod (§1.6) ---------------------------------- */
+
+int eng_calico_labels(const struct case_ep *ep, const struct case_ns *ns, struct labels *out)
+{
+    const char *nsname = ep->ns ? ep->ns : "";
+    size_t i;
+    int rc = 0;
+
+    labels_init(out);
+    /* Own labels minus pcns./pcsa. ones: a pod cannot claim another
+     * namespace's or service account's labels (§1.6). */
+    for (i = 0; i < ep->labels.n && !rc; i++) {
+        const char *k = ep->labels.v[i].key;
+
+        if (strncmp(k, "pcns.", 5) == 0 || strncmp(k, "pcsa.", 5) == 0)
+            continue;
+        rc = labels_set(out, k, ep->labels.v[i].value);
+    }
+    /* Forced by the converter, overriding any pod label of that name. */
+    if (!rc)
+        rc = labels_set(out, "projectcalico.org/namespace", nsname);
+    if (!rc)
+        rc = labels_set(out, "projectcalico.org/orchestrator", "k8s");
+    if (!rc && ep->sa)
+        rc = labels_set(out, "projectcalico.org/serviceaccount", ep->sa);
+    /* Inherited from profile kns.<ns>: pcns.<k> for each namespace label,
+     * and the namespace's name. */
+    if (ns) {
+        for (i = 0; i < ns->labels.n && !rc; i++) {
+            char key[LIM_LABEL_KEY + 8];
+            int n = snprintf(key, sizeof(key), "pcns.%s", ns->labels.v[i].key);
+
+            if (n < 0 || (size_t)n >= sizeof(key)) {
+                rc = ERR_LIMIT;
+                break;
+            }
+            rc = labels_set(out, key, ns->labels.v[i].value);
+        }
+    }
+    /* A namespace the case does not describe still has the name label
+     * Kubernetes puts on every namespace. */
+    if (!rc && !ns && ep->ns)
+        rc = labels_set(out, "pcns.kubernetes.io/metadata.name", ep->ns);
+    if (!rc)
+        rc = labels_set(out, "pcns.projectcalico.org/name", nsname);
+    /* Inherited from profile ksa.<ns>.<sa>: the .db records no service
+     * account labels, only the name. */
+    if (!rc && ep->sa)
+        rc = labels_set(out, "pcsa.projectcalico.org/name", ep->sa);
+    if (rc)
+        labels_release(out);
+    return rc;
 }
 
 /* ---- set-up ------------------------------------------------------------- */

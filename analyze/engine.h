@@ -117,6 +117,17 @@ struct eng_stats {
 struct engine;
 
 /*
+ * Calico's label set for a pod (policy-semantics.md §1.6) into out
+ * (initialised here; caller releases): its own labels minus pcns./pcsa.
+ * ones, projectcalico.org/namespace, /orchestrator and /serviceaccount,
+ * pcns.<k> for each label of its namespace ns (may be NULL) plus
+ * pcns.projectcalico.org/name, and pcsa.projectcalico.org/name.
+ * 0 or ERR_LIMIT.
+ */
+int eng_calico_labels(const struct case_ep *ep, const struct case_ns *ns, struct labels *out)
+    __attribute__((warn_unused_result));
+
+/*
  * A new engine over ps (borrowed: it must outlive the engine) and the
  * case's endpoints eps[0..neps) (borrowed likewise; they may be NULL/0).
  * flags: enum eng_flags.  Never fails but for out of memory (fatal).
