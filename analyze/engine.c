@@ -899,10 +899,16 @@ static int decided_dir_of(const struct eng_verdict *v)
         return DIR_EGRESS;
     if (v->ingress.judged && !v->ingress.allow)
         return DIR_INGRESS;
-    if (v->ingress.judged)
+    /* Allowed: the end a rule allowed it at, egress first as Calico
+     * evaluates it; else the first end judged. */
+    if (v->egress.judged && v->egress.reason == REASON_RULE)
+        return DIR_EGRESS;
+    if (v->ingress.judged && v->ingress.reason == REASON_RULE)
         return DIR_INGRESS;
     if (v->egress.judged)
         return DIR_EGRESS;
+    if (v->ingress.judged)
+        return DIR_INGRESS;
     return 0;
 }
 

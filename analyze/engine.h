@@ -99,8 +99,9 @@ struct eng_verdict {
     const struct eng_verdict *staged;
 };
 
-/* The end that decided: the first denying end, else ingress when judged,
- * else egress; NULL when neither end is a pod. */
+/* The end that decided: the first denying end (egress before ingress);
+ * for an allowed flow the first end a rule allowed it at, else the first
+ * end judged; NULL when neither end is a pod. */
 const struct eng_dir *eng_decided(const struct eng_verdict *v);
 
 enum eng_flags {
