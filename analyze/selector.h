@@ -5,7 +5,7 @@
  *
  * A selector is parsed once into an AST held in a caller's arena and
  * evaluated against an endpoint's full label set: its own labels plus the
- * inherited pcns.* / pcsa.* ones and the projectcalico.org/* labels Calico
+ * inherited pcns.* / pcsa.* ones and the projectcalico.org/<name> labels Calico
  * adds (the engine builds that set).
  */
 #ifndef PODFLOW_ANALYZE_SELECTOR_H
