@@ -587,6 +587,464 @@ static void test_gnp_flags_and_names(void **state)
     }
 }
 
+/* --- §7 Kubernetes NetworkPolicy conversion ----------------------------------------- */
+
+static const char knp_head[] = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                               "metadata: {name: k, namespace: ns}\nspec:\n";
+
+static void load_knp(struct loaded *l, const char *spec)
+{
+    char text[2048];
+
+    snprintf(text, sizeof(text), "%s%s", knp_head, spec);
+    load(l, text, NULL, 0);
+    if (l->rc != 0)
+        fail_msg("unexpected failure:\n%s", l->msgs);
+}
+
+static void test_k8s_policy_level(void **state)
+{
+    struct loaded l;
+    const struct policy *p;
+
+    (void)state;
+    /* podSelector {}: the orchestrator clause, then the namespace; order
+     * 1000 in the default tier; no policyTypes means [Ingress] even with
+     * egress rules, which are kept but never applied (a warning says so). */
+    load_knp(&l, "  podSelector: {}\n  egress:\n  - {}\n");
+    p = find(&l.ps, "k");
+    assert_int_equal(p->kind, POL_KNP);
+    assert_string_equal(p->tier, "default");
+    assert_true(p->has_order && p->order == 1000.0);
+    assert_int_equal(p->types, DIR_INGRESS);
+    assert_int_equal(p->negress, 1);
+    assert_sel(p->selector_text,
+               "(projectcalico.org/orchestrator == 'k8s') && projectcalico.org/namespace == 'ns'");
+    assert_contains(l.msgs, "warning: egress rules are ignored");
+    unload(&l);
+
+    /* matchLabels in sorted key order, then matchExpressions in order */
+    load_knp(&l, "  podSelector:\n    matchLabels: {z: '1', a: '2'}\n    matchExpressions:\n"
+                 "    - {key: t, operator: In, values: [x, y]}\n"
+                 "    - {key: u, operator: NotIn, values: [v]}\n"
+                 "    - {key: e, operator: Exists}\n"
+                 "    - {key: d, operator: DoesNotExist}\n"
+                 "  policyTypes: [Egress, Ingress]\n");
+    p = find(&l.ps, "k");
+    assert_int_equal(p->types, DIR_INGRESS | DIR_EGRESS);
+    assert_sel(p->selector_text,
+               "(projectcalico.org/orchestrator == 'k8s' && a == '2' && z == '1' && "
+               "t in { 'x', 'y' } && u not in { 'v' } && has(e) && ! has(d)) && "
+               "projectcalico.org/namespace == 'ns'");
+    unload(&l);
+}
+
+static void test_k8s_rules(void **state)
+{
+    struct loaded l;
+    const struct policy *p;
+    const struct rule *r;
+
+    (void)state;
+    /* Rules expand to protocols (sorted by name) x peers (in order);
+     * ports of one protocol are merged by SimplifyPorts; a port entry {}
+     * is every TCP port, not every protocol (§9 item 15). */
+    load_knp(&l, "  podSelector: {}\n  ingress:\n  - from:\n"
+                 "    - podSelector: {matchLabels: {app: a}}\n"
+                 "    - namespaceSelector: {}\n"
+                 "    ports:\n"
+                 "    - {protocol: UDP, port: 53}\n"
+                 "    - {port: 81}\n"
+                 "    - {port: 80}\n"
+                 "    - {port: 82, endPort: 90}\n"
+                 "    - {protocol: SCTP}\n"
+                 "    - {port: http}\n");
+    p = find(&l.ps, "k");
+    assert_int_equal(p->ningress, 6); /* SCTP, TCP, UDP x 2 peers */
+    r = p->ingress;
+    assert_int_equal(r[0].proto, 132);
+    assert_int_equal(r[0].dst.nports, 0); /* {protocol: SCTP}: all SCTP ports */
+    assert_int_equal(r[2].proto, 6);
+    assert_int_equal(r[2].dst.nports, 2); /* named first, then 80-90 merged */
+    assert_string_equal(r[2].dst.ports[0].name, "http");
+    assert_int_equal(r[2].dst.ports[1].lo, 80);
+    assert_int_equal(r[2].dst.ports[1].hi, 90);
+    assert_int_equal(r[4].proto, 17);
+    assert_int_equal(r[4].dst.ports[0].lo, 53);
+    assert_int_equal(r[0].action, ACT_ALLOW);
+    /* peer 1: pods of the policy's namespace; peer 2: pods of any namespace */
+    assert_sel(r[2].src.sel_text, "(projectcalico.org/namespace == 'ns') && "
+                                  "(projectcalico.org/orchestrator == 'k8s' && app == 'a')");
+    assert_sel(r[3].src.sel_text, "(has(projectcalico.org/namespace)) && "
+                                  "(projectcalico.org/orchestrator == 'k8s')");
+    unload(&l);
+
+    /* {} alone: all TCP; no ports at all: every protocol; no peers: any address */
+    load_knp(&l, "  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n"
+                 "  - ports: [{}]\n  - to: []\n");
+    p = find(&l.ps, "k");
+    assert_int_equal(p->negress, 2);
+    assert_int_equal(p->egress[0].proto, 6);
+    assert_int_equal(p->egress[0].dst.nports, 0);
+    assert_null(p->egress[0].dst.sel);
+    assert_int_equal(p->egress[1].proto, -1);
+    assert_null(p->egress[1].dst.sel);
+    unload(&l);
+
+    /* ipBlock: nets and notNets, no selector, so pod IPs match too */
+    load_knp(&l, "  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n"
+                 "  - to:\n    - ipBlock: {cidr: 10.1.2.3/16, except: [10.1.5.0/24]}\n"
+                 "    - namespaceSelector: {matchLabels: {team: x}}\n"
+                 "      podSelector: {matchLabels: {app: y}}\n");
+    p = find(&l.ps, "k");
+    r = &p->egress[0];
+    assert_null(r->dst.sel);
+    assert_int_equal(r->dst.nnets, 1);
+    assert_int_equal(r->dst.nets[0].plen, 16);
+    assert_int_equal(r->dst.nets[0].addr.a[2], 0); /* host bits masked */
+    assert_int_equal(r->dst.nnotnets, 1);
+    assert_sel(p->egress[1].dst.sel_text,
+               "(pcns.team == 'x') && (projectcalico.org/orchestrator == 'k8s' && app == 'y')");
+    unload(&l);
+}
+
+static void test_k8s_bad_port_drops_rule(void **state)
+{
+    struct loaded l;
+    const struct policy *p;
+
+    (void)state;
+    /* A port Calico cannot read drops that whole rule (§9 item 16), with a
+     * warning; the other rules still apply. */
+    load_knp(&l, "  podSelector: {}\n  ingress:\n"
+                 "  - ports: [{port: 80}, {port: '-50:-1'}]\n"
+                 "  - ports: [{port: 443}]\n");
+    p = find(&l.ps, "k");
+    assert_int_equal(p->ningress, 1);
+    assert_int_equal(p->ingress[0].dst.ports[0].lo, 443);
+    assert_contains(l.msgs, "p.yaml:7:32: warning: invalid port '-50:-1' in "
+                            "'spec.ingress[0].ports[1]': Calico drops this whole rule");
+    unload(&l);
+
+    /* Text the API server would refuse but Calico reads: followed, warned */
+    load_knp(&l, "  podSelector: {}\n  ingress:\n  - ports: [{port: '8080'}]\n");
+    p = find(&l.ps, "k");
+    assert_int_equal(p->ingress[0].dst.ports[0].lo, 8080);
+    assert_contains(l.msgs, "is not a valid Kubernetes port name; Calico reads it as a port "
+                            "number");
+    unload(&l);
+}
+
+static void test_k8s_invalid(void **state)
+{
+    static const struct {
+        const char *spec;
+        const char *msg;
+    } rows[] = {
+        {"  podSelector: {}\n  ingress:\n  - from: [{}]\n", "must specify a peer"},
+        {"  podSelector: {}\n  ingress:\n  - from: [{ipBlock: {cidr: A}}]\n", "invalid CIDR 'A'"},
+        {"  podSelector: {}\n  ingress:\n  - from: [{ipBlock: {cidr: 10.0.0.0/8}, "
+         "podSelector: {}}]\n", "may not specify both ipBlock and another peer"},
+        {"  podSelector: {}\n  ingress:\n  - from: [{ipBlock: {cidr: 10.0.0.0/8, "
+         "except: [11.0.0.0/16]}}]\n", "must be a strict subset"},
+        {"  podSelector: {matchLabels: {'app@b': x}}\n", "invalid label key 'app@b'"},
+        {"  podSelector: {matchExpressions: [{key: a, operator: In}]}\n",
+         "values must be given when operator is 'In'"},
+        {"  podSelector: {matchExpressions: [{key: a, operator: Gt, values: ['1']}]}\n",
+         "'Gt' is not a valid selector operator"},
+        {"  podSelector: {}\n  ingress:\n  - ports: [{port: 10, endPort: 1}]\n",
+         "must be greater than or equal to port"},
+        {"  podSelector: {}\n  ingress:\n  - ports: [{port: http, endPort: 90}]\n",
+         "may not be given when port is not a number"},
+        {"  podSelector: {}\n  ingress:\n  - ports: [{protocol: tcp, port: 80}]\n",
+         "unsupported protocol 'tcp'"},
+        {"  podSelector: {}\n  ingress:\n  - ports: [{port: 0}]\n", "must be between 1 and 65535"},
+        {"  podSelector: {}\n  policyTypes: [ingress]\n", "unsupported policyType 'ingress'"},
+        {"  podSelector: {}\n  ingres: []\n", "unknown field 'spec.ingres'"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+        struct loaded l;
+        char text[1024];
+
+        snprintf(text, sizeof(text), "%s%s", knp_head, rows[i].spec);
+        load(&l, text, NULL, 0);
+        if (l.rc == 0)
+            fail_msg("row %zu: expected failure with '%s'", i, rows[i].msg);
+        assert_contains(l.msgs, rows[i].msg);
+        unload(&l);
+    }
+}
+
+/* --- §4 ordering ------------------------------------------------------------------------ */
+
+static void test_policy_order(void **state)
+{
+    static const char text[] =
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+        "metadata: {name: no-order}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+        "metadata: {name: a}\nspec: {order: 10}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+        "metadata: {name: a-b}\nspec: {order: 10}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n"
+        "metadata: {name: a, namespace: z}\nspec: {order: 10}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+        "metadata: {name: early}\nspec: {order: -5.5}\n---\n"
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: a, namespace: z}\nspec: {podSelector: {}}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n"
+        "metadata: {name: k, namespace: z}\nspec: {order: 1000}\n";
+    /* -5.5 first; at order 10 "a-b//Global..." < "a//Global..." < "a/z/Network..."
+     * ('-' sorts before '/'); at 1000 "a/z/KubernetesNetworkPolicy" < "k/z/...";
+     * the missing order last (§4.1, §9 item 11). */
+    static const char *const want[] = {"early", "a-b", "a", "a", "a", "k", "no-order"};
+    static const enum pol_kind want_kind[] = {POL_GNP, POL_GNP, POL_GNP, POL_NP,
+                                              POL_KNP, POL_NP,  POL_GNP};
+    struct loaded l;
+    const struct tier *t;
+
+    (void)state;
+    load_ok(&l, text);
+    t = find_tier(&l.ps, "default", NULL);
+    assert_non_null(t);
+    assert_int_equal(t->npolicies, ARRAY_SIZE(want));
+    for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+        assert_string_equal(t->policies[i]->name, want[i]);
+        assert_int_equal(t->policies[i]->kind, want_kind[i]);
+    }
+    unload(&l);
+}
+
+static void test_tier_order(void **state)
+{
+    static const char text[] =
+        "apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: late}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: b}\n"
+        "spec: {order: 100, defaultAction: Pass}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: a}\n"
+        "spec: {order: 100}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+        "metadata: {name: ghost.p}\nspec: {tier: ghost, order: 1}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+        "metadata: {name: b.p}\nspec: {tier: b}\n";
+    /* Defined tiers first: a and b tie on 100 (by name), default at 1e6,
+     * "late" has no order; "ghost" is only named by a policy: last, with a
+     * warning (§4.2). */
+    static const char *const want[] = {"a", "b", "default", "late", "ghost"};
+    struct loaded l;
+
+    (void)state;
+    load_ok(&l, text);
+    assert_int_equal(l.ps.ntiers, ARRAY_SIZE(want));
+    for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+        assert_string_equal(l.ps.tiers[i].name, want[i]);
+    assert_true(l.ps.tiers[1].default_pass);
+    assert_false(l.ps.tiers[4].defined);
+    assert_false(l.ps.tiers[4].default_pass);
+    assert_true(l.ps.tiers[2].has_order && l.ps.tiers[2].order == 1000000.0);
+    assert_contains(l.msgs, "p.yaml:15: warning: tier 'ghost' of GlobalNetworkPolicy 'ghost.p' "
+                            "has no Tier object");
+    unload(&l);
+}
+
+/* --- staged kinds ------------------------------------------------------------------------- */
+
+static void test_staged(void **state)
+{
+    static const char text[] =
+        "apiVersion: projectcalico.org/v3\nkind: StagedNetworkPolicy\n"
+        "metadata: {name: s, namespace: n}\nspec: {selector: a == 'b', egress: [{action: Deny}]}\n"
+        "---\n"
+        "apiVersion: projectcalico.org/v3\nkind: StagedGlobalNetworkPolicy\n"
+        "metadata: {name: g}\nspec: {stagedAction: Delete, tier: default}\n"
+        "---\n"
+        "apiVersion: projectcalico.org/v3\nkind: StagedKubernetesNetworkPolicy\n"
+        "metadata: {name: k, namespace: n}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n";
+    struct loaded l;
+    const struct policy *p;
+
+    (void)state;
+    load_ok(&l, text);
+    p = find(&l.ps, "s");
+    assert_int_equal(p->kind, POL_SNP);
+    assert_true(p->staged);
+    assert_false(p->staged_delete);
+    assert_int_equal(p->types, DIR_EGRESS);
+    assert_sel(p->selector_text, "(a == 'b') && projectcalico.org/namespace == 'n'");
+    p = find(&l.ps, "g");
+    assert_int_equal(p->kind, POL_SGNP);
+    assert_true(p->staged && p->staged_delete);
+    p = find(&l.ps, "k");
+    assert_int_equal(p->kind, POL_SKNP);
+    assert_true(p->staged);
+    assert_true(p->has_order && p->order == 1000.0);
+    unload(&l);
+
+    /* A bad port in a staged k8s policy is an error: Calico's validator
+     * runs the conversion. */
+    load(&l, "apiVersion: projectcalico.org/v3\nkind: StagedKubernetesNetworkPolicy\n"
+             "metadata: {name: k, namespace: n}\nspec:\n  ingress: [{ports: [{port: '9:1'}]}]\n",
+         NULL, 0);
+    assert_int_not_equal(l.rc, 0);
+    assert_contains(l.msgs, "Calico cannot convert this StagedKubernetesNetworkPolicy");
+    unload(&l);
+}
+
+/* --- documents, lists, paths ------------------------------------------------------------- */
+
+static void test_lists_and_skipping(void **state)
+{
+    static const char text[] =
+        "apiVersion: v1\nkind: List\nitems:\n"
+        "- apiVersion: networking.k8s.io/v1\n  kind: NetworkPolicy\n"
+        "  metadata: {name: one, namespace: a}\n  spec: {podSelector: {}}\n"
+        "- apiVersion: v1\n  kind: Pod\n  metadata: {name: pod}\n  spec: {whatever: 1}\n"
+        "---\n"
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicyList\nitems:\n"
+        "- metadata: {name: two}\n"
+        "- apiVersion: projectcalico.org/v3\n  kind: GlobalNetworkPolicy\n  metadata: {name: three}\n"
+        "---\n"
+        "---\n"
+        "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h}\n"
+        "---\n"
+        "apiVersion: projectcalico.org/v3\nkind: NetworkSet\n"
+        "metadata: {name: ns1, namespace: a, labels: {role: db}}\nspec: {nets: [10.1.2.3/16, 10.9.9.9]}\n";
+    struct loaded l;
+
+    (void)state;
+    load_ok(&l, text);
+    assert_int_equal(l.ps.npolicies, 3);
+    assert_int_equal(find(&l.ps, "one")->kind, POL_KNP);
+    assert_int_equal(find(&l.ps, "two")->kind, POL_GNP);
+    assert_int_equal(find(&l.ps, "three")->kind, POL_GNP);
+    assert_contains(l.msgs, "warning: HostEndpoint objects are not modelled");
+    assert_int_equal(l.ps.nnetsets, 1);
+    assert_string_equal(labels_get(&l.ps.netsets[0].labels, "projectcalico.org/namespace"), "a");
+    assert_string_equal(labels_get(&l.ps.netsets[0].labels, "role"), "db");
+    assert_int_equal(l.ps.netsets[0].nnets, 2);
+    assert_int_equal(l.ps.netsets[0].nets[0].addr.a[2], 0); /* 10.1.2.3/16 masked */
+    assert_int_equal(l.ps.netsets[0].nets[1].plen, 32);     /* a plain address is /32 */
+    unload(&l);
+}
+
+static void test_paths(void **state)
+{
+    static const char *const missing[] = {"tests/fixtures/policies/no-such-dir"};
+    static const char *const empty[] = {"tests/fixtures/policies/empty"};
+    static const char *const both[] = {"tests/fixtures/policies/fme-current",
+                                       "tests/fixtures/policies/fme-current/30-engine.yaml"};
+    struct loaded l;
+
+    (void)state;
+    /* a path that does not exist is an error */
+    load(&l, NULL, missing, 1);
+    assert_int_not_equal(l.rc, 0);
+    assert_contains(l.msgs, "cannot read policy path 'tests/fixtures/policies/no-such-dir'");
+    unload(&l);
+    /* one that holds no policy object is a warning and means no policies */
+    load(&l, NULL, empty, 1);
+    assert_int_equal(l.rc, 0);
+    assert_int_equal(l.ps.npolicies, 0);
+    assert_contains(l.msgs, "warning: 'tests/fixtures/policies/empty' holds no policy objects");
+    assert_non_null(find_tier(&l.ps, "default", NULL));
+    unload(&l);
+    /* the same policy twice is an error naming both places */
+    load(&l, NULL, both, 2);
+    assert_int_not_equal(l.rc, 0);
+    assert_contains(l.msgs, "error: duplicate NetworkPolicy 'fme/application.engine-fmeserver' "
+                            "(also defined at tests/fixtures/policies/fme-current/30-engine.yaml:5)");
+    unload(&l);
+}
+
+/* --- §3.1 families ------------------------------------------------------------------------ */
+
+static void test_rule_families(void **state)
+{
+    static const struct {
+        const char *rule;
+        int v4, v6;
+    } rows[] = {
+        {"{action: Allow}", 1, 1},
+        /* ICMP by name implies v4; by number implies nothing (§9 item 13) */
+        {"{action: Allow, protocol: ICMP}", 1, 0},
+        {"{action: Allow, protocol: ICMPv6}", 0, 1},
+        {"{action: Allow, protocol: 1}", 1, 1},
+        {"{action: Allow, ipVersion: 6}", 0, 1},
+        /* nets of one family: the rule does not exist for the other, even
+         * through notNets (§9 item 12) */
+        {"{action: Allow, destination: {notNets: [10.0.0.0/8]}}", 1, 0},
+        {"{action: Allow, source: {nets: ['fd00::/8']}}", 0, 1},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+        struct loaded l;
+        char text[512];
+        const struct rule *r;
+
+        snprintf(text, sizeof(text), "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+                 "metadata: {name: g}\nspec:\n  egress:\n  - %s\n", rows[i].rule);
+        load_ok(&l, text);
+        r = &find(&l.ps, "g")->egress[0];
+        assert_int_equal(rule_applies_to_family(r, 4), rows[i].v4);
+        assert_int_equal(rule_applies_to_family(r, 6), rows[i].v6);
+        unload(&l);
+    }
+}
+
+/* --- the conformance corpus ---------------------------------------------------------------- */
+
+/*
+ * Every example of ../shared/conformance/netpol must load, except the
+ * invalid-* ones, which must be refused.  (invalid-duplicate-policy-name is
+ * not representable in a cluster; a directory of YAML can hold it, and two
+ * objects with one name are an error here.)
+ */
+static void test_conformance_corpus(void **state)
+{
+    static const char *const examples[] = {
+        "onlineboutique", "acs-security-demos", "acs-security-demos-no-routes", "ipblockstest",
+        "ipblockstest_2", "with_end_port_example", "with_end_port_example_new",
+        "test_with_named_ports", "test_with_named_ports_changed_netpol", "netpol_named_port_test",
+        "netpol-analysis-example-minimal", "netpol-diff-example-minimal", "minimal_test_in_ns",
+        "multiple_topology_resources_1", "multiple_topology_resources_2",
+        "semanticDiff-same-topologies-old1", "semanticDiff-same-topologies-old2",
+        "semanticDiff-same-topologies-new1", "semanticDiff-same-topologies-new2",
+        "semanticDiff-orig-topologies-no-policy", "semanticDiff-orig-topologies-policy-a",
+        "minikube_resources", "deny_all_to_from_a_deployment",
+        "deny_all_to_from_a_deployment_changed_netpol",
+        "example_pods_w_same_owner_and_labels_gap_no_policy",
+        "invalid-cidr", "invalid-label-key", "invalid-empty-peer",
+        "invalid-duplicate-policy-name", "invalid-endport-below-port",
+    };
+    const char *root = getenv("PODFLOW_CONFORMANCE");
+    char path[512];
+    const char *p[1] = {path};
+
+    (void)state;
+    if (!root)
+        root = "/work/shared/conformance/netpol";
+    snprintf(path, sizeof(path), "%s/onlineboutique/resources", root);
+    if (access(path, R_OK) != 0) {
+        print_message("conformance corpus not found at %s; skipped\n", root);
+        skip();
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(examples); i++) {
+        struct loaded l;
+        int invalid = strncmp(examples[i], "invalid-", 8) == 0;
+
+        snprintf(path, sizeof(path), "%s/%s/resources", root, examples[i]);
+        load(&l, NULL, p, 1);
+        if (invalid && l.rc == 0)
+            fail_msg("%s: loaded, but it must be refused", examples[i]);
+        if (!invalid && l.rc != 0)
+            fail_msg("%s: refused:\n%s", examples[i], l.msgs);
+        unload(&l);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -597,6 +1055,17 @@ int main(void)
         cmocka_unit_test(test_validation_all_reported),
         cmocka_unit_test(test_validation_rows),
         cmocka_unit_test(test_gnp_flags_and_names),
+        cmocka_unit_test(test_k8s_policy_level),
+        cmocka_unit_test(test_k8s_rules),
+        cmocka_unit_test(test_k8s_bad_port_drops_rule),
+        cmocka_unit_test(test_k8s_invalid),
+        cmocka_unit_test(test_policy_order),
+        cmocka_unit_test(test_tier_order),
+        cmocka_unit_test(test_staged),
+        cmocka_unit_test(test_lists_and_skipping),
+        cmocka_unit_test(test_paths),
+        cmocka_unit_test(test_rule_families),
+        cmocka_unit_test(test_conformance_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
