@@ -138,6 +138,20 @@ struct policy_set {
 };
 
 /*
+ * §3.1 (felix/rules/policy.go FilterRuleToIPVersion): 1 when rule r exists
+ * in the dataplane for IP family (4 or 6), else 0.  A rule is dropped for a
+ * family when its ipVersion (explicit, or implied by protocol ICMP/ICMPv6)
+ * is the other one, or when any of source/destination nets/notNets is
+ * non-empty but holds no CIDR of that family, or when a notNets holds that
+ * family's catch-all.  A dropped rule matches nothing.
+ */
+int rule_applies_to_family(const struct rule *r, int family);
+
+/* The backend name of a tier-default or rule action as flow logs spell it
+ * ("allow", "deny", "pass", "log"). */
+const char *rule_action_flowlog(enum rule_action a);
+
+/*
  * Load every policy object from paths (files, directories searched
  * recursively for *.yaml, *.yml, *.json, or "-" for stdin), validate them
  * all (reporting every problem with file:line:col through d), convert
