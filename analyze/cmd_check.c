@@ -512,8 +512,8 @@ int cmd_check(int argc, char **argv, struct diag *d)
         if (k.fmt == FMT_TABLE &&
             buf_addf(&k.out,
                      "%llu flows: %llu allowed, %llu denied; observed %llu ok, %llu failed, "
-                     "%llu unknown; %llu explained, %llu would break, %llu failed though "
-                     "allowed\n",
+                     "%llu unknown\n%llu denied and failed (explained), %llu denied but ok "
+                     "(would break), %llu failed though allowed\n",
                      (unsigned long long)k.flows, (unsigned long long)k.allowed,
                      (unsigned long long)k.denied, (unsigned long long)k.ok,
                      (unsigned long long)k.failed, (unsigned long long)k.unknown,

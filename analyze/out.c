@@ -522,9 +522,14 @@ static int col(struct buf *out, const char *s, int w, int last)
     if (last)
         return buf_addstr(out, s);
     if (len > (size_t)w) {
-        rc = buf_add(out, s, (size_t)w - 1);
+        /* Cut in the middle: pod names differ in their suffix. */
+        size_t head = ((size_t)w - 1) / 2, tail = (size_t)w - 1 - head;
+
+        rc = buf_add(out, s, head);
         if (!rc)
             rc = buf_addch(out, '~');
+        if (!rc)
+            rc = buf_add(out, s + len - tail, tail);
     } else {
         rc = buf_addf(out, "%-*s", w, s);
     }
@@ -533,8 +538,8 @@ static int col(struct buf *out, const char *s, int w, int last)
 
 int out_table_header(const struct out_opts *o, struct buf *out)
 {
-    return buf_addf(out, "%-5s %-7s %-20s %-20s %-11s %s\n", "VERD", "SEEN", "SOURCE",
-                    "DESTINATION", o->group == GROUP_FLOW ? "PROTO/PORT" : "PROTO/PORT #",
+    return buf_addf(out, "%-5s %-7s %-24s %-24s %-10s %s\n", "VERD", "SEEN", "SOURCE",
+                    "DESTINATION", o->group == GROUP_FLOW ? "PORT" : "PORT FLOWS",
                     "DECIDED BY");
 }
 
@@ -550,10 +555,10 @@ static int table_decider(const struct eng_verdict *v, struct buf *out)
         return rc;
     switch (d->reason) {
     case REASON_RULE:
-        rc = buf_addf(out, "%s/", d->dec.tier->name);
+        rc = buf_addf(out, "rule %d (%s) of ", d->dec.rule, rule_action_name(d->dec.action));
         if (!rc)
             rc = eng_policy_name(d->dec.pol, out);
-        return rc ? rc : buf_addf(out, " rule %d %s", d->dec.rule, rule_action_name(d->dec.action));
+        return rc ? rc : buf_addf(out, " [tier %s]", d->dec.tier->name);
     case REASON_END_OF_TIER:
         return buf_addf(out, "end of tier %s", d->dec.tier->name);
     case REASON_TIER_DEFAULT:
@@ -616,10 +621,10 @@ int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out
         rc = col(out, observed_name(r->obs), 7, 0);
     out_ident(r->src, &r->src_ip, s, sizeof(s));
     if (!rc)
-        rc = col(out, s, 20, 0);
+        rc = col(out, s, 24, 0);
     out_ident(r->dst, &r->dst_ip, dd, sizeof(dd));
     if (!rc)
-        rc = col(out, dd, 20, 0);
+        rc = col(out, dd, 24, 0);
     if (pn)
         snprintf(pp, sizeof(pp), "%s/%u", pn, r->dst_port);
     else
@@ -630,13 +635,16 @@ int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out
         snprintf(pp + l, sizeof(pp) - l, " %llu", (unsigned long long)r->flows);
     }
     if (!rc)
-        rc = col(out, pp, 11, 0);
+        rc = col(out, pp, 10, 0);
     if (!rc)
         rc = table_decider(v, &tmp);
-    /* 68 columns so far: a decision that does not fit in the remaining 32
+    /* 75 columns so far: a decision that does not fit in the remaining 25
      * goes on its own line rather than past column 100. */
-    if (!rc && tmp.len > 32)
+    if (!rc && tmp.len > 25) {
+        while (out->len && out->data[out->len - 1] == ' ')
+            out->data[--out->len] = 0;
         rc = buf_addstr(out, "\n      ");
+    }
     if (!rc)
         rc = col(out, tmp.data, 0, 1);
     if (!rc)

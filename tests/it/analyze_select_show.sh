@@ -9,7 +9,7 @@ expect "select exit" $? 0
 expect "select engines" "$(jq_sql "$tmp/s.jsonl" "SELECT group_concat(v->>'name', ' ') FROM t")" \
     "engine-standard-group-7d9f-abcde engine-standard-group-7d9f-fghij"
 expect "select keys" "$(jq_sql "$tmp/s.jsonl" "SELECT count(*) FROM t WHERE v->>'ip' IS NOT NULL AND v->>'kind' = 'pod' AND v->>'namespace' = 'fme' AND json_type(v->'labels') = 'object'")" 2
-expect "calico labels shown" "$(jq_sql "$tmp/s.jsonl" "SELECT DISTINCT v->'labels'->>'pcns.projectcalico.org/name' || ' ' || (v->'labels'->>'projectcalico.org/serviceaccount') FROM t")" \
+expect "calico labels shown" "$(jq_sql "$tmp/s.jsonl" "SELECT DISTINCT json_extract(v, '\$.labels.\"pcns.projectcalico.org/name\"') || ' ' || json_extract(v, '\$.labels.\"projectcalico.org/serviceaccount\"') FROM t")" \
     "fme fmeserver"
 "$A" select "$tmp/case.db" 'pcns.kubernetes.io/metadata.name == "ingress-nginx"' --format json > "$tmp/n.jsonl"
 expect "select by namespace label" "$(jq_sql "$tmp/n.jsonl" "SELECT v->>'name' FROM t")" ingress-nginx-controller-0
@@ -22,7 +22,7 @@ expect "select global()" $? 0
 
 "$A" select "$tmp/case.db" 'app == "x" && => 1' > /dev/null 2> "$tmp/err"
 expect "invalid selector exit" $? 2
-grep -q 'column 14' "$tmp/err" && ok "invalid selector column" || fail "invalid selector message: $(cat "$tmp/err")"
+grep -q 'column 15' "$tmp/err" && ok "invalid selector column" || fail "invalid selector message: $(cat "$tmp/err")"
 "$A" select "$tmp/case.db" > /dev/null 2>&1; expect "select without selector" $? 2
 
 "$A" show "$tmp/case.db" > "$tmp/show.txt"
