@@ -297,6 +297,14 @@ static int load_endpoints(struct case_db *c, struct diag *d)
     if (c->neps)
         qsort(c->eps, c->neps, sizeof(*c->eps), ep_cmp);
 
+    c->keys = xcalloc(c->neps ? c->neps : 1, sizeof(*c->keys));
+    for (i = 0; i < c->neps; i++) {
+        c->keys[i].ip = c->eps[i].ip;
+        c->keys[i].has_from = (uint8_t)c->eps[i].has_from;
+        c->keys[i].has_to = (uint8_t)c->eps[i].has_to;
+        c->keys[i].from_ns = c->eps[i].from_ns;
+        c->keys[i].to_ns = c->eps[i].to_ns;
+    }
     /* Address index: a table at most half full. */
     c->ipidx_size = 16;
     while (c->ipidx_size < c->neps * 2)
@@ -367,11 +375,14 @@ void case_close(struct case_db *c)
     free(c->eps);
     free(c->nss);
     free(c->ipidx);
+    free(c->keys);
     if (c->db)
         db_close(&c->db, NULL);
     arena_release(&c->arena);
     memset(c, 0, sizeof(*c));
 }
+
+static int ip_eq(const struct ipaddr *x, const struct ipaddr *y);
 
 const struct case_ep *case_lookup(const struct case_db *c, const struct ipaddr *ip, int64_t t)
 {
@@ -382,12 +393,12 @@ const struct case_ep *case_lookup(const struct case_db *c, const struct ipaddr *
     h = (size_t)ip_hash(ip) & (c->ipidx_size - 1);
     while (c->ipidx[h]) {
         i = c->ipidx[h] - 1;
-        if (ipaddr_cmp(&c->eps[i].ip, ip) == 0) {
-            for (; i < c->neps && ipaddr_cmp(&c->eps[i].ip, ip) == 0; i++) {
-                const struct case_ep *ep = &c->eps[i];
+        if (ip_eq(&c->keys[i].ip, ip)) {
+            for (; i < c->neps && ip_eq(&c->keys[i].ip, ip); i++) {
+                const struct case_epkey *k = &c->keys[i];
 
-                if ((!ep->has_from || ep->from_ns <= t) && (!ep->has_to || t < ep->to_ns))
-                    return ep;
+                if ((!k->has_from || k->from_ns <= t) && (!k->has_to || t < k->to_ns))
+                    return &c->eps[i];
             }
             return NULL;
         }
@@ -414,14 +425,57 @@ const struct case_ns *case_ns_find(const struct case_db *c, const char *name)
     return NULL;
 }
 
+/*
+ * Dotted-quad IPv4 as inet_pton(3) accepts it (four decimal parts of
+ * 0..255, no leading zeros), parsed in place: this runs twice per flow.
+ * Anything else (IPv6, odd forms) goes to ipaddr_parse().
+ */
+static int fast_v4(const char *s, size_t len, struct ipaddr *ip)
+{
+    uint8_t b[4];
+    size_t i = 0;
+    int part;
+
+    for (part = 0; part < 4; part++) {
+        unsigned v = 0, digits = 0;
+
+        while (i < len && s[i] >= '0' && s[i] <= '9' && digits < 4) {
+            v = v * 10 + (unsigned)(s[i] - '0');
+            digits++;
+            i++;
+        }
+        if (!digits || v > 255 || (digits > 1 && s[i - digits] == '0'))
+            return ERR_PARSE;
+        b[part] = (uint8_t)v;
+        if (part < 3) {
+            if (i >= len || s[i] != '.')
+                return ERR_PARSE;
+            i++;
+        }
+    }
+    if (i != len)
+        return ERR_PARSE;
+    ipaddr_from_v4(ip, b);
+    return 0;
+}
+
 /* Parse a text address column into ip; 0 or ERR_PARSE. */
 static int col_ip(sqlite3_stmt *st, int i, struct ipaddr *ip)
 {
     const char *t = (const char *)sqlite3_column_text(st, i);
+    size_t len = (size_t)sqlite3_column_bytes(st, i);
 
     if (!t)
         return ERR_PARSE;
-    return ipaddr_parse(t, (size_t)sqlite3_column_bytes(st, i), ip);
+    if (fast_v4(t, len, ip) == 0)
+        return 0;
+    return ipaddr_parse(t, len, ip);
+}
+
+/* Same address: both are fully initialised (zeroed unused bytes). */
+static int ip_eq(const struct ipaddr *x, const struct ipaddr *y)
+{
+    return x->family == y->family && memcmp(x->a, y->a, sizeof(x->a)) == 0;
 }
 
 static int col_port(sqlite3_stmt *st, int i, uint16_t *port)

@@ -60,6 +60,13 @@ struct case_ns {
     struct labels labels;     /* owned; kubernetes.io/metadata.name always set */
 };
 
+/* The part of an endpoint identity lookups need. */
+struct case_epkey {
+    struct ipaddr ip;
+    uint8_t has_from, has_to;
+    int64_t from_ns, to_ns;
+};
+
 struct case_db {
     sqlite3 *db;              /* read-only handle, owned */
     struct arena arena;       /* strings and arrays below */
@@ -67,6 +74,8 @@ struct case_db {
     size_t neps;
     struct case_ns *nss;      /* sorted by name */
     size_t nnss;
+    struct case_epkey *keys;  /* per ep, what case_lookup() reads: kept apart from
+                                 the large case_ep so that lookups stay in cache */
     uint32_t *ipidx;          /* open-addressing table: ip hash -> first ep index + 1 */
     size_t ipidx_size;        /* power of two */
     int has_dnat;             /* flows has dnat_ip / dnat_port (schema v2) */

@@ -68,7 +68,9 @@ struct check {
     size_t nrecs, recs_alloc;
     struct gslot *groups;      /* open addressing (malloc'd) */
     size_t gsize;
-    const char **wl;           /* per case endpoint: interned workload key, lazily */
+    const char **wl;           /* per case endpoint: its workload's identity, lazily */
+    size_t *wlmap;             /* open addressing: workload name hash -> endpoint + 1 */
+    size_t wlmap_size;         /* a power of two, at least twice the endpoints */
     struct arena arena;        /* interned strings */
     uint64_t flows, denied, allowed, ok, failed, unknown, would_break, explained, unexplained;
 };
@@ -95,39 +97,52 @@ static const char *intern_state(struct check *k, const char *s)
     return arena_strdup(&k->arena, s);
 }
 
+/* A word at a time: group keys are hashed once per flow. */
 static uint64_t fnv(const void *p, size_t n)
 {
     const unsigned char *b = p;
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = 1469598103934665603ull, w;
     size_t i;
 
-    for (i = 0; i < n; i++)
+    for (i = 0; i + 8 <= n; i += 8) {
+        memcpy(&w, b + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    for (; i < n; i++)
         h = (h ^ b[i]) * 1099511628211ull;
     return h ^ (h >> 31);
 }
 
-/* A workload's identity for grouping: one pointer per ns/workload. */
+/* A workload's identity for grouping: one pointer per ns/workload (the
+ * first pod seen of it), found through a table keyed by the names. */
 static const void *wl_ident(struct check *k, const struct case_ep *ep)
 {
-    size_t i, idx;
+    const char *ns, *wl;
+    uint64_t h;
+    size_t idx, i;
 
     if (!ep || ep->kind != EP_POD || ep < k->c.eps || ep >= k->c.eps + k->c.neps)
         return ep;
     idx = (size_t)(ep - k->c.eps);
     if (k->wl[idx])
         return k->wl[idx];
-    /* Endpoints are few: a linear search for the same workload is fine. */
-    for (i = 0; i < k->c.neps; i++) {
-        const struct case_ep *o = &k->c.eps[i];
+    ns = ep->ns ? ep->ns : "";
+    wl = ep->workload ? ep->workload : ep->name ? ep->name : "";
+    h = fnv(ns, strlen(ns)) * 31 + fnv(wl, strlen(wl));
+    i = (size_t)h & (k->wlmap_size - 1);
+    while (k->wlmap[i]) {
+        const struct case_ep *o = &k->c.eps[k->wlmap[i] - 1];
 
-        if (k->wl[i] && o->kind == EP_POD && strcmp(o->ns ? o->ns : "", ep->ns ? ep->ns : "") == 0 &&
-            strcmp(o->workload ? o->workload : o->name ? o->name : "",
-                   ep->workload ? ep->workload : ep->name ? ep->name : "") == 0) {
-            k->wl[idx] = k->wl[i];
+        if (strcmp(o->ns ? o->ns : "", ns) == 0 &&
+            strcmp(o->workload ? o->workload : o->name ? o->name : "", wl) == 0) {
+            k->wl[idx] = k->wl[k->wlmap[i] - 1];
             return k->wl[idx];
         }
+        i = (i + 1) & (k->wlmap_size - 1);
     }
-    k->wl[idx] = (const char *)ep; /* first of its workload stands for it */
+    k->wlmap[i] = idx + 1;
+    k->wl[idx] = (const char *)ep;
     return k->wl[idx];
 }
 
@@ -279,8 +294,8 @@ static int on_flow(void *ctx, const struct case_flow *fl)
             k->werr = 1;
         return 0;
     }
-    r.state = intern_state(k, fl->state);
     if (k->oo.group == GROUP_FLOW) {
+        r.state = intern_state(k, fl->state);
         ALLOC_GROW(k->recs, k->nrecs + 1, k->recs_alloc);
         k->recs[k->nrecs++] = r;
         return 0;
@@ -316,6 +331,7 @@ static int on_flow(void *ctx, const struct case_flow *fl)
         g = group_find(k, &key, sizeof(key), &created);
         if (created) {
             *g = r;
+            g->state = intern_state(k, fl->state);
             return 0;
         }
         g->flows++;
@@ -479,6 +495,10 @@ int cmd_check(int argc, char **argv, struct diag *d)
         goto out_ps;
     arena_init(&k.arena, 0);
     k.wl = xcalloc(k.c.neps ? k.c.neps : 1, sizeof(*k.wl));
+    k.wlmap_size = 16;
+    while (k.wlmap_size < 2 * k.c.neps)
+        k.wlmap_size *= 2;
+    k.wlmap = xcalloc(k.wlmap_size, sizeof(*k.wlmap));
     k.e = engine_new(&ps, k.c.eps, k.c.neps, k.oo.explain ? ENG_EXPLAIN : 0);
     buf_init(&k.out, 0);
     k.stream = k.fmt != FMT_TABLE && k.oo.group == GROUP_FLOW;
@@ -542,6 +562,7 @@ out_case:
     free(k.recs);
     free(k.groups);
     free(k.wl);
+    free(k.wlmap);
     arena_release(&k.arena);
     case_close(&k.c);
 out_ps:

@@ -72,10 +72,17 @@ struct eng_key {
     uint8_t pad[7];
 };
 
-struct eng_slot {
+/* A cached verdict with its key (arena). */
+struct eng_centry {
+    struct eng_verdict v;
     struct eng_key key;
+};
+
+/* Slots stay small (16 bytes) so that the table, probed once per flow,
+ * keeps in cache; the key is compared only when the hash agrees. */
+struct eng_slot {
     uint64_t hash;
-    struct eng_verdict *v;
+    struct eng_centry *ce;
 };
 
 struct engine {
@@ -946,9 +953,21 @@ static int step_eq(const struct eng_step *a, const struct eng_step *b)
     return strcmp(a->profile, b->profile) == 0;
 }
 
+/* A word at a time: this runs once per flow. */
 static uint64_t key_hash(const struct eng_key *k)
 {
-    return mix(hash_bytes(k, sizeof(*k), 1469598103934665603ull));
+    const unsigned char *b = (const unsigned char *)k;
+    uint64_t h = 0x9e3779b97f4a7c15ull, w;
+    size_t i;
+
+    for (i = 0; i + 8 <= sizeof(*k); i += 8) {
+        memcpy(&w, b + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    for (; i < sizeof(*k); i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return mix(h);
 }
 
 static void cache_grow(struct engine *e)
@@ -959,10 +978,10 @@ static void cache_grow(struct engine *e)
     for (k = 0; k < e->cache_size; k++) {
         size_t i;
 
-        if (!e->cache[k].v)
+        if (!e->cache[k].ce)
             continue;
         i = (size_t)e->cache[k].hash & (nsize - 1);
-        while (n[i].v)
+        while (n[i].ce)
             i = (i + 1) & (nsize - 1);
         n[i] = e->cache[k];
     }
@@ -977,6 +996,7 @@ const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *
     uint64_t h;
     size_t i;
     struct jctx j;
+    struct eng_centry *ce;
     struct eng_verdict *v;
 
     e->stats.judged++;
@@ -995,9 +1015,9 @@ const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *
     if ((e->cache_used + 1) * 2 > e->cache_size)
         cache_grow(e);
     i = (size_t)h & (e->cache_size - 1);
-    while (e->cache[i].v) {
-        if (e->cache[i].hash == h && memcmp(&e->cache[i].key, &key, sizeof(key)) == 0)
-            return e->cache[i].v;
+    while (e->cache[i].ce) {
+        if (e->cache[i].hash == h && memcmp(&e->cache[i].ce->key, &key, sizeof(key)) == 0)
+            return &e->cache[i].ce->v;
         i = (i + 1) & (e->cache_size - 1);
     }
     e->stats.tuples++;
@@ -1012,7 +1032,9 @@ const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *
     members_of(&j, 0, &f->src_ip, j.src_ls);
     members_of(&j, 1, &f->dst_ip, j.dst_ls);
 
-    v = arena_calloc(&e->arena, 1, sizeof(*v));
+    ce = arena_calloc(&e->arena, 1, sizeof(*ce));
+    ce->key = key;
+    v = &ce->v;
     eval_all(&j, 0, v);
     if (e->has_staged) {
         struct eng_verdict *sv = arena_calloc(&e->arena, 1, sizeof(*sv));
@@ -1026,9 +1048,8 @@ const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *
             (a && b && !step_eq(&a->dec, &b->dec)))
             v->staged = sv;
     }
-    e->cache[i].key = key;
     e->cache[i].hash = h;
-    e->cache[i].v = v;
+    e->cache[i].ce = ce;
     e->cache_used++;
     return v;
 }
