@@ -900,18 +900,33 @@ static void eval_dir(struct jctx *j, const struct case_ep *E, int els, int dir, 
     out->dec = out->steps[out->nsteps - 1];
 }
 
+static int allow_rank(const struct eng_dir *d)
+{
+    switch (d->reason) {
+    case REASON_RULE:
+        return 3;
+    case REASON_PROFILE:
+    case REASON_TIER_DEFAULT:
+        return 2;
+    case REASON_NO_POLICY:
+    case REASON_END_OF_TIER:
+    case REASON_DATAPLANE:
+        break;
+    }
+    return 1;
+}
+
 static int decided_dir_of(const struct eng_verdict *v)
 {
     if (v->egress.judged && !v->egress.allow)
         return DIR_EGRESS;
     if (v->ingress.judged && !v->ingress.allow)
         return DIR_INGRESS;
-    /* Allowed: the end a rule allowed it at, egress first as Calico
-     * evaluates it; else the first end judged. */
-    if (v->egress.judged && v->egress.reason == REASON_RULE)
-        return DIR_EGRESS;
-    if (v->ingress.judged && v->ingress.reason == REASON_RULE)
-        return DIR_INGRESS;
+    /* Allowed: the end that says most, egress first as Calico evaluates
+     * it: a rule's Allow, then a fall-through past policies, then "no
+     * policy". */
+    if (v->egress.judged && v->ingress.judged)
+        return allow_rank(&v->ingress) > allow_rank(&v->egress) ? DIR_INGRESS : DIR_EGRESS;
     if (v->egress.judged)
         return DIR_EGRESS;
     if (v->ingress.judged)
