@@ -643,7 +643,7 @@ static void read_policy(struct pol_ctx *c, const struct ynode *doc, enum pol_kin
             const char *k = spec->u.map.pairs[i].key->u.scalar.s;
 
             if (strcmp(k, "tier") != 0 && strcmp(k, "stagedAction") != 0 &&
-                !ynode_is_null(spec->u.map.pairs[i].value))
+                !pv_is_zero(spec->u.map.pairs[i].value))
                 pv_err(c, spec->u.map.pairs[i].key, "'spec.%s' must be empty when stagedAction "
                        "is Delete (only the tier may be given)", k);
         }

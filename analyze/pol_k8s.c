@@ -660,7 +660,7 @@ void pk_read_object(struct pol_ctx *c, const struct ynode *doc, int staged)
                     const char *k = spec->u.map.pairs[i].key->u.scalar.s;
 
                     if (strcmp(k, "stagedAction") != 0 &&
-                        !ynode_is_null(spec->u.map.pairs[i].value))
+                        !pv_is_zero(spec->u.map.pairs[i].value))
                         pv_err(c, spec->u.map.pairs[i].key, "'spec.%s' must be empty when "
                                "stagedAction is Delete", k);
                 }
