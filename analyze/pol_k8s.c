@@ -258,10 +258,15 @@ static int read_peer(struct pol_ctx *c, const struct ynode *n, const char *what,
     memset(p, 0, sizeof(*p));
     p->selector = "";
     p->nsselector = "";
-    if (pv_map(c, n, what) != 0) {
+    switch (pv_map(c, n, what)) {
+    case -1:
+        return -1;
+    case 1:
         pv_err(c, n, "'%s' must specify a peer (podSelector, namespaceSelector or ipBlock)",
                what);
         return -1;
+    default:
+        break;
     }
     pv_fields(c, n, fields, what);
     ps = ynode_get(n, "podSelector");

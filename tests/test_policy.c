@@ -1102,6 +1102,45 @@ static void test_staged_delete_zero_values(void **state)
     unload(&l);
 }
 
+/* JSON as kubectl -o json prints it, read from stdin ("-"). */
+static void test_json_stdin(void **state)
+{
+    static const char json[] =
+        "{\n"
+        "  \"apiVersion\": \"v1\",\n"
+        "  \"kind\": \"List\",\n"
+        "  \"items\": [\n"
+        "    {\n"
+        "      \"apiVersion\": \"networking.k8s.io/v1\",\n"
+        "      \"kind\": \"NetworkPolicy\",\n"
+        "      \"metadata\": {\"name\": \"j\", \"namespace\": \"x\"},\n"
+        "      \"spec\": {\"podSelector\": {}, \"ingress\": [{\"ports\": [{\"port\": 80, "
+        "\"protocol\": \"tcp\"}]}]}\n"
+        "    }\n"
+        "  ]\n"
+        "}\n";
+    static const char *const dash[] = {"-"};
+    char path[] = "/tmp/pftest-stdin-XXXXXX";
+    struct loaded l;
+    int fd = mkstemp(path);
+    FILE *f;
+
+    (void)state;
+    assert_true(fd >= 0);
+    f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs(json, f);
+    fclose(f);
+    assert_non_null(freopen(path, "r", stdin));
+    load(&l, NULL, dash, 1);
+    assert_int_not_equal(l.rc, 0);
+    /* line 9 of the JSON, at the value "tcp" */
+    assert_contains(l.msgs, "<stdin>:9:");
+    assert_contains(l.msgs, "error: unsupported protocol 'tcp'");
+    unload(&l);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1125,6 +1164,7 @@ int main(void)
         cmocka_unit_test(test_conformance_corpus),
         cmocka_unit_test(test_truncated_and_mangled),
         cmocka_unit_test(test_staged_delete_zero_values),
+        cmocka_unit_test(test_json_stdin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
