@@ -41,9 +41,11 @@ static int read_str(struct pol_ctx *c, const struct ynode *map, const char *key,
     return rc < 0 ? -1 : 0;
 }
 
-/* A selector field: read, parse (reporting the column of a fault). */
+/* A selector field: read, parse (reporting the column of a fault).
+ * maxlen: the CRD's MaxLength for the field (1024 on EntityRule and
+ * GlobalNetworkPolicy selectors), 0 when it has none. */
 static const char *read_selector(struct pol_ctx *c, const struct ynode *map, const char *key,
-                                 const char *what, const struct ynode **node)
+                                 const char *what, size_t maxlen, const struct ynode **node)
 {
     const char *s = NULL;
     const struct ynode *n = ynode_get(map, key);
@@ -52,8 +54,8 @@ static const char *read_selector(struct pol_ctx *c, const struct ynode *map, con
         *node = n;
     if (read_str(c, map, key, what, &s) < 0 || !s)
         return NULL;
-    if (strlen(s) > 1024) /* kubebuilder MaxLength=1024 on every selector field */
-        pv_err(c, n, "'%s' is longer than 1024 characters", what);
+    if (maxlen && strlen(s) > maxlen)
+        pv_err(c, n, "'%s' is longer than %zu characters", what, maxlen);
     (void)pv_selector(c, n, s, what);
     return s;
 }
@@ -281,12 +283,12 @@ static void read_entity(struct pol_ctx *c, const struct ynode *n, const char *wh
     read_nets(c, ynode_get(n, "notNets"), w, &e->notnets, &e->nnotnets);
 
     pv_path(w, sizeof(w), what, "selector");
-    e->selector = read_selector(c, n, "selector", w, &sel_n);
+    e->selector = read_selector(c, n, "selector", w, 1024, &sel_n);
     pv_no_global(c, sel_n, e->selector, w);
     pv_path(w, sizeof(w), what, "notSelector");
-    e->notselector = read_selector(c, n, "notSelector", w, NULL);
+    e->notselector = read_selector(c, n, "notSelector", w, 1024, NULL);
     pv_path(w, sizeof(w), what, "namespaceSelector");
-    e->nsselector = read_selector(c, n, "namespaceSelector", w, &nssel_n);
+    e->nsselector = read_selector(c, n, "namespaceSelector", w, 1024, &nssel_n);
     pv_global_alone(c, nssel_n, e->nsselector, w);
 
     e->n_ports = ynode_get(n, "ports");
@@ -315,7 +317,7 @@ static void read_entity(struct pol_ctx *c, const struct ynode *n, const char *wh
             }
         }
         pv_path(w, sizeof(w), what, "serviceAccounts.selector");
-        e->sa_selector = read_selector(c, sa, "selector", w, NULL);
+        e->sa_selector = read_selector(c, sa, "selector", w, 0, NULL);
     }
 
     svc = ynode_get(n, "services");
@@ -590,14 +592,14 @@ static void read_policy(struct pol_ctx *c, const struct ynode *doc, enum pol_kin
         vp.tier = "default";
     }
     vp.has_order = pv_number(c, ynode_get(spec, "order"), "spec.order", &vp.order) == 0;
-    vp.selector = read_selector(c, spec, "selector", "spec.selector", &n);
+    vp.selector = read_selector(c, spec, "selector", "spec.selector", global ? 1024 : 0, &n);
     pv_no_global(c, n, vp.selector, "spec.selector");
     vp.sa_selector = read_selector(c, spec, "serviceAccountSelector",
-                                   "spec.serviceAccountSelector", &n);
+                                   "spec.serviceAccountSelector", global ? 1024 : 0, &n);
     pv_no_global(c, n, vp.sa_selector, "spec.serviceAccountSelector");
     if (global) {
         vp.ns_selector = read_selector(c, spec, "namespaceSelector", "spec.namespaceSelector",
-                                       &n);
+                                       1024, &n);
         pv_no_global(c, n, vp.ns_selector, "spec.namespaceSelector");
     }
     read_types(c, ynode_get(spec, "types"), "spec.types", &vp.types, &vp.types_given);
@@ -643,7 +645,7 @@ static void read_policy(struct pol_ctx *c, const struct ynode *doc, enum pol_kin
             const char *k = spec->u.map.pairs[i].key->u.scalar.s;
 
             if (strcmp(k, "tier") != 0 && strcmp(k, "stagedAction") != 0 &&
-                !ynode_is_null(spec->u.map.pairs[i].value))
+                !pv_is_zero(spec->u.map.pairs[i].value))
                 pv_err(c, spec->u.map.pairs[i].key, "'spec.%s' must be empty when stagedAction "
                        "is Delete (only the tier may be given)", k);
         }

@@ -103,6 +103,7 @@ struct pol_ctx {
     const struct ystream *ys;       /* stream being read */
     const char *file;               /* its name, arena copy */
     unsigned errors;                /* errors found by the loader itself */
+    int rc;                         /* first unreadable/unparsable file's code, or 0 */
     /* Built as we go (malloc'd; moved into the arena at the end). */
     struct policy *pols;
     size_t npols, apols;
@@ -141,6 +142,9 @@ int pv_bool(struct pol_ctx *c, const struct ynode *n, const char *what, int *out
 int pv_number(struct pol_ctx *c, const struct ynode *n, const char *what, double *out);
 int pv_int(struct pol_ctx *c, const struct ynode *n, const char *what, long lo, long hi,
            long *out);
+/* 1 when n reads as Go's zero value (absent, null, {}, [], "", false):
+ * what a staged Delete must hold in every field but the tier. */
+int pv_is_zero(const struct ynode *n);
 /* 1 when n is a plain scalar YAML would read as a number (or bool). */
 int pv_plain_number(const struct ynode *n);
 int pv_plain_bool(const struct ynode *n, int *val);

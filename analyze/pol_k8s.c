@@ -258,10 +258,15 @@ static int read_peer(struct pol_ctx *c, const struct ynode *n, const char *what,
     memset(p, 0, sizeof(*p));
     p->selector = "";
     p->nsselector = "";
-    if (pv_map(c, n, what) != 0) {
+    switch (pv_map(c, n, what)) {
+    case -1:
+        return -1;
+    case 1:
         pv_err(c, n, "'%s' must specify a peer (podSelector, namespaceSelector or ipBlock)",
                what);
         return -1;
+    default:
+        break;
     }
     pv_fields(c, n, fields, what);
     ps = ynode_get(n, "podSelector");
@@ -660,7 +665,7 @@ void pk_read_object(struct pol_ctx *c, const struct ynode *doc, int staged)
                     const char *k = spec->u.map.pairs[i].key->u.scalar.s;
 
                     if (strcmp(k, "stagedAction") != 0 &&
-                        !ynode_is_null(spec->u.map.pairs[i].value))
+                        !pv_is_zero(spec->u.map.pairs[i].value))
                         pv_err(c, spec->u.map.pairs[i].key, "'spec.%s' must be empty when "
                                "stagedAction is Delete", k);
                 }

@@ -194,6 +194,8 @@ static int load_file(struct pol_ctx *c, const char *path)
         if (c->d->errors == before)
             diag_err(c->d, "cannot read '%s': %s", path, err_str(rc));
         c->errors++;
+        if (!c->rc)
+            c->rc = rc;
         return rc;
     }
     c->ys = &ys;
@@ -280,8 +282,12 @@ static void load_path(struct pol_ctx *c, const char *path)
     if (strcmp(path, "-") == 0) {
         (void)load_file(c, "-");
     } else if (stat(path, &st) != 0) {
-        diag_err(c->d, "cannot read policy path '%s': %s", path, strerror(errno));
+        int e = errno;
+
+        diag_err(c->d, "cannot read policy path '%s': %s", path, strerror(e));
         c->errors++;
+        if (!c->rc)
+            c->rc = -e;
         return;
     } else if (S_ISDIR(st.st_mode)) {
         load_dir(c, path, 0);
@@ -362,7 +368,9 @@ int policy_set_load(struct policy_set *ps, const char *const *paths, size_t npat
         diag_err(d, "policy set not loaded: %u error%s", c.errors, c.errors == 1 ? "" : "s");
         ctx_free(&c);
         policy_set_release(ps);
-        return ERR_INVALID;
+        /* The first file that could not be read or parsed names the
+         * failure; otherwise the objects were invalid. */
+        return c.rc ? c.rc : ERR_INVALID;
     }
     /* Move what was built into the arena, where the set owns it. */
     ps->npolicies = c.npols;

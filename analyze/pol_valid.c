@@ -253,6 +253,23 @@ int pv_int(struct pol_ctx *c, const struct ynode *n, const char *what, long lo, 
     return 0;
 }
 
+int pv_is_zero(const struct ynode *n)
+{
+    int b;
+
+    if (!n || ynode_is_null(n))
+        return 1;
+    switch (n->kind) {
+    case YNODE_MAP:
+        return n->u.map.n == 0;
+    case YNODE_SEQ:
+        return n->u.seq.n == 0;
+    case YNODE_SCALAR:
+        return n->u.scalar.len == 0 || (pv_plain_bool(n, &b) && !b);
+    }
+    return 0;
+}
+
 /* --- names and labels -------------------------------------------------------- */
 
 static int is_lower_alnum(char ch)

@@ -95,7 +95,8 @@ struct policy {
     const char *selector_text;
     unsigned types;          /* DIR_INGRESS | DIR_EGRESS after defaulting (§6.1) */
     int staged;              /* staged kinds: judged only as "would do" */
-    int staged_delete;       /* stagedAction: Delete (not sent to Felix at all) */
+    int staged_delete;       /* stagedAction: Delete (not sent to Felix at all); its spec is
+                              * empty, its name says which enforced policy it would delete */
     int do_not_track;        /* GNP only: never affects workload flows (§6.2) */
     int pre_dnat;
     int apply_on_forward;
@@ -113,7 +114,9 @@ struct tier {
     int has_order;
     double order;            /* default tier: 1,000,000 */
     int default_pass;        /* defaultAction Pass (else Deny) */
-    struct policy **policies; /* sorted per §4.1 (arena array) */
+    struct policy **policies; /* sorted per §4.1 (arena array); every policy of the
+                               * tier, staged (and staged_delete), doNotTrack and preDNAT
+                               * ones included: the engine filters per §5 and §6.2 */
     size_t npolicies;
 };
 

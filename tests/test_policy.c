@@ -1045,6 +1045,102 @@ static void test_conformance_corpus(void **state)
     }
 }
 
+/* --- untrusted input ----------------------------------------------------------------------- */
+
+/*
+ * Every prefix of a policy file, and the file with bytes replaced, must load
+ * or be refused with messages, never crash (run under ASan by unit-san).
+ */
+static void test_truncated_and_mangled(void **state)
+{
+    static const char text[] =
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+        "metadata: {name: g}\nspec:\n  namespaceSelector: a == 'b'\n  types: [Ingress, Egress]\n"
+        "  ingress:\n  - action: Allow\n    protocol: TCP\n    source:\n"
+        "      serviceAccounts: {names: [x], selector: y == 'z'}\n"
+        "      nets: [10.0.0.0/8]\n    destination: {ports: [80, '90:91', http]}\n"
+        "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: k, namespace: n}\nspec:\n  podSelector: {matchLabels: {a: b}}\n"
+        "  ingress:\n  - from: [{namespaceSelector: {}}, {ipBlock: {cidr: 10.0.0.0/8, except: "
+        "[10.1.0.0/16]}}]\n    ports: [{port: 80, endPort: 90}, {}]\n";
+    static const char junk[] = "{}[]:-,'\"!&|()= \n\t#0aZ";
+    char buf[sizeof(text)];
+    unsigned seed = 12345;
+
+    (void)state;
+    for (size_t cut = 0; cut < sizeof(text) - 1; cut += 3) {
+        struct loaded l;
+
+        memcpy(buf, text, cut);
+        buf[cut] = '\0';
+        load(&l, buf, NULL, 0);
+        unload(&l);
+    }
+    for (int round = 0; round < 200; round++) {
+        struct loaded l;
+
+        memcpy(buf, text, sizeof(text));
+        for (int k = 0; k < 3; k++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[(seed >> 8) % (sizeof(text) - 1)] = junk[(seed >> 20) % (sizeof(junk) - 1)];
+        }
+        load(&l, buf, NULL, 0);
+        unload(&l);
+    }
+}
+
+static void test_staged_delete_zero_values(void **state)
+{
+    struct loaded l;
+
+    (void)state;
+    /* Go's zero values ({} podSelector, [] lists) are allowed with Delete */
+    load_ok(&l, "apiVersion: projectcalico.org/v3\nkind: StagedKubernetesNetworkPolicy\n"
+                "metadata: {name: k, namespace: n}\n"
+                "spec: {stagedAction: Delete, podSelector: {}, ingress: []}\n");
+    assert_true(find(&l.ps, "k")->staged_delete);
+    unload(&l);
+}
+
+/* JSON as kubectl -o json prints it, read from stdin ("-"). */
+static void test_json_stdin(void **state)
+{
+    static const char json[] =
+        "{\n"
+        "  \"apiVersion\": \"v1\",\n"
+        "  \"kind\": \"List\",\n"
+        "  \"items\": [\n"
+        "    {\n"
+        "      \"apiVersion\": \"networking.k8s.io/v1\",\n"
+        "      \"kind\": \"NetworkPolicy\",\n"
+        "      \"metadata\": {\"name\": \"j\", \"namespace\": \"x\"},\n"
+        "      \"spec\": {\"podSelector\": {}, \"ingress\": [{\"ports\": [{\"port\": 80, "
+        "\"protocol\": \"tcp\"}]}]}\n"
+        "    }\n"
+        "  ]\n"
+        "}\n";
+    static const char *const dash[] = {"-"};
+    char path[] = "/tmp/pftest-stdin-XXXXXX";
+    struct loaded l;
+    int fd = mkstemp(path);
+    FILE *f;
+
+    (void)state;
+    assert_true(fd >= 0);
+    f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs(json, f);
+    fclose(f);
+    assert_non_null(freopen(path, "r", stdin));
+    load(&l, NULL, dash, 1);
+    assert_int_not_equal(l.rc, 0);
+    /* line 9 of the JSON, at the value "tcp" */
+    assert_contains(l.msgs, "<stdin>:9:");
+    assert_contains(l.msgs, "error: unsupported protocol 'tcp'");
+    unload(&l);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1066,6 +1162,9 @@ int main(void)
         cmocka_unit_test(test_paths),
         cmocka_unit_test(test_rule_families),
         cmocka_unit_test(test_conformance_corpus),
+        cmocka_unit_test(test_truncated_and_mangled),
+        cmocka_unit_test(test_staged_delete_zero_values),
+        cmocka_unit_test(test_json_stdin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
