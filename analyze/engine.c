@@ -489,33 +489,6 @@ PRINTF_LIKE(3, 4) static int miss(struct jctx *j, const char *field, const char 
     return 0;
 }
 
-/* §3.1: a nets/notNets list that is non-empty but holds no CIDR of the
- * packet's family drops the whole rule for that family; so does a
- * catch-all in notNets. */
-static int family_dropped(const struct entity *en, int fam)
-{
-    size_t i;
-    int any = 0;
-
-    if (en->nnets) {
-        for (i = 0; i < en->nnets && !any; i++)
-            any = en->nets[i].addr.family == fam;
-        if (!any)
-            return 1;
-    }
-    if (en->nnotnets) {
-        any = 0;
-        for (i = 0; i < en->nnotnets; i++) {
-            if (cidr_is_catchall(&en->notnets[i]))
-                return 1;
-            any |= en->notnets[i].addr.family == fam;
-        }
-        if (!any)
-            return 1;
-    }
-    return 0;
-}
-
 /* The member label sets of an address (§2.3): the pod holding it at the
  * flow's time, and every network set with a CIDR containing it. */
 static void members_of(struct jctx *j, int side, const struct ipaddr *ip, int pod_ls)
@@ -696,7 +669,9 @@ static int rule_match(struct jctx *j, const struct eng_pol *p, int d, size_t ri,
     j->field = NULL;
     if (r->ip_version && r->ip_version != j->fam)
         return miss(j, "ipVersion", "the rule exists for IPv%d only", r->ip_version);
-    if (family_dropped(&r->src, j->fam) || family_dropped(&r->dst, j->fam))
+    /* §3.1: a rule whose nets/notNets hold no CIDR of the packet's family
+     * (or a catch-all in notNets) does not exist for that family. */
+    if (!rule_applies_to_family(r, j->fam))
         return miss(j, "net",
                     "the rule's nets/notNets hold no IPv%d CIDR, so it does not exist for IPv%d",
                     j->fam, j->fam);

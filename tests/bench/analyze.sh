@@ -49,7 +49,7 @@ PODFLOW_STATS=1 "$B/podflow-analyze" check "$work/bench.db" -p "$work/policies" 
     --group workload --format json 2>&1 > /dev/null | grep 'flows judged' || true
 set -- $scan $check
 printf 'bare SQLite scan of %s flows:    %.3f s wall, %s s cpu\n' "$flows" "$1" "$2"
-printf 'podflow-analyze check (1 thread):%.3f s wall, %s s cpu\n' "$3" "$4"
+printf 'podflow-analyze check (1 thread): %.3f s wall, %s s cpu\n' "$3" "$4"
 awk -v sw="$1" -v sc="$2" -v cw="$3" -v cc="$4" 'BEGIN {
     printf "ratio check/scan: %.2fx wall", cw / sw
     if (sc != "-" && sc > 0) printf ", %.2fx cpu", cc / sc
