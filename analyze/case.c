@@ -488,6 +488,18 @@ static int col_port(sqlite3_stmt *st, int i, uint16_t *port)
     return 0;
 }
 
+/* An ICMP type or code column: 0..255, or -1 when NULL or out of range
+ * (a hand-made .db may hold anything). */
+static int col_byte(sqlite3_stmt *st, int i)
+{
+    sqlite3_int64 v;
+
+    if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
+        return -1;
+    v = sqlite3_column_int64(st, i);
+    return v < 0 || v > 255 ? -1 : (int)v;
+}
+
 int case_flows(struct case_db *c, const struct case_filter *f,
                int (*fn)(void *ctx, const struct case_flow *fl), void *ctx, struct diag *d)
 {
@@ -531,10 +543,8 @@ int case_flows(struct case_db *c, const struct case_filter *f,
         fl.state = (const char *)sqlite3_column_text(st, 13);
         if (!fl.state)
             fl.state = "";
-        fl.icmp_type = sqlite3_column_type(st, 14) == SQLITE_NULL ? -1
-                                                                  : (int)(sqlite3_column_int64(st, 14) & 0xff);
-        fl.icmp_code = sqlite3_column_type(st, 15) == SQLITE_NULL ? -1
-                                                                  : (int)(sqlite3_column_int64(st, 15) & 0xff);
+        fl.icmp_type = col_byte(st, 14);
+        fl.icmp_code = col_byte(st, 15);
         fl.icmp_count = sqlite3_column_int64(st, 16);
         /* Policy sees post-DNAT addresses (§5, §9.17): judge the backend
          * when the capture recorded it. */
