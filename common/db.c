@@ -670,12 +670,12 @@ static int db_check_object(sqlite3 *db, sqlite3 *ref, sqlite3_stmt *find, struct
     sqlite3_reset(find);
     sqlite3_bind_text(find, 1, name, -1, SQLITE_STATIC);
     src = sqlite3_step(find);
-    if (src == SQLITE_DONE) {
+    if (src != SQLITE_ROW)
+        return db_report(d, "read", path, db, src);
+    if (sqlite3_column_int64(find, 2) == 0) {
         diag_err(d, "'%s' is not a podflow case file: %s '%s' is missing", path, type, name);
         return ERR_FORMAT;
     }
-    if (src != SQLITE_ROW)
-        return db_report(d, "read", path, db, src);
     /* Names are unique in sqlite_schema, unless someone wrote it by
      * hand: then trust none of them. */
     if (sqlite3_column_int64(find, 2) != 1) {
@@ -737,7 +737,7 @@ int db_check_tables(sqlite3 *db, struct diag *d, const char *path)
     if (src == SQLITE_OK)
         src = sqlite3_prepare_v2(db,
                                  "SELECT min(type), min(sql), count(*) FROM main.sqlite_schema "
-                                 "WHERE name = ?1 COLLATE NOCASE HAVING count(*) > 0",
+                                 "WHERE name = ?1 COLLATE NOCASE",
                                  -1, &find, NULL);
     if (src != SQLITE_OK) {
         rc = db_report(d, "read", path, db, src);

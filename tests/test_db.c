@@ -775,6 +775,10 @@ static void test_hostile(void **state)
         {"PRAGMA user_version = 0;", ERR_FORMAT, "is not a podflow case file"},
         /* a negative version */
         {"PRAGMA user_version = -3;", ERR_FORMAT, "is not a podflow case file"},
+        /* two objects under one name, written into sqlite_schema by hand */
+        {"PRAGMA writable_schema = ON; INSERT INTO sqlite_schema VALUES ('view', 'Flows',"
+         " 'Flows', 0, 'CREATE VIEW Flows AS SELECT 1 AS id');",
+         ERR_FORMAT, "is damaged: malformed database schema (Flows) - table Flows already exists"},
         /* a virtual table (runs a module's code) where a table belongs */
         {"DROP TABLE namespaces; CREATE VIRTUAL TABLE namespaces USING fts5(name, labels);",
          ERR_FORMAT, "is not a podflow case file: 'namespaces' is not an ordinary table"},
