@@ -286,10 +286,11 @@ static int db_exec_path(sqlite3 *db, struct diag *d, const char *verb, const cha
  * stops writes to sqlite_schema and other ways of corrupting the file
  * through SQL; trusted_schema=OFF keeps functions with side effects out of
  * anything the schema defines; no extension can be loaded; triggers never
- * fire (the format has none; a writer adding inventory to a stranger's
- * case must not run the stranger's SQL).  The reader also disables views
- * (it reads tables only, checked by db_check_tables()), bounds the size of
- * any one value, and is query_only on top of SQLITE_OPEN_READONLY.
+ * fire and views cannot be used (the format has no triggers, and podflow
+ * reads tables only, checked by db_check_tables(): a writer adding
+ * inventory to a stranger's case must not run the stranger's SQL either).
+ * The reader also bounds the size of any one value, and is query_only on
+ * top of SQLITE_OPEN_READONLY.
  */
 static int db_configure(sqlite3 *db, struct diag *d, const char *path, bool reader)
 {
@@ -302,8 +303,8 @@ static int db_configure(sqlite3 *db, struct diag *d, const char *path, bool read
         {SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, 0},
         {SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, 0},
         {SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, 0},
-        /* The writer keeps views: it creates flows_named. */
-        {SQLITE_DBCONFIG_ENABLE_VIEW, 1, 0},
+        /* Disabled views can still be created (flows_named), not used. */
+        {SQLITE_DBCONFIG_ENABLE_VIEW, 0, 0},
     };
     int src;
 

@@ -331,6 +331,9 @@ static void test_writer_creates(void **state)
     assert_int_equal(raw_int(db, "PRAGMA synchronous"), 1); /* NORMAL */
     assert_int_equal(raw_int(db, "PRAGMA trusted_schema"), 0);
     assert_int_equal(raw_int(db, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
+    /* No stored SQL runs on the writer either: views cannot be used. */
+    assert_int_not_equal(sqlite3_exec(db, "SELECT * FROM flows_named", NULL, NULL, NULL),
+                         SQLITE_OK);
     assert_int_equal(db_meta_get(db, "tool_version", &value), 0);
     assert_string_equal(value, PODFLOW_VERSION);
     free(value);
