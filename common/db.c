@@ -92,6 +92,14 @@ static int db_report(struct diag *d, const char *verb, const char *path, sqlite3
 {
     const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(src);
 
+    /* A read-only connection cannot roll back a hot journal (a writer in
+     * rollback mode died mid-transaction); SQLite's own words for it are
+     * "attempt to write a readonly database". */
+    if (src == SQLITE_READONLY_ROLLBACK) {
+        diag_err(d, "cannot %s '%s': a transaction left unfinished in '%s-journal' must be "
+                 "rolled back first (open the file once for writing)", verb, path, path);
+        return ERR_DB;
+    }
     switch (src & 0xff) {
     case SQLITE_NOTADB:
         return db_not_case(d, path);

@@ -741,6 +741,73 @@ static void test_reader_wal_file_alone(void **state)
     free(after);
 }
 
+/*
+ * A writer in rollback-journal mode that died mid-transaction leaves a hot
+ * journal, which only a writer may roll back: the reader says so and
+ * touches neither file.
+ */
+static void test_reader_hot_journal(void **state)
+{
+    char path[512], jpath[520], msg[1200], *before, *jbefore, *after;
+    size_t len, jlen, alen;
+    sqlite3 *db = NULL;
+    struct cap c;
+    pid_t pid;
+    int status;
+
+    (void)state;
+    make_case(path, sizeof(path), "hot.db");
+    snprintf(jpath, sizeof(jpath), "%s-journal", path);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* A tiny cache makes the transaction spill into hot.db itself. */
+        if (sqlite3_open(path, &db) != SQLITE_OK ||
+            sqlite3_exec(db,
+                         "PRAGMA cache_size = 2; BEGIN;"
+                         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                         " WHERE i < 3000)"
+                         " INSERT INTO namespaces (name) SELECT printf('%0200d', i) FROM n;",
+                         NULL, NULL, NULL) != SQLITE_OK)
+            _exit(1);
+        _exit(0);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    before = slurp(path, &len);
+    jbefore = slurp(jpath, &jlen);
+    assert_non_null(jbefore);
+
+    cap_init(&c);
+    assert_int_equal(db_open_reader(path, &c.d, &db), ERR_DB);
+    assert_null(db);
+    snprintf(msg, sizeof(msg),
+             "cannot read '%s': a transaction left unfinished in '%s-journal' must be rolled "
+             "back first (open the file once for writing)\n",
+             path, path);
+    assert_string_equal(cap_text(&c), msg);
+    cap_release(&c);
+    after = slurp(path, &alen);
+    assert_int_equal(alen, len);
+    assert_memory_equal(after, before, len);
+    free(after);
+    after = slurp(jpath, &alen);
+    assert_int_equal(alen, jlen);
+    assert_memory_equal(after, jbefore, jlen);
+    free(after);
+    free(before);
+    free(jbefore);
+
+    /* A writer rolls it back, and the case is whole again. */
+    cap_init(&c);
+    assert_int_equal(db_open_writer(path, &c.d, &db), 0);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM namespaces"), 0);
+    db_close(&db, &c.d);
+    assert_string_equal(cap_text(&c), "");
+    cap_release(&c);
+    assert_no_side_files(path);
+}
+
 /* --- hostile files ---------------------------------------------------------- */
 
 static void test_hostile(void **state)
@@ -947,6 +1014,7 @@ int main(void)
         cmocka_unit_test(test_reader_read_only),
         cmocka_unit_test(test_reader_after_crash),
         cmocka_unit_test(test_reader_wal_file_alone),
+        cmocka_unit_test(test_reader_hot_journal),
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_locked),
         cmocka_unit_test(test_migrate),
