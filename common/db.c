@@ -72,7 +72,7 @@ struct db_probe {
  *   offset 18   1 byte  write version: 1 rollback journal, 2 WAL
  *   offset 19   1 byte  read version:  1 rollback journal, 2 WAL
  * The whole header is 100 bytes; a shorter non-empty file is not SQLite. */
-#define DB_HEADER_SIZE 100
+#define DB_HEADER_SIZE          100
 #define DB_HEADER_WRITE_VERSION 18
 static const char db_magic[16] = "SQLite format 3";
 
@@ -96,8 +96,10 @@ static int db_report(struct diag *d, const char *verb, const char *path, sqlite3
      * rollback mode died mid-transaction); SQLite's own words for it are
      * "attempt to write a readonly database". */
     if (src == SQLITE_READONLY_ROLLBACK) {
-        diag_err(d, "cannot %s '%s': a transaction left unfinished in '%s-journal' must be "
-                 "rolled back first (open the file once for writing)", verb, path, path);
+        diag_err(d,
+                 "cannot %s '%s': a transaction left unfinished in '%s-journal' must be "
+                 "rolled back first (open the file once for writing)",
+                 verb, path, path);
         return ERR_DB;
     }
     switch (src & 0xff) {
@@ -346,8 +348,8 @@ static int db_configure(sqlite3 *db, struct diag *d, const char *path, bool read
 
 static int db_refuse_newer(struct diag *d, const char *path, int64_t version)
 {
-    diag_err(d, "'%s' was written by a newer podflow (format %lld, this one reads up to %d)",
-             path, (long long)version, DB_FORMAT_VERSION);
+    diag_err(d, "'%s' was written by a newer podflow (format %lld, this one reads up to %d)", path,
+             (long long)version, DB_FORMAT_VERSION);
     return ERR_VERSION;
 }
 
@@ -390,8 +392,7 @@ TESTABLE int db_migrate(sqlite3 *db, struct diag *d, const char *path,
             if (steps[i].to == v && steps[i].sql)
                 step = &steps[i];
         if (!step) {
-            diag_err(d, "cannot migrate '%s': no step from format %d to format %d", path, v - 1,
-                     v);
+            diag_err(d, "cannot migrate '%s': no step from format %d to format %d", path, v - 1, v);
             return ERR_DB;
         }
         rc = db_exec_path(db, d, "migrate", path, step->sql);
@@ -582,8 +583,10 @@ int db_open_reader(const char *path, struct diag *d, sqlite3 **out)
     }
     if (version < DB_FORMAT_VERSION) {
         /* A reader never writes the case; migrating is a writer's job. */
-        diag_err(d, "'%s' is in the older format %lld (this podflow reads %d): let a podflow "
-                 "writer migrate a copy of it first", path, (long long)version, DB_FORMAT_VERSION);
+        diag_err(d,
+                 "'%s' is in the older format %lld (this podflow reads %d): let a podflow "
+                 "writer migrate a copy of it first",
+                 path, (long long)version, DB_FORMAT_VERSION);
         rc = ERR_VERSION;
         goto out_close;
     }
@@ -608,8 +611,8 @@ static int db_check_columns(sqlite3 *db, sqlite3 *ref, struct diag *d, const cha
     sqlite3_stmt *want = NULL, *have = NULL, *gen = NULL;
     int src, rc = 0;
 
-    src = sqlite3_prepare_v2(ref, "SELECT name FROM pragma_table_xinfo(?1, 'main')", -1, &want,
-                             NULL);
+    src =
+        sqlite3_prepare_v2(ref, "SELECT name FROM pragma_table_xinfo(?1, 'main')", -1, &want, NULL);
     if (src == SQLITE_OK)
         src = sqlite3_prepare_v2(db,
                                  "SELECT count(*) FROM pragma_table_xinfo(?1, 'main') "
@@ -688,8 +691,7 @@ static int db_check_object(sqlite3 *db, sqlite3 *ref, sqlite3_stmt *find, struct
     /* Names are unique in sqlite_schema, unless someone wrote it by
      * hand: then trust none of them. */
     if (sqlite3_column_int64(find, 2) != 1) {
-        diag_err(d, "'%s' is not a podflow case file: '%s' is defined more than once", path,
-                 name);
+        diag_err(d, "'%s' is not a podflow case file: '%s' is defined more than once", path, name);
         return ERR_FORMAT;
     }
     ftype = (const char *)sqlite3_column_text(find, 0);
@@ -703,8 +705,7 @@ static int db_check_object(sqlite3 *db, sqlite3 *ref, sqlite3_stmt *find, struct
         /* Our own view text, byte for byte: anything else named like it
          * is someone else's SQL. */
         if (!fsql || strcmp(fsql, sql) != 0) {
-            diag_err(d, "'%s' is not a podflow case file: view '%s' is not podflow's", path,
-                     name);
+            diag_err(d, "'%s' is not a podflow case file: view '%s' is not podflow's", path, name);
             return ERR_FORMAT;
         }
         return 0;
@@ -735,14 +736,12 @@ int db_check_tables(sqlite3 *db, struct diag *d, const char *path)
                                  "WHERE type IN ('table', 'view') ORDER BY rowid",
                                  -1, &objs, NULL);
     if (src != SQLITE_OK) {
-        diag_err(d, "cannot check '%s': %s", path,
-                 ref ? sqlite3_errmsg(ref) : sqlite3_errstr(src));
+        diag_err(d, "cannot check '%s': %s", path, ref ? sqlite3_errmsg(ref) : sqlite3_errstr(src));
         rc = ERR_DB;
         goto out;
     }
-    src = sqlite3_prepare_v2(db,
-                             "SELECT name FROM main.sqlite_schema WHERE type = 'trigger' LIMIT 1",
-                             -1, &trig, NULL);
+    src = sqlite3_prepare_v2(
+        db, "SELECT name FROM main.sqlite_schema WHERE type = 'trigger' LIMIT 1", -1, &trig, NULL);
     if (src == SQLITE_OK)
         src = sqlite3_prepare_v2(db,
                                  "SELECT min(type), min(sql), count(*) FROM main.sqlite_schema "

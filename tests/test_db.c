@@ -217,6 +217,7 @@ static void test_embedded_is_schema_sql(void **state)
  * made the way a person would: schema.sql applied to a fresh file, which
  * is what `sqlite3 x.db < schema.sql` does.
  */
+/* clang-format off */
 static const struct {
     const char *table;
     const char *columns[24]; /* NULL-terminated */
@@ -235,6 +236,7 @@ static const struct {
     {"namespaces", {"name", "labels", NULL}},
     {"interfaces", {"capture_id", "name", "ifindex", "appeared_ns", "vanished_ns", NULL}},
 };
+/* clang-format on */
 
 static void assert_fixed_columns(sqlite3 *db)
 {
@@ -425,11 +427,11 @@ static void test_uri(void **state)
     static const struct {
         const char *path, *query, *want;
     } cases[] = {
-        {"a.db", "mode=ro", "file:a.db?mode=ro"},                      /* relative */
-        {"/tmp/x y.db", "mode=rw", "file:///tmp/x%20y.db?mode=rw"},    /* space */
-        {"//srv/a.db", "mode=ro", "file:////srv/a.db?mode=ro"},        /* not a host */
-        {"a?vfs=x#.db", "mode=ro", "file:a%3Fvfs%3Dx%23.db?mode=ro"},  /* query chars */
-        {"100%.db", "mode=ro", "file:100%25.db?mode=ro"},              /* percent */
+        {"a.db", "mode=ro", "file:a.db?mode=ro"},                             /* relative */
+        {"/tmp/x y.db", "mode=rw", "file:///tmp/x%20y.db?mode=rw"},           /* space */
+        {"//srv/a.db", "mode=ro", "file:////srv/a.db?mode=ro"},               /* not a host */
+        {"a?vfs=x#.db", "mode=ro", "file:a%3Fvfs%3Dx%23.db?mode=ro"},         /* query chars */
+        {"100%.db", "mode=ro", "file:100%25.db?mode=ro"},                     /* percent */
         {"\xc3\xa9t\xc3\xa9.db", "mode=ro", "file:%C3%A9t%C3%A9.db?mode=ro"}, /* UTF-8 */
     };
     char path[512];
@@ -491,12 +493,12 @@ static void test_not_sqlite(void **state)
 {
     static const struct {
         const char *name;
-        size_t len;      /* bytes of content */
-        bool magic;      /* starts with the SQLite header string */
+        size_t len; /* bytes of content */
+        bool magic; /* starts with the SQLite header string */
     } cases[] = {
-        {"random.db", 8192, false},   /* random bytes */
-        {"short.db", 5, false},       /* shorter than a header */
-        {"garbage.db", 8192, true},   /* SQLite's magic, then garbage */
+        {"random.db", 8192, false}, /* random bytes */
+        {"short.db", 5, false},     /* shorter than a header */
+        {"garbage.db", 8192, true}, /* SQLite's magic, then garbage */
     };
     char path[512], msg[600];
 
@@ -630,13 +632,15 @@ static void test_reader_read_only(void **state)
     assert_int_equal(raw_int(db, "PRAGMA trusted_schema"), 0);
     assert_int_equal(raw_int(db, "PRAGMA query_only"), 1);
     /* Writes fail, even with query_only lifted: the handle is read-only. */
-    assert_int_not_equal(sqlite3_exec(db, "INSERT INTO captures (started_ns, tool_version)"
-                                          " VALUES (1, 'x')",
+    assert_int_not_equal(sqlite3_exec(db,
+                                      "INSERT INTO captures (started_ns, tool_version)"
+                                      " VALUES (1, 'x')",
                                       NULL, NULL, NULL),
                          SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "PRAGMA query_only = OFF", NULL, NULL, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "INSERT INTO captures (started_ns, tool_version)"
-                                      " VALUES (1, 'x')",
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO captures (started_ns, tool_version)"
+                                  " VALUES (1, 'x')",
                                   NULL, NULL, NULL),
                      SQLITE_READONLY);
     /* Views are disabled on the reader: no stored SQL runs. */
@@ -813,16 +817,16 @@ static void test_reader_hot_journal(void **state)
 static void test_hostile(void **state)
 {
     static const struct {
-        const char *sql;  /* applied to a valid case */
+        const char *sql; /* applied to a valid case */
         int rc;
-        const char *msg;  /* after "'path' " */
+        const char *msg; /* after "'path' " */
     } cases[] = {
         /* a view standing in for a table */
         {"DROP TABLE flows; CREATE VIEW flows AS SELECT 1 AS id, 'SF' AS state;", ERR_FORMAT,
          "is not a podflow case file: 'flows' is a view, not a table"},
         /* a trigger, which a writer would fire */
-        {"CREATE TRIGGER t AFTER INSERT ON endpoints BEGIN DELETE FROM flows; END;",
-         ERR_FORMAT, "is not a podflow case file: it defines trigger 't'"},
+        {"CREATE TRIGGER t AFTER INSERT ON endpoints BEGIN DELETE FROM flows; END;", ERR_FORMAT,
+         "is not a podflow case file: it defines trigger 't'"},
         /* a fixed column gone */
         {"ALTER TABLE flows DROP COLUMN history;", ERR_FORMAT,
          "is not a podflow case file: table 'flows' has no column 'history'"},
