@@ -22,8 +22,10 @@
  *   - immutable=1 creates nothing and takes no locks, but ignores -wal: the
  *     flows of a killed capture would silently be missing.
  * So the reader uses mode=ro, except for a WAL-mode file with no -wal
- * beside it: nothing committed can be outside x.db then, and immutable=1
- * reads it exactly, creating nothing (even in a read-only directory).  And
+ * beside it: nothing committed can be outside x.db then (a WAL writer
+ * keeps -wal in place for as long as it has the file open), and
+ * immutable=1 reads it exactly, creating nothing (even in a read-only
+ * directory).  And
  * the writer, on a clean close, switches the file back to the rollback
  * journal (which checkpoints and deletes -wal and -shm): a finished case is
  * one self-contained file, which readers open without creating anything.
@@ -474,6 +476,7 @@ int db_open_writer(const char *path, struct diag *d, sqlite3 **out)
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     bool in_txn = false;
+    const char *mode;
     char *uri;
     int src, rc;
 
@@ -519,7 +522,8 @@ int db_open_writer(const char *path, struct diag *d, sqlite3 **out)
         rc = db_report(d, "write", path, db, src);
         goto out_finalize;
     }
-    if (strcasecmp((const char *)sqlite3_column_text(st, 0), "wal") != 0) {
+    mode = (const char *)sqlite3_column_text(st, 0);
+    if (!mode || strcasecmp(mode, "wal") != 0) {
         /* SQLite keeps the old mode where WAL cannot work (no shared
          * memory, e.g. some network filesystems). */
         diag_err(d, "cannot write '%s': WAL journal mode is not available there", path);
@@ -587,7 +591,7 @@ int db_open_reader(const char *path, struct diag *d, sqlite3 **out)
                  "'%s' is in the older format %lld (this podflow reads %d): let a podflow "
                  "writer migrate a copy of it first",
                  path, (long long)version, DB_FORMAT_VERSION);
-        rc = ERR_VERSION;
+        rc = ERR_FORMAT;
         goto out_close;
     }
     rc = db_check_tables(db, d, path);
