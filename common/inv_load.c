@@ -105,13 +105,22 @@ static int get_seq(struct inv_ctx *c, const struct ynode *parent, const char *ke
     return 0;
 }
 
+/* Absent, null, or "": the API treats an empty optional string as unset
+ * (Go's omitempty drops it, defaulting fills it in), and some clients
+ * print `podIP: ""` for a pod that has none yet. */
+static int is_unset(const struct ynode *n)
+{
+    return ynode_is_null(n) || (n->kind == YNODE_SCALAR && n->u.scalar.len == 0);
+}
+
+/* An optional string; "" counts as absent (*out unchanged). */
 static int get_str(struct inv_ctx *c, const struct ynode *parent, const char *key, const char *what,
                    const char **out)
 {
     const struct ynode *n = ynode_get(parent, key);
     const char *s;
 
-    if (ynode_is_null(n))
+    if (is_unset(n))
         return 0;
     if (ynode_str(c->d, c->ys, n, what, &s))
         return ERR_INVALID;
@@ -186,7 +195,7 @@ static int get_proto(struct inv_ctx *c, const struct ynode *parent, const char *
     char q[64];
 
     *out = 6;
-    if (ynode_is_null(n))
+    if (is_unset(n))
         return 0;
     if (ynode_str(c->d, c->ys, n, what, &s))
         return ERR_INVALID;
@@ -450,7 +459,7 @@ static int load_pod(struct inv_ctx *c, const struct ynode *obj, struct inv_pod *
         return ERR_INVALID;
     /* podIP is podIPs[0] when both are present; a client may print either. */
     n = ynode_get(status, "podIP");
-    if (!ynode_is_null(n)) {
+    if (!is_unset(n)) {
         if (parse_ip(c, n, "status.podIP", &ip) || add_ip(c, n, &p->ips, &p->nips, &aips, &ip))
             return ERR_INVALID;
     }
@@ -459,7 +468,7 @@ static int load_pod(struct inv_ctx *c, const struct ynode *obj, struct inv_pod *
         if (ynode_expect(c->d, c->ys, e, YNODE_MAP, "status.podIPs[]"))
             return ERR_INVALID;
         n = ynode_get(e, "ip");
-        if (ynode_is_null(n)) {
+        if (is_unset(n)) {
             ynode_report(c->d, c->ys, e, DIAG_ERROR, "missing 'status.podIPs[].ip'");
             return ERR_INVALID;
         }

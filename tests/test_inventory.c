@@ -465,6 +465,12 @@ static void test_hostile_shapes(void **state)
         {"kind: Pod\napiVersion: example.com/v1\nmetadata: {name: p}\n", 0, 0, 1, NULL}, /* foreign group */
         {"kind: Pod\nmetadata: {name: \"a\\x01b\", namespace: n}\nstatus: {podIP: \"1.2.3.4\\x1b[31m\"}\n",
          0, 1, 0, "invalid IP address '1.2.3.4?[31m'"},                         /* control chars masked */
+        {"kind: Pod\nmetadata: {name: p, namespace: ''}\nspec: {nodeName: ''}\nstatus: {podIP: '',"
+         " phase: ''}\n",
+         1, 0, 0, NULL},                                                        /* "" is unset */
+        {"kind: Pod\nmetadata: {name: p}\nspec: {containers: [{ports: [{containerPort: 80, "
+         "protocol: ''}]}]}\n",
+         1, 0, 0, NULL},                                                        /* protocol "" is TCP */
         {"", 0, 0, 0, NULL},                                                    /* empty file */
         {"---\n---\n", 0, 0, 0, NULL},                                          /* empty documents */
     };
@@ -808,6 +814,48 @@ static void test_write_db_failure_rolls_back(void **state)
     sqlite3_close(db);
 }
 
+/* Through the case-file layer: a .db made by db_open_writer() takes the
+ * inventory, and db_open_reader() reads it back. */
+static void test_write_case_file(void **state)
+{
+    char path[] = "/tmp/podflow-inv-XXXXXX";
+    char dbpath[64];
+    struct inventory inv;
+    struct cap c;
+    sqlite3 *db = NULL;
+    size_t rows = 0;
+    char *got;
+    int fd;
+
+    (void)state;
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    snprintf(dbpath, sizeof(dbpath), "%s.db", path);
+    inventory_init(&inv);
+    load_ok(&inv, FIX "pods.yaml");
+    cap_open(&c);
+    assert_int_equal(db_open_writer(dbpath, &c.d, &db), 0);
+    assert_int_equal(inventory_write_db(db, &inv, NULL, &rows, &c.d), 0);
+    assert_int_equal(rows, 8);
+    db_close(&db, &c.d);
+    assert_int_equal(db_open_reader(dbpath, &c.d, &db), 0);
+    cap_close(&c);
+    assert_int_equal(c.len, 0);
+    cap_free(&c);
+    got = query_text(db, "SELECT count(*), count(DISTINCT namespace) FROM endpoints"
+                         " WHERE source = 'inventory'");
+    assert_string_equal(got, "8|3\n");
+    free(got);
+    cap_open(&c);
+    db_close(&db, &c.d);
+    cap_close(&c);
+    cap_free(&c);
+    unlink(dbpath);
+    inventory_release(&inv);
+}
+
 /* ---- the conformance corpus ---------------------------------------------------------- */
 
 static size_t corpus_files, corpus_pods, corpus_skipped;
@@ -878,6 +926,7 @@ int main(void)
         cmocka_unit_test(test_stdin),
         cmocka_unit_test(test_write_db),
         cmocka_unit_test(test_write_db_failure_rolls_back),
+        cmocka_unit_test(test_write_case_file),
         cmocka_unit_test(test_conformance_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
