@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/inv_int.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
@@ -102,6 +103,16 @@ void inv_count_skipped(struct inventory *inv, const char *kind)
     inv->skipped[inv->nskipped].kind = arena_strdup(&inv->arena, kind);
     inv->skipped[inv->nskipped].count = 1;
     inv->nskipped++;
+}
+
+int inventory_skipped_text(const struct inventory *inv, struct buf *out)
+{
+    int rc = 0;
+
+    for (size_t i = 0; i < inv->nskipped && !rc; i++)
+        rc = buf_addf(out, "%s%s (%zu)", i ? ", " : "", inv->skipped[i].kind,
+                      inv->skipped[i].count);
+    return rc;
 }
 
 uint8_t inventory_proto(const char *s)

@@ -29,6 +29,7 @@
 #include "common/ipaddr.h"
 #include "common/labels.h"
 
+struct buf;
 struct diag;
 struct ystream;
 
@@ -190,6 +191,12 @@ const struct inv_service *inventory_service(const struct inventory *inv, const c
                                             const char *name);
 const struct inv_node *inventory_node(const struct inventory *inv, const char *name);
 
+/* Append "Deployment (2), ConfigMap (1)" (the skipped kinds with their
+ * counts, in the order first seen; "" when none) to out, for a summary
+ * line.  0 or ERR_LIMIT. */
+int inventory_skipped_text(const struct inventory *inv, struct buf *out)
+    __attribute__((warn_unused_result));
+
 /* IANA protocol number for "TCP", "UDP", "SCTP" (exact case, as the API
  * spells them), or 0. */
 uint8_t inventory_proto(const char *s);
@@ -202,7 +209,8 @@ uint8_t inventory_proto(const char *s);
  *   - one service row per cluster IP,
  *   - one host row per node InternalIP (name = node, namespace NULL),
  * with labels as labels_to_json(), ports as a JSON array of
- * {"name","port","protocol"} (services add "targetPort"), workload_kind,
+ * {"name","port","protocol"} (name null when the port is unnamed; services
+ * add "targetPort", a number or a port name), workload_kind,
  * workload, service_account, node, valid_from_ns = pod start time, else
  * creation time, else NULL, valid_to_ns = deletionTimestamp or NULL; and
  * replace the namespaces table with one row per namespace (explicit or

@@ -318,6 +318,14 @@ static void test_mixed_json(void **state)
     assert_string_equal(inv.skipped[1].kind, "ConfigMap");
     assert_string_equal(inv.skipped[2].kind, "projectcalico.org/v3 Node");
     assert_int_equal(inv.skipped[2].count, 1);
+    {
+        struct buf b;
+        buf_init(&b, 0);
+        assert_int_equal(inventory_skipped_text(&inv, &b), 0);
+        assert_string_equal(b.data,
+                            "Deployment (1), ConfigMap (1), projectcalico.org/v3 Node (1)");
+        buf_release(&b);
+    }
     inventory_release(&inv);
 }
 
