@@ -59,6 +59,37 @@ static const struct ylimits ylimits_default = {
     LIM_YAML_NODES,
 };
 
+/*
+ * JSON text is YAML 1.2 flow style, except that libyaml refuses the escape
+ * of a character outside the BMP as a UTF-16 surrogate pair ("\ud83d\ude00",
+ * which JSON requires when an encoder writes ASCII only, e.g. Python's
+ * json.dumps by default).  When the input is JSON we rewrite each such pair,
+ * as it streams by, into YAML's own escape for the code point
+ * ("\U0001F600").  The rewrite is 2 characters shorter, so columns after it
+ * on the same line (and byte offsets after it) are off by 2 per pair.
+ *
+ * Only what is certainly inside a JSON string is rewritten: the first
+ * significant byte must open a JSON array or object, and outside strings
+ * only JSON's bytes may follow, a '"' only after '{', '[', ',' or ':', a
+ * ':' only after a string; anything else (a YAML comment, a quote, an
+ * anchor, a plain scalar before a '"') switches the rewrite off for the
+ * rest of the input, as does the end of the first JSON value.  Lone
+ * surrogates are passed on for libyaml to refuse.
+ */
+enum yjson_mode { YJ_START, YJ_ON, YJ_OFF };
+enum yjson_state {
+    YJ_OUT,  /* between tokens */
+    YJ_STR,  /* in a string */
+    YJ_ESC,  /* after a backslash */
+    YJ_HI,   /* in the hex digits of a \u escape */
+    YJ_BS,   /* after a high surrogate: expecting '\' */
+    YJ_U,    /* after a high surrogate and '\': expecting 'u' */
+    YJ_LO    /* in the hex digits of the escape after a high surrogate */
+};
+
+/* Bytes read from the input at a time while rewriting. */
+#define YRAW (64 * 1024)
+
 /* An open collection: its node and where its children start on the stack. */
 struct yframe {
     struct ynode *node; /* arena-owned, filled in when it closes */
@@ -77,9 +108,23 @@ struct yload {
     const char *mem;            /* memory input, not owned */
     size_t mem_len;             /* bytes at mem */
     size_t mem_off;             /* bytes of mem handed to libyaml */
-    size_t nread;               /* bytes handed to libyaml so far */
+    size_t nread;               /* bytes read from the input so far */
     int read_errno;             /* errno of a failed read, else 0 */
     int too_big;                /* input passed lim->file */
+    int eof;                    /* the input is exhausted */
+
+    /* The JSON surrogate-pair rewrite (see yjson_byte()). */
+    enum yjson_mode jmode;      /* still deciding, rewriting, or passing through */
+    enum yjson_state jstate;    /* where in the JSON text we are */
+    unsigned char jprev;        /* last significant byte outside strings */
+    unsigned jdepth;            /* open JSON brackets */
+    unsigned jacc, jhigh;       /* \uXXXX being read, high surrogate */
+    unsigned jnhex;             /* hex digits of jacc read */
+    char pend[16];              /* bytes of an escape held back */
+    size_t npend;               /* bytes in pend */
+    unsigned char *raw;         /* malloc'd YRAW bytes of input, while rewriting */
+    unsigned char *q;           /* malloc'd YRAW + 16 bytes of output for libyaml */
+    size_t qlen, qoff;          /* bytes in q, bytes of q handed out */
 
     /* The tree under construction. */
     struct ynode **stack;       /* malloc'd: children of open collections, then roots */
@@ -166,42 +211,251 @@ static void *yload_alloc(struct yload *l, size_t size, size_t align)
     return p;
 }
 
-/*
- * libyaml read handler: hand out up to size bytes of input.  Returns 1 with
- * *size_read 0 at the end, 0 on failure (libyaml then reports "input
- * error", which yload_parse_error() replaces by our own message).
- */
-static int yload_read(void *data, unsigned char *buffer, size_t size, size_t *size_read)
+/* Read up to size bytes of input into buf; *n 0 at the end.  0 or -1
+ * (with read_errno or too_big set). */
+static int yload_source(struct yload *l, unsigned char *buf, size_t size, size_t *n)
 {
-    struct yload *l = data;
-    size_t n;
-
-    *size_read = 0;
+    *n = 0;
     if (l->fd < 0) {
-        n = l->mem_len - l->mem_off;
-        if (n > size)
-            n = size;
-        memcpy(buffer, l->mem + l->mem_off, n);
-        l->mem_off += n;
+        *n = l->mem_len - l->mem_off;
+        if (*n > size)
+            *n = size;
+        memcpy(buf, l->mem + l->mem_off, *n);
+        l->mem_off += *n;
     } else {
         ssize_t r;
 
         do {
-            r = read(l->fd, buffer, size);
+            r = read(l->fd, buf, size);
         } while (r < 0 && errno == EINTR);
         if (r < 0) {
             l->read_errno = errno ? errno : EIO;
-            return 0;
+            return -1;
         }
-        n = (size_t)r;
+        *n = (size_t)r;
     }
-    l->nread += n;
+    l->nread += *n;
     if (l->nread > l->lim->file) {
         l->too_big = 1;
-        return 0;
+        return -1;
     }
-    *size_read = n;
-    return 1;
+    return 0;
+}
+
+static void yq_put(struct yload *l, const void *s, size_t n)
+{
+    memcpy(l->q + l->qlen, s, n);
+    l->qlen += n;
+}
+
+/* Give up an escape that turned out not to be a surrogate pair. */
+static void yjson_flush(struct yload *l)
+{
+    yq_put(l, l->pend, l->npend);
+    l->npend = 0;
+    l->jstate = YJ_STR;
+}
+
+static int yhex(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Outside strings: follow JSON's structure, or give up on the input. */
+static void yjson_out(struct yload *l, unsigned char c)
+{
+    switch (c) {
+    case ' ':
+    case '\t':
+    case '\r':
+    case '\n':
+        return;
+    case '{':
+    case '[':
+        l->jdepth++;
+        break;
+    case '}':
+    case ']':
+        if (l->jdepth <= 1) {
+            l->jmode = YJ_OFF; /* the end of the first value */
+            return;
+        }
+        l->jdepth--;
+        break;
+    case ',':
+        break;
+    case ':':
+        if (l->jprev != '"') {
+            l->jmode = YJ_OFF; /* a plain key: YAML, not JSON */
+            return;
+        }
+        break;
+    case '"':
+        if (l->jprev != '{' && l->jprev != '[' && l->jprev != ',' && l->jprev != ':') {
+            l->jmode = YJ_OFF; /* a quote inside a plain scalar */
+            return;
+        }
+        l->jstate = YJ_STR;
+        break;
+    default:
+        /* numbers, true, false, null */
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              c == '.' || c == '+' || c == '-')) {
+            l->jmode = YJ_OFF;
+            return;
+        }
+        c = 'a';
+        break;
+    }
+    l->jprev = c;
+}
+
+/* Feed one byte of JSON-looking input; output goes to l->q. */
+static void yjson_byte(struct yload *l, unsigned char c)
+{
+    int h;
+
+    switch (l->jstate) {
+    case YJ_OUT:
+        if (l->jmode == YJ_START) {
+            if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+                break;
+            l->jmode = (c == '{' || c == '[') ? YJ_ON : YJ_OFF;
+        }
+        if (l->jmode == YJ_ON)
+            yjson_out(l, c);
+        break;
+    case YJ_STR:
+        if (c == '"') {
+            l->jstate = YJ_OUT;
+            l->jprev = '"';
+        } else if (c == '\\') {
+            l->pend[l->npend++] = (char)c;
+            l->jstate = YJ_ESC;
+            return;
+        }
+        break;
+    case YJ_ESC:
+        l->pend[l->npend++] = (char)c;
+        if (c == 'u') {
+            l->jstate = YJ_HI;
+            l->jacc = 0;
+            l->jnhex = 0;
+        } else {
+            yjson_flush(l);
+        }
+        return;
+    case YJ_HI:
+    case YJ_LO:
+        h = yhex(c);
+        if (h < 0) {
+            yjson_flush(l); /* "\u" without 4 hex digits: libyaml refuses it */
+            yjson_byte(l, c);
+            return;
+        }
+        l->pend[l->npend++] = (char)c;
+        l->jacc = l->jacc * 16 + (unsigned)h;
+        if (++l->jnhex < 4)
+            return;
+        if (l->jstate == YJ_HI && l->jacc >= 0xD800 && l->jacc <= 0xDBFF) {
+            l->jhigh = l->jacc;
+            l->jstate = YJ_BS;
+        } else if (l->jstate == YJ_LO && l->jacc >= 0xDC00 && l->jacc <= 0xDFFF) {
+            char u[16];
+            unsigned cp = 0x10000 + ((l->jhigh - 0xD800) << 10) + (l->jacc - 0xDC00);
+            int n = snprintf(u, sizeof(u), "\\U%08X", cp);
+
+            yq_put(l, u, (size_t)n);
+            l->npend = 0;
+            l->jstate = YJ_STR;
+        } else {
+            yjson_flush(l);
+        }
+        return;
+    case YJ_BS:
+        if (c == '\\') {
+            l->pend[l->npend++] = (char)c;
+            l->jstate = YJ_U;
+            return;
+        }
+        yjson_flush(l); /* a lone high surrogate: libyaml refuses it */
+        yjson_byte(l, c);
+        return;
+    case YJ_U:
+        if (c == 'u') {
+            l->pend[l->npend++] = (char)c;
+            l->jstate = YJ_LO;
+            l->jacc = 0;
+            l->jnhex = 0;
+            return;
+        }
+        /* "\ud83d\n": the second backslash starts an escape of its own */
+        l->npend--;
+        yjson_flush(l);
+        l->pend[l->npend++] = '\\';
+        l->jstate = YJ_ESC;
+        yjson_byte(l, c);
+        return;
+    }
+    yq_put(l, &c, 1);
+}
+
+/*
+ * libyaml read handler: hand out up to size bytes of input.  Returns 1 with
+ * *size_read 0 at the end, 0 on failure (libyaml then reports "input
+ * error", which yload_parse_error() replaces by our own message).  Never
+ * returns 1 with nothing read before the end: libyaml takes that as EOF.
+ */
+static int yload_read(void *data, unsigned char *buffer, size_t size, size_t *size_read)
+{
+    struct yload *l = data;
+    size_t n, i;
+
+    *size_read = 0;
+    for (;;) {
+        if (l->qoff < l->qlen) {
+            n = l->qlen - l->qoff;
+            if (n > size)
+                n = size;
+            memcpy(buffer, l->q + l->qoff, n);
+            l->qoff += n;
+            *size_read = n;
+            return 1;
+        }
+        if (l->eof)
+            return 1;
+        if (l->jmode == YJ_OFF) {
+            /* Not JSON, or past the part that may need rewriting. */
+            if (yload_source(l, buffer, size, &n))
+                return 0;
+            l->eof = n == 0;
+            *size_read = n;
+            return 1;
+        }
+        if (!l->raw) {
+            l->raw = xmalloc(YRAW);
+            l->q = xmalloc(YRAW + sizeof(l->pend));
+        }
+        if (yload_source(l, l->raw, YRAW, &n))
+            return 0;
+        l->qlen = l->qoff = 0;
+        if (n == 0) {
+            l->eof = 1;
+            yq_put(l, l->pend, l->npend); /* an escape cut by the end */
+            l->npend = 0;
+            continue;
+        }
+        /* Output is never longer than input plus what pend held. */
+        for (i = 0; i < n && l->jmode != YJ_OFF; i++)
+            yjson_byte(l, l->raw[i]);
+        yq_put(l, l->raw + i, n - i);
+    }
 }
 
 /* Report libyaml's failure (or ours inside its read handler). */
@@ -588,6 +842,8 @@ static int yload_stream(struct ystream *ys, const char *name, int fd, const char
     yaml_parser_delete(&l.parser);
     free(l.stack);
     free(l.sorted);
+    free(l.raw);
+    free(l.q);
     if (!rc)
         return 0;
 out_release:

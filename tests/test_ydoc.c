@@ -876,6 +876,109 @@ static void test_get_null_report(void **state)
 }
 
 /*
+ * JSON's surrogate-pair escapes, which libyaml refuses, are rewritten in
+ * JSON input (and only there) into YAML's \U escape.
+ */
+static void test_json_surrogates(void **state)
+{
+    static const struct {
+        const char *in;
+        const char *tree; /* dump, or NULL when msg says why it fails */
+        const char *msg;
+    } cases[] = {
+        /* a pair, lower case hex */
+        {"{\"s\": \"\\ud83d\\ude00\"}", "{s=\xf0\x9f\x98\x80}", NULL},
+        /* upper case hex, in a sequence, next to text and a BMP escape */
+        {"[\"a\\uD83D\\uDE00b\", \"\\u00e9\"]", "[a\xf0\x9f\x98\x80" "b,\xc3\xa9]", NULL},
+        /* the highest code point */
+        {"[\"\\udbff\\udfff\"]", "[\xf4\x8f\xbf\xbf]", NULL},
+        /* an escaped backslash: "\\ud83d" is text, not an escape */
+        {"[\"\\\\ud83d\\\\ude00\"]", "[\\ud83d\\ude00]", NULL},
+        /* nested deeper, after other escapes and keys */
+        {"{\"a\": {\"b\\\"\": [\"\\t\\ud83d\\ude00\"]}}", "{a={b\"=[\t\xf0\x9f\x98\x80]}}", NULL},
+        /* YAML single quotes hold text: the input stops looking like JSON */
+        {"['\\ud83d\\ude00', \"x\"]", "[\\ud83d\\ude00,x]", NULL},
+        /* a lone high surrogate is still refused, by libyaml */
+        {"{\"s\": \"\\ud83d\"}", NULL,
+         "t.yaml:1:10: error: found invalid Unicode character escape code (while parsing a "
+         "quoted scalar at 1:7)\n"},
+        /* a high surrogate followed by another escape */
+        {"{\"s\": \"\\ud83d\\n\"}", NULL,
+         "t.yaml:1:10: error: found invalid Unicode character escape code (while parsing a "
+         "quoted scalar at 1:7)\n"},
+        /* a lone low surrogate */
+        {"[\"\\ude00\"]", NULL,
+         "t.yaml:1:5: error: found invalid Unicode character escape code (while parsing a "
+         "quoted scalar at 1:2)\n"},
+        /* YAML, not JSON (plain key): not rewritten, so refused */
+        {"{a: \"\\ud83d\\ude00\"}", NULL,
+         "t.yaml:1:8: error: found invalid Unicode character escape code (while parsing a "
+         "quoted scalar at 1:5)\n"},
+        /* block YAML: not rewritten either */
+        {"a: \"\\ud83d\\ude00\"\n", NULL,
+         "t.yaml:1:7: error: found invalid Unicode character escape code (while parsing a "
+         "quoted scalar at 1:4)\n"},
+        /* only the first JSON value of a stream is rewritten */
+        {"{}\n---\n[\"\\ud83d\\ude00\"]\n", NULL,
+         "t.yaml:3:5: error: found invalid Unicode character escape code (while parsing a "
+         "quoted scalar at 3:2)\n"},
+    };
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        if (cases[i].tree) {
+            char *d = load_dump(cases[i].in, strlen(cases[i].in), 0);
+            assert_string_equal(d, cases[i].tree);
+            free(d);
+        } else {
+            load_fails(cases[i].in, strlen(cases[i].in), NULL, ERR_PARSE, cases[i].msg);
+        }
+    }
+}
+
+/* The rewrite shortens the line by 2 characters: later columns shift. */
+static void test_json_surrogate_columns(void **state)
+{
+    static const char text[] = "{\"a\": \"\\ud83d\\ude00\", \"b\": 1}";
+    struct ystream ys;
+    struct cap c;
+
+    (void)state;
+    cap_open(&c);
+    assert_int_equal(ystream_load_mem(&ys, "t.json", text, strlen(text), &c.d), 0);
+    assert_int_equal(ys.docs[0]->u.map.pairs[1].key->col, 23 - 2);
+    ystream_release(&ys);
+    cap_close(&c);
+}
+
+/* An escape cut by the 64 KiB read chunk at every possible point. */
+static void test_json_surrogate_split(void **state)
+{
+    static const char esc[] = "\\ud83d\\ude00";
+    const size_t chunk = 64 * 1024;
+
+    (void)state;
+    for (size_t k = 0; k <= strlen(esc); k++) {
+        /* {"s": "xxx...<esc>"} with the escape starting k bytes before the cut */
+        size_t pad = chunk - k - 7;
+        struct buf b;
+        char *in, *d;
+
+        buf_init(&b, 0);
+        assert_int_equal(buf_addstr(&b, "{\"s\": \""), 0);
+        for (size_t j = 0; j < pad; j++)
+            assert_int_equal(buf_addch(&b, 'x'), 0);
+        assert_int_equal(buf_addf(&b, "%s\"}", esc), 0);
+        in = buf_detach(&b, NULL);
+        assert_int_equal(memcmp(in + chunk - k, esc, strlen(esc)), 0);
+        d = load_dump(in, strlen(in), 0);
+        assert_int_equal(strlen(d), 3 + pad + 4 + 1);
+        assert_int_equal(memcmp(d + 3 + pad, "\xf0\x9f\x98\x80}", 5), 0);
+        free(d);
+        free(in);
+    }
+}
+
+/*
  * Valid JSON that libyaml refuses, kept here so a change is noticed:
  * - a key longer than 1024 characters (YAML's limit on implicit keys);
  *   Kubernetes keys stay within 317.
@@ -915,6 +1018,9 @@ int main(void)
         cmocka_unit_test(test_load_file),
         cmocka_unit_test(test_typed),
         cmocka_unit_test(test_get_null_report),
+        cmocka_unit_test(test_json_surrogates),
+        cmocka_unit_test(test_json_surrogate_columns),
+        cmocka_unit_test(test_json_surrogate_split),
         cmocka_unit_test(test_json_libyaml_gaps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
