@@ -121,8 +121,9 @@ static int parse_set(struct sel_parser *p, const struct sel_tok *label, enum sel
         return parse_unexpected(p, p->tok, after_string ? "',' or '}'" : "a string or '}'");
     }
     parse_advance(p);
-    *out = sel_node_set(p->a, op, p->s + label->vstart, label->vlen, p->vals + first,
-                        p->nvals - first);
+    /* vals is NULL until the first member: no arithmetic on it before. */
+    *out = sel_node_set(p->a, op, p->s + label->vstart, label->vlen,
+                        p->nvals > first ? p->vals + first : NULL, p->nvals - first);
     p->nvals = first;
     return 0;
 }
