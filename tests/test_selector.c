@@ -689,6 +689,8 @@ static void test_constructors(void **state)
     /* a value with a double quote is printed in single quotes */
     assert_string_equal(format(f, sel_eq(&f->arena, "a", "say \"hi\"")), "a == 'say \"hi\"'");
     assert_string_equal(format(f, sel_all(&f->arena)), "all()");
+    /* sel_text: the same text, kept in the arena */
+    assert_string_equal(sel_text(&f->arena, s), "(app == \"web\" && !has(canary))");
 }
 
 static void test_queries(void **state)
