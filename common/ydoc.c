@@ -112,6 +112,9 @@ struct yload {
     int read_errno;             /* errno of a failed read, else 0 */
     int too_big;                /* input passed lim->file */
     int eof;                    /* the input is exhausted */
+    size_t since_event;         /* bytes read since libyaml's last event */
+    int runaway;                /* since_event passed yload_runaway() */
+    yaml_mark_t last_mark;      /* end of libyaml's last event */
 
     /* The JSON surrogate-pair rewrite (see yjson_byte()). */
     enum yjson_mode jmode;      /* still deciding, rewriting, or passing through */
@@ -211,6 +214,19 @@ static void *yload_alloc(struct yload *l, size_t size, size_t align)
     return p;
 }
 
+/*
+ * libyaml holds a whole scalar in memory before it hands it over, growing
+ * its buffer by doubling: one hostile scalar as large as the file limit
+ * would cost twice that before LIM_YAML_SCALAR could refuse it.  So the
+ * input between two events is bounded too: a scalar's text is at most 4
+ * bytes per byte of value (an escape like "\x41"), plus the read-ahead
+ * of our chunk (YRAW) and of libyaml's buffers.
+ */
+static size_t yload_runaway(const struct ylimits *lim)
+{
+    return 4 * lim->scalar + 256 * 1024;
+}
+
 /* Read up to size bytes of input into buf; *n 0 at the end.  0 or -1
  * (with read_errno or too_big set). */
 static int yload_source(struct yload *l, unsigned char *buf, size_t size, size_t *n)
@@ -220,7 +236,8 @@ static int yload_source(struct yload *l, unsigned char *buf, size_t size, size_t
         *n = l->mem_len - l->mem_off;
         if (*n > size)
             *n = size;
-        memcpy(buf, l->mem + l->mem_off, *n);
+        if (*n)
+            memcpy(buf, l->mem + l->mem_off, *n);
         l->mem_off += *n;
     } else {
         ssize_t r;
@@ -237,6 +254,11 @@ static int yload_source(struct yload *l, unsigned char *buf, size_t size, size_t
     l->nread += *n;
     if (l->nread > l->lim->file) {
         l->too_big = 1;
+        return -1;
+    }
+    l->since_event += *n;
+    if (l->since_event > yload_runaway(l->lim)) {
+        l->runaway = 1;
         return -1;
     }
     return 0;
@@ -471,6 +493,12 @@ static int yload_parse_error(struct yload *l)
     if (l->too_big) {
         diag_at(l->d, DIAG_ERROR, l->ys->name, 0, 0,
                 "input is larger than %zu bytes (LIM_YAML_FILE)", l->lim->file);
+        return ERR_LIMIT;
+    }
+    if (l->runaway) {
+        yerr_at(l, l->last_mark,
+                "more than %zu bytes without a complete node after this point (LIM_YAML_SCALAR)",
+                yload_runaway(l->lim));
         return ERR_LIMIT;
     }
     switch (p->error) {
@@ -745,6 +773,8 @@ static int yload_run(struct yload *l)
     while (!done) {
         if (!yaml_parser_parse(&l->parser, &ev))
             return yload_parse_error(l); /* no event to delete */
+        l->since_event = 0;
+        l->last_mark = ev.end_mark;
         switch (ev.type) {
         case YAML_NO_EVENT:
         case YAML_STREAM_START_EVENT:

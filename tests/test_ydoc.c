@@ -547,6 +547,23 @@ static void test_scalar_limit(void **state)
                "t.yaml:1:4: error: scalar of 1048577 bytes is larger than 1048576 bytes "
                "(LIM_YAML_SCALAR)\n");
     free(s);
+    /* far larger: refused while libyaml is still reading it, at the end of
+     * the last event it delivered (4 MiB for escapes, 256 KiB of read-ahead) */
+    n = 8 * LIM_YAML_SCALAR;
+    s = malloc(n + 16);
+    assert_non_null(s);
+    memcpy(s, "a: ", 3);
+    memset(s + 3, 'x', n);
+    load_fails(s, n + 3, NULL, ERR_LIMIT,
+               "t.yaml:1:2: error: more than 4456448 bytes without a complete node after this "
+               "point (LIM_YAML_SCALAR)\n");
+    /* the same in a JSON string, through the rewriting path */
+    memcpy(s, "[\"", 2);
+    memset(s + 2, 'x', n);
+    load_fails(s, n + 2, NULL, ERR_LIMIT,
+               "t.yaml:1:1: error: more than 4456448 bytes without a complete node after this "
+               "point (LIM_YAML_SCALAR)\n");
+    free(s);
 }
 
 static void test_small_limits(void **state)
@@ -653,6 +670,27 @@ static void test_load_file(void **state)
     assert_string_equal(cap_text(&c), want);
     cap_close(&c);
     unlink(path);
+
+    /* "-" reads stdin, named "<stdin>" in messages */
+    {
+        static const char in[] = "a: 1\nb: [\n";
+        int fds[2], saved;
+
+        assert_int_equal(pipe(fds), 0);
+        assert_int_equal(write(fds[1], in, strlen(in)), (ssize_t)strlen(in));
+        close(fds[1]);
+        saved = dup(STDIN_FILENO);
+        assert_true(saved >= 0);
+        assert_int_equal(dup2(fds[0], STDIN_FILENO), STDIN_FILENO);
+        close(fds[0]);
+        cap_open(&c);
+        assert_int_equal(ystream_load_file(&ys, "-", &c.d), ERR_PARSE);
+        assert_string_equal(cap_text(&c), "<stdin>:3:1: error: did not find expected node content "
+                                          "(while parsing a flow node at 3:1)\n");
+        cap_close(&c);
+        assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+        close(saved);
+    }
 
     /* a missing file, a directory */
     cap_open(&c);
