@@ -8,10 +8,15 @@
  * one growable stack shared by every open collection: when a collection
  * closes, its children are the top of the stack, copied into an array of
  * the exact size in the arena and popped.  So the tree itself costs no
- * malloc per node, and the stack's high-water mark is the widest open path,
- * not the document.  Nodes and scalar text are carved from arena slabs with
- * their natural alignment (the arena rounds every request to 16 bytes,
- * which would cost a third more on a 100k-pod inventory).
+ * malloc per node, and the stack holds only the children of the collections
+ * still open.  Nodes and scalar text are carved from arena slabs with their
+ * natural alignment (the arena rounds every request to 16 bytes, which
+ * would cost a third more on a 100k-pod inventory).
+ *
+ * ystream_each_*() run the same loop but hand each element of a List's
+ * "items", and each document, to a callback as it completes, then reset
+ * the arena it was carved from: memory is bounded by the largest object,
+ * not the input.
  *
  * Files are read in streaming fashion through a libyaml read handler, so
  * the raw text of a 200 MB inventory is never held in memory whole; the

@@ -12,6 +12,14 @@
  *
  * Typed access helpers report a node of the wrong type the same way:
  *     pods.yaml:7:12: error: expected a mapping for 'metadata', found a sequence
+ * Columns count characters, not bytes.
+ *
+ * JSON is read as YAML flow style, with two differences from a JSON parser:
+ * escapes of surrogate pairs ("\ud83d\ude00"), which libyaml refuses, are
+ * rewritten on the fly in the first JSON value of the input (columns after
+ * one on its line are 2 less than in the text); keys longer than 1024
+ * characters are refused (YAML's limit on implicit keys).  Both are tested
+ * in tests/test_ydoc.c.  Keys compare by text: "1" and 1 are duplicates.
  */
 #ifndef PODFLOW_YDOC_H
 #define PODFLOW_YDOC_H
