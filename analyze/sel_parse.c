@@ -65,7 +65,7 @@ static void parse_advance(struct sel_parser *p)
         p->tok++;
 }
 
-/* "token 'x'" or "end of selector", for messages. */
+/* "token 'x'", "string 'x'" (in its own quotes) or "end of selector". */
 static void parse_tok_desc(const struct sel_parser *p, const struct sel_tok *t, char *dst,
                            size_t size)
 {
@@ -76,17 +76,19 @@ static void parse_tok_desc(const struct sel_parser *p, const struct sel_tok *t, 
         return;
     }
     sel_snippet(text, sizeof(text), p->s + t->start, t->len);
-    snprintf(dst, size, "token '%s'", text);
+    if (t->kind == SEL_TOK_STRING)
+        snprintf(dst, size, "string %s", text);
+    else
+        snprintf(dst, size, "token '%s'", text);
 }
 
-/* "unexpected <token>[, expected <what>]" at the token's column. */
+/* "unexpected <token>, expected <what>" at the token's column. */
 static int parse_unexpected(struct sel_parser *p, const struct sel_tok *t, const char *what)
 {
     char desc[80];
 
     parse_tok_desc(p, t, desc, sizeof(desc));
-    sel_error_set(p->err, (size_t)t->start + 1, "unexpected %s%s%s", desc, what ? ", expected " : "",
-                  what ? what : "");
+    sel_error_set(p->err, (size_t)t->start + 1, "unexpected %s, expected %s", desc, what);
     return ERR_PARSE;
 }
 
@@ -121,8 +123,9 @@ static int parse_set(struct sel_parser *p, const struct sel_tok *label, enum sel
         return parse_unexpected(p, p->tok, after_string ? "',' or '}'" : "a string or '}'");
     }
     parse_advance(p);
-    *out = sel_node_set(p->a, op, p->s + label->vstart, label->vlen, p->vals + first,
-                        p->nvals - first);
+    /* vals is NULL until the first member: no arithmetic on it before. */
+    *out = sel_node_set(p->a, op, p->s + label->vstart, label->vlen,
+                        p->nvals > first ? p->vals + first : NULL, p->nvals - first);
     p->nvals = first;
     return 0;
 }
@@ -223,7 +226,7 @@ static int parse_operation(struct sel_parser *p, struct sel **out)
         parse_advance(p);
         break;
     default:
-        return parse_unexpected(p, p->tok, NULL);
+        return parse_unexpected(p, p->tok, "an expression");
     }
     if (rc)
         return rc;

@@ -333,6 +333,19 @@ uint64_t sel_hash(const struct sel *sel)
     return o.hash;
 }
 
+const char *sel_text(struct arena *a, const struct sel *sel)
+{
+    struct buf b;
+    struct sel_out o = {&b, 0, 0};
+    const char *text;
+
+    buf_init(&b, 0);
+    sel_collect(sel, &o); /* o.rc ignored: a full buffer keeps what fit */
+    text = arena_memdupz(a, b.data, b.len);
+    buf_release(&b);
+    return text;
+}
+
 /* --- rewriting and queries -------------------------------------------------- */
 
 static const char *sel_prefix_key(struct arena *a, const char *prefix, size_t plen,

@@ -60,6 +60,13 @@
 /* A labels JSON text read back from a .db (untrusted). */
 #define LIM_LABELS_JSON (256u << 10)
 
+/* Addresses of one inventory object (a pod's podIPs, a service's
+ * clusterIPs, a node's addresses, one EndpointSlice endpoint's addresses).
+ * Kubernetes allows one pod or cluster IP per family and 100 addresses per
+ * slice endpoint (in practice one); a node has a handful.  The cap keeps a
+ * hostile inventory from multiplying endpoint rows. */
+#define LIM_INV_OBJECT_IPS 128
+
 /* JSON writer nesting depth. */
 #define LIM_JSON_DEPTH 64
 
