@@ -39,10 +39,12 @@ const char cmd_check_usage[] =
     "  -g, --group BY             flow (default), tuple or workload\n"
     "  -e, --explain              why each rule of each policy did or did not match\n"
     "  -n, --namespace NS         only flows with an end in namespace NS\n"
-    "      --since T, --until T   only flows overlapping [T, T'] (RFC 3339 or Unix seconds)\n"
+    "      --since T, --until T   only flows overlapping that window\n"
+    "                             (T: RFC 3339 or Unix seconds)\n"
     "  -h, --help                 this text\n"
     "\n"
-    "Exit status: 0 nothing denied, 1 at least one flow denied, 2 bad input or usage.\n";
+    "Exit status: 0 nothing denied, 1 at least one flow denied,\n"
+    "2 bad input or usage.\n";
 
 enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV };
 enum only { ONLY_ALL, ONLY_DENIED, ONLY_ALLOWED };
