@@ -341,7 +341,8 @@ static void entry_emit(struct flow_table *ft, const struct flow_entry *e, int in
     r.vlan = vlan ? (int32_t)vlan - 1 : -1;
     r.interim = (uint8_t)(interim != 0);
     ft->st.flows_emitted++;
-    ft->emit(ft->ctx, &r);
+    if (ft->emit)
+        ft->emit(ft->ctx, &r);
 }
 
 /* Emit entry idx as finished and free it. */
