@@ -140,17 +140,28 @@ static uint64_t mix64(uint64_t h)
 static uint64_t key_hash(const struct flow_key *k, uint64_t seed)
 {
     uint64_t w[6] = {0};
-    uint64_t h = seed;
+    uint64_t h;
 
+    /* Six independent multiplies (they run in parallel), summed, then the
+     * finaliser: the seed enters every word, so chains cannot be aimed. */
     memcpy(w, k, FLOW_KEY_SIZE);
-    for (unsigned i = 0; i < 6; i++)
-        h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL + i;
+    h = (w[0] ^ seed) * 0x9e3779b97f4a7c15ULL;
+    h += (w[1] ^ (seed >> 7)) * 0xc2b2ae3d27d4eb4fULL;
+    h += (w[2] ^ (seed << 9)) * 0x165667b19e3779f9ULL;
+    h += (w[3] ^ (seed >> 13)) * 0x85ebca77c2b2ae63ULL;
+    h += (w[4] ^ (seed << 3)) * 0x27d4eb2f165667c5ULL;
+    h += (w[5] ^ (seed >> 21)) * 0xff51afd7ed558ccdULL;
     return mix64(h);
 }
 
 static int key_eq(const struct flow_key *x, const struct flow_key *y)
 {
-    return memcmp(x, y, FLOW_KEY_SIZE) == 0;
+    uint64_t a[6] = {0}, b[6] = {0};
+
+    memcpy(a, x, FLOW_KEY_SIZE);
+    memcpy(b, y, FLOW_KEY_SIZE);
+    return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4]) |
+            (a[5] ^ b[5])) == 0;
 }
 
 /* Canonical key; returns the side (0 or 1) of src. */
@@ -692,9 +703,12 @@ static void account(struct flow_table *ft, const struct decode_pkt *p, int64_t t
         }
     }
     {
+        /* To the tail of its class list (already there in a burst). */
         uint8_t cls = class_of(e);
-        list_unlink(ft, idx);
-        list_push(ft, idx, cls);
+        if (cls != e->cls || ft->list[cls].tail != idx) {
+            list_unlink(ft, idx);
+            list_push(ft, idx, cls);
+        }
     }
 }
 
