@@ -20,6 +20,9 @@
  * Or in one line: pcapw_tcp_frame(&p, "198.18.0.1", 40000, "198.18.0.2", 80,
  * PCAPW_SYN, 1000, 0) (Ethernet, IPv4 or IPv6 from the address text).
  *
+ * IPv4 header checksums are computed; TCP/UDP/ICMP checksums are left zero
+ * (podflow never checks them; tcpdump reports them as incorrect).
+ *
  * Builders never fail: misuse (a packet past PCAPW_MAX, an address that does
  * not parse) aborts the test with a message, since it is a bug in the test.
  */
