@@ -8,11 +8,19 @@
  * is seeded (random unless the caller fixes the seed) so crafted traffic
  * cannot aim at one probe chain.  Nothing is allocated per packet.
  *
- * Time: packet time.  Every entry sits on the LRU list of its timeout
- * class (TCP established, TCP linger, UDP/other, ICMP); a packet moves its
- * entry to the tail, so each list's head is its oldest, and expiry looks
- * only at the four heads: O(1) per packet however many flows are open.
- * The same heads give the oldest idle flow when the table is full.
+ * Time: packet time.  Every entry sits on the list of its timeout class
+ * (TCP established, TCP linger, UDP/other, ICMP), in the order it was
+ * queued, and expiry looks at the list heads only.  A packet does not move
+ * its entry (that would touch two neighbours, two cache misses at a million
+ * flows); it marks it touched.  Expiry then re-queues a touched head at the
+ * tail instead of stopping there.  This stays exact: an untouched entry's
+ * last packet is no later than its queue time, which is no later than the
+ * queue time (hence the last packet) of every entry behind it, so an
+ * untouched head that is not idle long enough proves the whole list is
+ * not.  Each re-queue pays for one packet, so expiry is O(1) amortised,
+ * however many flows are open.  A class change (TCP closing) moves the
+ * entry at once.  The same heads, after re-queueing touched ones, give the
+ * oldest idle flow when the table is full.
  *
  * Direction: the key is canonical (lower address/port first); the entry
  * remembers which side originated.  The originator is the sender of the
@@ -42,6 +50,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -109,8 +118,8 @@ struct flow_table {
     size_t max_flows;
     uint64_t seed;
 
-    struct flow_entry *ent;  /* xmalloc'd, owned; ent_cap entries */
-    size_t ent_cap;
+    struct flow_entry **chunk; /* xcalloc'd, owned: ENT_CHUNK entries each, owned */
+    size_t nchunks;          /* slots in chunk[] */
     size_t ent_used;         /* entries ever handed out (high-water mark) */
     uint32_t free_head;      /* free list through .next */
 
@@ -123,6 +132,18 @@ struct flow_table {
     struct frag_track *frag; /* xcalloc'd, owned; LIM_FRAG_TRACK */
     struct flow_stats st;
 };
+
+/* Entries live in chunks of ENT_CHUNK (2 MB: one huge page), aligned so a
+ * 128-byte entry is one aligned pair of cache lines (the pair the CPU's
+ * adjacent-line prefetcher fetches together); growing never copies. */
+#define ENT_SHIFT 14
+#define ENT_CHUNK ((size_t)1 << ENT_SHIFT)
+#define ENT_CHUNK_BYTES (ENT_CHUNK * sizeof(struct flow_entry))
+
+static inline struct flow_entry *ent_at(const struct flow_table *ft, uint32_t idx)
+{
+    return &ft->chunk[idx >> ENT_SHIFT][idx & (ENT_CHUNK - 1)];
+}
 
 /* --- hashing ----------------------------------------------------------- */
 
@@ -137,31 +158,49 @@ static uint64_t mix64(uint64_t h)
     return h;
 }
 
+/* The key's 16-byte addresses as two 64-bit words each.  Keys are read by
+ * field, never as one 42-byte image: the image is written by narrow stores
+ * just before, and wide loads across them would stall store forwarding. */
+static inline void addr_words(const uint8_t *a, uint64_t w[2])
+{
+    memcpy(&w[0], a, 8);
+    memcpy(&w[1], a + 8, 8);
+}
+
+static inline uint64_t key_small(const struct flow_key *k)
+{
+    return (uint64_t)k->pa | (uint64_t)k->pb << 16 | (uint64_t)k->iface_lo << 32 |
+           (uint64_t)k->iface_hi << 48;
+}
+
 static uint64_t key_hash(const struct flow_key *k, uint64_t seed)
 {
-    uint64_t w[6] = {0};
-    uint64_t h;
+    uint64_t a[2], b[2], h;
 
-    /* Six independent multiplies (they run in parallel), summed, then the
-     * finaliser: the seed enters every word, so chains cannot be aimed. */
-    memcpy(w, k, FLOW_KEY_SIZE);
-    h = (w[0] ^ seed) * 0x9e3779b97f4a7c15ULL;
-    h += (w[1] ^ (seed >> 7)) * 0xc2b2ae3d27d4eb4fULL;
-    h += (w[2] ^ (seed << 9)) * 0x165667b19e3779f9ULL;
-    h += (w[3] ^ (seed >> 13)) * 0x85ebca77c2b2ae63ULL;
-    h += (w[4] ^ (seed << 3)) * 0x27d4eb2f165667c5ULL;
-    h += (w[5] ^ (seed >> 21)) * 0xff51afd7ed558ccdULL;
+    /* Independent multiplies (they run in parallel), summed, then the
+     * finaliser; the seed enters every word, so chains cannot be aimed. */
+    addr_words(k->a, a);
+    addr_words(k->b, b);
+    h = (a[0] ^ seed) * 0x9e3779b97f4a7c15ULL;
+    h += (a[1] ^ (seed >> 7)) * 0xc2b2ae3d27d4eb4fULL;
+    h += (b[0] ^ (seed << 9)) * 0x165667b19e3779f9ULL;
+    h += (b[1] ^ (seed >> 13)) * 0x85ebca77c2b2ae63ULL;
+    h += (key_small(k) ^ (seed << 3)) * 0x27d4eb2f165667c5ULL;
+    h += (((uint64_t)k->proto | (uint64_t)k->famkind << 8) ^ (seed >> 21)) * 0xff51afd7ed558ccdULL;
     return mix64(h);
 }
 
 static int key_eq(const struct flow_key *x, const struct flow_key *y)
 {
-    uint64_t a[6] = {0}, b[6] = {0};
+    uint64_t xa[2], xb[2], ya[2], yb[2];
 
-    memcpy(a, x, FLOW_KEY_SIZE);
-    memcpy(b, y, FLOW_KEY_SIZE);
-    return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4]) |
-            (a[5] ^ b[5])) == 0;
+    addr_words(x->a, xa);
+    addr_words(x->b, xb);
+    addr_words(y->a, ya);
+    addr_words(y->b, yb);
+    return ((xa[0] ^ ya[0]) | (xa[1] ^ ya[1]) | (xb[0] ^ yb[0]) | (xb[1] ^ yb[1]) |
+            (key_small(x) ^ key_small(y))) == 0 &&
+           x->proto == y->proto && x->famkind == y->famkind;
 }
 
 /* Canonical key; returns the side (0 or 1) of src. */
@@ -169,8 +208,18 @@ static int key_make(struct flow_key *k, uint8_t family, uint8_t proto, enum flow
                     const uint8_t *src, uint16_t sport, const uint8_t *dst, uint16_t dport,
                     uint32_t iface)
 {
-    int c = memcmp(src, dst, 16);
-    int side = !(c < 0 || (c == 0 && sport <= dport));
+    uint64_t s[2], d[2];
+    int side;
+
+    /* Any total order makes a canonical key; native word order is cheapest. */
+    addr_words(src, s);
+    addr_words(dst, d);
+    if (s[0] != d[0])
+        side = s[0] > d[0];
+    else if (s[1] != d[1])
+        side = s[1] > d[1];
+    else
+        side = sport > dport;
 
     memcpy(k->a, side ? dst : src, 16);
     memcpy(k->b, side ? src : dst, 16);
@@ -206,11 +255,25 @@ static uint16_t icmp_pair_type(int family, uint8_t type)
     }
 }
 
+/* Ask for transparent huge pages on a big table: at a million flows the
+ * entries span 128 MB, and with 4 KB pages nearly every lookup would also
+ * miss the TLB.  Advice only: failure changes nothing. */
+static void hugepage_advise(void *p, size_t len)
+{
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+    uintptr_t hi = ((uintptr_t)p + len) & ~(huge - 1);
+
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+}
+
 /* --- index ------------------------------------------------------------- */
 
 static void slots_alloc(struct flow_table *ft, size_t n)
 {
     ft->slot = xreallocarray(NULL, n, sizeof(*ft->slot));
+    hugepage_advise(ft->slot, n * sizeof(*ft->slot));
     for (size_t i = 0; i < n; i++)
         ft->slot[i].idx = FLOW_NIL;
     ft->slot_mask = n - 1;
@@ -246,7 +309,7 @@ static uint32_t index_find(const struct flow_table *ft, const struct flow_key *k
         const struct flow_slot *s = &ft->slot[i];
         if (s->idx == FLOW_NIL)
             return FLOW_NIL;
-        if (s->hash == hash && key_eq(&ft->ent[s->idx].key, k))
+        if (s->hash == hash && key_eq(&ent_at(ft, s->idx)->key, k))
             return s->idx;
         i = (i + 1) & ft->slot_mask;
     }
@@ -282,29 +345,29 @@ static void index_remove(struct flow_table *ft, uint32_t hash, uint32_t idx)
 
 static void list_unlink(struct flow_table *ft, uint32_t idx)
 {
-    struct flow_entry *e = &ft->ent[idx];
+    struct flow_entry *e = ent_at(ft, idx);
     struct flow_list *l = &ft->list[e->cls];
 
     if (e->prev != FLOW_NIL)
-        ft->ent[e->prev].next = e->next;
+        ent_at(ft, e->prev)->next = e->next;
     else
         l->head = e->next;
     if (e->next != FLOW_NIL)
-        ft->ent[e->next].prev = e->prev;
+        ent_at(ft, e->next)->prev = e->prev;
     else
         l->tail = e->prev;
 }
 
 static void list_push(struct flow_table *ft, uint32_t idx, uint8_t cls)
 {
-    struct flow_entry *e = &ft->ent[idx];
+    struct flow_entry *e = ent_at(ft, idx);
     struct flow_list *l = &ft->list[cls];
 
     e->cls = cls;
     e->next = FLOW_NIL;
     e->prev = l->tail;
     if (l->tail != FLOW_NIL)
-        ft->ent[l->tail].next = idx;
+        ent_at(ft, l->tail)->next = idx;
     else
         l->head = idx;
     l->tail = idx;
@@ -359,7 +422,7 @@ static void entry_emit(struct flow_table *ft, const struct flow_entry *e, int in
 /* Emit entry idx as finished and free it. */
 static void entry_finish(struct flow_table *ft, uint32_t idx)
 {
-    struct flow_entry *e = &ft->ent[idx];
+    struct flow_entry *e = ent_at(ft, idx);
 
     entry_emit(ft, e, 0);
     list_unlink(ft, idx);
@@ -382,23 +445,46 @@ static void entry_new_row(struct flow_entry *e, int64_t ts)
 
 /* --- expiry ------------------------------------------------------------ */
 
+/* Re-queue a touched head at its list's tail (its queue time becomes now). */
+static void requeue_head(struct flow_table *ft, int c)
+{
+    uint32_t h = ft->list[c].head;
+
+    ent_at(ft, h)->touched = 0;
+    if (ft->list[c].tail != h) {
+        list_unlink(ft, h);
+        list_push(ft, h, (uint8_t)c);
+    }
+}
+
 static void expire(struct flow_table *ft, int64_t now)
 {
     for (int c = 0; c < FLOW_CL_COUNT; c++) {
         struct flow_list *l = &ft->list[c];
-        while (l->head != FLOW_NIL && now - ft->ent[l->head].last_ns > ft->timeout[c])
-            entry_finish(ft, l->head);
+        while (l->head != FLOW_NIL) {
+            const struct flow_entry *e = ent_at(ft, l->head);
+            if (now - e->last_ns > ft->timeout[c])
+                entry_finish(ft, l->head);
+            else if (e->touched)
+                requeue_head(ft, c);
+            else
+                break;
+        }
     }
 }
 
-/* The table is full: write out the flow idle the longest. */
+/* The table is full: write out the flow idle the longest (once touched
+ * heads are re-queued, each list's head is its least recently active). */
 static void evict_oldest(struct flow_table *ft)
 {
     uint32_t best = FLOW_NIL;
 
     for (int c = 0; c < FLOW_CL_COUNT; c++) {
-        uint32_t h = ft->list[c].head;
-        if (h != FLOW_NIL && (best == FLOW_NIL || ft->ent[h].last_ns < ft->ent[best].last_ns))
+        uint32_t h;
+        while (ft->list[c].head != FLOW_NIL && ent_at(ft, ft->list[c].head)->touched)
+            requeue_head(ft, c);
+        h = ft->list[c].head;
+        if (h != FLOW_NIL && (best == FLOW_NIL || ent_at(ft, h)->last_ns < ent_at(ft, best)->last_ns))
             best = h;
     }
     if (best != FLOW_NIL) {
@@ -416,15 +502,20 @@ static uint32_t entry_alloc(struct flow_table *ft)
         evict_oldest(ft);
     if (ft->free_head != FLOW_NIL) {
         idx = ft->free_head;
-        ft->free_head = ft->ent[idx].next;
+        ft->free_head = ent_at(ft, idx)->next;
         return idx;
     }
-    if (ft->ent_used == ft->ent_cap) {
-        size_t n = ft->ent_cap * 2;
-        if (n > ft->max_flows)
-            n = ft->max_flows;
-        ft->ent = xreallocarray(ft->ent, n, sizeof(*ft->ent));
-        ft->ent_cap = n;
+    if ((ft->ent_used & (ENT_CHUNK - 1)) == 0) {
+        size_t c = ft->ent_used >> ENT_SHIFT;
+        void *mem = aligned_alloc(ENT_CHUNK_BYTES, ENT_CHUNK_BYTES);
+        if (!mem) {
+            /* Out of memory is fatal (common/xmalloc.h's rule). */
+            fprintf(stderr, "podflow: out of memory allocating %zu bytes\n", ENT_CHUNK_BYTES);
+            abort();
+        }
+        if (c > 0) /* past the first chunk: a big table, worth huge pages */
+            hugepage_advise(mem, ENT_CHUNK_BYTES);
+        ft->chunk[c] = mem;
     }
     return (uint32_t)ft->ent_used++;
 }
@@ -478,8 +569,8 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn em
         }
         ft->seed |= 1;
     }
-    ft->ent_cap = ft->max_flows < 1024 ? ft->max_flows : 1024;
-    ft->ent = xreallocarray(NULL, ft->ent_cap, sizeof(*ft->ent));
+    ft->nchunks = (ft->max_flows + ENT_CHUNK - 1) >> ENT_SHIFT;
+    ft->chunk = xcalloc(ft->nchunks, sizeof(*ft->chunk));
     ft->free_head = FLOW_NIL;
     slots_alloc(ft, 2048);
     for (int c = 0; c < FLOW_CL_COUNT; c++)
@@ -495,7 +586,9 @@ void flow_table_free(struct flow_table **ftp)
 
     if (!ft)
         return;
-    free(ft->ent);
+    for (size_t c = 0; c < ft->nchunks; c++)
+        free(ft->chunk[c]);
+    free(ft->chunk);
     free(ft->slot);
     free(ft->frag);
     free(ft);
@@ -610,12 +703,12 @@ static void icmp_error(struct flow_table *ft, const struct decode_pkt *p, uint32
     }
     /* The quoted packet went from q->src to q->dst, so the error travels
      * back to q->src; nothing per direction is recorded, only the error. */
-    if (ft->ent[idx].icmp_count == 0 && !q->echo) {
-        ft->ent[idx].icmp_type = p->icmp_type;
-        ft->ent[idx].icmp_code = p->icmp_code;
+    if (ent_at(ft, idx)->icmp_count == 0 && !q->echo) {
+        ent_at(ft, idx)->icmp_type = p->icmp_type;
+        ent_at(ft, idx)->icmp_code = p->icmp_code;
     }
-    if (ft->ent[idx].icmp_count < UINT16_MAX)
-        ft->ent[idx].icmp_count++;
+    if (ent_at(ft, idx)->icmp_count < UINT16_MAX)
+        ent_at(ft, idx)->icmp_count++;
 }
 
 static void account(struct flow_table *ft, const struct decode_pkt *p, int64_t ts, int32_t vlan,
@@ -642,11 +735,16 @@ static void account(struct flow_table *ft, const struct decode_pkt *p, int64_t t
     idx = index_find(ft, &k, hash);
 
     if (idx != FLOW_NIL) {
-        e = &ft->ent[idx];
+        e = ent_at(ft, idx);
         if (is_tcp && (p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN &&
             flow_state_tcp_finished(e)) {
             /* A new SYN after a close or reset: a new connection reusing
              * the 5-tuple. */
+            entry_finish(ft, idx);
+            idx = FLOW_NIL;
+        } else if (ts - e->last_ns > ft->timeout[e->cls]) {
+            /* Idle past its timeout but not expired yet (time went back,
+             * several interfaces): the old flow ended, this one is new. */
             entry_finish(ft, idx);
             idx = FLOW_NIL;
         } else if (ts - e->first_ns >= ft->active_ns || e->pkts[side] == UINT32_MAX) {
@@ -660,7 +758,7 @@ static void account(struct flow_table *ft, const struct decode_pkt *p, int64_t t
             return;
         }
         idx = entry_alloc(ft);
-        e = &ft->ent[idx];
+        e = ent_at(ft, idx);
         e->key = k;
         entry_new_row(e, ts);
         flow_state_init(e);
@@ -670,7 +768,7 @@ static void account(struct flow_table *ft, const struct decode_pkt *p, int64_t t
         e->icmp_count = 0;
         e->icmp_type = p->icmp_type;
         e->icmp_code = p->icmp_code;
-        e->spare = 0;
+        e->touched = 0;
         if (is_tcp && (p->tcp_flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
             flow_state_flip(e); /* ...except a SYN-ACK's sender responds */
         else if (kind == FLOW_KIND_ECHO &&
@@ -683,7 +781,7 @@ static void account(struct flow_table *ft, const struct decode_pkt *p, int64_t t
         e->cls = class_of(e);
         list_push(ft, idx, e->cls);
     } else {
-        e = &ft->ent[idx];
+        e = ent_at(ft, idx);
     }
 
     e->pkts[side]++;
@@ -703,11 +801,14 @@ static void account(struct flow_table *ft, const struct decode_pkt *p, int64_t t
         }
     }
     {
-        /* To the tail of its class list (already there in a burst). */
         uint8_t cls = class_of(e);
-        if (cls != e->cls || ft->list[cls].tail != idx) {
+        if (cls != e->cls) {
+            /* A new timeout class: queue there now. */
             list_unlink(ft, idx);
             list_push(ft, idx, cls);
+            e->touched = 0;
+        } else if (ft->list[cls].tail != idx) {
+            e->touched = 1; /* re-queued lazily by expire() */
         }
     }
 }
