@@ -11,16 +11,18 @@
  * Time: packet time.  Every entry sits on the list of its timeout class
  * (TCP established, TCP linger, UDP/other, ICMP), in the order it was
  * queued, and expiry looks at the list heads only.  A packet does not move
- * its entry (that would touch two neighbours, two cache misses at a million
- * flows); it marks it touched.  Expiry then re-queues a touched head at the
- * tail instead of stopping there.  This stays exact: an untouched entry's
- * last packet is no later than its queue time, which is no later than the
- * queue time (hence the last packet) of every entry behind it, so an
- * untouched head that is not idle long enough proves the whole list is
- * not.  Each re-queue pays for one packet, so expiry is O(1) amortised,
- * however many flows are open.  A class change (TCP closing) moves the
- * entry at once.  The same heads, after re-queueing touched ones, give the
- * oldest idle flow when the table is full.
+ * its entry (that would write two neighbours: two more cache misses per
+ * packet at a million flows); it marks it touched, and expiry re-queues a
+ * touched head at the tail instead of stopping there.  Each re-queue pays
+ * for one packet, so expiry is O(1) amortised however many flows are open.
+ * The price is timing, never content: an entry re-queued with its last
+ * packet older than the entries ahead of it can be written up to one
+ * timeout late (at most 2 x timeout after its last packet; the model test
+ * checks both bounds), and a packet reaching a flow idle past its timeout
+ * always ends it and starts a new one, so where flows split is exact.  A
+ * class change (TCP closing) moves the entry at once.  After re-queueing
+ * touched heads, the heads give the least recently active flows to evict
+ * when the table is full.
  *
  * Direction: the key is canonical (lower address/port first); the entry
  * remembers which side originated.  The originator is the sender of the
@@ -473,8 +475,8 @@ static void expire(struct flow_table *ft, int64_t now)
     }
 }
 
-/* The table is full: write out the flow idle the longest (once touched
- * heads are re-queued, each list's head is its least recently active). */
+/* The table is full: write out a flow idle the longest (once touched heads
+ * are re-queued, each list's head is among its least recently active). */
 static void evict_oldest(struct flow_table *ft)
 {
     uint32_t best = FLOW_NIL;

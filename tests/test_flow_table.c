@@ -748,6 +748,69 @@ static void test_many_flows(void **state)
     flow_table_free(&ft);
 }
 
+/* Expiry against a brute-force model: random traffic over 300 UDP flows.
+ * A record never comes out before its flow was idle longer than the
+ * timeout, always by twice the timeout (flow_table.c's lazy re-queueing),
+ * and splits happen exactly where the idle gaps are. */
+struct model {
+    int64_t last[300]; /* last packet time per source port, -1: no flow */
+    int64_t now;
+    int64_t timeout;
+    uint64_t emitted;
+    int flushing;      /* flow_table_flush(): every flow comes out */
+};
+
+static void model_emit(void *ctx, const struct flow_rec *r)
+{
+    struct model *m = ctx;
+    unsigned port = r->src_port;
+
+    assert_true(port < 300);
+    assert_true(m->last[port] >= 0);
+    assert_true(m->flushing || m->now - m->last[port] > m->timeout); /* not early */
+    assert_true(r->last_ns == m->last[port]);
+    m->last[port] = -1;
+    m->emitted++;
+}
+
+static void test_expiry_model(void **state)
+{
+    struct model m;
+    struct flow_config cfg = {.udp_ns = 10 * S_NS, .hash_seed = 99};
+    struct flow_table *ft;
+    struct pcapw_pkt p;
+    uint64_t x = 0x9e3779b97f4a7c15ULL, sent = 0;
+
+    (void)state;
+    memset(&m, 0, sizeof(m));
+    for (int i = 0; i < 300; i++)
+        m.last[i] = -1;
+    m.timeout = cfg.udp_ns;
+    ft = flow_table_new(&cfg, model_emit, &m);
+    for (int step = 0; step < 20000; step++) {
+        unsigned port;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        m.now += (int64_t)(x % (S_NS / 4)) * ((x >> 40) % 8 == 0 ? 20 : 1);
+        port = (unsigned)((x >> 20) % ((x >> 50) % 4 == 0 ? 300 : 30)); /* some hot flows */
+        pcapw_udp_frame(&p, C, (uint16_t)port, SV, 53, 1);
+        feed(ft, &p, m.now);
+        /* after the packet: nothing idle past twice the timeout remains */
+        for (int i = 0; i < 300; i++)
+            assert_false(m.last[i] >= 0 && m.now - m.last[i] > 2 * m.timeout);
+        /* the packet's own flow, if it was idle too long, was ended first */
+        assert_true(m.last[port] < 0 || m.now - m.last[port] <= m.timeout);
+        m.last[port] = m.now;
+        sent++;
+    }
+    m.flushing = 1;
+    flow_table_flush(ft);
+    assert_true(stats(ft).packets == sent);
+    assert_true(m.emitted == stats(ft).flows_emitted);
+    flow_table_free(&ft);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -762,6 +825,7 @@ int main(void)
         cmocka_unit_test(test_eviction),
         cmocka_unit_test(test_port_reuse),
         cmocka_unit_test(test_many_flows),
+        cmocka_unit_test(test_expiry_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
