@@ -421,7 +421,12 @@ static void entry_emit(struct flow_table *ft, const struct flow_entry *e, int in
     r.bytes_rev = e->bytes[rs];
     r.flags_fwd = e->flags[o];
     r.flags_rev = e->flags[rs];
-    snprintf(r.state, sizeof(r.state), "%s", flow_state_conn(e));
+    {
+        const char *w = flow_state_conn(e); /* at most 6 letters */
+        size_t n = strlen(w);
+        memcpy(r.state, w, n < sizeof(r.state) ? n + 1 : sizeof(r.state));
+        r.state[sizeof(r.state) - 1] = '\0';
+    }
     flow_state_history_str(e, r.history);
     if (kind != FLOW_KIND_PORTS || e->icmp_count > 0) {
         r.icmp_type = e->icmp_type;
