@@ -117,6 +117,7 @@ struct engine {
     struct eng_slot *cache;
     size_t cache_size, cache_used;
 
+    struct eng_step *steps_scratch; /* a trace being built: ntiers + 2 entries */
     uint32_t *members;          /* scratch: lset ids of an address */
     size_t members_alloc;
 
@@ -390,6 +391,8 @@ struct engine *engine_new(const struct policy_set *ps, const struct case_ep *eps
                 e->has_staged = 1;
         }
     }
+    /* At most one Pass per tier, then the decision or the profile. */
+    e->steps_scratch = xcalloc(ps->ntiers + 2, sizeof(*e->steps_scratch));
     e->members_alloc = 2 * (1 + ps->nnetsets);
     e->members = xcalloc(e->members_alloc, sizeof(*e->members));
     e->stats.selectors = e->nsels;
@@ -425,6 +428,7 @@ void engine_free(struct engine **ep)
     free(e->pols);
     free(e->cache);
     free(e->members);
+    free(e->steps_scratch);
     arena_release(&e->arena);
     free(e);
     *ep = NULL;
@@ -736,8 +740,8 @@ static const char *xstr(struct engine *e, const char *fmt, ...)
 
 /* Judge endpoint E (a pod) for direction dir; staged: staged policies count
  * as enforced (the "would do" pass). */
-static void eval_dir(struct jctx *j, const struct case_ep *E, int els, int dir, int staged,
-                     struct eng_dir *out)
+static void eval_dir_steps(struct jctx *j, const struct case_ep *E, int els, int dir, int staged,
+                           struct eng_dir *out)
 {
     struct engine *e = j->e;
     int d = dir_index(dir);
@@ -748,7 +752,7 @@ static void eval_dir(struct jctx *j, const struct case_ep *E, int els, int dir, 
 
     memset(out, 0, sizeof(*out));
     out->judged = 1;
-    out->steps = arena_calloc(&e->arena, e->ps->ntiers + 2, sizeof(*out->steps));
+    out->steps = e->steps_scratch;
     if (explain && app->n)
         out->x = arena_calloc(&e->arena, app->n, sizeof(*out->x));
 
@@ -876,6 +880,19 @@ static void eval_dir(struct jctx *j, const struct case_ep *E, int els, int dir, 
                                : last_default_pass ? REASON_TIER_DEFAULT : REASON_PROFILE;
     push_step(out, NULL, NULL, xstr(e, "kns.%s", E->ns ? E->ns : ""), ACT_ALLOW, 0);
     out->dec = out->steps[out->nsteps - 1];
+}
+
+/* Judge, with the trace built in scratch space and then kept at its exact
+ * size (most traces hold one or two steps; a verdict is kept per tuple). */
+static void eval_dir(struct jctx *j, const struct case_ep *E, int els, int dir, int staged,
+                     struct eng_dir *out)
+{
+    struct engine *e = j->e;
+
+    eval_dir_steps(j, E, els, dir, staged, out);
+    out->steps = out->nsteps ? arena_alloc(&e->arena, out->nsteps * sizeof(*out->steps)) : NULL;
+    if (out->nsteps)
+        memcpy(out->steps, e->steps_scratch, out->nsteps * sizeof(*out->steps));
 }
 
 static int allow_rank(const struct eng_dir *d)
