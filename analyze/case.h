@@ -60,6 +60,18 @@ struct case_ns {
     struct labels labels;     /* owned; kubernetes.io/metadata.name always set */
 };
 
+/* Longest address text remembered by the flow scan (IPv4 and short IPv6). */
+#define CASE_MEMO_TEXT 23
+
+/* One remembered address text of the flow scan. */
+struct case_memo {
+    uint64_t hash;
+    struct ipaddr ip;
+    uint8_t len;                  /* 0: empty slot */
+    char text[CASE_MEMO_TEXT];
+    uint32_t first;               /* its first endpoint row + 1, or 0 */
+};
+
 /* The part of an endpoint identity lookups need. */
 struct case_epkey {
     struct ipaddr ip;
@@ -78,6 +90,8 @@ struct case_db {
                                  the large case_ep so that lookups stay in cache */
     uint32_t *ipidx;          /* open-addressing table: ip hash -> first ep index + 1 */
     size_t ipidx_size;        /* power of two */
+    struct case_memo *memo;   /* address texts seen by case_flows() (malloc'd) */
+    size_t memo_size, memo_used; /* slots (a power of two), filled ones */
     int has_dnat;             /* flows has dnat_ip / dnat_port (schema v2) */
     const char *path;
 };

@@ -79,6 +79,12 @@
 /* Growable buffers default to this maximum unless their owner sets one. */
 #define LIM_BUF_DEFAULT (64u << 20)
 
+/* Distinct address texts the analyzer's flow scan remembers (parsed
+ * address and endpoint row, ~64 bytes each): a case has few distinct
+ * addresses and millions of flows; a hostile one with more only loses the
+ * shortcut. */
+#define LIM_CASE_ADDR_MEMO 262144
+
 /* Policies and rules in one loaded policy set; rules in one policy. */
 #define LIM_POLICIES 100000
 #define LIM_RULES_PER_POLICY 10000

@@ -26,8 +26,9 @@ make_case "$tmp/case.db" \
   (204, 1, 6, '198.18.3.4', 5, '198.18.3.9', 80, $((T0 + 10)), $((T0 + 200)), 1, 60, 0, 0, 'S0'),
   (205, 1, 6, '198.18.3.4', 6, '198.18.3.2', 80, $((T0 + 9)), $((T0 + 200)), 1, 60, 0, 0, 'S0');"
 
-mkdir "$tmp/nopol"
-"$A" check "$tmp/case.db" -p "$tmp/nopol" --format json > "$tmp/out.jsonl" 2>/dev/null
+# A policy set that selects nothing (one Tier): every flow is judged.
+printf 'apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata:\n  name: t\nspec:\n  order: 1\n' > "$tmp/tier.yaml"
+"$A" check "$tmp/case.db" -p "$tmp/tier.yaml" --format json > "$tmp/out.jsonl" 2>/dev/null
 sqlite3 -batch -noheader "$tmp/case.db" \
     "SELECT id || ' ' || coalesce(src_name, '-') || ' ' || coalesce(dst_name, '-') FROM flows_named WHERE id >= 200 ORDER BY id" \
     > "$tmp/view.txt"
