@@ -535,6 +535,23 @@ int graph_dot(const struct graph *g, unsigned flags, struct buf *out)
 
 /* ---- SVG through graphviz -------------------------------------------------- */
 
+/*
+ * One graphviz context for the whole process, made on first use and never
+ * freed.  graphviz 2.42's pango plugin keeps, in a static, a pointer to
+ * the last font name it measured, a string owned by the context's font
+ * cache: after gvFreeContext() the next context's first label compares
+ * against freed memory (AddressSanitizer: heap-use-after-free in
+ * textspan_size).  The only global state of the analyzer, for that reason.
+ */
+static GVC_t *the_gvc;
+
+static GVC_t *gvc_get(void)
+{
+    if (!the_gvc)
+        the_gvc = gvContext();
+    return the_gvc;
+}
+
 int graph_svg(const struct graph *g, struct buf *out, struct diag *d)
 {
     struct buf dot;
@@ -556,7 +573,7 @@ int graph_svg(const struct graph *g, struct buf *out, struct diag *d)
     /* Warnings (an unknown font, say) are graphviz's business, not the
      * reader's: only errors are printed. */
     agseterr(AGERR);
-    gvc = gvContext();
+    gvc = gvc_get();
     ag = agmemread(dot.data);
     if (!ag) {
         diag_err(d, "%s", "graphviz cannot read the service graph");
@@ -580,7 +597,6 @@ int graph_svg(const struct graph *g, struct buf *out, struct diag *d)
     }
     if (ag)
         agclose(ag);
-    gvFreeContext(gvc);
     buf_release(&dot);
     return rc;
 }

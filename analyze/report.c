@@ -219,7 +219,12 @@ static const char page_css[] =
     "td small{color:#6b7a8c}"
     "tr.v-deny td:first-child{border-left:4px solid #d0312d}"
     "tr.v-allow td:first-child{border-left:4px solid #2e8b57}"
-    ".tag{display:inline-block;padding:0 7px;border-radius:10px;font-size:12px;font-weight:600}"
+    ".tag{display:inline-block;padding:0 7px;border-radius:10px;font-size:12px;font-weight:600;"
+    "white-space:nowrap}"
+    "th{white-space:nowrap}td.time{white-space:nowrap}"
+    "tr.policy td{background:#fafbfd;padding-top:9px}"
+    "tr.tier th{background:#e4eaf2;color:#1f3a5f;font-size:13.5px}"
+    "tr.eot td{background:#fff7f6}"
     ".t-deny{background:#fde2e1;color:#a61b17}.t-allow{background:#dff3e7;color:#1e6b43}"
     ".t-warn{background:#fff0d6;color:#8a5a00}.t-mute{background:#eef1f5;color:#5b6b7f}"
     ".never{color:#8795a6}"
@@ -487,7 +492,7 @@ static void flow_row_cells(struct rw *w, const struct flowset *fs, const struct 
         rw_decider(w, o);
         rw_s(w, "</small></td>");
     }
-    rw_f(w, "<td data-k=\"%lld\"><small>", (long long)f->first_ns);
+    rw_f(w, "<td class=\"time\" data-k=\"%lld\"><small>", (long long)f->first_ns);
     rw_time(w, f->first_ns);
     rw_s(w, "</small></td>");
 }
@@ -761,6 +766,7 @@ static void write_board(struct rw *w, const struct flowset *fs, const struct boa
 {
     const struct policy_set *ps = &fs->ps[FS_NEW];
     size_t t, k;
+    int first;
 
     rw_s(w, "<section id=\"board\"><h2>Policy board</h2>\n<p class=\"hint\">What each tier, "
             "policy and rule decided for the recorded flows (each end of a flow is judged on "
@@ -783,7 +789,7 @@ static void write_board(struct rw *w, const struct flowset *fs, const struct boa
         rw_s(w, "<tr class=\"tier\"><th colspan=\"6\">tier ");
         rw_esc(w, tr->name);
         if (tr->has_order)
-            rw_f(w, " <small>(order %g)</small>", tr->order);
+            rw_f(w, " <small>(order %.15g)</small>", tr->order);
         rw_s(w, "</th></tr>\n");
         for (k = 0; k < tr->npolicies; k++) {
             const struct policy *p = tr->policies[k];
@@ -797,7 +803,7 @@ static void write_board(struct rw *w, const struct flowset *fs, const struct boa
             rw_policy(w, p);
             rw_f(w, "</b> <small>%s", pol_kind_short(p->kind));
             if (p->has_order)
-                rw_f(w, ", order %g", p->order);
+                rw_f(w, ", order %.15g", p->order);
             rw_s(w, ", selector <code>");
             rw_esc(w, p->selector_text ? p->selector_text : "all()");
             rw_s(w, "</code></small>");
@@ -808,9 +814,24 @@ static void write_board(struct rw *w, const struct flowset *fs, const struct boa
             board_rule_rows(w, b, pi, DIR_INGRESS);
             board_rule_rows(w, b, pi, DIR_EGRESS);
         }
-        rw_f(w, "<tr class=\"eot\"><td></td><td>end of tier: default action <span class=\"tag "
-                "%s\">%s</span> <small>(selected endpoints no rule decided)</small></td>",
+        rw_s(w, "<tr class=\"eot\"><td></td><td><b>end of tier ");
+        rw_esc(w, tr->name);
+        rw_f(w, "</b>: default action <span class=\"tag %s\">%s</span> <small>(endpoints a "
+                "policy of this tier selected and no rule decided",
              tr->default_pass ? "t-mute" : "t-deny", tr->default_pass ? "Pass" : "Deny");
+        /* Calico attributes the end of tier to the first policy evaluated. */
+        for (k = 0, first = 1; k < tr->npolicies; k++) {
+            long pi = pol_index(ps, tr->policies[k]);
+
+            if (pi < 0 || (!b->pc[pi].eot.denied && !b->pc[pi].eot.passed))
+                continue;
+            rw_s(w, first ? "; first policy evaluated: " : ", ");
+            rw_policy(w, tr->policies[k]);
+            rw_f(w, " \xc3\x97%llu",
+                 (unsigned long long)(b->pc[pi].eot.denied + b->pc[pi].eot.passed));
+            first = 0;
+        }
+        rw_s(w, ")</small></td>");
         rw_count(w, 0, "");
         rw_count(w, eot_deny, "t-deny");
         rw_count(w, eot_pass, "t-mute");
@@ -869,9 +890,8 @@ static void port_rule_lines(struct rw *w, const struct board *b, long pi, int di
             if (m) {
                 rw_s(w, "<code>");
                 rw_ports(w, used, m);
-                rw_s(w, "</code> used");
-                if (m == ARRAY_SIZE(used))
-                    rw_s(w, " (and more)");
+                rw_f(w, "</code> used (%zu%s of %u ports)", m, m == ARRAY_SIZE(used) ? "+" : "",
+                     pm->hi - pm->lo + 1u);
             } else {
                 rw_s(w, "<span class=\"tag t-mute\">no flow used this range</span>");
             }
