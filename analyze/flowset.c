@@ -203,8 +203,17 @@ int flowset_decider_text(const struct eng_verdict *v, struct buf *out)
         if (!rc)
             rc = eng_policy_name(d->dec.pol, out);
         return rc ? rc : buf_addf(out, " [tier %s]", d->dec.tier->name);
-    case REASON_END_OF_TIER:
-        return buf_addf(out, "%s end of tier %s", dir, d->dec.tier->name);
+    case REASON_END_OF_TIER: {
+        size_t i;
+
+        rc = buf_addf(out, "%s end of tier %s", dir, d->dec.tier->name);
+        for (i = 0; i < d->nselected && !rc; i++) {
+            rc = buf_addstr(out, i ? ", " : ": selected by ");
+            if (!rc)
+                rc = eng_policy_name(d->selected[i], out);
+        }
+        return rc ? rc : buf_addstr(out, d->nselected ? "; no rule matched" : "");
+    }
     case REASON_TIER_DEFAULT:
         return buf_addf(out, "%s tier default Pass, profile %s", dir, d->dec.profile);
     case REASON_PROFILE:

@@ -119,6 +119,20 @@ static void rw_time(struct rw *w, int64_t ns)
     rw_esc(w, t);
 }
 
+/* A flow's time in a table cell, to the millisecond ("2024-05-01
+ * 10:00:10.000"; UTC like every time on the page). */
+static void rw_time_short(struct rw *w, int64_t ns)
+{
+    char t[48];
+
+    format_rfc3339(ns, t, sizeof(t));
+    if (strlen(t) >= 23 && t[10] == 'T') {
+        t[10] = ' ';
+        t[23] = 0;
+    }
+    rw_esc(w, t);
+}
+
 static void rw_decider(struct rw *w, const struct eng_verdict *v)
 {
     struct buf t;
@@ -477,7 +491,7 @@ static void flow_row_cells(struct rw *w, const struct flowset *fs, const struct 
     rw_s(w, "\">");
     rw_esc(w, id);
     rw_f(w, "<br><small>%s</small></td>", ipaddr_format(&f->dst_ip, ip));
-    rw_f(w, "<td data-k=\"%u\">", f->dst_port);
+    rw_f(w, "<td class=\"time\" data-k=\"%u\">", f->dst_port);
     rw_proto(w, f->proto);
     rw_f(w, " %u</td><td>", f->dst_port);
     rw_esc(w, f->state);
@@ -493,7 +507,7 @@ static void flow_row_cells(struct rw *w, const struct flowset *fs, const struct 
         rw_s(w, "</small></td>");
     }
     rw_f(w, "<td class=\"time\" data-k=\"%lld\"><small>", (long long)f->first_ns);
-    rw_time(w, f->first_ns);
+    rw_time_short(w, f->first_ns);
     rw_s(w, "</small></td>");
 }
 
@@ -540,7 +554,7 @@ static void write_flows(struct rw *w, const struct flowset *fs, const struct gra
             "<th class=\"sort\">State</th><th class=\"sort\">Decided by</th>");
     if (fs->nsets > 1)
         rw_s(w, "<th class=\"sort\">Under --old</th>");
-    rw_s(w, "<th class=\"sort\">First seen</th></tr></thead>\n<tbody>\n");
+    rw_s(w, "<th class=\"sort\">First seen (UTC)</th></tr></thead>\n<tbody>\n");
     for (i = 0; i < n && !w->rc; i++) {
         const struct flowset_flow *f = &fs->flows[order[i].idx];
 
