@@ -56,14 +56,14 @@ static int ep_kind_parse(const char *s, enum ep_kind *out)
 
 static uint64_t ip_hash(const struct ipaddr *ip)
 {
-    /* FNV-1a over the family and the 16 address bytes. */
-    uint64_t h = 1469598103934665603ull;
-    size_t i;
+    /* Two words and the family, multiplied and folded: twice per flow. */
+    uint64_t w0, w1, h;
 
-    h = (h ^ ip->family) * 1099511628211ull;
-    for (i = 0; i < 16; i++)
-        h = (h ^ ip->a[i]) * 1099511628211ull;
-    return h ^ (h >> 29);
+    memcpy(&w0, ip->a, 8);
+    memcpy(&w1, ip->a + 8, 8);
+    h = (w0 ^ ((uint64_t)ip->family << 56)) * 0x9e3779b97f4a7c15ull;
+    h = (h ^ (h >> 29) ^ w1) * 0xbf58476d1ce4e5b9ull;
+    return h ^ (h >> 32);
 }
 
 /* The identity rule's order: address, then latest valid_from_ns first
@@ -488,6 +488,18 @@ static int col_port(sqlite3_stmt *st, int i, uint16_t *port)
     return 0;
 }
 
+/* An ICMP type or code column: 0..255, or -1 when NULL or out of range
+ * (a hand-made .db may hold anything). */
+static int col_byte(sqlite3_stmt *st, int i)
+{
+    sqlite3_int64 v;
+
+    if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
+        return -1;
+    v = sqlite3_column_int64(st, i);
+    return v < 0 || v > 255 ? -1 : (int)v;
+}
+
 int case_flows(struct case_db *c, const struct case_filter *f,
                int (*fn)(void *ctx, const struct case_flow *fl), void *ctx, struct diag *d)
 {
@@ -531,10 +543,8 @@ int case_flows(struct case_db *c, const struct case_filter *f,
         fl.state = (const char *)sqlite3_column_text(st, 13);
         if (!fl.state)
             fl.state = "";
-        fl.icmp_type = sqlite3_column_type(st, 14) == SQLITE_NULL ? -1
-                                                                  : (int)(sqlite3_column_int64(st, 14) & 0xff);
-        fl.icmp_code = sqlite3_column_type(st, 15) == SQLITE_NULL ? -1
-                                                                  : (int)(sqlite3_column_int64(st, 15) & 0xff);
+        fl.icmp_type = col_byte(st, 14);
+        fl.icmp_code = col_byte(st, 15);
         fl.icmp_count = sqlite3_column_int64(st, 16);
         /* Policy sees post-DNAT addresses (§5, §9.17): judge the backend
          * when the capture recorded it. */

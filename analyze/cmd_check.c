@@ -73,6 +73,8 @@ struct check {
     size_t *wlmap;             /* open addressing: workload name hash -> endpoint + 1 */
     size_t wlmap_size;         /* a power of two, at least twice the endpoints */
     struct arena arena;        /* interned strings */
+    const struct eng_verdict *sig_v; /* the verdict whose decision_sig() is sig */
+    uint64_t sig;
     uint64_t flows, denied, allowed, ok, failed, unknown, would_break, explained, unexplained;
 };
 
@@ -327,7 +329,12 @@ static int on_flow(void *ctx, const struct case_flow *fl)
                 key.sip = fl->src_ip;
             if (!fl->dst || fl->dst->kind != EP_POD)
                 key.dip = fl->dst_ip;
-            key.sig = decision_sig(v);
+            /* Verdicts repeat: remember the last one's signature. */
+            if (v != k->sig_v) {
+                k->sig_v = v;
+                k->sig = decision_sig(v);
+            }
+            key.sig = k->sig;
         }
         g = group_find(k, &key, sizeof(key), &created);
         if (created) {

@@ -16,6 +16,8 @@ int main(int argc, char **argv)
     uint64_t rows = 0, sum = 0;
     int i;
 
+    /* The same SQLite configuration as podflow-analyze (analyze/main.c). */
+    (void)sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
     if (argc != 2 || sqlite3_open_v2(argv[1], &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
         return 2;
     if (sqlite3_prepare_v2(db,
