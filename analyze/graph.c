@@ -185,52 +185,76 @@ static enum graph_color port_color(const struct graph_port *p)
     return p->denied ? GC_DENY : GC_ALLOW;
 }
 
-/* "TCP 7070, 42001–42002" from the edge's ports (sorted by protocol and
- * port), consecutive ports folded into ranges, at most a few items. */
-static char *edge_label(const struct graph *g, size_t e)
-{
-    struct buf t;
-    size_t i, items = 0, more = 0;
-    int last_proto = -1;
+/* Edge labels, "TCP 7070, 42001–42002": an edge's ports in order (the
+ * ports are sorted by nodes, protocol and port), consecutive ports folded
+ * into ranges, at most LABEL_ITEMS items then "+N more".  One pass over
+ * the ports with a run open per edge. */
+#define LABEL_ITEMS 4
 
-    buf_init(&t, 0);
+struct lrun {
+    struct buf b;
+    int proto;        /* of the open run; -1 none yet */
+    int last_proto;   /* of the last item written */
+    unsigned lo, hi;  /* the open run */
+    size_t items, more;
+};
+
+static void run_flush(struct lrun *r)
+{
+    const char *pn;
+    int rc;
+
+    if (r->proto < 0)
+        return;
+    if (r->items >= LABEL_ITEMS) {
+        r->more++;
+        return;
+    }
+    pn = proto_name(r->proto);
+    if (r->proto != r->last_proto) {
+        rc = r->items ? buf_addstr(&r->b, "; ") : 0;
+        if (!rc)
+            rc = pn ? buf_addstr(&r->b, pn) : buf_addf(&r->b, "proto %d", r->proto);
+    } else {
+        rc = buf_addstr(&r->b, ",");
+    }
+    /* ICMP and other protocols have no ports: their "port" is 0. */
+    if (!rc && (r->proto == 6 || r->proto == 17 || r->proto == 132))
+        rc = r->hi > r->lo ? buf_addf(&r->b, " %u\xe2\x80\x93%u", r->lo, r->hi)
+                           : buf_addf(&r->b, " %u", r->lo);
+    (void)rc; /* a label cut short by the buffer limit is still a label */
+    r->last_proto = r->proto;
+    r->items++;
+}
+
+static void edge_labels(struct graph *g)
+{
+    struct lrun *runs = xcalloc(g->nedges ? g->nedges : 1, sizeof(*runs));
+    size_t i;
+
+    for (i = 0; i < g->nedges; i++) {
+        buf_init(&runs[i].b, 0);
+        runs[i].proto = runs[i].last_proto = -1;
+    }
     for (i = 0; i < g->nports; i++) {
         const struct graph_port *p = &g->ports[i];
-        size_t j = i;
-        const char *pn;
-        int rc;
+        struct lrun *r = &runs[p->edge];
 
-        if (p->edge != e)
-            continue;
-        /* Extend the run while the next port of this edge follows on. */
-        while (j + 1 < g->nports && g->ports[j + 1].edge == e &&
-               g->ports[j + 1].proto == p->proto && g->ports[j + 1].port == g->ports[j].port + 1)
-            j++;
-        if (items >= 4) {
-            more++;
-            i = j;
+        if (r->proto == p->proto && p->port == r->hi + 1) {
+            r->hi = p->port;
             continue;
         }
-        pn = proto_name(p->proto);
-        if (p->proto != last_proto) {
-            rc = items ? buf_addstr(&t, "; ") : 0;
-            if (!rc)
-                rc = pn ? buf_addstr(&t, pn) : buf_addf(&t, "proto %d", p->proto);
-        } else {
-            rc = buf_addstr(&t, ",");
-        }
-        /* ICMP has no ports: its "port" is 0. */
-        if (!rc && (p->proto == 6 || p->proto == 17 || p->proto == 132))
-            rc = j > i ? buf_addf(&t, " %u\xe2\x80\x93%u", p->port, g->ports[j].port)
-                       : buf_addf(&t, " %u", p->port);
-        (void)rc;
-        last_proto = p->proto;
-        items++;
-        i = j;
+        run_flush(r);
+        r->proto = p->proto;
+        r->lo = r->hi = p->port;
     }
-    if (more)
-        (void)!buf_addf(&t, " +%zu more", more);
-    return buf_detach(&t, NULL);
+    for (i = 0; i < g->nedges; i++) {
+        run_flush(&runs[i]);
+        if (runs[i].more)
+            (void)!buf_addf(&runs[i].b, " +%zu more", runs[i].more);
+        g->edges[i].label = buf_detach(&runs[i].b, NULL);
+    }
+    free(runs);
 }
 
 void graph_build(struct graph *g, const struct flowset *fs)
@@ -318,8 +342,7 @@ void graph_build(struct graph *g, const struct flowset *fs)
         ALLOC_GROW(e->flow_idx, e->nflow_idx + 1, e->flow_alloc);
         e->flow_idx[e->nflow_idx++] = i;
     }
-    for (i = 0; i < g->nedges; i++)
-        g->edges[i].label = edge_label(g, i);
+    edge_labels(g);
     free(flow_port);
     smap_release(&b.nodes);
     smap_release(&b.ports);

@@ -474,6 +474,91 @@ static void test_dot(void **state)
     flowset_release(&fs);
 }
 
+/* Edge building and labels on flows made here: colours per port, runs
+ * folded, the item limit, ICMP without ports. */
+static void test_edges(void **state)
+{
+    static const struct {
+        int proto;
+        uint16_t port;
+        int allow;
+    } rows[] = {
+        /* TCP 1-3 allowed: one run */
+        {6, 1, 1}, {6, 2, 1}, {6, 3, 1},
+        /* 5, 7, 9, 11 allowed: single ports; the fifth item and on are "more" */
+        {6, 5, 1}, {6, 7, 1}, {6, 9, 1}, {6, 11, 1},
+        /* UDP 53 allowed: another protocol, also past the limit */
+        {17, 53, 1},
+        /* TCP 4 denied: its own red edge, not folded into 1-5 */
+        {6, 4, 0},
+        /* TCP 8 allowed once and denied once: amber (mixed) */
+        {6, 8, 1}, {6, 8, 0},
+        /* ICMP denied: no port in the label */
+        {1, 0, 0},
+    };
+    struct eng_verdict allow, deny;
+    struct case_ep a, b;
+    struct flowset fs;
+    struct flowset_flow fl[ARRAY_SIZE(rows)];
+    struct graph g;
+    size_t i;
+
+    (void)state;
+    memset(&allow, 0, sizeof(allow));
+    memset(&deny, 0, sizeof(deny));
+    allow.allow = 1;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    a.kind = b.kind = EP_POD;
+    a.ns = b.ns = "ns";
+    a.workload = "a";
+    b.workload = "b";
+    a.ip_text = "198.18.0.1";
+    b.ip_text = "198.18.0.2";
+    memset(&fs, 0, sizeof(fs));
+    memset(fl, 0, sizeof(fl));
+    fs.nsets = 1;
+    fs.flows = fl;
+    fs.nflows = ARRAY_SIZE(rows);
+    for (i = 0; i < ARRAY_SIZE(rows); i++) {
+        fl[i].id = (int64_t)i + 1;
+        fl[i].src = &a;
+        fl[i].dst = &b;
+        fl[i].proto = rows[i].proto;
+        fl[i].dst_port = rows[i].port;
+        fl[i].v[FS_NEW] = rows[i].allow ? &allow : &deny;
+    }
+    graph_build(&g, &fs);
+    assert_int_equal(g.nnodes, 2);
+    assert_int_equal(g.nedges, 3);
+    for (i = 0; i < g.nedges; i++) {
+        const struct graph_edge *e = &g.edges[i];
+
+        switch (e->color) {
+        case GC_ALLOW:
+            assert_string_equal(e->label, "TCP 1\xe2\x80\x93" "3, 5, 7, 9 +2 more");
+            assert_int_equal(e->flows, 8);
+            break;
+        case GC_DENY:
+            assert_string_equal(e->label, "ICMP; TCP 4");
+            assert_int_equal(e->flows, 2);
+            break;
+        case GC_MIXED:
+            assert_string_equal(e->label, "TCP 8");
+            assert_int_equal(e->allowed, 1);
+            assert_int_equal(e->denied, 1);
+            break;
+        case GC_CHANGE:
+            fail_msg("no old set: nothing changes");
+        }
+        assert_int_equal(e->nflow_idx, e->flows);
+    }
+    /* Every flow points at the edge that lists it. */
+    for (i = 0; i < fs.nflows; i++)
+        assert_true(g.edges[g.flow_edge[i]].nflow_idx > 0);
+    graph_release(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -482,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_board),    cmocka_unit_test(test_ports),
         cmocka_unit_test(test_capture),  cmocka_unit_test(test_old),
         cmocka_unit_test(test_esc),      cmocka_unit_test(test_dot),
+        cmocka_unit_test(test_edges),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
