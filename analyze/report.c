@@ -311,7 +311,9 @@ static void summarize(const struct flowset *fs, struct sums *s)
         s->failed += f->obs == OBS_FAILED;
         s->unknown += f->obs == OBS_UNKNOWN;
         s->explained += f->obs == OBS_FAILED && !allow;
-        s->unexplained += f->obs == OBS_FAILED && allow;
+        /* A failure the policy in force (--old) explains is not a
+         * mystery: the proposal fixing it is counted as would_fix. */
+        s->unexplained += f->obs == OBS_FAILED && allow && (!f->v[FS_OLD] || f->v[FS_OLD]->allow);
         s->would_break += f->obs == OBS_OK && !allow;
         if (f->v[FS_OLD] && f->v[FS_OLD]->allow != allow) {
             s->changed++;
@@ -475,6 +477,12 @@ static void flow_row_cells(struct rw *w, const struct flowset *fs, const struct 
     const struct eng_verdict *v = f->v[FS_NEW];
     const char *agr = agreement_name(f->obs, v->allow);
 
+    /* With --old the capture saw the old policy at work: a flip is what
+     * diff calls it. */
+    if (f->v[FS_OLD] && f->v[FS_OLD]->allow != v->allow)
+        agr = v->allow ? (f->obs == OBS_FAILED ? "would-fix" : "newly-allowed")
+                       : (f->obs == OBS_OK ? "would-break" : "newly-denied");
+
     (void)fs;
     rw_f(w, "<td data-k=\"%d\"><span class=\"tag %s\">%s</span></td>", v->allow,
          v->allow ? "t-allow" : "t-deny", v->allow ? "allow" : "deny");
@@ -511,9 +519,11 @@ static void flow_row_cells(struct rw *w, const struct flowset *fs, const struct 
     rw_s(w, "</small></td>");
 }
 
-/* The flows table's order: denied first, then by time (as check's table). */
+/* The flows table's order: denied first (as check's table), then flows
+ * whose verdict changes vs. --old, then by time. */
 struct forder {
     int allow;
+    int same;         /* 1 unless the verdict changes vs. --old */
     int64_t first_ns, id;
     size_t idx;
 };
@@ -524,6 +534,8 @@ static int forder_cmp(const void *x, const void *y)
 
     if (a->allow != b->allow)
         return a->allow ? 1 : -1;
+    if (a->same != b->same)
+        return a->same ? 1 : -1;
     if (a->first_ns != b->first_ns)
         return a->first_ns < b->first_ns ? -1 : 1;
     return a->id < b->id ? -1 : a->id > b->id;
@@ -537,6 +549,8 @@ static void write_flows(struct rw *w, const struct flowset *fs, const struct gra
     order = xcalloc(fs->nflows ? fs->nflows : 1, sizeof(*order));
     for (i = 0; i < fs->nflows; i++) {
         order[i].allow = fs->flows[i].v[FS_NEW]->allow;
+        order[i].same = !fs->flows[i].v[FS_OLD] ||
+                        fs->flows[i].v[FS_OLD]->allow == fs->flows[i].v[FS_NEW]->allow;
         order[i].first_ns = fs->flows[i].first_ns;
         order[i].id = fs->flows[i].id;
         order[i].idx = i;

@@ -400,6 +400,7 @@ static void test_old(void **state)
 {
     struct flowset fs;
     char *html = page(NEW, CUR, &fs);
+    const char *table;
     size_t i, changed = 0;
 
     (void)state;
@@ -413,6 +414,14 @@ static void test_old(void **state)
     assert_int_equal(count(html, "class=\"edge edge&#45;deny\""), 1); /* the hostile pod */
     assert_non_null(strstr(html, "<th class=\"sort\">Under --old</th>"));
     assert_non_null(strstr(html, "<b>2</b>failing flows this fixes"));
+    /* The old policy explains their failure: not "failed though allowed",
+     * and each row says would-fix, listed right after the denied ones. */
+    assert_non_null(strstr(html, "<b>0</b>failed though allowed (not policy)"));
+    assert_int_equal(count(html, "failed<br><small>would-fix</small>"), 4); /* table + panel */
+    table = strstr(html, "id=\"flows-table\"");
+    assert_non_null(table);
+    assert_true(strstr(table, "failed<br><small>would-fix</small>") <
+                strstr(table, "ok<br><small>consistent</small>"));
     flowset_release(&fs);
     free(html);
 }
