@@ -220,8 +220,10 @@ static const char page_css[] =
     ".legend span{display:inline-block;margin-right:16px;font-size:12.5px}"
     ".legend i{display:inline-block;width:26px;height:4px;vertical-align:middle;margin-right:6px;"
     "border-radius:2px}"
-    "#graph-box{overflow:auto;border:1px solid #eef1f5;border-radius:6px;background:#fff}"
-    "#graph-box svg{display:block;max-width:100%;height:auto;margin:auto}"
+    "#graph-box{overflow:auto;max-height:80vh;border:1px solid #eef1f5;border-radius:6px;"
+    "background:#fff}"
+    /* Natural size: a large graph scrolls rather than shrinking to dust. */
+    "#graph-box svg{display:block;margin:auto}"
     "g.edge{cursor:pointer}g.edge:hover path{stroke-width:4}"
     "g.edge.sel path{stroke-width:5}"
     "#edge-panel{margin-top:12px}"
@@ -398,7 +400,7 @@ static void write_graph(struct rw *w, const struct flowset *fs, const struct gra
                         struct diag *d)
 {
     struct buf svg;
-    size_t i, k;
+    size_t i, k, budget = LIM_REPORT_PANEL_FLOWS;
     int rc;
 
     rw_s(w, "<section id=\"graph\"><h2>Service graph</h2>\n<p class=\"legend\">"
@@ -452,7 +454,7 @@ static void write_graph(struct rw *w, const struct flowset *fs, const struct gra
         if (fs->nsets > 1)
             rw_s(w, "<th>Under --old</th>");
         rw_s(w, "<th>First seen</th></tr></thead><tbody>\n");
-        for (k = 0; k < e->nflow_idx && k < LIM_REPORT_EDGE_FLOWS; k++) {
+        for (k = 0; k < e->nflow_idx && k < LIM_REPORT_EDGE_FLOWS && budget; k++, budget--) {
             const struct flowset_flow *f = &fs->flows[e->flow_idx[k]];
 
             rw_s(w, f->v[FS_NEW]->allow ? "<tr class=\"v-allow\">" : "<tr class=\"v-deny\">");
@@ -460,9 +462,9 @@ static void write_graph(struct rw *w, const struct flowset *fs, const struct gra
             rw_s(w, "</tr>\n");
         }
         rw_s(w, "</tbody></table>");
-        if (e->nflow_idx > LIM_REPORT_EDGE_FLOWS)
+        if (e->nflow_idx > k)
             rw_f(w, "<p class=\"hint\">and %zu more flows (see the flows table).</p>",
-                 e->nflow_idx - (size_t)LIM_REPORT_EDGE_FLOWS);
+                 e->nflow_idx - k);
         rw_s(w, "</div>\n");
     }
     rw_s(w, "</div></section>\n");

@@ -92,11 +92,13 @@
 #define LIM_IFACES 1024
 
 /* The HTML report (podflow-analyze report): flows listed in its flows table,
- * and per service-graph edge in the panel a click opens.  A browser stays
- * responsive with tens of thousands of table rows; past that the page says
- * how many were left out (denied flows come first, so none of them is). */
+ * and in the panels a click on a graph edge opens (per edge, and over all
+ * edges).  A browser stays responsive with tens of thousands of table rows
+ * and a page of a few tens of MB; past that the page says how many were
+ * left out (denied flows come first in the table, so none of them is). */
 #define LIM_REPORT_FLOWS 20000
-#define LIM_REPORT_EDGE_FLOWS 200
+#define LIM_REPORT_EDGE_FLOWS 50
+#define LIM_REPORT_PANEL_FLOWS 20000
 
 /* Nodes of the service graph handed to graphviz: its dot layout is
  * superlinear, and a page of more boxes than this is unreadable anyway;
