@@ -250,8 +250,10 @@ static const char page_css[] =
     ".filters input{width:320px}"
     "code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px}";
 
-/* Sorting, filtering and the edge panel.  No data is embedded in the
- * script: rows and edge panels are server-written (escaped) HTML. */
+/* Sorting, filtering and the edge panel (a click on an edge, or a link to
+ * page.html#edge-eN, shows the edge's flows and filters the table to
+ * them).  No data is embedded in the script: rows and edge panels are
+ * server-written (escaped) HTML. */
 static const char page_js[] =
     "(function(){\n"
     "var tb=document.querySelector('#flows-table tbody');\n"
@@ -285,7 +287,8 @@ static const char page_js[] =
     "document.querySelectorAll('g.edge').forEach(function(g){\n"
     " g.addEventListener('click',function(){pick(g.id);});});\n"
     "document.getElementById('edge-clear').addEventListener('click',function(){pick(null);});\n"
-    "apply();\n"
+    "var m=/^#edge-(e[0-9]+)$/.exec(location.hash);\n"
+    "if(m&&document.getElementById(m[1]))pick(m[1]);else apply();\n"
     "})();\n";
 
 /* ---- summary ------------------------------------------------------------------ */
@@ -426,7 +429,8 @@ static void write_graph(struct rw *w, const struct flowset *fs, const struct gra
         rw_s(w, svg.data);
     buf_release(&svg);
     rw_s(w, "</div>\n<div id=\"edge-panel\"><p id=\"edge-none\" class=\"hint\">No edge selected."
-            "</p><button id=\"edge-clear\" hidden>Show all flows</button>\n");
+            "</p><button id=\"edge-clear\" hidden>Show all flows</button>\n"
+            "<p class=\"hint\">Selecting an edge also filters the flows table to it.</p>\n");
     for (i = 0; i < g->nedges; i++) {
         const struct graph_edge *e = &g->edges[i];
         char a[600], b[600];
@@ -453,7 +457,7 @@ static void write_graph(struct rw *w, const struct flowset *fs, const struct gra
                 "<th>Destination</th><th>Port</th><th>State</th><th>Decided by</th>");
         if (fs->nsets > 1)
             rw_s(w, "<th>Under --old</th>");
-        rw_s(w, "<th>First seen</th></tr></thead><tbody>\n");
+        rw_s(w, "<th>First seen (UTC)</th></tr></thead><tbody>\n");
         for (k = 0; k < e->nflow_idx && k < LIM_REPORT_EDGE_FLOWS && budget; k++, budget--) {
             const struct flowset_flow *f = &fs->flows[e->flow_idx[k]];
 

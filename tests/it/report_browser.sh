@@ -5,7 +5,8 @@
 # asserts that graphviz's SVG rendered with the red engine -> core edge,
 # that the page's script ran (CSP allows inline script, nothing else), that
 # the browser refused nothing, and that its network log holds no URL but
-# the file itself.  The screenshot is kept as $B/report-browser.png.
+# the file itself.  The screenshot (the red edge selected) is kept as
+# $B/report-browser.png.
 . "$TOP/tests/it/analyze_lib.inc"
 [ -d "$POL/fme-current" ] || { echo "SKIP: tests/fixtures/policies/fme-current not present"; exit 77; }
 
@@ -41,7 +42,7 @@ run() {
         --user-data-dir="$tmp/profile-$name" --host-resolver-rules="MAP * ~NOTFOUND" \
         --log-net-log="$tmp/$name.netlog.json" --net-log-capture-mode=Everything \
         --enable-logging=stderr --v=0 \
-        "$@" "file://$tmp/report.html" > "$tmp/$name.out" 2> "$tmp/$name.err"
+        "$@" "file://$tmp/report.html${frag:-}" > "$tmp/$name.out" 2> "$tmp/$name.err"
 }
 
 run dom --dump-dom
@@ -64,7 +65,17 @@ grep -q '<span id="flow-count" class="hint">7 shown</span>' "$dom" \
 if grep -q 'Refused to' "$tmp/dom.err"; then fail "CSP refused something: $(grep -m1 'Refused to' "$tmp/dom.err")"
 else ok "no CSP violation"; fi
 
-run shot --screenshot="$tmp/shot.png" --window-size=1400,1800 --hide-scrollbars
+# Selecting the red edge (what a click does; page.html#edge-ID does the
+# same on load) opens its panel and filters the flows table to its flows.
+eid=$(sed -n 's/.*<g id="\(e[0-9]*\)" class="edge edge-deny".*/\1/p' "$dom" | head -1)
+frag="#edge-$eid" run pick --dump-dom
+if grep -q "<div class=\"edge-detail\" id=\"d-$eid\">" "$tmp/pick.out"; then ok "edge $eid: panel shown"
+else fail "edge $eid: panel not shown"; fi
+grep -q '<span id="flow-count" class="hint">2 shown</span>' "$tmp/pick.out" \
+    && ok "edge $eid: table filtered to its 2 flows" || fail "edge $eid: table not filtered"
+expect "other panels hidden" "$(grep -c '<div class="edge-detail" id="d-e[0-9]*" hidden' "$tmp/pick.out")" 4
+
+frag="#edge-$eid" run shot --screenshot="$tmp/shot.png" --window-size=1400,1800 --hide-scrollbars
 expect "chromium --screenshot exit" $? 0
 if [ -s "$tmp/shot.png" ]; then
     mkdir -p "$B" && cp "$tmp/shot.png" "$B/report-browser.png" && ok "screenshot kept as $B/report-browser.png"
@@ -97,7 +108,7 @@ else
     fail "control: the network-log check does not see a page's fetch"
 fi
 
-for n in dom shot; do
+for n in dom pick shot; do
     log="$tmp/$n.netlog.json"
     [ -s "$log" ] || { fail "$n: no network log written"; continue; }
     reqs=$(page_requests "$n" | head -5)
