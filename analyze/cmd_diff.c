@@ -47,8 +47,14 @@ const char cmd_diff_usage[] =
     "Exit status: 0 nothing would break, 1 at least one working flow would be\n"
     "denied, 2 bad input or usage.\n";
 
-enum diff_class { DC_WOULD_BREAK, DC_NEWLY_DENIED, DC_WOULD_FIX, DC_NEWLY_ALLOWED, DC_ELSEWHERE,
-                  DC_N };
+enum diff_class {
+    DC_WOULD_BREAK,
+    DC_NEWLY_DENIED,
+    DC_WOULD_FIX,
+    DC_NEWLY_ALLOWED,
+    DC_ELSEWHERE,
+    DC_N
+};
 static const char *const class_names[DC_N] = {"would-break", "newly-denied", "would-fix",
                                               "newly-allowed", "decided-elsewhere"};
 
@@ -89,8 +95,7 @@ static int classify(const struct flowset_flow *f)
 }
 
 /* Group key: two records share a line when this text is equal. */
-static int group_key(const struct diff *k, const struct flowset_flow *f, int cls,
-                     struct buf *key)
+static int group_key(const struct diff *k, const struct flowset_flow *f, int cls, struct buf *key)
 {
     struct flowset_node s, t;
     char sip[IPADDR_STRLEN], dip[IPADDR_STRLEN];
@@ -105,8 +110,8 @@ static int group_key(const struct diff *k, const struct flowset_flow *f, int cls
     if (!rc)
         rc = flowset_decider_text(f->v[FS_NEW], &dec);
     if (!rc && k->group == DG_TUPLE)
-        rc = buf_addf(key, "%d\x1f%p\x1f%p\x1f%s\x1f%s\x1f%d\x1f%u\x1f%s", cls, (const void *)f->src,
-                      (const void *)f->dst, ipaddr_format(&f->src_ip, sip),
+        rc = buf_addf(key, "%d\x1f%p\x1f%p\x1f%s\x1f%s\x1f%d\x1f%u\x1f%s", cls,
+                      (const void *)f->src, (const void *)f->dst, ipaddr_format(&f->src_ip, sip),
                       ipaddr_format(&f->dst_ip, dip), f->proto, f->dst_port, dec.data);
     else if (!rc) {
         flowset_node_of(f->src, &s);
@@ -193,8 +198,8 @@ static int drec_cmp(const void *x, const void *y)
     return a->f->id < b->f->id ? -1 : a->f->id > b->f->id;
 }
 
-static void ident(const struct diff *k, const struct case_ep *ep, const struct ipaddr *ip,
-                  char *b, size_t size)
+static void ident(const struct diff *k, const struct case_ep *ep, const struct ipaddr *ip, char *b,
+                  size_t size)
 {
     struct flowset_node n;
 
@@ -242,8 +247,9 @@ static void json_decided(struct json *j, const struct eng_verdict *v, struct buf
     else
         json_str(j, d ? d->dec.profile : NULL);
     json_key(j, "kind");
-    json_str(j, d && d->dec.pol ? pol_kind_short(d->dec.pol->kind)
-                : d && d->dec.profile ? "pro" : NULL);
+    json_str(j, d && d->dec.pol       ? pol_kind_short(d->dec.pol->kind)
+                : d && d->dec.profile ? "pro"
+                                      : NULL);
     json_key(j, "rule");
     if (d && d->dec.rule >= 0 && (d->dec.pol || d->dec.profile))
         json_int(j, d->dec.rule);

@@ -17,8 +17,8 @@
 
 static const char *intern_state(struct flowset *fs, const char *s)
 {
-    static const char *const known[] = {"S0", "S1", "SF", "REJ", "S2", "S3", "RSTO", "RSTR",
-                                        "RSTOS0", "RSTRH", "SH", "SHR", "OTH", ""};
+    static const char *const known[] = {"S0",   "S1",     "SF",    "REJ", "S2",  "S3",  "RSTO",
+                                        "RSTR", "RSTOS0", "RSTRH", "SH",  "SHR", "OTH", ""};
     size_t i;
 
     if (!s)
@@ -198,8 +198,8 @@ int flowset_decider_text(const struct eng_verdict *v, struct buf *out)
         return buf_addstr(out, "no pod at either end");
     switch (d->reason) {
     case REASON_RULE:
-        rc = buf_addf(out, "%s rule %d (%s) of ", dir, d->dec.rule,
-                      rule_action_name(d->dec.action));
+        rc =
+            buf_addf(out, "%s rule %d (%s) of ", dir, d->dec.rule, rule_action_name(d->dec.action));
         if (!rc)
             rc = eng_policy_name(d->dec.pol, out);
         return rc ? rc : buf_addf(out, " [tier %s]", d->dec.tier->name);

@@ -27,26 +27,26 @@ struct diag;
 enum { FS_NEW = 0, FS_OLD = 1 };
 
 struct flowset_flow {
-    int64_t id;                      /* flows.id */
+    int64_t id; /* flows.id */
     int64_t first_ns, last_ns;
     const struct case_ep *src, *dst; /* identities at first_ns, or NULL (case-owned) */
     struct ipaddr src_ip, dst_ip;    /* dst post-DNAT */
     uint16_t src_port, dst_port;
     int proto;
-    const char *state;               /* Zeek conn_state (flowset-owned) */
+    const char *state; /* Zeek conn_state (flowset-owned) */
     enum observed obs;
-    int64_t packets, bytes;          /* both directions */
-    const struct eng_verdict *v[2];  /* [FS_NEW], [FS_OLD] (NULL without --old) */
+    int64_t packets, bytes;         /* both directions */
+    const struct eng_verdict *v[2]; /* [FS_NEW], [FS_OLD] (NULL without --old) */
 };
 
 struct flowset {
     struct case_db c;
     struct policy_set ps[2];
-    int nsets;                       /* 1, or 2 with an old set */
+    int nsets; /* 1, or 2 with an old set */
     struct engine *e[2];
-    struct flowset_flow *flows;      /* in the case's rowid order (malloc'd) */
+    struct flowset_flow *flows; /* in the case's rowid order (malloc'd) */
     size_t nflows, alloc;
-    struct arena arena;              /* interned states */
+    struct arena arena; /* interned states */
 };
 
 /* What to load: policy paths of each set (old may be empty), and the

@@ -193,9 +193,9 @@ static enum graph_color port_color(const struct graph_port *p)
 
 struct lrun {
     struct buf b;
-    int proto;        /* of the open run; -1 none yet */
-    int last_proto;   /* of the last item written */
-    unsigned lo, hi;  /* the open run */
+    int proto;       /* of the open run; -1 none yet */
+    int last_proto;  /* of the last item written */
+    unsigned lo, hi; /* the open run */
     size_t items, more;
 };
 
@@ -527,9 +527,10 @@ int graph_dot(const struct graph *g, unsigned flags, struct buf *out)
         const struct graph_edge *e = &g->edges[i];
         double width = e->flows >= 100 ? 3.0 : e->flows >= 10 ? 2.2 : 1.5;
 
-        rc = buf_addf(out, "  n%zu -> n%zu [color=\"%s\", fontcolor=\"%s\", penwidth=%.1f%s, label=",
-                      e->src, e->dst, edge_hex(e->color), edge_hex(e->color), width,
-                      e->color == GC_DENY ? ", style=bold" : "");
+        rc = buf_addf(
+            out, "  n%zu -> n%zu [color=\"%s\", fontcolor=\"%s\", penwidth=%.1f%s, label=", e->src,
+            e->dst, edge_hex(e->color), edge_hex(e->color), width,
+            e->color == GC_DENY ? ", style=bold" : "");
         if (!rc)
             rc = dot_str(out, e->label);
         if (!rc && (flags & GRAPH_DOT_SVG)) {
@@ -602,8 +603,9 @@ int graph_svg(const struct graph *g, struct buf *out, struct diag *d)
         diag_err(d, "%s", "graphviz cannot read the service graph");
         rc = ERR_INVALID;
     } else if (gvLayout(gvc, ag, "dot") != 0) {
-        diag_err(d, "%s", "graphviz cannot lay out the service graph (is its dot plugin "
-                          "installed? Debian: libgvc6)");
+        diag_err(d, "%s",
+                 "graphviz cannot lay out the service graph (is its dot plugin "
+                 "installed? Debian: libgvc6)");
         rc = ERR_INVALID;
     } else {
         if (gvRenderData(gvc, ag, "svg", &data, &len) != 0 || !data) {

@@ -28,27 +28,27 @@ enum graph_color { GC_ALLOW, GC_DENY, GC_MIXED, GC_CHANGE };
 const char *graph_color_name(enum graph_color c); /* "allow", "deny", "mixed", "change" */
 
 struct graph_node {
-    struct flowset_node key;  /* borrowed from the case */
-    uint64_t members;         /* distinct endpoints (pods, hosts, addresses) */
-    char *members_text;       /* up to a few member names, ", "-joined (malloc'd) */
+    struct flowset_node key; /* borrowed from the case */
+    uint64_t members;        /* distinct endpoints (pods, hosts, addresses) */
+    char *members_text;      /* up to a few member names, ", "-joined (malloc'd) */
     uint64_t flows;
 };
 
 /* One (protocol, destination port) between two nodes. */
 struct graph_port {
-    size_t src, dst;          /* node indices */
+    size_t src, dst; /* node indices */
     int proto;
     uint16_t port;
     uint64_t allowed, denied, changed;
-    size_t edge;              /* the edge it was merged into */
+    size_t edge; /* the edge it was merged into */
 };
 
 struct graph_edge {
-    size_t src, dst;          /* node indices */
+    size_t src, dst; /* node indices */
     enum graph_color color;
     uint64_t flows, allowed, denied, changed;
-    char *label;              /* "TCP 42001–42002" (malloc'd) */
-    size_t *flow_idx;         /* indices into the flowset's flows (malloc'd) */
+    char *label;      /* "TCP 42001–42002" (malloc'd) */
+    size_t *flow_idx; /* indices into the flowset's flows (malloc'd) */
     size_t nflow_idx, flow_alloc;
 };
 
@@ -59,7 +59,7 @@ struct graph {
     size_t nedges;
     struct graph_port *ports; /* malloc'd */
     size_t nports;
-    size_t *flow_edge;        /* per flowset flow: its edge (malloc'd) */
+    size_t *flow_edge; /* per flowset flow: its edge (malloc'd) */
 };
 
 /* Build g (caller storage) from fs, whose flows it indexes (fs must

@@ -25,7 +25,7 @@
 
 struct rw {
     struct buf *out;
-    int rc;          /* first error; later writes do nothing */
+    int rc; /* first error; later writes do nothing */
 };
 
 PRINTF_LIKE(2, 3) static void rw_f(struct rw *w, const char *fmt, ...)
@@ -273,7 +273,8 @@ static const char page_js[] =
     "  var rows=Array.prototype.slice.call(tb.rows);\n"
     "  rows.sort(function(a,b){var x=a.cells[col].getAttribute('data-k')||a.cells[col].textContent,"
     "y=b.cells[col].getAttribute('data-k')||b.cells[col].textContent;\n"
-    "   var nx=parseFloat(x),ny=parseFloat(y),c=(!isNaN(nx)&&!isNaN(ny))?nx-ny:x.localeCompare(y);\n"
+    "   var "
+    "nx=parseFloat(x),ny=parseFloat(y),c=(!isNaN(nx)&&!isNaN(ny))?nx-ny:x.localeCompare(y);\n"
     "   return asc?c:-c;});\n"
     "  rows.forEach(function(r){tb.appendChild(r);});});});\n"
     "function pick(id){\n"
@@ -420,8 +421,9 @@ static void write_graph(struct rw *w, const struct flowset *fs, const struct gra
     if (!g->nnodes)
         rw_s(w, "<p class=\"hint\">No flows: nothing to draw.</p>");
     else if (rc == ERR_LIMIT)
-        rw_f(w, "<p class=\"hint\">%zu nodes: more than the %d this page draws; use "
-                "<code>podflow-analyze check --format dot</code>.</p>",
+        rw_f(w,
+             "<p class=\"hint\">%zu nodes: more than the %d this page draws; use "
+             "<code>podflow-analyze check --format dot</code>.</p>",
              g->nnodes, LIM_GRAPH_NODES);
     else if (rc)
         rw_s(w, "<p class=\"hint\">graphviz could not draw the graph.</p>");
@@ -444,13 +446,15 @@ static void write_graph(struct rw *w, const struct flowset *fs, const struct gra
         rw_s(w, ": ");
         rw_esc(w, e->label);
         rw_f(w, " <span class=\"tag %s\">%s</span></h3><p>%llu flow%s: %llu allowed, %llu denied",
-             e->color == GC_ALLOW ? "t-allow" : e->color == GC_DENY ? "t-deny" : "t-warn",
+             e->color == GC_ALLOW  ? "t-allow"
+             : e->color == GC_DENY ? "t-deny"
+                                   : "t-warn",
              e->color == GC_ALLOW    ? "allowed"
              : e->color == GC_DENY   ? "denied"
              : e->color == GC_CHANGE ? "changes"
                                      : "mixed",
-             (unsigned long long)e->flows, e->flows == 1 ? "" : "s",
-             (unsigned long long)e->allowed, (unsigned long long)e->denied);
+             (unsigned long long)e->flows, e->flows == 1 ? "" : "s", (unsigned long long)e->allowed,
+             (unsigned long long)e->denied);
         if (fs->nsets > 1)
             rw_f(w, ", %llu change verdict vs. --old", (unsigned long long)e->changed);
         rw_s(w, ".</p><table><thead><tr><th>Verdict</th><th>Observed</th><th>Source</th>"
@@ -529,7 +533,7 @@ static void flow_row_cells(struct rw *w, const struct flowset *fs, const struct 
  * whose verdict changes vs. --old, then by time. */
 struct forder {
     int allow;
-    int same;         /* 1 unless the verdict changes vs. --old */
+    int same; /* 1 unless the verdict changes vs. --old */
     int64_t first_ns, id;
     size_t idx;
 };
@@ -578,15 +582,16 @@ static void write_flows(struct rw *w, const struct flowset *fs, const struct gra
     for (i = 0; i < n && !w->rc; i++) {
         const struct flowset_flow *f = &fs->flows[order[i].idx];
 
-        rw_f(w, "<tr class=\"%s\" data-edge=\"e%zu\">",
-             f->v[FS_NEW]->allow ? "v-allow" : "v-deny", g->flow_edge[order[i].idx]);
+        rw_f(w, "<tr class=\"%s\" data-edge=\"e%zu\">", f->v[FS_NEW]->allow ? "v-allow" : "v-deny",
+             g->flow_edge[order[i].idx]);
         flow_row_cells(w, fs, f, fs->nsets > 1);
         rw_s(w, "</tr>\n");
     }
     rw_s(w, "</tbody></table>\n");
     if (fs->nflows > n)
-        rw_f(w, "<p class=\"hint\">%zu more flows (allowed ones) are left out of this page; "
-                "<code>podflow-analyze check</code> lists them all.</p>",
+        rw_f(w,
+             "<p class=\"hint\">%zu more flows (allowed ones) are left out of this page; "
+             "<code>podflow-analyze check</code> lists them all.</p>",
              fs->nflows - n);
     rw_s(w, "</section>\n");
     free(order);
@@ -609,8 +614,8 @@ struct pcount {
 
 struct board {
     const struct policy_set *ps;
-    struct pcount *pc;      /* per ps->policies index */
-    struct rcount profile;  /* profiles (no policy, passed through) */
+    struct pcount *pc;     /* per ps->policies index */
+    struct rcount profile; /* profiles (no policy, passed through) */
 };
 
 static long pol_index(const struct policy_set *ps, const struct policy *p)
@@ -652,10 +657,9 @@ static void count_step(struct board *b, const struct eng_step *s, int dir,
         else
             return;
         if (s->rule >= 0 && s->action == ACT_ALLOW) {
-            uint8_t **bm = dir == DIR_INGRESS ? &b->pc[pi].ports_in[s->rule]
-                                              : &b->pc[pi].ports_eg[s->rule];
-            const struct rule *r =
-                dir == DIR_INGRESS ? &p->ingress[s->rule] : &p->egress[s->rule];
+            uint8_t **bm =
+                dir == DIR_INGRESS ? &b->pc[pi].ports_in[s->rule] : &b->pc[pi].ports_eg[s->rule];
+            const struct rule *r = dir == DIR_INGRESS ? &p->ingress[s->rule] : &p->egress[s->rule];
 
             if (rule_has_range(r)) {
                 if (!*bm)
@@ -850,8 +854,9 @@ static void write_board(struct rw *w, const struct flowset *fs, const struct boa
         }
         rw_s(w, "<tr class=\"eot\"><td></td><td><b>end of tier ");
         rw_esc(w, tr->name);
-        rw_f(w, "</b>: default action <span class=\"tag %s\">%s</span> <small>(endpoints a "
-                "policy of this tier selected and no rule decided",
+        rw_f(w,
+             "</b>: default action <span class=\"tag %s\">%s</span> <small>(endpoints a "
+             "policy of this tier selected and no rule decided",
              tr->default_pass ? "t-mute" : "t-deny", tr->default_pass ? "Pass" : "Deny");
         /* Calico attributes the end of tier to the first policy evaluated. */
         for (k = 0, first = 1; k < tr->npolicies; k++) {
@@ -914,8 +919,8 @@ static void port_rule_lines(struct rw *w, const struct board *b, long pi, int di
             *any = 1;
             rw_s(w, "<tr><td>");
             rw_policy(w, p);
-            rw_f(w, "</td><td>%s rule %zu</td><td><code>", dir == DIR_INGRESS ? "ingress" : "egress",
-                 i);
+            rw_f(w, "</td><td>%s rule %zu</td><td><code>",
+                 dir == DIR_INGRESS ? "ingress" : "egress", i);
             if (rules[i].proto > 0) {
                 rw_proto(w, rules[i].proto);
                 rw_s(w, " ");
@@ -971,8 +976,7 @@ static void write_gaps(struct rw *w, const struct flowset *fs)
             struct gap gp;
             struct buf why;
 
-            if (!d->judged || d->allow || d->reason == REASON_RULE ||
-                d->reason == REASON_DATAPLANE)
+            if (!d->judged || d->allow || d->reason == REASON_RULE || d->reason == REASON_DATAPLANE)
                 continue;
             memset(&gp, 0, sizeof(gp));
             gp.dir = dn == 0 ? DIR_EGRESS : DIR_INGRESS;
@@ -1010,7 +1014,8 @@ static void write_gaps(struct rw *w, const struct flowset *fs)
         rw_s(w, "<table id=\"gaps-table\"><thead><tr><th>Where</th><th>Ports seen</th>"
                 "<th>Denied by</th><th class=\"num\">Flows</th></tr></thead><tbody>\n");
     for (k = 0; k < ngaps; k++) {
-        rw_f(w, "<tr class=\"v-deny\"><td>%s ", gaps[k].dir == DIR_EGRESS ? "egress from" : "ingress to");
+        rw_f(w, "<tr class=\"v-deny\"><td>%s ",
+             gaps[k].dir == DIR_EGRESS ? "egress from" : "ingress to");
         rw_esc(w, gaps[k].who);
         rw_s(w, "</td><td><code>");
         rw_proto(w, gaps[k].proto);

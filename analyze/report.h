@@ -19,12 +19,12 @@ struct buf;
 struct diag;
 
 struct report_opts {
-    const char *case_path;            /* shown in the title */
-    const char *const *paths;         /* -p, shown in the header */
+    const char *case_path;    /* shown in the title */
+    const char *const *paths; /* -p, shown in the header */
     size_t npaths;
-    const char *const *old_paths;     /* --old, or NULL */
+    const char *const *old_paths; /* --old, or NULL */
     size_t nold;
-    int64_t generated_ns;             /* shown in the header; 0: omitted */
+    int64_t generated_ns; /* shown in the header; 0: omitted */
 };
 
 /*

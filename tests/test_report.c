@@ -212,9 +212,9 @@ static void test_sections(void **state)
 {
     /* Every section the issue asks for, in order, each once. */
     static const char *const ids[] = {
-        "id=\"summary\"", "id=\"graph\"",   "<svg",           "id=\"flows\"",
-        "id=\"flows-table\"", "id=\"board\"", "id=\"ports\"", "id=\"capture\"",
-        "id=\"interfaces-table\"",
+        "id=\"summary\"", "id=\"graph\"",       "<svg",
+        "id=\"flows\"",   "id=\"flows-table\"", "id=\"board\"",
+        "id=\"ports\"",   "id=\"capture\"",     "id=\"interfaces-table\"",
     };
     char *html = page(CUR, NULL, NULL);
     const char *at = html;
@@ -436,9 +436,15 @@ static void test_esc(void **state)
         /* the five characters that matter in text and attributes */
         {"<a href='x'>&\"", "&lt;a href=&#39;x&#39;&gt;&amp;&quot;"},
         /* UTF-8 passes through */
-        {"42001\xe2\x80\x93" "42002", "42001\xe2\x80\x93" "42002"},
+        {"42001\xe2\x80\x93"
+         "42002",
+         "42001\xe2\x80\x93"
+         "42002"},
         /* control bytes other than tab and newline become '?' */
-        {"a\x01" "b\x7f" "c\td\n", "a?b?c\td\n"},
+        {"a\x01"
+         "b\x7f"
+         "c\td\n",
+         "a?b?c\td\n"},
         /* invalid UTF-8: a lone continuation byte, a truncated sequence,
          * an overlong lead byte */
         {"\x80x\xe2\x80y\xc0\xaf", "?x??y??"},
@@ -493,15 +499,21 @@ static void test_edges(void **state)
         int allow;
     } rows[] = {
         /* TCP 1-3 allowed: one run */
-        {6, 1, 1}, {6, 2, 1}, {6, 3, 1},
+        {6, 1, 1},
+        {6, 2, 1},
+        {6, 3, 1},
         /* 5, 7, 9, 11 allowed: single ports; the fifth item and on are "more" */
-        {6, 5, 1}, {6, 7, 1}, {6, 9, 1}, {6, 11, 1},
+        {6, 5, 1},
+        {6, 7, 1},
+        {6, 9, 1},
+        {6, 11, 1},
         /* UDP 53 allowed: another protocol, also past the limit */
         {17, 53, 1},
         /* TCP 4 denied: its own red edge, not folded into 1-5 */
         {6, 4, 0},
         /* TCP 8 allowed once and denied once: amber (mixed) */
-        {6, 8, 1}, {6, 8, 0},
+        {6, 8, 1},
+        {6, 8, 0},
         /* ICMP denied: no port in the label */
         {1, 0, 0},
     };
@@ -545,7 +557,8 @@ static void test_edges(void **state)
 
         switch (e->color) {
         case GC_ALLOW:
-            assert_string_equal(e->label, "TCP 1\xe2\x80\x93" "3, 5, 7, 9 +2 more");
+            assert_string_equal(e->label, "TCP 1\xe2\x80\x93"
+                                          "3, 5, 7, 9 +2 more");
             assert_int_equal(e->flows, 8);
             break;
         case GC_DENY:
