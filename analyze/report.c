@@ -1019,8 +1019,11 @@ static void write_gaps(struct rw *w, const struct flowset *fs)
         rw_esc(w, gaps[k].who);
         rw_s(w, "</td><td><code>");
         rw_proto(w, gaps[k].proto);
-        rw_s(w, " ");
-        rw_ports(w, gaps[k].ports, gaps[k].nports);
+        /* Ports only where the protocol has them (ICMP's "port" is 0). */
+        if (gaps[k].proto == 6 || gaps[k].proto == 17 || gaps[k].proto == 132) {
+            rw_s(w, " ");
+            rw_ports(w, gaps[k].ports, gaps[k].nports);
+        }
         rw_s(w, "</code></td><td>");
         rw_esc(w, gaps[k].why);
         rw_f(w, "</td><td class=\"num\">%llu</td></tr>\n", (unsigned long long)gaps[k].flows);
