@@ -426,6 +426,67 @@ static void test_old(void **state)
     free(html);
 }
 
+/* A staged policy denying core's registrations from the engines: never
+ * enforced, so the verdicts stay; the board says it would deny both. */
+static void test_staged(void **state)
+{
+    static const char yaml[] = "apiVersion: projectcalico.org/v3\n"
+                               "kind: StagedNetworkPolicy\n"
+                               "metadata: {name: application.lockdown, namespace: fme}\n"
+                               "spec:\n"
+                               "  tier: application\n"
+                               "  order: 10\n"
+                               "  selector: safe.k8s.fmeserver.component == 'core'\n"
+                               "  types: [Ingress]\n"
+                               "  ingress:\n"
+                               "  - action: Deny\n"
+                               "    protocol: TCP\n"
+                               "    destination: {ports: [7070]}\n";
+    char path[700], *html, *row;
+    const char *paths[2], *p;
+    FILE *f;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/staged.yaml", tmpdir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(yaml, 1, sizeof(yaml) - 1, f), sizeof(yaml) - 1);
+    assert_int_equal(fclose(f), 0);
+    paths[0] = CUR[0];
+    paths[1] = path;
+    {
+        struct flowset fs;
+        struct flowset_opts fo;
+        struct report_opts ro;
+        struct diag d;
+        struct buf out;
+
+        diag_init(&d, stderr, "test_report");
+        memset(&fo, 0, sizeof(fo));
+        fo.paths[FS_NEW] = paths;
+        fo.npaths[FS_NEW] = 2;
+        assert_int_equal(flowset_load(&fs, dbpath, &fo, &d), 0);
+        memset(&ro, 0, sizeof(ro));
+        ro.case_path = "case.db";
+        ro.paths = paths;
+        ro.npaths = 2;
+        buf_init(&out, 0);
+        assert_int_equal(report_html(&fs, &ro, &out, &d), 0);
+        html = buf_detach(&out, NULL);
+        flowset_release(&fs);
+    }
+    remove(path);
+    p = strstr(html, "<b>fme/application.lockdown</b>");
+    assert_non_null(p);
+    row = element_around(html, p, "tr");
+    assert_non_null(strstr(row, "snp"));
+    assert_non_null(strstr(row, "staged: would deny 2</span>"));
+    free(row);
+    /* Still allowed: staged policies never decide. */
+    assert_int_equal(count(html, "<tr class=\"v-allow\" data-edge="), 5);
+    free(html);
+}
+
 /* ---- pieces ------------------------------------------------------------------ */
 
 static void test_esc(void **state)
@@ -589,7 +650,7 @@ int main(void)
         cmocka_unit_test(test_board),    cmocka_unit_test(test_ports),
         cmocka_unit_test(test_capture),  cmocka_unit_test(test_old),
         cmocka_unit_test(test_esc),      cmocka_unit_test(test_dot),
-        cmocka_unit_test(test_edges),
+        cmocka_unit_test(test_edges),    cmocka_unit_test(test_staged),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
