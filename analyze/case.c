@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/case_int.h"
 #include "analyze/engine.h"
 #include "common/db.h"
 #include "common/err.h"
@@ -430,32 +431,38 @@ const struct case_ns *case_ns_find(const struct case_db *c, const char *name)
  * 0..255, no leading zeros), parsed in place: this runs twice per flow.
  * Anything else (IPv6, odd forms) goes to ipaddr_parse().
  */
-static int fast_v4(const char *s, size_t len, struct ipaddr *ip)
+TESTABLE int fast_v4(const char *s, size_t len, struct ipaddr *ip)
 {
+    const char *p = s, *end = s + len;
     uint8_t b[4];
-    size_t i = 0;
     int part;
 
     for (part = 0; part < 4; part++) {
-        unsigned v = 0, digits = 0;
+        const char *start = p;
+        unsigned v;
 
-        while (i < len && s[i] >= '0' && s[i] <= '9' && digits < 4) {
-            v = v * 10 + (unsigned)(s[i] - '0');
-            digits++;
-            i++;
+        if (p == end || (unsigned)(*p - '0') > 9)
+            return ERR_PARSE;
+        v = (unsigned)(*p++ - '0');
+        while (p < end && (unsigned)(*p - '0') <= 9) {
+            v = v * 10 + (unsigned)(*p++ - '0');
+            if (v > 255)
+                return ERR_PARSE;
         }
-        if (!digits || v > 255 || (digits > 1 && s[i - digits] == '0'))
+        if (*start == '0' && p - start > 1)
             return ERR_PARSE;
         b[part] = (uint8_t)v;
         if (part < 3) {
-            if (i >= len || s[i] != '.')
+            if (p == end || *p != '.')
                 return ERR_PARSE;
-            i++;
+            p++;
         }
     }
-    if (i != len)
+    if (p != end)
         return ERR_PARSE;
-    ipaddr_from_v4(ip, b);
+    memset(ip, 0, sizeof(*ip));
+    ip->family = 4;
+    memcpy(ip->a, b, 4);
     return 0;
 }
 
