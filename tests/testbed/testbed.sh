@@ -26,7 +26,7 @@
 #   tb_connect [-w MS] POD PROTO DST PORT    traffic; prints ok|timeout|...
 #   tb_down                      remove everything (the trap calls it)
 # and tb_pod_add, tb_pod_del, tb_serve, tb_service, tb_node, tb_pod, tb_ip,
-# tb_iface, tb_inventory (below, each with its comment).
+# tb_iface, tb_flows, tb_inventory (below, each with its comment).
 #
 # As a command:
 #   testbed.sh run FILE [-n RULES] -- COMMAND [ARG...]
@@ -79,6 +79,8 @@ tb_init()
     [ -x "$TBTRAFFIC" ] || { tb_err "no traffic helper '$TBTRAFFIC': run 'make testbed'"; return 1; }
     TB_NODE=tb-$TB_ID-node
     TB_BRIDGE=cni$TB_ID
+    TB_NODE_IP=${TB_NODE_IP:-198.18.0.1}
+    tb_ip_ok "$TB_NODE_IP" || { tb_err "node address '$TB_NODE_IP' is not in 198.18.0.0/15"; return 1; }
     TB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/podflow-tb.$TB_ID.XXXXXX") || return 1
     TB_PODS=()
     TB_PIDS=()
@@ -162,13 +164,26 @@ tb_ip_ok()
     [ "$a" = 198 ] && { [ "$b" = 18 ] || [ "$b" = 19 ]; } && [ "$c" -le 255 ] && [ "$d" -le 255 ]
 }
 
-# tb_node_up: the node namespace: lo up with the Calico gateway address,
+# tb_no_ipv6 NS: the testbed is IPv4 only; without this every new link
+# sends router solicitations and MLD reports, noise in every capture.
+tb_no_ipv6()
+{
+    ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+        net.ipv6.conf.default.disable_ipv6=1 2>/dev/null
+    return 0
+}
+
+# tb_node_up: the node namespace: lo up with the Calico gateway address and
+# the node's address (TB_NODE_IP, default 198.18.0.1),
 # forwarding on, no other link and so no route out.
 tb_node_up()
 {
     tb_do ip netns add "$TB_NODE" || return 1
+    tb_no_ipv6 "$TB_NODE"
     tb_do ip -n "$TB_NODE" link set lo up || return 1
     tb_do ip -n "$TB_NODE" addr add 169.254.1.1/32 dev lo || return 1
+    # The node's own address (a Node's InternalIP): pods reach it, nothing else.
+    tb_do ip -n "$TB_NODE" addr add "$TB_NODE_IP/32" dev lo || return 1
     tb_do ip netns exec "$TB_NODE" sysctl -qw net.ipv4.ip_forward=1 || return 1
     # Forwarded packets are judged by the node's own nftables only.
     ip netns exec "$TB_NODE" sysctl -qw net.ipv4.conf.all.rp_filter=0 2>/dev/null
@@ -200,6 +215,7 @@ tb_pod_add()
     esac
     tb_do ip netns add "$ns" || return 1
     TB_POD_NS[$pod]=$ns
+    tb_no_ipv6 "$ns"
     TB_POD_IP[$pod]=$ip
     TB_POD_IF[$pod]=$hif
     TB_POD_STYLE[$pod]=$style
@@ -261,7 +277,10 @@ tb_serve()
     local pod=$1 ready i
     shift
     ready=$TB_DIR/ready.$pod.$RANDOM
-    tb_pod "$pod" "$TBTRAFFIC" serve --ready "$ready" "$@" 2>>"$TB_DIR/serve.log" &
+    [ -n "${TB_POD_NS[$pod]:-}" ] || { tb_err "no pod '$pod'"; return 1; }
+    # ip netns exec execs the program: $! is the server itself, not a subshell.
+    ip netns exec "${TB_POD_NS[$pod]}" "$TBTRAFFIC" serve --ready "$ready" "$@" \
+        2>>"$TB_DIR/serve.log" &
     TB_PIDS+=($!)
     for i in $(seq 50); do
         [ -e "$ready" ] && return 0
@@ -302,7 +321,8 @@ tb_render()
         script+=(-e "s/@ip:$pod@/${TB_POD_IP[$pod]}/g" -e "s/@if:$pod@/${TB_POD_IF[$pod]}/g")
     done
     sed "${script[@]}" "$1" > "$TB_DIR/render.nft" || return 1
-    left=$(grep -o '@\(ip\|if\):[^@]*@' "$TB_DIR/render.nft" | sort -u | tr '\n' ' ')
+    left=$(grep -v '^[[:space:]]*#' "$TB_DIR/render.nft" | grep -o '@\(ip\|if\):[^@]*@' |
+        sort -u | tr '\n' ' ')
     if [ -n "$left" ]; then
         tb_err "$1: names no pod of this testbed: $left"
         return 1
@@ -348,6 +368,30 @@ tb_connect()
     echo "$src $proto $dst $ip $port ${word:-error}" >> "$TB_DIR/traffic.log"
     echo "${word:-error}"
     return $rc
+}
+
+# tb_flows FILE N: run the flows of a table, one a line (SRC PROTO DST PORT
+# EXPECT1 EXPECT2 ...; '#' comments), in order, and compare each result with
+# the Nth expectation (ok, timeout, refused or unreachable).  A flow expected
+# to time out is given 2 s, long enough for one SYN retransmission.  Prints
+# one line per flow; returns the number of flows that did not go as expected.
+tb_flows()
+{
+    local file=$1 col=$2 bad=0 src proto dst port want got f
+    [ -r "$file" ] || { tb_err "cannot read flows '$file'"; return 1; }
+    while read -r -a f; do
+        case ${f[0]:-#} in '#'*) continue ;; esac
+        src=${f[0]} proto=${f[1]:-} dst=${f[2]:-} port=${f[3]:-} want=${f[$((3 + col))]:-}
+        [ -n "$want" ] || { tb_err "$file: no expectation $col for $src -> $dst:$port"; return 1; }
+        got=$(tb_connect -w 2000 "$src" "$proto" "$dst" "$port" < /dev/null)
+        if [ "$got" = "$want" ]; then
+            echo "  $src -> $dst $proto/$port: $got"
+        else
+            echo "  $src -> $dst $proto/$port: $got (expected $want)"
+            bad=$((bad + 1))
+        fi
+    done < "$file"
+    return $bad
 }
 
 # tb_inventory [NODE]: the topology as `kubectl get pods,namespaces -o yaml`
