@@ -26,7 +26,7 @@
 #   tb_connect [-w MS] POD PROTO DST PORT    traffic; prints ok|timeout|...
 #   tb_down                      remove everything (the trap calls it)
 # and tb_pod_add, tb_pod_del, tb_serve, tb_service, tb_node, tb_pod, tb_ip,
-# tb_iface, tb_flows, tb_inventory (below, each with its comment).
+# tb_iface, tb_k8sns, tb_flows, tb_inventory (below, each with its comment).
 #
 # As a command:
 #   testbed.sh run FILE [-n RULES] -- COMMAND [ARG...]
@@ -154,6 +154,8 @@ tb_pod()
 # tb_ip POD / tb_iface POD: a pod's address / its host-side interface.
 tb_ip() { [ -n "${TB_POD_IP[$1]:-}" ] && echo "${TB_POD_IP[$1]}"; }
 tb_iface() { [ -n "${TB_POD_IF[$1]:-}" ] && echo "${TB_POD_IF[$1]}"; }
+# tb_k8sns POD: the Kubernetes namespace a pod was given in the topology.
+tb_k8sns() { [ -n "${TB_POD_K8SNS[$1]:-}" ] && echo "${TB_POD_K8SNS[$1]}"; }
 
 # Is $1 a dotted IPv4 address inside 198.18.0.0/15?
 tb_ip_ok()
