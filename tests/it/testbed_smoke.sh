@@ -58,7 +58,7 @@ trap 'exit 1' INT TERM
 # --- a second run, side by side with the main one (same pods, same IPs) ---
 TB_ID=$id_term bash "$TESTBED" up "$TOPO" -n "$RULES" > /dev/null 2>&1 &
 term_pid=$!
-for i in $(seq 100); do
+for _ in $(seq 100); do
     [ "$(left_over "$id_term")" = 5 ] && break
     sleep 0.1
 done
@@ -67,6 +67,7 @@ expect "side run: node and 4 pods up" "$(left_over "$id_term")" 5
 mark=$(mktemp)
 # --- the main run, in a subshell so its own trap tears it down -------------
 (
+    # shellcheck source=../testbed/testbed.sh
     . "$TESTBED"
     TB_ID=$id_main
     tb_init || exit 1

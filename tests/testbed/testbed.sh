@@ -84,7 +84,7 @@ tb_init()
     TB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/podflow-tb.$TB_ID.XXXXXX") || return 1
     TB_PODS=()
     TB_PIDS=()
-    declare -gA TB_POD_NS=() TB_POD_IP=() TB_POD_IF=() TB_POD_STYLE=() TB_POD_K8SNS=() \
+    declare -gA TB_POD_NS=() TB_POD_IP=() TB_POD_IF=() TB_POD_K8SNS=() \
         TB_POD_LABELS=()
     TB_UP=1
     trap 'tb_down' EXIT
@@ -132,9 +132,11 @@ tb_ns_kill()
     local pids
     pids=$(ip netns pids "$1" 2>/dev/null)
     [ -n "$pids" ] || return 0
+    # shellcheck disable=SC2086 # a list of pids
     kill $pids 2>/dev/null
     sleep 0.2
     pids=$(ip netns pids "$1" 2>/dev/null)
+    # shellcheck disable=SC2086
     [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
     return 0
 }
@@ -220,7 +222,6 @@ tb_pod_add()
     tb_no_ipv6 "$ns"
     TB_POD_IP[$pod]=$ip
     TB_POD_IF[$pod]=$hif
-    TB_POD_STYLE[$pod]=$style
     TB_POD_K8SNS[$pod]=$k8sns
     TB_POD_LABELS[$pod]=$labels
     TB_PODS+=("$pod")
@@ -263,7 +264,7 @@ tb_pod_del()
     [ -n "$ns" ] || { tb_err "no pod '$1'"; return 1; }
     tb_ns_kill "$ns"
     tb_do ip netns del "$ns" || return 1
-    unset "TB_POD_NS[$pod]" "TB_POD_IP[$pod]" "TB_POD_IF[$pod]" "TB_POD_STYLE[$pod]" \
+    unset "TB_POD_NS[$pod]" "TB_POD_IP[$pod]" "TB_POD_IF[$pod]" \
         "TB_POD_K8SNS[$pod]" "TB_POD_LABELS[$pod]"
     for i in "${!TB_PODS[@]}"; do
         [ "${TB_PODS[$i]}" = "$pod" ] && unset "TB_PODS[$i]"
@@ -441,7 +442,7 @@ EOF
 
 tb_main()
 {
-    local cmd=${1:-} topo rules= ns rc
+    local cmd=${1:-} topo rules="" ns rc
     shift || tb_usage
     case $cmd in
     run | up)
