@@ -217,6 +217,7 @@ static void test_embedded_is_schema_sql(void **state)
  * made the way a person would: schema.sql applied to a fresh file, which
  * is what `sqlite3 x.db < schema.sql` does.
  */
+/* clang-format off */
 static const struct {
     const char *table;
     const char *columns[24]; /* NULL-terminated */
@@ -235,6 +236,7 @@ static const struct {
     {"namespaces", {"name", "labels", NULL}},
     {"interfaces", {"capture_id", "name", "ifindex", "appeared_ns", "vanished_ns", NULL}},
 };
+/* clang-format on */
 
 static void assert_fixed_columns(sqlite3 *db)
 {
@@ -331,6 +333,9 @@ static void test_writer_creates(void **state)
     assert_int_equal(raw_int(db, "PRAGMA synchronous"), 1); /* NORMAL */
     assert_int_equal(raw_int(db, "PRAGMA trusted_schema"), 0);
     assert_int_equal(raw_int(db, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
+    /* No stored SQL runs on the writer either: views cannot be used. */
+    assert_int_not_equal(sqlite3_exec(db, "SELECT * FROM flows_named", NULL, NULL, NULL),
+                         SQLITE_OK);
     assert_int_equal(db_meta_get(db, "tool_version", &value), 0);
     assert_string_equal(value, PODFLOW_VERSION);
     free(value);
@@ -422,11 +427,11 @@ static void test_uri(void **state)
     static const struct {
         const char *path, *query, *want;
     } cases[] = {
-        {"a.db", "mode=ro", "file:a.db?mode=ro"},                      /* relative */
-        {"/tmp/x y.db", "mode=rw", "file:///tmp/x%20y.db?mode=rw"},    /* space */
-        {"//srv/a.db", "mode=ro", "file:////srv/a.db?mode=ro"},        /* not a host */
-        {"a?vfs=x#.db", "mode=ro", "file:a%3Fvfs%3Dx%23.db?mode=ro"},  /* query chars */
-        {"100%.db", "mode=ro", "file:100%25.db?mode=ro"},              /* percent */
+        {"a.db", "mode=ro", "file:a.db?mode=ro"},                             /* relative */
+        {"/tmp/x y.db", "mode=rw", "file:///tmp/x%20y.db?mode=rw"},           /* space */
+        {"//srv/a.db", "mode=ro", "file:////srv/a.db?mode=ro"},               /* not a host */
+        {"a?vfs=x#.db", "mode=ro", "file:a%3Fvfs%3Dx%23.db?mode=ro"},         /* query chars */
+        {"100%.db", "mode=ro", "file:100%25.db?mode=ro"},                     /* percent */
         {"\xc3\xa9t\xc3\xa9.db", "mode=ro", "file:%C3%A9t%C3%A9.db?mode=ro"}, /* UTF-8 */
     };
     char path[512];
@@ -488,12 +493,12 @@ static void test_not_sqlite(void **state)
 {
     static const struct {
         const char *name;
-        size_t len;      /* bytes of content */
-        bool magic;      /* starts with the SQLite header string */
+        size_t len; /* bytes of content */
+        bool magic; /* starts with the SQLite header string */
     } cases[] = {
-        {"random.db", 8192, false},   /* random bytes */
-        {"short.db", 5, false},       /* shorter than a header */
-        {"garbage.db", 8192, true},   /* SQLite's magic, then garbage */
+        {"random.db", 8192, false}, /* random bytes */
+        {"short.db", 5, false},     /* shorter than a header */
+        {"garbage.db", 8192, true}, /* SQLite's magic, then garbage */
     };
     char path[512], msg[600];
 
@@ -627,13 +632,15 @@ static void test_reader_read_only(void **state)
     assert_int_equal(raw_int(db, "PRAGMA trusted_schema"), 0);
     assert_int_equal(raw_int(db, "PRAGMA query_only"), 1);
     /* Writes fail, even with query_only lifted: the handle is read-only. */
-    assert_int_not_equal(sqlite3_exec(db, "INSERT INTO captures (started_ns, tool_version)"
-                                          " VALUES (1, 'x')",
+    assert_int_not_equal(sqlite3_exec(db,
+                                      "INSERT INTO captures (started_ns, tool_version)"
+                                      " VALUES (1, 'x')",
                                       NULL, NULL, NULL),
                          SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "PRAGMA query_only = OFF", NULL, NULL, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "INSERT INTO captures (started_ns, tool_version)"
-                                      " VALUES (1, 'x')",
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO captures (started_ns, tool_version)"
+                                  " VALUES (1, 'x')",
                                   NULL, NULL, NULL),
                      SQLITE_READONLY);
     /* Views are disabled on the reader: no stored SQL runs. */
@@ -738,21 +745,88 @@ static void test_reader_wal_file_alone(void **state)
     free(after);
 }
 
+/*
+ * A writer in rollback-journal mode that died mid-transaction leaves a hot
+ * journal, which only a writer may roll back: the reader says so and
+ * touches neither file.
+ */
+static void test_reader_hot_journal(void **state)
+{
+    char path[512], jpath[520], msg[1200], *before, *jbefore, *after;
+    size_t len, jlen, alen;
+    sqlite3 *db = NULL;
+    struct cap c;
+    pid_t pid;
+    int status;
+
+    (void)state;
+    make_case(path, sizeof(path), "hot.db");
+    snprintf(jpath, sizeof(jpath), "%s-journal", path);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* A tiny cache makes the transaction spill into hot.db itself. */
+        if (sqlite3_open(path, &db) != SQLITE_OK ||
+            sqlite3_exec(db,
+                         "PRAGMA cache_size = 2; BEGIN;"
+                         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                         " WHERE i < 3000)"
+                         " INSERT INTO namespaces (name) SELECT printf('%0200d', i) FROM n;",
+                         NULL, NULL, NULL) != SQLITE_OK)
+            _exit(1);
+        _exit(0);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    before = slurp(path, &len);
+    jbefore = slurp(jpath, &jlen);
+    assert_non_null(jbefore);
+
+    cap_init(&c);
+    assert_int_equal(db_open_reader(path, &c.d, &db), ERR_DB);
+    assert_null(db);
+    snprintf(msg, sizeof(msg),
+             "cannot read '%s': a transaction left unfinished in '%s-journal' must be rolled "
+             "back first (open the file once for writing)\n",
+             path, path);
+    assert_string_equal(cap_text(&c), msg);
+    cap_release(&c);
+    after = slurp(path, &alen);
+    assert_int_equal(alen, len);
+    assert_memory_equal(after, before, len);
+    free(after);
+    after = slurp(jpath, &alen);
+    assert_int_equal(alen, jlen);
+    assert_memory_equal(after, jbefore, jlen);
+    free(after);
+    free(before);
+    free(jbefore);
+
+    /* A writer rolls it back, and the case is whole again. */
+    cap_init(&c);
+    assert_int_equal(db_open_writer(path, &c.d, &db), 0);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM namespaces"), 0);
+    db_close(&db, &c.d);
+    assert_string_equal(cap_text(&c), "");
+    cap_release(&c);
+    assert_no_side_files(path);
+}
+
 /* --- hostile files ---------------------------------------------------------- */
 
 static void test_hostile(void **state)
 {
     static const struct {
-        const char *sql;  /* applied to a valid case */
+        const char *sql; /* applied to a valid case */
         int rc;
-        const char *msg;  /* after "'path' " */
+        const char *msg; /* after "'path' " */
     } cases[] = {
         /* a view standing in for a table */
         {"DROP TABLE flows; CREATE VIEW flows AS SELECT 1 AS id, 'SF' AS state;", ERR_FORMAT,
          "is not a podflow case file: 'flows' is a view, not a table"},
         /* a trigger, which a writer would fire */
-        {"CREATE TRIGGER t AFTER INSERT ON endpoints BEGIN DELETE FROM flows; END;",
-         ERR_FORMAT, "is not a podflow case file: it defines trigger 't'"},
+        {"CREATE TRIGGER t AFTER INSERT ON endpoints BEGIN DELETE FROM flows; END;", ERR_FORMAT,
+         "is not a podflow case file: it defines trigger 't'"},
         /* a fixed column gone */
         {"ALTER TABLE flows DROP COLUMN history;", ERR_FORMAT,
          "is not a podflow case file: table 'flows' has no column 'history'"},
@@ -775,6 +849,10 @@ static void test_hostile(void **state)
         {"PRAGMA user_version = 0;", ERR_FORMAT, "is not a podflow case file"},
         /* a negative version */
         {"PRAGMA user_version = -3;", ERR_FORMAT, "is not a podflow case file"},
+        /* two objects under one name, written into sqlite_schema by hand */
+        {"PRAGMA writable_schema = ON; INSERT INTO sqlite_schema VALUES ('view', 'Flows',"
+         " 'Flows', 0, 'CREATE VIEW Flows AS SELECT 1 AS id');",
+         ERR_FORMAT, "is damaged: malformed database schema (Flows) - table Flows already exists"},
         /* a virtual table (runs a module's code) where a table belongs */
         {"DROP TABLE namespaces; CREATE VIRTUAL TABLE namespaces USING fts5(name, labels);",
          ERR_FORMAT, "is not a podflow case file: 'namespaces' is not an ordinary table"},
@@ -940,6 +1018,7 @@ int main(void)
         cmocka_unit_test(test_reader_read_only),
         cmocka_unit_test(test_reader_after_crash),
         cmocka_unit_test(test_reader_wal_file_alone),
+        cmocka_unit_test(test_reader_hot_journal),
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_locked),
         cmocka_unit_test(test_migrate),
