@@ -151,6 +151,13 @@ rc=$?
     fail "main run: temp dir '$(cat "$mark")' left"
 expect "main run: nothing left behind" "$(left_over "$id_main")" 0
 
+# --- the command line inside a run ------------------------------------------
+expect "run: connect from the command line" \
+    "$(TB_ID=$id_fail bash "$TESTBED" run "$TOPO" -n "$RULES" -- \
+        bash -c 'bash "$TESTBED" connect client tcp server 80; bash "$TESTBED" connect -w 300 client tcp server 81' |
+        tr '\n' ' ')" "ok timeout "
+expect "run: nothing left behind" "$(left_over "$id_fail")" 0
+
 # --- a failing command still tears down -----------------------------------
 TB_ID=$id_fail bash "$TESTBED" run "$TOPO" -n "$RULES" -- false
 expect "run exits with the command's status" $? 1

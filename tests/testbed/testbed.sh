@@ -36,6 +36,10 @@
 #       build and wait (Ctrl-C tears down); prints how to get in
 #   testbed.sh down ID
 #       remove what a run killed by SIGKILL left behind (namespaces tb-ID-*)
+#   testbed.sh policy RULES | connect [-w MS] POD PROTO DST PORT |
+#              flows FILE N | exec POD CMD... | inventory [NODE]
+#       inside COMMAND of a run (or with the TB_ID and TB_DIR that `up`
+#       prints): the functions below, on that run's testbed
 #
 # Topology FILE: one pod a line, '#' comments, fields split by blanks, '-'
 # for an empty field:
@@ -141,6 +145,40 @@ tb_ns_kill()
     return 0
 }
 
+# tb_save: the pods, for tb_attach ($TB_DIR/pods, one a line:
+# POD NETNS IP IFACE NAMESPACE LABELS).
+tb_save()
+{
+    local pod
+    for pod in "${TB_PODS[@]}"; do
+        echo "$pod ${TB_POD_NS[$pod]} ${TB_POD_IP[$pod]} ${TB_POD_IF[$pod]}" \
+            "${TB_POD_K8SNS[$pod]} ${TB_POD_LABELS[$pod]}"
+    done > "$TB_DIR/pods.tmp" && mv "$TB_DIR/pods.tmp" "$TB_DIR/pods"
+}
+
+# tb_attach: in a child of a run (testbed.sh run ... -- COMMAND, or another
+# shell given the TB_* variables that `testbed.sh up` prints), take up the
+# run's testbed: its pods and names.  Installs no trap: the run that made
+# the testbed removes it.
+tb_attach()
+{
+    local pod ns ip hif k8sns labels
+    if [ -z "${TB_ID:-}" ] || [ -z "${TB_DIR:-}" ] || [ ! -r "$TB_DIR/pods" ]; then
+        tb_err "no testbed to attach to (TB_ID and TB_DIR come from 'testbed.sh run' or 'up')"
+        return 1
+    fi
+    TB_NODE=tb-$TB_ID-node
+    TB_BRIDGE=cni$TB_ID
+    TB_PODS=()
+    TB_PIDS=()
+    declare -gA TB_POD_NS=() TB_POD_IP=() TB_POD_IF=() TB_POD_K8SNS=() TB_POD_LABELS=()
+    while read -r pod ns ip hif k8sns labels; do
+        TB_PODS+=("$pod")
+        TB_POD_NS[$pod]=$ns TB_POD_IP[$pod]=$ip TB_POD_IF[$pod]=$hif
+        TB_POD_K8SNS[$pod]=$k8sns TB_POD_LABELS[$pod]=$labels
+    done < "$TB_DIR/pods"
+}
+
 # tb_node CMD...: run a command in the node namespace.
 tb_node() { ip netns exec "$TB_NODE" "$@"; }
 
@@ -225,6 +263,7 @@ tb_pod_add()
     TB_POD_K8SNS[$pod]=$k8sns
     TB_POD_LABELS[$pod]=$labels
     TB_PODS+=("$pod")
+    tb_save || return 1
     tb_do ip -n "$ns" link set lo up || return 1
     tb_do ip -n "$TB_NODE" link add "$hif" type veth peer name eth0 netns "$ns" || return 1
     if [ "$style" = cali ]; then
@@ -270,6 +309,7 @@ tb_pod_del()
         [ "${TB_PODS[$i]}" = "$pod" ] && unset "TB_PODS[$i]"
     done
     TB_PODS=("${TB_PODS[@]}")
+    tb_save || return 1
     return 0
 }
 
@@ -436,6 +476,12 @@ tb_usage()
 usage: testbed.sh run FILE [-n RULES] -- COMMAND [ARG...]
        testbed.sh up FILE [-n RULES]
        testbed.sh down ID
+  inside a run (TB_ID, TB_DIR set):
+       testbed.sh policy RULES
+       testbed.sh connect [-w MS] POD PROTO DST PORT
+       testbed.sh flows FILE N
+       testbed.sh exec POD COMMAND [ARG...]
+       testbed.sh inventory [NODE]
 EOF
     exit 2
 }
@@ -467,12 +513,26 @@ tb_main()
         fi
         echo "testbed $TB_ID is up (Ctrl-C removes it):"
         echo "  node: ip netns exec $TB_NODE bash"
+        echo "  from another shell: export TB_ID=$TB_ID TB_DIR=$TB_DIR; then"
+        echo "  testbed.sh connect|flows|policy|exec|inventory ..."
         for p in "${TB_PODS[@]}"; do
             printf '  %-40s %-15s %s  ip netns exec %s bash\n' "${TB_POD_K8SNS[$p]}/$p" \
                 "${TB_POD_IP[$p]}" "${TB_POD_IF[$p]}" "${TB_POD_NS[$p]}"
         done
         # A background sleep and wait: a trapped signal ends the wait at once.
         while :; do sleep 3600 & wait $!; done
+        ;;
+    policy | connect | flows | exec | inventory)
+        # Inside a run: the testbed named by TB_ID and TB_DIR.
+        tb_attach || exit 1
+        case $cmd in
+        policy)    [ $# -eq 1 ] || tb_usage; tb_policy "$1" ;;
+        connect)   [ $# -ge 4 ] || tb_usage; tb_connect "$@" ;;
+        flows)     [ $# -eq 2 ] || tb_usage; tb_flows "$1" "$2" ;;
+        exec)      [ $# -ge 2 ] || tb_usage; tb_pod "$@" ;;
+        inventory) [ $# -le 1 ] || tb_usage; tb_inventory "$@" ;;
+        esac
+        exit $?
         ;;
     down)
         [ $# -eq 1 ] || tb_usage
