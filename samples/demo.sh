@@ -33,9 +33,9 @@ die() {
     printf 'make demo: %s\n' "$*" >&2
     exit 1
 }
-# has_command NAME: podflow-analyze knows subcommand NAME.
+# has_command NAME: podflow-analyze has subcommand NAME (its --help works).
 has_command() {
-    ! "$A" "$1" --help 2>&1 | grep -q "unknown command"
+    "$A" "$1" --help >/dev/null 2>&1
 }
 
 for f in "$S/capture.pcap" "$S/inventory.yaml" "$CUR" "$NEW"; do
@@ -44,6 +44,8 @@ done
 for p in "$C" "$A"; do
     [ -x "$p" ] || die "'$p' not built (run make)"
 done
+"$C" --help >/dev/null 2>&1 || missing "podflow-capture" 3
+has_command check || missing "podflow-analyze check" 5
 rm -f "$DB" "$DB-journal" "$DB-wal" "$DB-shm" "$REPORT"
 
 # --- 1. the case file ----------------------------------------------------------
