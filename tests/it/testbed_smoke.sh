@@ -55,6 +55,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+# Pod-like links of the host's own namespace: the testbed must not add any
+# (it makes every link inside its node namespace).
+root_links=$(ip -o link show | awk -F': ' '$2 ~ /^(cali|veth|cni)/ { print $2 }' | sort | tr '\n' ' ')
+
 # --- a second run, side by side with the main one (same pods, same IPs) ---
 TB_ID=$id_term bash "$TESTBED" up "$TOPO" -n "$RULES" > /dev/null 2>&1 &
 term_pid=$!
@@ -169,6 +173,9 @@ kill -TERM "$term_pid"
 wait "$term_pid" 2>/dev/null
 term_pid=
 expect "terminated run: nothing left behind" "$(left_over "$id_term")" 0
+
+expect "host namespace: no cali/veth/cni link added or removed" \
+    "$(ip -o link show | awk -F': ' '$2 ~ /^(cali|veth|cni)/ { print $2 }' | sort | tr '\n' ' ')" "$root_links"
 
 [ $failures -eq 0 ] && echo "testbed_smoke: all passed" || echo "testbed_smoke: $failures failed"
 [ $failures -eq 0 ]
