@@ -83,7 +83,7 @@ THELP_OBJ    := $(TEST_HELPERS:%.c=$(T)/%.o)
 CAPTURE_BIN := $(B)/podflow-capture
 ANALYZE_BIN := $(B)/podflow-analyze
 
-.PHONY: all capture analyze test unit unit-san integration demo bench fuzz \
+.PHONY: all capture analyze test unit unit-san integration demo bench fuzz testbed \
         deps deps-analyze install clean
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
@@ -153,10 +153,18 @@ $(B)/tests/%: $(T)/tests/%.o $(THELP_OBJ) $(T)/libanalyze.a $(T)/libcapture.a $(
 	$(Q)$(call q,LINK)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ \
 	    $(call pc_libs,$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS) $(TEST_PKGS)) -lm
 
+# --- the netns testbed's traffic helper (tests/testbed/) --------------------
+TBTRAFFIC := $(B)/tbtraffic
+$(TBTRAFFIC): tests/testbed/tbtraffic.c $(B)/libcommon.a
+	@mkdir -p $(@D)
+	$(Q)$(call q,CCLD)$(CC) $(ALL_CFLAGS) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $< $(B)/libcommon.a
+
+testbed: $(TBTRAFFIC)
+
 unit: $(TEST_BIN)
 	@LABEL=$(if $(SANITIZE),unit-san,unit) sh tests/run-unit.sh $(TEST_BIN)
 
-integration: all $(TEST_BIN)
+integration: all $(TEST_BIN) $(TBTRAFFIC)
 	@B=$(B) sh tests/run-integration.sh
 
 unit-san:
