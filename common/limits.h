@@ -105,4 +105,10 @@
 /* Interfaces captured at once (each is one pcap handle and ring). */
 #define LIM_IFACES 1024
 
+/* Address-to-interface intervals one capture records (capture/nl_ident.c):
+ * a pod starting or stopping adds one or two, so a million covers a busy
+ * node for weeks; the bound keeps a route-flapping node from eating the
+ * memory. */
+#define LIM_NL_INTERVALS 1000000
+
 #endif
