@@ -76,9 +76,10 @@ struct writer {
 static const char sql_ins_flow[] =
     "INSERT INTO flows (capture_id, proto, src_ip, src_port, dst_ip, dst_port, first_ns,"
     " last_ns, packets_fwd, bytes_fwd, packets_rev, bytes_rev, flags_fwd, flags_rev, state,"
-    " history, icmp_type, icmp_code, iface, vlan, icmp_count, icmp_id, interim)"
+    " history, icmp_type, icmp_code, iface, vlan, icmp_count, icmp_id, interim, dnat_ip,"
+    " dnat_port)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-    " ?18, ?19, ?20, ?21, ?22, ?23)";
+    " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)";
 
 static void writer_latch(struct writer *w, int err)
 {
@@ -196,7 +197,17 @@ static int writer_insert(struct writer *w, const struct flow_rec *r)
     sqlite3_bind_int64(st, 21, r->icmp_count);
     bind_opt(st, 22, r->icmp_id, r->icmp_id >= 0);
     sqlite3_bind_int(st, 23, r->interim ? 1 : 0);
-    rc = sqlite3_step(st);
+    if (r->dnat_family == 4 || r->dnat_family == 6) {
+        char dnat[INET6_ADDRSTRLEN];
+
+        bind_ip(st, 24, r->dnat_family, r->dnat, dnat, sizeof(dnat));
+        sqlite3_bind_int(st, 25, r->dnat_port);
+        rc = sqlite3_step(st);
+    } else {
+        sqlite3_bind_null(st, 24);
+        sqlite3_bind_null(st, 25);
+        rc = sqlite3_step(st);
+    }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return writer_sqlfail(w, "insert a flow");
@@ -497,6 +508,17 @@ int writer_iface_end(struct writer *w, int64_t id, int64_t vanished_ns, uint64_t
     sqlite3_bind_int64(st, 4, (int64_t)dropped);
     sqlite3_bind_int64(st, 5, (int64_t)if_dropped);
     return writer_step_once(w, "update an interface", st);
+}
+
+int writer_with_db(struct writer *w, int (*fn)(sqlite3 *db, void *ctx), void *ctx)
+{
+    int rc = writer_sync(w);
+
+    if (!rc && !w->in_txn)
+        rc = writer_begin_txn(w);
+    if (rc)
+        return rc;
+    return fn(w->db, ctx);
 }
 
 int writer_commit(struct writer *w)

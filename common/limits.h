@@ -111,4 +111,10 @@
  * memory. */
 #define LIM_NL_INTERVALS 1000000
 
+/* Service translations remembered at once (capture/conntrack.c): a flow
+ * is written at most a few minutes after its conntrack entry appears, and
+ * a node opens far fewer than 256k Service connections in that time; each
+ * costs ~80 bytes (20 MB). */
+#define LIM_CT_ENTRIES 262144
+
 #endif
