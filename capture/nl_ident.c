@@ -494,20 +494,33 @@ out_free:
  * resolves. */
 static int nli_dump_all(struct nl_ident *m)
 {
+    /* Each request carries its type's own header (every one starts with
+     * the family byte): the bridge FDB dump refuses the short rtgenmsg
+     * that the others accept (rtnetlink.c, valid_fdb_dump_legacy()). */
     static const struct {
         int type, family;
+        size_t hdrlen;
         const char *what;
     } reqs[] = {
-        { RTM_GETLINK, AF_UNSPEC, "list network links" },
-        { RTM_GETADDR, AF_UNSPEC, "list addresses" },
-        { RTM_GETROUTE, AF_UNSPEC, "list routes" },
-        { RTM_GETNEIGH, AF_BRIDGE, "list the bridge forwarding tables" },
-        { RTM_GETNEIGH, AF_UNSPEC, "list neighbours" },
+        { RTM_GETLINK, AF_UNSPEC, sizeof(struct ifinfomsg), "list network links" },
+        { RTM_GETADDR, AF_UNSPEC, sizeof(struct ifaddrmsg), "list addresses" },
+        { RTM_GETROUTE, AF_UNSPEC, sizeof(struct rtmsg), "list routes" },
+        { RTM_GETNEIGH, AF_BRIDGE, sizeof(struct ndmsg), "list the bridge forwarding tables" },
+        { RTM_GETNEIGH, AF_UNSPEC, sizeof(struct ndmsg), "list neighbours" },
     };
     int rc;
 
     for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
-        rc = nl_rtgen_request(m->dump, reqs[i].type, reqs[i].family, NLM_F_DUMP);
+        union {
+            struct ifinfomsg ifi;
+            struct ifaddrmsg ifa;
+            struct rtmsg rtm;
+            struct ndmsg ndm;
+        } hdr;
+
+        memset(&hdr, 0, sizeof(hdr));
+        hdr.ndm.ndm_family = (uint8_t)reqs[i].family; /* the first byte of each */
+        rc = nl_send_simple(m->dump, reqs[i].type, NLM_F_DUMP, &hdr, reqs[i].hdrlen);
         if (rc >= 0)
             rc = nl_recvmsgs_default(m->dump);
         /* A dump the kernel interrupted (the table changed meanwhile) is
