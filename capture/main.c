@@ -649,6 +649,25 @@ static void cap_dispatch(struct cap *c, size_t i, int64_t now)
     cap_close_src(c, pc.s, if_nametoindex(pc.s->name) == 0 ? now : 0);
 }
 
+/* Before stopping, read what the rings still hold.  A TPACKET_V3 block is
+ * handed to us only when full or when its timeout retires it, so packets
+ * of the last CAP_BLOCK_TIMEOUT_MS would be lost without waiting that
+ * long once more. */
+static void cap_drain(struct cap *c)
+{
+    struct timespec ts = { 0, (CAP_BLOCK_TIMEOUT_MS + 50) * 1000000L };
+    int64_t now;
+    size_t i;
+
+    if (c->failed)
+        return;
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+    now = now_ns();
+    for (i = c->n_srcs; i-- > 0;)
+        cap_dispatch(c, i, now);
+}
+
 static int cap_run_live(struct cap *c)
 {
     int64_t start = now_ns(), now = start;
@@ -714,6 +733,7 @@ static int cap_run_live(struct cap *c)
             break;
     }
     free(pfd);
+    cap_drain(c);
     return 0;
 }
 
