@@ -70,7 +70,8 @@ struct flow_stats {
 
 struct flow_table;
 
-/* A new table; emit is called for every finished flow.  Never NULL. */
+/* A new table; emit is called for every finished flow (emit may be NULL:
+ * flows are then only counted).  cfg may be NULL (all defaults).  Never NULL. */
 struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn emit, void *ctx);
 /* Free the table without emitting (call flow_table_flush first to keep flows). */
 void flow_table_free(struct flow_table **ft);
@@ -85,6 +86,15 @@ void flow_table_free(struct flow_table **ft);
  */
 int flow_table_packet(struct flow_table *ft, int dlt, int64_t ts_ns, const uint8_t *data,
                       size_t caplen, size_t wirelen, uint32_t iface);
+
+/*
+ * flow_table_packet() decodes at once (data need not outlive the call) but
+ * accounts each packet two calls later, prefetching its table lines
+ * meanwhile; flow_table_expire(), flow_table_flush() and this function
+ * account the packets still in flight, in order.  Until then the emit
+ * callback, and the active / flows_* counters, lag by up to two packets.
+ */
+void flow_table_drain(struct flow_table *ft);
 
 /* 1 when flow_table_packet() decodes link type dlt. */
 int flow_dlt_supported(int dlt);
