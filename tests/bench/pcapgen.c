@@ -28,8 +28,8 @@
  * Every flow has its own (client address, client port), so no two flows
  * share a 5-tuple.  Fixed seed: the same arguments give the same bytes.
  *
- * On stdout: "packets N flows N" and one "KIND N" line per kind, the
- * ground truth the tests compare with.
+ * On stdout: "packets N flows N", one "KIND N" line per kind and "vlan N"
+ * (flows tagged), the ground truth the tests compare with.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -62,6 +62,7 @@ struct gen {
     uint64_t gap_us;
     uint64_t packets;
     uint64_t per_kind[K_N];
+    uint64_t vlan_flows;
     uint8_t frame[256];
 };
 
@@ -324,6 +325,7 @@ static void flow_start(struct gen *g, struct gflow *f, uint32_t idx)
         break;
     }
     g->per_kind[k]++;
+    g->vlan_flows += f->vlan >= 0;
 }
 
 /* Emit flow f's next packet. */
@@ -477,5 +479,6 @@ int main(int argc, char **argv)
            (unsigned long long)started);
     for (k = 0; k < K_N; k++)
         printf("%s %llu\n", kind_name[k], (unsigned long long)g.per_kind[k]);
+    printf("vlan %llu\n", (unsigned long long)g.vlan_flows);
     return 0;
 }
