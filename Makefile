@@ -38,6 +38,15 @@ DEBUG    += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover
 OPT      := -O1
 endif
 
+# Quiet by default, like git and Linux: V=1 shows the commands.
+ifeq ($(V),1)
+Q :=
+q  =
+else
+Q := @
+q  = printf '  %-7s %s\n' $(1) $@;
+endif
+
 # Third-party headers are system headers: their warnings are not ours.
 pc_cflags = $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null))
 pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
@@ -86,24 +95,24 @@ analyze: $(ANALYZE_BIN)
 # --- the embedded schema: schema.sql is its only source -------------------
 $(B)/gen/schema_sql.c: schema.sql tools/embed.sh
 	@mkdir -p $(@D)
-	sh tools/embed.sh db_schema_sql < $< > $@.tmp && mv $@.tmp $@
+	$(Q)$(call q,GEN)sh tools/embed.sh db_schema_sql < $< > $@.tmp && mv $@.tmp $@
 
 $(B)/gen/schema_sql.o: $(B)/gen/schema_sql.c
-	$(CC) $(STD) $(OPT) -c -o $@ $<
+	$(Q)$(call q,CC)$(CC) $(STD) $(OPT) -c -o $@ $<
 
 # --- objects ----------------------------------------------------------------
 $(B)/common/%.o: common/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(call pc_cflags,$(COMMON_PKGS)) -c -o $@ $<
+	$(Q)$(call q,CC)$(CC) $(ALL_CFLAGS) $(call pc_cflags,$(COMMON_PKGS)) -c -o $@ $<
 $(B)/capture/%.o: capture/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(call pc_cflags,$(COMMON_PKGS) $(CAPTURE_PKGS)) -c -o $@ $<
+	$(Q)$(call q,CC)$(CC) $(ALL_CFLAGS) $(call pc_cflags,$(COMMON_PKGS) $(CAPTURE_PKGS)) -c -o $@ $<
 $(B)/analyze/%.o: analyze/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(call pc_cflags,$(COMMON_PKGS) $(ANALYZE_PKGS)) -c -o $@ $<
+	$(Q)$(call q,CC)$(CC) $(ALL_CFLAGS) $(call pc_cflags,$(COMMON_PKGS) $(ANALYZE_PKGS)) -c -o $@ $<
 $(T)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -DPODFLOW_TEST \
+	$(Q)$(call q,CC)$(CC) $(ALL_CFLAGS) -DPODFLOW_TEST \
 	    $(call pc_cflags,$(COMMON_PKGS) $(CAPTURE_PKGS) $(TEST_PKGS)) -c -o $@ $<
 
 # The packet decoders and flow table take -Wconversion on top of WARN: they
@@ -112,7 +121,7 @@ CONV_OBJ := $(foreach o,decode flow_table flow_state,$(B)/capture/$(o).o $(T)/ca
 $(CONV_OBJ): CFLAGS += -Wconversion -Wsign-conversion
 
 # An archive of no objects is still a valid (empty) archive.
-mkar = @mkdir -p $(@D); rm -f $@; $(if $^,$(AR) rcs $@ $^,printf '!<arch>\n' > $@)
+mkar = @mkdir -p $(@D); rm -f $@; $(if $(Q),printf '  %-7s %s\n' AR $@;) $(if $^,$(AR) rcs $@ $^,printf '!<arch>\n' > $@)
 
 $(B)/libcommon.a: $(COMMON_OBJ)
 	$(mkar)
@@ -129,10 +138,10 @@ $(T)/libanalyze.a: $(TANALYZE_OBJ)
 
 # --- programs ---------------------------------------------------------------
 $(CAPTURE_BIN): $(B)/capture/main.o $(B)/libcapture.a $(B)/libcommon.a
-	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ \
+	$(Q)$(call q,LINK)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ \
 	    $(call pc_libs,$(COMMON_PKGS) $(CAPTURE_PKGS)) -lm
 $(ANALYZE_BIN): $(B)/analyze/main.o $(B)/libanalyze.a $(B)/libcommon.a
-	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ \
+	$(Q)$(call q,LINK)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ \
 	    $(call pc_libs,$(COMMON_PKGS) $(ANALYZE_PKGS)) -lm
 
 # --- tests --------------------------------------------------------------------
@@ -140,11 +149,11 @@ $(ANALYZE_BIN): $(B)/analyze/main.o $(B)/libanalyze.a $(B)/libcommon.a
 # only what a test uses.
 $(B)/tests/%: $(T)/tests/%.o $(THELP_OBJ) $(T)/libanalyze.a $(T)/libcapture.a $(T)/libcommon.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ \
+	$(Q)$(call q,LINK)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ \
 	    $(call pc_libs,$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS) $(TEST_PKGS)) -lm
 
 unit: $(TEST_BIN)
-	@sh tests/run-unit.sh $(TEST_BIN)
+	@LABEL=$(if $(SANITIZE),unit-san,unit) sh tests/run-unit.sh $(TEST_BIN)
 
 integration: all $(TEST_BIN)
 	@B=$(B) sh tests/run-integration.sh

@@ -11,14 +11,12 @@
 -- in canonical inet_ntop form; labels are a JSON object of strings; NULL
 -- means unknown or open-ended, never zero.
 
-PRAGMA user_version = 1;
-
+-- Key/value facts about the file: format_version (inserted below),
+-- tool_version and created (set by the program that creates the file).
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY NOT NULL,
     value TEXT NOT NULL
 ) WITHOUT ROWID;
-
-INSERT INTO meta (key, value) VALUES ('format_version', '1');
 
 -- One row per capture run (a .db may hold many: several runs, or several
 -- nodes merged into one case).
@@ -76,7 +74,9 @@ CREATE TABLE flows (
     bytes_rev   INTEGER NOT NULL,
     flags_fwd   INTEGER NOT NULL DEFAULT 0, -- OR of TCP flags src -> dst
     flags_rev   INTEGER NOT NULL DEFAULT 0,
-    state       TEXT NOT NULL,            -- Zeek conn_state
+    state       TEXT NOT NULL             -- Zeek conn_state
+                CHECK (state IN ('S0', 'S1', 'SF', 'REJ', 'S2', 'S3', 'RSTO', 'RSTR',
+                                 'RSTOS0', 'RSTRH', 'SH', 'SHR', 'OTH')),
     history     TEXT,                     -- Zeek history letters
     icmp_type   INTEGER,                  -- ICMP flows: type of the first packet;
     icmp_code   INTEGER,                  --   TCP/UDP/SCTP: the ICMP error quoting the flow
@@ -146,3 +146,8 @@ LEFT JOIN endpoints AS d ON d.id = (
              CASE e.kind WHEN 'pod' THEN 0 WHEN 'host' THEN 1 WHEN 'service' THEN 2 ELSE 3 END,
              e.id
     LIMIT 1);
+
+-- Last, so that a schema applied only in part (a statement failed) is not
+-- taken for a case: readers refuse user_version 0.
+INSERT INTO meta (key, value) VALUES ('format_version', '1');
+PRAGMA user_version = 1;

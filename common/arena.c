@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/arena_int.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
 
@@ -42,19 +43,27 @@ void arena_release(struct arena *a)
 
 void arena_reset(struct arena *a)
 {
-    struct arena_block *b;
+    struct arena_block *b = a->head;
+    struct arena_block *keep = NULL;
 
-    if (!a->head)
-        return;
-    /* Keep the oldest block (the one of the normal size). */
-    b = a->head;
-    while (b->next) {
+    /* Keep one block of the normal size for reuse.  Not simply the last in
+     * the chain: big requests get blocks of their own linked behind the
+     * current one, so the chain is not in allocation order and its tail may
+     * be an oversized block that would otherwise be held forever. */
+    while (b) {
         struct arena_block *next = b->next;
-        free(b);
+        if (!keep && b->size == a->block_size) {
+            keep = b;
+        } else {
+            free(b);
+        }
         b = next;
     }
-    b->used = 0;
-    a->head = b;
+    if (keep) {
+        keep->next = NULL;
+        keep->used = 0;
+    }
+    a->head = keep;
     a->used = 0;
 }
 
@@ -120,7 +129,11 @@ void *arena_calloc(struct arena *a, size_t nmemb, size_t size)
 
 char *arena_memdupz(struct arena *a, const void *s, size_t len)
 {
-    char *p = arena_alloc(a, len + 1);
+    char *p;
+
+    if (len == SIZE_MAX)
+        return xmalloc(SIZE_MAX); /* len + 1 would wrap to 0; aborts */
+    p = arena_alloc(a, len + 1);
 
     memcpy(p, s, len);
     p[len] = '\0';
@@ -131,3 +144,17 @@ char *arena_strdup(struct arena *a, const char *s)
 {
     return arena_memdupz(a, s, strlen(s));
 }
+
+#ifdef PODFLOW_TEST
+size_t arena_blocks(const struct arena *a, size_t *total)
+{
+    size_t n = 0;
+
+    *total = 0;
+    for (const struct arena_block *b = a->head; b; b = b->next) {
+        n++;
+        *total += b->size;
+    }
+    return n;
+}
+#endif

@@ -3,6 +3,7 @@
  */
 #include "common/buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,12 +51,14 @@ static int buf_grow(struct buf *b, size_t extra)
 {
     size_t want;
 
-    if (extra > b->max || b->len > b->max - extra)
+    /* The last test keeps len + extra + 1 (room for the NUL) from wrapping
+     * when a caller sets max near SIZE_MAX. */
+    if (extra > b->max || b->len > b->max - extra || b->len + extra == SIZE_MAX)
         return ERR_LIMIT;
     want = b->len + extra + 1;
     if (want <= b->alloc)
         return 0;
-    if (want < b->alloc * 2)
+    if (b->alloc <= SIZE_MAX / 2 && want < b->alloc * 2)
         want = b->alloc * 2;
     if (want < 64)
         want = 64;

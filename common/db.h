@@ -39,18 +39,45 @@ int db_open_writer(const char *path, struct diag *d, sqlite3 **out)
  * check the format version.  A case may come from a stranger: nothing in
  * it is executed (views and triggers of a hostile file cannot run our
  * functions or write).  Same errors as db_open_writer().
+ *
+ * In detail: views and triggers are disabled on the connection (query the
+ * tables, never flows_named: a view would fail; the writer's connection is
+ * the same), query_only is on, one
+ * value is at most LIM_DB_VALUE bytes, and db_check_tables() has passed.
+ * The file itself is never written; a WAL-mode file whose -wal is present
+ * is read with it (the flows a killed capture committed), which may create
+ * its -shm index beside it.  A file of an older format is refused with
+ * ERR_FORMAT (a reader does not migrate).
  */
 int db_open_reader(const char *path, struct diag *d, sqlite3 **out)
     __attribute__((warn_unused_result));
 
-/* Close, reporting a failure through d; *db is set to NULL. */
+/*
+ * Check that db (called path in messages) holds podflow's tables as tables:
+ * every table of schema.sql exists as an ordinary table (not a view, not a
+ * virtual table), with every column schema.sql gives it (extra columns are
+ * allowed, generated ones are not); every view of schema.sql is there with
+ * podflow's own text; and the file defines no trigger.  So a hostile file
+ * cannot put its own SQL behind a name the analyzer reads.  0, or
+ * ERR_FORMAT ("'path' is not a podflow case file: ...") or ERR_DB,
+ * reported through d.  Called by both openers.
+ */
+int db_check_tables(sqlite3 *db, struct diag *d, const char *path)
+    __attribute__((warn_unused_result));
+
+/* Close, reporting a failure through d; *db is set to NULL.  A writer's
+ * connection first switches the file back to the rollback journal when no
+ * other connection has it open, so that a finished case is one file with
+ * no -wal or -shm beside it. */
 void db_close(sqlite3 **db, struct diag *d);
 
 /* Run sql (no results) reporting errors as "cannot <what>: <sqlite msg>". */
 int db_exec(sqlite3 *db, struct diag *d, const char *what, const char *sql)
     __attribute__((warn_unused_result));
 
-/* meta table access: value malloc'd (caller frees) or NULL when absent. */
+/* meta table access: value malloc'd (caller frees) or NULL when absent;
+ * 0 or ERR_DB (nothing reported: sqlite3_errmsg(db) says why).  A set
+ * inserts or replaces. */
 int db_meta_get(sqlite3 *db, const char *key, char **value) __attribute__((warn_unused_result));
 int db_meta_set(sqlite3 *db, const char *key, const char *value)
     __attribute__((warn_unused_result));

@@ -10,8 +10,10 @@
  *     json_obj_end(&j);
  *
  * Nesting deeper than LIM_JSON_DEPTH or output past the buffer's maximum
- * sets j->err (ERR_LIMIT), after which every call is a no-op; check
- * json_finish().
+ * sets j->err (ERR_LIMIT); a call out of order (a key outside an object, a
+ * value where a key is due, a close that matches no open, a second
+ * top-level value) sets ERR_INVALID.  After the first error every call is a
+ * no-op; check json_finish().
  */
 #ifndef PODFLOW_JSON_H
 #define PODFLOW_JSON_H
@@ -29,6 +31,8 @@ struct json {
     unsigned depth;                /* open containers */
     unsigned char first[LIM_JSON_DEPTH + 1]; /* 1 while a container is empty */
     unsigned char after_key;       /* a key was just written */
+    unsigned char is_obj[LIM_JSON_DEPTH + 1]; /* 1 when that container is an object */
+    unsigned char done;            /* a complete top-level value was written */
 };
 
 void json_init(struct json *j, struct buf *out);
@@ -36,7 +40,8 @@ void json_obj_begin(struct json *j);
 void json_obj_end(struct json *j);
 void json_arr_begin(struct json *j);
 void json_arr_end(struct json *j);
-void json_key(struct json *j, const char *key);
+void json_key(struct json *j, const char *key);     /* NULL is ERR_INVALID */
+void json_keyn(struct json *j, const char *key, size_t len);
 void json_str(struct json *j, const char *s);       /* NULL writes null */
 void json_strn(struct json *j, const char *s, size_t len);
 void json_int(struct json *j, int64_t v);
@@ -46,7 +51,8 @@ void json_bool(struct json *j, int v);
 void json_null(struct json *j);
 /* Insert already-valid JSON text as one value. */
 void json_raw(struct json *j, const char *text, size_t len);
-/* 0, or the first error; also fails when containers are left open. */
+/* 0, or the first error; ERR_INVALID when containers are left open, a key
+ * waits for its value, or nothing was written. */
 int json_finish(struct json *j) __attribute__((warn_unused_result));
 
 /* Append s[0..len) as a quoted JSON string to out (escaping as above). */

@@ -27,10 +27,12 @@ void labels_release(struct labels *l);
 /* Deep copy of src into caller-owned dst (initialised here). */
 void labels_copy(struct labels *dst, const struct labels *src);
 
-/* Set key to value (copied); 0 or ERR_LIMIT past LIM_LABELS. */
+/* Set key to value (copied); 0, or ERR_LIMIT past LIM_LABELS labels or a
+ * key/value longer than LIM_LABEL_KEY/LIM_LABEL_VALUE (l is unchanged). */
 int labels_set(struct labels *l, const char *key, const char *value)
     __attribute__((warn_unused_result));
-/* Same with lengths (key and value need not be NUL-terminated). */
+/* Same with lengths (key and value need not be NUL-terminated); a NUL
+ * byte inside key or value is ERR_INVALID. */
 int labels_setn(struct labels *l, const char *key, size_t klen, const char *value, size_t vlen)
     __attribute__((warn_unused_result));
 /* Remove key if present. */
@@ -48,8 +50,9 @@ int labels_to_json(const struct labels *l, struct buf *out) __attribute__((warn_
  * Parse a JSON object whose values are strings (numbers, booleans and null
  * are accepted and kept as their text, since a hostile or hand-made .db may
  * hold them) from s[0..len) into l (initialised here; on error l is left
- * empty).  Limits: LIM_LABELS_JSON, LIM_LABELS, LIM_LABEL_KEY,
- * LIM_LABEL_VALUE.  0, ERR_PARSE or ERR_LIMIT.
+ * empty).  Nested objects and arrays, a key given twice, invalid UTF-8,
+ * \u0000 and unpaired surrogates are ERR_PARSE.  Limits: LIM_LABELS_JSON,
+ * LIM_LABELS, LIM_LABEL_KEY, LIM_LABEL_VALUE.  0, ERR_PARSE or ERR_LIMIT.
  */
 int labels_from_json(struct labels *l, const char *s, size_t len)
     __attribute__((warn_unused_result));

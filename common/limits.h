@@ -74,6 +74,13 @@
 /* A labels JSON text read back from a .db (untrusted). */
 #define LIM_LABELS_JSON (256u << 10)
 
+/* Addresses of one inventory object (a pod's podIPs, a service's
+ * clusterIPs, a node's addresses, one EndpointSlice endpoint's addresses).
+ * Kubernetes allows one pod or cluster IP per family and 100 addresses per
+ * slice endpoint (in practice one); a node has a handful.  The cap keeps a
+ * hostile inventory from multiplying endpoint rows. */
+#define LIM_INV_OBJECT_IPS 128
+
 /* JSON writer nesting depth. */
 #define LIM_JSON_DEPTH 64
 
@@ -83,6 +90,17 @@
 /* Policies and rules in one loaded policy set; rules in one policy. */
 #define LIM_POLICIES 100000
 #define LIM_RULES_PER_POLICY 10000
+
+/* How long opening or writing a .db waits for another connection's lock
+ * before failing with "database is locked": long enough to ride out a
+ * checkpoint or the commit of a LIM_WRITE_BATCH batch, short enough that a
+ * second writer on the same case fails at once rather than hanging. */
+#define LIM_DB_BUSY_MS 3000
+
+/* Largest string or blob a reader takes from a .db (SQLITE_LIMIT_LENGTH):
+ * a case from a stranger cannot make one value cost more memory than this.
+ * podflow writes nothing near it (labels JSON stays under LIM_LABELS_JSON). */
+#define LIM_DB_VALUE (16 << 20)
 
 /* Interfaces captured at once (each is one pcap handle and ring). */
 #define LIM_IFACES 1024

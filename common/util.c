@@ -98,6 +98,17 @@ static int digits(const char *s, size_t n, int *out)
     return 0;
 }
 
+/* Days in month M (1..12) of year Y, proleptic Gregorian: timegm() would
+ * silently turn "02-31" into March 2nd, which Go's time.Parse refuses. */
+static int days_in_month(int Y, int M)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+    if (M == 2 && (Y % 4 == 0 && (Y % 100 != 0 || Y % 400 == 0)))
+        return 29;
+    return days[M - 1];
+}
+
 int parse_rfc3339(const char *s, size_t len, int64_t *out_ns)
 {
     int Y, M, D, h, m, sec;
@@ -114,7 +125,7 @@ int parse_rfc3339(const char *s, size_t len, int64_t *out_ns)
     if (digits(s, 4, &Y) || digits(s + 5, 2, &M) || digits(s + 8, 2, &D) ||
         digits(s + 11, 2, &h) || digits(s + 14, 2, &m) || digits(s + 17, 2, &sec))
         return ERR_PARSE;
-    if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
+    if (M < 1 || M > 12 || D < 1 || D > days_in_month(Y, M) || h > 23 || m > 59 || sec > 60)
         return ERR_PARSE;
     if (s[i] == '.') {
         int64_t scale = 100000000;
@@ -151,17 +162,49 @@ int parse_rfc3339(const char *s, size_t len, int64_t *out_ns)
     tm.tm_min = m;
     tm.tm_sec = sec;
     t = timegm(&tm);
-    *out_ns = ((int64_t)t - off) * 1000000000 + frac;
+    /* Unix ns in int64_t span 1677-09-21 to 2262-04-11; a time outside
+     * that is refused, not wrapped. */
+    {
+        int64_t secs = (int64_t)t - off;
+        int64_t ns;
+        /* Borrow a second before multiplying, so that the earliest
+         * representable times (negative seconds plus a fraction) do not
+         * overflow on the way. */
+        if (secs < 0 && frac > 0) {
+            secs += 1;
+            frac -= 1000000000;
+        }
+        if (__builtin_mul_overflow(secs, (int64_t)1000000000, &ns) ||
+            __builtin_add_overflow(ns, frac, &ns))
+            return ERR_LIMIT;
+        *out_ns = ns;
+    }
     return 0;
 }
 
 int parse_time_arg(const char *s, int64_t *out_ns)
 {
     size_t len = strlen(s);
+    const char *dot = memchr(s, '.', len);
+    size_t ilen = dot ? (size_t)(dot - s) : len;
+    uint64_t secs;
     double v;
 
     if (parse_rfc3339(s, len, out_ns) == 0)
         return 0;
+    /* seconds [ "." digits ]: exact, since a double holds only ~16
+     * significant digits and ns since 1970 need 19. */
+    if (parse_u64(s, ilen, 0, INT64_MAX / 1000000000 - 1, &secs) == 0 &&
+        (!dot || (ilen + 1 < len && strspn(dot + 1, "0123456789") == len - ilen - 1))) {
+        int64_t frac = 0, scale = 100000000;
+
+        for (size_t i = ilen + 1; dot && i < len; i++) {
+            frac += (s[i] - '0') * scale;
+            scale /= 10;
+        }
+        *out_ns = (int64_t)secs * 1000000000 + frac;
+        return 0;
+    }
     if (parse_double(s, len, &v) == 0 && v >= 0 && v < 9.2e9) {
         *out_ns = (int64_t)(v * 1e9);
         return 0;
@@ -171,20 +214,26 @@ int parse_time_arg(const char *s, int64_t *out_ns)
 
 void format_rfc3339(int64_t ns, char *buf, size_t size)
 {
-    time_t t = (time_t)(ns / 1000000000);
-    long us = (long)((ns % 1000000000) / 1000);
+    /* Floor division, so that times before 1970 print the second they fall
+     * in (-1 ns is 23:59:59.999999, not 00:00:00.000000). */
+    int64_t sec = ns / 1000000000;
+    int64_t rem = ns % 1000000000;
+    time_t t;
+    long us;
     struct tm tm;
 
-    if (ns < 0 && us != 0) {
-        t -= 1;
-        us += 1000000;
+    if (rem < 0) {
+        sec -= 1;
+        rem += 1000000000;
     }
+    t = (time_t)sec;
+    us = (long)(rem / 1000);
     if (!gmtime_r(&t, &tm)) {
         snprintf(buf, size, "%lld", (long long)ns);
         return;
     }
     snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us < 0 ? -us : us);
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
 }
 
 int64_t now_ns(void)

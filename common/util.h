@@ -20,7 +20,9 @@ int parse_i64(const char *s, size_t len, int64_t min, int64_t max, int64_t *out)
 int parse_double(const char *s, size_t len, double *out) __attribute__((warn_unused_result));
 
 /* Parse an RFC 3339 timestamp as Kubernetes writes it
- * ("2024-05-01T10:00:00Z", optional fraction, Z or +hh:mm) into Unix ns. */
+ * ("2024-05-01T10:00:00Z", optional fraction, Z or +hh:mm) into Unix ns.
+ * 0, ERR_PARSE (syntax, or a day the month does not have), or ERR_LIMIT
+ * (outside what int64_t ns can hold: 1677-09-21 .. 2262-04-11). */
 int parse_rfc3339(const char *s, size_t len, int64_t *out_ns) __attribute__((warn_unused_result));
 
 /* Parse a command-line time: RFC 3339, or a plain number of Unix seconds

@@ -1,0 +1,908 @@
+/*
+ * inv_load.c: read kubectl's YAML/JSON into the inventory model.
+ *
+ * Input shapes (all seen from kubectl or the API):
+ *   - one object per document, any number of documents ("---");
+ *   - `kind: List` with items of any kind (kubectl get a,b -o yaml);
+ *   - a typed list (`kind: PodList`, `NamespaceList`, ...), whose items may
+ *     omit kind and apiVersion (the API server's own list responses do);
+ *     the item's kind is then the list's minus "List".
+ *
+ * Only fields we model are read; every other field is ignored, as kubectl
+ * adds new ones with every release.  A modelled field of the wrong shape
+ * makes the whole object malformed: reported at the field's position and
+ * skipped, since half an identity (a pod without its labels) would make
+ * policy verdicts wrong without anyone noticing.
+ *
+ * Owners (the workload of a pod): the controller ownerReference as
+ * written, except two that Kubernetes controllers create by naming rule:
+ *   - a ReplicaSet made by a Deployment is named <deployment>-<hash>, and
+ *     its pods carry the label pod-template-hash=<hash> (kube-controller-
+ *     manager, deployment_util.go); such a pod is reported as the
+ *     Deployment.  A ReplicaSet whose name does not end in the pod's hash
+ *     was not made by a Deployment (or by an old one whose hash was
+ *     computed differently) and stays a ReplicaSet;
+ *   - a Job made by a CronJob is named <cronjob>-<scheduled time in minutes
+ *     since 1970> (cronjob_controllerv2.go, getJobName()), which has 8 or
+ *     more digits for any time after 1989; such a pod is reported as the
+ *     CronJob.  A Job named like "migrate-2" stays a Job.
+ */
+#include "common/inventory.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/inv_int.h"
+#include "common/limits.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "common/ydoc.h"
+#include "common/compat.h"
+
+/* Lists nested inside lists (a List whose items are PodLists) are followed
+ * this deep; kubectl never nests, so anything deeper is hostile. */
+#define INV_LIST_DEPTH 4
+
+struct inv_ctx {
+    struct inventory *inv;    /* where objects go */
+    const struct ystream *ys; /* the stream read (for messages) */
+    struct diag *d;           /* messages */
+    const char *file;         /* ys->name copied into inv's arena */
+};
+
+/* Printable copy of s for a message: at most 48 bytes, control and
+ * non-ASCII bytes as '?', so a hostile value cannot garble the terminal. */
+static const char *inv_quote(char *buf, size_t size, const char *s)
+{
+    size_t i;
+
+    for (i = 0; s[i] && i + 4 < size && i < 48; i++)
+        buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+    if (s[i] && i + 4 <= size) {
+        memcpy(buf + i, "...", 3);
+        i += 3;
+    }
+    buf[i] = '\0';
+    return buf;
+}
+
+static char *inv_strdup(struct inv_ctx *c, const char *s)
+{
+    return arena_strdup(&c->inv->arena, s);
+}
+
+/* ---- typed field access --------------------------------------------------
+ * Each getter reads parent[key]; an absent or null field leaves the output
+ * at its default and returns 0; a field of the wrong type is reported at its
+ * own position and gives ERR_INVALID.  what names the field in messages. */
+
+static int get_map(struct inv_ctx *c, const struct ynode *parent, const char *key, const char *what,
+                   const struct ynode **out)
+{
+    const struct ynode *n = ynode_get(parent, key);
+
+    *out = NULL;
+    if (ynode_is_null(n))
+        return 0;
+    if (ynode_expect(c->d, c->ys, n, YNODE_MAP, what))
+        return ERR_INVALID;
+    *out = n;
+    return 0;
+}
+
+static int get_seq(struct inv_ctx *c, const struct ynode *parent, const char *key, const char *what,
+                   const struct ynode **out)
+{
+    const struct ynode *n = ynode_get(parent, key);
+
+    *out = NULL;
+    if (ynode_is_null(n))
+        return 0;
+    if (ynode_expect(c->d, c->ys, n, YNODE_SEQ, what))
+        return ERR_INVALID;
+    *out = n;
+    return 0;
+}
+
+/* Absent, null, or "": the API treats an empty optional string as unset
+ * (Go's omitempty drops it, defaulting fills it in), and some clients
+ * print `podIP: ""` for a pod that has none yet. */
+static int is_unset(const struct ynode *n)
+{
+    return ynode_is_null(n) || (n->kind == YNODE_SCALAR && n->u.scalar.len == 0);
+}
+
+/* An optional string; "" counts as absent (*out unchanged). */
+static int get_str(struct inv_ctx *c, const struct ynode *parent, const char *key, const char *what,
+                   const char **out)
+{
+    const struct ynode *n = ynode_get(parent, key);
+    const char *s;
+
+    if (is_unset(n))
+        return 0;
+    if (ynode_str(c->d, c->ys, n, what, &s))
+        return ERR_INVALID;
+    *out = inv_strdup(c, s);
+    return 0;
+}
+
+/* A required string: absent is reported at the parent's position. */
+static int need_str(struct inv_ctx *c, const struct ynode *parent, const char *key,
+                    const char *what, const char **out)
+{
+    *out = NULL;
+    if (get_str(c, parent, key, what, out))
+        return ERR_INVALID;
+    if (!*out || !**out) {
+        ynode_report(c->d, c->ys, parent, DIAG_ERROR, "missing '%s'", what);
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+static int get_bool(struct inv_ctx *c, const struct ynode *parent, const char *key,
+                    const char *what, int *out)
+{
+    const struct ynode *n = ynode_get(parent, key);
+
+    if (ynode_is_null(n))
+        return 0;
+    return ynode_bool(c->d, c->ys, n, what, out) ? ERR_INVALID : 0;
+}
+
+static int get_time(struct inv_ctx *c, const struct ynode *parent, const char *key,
+                    const char *what, int64_t *out)
+{
+    const struct ynode *n = ynode_get(parent, key);
+    const char *s;
+    char q[64];
+
+    *out = INV_TIME_NONE;
+    if (ynode_is_null(n))
+        return 0;
+    if (ynode_str(c->d, c->ys, n, what, &s))
+        return ERR_INVALID;
+    if (parse_rfc3339(s, n->u.scalar.len, out)) {
+        ynode_report(c->d, c->ys, n, DIAG_ERROR, "invalid time '%s' for '%s'",
+                     inv_quote(q, sizeof(q), s), what);
+        *out = INV_TIME_NONE;
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+static int get_port(struct inv_ctx *c, const struct ynode *parent, const char *key,
+                    const char *what, int64_t min, uint16_t *out)
+{
+    const struct ynode *n = ynode_get(parent, key);
+    int64_t v;
+
+    if (ynode_is_null(n))
+        return 0;
+    if (ynode_int(c->d, c->ys, n, what, min, 65535, &v))
+        return ERR_INVALID;
+    *out = (uint16_t)v;
+    return 0;
+}
+
+/* protocol: TCP (default), UDP or SCTP. */
+static int get_proto(struct inv_ctx *c, const struct ynode *parent, const char *what, uint8_t *out)
+{
+    const struct ynode *n = ynode_get(parent, "protocol");
+    const char *s;
+    char q[64];
+
+    *out = 6;
+    if (is_unset(n))
+        return 0;
+    if (ynode_str(c->d, c->ys, n, what, &s))
+        return ERR_INVALID;
+    *out = inventory_proto(s);
+    if (!*out) {
+        ynode_report(c->d, c->ys, n, DIAG_ERROR, "unknown protocol '%s' for '%s'",
+                     inv_quote(q, sizeof(q), s), what);
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+/* A mapping of strings into l (initialised by the caller).  Values written
+ * as plain numbers or booleans keep their text; null is "". */
+static int get_labels(struct inv_ctx *c, const struct ynode *parent, const char *key,
+                      const char *what, struct labels *l)
+{
+    const struct ynode *m;
+    int rc;
+
+    if (get_map(c, parent, key, what, &m))
+        return ERR_INVALID;
+    if (!m)
+        return 0;
+    for (size_t i = 0; i < m->u.map.n; i++) {
+        const struct ynode *k = m->u.map.pairs[i].key;
+        const struct ynode *v = m->u.map.pairs[i].value;
+        const char *val = "";
+        size_t vlen = 0;
+        char q[64];
+
+        if (!ynode_is_null(v)) {
+            if (ynode_str(c->d, c->ys, v, what, &val))
+                return ERR_INVALID;
+            vlen = v->u.scalar.len;
+        }
+        rc = labels_setn(l, k->u.scalar.s, k->u.scalar.len, val, vlen);
+        if (rc == ERR_LIMIT) {
+            ynode_report(c->d, c->ys, k, DIAG_ERROR,
+                         "label '%s' in '%s' is too long or too many (LIM_LABELS, "
+                         "LIM_LABEL_KEY, LIM_LABEL_VALUE)",
+                         inv_quote(q, sizeof(q), k->u.scalar.s), what);
+            return ERR_INVALID;
+        }
+        if (rc) {
+            ynode_report(c->d, c->ys, k, DIAG_ERROR, "label key in '%s' contains a NUL byte", what);
+            return ERR_INVALID;
+        }
+    }
+    return 0;
+}
+
+/* An IP address scalar. */
+static int parse_ip(struct inv_ctx *c, const struct ynode *n, const char *what, struct ipaddr *out)
+{
+    const char *s;
+    char q[64];
+
+    if (ynode_str(c->d, c->ys, n, what, &s))
+        return ERR_INVALID;
+    if (ipaddr_parse(s, n->u.scalar.len, out)) {
+        ynode_report(c->d, c->ys, n, DIAG_ERROR, "invalid IP address '%s' for '%s'",
+                     inv_quote(q, sizeof(q), s), what);
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+/* Append ip to ips unless already there. */
+static int add_ip(struct inv_ctx *c, const struct ynode *at, struct ipaddr **ips, size_t *n,
+                  size_t *alloc, const struct ipaddr *ip)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!ipaddr_cmp(&(*ips)[i], ip))
+            return 0;
+    if (*n >= LIM_INV_OBJECT_IPS) {
+        ynode_report(c->d, c->ys, at, DIAG_ERROR, "more than %d addresses (LIM_INV_OBJECT_IPS)",
+                     LIM_INV_OBJECT_IPS);
+        return ERR_INVALID;
+    }
+    ALLOC_GROW(*ips, *n + 1, *alloc);
+    (*ips)[(*n)++] = *ip;
+    return 0;
+}
+
+/* Common metadata: name (required), namespace (namespaced kinds: default
+ * "default"), labels, creation and deletion times. */
+struct inv_meta {
+    const char *ns, *name;
+    int64_t created_ns, deleted_ns;
+};
+
+static int get_meta(struct inv_ctx *c, const struct ynode *obj, int namespaced,
+                    struct labels *labels, struct inv_meta *m)
+{
+    const struct ynode *md;
+
+    m->ns = NULL;
+    m->name = NULL;
+    m->created_ns = m->deleted_ns = INV_TIME_NONE;
+    if (get_map(c, obj, "metadata", "metadata", &md))
+        return ERR_INVALID;
+    if (!md) {
+        ynode_report(c->d, c->ys, obj, DIAG_ERROR, "missing 'metadata'");
+        return ERR_INVALID;
+    }
+    if (need_str(c, md, "name", "metadata.name", &m->name))
+        return ERR_INVALID;
+    if (namespaced) {
+        if (get_str(c, md, "namespace", "metadata.namespace", &m->ns))
+            return ERR_INVALID;
+        if (!m->ns || !*m->ns)
+            m->ns = "default";
+    }
+    if (labels && get_labels(c, md, "labels", "metadata.labels", labels))
+        return ERR_INVALID;
+    if (get_time(c, md, "creationTimestamp", "metadata.creationTimestamp", &m->created_ns) ||
+        get_time(c, md, "deletionTimestamp", "metadata.deletionTimestamp", &m->deleted_ns))
+        return ERR_INVALID;
+    return 0;
+}
+
+/* ---- pods ------------------------------------------------------------------ */
+
+/* name is "<prefix>-<suffix>": the prefix (arena copy), or NULL. */
+static const char *strip_suffix(struct inv_ctx *c, const char *name, const char *suffix)
+{
+    size_t n = strlen(name), s = strlen(suffix);
+
+    if (s == 0 || n < s + 2 || name[n - s - 1] != '-' || strcmp(name + n - s, suffix))
+        return NULL;
+    return arena_memdupz(&c->inv->arena, name, n - s - 1);
+}
+
+static void resolve_owner(struct inv_ctx *c, struct inv_pod *p)
+{
+    p->workload_kind = p->owner_kind;
+    p->workload = p->owner_name;
+    if (!p->owner_kind || !p->owner_name)
+        return;
+    if (!strcmp(p->owner_kind, "ReplicaSet")) {
+        const char *hash = labels_get(&p->labels, "pod-template-hash");
+        const char *deploy = hash ? strip_suffix(c, p->owner_name, hash) : NULL;
+        if (deploy) {
+            p->workload_kind = "Deployment";
+            p->workload = deploy;
+        }
+    } else if (!strcmp(p->owner_kind, "Job")) {
+        const char *dash = strrchr(p->owner_name, '-');
+        size_t digits = dash ? strspn(dash + 1, "0123456789") : 0;
+        if (dash && dash != p->owner_name && digits >= 8 && !dash[1 + digits]) {
+            p->workload_kind = "CronJob";
+            p->workload =
+                arena_memdupz(&c->inv->arena, p->owner_name, (size_t)(dash - p->owner_name));
+        }
+    }
+}
+
+/* metadata.ownerReferences: the one with controller: true. */
+static int pod_owner(struct inv_ctx *c, const struct ynode *obj, struct inv_pod *p)
+{
+    const struct ynode *md = ynode_get(obj, "metadata");
+    const struct ynode *refs;
+
+    if (get_seq(c, md, "ownerReferences", "metadata.ownerReferences", &refs))
+        return ERR_INVALID;
+    for (size_t i = 0; refs && i < refs->u.seq.n; i++) {
+        const struct ynode *r = refs->u.seq.items[i];
+        const char *kind = NULL, *name = NULL;
+        int controller = 0;
+
+        if (ynode_expect(c->d, c->ys, r, YNODE_MAP, "metadata.ownerReferences[]") ||
+            get_bool(c, r, "controller", "metadata.ownerReferences[].controller", &controller) ||
+            get_str(c, r, "kind", "metadata.ownerReferences[].kind", &kind) ||
+            need_str(c, r, "name", "metadata.ownerReferences[].name", &name))
+            return ERR_INVALID;
+        if (controller && !p->owner_name) {
+            p->owner_kind = kind && *kind ? kind : NULL;
+            p->owner_name = name;
+        }
+    }
+    resolve_owner(c, p);
+    return 0;
+}
+
+/* spec.containers[].ports[] and spec.initContainers[].ports[]. */
+static int pod_ports(struct inv_ctx *c, const struct ynode *spec, const char *key, const char *what,
+                     struct inv_pod *p, size_t *alloc)
+{
+    const struct ynode *ctrs;
+
+    if (get_seq(c, spec, key, what, &ctrs))
+        return ERR_INVALID;
+    for (size_t i = 0; ctrs && i < ctrs->u.seq.n; i++) {
+        const struct ynode *ctr = ctrs->u.seq.items[i];
+        const struct ynode *ports;
+
+        if (ynode_expect(c->d, c->ys, ctr, YNODE_MAP, what) ||
+            get_seq(c, ctr, "ports", "containers[].ports", &ports))
+            return ERR_INVALID;
+        for (size_t k = 0; ports && k < ports->u.seq.n; k++) {
+            const struct ynode *pn = ports->u.seq.items[k];
+            struct inv_port port;
+
+            memset(&port, 0, sizeof(port));
+            if (ynode_expect(c->d, c->ys, pn, YNODE_MAP, "containers[].ports[]") ||
+                get_str(c, pn, "name", "containers[].ports[].name", &port.name) ||
+                get_port(c, pn, "containerPort", "containers[].ports[].containerPort", 1,
+                         &port.port) ||
+                get_proto(c, pn, "containers[].ports[].protocol", &port.proto))
+                return ERR_INVALID;
+            if (!port.port) {
+                ynode_report(c->d, c->ys, pn, DIAG_ERROR,
+                             "missing 'containers[].ports[].containerPort'");
+                return ERR_INVALID;
+            }
+            if (port.name && !*port.name)
+                port.name = NULL;
+            ALLOC_GROW(p->ports, p->nports + 1, *alloc);
+            p->ports[p->nports++] = port;
+        }
+    }
+    return 0;
+}
+
+static int load_pod(struct inv_ctx *c, const struct ynode *obj, struct inv_pod *p)
+{
+    const struct ynode *spec, *status, *ips, *n;
+    struct inv_meta m;
+    size_t aips = 0, aports = 0;
+    struct ipaddr ip;
+
+    if (get_meta(c, obj, 1, &p->labels, &m))
+        return ERR_INVALID;
+    p->ns = m.ns == NULL ? "default" : m.ns;
+    p->name = m.name;
+    p->created_ns = m.created_ns;
+    p->deleted_ns = m.deleted_ns;
+    p->start_ns = INV_TIME_NONE;
+    if (pod_owner(c, obj, p))
+        return ERR_INVALID;
+    if (get_map(c, obj, "spec", "spec", &spec) ||
+        get_bool(c, spec, "hostNetwork", "spec.hostNetwork", &p->host_network) ||
+        get_str(c, spec, "nodeName", "spec.nodeName", &p->node) ||
+        get_str(c, spec, "serviceAccountName", "spec.serviceAccountName", &p->service_account))
+        return ERR_INVALID;
+    /* serviceAccount is the deprecated spelling; the API fills in
+     * "default" when neither is given. */
+    if (!p->service_account &&
+        get_str(c, spec, "serviceAccount", "spec.serviceAccount", &p->service_account))
+        return ERR_INVALID;
+    if (!p->service_account || !*p->service_account)
+        p->service_account = "default";
+    if (pod_ports(c, spec, "containers", "spec.containers[]", p, &aports) ||
+        pod_ports(c, spec, "initContainers", "spec.initContainers[]", p, &aports))
+        return ERR_INVALID;
+    if (get_map(c, obj, "status", "status", &status) ||
+        get_str(c, status, "phase", "status.phase", &p->phase) ||
+        get_time(c, status, "startTime", "status.startTime", &p->start_ns) ||
+        get_seq(c, status, "podIPs", "status.podIPs", &ips))
+        return ERR_INVALID;
+    /* podIP is podIPs[0] when both are present; a client may print either. */
+    n = ynode_get(status, "podIP");
+    if (!is_unset(n)) {
+        if (parse_ip(c, n, "status.podIP", &ip) || add_ip(c, n, &p->ips, &p->nips, &aips, &ip))
+            return ERR_INVALID;
+    }
+    for (size_t i = 0; ips && i < ips->u.seq.n; i++) {
+        const struct ynode *e = ips->u.seq.items[i];
+        if (ynode_expect(c->d, c->ys, e, YNODE_MAP, "status.podIPs[]"))
+            return ERR_INVALID;
+        n = ynode_get(e, "ip");
+        if (is_unset(n)) {
+            ynode_report(c->d, c->ys, e, DIAG_ERROR, "missing 'status.podIPs[].ip'");
+            return ERR_INVALID;
+        }
+        if (parse_ip(c, n, "status.podIPs[].ip", &ip) ||
+            add_ip(c, n, &p->ips, &p->nips, &aips, &ip))
+            return ERR_INVALID;
+    }
+    return 0;
+}
+
+/* ---- namespaces, services, slices, nodes ---------------------------------- */
+
+static int load_namespace(struct inv_ctx *c, const struct ynode *obj, struct inv_namespace *ns)
+{
+    struct inv_meta m;
+
+    if (get_meta(c, obj, 0, &ns->labels, &m))
+        return ERR_INVALID;
+    ns->name = m.name;
+    ns->created_ns = m.created_ns;
+    /* Kubernetes sets this label on every namespace and refuses to change
+     * it; a manifest may leave it out. */
+    if (labels_set(&ns->labels, INV_NS_NAME_LABEL, m.name)) {
+        ynode_report(c->d, c->ys, obj, DIAG_ERROR, "namespace name too long for a label value");
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+static int load_service(struct inv_ctx *c, const struct ynode *obj, struct inv_service *s)
+{
+    const struct ynode *spec, *ips, *ports, *n;
+    struct inv_meta m;
+    size_t aips = 0, aports = 0;
+    struct ipaddr ip;
+
+    if (get_meta(c, obj, 1, &s->labels, &m))
+        return ERR_INVALID;
+    s->ns = m.ns;
+    s->name = m.name;
+    s->created_ns = m.created_ns;
+    s->deleted_ns = m.deleted_ns;
+    if (get_map(c, obj, "spec", "spec", &spec) || get_str(c, spec, "type", "spec.type", &s->type) ||
+        get_seq(c, spec, "clusterIPs", "spec.clusterIPs", &ips) ||
+        get_seq(c, spec, "ports", "spec.ports", &ports))
+        return ERR_INVALID;
+    if (!s->type)
+        s->type = "ClusterIP";
+    if (spec && !ynode_is_null(ynode_get(spec, "selector"))) {
+        s->has_selector = 1;
+        if (get_labels(c, spec, "selector", "spec.selector", &s->selector))
+            return ERR_INVALID;
+    }
+    /* clusterIP is clusterIPs[0]; "None" marks a headless service and ""
+     * an ExternalName one: neither has an address. */
+    for (size_t i = 0; i <= (ips ? ips->u.seq.n : 0); i++) {
+        const char *what = i == 0 ? "spec.clusterIP" : "spec.clusterIPs[]";
+        n = i == 0 ? ynode_get(spec, "clusterIP") : ips->u.seq.items[i - 1];
+        if (ynode_is_null(n))
+            continue;
+        if (n->kind == YNODE_SCALAR && (!strcmp(n->u.scalar.s, "None") || n->u.scalar.len == 0))
+            continue;
+        if (parse_ip(c, n, what, &ip) || add_ip(c, n, &s->ips, &s->nips, &aips, &ip))
+            return ERR_INVALID;
+    }
+    for (size_t i = 0; ports && i < ports->u.seq.n; i++) {
+        const struct ynode *pn = ports->u.seq.items[i];
+        struct inv_port port;
+
+        memset(&port, 0, sizeof(port));
+        if (ynode_expect(c->d, c->ys, pn, YNODE_MAP, "spec.ports[]") ||
+            get_str(c, pn, "name", "spec.ports[].name", &port.name) ||
+            get_port(c, pn, "port", "spec.ports[].port", 1, &port.port) ||
+            get_port(c, pn, "nodePort", "spec.ports[].nodePort", 0, &port.node_port) ||
+            get_proto(c, pn, "spec.ports[].protocol", &port.proto))
+            return ERR_INVALID;
+        if (!port.port) {
+            ynode_report(c->d, c->ys, pn, DIAG_ERROR, "missing 'spec.ports[].port'");
+            return ERR_INVALID;
+        }
+        if (port.name && !*port.name)
+            port.name = NULL;
+        /* targetPort: a number, a container port name, or absent (= port). */
+        n = ynode_get(pn, "targetPort");
+        port.target_port = port.port;
+        if (!ynode_is_null(n)) {
+            int64_t v;
+            const char *tn;
+            if (n->kind == YNODE_SCALAR && n->u.scalar.len && n->u.scalar.s[0] >= '0' &&
+                n->u.scalar.s[0] <= '9') {
+                if (ynode_int(c->d, c->ys, n, "spec.ports[].targetPort", 1, 65535, &v))
+                    return ERR_INVALID;
+                port.target_port = (uint16_t)v;
+            } else {
+                if (ynode_str(c->d, c->ys, n, "spec.ports[].targetPort", &tn))
+                    return ERR_INVALID;
+                port.target_port = 0;
+                port.target_name = inv_strdup(c, tn);
+            }
+        }
+        ALLOC_GROW(s->ports, s->nports + 1, aports);
+        s->ports[s->nports++] = port;
+    }
+    return 0;
+}
+
+static int load_slice(struct inv_ctx *c, const struct ynode *obj, struct inv_slice *s)
+{
+    const struct ynode *eps, *ports;
+    const char *at = NULL;
+    struct labels labels;
+    struct inv_meta m;
+    size_t aeps = 0, aports = 0;
+    char q[64];
+    int rc = ERR_INVALID;
+
+    labels_init(&labels);
+    if (get_meta(c, obj, 1, &labels, &m))
+        goto out;
+    s->ns = m.ns;
+    s->name = m.name;
+    if (labels_get(&labels, INV_SERVICE_NAME_LABEL))
+        s->service = inv_strdup(c, labels_get(&labels, INV_SERVICE_NAME_LABEL));
+    if (get_str(c, obj, "addressType", "addressType", &at) ||
+        get_seq(c, obj, "endpoints", "endpoints", &eps) ||
+        get_seq(c, obj, "ports", "ports", &ports))
+        goto out;
+    if (!at || !strcmp(at, "IPv4")) {
+        s->family = 4;
+    } else if (!strcmp(at, "IPv6")) {
+        s->family = 6;
+    } else if (!strcmp(at, "FQDN")) {
+        s->family = 0;
+    } else {
+        ynode_report(c->d, c->ys, ynode_get(obj, "addressType"), DIAG_ERROR,
+                     "unknown addressType '%s'", inv_quote(q, sizeof(q), at));
+        goto out;
+    }
+    for (size_t i = 0; eps && i < eps->u.seq.n; i++) {
+        const struct ynode *e = eps->u.seq.items[i];
+        const struct ynode *addrs, *cond, *ref;
+        struct inv_slice_endpoint ep;
+        size_t aaddrs = 0;
+
+        memset(&ep, 0, sizeof(ep));
+        ep.ready = 1;
+        ALLOC_GROW(s->eps, s->neps + 1, aeps);
+        s->eps[s->neps++] = ep; /* owned by s from here, so errors free it */
+        if (ynode_expect(c->d, c->ys, e, YNODE_MAP, "endpoints[]") ||
+            get_seq(c, e, "addresses", "endpoints[].addresses", &addrs) ||
+            get_map(c, e, "conditions", "endpoints[].conditions", &cond) ||
+            get_bool(c, cond, "ready", "endpoints[].conditions.ready", &s->eps[i].ready) ||
+            get_str(c, e, "nodeName", "endpoints[].nodeName", &s->eps[i].node) ||
+            get_map(c, e, "targetRef", "endpoints[].targetRef", &ref) ||
+            get_str(c, ref, "kind", "endpoints[].targetRef.kind", &s->eps[i].target_kind) ||
+            get_str(c, ref, "namespace", "endpoints[].targetRef.namespace", &s->eps[i].target_ns) ||
+            get_str(c, ref, "name", "endpoints[].targetRef.name", &s->eps[i].target_name))
+            goto out;
+        for (size_t k = 0; s->family && addrs && k < addrs->u.seq.n; k++) {
+            struct ipaddr ip;
+            const struct ynode *a = addrs->u.seq.items[k];
+            if (parse_ip(c, a, "endpoints[].addresses[]", &ip) ||
+                add_ip(c, a, &s->eps[i].addrs, &s->eps[i].naddrs, &aaddrs, &ip))
+                goto out;
+            if (ip.family != s->family) {
+                ynode_report(c->d, c->ys, a, DIAG_ERROR,
+                             "address family does not match addressType '%s'", at ? at : "IPv4");
+                goto out;
+            }
+        }
+    }
+    for (size_t i = 0; ports && i < ports->u.seq.n; i++) {
+        const struct ynode *pn = ports->u.seq.items[i];
+        struct inv_port port;
+
+        memset(&port, 0, sizeof(port));
+        if (ynode_expect(c->d, c->ys, pn, YNODE_MAP, "ports[]") ||
+            get_str(c, pn, "name", "ports[].name", &port.name) ||
+            get_port(c, pn, "port", "ports[].port", 0, &port.port) ||
+            get_proto(c, pn, "ports[].protocol", &port.proto))
+            goto out;
+        if (port.name && !*port.name)
+            port.name = NULL;
+        ALLOC_GROW(s->ports, s->nports + 1, aports);
+        s->ports[s->nports++] = port;
+    }
+    rc = 0;
+out:
+    labels_release(&labels);
+    return rc;
+}
+
+static int load_node(struct inv_ctx *c, const struct ynode *obj, struct inv_node *nd)
+{
+    const struct ynode *status, *addrs;
+    struct inv_meta m;
+    size_t a = 0;
+
+    if (get_meta(c, obj, 0, &nd->labels, &m))
+        return ERR_INVALID;
+    nd->name = m.name;
+    nd->created_ns = m.created_ns;
+    nd->deleted_ns = m.deleted_ns;
+    if (get_map(c, obj, "status", "status", &status) ||
+        get_seq(c, status, "addresses", "status.addresses", &addrs))
+        return ERR_INVALID;
+    for (size_t i = 0; addrs && i < addrs->u.seq.n; i++) {
+        const struct ynode *e = addrs->u.seq.items[i];
+        const struct ynode *an;
+        struct inv_node_addr na;
+
+        memset(&na, 0, sizeof(na));
+        if (ynode_expect(c->d, c->ys, e, YNODE_MAP, "status.addresses[]") ||
+            need_str(c, e, "type", "status.addresses[].type", &na.type))
+            return ERR_INVALID;
+        an = ynode_get(e, "address");
+        if (ynode_is_null(an)) {
+            ynode_report(c->d, c->ys, e, DIAG_ERROR, "missing 'status.addresses[].address'");
+            return ERR_INVALID;
+        }
+        /* Hostname and InternalDNS entries are names; the IP types must
+         * hold an address. */
+        if (!strcmp(na.type, "InternalIP") || !strcmp(na.type, "ExternalIP")) {
+            if (parse_ip(c, an, "status.addresses[].address", &na.ip))
+                return ERR_INVALID;
+        } else if (an->kind != YNODE_SCALAR ||
+                   ipaddr_parse(an->u.scalar.s, an->u.scalar.len, &na.ip)) {
+            memset(&na.ip, 0, sizeof(na.ip));
+        }
+        if (a >= LIM_INV_OBJECT_IPS) {
+            ynode_report(c->d, c->ys, e, DIAG_ERROR, "more than %d addresses (LIM_INV_OBJECT_IPS)",
+                         LIM_INV_OBJECT_IPS);
+            return ERR_INVALID;
+        }
+        ALLOC_GROW(nd->addrs, nd->naddrs + 1, a);
+        nd->addrs[nd->naddrs++] = na;
+    }
+    return 0;
+}
+
+/* ---- dispatch -------------------------------------------------------------- */
+
+/* apiVersion of a modelled kind: core "v1" for Pod, Namespace, Service and
+ * Node, discovery.k8s.io/v1 (or v1beta1) for EndpointSlice.  Absent is accepted (items of
+ * a typed list omit it).  Another group with the same kind (Calico's
+ * projectcalico.org/v3 Node) is a different object, not ours. */
+static int api_ok(const struct ynode *obj, const char *group_prefix)
+{
+    const struct ynode *n = ynode_get(obj, "apiVersion");
+
+    if (!n || n->kind != YNODE_SCALAR)
+        return 1;
+    if (!group_prefix)
+        return !strcmp(n->u.scalar.s, "v1");
+    return !strncmp(n->u.scalar.s, group_prefix, strlen(group_prefix));
+}
+
+static void malformed(struct inv_ctx *c)
+{
+    c->inv->malformed++;
+}
+
+static void load_object(struct inv_ctx *c, const struct ynode *obj, const char *list_kind,
+                        unsigned depth)
+{
+    struct inventory *inv = c->inv;
+    const struct ynode *kn;
+    const char *kind = NULL;
+    size_t klen;
+
+    if (ynode_expect(c->d, c->ys, obj, YNODE_MAP, "object")) {
+        malformed(c);
+        return;
+    }
+    kn = ynode_get(obj, "kind");
+    if (ynode_is_null(kn)) {
+        kind = list_kind;
+    } else if (ynode_str(c->d, c->ys, kn, "kind", &kind)) {
+        malformed(c);
+        return;
+    }
+    if (!kind || !*kind) {
+        ynode_report(c->d, c->ys, obj, DIAG_ERROR, "missing 'kind'");
+        malformed(c);
+        return;
+    }
+    klen = strlen(kind);
+    if (klen >= 4 && !strcmp(kind + klen - 4, "List")) {
+        const struct ynode *items;
+        char *item_kind = NULL;
+
+        if (depth >= INV_LIST_DEPTH) {
+            ynode_report(c->d, c->ys, obj, DIAG_ERROR, "lists nested deeper than %d",
+                         INV_LIST_DEPTH);
+            malformed(c);
+            return;
+        }
+        if (get_seq(c, obj, "items", "items", &items)) {
+            malformed(c);
+            return;
+        }
+        if (klen > 4)
+            item_kind = arena_memdupz(&inv->arena, kind, klen - 4);
+        for (size_t i = 0; items && i < items->u.seq.n; i++)
+            load_object(c, items->u.seq.items[i], item_kind, depth + 1);
+        return;
+    }
+    inv->seq++;
+    if (!strcmp(kind, "Pod") && api_ok(obj, NULL)) {
+        struct inv_pod p;
+        memset(&p, 0, sizeof(p));
+        labels_init(&p.labels);
+        if (load_pod(c, obj, &p)) {
+            inv_pod_release(&p);
+            malformed(c);
+            return;
+        }
+        p.line = obj->line;
+        p.col = obj->col;
+        p.file = c->file;
+        p.seq = inv->seq;
+        ALLOC_GROW(inv->pods, inv->npods + 1, inv->apods);
+        inv->pods[inv->npods++] = p;
+    } else if (!strcmp(kind, "Namespace") && api_ok(obj, NULL)) {
+        struct inv_namespace ns;
+        memset(&ns, 0, sizeof(ns));
+        labels_init(&ns.labels);
+        if (load_namespace(c, obj, &ns)) {
+            inv_namespace_release(&ns);
+            malformed(c);
+            return;
+        }
+        ns.seq = inv->seq;
+        ALLOC_GROW(inv->nss, inv->nnss + 1, inv->anss);
+        inv->nss[inv->nnss++] = ns;
+    } else if (!strcmp(kind, "Service") && api_ok(obj, NULL)) {
+        struct inv_service s;
+        memset(&s, 0, sizeof(s));
+        labels_init(&s.labels);
+        labels_init(&s.selector);
+        if (load_service(c, obj, &s)) {
+            inv_service_release(&s);
+            malformed(c);
+            return;
+        }
+        s.line = obj->line;
+        s.col = obj->col;
+        s.file = c->file;
+        s.seq = inv->seq;
+        ALLOC_GROW(inv->svcs, inv->nsvcs + 1, inv->asvcs);
+        inv->svcs[inv->nsvcs++] = s;
+    } else if (!strcmp(kind, "EndpointSlice") && api_ok(obj, "discovery.k8s.io/")) {
+        struct inv_slice s;
+        memset(&s, 0, sizeof(s));
+        if (load_slice(c, obj, &s)) {
+            inv_slice_release(&s);
+            malformed(c);
+            return;
+        }
+        s.line = obj->line;
+        s.col = obj->col;
+        s.file = c->file;
+        s.seq = inv->seq;
+        ALLOC_GROW(inv->slices, inv->nslices + 1, inv->aslices);
+        inv->slices[inv->nslices++] = s;
+    } else if (!strcmp(kind, "Node") && api_ok(obj, NULL)) {
+        struct inv_node nd;
+        memset(&nd, 0, sizeof(nd));
+        labels_init(&nd.labels);
+        if (load_node(c, obj, &nd)) {
+            inv_node_release(&nd);
+            malformed(c);
+            return;
+        }
+        nd.line = obj->line;
+        nd.col = obj->col;
+        nd.file = c->file;
+        nd.seq = inv->seq;
+        ALLOC_GROW(inv->nodes, inv->nnodes + 1, inv->anodes);
+        inv->nodes[inv->nnodes++] = nd;
+    } else {
+        /* A kind we model but from another API group (Calico's Node) is
+         * counted under its group, so the summary does not read as if a
+         * Kubernetes Node had been dropped. */
+        const struct ynode *av = ynode_get(obj, "apiVersion");
+        if (av && av->kind == YNODE_SCALAR && strcmp(av->u.scalar.s, "v1") &&
+            (!strcmp(kind, "Pod") || !strcmp(kind, "Namespace") || !strcmp(kind, "Service") ||
+             !strcmp(kind, "EndpointSlice") || !strcmp(kind, "Node"))) {
+            char both[160];
+            snprintf(both, sizeof(both), "%.100s %.50s", av->u.scalar.s, kind);
+            inv_count_skipped(inv, both);
+        } else {
+            inv_count_skipped(inv, kind);
+        }
+    }
+}
+
+int inventory_load_stream(struct inventory *inv, const struct ystream *ys, struct diag *d)
+{
+    struct inv_ctx c;
+
+    c.inv = inv;
+    c.ys = ys;
+    c.d = d;
+    c.file = arena_strdup(&inv->arena, ys->name ? ys->name : "<stdin>");
+    for (size_t i = 0; i < ys->ndocs; i++) {
+        if (ys->docs[i]) /* an empty document ("---" alone) holds nothing */
+            load_object(&c, ys->docs[i], NULL, 0);
+    }
+    inv_finish(inv);
+    return 0;
+}
+
+int inventory_load_file(struct inventory *inv, const char *path, struct diag *d)
+{
+    struct ystream ys;
+    int rc = ystream_load_file(&ys, path, d);
+
+    if (rc)
+        return rc;
+    rc = inventory_load_stream(inv, &ys, d);
+    ystream_release(&ys);
+    return rc;
+}
+
+int inventory_load_mem(struct inventory *inv, const char *name, const char *data, size_t len,
+                       struct diag *d)
+{
+    struct ystream ys;
+    int rc = ystream_load_mem(&ys, name, data, len, d);
+
+    if (rc)
+        return rc;
+    rc = inventory_load_stream(inv, &ys, d);
+    ystream_release(&ys);
+    return rc;
+}

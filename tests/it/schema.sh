@@ -1,0 +1,120 @@
+#!/bin/sh
+# schema.sh: `sqlite3 x.db < schema.sql` makes the case file docs/schema.md
+# describes: user_version and meta.format_version equal DB_FORMAT_VERSION
+# (common/db.h), every fixed table and column of the format is there, and
+# flows_named joins a flow to the endpoints that held its addresses at the
+# flow's first packet (IPs are reused).  Needs only the sqlite3 shell.
+# Exit 0 pass, 77 skip, anything else fail.
+set -u
+TOP=${TOP:-$(pwd)}
+
+if ! command -v sqlite3 >/dev/null 2>&1; then
+    echo "SKIP: no sqlite3 command-line shell (apt-get install sqlite3)"
+    exit 77
+fi
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/podflow-it-schema.XXXXXX") || exit 1
+trap 'rm -rf "$dir"' EXIT
+trap 'exit 1' INT TERM
+db=$dir/x.db
+failures=0
+
+fail() {
+    echo "FAIL: $*"
+    failures=$((failures + 1))
+}
+
+# expect WHAT SQL WANT: the shell's output for SQL must be WANT.
+expect() {
+    got=$(sqlite3 -batch "$db" "$2" 2>&1)
+    if [ "$got" = "$3" ]; then
+        echo "ok: $1"
+    else
+        fail "$1: got '$got', want '$3'"
+    fi
+}
+
+if ! sqlite3 -batch -bail "$db" < "$TOP/schema.sql"; then
+    echo "FAIL: sqlite3 x.db < schema.sql"
+    exit 1
+fi
+
+version=$(sed -n 's/^#define DB_FORMAT_VERSION \([0-9][0-9]*\).*/\1/p' "$TOP/common/db.h")
+[ -n "$version" ] || { echo "FAIL: no DB_FORMAT_VERSION in common/db.h"; exit 1; }
+expect "user_version" "PRAGMA user_version" "$version"
+expect "meta.format_version" "SELECT value FROM meta WHERE key = 'format_version'" "$version"
+expect "tables" \
+    "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema
+     WHERE type = 'table' ORDER BY name)" \
+    "captures endpoints flows interfaces meta namespaces"
+expect "views" "SELECT group_concat(name, ' ') FROM sqlite_schema WHERE type = 'view'" \
+    "flows_named"
+expect "no triggers" "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'" "0"
+
+# The fixed columns (issue 2): other tools rely on these names.
+check_columns() {
+    table=$1; shift
+    for col in "$@"; do
+        n=$(sqlite3 -batch "$db" \
+            "SELECT count(*) FROM pragma_table_info('$table') WHERE name = '$col'")
+        [ "$n" = 1 ] || fail "column $table.$col is missing"
+    done
+    echo "ok: columns of $table"
+}
+check_columns meta key value
+check_columns captures id node started_ns ended_ns interfaces filter snaplen \
+    packets_seen packets_dropped packets_if_dropped flows_written tool_version command
+check_columns flows id capture_id proto src_ip src_port dst_ip dst_port first_ns \
+    last_ns packets_fwd bytes_fwd packets_rev bytes_rev flags_fwd flags_rev state \
+    history icmp_type icmp_code iface vlan
+check_columns endpoints id ip valid_from_ns valid_to_ns kind namespace name \
+    workload_kind workload labels service_account node iface ports
+check_columns namespaces name labels
+check_columns interfaces capture_id name ifindex appeared_ns vanished_ns
+
+# A small case: 198.18.0.10 was pod web-1 until t=1000, then pod api-7;
+# 198.18.0.20 is a host with no bounds, and also (as a later, shorter
+# record) a service: the pod/host/service order and the latest valid_from
+# decide.
+sqlite3 -batch -bail "$db" <<'SQL' || fail "inserting a small case"
+PRAGMA foreign_keys = ON;
+INSERT INTO captures (id, node, started_ns, tool_version) VALUES (1, 'n1', 0, 'it');
+INSERT INTO interfaces (id, capture_id, name, ifindex) VALUES (1, 1, 'cali0', 7);
+INSERT INTO namespaces (name, labels) VALUES ('shop', '{"team":"a"}');
+INSERT INTO endpoints (ip, valid_from_ns, valid_to_ns, kind, namespace, name, labels)
+VALUES ('198.18.0.10', NULL, 1000, 'pod', 'shop', 'web-1', '{"app":"web"}'),
+       ('198.18.0.10', 1000, NULL, 'pod', 'shop', 'api-7', '{"app":"api"}'),
+       ('198.18.0.20', NULL, NULL, 'host', NULL, 'n1', '{}'),
+       ('198.18.0.20', NULL, NULL, 'service', 'shop', 'db', '{}');
+INSERT INTO flows (capture_id, proto, src_ip, src_port, dst_ip, dst_port, first_ns,
+                   last_ns, packets_fwd, bytes_fwd, packets_rev, bytes_rev, state, iface)
+VALUES (1, 6, '198.18.0.10', 40000, '198.18.0.20', 5432, 999, 1500, 1, 60, 0, 0, 'S0', 1),
+       (1, 6, '198.18.0.10', 40001, '198.18.0.20', 5432, 1000, 1500, 3, 180, 2, 120, 'SF', 1),
+       (1, 17, '198.18.0.30', 53, '198.18.0.10', 53, 5, 6, 1, 80, 0, 0, 'S0', 1);
+SQL
+expect "flows_named: the endpoint before the IP was reused" \
+    "SELECT src_name || ' ' || dst_kind || ' ' || dst_name || ' ' || iface_name
+     FROM flows_named WHERE src_port = 40000" "web-1 host n1 cali0"
+expect "flows_named: valid_to is exclusive, the new pod from valid_from on" \
+    "SELECT src_name FROM flows_named WHERE src_port = 40001" "api-7"
+expect "flows_named: an address nobody held is NULL" \
+    "SELECT coalesce(src_kind, 'null') || ' ' || dst_name FROM flows_named
+     WHERE proto = 17" "null web-1"
+expect "json_extract on labels (docs/schema.md)" \
+    "SELECT count(*) FROM flows_named WHERE json_extract(src_labels, '\$.app') = 'web'" "1"
+expect "denied-looking flows (docs/schema.md)" \
+    "SELECT count(*) FROM flows WHERE state IN ('S0', 'REJ') OR icmp_count > 0" "2"
+if sqlite3 -batch "$db" "INSERT INTO flows (capture_id, proto, src_ip, src_port, dst_ip,
+    dst_port, first_ns, last_ns, packets_fwd, bytes_fwd, packets_rev, bytes_rev, state)
+    VALUES (1, 6, 'a', 1, 'b', 2, 1, 1, 1, 1, 0, 0, 'XX')" 2>/dev/null; then
+    fail "a state outside Zeek's conn_state words was accepted"
+else
+    echo "ok: flows.state holds Zeek's conn_state words only"
+fi
+expect "integrity" "PRAGMA integrity_check" "ok"
+
+if [ $failures -ne 0 ]; then
+    echo "$failures check(s) failed"
+    exit 1
+fi
+echo "schema.sql: all checks passed"
