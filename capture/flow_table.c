@@ -76,6 +76,8 @@ _Static_assert(sizeof(struct flow_entry) == 128, "flow entry must stay 128 bytes
 #define DEF_UDP_NS (60 * NS_PER_S)
 #define DEF_ICMP_NS (60 * NS_PER_S)
 #define DEF_ACTIVE_NS (300 * NS_PER_S)
+/* Packet time between expiry passes while packets flow. */
+#define EXPIRE_TICK_NS 1000000LL
 /* How long a first fragment's ports are trusted: Linux's ipfrag_time. */
 #define FRAG_TIMEOUT_NS (30 * NS_PER_S)
 
@@ -145,6 +147,7 @@ struct flow_table {
 
     struct flow_list list[FLOW_CL_COUNT];
     int64_t now_ns;          /* latest packet time seen */
+    int64_t next_expire_ns;  /* packet time of the next expiry pass */
 
     struct frag_track *frag; /* xcalloc'd, owned; LIM_FRAG_TRACK */
     struct flow_stats st;
@@ -421,7 +424,12 @@ static void entry_emit(struct flow_table *ft, const struct flow_entry *e, int in
     r.bytes_rev = e->bytes[rs];
     r.flags_fwd = e->flags[o];
     r.flags_rev = e->flags[rs];
-    snprintf(r.state, sizeof(r.state), "%s", flow_state_conn(e));
+    {
+        const char *w = flow_state_conn(e); /* at most 6 letters */
+        size_t n = strlen(w);
+        memcpy(r.state, w, n < sizeof(r.state) ? n + 1 : sizeof(r.state));
+        r.state[sizeof(r.state) - 1] = '\0';
+    }
     flow_state_history_str(e, r.history);
     if (kind != FLOW_KIND_PORTS || e->icmp_count > 0) {
         r.icmp_type = e->icmp_type;
@@ -602,6 +610,7 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn em
     for (int c = 0; c < FLOW_CL_COUNT; c++)
         ft->list[c].head = ft->list[c].tail = FLOW_NIL;
     ft->now_ns = INT64_MIN;
+    ft->next_expire_ns = INT64_MIN;
     ft->frag = xcalloc(LIM_FRAG_TRACK, sizeof(*ft->frag));
     return ft;
 }
@@ -881,7 +890,13 @@ static void process(struct flow_table *ft, struct flow_pending *pp)
 {
     if (pp->ts_ns > ft->now_ns) {
         ft->now_ns = pp->ts_ns;
-        expire(ft, pp->ts_ns);
+        /* Expiry every EXPIRE_TICK_NS of packet time, not every packet:
+         * only when records come out changes, never their content (a
+         * packet reaching a flow idle too long still starts a new one). */
+        if (pp->ts_ns >= ft->next_expire_ns) {
+            expire(ft, pp->ts_ns);
+            ft->next_expire_ns = pp->ts_ns + EXPIRE_TICK_NS;
+        }
     }
     switch (pp->p.l4) {
     case DECODE_L4_ICMP_ERROR:

@@ -911,6 +911,85 @@ static void test_pipeline(void **state)
         flow_table_free(&ft[k]);
 }
 
+/* Other protocols: SCTP keeps its ports (state OTH), GRE has none; an
+ * ICMP error quoting an echo request counts on the echo flow; history
+ * stops at FLOW_HIST_LETTERS letters. */
+static void test_misc_protocols(void **state)
+{
+    struct sink s;
+    struct flow_table *ft = table(&s, NULL);
+    struct pcapw_pkt p;
+    struct pcapw_ip ip = {.src = C, .dst = SV, .proto = 132, .opt_len = 4};
+
+    (void)state;
+    pcapw_init(&p, PCAPW_DLT_EN10MB);
+    pcapw_eth(&p, 0x0800);
+    pcapw_ipv4(&p, &ip);
+    pcapw_sctp(&p, 2905, 2906, 20);
+    pcapw_finish(&p);
+    feed(ft, &p, S_NS);
+    ip.proto = 47; /* GRE */
+    ip.opt_len = 0;
+    pcapw_init(&p, PCAPW_DLT_EN10MB);
+    pcapw_eth(&p, 0x0800);
+    pcapw_ipv4(&p, &ip);
+    pcapw_payload(&p, 24);
+    pcapw_finish(&p);
+    feed(ft, &p, S_NS + 1);
+    /* ping, then a host unreachable quoting the request */
+    pcapw_echo_frame(&p, C, SV, 300, 1, 0);
+    feed(ft, &p, S_NS + 2);
+    ip.src = "198.18.0.254";
+    ip.dst = C;
+    ip.proto = 1;
+    pcapw_init(&p, PCAPW_DLT_EN10MB);
+    pcapw_eth(&p, 0x0800);
+    pcapw_ipv4(&p, &ip);
+    pcapw_icmp(&p, 3, 1, 0, 0);
+    pcapw_quote_begin(&p);
+    ip.src = C;
+    ip.dst = SV;
+    ip.tot_len = 84;
+    pcapw_ipv4(&p, &ip);
+    pcapw_icmp(&p, 8, 0, (uint32_t)300 << 16 | 1, 0);
+    pcapw_finish(&p);
+    feed(ft, &p, S_NS + 3);
+    /* 20 SYNs with new sequence numbers: 12 S kept */
+    for (uint32_t k = 0; k < 20; k++) {
+        pcapw_tcp_frame(&p, C, 7777, SV, SP, F_S, 1000 + k, 0);
+        feed(ft, &p, S_NS + 4 + k);
+    }
+    flow_table_flush(ft);
+    assert_int_equal(s.n, 4);
+    for (size_t i = 0; i < s.n; i++) {
+        const struct flow_rec *r = &s.rec[i];
+        assert_string_equal(r->state, r->proto == 6 ? "S0" : "OTH");
+        switch (r->proto) {
+        case 132:
+            assert_int_equal(r->src_port, 2905);
+            assert_int_equal(r->dst_port, 2906);
+            assert_true(r->bytes_fwd == 24 + 12 + 20);
+            break;
+        case 47:
+            assert_int_equal(r->src_port, 0);
+            assert_true(r->bytes_fwd == 20 + 24);
+            break;
+        case 1:
+            assert_int_equal(r->icmp_id, 300);
+            assert_int_equal(r->icmp_type, 8);
+            assert_int_equal(r->icmp_count, 1);
+            break;
+        default:
+            assert_int_equal(r->proto, 6);
+            assert_string_equal(r->history, "SSSSSSSSSSSS");
+            assert_true(r->packets_fwd == 20);
+            break;
+        }
+    }
+    assert_true(stats(ft).icmp_unmatched == 0);
+    flow_table_free(&ft);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -927,6 +1006,7 @@ int main(void)
         cmocka_unit_test(test_many_flows),
         cmocka_unit_test(test_expiry_model),
         cmocka_unit_test(test_pipeline),
+        cmocka_unit_test(test_misc_protocols),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
