@@ -5,6 +5,7 @@
 # the captures row with ended_ns NULL, and take a new capture afterwards.
 . "${TOP:-.}/tests/it/capture_lib.inc"
 need_root
+command -v bash > /dev/null 2>&1 || skip "needs bash (its /dev/udp sends the test's datagrams)"
 it_node_up
 
 DB=$TMP/kill.db
@@ -21,15 +22,15 @@ sleep 0.3
 
 # 40 UDP flows to closed ports: each ends (idle 1 s), is written, and is
 # committed (every 1 s) well before the kill below.
-p=6000
-while [ $p -lt 6040 ]; do
-    echo x | in_cli timeout 1 nc -u -w 0 "$SRV_IP" $p 2>/dev/null
-    p=$((p + 1))
-done
+# One bash process sends them all (its /dev/udp), so none can be lost to a
+# slow nc start-up on a busy machine.
+in_cli bash -c "for p in \$(seq 6000 6039); do echo x > /dev/udp/$SRV_IP/\$p; done" ||
+    fail "udp sender"
+
 # keep traffic flowing while the process dies
 ip netns exec "$NS_CLI" ping -q -i 0.05 "$SRV_IP" > /dev/null &
 IT_PIDS="$IT_PIDS $!"
-sleep 4
+sleep 5
 kill -9 $CP
 wait $CP 2>/dev/null
 
