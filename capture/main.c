@@ -24,6 +24,8 @@
 #include <inttypes.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -498,6 +500,36 @@ static int cap_matches(const struct cap *c, const char *name)
     return 0;
 }
 
+/* 1 when name is matched by globs only, not named on the command line:
+ * then a link that is down at start is waited for, not an error. */
+static int is_glob_only(const struct cap *c, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < c->o.n_ifaces; i++) {
+        if (strcmp(c->o.ifaces[i], name) == 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* 1 when the link is there and up (SIOCGIFFLAGS needs no privilege). */
+static int link_is_up(const char *name)
+{
+    struct ifreq ifr;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int up = 0;
+
+    if (fd < 0)
+        return 0;
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
+        up = (ifr.ifr_flags & IFF_UP) != 0;
+    close(fd);
+    return up;
+}
+
 static struct src *cap_find_ifindex(struct cap *c, int ifindex)
 {
     size_t i;
@@ -547,6 +579,10 @@ static int cap_open_link(struct cap *c, int ifindex, const char *name, int fatal
                   LIM_IFACES);
         return fatal ? ERR_LIMIT : 0;
     }
+    /* A link reported by an event may already be gone again (a pod that
+     * failed to start): that is no error. */
+    if (!fatal && (int)if_nametoindex(name) != ifindex)
+        return 0;
     rc = src_open_live(&s, name, ifindex, &c->live, &c->d);
     if (rc)
         return fatal || rc == ERR_PERM || rc == ERR_USAGE ? rc : 0;
@@ -577,11 +613,13 @@ static void cap_on_link(void *arg, enum nl_link_event ev, int ifindex, const cha
     struct src *s = cap_find_ifindex(c, ifindex);
     int rc;
 
-    (void)flags;
-    if (ev == NL_LINK_GONE) {
+    /* A link set down is as gone for a capture (libpcap reports ENETDOWN
+     * on it); it is opened anew, as a new interfaces row, when set up. */
+    if (ev == NL_LINK_GONE || !(flags & IFF_UP)) {
         if (s)
             cap_close_src(c, s, lc->now);
-        return;
+        if (ev == NL_LINK_GONE || !lc->fatal || is_glob_only(c, name))
+            return;
     }
     if (s && strcmp(s->name, name) != 0) {
         /* Renamed: the old name is gone; the new one may or may not match. */
@@ -672,10 +710,35 @@ static void cap_dispatch(struct cap *c, size_t i, int64_t now)
 
     if (n >= 0 || n == PCAP_ERROR_BREAK)
         return;
-    /* The interface went down or away (libpcap: ENETDOWN, ENODEV).  Close
-     * it; if it comes back, netlink reports it and it is opened anew. */
-    diag_warn(&c->d, "'%s': capture stopped: %s", pc.s->name, pcap_geterr(pc.s->pcap));
-    cap_close_src(c, pc.s, if_nametoindex(pc.s->name) == 0 ? now : 0);
+    /* The interface went down or away (libpcap: ENETDOWN, ENODEV), often
+     * just before netlink says so.  Close it; a link that went away or
+     * down is recorded as vanished (netlink reopens it when it is back);
+     * one still there and up failed otherwise: worth a warning. */
+    if ((int)if_nametoindex(pc.s->name) == pc.s->ifindex && link_is_up(pc.s->name)) {
+        diag_warn(&c->d, "'%s': capture stopped: %s", pc.s->name, pcap_geterr(pc.s->pcap));
+        cap_close_src(c, pc.s, 0);
+    } else {
+        cap_close_src(c, pc.s, now);
+    }
+}
+
+/* Before stopping, read what the rings still hold.  A TPACKET_V3 block is
+ * handed to us only when full or when its timeout retires it, so packets
+ * of the last CAP_BLOCK_TIMEOUT_MS would be lost without waiting that
+ * long once more. */
+static void cap_drain(struct cap *c)
+{
+    struct timespec ts = { 0, (CAP_BLOCK_TIMEOUT_MS + 50) * 1000000L };
+    int64_t now;
+    size_t i;
+
+    if (c->failed)
+        return;
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+    now = now_ns();
+    for (i = c->n_srcs; i-- > 0;)
+        cap_dispatch(c, i, now);
 }
 
 static int cap_run_live(struct cap *c)
@@ -762,6 +825,7 @@ static int cap_run_live(struct cap *c)
             break;
     }
     free(pfd);
+    cap_drain(c);
     return 0;
 }
 
