@@ -19,6 +19,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "capture/identity.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/ident.h"
@@ -278,12 +282,89 @@ static void test_rebuild(void **state)
     db_close(&db, &d);
 }
 
+/* --- capture/identity.c: an --inventory file's versions --------------------- */
+
+static void write_file(const char *path, const char *text, int64_t mtime_s)
+{
+    FILE *f = fopen(path, "w");
+    struct timespec ts[2] = { { mtime_s, 0 }, { mtime_s, 0 } };
+
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+#define POD(name, ip)                                                                        \
+    "- {kind: Pod, apiVersion: v1, metadata: {namespace: shop, name: " name "},"              \
+    " status: {podIP: " ip ", startTime: '2020-01-01T00:00:00Z'}}\n"
+
+static void test_inventory_versions(void **state)
+{
+    const int64_t s = 1000000000;
+    char path[512], *files[1];
+    struct ident_cap ic;
+    struct diag d;
+    FILE *devnull = fopen("/dev/null", "w");
+
+    (void)state;
+    assert_non_null(devnull);
+    diag_init(&d, devnull, "test");
+    snprintf(path, sizeof(path), "%s/inv.yaml", tmpdir);
+    files[0] = path;
+    write_file(path, "kind: List\nitems:\n" POD("a", "198.18.0.1") POD("b", "198.18.0.2"),
+               1700000000);
+    assert_int_equal(ident_cap_open(&ic, &d, files, 1, 0), 0);
+    assert_int_equal(ic.inv.npods, 2);
+    assert_true(ident_cap_dirty(&ic));
+    ic.inv_dirty = 0;
+    ic.written = 1;
+
+    /* A new version: a gone, c new.  Loaded once it held still 1 s. */
+    write_file(path, "kind: List\nitems:\n" POD("b", "198.18.0.2") POD("c", "198.18.0.3"),
+               1700000100);
+    ident_cap_tick(&ic, 10 * s);
+    ident_cap_tick(&ic, 10 * s + s / 2);
+    assert_int_equal(ic.reloads, 0);
+    assert_false(ident_cap_dirty(&ic));
+    ident_cap_tick(&ic, 11 * s + 1);
+    assert_int_equal(ic.reloads, 1);
+    assert_true(ident_cap_dirty(&ic));
+    assert_int_equal(ic.inv.npods, 3);
+    /* a ends at the new version's time, never at the time it was read. */
+    assert_true(inventory_pod(&ic.inv, "shop", "a")->deleted_ns == 1700000100 * s);
+    assert_true(inventory_pod(&ic.inv, "shop", "b")->deleted_ns == INV_TIME_NONE);
+    assert_true(inventory_pod(&ic.inv, "shop", "c")->deleted_ns == INV_TIME_NONE);
+
+    /* A version that does not parse is ignored (and not tried again). */
+    ic.inv_dirty = 0;
+    write_file(path, "{ not: [yaml", 1700000200);
+    ident_cap_tick(&ic, 20 * s);
+    ident_cap_tick(&ic, 21 * s + 1);
+    assert_int_equal(ic.reloads, 1);
+    assert_false(ident_cap_dirty(&ic));
+    assert_true(inventory_pod(&ic.inv, "shop", "b")->deleted_ns == INV_TIME_NONE);
+    ident_cap_tick(&ic, 30 * s);
+    assert_int_equal(ic.reloads, 1);
+
+    /* a listed again: its new copy holds again. */
+    write_file(path, "kind: List\nitems:\n" POD("a", "198.18.0.1"), 1700000300);
+    ident_cap_tick(&ic, 40 * s);
+    ident_cap_tick(&ic, 42 * s);
+    assert_int_equal(ic.reloads, 2);
+    assert_true(inventory_pod(&ic.inv, "shop", "a")->deleted_ns == INV_TIME_NONE);
+    assert_true(inventory_pod(&ic.inv, "shop", "b")->deleted_ns == 1700000300 * s);
+    ident_cap_release(&ic);
+    fclose(devnull);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_join),
         cmocka_unit_test(test_kind_rank),
         cmocka_unit_test(test_rebuild),
+        cmocka_unit_test(test_inventory_versions),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
