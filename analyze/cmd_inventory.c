@@ -45,8 +45,8 @@ const char cmd_inventory_usage[] =
     "Exit status: 0 success, 2 bad input or usage.\n";
 
 static const struct option inv_long_opts[] = {
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 /* Replace the inventory and join, in one transaction. */
@@ -88,8 +88,8 @@ int cmd_inventory(int argc, char **argv, struct diag *d)
         return EXIT_BAD;
     }
     if (argc - optind < 2) {
-        diag_err(d, "inventory: %s", argc - optind < 1 ? "no case file and no inventory file"
-                                                        : "no inventory file");
+        diag_err(d, "inventory: %s",
+                 argc - optind < 1 ? "no case file and no inventory file" : "no inventory file");
         fputs(cmd_inventory_usage, stderr);
         return EXIT_BAD;
     }

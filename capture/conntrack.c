@@ -33,7 +33,7 @@
  * 8 MB holds ~30 000 new connections between two reads (a read happens
  * at least every 250 ms) before the kernel drops and we re-dump. */
 #define CT_RCVBUF (8 << 20)
-#define CT_NONE UINT32_MAX
+#define CT_NONE   UINT32_MAX
 
 struct ct_key {
     uint8_t family, proto;
@@ -54,8 +54,8 @@ struct ct_map {
     uint32_t *heads;       /* malloc'd, nheads chain heads */
     size_t cap, nheads, pos;
     uint64_t noted;
-    struct nl_sock *sk;    /* owned, or NULL */
-    struct diag *d;        /* not owned */
+    struct nl_sock *sk; /* owned, or NULL */
+    struct diag *d;     /* not owned */
 };
 
 /* FNV-1a over the key's bytes: the map is fed by the kernel, not by the

@@ -55,8 +55,7 @@ static void ident_retire(struct inventory *inv, const char *path, size_t seq_bef
 }
 
 /* Load (or reload) one file whose stat is st. */
-static int ident_load(struct ident_cap *ic, struct ident_file *f, const struct stat *st,
-                      int again)
+static int ident_load(struct ident_cap *ic, struct ident_file *f, const struct stat *st, int again)
 {
     size_t seq_before = ic->inv.seq;
     int rc = inventory_load_file(&ic->inv, f->path, ic->d);
@@ -144,8 +143,7 @@ void ident_cap_tick(struct ident_cap *ic, int64_t now_ns)
         if (stat(f->path, &st) < 0)
             continue; /* being replaced (mv): the next tick sees the new one */
         mt = stat_mtime_ns(&st);
-        if (mt == f->mtime_ns && (int64_t)st.st_size == f->size &&
-            (uint64_t)st.st_ino == f->ino) {
+        if (mt == f->mtime_ns && (int64_t)st.st_size == f->size && (uint64_t)st.st_ino == f->ino) {
             f->pend_mtime_ns = 0;
             continue;
         }
@@ -160,8 +158,9 @@ void ident_cap_tick(struct ident_cap *ic, int64_t now_ns)
             continue;
         f->pend_mtime_ns = 0;
         if (ident_load(ic, f, &st, 1) != 0) {
-            diag_warn(ic->d, "inventory '%s' changed but could not be read: keeping the last "
-                             "version",
+            diag_warn(ic->d,
+                      "inventory '%s' changed but could not be read: keeping the last "
+                      "version",
                       f->path);
             /* Do not try this version again. */
             f->mtime_ns = mt;
@@ -216,7 +215,7 @@ static int ident_write_fn(sqlite3 *db, void *arg)
 
 int ident_cap_write(struct ident_cap *ic, struct writer *w, int64_t capture_id)
 {
-    struct ident_write_ctx wc = { ic, capture_id };
+    struct ident_write_ctx wc = {ic, capture_id};
     int rc = writer_with_db(w, ident_write_fn, &wc);
 
     if (!rc) {

@@ -35,25 +35,25 @@ struct nl_ident;
 struct writer;
 
 struct ident_file {
-    const char *path;      /* not owned: argv */
-    int64_t mtime_ns;      /* of the version loaded */
+    const char *path; /* not owned: argv */
+    int64_t mtime_ns; /* of the version loaded */
     int64_t size;
     uint64_t ino;
     int64_t pend_mtime_ns; /* a change seen, waiting to hold still; 0: none */
     int64_t pend_size;
-    int64_t pend_since;    /* when the change was first seen (monotonic use only) */
+    int64_t pend_since; /* when the change was first seen (monotonic use only) */
 };
 
 struct ident_cap {
-    struct diag *d;          /* not owned */
-    struct inventory inv;    /* every version of every file, owned */
+    struct diag *d;           /* not owned */
+    struct inventory inv;     /* every version of every file, owned */
     struct ident_file *files; /* malloc'd */
     size_t nfiles;
-    struct nl_ident *nl;     /* owned, live captures only, or NULL */
-    struct ct_map *ct;       /* owned, live captures only, or NULL (conntrack unavailable) */
-    int inv_dirty;           /* the inventory changed since the last write */
-    int written;             /* rows were written once (the first write always happens) */
-    size_t reloads;          /* versions loaded after the first */
+    struct nl_ident *nl; /* owned, live captures only, or NULL */
+    struct ct_map *ct;   /* owned, live captures only, or NULL (conntrack unavailable) */
+    int inv_dirty;       /* the inventory changed since the last write */
+    int written;         /* rows were written once (the first write always happens) */
+    size_t reloads;      /* versions loaded after the first */
 };
 
 /*

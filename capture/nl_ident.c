@@ -83,7 +83,7 @@ struct nl_ident {
     size_t nfdb, afdb;
     struct nl_ident_iv *ivs; /* every interval, open and closed, in order opened */
     size_t nivs, aivs;
-    unsigned char *iv_seen;  /* resync: per interval */
+    unsigned char *iv_seen; /* resync: per interval */
 };
 
 static int nli_fail(struct nl_ident *m, const char *what, int nlerr)
@@ -165,8 +165,7 @@ static void nli_close_iv(struct nl_ident *m, struct nl_ident_iv *v)
 
 /* ip is behind ifindex (via): keep the open interval if it says so, else
  * close it and open a new one. */
-static void nli_set(struct nl_ident *m, enum nl_ident_via via, const struct ipaddr *ip,
-                    int ifindex)
+static void nli_set(struct nl_ident *m, enum nl_ident_via via, const struct ipaddr *ip, int ifindex)
 {
     struct nl_ident_iv *v = nli_open_iv(m, via, ip, ifindex);
     struct nli_link *l = nli_link(m, ifindex);
@@ -323,8 +322,7 @@ static void nli_on_route(struct nl_ident *m, struct rtnl_route *r, int del)
     struct ipaddr ip;
     int ifindex;
 
-    if (nli_ipaddr(dst, &ip) < 0 ||
-        nl_addr_get_prefixlen(dst) != (ip.family == 4 ? 32u : 128u))
+    if (nli_ipaddr(dst, &ip) < 0 || nl_addr_get_prefixlen(dst) != (ip.family == 4 ? 32u : 128u))
         return;
     if (rtnl_route_get_table(r) != RT_TABLE_MAIN || rtnl_route_get_type(r) != RTN_UNICAST ||
         rtnl_route_get_nnexthops(r) != 1)
@@ -440,8 +438,8 @@ static int nli_msg(struct nl_msg *msg, void *arg)
 
 int nl_ident_open(struct diag *d, struct nl_ident **out)
 {
-    static const int groups[] = { RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
-                                  RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_NEIGH };
+    static const int groups[] = {RTNLGRP_LINK,       RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
+                                 RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE,  RTNLGRP_NEIGH};
     struct nl_ident *m = xcalloc(1, sizeof(*m));
     int rc;
 
@@ -502,11 +500,11 @@ static int nli_dump_all(struct nl_ident *m)
         size_t hdrlen;
         const char *what;
     } reqs[] = {
-        { RTM_GETLINK, AF_UNSPEC, sizeof(struct ifinfomsg), "list network links" },
-        { RTM_GETADDR, AF_UNSPEC, sizeof(struct ifaddrmsg), "list addresses" },
-        { RTM_GETROUTE, AF_UNSPEC, sizeof(struct rtmsg), "list routes" },
-        { RTM_GETNEIGH, AF_BRIDGE, sizeof(struct ndmsg), "list the bridge forwarding tables" },
-        { RTM_GETNEIGH, AF_UNSPEC, sizeof(struct ndmsg), "list neighbours" },
+        {RTM_GETLINK, AF_UNSPEC, sizeof(struct ifinfomsg), "list network links"},
+        {RTM_GETADDR, AF_UNSPEC, sizeof(struct ifaddrmsg), "list addresses"},
+        {RTM_GETROUTE, AF_UNSPEC, sizeof(struct rtmsg), "list routes"},
+        {RTM_GETNEIGH, AF_BRIDGE, sizeof(struct ndmsg), "list the bridge forwarding tables"},
+        {RTM_GETNEIGH, AF_UNSPEC, sizeof(struct ndmsg), "list neighbours"},
     };
     int rc;
 
@@ -627,7 +625,7 @@ static int nli_db_fail(sqlite3 *db, struct diag *d)
 
 int nl_ident_write_db(struct nl_ident *m, sqlite3 *db, int64_t capture_id, struct diag *d)
 {
-    static const char *const via_name[] = { "route", "neigh", "addr" };
+    static const char *const via_name[] = {"route", "neigh", "addr"};
     sqlite3_stmt *del = NULL, *ins = NULL;
     char ip[IPADDR_STRLEN];
     int rc = 0;

@@ -52,7 +52,7 @@ struct nl_ident_iv {
     char iface[IF_NAMESIZE];
     enum nl_ident_via via; /* kind: 'host' for NLI_ADDR, else 'pod' */
     int64_t from_ns, to_ns;
-    int open;              /* still current */
+    int open; /* still current */
 };
 
 /* Connect and subscribe.  ERR_NETLINK or ERR_PERM, reported through d,

@@ -34,7 +34,7 @@ int ident_kind_rank(const char *kind)
  * the latest. */
 static int64_t lo(int64_t from)
 {
-    return from;  /* IDENT_OPEN is INT64_MIN already */
+    return from; /* IDENT_OPEN is INT64_MIN already */
 }
 
 static int64_t hi(int64_t to)
@@ -82,8 +82,8 @@ static int cmp_nl_order(const void *a, const void *b, void *arg)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-void ident_join(const struct ident_span *inv, size_t ninv, const struct ident_span *nl,
-                size_t nnl, struct ident_piece **out, size_t *nout)
+void ident_join(const struct ident_span *inv, size_t ninv, const struct ident_span *nl, size_t nnl,
+                struct ident_piece **out, size_t *nout)
 {
     const char **bound_iface = xcalloc(ninv + 1, sizeof(*bound_iface));
     int64_t *bound_end = xcalloc(ninv + 1, sizeof(*bound_end));
@@ -212,7 +212,7 @@ void ident_join(const struct ident_span *inv, size_t ninv, const struct ident_sp
 
 /* One row read back, with the strings the join and the inserts need. */
 struct ident_row {
-    char *ip;   /* malloc'd */
+    char *ip;    /* malloc'd */
     char *iface; /* netlink: malloc'd */
     char *kind;  /* netlink: malloc'd ('pod' or 'host') */
     char *node;  /* netlink: the capture's node, malloc'd or NULL */
@@ -385,7 +385,7 @@ static int ident_address(struct ident_ctx *c, const struct ident_row *inv, size_
 
 static int ident_rebuild_in(sqlite3 *db, struct ident_ctx *c)
 {
-    struct ident_rows inv = { 0 }, nl = { 0 };
+    struct ident_rows inv = {0}, nl = {0};
     sqlite3_stmt *st = NULL;
     int64_t max_id = 0;
     size_t a = 0, b = 0;
@@ -459,7 +459,7 @@ static int ident_rebuild_in(sqlite3 *db, struct ident_ctx *c)
 
 int ident_rebuild(sqlite3 *db, size_t *rows, struct diag *d)
 {
-    struct ident_ctx c = { db, d, NULL, NULL, 0 };
+    struct ident_ctx c = {db, d, NULL, NULL, 0};
     int rc;
 
     if (sqlite3_exec(db, "SAVEPOINT ident_rebuild", NULL, NULL, NULL) != SQLITE_OK)

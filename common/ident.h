@@ -57,9 +57,9 @@ int ident_kind_rank(const char *kind);
 struct ident_span {
     int64_t from_ns, to_ns; /* IDENT_OPEN: open-ended */
     int64_t id;
-    int kind_rank;          /* identities: ident_kind_rank() */
-    const char *iface;      /* netlink: the interface's name (not owned) */
-    int64_t start_ns;       /* netlink: the capture's start, for an open from_ns */
+    int kind_rank;     /* identities: ident_kind_rank() */
+    const char *iface; /* netlink: the interface's name (not owned) */
+    int64_t start_ns;  /* netlink: the capture's start, for an open from_ns */
 };
 
 /* One output piece: who (inv, an id of the inventory list, or -1) on which
@@ -76,8 +76,8 @@ struct ident_piece {
  * (inv, nl) merged.  Intervals with to <= from are ignored.  Never fails
  * (out of memory is fatal).
  */
-void ident_join(const struct ident_span *inv, size_t ninv, const struct ident_span *nl,
-                size_t nnl, struct ident_piece **out, size_t *nout);
+void ident_join(const struct ident_span *inv, size_t ninv, const struct ident_span *nl, size_t nnl,
+                struct ident_piece **out, size_t *nout);
 
 /*
  * Rebuild the joined endpoint rows of an open case (a db_open_writer()

@@ -14,8 +14,8 @@
 #include "common/util.h"
 #include "common/compat.h"
 
-static const uint8_t CLI[4] = { 198, 18, 3, 10 }, SVC[4] = { 198, 19, 0, 10 },
-                     POD[4] = { 198, 18, 3, 20 }, POD2[4] = { 198, 18, 3, 21 };
+static const uint8_t CLI[4] = {198, 18, 3, 10}, SVC[4] = {198, 19, 0, 10},
+                     POD[4] = {198, 18, 3, 20}, POD2[4] = {198, 18, 3, 21};
 
 static void rec4(struct flow_rec *r, uint8_t proto, const uint8_t *src, uint16_t sport,
                  const uint8_t *dst, uint16_t dport)
@@ -68,8 +68,8 @@ static void test_annotate(void **state)
 static void test_ipv6(void **state)
 {
     struct ct_map *m = ct_map_new(4);
-    uint8_t a[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }, b[16] = { 0xfd, 0, [15] = 0x10 },
-            c[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+    uint8_t a[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1}, b[16] = {0xfd, 0, [15] = 0x10},
+            c[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
     struct flow_rec r;
 
     (void)state;

@@ -29,7 +29,7 @@
 #include "common/util.h"
 #include "common/compat.h"
 
-#define O IDENT_OPEN
+#define O    IDENT_OPEN
 #define MAXS 4
 
 struct jcase {
@@ -49,11 +49,7 @@ struct jcase {
 
 /* A row of inv or nl with kind/iface NULL ends its list. */
 static const struct jcase jcases[] = {
-    {"inventory only: one open identity",
-     {{O, O, "pod"}},
-     {{0}},
-     {{O, O, 1, -1}},
-     1},
+    {"inventory only: one open identity", {{O, O, "pod"}}, {{0}}, {{O, O, 1, -1}}, 1},
     {"inventory only: an IP given to a second pod at 100",
      {{O, O, "pod"}, {100, O, "pod"}},
      {{0}},
@@ -99,11 +95,7 @@ static const struct jcase jcases[] = {
      {{0}},
      {{O, O, 2, -1}},
      1},
-    {"empty intervals are ignored",
-     {{50, 50, "pod"}},
-     {{60, 60, "caliA", 20}},
-     {{0}},
-     0},
+    {"empty intervals are ignored", {{50, 50, "pod"}}, {{60, 60, "caliA", 20}}, {{0}}, 0},
     {"two captures' intervals overlap: the later start names the link",
      {{0}},
      {{O, O, "caliA", 10}, {30, O, "caliX", 10}},
@@ -150,9 +142,9 @@ static void test_join(void **state)
                 g->nl != w->nl)
                 fail_msg("%s: piece %zu is [%lld, %lld) inv %lld nl %lld, want [%lld, %lld) inv "
                          "%lld nl %lld",
-                         jc->what, i, (long long)g->from_ns, (long long)g->to_ns,
-                         (long long)g->inv, (long long)g->nl, (long long)w->from_ns,
-                         (long long)w->to_ns, (long long)w->inv, (long long)w->nl);
+                         jc->what, i, (long long)g->from_ns, (long long)g->to_ns, (long long)g->inv,
+                         (long long)g->nl, (long long)w->from_ns, (long long)w->to_ns,
+                         (long long)w->inv, (long long)w->nl);
         }
         free(p);
     }
@@ -232,14 +224,13 @@ static char *dump(sqlite3 *db)
 
 static void test_rebuild(void **state)
 {
-    static const char want[] =
-        "198.18.0.10 O 50 pod web-1 caliA {\"app\":\"web\"} inventory n1\n"
-        "198.18.0.10 50 60 pod web-2 - {\"app\":\"web2\"} inventory n1\n"
-        "198.18.0.10 60 O pod web-2 caliB {\"app\":\"web2\"} inventory n1\n"
-        "198.18.0.20 O O pod - cali9 {} netlink n1\n"
-        "198.18.0.30 O O service db - {} inventory -\n"
-        "198.18.0.40 O O host n1 eth0 {} netlink n1\n"
-        "198.18.0.50 O O external - - {} manual -\n";
+    static const char want[] = "198.18.0.10 O 50 pod web-1 caliA {\"app\":\"web\"} inventory n1\n"
+                               "198.18.0.10 50 60 pod web-2 - {\"app\":\"web2\"} inventory n1\n"
+                               "198.18.0.10 60 O pod web-2 caliB {\"app\":\"web2\"} inventory n1\n"
+                               "198.18.0.20 O O pod - cali9 {} netlink n1\n"
+                               "198.18.0.30 O O service db - {} inventory -\n"
+                               "198.18.0.40 O O host n1 eth0 {} netlink n1\n"
+                               "198.18.0.50 O O external - - {} manual -\n";
     char path[512], *got, *again;
     struct diag d;
     sqlite3 *db = NULL;
@@ -287,7 +278,7 @@ static void test_rebuild(void **state)
 static void write_file(const char *path, const char *text, int64_t mtime_s)
 {
     FILE *f = fopen(path, "w");
-    struct timespec ts[2] = { { mtime_s, 0 }, { mtime_s, 0 } };
+    struct timespec ts[2] = {{mtime_s, 0}, {mtime_s, 0}};
 
     assert_non_null(f);
     fputs(text, f);
@@ -295,8 +286,8 @@ static void write_file(const char *path, const char *text, int64_t mtime_s)
     assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
 }
 
-#define POD(name, ip)                                                                        \
-    "- {kind: Pod, apiVersion: v1, metadata: {namespace: shop, name: " name "},"              \
+#define POD(name, ip)                                                                              \
+    "- {kind: Pod, apiVersion: v1, metadata: {namespace: shop, name: " name "},"                   \
     " status: {podIP: " ip ", startTime: '2020-01-01T00:00:00Z'}}\n"
 
 static void test_inventory_versions(void **state)
