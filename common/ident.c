@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/ipaddr.h"
+#include "common/limits.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
 
@@ -433,6 +435,12 @@ static int ident_rebuild_in(sqlite3 *db, struct ident_ctx *c)
         if (cmp >= 0)
             while (eb < nl.n && strcmp(nl.v[eb].ip, ip) == 0)
                 eb++;
+        if (ea - a > LIM_IDENT_PER_IP || eb - b > LIM_IDENT_PER_IP) {
+            diag_err(c->d, "cannot join the endpoints of %.*s: more than %d rows for one address",
+                     IPADDR_STRLEN, ip, LIM_IDENT_PER_IP);
+            rc = ERR_LIMIT;
+            break;
+        }
         rc = ident_address(c, &inv.v[a], ea - a, &nl.v[b], eb - b);
         a = ea;
         b = eb;

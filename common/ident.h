@@ -92,7 +92,8 @@ void ident_join(const struct ident_span *inv, size_t ninv, const struct ident_sp
  * node), iface set.  Endpoints of other sources are left alone.
  * Idempotent.  *rows, when not NULL, gets the number of rows written.
  * On failure nothing is changed, the error is reported through d, and
- * ERR_DB is returned.
+ * ERR_DB is returned, or ERR_LIMIT when one address has more than
+ * LIM_IDENT_PER_IP rows of either kind.
  */
 int ident_rebuild(sqlite3 *db, size_t *rows, struct diag *d) __attribute__((warn_unused_result));
 

@@ -117,4 +117,10 @@
  * costs ~80 bytes (20 MB). */
 #define LIM_CT_ENTRIES 262144
 
+/* Inventory rows, and netlink intervals, of one address that the endpoint
+ * join takes (common/ident.c): its cost grows with the square of the
+ * count, and 1024 pods reusing one address within one case is far past
+ * any real cluster; a case from a stranger with more is refused. */
+#define LIM_IDENT_PER_IP 1024
+
 #endif

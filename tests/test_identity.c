@@ -268,6 +268,23 @@ static void test_rebuild(void **state)
     assert_int_equal(ident_rebuild(db, &rows, &d), 0);
     again = dump(db);
     assert_string_equal(again, want);
+    /* A stranger's case with too many rows for one address: refused,
+     * nothing changed. */
+    exec_ok(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1025)"
+                " INSERT INTO ip_ifaces (capture_id, ip, iface, kind, via, valid_from_ns,"
+                " valid_to_ns) SELECT 1, '198.18.0.99', 'cali' || i, 'pod', 'route', 2 * i,"
+                " 2 * i + 1 FROM n;");
+    {
+        FILE *devnull = fopen("/dev/null", "w");
+        struct diag dn;
+
+        assert_non_null(devnull);
+        diag_init(&dn, devnull, "test");
+        assert_int_equal(ident_rebuild(db, &rows, &dn), ERR_LIMIT);
+        fclose(devnull);
+    }
+    again = dump(db);
+    assert_string_equal(again, want);
     free(got);
     free(again);
     db_close(&db, &d);
