@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "capture/flow.h"
+#include "capture/writer_int.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
@@ -148,7 +149,7 @@ static int writer_commit_txn(struct writer *w)
 /* Dotted quad of a[0..4) into buf (>= 16 bytes); returns the length.
  * glibc's inet_ntop() formats IPv4 through sprintf, which was a tenth of
  * the writer's time; this is the same canonical text. */
-static int fmt_ipv4(const uint8_t *a, char *buf)
+TESTABLE int fmt_ipv4(const uint8_t *a, char *buf)
 {
     char *p = buf;
     int i;
@@ -195,7 +196,7 @@ static void bind_opt(sqlite3_stmt *st, int col, int64_t v, int present)
 }
 
 /* The conn_state words schema.sql's CHECK on flows.state allows. */
-static int state_valid(const char *st, size_t len)
+TESTABLE int state_valid(const char *st, size_t len)
 {
     static const char *const words[] = { "S0",  "S1",   "SF",     "REJ",   "S2", "S3", "RSTO",
                                          "RSTR", "RSTOS0", "RSTRH", "SH", "SHR", "OTH" };
