@@ -268,6 +268,7 @@ static void test_rebuild(void **state)
     assert_int_equal(ident_rebuild(db, &rows, &d), 0);
     again = dump(db);
     assert_string_equal(again, want);
+    free(again);
     /* A stranger's case with too many rows for one address: refused,
      * nothing changed. */
     exec_ok(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1025)"
