@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "analyze/cmd.h"
+#include "analyze/cmd_inventory.h"
 #include "common/err.h"
 #include "common/compat.h"
 
@@ -23,6 +24,7 @@ static const char usage[] =
     "                             what a policy change would break or fix\n"
     "  report CASE.db -p PATH... -o FILE.html\n"
     "                             one HTML page: service graph, flows, policy board\n"
+    "  inventory CASE.db FILE...  attach a kubectl inventory to a case after the fact\n"
     "\n"
     "  podflow-analyze COMMAND --help   options of a command\n"
     "  podflow-analyze --version\n"
@@ -63,6 +65,8 @@ int main(int argc, char **argv)
         return cmd_diff(argc - 1, argv + 1, &d);
     if (strcmp(argv[1], "report") == 0)
         return cmd_report(argc - 1, argv + 1, &d);
+    if (strcmp(argv[1], "inventory") == 0)
+        return cmd_inventory(argc - 1, argv + 1, &d);
     diag_err(&d, "unknown command '%s'", argv[1]);
     fputs(usage, stderr);
     return EXIT_BAD;
