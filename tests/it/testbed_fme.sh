@@ -1,5 +1,5 @@
 #!/bin/bash
-# e2e_fme.sh: issue 7's end-to-end test, the FME Flow case on a real kernel.
+# testbed_fme.sh: issue 7's end-to-end test, the FME Flow case on a real kernel.
 #
 # Builds the testbed node of tests/testbed/fme/topology, enforces the
 # customer's current policies with nftables (tests/testbed/fme/current.nft,
@@ -18,13 +18,11 @@
 #     and would-break for none (exit status 0);
 #   - and, on the dataplane, the proposed rendering lets every flow through.
 #
-# Assumes of `diff --format json` (issue 6, not written yet): one JSON object
-# per line with src_ip, dst_ip, dst_port and the classification in "change"
-# (would-break, would-fix, newly-denied, newly-allowed, decided-elsewhere).
+# `diff --format json` prints a summary object first, then one object per
+# changed flow with src_ip, dst_ip, dst_port and its "class" (would-break,
+# would-fix, newly-denied, newly-allowed, decided-elsewhere).
 #
-# A step needing a command podflow does not have yet fails the test, naming
-# what is missing: this file moves to tests/it/testbed_fme.sh (and so into
-# `make test`) once it passes.  Needs root: exit 0 pass, 77 skip, else fail.
+# Needs root: exit 0 pass, 77 skip, else fail.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -198,10 +196,10 @@ if has_command diff; then
     cat "$out/diff.err"
     pool=$(awk '$4 != "ok" { print $1 " " $2 " " $3 }' "$expected" | sort -u)
     expect "diff: would-fix exactly the pool flows" \
-        "$(jl "$out/diff.jsonl" "SELECT DISTINCT (v->>'src_ip') || ' ' || (v->>'dst_ip') || ' ' || (v->>'dst_port') FROM t WHERE v->>'change' = 'would-fix' ORDER BY 1")" \
+        "$(jl "$out/diff.jsonl" "SELECT DISTINCT (v->>'src_ip') || ' ' || (v->>'dst_ip') || ' ' || (v->>'dst_port') FROM t WHERE v->>'class' = 'would-fix' ORDER BY 1")" \
         "$pool"
     expect "diff: nothing else changes" \
-        "$(jl "$out/diff.jsonl" "SELECT count(*) FROM t WHERE coalesce(v->>'change', '') != 'would-fix'")" 0
+        "$(jl "$out/diff.jsonl" "SELECT count(*) FROM t WHERE v->>'summary' IS NULL AND coalesce(v->>'class', '') != 'would-fix'")" 0
 else
     need "podflow-analyze diff (issue 6)"
 fi
@@ -213,7 +211,7 @@ tb_flows "$FME/flows" 2
 expect "proposed.nft lets every flow through" $? 0
 
 if [ -n "$missing" ]; then
-    echo "e2e_fme: podflow lacks what this test needs:$missing"
+    echo "testbed_fme: podflow lacks what this test needs:$missing"
 fi
-[ $failures -eq 0 ] && echo "e2e_fme: all passed" || echo "e2e_fme: $failures failed"
+[ $failures -eq 0 ] && echo "testbed_fme: all passed" || echo "testbed_fme: $failures failed"
 [ $failures -eq 0 ]
