@@ -34,7 +34,8 @@ const char cmd_check_usage[] =
     "searched for *.yaml, *.yml, *.json, or - for stdin; -p is repeatable).\n"
     "\n"
     "  -p, --policies PATH        policy file, directory or - (repeatable)\n"
-    "  -f, --format FMT           table (default), json (JSON Lines) or csv\n"
+    "  -f, --format FMT           table (default), json (JSON Lines), csv, or dot\n"
+    "                             (the service graph for graphviz)\n"
     "      --only WHICH           denied, allowed or all (default)\n"
     "  -g, --group BY             flow (default), tuple or workload\n"
     "  -e, --explain              why each rule of each policy did or did not match\n"
@@ -46,7 +47,7 @@ const char cmd_check_usage[] =
     "Exit status: 0 nothing denied, 1 at least one flow denied,\n"
     "2 bad input or usage.\n";
 
-enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV };
+enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_DOT };
 enum only { ONLY_ALL, ONLY_DENIED, ONLY_ALLOWED };
 
 struct gslot {
@@ -424,7 +425,7 @@ int cmd_check(int argc, char **argv, struct diag *d)
         {"explain", no_argument, NULL, 'e'},        {"namespace", required_argument, NULL, 'n'},
         {"since", required_argument, NULL, 'S'},    {"until", required_argument, NULL, 'U'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
-    static const char *const fmts[] = {"table", "json", "csv"};
+    static const char *const fmts[] = {"table", "json", "csv", "dot"};
     static const char *const onlys[] = {"all", "denied", "allowed"};
     static const char *const groups[] = {"flow", "tuple", "workload"};
     struct check k;
@@ -515,6 +516,10 @@ int cmd_check(int argc, char **argv, struct diag *d)
         goto out;
     }
 
+    if (k.fmt == FMT_DOT) {
+        status = cmd_check_dot(casepath, paths, npaths, &filt, k.ns, d);
+        goto out;
+    }
     rc = policy_set_load(&ps, paths, npaths, d);
     if (rc)
         goto out;
@@ -599,6 +604,6 @@ out:
     free(paths);
     return status;
 bad_format:
-    status = usage_err(d, "--format takes table, json or csv, not '%s'", optarg);
+    status = usage_err(d, "--format takes table, json, csv or dot, not '%s'", optarg);
     goto out;
 }

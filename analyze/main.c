@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "analyze/cmd.h"
+#include "analyze/cmd_inventory.h"
 #include "common/err.h"
 #include "common/compat.h"
 
@@ -19,11 +20,17 @@ static const char usage[] =
     "  check CASE.db -p PATH...   judge every flow: allowed or denied, and by what\n"
     "  select CASE.db SELECTOR    the endpoints a Calico selector matches\n"
     "  show CASE.db               what a case holds\n"
+    "  diff CASE.db --old PATH... --new PATH...\n"
+    "                             what a policy change would break or fix\n"
+    "  report CASE.db -p PATH... -o FILE.html\n"
+    "                             one HTML page: service graph, flows, policy board\n"
+    "  inventory CASE.db FILE...  attach a kubectl inventory to a case after the fact\n"
     "\n"
     "  podflow-analyze COMMAND --help   options of a command\n"
     "  podflow-analyze --version\n"
     "\n"
-    "Exit status: 0 nothing denied, 1 at least one flow denied (check),\n"
+    "Exit status: 0 nothing denied, 1 at least one flow denied (check) or\n"
+    "a working flow would break (diff),\n"
     "2 bad input or usage.\n";
 
 int main(int argc, char **argv)
@@ -54,6 +61,12 @@ int main(int argc, char **argv)
         return cmd_select(argc - 1, argv + 1, &d);
     if (strcmp(argv[1], "show") == 0)
         return cmd_show(argc - 1, argv + 1, &d);
+    if (strcmp(argv[1], "diff") == 0)
+        return cmd_diff(argc - 1, argv + 1, &d);
+    if (strcmp(argv[1], "report") == 0)
+        return cmd_report(argc - 1, argv + 1, &d);
+    if (strcmp(argv[1], "inventory") == 0)
+        return cmd_inventory(argc - 1, argv + 1, &d);
     diag_err(&d, "unknown command '%s'", argv[1]);
     fputs(usage, stderr);
     return EXIT_BAD;

@@ -1,19 +1,771 @@
 /*
- * main.c: podflow-capture's command line.  (Placeholder until the capture
- * issue lands: prints its version and says it cannot capture yet.)
+ * main.c: podflow-capture's command line and main loop.
+ *
+ *   podflow-capture -w CASE.db (-i IFACE|GLOB ... | -r FILE ...) [-f BPF]
+ *       [-s SNAPLEN] [-B MIB] [-G SECONDS] [--idle-timeout S]
+ *       [--active-timeout S] [--commit-interval S] [--max-flows N]
+ *       [--node NAME] [--inventory FILE ...] [-Z USER] [-q]
+ *
+ * Files (-r) are read in order through one flow table.  Live interfaces
+ * (-i) are each one pcap handle, all served by one poll() loop together
+ * with the netlink link events that open links matching a glob as they
+ * appear and close links as they vanish.  Finished flows go to the writer
+ * (writer.h), which commits every --commit-interval seconds.  SIGINT,
+ * SIGTERM, SIGHUP, -G and the end of the files stop the capture the same
+ * way: flush every open flow, write the totals, commit, exit 0.
+ *
+ * Order of start-up, for -Z: the netlink sockets and every packet socket
+ * are opened, then the .db, then privileges are dropped, then packets are
+ * read.
  */
+#include <errno.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "capture/cap_opts.h"
+#include "capture/flow.h"
+#include "capture/identity.h"
+#include "capture/nl_link.h"
+#include "capture/priv.h"
+#include "capture/source.h"
+#include "capture/writer.h"
 #include "common/err.h"
+#include "common/limits.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
 #include "common/compat.h"
+
+#define PROG "podflow-capture"
+#define NS_PER_S INT64_C(1000000000)
+
+/* TPACKET_V3 retires a ring block after this long even when it is not
+ * full: the delivery latency of a quiet interface. */
+#define CAP_BLOCK_TIMEOUT_MS 200
+/* Packets read from a file between checks of signals, clock and writer. */
+#define CAP_FILE_CHECK_EVERY 65536
+
+/* The one global: signal handlers can only reach static storage.  Holds
+ * the signal that asked to stop, 0 while running. */
+static volatile sig_atomic_t cap_stop_signal;
+
+struct cap {
+    struct cap_opts o;
+    struct diag d;
+    struct writer *w;          /* owned */
+    struct flow_table *ft;     /* owned */
+    struct nl_link_mon *nl;    /* owned, live only */
+    struct ident_cap ident;    /* inventories, netlink identities, conntrack (identity.h) */
+    unsigned ident_failures;   /* periodic identity writes that failed (reported) */
+    struct src *srcs;          /* malloc'd: open sources */
+    size_t n_srcs, alloc_srcs;
+    struct src_live_opts live; /* options for every live handle */
+    int64_t capture_id;
+    int started;               /* the captures row exists: links found now are appeared_ns */
+    int dropped_priv;          /* -Z done: new links can no longer be opened */
+    int warned_priv;           /* said so once */
+    uint64_t packets;          /* packets given to the flow table */
+    uint64_t closed_drops;     /* pcap_stats of sources closed already */
+    uint64_t closed_if_drops;
+    int failed;                /* exit status to use, 0: fine */
+
+    /* progress line */
+    int progress;              /* stderr is a terminal and no -q */
+    int64_t prog_last_ns;
+    uint64_t prog_last_packets;
+};
+
+/* --- signals --------------------------------------------------------------- */
+
+static void cap_on_signal(int sig)
+{
+    /* A second SIGINT leaves at once: what was committed is intact (WAL),
+     * the open transaction is discarded when the file is next opened. */
+    if (cap_stop_signal && sig == SIGINT)
+        _exit(128 + SIGINT);
+    cap_stop_signal = sig;
+}
+
+static void cap_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = cap_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: poll() returns EINTR at once */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* --- progress -------------------------------------------------------------- */
+
+static uint64_t cap_drops(struct cap *c)
+{
+    uint64_t sum = c->closed_drops + c->closed_if_drops;
+    size_t i;
+
+    for (i = 0; i < c->n_srcs; i++)
+        sum += c->srcs[i].drops + c->srcs[i].if_drops;
+    return sum;
+}
+
+/* Refresh the progress line when a second has passed (or final). */
+static void cap_progress(struct cap *c, int64_t now, int final)
+{
+    struct flow_stats st;
+    double rate;
+    size_t i;
+
+    if (!final && now - c->prog_last_ns < NS_PER_S)
+        return;
+    for (i = 0; i < c->n_srcs; i++)
+        src_update_stats(&c->srcs[i]);
+    if (!c->progress)
+        goto out;
+    flow_table_stats(c->ft, &st);
+    rate = now > c->prog_last_ns
+               ? (double)(c->packets - c->prog_last_packets) * 1e9 / (double)(now - c->prog_last_ns)
+               : 0.0;
+    fprintf(stderr,
+            "\r%" PRIu64 " packets  %.0f packets/s  %zu active flows  %" PRIu64
+            " flows written  %" PRIu64 " dropped\033[K%s",
+            c->packets, rate, st.active, writer_flows(c->w), cap_drops(c), final ? "\n" : "");
+    fflush(stderr);
+out:
+    c->prog_last_ns = now;
+    c->prog_last_packets = c->packets;
+}
+
+/* --- packets --------------------------------------------------------------- */
+
+static int64_t cap_ts_ns(const struct src *s, const struct pcap_pkthdr *h)
+{
+    int64_t frac = (int64_t)h->ts.tv_usec;
+
+    return (int64_t)h->ts.tv_sec * NS_PER_S + (s->ts_nano ? frac : frac * 1000);
+}
+
+struct cap_pkt_ctx {
+    struct cap *c;
+    struct src *s;
+};
+
+static void cap_on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+    struct cap_pkt_ctx *pc = (struct cap_pkt_ctx *)user;
+
+    (void)flow_table_packet(pc->c->ft, pc->s->dlt, cap_ts_ns(pc->s, h), data, h->caplen, h->len,
+                            (uint32_t)pc->s->db_id);
+    pc->s->packets++;
+    pc->c->packets++;
+}
+
+/* Finished flows: the Service backend from conntrack, then the writer. */
+static void cap_emit(void *ctx, const struct flow_rec *rec)
+{
+    struct cap *c = ctx;
+    struct flow_rec r = *rec;
+
+    ident_cap_annotate(&c->ident, &r);
+    writer_flow(c->w, &r);
+}
+
+/* --- files (-r) ------------------------------------------------------------ */
+
+/* Read one file to its end.  0, ERR_INTERRUPTED (a signal or the writer
+ * asked to stop), or ERR_FORMAT (a truncated or corrupt file, reported with
+ * the packet number and byte offset). */
+static int cap_read_file(struct cap *c, struct src *s)
+{
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    uint64_t base = c->packets, n = 0;
+    int rc;
+
+    while ((rc = pcap_next_ex(s->pcap, &h, &data)) == 1) {
+        (void)flow_table_packet(c->ft, s->dlt, cap_ts_ns(s, h), data, h->caplen, h->len,
+                                (uint32_t)s->db_id);
+        n++;
+        if (n % CAP_FILE_CHECK_EVERY == 0) {
+            c->packets = base + n;
+            if (cap_stop_signal || writer_failed(c->w)) {
+                rc = ERR_INTERRUPTED;
+                goto out;
+            }
+            if (c->progress)
+                cap_progress(c, now_ns(), 0);
+        }
+    }
+    if (rc == PCAP_ERROR) {
+        /* libpcap read the record header or body short, or found a length
+         * no writer could have meant; ftell() is where its reading stopped. */
+        FILE *f = pcap_file(s->pcap);
+        long off = f ? ftell(f) : -1;
+
+        if (off >= 0)
+            diag_err(&c->d, "'%s': packet %" PRIu64 " (byte offset %ld): %s", s->name, n + 1, off,
+                     pcap_geterr(s->pcap));
+        else
+            diag_err(&c->d, "'%s': packet %" PRIu64 ": %s", s->name, n + 1,
+                     pcap_geterr(s->pcap));
+        rc = ERR_FORMAT;
+    } else {
+        rc = 0; /* PCAP_ERROR_BREAK: end of file */
+    }
+out:
+    c->packets = base + n;
+    s->packets = n;
+    return rc;
+}
+
+/* --- live (-i) ------------------------------------------------------------- */
+
+static int is_glob(const char *p)
+{
+    return strpbrk(p, "*?[") != NULL;
+}
+
+static int cap_matches(const struct cap *c, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < c->o.n_ifaces; i++) {
+        if (fnmatch(c->o.ifaces[i], name, 0) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* 1 when name is matched by globs only, not named on the command line:
+ * then a link that is down at start is waited for, not an error. */
+static int is_glob_only(const struct cap *c, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < c->o.n_ifaces; i++) {
+        if (strcmp(c->o.ifaces[i], name) == 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* 1 when the link is there and up (SIOCGIFFLAGS needs no privilege). */
+static int link_is_up(const char *name)
+{
+    struct ifreq ifr;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int up = 0;
+
+    if (fd < 0)
+        return 0;
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
+        up = (ifr.ifr_flags & IFF_UP) != 0;
+    close(fd);
+    return up;
+}
+
+static struct src *cap_find_ifindex(struct cap *c, int ifindex)
+{
+    size_t i;
+
+    for (i = 0; i < c->n_srcs; i++) {
+        if (c->srcs[i].ifindex == ifindex)
+            return &c->srcs[i];
+    }
+    return NULL;
+}
+
+/* Close source s (in c->srcs): record its counters (and vanished_ns when
+ * the link went away) and remove it. */
+static void cap_close_src(struct cap *c, struct src *s, int64_t vanished_ns)
+{
+    size_t i = (size_t)(s - c->srcs);
+
+    src_update_stats(s);
+    c->closed_drops += s->drops;
+    c->closed_if_drops += s->if_drops;
+    if (s->db_id &&
+        writer_iface_end(c->w, s->db_id, vanished_ns, s->packets, s->drops, s->if_drops))
+        c->failed = 1;
+    src_close(s);
+    c->srcs[i] = c->srcs[c->n_srcs - 1];
+    c->n_srcs--;
+}
+
+/* Open link (ifindex, name) and, once the capture has started, record it
+ * in interfaces.  fatal: a failure is the run's failure (named on the
+ * command line, at start). */
+static int cap_open_link(struct cap *c, int ifindex, const char *name, int fatal)
+{
+    struct src s;
+    int rc;
+
+    if (c->dropped_priv) {
+        /* Opening a packet socket needs CAP_NET_RAW, which -Z gave up. */
+        if (!c->warned_priv)
+            diag_warn(&c->d, "'%s' appeared but cannot be captured after -Z dropped privileges",
+                      name);
+        c->warned_priv = 1;
+        return 0;
+    }
+    if (c->n_srcs >= LIM_IFACES) {
+        diag_warn(&c->d, "'%s' not captured: already capturing on %d interfaces", name,
+                  LIM_IFACES);
+        return fatal ? ERR_LIMIT : 0;
+    }
+    /* A link reported by an event may already be gone again (a pod that
+     * failed to start): that is no error. */
+    if (!fatal && (int)if_nametoindex(name) != ifindex)
+        return 0;
+    rc = src_open_live(&s, name, ifindex, &c->live, &c->d);
+    if (rc)
+        return fatal || rc == ERR_PERM || rc == ERR_USAGE ? rc : 0;
+    if (c->started &&
+        writer_iface_add(c->w, s.name, s.ifindex, now_ns(), s.dlt, &s.db_id)) {
+        src_close(&s);
+        c->failed = 1;
+        return ERR_DB;
+    }
+    ALLOC_GROW(c->srcs, c->n_srcs + 1, c->alloc_srcs);
+    c->srcs[c->n_srcs++] = s;
+    return 0;
+}
+
+struct cap_link_ctx {
+    struct cap *c;
+    int fatal;       /* open failures are fatal (start-up) */
+    int rc;          /* first fatal failure */
+    int64_t now;
+    unsigned char *seen; /* resync: per source, reported by the dump; or NULL */
+};
+
+static void cap_on_link(void *arg, enum nl_link_event ev, int ifindex, const char *name,
+                        unsigned flags)
+{
+    struct cap_link_ctx *lc = arg;
+    struct cap *c = lc->c;
+    struct src *s = cap_find_ifindex(c, ifindex);
+    int rc;
+
+    /* A link set down is as gone for a capture (libpcap reports ENETDOWN
+     * on it); it is opened anew, as a new interfaces row, when set up. */
+    if (ev == NL_LINK_GONE || !(flags & IFF_UP)) {
+        if (s)
+            cap_close_src(c, s, lc->now);
+        if (ev == NL_LINK_GONE || !lc->fatal || is_glob_only(c, name))
+            return;
+    }
+    if (s && strcmp(s->name, name) != 0) {
+        /* Renamed: the old name is gone; the new one may or may not match. */
+        cap_close_src(c, s, lc->now);
+        s = NULL;
+    }
+    if (s) {
+        if (lc->seen)
+            lc->seen[s - c->srcs] = 1;
+        return;
+    }
+    if (!cap_matches(c, name))
+        return;
+    rc = cap_open_link(c, ifindex, name, lc->fatal);
+    if (rc && !lc->rc)
+        lc->rc = rc;
+    if (!rc && lc->seen && c->n_srcs && c->srcs[c->n_srcs - 1].ifindex == ifindex)
+        lc->seen[c->n_srcs - 1] = 1;
+}
+
+/* Events were lost: re-dump, and close what the dump no longer shows. */
+static int cap_resync(struct cap *c, int64_t now)
+{
+    struct cap_link_ctx lc = { c, 0, 0, now, NULL };
+    size_t i;
+    int rc;
+
+    /* Room for the sources now plus any the dump opens. */
+    lc.seen = xcalloc(c->n_srcs + LIM_IFACES + 1, 1);
+    rc = nl_link_dump(c->nl, cap_on_link, &lc);
+    if (rc == 0) {
+        for (i = c->n_srcs; i-- > 0;) {
+            if (!lc.seen[i])
+                cap_close_src(c, &c->srcs[i], now);
+        }
+    }
+    free(lc.seen);
+    return rc;
+}
+
+/* Start-up: find the links, open each, check that named ones exist. */
+static int cap_open_live(struct cap *c)
+{
+    struct cap_link_ctx lc = { c, 0, 0, 0, NULL };
+    size_t i, j;
+    int rc;
+
+    c->live.snaplen = c->o.snaplen;
+    c->live.buffer_bytes = c->o.buffer_mib * 1024 * 1024;
+    c->live.timeout_ms = CAP_BLOCK_TIMEOUT_MS;
+    c->live.filter = c->o.filter;
+
+    rc = nl_link_open(&c->d, &c->nl);
+    if (rc)
+        return rc;
+    /* Interfaces named without a glob must exist now. */
+    for (i = 0; i < c->o.n_ifaces; i++) {
+        const char *p = c->o.ifaces[i];
+
+        if (!is_glob(p) && if_nametoindex(p) == 0) {
+            diag_err(&c->d, "cannot capture on '%s': no such interface", p);
+            return ERR_NOTFOUND;
+        }
+    }
+    lc.fatal = 1;
+    rc = nl_link_dump(c->nl, cap_on_link, &lc);
+    if (!rc)
+        rc = lc.rc;
+    if (rc)
+        return rc;
+    for (i = 0; i < c->o.n_ifaces; i++) {
+        int found = 0;
+
+        for (j = 0; j < c->n_srcs && !found; j++)
+            found = fnmatch(c->o.ifaces[i], c->srcs[j].name, 0) == 0;
+        if (!found && is_glob(c->o.ifaces[i]) && !c->o.quiet)
+            diag_warn(&c->d, "no interface matches '%s' yet: waiting for one to appear",
+                      c->o.ifaces[i]);
+    }
+    return 0;
+}
+
+/* Drain one live source. */
+static void cap_dispatch(struct cap *c, size_t i, int64_t now)
+{
+    struct cap_pkt_ctx pc = { c, &c->srcs[i] };
+    int n = pcap_dispatch(pc.s->pcap, -1, cap_on_packet, (u_char *)&pc);
+
+    if (n >= 0 || n == PCAP_ERROR_BREAK)
+        return;
+    /* The interface went down or away (libpcap: ENETDOWN, ENODEV), often
+     * just before netlink says so.  Close it; a link that went away or
+     * down is recorded as vanished (netlink reopens it when it is back);
+     * one still there and up failed otherwise: worth a warning. */
+    if ((int)if_nametoindex(pc.s->name) == pc.s->ifindex && link_is_up(pc.s->name)) {
+        diag_warn(&c->d, "'%s': capture stopped: %s", pc.s->name, pcap_geterr(pc.s->pcap));
+        cap_close_src(c, pc.s, 0);
+    } else {
+        cap_close_src(c, pc.s, now);
+    }
+}
+
+/* Before stopping, read what the rings still hold.  A TPACKET_V3 block is
+ * handed to us only when full or when its timeout retires it, so packets
+ * of the last CAP_BLOCK_TIMEOUT_MS would be lost without waiting that
+ * long once more. */
+static void cap_drain(struct cap *c)
+{
+    struct timespec ts = { 0, (CAP_BLOCK_TIMEOUT_MS + 50) * 1000000L };
+    int64_t now;
+    size_t i;
+
+    if (c->failed)
+        return;
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+    now = now_ns();
+    for (i = c->n_srcs; i-- > 0;)
+        cap_dispatch(c, i, now);
+}
+
+static int cap_run_live(struct cap *c)
+{
+    int64_t start = now_ns(), now = start;
+    int64_t deadline = c->o.duration_s ? start + (int64_t)c->o.duration_s * NS_PER_S : 0;
+    int64_t commit_every = (int64_t)c->o.commit_s * NS_PER_S;
+    int64_t last_commit = start, last_expire = start;
+    struct pollfd *pfd = NULL;
+    size_t alloc_pfd = 0, n, i;
+    int rc;
+
+    while (!cap_stop_signal && !c->failed) {
+        int ifds[2];
+        size_t nsrc, nid;
+
+        n = 0;
+        ALLOC_GROW(pfd, c->n_srcs + 3, alloc_pfd);
+        pfd[n].fd = nl_link_fd(c->nl);
+        pfd[n++].events = POLLIN;
+        for (i = 0; i < c->n_srcs; i++) {
+            pfd[n].fd = c->srcs[i].fd;
+            pfd[n++].events = POLLIN;
+        }
+        /* Identity events (netlink, conntrack) after the sources. */
+        nsrc = n;
+        nid = ident_cap_fds(&c->ident, ifds);
+        for (i = 0; i < nid; i++) {
+            pfd[n].fd = ifds[i];
+            pfd[n++].events = POLLIN;
+        }
+        rc = poll(pfd, (nfds_t)n, 250);
+        if (rc < 0 && errno != EINTR) {
+            diag_err(&c->d, "poll: %s", strerror(errno));
+            c->failed = 1;
+            break;
+        }
+        now = now_ns();
+        if (rc > 0) {
+            /* Sources first, by index from the end: closing one moves the
+             * last into its place. */
+            for (i = c->n_srcs; i-- > 0;) {
+                if (i + 1 < n && pfd[i + 1].revents && pfd[i + 1].fd == c->srcs[i].fd)
+                    cap_dispatch(c, i, now);
+            }
+            for (i = nsrc; i < n; i++) {
+                if (pfd[i].revents && ident_cap_events(&c->ident, now) < 0)
+                    c->failed = 1;
+            }
+            if (pfd[0].revents) {
+                struct cap_link_ctx lc = { c, 0, 0, now, NULL };
+
+                rc = nl_link_read(c->nl, cap_on_link, &lc);
+                if (rc == 1)
+                    rc = cap_resync(c, now);
+                if (rc < 0 || lc.rc == ERR_DB) {
+                    c->failed = 1;
+                    break;
+                }
+            }
+        }
+        if (now - last_expire >= NS_PER_S) {
+            flow_table_expire(c->ft, now);
+            ident_cap_tick(&c->ident, now);
+            last_expire = now;
+        }
+        if (now - last_commit >= commit_every) {
+            /* Identities go with the flows they name; a failure is
+             * reported and tried again at the next commit. */
+            if (ident_cap_dirty(&c->ident) && ident_cap_write(&c->ident, c->w, c->capture_id))
+                c->ident_failures++;
+            if (writer_commit(c->w)) {
+                c->failed = 1;
+                break;
+            }
+            last_commit = now;
+        }
+        if (writer_failed(c->w)) {
+            c->failed = 1;
+            break;
+        }
+        cap_progress(c, now, 0);
+        if (deadline && now >= deadline)
+            break;
+    }
+    free(pfd);
+    cap_drain(c);
+    return 0;
+}
+
+/* --- the run --------------------------------------------------------------- */
+
+static void cap_flow_config(const struct cap_opts *o, struct flow_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    if (o->idle_s) {
+        int64_t ns = (int64_t)o->idle_s * NS_PER_S;
+
+        cfg->tcp_established_ns = ns;
+        cfg->udp_ns = ns;
+        cfg->icmp_ns = ns;
+    }
+    cfg->active_ns = (int64_t)o->active_s * NS_PER_S;
+    cfg->max_flows = (size_t)o->max_flows;
+}
+
+/* Open the writer and the captures row; record the sources opened so far. */
+static int cap_start_db(struct cap *c, int argc, char **argv, int live)
+{
+    struct writer_capture wc;
+    char host[256];
+    char *cmd, *what;
+    size_t i;
+    int rc;
+
+    /* Offline, commit every LIM_WRITE_BATCH flows; live, the thread's
+     * batch bounds a burst, the clock does the rest. */
+    rc = writer_open(c->o.db_path, LIM_WRITE_BATCH, &c->d, &c->w);
+    if (rc)
+        return rc;
+    memset(&wc, 0, sizeof(wc));
+    if (c->o.node) {
+        wc.node = c->o.node;
+    } else if (gethostname(host, sizeof(host)) == 0) {
+        host[sizeof(host) - 1] = '\0';
+        wc.node = host;
+    }
+    cmd = cap_opts_command_line(argc, argv);
+    what = live ? cap_opts_join(c->o.ifaces, c->o.n_ifaces) : cap_opts_join(c->o.files, c->o.n_files);
+    wc.interfaces = what;
+    wc.filter = c->o.filter;
+    wc.command = cmd;
+    wc.source = live ? "live" : "file";
+    wc.snaplen = live ? c->o.snaplen : 0;
+    wc.started_ns = now_ns();
+    rc = writer_capture_begin(c->w, &wc, &c->capture_id);
+    free(cmd);
+    free(what);
+    if (rc)
+        return rc;
+    for (i = 0; i < c->n_srcs; i++) {
+        struct src *s = &c->srcs[i];
+
+        rc = writer_iface_add(c->w, s->name, s->ifindex, live ? wc.started_ns : 0, s->dlt,
+                              &s->db_id);
+        if (rc)
+            return rc;
+    }
+    c->started = 1;
+    return 0;
+}
+
+/* Flush, write every counter, commit. */
+static int cap_finish(struct cap *c)
+{
+    struct writer_totals t;
+    struct flow_stats st;
+    size_t i;
+    int rc;
+
+    /* Conntrack events of the last moments, before the flows they name. */
+    if (ident_cap_events(&c->ident, now_ns()) < 0)
+        c->failed = 1;
+    flow_table_flush(c->ft);
+    if (ident_cap_write(&c->ident, c->w, c->capture_id))
+        c->failed = 1;
+    memset(&t, 0, sizeof(t));
+    t.packets_dropped = c->closed_drops;
+    t.packets_if_dropped = c->closed_if_drops;
+    for (i = 0; i < c->n_srcs; i++) {
+        struct src *s = &c->srcs[i];
+
+        src_update_stats(s);
+        t.packets_dropped += s->drops;
+        t.packets_if_dropped += s->if_drops;
+        rc = writer_iface_end(c->w, s->db_id, 0, s->packets, s->drops, s->if_drops);
+        if (rc)
+            return rc;
+    }
+    flow_table_stats(c->ft, &st);
+    t.ended_ns = now_ns();
+    t.packets_seen = c->packets;
+    t.packets_malformed = st.malformed;
+    t.packets_other = st.other;
+    t.fragments_orphan = st.fragments_orphan;
+    t.flows_evicted = st.flows_evicted;
+    t.icmp_unmatched = st.icmp_unmatched;
+    return writer_capture_end(c->w, &t);
+}
+
+static void cap_release(struct cap *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->n_srcs; i++)
+        src_close(&c->srcs[i]);
+    free(c->srcs);
+    flow_table_free(&c->ft);
+    writer_close(&c->w);
+    nl_link_close(&c->nl);
+    ident_cap_release(&c->ident);
+    cap_opts_release(&c->o);
+}
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-        printf("podflow-capture %s\n", PODFLOW_VERSION);
-        return 0;
+    struct cap c;
+    struct flow_config cfg;
+    int live, status = EXIT_OK;
+    size_t i;
+    int rc;
+
+    memset(&c, 0, sizeof(c));
+    diag_init(&c.d, NULL, PROG);
+    rc = cap_opts_parse(&c.o, &c.d, argc, argv, stdout);
+    if (rc) {
+        cap_opts_release(&c.o);
+        return rc == 1 ? EXIT_OK : EXIT_BAD;
     }
-    fprintf(stderr, "podflow-capture: capturing is not implemented yet\n");
-    return EXIT_BAD;
+    live = c.o.n_ifaces > 0;
+    cap_signals();
+
+    /* 1. Everything that needs privilege: packet and netlink sockets, or
+     *    the files (checked for format and link type before any write). */
+    if (live) {
+        rc = cap_open_live(&c);
+    } else {
+        for (i = 0; i < c.o.n_files && !rc; i++) {
+            struct src s;
+
+            rc = src_open_file(&s, c.o.files[i], c.o.filter, &c.d);
+            if (rc)
+                break;
+            ALLOC_GROW(c.srcs, c.n_srcs + 1, c.alloc_srcs);
+            c.srcs[c.n_srcs++] = s;
+        }
+    }
+    /*    Inventories (a file that does not parse stops here), and for a
+     *    live capture the netlink and conntrack sockets. */
+    if (!rc)
+        rc = ident_cap_open(&c.ident, &c.d, c.o.inventories, c.o.n_inventories, live);
+    if (rc) {
+        status = EXIT_BAD;
+        goto out;
+    }
+    /* 2. The case file (root-owned, 0600), its captures and interfaces rows. */
+    rc = cap_start_db(&c, argc, argv, live);
+    if (rc) {
+        status = EXIT_BAD;
+        goto out;
+    }
+    /* 3. Privilege goes before the first packet is decoded. */
+    if (c.o.user) {
+        rc = priv_drop(c.o.user, &c.d);
+        if (rc) {
+            status = EXIT_BAD;
+            goto out;
+        }
+        c.dropped_priv = 1;
+    }
+    cap_flow_config(&c.o, &cfg);
+    c.ft = flow_table_new(&cfg, cap_emit, &c);
+    c.progress = !c.o.quiet && isatty(STDERR_FILENO);
+    c.prog_last_ns = now_ns();
+
+    if (live) {
+        rc = cap_run_live(&c);
+    } else {
+        for (i = 0; i < c.n_srcs && !rc; i++)
+            rc = cap_read_file(&c, &c.srcs[i]);
+    }
+    if (rc == ERR_FORMAT)
+        status = EXIT_BAD; /* reported; what was read is written below */
+    if (c.failed || writer_failed(c.w))
+        status = 1;
+    /* 4. Whatever stopped us: write what we have. */
+    if (!writer_failed(c.w) && cap_finish(&c))
+        status = 1;
+    cap_progress(&c, now_ns(), 1);
+out:
+    cap_release(&c);
+    return status;
 }
