@@ -187,8 +187,11 @@ $(B)/bench/%: tests/bench/%.c
 # The capture's integration tests make their pcaps with pcapgen.
 integration: $(BENCH_BIN)
 
+# Every benchmark prints its figures next to a baseline measured in the
+# same run (bare pcap_loop, bare SQLite scan); none is a timed test.
 bench: deps all $(BENCH_BIN)
 	@B=$(B) sh tests/bench/run.sh
+	@B=$(B) sh tests/bench/analyze.sh
 
 # --- dependencies (Debian) -------------------------------------------------
 DEB_PKGS := build-essential pkg-config libpcap-dev libnl-3-dev libnl-route-3-dev \
