@@ -338,6 +338,12 @@ struct ex {
     size_t npr, apr;
     size_t cls[C_N];
     size_t x_compared, x_mismatch, pp_compared, pp_mismatch;
+    struct evalrow {
+        int s, d, p;
+        uint32_t port;
+        int allowed;
+    } *ev; /* eval.tsv rows, malloc'd */
+    size_t nev, aev, ev_mismatch;
     size_t unknown_names; /* golden lines naming a workload not in resources/ */
     int verbose;
     int pass_b;       /* replaying hostNetwork pods as ordinary pods */
@@ -1075,6 +1081,90 @@ static int load_pod_pairs(struct ex *e, const char *path, struct connset ***pp)
     return 0;
 }
 
+/* eval.tsv: src_namespace, src_owner_or_pod, dst_namespace, dst_owner_or_pod,
+ * protocol, port, allowed, upstream_test (tab-separated, one header row).
+ * Names are pod names or owner names; each row's port joins the probes. */
+static int load_eval(struct ex *e, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    int ret = 0;
+
+    if (!f)
+        return -1;
+    while (getline(&line, &cap, f) > 0) {
+        char *col[8], *q = trim(line);
+        int n = 0, end[2] = {-1, -1};
+        uint64_t port;
+
+        for (; n < 8 && q; n++) {
+            col[n] = q;
+            q = strchr(q, '\t');
+            if (q)
+                *q++ = 0;
+        }
+        if (n < 7 || !strcmp(col[0], "src_namespace"))
+            continue;
+        for (int k = 0; k < 2; k++)
+            for (size_t i = 0; i < e->nw; i++) {
+                const char *nm = strchr(e->w[i].id, '/') + 1;
+                size_t l = strlen(col[2 * k + 1]);
+
+                if (!strcmp(e->w[i].ns, col[2 * k]) &&
+                    ((e->w[i].pod && !strcmp(e->w[i].pod, col[2 * k + 1])) ||
+                     (!strncmp(nm, col[2 * k + 1], l) && nm[l] == '[')))
+                    end[k] = (int)i;
+            }
+        for (char *c = col[4]; *c; c++)
+            if (*c >= 'a' && *c <= 'z')
+                *c = (char)(*c - 'a' + 'A');
+        if (end[0] < 0 || end[1] < 0 || proto_index(col[4], strlen(col[4])) < 0 ||
+            parse_u64(col[5], strlen(col[5]), 1, 65535, &port)) {
+            note(e, "'%s': cannot use row '%s %s %s %s'", path, col[1], col[3], col[4], col[5]);
+            ret = -1;
+            continue;
+        }
+        ALLOC_GROW(e->ev, e->nev + 1, e->aev);
+        e->ev[e->nev].s = end[0];
+        e->ev[e->nev].d = end[1];
+        e->ev[e->nev].p = proto_index(col[4], strlen(col[4]));
+        e->ev[e->nev].port = (uint32_t)port;
+        e->ev[e->nev].allowed = !strcmp(col[6], "true");
+        e->nev++;
+        add_port(e, (int64_t)port);
+    }
+    qsort(e->ports, e->nports, sizeof(*e->ports), u32_cmp);
+    free(line);
+    fclose(f);
+    return ret;
+}
+
+static void compare_eval(struct ex *e)
+{
+    for (size_t k = 0; k < e->nev; k++) {
+        const struct evalrow *r = &e->ev[k];
+        int found = 0;
+
+        for (size_t i = 0; i < e->npr && !found; i++) {
+            const struct probe *p = &e->pr[i];
+
+            if (p->s != r->s || p->d != r->d || p->p != r->p || p->port != r->port)
+                continue;
+            found = 1;
+            if ((p->got == 1) != r->allowed) {
+                e->ev_mismatch++;
+                note(e, "eval.tsv row %zu: expected %s, check says %s", k + 1,
+                     r->allowed ? "allow" : "deny", p->got == 1 ? "allow" : "deny");
+            }
+        }
+        if (!found) {
+            e->ev_mismatch++;
+            note(e, "eval.tsv row %zu: no probe", k + 1);
+        }
+    }
+}
+
 /* --- probes ---------------------------------------------------------------- */
 
 static int ext_expect(const struct ex *e, uint32_t ip, int w, int out, int p, uint32_t port)
@@ -1700,6 +1790,7 @@ static void ex_release(struct ex *e)
     }
     free(e->xs);
     free(e->pr);
+    free(e->ev);
 }
 
 static int file_exists(const char *p)
@@ -1865,6 +1956,9 @@ static int run_example(const char *analyzer, const char *corpus, const char *nam
     snprintf(path, sizeof(path), "%s/%s/expected/pod_pairs_all_connections.txt", corpus, name);
     if (file_exists(path))
         load_pod_pairs(&e, path, &pp);
+    snprintf(path, sizeof(path), "%s/%s/expected/eval.tsv", corpus, name);
+    if (file_exists(path) && load_eval(&e, path))
+        e.unknown_names++;
     make_probes(&e, pp);
     snprintf(db, sizeof(db), "%s/%s.db", tmpdir, name);
     snprintf(out, sizeof(out), "%s/%s.jsonl", tmpdir, name);
@@ -1881,6 +1975,7 @@ static int run_example(const char *analyzer, const char *corpus, const char *nam
         goto out;
     }
     read_results(&e, out);
+    compare_eval(&e);
     if (e.cls[C_HOSTNET]) {
         /* The documented hostNetwork probes again, with those pods as
          * netpol-analyzer models them (ordinary pods, own addresses): they
@@ -1902,8 +1997,9 @@ static int run_example(const char *analyzer, const char *corpus, const char *nam
     clock_gettime(CLOCK_MONOTONIC, &t1);
     {
         size_t doc = e.cls[C_HOSTNET] + e.cls[C_IPBLOCK];
-        int fail = e.cls[C_FAIL] || e.x_mismatch || e.pp_mismatch || e.unknown_names || e.b_failed;
-        char extra[256] = "";
+        int fail = e.cls[C_FAIL] || e.x_mismatch || e.pp_mismatch || e.unknown_names || e.b_failed ||
+                   e.ev_mismatch;
+        char extra[640] = "";
         int n = 0;
 
         if (e.nxs)
@@ -1912,6 +2008,9 @@ static int run_example(const char *analyzer, const char *corpus, const char *nam
         if (pp)
             n += snprintf(extra + n, sizeof(extra) - (size_t)n, "; pod pairs: %zu compared, %zu mismatched",
                           e.pp_compared, e.pp_mismatch);
+        if (e.nev)
+            n += snprintf(extra + n, sizeof(extra) - (size_t)n, "; eval.tsv: %zu rows, %zu mismatched",
+                          e.nev, e.ev_mismatch);
         if (e.cls[C_HOSTNET])
             n += snprintf(extra + n, sizeof(extra) - (size_t)n,
                           "; hostNetwork as pods: %zu agree (%zu through ipBlock-pod), %zu do not",
