@@ -1611,9 +1611,8 @@ static void compare_explain(struct ex *e, const struct probe *p, const struct ho
 }
 
 /*
- * A probe's class from its verdict: pass; allowed where netpol-analyzer
- * denies, with a hostNetwork pod at either end (hostnet: in the Calico
- * replay only); allowed where netpol-analyzer
+ * A probe's class from its verdict: pass; a hostNetwork pod at either end
+ * (hostnet: in the Calico replay only); allowed where netpol-analyzer
  * denies through an ipBlock peer that holds the other end's pod address;
  * else fail.
  */
@@ -1623,9 +1622,9 @@ static enum cls classify(const struct ex *e, const struct probe *p, int got, con
     if ((got == 1) == (p->expect == 1))
         return C_PASS;
     /* Calico applies no NetworkPolicy at a host-network pod (it is the
-     * host), so such an end can only make Calico allow more */
-    if (hostnet && got == 1 &&
-        ((p->s >= 0 && e->w[p->s].hostnet) || (p->d >= 0 && e->w[p->d].hostnet)))
+     * host), and no podSelector peer matches it (its traffic carries the
+     * node's address): either may change a verdict, in both directions */
+    if (hostnet && ((p->s >= 0 && e->w[p->s].hostnet) || (p->d >= 0 && e->w[p->d].hostnet)))
         return C_HOSTNET;
     if (got == 1 && p->s >= 0 && p->d >= 0)
         for (int d = 0; d < 2; d++) {
