@@ -249,16 +249,16 @@ static int parse_explain_set(const char *text, struct connset *c)
 /* --- the topology -------------------------------------------------------- */
 
 struct wl {
-    char *id;             /* ns/name[Kind], malloc'd */
-    char *ns;             /* malloc'd */
-    char *pod;            /* the representative pod's name (or the workload's), malloc'd */
-    struct labels labels; /* owned */
+    char *id;               /* ns/name[Kind], malloc'd */
+    char *ns;               /* malloc'd */
+    char *pod;              /* the representative pod's name (or the workload's), malloc'd */
+    struct labels labels;   /* owned */
     struct inv_port *ports; /* malloc'd; names malloc'd */
     size_t nports;
-    uint32_t ip;    /* IPv4, host order */
-    uint32_t ip_b;  /* the same for the pod-model replay (unique, hostNetwork pods too) */
-    int hostnet;    /* spec.hostNetwork: a host endpoint for Calico */
-    int synthetic;  /* ip from 198.18.0.0/15 */
+    uint32_t ip;   /* IPv4, host order */
+    uint32_t ip_b; /* the same for the pod-model replay (unique, hostNetwork pods too) */
+    int hostnet;   /* spec.hostNetwork: a host endpoint for Calico */
+    int synthetic; /* ip from 198.18.0.0/15 */
 };
 
 struct kpeer {
@@ -274,7 +274,7 @@ struct krule {
 };
 
 struct kpol {
-    char *id; /* ns/name, malloc'd */
+    char *id;               /* ns/name, malloc'd */
     struct krule *rules[2]; /* 0 ingress, 1 egress; malloc'd */
     size_t nrules[2];
 };
@@ -289,28 +289,28 @@ struct extexp {
 struct xdir {
     int sysdefault; /* "... due to the system default" */
     int allowed;
-    char **pol;     /* policies named, malloc'd */
-    int *rule;      /* their rule numbers (1-based), 0 when none given */
+    char **pol; /* policies named, malloc'd */
+    int *rule;  /* their rule numbers (1-based), 0 when none given */
     size_t n, a;
 };
 
 struct xsect {
-    int from, to;     /* workloads */
-    int allowed;      /* an "Allowed" section, else "Denied" */
+    int from, to; /* workloads */
+    int allowed;  /* an "Allowed" section, else "Denied" */
     struct connset cs;
     struct xdir dir[2]; /* 0 ingress, 1 egress */
 };
 
 struct probe {
-    int s, d;         /* workloads, or -1 for the external address ext */
+    int s, d; /* workloads, or -1 for the external address ext */
     uint32_t ext;
-    uint8_t p;        /* protocol index */
+    uint8_t p; /* protocol index */
     uint16_t port;
-    uint8_t expect;   /* 1 allowed */
-    uint8_t got;      /* 1 allowed, 2 deny, 0 no answer */
+    uint8_t expect;    /* 1 allowed */
+    uint8_t got;       /* 1 allowed, 2 deny, 0 no answer */
     uint8_t expect_pp; /* pod-pair oracle: 0 none, 1 allow, 2 deny */
-    uint8_t cls;      /* enum cls of the Calico replay */
-    uint8_t got_b;    /* the verdict of the pod-model replay, as got */
+    uint8_t cls;       /* enum cls of the Calico replay */
+    uint8_t got_b;     /* the verdict of the pod-model replay, as got */
 };
 
 enum cls { C_PASS, C_HOSTNET, C_IPBLOCK, C_FAIL, C_N };
@@ -323,9 +323,9 @@ struct ex {
     size_t nw, aw;
     struct kpol *pols;
     size_t npols, apols;
-    uint32_t *ports;  /* probe ports, sorted unique */
+    uint32_t *ports; /* probe ports, sorted unique */
     size_t nports, aports;
-    char **named;     /* named ports in policies, malloc'd */
+    char **named; /* named ports in policies, malloc'd */
     size_t nnamed, anamed;
     uint32_t *bounds; /* ipBlock boundaries (IPv4, host order) */
     size_t nbounds, abounds;
@@ -342,11 +342,11 @@ struct ex {
         int s, d, p;
         uint32_t port;
         int allowed;
-    } *ev; /* eval.tsv rows, malloc'd */
+    } * ev; /* eval.tsv rows, malloc'd */
     size_t nev, aev, ev_mismatch;
     size_t unknown_names; /* golden lines naming a workload not in resources/ */
     int verbose;
-    int pass_b;       /* replaying hostNetwork pods as ordinary pods */
+    int pass_b; /* replaying hostNetwork pods as ordinary pods */
     size_t b_confirmed, b_ipblock, b_failed;
     unsigned shown;
     char tmp[256];
@@ -377,9 +377,9 @@ static int wl_find(const struct ex *e, const char *id)
 
 static int is_workload_kind(const char *k)
 {
-    static const char *const kinds[] = {"Deployment", "StatefulSet", "DaemonSet",
-                                        "ReplicaSet", "Job",         "CronJob",
-                                        "ReplicationController",     NULL};
+    static const char *const kinds[] = {
+        "Deployment", "StatefulSet",           "DaemonSet", "ReplicaSet", "Job",
+        "CronJob",    "ReplicationController", NULL};
 
     for (size_t i = 0; kinds[i]; i++)
         if (!strcmp(k, kinds[i]))
@@ -955,10 +955,10 @@ static void xdir_add(struct xdir *x, const char *pol, int rule)
  *   "Connections between S => D:"
  *   ("Allowed connections:" | "Denied connections:")
  *   TAB ("Allowed" | "Denied") SET " due to the following policies and rules:"
- *   TAB TAB ("Egress" | "Ingress") " (" ("Allowed" | "Denied") ")" [" due to the system default ..."]
- *   TAB TAB TAB ["- "] "NetworkPolicy 'ns/name' " ( "allows connections by Egress rule #k" | "selects ..." )
- * Only workload => workload blocks are kept (external segments are checked
- * through connlist).
+ *   TAB TAB ("Egress" | "Ingress") " (" ("Allowed" | "Denied") ")" [" due to the system default
+ * ..."] TAB TAB TAB ["- "] "NetworkPolicy 'ns/name' " ( "allows connections by Egress rule #k" |
+ * "selects ..." ) Only workload => workload blocks are kept (external segments are checked through
+ * connlist).
  */
 static int load_explain(struct ex *e, const char *path)
 {
@@ -1028,7 +1028,8 @@ static int load_explain(struct ex *e, const char *path)
             uint64_t v;
 
             *q = 0;
-            if (r && strstr(q + 1, "allows connections") && !parse_u64(r + 7, strlen(r + 7), 1, 100000, &v))
+            if (r && strstr(q + 1, "allows connections") &&
+                !parse_u64(r + 7, strlen(r + 7), 1, 100000, &v))
                 rule = (int)v;
             xdir_add(&cur->dir[dir], s + 15, rule);
         }
@@ -1260,7 +1261,9 @@ static int ports_json(const struct wl *w, struct buf *b)
     int rc = buf_addch(b, '[');
 
     for (size_t i = 0; i < w->nports && !rc; i++) {
-        const char *pn = w->ports[i].proto == 17 ? "UDP" : w->ports[i].proto == 132 ? "SCTP" : "TCP";
+        const char *pn = w->ports[i].proto == 17    ? "UDP"
+                         : w->ports[i].proto == 132 ? "SCTP"
+                                                    : "TCP";
 
         if (i)
             rc = buf_addch(b, ',');
@@ -1375,7 +1378,10 @@ static int write_case(struct ex *e, const char *path, int with_flows, struct dia
             char sb[32], db2[32];
 
             fmt_ip(p->s < 0 ? p->ext : e->pass_b ? e->w[p->s].ip_b : e->w[p->s].ip, sb, sizeof(sb));
-            fmt_ip(p->d < 0 ? p->ext : e->pass_b ? e->w[p->d].ip_b : e->w[p->d].ip, db2, sizeof(db2));
+            fmt_ip(p->d < 0    ? p->ext
+                   : e->pass_b ? e->w[p->d].ip_b
+                               : e->w[p->d].ip,
+                   db2, sizeof(db2));
             sqlite3_reset(st);
             sqlite3_bind_int64(st, 1, (sqlite3_int64)i + 1);
             sqlite3_bind_int(st, 2, proto_num[p->p]);
@@ -1440,10 +1446,10 @@ static const char *jkey(const char *from, const char *key)
 }
 
 struct hop {
-    int present;  /* a trace for this direction */
-    int allow;    /* its last entry allows */
+    int present;   /* a trace for this direction */
+    int allow;     /* its last entry allows */
     char pol[256]; /* ns/name of that entry (knp.default. stripped) */
-    int rule;     /* its rule index, -1 for a tier default */
+    int rule;      /* its rule index, -1 for a tier default */
 };
 
 /* The last entry of a flow-log trace array "[\"i|tier|ns/name|action|rule\", ...]". */
@@ -1601,9 +1607,13 @@ static void compare_explain(struct ex *e, const struct probe *p, const struct ho
                 e->x_mismatch++;
                 probe_text(e, p, t, sizeof(t));
                 note(e, "explain mismatch %s: %s: expected %s%s%s%s, engine %s %s rule %d", t,
-                     dn[d], xd->sysdefault ? "system default" : xd->allowed ? "allowed by " : "denied by ",
-                     xd->n ? xd->pol[0] : "", "", "", h[d].present ? (h[d].allow ? "allow" : "deny") : "no policy",
-                     h[d].pol, h[d].rule);
+                     dn[d],
+                     xd->sysdefault ? "system default"
+                     : xd->allowed  ? "allowed by "
+                                    : "denied by ",
+                     xd->n ? xd->pol[0] : "", "", "",
+                     h[d].present ? (h[d].allow ? "allow" : "deny") : "no policy", h[d].pol,
+                     h[d].rule);
             }
         }
         return;
@@ -1691,8 +1701,9 @@ static int read_results(struct ex *e, const char *path)
                 } else {
                     e->b_failed++;
                     probe_text(e, p, t, sizeof(t));
-                    note(e, "hostNetwork probe %s: expected %s, and the pod-model replay says %s "
-                            "(egress %s %d; ingress %s %d): not explained by hostNetwork alone",
+                    note(e,
+                         "hostNetwork probe %s: expected %s, and the pod-model replay says %s "
+                         "(egress %s %d; ingress %s %d): not explained by hostNetwork alone",
                          t, p->expect ? "allow" : "deny", p->got_b == 1 ? "allow" : "deny",
                          h[1].pol, h[1].rule, h[0].pol, h[0].rule);
                 }
@@ -1915,9 +1926,8 @@ static int run_invalid(const char *analyzer, const char *corpus, const char *nam
 }
 
 /* 0 pass, 1 documented difference, 2 fail */
-static int run_example(const char *analyzer, const char *corpus, const char *name,
-                       const char *tier, const char *tmpdir, const char *derived, int verbose,
-                       struct diag *d)
+static int run_example(const char *analyzer, const char *corpus, const char *name, const char *tier,
+                       const char *tmpdir, const char *derived, int verbose, struct diag *d)
 {
     struct ex e;
     char res[512], path[600], db[512], out[512], err[512];
@@ -2000,32 +2010,36 @@ static int run_example(const char *analyzer, const char *corpus, const char *nam
     clock_gettime(CLOCK_MONOTONIC, &t1);
     {
         size_t doc = e.cls[C_HOSTNET] + e.cls[C_IPBLOCK];
-        int fail = e.cls[C_FAIL] || e.x_mismatch || e.pp_mismatch || e.unknown_names || e.b_failed ||
-                   e.ev_mismatch;
+        int fail = e.cls[C_FAIL] || e.x_mismatch || e.pp_mismatch || e.unknown_names ||
+                   e.b_failed || e.ev_mismatch;
         char extra[640] = "";
         int n = 0;
 
         if (e.nxs)
-            n += snprintf(extra + n, sizeof(extra) - (size_t)n, "; explain: %zu compared, %zu mismatched",
-                          e.x_compared, e.x_mismatch);
+            n += snprintf(extra + n, sizeof(extra) - (size_t)n,
+                          "; explain: %zu compared, %zu mismatched", e.x_compared, e.x_mismatch);
         if (pp)
-            n += snprintf(extra + n, sizeof(extra) - (size_t)n, "; pod pairs: %zu compared, %zu mismatched",
-                          e.pp_compared, e.pp_mismatch);
+            n +=
+                snprintf(extra + n, sizeof(extra) - (size_t)n,
+                         "; pod pairs: %zu compared, %zu mismatched", e.pp_compared, e.pp_mismatch);
         if (e.nev)
-            n += snprintf(extra + n, sizeof(extra) - (size_t)n, "; eval.tsv: %zu rows, %zu mismatched",
-                          e.nev, e.ev_mismatch);
+            n += snprintf(extra + n, sizeof(extra) - (size_t)n,
+                          "; eval.tsv: %zu rows, %zu mismatched", e.nev, e.ev_mismatch);
         if (e.cls[C_HOSTNET])
             n += snprintf(extra + n, sizeof(extra) - (size_t)n,
                           "; hostNetwork as pods: %zu agree (%zu through ipBlock-pod), %zu do not",
                           e.b_confirmed, e.b_ipblock, e.b_failed);
         if (e.unknown_names)
-            snprintf(extra + n, sizeof(extra) - (size_t)n, "; %zu golden lines name unknown workloads",
-                     e.unknown_names);
+            snprintf(extra + n, sizeof(extra) - (size_t)n,
+                     "; %zu golden lines name unknown workloads", e.unknown_names);
         ret = fail ? 2 : doc ? 1 : 0;
         printf("%s %s: %zu workloads, %zu probes (%s): %zu pass, %zu documented (hostNetwork %zu, "
                "ipBlock-pod %zu), %zu fail%s [%.1fs]\n",
-               ret == 2 ? "FAIL" : ret == 1 ? "DOC " : "PASS", name, e.nw, e.npr, how,
-               e.cls[C_PASS], doc, e.cls[C_HOSTNET], e.cls[C_IPBLOCK], e.cls[C_FAIL], extra,
+               ret == 2   ? "FAIL"
+               : ret == 1 ? "DOC "
+                          : "PASS",
+               name, e.nw, e.npr, how, e.cls[C_PASS], doc, e.cls[C_HOSTNET], e.cls[C_IPBLOCK],
+               e.cls[C_FAIL], extra,
                (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     }
 out:
@@ -2106,7 +2120,8 @@ int main(int argc, char **argv)
     fclose(f);
     rmdir(tmpdir);
     if (docs.len)
-        printf("documented differences (counted as passed, see tests/conformance/KNOWN_DIFFERENCES.md): %s\n",
+        printf("documented differences (counted as passed, see "
+               "tests/conformance/KNOWN_DIFFERENCES.md): %s\n",
                docs.data);
     printf("conformance: %zu passed, %zu failed\n", passed, failed);
     buf_release(&docs);
