@@ -295,8 +295,9 @@ struct xdir {
 };
 
 struct xsect {
-    int from, to; /* workloads */
-    int allowed;  /* an "Allowed" section, else "Denied" */
+    int from, to; /* workloads, or -1 for the external segment lo..hi */
+    uint32_t lo, hi;
+    int allowed; /* an "Allowed" section, else "Denied" */
     struct connset cs;
     struct xdir dir[2]; /* 0 ingress, 1 egress */
 };
@@ -955,17 +956,19 @@ static void xdir_add(struct xdir *x, const char *pol, int rule)
  *   "Connections between S => D:"
  *   ("Allowed connections:" | "Denied connections:")
  *   TAB ("Allowed" | "Denied") SET " due to the following policies and rules:"
- *   TAB TAB ("Egress" | "Ingress") " (" ("Allowed" | "Denied") ")" [" due to the system default
- * ..."] TAB TAB TAB ["- "] "NetworkPolicy 'ns/name' " ( "allows connections by Egress rule #k" |
- * "selects ..." ) Only workload => workload blocks are kept (external segments are checked through
- * connlist).
+ *   TAB TAB ("Egress" | "Ingress") " (" ("Allowed" | "Denied") ")"
+ *           [" due to the system default (Allow all)"]
+ *   TAB TAB TAB ["- "] "NetworkPolicy 'ns/name' "
+ *           ("allows connections by Egress rule #k" | "selects ...")
+ * S and D are workloads or external segments.
  */
 static int load_explain(struct ex *e, const char *path)
 {
     FILE *f = fopen(path, "r");
     char *line = NULL;
     size_t cap = 0;
-    int from = -1, to = -1, dir = -1;
+    int from = -1, to = -1, dir = -1, valid = 0;
+    uint32_t lo = 0, hi = 0;
     struct xsect *cur = NULL;
 
     if (!f)
@@ -979,15 +982,22 @@ static int load_explain(struct ex *e, const char *path)
 
             cur = NULL;
             from = to = -1;
+            valid = 0;
             if (!arrow || l < 2 || s[l - 1] != ':')
                 continue;
             s[l - 1] = 0;
             *arrow = 0;
             from = wl_find(e, s + 20);
             to = wl_find(e, arrow + 4);
+            if (from >= 0 && to >= 0)
+                valid = 1;
+            else if (from >= 0 && !parse_ext(arrow + 4, &lo, &hi))
+                valid = 1;
+            else if (to >= 0 && !parse_ext(s + 20, &lo, &hi))
+                valid = 1;
             continue;
         }
-        if (from < 0 || to < 0)
+        if (!valid)
             continue;
         if ((!strncmp(s, "Allowed ", 8) || !strncmp(s, "Denied ", 7)) &&
             strstr(s, " due to the following")) {
@@ -1000,6 +1010,8 @@ static int load_explain(struct ex *e, const char *path)
             memset(cur, 0, sizeof(*cur));
             cur->from = from;
             cur->to = to;
+            cur->lo = lo;
+            cur->hi = hi;
             cur->allowed = allowed;
             if (parse_explain_set(set, &cur->cs)) {
                 note(e, "'%s': cannot read port set '%s'", path, set);
@@ -1563,7 +1575,8 @@ static void compare_explain(struct ex *e, const struct probe *p, const struct ho
         const struct xsect *x = &e->xs[i];
         char t[512];
 
-        if (x->from != p->s || x->to != p->d || !cs_has(&x->cs, p->p, p->port))
+        if (x->from != p->s || x->to != p->d || !cs_has(&x->cs, p->p, p->port) ||
+            ((x->from < 0 || x->to < 0) && (p->ext < x->lo || p->ext > x->hi)))
             continue;
         e->x_compared++;
         for (int d = 0; d < 2; d++) {
@@ -1696,7 +1709,7 @@ static int read_results(struct ex *e, const char *path)
                 if (c == C_PASS || c == C_IPBLOCK) {
                     e->b_confirmed++;
                     e->b_ipblock += c == C_IPBLOCK;
-                    if (c == C_PASS && e->nxs && p->s >= 0 && p->d >= 0)
+                    if (c == C_PASS && e->nxs)
                         compare_explain(e, p, h, NULL, 0);
                 } else {
                     e->b_failed++;
@@ -1723,8 +1736,8 @@ static int read_results(struct ex *e, const char *path)
         }
         /* explanations of pairs whose verdicts agree; a host-network end
          * has no policy in Calico (a documented difference), so skip it */
-        if (c == C_PASS && p->s >= 0 && p->d >= 0 && e->nxs && !e->w[p->s].hostnet &&
-            !e->w[p->d].hostnet) {
+        if (c == C_PASS && e->nxs && !(p->s >= 0 && e->w[p->s].hostnet) &&
+            !(p->d >= 0 && e->w[p->d].hostnet)) {
             const char *reason = dec ? jkey(dec, "reason") : NULL;
             const char *dir = dec ? jkey(dec, "direction") : NULL;
 
