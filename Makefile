@@ -5,6 +5,7 @@
 #   make test            unit + integration tests, then unit tests under ASan+UBSan
 #   make demo            run the sample case end to end
 #   make bench           print performance figures (never a timed test)
+#   make conformance     replay the NetworkPolicy conformance corpus through check
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make deps            install the Debian -dev packages the build needs
 #
@@ -83,7 +84,7 @@ THELP_OBJ    := $(TEST_HELPERS:%.c=$(T)/%.o)
 CAPTURE_BIN := $(B)/podflow-capture
 ANALYZE_BIN := $(B)/podflow-analyze
 
-.PHONY: all capture analyze test unit unit-san integration demo bench fuzz testbed \
+.PHONY: all capture analyze test unit unit-san integration demo bench fuzz testbed conformance \
         deps deps-analyze install clean
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
@@ -161,10 +162,20 @@ $(TBTRAFFIC): tests/testbed/tbtraffic.c $(B)/libcommon.a
 
 testbed: $(TBTRAFFIC)
 
+# --- the NetworkPolicy conformance corpus (tests/conformance/) ---------------
+CONFORM := $(B)/conform
+$(CONFORM): tests/conformance/conform.c $(B)/libcommon.a
+	@mkdir -p $(@D)
+	$(Q)$(call q,CCLD)$(CC) $(ALL_CFLAGS) $(call pc_cflags,$(COMMON_PKGS)) $(LDFLAGS_SAN) \
+	    $(LDFLAGS) -o $@ $< $(B)/libcommon.a $(call pc_libs,$(COMMON_PKGS)) -lm
+
+conformance: $(ANALYZE_BIN) $(CONFORM)
+	@$(CONFORM) $(ANALYZE_BIN); rc=$$?; [ $$rc -eq 77 ] || exit $$rc
+
 unit: $(TEST_BIN)
 	@LABEL=$(if $(SANITIZE),unit-san,unit) sh tests/run-unit.sh $(TEST_BIN)
 
-integration: all $(TEST_BIN) $(TBTRAFFIC)
+integration: all $(TEST_BIN) $(TBTRAFFIC) $(CONFORM)
 	@B=$(B) sh tests/run-integration.sh
 
 unit-san:
