@@ -275,6 +275,17 @@ static struct src *cap_find_ifindex(struct cap *c, int ifindex)
     return NULL;
 }
 
+static struct src *cap_find_name(struct cap *c, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < c->n_srcs; i++) {
+        if (strcmp(c->srcs[i].name, name) == 0)
+            return &c->srcs[i];
+    }
+    return NULL;
+}
+
 /* Close source s (in c->srcs): record its counters (and vanished_ns when
  * the link went away) and remove it. */
 static void cap_close_src(struct cap *c, struct src *s, int64_t vanished_ns)
@@ -409,10 +420,20 @@ static int cap_open_live(struct cap *c)
     rc = nl_link_open(&c->d, &c->nl);
     if (rc)
         return rc;
-    /* Interfaces named without a glob must exist now. */
+    /* Interfaces named without a glob must exist now.  "any" is libpcap's
+     * pseudo-device (every link, Linux cooked headers): no link of that
+     * name exists, so it is opened here, not from the dump. */
     for (i = 0; i < c->o.n_ifaces; i++) {
         const char *p = c->o.ifaces[i];
 
+        if (strcmp(p, "any") == 0) {
+            if (!cap_find_name(c, "any")) {
+                rc = cap_open_link(c, -1, "any", 1);
+                if (rc)
+                    return rc;
+            }
+            continue;
+        }
         if (!is_glob(p) && if_nametoindex(p) == 0) {
             diag_err(&c->d, "cannot capture on '%s': no such interface", p);
             return ERR_NOTFOUND;
