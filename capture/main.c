@@ -347,7 +347,9 @@ struct cap_link_ctx {
     int fatal;       /* open failures are fatal (start-up) */
     int rc;          /* first fatal failure */
     int64_t now;
-    unsigned char *seen; /* resync: per source, reported by the dump; or NULL */
+    int resync;      /* a re-dump: remember what it reports in seen */
+    int *seen;       /* resync: ifindexes the dump reported (malloc'd) */
+    size_t n_seen, alloc_seen;
 };
 
 static void cap_on_link(void *arg, enum nl_link_event ev, int ifindex, const char *name,
@@ -371,35 +373,35 @@ static void cap_on_link(void *arg, enum nl_link_event ev, int ifindex, const cha
         cap_close_src(c, s, lc->now);
         s = NULL;
     }
-    if (s) {
-        if (lc->seen)
-            lc->seen[s - c->srcs] = 1;
-        return;
+    if (lc->resync && ev == NL_LINK_PRESENT && (flags & IFF_UP)) {
+        /* during a resync: this link is still there */
+        ALLOC_GROW(lc->seen, lc->n_seen + 1, lc->alloc_seen);
+        lc->seen[lc->n_seen++] = ifindex;
     }
-    if (!cap_matches(c, name))
+    if (s || !cap_matches(c, name))
         return;
     rc = cap_open_link(c, ifindex, name, lc->fatal);
     if (rc && !lc->rc)
         lc->rc = rc;
-    if (!rc && lc->seen && c->n_srcs && c->srcs[c->n_srcs - 1].ifindex == ifindex)
-        lc->seen[c->n_srcs - 1] = 1;
 }
 
-/* Events were lost: re-dump, and close what the dump no longer shows. */
+/* Events were lost: re-dump (which opens what appeared), then close the
+ * links the dump no longer shows.  Sources move when one closes, so the
+ * dump's links are remembered by ifindex, not by position. */
 static int cap_resync(struct cap *c, int64_t now)
 {
-    struct cap_link_ctx lc = { c, 0, 0, now, NULL };
-    size_t i;
-    int rc;
+    struct cap_link_ctx lc = { c, 0, 0, now, 1, NULL, 0, 0 };
+    size_t i, j;
+    int rc, found;
 
-    /* Room for the sources now plus any the dump opens. */
-    lc.seen = xcalloc(c->n_srcs + LIM_IFACES + 1, 1);
     rc = nl_link_dump(c->nl, cap_on_link, &lc);
-    if (rc == 0) {
-        for (i = c->n_srcs; i-- > 0;) {
-            if (!lc.seen[i])
-                cap_close_src(c, &c->srcs[i], now);
-        }
+    for (i = c->n_srcs; rc == 0 && i-- > 0;) {
+        if (c->srcs[i].ifindex < 0)
+            continue; /* "any" is no link */
+        for (j = 0, found = 0; j < lc.n_seen && !found; j++)
+            found = lc.seen[j] == c->srcs[i].ifindex;
+        if (!found)
+            cap_close_src(c, &c->srcs[i], now);
     }
     free(lc.seen);
     return rc;
@@ -408,7 +410,7 @@ static int cap_resync(struct cap *c, int64_t now)
 /* Start-up: find the links, open each, check that named ones exist. */
 static int cap_open_live(struct cap *c)
 {
-    struct cap_link_ctx lc = { c, 0, 0, 0, NULL };
+    struct cap_link_ctx lc = { c, 0, 0, 0, 0, NULL, 0, 0 };
     size_t i, j;
     int rc;
 
@@ -530,7 +532,7 @@ static int cap_run_live(struct cap *c)
                     cap_dispatch(c, i, now);
             }
             if (pfd[0].revents) {
-                struct cap_link_ctx lc = { c, 0, 0, now, NULL };
+                struct cap_link_ctx lc = { c, 0, 0, now, 0, NULL, 0, 0 };
 
                 rc = nl_link_read(c->nl, cap_on_link, &lc);
                 if (rc == 1)
