@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -120,7 +121,7 @@ static void test_file_refused(void **state)
     /* no such file: the path once, not twice */
     memset(f->msg, 0, sizeof(f->msg));
     rewind(f->err);
-    assert_int_equal(src_open_file(&s, "/nonexistent/y.pcap", NULL, &f->d), ERR_PCAP);
+    assert_int_equal(src_open_file(&s, "/nonexistent/y.pcap", NULL, &f->d), -ENOENT);
     assert_string_equal(f->msg, "test: cannot read '/nonexistent/y.pcap': No such file or directory\n");
 }
 
