@@ -53,7 +53,8 @@ pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
 COMMON_PKGS  := sqlite3 yaml-0.1
 CAPTURE_PKGS := libpcap libnl-3.0 libnl-route-3.0 libnl-nf-3.0
-ANALYZE_PKGS :=
+# The report's service graph is laid out by graphviz (Debian: libgraphviz-dev).
+ANALYZE_PKGS := libgvc libcgraph
 TEST_PKGS    := cmocka
 
 ALL_CFLAGS = $(STD) $(WARN) $(OPT) $(DEBUG) -MMD -MP -I. -I$(B)/gen \
@@ -82,7 +83,7 @@ THELP_OBJ    := $(TEST_HELPERS:%.c=$(T)/%.o)
 CAPTURE_BIN := $(B)/podflow-capture
 ANALYZE_BIN := $(B)/podflow-analyze
 
-.PHONY: all capture analyze test unit unit-san integration demo bench fuzz \
+.PHONY: all capture analyze test unit unit-san integration demo bench fuzz testbed \
         deps deps-analyze install clean
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
@@ -113,7 +114,7 @@ $(B)/analyze/%.o: analyze/%.c
 $(T)/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(call q,CC)$(CC) $(ALL_CFLAGS) -DPODFLOW_TEST \
-	    $(call pc_cflags,$(COMMON_PKGS) $(CAPTURE_PKGS) $(TEST_PKGS)) -c -o $@ $<
+	    $(call pc_cflags,$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS) $(TEST_PKGS)) -c -o $@ $<
 
 # The packet decoders and flow table take -Wconversion on top of WARN: they
 # do the byte and length arithmetic on untrusted input.
@@ -152,10 +153,18 @@ $(B)/tests/%: $(T)/tests/%.o $(THELP_OBJ) $(T)/libanalyze.a $(T)/libcapture.a $(
 	$(Q)$(call q,LINK)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ \
 	    $(call pc_libs,$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS) $(TEST_PKGS)) -lm
 
+# --- the netns testbed's traffic helper (tests/testbed/) --------------------
+TBTRAFFIC := $(B)/tbtraffic
+$(TBTRAFFIC): tests/testbed/tbtraffic.c $(B)/libcommon.a
+	@mkdir -p $(@D)
+	$(Q)$(call q,CCLD)$(CC) $(ALL_CFLAGS) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $< $(B)/libcommon.a
+
+testbed: $(TBTRAFFIC)
+
 unit: $(TEST_BIN)
 	@LABEL=$(if $(SANITIZE),unit-san,unit) sh tests/run-unit.sh $(TEST_BIN)
 
-integration: all $(TEST_BIN)
+integration: all $(TEST_BIN) $(TBTRAFFIC)
 	@B=$(B) sh tests/run-integration.sh
 
 unit-san:
@@ -183,10 +192,10 @@ bench: deps all $(BENCH_BIN)
 
 # --- dependencies (Debian) -------------------------------------------------
 DEB_PKGS := build-essential pkg-config libpcap-dev libnl-3-dev libnl-route-3-dev \
-            libnl-nf-3-dev libsqlite3-dev libyaml-dev libcmocka-dev sqlite3 \
+            libnl-nf-3-dev libsqlite3-dev libyaml-dev libgraphviz-dev libcmocka-dev sqlite3 \
             iproute2 nftables iputils-ping netcat-openbsd
 deps:
-	@sh tools/deps.sh "$(PKG_CONFIG)" "$(COMMON_PKGS) $(CAPTURE_PKGS) $(TEST_PKGS)" $(DEB_PKGS)
+	@sh tools/deps.sh "$(PKG_CONFIG)" "$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS) $(TEST_PKGS)" $(DEB_PKGS)
 
 # --- install ----------------------------------------------------------------
 install: all

@@ -21,7 +21,8 @@
 static const char usage_text[] =
     "usage: " PROG " -w CASE.db (-i IFACE|GLOB ... | -r FILE ...) [-f BPF] [-s SNAPLEN]\n"
     "                       [-B MIB] [-G SECONDS] [--idle-timeout S] [--active-timeout S]\n"
-    "                       [--commit-interval S] [--max-flows N] [--node NAME] [-Z USER] [-q]\n"
+    "                       [--commit-interval S] [--max-flows N] [--node NAME]\n"
+    "                       [--inventory FILE ...] [-Z USER] [-q]\n"
     "\n"
     "Record the flows seen on live interfaces or in pcap/pcapng files into CASE.db.\n"
     "\n"
@@ -38,6 +39,8 @@ static const char usage_text[] =
     "  --commit-interval S   commit to CASE.db every S seconds (5)\n"
     "  --max-flows N         flows held in memory at most (1000000)\n"
     "  --node NAME           node name recorded (default: host name)\n"
+    "  --inventory FILE      kubectl get pods,namespaces,services,endpointslices,nodes -A\n"
+    "                        -o yaml (or json) output, reloaded when it changes; repeatable\n"
     "  -Z USER               drop to USER after opening the sockets\n"
     "  -q                    no progress line\n"
     "  --help, --version\n";
@@ -49,7 +52,8 @@ enum {
     OPT_ACTIVE,
     OPT_COMMIT,
     OPT_MAX_FLOWS,
-    OPT_NODE
+    OPT_NODE,
+    OPT_INVENTORY
 };
 
 static const struct option long_opts[] = {
@@ -60,6 +64,7 @@ static const struct option long_opts[] = {
     { "commit-interval", required_argument, NULL, OPT_COMMIT },
     { "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
     { "node", required_argument, NULL, OPT_NODE },
+    { "inventory", required_argument, NULL, OPT_INVENTORY },
     { NULL, 0, NULL, 0 },
 };
 
@@ -151,6 +156,15 @@ int cap_opts_parse(struct cap_opts *o, struct diag *d, int argc, char **argv, FI
         case OPT_NODE:
             o->node = optarg;
             break;
+        case OPT_INVENTORY:
+            if (o->n_inventories >= LIM_IFACES) {
+                diag_err(d, "too many --inventory (at most %d)", LIM_IFACES);
+                return ERR_USAGE;
+            }
+            o->inventories =
+                xreallocarray(o->inventories, o->n_inventories + 1, sizeof(*o->inventories));
+            o->inventories[o->n_inventories++] = optarg;
+            break;
         case OPT_HELP:
             fputs(usage_text, out);
             return 1;
@@ -234,7 +248,9 @@ void cap_opts_release(struct cap_opts *o)
 {
     free(o->ifaces);
     free(o->files);
+    free(o->inventories);
     o->ifaces = NULL;
     o->files = NULL;
-    o->n_ifaces = o->n_files = 0;
+    o->inventories = NULL;
+    o->n_ifaces = o->n_files = o->n_inventories = 0;
 }

@@ -27,6 +27,8 @@ struct cap_opts {
     uint64_t commit_s;       /* --commit-interval */
     uint64_t max_flows;      /* --max-flows, 0: default */
     const char *node;        /* --node, or NULL: host name */
+    char **inventories;      /* --inventory files, malloc'd array of argv strings */
+    size_t n_inventories;
     const char *user;        /* -Z, or NULL */
     int quiet;               /* -q */
 };

@@ -4,7 +4,7 @@
  *   podflow-capture -w CASE.db (-i IFACE|GLOB ... | -r FILE ...) [-f BPF]
  *       [-s SNAPLEN] [-B MIB] [-G SECONDS] [--idle-timeout S]
  *       [--active-timeout S] [--commit-interval S] [--max-flows N]
- *       [--node NAME] [-Z USER] [-q]
+ *       [--node NAME] [--inventory FILE ...] [-Z USER] [-q]
  *
  * Files (-r) are read in order through one flow table.  Live interfaces
  * (-i) are each one pcap handle, all served by one poll() loop together
@@ -33,6 +33,7 @@
 
 #include "capture/cap_opts.h"
 #include "capture/flow.h"
+#include "capture/identity.h"
 #include "capture/nl_link.h"
 #include "capture/priv.h"
 #include "capture/source.h"
@@ -62,6 +63,8 @@ struct cap {
     struct writer *w;          /* owned */
     struct flow_table *ft;     /* owned */
     struct nl_link_mon *nl;    /* owned, live only */
+    struct ident_cap ident;    /* inventories, netlink identities, conntrack (identity.h) */
+    unsigned ident_failures;   /* periodic identity writes that failed (reported) */
     struct src *srcs;          /* malloc'd: open sources */
     size_t n_srcs, alloc_srcs;
     struct src_live_opts live; /* options for every live handle */
@@ -166,6 +169,16 @@ static void cap_on_packet(u_char *user, const struct pcap_pkthdr *h, const u_cha
                             (uint32_t)pc->s->db_id);
     pc->s->packets++;
     pc->c->packets++;
+}
+
+/* Finished flows: the Service backend from conntrack, then the writer. */
+static void cap_emit(void *ctx, const struct flow_rec *rec)
+{
+    struct cap *c = ctx;
+    struct flow_rec r = *rec;
+
+    ident_cap_annotate(&c->ident, &r);
+    writer_flow(c->w, &r);
 }
 
 /* --- files (-r) ------------------------------------------------------------ */
@@ -509,12 +522,22 @@ static int cap_run_live(struct cap *c)
     int rc;
 
     while (!cap_stop_signal && !c->failed) {
+        int ifds[2];
+        size_t nsrc, nid;
+
         n = 0;
-        ALLOC_GROW(pfd, c->n_srcs + 1, alloc_pfd);
+        ALLOC_GROW(pfd, c->n_srcs + 3, alloc_pfd);
         pfd[n].fd = nl_link_fd(c->nl);
         pfd[n++].events = POLLIN;
         for (i = 0; i < c->n_srcs; i++) {
             pfd[n].fd = c->srcs[i].fd;
+            pfd[n++].events = POLLIN;
+        }
+        /* Identity events (netlink, conntrack) after the sources. */
+        nsrc = n;
+        nid = ident_cap_fds(&c->ident, ifds);
+        for (i = 0; i < nid; i++) {
+            pfd[n].fd = ifds[i];
             pfd[n++].events = POLLIN;
         }
         rc = poll(pfd, (nfds_t)n, 250);
@@ -531,6 +554,10 @@ static int cap_run_live(struct cap *c)
                 if (i + 1 < n && pfd[i + 1].revents && pfd[i + 1].fd == c->srcs[i].fd)
                     cap_dispatch(c, i, now);
             }
+            for (i = nsrc; i < n; i++) {
+                if (pfd[i].revents && ident_cap_events(&c->ident, now) < 0)
+                    c->failed = 1;
+            }
             if (pfd[0].revents) {
                 struct cap_link_ctx lc = { c, 0, 0, now, 0, NULL, 0, 0 };
 
@@ -545,9 +572,14 @@ static int cap_run_live(struct cap *c)
         }
         if (now - last_expire >= NS_PER_S) {
             flow_table_expire(c->ft, now);
+            ident_cap_tick(&c->ident, now);
             last_expire = now;
         }
         if (now - last_commit >= commit_every) {
+            /* Identities go with the flows they name; a failure is
+             * reported and tried again at the next commit. */
+            if (ident_cap_dirty(&c->ident) && ident_cap_write(&c->ident, c->w, c->capture_id))
+                c->ident_failures++;
             if (writer_commit(c->w)) {
                 c->failed = 1;
                 break;
@@ -637,7 +669,12 @@ static int cap_finish(struct cap *c)
     size_t i;
     int rc;
 
+    /* Conntrack events of the last moments, before the flows they name. */
+    if (ident_cap_events(&c->ident, now_ns()) < 0)
+        c->failed = 1;
     flow_table_flush(c->ft);
+    if (ident_cap_write(&c->ident, c->w, c->capture_id))
+        c->failed = 1;
     memset(&t, 0, sizeof(t));
     t.packets_dropped = c->closed_drops;
     t.packets_if_dropped = c->closed_if_drops;
@@ -672,6 +709,7 @@ static void cap_release(struct cap *c)
     flow_table_free(&c->ft);
     writer_close(&c->w);
     nl_link_close(&c->nl);
+    ident_cap_release(&c->ident);
     cap_opts_release(&c->o);
 }
 
@@ -708,6 +746,10 @@ int main(int argc, char **argv)
             c.srcs[c.n_srcs++] = s;
         }
     }
+    /*    Inventories (a file that does not parse stops here), and for a
+     *    live capture the netlink and conntrack sockets. */
+    if (!rc)
+        rc = ident_cap_open(&c.ident, &c.d, c.o.inventories, c.o.n_inventories, live);
     if (rc) {
         status = EXIT_BAD;
         goto out;
@@ -728,7 +770,7 @@ int main(int argc, char **argv)
         c.dropped_priv = 1;
     }
     cap_flow_config(&c.o, &cfg);
-    c.ft = flow_table_new(&cfg, writer_emit, c.w);
+    c.ft = flow_table_new(&cfg, cap_emit, &c);
     c.progress = !c.o.quiet && isatty(STDERR_FILENO);
     c.prog_last_ns = now_ns();
 

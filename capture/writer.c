@@ -37,7 +37,7 @@
 #define WRITER_BATCH 1024
 /* Rows per INSERT statement in bulk: one statement's fixed cost (step,
  * reset, opening the table cursor) shared by 16 rows cut the writer
- * thread's time per row by a fifth (1.3 to 1.05 us at 1M flows); 16 x 23
+ * thread's time per row by a fifth (1.3 to 1.05 us at 1M flows); 16 x 25
  * parameters stay far below SQLite's limit of 32766. */
 #define WRITER_MULTI 16
 
@@ -86,9 +86,10 @@ struct writer {
 static const char sql_ins_flow[] =
     "INSERT INTO flows (capture_id, proto, src_ip, src_port, dst_ip, dst_port, first_ns,"
     " last_ns, packets_fwd, bytes_fwd, packets_rev, bytes_rev, flags_fwd, flags_rev, state,"
-    " history, icmp_type, icmp_code, iface, vlan, icmp_count, icmp_id, interim) VALUES ";
+    " history, icmp_type, icmp_code, iface, vlan, icmp_count, icmp_id, interim, dnat_ip,"
+    " dnat_port) VALUES ";
 /* One row's parameters, WRITER_COLS of them. */
-static const char sql_ins_row[] = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+static const char sql_ins_row[] = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 static void writer_latch(struct writer *w, int err)
 {
@@ -218,13 +219,13 @@ TESTABLE int state_valid(const char *st, size_t len)
 }
 
 /* Columns of a flows row we bind. */
-#define WRITER_COLS 23
+#define WRITER_COLS 25
 
-/* Bind r as the row starting at parameter base + 1 of st.  src and dst
- * (INET6_ADDRSTRLEN each) hold the address texts until the step.
+/* Bind r as the row starting at parameter base + 1 of st.  src, dst and
+ * dnat (INET6_ADDRSTRLEN each) hold the address texts until the step.
  * ERR_INVALID (reported, latched) when the state word is not Zeek's. */
 static int writer_bind_row(struct writer *w, sqlite3_stmt *st, int base,
-                           const struct flow_rec *r, char *src, char *dst)
+                           const struct flow_rec *r, char *src, char *dst, char *dnat)
 {
     size_t slen;
 
@@ -271,6 +272,13 @@ static int writer_bind_row(struct writer *w, sqlite3_stmt *st, int base,
     sqlite3_bind_int64(st, base + 21, r->icmp_count);
     bind_opt(st, base + 22, r->icmp_id, r->icmp_id >= 0);
     sqlite3_bind_int(st, base + 23, r->interim ? 1 : 0);
+    if (r->dnat_family == 4 || r->dnat_family == 6) {
+        bind_ip(st, base + 24, r->dnat_family, r->dnat, dnat, INET6_ADDRSTRLEN);
+        sqlite3_bind_int(st, base + 25, r->dnat_port);
+    } else {
+        sqlite3_bind_null(st, base + 24);
+        sqlite3_bind_null(st, base + 25);
+    }
     return 0;
 }
 
@@ -279,11 +287,12 @@ static int writer_insert(struct writer *w, const struct flow_rec *rec, size_t n)
 {
     sqlite3_stmt *st = n == 1 ? w->ins_flow : w->ins_multi;
     char src[WRITER_MULTI][INET6_ADDRSTRLEN], dst[WRITER_MULTI][INET6_ADDRSTRLEN];
+    char dnat[WRITER_MULTI][INET6_ADDRSTRLEN];
     size_t i;
     int rc;
 
     for (i = 0; i < n; i++) {
-        rc = writer_bind_row(w, st, (int)i * WRITER_COLS, &rec[i], src[i], dst[i]);
+        rc = writer_bind_row(w, st, (int)i * WRITER_COLS, &rec[i], src[i], dst[i], dnat[i]);
         if (rc) {
             sqlite3_reset(st);
             return rc;
@@ -650,6 +659,17 @@ int writer_iface_end(struct writer *w, int64_t id, int64_t vanished_ns, uint64_t
     sqlite3_bind_int64(st, 4, (int64_t)dropped);
     sqlite3_bind_int64(st, 5, (int64_t)if_dropped);
     return writer_step_once(w, "update an interface", st);
+}
+
+int writer_with_db(struct writer *w, int (*fn)(sqlite3 *db, void *ctx), void *ctx)
+{
+    int rc = writer_sync(w);
+
+    if (!rc && !w->in_txn)
+        rc = writer_begin_txn(w);
+    if (rc)
+        return rc;
+    return fn(w->db, ctx);
 }
 
 int writer_commit(struct writer *w)
