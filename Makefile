@@ -193,7 +193,7 @@ demo: deps all
 BENCH_BIN := $(B)/bench/pcapgen $(B)/bench/pcapcount
 $(B)/bench/%: tests/bench/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(call pc_cflags,libpcap) -o $@ $< $(call pc_libs,libpcap)
+	$(Q)$(call q,CCLD)$(CC) $(ALL_CFLAGS) $(call pc_cflags,libpcap) -o $@ $< $(call pc_libs,libpcap)
 
 # The capture's integration tests make their pcaps with pcapgen.
 integration: $(BENCH_BIN)
@@ -207,7 +207,7 @@ bench: deps all $(BENCH_BIN)
 # --- dependencies (Debian) -------------------------------------------------
 DEB_PKGS := build-essential pkg-config libpcap-dev libnl-3-dev libnl-route-3-dev \
             libnl-nf-3-dev libsqlite3-dev libyaml-dev libgraphviz-dev libcmocka-dev sqlite3 \
-            iproute2 nftables
+            iproute2 nftables iputils-ping netcat-openbsd
 deps:
 	@sh tools/deps.sh "$(PKG_CONFIG)" "$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS) $(TEST_PKGS)" $(DEB_PKGS)
 

@@ -288,6 +288,17 @@ static struct src *cap_find_ifindex(struct cap *c, int ifindex)
     return NULL;
 }
 
+static struct src *cap_find_name(struct cap *c, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < c->n_srcs; i++) {
+        if (strcmp(c->srcs[i].name, name) == 0)
+            return &c->srcs[i];
+    }
+    return NULL;
+}
+
 /* Close source s (in c->srcs): record its counters (and vanished_ns when
  * the link went away) and remove it. */
 static void cap_close_src(struct cap *c, struct src *s, int64_t vanished_ns)
@@ -349,7 +360,9 @@ struct cap_link_ctx {
     int fatal;       /* open failures are fatal (start-up) */
     int rc;          /* first fatal failure */
     int64_t now;
-    unsigned char *seen; /* resync: per source, reported by the dump; or NULL */
+    int resync;      /* a re-dump: remember what it reports in seen */
+    int *seen;       /* resync: ifindexes the dump reported (malloc'd) */
+    size_t n_seen, alloc_seen;
 };
 
 static void cap_on_link(void *arg, enum nl_link_event ev, int ifindex, const char *name,
@@ -373,35 +386,35 @@ static void cap_on_link(void *arg, enum nl_link_event ev, int ifindex, const cha
         cap_close_src(c, s, lc->now);
         s = NULL;
     }
-    if (s) {
-        if (lc->seen)
-            lc->seen[s - c->srcs] = 1;
-        return;
+    if (lc->resync && ev == NL_LINK_PRESENT && (flags & IFF_UP)) {
+        /* during a resync: this link is still there */
+        ALLOC_GROW(lc->seen, lc->n_seen + 1, lc->alloc_seen);
+        lc->seen[lc->n_seen++] = ifindex;
     }
-    if (!cap_matches(c, name))
+    if (s || !cap_matches(c, name))
         return;
     rc = cap_open_link(c, ifindex, name, lc->fatal);
     if (rc && !lc->rc)
         lc->rc = rc;
-    if (!rc && lc->seen && c->n_srcs && c->srcs[c->n_srcs - 1].ifindex == ifindex)
-        lc->seen[c->n_srcs - 1] = 1;
 }
 
-/* Events were lost: re-dump, and close what the dump no longer shows. */
+/* Events were lost: re-dump (which opens what appeared), then close the
+ * links the dump no longer shows.  Sources move when one closes, so the
+ * dump's links are remembered by ifindex, not by position. */
 static int cap_resync(struct cap *c, int64_t now)
 {
-    struct cap_link_ctx lc = { c, 0, 0, now, NULL };
-    size_t i;
-    int rc;
+    struct cap_link_ctx lc = { c, 0, 0, now, 1, NULL, 0, 0 };
+    size_t i, j;
+    int rc, found;
 
-    /* Room for the sources now plus any the dump opens. */
-    lc.seen = xcalloc(c->n_srcs + LIM_IFACES + 1, 1);
     rc = nl_link_dump(c->nl, cap_on_link, &lc);
-    if (rc == 0) {
-        for (i = c->n_srcs; i-- > 0;) {
-            if (!lc.seen[i])
-                cap_close_src(c, &c->srcs[i], now);
-        }
+    for (i = c->n_srcs; rc == 0 && i-- > 0;) {
+        if (c->srcs[i].ifindex < 0)
+            continue; /* "any" is no link */
+        for (j = 0, found = 0; j < lc.n_seen && !found; j++)
+            found = lc.seen[j] == c->srcs[i].ifindex;
+        if (!found)
+            cap_close_src(c, &c->srcs[i], now);
     }
     free(lc.seen);
     return rc;
@@ -410,7 +423,7 @@ static int cap_resync(struct cap *c, int64_t now)
 /* Start-up: find the links, open each, check that named ones exist. */
 static int cap_open_live(struct cap *c)
 {
-    struct cap_link_ctx lc = { c, 0, 0, 0, NULL };
+    struct cap_link_ctx lc = { c, 0, 0, 0, 0, NULL, 0, 0 };
     size_t i, j;
     int rc;
 
@@ -422,10 +435,20 @@ static int cap_open_live(struct cap *c)
     rc = nl_link_open(&c->d, &c->nl);
     if (rc)
         return rc;
-    /* Interfaces named without a glob must exist now. */
+    /* Interfaces named without a glob must exist now.  "any" is libpcap's
+     * pseudo-device (every link, Linux cooked headers): no link of that
+     * name exists, so it is opened here, not from the dump. */
     for (i = 0; i < c->o.n_ifaces; i++) {
         const char *p = c->o.ifaces[i];
 
+        if (strcmp(p, "any") == 0) {
+            if (!cap_find_name(c, "any")) {
+                rc = cap_open_link(c, -1, "any", 1);
+                if (rc)
+                    return rc;
+            }
+            continue;
+        }
         if (!is_glob(p) && if_nametoindex(p) == 0) {
             diag_err(&c->d, "cannot capture on '%s': no such interface", p);
             return ERR_NOTFOUND;
@@ -536,7 +559,7 @@ static int cap_run_live(struct cap *c)
                     c->failed = 1;
             }
             if (pfd[0].revents) {
-                struct cap_link_ctx lc = { c, 0, 0, now, NULL };
+                struct cap_link_ctx lc = { c, 0, 0, now, 0, NULL, 0, 0 };
 
                 rc = nl_link_read(c->nl, cap_on_link, &lc);
                 if (rc == 1)

@@ -30,6 +30,7 @@ struct src {
     uint64_t packets;     /* packets handed to the flow table */
     uint64_t drops;       /* live: last pcap_stats ps_drop */
     uint64_t if_drops;    /* live: last pcap_stats ps_ifdrop */
+    char *iobuf;          /* files: malloc'd stdio buffer of the stream, owned */
 };
 
 /* Options of a live handle. */

@@ -189,6 +189,9 @@ static void test_round_trip(void **state)
     r.iface = (uint32_t)iid;
     r.vlan = 100;
     r.interim = 1;
+    r.dnat_family = 6;
+    r.dnat[0] = 0xfd, r.dnat[15] = 9;
+    r.dnat_port = 8443;
     writer_flow(w, &r);
     /* enough rows for several batches and automatic commits */
     for (uint32_t n = 2; n <= 2500; n++) {
@@ -216,8 +219,12 @@ static void test_round_trip(void **state)
     expect_sql(f->path,
                "SELECT src_ip || '|' || dst_ip || '|' || first_ns || '|' || history || '|' ||"
                " icmp_type || '|' || icmp_code || '|' || icmp_count || '|' || iface || '|' ||"
-               " vlan || '|' || interim || '|' || flags_fwd FROM flows WHERE id = 2",
-               "fd00::1|fd00::1234|1700000000123456789|ShADadFf|1|4|2|1|100|1|27");
+               " vlan || '|' || interim || '|' || flags_fwd || '|' || dnat_ip || '|' ||"
+               " dnat_port FROM flows WHERE id = 2",
+               "fd00::1|fd00::1234|1700000000123456789|ShADadFf|1|4|2|1|100|1|27|fd00::9|8443");
+    /* no DNAT: both NULL */
+    expect_sql(f->path, "SELECT quote(dnat_ip) || quote(dnat_port) FROM flows WHERE id = 3",
+               "NULLNULL");
     expect_sql(f->path,
                "SELECT node || '|' || started_ns || '|' || ended_ns || '|' || interfaces || '|' ||"
                " filter || '|' || snaplen || '|' || packets_seen || '|' || packets_dropped || '|' ||"

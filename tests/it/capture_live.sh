@@ -86,6 +86,51 @@ done
 expect "tcp completed history" "$(q "SELECT history FROM flows WHERE dst_port = 8080 LIMIT 1" | cut -c1-3)" "ShA"
 expect "integrity" "$(q 'PRAGMA integrity_check')" ok
 
+# --- stopping: -G, SIGHUP, and a second SIGINT -----------------------------
+DB=$TMP/g.db
+t0=$(date +%s)
+in_node "$CAP" -q -w "$DB" -i vc -G 1 || fail "-G 1 exited $?"
+[ $(($(date +%s) - t0)) -le 4 ] || fail "-G 1 took $(($(date +%s) - t0)) s"
+expect "-G: capture ended" "$(q 'SELECT ended_ns - started_ns BETWEEN 1000000000 AND 3000000000 FROM captures')" 1
+DB=$TMP/hup.db
+ip netns exec "$NS_NODE" "$CAP" -q -w "$DB" -i vc 2> "$TMP/cap.err" &
+CP=$!
+IT_PIDS="$IT_PIDS $CP"
+sleep 0.5
+kill -HUP $CP
+wait $CP
+expect "SIGHUP: exit" $? 0
+expect "SIGHUP: capture ended" "$(q 'SELECT ended_ns IS NOT NULL FROM captures')" 1
+# The first SIGINT starts a clean stop (which waits 250 ms for the rings);
+# a second one within it leaves at once.
+DB=$TMP/int2.db
+ip netns exec "$NS_NODE" "$CAP" -q -w "$DB" -i vc 2> "$TMP/cap.err" &
+CP=$!
+IT_PIDS="$IT_PIDS $CP"
+sleep 0.5
+kill -INT $CP
+sleep 0.05
+kill -INT $CP
+wait $CP
+expect "second SIGINT: exit" $? 130
+expect "second SIGINT: integrity" "$(q 'PRAGMA integrity_check')" ok
+expect "second SIGINT: capture not ended" "$(q 'SELECT count(*), ended_ns IS NULL FROM captures')" "1|1"
+
+# --- refused: a missing interface, no CAP_NET_RAW: one line, exit 2 ---------
+rm -f "$TMP/new.db"
+in_node "$CAP" -q -w "$TMP/new.db" -i nosuch0 2> "$TMP/err"
+expect "missing interface: exit" $? 2
+expect "missing interface: message" "$(cat "$TMP/err")" \
+    "podflow-capture: cannot capture on 'nosuch0': no such interface"
+[ -e "$TMP/new.db" ] && fail "missing interface: wrote the .db"
+if command -v setpriv > /dev/null 2>&1 && id nobody > /dev/null 2>&1; then
+    in_node setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+        "$CAP" -q -w /tmp/podflow-never.db -i vc 2> "$TMP/err"
+    expect "no CAP_NET_RAW: exit" $? 2
+    expect "no CAP_NET_RAW: message" "$(cat "$TMP/err")" \
+        "podflow-capture: cannot capture on 'vc': permission denied (capturing needs root or CAP_NET_RAW)"
+fi
+
 # --- -Z: sockets first, then no privilege ---------------------------------
 id nobody > /dev/null 2>&1 || skip "no user 'nobody' for the -Z check"
 DB=$TMP/priv.db
