@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "capture/flow.h"
+#include "capture/writer_int.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
@@ -157,7 +158,7 @@ static int writer_commit_txn(struct writer *w)
 /* Dotted quad of a[0..4) into buf (>= 16 bytes); returns the length.
  * glibc's inet_ntop() formats IPv4 through sprintf, which was a tenth of
  * the writer's time; this is the same canonical text. */
-static int fmt_ipv4(const uint8_t *a, char *buf)
+TESTABLE int fmt_ipv4(const uint8_t *a, char *buf)
 {
     char *p = buf;
     int i;
@@ -203,25 +204,26 @@ static void bind_opt(sqlite3_stmt *st, int col, int64_t v, int present)
         sqlite3_bind_null(st, col);
 }
 
-/* flows.state's CHECK list (schema.sql), checked here because the
- * connection ignores CHECK constraints (see writer_open()). */
-static int state_valid(const char *s, size_t n)
+/* The conn_state words schema.sql's CHECK on flows.state allows. */
+TESTABLE int state_valid(const char *st, size_t len)
 {
-    static const char *const ok[] = { "S0",   "S1",   "SF",     "REJ",   "S2", "S3", "RSTO",
-                                      "RSTR", "RSTOS0", "RSTRH", "SH", "SHR", "OTH" };
+    static const char *const words[] = { "S0",  "S1",   "SF",     "REJ",   "S2", "S3", "RSTO",
+                                         "RSTR", "RSTOS0", "RSTRH", "SH", "SHR", "OTH" };
+    size_t i;
 
-    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
-        if (strlen(ok[i]) == n && memcmp(ok[i], s, n) == 0)
+    for (i = 0; i < ARRAY_SIZE(words); i++) {
+        if (strlen(words[i]) == len && memcmp(words[i], st, len) == 0)
             return 1;
+    }
     return 0;
 }
 
-/* Bind row r to the 23 columns of st starting at parameter base + 1; the
- * IP texts go to ip[0] and ip[1], which must live until the step. */
+/* Bind row r to the 23 columns of st from parameter base + 1 on; the IP
+ * texts go to ip[0] and ip[1], which must live until the step. */
 static int writer_bind(struct writer *w, sqlite3_stmt *st, int base, const struct flow_rec *r,
                        char ip[2][INET6_ADDRSTRLEN])
 {
-    size_t state_len;
+    size_t slen;
 
     sqlite3_bind_int64(st, base + 1, w->capture_id);
     sqlite3_bind_int(st, base + 2, r->proto);
@@ -239,23 +241,21 @@ static int writer_bind(struct writer *w, sqlite3_stmt *st, int base, const struc
     sqlite3_bind_int(st, base + 14, r->flags_rev);
     /* state and history are NUL-terminated inside fixed arrays; bound with
      * an explicit bound so a missing NUL cannot run past them. */
-    state_len = strnlen(r->state, sizeof(r->state));
-    if (!state_valid(r->state, state_len)) {
-        /* A bug in flow_state.c, never input: refuse the row as the
-         * CHECK would (reported once, like writer_sqlfail()). */
+    slen = strnlen(r->state, sizeof(r->state));
+    if (!state_valid(r->state, slen)) {
         int first;
 
         pthread_mutex_lock(&w->mu);
         first = !w->err;
         if (first)
-            w->err = ERR_DB;
+            w->err = ERR_INVALID;
         pthread_mutex_unlock(&w->mu);
         if (first)
             diag_err(w->d, "cannot insert a flow in '%s': invalid state '%.*s'", w->path,
-                     (int)state_len, r->state);
-        return ERR_DB;
+                     (int)slen, r->state);
+        return ERR_INVALID;
     }
-    sqlite3_bind_text(st, base + 15, r->state, (int)state_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, base + 15, r->state, (int)slen, SQLITE_STATIC);
     if (r->history[0])
         sqlite3_bind_text(st, base + 16, r->history,
                           (int)strnlen(r->history, sizeof(r->history)), SQLITE_STATIC);
@@ -271,15 +271,19 @@ static int writer_bind(struct writer *w, sqlite3_stmt *st, int base, const struc
     return 0;
 }
 
-/* Insert n rows (1 or WRITER_ROWS_PER_STMT) through one statement. */
+/* Insert rows r[0..n), n being 1 or WRITER_ROWS_PER_STMT, in one step. */
 static int writer_insert(struct writer *w, const struct flow_rec *r, size_t n)
 {
     sqlite3_stmt *st = n == 1 ? w->ins_flow : w->ins_many;
     int rc;
 
-    for (size_t i = 0; i < n; i++)
-        if (writer_bind(w, st, (int)i * FLOW_COLS, &r[i], w->ip[i]))
-            return ERR_DB;
+    for (size_t i = 0; i < n; i++) {
+        rc = writer_bind(w, st, (int)i * FLOW_COLS, &r[i], w->ip[i]);
+        if (rc) {
+            sqlite3_clear_bindings(st);
+            return rc;
+        }
+    }
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
@@ -450,32 +454,29 @@ int writer_open(const char *path, size_t batch_rows, struct diag *d, struct writ
      * SQLite's per-call mutexes are pure cost: 25 binds and a step per
      * row.  Only possible before SQLite initialises; harmless after. */
     (void)sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
-    /* Likewise memory statistics: kept up to date they take a global mutex
-     * on every SQLite allocation; nothing here reads them. */
+    /* Nor do we read SQLite's memory statistics, whose upkeep takes a
+     * global mutex on every allocation. */
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     rc = db_open_writer(path, d, &w->db);
     if (rc)
         goto out_free;
     /*
-     * Three settings of this connection only, for speed:
+     * Two settings of this connection only, for speed:
      * - foreign_keys off: every flow row would look up its captures and
      *   interfaces parents (a fifth of the insert's cost); we insert those
      *   parents before any row that names them, so the references hold by
      *   construction.
-     * - ignore_check_constraints on: SQLite compiles flows.state's
-     *   `IN ('S0', ... 13 values)` into an ephemeral index built again on
-     *   every execution of the insert (OpenEphemeral + 13 IdxInsert per
-     *   row in EXPLAIN): about half of the writer's time at 1M flows.
-     *   writer_insert() checks the state against the same list in C
-     *   instead (state_valid()), so no other value can reach the file.
-     *   The writer inserts into no other table with a CHECK.
+     * - CHECK constraints off: flows.state's CHECK (state IN (...13
+     *   words)) makes SQLite build an ephemeral index per row, which
+     *   cost more than the rest of the insert (1.8 us a row);
+     *   writer_insert() checks the same list in C (state_valid()).
      * - a WAL checkpoint every 4096 pages (16 MB) rather than 1000: each
      *   checkpoint syncs, and fewer of them keep the thread from stalling
      *   the decoder; the WAL stays bounded for long live captures.
      */
     if (sqlite3_exec(w->db,
-                     "PRAGMA foreign_keys = OFF; PRAGMA ignore_check_constraints = ON;"
-                     " PRAGMA wal_autocheckpoint = 4096",
+                     "PRAGMA foreign_keys = OFF; PRAGMA wal_autocheckpoint = 4096;"
+                     " PRAGMA ignore_check_constraints = ON",
                      NULL, NULL, NULL) != SQLITE_OK) {
         rc = writer_sqlfail(w, "set up the connection");
         goto out_close;
@@ -506,9 +507,8 @@ int writer_open(const char *path, size_t batch_rows, struct diag *d, struct writ
             sql[len++] = ')';
         }
         sql[len] = '\0';
-        rc = sqlite3_prepare_v3(w->db, sql, (int)len, SQLITE_PREPARE_PERSISTENT, &w->ins_many,
-                                NULL);
-        if (rc != SQLITE_OK) {
+        if (sqlite3_prepare_v3(w->db, sql, (int)len, SQLITE_PREPARE_PERSISTENT, &w->ins_many,
+                               NULL) != SQLITE_OK) {
             rc = writer_sqlfail(w, "prepare the flow insert");
             goto out_close;
         }
