@@ -305,9 +305,14 @@ static void writer_do_batch(struct writer *w, const struct writer_batch *b)
     if (err)
         return;
     for (i = 0; i < b->n; i += n) {
-        n = b->n - i >= WRITER_ROWS_PER_STMT ? WRITER_ROWS_PER_STMT : 1;
         if (writer_begin_txn(w))
             return;
+        /* 16 rows at once while both the batch and the transaction have
+         * room for them, so commits still fall every batch_rows rows. */
+        n = b->n - i >= WRITER_ROWS_PER_STMT &&
+                    w->batch_rows - w->txn_rows >= WRITER_ROWS_PER_STMT
+                ? WRITER_ROWS_PER_STMT
+                : 1;
         if (writer_insert(w, &b->rec[i], n))
             return;
         if (w->txn_rows >= w->batch_rows && writer_commit_txn(w))
