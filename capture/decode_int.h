@@ -98,6 +98,9 @@ static inline struct dcur dcur_sub(struct dcur *c, size_t off)
 #ifdef PODFLOW_TEST
 /* Exposed for tests: decode an IP packet (version from its first nibble). */
 enum decode_result decode_ip(struct dcur *c, size_t wire_left, int depth, struct decode_pkt *pkt);
+/* Exposed for tests: decode_frame() without its fast path (decode_fast_ether()). */
+enum decode_result decode_frame_full(int dlt, const uint8_t *data, size_t caplen, size_t wirelen,
+                                     struct decode_pkt *pkt);
 #endif
 
 #endif

@@ -126,8 +126,10 @@ struct flow_pending {
 };
 
 /* Packets in flight: the oldest is accounted when the newest arrives, so
- * the table lines of the two younger ones are being fetched meanwhile. */
-#define FLOW_PIPE 3
+ * the table lines of the younger ones are being fetched meanwhile (the
+ * newest's index slot, the one before's entry: two packets of lead for
+ * the entry).  A power of two: ring positions are masks, not divisions. */
+#define FLOW_PIPE 4
 
 struct flow_table {
     flow_emit_fn emit;
@@ -494,9 +496,14 @@ static void expire(struct flow_table *ft, int64_t now)
             const struct flow_entry *e = ent_at(ft, l->head);
             if (now - e->last_ns <= ft->timeout[c] && !e->touched)
                 break;
-            /* The head goes either way: fetch its successor, the next head. */
-            if (e->next != FLOW_NIL)
-                __builtin_prefetch(ent_at(ft, e->next));
+            /* The head goes either way: fetch its successor, the next head,
+             * both lines (last_ns is in the first, next and touched in the
+             * second). */
+            if (e->next != FLOW_NIL) {
+                const struct flow_entry *n = ent_at(ft, e->next);
+                __builtin_prefetch(n);
+                __builtin_prefetch((const char *)n + 64);
+            }
             if (now - e->last_ns > ft->timeout[c])
                 entry_finish(ft, l->head);
             else if (e->touched)
@@ -922,7 +929,7 @@ void flow_table_drain(struct flow_table *ft)
 {
     while (ft->pipe_n > 0) {
         process(ft, &ft->pipe[ft->pipe_head]);
-        ft->pipe_head = (ft->pipe_head + 1) % FLOW_PIPE;
+        ft->pipe_head = (ft->pipe_head + 1) & (FLOW_PIPE - 1);
         ft->pipe_n--;
     }
 }
@@ -956,7 +963,7 @@ static void prefetch_entry(const struct flow_table *ft, uint32_t hash)
 int flow_table_packet(struct flow_table *ft, int dlt, int64_t ts_ns, const uint8_t *data,
                       size_t caplen, size_t wirelen, uint32_t iface)
 {
-    struct flow_pending *pp = &ft->pipe[(ft->pipe_head + ft->pipe_n) % FLOW_PIPE];
+    struct flow_pending *pp = &ft->pipe[(ft->pipe_head + ft->pipe_n) & (FLOW_PIPE - 1)];
     enum decode_result r;
 
     ft->st.packets++;
@@ -982,13 +989,13 @@ int flow_table_packet(struct flow_table *ft, int dlt, int64_t ts_ns, const uint8
     ft->pipe_n++;
     if (ft->pipe_n >= 2) {
         const struct flow_pending *prev =
-            &ft->pipe[(ft->pipe_head + ft->pipe_n - 2) % FLOW_PIPE];
+            &ft->pipe[(ft->pipe_head + ft->pipe_n - 2) & (FLOW_PIPE - 1)];
         if (prev->keyed)
             prefetch_entry(ft, prev->hash);
     }
     if (ft->pipe_n == FLOW_PIPE) {
         process(ft, &ft->pipe[ft->pipe_head]);
-        ft->pipe_head = (ft->pipe_head + 1) % FLOW_PIPE;
+        ft->pipe_head = (ft->pipe_head + 1) & (FLOW_PIPE - 1);
         ft->pipe_n--;
     }
     return 0;

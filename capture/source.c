@@ -8,6 +8,8 @@
 #include "capture/source.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdio_ext.h>
 #include <string.h>
 
 #include "capture/flow.h"
@@ -90,6 +92,14 @@ int src_open_file(struct src *s, const char *path, const char *filter, struct di
         goto out_fail;
     }
     s->ts_nano = 1;
+    {
+        /* libpcap reads a savefile with two fread()s a packet, and once
+         * the writer thread exists glibc locks the FILE for each; only
+         * this thread ever touches it, so the locks are pure cost. */
+        FILE *f = pcap_file(s->pcap);
+        if (f)
+            (void)__fsetlocking(f, FSETLOCKING_BYCALLER);
+    }
     rc = src_check_dlt(s, d);
     if (!rc)
         rc = src_set_filter(s, filter, d);

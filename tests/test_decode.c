@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "capture/decode.h"
+#include "capture/decode_int.h"
 #include "capture/flow.h"
 #include "tests/helpers/pcapw.h"
 #include "common/compat.h"
@@ -390,6 +391,107 @@ static void test_garbage(void **state)
     flow_table_free(&ft);
 }
 
+
+/* decode_frame() (fast path first) and decode_frame_full() agree: same
+ * result and, when OK, the same fields (quoted beyond .ok is unspecified). */
+static void same_decode(int dlt, const uint8_t *b, size_t caplen, size_t wirelen)
+{
+    struct decode_pkt x, y;
+    enum decode_result rx, ry;
+
+    memset(&x, 0xa5, sizeof(x));
+    memset(&y, 0x5a, sizeof(y));
+    rx = decode_frame(dlt, b, caplen, wirelen, &x);
+    ry = decode_frame_full(dlt, b, caplen, wirelen, &y);
+    assert_int_equal(rx, ry);
+    if (rx == DECODE_OK) {
+        assert_memory_equal(&x, &y, offsetof(struct decode_pkt, quoted));
+        assert_int_equal(x.quoted.ok, y.quoted.ok);
+    }
+}
+
+/*
+ * The fast path (plain Ethernet/802.1Q, IPv4, TCP/UDP) against the full
+ * decoder on frames it takes and frames it must hand over: every header
+ * byte the fast path reads is mutated at random (version/IHL, total
+ * length, fragment bits, protocol, TCP data offset, UDP length and ports
+ * including VXLAN's), with random snap and wire lengths; plus every frame
+ * of build_all() cut at every length.
+ */
+static void test_fast_path(void **state)
+{
+    static struct pcapw_pkt frames[8];
+    struct pcapw_pkt base[4];
+    size_t n = build_all(frames, ARRAY_SIZE(frames));
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    /* byte offsets (from the start of IP) worth mutating */
+    static const size_t hot[] = {0, 2, 3, 6, 7, 9, 20, 21, 22, 23, 24, 25, 32, 33};
+
+    (void)state;
+    for (size_t f = 0; f < n; f++)
+        for (size_t len = 0; len <= frames[f].len; len++) {
+            uint8_t *copy = test_malloc(len ? len : 1);
+            memcpy(copy, frames[f].b, len);
+            same_decode(frames[f].dlt, copy, len, len);
+            same_decode(frames[f].dlt, copy, len, frames[f].len);
+            test_free(copy);
+        }
+
+    pcapw_tcp_frame(&base[0], "198.18.0.1", 40000, "198.18.0.2", 443, PCAPW_SYN | PCAPW_ACK, 7,
+                    100);
+    pcapw_udp_frame(&base[1], "198.18.0.1", 53, "198.18.0.2", 4789, 30);
+    pcapw_init(&base[2], PCAPW_DLT_EN10MB);
+    pcapw_eth(&base[2], 0x8100);
+    pcapw_vlan(&base[2], 4095, 0x0800);
+    {
+        struct pcapw_ip ip = {.src = "10.1.2.3", .dst = "10.3.2.1", .proto = 17};
+        pcapw_ipv4(&base[2], &ip);
+    }
+    pcapw_udp(&base[2], 8472, 5353, 12);
+    pcapw_finish(&base[2]);
+    pcapw_init(&base[3], PCAPW_DLT_EN10MB);
+    pcapw_eth(&base[3], 0x8100);
+    pcapw_vlan(&base[3], 12, 0x0800);
+    {
+        struct pcapw_ip ip = {.src = "10.1.2.3", .dst = "10.3.2.1", .proto = 6};
+        pcapw_ipv4(&base[3], &ip);
+    }
+    pcapw_tcp(&base[3], 1, 2, PCAPW_FIN | PCAPW_ACK, 0xffffffffu, 0, 0);
+    pcapw_finish(&base[3]);
+
+    for (int i = 0; i < 200000; i++) {
+        const struct pcapw_pkt *b = &base[i & 3];
+        size_t ip = (i & 2) ? 18 : 14;
+        uint8_t buf[256];
+        size_t caplen, wirelen;
+        uint8_t *copy;
+
+        assert_true(b->len <= sizeof(buf));
+        memcpy(buf, b->b, b->len);
+        for (int m = 0; m < 1 + (i % 3); m++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            size_t at = ip + hot[x % ARRAY_SIZE(hot)];
+            uint8_t v = (uint8_t)(x >> 24);
+            if (at < b->len) {
+                /* half the time a near miss of the original value */
+                buf[at] = (x >> 40) & 1 ? v : (uint8_t)(buf[at] + (int)((x >> 48) % 5) - 2);
+            }
+        }
+        if (i % 7 == 0) /* the EtherType or the tag's */
+            buf[(i & 2) && (x & 1) ? 16 : 12] ^= (uint8_t)(x >> 56);
+        caplen = (x >> 16) % 4 == 0 ? (size_t)((x >> 20) % (b->len + 1)) : b->len;
+        wirelen = (x >> 28) % 3 == 0 ? caplen + (size_t)((x >> 32) % 3000) : caplen;
+        if ((x >> 36) % 11 == 0)
+            wirelen = caplen / 2; /* a broken record: wire shorter than capture */
+        copy = test_malloc(caplen ? caplen : 1);
+        memcpy(copy, buf, caplen);
+        same_decode(PCAPW_DLT_EN10MB, copy, caplen, wirelen);
+        test_free(copy);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -399,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_fast_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
