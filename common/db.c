@@ -52,14 +52,76 @@
 #endif
 
 /*
+ * 1 -> 2: flows.dnat_ip/dnat_port (the Service backend conntrack saw), the
+ * ip_ifaces table (netlink's IP-behind-interface intervals), and
+ * flows_named with src_iface, dst_iface and the DNAT backend's endpoint.
+ * The view's text must be schema.sql's byte for byte (db_check_tables()
+ * compares it; test_db checks a migrated v1 file).
+ */
+static const char db_migrate_2[] =
+    "ALTER TABLE flows ADD COLUMN dnat_ip TEXT;\n"
+    "ALTER TABLE flows ADD COLUMN dnat_port INTEGER;\n"
+    "CREATE TABLE ip_ifaces (\n"
+    "    id            INTEGER PRIMARY KEY,\n"
+    "    capture_id    INTEGER NOT NULL REFERENCES captures (id),\n"
+    "    ip            TEXT NOT NULL,\n"
+    "    iface         TEXT NOT NULL,          -- link name (cali..., the bridge port, eth0)\n"
+    "    ifindex       INTEGER,\n"
+    "    kind          TEXT NOT NULL CHECK (kind IN ('pod', 'host')), -- pod: behind a link; host: the node's own\n"
+    "    via           TEXT NOT NULL CHECK (via IN ('route', 'neigh', 'addr')),\n"
+    "    valid_from_ns INTEGER,\n"
+    "    valid_to_ns   INTEGER\n"
+    ");\n"
+    "CREATE INDEX ip_ifaces_ip ON ip_ifaces (ip, valid_from_ns);\n"
+    "DROP VIEW flows_named;\n"
+    "CREATE VIEW flows_named AS\n"
+    "SELECT f.*,\n"
+    "       i.name AS iface_name,\n"
+    "       s.kind AS src_kind, s.namespace AS src_namespace, s.name AS src_name,\n"
+    "       s.workload_kind AS src_workload_kind, s.workload AS src_workload, s.labels AS src_labels,\n"
+    "       d.kind AS dst_kind, d.namespace AS dst_namespace, d.name AS dst_name,\n"
+    "       d.workload_kind AS dst_workload_kind, d.workload AS dst_workload, d.labels AS dst_labels,\n"
+    "       s.iface AS src_iface, d.iface AS dst_iface,\n"
+    "       b.kind AS dnat_kind, b.namespace AS dnat_namespace, b.name AS dnat_name,\n"
+    "       b.labels AS dnat_labels\n"
+    "FROM flows AS f\n"
+    "LEFT JOIN interfaces AS i ON i.id = f.iface\n"
+    "LEFT JOIN endpoints AS s ON s.id = (\n"
+    "    SELECT e.id FROM endpoints AS e\n"
+    "    WHERE e.ip = f.src_ip\n"
+    "      AND (e.valid_from_ns IS NULL OR e.valid_from_ns <= f.first_ns)\n"
+    "      AND (e.valid_to_ns IS NULL OR f.first_ns < e.valid_to_ns)\n"
+    "    ORDER BY coalesce(e.valid_from_ns, -9223372036854775808) DESC,\n"
+    "             CASE e.kind WHEN 'pod' THEN 0 WHEN 'host' THEN 1 WHEN 'service' THEN 2 ELSE 3 END,\n"
+    "             e.id\n"
+    "    LIMIT 1)\n"
+    "LEFT JOIN endpoints AS d ON d.id = (\n"
+    "    SELECT e.id FROM endpoints AS e\n"
+    "    WHERE e.ip = f.dst_ip\n"
+    "      AND (e.valid_from_ns IS NULL OR e.valid_from_ns <= f.first_ns)\n"
+    "      AND (e.valid_to_ns IS NULL OR f.first_ns < e.valid_to_ns)\n"
+    "    ORDER BY coalesce(e.valid_from_ns, -9223372036854775808) DESC,\n"
+    "             CASE e.kind WHEN 'pod' THEN 0 WHEN 'host' THEN 1 WHEN 'service' THEN 2 ELSE 3 END,\n"
+    "             e.id\n"
+    "    LIMIT 1)\n"
+    "LEFT JOIN endpoints AS b ON b.id = (\n"
+    "    SELECT e.id FROM endpoints AS e\n"
+    "    WHERE e.ip = f.dnat_ip\n"
+    "      AND (e.valid_from_ns IS NULL OR e.valid_from_ns <= f.first_ns)\n"
+    "      AND (e.valid_to_ns IS NULL OR f.first_ns < e.valid_to_ns)\n"
+    "    ORDER BY coalesce(e.valid_from_ns, -9223372036854775808) DESC,\n"
+    "             CASE e.kind WHEN 'pod' THEN 0 WHEN 'host' THEN 1 WHEN 'service' THEN 2 ELSE 3 END,\n"
+    "             e.id\n"
+    "    LIMIT 1);\n";
+
+/*
  * Migration steps, in version order: step {N, sql} turns format N - 1 into
- * format N.  None exist yet (format 1 is the first); the {0, NULL} row ends
- * the table, as ISO C has no empty arrays.  A step may only ALTER and
- * CREATE: after migrating, a file must pass db_check_tables() against the
- * current schema.sql exactly as a new file does.
+ * format N.  A step may only ALTER, CREATE, and DROP and re-CREATE a view:
+ * after migrating, a file must pass db_check_tables() against the current
+ * schema.sql exactly as a new file does.
  */
 static const struct db_migration db_migrations[] = {
-    {0, NULL},
+    {2, db_migrate_2},
 };
 
 /* What a look at the file, before SQLite opens it, found. */

@@ -16,7 +16,7 @@
 
 struct diag;
 
-#define DB_FORMAT_VERSION 1
+#define DB_FORMAT_VERSION 2
 
 /* The text of schema.sql (NUL-terminated). */
 extern const char db_schema_sql[];

@@ -310,7 +310,7 @@ static void assert_mode_0600(const char *path, const char *suffix)
 
 static void test_writer_creates(void **state)
 {
-    char path[512], *value = NULL;
+    char path[512], num[16], *value = NULL;
     sqlite3 *db = NULL;
     struct cap c;
     int64_t t;
@@ -345,7 +345,8 @@ static void test_writer_creates(void **state)
     assert_true(t > now_ns() - 600LL * 1000000000 && t <= now_ns());
     free(value);
     assert_int_equal(db_meta_get(db, "format_version", &value), 0);
-    assert_string_equal(value, "1");
+    snprintf(num, sizeof(num), "%d", DB_FORMAT_VERSION);
+    assert_string_equal(value, num);
     free(value);
     /* Foreign keys hold: a flow of no capture is refused. */
     assert_int_not_equal(sqlite3_exec(db,
@@ -607,11 +608,11 @@ static void test_newer_refused(void **state)
     (void)state;
     make_case(path, sizeof(path), "newer.db");
     db = raw_open(path);
-    raw_exec(db, "UPDATE meta SET value = '2' WHERE key = 'format_version';"
-                 "PRAGMA user_version = 2;");
+    raw_exec(db, "UPDATE meta SET value = '3' WHERE key = 'format_version';"
+                 "PRAGMA user_version = 3;");
     sqlite3_close(db);
     snprintf(msg, sizeof(msg),
-             "'%s' was written by a newer podflow (format 2, this one reads up to 1)", path);
+             "'%s' was written by a newer podflow (format 3, this one reads up to 2)", path);
     assert_refused(path, ERR_VERSION, msg);
 }
 
@@ -844,7 +845,7 @@ static void test_hostile(void **state)
          "is not a podflow case file: table 'namespaces' is missing"},
         /* the two version marks disagree */
         {"UPDATE meta SET value = '7' WHERE key = 'format_version';", ERR_FORMAT,
-         "is damaged: meta.format_version is '7' but user_version is 1"},
+         "is damaged: meta.format_version is '7' but user_version is 2"},
         /* podflow's tables without a version */
         {"PRAGMA user_version = 0;", ERR_FORMAT, "is not a podflow case file"},
         /* a negative version */
@@ -934,6 +935,9 @@ static void test_migrate(void **state)
     (void)state;
     make_case(path, sizeof(path), "migrate.db");
     db = raw_open(path);
+    /* The mechanism, on a file that says it is format 1. */
+    raw_exec(db, "UPDATE meta SET value = '1' WHERE key = 'format_version';"
+                 "PRAGMA user_version = 1;");
 
     /* A missing step: nothing done. */
     cap_init(&c);
@@ -972,6 +976,73 @@ static void test_migrate(void **state)
     assert_string_equal(value, "2");
     free(value);
     sqlite3_close(db);
+}
+
+/* A real format 1 file (tests/fixtures/schema-v1.sql, schema.sql as it was)
+ * with a flow and an endpoint: the reader refuses it as an older format,
+ * the writer migrates it in place to a file db_check_tables() accepts
+ * against today's schema.sql, the rows survive, the new columns are NULL,
+ * and flows_named (queried on a plain connection) has its new columns. */
+static void test_migrate_v1_file(void **state)
+{
+    char path[512], *sql, *value = NULL;
+    size_t len;
+    sqlite3 *db = NULL;
+    struct cap c;
+
+    (void)state;
+    sql = slurp("tests/fixtures/schema-v1.sql", &len);
+    assert_non_null(sql);
+    db = raw_open(tpath(path, sizeof(path), "v1.db"));
+    raw_exec(db, sql);
+    free(sql);
+    raw_exec(db, "INSERT INTO captures (id, started_ns, tool_version) VALUES (1, 1, 'v1');"
+                 "INSERT INTO flows (capture_id, proto, src_ip, src_port, dst_ip, dst_port,"
+                 " first_ns, last_ns, packets_fwd, bytes_fwd, packets_rev, bytes_rev, state)"
+                 " VALUES (1, 6, '198.18.0.1', 40000, '198.18.0.2', 80, 10, 20, 1, 60, 0, 0,"
+                 " 'S0');"
+                 "INSERT INTO endpoints (ip, kind, namespace, name, iface)"
+                 " VALUES ('198.18.0.1', 'pod', 'shop', 'web-1', 'cali1');");
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 1);
+    sqlite3_close(db);
+
+    /* A reader does not migrate. */
+    cap_init(&c);
+    assert_int_equal(db_open_reader(path, &c.d, &db), ERR_FORMAT);
+    cap_release(&c);
+    assert_null(db);
+
+    cap_init(&c);
+    assert_int_equal(db_open_writer(path, &c.d, &db), 0);
+    assert_string_equal(cap_text(&c), "");
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+    assert_int_equal(db_meta_get(db, "format_version", &value), 0);
+    assert_string_equal(value, "2");
+    free(value);
+    assert_int_equal(db_check_tables(db, &c.d, path), 0);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM flows WHERE dnat_ip IS NULL"
+                                 " AND dnat_port IS NULL AND src_port = 40000"),
+                     1);
+    raw_exec(db, "INSERT INTO ip_ifaces (capture_id, ip, iface, kind, via)"
+                 " VALUES (1, '198.18.0.1', 'cali1', 'pod', 'route');"
+                 "UPDATE flows SET dnat_ip = '198.18.0.1', dnat_port = 8080;");
+    db_close(&db, &c.d);
+    assert_string_equal(cap_text(&c), "");
+    cap_release(&c);
+
+    /* The migrated view is today's, new columns and all. */
+    db = raw_open(path);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM flows_named WHERE src_name = 'web-1'"
+                                 " AND src_iface = 'cali1' AND dnat_name = 'web-1'"
+                                 " AND dst_name IS NULL"),
+                     1);
+    sqlite3_close(db);
+
+    /* And the reader now takes it. */
+    cap_init(&c);
+    assert_int_equal(db_open_reader(path, &c.d, &db), 0);
+    db_close(&db, &c.d);
+    cap_release(&c);
 }
 
 /* --- small calls ------------------------------------------------------------------- */
@@ -1022,6 +1093,7 @@ int main(void)
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_locked),
         cmocka_unit_test(test_migrate),
+        cmocka_unit_test(test_migrate_v1_file),
         cmocka_unit_test(test_meta_and_exec),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
