@@ -28,10 +28,13 @@
 #include "common/compat.h"
 
 const char cmd_check_usage[] =
-    "usage: podflow-analyze check CASE.db -p PATH... [options]\n"
+    "usage: podflow-analyze check CASE.db... -p PATH... [options]\n"
     "\n"
     "Judge every flow of CASE.db against the policies in PATH (files, directories\n"
     "searched for *.yaml, *.yml, *.json, or - for stdin; -p is repeatable).\n"
+    "Several CASE.db (one per node) are read as one case, as if merged.  A\n"
+    "connection captured at both ends (two nodes) is judged and reported once,\n"
+    "with what each end saw.\n"
     "\n"
     "  -p, --policies PATH        policy file, directory or - (repeatable)\n"
     "  -f, --format FMT           table (default), json (JSON Lines) or csv\n"
@@ -40,6 +43,9 @@ const char cmd_check_usage[] =
     "  -e, --explain              why each rule of each policy did or did not match\n"
     "  -n, --namespace NS         only flows with an end in namespace NS\n"
     "      --since T, --until T   only flows overlapping [T, T'] (RFC 3339 or Unix seconds)\n"
+    "      --skew SECONDS         clock skew allowed between nodes when pairing the ends\n"
+    "                             of a connection (default 2; 0 exact; decimals allowed)\n"
+    "      --no-pair              report every end on its own\n"
     "  -h, --help                 this text\n"
     "\n"
     "Exit status: 0 nothing denied, 1 at least one flow denied, 2 bad input or usage.\n";
@@ -282,6 +288,9 @@ static int on_flow(void *ctx, const struct case_flow *fl)
     r.packets = fl->packets_fwd + fl->packets_rev;
     r.bytes = fl->bytes_fwd + fl->bytes_rev;
     r.obs = obs;
+    r.node = fl->node;
+    r.conn = fl->conn;
+    r.reach = fl->reach;
 
     if (k->stream) {
         int rc;
@@ -395,6 +404,7 @@ int cmd_check(int argc, char **argv, struct diag *d)
         {"only", required_argument, NULL, 'o'},     {"group", required_argument, NULL, 'g'},
         {"explain", no_argument, NULL, 'e'},        {"namespace", required_argument, NULL, 'n'},
         {"since", required_argument, NULL, 'S'},    {"until", required_argument, NULL, 'U'},
+        {"skew", required_argument, NULL, 'K'},     {"no-pair", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     static const char *const fmts[] = {"table", "json", "csv"};
     static const char *const onlys[] = {"all", "denied", "allowed"};
@@ -404,13 +414,16 @@ int cmd_check(int argc, char **argv, struct diag *d)
     struct policy_set ps;
     const char **paths = NULL;
     size_t npaths = 0, i;
-    const char *casepath = NULL;
+    char **cases = NULL;
+    size_t ncases = 0;
+    struct case_opts copts = {.skew_ns = CASE_SKEW_DEFAULT_NS};
     int opt, v, rc, status = EXIT_BAD;
 
     memset(&k, 0, sizeof(k));
     memset(&filt, 0, sizeof(filt));
     k.d = d;
     paths = xcalloc((size_t)argc + 1, sizeof(*paths));
+    cases = xcalloc((size_t)argc + 1, sizeof(*cases));
     optind = 1;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":p:f:g:en:h", lopts, NULL)) != -1) {
@@ -454,6 +467,19 @@ int cmd_check(int argc, char **argv, struct diag *d)
             else
                 filt.has_until = 1;
             break;
+        case 'K': {
+            double sec;
+
+            if (parse_double(optarg, strlen(optarg), &sec) || !(sec >= 0 && sec <= 86400)) {
+                status = usage_err(d, "--skew takes seconds from 0 to 86400, not '%s'", optarg);
+                goto out;
+            }
+            copts.skew_ns = (int64_t)(sec * 1e9 + 0.5);
+            break;
+        }
+        case 'N':
+            copts.no_pair = 1;
+            break;
         case 'h':
             fputs(cmd_check_usage, stdout);
             status = EXIT_OK;
@@ -466,19 +492,19 @@ int cmd_check(int argc, char **argv, struct diag *d)
             goto out;
         }
     }
-    /* The first operand is the case; later ones continue the -p list
-     * ("-p a.yaml b.yaml"). */
+    /* Operands before any -p are cases; after one, they continue the -p
+     * list ("-p a.yaml b.yaml").  getopt_long moved them all to the end,
+     * so tell them apart by where they stood: a case ends in .db, or
+     * comes before the first -p. */
     for (i = (size_t)optind; i < (size_t)argc; i++) {
-        if (!casepath)
-            casepath = argv[i];
-        else if (npaths)
+        size_t len = strlen(argv[i]);
+
+        if (!npaths || !ncases || (len > 3 && strcmp(argv[i] + len - 3, ".db") == 0))
+            cases[ncases++] = argv[i];
+        else
             paths[npaths++] = argv[i];
-        else {
-            status = usage_err(d, "unexpected argument '%s'", argv[i]);
-            goto out;
-        }
     }
-    if (!casepath) {
+    if (!ncases) {
         status = usage_err(d, "%s", "no case file given");
         goto out;
     }
@@ -490,7 +516,7 @@ int cmd_check(int argc, char **argv, struct diag *d)
     rc = policy_set_load(&ps, paths, npaths, d);
     if (rc)
         goto out;
-    rc = case_open(&k.c, casepath, d);
+    rc = case_open_many(&k.c, cases, ncases, &copts, d);
     if (rc)
         goto out_ps;
     arena_init(&k.arena, 0);
@@ -569,6 +595,7 @@ out_ps:
     policy_set_release(&ps);
 out:
     free(paths);
+    free(cases);
     return status;
 bad_format:
     status = usage_err(d, "--format takes table, json or csv, not '%s'", optarg);
