@@ -530,7 +530,7 @@ static int pair_flows(struct case_db *c, struct diag *d)
     if (buf_addf(&sql,
                  "WITH g AS MATERIALIZED (SELECT f.proto AS p, f.src_ip AS s, f.src_port AS sp,"
                  " %s AS d, %s AS dp, coalesce(f.icmp_id, -1) AS ii FROM flows AS f"
-                 " GROUP BY 1, 2, 3, 4, 5, 6 HAVING count(DISTINCT f.capture_id) > 1)"
+                 " GROUP BY 1, 2, 3, 4, 5, 6 HAVING min(f.capture_id) <> max(f.capture_id))"
                  " SELECT f.id, f.capture_id, f.first_ns, f.last_ns, f.state, f.packets_fwd,"
                  " f.packets_rev, g.p, g.s, g.sp, g.d, g.dp, g.ii"
                  " FROM flows AS f CROSS JOIN g"

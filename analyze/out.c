@@ -299,7 +299,8 @@ const char *reach_text(const char *reach)
     if (strcmp(reach, "unanswered-at-dst-node") == 0)
         return "reached the destination's node, not answered there (dropped at its ingress)";
     if (strcmp(reach, "missing-at-dst-node") == 0)
-        return "never seen on the destination's node, which was captured (lost before it)";
+        return "not seen by the destination node's capture: dropped on the way (egress, network, "
+               "ingress)";
     return reach;
 }
 
