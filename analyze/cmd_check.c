@@ -525,6 +525,7 @@ int cmd_check(int argc, char **argv, struct diag *d)
     while (k.wlmap_size < 2 * k.c.neps)
         k.wlmap_size *= 2;
     k.wlmap = xcalloc(k.wlmap_size, sizeof(*k.wlmap));
+    k.oo.ends = k.c.ncaps > 1;
     k.e = engine_new(&ps, k.c.eps, k.c.neps, k.oo.explain ? ENG_EXPLAIN : 0);
     buf_init(&k.out, 0);
     k.stream = k.fmt != FMT_TABLE && k.oo.group == GROUP_FLOW;

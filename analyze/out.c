@@ -402,7 +402,7 @@ int out_json(const struct out_rec *r, const struct out_opts *o, struct buf *out)
     json_key(&j, "last");
     format_rfc3339(r->last_ns, tb, sizeof(tb));
     json_str(&j, tb);
-    if (o->group == GROUP_FLOW) {
+    if (o->group == GROUP_FLOW && o->ends) {
         json_key(&j, "node");
         json_str(&j, r->node);
         if (r->conn) {

@@ -68,6 +68,7 @@ const char *reach_text(const char *reach);
 struct out_opts {
     enum out_group group;
     int explain;
+    int ends;   /* the case has several captures: JSON adds node, ends, reach */
 };
 
 /* Append one JSON Lines object (with its newline) to out. */
