@@ -53,7 +53,8 @@ pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
 COMMON_PKGS  := sqlite3 yaml-0.1
 CAPTURE_PKGS := libpcap libnl-3.0 libnl-route-3.0 libnl-nf-3.0
-ANALYZE_PKGS :=
+# The report's service graph is laid out by graphviz (Debian: libgraphviz-dev).
+ANALYZE_PKGS := libgvc libcgraph
 TEST_PKGS    := cmocka
 
 ALL_CFLAGS = $(STD) $(WARN) $(OPT) $(DEBUG) -MMD -MP -I. -I$(B)/gen \
@@ -113,7 +114,7 @@ $(B)/analyze/%.o: analyze/%.c
 $(T)/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(call q,CC)$(CC) $(ALL_CFLAGS) -DPODFLOW_TEST \
-	    $(call pc_cflags,$(COMMON_PKGS) $(CAPTURE_PKGS) $(TEST_PKGS)) -c -o $@ $<
+	    $(call pc_cflags,$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS) $(TEST_PKGS)) -c -o $@ $<
 
 # The packet decoders and flow table take -Wconversion on top of WARN: they
 # do the byte and length arithmetic on untrusted input.
@@ -180,10 +181,10 @@ bench: deps all $(BENCH_BIN)
 
 # --- dependencies (Debian) -------------------------------------------------
 DEB_PKGS := build-essential pkg-config libpcap-dev libnl-3-dev libnl-route-3-dev \
-            libnl-nf-3-dev libsqlite3-dev libyaml-dev libcmocka-dev sqlite3 \
+            libnl-nf-3-dev libsqlite3-dev libyaml-dev libgraphviz-dev libcmocka-dev sqlite3 \
             iproute2 nftables
 deps:
-	@sh tools/deps.sh "$(PKG_CONFIG)" "$(COMMON_PKGS) $(CAPTURE_PKGS) $(TEST_PKGS)" $(DEB_PKGS)
+	@sh tools/deps.sh "$(PKG_CONFIG)" "$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS) $(TEST_PKGS)" $(DEB_PKGS)
 
 # --- install ----------------------------------------------------------------
 install: all

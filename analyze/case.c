@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyze/case_int.h"
 #include "analyze/engine.h"
 #include "analyze/merge.h"
 #include "common/buf.h"
@@ -61,14 +62,14 @@ static int ep_kind_parse(const char *s, enum ep_kind *out)
 
 static uint64_t ip_hash(const struct ipaddr *ip)
 {
-    /* FNV-1a over the family and the 16 address bytes. */
-    uint64_t h = 1469598103934665603ull;
-    size_t i;
+    /* Two words and the family, multiplied and folded: twice per flow. */
+    uint64_t w0, w1, h;
 
-    h = (h ^ ip->family) * 1099511628211ull;
-    for (i = 0; i < 16; i++)
-        h = (h ^ ip->a[i]) * 1099511628211ull;
-    return h ^ (h >> 29);
+    memcpy(&w0, ip->a, 8);
+    memcpy(&w1, ip->a + 8, 8);
+    h = (w0 ^ ((uint64_t)ip->family << 56)) * 0x9e3779b97f4a7c15ull;
+    h = (h ^ (h >> 29) ^ w1) * 0xbf58476d1ce4e5b9ull;
+    return h ^ (h >> 32);
 }
 
 /* The identity rule's order: address, then latest valid_from_ns first
@@ -1014,32 +1015,38 @@ const struct case_ns *case_ns_find(const struct case_db *c, const char *name)
  * 0..255, no leading zeros), parsed in place: this runs twice per flow.
  * Anything else (IPv6, odd forms) goes to ipaddr_parse().
  */
-static int fast_v4(const char *s, size_t len, struct ipaddr *ip)
+TESTABLE int fast_v4(const char *s, size_t len, struct ipaddr *ip)
 {
+    const char *p = s, *end = s + len;
     uint8_t b[4];
-    size_t i = 0;
     int part;
 
     for (part = 0; part < 4; part++) {
-        unsigned v = 0, digits = 0;
+        const char *start = p;
+        unsigned v;
 
-        while (i < len && s[i] >= '0' && s[i] <= '9' && digits < 4) {
-            v = v * 10 + (unsigned)(s[i] - '0');
-            digits++;
-            i++;
+        if (p == end || (unsigned)(*p - '0') > 9)
+            return ERR_PARSE;
+        v = (unsigned)(*p++ - '0');
+        while (p < end && (unsigned)(*p - '0') <= 9) {
+            v = v * 10 + (unsigned)(*p++ - '0');
+            if (v > 255)
+                return ERR_PARSE;
         }
-        if (!digits || v > 255 || (digits > 1 && s[i - digits] == '0'))
+        if (*start == '0' && p - start > 1)
             return ERR_PARSE;
         b[part] = (uint8_t)v;
         if (part < 3) {
-            if (i >= len || s[i] != '.')
+            if (p == end || *p != '.')
                 return ERR_PARSE;
-            i++;
+            p++;
         }
     }
-    if (i != len)
+    if (p != end)
         return ERR_PARSE;
-    ipaddr_from_v4(ip, b);
+    memset(ip, 0, sizeof(*ip));
+    ip->family = 4;
+    memcpy(ip->a, b, 4);
     return 0;
 }
 
@@ -1121,6 +1128,18 @@ static const char *flow_reach(const struct case_db *c, const struct case_flow *f
     return node_captured(c, dnode, fl->first_ns) ? "missing-at-dst-node" : NULL;
 }
 
+/* An ICMP type or code column: 0..255, or -1 when NULL or out of range
+ * (a hand-made .db may hold anything). */
+static int col_byte(sqlite3_stmt *st, int i)
+{
+    sqlite3_int64 v;
+
+    if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
+        return -1;
+    v = sqlite3_column_int64(st, i);
+    return v < 0 || v > 255 ? -1 : (int)v;
+}
+
 int case_flows(struct case_db *c, const struct case_filter *f,
                int (*fn)(void *ctx, const struct case_flow *fl), void *ctx, struct diag *d)
 {
@@ -1173,10 +1192,8 @@ int case_flows(struct case_db *c, const struct case_filter *f,
         fl.state = (const char *)sqlite3_column_text(st, 13);
         if (!fl.state)
             fl.state = "";
-        fl.icmp_type = sqlite3_column_type(st, 14) == SQLITE_NULL ? -1
-                                                                  : (int)(sqlite3_column_int64(st, 14) & 0xff);
-        fl.icmp_code = sqlite3_column_type(st, 15) == SQLITE_NULL ? -1
-                                                                  : (int)(sqlite3_column_int64(st, 15) & 0xff);
+        fl.icmp_type = col_byte(st, 14);
+        fl.icmp_code = col_byte(st, 15);
         fl.icmp_count = sqlite3_column_int64(st, 16);
         /* Policy sees post-DNAT addresses (§5, §9.17): judge the backend
          * when the capture recorded it. */

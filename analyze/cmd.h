@@ -6,6 +6,7 @@
 #ifndef PODFLOW_ANALYZE_CMD_H
 #define PODFLOW_ANALYZE_CMD_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 struct diag;
@@ -14,12 +15,23 @@ int cmd_check(int argc, char **argv, struct diag *d);
 int cmd_select(int argc, char **argv, struct diag *d);
 int cmd_show(int argc, char **argv, struct diag *d);
 int cmd_merge(int argc, char **argv, struct diag *d);
+int cmd_diff(int argc, char **argv, struct diag *d);   /* 1: something would break */
+int cmd_report(int argc, char **argv, struct diag *d);
 
 /* Usage texts, printed by --help (stdout) and on usage errors (stderr). */
 extern const char cmd_check_usage[];
 extern const char cmd_select_usage[];
 extern const char cmd_show_usage[];
 extern const char cmd_merge_usage[];
+extern const char cmd_diff_usage[];
+extern const char cmd_report_usage[];
+
+/* check --format dot: the service graph (graph.h) of the flows passing
+ * filter and ns (either may be NULL) as DOT text on stdout.  Exit status
+ * as check's. */
+struct case_filter;
+int cmd_check_dot(const char *casepath, const char *const *paths, size_t npaths,
+                  const struct case_filter *filter, const char *ns, struct diag *d);
 
 /* Write b's contents to f and empty it; 0 or -errno. */
 struct buf;

@@ -37,20 +37,23 @@ const char cmd_check_usage[] =
     "with what each end saw.\n"
     "\n"
     "  -p, --policies PATH        policy file, directory or - (repeatable)\n"
-    "  -f, --format FMT           table (default), json (JSON Lines) or csv\n"
+    "  -f, --format FMT           table (default), json (JSON Lines), csv, or dot\n"
+    "                             (the service graph for graphviz)\n"
     "      --only WHICH           denied, allowed or all (default)\n"
     "  -g, --group BY             flow (default), tuple or workload\n"
     "  -e, --explain              why each rule of each policy did or did not match\n"
     "  -n, --namespace NS         only flows with an end in namespace NS\n"
-    "      --since T, --until T   only flows overlapping [T, T'] (RFC 3339 or Unix seconds)\n"
-    "      --skew SECONDS         clock skew allowed between nodes when pairing the ends\n"
-    "                             of a connection (default 2; 0 exact; decimals allowed)\n"
-    "      --no-pair              report every end on its own\n"
+    "      --since T, --until T   only flows overlapping that window\n"
+    "                             (T: RFC 3339 or Unix seconds)\n"
+    "      --skew SECONDS         clock skew allowed between nodes when pairing\n"
+    "                             the ends of a connection (default 2; decimals)\n"
+    "      --no-pair              report every end of a connection on its own\n"
     "  -h, --help                 this text\n"
     "\n"
-    "Exit status: 0 nothing denied, 1 at least one flow denied, 2 bad input or usage.\n";
+    "Exit status: 0 nothing denied, 1 at least one flow denied,\n"
+    "2 bad input or usage.\n";
 
-enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV };
+enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_DOT };
 enum only { ONLY_ALL, ONLY_DENIED, ONLY_ALLOWED };
 
 struct gslot {
@@ -78,6 +81,8 @@ struct check {
     size_t *wlmap;             /* open addressing: workload name hash -> endpoint + 1 */
     size_t wlmap_size;         /* a power of two, at least twice the endpoints */
     struct arena arena;        /* interned strings */
+    const struct eng_verdict *sig_v; /* the verdict whose decision_sig() is sig */
+    uint64_t sig;
     uint64_t flows, denied, allowed, ok, failed, unknown, would_break, explained, unexplained;
 };
 
@@ -217,20 +222,72 @@ static struct out_rec *group_find(struct check *k, const void *key, size_t klen,
     return &k->recs[k->nrecs - 1];
 }
 
+static void fill_rec(struct out_rec *r, const struct case_flow *fl, const struct eng_verdict *v,
+                     enum observed obs, const struct ipaddr *orig_dst)
+{
+    memset(r, 0, sizeof(*r));
+    r->v = v;
+    r->src = fl->src;
+    r->dst = fl->dst;
+    r->src_ip = fl->src_ip;
+    r->dst_ip = fl->dst_ip;
+    if (orig_dst) {
+        r->dnat = 1;
+        r->orig_dst_ip = *orig_dst;
+        r->orig_dst_port = fl->orig_dst_port;
+    }
+    r->src_port = fl->src_port;
+    r->dst_port = fl->dst_port;
+    r->proto = fl->proto;
+    r->state = fl->state;
+    r->id = fl->id;
+    r->first_ns = fl->first_ns;
+    r->last_ns = fl->last_ns;
+    r->flows = 1;
+    r->n_ok = obs == OBS_OK;
+    r->n_failed = obs == OBS_FAILED;
+    r->n_unknown = obs == OBS_UNKNOWN;
+    r->packets = fl->packets_fwd + fl->packets_rev;
+    r->bytes = fl->bytes_fwd + fl->bytes_rev;
+    r->obs = obs;
+    r->node = fl->node;
+    r->conn = fl->conn;
+    r->reach = fl->reach;
+}
+
+/* Fold one more flow into group g. */
+static void group_add(struct out_rec *g, const struct case_flow *fl, enum observed obs)
+{
+    g->flows++;
+    g->n_ok += obs == OBS_OK;
+    g->n_failed += obs == OBS_FAILED;
+    g->n_unknown += obs == OBS_UNKNOWN;
+    g->packets += fl->packets_fwd + fl->packets_rev;
+    g->bytes += fl->bytes_fwd + fl->bytes_rev;
+    if (fl->first_ns < g->first_ns)
+        g->first_ns = fl->first_ns;
+    if (fl->last_ns > g->last_ns)
+        g->last_ns = fl->last_ns;
+    /* A group failed if any of its flows failed; else ok if any was. */
+    g->obs = g->n_failed ? OBS_FAILED : g->n_ok ? OBS_OK : OBS_UNKNOWN;
+}
+
 static int on_flow(void *ctx, const struct case_flow *fl)
 {
     struct check *k = ctx;
     struct eng_flow ef;
     const struct eng_verdict *v;
-    struct out_rec r, *g;
+    struct out_rec *g;
+    struct ipaddr odst;
+    int dnat = 0;
     enum observed obs;
 
     if (k->ns && !((fl->src && fl->src->ns && strcmp(fl->src->ns, k->ns) == 0) ||
                    (fl->dst && fl->dst->ns && strcmp(fl->dst->ns, k->ns) == 0)))
         return 0;
-    memset(&ef, 0, sizeof(ef));
     ef.src = fl->src;
     ef.dst = fl->dst;
+    ef.orig_dst = NULL;
     ef.src_ip = fl->src_ip;
     ef.dst_ip = fl->dst_ip;
     ef.proto = fl->proto;
@@ -238,12 +295,10 @@ static int on_flow(void *ctx, const struct case_flow *fl)
     ef.dst_port = fl->dst_port;
     ef.icmp_type = fl->icmp_type;
     ef.icmp_code = fl->icmp_code;
-    memset(&r, 0, sizeof(r));
     if (fl->dnat && fl->orig_dst_text &&
-        ipaddr_parse(fl->orig_dst_text, strlen(fl->orig_dst_text), &r.orig_dst_ip) == 0) {
-        ef.orig_dst = case_lookup(&k->c, &r.orig_dst_ip, fl->first_ns);
-        r.dnat = 1;
-        r.orig_dst_port = fl->orig_dst_port;
+        ipaddr_parse(fl->orig_dst_text, strlen(fl->orig_dst_text), &odst) == 0) {
+        ef.orig_dst = case_lookup(&k->c, &odst, fl->first_ns);
+        dnat = 1;
     }
     v = engine_judge(k->e, &ef);
     obs = observed_of(fl->proto, fl->state, fl->packets_rev, fl->icmp_type, fl->icmp_count);
@@ -270,32 +325,11 @@ static int on_flow(void *ctx, const struct case_flow *fl)
     if ((k->only == ONLY_DENIED && v->allow) || (k->only == ONLY_ALLOWED && !v->allow))
         return 0;
 
-    r.v = v;
-    r.src = fl->src;
-    r.dst = fl->dst;
-    r.src_ip = fl->src_ip;
-    r.dst_ip = fl->dst_ip;
-    r.src_port = fl->src_port;
-    r.dst_port = fl->dst_port;
-    r.proto = fl->proto;
-    r.id = fl->id;
-    r.first_ns = fl->first_ns;
-    r.last_ns = fl->last_ns;
-    r.flows = 1;
-    r.n_ok = obs == OBS_OK;
-    r.n_failed = obs == OBS_FAILED;
-    r.n_unknown = obs == OBS_UNKNOWN;
-    r.packets = fl->packets_fwd + fl->packets_rev;
-    r.bytes = fl->bytes_fwd + fl->bytes_rev;
-    r.obs = obs;
-    r.node = fl->node;
-    r.conn = fl->conn;
-    r.reach = fl->reach;
-
     if (k->stream) {
+        struct out_rec r;
         int rc;
 
-        r.state = fl->state;
+        fill_rec(&r, fl, v, obs, dnat ? &odst : NULL);
         rc = k->fmt == FMT_JSON ? out_json(&r, &k->oo, &k->out) : out_csv(&r, &k->oo, &k->out);
         if (rc)
             return rc;
@@ -304,9 +338,10 @@ static int on_flow(void *ctx, const struct case_flow *fl)
         return 0;
     }
     if (k->oo.group == GROUP_FLOW) {
-        r.state = intern_state(k, fl->state);
         ALLOC_GROW(k->recs, k->nrecs + 1, k->recs_alloc);
-        k->recs[k->nrecs++] = r;
+        fill_rec(&k->recs[k->nrecs], fl, v, obs, dnat ? &odst : NULL);
+        k->recs[k->nrecs].state = intern_state(k, fl->state);
+        k->nrecs++;
         return 0;
     } else {
         struct {
@@ -335,26 +370,20 @@ static int on_flow(void *ctx, const struct case_flow *fl)
                 key.sip = fl->src_ip;
             if (!fl->dst || fl->dst->kind != EP_POD)
                 key.dip = fl->dst_ip;
-            key.sig = decision_sig(v);
+            /* Verdicts repeat: remember the last one's signature. */
+            if (v != k->sig_v) {
+                k->sig_v = v;
+                k->sig = decision_sig(v);
+            }
+            key.sig = k->sig;
         }
         g = group_find(k, &key, sizeof(key), &created);
         if (created) {
-            *g = r;
+            fill_rec(g, fl, v, obs, dnat ? &odst : NULL);
             g->state = intern_state(k, fl->state);
-            return 0;
+        } else {
+            group_add(g, fl, obs);
         }
-        g->flows++;
-        g->n_ok += r.n_ok;
-        g->n_failed += r.n_failed;
-        g->n_unknown += r.n_unknown;
-        g->packets += r.packets;
-        g->bytes += r.bytes;
-        if (r.first_ns < g->first_ns)
-            g->first_ns = r.first_ns;
-        if (r.last_ns > g->last_ns)
-            g->last_ns = r.last_ns;
-        /* A group failed if any of its flows failed; else ok if any was. */
-        g->obs = g->n_failed ? OBS_FAILED : g->n_ok ? OBS_OK : OBS_UNKNOWN;
         return 0;
     }
 }
@@ -406,7 +435,7 @@ int cmd_check(int argc, char **argv, struct diag *d)
         {"since", required_argument, NULL, 'S'},    {"until", required_argument, NULL, 'U'},
         {"skew", required_argument, NULL, 'K'},     {"no-pair", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
-    static const char *const fmts[] = {"table", "json", "csv"};
+    static const char *const fmts[] = {"table", "json", "csv", "dot"};
     static const char *const onlys[] = {"all", "denied", "allowed"};
     static const char *const groups[] = {"flow", "tuple", "workload"};
     struct check k;
@@ -513,6 +542,14 @@ int cmd_check(int argc, char **argv, struct diag *d)
         goto out;
     }
 
+    if (k.fmt == FMT_DOT) {
+        if (ncases > 1) {
+            status = usage_err(d, "%s", "--format dot reads one case: merge them first");
+            goto out;
+        }
+        status = cmd_check_dot(cases[0], paths, npaths, &filt, k.ns, d);
+        goto out;
+    }
     rc = policy_set_load(&ps, paths, npaths, d);
     if (rc)
         goto out;
@@ -599,6 +636,6 @@ out:
     free(cases);
     return status;
 bad_format:
-    status = usage_err(d, "--format takes table, json or csv, not '%s'", optarg);
+    status = usage_err(d, "--format takes table, json, csv or dot, not '%s'", optarg);
     goto out;
 }

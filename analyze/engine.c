@@ -63,19 +63,22 @@ struct eng_pol {
     int eligible[2];        /* can ever apply for that direction */
 };
 
+/* What a verdict depends on.  Endpoints are named by their index in the
+ * case (+1; 0 for none), which fixes their address too; the addresses are
+ * in the key for the ends no endpoint holds.  56 bytes, so that a cached
+ * entry's key and its verdict's first fields share a cache line. */
 struct eng_key {
-    const struct case_ep *src, *dst, *odst;
-    struct ipaddr sip, dip;
+    uint32_t sid, did, oid;
     uint16_t sport, dport;
     int16_t itype, icode;
-    uint8_t proto;
-    uint8_t pad[7];
+    uint8_t proto, sfam, dfam, pad;
+    uint8_t sip[16], dip[16];
 };
 
-/* A cached verdict with its key (arena). */
+/* A cached verdict with its key (arena, 64-byte aligned). */
 struct eng_centry {
-    struct eng_verdict v;
     struct eng_key key;
+    struct eng_verdict v;
 };
 
 /* Slots stay small (16 bytes) so that the table, probed once per flow,
@@ -980,22 +983,48 @@ static void cache_grow(struct engine *e)
     e->cache_size = nsize;
 }
 
+/* The case index + 1 of ep in *id (0 for NULL); 0 when ep is not one of
+ * the case's endpoints. */
+static int ep_index(const struct engine *e, const struct case_ep *ep, uint32_t *id)
+{
+    if (!ep) {
+        *id = 0;
+        return 1;
+    }
+    if (!e->eps || ep < e->eps || ep >= e->eps + e->neps)
+        return 0;
+    *id = (uint32_t)(ep - e->eps) + 1;
+    return 1;
+}
+
+static void judge_into(struct engine *e, const struct eng_flow *f, struct eng_verdict *v);
+static const struct eng_verdict *judge_uncached(struct engine *e, const struct eng_flow *f);
+
 const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *f)
 {
     struct eng_key key;
     uint64_t h;
     size_t i;
-    struct jctx j;
     struct eng_centry *ce;
-    struct eng_verdict *v;
 
     e->stats.judged++;
+    /* An endpoint that is not one of the case's has no index: judge
+     * afresh, uncached (only hand-built callers do this). */
+    if (!ep_index(e, f->src, &key.sid) || !ep_index(e, f->dst, &key.did) ||
+        !ep_index(e, f->orig_dst, &key.oid))
+        return judge_uncached(e, f);
     memset(&key, 0, sizeof(key));
-    key.src = f->src;
-    key.dst = f->dst;
-    key.odst = f->orig_dst;
-    key.sip = f->src_ip;
-    key.dip = f->dst_ip;
+    ep_index(e, f->src, &key.sid);
+    ep_index(e, f->dst, &key.did);
+    ep_index(e, f->orig_dst, &key.oid);
+    if (!key.sid) {
+        key.sfam = f->src_ip.family;
+        memcpy(key.sip, f->src_ip.a, 16);
+    }
+    if (!key.did) {
+        key.dfam = f->dst_ip.family;
+        memcpy(key.dip, f->dst_ip.a, 16);
+    }
     key.dport = f->dst_port;
     key.sport = e->key_sport ? f->src_port : 0;
     key.proto = (uint8_t)f->proto;
@@ -1011,6 +1040,21 @@ const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *
         i = (i + 1) & (e->cache_size - 1);
     }
     e->stats.tuples++;
+    ce = (struct eng_centry *)(((uintptr_t)arena_alloc(&e->arena, sizeof(*ce) + 63) + 63) &
+                               ~(uintptr_t)63);
+    memset(ce, 0, sizeof(*ce));
+    ce->key = key;
+    judge_into(e, f, &ce->v);
+    e->cache[i].hash = h;
+    e->cache[i].ce = ce;
+    e->cache_used++;
+    return &ce->v;
+}
+
+/* Evaluate f into v (engine-owned storage). */
+static void judge_into(struct engine *e, const struct eng_flow *f, struct eng_verdict *v)
+{
+    struct jctx j;
 
     memset(&j, 0, sizeof(j));
     j.e = e;
@@ -1022,9 +1066,6 @@ const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *
     members_of(&j, 0, &f->src_ip, j.src_ls);
     members_of(&j, 1, &f->dst_ip, j.dst_ls);
 
-    ce = arena_calloc(&e->arena, 1, sizeof(*ce));
-    ce->key = key;
-    v = &ce->v;
     eval_all(&j, 0, v);
     if (e->has_staged) {
         struct eng_verdict *sv = arena_calloc(&e->arena, 1, sizeof(*sv));
@@ -1038,9 +1079,14 @@ const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *
             (a && b && !step_eq(&a->dec, &b->dec)))
             v->staged = sv;
     }
-    e->cache[i].hash = h;
-    e->cache[i].ce = ce;
-    e->cache_used++;
+}
+
+static const struct eng_verdict *judge_uncached(struct engine *e, const struct eng_flow *f)
+{
+    struct eng_verdict *v = arena_calloc(&e->arena, 1, sizeof(*v));
+
+    e->stats.tuples++;
+    judge_into(e, f, v);
     return v;
 }
 

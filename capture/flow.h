@@ -87,6 +87,15 @@ void flow_table_free(struct flow_table **ft);
 int flow_table_packet(struct flow_table *ft, int dlt, int64_t ts_ns, const uint8_t *data,
                       size_t caplen, size_t wirelen, uint32_t iface);
 
+/*
+ * flow_table_packet() decodes at once (data need not outlive the call) but
+ * accounts each packet two calls later, prefetching its table lines
+ * meanwhile; flow_table_expire(), flow_table_flush() and this function
+ * account the packets still in flight, in order.  Until then the emit
+ * callback, and the active / flows_* counters, lag by up to two packets.
+ */
+void flow_table_drain(struct flow_table *ft);
+
 /* 1 when flow_table_packet() decodes link type dlt. */
 int flow_dlt_supported(int dlt);
 

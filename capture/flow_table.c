@@ -76,6 +76,8 @@ _Static_assert(sizeof(struct flow_entry) == 128, "flow entry must stay 128 bytes
 #define DEF_UDP_NS (60 * NS_PER_S)
 #define DEF_ICMP_NS (60 * NS_PER_S)
 #define DEF_ACTIVE_NS (300 * NS_PER_S)
+/* Packet time between expiry passes while packets flow. */
+#define EXPIRE_TICK_NS 1000000LL
 /* How long a first fragment's ports are trusted: Linux's ipfrag_time. */
 #define FRAG_TIMEOUT_NS (30 * NS_PER_S)
 
@@ -112,6 +114,21 @@ struct frag_track {
     uint8_t icmp_type;
 };
 
+/* A decoded packet waiting in the pipeline (see flow_table_packet()). */
+struct flow_pending {
+    struct decode_pkt p;
+    int64_t ts_ns;
+    uint32_t iface;
+    uint32_t hash;       /* of key, when keyed */
+    struct flow_key key; /* the flow's key (ICMP error: the quoted flow's) */
+    int8_t side;         /* canonical side of the sender */
+    uint8_t keyed;       /* 1: key and hash are set */
+};
+
+/* Packets in flight: the oldest is accounted when the newest arrives, so
+ * the table lines of the two younger ones are being fetched meanwhile. */
+#define FLOW_PIPE 3
+
 struct flow_table {
     flow_emit_fn emit;
     void *ctx;
@@ -130,9 +147,14 @@ struct flow_table {
 
     struct flow_list list[FLOW_CL_COUNT];
     int64_t now_ns;          /* latest packet time seen */
+    int64_t next_expire_ns;  /* packet time of the next expiry pass */
 
     struct frag_track *frag; /* xcalloc'd, owned; LIM_FRAG_TRACK */
     struct flow_stats st;
+
+    struct flow_pending pipe[FLOW_PIPE];
+    unsigned pipe_head;      /* oldest pending packet */
+    unsigned pipe_n;         /* pending packets */
 };
 
 /* Entries live in chunks of ENT_CHUNK (2 MB: one huge page), aligned so a
@@ -402,7 +424,12 @@ static void entry_emit(struct flow_table *ft, const struct flow_entry *e, int in
     r.bytes_rev = e->bytes[rs];
     r.flags_fwd = e->flags[o];
     r.flags_rev = e->flags[rs];
-    snprintf(r.state, sizeof(r.state), "%s", flow_state_conn(e));
+    {
+        const char *w = flow_state_conn(e); /* at most 6 letters */
+        size_t n = strlen(w);
+        memcpy(r.state, w, n < sizeof(r.state) ? n + 1 : sizeof(r.state));
+        r.state[sizeof(r.state) - 1] = '\0';
+    }
     flow_state_history_str(e, r.history);
     if (kind != FLOW_KIND_PORTS || e->icmp_count > 0) {
         r.icmp_type = e->icmp_type;
@@ -465,6 +492,11 @@ static void expire(struct flow_table *ft, int64_t now)
         struct flow_list *l = &ft->list[c];
         while (l->head != FLOW_NIL) {
             const struct flow_entry *e = ent_at(ft, l->head);
+            if (now - e->last_ns <= ft->timeout[c] && !e->touched)
+                break;
+            /* The head goes either way: fetch its successor, the next head. */
+            if (e->next != FLOW_NIL)
+                __builtin_prefetch(ent_at(ft, e->next));
             if (now - e->last_ns > ft->timeout[c])
                 entry_finish(ft, l->head);
             else if (e->touched)
@@ -578,6 +610,7 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn em
     for (int c = 0; c < FLOW_CL_COUNT; c++)
         ft->list[c].head = ft->list[c].tail = FLOW_NIL;
     ft->now_ns = INT64_MIN;
+    ft->next_expire_ns = INT64_MIN;
     ft->frag = xcalloc(LIM_FRAG_TRACK, sizeof(*ft->frag));
     return ft;
 }
@@ -604,6 +637,7 @@ int flow_dlt_supported(int dlt)
 
 void flow_table_expire(struct flow_table *ft, int64_t now_ns)
 {
+    flow_table_drain(ft);
     if (now_ns > ft->now_ns)
         ft->now_ns = now_ns;
     expire(ft, ft->now_ns);
@@ -611,6 +645,7 @@ void flow_table_expire(struct flow_table *ft, int64_t now_ns)
 
 void flow_table_flush(struct flow_table *ft)
 {
+    flow_table_drain(ft);
     for (int c = 0; c < FLOW_CL_COUNT; c++)
         while (ft->list[c].head != FLOW_NIL)
             entry_finish(ft, ft->list[c].head);
@@ -686,19 +721,17 @@ static int frag_recall(struct flow_table *ft, struct decode_pkt *p, uint32_t ifa
 }
 
 /* An ICMP error: record it on the flow it quotes. */
-static void icmp_error(struct flow_table *ft, const struct decode_pkt *p, uint32_t iface)
+static void icmp_error(struct flow_table *ft, const struct flow_pending *pp)
 {
+    const struct decode_pkt *p = &pp->p;
     const struct decode_quoted *q = &p->quoted;
-    struct flow_key k;
     uint32_t idx;
 
-    if (!q->ok) {
+    if (!pp->keyed) {
         ft->st.icmp_unmatched++;
         return;
     }
-    key_make(&k, q->family, q->proto, q->echo ? FLOW_KIND_ECHO : FLOW_KIND_PORTS, q->src,
-             q->sport, q->dst, q->dport, iface);
-    idx = index_find(ft, &k, (uint32_t)key_hash(&k, ft->seed));
+    idx = index_find(ft, &pp->key, pp->hash);
     if (idx == FLOW_NIL) {
         ft->st.icmp_unmatched++;
         return;
@@ -713,16 +746,12 @@ static void icmp_error(struct flow_table *ft, const struct decode_pkt *p, uint32
         ent_at(ft, idx)->icmp_count++;
 }
 
-static void account(struct flow_table *ft, const struct decode_pkt *p, int64_t ts, int32_t vlan,
-                    uint32_t iface, int later_frag)
+/* The key of a packet that starts or continues a flow. */
+static void prepare_flow_key(const struct flow_table *ft, struct flow_pending *pp)
 {
-    struct flow_key k;
+    const struct decode_pkt *p = &pp->p;
     enum flow_kind kind = FLOW_KIND_PORTS;
     uint16_t sport = p->sport, dport = p->dport;
-    uint32_t hash, idx;
-    struct flow_entry *e;
-    int side;
-    int is_tcp = p->proto == PROTO_TCP && !later_frag;
 
     if (p->l4 == DECODE_L4_ICMP_ECHO) {
         kind = FLOW_KIND_ECHO;
@@ -732,8 +761,49 @@ static void account(struct flow_table *ft, const struct decode_pkt *p, int64_t t
     } else if (p->l4 == DECODE_L4_NONE) {
         sport = dport = 0;
     }
-    side = key_make(&k, p->family, p->proto, kind, p->src, sport, p->dst, dport, iface);
-    hash = (uint32_t)key_hash(&k, ft->seed);
+    pp->side = (int8_t)key_make(&pp->key, p->family, p->proto, kind, p->src, sport, p->dst, dport,
+                                pp->iface);
+    pp->hash = (uint32_t)key_hash(&pp->key, ft->seed);
+    pp->keyed = 1;
+}
+
+/* Key a freshly decoded packet when that needs no table state (a later
+ * fragment's ports come from the fragment table, read when it is
+ * accounted). */
+static void prepare(const struct flow_table *ft, struct flow_pending *pp)
+{
+    const struct decode_pkt *p = &pp->p;
+    const struct decode_quoted *q = &p->quoted;
+
+    pp->keyed = 0;
+    if (p->l4 == DECODE_L4_FRAG_LATER)
+        return;
+    if (p->l4 == DECODE_L4_ICMP_ERROR) {
+        if (!q->ok)
+            return;
+        key_make(&pp->key, q->family, q->proto, q->echo ? FLOW_KIND_ECHO : FLOW_KIND_PORTS,
+                 q->src, q->sport, q->dst, q->dport, pp->iface);
+        pp->hash = (uint32_t)key_hash(&pp->key, ft->seed);
+        pp->side = 0;
+        pp->keyed = 1;
+        return;
+    }
+    prepare_flow_key(ft, pp);
+}
+
+static void account(struct flow_table *ft, const struct flow_pending *pp, int later_frag)
+{
+    const struct decode_pkt *p = &pp->p;
+    const struct flow_key *kp = &pp->key;
+    int64_t ts = pp->ts_ns;
+    int32_t vlan = p->vlan;
+    enum flow_kind kind = (enum flow_kind)(kp->famkind >> 4);
+    uint32_t hash = pp->hash, idx;
+    struct flow_entry *e;
+    int side = pp->side;
+    int is_tcp = p->proto == PROTO_TCP && !later_frag;
+    struct flow_key k = *kp;
+
     idx = index_find(ft, &k, hash);
 
     if (idx != FLOW_NIL) {
@@ -815,18 +885,82 @@ static void account(struct flow_table *ft, const struct decode_pkt *p, int64_t t
     }
 }
 
+/* Account one pending packet: expiry up to its time, then its flow. */
+static void process(struct flow_table *ft, struct flow_pending *pp)
+{
+    if (pp->ts_ns > ft->now_ns) {
+        ft->now_ns = pp->ts_ns;
+        /* Expiry every EXPIRE_TICK_NS of packet time, not every packet:
+         * only when records come out changes, never their content (a
+         * packet reaching a flow idle too long still starts a new one). */
+        if (pp->ts_ns >= ft->next_expire_ns) {
+            expire(ft, pp->ts_ns);
+            ft->next_expire_ns = pp->ts_ns + EXPIRE_TICK_NS;
+        }
+    }
+    switch (pp->p.l4) {
+    case DECODE_L4_ICMP_ERROR:
+        icmp_error(ft, pp);
+        return;
+    case DECODE_L4_FRAG_LATER:
+        if (frag_recall(ft, &pp->p, pp->iface, pp->ts_ns) < 0) {
+            ft->st.fragments_orphan++;
+            return;
+        }
+        prepare_flow_key(ft, pp);
+        account(ft, pp, 1);
+        return;
+    default:
+        if (pp->p.frag)
+            frag_remember(ft, &pp->p, pp->iface, pp->ts_ns);
+        account(ft, pp, 0);
+        return;
+    }
+}
+
+void flow_table_drain(struct flow_table *ft)
+{
+    while (ft->pipe_n > 0) {
+        process(ft, &ft->pipe[ft->pipe_head]);
+        ft->pipe_head = (ft->pipe_head + 1) % FLOW_PIPE;
+        ft->pipe_n--;
+    }
+}
+
+/* The slot where a lookup of hash starts, and (once that line is in) the
+ * entry it most likely finds: hints only, the table may change before the
+ * packet is accounted. */
+static void prefetch_slot(const struct flow_table *ft, uint32_t hash)
+{
+    __builtin_prefetch(&ft->slot[hash & ft->slot_mask]);
+}
+
+static void prefetch_entry(const struct flow_table *ft, uint32_t hash)
+{
+    size_t i = hash & ft->slot_mask;
+
+    for (int n = 0; n < 4; n++) {
+        const struct flow_slot *sl = &ft->slot[i];
+        if (sl->idx == FLOW_NIL)
+            return;
+        if (sl->hash == hash) {
+            const struct flow_entry *e = ent_at(ft, sl->idx);
+            __builtin_prefetch(e);
+            __builtin_prefetch((const char *)e + 64);
+            return;
+        }
+        i = (i + 1) & ft->slot_mask;
+    }
+}
+
 int flow_table_packet(struct flow_table *ft, int dlt, int64_t ts_ns, const uint8_t *data,
                       size_t caplen, size_t wirelen, uint32_t iface)
 {
-    struct decode_pkt p;
+    struct flow_pending *pp = &ft->pipe[(ft->pipe_head + ft->pipe_n) % FLOW_PIPE];
     enum decode_result r;
 
     ft->st.packets++;
-    if (ts_ns > ft->now_ns) {
-        ft->now_ns = ts_ns;
-        expire(ft, ts_ns);
-    }
-    r = decode_frame(dlt, data, caplen, wirelen, &p);
+    r = decode_frame(dlt, data, caplen, wirelen, &pp->p);
     switch (r) {
     case DECODE_OK:
         break;
@@ -840,21 +974,22 @@ int flow_table_packet(struct flow_table *ft, int dlt, int64_t ts_ns, const uint8
         ft->st.packets--;
         return ERR_FORMAT;
     }
-    switch (p.l4) {
-    case DECODE_L4_ICMP_ERROR:
-        icmp_error(ft, &p, iface);
-        return 0;
-    case DECODE_L4_FRAG_LATER:
-        if (frag_recall(ft, &p, iface, ts_ns) < 0) {
-            ft->st.fragments_orphan++;
-            return 0;
-        }
-        account(ft, &p, ts_ns, p.vlan, iface, 1);
-        return 0;
-    default:
-        if (p.frag)
-            frag_remember(ft, &p, iface, ts_ns);
-        account(ft, &p, ts_ns, p.vlan, iface, 0);
-        return 0;
+    pp->ts_ns = ts_ns;
+    pp->iface = iface;
+    prepare(ft, pp);
+    if (pp->keyed)
+        prefetch_slot(ft, pp->hash);
+    ft->pipe_n++;
+    if (ft->pipe_n >= 2) {
+        const struct flow_pending *prev =
+            &ft->pipe[(ft->pipe_head + ft->pipe_n - 2) % FLOW_PIPE];
+        if (prev->keyed)
+            prefetch_entry(ft, prev->hash);
     }
+    if (ft->pipe_n == FLOW_PIPE) {
+        process(ft, &ft->pipe[ft->pipe_head]);
+        ft->pipe_head = (ft->pipe_head + 1) % FLOW_PIPE;
+        ft->pipe_n--;
+    }
+    return 0;
 }

@@ -113,4 +113,18 @@
 /* Interfaces captured at once (each is one pcap handle and ring). */
 #define LIM_IFACES 1024
 
+/* The HTML report (podflow-analyze report): flows listed in its flows table,
+ * and in the panels a click on a graph edge opens (per edge, and over all
+ * edges).  A browser stays responsive with tens of thousands of table rows
+ * and a page of a few tens of MB; past that the page says how many were
+ * left out (denied flows come first in the table, so none of them is). */
+#define LIM_REPORT_FLOWS 20000
+#define LIM_REPORT_EDGE_FLOWS 50
+#define LIM_REPORT_PANEL_FLOWS 20000
+
+/* Nodes of the service graph handed to graphviz: its dot layout is
+ * superlinear, and a page of more boxes than this is unreadable anyway;
+ * past it the report shows the tables without a graph and says why. */
+#define LIM_GRAPH_NODES 2000
+
 #endif

@@ -1116,6 +1116,34 @@ void ystream_release(struct ystream *ys)
     ys->ndocs = 0;
 }
 
+struct ynode *ynode_clone(struct arena *a, const struct ynode *n)
+{
+    struct ynode *c;
+
+    if (!n)
+        return NULL;
+    c = arena_alloc(a, sizeof(*c));
+    *c = *n;
+    switch (n->kind) {
+    case YNODE_SCALAR:
+        c->u.scalar.s = arena_memdupz(a, n->u.scalar.s, n->u.scalar.len);
+        break;
+    case YNODE_SEQ:
+        c->u.seq.items = arena_calloc(a, n->u.seq.n, sizeof(*c->u.seq.items));
+        for (size_t i = 0; i < n->u.seq.n; i++)
+            c->u.seq.items[i] = ynode_clone(a, n->u.seq.items[i]);
+        break;
+    case YNODE_MAP:
+        c->u.map.pairs = arena_calloc(a, n->u.map.n, sizeof(*c->u.map.pairs));
+        for (size_t i = 0; i < n->u.map.n; i++) {
+            c->u.map.pairs[i].key = ynode_clone(a, n->u.map.pairs[i].key);
+            c->u.map.pairs[i].value = ynode_clone(a, n->u.map.pairs[i].value);
+        }
+        break;
+    }
+    return c;
+}
+
 const char *ynode_kind_name(enum ynode_kind k)
 {
     switch (k) {

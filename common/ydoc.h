@@ -110,6 +110,11 @@ int ystream_each_file(const char *path, ystream_each_fn fn, void *ctx, struct di
 int ystream_each_mem(const char *name, const char *data, size_t len, ystream_each_fn fn,
                      void *ctx, struct diag *d) __attribute__((warn_unused_result));
 
+/* A deep copy of n (NULL for NULL) in arena a, e.g. to keep an object
+ * passed to a ystream_each_fn beyond the call.  Depth is bounded by the
+ * loader's LIM_YAML_DEPTH, so the recursion is too. */
+struct ynode *ynode_clone(struct arena *a, const struct ynode *n);
+
 /* Kind names for messages: "a scalar", "a sequence", "a mapping". */
 const char *ynode_kind_name(enum ynode_kind k);
 

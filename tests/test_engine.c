@@ -988,6 +988,9 @@ static const struct ycase ycases[] = {
     /* serviceAccounts.names */
     {"service-account", "a", "b", 6, 80, 1, "db-from-web-sa", REASON_RULE},
     {"service-account", "d", "b", 6, 80, 0, "db-from-web-sa", REASON_END_OF_TIER},
+    /* a k8s rule with one bad port is dropped whole; the other rule stays */
+    {"k8s-bad-port", "a", "b", 6, 80, 0, "db-bad-port", REASON_END_OF_TIER},
+    {"k8s-bad-port", "a", "b", 6, 81, 1, "db-bad-port", REASON_RULE},
     /* Pass in tier security then the default tier's isolation decides */
     {"tiers-pass", "a", "b", 6, 80, 0, "db-deny", REASON_END_OF_TIER},
     {"tiers-pass", "b", "a", 6, 80, 1, NULL, REASON_PROFILE},

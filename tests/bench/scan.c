@@ -3,7 +3,11 @@
  * with the same query and the same columns read as podflow-analyze check
  * reads them (analyze/case.c case_flows), and nothing else.
  *
- *     scan CASE.db    prints the rows scanned and a checksum
+ *     scan [-1] CASE.db    prints the rows scanned and a checksum
+ *
+ * -1 configures SQLite for a single thread as podflow-analyze does
+ * (analyze/main.c); without it the scan uses SQLite's defaults (serialized
+ * mode: a mutex around every call), the barest scan there is.
  */
 #include <sqlite3.h>
 #include <stdint.h>
@@ -16,6 +20,11 @@ int main(int argc, char **argv)
     uint64_t rows = 0, sum = 0;
     int i;
 
+    if (argc == 3 && argv[1][0] == '-' && argv[1][1] == '1' && !argv[1][2]) {
+        (void)sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+        argv++;
+        argc--;
+    }
     if (argc != 2 || sqlite3_open_v2(argv[1], &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
         return 2;
     if (sqlite3_prepare_v2(db,
