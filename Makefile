@@ -176,6 +176,9 @@ $(B)/bench/%: tests/bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(call pc_cflags,libpcap) -o $@ $< $(call pc_libs,libpcap)
 
+# The capture's integration tests make their pcaps with pcapgen.
+integration: $(BENCH_BIN)
+
 bench: deps all $(BENCH_BIN)
 	@B=$(B) sh tests/bench/run.sh
 

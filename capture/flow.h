@@ -40,6 +40,10 @@ struct flow_rec {
     uint32_t iface;          /* interfaces.id of the capturing interface, 0: unknown */
     int32_t vlan;            /* outermost VLAN id, -1: none */
     uint8_t interim;         /* 1: cut by the active timeout, continues */
+    uint8_t dnat_family;     /* 0: no DNAT seen, else 4 or 6 (set after the flow
+                              * table, by capture/conntrack.c) */
+    uint8_t dnat[16];        /* the backend the node's DNAT chose for dst */
+    uint16_t dnat_port;      /* and its port */
 };
 
 /* Where finished flows go.  The record is only valid during the call. */

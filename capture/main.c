@@ -4,7 +4,7 @@
  *   podflow-capture -w CASE.db (-i IFACE|GLOB ... | -r FILE ...) [-f BPF]
  *       [-s SNAPLEN] [-B MIB] [-G SECONDS] [--idle-timeout S]
  *       [--active-timeout S] [--commit-interval S] [--max-flows N]
- *       [--node NAME] [-Z USER] [-q]
+ *       [--node NAME] [--inventory FILE ...] [-Z USER] [-q]
  *
  * Files (-r) are read in order through one flow table.  Live interfaces
  * (-i) are each one pcap handle, all served by one poll() loop together
@@ -24,6 +24,8 @@
 #include <inttypes.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +33,7 @@
 #include <unistd.h>
 
 #include "capture/flow.h"
+#include "capture/identity.h"
 #include "capture/nl_link.h"
 #include "capture/priv.h"
 #include "capture/source.h"
@@ -70,6 +73,8 @@ struct cap_opts {
     uint64_t commit_s;       /* --commit-interval */
     uint64_t max_flows;      /* --max-flows, 0: default */
     const char *node;        /* --node, or NULL: host name */
+    char **inventories;      /* --inventory files, malloc'd array of argv strings */
+    size_t n_inventories;
     const char *user;        /* -Z, or NULL */
     int quiet;               /* -q */
 };
@@ -80,6 +85,8 @@ struct cap {
     struct writer *w;          /* owned */
     struct flow_table *ft;     /* owned */
     struct nl_link_mon *nl;    /* owned, live only */
+    struct ident_cap ident;    /* inventories, netlink identities, conntrack (identity.h) */
+    unsigned ident_failures;   /* periodic identity writes that failed (reported) */
     struct src *srcs;          /* malloc'd: open sources */
     size_t n_srcs, alloc_srcs;
     struct src_live_opts live; /* options for every live handle */
@@ -103,7 +110,8 @@ struct cap {
 static const char usage_text[] =
     "usage: " PROG " -w CASE.db (-i IFACE|GLOB ... | -r FILE ...) [-f BPF] [-s SNAPLEN]\n"
     "                       [-B MIB] [-G SECONDS] [--idle-timeout S] [--active-timeout S]\n"
-    "                       [--commit-interval S] [--max-flows N] [--node NAME] [-Z USER] [-q]\n"
+    "                       [--commit-interval S] [--max-flows N] [--node NAME]\n"
+    "                       [--inventory FILE ...] [-Z USER] [-q]\n"
     "\n"
     "Record the flows seen on live interfaces or in pcap/pcapng files into CASE.db.\n"
     "\n"
@@ -120,6 +128,8 @@ static const char usage_text[] =
     "  --commit-interval S   commit to CASE.db every S seconds (5)\n"
     "  --max-flows N         flows held in memory at most (1000000)\n"
     "  --node NAME           node name recorded (default: host name)\n"
+    "  --inventory FILE      kubectl get pods,namespaces,services,endpointslices,nodes -A\n"
+    "                        -o yaml (or json) output, reloaded when it changes; repeatable\n"
     "  -Z USER               drop to USER after opening the sockets\n"
     "  -q                    no progress line\n"
     "  --help, --version\n";
@@ -131,7 +141,8 @@ enum {
     OPT_ACTIVE,
     OPT_COMMIT,
     OPT_MAX_FLOWS,
-    OPT_NODE
+    OPT_NODE,
+    OPT_INVENTORY
 };
 
 static const struct option long_opts[] = {
@@ -142,6 +153,7 @@ static const struct option long_opts[] = {
     { "commit-interval", required_argument, NULL, OPT_COMMIT },
     { "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
     { "node", required_argument, NULL, OPT_NODE },
+    { "inventory", required_argument, NULL, OPT_INVENTORY },
     { NULL, 0, NULL, 0 },
 };
 
@@ -233,6 +245,15 @@ static int cap_parse_args(struct cap_opts *o, struct diag *d, int argc, char **a
             break;
         case OPT_NODE:
             o->node = optarg;
+            break;
+        case OPT_INVENTORY:
+            if (o->n_inventories >= LIM_IFACES) {
+                diag_err(d, "too many --inventory (at most %d)", LIM_IFACES);
+                return ERR_USAGE;
+            }
+            o->inventories =
+                xreallocarray(o->inventories, o->n_inventories + 1, sizeof(*o->inventories));
+            o->inventories[o->n_inventories++] = optarg;
             break;
         case OPT_HELP:
             fputs(usage_text, stdout);
@@ -403,6 +424,16 @@ static void cap_on_packet(u_char *user, const struct pcap_pkthdr *h, const u_cha
     pc->c->packets++;
 }
 
+/* Finished flows: the Service backend from conntrack, then the writer. */
+static void cap_emit(void *ctx, const struct flow_rec *rec)
+{
+    struct cap *c = ctx;
+    struct flow_rec r = *rec;
+
+    ident_cap_annotate(&c->ident, &r);
+    writer_flow(c->w, &r);
+}
+
 /* --- files (-r) ------------------------------------------------------------ */
 
 /* Read one file to its end.  0, ERR_INTERRUPTED (a signal or the writer
@@ -469,6 +500,36 @@ static int cap_matches(const struct cap *c, const char *name)
     return 0;
 }
 
+/* 1 when name is matched by globs only, not named on the command line:
+ * then a link that is down at start is waited for, not an error. */
+static int is_glob_only(const struct cap *c, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < c->o.n_ifaces; i++) {
+        if (strcmp(c->o.ifaces[i], name) == 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* 1 when the link is there and up (SIOCGIFFLAGS needs no privilege). */
+static int link_is_up(const char *name)
+{
+    struct ifreq ifr;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int up = 0;
+
+    if (fd < 0)
+        return 0;
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
+        up = (ifr.ifr_flags & IFF_UP) != 0;
+    close(fd);
+    return up;
+}
+
 static struct src *cap_find_ifindex(struct cap *c, int ifindex)
 {
     size_t i;
@@ -518,6 +579,10 @@ static int cap_open_link(struct cap *c, int ifindex, const char *name, int fatal
                   LIM_IFACES);
         return fatal ? ERR_LIMIT : 0;
     }
+    /* A link reported by an event may already be gone again (a pod that
+     * failed to start): that is no error. */
+    if (!fatal && (int)if_nametoindex(name) != ifindex)
+        return 0;
     rc = src_open_live(&s, name, ifindex, &c->live, &c->d);
     if (rc)
         return fatal || rc == ERR_PERM || rc == ERR_USAGE ? rc : 0;
@@ -548,11 +613,13 @@ static void cap_on_link(void *arg, enum nl_link_event ev, int ifindex, const cha
     struct src *s = cap_find_ifindex(c, ifindex);
     int rc;
 
-    (void)flags;
-    if (ev == NL_LINK_GONE) {
+    /* A link set down is as gone for a capture (libpcap reports ENETDOWN
+     * on it); it is opened anew, as a new interfaces row, when set up. */
+    if (ev == NL_LINK_GONE || !(flags & IFF_UP)) {
         if (s)
             cap_close_src(c, s, lc->now);
-        return;
+        if (ev == NL_LINK_GONE || !lc->fatal || is_glob_only(c, name))
+            return;
     }
     if (s && strcmp(s->name, name) != 0) {
         /* Renamed: the old name is gone; the new one may or may not match. */
@@ -643,10 +710,35 @@ static void cap_dispatch(struct cap *c, size_t i, int64_t now)
 
     if (n >= 0 || n == PCAP_ERROR_BREAK)
         return;
-    /* The interface went down or away (libpcap: ENETDOWN, ENODEV).  Close
-     * it; if it comes back, netlink reports it and it is opened anew. */
-    diag_warn(&c->d, "'%s': capture stopped: %s", pc.s->name, pcap_geterr(pc.s->pcap));
-    cap_close_src(c, pc.s, if_nametoindex(pc.s->name) == 0 ? now : 0);
+    /* The interface went down or away (libpcap: ENETDOWN, ENODEV), often
+     * just before netlink says so.  Close it; a link that went away or
+     * down is recorded as vanished (netlink reopens it when it is back);
+     * one still there and up failed otherwise: worth a warning. */
+    if ((int)if_nametoindex(pc.s->name) == pc.s->ifindex && link_is_up(pc.s->name)) {
+        diag_warn(&c->d, "'%s': capture stopped: %s", pc.s->name, pcap_geterr(pc.s->pcap));
+        cap_close_src(c, pc.s, 0);
+    } else {
+        cap_close_src(c, pc.s, now);
+    }
+}
+
+/* Before stopping, read what the rings still hold.  A TPACKET_V3 block is
+ * handed to us only when full or when its timeout retires it, so packets
+ * of the last CAP_BLOCK_TIMEOUT_MS would be lost without waiting that
+ * long once more. */
+static void cap_drain(struct cap *c)
+{
+    struct timespec ts = { 0, (CAP_BLOCK_TIMEOUT_MS + 50) * 1000000L };
+    int64_t now;
+    size_t i;
+
+    if (c->failed)
+        return;
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+    now = now_ns();
+    for (i = c->n_srcs; i-- > 0;)
+        cap_dispatch(c, i, now);
 }
 
 static int cap_run_live(struct cap *c)
@@ -660,12 +752,22 @@ static int cap_run_live(struct cap *c)
     int rc;
 
     while (!cap_stop_signal && !c->failed) {
+        int ifds[2];
+        size_t nsrc, nid;
+
         n = 0;
-        ALLOC_GROW(pfd, c->n_srcs + 1, alloc_pfd);
+        ALLOC_GROW(pfd, c->n_srcs + 3, alloc_pfd);
         pfd[n].fd = nl_link_fd(c->nl);
         pfd[n++].events = POLLIN;
         for (i = 0; i < c->n_srcs; i++) {
             pfd[n].fd = c->srcs[i].fd;
+            pfd[n++].events = POLLIN;
+        }
+        /* Identity events (netlink, conntrack) after the sources. */
+        nsrc = n;
+        nid = ident_cap_fds(&c->ident, ifds);
+        for (i = 0; i < nid; i++) {
+            pfd[n].fd = ifds[i];
             pfd[n++].events = POLLIN;
         }
         rc = poll(pfd, (nfds_t)n, 250);
@@ -682,6 +784,10 @@ static int cap_run_live(struct cap *c)
                 if (i + 1 < n && pfd[i + 1].revents && pfd[i + 1].fd == c->srcs[i].fd)
                     cap_dispatch(c, i, now);
             }
+            for (i = nsrc; i < n; i++) {
+                if (pfd[i].revents && ident_cap_events(&c->ident, now) < 0)
+                    c->failed = 1;
+            }
             if (pfd[0].revents) {
                 struct cap_link_ctx lc = { c, 0, 0, now, NULL };
 
@@ -696,9 +802,14 @@ static int cap_run_live(struct cap *c)
         }
         if (now - last_expire >= NS_PER_S) {
             flow_table_expire(c->ft, now);
+            ident_cap_tick(&c->ident, now);
             last_expire = now;
         }
         if (now - last_commit >= commit_every) {
+            /* Identities go with the flows they name; a failure is
+             * reported and tried again at the next commit. */
+            if (ident_cap_dirty(&c->ident) && ident_cap_write(&c->ident, c->w, c->capture_id))
+                c->ident_failures++;
             if (writer_commit(c->w)) {
                 c->failed = 1;
                 break;
@@ -714,6 +825,7 @@ static int cap_run_live(struct cap *c)
             break;
     }
     free(pfd);
+    cap_drain(c);
     return 0;
 }
 
@@ -787,7 +899,12 @@ static int cap_finish(struct cap *c)
     size_t i;
     int rc;
 
+    /* Conntrack events of the last moments, before the flows they name. */
+    if (ident_cap_events(&c->ident, now_ns()) < 0)
+        c->failed = 1;
     flow_table_flush(c->ft);
+    if (ident_cap_write(&c->ident, c->w, c->capture_id))
+        c->failed = 1;
     memset(&t, 0, sizeof(t));
     t.packets_dropped = c->closed_drops;
     t.packets_if_dropped = c->closed_if_drops;
@@ -822,8 +939,10 @@ static void cap_release(struct cap *c)
     flow_table_free(&c->ft);
     writer_close(&c->w);
     nl_link_close(&c->nl);
+    ident_cap_release(&c->ident);
     free(c->o.ifaces);
     free(c->o.files);
+    free(c->o.inventories);
 }
 
 int main(int argc, char **argv)
@@ -840,6 +959,7 @@ int main(int argc, char **argv)
     if (rc) {
         free(c.o.ifaces);
         free(c.o.files);
+        free(c.o.inventories);
         return rc == 1 ? EXIT_OK : EXIT_BAD;
     }
     live = c.o.n_ifaces > 0;
@@ -860,6 +980,10 @@ int main(int argc, char **argv)
             c.srcs[c.n_srcs++] = s;
         }
     }
+    /*    Inventories (a file that does not parse stops here), and for a
+     *    live capture the netlink and conntrack sockets. */
+    if (!rc)
+        rc = ident_cap_open(&c.ident, &c.d, c.o.inventories, c.o.n_inventories, live);
     if (rc) {
         status = EXIT_BAD;
         goto out;
@@ -880,7 +1004,7 @@ int main(int argc, char **argv)
         c.dropped_priv = 1;
     }
     cap_flow_config(&c.o, &cfg);
-    c.ft = flow_table_new(&cfg, writer_emit, c.w);
+    c.ft = flow_table_new(&cfg, cap_emit, &c);
     c.progress = !c.o.quiet && isatty(STDERR_FILENO);
     c.prog_last_ns = now_ns();
 

@@ -127,4 +127,16 @@
  * past it the report shows the tables without a graph and says why. */
 #define LIM_GRAPH_NODES 2000
 
+/* Address-to-interface intervals one capture records (capture/nl_ident.c):
+ * a pod starting or stopping adds one or two, so a million covers a busy
+ * node for weeks; the bound keeps a route-flapping node from eating the
+ * memory. */
+#define LIM_NL_INTERVALS 1000000
+
+/* Service translations remembered at once (capture/conntrack.c): a flow
+ * is written at most a few minutes after its conntrack entry appears, and
+ * a node opens far fewer than 256k Service connections in that time; each
+ * costs ~80 bytes (20 MB). */
+#define LIM_CT_ENTRIES 262144
+
 #endif
