@@ -90,15 +90,11 @@ expect "the connection fails" $? 124
 for p in $pids; do wait "$p" || fail "capture $p exited with $?: $(cat "$tmp"/cap-*.err)"; done
 pids=
 
-# The inventory (no `podflow-analyze inventory` in this branch): the
-# same endpoints in both cases, with their nodes.
+# The inventory, into each node's case (as a support engineer would:
+# the same kubectl output added to every node's file; merge keeps it once).
 for f in "$tmp/node-a.db" "$tmp/node-b.db"; do
-    sqlite3 "$f" "
-INSERT INTO endpoints (ip, kind, namespace, name, labels, node, source)
-VALUES ('198.18.0.10', 'pod', 'cli', 'client-0', '{\"app\":\"client\"}', 'node-a', 'inventory'),
-       ('198.18.1.10', 'pod', 'srv', 'server-0', '{\"app\":\"server\"}', 'node-b', 'inventory');
-INSERT INTO namespaces (name, labels) VALUES ('cli', '{}'), ('srv', '{}');" ||
-        { echo "FAIL: cannot add the inventory to $f"; exit 1; }
+    "$A" inventory "$f" "$TOP/tests/fixtures/two-nodes/inventory.yaml" >/dev/null ||
+        { echo "FAIL: inventory into $f"; exit 1; }
 done
 q1() { sqlite3 -batch -noheader "$1" "SELECT count(*) FROM flows WHERE proto = 6 AND dst_ip = '198.18.1.10' AND dst_port = 8080 AND state = 'S0'"; }
 expect "node-a saw the attempt" "$(q1 "$tmp/node-a.db")" 1
@@ -109,6 +105,9 @@ expect "merge" $? 0
 expect "merged: each capture with its node" \
     "$(sqlite3 -batch -noheader "$tmp/case.db" "SELECT group_concat(node, ' ') FROM (SELECT node FROM captures ORDER BY id)")" "node-a node-b"
 expect "merged: the attempt twice, once per node" "$(q1 "$tmp/case.db")" 2
+expect "merged: the inventory once" \
+    "$(sqlite3 -batch -noheader "$tmp/case.db" "SELECT group_concat(name || '@' || node, ' ') FROM (SELECT name, node FROM endpoints WHERE kind = 'pod' ORDER BY name)")" \
+    "client-0@node-a server-0@node-b"
 
 "$A" check "$tmp/case.db" -p "$TOP/tests/fixtures/policies/two-nodes" -f json > "$tmp/out.jsonl"
 expect "check: denied (exit 1)" $? 1
