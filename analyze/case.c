@@ -722,6 +722,7 @@ static int pair_flows_hash(struct case_db *c, struct diag *d)
     struct arena keys;
     struct buf key;
     size_t ncands = 0, cands_alloc = 0, rows_alloc = 0, conn_alloc = 0, nslots = 1024, mask;
+    size_t used = 0;
     int64_t nflows = 0;
     int rc, ret = 1;
 
@@ -757,11 +758,20 @@ static int pair_flows_hash(struct case_db *c, struct diag *d)
         uint32_t fp = (uint32_t)(h >> 48) | 0x8000u;
         const struct case_cap *cap = case_cap_find(c, sqlite3_column_int64(st, 0));
         uint32_t tag = cap ? (uint32_t)(cap - c->caps) + 1 : PAIR_MULTI - 1;
-        size_t i = pair_slot(tab, mask, h, fp);
+        size_t i;
 
-        if (!tab[i])
+        /* More rows than counted (a capture still writing the file):
+         * never let the table fill up; SQLite's sort does it instead. */
+        if (used >= nslots - nslots / 4) {
+            sqlite3_finalize(st);
+            free(tab);
+            return 0;
+        }
+        i = pair_slot(tab, mask, h, fp);
+        if (!tab[i]) {
             tab[i] = fp << 16 | tag;
-        else if ((tab[i] & 0xFFFFu) != tag)
+            used++;
+        } else if ((tab[i] & 0xFFFFu) != tag)
             tab[i] = fp << 16 | PAIR_MULTI;
     }
     sqlite3_finalize(st);
@@ -857,10 +867,16 @@ static int pair_flows(struct case_db *c, struct diag *d)
 {
     /* PODFLOW_PAIR_SQL=1: the SQL way only, for tests comparing both. */
     const char *force_sql = getenv("PODFLOW_PAIR_SQL");
-    int rc = force_sql && *force_sql == '1' ? 0 : pair_flows_hash(c, d);
+    int rc;
 
+    /* One read transaction: both scans see the same rows, even while a
+     * capture is still adding to the file. */
+    if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(c, d, "flows (both ends)");
+    rc = force_sql && *force_sql == '1' ? 0 : pair_flows_hash(c, d);
     if (rc == 0)
         rc = pair_flows_sql(c, d);
+    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
     if (rc < 0)
         return rc;
     pairmap_build(c);
