@@ -31,7 +31,7 @@ cleanup() {
     for p in $pids; do kill "$p" 2>/dev/null; done
     for p in $pids; do wait "$p" 2>/dev/null; done
     for n in $NA $NB $PA $PB; do ip netns del "$n" 2>/dev/null; done
-    rm -rf "$tmp"
+    [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'cleanup; trap - INT; kill -INT $$' INT
@@ -105,6 +105,9 @@ expect "merge" $? 0
 expect "merged: each capture with its node" \
     "$(sqlite3 -batch -noheader "$tmp/case.db" "SELECT group_concat(node, ' ') FROM (SELECT node FROM captures ORDER BY id)")" "node-a node-b"
 expect "merged: the attempt twice, once per node" "$(q1 "$tmp/case.db")" 2
+expect "merged: netlink's address intervals stay with their node" \
+    "$(sqlite3 -batch -noheader "$tmp/case.db" "SELECT group_concat(c.node || '=' || i.ip, ' ') FROM (SELECT * FROM ip_ifaces ORDER BY ip) AS i JOIN captures AS c ON c.id = i.capture_id WHERE i.via = 'addr'")" \
+    "node-a=198.18.0.1 node-b=198.18.1.1 node-a=198.19.255.1 node-b=198.19.255.2"
 expect "merged: the inventory once" \
     "$(sqlite3 -batch -noheader "$tmp/case.db" "SELECT group_concat(name || '@' || node, ' ') FROM (SELECT name, node FROM endpoints WHERE kind = 'pod' ORDER BY name)")" \
     "client-0@node-a server-0@node-b"
