@@ -83,6 +83,21 @@ expect "input with a trigger refused" $? 2
 "$A" merge -q "$tmp/mm.db" "$tmp/m.db" "$tmp/b.db"
 expect "re-merge: ids follow" "$(sqlite3 -batch -noheader "$tmp/mm.db" "SELECT group_concat(id, ' ') FROM (SELECT id FROM captures ORDER BY id)")" "1 2 3"
 
+# Untrusted ids: negative ones are renumbered like any; ones that would
+# wrap are refused; a flow of a capture its file lacks fails the merge
+# (it would otherwise land on another node's capture), leaving nothing.
+cp "$tmp/b.db" "$tmp/neg.db"
+sqlite3 "$tmp/neg.db" "UPDATE captures SET id = -7; UPDATE interfaces SET capture_id = -7; UPDATE flows SET capture_id = -7;"
+"$A" merge -q "$tmp/n1.db" "$tmp/a.db" "$tmp/neg.db"
+expect "negative ids renumbered" "$(sqlite3 -batch -noheader "$tmp/n1.db" "SELECT group_concat(c.id || c.node, ' ') FROM (SELECT DISTINCT capture_id FROM flows ORDER BY 1) f JOIN captures c ON c.id = f.capture_id")" "1node-a 2node-b"
+sqlite3 "$tmp/neg.db" "UPDATE captures SET id = -9223372036854775808; UPDATE interfaces SET capture_id = -9223372036854775808; UPDATE flows SET capture_id = -9223372036854775808;"
+"$A" merge -q "$tmp/n2.db" "$tmp/a.db" "$tmp/neg.db" 2> "$tmp/err"
+expect "ids that would wrap: refused" "$? $(grep -c 'out of range' "$tmp/err") $(ls "$tmp" | grep -c '^n2')" "2 1 0"
+cp "$tmp/b.db" "$tmp/dangle.db"
+sqlite3 "$tmp/dangle.db" "UPDATE flows SET capture_id = 555"
+"$A" merge -q "$tmp/n3.db" "$tmp/a.db" "$tmp/dangle.db" 2> "$tmp/err"
+expect "a flow of a missing capture: refused, nothing left" "$? $(ls "$tmp" | grep -c '^n3')" "2 0"
+
 # --- both ends ------------------------------------------------------------
 "$A" check "$tmp/a.db" "$tmp/b.db" -p "$tmp/deny.yaml" -f json > "$tmp/two.jsonl" 2>/dev/null
 expect "check of two cases: denied" $? 1
