@@ -734,14 +734,26 @@ int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out
     if (!rc && o->group == GROUP_FLOW && (r->conn || r->reach)) {
         /* "seen at NODE STATE (SENT/BACK packets)" per end, then what
          * that says, each on its own line to stay within 100 columns. */
+        size_t line = out->len;
+
         rc = buf_addstr(out, "      seen at");
         if (r->conn) {
             for (size_t i = 0; i < r->conn->nends && !rc; i++) {
                 const struct case_end *e = &r->conn->ends[i];
+                char one[96];
 
-                rc = buf_addf(out, "%s %.30s %s (%lld/%lld pkts)", i ? "," : "",
-                              e->node ? e->node : "?", e->state, (long long)e->packets_fwd,
-                              (long long)e->packets_rev);
+                snprintf(one, sizeof(one), " %.30s %.8s (%lld/%lld pkts)",
+                         e->node ? e->node : "?", e->state, (long long)e->packets_fwd,
+                         (long long)e->packets_rev);
+                /* Next line, indented, rather than past column 100. */
+                if (i && out->len - line + 1 + strlen(one) > 100) {
+                    rc = buf_addstr(out, ",\n             ");
+                    line = out->len - 13;
+                } else if (i) {
+                    rc = buf_addch(out, ',');
+                }
+                if (!rc)
+                    rc = buf_addstr(out, one);
             }
         } else {
             rc = buf_addf(out, " %.30s only", r->node ? r->node : "?");
