@@ -15,11 +15,16 @@
  */
 #include "analyze/case.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyze/case_int.h"
 #include "analyze/engine.h"
+#include "analyze/merge.h"
+#include "common/buf.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
@@ -341,13 +346,558 @@ static int has_column(sqlite3 *db, const char *table, const char *col)
     return found;
 }
 
-int case_open(struct case_db *c, const char *path, struct diag *d)
+static int cap_cmp(const void *x, const void *y)
+{
+    const struct case_cap *a = x, *b = y;
+
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int load_captures(struct case_db *c, struct diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    size_t alloc = 0;
+    struct case_cap *caps = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(c->db, "SELECT id, node, started_ns, ended_ns FROM captures", -1, &st,
+                           NULL) != SQLITE_OK)
+        return db_fail(c, d, "captures");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct case_cap *cp;
+
+        ALLOC_GROW(caps, c->ncaps + 1, alloc);
+        cp = &caps[c->ncaps++];
+        cp->id = sqlite3_column_int64(st, 0);
+        cp->node = col_text(c, st, 1);
+        cp->started_ns = sqlite3_column_int64(st, 2);
+        cp->has_end = sqlite3_column_type(st, 3) != SQLITE_NULL;
+        cp->ended_ns = sqlite3_column_int64(st, 3);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        free(caps);
+        c->ncaps = 0;
+        return db_fail(c, d, "captures");
+    }
+    /* Into the arena: case_cap pointers stay valid until case_close(). */
+    c->caps = arena_calloc(&c->arena, c->ncaps ? c->ncaps : 1, sizeof(*c->caps));
+    if (c->ncaps)
+        memcpy(c->caps, caps, c->ncaps * sizeof(*caps));
+    free(caps);
+    if (c->ncaps)
+        qsort(c->caps, c->ncaps, sizeof(*c->caps), cap_cmp);
+    return 0;
+}
+
+const struct case_cap *case_cap_find(const struct case_db *c, int64_t id)
+{
+    size_t lo = 0, hi = c->ncaps;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (c->caps[mid].id == id)
+            return &c->caps[mid];
+        if (c->caps[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/*
+ * Both ends.  The map from a flow id to its connection: open addressing,
+ * three words a slot (id, connection index + 1, 1 when the flow is the
+ * reported end).
+ */
+static uint64_t id_hash(int64_t id)
+{
+    uint64_t h = (uint64_t)id * 0x9E3779B97F4A7C15ull;
+
+    return h ^ (h >> 31);
+}
+
+static void pairmap_put(struct case_db *c, int64_t id, size_t conn, int first)
+{
+    size_t h = (size_t)id_hash(id) & (c->pairmap_size - 1);
+
+    while (c->pairmap[3 * h + 1]) {
+        if (c->pairmap[3 * h] == id)
+            return; /* ids are unique in a case: a hostile one keeps the first */
+        h = (h + 1) & (c->pairmap_size - 1);
+    }
+    c->pairmap[3 * h] = id;
+    c->pairmap[3 * h + 1] = (int64_t)conn + 1;
+    c->pairmap[3 * h + 2] = first;
+}
+
+/* The connection of flow id, or NULL; *first: is it the reported end. */
+static const struct case_conn *pairmap_get(const struct case_db *c, int64_t id, int *first)
+{
+    size_t h;
+
+    if (!c->pairmap_size)
+        return NULL;
+    h = (size_t)id_hash(id) & (c->pairmap_size - 1);
+    while (c->pairmap[3 * h + 1]) {
+        if (c->pairmap[3 * h] == id) {
+            *first = (int)c->pairmap[3 * h + 2];
+            return &c->conns[c->pairmap[3 * h + 1] - 1];
+        }
+        h = (h + 1) & (c->pairmap_size - 1);
+    }
+    return NULL;
+}
+
+/* A text column for a %s, NULL (a damaged file) as "". */
+static const char *coltext_or_empty(sqlite3_stmt *st, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+
+    return t ? t : "";
+}
+
+/* A candidate row: a flow whose 5-tuple another capture saw too. */
+struct prow {
+    struct case_end e;
+    int64_t last_ns;
+    int used;
+};
+
+/*
+ * Pair the rows of one 5-tuple (sorted by first_ns, then id), by the rule
+ * of docs/schema.md: starting from the earliest row not yet paired, each
+ * other capture contributes its first unpaired row whose window overlaps
+ * (each widened by the skew); a connection with two ends or more is kept,
+ * its earliest row reported.
+ */
+static void pair_group(struct case_db *c, struct prow *r, size_t n, size_t *conn_alloc)
+{
+    int64_t skew = c->opts.skew_ns;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t idx[LIM_CASE_ENDS], ne = 1, scanned = 0;
+        int64_t reach;
+        struct case_conn *cn;
+
+        if (r[i].used)
+            continue;
+        idx[0] = i;
+        if (__builtin_add_overflow(r[i].last_ns, skew, &reach))
+            reach = INT64_MAX;
+        for (size_t j = i + 1; j < n && ne < LIM_CASE_ENDS && scanned < LIM_CASE_PAIR_SCAN; j++) {
+            int other = 1;
+
+            scanned++;
+            if (r[j].e.first_ns > reach)
+                break;
+            if (r[j].used)
+                continue;
+            for (size_t k = 0; k < ne && other; k++)
+                other = r[idx[k]].e.capture_id != r[j].e.capture_id;
+            if (other)
+                idx[ne++] = j;
+        }
+        if (ne < 2)
+            continue;
+        ALLOC_GROW(c->conns, c->nconns + 1, *conn_alloc);
+        cn = &c->conns[c->nconns++];
+        cn->nends = ne;
+        cn->ends = arena_calloc(&c->arena, ne, sizeof(*cn->ends));
+        for (size_t k = 0; k < ne; k++) {
+            r[idx[k]].used = 1;
+            cn->ends[k] = r[idx[k]].e;
+        }
+    }
+}
+
+/*
+ * Find the connections seen at several ends.  SQLite groups the flows by
+ * 5-tuple (a sort in temporary storage: the file is not written) and
+ * returns only the rows of tuples more than one capture saw; the pairing
+ * by time is done here, group by group.
+ */
+static int pair_flows_sql(struct case_db *c, struct diag *d)
+{
+    const char *dst = c->has_dnat ? "CASE WHEN f.dnat_ip IS NOT NULL AND f.dnat_port IS NOT NULL "
+                                    "THEN f.dnat_ip ELSE f.dst_ip END"
+                                  : "f.dst_ip";
+    const char *dport = c->has_dnat ? "CASE WHEN f.dnat_ip IS NOT NULL AND f.dnat_port IS NOT "
+                                      "NULL THEN f.dnat_port ELSE f.dst_port END"
+                                    : "f.dst_port";
+    struct buf sql, key, prev;
+    sqlite3_stmt *st = NULL;
+    struct prow *rows = NULL;
+    size_t nrows = 0, rows_alloc = 0, conn_alloc = 0;
+    int rc, ret = 0;
+
+    buf_init(&sql, 0);
+    buf_init(&key, 0);
+    buf_init(&prev, 0);
+    if (buf_addf(&sql,
+                 "WITH g AS MATERIALIZED (SELECT f.proto AS p, f.src_ip AS s, f.src_port AS sp,"
+                 " %s AS d, %s AS dp, coalesce(f.icmp_id, -1) AS ii FROM flows AS f"
+                 " GROUP BY 1, 2, 3, 4, 5, 6 HAVING min(f.capture_id) <> max(f.capture_id))"
+                 " SELECT f.id, f.capture_id, f.first_ns, f.last_ns, f.state, f.packets_fwd,"
+                 " f.packets_rev, g.p, g.s, g.sp, g.d, g.dp, g.ii"
+                 " FROM flows AS f CROSS JOIN g"
+                 " WHERE g.p = f.proto AND g.s = f.src_ip AND g.sp = f.src_port AND g.d = %s"
+                 " AND g.dp = %s AND g.ii = coalesce(f.icmp_id, -1)"
+                 " ORDER BY g.p, g.s, g.sp, g.d, g.dp, g.ii, f.first_ns, f.id",
+                 dst, dport, dst, dport)) {
+        buf_release(&sql);
+        return ERR_LIMIT;
+    }
+    if (sqlite3_prepare_v2(c->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
+        buf_release(&sql);
+        return db_fail(c, d, "flows (both ends)");
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const struct case_cap *cap;
+        struct prow *p;
+
+        /* The group key, length-prefixed so no text can imitate another. */
+        buf_reset(&key);
+        if (buf_addf(&key, "%lld|%d:%s|%lld|%d:%s|%lld|%lld",
+                     (long long)sqlite3_column_int64(st, 7), sqlite3_column_bytes(st, 8),
+                     coltext_or_empty(st, 8),
+                     (long long)sqlite3_column_int64(st, 9), sqlite3_column_bytes(st, 10),
+                     coltext_or_empty(st, 10),
+                     (long long)sqlite3_column_int64(st, 11),
+                     (long long)sqlite3_column_int64(st, 12))) {
+            ret = ERR_LIMIT;
+            break;
+        }
+        if (nrows && (key.len != prev.len || memcmp(key.data, prev.data, key.len) != 0)) {
+            pair_group(c, rows, nrows, &conn_alloc);
+            nrows = 0;
+        }
+        buf_reset(&prev);
+        if (buf_add(&prev, key.data, key.len)) {
+            ret = ERR_LIMIT;
+            break;
+        }
+        ALLOC_GROW(rows, nrows + 1, rows_alloc);
+        p = &rows[nrows++];
+        memset(p, 0, sizeof(*p));
+        p->e.flow_id = sqlite3_column_int64(st, 0);
+        p->e.capture_id = sqlite3_column_int64(st, 1);
+        p->e.first_ns = sqlite3_column_int64(st, 2);
+        p->last_ns = sqlite3_column_int64(st, 3);
+        if (p->last_ns < p->e.first_ns)
+            p->last_ns = p->e.first_ns;
+        p->e.state = col_text(c, st, 4);
+        if (!p->e.state)
+            p->e.state = "";
+        p->e.packets_fwd = sqlite3_column_int64(st, 5);
+        p->e.packets_rev = sqlite3_column_int64(st, 6);
+        cap = case_cap_find(c, p->e.capture_id);
+        p->e.node = cap ? cap->node : NULL;
+    }
+    if (!ret && rc != SQLITE_DONE)
+        ret = db_fail(c, d, "flows (both ends)");
+    if (!ret && nrows)
+        pair_group(c, rows, nrows, &conn_alloc);
+    sqlite3_finalize(st);
+    free(rows);
+    buf_release(&prev);
+    buf_release(&key);
+    buf_release(&sql);
+    return ret;
+}
+
+/* The flow id -> connection map, once the connections are known. */
+static void pairmap_build(struct case_db *c)
+{
+    size_t ends = 0;
+
+    if (!c->nconns)
+        return;
+    for (size_t i = 0; i < c->nconns; i++)
+        ends += c->conns[i].nends;
+    c->pairmap_size = 16;
+    while (c->pairmap_size < 2 * ends)
+        c->pairmap_size *= 2;
+    c->pairmap = xcalloc(c->pairmap_size * 3, sizeof(*c->pairmap));
+    for (size_t i = 0; i < c->nconns; i++)
+        for (size_t k = 0; k < c->conns[i].nends; k++)
+            pairmap_put(c, c->conns[i].ends[k].flow_id, i, k == 0);
+}
+
+/*
+ * The same pairing without SQLite's sort, which dominates on large cases
+ * (35 s for 10M flows, measured): two scans of flows.  The first marks,
+ * in a table of 32-bit slots keyed by a 64-bit hash of the 5-tuple, each
+ * tuple's first capture, or "several"; the second keeps the rows of
+ * tuples several captures saw (hash collisions only add candidates: the
+ * full tuple is compared afterwards), which are sorted and paired as by
+ * the SQL way.  Memory: 4-6 bytes a flow for the table, plus the
+ * candidates (~120 bytes each: every flow seen at two ends is one).
+ */
+#define PAIR_MULTI 0xFFFFu
+
+struct pcand {
+    uint64_t h;
+    const char *key;   /* the tuple, length-prefixed texts (temporary arena) */
+    size_t keylen;
+    struct prow r;
+};
+
+static uint64_t pair_mix(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+/* Hash of the tuple in columns k..k+5 (proto, src, sport, dst, dport, icmp id). */
+static uint64_t pair_hash(sqlite3_stmt *st, int k)
+{
+    uint64_t h = 1469598103934665603ull;
+
+    for (int i = 0; i < 6; i++) {
+        if (i == 1 || i == 3) {
+            const unsigned char *t = sqlite3_column_text(st, k + i);
+            uint32_t len = (uint32_t)sqlite3_column_bytes(st, k + i);
+
+            h = pair_mix(h, &len, sizeof(len));
+            if (t)
+                h = pair_mix(h, t, len);
+        } else {
+            int64_t v = sqlite3_column_int64(st, k + i);
+
+            h = pair_mix(h, &v, sizeof(v));
+        }
+    }
+    h ^= h >> 33; /* spread the last bytes into the slot bits */
+    h *= 0xff51afd7ed558ccdull;
+    return h ^ (h >> 33);
+}
+
+static int pcand_cmp(const void *x, const void *y)
+{
+    const struct pcand *a = x, *b = y;
+    int m;
+
+    if (a->h != b->h)
+        return a->h < b->h ? -1 : 1;
+    if (a->keylen != b->keylen)
+        return a->keylen < b->keylen ? -1 : 1;
+    m = memcmp(a->key, b->key, a->keylen);
+    if (m)
+        return m;
+    if (a->r.e.first_ns != b->r.e.first_ns)
+        return a->r.e.first_ns < b->r.e.first_ns ? -1 : 1;
+    return a->r.e.flow_id < b->r.e.flow_id ? -1 : a->r.e.flow_id > b->r.e.flow_id;
+}
+
+/* Slot of hash h holding fp, or the empty slot where it would go. */
+static size_t pair_slot(const uint32_t *tab, size_t mask, uint64_t h, uint32_t fp)
+{
+    size_t i = (size_t)h & mask;
+
+    while (tab[i] && (tab[i] >> 16) != fp)
+        i = (i + 1) & mask;
+    return i;
+}
+
+/* 1 when done, 0 when the case is unsuited (fall back to SQL), < 0 error. */
+static int pair_flows_hash(struct case_db *c, struct diag *d)
+{
+    const char *dst = c->has_dnat ? "CASE WHEN f.dnat_ip IS NOT NULL AND f.dnat_port IS NOT NULL "
+                                    "THEN f.dnat_ip ELSE f.dst_ip END"
+                                  : "f.dst_ip";
+    const char *dport = c->has_dnat ? "CASE WHEN f.dnat_ip IS NOT NULL AND f.dnat_port IS NOT "
+                                      "NULL THEN f.dnat_port ELSE f.dst_port END"
+                                    : "f.dst_port";
+    char sql[768];
+    sqlite3_stmt *st = NULL;
+    uint32_t *tab = NULL;
+    struct pcand *cands = NULL;
+    struct prow *rows = NULL;
+    struct arena keys;
+    struct buf key;
+    size_t ncands = 0, cands_alloc = 0, rows_alloc = 0, conn_alloc = 0, nslots = 1024, mask;
+    size_t used = 0;
+    int64_t nflows = 0;
+    int rc, ret = 1;
+
+    /* Capture tags are 16 bits, PAIR_MULTI and PAIR_MULTI - 1 reserved. */
+    if (c->ncaps >= PAIR_MULTI - 1)
+        return 0;
+    if (sqlite3_prepare_v2(c->db, "SELECT count(*) FROM flows", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return db_fail(c, d, "flows (both ends)");
+    }
+    nflows = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (nflows > (1LL << 27))
+        return 0; /* the table would pass 1 GiB: let SQLite sort on disk */
+    while (nslots < (size_t)nflows + (size_t)nflows / 2)
+        nslots *= 2;
+    mask = nslots - 1;
+    tab = xcalloc(nslots, sizeof(*tab));
+
+    /* Pass 1: each tuple's capture, or several. */
+    snprintf(sql, sizeof(sql),
+             "SELECT f.capture_id, f.proto, f.src_ip, f.src_port, %s, %s, coalesce(f.icmp_id, -1)"
+             " FROM flows AS f",
+             dst, dport);
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        free(tab);
+        return db_fail(c, d, "flows (both ends)");
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint64_t h = pair_hash(st, 1);
+        uint32_t fp = (uint32_t)(h >> 48) | 0x8000u;
+        const struct case_cap *cap = case_cap_find(c, sqlite3_column_int64(st, 0));
+        uint32_t tag = cap ? (uint32_t)(cap - c->caps) + 1 : PAIR_MULTI - 1;
+        size_t i;
+
+        /* More rows than counted (a capture still writing the file):
+         * never let the table fill up; SQLite's sort does it instead. */
+        if (used >= nslots - nslots / 4) {
+            sqlite3_finalize(st);
+            free(tab);
+            return 0;
+        }
+        i = pair_slot(tab, mask, h, fp);
+        if (!tab[i]) {
+            tab[i] = fp << 16 | tag;
+            used++;
+        } else if ((tab[i] & 0xFFFFu) != tag)
+            tab[i] = fp << 16 | PAIR_MULTI;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc != SQLITE_DONE) {
+        free(tab);
+        return db_fail(c, d, "flows (both ends)");
+    }
+
+    /* Pass 2: the rows of tuples seen by several captures. */
+    arena_init(&keys, 0);
+    buf_init(&key, 0);
+    snprintf(sql, sizeof(sql),
+             "SELECT f.id, f.capture_id, f.first_ns, f.last_ns, f.state, f.packets_fwd,"
+             " f.packets_rev, f.proto, f.src_ip, f.src_port, %s, %s, coalesce(f.icmp_id, -1)"
+             " FROM flows AS f",
+             dst, dport);
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(c, d, "flows (both ends)");
+        goto out;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint64_t h = pair_hash(st, 7);
+        uint32_t fp = (uint32_t)(h >> 48) | 0x8000u;
+        size_t i = pair_slot(tab, mask, h, fp);
+        const struct case_cap *cap;
+        struct pcand *p;
+
+        if ((tab[i] & 0xFFFFu) != PAIR_MULTI)
+            continue;
+        buf_reset(&key);
+        if (buf_addf(&key, "%lld|%d:%s|%lld|%d:%s|%lld|%lld",
+                     (long long)sqlite3_column_int64(st, 7), sqlite3_column_bytes(st, 8),
+                     coltext_or_empty(st, 8),
+                     (long long)sqlite3_column_int64(st, 9), sqlite3_column_bytes(st, 10),
+                     coltext_or_empty(st, 10),
+                     (long long)sqlite3_column_int64(st, 11),
+                     (long long)sqlite3_column_int64(st, 12))) {
+            ret = ERR_LIMIT;
+            goto out;
+        }
+        ALLOC_GROW(cands, ncands + 1, cands_alloc);
+        p = &cands[ncands++];
+        memset(p, 0, sizeof(*p));
+        p->h = h;
+        p->keylen = key.len;
+        p->key = arena_memdupz(&keys, key.data, key.len);
+        p->r.e.flow_id = sqlite3_column_int64(st, 0);
+        p->r.e.capture_id = sqlite3_column_int64(st, 1);
+        p->r.e.first_ns = sqlite3_column_int64(st, 2);
+        p->r.last_ns = sqlite3_column_int64(st, 3);
+        if (p->r.last_ns < p->r.e.first_ns)
+            p->r.last_ns = p->r.e.first_ns;
+        p->r.e.state = col_text(c, st, 4);
+        if (!p->r.e.state)
+            p->r.e.state = "";
+        p->r.e.packets_fwd = sqlite3_column_int64(st, 5);
+        p->r.e.packets_rev = sqlite3_column_int64(st, 6);
+        cap = case_cap_find(c, p->r.e.capture_id);
+        p->r.e.node = cap ? cap->node : NULL;
+    }
+    if (rc != SQLITE_DONE) {
+        ret = db_fail(c, d, "flows (both ends)");
+        goto out;
+    }
+    free(tab);
+    tab = NULL;
+    if (ncands)
+        qsort(cands, ncands, sizeof(*cands), pcand_cmp);
+    for (size_t i = 0; i < ncands;) {
+        size_t j = i, n = 0;
+
+        while (j < ncands && cands[j].h == cands[i].h && cands[j].keylen == cands[i].keylen &&
+               memcmp(cands[j].key, cands[i].key, cands[i].keylen) == 0)
+            j++;
+        ALLOC_GROW(rows, j - i, rows_alloc);
+        for (size_t k = i; k < j; k++)
+            rows[n++] = cands[k].r;
+        pair_group(c, rows, n, &conn_alloc);
+        i = j;
+    }
+out:
+    sqlite3_finalize(st);
+    free(tab);
+    free(cands);
+    free(rows);
+    buf_release(&key);
+    arena_release(&keys);
+    return ret;
+}
+
+static int pair_flows(struct case_db *c, struct diag *d)
+{
+    /* PODFLOW_PAIR_SQL=1: the SQL way only, for tests comparing both. */
+    const char *force_sql = getenv("PODFLOW_PAIR_SQL");
+    int rc;
+
+    /* One read transaction: both scans see the same rows, even while a
+     * capture is still adding to the file. */
+    if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(c, d, "flows (both ends)");
+    rc = force_sql && *force_sql == '1' ? 0 : pair_flows_hash(c, d);
+    if (rc == 0)
+        rc = pair_flows_sql(c, d);
+    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    if (rc < 0)
+        return rc;
+    pairmap_build(c);
+    return 0;
+}
+
+/* Open one file (path) as the case; shown in messages as label. */
+static int case_open_file(struct case_db *c, const char *path, const char *label,
+                          const struct case_opts *o, struct diag *d)
 {
     int rc;
 
     memset(c, 0, sizeof(*c));
     arena_init(&c->arena, 0);
-    c->path = arena_strdup(&c->arena, path);
+    c->path = arena_strdup(&c->arena, label);
+    if (o)
+        c->opts = *o;
+    else
+        c->opts.skew_ns = CASE_SKEW_DEFAULT_NS;
+    if (c->opts.skew_ns < 0)
+        c->opts.skew_ns = 0;
     rc = db_open_reader(path, d, &c->db);
     if (rc) {
         arena_release(&c->arena);
@@ -358,8 +908,56 @@ int case_open(struct case_db *c, const char *path, struct diag *d)
     rc = load_namespaces(c, d);
     if (!rc)
         rc = load_endpoints(c, d);
+    if (!rc)
+        rc = load_captures(c, d);
+    if (!rc && c->ncaps > 1 && !c->opts.no_pair)
+        rc = pair_flows(c, d);
     if (rc)
         case_close(c);
+    return rc;
+}
+
+int case_open(struct case_db *c, const char *path, struct diag *d)
+{
+    return case_open_file(c, path, path, NULL, d);
+}
+
+int case_open_many(struct case_db *c, char *const *paths, size_t n, const struct case_opts *o,
+                   struct diag *d)
+{
+    const char *dir = getenv("TMPDIR");
+    char *tmp, *label;
+    size_t len;
+    int fd, rc;
+
+    if (n == 1)
+        return case_open_file(c, paths[0], paths[0], o, d);
+    if (!dir || !*dir)
+        dir = "/tmp";
+    len = strlen(dir) + sizeof("/podflow-case-XXXXXX");
+    tmp = xmalloc(len);
+    snprintf(tmp, len, "%s/podflow-case-XXXXXX", dir);
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        rc = -errno;
+        diag_err(d, "cannot create a temporary file in '%s': %s", dir, strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    close(fd);
+    rc = merge_into_new(tmp, paths, n, d);
+    if (rc) {
+        free(tmp);
+        return rc;
+    }
+    len = strlen(paths[0]) + 2;
+    label = xmalloc(len);
+    snprintf(label, len, "%s+", paths[0]);
+    rc = case_open_file(c, tmp, label, o, d);
+    /* Open (or failed): the file is no longer needed by name. */
+    unlink(tmp);
+    free(label);
+    free(tmp);
     return rc;
 }
 
@@ -378,6 +976,8 @@ void case_close(struct case_db *c)
     free(c->ipidx);
     free(c->keys);
     free(c->memo);
+    free(c->conns);
+    free(c->pairmap);
     if (c->db)
         db_close(&c->db, NULL);
     arena_release(&c->arena);
@@ -578,6 +1178,55 @@ static int col_port(sqlite3_stmt *st, int i, uint16_t *port)
     return 0;
 }
 
+/* Is there a capture on node covering t (within the skew)? */
+static int node_captured(const struct case_db *c, const char *node, int64_t t)
+{
+    int64_t skew = c->opts.skew_ns;
+
+    for (size_t i = 0; i < c->ncaps; i++) {
+        const struct case_cap *cp = &c->caps[i];
+
+        if (!cp->node || strcmp(cp->node, node) != 0)
+            continue;
+        if (cp->started_ns - skew <= t && (!cp->has_end || t <= cp->ended_ns + skew))
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * Where an unanswered flow got to (docs/schema.md, "Both ends"): NULL
+ * when some end saw a reply, or when the destination's node is unknown.
+ */
+static const char *flow_reach(const struct case_db *c, const struct case_flow *fl)
+{
+    const char *dnode = fl->dst ? fl->dst->node : NULL;
+    struct case_end self;
+    const struct case_end *ends = &self;
+    size_t n = 1;
+
+    if (!dnode || !*dnode || fl->icmp_count > 0)
+        return NULL;
+    memset(&self, 0, sizeof(self));
+    self.node = fl->node;
+    self.packets_fwd = fl->packets_fwd;
+    self.packets_rev = fl->packets_rev;
+    if (fl->conn) {
+        ends = fl->conn->ends;
+        n = fl->conn->nends;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (ends[i].packets_rev > 0)
+            return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (ends[i].node && strcmp(ends[i].node, dnode) == 0)
+            return ends[i].packets_fwd > 0 ? "unanswered-at-dst-node" : NULL;
+    /* Without pairing, the other end may be a row of its own. */
+    if (c->opts.no_pair)
+        return NULL;
+    return node_captured(c, dnode, fl->first_ns) ? "missing-at-dst-node" : NULL;
+}
+
 /* An ICMP type or code column: 0..255, or -1 when NULL or out of range
  * (a hand-made .db may hold anything). */
 static int col_byte(sqlite3_stmt *st, int i)
@@ -623,6 +1272,15 @@ int case_flows(struct case_db *c, const struct case_filter *f,
 
         memset(&fl, 0, sizeof(fl));
         fl.id = sqlite3_column_int64(st, 0);
+        if (c->pairmap_size) {
+            int first = 0;
+
+            fl.conn = pairmap_get(c, fl.id, &first);
+            if (fl.conn && !first) {
+                c->flows_peer++; /* another end of a flow reported with it */
+                continue;
+            }
+        }
         if (proto < 0 || proto > 255 || col_ip_row(c, st, 3, &fl.src_ip, &sfirst) ||
             col_ip_row(c, st, 5, &fl.dst_ip, &dfirst) ||
             col_port(st, 4, &fl.src_port) || col_port(st, 6, &fl.dst_port)) {
@@ -666,6 +1324,12 @@ int case_flows(struct case_db *c, const struct case_filter *f,
         }
         fl.src = valid_from_row(c, sfirst, &fl.src_ip, fl.first_ns);
         fl.dst = valid_from_row(c, dfirst, &fl.dst_ip, fl.first_ns);
+        {
+            const struct case_cap *cap = case_cap_find(c, fl.capture_id);
+
+            fl.node = cap ? cap->node : NULL;
+        }
+        fl.reach = flow_reach(c, &fl);
         ret = fn(ctx, &fl);
         if (ret)
             break;

@@ -79,6 +79,41 @@ struct case_epkey {
     int64_t from_ns, to_ns;
 };
 
+/* A capture of the case (captures table): the node it ran on, when. */
+struct case_cap {
+    int64_t id;
+    const char *node;         /* arena, or NULL */
+    int64_t started_ns;
+    int has_end;
+    int64_t ended_ns;
+};
+
+/* One end of a connection: what one capture saw of it. */
+struct case_end {
+    int64_t flow_id, capture_id;
+    const char *node;         /* its capture's node, or NULL (case-owned) */
+    const char *state;        /* Zeek conn_state (case-owned) */
+    int64_t first_ns, packets_fwd, packets_rev;
+};
+
+/*
+ * A connection seen at several ends (captures), found by the both-ends
+ * rule of docs/schema.md: same protocol, source, post-DNAT destination,
+ * ports and ICMP id, windows overlapping within the skew.  ends[0] is the
+ * flow judged and reported (the earliest first_ns); the others are
+ * evidence only and are not passed to case_flows()'s callback.
+ */
+struct case_conn {
+    struct case_end *ends;    /* arena */
+    size_t nends;             /* >= 2 */
+};
+
+struct case_opts {
+    int64_t skew_ns;          /* clock skew allowed between nodes (>= 0) */
+    int no_pair;              /* 1: every flow on its own, no both-ends pairing */
+};
+#define CASE_SKEW_DEFAULT_NS 2000000000LL /* 2 s */
+
 struct case_db {
     sqlite3 *db;              /* read-only handle, owned */
     struct arena arena;       /* strings and arrays below */
@@ -94,6 +129,15 @@ struct case_db {
     size_t memo_size, memo_used; /* slots (a power of two), filled ones */
     int has_dnat;             /* flows has dnat_ip / dnat_port (schema v2) */
     const char *path;
+    struct case_cap *caps;    /* sorted by id (arena) */
+    size_t ncaps;
+    struct case_conn *conns;  /* connections seen at several ends (malloc'd) */
+    size_t nconns;
+    int64_t *pairmap;         /* open addressing: flow id, conn index, 0 empty;
+                                 3 words a slot: id, conn index + 1, 1 if ends[0] */
+    size_t pairmap_size;      /* slots, a power of two, or 0 */
+    uint64_t flows_peer;      /* flows left out as the other end of a reported one */
+    struct case_opts opts;
 };
 
 /* One flow row, with identities resolved at first_ns (borrowed pointers,
@@ -114,6 +158,12 @@ struct case_flow {
     int icmp_type, icmp_code;         /* -1 when NULL */
     int64_t icmp_count;
     const struct case_ep *src, *dst;  /* identity at first_ns or NULL (case-owned) */
+    const char *node;                 /* node of its capture, or NULL (case-owned) */
+    const struct case_conn *conn;     /* seen at several ends: all of them (ends[0] is
+                                         this flow), or NULL (case-owned) */
+    const char *reach;                /* where an unanswered flow got to, by the ends'
+                                         evidence (docs/schema.md), or NULL: a static
+                                         "unanswered-at-dst-node" or "missing-at-dst-node" */
 };
 
 /* Flow filters for case_flows(); zeroed means everything. */
@@ -130,6 +180,20 @@ struct case_filter {
  */
 int case_open(struct case_db *c, const char *path, struct diag *d)
     __attribute__((warn_unused_result));
+
+/*
+ * The same with options, for one or several files.  Several files are
+ * first merged (merge.h) into a temporary file in $TMPDIR (default /tmp),
+ * which is opened and unlinked at once: the case is then read as one, its
+ * path in messages being the first file's name followed by "+".  With
+ * more than one capture, connections seen at both ends are paired
+ * (struct case_conn) unless o->no_pair.  o NULL: the defaults (2 s skew).
+ */
+int case_open_many(struct case_db *c, char *const *paths, size_t n, const struct case_opts *o,
+                   struct diag *d) __attribute__((warn_unused_result));
+
+/* The capture with this id, or NULL. */
+const struct case_cap *case_cap_find(const struct case_db *c, int64_t id);
 void case_close(struct case_db *c);
 
 /* The endpoint holding ip at time t by the flows_named rule, or NULL. */

@@ -14,6 +14,7 @@ struct diag;
 int cmd_check(int argc, char **argv, struct diag *d);
 int cmd_select(int argc, char **argv, struct diag *d);
 int cmd_show(int argc, char **argv, struct diag *d);
+int cmd_merge(int argc, char **argv, struct diag *d);
 int cmd_diff(int argc, char **argv, struct diag *d);   /* 1: something would break */
 int cmd_report(int argc, char **argv, struct diag *d);
 
@@ -21,6 +22,7 @@ int cmd_report(int argc, char **argv, struct diag *d);
 extern const char cmd_check_usage[];
 extern const char cmd_select_usage[];
 extern const char cmd_show_usage[];
+extern const char cmd_merge_usage[];
 extern const char cmd_diff_usage[];
 extern const char cmd_report_usage[];
 

@@ -28,10 +28,13 @@
 #include "common/compat.h"
 
 const char cmd_check_usage[] =
-    "usage: podflow-analyze check CASE.db -p PATH... [options]\n"
+    "usage: podflow-analyze check CASE.db... -p PATH... [options]\n"
     "\n"
     "Judge every flow of CASE.db against the policies in PATH (files, directories\n"
     "searched for *.yaml, *.yml, *.json, or - for stdin; -p is repeatable).\n"
+    "Several CASE.db (one per node) are read as one case, as if merged.  A\n"
+    "connection captured at both ends (two nodes) is judged and reported once,\n"
+    "with what each end saw.\n"
     "\n"
     "  -p, --policies PATH        policy file, directory or - (repeatable)\n"
     "  -f, --format FMT           table (default), json (JSON Lines), csv, or dot\n"
@@ -42,6 +45,9 @@ const char cmd_check_usage[] =
     "  -n, --namespace NS         only flows with an end in namespace NS\n"
     "      --since T, --until T   only flows overlapping that window\n"
     "                             (T: RFC 3339 or Unix seconds)\n"
+    "      --skew SECONDS         clock skew allowed between nodes when pairing\n"
+    "                             the ends of a connection (default 2; decimals)\n"
+    "      --no-pair              report every end of a connection on its own\n"
     "  -h, --help                 this text\n"
     "\n"
     "Exit status: 0 nothing denied, 1 at least one flow denied,\n"
@@ -244,6 +250,9 @@ static void fill_rec(struct out_rec *r, const struct case_flow *fl, const struct
     r->packets = fl->packets_fwd + fl->packets_rev;
     r->bytes = fl->bytes_fwd + fl->bytes_rev;
     r->obs = obs;
+    r->node = fl->node;
+    r->conn = fl->conn;
+    r->reach = fl->reach;
 }
 
 /* Fold one more flow into group g. */
@@ -424,6 +433,7 @@ int cmd_check(int argc, char **argv, struct diag *d)
         {"only", required_argument, NULL, 'o'},     {"group", required_argument, NULL, 'g'},
         {"explain", no_argument, NULL, 'e'},        {"namespace", required_argument, NULL, 'n'},
         {"since", required_argument, NULL, 'S'},    {"until", required_argument, NULL, 'U'},
+        {"skew", required_argument, NULL, 'K'},     {"no-pair", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     static const char *const fmts[] = {"table", "json", "csv", "dot"};
     static const char *const onlys[] = {"all", "denied", "allowed"};
@@ -433,13 +443,16 @@ int cmd_check(int argc, char **argv, struct diag *d)
     struct policy_set ps;
     const char **paths = NULL;
     size_t npaths = 0, i;
-    const char *casepath = NULL;
+    char **cases = NULL;
+    size_t ncases = 0;
+    struct case_opts copts = {.skew_ns = CASE_SKEW_DEFAULT_NS};
     int opt, v, rc, status = EXIT_BAD;
 
     memset(&k, 0, sizeof(k));
     memset(&filt, 0, sizeof(filt));
     k.d = d;
     paths = xcalloc((size_t)argc + 1, sizeof(*paths));
+    cases = xcalloc((size_t)argc + 1, sizeof(*cases));
     optind = 1;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":p:f:g:en:h", lopts, NULL)) != -1) {
@@ -483,6 +496,19 @@ int cmd_check(int argc, char **argv, struct diag *d)
             else
                 filt.has_until = 1;
             break;
+        case 'K': {
+            double sec;
+
+            if (parse_double(optarg, strlen(optarg), &sec) || !(sec >= 0 && sec <= 86400)) {
+                status = usage_err(d, "--skew takes seconds from 0 to 86400, not '%s'", optarg);
+                goto out;
+            }
+            copts.skew_ns = (int64_t)(sec * 1e9 + 0.5);
+            break;
+        }
+        case 'N':
+            copts.no_pair = 1;
+            break;
         case 'h':
             fputs(cmd_check_usage, stdout);
             status = EXIT_OK;
@@ -495,19 +521,19 @@ int cmd_check(int argc, char **argv, struct diag *d)
             goto out;
         }
     }
-    /* The first operand is the case; later ones continue the -p list
-     * ("-p a.yaml b.yaml"). */
+    /* Operands before any -p are cases; after one, they continue the -p
+     * list ("-p a.yaml b.yaml").  getopt_long moved them all to the end,
+     * so tell them apart by where they stood: a case ends in .db, or
+     * comes before the first -p. */
     for (i = (size_t)optind; i < (size_t)argc; i++) {
-        if (!casepath)
-            casepath = argv[i];
-        else if (npaths)
+        size_t len = strlen(argv[i]);
+
+        if (!npaths || !ncases || (len > 3 && strcmp(argv[i] + len - 3, ".db") == 0))
+            cases[ncases++] = argv[i];
+        else
             paths[npaths++] = argv[i];
-        else {
-            status = usage_err(d, "unexpected argument '%s'", argv[i]);
-            goto out;
-        }
     }
-    if (!casepath) {
+    if (!ncases) {
         status = usage_err(d, "%s", "no case file given");
         goto out;
     }
@@ -517,13 +543,17 @@ int cmd_check(int argc, char **argv, struct diag *d)
     }
 
     if (k.fmt == FMT_DOT) {
-        status = cmd_check_dot(casepath, paths, npaths, &filt, k.ns, d);
+        if (ncases > 1) {
+            status = usage_err(d, "%s", "--format dot reads one case: merge them first");
+            goto out;
+        }
+        status = cmd_check_dot(cases[0], paths, npaths, &filt, k.ns, d);
         goto out;
     }
     rc = policy_set_load(&ps, paths, npaths, d);
     if (rc)
         goto out;
-    rc = case_open(&k.c, casepath, d);
+    rc = case_open_many(&k.c, cases, ncases, &copts, d);
     if (rc)
         goto out_ps;
     arena_init(&k.arena, 0);
@@ -532,6 +562,7 @@ int cmd_check(int argc, char **argv, struct diag *d)
     while (k.wlmap_size < 2 * k.c.neps)
         k.wlmap_size *= 2;
     k.wlmap = xcalloc(k.wlmap_size, sizeof(*k.wlmap));
+    k.oo.ends = k.c.ncaps > 1;
     k.e = engine_new(&ps, k.c.eps, k.c.neps, k.oo.explain ? ENG_EXPLAIN : 0);
     buf_init(&k.out, 0);
     k.stream = k.fmt != FMT_TABLE && k.oo.group == GROUP_FLOW;
@@ -602,6 +633,7 @@ out_ps:
     policy_set_release(&ps);
 out:
     free(paths);
+    free(cases);
     return status;
 bad_format:
     status = usage_err(d, "--format takes table, json, csv or dot, not '%s'", optarg);

@@ -20,6 +20,8 @@ static const char usage[] =
     "  check CASE.db -p PATH...   judge every flow: allowed or denied, and by what\n"
     "  select CASE.db SELECTOR    the endpoints a Calico selector matches\n"
     "  show CASE.db               what a case holds\n"
+    "  merge OUT.db IN.db...      one case from several (one per node)\n"
+    "  inventory CASE.db FILE...  add the cluster's pods, services, nodes to a case\n"
     "  diff CASE.db --old PATH... --new PATH...\n"
     "                             what a policy change would break or fix\n"
     "  report CASE.db -p PATH... -o FILE.html\n"
@@ -61,6 +63,10 @@ int main(int argc, char **argv)
         return cmd_select(argc - 1, argv + 1, &d);
     if (strcmp(argv[1], "show") == 0)
         return cmd_show(argc - 1, argv + 1, &d);
+    if (strcmp(argv[1], "merge") == 0)
+        return cmd_merge(argc - 1, argv + 1, &d);
+    if (strcmp(argv[1], "inventory") == 0)
+        return cmd_inventory(argc - 1, argv + 1, &d);
     if (strcmp(argv[1], "diff") == 0)
         return cmd_diff(argc - 1, argv + 1, &d);
     if (strcmp(argv[1], "report") == 0)

@@ -292,6 +292,43 @@ static void json_xdir(struct json *j, const struct eng_dir *d, struct buf *tmp)
     json_arr_end(j);
 }
 
+const char *reach_text(const char *reach)
+{
+    if (!reach)
+        return NULL;
+    if (strcmp(reach, "unanswered-at-dst-node") == 0)
+        return "reached the destination's node, not answered there (dropped at its ingress)";
+    if (strcmp(reach, "missing-at-dst-node") == 0)
+        return "not seen by the destination node's capture: dropped on the way (egress, network, "
+               "ingress)";
+    return reach;
+}
+
+/* The ends of a connection seen at several (both-ends pairing). */
+static void json_ends(struct json *j, const struct case_conn *cn)
+{
+    json_arr_begin(j);
+    for (size_t i = 0; i < cn->nends; i++) {
+        const struct case_end *e = &cn->ends[i];
+
+        json_obj_begin(j);
+        json_key(j, "node");
+        json_str(j, e->node);
+        json_key(j, "capture_id");
+        json_int(j, e->capture_id);
+        json_key(j, "flow_id");
+        json_int(j, e->flow_id);
+        json_key(j, "state");
+        json_str(j, e->state);
+        json_key(j, "packets_fwd");
+        json_int(j, e->packets_fwd);
+        json_key(j, "packets_rev");
+        json_int(j, e->packets_rev);
+        json_obj_end(j);
+    }
+    json_arr_end(j);
+}
+
 int out_json(const struct out_rec *r, const struct out_opts *o, struct buf *out)
 {
     struct json j;
@@ -365,6 +402,18 @@ int out_json(const struct out_rec *r, const struct out_opts *o, struct buf *out)
     json_key(&j, "last");
     format_rfc3339(r->last_ns, tb, sizeof(tb));
     json_str(&j, tb);
+    if (o->group == GROUP_FLOW && o->ends) {
+        json_key(&j, "node");
+        json_str(&j, r->node);
+        if (r->conn) {
+            json_key(&j, "ends");
+            json_ends(&j, r->conn);
+        }
+        if (r->reach) {
+            json_key(&j, "reach");
+            json_str(&j, r->reach);
+        }
+    }
     if (o->group != GROUP_FLOW) {
         json_key(&j, "flows");
         json_uint(&j, r->flows);
@@ -681,6 +730,38 @@ int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out
         }
         if (!rc)
             rc = buf_addstr(out, "; no rule matched\n");
+    }
+    if (!rc && o->group == GROUP_FLOW && (r->conn || r->reach)) {
+        /* "seen at NODE STATE (SENT/BACK packets)" per end, then what
+         * that says, each on its own line to stay within 100 columns. */
+        size_t line = out->len;
+
+        rc = buf_addstr(out, "      seen at");
+        if (r->conn) {
+            for (size_t i = 0; i < r->conn->nends && !rc; i++) {
+                const struct case_end *e = &r->conn->ends[i];
+                char one[96];
+
+                snprintf(one, sizeof(one), " %.30s %.8s (%lld/%lld pkts)",
+                         e->node ? e->node : "?", e->state, (long long)e->packets_fwd,
+                         (long long)e->packets_rev);
+                /* Next line, indented, rather than past column 100. */
+                if (i && out->len - line + 1 + strlen(one) > 100) {
+                    rc = buf_addstr(out, ",\n             ");
+                    line = out->len - 13;
+                } else if (i) {
+                    rc = buf_addch(out, ',');
+                }
+                if (!rc)
+                    rc = buf_addstr(out, one);
+            }
+        } else {
+            rc = buf_addf(out, " %.30s only", r->node ? r->node : "?");
+        }
+        if (!rc)
+            rc = buf_addch(out, '\n');
+        if (!rc && r->reach)
+            rc = buf_addf(out, "      %s\n", reach_text(r->reach));
     }
     if (!rc && v->staged) {
         buf_reset(&tmp);

@@ -56,11 +56,19 @@ struct out_rec {
     uint64_t n_ok, n_failed, n_unknown;
     int64_t packets, bytes;          /* both directions, summed */
     enum observed obs;
+    const char *node;                /* GROUP_FLOW: its capture's node, or NULL */
+    const struct case_conn *conn;    /* GROUP_FLOW: every end when seen at several */
+    const char *reach;               /* GROUP_FLOW: case_flow.reach */
 };
+
+/* What a case_flow.reach code says, for people: "reached node N, not
+ * answered there" ... or NULL for NULL. */
+const char *reach_text(const char *reach);
 
 struct out_opts {
     enum out_group group;
     int explain;
+    int ends;   /* the case has several captures: JSON adds node, ends, reach */
 };
 
 /* Append one JSON Lines object (with its newline) to out. */

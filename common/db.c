@@ -670,6 +670,55 @@ out_close:
     return rc;
 }
 
+int db_attach_reader(sqlite3 *db, const char *path, const char *schema, struct diag *d)
+{
+    struct db_probe probe;
+    sqlite3 *chk = NULL;
+    sqlite3_stmt *st = NULL;
+    char sql[128];
+    int64_t version = 0, triggers = 1;
+    char *uri;
+    int src, rc;
+
+    rc = db_open_reader(path, d, &chk);
+    if (rc < 0)
+        return rc;
+    db_close(&chk, d);
+    rc = db_probe(path, d, false, &probe);
+    if (rc < 0)
+        return rc;
+    uri = db_uri(path,
+                 probe.wal && !db_side_exists(path, "-wal") ? "mode=ro&immutable=1" : "mode=ro");
+    src = sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS ?2", -1, &st, NULL);
+    if (src == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, schema, -1, SQLITE_STATIC);
+        src = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    free(uri);
+    if (src != SQLITE_DONE)
+        return db_report(d, "open", path, db, src);
+    /* The file may have changed since the check above: the attached copy
+     * is what will be read, so look at it once more. */
+    snprintf(sql, sizeof(sql), "PRAGMA \"%s\".user_version", schema);
+    src = db_read_int(db, sql, &version);
+    if (src == SQLITE_OK) {
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*) FROM \"%s\".sqlite_schema WHERE type = 'trigger'", schema);
+        src = db_read_int(db, sql, &triggers);
+    }
+    if (src != SQLITE_OK)
+        rc = db_report(d, "read", path, db, src);
+    else if (version != DB_FORMAT_VERSION || triggers != 0)
+        rc = db_not_case(d, path);
+    if (rc < 0) {
+        snprintf(sql, sizeof(sql), "DETACH DATABASE \"%s\"", schema);
+        sqlite3_exec(db, sql, NULL, NULL, NULL);
+    }
+    return rc;
+}
+
 /* Columns of the file's table name against the reference's. */
 static int db_check_columns(sqlite3 *db, sqlite3 *ref, struct diag *d, const char *path,
                             const char *name)

@@ -65,6 +65,21 @@ int db_open_reader(const char *path, struct diag *d, sqlite3 **out)
 int db_check_tables(sqlite3 *db, struct diag *d, const char *path)
     __attribute__((warn_unused_result));
 
+/*
+ * Attach the case at path to db (a writer's connection) under the schema
+ * name schema, read-only, for INSERT ... SELECT across files.  The file is
+ * first opened and checked exactly as db_open_reader() does (format
+ * version, tables, no triggers) and closed; then attached with the same
+ * URI rule (mode=ro, immutable for a WAL-mode file with no -wal), and its
+ * version and the absence of triggers are checked again on the attached
+ * copy.  db's own settings (views and triggers disabled, trusted_schema
+ * off, defensive) cover the attached file too, so none of its SQL runs.
+ * Detach with "DETACH DATABASE <schema>" outside a transaction.  Same
+ * errors as db_open_reader().
+ */
+int db_attach_reader(sqlite3 *db, const char *path, const char *schema, struct diag *d)
+    __attribute__((warn_unused_result));
+
 /* Close, reporting a failure through d; *db is set to NULL.  A writer's
  * connection first switches the file back to the rollback journal when no
  * other connection has it open, so that a finished case is one file with

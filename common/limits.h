@@ -108,6 +108,14 @@
  * podflow writes nothing near it (labels JSON stays under LIM_LABELS_JSON). */
 #define LIM_DB_VALUE (16 << 20)
 
+/* Both-ends pairing (analyze/case.c): a connection is seen by at most this
+ * many captures (one per node on its path: two in practice, more only
+ * with overlapping captures of one node); and a flow is compared with at
+ * most this many later rows of the same 5-tuple, so that a hostile case
+ * with a million rows of one tuple costs linear time, not quadratic. */
+#define LIM_CASE_ENDS 16
+#define LIM_CASE_PAIR_SCAN 64
+
 /* Interfaces captured at once (each is one pcap handle and ring). */
 #define LIM_IFACES 1024
 
