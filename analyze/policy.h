@@ -95,7 +95,8 @@ struct policy {
     const char *selector_text;
     unsigned types;          /* DIR_INGRESS | DIR_EGRESS after defaulting (§6.1) */
     int staged;              /* staged kinds: judged only as "would do" */
-    int staged_delete;       /* stagedAction: Delete (not sent to Felix at all) */
+    int staged_delete;       /* stagedAction: Delete (not sent to Felix at all); its spec is
+                              * empty, its name says which enforced policy it would delete */
     int do_not_track;        /* GNP only: never affects workload flows (§6.2) */
     int pre_dnat;
     int apply_on_forward;
@@ -113,7 +114,9 @@ struct tier {
     int has_order;
     double order;            /* default tier: 1,000,000 */
     int default_pass;        /* defaultAction Pass (else Deny) */
-    struct policy **policies; /* sorted per §4.1 (arena array) */
+    struct policy **policies; /* sorted per §4.1 (arena array); every policy of the
+                               * tier, staged (and staged_delete), doNotTrack and preDNAT
+                               * ones included: the engine filters per §5 and §6.2 */
     size_t npolicies;
 };
 
@@ -136,6 +139,20 @@ struct policy_set {
     size_t nnetsets;
     unsigned files;          /* files read */
 };
+
+/*
+ * §3.1 (felix/rules/policy.go FilterRuleToIPVersion): 1 when rule r exists
+ * in the dataplane for IP family (4 or 6), else 0.  A rule is dropped for a
+ * family when its ipVersion (explicit, or implied by protocol ICMP/ICMPv6)
+ * is the other one, or when any of source/destination nets/notNets is
+ * non-empty but holds no CIDR of that family, or when a notNets holds that
+ * family's catch-all.  A dropped rule matches nothing.
+ */
+int rule_applies_to_family(const struct rule *r, int family);
+
+/* The backend name of a tier-default or rule action as flow logs spell it
+ * ("allow", "deny", "pass", "log"). */
+const char *rule_action_flowlog(enum rule_action a);
 
 /*
  * Load every policy object from paths (files, directories searched

@@ -1,0 +1,1170 @@
+/*
+ * test_policy.c: the policy loader (analyze/pol_load.c, pol_calico.c,
+ * pol_k8s.c, pol_valid.c, policy.c) against policy-semantics.md §2, §3, §4,
+ * §6, §7, §8 and the §9 edge cases that concern loading.
+ *
+ * Most cases write a small YAML text to a file in a per-test directory,
+ * load it, and compare the model (effective selector texts in Calico's
+ * canonical form, types, rules, ports) or the exact diagnostics
+ * ("p.yaml:LINE:COL: error: ...").  Rows are picked so that the nearest
+ * wrong reading fails them: a namespaced SA selector all() that must NOT be
+ * rewritten next to a global one that must, egress-only rules that default
+ * to [Egress] and not to both, a port entry {} that is all of TCP and not
+ * all protocols, and so on.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyze/policy.h"
+#include "analyze/pol_int.h"
+#include "analyze/selector.h"
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/ipaddr.h"
+#include "common/labels.h"
+#include "common/xmalloc.h"
+#include "common/compat.h"
+
+/* --- helpers ------------------------------------------------------------------ */
+
+struct loaded {
+    struct policy_set ps;
+    int rc;
+    char *msgs;      /* diagnostics with the temp directory stripped (malloc'd) */
+    char dir[64];
+};
+
+/* Write text to <tmpdir>/p.yaml and load it (or load the paths given when
+ * text is NULL).  Messages are kept with "<tmpdir>/" removed. */
+static void load(struct loaded *l, const char *text, const char *const *paths, size_t npaths)
+{
+    struct diag d;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    char path[128];
+    const char *p[1];
+    struct buf clean;
+    const char *s;
+
+    assert_non_null(out);
+    memset(l, 0, sizeof(*l));
+    snprintf(l->dir, sizeof(l->dir), "/tmp/pftest-XXXXXX");
+    assert_non_null(mkdtemp(l->dir));
+    diag_init(&d, out, "podflow-analyze");
+    if (text) {
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/p.yaml", l->dir);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(text, f);
+        fclose(f);
+        p[0] = path;
+        paths = p;
+        npaths = 1;
+    }
+    l->rc = policy_set_load(&l->ps, paths, npaths, &d);
+    fclose(out);
+    buf_init(&clean, 0);
+    for (s = buf; *s;) {
+        size_t dl = strlen(l->dir);
+
+        if (strncmp(s, l->dir, dl) == 0 && s[dl] == '/') {
+            s += dl + 1;
+            continue;
+        }
+        assert_int_equal(buf_addch(&clean, *s++), 0);
+    }
+    free(buf);
+    l->msgs = buf_detach(&clean, NULL);
+    if (text)
+        unlink(path);
+    rmdir(l->dir);
+}
+
+static void unload(struct loaded *l)
+{
+    if (l->rc == 0)
+        policy_set_release(&l->ps);
+    free(l->msgs);
+}
+
+/* Load text expecting success and no warnings unless allowed. */
+static void load_ok(struct loaded *l, const char *text)
+{
+    load(l, text, NULL, 0);
+    if (l->rc != 0)
+        fprintf(stderr, "unexpected failure:\n%s", l->msgs);
+    assert_int_equal(l->rc, 0);
+}
+
+static const struct policy *find(const struct policy_set *ps, const char *name)
+{
+    for (size_t i = 0; i < ps->npolicies; i++)
+        if (strcmp(ps->policies[i].name, name) == 0)
+            return &ps->policies[i];
+    fail_msg("no policy '%s'", name);
+    return NULL;
+}
+
+static const struct tier *find_tier(const struct policy_set *ps, const char *name, size_t *idx)
+{
+    for (size_t i = 0; i < ps->ntiers; i++) {
+        if (strcmp(ps->tiers[i].name, name) == 0) {
+            if (idx)
+                *idx = i;
+            return &ps->tiers[i];
+        }
+    }
+    return NULL;
+}
+
+/* Calico's canonical form of a selector text (what the model stores). */
+static char *canon(const char *text)
+{
+    struct arena a;
+    struct sel *s = NULL;
+    struct sel_error e;
+    struct buf b;
+    char *out;
+
+    arena_init(&a, 0);
+    buf_init(&b, 0);
+    if (sel_parse(&a, text, strlen(text), &s, &e) != 0)
+        fail_msg("test selector '%s' does not parse: %s", text, e.msg);
+    assert_int_equal(sel_format(s, &b), 0);
+    out = buf_detach(&b, NULL);
+    arena_release(&a);
+    return out;
+}
+
+static void assert_sel(const char *got, const char *want_text)
+{
+    char *want = canon(want_text);
+
+    if (!got || strcmp(got, want) != 0)
+        fail_msg("selector\n  got  %s\n  want %s", got ? got : "(none)", want);
+    free(want);
+}
+
+static void assert_contains(const char *hay, const char *needle)
+{
+    if (!strstr(hay, needle))
+        fail_msg("expected message\n  %s\nin\n%s", needle, hay);
+}
+
+static const char *const FME_CURRENT[] = {"tests/fixtures/policies/fme-current"};
+static const char *const FME_PROPOSED[] = {"tests/fixtures/policies/fme-proposed"};
+
+/* --- the FME fixtures ------------------------------------------------------------ */
+
+static void test_fme_fixtures(void **state)
+{
+    struct loaded l;
+    const struct policy *eng;
+    const struct tier *app, *def;
+    size_t iapp, idef;
+
+    (void)state;
+    load(&l, NULL, FME_PROPOSED, 1);
+    if (l.rc != 0)
+        fprintf(stderr, "%s", l.msgs);
+    assert_int_equal(l.rc, 0);
+    assert_string_equal(l.msgs, "");
+    eng = find(&l.ps, "application.engine-fmeserver");
+    assert_int_equal(eng->kind, POL_NP);
+    assert_string_equal(eng->ns, "fme");
+    assert_string_equal(eng->tier, "application");
+    assert_true(eng->has_order && eng->order == 37.5);
+    assert_int_equal(eng->types, DIR_INGRESS | DIR_EGRESS);
+    assert_sel(eng->selector_text, "(safe.k8s.fmeserver.component == \"engine\") && "
+                                   "projectcalico.org/namespace == 'fme'");
+    assert_int_equal(eng->negress, 2);
+    assert_int_equal(eng->egress[0].proto, 6);
+    assert_int_equal(eng->egress[0].dst.nports, 2);
+    assert_int_equal(eng->egress[0].dst.ports[1].lo, 42000);
+    assert_int_equal(eng->egress[0].dst.ports[1].hi, 43000);
+    assert_sel(eng->egress[0].dst.sel_text, "(projectcalico.org/namespace == 'fme') && "
+                                            "(safe.k8s.fmeserver.component == \"core\")");
+    app = find_tier(&l.ps, "application", &iapp);
+    def = find_tier(&l.ps, "default", &idef);
+    assert_non_null(app);
+    assert_non_null(def);
+    assert_true(iapp < idef); /* order 400 before 1,000,000 */
+    assert_int_equal(app->npolicies, 5);
+    /* Policy order inside the tier: 35 core, 37.5 engine, 40 postgresql. */
+    assert_string_equal(app->policies[0]->name, "application.core-fmeserver");
+    assert_string_equal(app->policies[1]->name, "application.engine-fmeserver");
+    assert_int_equal(def->npolicies, 1);
+    assert_string_equal(def->policies[0]->name, "default-deny");
+    assert_false(def->default_pass);
+    unload(&l);
+
+    load(&l, NULL, FME_CURRENT, 1);
+    assert_int_equal(l.rc, 0);
+    eng = find(&l.ps, "application.engine-fmeserver");
+    assert_int_equal(eng->egress[0].dst.nports, 1); /* the pool is missing */
+    assert_int_equal(eng->egress[0].dst.ports[0].lo, 7070);
+    unload(&l);
+}
+
+/* --- §6.1 types defaulting ---------------------------------------------------------- */
+
+static void test_types_defaulting(void **state)
+{
+    static const struct {
+        const char *spec;
+        unsigned want;
+    } rows[] = {
+        /* no rules at all: Ingress */
+        {"  selector: all()\n", DIR_INGRESS},
+        /* ingress rules only: Ingress */
+        {"  ingress:\n  - action: Allow\n", DIR_INGRESS},
+        /* egress rules only: Egress, not both (§9 item 7) */
+        {"  egress:\n  - action: Allow\n", DIR_EGRESS},
+        /* both */
+        {"  ingress:\n  - action: Deny\n  egress:\n  - action: Allow\n", DIR_INGRESS | DIR_EGRESS},
+        /* explicit types are kept even when they disagree with the rules */
+        {"  types: [Egress]\n  ingress:\n  - action: Allow\n", DIR_EGRESS},
+        /* an empty list is defaulted like an absent one */
+        {"  types: []\n  egress:\n  - action: Allow\n", DIR_EGRESS},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+        struct loaded l;
+        char text[512];
+
+        snprintf(text, sizeof(text),
+                 "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n"
+                 "metadata: {name: p, namespace: n}\nspec:\n%s", rows[i].spec);
+        load_ok(&l, text);
+        assert_int_equal(find(&l.ps, "p")->types, rows[i].want);
+        unload(&l);
+    }
+}
+
+/* --- §2.1 effective endpoint selectors ------------------------------------------------ */
+
+static void test_policy_selectors(void **state)
+{
+    static const struct {
+        const char *kind; /* NetworkPolicy (namespace n) or GlobalNetworkPolicy */
+        const char *spec;
+        const char *want;
+    } rows[] = {
+        /* empty NP selector: just the namespace clause */
+        {"NetworkPolicy", "selector: ''", "projectcalico.org/namespace == 'n'"},
+        /* NP: the raw selector ANDed with the namespace */
+        {"NetworkPolicy", "selector: app == 'x'", "(app == 'x') && projectcalico.org/namespace == 'n'"},
+        /* NP serviceAccountSelector all() is NOT rewritten (§9 item 6) */
+        {"NetworkPolicy", "serviceAccountSelector: all()",
+         "(projectcalico.org/namespace == 'n') && all()"},
+        /* NP serviceAccountSelector gets the pcsa. prefix */
+        {"NetworkPolicy", "serviceAccountSelector: role == 'db'",
+         "(projectcalico.org/namespace == 'n') && pcsa.role == 'db'"},
+        /* GNP serviceAccountSelector all() becomes has(serviceaccount) (§9 item 6) */
+        {"GlobalNetworkPolicy", "serviceAccountSelector: all()",
+         "has(projectcalico.org/serviceaccount)"},
+        /* GNP namespaceSelector all(): "has a namespace" (§9 item 5) */
+        {"GlobalNetworkPolicy", "namespaceSelector: all()", "has(projectcalico.org/namespace)"},
+        /* GNP: the plain-text replace also hits the user's own all() */
+        {"GlobalNetworkPolicy", "{selector: all(), namespaceSelector: team == 'a'}",
+         "(has(projectcalico.org/namespace)) && pcns.team == 'a'"},
+        /* ... and an all() inside a quoted value */
+        {"GlobalNetworkPolicy", "namespaceSelector: name == 'all()'",
+         "pcns.name == 'has(projectcalico.org/namespace)'"},
+        /* GNP with both selectors */
+        {"GlobalNetworkPolicy", "{selector: app == 'x', serviceAccountSelector: role == 'y'}",
+         "(app == 'x') && pcsa.role == 'y'"},
+        /* GNP with no selector at all selects everything */
+        {"GlobalNetworkPolicy", "order: 1", "all()"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+        struct loaded l;
+        char text[512];
+
+        snprintf(text, sizeof(text),
+                 "apiVersion: projectcalico.org/v3\nkind: %s\n"
+                 "metadata: {name: p%s}\nspec:\n  %s\n",
+                 rows[i].kind, strcmp(rows[i].kind, "NetworkPolicy") ? "" : ", namespace: n",
+                 rows[i].spec);
+        load_ok(&l, text);
+        assert_sel(find(&l.ps, "p")->selector_text, rows[i].want);
+        unload(&l);
+    }
+}
+
+/* --- §2.2 rule selectors --------------------------------------------------------------- */
+
+static void test_rule_selectors(void **state)
+{
+    static const struct {
+        int global;
+        const char *source;
+        const char *want;     /* positive selector, NULL: none (any address) */
+        const char *want_not; /* notSelector, NULL: none */
+    } rows[] = {
+        /* empty EntityRule: no selector at all, any address (§9 item 3) */
+        {0, "{}", NULL, NULL},
+        /* selector: all() is not "any address": own namespace in an NP */
+        {0, "{selector: all()}", "(projectcalico.org/namespace == 'n') && (all())", NULL},
+        {0, "{selector: app == 'x'}", "(projectcalico.org/namespace == 'n') && (app == 'x')", NULL},
+        /* notSelector alone in an NP: own namespace only (§9 item 4) */
+        {0, "{notSelector: app == 'x'}", "projectcalico.org/namespace == 'n'", "app == 'x'"},
+        /* notSelector alone in a GNP: everything else, external included */
+        {1, "{notSelector: app == 'x'}", NULL, "app == 'x'"},
+        /* namespaceSelector replaces the own-namespace clause */
+        {0, "{namespaceSelector: all()}", "has(projectcalico.org/namespace)", NULL},
+        {0, "{namespaceSelector: global()}", "!has(projectcalico.org/namespace)", NULL},
+        {0, "{namespaceSelector: ' global() '}", "!has(projectcalico.org/namespace)", NULL},
+        {1, "{namespaceSelector: team == 'a', selector: app == 'x'}",
+         "(pcns.team == 'a') && (app == 'x')", NULL},
+        /* GNP selector alone is not namespaced */
+        {1, "{selector: app == 'x'}", "app == 'x'", NULL},
+        /* service accounts: names as a set, ANDed with the prefixed selector */
+        {0, "{serviceAccounts: {names: [b, a]}}",
+         "(projectcalico.org/namespace == 'n') && (projectcalico.org/serviceaccount in {'a', 'b'})",
+         NULL},
+        {0, "{serviceAccounts: {names: [a], selector: x == 'y'}, selector: app == 'q'}",
+         "(projectcalico.org/namespace == 'n') && (((pcsa.x == 'y') && "
+         "(projectcalico.org/serviceaccount in {'a'})) && (app == 'q'))",
+         NULL},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+        struct loaded l;
+        char text[768];
+        const struct rule *r;
+
+        snprintf(text, sizeof(text),
+                 "apiVersion: projectcalico.org/v3\nkind: %s\n"
+                 "metadata: {name: p%s}\nspec:\n  ingress:\n  - action: Allow\n"
+                 "    source: %s\n",
+                 rows[i].global ? "GlobalNetworkPolicy" : "NetworkPolicy",
+                 rows[i].global ? "" : ", namespace: n", rows[i].source);
+        load_ok(&l, text);
+        r = &find(&l.ps, "p")->ingress[0];
+        if (rows[i].want)
+            assert_sel(r->src.sel_text, rows[i].want);
+        else
+            assert_null(r->src.sel);
+        if (rows[i].want_not)
+            assert_sel(r->src.notsel_text, rows[i].want_not);
+        else
+            assert_null(r->src.notsel);
+        unload(&l);
+    }
+}
+
+/* --- §8 validation: every problem, with file:line:col ------------------------------ */
+
+static void test_validation_all_reported(void **state)
+{
+    /* Several problems in one file: each must be reported, in order. */
+    static const char text[] =
+        "apiVersion: projectcalico.org/v3\n"                      /* 1 */
+        "kind: NetworkPolicy\n"                                   /* 2 */
+        "metadata:\n"                                             /* 3 */
+        "  name: bad\n"                                           /* 4 */
+        "  namespace: n\n"                                        /* 5 */
+        "spec:\n"                                                 /* 6 */
+        "  selector: app == 'x' && role = 'y'\n"                  /* 7 */
+        "  colour: blue\n"                                        /* 8 */
+        "  ingress:\n"                                            /* 9 */
+        "  - action: Allow\n"                                     /* 10 */
+        "    protocol: tcp\n"                                     /* 11 */
+        "  - action: Allow\n"                                     /* 12 */
+        "    destination:\n"                                      /* 13 */
+        "      ports: [80]\n"                                     /* 14 */
+        "  - action: Allow\n"                                     /* 15 */
+        "    source:\n"                                           /* 16 */
+        "      nets: [10.0.0.0/8]\n"                              /* 17 */
+        "      notNets: ['fd00::/8']\n"                           /* 18 */
+        "  - action: Allow\n"                                     /* 19 */
+        "    source:\n"                                           /* 20 */
+        "      selector: global()\n"                              /* 21 */
+        "  - action: Allow\n"                                     /* 22 */
+        "    destination:\n"                                      /* 23 */
+        "      namespaceSelector: global() && a == 'b'\n"         /* 24 */
+        "  - action: allow\n"                                     /* 25 */
+        "    icmp: {code: 3}\n";                                  /* 26 */
+    struct loaded l;
+
+    (void)state;
+    load(&l, text, NULL, 0);
+    assert_int_not_equal(l.rc, 0);
+    /* the column points at the lone "=" (selector column 20, file column 32) */
+    assert_contains(l.msgs, "p.yaml:7:32: error: invalid selector in 'spec.selector': unexpected "
+                            "token '=', expected '==' (selector column 20)");
+    assert_contains(l.msgs, "p.yaml:8:3: error: unknown field 'spec.colour'");
+    assert_contains(l.msgs, "p.yaml:11:15: error: invalid protocol name 'tcp' for "
+                            "'spec.ingress[0].protocol': names are case-sensitive, use 'TCP'");
+    assert_contains(l.msgs, "p.yaml:14:14: error: destination.ports: a numeric port needs "
+                            "protocol TCP, UDP or SCTP");
+    assert_contains(l.msgs, "p.yaml:15:5: error: source.notNets: rule contains both IPv4 and "
+                            "IPv6 CIDRs");
+    assert_contains(l.msgs, "p.yaml:21:17: error: global() can only be used in an EntityRule "
+                            "namespaceSelector");
+    assert_contains(l.msgs, "p.yaml:24:26: error: global() cannot be combined with other "
+                            "selectors");
+    assert_contains(l.msgs, "p.yaml:25:13: error: invalid action 'allow'");
+    assert_contains(l.msgs, "p.yaml:26:11: error: ICMP code specified without an ICMP type");
+    assert_contains(l.msgs, "p.yaml:25:5: error: icmp fields require protocol ICMP or ICMPv6");
+    assert_contains(l.msgs, "podflow-analyze: policy set not loaded: 10 errors");
+    unload(&l);
+}
+
+static void test_validation_rows(void **state)
+{
+    static const struct {
+        const char *text; /* spec of NetworkPolicy p in namespace n (or a whole doc) */
+        const char *msg;  /* expected message, NULL: must load */
+    } rows[] = {
+        /* named port without protocol is fine (§9 item 14) */
+        {"  egress:\n  - action: Allow\n    destination: {ports: [http]}\n", NULL},
+        /* numeric port needs a protocol */
+        {"  egress:\n  - action: Allow\n    destination: {ports: [8080]}\n",
+         "a numeric port needs protocol"},
+        /* ports with a protocol that has none */
+        {"  egress:\n  - action: Allow\n    protocol: ICMP\n    destination: {ports: [http]}\n",
+         "must set protocol to TCP, UDP or SCTP"},
+        /* numbers and the quoted number form */
+        {"  egress:\n  - action: Allow\n    protocol: 6\n    destination: {ports: [1]}\n", NULL},
+        {"  egress:\n  - action: Allow\n    protocol: '17'\n    destination: {ports: ['1:2']}\n",
+         NULL},
+        {"  egress:\n  - action: Allow\n    protocol: 0\n", "invalid protocol number 0"},
+        {"  egress:\n  - action: Allow\n    protocol: 256\n", "a number must be 1 to 255"},
+        {"  egress:\n  - action: Allow\n    protocol: any\n", "invalid protocol name 'any'"},
+        /* port ranges ordered, 1..65535 */
+        {"  egress:\n  - action: Allow\n    protocol: TCP\n    destination: {ports: ['90:80']}\n",
+         "the minimum is greater than the maximum"},
+        {"  egress:\n  - action: Allow\n    protocol: TCP\n    destination: {ports: ['0:80']}\n",
+         "port numbers are 1 to 65535"},
+        {"  egress:\n  - action: Allow\n    protocol: TCP\n    destination: {ports: [65536]}\n",
+         "port numbers are 1 to 65535"},
+        /* ICMP and ipVersion */
+        {"  egress:\n  - action: Allow\n    protocol: ICMP\n    ipVersion: 6\n",
+         "protocol ICMP requires ipVersion 4"},
+        {"  egress:\n  - action: Allow\n    protocol: 58\n    ipVersion: 4\n",
+         "protocol ICMPv6 requires ipVersion 6"},
+        {"  egress:\n  - action: Allow\n    protocol: ICMP\n    icmp: {type: 255}\n",
+         "must be between 0 and 254"},
+        {"  egress:\n  - action: Allow\n    protocol: 1\n    icmp: {type: 8, code: 0}\n", NULL},
+        /* nets: family agreement, prefix required, strictly masked */
+        {"  egress:\n  - action: Allow\n    ipVersion: 6\n    destination: {nets: [10.0.0.0/8]}\n",
+         "rule IP version doesn't match CIDR version"},
+        {"  egress:\n  - action: Allow\n    destination: {nets: [10.1.2.3]}\n",
+         "a prefix length is required"},
+        {"  egress:\n  - action: Allow\n    destination: {nets: [10.1.2.3/8]}\n",
+         "host bits are set (did you mean '10.0.0.0/8'?)"},
+        {"  egress:\n  - action: Allow\n    destination: {notNets: [0.0.0.0/0]}\n",
+         "a catch-all CIDR in negation matches no traffic"},
+        /* types */
+        {"  types: [Ingress, Ingress]\n", "'Ingress' type specified more than once"},
+        {"  types: [ingress]\n", "invalid policy type 'ingress'"},
+        /* global() anywhere in the policy selector is refused, even quoted */
+        {"  selector: a == 'global()'\n", "global() can only be used in an EntityRule"},
+        /* services */
+        {"  egress:\n  - action: Allow\n    destination:\n      services: {name: s}\n"
+         "      selector: a == 'b'\n",
+         "cannot specify destination.selector/notSelector and services"},
+        {"  ingress:\n  - action: Allow\n    destination:\n      services: {name: s}\n",
+         "services are not allowed in an ingress rule's destination"},
+        /* http only on Allow ingress rules */
+        {"  egress:\n  - action: Allow\n    http: {methods: [GET]}\n",
+         "http match is not allowed in egress rules"},
+        /* a required action */
+        {"  ingress:\n  - protocol: TCP\n", "'spec.ingress[0].action' is required"},
+        /* unknown fields deep down */
+        {"  ingress:\n  - action: Allow\n    source: {selectr: a == 'b'}\n",
+         "unknown field 'spec.ingress[0].source.selectr'"},
+        /* a number where a string is expected */
+        {"  selector: 5\n", "expected a string for 'spec.selector', found a number"},
+        /* order must be a number, not text */
+        {"  order: '10'\n", "expected a number for 'spec.order', found a string"},
+        /* NetworkPolicy never has doNotTrack */
+        {"  doNotTrack: true\n", "unknown field 'spec.doNotTrack'"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+        struct loaded l;
+        char text[1024];
+
+        snprintf(text, sizeof(text),
+                 "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n"
+                 "metadata: {name: p, namespace: n}\nspec:\n%s", rows[i].text);
+        load(&l, text, NULL, 0);
+        if (!rows[i].msg) {
+            if (l.rc != 0)
+                fail_msg("row %zu: unexpected failure:\n%s", i, l.msgs);
+        } else {
+            if (l.rc == 0)
+                fail_msg("row %zu: expected failure with '%s'", i, rows[i].msg);
+            assert_contains(l.msgs, rows[i].msg);
+        }
+        unload(&l);
+    }
+}
+
+static void test_gnp_flags_and_names(void **state)
+{
+    static const struct {
+        const char *doc;
+        const char *msg; /* NULL: must load */
+    } rows[] = {
+        /* doNotTrack and preDNAT need applyOnForward; not both (§6.2) */
+        {"kind: GlobalNetworkPolicy\nmetadata: {name: g}\nspec: {doNotTrack: true}\n",
+         "applyOnForward must be true"},
+        {"kind: GlobalNetworkPolicy\nmetadata: {name: g}\n"
+         "spec: {doNotTrack: true, preDNAT: true, applyOnForward: true}\n",
+         "preDNAT and doNotTrack cannot both be true"},
+        {"kind: GlobalNetworkPolicy\nmetadata: {name: g}\n"
+         "spec: {preDNAT: true, applyOnForward: true, types: [Egress]}\n",
+         "cannot have the Egress type"},
+        {"kind: GlobalNetworkPolicy\nmetadata: {name: g}\n"
+         "spec: {preDNAT: true, applyOnForward: true, ingress: [{action: Deny}]}\n", NULL},
+        /* names: GNP at most one dot; knp.default. is for NetworkPolicy only */
+        {"kind: GlobalNetworkPolicy\nmetadata: {name: knp.default.x}\n", "invalid GlobalNetworkPolicy name"},
+        {"kind: GlobalNetworkPolicy\nmetadata: {name: security.allow-dns}\n", NULL},
+        {"kind: NetworkPolicy\nmetadata: {name: knp.default.a.b, namespace: n}\n", NULL},
+        {"kind: NetworkPolicy\nmetadata: {name: a.b.c, namespace: n}\n", "invalid NetworkPolicy name"},
+        {"kind: NetworkPolicy\nmetadata: {name: Upper, namespace: n}\n", "invalid NetworkPolicy name"},
+        {"kind: Tier\nmetadata: {name: a.b}\nspec: {order: 1}\n", "invalid Tier name"},
+        {"kind: Tier\nmetadata: {name: default}\nspec: {order: 5}\n",
+         "the default tier's order must be 1000000"},
+        {"kind: Tier\nmetadata: {name: t}\nspec: {order: 5, defaultAction: Allow}\n",
+         "invalid defaultAction 'Allow'"},
+        /* GNP namespaceSelector may not use global() */
+        {"kind: GlobalNetworkPolicy\nmetadata: {name: g}\nspec: {namespaceSelector: global()}\n",
+         "global() can only be used in an EntityRule namespaceSelector"},
+        /* staged Delete carries only the tier */
+        {"kind: StagedNetworkPolicy\nmetadata: {name: s, namespace: n}\n"
+         "spec: {stagedAction: Delete, selector: a == 'b'}\n",
+         "'spec.selector' must be empty when stagedAction is Delete"},
+        {"kind: StagedNetworkPolicy\nmetadata: {name: s, namespace: n}\n"
+         "spec: {stagedAction: Remove}\n", "invalid stagedAction 'Remove'"},
+        /* an unknown projectcalico.org/v3 kind is an error, not skipped */
+        {"kind: NetworkPolcy\nmetadata: {name: x, namespace: n}\n",
+         "unknown projectcalico.org/v3 kind 'NetworkPolcy'"},
+        /* labels on the object are validated */
+        {"kind: NetworkPolicy\nmetadata: {name: p, namespace: n, labels: {'a@b': x}}\n",
+         "invalid label key 'a@b'"},
+        /* NetworkSets may not claim a namespace label */
+        {"kind: GlobalNetworkSet\nmetadata: {name: s, labels: {projectcalico.org/namespace: x}}\n"
+         "spec: {nets: [10.0.0.0/8]}\n",
+         "projectcalico.org/namespace is not a valid label name"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+        struct loaded l;
+        char text[1024];
+
+        snprintf(text, sizeof(text), "apiVersion: projectcalico.org/v3\n%s", rows[i].doc);
+        load(&l, text, NULL, 0);
+        if (!rows[i].msg) {
+            if (l.rc != 0)
+                fail_msg("row %zu: unexpected failure:\n%s", i, l.msgs);
+        } else {
+            if (l.rc == 0)
+                fail_msg("row %zu: expected failure with '%s'", i, rows[i].msg);
+            assert_contains(l.msgs, rows[i].msg);
+        }
+        unload(&l);
+    }
+}
+
+/* --- §7 Kubernetes NetworkPolicy conversion ----------------------------------------- */
+
+static const char knp_head[] = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                               "metadata: {name: k, namespace: ns}\nspec:\n";
+
+static void load_knp(struct loaded *l, const char *spec)
+{
+    char text[2048];
+
+    snprintf(text, sizeof(text), "%s%s", knp_head, spec);
+    load(l, text, NULL, 0);
+    if (l->rc != 0)
+        fail_msg("unexpected failure:\n%s", l->msgs);
+}
+
+static void test_k8s_policy_level(void **state)
+{
+    struct loaded l;
+    const struct policy *p;
+
+    (void)state;
+    /* podSelector {}: the orchestrator clause, then the namespace; order
+     * 1000 in the default tier; no policyTypes means [Ingress] even with
+     * egress rules, which are kept but never applied (a warning says so). */
+    load_knp(&l, "  podSelector: {}\n  egress:\n  - {}\n");
+    p = find(&l.ps, "k");
+    assert_int_equal(p->kind, POL_KNP);
+    assert_string_equal(p->tier, "default");
+    assert_true(p->has_order && p->order == 1000.0);
+    assert_int_equal(p->types, DIR_INGRESS);
+    assert_int_equal(p->negress, 1);
+    assert_sel(p->selector_text,
+               "(projectcalico.org/orchestrator == 'k8s') && projectcalico.org/namespace == 'ns'");
+    assert_contains(l.msgs, "warning: egress rules are ignored");
+    unload(&l);
+
+    /* matchLabels in sorted key order, then matchExpressions in order */
+    load_knp(&l, "  podSelector:\n    matchLabels: {z: '1', a: '2'}\n    matchExpressions:\n"
+                 "    - {key: t, operator: In, values: [x, y]}\n"
+                 "    - {key: u, operator: NotIn, values: [v]}\n"
+                 "    - {key: e, operator: Exists}\n"
+                 "    - {key: d, operator: DoesNotExist}\n"
+                 "  policyTypes: [Egress, Ingress]\n");
+    p = find(&l.ps, "k");
+    assert_int_equal(p->types, DIR_INGRESS | DIR_EGRESS);
+    assert_sel(p->selector_text,
+               "(projectcalico.org/orchestrator == 'k8s' && a == '2' && z == '1' && "
+               "t in { 'x', 'y' } && u not in { 'v' } && has(e) && ! has(d)) && "
+               "projectcalico.org/namespace == 'ns'");
+    unload(&l);
+}
+
+static void test_k8s_rules(void **state)
+{
+    struct loaded l;
+    const struct policy *p;
+    const struct rule *r;
+
+    (void)state;
+    /* Rules expand to protocols (sorted by name) x peers (in order);
+     * ports of one protocol are merged by SimplifyPorts; a port entry {}
+     * is every TCP port, not every protocol (§9 item 15). */
+    load_knp(&l, "  podSelector: {}\n  ingress:\n  - from:\n"
+                 "    - podSelector: {matchLabels: {app: a}}\n"
+                 "    - namespaceSelector: {}\n"
+                 "    ports:\n"
+                 "    - {protocol: UDP, port: 53}\n"
+                 "    - {port: 81}\n"
+                 "    - {port: 80}\n"
+                 "    - {port: 82, endPort: 90}\n"
+                 "    - {protocol: SCTP}\n"
+                 "    - {port: http}\n");
+    p = find(&l.ps, "k");
+    assert_int_equal(p->ningress, 6); /* SCTP, TCP, UDP x 2 peers */
+    r = p->ingress;
+    assert_int_equal(r[0].proto, 132);
+    assert_int_equal(r[0].dst.nports, 0); /* {protocol: SCTP}: all SCTP ports */
+    assert_int_equal(r[2].proto, 6);
+    assert_int_equal(r[2].dst.nports, 2); /* named first, then 80-90 merged */
+    assert_string_equal(r[2].dst.ports[0].name, "http");
+    assert_int_equal(r[2].dst.ports[1].lo, 80);
+    assert_int_equal(r[2].dst.ports[1].hi, 90);
+    assert_int_equal(r[4].proto, 17);
+    assert_int_equal(r[4].dst.ports[0].lo, 53);
+    assert_int_equal(r[0].action, ACT_ALLOW);
+    /* peer 1: pods of the policy's namespace; peer 2: pods of any namespace */
+    assert_sel(r[2].src.sel_text, "(projectcalico.org/namespace == 'ns') && "
+                                  "(projectcalico.org/orchestrator == 'k8s' && app == 'a')");
+    assert_sel(r[3].src.sel_text, "(has(projectcalico.org/namespace)) && "
+                                  "(projectcalico.org/orchestrator == 'k8s')");
+    unload(&l);
+
+    /* {} alone: all TCP; no ports at all: every protocol; no peers: any address */
+    load_knp(&l, "  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n"
+                 "  - ports: [{}]\n  - to: []\n");
+    p = find(&l.ps, "k");
+    assert_int_equal(p->negress, 2);
+    assert_int_equal(p->egress[0].proto, 6);
+    assert_int_equal(p->egress[0].dst.nports, 0);
+    assert_null(p->egress[0].dst.sel);
+    assert_int_equal(p->egress[1].proto, -1);
+    assert_null(p->egress[1].dst.sel);
+    unload(&l);
+
+    /* ipBlock: nets and notNets, no selector, so pod IPs match too */
+    load_knp(&l, "  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n"
+                 "  - to:\n    - ipBlock: {cidr: 10.1.2.3/16, except: [10.1.5.0/24]}\n"
+                 "    - namespaceSelector: {matchLabels: {team: x}}\n"
+                 "      podSelector: {matchLabels: {app: y}}\n");
+    p = find(&l.ps, "k");
+    r = &p->egress[0];
+    assert_null(r->dst.sel);
+    assert_int_equal(r->dst.nnets, 1);
+    assert_int_equal(r->dst.nets[0].plen, 16);
+    assert_int_equal(r->dst.nets[0].addr.a[2], 0); /* host bits masked */
+    assert_int_equal(r->dst.nnotnets, 1);
+    assert_sel(p->egress[1].dst.sel_text,
+               "(pcns.team == 'x') && (projectcalico.org/orchestrator == 'k8s' && app == 'y')");
+    unload(&l);
+}
+
+static void test_k8s_bad_port_drops_rule(void **state)
+{
+    struct loaded l;
+    const struct policy *p;
+
+    (void)state;
+    /* A port Calico cannot read drops that whole rule (§9 item 16), with a
+     * warning; the other rules still apply. */
+    load_knp(&l, "  podSelector: {}\n  ingress:\n"
+                 "  - ports: [{port: 80}, {port: '-50:-1'}]\n"
+                 "  - ports: [{port: 443}]\n");
+    p = find(&l.ps, "k");
+    assert_int_equal(p->ningress, 1);
+    assert_int_equal(p->ingress[0].dst.ports[0].lo, 443);
+    assert_contains(l.msgs, "p.yaml:7:32: warning: invalid port '-50:-1' in "
+                            "'spec.ingress[0].ports[1]': Calico drops this whole rule");
+    unload(&l);
+
+    /* Text the API server would refuse but Calico reads: followed, warned */
+    load_knp(&l, "  podSelector: {}\n  ingress:\n  - ports: [{port: '8080'}]\n");
+    p = find(&l.ps, "k");
+    assert_int_equal(p->ingress[0].dst.ports[0].lo, 8080);
+    assert_contains(l.msgs, "is not a valid Kubernetes port name; Calico reads it as a port "
+                            "number");
+    unload(&l);
+}
+
+static void test_k8s_invalid(void **state)
+{
+    static const struct {
+        const char *spec;
+        const char *msg;
+    } rows[] = {
+        {"  podSelector: {}\n  ingress:\n  - from: [{}]\n", "must specify a peer"},
+        {"  podSelector: {}\n  ingress:\n  - from: [{ipBlock: {cidr: A}}]\n", "invalid CIDR 'A'"},
+        {"  podSelector: {}\n  ingress:\n  - from: [{ipBlock: {cidr: 10.0.0.0/8}, "
+         "podSelector: {}}]\n", "may not specify both ipBlock and another peer"},
+        {"  podSelector: {}\n  ingress:\n  - from: [{ipBlock: {cidr: 10.0.0.0/8, "
+         "except: [11.0.0.0/16]}}]\n", "must be a strict subset"},
+        {"  podSelector: {matchLabels: {'app@b': x}}\n", "invalid label key 'app@b'"},
+        {"  podSelector: {matchExpressions: [{key: a, operator: In}]}\n",
+         "values must be given when operator is 'In'"},
+        {"  podSelector: {matchExpressions: [{key: a, operator: Gt, values: ['1']}]}\n",
+         "'Gt' is not a valid selector operator"},
+        {"  podSelector: {}\n  ingress:\n  - ports: [{port: 10, endPort: 1}]\n",
+         "must be greater than or equal to port"},
+        {"  podSelector: {}\n  ingress:\n  - ports: [{port: http, endPort: 90}]\n",
+         "may not be given when port is not a number"},
+        {"  podSelector: {}\n  ingress:\n  - ports: [{protocol: tcp, port: 80}]\n",
+         "unsupported protocol 'tcp'"},
+        {"  podSelector: {}\n  ingress:\n  - ports: [{port: 0}]\n", "must be between 1 and 65535"},
+        {"  podSelector: {}\n  policyTypes: [ingress]\n", "unsupported policyType 'ingress'"},
+        {"  podSelector: {}\n  ingres: []\n", "unknown field 'spec.ingres'"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+        struct loaded l;
+        char text[1024];
+
+        snprintf(text, sizeof(text), "%s%s", knp_head, rows[i].spec);
+        load(&l, text, NULL, 0);
+        if (l.rc == 0)
+            fail_msg("row %zu: expected failure with '%s'", i, rows[i].msg);
+        assert_contains(l.msgs, rows[i].msg);
+        unload(&l);
+    }
+}
+
+/* --- §4 ordering ------------------------------------------------------------------------ */
+
+static void test_policy_order(void **state)
+{
+    static const char text[] =
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+        "metadata: {name: no-order}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+        "metadata: {name: a}\nspec: {order: 10}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+        "metadata: {name: a-b}\nspec: {order: 10}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n"
+        "metadata: {name: a, namespace: z}\nspec: {order: 10}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+        "metadata: {name: early}\nspec: {order: -5.5}\n---\n"
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: a, namespace: z}\nspec: {podSelector: {}}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n"
+        "metadata: {name: k, namespace: z}\nspec: {order: 1000}\n";
+    /* -5.5 first; at order 10 "a-b//Global..." < "a//Global..." < "a/z/Network..."
+     * ('-' sorts before '/'); at 1000 "a/z/KubernetesNetworkPolicy" < "k/z/...";
+     * the missing order last (§4.1, §9 item 11). */
+    static const char *const want[] = {"early", "a-b", "a", "a", "a", "k", "no-order"};
+    static const enum pol_kind want_kind[] = {POL_GNP, POL_GNP, POL_GNP, POL_NP,
+                                              POL_KNP, POL_NP,  POL_GNP};
+    struct loaded l;
+    const struct tier *t;
+
+    (void)state;
+    load_ok(&l, text);
+    t = find_tier(&l.ps, "default", NULL);
+    assert_non_null(t);
+    assert_int_equal(t->npolicies, ARRAY_SIZE(want));
+    for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+        assert_string_equal(t->policies[i]->name, want[i]);
+        assert_int_equal(t->policies[i]->kind, want_kind[i]);
+    }
+    unload(&l);
+}
+
+static void test_tier_order(void **state)
+{
+    static const char text[] =
+        "apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: late}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: b}\n"
+        "spec: {order: 100, defaultAction: Pass}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: a}\n"
+        "spec: {order: 100}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+        "metadata: {name: ghost.p}\nspec: {tier: ghost, order: 1}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+        "metadata: {name: b.p}\nspec: {tier: b}\n";
+    /* Defined tiers first: a and b tie on 100 (by name), default at 1e6,
+     * "late" has no order; "ghost" is only named by a policy: last, with a
+     * warning (§4.2). */
+    static const char *const want[] = {"a", "b", "default", "late", "ghost"};
+    struct loaded l;
+
+    (void)state;
+    load_ok(&l, text);
+    assert_int_equal(l.ps.ntiers, ARRAY_SIZE(want));
+    for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+        assert_string_equal(l.ps.tiers[i].name, want[i]);
+    assert_true(l.ps.tiers[1].default_pass);
+    assert_false(l.ps.tiers[4].defined);
+    assert_false(l.ps.tiers[4].default_pass);
+    assert_true(l.ps.tiers[2].has_order && l.ps.tiers[2].order == 1000000.0);
+    assert_contains(l.msgs, "p.yaml:15: warning: tier 'ghost' of GlobalNetworkPolicy 'ghost.p' "
+                            "has no Tier object");
+    unload(&l);
+}
+
+/* --- staged kinds ------------------------------------------------------------------------- */
+
+static void test_staged(void **state)
+{
+    static const char text[] =
+        "apiVersion: projectcalico.org/v3\nkind: StagedNetworkPolicy\n"
+        "metadata: {name: s, namespace: n}\nspec: {selector: a == 'b', egress: [{action: Deny}]}\n"
+        "---\n"
+        "apiVersion: projectcalico.org/v3\nkind: StagedGlobalNetworkPolicy\n"
+        "metadata: {name: g}\nspec: {stagedAction: Delete, tier: default}\n"
+        "---\n"
+        "apiVersion: projectcalico.org/v3\nkind: StagedKubernetesNetworkPolicy\n"
+        "metadata: {name: k, namespace: n}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n";
+    struct loaded l;
+    const struct policy *p;
+
+    (void)state;
+    load_ok(&l, text);
+    p = find(&l.ps, "s");
+    assert_int_equal(p->kind, POL_SNP);
+    assert_true(p->staged);
+    assert_false(p->staged_delete);
+    assert_int_equal(p->types, DIR_EGRESS);
+    assert_sel(p->selector_text, "(a == 'b') && projectcalico.org/namespace == 'n'");
+    p = find(&l.ps, "g");
+    assert_int_equal(p->kind, POL_SGNP);
+    assert_true(p->staged && p->staged_delete);
+    p = find(&l.ps, "k");
+    assert_int_equal(p->kind, POL_SKNP);
+    assert_true(p->staged);
+    assert_true(p->has_order && p->order == 1000.0);
+    unload(&l);
+
+    /* A bad port in a staged k8s policy is an error: Calico's validator
+     * runs the conversion. */
+    load(&l, "apiVersion: projectcalico.org/v3\nkind: StagedKubernetesNetworkPolicy\n"
+             "metadata: {name: k, namespace: n}\nspec:\n  ingress: [{ports: [{port: '9:1'}]}]\n",
+         NULL, 0);
+    assert_int_not_equal(l.rc, 0);
+    assert_contains(l.msgs, "Calico cannot convert this StagedKubernetesNetworkPolicy");
+    unload(&l);
+}
+
+/* --- documents, lists, paths ------------------------------------------------------------- */
+
+static void test_lists_and_skipping(void **state)
+{
+    static const char text[] =
+        "apiVersion: v1\nkind: List\nitems:\n"
+        "- apiVersion: networking.k8s.io/v1\n  kind: NetworkPolicy\n"
+        "  metadata: {name: one, namespace: a}\n  spec: {podSelector: {}}\n"
+        "- apiVersion: v1\n  kind: Pod\n  metadata: {name: pod}\n  spec: {whatever: 1}\n"
+        "---\n"
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicyList\nitems:\n"
+        "- metadata: {name: two}\n"
+        "- apiVersion: projectcalico.org/v3\n  kind: GlobalNetworkPolicy\n  metadata: {name: three}\n"
+        "---\n"
+        "---\n"
+        "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h}\n"
+        "---\n"
+        "apiVersion: projectcalico.org/v3\nkind: NetworkSet\n"
+        "metadata: {name: ns1, namespace: a, labels: {role: db}}\nspec: {nets: [10.1.2.3/16, 10.9.9.9]}\n";
+    struct loaded l;
+
+    (void)state;
+    load_ok(&l, text);
+    assert_int_equal(l.ps.npolicies, 3);
+    assert_int_equal(find(&l.ps, "one")->kind, POL_KNP);
+    assert_int_equal(find(&l.ps, "two")->kind, POL_GNP);
+    assert_int_equal(find(&l.ps, "three")->kind, POL_GNP);
+    assert_contains(l.msgs, "warning: HostEndpoint objects are not modelled");
+    assert_int_equal(l.ps.nnetsets, 1);
+    assert_string_equal(labels_get(&l.ps.netsets[0].labels, "projectcalico.org/namespace"), "a");
+    assert_string_equal(labels_get(&l.ps.netsets[0].labels, "role"), "db");
+    assert_int_equal(l.ps.netsets[0].nnets, 2);
+    assert_int_equal(l.ps.netsets[0].nets[0].addr.a[2], 0); /* 10.1.2.3/16 masked */
+    assert_int_equal(l.ps.netsets[0].nets[1].plen, 32);     /* a plain address is /32 */
+    unload(&l);
+}
+
+static void test_paths(void **state)
+{
+    static const char *const missing[] = {"tests/fixtures/policies/no-such-dir"};
+    static const char *const empty[] = {"tests/fixtures/policies/empty"};
+    static const char *const both[] = {"tests/fixtures/policies/fme-current",
+                                       "tests/fixtures/policies/fme-current/30-engine.yaml"};
+    struct loaded l;
+
+    (void)state;
+    /* a path that does not exist is an error */
+    load(&l, NULL, missing, 1);
+    assert_int_not_equal(l.rc, 0);
+    assert_contains(l.msgs, "cannot read policy path 'tests/fixtures/policies/no-such-dir'");
+    unload(&l);
+    /* one that holds no policy object is a warning and means no policies */
+    load(&l, NULL, empty, 1);
+    assert_int_equal(l.rc, 0);
+    assert_int_equal(l.ps.npolicies, 0);
+    assert_contains(l.msgs, "warning: 'tests/fixtures/policies/empty' holds no policy objects");
+    assert_non_null(find_tier(&l.ps, "default", NULL));
+    unload(&l);
+    /* the same policy twice is an error naming both places */
+    load(&l, NULL, both, 2);
+    assert_int_not_equal(l.rc, 0);
+    assert_contains(l.msgs, "error: duplicate NetworkPolicy 'fme/application.engine-fmeserver' "
+                            "(also defined at tests/fixtures/policies/fme-current/30-engine.yaml:5)");
+    unload(&l);
+}
+
+/* --- §3.1 families ------------------------------------------------------------------------ */
+
+static void test_rule_families(void **state)
+{
+    static const struct {
+        const char *rule;
+        int v4, v6;
+    } rows[] = {
+        {"{action: Allow}", 1, 1},
+        /* ICMP by name implies v4; by number implies nothing (§9 item 13) */
+        {"{action: Allow, protocol: ICMP}", 1, 0},
+        {"{action: Allow, protocol: ICMPv6}", 0, 1},
+        {"{action: Allow, protocol: 1}", 1, 1},
+        {"{action: Allow, ipVersion: 6}", 0, 1},
+        /* nets of one family: the rule does not exist for the other, even
+         * through notNets (§9 item 12) */
+        {"{action: Allow, destination: {notNets: [10.0.0.0/8]}}", 1, 0},
+        {"{action: Allow, source: {nets: ['fd00::/8']}}", 0, 1},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+        struct loaded l;
+        char text[512];
+        const struct rule *r;
+
+        snprintf(text, sizeof(text), "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+                 "metadata: {name: g}\nspec:\n  egress:\n  - %s\n", rows[i].rule);
+        load_ok(&l, text);
+        r = &find(&l.ps, "g")->egress[0];
+        assert_int_equal(rule_applies_to_family(r, 4), rows[i].v4);
+        assert_int_equal(rule_applies_to_family(r, 6), rows[i].v6);
+        unload(&l);
+    }
+}
+
+/* --- the conformance corpus ---------------------------------------------------------------- */
+
+/*
+ * Every example of ../shared/conformance/netpol must load, except the
+ * invalid-* ones, which must be refused.  (invalid-duplicate-policy-name is
+ * not representable in a cluster; a directory of YAML can hold it, and two
+ * objects with one name are an error here.)
+ */
+static void test_conformance_corpus(void **state)
+{
+    static const char *const examples[] = {
+        "onlineboutique", "acs-security-demos", "acs-security-demos-no-routes", "ipblockstest",
+        "ipblockstest_2", "with_end_port_example", "with_end_port_example_new",
+        "test_with_named_ports", "test_with_named_ports_changed_netpol", "netpol_named_port_test",
+        "netpol-analysis-example-minimal", "netpol-diff-example-minimal", "minimal_test_in_ns",
+        "multiple_topology_resources_1", "multiple_topology_resources_2",
+        "semanticDiff-same-topologies-old1", "semanticDiff-same-topologies-old2",
+        "semanticDiff-same-topologies-new1", "semanticDiff-same-topologies-new2",
+        "semanticDiff-orig-topologies-no-policy", "semanticDiff-orig-topologies-policy-a",
+        "minikube_resources", "deny_all_to_from_a_deployment",
+        "deny_all_to_from_a_deployment_changed_netpol",
+        "example_pods_w_same_owner_and_labels_gap_no_policy",
+        "invalid-cidr", "invalid-label-key", "invalid-empty-peer",
+        "invalid-duplicate-policy-name", "invalid-endport-below-port",
+    };
+    const char *root = getenv("PODFLOW_CONFORMANCE");
+    char path[512];
+    const char *p[1] = {path};
+
+    (void)state;
+    if (!root)
+        root = "/work/shared/conformance/netpol";
+    snprintf(path, sizeof(path), "%s/onlineboutique/resources", root);
+    if (access(path, R_OK) != 0) {
+        print_message("conformance corpus not found at %s; skipped\n", root);
+        skip();
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(examples); i++) {
+        struct loaded l;
+        int invalid = strncmp(examples[i], "invalid-", 8) == 0;
+
+        snprintf(path, sizeof(path), "%s/%s/resources", root, examples[i]);
+        load(&l, NULL, p, 1);
+        if (invalid && l.rc == 0)
+            fail_msg("%s: loaded, but it must be refused", examples[i]);
+        if (!invalid && l.rc != 0)
+            fail_msg("%s: refused:\n%s", examples[i], l.msgs);
+        unload(&l);
+    }
+}
+
+/* --- untrusted input ----------------------------------------------------------------------- */
+
+/*
+ * Every prefix of a policy file, and the file with bytes replaced, must load
+ * or be refused with messages, never crash (run under ASan by unit-san).
+ */
+static void test_truncated_and_mangled(void **state)
+{
+    static const char text[] =
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+        "metadata: {name: g}\nspec:\n  namespaceSelector: a == 'b'\n  types: [Ingress, Egress]\n"
+        "  ingress:\n  - action: Allow\n    protocol: TCP\n    source:\n"
+        "      serviceAccounts: {names: [x], selector: y == 'z'}\n"
+        "      nets: [10.0.0.0/8]\n    destination: {ports: [80, '90:91', http]}\n"
+        "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: k, namespace: n}\nspec:\n  podSelector: {matchLabels: {a: b}}\n"
+        "  ingress:\n  - from: [{namespaceSelector: {}}, {ipBlock: {cidr: 10.0.0.0/8, except: "
+        "[10.1.0.0/16]}}]\n    ports: [{port: 80, endPort: 90}, {}]\n";
+    static const char junk[] = "{}[]:-,'\"!&|()= \n\t#0aZ";
+    char buf[sizeof(text)];
+    unsigned seed = 12345;
+
+    (void)state;
+    for (size_t cut = 0; cut < sizeof(text) - 1; cut += 3) {
+        struct loaded l;
+
+        memcpy(buf, text, cut);
+        buf[cut] = '\0';
+        load(&l, buf, NULL, 0);
+        unload(&l);
+    }
+    for (int round = 0; round < 200; round++) {
+        struct loaded l;
+
+        memcpy(buf, text, sizeof(text));
+        for (int k = 0; k < 3; k++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[(seed >> 8) % (sizeof(text) - 1)] = junk[(seed >> 20) % (sizeof(junk) - 1)];
+        }
+        load(&l, buf, NULL, 0);
+        unload(&l);
+    }
+}
+
+static void test_staged_delete_zero_values(void **state)
+{
+    struct loaded l;
+
+    (void)state;
+    /* Go's zero values ({} podSelector, [] lists) are allowed with Delete */
+    load_ok(&l, "apiVersion: projectcalico.org/v3\nkind: StagedKubernetesNetworkPolicy\n"
+                "metadata: {name: k, namespace: n}\n"
+                "spec: {stagedAction: Delete, podSelector: {}, ingress: []}\n");
+    assert_true(find(&l.ps, "k")->staged_delete);
+    unload(&l);
+}
+
+/* JSON as kubectl -o json prints it, read from stdin ("-"). */
+static void test_json_stdin(void **state)
+{
+    static const char json[] =
+        "{\n"
+        "  \"apiVersion\": \"v1\",\n"
+        "  \"kind\": \"List\",\n"
+        "  \"items\": [\n"
+        "    {\n"
+        "      \"apiVersion\": \"networking.k8s.io/v1\",\n"
+        "      \"kind\": \"NetworkPolicy\",\n"
+        "      \"metadata\": {\"name\": \"j\", \"namespace\": \"x\"},\n"
+        "      \"spec\": {\"podSelector\": {}, \"ingress\": [{\"ports\": [{\"port\": 80, "
+        "\"protocol\": \"tcp\"}]}]}\n"
+        "    }\n"
+        "  ]\n"
+        "}\n";
+    static const char *const dash[] = {"-"};
+    char path[] = "/tmp/pftest-stdin-XXXXXX";
+    struct loaded l;
+    int fd = mkstemp(path);
+    FILE *f;
+
+    (void)state;
+    assert_true(fd >= 0);
+    f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs(json, f);
+    fclose(f);
+    assert_non_null(freopen(path, "r", stdin));
+    load(&l, NULL, dash, 1);
+    assert_int_not_equal(l.rc, 0);
+    /* line 9 of the JSON, at the value "tcp" */
+    assert_contains(l.msgs, "<stdin>:9:");
+    assert_contains(l.msgs, "error: unsupported protocol 'tcp'");
+    unload(&l);
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fme_fixtures),
+        cmocka_unit_test(test_types_defaulting),
+        cmocka_unit_test(test_policy_selectors),
+        cmocka_unit_test(test_rule_selectors),
+        cmocka_unit_test(test_validation_all_reported),
+        cmocka_unit_test(test_validation_rows),
+        cmocka_unit_test(test_gnp_flags_and_names),
+        cmocka_unit_test(test_k8s_policy_level),
+        cmocka_unit_test(test_k8s_rules),
+        cmocka_unit_test(test_k8s_bad_port_drops_rule),
+        cmocka_unit_test(test_k8s_invalid),
+        cmocka_unit_test(test_policy_order),
+        cmocka_unit_test(test_tier_order),
+        cmocka_unit_test(test_staged),
+        cmocka_unit_test(test_lists_and_skipping),
+        cmocka_unit_test(test_paths),
+        cmocka_unit_test(test_rule_families),
+        cmocka_unit_test(test_conformance_corpus),
+        cmocka_unit_test(test_truncated_and_mangled),
+        cmocka_unit_test(test_staged_delete_zero_values),
+        cmocka_unit_test(test_json_stdin),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
