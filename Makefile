@@ -115,6 +115,11 @@ $(T)/%.o: %.c
 	$(Q)$(call q,CC)$(CC) $(ALL_CFLAGS) -DPODFLOW_TEST \
 	    $(call pc_cflags,$(COMMON_PKGS) $(CAPTURE_PKGS) $(TEST_PKGS)) -c -o $@ $<
 
+# The packet decoders and flow table take -Wconversion on top of WARN: they
+# do the byte and length arithmetic on untrusted input.
+CONV_OBJ := $(foreach o,decode flow_table flow_state,$(B)/capture/$(o).o $(T)/capture/$(o).o)
+$(CONV_OBJ): CFLAGS += -Wconversion -Wsign-conversion
+
 # An archive of no objects is still a valid (empty) archive.
 mkar = @mkdir -p $(@D); rm -f $@; $(if $(Q),printf '  %-7s %s\n' AR $@;) $(if $^,$(AR) rcs $@ $^,printf '!<arch>\n' > $@)
 

@@ -70,7 +70,8 @@ struct flow_stats {
 
 struct flow_table;
 
-/* A new table; emit is called for every finished flow.  Never NULL. */
+/* A new table; emit is called for every finished flow (emit may be NULL:
+ * flows are then only counted).  cfg may be NULL (all defaults).  Never NULL. */
 struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn emit, void *ctx);
 /* Free the table without emitting (call flow_table_flush first to keep flows). */
 void flow_table_free(struct flow_table **ft);

@@ -33,6 +33,12 @@
  * (and written) past it. */
 #define LIM_FLOWS_DEFAULT 1000000
 
+/* IP fragments whose flow we remember (first fragment -> ports) so later
+ * fragments are attributed to it: a direct-mapped table of this many
+ * slots, overwritten on collision, so hostile fragment floods cost a fixed
+ * ~300 KB and only make later fragments count as orphans. */
+#define LIM_FRAG_TRACK 4096
+
 /* Flows written per transaction at most, between periodic commits. */
 #define LIM_WRITE_BATCH 65536
 

@@ -1,0 +1,757 @@
+/*
+ * flow_table.c: packets to bidirectional flows (the contract is flow.h).
+ *
+ * Storage: one array of 128-byte entries (grown by doubling up to
+ * max_flows; a free list reuses slots) and an open-addressing index of
+ * (hash, entry) pairs with linear probing, kept at most half full, where
+ * deletion shifts followers back instead of leaving tombstones.  The hash
+ * is seeded (random unless the caller fixes the seed) so crafted traffic
+ * cannot aim at one probe chain.  Nothing is allocated per packet.
+ *
+ * Time: packet time.  Every entry sits on the LRU list of its timeout
+ * class (TCP established, TCP linger, UDP/other, ICMP); a packet moves its
+ * entry to the tail, so each list's head is its oldest, and expiry looks
+ * only at the four heads: O(1) per packet however many flows are open.
+ * The same heads give the oldest idle flow when the table is full.
+ *
+ * Direction: the key is canonical (lower address/port first); the entry
+ * remembers which side originated.  The originator is the sender of the
+ * first packet, except that a first TCP SYN-ACK makes its receiver the
+ * originator (Zeek's flip, history '^': unlike Zeek we flip whatever the
+ * ports, since a SYN-ACK is never sent by a client) and a first ICMP echo
+ * reply makes its receiver the originator.
+ *
+ * ICMP errors: the quoted packet's 5-tuple is looked up (same interface)
+ * and the error recorded on that flow: icmp_type/icmp_code of the first
+ * error, icmp_count of all.  An ICMP error never makes a flow of its own,
+ * matched or not (unmatched ones are counted in icmp_unmatched): like
+ * conntrack's RELATED state it is part of the connection it answers, and
+ * a separate ICMP flow would meet the policy analyzer as a connection that
+ * no policy is meant to allow.  This departs from Zeek, which logs it.
+ *
+ * Fragments: a first fragment is a normal packet and also remembered in a
+ * small direct-mapped table (LIM_FRAG_TRACK) by (addresses, protocol,
+ * identification, interface); later fragments find their ports there and
+ * count towards that flow's packets and bytes, without TCP state.  Those
+ * whose first fragment is unknown (lost, out of order, overwritten, or
+ * older than FRAG_TIMEOUT_NS) are counted in fragments_orphan.  Protocols
+ * without ports need no table.
+ */
+#include "capture/flow.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "capture/decode.h"
+#include "capture/flow_int.h"
+#include "capture/flow_state.h"
+#include "common/err.h"
+#include "common/limits.h"
+#include "common/xmalloc.h"
+#include "common/compat.h"
+
+_Static_assert(sizeof(struct flow_key) == FLOW_KEY_SIZE, "flow key must be 42 packed bytes");
+_Static_assert(sizeof(struct flow_entry) == 128, "flow entry must stay 128 bytes");
+
+#define NS_PER_S 1000000000LL
+/* Default timeouts (flow.h): Zeek's tcp_inactivity_timeout (5 min) and
+ * tcp_close/reset/attempt delays (5 s); 60 s for UDP and ICMP (Zeek's
+ * udp/icmp_inactivity_timeout); nfpcapd's 300 s active timeout. */
+#define DEF_TCP_EST_NS (300 * NS_PER_S)
+#define DEF_LINGER_NS (5 * NS_PER_S)
+#define DEF_UDP_NS (60 * NS_PER_S)
+#define DEF_ICMP_NS (60 * NS_PER_S)
+#define DEF_ACTIVE_NS (300 * NS_PER_S)
+/* How long a first fragment's ports are trusted: Linux's ipfrag_time. */
+#define FRAG_TIMEOUT_NS (30 * NS_PER_S)
+
+#define TH_SYN 0x02
+#define TH_ACK 0x10
+
+#define PROTO_ICMP 1
+#define PROTO_TCP 6
+#define PROTO_UDP 17
+#define PROTO_ICMPV6 58
+#define PROTO_SCTP 132
+
+struct flow_slot {
+    uint32_t hash; /* low 32 bits of the key's hash */
+    uint32_t idx;  /* entry index, FLOW_NIL: empty */
+};
+
+struct flow_list {
+    uint32_t head; /* oldest */
+    uint32_t tail; /* newest */
+};
+
+struct frag_track {
+    uint8_t src[16];
+    uint8_t dst[16];
+    uint32_t id;
+    uint32_t iface;
+    int64_t ts_ns;   /* when the first fragment was seen; 0: empty */
+    uint16_t sport;
+    uint16_t dport;
+    uint8_t family;
+    uint8_t proto;
+    uint8_t l4;      /* enum decode_l4 of the first fragment */
+    uint8_t icmp_type;
+};
+
+struct flow_table {
+    flow_emit_fn emit;
+    void *ctx;
+    int64_t timeout[FLOW_CL_COUNT]; /* idle timeout per class, ns */
+    int64_t active_ns;
+    size_t max_flows;
+    uint64_t seed;
+
+    struct flow_entry *ent;  /* xmalloc'd, owned; ent_cap entries */
+    size_t ent_cap;
+    size_t ent_used;         /* entries ever handed out (high-water mark) */
+    uint32_t free_head;      /* free list through .next */
+
+    struct flow_slot *slot;  /* xmalloc'd, owned; slot_mask + 1 slots */
+    size_t slot_mask;
+
+    struct flow_list list[FLOW_CL_COUNT];
+    int64_t now_ns;          /* latest packet time seen */
+
+    struct frag_track *frag; /* xcalloc'd, owned; LIM_FRAG_TRACK */
+    struct flow_stats st;
+};
+
+/* --- hashing ----------------------------------------------------------- */
+
+static uint64_t mix64(uint64_t h)
+{
+    /* MurmurHash3's fmix64 finaliser: every input bit reaches every output bit. */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static uint64_t key_hash(const struct flow_key *k, uint64_t seed)
+{
+    uint64_t w[6] = {0};
+    uint64_t h;
+
+    /* Six independent multiplies (they run in parallel), summed, then the
+     * finaliser: the seed enters every word, so chains cannot be aimed. */
+    memcpy(w, k, FLOW_KEY_SIZE);
+    h = (w[0] ^ seed) * 0x9e3779b97f4a7c15ULL;
+    h += (w[1] ^ (seed >> 7)) * 0xc2b2ae3d27d4eb4fULL;
+    h += (w[2] ^ (seed << 9)) * 0x165667b19e3779f9ULL;
+    h += (w[3] ^ (seed >> 13)) * 0x85ebca77c2b2ae63ULL;
+    h += (w[4] ^ (seed << 3)) * 0x27d4eb2f165667c5ULL;
+    h += (w[5] ^ (seed >> 21)) * 0xff51afd7ed558ccdULL;
+    return mix64(h);
+}
+
+static int key_eq(const struct flow_key *x, const struct flow_key *y)
+{
+    uint64_t a[6] = {0}, b[6] = {0};
+
+    memcpy(a, x, FLOW_KEY_SIZE);
+    memcpy(b, y, FLOW_KEY_SIZE);
+    return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4]) |
+            (a[5] ^ b[5])) == 0;
+}
+
+/* Canonical key; returns the side (0 or 1) of src. */
+static int key_make(struct flow_key *k, uint8_t family, uint8_t proto, enum flow_kind kind,
+                    const uint8_t *src, uint16_t sport, const uint8_t *dst, uint16_t dport,
+                    uint32_t iface)
+{
+    int c = memcmp(src, dst, 16);
+    int side = !(c < 0 || (c == 0 && sport <= dport));
+
+    memcpy(k->a, side ? dst : src, 16);
+    memcpy(k->b, side ? src : dst, 16);
+    k->pa = side ? dport : sport;
+    k->pb = side ? sport : dport;
+    k->iface_lo = (uint16_t)(iface & 0xffffu);
+    k->iface_hi = (uint16_t)(iface >> 16);
+    k->proto = proto;
+    k->famkind = (uint8_t)((family & 0x0fu) | ((unsigned)kind << 4));
+    return side;
+}
+
+/* ICMP messages other than echo and errors come in request/answer pairs;
+ * both halves share one flow keyed by the request type. */
+static uint16_t icmp_pair_type(int family, uint8_t type)
+{
+    if (family == 4) {
+        switch (type) {
+        case 10: return 9;  /* router solicitation -> advertisement (RFC 1256) */
+        case 14: return 13; /* timestamp reply */
+        case 16: return 15; /* information reply */
+        case 18: return 17; /* address mask reply (RFC 950) */
+        default: return type;
+        }
+    }
+    switch (type) {
+    case 134: return 133; /* router advertisement -> solicitation (RFC 4861) */
+    case 136: return 135; /* neighbor advertisement -> solicitation */
+    case 131:
+    case 132: return 130; /* MLD report / done -> query (RFC 2710) */
+    case 140: return 139; /* node information reply (RFC 4620) */
+    default: return type;
+    }
+}
+
+/* --- index ------------------------------------------------------------- */
+
+static void slots_alloc(struct flow_table *ft, size_t n)
+{
+    ft->slot = xreallocarray(NULL, n, sizeof(*ft->slot));
+    for (size_t i = 0; i < n; i++)
+        ft->slot[i].idx = FLOW_NIL;
+    ft->slot_mask = n - 1;
+}
+
+static void slot_put(struct flow_table *ft, uint32_t hash, uint32_t idx)
+{
+    size_t i = hash & ft->slot_mask;
+
+    while (ft->slot[i].idx != FLOW_NIL)
+        i = (i + 1) & ft->slot_mask;
+    ft->slot[i].hash = hash;
+    ft->slot[i].idx = idx;
+}
+
+static void slots_grow(struct flow_table *ft)
+{
+    struct flow_slot *old = ft->slot;
+    size_t n = ft->slot_mask + 1;
+
+    slots_alloc(ft, n * 2);
+    for (size_t i = 0; i < n; i++)
+        if (old[i].idx != FLOW_NIL)
+            slot_put(ft, old[i].hash, old[i].idx);
+    free(old);
+}
+
+static uint32_t index_find(const struct flow_table *ft, const struct flow_key *k, uint32_t hash)
+{
+    size_t i = hash & ft->slot_mask;
+
+    for (;;) {
+        const struct flow_slot *s = &ft->slot[i];
+        if (s->idx == FLOW_NIL)
+            return FLOW_NIL;
+        if (s->hash == hash && key_eq(&ft->ent[s->idx].key, k))
+            return s->idx;
+        i = (i + 1) & ft->slot_mask;
+    }
+}
+
+/* Remove entry idx (with hash) from the index: linear probing's backward
+ * shift, so no tombstones ever lengthen the chains. */
+static void index_remove(struct flow_table *ft, uint32_t hash, uint32_t idx)
+{
+    size_t mask = ft->slot_mask;
+    size_t i = hash & mask;
+    size_t j;
+
+    while (ft->slot[i].idx != idx)
+        i = (i + 1) & mask;
+    j = i;
+    for (;;) {
+        size_t home;
+        j = (j + 1) & mask;
+        if (ft->slot[j].idx == FLOW_NIL)
+            break;
+        home = ft->slot[j].hash & mask;
+        /* Leave slot j where it is when its home lies cyclically in (i, j]. */
+        if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+            continue;
+        ft->slot[i] = ft->slot[j];
+        i = j;
+    }
+    ft->slot[i].idx = FLOW_NIL;
+}
+
+/* --- LRU lists --------------------------------------------------------- */
+
+static void list_unlink(struct flow_table *ft, uint32_t idx)
+{
+    struct flow_entry *e = &ft->ent[idx];
+    struct flow_list *l = &ft->list[e->cls];
+
+    if (e->prev != FLOW_NIL)
+        ft->ent[e->prev].next = e->next;
+    else
+        l->head = e->next;
+    if (e->next != FLOW_NIL)
+        ft->ent[e->next].prev = e->prev;
+    else
+        l->tail = e->prev;
+}
+
+static void list_push(struct flow_table *ft, uint32_t idx, uint8_t cls)
+{
+    struct flow_entry *e = &ft->ent[idx];
+    struct flow_list *l = &ft->list[cls];
+
+    e->cls = cls;
+    e->next = FLOW_NIL;
+    e->prev = l->tail;
+    if (l->tail != FLOW_NIL)
+        ft->ent[l->tail].next = idx;
+    else
+        l->head = idx;
+    l->tail = idx;
+}
+
+/* --- emitting ---------------------------------------------------------- */
+
+static void entry_emit(struct flow_table *ft, const struct flow_entry *e, int interim)
+{
+    struct flow_rec r;
+    int o = flow_orig_side(e);
+    int rs = !o;
+    enum flow_kind kind = (enum flow_kind)(e->key.famkind >> 4);
+    unsigned vlan = e->vlan_meta & FLOW_VLAN_MASK;
+
+    memset(&r, 0, sizeof(r));
+    r.family = (uint8_t)(e->key.famkind & 0x0f);
+    r.proto = e->key.proto;
+    memcpy(r.src, o ? e->key.b : e->key.a, 16);
+    memcpy(r.dst, o ? e->key.a : e->key.b, 16);
+    if (kind == FLOW_KIND_PORTS) {
+        r.src_port = o ? e->key.pb : e->key.pa;
+        r.dst_port = o ? e->key.pa : e->key.pb;
+    }
+    r.first_ns = e->first_ns;
+    r.last_ns = e->last_ns;
+    r.packets_fwd = e->pkts[o];
+    r.bytes_fwd = e->bytes[o];
+    r.packets_rev = e->pkts[rs];
+    r.bytes_rev = e->bytes[rs];
+    r.flags_fwd = e->flags[o];
+    r.flags_rev = e->flags[rs];
+    snprintf(r.state, sizeof(r.state), "%s", flow_state_conn(e));
+    flow_state_history_str(e, r.history);
+    if (kind != FLOW_KIND_PORTS || e->icmp_count > 0) {
+        r.icmp_type = e->icmp_type;
+        r.icmp_code = e->icmp_code;
+    } else {
+        r.icmp_type = -1;
+        r.icmp_code = -1;
+    }
+    r.icmp_count = e->icmp_count;
+    r.icmp_id = kind == FLOW_KIND_ECHO ? (int32_t)e->key.pa : -1;
+    r.iface = (uint32_t)e->key.iface_lo | (uint32_t)e->key.iface_hi << 16;
+    r.vlan = vlan ? (int32_t)vlan - 1 : -1;
+    r.interim = (uint8_t)(interim != 0);
+    ft->st.flows_emitted++;
+    if (ft->emit)
+        ft->emit(ft->ctx, &r);
+}
+
+/* Emit entry idx as finished and free it. */
+static void entry_finish(struct flow_table *ft, uint32_t idx)
+{
+    struct flow_entry *e = &ft->ent[idx];
+
+    entry_emit(ft, e, 0);
+    list_unlink(ft, idx);
+    index_remove(ft, (uint32_t)key_hash(&e->key, ft->seed), idx);
+    e->cls = 0xff;
+    e->next = ft->free_head;
+    ft->free_head = idx;
+    ft->st.active--;
+}
+
+/* Start a new row of a continuing flow (after an interim row). */
+static void entry_new_row(struct flow_entry *e, int64_t ts)
+{
+    e->first_ns = ts;
+    e->last_ns = ts;
+    e->pkts[0] = e->pkts[1] = 0;
+    e->bytes[0] = e->bytes[1] = 0;
+    e->flags[0] = e->flags[1] = 0;
+}
+
+/* --- expiry ------------------------------------------------------------ */
+
+static void expire(struct flow_table *ft, int64_t now)
+{
+    for (int c = 0; c < FLOW_CL_COUNT; c++) {
+        struct flow_list *l = &ft->list[c];
+        while (l->head != FLOW_NIL && now - ft->ent[l->head].last_ns > ft->timeout[c])
+            entry_finish(ft, l->head);
+    }
+}
+
+/* The table is full: write out the flow idle the longest. */
+static void evict_oldest(struct flow_table *ft)
+{
+    uint32_t best = FLOW_NIL;
+
+    for (int c = 0; c < FLOW_CL_COUNT; c++) {
+        uint32_t h = ft->list[c].head;
+        if (h != FLOW_NIL && (best == FLOW_NIL || ft->ent[h].last_ns < ft->ent[best].last_ns))
+            best = h;
+    }
+    if (best != FLOW_NIL) {
+        ft->st.flows_evicted++;
+        entry_finish(ft, best);
+    }
+}
+
+/* A free entry index (evicting when the cap is reached). */
+static uint32_t entry_alloc(struct flow_table *ft)
+{
+    uint32_t idx;
+
+    if (ft->st.active >= ft->max_flows)
+        evict_oldest(ft);
+    if (ft->free_head != FLOW_NIL) {
+        idx = ft->free_head;
+        ft->free_head = ft->ent[idx].next;
+        return idx;
+    }
+    if (ft->ent_used == ft->ent_cap) {
+        size_t n = ft->ent_cap * 2;
+        if (n > ft->max_flows)
+            n = ft->max_flows;
+        ft->ent = xreallocarray(ft->ent, n, sizeof(*ft->ent));
+        ft->ent_cap = n;
+    }
+    return (uint32_t)ft->ent_used++;
+}
+
+static uint8_t class_of(const struct flow_entry *e)
+{
+    switch (e->key.proto) {
+    case PROTO_TCP:
+        return flow_state_tcp_lingers(e) ? FLOW_CL_LINGER : FLOW_CL_TCP;
+    case PROTO_ICMP:
+    case PROTO_ICMPV6:
+        return FLOW_CL_ICMP;
+    default:
+        return FLOW_CL_UDP;
+    }
+}
+
+/* --- public ------------------------------------------------------------ */
+
+static int64_t pick(int64_t v, int64_t def)
+{
+    return v > 0 ? v : def;
+}
+
+struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn emit, void *ctx)
+{
+    struct flow_table *ft = xcalloc(1, sizeof(*ft));
+    struct flow_config none;
+
+    if (!cfg) {
+        memset(&none, 0, sizeof(none));
+        cfg = &none;
+    }
+    ft->emit = emit;
+    ft->ctx = ctx;
+    ft->timeout[FLOW_CL_TCP] = pick(cfg->tcp_established_ns, DEF_TCP_EST_NS);
+    ft->timeout[FLOW_CL_LINGER] = pick(cfg->tcp_linger_ns, DEF_LINGER_NS);
+    ft->timeout[FLOW_CL_UDP] = pick(cfg->udp_ns, DEF_UDP_NS);
+    ft->timeout[FLOW_CL_ICMP] = pick(cfg->icmp_ns, DEF_ICMP_NS);
+    ft->active_ns = pick(cfg->active_ns, DEF_ACTIVE_NS);
+    ft->max_flows = cfg->max_flows ? cfg->max_flows : LIM_FLOWS_DEFAULT;
+    if (ft->max_flows > FLOW_NIL - 1)
+        ft->max_flows = FLOW_NIL - 1; /* entry indexes are 32 bits */
+    ft->seed = cfg->hash_seed;
+    if (ft->seed == 0) {
+        if (getrandom(&ft->seed, sizeof(ft->seed), 0) != (ssize_t)sizeof(ft->seed)) {
+            struct timespec t;
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            ft->seed = mix64((uint64_t)t.tv_nsec ^ ((uint64_t)t.tv_sec << 30) ^
+                             (uint64_t)(uintptr_t)ft);
+        }
+        ft->seed |= 1;
+    }
+    ft->ent_cap = ft->max_flows < 1024 ? ft->max_flows : 1024;
+    ft->ent = xreallocarray(NULL, ft->ent_cap, sizeof(*ft->ent));
+    ft->free_head = FLOW_NIL;
+    slots_alloc(ft, 2048);
+    for (int c = 0; c < FLOW_CL_COUNT; c++)
+        ft->list[c].head = ft->list[c].tail = FLOW_NIL;
+    ft->now_ns = INT64_MIN;
+    ft->frag = xcalloc(LIM_FRAG_TRACK, sizeof(*ft->frag));
+    return ft;
+}
+
+void flow_table_free(struct flow_table **ftp)
+{
+    struct flow_table *ft = *ftp;
+
+    if (!ft)
+        return;
+    free(ft->ent);
+    free(ft->slot);
+    free(ft->frag);
+    free(ft);
+    *ftp = NULL;
+}
+
+int flow_dlt_supported(int dlt)
+{
+    return decode_dlt_supported(dlt);
+}
+
+void flow_table_expire(struct flow_table *ft, int64_t now_ns)
+{
+    if (now_ns > ft->now_ns)
+        ft->now_ns = now_ns;
+    expire(ft, ft->now_ns);
+}
+
+void flow_table_flush(struct flow_table *ft)
+{
+    for (int c = 0; c < FLOW_CL_COUNT; c++)
+        while (ft->list[c].head != FLOW_NIL)
+            entry_finish(ft, ft->list[c].head);
+}
+
+void flow_table_stats(const struct flow_table *ft, struct flow_stats *out)
+{
+    *out = ft->st;
+}
+
+static size_t frag_slot(const struct flow_table *ft, const struct decode_pkt *p, uint32_t iface)
+{
+    uint64_t h = ft->seed ^ p->frag_id ^ ((uint64_t)p->proto << 32) ^ ((uint64_t)iface << 40);
+    uint64_t w[4];
+
+    memcpy(w, p->src, 16);
+    memcpy(w + 2, p->dst, 16);
+    for (int i = 0; i < 4; i++)
+        h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL;
+    return (size_t)(mix64(h) & (LIM_FRAG_TRACK - 1));
+}
+
+static int frag_match(const struct frag_track *f, const struct decode_pkt *p, uint32_t iface)
+{
+    return f->ts_ns != 0 && f->id == p->frag_id && f->iface == iface && f->proto == p->proto &&
+           f->family == p->family && memcmp(f->src, p->src, 16) == 0 &&
+           memcmp(f->dst, p->dst, 16) == 0;
+}
+
+static void frag_remember(struct flow_table *ft, const struct decode_pkt *p, uint32_t iface,
+                          int64_t ts)
+{
+    struct frag_track *f = &ft->frag[frag_slot(ft, p, iface)];
+
+    memcpy(f->src, p->src, 16);
+    memcpy(f->dst, p->dst, 16);
+    f->id = p->frag_id;
+    f->iface = iface;
+    f->ts_ns = ts ? ts : 1;
+    f->sport = p->sport;
+    f->dport = p->dport;
+    f->family = p->family;
+    f->proto = p->proto;
+    f->l4 = p->l4;
+    f->icmp_type = p->icmp_type;
+}
+
+/* Give a later fragment the ports of its first; 0, or -1 for an orphan. */
+static int frag_recall(struct flow_table *ft, struct decode_pkt *p, uint32_t iface, int64_t ts)
+{
+    switch (p->proto) {
+    case PROTO_TCP:
+    case PROTO_UDP:
+    case PROTO_SCTP:
+    case PROTO_ICMP:
+    case PROTO_ICMPV6: {
+        struct frag_track *f = &ft->frag[frag_slot(ft, p, iface)];
+        if (!frag_match(f, p, iface) || ts - f->ts_ns > FRAG_TIMEOUT_NS)
+            return -1;
+        if (f->l4 == DECODE_L4_ICMP_ERROR)
+            return -1;
+        p->sport = f->sport;
+        p->dport = f->dport;
+        p->l4 = f->l4;
+        p->icmp_type = f->icmp_type;
+        return 0;
+    }
+    default:
+        p->sport = p->dport = 0;
+        p->l4 = DECODE_L4_NONE;
+        return 0;
+    }
+}
+
+/* An ICMP error: record it on the flow it quotes. */
+static void icmp_error(struct flow_table *ft, const struct decode_pkt *p, uint32_t iface)
+{
+    const struct decode_quoted *q = &p->quoted;
+    struct flow_key k;
+    uint32_t idx;
+
+    if (!q->ok) {
+        ft->st.icmp_unmatched++;
+        return;
+    }
+    key_make(&k, q->family, q->proto, q->echo ? FLOW_KIND_ECHO : FLOW_KIND_PORTS, q->src,
+             q->sport, q->dst, q->dport, iface);
+    idx = index_find(ft, &k, (uint32_t)key_hash(&k, ft->seed));
+    if (idx == FLOW_NIL) {
+        ft->st.icmp_unmatched++;
+        return;
+    }
+    /* The quoted packet went from q->src to q->dst, so the error travels
+     * back to q->src; nothing per direction is recorded, only the error. */
+    if (ft->ent[idx].icmp_count == 0 && !q->echo) {
+        ft->ent[idx].icmp_type = p->icmp_type;
+        ft->ent[idx].icmp_code = p->icmp_code;
+    }
+    if (ft->ent[idx].icmp_count < UINT16_MAX)
+        ft->ent[idx].icmp_count++;
+}
+
+static void account(struct flow_table *ft, const struct decode_pkt *p, int64_t ts, int32_t vlan,
+                    uint32_t iface, int later_frag)
+{
+    struct flow_key k;
+    enum flow_kind kind = FLOW_KIND_PORTS;
+    uint16_t sport = p->sport, dport = p->dport;
+    uint32_t hash, idx;
+    struct flow_entry *e;
+    int side;
+    int is_tcp = p->proto == PROTO_TCP && !later_frag;
+
+    if (p->l4 == DECODE_L4_ICMP_ECHO) {
+        kind = FLOW_KIND_ECHO;
+    } else if (p->l4 == DECODE_L4_ICMP_OTHER) {
+        kind = FLOW_KIND_ICMP;
+        sport = dport = icmp_pair_type(p->family, p->icmp_type);
+    } else if (p->l4 == DECODE_L4_NONE) {
+        sport = dport = 0;
+    }
+    side = key_make(&k, p->family, p->proto, kind, p->src, sport, p->dst, dport, iface);
+    hash = (uint32_t)key_hash(&k, ft->seed);
+    idx = index_find(ft, &k, hash);
+
+    if (idx != FLOW_NIL) {
+        e = &ft->ent[idx];
+        if (is_tcp && (p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN &&
+            flow_state_tcp_finished(e)) {
+            /* A new SYN after a close or reset: a new connection reusing
+             * the 5-tuple. */
+            entry_finish(ft, idx);
+            idx = FLOW_NIL;
+        } else if (ts - e->first_ns >= ft->active_ns || e->pkts[side] == UINT32_MAX) {
+            entry_emit(ft, e, 1);
+            entry_new_row(e, ts);
+        }
+    }
+    if (idx == FLOW_NIL) {
+        if (later_frag) {
+            ft->st.fragments_orphan++;
+            return;
+        }
+        idx = entry_alloc(ft);
+        e = &ft->ent[idx];
+        e->key = k;
+        entry_new_row(e, ts);
+        flow_state_init(e);
+        e->vlan_meta = (uint16_t)(vlan >= 0 ? ((unsigned)vlan & 0xfffu) + 1 : 0);
+        if (side)
+            e->vlan_meta |= FLOW_M_ORIG1; /* the sender originates... */
+        e->icmp_count = 0;
+        e->icmp_type = p->icmp_type;
+        e->icmp_code = p->icmp_code;
+        e->spare = 0;
+        if (is_tcp && (p->tcp_flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
+            flow_state_flip(e); /* ...except a SYN-ACK's sender responds */
+        else if (kind == FLOW_KIND_ECHO &&
+                 (p->icmp_type == 0 || p->icmp_type == 129))
+            e->vlan_meta ^= FLOW_M_ORIG1; /* and an echo reply's sender */
+        slot_put(ft, hash, idx);
+        ft->st.active++;
+        if (ft->st.active * 2 > ft->slot_mask + 1)
+            slots_grow(ft);
+        e->cls = class_of(e);
+        list_push(ft, idx, e->cls);
+    } else {
+        e = &ft->ent[idx];
+    }
+
+    e->pkts[side]++;
+    e->bytes[side] += p->ip_len;
+    if (ts > e->last_ns)
+        e->last_ns = ts;
+    e->hs[side] = (uint8_t)(e->hs[side] | FLOW_HS_SENT);
+    if (is_tcp) {
+        e->flags[side] = (uint8_t)(e->flags[side] | p->tcp_flags);
+        flow_state_tcp(e, side, p->tcp_flags, p->tcp_seq, p->payload);
+    } else if (p->proto == PROTO_UDP && !later_frag && p->payload > 0) {
+        /* Zeek's UDP analyzer: 'D' / 'd' once a side sent payload. */
+        unsigned mask = FLOW_HS_DATA;
+        if (!(e->hs[side] & mask)) {
+            e->hs[side] = (uint8_t)(e->hs[side] | mask);
+            flow_state_history(e, side, 'D');
+        }
+    }
+    {
+        /* To the tail of its class list (already there in a burst). */
+        uint8_t cls = class_of(e);
+        if (cls != e->cls || ft->list[cls].tail != idx) {
+            list_unlink(ft, idx);
+            list_push(ft, idx, cls);
+        }
+    }
+}
+
+int flow_table_packet(struct flow_table *ft, int dlt, int64_t ts_ns, const uint8_t *data,
+                      size_t caplen, size_t wirelen, uint32_t iface)
+{
+    struct decode_pkt p;
+    enum decode_result r;
+
+    ft->st.packets++;
+    if (ts_ns > ft->now_ns) {
+        ft->now_ns = ts_ns;
+        expire(ft, ts_ns);
+    }
+    r = decode_frame(dlt, data, caplen, wirelen, &p);
+    switch (r) {
+    case DECODE_OK:
+        break;
+    case DECODE_NOT_IP:
+        ft->st.other++;
+        return 0;
+    case DECODE_MALFORMED:
+        ft->st.malformed++;
+        return 0;
+    case DECODE_BAD_DLT:
+        ft->st.packets--;
+        return ERR_FORMAT;
+    }
+    switch (p.l4) {
+    case DECODE_L4_ICMP_ERROR:
+        icmp_error(ft, &p, iface);
+        return 0;
+    case DECODE_L4_FRAG_LATER:
+        if (frag_recall(ft, &p, iface, ts_ns) < 0) {
+            ft->st.fragments_orphan++;
+            return 0;
+        }
+        account(ft, &p, ts_ns, p.vlan, iface, 1);
+        return 0;
+    default:
+        if (p.frag)
+            frag_remember(ft, &p, iface, ts_ns);
+        account(ft, &p, ts_ns, p.vlan, iface, 0);
+        return 0;
+    }
+}
