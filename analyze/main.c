@@ -1,19 +1,54 @@
 /*
- * main.c: podflow-analyze's command line.  (Placeholder until the analyzer
- * issue lands.)
+ * main.c: podflow-analyze's command line: dispatch to a subcommand.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "analyze/cmd.h"
 #include "common/err.h"
 #include "common/compat.h"
 
+static const char usage[] =
+    "usage: podflow-analyze COMMAND [ARGS]\n"
+    "\n"
+    "Replay the flows of a podflow case (.db) against Calico and Kubernetes\n"
+    "network policies.\n"
+    "\n"
+    "  check CASE.db -p PATH...   judge every flow: allowed or denied, and by what\n"
+    "  select CASE.db SELECTOR    the endpoints a Calico selector matches\n"
+    "  show CASE.db               what a case holds\n"
+    "\n"
+    "  podflow-analyze COMMAND --help   options of a command\n"
+    "  podflow-analyze --version\n"
+    "\n"
+    "Exit status: 0 nothing denied, 1 at least one flow denied (check),\n"
+    "2 bad input or usage.\n";
+
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-        printf("podflow-analyze %s\n", PODFLOW_VERSION);
-        return 0;
+    struct diag d;
+
+    diag_init(&d, NULL, "podflow-analyze");
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_BAD;
     }
-    fprintf(stderr, "podflow-analyze: analysis is not implemented yet\n");
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("podflow-analyze %s\n", PODFLOW_VERSION);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "check") == 0)
+        return cmd_check(argc - 1, argv + 1, &d);
+    if (strcmp(argv[1], "select") == 0)
+        return cmd_select(argc - 1, argv + 1, &d);
+    if (strcmp(argv[1], "show") == 0)
+        return cmd_show(argc - 1, argv + 1, &d);
+    diag_err(&d, "unknown command '%s'", argv[1]);
+    fputs(usage, stderr);
     return EXIT_BAD;
 }

@@ -1,0 +1,26 @@
+/*
+ * cmd.h: podflow-analyze's subcommands.  Each takes the arguments after
+ * its name (argv[0] is the subcommand) and returns the exit status:
+ * EXIT_OK, EXIT_DENIED (check: something denied) or EXIT_BAD.
+ */
+#ifndef PODFLOW_ANALYZE_CMD_H
+#define PODFLOW_ANALYZE_CMD_H
+
+#include <stdio.h>
+
+struct diag;
+
+int cmd_check(int argc, char **argv, struct diag *d);
+int cmd_select(int argc, char **argv, struct diag *d);
+int cmd_show(int argc, char **argv, struct diag *d);
+
+/* Usage texts, printed by --help (stdout) and on usage errors (stderr). */
+extern const char cmd_check_usage[];
+extern const char cmd_select_usage[];
+extern const char cmd_show_usage[];
+
+/* Write b's contents to f and empty it; 0 or -errno. */
+struct buf;
+int cmd_flush(struct buf *b, FILE *f);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * out.h: the check command's writers: JSON Lines, CSV and an aligned
+ * table, for one flow or one group of flows each.  JSON keys are a
+ * contract with tools (issue 5, DESIGN.md "Contract details"): src_ip,
+ * src_port, dst_ip, dst_port, proto, state, verdict, decided_by, policies,
+ * src, dst, staged, observed, agreement, and trace with --explain.
+ */
+#ifndef PODFLOW_ANALYZE_OUT_H
+#define PODFLOW_ANALYZE_OUT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "analyze/case.h"
+#include "analyze/engine.h"
+
+struct buf;
+
+/* What the capture saw happen (issue 6, "Observed meets predicted"). */
+enum observed { OBS_OK, OBS_FAILED, OBS_UNKNOWN };
+const char *observed_name(enum observed o); /* "ok", "failed", "unknown" */
+
+/*
+ * A flow's observed outcome from its Zeek state, its reply packets and an
+ * ICMP unreachable quoting it: ok (SF, S1, S2, S3, RSTO, RSTR, or UDP/ICMP
+ * answered), failed (S0, REJ, RSTOS0, SH, or an unreachable), else unknown
+ * (OTH, one-sided captures).
+ */
+enum observed observed_of(int proto, const char *state, int64_t packets_rev, int icmp_type,
+                          int64_t icmp_count);
+
+/* "explained", "unexplained-failure", "would-break", "consistent", or
+ * "unknown" when nothing was observed either way. */
+const char *agreement_name(enum observed o, int allow);
+
+/* "TCP", "UDP", "SCTP", "ICMP", "ICMPv6", or NULL for another number. */
+const char *proto_name(int proto);
+
+enum out_group { GROUP_FLOW, GROUP_TUPLE, GROUP_WORKLOAD };
+
+/* One output line: a flow, or a group of flows (then flows > 1 possible
+ * and the per-flow fields come from the group's first flow). */
+struct out_rec {
+    const struct eng_verdict *v;
+    const struct case_ep *src, *dst; /* identities, or NULL */
+    struct ipaddr src_ip, dst_ip;    /* dst post-DNAT */
+    int dnat;
+    struct ipaddr orig_dst_ip;       /* the Service address when dnat */
+    uint16_t orig_dst_port;
+    uint16_t src_port, dst_port;
+    int proto;
+    const char *state;               /* static or long-lived string */
+    int64_t id;                      /* first flow's id */
+    int64_t first_ns, last_ns;
+    uint64_t flows;
+    uint64_t n_ok, n_failed, n_unknown;
+    int64_t packets, bytes;          /* both directions, summed */
+    enum observed obs;
+};
+
+struct out_opts {
+    enum out_group group;
+    int explain;
+};
+
+/* Append one JSON Lines object (with its newline) to out. */
+int out_json(const struct out_rec *r, const struct out_opts *o, struct buf *out)
+    __attribute__((warn_unused_result));
+
+/* The CSV header row, and one record row (RFC 4180 quoting). */
+int out_csv_header(const struct out_opts *o, struct buf *out) __attribute__((warn_unused_result));
+int out_csv(const struct out_rec *r, const struct out_opts *o, struct buf *out)
+    __attribute__((warn_unused_result));
+
+/* The table: header, one line per record (plus detail lines for denied
+ * ones, and the trace with explain), fitting in 100 columns. */
+int out_table_header(const struct out_opts *o, struct buf *out) __attribute__((warn_unused_result));
+int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out)
+    __attribute__((warn_unused_result));
+
+/* An identity as people read it: "ns/name", "host name", an address. */
+void out_ident(const struct case_ep *ep, const struct ipaddr *ip, char *buf, size_t size);
+
+#endif

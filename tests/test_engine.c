@@ -1,0 +1,956 @@
+/*
+ * test_engine.c: the evaluation engine (analyze/engine.c) against
+ * policy-semantics.md §2.3, §3, §5 and the evaluation items of §9.
+ *
+ * Policies are built here directly in the backend model of
+ * analyze/policy.h (effective selectors already combined, as Calico's
+ * converters leave them), so each case pins one engine semantic and no
+ * loader behaviour.  Every case is written to fail under the nearest wrong
+ * reading of the rule it tests; the comment above it names that reading.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "analyze/engine.h"
+#include "analyze/policy.h"
+#include "analyze/selector.h"
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/compat.h"
+
+/* ---- a tiny world builder ------------------------------------------------- */
+
+#define MAXP 16
+#define MAXT 4
+#define MAXE 8
+
+struct world {
+    struct policy_set ps;
+    struct tier tiers[MAXT];
+    struct policy pols[MAXP];
+    struct policy *tpols[MAXT][MAXP];
+    struct netset nsets[2];
+    struct case_ep eps[MAXE];
+    struct case_ns nss[2];
+    size_t neps;
+};
+
+static struct world W;
+
+static struct sel *S(const char *text)
+{
+    struct sel *s = NULL;
+    struct sel_error err;
+
+    if (!text)
+        return NULL;
+    assert_int_equal(sel_parse(&W.ps.arena, text, strlen(text), &s, &err), 0);
+    return s;
+}
+
+static void world_init(void)
+{
+    memset(&W, 0, sizeof(W));
+    arena_init(&W.ps.arena, 0);
+    W.ps.tiers = W.tiers;
+    W.ps.policies = W.pols;
+    W.ps.netsets = W.nsets;
+    W.nss[0].name = "fme";
+    labels_init(&W.nss[0].labels);
+    assert_int_equal(labels_set(&W.nss[0].labels, "kubernetes.io/metadata.name", "fme"), 0);
+    assert_int_equal(labels_set(&W.nss[0].labels, "team", "flow"), 0);
+}
+
+static void world_release(void)
+{
+    size_t i;
+
+    for (i = 0; i < W.neps; i++) {
+        labels_release(&W.eps[i].labels);
+        labels_release(&W.eps[i].calico);
+    }
+    for (i = 0; i < W.ps.nnetsets; i++)
+        labels_release(&W.nsets[i].labels);
+    labels_release(&W.nss[0].labels);
+    arena_release(&W.ps.arena);
+}
+
+static struct tier *tier(const char *name, double order, int default_pass)
+{
+    struct tier *t = &W.tiers[W.ps.ntiers];
+
+    t->name = name;
+    t->defined = 1;
+    t->has_order = 1;
+    t->order = order;
+    t->default_pass = default_pass;
+    t->policies = W.tpols[W.ps.ntiers];
+    W.ps.ntiers++;
+    return t;
+}
+
+static void rule_init(struct rule *r, enum rule_action a)
+{
+    memset(r, 0, sizeof(*r));
+    r->action = a;
+    r->proto = -1;
+    r->notproto = -1;
+    r->icmp.type = r->icmp.code = -1;
+    r->noticmp.type = r->noticmp.code = -1;
+}
+
+/* A policy in tier t (appended in policy order); selector is the
+ * effective one.  rules are given later with add_rule(). */
+static struct policy *pol(struct tier *t, enum pol_kind kind, const char *ns, const char *name,
+                          const char *selector, unsigned types)
+{
+    struct policy *p = &W.pols[W.ps.npolicies++];
+
+    memset(p, 0, sizeof(*p));
+    p->kind = kind;
+    p->ns = ns;
+    p->name = name;
+    p->tier = t->name;
+    p->has_order = 1;
+    p->order = (double)t->npolicies;
+    p->selector = S(selector);
+    p->selector_text = selector;
+    p->types = types;
+    p->staged = kind == POL_SNP || kind == POL_SGNP || kind == POL_SKNP;
+    p->ingress = arena_calloc(&W.ps.arena, 8, sizeof(struct rule));
+    p->egress = arena_calloc(&W.ps.arena, 8, sizeof(struct rule));
+    t->policies[t->npolicies++] = p;
+    return p;
+}
+
+static struct rule *add_rule(struct policy *p, int dir, enum rule_action a)
+{
+    struct rule *r = dir == DIR_INGRESS ? &p->ingress[p->ningress++] : &p->egress[p->negress++];
+
+    rule_init(r, a);
+    return r;
+}
+
+static struct cidr *cidrs(const char *a, const char *b, size_t *n)
+{
+    struct cidr *v = arena_calloc(&W.ps.arena, 2, sizeof(*v));
+
+    *n = 0;
+    if (a)
+        assert_int_equal(cidr_parse(a, strlen(a), &v[(*n)++], NULL), 0);
+    if (b)
+        assert_int_equal(cidr_parse(b, strlen(b), &v[(*n)++], NULL), 0);
+    return v;
+}
+
+static struct port_match *ports1(uint16_t lo, uint16_t hi, const char *name, size_t *n)
+{
+    struct port_match *v = arena_calloc(&W.ps.arena, 1, sizeof(*v));
+
+    v->lo = lo;
+    v->hi = hi;
+    v->name = name;
+    *n = 1;
+    return v;
+}
+
+/* A pod in namespace ns with labels "k=v,k=v" and an optional service
+ * account; its Calico labels are built as case.c builds them. */
+static struct case_ep *pod(const char *ip, const char *ns, const char *name, const char *labels,
+                           const char *sa)
+{
+    struct case_ep *ep = &W.eps[W.neps++];
+    char buf[256], *p, *save = NULL;
+
+    memset(ep, 0, sizeof(*ep));
+    assert_int_equal(ipaddr_parse(ip, strlen(ip), &ep->ip), 0);
+    ep->ip_text = ip;
+    ep->kind = EP_POD;
+    ep->ns = ns;
+    ep->name = name;
+    ep->sa = sa;
+    labels_init(&ep->labels);
+    snprintf(buf, sizeof(buf), "%s", labels ? labels : "");
+    for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(p, '=');
+
+        assert_non_null(eq);
+        *eq = 0;
+        assert_int_equal(labels_set(&ep->labels, p, eq + 1), 0);
+    }
+    assert_int_equal(
+        eng_calico_labels(ep, ns && strcmp(ns, "fme") == 0 ? &W.nss[0] : NULL, &ep->calico), 0);
+    return ep;
+}
+
+static struct case_ep *other(const char *ip, enum ep_kind kind)
+{
+    struct case_ep *ep = &W.eps[W.neps++];
+
+    memset(ep, 0, sizeof(*ep));
+    assert_int_equal(ipaddr_parse(ip, strlen(ip), &ep->ip), 0);
+    ep->ip_text = ip;
+    ep->kind = kind;
+    labels_init(&ep->labels);
+    labels_init(&ep->calico);
+    return ep;
+}
+
+static void add_port(struct case_ep *ep, const char *name, int proto, uint16_t port)
+{
+    struct case_port *v = arena_calloc(&W.ps.arena, ep->nports + 1, sizeof(*v));
+
+    if (ep->nports)
+        memcpy(v, ep->ports, ep->nports * sizeof(*v));
+    v[ep->nports].name = name;
+    v[ep->nports].proto = proto;
+    v[ep->nports].port = port;
+    ep->ports = v;
+    ep->nports++;
+}
+
+static struct engine *E;
+
+static const struct eng_verdict *judge_ip(const struct case_ep *s, const char *sip,
+                                          const struct case_ep *d, const char *dip, int proto,
+                                          uint16_t sport, uint16_t dport)
+{
+    struct eng_flow f;
+
+    memset(&f, 0, sizeof(f));
+    f.src = s;
+    f.dst = d;
+    if (s)
+        f.src_ip = s->ip;
+    else
+        assert_int_equal(ipaddr_parse(sip, strlen(sip), &f.src_ip), 0);
+    if (d)
+        f.dst_ip = d->ip;
+    else
+        assert_int_equal(ipaddr_parse(dip, strlen(dip), &f.dst_ip), 0);
+    f.proto = proto;
+    f.src_port = sport;
+    f.dst_port = dport;
+    f.icmp_type = f.icmp_code = -1;
+    if (!E)
+        E = engine_new(&W.ps, W.eps, W.neps, ENG_EXPLAIN);
+    return engine_judge(E, &f);
+}
+
+static const struct eng_verdict *judge(const struct case_ep *s, const struct case_ep *d, int proto,
+                                       uint16_t dport)
+{
+    return judge_ip(s, NULL, d, NULL, proto, 40000, dport);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    world_init();
+    E = NULL;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    engine_free(&E);
+    world_release();
+    return 0;
+}
+
+#define NSSEL(sel) "(" sel ") && projectcalico.org/namespace == 'fme'"
+
+/* ---- cases ------------------------------------------------------------------- */
+
+/* §9.1: `role != "db"` selects a pod WITHOUT role; reading a missing label
+ * as "no match" would leave the pod unselected and allowed by profile. */
+static void test_ne_on_missing_label(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    const struct eng_verdict *v;
+
+    (void)state;
+    pol(t, POL_NP, "fme", "not-db", NSSEL("role != \"db\""), DIR_INGRESS);
+    v = judge(a, b, 6, 80);
+    assert_false(v->allow);
+    assert_int_equal(v->decided_dir, DIR_INGRESS);
+    assert_int_equal(v->ingress.reason, REASON_END_OF_TIER);
+    assert_int_equal(v->ingress.nselected, 1);
+    assert_string_equal(v->ingress.selected[0]->name, "not-db");
+    assert_int_equal(v->ingress.dec.rule, -1);
+    /* Egress at a: nothing selects a for egress (types: Ingress only). */
+    assert_true(v->egress.judged && v->egress.allow);
+    assert_int_equal(v->egress.reason, REASON_NO_POLICY);
+}
+
+/* §9.9: Pass in the last applicable tier falls to the profile, which allows
+ * a pod; treating Pass as a deny (or an end-of-tier) would deny. */
+static void test_pass_at_last_tier(void **state)
+{
+    struct tier *t1 = tier("security", 10, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    struct policy *p = pol(t1, POL_GNP, NULL, "pass-all", "all()", DIR_INGRESS);
+    const struct eng_verdict *v;
+    struct buf out;
+
+    (void)state;
+    add_rule(p, DIR_INGRESS, ACT_PASS);
+    v = judge(a, b, 6, 80);
+    assert_true(v->allow);
+    assert_int_equal(v->ingress.reason, REASON_PROFILE);
+    assert_int_equal(v->ingress.nsteps, 2);
+    buf_init(&out, 0);
+    assert_int_equal(eng_step_format(&v->ingress.steps[0], 0, &out), 0);
+    assert_string_equal(out.data, "0|security|security.pass-all|pass|0");
+    buf_reset(&out);
+    assert_int_equal(eng_step_format(&v->ingress.steps[1], 1, &out), 0);
+    assert_string_equal(out.data, "1|__PROFILE__|__PROFILE__.kns.fme|allow|0");
+    buf_release(&out);
+}
+
+/* Pass leaves the tier at once: a Deny later in the same tier is not
+ * consulted, but the next tier is (its end-of-tier denies here). */
+static void test_pass_skips_rest_of_tier(void **state)
+{
+    struct tier *t1 = tier("security", 10, 0);
+    struct tier *t2 = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    struct policy *p1 = pol(t1, POL_GNP, NULL, "p1", "all()", DIR_INGRESS);
+    struct policy *p2 = pol(t1, POL_GNP, NULL, "p2", "all()", DIR_INGRESS);
+    const struct eng_verdict *v;
+
+    (void)state;
+    add_rule(p1, DIR_INGRESS, ACT_PASS);
+    add_rule(p2, DIR_INGRESS, ACT_DENY);
+    pol(t2, POL_NP, "fme", "deny-in", NSSEL("all()"), DIR_INGRESS);
+    v = judge(a, b, 6, 80);
+    assert_false(v->allow);
+    assert_int_equal(v->ingress.reason, REASON_END_OF_TIER);
+    assert_ptr_equal(v->ingress.dec.tier, t2);
+    assert_string_equal(v->ingress.dec.pol->name, "deny-in");
+}
+
+/* §4.2, §5: a tier with defaultAction Pass that does not decide falls
+ * through; treating every tier's end as Deny would deny. */
+static void test_tier_default_pass(void **state)
+{
+    struct tier *t1 = tier("platform", 10, 1);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    struct policy *p = pol(t1, POL_GNP, NULL, "only-dns", "all()", DIR_INGRESS);
+    struct rule *r;
+    const struct eng_verdict *v;
+
+    (void)state;
+    r = add_rule(p, DIR_INGRESS, ACT_ALLOW);
+    r->proto = 17;
+    r->dst.ports = ports1(53, 53, NULL, &r->dst.nports);
+    v = judge(a, b, 6, 80);
+    assert_true(v->allow);
+    assert_int_equal(v->ingress.reason, REASON_TIER_DEFAULT);
+    assert_int_equal(v->ingress.steps[0].action, ACT_PASS);
+    assert_int_equal(v->ingress.steps[0].rule, -1);
+}
+
+/* §9.8 and §5: the end-of-tier deny only when a policy of the tier selected
+ * the endpoint for that direction.  A tier whose policy selects other pods
+ * is skipped: applying its end-of-tier to everyone would deny. */
+static void test_tier_not_applying(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    const struct eng_verdict *v;
+
+    (void)state;
+    pol(t, POL_NP, "fme", "db-only", NSSEL("app == \"db\""), DIR_INGRESS | DIR_EGRESS);
+    v = judge(a, b, 6, 80);
+    assert_true(v->allow);
+    assert_int_equal(v->egress.reason, REASON_NO_POLICY);
+    assert_int_equal(v->ingress.reason, REASON_NO_POLICY);
+}
+
+/* §9.8: a policy that covers only the other direction has no effect, while
+ * one that selects the endpoint with no rules for the direction denies. */
+static void test_types_direction(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    const struct eng_verdict *v;
+
+    (void)state;
+    pol(t, POL_NP, "fme", "egress-only", NSSEL("app == \"y\""), DIR_EGRESS);
+    pol(t, POL_NP, "fme", "deny-egress", NSSEL("app == \"x\""), DIR_EGRESS);
+    v = judge(a, b, 6, 80);
+    assert_false(v->allow);
+    assert_int_equal(v->decided_dir, DIR_EGRESS);
+    assert_int_equal(v->egress.reason, REASON_END_OF_TIER);
+    assert_string_equal(v->egress.dec.pol->name, "deny-egress");
+    assert_true(v->ingress.allow); /* egress-only never applies to b's ingress */
+}
+
+/* §9.10: a staged-only tier has no end-of-tier action; the staged policy
+ * is reported as what it would do.  Counting staged policies as selecting
+ * the endpoint would deny. */
+static void test_staged_only_tier(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    const struct eng_verdict *v;
+
+    (void)state;
+    pol(t, POL_SNP, "fme", "lockdown", NSSEL("all()"), DIR_INGRESS);
+    v = judge(a, b, 6, 80);
+    assert_true(v->allow);
+    assert_int_equal(v->ingress.reason, REASON_NO_POLICY);
+    assert_non_null(v->staged);
+    assert_false(v->staged->allow);
+    assert_int_equal(v->staged->ingress.reason, REASON_END_OF_TIER);
+    assert_string_equal(v->staged->ingress.dec.pol->name, "lockdown");
+}
+
+/* §9.10: in a mixed tier the end-of-tier still applies, and a staged Allow
+ * does not rescue the flow (enforcing staged policies would allow). */
+static void test_staged_mixed_tier(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    struct policy *sp = pol(t, POL_SNP, "fme", "a-allow", NSSEL("all()"), DIR_INGRESS);
+    const struct eng_verdict *v;
+    struct buf out;
+
+    (void)state;
+    add_rule(sp, DIR_INGRESS, ACT_ALLOW);
+    pol(t, POL_NP, "fme", "deny", NSSEL("all()"), DIR_INGRESS);
+    v = judge(a, b, 6, 80);
+    assert_false(v->allow);
+    assert_int_equal(v->ingress.nselected, 1); /* the staged one is not counted */
+    assert_string_equal(v->ingress.dec.pol->name, "deny");
+    assert_non_null(v->staged);
+    assert_true(v->staged->allow);
+    buf_init(&out, 0);
+    assert_int_equal(eng_step_format(&v->staged->ingress.dec, 0, &out), 0);
+    assert_string_equal(out.data, "0|default|fme/default.staged:a-allow|allow|0");
+    buf_release(&out);
+    /* Explain lists the staged policy as skipped. */
+    assert_int_equal(v->ingress.nx, 2);
+    assert_true(v->ingress.x[0].staged);
+}
+
+/* §5: the first deciding policy wins: a Deny in a lower-order policy
+ * overrides an Allow later in the tier (a union-of-allows reading would
+ * allow). */
+static void test_first_decision_wins(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    struct policy *p1 = pol(t, POL_NP, "fme", "deny-80", NSSEL("all()"), DIR_INGRESS);
+    struct policy *p2 = pol(t, POL_NP, "fme", "allow-all", NSSEL("all()"), DIR_INGRESS);
+    struct rule *r;
+    const struct eng_verdict *v;
+
+    (void)state;
+    r = add_rule(p1, DIR_INGRESS, ACT_DENY);
+    r->proto = 6;
+    r->dst.ports = ports1(80, 80, NULL, &r->dst.nports);
+    add_rule(p2, DIR_INGRESS, ACT_ALLOW);
+    v = judge(a, b, 6, 80);
+    assert_false(v->allow);
+    assert_int_equal(v->ingress.reason, REASON_RULE);
+    assert_string_equal(v->ingress.dec.pol->name, "deny-80");
+    v = judge(a, b, 6, 81);
+    assert_true(v->allow);
+    assert_string_equal(v->ingress.dec.pol->name, "allow-all");
+}
+
+/* §9.21: Log never terminates; a Log-as-final reading would stop at it
+ * (and hit the end-of-tier deny). */
+static void test_log_continues(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    struct policy *p = pol(t, POL_NP, "fme", "log-then-allow", NSSEL("all()"), DIR_INGRESS);
+    const struct eng_verdict *v;
+
+    (void)state;
+    add_rule(p, DIR_INGRESS, ACT_LOG);
+    add_rule(p, DIR_INGRESS, ACT_ALLOW);
+    v = judge(a, b, 6, 80);
+    assert_true(v->allow);
+    assert_int_equal(v->ingress.dec.rule, 1);
+}
+
+/* Port ranges are inclusive at both ends (endPort is "port:endPort"); a
+ * reading that only compares the first port denies 42001 and 43000. */
+static void test_port_range(void **state)
+{
+    struct tier *t = tier("application", 37, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "engine", "c=engine", NULL);
+    struct case_ep *b = pod("10.0.0.2", "fme", "core", "c=core", NULL);
+    struct policy *p = pol(t, POL_NP, "fme", "engine", NSSEL("c == \"engine\""), DIR_EGRESS);
+    struct rule *r = add_rule(p, DIR_EGRESS, ACT_ALLOW);
+
+    (void)state;
+    r->proto = 6;
+    r->dst.ports = ports1(42000, 43000, NULL, &r->dst.nports);
+    assert_true(judge(a, b, 6, 42000)->allow);
+    assert_true(judge(a, b, 6, 42001)->allow);
+    assert_true(judge(a, b, 6, 43000)->allow);
+    assert_false(judge(a, b, 6, 43001)->allow);
+    assert_false(judge(a, b, 6, 41999)->allow);
+    assert_false(judge(a, b, 17, 42001)->allow); /* protocol too */
+}
+
+/* §3.2, §9.14: a named port resolves per destination endpoint and its
+ * declared protocol.  With protocol UDP a TCP-declared "http" does not
+ * match; with no protocol it matches under TCP.  Name-only matching would
+ * allow both. */
+static void test_named_port_protocol(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    struct policy *p = pol(t, POL_NP, "fme", "http-in", NSSEL("app == \"y\""), DIR_INGRESS);
+    struct rule *r = add_rule(p, DIR_INGRESS, ACT_ALLOW);
+    const struct eng_verdict *v;
+
+    (void)state;
+    add_port(b, "http", 6, 8080);
+    r->proto = 17;
+    r->dst.ports = ports1(0, 0, "http", &r->dst.nports);
+    v = judge(a, b, 17, 8080);
+    assert_false(v->allow);
+    assert_string_equal(v->ingress.x[0].rules[0].field, "destination port");
+    v = judge(a, b, 6, 8080);
+    assert_false(v->allow); /* the rule is UDP-only */
+    r->proto = -1;
+    engine_free(&E);
+    assert_true(judge(a, b, 6, 8080)->allow);
+    assert_false(judge(a, b, 17, 8080)->allow); /* declared TCP only */
+    assert_false(judge(a, b, 6, 8081)->allow);  /* the number is the declared one */
+}
+
+/* §3.2: a named port matches only addresses of endpoints that match the
+ * side's positive selector; another pod declaring the same name elsewhere
+ * does not make it match. */
+static void test_named_port_selector(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    struct policy *p = pol(t, POL_NP, "fme", "to-z", NSSEL("app == \"x\""), DIR_EGRESS);
+    struct rule *r = add_rule(p, DIR_EGRESS, ACT_ALLOW);
+
+    (void)state;
+    add_port(b, "metrics", 6, 9090);
+    r->dst.sel = S(NSSEL("app == \"z\""));
+    r->dst.ports = ports1(0, 0, "metrics", &r->dst.nports);
+    assert_false(judge(a, b, 6, 9090)->allow);
+}
+
+/* §3.1, §9.12: notNets of the other family drops the rule for IPv6, so an
+ * IPv6 flow is not allowed by it; "not in 10/8, so match" would allow. */
+static void test_notnets_other_family(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("fd00::1", "fme", "a", "app=x", NULL);
+    struct case_ep *b = pod("fd00::2", "fme", "b", "app=y", NULL);
+    struct case_ep *c = pod("10.1.0.1", "fme", "c", "app=x", NULL);
+    struct case_ep *d = pod("192.168.0.2", "fme", "d", "app=y", NULL);
+    struct policy *p = pol(t, POL_NP, "fme", "not-10", NSSEL("all()"), DIR_INGRESS);
+    struct rule *r = add_rule(p, DIR_INGRESS, ACT_ALLOW);
+    const struct eng_verdict *v;
+
+    (void)state;
+    r->src.notnets = cidrs("10.0.0.0/8", NULL, &r->src.nnotnets);
+    v = judge(a, b, 6, 80);
+    assert_false(v->allow);
+    assert_string_equal(v->ingress.x[0].rules[0].field, "net");
+    assert_false(judge(c, d, 6, 80)->allow);               /* in notNets */
+    assert_true(judge_ip(NULL, "172.16.0.1", d, NULL, 6, 1, 80)->allow); /* v4, outside */
+}
+
+/* §3.1: nets of one family never match the other family. */
+static void test_nets_family(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *b = pod("fd00::2", "fme", "b", "app=y", NULL);
+    struct policy *p = pol(t, POL_NP, "fme", "from-all-v4", NSSEL("all()"), DIR_INGRESS);
+    struct rule *r = add_rule(p, DIR_INGRESS, ACT_ALLOW);
+
+    (void)state;
+    r->src.nets = cidrs("0.0.0.0/0", NULL, &r->src.nnets);
+    assert_false(judge_ip(NULL, "fd00::9", b, NULL, 6, 1, 80)->allow);
+}
+
+/* §2.3, §9.3: selector all() matches only known endpoints and network
+ * sets; no selector matches any address.  Treating all() as "anything"
+ * would allow the external source. */
+static void test_all_vs_absent(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct policy *p = pol(t, POL_GNP, NULL, "from-known", "all()", DIR_INGRESS);
+    struct rule *r = add_rule(p, DIR_INGRESS, ACT_ALLOW);
+
+    (void)state;
+    r->src.sel = S("all()");
+    assert_false(judge_ip(NULL, "203.0.113.9", b, NULL, 6, 1, 80)->allow);
+    assert_true(judge(a, b, 6, 80)->allow);
+    r->src.sel = NULL;
+    engine_free(&E);
+    assert_true(judge_ip(NULL, "203.0.113.9", b, NULL, 6, 1, 80)->allow);
+}
+
+/* §2.2, §9.4: notSelector alone in a GNP matches every address outside its
+ * IP set, external ones included; one matching it does not match. */
+static void test_notselector_alone(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    struct case_ep *bad = pod("10.0.0.3", "fme", "bad", "app=bad", NULL);
+    struct policy *p = pol(t, POL_GNP, NULL, "not-bad", "all()", DIR_INGRESS);
+    struct rule *r = add_rule(p, DIR_INGRESS, ACT_ALLOW);
+
+    (void)state;
+    r->src.notsel = S("app == \"bad\"");
+    assert_true(judge_ip(NULL, "203.0.113.9", b, NULL, 6, 1, 80)->allow);
+    assert_false(judge(bad, b, 6, 80)->allow);
+    /* A namespaced policy's converter adds the namespace clause as the
+     * positive side: then the external source no longer matches. */
+    r->src.sel = S("projectcalico.org/namespace == 'fme'");
+    engine_free(&E);
+    assert_false(judge_ip(NULL, "203.0.113.9", b, NULL, 6, 1, 80)->allow);
+}
+
+/* §2.3: an address inside a labelled network set matches a selector on the
+ * set's labels; without the set it would be unknown and not match. */
+static void test_network_set(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct policy *p = pol(t, POL_NP, "fme", "to-partners", NSSEL("all()"), DIR_EGRESS);
+    struct rule *r = add_rule(p, DIR_EGRESS, ACT_ALLOW);
+    struct netset *ns = &W.nsets[W.ps.nnetsets++];
+
+    (void)state;
+    ns->name = "partners";
+    labels_init(&ns->labels);
+    assert_int_equal(labels_set(&ns->labels, "role", "partner"), 0);
+    ns->nets = cidrs("198.51.100.0/24", NULL, &ns->nnets);
+    r->dst.sel = S("role == \"partner\"");
+    assert_true(judge_ip(a, NULL, NULL, "198.51.100.7", 6, 1, 443)->allow);
+    assert_false(judge_ip(a, NULL, NULL, "198.51.101.7", 6, 1, 443)->allow);
+}
+
+/* §5: egress at the source and ingress at the destination must both allow;
+ * the deny of either end decides.  Judging only the destination would
+ * allow. */
+static void test_both_ends(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    struct policy *in = pol(t, POL_NP, "fme", "b-in", NSSEL("app == \"y\""), DIR_INGRESS);
+    const struct eng_verdict *v;
+
+    (void)state;
+    add_rule(in, DIR_INGRESS, ACT_ALLOW);
+    pol(t, POL_NP, "fme", "a-out", NSSEL("app == \"x\""), DIR_EGRESS);
+    v = judge(a, b, 6, 80);
+    assert_false(v->allow);
+    assert_int_equal(v->decided_dir, DIR_EGRESS);
+    assert_true(v->ingress.allow);
+}
+
+/* §5: an end that is not a pod imposes nothing: a host or external source
+ * to an unselected pod is allowed, and a pod to an external address is
+ * judged by its egress only. */
+static void test_non_pod_ends(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *h = other("192.168.1.10", EP_HOST);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    const struct eng_verdict *v;
+
+    (void)state;
+    pol(t, POL_GNP, NULL, "deny-hosts", "all()", DIR_INGRESS | DIR_EGRESS);
+    v = judge(h, a, 6, 80);
+    assert_false(v->egress.judged);
+    assert_false(v->allow); /* the pod's ingress: end of tier */
+    v = judge_ip(NULL, "203.0.113.1", NULL, "203.0.113.2", 6, 1, 80);
+    assert_true(v->allow);
+    assert_int_equal(v->decided_dir, 0);
+}
+
+/* §6.2, §9.18: doNotTrack and preDNAT policies never affect workload
+ * flows; applying them would deny. */
+static void test_dnt_prednat_ignored(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    struct policy *p1 = pol(t, POL_GNP, NULL, "dnt", "all()", DIR_INGRESS);
+    struct policy *p2 = pol(t, POL_GNP, NULL, "prednat", "all()", DIR_INGRESS);
+
+    (void)state;
+    p1->do_not_track = 1;
+    p2->pre_dnat = 1;
+    add_rule(p1, DIR_INGRESS, ACT_DENY);
+    add_rule(p2, DIR_INGRESS, ACT_DENY);
+    assert_true(judge(a, b, 6, 80)->allow);
+}
+
+/* §9.22: VXLAN (UDP 4789) and IP-in-IP from a workload are dropped before
+ * policy, even with an allow-all policy. */
+static void test_vxlan_drop(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct policy *p = pol(t, POL_GNP, NULL, "allow-all", "all()", DIR_EGRESS);
+    const struct eng_verdict *v;
+
+    (void)state;
+    add_rule(p, DIR_EGRESS, ACT_ALLOW);
+    v = judge_ip(a, NULL, NULL, "203.0.113.2", 17, 1, 4789);
+    assert_false(v->allow);
+    assert_int_equal(v->egress.reason, REASON_DATAPLANE);
+    assert_true(judge_ip(a, NULL, NULL, "203.0.113.2", 17, 1, 4790)->allow);
+}
+
+/* §3: protocol/notProtocol, ipVersion and ICMP type/code. */
+static void test_protocol_icmp_version(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    struct case_ep *a6 = pod("fd00::1", "fme", "a6", "app=x", NULL);
+    struct case_ep *b6 = pod("fd00::2", "fme", "b6", "app=y", NULL);
+    struct policy *p = pol(t, POL_NP, "fme", "p", NSSEL("all()"), DIR_INGRESS);
+    struct rule *r1 = add_rule(p, DIR_INGRESS, ACT_ALLOW);
+    struct rule *r2 = add_rule(p, DIR_INGRESS, ACT_ALLOW);
+    struct rule *r3 = add_rule(p, DIR_INGRESS, ACT_ALLOW);
+    struct eng_flow f;
+    const struct eng_verdict *v;
+
+    (void)state;
+    /* r1: ICMP echo request only (type 8, any code), IPv4 (as the loader
+     * sets for protocol: ICMP). */
+    r1->proto = 1;
+    r1->ip_version = 4;
+    r1->icmp.type = 8;
+    /* r2: anything but TCP and UDP... written as notProtocol TCP plus
+     * protocol 17 never both; here: notProtocol TCP alone. */
+    r2->notproto = 6;
+    r2->ip_version = 6;
+    /* r3: never for 132 since notProtocol. */
+    r3->proto = 132;
+    r3->notproto = 132;
+    engine_free(&E);
+    E = engine_new(&W.ps, W.eps, W.neps, ENG_EXPLAIN);
+    memset(&f, 0, sizeof(f));
+    f.src = a;
+    f.dst = b;
+    f.src_ip = a->ip;
+    f.dst_ip = b->ip;
+    f.proto = 1;
+    f.icmp_type = 8;
+    f.icmp_code = 0;
+    assert_true(engine_judge(E, &f)->allow);
+    f.icmp_type = 13; /* timestamp: another type */
+    assert_false(engine_judge(E, &f)->allow);
+    f.icmp_type = -1; /* not recorded: cannot match an icmp rule */
+    assert_false(engine_judge(E, &f)->allow);
+    f.proto = 6;
+    assert_false(engine_judge(E, &f)->allow); /* r2 is IPv6 only */
+    f.src = a6;
+    f.dst = b6;
+    f.src_ip = a6->ip;
+    f.dst_ip = b6->ip;
+    assert_false(engine_judge(E, &f)->allow); /* notProtocol TCP */
+    f.proto = 17;
+    v = engine_judge(E, &f);
+    assert_true(v->allow);
+    assert_int_equal(v->ingress.dec.rule, 1);
+    f.proto = 132;
+    f.dst_port = 5;
+    v = engine_judge(E, &f);
+    assert_true(v->allow);
+    assert_int_equal(v->ingress.dec.rule, 1); /* r3 can never match */
+}
+
+/* §1.6, §9.19: pcns.* labels come from the namespace, a pod's own pcns.*
+ * labels are stripped, projectcalico.org/namespace is forced. */
+static void test_inherited_labels(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "pcns.team=evil,projectcalico.org/namespace=x", "eng-sa");
+    struct case_ep *b = pod("10.0.0.2", "other", "b", "pcns.team=flow", NULL);
+    struct policy *p = pol(t, POL_GNP, NULL, "team-flow-out",
+                           "pcns.team == \"flow\" && projectcalico.org/namespace == \"fme\""
+                           " && pcsa.projectcalico.org/name == \"eng-sa\""
+                           " && projectcalico.org/serviceaccount == \"eng-sa\"",
+                           DIR_EGRESS);
+    const struct eng_verdict *v;
+
+    (void)state;
+    (void)p;
+    assert_string_equal(labels_get(&a->calico, "pcns.team"), "flow");
+    assert_string_equal(labels_get(&a->calico, "pcns.projectcalico.org/name"), "fme");
+    assert_string_equal(labels_get(&a->calico, "projectcalico.org/orchestrator"), "k8s");
+    assert_null(labels_get(&b->calico, "pcns.team"));
+    assert_string_equal(labels_get(&b->calico, "pcns.kubernetes.io/metadata.name"), "other");
+    v = judge(a, b, 6, 80);
+    assert_false(v->allow); /* a is selected: end of tier */
+    v = judge(b, a, 6, 80);
+    assert_true(v->allow); /* b claims pcns.team but it is stripped */
+}
+
+/* Verdicts are cached per tuple: the same tuple gives the same verdict
+ * object; the source port is not part of the key unless a rule needs it. */
+static void test_cache(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    struct policy *p = pol(t, POL_NP, "fme", "p", NSSEL("all()"), DIR_INGRESS);
+    struct rule *r = add_rule(p, DIR_INGRESS, ACT_ALLOW);
+    struct eng_stats st;
+
+    (void)state;
+    r->proto = 6;
+    assert_ptr_equal(judge_ip(a, NULL, b, NULL, 6, 1000, 80), judge_ip(a, NULL, b, NULL, 6, 2000, 80));
+    engine_stats(E, &st);
+    assert_true(st.judged == 2 && st.tuples == 1);
+    /* A rule on source ports makes the source port part of the key. */
+    r->src.ports = ports1(1000, 1000, NULL, &r->src.nports);
+    engine_free(&E);
+    assert_true(judge_ip(a, NULL, b, NULL, 6, 1000, 80)->allow);
+    assert_false(judge_ip(a, NULL, b, NULL, 6, 2000, 80)->allow);
+}
+
+/* §3: destination.services matches the backends of the Service the flow
+ * was DNATed from; the Service's cluster IP itself never matches. */
+static void test_services(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    struct case_ep *svc = other("10.96.0.10", EP_SERVICE);
+    struct policy *p = pol(t, POL_NP, "fme", "to-core", NSSEL("app == \"x\""), DIR_EGRESS);
+    struct rule *r = add_rule(p, DIR_EGRESS, ACT_ALLOW);
+    struct eng_flow f;
+
+    (void)state;
+    svc->ns = "fme";
+    svc->name = "core";
+    r->dst.svc_name = "core";
+    r->dst.svc_ns = "fme";
+    E = engine_new(&W.ps, W.eps, W.neps, ENG_EXPLAIN);
+    memset(&f, 0, sizeof(f));
+    f.src = a;
+    f.dst = b;
+    f.src_ip = a->ip;
+    f.dst_ip = b->ip;
+    f.proto = 6;
+    f.dst_port = 7070;
+    f.icmp_type = f.icmp_code = -1;
+    assert_false(engine_judge(E, &f)->allow); /* direct to the pod: unknown membership */
+    f.orig_dst = svc;
+    assert_true(engine_judge(E, &f)->allow);
+}
+
+/* §5.1 trace spellings for each kind. */
+static void test_trace_names(void **state)
+{
+    static const struct {
+        enum pol_kind kind;
+        const char *ns, *tier, *name;
+        const char *want;
+    } cases[] = {
+        {POL_NP, "fme", "application", "engine", "0|application|fme/application.engine|deny|-1"},
+        /* pre-3.30 names carry their tier prefix: not doubled */
+        {POL_NP, "fme", "application", "application.engine",
+         "0|application|fme/application.engine|deny|-1"},
+        {POL_GNP, NULL, "security", "zero-trust", "0|security|security.zero-trust|deny|-1"},
+        {POL_KNP, "fme", "default", "web", "0|default|fme/knp.default.web|deny|-1"},
+        {POL_SKNP, "fme", "default", "web", "0|default|fme/staged:knp.default.web|deny|-1"},
+        {POL_SGNP, NULL, "security", "z", "0|security|security.staged:z|deny|-1"},
+    };
+    struct tier t;
+    struct policy p;
+    struct eng_step s;
+    struct buf out;
+    size_t i;
+
+    (void)state;
+    buf_init(&out, 0);
+    for (i = 0; i < ARRAY_SIZE(cases); i++) {
+        memset(&t, 0, sizeof(t));
+        memset(&p, 0, sizeof(p));
+        t.name = cases[i].tier;
+        p.kind = cases[i].kind;
+        p.ns = cases[i].ns;
+        p.tier = cases[i].tier;
+        p.name = cases[i].name;
+        s.tier = &t;
+        s.pol = &p;
+        s.profile = NULL;
+        s.action = ACT_DENY;
+        s.rule = -1;
+        buf_reset(&out);
+        assert_int_equal(eng_step_format(&s, 0, &out), 0);
+        assert_string_equal(out.data, cases[i].want);
+    }
+    buf_release(&out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_ne_on_missing_label, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pass_at_last_tier, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pass_skips_rest_of_tier, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tier_default_pass, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tier_not_applying, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_types_direction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_staged_only_tier, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_staged_mixed_tier, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_first_decision_wins, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_log_continues, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_port_range, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_named_port_protocol, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_named_port_selector, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_notnets_other_family, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nets_family, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_all_vs_absent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_notselector_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_network_set, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_both_ends, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_non_pod_ends, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dnt_prednat_ignored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vxlan_drop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_protocol_icmp_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inherited_labels, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_services, setup, teardown),
+        cmocka_unit_test(test_trace_names),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
