@@ -169,7 +169,13 @@ test: deps
 demo: deps all
 	@B=$(B) sh samples/demo.sh
 
-bench: deps all
+# The bench's own tools: a pcap generator and a bare pcap_loop counter.
+BENCH_BIN := $(B)/bench/pcapgen $(B)/bench/pcapcount
+$(B)/bench/%: tests/bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(call pc_cflags,libpcap) -o $@ $< $(call pc_libs,libpcap)
+
+bench: deps all $(BENCH_BIN)
 	@B=$(B) sh tests/bench/run.sh
 
 # --- dependencies (Debian) -------------------------------------------------

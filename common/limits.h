@@ -39,6 +39,14 @@
  * ~300 KB and only make later fragments count as orphans. */
 #define LIM_FRAG_TRACK 4096
 
+/* Largest --max-flows accepted: 100M flows at ~100 bytes is 10 GB, past
+ * any node we would run on; a larger number is a typo. */
+#define LIM_FLOWS_MAX 100000000
+
+/* Largest -B (ring buffer, MiB) accepted: libpcap takes the size as an int
+ * of bytes, so 2047 MiB is the most it can express. */
+#define LIM_BUFFER_MIB_MAX 2047
+
 /* Flows written per transaction at most, between periodic commits. */
 #define LIM_WRITE_BATCH 65536
 

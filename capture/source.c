@@ -1,0 +1,186 @@
+/*
+ * source.c: libpcap handles for files and live interfaces (see source.h).
+ *
+ * libpcap's own errors are translated here, once: the pcap_activate()
+ * codes become ERR_NOTFOUND / ERR_PERM / ERR_PCAP with a line that names
+ * the interface, so the caller never sees a PCAP_ERROR_* value.
+ */
+#include "capture/source.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "capture/flow.h"
+#include "common/err.h"
+#include "common/xmalloc.h"
+#include "common/compat.h"
+
+static void src_init(struct src *s, const char *name, enum src_kind kind)
+{
+    memset(s, 0, sizeof(*s));
+    s->name = xstrdup(name);
+    s->kind = kind;
+    s->ifindex = -1;
+    s->fd = -1;
+}
+
+/* Compile and install filter (NULL: none) on s->pcap. */
+static int src_set_filter(struct src *s, const char *filter, struct diag *d)
+{
+    struct bpf_program prog;
+
+    if (!filter)
+        return 0;
+    if (pcap_compile(s->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        diag_err(d, "invalid filter '%s': %s", filter, pcap_geterr(s->pcap));
+        return ERR_USAGE;
+    }
+    if (pcap_setfilter(s->pcap, &prog) != 0) {
+        diag_err(d, "cannot set the filter on '%s': %s", s->name, pcap_geterr(s->pcap));
+        pcap_freecode(&prog);
+        return ERR_PCAP;
+    }
+    pcap_freecode(&prog);
+    return 0;
+}
+
+/* Refuse a link type the decoder does not know, naming it. */
+static int src_check_dlt(struct src *s, struct diag *d)
+{
+    const char *name;
+
+    s->dlt = pcap_datalink(s->pcap);
+    if (flow_dlt_supported(s->dlt))
+        return 0;
+    name = pcap_datalink_val_to_name(s->dlt);
+    diag_err(d, "'%s': link type %s (%d) is not supported", s->name, name ? name : "unknown",
+             s->dlt);
+    return ERR_FORMAT;
+}
+
+int src_open_file(struct src *s, const char *path, const char *filter, struct diag *d)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    int rc;
+
+    src_init(s, path, SRC_FILE);
+    errbuf[0] = '\0';
+    s->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (!s->pcap) {
+        diag_err(d, "cannot read '%s': %s", path, errbuf);
+        rc = ERR_PCAP;
+        goto out_fail;
+    }
+    s->ts_nano = 1;
+    rc = src_check_dlt(s, d);
+    if (!rc)
+        rc = src_set_filter(s, filter, d);
+    if (rc)
+        goto out_fail;
+    return 0;
+
+out_fail:
+    src_close(s);
+    return rc;
+}
+
+/* Translate pcap_activate()'s result for interface name. */
+static int src_activate_error(struct src *s, int status, struct diag *d)
+{
+    const char *detail = pcap_geterr(s->pcap);
+
+    switch (status) {
+    case PCAP_ERROR_NO_SUCH_DEVICE:
+        diag_err(d, "cannot capture on '%s': no such interface", s->name);
+        return ERR_NOTFOUND;
+    case PCAP_ERROR_PERM_DENIED:
+        diag_err(d, "cannot capture on '%s': permission denied (capturing needs root or "
+                    "CAP_NET_RAW)", s->name);
+        return ERR_PERM;
+    case PCAP_ERROR_IFACE_NOT_UP:
+        diag_err(d, "cannot capture on '%s': interface is down", s->name);
+        return ERR_PCAP;
+    default:
+        diag_err(d, "cannot capture on '%s': %s", s->name,
+                 detail && *detail ? detail : pcap_statustostr(status));
+        return ERR_PCAP;
+    }
+}
+
+int src_open_live(struct src *s, const char *name, int ifindex, const struct src_live_opts *o,
+                  struct diag *d)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    int status;
+    int rc;
+
+    src_init(s, name, SRC_LIVE);
+    s->ifindex = ifindex;
+    errbuf[0] = '\0';
+    s->pcap = pcap_create(name, errbuf);
+    if (!s->pcap) {
+        diag_err(d, "cannot capture on '%s': %s", name, errbuf);
+        rc = ERR_PCAP;
+        goto out_fail;
+    }
+    /* Set before activation; each can only fail on an activated handle. */
+    pcap_set_snaplen(s->pcap, o->snaplen);
+    pcap_set_promisc(s->pcap, 1); /* a bridge passes up forwarded frames only when promiscuous */
+    pcap_set_timeout(s->pcap, o->timeout_ms);
+    pcap_set_immediate_mode(s->pcap, 0);
+    if (o->buffer_bytes > 0)
+        pcap_set_buffer_size(s->pcap, o->buffer_bytes);
+    s->ts_nano = pcap_set_tstamp_precision(s->pcap, PCAP_TSTAMP_PRECISION_NANO) == 0;
+
+    status = pcap_activate(s->pcap);
+    if (status < 0) {
+        rc = src_activate_error(s, status, d);
+        goto out_fail;
+    }
+    if (status > 0)
+        diag_warn(d, "'%s': %s", name, pcap_statustostr(status));
+    s->ts_nano = pcap_get_tstamp_precision(s->pcap) == PCAP_TSTAMP_PRECISION_NANO;
+    rc = src_check_dlt(s, d);
+    if (!rc)
+        rc = src_set_filter(s, o->filter, d);
+    if (rc)
+        goto out_fail;
+    if (pcap_setnonblock(s->pcap, 1, errbuf) != 0) {
+        diag_err(d, "cannot capture on '%s': %s", name, errbuf);
+        rc = ERR_PCAP;
+        goto out_fail;
+    }
+    s->fd = pcap_get_selectable_fd(s->pcap);
+    if (s->fd < 0) {
+        diag_err(d, "cannot capture on '%s': no selectable descriptor", name);
+        rc = ERR_PCAP;
+        goto out_fail;
+    }
+    return 0;
+
+out_fail:
+    src_close(s);
+    return rc;
+}
+
+void src_update_stats(struct src *s)
+{
+    struct pcap_stat st;
+
+    if (s->kind != SRC_LIVE || !s->pcap)
+        return;
+    if (pcap_stats(s->pcap, &st) == 0) {
+        s->drops = st.ps_drop;
+        s->if_drops = st.ps_ifdrop;
+    }
+}
+
+void src_close(struct src *s)
+{
+    if (s->pcap)
+        pcap_close(s->pcap);
+    s->pcap = NULL;
+    s->fd = -1;
+    free(s->name);
+    s->name = NULL;
+}

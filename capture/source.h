@@ -1,0 +1,67 @@
+/*
+ * source.h: packet sources of podflow-capture: a pcap/pcapng file (-r) or
+ * a live interface (-i), each one libpcap handle.
+ *
+ * Live handles are AF_PACKET sockets with libpcap's TPACKET_V3 ring (its
+ * default on Linux), immediate mode off, non-blocking, so that one poll()
+ * loop serves every interface through src_fd().  Timestamps are asked for
+ * in nanoseconds; files are opened with nanosecond precision too, so
+ * struct pcap_pkthdr.ts.tv_usec holds nanoseconds for both.
+ */
+#ifndef PODFLOW_CAPTURE_SOURCE_H
+#define PODFLOW_CAPTURE_SOURCE_H
+
+#include <pcap/pcap.h>
+#include <stdint.h>
+
+struct diag;
+
+enum src_kind { SRC_FILE, SRC_LIVE };
+
+struct src {
+    pcap_t *pcap;         /* owned; NULL once closed */
+    char *name;           /* malloc'd, owned: file path or interface name */
+    enum src_kind kind;
+    int ifindex;          /* live: kernel ifindex; files: -1 */
+    int dlt;              /* pcap_datalink() */
+    int fd;               /* live: pcap_get_selectable_fd(); files: -1 */
+    int ts_nano;          /* 1: ts.tv_usec holds nanoseconds, 0: microseconds */
+    int64_t db_id;        /* interfaces.id of this source, 0 before it is added */
+    uint64_t packets;     /* packets handed to the flow table */
+    uint64_t drops;       /* live: last pcap_stats ps_drop */
+    uint64_t if_drops;    /* live: last pcap_stats ps_ifdrop */
+};
+
+/* Options of a live handle. */
+struct src_live_opts {
+    int snaplen;          /* bytes kept per packet */
+    int buffer_bytes;     /* ring size, 0: libpcap's default */
+    int timeout_ms;       /* TPACKET_V3 block timeout: latency of delivery */
+    const char *filter;   /* BPF expression, or NULL */
+};
+
+/*
+ * Open a savefile (pcap or pcapng) for reading, with an optional BPF
+ * filter.  Refuses a link type that flow_dlt_supported() does not accept.
+ * Every failure is one line through d naming the file; returns ERR_PCAP,
+ * ERR_FORMAT (link type) or -errno.
+ */
+int src_open_file(struct src *s, const char *path, const char *filter, struct diag *d)
+    __attribute__((warn_unused_result));
+
+/*
+ * Open interface name live (ifindex is recorded as given).  Returns
+ * ERR_NOTFOUND (no such interface), ERR_PERM (no CAP_NET_RAW: the message
+ * says so), ERR_FORMAT (link type not decoded), ERR_PCAP (anything else),
+ * each reported through d.
+ */
+int src_open_live(struct src *s, const char *name, int ifindex, const struct src_live_opts *o,
+                  struct diag *d) __attribute__((warn_unused_result));
+
+/* Read the live handle's kernel counters into s->drops / s->if_drops. */
+void src_update_stats(struct src *s);
+
+/* Close the handle and free the name; s may be closed twice. */
+void src_close(struct src *s);
+
+#endif

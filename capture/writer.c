@@ -1,0 +1,591 @@
+/*
+ * writer.c: the .db writer of podflow-capture (see writer.h for the model).
+ *
+ * Why a thread: at a million flows the capture spends about as long in
+ * SQLite as in decoding (one row costs roughly as much as ten packets), and
+ * the machines we run on have two cores.  The decoding thread copies each
+ * finished flow into a batch of WRITER_BATCH records; full batches go
+ * through a small bounded queue to the writer thread, which is the only
+ * thread touching SQLite while batches are in flight.  Rare operations
+ * (captures and interfaces rows, commits) first wait until the queue is
+ * empty and the thread idle, then run in the caller's thread: the
+ * connection is never used by two threads at once.
+ *
+ * Rows are written with one statement prepared once (SQLITE_PREPARE_
+ * PERSISTENT), bound per row, inside BEGIN IMMEDIATE ... COMMIT so a second
+ * writer on the same file gets "database is locked" at once.
+ */
+#include "capture/writer.h"
+
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include "capture/flow.h"
+#include "common/db.h"
+#include "common/err.h"
+#include "common/limits.h"
+#include "common/xmalloc.h"
+#include "common/compat.h"
+
+/* Flows per hand-over between the threads: large enough that the lock is
+ * taken once per thousand rows, small enough to keep memory flat. */
+#define WRITER_BATCH 1024
+/* Batches queued at most before writer_flow() waits: 32 x 1024 records of
+ * ~150 bytes bound the queue at ~5 MB. */
+#define WRITER_QUEUE 32
+
+struct writer_batch {
+    size_t n;                          /* records used */
+    struct flow_rec rec[WRITER_BATCH]; /* copies of emitted flows */
+};
+
+struct writer {
+    sqlite3 *db;                /* owned */
+    sqlite3_stmt *ins_flow;     /* owned, prepared once */
+    struct diag *d;             /* not owned; outlives the writer */
+    char *path;                 /* malloc'd, for messages */
+    int64_t capture_id;         /* captures.id, 0 before writer_capture_begin() */
+    size_t batch_rows;          /* commit after this many rows in a transaction */
+
+    /* Touched by the writer thread only while it holds a batch; by the
+     * caller only while the thread is idle with an empty queue. */
+    int in_txn;                 /* a transaction is open */
+    size_t txn_rows;            /* rows in the open transaction */
+    uint64_t flows;             /* rows inserted */
+
+    pthread_t thread;
+    int thread_started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_work;     /* queue not empty, or stop */
+    pthread_cond_t cv_idle;     /* a batch was done (queue shorter, maybe idle) */
+    struct writer_batch *queue[WRITER_QUEUE]; /* ring of full batches */
+    size_t q_head, q_len;
+    struct writer_batch *spare[WRITER_QUEUE + 1]; /* free batches */
+    size_t n_spare;
+    size_t n_alloc;             /* batches allocated in all */
+    int busy;                   /* the thread is inserting a batch */
+    int stop;                   /* the thread should exit once the queue is empty */
+    int err;                    /* first error, latched (under mu) */
+
+    struct writer_batch *cur;   /* batch being filled by the caller, or NULL */
+};
+
+static const char sql_ins_flow[] =
+    "INSERT INTO flows (capture_id, proto, src_ip, src_port, dst_ip, dst_port, first_ns,"
+    " last_ns, packets_fwd, bytes_fwd, packets_rev, bytes_rev, flags_fwd, flags_rev, state,"
+    " history, icmp_type, icmp_code, iface, vlan, icmp_count, icmp_id, interim)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+    " ?18, ?19, ?20, ?21, ?22, ?23)";
+
+static void writer_latch(struct writer *w, int err)
+{
+    pthread_mutex_lock(&w->mu);
+    if (!w->err)
+        w->err = err;
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* Report a SQLite failure once and latch ERR_DB. */
+static int writer_sqlfail(struct writer *w, const char *what)
+{
+    int first;
+
+    pthread_mutex_lock(&w->mu);
+    first = !w->err;
+    if (first)
+        w->err = ERR_DB;
+    pthread_mutex_unlock(&w->mu);
+    if (first)
+        diag_err(w->d, "cannot %s in '%s': %s", what, w->path, sqlite3_errmsg(w->db));
+    return ERR_DB;
+}
+
+static int writer_exec(struct writer *w, const char *what, const char *sql)
+{
+    if (sqlite3_exec(w->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return writer_sqlfail(w, what);
+    return 0;
+}
+
+static int writer_begin_txn(struct writer *w)
+{
+    int rc;
+
+    if (w->in_txn)
+        return 0;
+    rc = writer_exec(w, "begin a transaction", "BEGIN IMMEDIATE");
+    if (rc == 0) {
+        w->in_txn = 1;
+        w->txn_rows = 0;
+    }
+    return rc;
+}
+
+static int writer_commit_txn(struct writer *w)
+{
+    if (!w->in_txn)
+        return 0;
+    if (sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        int rc = writer_sqlfail(w, "commit");
+
+        /* A failed COMMIT (disk full) may leave the transaction open:
+         * roll it back so the connection is usable and the file holds
+         * exactly what was committed before. */
+        if (!sqlite3_get_autocommit(w->db))
+            sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+        w->in_txn = 0;
+        return rc;
+    }
+    w->in_txn = 0;
+    w->txn_rows = 0;
+    return 0;
+}
+
+static void bind_ip(sqlite3_stmt *st, int col, int family, const uint8_t *addr, char *buf,
+                    size_t size)
+{
+    if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)size))
+        buf[0] = '\0';
+    sqlite3_bind_text(st, col, buf, -1, SQLITE_STATIC);
+}
+
+static void bind_opt(sqlite3_stmt *st, int col, int64_t v, int present)
+{
+    if (present)
+        sqlite3_bind_int64(st, col, v);
+    else
+        sqlite3_bind_null(st, col);
+}
+
+static int writer_insert(struct writer *w, const struct flow_rec *r)
+{
+    sqlite3_stmt *st = w->ins_flow;
+    char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+    int rc;
+
+    sqlite3_bind_int64(st, 1, w->capture_id);
+    sqlite3_bind_int(st, 2, r->proto);
+    bind_ip(st, 3, r->family, r->src, src, sizeof(src));
+    sqlite3_bind_int(st, 4, r->src_port);
+    bind_ip(st, 5, r->family, r->dst, dst, sizeof(dst));
+    sqlite3_bind_int(st, 6, r->dst_port);
+    sqlite3_bind_int64(st, 7, r->first_ns);
+    sqlite3_bind_int64(st, 8, r->last_ns);
+    sqlite3_bind_int64(st, 9, (int64_t)r->packets_fwd);
+    sqlite3_bind_int64(st, 10, (int64_t)r->bytes_fwd);
+    sqlite3_bind_int64(st, 11, (int64_t)r->packets_rev);
+    sqlite3_bind_int64(st, 12, (int64_t)r->bytes_rev);
+    sqlite3_bind_int(st, 13, r->flags_fwd);
+    sqlite3_bind_int(st, 14, r->flags_rev);
+    /* state and history are NUL-terminated inside fixed arrays; bound with
+     * an explicit bound so a missing NUL cannot run past them. */
+    sqlite3_bind_text(st, 15, r->state, (int)strnlen(r->state, sizeof(r->state)),
+                      SQLITE_STATIC);
+    if (r->history[0])
+        sqlite3_bind_text(st, 16, r->history, (int)strnlen(r->history, sizeof(r->history)),
+                          SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 16);
+    bind_opt(st, 17, r->icmp_type, r->icmp_type >= 0);
+    bind_opt(st, 18, r->icmp_code, r->icmp_code >= 0);
+    bind_opt(st, 19, r->iface, r->iface != 0);
+    bind_opt(st, 20, r->vlan, r->vlan >= 0);
+    sqlite3_bind_int64(st, 21, r->icmp_count);
+    bind_opt(st, 22, r->icmp_id, r->icmp_id >= 0);
+    sqlite3_bind_int(st, 23, r->interim ? 1 : 0);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return writer_sqlfail(w, "insert a flow");
+    w->flows++;
+    w->txn_rows++;
+    return 0;
+}
+
+/* Insert one batch; commits every batch_rows rows. */
+static void writer_do_batch(struct writer *w, const struct writer_batch *b)
+{
+    size_t i;
+    int err;
+
+    pthread_mutex_lock(&w->mu);
+    err = w->err;
+    pthread_mutex_unlock(&w->mu);
+    if (err)
+        return;
+    for (i = 0; i < b->n; i++) {
+        if (writer_begin_txn(w))
+            return;
+        if (writer_insert(w, &b->rec[i]))
+            return;
+        if (w->txn_rows >= w->batch_rows && writer_commit_txn(w))
+            return;
+    }
+}
+
+static void *writer_thread(void *arg)
+{
+    struct writer *w = arg;
+    struct writer_batch *b;
+
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (w->q_len == 0 && !w->stop)
+            pthread_cond_wait(&w->cv_work, &w->mu);
+        if (w->q_len == 0)
+            break;
+        b = w->queue[w->q_head];
+        w->q_head = (w->q_head + 1) % WRITER_QUEUE;
+        w->q_len--;
+        w->busy = 1;
+        pthread_mutex_unlock(&w->mu);
+
+        writer_do_batch(w, b);
+
+        pthread_mutex_lock(&w->mu);
+        b->n = 0;
+        w->spare[w->n_spare++] = b;
+        w->busy = 0;
+        pthread_cond_broadcast(&w->cv_idle);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* Start the thread on first use, so that -Z can drop privileges while the
+ * process is still single-threaded (see priv.c).  The thread takes no
+ * signals: the main thread handles them. */
+static int writer_start(struct writer *w)
+{
+    sigset_t all, old;
+    int rc;
+
+    if (w->thread_started)
+        return 0;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&w->thread, NULL, writer_thread, w);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc) {
+        diag_err(w->d, "cannot start the writer thread: %s", strerror(rc));
+        writer_latch(w, -rc);
+        return -rc;
+    }
+    w->thread_started = 1;
+    return 0;
+}
+
+/* Hand the batch being filled to the thread. */
+static void writer_submit(struct writer *w)
+{
+    struct writer_batch *b = w->cur;
+
+    if (!b || b->n == 0)
+        return;
+    if (writer_start(w)) {
+        b->n = 0;
+        return;
+    }
+    w->cur = NULL;
+    pthread_mutex_lock(&w->mu);
+    while (w->q_len == WRITER_QUEUE)
+        pthread_cond_wait(&w->cv_idle, &w->mu);
+    w->queue[(w->q_head + w->q_len) % WRITER_QUEUE] = b;
+    w->q_len++;
+    pthread_cond_signal(&w->cv_work);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* Submit what is pending and wait until the thread is idle with an empty
+ * queue: afterwards the caller may use the connection.  Returns the
+ * latched error. */
+static int writer_sync(struct writer *w)
+{
+    int err;
+
+    writer_submit(w);
+    pthread_mutex_lock(&w->mu);
+    while (w->q_len > 0 || w->busy)
+        pthread_cond_wait(&w->cv_idle, &w->mu);
+    err = w->err;
+    pthread_mutex_unlock(&w->mu);
+    return err;
+}
+
+void writer_flow(struct writer *w, const struct flow_rec *rec)
+{
+    if (!w->cur) {
+        pthread_mutex_lock(&w->mu);
+        if (w->err) {
+            pthread_mutex_unlock(&w->mu);
+            return;
+        }
+        /* Batches are allocated on demand up to the queue's size plus the
+         * one being filled; then the caller waits for one to come back. */
+        if (w->n_spare == 0 && w->n_alloc < WRITER_QUEUE + 1) {
+            w->n_alloc++;
+            pthread_mutex_unlock(&w->mu);
+            w->cur = xmalloc(sizeof(*w->cur));
+        } else {
+            while (w->n_spare == 0)
+                pthread_cond_wait(&w->cv_idle, &w->mu);
+            w->cur = w->spare[--w->n_spare];
+            pthread_mutex_unlock(&w->mu);
+        }
+        w->cur->n = 0;
+    }
+    w->cur->rec[w->cur->n++] = *rec;
+    if (w->cur->n == WRITER_BATCH)
+        writer_submit(w);
+}
+
+void writer_emit(void *ctx, const struct flow_rec *rec)
+{
+    writer_flow(ctx, rec);
+}
+
+int writer_open(const char *path, size_t batch_rows, struct diag *d, struct writer **out)
+{
+    struct writer *w;
+    int rc;
+
+    *out = NULL;
+    w = xcalloc(1, sizeof(*w));
+    w->d = d;
+    w->path = xstrdup(path);
+    w->batch_rows = batch_rows ? batch_rows : LIM_WRITE_BATCH;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv_work, NULL);
+    pthread_cond_init(&w->cv_idle, NULL);
+
+    rc = db_open_writer(path, d, &w->db);
+    if (rc)
+        goto out_free;
+    if (sqlite3_prepare_v3(w->db, sql_ins_flow, -1, SQLITE_PREPARE_PERSISTENT, &w->ins_flow,
+                           NULL) != SQLITE_OK) {
+        rc = writer_sqlfail(w, "prepare the flow insert");
+        goto out_close;
+    }
+    *out = w;
+    return 0;
+
+out_close:
+    sqlite3_finalize(w->ins_flow);
+    db_close(&w->db, d);
+out_free:
+    pthread_cond_destroy(&w->cv_idle);
+    pthread_cond_destroy(&w->cv_work);
+    pthread_mutex_destroy(&w->mu);
+    free(w->path);
+    free(w);
+    return rc < 0 ? rc : ERR_DB;
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int col, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, col, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, col);
+}
+
+/* Prepare sql, or report what failed. */
+static int writer_prepare(struct writer *w, const char *what, const char *sql, sqlite3_stmt **st)
+{
+    if (sqlite3_prepare_v2(w->db, sql, -1, st, NULL) != SQLITE_OK) {
+        *st = NULL;
+        return writer_sqlfail(w, what);
+    }
+    return 0;
+}
+
+/* Step a one-shot statement to completion and finalize it. */
+static int writer_step_once(struct writer *w, const char *what, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+
+    if (rc != SQLITE_DONE) {
+        rc = writer_sqlfail(w, what);
+        sqlite3_finalize(st);
+        return rc;
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+int writer_capture_begin(struct writer *w, const struct writer_capture *c, int64_t *id)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    rc = writer_sync(w);
+    if (!rc)
+        rc = writer_commit_txn(w);
+    if (rc)
+        return rc;
+    rc = writer_prepare(w, "add the capture",
+                        "INSERT INTO captures (node, started_ns, interfaces, filter, snaplen,"
+                        " tool_version, command, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        &st);
+    if (rc)
+        return rc;
+    bind_text_or_null(st, 1, c->node);
+    sqlite3_bind_int64(st, 2, c->started_ns);
+    bind_text_or_null(st, 3, c->interfaces);
+    bind_text_or_null(st, 4, c->filter);
+    bind_opt(st, 5, c->snaplen, c->snaplen > 0);
+    sqlite3_bind_text(st, 6, PODFLOW_VERSION, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 7, c->command);
+    bind_text_or_null(st, 8, c->source);
+    /* Autocommit: the row is on disk before the first packet. */
+    rc = writer_step_once(w, "add the capture", st);
+    if (rc)
+        return rc;
+    w->capture_id = sqlite3_last_insert_rowid(w->db);
+    *id = w->capture_id;
+    return 0;
+}
+
+int writer_iface_add(struct writer *w, const char *name, int ifindex, int64_t appeared_ns,
+                     int linktype, int64_t *id)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    rc = writer_sync(w);
+    if (rc)
+        return rc;
+    rc = writer_prepare(w, "add an interface",
+                        "INSERT INTO interfaces (capture_id, name, ifindex, appeared_ns, linktype)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5)",
+                        &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, w->capture_id);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+    bind_opt(st, 3, ifindex, ifindex >= 0);
+    bind_opt(st, 4, appeared_ns, appeared_ns != 0);
+    sqlite3_bind_int(st, 5, linktype);
+    rc = writer_step_once(w, "add an interface", st);
+    if (rc)
+        return rc;
+    *id = sqlite3_last_insert_rowid(w->db);
+    return 0;
+}
+
+int writer_iface_end(struct writer *w, int64_t id, int64_t vanished_ns, uint64_t seen,
+                     uint64_t dropped, uint64_t if_dropped)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    rc = writer_sync(w);
+    if (rc)
+        return rc;
+    rc = writer_prepare(w, "update an interface",
+                        "UPDATE interfaces SET vanished_ns = ?2, packets_seen = ?3,"
+                        " packets_dropped = ?4, packets_if_dropped = ?5 WHERE id = ?1",
+                        &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    bind_opt(st, 2, vanished_ns, vanished_ns != 0);
+    sqlite3_bind_int64(st, 3, (int64_t)seen);
+    sqlite3_bind_int64(st, 4, (int64_t)dropped);
+    sqlite3_bind_int64(st, 5, (int64_t)if_dropped);
+    return writer_step_once(w, "update an interface", st);
+}
+
+int writer_commit(struct writer *w)
+{
+    int rc = writer_sync(w);
+
+    if (rc)
+        return rc;
+    return writer_commit_txn(w);
+}
+
+int writer_capture_end(struct writer *w, const struct writer_totals *t)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    rc = writer_sync(w);
+    if (rc)
+        return rc;
+    rc = writer_prepare(w, "update the capture",
+                        "UPDATE captures SET ended_ns = ?2, packets_seen = ?3,"
+                        " packets_dropped = ?4, packets_if_dropped = ?5, flows_written = ?6,"
+                        " packets_malformed = ?7, packets_other = ?8, fragments_orphan = ?9,"
+                        " flows_evicted = ?10, icmp_unmatched = ?11 WHERE id = ?1",
+                        &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, w->capture_id);
+    sqlite3_bind_int64(st, 2, t->ended_ns);
+    sqlite3_bind_int64(st, 3, (int64_t)t->packets_seen);
+    sqlite3_bind_int64(st, 4, (int64_t)t->packets_dropped);
+    sqlite3_bind_int64(st, 5, (int64_t)t->packets_if_dropped);
+    sqlite3_bind_int64(st, 6, (int64_t)w->flows);
+    sqlite3_bind_int64(st, 7, (int64_t)t->packets_malformed);
+    sqlite3_bind_int64(st, 8, (int64_t)t->packets_other);
+    sqlite3_bind_int64(st, 9, (int64_t)t->fragments_orphan);
+    sqlite3_bind_int64(st, 10, (int64_t)t->flows_evicted);
+    sqlite3_bind_int64(st, 11, (int64_t)t->icmp_unmatched);
+    rc = writer_step_once(w, "update the capture", st);
+    if (rc)
+        return rc;
+    return writer_commit_txn(w);
+}
+
+uint64_t writer_flows(const struct writer *w)
+{
+    return w->flows;
+}
+
+int writer_failed(const struct writer *w)
+{
+    int err;
+
+    pthread_mutex_lock((pthread_mutex_t *)&w->mu);
+    err = w->err;
+    pthread_mutex_unlock((pthread_mutex_t *)&w->mu);
+    return err;
+}
+
+void writer_close(struct writer **wp)
+{
+    struct writer *w = *wp;
+    size_t i;
+
+    if (!w)
+        return;
+    *wp = NULL;
+    /* Rows still queued are dropped with the open transaction: only
+     * writer_commit()/writer_capture_end() make rows durable. */
+    free(w->cur);
+    w->cur = NULL;
+    if (w->thread_started) {
+        pthread_mutex_lock(&w->mu);
+        w->stop = 1;
+        pthread_cond_signal(&w->cv_work);
+        pthread_mutex_unlock(&w->mu);
+        pthread_join(w->thread, NULL);
+    }
+    if (w->in_txn)
+        sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+    for (i = 0; i < w->q_len; i++)
+        free(w->queue[(w->q_head + i) % WRITER_QUEUE]);
+    for (i = 0; i < w->n_spare; i++)
+        free(w->spare[i]);
+    sqlite3_finalize(w->ins_flow);
+    db_close(&w->db, w->d);
+    pthread_cond_destroy(&w->cv_idle);
+    pthread_cond_destroy(&w->cv_work);
+    pthread_mutex_destroy(&w->mu);
+    free(w->path);
+    free(w);
+}

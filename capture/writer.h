@@ -1,0 +1,104 @@
+/*
+ * writer.h: podflow-capture's .db writer.
+ *
+ * One writer owns the SQLite connection for a capture run.  Flow rows go in
+ * through writer_flow(), which only copies the record into a batch: a
+ * writer thread inserts the batches through one prepared statement inside
+ * a transaction, so SQLite's work overlaps the decoding on a second core.
+ * The transaction is committed every `batch_rows` flows by the thread and
+ * whenever the caller asks (writer_commit(), e.g. every --commit-interval
+ * seconds of a live capture), so a capture killed with SIGKILL loses at
+ * most the rows since the last commit and leaves a .db that opens cleanly
+ * (WAL journal).
+ *
+ * Everything else (the captures row, interfaces rows) is rare and done
+ * synchronously by the caller once the thread has drained its queue, so
+ * only one thread ever uses the connection at a time.
+ *
+ * Errors: the first SQLite failure is reported once through the diag and
+ * latched; writer_flow() then drops rows and writer_failed() returns it.
+ */
+#ifndef PODFLOW_CAPTURE_WRITER_H
+#define PODFLOW_CAPTURE_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct diag;
+struct flow_rec;
+struct writer;
+
+/* The captures row as it is known at start. */
+struct writer_capture {
+    const char *node;       /* --node or the host name; may be NULL */
+    const char *interfaces; /* -i patterns or -r files, space separated */
+    const char *filter;     /* -f, or NULL */
+    const char *command;    /* the command line */
+    const char *source;     /* "live" or "file" */
+    int snaplen;            /* 0: NULL (files keep their own) */
+    int64_t started_ns;     /* Unix ns */
+};
+
+/* The captures row's totals, written at the end. */
+struct writer_totals {
+    int64_t ended_ns;
+    uint64_t packets_seen;
+    uint64_t packets_dropped;    /* pcap_stats ps_drop, summed */
+    uint64_t packets_if_dropped; /* pcap_stats ps_ifdrop, summed */
+    uint64_t packets_malformed;
+    uint64_t packets_other;
+    uint64_t fragments_orphan;
+    uint64_t flows_evicted;
+    uint64_t icmp_unmatched;
+};
+
+/*
+ * Open (create, mode 0600, or migrate) the .db at path through
+ * db_open_writer(), prepare the statements and start the writer thread.
+ * batch_rows (0: LIM_WRITE_BATCH) is how many flows the thread inserts
+ * before it commits on its own.  Reports failures through d (which must
+ * outlive the writer) and returns ERR_DB, ERR_FORMAT or ERR_VERSION.
+ */
+int writer_open(const char *path, size_t batch_rows, struct diag *d, struct writer **out)
+    __attribute__((warn_unused_result));
+
+/* Insert the captures row (ended_ns NULL) and commit it; *id is its id,
+ * carried by every later flow and interface row. */
+int writer_capture_begin(struct writer *w, const struct writer_capture *c, int64_t *id)
+    __attribute__((warn_unused_result));
+
+/* Insert an interfaces row for the current capture.  ifindex < 0 and
+ * appeared_ns 0 are stored as NULL.  *id is the row's id (flow_rec.iface). */
+int writer_iface_add(struct writer *w, const char *name, int ifindex, int64_t appeared_ns,
+                     int linktype, int64_t *id) __attribute__((warn_unused_result));
+
+/* Update an interfaces row's counters; vanished_ns 0 leaves it NULL. */
+int writer_iface_end(struct writer *w, int64_t id, int64_t vanished_ns, uint64_t seen,
+                     uint64_t dropped, uint64_t if_dropped) __attribute__((warn_unused_result));
+
+/* Queue one flow row (copied).  Blocks only when the thread is a full
+ * queue behind.  Does nothing after a failure (see writer_failed()). */
+void writer_flow(struct writer *w, const struct flow_rec *rec);
+
+/* A flow_emit_fn for flow_table_new(): ctx is the struct writer. */
+void writer_emit(void *ctx, const struct flow_rec *rec);
+
+/* Insert every queued row and commit.  0 or the latched error. */
+int writer_commit(struct writer *w) __attribute__((warn_unused_result));
+
+/* Write the captures row's totals and end time (flows_written is the
+ * writer's own count) and commit. */
+int writer_capture_end(struct writer *w, const struct writer_totals *t)
+    __attribute__((warn_unused_result));
+
+/* Flow rows inserted so far (committed or not). */
+uint64_t writer_flows(const struct writer *w);
+
+/* 0, or the first error met (already reported). */
+int writer_failed(const struct writer *w);
+
+/* Stop the thread, roll back anything uncommitted, close the .db (which
+ * checkpoints the WAL into it).  *w is set to NULL; NULL does nothing. */
+void writer_close(struct writer **w);
+
+#endif
