@@ -184,3 +184,10 @@ void src_close(struct src *s)
     free(s->name);
     s->name = NULL;
 }
+
+int64_t src_ts_ns(const struct src *s, const struct pcap_pkthdr *h)
+{
+    int64_t frac = (int64_t)h->ts.tv_usec;
+
+    return (int64_t)h->ts.tv_sec * INT64_C(1000000000) + (s->ts_nano ? frac : frac * 1000);
+}
