@@ -9,7 +9,9 @@
  *     | len (2, big endian)     | dt (1)  | frame bytes (len)
  *     +--------+--------+--------+--------+--------...
  *
- * dt advances packet time by dt * 250 ms (so idle and active timeouts and
+ * Time starts in 2023, or when the top bit of byte 0 is set, a minute
+ * before the largest time src_ts_ns() returns (hostile pcapng timestamps
+ * saturate there).  dt advances packet time by dt * 250 ms (so idle and active timeouts and
  * fragment expiry fire within one input); wire length is the frame length
  * plus the top bit of dt times 1000 (snaplen-cut frames).  A short last
  * record takes what is left.  The table is small (max 8 flows) so eviction
@@ -69,7 +71,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size < 1)
         return 0;
-    dlt = fd_dlts[data[0] % ARRAY_SIZE(fd_dlts)];
+    dlt = fd_dlts[(data[0] & 0x7f) % ARRAY_SIZE(fd_dlts)];
+    if (data[0] & 0x80)
+        t = (INT64_MAX / 1000000000 - 1) * 1000000000 - INT64_C(60000000000);
     if (!flow_dlt_supported(dlt))
         fuzz_fail("fuzz_decode", "a link type of the list is not supported");
     data++;
@@ -87,7 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size -= hdr;
         if (len > size)
             len = size;
-        t += (int64_t)(dt & 0x7f) * 250000000;
+        if (t <= INT64_MAX - INT64_C(127) * 250000000)
+            t += (int64_t)(dt & 0x7f) * 250000000;
         if (flow_table_packet(ft, dlt, t, data, len, len + (dt & 0x80 ? 1000 : 0), 1) != 0)
             fuzz_fail("fuzz_decode", "flow_table_packet failed on a supported link type");
         packets++;
