@@ -190,6 +190,10 @@ $(B)/bench/%: tests/bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(call pc_cflags,libpcap) -o $@ $< $(call pc_libs,libpcap)
 
+# The fault tests (tests/it/fault_*.sh) generate their pcaps with pcapgen
+# and drive the inventory loader through its fuzz replay driver.
+integration: $(BENCH_BIN) $(REPLAY_BIN)
+
 bench: deps all $(BENCH_BIN)
 	@B=$(B) sh tests/bench/run.sh
 
