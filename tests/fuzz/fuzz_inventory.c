@@ -6,7 +6,9 @@
  * For any input inventory_load_mem() returns 0, ERR_PARSE or ERR_LIMIT
  * (a message on failure); what was loaded answers lookups by the names it
  * holds, and the summary text builds.  Loading the same input twice into one
- * inventory must not crash either (objects merge by name).
+ * inventory must not crash either (objects merge by name).  With
+ * FUZZ_VERBOSE=1 the input is loaded once, and the loader's messages and
+ * what it loaded go to stderr.
  */
 #include "tests/fuzz/fuzz.h"
 
@@ -21,11 +23,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct inventory inv;
     struct diag d;
     struct buf b;
-    int rc;
+    int rc = 0, passes = getenv("FUZZ_VERBOSE") ? 1 : 2;
 
     fuzz_diag(&d);
     inventory_init(&inv);
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0; pass < passes; pass++) {
         unsigned before = d.errors;
 
         rc = inventory_load_mem(&inv, "fuzz.yaml", (const char *)data, size, &d);
@@ -36,6 +38,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (rc)
             break;
     }
+    /* Also the driver of tests/it/fault_yaml_bomb.sh and fault_inventory_100k.sh
+     * (through replay.c): they read what was loaded from here. */
+    if (getenv("FUZZ_VERBOSE"))
+        fprintf(stderr, "inventory: rc %d, %zu pods, %zu namespaces, %zu services, %zu nodes\n", rc,
+                inv.npods, inv.nnss, inv.nsvcs, inv.nnodes);
     for (size_t i = 0; i < inv.npods; i++)
         if (inventory_pod(&inv, inv.pods[i].ns, inv.pods[i].name) == NULL)
             fuzz_fail("fuzz_inventory", "a loaded pod is not found by name");

@@ -23,40 +23,33 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 static int run_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
-    uint8_t *data = NULL;
-    size_t len = 0, cap = 0, n;
+    struct stat st;
+    uint8_t *data;
+    size_t len;
 
-    if (!f) {
-        fprintf(stderr, "replay: cannot open '%s': %s\n", path, strerror(errno));
+    if (!f || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "replay: cannot open '%s': %s\n", path, f ? "not a file" : strerror(errno));
+        if (f)
+            fclose(f);
         return -1;
     }
-    for (;;) {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 4096;
-            data = realloc(data, cap);
-            if (!data)
-                abort();
-        }
-        n = fread(data + len, 1, cap - len, f);
-        if (n == 0)
-            break;
-        len += n;
+    /* libFuzzer hands the target an exact-size heap copy: so do we, so that
+     * ASan sees a read one past the end (and a big input is held once). */
+    len = (size_t)st.st_size;
+    data = malloc(len ? len : 1);
+    if (!data)
+        abort();
+    if (fread(data, 1, len, f) != len) {
+        fprintf(stderr, "replay: cannot read '%s'\n", path);
+        fclose(f);
+        free(data);
+        return -1;
     }
     fclose(f);
-    /* libFuzzer hands the target an exact-size heap copy: so do we, so that
-     * ASan sees a read one past the end. */
-    {
-        uint8_t *exact = malloc(len ? len : 1);
-
-        if (!exact)
-            abort();
-        memcpy(exact, data, len);
-        free(data);
-        if (getenv("REPLAY_VERBOSE"))
-            fprintf(stderr, "replay: %s (%zu bytes)\n", path, len);
-        (void)LLVMFuzzerTestOneInput(exact, len);
-        free(exact);
-    }
+    if (getenv("REPLAY_VERBOSE"))
+        fprintf(stderr, "replay: %s (%zu bytes)\n", path, len);
+    (void)LLVMFuzzerTestOneInput(data, len);
+    free(data);
     return 0;
 }
 
