@@ -13,11 +13,13 @@ struct diag;
 int cmd_check(int argc, char **argv, struct diag *d);
 int cmd_select(int argc, char **argv, struct diag *d);
 int cmd_show(int argc, char **argv, struct diag *d);
+int cmd_redact(int argc, char **argv, struct diag *d); /* cmd_redact.c (hardening) */
 
 /* Usage texts, printed by --help (stdout) and on usage errors (stderr). */
 extern const char cmd_check_usage[];
 extern const char cmd_select_usage[];
 extern const char cmd_show_usage[];
+extern const char cmd_redact_usage[];
 
 /* Write b's contents to f and empty it; 0 or -errno. */
 struct buf;

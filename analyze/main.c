@@ -17,6 +17,7 @@ static const char usage[] =
     "  check CASE.db -p PATH...   judge every flow: allowed or denied, and by what\n"
     "  select CASE.db SELECTOR    the endpoints a Calico selector matches\n"
     "  show CASE.db               what a case holds\n"
+    "  redact CASE.db             external addresses to keyed pseudonyms, in place\n"
     "\n"
     "  podflow-analyze COMMAND --help   options of a command\n"
     "  podflow-analyze --version\n"
@@ -48,6 +49,8 @@ int main(int argc, char **argv)
         return cmd_select(argc - 1, argv + 1, &d);
     if (strcmp(argv[1], "show") == 0)
         return cmd_show(argc - 1, argv + 1, &d);
+    if (strcmp(argv[1], "redact") == 0)
+        return cmd_redact(argc - 1, argv + 1, &d);
     diag_err(&d, "unknown command '%s'", argv[1]);
     fputs(usage, stderr);
     return EXIT_BAD;
