@@ -313,10 +313,12 @@ int redact_db(sqlite3 *db, const uint8_t key[REDACT_KEY_LEN], struct redact_stat
         rc = rd_exec(db, d, upd_flows[i], &st->flow_fields);
     if (!rc)
         rc = rd_exec(db, d,
-                     "UPDATE endpoints SET ip = (SELECT new FROM temp.redact_map WHERE old = ip) "
-                     "WHERE kind = 'external' AND ip IN (SELECT old FROM temp.redact_map)",
+                     "UPDATE endpoints SET ip = (SELECT new FROM temp.redact_map WHERE old = ip), "
+                     "name = NULL WHERE kind = 'external' AND ip IN (SELECT old FROM temp.redact_map)",
                      &st->endpoints);
-    /* A command line or BPF filter may name hosts ("host 203.0.113.9"). */
+    /* The name of an external endpoint (a reverse-DNS or network-set name)
+     * says who the peer is, often with the address in it: cleared above.
+     * A command line or BPF filter may name hosts ("host 203.0.113.9"). */
     if (!rc)
         rc = rd_exec(db, d,
                      "UPDATE captures SET command = CASE WHEN command IS NULL THEN NULL "

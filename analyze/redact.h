@@ -35,7 +35,7 @@ struct redact_stats {
     size_t addrs_v6;        /* distinct external IPv6 addresses replaced */
     size_t addrs_bad;       /* address texts that do not parse, replaced too */
     size_t flow_fields;     /* flows.src_ip / dst_ip / dnat_ip values rewritten */
-    size_t endpoints;       /* endpoints of kind external rewritten */
+    size_t endpoints;       /* endpoints of kind external rewritten (name cleared) */
     size_t captures;        /* captures rows whose command / filter were cleared */
 };
 
