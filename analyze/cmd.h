@@ -21,7 +21,8 @@ extern const char cmd_select_usage[];
 extern const char cmd_show_usage[];
 extern const char cmd_redact_usage[];
 
-/* Write b's contents to f and empty it; 0 or -errno. */
+/* Write b's contents to f, control characters shown as '?' (term_safe), and
+ * empty it; 0 or -errno. */
 struct buf;
 int cmd_flush(struct buf *b, FILE *f);
 
