@@ -7,6 +7,7 @@
 #   make bench           print performance figures (never a timed test)
 #   make fuzz            every libFuzzer target for FUZZ_SECONDS (60) each, clang
 #   make fuzz-smoke      the same for 5 s each (CI)
+#   make conformance     replay the NetworkPolicy conformance corpus through check
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make deps            install the Debian -dev packages the build needs
 #
@@ -55,7 +56,8 @@ pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
 COMMON_PKGS  := sqlite3 yaml-0.1
 CAPTURE_PKGS := libpcap libnl-3.0 libnl-route-3.0 libnl-nf-3.0
-ANALYZE_PKGS :=
+# The report's service graph is laid out by graphviz (Debian: libgraphviz-dev).
+ANALYZE_PKGS := libgvc libcgraph
 TEST_PKGS    := cmocka
 
 ALL_CFLAGS = $(STD) $(WARN) $(OPT) $(DEBUG) -MMD -MP -I. -I$(B)/gen \
@@ -85,7 +87,7 @@ CAPTURE_BIN := $(B)/podflow-capture
 ANALYZE_BIN := $(B)/podflow-analyze
 
 .PHONY: all capture analyze test unit unit-san integration demo bench fuzz fuzz-smoke \
-        fuzz-deps fuzz-seeds deps deps-analyze install clean
+        fuzz-deps fuzz-seeds testbed conformance deps deps-analyze install clean
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -115,7 +117,7 @@ $(B)/analyze/%.o: analyze/%.c
 $(T)/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(call q,CC)$(CC) $(ALL_CFLAGS) -DPODFLOW_TEST \
-	    $(call pc_cflags,$(COMMON_PKGS) $(CAPTURE_PKGS) $(TEST_PKGS)) -c -o $@ $<
+	    $(call pc_cflags,$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS) $(TEST_PKGS)) -c -o $@ $<
 
 # The packet decoders and flow table take -Wconversion on top of WARN: they
 # do the byte and length arithmetic on untrusted input.
@@ -154,6 +156,24 @@ $(B)/tests/%: $(T)/tests/%.o $(THELP_OBJ) $(T)/libanalyze.a $(T)/libcapture.a $(
 	$(Q)$(call q,LINK)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ \
 	    $(call pc_libs,$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS) $(TEST_PKGS)) -lm
 
+# --- the netns testbed's traffic helper (tests/testbed/) --------------------
+TBTRAFFIC := $(B)/tbtraffic
+$(TBTRAFFIC): tests/testbed/tbtraffic.c $(B)/libcommon.a
+	@mkdir -p $(@D)
+	$(Q)$(call q,CCLD)$(CC) $(ALL_CFLAGS) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $< $(B)/libcommon.a
+
+testbed: $(TBTRAFFIC)
+
+# --- the NetworkPolicy conformance corpus (tests/conformance/) ---------------
+CONFORM := $(B)/conform
+$(CONFORM): tests/conformance/conform.c $(B)/libcommon.a
+	@mkdir -p $(@D)
+	$(Q)$(call q,CCLD)$(CC) $(ALL_CFLAGS) $(call pc_cflags,$(COMMON_PKGS)) $(LDFLAGS_SAN) \
+	    $(LDFLAGS) -o $@ $< $(B)/libcommon.a $(call pc_libs,$(COMMON_PKGS)) -lm
+
+conformance: $(ANALYZE_BIN) $(CONFORM)
+	@$(CONFORM) $(ANALYZE_BIN); rc=$$?; [ $$rc -eq 77 ] || exit $$rc
+
 # Every fuzz target also links with tests/fuzz/replay.c (a plain main, the
 # compiler of the build): make unit replays the seed corpora and every kept
 # crash input (tests/fuzz/regress/) through it, so no clang is needed.
@@ -170,7 +190,7 @@ unit: $(TEST_BIN) $(REPLAY_BIN)
 	@LABEL=$(if $(SANITIZE),unit-san,unit) sh tests/run-unit.sh $(TEST_BIN)
 	@LABEL=$(if $(SANITIZE),fuzz-replay-san,fuzz-replay) sh tests/fuzz/replay.sh $(B)/fuzz-replay $(FUZZ_NAMES)
 
-integration: all $(TEST_BIN)
+integration: all $(TEST_BIN) $(TBTRAFFIC) $(CONFORM)
 	@B=$(B) sh tests/run-integration.sh
 
 unit-san:
@@ -190,12 +210,16 @@ $(B)/bench/%: tests/bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(call pc_cflags,libpcap) -o $@ $< $(call pc_libs,libpcap)
 
-# The fault tests (tests/it/fault_*.sh) generate their pcaps with pcapgen
-# and drive the inventory loader through its fuzz replay driver.
+# The capture's integration tests make their pcaps with pcapgen; the fault
+# tests (tests/it/fault_*.sh) also drive the inventory loader through its
+# fuzz replay driver.
 integration: $(BENCH_BIN) $(REPLAY_BIN)
 
+# Every benchmark prints its figures next to a baseline measured in the
+# same run (bare pcap_loop, bare SQLite scan); none is a timed test.
 bench: deps all $(BENCH_BIN)
 	@B=$(B) sh tests/bench/run.sh
+	@B=$(B) sh tests/bench/analyze.sh
 
 # --- fuzzing: clang's libFuzzer with ASan+UBSan ------------------------------
 # Objects of every module compiled with clang under build/fuzz/, one binary
@@ -207,7 +231,7 @@ FZ           := build/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   = $(STD) -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -I. \
                 -DPODFLOW_VERSION='"$(VERSION)"' \
-                $(call pc_cflags,$(COMMON_PKGS) $(CAPTURE_PKGS))
+                $(call pc_cflags,$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS))
 FUZZ_LIB_SRC := $(COMMON_SRC) $(CAPTURE_SRC) $(ANALYZE_SRC)
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FZ)/%.o) $(FZ)/gen/schema_sql.o
 FUZZ_BIN     := $(FUZZ_NAMES:%=$(FZ)/fuzz_%)
@@ -223,7 +247,7 @@ $(FZ)/libpodflow.a: $(FUZZ_LIB_OBJ)
 	$(mkar)
 $(FZ)/fuzz_%: $(FZ)/tests/fuzz/fuzz_%.o $(FZ)/libpodflow.a
 	$(Q)$(call q,LINK)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ \
-	    $(call pc_libs,$(COMMON_PKGS) $(CAPTURE_PKGS)) -lm
+	    $(call pc_libs,$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS)) -lm
 
 # clang and its libFuzzer runtime: installed here (as root) when missing, so
 # that make deps stays what the plain build needs.
@@ -255,10 +279,10 @@ fuzz-smoke:
 
 # --- dependencies (Debian) -------------------------------------------------
 DEB_PKGS := build-essential pkg-config libpcap-dev libnl-3-dev libnl-route-3-dev \
-            libnl-nf-3-dev libsqlite3-dev libyaml-dev libcmocka-dev sqlite3 \
+            libnl-nf-3-dev libsqlite3-dev libyaml-dev libgraphviz-dev libcmocka-dev sqlite3 \
             iproute2 nftables
 deps:
-	@sh tools/deps.sh "$(PKG_CONFIG)" "$(COMMON_PKGS) $(CAPTURE_PKGS) $(TEST_PKGS)" $(DEB_PKGS)
+	@sh tools/deps.sh "$(PKG_CONFIG)" "$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS) $(TEST_PKGS)" $(DEB_PKGS)
 
 # --- install ----------------------------------------------------------------
 install: all

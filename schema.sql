@@ -1,4 +1,4 @@
--- podflow case file, format version 1.
+-- podflow case file, format version 2.
 --
 -- The contract between podflow-capture (which writes it), podflow-analyze
 -- (which reads it) and anyone at the sqlite3 prompt.  Documented column by
@@ -84,7 +84,9 @@ CREATE TABLE flows (
     vlan        INTEGER,                  -- outermost 802.1Q VLAN id, or NULL
     icmp_count  INTEGER NOT NULL DEFAULT 0, -- ICMP errors that quoted this flow
     icmp_id     INTEGER,                  -- ICMP echo identifier (ICMP echo flows)
-    interim     INTEGER NOT NULL DEFAULT 0  -- 1: cut by the active timeout, continued in a later row
+    interim     INTEGER NOT NULL DEFAULT 0, -- 1: cut by the active timeout, continued in a later row
+    dnat_ip     TEXT,                     -- (format 2) flows to a Service: the backend address the
+    dnat_port   INTEGER                   --   node's DNAT chose (conntrack); NULL: none seen
 );
 
 -- What an IP was, over a time interval.  IPs are reused, so identity is
@@ -108,12 +110,30 @@ CREATE TABLE endpoints (
 );
 CREATE INDEX endpoints_ip ON endpoints (ip, valid_from_ns);
 
+-- (format 2) Which address sat behind which interface of the node, and
+-- when, as netlink saw it during a capture: the node-local truth, kept
+-- apart from endpoints so that an inventory added later is joined to it
+-- again.  NULL bounds: already there at the start, still there at the end.
+CREATE TABLE ip_ifaces (
+    id            INTEGER PRIMARY KEY,
+    capture_id    INTEGER NOT NULL REFERENCES captures (id),
+    ip            TEXT NOT NULL,
+    iface         TEXT NOT NULL,          -- link name (cali..., the bridge port, eth0)
+    ifindex       INTEGER,
+    kind          TEXT NOT NULL CHECK (kind IN ('pod', 'host')), -- pod: behind a link; host: the node's own
+    via           TEXT NOT NULL CHECK (via IN ('route', 'neigh', 'addr')),
+    valid_from_ns INTEGER,
+    valid_to_ns   INTEGER
+);
+CREATE INDEX ip_ifaces_ip ON ip_ifaces (ip, valid_from_ns);
+
 CREATE TABLE namespaces (
     name   TEXT PRIMARY KEY NOT NULL,
     labels TEXT NOT NULL DEFAULT '{}'     -- JSON object; kubernetes.io/metadata.name implied
 );
 
--- Each flow with the endpoints that held its addresses at first_ns.
+-- Each flow with the endpoints that held its addresses (and its DNAT
+-- backend's) at first_ns.
 -- The rule (also the analyzer's): an endpoint holds ip at time t when
 -- (valid_from_ns IS NULL OR valid_from_ns <= t) AND
 -- (valid_to_ns IS NULL OR t < valid_to_ns); among several, the one with the
@@ -125,7 +145,10 @@ SELECT f.*,
        s.kind AS src_kind, s.namespace AS src_namespace, s.name AS src_name,
        s.workload_kind AS src_workload_kind, s.workload AS src_workload, s.labels AS src_labels,
        d.kind AS dst_kind, d.namespace AS dst_namespace, d.name AS dst_name,
-       d.workload_kind AS dst_workload_kind, d.workload AS dst_workload, d.labels AS dst_labels
+       d.workload_kind AS dst_workload_kind, d.workload AS dst_workload, d.labels AS dst_labels,
+       s.iface AS src_iface, d.iface AS dst_iface,
+       b.kind AS dnat_kind, b.namespace AS dnat_namespace, b.name AS dnat_name,
+       b.labels AS dnat_labels
 FROM flows AS f
 LEFT JOIN interfaces AS i ON i.id = f.iface
 LEFT JOIN endpoints AS s ON s.id = (
@@ -145,9 +168,18 @@ LEFT JOIN endpoints AS d ON d.id = (
     ORDER BY coalesce(e.valid_from_ns, -9223372036854775808) DESC,
              CASE e.kind WHEN 'pod' THEN 0 WHEN 'host' THEN 1 WHEN 'service' THEN 2 ELSE 3 END,
              e.id
+    LIMIT 1)
+LEFT JOIN endpoints AS b ON b.id = (
+    SELECT e.id FROM endpoints AS e
+    WHERE e.ip = f.dnat_ip
+      AND (e.valid_from_ns IS NULL OR e.valid_from_ns <= f.first_ns)
+      AND (e.valid_to_ns IS NULL OR f.first_ns < e.valid_to_ns)
+    ORDER BY coalesce(e.valid_from_ns, -9223372036854775808) DESC,
+             CASE e.kind WHEN 'pod' THEN 0 WHEN 'host' THEN 1 WHEN 'service' THEN 2 ELSE 3 END,
+             e.id
     LIMIT 1);
 
 -- Last, so that a schema applied only in part (a statement failed) is not
 -- taken for a case: readers refuse user_version 0.
-INSERT INTO meta (key, value) VALUES ('format_version', '1');
-PRAGMA user_version = 1;
+INSERT INTO meta (key, value) VALUES ('format_version', '2');
+PRAGMA user_version = 2;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/case_int.h"
 #include "analyze/engine.h"
 #include "common/db.h"
 #include "common/err.h"
@@ -56,14 +57,14 @@ static int ep_kind_parse(const char *s, enum ep_kind *out)
 
 static uint64_t ip_hash(const struct ipaddr *ip)
 {
-    /* FNV-1a over the family and the 16 address bytes. */
-    uint64_t h = 1469598103934665603ull;
-    size_t i;
+    /* Two words and the family, multiplied and folded: twice per flow. */
+    uint64_t w0, w1, h;
 
-    h = (h ^ ip->family) * 1099511628211ull;
-    for (i = 0; i < 16; i++)
-        h = (h ^ ip->a[i]) * 1099511628211ull;
-    return h ^ (h >> 29);
+    memcpy(&w0, ip->a, 8);
+    memcpy(&w1, ip->a + 8, 8);
+    h = (w0 ^ ((uint64_t)ip->family << 56)) * 0x9e3779b97f4a7c15ull;
+    h = (h ^ (h >> 29) ^ w1) * 0xbf58476d1ce4e5b9ull;
+    return h ^ (h >> 32);
 }
 
 /* The identity rule's order: address, then latest valid_from_ns first
@@ -297,6 +298,14 @@ static int load_endpoints(struct case_db *c, struct diag *d)
     if (c->neps)
         qsort(c->eps, c->neps, sizeof(*c->eps), ep_cmp);
 
+    c->keys = xcalloc(c->neps ? c->neps : 1, sizeof(*c->keys));
+    for (i = 0; i < c->neps; i++) {
+        c->keys[i].ip = c->eps[i].ip;
+        c->keys[i].has_from = (uint8_t)c->eps[i].has_from;
+        c->keys[i].has_to = (uint8_t)c->eps[i].has_to;
+        c->keys[i].from_ns = c->eps[i].from_ns;
+        c->keys[i].to_ns = c->eps[i].to_ns;
+    }
     /* Address index: a table at most half full. */
     c->ipidx_size = 16;
     while (c->ipidx_size < c->neps * 2)
@@ -367,33 +376,54 @@ void case_close(struct case_db *c)
     free(c->eps);
     free(c->nss);
     free(c->ipidx);
+    free(c->keys);
+    free(c->memo);
     if (c->db)
         db_close(&c->db, NULL);
     arena_release(&c->arena);
     memset(c, 0, sizeof(*c));
 }
 
-const struct case_ep *case_lookup(const struct case_db *c, const struct ipaddr *ip, int64_t t)
+static int ip_eq(const struct ipaddr *x, const struct ipaddr *y);
+
+/* The first endpoint row of ip (index + 1), or 0 when no row has it. */
+static uint32_t first_row(const struct case_db *c, const struct ipaddr *ip)
 {
-    size_t h, i;
+    size_t h;
 
     if (!c->neps)
-        return NULL;
+        return 0;
     h = (size_t)ip_hash(ip) & (c->ipidx_size - 1);
     while (c->ipidx[h]) {
-        i = c->ipidx[h] - 1;
-        if (ipaddr_cmp(&c->eps[i].ip, ip) == 0) {
-            for (; i < c->neps && ipaddr_cmp(&c->eps[i].ip, ip) == 0; i++) {
-                const struct case_ep *ep = &c->eps[i];
+        uint32_t i = c->ipidx[h] - 1;
 
-                if ((!ep->has_from || ep->from_ns <= t) && (!ep->has_to || t < ep->to_ns))
-                    return ep;
-            }
-            return NULL;
-        }
+        if (ip_eq(&c->keys[i].ip, ip))
+            return i + 1;
         h = (h + 1) & (c->ipidx_size - 1);
     }
+    return 0;
+}
+
+/* The endpoint holding ip at t among the rows from first (index + 1). */
+static const struct case_ep *valid_from_row(const struct case_db *c, uint32_t first,
+                                            const struct ipaddr *ip, int64_t t)
+{
+    size_t i;
+
+    if (!first)
+        return NULL;
+    for (i = first - 1; i < c->neps && ip_eq(&c->keys[i].ip, ip); i++) {
+        const struct case_epkey *k = &c->keys[i];
+
+        if ((!k->has_from || k->from_ns <= t) && (!k->has_to || t < k->to_ns))
+            return &c->eps[i];
+    }
     return NULL;
+}
+
+const struct case_ep *case_lookup(const struct case_db *c, const struct ipaddr *ip, int64_t t)
+{
+    return valid_from_row(c, first_row(c, ip), ip, t);
 }
 
 const struct case_ns *case_ns_find(const struct case_db *c, const char *name)
@@ -414,14 +444,128 @@ const struct case_ns *case_ns_find(const struct case_db *c, const char *name)
     return NULL;
 }
 
+/*
+ * Dotted-quad IPv4 as inet_pton(3) accepts it (four decimal parts of
+ * 0..255, no leading zeros), parsed in place: this runs twice per flow.
+ * Anything else (IPv6, odd forms) goes to ipaddr_parse().
+ */
+TESTABLE int fast_v4(const char *s, size_t len, struct ipaddr *ip)
+{
+    const char *p = s, *end = s + len;
+    uint8_t b[4];
+    int part;
+
+    for (part = 0; part < 4; part++) {
+        const char *start = p;
+        unsigned v;
+
+        if (p == end || (unsigned)(*p - '0') > 9)
+            return ERR_PARSE;
+        v = (unsigned)(*p++ - '0');
+        while (p < end && (unsigned)(*p - '0') <= 9) {
+            v = v * 10 + (unsigned)(*p++ - '0');
+            if (v > 255)
+                return ERR_PARSE;
+        }
+        if (*start == '0' && p - start > 1)
+            return ERR_PARSE;
+        b[part] = (uint8_t)v;
+        if (part < 3) {
+            if (p == end || *p != '.')
+                return ERR_PARSE;
+            p++;
+        }
+    }
+    if (p != end)
+        return ERR_PARSE;
+    memset(ip, 0, sizeof(*ip));
+    ip->family = 4;
+    memcpy(ip->a, b, 4);
+    return 0;
+}
+
 /* Parse a text address column into ip; 0 or ERR_PARSE. */
 static int col_ip(sqlite3_stmt *st, int i, struct ipaddr *ip)
 {
     const char *t = (const char *)sqlite3_column_text(st, i);
+    size_t len = (size_t)sqlite3_column_bytes(st, i);
 
     if (!t)
         return ERR_PARSE;
-    return ipaddr_parse(t, (size_t)sqlite3_column_bytes(st, i), ip);
+    if (fast_v4(t, len, ip) == 0)
+        return 0;
+    return ipaddr_parse(t, len, ip);
+}
+
+/* Same address: both are fully initialised (zeroed unused bytes). */
+static int ip_eq(const struct ipaddr *x, const struct ipaddr *y)
+{
+    return x->family == y->family && memcmp(x->a, y->a, sizeof(x->a)) == 0;
+}
+
+static uint32_t first_row(const struct case_db *c, const struct ipaddr *ip);
+
+static uint64_t text_hash(const char *t, size_t len)
+{
+    uint64_t w[3] = {0, 0, 0}, h;
+
+    memcpy(w, t, len); /* len <= CASE_MEMO_TEXT < sizeof(w) */
+    h = (w[0] ^ len) * 0x9e3779b97f4a7c15ull;
+    h = (h ^ (h >> 29) ^ w[1]) * 0xbf58476d1ce4e5b9ull;
+    h = (h ^ (h >> 31) ^ w[2]) * 0x94d049bb133111ebull;
+    return h ^ (h >> 32);
+}
+
+/*
+ * Address column -> (address, first endpoint row), remembered per distinct
+ * text: a case has few distinct addresses and millions of flows, so most
+ * rows skip both the parse and the index probe.  The table stops growing
+ * at LIM_CASE_ADDR_MEMO entries; later addresses are parsed every time.
+ */
+static int col_ip_row(struct case_db *c, sqlite3_stmt *st, int i, struct ipaddr *ip,
+                      uint32_t *first)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    size_t len = (size_t)sqlite3_column_bytes(st, i), k;
+    struct case_memo *m;
+    uint64_t h;
+    int rc;
+
+    if (!t)
+        return ERR_PARSE;
+    if (len > CASE_MEMO_TEXT || !c->memo) {
+        rc = col_ip(st, i, ip);
+        if (!rc)
+            *first = first_row(c, ip);
+        return rc;
+    }
+    h = text_hash(t, len);
+    k = (size_t)h & (c->memo_size - 1);
+    for (m = &c->memo[k]; m->len; m = &c->memo[k]) {
+        if (m->hash == h && m->len == len && memcmp(m->text, t, len) == 0) {
+            *ip = m->ip;
+            *first = m->first;
+            return 0;
+        }
+        k = (k + 1) & (c->memo_size - 1);
+    }
+    rc = fast_v4(t, len, ip);
+    if (rc)
+        rc = ipaddr_parse(t, len, ip);
+    if (rc)
+        return rc;
+    *first = first_row(c, ip);
+    /* An empty slot was found: fill it while the table is at most half
+     * full (the probe above always ends on an empty slot). */
+    if ((c->memo_used + 1) * 2 <= c->memo_size) {
+        m->hash = h;
+        m->len = (uint8_t)len;
+        memcpy(m->text, t, len);
+        m->ip = *ip;
+        m->first = *first;
+        c->memo_used++;
+    }
+    return 0;
 }
 
 static int col_port(sqlite3_stmt *st, int i, uint16_t *port)
@@ -432,6 +576,18 @@ static int col_port(sqlite3_stmt *st, int i, uint16_t *port)
         return ERR_INVALID;
     *port = (uint16_t)v;
     return 0;
+}
+
+/* An ICMP type or code column: 0..255, or -1 when NULL or out of range
+ * (a hand-made .db may hold anything). */
+static int col_byte(sqlite3_stmt *st, int i)
+{
+    sqlite3_int64 v;
+
+    if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
+        return -1;
+    v = sqlite3_column_int64(st, i);
+    return v < 0 || v > 255 ? -1 : (int)v;
 }
 
 int case_flows(struct case_db *c, const struct case_filter *f,
@@ -449,15 +605,26 @@ int case_flows(struct case_db *c, const struct case_filter *f,
              c->has_dnat ? "dnat_ip, dnat_port" : "NULL, NULL");
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
         return db_fail(c, d, "flows");
+    if (!c->memo) {
+        /* Room for the endpoints' addresses and as many others, within
+         * the limit. */
+        c->memo_size = 1024;
+        while (c->memo_size < 4 * c->neps && c->memo_size < 2 * LIM_CASE_ADDR_MEMO)
+            c->memo_size *= 2;
+        c->memo = xcalloc(c->memo_size, sizeof(*c->memo));
+        c->memo_used = 0;
+    }
     sqlite3_bind_int64(st, 1, f && f->has_since ? f->since_ns : INT64_MIN);
     sqlite3_bind_int64(st, 2, f && f->has_until ? f->until_ns : INT64_MAX);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct case_flow fl;
         sqlite3_int64 proto = sqlite3_column_int64(st, 2);
+        uint32_t sfirst = 0, dfirst = 0;
 
         memset(&fl, 0, sizeof(fl));
         fl.id = sqlite3_column_int64(st, 0);
-        if (proto < 0 || proto > 255 || col_ip(st, 3, &fl.src_ip) || col_ip(st, 5, &fl.dst_ip) ||
+        if (proto < 0 || proto > 255 || col_ip_row(c, st, 3, &fl.src_ip, &sfirst) ||
+            col_ip_row(c, st, 5, &fl.dst_ip, &dfirst) ||
             col_port(st, 4, &fl.src_port) || col_port(st, 6, &fl.dst_port)) {
             if (bad++ < 10)
                 diag_warn(d, "'%s': flow %lld: bad protocol, address or port, row skipped",
@@ -477,10 +644,8 @@ int case_flows(struct case_db *c, const struct case_filter *f,
         fl.state = (const char *)sqlite3_column_text(st, 13);
         if (!fl.state)
             fl.state = "";
-        fl.icmp_type = sqlite3_column_type(st, 14) == SQLITE_NULL ? -1
-                                                                  : (int)(sqlite3_column_int64(st, 14) & 0xff);
-        fl.icmp_code = sqlite3_column_type(st, 15) == SQLITE_NULL ? -1
-                                                                  : (int)(sqlite3_column_int64(st, 15) & 0xff);
+        fl.icmp_type = col_byte(st, 14);
+        fl.icmp_code = col_byte(st, 15);
         fl.icmp_count = sqlite3_column_int64(st, 16);
         /* Policy sees post-DNAT addresses (§5, §9.17): judge the backend
          * when the capture recorded it. */
@@ -493,13 +658,14 @@ int case_flows(struct case_db *c, const struct case_filter *f,
                 fl.orig_dst_text = fl.dst_text;
                 fl.orig_dst_port = fl.dst_port;
                 fl.dst_ip = nip;
+                dfirst = first_row(c, &nip);
                 fl.dst_port = nport;
                 fl.dst_text = (const char *)sqlite3_column_text(st, 17);
                 fl.dnat = 1;
             }
         }
-        fl.src = case_lookup(c, &fl.src_ip, fl.first_ns);
-        fl.dst = case_lookup(c, &fl.dst_ip, fl.first_ns);
+        fl.src = valid_from_row(c, sfirst, &fl.src_ip, fl.first_ns);
+        fl.dst = valid_from_row(c, dfirst, &fl.dst_ip, fl.first_ns);
         ret = fn(ctx, &fl);
         if (ret)
             break;

@@ -60,6 +60,25 @@ struct case_ns {
     struct labels labels;     /* owned; kubernetes.io/metadata.name always set */
 };
 
+/* Longest address text remembered by the flow scan (IPv4 and short IPv6). */
+#define CASE_MEMO_TEXT 23
+
+/* One remembered address text of the flow scan. */
+struct case_memo {
+    uint64_t hash;
+    struct ipaddr ip;
+    uint8_t len;                  /* 0: empty slot */
+    char text[CASE_MEMO_TEXT];
+    uint32_t first;               /* its first endpoint row + 1, or 0 */
+};
+
+/* The part of an endpoint identity lookups need. */
+struct case_epkey {
+    struct ipaddr ip;
+    uint8_t has_from, has_to;
+    int64_t from_ns, to_ns;
+};
+
 struct case_db {
     sqlite3 *db;              /* read-only handle, owned */
     struct arena arena;       /* strings and arrays below */
@@ -67,8 +86,12 @@ struct case_db {
     size_t neps;
     struct case_ns *nss;      /* sorted by name */
     size_t nnss;
+    struct case_epkey *keys;  /* per ep, what case_lookup() reads: kept apart from
+                                 the large case_ep so that lookups stay in cache */
     uint32_t *ipidx;          /* open-addressing table: ip hash -> first ep index + 1 */
     size_t ipidx_size;        /* power of two */
+    struct case_memo *memo;   /* address texts seen by case_flows() (malloc'd) */
+    size_t memo_size, memo_used; /* slots (a power of two), filled ones */
     int has_dnat;             /* flows has dnat_ip / dnat_port (schema v2) */
     const char *path;
 };

@@ -6,6 +6,7 @@
 #ifndef PODFLOW_ANALYZE_CMD_H
 #define PODFLOW_ANALYZE_CMD_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 struct diag;
@@ -13,6 +14,8 @@ struct diag;
 int cmd_check(int argc, char **argv, struct diag *d);
 int cmd_select(int argc, char **argv, struct diag *d);
 int cmd_show(int argc, char **argv, struct diag *d);
+int cmd_diff(int argc, char **argv, struct diag *d);   /* 1: something would break */
+int cmd_report(int argc, char **argv, struct diag *d);
 int cmd_redact(int argc, char **argv, struct diag *d); /* cmd_redact.c (hardening) */
 
 /* Usage texts, printed by --help (stdout) and on usage errors (stderr). */
@@ -20,6 +23,15 @@ extern const char cmd_check_usage[];
 extern const char cmd_select_usage[];
 extern const char cmd_show_usage[];
 extern const char cmd_redact_usage[];
+extern const char cmd_diff_usage[];
+extern const char cmd_report_usage[];
+
+/* check --format dot: the service graph (graph.h) of the flows passing
+ * filter and ns (either may be NULL) as DOT text on stdout.  Exit status
+ * as check's. */
+struct case_filter;
+int cmd_check_dot(const char *casepath, const char *const *paths, size_t npaths,
+                  const struct case_filter *filter, const char *ns, struct diag *d);
 
 /* Write b's contents to f, control characters shown as '?' (term_safe), and
  * empty it; 0 or -errno. */

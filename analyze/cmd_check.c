@@ -34,17 +34,20 @@ const char cmd_check_usage[] =
     "searched for *.yaml, *.yml, *.json, or - for stdin; -p is repeatable).\n"
     "\n"
     "  -p, --policies PATH        policy file, directory or - (repeatable)\n"
-    "  -f, --format FMT           table (default), json (JSON Lines) or csv\n"
+    "  -f, --format FMT           table (default), json (JSON Lines), csv, or dot\n"
+    "                             (the service graph for graphviz)\n"
     "      --only WHICH           denied, allowed or all (default)\n"
     "  -g, --group BY             flow (default), tuple or workload\n"
     "  -e, --explain              why each rule of each policy did or did not match\n"
     "  -n, --namespace NS         only flows with an end in namespace NS\n"
-    "      --since T, --until T   only flows overlapping [T, T'] (RFC 3339 or Unix seconds)\n"
+    "      --since T, --until T   only flows overlapping that window\n"
+    "                             (T: RFC 3339 or Unix seconds)\n"
     "  -h, --help                 this text\n"
     "\n"
-    "Exit status: 0 nothing denied, 1 at least one flow denied, 2 bad input or usage.\n";
+    "Exit status: 0 nothing denied, 1 at least one flow denied,\n"
+    "2 bad input or usage.\n";
 
-enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV };
+enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_DOT };
 enum only { ONLY_ALL, ONLY_DENIED, ONLY_ALLOWED };
 
 struct gslot {
@@ -68,8 +71,12 @@ struct check {
     size_t nrecs, recs_alloc;
     struct gslot *groups;      /* open addressing (malloc'd) */
     size_t gsize;
-    const char **wl;           /* per case endpoint: interned workload key, lazily */
+    const char **wl;           /* per case endpoint: its workload's identity, lazily */
+    size_t *wlmap;             /* open addressing: workload name hash -> endpoint + 1 */
+    size_t wlmap_size;         /* a power of two, at least twice the endpoints */
     struct arena arena;        /* interned strings */
+    const struct eng_verdict *sig_v; /* the verdict whose decision_sig() is sig */
+    uint64_t sig;
     uint64_t flows, denied, allowed, ok, failed, unknown, would_break, explained, unexplained;
 };
 
@@ -98,39 +105,52 @@ static const char *intern_state(struct check *k, const char *s)
     return arena_strdup(&k->arena, s);
 }
 
+/* A word at a time: group keys are hashed once per flow. */
 static uint64_t fnv(const void *p, size_t n)
 {
     const unsigned char *b = p;
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = 1469598103934665603ull, w;
     size_t i;
 
-    for (i = 0; i < n; i++)
+    for (i = 0; i + 8 <= n; i += 8) {
+        memcpy(&w, b + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    for (; i < n; i++)
         h = (h ^ b[i]) * 1099511628211ull;
     return h ^ (h >> 31);
 }
 
-/* A workload's identity for grouping: one pointer per ns/workload. */
+/* A workload's identity for grouping: one pointer per ns/workload (the
+ * first pod seen of it), found through a table keyed by the names. */
 static const void *wl_ident(struct check *k, const struct case_ep *ep)
 {
-    size_t i, idx;
+    const char *ns, *wl;
+    uint64_t h;
+    size_t idx, i;
 
     if (!ep || ep->kind != EP_POD || ep < k->c.eps || ep >= k->c.eps + k->c.neps)
         return ep;
     idx = (size_t)(ep - k->c.eps);
     if (k->wl[idx])
         return k->wl[idx];
-    /* Endpoints are few: a linear search for the same workload is fine. */
-    for (i = 0; i < k->c.neps; i++) {
-        const struct case_ep *o = &k->c.eps[i];
+    ns = ep->ns ? ep->ns : "";
+    wl = ep->workload ? ep->workload : ep->name ? ep->name : "";
+    h = fnv(ns, strlen(ns)) * 31 + fnv(wl, strlen(wl));
+    i = (size_t)h & (k->wlmap_size - 1);
+    while (k->wlmap[i]) {
+        const struct case_ep *o = &k->c.eps[k->wlmap[i] - 1];
 
-        if (k->wl[i] && o->kind == EP_POD && strcmp(o->ns ? o->ns : "", ep->ns ? ep->ns : "") == 0 &&
-            strcmp(o->workload ? o->workload : o->name ? o->name : "",
-                   ep->workload ? ep->workload : ep->name ? ep->name : "") == 0) {
-            k->wl[idx] = k->wl[i];
+        if (strcmp(o->ns ? o->ns : "", ns) == 0 &&
+            strcmp(o->workload ? o->workload : o->name ? o->name : "", wl) == 0) {
+            k->wl[idx] = k->wl[k->wlmap[i] - 1];
             return k->wl[idx];
         }
+        i = (i + 1) & (k->wlmap_size - 1);
     }
-    k->wl[idx] = (const char *)ep; /* first of its workload stands for it */
+    k->wlmap[i] = idx + 1;
+    k->wl[idx] = (const char *)ep;
     return k->wl[idx];
 }
 
@@ -199,20 +219,69 @@ static struct out_rec *group_find(struct check *k, const void *key, size_t klen,
     return &k->recs[k->nrecs - 1];
 }
 
+static void fill_rec(struct out_rec *r, const struct case_flow *fl, const struct eng_verdict *v,
+                     enum observed obs, const struct ipaddr *orig_dst)
+{
+    memset(r, 0, sizeof(*r));
+    r->v = v;
+    r->src = fl->src;
+    r->dst = fl->dst;
+    r->src_ip = fl->src_ip;
+    r->dst_ip = fl->dst_ip;
+    if (orig_dst) {
+        r->dnat = 1;
+        r->orig_dst_ip = *orig_dst;
+        r->orig_dst_port = fl->orig_dst_port;
+    }
+    r->src_port = fl->src_port;
+    r->dst_port = fl->dst_port;
+    r->proto = fl->proto;
+    r->state = fl->state;
+    r->id = fl->id;
+    r->first_ns = fl->first_ns;
+    r->last_ns = fl->last_ns;
+    r->flows = 1;
+    r->n_ok = obs == OBS_OK;
+    r->n_failed = obs == OBS_FAILED;
+    r->n_unknown = obs == OBS_UNKNOWN;
+    r->packets = fl->packets_fwd + fl->packets_rev;
+    r->bytes = fl->bytes_fwd + fl->bytes_rev;
+    r->obs = obs;
+}
+
+/* Fold one more flow into group g. */
+static void group_add(struct out_rec *g, const struct case_flow *fl, enum observed obs)
+{
+    g->flows++;
+    g->n_ok += obs == OBS_OK;
+    g->n_failed += obs == OBS_FAILED;
+    g->n_unknown += obs == OBS_UNKNOWN;
+    g->packets += fl->packets_fwd + fl->packets_rev;
+    g->bytes += fl->bytes_fwd + fl->bytes_rev;
+    if (fl->first_ns < g->first_ns)
+        g->first_ns = fl->first_ns;
+    if (fl->last_ns > g->last_ns)
+        g->last_ns = fl->last_ns;
+    /* A group failed if any of its flows failed; else ok if any was. */
+    g->obs = g->n_failed ? OBS_FAILED : g->n_ok ? OBS_OK : OBS_UNKNOWN;
+}
+
 static int on_flow(void *ctx, const struct case_flow *fl)
 {
     struct check *k = ctx;
     struct eng_flow ef;
     const struct eng_verdict *v;
-    struct out_rec r, *g;
+    struct out_rec *g;
+    struct ipaddr odst;
+    int dnat = 0;
     enum observed obs;
 
     if (k->ns && !((fl->src && fl->src->ns && strcmp(fl->src->ns, k->ns) == 0) ||
                    (fl->dst && fl->dst->ns && strcmp(fl->dst->ns, k->ns) == 0)))
         return 0;
-    memset(&ef, 0, sizeof(ef));
     ef.src = fl->src;
     ef.dst = fl->dst;
+    ef.orig_dst = NULL;
     ef.src_ip = fl->src_ip;
     ef.dst_ip = fl->dst_ip;
     ef.proto = fl->proto;
@@ -220,12 +289,10 @@ static int on_flow(void *ctx, const struct case_flow *fl)
     ef.dst_port = fl->dst_port;
     ef.icmp_type = fl->icmp_type;
     ef.icmp_code = fl->icmp_code;
-    memset(&r, 0, sizeof(r));
     if (fl->dnat && fl->orig_dst_text &&
-        ipaddr_parse(fl->orig_dst_text, strlen(fl->orig_dst_text), &r.orig_dst_ip) == 0) {
-        ef.orig_dst = case_lookup(&k->c, &r.orig_dst_ip, fl->first_ns);
-        r.dnat = 1;
-        r.orig_dst_port = fl->orig_dst_port;
+        ipaddr_parse(fl->orig_dst_text, strlen(fl->orig_dst_text), &odst) == 0) {
+        ef.orig_dst = case_lookup(&k->c, &odst, fl->first_ns);
+        dnat = 1;
     }
     v = engine_judge(k->e, &ef);
     obs = observed_of(fl->proto, fl->state, fl->packets_rev, fl->icmp_type, fl->icmp_count);
@@ -252,29 +319,11 @@ static int on_flow(void *ctx, const struct case_flow *fl)
     if ((k->only == ONLY_DENIED && v->allow) || (k->only == ONLY_ALLOWED && !v->allow))
         return 0;
 
-    r.v = v;
-    r.src = fl->src;
-    r.dst = fl->dst;
-    r.src_ip = fl->src_ip;
-    r.dst_ip = fl->dst_ip;
-    r.src_port = fl->src_port;
-    r.dst_port = fl->dst_port;
-    r.proto = fl->proto;
-    r.id = fl->id;
-    r.first_ns = fl->first_ns;
-    r.last_ns = fl->last_ns;
-    r.flows = 1;
-    r.n_ok = obs == OBS_OK;
-    r.n_failed = obs == OBS_FAILED;
-    r.n_unknown = obs == OBS_UNKNOWN;
-    r.packets = fl->packets_fwd + fl->packets_rev;
-    r.bytes = fl->bytes_fwd + fl->bytes_rev;
-    r.obs = obs;
-
     if (k->stream) {
+        struct out_rec r;
         int rc;
 
-        r.state = fl->state;
+        fill_rec(&r, fl, v, obs, dnat ? &odst : NULL);
         rc = k->fmt == FMT_JSON ? out_json(&r, &k->oo, &k->out) : out_csv(&r, &k->oo, &k->out);
         if (rc)
             return rc;
@@ -282,10 +331,11 @@ static int on_flow(void *ctx, const struct case_flow *fl)
             k->werr = 1;
         return 0;
     }
-    r.state = intern_state(k, fl->state);
     if (k->oo.group == GROUP_FLOW) {
         ALLOC_GROW(k->recs, k->nrecs + 1, k->recs_alloc);
-        k->recs[k->nrecs++] = r;
+        fill_rec(&k->recs[k->nrecs], fl, v, obs, dnat ? &odst : NULL);
+        k->recs[k->nrecs].state = intern_state(k, fl->state);
+        k->nrecs++;
         return 0;
     } else {
         struct {
@@ -314,25 +364,20 @@ static int on_flow(void *ctx, const struct case_flow *fl)
                 key.sip = fl->src_ip;
             if (!fl->dst || fl->dst->kind != EP_POD)
                 key.dip = fl->dst_ip;
-            key.sig = decision_sig(v);
+            /* Verdicts repeat: remember the last one's signature. */
+            if (v != k->sig_v) {
+                k->sig_v = v;
+                k->sig = decision_sig(v);
+            }
+            key.sig = k->sig;
         }
         g = group_find(k, &key, sizeof(key), &created);
         if (created) {
-            *g = r;
-            return 0;
+            fill_rec(g, fl, v, obs, dnat ? &odst : NULL);
+            g->state = intern_state(k, fl->state);
+        } else {
+            group_add(g, fl, obs);
         }
-        g->flows++;
-        g->n_ok += r.n_ok;
-        g->n_failed += r.n_failed;
-        g->n_unknown += r.n_unknown;
-        g->packets += r.packets;
-        g->bytes += r.bytes;
-        if (r.first_ns < g->first_ns)
-            g->first_ns = r.first_ns;
-        if (r.last_ns > g->last_ns)
-            g->last_ns = r.last_ns;
-        /* A group failed if any of its flows failed; else ok if any was. */
-        g->obs = g->n_failed ? OBS_FAILED : g->n_ok ? OBS_OK : OBS_UNKNOWN;
         return 0;
     }
 }
@@ -383,7 +428,7 @@ int cmd_check(int argc, char **argv, struct diag *d)
         {"explain", no_argument, NULL, 'e'},        {"namespace", required_argument, NULL, 'n'},
         {"since", required_argument, NULL, 'S'},    {"until", required_argument, NULL, 'U'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
-    static const char *const fmts[] = {"table", "json", "csv"};
+    static const char *const fmts[] = {"table", "json", "csv", "dot"};
     static const char *const onlys[] = {"all", "denied", "allowed"};
     static const char *const groups[] = {"flow", "tuple", "workload"};
     struct check k;
@@ -474,6 +519,10 @@ int cmd_check(int argc, char **argv, struct diag *d)
         goto out;
     }
 
+    if (k.fmt == FMT_DOT) {
+        status = cmd_check_dot(casepath, paths, npaths, &filt, k.ns, d);
+        goto out;
+    }
     rc = policy_set_load(&ps, paths, npaths, d);
     if (rc)
         goto out;
@@ -482,6 +531,10 @@ int cmd_check(int argc, char **argv, struct diag *d)
         goto out_ps;
     arena_init(&k.arena, 0);
     k.wl = xcalloc(k.c.neps ? k.c.neps : 1, sizeof(*k.wl));
+    k.wlmap_size = 16;
+    while (k.wlmap_size < 2 * k.c.neps)
+        k.wlmap_size *= 2;
+    k.wlmap = xcalloc(k.wlmap_size, sizeof(*k.wlmap));
     k.e = engine_new(&ps, k.c.eps, k.c.neps, k.oo.explain ? ENG_EXPLAIN : 0);
     buf_init(&k.out, 0);
     k.stream = k.fmt != FMT_TABLE && k.oo.group == GROUP_FLOW;
@@ -545,6 +598,7 @@ out_case:
     free(k.recs);
     free(k.groups);
     free(k.wl);
+    free(k.wlmap);
     arena_release(&k.arena);
     case_close(&k.c);
 out_ps:
@@ -553,6 +607,6 @@ out:
     free(paths);
     return status;
 bad_format:
-    status = usage_err(d, "--format takes table, json or csv, not '%s'", optarg);
+    status = usage_err(d, "--format takes table, json, csv or dot, not '%s'", optarg);
     goto out;
 }

@@ -63,19 +63,29 @@ struct eng_pol {
     int eligible[2];        /* can ever apply for that direction */
 };
 
+/* What a verdict depends on.  Endpoints are named by their index in the
+ * case (+1; 0 for none), which fixes their address too; the addresses are
+ * in the key for the ends no endpoint holds.  56 bytes, so that a cached
+ * entry's key and its verdict's first fields share a cache line. */
 struct eng_key {
-    const struct case_ep *src, *dst, *odst;
-    struct ipaddr sip, dip;
+    uint32_t sid, did, oid;
     uint16_t sport, dport;
     int16_t itype, icode;
-    uint8_t proto;
-    uint8_t pad[7];
+    uint8_t proto, sfam, dfam, pad;
+    uint8_t sip[16], dip[16];
 };
 
-struct eng_slot {
+/* A cached verdict with its key (arena, 64-byte aligned). */
+struct eng_centry {
     struct eng_key key;
+    struct eng_verdict v;
+};
+
+/* Slots stay small (16 bytes) so that the table, probed once per flow,
+ * keeps in cache; the key is compared only when the hash agrees. */
+struct eng_slot {
     uint64_t hash;
-    struct eng_verdict *v;
+    struct eng_centry *ce;
 };
 
 struct engine {
@@ -107,6 +117,7 @@ struct engine {
     struct eng_slot *cache;
     size_t cache_size, cache_used;
 
+    struct eng_step *steps_scratch; /* a trace being built: ntiers + 2 entries */
     uint32_t *members;          /* scratch: lset ids of an address */
     size_t members_alloc;
 
@@ -380,6 +391,8 @@ struct engine *engine_new(const struct policy_set *ps, const struct case_ep *eps
                 e->has_staged = 1;
         }
     }
+    /* At most one Pass per tier, then the decision or the profile. */
+    e->steps_scratch = xcalloc(ps->ntiers + 2, sizeof(*e->steps_scratch));
     e->members_alloc = 2 * (1 + ps->nnetsets);
     e->members = xcalloc(e->members_alloc, sizeof(*e->members));
     e->stats.selectors = e->nsels;
@@ -415,6 +428,7 @@ void engine_free(struct engine **ep)
     free(e->pols);
     free(e->cache);
     free(e->members);
+    free(e->steps_scratch);
     arena_release(&e->arena);
     free(e);
     *ep = NULL;
@@ -478,33 +492,6 @@ PRINTF_LIKE(3, 4) static int miss(struct jctx *j, const char *field, const char 
         va_start(ap, fmt);
         vsnprintf(j->detail, sizeof(j->detail), fmt, ap);
         va_end(ap);
-    }
-    return 0;
-}
-
-/* §3.1: a nets/notNets list that is non-empty but holds no CIDR of the
- * packet's family drops the whole rule for that family; so does a
- * catch-all in notNets. */
-static int family_dropped(const struct entity *en, int fam)
-{
-    size_t i;
-    int any = 0;
-
-    if (en->nnets) {
-        for (i = 0; i < en->nnets && !any; i++)
-            any = en->nets[i].addr.family == fam;
-        if (!any)
-            return 1;
-    }
-    if (en->nnotnets) {
-        any = 0;
-        for (i = 0; i < en->nnotnets; i++) {
-            if (cidr_is_catchall(&en->notnets[i]))
-                return 1;
-            any |= en->notnets[i].addr.family == fam;
-        }
-        if (!any)
-            return 1;
     }
     return 0;
 }
@@ -689,7 +676,9 @@ static int rule_match(struct jctx *j, const struct eng_pol *p, int d, size_t ri,
     j->field = NULL;
     if (r->ip_version && r->ip_version != j->fam)
         return miss(j, "ipVersion", "the rule exists for IPv%d only", r->ip_version);
-    if (family_dropped(&r->src, j->fam) || family_dropped(&r->dst, j->fam))
+    /* §3.1: a rule whose nets/notNets hold no CIDR of the packet's family
+     * (or a catch-all in notNets) does not exist for that family. */
+    if (!rule_applies_to_family(r, j->fam))
         return miss(j, "net",
                     "the rule's nets/notNets hold no IPv%d CIDR, so it does not exist for IPv%d",
                     j->fam, j->fam);
@@ -751,8 +740,8 @@ static const char *xstr(struct engine *e, const char *fmt, ...)
 
 /* Judge endpoint E (a pod) for direction dir; staged: staged policies count
  * as enforced (the "would do" pass). */
-static void eval_dir(struct jctx *j, const struct case_ep *E, int els, int dir, int staged,
-                     struct eng_dir *out)
+static void eval_dir_steps(struct jctx *j, const struct case_ep *E, int els, int dir, int staged,
+                           struct eng_dir *out)
 {
     struct engine *e = j->e;
     int d = dir_index(dir);
@@ -763,7 +752,7 @@ static void eval_dir(struct jctx *j, const struct case_ep *E, int els, int dir, 
 
     memset(out, 0, sizeof(*out));
     out->judged = 1;
-    out->steps = arena_calloc(&e->arena, e->ps->ntiers + 2, sizeof(*out->steps));
+    out->steps = e->steps_scratch;
     if (explain && app->n)
         out->x = arena_calloc(&e->arena, app->n, sizeof(*out->x));
 
@@ -893,18 +882,46 @@ static void eval_dir(struct jctx *j, const struct case_ep *E, int els, int dir, 
     out->dec = out->steps[out->nsteps - 1];
 }
 
+/* Judge, with the trace built in scratch space and then kept at its exact
+ * size (most traces hold one or two steps; a verdict is kept per tuple). */
+static void eval_dir(struct jctx *j, const struct case_ep *E, int els, int dir, int staged,
+                     struct eng_dir *out)
+{
+    struct engine *e = j->e;
+
+    eval_dir_steps(j, E, els, dir, staged, out);
+    out->steps = out->nsteps ? arena_alloc(&e->arena, out->nsteps * sizeof(*out->steps)) : NULL;
+    if (out->nsteps)
+        memcpy(out->steps, e->steps_scratch, out->nsteps * sizeof(*out->steps));
+}
+
+static int allow_rank(const struct eng_dir *d)
+{
+    switch (d->reason) {
+    case REASON_RULE:
+        return 3;
+    case REASON_PROFILE:
+    case REASON_TIER_DEFAULT:
+        return 2;
+    case REASON_NO_POLICY:
+    case REASON_END_OF_TIER:
+    case REASON_DATAPLANE:
+        break;
+    }
+    return 1;
+}
+
 static int decided_dir_of(const struct eng_verdict *v)
 {
     if (v->egress.judged && !v->egress.allow)
         return DIR_EGRESS;
     if (v->ingress.judged && !v->ingress.allow)
         return DIR_INGRESS;
-    /* Allowed: the end a rule allowed it at, egress first as Calico
-     * evaluates it; else the first end judged. */
-    if (v->egress.judged && v->egress.reason == REASON_RULE)
-        return DIR_EGRESS;
-    if (v->ingress.judged && v->ingress.reason == REASON_RULE)
-        return DIR_INGRESS;
+    /* Allowed: the end that says most, egress first as Calico evaluates
+     * it: a rule's Allow, then a fall-through past policies, then "no
+     * policy". */
+    if (v->egress.judged && v->ingress.judged)
+        return allow_rank(&v->ingress) > allow_rank(&v->egress) ? DIR_INGRESS : DIR_EGRESS;
     if (v->egress.judged)
         return DIR_EGRESS;
     if (v->ingress.judged)
@@ -946,9 +963,21 @@ static int step_eq(const struct eng_step *a, const struct eng_step *b)
     return strcmp(a->profile, b->profile) == 0;
 }
 
+/* A word at a time: this runs once per flow. */
 static uint64_t key_hash(const struct eng_key *k)
 {
-    return mix(hash_bytes(k, sizeof(*k), 1469598103934665603ull));
+    const unsigned char *b = (const unsigned char *)k;
+    uint64_t h = 0x9e3779b97f4a7c15ull, w;
+    size_t i;
+
+    for (i = 0; i + 8 <= sizeof(*k); i += 8) {
+        memcpy(&w, b + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    for (; i < sizeof(*k); i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return mix(h);
 }
 
 static void cache_grow(struct engine *e)
@@ -959,10 +988,10 @@ static void cache_grow(struct engine *e)
     for (k = 0; k < e->cache_size; k++) {
         size_t i;
 
-        if (!e->cache[k].v)
+        if (!e->cache[k].ce)
             continue;
         i = (size_t)e->cache[k].hash & (nsize - 1);
-        while (n[i].v)
+        while (n[i].ce)
             i = (i + 1) & (nsize - 1);
         n[i] = e->cache[k];
     }
@@ -971,21 +1000,48 @@ static void cache_grow(struct engine *e)
     e->cache_size = nsize;
 }
 
+/* The case index + 1 of ep in *id (0 for NULL); 0 when ep is not one of
+ * the case's endpoints. */
+static int ep_index(const struct engine *e, const struct case_ep *ep, uint32_t *id)
+{
+    if (!ep) {
+        *id = 0;
+        return 1;
+    }
+    if (!e->eps || ep < e->eps || ep >= e->eps + e->neps)
+        return 0;
+    *id = (uint32_t)(ep - e->eps) + 1;
+    return 1;
+}
+
+static void judge_into(struct engine *e, const struct eng_flow *f, struct eng_verdict *v);
+static const struct eng_verdict *judge_uncached(struct engine *e, const struct eng_flow *f);
+
 const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *f)
 {
     struct eng_key key;
     uint64_t h;
     size_t i;
-    struct jctx j;
-    struct eng_verdict *v;
+    struct eng_centry *ce;
 
     e->stats.judged++;
+    /* An endpoint that is not one of the case's has no index: judge
+     * afresh, uncached (only hand-built callers do this). */
+    if (!ep_index(e, f->src, &key.sid) || !ep_index(e, f->dst, &key.did) ||
+        !ep_index(e, f->orig_dst, &key.oid))
+        return judge_uncached(e, f);
     memset(&key, 0, sizeof(key));
-    key.src = f->src;
-    key.dst = f->dst;
-    key.odst = f->orig_dst;
-    key.sip = f->src_ip;
-    key.dip = f->dst_ip;
+    ep_index(e, f->src, &key.sid);
+    ep_index(e, f->dst, &key.did);
+    ep_index(e, f->orig_dst, &key.oid);
+    if (!key.sid) {
+        key.sfam = f->src_ip.family;
+        memcpy(key.sip, f->src_ip.a, 16);
+    }
+    if (!key.did) {
+        key.dfam = f->dst_ip.family;
+        memcpy(key.dip, f->dst_ip.a, 16);
+    }
     key.dport = f->dst_port;
     key.sport = e->key_sport ? f->src_port : 0;
     key.proto = (uint8_t)f->proto;
@@ -995,12 +1051,27 @@ const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *
     if ((e->cache_used + 1) * 2 > e->cache_size)
         cache_grow(e);
     i = (size_t)h & (e->cache_size - 1);
-    while (e->cache[i].v) {
-        if (e->cache[i].hash == h && memcmp(&e->cache[i].key, &key, sizeof(key)) == 0)
-            return e->cache[i].v;
+    while (e->cache[i].ce) {
+        if (e->cache[i].hash == h && memcmp(&e->cache[i].ce->key, &key, sizeof(key)) == 0)
+            return &e->cache[i].ce->v;
         i = (i + 1) & (e->cache_size - 1);
     }
     e->stats.tuples++;
+    ce = (struct eng_centry *)(((uintptr_t)arena_alloc(&e->arena, sizeof(*ce) + 63) + 63) &
+                               ~(uintptr_t)63);
+    memset(ce, 0, sizeof(*ce));
+    ce->key = key;
+    judge_into(e, f, &ce->v);
+    e->cache[i].hash = h;
+    e->cache[i].ce = ce;
+    e->cache_used++;
+    return &ce->v;
+}
+
+/* Evaluate f into v (engine-owned storage). */
+static void judge_into(struct engine *e, const struct eng_flow *f, struct eng_verdict *v)
+{
+    struct jctx j;
 
     memset(&j, 0, sizeof(j));
     j.e = e;
@@ -1012,7 +1083,6 @@ const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *
     members_of(&j, 0, &f->src_ip, j.src_ls);
     members_of(&j, 1, &f->dst_ip, j.dst_ls);
 
-    v = arena_calloc(&e->arena, 1, sizeof(*v));
     eval_all(&j, 0, v);
     if (e->has_staged) {
         struct eng_verdict *sv = arena_calloc(&e->arena, 1, sizeof(*sv));
@@ -1026,10 +1096,14 @@ const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *
             (a && b && !step_eq(&a->dec, &b->dec)))
             v->staged = sv;
     }
-    e->cache[i].key = key;
-    e->cache[i].hash = h;
-    e->cache[i].v = v;
-    e->cache_used++;
+}
+
+static const struct eng_verdict *judge_uncached(struct engine *e, const struct eng_flow *f)
+{
+    struct eng_verdict *v = arena_calloc(&e->arena, 1, sizeof(*v));
+
+    e->stats.tuples++;
+    judge_into(e, f, v);
     return v;
 }
 

@@ -100,8 +100,9 @@ struct eng_verdict {
 };
 
 /* The end that decided: the first denying end (egress before ingress);
- * for an allowed flow the first end a rule allowed it at, else the first
- * end judged; NULL when neither end is a pod. */
+ * for an allowed flow the end that says most (a rule's Allow, then a
+ * fall-through to the profile, then no policy; egress on a tie); NULL when
+ * neither end is a pod. */
 const struct eng_dir *eng_decided(const struct eng_verdict *v);
 
 enum eng_flags {

@@ -44,6 +44,11 @@ enum observed observed_of(int proto, const char *state, int64_t packets_rev, int
     /* UDP and ICMP have no handshake: an answer is success. */
     if ((proto == 17 || proto == 1 || proto == 58) && packets_rev > 0)
         return OBS_OK;
+    /* The common cases first: this runs once per flow. */
+    if (state[0] == 'S' && state[1] == 'F' && !state[2])
+        return OBS_OK;
+    if (state[0] == 'S' && state[1] == '0' && !state[2])
+        return OBS_FAILED;
     for (i = 0; i < ARRAY_SIZE(ok); i++)
         if (strcmp(state, ok[i]) == 0)
             return OBS_OK;
@@ -140,7 +145,13 @@ static void json_proto(struct json *j, int proto)
         json_int(j, proto);
 }
 
-static void json_ident(struct json *j, const struct case_ep *ep)
+/* In workload groups a pod stands for its workload: no pod name. */
+static int wl_level(const struct out_opts *o, const struct case_ep *ep)
+{
+    return o->group == GROUP_WORKLOAD && ep && ep->kind == EP_POD && ep->workload;
+}
+
+static void json_ident(struct json *j, const struct case_ep *ep, int wl)
 {
     size_t i;
 
@@ -150,7 +161,7 @@ static void json_ident(struct json *j, const struct case_ep *ep)
     json_key(j, "namespace");
     json_str(j, ep ? ep->ns : NULL);
     json_key(j, "name");
-    json_str(j, ep ? ep->name : NULL);
+    json_str(j, ep && !wl ? ep->name : NULL);
     json_key(j, "workload");
     json_str(j, ep ? ep->workload : NULL);
     json_key(j, "workload_kind");
@@ -320,9 +331,9 @@ int out_json(const struct out_rec *r, const struct out_opts *o, struct buf *out)
     json_key(&j, "policies");
     json_policies(&j, v, &tmp);
     json_key(&j, "src");
-    json_ident(&j, r->src);
+    json_ident(&j, r->src, wl_level(o, r->src));
     json_key(&j, "dst");
-    json_ident(&j, r->dst);
+    json_ident(&j, r->dst, wl_level(o, r->dst));
     json_key(&j, "staged");
     if (v->staged) {
         json_obj_begin(&j);
@@ -474,7 +485,7 @@ int out_csv(const struct out_rec *r, const struct out_opts *o, struct buf *out)
     if (!rc)
         rc = csv_field(out, r->src ? r->src->ns : "", 0);
     if (!rc)
-        rc = csv_field(out, r->src ? r->src->name : "", 0);
+        rc = csv_field(out, r->src && !wl_level(o, r->src) ? r->src->name : "", 0);
     if (!rc)
         rc = csv_field(out, ep_workload(r->src), 0);
     if (!rc)
@@ -482,7 +493,7 @@ int out_csv(const struct out_rec *r, const struct out_opts *o, struct buf *out)
     if (!rc)
         rc = csv_field(out, r->dst ? r->dst->ns : "", 0);
     if (!rc)
-        rc = csv_field(out, r->dst ? r->dst->name : "", 0);
+        rc = csv_field(out, r->dst && !wl_level(o, r->dst) ? r->dst->name : "", 0);
     if (!rc)
         rc = csv_field(out, ep_workload(r->dst), 0);
     if (!rc)
@@ -538,9 +549,11 @@ static int col(struct buf *out, const char *s, int w, int last)
 
 int out_table_header(const struct out_opts *o, struct buf *out)
 {
+    if (o->group != GROUP_FLOW)
+        return buf_addf(out, "%-5s %-7s %-24s %-24s %-10s %-6s %s\n", "VERD", "SEEN", "SOURCE",
+                        "DESTINATION", "PORT", "FLOWS", "DECIDED BY");
     return buf_addf(out, "%-5s %-7s %-24s %-24s %-10s %s\n", "VERD", "SEEN", "SOURCE",
-                    "DESTINATION", o->group == GROUP_FLOW ? "PORT" : "PORT FLOWS",
-                    "DECIDED BY");
+                    "DESTINATION", "PORT", "DECIDED BY");
 }
 
 static int table_decider(const struct eng_verdict *v, struct buf *out)
@@ -619,28 +632,35 @@ int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out
     rc = col(out, v->allow ? "allow" : "DENY", 5, 0);
     if (!rc)
         rc = col(out, observed_name(r->obs), 7, 0);
-    out_ident(r->src, &r->src_ip, s, sizeof(s));
+    if (wl_level(o, r->src))
+        snprintf(s, sizeof(s), "%s/%s", r->src->ns ? r->src->ns : "", r->src->workload);
+    else
+        out_ident(r->src, &r->src_ip, s, sizeof(s));
     if (!rc)
         rc = col(out, s, 24, 0);
-    out_ident(r->dst, &r->dst_ip, dd, sizeof(dd));
+    if (wl_level(o, r->dst))
+        snprintf(dd, sizeof(dd), "%s/%s", r->dst->ns ? r->dst->ns : "", r->dst->workload);
+    else
+        out_ident(r->dst, &r->dst_ip, dd, sizeof(dd));
     if (!rc)
         rc = col(out, dd, 24, 0);
     if (pn)
         snprintf(pp, sizeof(pp), "%s/%u", pn, r->dst_port);
     else
         snprintf(pp, sizeof(pp), "%d/%u", r->proto, r->dst_port);
-    if (o->group != GROUP_FLOW) {
-        size_t l = strlen(pp);
-
-        snprintf(pp + l, sizeof(pp) - l, " %llu", (unsigned long long)r->flows);
-    }
     if (!rc)
         rc = col(out, pp, 10, 0);
+    if (!rc && o->group != GROUP_FLOW) {
+        char nb[24];
+
+        snprintf(nb, sizeof(nb), "%llu", (unsigned long long)r->flows);
+        rc = col(out, nb, 6, 0);
+    }
     if (!rc)
         rc = table_decider(v, &tmp);
-    /* 75 columns so far: a decision that does not fit in the remaining 25
-     * goes on its own line rather than past column 100. */
-    if (!rc && tmp.len > 25) {
+    /* 75 columns so far (82 with FLOWS): a decision that does not fit in
+     * the rest goes on its own line rather than past column 100. */
+    if (!rc && tmp.len > (o->group == GROUP_FLOW ? 25u : 18u)) {
         while (out->len && out->data[out->len - 1] == ' ')
             out->data[--out->len] = 0;
         rc = buf_addstr(out, "\n      ");

@@ -257,7 +257,8 @@ static void load_dir(struct pol_ctx *c, const char *dir, int depth)
         names[n++] = xstrdup(de->d_name);
     }
     closedir(dp);
-    qsort(names, n, sizeof(*names), name_cmp);
+    if (n) /* qsort(NULL, 0, ...) is undefined behaviour */
+        qsort(names, n, sizeof(*names), name_cmp);
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(dir) + strlen(names[i]) + 2;
         char *full = xmalloc(len);

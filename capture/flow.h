@@ -40,6 +40,10 @@ struct flow_rec {
     uint32_t iface;          /* interfaces.id of the capturing interface, 0: unknown */
     int32_t vlan;            /* outermost VLAN id, -1: none */
     uint8_t interim;         /* 1: cut by the active timeout, continues */
+    uint8_t dnat_family;     /* 0: no DNAT seen, else 4 or 6 (set after the flow
+                              * table, by capture/conntrack.c) */
+    uint8_t dnat[16];        /* the backend the node's DNAT chose for dst */
+    uint16_t dnat_port;      /* and its port */
 };
 
 /* Where finished flows go.  The record is only valid during the call. */
@@ -86,6 +90,15 @@ void flow_table_free(struct flow_table **ft);
  */
 int flow_table_packet(struct flow_table *ft, int dlt, int64_t ts_ns, const uint8_t *data,
                       size_t caplen, size_t wirelen, uint32_t iface);
+
+/*
+ * flow_table_packet() decodes at once (data need not outlive the call) but
+ * accounts each packet two calls later, prefetching its table lines
+ * meanwhile; flow_table_expire(), flow_table_flush() and this function
+ * account the packets still in flight, in order.  Until then the emit
+ * callback, and the active / flows_* counters, lag by up to two packets.
+ */
+void flow_table_drain(struct flow_table *ft);
 
 /* 1 when flow_table_packet() decodes link type dlt. */
 int flow_dlt_supported(int dlt);

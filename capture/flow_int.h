@@ -102,7 +102,7 @@ struct flow_entry {
     uint8_t cls;          /* enum flow_class; 0xff: free */
     uint8_t icmp_type;    /* ICMP flow: first type; else first error's type */
     uint8_t icmp_code;
-    uint8_t spare;
+    uint8_t touched;      /* 1: a packet came since the entry was (re)queued (flow_table.c) */
 };
 
 static inline unsigned flow_tst_get(const struct flow_entry *e, int side)

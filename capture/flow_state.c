@@ -40,8 +40,37 @@ static const char hist_alphabet[] = "?^SHADFRIQCGTWXshadfriqcgtwx";
 
 static unsigned hist_code(char c)
 {
-    const char *p = strchr(hist_alphabet + 1, c);
-    return p && c ? (unsigned)(p - hist_alphabet) : 0;
+    /* The index of c in hist_alphabet, by switch: this runs per letter. */
+    switch (c) {
+    case '^': return 1;
+    case 'S': return 2;
+    case 'H': return 3;
+    case 'A': return 4;
+    case 'D': return 5;
+    case 'F': return 6;
+    case 'R': return 7;
+    case 'I': return 8;
+    case 'Q': return 9;
+    case 'C': return 10;
+    case 'G': return 11;
+    case 'T': return 12;
+    case 'W': return 13;
+    case 'X': return 14;
+    case 's': return 15;
+    case 'h': return 16;
+    case 'a': return 17;
+    case 'd': return 18;
+    case 'f': return 19;
+    case 'r': return 20;
+    case 'i': return 21;
+    case 'q': return 22;
+    case 'c': return 23;
+    case 'g': return 24;
+    case 't': return 25;
+    case 'w': return 26;
+    case 'x': return 27;
+    default: return 0;
+    }
 }
 
 static void hist_append(struct flow_entry *e, char c)

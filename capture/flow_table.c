@@ -8,11 +8,21 @@
  * is seeded (random unless the caller fixes the seed) so crafted traffic
  * cannot aim at one probe chain.  Nothing is allocated per packet.
  *
- * Time: packet time.  Every entry sits on the LRU list of its timeout
- * class (TCP established, TCP linger, UDP/other, ICMP); a packet moves its
- * entry to the tail, so each list's head is its oldest, and expiry looks
- * only at the four heads: O(1) per packet however many flows are open.
- * The same heads give the oldest idle flow when the table is full.
+ * Time: packet time.  Every entry sits on the list of its timeout class
+ * (TCP established, TCP linger, UDP/other, ICMP), in the order it was
+ * queued, and expiry looks at the list heads only.  A packet does not move
+ * its entry (that would write two neighbours: two more cache misses per
+ * packet at a million flows); it marks it touched, and expiry re-queues a
+ * touched head at the tail instead of stopping there.  Each re-queue pays
+ * for one packet, so expiry is O(1) amortised however many flows are open.
+ * The price is timing, never content: an entry re-queued with its last
+ * packet older than the entries ahead of it can be written up to one
+ * timeout late (at most 2 x timeout after its last packet; the model test
+ * checks both bounds), and a packet reaching a flow idle past its timeout
+ * always ends it and starts a new one, so where flows split is exact.  A
+ * class change (TCP closing) moves the entry at once.  After re-queueing
+ * touched heads, the heads give the least recently active flows to evict
+ * when the table is full.
  *
  * Direction: the key is canonical (lower address/port first); the entry
  * remembers which side originated.  The originator is the sender of the
@@ -42,6 +52,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -65,6 +76,8 @@ _Static_assert(sizeof(struct flow_entry) == 128, "flow entry must stay 128 bytes
 #define DEF_UDP_NS (60 * NS_PER_S)
 #define DEF_ICMP_NS (60 * NS_PER_S)
 #define DEF_ACTIVE_NS (300 * NS_PER_S)
+/* Packet time between expiry passes while packets flow. */
+#define EXPIRE_TICK_NS 1000000LL
 /* How long a first fragment's ports are trusted: Linux's ipfrag_time. */
 #define FRAG_TIMEOUT_NS (30 * NS_PER_S)
 
@@ -101,6 +114,21 @@ struct frag_track {
     uint8_t icmp_type;
 };
 
+/* A decoded packet waiting in the pipeline (see flow_table_packet()). */
+struct flow_pending {
+    struct decode_pkt p;
+    int64_t ts_ns;
+    uint32_t iface;
+    uint32_t hash;       /* of key, when keyed */
+    struct flow_key key; /* the flow's key (ICMP error: the quoted flow's) */
+    int8_t side;         /* canonical side of the sender */
+    uint8_t keyed;       /* 1: key and hash are set */
+};
+
+/* Packets in flight: the oldest is accounted when the newest arrives, so
+ * the table lines of the two younger ones are being fetched meanwhile. */
+#define FLOW_PIPE 3
+
 struct flow_table {
     flow_emit_fn emit;
     void *ctx;
@@ -109,8 +137,8 @@ struct flow_table {
     size_t max_flows;
     uint64_t seed;
 
-    struct flow_entry *ent;  /* xmalloc'd, owned; ent_cap entries */
-    size_t ent_cap;
+    struct flow_entry **chunk; /* xcalloc'd, owned: ENT_CHUNK entries each, owned */
+    size_t nchunks;          /* slots in chunk[] */
     size_t ent_used;         /* entries ever handed out (high-water mark) */
     uint32_t free_head;      /* free list through .next */
 
@@ -119,10 +147,27 @@ struct flow_table {
 
     struct flow_list list[FLOW_CL_COUNT];
     int64_t now_ns;          /* latest packet time seen */
+    int64_t next_expire_ns;  /* packet time of the next expiry pass */
 
     struct frag_track *frag; /* xcalloc'd, owned; LIM_FRAG_TRACK */
     struct flow_stats st;
+
+    struct flow_pending pipe[FLOW_PIPE];
+    unsigned pipe_head;      /* oldest pending packet */
+    unsigned pipe_n;         /* pending packets */
 };
+
+/* Entries live in chunks of ENT_CHUNK (2 MB: one huge page), aligned so a
+ * 128-byte entry is one aligned pair of cache lines (the pair the CPU's
+ * adjacent-line prefetcher fetches together); growing never copies. */
+#define ENT_SHIFT 14
+#define ENT_CHUNK ((size_t)1 << ENT_SHIFT)
+#define ENT_CHUNK_BYTES (ENT_CHUNK * sizeof(struct flow_entry))
+
+static inline struct flow_entry *ent_at(const struct flow_table *ft, uint32_t idx)
+{
+    return &ft->chunk[idx >> ENT_SHIFT][idx & (ENT_CHUNK - 1)];
+}
 
 /* --- hashing ----------------------------------------------------------- */
 
@@ -137,31 +182,49 @@ static uint64_t mix64(uint64_t h)
     return h;
 }
 
+/* The key's 16-byte addresses as two 64-bit words each.  Keys are read by
+ * field, never as one 42-byte image: the image is written by narrow stores
+ * just before, and wide loads across them would stall store forwarding. */
+static inline void addr_words(const uint8_t *a, uint64_t w[2])
+{
+    memcpy(&w[0], a, 8);
+    memcpy(&w[1], a + 8, 8);
+}
+
+static inline uint64_t key_small(const struct flow_key *k)
+{
+    return (uint64_t)k->pa | (uint64_t)k->pb << 16 | (uint64_t)k->iface_lo << 32 |
+           (uint64_t)k->iface_hi << 48;
+}
+
 static uint64_t key_hash(const struct flow_key *k, uint64_t seed)
 {
-    uint64_t w[6] = {0};
-    uint64_t h;
+    uint64_t a[2], b[2], h;
 
-    /* Six independent multiplies (they run in parallel), summed, then the
-     * finaliser: the seed enters every word, so chains cannot be aimed. */
-    memcpy(w, k, FLOW_KEY_SIZE);
-    h = (w[0] ^ seed) * 0x9e3779b97f4a7c15ULL;
-    h += (w[1] ^ (seed >> 7)) * 0xc2b2ae3d27d4eb4fULL;
-    h += (w[2] ^ (seed << 9)) * 0x165667b19e3779f9ULL;
-    h += (w[3] ^ (seed >> 13)) * 0x85ebca77c2b2ae63ULL;
-    h += (w[4] ^ (seed << 3)) * 0x27d4eb2f165667c5ULL;
-    h += (w[5] ^ (seed >> 21)) * 0xff51afd7ed558ccdULL;
+    /* Independent multiplies (they run in parallel), summed, then the
+     * finaliser; the seed enters every word, so chains cannot be aimed. */
+    addr_words(k->a, a);
+    addr_words(k->b, b);
+    h = (a[0] ^ seed) * 0x9e3779b97f4a7c15ULL;
+    h += (a[1] ^ (seed >> 7)) * 0xc2b2ae3d27d4eb4fULL;
+    h += (b[0] ^ (seed << 9)) * 0x165667b19e3779f9ULL;
+    h += (b[1] ^ (seed >> 13)) * 0x85ebca77c2b2ae63ULL;
+    h += (key_small(k) ^ (seed << 3)) * 0x27d4eb2f165667c5ULL;
+    h += (((uint64_t)k->proto | (uint64_t)k->famkind << 8) ^ (seed >> 21)) * 0xff51afd7ed558ccdULL;
     return mix64(h);
 }
 
 static int key_eq(const struct flow_key *x, const struct flow_key *y)
 {
-    uint64_t a[6] = {0}, b[6] = {0};
+    uint64_t xa[2], xb[2], ya[2], yb[2];
 
-    memcpy(a, x, FLOW_KEY_SIZE);
-    memcpy(b, y, FLOW_KEY_SIZE);
-    return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4]) |
-            (a[5] ^ b[5])) == 0;
+    addr_words(x->a, xa);
+    addr_words(x->b, xb);
+    addr_words(y->a, ya);
+    addr_words(y->b, yb);
+    return ((xa[0] ^ ya[0]) | (xa[1] ^ ya[1]) | (xb[0] ^ yb[0]) | (xb[1] ^ yb[1]) |
+            (key_small(x) ^ key_small(y))) == 0 &&
+           x->proto == y->proto && x->famkind == y->famkind;
 }
 
 /* Canonical key; returns the side (0 or 1) of src. */
@@ -169,8 +232,18 @@ static int key_make(struct flow_key *k, uint8_t family, uint8_t proto, enum flow
                     const uint8_t *src, uint16_t sport, const uint8_t *dst, uint16_t dport,
                     uint32_t iface)
 {
-    int c = memcmp(src, dst, 16);
-    int side = !(c < 0 || (c == 0 && sport <= dport));
+    uint64_t s[2], d[2];
+    int side;
+
+    /* Any total order makes a canonical key; native word order is cheapest. */
+    addr_words(src, s);
+    addr_words(dst, d);
+    if (s[0] != d[0])
+        side = s[0] > d[0];
+    else if (s[1] != d[1])
+        side = s[1] > d[1];
+    else
+        side = sport > dport;
 
     memcpy(k->a, side ? dst : src, 16);
     memcpy(k->b, side ? src : dst, 16);
@@ -206,11 +279,25 @@ static uint16_t icmp_pair_type(int family, uint8_t type)
     }
 }
 
+/* Ask for transparent huge pages on a big table: at a million flows the
+ * entries span 128 MB, and with 4 KB pages nearly every lookup would also
+ * miss the TLB.  Advice only: failure changes nothing. */
+static void hugepage_advise(void *p, size_t len)
+{
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+    uintptr_t hi = ((uintptr_t)p + len) & ~(huge - 1);
+
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+}
+
 /* --- index ------------------------------------------------------------- */
 
 static void slots_alloc(struct flow_table *ft, size_t n)
 {
     ft->slot = xreallocarray(NULL, n, sizeof(*ft->slot));
+    hugepage_advise(ft->slot, n * sizeof(*ft->slot));
     for (size_t i = 0; i < n; i++)
         ft->slot[i].idx = FLOW_NIL;
     ft->slot_mask = n - 1;
@@ -246,7 +333,7 @@ static uint32_t index_find(const struct flow_table *ft, const struct flow_key *k
         const struct flow_slot *s = &ft->slot[i];
         if (s->idx == FLOW_NIL)
             return FLOW_NIL;
-        if (s->hash == hash && key_eq(&ft->ent[s->idx].key, k))
+        if (s->hash == hash && key_eq(&ent_at(ft, s->idx)->key, k))
             return s->idx;
         i = (i + 1) & ft->slot_mask;
     }
@@ -282,29 +369,29 @@ static void index_remove(struct flow_table *ft, uint32_t hash, uint32_t idx)
 
 static void list_unlink(struct flow_table *ft, uint32_t idx)
 {
-    struct flow_entry *e = &ft->ent[idx];
+    struct flow_entry *e = ent_at(ft, idx);
     struct flow_list *l = &ft->list[e->cls];
 
     if (e->prev != FLOW_NIL)
-        ft->ent[e->prev].next = e->next;
+        ent_at(ft, e->prev)->next = e->next;
     else
         l->head = e->next;
     if (e->next != FLOW_NIL)
-        ft->ent[e->next].prev = e->prev;
+        ent_at(ft, e->next)->prev = e->prev;
     else
         l->tail = e->prev;
 }
 
 static void list_push(struct flow_table *ft, uint32_t idx, uint8_t cls)
 {
-    struct flow_entry *e = &ft->ent[idx];
+    struct flow_entry *e = ent_at(ft, idx);
     struct flow_list *l = &ft->list[cls];
 
     e->cls = cls;
     e->next = FLOW_NIL;
     e->prev = l->tail;
     if (l->tail != FLOW_NIL)
-        ft->ent[l->tail].next = idx;
+        ent_at(ft, l->tail)->next = idx;
     else
         l->head = idx;
     l->tail = idx;
@@ -337,7 +424,12 @@ static void entry_emit(struct flow_table *ft, const struct flow_entry *e, int in
     r.bytes_rev = e->bytes[rs];
     r.flags_fwd = e->flags[o];
     r.flags_rev = e->flags[rs];
-    snprintf(r.state, sizeof(r.state), "%s", flow_state_conn(e));
+    {
+        const char *w = flow_state_conn(e); /* at most 6 letters */
+        size_t n = strlen(w);
+        memcpy(r.state, w, n < sizeof(r.state) ? n + 1 : sizeof(r.state));
+        r.state[sizeof(r.state) - 1] = '\0';
+    }
     flow_state_history_str(e, r.history);
     if (kind != FLOW_KIND_PORTS || e->icmp_count > 0) {
         r.icmp_type = e->icmp_type;
@@ -359,7 +451,7 @@ static void entry_emit(struct flow_table *ft, const struct flow_entry *e, int in
 /* Emit entry idx as finished and free it. */
 static void entry_finish(struct flow_table *ft, uint32_t idx)
 {
-    struct flow_entry *e = &ft->ent[idx];
+    struct flow_entry *e = ent_at(ft, idx);
 
     entry_emit(ft, e, 0);
     list_unlink(ft, idx);
@@ -382,23 +474,51 @@ static void entry_new_row(struct flow_entry *e, int64_t ts)
 
 /* --- expiry ------------------------------------------------------------ */
 
+/* Re-queue a touched head at its list's tail (its queue time becomes now). */
+static void requeue_head(struct flow_table *ft, int c)
+{
+    uint32_t h = ft->list[c].head;
+
+    ent_at(ft, h)->touched = 0;
+    if (ft->list[c].tail != h) {
+        list_unlink(ft, h);
+        list_push(ft, h, (uint8_t)c);
+    }
+}
+
 static void expire(struct flow_table *ft, int64_t now)
 {
     for (int c = 0; c < FLOW_CL_COUNT; c++) {
         struct flow_list *l = &ft->list[c];
-        while (l->head != FLOW_NIL && now - ft->ent[l->head].last_ns > ft->timeout[c])
-            entry_finish(ft, l->head);
+        while (l->head != FLOW_NIL) {
+            const struct flow_entry *e = ent_at(ft, l->head);
+            if (now - e->last_ns <= ft->timeout[c] && !e->touched)
+                break;
+            /* The head goes either way: fetch its successor, the next head. */
+            if (e->next != FLOW_NIL)
+                __builtin_prefetch(ent_at(ft, e->next));
+            if (now - e->last_ns > ft->timeout[c])
+                entry_finish(ft, l->head);
+            else if (e->touched)
+                requeue_head(ft, c);
+            else
+                break;
+        }
     }
 }
 
-/* The table is full: write out the flow idle the longest. */
+/* The table is full: write out a flow idle the longest (once touched heads
+ * are re-queued, each list's head is among its least recently active). */
 static void evict_oldest(struct flow_table *ft)
 {
     uint32_t best = FLOW_NIL;
 
     for (int c = 0; c < FLOW_CL_COUNT; c++) {
-        uint32_t h = ft->list[c].head;
-        if (h != FLOW_NIL && (best == FLOW_NIL || ft->ent[h].last_ns < ft->ent[best].last_ns))
+        uint32_t h;
+        while (ft->list[c].head != FLOW_NIL && ent_at(ft, ft->list[c].head)->touched)
+            requeue_head(ft, c);
+        h = ft->list[c].head;
+        if (h != FLOW_NIL && (best == FLOW_NIL || ent_at(ft, h)->last_ns < ent_at(ft, best)->last_ns))
             best = h;
     }
     if (best != FLOW_NIL) {
@@ -416,15 +536,20 @@ static uint32_t entry_alloc(struct flow_table *ft)
         evict_oldest(ft);
     if (ft->free_head != FLOW_NIL) {
         idx = ft->free_head;
-        ft->free_head = ft->ent[idx].next;
+        ft->free_head = ent_at(ft, idx)->next;
         return idx;
     }
-    if (ft->ent_used == ft->ent_cap) {
-        size_t n = ft->ent_cap * 2;
-        if (n > ft->max_flows)
-            n = ft->max_flows;
-        ft->ent = xreallocarray(ft->ent, n, sizeof(*ft->ent));
-        ft->ent_cap = n;
+    if ((ft->ent_used & (ENT_CHUNK - 1)) == 0) {
+        size_t c = ft->ent_used >> ENT_SHIFT;
+        void *mem = aligned_alloc(ENT_CHUNK_BYTES, ENT_CHUNK_BYTES);
+        if (!mem) {
+            /* Out of memory is fatal (common/xmalloc.h's rule). */
+            fprintf(stderr, "podflow: out of memory allocating %zu bytes\n", ENT_CHUNK_BYTES);
+            abort();
+        }
+        if (c > 0) /* past the first chunk: a big table, worth huge pages */
+            hugepage_advise(mem, ENT_CHUNK_BYTES);
+        ft->chunk[c] = mem;
     }
     return (uint32_t)ft->ent_used++;
 }
@@ -478,13 +603,14 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn em
         }
         ft->seed |= 1;
     }
-    ft->ent_cap = ft->max_flows < 1024 ? ft->max_flows : 1024;
-    ft->ent = xreallocarray(NULL, ft->ent_cap, sizeof(*ft->ent));
+    ft->nchunks = (ft->max_flows + ENT_CHUNK - 1) >> ENT_SHIFT;
+    ft->chunk = xcalloc(ft->nchunks, sizeof(*ft->chunk));
     ft->free_head = FLOW_NIL;
     slots_alloc(ft, 2048);
     for (int c = 0; c < FLOW_CL_COUNT; c++)
         ft->list[c].head = ft->list[c].tail = FLOW_NIL;
     ft->now_ns = INT64_MIN;
+    ft->next_expire_ns = INT64_MIN;
     ft->frag = xcalloc(LIM_FRAG_TRACK, sizeof(*ft->frag));
     return ft;
 }
@@ -495,7 +621,9 @@ void flow_table_free(struct flow_table **ftp)
 
     if (!ft)
         return;
-    free(ft->ent);
+    for (size_t c = 0; c < ft->nchunks; c++)
+        free(ft->chunk[c]);
+    free(ft->chunk);
     free(ft->slot);
     free(ft->frag);
     free(ft);
@@ -509,6 +637,7 @@ int flow_dlt_supported(int dlt)
 
 void flow_table_expire(struct flow_table *ft, int64_t now_ns)
 {
+    flow_table_drain(ft);
     if (now_ns > ft->now_ns)
         ft->now_ns = now_ns;
     expire(ft, ft->now_ns);
@@ -516,6 +645,7 @@ void flow_table_expire(struct flow_table *ft, int64_t now_ns)
 
 void flow_table_flush(struct flow_table *ft)
 {
+    flow_table_drain(ft);
     for (int c = 0; c < FLOW_CL_COUNT; c++)
         while (ft->list[c].head != FLOW_NIL)
             entry_finish(ft, ft->list[c].head);
@@ -591,43 +721,37 @@ static int frag_recall(struct flow_table *ft, struct decode_pkt *p, uint32_t ifa
 }
 
 /* An ICMP error: record it on the flow it quotes. */
-static void icmp_error(struct flow_table *ft, const struct decode_pkt *p, uint32_t iface)
+static void icmp_error(struct flow_table *ft, const struct flow_pending *pp)
 {
+    const struct decode_pkt *p = &pp->p;
     const struct decode_quoted *q = &p->quoted;
-    struct flow_key k;
     uint32_t idx;
 
-    if (!q->ok) {
+    if (!pp->keyed) {
         ft->st.icmp_unmatched++;
         return;
     }
-    key_make(&k, q->family, q->proto, q->echo ? FLOW_KIND_ECHO : FLOW_KIND_PORTS, q->src,
-             q->sport, q->dst, q->dport, iface);
-    idx = index_find(ft, &k, (uint32_t)key_hash(&k, ft->seed));
+    idx = index_find(ft, &pp->key, pp->hash);
     if (idx == FLOW_NIL) {
         ft->st.icmp_unmatched++;
         return;
     }
     /* The quoted packet went from q->src to q->dst, so the error travels
      * back to q->src; nothing per direction is recorded, only the error. */
-    if (ft->ent[idx].icmp_count == 0 && !q->echo) {
-        ft->ent[idx].icmp_type = p->icmp_type;
-        ft->ent[idx].icmp_code = p->icmp_code;
+    if (ent_at(ft, idx)->icmp_count == 0 && !q->echo) {
+        ent_at(ft, idx)->icmp_type = p->icmp_type;
+        ent_at(ft, idx)->icmp_code = p->icmp_code;
     }
-    if (ft->ent[idx].icmp_count < UINT16_MAX)
-        ft->ent[idx].icmp_count++;
+    if (ent_at(ft, idx)->icmp_count < UINT16_MAX)
+        ent_at(ft, idx)->icmp_count++;
 }
 
-static void account(struct flow_table *ft, const struct decode_pkt *p, int64_t ts, int32_t vlan,
-                    uint32_t iface, int later_frag)
+/* The key of a packet that starts or continues a flow. */
+static void prepare_flow_key(const struct flow_table *ft, struct flow_pending *pp)
 {
-    struct flow_key k;
+    const struct decode_pkt *p = &pp->p;
     enum flow_kind kind = FLOW_KIND_PORTS;
     uint16_t sport = p->sport, dport = p->dport;
-    uint32_t hash, idx;
-    struct flow_entry *e;
-    int side;
-    int is_tcp = p->proto == PROTO_TCP && !later_frag;
 
     if (p->l4 == DECODE_L4_ICMP_ECHO) {
         kind = FLOW_KIND_ECHO;
@@ -637,16 +761,62 @@ static void account(struct flow_table *ft, const struct decode_pkt *p, int64_t t
     } else if (p->l4 == DECODE_L4_NONE) {
         sport = dport = 0;
     }
-    side = key_make(&k, p->family, p->proto, kind, p->src, sport, p->dst, dport, iface);
-    hash = (uint32_t)key_hash(&k, ft->seed);
+    pp->side = (int8_t)key_make(&pp->key, p->family, p->proto, kind, p->src, sport, p->dst, dport,
+                                pp->iface);
+    pp->hash = (uint32_t)key_hash(&pp->key, ft->seed);
+    pp->keyed = 1;
+}
+
+/* Key a freshly decoded packet when that needs no table state (a later
+ * fragment's ports come from the fragment table, read when it is
+ * accounted). */
+static void prepare(const struct flow_table *ft, struct flow_pending *pp)
+{
+    const struct decode_pkt *p = &pp->p;
+    const struct decode_quoted *q = &p->quoted;
+
+    pp->keyed = 0;
+    if (p->l4 == DECODE_L4_FRAG_LATER)
+        return;
+    if (p->l4 == DECODE_L4_ICMP_ERROR) {
+        if (!q->ok)
+            return;
+        key_make(&pp->key, q->family, q->proto, q->echo ? FLOW_KIND_ECHO : FLOW_KIND_PORTS,
+                 q->src, q->sport, q->dst, q->dport, pp->iface);
+        pp->hash = (uint32_t)key_hash(&pp->key, ft->seed);
+        pp->side = 0;
+        pp->keyed = 1;
+        return;
+    }
+    prepare_flow_key(ft, pp);
+}
+
+static void account(struct flow_table *ft, const struct flow_pending *pp, int later_frag)
+{
+    const struct decode_pkt *p = &pp->p;
+    const struct flow_key *kp = &pp->key;
+    int64_t ts = pp->ts_ns;
+    int32_t vlan = p->vlan;
+    enum flow_kind kind = (enum flow_kind)(kp->famkind >> 4);
+    uint32_t hash = pp->hash, idx;
+    struct flow_entry *e;
+    int side = pp->side;
+    int is_tcp = p->proto == PROTO_TCP && !later_frag;
+    struct flow_key k = *kp;
+
     idx = index_find(ft, &k, hash);
 
     if (idx != FLOW_NIL) {
-        e = &ft->ent[idx];
+        e = ent_at(ft, idx);
         if (is_tcp && (p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN &&
             flow_state_tcp_finished(e)) {
             /* A new SYN after a close or reset: a new connection reusing
              * the 5-tuple. */
+            entry_finish(ft, idx);
+            idx = FLOW_NIL;
+        } else if (ts - e->last_ns > ft->timeout[e->cls]) {
+            /* Idle past its timeout but not expired yet (time went back,
+             * several interfaces): the old flow ended, this one is new. */
             entry_finish(ft, idx);
             idx = FLOW_NIL;
         } else if (ts - e->first_ns >= ft->active_ns || e->pkts[side] == UINT32_MAX) {
@@ -660,7 +830,7 @@ static void account(struct flow_table *ft, const struct decode_pkt *p, int64_t t
             return;
         }
         idx = entry_alloc(ft);
-        e = &ft->ent[idx];
+        e = ent_at(ft, idx);
         e->key = k;
         entry_new_row(e, ts);
         flow_state_init(e);
@@ -670,7 +840,7 @@ static void account(struct flow_table *ft, const struct decode_pkt *p, int64_t t
         e->icmp_count = 0;
         e->icmp_type = p->icmp_type;
         e->icmp_code = p->icmp_code;
-        e->spare = 0;
+        e->touched = 0;
         if (is_tcp && (p->tcp_flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
             flow_state_flip(e); /* ...except a SYN-ACK's sender responds */
         else if (kind == FLOW_KIND_ECHO &&
@@ -683,7 +853,7 @@ static void account(struct flow_table *ft, const struct decode_pkt *p, int64_t t
         e->cls = class_of(e);
         list_push(ft, idx, e->cls);
     } else {
-        e = &ft->ent[idx];
+        e = ent_at(ft, idx);
     }
 
     e->pkts[side]++;
@@ -703,27 +873,94 @@ static void account(struct flow_table *ft, const struct decode_pkt *p, int64_t t
         }
     }
     {
-        /* To the tail of its class list (already there in a burst). */
         uint8_t cls = class_of(e);
-        if (cls != e->cls || ft->list[cls].tail != idx) {
+        if (cls != e->cls) {
+            /* A new timeout class: queue there now. */
             list_unlink(ft, idx);
             list_push(ft, idx, cls);
+            e->touched = 0;
+        } else if (ft->list[cls].tail != idx) {
+            e->touched = 1; /* re-queued lazily by expire() */
         }
+    }
+}
+
+/* Account one pending packet: expiry up to its time, then its flow. */
+static void process(struct flow_table *ft, struct flow_pending *pp)
+{
+    if (pp->ts_ns > ft->now_ns) {
+        ft->now_ns = pp->ts_ns;
+        /* Expiry every EXPIRE_TICK_NS of packet time, not every packet:
+         * only when records come out changes, never their content (a
+         * packet reaching a flow idle too long still starts a new one). */
+        if (pp->ts_ns >= ft->next_expire_ns) {
+            expire(ft, pp->ts_ns);
+            ft->next_expire_ns = pp->ts_ns + EXPIRE_TICK_NS;
+        }
+    }
+    switch (pp->p.l4) {
+    case DECODE_L4_ICMP_ERROR:
+        icmp_error(ft, pp);
+        return;
+    case DECODE_L4_FRAG_LATER:
+        if (frag_recall(ft, &pp->p, pp->iface, pp->ts_ns) < 0) {
+            ft->st.fragments_orphan++;
+            return;
+        }
+        prepare_flow_key(ft, pp);
+        account(ft, pp, 1);
+        return;
+    default:
+        if (pp->p.frag)
+            frag_remember(ft, &pp->p, pp->iface, pp->ts_ns);
+        account(ft, pp, 0);
+        return;
+    }
+}
+
+void flow_table_drain(struct flow_table *ft)
+{
+    while (ft->pipe_n > 0) {
+        process(ft, &ft->pipe[ft->pipe_head]);
+        ft->pipe_head = (ft->pipe_head + 1) % FLOW_PIPE;
+        ft->pipe_n--;
+    }
+}
+
+/* The slot where a lookup of hash starts, and (once that line is in) the
+ * entry it most likely finds: hints only, the table may change before the
+ * packet is accounted. */
+static void prefetch_slot(const struct flow_table *ft, uint32_t hash)
+{
+    __builtin_prefetch(&ft->slot[hash & ft->slot_mask]);
+}
+
+static void prefetch_entry(const struct flow_table *ft, uint32_t hash)
+{
+    size_t i = hash & ft->slot_mask;
+
+    for (int n = 0; n < 4; n++) {
+        const struct flow_slot *sl = &ft->slot[i];
+        if (sl->idx == FLOW_NIL)
+            return;
+        if (sl->hash == hash) {
+            const struct flow_entry *e = ent_at(ft, sl->idx);
+            __builtin_prefetch(e);
+            __builtin_prefetch((const char *)e + 64);
+            return;
+        }
+        i = (i + 1) & ft->slot_mask;
     }
 }
 
 int flow_table_packet(struct flow_table *ft, int dlt, int64_t ts_ns, const uint8_t *data,
                       size_t caplen, size_t wirelen, uint32_t iface)
 {
-    struct decode_pkt p;
+    struct flow_pending *pp = &ft->pipe[(ft->pipe_head + ft->pipe_n) % FLOW_PIPE];
     enum decode_result r;
 
     ft->st.packets++;
-    if (ts_ns > ft->now_ns) {
-        ft->now_ns = ts_ns;
-        expire(ft, ts_ns);
-    }
-    r = decode_frame(dlt, data, caplen, wirelen, &p);
+    r = decode_frame(dlt, data, caplen, wirelen, &pp->p);
     switch (r) {
     case DECODE_OK:
         break;
@@ -737,21 +974,22 @@ int flow_table_packet(struct flow_table *ft, int dlt, int64_t ts_ns, const uint8
         ft->st.packets--;
         return ERR_FORMAT;
     }
-    switch (p.l4) {
-    case DECODE_L4_ICMP_ERROR:
-        icmp_error(ft, &p, iface);
-        return 0;
-    case DECODE_L4_FRAG_LATER:
-        if (frag_recall(ft, &p, iface, ts_ns) < 0) {
-            ft->st.fragments_orphan++;
-            return 0;
-        }
-        account(ft, &p, ts_ns, p.vlan, iface, 1);
-        return 0;
-    default:
-        if (p.frag)
-            frag_remember(ft, &p, iface, ts_ns);
-        account(ft, &p, ts_ns, p.vlan, iface, 0);
-        return 0;
+    pp->ts_ns = ts_ns;
+    pp->iface = iface;
+    prepare(ft, pp);
+    if (pp->keyed)
+        prefetch_slot(ft, pp->hash);
+    ft->pipe_n++;
+    if (ft->pipe_n >= 2) {
+        const struct flow_pending *prev =
+            &ft->pipe[(ft->pipe_head + ft->pipe_n - 2) % FLOW_PIPE];
+        if (prev->keyed)
+            prefetch_entry(ft, prev->hash);
     }
+    if (ft->pipe_n == FLOW_PIPE) {
+        process(ft, &ft->pipe[ft->pipe_head]);
+        ft->pipe_head = (ft->pipe_head + 1) % FLOW_PIPE;
+        ft->pipe_n--;
+    }
+    return 0;
 }

@@ -4,7 +4,7 @@
  *   podflow-capture -w CASE.db (-i IFACE|GLOB ... | -r FILE ...) [-f BPF]
  *       [-s SNAPLEN] [-B MIB] [-G SECONDS] [--idle-timeout S]
  *       [--active-timeout S] [--commit-interval S] [--max-flows N]
- *       [--node NAME] [-Z USER] [-q]
+ *       [--node NAME] [--inventory FILE ...] [-Z USER] [-q]
  *
  * Files (-r) are read in order through one flow table.  Live interfaces
  * (-i) are each one pcap handle, all served by one poll() loop together
@@ -20,22 +20,24 @@
  */
 #include <errno.h>
 #include <fnmatch.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "capture/cap_opts.h"
 #include "capture/flow.h"
+#include "capture/identity.h"
 #include "capture/nl_link.h"
 #include "capture/priv.h"
 #include "capture/source.h"
 #include "capture/writer.h"
-#include "common/buf.h"
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/util.h"
@@ -55,31 +57,14 @@
  * the signal that asked to stop, 0 while running. */
 static volatile sig_atomic_t cap_stop_signal;
 
-struct cap_opts {
-    const char *db_path;     /* -w */
-    char **ifaces;           /* -i patterns, malloc'd array of argv strings */
-    size_t n_ifaces;
-    char **files;            /* -r files, malloc'd array of argv strings */
-    size_t n_files;
-    const char *filter;      /* -f, or NULL */
-    int snaplen;             /* -s */
-    int buffer_mib;          /* -B, 0: libpcap's default */
-    uint64_t duration_s;     /* -G, 0: until a signal */
-    uint64_t idle_s;         /* --idle-timeout, 0: defaults */
-    uint64_t active_s;       /* --active-timeout, 0: default */
-    uint64_t commit_s;       /* --commit-interval */
-    uint64_t max_flows;      /* --max-flows, 0: default */
-    const char *node;        /* --node, or NULL: host name */
-    const char *user;        /* -Z, or NULL */
-    int quiet;               /* -q */
-};
-
 struct cap {
     struct cap_opts o;
     struct diag d;
     struct writer *w;          /* owned */
     struct flow_table *ft;     /* owned */
     struct nl_link_mon *nl;    /* owned, live only */
+    struct ident_cap ident;    /* inventories, netlink identities, conntrack (identity.h) */
+    unsigned ident_failures;   /* periodic identity writes that failed (reported) */
     struct src *srcs;          /* malloc'd: open sources */
     size_t n_srcs, alloc_srcs;
     struct src_live_opts live; /* options for every live handle */
@@ -97,223 +82,6 @@ struct cap {
     int64_t prog_last_ns;
     uint64_t prog_last_packets;
 };
-
-/* --- command line ---------------------------------------------------------- */
-
-static const char usage_text[] =
-    "usage: " PROG " -w CASE.db (-i IFACE|GLOB ... | -r FILE ...) [-f BPF] [-s SNAPLEN]\n"
-    "                       [-B MIB] [-G SECONDS] [--idle-timeout S] [--active-timeout S]\n"
-    "                       [--commit-interval S] [--max-flows N] [--node NAME] [-Z USER] [-q]\n"
-    "\n"
-    "Record the flows seen on live interfaces or in pcap/pcapng files into CASE.db.\n"
-    "\n"
-    "  -w CASE.db            the case file (created 0600, or a new capture added to it)\n"
-    "  -i IFACE|GLOB         capture live on an interface, or on every link matching a\n"
-    "                        glob ('cali*'), including links that appear later; repeatable\n"
-    "  -r FILE               read a pcap or pcapng file; repeatable, read in order\n"
-    "  -f BPF                capture filter (pcap-filter(7) syntax)\n"
-    "  -s SNAPLEN            bytes kept per packet (default 256: headers only)\n"
-    "  -B MIB                kernel ring buffer per interface, MiB\n"
-    "  -G SECONDS            stop after this many seconds\n"
-    "  --idle-timeout S      idle timeout of established TCP, UDP and ICMP flows\n"
-    "  --active-timeout S    write long flows as interim rows every S seconds (300)\n"
-    "  --commit-interval S   commit to CASE.db every S seconds (5)\n"
-    "  --max-flows N         flows held in memory at most (1000000)\n"
-    "  --node NAME           node name recorded (default: host name)\n"
-    "  -Z USER               drop to USER after opening the sockets\n"
-    "  -q                    no progress line\n"
-    "  --help, --version\n";
-
-enum {
-    OPT_HELP = 256,
-    OPT_VERSION,
-    OPT_IDLE,
-    OPT_ACTIVE,
-    OPT_COMMIT,
-    OPT_MAX_FLOWS,
-    OPT_NODE
-};
-
-static const struct option long_opts[] = {
-    { "help", no_argument, NULL, OPT_HELP },
-    { "version", no_argument, NULL, OPT_VERSION },
-    { "idle-timeout", required_argument, NULL, OPT_IDLE },
-    { "active-timeout", required_argument, NULL, OPT_ACTIVE },
-    { "commit-interval", required_argument, NULL, OPT_COMMIT },
-    { "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
-    { "node", required_argument, NULL, OPT_NODE },
-    { NULL, 0, NULL, 0 },
-};
-
-/* A number option: one line naming the option and the range on error. */
-static int opt_num(struct diag *d, const char *name, const char *arg, uint64_t min, uint64_t max,
-                   uint64_t *out)
-{
-    if (parse_u64(arg, strlen(arg), min, max, out) != 0) {
-        diag_err(d, "invalid %s '%s': expected a whole number from %" PRIu64 " to %" PRIu64,
-                 name, arg, min, max);
-        return ERR_USAGE;
-    }
-    return 0;
-}
-
-/* One seconds value of at most a year (far past any sensible timeout). */
-#define SECONDS_MAX (366u * 24 * 3600)
-
-/* Parse argv into o.  Returns 0, 1 (--help/--version done: exit 0) or
- * ERR_USAGE (reported, one line). */
-static int cap_parse_args(struct cap_opts *o, struct diag *d, int argc, char **argv)
-{
-    uint64_t v;
-    int c;
-
-    memset(o, 0, sizeof(*o));
-    o->snaplen = LIM_SNAPLEN_DEFAULT;
-    o->commit_s = 5;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":w:i:r:f:s:B:G:Z:q", long_opts, NULL)) != -1) {
-        switch (c) {
-        case 'w':
-            o->db_path = optarg;
-            break;
-        case 'i':
-            if (o->n_ifaces >= LIM_IFACES) {
-                diag_err(d, "too many -i (at most %d)", LIM_IFACES);
-                return ERR_USAGE;
-            }
-            o->ifaces = xreallocarray(o->ifaces, o->n_ifaces + 1, sizeof(*o->ifaces));
-            o->ifaces[o->n_ifaces++] = optarg;
-            break;
-        case 'r':
-            if (o->n_files >= LIM_IFACES) {
-                diag_err(d, "too many -r (at most %d)", LIM_IFACES);
-                return ERR_USAGE;
-            }
-            o->files = xreallocarray(o->files, o->n_files + 1, sizeof(*o->files));
-            o->files[o->n_files++] = optarg;
-            break;
-        case 'f':
-            o->filter = optarg;
-            break;
-        case 's':
-            if (opt_num(d, "snap length", optarg, 64, LIM_SNAPLEN_MAX, &v))
-                return ERR_USAGE;
-            o->snaplen = (int)v;
-            break;
-        case 'B':
-            if (opt_num(d, "buffer size (-B)", optarg, 1, LIM_BUFFER_MIB_MAX, &v))
-                return ERR_USAGE;
-            o->buffer_mib = (int)v;
-            break;
-        case 'G':
-            if (opt_num(d, "duration (-G)", optarg, 1, SECONDS_MAX, &o->duration_s))
-                return ERR_USAGE;
-            break;
-        case 'Z':
-            o->user = optarg;
-            break;
-        case 'q':
-            o->quiet = 1;
-            break;
-        case OPT_IDLE:
-            if (opt_num(d, "--idle-timeout", optarg, 1, SECONDS_MAX, &o->idle_s))
-                return ERR_USAGE;
-            break;
-        case OPT_ACTIVE:
-            if (opt_num(d, "--active-timeout", optarg, 1, SECONDS_MAX, &o->active_s))
-                return ERR_USAGE;
-            break;
-        case OPT_COMMIT:
-            if (opt_num(d, "--commit-interval", optarg, 1, SECONDS_MAX, &o->commit_s))
-                return ERR_USAGE;
-            break;
-        case OPT_MAX_FLOWS:
-            if (opt_num(d, "--max-flows", optarg, 1, LIM_FLOWS_MAX, &o->max_flows))
-                return ERR_USAGE;
-            break;
-        case OPT_NODE:
-            o->node = optarg;
-            break;
-        case OPT_HELP:
-            fputs(usage_text, stdout);
-            return 1;
-        case OPT_VERSION:
-            printf(PROG " %s\n", PODFLOW_VERSION);
-            return 1;
-        case ':':
-            if (optopt)
-                diag_err(d, "option -%c needs a value (see --help)", optopt);
-            else
-                diag_err(d, "option '%s' needs a value (see --help)", argv[optind - 1]);
-            return ERR_USAGE;
-        default:
-            if (optopt)
-                diag_err(d, "unknown option -%c (see --help)", optopt);
-            else
-                diag_err(d, "unknown option '%s' (see --help)", argv[optind - 1]);
-            return ERR_USAGE;
-        }
-    }
-    if (optind < argc) {
-        diag_err(d, "unexpected argument '%s' (see --help)", argv[optind]);
-        return ERR_USAGE;
-    }
-    if (!o->db_path) {
-        diag_err(d, "no case file: -w CASE.db is required (see --help)");
-        return ERR_USAGE;
-    }
-    if (!o->n_ifaces == !o->n_files) {
-        diag_err(d, "%s (see --help)", o->n_ifaces ? "-i and -r cannot be mixed"
-                                                   : "nothing to capture: give -i or -r");
-        return ERR_USAGE;
-    }
-    return 0;
-}
-
-/* The command line as one string, arguments with spaces or quotes quoted
- * the way a shell would read them back. */
-static char *cap_command_line(int argc, char **argv)
-{
-    struct buf b;
-    int i;
-
-    buf_init(&b, 0);
-    for (i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        int plain = *a != '\0' && strcspn(a, " \t\n'\"\\$`*?[]<>|&;()#~") == strlen(a);
-
-        if (i && buf_addch(&b, ' '))
-            break;
-        if (plain) {
-            if (buf_addstr(&b, a))
-                break;
-            continue;
-        }
-        if (buf_addch(&b, '\''))
-            break;
-        for (; *a; a++) {
-            if (*a == '\'' ? buf_addstr(&b, "'\\''") : buf_addch(&b, *a))
-                break;
-        }
-        if (buf_addch(&b, '\''))
-            break;
-    }
-    return buf_detach(&b, NULL);
-}
-
-/* Strings joined by spaces. */
-static char *cap_join(char **v, size_t n)
-{
-    struct buf b;
-    size_t i;
-
-    buf_init(&b, 0);
-    for (i = 0; i < n; i++) {
-        if ((i && buf_addch(&b, ' ')) || buf_addstr(&b, v[i]))
-            break;
-    }
-    return buf_detach(&b, NULL);
-}
 
 /* --- signals --------------------------------------------------------------- */
 
@@ -401,6 +169,16 @@ static void cap_on_packet(u_char *user, const struct pcap_pkthdr *h, const u_cha
     pc->c->packets++;
 }
 
+/* Finished flows: the Service backend from conntrack, then the writer. */
+static void cap_emit(void *ctx, const struct flow_rec *rec)
+{
+    struct cap *c = ctx;
+    struct flow_rec r = *rec;
+
+    ident_cap_annotate(&c->ident, &r);
+    writer_flow(c->w, &r);
+}
+
 /* --- files (-r) ------------------------------------------------------------ */
 
 /* Read one file to its end.  0, ERR_INTERRUPTED (a signal or the writer
@@ -467,6 +245,36 @@ static int cap_matches(const struct cap *c, const char *name)
     return 0;
 }
 
+/* 1 when name is matched by globs only, not named on the command line:
+ * then a link that is down at start is waited for, not an error. */
+static int is_glob_only(const struct cap *c, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < c->o.n_ifaces; i++) {
+        if (strcmp(c->o.ifaces[i], name) == 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* 1 when the link is there and up (SIOCGIFFLAGS needs no privilege). */
+static int link_is_up(const char *name)
+{
+    struct ifreq ifr;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int up = 0;
+
+    if (fd < 0)
+        return 0;
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
+        up = (ifr.ifr_flags & IFF_UP) != 0;
+    close(fd);
+    return up;
+}
+
 static struct src *cap_find_ifindex(struct cap *c, int ifindex)
 {
     size_t i;
@@ -516,6 +324,10 @@ static int cap_open_link(struct cap *c, int ifindex, const char *name, int fatal
                   LIM_IFACES);
         return fatal ? ERR_LIMIT : 0;
     }
+    /* A link reported by an event may already be gone again (a pod that
+     * failed to start): that is no error. */
+    if (!fatal && (int)if_nametoindex(name) != ifindex)
+        return 0;
     rc = src_open_live(&s, name, ifindex, &c->live, &c->d);
     if (rc)
         return fatal || rc == ERR_PERM || rc == ERR_USAGE ? rc : 0;
@@ -546,11 +358,13 @@ static void cap_on_link(void *arg, enum nl_link_event ev, int ifindex, const cha
     struct src *s = cap_find_ifindex(c, ifindex);
     int rc;
 
-    (void)flags;
-    if (ev == NL_LINK_GONE) {
+    /* A link set down is as gone for a capture (libpcap reports ENETDOWN
+     * on it); it is opened anew, as a new interfaces row, when set up. */
+    if (ev == NL_LINK_GONE || !(flags & IFF_UP)) {
         if (s)
             cap_close_src(c, s, lc->now);
-        return;
+        if (ev == NL_LINK_GONE || !lc->fatal || is_glob_only(c, name))
+            return;
     }
     if (s && strcmp(s->name, name) != 0) {
         /* Renamed: the old name is gone; the new one may or may not match. */
@@ -641,10 +455,35 @@ static void cap_dispatch(struct cap *c, size_t i, int64_t now)
 
     if (n >= 0 || n == PCAP_ERROR_BREAK)
         return;
-    /* The interface went down or away (libpcap: ENETDOWN, ENODEV).  Close
-     * it; if it comes back, netlink reports it and it is opened anew. */
-    diag_warn(&c->d, "'%s': capture stopped: %s", pc.s->name, pcap_geterr(pc.s->pcap));
-    cap_close_src(c, pc.s, if_nametoindex(pc.s->name) == 0 ? now : 0);
+    /* The interface went down or away (libpcap: ENETDOWN, ENODEV), often
+     * just before netlink says so.  Close it; a link that went away or
+     * down is recorded as vanished (netlink reopens it when it is back);
+     * one still there and up failed otherwise: worth a warning. */
+    if ((int)if_nametoindex(pc.s->name) == pc.s->ifindex && link_is_up(pc.s->name)) {
+        diag_warn(&c->d, "'%s': capture stopped: %s", pc.s->name, pcap_geterr(pc.s->pcap));
+        cap_close_src(c, pc.s, 0);
+    } else {
+        cap_close_src(c, pc.s, now);
+    }
+}
+
+/* Before stopping, read what the rings still hold.  A TPACKET_V3 block is
+ * handed to us only when full or when its timeout retires it, so packets
+ * of the last CAP_BLOCK_TIMEOUT_MS would be lost without waiting that
+ * long once more. */
+static void cap_drain(struct cap *c)
+{
+    struct timespec ts = { 0, (CAP_BLOCK_TIMEOUT_MS + 50) * 1000000L };
+    int64_t now;
+    size_t i;
+
+    if (c->failed)
+        return;
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+    now = now_ns();
+    for (i = c->n_srcs; i-- > 0;)
+        cap_dispatch(c, i, now);
 }
 
 static int cap_run_live(struct cap *c)
@@ -658,12 +497,22 @@ static int cap_run_live(struct cap *c)
     int rc;
 
     while (!cap_stop_signal && !c->failed) {
+        int ifds[2];
+        size_t nsrc, nid;
+
         n = 0;
-        ALLOC_GROW(pfd, c->n_srcs + 1, alloc_pfd);
+        ALLOC_GROW(pfd, c->n_srcs + 3, alloc_pfd);
         pfd[n].fd = nl_link_fd(c->nl);
         pfd[n++].events = POLLIN;
         for (i = 0; i < c->n_srcs; i++) {
             pfd[n].fd = c->srcs[i].fd;
+            pfd[n++].events = POLLIN;
+        }
+        /* Identity events (netlink, conntrack) after the sources. */
+        nsrc = n;
+        nid = ident_cap_fds(&c->ident, ifds);
+        for (i = 0; i < nid; i++) {
+            pfd[n].fd = ifds[i];
             pfd[n++].events = POLLIN;
         }
         rc = poll(pfd, (nfds_t)n, 250);
@@ -680,6 +529,10 @@ static int cap_run_live(struct cap *c)
                 if (i + 1 < n && pfd[i + 1].revents && pfd[i + 1].fd == c->srcs[i].fd)
                     cap_dispatch(c, i, now);
             }
+            for (i = nsrc; i < n; i++) {
+                if (pfd[i].revents && ident_cap_events(&c->ident, now) < 0)
+                    c->failed = 1;
+            }
             if (pfd[0].revents) {
                 struct cap_link_ctx lc = { c, 0, 0, now, NULL };
 
@@ -694,9 +547,14 @@ static int cap_run_live(struct cap *c)
         }
         if (now - last_expire >= NS_PER_S) {
             flow_table_expire(c->ft, now);
+            ident_cap_tick(&c->ident, now);
             last_expire = now;
         }
         if (now - last_commit >= commit_every) {
+            /* Identities go with the flows they name; a failure is
+             * reported and tried again at the next commit. */
+            if (ident_cap_dirty(&c->ident) && ident_cap_write(&c->ident, c->w, c->capture_id))
+                c->ident_failures++;
             if (writer_commit(c->w)) {
                 c->failed = 1;
                 break;
@@ -712,6 +570,7 @@ static int cap_run_live(struct cap *c)
             break;
     }
     free(pfd);
+    cap_drain(c);
     return 0;
 }
 
@@ -752,8 +611,8 @@ static int cap_start_db(struct cap *c, int argc, char **argv, int live)
         host[sizeof(host) - 1] = '\0';
         wc.node = host;
     }
-    cmd = cap_command_line(argc, argv);
-    what = live ? cap_join(c->o.ifaces, c->o.n_ifaces) : cap_join(c->o.files, c->o.n_files);
+    cmd = cap_opts_command_line(argc, argv);
+    what = live ? cap_opts_join(c->o.ifaces, c->o.n_ifaces) : cap_opts_join(c->o.files, c->o.n_files);
     wc.interfaces = what;
     wc.filter = c->o.filter;
     wc.command = cmd;
@@ -785,7 +644,12 @@ static int cap_finish(struct cap *c)
     size_t i;
     int rc;
 
+    /* Conntrack events of the last moments, before the flows they name. */
+    if (ident_cap_events(&c->ident, now_ns()) < 0)
+        c->failed = 1;
     flow_table_flush(c->ft);
+    if (ident_cap_write(&c->ident, c->w, c->capture_id))
+        c->failed = 1;
     memset(&t, 0, sizeof(t));
     t.packets_dropped = c->closed_drops;
     t.packets_if_dropped = c->closed_if_drops;
@@ -820,8 +684,8 @@ static void cap_release(struct cap *c)
     flow_table_free(&c->ft);
     writer_close(&c->w);
     nl_link_close(&c->nl);
-    free(c->o.ifaces);
-    free(c->o.files);
+    ident_cap_release(&c->ident);
+    cap_opts_release(&c->o);
 }
 
 int main(int argc, char **argv)
@@ -834,10 +698,9 @@ int main(int argc, char **argv)
 
     memset(&c, 0, sizeof(c));
     diag_init(&c.d, NULL, PROG);
-    rc = cap_parse_args(&c.o, &c.d, argc, argv);
+    rc = cap_opts_parse(&c.o, &c.d, argc, argv, stdout);
     if (rc) {
-        free(c.o.ifaces);
-        free(c.o.files);
+        cap_opts_release(&c.o);
         return rc == 1 ? EXIT_OK : EXIT_BAD;
     }
     live = c.o.n_ifaces > 0;
@@ -858,6 +721,10 @@ int main(int argc, char **argv)
             c.srcs[c.n_srcs++] = s;
         }
     }
+    /*    Inventories (a file that does not parse stops here), and for a
+     *    live capture the netlink and conntrack sockets. */
+    if (!rc)
+        rc = ident_cap_open(&c.ident, &c.d, c.o.inventories, c.o.n_inventories, live);
     if (rc) {
         status = EXIT_BAD;
         goto out;
@@ -878,7 +745,7 @@ int main(int argc, char **argv)
         c.dropped_priv = 1;
     }
     cap_flow_config(&c.o, &cfg);
-    c.ft = flow_table_new(&cfg, writer_emit, c.w);
+    c.ft = flow_table_new(&cfg, cap_emit, &c);
     c.progress = !c.o.quiet && isatty(STDERR_FILENO);
     c.prog_last_ns = now_ns();
 

@@ -69,7 +69,13 @@ int src_open_file(struct src *s, const char *path, const char *filter, struct di
     errbuf[0] = '\0';
     s->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (!s->pcap) {
-        diag_err(d, "cannot read '%s': %s", path, errbuf);
+        size_t plen = strlen(path);
+        const char *why = errbuf;
+
+        /* libpcap starts some messages with the path: say it once. */
+        if (strncmp(why, path, plen) == 0 && strncmp(why + plen, ": ", 2) == 0)
+            why += plen + 2;
+        diag_err(d, "cannot read '%s': %s", path, why);
         rc = ERR_PCAP;
         goto out_fail;
     }

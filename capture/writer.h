@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sqlite3.h>
+
 struct diag;
 struct flow_rec;
 struct writer;
@@ -89,6 +91,17 @@ int writer_commit(struct writer *w) __attribute__((warn_unused_result));
 /* Write the captures row's totals and end time (flows_written is the
  * writer's own count) and commit. */
 int writer_capture_end(struct writer *w, const struct writer_totals *t)
+    __attribute__((warn_unused_result));
+
+/*
+ * Run fn(db, ctx) on the writer's connection once every queued flow row is
+ * inserted, in the open transaction (one is begun if none is), so fn's rows
+ * are committed with the flows (capture/identity.c: endpoints and
+ * ip_ifaces).  fn must use a savepoint of its own to undo a failure; its
+ * failure is returned but not latched (the flows go on).  Returns the
+ * latched error first, else fn's result.
+ */
+int writer_with_db(struct writer *w, int (*fn)(sqlite3 *db, void *ctx), void *ctx)
     __attribute__((warn_unused_result));
 
 /* Flow rows inserted so far (committed or not). */

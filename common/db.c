@@ -22,8 +22,10 @@
  *   - immutable=1 creates nothing and takes no locks, but ignores -wal: the
  *     flows of a killed capture would silently be missing.
  * So the reader uses mode=ro, except for a WAL-mode file with no -wal
- * beside it: nothing committed can be outside x.db then, and immutable=1
- * reads it exactly, creating nothing (even in a read-only directory).  And
+ * beside it: nothing committed can be outside x.db then (a WAL writer
+ * keeps -wal in place for as long as it has the file open), and
+ * immutable=1 reads it exactly, creating nothing (even in a read-only
+ * directory).  And
  * the writer, on a clean close, switches the file back to the rollback
  * journal (which checkpoints and deletes -wal and -shm): a finished case is
  * one self-contained file, which readers open without creating anything.
@@ -50,14 +52,76 @@
 #endif
 
 /*
+ * 1 -> 2: flows.dnat_ip/dnat_port (the Service backend conntrack saw), the
+ * ip_ifaces table (netlink's IP-behind-interface intervals), and
+ * flows_named with src_iface, dst_iface and the DNAT backend's endpoint.
+ * The view's text must be schema.sql's byte for byte (db_check_tables()
+ * compares it; test_db checks a migrated v1 file).
+ */
+static const char db_migrate_2[] =
+    "ALTER TABLE flows ADD COLUMN dnat_ip TEXT;\n"
+    "ALTER TABLE flows ADD COLUMN dnat_port INTEGER;\n"
+    "CREATE TABLE ip_ifaces (\n"
+    "    id            INTEGER PRIMARY KEY,\n"
+    "    capture_id    INTEGER NOT NULL REFERENCES captures (id),\n"
+    "    ip            TEXT NOT NULL,\n"
+    "    iface         TEXT NOT NULL,          -- link name (cali..., the bridge port, eth0)\n"
+    "    ifindex       INTEGER,\n"
+    "    kind          TEXT NOT NULL CHECK (kind IN ('pod', 'host')), -- pod: behind a link; host: the node's own\n"
+    "    via           TEXT NOT NULL CHECK (via IN ('route', 'neigh', 'addr')),\n"
+    "    valid_from_ns INTEGER,\n"
+    "    valid_to_ns   INTEGER\n"
+    ");\n"
+    "CREATE INDEX ip_ifaces_ip ON ip_ifaces (ip, valid_from_ns);\n"
+    "DROP VIEW flows_named;\n"
+    "CREATE VIEW flows_named AS\n"
+    "SELECT f.*,\n"
+    "       i.name AS iface_name,\n"
+    "       s.kind AS src_kind, s.namespace AS src_namespace, s.name AS src_name,\n"
+    "       s.workload_kind AS src_workload_kind, s.workload AS src_workload, s.labels AS src_labels,\n"
+    "       d.kind AS dst_kind, d.namespace AS dst_namespace, d.name AS dst_name,\n"
+    "       d.workload_kind AS dst_workload_kind, d.workload AS dst_workload, d.labels AS dst_labels,\n"
+    "       s.iface AS src_iface, d.iface AS dst_iface,\n"
+    "       b.kind AS dnat_kind, b.namespace AS dnat_namespace, b.name AS dnat_name,\n"
+    "       b.labels AS dnat_labels\n"
+    "FROM flows AS f\n"
+    "LEFT JOIN interfaces AS i ON i.id = f.iface\n"
+    "LEFT JOIN endpoints AS s ON s.id = (\n"
+    "    SELECT e.id FROM endpoints AS e\n"
+    "    WHERE e.ip = f.src_ip\n"
+    "      AND (e.valid_from_ns IS NULL OR e.valid_from_ns <= f.first_ns)\n"
+    "      AND (e.valid_to_ns IS NULL OR f.first_ns < e.valid_to_ns)\n"
+    "    ORDER BY coalesce(e.valid_from_ns, -9223372036854775808) DESC,\n"
+    "             CASE e.kind WHEN 'pod' THEN 0 WHEN 'host' THEN 1 WHEN 'service' THEN 2 ELSE 3 END,\n"
+    "             e.id\n"
+    "    LIMIT 1)\n"
+    "LEFT JOIN endpoints AS d ON d.id = (\n"
+    "    SELECT e.id FROM endpoints AS e\n"
+    "    WHERE e.ip = f.dst_ip\n"
+    "      AND (e.valid_from_ns IS NULL OR e.valid_from_ns <= f.first_ns)\n"
+    "      AND (e.valid_to_ns IS NULL OR f.first_ns < e.valid_to_ns)\n"
+    "    ORDER BY coalesce(e.valid_from_ns, -9223372036854775808) DESC,\n"
+    "             CASE e.kind WHEN 'pod' THEN 0 WHEN 'host' THEN 1 WHEN 'service' THEN 2 ELSE 3 END,\n"
+    "             e.id\n"
+    "    LIMIT 1)\n"
+    "LEFT JOIN endpoints AS b ON b.id = (\n"
+    "    SELECT e.id FROM endpoints AS e\n"
+    "    WHERE e.ip = f.dnat_ip\n"
+    "      AND (e.valid_from_ns IS NULL OR e.valid_from_ns <= f.first_ns)\n"
+    "      AND (e.valid_to_ns IS NULL OR f.first_ns < e.valid_to_ns)\n"
+    "    ORDER BY coalesce(e.valid_from_ns, -9223372036854775808) DESC,\n"
+    "             CASE e.kind WHEN 'pod' THEN 0 WHEN 'host' THEN 1 WHEN 'service' THEN 2 ELSE 3 END,\n"
+    "             e.id\n"
+    "    LIMIT 1);\n";
+
+/*
  * Migration steps, in version order: step {N, sql} turns format N - 1 into
- * format N.  None exist yet (format 1 is the first); the {0, NULL} row ends
- * the table, as ISO C has no empty arrays.  A step may only ALTER and
- * CREATE: after migrating, a file must pass db_check_tables() against the
- * current schema.sql exactly as a new file does.
+ * format N.  A step may only ALTER, CREATE, and DROP and re-CREATE a view:
+ * after migrating, a file must pass db_check_tables() against the current
+ * schema.sql exactly as a new file does.
  */
 static const struct db_migration db_migrations[] = {
-    {0, NULL},
+    {2, db_migrate_2},
 };
 
 /* What a look at the file, before SQLite opens it, found. */
@@ -72,7 +136,7 @@ struct db_probe {
  *   offset 18   1 byte  write version: 1 rollback journal, 2 WAL
  *   offset 19   1 byte  read version:  1 rollback journal, 2 WAL
  * The whole header is 100 bytes; a shorter non-empty file is not SQLite. */
-#define DB_HEADER_SIZE 100
+#define DB_HEADER_SIZE          100
 #define DB_HEADER_WRITE_VERSION 18
 static const char db_magic[16] = "SQLite format 3";
 
@@ -92,6 +156,16 @@ static int db_report(struct diag *d, const char *verb, const char *path, sqlite3
 {
     const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(src);
 
+    /* A read-only connection cannot roll back a hot journal (a writer in
+     * rollback mode died mid-transaction); SQLite's own words for it are
+     * "attempt to write a readonly database". */
+    if (src == SQLITE_READONLY_ROLLBACK) {
+        diag_err(d,
+                 "cannot %s '%s': a transaction left unfinished in '%s-journal' must be "
+                 "rolled back first (open the file once for writing)",
+                 verb, path, path);
+        return ERR_DB;
+    }
     switch (src & 0xff) {
     case SQLITE_NOTADB:
         return db_not_case(d, path);
@@ -286,10 +360,11 @@ static int db_exec_path(sqlite3 *db, struct diag *d, const char *verb, const cha
  * stops writes to sqlite_schema and other ways of corrupting the file
  * through SQL; trusted_schema=OFF keeps functions with side effects out of
  * anything the schema defines; no extension can be loaded; triggers never
- * fire (the format has none; a writer adding inventory to a stranger's
- * case must not run the stranger's SQL).  The reader also disables views
- * (it reads tables only, checked by db_check_tables()), bounds the size of
- * any one value, and is query_only on top of SQLITE_OPEN_READONLY.
+ * fire and views cannot be used (the format has no triggers, and podflow
+ * reads tables only, checked by db_check_tables(): a writer adding
+ * inventory to a stranger's case must not run the stranger's SQL either).
+ * The reader also bounds the size of any one value, and is query_only on
+ * top of SQLITE_OPEN_READONLY.
  */
 static int db_configure(sqlite3 *db, struct diag *d, const char *path, bool reader)
 {
@@ -302,8 +377,8 @@ static int db_configure(sqlite3 *db, struct diag *d, const char *path, bool read
         {SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, 0},
         {SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, 0},
         {SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, 0},
-        /* The writer keeps views: it creates flows_named. */
-        {SQLITE_DBCONFIG_ENABLE_VIEW, 1, 0},
+        /* Disabled views can still be created (flows_named), not used. */
+        {SQLITE_DBCONFIG_ENABLE_VIEW, 0, 0},
     };
     int src;
 
@@ -337,8 +412,8 @@ static int db_configure(sqlite3 *db, struct diag *d, const char *path, bool read
 
 static int db_refuse_newer(struct diag *d, const char *path, int64_t version)
 {
-    diag_err(d, "'%s' was written by a newer podflow (format %lld, this one reads up to %d)",
-             path, (long long)version, DB_FORMAT_VERSION);
+    diag_err(d, "'%s' was written by a newer podflow (format %lld, this one reads up to %d)", path,
+             (long long)version, DB_FORMAT_VERSION);
     return ERR_VERSION;
 }
 
@@ -381,8 +456,7 @@ TESTABLE int db_migrate(sqlite3 *db, struct diag *d, const char *path,
             if (steps[i].to == v && steps[i].sql)
                 step = &steps[i];
         if (!step) {
-            diag_err(d, "cannot migrate '%s': no step from format %d to format %d", path, v - 1,
-                     v);
+            diag_err(d, "cannot migrate '%s': no step from format %d to format %d", path, v - 1, v);
             return ERR_DB;
         }
         rc = db_exec_path(db, d, "migrate", path, step->sql);
@@ -464,6 +538,7 @@ int db_open_writer(const char *path, struct diag *d, sqlite3 **out)
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     bool in_txn = false;
+    const char *mode;
     char *uri;
     int src, rc;
 
@@ -509,7 +584,8 @@ int db_open_writer(const char *path, struct diag *d, sqlite3 **out)
         rc = db_report(d, "write", path, db, src);
         goto out_finalize;
     }
-    if (strcasecmp((const char *)sqlite3_column_text(st, 0), "wal") != 0) {
+    mode = (const char *)sqlite3_column_text(st, 0);
+    if (!mode || strcasecmp(mode, "wal") != 0) {
         /* SQLite keeps the old mode where WAL cannot work (no shared
          * memory, e.g. some network filesystems). */
         diag_err(d, "cannot write '%s': WAL journal mode is not available there", path);
@@ -573,9 +649,11 @@ int db_open_reader(const char *path, struct diag *d, sqlite3 **out)
     }
     if (version < DB_FORMAT_VERSION) {
         /* A reader never writes the case; migrating is a writer's job. */
-        diag_err(d, "'%s' is in the older format %lld (this podflow reads %d): let a podflow "
-                 "writer migrate a copy of it first", path, (long long)version, DB_FORMAT_VERSION);
-        rc = ERR_VERSION;
+        diag_err(d,
+                 "'%s' is in the older format %lld (this podflow reads %d): let a podflow "
+                 "writer migrate a copy of it first",
+                 path, (long long)version, DB_FORMAT_VERSION);
+        rc = ERR_FORMAT;
         goto out_close;
     }
     rc = db_check_tables(db, d, path);
@@ -599,8 +677,8 @@ static int db_check_columns(sqlite3 *db, sqlite3 *ref, struct diag *d, const cha
     sqlite3_stmt *want = NULL, *have = NULL, *gen = NULL;
     int src, rc = 0;
 
-    src = sqlite3_prepare_v2(ref, "SELECT name FROM pragma_table_xinfo(?1, 'main')", -1, &want,
-                             NULL);
+    src =
+        sqlite3_prepare_v2(ref, "SELECT name FROM pragma_table_xinfo(?1, 'main')", -1, &want, NULL);
     if (src == SQLITE_OK)
         src = sqlite3_prepare_v2(db,
                                  "SELECT count(*) FROM pragma_table_xinfo(?1, 'main') "
@@ -670,17 +748,16 @@ static int db_check_object(sqlite3 *db, sqlite3 *ref, sqlite3_stmt *find, struct
     sqlite3_reset(find);
     sqlite3_bind_text(find, 1, name, -1, SQLITE_STATIC);
     src = sqlite3_step(find);
-    if (src == SQLITE_DONE) {
+    if (src != SQLITE_ROW)
+        return db_report(d, "read", path, db, src);
+    if (sqlite3_column_int64(find, 2) == 0) {
         diag_err(d, "'%s' is not a podflow case file: %s '%s' is missing", path, type, name);
         return ERR_FORMAT;
     }
-    if (src != SQLITE_ROW)
-        return db_report(d, "read", path, db, src);
     /* Names are unique in sqlite_schema, unless someone wrote it by
      * hand: then trust none of them. */
     if (sqlite3_column_int64(find, 2) != 1) {
-        diag_err(d, "'%s' is not a podflow case file: '%s' is defined more than once", path,
-                 name);
+        diag_err(d, "'%s' is not a podflow case file: '%s' is defined more than once", path, name);
         return ERR_FORMAT;
     }
     ftype = (const char *)sqlite3_column_text(find, 0);
@@ -694,8 +771,7 @@ static int db_check_object(sqlite3 *db, sqlite3 *ref, sqlite3_stmt *find, struct
         /* Our own view text, byte for byte: anything else named like it
          * is someone else's SQL. */
         if (!fsql || strcmp(fsql, sql) != 0) {
-            diag_err(d, "'%s' is not a podflow case file: view '%s' is not podflow's", path,
-                     name);
+            diag_err(d, "'%s' is not a podflow case file: view '%s' is not podflow's", path, name);
             return ERR_FORMAT;
         }
         return 0;
@@ -726,18 +802,16 @@ int db_check_tables(sqlite3 *db, struct diag *d, const char *path)
                                  "WHERE type IN ('table', 'view') ORDER BY rowid",
                                  -1, &objs, NULL);
     if (src != SQLITE_OK) {
-        diag_err(d, "cannot check '%s': %s", path,
-                 ref ? sqlite3_errmsg(ref) : sqlite3_errstr(src));
+        diag_err(d, "cannot check '%s': %s", path, ref ? sqlite3_errmsg(ref) : sqlite3_errstr(src));
         rc = ERR_DB;
         goto out;
     }
-    src = sqlite3_prepare_v2(db,
-                             "SELECT name FROM main.sqlite_schema WHERE type = 'trigger' LIMIT 1",
-                             -1, &trig, NULL);
+    src = sqlite3_prepare_v2(
+        db, "SELECT name FROM main.sqlite_schema WHERE type = 'trigger' LIMIT 1", -1, &trig, NULL);
     if (src == SQLITE_OK)
         src = sqlite3_prepare_v2(db,
                                  "SELECT min(type), min(sql), count(*) FROM main.sqlite_schema "
-                                 "WHERE name = ?1 COLLATE NOCASE HAVING count(*) > 0",
+                                 "WHERE name = ?1 COLLATE NOCASE",
                                  -1, &find, NULL);
     if (src != SQLITE_OK) {
         rc = db_report(d, "read", path, db, src);

@@ -16,7 +16,7 @@
 
 struct diag;
 
-#define DB_FORMAT_VERSION 1
+#define DB_FORMAT_VERSION 2
 
 /* The text of schema.sql (NUL-terminated). */
 extern const char db_schema_sql[];
@@ -41,12 +41,13 @@ int db_open_writer(const char *path, struct diag *d, sqlite3 **out)
  * functions or write).  Same errors as db_open_writer().
  *
  * In detail: views and triggers are disabled on the connection (query the
- * tables, never flows_named: a view would fail), query_only is on, one
+ * tables, never flows_named: a view would fail; the writer's connection is
+ * the same), query_only is on, one
  * value is at most LIM_DB_VALUE bytes, and db_check_tables() has passed.
  * The file itself is never written; a WAL-mode file whose -wal is present
  * is read with it (the flows a killed capture committed), which may create
- * its -shm index beside it.  A file of an older format is refused (a
- * reader does not migrate).
+ * its -shm index beside it.  A file of an older format is refused with
+ * ERR_FORMAT (a reader does not migrate).
  */
 int db_open_reader(const char *path, struct diag *d, sqlite3 **out)
     __attribute__((warn_unused_result));

@@ -882,27 +882,133 @@ int inventory_load_stream(struct inventory *inv, const struct ystream *ys, struc
     return 0;
 }
 
+/*
+ * Streaming load.  A 100k-pod inventory is ~13M YAML nodes (~750 MB as one
+ * tree), so files are read one object at a time (ystream_each_*): memory
+ * is bounded by the model, not by the text.  Raw API lists (PodList...)
+ * may leave "kind" out of their items, and the list's own kind is printed
+ * after them, so kindless items are kept (cloned) until the list's root
+ * arrives.  A file that turns out not to be YAML/JSON half way must not
+ * leave half its objects behind (the header's promise, and what a capture
+ * re-reading a file still being written needs), so a failed load rolls
+ * the inventory back to where it was.
+ */
+struct inv_mark {
+    size_t npods, nnss, nsvcs, nslices, nnodes;
+    size_t nskipped, skipped_total, malformed, seq;
+    size_t *skipped_counts; /* malloc'd copy of skipped[i].count */
+};
+
+static void inv_mark_take(const struct inventory *inv, struct inv_mark *m)
+{
+    m->npods = inv->npods;
+    m->nnss = inv->nnss;
+    m->nsvcs = inv->nsvcs;
+    m->nslices = inv->nslices;
+    m->nnodes = inv->nnodes;
+    m->nskipped = inv->nskipped;
+    m->skipped_total = inv->skipped_total;
+    m->malformed = inv->malformed;
+    m->seq = inv->seq;
+    m->skipped_counts = xcalloc(inv->nskipped ? inv->nskipped : 1, sizeof(size_t));
+    for (size_t i = 0; i < inv->nskipped; i++)
+        m->skipped_counts[i] = inv->skipped[i].count;
+}
+
+static void inv_mark_rollback(struct inventory *inv, const struct inv_mark *m)
+{
+    while (inv->npods > m->npods)
+        inv_pod_release(&inv->pods[--inv->npods]);
+    while (inv->nnss > m->nnss)
+        inv_namespace_release(&inv->nss[--inv->nnss]);
+    while (inv->nsvcs > m->nsvcs)
+        inv_service_release(&inv->svcs[--inv->nsvcs]);
+    while (inv->nslices > m->nslices)
+        inv_slice_release(&inv->slices[--inv->nslices]);
+    while (inv->nnodes > m->nnodes)
+        inv_node_release(&inv->nodes[--inv->nnodes]);
+    inv->nskipped = m->nskipped;
+    for (size_t i = 0; i < m->nskipped; i++)
+        inv->skipped[i].count = m->skipped_counts[i];
+    inv->skipped_total = m->skipped_total;
+    inv->malformed = m->malformed;
+    inv->seq = m->seq;
+}
+
+struct inv_stream {
+    struct inv_ctx c;
+    struct arena pending_arena; /* clones of kindless list items */
+    struct ynode **pending;     /* malloc'd, items waiting for their list's kind */
+    size_t npending, apending;
+};
+
+static int inv_each(void *ctx, const struct ystream *ys, const struct ynode *obj, int in_list)
+{
+    struct inv_stream *s = ctx;
+
+    s->c.ys = ys;
+    if (!s->c.file)
+        s->c.file = arena_strdup(&s->c.inv->arena, ys->name ? ys->name : "<stdin>");
+    if (!obj) /* an empty document ("---" alone) holds nothing */
+        return 0;
+    if (in_list) {
+        if (obj->kind == YNODE_MAP && ynode_is_null(ynode_get(obj, "kind"))) {
+            ALLOC_GROW(s->pending, s->npending + 1, s->apending);
+            s->pending[s->npending++] = ynode_clone(&s->pending_arena, obj);
+        } else {
+            load_object(&s->c, obj, NULL, 1);
+        }
+        return 0;
+    }
+    if (s->npending) {
+        const struct ynode *kn = ynode_get(obj, "kind");
+        const char *item_kind = NULL;
+
+        if (obj->kind == YNODE_MAP && kn && kn->kind == YNODE_SCALAR && kn->u.scalar.len > 4 &&
+            !strcmp(kn->u.scalar.s + kn->u.scalar.len - 4, "List"))
+            item_kind = arena_memdupz(&s->c.inv->arena, kn->u.scalar.s, kn->u.scalar.len - 4);
+        for (size_t i = 0; i < s->npending; i++)
+            load_object(&s->c, s->pending[i], item_kind, 1);
+        s->npending = 0;
+        arena_reset(&s->pending_arena);
+    }
+    load_object(&s->c, obj, NULL, 0);
+    return 0;
+}
+
+static int inventory_load_each(struct inventory *inv, const char *path, const char *name,
+                               const char *data, size_t len, struct diag *d)
+{
+    struct inv_stream s;
+    struct inv_mark m;
+    int rc;
+
+    memset(&s, 0, sizeof(s));
+    s.c.inv = inv;
+    s.c.d = d;
+    arena_init(&s.pending_arena, 0);
+    inv_mark_take(inv, &m);
+    if (path)
+        rc = ystream_each_file(path, inv_each, &s, d);
+    else
+        rc = ystream_each_mem(name, data, len, inv_each, &s, d);
+    if (rc)
+        inv_mark_rollback(inv, &m);
+    else
+        inv_finish(inv);
+    free(m.skipped_counts);
+    free(s.pending);
+    arena_release(&s.pending_arena);
+    return rc;
+}
+
 int inventory_load_file(struct inventory *inv, const char *path, struct diag *d)
 {
-    struct ystream ys;
-    int rc = ystream_load_file(&ys, path, d);
-
-    if (rc)
-        return rc;
-    rc = inventory_load_stream(inv, &ys, d);
-    ystream_release(&ys);
-    return rc;
+    return inventory_load_each(inv, path, NULL, NULL, 0, d);
 }
 
 int inventory_load_mem(struct inventory *inv, const char *name, const char *data, size_t len,
                        struct diag *d)
 {
-    struct ystream ys;
-    int rc = ystream_load_mem(&ys, name, data, len, d);
-
-    if (rc)
-        return rc;
-    rc = inventory_load_stream(inv, &ys, d);
-    ystream_release(&ys);
-    return rc;
+    return inventory_load_each(inv, NULL, name, data, len, d);
 }

@@ -33,12 +33,6 @@
  * (and written) past it. */
 #define LIM_FLOWS_DEFAULT 1000000
 
-/* IP fragments whose flow we remember (first fragment -> ports) so later
- * fragments are attributed to it: a direct-mapped table of this many
- * slots, overwritten on collision, so hostile fragment floods cost a fixed
- * ~300 KB and only make later fragments count as orphans. */
-#define LIM_FRAG_TRACK 4096
-
 /* Largest --max-flows accepted: 100M flows at ~100 bytes is 10 GB, past
  * any node we would run on; a larger number is a typo. */
 #define LIM_FLOWS_MAX 100000000
@@ -46,6 +40,12 @@
 /* Largest -B (ring buffer, MiB) accepted: libpcap takes the size as an int
  * of bytes, so 2047 MiB is the most it can express. */
 #define LIM_BUFFER_MIB_MAX 2047
+
+/* IP fragments whose flow we remember (first fragment -> ports) so later
+ * fragments are attributed to it: a direct-mapped table of this many
+ * slots, overwritten on collision, so hostile fragment floods cost a fixed
+ * ~300 KB and only make later fragments count as orphans. */
+#define LIM_FRAG_TRACK 4096
 
 /* Flows written per transaction at most, between periodic commits. */
 #define LIM_WRITE_BATCH 65536
@@ -87,6 +87,12 @@
 /* Growable buffers default to this maximum unless their owner sets one. */
 #define LIM_BUF_DEFAULT (64u << 20)
 
+/* Distinct address texts the analyzer's flow scan remembers (parsed
+ * address and endpoint row, ~64 bytes each): a case has few distinct
+ * addresses and millions of flows; a hostile one with more only loses the
+ * shortcut. */
+#define LIM_CASE_ADDR_MEMO 262144
+
 /* Policies and rules in one loaded policy set; rules in one policy. */
 #define LIM_POLICIES 100000
 #define LIM_RULES_PER_POLICY 10000
@@ -104,5 +110,37 @@
 
 /* Interfaces captured at once (each is one pcap handle and ring). */
 #define LIM_IFACES 1024
+
+/* The HTML report (podflow-analyze report): flows listed in its flows table,
+ * and in the panels a click on a graph edge opens (per edge, and over all
+ * edges).  A browser stays responsive with tens of thousands of table rows
+ * and a page of a few tens of MB; past that the page says how many were
+ * left out (denied flows come first in the table, so none of them is). */
+#define LIM_REPORT_FLOWS 20000
+#define LIM_REPORT_EDGE_FLOWS 50
+#define LIM_REPORT_PANEL_FLOWS 20000
+
+/* Nodes of the service graph handed to graphviz: its dot layout is
+ * superlinear, and a page of more boxes than this is unreadable anyway;
+ * past it the report shows the tables without a graph and says why. */
+#define LIM_GRAPH_NODES 2000
+
+/* Address-to-interface intervals one capture records (capture/nl_ident.c):
+ * a pod starting or stopping adds one or two, so a million covers a busy
+ * node for weeks; the bound keeps a route-flapping node from eating the
+ * memory. */
+#define LIM_NL_INTERVALS 1000000
+
+/* Service translations remembered at once (capture/conntrack.c): a flow
+ * is written at most a few minutes after its conntrack entry appears, and
+ * a node opens far fewer than 256k Service connections in that time; each
+ * costs ~80 bytes (20 MB). */
+#define LIM_CT_ENTRIES 262144
+
+/* Inventory rows, and netlink intervals, of one address that the endpoint
+ * join takes (common/ident.c): its cost grows with the square of the
+ * count, and 1024 pods reusing one address within one case is far past
+ * any real cluster; a case from a stranger with more is refused. */
+#define LIM_IDENT_PER_IP 1024
 
 #endif

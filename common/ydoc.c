@@ -8,10 +8,15 @@
  * one growable stack shared by every open collection: when a collection
  * closes, its children are the top of the stack, copied into an array of
  * the exact size in the arena and popped.  So the tree itself costs no
- * malloc per node, and the stack's high-water mark is the widest open path,
- * not the document.  Nodes and scalar text are carved from arena slabs with
- * their natural alignment (the arena rounds every request to 16 bytes,
- * which would cost a third more on a 100k-pod inventory).
+ * malloc per node, and the stack holds only the children of the collections
+ * still open.  Nodes and scalar text are carved from arena slabs with their
+ * natural alignment (the arena rounds every request to 16 bytes, which
+ * would cost a third more on a 100k-pod inventory).
+ *
+ * ystream_each_*() run the same loop but hand each element of a List's
+ * "items", and each document, to a callback as it completes, then reset
+ * the arena it was carved from: memory is bounded by the largest object,
+ * not the input.
  *
  * Files are read in streaming fashion through a libyaml read handler, so
  * the raw text of a 200 MB inventory is never held in memory whole; the
@@ -59,10 +64,59 @@ static const struct ylimits ylimits_default = {
     LIM_YAML_NODES,
 };
 
+/*
+ * JSON text is YAML 1.2 flow style, except that libyaml refuses the escape
+ * of a character outside the BMP as a UTF-16 surrogate pair ("\ud83d\ude00",
+ * which JSON requires when an encoder writes ASCII only, e.g. Python's
+ * json.dumps by default).  When the input is JSON we rewrite each such pair,
+ * as it streams by, into YAML's own escape for the code point
+ * ("\U0001F600").  The rewrite is 2 characters shorter, so columns after it
+ * on the same line (and byte offsets after it) are off by 2 per pair.
+ *
+ * Only what is certainly inside a JSON string is rewritten: the first
+ * significant byte must open a JSON array or object, and outside strings
+ * only JSON's bytes may follow, a '"' only after '{', '[', ',' or ':', a
+ * ':' only after a string; anything else (a YAML comment, a quote, an
+ * anchor, a plain scalar before a '"') switches the rewrite off for the
+ * rest of the input, as does the end of the first JSON value.  Lone
+ * surrogates are passed on for libyaml to refuse.
+ */
+enum yjson_mode { YJ_START, YJ_ON, YJ_OFF };
+enum yjson_state {
+    YJ_OUT,  /* between tokens */
+    YJ_STR,  /* in a string */
+    YJ_ESC,  /* after a backslash */
+    YJ_HI,   /* in the hex digits of a \u escape */
+    YJ_BS,   /* after a high surrogate: expecting '\' */
+    YJ_U,    /* after a high surrogate and '\': expecting 'u' */
+    YJ_LO    /* in the hex digits of the escape after a high surrogate */
+};
+
+/* Bytes read from the input at a time while rewriting. */
+#define YRAW (64 * 1024)
+
 /* An open collection: its node and where its children start on the stack. */
 struct yframe {
     struct ynode *node; /* arena-owned, filled in when it closes */
     size_t base;        /* index into yload.stack of its first child */
+    int items;          /* a List's "items", whose elements ystream_each_*() hands out */
+};
+
+/* An arena and the slab being carved from it. */
+struct yslab {
+    struct arena *arena; /* not owned */
+    char *p;             /* next free byte, arena-owned */
+    size_t left;         /* bytes left at p */
+    size_t size;         /* size of a new slab */
+};
+
+/* Where the text comes from. */
+struct ysource {
+    const char *name; /* for messages */
+    int fd;           /* or -1 for memory */
+    const char *data; /* memory input, not owned */
+    size_t len;       /* bytes at data */
+    size_t hint;      /* expected size, 0 when unknown */
 };
 
 /* The state of one load. */
@@ -76,10 +130,27 @@ struct yload {
     int fd;                     /* not owned when it is stdin */
     const char *mem;            /* memory input, not owned */
     size_t mem_len;             /* bytes at mem */
-    size_t mem_off;             /* bytes of mem handed to libyaml */
-    size_t nread;               /* bytes handed to libyaml so far */
+    size_t mem_off;             /* bytes of mem read so far */
+    size_t nread;               /* bytes read from the input so far */
     int read_errno;             /* errno of a failed read, else 0 */
     int too_big;                /* input passed lim->file */
+    int eof;                    /* the input is exhausted */
+    size_t since_event;         /* bytes read since libyaml's last event */
+    int runaway;                /* since_event passed yload_runaway() */
+    yaml_mark_t last_mark;      /* end of libyaml's last event */
+
+    /* The JSON surrogate-pair rewrite (see yjson_byte()). */
+    enum yjson_mode jmode;      /* still deciding, rewriting, or passing through */
+    enum yjson_state jstate;    /* where in the JSON text we are */
+    unsigned char jprev;        /* last significant byte outside strings */
+    unsigned jdepth;            /* open JSON brackets */
+    unsigned jacc, jhigh;       /* \uXXXX being read, high surrogate */
+    unsigned jnhex;             /* hex digits of jacc read */
+    char pend[16];              /* bytes of an escape held back */
+    size_t npend;               /* bytes in pend */
+    unsigned char *raw;         /* malloc'd YRAW bytes of input, while rewriting */
+    unsigned char *q;           /* malloc'd YRAW + 16 bytes of output for libyaml */
+    size_t qlen, qoff;          /* bytes in q, bytes of q handed out */
 
     /* The tree under construction. */
     struct ynode **stack;       /* malloc'd: children of open collections, then roots */
@@ -88,10 +159,15 @@ struct yload {
     unsigned depth;             /* entries of frames[] in use */
     size_t nodes;               /* nodes made so far */
 
-    /* Arena slab from which nodes and text are carved. */
-    char *slab;                 /* next free byte, arena-owned */
-    size_t slab_left;           /* bytes left at slab */
-    size_t slab_size;           /* size of a new slab */
+    /* Where nodes and text are carved from: ys->arena for a whole tree;
+     * for ystream_each_*(), doc_arena for a document and item_arena for
+     * the element of "items" being read, each reset after its callback. */
+    struct yslab *cur;          /* main or item */
+    struct yslab main, item;
+    struct arena doc_arena, item_arena;
+    ystream_each_fn fn;         /* callback of ystream_each_*(), or NULL */
+    void *ctx;                  /* its argument */
+    size_t doc_nodes;           /* nodes of the document outside its "items" */
 
     const struct ypair **sorted; /* malloc'd scratch for the duplicate check */
     size_t asorted;              /* entries allocated */
@@ -149,59 +225,296 @@ static const char *yquote(char *out, size_t size, const char *s, size_t len)
  * requests go to the arena directly so that slabs are not wasted. */
 static void *yload_alloc(struct yload *l, size_t size, size_t align)
 {
+    struct yslab *s = l->cur;
     size_t pad;
     char *p;
 
-    if (size > l->slab_size / 8)
-        return arena_alloc(&l->ys->arena, size);
-    pad = (size_t)(-(uintptr_t)l->slab & (align - 1));
-    if (!l->slab || l->slab_left < pad + size) {
-        l->slab = arena_alloc(&l->ys->arena, l->slab_size);
-        l->slab_left = l->slab_size;
+    if (size > s->size / 8)
+        return arena_alloc(s->arena, size);
+    pad = (size_t)(-(uintptr_t)s->p & (align - 1));
+    if (!s->p || s->left < pad + size) {
+        s->p = arena_alloc(s->arena, s->size);
+        s->left = s->size;
         pad = 0;
     }
-    p = l->slab + pad;
-    l->slab += pad + size;
-    l->slab_left -= pad + size;
+    p = s->p + pad;
+    s->p += pad + size;
+    s->left -= pad + size;
     return p;
+}
+
+/* Forget everything carved from s. */
+static void yslab_reset(struct yslab *s)
+{
+    arena_reset(s->arena);
+    s->p = NULL;
+    s->left = 0;
+}
+
+/*
+ * libyaml holds a whole scalar in memory before it hands it over, growing
+ * its buffer by doubling: one hostile scalar as large as the file limit
+ * would cost twice that before LIM_YAML_SCALAR could refuse it.  So the
+ * input between two events is bounded too: a scalar's text is at most 4
+ * bytes per byte of value (an escape like "\x41"), plus the read-ahead
+ * of our chunk (YRAW) and of libyaml's buffers.
+ */
+static size_t yload_runaway(const struct ylimits *lim)
+{
+    return 4 * lim->scalar + 256 * 1024;
+}
+
+/* Read up to size bytes of input into buf; *n 0 at the end.  0 or -1
+ * (with read_errno or too_big set). */
+static int yload_source(struct yload *l, unsigned char *buf, size_t size, size_t *n)
+{
+    *n = 0;
+    if (l->fd < 0) {
+        *n = l->mem_len - l->mem_off;
+        if (*n > size)
+            *n = size;
+        if (*n)
+            memcpy(buf, l->mem + l->mem_off, *n);
+        l->mem_off += *n;
+    } else {
+        ssize_t r;
+
+        do {
+            r = read(l->fd, buf, size);
+        } while (r < 0 && errno == EINTR);
+        if (r < 0) {
+            l->read_errno = errno ? errno : EIO;
+            return -1;
+        }
+        *n = (size_t)r;
+    }
+    l->nread += *n;
+    if (l->nread > l->lim->file) {
+        l->too_big = 1;
+        return -1;
+    }
+    l->since_event += *n;
+    if (l->since_event > yload_runaway(l->lim)) {
+        l->runaway = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static void yq_put(struct yload *l, const void *s, size_t n)
+{
+    memcpy(l->q + l->qlen, s, n);
+    l->qlen += n;
+}
+
+/* Give up an escape that turned out not to be a surrogate pair. */
+static void yjson_flush(struct yload *l)
+{
+    yq_put(l, l->pend, l->npend);
+    l->npend = 0;
+    l->jstate = YJ_STR;
+}
+
+static int yhex(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Outside strings: follow JSON's structure, or give up on the input. */
+static void yjson_out(struct yload *l, unsigned char c)
+{
+    switch (c) {
+    case ' ':
+    case '\t':
+    case '\r':
+    case '\n':
+        return;
+    case '{':
+    case '[':
+        l->jdepth++;
+        break;
+    case '}':
+    case ']':
+        if (l->jdepth <= 1) {
+            l->jmode = YJ_OFF; /* the end of the first value */
+            return;
+        }
+        l->jdepth--;
+        break;
+    case ',':
+        break;
+    case ':':
+        if (l->jprev != '"') {
+            l->jmode = YJ_OFF; /* a plain key: YAML, not JSON */
+            return;
+        }
+        break;
+    case '"':
+        if (l->jprev != '{' && l->jprev != '[' && l->jprev != ',' && l->jprev != ':') {
+            l->jmode = YJ_OFF; /* a quote inside a plain scalar */
+            return;
+        }
+        l->jstate = YJ_STR;
+        break;
+    default:
+        /* numbers, true, false, null */
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              c == '.' || c == '+' || c == '-')) {
+            l->jmode = YJ_OFF;
+            return;
+        }
+        c = 'a';
+        break;
+    }
+    l->jprev = c;
+}
+
+/* Feed one byte of JSON-looking input; output goes to l->q. */
+static void yjson_byte(struct yload *l, unsigned char c)
+{
+    int h;
+
+    switch (l->jstate) {
+    case YJ_OUT:
+        if (l->jmode == YJ_START) {
+            if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+                break;
+            l->jmode = (c == '{' || c == '[') ? YJ_ON : YJ_OFF;
+        }
+        if (l->jmode == YJ_ON)
+            yjson_out(l, c);
+        break;
+    case YJ_STR:
+        if (c == '"') {
+            l->jstate = YJ_OUT;
+            l->jprev = '"';
+        } else if (c == '\\') {
+            l->pend[l->npend++] = (char)c;
+            l->jstate = YJ_ESC;
+            return;
+        }
+        break;
+    case YJ_ESC:
+        l->pend[l->npend++] = (char)c;
+        if (c == 'u') {
+            l->jstate = YJ_HI;
+            l->jacc = 0;
+            l->jnhex = 0;
+        } else {
+            yjson_flush(l);
+        }
+        return;
+    case YJ_HI:
+    case YJ_LO:
+        h = yhex(c);
+        if (h < 0) {
+            yjson_flush(l); /* "\u" without 4 hex digits: libyaml refuses it */
+            yjson_byte(l, c);
+            return;
+        }
+        l->pend[l->npend++] = (char)c;
+        l->jacc = l->jacc * 16 + (unsigned)h;
+        if (++l->jnhex < 4)
+            return;
+        if (l->jstate == YJ_HI && l->jacc >= 0xD800 && l->jacc <= 0xDBFF) {
+            l->jhigh = l->jacc;
+            l->jstate = YJ_BS;
+        } else if (l->jstate == YJ_LO && l->jacc >= 0xDC00 && l->jacc <= 0xDFFF) {
+            char u[16];
+            unsigned cp = 0x10000 + ((l->jhigh - 0xD800) << 10) + (l->jacc - 0xDC00);
+            int n = snprintf(u, sizeof(u), "\\U%08X", cp);
+
+            yq_put(l, u, (size_t)n);
+            l->npend = 0;
+            l->jstate = YJ_STR;
+        } else {
+            yjson_flush(l);
+        }
+        return;
+    case YJ_BS:
+        if (c == '\\') {
+            l->pend[l->npend++] = (char)c;
+            l->jstate = YJ_U;
+            return;
+        }
+        yjson_flush(l); /* a lone high surrogate: libyaml refuses it */
+        yjson_byte(l, c);
+        return;
+    case YJ_U:
+        if (c == 'u') {
+            l->pend[l->npend++] = (char)c;
+            l->jstate = YJ_LO;
+            l->jacc = 0;
+            l->jnhex = 0;
+            return;
+        }
+        /* "\ud83d\n": the second backslash starts an escape of its own */
+        l->npend--;
+        yjson_flush(l);
+        l->pend[l->npend++] = '\\';
+        l->jstate = YJ_ESC;
+        yjson_byte(l, c);
+        return;
+    }
+    yq_put(l, &c, 1);
 }
 
 /*
  * libyaml read handler: hand out up to size bytes of input.  Returns 1 with
  * *size_read 0 at the end, 0 on failure (libyaml then reports "input
- * error", which yload_parse_error() replaces by our own message).
+ * error", which yload_parse_error() replaces by our own message).  Never
+ * returns 1 with nothing read before the end: libyaml takes that as EOF.
  */
 static int yload_read(void *data, unsigned char *buffer, size_t size, size_t *size_read)
 {
     struct yload *l = data;
-    size_t n;
+    size_t n, i;
 
     *size_read = 0;
-    if (l->fd < 0) {
-        n = l->mem_len - l->mem_off;
-        if (n > size)
-            n = size;
-        memcpy(buffer, l->mem + l->mem_off, n);
-        l->mem_off += n;
-    } else {
-        ssize_t r;
-
-        do {
-            r = read(l->fd, buffer, size);
-        } while (r < 0 && errno == EINTR);
-        if (r < 0) {
-            l->read_errno = errno ? errno : EIO;
-            return 0;
+    for (;;) {
+        if (l->qoff < l->qlen) {
+            n = l->qlen - l->qoff;
+            if (n > size)
+                n = size;
+            memcpy(buffer, l->q + l->qoff, n);
+            l->qoff += n;
+            *size_read = n;
+            return 1;
         }
-        n = (size_t)r;
+        if (l->eof)
+            return 1;
+        if (l->jmode == YJ_OFF) {
+            /* Not JSON, or past the part that may need rewriting. */
+            if (yload_source(l, buffer, size, &n))
+                return 0;
+            l->eof = n == 0;
+            *size_read = n;
+            return 1;
+        }
+        if (!l->raw) {
+            l->raw = xmalloc(YRAW);
+            l->q = xmalloc(YRAW + sizeof(l->pend));
+        }
+        if (yload_source(l, l->raw, YRAW, &n))
+            return 0;
+        l->qlen = l->qoff = 0;
+        if (n == 0) {
+            l->eof = 1;
+            yq_put(l, l->pend, l->npend); /* an escape cut by the end */
+            l->npend = 0;
+            continue;
+        }
+        /* Output is never longer than input plus what pend held. */
+        for (i = 0; i < n && l->jmode != YJ_OFF; i++)
+            yjson_byte(l, l->raw[i]);
+        yq_put(l, l->raw + i, n - i);
     }
-    l->nread += n;
-    if (l->nread > l->lim->file) {
-        l->too_big = 1;
-        return 0;
-    }
-    *size_read = n;
-    return 1;
 }
 
 /* Report libyaml's failure (or ours inside its read handler). */
@@ -217,6 +530,12 @@ static int yload_parse_error(struct yload *l)
     if (l->too_big) {
         diag_at(l->d, DIAG_ERROR, l->ys->name, 0, 0,
                 "input is larger than %zu bytes (LIM_YAML_FILE)", l->lim->file);
+        return ERR_LIMIT;
+    }
+    if (l->runaway) {
+        yerr_at(l, l->last_mark,
+                "more than %zu bytes without a complete node after this point (LIM_YAML_SCALAR)",
+                yload_runaway(l->lim));
         return ERR_LIMIT;
     }
     switch (p->error) {
@@ -299,6 +618,38 @@ static int yload_check_node(struct yload *l, const yaml_event_t *ev, const yaml_
     return 0;
 }
 
+/* In ystream_each_*(): is the next node an element of a List's "items"? */
+static int yload_in_items(const struct yload *l)
+{
+    return l->depth > 0 && l->frames[l->depth - 1].items;
+}
+
+/* Before a node is made: an element of "items" goes to the item arena and
+ * has a node budget of its own, on top of its document's. */
+static void yload_begin_node(struct yload *l)
+{
+    if (yload_in_items(l)) {
+        l->cur = &l->item;
+        l->doc_nodes = l->nodes;
+    }
+}
+
+/* After a node is pushed: hand a finished element of "items" to the
+ * callback, then forget it. */
+static int yload_end_node(struct yload *l)
+{
+    int rc;
+
+    if (!yload_in_items(l))
+        return 0;
+    rc = l->fn(l->ctx, l->ys, l->stack[l->nstack - 1], 1);
+    l->nstack--;
+    yslab_reset(&l->item);
+    l->cur = &l->main;
+    l->nodes = l->doc_nodes;
+    return rc;
+}
+
 static int yload_scalar(struct yload *l, const yaml_event_t *ev)
 {
     size_t len = ev->data.scalar.length;
@@ -306,6 +657,7 @@ static int yload_scalar(struct yload *l, const yaml_event_t *ev)
     struct ynode *n;
     int rc;
 
+    yload_begin_node(l);
     rc = yload_check_node(l, ev, ev->data.scalar.anchor, ev->data.scalar.tag, YNODE_SCALAR,
                           &quoted);
     if (rc)
@@ -326,7 +678,7 @@ static int yload_scalar(struct yload *l, const yaml_event_t *ev)
     n->u.scalar.len = len;
     n->u.scalar.style = quoted ? YSCALAR_QUOTED : YSCALAR_PLAIN;
     yload_push(l, n);
-    return 0;
+    return yload_end_node(l);
 }
 
 static int yload_open(struct yload *l, const yaml_event_t *ev, enum ynode_kind kind)
@@ -343,6 +695,7 @@ static int yload_open(struct yload *l, const yaml_event_t *ev, enum ynode_kind k
         anchor = ev->data.mapping_start.anchor;
         tag = ev->data.mapping_start.tag;
     }
+    yload_begin_node(l);
     rc = yload_check_node(l, ev, anchor, tag, kind, &dummy);
     if (rc)
         return rc;
@@ -359,6 +712,11 @@ static int yload_open(struct yload *l, const yaml_event_t *ev, enum ynode_kind k
     n->col = ypos(ev->start_mark.column);
     l->frames[l->depth].node = n;
     l->frames[l->depth].base = l->nstack;
+    /* A sequence under the key "items" of a document mapping: a List. */
+    l->frames[l->depth].items =
+        l->fn && kind == YNODE_SEQ && l->depth == 1 && l->frames[0].node->kind == YNODE_MAP &&
+        (l->nstack - l->frames[0].base) % 2 == 1 && l->stack[l->nstack - 1]->u.scalar.len == 5 &&
+        !memcmp(l->stack[l->nstack - 1]->u.scalar.s, "items", 5);
     l->depth++;
     return 0;
 }
@@ -475,7 +833,7 @@ static int yload_close(struct yload *l)
     l->nstack = f->base;
     l->depth--;
     yload_push(l, n);
-    return 0;
+    return yload_end_node(l);
 }
 
 /*
@@ -493,6 +851,8 @@ static int yload_run(struct yload *l)
     while (!done) {
         if (!yaml_parser_parse(&l->parser, &ev))
             return yload_parse_error(l); /* no event to delete */
+        l->since_event = 0;
+        l->last_mark = ev.end_mark;
         switch (ev.type) {
         case YAML_NO_EVENT:
         case YAML_STREAM_START_EVENT:
@@ -502,10 +862,19 @@ static int yload_run(struct yload *l)
             /* The root was just pushed; a null root is an empty document. */
             if (l->depth == 0 && l->nstack && ynode_is_null(l->stack[l->nstack - 1]))
                 l->stack[l->nstack - 1] = NULL;
+            if (l->fn && l->nstack) {
+                l->nstack--;
+                l->ys->ndocs++;
+                rc = l->fn(l->ctx, l->ys, l->stack[l->nstack], 0);
+                yslab_reset(&l->main);
+                l->nodes = 0;
+                if (rc)
+                    goto fail;
+            }
             break;
         case YAML_STREAM_END_EVENT:
             done = 1;
-            break;
+            goto next;
         case YAML_ALIAS_EVENT:
             yerr_at(l, ev.start_mark, "anchors and aliases are not supported (alias '*%s')",
                     (const char *)ev.data.alias.anchor);
@@ -533,12 +902,15 @@ static int yload_run(struct yload *l)
                 goto fail;
             break;
         }
+    next:
         yaml_event_delete(&ev);
         continue;
     fail:
         yaml_event_delete(&ev);
         return rc;
     }
+    if (l->fn)
+        return 0;
     l->ys->ndocs = l->nstack;
     if (l->nstack) {
         l->ys->docs = yload_alloc(l, l->nstack * sizeof(*l->ys->docs), _Alignof(struct ynode *));
@@ -550,19 +922,31 @@ static int yload_run(struct yload *l)
 /* Arena blocks sized to the input: a small policy file should not cost a
  * megabyte, nor a 200 MB inventory thousands of mallocs.  The tree takes a
  * few times the size of its text. */
-static void yload_size_arena(struct yload *l, size_t hint)
+static size_t yload_block_size(size_t hint)
 {
     size_t block = 16 * 1024;
 
     while (block < (1u << 20) && block < hint * 4)
         block *= 2;
-    arena_init(&l->ys->arena, block);
-    l->slab_size = block / 4; /* below the arena's "big request" threshold */
+    return block;
 }
 
-static int yload_stream(struct ystream *ys, const char *name, int fd, const char *data,
-                        size_t len, size_t hint, const struct ylimits *lim, struct diag *d)
+static void yslab_init(struct yslab *s, struct arena *a, size_t block)
 {
+    s->arena = a;
+    s->p = NULL;
+    s->left = 0;
+    s->size = block / 4; /* below the arena's "big request" threshold */
+}
+
+/*
+ * Parse src into ys (a whole tree), or hand it to fn object by object.
+ * ys is released on failure, and in both cases when fn is set.
+ */
+static int yload_stream(struct ystream *ys, const struct ysource *src, const struct ylimits *lim,
+                        ystream_each_fn fn, void *ctx, struct diag *d)
+{
+    size_t block = yload_block_size(src->hint);
     struct yload l;
     int rc;
 
@@ -570,16 +954,33 @@ static int yload_stream(struct ystream *ys, const char *name, int fd, const char
     l.ys = ys;
     l.d = d;
     l.lim = lim;
-    l.fd = fd;
-    l.mem = data;
-    l.mem_len = len;
-    yload_size_arena(&l, hint);
-    ys->name = arena_strdup(&ys->arena, name ? name : "<memory>");
-    if (fd < 0 && len > lim->file) {
+    l.fd = src->fd;
+    l.mem = src->data;
+    l.mem_len = src->len;
+    l.fn = fn;
+    l.ctx = ctx;
+    ys->name = NULL;
+    ys->docs = NULL;
+    ys->ndocs = 0;
+    if (fn) {
+        /* An object is far smaller than the input. */
+        arena_init(&ys->arena, 1024);
+        block = yload_block_size(src->hint / 1024);
+        arena_init(&l.doc_arena, block);
+        arena_init(&l.item_arena, block);
+        yslab_init(&l.main, &l.doc_arena, block);
+        yslab_init(&l.item, &l.item_arena, block);
+    } else {
+        arena_init(&ys->arena, block);
+        yslab_init(&l.main, &ys->arena, block);
+    }
+    l.cur = &l.main;
+    ys->name = arena_strdup(&ys->arena, src->name ? src->name : "<memory>");
+    if (src->fd < 0 && src->len > lim->file) {
         diag_at(d, DIAG_ERROR, ys->name, 0, 0, "input is larger than %zu bytes (LIM_YAML_FILE)",
                 lim->file);
         rc = ERR_LIMIT;
-        goto out_release;
+        goto out;
     }
     if (!yaml_parser_initialize(&l.parser)) {
         fprintf(stderr, "fatal: libyaml is out of memory\n");
@@ -590,56 +991,112 @@ static int yload_stream(struct ystream *ys, const char *name, int fd, const char
     yaml_parser_delete(&l.parser);
     free(l.stack);
     free(l.sorted);
-    if (!rc)
-        return 0;
-out_release:
-    ystream_release(ys);
+    free(l.raw);
+    free(l.q);
+out:
+    arena_release(&l.doc_arena);
+    arena_release(&l.item_arena);
+    if (rc || fn)
+        ystream_release(ys);
     return rc;
 }
 
-static void ystream_zero(struct ystream *ys)
+/* Open path ("-": stdin) as src; 0 or -errno with a message. */
+static int ysource_open(struct ysource *src, const char *path, struct diag *d)
 {
-    ys->name = NULL;
-    ys->docs = NULL;
-    ys->ndocs = 0;
+    struct stat st;
+
+    memset(src, 0, sizeof(*src));
+    if (!strcmp(path, "-")) {
+        src->name = "<stdin>";
+        src->fd = STDIN_FILENO;
+    } else {
+        src->name = path;
+        do {
+            src->fd = open(path, O_RDONLY | O_CLOEXEC);
+        } while (src->fd < 0 && errno == EINTR);
+        if (src->fd < 0) {
+            int rc = -errno;
+            diag_err(d, "cannot read '%s': %s", path, strerror(errno));
+            return rc;
+        }
+    }
+    if (fstat(src->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+        src->hint = (size_t)st.st_size;
+    return 0;
+}
+
+static void ysource_close(struct ysource *src)
+{
+    if (src->fd != STDIN_FILENO)
+        close(src->fd);
+}
+
+static void ysource_mem(struct ysource *src, const char *name, const char *data, size_t len)
+{
+    src->name = name;
+    src->fd = -1;
+    src->data = data;
+    src->len = len;
+    src->hint = len;
 }
 
 TESTABLE int ystream_load_mem_lim(struct ystream *ys, const char *name, const char *data,
                                   size_t len, const struct ylimits *lim, struct diag *d)
 {
-    ystream_zero(ys);
-    return yload_stream(ys, name, -1, data, len, len, lim, d);
+    struct ysource src;
+
+    ysource_mem(&src, name, data, len);
+    return yload_stream(ys, &src, lim, NULL, NULL, d);
 }
 
 TESTABLE int ystream_load_file_lim(struct ystream *ys, const char *path, const struct ylimits *lim,
                                    struct diag *d)
 {
-    int is_stdin = !strcmp(path, "-");
-    const char *name = is_stdin ? "<stdin>" : path;
-    struct stat st;
-    size_t hint = 0;
-    int fd;
+    struct ysource src;
     int rc;
 
-    ystream_zero(ys);
-    if (is_stdin) {
-        fd = STDIN_FILENO;
-    } else {
-        do {
-            fd = open(path, O_RDONLY | O_CLOEXEC);
-        } while (fd < 0 && errno == EINTR);
-        if (fd < 0) {
-            rc = -errno;
-            diag_err(d, "cannot read '%s': %s", path, strerror(errno));
-            return rc;
-        }
-    }
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-        hint = (size_t)st.st_size;
-    rc = yload_stream(ys, name, fd, NULL, 0, hint, lim, d);
-    if (!is_stdin)
-        close(fd);
+    ys->name = NULL;
+    ys->docs = NULL;
+    ys->ndocs = 0;
+    arena_init(&ys->arena, 0);
+    rc = ysource_open(&src, path, d);
+    if (rc)
+        return rc;
+    rc = yload_stream(ys, &src, lim, NULL, NULL, d);
+    ysource_close(&src);
     return rc;
+}
+
+TESTABLE int ystream_each_mem_lim(const char *name, const char *data, size_t len,
+                                  const struct ylimits *lim, ystream_each_fn fn, void *ctx,
+                                  struct diag *d)
+{
+    struct ystream ys;
+    struct ysource src;
+
+    ysource_mem(&src, name, data, len);
+    return yload_stream(&ys, &src, lim, fn, ctx, d);
+}
+
+int ystream_each_file(const char *path, ystream_each_fn fn, void *ctx, struct diag *d)
+{
+    struct ystream ys;
+    struct ysource src;
+    int rc;
+
+    rc = ysource_open(&src, path, d);
+    if (rc)
+        return rc;
+    rc = yload_stream(&ys, &src, &ylimits_default, fn, ctx, d);
+    ysource_close(&src);
+    return rc;
+}
+
+int ystream_each_mem(const char *name, const char *data, size_t len, ystream_each_fn fn,
+                     void *ctx, struct diag *d)
+{
+    return ystream_each_mem_lim(name, data, len, &ylimits_default, fn, ctx, d);
 }
 
 int ystream_load_file(struct ystream *ys, const char *path, struct diag *d)
@@ -656,7 +1113,37 @@ int ystream_load_mem(struct ystream *ys, const char *name, const char *data, siz
 void ystream_release(struct ystream *ys)
 {
     arena_release(&ys->arena);
-    ystream_zero(ys);
+    ys->name = NULL;
+    ys->docs = NULL;
+    ys->ndocs = 0;
+}
+
+struct ynode *ynode_clone(struct arena *a, const struct ynode *n)
+{
+    struct ynode *c;
+
+    if (!n)
+        return NULL;
+    c = arena_alloc(a, sizeof(*c));
+    *c = *n;
+    switch (n->kind) {
+    case YNODE_SCALAR:
+        c->u.scalar.s = arena_memdupz(a, n->u.scalar.s, n->u.scalar.len);
+        break;
+    case YNODE_SEQ:
+        c->u.seq.items = arena_calloc(a, n->u.seq.n, sizeof(*c->u.seq.items));
+        for (size_t i = 0; i < n->u.seq.n; i++)
+            c->u.seq.items[i] = ynode_clone(a, n->u.seq.items[i]);
+        break;
+    case YNODE_MAP:
+        c->u.map.pairs = arena_calloc(a, n->u.map.n, sizeof(*c->u.map.pairs));
+        for (size_t i = 0; i < n->u.map.n; i++) {
+            c->u.map.pairs[i].key = ynode_clone(a, n->u.map.pairs[i].key);
+            c->u.map.pairs[i].value = ynode_clone(a, n->u.map.pairs[i].value);
+        }
+        break;
+    }
+    return c;
 }
 
 const char *ynode_kind_name(enum ynode_kind k)

@@ -12,6 +12,14 @@
  *
  * Typed access helpers report a node of the wrong type the same way:
  *     pods.yaml:7:12: error: expected a mapping for 'metadata', found a sequence
+ * Columns count characters, not bytes.
+ *
+ * JSON is read as YAML flow style, with two differences from a JSON parser:
+ * escapes of surrogate pairs ("\ud83d\ude00"), which libyaml refuses, are
+ * rewritten on the fly in the first JSON value of the input (columns after
+ * one on its line are 2 less than in the text); keys longer than 1024
+ * characters are refused (YAML's limit on implicit keys).  Both are tested
+ * in tests/test_ydoc.c.  Keys compare by text: "1" and 1 are duplicates.
  */
 #ifndef PODFLOW_YDOC_H
 #define PODFLOW_YDOC_H
@@ -76,6 +84,36 @@ int ystream_load_file(struct ystream *ys, const char *path, struct diag *d)
 int ystream_load_mem(struct ystream *ys, const char *name, const char *data, size_t len,
                      struct diag *d) __attribute__((warn_unused_result));
 void ystream_release(struct ystream *ys);
+
+/*
+ * One object at a time, for inputs too large to hold as one tree (the
+ * inventory of a 100k-pod cluster is ~13M nodes, ~750 MB as a tree).
+ * fn is called with each element of a "items" sequence at the top of a
+ * document mapping (kind List, PodList, NetworkPolicyList...) as soon as
+ * it is complete, with in_list 1; then with each document's root, in_list
+ * 0; a List's root comes after its elements, with "items" an empty
+ * sequence (kubectl prints "kind: List" after "items", so the List's kind
+ * is known only then).  An empty document is a NULL obj.  obj and its
+ * nodes live only during the call: their memory is reused for the next
+ * object.  ys is for messages (ynode_report() and the typed helpers); its
+ * docs and ndocs are not filled in.  LIM_YAML_NODES applies per object.
+ *
+ * fn returns 0 to go on, or a negative value to stop; that value is then
+ * returned, with no further message.  Otherwise as ystream_load_file():
+ * 0, ERR_PARSE, ERR_LIMIT or -errno with a message through d; objects
+ * already passed to fn stay passed when a later part of the input is bad.
+ */
+typedef int (*ystream_each_fn)(void *ctx, const struct ystream *ys, const struct ynode *obj,
+                               int in_list);
+int ystream_each_file(const char *path, ystream_each_fn fn, void *ctx, struct diag *d)
+    __attribute__((warn_unused_result));
+int ystream_each_mem(const char *name, const char *data, size_t len, ystream_each_fn fn,
+                     void *ctx, struct diag *d) __attribute__((warn_unused_result));
+
+/* A deep copy of n (NULL for NULL) in arena a, e.g. to keep an object
+ * passed to a ystream_each_fn beyond the call.  Depth is bounded by the
+ * loader's LIM_YAML_DEPTH, so the recursion is too. */
+struct ynode *ynode_clone(struct arena *a, const struct ynode *n);
 
 /* Kind names for messages: "a scalar", "a sequence", "a mapping". */
 const char *ynode_kind_name(enum ynode_kind k);

@@ -217,6 +217,7 @@ static void test_embedded_is_schema_sql(void **state)
  * made the way a person would: schema.sql applied to a fresh file, which
  * is what `sqlite3 x.db < schema.sql` does.
  */
+/* clang-format off */
 static const struct {
     const char *table;
     const char *columns[24]; /* NULL-terminated */
@@ -235,6 +236,7 @@ static const struct {
     {"namespaces", {"name", "labels", NULL}},
     {"interfaces", {"capture_id", "name", "ifindex", "appeared_ns", "vanished_ns", NULL}},
 };
+/* clang-format on */
 
 static void assert_fixed_columns(sqlite3 *db)
 {
@@ -308,7 +310,7 @@ static void assert_mode_0600(const char *path, const char *suffix)
 
 static void test_writer_creates(void **state)
 {
-    char path[512], *value = NULL;
+    char path[512], num[16], *value = NULL;
     sqlite3 *db = NULL;
     struct cap c;
     int64_t t;
@@ -331,6 +333,9 @@ static void test_writer_creates(void **state)
     assert_int_equal(raw_int(db, "PRAGMA synchronous"), 1); /* NORMAL */
     assert_int_equal(raw_int(db, "PRAGMA trusted_schema"), 0);
     assert_int_equal(raw_int(db, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
+    /* No stored SQL runs on the writer either: views cannot be used. */
+    assert_int_not_equal(sqlite3_exec(db, "SELECT * FROM flows_named", NULL, NULL, NULL),
+                         SQLITE_OK);
     assert_int_equal(db_meta_get(db, "tool_version", &value), 0);
     assert_string_equal(value, PODFLOW_VERSION);
     free(value);
@@ -340,7 +345,8 @@ static void test_writer_creates(void **state)
     assert_true(t > now_ns() - 600LL * 1000000000 && t <= now_ns());
     free(value);
     assert_int_equal(db_meta_get(db, "format_version", &value), 0);
-    assert_string_equal(value, "1");
+    snprintf(num, sizeof(num), "%d", DB_FORMAT_VERSION);
+    assert_string_equal(value, num);
     free(value);
     /* Foreign keys hold: a flow of no capture is refused. */
     assert_int_not_equal(sqlite3_exec(db,
@@ -422,11 +428,11 @@ static void test_uri(void **state)
     static const struct {
         const char *path, *query, *want;
     } cases[] = {
-        {"a.db", "mode=ro", "file:a.db?mode=ro"},                      /* relative */
-        {"/tmp/x y.db", "mode=rw", "file:///tmp/x%20y.db?mode=rw"},    /* space */
-        {"//srv/a.db", "mode=ro", "file:////srv/a.db?mode=ro"},        /* not a host */
-        {"a?vfs=x#.db", "mode=ro", "file:a%3Fvfs%3Dx%23.db?mode=ro"},  /* query chars */
-        {"100%.db", "mode=ro", "file:100%25.db?mode=ro"},              /* percent */
+        {"a.db", "mode=ro", "file:a.db?mode=ro"},                             /* relative */
+        {"/tmp/x y.db", "mode=rw", "file:///tmp/x%20y.db?mode=rw"},           /* space */
+        {"//srv/a.db", "mode=ro", "file:////srv/a.db?mode=ro"},               /* not a host */
+        {"a?vfs=x#.db", "mode=ro", "file:a%3Fvfs%3Dx%23.db?mode=ro"},         /* query chars */
+        {"100%.db", "mode=ro", "file:100%25.db?mode=ro"},                     /* percent */
         {"\xc3\xa9t\xc3\xa9.db", "mode=ro", "file:%C3%A9t%C3%A9.db?mode=ro"}, /* UTF-8 */
     };
     char path[512];
@@ -488,12 +494,12 @@ static void test_not_sqlite(void **state)
 {
     static const struct {
         const char *name;
-        size_t len;      /* bytes of content */
-        bool magic;      /* starts with the SQLite header string */
+        size_t len; /* bytes of content */
+        bool magic; /* starts with the SQLite header string */
     } cases[] = {
-        {"random.db", 8192, false},   /* random bytes */
-        {"short.db", 5, false},       /* shorter than a header */
-        {"garbage.db", 8192, true},   /* SQLite's magic, then garbage */
+        {"random.db", 8192, false}, /* random bytes */
+        {"short.db", 5, false},     /* shorter than a header */
+        {"garbage.db", 8192, true}, /* SQLite's magic, then garbage */
     };
     char path[512], msg[600];
 
@@ -602,11 +608,11 @@ static void test_newer_refused(void **state)
     (void)state;
     make_case(path, sizeof(path), "newer.db");
     db = raw_open(path);
-    raw_exec(db, "UPDATE meta SET value = '2' WHERE key = 'format_version';"
-                 "PRAGMA user_version = 2;");
+    raw_exec(db, "UPDATE meta SET value = '3' WHERE key = 'format_version';"
+                 "PRAGMA user_version = 3;");
     sqlite3_close(db);
     snprintf(msg, sizeof(msg),
-             "'%s' was written by a newer podflow (format 2, this one reads up to 1)", path);
+             "'%s' was written by a newer podflow (format 3, this one reads up to 2)", path);
     assert_refused(path, ERR_VERSION, msg);
 }
 
@@ -627,13 +633,15 @@ static void test_reader_read_only(void **state)
     assert_int_equal(raw_int(db, "PRAGMA trusted_schema"), 0);
     assert_int_equal(raw_int(db, "PRAGMA query_only"), 1);
     /* Writes fail, even with query_only lifted: the handle is read-only. */
-    assert_int_not_equal(sqlite3_exec(db, "INSERT INTO captures (started_ns, tool_version)"
-                                          " VALUES (1, 'x')",
+    assert_int_not_equal(sqlite3_exec(db,
+                                      "INSERT INTO captures (started_ns, tool_version)"
+                                      " VALUES (1, 'x')",
                                       NULL, NULL, NULL),
                          SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "PRAGMA query_only = OFF", NULL, NULL, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "INSERT INTO captures (started_ns, tool_version)"
-                                      " VALUES (1, 'x')",
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO captures (started_ns, tool_version)"
+                                  " VALUES (1, 'x')",
                                   NULL, NULL, NULL),
                      SQLITE_READONLY);
     /* Views are disabled on the reader: no stored SQL runs. */
@@ -738,21 +746,88 @@ static void test_reader_wal_file_alone(void **state)
     free(after);
 }
 
+/*
+ * A writer in rollback-journal mode that died mid-transaction leaves a hot
+ * journal, which only a writer may roll back: the reader says so and
+ * touches neither file.
+ */
+static void test_reader_hot_journal(void **state)
+{
+    char path[512], jpath[520], msg[1200], *before, *jbefore, *after;
+    size_t len, jlen, alen;
+    sqlite3 *db = NULL;
+    struct cap c;
+    pid_t pid;
+    int status;
+
+    (void)state;
+    make_case(path, sizeof(path), "hot.db");
+    snprintf(jpath, sizeof(jpath), "%s-journal", path);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* A tiny cache makes the transaction spill into hot.db itself. */
+        if (sqlite3_open(path, &db) != SQLITE_OK ||
+            sqlite3_exec(db,
+                         "PRAGMA cache_size = 2; BEGIN;"
+                         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                         " WHERE i < 3000)"
+                         " INSERT INTO namespaces (name) SELECT printf('%0200d', i) FROM n;",
+                         NULL, NULL, NULL) != SQLITE_OK)
+            _exit(1);
+        _exit(0);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    before = slurp(path, &len);
+    jbefore = slurp(jpath, &jlen);
+    assert_non_null(jbefore);
+
+    cap_init(&c);
+    assert_int_equal(db_open_reader(path, &c.d, &db), ERR_DB);
+    assert_null(db);
+    snprintf(msg, sizeof(msg),
+             "cannot read '%s': a transaction left unfinished in '%s-journal' must be rolled "
+             "back first (open the file once for writing)\n",
+             path, path);
+    assert_string_equal(cap_text(&c), msg);
+    cap_release(&c);
+    after = slurp(path, &alen);
+    assert_int_equal(alen, len);
+    assert_memory_equal(after, before, len);
+    free(after);
+    after = slurp(jpath, &alen);
+    assert_int_equal(alen, jlen);
+    assert_memory_equal(after, jbefore, jlen);
+    free(after);
+    free(before);
+    free(jbefore);
+
+    /* A writer rolls it back, and the case is whole again. */
+    cap_init(&c);
+    assert_int_equal(db_open_writer(path, &c.d, &db), 0);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM namespaces"), 0);
+    db_close(&db, &c.d);
+    assert_string_equal(cap_text(&c), "");
+    cap_release(&c);
+    assert_no_side_files(path);
+}
+
 /* --- hostile files ---------------------------------------------------------- */
 
 static void test_hostile(void **state)
 {
     static const struct {
-        const char *sql;  /* applied to a valid case */
+        const char *sql; /* applied to a valid case */
         int rc;
-        const char *msg;  /* after "'path' " */
+        const char *msg; /* after "'path' " */
     } cases[] = {
         /* a view standing in for a table */
         {"DROP TABLE flows; CREATE VIEW flows AS SELECT 1 AS id, 'SF' AS state;", ERR_FORMAT,
          "is not a podflow case file: 'flows' is a view, not a table"},
         /* a trigger, which a writer would fire */
-        {"CREATE TRIGGER t AFTER INSERT ON endpoints BEGIN DELETE FROM flows; END;",
-         ERR_FORMAT, "is not a podflow case file: it defines trigger 't'"},
+        {"CREATE TRIGGER t AFTER INSERT ON endpoints BEGIN DELETE FROM flows; END;", ERR_FORMAT,
+         "is not a podflow case file: it defines trigger 't'"},
         /* a fixed column gone */
         {"ALTER TABLE flows DROP COLUMN history;", ERR_FORMAT,
          "is not a podflow case file: table 'flows' has no column 'history'"},
@@ -770,11 +845,15 @@ static void test_hostile(void **state)
          "is not a podflow case file: table 'namespaces' is missing"},
         /* the two version marks disagree */
         {"UPDATE meta SET value = '7' WHERE key = 'format_version';", ERR_FORMAT,
-         "is damaged: meta.format_version is '7' but user_version is 1"},
+         "is damaged: meta.format_version is '7' but user_version is 2"},
         /* podflow's tables without a version */
         {"PRAGMA user_version = 0;", ERR_FORMAT, "is not a podflow case file"},
         /* a negative version */
         {"PRAGMA user_version = -3;", ERR_FORMAT, "is not a podflow case file"},
+        /* two objects under one name, written into sqlite_schema by hand */
+        {"PRAGMA writable_schema = ON; INSERT INTO sqlite_schema VALUES ('view', 'Flows',"
+         " 'Flows', 0, 'CREATE VIEW Flows AS SELECT 1 AS id');",
+         ERR_FORMAT, "is damaged: malformed database schema (Flows) - table Flows already exists"},
         /* a virtual table (runs a module's code) where a table belongs */
         {"DROP TABLE namespaces; CREATE VIRTUAL TABLE namespaces USING fts5(name, labels);",
          ERR_FORMAT, "is not a podflow case file: 'namespaces' is not an ordinary table"},
@@ -856,6 +935,9 @@ static void test_migrate(void **state)
     (void)state;
     make_case(path, sizeof(path), "migrate.db");
     db = raw_open(path);
+    /* The mechanism, on a file that says it is format 1. */
+    raw_exec(db, "UPDATE meta SET value = '1' WHERE key = 'format_version';"
+                 "PRAGMA user_version = 1;");
 
     /* A missing step: nothing done. */
     cap_init(&c);
@@ -894,6 +976,73 @@ static void test_migrate(void **state)
     assert_string_equal(value, "2");
     free(value);
     sqlite3_close(db);
+}
+
+/* A real format 1 file (tests/fixtures/schema-v1.sql, schema.sql as it was)
+ * with a flow and an endpoint: the reader refuses it as an older format,
+ * the writer migrates it in place to a file db_check_tables() accepts
+ * against today's schema.sql, the rows survive, the new columns are NULL,
+ * and flows_named (queried on a plain connection) has its new columns. */
+static void test_migrate_v1_file(void **state)
+{
+    char path[512], *sql, *value = NULL;
+    size_t len;
+    sqlite3 *db = NULL;
+    struct cap c;
+
+    (void)state;
+    sql = slurp("tests/fixtures/schema-v1.sql", &len);
+    assert_non_null(sql);
+    db = raw_open(tpath(path, sizeof(path), "v1.db"));
+    raw_exec(db, sql);
+    free(sql);
+    raw_exec(db, "INSERT INTO captures (id, started_ns, tool_version) VALUES (1, 1, 'v1');"
+                 "INSERT INTO flows (capture_id, proto, src_ip, src_port, dst_ip, dst_port,"
+                 " first_ns, last_ns, packets_fwd, bytes_fwd, packets_rev, bytes_rev, state)"
+                 " VALUES (1, 6, '198.18.0.1', 40000, '198.18.0.2', 80, 10, 20, 1, 60, 0, 0,"
+                 " 'S0');"
+                 "INSERT INTO endpoints (ip, kind, namespace, name, iface)"
+                 " VALUES ('198.18.0.1', 'pod', 'shop', 'web-1', 'cali1');");
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 1);
+    sqlite3_close(db);
+
+    /* A reader does not migrate. */
+    cap_init(&c);
+    assert_int_equal(db_open_reader(path, &c.d, &db), ERR_FORMAT);
+    cap_release(&c);
+    assert_null(db);
+
+    cap_init(&c);
+    assert_int_equal(db_open_writer(path, &c.d, &db), 0);
+    assert_string_equal(cap_text(&c), "");
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+    assert_int_equal(db_meta_get(db, "format_version", &value), 0);
+    assert_string_equal(value, "2");
+    free(value);
+    assert_int_equal(db_check_tables(db, &c.d, path), 0);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM flows WHERE dnat_ip IS NULL"
+                                 " AND dnat_port IS NULL AND src_port = 40000"),
+                     1);
+    raw_exec(db, "INSERT INTO ip_ifaces (capture_id, ip, iface, kind, via)"
+                 " VALUES (1, '198.18.0.1', 'cali1', 'pod', 'route');"
+                 "UPDATE flows SET dnat_ip = '198.18.0.1', dnat_port = 8080;");
+    db_close(&db, &c.d);
+    assert_string_equal(cap_text(&c), "");
+    cap_release(&c);
+
+    /* The migrated view is today's, new columns and all. */
+    db = raw_open(path);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM flows_named WHERE src_name = 'web-1'"
+                                 " AND src_iface = 'cali1' AND dnat_name = 'web-1'"
+                                 " AND dst_name IS NULL"),
+                     1);
+    sqlite3_close(db);
+
+    /* And the reader now takes it. */
+    cap_init(&c);
+    assert_int_equal(db_open_reader(path, &c.d, &db), 0);
+    db_close(&db, &c.d);
+    cap_release(&c);
 }
 
 /* --- small calls ------------------------------------------------------------------- */
@@ -940,9 +1089,11 @@ int main(void)
         cmocka_unit_test(test_reader_read_only),
         cmocka_unit_test(test_reader_after_crash),
         cmocka_unit_test(test_reader_wal_file_alone),
+        cmocka_unit_test(test_reader_hot_journal),
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_locked),
         cmocka_unit_test(test_migrate),
+        cmocka_unit_test(test_migrate_v1_file),
         cmocka_unit_test(test_meta_and_exec),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

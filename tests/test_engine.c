@@ -920,6 +920,160 @@ static void test_trace_names(void **state)
     buf_release(&out);
 }
 
+
+/* ---- policies loaded from YAML (tests/fixtures/engine/) ------------------------ */
+
+/*
+ * The same engine, with policy sets built by the loader, for semantics
+ * that live where conversion and evaluation meet.  One world of pods:
+ *   a  10.0.0.1 fme   app=web  sa web-sa   b  10.0.0.2 fme app=db (dns UDP 53, pg TCP 5432)
+ *   c  10.0.1.1 other app=web              d  10.0.0.3 fme app=cache
+ *   a6 fd00::1  fme   app=web              b6 fd00::2  fme app=db
+ * and "x", the external address 203.0.113.5.
+ */
+struct ycase {
+    const char *fixture;
+    const char *src, *dst; /* pod names, or "x" */
+    int proto;
+    uint16_t dport;
+    int allow;
+    const char *policy;    /* deciding policy name, NULL: not checked */
+    enum eng_reason reason;
+};
+
+static const struct ycase ycases[] = {
+    /* endPort is inclusive; a reading with only "port" denies 42001 */
+    {"k8s-endport", "a", "b", 6, 42001, 1, "db-pool", REASON_RULE},
+    {"k8s-endport", "a", "b", 6, 43000, 1, "db-pool", REASON_RULE},
+    {"k8s-endport", "a", "b", 6, 43001, 0, "db-pool", REASON_END_OF_TIER},
+    /* podSelector alone means the policy's namespace: c is elsewhere */
+    {"k8s-endport", "c", "b", 6, 42001, 0, "db-pool", REASON_END_OF_TIER},
+    /* named ports with their declared protocol */
+    {"k8s-named-port", "a", "b", 17, 53, 1, "db-named", REASON_RULE},
+    {"k8s-named-port", "a", "b", 6, 5432, 1, "db-named", REASON_RULE},
+    {"k8s-named-port", "a", "b", 17, 5432, 0, "db-named", REASON_END_OF_TIER},
+    /* "dns" over TCP: declared UDP only, so no match (name-only would allow) */
+    {"k8s-named-port", "a", "b", 6, 53, 0, "db-named", REASON_END_OF_TIER},
+    /* no policyTypes: Ingress only; its egress rules never apply */
+    {"k8s-types-default", "a", "b", 6, 80, 1, NULL, REASON_NO_POLICY},
+    {"k8s-types-default", "b", "a", 6, 9, 0, "web-isolate", REASON_END_OF_TIER},
+    /* Calico egress rules without types: Egress only */
+    {"calico-egress-only", "a", "b", 6, 80, 1, "web-out", REASON_RULE},
+    {"calico-egress-only", "a", "b", 6, 81, 0, "web-out", REASON_END_OF_TIER},
+    {"calico-egress-only", "b", "a", 6, 81, 1, NULL, REASON_NO_POLICY},
+    /* ports: [{}] is every TCP port, not every protocol */
+    {"k8s-empty-port", "a", "b", 6, 1234, 1, "db-any-tcp", REASON_RULE},
+    {"k8s-empty-port", "a", "b", 17, 1234, 0, "db-any-tcp", REASON_END_OF_TIER},
+    /* notSelector alone, namespaced: own namespace only */
+    {"np-notselector", "d", "a", 6, 80, 1, "web-in", REASON_RULE},
+    {"np-notselector", "b", "a", 6, 80, 0, "web-in", REASON_END_OF_TIER},
+    {"np-notselector", "c", "a", 6, 80, 0, "web-in", REASON_END_OF_TIER},
+    {"np-notselector", "x", "a", 6, 80, 0, "web-in", REASON_END_OF_TIER},
+    /* namespaceSelector: all() is any namespaced pod, not any address */
+    {"gnp-nssel-all", "c", "a", 6, 80, 1, "web-from-pods", REASON_RULE},
+    {"gnp-nssel-all", "x", "a", 6, 80, 0, "web-from-pods", REASON_END_OF_TIER},
+    /* protocol: ICMP is IPv4 only; protocol: 1 implies nothing */
+    {"icmp-name", "a", "b", 1, 0, 1, "db-ping", REASON_RULE},
+    {"icmp-name", "a6", "b6", 1, 0, 0, "db-ping", REASON_END_OF_TIER},
+    {"icmp-number", "a6", "b6", 1, 0, 1, "db-proto-1", REASON_RULE},
+    /* ipBlock matches pod addresses too, minus except */
+    {"k8s-ipblock", "d", "b", 6, 80, 1, "db-from-block", REASON_RULE},
+    {"k8s-ipblock", "c", "b", 6, 80, 1, "db-from-block", REASON_RULE},
+    {"k8s-ipblock", "a", "b", 6, 80, 0, "db-from-block", REASON_END_OF_TIER},
+    {"k8s-ipblock", "x", "b", 6, 80, 0, "db-from-block", REASON_END_OF_TIER},
+    /* equal orders: name order; a missing order comes last */
+    {"order-tiebreak", "a", "b", 6, 80, 0, "a-deny", REASON_RULE},
+    /* stagedAction Delete: nothing at all */
+    {"staged-delete", "a", "b", 6, 80, 1, NULL, REASON_NO_POLICY},
+    /* serviceAccounts.names */
+    {"service-account", "a", "b", 6, 80, 1, "db-from-web-sa", REASON_RULE},
+    {"service-account", "d", "b", 6, 80, 0, "db-from-web-sa", REASON_END_OF_TIER},
+    /* a k8s rule with one bad port is dropped whole; the other rule stays */
+    {"k8s-bad-port", "a", "b", 6, 80, 0, "db-bad-port", REASON_END_OF_TIER},
+    {"k8s-bad-port", "a", "b", 6, 81, 1, "db-bad-port", REASON_RULE},
+    /* Pass in tier security then the default tier's isolation decides */
+    {"tiers-pass", "a", "b", 6, 80, 0, "db-deny", REASON_END_OF_TIER},
+    {"tiers-pass", "b", "a", 6, 80, 1, NULL, REASON_PROFILE},
+};
+
+static struct case_ep *ypod(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < W.neps; i++)
+        if (W.eps[i].name && strcmp(W.eps[i].name, name) == 0)
+            return &W.eps[i];
+    return NULL;
+}
+
+static void yworld(void)
+{
+    struct case_ep *b;
+
+    pod("10.0.0.1", "fme", "a", "app=web", "web-sa");
+    b = pod("10.0.0.2", "fme", "b", "app=db", NULL);
+    add_port(b, "dns", 17, 53);
+    add_port(b, "pg", 6, 5432);
+    pod("10.0.1.1", "other", "c", "app=web", NULL);
+    pod("10.0.0.3", "fme", "d", "app=cache", NULL);
+    pod("fd00::1", "fme", "a6", "app=web", NULL);
+    pod("fd00::2", "fme", "b6", "app=db", NULL);
+}
+
+static void test_yaml_fixtures(void **state)
+{
+    size_t i;
+
+    (void)state;
+    yworld();
+    for (i = 0; i < ARRAY_SIZE(ycases); i++) {
+        const struct ycase *y = &ycases[i];
+        struct policy_set ps;
+        struct diag d;
+        char path[256];
+        const char *paths[1];
+        const struct case_ep *s = strcmp(y->src, "x") ? ypod(y->src) : NULL;
+        const struct case_ep *t = strcmp(y->dst, "x") ? ypod(y->dst) : NULL;
+        struct engine *e;
+        struct eng_flow f;
+        const struct eng_verdict *v;
+        const struct eng_dir *dd;
+
+        snprintf(path, sizeof(path), "tests/fixtures/engine/%s.yaml", y->fixture);
+        paths[0] = path;
+        diag_init(&d, stderr, "test_engine");
+        assert_int_equal(policy_set_load(&ps, paths, 1, &d), 0);
+        e = engine_new(&ps, W.eps, W.neps, 0);
+        memset(&f, 0, sizeof(f));
+        f.src = s;
+        f.dst = t;
+        if (s)
+            f.src_ip = s->ip;
+        else
+            assert_int_equal(ipaddr_parse("203.0.113.5", 11, &f.src_ip), 0);
+        if (t)
+            f.dst_ip = t->ip;
+        else
+            assert_int_equal(ipaddr_parse("203.0.113.5", 11, &f.dst_ip), 0);
+        f.proto = y->proto;
+        f.src_port = 40000;
+        f.dst_port = y->dport;
+        f.icmp_type = y->proto == 1 || y->proto == 58 ? 8 : -1;
+        f.icmp_code = y->proto == 1 || y->proto == 58 ? 0 : -1;
+        v = engine_judge(e, &f);
+        dd = eng_decided(v);
+        if (v->allow != y->allow || !dd || dd->reason != y->reason ||
+            (y->policy && (!dd->dec.pol || strcmp(dd->dec.pol->name, y->policy) != 0)))
+            fail_msg("row %zu (%s %s->%s %d/%u): got %s reason %s policy %s", i, y->fixture,
+                     y->src, y->dst, y->proto, y->dport, v->allow ? "allow" : "deny",
+                     dd ? eng_reason_name(dd->reason) : "-",
+                     dd && dd->dec.pol ? dd->dec.pol->name : "-");
+        assert_null(v->staged);
+        engine_free(&e);
+        policy_set_release(&ps);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -950,6 +1104,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_services, setup, teardown),
         cmocka_unit_test(test_trace_names),
+        cmocka_unit_test_setup_teardown(test_yaml_fixtures, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

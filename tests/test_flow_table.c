@@ -47,9 +47,13 @@ static struct flow_table *table(struct sink *s, const struct flow_config *cfg)
     return flow_table_new(&c, sink_emit, s);
 }
 
+/* One packet, accounted at once (flow_table_drain): the tests look at the
+ * records after every step.  test_pipeline checks that not draining gives
+ * the same records. */
 static void feed(struct flow_table *ft, const struct pcapw_pkt *p, int64_t ts)
 {
     assert_int_equal(flow_table_packet(ft, p->dlt, ts, p->b, p->len, p->len, 7), 0);
+    flow_table_drain(ft);
 }
 
 static struct flow_stats stats(struct flow_table *ft)
@@ -748,6 +752,244 @@ static void test_many_flows(void **state)
     flow_table_free(&ft);
 }
 
+/* Expiry against a brute-force model: random traffic over 300 UDP flows.
+ * A record never comes out before its flow was idle longer than the
+ * timeout, always by twice the timeout (flow_table.c's lazy re-queueing),
+ * and splits happen exactly where the idle gaps are. */
+struct model {
+    int64_t last[300]; /* last packet time per source port, -1: no flow */
+    int64_t now;
+    int64_t timeout;
+    uint64_t emitted;
+    int flushing;      /* flow_table_flush(): every flow comes out */
+};
+
+static void model_emit(void *ctx, const struct flow_rec *r)
+{
+    struct model *m = ctx;
+    unsigned port = r->src_port;
+
+    assert_true(port < 300);
+    assert_true(m->last[port] >= 0);
+    assert_true(m->flushing || m->now - m->last[port] > m->timeout); /* not early */
+    assert_true(r->last_ns == m->last[port]);
+    m->last[port] = -1;
+    m->emitted++;
+}
+
+static void test_expiry_model(void **state)
+{
+    struct model m;
+    struct flow_config cfg = {.udp_ns = 10 * S_NS, .hash_seed = 99};
+    struct flow_table *ft;
+    struct pcapw_pkt p;
+    uint64_t x = 0x9e3779b97f4a7c15ULL, sent = 0;
+
+    (void)state;
+    memset(&m, 0, sizeof(m));
+    for (int i = 0; i < 300; i++)
+        m.last[i] = -1;
+    m.timeout = cfg.udp_ns;
+    ft = flow_table_new(&cfg, model_emit, &m);
+    for (int step = 0; step < 20000; step++) {
+        unsigned port;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        m.now += (int64_t)(x % (S_NS / 4)) * ((x >> 40) % 8 == 0 ? 20 : 1);
+        port = (unsigned)((x >> 20) % ((x >> 50) % 4 == 0 ? 300 : 30)); /* some hot flows */
+        pcapw_udp_frame(&p, C, (uint16_t)port, SV, 53, 1);
+        feed(ft, &p, m.now);
+        /* after the packet: nothing idle past twice the timeout remains */
+        for (int i = 0; i < 300; i++)
+            assert_false(m.last[i] >= 0 && m.now - m.last[i] > 2 * m.timeout);
+        /* the packet's own flow, if it was idle too long, was ended first */
+        assert_true(m.last[port] < 0 || m.now - m.last[port] <= m.timeout);
+        m.last[port] = m.now;
+        sent++;
+    }
+    m.flushing = 1;
+    flow_table_flush(ft);
+    assert_true(stats(ft).packets == sent);
+    assert_true(m.emitted == stats(ft).flows_emitted);
+    flow_table_free(&ft);
+}
+
+/* The prefetch pipeline changes nothing: random TCP, UDP, ICMP error and
+ * fragment traffic gives the same records drained per packet or not. */
+struct digest {
+    uint64_t n;
+    uint64_t sum;
+};
+
+static void digest_emit(void *ctx, const struct flow_rec *r)
+{
+    struct digest *d = ctx;
+    uint64_t h = (uint64_t)r->src_port * 31 + r->dst_port;
+
+    h = h * 1000003 + r->packets_fwd * 7 + r->packets_rev * 13 + r->bytes_fwd + r->bytes_rev * 3;
+    h = h * 1000003 + (uint64_t)r->first_ns + (uint64_t)r->last_ns * 5;
+    for (const char *c = r->state; *c; c++)
+        h = h * 131 + (uint8_t)*c;
+    for (const char *c = r->history; *c; c++)
+        h = h * 137 + (uint8_t)*c;
+    h = h * 1000003 + r->icmp_count + (uint64_t)(r->icmp_type + 1) * 17 + r->interim;
+    d->n++;
+    d->sum += h * (h | 1); /* order-independent */
+}
+
+static void test_pipeline(void **state)
+{
+    struct digest d[2] = {{0, 0}, {0, 0}};
+    struct flow_config cfg = {.udp_ns = 3 * S_NS, .tcp_linger_ns = 2 * S_NS,
+                              .active_ns = 20 * S_NS, .max_flows = 40, .hash_seed = 5};
+    struct flow_table *ft[2];
+    struct pcapw_pkt p;
+    uint64_t x = 12345;
+    int64_t t = S_NS;
+
+    (void)state;
+    ft[0] = flow_table_new(&cfg, digest_emit, &d[0]);
+    ft[1] = flow_table_new(&cfg, digest_emit, &d[1]);
+    for (int step = 0; step < 30000; step++) {
+        static const uint8_t fl[] = {F_S, F_SA, F_A, F_PA, F_FA, F_R, F_RA};
+        uint16_t port;
+        int dir;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        t += (int64_t)(x % (S_NS / 8));
+        port = (uint16_t)(1000 + (x >> 8) % 60);
+        dir = (int)((x >> 20) & 1);
+        switch ((x >> 24) % 8) {
+        case 0:
+        case 1:
+            pcapw_udp_frame(&p, dir ? SV : C, dir ? 53 : port, dir ? C : SV, dir ? port : 53, 10);
+            break;
+        case 2:
+            pcapw_icmp_error_frame(&p, SV, 3, 3, (x >> 30) & 1 ? 17 : 6, C, port, SV,
+                                   (x >> 30) & 1 ? 53 : SP);
+            break;
+        case 3: {
+            struct pcapw_ip ip = {.src = C, .dst = SV, .proto = 17, .id = (uint16_t)port,
+                                  .frag_off = (x >> 32) & 1 ? 0 : 1480, .mf = 1};
+            pcapw_init(&p, PCAPW_DLT_EN10MB);
+            pcapw_eth(&p, 0x0800);
+            pcapw_ipv4(&p, &ip);
+            if (ip.frag_off == 0)
+                pcapw_udp(&p, port, 53, 100);
+            else
+                pcapw_payload(&p, 100);
+            pcapw_finish(&p);
+            break;
+        }
+        default:
+            pcapw_tcp_frame(&p, dir ? SV : C, dir ? SP : port, dir ? C : SV, dir ? port : SP,
+                            fl[(x >> 36) % ARRAY_SIZE(fl)], (uint32_t)(x >> 40) % 3, (x >> 50) % 2 * 10);
+            break;
+        }
+        for (int k = 0; k < 2; k++) {
+            assert_int_equal(flow_table_packet(ft[k], p.dlt, t, p.b, p.len, p.len, 1), 0);
+            if (k == 0)
+                flow_table_drain(ft[0]);
+        }
+        if (step % 5000 == 0) {
+            flow_table_expire(ft[0], t);
+            flow_table_expire(ft[1], t);
+        }
+    }
+    for (int k = 0; k < 2; k++)
+        flow_table_flush(ft[k]);
+    assert_true(d[0].n > 1000);
+    assert_true(d[0].n == d[1].n);
+    assert_true(d[0].sum == d[1].sum);
+    assert_true(stats(ft[0]).flows_evicted == stats(ft[1]).flows_evicted);
+    assert_true(stats(ft[0]).flows_evicted > 0);
+    assert_true(stats(ft[0]).icmp_unmatched == stats(ft[1]).icmp_unmatched);
+    assert_true(stats(ft[0]).fragments_orphan == stats(ft[1]).fragments_orphan);
+    for (int k = 0; k < 2; k++)
+        flow_table_free(&ft[k]);
+}
+
+/* Other protocols: SCTP keeps its ports (state OTH), GRE has none; an
+ * ICMP error quoting an echo request counts on the echo flow; history
+ * stops at FLOW_HIST_LETTERS letters. */
+static void test_misc_protocols(void **state)
+{
+    struct sink s;
+    struct flow_table *ft = table(&s, NULL);
+    struct pcapw_pkt p;
+    struct pcapw_ip ip = {.src = C, .dst = SV, .proto = 132, .opt_len = 4};
+
+    (void)state;
+    pcapw_init(&p, PCAPW_DLT_EN10MB);
+    pcapw_eth(&p, 0x0800);
+    pcapw_ipv4(&p, &ip);
+    pcapw_sctp(&p, 2905, 2906, 20);
+    pcapw_finish(&p);
+    feed(ft, &p, S_NS);
+    ip.proto = 47; /* GRE */
+    ip.opt_len = 0;
+    pcapw_init(&p, PCAPW_DLT_EN10MB);
+    pcapw_eth(&p, 0x0800);
+    pcapw_ipv4(&p, &ip);
+    pcapw_payload(&p, 24);
+    pcapw_finish(&p);
+    feed(ft, &p, S_NS + 1);
+    /* ping, then a host unreachable quoting the request */
+    pcapw_echo_frame(&p, C, SV, 300, 1, 0);
+    feed(ft, &p, S_NS + 2);
+    ip.src = "198.18.0.254";
+    ip.dst = C;
+    ip.proto = 1;
+    pcapw_init(&p, PCAPW_DLT_EN10MB);
+    pcapw_eth(&p, 0x0800);
+    pcapw_ipv4(&p, &ip);
+    pcapw_icmp(&p, 3, 1, 0, 0);
+    pcapw_quote_begin(&p);
+    ip.src = C;
+    ip.dst = SV;
+    ip.tot_len = 84;
+    pcapw_ipv4(&p, &ip);
+    pcapw_icmp(&p, 8, 0, (uint32_t)300 << 16 | 1, 0);
+    pcapw_finish(&p);
+    feed(ft, &p, S_NS + 3);
+    /* 20 SYNs with new sequence numbers: 12 S kept */
+    for (uint32_t k = 0; k < 20; k++) {
+        pcapw_tcp_frame(&p, C, 7777, SV, SP, F_S, 1000 + k, 0);
+        feed(ft, &p, S_NS + 4 + k);
+    }
+    flow_table_flush(ft);
+    assert_int_equal(s.n, 4);
+    for (size_t i = 0; i < s.n; i++) {
+        const struct flow_rec *r = &s.rec[i];
+        assert_string_equal(r->state, r->proto == 6 ? "S0" : "OTH");
+        switch (r->proto) {
+        case 132:
+            assert_int_equal(r->src_port, 2905);
+            assert_int_equal(r->dst_port, 2906);
+            assert_true(r->bytes_fwd == 24 + 12 + 20);
+            break;
+        case 47:
+            assert_int_equal(r->src_port, 0);
+            assert_true(r->bytes_fwd == 20 + 24);
+            break;
+        case 1:
+            assert_int_equal(r->icmp_id, 300);
+            assert_int_equal(r->icmp_type, 8);
+            assert_int_equal(r->icmp_count, 1);
+            break;
+        default:
+            assert_int_equal(r->proto, 6);
+            assert_string_equal(r->history, "SSSSSSSSSSSS");
+            assert_true(r->packets_fwd == 20);
+            break;
+        }
+    }
+    assert_true(stats(ft).icmp_unmatched == 0);
+    flow_table_free(&ft);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -762,6 +1004,9 @@ int main(void)
         cmocka_unit_test(test_eviction),
         cmocka_unit_test(test_port_reuse),
         cmocka_unit_test(test_many_flows),
+        cmocka_unit_test(test_expiry_model),
+        cmocka_unit_test(test_pipeline),
+        cmocka_unit_test(test_misc_protocols),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

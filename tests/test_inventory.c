@@ -899,6 +899,46 @@ static int corpus_visit(const char *path, const struct stat *sb, int type, struc
     return 0;
 }
 
+/* Streaming load: raw API lists leave "kind" out of their items and print
+ * the list's kind after them; a file that breaks half way leaves nothing of
+ * itself behind (the capture re-reads files kubectl may still be writing). */
+static void test_streaming_lists_and_rollback(void **state)
+{
+    static const char podlist[] = "{\"items\": [\n"
+                                  " {\"metadata\": {\"name\": \"a\", \"namespace\": \"x\"},"
+                                  "  \"status\": {\"podIP\": \"198.18.0.1\"}},\n"
+                                  " {\"kind\": \"Namespace\", \"apiVersion\": \"v1\","
+                                  "  \"metadata\": {\"name\": \"x\"}}\n"
+                                  "], \"apiVersion\": \"v1\", \"kind\": \"PodList\"}\n";
+    static const char broken[] = "apiVersion: v1\nkind: Pod\n"
+                                 "metadata: {name: b, namespace: x}\n"
+                                 "status: {podIP: 198.18.0.2}\n"
+                                 "---\n"
+                                 "kind: Pod\nmetadata: {name: c\n";
+    struct inventory inv;
+    struct cap c;
+
+    (void)state;
+    inventory_init(&inv);
+    cap_open(&c);
+    /* Row: a kindless item takes the kind of the list printed after it;
+     * an item with its own kind keeps it. */
+    assert_int_equal(inventory_load_mem(&inv, "podlist.json", podlist, strlen(podlist), &c.d), 0);
+    assert_int_equal(inv.npods, 1);
+    assert_non_null(inventory_pod(&inv, "x", "a"));
+    assert_non_null(inventory_namespace(&inv, "x"));
+    /* Row: the first document of broken.yaml is fine, the second is not
+     * YAML: the load fails and pod b is not kept. */
+    assert_int_equal(inventory_load_mem(&inv, "broken.yaml", broken, strlen(broken), &c.d),
+                     ERR_PARSE);
+    cap_close(&c);
+    assert_non_null(strstr(c.text, "broken.yaml:"));
+    assert_int_equal(inv.npods, 1);
+    assert_null(inventory_pod(&inv, "x", "b"));
+    cap_free(&c);
+    inventory_release(&inv);
+}
+
 static void test_conformance_corpus(void **state)
 {
     struct stat st;
@@ -935,6 +975,7 @@ int main(void)
         cmocka_unit_test(test_write_db),
         cmocka_unit_test(test_write_db_failure_rolls_back),
         cmocka_unit_test(test_write_case_file),
+        cmocka_unit_test(test_streaming_lists_and_rollback),
         cmocka_unit_test(test_conformance_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

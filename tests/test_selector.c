@@ -402,6 +402,20 @@ static void test_limits(void **state)
     assert_int_equal(err.col, 2 * LIM_SELECTOR_DEPTH); /* the last "(" */
     assert_non_null(strstr(err.msg, "nested deeper than 64"));
 
+    /* the canonical text adds parentheses around AND/OR, so a selector at
+     * the limit can print as one past it (documented in selector.h) */
+    buf_reset(&b);
+    for (int i = 0; i < LIM_SELECTOR_DEPTH - 1; i++)
+        assert_int_equal(buf_addstr(&b, "has(x) && ("), 0);
+    assert_int_equal(buf_addstr(&b, "has(x) && has(y)"), 0);
+    for (int i = 0; i < LIM_SELECTOR_DEPTH - 1; i++)
+        assert_int_equal(buf_addch(&b, ')'), 0);
+    sel = parse_ok(f, b.data);
+    format(f, sel);
+    assert_int_equal(f->out.data[0], '(');
+    rc = sel_parse(&f->arena, f->out.data, f->out.len, &sel, &err);
+    assert_int_equal(rc, ERR_LIMIT);
+
     /* a long run of "!" is counted, not nested: no limit applies */
     buf_reset(&b);
     for (int i = 0; i < 10001; i++)

@@ -569,6 +569,23 @@ static void test_scalar_limit(void **state)
                "t.yaml:1:4: error: scalar of 1048577 bytes is larger than 1048576 bytes "
                "(LIM_YAML_SCALAR)\n");
     free(s);
+    /* far larger: refused while libyaml is still reading it, at the end of
+     * the last event it delivered (4 MiB for escapes, 256 KiB of read-ahead) */
+    n = 8 * LIM_YAML_SCALAR;
+    s = malloc(n + 16);
+    assert_non_null(s);
+    memcpy(s, "a: ", 3);
+    memset(s + 3, 'x', n);
+    load_fails(s, n + 3, NULL, ERR_LIMIT,
+               "t.yaml:1:2: error: more than 4456448 bytes without a complete node after this "
+               "point (LIM_YAML_SCALAR)\n");
+    /* the same in a JSON string, through the rewriting path */
+    memcpy(s, "[\"", 2);
+    memset(s + 2, 'x', n);
+    load_fails(s, n + 2, NULL, ERR_LIMIT,
+               "t.yaml:1:1: error: more than 4456448 bytes without a complete node after this "
+               "point (LIM_YAML_SCALAR)\n");
+    free(s);
 }
 
 static void test_small_limits(void **state)
@@ -675,6 +692,27 @@ static void test_load_file(void **state)
     assert_string_equal(cap_text(&c), want);
     cap_close(&c);
     unlink(path);
+
+    /* "-" reads stdin, named "<stdin>" in messages */
+    {
+        static const char in[] = "a: 1\nb: [\n";
+        int fds[2], saved;
+
+        assert_int_equal(pipe(fds), 0);
+        assert_int_equal(write(fds[1], in, strlen(in)), (ssize_t)strlen(in));
+        close(fds[1]);
+        saved = dup(STDIN_FILENO);
+        assert_true(saved >= 0);
+        assert_int_equal(dup2(fds[0], STDIN_FILENO), STDIN_FILENO);
+        close(fds[0]);
+        cap_open(&c);
+        assert_int_equal(ystream_load_file(&ys, "-", &c.d), ERR_PARSE);
+        assert_string_equal(cap_text(&c), "<stdin>:3:1: error: did not find expected node content "
+                                          "(while parsing a flow node at 3:1)\n");
+        cap_close(&c);
+        assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+        close(saved);
+    }
 
     /* a missing file, a directory */
     cap_open(&c);
@@ -898,6 +936,109 @@ static void test_get_null_report(void **state)
 }
 
 /*
+ * JSON's surrogate-pair escapes, which libyaml refuses, are rewritten in
+ * JSON input (and only there) into YAML's \U escape.
+ */
+static void test_json_surrogates(void **state)
+{
+    static const struct {
+        const char *in;
+        const char *tree; /* dump, or NULL when msg says why it fails */
+        const char *msg;
+    } cases[] = {
+        /* a pair, lower case hex */
+        {"{\"s\": \"\\ud83d\\ude00\"}", "{s=\xf0\x9f\x98\x80}", NULL},
+        /* upper case hex, in a sequence, next to text and a BMP escape */
+        {"[\"a\\uD83D\\uDE00b\", \"\\u00e9\"]", "[a\xf0\x9f\x98\x80" "b,\xc3\xa9]", NULL},
+        /* the highest code point */
+        {"[\"\\udbff\\udfff\"]", "[\xf4\x8f\xbf\xbf]", NULL},
+        /* an escaped backslash: "\\ud83d" is text, not an escape */
+        {"[\"\\\\ud83d\\\\ude00\"]", "[\\ud83d\\ude00]", NULL},
+        /* nested deeper, after other escapes and keys */
+        {"{\"a\": {\"b\\\"\": [\"\\t\\ud83d\\ude00\"]}}", "{a={b\"=[\t\xf0\x9f\x98\x80]}}", NULL},
+        /* YAML single quotes hold text: the input stops looking like JSON */
+        {"['\\ud83d\\ude00', \"x\"]", "[\\ud83d\\ude00,x]", NULL},
+        /* a lone high surrogate is still refused, by libyaml */
+        {"{\"s\": \"\\ud83d\"}", NULL,
+         "t.yaml:1:10: error: found invalid Unicode character escape code (while parsing a "
+         "quoted scalar at 1:7)\n"},
+        /* a high surrogate followed by another escape */
+        {"{\"s\": \"\\ud83d\\n\"}", NULL,
+         "t.yaml:1:10: error: found invalid Unicode character escape code (while parsing a "
+         "quoted scalar at 1:7)\n"},
+        /* a lone low surrogate */
+        {"[\"\\ude00\"]", NULL,
+         "t.yaml:1:5: error: found invalid Unicode character escape code (while parsing a "
+         "quoted scalar at 1:2)\n"},
+        /* YAML, not JSON (plain key): not rewritten, so refused */
+        {"{a: \"\\ud83d\\ude00\"}", NULL,
+         "t.yaml:1:8: error: found invalid Unicode character escape code (while parsing a "
+         "quoted scalar at 1:5)\n"},
+        /* block YAML: not rewritten either */
+        {"a: \"\\ud83d\\ude00\"\n", NULL,
+         "t.yaml:1:7: error: found invalid Unicode character escape code (while parsing a "
+         "quoted scalar at 1:4)\n"},
+        /* only the first JSON value of a stream is rewritten */
+        {"{}\n---\n[\"\\ud83d\\ude00\"]\n", NULL,
+         "t.yaml:3:5: error: found invalid Unicode character escape code (while parsing a "
+         "quoted scalar at 3:2)\n"},
+    };
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        if (cases[i].tree) {
+            char *d = load_dump(cases[i].in, strlen(cases[i].in), 0);
+            assert_string_equal(d, cases[i].tree);
+            free(d);
+        } else {
+            load_fails(cases[i].in, strlen(cases[i].in), NULL, ERR_PARSE, cases[i].msg);
+        }
+    }
+}
+
+/* The rewrite shortens the line by 2 characters: later columns shift. */
+static void test_json_surrogate_columns(void **state)
+{
+    static const char text[] = "{\"a\": \"\\ud83d\\ude00\", \"b\": 1}";
+    struct ystream ys;
+    struct cap c;
+
+    (void)state;
+    cap_open(&c);
+    assert_int_equal(ystream_load_mem(&ys, "t.json", text, strlen(text), &c.d), 0);
+    assert_int_equal(ys.docs[0]->u.map.pairs[1].key->col, 23 - 2);
+    ystream_release(&ys);
+    cap_close(&c);
+}
+
+/* An escape cut by the 64 KiB read chunk at every possible point. */
+static void test_json_surrogate_split(void **state)
+{
+    static const char esc[] = "\\ud83d\\ude00";
+    const size_t chunk = 64 * 1024;
+
+    (void)state;
+    for (size_t k = 0; k <= strlen(esc); k++) {
+        /* {"s": "xxx...<esc>"} with the escape starting k bytes before the cut */
+        size_t pad = chunk - k - 7;
+        struct buf b;
+        char *in, *d;
+
+        buf_init(&b, 0);
+        assert_int_equal(buf_addstr(&b, "{\"s\": \""), 0);
+        for (size_t j = 0; j < pad; j++)
+            assert_int_equal(buf_addch(&b, 'x'), 0);
+        assert_int_equal(buf_addf(&b, "%s\"}", esc), 0);
+        in = buf_detach(&b, NULL);
+        assert_int_equal(memcmp(in + chunk - k, esc, strlen(esc)), 0);
+        d = load_dump(in, strlen(in), 0);
+        assert_int_equal(strlen(d), 3 + pad + 4 + 1);
+        assert_int_equal(memcmp(d + 3 + pad, "\xf0\x9f\x98\x80}", 5), 0);
+        free(d);
+        free(in);
+    }
+}
+
+/*
  * Valid JSON that libyaml refuses, kept here so a change is noticed:
  * - a key longer than 1024 characters (YAML's limit on implicit keys);
  *   Kubernetes keys stay within 317.
@@ -920,6 +1061,152 @@ static void test_json_libyaml_gaps(void **state)
     free(s);
 }
 
+/* What the ystream_each_*() callback saw, one line per object. */
+struct each_log {
+    struct buf b;
+    int calls;
+    int stop_at;                 /* return -42 on this call (1-based), 0 never */
+    const struct ynode *first;   /* first element of "items" seen */
+    int same;                    /* elements after the first reused its memory */
+};
+
+static int each_cb(void *ctx, const struct ystream *ys, const struct ynode *obj, int in_list)
+{
+    struct each_log *log = ctx;
+
+    assert_non_null(ys->name);
+    log->calls++;
+    if (in_list && obj && obj->kind == YNODE_MAP) {
+        if (!log->first)
+            log->first = obj;
+        else
+            log->same += obj == log->first;
+    }
+    if (obj)
+        assert_int_equal(buf_addf(&log->b, "%d@%u:%u ", in_list, obj->line, obj->col), 0);
+    else
+        assert_int_equal(buf_addf(&log->b, "%d ", in_list), 0);
+    dump_node(&log->b, obj, 0);
+    assert_int_equal(buf_addch(&log->b, '\n'), 0);
+    return log->calls == log->stop_at ? -42 : 0;
+}
+
+static void test_each(void **state)
+{
+    static const struct {
+        const char *in;
+        int stop_at;
+        int rc;
+        const char *log; /* callbacks */
+        const char *msg; /* diagnostics */
+    } cases[] = {
+        /* a List: its elements as they complete, then the List, emptied */
+        {"apiVersion: v1\nitems:\n- kind: Pod\n  metadata: {name: a}\n- kind: Service\n"
+         "kind: List\n",
+         0, 0,
+         "1@3:3 {kind=Pod,metadata={name=a}}\n1@5:3 {kind=Service}\n"
+         "0@1:1 {apiVersion=v1,items=[],kind=List}\n",
+         ""},
+        /* the same in JSON */
+        {"{\"items\": [{\"kind\": \"Pod\"}, {\"kind\": \"Service\"}], \"kind\": \"List\"}", 0, 0,
+         "1@1:12 {kind=Pod}\n1@1:29 {kind=Service}\n0@1:1 {items=[],kind=List}\n", ""},
+        /* documents, an empty one as NULL */
+        {"a: 1\n---\n---\nkind: Pod\n", 0, 0, "0@1:1 {a=1}\n0 -\n0@4:1 {kind=Pod}\n", ""},
+        /* scalar elements */
+        {"items: [1, x]\n", 0, 0, "1@1:9 1\n1@1:12 x\n0@1:1 {items=[]}\n", ""},
+        /* "items" deeper down, or not a sequence, or in a top-level sequence: kept */
+        {"spec:\n  items: [1]\n", 0, 0, "0@1:1 {spec={items=[1]}}\n", ""},
+        {"items: {a: 1}\n", 0, 0, "0@1:1 {items={a=1}}\n", ""},
+        {"- items: [1]\n", 0, 0, "0@1:1 [{items=[1]}]\n", ""},
+        /* an empty List */
+        {"items: []\nkind: List\n", 0, 0, "0@1:1 {items=[],kind=List}\n", ""},
+        /* the callback stops the load at its second call, with its own code */
+        {"items: [1, 2, 3]\n", 2, -42, "1@1:9 1\n1@1:12 2\n", ""},
+        {"a: 1\n---\nb: 2\n", 1, -42, "0@1:1 {a=1}\n", ""},
+        /* bad input after some elements: they stay handed out */
+        {"items: [1, 2\n", 0, ERR_PARSE, "1@1:9 1\n1@1:12 2\n",
+         "t.yaml:2:1: error: did not find expected ',' or ']' (while parsing a flow sequence at "
+         "1:8)\n"},
+        /* a duplicate key in an element is still refused */
+        {"items:\n- {a: 1, a: 2}\n", 0, ERR_PARSE, "",
+         "t.yaml:2:10: error: duplicate key 'a' (first at 2:4)\n"},
+    };
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct each_log log;
+        struct cap c;
+        int rc;
+
+        memset(&log, 0, sizeof(log));
+        buf_init(&log.b, 0);
+        log.stop_at = cases[i].stop_at;
+        cap_open(&c);
+        rc = ystream_each_mem("t.yaml", cases[i].in, strlen(cases[i].in), each_cb, &log, &c.d);
+        assert_int_equal(rc, cases[i].rc);
+        assert_string_equal(log.b.data, cases[i].log);
+        assert_string_equal(cap_text(&c), cases[i].msg);
+        buf_release(&log.b);
+        cap_close(&c);
+    }
+}
+
+/* Elements reuse one piece of memory, and LIM_YAML_NODES counts each
+ * object (with its document) rather than the whole input. */
+static void test_each_bounded(void **state)
+{
+    const struct ylimits lim = {LIM_YAML_DEPTH, LIM_YAML_SCALAR, LIM_YAML_FILE, 6};
+    struct each_log log;
+    struct ystream ys;
+    struct cap c;
+    struct buf in;
+    char *text;
+
+    (void)state;
+    buf_init(&in, 0);
+    assert_int_equal(buf_addstr(&in, "items:\n"), 0);
+    for (int i = 0; i < 20000; i++)
+        assert_int_equal(buf_addf(&in, "- {n: %d}\n", i), 0);
+    text = buf_detach(&in, NULL);
+    memset(&log, 0, sizeof(log));
+    buf_init(&log.b, 0);
+    cap_open(&c);
+    /* map, "items", the sequence; then 3 nodes an element */
+    assert_int_equal(ystream_each_mem_lim("t.yaml", text, strlen(text), &lim, each_cb, &log, &c.d),
+                     0);
+    assert_int_equal(log.calls, 20001);
+    assert_int_equal(log.same, 19999);
+    /* as one tree the same input is over the limit */
+    assert_int_equal(ystream_load_mem_lim(&ys, "t.yaml", text, strlen(text), &lim, &c.d),
+                     ERR_LIMIT);
+    assert_string_equal(cap_text(&c), "t.yaml:3:3: error: more than 6 nodes (LIM_YAML_NODES)\n");
+    cap_close(&c);
+    buf_release(&log.b);
+    free(text);
+}
+
+/* ystream_each_file(): a file, and a missing one. */
+static void test_each_file(void **state)
+{
+    static const char text[] = "items:\n- 1\n";
+    struct each_log log;
+    char path[64];
+    struct cap c;
+
+    (void)state;
+    temp_file(path, sizeof(path), text, strlen(text));
+    memset(&log, 0, sizeof(log));
+    buf_init(&log.b, 0);
+    cap_open(&c);
+    assert_int_equal(ystream_each_file(path, each_cb, &log, &c.d), 0);
+    assert_string_equal(log.b.data, "1@2:3 1\n0@1:1 {items=[]}\n");
+    assert_int_equal(ystream_each_file("/nonexistent/y", each_cb, &log, &c.d), -ENOENT);
+    assert_string_equal(cap_text(&c),
+                        "podflow: cannot read '/nonexistent/y': No such file or directory\n");
+    cap_close(&c);
+    buf_release(&log.b);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -938,7 +1225,13 @@ int main(void)
         cmocka_unit_test(test_load_file),
         cmocka_unit_test(test_typed),
         cmocka_unit_test(test_get_null_report),
+        cmocka_unit_test(test_json_surrogates),
+        cmocka_unit_test(test_json_surrogate_columns),
+        cmocka_unit_test(test_json_surrogate_split),
         cmocka_unit_test(test_json_libyaml_gaps),
+        cmocka_unit_test(test_each),
+        cmocka_unit_test(test_each_bounded),
+        cmocka_unit_test(test_each_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,10 +5,14 @@
  *   pcapgen -f FLOWS [-s SEED] [-c CONCURRENT] [-g GAP_US] -o OUT.pcap
  *
  * FLOWS flows of these kinds (share of flows), interleaved CONCURRENT at a
- * time (default 4096) so the flow table sees a realistic working set, one
- * packet every GAP_US microseconds of capture time (default 100):
+ * time (default 1024) so the flow table sees a realistic working set, one
+ * packet every GAP_US microseconds of capture time (default 100).  The next
+ * packet of a flow is picked at random among the concurrent ones, so the
+ * gap inside a flow is geometric: with 1024 flows at 100 us, a gap of 5 s
+ * (Zeek's attempt/close linger, past which a flow is rightly split) has a
+ * probability near e^-49, and the ground truth below stays exact.
  *
- *   tcp-sf   55%  handshake, 2..14 data segments, FIN both ways (Zeek SF)
+ *   tcp-sf   55%  handshake, 2..15 data segments, FIN both ways (Zeek SF)
  *   tcp-s0    8%  a SYN sent 1..3 times, never answered (S0)
  *   tcp-rej   7%  SYN answered by RST+ACK (REJ)
  *   tcp-rsto  5%  handshake, 2 data segments, RST from the originator (RSTO)
@@ -24,8 +28,8 @@
  * Every flow has its own (client address, client port), so no two flows
  * share a 5-tuple.  Fixed seed: the same arguments give the same bytes.
  *
- * On stdout: "packets N flows N" and one "KIND N" line per kind, the
- * ground truth the tests compare with.
+ * On stdout: "packets N flows N", one "KIND N" line per kind and "vlan N"
+ * (flows tagged), the ground truth the tests compare with.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -58,6 +62,7 @@ struct gen {
     uint64_t gap_us;
     uint64_t packets;
     uint64_t per_kind[K_N];
+    uint64_t vlan_flows;
     uint8_t frame[256];
 };
 
@@ -297,7 +302,7 @@ static void flow_start(struct gen *g, struct gflow *f, uint32_t idx)
     switch (f->kind) {
     case K_SF:
     case K_SF6:
-        f->data = 2 + rnd_below(g, 13);
+        f->data = 2 + rnd_below(g, 14);
         f->steps = 3 + f->data + 4;
         break;
     case K_S0:
@@ -320,6 +325,7 @@ static void flow_start(struct gen *g, struct gflow *f, uint32_t idx)
         break;
     }
     g->per_kind[k]++;
+    g->vlan_flows += f->vlan >= 0;
 }
 
 /* Emit flow f's next packet. */
@@ -409,7 +415,7 @@ int main(int argc, char **argv)
 {
     struct gen g;
     struct gflow *act;
-    uint64_t flows = 0, started = 0, conc = 4096, seed = 1;
+    uint64_t flows = 0, started = 0, conc = 1024, seed = 1;
     const char *out = NULL;
     size_t n = 0, j;
     uint8_t hdr[24];
@@ -473,5 +479,6 @@ int main(int argc, char **argv)
            (unsigned long long)started);
     for (k = 0; k < K_N; k++)
         printf("%s %llu\n", kind_name[k], (unsigned long long)g.per_kind[k]);
+    printf("vlan %llu\n", (unsigned long long)g.vlan_flows);
     return 0;
 }

@@ -5,21 +5,21 @@
  * For any input:
  *   - sel_parse() returns 0, ERR_PARSE or ERR_LIMIT; on error the column
  *     lies inside the text (or just past it) and there is a message;
- *   - the canonical text parses again and is a fixed point, unless the tree
- *     holds a NOT directly over a NOT (Calico prints !(!x) as "!!x", which
- *     reads back as x): then the second text is (no NOT on a NOT remains);
- *     equal text, equal hash;
+ *   - the canonical text parses again (unless its added parentheses pass
+ *     LIM_SELECTOR_DEPTH) and prints the same, unless the tree holds a NOT
+ *     directly over a NOT (Calico prints !(!x) as "!!x", which reads back
+ *     as x); the reparsed tree never holds one; equal text, equal hash;
  *   - the reparsed tree evaluates like the first on label sets built from
  *     the selector's own keys and values, and the tree prefixed with "p/"
  *     evaluates on the prefixed set like the tree on the plain one.
  * Any violation aborts.
  *
- * Build (see the Makefile's fuzz target):
+ * Build by hand until `make fuzz` exists (clang 14 or later):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -I. \
- *     tests/fuzz/fuzz_selector.c analyze/sel*.c analyze/selector.c \
- *     common/arena.c common/buf.c common/labels.c common/json.c common/xmalloc.c \
- *     common/err.c -o fuzz_selector
- *   ./fuzz_selector tests/fuzz/corpus/selector
+ *     tests/fuzz/fuzz_selector.c analyze/sel_lex.c analyze/sel_parse.c \
+ *     analyze/selector.c common/arena.c common/buf.c common/labels.c \
+ *     common/json.c common/xmalloc.c common/err.c -o fuzz_selector
+ *   ./fuzz_selector -dict=tests/fuzz/selector.dict NEW_DIR tests/fuzz/corpus/selector
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -11,7 +11,7 @@
 need_prog "$C" "$A"
 pcapgen -f 2000 -c 16 -g 1000 -o "$tmp/s.pcap"
 "$C" -q -w "$tmp/p.db" -r "$tmp/s.pcap" || exit 1
-pol=$TOP/tests/fixtures/policies/fme-current
+pol=$TOP/samples/fme/policies/current
 
 # run NAME ARGS...: podflow-analyze ARGS | head -1, default SIGPIPE.
 run() {

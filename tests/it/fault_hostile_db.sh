@@ -10,7 +10,7 @@
 need_prog "$C" "$A"
 base=$tmp/base.db
 "$C" -q -w "$base" -r "$TOP/tests/fuzz/corpus/pcap/tcp-sf.pcap" || exit 1
-pol=$TOP/tests/fixtures/policies/fme-current
+pol=$TOP/samples/fme/policies/current
 
 # refused NAME SQL: the case with SQL applied is refused, untouched.
 refused() {

@@ -73,7 +73,7 @@ expect "external endpoints' names cleared (they named the servers by address)" \
 expect "command line and filter cleared" "$(sqlite3 -batch "$db" "SELECT command || '|' || filter FROM captures")" \
     "[redacted]|[redacted]"
 grep -a -q -w '100.64.99.99' "$db" && fail "the filter's address survived" || ok "the filter's address is gone"
-"$A" check "$db" -p "$TOP/tests/fixtures/policies/fme-current" > /dev/null 2> "$tmp/err"; rc=$?
+"$A" check "$db" -p "$TOP/samples/fme/policies/current" > /dev/null 2> "$tmp/err"; rc=$?
 case $rc in 0|1) ok "check on the redacted case: exit $rc" ;; *) fail "check: exit $rc: $(cat "$tmp/err")" ;; esac
 
 # Another run, another key.

@@ -46,7 +46,7 @@ expect "meta.format_version" "SELECT value FROM meta WHERE key = 'format_version
 expect "tables" \
     "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema
      WHERE type = 'table' ORDER BY name)" \
-    "captures endpoints flows interfaces meta namespaces"
+    "captures endpoints flows interfaces ip_ifaces meta namespaces"
 expect "views" "SELECT group_concat(name, ' ') FROM sqlite_schema WHERE type = 'view'" \
     "flows_named"
 expect "no triggers" "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'" "0"
@@ -66,11 +66,14 @@ check_columns captures id node started_ns ended_ns interfaces filter snaplen \
     packets_seen packets_dropped packets_if_dropped flows_written tool_version command
 check_columns flows id capture_id proto src_ip src_port dst_ip dst_port first_ns \
     last_ns packets_fwd bytes_fwd packets_rev bytes_rev flags_fwd flags_rev state \
-    history icmp_type icmp_code iface vlan
+    history icmp_type icmp_code iface vlan dnat_ip dnat_port
 check_columns endpoints id ip valid_from_ns valid_to_ns kind namespace name \
     workload_kind workload labels service_account node iface ports
 check_columns namespaces name labels
 check_columns interfaces capture_id name ifindex appeared_ns vanished_ns
+check_columns ip_ifaces id capture_id ip iface ifindex kind via valid_from_ns valid_to_ns
+check_columns flows_named src_iface dst_iface dnat_ip dnat_port dnat_kind dnat_namespace \
+    dnat_name dnat_labels
 
 # A small case: 198.18.0.10 was pod web-1 until t=1000, then pod api-7;
 # 198.18.0.20 is a host with no bounds, and also (as a later, shorter
@@ -91,6 +94,14 @@ INSERT INTO flows (capture_id, proto, src_ip, src_port, dst_ip, dst_port, first_
 VALUES (1, 6, '198.18.0.10', 40000, '198.18.0.20', 5432, 999, 1500, 1, 60, 0, 0, 'S0', 1),
        (1, 6, '198.18.0.10', 40001, '198.18.0.20', 5432, 1000, 1500, 3, 180, 2, 120, 'SF', 1),
        (1, 17, '198.18.0.30', 53, '198.18.0.10', 53, 5, 6, 1, 80, 0, 0, 'S0', 1);
+-- Format 2: a flow to a Service address, DNATed to pod 198.18.0.10.
+INSERT INTO endpoints (ip, kind, namespace, name, iface)
+VALUES ('198.18.0.40', 'pod', 'shop', 'client', 'cali9');
+INSERT INTO flows (capture_id, proto, src_ip, src_port, dst_ip, dst_port, first_ns,
+                   last_ns, packets_fwd, bytes_fwd, packets_rev, bytes_rev, state, iface,
+                   dnat_ip, dnat_port)
+VALUES (1, 6, '198.18.0.40', 40002, '198.18.0.20', 80, 2000, 2100, 3, 180, 2, 120, 'SF', 1,
+        '198.18.0.10', 8080);
 SQL
 expect "flows_named: the endpoint before the IP was reused" \
     "SELECT src_name || ' ' || dst_kind || ' ' || dst_name || ' ' || iface_name
@@ -100,6 +111,9 @@ expect "flows_named: valid_to is exclusive, the new pod from valid_from on" \
 expect "flows_named: an address nobody held is NULL" \
     "SELECT coalesce(src_kind, 'null') || ' ' || dst_name FROM flows_named
      WHERE proto = 17" "null web-1"
+expect "flows_named: the DNAT backend at first_ns, the source's interface" \
+    "SELECT src_iface || ' ' || dst_kind || ' ' || dnat_name || ':' || dnat_port
+     FROM flows_named WHERE src_port = 40002" "cali9 host api-7:8080"
 expect "json_extract on labels (docs/schema.md)" \
     "SELECT count(*) FROM flows_named WHERE json_extract(src_labels, '\$.app') = 'web'" "1"
 expect "denied-looking flows (docs/schema.md)" \

@@ -1,0 +1,235 @@
+/*
+ * identity.c: podflow-capture's identities: --inventory files reloaded as
+ * they change, netlink's intervals and conntrack's translations, written
+ * into the case (see identity.h for the validity rules).
+ */
+#include "capture/identity.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "capture/conntrack.h"
+#include "capture/flow.h"
+#include "capture/nl_ident.h"
+#include "capture/writer.h"
+#include "common/err.h"
+#include "common/ident.h"
+#include "common/xmalloc.h"
+#include "common/compat.h"
+
+#define NS_PER_S INT64_C(1000000000)
+
+static int64_t stat_mtime_ns(const struct stat *st)
+{
+    return (int64_t)st->st_mtim.tv_sec * NS_PER_S + st->st_mtim.tv_nsec;
+}
+
+/* End, at t, every object the version of path just loaded no longer lists
+ * (loaded before seq_before from the same file, still without an end). */
+static void ident_retire(struct inventory *inv, const char *path, size_t seq_before, int64_t t)
+{
+    size_t i;
+
+    for (i = 0; i < inv->npods; i++) {
+        struct inv_pod *p = &inv->pods[i];
+
+        if (p->seq <= seq_before && p->file && strcmp(p->file, path) == 0 &&
+            p->deleted_ns == INV_TIME_NONE)
+            p->deleted_ns = t;
+    }
+    for (i = 0; i < inv->nsvcs; i++) {
+        struct inv_service *s = &inv->svcs[i];
+
+        if (s->seq <= seq_before && s->file && strcmp(s->file, path) == 0 &&
+            s->deleted_ns == INV_TIME_NONE)
+            s->deleted_ns = t;
+    }
+    for (i = 0; i < inv->nnodes; i++) {
+        struct inv_node *n = &inv->nodes[i];
+
+        if (n->seq <= seq_before && n->file && strcmp(n->file, path) == 0 &&
+            n->deleted_ns == INV_TIME_NONE)
+            n->deleted_ns = t;
+    }
+}
+
+/* Load (or reload) one file whose stat is st. */
+static int ident_load(struct ident_cap *ic, struct ident_file *f, const struct stat *st, int again)
+{
+    size_t seq_before = ic->inv.seq;
+    int rc = inventory_load_file(&ic->inv, f->path, ic->d);
+
+    if (rc)
+        return rc;
+    f->mtime_ns = stat_mtime_ns(st);
+    f->size = (int64_t)st->st_size;
+    f->ino = (uint64_t)st->st_ino;
+    if (again) {
+        ident_retire(&ic->inv, f->path, seq_before, f->mtime_ns);
+        ic->reloads++;
+    }
+    ic->inv_dirty = 1;
+    return 0;
+}
+
+int ident_cap_open(struct ident_cap *ic, struct diag *d, char **files, size_t nfiles, int live)
+{
+    int rc;
+
+    memset(ic, 0, sizeof(*ic));
+    ic->d = d;
+    inventory_init(&ic->inv);
+    ic->files = xcalloc(nfiles + 1, sizeof(*ic->files));
+    ic->nfiles = nfiles;
+    for (size_t i = 0; i < nfiles; i++) {
+        struct ident_file *f = &ic->files[i];
+        struct stat st;
+
+        f->path = files[i];
+        if (stat(f->path, &st) < 0) {
+            rc = -errno;
+            diag_err(d, "cannot read inventory '%s': %s", f->path, strerror(errno));
+            return rc;
+        }
+        rc = ident_load(ic, f, &st, 0);
+        if (rc)
+            return rc;
+    }
+    if (!live)
+        return 0;
+    rc = nl_ident_open(d, &ic->nl);
+    if (!rc)
+        rc = nl_ident_dump(ic->nl);
+    if (rc)
+        return rc;
+    if (ct_open(d, &ic->ct))
+        diag_warn(d, "Service flows will not show their backend (no conntrack)");
+    return 0;
+}
+
+size_t ident_cap_fds(const struct ident_cap *ic, int fds[2])
+{
+    size_t n = 0;
+
+    if (ic->nl)
+        fds[n++] = nl_ident_fd(ic->nl);
+    if (ic->ct)
+        fds[n++] = ct_fd(ic->ct);
+    return n;
+}
+
+int ident_cap_events(struct ident_cap *ic, int64_t now_ns)
+{
+    int rc = 0;
+
+    if (ic->nl)
+        rc = nl_ident_read(ic->nl, now_ns);
+    /* A conntrack failure costs only the translations. */
+    if (ic->ct && ct_read(ic->ct) < 0) {
+        diag_warn(ic->d, "conntrack stopped: Service flows from now on show no backend");
+        ct_close(&ic->ct);
+    }
+    return rc;
+}
+
+void ident_cap_tick(struct ident_cap *ic, int64_t now_ns)
+{
+    for (size_t i = 0; i < ic->nfiles; i++) {
+        struct ident_file *f = &ic->files[i];
+        struct stat st;
+        int64_t mt;
+
+        if (stat(f->path, &st) < 0)
+            continue; /* being replaced (mv): the next tick sees the new one */
+        mt = stat_mtime_ns(&st);
+        if (mt == f->mtime_ns && (int64_t)st.st_size == f->size && (uint64_t)st.st_ino == f->ino) {
+            f->pend_mtime_ns = 0;
+            continue;
+        }
+        if (f->pend_mtime_ns != mt || f->pend_size != (int64_t)st.st_size) {
+            /* Changed since the last look: wait for it to hold still. */
+            f->pend_mtime_ns = mt;
+            f->pend_size = (int64_t)st.st_size;
+            f->pend_since = now_ns;
+            continue;
+        }
+        if (now_ns - f->pend_since < NS_PER_S)
+            continue;
+        f->pend_mtime_ns = 0;
+        if (ident_load(ic, f, &st, 1) != 0) {
+            diag_warn(ic->d,
+                      "inventory '%s' changed but could not be read: keeping the last "
+                      "version",
+                      f->path);
+            /* Do not try this version again. */
+            f->mtime_ns = mt;
+            f->size = (int64_t)st.st_size;
+            f->ino = (uint64_t)st.st_ino;
+        }
+    }
+}
+
+void ident_cap_annotate(const struct ident_cap *ic, struct flow_rec *rec)
+{
+    if (!ct_annotate(ic->ct, rec))
+        rec->dnat_family = 0;
+}
+
+int ident_cap_dirty(const struct ident_cap *ic)
+{
+    return !ic->written || ic->inv_dirty || (ic->nl && nl_ident_dirty(ic->nl));
+}
+
+struct ident_write_ctx {
+    struct ident_cap *ic;
+    int64_t capture_id;
+};
+
+static int ident_write_fn(sqlite3 *db, void *arg)
+{
+    struct ident_write_ctx *wc = arg;
+    struct ident_cap *ic = wc->ic;
+    int rc;
+
+    if (sqlite3_exec(db, "SAVEPOINT ident_cap", NULL, NULL, NULL) != SQLITE_OK) {
+        diag_err(ic->d, "cannot write the endpoints: %s", sqlite3_errmsg(db));
+        return ERR_DB;
+    }
+    rc = ic->nl ? nl_ident_write_db(ic->nl, db, wc->capture_id, ic->d) : 0;
+    /* Only a capture with an inventory replaces the case's inventory. */
+    if (!rc && ic->nfiles)
+        rc = inventory_write_db(db, &ic->inv, NULL, NULL, ic->d);
+    if (!rc)
+        rc = ident_rebuild(db, NULL, ic->d);
+    if (rc) {
+        sqlite3_exec(db, "ROLLBACK TO ident_cap; RELEASE ident_cap", NULL, NULL, NULL);
+        return rc;
+    }
+    if (sqlite3_exec(db, "RELEASE ident_cap", NULL, NULL, NULL) != SQLITE_OK) {
+        diag_err(ic->d, "cannot write the endpoints: %s", sqlite3_errmsg(db));
+        return ERR_DB;
+    }
+    return 0;
+}
+
+int ident_cap_write(struct ident_cap *ic, struct writer *w, int64_t capture_id)
+{
+    struct ident_write_ctx wc = {ic, capture_id};
+    int rc = writer_with_db(w, ident_write_fn, &wc);
+
+    if (!rc) {
+        ic->written = 1;
+        ic->inv_dirty = 0;
+    }
+    return rc;
+}
+
+void ident_cap_release(struct ident_cap *ic)
+{
+    inventory_release(&ic->inv);
+    free(ic->files);
+    nl_ident_close(&ic->nl);
+    ct_close(&ic->ct);
+    memset(ic, 0, sizeof(*ic));
+}

@@ -1,0 +1,94 @@
+/*
+ * identity.h: who is behind each address of a capture: the inventories
+ * given with --inventory (reloaded when their file changes), netlink's
+ * address-behind-interface intervals (capture/nl_ident.h) and conntrack's
+ * Service translations (capture/conntrack.h), joined into the case's
+ * endpoints rows by common/ident.h.
+ *
+ * Inventory validity (DESIGN.md, "An inventory is a snapshot"): every
+ * version of an --inventory file is loaded into one inventory, a later
+ * version replacing the objects it lists again.  An object that an earlier
+ * version listed and the new one does not is ended at the new version's
+ * modification time (the snapshot's time, the best the file says), unless
+ * it already has a deletionTimestamp.  The time at which a file is read is
+ * never used.  A file is reloaded once its size and modification time have
+ * held still for a second (kubectl ... > inv.yaml writes it in pieces); a
+ * version that does not parse is reported and ignored.
+ *
+ * Rows are written through the capture's writer (writer_with_db()) when
+ * something changed, at each commit, and at the end: ip_ifaces rows of
+ * this capture, the inventory (inventory_write_db()), then
+ * ident_rebuild().
+ */
+#ifndef PODFLOW_CAPTURE_IDENTITY_H
+#define PODFLOW_CAPTURE_IDENTITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/inventory.h"
+
+struct ct_map;
+struct diag;
+struct flow_rec;
+struct nl_ident;
+struct writer;
+
+struct ident_file {
+    const char *path; /* not owned: argv */
+    int64_t mtime_ns; /* of the version loaded */
+    int64_t size;
+    uint64_t ino;
+    int64_t pend_mtime_ns; /* a change seen, waiting to hold still; 0: none */
+    int64_t pend_size;
+    int64_t pend_since; /* when the change was first seen (monotonic use only) */
+};
+
+struct ident_cap {
+    struct diag *d;           /* not owned */
+    struct inventory inv;     /* every version of every file, owned */
+    struct ident_file *files; /* malloc'd */
+    size_t nfiles;
+    struct nl_ident *nl; /* owned, live captures only, or NULL */
+    struct ct_map *ct;   /* owned, live captures only, or NULL (conntrack unavailable) */
+    int inv_dirty;       /* the inventory changed since the last write */
+    int written;         /* rows were written once (the first write always happens) */
+    size_t reloads;      /* versions loaded after the first */
+};
+
+/*
+ * Load every file (they must parse: ERR_PARSE, ERR_LIMIT or -errno,
+ * reported, means exit 2), then for a live capture open and dump netlink
+ * (ERR_NETLINK or ERR_PERM are fatal) and conntrack (a failure is a
+ * warning: flows then carry no dnat_*).  files stay the caller's.
+ */
+int ident_cap_open(struct ident_cap *ic, struct diag *d, char **files, size_t nfiles, int live)
+    __attribute__((warn_unused_result));
+
+/* The descriptors to poll (netlink, conntrack), into fds[0..2); returns
+ * how many. */
+size_t ident_cap_fds(const struct ident_cap *ic, int fds[2]);
+
+/* Read what netlink and conntrack have, stamping netlink changes now_ns.
+ * 0 or ERR_NETLINK (reported). */
+int ident_cap_events(struct ident_cap *ic, int64_t now_ns) __attribute__((warn_unused_result));
+
+/* Look at the inventory files (call about once a second): reload a file
+ * whose new version has held still for a second. */
+void ident_cap_tick(struct ident_cap *ic, int64_t now_ns);
+
+/* Set rec's dnat_* from conntrack (a flow_emit_fn's first step). */
+void ident_cap_annotate(const struct ident_cap *ic, struct flow_rec *rec);
+
+/* 1 when rows should be written (something changed, or never written). */
+int ident_cap_dirty(const struct ident_cap *ic);
+
+/* Write ip_ifaces, the inventory and the joined endpoints through w, in
+ * its transaction (committed with the next commit).  0, or ERR_DB /
+ * ERR_LIMIT (reported). */
+int ident_cap_write(struct ident_cap *ic, struct writer *w, int64_t capture_id)
+    __attribute__((warn_unused_result));
+
+void ident_cap_release(struct ident_cap *ic);
+
+#endif

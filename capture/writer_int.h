@@ -1,0 +1,17 @@
+/*
+ * writer_int.h: writer.c's static helpers, for its unit tests only.
+ */
+#ifndef PODFLOW_CAPTURE_WRITER_INT_H
+#define PODFLOW_CAPTURE_WRITER_INT_H
+
+#ifdef PODFLOW_TEST
+#include <stddef.h>
+#include <stdint.h>
+
+/* Dotted quad of a[0..4) into buf (>= 16 bytes); returns its length. */
+int fmt_ipv4(const uint8_t *a, char *buf);
+/* 1 when st[0..len) is one of Zeek's 13 conn_state words. */
+int state_valid(const char *st, size_t len);
+#endif
+
+#endif

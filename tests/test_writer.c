@@ -1,0 +1,325 @@
+/*
+ * test_writer.c: the .db writer (capture/writer.c): address text, the
+ * state check, a full round trip (every column and its NULL mapping, the
+ * captures and interfaces rows), the commit window that bounds what a
+ * killed capture loses, and a latched error.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capture/flow.h"
+#include "capture/writer.h"
+#include "capture/writer_int.h"
+#include "common/err.h"
+#include "common/compat.h"
+
+static void test_fmt_ipv4(void **state)
+{
+    static const struct {
+        uint8_t a[4];
+        const char *want;
+    } cases[] = {
+        {{0, 0, 0, 0}, "0.0.0.0"},                 /* all zero */
+        {{255, 255, 255, 255}, "255.255.255.255"}, /* all three digits */
+        {{10, 0, 0, 1}, "10.0.0.1"},               /* two and one digit */
+        {{198, 18, 100, 9}, "198.18.100.9"},       /* mixed */
+        {{1, 20, 100, 200}, "1.20.100.200"},       /* one, two, three digits */
+    };
+    char buf[16];
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        int n = fmt_ipv4(cases[i].a, buf);
+
+        assert_string_equal(buf, cases[i].want);
+        assert_int_equal(n, (int)strlen(cases[i].want));
+    }
+}
+
+static void test_state_valid(void **state)
+{
+    static const struct {
+        const char *s;
+        int ok;
+    } cases[] = {
+        {"S0", 1}, {"S1", 1}, {"SF", 1}, {"REJ", 1}, {"S2", 1}, {"S3", 1}, {"RSTO", 1},
+        {"RSTR", 1}, {"RSTOS0", 1}, {"RSTRH", 1}, {"SH", 1}, {"SHR", 1}, {"OTH", 1}, /* all 13 */
+        {"", 0},      /* empty */
+        {"S", 0},     /* a prefix of a word */
+        {"RSTOS", 0}, /* a prefix of a longer word */
+        {"sf", 0},    /* case matters */
+        {"SF ", 0},   /* trailing space */
+    };
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+        assert_int_equal(state_valid(cases[i].s, strlen(cases[i].s)), cases[i].ok);
+}
+
+struct fixture {
+    char dir[64];
+    char path[96];
+    char msg[512];
+    FILE *err;
+    struct diag d;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+
+    snprintf(f->dir, sizeof(f->dir), "/tmp/test_writer.XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof(f->path), "%s/case.db", f->dir);
+    f->err = fmemopen(f->msg, sizeof(f->msg), "w");
+    setvbuf(f->err, NULL, _IONBF, 0);
+    diag_init(&f->d, f->err, "test");
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    char p[128];
+
+    fclose(f->err);
+    snprintf(p, sizeof(p), "%s-wal", f->path);
+    unlink(p);
+    snprintf(p, sizeof(p), "%s-shm", f->path);
+    unlink(p);
+    unlink(f->path);
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+/* One value of the first row of sql as text ("NULL" for NULL). */
+static void query(const char *path, const char *sql, char *out, size_t size)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+        snprintf(out, size, "NULL");
+    else
+        snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static void expect_sql(const char *path, const char *sql, const char *want)
+{
+    char got[512];
+
+    query(path, sql, got, sizeof(got));
+    if (strcmp(got, want) != 0)
+        fail_msg("%s: got '%s', want '%s'", sql, got, want);
+}
+
+static struct flow_rec rec_v4(uint32_t n)
+{
+    struct flow_rec r;
+
+    memset(&r, 0, sizeof(r));
+    r.family = 4;
+    r.proto = 17;
+    r.src[0] = 10, r.src[1] = 1, r.src[2] = (uint8_t)(n >> 8), r.src[3] = (uint8_t)n;
+    r.dst[0] = 10, r.dst[1] = 2, r.dst[2] = 0, r.dst[3] = 53;
+    r.src_port = 40000;
+    r.dst_port = 53;
+    r.first_ns = 1000 + n;
+    r.last_ns = 2000 + n;
+    r.packets_fwd = 1;
+    r.bytes_fwd = 60;
+    memcpy(r.state, "S0", 3);
+    r.icmp_type = r.icmp_code = -1;
+    r.icmp_id = -1;
+    r.vlan = -1;
+    return r;
+}
+
+static void test_round_trip(void **state)
+{
+    struct fixture *f = *state;
+    struct writer_capture wc = {"node-a", "cali*", "tcp", "pc -i 'cali*'", "live", 256, 5};
+    struct writer_totals t = {99, 2502, 7, 3, 4, 5, 6, 1, 2};
+    struct writer *w;
+    struct flow_rec r;
+    int64_t cid, iid, iid2;
+    struct stat sb;
+
+    assert_int_equal(writer_open(f->path, 1000, &f->d, &w), 0);
+    assert_int_equal(stat(f->path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(writer_capture_begin(w, &wc, &cid), 0);
+    assert_int_equal(writer_iface_add(w, "cali1", 7, 5, 1, &iid), 0);
+    assert_int_equal(writer_iface_add(w, "x.pcap", -1, 0, 113, &iid2), 0);
+
+    /* every optional column at its "none" value */
+    r = rec_v4(1);
+    writer_flow(w, &r);
+    /* every column set, IPv6 */
+    memset(&r, 0, sizeof(r));
+    r.family = 6;
+    r.proto = 6;
+    r.src[0] = 0xfd, r.src[15] = 1;
+    r.dst[0] = 0xfd, r.dst[14] = 0x12, r.dst[15] = 0x34;
+    r.src_port = 51000;
+    r.dst_port = 443;
+    r.first_ns = INT64_C(1700000000123456789);
+    r.last_ns = INT64_C(1700000001123456789);
+    r.packets_fwd = 5, r.bytes_fwd = 400, r.packets_rev = 4, r.bytes_rev = 3000;
+    r.flags_fwd = 0x1b, r.flags_rev = 0x12;
+    memcpy(r.state, "SF", 3);
+    memcpy(r.history, "ShADadFf", 9);
+    r.icmp_type = 1, r.icmp_code = 4, r.icmp_count = 2, r.icmp_id = -1;
+    r.iface = (uint32_t)iid;
+    r.vlan = 100;
+    r.interim = 1;
+    writer_flow(w, &r);
+    /* enough rows for several batches and automatic commits */
+    for (uint32_t n = 2; n <= 2500; n++) {
+        r = rec_v4(n);
+        writer_flow(w, &r);
+    }
+    assert_int_equal(writer_commit(w), 0);
+    assert_true(writer_flows(w) == 2501);
+    assert_int_equal(writer_capture_end(w, &t), 0);
+    assert_int_equal(writer_failed(w), 0);
+    writer_close(&w);
+    assert_null(w);
+
+    expect_sql(f->path, "SELECT count(*) FROM flows", "2501");
+    expect_sql(f->path,
+               "SELECT capture_id || '|' || proto || '|' || src_ip || '|' || src_port || '|' ||"
+               " dst_ip || '|' || dst_port || '|' || first_ns || '|' || last_ns || '|' ||"
+               " packets_fwd || '|' || bytes_fwd || '|' || packets_rev || '|' || bytes_rev ||"
+               " '|' || flags_fwd || '|' || flags_rev || '|' || state || '|' ||"
+               " quote(history) || '|' || quote(icmp_type) || '|' || quote(icmp_code) || '|' ||"
+               " quote(iface) || '|' || quote(vlan) || '|' || icmp_count || '|' ||"
+               " quote(icmp_id) || '|' || interim FROM flows ORDER BY id LIMIT 1",
+               "1|17|10.1.0.1|40000|10.2.0.53|53|1001|2001|1|60|0|0|0|0|S0|NULL|NULL|NULL|NULL|"
+               "NULL|0|NULL|0");
+    expect_sql(f->path,
+               "SELECT src_ip || '|' || dst_ip || '|' || first_ns || '|' || history || '|' ||"
+               " icmp_type || '|' || icmp_code || '|' || icmp_count || '|' || iface || '|' ||"
+               " vlan || '|' || interim || '|' || flags_fwd FROM flows WHERE id = 2",
+               "fd00::1|fd00::1234|1700000000123456789|ShADadFf|1|4|2|1|100|1|27");
+    expect_sql(f->path,
+               "SELECT node || '|' || started_ns || '|' || ended_ns || '|' || interfaces || '|' ||"
+               " filter || '|' || snaplen || '|' || packets_seen || '|' || packets_dropped || '|' ||"
+               " packets_if_dropped || '|' || flows_written || '|' || command || '|' || source ||"
+               " '|' || packets_malformed || '|' || packets_other || '|' || fragments_orphan ||"
+               " '|' || flows_evicted || '|' || icmp_unmatched || '|' || tool_version"
+               " FROM captures",
+               "node-a|5|99|cali*|tcp|256|2502|7|3|2501|pc -i 'cali*'|live|4|5|6|1|2|"
+               PODFLOW_VERSION);
+    expect_sql(f->path,
+               "SELECT group_concat(id || ':' || name || ':' || quote(ifindex) || ':' ||"
+               " quote(appeared_ns) || ':' || quote(vanished_ns) || ':' || linktype, ' ')"
+               " FROM interfaces",
+               "1:cali1:7:5:NULL:1 2:x.pcap:NULL:NULL:NULL:113");
+    expect_sql(f->path, "PRAGMA integrity_check", "ok");
+    assert_string_equal(f->msg, "");
+}
+
+/* Rows not yet committed are lost with the process, those committed are
+ * not: the thread commits every batch_rows rows. */
+static void test_commit_window(void **state)
+{
+    struct fixture *f = *state;
+    struct writer_capture wc = {NULL, "f.pcap", NULL, NULL, "file", 0, 1};
+    struct writer_totals t;
+    struct writer *w;
+    struct flow_rec r;
+    int64_t cid, iid;
+
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(writer_open(f->path, 1000, &f->d, &w), 0);
+    assert_int_equal(writer_capture_begin(w, &wc, &cid), 0);
+    for (uint32_t n = 1; n <= 2500; n++) {
+        r = rec_v4(n);
+        writer_flow(w, &r);
+    }
+    /* a rare operation waits for the queue: 2048 rows (two full batches)
+     * are inserted, 2000 of them committed */
+    assert_int_equal(writer_iface_add(w, "later", 3, 9, 1, &iid), 0);
+    writer_close(&w); /* no commit: the open transaction is rolled back */
+    expect_sql(f->path, "SELECT count(*) FROM flows", "2000");
+    expect_sql(f->path, "SELECT max(first_ns) FROM flows", "3000");
+    expect_sql(f->path, "SELECT quote(ended_ns) FROM captures", "NULL");
+    expect_sql(f->path, "PRAGMA integrity_check", "ok");
+
+    /* the file takes a second capture, numbered 2 */
+    assert_int_equal(writer_open(f->path, 0, &f->d, &w), 0);
+    assert_int_equal(writer_capture_begin(w, &wc, &cid), 0);
+    assert_true(cid == 2);
+    r = rec_v4(1);
+    writer_flow(w, &r);
+    assert_int_equal(writer_capture_end(w, &t), 0);
+    writer_close(&w);
+    expect_sql(f->path, "SELECT count(*) FROM flows WHERE capture_id = 2", "1");
+    expect_sql(f->path, "SELECT flows_written FROM captures WHERE id = 2", "1");
+}
+
+/* A record the flow table should never make: refused, reported once,
+ * latched; nothing after it is written. */
+static void test_invalid_state(void **state)
+{
+    struct fixture *f = *state;
+    struct writer_capture wc = {NULL, "f.pcap", NULL, NULL, "file", 0, 1};
+    struct writer *w;
+    struct flow_rec r;
+    int64_t cid;
+
+    assert_int_equal(writer_open(f->path, 0, &f->d, &w), 0);
+    assert_int_equal(writer_capture_begin(w, &wc, &cid), 0);
+    r = rec_v4(1);
+    writer_flow(w, &r);
+    memcpy(r.state, "XX", 3);
+    writer_flow(w, &r);
+    writer_flow(w, &r);
+    assert_int_equal(writer_commit(w), ERR_INVALID);
+    assert_int_equal(writer_failed(w), ERR_INVALID);
+    writer_close(&w);
+    assert_non_null(strstr(f->msg, "invalid state 'XX'"));
+    assert_null(strstr(strstr(f->msg, "invalid state") + 1, "invalid state"));
+}
+
+static void test_open_fails(void **state)
+{
+    struct fixture *f = *state;
+    struct writer *w = (struct writer *)1;
+    char path[128];
+
+    snprintf(path, sizeof(path), "%s/no/such/dir/case.db", f->dir);
+    assert_true(writer_open(path, 0, &f->d, &w) < 0);
+    assert_null(w);
+    assert_non_null(strstr(f->msg, "no/such/dir/case.db"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fmt_ipv4),
+        cmocka_unit_test(test_state_valid),
+        cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_commit_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_fails, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
