@@ -200,14 +200,19 @@ static int rd_has_column(sqlite3 *db, const char *table, const char *col)
     return found;
 }
 
-/* Internal addresses: pods, hosts and Services of the case. */
+/* Internal addresses: pods, hosts and Services of the case, and (format 2)
+ * every address netlink saw behind one of the node's interfaces. */
 static int rd_load_internal(struct rd *r, sqlite3 *db, struct diag *d)
 {
     sqlite3_stmt *st = NULL;
     int src;
 
-    if (sqlite3_prepare_v2(db, "SELECT DISTINCT ip FROM endpoints "
-                               "WHERE kind IN ('pod', 'host', 'service')", -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, rd_has_column(db, "ip_ifaces", "ip")
+                                   ? "SELECT ip FROM endpoints WHERE kind IN ('pod', 'host', "
+                                     "'service') UNION SELECT ip FROM ip_ifaces"
+                                   : "SELECT DISTINCT ip FROM endpoints "
+                                     "WHERE kind IN ('pod', 'host', 'service')",
+                           -1, &st, NULL) != SQLITE_OK) {
         diag_err(d, "cannot redact: %s", sqlite3_errmsg(db));
         return ERR_DB;
     }

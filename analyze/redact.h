@@ -3,7 +3,8 @@
  * (podflow-analyze redact; docs/security.md).
  *
  * External means: not the address of a pod, host (node) or Service
- * endpoint of the case, and not a loopback, link-local, multicast,
+ * endpoint of the case, nor one netlink saw behind a node's interface
+ * (ip_ifaces), and not a loopback, link-local, multicast,
  * unspecified or broadcast address (they say nothing about anybody).  Each
  * external address becomes an address of the same family, chosen by
  * HMAC-SHA256 of the address under a key: IPv4 ones inside the documentation

@@ -5,11 +5,12 @@
 # bounded memory and time.  Prints the peak RSS and the time; checks every
 # pod was loaded, under 1 GiB peak and 60 s.
 #
-# Driven through the inventory loader's fuzz replay driver (the loader's
-# entry point, inventory_load_mem, without libFuzzer): this tree has no
-# command that only loads an inventory.
+# Twice: through the inventory loader alone (its fuzz replay driver, the
+# entry point inventory_load_mem without libFuzzer), and through
+# `podflow-analyze inventory CASE.db FILE` (load, join, write 200,000
+# endpoint rows).
 . "$TOP/tests/it/fault_lib.inc"
-need_prog "$B/fuzz-replay/fuzz_inventory"
+need_prog "$B/fuzz-replay/fuzz_inventory" "$C" "$A"
 inv=$tmp/pods.json
 awk 'BEGIN {
     n = 100000
@@ -43,4 +44,17 @@ expect "what was loaded" "$(sed -n 's/^inventory: rc \([-0-9]*\), \([0-9]*\) pod
 grep -v '^inventory:\|^replay:' "$tmp/err" | head -5
 [ "${rss:-0}" -lt 1048576 ] && ok "peak RSS under 1 GiB" || fail "peak RSS ${rss} KiB"
 [ "$secs" -lt 60 ] && ok "under 60 s" || fail "took ${secs}s"
+
+"$C" -q -w "$tmp/case.db" -r "$TOP/tests/fuzz/corpus/pcap/tcp-sf.pcap" || exit 1
+start=$(date +%s)
+peak_rss_kb "$A" inventory "$tmp/case.db" "$inv" > "$tmp/out" 2> "$tmp/err" 3> "$tmp/rss"
+rc=$?; secs=$(( $(date +%s) - start )); rss=$(cat "$tmp/rss")
+echo "podflow-analyze inventory, 100k pods: ${secs}s, peak RSS $((rss / 1024)) MiB"
+cat "$tmp/out" "$tmp/err"
+expect "podflow-analyze inventory: exit" "$rc" 0
+expect "pod endpoints written (two addresses each)" \
+    "$(sqlite3 -batch "$tmp/case.db" "SELECT count(*) FROM endpoints WHERE kind = 'pod'")" 200000
+expect "namespaces written" "$(sqlite3 -batch "$tmp/case.db" "SELECT count(*) FROM namespaces")" 200
+[ "${rss:-0}" -lt 1048576 ] && ok "peak RSS under 1 GiB" || fail "peak RSS ${rss} KiB"
+[ "$secs" -lt 120 ] && ok "under 120 s" || fail "took ${secs}s"
 finish

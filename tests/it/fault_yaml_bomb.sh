@@ -5,9 +5,9 @@
 # with a message naming the file and the limit, quickly (under 10 s) and in
 # bounded memory (peak RSS printed; under 512 MiB checked), exit 2.
 #
-# The inventory loader has no command of its own in this tree: it is driven
-# through its fuzz replay driver (the same entry point, inventory_load_mem,
-# that podflow-capture's and podflow-analyze's inventory options call).
+# The inventory loader is tried twice: through `podflow-analyze inventory`
+# (the case must come out untouched), and alone through its fuzz replay
+# driver (inventory_load_mem, which prints what it loaded).
 . "$TOP/tests/it/fault_lib.inc"
 need_prog "$C" "$A" "$B/fuzz-replay/fuzz_inventory"
 "$C" -q -w "$tmp/case.db" -r "$TOP/tests/fuzz/corpus/pcap/tcp-sf.pcap" || exit 1
@@ -50,6 +50,17 @@ check() {
         { fail "policy $name: message does not match '$pat'"; head -5 "$tmp/err" | cut -c1-200; }
     [ "$secs" -lt 10 ] || fail "policy $name: took ${secs}s"
     [ "${rss:-0}" -lt 524288 ] || fail "policy $name: peak RSS ${rss} KiB"
+
+    cp "$tmp/case.db" "$tmp/case.before"
+    peak_rss_kb timeout 20 "$A" inventory "$tmp/case.db" "$f" > /dev/null 2> "$tmp/err" 3> "$tmp/rss"
+    rc=$?; rss=$(cat "$tmp/rss")
+    expect "inventory command $name: exit" "$rc" 2
+    grep -Eq "$(basename "$f"):[0-9]+:[0-9]+: error: .*$pat" "$tmp/err" &&
+        ok "inventory command $name: $(grep -m1 error "$tmp/err" | cut -c1-160)" ||
+        { fail "inventory command $name: message does not match '$pat'"; head -5 "$tmp/err" | cut -c1-200; }
+    cmp -s "$tmp/case.db" "$tmp/case.before" && ok "inventory command $name: case untouched" ||
+        fail "inventory command $name: case changed"
+    [ "${rss:-0}" -lt 524288 ] || fail "inventory command $name: peak RSS ${rss} KiB"
 
     start=$(date +%s)
     FUZZ_VERBOSE=1 peak_rss_kb timeout 20 "$B/fuzz-replay/fuzz_inventory" "$f" 2> "$tmp/err" 3> "$tmp/rss"
