@@ -183,6 +183,55 @@ static void cap_emit(void *ctx, const struct flow_rec *rec)
 
 /* --- files (-r) ------------------------------------------------------------ */
 
+/* Walk the mapped records of a classic pcap file (pcapfile.h), n counting
+ * the packets handed on.  Returns 0 at the end of the file, 1 at a record
+ * the walk does not take (libpcap reads on from pcapfile_offset()),
+ * ERR_INTERRUPTED, or ERR_FORMAT (the file shrank under us, reported). */
+static int cap_walk_file(struct cap *c, struct src *s, uint64_t base, uint64_t *np)
+{
+    struct pcapfile_rec r;
+    struct pcap_pkthdr ph;
+    uint64_t n = *np;
+    int rc;
+
+    memset(&ph, 0, sizeof(ph));
+    while ((rc = pcapfile_next(&s->pf, &r)) == 1) {
+        /* A file truncated under us faults on the record's last byte
+         * first (a file loses its tail); the fault reads zeros and is
+         * noted: stop before the zeros are taken for a packet. */
+        if (r.caplen)
+            (void)*(const volatile uint8_t *)(r.data + r.caplen - 1);
+        if (pcapfile_shrunk()) {
+            diag_err(&c->d, "'%s': packet %" PRIu64 " (byte offset %zu): truncated while being read",
+                     s->name, n + 1, pcapfile_offset(&s->pf));
+            rc = ERR_FORMAT;
+            break;
+        }
+        if (s->has_filter) {
+            ph.caplen = r.caplen;
+            ph.len = r.len;
+            if (!pcap_offline_filter(&s->filter, &ph, r.data))
+                continue;
+        }
+        (void)flow_table_packet(c->ft, s->dlt, r.ts_ns, r.data, r.caplen, r.len,
+                                (uint32_t)s->db_id);
+        n++;
+        if (n % CAP_FILE_CHECK_EVERY == 0) {
+            c->packets = base + n;
+            if (cap_stop_signal || writer_failed(c->w)) {
+                rc = ERR_INTERRUPTED;
+                break;
+            }
+            if (c->progress)
+                cap_progress(c, now_ns(), 0);
+        }
+    }
+    if (rc == -1)
+        rc = 1; /* pcapfile_next(): a record for libpcap */
+    *np = n;
+    return rc;
+}
+
 /* Read one file to its end.  0, ERR_INTERRUPTED (a signal or the writer
  * asked to stop), or ERR_FORMAT (a truncated or corrupt file, reported with
  * the packet number and byte offset). */
@@ -193,6 +242,23 @@ static int cap_read_file(struct cap *c, struct src *s)
     uint64_t base = c->packets, n = 0;
     int rc;
 
+    if (s->pf.buf) {
+        rc = cap_walk_file(c, s, base, &n);
+        if (rc <= 0)
+            goto out;
+        /* A record the walk does not take: libpcap reads on from it, and
+         * reports it exactly as it would have, had it read every record. */
+        {
+            FILE *f = pcap_file(s->pcap);
+
+            if (!f || fseeko(f, (off_t)pcapfile_offset(&s->pf), SEEK_SET) != 0) {
+                diag_err(&c->d, "'%s': packet %" PRIu64 " (byte offset %zu): cannot seek: %s",
+                         s->name, n + 1, pcapfile_offset(&s->pf), strerror(errno));
+                rc = ERR_FORMAT;
+                goto out;
+            }
+        }
+    }
     while ((rc = pcap_next_ex(s->pcap, &h, &data)) == 1) {
         (void)flow_table_packet(c->ft, s->dlt, cap_ts_ns(s, h), data, h->caplen, h->len,
                                 (uint32_t)s->db_id);
