@@ -31,6 +31,23 @@
  * file.  A madvise() per 8 MB is nothing next to the packets in it. */
 #define PCAPFILE_RELEASE_STEP (8u << 20)
 
+/*
+ * A file truncated while mapped raises SIGBUS on the first access past its
+ * new end.  The handler maps a page of zeros over the faulting page and
+ * notes it for that mapping; the access is retried and reads zeros, and
+ * pcapfile_batch() stops before the record it was reading.  A signal
+ * handler can only find its ranges in static storage: these are the one
+ * piece of process-wide state of the module.
+ */
+#define PCAPFILE_MAX_MAPS 64
+
+struct pcapfile_range {
+    uintptr_t start, end;
+};
+
+static struct pcapfile_range pcapfile_maps[PCAPFILE_MAX_MAPS];
+static volatile sig_atomic_t pcapfile_gone[PCAPFILE_MAX_MAPS];
+
 static inline uint32_t bswap32(uint32_t v)
 {
     return __builtin_bswap32(v);
@@ -94,7 +111,8 @@ static void pcapfile_release(struct pcapfile *pf)
     }
 }
 
-int pcapfile_next(struct pcapfile *pf, struct pcapfile_rec *r)
+__attribute__((always_inline)) inline int pcapfile_next(struct pcapfile *pf,
+                                                        struct pcapfile_rec *r)
 {
     const uint8_t *h;
     uint32_t sec, frac, caplen, len;
@@ -124,23 +142,34 @@ int pcapfile_next(struct pcapfile *pf, struct pcapfile_rec *r)
     return 1;
 }
 
+size_t pcapfile_batch(struct pcapfile *pf, struct pcapfile_rec *r, size_t max, int *end)
+{
+    size_t n;
+
+    *end = 0;
+    for (n = 0; n < max; n++) {
+        int rc = pcapfile_next(pf, &r[n]);
+
+        if (rc != 1) {
+            *end = rc;
+            break;
+        }
+        /* A file truncated under us faults on a record's last byte first
+         * (a file loses its tail); the fault reads zeros and is noted:
+         * stop before the zeros are taken for a packet.  (The read also
+         * brings the packet's last line in ahead of the decoder.) */
+        if (r[n].caplen)
+            (void)*(const volatile uint8_t *)(r[n].data + r[n].caplen - 1);
+        if (pf->mapped && pcapfile_gone[pf->slot]) {
+            pf->off -= PCAPFILE_REC_LEN + (size_t)r[n].caplen;
+            *end = -2;
+            break;
+        }
+    }
+    return n;
+}
+
 /* --- mapping --------------------------------------------------------------- */
-
-/*
- * A file truncated while mapped raises SIGBUS on the first access past its
- * new end.  The handler maps a page of zeros over the faulting page and
- * notes it; the access is retried and reads zeros, and the reader stops
- * after that packet.  A signal handler can only find its ranges in static
- * storage: these are the one piece of process-wide state of the module.
- */
-#define PCAPFILE_MAX_MAPS 64
-
-struct pcapfile_range {
-    uintptr_t start, end;
-};
-
-static struct pcapfile_range pcapfile_maps[PCAPFILE_MAX_MAPS];
-static volatile sig_atomic_t pcapfile_gone;
 
 static void pcapfile_sigbus(int sig, siginfo_t *si, void *uc)
 {
@@ -156,7 +185,7 @@ static void pcapfile_sigbus(int sig, siginfo_t *si, void *uc)
             if (mmap(p, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
                 MAP_FAILED)
                 break;
-            pcapfile_gone = 1;
+            pcapfile_gone[i] = 1;
             return;
         }
     }
@@ -164,9 +193,9 @@ static void pcapfile_sigbus(int sig, siginfo_t *si, void *uc)
     signal(sig, SIG_DFL);
 }
 
-int pcapfile_shrunk(void)
+int pcapfile_shrunk(const struct pcapfile *pf)
 {
-    return pcapfile_gone != 0;
+    return pf->mapped && pcapfile_gone[pf->slot] != 0;
 }
 
 int pcapfile_map(struct pcapfile *pf, int fd, uint32_t snaplen)
@@ -204,9 +233,11 @@ int pcapfile_map(struct pcapfile *pf, int fd, uint32_t snaplen)
         return -1;
     }
     (void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+    pcapfile_gone[slot] = 0;
     pcapfile_maps[slot].end = (uintptr_t)m + (size_t)st.st_size;
     pcapfile_maps[slot].start = (uintptr_t)m;
     pf->mapped = 1;
+    pf->slot = slot;
     return 0;
 }
 

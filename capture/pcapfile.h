@@ -47,6 +47,7 @@ struct pcapfile {
     int swapped;          /* 1: fields in the other byte order than ours */
     int nano;             /* 1: nanosecond magic */
     int mapped;           /* 1: buf is our mmap() of the file (pcapfile_map()) */
+    int slot;             /* mapped: its entry in the SIGBUS handler's table */
 };
 
 /* One record: data points into the file's bytes. */
@@ -77,6 +78,17 @@ int pcapfile_init(struct pcapfile *pf, const uint8_t *buf, size_t size, uint32_t
  */
 int pcapfile_next(struct pcapfile *pf, struct pcapfile_rec *r);
 
+/*
+ * Up to max records into r[0..), as pcapfile_next() would return them one
+ * by one; returns how many (0..max).  Fewer than max means the walk
+ * stopped: *end is then 0 at the end of the bytes, -1 at a record for
+ * libpcap (see pcapfile_next()), -2 when the file shrank under the
+ * mapping (pcapfile_shrunk(): the records returned are whole, the rest is
+ * gone).  Each record's last byte is read before it is returned, so a
+ * record returned was in the file then.
+ */
+size_t pcapfile_batch(struct pcapfile *pf, struct pcapfile_rec *r, size_t max, int *end);
+
 /* Offset of the next record header in the file. */
 static inline size_t pcapfile_offset(const struct pcapfile *pf)
 {
@@ -95,11 +107,11 @@ static inline size_t pcapfile_offset(const struct pcapfile *pf)
 int pcapfile_map(struct pcapfile *pf, int fd, uint32_t snaplen);
 
 /*
- * 1 when a page of a mapping was found gone (the file was truncated under
- * us): the bytes read from it were zeros and the walk must stop, reported
- * as a truncated file.
+ * 1 when a page of pf's mapping was found gone (the file was truncated
+ * under us): the bytes read from it were zeros and the walk must stop,
+ * reported as a truncated file.  pcapfile_batch() checks it itself.
  */
-int pcapfile_shrunk(void);
+int pcapfile_shrunk(const struct pcapfile *pf);
 
 /* Unmap a pcapfile_map() mapping; harmless on an unmapped or zeroed pf. */
 void pcapfile_unmap(struct pcapfile *pf);

@@ -207,6 +207,39 @@ static void test_malformed(void **state)
     }
 }
 
+/* Batches: full ones, then the short one with how the walk stopped. */
+static void test_batch(void **state)
+{
+    struct pcapfile pf;
+    struct pcapfile_rec r[4];
+    struct img im;
+    int end;
+
+    (void)state;
+    hdr(&im, 0, MAGIC_NS, 2, 4, 256);
+    for (uint32_t i = 0; i < 6; i++)
+        rec(&im, 1700000000, i, 10 + i, 10 + i, 10 + i);
+    assert_int_equal(pcapfile_init(&pf, im.b, im.n, 256), 0);
+    assert_int_equal(pcapfile_batch(&pf, r, 4, &end), 4);
+    assert_int_equal(r[3].caplen, 13);
+    assert_int_equal(r[3].ts_ns % 1000000000, 3);
+    assert_int_equal(pcapfile_batch(&pf, r, 4, &end), 2); /* the end: 0 */
+    assert_int_equal(end, 0);
+    assert_int_equal(r[1].caplen, 15);
+    assert_int_equal(pcapfile_batch(&pf, r, 4, &end), 0);
+    assert_int_equal(end, 0);
+
+    /* a record for libpcap after two good ones: -1, offset on it */
+    hdr(&im, 0, MAGIC_US, 2, 4, 256);
+    rec(&im, 1700000000, 0, 10, 10, 10);
+    rec(&im, 1700000000, 1, 10, 10, 10);
+    rec(&im, 1700000000, 2, 300, 300, 300); /* above the snapshot length */
+    assert_int_equal(pcapfile_init(&pf, im.b, im.n, 256), 0);
+    assert_int_equal(pcapfile_batch(&pf, r, 4, &end), 2);
+    assert_int_equal(end, -1);
+    assert_int_equal(pcapfile_offset(&pf), 24 + 2 * (16 + 10));
+}
+
 /* A file written by our test writer: the walk sees what libpcap sees. */
 static void test_same_as_libpcap(void **state)
 {
@@ -248,7 +281,7 @@ static void test_same_as_libpcap(void **state)
     }
     assert_int_equal(n, 50);
     assert_int_equal(pcapfile_next(&pf, &r), 0);
-    assert_int_equal(pcapfile_shrunk(), 0);
+    assert_int_equal(pcapfile_shrunk(&pf), 0);
     pcapfile_unmap(&pf);
     pcapfile_unmap(&pf); /* twice is harmless */
     assert_null(pf.buf);
@@ -286,9 +319,46 @@ static void test_shrunk(void **state)
     assert_int_equal(pcapfile_map(&pf, fd, 65535), 0);
     assert_int_equal(pf.buf[(size_t)page * 2], 0x5a);
     assert_int_equal(ftruncate(fd, page), 0);
-    assert_int_equal(pcapfile_shrunk(), 0);
+    assert_int_equal(pcapfile_shrunk(&pf), 0);
     assert_int_equal(*(const volatile uint8_t *)(pf.buf + (size_t)page * 2 + 1), 0);
-    assert_int_equal(pcapfile_shrunk(), 1);
+    assert_int_equal(pcapfile_shrunk(&pf), 1);
+    pcapfile_unmap(&pf);
+
+    /* A batch stops before the record whose bytes went: the first record
+     * ends in the page kept, the second in a page cut off. */
+    assert_int_equal(ftruncate(fd, 0), 0);
+    memset(body, 0, (size_t)page * 3);
+    memcpy(body, im.b, im.n);
+    {
+        struct img r1;
+        uint32_t cap1 = (uint32_t)page - 24 - 16 - 100; /* ends 100 bytes before page 1 */
+        uint32_t cap2 = (uint32_t)page + 200;            /* ends in page 2 */
+
+        r1.big = 0;
+        r1.n = 0;
+        put32(&r1, 1700000000);
+        put32(&r1, 0);
+        put32(&r1, cap1);
+        put32(&r1, cap1);
+        memcpy(body + 24, r1.b, 16);
+        r1.n = 0;
+        put32(&r1, 1700000001);
+        put32(&r1, 0);
+        put32(&r1, cap2);
+        put32(&r1, cap2);
+        memcpy(body + 24 + 16 + cap1, r1.b, 16);
+    }
+    assert_int_equal(pwrite(fd, body, (size_t)page * 3, 0), page * 3);
+    assert_int_equal(pcapfile_map(&pf, fd, 262144), 0);
+    assert_int_equal(ftruncate(fd, page * 2), 0); /* the second record's end is gone */
+    {
+        struct pcapfile_rec r[4];
+        int end;
+
+        assert_int_equal(pcapfile_batch(&pf, r, 4, &end), 1);
+        assert_int_equal(end, -2);
+        assert_int_equal(pcapfile_offset(&pf), (size_t)page - 100); /* the lost record */
+    }
     pcapfile_unmap(&pf);
     close(fd);
     free(body);
@@ -302,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_header),
         cmocka_unit_test(test_records),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_batch),
         cmocka_unit_test(test_same_as_libpcap),
         cmocka_unit_test(test_shrunk),
     };
