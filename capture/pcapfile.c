@@ -28,8 +28,8 @@
 
 /* Walked bytes are given back to the kernel in steps of this many: the
  * page cache keeps them, but our resident set does not grow with the
- * file.  A madvise() per 8 MB is nothing next to the packets in it. */
-#define PCAPFILE_RELEASE_STEP (8u << 20)
+ * file.  A madvise() per 2 MB is nothing next to the packets in it. */
+#define PCAPFILE_RELEASE_STEP (2u << 20)
 
 /*
  * A file truncated while mapped raises SIGBUS on the first access past its
@@ -111,15 +111,14 @@ static void pcapfile_release(struct pcapfile *pf)
     }
 }
 
-__attribute__((always_inline)) inline int pcapfile_next(struct pcapfile *pf,
-                                                        struct pcapfile_rec *r)
+/* pcapfile_next() without giving pages back: the records handed out
+ * before may still be in use. */
+static inline int next_rec(struct pcapfile *pf, struct pcapfile_rec *r)
 {
     const uint8_t *h;
     uint32_t sec, frac, caplen, len;
     size_t left;
 
-    if (pf->mapped && pf->off - pf->released >= PCAPFILE_RELEASE_STEP)
-        pcapfile_release(pf);
     left = pf->size - pf->off;
     if (left == 0)
         return 0;
@@ -142,13 +141,25 @@ __attribute__((always_inline)) inline int pcapfile_next(struct pcapfile *pf,
     return 1;
 }
 
+int pcapfile_next(struct pcapfile *pf, struct pcapfile_rec *r)
+{
+    /* The caller is done with the record before: its pages may go. */
+    if (pf->mapped && pf->off - pf->released >= PCAPFILE_RELEASE_STEP)
+        pcapfile_release(pf);
+    return next_rec(pf, r);
+}
+
 size_t pcapfile_batch(struct pcapfile *pf, struct pcapfile_rec *r, size_t max, int *end)
 {
     size_t n;
 
+    /* The caller is done with the last batch (and only with it): release
+     * before the first record of this one, never between its records. */
+    if (pf->mapped && pf->off - pf->released >= PCAPFILE_RELEASE_STEP)
+        pcapfile_release(pf);
     *end = 0;
     for (n = 0; n < max; n++) {
-        int rc = pcapfile_next(pf, &r[n]);
+        int rc = next_rec(pf, &r[n]);
 
         if (rc != 1) {
             *end = rc;
