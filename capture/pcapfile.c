@@ -151,15 +151,21 @@ int pcapfile_next(struct pcapfile *pf, struct pcapfile_rec *r)
 
 size_t pcapfile_batch(struct pcapfile *pf, struct pcapfile_rec *r, size_t max, int *end)
 {
+    static const volatile sig_atomic_t never;
+    const volatile sig_atomic_t *gone = pf->mapped ? &pcapfile_gone[pf->slot] : &never;
+    struct pcapfile w;
     size_t n;
 
     /* The caller is done with the last batch (and only with it): release
      * before the first record of this one, never between its records. */
     if (pf->mapped && pf->off - pf->released >= PCAPFILE_RELEASE_STEP)
         pcapfile_release(pf);
+    /* A local copy stays in registers through the loop (the records'
+     * stores cannot alias it). */
+    w = *pf;
     *end = 0;
     for (n = 0; n < max; n++) {
-        int rc = next_rec(pf, &r[n]);
+        int rc = next_rec(&w, &r[n]);
 
         if (rc != 1) {
             *end = rc;
@@ -171,12 +177,13 @@ size_t pcapfile_batch(struct pcapfile *pf, struct pcapfile_rec *r, size_t max, i
          * brings the packet's last line in ahead of the decoder.) */
         if (r[n].caplen)
             (void)*(const volatile uint8_t *)(r[n].data + r[n].caplen - 1);
-        if (pf->mapped && pcapfile_gone[pf->slot]) {
-            pf->off -= PCAPFILE_REC_LEN + (size_t)r[n].caplen;
+        if (*gone) {
+            w.off -= PCAPFILE_REC_LEN + (size_t)r[n].caplen;
             *end = -2;
             break;
         }
     }
+    pf->off = w.off;
     return n;
 }
 
