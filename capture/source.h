@@ -14,6 +14,8 @@
 #include <pcap/pcap.h>
 #include <stdint.h>
 
+#include "capture/pcapfile.h"
+
 struct diag;
 
 enum src_kind { SRC_FILE, SRC_LIVE };
@@ -31,6 +33,13 @@ struct src {
     uint64_t drops;       /* live: last pcap_stats ps_drop */
     uint64_t if_drops;    /* live: last pcap_stats ps_ifdrop */
     char *iobuf;          /* files: malloc'd stdio buffer of the stream, owned */
+    /* Files: a classic pcap file is also mapped and walked in place
+     * (pcapfile.h); pf.buf is NULL when libpcap alone reads it.  libpcap's
+     * handle stays open: it reads on from pcapfile_offset() when the walk
+     * meets a record it does not take. */
+    struct pcapfile pf;
+    struct bpf_program filter; /* -f compiled for the walk, when has_filter */
+    int has_filter;
 };
 
 /* Options of a live handle. */
@@ -45,7 +54,8 @@ struct src_live_opts {
  * Open a savefile (pcap or pcapng) for reading, with an optional BPF
  * filter.  Refuses a link type that flow_dlt_supported() does not accept.
  * Every failure is one line through d naming the file; returns ERR_PCAP,
- * ERR_FORMAT (link type) or -errno.
+ * ERR_FORMAT (link type) or -errno.  A classic pcap file is mapped as well
+ * (s->pf, see struct src); s->pcap is usable either way.
  */
 int src_open_file(struct src *s, const char *path, const char *filter, struct diag *d)
     __attribute__((warn_unused_result));
