@@ -33,8 +33,9 @@ const char cmd_check_usage[] =
     "Judge every flow of CASE.db against the policies in PATH (files, directories\n"
     "searched for *.yaml, *.yml, *.json, or - for stdin; -p is repeatable).\n"
     "Several CASE.db (one per node) are read as one case, as if merged.  A\n"
-    "connection captured at both ends (two nodes) is judged and reported once,\n"
-    "with what each end saw.\n"
+    "connection captured at several vantage points (two nodes, or two interfaces\n"
+    "of one node: the client's and the server's cali link) is judged and reported\n"
+    "once, with what each end saw.\n"
     "\n"
     "  -p, --policies PATH        policy file, directory or - (repeatable)\n"
     "  -f, --format FMT           table (default), json (JSON Lines), csv, or dot\n"
@@ -251,6 +252,7 @@ static void fill_rec(struct out_rec *r, const struct case_flow *fl, const struct
     r->bytes = fl->bytes_fwd + fl->bytes_rev;
     r->obs = obs;
     r->node = fl->node;
+    r->iface = fl->iface;
     r->conn = fl->conn;
     r->reach = fl->reach;
 }
@@ -562,7 +564,7 @@ int cmd_check(int argc, char **argv, struct diag *d)
     while (k.wlmap_size < 2 * k.c.neps)
         k.wlmap_size *= 2;
     k.wlmap = xcalloc(k.wlmap_size, sizeof(*k.wlmap));
-    k.oo.ends = k.c.ncaps > 1;
+    k.oo.ends = case_several_vantages(&k.c);
     k.e = engine_new(&ps, k.c.eps, k.c.neps, k.oo.explain ? ENG_EXPLAIN : 0);
     buf_init(&k.out, 0);
     k.stream = k.fmt != FMT_TABLE && k.oo.group == GROUP_FLOW;
