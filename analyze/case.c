@@ -424,8 +424,8 @@ static int load_interfaces(struct case_db *c, struct diag *d)
     struct case_iface *ifs = NULL;
     int rc;
 
-    if (sqlite3_prepare_v2(c->db, "SELECT id, capture_id, name FROM interfaces", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(c->db, "SELECT id, capture_id, name FROM interfaces", -1, &st, NULL) !=
+        SQLITE_OK)
         return db_fail(c, d, "interfaces");
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct case_iface *ifc;
@@ -928,9 +928,9 @@ static int pair_flows_hash(struct case_db *c, struct diag *d)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         uint64_t h = pair_hash(st, 1);
         uint32_t fp = (uint32_t)(h >> 48) | 0x8000u;
-        uint32_t tag = vmap_tag(&vm, sqlite3_column_int64(st, 0),
-                                sqlite3_column_type(st, 7) == SQLITE_INTEGER,
-                                sqlite3_column_int64(st, 7));
+        uint32_t tag =
+            vmap_tag(&vm, sqlite3_column_int64(st, 0), sqlite3_column_type(st, 7) == SQLITE_INTEGER,
+                     sqlite3_column_int64(st, 7));
         size_t i;
 
         /* More rows than counted (a capture still writing the file):
@@ -1410,8 +1410,8 @@ int case_flows(struct case_db *c, const struct case_filter *f,
     char sql[640];
     sqlite3_stmt *st = NULL;
     unsigned bad = 0;
-    int64_t last_iface = 0;          /* the previous row's interface: flows of */
-    const char *last_name = NULL;    /* one interface come in runs */
+    int64_t last_iface = 0;       /* the previous row's interface: flows of */
+    const char *last_name = NULL; /* one interface come in runs */
     int rc, ret = 0, has_last = 0;
 
     snprintf(sql, sizeof(sql),

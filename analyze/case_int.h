@@ -10,14 +10,14 @@
 /* Vantage points (capture, interface) -> dense tags, for the hash pairing. */
 struct vmap_slot {
     int64_t cap, iface;
-    uint32_t tag;              /* 0: empty */
+    uint32_t tag; /* 0: empty */
     int has_iface;
 };
 
 struct vmap {
-    struct vmap_slot *slots;   /* malloc'd, size a power of two */
+    struct vmap_slot *slots; /* malloc'd, size a power of two */
     size_t size, n;
-    uint32_t max;              /* tags 1..max */
+    uint32_t max; /* tags 1..max */
 };
 
 #ifdef PODFLOW_TEST
