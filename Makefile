@@ -5,6 +5,8 @@
 #   make test            unit + integration tests, then unit tests under ASan+UBSan
 #   make demo            run the sample case end to end
 #   make bench           print performance figures (never a timed test)
+#   make fuzz            every libFuzzer target for FUZZ_SECONDS (60) each, clang
+#   make fuzz-smoke      the same for 5 s each (CI)
 #   make conformance     replay the NetworkPolicy conformance corpus through check
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make deps            install the Debian -dev packages the build needs
@@ -84,8 +86,8 @@ THELP_OBJ    := $(TEST_HELPERS:%.c=$(T)/%.o)
 CAPTURE_BIN := $(B)/podflow-capture
 ANALYZE_BIN := $(B)/podflow-analyze
 
-.PHONY: all capture analyze test unit unit-san integration demo bench fuzz testbed conformance \
-        deps deps-analyze install clean
+.PHONY: all capture analyze test unit unit-san integration demo bench fuzz fuzz-smoke \
+        fuzz-deps fuzz-seeds testbed conformance deps deps-analyze install clean
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -172,8 +174,21 @@ $(CONFORM): tests/conformance/conform.c $(B)/libcommon.a
 conformance: $(ANALYZE_BIN) $(CONFORM)
 	@$(CONFORM) $(ANALYZE_BIN); rc=$$?; [ $$rc -eq 77 ] || exit $$rc
 
-unit: $(TEST_BIN)
+# Every fuzz target also links with tests/fuzz/replay.c (a plain main, the
+# compiler of the build): make unit replays the seed corpora and every kept
+# crash input (tests/fuzz/regress/) through it, so no clang is needed.
+FUZZ_SRC    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES  := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+REPLAY_BIN  := $(FUZZ_NAMES:%=$(B)/fuzz-replay/fuzz_%)
+$(B)/fuzz-replay/fuzz_%: $(T)/tests/fuzz/fuzz_%.o $(T)/tests/fuzz/replay.o $(T)/libanalyze.a \
+                         $(T)/libcapture.a $(T)/libcommon.a
+	@mkdir -p $(@D)
+	$(Q)$(call q,LINK)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ \
+	    $(call pc_libs,$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS)) -lm
+
+unit: $(TEST_BIN) $(REPLAY_BIN)
 	@LABEL=$(if $(SANITIZE),unit-san,unit) sh tests/run-unit.sh $(TEST_BIN)
+	@LABEL=$(if $(SANITIZE),fuzz-replay-san,fuzz-replay) sh tests/fuzz/replay.sh $(B)/fuzz-replay $(FUZZ_NAMES)
 
 integration: all $(TEST_BIN) $(TBTRAFFIC) $(CONFORM)
 	@B=$(B) sh tests/run-integration.sh
@@ -195,14 +210,72 @@ $(B)/bench/%: tests/bench/%.c
 	@mkdir -p $(@D)
 	$(Q)$(call q,CCLD)$(CC) $(ALL_CFLAGS) $(call pc_cflags,libpcap) -o $@ $< $(call pc_libs,libpcap)
 
-# The capture's integration tests make their pcaps with pcapgen.
-integration: $(BENCH_BIN)
+# The capture's integration tests make their pcaps with pcapgen; the fault
+# tests (tests/it/fault_*.sh) also drive the inventory loader through its
+# fuzz replay driver.
+integration: $(BENCH_BIN) $(REPLAY_BIN)
 
 # Every benchmark prints its figures next to a baseline measured in the
 # same run (bare pcap_loop, bare SQLite scan); none is a timed test.
 bench: deps all $(BENCH_BIN)
 	@B=$(B) sh tests/bench/run.sh
 	@B=$(B) sh tests/bench/analyze.sh
+
+# --- fuzzing: clang's libFuzzer with ASan+UBSan ------------------------------
+# Objects of every module compiled with clang under build/fuzz/, one binary
+# per tests/fuzz/fuzz_<target>.c; tests/fuzz/run.sh runs each on a copy of
+# tests/fuzz/corpus/<target>/ and fails on any crash, leak or timeout.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FZ           := build/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS   = $(STD) -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -I. \
+                -DPODFLOW_VERSION='"$(VERSION)"' \
+                $(call pc_cflags,$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS))
+FUZZ_LIB_SRC := $(COMMON_SRC) $(CAPTURE_SRC) $(ANALYZE_SRC)
+FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FZ)/%.o) $(FZ)/gen/schema_sql.o
+FUZZ_BIN     := $(FUZZ_NAMES:%=$(FZ)/fuzz_%)
+FUZZ_PKGS    := clang libclang-rt-14-dev
+
+$(FZ)/gen/schema_sql.o: $(B)/gen/schema_sql.c
+	@mkdir -p $(@D)
+	$(Q)$(call q,CC)$(FUZZ_CC) $(STD) -O1 -c -o $@ $<
+$(FZ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(Q)$(call q,CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+$(FZ)/libpodflow.a: $(FUZZ_LIB_OBJ)
+	$(mkar)
+$(FZ)/fuzz_%: $(FZ)/tests/fuzz/fuzz_%.o $(FZ)/libpodflow.a
+	$(Q)$(call q,LINK)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ \
+	    $(call pc_libs,$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS)) -lm
+
+# clang and its libFuzzer runtime: installed here (as root) when missing, so
+# that make deps stays what the plain build needs.
+fuzz-deps:
+	@if command -v $(FUZZ_CC) >/dev/null 2>&1 && \
+	    [ -e "$$($(FUZZ_CC) -print-file-name=libclang_rt.fuzzer-x86_64.a)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	    echo "fuzz-deps: installing: $(FUZZ_PKGS)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	        apt-get install -y -qq --no-install-recommends $(FUZZ_PKGS) >/dev/null; \
+	else \
+	    echo "fuzz-deps: as root run: apt-get install $(FUZZ_PKGS)" >&2; exit 1; \
+	fi
+
+fuzz: deps fuzz-deps
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FZ) $(FUZZ_NAMES)
+
+# Regenerate the packet seed corpora from tests/helpers/pcapw.c sequences.
+$(B)/fuzz-replay/mkseeds: $(T)/tests/fuzz/mkseeds.o $(THELP_OBJ) $(T)/libcommon.a
+	@mkdir -p $(@D)
+	$(Q)$(call q,LINK)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(COMMON_PKGS))
+fuzz-seeds: $(B)/fuzz-replay/mkseeds
+	@mkdir -p tests/fuzz/corpus/decode tests/fuzz/corpus/pcap
+	$(B)/fuzz-replay/mkseeds tests/fuzz/corpus
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory FUZZ_SECONDS=5 fuzz
 
 # --- dependencies (Debian) -------------------------------------------------
 DEB_PKGS := build-essential pkg-config libpcap-dev libnl-3-dev libnl-route-3-dev \

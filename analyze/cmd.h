@@ -17,12 +17,14 @@ int cmd_show(int argc, char **argv, struct diag *d);
 int cmd_merge(int argc, char **argv, struct diag *d);
 int cmd_diff(int argc, char **argv, struct diag *d);   /* 1: something would break */
 int cmd_report(int argc, char **argv, struct diag *d);
+int cmd_redact(int argc, char **argv, struct diag *d); /* cmd_redact.c (hardening) */
 
 /* Usage texts, printed by --help (stdout) and on usage errors (stderr). */
 extern const char cmd_check_usage[];
 extern const char cmd_select_usage[];
 extern const char cmd_show_usage[];
 extern const char cmd_merge_usage[];
+extern const char cmd_redact_usage[];
 extern const char cmd_diff_usage[];
 extern const char cmd_report_usage[];
 
@@ -33,7 +35,8 @@ struct case_filter;
 int cmd_check_dot(const char *casepath, const char *const *paths, size_t npaths,
                   const struct case_filter *filter, const char *ns, struct diag *d);
 
-/* Write b's contents to f and empty it; 0 or -errno. */
+/* Write b's contents to f, control characters shown as '?' (term_safe), and
+ * empty it; 0 or -errno. */
 struct buf;
 int cmd_flush(struct buf *b, FILE *f);
 

@@ -89,6 +89,9 @@ struct check {
 
 int cmd_flush(struct buf *b, FILE *f)
 {
+    /* Names and labels come from the case, maybe a stranger's: no escape
+     * sequence reaches the terminal (JSON has them escaped already). */
+    term_safe(b->data, b->len);
     if (b->len && fwrite(b->data, 1, b->len, f) != b->len) {
         buf_reset(b);
         return -EIO;

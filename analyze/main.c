@@ -27,6 +27,7 @@ static const char usage[] =
     "  report CASE.db -p PATH... -o FILE.html\n"
     "                             one HTML page: service graph, flows, policy board\n"
     "  inventory CASE.db FILE...  attach a kubectl inventory to a case after the fact\n"
+    "  redact CASE.db             external addresses to keyed pseudonyms, in place\n"
     "\n"
     "  podflow-analyze COMMAND --help   options of a command\n"
     "  podflow-analyze --version\n"
@@ -73,6 +74,8 @@ int main(int argc, char **argv)
         return cmd_report(argc - 1, argv + 1, &d);
     if (strcmp(argv[1], "inventory") == 0)
         return cmd_inventory(argc - 1, argv + 1, &d);
+    if (strcmp(argv[1], "redact") == 0)
+        return cmd_redact(argc - 1, argv + 1, &d);
     diag_err(&d, "unknown command '%s'", argv[1]);
     fputs(usage, stderr);
     return EXIT_BAD;

@@ -181,14 +181,18 @@ static void read_doc(struct pol_ctx *c, const struct ynode *doc, const char *def
     /* Anything else (Pods, Services, Namespaces, ...) is not policy. */
 }
 
-static int load_file(struct pol_ctx *c, const char *path)
+/* One file (path) or, when data is not NULL, one buffer named path. */
+static int load_file(struct pol_ctx *c, const char *path, const char *data, size_t len)
 {
     struct ystream ys;
     unsigned before = c->d->errors;
     int rc;
 
     memset(&ys, 0, sizeof(ys));
-    rc = ystream_load_file(&ys, path, c->d);
+    if (data)
+        rc = ystream_load_mem(&ys, path, data, len, c->d);
+    else
+        rc = ystream_load_file(&ys, path, c->d);
     c->ps->files++;
     if (rc != 0) {
         if (c->d->errors == before)
@@ -267,7 +271,7 @@ static void load_dir(struct pol_ctx *c, const char *dir, int depth)
         } else if (S_ISDIR(st.st_mode)) {
             load_dir(c, full, depth + 1);
         } else if (S_ISREG(st.st_mode) && has_policy_ext(names[i])) {
-            (void)load_file(c, full);
+            (void)load_file(c, full, NULL, 0);
         }
         free(full);
         free(names[i]);
@@ -281,7 +285,7 @@ static void load_path(struct pol_ctx *c, const char *path)
     unsigned before = c->objects;
 
     if (strcmp(path, "-") == 0) {
-        (void)load_file(c, "-");
+        (void)load_file(c, "-", NULL, 0);
     } else if (stat(path, &st) != 0) {
         int e = errno;
 
@@ -293,7 +297,7 @@ static void load_path(struct pol_ctx *c, const char *path)
     } else if (S_ISDIR(st.st_mode)) {
         load_dir(c, path, 0);
     } else {
-        (void)load_file(c, path);
+        (void)load_file(c, path, NULL, 0);
     }
     if (c->objects == before)
         diag_warn(c->d, "'%s' holds no policy objects", strcmp(path, "-") ? path : "<stdin>");
@@ -351,8 +355,9 @@ static void ctx_free(struct pol_ctx *c)
     free(c->tiers);
 }
 
-int policy_set_load(struct policy_set *ps, const char *const *paths, size_t npaths,
-                    struct diag *d)
+/* paths[0..npaths), or when data is not NULL the one buffer named name. */
+static int load_set(struct policy_set *ps, const char *const *paths, size_t npaths,
+                    const char *name, const char *data, size_t len, struct diag *d)
 {
     struct pol_ctx c;
 
@@ -364,6 +369,8 @@ int policy_set_load(struct policy_set *ps, const char *const *paths, size_t npat
     c.d = d;
     for (size_t i = 0; i < npaths; i++)
         load_path(&c, paths[i]);
+    if (data && load_file(&c, name, data, len) == 0 && c.objects == 0)
+        diag_warn(d, "'%s' holds no policy objects", name);
     check_duplicates(&c);
     if (c.errors) {
         diag_err(d, "policy set not loaded: %u error%s", c.errors, c.errors == 1 ? "" : "s");
@@ -386,4 +393,17 @@ int policy_set_load(struct policy_set *ps, const char *const *paths, size_t npat
     policy_set_build_tiers(&c);
     ctx_free(&c);
     return 0;
+}
+
+int policy_set_load(struct policy_set *ps, const char *const *paths, size_t npaths,
+                    struct diag *d)
+{
+    return load_set(ps, paths, npaths, NULL, NULL, 0, d);
+}
+
+int policy_set_load_mem(struct policy_set *ps, const char *name, const char *data, size_t len,
+                        struct diag *d)
+{
+    /* A zero-length buffer still needs a non-NULL pointer to mean "a buffer". */
+    return load_set(ps, NULL, 0, name, data ? data : "", len, d);
 }

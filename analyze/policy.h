@@ -164,6 +164,10 @@ const char *rule_action_flowlog(enum rule_action a);
  */
 int policy_set_load(struct policy_set *ps, const char *const *paths, size_t npaths,
                     struct diag *d) __attribute__((warn_unused_result));
+/* Same for one buffer data[0..len) of YAML/JSON documents, named name in
+ * messages (the fuzz target and tests; no file system access). */
+int policy_set_load_mem(struct policy_set *ps, const char *name, const char *data, size_t len,
+                        struct diag *d) __attribute__((warn_unused_result));
 void policy_set_release(struct policy_set *ps);
 
 #endif

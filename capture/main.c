@@ -151,9 +151,7 @@ out:
 
 static int64_t cap_ts_ns(const struct src *s, const struct pcap_pkthdr *h)
 {
-    int64_t frac = (int64_t)h->ts.tv_usec;
-
-    return (int64_t)h->ts.tv_sec * NS_PER_S + (s->ts_nano ? frac : frac * 1000);
+    return src_ts_ns(s, h);
 }
 
 struct cap_pkt_ctx {

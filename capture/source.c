@@ -19,6 +19,7 @@
 
 /* stdio buffer of a file source (see src_open_file()). */
 #define SRC_FILE_BUFFER (1 << 20)
+#define NS_PER_S INT64_C(1000000000)
 
 static void src_init(struct src *s, const char *name, enum src_kind kind)
 {
@@ -213,4 +214,27 @@ void src_close(struct src *s)
     s->fd = -1;
     free(s->name);
     s->name = NULL;
+}
+
+int64_t src_ts_ns(const struct src *s, const struct pcap_pkthdr *h)
+{
+    /* Whole seconds that still fit in int64 nanoseconds (year 2262). */
+    const int64_t max_sec = INT64_MAX / NS_PER_S - 1;
+    int64_t sec = (int64_t)h->ts.tv_sec;
+    int64_t frac = (int64_t)h->ts.tv_usec;
+
+    /* A file is untrusted: a pcapng timestamp is a 64-bit count of any unit
+     * (if_tsresol 10^0 makes it seconds), and a pcap's fraction field is 32
+     * bits whatever the precision.  Saturate instead of overflowing. */
+    if (!s->ts_nano)
+        frac = frac > 999999 ? 999999999 : frac * 1000;
+    if (frac < 0)
+        frac = 0;
+    else if (frac > NS_PER_S - 1)
+        frac = NS_PER_S - 1;
+    if (sec < 0)
+        sec = 0;
+    else if (sec > max_sec)
+        sec = max_sec;
+    return sec * NS_PER_S + frac;
 }

@@ -65,4 +65,7 @@ void src_update_stats(struct src *s);
 /* Close the handle and free the name; s may be closed twice. */
 void src_close(struct src *s);
 
+/* A packet header's timestamp as Unix nanoseconds, by s->ts_nano. */
+int64_t src_ts_ns(const struct src *s, const struct pcap_pkthdr *h);
+
 #endif

@@ -6,7 +6,9 @@
 #include "common/err.h"
 
 #include <string.h>
+#include <stdlib.h>
 
+#include "common/util.h"
 #include "common/compat.h"
 
 const char *err_str(int code)
@@ -84,6 +86,36 @@ static void count(struct diag *d, enum diag_level level)
         d->warnings++;
 }
 
+/* The message, made safe for a terminal (it may quote a name from a
+ * hostile file: util.h term_safe), and its newline. */
+static void diag_text(FILE *f, const char *fmt, va_list ap)
+{
+    char small[1024], *msg = small;
+    va_list ap2;
+    int n;
+
+    va_copy(ap2, ap);
+    n = vsnprintf(small, sizeof(small), fmt, ap);
+    if (n >= (int)sizeof(small)) {
+        msg = malloc((size_t)n + 1);
+        if (msg)
+            (void)vsnprintf(msg, (size_t)n + 1, fmt, ap2);
+        else
+            msg = small; /* truncated, still a message */
+    }
+    va_end(ap2);
+    if (n > 0) {
+        size_t len = strlen(msg);
+
+        term_safe(msg, len);
+        fwrite(msg, 1, len, f);
+    }
+    if (msg != small)
+        free(msg);
+    fputc('\n', f);
+    fflush(f);
+}
+
 static void diag_vplain(struct diag *d, enum diag_level level, const char *fmt, va_list ap)
 {
     FILE *f = diag_out(d);
@@ -93,9 +125,7 @@ static void diag_vplain(struct diag *d, enum diag_level level, const char *fmt, 
         fprintf(f, "%s: ", d->prog);
     if (level != DIAG_ERROR)
         fprintf(f, "%s: ", level_word(level));
-    vfprintf(f, fmt, ap);
-    fputc('\n', f);
-    fflush(f);
+    diag_text(f, fmt, ap);
 }
 
 void diag_err(struct diag *d, const char *fmt, ...)
@@ -129,9 +159,7 @@ void diag_vat(struct diag *d, enum diag_level level, const char *file, unsigned 
             fprintf(f, ":%u", col);
     }
     fprintf(f, ": %s: ", level_word(level));
-    vfprintf(f, fmt, ap);
-    fputc('\n', f);
-    fflush(f);
+    diag_text(f, fmt, ap);
 }
 
 void diag_at(struct diag *d, enum diag_level level, const char *file, unsigned line,

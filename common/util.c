@@ -243,3 +243,20 @@ int64_t now_ns(void)
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
+
+void term_safe(char *s, size_t len)
+{
+    unsigned char *p = (unsigned char *)s;
+
+    for (size_t i = 0; i < len; i++) {
+        if ((p[i] < 0x20 && p[i] != '\n' && p[i] != '\t') || p[i] == 0x7f) {
+            p[i] = '?';
+        } else if (p[i] == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f) {
+            p[i] = '?';
+            p[i + 1] = '?';
+            i++;
+        } else if (p[i] >= 0x80 && p[i] <= 0x9f && (i == 0 || p[i - 1] < 0x80)) {
+            p[i] = '?';
+        }
+    }
+}

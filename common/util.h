@@ -35,4 +35,15 @@ void format_rfc3339(int64_t ns, char *buf, size_t size);
 /* Current wall-clock time in Unix ns. */
 int64_t now_ns(void);
 
+/*
+ * Make s[0..len) safe to show on a terminal, in place: every C0 control but
+ * tab and newline (ESC starts the escape sequences that recolour, retitle,
+ * move the cursor or write the clipboard), DEL, and the C1 controls (as
+ * UTF-8 U+0080..U+009F, or as lone bytes 0x80..0x9f after ASCII) become
+ * '?'.  Valid UTF-8 text is otherwise unchanged.  Names in a case file
+ * come from strangers; JSON output escapes them anyway, so this never
+ * changes JSON.
+ */
+void term_safe(char *s, size_t len);
+
 #endif

@@ -795,7 +795,9 @@ static int yload_close(struct yload *l)
     struct yframe *f = &l->frames[l->depth - 1];
     struct ynode *n = f->node;
     size_t count = l->nstack - f->base;
-    struct ynode **kids = l->stack + f->base;
+    /* The stack is not allocated until a first node is pushed: an empty
+     * collection inside empty ones must not offset a NULL pointer. */
+    struct ynode **kids = count ? l->stack + f->base : NULL;
     size_t i;
     int rc;
 

@@ -1141,10 +1141,45 @@ static void test_json_stdin(void **state)
     unlink(path);
 }
 
+/* policy_set_load_mem(): the same loader over a buffer, named in messages. */
+static void test_load_mem(void **state)
+{
+    static const char ok[] = "apiVersion: projectcalico.org/v3\n"
+                             "kind: GlobalNetworkPolicy\n"
+                             "metadata: {name: g}\n"
+                             "spec: {selector: all(), ingress: [{action: Allow}]}\n";
+    static const char bad[] = "kind: [";
+    struct policy_set ps;
+    struct diag d;
+    char *msgs = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&msgs, &len);
+
+    (void)state;
+    assert_non_null(out);
+    diag_init(&d, out, "podflow-analyze");
+    /* a valid buffer loads like a file */
+    assert_int_equal(policy_set_load_mem(&ps, "mem.yaml", ok, sizeof(ok) - 1, &d), 0);
+    assert_int_equal(ps.npolicies, 1);
+    assert_string_equal(ps.policies[0].name, "g");
+    policy_set_release(&ps);
+    /* a broken one fails with its name in the message */
+    assert_int_equal(policy_set_load_mem(&ps, "mem.yaml", bad, sizeof(bad) - 1, &d), ERR_PARSE);
+    /* an empty one holds no policy: a warning, not an error */
+    assert_int_equal(policy_set_load_mem(&ps, "empty.yaml", NULL, 0, &d), 0);
+    assert_int_equal(ps.npolicies, 0);
+    policy_set_release(&ps);
+    fclose(out);
+    assert_non_null(strstr(msgs, "mem.yaml:2:1: error: "));
+    assert_non_null(strstr(msgs, "'empty.yaml' holds no policy objects"));
+    free(msgs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fme_fixtures),
+        cmocka_unit_test(test_load_mem),
         cmocka_unit_test(test_types_defaulting),
         cmocka_unit_test(test_policy_selectors),
         cmocka_unit_test(test_rule_selectors),

@@ -156,6 +156,33 @@ static void test_parse_double_time_arg(void **state)
     assert_true(d == 2.0);
 }
 
+static void test_term_safe(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"plain text", "plain text"},                     /* untouched */
+        {"tab\tand\nnewline", "tab\tand\nnewline"},     /* layout kept */
+        {"\x1b[31mred", "?[31mred"},                      /* CSI: colours */
+        {"\x1b]0;title\x07", "?]0;title?"},               /* OSC: window title */
+        {"over\rwrite", "over?write"},                    /* carriage return spoofing */
+        {"del\x7f", "del?"},                              /* DEL */
+        {"c1 \xc2\x9b" "31m", "c1 ??31m"},                   /* U+009B (C1 CSI) in UTF-8 */
+        {"raw \x9b" "31m", "raw ?31m"},                      /* lone 8-bit CSI */
+        {"caf\xc3\xa9 \xe2\x82\xac", "caf\xc3\xa9 \xe2\x82\xac"}, /* UTF-8 kept: é € */
+        {"\xc3\x9b", "\xc3\x9b"},                         /* U+00DB: 0x9b as a continuation byte */
+    };
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        char b[64];
+        size_t n = strlen(cases[i].in);
+
+        memcpy(b, cases[i].in, n + 1);
+        term_safe(b, n);
+        assert_string_equal(b, cases[i].out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -164,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_rfc3339),
         cmocka_unit_test(test_format_rfc3339),
         cmocka_unit_test(test_parse_double_time_arg),
+        cmocka_unit_test(test_term_safe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -216,6 +216,28 @@ static void test_styles(void **state)
     }
 }
 
+/* Empty collections, alone and nested in each other (fuzz regression
+ * tests/fuzz/regress/ydoc/ub-null-offset-1: closing one before any node
+ * was pushed offset a NULL stack). */
+static void test_empty_collections(void **state)
+{
+    static const struct {
+        const char *in, *tree;
+    } cases[] = {
+        {"[]", "[]"},                   /* the first node of the stream is empty */
+        {"{}", "{}"},                   /* same for a mapping */
+        {"[[[]]]", "[[[]]]"},           /* empty inside empty ones */
+        {"[{}, []]", "[{},[]]"},        /* siblings */
+        {"a: []\nb: {}", "{a=[],b={}}"}, /* as values */
+    };
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        char *s = load_dump(cases[i].in, strlen(cases[i].in), 0);
+        assert_string_equal(s, cases[i].tree);
+        free(s);
+    }
+}
+
 static void test_multi_doc(void **state)
 {
     static const struct {
@@ -1190,6 +1212,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_yaml_json_same_tree),
         cmocka_unit_test(test_styles),
+        cmocka_unit_test(test_empty_collections),
         cmocka_unit_test(test_multi_doc),
         cmocka_unit_test(test_kind_list),
         cmocka_unit_test(test_positions),
