@@ -221,7 +221,7 @@ static int load_endpoints(struct case_db *c, struct diag *d)
 
     if (sqlite3_prepare_v2(c->db,
                            "SELECT id, ip, valid_from_ns, valid_to_ns, kind, namespace, name,"
-                           " workload_kind, workload, labels, service_account, node FROM endpoints",
+                           " workload_kind, workload, labels, service_account, node, iface FROM endpoints",
                            -1, &st, NULL) != SQLITE_OK)
         return db_fail(c, d, "endpoints");
     if (sqlite3_prepare_v2(c->db,
@@ -265,6 +265,9 @@ static int load_endpoints(struct case_db *c, struct diag *d)
         ep->workload = col_text(c, st, 8);
         ep->sa = col_text(c, st, 10);
         ep->node = col_text(c, st, 11);
+        ep->iface = col_text(c, st, 12);
+        if (ep->iface && !*ep->iface)
+            ep->iface = NULL;
         if (ep->sa && !*ep->sa)
             ep->sa = NULL;
         lrc = labels_from_json(&ep->labels, js ? js : "{}",
@@ -1359,21 +1362,48 @@ static int node_captured(const struct case_db *c, const char *node, int64_t t)
     return 0;
 }
 
+/* Did a capture on node record interface name around t (within the skew)? */
+static int iface_captured(const struct case_db *c, const char *node, const char *name, int64_t t)
+{
+    for (size_t i = 0; i < c->nifaces; i++) {
+        const struct case_iface *ci = &c->ifaces[i];
+        const struct case_cap *cp;
+
+        if (!ci->name || strcmp(ci->name, name) != 0)
+            continue;
+        cp = case_cap_find(c, ci->capture_id);
+        if (cp && cp->node && strcmp(cp->node, node) == 0 && node_captured(c, node, t))
+            return 1;
+    }
+    return 0;
+}
+
 /*
  * Where an unanswered flow got to (docs/schema.md, "Both ends"): NULL
  * when some end saw a reply, or when the destination's node is unknown.
+ *
+ * When the destination pod's own interface is known (endpoints.iface) and
+ * was captured, it says more than the node: the host hands a packet to a
+ * pod's veth only after the node's policy (Calico judges both the
+ * source's egress and the destination's ingress on the host), so a
+ * request seen there but unanswered was not dropped by policy on that
+ * node, and one the node saw but never handed to that interface was
+ * dropped inside the node.
  */
 static const char *flow_reach(const struct case_db *c, const struct case_flow *fl)
 {
     const char *dnode = fl->dst ? fl->dst->node : NULL;
+    const char *difc = fl->dst ? fl->dst->iface : NULL;
     struct case_end self;
     const struct case_end *ends = &self;
     size_t n = 1;
+    int at_node = 0;
 
     if (!dnode || !*dnode || fl->icmp_count > 0)
         return NULL;
     memset(&self, 0, sizeof(self));
     self.node = fl->node;
+    self.iface = fl->iface;
     self.packets_fwd = fl->packets_fwd;
     self.packets_rev = fl->packets_rev;
     if (fl->conn) {
@@ -1383,9 +1413,19 @@ static const char *flow_reach(const struct case_db *c, const struct case_flow *f
     for (size_t i = 0; i < n; i++)
         if (ends[i].packets_rev > 0)
             return NULL;
-    for (size_t i = 0; i < n; i++)
-        if (ends[i].node && strcmp(ends[i].node, dnode) == 0)
-            return ends[i].packets_fwd > 0 ? "unanswered-at-dst-node" : NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!ends[i].node || strcmp(ends[i].node, dnode) != 0 || ends[i].packets_fwd <= 0)
+            continue;
+        if (difc && ends[i].iface && strcmp(ends[i].iface, difc) == 0)
+            return "unanswered-at-dst-pod";
+        at_node = 1;
+    }
+    if (at_node) {
+        /* Seen on the destination's node: was the pod's own link watched? */
+        if (difc && !c->opts.no_pair && iface_captured(c, dnode, difc, fl->first_ns))
+            return "dropped-in-dst-node";
+        return "unanswered-at-dst-node";
+    }
     /* Without pairing, the other end may be a row of its own. */
     if (c->opts.no_pair)
         return NULL;

@@ -47,6 +47,7 @@ struct case_ep {
     const char *workload;
     const char *sa;           /* service account or NULL */
     const char *node;
+    const char *iface;        /* host-side interface the address sat behind, or NULL */
     struct labels labels;     /* as recorded (owned) */
     struct labels calico;     /* as Calico sees a pod (§1.6): own minus pcns./pcsa.,
                                  projectcalico.org/<name>, pcns.*, pcsa.* (owned; empty

@@ -226,17 +226,6 @@ static struct out_rec *group_find(struct check *k, const void *key, size_t klen,
     return &k->recs[k->nrecs - 1];
 }
 
-/* a + b, held at the int64 range: counters of a hostile case may be
- * anything. */
-static int64_t sum_sat(int64_t a, int64_t b)
-{
-    int64_t r;
-
-    if (__builtin_add_overflow(a, b, &r))
-        return a > 0 ? INT64_MAX : INT64_MIN;
-    return r;
-}
-
 static void fill_rec(struct out_rec *r, const struct case_flow *fl, const struct eng_verdict *v,
                      enum observed obs, const struct ipaddr *orig_dst)
 {
@@ -262,8 +251,8 @@ static void fill_rec(struct out_rec *r, const struct case_flow *fl, const struct
     r->n_ok = obs == OBS_OK;
     r->n_failed = obs == OBS_FAILED;
     r->n_unknown = obs == OBS_UNKNOWN;
-    r->packets = sum_sat(fl->packets_fwd, fl->packets_rev);
-    r->bytes = sum_sat(fl->bytes_fwd, fl->bytes_rev);
+    r->packets = i64_add_sat(fl->packets_fwd, fl->packets_rev);
+    r->bytes = i64_add_sat(fl->bytes_fwd, fl->bytes_rev);
     r->obs = obs;
     r->node = fl->node;
     r->iface = fl->iface;
@@ -278,8 +267,8 @@ static void group_add(struct out_rec *g, const struct case_flow *fl, enum observ
     g->n_ok += obs == OBS_OK;
     g->n_failed += obs == OBS_FAILED;
     g->n_unknown += obs == OBS_UNKNOWN;
-    g->packets = sum_sat(g->packets, sum_sat(fl->packets_fwd, fl->packets_rev));
-    g->bytes = sum_sat(g->bytes, sum_sat(fl->bytes_fwd, fl->bytes_rev));
+    g->packets = i64_add_sat(g->packets, i64_add_sat(fl->packets_fwd, fl->packets_rev));
+    g->bytes = i64_add_sat(g->bytes, i64_add_sat(fl->bytes_fwd, fl->bytes_rev));
     if (fl->first_ns < g->first_ns)
         g->first_ns = fl->first_ns;
     if (fl->last_ns > g->last_ns)

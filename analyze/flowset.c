@@ -13,6 +13,7 @@
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/xmalloc.h"
+#include "common/util.h"
 #include "common/compat.h"
 
 static const char *intern_state(struct flowset *fs, const char *s)
@@ -75,8 +76,8 @@ static int on_flow(void *ctx, const struct case_flow *fl)
     f->proto = fl->proto;
     f->state = intern_state(fs, fl->state);
     f->obs = observed_of(fl->proto, fl->state, fl->packets_rev, fl->icmp_type, fl->icmp_count);
-    f->packets = fl->packets_fwd + fl->packets_rev;
-    f->bytes = fl->bytes_fwd + fl->bytes_rev;
+    f->packets = i64_add_sat(fl->packets_fwd, fl->packets_rev);
+    f->bytes = i64_add_sat(fl->bytes_fwd, fl->bytes_rev);
     for (i = 0; i < fs->nsets; i++)
         f->v[i] = engine_judge(fs->e[i], &ef);
     return 0;

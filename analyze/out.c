@@ -298,6 +298,10 @@ const char *reach_text(const char *reach)
         return NULL;
     if (strcmp(reach, "unanswered-at-dst-node") == 0)
         return "reached the destination's node, not answered there (dropped at its ingress)";
+    if (strcmp(reach, "unanswered-at-dst-pod") == 0)
+        return "reached the pod's own link, not answered by it: past policy, look at the pod";
+    if (strcmp(reach, "dropped-in-dst-node") == 0)
+        return "seen on the node, never handed to the pod's link: dropped in the node (policy)";
     if (strcmp(reach, "missing-at-dst-node") == 0)
         return "not seen by the destination node's capture: dropped on the way (egress, network, "
                "ingress)";

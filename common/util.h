@@ -32,6 +32,17 @@ int parse_time_arg(const char *s, int64_t *out_ns) __attribute__((warn_unused_re
 /* Format Unix ns as RFC 3339 UTC with microseconds into buf (>= 32 bytes). */
 void format_rfc3339(int64_t ns, char *buf, size_t size);
 
+/* a + b held at the int64 range (counters read from a hostile case may be
+ * anything). */
+static inline int64_t i64_add_sat(int64_t a, int64_t b)
+{
+    int64_t r;
+
+    if (__builtin_add_overflow(a, b, &r))
+        return a > 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
 /* Current wall-clock time in Unix ns. */
 int64_t now_ns(void);
 

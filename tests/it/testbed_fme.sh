@@ -202,6 +202,11 @@ fi
 expect "current: pool flows denied at the end of tier application, egress, by the engine policy" \
     "$(jl "$out/current.jsonl" "SELECT group_concat(DISTINCT (v->'decided_by'->>'direction') || ' ' || (v->'decided_by'->>'reason') || ' ' || (v->'decided_by'->>'tier') || ' ' || (v->'decided_by'->>'policy')) FROM t WHERE v->>'verdict' = 'deny'")" \
     "egress end-of-tier application fme/application.engine-fmeserver"
+# The dropped pool flows were seen at the engine's link, never handed to
+# core's: the evidence says "dropped inside the node", where the policy sits.
+expect "current: pool flows dropped inside the node (seen at the client's link only)" \
+    "$(jl "$out/current.jsonl" "SELECT group_concat(DISTINCT v->>'reach') FROM t WHERE v->>'verdict' = 'deny'")" \
+    dropped-in-dst-node
 
 # --- check against the proposed policies ---------------------------------------
 "$A" check "$db" -p "$NEW" --format json > "$out/proposed.jsonl" 2> "$out/proposed.err"
