@@ -407,6 +407,81 @@ const struct case_cap *case_cap_find(const struct case_db *c, int64_t id)
     return NULL;
 }
 
+static int iface_cmp(const void *x, const void *y)
+{
+    const struct case_iface *a = x, *b = y;
+
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* The interfaces rows, for the names of vantage points.  Ids are the
+ * table's primary key, unique across the captures of a case (merge
+ * renumbers them). */
+static int load_interfaces(struct case_db *c, struct diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    size_t alloc = 0;
+    struct case_iface *ifs = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(c->db, "SELECT id, capture_id, name FROM interfaces", -1, &st, NULL) !=
+        SQLITE_OK)
+        return db_fail(c, d, "interfaces");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct case_iface *ifc;
+
+        ALLOC_GROW(ifs, c->nifaces + 1, alloc);
+        ifc = &ifs[c->nifaces++];
+        ifc->id = sqlite3_column_int64(st, 0);
+        ifc->capture_id = sqlite3_column_int64(st, 1);
+        ifc->name = col_text(c, st, 2);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        free(ifs);
+        c->nifaces = 0;
+        return db_fail(c, d, "interfaces");
+    }
+    c->ifaces = arena_calloc(&c->arena, c->nifaces ? c->nifaces : 1, sizeof(*c->ifaces));
+    if (c->nifaces)
+        memcpy(c->ifaces, ifs, c->nifaces * sizeof(*ifs));
+    free(ifs);
+    if (c->nifaces)
+        qsort(c->ifaces, c->nifaces, sizeof(*c->ifaces), iface_cmp);
+    return 0;
+}
+
+const struct case_iface *case_iface_find(const struct case_db *c, int64_t id)
+{
+    size_t lo = 0, hi = c->nifaces;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (c->ifaces[mid].id == id)
+            return &c->ifaces[mid];
+        if (c->ifaces[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+int case_several_vantages(const struct case_db *c)
+{
+    return c->ncaps > 1 || c->nifaces > 1;
+}
+
+/* The name of interface id, or NULL when there is none (not an integer,
+ * no such row). */
+static const char *iface_name(const struct case_db *c, int has_iface, int64_t id)
+{
+    const struct case_iface *ifc = has_iface ? case_iface_find(c, id) : NULL;
+
+    return ifc ? ifc->name : NULL;
+}
+
 /*
  * Both ends.  The map from a flow id to its connection: open addressing,
  * three words a slot (id, connection index + 1, 1 when the flow is the
@@ -459,7 +534,7 @@ static const char *coltext_or_empty(sqlite3_stmt *st, int i)
     return t ? t : "";
 }
 
-/* A candidate row: a flow whose 5-tuple another capture saw too. */
+/* A candidate row: a flow whose 5-tuple another vantage point saw too. */
 struct prow {
     struct case_end e;
     int64_t last_ns;
@@ -467,11 +542,50 @@ struct prow {
 };
 
 /*
+ * flows.iface as a vantage point's interface: an integer, else none (the
+ * capture itself).  Both pairing ways read it through this expression, so
+ * they agree on what a damaged row's vantage point is.
+ */
+#define PAIR_IFACE "CASE WHEN typeof(f.iface) = 'integer' THEN f.iface END"
+
+/* Columns at k: flow id, capture id, first_ns, last_ns, state, packets
+ * fwd and rev; the interface at vi (PAIR_IFACE). */
+static void prow_fill(struct case_db *c, sqlite3_stmt *st, int k, int vi, struct prow *p)
+{
+    const struct case_cap *cap;
+
+    memset(p, 0, sizeof(*p));
+    p->e.flow_id = sqlite3_column_int64(st, k);
+    p->e.capture_id = sqlite3_column_int64(st, k + 1);
+    p->e.first_ns = sqlite3_column_int64(st, k + 2);
+    p->last_ns = sqlite3_column_int64(st, k + 3);
+    if (p->last_ns < p->e.first_ns)
+        p->last_ns = p->e.first_ns;
+    p->e.state = col_text(c, st, k + 4);
+    if (!p->e.state)
+        p->e.state = "";
+    p->e.packets_fwd = sqlite3_column_int64(st, k + 5);
+    p->e.packets_rev = sqlite3_column_int64(st, k + 6);
+    cap = case_cap_find(c, p->e.capture_id);
+    p->e.node = cap ? cap->node : NULL;
+    p->e.has_iface = sqlite3_column_type(st, vi) == SQLITE_INTEGER;
+    p->e.iface_id = p->e.has_iface ? sqlite3_column_int64(st, vi) : 0;
+    p->e.iface = iface_name(c, p->e.has_iface, p->e.iface_id);
+}
+
+/* Do a and b come from the same vantage point (capture, interface)? */
+static int same_vantage(const struct case_end *a, const struct case_end *b)
+{
+    return a->capture_id == b->capture_id && a->has_iface == b->has_iface &&
+           (!a->has_iface || a->iface_id == b->iface_id);
+}
+
+/*
  * Pair the rows of one 5-tuple (sorted by first_ns, then id), by the rule
  * of docs/schema.md: starting from the earliest row not yet paired, each
- * other capture contributes its first unpaired row whose window overlaps
- * (each widened by the skew); a connection with two ends or more is kept,
- * its earliest row reported.
+ * other vantage point contributes its first unpaired row whose window
+ * overlaps (each widened by the skew); a connection with two ends or more
+ * is kept, its earliest row reported.
  */
 static void pair_group(struct case_db *c, struct prow *r, size_t n, size_t *conn_alloc)
 {
@@ -496,7 +610,7 @@ static void pair_group(struct case_db *c, struct prow *r, size_t n, size_t *conn
             if (r[j].used)
                 continue;
             for (size_t k = 0; k < ne && other; k++)
-                other = r[idx[k]].e.capture_id != r[j].e.capture_id;
+                other = !same_vantage(&r[idx[k]].e, &r[j].e);
             if (other)
                 idx[ne++] = j;
         }
@@ -516,8 +630,9 @@ static void pair_group(struct case_db *c, struct prow *r, size_t n, size_t *conn
 /*
  * Find the connections seen at several ends.  SQLite groups the flows by
  * 5-tuple (a sort in temporary storage: the file is not written) and
- * returns only the rows of tuples more than one capture saw; the pairing
- * by time is done here, group by group.
+ * returns only the rows of tuples more than one vantage point saw: several
+ * captures, or in one capture several interfaces (two distinct ones, or
+ * one and none); the pairing by time is done here, group by group.
  */
 static int pair_flows_sql(struct case_db *c, struct diag *d)
 {
@@ -539,9 +654,11 @@ static int pair_flows_sql(struct case_db *c, struct diag *d)
     if (buf_addf(&sql,
                  "WITH g AS MATERIALIZED (SELECT f.proto AS p, f.src_ip AS s, f.src_port AS sp,"
                  " %s AS d, %s AS dp, coalesce(f.icmp_id, -1) AS ii FROM flows AS f"
-                 " GROUP BY 1, 2, 3, 4, 5, 6 HAVING min(f.capture_id) <> max(f.capture_id))"
+                 " GROUP BY 1, 2, 3, 4, 5, 6 HAVING min(f.capture_id) <> max(f.capture_id)"
+                 " OR min(" PAIR_IFACE ") <> max(" PAIR_IFACE ")"
+                 " OR count(" PAIR_IFACE ") NOT IN (0, count(*)))"
                  " SELECT f.id, f.capture_id, f.first_ns, f.last_ns, f.state, f.packets_fwd,"
-                 " f.packets_rev, g.p, g.s, g.sp, g.d, g.dp, g.ii"
+                 " f.packets_rev, g.p, g.s, g.sp, g.d, g.dp, g.ii, " PAIR_IFACE
                  " FROM flows AS f CROSS JOIN g"
                  " WHERE g.p = f.proto AND g.s = f.src_ip AND g.sp = f.src_port AND g.d = %s"
                  " AND g.dp = %s AND g.ii = coalesce(f.icmp_id, -1)"
@@ -555,9 +672,6 @@ static int pair_flows_sql(struct case_db *c, struct diag *d)
         return db_fail(c, d, "flows (both ends)");
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const struct case_cap *cap;
-        struct prow *p;
-
         /* The group key, length-prefixed so no text can imitate another. */
         buf_reset(&key);
         if (buf_addf(&key, "%lld|%d:%s|%lld|%d:%s|%lld|%lld",
@@ -580,21 +694,7 @@ static int pair_flows_sql(struct case_db *c, struct diag *d)
             break;
         }
         ALLOC_GROW(rows, nrows + 1, rows_alloc);
-        p = &rows[nrows++];
-        memset(p, 0, sizeof(*p));
-        p->e.flow_id = sqlite3_column_int64(st, 0);
-        p->e.capture_id = sqlite3_column_int64(st, 1);
-        p->e.first_ns = sqlite3_column_int64(st, 2);
-        p->last_ns = sqlite3_column_int64(st, 3);
-        if (p->last_ns < p->e.first_ns)
-            p->last_ns = p->e.first_ns;
-        p->e.state = col_text(c, st, 4);
-        if (!p->e.state)
-            p->e.state = "";
-        p->e.packets_fwd = sqlite3_column_int64(st, 5);
-        p->e.packets_rev = sqlite3_column_int64(st, 6);
-        cap = case_cap_find(c, p->e.capture_id);
-        p->e.node = cap ? cap->node : NULL;
+        prow_fill(c, st, 0, 13, &rows[nrows++]);
     }
     if (!ret && rc != SQLITE_DONE)
         ret = db_fail(c, d, "flows (both ends)");
@@ -630,13 +730,85 @@ static void pairmap_build(struct case_db *c)
  * The same pairing without SQLite's sort, which dominates on large cases
  * (35 s for 10M flows, measured): two scans of flows.  The first marks,
  * in a table of 32-bit slots keyed by a 64-bit hash of the 5-tuple, each
- * tuple's first capture, or "several"; the second keeps the rows of
- * tuples several captures saw (hash collisions only add candidates: the
- * full tuple is compared afterwards), which are sorted and paired as by
- * the SQL way.  Memory: 4-6 bytes a flow for the table, plus the
- * candidates (~120 bytes each: every flow seen at two ends is one).
+ * tuple's first vantage point (a 16-bit tag), or "several"; the second
+ * keeps the rows of tuples several vantage points saw (hash collisions
+ * only add candidates: the full tuple is compared afterwards), which are
+ * sorted and paired as by the SQL way.  Memory: 4-6 bytes a flow for the
+ * table, plus the candidates (~120 bytes each: every flow seen at two
+ * ends is one).
  */
 #define PAIR_MULTI 0xFFFFu
+
+/*
+ * Vantage point -> dense tag 1..max, in an open-addressing table kept at
+ * most half full: a case has a few vantage points per capture (its
+ * interfaces), looked up once per flow.
+ */
+static uint64_t vmap_hash(int64_t cap, int has_iface, int64_t iface)
+{
+    uint64_t h = ((uint64_t)cap ^ ((uint64_t)has_iface << 63)) * 0x9E3779B97F4A7C15ull;
+
+    h = (h ^ (h >> 29) ^ (uint64_t)iface) * 0xbf58476d1ce4e5b9ull;
+    return h ^ (h >> 32);
+}
+
+TESTABLE void vmap_init(struct vmap *m, uint32_t max)
+{
+    memset(m, 0, sizeof(*m));
+    m->max = max;
+    m->size = 16;
+    m->slots = xcalloc(m->size, sizeof(*m->slots));
+}
+
+TESTABLE void vmap_release(struct vmap *m)
+{
+    free(m->slots);
+    memset(m, 0, sizeof(*m));
+}
+
+TESTABLE uint32_t vmap_tag(struct vmap *m, int64_t cap, int has_iface, int64_t iface)
+{
+    size_t i;
+
+    has_iface = !!has_iface;
+    if (!has_iface)
+        iface = 0;
+    i = (size_t)vmap_hash(cap, has_iface, iface) & (m->size - 1);
+    for (; m->slots[i].tag; i = (i + 1) & (m->size - 1)) {
+        const struct vmap_slot *v = &m->slots[i];
+
+        if (v->cap == cap && v->has_iface == has_iface && v->iface == iface)
+            return v->tag;
+    }
+    if (m->n >= m->max)
+        return 0;
+    if ((m->n + 1) * 2 > m->size) {
+        struct vmap_slot *old = m->slots;
+        size_t oldsize = m->size;
+
+        m->size *= 2;
+        m->slots = xcalloc(m->size, sizeof(*m->slots));
+        for (size_t k = 0; k < oldsize; k++) {
+            size_t j;
+
+            if (!old[k].tag)
+                continue;
+            j = (size_t)vmap_hash(old[k].cap, old[k].has_iface, old[k].iface) & (m->size - 1);
+            while (m->slots[j].tag)
+                j = (j + 1) & (m->size - 1);
+            m->slots[j] = old[k];
+        }
+        free(old);
+        i = (size_t)vmap_hash(cap, has_iface, iface) & (m->size - 1);
+        while (m->slots[i].tag)
+            i = (i + 1) & (m->size - 1);
+    }
+    m->slots[i].cap = cap;
+    m->slots[i].iface = iface;
+    m->slots[i].has_iface = has_iface;
+    m->slots[i].tag = (uint32_t)++m->n;
+    return m->slots[i].tag;
+}
 
 struct pcand {
     uint64_t h;
@@ -724,11 +896,9 @@ static int pair_flows_hash(struct case_db *c, struct diag *d)
     size_t ncands = 0, cands_alloc = 0, rows_alloc = 0, conn_alloc = 0, nslots = 1024, mask;
     size_t used = 0;
     int64_t nflows = 0;
+    struct vmap vm;
     int rc, ret = 1;
 
-    /* Capture tags are 16 bits, PAIR_MULTI and PAIR_MULTI - 1 reserved. */
-    if (c->ncaps >= PAIR_MULTI - 1)
-        return 0;
     if (sqlite3_prepare_v2(c->db, "SELECT count(*) FROM flows", -1, &st, NULL) != SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW) {
         sqlite3_finalize(st);
@@ -744,27 +914,32 @@ static int pair_flows_hash(struct case_db *c, struct diag *d)
     mask = nslots - 1;
     tab = xcalloc(nslots, sizeof(*tab));
 
-    /* Pass 1: each tuple's capture, or several. */
+    /* Pass 1: each tuple's vantage point, or several.  Tags are 16 bits,
+     * PAIR_MULTI reserved: past PAIR_MULTI - 1 vantage points, SQL. */
     snprintf(sql, sizeof(sql),
-             "SELECT f.capture_id, f.proto, f.src_ip, f.src_port, %s, %s, coalesce(f.icmp_id, -1)"
-             " FROM flows AS f",
+             "SELECT f.capture_id, f.proto, f.src_ip, f.src_port, %s, %s, coalesce(f.icmp_id, -1),"
+             " " PAIR_IFACE " FROM flows AS f",
              dst, dport);
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
         free(tab);
         return db_fail(c, d, "flows (both ends)");
     }
+    vmap_init(&vm, PAIR_MULTI - 1);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         uint64_t h = pair_hash(st, 1);
         uint32_t fp = (uint32_t)(h >> 48) | 0x8000u;
-        const struct case_cap *cap = case_cap_find(c, sqlite3_column_int64(st, 0));
-        uint32_t tag = cap ? (uint32_t)(cap - c->caps) + 1 : PAIR_MULTI - 1;
+        uint32_t tag =
+            vmap_tag(&vm, sqlite3_column_int64(st, 0), sqlite3_column_type(st, 7) == SQLITE_INTEGER,
+                     sqlite3_column_int64(st, 7));
         size_t i;
 
         /* More rows than counted (a capture still writing the file):
-         * never let the table fill up; SQLite's sort does it instead. */
-        if (used >= nslots - nslots / 4) {
+         * never let the table fill up; SQLite's sort does it instead.
+         * Nor the tags run out. */
+        if (!tag || used >= nslots - nslots / 4) {
             sqlite3_finalize(st);
             free(tab);
+            vmap_release(&vm);
             return 0;
         }
         i = pair_slot(tab, mask, h, fp);
@@ -776,18 +951,19 @@ static int pair_flows_hash(struct case_db *c, struct diag *d)
     }
     sqlite3_finalize(st);
     st = NULL;
+    vmap_release(&vm);
     if (rc != SQLITE_DONE) {
         free(tab);
         return db_fail(c, d, "flows (both ends)");
     }
 
-    /* Pass 2: the rows of tuples seen by several captures. */
+    /* Pass 2: the rows of tuples seen by several vantage points. */
     arena_init(&keys, 0);
     buf_init(&key, 0);
     snprintf(sql, sizeof(sql),
              "SELECT f.id, f.capture_id, f.first_ns, f.last_ns, f.state, f.packets_fwd,"
-             " f.packets_rev, f.proto, f.src_ip, f.src_port, %s, %s, coalesce(f.icmp_id, -1)"
-             " FROM flows AS f",
+             " f.packets_rev, f.proto, f.src_ip, f.src_port, %s, %s, coalesce(f.icmp_id, -1),"
+             " " PAIR_IFACE " FROM flows AS f",
              dst, dport);
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
         ret = db_fail(c, d, "flows (both ends)");
@@ -797,7 +973,6 @@ static int pair_flows_hash(struct case_db *c, struct diag *d)
         uint64_t h = pair_hash(st, 7);
         uint32_t fp = (uint32_t)(h >> 48) | 0x8000u;
         size_t i = pair_slot(tab, mask, h, fp);
-        const struct case_cap *cap;
         struct pcand *p;
 
         if ((tab[i] & 0xFFFFu) != PAIR_MULTI)
@@ -819,19 +994,7 @@ static int pair_flows_hash(struct case_db *c, struct diag *d)
         p->h = h;
         p->keylen = key.len;
         p->key = arena_memdupz(&keys, key.data, key.len);
-        p->r.e.flow_id = sqlite3_column_int64(st, 0);
-        p->r.e.capture_id = sqlite3_column_int64(st, 1);
-        p->r.e.first_ns = sqlite3_column_int64(st, 2);
-        p->r.last_ns = sqlite3_column_int64(st, 3);
-        if (p->r.last_ns < p->r.e.first_ns)
-            p->r.last_ns = p->r.e.first_ns;
-        p->r.e.state = col_text(c, st, 4);
-        if (!p->r.e.state)
-            p->r.e.state = "";
-        p->r.e.packets_fwd = sqlite3_column_int64(st, 5);
-        p->r.e.packets_rev = sqlite3_column_int64(st, 6);
-        cap = case_cap_find(c, p->r.e.capture_id);
-        p->r.e.node = cap ? cap->node : NULL;
+        prow_fill(c, st, 0, 13, &p->r);
     }
     if (rc != SQLITE_DONE) {
         ret = db_fail(c, d, "flows (both ends)");
@@ -910,7 +1073,9 @@ static int case_open_file(struct case_db *c, const char *path, const char *label
         rc = load_endpoints(c, d);
     if (!rc)
         rc = load_captures(c, d);
-    if (!rc && c->ncaps > 1 && !c->opts.no_pair)
+    if (!rc)
+        rc = load_interfaces(c, d);
+    if (!rc && case_several_vantages(c) && !c->opts.no_pair)
         rc = pair_flows(c, d);
     if (rc)
         case_close(c);
@@ -1245,12 +1410,14 @@ int case_flows(struct case_db *c, const struct case_filter *f,
     char sql[640];
     sqlite3_stmt *st = NULL;
     unsigned bad = 0;
-    int rc, ret = 0;
+    int64_t last_iface = 0;       /* the previous row's interface: flows of */
+    const char *last_name = NULL; /* one interface come in runs */
+    int rc, ret = 0, has_last = 0;
 
     snprintf(sql, sizeof(sql),
              "SELECT id, capture_id, proto, src_ip, src_port, dst_ip, dst_port, first_ns, last_ns,"
              " packets_fwd, packets_rev, bytes_fwd, bytes_rev, state, icmp_type, icmp_code,"
-             " icmp_count, %s FROM flows WHERE last_ns >= ?1 AND first_ns <= ?2",
+             " icmp_count, %s, iface FROM flows WHERE last_ns >= ?1 AND first_ns <= ?2",
              c->has_dnat ? "dnat_ip, dnat_port" : "NULL, NULL");
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
         return db_fail(c, d, "flows");
@@ -1328,6 +1495,16 @@ int case_flows(struct case_db *c, const struct case_filter *f,
             const struct case_cap *cap = case_cap_find(c, fl.capture_id);
 
             fl.node = cap ? cap->node : NULL;
+        }
+        if (sqlite3_column_type(st, 19) == SQLITE_INTEGER) {
+            int64_t ifc = sqlite3_column_int64(st, 19);
+
+            if (!has_last || ifc != last_iface) {
+                last_name = iface_name(c, 1, ifc);
+                last_iface = ifc;
+                has_last = 1;
+            }
+            fl.iface = last_name;
         }
         fl.reach = flow_reach(c, &fl);
         ret = fn(ctx, &fl);

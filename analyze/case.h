@@ -88,18 +88,34 @@ struct case_cap {
     int64_t ended_ns;
 };
 
-/* One end of a connection: what one capture saw of it. */
+/* An interface a capture recorded on (interfaces table). */
+struct case_iface {
+    int64_t id;               /* interfaces.id: unique across the captures of a case */
+    int64_t capture_id;
+    const char *name;         /* link name, or the pcap file for -r (arena) */
+};
+
+/*
+ * One end of a connection: what one vantage point saw of it.  A vantage
+ * point is a (capture, interface) pair: flows.iface, or the capture
+ * itself when that is NULL (docs/schema.md, "Both ends").
+ */
 struct case_end {
     int64_t flow_id, capture_id;
+    int has_iface;            /* flows.iface is an integer (else: the capture itself) */
+    int64_t iface_id;         /* flows.iface when has_iface */
     const char *node;         /* its capture's node, or NULL (case-owned) */
+    const char *iface;        /* its interface's name, or NULL: none recorded, or no
+                                 interfaces row of that id (case-owned) */
     const char *state;        /* Zeek conn_state (case-owned) */
     int64_t first_ns, packets_fwd, packets_rev;
 };
 
 /*
- * A connection seen at several ends (captures), found by the both-ends
- * rule of docs/schema.md: same protocol, source, post-DNAT destination,
- * ports and ICMP id, windows overlapping within the skew.  ends[0] is the
+ * A connection seen at several ends (vantage points: captures, or
+ * interfaces of one capture), found by the both-ends rule of
+ * docs/schema.md: same protocol, source, post-DNAT destination, ports and
+ * ICMP id, windows overlapping within the skew.  ends[0] is the
  * flow judged and reported (the earliest first_ns); the others are
  * evidence only and are not passed to case_flows()'s callback.
  */
@@ -131,6 +147,8 @@ struct case_db {
     const char *path;
     struct case_cap *caps;    /* sorted by id (arena) */
     size_t ncaps;
+    struct case_iface *ifaces; /* sorted by id (arena) */
+    size_t nifaces;
     struct case_conn *conns;  /* connections seen at several ends (malloc'd) */
     size_t nconns;
     int64_t *pairmap;         /* open addressing: flow id, conn index, 0 empty;
@@ -159,6 +177,8 @@ struct case_flow {
     int64_t icmp_count;
     const struct case_ep *src, *dst;  /* identity at first_ns or NULL (case-owned) */
     const char *node;                 /* node of its capture, or NULL (case-owned) */
+    const char *iface;                /* name of its interface (flows.iface), or NULL
+                                         (case-owned) */
     const struct case_conn *conn;     /* seen at several ends: all of them (ends[0] is
                                          this flow), or NULL (case-owned) */
     const char *reach;                /* where an unanswered flow got to, by the ends'
@@ -186,14 +206,25 @@ int case_open(struct case_db *c, const char *path, struct diag *d)
  * first merged (merge.h) into a temporary file in $TMPDIR (default /tmp),
  * which is opened and unlinked at once: the case is then read as one, its
  * path in messages being the first file's name followed by "+".  With
- * more than one capture, connections seen at both ends are paired
- * (struct case_conn) unless o->no_pair.  o NULL: the defaults (2 s skew).
+ * more than one vantage point (case_several_vantages()), connections seen
+ * at several ends are paired (struct case_conn) unless o->no_pair; so is
+ * case_open() with the defaults.  o NULL: the defaults (2 s skew).
  */
 int case_open_many(struct case_db *c, char *const *paths, size_t n, const struct case_opts *o,
                    struct diag *d) __attribute__((warn_unused_result));
 
 /* The capture with this id, or NULL. */
 const struct case_cap *case_cap_find(const struct case_db *c, int64_t id);
+
+/* The interface with this id (interfaces.id), or NULL. */
+const struct case_iface *case_iface_find(const struct case_db *c, int64_t id);
+
+/*
+ * 1 when the case may hold a connection seen at several vantage points
+ * (several captures, or several interfaces rows): when case_open() pairs
+ * ends and check reports them (JSON node, iface, ends, reach).
+ */
+int case_several_vantages(const struct case_db *c);
 void case_close(struct case_db *c);
 
 /* The endpoint holding ip at time t by the flows_named rule, or NULL. */

@@ -33,8 +33,9 @@ const char cmd_check_usage[] =
     "Judge every flow of CASE.db against the policies in PATH (files, directories\n"
     "searched for *.yaml, *.yml, *.json, or - for stdin; -p is repeatable).\n"
     "Several CASE.db (one per node) are read as one case, as if merged.  A\n"
-    "connection captured at both ends (two nodes) is judged and reported once,\n"
-    "with what each end saw.\n"
+    "connection captured at several vantage points (two nodes, or two interfaces\n"
+    "of one node: the client's and the server's cali link) is judged and reported\n"
+    "once, with what each end saw.\n"
     "\n"
     "  -p, --policies PATH        policy file, directory or - (repeatable)\n"
     "  -f, --format FMT           table (default), json (JSON Lines), csv, or dot\n"
@@ -225,6 +226,17 @@ static struct out_rec *group_find(struct check *k, const void *key, size_t klen,
     return &k->recs[k->nrecs - 1];
 }
 
+/* a + b, held at the int64 range: counters of a hostile case may be
+ * anything. */
+static int64_t sum_sat(int64_t a, int64_t b)
+{
+    int64_t r;
+
+    if (__builtin_add_overflow(a, b, &r))
+        return a > 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
 static void fill_rec(struct out_rec *r, const struct case_flow *fl, const struct eng_verdict *v,
                      enum observed obs, const struct ipaddr *orig_dst)
 {
@@ -250,10 +262,11 @@ static void fill_rec(struct out_rec *r, const struct case_flow *fl, const struct
     r->n_ok = obs == OBS_OK;
     r->n_failed = obs == OBS_FAILED;
     r->n_unknown = obs == OBS_UNKNOWN;
-    r->packets = fl->packets_fwd + fl->packets_rev;
-    r->bytes = fl->bytes_fwd + fl->bytes_rev;
+    r->packets = sum_sat(fl->packets_fwd, fl->packets_rev);
+    r->bytes = sum_sat(fl->bytes_fwd, fl->bytes_rev);
     r->obs = obs;
     r->node = fl->node;
+    r->iface = fl->iface;
     r->conn = fl->conn;
     r->reach = fl->reach;
 }
@@ -265,8 +278,8 @@ static void group_add(struct out_rec *g, const struct case_flow *fl, enum observ
     g->n_ok += obs == OBS_OK;
     g->n_failed += obs == OBS_FAILED;
     g->n_unknown += obs == OBS_UNKNOWN;
-    g->packets += fl->packets_fwd + fl->packets_rev;
-    g->bytes += fl->bytes_fwd + fl->bytes_rev;
+    g->packets = sum_sat(g->packets, sum_sat(fl->packets_fwd, fl->packets_rev));
+    g->bytes = sum_sat(g->bytes, sum_sat(fl->bytes_fwd, fl->bytes_rev));
     if (fl->first_ns < g->first_ns)
         g->first_ns = fl->first_ns;
     if (fl->last_ns > g->last_ns)
@@ -565,7 +578,7 @@ int cmd_check(int argc, char **argv, struct diag *d)
     while (k.wlmap_size < 2 * k.c.neps)
         k.wlmap_size *= 2;
     k.wlmap = xcalloc(k.wlmap_size, sizeof(*k.wlmap));
-    k.oo.ends = k.c.ncaps > 1;
+    k.oo.ends = case_several_vantages(&k.c);
     k.e = engine_new(&ps, k.c.eps, k.c.neps, k.oo.explain ? ENG_EXPLAIN : 0);
     buf_init(&k.out, 0);
     k.stream = k.fmt != FMT_TABLE && k.oo.group == GROUP_FLOW;

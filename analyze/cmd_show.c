@@ -181,9 +181,10 @@ int cmd_show(int argc, char **argv, struct diag *d)
             (void)!buf_addf(&out, "%s%s", i ? ", " : " (", c.nss[i].name);
         (void)!buf_addstr(&out, c.nnss > 20 ? ", ...)\n" : c.nnss ? ")\n" : "\n");
         (void)!buf_addf(&out, "service translation (dnat) recorded: %s\n", c.has_dnat ? "yes" : "no");
-        if (c.ncaps > 1)
+        if (case_several_vantages(&c))
             (void)!buf_addf(&out,
-                            "connections seen at several captures (both ends, skew 2 s): %zu\n",
+                            "connections seen at several vantage points (captures or interfaces;"
+                            " skew 2 s): %zu\n",
                             c.nconns);
     }
     if (!rc && (cmd_flush(&out, stdout) || fflush(stdout))) {

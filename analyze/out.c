@@ -304,6 +304,22 @@ const char *reach_text(const char *reach)
     return reach;
 }
 
+/*
+ * A vantage point for people: "NODE/IFACE", or NODE alone when the flow
+ * has no interface.  A pcap file (-r) stands as its last component.
+ */
+static void vantage_text(const char *node, const char *iface, char *b, size_t n)
+{
+    const char *slash = iface ? strrchr(iface, '/') : NULL;
+
+    if (slash && slash[1])
+        iface = slash + 1;
+    if (iface)
+        snprintf(b, n, "%.30s/%.30s", node ? node : "?", iface);
+    else
+        snprintf(b, n, "%.30s", node ? node : "?");
+}
+
 /* The ends of a connection seen at several (both-ends pairing). */
 static void json_ends(struct json *j, const struct case_conn *cn)
 {
@@ -314,6 +330,8 @@ static void json_ends(struct json *j, const struct case_conn *cn)
         json_obj_begin(j);
         json_key(j, "node");
         json_str(j, e->node);
+        json_key(j, "iface");
+        json_str(j, e->iface);
         json_key(j, "capture_id");
         json_int(j, e->capture_id);
         json_key(j, "flow_id");
@@ -405,6 +423,8 @@ int out_json(const struct out_rec *r, const struct out_opts *o, struct buf *out)
     if (o->group == GROUP_FLOW && o->ends) {
         json_key(&j, "node");
         json_str(&j, r->node);
+        json_key(&j, "iface");
+        json_str(&j, r->iface);
         if (r->conn) {
             json_key(&j, "ends");
             json_ends(&j, r->conn);
@@ -732,7 +752,7 @@ int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out
             rc = buf_addstr(out, "; no rule matched\n");
     }
     if (!rc && o->group == GROUP_FLOW && (r->conn || r->reach)) {
-        /* "seen at NODE STATE (SENT/BACK packets)" per end, then what
+        /* "seen at NODE/IFACE STATE (SENT/BACK packets)" per end, then what
          * that says, each on its own line to stay within 100 columns. */
         size_t line = out->len;
 
@@ -740,11 +760,11 @@ int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out
         if (r->conn) {
             for (size_t i = 0; i < r->conn->nends && !rc; i++) {
                 const struct case_end *e = &r->conn->ends[i];
-                char one[96];
+                char one[128], at[64];
 
-                snprintf(one, sizeof(one), " %.30s %.8s (%lld/%lld pkts)",
-                         e->node ? e->node : "?", e->state, (long long)e->packets_fwd,
-                         (long long)e->packets_rev);
+                vantage_text(e->node, e->iface, at, sizeof(at));
+                snprintf(one, sizeof(one), " %s %.8s (%lld/%lld pkts)", at, e->state,
+                         (long long)e->packets_fwd, (long long)e->packets_rev);
                 /* Next line, indented, rather than past column 100. */
                 if (i && out->len - line + 1 + strlen(one) > 100) {
                     rc = buf_addstr(out, ",\n             ");
@@ -756,7 +776,10 @@ int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out
                     rc = buf_addstr(out, one);
             }
         } else {
-            rc = buf_addf(out, " %.30s only", r->node ? r->node : "?");
+            char at[64];
+
+            vantage_text(r->node, r->iface, at, sizeof(at));
+            rc = buf_addf(out, " %s only", at);
         }
         if (!rc)
             rc = buf_addch(out, '\n');

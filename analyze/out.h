@@ -57,6 +57,7 @@ struct out_rec {
     int64_t packets, bytes;          /* both directions, summed */
     enum observed obs;
     const char *node;                /* GROUP_FLOW: its capture's node, or NULL */
+    const char *iface;               /* GROUP_FLOW: its interface's name, or NULL */
     const struct case_conn *conn;    /* GROUP_FLOW: every end when seen at several */
     const char *reach;               /* GROUP_FLOW: case_flow.reach */
 };
@@ -68,7 +69,8 @@ const char *reach_text(const char *reach);
 struct out_opts {
     enum out_group group;
     int explain;
-    int ends;   /* the case has several captures: JSON adds node, ends, reach */
+    int ends;   /* the case has several vantage points (captures, or interfaces:
+                   case_several_vantages()): JSON adds node, iface, ends, reach */
 };
 
 /* Append one JSON Lines object (with its newline) to out. */

@@ -158,8 +158,17 @@ static int check_history(struct flow_entry *e, int side, unsigned mask, char c)
 static void update_history(struct flow_entry *e, int side, uint8_t flags, uint32_t seq,
                            uint32_t len)
 {
-    int bits = !!(flags & TH_SYN) + !!(flags & TH_FIN) + !!(flags & TH_RST);
+    int bits;
 
+    /* Most segments carry none of SYN, FIN, RST: data or a bare ACK. */
+    if (!(flags & (TH_SYN | TH_FIN | TH_RST))) {
+        if (len)
+            check_history(e, side, FLOW_HS_DATA, 'D');
+        else if (flags & TH_ACK)
+            check_history(e, side, FLOW_HS_ACK, 'A');
+        return;
+    }
+    bits = !!(flags & TH_SYN) + !!(flags & TH_FIN) + !!(flags & TH_RST);
     if (bits > 1) {
         if ((flags & TH_FIN) && (flags & TH_RST))
             check_history(e, side, FLOW_HS_FINRST, 'I');
@@ -185,10 +194,6 @@ static void update_history(struct flow_entry *e, int side, uint8_t flags, uint32
                 flow_state_history(e, side, 'R');
             e->rst_seq[side] = s16;
         }
-    } else if (len) {
-        check_history(e, side, FLOW_HS_DATA, 'D');
-    } else if (flags & TH_ACK) {
-        check_history(e, side, FLOW_HS_ACK, 'A');
     }
 }
 

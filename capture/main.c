@@ -217,6 +217,72 @@ static int cap_file_wait(void *ctx, int64_t mono_ns)
 
 /* --- files (-r) ------------------------------------------------------------ */
 
+/* Every CAP_FILE_CHECK_EVERY packets of a file: stop on a signal or a
+ * writer failure (ERR_INTERRUPTED), commit when --commit-interval has
+ * passed, refresh the progress line.  A regular file read fast commits
+ * every LIM_WRITE_BATCH flows (the writer's batch) anyway; a slow one (a
+ * slow disk, a huge file) at least on time.  0 or ERR_INTERRUPTED. */
+static int cap_file_check(struct cap *c, uint64_t packets)
+{
+    int64_t now;
+
+    c->packets = packets;
+    if (cap_stop_signal || writer_failed(c->w))
+        return ERR_INTERRUPTED;
+    now = now_ns();
+    if (now - c->last_commit >= (int64_t)c->o.commit_s * NS_PER_S && cap_commit(c, now))
+        return ERR_INTERRUPTED;
+    if (c->progress)
+        cap_progress(c, now, 0);
+    return 0;
+}
+
+/* Records taken from the mapping at a time (pcapfile_batch()). */
+#define CAP_WALK_BATCH 32
+
+/* Walk the mapped records of a classic pcap file (pcapfile.h), n counting
+ * the packets handed on.  Returns 0 at the end of the file, 1 at a record
+ * the walk does not take (libpcap reads on from pcapfile_offset()),
+ * ERR_INTERRUPTED, or ERR_FORMAT (the file shrank under us, reported). */
+static int cap_walk_file(struct cap *c, struct src *s, uint64_t base, uint64_t *np)
+{
+    struct pcapfile_rec r[CAP_WALK_BATCH];
+    struct pcap_pkthdr ph;
+    uint64_t n = *np;
+    size_t got, i;
+    int end, rc = 0;
+
+    memset(&ph, 0, sizeof(ph));
+    do {
+        got = pcapfile_batch(&s->pf, r, CAP_WALK_BATCH, &end);
+        for (i = 0; i < got; i++) {
+            if (s->has_filter) {
+                ph.caplen = r[i].caplen;
+                ph.len = r[i].len;
+                if (!pcap_offline_filter(&s->filter, &ph, r[i].data))
+                    continue;
+            }
+            (void)flow_table_packet(c->ft, s->dlt, r[i].ts_ns, r[i].data, r[i].caplen,
+                                    r[i].len, (uint32_t)s->db_id);
+            n++;
+            /* On a stop the rest of this batch is not read: as if the
+             * stop had come a few packets earlier. */
+            if (n % CAP_FILE_CHECK_EVERY == 0 && (rc = cap_file_check(c, base + n)) != 0)
+                goto out;
+        }
+    } while (got == CAP_WALK_BATCH);
+    if (end == -2) {
+        diag_err(&c->d, "'%s': packet %" PRIu64 " (byte offset %zu): truncated while being read",
+                 s->name, n + 1, pcapfile_offset(&s->pf));
+        rc = ERR_FORMAT;
+    } else if (end == -1) {
+        rc = 1;
+    }
+out:
+    *np = n;
+    return rc;
+}
+
 /* Read one file to its end.  0, ERR_INTERRUPTED (a signal or the writer
  * asked to stop), or ERR_FORMAT (a truncated or corrupt file, reported with
  * the packet number and byte offset). */
@@ -229,30 +295,29 @@ static int cap_read_file(struct cap *c, struct src *s)
     int rc;
 
     src_file_on_wait(s, cap_file_wait, c, commit_every);
+    if (s->pf.buf) {
+        rc = cap_walk_file(c, s, base, &n);
+        if (rc <= 0)
+            goto out;
+        /* A record the walk does not take: libpcap reads on from it, and
+         * reports it exactly as it would have, had it read every record. */
+        {
+            FILE *f = pcap_file(s->pcap);
+
+            if (!f || fseeko(f, (off_t)pcapfile_offset(&s->pf), SEEK_SET) != 0) {
+                diag_err(&c->d, "'%s': packet %" PRIu64 " (byte offset %zu): cannot seek: %s",
+                         s->name, n + 1, pcapfile_offset(&s->pf), strerror(errno));
+                rc = ERR_FORMAT;
+                goto out;
+            }
+        }
+    }
     while ((rc = pcap_next_ex(s->pcap, &h, &data)) == 1) {
         (void)flow_table_packet(c->ft, s->dlt, cap_ts_ns(s, h), data, h->caplen, h->len,
                                 (uint32_t)s->db_id);
         n++;
-        if (n % CAP_FILE_CHECK_EVERY == 0) {
-            c->packets = base + n;
-            if (cap_stop_signal || writer_failed(c->w)) {
-                rc = ERR_INTERRUPTED;
-                goto out;
-            }
-            /* A regular file read fast commits every LIM_WRITE_BATCH
-             * flows (the writer's batch); a slow one (on a slow disk, or
-             * a file still being written) at least on time. */
-            {
-                int64_t now = now_ns();
-
-                if (now - c->last_commit >= commit_every && cap_commit(c, now)) {
-                    rc = ERR_INTERRUPTED;
-                    goto out;
-                }
-                if (c->progress)
-                    cap_progress(c, now, 0);
-            }
-        }
+        if (n % CAP_FILE_CHECK_EVERY == 0 && (rc = cap_file_check(c, base + n)) != 0)
+            goto out;
     }
     if (rc == PCAP_ERROR_BREAK && cap_stop_signal) {
         rc = ERR_INTERRUPTED; /* a pipe's wait ended by a signal */

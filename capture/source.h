@@ -14,6 +14,8 @@
 #include <pcap/pcap.h>
 #include <stdint.h>
 
+#include "capture/pcapfile.h"
+
 struct diag;
 
 enum src_kind { SRC_FILE, SRC_LIVE };
@@ -33,6 +35,13 @@ struct src {
     char *iobuf;          /* files: malloc'd stdio buffer of the stream, owned */
     struct src_pipe *pipe; /* files that are no regular file (pipe, FIFO, stdin):
                             * the stream's cookie, owned; else NULL */
+    /* Files: a classic pcap file is also mapped and walked in place
+     * (pcapfile.h); pf.buf is NULL when libpcap alone reads it.  libpcap's
+     * handle stays open: it reads on from pcapfile_offset() when the walk
+     * meets a record it does not take. */
+    struct pcapfile pf;
+    struct bpf_program filter; /* -f compiled for the walk, when has_filter */
+    int has_filter;
 };
 
 /*
@@ -57,7 +66,8 @@ struct src_live_opts {
  * pipe, a FIFO, "-") is read through poll() and read(2) (s->pipe; see
  * src_file_on_wait()).
  * Every failure is one line through d naming the file; returns ERR_PCAP,
- * ERR_FORMAT (link type) or -errno.
+ * ERR_FORMAT (link type) or -errno.  A classic pcap file is mapped as well
+ * (s->pf, see struct src); s->pcap is usable either way.
  */
 int src_open_file(struct src *s, const char *path, const char *filter, struct diag *d)
     __attribute__((warn_unused_result));

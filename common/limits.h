@@ -115,8 +115,9 @@
 #define LIM_DB_VALUE (16 << 20)
 
 /* Both-ends pairing (analyze/case.c): a connection is seen by at most this
- * many captures (one per node on its path: two in practice, more only
- * with overlapping captures of one node); and a flow is compared with at
+ * many vantage points, (capture, interface) pairs (the pods' links and the
+ * uplinks on its path: two to four in practice, more only with
+ * overlapping captures of one node); and a flow is compared with at
  * most this many later rows of the same 5-tuple, so that a hostile case
  * with a million rows of one tuple costs linear time, not quadratic. */
 #define LIM_CASE_ENDS 16

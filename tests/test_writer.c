@@ -9,8 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -41,6 +43,70 @@ static void test_fmt_ipv4(void **state)
 
         assert_string_equal(buf, cases[i].want);
         assert_int_equal(n, (int)strlen(cases[i].want));
+    }
+}
+
+/* fmt_ipv6 against glibc's inet_ntop: the RFC 5952 edge cases, then every
+ * pattern of zero and non-zero groups with group values of each width (and
+ * 0xffff in group 5, the v4-mapped prefix), then random addresses. */
+static void test_fmt_ipv6(void **state)
+{
+    static const char *const edges[] = {
+        "::",                      /* all zero */
+        "::1",                     /* loopback: not a dotted quad */
+        "::ffff:198.18.0.1",       /* v4-mapped: dotted quad */
+        "::198.18.0.1",            /* v4-compatible (six zero groups): dotted quad */
+        "::ffff:0:0",              /* v4-mapped prefix of zeros */
+        "::1:0:0:0",               /* the longer run (at the start) wins */
+        "1:0:0:2:0:0:3:4",         /* equal runs: the leftmost is compressed */
+        "1:0:2:3:4:5:6:7",         /* a single zero group is not compressed */
+        "2001:db8::",              /* run at the end */
+        "2001:db8:0:0:1:0:0:1",    /* equal runs of two: leftmost */
+        "2001:db8::1:0:0:0:1",     /* one-group :: in; the longer, later run wins */
+        "fe80::1:2:3:4",           /* link-local */
+        "64:ff9b::c612:1",         /* NAT64 prefix: no dotted quad */
+        "0:0:0:0:0:1:0:0",         /* zero run before and after */
+        "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", /* every digit */
+        "::ffff:1:2",              /* ffff not at group 5 */
+        "0:1::",                   /* single leading zero, run at the end */
+    };
+    static const unsigned widths[] = {0x1, 0x2a, 0x3bc, 0xdef0, 0xffff, 0x100};
+    uint8_t a[16];
+    char want[INET6_ADDRSTRLEN], got[INET6_ADDRSTRLEN];
+    unsigned seed = 12345;
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(edges); i++) {
+        assert_int_equal(inet_pton(AF_INET6, edges[i], a), 1);
+        assert_non_null(inet_ntop(AF_INET6, a, want, sizeof(want)));
+        assert_int_equal(fmt_ipv6(a, got), (int)strlen(want));
+        assert_string_equal(got, want);
+    }
+    for (unsigned pat = 0; pat < 256; pat++) {
+        for (size_t w = 0; w < ARRAY_SIZE(widths); w++) {
+            for (int g5 = 0; g5 < 2; g5++) {
+                for (int i = 0; i < 8; i++) {
+                    unsigned v = (pat >> i) & 1 ? widths[(w + (size_t)i) % ARRAY_SIZE(widths)] : 0;
+                    if (i == 5 && g5)
+                        v = (pat >> i) & 1 ? 0xffff : 0;
+                    a[2 * i] = (uint8_t)(v >> 8);
+                    a[2 * i + 1] = (uint8_t)v;
+                }
+                assert_non_null(inet_ntop(AF_INET6, a, want, sizeof(want)));
+                assert_int_equal(fmt_ipv6(a, got), (int)strlen(want));
+                assert_string_equal(got, want);
+            }
+        }
+    }
+    for (int n = 0; n < 100000; n++) {
+        for (int i = 0; i < 16; i++) {
+            seed = seed * 1103515245u + 12345u;
+            /* bytes zero half the time, so zero groups and runs are common */
+            a[i] = (seed >> 16) & 1 ? 0 : (uint8_t)(seed >> 20);
+        }
+        assert_non_null(inet_ntop(AF_INET6, a, want, sizeof(want)));
+        assert_int_equal(fmt_ipv6(a, got), (int)strlen(want));
+        assert_string_equal(got, want);
     }
 }
 
@@ -322,6 +388,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fmt_ipv4),
+        cmocka_unit_test(test_fmt_ipv6),
         cmocka_unit_test(test_state_valid),
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_window, setup, teardown),

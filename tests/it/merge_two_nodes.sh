@@ -124,6 +124,9 @@ expect "by the destination's ingress policy" \
 expect "both ends' evidence" \
     "$(j "(SELECT group_concat(json_extract(e.value, '\$.node') || ':' || json_extract(e.value, '\$.state') || ':' || (json_extract(e.value, '\$.packets_fwd') > 0) || ':' || json_extract(e.value, '\$.packets_rev'), ' ') FROM json_each(json_extract(r.value, '\$.ends')) AS e)")" \
     "node-a:S0:1:0 node-b:S0:1:0"
+expect "each end's interface: the client's cali link, node-b's uplink" \
+    "$(j "(SELECT group_concat(json_extract(e.value, '\$.node') || '/' || json_extract(e.value, '\$.iface'), ' ') FROM json_each(json_extract(r.value, '\$.ends')) AS e)")" \
+    "node-a/cali${id}a node-b/up$id"
 expect "reached node-b, unanswered there" "$(j "json_extract(r.value, '\$.reach')")" unanswered-at-dst-node
 # The two cases given directly say the same.
 "$A" check "$tmp/node-a.db" "$tmp/node-b.db" -p "$TOP/tests/fixtures/policies/two-nodes" -f json 2>/dev/null |
@@ -131,7 +134,7 @@ expect "reached node-b, unanswered there" "$(j "json_extract(r.value, '\$.reach'
 expect "check of the two node cases: reported once" "$(cat "$tmp/n")" 1
 # The table says it in words.
 "$A" check "$tmp/case.db" -p "$TOP/tests/fixtures/policies/two-nodes" > "$tmp/table.txt"
-grep -q "seen at node-a S0" "$tmp/table.txt" && grep -q "node-b S0" "$tmp/table.txt" &&
+grep -q "seen at node-a/cali${id}a S0" "$tmp/table.txt" && grep -q "node-b/up$id S0" "$tmp/table.txt" &&
     echo "ok: the table shows both ends" || fail "table: $(cat "$tmp/table.txt")"
 [ $fails -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
 echo "all checks passed"

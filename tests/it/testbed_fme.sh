@@ -8,14 +8,19 @@
 # samples/fme/inventory.yaml), runs tests/testbed/fme/flows, stops the
 # capture with SIGINT, and asserts:
 #   - the capture recorded every flow, and nothing else, with the state the
-#     dataplane gave it (answered: SF; dropped: S0) and the pods' names;
-#   - `check` against the current policies denies exactly the flows
-#     nftables dropped, each observed failed and "explained", and the
-#     deciding policies and rules it reports are exactly the nftables rules
-#     that counted packets (each rule's comment is its Calico trace);
-#   - `check` against the proposed policies allows every flow;
-#   - `diff` current -> proposed says would-fix for exactly the pool flows
-#     and would-break for none (exit status 0);
+#     dataplane gave it (answered: SF; dropped: S0) and the pods' names; an
+#     answered flow once per pod link it crossed (the client's, then the
+#     server's), a dropped one at the client's link only;
+#   - `check` against the current policies reports each connection exactly
+#     once (one per vantage point pairing: the two rows of an answered
+#     flow are one connection, "ends" naming worker-1/<client's link> and
+#     worker-1/<server's link>), denies exactly the flows nftables dropped,
+#     each observed failed and "explained", and the deciding policies and
+#     rules it reports are exactly the nftables rules that counted packets
+#     (each rule's comment is its Calico trace);
+#   - `check` against the proposed policies allows every flow, each once;
+#   - `diff` current -> proposed says would-fix for exactly the pool flows,
+#     each once, and would-break for none (exit status 0);
 #   - and, on the dataplane, the proposed rendering lets every flow through.
 #
 # `diff --format json` prints a summary object first, then one object per
@@ -122,19 +127,28 @@ if [ -z "$cap_inventory" ]; then
 fi
 
 # --- what the capture recorded -------------------------------------------------
-# The expected flows: src_ip dst_ip dst_port want-current want-proposed.
+# The expected flows: src_ip dst_ip dst_port want-current want-proposed
+# src dst src-link dst-link (each (src, dst, port) once in the flows file).
 expected=$out/expected.txt
 while read -r src proto dst port cur new; do
     case $src in '' | '#'*) continue ;; esac
-    echo "$(tb_ip "$src") $(tb_ip "$dst") $port $cur $new $src $dst"
+    echo "$(tb_ip "$src") $(tb_ip "$dst") $port $cur $new $src $dst $(tb_iface "$src") $(tb_iface "$dst")"
 done < "$FME/flows" > "$expected"
+expect "each expected flow once in the flows file" \
+    "$(awk '{ print $1, $2, $3 }' "$expected" | sort | uniq -d)" ""
 state_for() {
     case $1 in ok) echo SF ;; timeout) echo S0 ;; refused) echo REJ ;; *) echo "?" ;; esac
 }
-while read -r sip dip port cur new src dst; do
+while read -r sip dip port cur new src dst sif dif; do
     w="proto = 6 AND src_ip = '$sip' AND dst_ip = '$dip' AND dst_port = $port"
     expect "$src -> $dst:$port recorded $(state_for "$cur")" \
         "$(sqlite3 "$db" "SELECT group_concat(DISTINCT state) FROM flows WHERE $w")" "$(state_for "$cur")"
+    # Answered: both pods' links saw it (two rows, one connection);
+    # dropped in the node's forward path: the client's link only.
+    if [ "$cur" = ok ]; then links="$sif $dif"; else links=$sif; fi
+    expect "$src -> $dst:$port recorded at: $links" \
+        "$(sqlite3 "$db" "SELECT group_concat(name, ' ') FROM (SELECT i.name FROM flows_named AS f JOIN interfaces AS i ON i.id = f.iface WHERE $w ORDER BY f.first_ns, f.id)")" \
+        "$links"
     expect "$src -> $dst:$port named" \
         "$(sqlite3 "$db" "SELECT group_concat(DISTINCT src_namespace || '/' || src_name || ' ' || dst_name) FROM flows_named WHERE $w")" \
         "$(tb_k8sns "$src")/$src $dst"
@@ -146,8 +160,16 @@ expect "no flow but the FME traffic" "$(sqlite3 "$db" "SELECT count(*) FROM flow
 "$A" check "$db" -p "$CUR" --format json > "$out/current.jsonl" 2> "$out/current.err"
 expect "check current: exit status (something denied)" $? 1
 cat "$out/current.err"
-while read -r sip dip port cur new src dst; do
+while read -r sip dip port cur new src dst sif dif; do
     w="WHERE v->>'src_ip' = '$sip' AND v->>'dst_ip' = '$dip' AND v->>'dst_port' = $port"
+    # Exactly once, with the evidence of every link that saw it.
+    # (Sorted: the two links' timestamps may tie at the capture's
+    # resolution, and the reported end is the earliest.)
+    ends=-
+    [ "$cur" = ok ] && ends=$(printf 'worker-1/%s\n' "$sif" "$dif" | sort | paste -sd ' ')
+    expect "current: $src -> $dst:$port reported once, seen at: $ends" \
+        "$(jl "$out/current.jsonl" "SELECT (SELECT count(*) FROM t $w) || ' ' || coalesce((SELECT group_concat(x, ' ') FROM (SELECT (e.value->>'node') || '/' || (e.value->>'iface') AS x FROM t, json_each(t.v->'ends') AS e $w ORDER BY x)), '-')")" \
+        "1 $ends"
     if [ "$cur" = ok ]; then
         expect "current: $src -> $dst:$port" \
             "$(jl "$out/current.jsonl" "SELECT group_concat(DISTINCT (v->>'verdict') || ' ' || (v->>'agreement')) FROM t $w")" \
@@ -188,15 +210,18 @@ cat "$out/proposed.err"
 expect "proposed: every flow allowed" \
     "$(jl "$out/proposed.jsonl" "SELECT group_concat(DISTINCT v->>'verdict') FROM t")" allow
 expect "proposed: as many flows as current" "$(wc -l < "$out/proposed.jsonl")" "$(wc -l < "$out/current.jsonl")"
+expect "proposed: each connection reported once" \
+    "$(jl "$out/proposed.jsonl" "SELECT count(*) || ' ' || count(DISTINCT (v->>'src_ip') || ' ' || (v->>'dst_ip') || ' ' || (v->>'dst_port')) FROM t")" \
+    "$(wc -l < "$expected") $(wc -l < "$expected")"
 
 # --- diff current -> proposed ----------------------------------------------------
 if has_command diff; then
     "$A" diff "$db" --old "$CUR" --new "$NEW" --format json > "$out/diff.jsonl" 2> "$out/diff.err"
     expect "diff: exit status (nothing would break)" $? 0
     cat "$out/diff.err"
-    pool=$(awk '$4 != "ok" { print $1 " " $2 " " $3 }' "$expected" | sort -u)
-    expect "diff: would-fix exactly the pool flows" \
-        "$(jl "$out/diff.jsonl" "SELECT DISTINCT (v->>'src_ip') || ' ' || (v->>'dst_ip') || ' ' || (v->>'dst_port') FROM t WHERE v->>'class' = 'would-fix' ORDER BY 1")" \
+    pool=$(awk '$4 != "ok" { print $1 " " $2 " " $3 }' "$expected" | sort)
+    expect "diff: would-fix exactly the pool flows, each once" \
+        "$(jl "$out/diff.jsonl" "SELECT (v->>'src_ip') || ' ' || (v->>'dst_ip') || ' ' || (v->>'dst_port') FROM t WHERE v->>'class' = 'would-fix' ORDER BY 1")" \
         "$pool"
     expect "diff: nothing else changes" \
         "$(jl "$out/diff.jsonl" "SELECT count(*) FROM t WHERE v->>'summary' IS NULL AND coalesce(v->>'class', '') != 'would-fix'")" 0
