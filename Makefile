@@ -214,6 +214,8 @@ $(B)/bench/%: tests/bench/%.c
 # tests (tests/it/fault_*.sh) also drive the inventory loader through its
 # fuzz replay driver.
 integration: $(BENCH_BIN) $(REPLAY_BIN)
+# tests/it/redact_capture.sh writes its pcaps with mkflows (pcapw.c).
+integration: $(B)/tests/tools/mkflows
 
 # Every benchmark prints its figures next to a baseline measured in the
 # same run (bare pcap_loop, bare SQLite scan); none is a timed test.

@@ -1,11 +1,10 @@
 /*
  * redact.c: external addresses of a case to keyed pseudonyms (redact.h).
  *
- * The pseudonym of an address is HMAC-SHA256(key, family || address bytes)
- * folded into the target range; a collision (two addresses, one target, or
- * a target that is an internal address of the case) moves on to the next
- * address of the range, so the mapping is one-to-one.  The order addresses
- * are met in (sorted by SQL UNION) only decides who moves on a collision.
+ * The pseudonyms are common/pseudo.c's (shared with podflow-capture
+ * --redact-external): HMAC-SHA256 under the key folded into a documentation
+ * range, one-to-one, never an internal address.  The order addresses are
+ * met in (sorted by SQL UNION) only decides who moves on a collision.
  *
  * The rewrite runs on the copy with a temporary in-memory table old -> new
  * and one UPDATE per column, so its cost is a scan of flows per column,
@@ -26,148 +25,13 @@
 #include "common/err.h"
 #include "common/ipaddr.h"
 #include "common/limits.h"
+#include "common/pseudo.h"
 #include "common/xmalloc.h"
-#include "analyze/redact_int.h"
 #include "common/compat.h"
 
-/* RFC 5737 TEST-NET-1, -2, -3: 3 x 256 addresses. */
-static const uint8_t rd_testnets[3][3] = {{192, 0, 2}, {198, 51, 100}, {203, 0, 113}};
-#define RD_TESTNET_SIZE 768u
-
-/* Addresses taken: internal ones and pseudonyms given (open addressing). */
-struct rd_set {
-    struct ipaddr *slot; /* family 0: empty */
-    size_t size, n;      /* size a power of two */
-};
-
 struct rd {
-    const uint8_t *key;
-    struct rd_set used;
-    struct rd_set internal;
-    size_t v4_testnet;   /* TEST-NET addresses given */
+    struct pseudo ps; /* the mapping (common/pseudo.h) */
 };
-
-static uint64_t rd_hash(const struct ipaddr *a)
-{
-    uint64_t h = 1469598103934665603u ^ a->family;
-
-    for (int i = 0; i < 16; i++)
-        h = (h ^ a->a[i]) * 1099511628211u;
-    return h;
-}
-
-static int rd_set_has(const struct rd_set *s, const struct ipaddr *a)
-{
-    size_t i;
-
-    if (!s->size)
-        return 0;
-    for (i = rd_hash(a) & (s->size - 1); s->slot[i].family; i = (i + 1) & (s->size - 1))
-        if (ipaddr_cmp(&s->slot[i], a) == 0)
-            return 1;
-    return 0;
-}
-
-static void rd_set_add(struct rd_set *s, const struct ipaddr *a)
-{
-    size_t i;
-
-    if (rd_set_has(s, a))
-        return;
-    if ((s->n + 1) * 2 > s->size) {
-        struct rd_set g = {xcalloc(s->size ? s->size * 2 : 1024, sizeof(*g.slot)),
-                           s->size ? s->size * 2 : 1024, 0};
-
-        for (i = 0; i < s->size; i++)
-            if (s->slot[i].family)
-                rd_set_add(&g, &s->slot[i]);
-        free(s->slot);
-        *s = g;
-    }
-    for (i = rd_hash(a) & (s->size - 1); s->slot[i].family; i = (i + 1) & (s->size - 1))
-        ;
-    s->slot[i] = *a;
-    s->n++;
-}
-
-/* Addresses that identify nobody, kept as they are. */
-TESTABLE int rd_is_special(const struct ipaddr *a)
-{
-    static const uint8_t zero[16];
-
-    if (a->family == 4)
-        return a->a[0] == 0 || a->a[0] == 127 ||                  /* this network, loopback */
-               (a->a[0] == 169 && a->a[1] == 254) ||             /* link-local */
-               (a->a[0] >= 224 && a->a[0] < 240) ||              /* multicast */
-               (a->a[0] == 255 && a->a[1] == 255 && a->a[2] == 255 && a->a[3] == 255);
-    return memcmp(a->a, zero, 16) == 0 ||                         /* :: */
-           (memcmp(a->a, zero, 15) == 0 && a->a[15] == 1) ||     /* ::1 */
-           a->a[0] == 0xff ||                                     /* multicast */
-           (a->a[0] == 0xfe && (a->a[1] & 0xc0) == 0x80);         /* fe80::/10 */
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void rd_v4(struct ipaddr *out, uint32_t v)
-{
-    uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-
-    ipaddr_from_v4(out, b);
-}
-
-/* The pseudonym of the address (family, bytes[0..n)) into out. */
-static void rd_pseudonym(struct rd *r, int family, const uint8_t *bytes, size_t n,
-                           struct ipaddr *out)
-{
-    uint8_t msg[1 + 256], mac[SHA256_LEN];
-
-    if (n > sizeof(msg) - 1)
-        n = sizeof(msg) - 1;
-    msg[0] = (uint8_t)family;
-    memcpy(msg + 1, bytes, n);
-    hmac_sha256(r->key, REDACT_KEY_LEN, msg, n + 1, mac);
-    if (family == 4 && r->v4_testnet < RD_TESTNET_SIZE) {
-        uint32_t slot = be32(mac) % RD_TESTNET_SIZE;
-
-        for (;;) {
-            uint8_t b[4] = {rd_testnets[slot / 256][0], rd_testnets[slot / 256][1],
-                            rd_testnets[slot / 256][2], (uint8_t)(slot % 256)};
-
-            ipaddr_from_v4(out, b);
-            if (!rd_set_has(&r->used, out))
-                break;
-            slot = (slot + 1) % RD_TESTNET_SIZE;
-        }
-        r->v4_testnet++;
-    } else if (family == 4) {
-        /* 240.0.0.0/4 less 255.255.255.255 (broadcast, kept as itself). */
-        uint32_t v = be32(mac + 4) & 0x0fffffffu;
-
-        for (;;) {
-            rd_v4(out, 0xf0000000u | v);
-            if ((0xf0000000u | v) != 0xffffffffu && !rd_set_has(&r->used, out))
-                break;
-            v = (v + 1) & 0x0fffffffu;
-        }
-    } else {
-        /* 2001:db8::/32, 96 bits from the MAC (unparsable texts land here too). */
-        uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8};
-
-        memcpy(b + 4, mac, 12);
-        for (;;) {
-            ipaddr_from_v6(out, b);
-            if (!rd_set_has(&r->used, out))
-                break;
-            for (int i = 15; i >= 4 && ++b[i] == 0; i--)
-                ;
-        }
-    }
-    rd_set_add(&r->used, out);
-    explicit_bzero(mac, sizeof(mac));
-}
 
 static int rd_exec(sqlite3 *db, struct diag *d, const char *sql, size_t *changes)
 {
@@ -221,8 +85,7 @@ static int rd_load_internal(struct rd *r, sqlite3 *db, struct diag *d)
         struct ipaddr a;
 
         if (t && ipaddr_parse(t, (size_t)sqlite3_column_bytes(st, 0), &a) == 0) {
-            rd_set_add(&r->internal, &a);
-            rd_set_add(&r->used, &a);
+            pseudo_add_internal(&r->ps, &a);
         }
     }
     sqlite3_finalize(st);
@@ -258,16 +121,16 @@ static int rd_build_map(struct rd *r, sqlite3 *db, int dnat, struct redact_stats
         if (!t)
             continue;
         if (ipaddr_parse(t, len, &a) == 0) {
-            if (rd_set_has(&r->internal, &a) || rd_is_special(&a))
+            /* Two texts of one address (IPv6 case) share its pseudonym. */
+            if (pseudo_addr(&r->ps, &a, &p) == 0)
                 continue;
-            rd_pseudonym(r, a.family, a.a, a.family == 4 ? 4 : 16, &p);
             if (a.family == 4)
                 stats->addrs_v4++;
             else
                 stats->addrs_v6++;
         } else {
             /* Not an address: its text may still say something. */
-            rd_pseudonym(r, 0, (const uint8_t *)t, len, &p);
+            pseudo_derive(&r->ps, 0, (const uint8_t *)t, len, &p);
             stats->addrs_bad++;
         }
         ipaddr_format(&p, text);
@@ -302,8 +165,7 @@ int redact_db(sqlite3 *db, const uint8_t key[REDACT_KEY_LEN], struct redact_stat
     int dnat, rc;
 
     memset(st, 0, sizeof(*st));
-    memset(&r, 0, sizeof(r));
-    r.key = key;
+    pseudo_init(&r.ps, key, 0); /* a finished case: its addresses are bounded */
     dnat = rd_has_column(db, "flows", "dnat_ip");
     /* The map holds original addresses: memory only, never a temp file. */
     rc = rd_exec(db, d, "PRAGMA temp_store = MEMORY; BEGIN IMMEDIATE;"
@@ -339,8 +201,7 @@ int redact_db(sqlite3 *db, const uint8_t key[REDACT_KEY_LEN], struct redact_stat
     if (rc)
         (void)sqlite3_exec(db, "ROLLBACK; DROP TABLE IF EXISTS temp.redact_map", NULL, NULL, NULL);
 out:
-    free(r.used.slot);
-    free(r.internal.slot);
+    pseudo_release(&r.ps);
     return rc;
 }
 

@@ -2,7 +2,8 @@
  * redact.h: replace a case's external addresses by keyed pseudonyms
  * (podflow-analyze redact; docs/security.md).
  *
- * External means: not the address of a pod, host (node) or Service
+ * The pseudonyms are common/pseudo.h's, shared with podflow-capture
+ * --redact-external.  External means: not the address of a pod, host (node) or Service
  * endpoint of the case, nor one netlink saw behind a node's interface
  * (ip_ifaces), and not a loopback, link-local, multicast,
  * unspecified or broadcast address (they say nothing about anybody).  Each

@@ -22,7 +22,7 @@ static const char usage_text[] =
     "usage: " PROG " -w CASE.db (-i IFACE|GLOB ... | -r FILE ...) [-f BPF] [-s SNAPLEN]\n"
     "                       [-B MIB] [-G SECONDS] [--idle-timeout S] [--active-timeout S]\n"
     "                       [--commit-interval S] [--max-flows N] [--node NAME]\n"
-    "                       [--inventory FILE ...] [-Z USER] [-q]\n"
+    "                       [--inventory FILE ...] [--redact-external] [-Z USER] [-q]\n"
     "\n"
     "Record the flows seen on live interfaces or in pcap/pcapng files into CASE.db.\n"
     "\n"
@@ -36,11 +36,15 @@ static const char usage_text[] =
     "  -G SECONDS            stop after this many seconds\n"
     "  --idle-timeout S      idle timeout of established TCP, UDP and ICMP flows\n"
     "  --active-timeout S    write long flows as interim rows every S seconds (300)\n"
-    "  --commit-interval S   commit to CASE.db every S seconds (5)\n"
+    "  --commit-interval S   commit to CASE.db at least every S seconds (5), also while\n"
+    "                        -r reads a pipe or FIFO (-r - : standard input)\n"
     "  --max-flows N         flows held in memory at most (1000000)\n"
     "  --node NAME           node name recorded (default: host name)\n"
     "  --inventory FILE      kubectl get pods,namespaces,services,endpointslices,nodes -A\n"
     "                        -o yaml (or json) output, reloaded when it changes; repeatable\n"
+    "  --redact-external     replace external addresses (not pods, Services or nodes\n"
+    "                        known from --inventory or netlink) by keyed pseudonyms\n"
+    "                        before writing; the -f filter is not recorded\n"
     "  -Z USER               drop to USER after opening the sockets\n"
     "  -q                    no progress line\n"
     "  --help, --version\n";
@@ -53,7 +57,8 @@ enum {
     OPT_COMMIT,
     OPT_MAX_FLOWS,
     OPT_NODE,
-    OPT_INVENTORY
+    OPT_INVENTORY,
+    OPT_REDACT
 };
 
 static const struct option long_opts[] = {
@@ -65,6 +70,7 @@ static const struct option long_opts[] = {
     { "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
     { "node", required_argument, NULL, OPT_NODE },
     { "inventory", required_argument, NULL, OPT_INVENTORY },
+    { "redact-external", no_argument, NULL, OPT_REDACT },
     { NULL, 0, NULL, 0 },
 };
 
@@ -165,6 +171,9 @@ int cap_opts_parse(struct cap_opts *o, struct diag *d, int argc, char **argv, FI
                 xreallocarray(o->inventories, o->n_inventories + 1, sizeof(*o->inventories));
             o->inventories[o->n_inventories++] = optarg;
             break;
+        case OPT_REDACT:
+            o->redact_external = 1;
+            break;
         case OPT_HELP:
             fputs(usage_text, out);
             return 1;
@@ -205,13 +214,28 @@ int cap_opts_parse(struct cap_opts *o, struct diag *d, int argc, char **argv, FI
 
 char *cap_opts_command_line(int argc, char **argv)
 {
+    return cap_opts_command_line_hiding(argc, argv, NULL);
+}
+
+char *cap_opts_command_line_hiding(int argc, char **argv, const char *secret)
+{
     struct buf b;
     int i;
 
     buf_init(&b, 0);
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
-        int plain = *a != '\0' && strcspn(a, " \t\n'\"\\$`*?[]<>|&;()#~") == strlen(a);
+        uintptr_t sp = (uintptr_t)secret, ap = (uintptr_t)a;
+        char hidden[256];
+        int plain;
+
+        /* Compared as integers: secret points into one argument or none. */
+        if (secret && sp >= ap && sp <= ap + strlen(a)) {
+            snprintf(hidden, sizeof(hidden), "%.*s[redacted]",
+                     (int)(sp - ap < 200 ? sp - ap : 200), a);
+            a = hidden;
+        }
+        plain = *a != '\0' && strcspn(a, " \t\n'\"\\$`*?[]<>|&;()#~") == strlen(a);
 
         if (i && buf_addch(&b, ' '))
             break;

@@ -30,6 +30,7 @@ struct cap_opts {
     char **inventories;      /* --inventory files, malloc'd array of argv strings */
     size_t n_inventories;
     const char *user;        /* -Z, or NULL */
+    int redact_external;     /* --redact-external */
     int quiet;               /* -q */
 };
 
@@ -48,6 +49,11 @@ void cap_opts_release(struct cap_opts *o);
 /* The command line as one malloc'd string, arguments holding spaces, quotes
  * or shell metacharacters single-quoted the way a shell reads them back. */
 char *cap_opts_command_line(int argc, char **argv);
+
+/* The same with the value secret (a pointer into one of argv's strings,
+ * e.g. cap_opts.filter, or NULL) replaced by "[redacted]": from where it
+ * starts to the end of its argument, whether given as "-f X" or "-fX". */
+char *cap_opts_command_line_hiding(int argc, char **argv, const char *secret);
 
 /* v[0..n) joined by single spaces, malloc'd. */
 char *cap_opts_join(char **v, size_t n);

@@ -15,6 +15,8 @@
 #include "capture/writer.h"
 #include "common/err.h"
 #include "common/ident.h"
+#include "common/limits.h"
+#include "common/pseudo.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
 
@@ -176,6 +178,90 @@ void ident_cap_annotate(const struct ident_cap *ic, struct flow_rec *rec)
         rec->dnat_family = 0;
 }
 
+/* Make internal what the inventory and netlink know now (addresses only
+ * accumulate: cheap to check per flow, work only after a change). */
+static void ident_redact_sync(struct ident_cap *ic)
+{
+    struct pseudo *p = ic->redact;
+    const struct inventory *inv = &ic->inv;
+    size_t i, j, k;
+
+    if (inv->seq != ic->redact_inv_seq) {
+        for (i = 0; i < inv->npods; i++)
+            for (j = 0; j < inv->pods[i].nips; j++)
+                pseudo_add_internal(p, &inv->pods[i].ips[j]);
+        for (i = 0; i < inv->nsvcs; i++)
+            for (j = 0; j < inv->svcs[i].nips; j++)
+                pseudo_add_internal(p, &inv->svcs[i].ips[j]);
+        for (i = 0; i < inv->nslices; i++)
+            for (j = 0; j < inv->slices[i].neps; j++)
+                for (k = 0; k < inv->slices[i].eps[j].naddrs; k++)
+                    pseudo_add_internal(p, &inv->slices[i].eps[j].addrs[k]);
+        for (i = 0; i < inv->nnodes; i++)
+            for (j = 0; j < inv->nodes[i].naddrs; j++)
+                pseudo_add_internal(p, &inv->nodes[i].addrs[j].ip); /* family 0: skipped */
+        ic->redact_inv_seq = inv->seq;
+    }
+    if (ic->nl) {
+        size_t n;
+        const struct nl_ident_iv *iv = nl_ident_intervals(ic->nl, &n);
+
+        /* Intervals are only ever appended (nl_ident.c). */
+        for (i = ic->redact_nl_n; i < n; i++)
+            pseudo_add_internal(p, &iv[i].ip);
+        ic->redact_nl_n = n;
+    }
+}
+
+int ident_cap_redact_enable(struct ident_cap *ic)
+{
+    int rc;
+
+    ic->redact = xcalloc(1, sizeof(*ic->redact));
+    rc = pseudo_init_random(ic->redact, LIM_PSEUDO_ADDRS);
+    if (rc) {
+        diag_err(ic->d, "cannot draw a random key: %s", strerror(-rc));
+        free(ic->redact);
+        ic->redact = NULL;
+        return rc;
+    }
+    ic->redact_inv_seq = (size_t)-1; /* sync on the first flow */
+    ic->redact_nl_n = 0;
+    ident_redact_sync(ic);
+    return 0;
+}
+
+/* One address of rec in place. */
+static void ident_redact_addr(struct ident_cap *ic, uint8_t family, uint8_t addr[16])
+{
+    struct ipaddr a, out;
+
+    if (family == 4)
+        ipaddr_from_v4(&a, addr);
+    else if (family == 6)
+        ipaddr_from_v6(&a, addr);
+    else
+        return;
+    if (pseudo_addr(ic->redact, &a, &out) == 2 && !ic->redact_warned) {
+        diag_warn(ic->d, "more than %u distinct external addresses: the further ones all share "
+                         "one pseudonym (%s or %s)",
+                  (unsigned)LIM_PSEUDO_ADDRS, PSEUDO_OVERFLOW_V4, PSEUDO_OVERFLOW_V6);
+        ic->redact_warned = 1;
+    }
+    memcpy(addr, out.a, 16);
+}
+
+void ident_cap_redact(struct ident_cap *ic, struct flow_rec *rec)
+{
+    if (!ic->redact)
+        return;
+    ident_redact_sync(ic);
+    ident_redact_addr(ic, rec->family, rec->src);
+    ident_redact_addr(ic, rec->family, rec->dst);
+    if (rec->dnat_family)
+        ident_redact_addr(ic, rec->dnat_family, rec->dnat);
+}
+
 int ident_cap_dirty(const struct ident_cap *ic)
 {
     return !ic->written || ic->inv_dirty || (ic->nl && nl_ident_dirty(ic->nl));
@@ -227,6 +313,10 @@ int ident_cap_write(struct ident_cap *ic, struct writer *w, int64_t capture_id)
 
 void ident_cap_release(struct ident_cap *ic)
 {
+    if (ic->redact) {
+        pseudo_release(ic->redact); /* wipes the key and the addresses */
+        free(ic->redact);
+    }
     inventory_release(&ic->inv);
     free(ic->files);
     nl_ident_close(&ic->nl);

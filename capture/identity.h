@@ -32,6 +32,7 @@ struct ct_map;
 struct diag;
 struct flow_rec;
 struct nl_ident;
+struct pseudo;
 struct writer;
 
 struct ident_file {
@@ -54,6 +55,10 @@ struct ident_cap {
     int inv_dirty;       /* the inventory changed since the last write */
     int written;         /* rows were written once (the first write always happens) */
     size_t reloads;      /* versions loaded after the first */
+    struct pseudo *redact;  /* owned: --redact-external, or NULL */
+    size_t redact_inv_seq;  /* inventory's seq when its addresses were last made internal */
+    size_t redact_nl_n;     /* netlink intervals made internal so far */
+    int redact_warned;      /* the pseudonym limit was reported */
 };
 
 /*
@@ -79,6 +84,23 @@ void ident_cap_tick(struct ident_cap *ic, int64_t now_ns);
 
 /* Set rec's dnat_* from conntrack (a flow_emit_fn's first step). */
 void ident_cap_annotate(const struct ident_cap *ic, struct flow_rec *rec);
+
+/*
+ * --redact-external: from now on ident_cap_redact() replaces external
+ * addresses, under a key drawn from getrandom(2) for this run and stored
+ * nowhere.  Internal are the addresses known when a flow is redacted:
+ * every address any loaded version of an inventory gave a pod, Service
+ * (cluster IPs), EndpointSlice endpoint or node, and every address netlink
+ * saw behind one of the node's interfaces (pods' routes and neighbours,
+ * the node's own addresses).  An address learnt later was pseudonymised
+ * until then (over-redaction, never a leak).  0, or -errno (reported).
+ */
+int ident_cap_redact_enable(struct ident_cap *ic) __attribute__((warn_unused_result));
+
+/* Replace rec's external src, dst and dnat addresses by their pseudonyms
+ * (common/pseudo.h; one-to-one for the run).  Nothing without
+ * ident_cap_redact_enable().  Call after ident_cap_annotate(). */
+void ident_cap_redact(struct ident_cap *ic, struct flow_rec *rec);
 
 /* 1 when rows should be written (something changed, or never written). */
 int ident_cap_dirty(const struct ident_cap *ic);

@@ -4,13 +4,17 @@
  *   podflow-capture -w CASE.db (-i IFACE|GLOB ... | -r FILE ...) [-f BPF]
  *       [-s SNAPLEN] [-B MIB] [-G SECONDS] [--idle-timeout S]
  *       [--active-timeout S] [--commit-interval S] [--max-flows N]
- *       [--node NAME] [--inventory FILE ...] [-Z USER] [-q]
+ *       [--node NAME] [--inventory FILE ...] [--redact-external] [-Z USER] [-q]
  *
  * Files (-r) are read in order through one flow table.  Live interfaces
  * (-i) are each one pcap handle, all served by one poll() loop together
  * with the netlink link events that open links matching a glob as they
  * appear and close links as they vanish.  Finished flows go to the writer
- * (writer.h), which commits every --commit-interval seconds.  SIGINT,
+ * (writer.h), which commits every --commit-interval seconds (files too:
+ * a pipe or FIFO read with -r is waited on through poll(), so its flows
+ * are committed on time even while the pipe is silent).  With
+ * --redact-external each flow's external addresses are replaced
+ * (identity.h) before it reaches the writer.  SIGINT,
  * SIGTERM, SIGHUP, -G and the end of the files stop the capture the same
  * way: flush every open flow, write the totals, commit, exit 0.
  *
@@ -38,6 +42,7 @@
 #include "capture/priv.h"
 #include "capture/source.h"
 #include "capture/writer.h"
+#include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/util.h"
@@ -69,6 +74,7 @@ struct cap {
     size_t n_srcs, alloc_srcs;
     struct src_live_opts live; /* options for every live handle */
     int64_t capture_id;
+    int64_t last_commit;       /* now_ns() of the last periodic commit */
     int started;               /* the captures row exists: links found now are appeared_ns */
     int dropped_priv;          /* -Z done: new links can no longer be opened */
     int warned_priv;           /* said so once */
@@ -176,10 +182,60 @@ static void cap_emit(void *ctx, const struct flow_rec *rec)
     struct flow_rec r = *rec;
 
     ident_cap_annotate(&c->ident, &r);
+    ident_cap_redact(&c->ident, &r); /* nothing without --redact-external */
     writer_flow(c->w, &r);
 }
 
+/* The periodic commit: identities go with the flows they name (a failure
+ * is reported and tried again next time), then the flows.  0, or the
+ * writer's latched error. */
+static int cap_commit(struct cap *c, int64_t now)
+{
+    if (ident_cap_dirty(&c->ident) && ident_cap_write(&c->ident, c->w, c->capture_id))
+        c->ident_failures++;
+    c->last_commit = now;
+    return writer_commit(c->w);
+}
+
+/* A file source waiting (a pipe, a FIFO) or being read: commit when due,
+ * look at the inventories, and stop on a signal (src_wait_fn). */
+static int cap_file_wait(void *ctx, int64_t mono_ns)
+{
+    struct cap *c = ctx;
+    int64_t now = now_ns();
+
+    (void)mono_ns;
+    if (cap_stop_signal || writer_failed(c->w))
+        return 1;
+    if (now - c->last_commit >= (int64_t)c->o.commit_s * NS_PER_S) {
+        ident_cap_tick(&c->ident, now);
+        if (cap_commit(c, now))
+            return 1;
+    }
+    return 0;
+}
+
 /* --- files (-r) ------------------------------------------------------------ */
+
+/* Every CAP_FILE_CHECK_EVERY packets of a file: stop on a signal or a
+ * writer failure (ERR_INTERRUPTED), commit when --commit-interval has
+ * passed, refresh the progress line.  A regular file read fast commits
+ * every LIM_WRITE_BATCH flows (the writer's batch) anyway; a slow one (a
+ * slow disk, a huge file) at least on time.  0 or ERR_INTERRUPTED. */
+static int cap_file_check(struct cap *c, uint64_t packets)
+{
+    int64_t now;
+
+    c->packets = packets;
+    if (cap_stop_signal || writer_failed(c->w))
+        return ERR_INTERRUPTED;
+    now = now_ns();
+    if (now - c->last_commit >= (int64_t)c->o.commit_s * NS_PER_S && cap_commit(c, now))
+        return ERR_INTERRUPTED;
+    if (c->progress)
+        cap_progress(c, now, 0);
+    return 0;
+}
 
 /* Records taken from the mapping at a time (pcapfile_batch()). */
 #define CAP_WALK_BATCH 32
@@ -209,17 +265,10 @@ static int cap_walk_file(struct cap *c, struct src *s, uint64_t base, uint64_t *
             (void)flow_table_packet(c->ft, s->dlt, r[i].ts_ns, r[i].data, r[i].caplen,
                                     r[i].len, (uint32_t)s->db_id);
             n++;
-            if (n % CAP_FILE_CHECK_EVERY == 0) {
-                c->packets = base + n;
-                if (cap_stop_signal || writer_failed(c->w)) {
-                    /* The rest of this batch is not read: as if the stop
-                     * had come a few packets earlier. */
-                    rc = ERR_INTERRUPTED;
-                    goto out;
-                }
-                if (c->progress)
-                    cap_progress(c, now_ns(), 0);
-            }
+            /* On a stop the rest of this batch is not read: as if the
+             * stop had come a few packets earlier. */
+            if (n % CAP_FILE_CHECK_EVERY == 0 && (rc = cap_file_check(c, base + n)) != 0)
+                goto out;
         }
     } while (got == CAP_WALK_BATCH);
     if (end == -2) {
@@ -242,8 +291,10 @@ static int cap_read_file(struct cap *c, struct src *s)
     struct pcap_pkthdr *h;
     const u_char *data;
     uint64_t base = c->packets, n = 0;
+    int64_t commit_every = (int64_t)c->o.commit_s * NS_PER_S;
     int rc;
 
+    src_file_on_wait(s, cap_file_wait, c, commit_every);
     if (s->pf.buf) {
         rc = cap_walk_file(c, s, base, &n);
         if (rc <= 0)
@@ -265,15 +316,12 @@ static int cap_read_file(struct cap *c, struct src *s)
         (void)flow_table_packet(c->ft, s->dlt, cap_ts_ns(s, h), data, h->caplen, h->len,
                                 (uint32_t)s->db_id);
         n++;
-        if (n % CAP_FILE_CHECK_EVERY == 0) {
-            c->packets = base + n;
-            if (cap_stop_signal || writer_failed(c->w)) {
-                rc = ERR_INTERRUPTED;
-                goto out;
-            }
-            if (c->progress)
-                cap_progress(c, now_ns(), 0);
-        }
+        if (n % CAP_FILE_CHECK_EVERY == 0 && (rc = cap_file_check(c, base + n)) != 0)
+            goto out;
+    }
+    if (rc == PCAP_ERROR_BREAK && cap_stop_signal) {
+        rc = ERR_INTERRUPTED; /* a pipe's wait ended by a signal */
+        goto out;
     }
     if (rc == PCAP_ERROR) {
         /* libpcap read the record header or body short, or found a length
@@ -644,11 +692,7 @@ static int cap_run_live(struct cap *c)
             last_expire = now;
         }
         if (now - last_commit >= commit_every) {
-            /* Identities go with the flows they name; a failure is
-             * reported and tried again at the next commit. */
-            if (ident_cap_dirty(&c->ident) && ident_cap_write(&c->ident, c->w, c->capture_id))
-                c->ident_failures++;
-            if (writer_commit(c->w)) {
+            if (cap_commit(c, now)) {
                 c->failed = 1;
                 break;
             }
@@ -683,6 +727,32 @@ static void cap_flow_config(const struct cap_opts *o, struct flow_config *cfg)
     cfg->max_flows = (size_t)o->max_flows;
 }
 
+/* meta.redacted_external: the ids of the captures redacted as they were
+ * written, space separated ("1 3"): a case may hold others that were not
+ * (docs/schema.md).  Committed with the first commit. */
+static int cap_mark_redacted(sqlite3 *db, void *ctx)
+{
+    struct cap *c = ctx;
+    char *old = NULL, *val;
+    int rc = db_meta_get(db, "redacted_external", &old);
+
+    if (!rc) {
+        size_t n = (old ? strlen(old) : 0) + 32;
+
+        val = xmalloc(n);
+        if (old && *old)
+            snprintf(val, n, "%s %" PRId64, old, c->capture_id);
+        else
+            snprintf(val, n, "%" PRId64, c->capture_id);
+        rc = db_meta_set(db, "redacted_external", val);
+        free(val);
+    }
+    free(old);
+    if (rc)
+        diag_err(&c->d, "cannot record the redaction: %s", sqlite3_errmsg(db));
+    return rc;
+}
+
 /* Open the writer and the captures row; record the sources opened so far. */
 static int cap_start_db(struct cap *c, int argc, char **argv, int live)
 {
@@ -704,10 +774,13 @@ static int cap_start_db(struct cap *c, int argc, char **argv, int live)
         host[sizeof(host) - 1] = '\0';
         wc.node = host;
     }
-    cmd = cap_opts_command_line(argc, argv);
+    /* A filter may name external hosts ("host 203.0.113.9"): redacted,
+     * it is recorded nowhere (as podflow-analyze redact clears it). */
+    cmd = c->o.redact_external ? cap_opts_command_line_hiding(argc, argv, c->o.filter)
+                               : cap_opts_command_line(argc, argv);
     what = live ? cap_opts_join(c->o.ifaces, c->o.n_ifaces) : cap_opts_join(c->o.files, c->o.n_files);
     wc.interfaces = what;
-    wc.filter = c->o.filter;
+    wc.filter = c->o.redact_external && c->o.filter ? "[redacted]" : c->o.filter;
     wc.command = cmd;
     wc.source = live ? "live" : "file";
     wc.snaplen = live ? c->o.snaplen : 0;
@@ -715,6 +788,8 @@ static int cap_start_db(struct cap *c, int argc, char **argv, int live)
     rc = writer_capture_begin(c->w, &wc, &c->capture_id);
     free(cmd);
     free(what);
+    if (!rc && c->o.redact_external)
+        rc = writer_with_db(c->w, cap_mark_redacted, c);
     if (rc)
         return rc;
     for (i = 0; i < c->n_srcs; i++) {
@@ -726,6 +801,7 @@ static int cap_start_db(struct cap *c, int argc, char **argv, int live)
             return rc;
     }
     c->started = 1;
+    c->last_commit = now_ns();
     return 0;
 }
 
@@ -818,6 +894,8 @@ int main(int argc, char **argv)
      *    live capture the netlink and conntrack sockets. */
     if (!rc)
         rc = ident_cap_open(&c.ident, &c.d, c.o.inventories, c.o.n_inventories, live);
+    if (!rc && c.o.redact_external)
+        rc = ident_cap_redact_enable(&c.ident);
     if (rc) {
         status = EXIT_BAD;
         goto out;

@@ -8,9 +8,14 @@
 #include "capture/source.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "capture/flow.h"
 #include "common/err.h"
@@ -64,6 +69,112 @@ static int src_check_dlt(struct src *s, struct diag *d)
     return ERR_FORMAT;
 }
 
+/* A pipe source's stream: read(2) after poll(), waking for the caller's
+ * function on time (src_file_on_wait()). */
+struct src_pipe {
+    int fd;           /* owned */
+    src_wait_fn fn;   /* or NULL */
+    void *ctx;
+    int64_t every_ns;
+    int64_t next_ns;  /* CLOCK_MONOTONIC when fn is due */
+};
+
+static int64_t src_mono_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+}
+
+/* fopencookie's read: at most size bytes, fewer when fewer are there; 0
+ * at the end of the data, or when fn asks to stop. */
+static ssize_t src_pipe_read(void *cookie, char *buf, size_t size)
+{
+    struct src_pipe *p = cookie;
+
+    for (;;) {
+        struct pollfd pfd = {p->fd, POLLIN, 0};
+        int64_t now = src_mono_ns(), wait_ms = -1;
+        int pr;
+
+        if (p->fn) {
+            if (now >= p->next_ns) {
+                p->next_ns = now + p->every_ns;
+                if (p->fn(p->ctx, now))
+                    return 0;
+            }
+            wait_ms = (p->next_ns - now + 999999) / 1000000;
+        }
+        pr = poll(&pfd, 1, wait_ms > INT32_MAX ? INT32_MAX : (int)wait_ms);
+        if (pr < 0 && errno == EINTR) {
+            /* A signal: let fn see it at once (it may ask to stop). */
+            if (p->fn && p->fn(p->ctx, src_mono_ns()))
+                return 0;
+            continue;
+        }
+        if (pr < 0)
+            return -1;
+        if (pr == 0)
+            continue; /* fn is due */
+        {
+            ssize_t n = read(p->fd, buf, size);
+
+            if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                continue;
+            return n;
+        }
+    }
+}
+
+static int src_pipe_close(void *cookie)
+{
+    struct src_pipe *p = cookie;
+    int rc = close(p->fd);
+
+    p->fd = -1;
+    return rc;
+}
+
+void src_file_on_wait(struct src *s, src_wait_fn fn, void *ctx, int64_t every_ns)
+{
+    if (!s->pipe)
+        return;
+    s->pipe->fn = fn;
+    s->pipe->ctx = ctx;
+    s->pipe->every_ns = every_ns;
+    s->pipe->next_ns = src_mono_ns() + every_ns;
+}
+
+/* Open path ("-": a duplicate of the standard input) for reading: a
+ * regular file as a plain stream, anything else through a src_pipe. */
+static FILE *src_fopen(struct src *s, const char *path)
+{
+    static const cookie_io_functions_t io = {src_pipe_read, NULL, NULL, src_pipe_close};
+    struct stat st;
+    FILE *fp;
+    int fd = strcmp(path, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3)
+                                    : open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return NULL;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        fp = fdopen(fd, "rb");
+        if (!fp)
+            close(fd);
+        return fp;
+    }
+    s->pipe = xcalloc(1, sizeof(*s->pipe));
+    s->pipe->fd = fd;
+    fp = fopencookie(s->pipe, "rb", io);
+    if (!fp) {
+        close(fd);
+        free(s->pipe);
+        s->pipe = NULL;
+    }
+    return fp;
+}
+
 /* Map a classic pcap file for the walk of pcapfile.h, with its own copy of
  * the filter (libpcap's is inside the handle, applied only by its reads).
  * Where the file cannot be mapped, or the filter copy cannot be made
@@ -95,7 +206,7 @@ int src_open_file(struct src *s, const char *path, const char *filter, struct di
      * reads each record with two fread() calls, and with the default
      * buffer (the file system's block, 4 KB) that is a read(2) every
      * ~50 packets. */
-    fp = fopen(path, "rbe");
+    fp = src_fopen(s, path);
     if (!fp) {
         rc = -errno;
         diag_err(d, "cannot read '%s': %s", path, strerror(errno));
@@ -125,7 +236,8 @@ int src_open_file(struct src *s, const char *path, const char *filter, struct di
         rc = src_set_filter(s, filter, d);
     if (rc)
         goto out_fail;
-    src_map_file(s, fileno(fp), filter);
+    /* A pipe cannot be mapped: its stream has no descriptor (-1). */
+    src_map_file(s, s->pipe ? -1 : fileno(fp), filter);
     return 0;
 
 out_fail:
@@ -235,6 +347,8 @@ void src_close(struct src *s)
     s->has_filter = 0;
     free(s->iobuf);
     s->iobuf = NULL;
+    free(s->pipe); /* its descriptor went with the stream */
+    s->pipe = NULL;
     s->fd = -1;
     free(s->name);
     s->name = NULL;

@@ -33,6 +33,8 @@ struct src {
     uint64_t drops;       /* live: last pcap_stats ps_drop */
     uint64_t if_drops;    /* live: last pcap_stats ps_ifdrop */
     char *iobuf;          /* files: malloc'd stdio buffer of the stream, owned */
+    struct src_pipe *pipe; /* files that are no regular file (pipe, FIFO, stdin):
+                            * the stream's cookie, owned; else NULL */
     /* Files: a classic pcap file is also mapped and walked in place
      * (pcapfile.h); pf.buf is NULL when libpcap alone reads it.  libpcap's
      * handle stays open: it reads on from pcapfile_offset() when the walk
@@ -41,6 +43,13 @@ struct src {
     struct bpf_program filter; /* -f compiled for the walk, when has_filter */
     int has_filter;
 };
+
+/*
+ * Called while a pipe source waits for data or is read (see
+ * src_file_on_wait()): now_ns is CLOCK_MONOTONIC.  Returns 1 to end the
+ * file there (as if at its end), 0 to go on.
+ */
+typedef int (*src_wait_fn)(void *ctx, int64_t now_ns);
 
 /* Options of a live handle. */
 struct src_live_opts {
@@ -53,12 +62,25 @@ struct src_live_opts {
 /*
  * Open a savefile (pcap or pcapng) for reading, with an optional BPF
  * filter.  Refuses a link type that flow_dlt_supported() does not accept.
+ * path "-" is the standard input.  A path that is no regular file (a
+ * pipe, a FIFO, "-") is read through poll() and read(2) (s->pipe; see
+ * src_file_on_wait()).
  * Every failure is one line through d naming the file; returns ERR_PCAP,
  * ERR_FORMAT (link type) or -errno.  A classic pcap file is mapped as well
  * (s->pf, see struct src); s->pcap is usable either way.
  */
 int src_open_file(struct src *s, const char *path, const char *filter, struct diag *d)
     __attribute__((warn_unused_result));
+
+/*
+ * For a file source that is a pipe, a FIFO or a terminal (s->pipe set):
+ * call fn(ctx, now) at least every every_ns of wall time while the file is
+ * read, including while the read blocks waiting for the writer of the
+ * pipe, and when a signal interrupts the wait (so a capture fed through a
+ * pipe commits on time, and stops on SIGTERM).  A regular file needs none
+ * of this: its reads never wait.  Does nothing for other sources.
+ */
+void src_file_on_wait(struct src *s, src_wait_fn fn, void *ctx, int64_t every_ns);
 
 /*
  * Open interface name live (ifindex is recorded as given).  Returns

@@ -93,6 +93,12 @@
  * shortcut. */
 #define LIM_CASE_ADDR_MEMO 262144
 
+/* Distinct external addresses podflow-capture --redact-external gives
+ * their own pseudonym (~100 bytes of memory each, common/pseudo.h); a
+ * node facing a scan of the Internet meets more, and the rest then share
+ * one overflow pseudonym per family: redacted still, memory bounded. */
+#define LIM_PSEUDO_ADDRS (1u << 20)
+
 /* Policies and rules in one loaded policy set; rules in one policy. */
 #define LIM_POLICIES 100000
 #define LIM_RULES_PER_POLICY 10000

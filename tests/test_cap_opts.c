@@ -180,6 +180,52 @@ static void test_command_line(void **state)
     }
 }
 
+/* --redact-external: the filter is parsed as given, and the recorded
+ * command line hides it, whether "-f X" or "-fX". */
+static void test_command_line_redacted(void **state)
+{
+    static const struct {
+        const char *line;
+        const char *want;
+    } cases[] = {
+        /* separate value */
+        {"pc -w c.db -r x.pcap --redact-external -f host 203.0.113.9",
+         "pc -w c.db -r x.pcap --redact-external -f '[redacted]'"},
+        /* attached value: the option letter stays */
+        {"pc --redact-external -w c.db -r x.pcap -fhost",
+         "pc --redact-external -w c.db -r x.pcap '-f[redacted]'"},
+        /* no filter: nothing hidden */
+        {"pc --redact-external -w c.db -r x.pcap", "pc --redact-external -w c.db -r x.pcap"},
+    };
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        static char buf[512];
+        char *argv[MAXARGS], *got;
+        struct cap_opts o;
+        struct diag d;
+        int argc, rc;
+
+        snprintf(buf, sizeof(buf), "%s", cases[i].line);
+        /* "host 203.0.113.9" is one argument: split, then glue the last two */
+        argc = split(buf, argv);
+        if (strcmp(argv[argc - 1], "203.0.113.9") == 0) {
+            argv[argc - 2][strlen(argv[argc - 2])] = ' ';
+            argv[--argc] = NULL;
+        }
+        diag_init(&d, stderr, "podflow-capture");
+        rc = cap_opts_parse(&o, &d, argc, argv, stdout);
+        assert_int_equal(rc, 0);
+        assert_true(o.redact_external);
+        got = cap_opts_command_line_hiding(argc, argv, o.filter);
+        if (strcmp(got, cases[i].want) != 0)
+            fail_msg("'%s': got '%s'", cases[i].line, got);
+        if (o.filter && strstr(got, "host"))
+            fail_msg("'%s': the filter shows in '%s'", cases[i].line, got);
+        free(got);
+        cap_opts_release(&o);
+    }
+}
+
 static void test_join(void **state)
 {
     char a[] = "cali*", b[] = "eth0", c[] = "cni0";
@@ -201,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_valid),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_command_line),
+        cmocka_unit_test(test_command_line_redacted),
         cmocka_unit_test(test_join),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

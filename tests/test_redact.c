@@ -1,7 +1,7 @@
 /*
- * test_redact.c: analyze/redact.c: which addresses are kept, and
- * redact_db() on a small case: internal addresses (endpoints and ip_ifaces) untouched, external ones
- * replaced consistently (flows and endpoints agree), one-to-one even past
+ * test_redact.c: analyze/redact.c: redact_db() on a small case (the
+ * pseudonyms themselves: tests/test_pseudo.c): internal addresses
+ * (endpoints and ip_ifaces) untouched, external ones replaced consistently (flows and endpoints agree), one-to-one even past
  * the 768 TEST-NET addresses, families kept, the same key giving the same
  * pseudonyms and another key others; the capture's command line cleared.
  */
@@ -18,44 +18,10 @@
 #include <unistd.h>
 
 #include "analyze/redact.h"
-#include "analyze/redact_int.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/ipaddr.h"
 #include "common/compat.h"
-
-static void test_special(void **state)
-{
-    static const struct {
-        const char *ip;
-        int special;
-    } cases[] = {
-        {"127.0.0.1", 1},       /* loopback */
-        {"0.0.0.0", 1},         /* unspecified */
-        {"169.254.1.1", 1},     /* link-local */
-        {"224.0.0.251", 1},     /* multicast (mDNS) */
-        {"239.255.255.250", 1}, /* multicast, top */
-        {"255.255.255.255", 1}, /* limited broadcast */
-        {"::", 1},              /* unspecified */
-        {"::1", 1},             /* loopback */
-        {"fe80::1", 1},         /* link-local */
-        {"febf::1", 1},         /* link-local, top of fe80::/10 */
-        {"ff02::1", 1},         /* multicast */
-        {"8.8.8.8", 0},         /* a public address */
-        {"10.0.0.1", 0},        /* private, not in the inventory: external */
-        {"240.0.0.1", 0},       /* reserved but unicast */
-        {"fec0::1", 0},         /* past fe80::/10 */
-        {"2001:db8::1", 0},     /* documentation, still a peer */
-    };
-    (void)state;
-    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-        struct ipaddr a;
-
-        assert_int_equal(ipaddr_parse(cases[i].ip, strlen(cases[i].ip), &a), 0);
-        if (rd_is_special(&a) != cases[i].special)
-            fail_msg("%s: special %d", cases[i].ip, !cases[i].special);
-    }
-}
 
 static char dir[64];
 
@@ -214,7 +180,6 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_special),
         cmocka_unit_test(test_redact_db),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

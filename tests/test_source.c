@@ -1,6 +1,7 @@
 /*
  * test_source.c: pcap sources (capture/source.c): files with their
- * nanosecond times, a filter, refused link types and filters; live handles
+ * nanosecond times, a filter, a FIFO read as it comes with the wait
+ * function called while it is silent, refused link types and filters; live handles
  * as root (lo), a missing interface, and the message without CAP_NET_RAW
  * (in a child that dropped to nobody).
  */
@@ -10,10 +11,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture/source.h"
@@ -97,6 +102,106 @@ static void test_file(void **state)
     /* a filter that matches nothing in the file */
     assert_int_equal(src_open_file(&s, f->path, "udp", &f->d), 0);
     assert_int_equal(pcap_next_ex(s.pcap, &h, &data), PCAP_ERROR_BREAK);
+    src_close(&s);
+    assert_string_equal(f->msg, "");
+}
+
+/* A src_wait_fn: count the calls; ask to stop at the stop_at-th. */
+struct waits {
+    int calls, stop_at;
+};
+
+static int count_wait(void *ctx, int64_t now_ns)
+{
+    struct waits *w = ctx;
+
+    (void)now_ns;
+    return ++w->calls == w->stop_at;
+}
+
+/* A child writing data[0..split) to the FIFO, then after pause_ms the rest
+ * (then holding the FIFO open hold_ms more). */
+static pid_t feed_fifo(const char *fifo, const char *data, size_t len, size_t split, long pause_ms,
+                       long hold_ms)
+{
+    pid_t pid = fork();
+
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(fifo, O_WRONLY);
+        struct timespec ts = {pause_ms / 1000, (pause_ms % 1000) * 1000000L};
+        struct timespec hold = {hold_ms / 1000, (hold_ms % 1000) * 1000000L};
+
+        if (fd < 0 || write(fd, data, split) != (ssize_t)split)
+            _exit(1);
+        nanosleep(&ts, NULL);
+        if (write(fd, data + split, len - split) != (ssize_t)(len - split))
+            _exit(1);
+        nanosleep(&hold, NULL);
+        _exit(0);
+    }
+    return pid;
+}
+
+/* A FIFO: read as it comes (a record split across two writes 300 ms
+ * apart), the wait function called on time while the FIFO is silent, and
+ * its 1 ending the file at once while the writer holds it open. */
+static void test_file_pipe(void **state)
+{
+    struct fixture *f = *state;
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    char fifo[128], buf[4096];
+    struct waits w = {0, 0};
+    struct src s;
+    size_t len;
+    FILE *fp;
+    pid_t pid;
+    int n = 0, st;
+
+    write_pcap(f->path, PCAPW_DLT_EN10MB);
+    fp = fopen(f->path, "rb");
+    assert_non_null(fp);
+    len = fread(buf, 1, sizeof(buf), fp);
+    fclose(fp);
+    snprintf(fifo, sizeof(fifo), "%s/fifo", f->dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+
+    pid = feed_fifo(fifo, buf, len, len / 2, 300, 0);
+    assert_int_equal(src_open_file(&s, fifo, NULL, &f->d), 0);
+    assert_non_null(s.pipe);
+    src_file_on_wait(&s, count_wait, &w, 50 * INT64_C(1000000));
+    while (pcap_next_ex(s.pcap, &h, &data) == 1)
+        n++;
+    assert_int_equal(n, 3);
+    /* 300 ms of silence at 50 ms: called about six times */
+    if (w.calls < 3)
+        fail_msg("wait function called %d times in 300 ms of silence", w.calls);
+    src_close(&s);
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+    /* the header and the first record, then silence for 10 s: stop at the
+     * third call (150 ms), as a signal would */
+    w.calls = 0;
+    w.stop_at = 3;
+    n = 0;
+    pid = feed_fifo(fifo, buf, 24 + 16 + 54, 24 + 16 + 54, 10000, 0);
+    assert_int_equal(src_open_file(&s, fifo, NULL, &f->d), 0);
+    src_file_on_wait(&s, count_wait, &w, 50 * INT64_C(1000000));
+    while (pcap_next_ex(s.pcap, &h, &data) == 1)
+        n++;
+    assert_int_equal(n, 1);
+    assert_int_equal(w.calls, 3);
+    src_close(&s);
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    unlink(fifo);
+
+    /* a regular file has no pipe: src_file_on_wait() does nothing */
+    assert_int_equal(src_open_file(&s, f->path, NULL, &f->d), 0);
+    assert_null(s.pipe);
+    src_file_on_wait(&s, count_wait, &w, 1);
     src_close(&s);
     assert_string_equal(f->msg, "");
 }
@@ -212,6 +317,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ts_ns),
         cmocka_unit_test_setup_teardown(test_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_pipe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_live, setup, teardown),
         cmocka_unit_test_setup_teardown(test_live_unprivileged, setup, teardown),

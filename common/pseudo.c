@@ -1,0 +1,295 @@
+/*
+ * pseudo.c: keyed pseudonyms of addresses (pseudo.h).
+ *
+ * The tables hash addresses with a seed taken from the key, so a sender
+ * choosing source addresses (a capture sees whatever the network sends)
+ * cannot aim them at one chain; the seed is as secret as the key.
+ */
+#include "common/pseudo.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "common/xmalloc.h"
+#include "common/compat.h"
+
+/* RFC 5737 TEST-NET-1, -2, -3: 3 x 256 addresses. */
+static const uint8_t ps_testnets[3][3] = {{192, 0, 2}, {198, 51, 100}, {203, 0, 113}};
+#define PS_TESTNET_SIZE 768u
+#define PS_TABLE_MIN 1024u
+
+static uint64_t ps_load64(const uint8_t *p)
+{
+    uint64_t v = 0;
+
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static uint64_t ps_hash(uint64_t seed, const struct ipaddr *a)
+{
+    uint64_t h;
+
+    /* Multiply-add of the two halves with the seed in each word, then
+     * the murmur3 finaliser (as capture/flow_table.c's key hash). */
+    h = (ps_load64(a->a) ^ seed) * 0x9e3779b97f4a7c15ULL;
+    h += (ps_load64(a->a + 8) ^ (seed >> 7)) * 0xc2b2ae3d27d4eb4fULL;
+    h += ((uint64_t)a->family ^ (seed << 9)) * 0x165667b19e3779f9ULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static int ps_set_has(const struct pseudo_set *s, uint64_t seed, const struct ipaddr *a)
+{
+    size_t i;
+
+    if (!s->size)
+        return 0;
+    for (i = ps_hash(seed, a) & (s->size - 1); s->slot[i].family; i = (i + 1) & (s->size - 1))
+        if (ipaddr_cmp(&s->slot[i], a) == 0)
+            return 1;
+    return 0;
+}
+
+static void ps_set_add(struct pseudo_set *s, uint64_t seed, const struct ipaddr *a)
+{
+    size_t i;
+
+    if (ps_set_has(s, seed, a))
+        return;
+    if ((s->n + 1) * 2 > s->size) {
+        struct pseudo_set g = {xcalloc(s->size ? s->size * 2 : PS_TABLE_MIN, sizeof(*g.slot)),
+                               s->size ? s->size * 2 : PS_TABLE_MIN, 0};
+
+        for (i = 0; i < s->size; i++)
+            if (s->slot[i].family)
+                ps_set_add(&g, seed, &s->slot[i]);
+        free(s->slot);
+        *s = g;
+    }
+    for (i = ps_hash(seed, a) & (s->size - 1); s->slot[i].family; i = (i + 1) & (s->size - 1))
+        ;
+    s->slot[i] = *a;
+    s->n++;
+}
+
+/* The memo's slot for a: its entry, or the empty slot where it goes. */
+static struct pseudo_pair *ps_memo_slot(const struct pseudo *p, const struct ipaddr *a)
+{
+    size_t i;
+
+    for (i = ps_hash(p->seed, a) & (p->memo_size - 1); p->memo[i].from.family;
+         i = (i + 1) & (p->memo_size - 1))
+        if (ipaddr_cmp(&p->memo[i].from, a) == 0)
+            break;
+    return &p->memo[i];
+}
+
+static void ps_memo_grow(struct pseudo *p)
+{
+    struct pseudo_pair *old = p->memo;
+    size_t oldsize = p->memo_size;
+
+    p->memo_size = oldsize ? oldsize * 2 : PS_TABLE_MIN;
+    p->memo = xcalloc(p->memo_size, sizeof(*p->memo));
+    for (size_t i = 0; i < oldsize; i++)
+        if (old[i].from.family)
+            *ps_memo_slot(p, &old[i].from) = old[i];
+    if (old) {
+        explicit_bzero(old, oldsize * sizeof(*old));
+        free(old);
+    }
+}
+
+static void ps_overflow_addr(int family, struct ipaddr *out)
+{
+    const char *t = family == 4 ? PSEUDO_OVERFLOW_V4 : PSEUDO_OVERFLOW_V6;
+
+    if (ipaddr_parse(t, strlen(t), out) != 0)
+        abort(); /* constant text */
+}
+
+void pseudo_init(struct pseudo *p, const uint8_t key[PSEUDO_KEY_LEN], size_t limit)
+{
+    uint8_t mac[SHA256_LEN];
+    struct ipaddr o;
+
+    memset(p, 0, sizeof(*p));
+    memcpy(p->key, key, PSEUDO_KEY_LEN);
+    /* The seed is a MAC too, so it says nothing about the key. */
+    hmac_sha256(p->key, sizeof(p->key), "podflow table seed", 18, mac);
+    p->seed = ps_load64(mac);
+    explicit_bzero(mac, sizeof(mac));
+    p->limit = limit;
+    ps_overflow_addr(4, &o);
+    ps_set_add(&p->used, p->seed, &o);
+    ps_overflow_addr(6, &o);
+    ps_set_add(&p->used, p->seed, &o);
+}
+
+int pseudo_init_random(struct pseudo *p, size_t limit)
+{
+    uint8_t key[PSEUDO_KEY_LEN];
+    int rc = 0;
+
+    if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
+        rc = errno ? -errno : -EIO;
+    else
+        pseudo_init(p, key, limit);
+    explicit_bzero(key, sizeof(key));
+    if (rc)
+        memset(p, 0, sizeof(*p));
+    return rc;
+}
+
+void pseudo_release(struct pseudo *p)
+{
+    /* The memo and the sets hold original addresses: wiped, not just freed. */
+    if (p->memo)
+        explicit_bzero(p->memo, p->memo_size * sizeof(*p->memo));
+    if (p->used.slot)
+        explicit_bzero(p->used.slot, p->used.size * sizeof(*p->used.slot));
+    if (p->internal.slot)
+        explicit_bzero(p->internal.slot, p->internal.size * sizeof(*p->internal.slot));
+    free(p->memo);
+    free(p->used.slot);
+    free(p->internal.slot);
+    explicit_bzero(p, sizeof(*p));
+}
+
+int pseudo_is_special(const struct ipaddr *a)
+{
+    static const uint8_t zero[16];
+
+    if (a->family == 4)
+        return a->a[0] == 0 || a->a[0] == 127 ||                  /* this network, loopback */
+               (a->a[0] == 169 && a->a[1] == 254) ||             /* link-local */
+               (a->a[0] >= 224 && a->a[0] < 240) ||              /* multicast */
+               (a->a[0] == 255 && a->a[1] == 255 && a->a[2] == 255 && a->a[3] == 255);
+    return memcmp(a->a, zero, 16) == 0 ||                         /* :: */
+           (memcmp(a->a, zero, 15) == 0 && a->a[15] == 1) ||     /* ::1 */
+           a->a[0] == 0xff ||                                     /* multicast */
+           (a->a[0] == 0xfe && (a->a[1] & 0xc0) == 0x80);         /* fe80::/10 */
+}
+
+void pseudo_add_internal(struct pseudo *p, const struct ipaddr *a)
+{
+    if (a->family != 4 && a->family != 6)
+        return;
+    ps_set_add(&p->internal, p->seed, a);
+    ps_set_add(&p->used, p->seed, a);
+}
+
+int pseudo_is_internal(const struct pseudo *p, const struct ipaddr *a)
+{
+    return ps_set_has(&p->internal, p->seed, a);
+}
+
+static uint32_t be32(const uint8_t *b)
+{
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static void ps_v4(struct ipaddr *out, uint32_t v)
+{
+    uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+
+    ipaddr_from_v4(out, b);
+}
+
+void pseudo_derive(struct pseudo *p, int family, const uint8_t *bytes, size_t n,
+                   struct ipaddr *out)
+{
+    uint8_t msg[1 + 256], mac[SHA256_LEN];
+    int found = 0;
+
+    if (n > sizeof(msg) - 1)
+        n = sizeof(msg) - 1;
+    msg[0] = (uint8_t)family;
+    memcpy(msg + 1, bytes, n);
+    hmac_sha256(p->key, sizeof(p->key), msg, n + 1, mac);
+    explicit_bzero(msg, sizeof(msg));
+    if (family == 4 && p->v4_testnet < PS_TESTNET_SIZE) {
+        uint32_t slot = be32(mac) % PS_TESTNET_SIZE;
+
+        /* Internal addresses may fill TEST-NET too (a lab using it): after
+         * one round the address goes to 240.0.0.0/4 below. */
+        for (unsigned tries = 0; !found && tries < PS_TESTNET_SIZE; tries++) {
+            uint8_t b[4] = {ps_testnets[slot / 256][0], ps_testnets[slot / 256][1],
+                            ps_testnets[slot / 256][2], (uint8_t)(slot % 256)};
+
+            ipaddr_from_v4(out, b);
+            found = !ps_set_has(&p->used, p->seed, out);
+            slot = (slot + 1) % PS_TESTNET_SIZE;
+        }
+        p->v4_testnet = found ? p->v4_testnet + 1 : PS_TESTNET_SIZE;
+    }
+    if (found) {
+        /* given from TEST-NET */
+    } else if (family == 4) {
+        /* 240.0.0.0/4 less 255.255.255.255 (broadcast, kept as itself;
+         * the overflow pseudonym is in used from the start).  An
+         * internal address there would only be skipped: 2^28 - 2 free. */
+        uint32_t v = be32(mac + 4) & 0x0fffffffu;
+
+        for (;;) {
+            ps_v4(out, 0xf0000000u | v);
+            if ((0xf0000000u | v) != 0xffffffffu && !ps_set_has(&p->used, p->seed, out))
+                break;
+            v = (v + 1) & 0x0fffffffu;
+        }
+    } else {
+        /* 2001:db8::/32, 96 bits from the MAC (texts that are no address too). */
+        uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8};
+
+        memcpy(b + 4, mac, 12);
+        for (;;) {
+            ipaddr_from_v6(out, b);
+            if (!ps_set_has(&p->used, p->seed, out))
+                break;
+            for (int i = 15; i >= 4 && ++b[i] == 0; i--)
+                ;
+        }
+    }
+    ps_set_add(&p->used, p->seed, out);
+    explicit_bzero(mac, sizeof(mac));
+}
+
+int pseudo_addr(struct pseudo *p, const struct ipaddr *a, struct ipaddr *out)
+{
+    struct pseudo_pair *e;
+    struct ipaddr in = *a;
+
+    if ((in.family != 4 && in.family != 6) || pseudo_is_special(&in) ||
+        pseudo_is_internal(p, &in)) {
+        *out = in;
+        return 0;
+    }
+    if (p->memo_size) {
+        e = ps_memo_slot(p, &in);
+        if (e->from.family) {
+            *out = e->to;
+            return 1;
+        }
+    }
+    if (p->limit && p->memo_n >= p->limit) {
+        p->overflowed = 1;
+        ps_overflow_addr(in.family, out);
+        return 2;
+    }
+    if ((p->memo_n + 1) * 2 > p->memo_size)
+        ps_memo_grow(p);
+    e = ps_memo_slot(p, &in);
+    e->from = in;
+    pseudo_derive(p, in.family, in.a, in.family == 4 ? 4 : 16, &e->to);
+    p->memo_n++;
+    *out = e->to;
+    return 1;
+}
