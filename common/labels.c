@@ -28,6 +28,7 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/limits.h"
+#include "common/util.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
 
@@ -235,17 +236,6 @@ static void jl_ws(struct jlex *x)
     }
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Four hex digits of a \u escape at x->pos. */
 static int jl_hex4(struct jlex *x, unsigned *out)
 {
@@ -254,7 +244,7 @@ static int jl_hex4(struct jlex *x, unsigned *out)
     if (x->len - x->pos < 4)
         return ERR_PARSE;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(x->s[x->pos + (size_t)i]);
+        int h = hex_digit(x->s[x->pos + (size_t)i]);
         if (h < 0)
             return ERR_PARSE;
         v = v << 4 | (unsigned)h;

@@ -1,7 +1,8 @@
 /*
- * util.h: number and time parsing shared by both programs.  Numbers from
- * input go through parse_u64()/parse_i64(), which check range and trailing
- * garbage (never atoi); times are Unix nanoseconds in int64_t.
+ * util.h: number and time parsing, and small text helpers, shared by both
+ * programs.  Numbers from input go through parse_u64()/parse_i64(), which
+ * check range and trailing garbage (never atoi); times are Unix
+ * nanoseconds in int64_t.
  */
 #ifndef PODFLOW_UTIL_H
 #define PODFLOW_UTIL_H
@@ -34,6 +35,10 @@ void format_rfc3339(int64_t ns, char *buf, size_t size);
 
 /* Current wall-clock time in Unix ns. */
 int64_t now_ns(void);
+
+/* The value of hexadecimal digit c (0-9, a-f, A-F), or -1 for any other
+ * value (including negative chars). */
+int hex_digit(int c);
 
 /*
  * Make s[0..len) safe to show on a terminal, in place: every C0 control but
