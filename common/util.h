@@ -40,6 +40,11 @@ int64_t now_ns(void);
  * value (including negative chars). */
 int hex_digit(int c);
 
+/* The length of the well-formed UTF-8 sequence starting s[0..len)
+ * (Unicode Table 3-7: no overlong forms, no surrogates, nothing past
+ * U+10FFFF), or 0 when there is none (or len is 0). */
+size_t utf8_len(const unsigned char *s, size_t len);
+
 /*
  * Make s[0..len) safe to show on a terminal, in place: every C0 control but
  * tab and newline (ESC starts the escape sequences that recolour, retitle,
