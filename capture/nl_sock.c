@@ -25,19 +25,30 @@ int nl_sock_fail(struct diag *d, const char *what, int nlerr)
     return ERR_NETLINK;
 }
 
-int nl_sock_request(struct diag *d, int protocol, nl_recvmsg_msg_cb_t fn, void *arg,
-                    struct nl_sock **out)
+/* A socket with fn(msg, arg), unless fn is NULL, as its NL_CB_VALID
+ * callback; NULL, reported, when libnl cannot allocate one. */
+static struct nl_sock *nl_sock_new(struct diag *d, nl_recvmsg_msg_cb_t fn, void *arg)
 {
     struct nl_sock *sk = nl_socket_alloc();
-    int rc;
 
-    *out = NULL;
     if (!sk) {
         diag_err(d, "cannot allocate a netlink socket");
-        return ERR_NETLINK;
+        return NULL;
     }
     if (fn)
         nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, fn, arg);
+    return sk;
+}
+
+int nl_sock_request(struct diag *d, int protocol, nl_recvmsg_msg_cb_t fn, void *arg,
+                    struct nl_sock **out)
+{
+    struct nl_sock *sk = nl_sock_new(d, fn, arg);
+    int rc;
+
+    *out = NULL;
+    if (!sk)
+        return ERR_NETLINK;
     rc = nl_connect(sk, protocol);
     if (rc < 0) {
         nl_socket_free(sk);
@@ -51,16 +62,13 @@ int nl_sock_events(struct diag *d, int protocol, const int *groups, size_t ngrou
                    nl_recvmsg_msg_cb_t fn, void *arg, const char *subscribe_what,
                    struct nl_sock **out)
 {
-    struct nl_sock *sk = nl_socket_alloc();
+    struct nl_sock *sk = nl_sock_new(d, fn, arg);
     int rc;
 
     *out = NULL;
-    if (!sk) {
-        diag_err(d, "cannot allocate a netlink socket");
+    if (!sk)
         return ERR_NETLINK;
-    }
     nl_socket_disable_seq_check(sk);
-    nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, fn, arg);
     rc = nl_connect(sk, protocol);
     if (rc < 0) {
         rc = nl_sock_fail(d, "open a netlink socket", rc);
