@@ -1135,21 +1135,6 @@ int eng_policy_name(const struct policy *p, struct buf *out)
     return buf_addstr(out, p->name);
 }
 
-static const char *action_lower(enum rule_action a)
-{
-    switch (a) {
-    case ACT_ALLOW:
-        return "allow";
-    case ACT_DENY:
-        return "deny";
-    case ACT_PASS:
-        return "pass";
-    case ACT_LOG:
-        return "log";
-    }
-    return "?";
-}
-
 /* The name part of a trace entry (§5.1; DESIGN.md): "[ns/]tier.name",
  * with Calico's spellings for converted Kubernetes policies
  * ("knp.default.<name>") and staged ones ("staged:" before the name).  A
@@ -1188,14 +1173,14 @@ int eng_step_format(const struct eng_step *s, unsigned index, struct buf *out)
 
     if (s->profile)
         return buf_addf(out, "%u|__PROFILE__|__PROFILE__.%s|%s|%d", index, s->profile,
-                        action_lower(s->action), s->rule);
+                        rule_action_flowlog(s->action), s->rule);
     if (!s->pol || !s->tier)
         return buf_addf(out, "%u|__DATAPLANE__|__DATAPLANE__|%s|%d", index,
-                        action_lower(s->action), s->rule);
+                        rule_action_flowlog(s->action), s->rule);
     rc = buf_addf(out, "%u|%s|", index, s->tier->name);
     if (!rc)
         rc = trace_name(s->pol, out);
     if (!rc)
-        rc = buf_addf(out, "|%s|%d", action_lower(s->action), s->rule);
+        rc = buf_addf(out, "|%s|%d", rule_action_flowlog(s->action), s->rule);
     return rc;
 }

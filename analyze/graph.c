@@ -17,6 +17,7 @@
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/limits.h"
+#include "common/util.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
 
@@ -381,31 +382,17 @@ void graph_node_text(const struct graph_node *n, char *b, size_t size)
 
 /* ---- DOT ----------------------------------------------------------------- */
 
-/* Whether s[0..) starts a valid UTF-8 sequence; its length or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-    size_t n, i;
-
-    if (s[0] < 0x80)
-        return 1;
-    n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
-    for (i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    return n;
-}
-
 /* A DOT double-quoted string: '"' and '\' escaped (so graphviz's label
  * escapes \N, \G, \l ... cannot be injected), a newline as the label
  * line break \n, other control bytes and invalid UTF-8 as '?' (graphviz
  * rejects them). */
 static int dot_str(struct buf *out, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
     int rc = buf_addch(out, '"');
 
     while (*p && !rc) {
-        size_t n = utf8_len(p);
+        size_t n = utf8_len(p, (size_t)(end - p));
 
         if (*p == '"' || *p == '\\') {
             rc = buf_addch(out, '\\');

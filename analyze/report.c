@@ -45,27 +45,14 @@ static void rw_s(struct rw *w, const char *s)
         w->rc = buf_addstr(w->out, s);
 }
 
-/* Whether s starts a valid UTF-8 sequence: its length, or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-    size_t n, i;
-
-    if (s[0] < 0x80)
-        return 1;
-    n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
-    for (i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    return n;
-}
-
 int report_esc(struct buf *out, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
+    const unsigned char *end = p + strlen((const char *)p);
     int rc = 0;
 
     while (*p && !rc) {
-        size_t n = utf8_len(p);
+        size_t n = utf8_len(p, (size_t)(end - p));
 
         switch (*p) {
         case '&':

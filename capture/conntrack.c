@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 
 #include "capture/flow.h"
+#include "capture/nl_sock.h"
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/xmalloc.h"
@@ -180,18 +181,6 @@ uint64_t ct_noted(const struct ct_map *m)
 
 /* --- the kernel side ------------------------------------------------------------ */
 
-static int ct_fail(struct ct_map *m, const char *what, int nlerr)
-{
-    int e = nlerr < 0 ? -nlerr : nlerr;
-
-    if (e == NLE_PERM) {
-        diag_err(m->d, "cannot %s: %s (needs CAP_NET_ADMIN or root)", what, nl_geterror(e));
-        return ERR_PERM;
-    }
-    diag_err(m->d, "cannot %s: %s", what, nl_geterror(e));
-    return ERR_NETLINK;
-}
-
 static int ct_addr(struct nl_addr *a, int family, uint8_t out[16])
 {
     size_t len = family == 6 ? 16 : 4;
@@ -257,7 +246,7 @@ static int ct_dump(struct ct_map *m)
         rc = nl_recvmsgs_default(sk);
     nl_socket_free(sk);
     if (rc < 0 && rc != -NLE_DUMP_INTR)
-        return ct_fail(m, "list the conntrack table", rc);
+        return nl_sock_fail(m->d, "list the conntrack table", rc);
     return 0;
 }
 
@@ -295,14 +284,14 @@ int ct_open(struct diag *d, struct ct_map **out)
     if (rc >= 0)
         rc = nl_socket_add_membership(m->sk, NFNLGRP_CONNTRACK_NEW);
     if (rc < 0) {
-        rc = ct_fail(m, "subscribe to conntrack events", rc);
+        rc = nl_sock_fail(m->d, "subscribe to conntrack events", rc);
         ct_close(&m);
         return rc;
     }
     (void)nl_socket_set_buffer_size(m->sk, CT_RCVBUF, 0);
     rc = nl_socket_set_nonblocking(m->sk);
     if (rc < 0) {
-        rc = ct_fail(m, "set up the conntrack socket", rc);
+        rc = nl_sock_fail(m->d, "set up the conntrack socket", rc);
         ct_close(&m);
         return rc;
     }
@@ -324,26 +313,14 @@ int ct_fd(const struct ct_map *m)
 
 int ct_read(struct ct_map *m)
 {
-    int lost = 0;
     int rc;
 
     if (!m || !m->sk)
         return 0;
-    for (;;) {
-        rc = nl_recvmsgs_default(m->sk);
-        if (rc >= 0)
-            continue;
-        if (rc == -NLE_AGAIN)
-            break;
-        if (rc == -NLE_INTR)
-            continue;
-        if (rc == -NLE_NOMEM || rc == -NLE_DUMP_INTR) {
-            lost = 1;
-            continue;
-        }
-        return ct_fail(m, "read conntrack events", rc);
-    }
-    return lost ? ct_dump(m) : 0;
+    rc = nl_sock_drain(m->sk);
+    if (rc < 0)
+        return nl_sock_fail(m->d, "read conntrack events", rc);
+    return rc ? ct_dump(m) : 0;
 }
 
 void ct_close(struct ct_map **mp)

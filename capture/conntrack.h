@@ -47,7 +47,7 @@ int ct_open(struct diag *d, struct ct_map **out) __attribute__((warn_unused_resu
 int ct_fd(const struct ct_map *m);
 
 /* Read every pending event without blocking; re-dump when the kernel
- * dropped some.  0 or ERR_NETLINK (reported). */
+ * dropped some.  0, or ERR_NETLINK or ERR_PERM (reported). */
 int ct_read(struct ct_map *m) __attribute__((warn_unused_result));
 
 /*

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "capture/nl_sock.h"
 #include "common/err.h"
 #include "common/ident.h"
 #include "common/limits.h"
@@ -85,18 +86,6 @@ struct nl_ident {
     size_t nivs, aivs;
     unsigned char *iv_seen; /* resync: per interval */
 };
-
-static int nli_fail(struct nl_ident *m, const char *what, int nlerr)
-{
-    int e = nlerr < 0 ? -nlerr : nlerr;
-
-    if (e == NLE_PERM) {
-        diag_err(m->d, "cannot %s: %s (needs CAP_NET_ADMIN or root)", what, nl_geterror(e));
-        return ERR_PERM;
-    }
-    diag_err(m->d, "cannot %s: %s", what, nl_geterror(e));
-    return ERR_NETLINK;
-}
 
 /* --- state ------------------------------------------------------------------- */
 
@@ -446,39 +435,13 @@ int nl_ident_open(struct diag *d, struct nl_ident **out)
     *out = NULL;
     m->d = d;
     m->now = IDENT_OPEN;
-    m->dump = nl_socket_alloc();
-    m->events = nl_socket_alloc();
-    if (!m->dump || !m->events) {
-        diag_err(d, "cannot allocate a netlink socket");
-        rc = ERR_NETLINK;
+    rc = nl_sock_events(d, NETLINK_ROUTE, groups, sizeof(groups) / sizeof(groups[0]), NLI_RCVBUF,
+                        nli_msg, m, "subscribe to route, address and neighbour events",
+                        &m->events);
+    if (!rc)
+        rc = nl_sock_request(d, NETLINK_ROUTE, nli_msg, m, &m->dump);
+    if (rc)
         goto out_free;
-    }
-    nl_socket_disable_seq_check(m->events);
-    nl_socket_modify_cb(m->events, NL_CB_VALID, NL_CB_CUSTOM, nli_msg, m);
-    nl_socket_modify_cb(m->dump, NL_CB_VALID, NL_CB_CUSTOM, nli_msg, m);
-    rc = nl_connect(m->events, NETLINK_ROUTE);
-    if (rc < 0) {
-        rc = nli_fail(m, "open a netlink socket", rc);
-        goto out_free;
-    }
-    for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
-        rc = nl_socket_add_membership(m->events, groups[i]);
-        if (rc < 0) {
-            rc = nli_fail(m, "subscribe to route, address and neighbour events", rc);
-            goto out_free;
-        }
-    }
-    (void)nl_socket_set_buffer_size(m->events, NLI_RCVBUF, 0);
-    rc = nl_socket_set_nonblocking(m->events);
-    if (rc < 0) {
-        rc = nli_fail(m, "set up the netlink socket", rc);
-        goto out_free;
-    }
-    rc = nl_connect(m->dump, NETLINK_ROUTE);
-    if (rc < 0) {
-        rc = nli_fail(m, "open a netlink socket", rc);
-        goto out_free;
-    }
     *out = m;
     return 0;
 
@@ -524,7 +487,7 @@ static int nli_dump_all(struct nl_ident *m)
         /* A dump the kernel interrupted (the table changed meanwhile) is
          * complete enough: the events that changed it follow. */
         if (rc < 0 && rc != -NLE_DUMP_INTR)
-            return nli_fail(m, reqs[i].what, rc);
+            return nl_sock_fail(m->d, reqs[i].what, rc);
     }
     return 0;
 }
@@ -575,26 +538,13 @@ int nl_ident_fd(const struct nl_ident *m)
 
 int nl_ident_read(struct nl_ident *m, int64_t now_ns)
 {
-    int lost = 0;
     int rc;
 
     m->now = now_ns;
-    for (;;) {
-        rc = nl_recvmsgs_default(m->events);
-        if (rc >= 0)
-            continue;
-        if (rc == -NLE_AGAIN)
-            break;
-        if (rc == -NLE_INTR)
-            continue;
-        /* ENOBUFS (libnl: NLE_NOMEM): the kernel dropped events. */
-        if (rc == -NLE_NOMEM || rc == -NLE_DUMP_INTR) {
-            lost = 1;
-            continue;
-        }
-        return nli_fail(m, "read netlink events", rc);
-    }
-    return lost ? nli_resync(m) : 0;
+    rc = nl_sock_drain(m->events);
+    if (rc < 0)
+        return nl_sock_fail(m->d, "read netlink events", rc);
+    return rc ? nli_resync(m) : 0;
 }
 
 const struct nl_ident_iv *nl_ident_intervals(const struct nl_ident *m, size_t *n)

@@ -60,14 +60,14 @@ struct nl_ident_iv {
 int nl_ident_open(struct diag *d, struct nl_ident **out) __attribute__((warn_unused_result));
 
 /* The start-up dump (every mapping found is open since before the
- * capture).  ERR_NETLINK. */
+ * capture).  ERR_NETLINK or ERR_PERM, reported. */
 int nl_ident_dump(struct nl_ident *m) __attribute__((warn_unused_result));
 
 /* The subscription's descriptor, for poll(). */
 int nl_ident_fd(const struct nl_ident *m);
 
 /* Read every pending event without blocking, stamped now_ns; re-dump when
- * events were lost.  0 or ERR_NETLINK. */
+ * events were lost.  0, or ERR_NETLINK or ERR_PERM, reported. */
 int nl_ident_read(struct nl_ident *m, int64_t now_ns) __attribute__((warn_unused_result));
 
 /* Every interval so far (open and closed), valid until the next call on

@@ -1,7 +1,7 @@
 /*
  * nl_link.c: link dump and link events through libnl-route-3 (see
- * nl_link.h).  libnl's -NLE_* codes are translated here into ERR_NETLINK
- * with nl_geterror()'s text.
+ * nl_link.h).  libnl's -NLE_* codes are translated into ERR_NETLINK with
+ * nl_geterror()'s text by nl_sock_fail().
  *
  * Two sockets: `dump` answers requests (RTM_GETLINK with NLM_F_DUMP, which
  * rtnl_link_alloc_cache() sends), `events` only listens to the
@@ -10,15 +10,14 @@
  */
 #include "capture/nl_link.h"
 
-#include <errno.h>
 #include <linux/rtnetlink.h>
 #include <netlink/cache.h>
-#include <netlink/errno.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 #include <netlink/socket.h>
 
+#include "capture/nl_sock.h"
 #include "common/err.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
@@ -35,18 +34,6 @@ struct nl_link_mon {
     nl_link_fn fn;          /* during nl_link_read() only */
     void *ctx;
 };
-
-static int nl_fail(struct nl_link_mon *m, const char *what, int nlerr)
-{
-    int e = nlerr < 0 ? -nlerr : nlerr;
-
-    if (e == NLE_PERM) {
-        diag_err(m->d, "cannot %s: %s (needs CAP_NET_ADMIN or root)", what, nl_geterror(e));
-        return ERR_PERM;
-    }
-    diag_err(m->d, "cannot %s: %s", what, nl_geterror(e));
-    return ERR_NETLINK;
-}
 
 /* Report one struct rtnl_link. */
 static void nl_report(nl_link_fn fn, void *ctx, enum nl_link_event ev, struct rtnl_link *link)
@@ -89,48 +76,22 @@ static int nl_event(struct nl_msg *msg, void *arg)
 
 int nl_link_open(struct diag *d, struct nl_link_mon **out)
 {
+    static const int groups[] = {RTNLGRP_LINK};
     struct nl_link_mon *m = xcalloc(1, sizeof(*m));
     int rc;
 
     *out = NULL;
     m->d = d;
-    m->dump = nl_socket_alloc();
-    m->events = nl_socket_alloc();
-    if (!m->dump || !m->events) {
-        diag_err(d, "cannot allocate a netlink socket");
-        rc = ERR_NETLINK;
-        goto out_free;
-    }
-    /* Events carry no sequence numbers of ours. */
-    nl_socket_disable_seq_check(m->events);
-    nl_socket_modify_cb(m->events, NL_CB_VALID, NL_CB_CUSTOM, nl_event, m);
-    rc = nl_connect(m->events, NETLINK_ROUTE);
-    if (rc < 0) {
-        rc = nl_fail(m, "open a netlink socket", rc);
-        goto out_free;
-    }
-    rc = nl_socket_add_membership(m->events, RTNLGRP_LINK);
-    if (rc < 0) {
-        rc = nl_fail(m, "subscribe to link events", rc);
-        goto out_free;
-    }
-    (void)nl_socket_set_buffer_size(m->events, NL_LINK_RCVBUF, 0);
-    rc = nl_socket_set_nonblocking(m->events);
-    if (rc < 0) {
-        rc = nl_fail(m, "set up the netlink socket", rc);
-        goto out_free;
-    }
-    rc = nl_connect(m->dump, NETLINK_ROUTE);
-    if (rc < 0) {
-        rc = nl_fail(m, "open a netlink socket", rc);
-        goto out_free;
+    rc = nl_sock_events(d, NETLINK_ROUTE, groups, 1, NL_LINK_RCVBUF, nl_event, m,
+                        "subscribe to link events", &m->events);
+    if (!rc)
+        rc = nl_sock_request(d, NETLINK_ROUTE, NULL, NULL, &m->dump);
+    if (rc) {
+        nl_link_close(&m);
+        return rc;
     }
     *out = m;
     return 0;
-
-out_free:
-    nl_link_close(&m);
-    return rc;
 }
 
 struct nl_dump_ctx {
@@ -153,7 +114,7 @@ int nl_link_dump(struct nl_link_mon *m, nl_link_fn fn, void *ctx)
 
     rc = rtnl_link_alloc_cache(m->dump, AF_UNSPEC, &cache);
     if (rc < 0)
-        return nl_fail(m, "list network links", rc);
+        return nl_sock_fail(m->d, "list network links", rc);
     nl_cache_foreach(cache, nl_dumped, &dc);
     nl_cache_free(cache);
     return 0;
@@ -166,29 +127,15 @@ int nl_link_fd(const struct nl_link_mon *m)
 
 int nl_link_read(struct nl_link_mon *m, nl_link_fn fn, void *ctx)
 {
-    int lost = 0;
     int rc;
 
     m->fn = fn;
     m->ctx = ctx;
-    for (;;) {
-        rc = nl_recvmsgs_default(m->events);
-        if (rc >= 0)
-            continue;
-        if (rc == -NLE_AGAIN)
-            break;
-        if (rc == -NLE_INTR)
-            continue;
-        /* ENOBUFS (libnl: NLE_NOMEM): the kernel dropped events. */
-        if (rc == -NLE_NOMEM || rc == -NLE_DUMP_INTR) {
-            lost = 1;
-            continue;
-        }
-        m->fn = NULL;
-        return nl_fail(m, "read link events", rc);
-    }
+    rc = nl_sock_drain(m->events);
     m->fn = NULL;
-    return lost;
+    if (rc < 0)
+        return nl_sock_fail(m->d, "read link events", rc);
+    return rc;
 }
 
 void nl_link_close(struct nl_link_mon **mp)

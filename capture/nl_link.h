@@ -30,7 +30,8 @@ typedef void (*nl_link_fn)(void *ctx, enum nl_link_event ev, int ifindex, const 
  * reported through d, which must outlive the monitor. */
 int nl_link_open(struct diag *d, struct nl_link_mon **out) __attribute__((warn_unused_result));
 
-/* Report every link now present as NL_LINK_PRESENT.  ERR_NETLINK. */
+/* Report every link now present as NL_LINK_PRESENT.  ERR_NETLINK or
+ * ERR_PERM, reported. */
 int nl_link_dump(struct nl_link_mon *m, nl_link_fn fn, void *ctx)
     __attribute__((warn_unused_result));
 
@@ -38,7 +39,8 @@ int nl_link_dump(struct nl_link_mon *m, nl_link_fn fn, void *ctx)
 int nl_link_fd(const struct nl_link_mon *m);
 
 /* Read every pending event without blocking and report it.  Returns 0, 1
- * when events were lost (the caller re-dumps), or ERR_NETLINK. */
+ * when events were lost (the caller re-dumps), or ERR_NETLINK or ERR_PERM,
+ * reported. */
 int nl_link_read(struct nl_link_mon *m, nl_link_fn fn, void *ctx)
     __attribute__((warn_unused_result));
 

@@ -607,6 +607,14 @@ out_close:
     return rc;
 }
 
+/* The URI a reader opens path by (malloc'd): immutable=1 for a WAL-mode
+ * file without its -wal, else mode=ro; see the top of this file for why. */
+static char *db_reader_uri(const char *path, const struct db_probe *probe)
+{
+    return db_uri(path,
+                  probe->wal && !db_side_exists(path, "-wal") ? "mode=ro&immutable=1" : "mode=ro");
+}
+
 int db_open_reader(const char *path, struct diag *d, sqlite3 **out)
 {
     struct db_probe probe;
@@ -621,9 +629,7 @@ int db_open_reader(const char *path, struct diag *d, sqlite3 **out)
         return rc;
     if (probe.empty)
         return db_not_case(d, path);
-    /* See the top of this file for immutable=1 versus mode=ro. */
-    uri = db_uri(path,
-                 probe.wal && !db_side_exists(path, "-wal") ? "mode=ro&immutable=1" : "mode=ro");
+    uri = db_reader_uri(path, &probe);
     src = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_EXRESCODE,
                           NULL);
     free(uri);
@@ -687,8 +693,7 @@ int db_attach_reader(sqlite3 *db, const char *path, const char *schema, struct d
     rc = db_probe(path, d, false, &probe);
     if (rc < 0)
         return rc;
-    uri = db_uri(path,
-                 probe.wal && !db_side_exists(path, "-wal") ? "mode=ro&immutable=1" : "mode=ro");
+    uri = db_reader_uri(path, &probe);
     src = sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS ?2", -1, &st, NULL);
     if (src == SQLITE_OK) {
         sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC);

@@ -421,6 +421,9 @@ static int pod_ports(struct inv_ctx *c, const struct ynode *spec, const char *ke
     return 0;
 }
 
+/* Each load_<kind>() initialises its output first, so the caller releases
+ * it whatever the result; ERR_INVALID, reported, when a modelled field has
+ * the wrong shape. */
 static int load_pod(struct inv_ctx *c, const struct ynode *obj, struct inv_pod *p)
 {
     const struct ynode *spec, *status, *ips, *n;
@@ -428,6 +431,8 @@ static int load_pod(struct inv_ctx *c, const struct ynode *obj, struct inv_pod *
     size_t aips = 0, aports = 0;
     struct ipaddr ip;
 
+    memset(p, 0, sizeof(*p));
+    labels_init(&p->labels);
     if (get_meta(c, obj, 1, &p->labels, &m))
         return ERR_INVALID;
     p->ns = m.ns == NULL ? "default" : m.ns;
@@ -485,6 +490,8 @@ static int load_namespace(struct inv_ctx *c, const struct ynode *obj, struct inv
 {
     struct inv_meta m;
 
+    memset(ns, 0, sizeof(*ns));
+    labels_init(&ns->labels);
     if (get_meta(c, obj, 0, &ns->labels, &m))
         return ERR_INVALID;
     ns->name = m.name;
@@ -505,6 +512,9 @@ static int load_service(struct inv_ctx *c, const struct ynode *obj, struct inv_s
     size_t aips = 0, aports = 0;
     struct ipaddr ip;
 
+    memset(s, 0, sizeof(*s));
+    labels_init(&s->labels);
+    labels_init(&s->selector);
     if (get_meta(c, obj, 1, &s->labels, &m))
         return ERR_INVALID;
     s->ns = m.ns;
@@ -585,6 +595,7 @@ static int load_slice(struct inv_ctx *c, const struct ynode *obj, struct inv_sli
     char q[64];
     int rc = ERR_INVALID;
 
+    memset(s, 0, sizeof(*s));
     labels_init(&labels);
     if (get_meta(c, obj, 1, &labels, &m))
         goto out;
@@ -667,6 +678,8 @@ static int load_node(struct inv_ctx *c, const struct ynode *obj, struct inv_node
     struct inv_meta m;
     size_t a = 0;
 
+    memset(nd, 0, sizeof(*nd));
+    labels_init(&nd->labels);
     if (get_meta(c, obj, 0, &nd->labels, &m))
         return ERR_INVALID;
     nd->name = m.name;
@@ -731,6 +744,110 @@ static void malformed(struct inv_ctx *c)
     c->inv->malformed++;
 }
 
+/* Where an object starts, kept so later messages can point back at it. */
+static void where(const struct inv_ctx *c, const struct ynode *obj, unsigned *line, unsigned *col,
+                  const char **file)
+{
+    *line = obj->line;
+    *col = obj->col;
+    *file = c->file;
+}
+
+/* add_<kind>(): load one object and append it to its table; ERR_INVALID,
+ * with nothing appended, when it is malformed. */
+static int add_pod(struct inv_ctx *c, const struct ynode *obj)
+{
+    struct inventory *inv = c->inv;
+    struct inv_pod p;
+
+    if (load_pod(c, obj, &p)) {
+        inv_pod_release(&p);
+        return ERR_INVALID;
+    }
+    where(c, obj, &p.line, &p.col, &p.file);
+    p.seq = inv->seq;
+    ALLOC_GROW(inv->pods, inv->npods + 1, inv->apods);
+    inv->pods[inv->npods++] = p;
+    return 0;
+}
+
+static int add_namespace(struct inv_ctx *c, const struct ynode *obj)
+{
+    struct inventory *inv = c->inv;
+    struct inv_namespace ns;
+
+    if (load_namespace(c, obj, &ns)) {
+        inv_namespace_release(&ns);
+        return ERR_INVALID;
+    }
+    ns.seq = inv->seq; /* struct inv_namespace keeps no position */
+    ALLOC_GROW(inv->nss, inv->nnss + 1, inv->anss);
+    inv->nss[inv->nnss++] = ns;
+    return 0;
+}
+
+static int add_service(struct inv_ctx *c, const struct ynode *obj)
+{
+    struct inventory *inv = c->inv;
+    struct inv_service s;
+
+    if (load_service(c, obj, &s)) {
+        inv_service_release(&s);
+        return ERR_INVALID;
+    }
+    where(c, obj, &s.line, &s.col, &s.file);
+    s.seq = inv->seq;
+    ALLOC_GROW(inv->svcs, inv->nsvcs + 1, inv->asvcs);
+    inv->svcs[inv->nsvcs++] = s;
+    return 0;
+}
+
+static int add_slice(struct inv_ctx *c, const struct ynode *obj)
+{
+    struct inventory *inv = c->inv;
+    struct inv_slice s;
+
+    if (load_slice(c, obj, &s)) {
+        inv_slice_release(&s);
+        return ERR_INVALID;
+    }
+    where(c, obj, &s.line, &s.col, &s.file);
+    s.seq = inv->seq;
+    ALLOC_GROW(inv->slices, inv->nslices + 1, inv->aslices);
+    inv->slices[inv->nslices++] = s;
+    return 0;
+}
+
+static int add_node(struct inv_ctx *c, const struct ynode *obj)
+{
+    struct inventory *inv = c->inv;
+    struct inv_node nd;
+
+    if (load_node(c, obj, &nd)) {
+        inv_node_release(&nd);
+        return ERR_INVALID;
+    }
+    where(c, obj, &nd.line, &nd.col, &nd.file);
+    nd.seq = inv->seq;
+    ALLOC_GROW(inv->nodes, inv->nnodes + 1, inv->anodes);
+    inv->nodes[inv->nnodes++] = nd;
+    return 0;
+}
+
+/* The kinds we model, with the API group each must come from (NULL: core
+ * "v1"; see api_ok()). */
+static const struct inv_kind {
+    const char *kind;
+    const char *group;
+    int (*add)(struct inv_ctx *c, const struct ynode *obj);
+} inv_kinds[] = {
+    {"Pod", NULL, add_pod},
+    {"Namespace", NULL, add_namespace},
+    {"Service", NULL, add_service},
+    {"EndpointSlice", "discovery.k8s.io/", add_slice},
+    {"Node", NULL, add_node},
+};
+
 static void load_object(struct inv_ctx *c, const struct ynode *obj, const char *list_kind,
                         unsigned depth)
 {
@@ -777,93 +894,30 @@ static void load_object(struct inv_ctx *c, const struct ynode *obj, const char *
         return;
     }
     inv->seq++;
-    if (!strcmp(kind, "Pod") && api_ok(obj, NULL)) {
-        struct inv_pod p;
-        memset(&p, 0, sizeof(p));
-        labels_init(&p.labels);
-        if (load_pod(c, obj, &p)) {
-            inv_pod_release(&p);
-            malformed(c);
+    for (size_t i = 0; i < sizeof(inv_kinds) / sizeof(inv_kinds[0]); i++) {
+        const struct inv_kind *k = &inv_kinds[i];
+        const struct ynode *av;
+
+        if (strcmp(kind, k->kind))
+            continue;
+        if (api_ok(obj, k->group)) {
+            if (k->add(c, obj))
+                malformed(c);
             return;
         }
-        p.line = obj->line;
-        p.col = obj->col;
-        p.file = c->file;
-        p.seq = inv->seq;
-        ALLOC_GROW(inv->pods, inv->npods + 1, inv->apods);
-        inv->pods[inv->npods++] = p;
-    } else if (!strcmp(kind, "Namespace") && api_ok(obj, NULL)) {
-        struct inv_namespace ns;
-        memset(&ns, 0, sizeof(ns));
-        labels_init(&ns.labels);
-        if (load_namespace(c, obj, &ns)) {
-            inv_namespace_release(&ns);
-            malformed(c);
-            return;
-        }
-        ns.seq = inv->seq;
-        ALLOC_GROW(inv->nss, inv->nnss + 1, inv->anss);
-        inv->nss[inv->nnss++] = ns;
-    } else if (!strcmp(kind, "Service") && api_ok(obj, NULL)) {
-        struct inv_service s;
-        memset(&s, 0, sizeof(s));
-        labels_init(&s.labels);
-        labels_init(&s.selector);
-        if (load_service(c, obj, &s)) {
-            inv_service_release(&s);
-            malformed(c);
-            return;
-        }
-        s.line = obj->line;
-        s.col = obj->col;
-        s.file = c->file;
-        s.seq = inv->seq;
-        ALLOC_GROW(inv->svcs, inv->nsvcs + 1, inv->asvcs);
-        inv->svcs[inv->nsvcs++] = s;
-    } else if (!strcmp(kind, "EndpointSlice") && api_ok(obj, "discovery.k8s.io/")) {
-        struct inv_slice s;
-        memset(&s, 0, sizeof(s));
-        if (load_slice(c, obj, &s)) {
-            inv_slice_release(&s);
-            malformed(c);
-            return;
-        }
-        s.line = obj->line;
-        s.col = obj->col;
-        s.file = c->file;
-        s.seq = inv->seq;
-        ALLOC_GROW(inv->slices, inv->nslices + 1, inv->aslices);
-        inv->slices[inv->nslices++] = s;
-    } else if (!strcmp(kind, "Node") && api_ok(obj, NULL)) {
-        struct inv_node nd;
-        memset(&nd, 0, sizeof(nd));
-        labels_init(&nd.labels);
-        if (load_node(c, obj, &nd)) {
-            inv_node_release(&nd);
-            malformed(c);
-            return;
-        }
-        nd.line = obj->line;
-        nd.col = obj->col;
-        nd.file = c->file;
-        nd.seq = inv->seq;
-        ALLOC_GROW(inv->nodes, inv->nnodes + 1, inv->anodes);
-        inv->nodes[inv->nnodes++] = nd;
-    } else {
         /* A kind we model but from another API group (Calico's Node) is
          * counted under its group, so the summary does not read as if a
          * Kubernetes Node had been dropped. */
-        const struct ynode *av = ynode_get(obj, "apiVersion");
-        if (av && av->kind == YNODE_SCALAR && strcmp(av->u.scalar.s, "v1") &&
-            (!strcmp(kind, "Pod") || !strcmp(kind, "Namespace") || !strcmp(kind, "Service") ||
-             !strcmp(kind, "EndpointSlice") || !strcmp(kind, "Node"))) {
+        av = ynode_get(obj, "apiVersion");
+        if (av && av->kind == YNODE_SCALAR && strcmp(av->u.scalar.s, "v1")) {
             char both[160];
             snprintf(both, sizeof(both), "%.100s %.50s", av->u.scalar.s, kind);
             inv_count_skipped(inv, both);
-        } else {
-            inv_count_skipped(inv, kind);
+            return;
         }
+        break;
     }
+    inv_count_skipped(inv, kind);
 }
 
 int inventory_load_stream(struct inventory *inv, const struct ystream *ys, struct diag *d)

@@ -28,6 +28,7 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/limits.h"
+#include "common/util.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
 
@@ -235,17 +236,6 @@ static void jl_ws(struct jlex *x)
     }
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Four hex digits of a \u escape at x->pos. */
 static int jl_hex4(struct jlex *x, unsigned *out)
 {
@@ -254,7 +244,7 @@ static int jl_hex4(struct jlex *x, unsigned *out)
     if (x->len - x->pos < 4)
         return ERR_PARSE;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(x->s[x->pos + (size_t)i]);
+        int h = hex_digit(x->s[x->pos + (size_t)i]);
         if (h < 0)
             return ERR_PARSE;
         v = v << 4 | (unsigned)h;
@@ -289,42 +279,6 @@ static int put_utf8(struct buf *b, unsigned cp)
         n = 4;
     }
     return buf_add(b, u, n);
-}
-
-/* Length of a well-formed UTF-8 sequence at s[0..len) (Unicode Table 3-7),
- * or 0. */
-static size_t utf8_len(const unsigned char *s, size_t len)
-{
-    unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-    size_t need;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        need = 2;
-    else if (c >= 0xe0 && c <= 0xef)
-        need = 3;
-    else if (c >= 0xf0 && c <= 0xf4)
-        need = 4;
-    else
-        return 0;
-    if (c == 0xe0)
-        lo = 0xa0;
-    else if (c == 0xed)
-        hi = 0x9f;
-    else if (c == 0xf0)
-        lo = 0x90;
-    else if (c == 0xf4)
-        hi = 0x8f;
-    if (len < need)
-        return 0;
-    for (size_t i = 1; i < need; i++) {
-        if (s[i] < lo || s[i] > hi)
-            return 0;
-        lo = 0x80;
-        hi = 0xbf;
-    }
-    return need;
 }
 
 /*

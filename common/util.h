@@ -1,7 +1,8 @@
 /*
- * util.h: number and time parsing shared by both programs.  Numbers from
- * input go through parse_u64()/parse_i64(), which check range and trailing
- * garbage (never atoi); times are Unix nanoseconds in int64_t.
+ * util.h: number and time parsing, and small text helpers, shared by both
+ * programs.  Numbers from input go through parse_u64()/parse_i64(), which
+ * check range and trailing garbage (never atoi); times are Unix
+ * nanoseconds in int64_t.
  */
 #ifndef PODFLOW_UTIL_H
 #define PODFLOW_UTIL_H
@@ -45,6 +46,15 @@ static inline int64_t i64_add_sat(int64_t a, int64_t b)
 
 /* Current wall-clock time in Unix ns. */
 int64_t now_ns(void);
+
+/* The value of hexadecimal digit c (0-9, a-f, A-F), or -1 for any other
+ * value (including negative chars). */
+int hex_digit(int c);
+
+/* The length of the well-formed UTF-8 sequence starting s[0..len)
+ * (Unicode Table 3-7: no overlong forms, no surrogates, nothing past
+ * U+10FFFF), or 0 when there is none (or len is 0). */
+size_t utf8_len(const unsigned char *s, size_t len);
 
 /*
  * Make s[0..len) safe to show on a terminal, in place: every C0 control but

@@ -315,17 +315,6 @@ static void yjson_flush(struct yload *l)
     l->jstate = YJ_STR;
 }
 
-static int yhex(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Outside strings: follow JSON's structure, or give up on the input. */
 static void yjson_out(struct yload *l, unsigned char c)
 {
@@ -412,7 +401,7 @@ static void yjson_byte(struct yload *l, unsigned char c)
         return;
     case YJ_HI:
     case YJ_LO:
-        h = yhex(c);
+        h = hex_digit(c);
         if (h < 0) {
             yjson_flush(l); /* "\u" without 4 hex digits: libyaml refuses it */
             yjson_byte(l, c);
