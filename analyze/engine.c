@@ -434,11 +434,6 @@ void engine_free(struct engine **ep)
     *ep = NULL;
 }
 
-int engine_has_staged(const struct engine *e)
-{
-    return e->has_staged;
-}
-
 void engine_stats(const struct engine *e, struct eng_stats *out)
 {
     *out = e->stats;

@@ -142,9 +142,6 @@ void engine_free(struct engine **e);
  * (identical tuples return the same verdict). */
 const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *f);
 
-/* 1 when the set has staged policies (that are not stagedAction Delete). */
-int engine_has_staged(const struct engine *e);
-
 void engine_stats(const struct engine *e, struct eng_stats *out);
 
 /*

@@ -128,11 +128,6 @@ static const struct sel_kw *sel_kw_find(const struct sel_kw *tab, size_t n, cons
     return bsearch(&w, tab, n, sizeof(*tab), sel_kw_cmp);
 }
 
-int sel_is_label_char(unsigned char c)
-{
-    return sel_class[c] == CC_LABEL;
-}
-
 /* Lexer state: the input, the position, the output. */
 struct sel_lexer {
     const char *s;

@@ -65,9 +65,6 @@ struct sel_toks {
 int sel_lex(const char *s, size_t len, struct sel_toks *toks, struct sel_error *err);
 void sel_toks_release(struct sel_toks *toks);
 
-/* 1 when c may appear in a label (the tokenizer's identifierChar). */
-int sel_is_label_char(unsigned char c);
-
 /* --- AST (libcalico-go/lib/selector/parser/ast.go) ----------------------- */
 
 enum sel_op {

@@ -558,15 +558,6 @@ int nl_ident_dirty(const struct nl_ident *m)
     return m->dirty;
 }
 
-const char *nl_ident_iface_of(const struct nl_ident *m, const struct ipaddr *ip)
-{
-    for (size_t i = m->nivs; i-- > 0;) {
-        if (m->ivs[i].open && ipaddr_cmp(&m->ivs[i].ip, ip) == 0)
-            return m->ivs[i].iface;
-    }
-    return NULL;
-}
-
 static int nli_db_fail(sqlite3 *db, struct diag *d)
 {
     diag_err(d, "cannot write the address-to-interface table: %s", sqlite3_errmsg(db));

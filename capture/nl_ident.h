@@ -77,9 +77,6 @@ const struct nl_ident_iv *nl_ident_intervals(const struct nl_ident *m, size_t *n
 /* 1 when intervals changed since the last nl_ident_write_db(). */
 int nl_ident_dirty(const struct nl_ident *m);
 
-/* The interface an address sits behind now, or NULL. */
-const char *nl_ident_iface_of(const struct nl_ident *m, const struct ipaddr *ip);
-
 /*
  * Replace capture_id's ip_ifaces rows by the intervals (inside the
  * caller's transaction, in a savepoint).  0 or ERR_DB (reported).

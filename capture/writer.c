@@ -565,11 +565,6 @@ void writer_flow(struct writer *w, const struct flow_rec *rec)
         writer_submit(w);
 }
 
-void writer_emit(void *ctx, const struct flow_rec *rec)
-{
-    writer_flow(ctx, rec);
-}
-
 /* The one-row and the WRITER_MULTI-row insert statements. */
 static int writer_prepare_inserts(struct writer *w)
 {

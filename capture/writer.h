@@ -82,9 +82,6 @@ int writer_iface_end(struct writer *w, int64_t id, int64_t vanished_ns, uint64_t
  * queue behind.  Does nothing after a failure (see writer_failed()). */
 void writer_flow(struct writer *w, const struct flow_rec *rec);
 
-/* A flow_emit_fn for flow_table_new(): ctx is the struct writer. */
-void writer_emit(void *ctx, const struct flow_rec *rec);
-
 /* Insert every queued row and commit.  0 or the latched error. */
 int writer_commit(struct writer *w) __attribute__((warn_unused_result));
 

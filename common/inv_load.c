@@ -920,22 +920,6 @@ static void load_object(struct inv_ctx *c, const struct ynode *obj, const char *
     inv_count_skipped(inv, kind);
 }
 
-int inventory_load_stream(struct inventory *inv, const struct ystream *ys, struct diag *d)
-{
-    struct inv_ctx c;
-
-    c.inv = inv;
-    c.ys = ys;
-    c.d = d;
-    c.file = arena_strdup(&inv->arena, ys->name ? ys->name : "<stdin>");
-    for (size_t i = 0; i < ys->ndocs; i++) {
-        if (ys->docs[i]) /* an empty document ("---" alone) holds nothing */
-            load_object(&c, ys->docs[i], NULL, 0);
-    }
-    inv_finish(inv);
-    return 0;
-}
-
 /*
  * Streaming load.  A 100k-pod inventory is ~13M YAML nodes (~750 MB as one
  * tree), so files are read one object at a time (ystream_each_*): memory

@@ -179,9 +179,6 @@ int inventory_load_file(struct inventory *inv, const char *path, struct diag *d)
 /* Same from memory; name is used in messages. */
 int inventory_load_mem(struct inventory *inv, const char *name, const char *data, size_t len,
                        struct diag *d) __attribute__((warn_unused_result));
-/* Same from a stream already loaded (ys stays the caller's). */
-int inventory_load_stream(struct inventory *inv, const struct ystream *ys, struct diag *d)
-    __attribute__((warn_unused_result));
 
 /* Lookups by name (binary search); NULL when absent.  ns NULL means
  * "default". */
