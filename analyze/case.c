@@ -186,9 +186,9 @@ static int load_ports(struct case_db *c, sqlite3_stmt *pst, struct case_ep *ep, 
         if (!name || !*name || sqlite3_column_type(pst, 1) != SQLITE_INTEGER || port < 1 ||
             port > 65535 || proto < 0)
             continue;
-        if (ep->nports >= 1024) {
-            diag_warn(d, "'%s': endpoint %lld: more than 1024 ports, the rest ignored", c->path,
-                      (long long)ep->id);
+        if (ep->nports >= LIM_ENDPOINT_PORTS) {
+            diag_warn(d, "'%s': endpoint %lld: more than %d ports, the rest ignored", c->path,
+                      (long long)ep->id, LIM_ENDPOINT_PORTS);
             break;
         }
         if (ep->nports + 1 > alloc) {

@@ -38,15 +38,12 @@
 /* The schema name an input is attached under. */
 #define MERGE_SRC "src"
 
-/* Tables and columns are schema.sql's: a few dozen at most. */
-#define MERGE_MAX_TABLES 32
-#define MERGE_MAX_COLS   64
 
 struct mtable {
     char *name;
-    char *cols[MERGE_MAX_COLS]; /* the output's columns, in order */
+    char *cols[LIM_MERGE_COLS]; /* the output's columns, in order */
     size_t ncols;
-    int parent[MERGE_MAX_COLS]; /* per column: index of the table its foreign key
+    int parent[LIM_MERGE_COLS]; /* per column: index of the table its foreign key
                                    refers to, or -1 */
     int has_id;                 /* an INTEGER PRIMARY KEY called id */
     int pk_other;               /* another primary key (namespaces.name) */
@@ -61,7 +58,7 @@ struct merge {
     sqlite3 *db;
     struct diag *d;
     const char *out;            /* for messages */
-    struct mtable t[MERGE_MAX_TABLES];
+    struct mtable t[LIM_MERGE_TABLES];
     size_t nt;
 };
 
@@ -118,8 +115,8 @@ static int merge_load_schema(struct merge *m)
     while (sqlite3_step(tabs) == SQLITE_ROW) {
         struct mtable *t;
 
-        if (m->nt == MERGE_MAX_TABLES) {
-            diag_err(m->d, "cannot merge: more than %d tables", MERGE_MAX_TABLES);
+        if (m->nt == LIM_MERGE_TABLES) {
+            diag_err(m->d, "cannot merge: more than %d tables", LIM_MERGE_TABLES);
             rc = ERR_LIMIT;
             goto out;
         }
@@ -132,9 +129,9 @@ static int merge_load_schema(struct merge *m)
             const char *type = (const char *)sqlite3_column_text(cols, 1);
             int pk = sqlite3_column_int(cols, 2);
 
-            if (t->ncols == MERGE_MAX_COLS) {
+            if (t->ncols == LIM_MERGE_COLS) {
                 diag_err(m->d, "cannot merge: table '%s' has more than %d columns", t->name,
-                         MERGE_MAX_COLS);
+                         LIM_MERGE_COLS);
                 rc = ERR_LIMIT;
                 goto out;
             }
@@ -182,7 +179,7 @@ static int merge_src_cols(struct merge *m, const struct mtable *t, const char *p
     sqlite3_stmt *st = NULL;
     int any = 0;
 
-    memset(have, 0, MERGE_MAX_COLS);
+    memset(have, 0, LIM_MERGE_COLS);
     if (sqlite3_prepare_v2(m->db, "SELECT name FROM pragma_table_info(?1, '" MERGE_SRC "')", -1,
                            &st, NULL) != SQLITE_OK)
         return merge_sqlfail(m, "reading its schema", path);
@@ -259,7 +256,7 @@ static int merge_same_row(struct buf *b, const struct mtable *t, const unsigned 
 /* Copy one table of the attached input into the output. */
 static int merge_table(struct merge *m, struct mtable *t, const char *path)
 {
-    unsigned char have[MERGE_MAX_COLS];
+    unsigned char have[LIM_MERGE_COLS];
     struct buf sql, sel;
     int rc, first = 1;
 
@@ -363,7 +360,7 @@ static int merge_one(struct merge *m, const char *path)
         goto detach;
     }
     for (size_t i = 0; i < m->nt; i++) {
-        unsigned char have[MERGE_MAX_COLS];
+        unsigned char have[LIM_MERGE_COLS];
 
         m->t[i].present = merge_src_cols(m, &m->t[i], path, have) > 0;
     }

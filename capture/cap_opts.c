@@ -86,8 +86,6 @@ static int opt_num(struct diag *d, const char *name, const char *arg, uint64_t m
     return 0;
 }
 
-/* One seconds value of at most a year (far past any sensible timeout). */
-#define SECONDS_MAX (366u * 24 * 3600)
 
 int cap_opts_parse(struct cap_opts *o, struct diag *d, int argc, char **argv, FILE *out)
 {
@@ -134,7 +132,7 @@ int cap_opts_parse(struct cap_opts *o, struct diag *d, int argc, char **argv, FI
             o->buffer_mib = (int)v;
             break;
         case 'G':
-            if (opt_num(d, "duration (-G)", optarg, 1, SECONDS_MAX, &o->duration_s))
+            if (opt_num(d, "duration (-G)", optarg, 1, LIM_SECONDS_OPT, &o->duration_s))
                 return ERR_USAGE;
             break;
         case 'Z':
@@ -144,15 +142,15 @@ int cap_opts_parse(struct cap_opts *o, struct diag *d, int argc, char **argv, FI
             o->quiet = 1;
             break;
         case OPT_IDLE:
-            if (opt_num(d, "--idle-timeout", optarg, 1, SECONDS_MAX, &o->idle_s))
+            if (opt_num(d, "--idle-timeout", optarg, 1, LIM_SECONDS_OPT, &o->idle_s))
                 return ERR_USAGE;
             break;
         case OPT_ACTIVE:
-            if (opt_num(d, "--active-timeout", optarg, 1, SECONDS_MAX, &o->active_s))
+            if (opt_num(d, "--active-timeout", optarg, 1, LIM_SECONDS_OPT, &o->active_s))
                 return ERR_USAGE;
             break;
         case OPT_COMMIT:
-            if (opt_num(d, "--commit-interval", optarg, 1, SECONDS_MAX, &o->commit_s))
+            if (opt_num(d, "--commit-interval", optarg, 1, LIM_SECONDS_OPT, &o->commit_s))
                 return ERR_USAGE;
             break;
         case OPT_MAX_FLOWS:

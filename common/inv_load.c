@@ -40,10 +40,6 @@
 #include "common/ydoc.h"
 #include "common/compat.h"
 
-/* Lists nested inside lists (a List whose items are PodLists) are followed
- * this deep; kubectl never nests, so anything deeper is hostile. */
-#define INV_LIST_DEPTH 4
-
 struct inv_ctx {
     struct inventory *inv;    /* where objects go */
     const struct ystream *ys; /* the stream read (for messages) */
@@ -877,9 +873,9 @@ static void load_object(struct inv_ctx *c, const struct ynode *obj, const char *
         const struct ynode *items;
         char *item_kind = NULL;
 
-        if (depth >= INV_LIST_DEPTH) {
+        if (depth >= LIM_INV_LIST_DEPTH) {
             ynode_report(c->d, c->ys, obj, DIAG_ERROR, "lists nested deeper than %d",
-                         INV_LIST_DEPTH);
+                         LIM_INV_LIST_DEPTH);
             malformed(c);
             return;
         }

@@ -158,4 +158,23 @@
  * any real cluster; a case from a stranger with more is refused. */
 #define LIM_IDENT_PER_IP 1024
 
+/* Lists nested inside lists in an inventory (a List whose items are
+ * PodLists) are followed this deep; kubectl never nests, so anything
+ * deeper is hostile. */
+#define LIM_INV_LIST_DEPTH 4
+
+/* Named container ports read for one endpoint from a case: a pod declares
+ * a handful; a hostile case could declare millions per row. */
+#define LIM_ENDPOINT_PORTS 1024
+
+/* Tables and columns of one case that merge copies: schema.sql has a few
+ * dozen, so more is a hostile or foreign file. */
+#define LIM_MERGE_TABLES 32
+#define LIM_MERGE_COLS 64
+
+/* A duration option of podflow-capture (-G, timeouts, commit interval), in
+ * seconds: at most a year, far past any sensible value, and small enough
+ * that its nanoseconds never overflow. */
+#define LIM_SECONDS_OPT (366u * 24 * 3600)
+
 #endif
