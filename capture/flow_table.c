@@ -184,57 +184,96 @@ static uint64_t mix64(uint64_t h)
     return h;
 }
 
-/* The key's 16-byte addresses as two 64-bit words each.  Keys are read by
- * field, never as one 42-byte image: the image is written by narrow stores
- * just before, and wide loads across them would stall store forwarding. */
+/* 16-byte addresses as two 64-bit words each.  A key is hashed from the
+ * words key_make() holds in registers, not read back from the narrow
+ * stores that just wrote it (wide loads across them stall store
+ * forwarding); key_eq() reads whole words, packets later. */
 static inline void addr_words(const uint8_t *a, uint64_t w[2])
 {
     memcpy(&w[0], a, 8);
     memcpy(&w[1], a + 8, 8);
 }
 
+/* The key's ports and interface as one word, its protocol and kind as
+ * another: with the four address words, the six words hashed. */
 static inline uint64_t key_small(const struct flow_key *k)
 {
     return (uint64_t)k->pa | (uint64_t)k->pb << 16 | (uint64_t)k->iface_lo << 32 |
            (uint64_t)k->iface_hi << 48;
 }
 
+static inline uint64_t key_pf(const struct flow_key *k)
+{
+    return (uint64_t)k->proto | (uint64_t)k->famkind << 8;
+}
+
+/* wyhash's mum: the 128-bit product folded to 64 bits (both halves). */
+__extension__ typedef unsigned __int128 flow_u128;
+
+static inline uint64_t mum(uint64_t x, uint64_t y)
+{
+    flow_u128 r = (flow_u128)x * y;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* Six key words to a hash: three independent mums (they run in parallel)
+ * over word pairs, each word xored with its own seed word first so chains
+ * cannot be aimed without the seed, then one mum to mix every bit into
+ * the low ones (the index uses the low bits for the slot and the tag). */
+static inline uint64_t hash_words(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1,
+                                  uint64_t small, uint64_t pf, uint64_t seed)
+{
+    uint64_t h = mum(a0 ^ seed, b0 ^ (seed * 0x9e3779b97f4a7c15ULL)) ^
+                 mum(a1 ^ (seed ^ 0xc2b2ae3d27d4eb4fULL), b1 ^ (seed + 0x165667b19e3779f9ULL)) ^
+                 mum(small ^ (seed ^ 0x85ebca77c2b2ae63ULL), pf ^ (seed + 0x27d4eb2f165667c5ULL));
+    return mum(h ^ seed, 0xff51afd7ed558ccdULL);
+}
+
+/* The hash of a key in memory (an entry's, when it is removed); must
+ * equal what key_make() computed for it. */
 static uint64_t key_hash(const struct flow_key *k, uint64_t seed)
 {
-    uint64_t a[2], b[2], h;
+    uint64_t a[2], b[2];
 
-    /* Independent multiplies (they run in parallel), summed, then the
-     * finaliser; the seed enters every word, so chains cannot be aimed. */
     addr_words(k->a, a);
     addr_words(k->b, b);
-    h = (a[0] ^ seed) * 0x9e3779b97f4a7c15ULL;
-    h += (a[1] ^ (seed >> 7)) * 0xc2b2ae3d27d4eb4fULL;
-    h += (b[0] ^ (seed << 9)) * 0x165667b19e3779f9ULL;
-    h += (b[1] ^ (seed >> 13)) * 0x85ebca77c2b2ae63ULL;
-    h += (key_small(k) ^ (seed << 3)) * 0x27d4eb2f165667c5ULL;
-    h += (((uint64_t)k->proto | (uint64_t)k->famkind << 8) ^ (seed >> 21)) * 0xff51afd7ed558ccdULL;
-    return mix64(h);
+    return hash_words(a[0], a[1], b[0], b[1], key_small(k), key_pf(k), seed);
 }
 
-static int key_eq(const struct flow_key *x, const struct flow_key *y)
+/* Equality of the raw 42 bytes (every byte, padding included, is set by
+ * key_make), as five words and a half: by the time a lookup compares, the
+ * narrow stores that wrote the pending key have long retired. */
+static inline uint64_t ld64(const void *p)
 {
-    uint64_t xa[2], xb[2], ya[2], yb[2];
+    uint64_t v;
 
-    addr_words(x->a, xa);
-    addr_words(x->b, xb);
-    addr_words(y->a, ya);
-    addr_words(y->b, yb);
-    return ((xa[0] ^ ya[0]) | (xa[1] ^ ya[1]) | (xb[0] ^ yb[0]) | (xb[1] ^ yb[1]) |
-            (key_small(x) ^ key_small(y))) == 0 &&
-           x->proto == y->proto && x->famkind == y->famkind;
+    memcpy(&v, p, 8);
+    return v;
 }
 
-/* Canonical key; returns the side (0 or 1) of src. */
-static int key_make(struct flow_key *k, uint8_t family, uint8_t proto, enum flow_kind kind,
-                    const uint8_t *src, uint16_t sport, const uint8_t *dst, uint16_t dport,
-                    uint32_t iface)
+static inline int key_eq(const struct flow_key *x, const struct flow_key *y)
 {
-    uint64_t s[2], d[2];
+    const uint8_t *xb = (const uint8_t *)x, *yb = (const uint8_t *)y;
+    uint16_t xt, yt;
+
+    memcpy(&xt, xb + 40, 2);
+    memcpy(&yt, yb + 40, 2);
+    return ((ld64(xb) ^ ld64(yb)) | (ld64(xb + 8) ^ ld64(yb + 8)) |
+            (ld64(xb + 16) ^ ld64(yb + 16)) | (ld64(xb + 24) ^ ld64(yb + 24)) |
+            (ld64(xb + 32) ^ ld64(yb + 32)) | (uint64_t)(xt ^ yt)) == 0;
+}
+
+/* Canonical key and its hash (from the words in registers, not read back
+ * from the key just stored); returns the side (0 or 1) of src. */
+static inline __attribute__((always_inline)) int
+key_make(struct flow_key *k, uint32_t *hash, uint64_t seed, uint8_t family,
+                    uint8_t proto, enum flow_kind kind, const uint8_t *src, uint16_t sport,
+                    const uint8_t *dst, uint16_t dport, uint32_t iface)
+{
+    uint64_t s[2], d[2], small;
+    uint16_t pa, pb;
+    uint8_t fk;
+    unsigned pf;
     int side;
 
     /* Any total order makes a canonical key; native word order is cheapest. */
@@ -247,14 +286,26 @@ static int key_make(struct flow_key *k, uint8_t family, uint8_t proto, enum flow
     else
         side = sport > dport;
 
-    memcpy(k->a, side ? dst : src, 16);
-    memcpy(k->b, side ? src : dst, 16);
-    k->pa = side ? dport : sport;
-    k->pb = side ? sport : dport;
+    pa = side ? dport : sport;
+    pb = side ? sport : dport;
+    fk = (uint8_t)((family & 0x0fu) | ((unsigned)kind << 4));
+    k->pa = pa;
+    k->pb = pb;
     k->iface_lo = (uint16_t)(iface & 0xffffu);
     k->iface_hi = (uint16_t)(iface >> 16);
     k->proto = proto;
-    k->famkind = (uint8_t)((family & 0x0fu) | ((unsigned)kind << 4));
+    k->famkind = fk;
+    small = (uint64_t)pa | (uint64_t)pb << 16 | (uint64_t)iface << 32;
+    pf = (unsigned)proto | (unsigned)fk << 8;
+    if (side) {
+        memcpy(k->a, d, 16);
+        memcpy(k->b, s, 16);
+        *hash = (uint32_t)hash_words(d[0], d[1], s[0], s[1], small, pf, seed);
+    } else {
+        memcpy(k->a, s, 16);
+        memcpy(k->b, d, 16);
+        *hash = (uint32_t)hash_words(s[0], s[1], d[0], d[1], small, pf, seed);
+    }
     return side;
 }
 
@@ -768,9 +819,8 @@ static void prepare_flow_key(const struct flow_table *ft, struct flow_pending *p
     } else if (p->l4 == DECODE_L4_NONE) {
         sport = dport = 0;
     }
-    pp->side = (int8_t)key_make(&pp->key, p->family, p->proto, kind, p->src, sport, p->dst, dport,
-                                pp->iface);
-    pp->hash = (uint32_t)key_hash(&pp->key, ft->seed);
+    pp->side = (int8_t)key_make(&pp->key, &pp->hash, ft->seed, p->family, p->proto, kind, p->src,
+                                sport, p->dst, dport, pp->iface);
     pp->keyed = 1;
 }
 
@@ -788,9 +838,9 @@ static void prepare(const struct flow_table *ft, struct flow_pending *pp)
     if (p->l4 == DECODE_L4_ICMP_ERROR) {
         if (!q->ok)
             return;
-        key_make(&pp->key, q->family, q->proto, q->echo ? FLOW_KIND_ECHO : FLOW_KIND_PORTS,
-                 q->src, q->sport, q->dst, q->dport, pp->iface);
-        pp->hash = (uint32_t)key_hash(&pp->key, ft->seed);
+        key_make(&pp->key, &pp->hash, ft->seed, q->family, q->proto,
+                 q->echo ? FLOW_KIND_ECHO : FLOW_KIND_PORTS, q->src, q->sport, q->dst, q->dport,
+                 pp->iface);
         pp->side = 0;
         pp->keyed = 1;
         return;
@@ -809,9 +859,8 @@ static void account(struct flow_table *ft, const struct flow_pending *pp, int la
     struct flow_entry *e;
     int side = pp->side;
     int is_tcp = p->proto == PROTO_TCP && !later_frag;
-    struct flow_key k = *kp;
 
-    idx = index_find(ft, &k, hash);
+    idx = index_find(ft, kp, hash);
 
     if (idx != FLOW_NIL) {
         e = ent_at(ft, idx);
@@ -838,7 +887,7 @@ static void account(struct flow_table *ft, const struct flow_pending *pp, int la
         }
         idx = entry_alloc(ft);
         e = ent_at(ft, idx);
-        e->key = k;
+        e->key = *kp;
         entry_new_row(e, ts);
         flow_state_init(e);
         e->vlan_meta = (uint16_t)(vlan >= 0 ? ((unsigned)vlan & 0xfffu) + 1 : 0);
@@ -869,8 +918,21 @@ static void account(struct flow_table *ft, const struct flow_pending *pp, int la
         e->last_ns = ts;
     e->hs[side] = (uint8_t)(e->hs[side] | FLOW_HS_SENT);
     if (is_tcp) {
+        uint16_t tst = e->tst;
         e->flags[side] = (uint8_t)(e->flags[side] | p->tcp_flags);
         flow_state_tcp(e, side, p->tcp_flags, p->tcp_seq, p->payload);
+        /* The class follows the protocol and the TCP states only: look
+         * again when a state moved. */
+        if (e->tst != tst) {
+            uint8_t cls = class_of(e);
+            if (cls != e->cls) {
+                /* A new timeout class: queue there now. */
+                list_unlink(ft, idx);
+                list_push(ft, idx, cls);
+                e->touched = 0;
+                return;
+            }
+        }
     } else if (p->proto == PROTO_UDP && !later_frag && p->payload > 0) {
         /* Zeek's UDP analyzer: 'D' / 'd' once a side sent payload. */
         unsigned mask = FLOW_HS_DATA;
@@ -879,17 +941,8 @@ static void account(struct flow_table *ft, const struct flow_pending *pp, int la
             flow_state_history(e, side, 'D');
         }
     }
-    {
-        uint8_t cls = class_of(e);
-        if (cls != e->cls) {
-            /* A new timeout class: queue there now. */
-            list_unlink(ft, idx);
-            list_push(ft, idx, cls);
-            e->touched = 0;
-        } else if (ft->list[cls].tail != idx) {
-            e->touched = 1; /* re-queued lazily by expire() */
-        }
-    }
+    if (ft->list[e->cls].tail != idx)
+        e->touched = 1; /* re-queued lazily by expire() */
 }
 
 /* Account one pending packet: expiry up to its time, then its flow. */
