@@ -378,7 +378,8 @@ static void slots_grow(struct flow_table *ft)
     free(old);
 }
 
-static uint32_t index_find(const struct flow_table *ft, const struct flow_key *k, uint32_t hash)
+static inline __attribute__((always_inline)) uint32_t
+index_find(const struct flow_table *ft, const struct flow_key *k, uint32_t hash)
 {
     size_t i = hash & ft->slot_mask;
 
@@ -805,7 +806,8 @@ static void icmp_error(struct flow_table *ft, const struct flow_pending *pp)
 }
 
 /* The key of a packet that starts or continues a flow. */
-static void prepare_flow_key(const struct flow_table *ft, struct flow_pending *pp)
+static inline __attribute__((always_inline)) void
+prepare_flow_key(const struct flow_table *ft, struct flow_pending *pp)
 {
     const struct decode_pkt *p = &pp->p;
     enum flow_kind kind = FLOW_KIND_PORTS;
@@ -848,7 +850,8 @@ static void prepare(const struct flow_table *ft, struct flow_pending *pp)
     prepare_flow_key(ft, pp);
 }
 
-static void account(struct flow_table *ft, const struct flow_pending *pp, int later_frag)
+static inline __attribute__((always_inline)) void
+account(struct flow_table *ft, const struct flow_pending *pp, int later_frag)
 {
     const struct decode_pkt *p = &pp->p;
     const struct flow_key *kp = &pp->key;
@@ -946,7 +949,8 @@ static void account(struct flow_table *ft, const struct flow_pending *pp, int la
 }
 
 /* Account one pending packet: expiry up to its time, then its flow. */
-static void process(struct flow_table *ft, struct flow_pending *pp)
+static inline __attribute__((always_inline)) void
+process(struct flow_table *ft, struct flow_pending *pp)
 {
     if (pp->ts_ns > ft->now_ns) {
         ft->now_ns = pp->ts_ns;
