@@ -138,6 +138,7 @@ struct flow_table {
     int64_t active_ns;
     size_t max_flows;
     uint64_t seed;
+    uint64_t hk[7];          /* hash_words()'s seed words, from seed */
 
     struct flow_entry **chunk; /* xcalloc'd, owned: ENT_CHUNK entries each, owned */
     size_t nchunks;          /* slots in chunk[] */
@@ -221,23 +222,33 @@ static inline uint64_t mum(uint64_t x, uint64_t y)
  * cannot be aimed without the seed, then one mum to mix every bit into
  * the low ones (the index uses the low bits for the slot and the tag). */
 static inline uint64_t hash_words(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1,
-                                  uint64_t small, uint64_t pf, uint64_t seed)
+                                  uint64_t small, uint64_t pf, const uint64_t *hk)
 {
-    uint64_t h = mum(a0 ^ seed, b0 ^ (seed * 0x9e3779b97f4a7c15ULL)) ^
-                 mum(a1 ^ (seed ^ 0xc2b2ae3d27d4eb4fULL), b1 ^ (seed + 0x165667b19e3779f9ULL)) ^
-                 mum(small ^ (seed ^ 0x85ebca77c2b2ae63ULL), pf ^ (seed + 0x27d4eb2f165667c5ULL));
-    return mum(h ^ seed, 0xff51afd7ed558ccdULL);
+    uint64_t h = mum(a0 ^ hk[0], b0 ^ hk[1]) ^ mum(a1 ^ hk[2], b1 ^ hk[3]) ^
+                 mum(small ^ hk[4], pf ^ hk[5]);
+    return mum(h ^ hk[6], 0xff51afd7ed558ccdULL);
+}
+
+/* The seed words hash_words() uses, drawn from the table's seed once. */
+static void hash_keys(uint64_t seed, uint64_t hk[7])
+{
+    uint64_t x = seed;
+
+    for (int i = 0; i < 7; i++) {
+        x += 0x9e3779b97f4a7c15ULL; /* splitmix64 */
+        hk[i] = mix64(x);
+    }
 }
 
 /* The hash of a key in memory (an entry's, when it is removed); must
  * equal what key_make() computed for it. */
-static uint64_t key_hash(const struct flow_key *k, uint64_t seed)
+static uint64_t key_hash(const struct flow_key *k, const uint64_t *hk)
 {
     uint64_t a[2], b[2];
 
     addr_words(k->a, a);
     addr_words(k->b, b);
-    return hash_words(a[0], a[1], b[0], b[1], key_small(k), key_pf(k), seed);
+    return hash_words(a[0], a[1], b[0], b[1], key_small(k), key_pf(k), hk);
 }
 
 /* Equality of the raw 42 bytes (every byte, padding included, is set by
@@ -266,29 +277,47 @@ static inline int key_eq(const struct flow_key *x, const struct flow_key *y)
 /* Canonical key and its hash (from the words in registers, not read back
  * from the key just stored); returns the side (0 or 1) of src. */
 static inline __attribute__((always_inline)) int
-key_make(struct flow_key *k, uint32_t *hash, uint64_t seed, uint8_t family,
+key_make(struct flow_key *k, uint32_t *hash, const uint64_t *hk, uint8_t family,
                     uint8_t proto, enum flow_kind kind, const uint8_t *src, uint16_t sport,
                     const uint8_t *dst, uint16_t dport, uint32_t iface)
 {
-    uint64_t s[2], d[2], small;
+    uint64_t s0 = ld64(src), s1 = ld64(src + 8), d0 = ld64(dst), d1 = ld64(dst + 8);
+    uint64_t small, lo0, lo1, hi0, hi1;
     uint16_t pa, pb;
     uint8_t fk;
     unsigned pf;
     int side;
 
+    /* The decoder wrote each address as two 8-byte stores: read it back
+     * the same way (one 16-byte load spanning both stores cannot be
+     * forwarded from the store buffer, a stall of a dozen cycles).  The
+     * empty asm keeps the compiler from merging the loads. */
+    __asm__("" : "+r"(s0), "+r"(s1), "+r"(d0), "+r"(d1));
     /* Any total order makes a canonical key; native word order is cheapest. */
-    addr_words(src, s);
-    addr_words(dst, d);
-    if (s[0] != d[0])
-        side = s[0] > d[0];
-    else if (s[1] != d[1])
-        side = s[1] > d[1];
+    if (s0 != d0)
+        side = s0 > d0;
+    else if (s1 != d1)
+        side = s1 > d1;
     else
         side = sport > dport;
 
-    pa = side ? dport : sport;
-    pb = side ? sport : dport;
+    {
+        /* Swap by mask: side is a coin toss per packet, no branch on it. */
+        uint64_t m = (uint64_t)0 - (uint64_t)side;
+        uint64_t x0 = (s0 ^ d0) & m, x1 = (s1 ^ d1) & m;
+        unsigned xp = (unsigned)(sport ^ dport) & (unsigned)m;
+        lo0 = s0 ^ x0;
+        hi0 = d0 ^ x0;
+        lo1 = s1 ^ x1;
+        hi1 = d1 ^ x1;
+        pa = (uint16_t)(sport ^ xp);
+        pb = (uint16_t)(dport ^ xp);
+    }
     fk = (uint8_t)((family & 0x0fu) | ((unsigned)kind << 4));
+    memcpy(k->a, &lo0, 8);
+    memcpy(k->a + 8, &lo1, 8);
+    memcpy(k->b, &hi0, 8);
+    memcpy(k->b + 8, &hi1, 8);
     k->pa = pa;
     k->pb = pb;
     k->iface_lo = (uint16_t)(iface & 0xffffu);
@@ -297,15 +326,7 @@ key_make(struct flow_key *k, uint32_t *hash, uint64_t seed, uint8_t family,
     k->famkind = fk;
     small = (uint64_t)pa | (uint64_t)pb << 16 | (uint64_t)iface << 32;
     pf = (unsigned)proto | (unsigned)fk << 8;
-    if (side) {
-        memcpy(k->a, d, 16);
-        memcpy(k->b, s, 16);
-        *hash = (uint32_t)hash_words(d[0], d[1], s[0], s[1], small, pf, seed);
-    } else {
-        memcpy(k->a, s, 16);
-        memcpy(k->b, d, 16);
-        *hash = (uint32_t)hash_words(s[0], s[1], d[0], d[1], small, pf, seed);
-    }
+    *hash = (uint32_t)hash_words(lo0, lo1, hi0, hi1, small, pf, hk);
     return side;
 }
 
@@ -509,7 +530,7 @@ static void entry_finish(struct flow_table *ft, uint32_t idx)
 
     entry_emit(ft, e, 0);
     list_unlink(ft, idx);
-    index_remove(ft, (uint32_t)key_hash(&e->key, ft->seed), idx);
+    index_remove(ft, (uint32_t)key_hash(&e->key, ft->hk), idx);
     e->cls = 0xff;
     e->next = ft->free_head;
     ft->free_head = idx;
@@ -662,6 +683,7 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn em
         }
         ft->seed |= 1;
     }
+    hash_keys(ft->seed, ft->hk);
     ft->nchunks = (ft->max_flows + ENT_CHUNK - 1) >> ENT_SHIFT;
     ft->chunk = xcalloc(ft->nchunks, sizeof(*ft->chunk));
     ft->free_head = FLOW_NIL;
@@ -821,7 +843,7 @@ prepare_flow_key(const struct flow_table *ft, struct flow_pending *pp)
     } else if (p->l4 == DECODE_L4_NONE) {
         sport = dport = 0;
     }
-    pp->side = (int8_t)key_make(&pp->key, &pp->hash, ft->seed, p->family, p->proto, kind, p->src,
+    pp->side = (int8_t)key_make(&pp->key, &pp->hash, ft->hk, p->family, p->proto, kind, p->src,
                                 sport, p->dst, dport, pp->iface);
     pp->keyed = 1;
 }
@@ -840,7 +862,7 @@ static void prepare(const struct flow_table *ft, struct flow_pending *pp)
     if (p->l4 == DECODE_L4_ICMP_ERROR) {
         if (!q->ok)
             return;
-        key_make(&pp->key, &pp->hash, ft->seed, q->family, q->proto,
+        key_make(&pp->key, &pp->hash, ft->hk, q->family, q->proto,
                  q->echo ? FLOW_KIND_ECHO : FLOW_KIND_PORTS, q->src, q->sport, q->dst, q->dport,
                  pp->iface);
         pp->side = 0;
