@@ -126,10 +126,13 @@ struct flow_pending {
 };
 
 /* Packets in flight: the oldest is accounted when the newest arrives, so
- * the table lines of the younger ones are being fetched meanwhile (the
- * newest's index slot, the one before's entry: two packets of lead for
- * the entry).  A power of two: ring positions are masks, not divisions. */
+ * the table lines of the younger ones are being fetched meanwhile: the
+ * newest's index slot, and the entry of the one FLOW_ENTRY_LAG packets
+ * older (its slot had that many packets' time to arrive), which then has
+ * FLOW_PIPE - 1 - FLOW_ENTRY_LAG packets of lead before it is accounted.
+ * A power of two: ring positions are masks, not divisions. */
 #define FLOW_PIPE 4
+#define FLOW_ENTRY_LAG 1
 
 struct flow_table {
     flow_emit_fn emit;
@@ -945,7 +948,8 @@ account(struct flow_table *ft, const struct flow_pending *pp, int later_frag)
     if (is_tcp) {
         uint16_t tst = e->tst;
         e->flags[side] = (uint8_t)(e->flags[side] | p->tcp_flags);
-        flow_state_tcp(e, side, p->tcp_flags, p->tcp_seq, p->payload);
+        if (!flow_state_tcp_quiet(e, side, p->tcp_flags, p->payload))
+            flow_state_tcp(e, side, p->tcp_flags, p->tcp_seq, p->payload);
         /* The class follows the protocol and the TCP states only: look
          * again when a state moved. */
         if (e->tst != tst) {
@@ -1066,9 +1070,9 @@ int flow_table_packet(struct flow_table *ft, int dlt, int64_t ts_ns, const uint8
     if (pp->keyed)
         prefetch_slot(ft, pp->hash);
     ft->pipe_n++;
-    if (ft->pipe_n >= 2) {
+    if (ft->pipe_n > FLOW_ENTRY_LAG) {
         const struct flow_pending *prev =
-            &ft->pipe[(ft->pipe_head + ft->pipe_n - 2) & (FLOW_PIPE - 1)];
+            &ft->pipe[(ft->pipe_head + ft->pipe_n - 1 - FLOW_ENTRY_LAG) & (FLOW_PIPE - 1)];
         if (prev->keyed)
             prefetch_entry(ft, prev->hash);
     }
