@@ -143,8 +143,9 @@ struct flow_table {
     uint64_t seed;
     uint64_t hk[7];          /* hash_words()'s seed words, from seed */
 
-    struct flow_entry **chunk; /* xcalloc'd, owned: ENT_CHUNK entries each, owned */
-    size_t nchunks;          /* slots in chunk[] */
+    struct flow_entry *ent;  /* owned: ent_map reserved for max_flows entries */
+    void *ent_map;           /* the mapping (ent rounded up to ENT_CHUNK_BYTES) */
+    size_t ent_map_len;
     size_t ent_used;         /* entries ever handed out (high-water mark) */
     uint32_t free_head;      /* free list through .next */
 
@@ -163,16 +164,21 @@ struct flow_table {
     unsigned pipe_n;         /* pending packets */
 };
 
-/* Entries live in chunks of ENT_CHUNK (2 MB: one huge page), aligned so a
- * 128-byte entry is one aligned pair of cache lines (the pair the CPU's
- * adjacent-line prefetcher fetches together); growing never copies. */
+/* Entries live in one array, address space reserved for max_flows of them
+ * at the start (MAP_NORESERVE: pages are only backed once touched, so
+ * memory follows the flows actually held, as when the array grew by
+ * chunks), aligned to ENT_CHUNK_BYTES (2 MB: one huge page) so a 128-byte
+ * entry is one aligned pair of cache lines (the pair the CPU's
+ * adjacent-line prefetcher fetches together).  Growing never copies, and an
+ * entry is one shift and add from its index (it was two dependent loads
+ * through a chunk table, on every list step and lookup). */
 #define ENT_SHIFT 14
 #define ENT_CHUNK ((size_t)1 << ENT_SHIFT)
 #define ENT_CHUNK_BYTES (ENT_CHUNK * sizeof(struct flow_entry))
 
 static inline struct flow_entry *ent_at(const struct flow_table *ft, uint32_t idx)
 {
-    return &ft->chunk[idx >> ENT_SHIFT][idx & (ENT_CHUNK - 1)];
+    return &ft->ent[idx];
 }
 
 /* --- hashing ----------------------------------------------------------- */
@@ -610,6 +616,27 @@ static void evict_oldest(struct flow_table *ft)
     }
 }
 
+/* Reserve the entry array (see ent_at): max_flows entries rounded up to
+ * whole chunks, plus one chunk of slack to align the start. */
+static void ent_reserve(struct flow_table *ft)
+{
+    size_t chunks = (ft->max_flows + ENT_CHUNK - 1) >> ENT_SHIFT;
+    size_t len = (chunks + 1) * ENT_CHUNK_BYTES;
+    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    uintptr_t a;
+
+    if (m == MAP_FAILED) {
+        /* Out of memory is fatal (common/xmalloc.h's rule). */
+        fprintf(stderr, "podflow: out of memory reserving %zu bytes\n", len);
+        abort();
+    }
+    a = ((uintptr_t)m + ENT_CHUNK_BYTES - 1) & ~(uintptr_t)(ENT_CHUNK_BYTES - 1);
+    ft->ent_map = m;
+    ft->ent_map_len = len;
+    ft->ent = (struct flow_entry *)a;
+}
+
 /* A free entry index (evicting when the cap is reached). */
 static uint32_t entry_alloc(struct flow_table *ft)
 {
@@ -622,17 +649,9 @@ static uint32_t entry_alloc(struct flow_table *ft)
         ft->free_head = ent_at(ft, idx)->next;
         return idx;
     }
-    if ((ft->ent_used & (ENT_CHUNK - 1)) == 0) {
-        size_t c = ft->ent_used >> ENT_SHIFT;
-        void *mem = aligned_alloc(ENT_CHUNK_BYTES, ENT_CHUNK_BYTES);
-        if (!mem) {
-            /* Out of memory is fatal (common/xmalloc.h's rule). */
-            fprintf(stderr, "podflow: out of memory allocating %zu bytes\n", ENT_CHUNK_BYTES);
-            abort();
-        }
-        if (c > 0) /* past the first chunk: a big table, worth huge pages */
-            hugepage_advise(mem, ENT_CHUNK_BYTES);
-        ft->chunk[c] = mem;
+    if ((ft->ent_used & (ENT_CHUNK - 1)) == 0 && ft->ent_used > 0) {
+        /* Past the first chunk: a big table, worth huge pages. */
+        hugepage_advise(&ft->ent[ft->ent_used], ENT_CHUNK_BYTES);
     }
     return (uint32_t)ft->ent_used++;
 }
@@ -687,8 +706,7 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn em
         ft->seed |= 1;
     }
     hash_keys(ft->seed, ft->hk);
-    ft->nchunks = (ft->max_flows + ENT_CHUNK - 1) >> ENT_SHIFT;
-    ft->chunk = xcalloc(ft->nchunks, sizeof(*ft->chunk));
+    ent_reserve(ft);
     ft->free_head = FLOW_NIL;
     slots_alloc(ft, 2048);
     for (int c = 0; c < FLOW_CL_COUNT; c++)
@@ -705,9 +723,7 @@ void flow_table_free(struct flow_table **ftp)
 
     if (!ft)
         return;
-    for (size_t c = 0; c < ft->nchunks; c++)
-        free(ft->chunk[c]);
-    free(ft->chunk);
+    munmap(ft->ent_map, ft->ent_map_len);
     free(ft->slot);
     free(ft->frag);
     free(ft);
