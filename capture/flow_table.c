@@ -218,6 +218,7 @@ static inline uint64_t key_pf(const struct flow_key *k)
 }
 
 /* wyhash's mum: the 128-bit product folded to 64 bits (both halves). */
+#ifdef __SIZEOF_INT128__
 __extension__ typedef unsigned __int128 flow_u128;
 
 static inline uint64_t mum(uint64_t x, uint64_t y)
@@ -225,6 +226,19 @@ static inline uint64_t mum(uint64_t x, uint64_t y)
     flow_u128 r = (flow_u128)x * y;
     return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
+#else
+/* No 128-bit integers (32-bit targets): the same fold from four 32-bit
+ * partial products. */
+static inline uint64_t mum(uint64_t x, uint64_t y)
+{
+    uint64_t xl = (uint32_t)x, xh = x >> 32, yl = (uint32_t)y, yh = y >> 32;
+    uint64_t ll = xl * yl, lh = xl * yh, hl = xh * yl, hh = xh * yh;
+    uint64_t mid = (ll >> 32) + (uint32_t)lh + (uint32_t)hl;
+    uint64_t lo = (mid << 32) | (uint32_t)ll;
+    uint64_t hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+    return lo ^ hi;
+}
+#endif
 
 /* Six key words to a hash: three independent mums (they run in parallel)
  * over word pairs, each word xored with its own seed word first so chains
