@@ -38,51 +38,24 @@
 /* History letter codes 1..31 in the packed uint64_t; 0 ends the string. */
 static const char hist_alphabet[] = "?^SHADFRIQCGTWXshadfriqcgtwx";
 
-static unsigned hist_code(char c)
-{
-    /* The index of c in hist_alphabet, by switch: this runs per letter. */
-    switch (c) {
-    case '^': return 1;
-    case 'S': return 2;
-    case 'H': return 3;
-    case 'A': return 4;
-    case 'D': return 5;
-    case 'F': return 6;
-    case 'R': return 7;
-    case 'I': return 8;
-    case 'Q': return 9;
-    case 'C': return 10;
-    case 'G': return 11;
-    case 'T': return 12;
-    case 'W': return 13;
-    case 'X': return 14;
-    case 's': return 15;
-    case 'h': return 16;
-    case 'a': return 17;
-    case 'd': return 18;
-    case 'f': return 19;
-    case 'r': return 20;
-    case 'i': return 21;
-    case 'q': return 22;
-    case 'c': return 23;
-    case 'g': return 24;
-    case 't': return 25;
-    case 'w': return 26;
-    case 'x': return 27;
-    default: return 0;
-    }
-}
+/* The index of a letter in hist_alphabet (0: not a letter we record). */
+static const uint8_t hist_code[128] = {
+    ['^'] = 1,  ['S'] = 2,  ['H'] = 3,  ['A'] = 4,  ['D'] = 5,  ['F'] = 6,  ['R'] = 7,
+    ['I'] = 8,  ['Q'] = 9,  ['C'] = 10, ['G'] = 11, ['T'] = 12, ['W'] = 13, ['X'] = 14,
+    ['s'] = 15, ['h'] = 16, ['a'] = 17, ['d'] = 18, ['f'] = 19, ['r'] = 20, ['i'] = 21,
+    ['q'] = 22, ['c'] = 23, ['g'] = 24, ['t'] = 25, ['w'] = 26, ['x'] = 27,
+};
 
 static void hist_append(struct flow_entry *e, char c)
 {
-    unsigned code = hist_code(c);
+    unsigned code = (unsigned char)c < sizeof(hist_code) ? hist_code[(unsigned char)c] : 0;
+    unsigned used;
 
-    for (unsigned i = 0; i < FLOW_HIST_LETTERS; i++) {
-        if (((e->hist >> (i * 5)) & 31u) == 0) {
-            e->hist |= (uint64_t)code << (i * 5);
-            return;
-        }
-    }
+    /* Letters are non-zero codes written in order from bit 0, so the
+     * highest set bit lies in the last one: letters used = ceil(bits / 5). */
+    used = e->hist ? (unsigned)(64 - __builtin_clzll(e->hist) + 4) / 5 : 0;
+    if (used < FLOW_HIST_LETTERS && code != 0)
+        e->hist |= (uint64_t)code << (used * 5);
 }
 
 void flow_state_history(struct flow_entry *e, int side, char c)

@@ -21,6 +21,31 @@ void flow_state_init(struct flow_entry *e);
 void flow_state_tcp(struct flow_entry *e, int side, uint8_t flags, uint32_t seq,
                     uint32_t payload);
 
+/*
+ * flow_state_tcp()'s common case without the call: a segment with none of
+ * SYN, FIN, RST from a side already established or partial, whose history
+ * letter (D for payload, A for a bare ACK) that side already has.  Zeek's
+ * state machine then changes nothing and update_history() adds no letter;
+ * only the payload bit is recorded.  Returns 1 when it handled the
+ * segment, 0 when flow_state_tcp() must (nothing changed then).
+ */
+static inline int flow_state_tcp_quiet(struct flow_entry *e, int side, uint8_t flags,
+                                       uint32_t payload)
+{
+    unsigned s = flow_tst_get(e, side);
+    unsigned need;
+
+    if ((flags & 0x07u) != 0 /* FIN, SYN, RST (RFC 9293 section 3.1) */ ||
+        (s != FLOW_TCP_ESTABLISHED && s != FLOW_TCP_PARTIAL))
+        return 0;
+    need = payload ? FLOW_HS_DATA : (flags & 0x10u /* ACK */) ? FLOW_HS_ACK : 0;
+    if ((e->hs[side] & need) != need)
+        return 0;
+    if (payload)
+        e->vlan_meta = (uint16_t)(e->vlan_meta | (side ? FLOW_M_PAYLOAD1 : FLOW_M_PAYLOAD0));
+    return 1;
+}
+
 /* Append history letter c (given in upper case) for side: kept upper case
  * when side is the originator, lower-cased for the responder.  Letters past
  * FLOW_HIST_LETTERS are dropped. */

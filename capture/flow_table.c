@@ -126,10 +126,13 @@ struct flow_pending {
 };
 
 /* Packets in flight: the oldest is accounted when the newest arrives, so
- * the table lines of the younger ones are being fetched meanwhile (the
- * newest's index slot, the one before's entry: two packets of lead for
- * the entry).  A power of two: ring positions are masks, not divisions. */
+ * the table lines of the younger ones are being fetched meanwhile: the
+ * newest's index slot, and the entry of the one FLOW_ENTRY_LAG packets
+ * older (its slot had that many packets' time to arrive), which then has
+ * FLOW_PIPE - 1 - FLOW_ENTRY_LAG packets of lead before it is accounted.
+ * A power of two: ring positions are masks, not divisions. */
 #define FLOW_PIPE 4
+#define FLOW_ENTRY_LAG 1
 
 struct flow_table {
     flow_emit_fn emit;
@@ -138,9 +141,11 @@ struct flow_table {
     int64_t active_ns;
     size_t max_flows;
     uint64_t seed;
+    uint64_t hk[7];          /* hash_words()'s seed words, from seed */
 
-    struct flow_entry **chunk; /* xcalloc'd, owned: ENT_CHUNK entries each, owned */
-    size_t nchunks;          /* slots in chunk[] */
+    struct flow_entry *ent;  /* owned: ent_map reserved for max_flows entries */
+    void *ent_map;           /* the mapping (ent rounded up to ENT_CHUNK_BYTES) */
+    size_t ent_map_len;
     size_t ent_used;         /* entries ever handed out (high-water mark) */
     uint32_t free_head;      /* free list through .next */
 
@@ -159,16 +164,21 @@ struct flow_table {
     unsigned pipe_n;         /* pending packets */
 };
 
-/* Entries live in chunks of ENT_CHUNK (2 MB: one huge page), aligned so a
- * 128-byte entry is one aligned pair of cache lines (the pair the CPU's
- * adjacent-line prefetcher fetches together); growing never copies. */
+/* Entries live in one array, address space reserved for max_flows of them
+ * at the start (MAP_NORESERVE: pages are only backed once touched, so
+ * memory follows the flows actually held, as when the array grew by
+ * chunks), aligned to ENT_CHUNK_BYTES (2 MB: one huge page) so a 128-byte
+ * entry is one aligned pair of cache lines (the pair the CPU's
+ * adjacent-line prefetcher fetches together).  Growing never copies, and an
+ * entry is one shift and add from its index (it was two dependent loads
+ * through a chunk table, on every list step and lookup). */
 #define ENT_SHIFT 14
 #define ENT_CHUNK ((size_t)1 << ENT_SHIFT)
 #define ENT_CHUNK_BYTES (ENT_CHUNK * sizeof(struct flow_entry))
 
 static inline struct flow_entry *ent_at(const struct flow_table *ft, uint32_t idx)
 {
-    return &ft->chunk[idx >> ENT_SHIFT][idx & (ENT_CHUNK - 1)];
+    return &ft->ent[idx];
 }
 
 /* --- hashing ----------------------------------------------------------- */
@@ -184,77 +194,162 @@ static uint64_t mix64(uint64_t h)
     return h;
 }
 
-/* The key's 16-byte addresses as two 64-bit words each.  Keys are read by
- * field, never as one 42-byte image: the image is written by narrow stores
- * just before, and wide loads across them would stall store forwarding. */
+/* 16-byte addresses as two 64-bit words each.  A key is hashed from the
+ * words key_make() holds in registers, not read back from the narrow
+ * stores that just wrote it (wide loads across them stall store
+ * forwarding); key_eq() reads whole words, packets later. */
 static inline void addr_words(const uint8_t *a, uint64_t w[2])
 {
     memcpy(&w[0], a, 8);
     memcpy(&w[1], a + 8, 8);
 }
 
+/* The key's ports and interface as one word, its protocol and kind as
+ * another: with the four address words, the six words hashed. */
 static inline uint64_t key_small(const struct flow_key *k)
 {
     return (uint64_t)k->pa | (uint64_t)k->pb << 16 | (uint64_t)k->iface_lo << 32 |
            (uint64_t)k->iface_hi << 48;
 }
 
-static uint64_t key_hash(const struct flow_key *k, uint64_t seed)
+static inline uint64_t key_pf(const struct flow_key *k)
 {
-    uint64_t a[2], b[2], h;
+    return (uint64_t)k->proto | (uint64_t)k->famkind << 8;
+}
 
-    /* Independent multiplies (they run in parallel), summed, then the
-     * finaliser; the seed enters every word, so chains cannot be aimed. */
+/* wyhash's mum: the 128-bit product folded to 64 bits (both halves). */
+#ifdef __SIZEOF_INT128__
+__extension__ typedef unsigned __int128 flow_u128;
+
+static inline uint64_t mum(uint64_t x, uint64_t y)
+{
+    flow_u128 r = (flow_u128)x * y;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+#else
+/* No 128-bit integers (32-bit targets): the same fold from four 32-bit
+ * partial products. */
+static inline uint64_t mum(uint64_t x, uint64_t y)
+{
+    uint64_t xl = (uint32_t)x, xh = x >> 32, yl = (uint32_t)y, yh = y >> 32;
+    uint64_t ll = xl * yl, lh = xl * yh, hl = xh * yl, hh = xh * yh;
+    uint64_t mid = (ll >> 32) + (uint32_t)lh + (uint32_t)hl;
+    uint64_t lo = (mid << 32) | (uint32_t)ll;
+    uint64_t hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+    return lo ^ hi;
+}
+#endif
+
+/* Six key words to a hash: three independent mums (they run in parallel)
+ * over word pairs, each word xored with its own seed word first so chains
+ * cannot be aimed without the seed, then one mum to mix every bit into
+ * the low ones (the index uses the low bits for the slot and the tag). */
+static inline uint64_t hash_words(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1,
+                                  uint64_t small, uint64_t pf, const uint64_t *hk)
+{
+    uint64_t h = mum(a0 ^ hk[0], b0 ^ hk[1]) ^ mum(a1 ^ hk[2], b1 ^ hk[3]) ^
+                 mum(small ^ hk[4], pf ^ hk[5]);
+    return mum(h ^ hk[6], 0xff51afd7ed558ccdULL);
+}
+
+/* The seed words hash_words() uses, drawn from the table's seed once. */
+static void hash_keys(uint64_t seed, uint64_t hk[7])
+{
+    uint64_t x = seed;
+
+    for (int i = 0; i < 7; i++) {
+        x += 0x9e3779b97f4a7c15ULL; /* splitmix64 */
+        hk[i] = mix64(x);
+    }
+}
+
+/* The hash of a key in memory (an entry's, when it is removed); must
+ * equal what key_make() computed for it. */
+static uint64_t key_hash(const struct flow_key *k, const uint64_t *hk)
+{
+    uint64_t a[2], b[2];
+
     addr_words(k->a, a);
     addr_words(k->b, b);
-    h = (a[0] ^ seed) * 0x9e3779b97f4a7c15ULL;
-    h += (a[1] ^ (seed >> 7)) * 0xc2b2ae3d27d4eb4fULL;
-    h += (b[0] ^ (seed << 9)) * 0x165667b19e3779f9ULL;
-    h += (b[1] ^ (seed >> 13)) * 0x85ebca77c2b2ae63ULL;
-    h += (key_small(k) ^ (seed << 3)) * 0x27d4eb2f165667c5ULL;
-    h += (((uint64_t)k->proto | (uint64_t)k->famkind << 8) ^ (seed >> 21)) * 0xff51afd7ed558ccdULL;
-    return mix64(h);
+    return hash_words(a[0], a[1], b[0], b[1], key_small(k), key_pf(k), hk);
 }
 
-static int key_eq(const struct flow_key *x, const struct flow_key *y)
+/* Equality of the raw 42 bytes (every byte, padding included, is set by
+ * key_make), as five words and a half: by the time a lookup compares, the
+ * narrow stores that wrote the pending key have long retired. */
+static inline uint64_t ld64(const void *p)
 {
-    uint64_t xa[2], xb[2], ya[2], yb[2];
+    uint64_t v;
 
-    addr_words(x->a, xa);
-    addr_words(x->b, xb);
-    addr_words(y->a, ya);
-    addr_words(y->b, yb);
-    return ((xa[0] ^ ya[0]) | (xa[1] ^ ya[1]) | (xb[0] ^ yb[0]) | (xb[1] ^ yb[1]) |
-            (key_small(x) ^ key_small(y))) == 0 &&
-           x->proto == y->proto && x->famkind == y->famkind;
+    memcpy(&v, p, 8);
+    return v;
 }
 
-/* Canonical key; returns the side (0 or 1) of src. */
-static int key_make(struct flow_key *k, uint8_t family, uint8_t proto, enum flow_kind kind,
-                    const uint8_t *src, uint16_t sport, const uint8_t *dst, uint16_t dport,
-                    uint32_t iface)
+static inline int key_eq(const struct flow_key *x, const struct flow_key *y)
 {
-    uint64_t s[2], d[2];
+    const uint8_t *xb = (const uint8_t *)x, *yb = (const uint8_t *)y;
+    uint16_t xt, yt;
+
+    memcpy(&xt, xb + 40, 2);
+    memcpy(&yt, yb + 40, 2);
+    return ((ld64(xb) ^ ld64(yb)) | (ld64(xb + 8) ^ ld64(yb + 8)) |
+            (ld64(xb + 16) ^ ld64(yb + 16)) | (ld64(xb + 24) ^ ld64(yb + 24)) |
+            (ld64(xb + 32) ^ ld64(yb + 32)) | (uint64_t)(xt ^ yt)) == 0;
+}
+
+/* Canonical key and its hash (from the words in registers, not read back
+ * from the key just stored); returns the side (0 or 1) of src. */
+static inline __attribute__((always_inline)) int
+key_make(struct flow_key *k, uint32_t *hash, const uint64_t *hk, uint8_t family,
+                    uint8_t proto, enum flow_kind kind, const uint8_t *src, uint16_t sport,
+                    const uint8_t *dst, uint16_t dport, uint32_t iface)
+{
+    uint64_t s0 = ld64(src), s1 = ld64(src + 8), d0 = ld64(dst), d1 = ld64(dst + 8);
+    uint64_t small, lo0, lo1, hi0, hi1;
+    uint16_t pa, pb;
+    uint8_t fk;
+    unsigned pf;
     int side;
 
+    /* The decoder wrote each address as two 8-byte stores: read it back
+     * the same way (one 16-byte load spanning both stores cannot be
+     * forwarded from the store buffer, a stall of a dozen cycles).  The
+     * empty asm keeps the compiler from merging the loads. */
+    __asm__("" : "+r"(s0), "+r"(s1), "+r"(d0), "+r"(d1));
     /* Any total order makes a canonical key; native word order is cheapest. */
-    addr_words(src, s);
-    addr_words(dst, d);
-    if (s[0] != d[0])
-        side = s[0] > d[0];
-    else if (s[1] != d[1])
-        side = s[1] > d[1];
+    if (s0 != d0)
+        side = s0 > d0;
+    else if (s1 != d1)
+        side = s1 > d1;
     else
         side = sport > dport;
 
-    memcpy(k->a, side ? dst : src, 16);
-    memcpy(k->b, side ? src : dst, 16);
-    k->pa = side ? dport : sport;
-    k->pb = side ? sport : dport;
+    {
+        /* Swap by mask: side is a coin toss per packet, no branch on it. */
+        uint64_t m = (uint64_t)0 - (uint64_t)side;
+        uint64_t x0 = (s0 ^ d0) & m, x1 = (s1 ^ d1) & m;
+        unsigned xp = (unsigned)(sport ^ dport) & (unsigned)m;
+        lo0 = s0 ^ x0;
+        hi0 = d0 ^ x0;
+        lo1 = s1 ^ x1;
+        hi1 = d1 ^ x1;
+        pa = (uint16_t)(sport ^ xp);
+        pb = (uint16_t)(dport ^ xp);
+    }
+    fk = (uint8_t)((family & 0x0fu) | ((unsigned)kind << 4));
+    memcpy(k->a, &lo0, 8);
+    memcpy(k->a + 8, &lo1, 8);
+    memcpy(k->b, &hi0, 8);
+    memcpy(k->b + 8, &hi1, 8);
+    k->pa = pa;
+    k->pb = pb;
     k->iface_lo = (uint16_t)(iface & 0xffffu);
     k->iface_hi = (uint16_t)(iface >> 16);
     k->proto = proto;
-    k->famkind = (uint8_t)((family & 0x0fu) | ((unsigned)kind << 4));
+    k->famkind = fk;
+    small = (uint64_t)pa | (uint64_t)pb << 16 | (uint64_t)iface << 32;
+    pf = (unsigned)proto | (unsigned)fk << 8;
+    *hash = (uint32_t)hash_words(lo0, lo1, hi0, hi1, small, pf, hk);
     return side;
 }
 
@@ -327,7 +422,8 @@ static void slots_grow(struct flow_table *ft)
     free(old);
 }
 
-static uint32_t index_find(const struct flow_table *ft, const struct flow_key *k, uint32_t hash)
+static inline __attribute__((always_inline)) uint32_t
+index_find(const struct flow_table *ft, const struct flow_key *k, uint32_t hash)
 {
     size_t i = hash & ft->slot_mask;
 
@@ -457,7 +553,7 @@ static void entry_finish(struct flow_table *ft, uint32_t idx)
 
     entry_emit(ft, e, 0);
     list_unlink(ft, idx);
-    index_remove(ft, (uint32_t)key_hash(&e->key, ft->seed), idx);
+    index_remove(ft, (uint32_t)key_hash(&e->key, ft->hk), idx);
     e->cls = 0xff;
     e->next = ft->free_head;
     ft->free_head = idx;
@@ -534,6 +630,27 @@ static void evict_oldest(struct flow_table *ft)
     }
 }
 
+/* Reserve the entry array (see ent_at): max_flows entries rounded up to
+ * whole chunks, plus one chunk of slack to align the start. */
+static void ent_reserve(struct flow_table *ft)
+{
+    size_t chunks = (ft->max_flows + ENT_CHUNK - 1) >> ENT_SHIFT;
+    size_t len = (chunks + 1) * ENT_CHUNK_BYTES;
+    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    uintptr_t a;
+
+    if (m == MAP_FAILED) {
+        /* Out of memory is fatal (common/xmalloc.h's rule). */
+        fprintf(stderr, "podflow: out of memory reserving %zu bytes\n", len);
+        abort();
+    }
+    a = ((uintptr_t)m + ENT_CHUNK_BYTES - 1) & ~(uintptr_t)(ENT_CHUNK_BYTES - 1);
+    ft->ent_map = m;
+    ft->ent_map_len = len;
+    ft->ent = (struct flow_entry *)a;
+}
+
 /* A free entry index (evicting when the cap is reached). */
 static uint32_t entry_alloc(struct flow_table *ft)
 {
@@ -546,17 +663,9 @@ static uint32_t entry_alloc(struct flow_table *ft)
         ft->free_head = ent_at(ft, idx)->next;
         return idx;
     }
-    if ((ft->ent_used & (ENT_CHUNK - 1)) == 0) {
-        size_t c = ft->ent_used >> ENT_SHIFT;
-        void *mem = aligned_alloc(ENT_CHUNK_BYTES, ENT_CHUNK_BYTES);
-        if (!mem) {
-            /* Out of memory is fatal (common/xmalloc.h's rule). */
-            fprintf(stderr, "podflow: out of memory allocating %zu bytes\n", ENT_CHUNK_BYTES);
-            abort();
-        }
-        if (c > 0) /* past the first chunk: a big table, worth huge pages */
-            hugepage_advise(mem, ENT_CHUNK_BYTES);
-        ft->chunk[c] = mem;
+    if ((ft->ent_used & (ENT_CHUNK - 1)) == 0 && ft->ent_used > 0) {
+        /* Past the first chunk: a big table, worth huge pages. */
+        hugepage_advise(&ft->ent[ft->ent_used], ENT_CHUNK_BYTES);
     }
     return (uint32_t)ft->ent_used++;
 }
@@ -610,8 +719,8 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn em
         }
         ft->seed |= 1;
     }
-    ft->nchunks = (ft->max_flows + ENT_CHUNK - 1) >> ENT_SHIFT;
-    ft->chunk = xcalloc(ft->nchunks, sizeof(*ft->chunk));
+    hash_keys(ft->seed, ft->hk);
+    ent_reserve(ft);
     ft->free_head = FLOW_NIL;
     slots_alloc(ft, 2048);
     for (int c = 0; c < FLOW_CL_COUNT; c++)
@@ -628,9 +737,7 @@ void flow_table_free(struct flow_table **ftp)
 
     if (!ft)
         return;
-    for (size_t c = 0; c < ft->nchunks; c++)
-        free(ft->chunk[c]);
-    free(ft->chunk);
+    munmap(ft->ent_map, ft->ent_map_len);
     free(ft->slot);
     free(ft->frag);
     free(ft);
@@ -754,7 +861,8 @@ static void icmp_error(struct flow_table *ft, const struct flow_pending *pp)
 }
 
 /* The key of a packet that starts or continues a flow. */
-static void prepare_flow_key(const struct flow_table *ft, struct flow_pending *pp)
+static inline __attribute__((always_inline)) void
+prepare_flow_key(const struct flow_table *ft, struct flow_pending *pp)
 {
     const struct decode_pkt *p = &pp->p;
     enum flow_kind kind = FLOW_KIND_PORTS;
@@ -768,9 +876,8 @@ static void prepare_flow_key(const struct flow_table *ft, struct flow_pending *p
     } else if (p->l4 == DECODE_L4_NONE) {
         sport = dport = 0;
     }
-    pp->side = (int8_t)key_make(&pp->key, p->family, p->proto, kind, p->src, sport, p->dst, dport,
-                                pp->iface);
-    pp->hash = (uint32_t)key_hash(&pp->key, ft->seed);
+    pp->side = (int8_t)key_make(&pp->key, &pp->hash, ft->hk, p->family, p->proto, kind, p->src,
+                                sport, p->dst, dport, pp->iface);
     pp->keyed = 1;
 }
 
@@ -788,9 +895,9 @@ static void prepare(const struct flow_table *ft, struct flow_pending *pp)
     if (p->l4 == DECODE_L4_ICMP_ERROR) {
         if (!q->ok)
             return;
-        key_make(&pp->key, q->family, q->proto, q->echo ? FLOW_KIND_ECHO : FLOW_KIND_PORTS,
-                 q->src, q->sport, q->dst, q->dport, pp->iface);
-        pp->hash = (uint32_t)key_hash(&pp->key, ft->seed);
+        key_make(&pp->key, &pp->hash, ft->hk, q->family, q->proto,
+                 q->echo ? FLOW_KIND_ECHO : FLOW_KIND_PORTS, q->src, q->sport, q->dst, q->dport,
+                 pp->iface);
         pp->side = 0;
         pp->keyed = 1;
         return;
@@ -798,7 +905,8 @@ static void prepare(const struct flow_table *ft, struct flow_pending *pp)
     prepare_flow_key(ft, pp);
 }
 
-static void account(struct flow_table *ft, const struct flow_pending *pp, int later_frag)
+static inline __attribute__((always_inline)) void
+account(struct flow_table *ft, const struct flow_pending *pp, int later_frag)
 {
     const struct decode_pkt *p = &pp->p;
     const struct flow_key *kp = &pp->key;
@@ -809,9 +917,8 @@ static void account(struct flow_table *ft, const struct flow_pending *pp, int la
     struct flow_entry *e;
     int side = pp->side;
     int is_tcp = p->proto == PROTO_TCP && !later_frag;
-    struct flow_key k = *kp;
 
-    idx = index_find(ft, &k, hash);
+    idx = index_find(ft, kp, hash);
 
     if (idx != FLOW_NIL) {
         e = ent_at(ft, idx);
@@ -838,7 +945,7 @@ static void account(struct flow_table *ft, const struct flow_pending *pp, int la
         }
         idx = entry_alloc(ft);
         e = ent_at(ft, idx);
-        e->key = k;
+        e->key = *kp;
         entry_new_row(e, ts);
         flow_state_init(e);
         e->vlan_meta = (uint16_t)(vlan >= 0 ? ((unsigned)vlan & 0xfffu) + 1 : 0);
@@ -869,8 +976,22 @@ static void account(struct flow_table *ft, const struct flow_pending *pp, int la
         e->last_ns = ts;
     e->hs[side] = (uint8_t)(e->hs[side] | FLOW_HS_SENT);
     if (is_tcp) {
+        uint16_t tst = e->tst;
         e->flags[side] = (uint8_t)(e->flags[side] | p->tcp_flags);
-        flow_state_tcp(e, side, p->tcp_flags, p->tcp_seq, p->payload);
+        if (!flow_state_tcp_quiet(e, side, p->tcp_flags, p->payload))
+            flow_state_tcp(e, side, p->tcp_flags, p->tcp_seq, p->payload);
+        /* The class follows the protocol and the TCP states only: look
+         * again when a state moved. */
+        if (e->tst != tst) {
+            uint8_t cls = class_of(e);
+            if (cls != e->cls) {
+                /* A new timeout class: queue there now. */
+                list_unlink(ft, idx);
+                list_push(ft, idx, cls);
+                e->touched = 0;
+                return;
+            }
+        }
     } else if (p->proto == PROTO_UDP && !later_frag && p->payload > 0) {
         /* Zeek's UDP analyzer: 'D' / 'd' once a side sent payload. */
         unsigned mask = FLOW_HS_DATA;
@@ -879,21 +1000,13 @@ static void account(struct flow_table *ft, const struct flow_pending *pp, int la
             flow_state_history(e, side, 'D');
         }
     }
-    {
-        uint8_t cls = class_of(e);
-        if (cls != e->cls) {
-            /* A new timeout class: queue there now. */
-            list_unlink(ft, idx);
-            list_push(ft, idx, cls);
-            e->touched = 0;
-        } else if (ft->list[cls].tail != idx) {
-            e->touched = 1; /* re-queued lazily by expire() */
-        }
-    }
+    if (ft->list[e->cls].tail != idx)
+        e->touched = 1; /* re-queued lazily by expire() */
 }
 
 /* Account one pending packet: expiry up to its time, then its flow. */
-static void process(struct flow_table *ft, struct flow_pending *pp)
+static inline __attribute__((always_inline)) void
+process(struct flow_table *ft, struct flow_pending *pp)
 {
     if (pp->ts_ns > ft->now_ns) {
         ft->now_ns = pp->ts_ns;
@@ -987,9 +1100,9 @@ int flow_table_packet(struct flow_table *ft, int dlt, int64_t ts_ns, const uint8
     if (pp->keyed)
         prefetch_slot(ft, pp->hash);
     ft->pipe_n++;
-    if (ft->pipe_n >= 2) {
+    if (ft->pipe_n > FLOW_ENTRY_LAG) {
         const struct flow_pending *prev =
-            &ft->pipe[(ft->pipe_head + ft->pipe_n - 2) & (FLOW_PIPE - 1)];
+            &ft->pipe[(ft->pipe_head + ft->pipe_n - 1 - FLOW_ENTRY_LAG) & (FLOW_PIPE - 1)];
         if (prev->keyed)
             prefetch_entry(ft, prev->hash);
     }
