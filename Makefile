@@ -86,7 +86,7 @@ THELP_OBJ    := $(TEST_HELPERS:%.c=$(T)/%.o)
 CAPTURE_BIN := $(B)/podflow-capture
 ANALYZE_BIN := $(B)/podflow-analyze
 
-.PHONY: all capture analyze test unit unit-san integration demo bench fuzz fuzz-smoke \
+.PHONY: all capture analyze test unit unit-san integration demo bench bench-merge fuzz fuzz-smoke \
         fuzz-deps fuzz-seeds testbed conformance deps deps-analyze install clean
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
@@ -222,6 +222,10 @@ integration: $(B)/tests/tools/mkflows
 bench: deps all $(BENCH_BIN)
 	@B=$(B) sh tests/bench/run.sh
 	@B=$(B) sh tests/bench/analyze.sh
+
+# merge of 10 per-node cases of 1M flows each (minutes; apart from bench).
+bench-merge: all
+	@B=$(B) sh tests/bench/merge.sh
 
 # --- fuzzing: clang's libFuzzer with ASan+UBSan ------------------------------
 # Objects of every module compiled with clang under build/fuzz/, one binary
