@@ -19,6 +19,15 @@ int cmd_diff(int argc, char **argv, struct diag *d);   /* 1: something would bre
 int cmd_report(int argc, char **argv, struct diag *d);
 int cmd_redact(int argc, char **argv, struct diag *d); /* cmd_redact.c (hardening) */
 
+/* A usage error: "podflow-analyze: MESSAGE" through d, then usage on
+ * stderr.  Returns EXIT_BAD, for `return cmd_usage_err(...)`. */
+int cmd_usage_err(struct diag *d, const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* 1 when argument a is option --lng (alone or as --lng=VALUE) or -shrt
+ * (shrt 0: no short form). */
+int cmd_is_opt(const char *a, const char *lng, char shrt);
+
 /* Usage texts, printed by --help (stdout) and on usage errors (stderr). */
 extern const char cmd_check_usage[];
 extern const char cmd_select_usage[];

@@ -284,27 +284,13 @@ static int on_flow(void *ctx, const struct case_flow *fl)
     const struct eng_verdict *v;
     struct out_rec *g;
     struct ipaddr odst;
-    int dnat = 0;
+    int dnat;
     enum observed obs;
 
     if (k->ns && !((fl->src && fl->src->ns && strcmp(fl->src->ns, k->ns) == 0) ||
                    (fl->dst && fl->dst->ns && strcmp(fl->dst->ns, k->ns) == 0)))
         return 0;
-    ef.src = fl->src;
-    ef.dst = fl->dst;
-    ef.orig_dst = NULL;
-    ef.src_ip = fl->src_ip;
-    ef.dst_ip = fl->dst_ip;
-    ef.proto = fl->proto;
-    ef.src_port = fl->src_port;
-    ef.dst_port = fl->dst_port;
-    ef.icmp_type = fl->icmp_type;
-    ef.icmp_code = fl->icmp_code;
-    if (fl->dnat && fl->orig_dst_text &&
-        ipaddr_parse(fl->orig_dst_text, strlen(fl->orig_dst_text), &odst) == 0) {
-        ef.orig_dst = case_lookup(&k->c, &odst, fl->first_ns);
-        dnat = 1;
-    }
+    dnat = eng_flow_from_case(&ef, &k->c, fl, &odst);
     v = engine_judge(k->e, &ef);
     obs = observed_of(fl->proto, fl->state, fl->packets_rev, fl->icmp_type, fl->icmp_count);
 
@@ -418,19 +404,6 @@ static int parse_enum(const char *arg, const char *const *names, size_t n, int *
     return ERR_USAGE;
 }
 
-PRINTF_LIKE(2, 3) static int usage_err(struct diag *d, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    diag_err(d, "%s", msg);
-    fputs(cmd_check_usage, stderr);
-    return EXIT_BAD;
-}
-
 int cmd_check(int argc, char **argv, struct diag *d)
 {
     static const struct option lopts[] = {
@@ -472,14 +445,16 @@ int cmd_check(int argc, char **argv, struct diag *d)
             break;
         case 'o':
             if (parse_enum(optarg, onlys, ARRAY_SIZE(onlys), &v)) {
-                status = usage_err(d, "--only takes denied, allowed or all, not '%s'", optarg);
+                status = cmd_usage_err(d, cmd_check_usage,
+                                       "--only takes denied, allowed or all, not '%s'", optarg);
                 goto out;
             }
             k.only = (enum only)v;
             break;
         case 'g':
             if (parse_enum(optarg, groups, ARRAY_SIZE(groups), &v)) {
-                status = usage_err(d, "--group takes flow, tuple or workload, not '%s'", optarg);
+                status = cmd_usage_err(d, cmd_check_usage,
+                                       "--group takes flow, tuple or workload, not '%s'", optarg);
                 goto out;
             }
             k.oo.group = (enum out_group)v;
@@ -493,7 +468,8 @@ int cmd_check(int argc, char **argv, struct diag *d)
         case 'S':
         case 'U':
             if (parse_time_arg(optarg, opt == 'S' ? &filt.since_ns : &filt.until_ns)) {
-                status = usage_err(d, "cannot parse time '%s' (RFC 3339 or Unix seconds)", optarg);
+                status = cmd_usage_err(d, cmd_check_usage,
+                                       "cannot parse time '%s' (RFC 3339 or Unix seconds)", optarg);
                 goto out;
             }
             if (opt == 'S')
@@ -505,7 +481,8 @@ int cmd_check(int argc, char **argv, struct diag *d)
             double sec;
 
             if (parse_double(optarg, strlen(optarg), &sec) || !(sec >= 0 && sec <= 86400)) {
-                status = usage_err(d, "--skew takes seconds from 0 to 86400, not '%s'", optarg);
+                status = cmd_usage_err(d, cmd_check_usage,
+                                       "--skew takes seconds from 0 to 86400, not '%s'", optarg);
                 goto out;
             }
             copts.skew_ns = (int64_t)(sec * 1e9 + 0.5);
@@ -519,10 +496,11 @@ int cmd_check(int argc, char **argv, struct diag *d)
             status = EXIT_OK;
             goto out;
         case ':':
-            status = usage_err(d, "option '%s' needs an argument", argv[optind - 1]);
+            status = cmd_usage_err(d, cmd_check_usage, "option '%s' needs an argument",
+                                   argv[optind - 1]);
             goto out;
         default:
-            status = usage_err(d, "unknown option '%s'", argv[optind - 1]);
+            status = cmd_usage_err(d, cmd_check_usage, "unknown option '%s'", argv[optind - 1]);
             goto out;
         }
     }
@@ -539,17 +517,18 @@ int cmd_check(int argc, char **argv, struct diag *d)
             paths[npaths++] = argv[i];
     }
     if (!ncases) {
-        status = usage_err(d, "%s", "no case file given");
+        status = cmd_usage_err(d, cmd_check_usage, "%s", "no case file given");
         goto out;
     }
     if (!npaths) {
-        status = usage_err(d, "%s", "no policies given (-p PATH)");
+        status = cmd_usage_err(d, cmd_check_usage, "%s", "no policies given (-p PATH)");
         goto out;
     }
 
     if (k.fmt == FMT_DOT) {
         if (ncases > 1) {
-            status = usage_err(d, "%s", "--format dot reads one case: merge them first");
+            status = cmd_usage_err(d, cmd_check_usage, "%s",
+                                   "--format dot reads one case: merge them first");
             goto out;
         }
         status = cmd_check_dot(cases[0], paths, npaths, &filt, k.ns, d);
@@ -641,6 +620,7 @@ out:
     free(cases);
     return status;
 bad_format:
-    status = usage_err(d, "--format takes table, json, csv or dot, not '%s'", optarg);
+    status = cmd_usage_err(d, cmd_check_usage, "--format takes table, json, csv or dot, not '%s'",
+                           optarg);
     goto out;
 }

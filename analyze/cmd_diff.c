@@ -466,19 +466,6 @@ static int write_table(struct diff *k, struct buf *out)
     return rc;
 }
 
-PRINTF_LIKE(2, 3) static int usage_err(struct diag *d, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    diag_err(d, "%s", msg);
-    fputs(cmd_diff_usage, stderr);
-    return EXIT_BAD;
-}
-
 /* The value of option name at argv[*i]: "--name=V", "--name V", "-xV" or "-x V". */
 static const char *opt_value(int argc, char **argv, int *i, size_t namelen)
 {
@@ -491,17 +478,6 @@ static const char *opt_value(int argc, char **argv, int *i, size_t namelen)
     if (*i + 1 < argc)
         return argv[++*i];
     return NULL;
-}
-
-static int is_opt(const char *a, const char *lng, char shrt)
-{
-    size_t n = strlen(lng);
-
-    if (a[0] != '-')
-        return 0;
-    if (a[1] == '-')
-        return strncmp(a + 2, lng, n) == 0 && (a[n + 2] == 0 || a[n + 2] == '=');
-    return shrt && a[1] == shrt;
 }
 
 int cmd_diff(int argc, char **argv, struct diag *d)
@@ -530,32 +506,32 @@ int cmd_diff(int argc, char **argv, struct diag *d)
             else if (!casepath)
                 casepath = a;
             else {
-                status = usage_err(d, "unexpected argument '%s'", a);
+                status = cmd_usage_err(d, cmd_diff_usage, "unexpected argument '%s'", a);
                 goto out;
             }
             continue;
         }
         if (strcmp(a, "--") == 0) {
-            status = usage_err(d, "%s", "'--' is not supported here");
+            status = cmd_usage_err(d, cmd_diff_usage, "%s", "'--' is not supported here");
             goto out;
         }
-        if (is_opt(a, "help", 'h')) {
+        if (cmd_is_opt(a, "help", 'h')) {
             fputs(cmd_diff_usage, stdout);
             status = EXIT_OK;
             goto out;
         }
-        if (is_opt(a, "old", 0) || is_opt(a, "new", 0)) {
+        if (cmd_is_opt(a, "old", 0) || cmd_is_opt(a, "new", 0)) {
             cur = a[2] == 'o' ? FS_OLD : FS_NEW;
             if (a[5] == '=')
                 paths[cur][npaths[cur]++] = a + 6;
             continue;
         }
-        if (is_opt(a, "group", 'g') || is_opt(a, "format", 'f')) {
-            int grp = is_opt(a, "group", 'g');
+        if (cmd_is_opt(a, "group", 'g') || cmd_is_opt(a, "format", 'f')) {
+            int grp = cmd_is_opt(a, "group", 'g');
 
             v = opt_value(argc, argv, &i, grp ? 5 : 6);
             if (!v) {
-                status = usage_err(d, "option '%s' needs an argument", a);
+                status = cmd_usage_err(d, cmd_diff_usage, "option '%s' needs an argument", a);
                 goto out;
             }
             if (grp) {
@@ -566,7 +542,8 @@ int cmd_diff(int argc, char **argv, struct diag *d)
                 else if (strcmp(v, "workload") == 0)
                     k.group = DG_WORKLOAD;
                 else {
-                    status = usage_err(d, "--group takes flow, tuple or workload, not '%s'", v);
+                    status = cmd_usage_err(d, cmd_diff_usage,
+                                           "--group takes flow, tuple or workload, not '%s'", v);
                     goto out;
                 }
             } else {
@@ -577,22 +554,24 @@ int cmd_diff(int argc, char **argv, struct diag *d)
                 else if (strcmp(v, "csv") == 0)
                     k.fmt = DF_CSV;
                 else {
-                    status = usage_err(d, "--format takes table, json or csv, not '%s'", v);
+                    status = cmd_usage_err(d, cmd_diff_usage,
+                                           "--format takes table, json or csv, not '%s'", v);
                     goto out;
                 }
             }
             cur = -1;
             continue;
         }
-        status = usage_err(d, "unknown option '%s'", a);
+        status = cmd_usage_err(d, cmd_diff_usage, "unknown option '%s'", a);
         goto out;
     }
     if (!casepath) {
-        status = usage_err(d, "%s", "no case file given");
+        status = cmd_usage_err(d, cmd_diff_usage, "%s", "no case file given");
         goto out;
     }
     if (!npaths[FS_OLD] || !npaths[FS_NEW]) {
-        status = usage_err(d, "%s", "both --old PATH and --new PATH are needed");
+        status =
+            cmd_usage_err(d, cmd_diff_usage, "%s", "both --old PATH and --new PATH are needed");
         goto out;
     }
 

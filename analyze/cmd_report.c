@@ -43,30 +43,6 @@ const char cmd_report_usage[] =
     "\n"
     "Exit status: 0 page written, 2 bad input or usage.\n";
 
-PRINTF_LIKE(2, 3) static int usage_err(struct diag *d, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    diag_err(d, "%s", msg);
-    fputs(cmd_report_usage, stderr);
-    return EXIT_BAD;
-}
-
-static int is_opt(const char *a, const char *lng, char shrt)
-{
-    size_t n = strlen(lng);
-
-    if (a[0] != '-')
-        return 0;
-    if (a[1] == '-')
-        return strncmp(a + 2, lng, n) == 0 && (a[n + 2] == 0 || a[n + 2] == '=');
-    return shrt && a[1] == shrt;
-}
-
 /* Write data to path through a temporary file in the same directory and
  * rename(2) it into place.  0 or -errno (reported through d). */
 static int write_atomic(const char *path, const char *data, size_t len, struct diag *d)
@@ -133,25 +109,25 @@ int cmd_report(int argc, char **argv, struct diag *d)
             else if (!casepath)
                 casepath = a;
             else {
-                status = usage_err(d, "unexpected argument '%s'", a);
+                status = cmd_usage_err(d, cmd_report_usage, "unexpected argument '%s'", a);
                 goto out;
             }
             continue;
         }
-        if (is_opt(a, "help", 'h')) {
+        if (cmd_is_opt(a, "help", 'h')) {
             fputs(cmd_report_usage, stdout);
             status = EXIT_OK;
             goto out;
         }
-        if (is_opt(a, "policies", 'p') || is_opt(a, "old", 0)) {
-            cur = is_opt(a, "old", 0) ? FS_OLD : FS_NEW;
+        if (cmd_is_opt(a, "policies", 'p') || cmd_is_opt(a, "old", 0)) {
+            cur = cmd_is_opt(a, "old", 0) ? FS_OLD : FS_NEW;
             if (a[1] == 'p' && a[2])
                 paths[cur][npaths[cur]++] = a + 2;
             else if (strchr(a, '='))
                 paths[cur][npaths[cur]++] = strchr(a, '=') + 1;
             continue;
         }
-        if (is_opt(a, "output", 'o')) {
+        if (cmd_is_opt(a, "output", 'o')) {
             if (a[1] == 'o' && a[2])
                 output = a + 2;
             else if (a[1] == '-' && strchr(a, '='))
@@ -159,25 +135,25 @@ int cmd_report(int argc, char **argv, struct diag *d)
             else if (i + 1 < argc)
                 output = argv[++i];
             else {
-                status = usage_err(d, "option '%s' needs an argument", a);
+                status = cmd_usage_err(d, cmd_report_usage, "option '%s' needs an argument", a);
                 goto out;
             }
             cur = -1;
             continue;
         }
-        status = usage_err(d, "unknown option '%s'", a);
+        status = cmd_usage_err(d, cmd_report_usage, "unknown option '%s'", a);
         goto out;
     }
     if (!casepath) {
-        status = usage_err(d, "%s", "no case file given");
+        status = cmd_usage_err(d, cmd_report_usage, "%s", "no case file given");
         goto out;
     }
     if (!npaths[FS_NEW]) {
-        status = usage_err(d, "%s", "no policies given (-p PATH)");
+        status = cmd_usage_err(d, cmd_report_usage, "%s", "no policies given (-p PATH)");
         goto out;
     }
     if (!output || !*output) {
-        status = usage_err(d, "%s", "no output file given (-o FILE.html)");
+        status = cmd_usage_err(d, cmd_report_usage, "%s", "no output file given (-o FILE.html)");
         goto out;
     }
 

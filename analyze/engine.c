@@ -434,6 +434,31 @@ void engine_free(struct engine **ep)
     *ep = NULL;
 }
 
+int eng_flow_from_case(struct eng_flow *ef, const struct case_db *c, const struct case_flow *fl,
+                       struct ipaddr *orig)
+{
+    struct ipaddr o;
+
+    memset(ef, 0, sizeof(*ef));
+    ef->src = fl->src;
+    ef->dst = fl->dst;
+    ef->src_ip = fl->src_ip;
+    ef->dst_ip = fl->dst_ip;
+    ef->proto = fl->proto;
+    ef->src_port = fl->src_port;
+    ef->dst_port = fl->dst_port;
+    ef->icmp_type = fl->icmp_type;
+    ef->icmp_code = fl->icmp_code;
+    if (fl->dnat && fl->orig_dst_text &&
+        ipaddr_parse(fl->orig_dst_text, strlen(fl->orig_dst_text), &o) == 0) {
+        ef->orig_dst = case_lookup(c, &o, fl->first_ns);
+        if (orig)
+            *orig = o;
+        return 1;
+    }
+    return 0;
+}
+
 void engine_stats(const struct engine *e, struct eng_stats *out)
 {
     *out = e->stats;

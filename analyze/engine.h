@@ -45,6 +45,15 @@ struct eng_flow {
     int icmp_type, icmp_code;        /* -1: not recorded */
 };
 
+/*
+ * The engine's view of a recorded flow of case c: its identities, addresses,
+ * ports and ICMP fields, and the Service it was DNATed from (looked up in c
+ * at first_ns).  Returns 1 when the flow carries a recorded DNAT (then
+ * *orig, if not NULL, is the address it was sent to), else 0.
+ */
+int eng_flow_from_case(struct eng_flow *ef, const struct case_db *c, const struct case_flow *fl,
+                       struct ipaddr *orig);
+
 /* One entry of a policy trace (§5.1): a Pass, or the decision. */
 struct eng_step {
     const struct tier *tier;   /* NULL for a profile or the dataplane */

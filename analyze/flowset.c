@@ -41,25 +41,12 @@ static int on_flow(void *ctx, const struct case_flow *fl)
     struct flowset *fs = lc->fs;
     struct flowset_flow *f;
     struct eng_flow ef;
-    struct ipaddr orig;
     int i;
 
     if (lc->ns && !((fl->src && fl->src->ns && strcmp(fl->src->ns, lc->ns) == 0) ||
                     (fl->dst && fl->dst->ns && strcmp(fl->dst->ns, lc->ns) == 0)))
         return 0;
-    memset(&ef, 0, sizeof(ef));
-    ef.src = fl->src;
-    ef.dst = fl->dst;
-    ef.src_ip = fl->src_ip;
-    ef.dst_ip = fl->dst_ip;
-    ef.proto = fl->proto;
-    ef.src_port = fl->src_port;
-    ef.dst_port = fl->dst_port;
-    ef.icmp_type = fl->icmp_type;
-    ef.icmp_code = fl->icmp_code;
-    if (fl->dnat && fl->orig_dst_text &&
-        ipaddr_parse(fl->orig_dst_text, strlen(fl->orig_dst_text), &orig) == 0)
-        ef.orig_dst = case_lookup(&fs->c, &orig, fl->first_ns);
+    eng_flow_from_case(&ef, &fs->c, fl, NULL);
 
     ALLOC_GROW(fs->flows, fs->nflows + 1, fs->alloc);
     f = &fs->flows[fs->nflows++];
