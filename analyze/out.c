@@ -597,6 +597,12 @@ int out_csv(const struct out_rec *r, const struct out_opts *o, struct buf *out)
 
 /* ---- table ----------------------------------------------------------------- */
 
+/* Table columns: VERD(5) SEEN(7) SOURCE DESTINATION PORT(10) [FLOWS(6)],
+ * each followed by a space, within 100 columns; what decided follows on
+ * the same line when it fits in what is left, else on its own line. */
+#define OUT_NAME_W 32
+#define OUT_INLINE (100u - (5 + 1 + 7 + 1 + 2 * (OUT_NAME_W + 1) + 10 + 1))
+
 /* Copy s into a column of width w, cutting with '~' when too long. */
 static int col(struct buf *out, const char *s, int w, int last)
 {
@@ -606,8 +612,13 @@ static int col(struct buf *out, const char *s, int w, int last)
     if (last)
         return buf_addstr(out, s);
     if (len > (size_t)w) {
-        /* Cut in the middle: pod names differ in their suffix. */
-        size_t head = ((size_t)w - 1) / 2, tail = (size_t)w - 1 - head;
+        /* Pods of one workload differ in their last "-xxxxx" and people
+         * know them by their first words: keep both ends, the last
+         * dash-separated part whole when it is short, and cut between. */
+        const char *dash = strrchr(s, '-');
+        size_t tail = dash && (size_t)(s + len - dash) <= (size_t)w / 3 ? (size_t)(s + len - dash)
+                                                                         : ((size_t)w - 1) / 2;
+        size_t head = (size_t)w - 1 - tail;
 
         rc = buf_add(out, s, head);
         if (!rc)
@@ -623,10 +634,10 @@ static int col(struct buf *out, const char *s, int w, int last)
 int out_table_header(const struct out_opts *o, struct buf *out)
 {
     if (o->group != GROUP_FLOW)
-        return buf_addf(out, "%-5s %-7s %-24s %-24s %-10s %-6s %s\n", "VERD", "SEEN", "SOURCE",
-                        "DESTINATION", "PORT", "FLOWS", "DECIDED BY");
-    return buf_addf(out, "%-5s %-7s %-24s %-24s %-10s %s\n", "VERD", "SEEN", "SOURCE",
-                    "DESTINATION", "PORT", "DECIDED BY");
+        return buf_addf(out, "%-5s %-7s %-*s %-*s %-10s %s\n", "VERD", "SEEN", OUT_NAME_W,
+                        "SOURCE", OUT_NAME_W, "DESTINATION", "PORT", "FLOWS");
+    return buf_addf(out, "%-5s %-7s %-*s %-*s %s\n", "VERD", "SEEN", OUT_NAME_W, "SOURCE",
+                    OUT_NAME_W, "DESTINATION", "PORT");
 }
 
 static int table_decider(const struct eng_verdict *v, struct buf *out)
@@ -710,13 +721,13 @@ int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out
     else
         out_ident(r->src, &r->src_ip, s, sizeof(s));
     if (!rc)
-        rc = col(out, s, 24, 0);
+        rc = col(out, s, OUT_NAME_W, 0);
     if (wl_level(o, r->dst))
         snprintf(dd, sizeof(dd), "%s/%s", r->dst->ns ? r->dst->ns : "", r->dst->workload);
     else
         out_ident(r->dst, &r->dst_ip, dd, sizeof(dd));
     if (!rc)
-        rc = col(out, dd, 24, 0);
+        rc = col(out, dd, OUT_NAME_W, 0);
     if (pn)
         snprintf(pp, sizeof(pp), "%s/%u", pn, r->dst_port);
     else
@@ -733,7 +744,7 @@ int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out
         rc = table_decider(v, &tmp);
     /* 75 columns so far (82 with FLOWS): a decision that does not fit in
      * the rest goes on its own line rather than past column 100. */
-    if (!rc && tmp.len > (o->group == GROUP_FLOW ? 25u : 18u)) {
+    if (!rc && tmp.len > (o->group == GROUP_FLOW ? OUT_INLINE : OUT_INLINE - 7)) {
         while (out->len && out->data[out->len - 1] == ' ')
             out->data[--out->len] = 0;
         rc = buf_addstr(out, "\n      ");
