@@ -10,8 +10,7 @@
 #   3. compares the current policies with the proposed ones: the pool flows
 #      would be fixed, nothing would break;
 #   4. writes the HTML report, build/demo-report.html.
-# A step whose command podflow does not have yet says so and stops with
-# exit status 1: the demo never shows output it did not compute.
+# A step that fails says so and stops with exit status 1.
 B=${B:-build}
 C=$B/podflow-capture
 A=$B/podflow-analyze
@@ -23,45 +22,23 @@ NEW=$S/policies/proposed
 
 step() { printf '\n==> %s\n' "$*"; }
 say() { printf '    %s\n' "$*"; }
-# missing WHAT ISSUE: the step needs something podflow does not have yet.
-missing() {
-    printf '\nmake demo: stopped: %s is not implemented yet (issue %s).\n' "$1" "$2" >&2
-    printf 'make demo: steps before this one ran; nothing after it did.\n' >&2
-    exit 1
-}
 die() {
     printf 'make demo: %s\n' "$*" >&2
     exit 1
 }
-# has_command NAME: podflow-analyze has subcommand NAME (its --help works).
-has_command() {
-    "$A" "$1" --help >/dev/null 2>&1
-}
-
 for f in "$S/capture.pcap" "$S/inventory.yaml" "$CUR" "$NEW"; do
     [ -e "$f" ] || die "'$f' is missing: is this a complete checkout?"
 done
 for p in "$C" "$A"; do
     [ -x "$p" ] || die "'$p' not built (run make)"
 done
-"$C" --help >/dev/null 2>&1 || missing "podflow-capture" 3
-has_command check || missing "podflow-analyze check" 5
 rm -f "$DB" "$DB-journal" "$DB-wal" "$DB-shm" "$REPORT"
 
 # --- 1. the case file ----------------------------------------------------------
 step "1. Record the capture and the inventory into $DB"
-if "$C" --help 2>&1 | grep -q -- '--inventory'; then
-    say "$C -w $DB -r $S/capture.pcap --inventory $S/inventory.yaml -q"
-    "$C" -w "$DB" -r "$S/capture.pcap" --inventory "$S/inventory.yaml" -q ||
-        die "podflow-capture failed"
-elif has_command inventory; then
-    say "$C -w $DB -r $S/capture.pcap -q"
-    "$C" -w "$DB" -r "$S/capture.pcap" -q || die "podflow-capture failed"
-    say "$A inventory $DB $S/inventory.yaml"
-    "$A" inventory "$DB" "$S/inventory.yaml" || die "podflow-analyze inventory failed"
-else
-    missing "attaching the inventory (podflow-capture --inventory, or podflow-analyze inventory)" 4
-fi
+say "$C -w $DB -r $S/capture.pcap --inventory $S/inventory.yaml -q"
+"$C" -w "$DB" -r "$S/capture.pcap" --inventory "$S/inventory.yaml" -q ||
+    die "podflow-capture failed"
 say "$(sqlite3 "$DB" "SELECT count(*) || ' flows, ' || (SELECT count(*) FROM endpoints) || ' endpoints' FROM flows" 2>/dev/null)"
 
 # --- 2. check against the current policies -------------------------------------
@@ -77,7 +54,6 @@ esac
 
 # --- 3. diff current -> proposed ------------------------------------------------
 step "3. What the proposed policies ($NEW) would change"
-has_command diff || missing "podflow-analyze diff" 6
 say "$A diff $DB --old $CUR --new $NEW"
 "$A" diff "$DB" --old "$CUR" --new "$NEW"
 rc=$?
@@ -85,7 +61,6 @@ rc=$?
 
 # --- 4. the report ----------------------------------------------------------------
 step "4. The HTML report"
-has_command report || missing "podflow-analyze report" 6
 say "$A report $DB -p $CUR -o $REPORT"
 "$A" report "$DB" -p "$CUR" -o "$REPORT"
 rc=$?
