@@ -395,19 +395,9 @@ static int load_captures(struct case_db *c, struct diag *d)
 
 const struct case_cap *case_cap_find(const struct case_db *c, int64_t id)
 {
-    size_t lo = 0, hi = c->ncaps;
+    struct case_cap key = {.id = id};
 
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-
-        if (c->caps[mid].id == id)
-            return &c->caps[mid];
-        if (c->caps[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    return c->ncaps ? bsearch(&key, c->caps, c->ncaps, sizeof(*c->caps), cap_cmp) : NULL;
 }
 
 static int iface_cmp(const void *x, const void *y)
@@ -456,19 +446,10 @@ static int load_interfaces(struct case_db *c, struct diag *d)
 
 const struct case_iface *case_iface_find(const struct case_db *c, int64_t id)
 {
-    size_t lo = 0, hi = c->nifaces;
+    struct case_iface key = {.id = id};
 
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-
-        if (c->ifaces[mid].id == id)
-            return &c->ifaces[mid];
-        if (c->ifaces[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    return c->nifaces ? bsearch(&key, c->ifaces, c->nifaces, sizeof(*c->ifaces), iface_cmp)
+                      : NULL;
 }
 
 int case_several_vantages(const struct case_db *c)
