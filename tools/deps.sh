@@ -8,7 +8,9 @@ missing=
 command -v "$pkgconfig" >/dev/null 2>&1 || missing=yes
 command -v cc >/dev/null 2>&1 || missing=yes
 command -v sqlite3 >/dev/null 2>&1 || missing=yes
-command -v nft >/dev/null 2>&1 || missing=yes
+for t in nft ip ping nc; do
+    command -v $t >/dev/null 2>&1 || missing=yes
+done
 if [ -z "$missing" ]; then
     for m in $modules; do
         "$pkgconfig" --exists "$m" 2>/dev/null || { missing=yes; break; }
