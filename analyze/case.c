@@ -332,23 +332,6 @@ static int load_endpoints(struct case_db *c, struct diag *d)
     return 0;
 }
 
-static int has_column(sqlite3 *db, const char *table, const char *col)
-{
-    sqlite3_stmt *st = NULL;
-    int found = 0;
-
-    if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info(?1)", -1, &st, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-    while (!found && sqlite3_step(st) == SQLITE_ROW) {
-        const char *n = (const char *)sqlite3_column_text(st, 0);
-
-        found = n && strcmp(n, col) == 0;
-    }
-    sqlite3_finalize(st);
-    return found;
-}
-
 static int cap_cmp(const void *x, const void *y)
 {
     const struct case_cap *a = x, *b = y;
@@ -1051,7 +1034,8 @@ static int case_open_file(struct case_db *c, const char *path, const char *label
         memset(c, 0, sizeof(*c));
         return rc;
     }
-    c->has_dnat = has_column(c->db, "flows", "dnat_ip") && has_column(c->db, "flows", "dnat_port");
+    c->has_dnat =
+        db_has_column(c->db, "flows", "dnat_ip") && db_has_column(c->db, "flows", "dnat_port");
     rc = load_namespaces(c, d);
     if (!rc)
         rc = load_endpoints(c, d);

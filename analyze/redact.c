@@ -47,23 +47,6 @@ static int rd_exec(sqlite3 *db, struct diag *d, const char *sql, size_t *changes
     return 0;
 }
 
-static int rd_has_column(sqlite3 *db, const char *table, const char *col)
-{
-    sqlite3_stmt *st = NULL;
-    int found = 0;
-
-    if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info(?1)", -1, &st, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-    while (!found && sqlite3_step(st) == SQLITE_ROW) {
-        const char *n = (const char *)sqlite3_column_text(st, 0);
-
-        found = n && strcmp(n, col) == 0;
-    }
-    sqlite3_finalize(st);
-    return found;
-}
-
 /* Internal addresses: pods, hosts and Services of the case, and (format 2)
  * every address netlink saw behind one of the node's interfaces. */
 static int rd_load_internal(struct rd *r, sqlite3 *db, struct diag *d)
@@ -71,7 +54,7 @@ static int rd_load_internal(struct rd *r, sqlite3 *db, struct diag *d)
     sqlite3_stmt *st = NULL;
     int src;
 
-    if (sqlite3_prepare_v2(db, rd_has_column(db, "ip_ifaces", "ip")
+    if (sqlite3_prepare_v2(db, db_has_column(db, "ip_ifaces", "ip")
                                    ? "SELECT ip FROM endpoints WHERE kind IN ('pod', 'host', "
                                      "'service') UNION SELECT ip FROM ip_ifaces"
                                    : "SELECT DISTINCT ip FROM endpoints "
@@ -166,7 +149,7 @@ int redact_db(sqlite3 *db, const uint8_t key[REDACT_KEY_LEN], struct redact_stat
 
     memset(st, 0, sizeof(*st));
     pseudo_init(&r.ps, key, 0); /* a finished case: its addresses are bounded */
-    dnat = rd_has_column(db, "flows", "dnat_ip");
+    dnat = db_has_column(db, "flows", "dnat_ip");
     /* The map holds original addresses: memory only, never a temp file. */
     rc = rd_exec(db, d, "PRAGMA temp_store = MEMORY; BEGIN IMMEDIATE;"
                         "CREATE TEMP TABLE redact_map (old TEXT PRIMARY KEY, new TEXT NOT NULL);",

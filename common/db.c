@@ -981,3 +981,21 @@ int db_meta_set(sqlite3 *db, const char *key, const char *value)
     sqlite3_finalize(st);
     return src == SQLITE_DONE ? 0 : ERR_DB;
 }
+
+int db_has_column(sqlite3 *db, const char *table, const char *col)
+{
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+
+    if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info(?1, 'main')", -1, &st,
+                           NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    while (!found && sqlite3_step(st) == SQLITE_ROW) {
+        const char *n = (const char *)sqlite3_column_text(st, 0);
+
+        found = n && strcmp(n, col) == 0;
+    }
+    sqlite3_finalize(st);
+    return found;
+}

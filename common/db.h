@@ -90,6 +90,10 @@ void db_close(sqlite3 **db, struct diag *d);
 int db_exec(sqlite3 *db, struct diag *d, const char *what, const char *sql)
     __attribute__((warn_unused_result));
 
+/* 1 when table (of schema main) has a column named col, else 0 (also on
+ * error).  For columns a later format added (flows.dnat_ip, ...). */
+int db_has_column(sqlite3 *db, const char *table, const char *col);
+
 /* meta table access: value malloc'd (caller frees) or NULL when absent;
  * 0 or ERR_DB (nothing reported: sqlite3_errmsg(db) says why).  A set
  * inserts or replaces. */
