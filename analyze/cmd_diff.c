@@ -229,36 +229,10 @@ static void port_text(const struct flowset_flow *f, char *b, size_t size)
 
 static void json_decided(struct json *j, const struct eng_verdict *v, struct buf *tmp)
 {
-    const struct eng_dir *d = eng_decided(v);
-
     json_obj_begin(j);
     json_key(j, "verdict");
     json_str(j, v->allow ? "allow" : "deny");
-    json_key(j, "direction");
-    json_str(j, v->decided_dir == DIR_EGRESS    ? "egress"
-                : v->decided_dir == DIR_INGRESS ? "ingress"
-                                                : NULL);
-    json_key(j, "tier");
-    json_str(j, d && d->dec.tier ? d->dec.tier->name : d && d->dec.profile ? "__PROFILE__" : NULL);
-    json_key(j, "policy");
-    buf_reset(tmp);
-    if (d && d->dec.pol && eng_policy_name(d->dec.pol, tmp) == 0)
-        json_strn(j, tmp->data, tmp->len);
-    else
-        json_str(j, d ? d->dec.profile : NULL);
-    json_key(j, "kind");
-    json_str(j, d && d->dec.pol       ? pol_kind_short(d->dec.pol->kind)
-                : d && d->dec.profile ? "pro"
-                                      : NULL);
-    json_key(j, "rule");
-    if (d && d->dec.rule >= 0 && (d->dec.pol || d->dec.profile))
-        json_int(j, d->dec.rule);
-    else
-        json_null(j);
-    json_key(j, "action");
-    json_str(j, d ? rule_action_name(d->dec.action) : "Allow");
-    json_key(j, "reason");
-    json_str(j, d ? eng_reason_name(d->reason) : "no-policy");
+    out_json_decider(j, v, tmp);
     json_key(j, "text");
     buf_reset(tmp);
     if (flowset_decider_text(v, tmp) == 0)

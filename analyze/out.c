@@ -187,12 +187,10 @@ static void json_policy_name(struct json *j, const struct policy *p, struct buf 
         json_strn(j, tmp->data, tmp->len);
 }
 
-static void json_decided(struct json *j, const struct eng_verdict *v, struct buf *tmp)
+void out_json_decider(struct json *j, const struct eng_verdict *v, struct buf *tmp)
 {
     const struct eng_dir *d = eng_decided(v);
-    size_t i;
 
-    json_obj_begin(j);
     json_key(j, "direction");
     json_str(j, dir_name(v->decided_dir));
     json_key(j, "tier");
@@ -214,6 +212,15 @@ static void json_decided(struct json *j, const struct eng_verdict *v, struct buf
     json_str(j, d ? rule_action_name(d->dec.action) : "Allow");
     json_key(j, "reason");
     json_str(j, d ? eng_reason_name(d->reason) : "no-policy");
+}
+
+static void json_decided(struct json *j, const struct eng_verdict *v, struct buf *tmp)
+{
+    const struct eng_dir *d = eng_decided(v);
+    size_t i;
+
+    json_obj_begin(j);
+    out_json_decider(j, v, tmp);
     json_key(j, "selected_by");
     json_arr_begin(j);
     for (i = 0; d && i < d->nselected; i++)

@@ -15,6 +15,7 @@
 #include "analyze/engine.h"
 
 struct buf;
+struct json;
 
 /* What the capture saw happen (issue 6, "Observed meets predicted"). */
 enum observed { OBS_OK, OBS_FAILED, OBS_UNKNOWN };
@@ -65,6 +66,11 @@ struct out_rec {
 /* What a case_flow.reach code says, for people: "reached node N, not
  * answered there" ... or NULL for NULL. */
 const char *reach_text(const char *reach);
+
+/* The keys of a decided_by object (direction, tier, policy, kind, rule,
+ * action, reason) for v, written into the object j has open; tmp is
+ * scratch.  check and diff each add their own keys around them. */
+void out_json_decider(struct json *j, const struct eng_verdict *v, struct buf *tmp);
 
 struct out_opts {
     enum out_group group;
