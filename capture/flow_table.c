@@ -62,6 +62,7 @@
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/xmalloc.h"
+#include "common/util.h"
 #include "common/compat.h"
 
 _Static_assert(sizeof(struct flow_key) == FLOW_KEY_SIZE, "flow key must be 42 packed bytes");
@@ -183,17 +184,6 @@ static inline struct flow_entry *ent_at(const struct flow_table *ft, uint32_t id
 
 /* --- hashing ----------------------------------------------------------- */
 
-static uint64_t mix64(uint64_t h)
-{
-    /* MurmurHash3's fmix64 finaliser: every input bit reaches every output bit. */
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
-
 /* 16-byte addresses as two 64-bit words each.  A key is hashed from the
  * words key_make() holds in registers, not read back from the narrow
  * stores that just wrote it (wide loads across them stall store
@@ -259,7 +249,7 @@ static void hash_keys(uint64_t seed, uint64_t hk[7])
 
     for (int i = 0; i < 7; i++) {
         x += 0x9e3779b97f4a7c15ULL; /* splitmix64 */
-        hk[i] = mix64(x);
+        hk[i] = hash_fmix64(x);
     }
 }
 
@@ -714,7 +704,7 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn em
         if (getrandom(&ft->seed, sizeof(ft->seed), 0) != (ssize_t)sizeof(ft->seed)) {
             struct timespec t;
             clock_gettime(CLOCK_MONOTONIC, &t);
-            ft->seed = mix64((uint64_t)t.tv_nsec ^ ((uint64_t)t.tv_sec << 30) ^
+            ft->seed = hash_fmix64((uint64_t)t.tv_nsec ^ ((uint64_t)t.tv_sec << 30) ^
                              (uint64_t)(uintptr_t)ft);
         }
         ft->seed |= 1;
@@ -779,7 +769,7 @@ static size_t frag_slot(const struct flow_table *ft, const struct decode_pkt *p,
     memcpy(w + 2, p->dst, 16);
     for (int i = 0; i < 4; i++)
         h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL;
-    return (size_t)(mix64(h) & (LIM_FRAG_TRACK - 1));
+    return (size_t)(hash_fmix64(h) & (LIM_FRAG_TRACK - 1));
 }
 
 static int frag_match(const struct frag_track *f, const struct decode_pkt *p, uint32_t iface)

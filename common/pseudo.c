@@ -13,6 +13,7 @@
 #include <sys/random.h>
 
 #include "common/xmalloc.h"
+#include "common/util.h"
 #include "common/compat.h"
 
 /* RFC 5737 TEST-NET-1, -2, -3: 3 x 256 addresses. */
@@ -34,16 +35,11 @@ static uint64_t ps_hash(uint64_t seed, const struct ipaddr *a)
     uint64_t h;
 
     /* Multiply-add of the two halves with the seed in each word, then
-     * the murmur3 finaliser (as capture/flow_table.c's key hash). */
+     * the murmur3 finaliser. */
     h = (ps_load64(a->a) ^ seed) * 0x9e3779b97f4a7c15ULL;
     h += (ps_load64(a->a + 8) ^ (seed >> 7)) * 0xc2b2ae3d27d4eb4fULL;
     h += ((uint64_t)a->family ^ (seed << 9)) * 0x165667b19e3779f9ULL;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
+    return hash_fmix64(h);
 }
 
 static int ps_set_has(const struct pseudo_set *s, uint64_t seed, const struct ipaddr *a)
