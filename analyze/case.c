@@ -332,6 +332,22 @@ static int load_endpoints(struct case_db *c, struct diag *d)
     return 0;
 }
 
+/* Move the malloc'd array v of n elements of size bytes into c's arena
+ * (pointers into it then live until case_close()), sorted by cmp; v is
+ * freed.  Never NULL. */
+static void *case_take_sorted(struct case_db *c, void *v, size_t n, size_t size,
+                               int (*cmp)(const void *, const void *))
+{
+    void *a = arena_calloc(&c->arena, n ? n : 1, size);
+
+    if (n) {
+        memcpy(a, v, n * size);
+        qsort(a, n, size, cmp);
+    }
+    free(v);
+    return a;
+}
+
 static int cap_cmp(const void *x, const void *y)
 {
     const struct case_cap *a = x, *b = y;
@@ -367,12 +383,7 @@ static int load_captures(struct case_db *c, struct diag *d)
         return db_fail(c, d, "captures");
     }
     /* Into the arena: case_cap pointers stay valid until case_close(). */
-    c->caps = arena_calloc(&c->arena, c->ncaps ? c->ncaps : 1, sizeof(*c->caps));
-    if (c->ncaps)
-        memcpy(c->caps, caps, c->ncaps * sizeof(*caps));
-    free(caps);
-    if (c->ncaps)
-        qsort(c->caps, c->ncaps, sizeof(*c->caps), cap_cmp);
+    c->caps = case_take_sorted(c, caps, c->ncaps, sizeof(*caps), cap_cmp);
     return 0;
 }
 
@@ -418,12 +429,7 @@ static int load_interfaces(struct case_db *c, struct diag *d)
         c->nifaces = 0;
         return db_fail(c, d, "interfaces");
     }
-    c->ifaces = arena_calloc(&c->arena, c->nifaces ? c->nifaces : 1, sizeof(*c->ifaces));
-    if (c->nifaces)
-        memcpy(c->ifaces, ifs, c->nifaces * sizeof(*ifs));
-    free(ifs);
-    if (c->nifaces)
-        qsort(c->ifaces, c->nifaces, sizeof(*c->ifaces), iface_cmp);
+    c->ifaces = case_take_sorted(c, ifs, c->nifaces, sizeof(*ifs), iface_cmp);
     return 0;
 }
 
