@@ -401,6 +401,19 @@ static int iface_cmp(const void *x, const void *y)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
+static int strcmp_null(const char *a, const char *b)
+{
+    return !a || !b ? (a != NULL) - (b != NULL) : strcmp(a, b);
+}
+
+static int iface_name_cmp(const void *x, const void *y)
+{
+    const struct case_iface *a = x, *b = y;
+    int r = strcmp_null(a->node, b->node);
+
+    return r ? r : strcmp_null(a->name, b->name);
+}
+
 /* The interfaces rows, for the names of vantage points.  Ids are the
  * table's primary key, unique across the captures of a case (merge
  * renumbers them). */
@@ -430,6 +443,18 @@ static int load_interfaces(struct case_db *c, struct diag *d)
         return db_fail(c, d, "interfaces");
     }
     c->ifaces = case_take_sorted(c, ifs, c->nifaces, sizeof(*ifs), iface_cmp);
+    /* The captures are loaded: name each interface's node, and index them
+     * by (node, name) for flow_reach(), which asks per unanswered flow. */
+    for (size_t i = 0; i < c->nifaces; i++) {
+        const struct case_cap *cp = case_cap_find(c, c->ifaces[i].capture_id);
+
+        c->ifaces[i].node = cp ? cp->node : NULL;
+    }
+    c->ifaces_by_name = arena_calloc(&c->arena, c->nifaces ? c->nifaces : 1, sizeof(*ifs));
+    if (c->nifaces) {
+        memcpy(c->ifaces_by_name, c->ifaces, c->nifaces * sizeof(*ifs));
+        qsort(c->ifaces_by_name, c->nifaces, sizeof(*ifs), iface_name_cmp);
+    }
     return 0;
 }
 
@@ -1336,17 +1361,11 @@ static int node_captured(const struct case_db *c, const char *node, int64_t t)
 /* Did a capture on node record interface name around t (within the skew)? */
 static int iface_captured(const struct case_db *c, const char *node, const char *name, int64_t t)
 {
-    for (size_t i = 0; i < c->nifaces; i++) {
-        const struct case_iface *ci = &c->ifaces[i];
-        const struct case_cap *cp;
+    struct case_iface key = {.node = node, .name = name};
 
-        if (!ci->name || strcmp(ci->name, name) != 0)
-            continue;
-        cp = case_cap_find(c, ci->capture_id);
-        if (cp && cp->node && strcmp(cp->node, node) == 0 && node_captured(c, node, t))
-            return 1;
-    }
-    return 0;
+    return c->nifaces &&
+           bsearch(&key, c->ifaces_by_name, c->nifaces, sizeof(key), iface_name_cmp) &&
+           node_captured(c, node, t);
 }
 
 /*

@@ -94,6 +94,7 @@ struct case_iface {
     int64_t id;               /* interfaces.id: unique across the captures of a case */
     int64_t capture_id;
     const char *name;         /* link name, or the pcap file for -r (arena) */
+    const char *node;         /* its capture's node, or NULL (arena) */
 };
 
 /*
@@ -150,6 +151,7 @@ struct case_db {
     size_t ncaps;
     struct case_iface *ifaces; /* sorted by id (arena) */
     size_t nifaces;
+    struct case_iface *ifaces_by_name; /* the same, sorted by (node, name) (arena) */
     struct case_conn *conns;  /* connections seen at several ends (malloc'd) */
     size_t nconns;
     int64_t *pairmap;         /* open addressing: flow id, conn index, 0 empty;
