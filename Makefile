@@ -30,7 +30,7 @@ endif
 STD      := -std=c11 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wvla -Wwrite-strings -Wformat=2 -Wundef \
-            -fno-common
+            -fno-common -Wconversion -Wsign-conversion
 OPT      ?= -O2
 DEBUG    ?= -g
 ifneq ($(strip $(DEVELOPER)$(CI)),)
@@ -66,14 +66,17 @@ LDFLAGS_SAN = $(if $(SANITIZE),-fsanitize=$(SANITIZE))
 
 COMMON_SRC  := $(sort $(wildcard common/*.c))
 CAPTURE_SRC := $(sort $(filter-out capture/main.c,$(wildcard capture/*.c)))
-ANALYZE_SRC := $(sort $(filter-out analyze/main.c,$(wildcard analyze/*.c)))
+# analyze/ is built from its rooms (docs/architecture.md): case, policy,
+# engine, out, cmd; analyze/main.c is the program's door.
+ANALYZE_ROOMS := case policy engine out cmd
+ANALYZE_SRC := $(sort $(foreach r,$(ANALYZE_ROOMS),$(wildcard analyze/$(r)/*.c)))
 TEST_SRC    := $(sort $(wildcard tests/test_*.c))
 
 COMMON_OBJ  := $(COMMON_SRC:%.c=$(B)/%.o) $(B)/gen/schema_sql.o
 CAPTURE_OBJ := $(CAPTURE_SRC:%.c=$(B)/%.o)
 ANALYZE_OBJ := $(ANALYZE_SRC:%.c=$(B)/%.o)
 
-# Unit tests see static functions marked TESTABLE (common/testable.h), so
+# Unit tests see static functions marked TESTABLE (common/compat.h), so
 # their objects are compiled apart, with -DPODFLOW_TEST.
 T := $(B)/t
 TCOMMON_OBJ  := $(COMMON_SRC:%.c=$(T)/%.o) $(B)/gen/schema_sql.o
@@ -86,7 +89,7 @@ THELP_OBJ    := $(TEST_HELPERS:%.c=$(T)/%.o)
 CAPTURE_BIN := $(B)/podflow-capture
 ANALYZE_BIN := $(B)/podflow-analyze
 
-.PHONY: all capture analyze test unit unit-san integration demo bench bench-merge fuzz fuzz-smoke \
+.PHONY: lint format all capture analyze test unit unit-san integration demo bench bench-merge fuzz fuzz-smoke \
         fuzz-deps fuzz-seeds testbed conformance deps deps-analyze install clean
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
@@ -118,11 +121,6 @@ $(T)/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(call q,CC)$(CC) $(ALL_CFLAGS) -DPODFLOW_TEST \
 	    $(call pc_cflags,$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS) $(TEST_PKGS)) -c -o $@ $<
-
-# The packet decoders and flow table take -Wconversion on top of WARN: they
-# do the byte and length arithmetic on untrusted input.
-CONV_OBJ := $(foreach o,decode flow_table flow_state,$(B)/capture/$(o).o $(T)/capture/$(o).o)
-$(CONV_OBJ): CFLAGS += -Wconversion -Wsign-conversion
 
 # An archive of no objects is still a valid (empty) archive.
 mkar = @mkdir -p $(@D); rm -f $@; $(if $(Q),printf '  %-7s %s\n' AR $@;) $(if $^,$(AR) rcs $@ $^,printf '!<arch>\n' > $@)
@@ -171,8 +169,12 @@ $(CONFORM): tests/conformance/conform.c $(B)/libcommon.a
 	$(Q)$(call q,CCLD)$(CC) $(ALL_CFLAGS) $(call pc_cflags,$(COMMON_PKGS)) $(LDFLAGS_SAN) \
 	    $(LDFLAGS) -o $@ $< $(B)/libcommon.a $(call pc_libs,$(COMMON_PKGS)) -lm
 
+# The corpus: the repository's sibling shared/ as CI and every checkout
+# have it, or PODFLOW_CONFORMANCE; a missing corpus fails.
+PODFLOW_CONFORMANCE ?= $(abspath ../shared/conformance/netpol)
+export PODFLOW_CONFORMANCE
 conformance: $(ANALYZE_BIN) $(CONFORM)
-	@$(CONFORM) $(ANALYZE_BIN); rc=$$?; [ $$rc -eq 77 ] || exit $$rc
+	@$(CONFORM) $(ANALYZE_BIN)
 
 # Every fuzz target also links with tests/fuzz/replay.c (a plain main, the
 # compiler of the build): make unit replays the seed corpora and every kept
@@ -197,6 +199,7 @@ unit-san:
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined unit
 
 test: deps
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
 	@$(MAKE) --no-print-directory unit-san
@@ -283,10 +286,27 @@ fuzz-seeds: $(B)/fuzz-replay/mkseeds
 fuzz-smoke:
 	@$(MAKE) --no-print-directory FUZZ_SECONDS=5 fuzz
 
+# --- lint: what the compiler does not check -----------------------------------
+# The rooms and their doors (tools/house.sh: includes, and calls between
+# modules read from the objects, point one way, with no loop), and the
+# formatting of every C file (.clang-format; `make format` applies it).
+# -Wconversion is part of WARN, so every build checks it on every file.
+CLANG_FORMAT ?= clang-format
+FORMAT_SRC    = $(sort $(shell find common capture analyze tests tools -name '*.[ch]'))
+lint: all
+	@sh tools/house.sh $(B) $(filter-out %/gen/schema_sql.o,$(COMMON_OBJ)) $(CAPTURE_OBJ) \
+	    $(ANALYZE_OBJ) $(B)/capture/main.o $(B)/analyze/main.o
+	@bad=$$(for f in $(FORMAT_SRC); do $(CLANG_FORMAT) "$$f" | cmp -s - "$$f" || echo "$$f"; done); \
+	if [ -n "$$bad" ]; then echo "lint: not formatted as .clang-format says (make format):"; \
+	    echo "$$bad" | sed 's/^/    /'; exit 1; fi; \
+	echo "lint: $(words $(FORMAT_SRC)) C files formatted as .clang-format says"
+format:
+	$(CLANG_FORMAT) -i $(FORMAT_SRC)
+
 # --- dependencies (Debian) -------------------------------------------------
 DEB_PKGS := build-essential pkg-config libpcap-dev libnl-3-dev libnl-route-3-dev \
             libnl-nf-3-dev libsqlite3-dev libyaml-dev libgraphviz-dev libcmocka-dev sqlite3 \
-            iproute2 nftables iputils-ping netcat-openbsd
+            iproute2 nftables iputils-ping netcat-openbsd clang-format
 deps:
 	@sh tools/deps.sh "$(PKG_CONFIG)" "$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS) $(TEST_PKGS)" $(DEB_PKGS)
 

@@ -6,8 +6,7 @@
 
 #include <sqlite3.h>
 
-#include "analyze/cmd.h"
-#include "analyze/cmd_inventory.h"
+#include "analyze/cmd/cmd.h"
 #include "common/err.h"
 #include "common/compat.h"
 

@@ -62,16 +62,16 @@ enum {
 };
 
 static const struct option long_opts[] = {
-    { "help", no_argument, NULL, OPT_HELP },
-    { "version", no_argument, NULL, OPT_VERSION },
-    { "idle-timeout", required_argument, NULL, OPT_IDLE },
-    { "active-timeout", required_argument, NULL, OPT_ACTIVE },
-    { "commit-interval", required_argument, NULL, OPT_COMMIT },
-    { "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
-    { "node", required_argument, NULL, OPT_NODE },
-    { "inventory", required_argument, NULL, OPT_INVENTORY },
-    { "redact-external", no_argument, NULL, OPT_REDACT },
-    { NULL, 0, NULL, 0 },
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"idle-timeout", required_argument, NULL, OPT_IDLE},
+    {"active-timeout", required_argument, NULL, OPT_ACTIVE},
+    {"commit-interval", required_argument, NULL, OPT_COMMIT},
+    {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+    {"node", required_argument, NULL, OPT_NODE},
+    {"inventory", required_argument, NULL, OPT_INVENTORY},
+    {"redact-external", no_argument, NULL, OPT_REDACT},
+    {NULL, 0, NULL, 0},
 };
 
 /* A number option: one line naming the option and the range on error. */
@@ -79,13 +79,12 @@ static int opt_num(struct diag *d, const char *name, const char *arg, uint64_t m
                    uint64_t *out)
 {
     if (parse_u64(arg, strlen(arg), min, max, out) != 0) {
-        diag_err(d, "invalid %s '%s': expected a whole number from %" PRIu64 " to %" PRIu64,
-                 name, arg, min, max);
+        diag_err(d, "invalid %s '%s': expected a whole number from %" PRIu64 " to %" PRIu64, name,
+                 arg, min, max);
         return ERR_USAGE;
     }
     return 0;
 }
-
 
 int cap_opts_parse(struct cap_opts *o, struct diag *d, int argc, char **argv, FILE *out)
 {
@@ -203,8 +202,8 @@ int cap_opts_parse(struct cap_opts *o, struct diag *d, int argc, char **argv, FI
         return ERR_USAGE;
     }
     if (!o->n_ifaces == !o->n_files) {
-        diag_err(d, "%s (see --help)", o->n_ifaces ? "-i and -r cannot be mixed"
-                                                   : "nothing to capture: give -i or -r");
+        diag_err(d, "%s (see --help)",
+                 o->n_ifaces ? "-i and -r cannot be mixed" : "nothing to capture: give -i or -r");
         return ERR_USAGE;
     }
     return 0;
@@ -229,8 +228,8 @@ char *cap_opts_command_line_hiding(int argc, char **argv, const char *secret)
 
         /* Compared as integers: secret points into one argument or none. */
         if (secret && sp >= ap && sp <= ap + strlen(a)) {
-            snprintf(hidden, sizeof(hidden), "%.*s[redacted]",
-                     (int)(sp - ap < 200 ? sp - ap : 200), a);
+            snprintf(hidden, sizeof(hidden), "%.*s[redacted]", (int)(sp - ap < 200 ? sp - ap : 200),
+                     a);
             a = hidden;
         }
         plain = *a != '\0' && strcspn(a, " \t\n'\"\\$`*?[]<>|&;()#~") == strlen(a);

@@ -10,28 +10,30 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/attrs.h"
+
 struct diag;
 
 struct cap_opts {
-    const char *db_path;     /* -w */
-    char **ifaces;           /* -i patterns, malloc'd array of argv strings */
+    const char *db_path; /* -w */
+    char **ifaces;       /* -i patterns, malloc'd array of argv strings */
     size_t n_ifaces;
-    char **files;            /* -r files, malloc'd array of argv strings */
+    char **files; /* -r files, malloc'd array of argv strings */
     size_t n_files;
-    const char *filter;      /* -f, or NULL */
-    int snaplen;             /* -s */
-    int buffer_mib;          /* -B, 0: libpcap's default */
-    uint64_t duration_s;     /* -G, 0: until a signal */
-    uint64_t idle_s;         /* --idle-timeout, 0: defaults */
-    uint64_t active_s;       /* --active-timeout, 0: default */
-    uint64_t commit_s;       /* --commit-interval */
-    uint64_t max_flows;      /* --max-flows, 0: default */
-    const char *node;        /* --node, or NULL: host name */
-    char **inventories;      /* --inventory files, malloc'd array of argv strings */
+    const char *filter;  /* -f, or NULL */
+    int snaplen;         /* -s */
+    int buffer_mib;      /* -B, 0: libpcap's default */
+    uint64_t duration_s; /* -G, 0: until a signal */
+    uint64_t idle_s;     /* --idle-timeout, 0: defaults */
+    uint64_t active_s;   /* --active-timeout, 0: default */
+    uint64_t commit_s;   /* --commit-interval */
+    uint64_t max_flows;  /* --max-flows, 0: default */
+    const char *node;    /* --node, or NULL: host name */
+    char **inventories;  /* --inventory files, malloc'd array of argv strings */
     size_t n_inventories;
-    const char *user;        /* -Z, or NULL */
-    int redact_external;     /* --redact-external */
-    int quiet;               /* -q */
+    const char *user;    /* -Z, or NULL */
+    int redact_external; /* --redact-external */
+    int quiet;           /* -q */
 };
 
 /*
@@ -40,8 +42,7 @@ struct cap_opts {
  * --help or --version was printed to out (exit 0); or ERR_USAGE, reported
  * through d as one line.  Resets getopt's state, so it may run again.
  */
-int cap_opts_parse(struct cap_opts *o, struct diag *d, int argc, char **argv, FILE *out)
-    __attribute__((warn_unused_result));
+int cap_opts_parse(struct cap_opts *o, struct diag *d, int argc, char **argv, FILE *out) MUST_CHECK;
 
 /* Free the arrays of o. */
 void cap_opts_release(struct cap_opts *o);

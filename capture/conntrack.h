@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/attrs.h"
+
 struct diag;
 struct flow_rec;
 struct ct_map;
@@ -41,14 +43,14 @@ struct ct_map *ct_map_new(size_t capacity);
  * system with conntrack events switched off (sysctl
  * net.netfilter.nf_conntrack_events = 0) gets a warning.
  */
-int ct_open(struct diag *d, struct ct_map **out) __attribute__((warn_unused_result));
+int ct_open(struct diag *d, struct ct_map **out) MUST_CHECK;
 
 /* The subscription's descriptor, for poll(); -1 for a map with no socket. */
 int ct_fd(const struct ct_map *m);
 
 /* Read every pending event without blocking; re-dump when the kernel
  * dropped some.  0, or ERR_NETLINK or ERR_PERM (reported). */
-int ct_read(struct ct_map *m) __attribute__((warn_unused_result));
+int ct_read(struct ct_map *m) MUST_CHECK;
 
 /*
  * Record that the connection (family 4 or 6, IANA proto, original

@@ -29,41 +29,41 @@
 #include "common/compat.h"
 
 /* IEEE 802 EtherTypes (IEEE Registration Authority). */
-#define ETHERTYPE_IPV4 0x0800
-#define ETHERTYPE_IPV6 0x86dd
-#define ETHERTYPE_8021Q 0x8100  /* IEEE 802.1Q customer VLAN tag */
-#define ETHERTYPE_8021AD 0x88a8 /* IEEE 802.1ad service VLAN tag (QinQ) */
+#define ETHERTYPE_IPV4     0x0800
+#define ETHERTYPE_IPV6     0x86dd
+#define ETHERTYPE_8021Q    0x8100 /* IEEE 802.1Q customer VLAN tag */
+#define ETHERTYPE_8021AD   0x88a8 /* IEEE 802.1ad service VLAN tag (QinQ) */
 #define ETHERTYPE_QINQ_OLD 0x9100 /* pre-standard QinQ, still seen */
 
 /* IANA protocol numbers. */
-#define PROTO_ICMP 1
-#define PROTO_IPIP 4
-#define PROTO_TCP 6
-#define PROTO_UDP 17
-#define PROTO_IPV6 41
-#define PROTO_IPV6_ROUTE 43
-#define PROTO_IPV6_FRAG 44
-#define PROTO_AH 51
-#define PROTO_ICMPV6 58
+#define PROTO_ICMP         1
+#define PROTO_IPIP         4
+#define PROTO_TCP          6
+#define PROTO_UDP          17
+#define PROTO_IPV6         41
+#define PROTO_IPV6_ROUTE   43
+#define PROTO_IPV6_FRAG    44
+#define PROTO_AH           51
+#define PROTO_ICMPV6       58
 #define PROTO_IPV6_DSTOPTS 60
-#define PROTO_HOPOPTS 0
-#define PROTO_MOBILITY 135
-#define PROTO_HIP 139
-#define PROTO_SHIM6 140
-#define PROTO_SCTP 132
+#define PROTO_HOPOPTS      0
+#define PROTO_MOBILITY     135
+#define PROTO_HIP          139
+#define PROTO_SHIM6        140
+#define PROTO_SCTP         132
 
 /* VXLAN: the IANA port (RFC 7348) and the Linux kernel's historical
  * default, which Flannel's vxlan backend uses. */
-#define VXLAN_PORT_IANA 4789
+#define VXLAN_PORT_IANA  4789
 #define VXLAN_PORT_LINUX 8472
 
 /* Address families in BSD loopback headers (DLT_NULL, DLT_LOOP): AF_INET is
  * 2 everywhere; AF_INET6 differs by the capturing system. */
-#define BSD_AF_INET 2
-#define BSD_AF_INET6_LINUX 10
-#define BSD_AF_INET6_BSD 24     /* NetBSD, OpenBSD, BSD/OS */
+#define BSD_AF_INET          2
+#define BSD_AF_INET6_LINUX   10
+#define BSD_AF_INET6_BSD     24 /* NetBSD, OpenBSD, BSD/OS */
 #define BSD_AF_INET6_FREEBSD 28 /* FreeBSD, DragonFly */
-#define BSD_AF_INET6_DARWIN 30  /* macOS */
+#define BSD_AF_INET6_DARWIN  30 /* macOS */
 
 static enum decode_result decode_ethertype(uint16_t type, struct dcur *c, size_t wire_left,
                                            int depth, int outer, struct decode_pkt *pkt);
@@ -227,7 +227,8 @@ static enum decode_result decode_icmp(struct dcur *c, size_t l4_wire, struct dec
         return DECODE_MALFORMED;
     pkt->icmp_type = type;
     pkt->icmp_code = code;
-    if ((family == 4 && (type == 8 || type == 0)) || (family == 6 && (type == 128 || type == 129))) {
+    if ((family == 4 && (type == 8 || type == 0)) ||
+        (family == 6 && (type == 128 || type == 129))) {
         pkt->sport = pkt->dport = dcur_be16(c, 4);
         if (c->bad)
             return DECODE_MALFORMED;
@@ -569,7 +570,6 @@ done:
     return decode_ip_payload(&l4, tot - off, depth, pkt);
 }
 
-
 TESTABLE enum decode_result decode_ip(struct dcur *c, size_t wire_left, int depth,
                                       struct decode_pkt *pkt)
 {
@@ -751,8 +751,8 @@ static int decode_fast_ether(const uint8_t *d, size_t caplen, size_t wirelen,
     pkt->sport = be16_at(l4);
     pkt->dport = be16_at(l4 + 2);
     if (proto == PROTO_TCP) {
-        pkt->tcp_seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 |
-                       (uint32_t)l4[7];
+        pkt->tcp_seq =
+            (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 | (uint32_t)l4[7];
         pkt->tcp_flags = l4[13];
         pkt->tcp_window = be16_at(l4 + 14);
         pkt->payload = (uint32_t)(l4_wire - (size_t)(l4[12] >> 4) * 4);

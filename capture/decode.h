@@ -22,16 +22,16 @@
  * two differ (raw IP) both are accepted.
  */
 enum decode_dlt {
-    DECODE_DLT_NULL = 0,          /* BSD loopback: 4-byte family, host order */
-    DECODE_DLT_EN10MB = 1,        /* Ethernet */
-    DECODE_DLT_RAW_LINUX = 12,    /* raw IP (DLT_RAW on Linux and most systems) */
-    DECODE_DLT_RAW_BSDOS = 14,    /* raw IP (DLT_RAW on BSD/OS) */
-    DECODE_LINKTYPE_RAW = 101,    /* raw IP in a pcap file header */
-    DECODE_DLT_LOOP = 108,        /* OpenBSD loopback: 4-byte family, network order */
-    DECODE_DLT_LINUX_SLL = 113,   /* Linux cooked capture v1 (-i any) */
-    DECODE_LINKTYPE_IPV4 = 228,   /* raw IPv4 only */
-    DECODE_LINKTYPE_IPV6 = 229,   /* raw IPv6 only */
-    DECODE_DLT_LINUX_SLL2 = 276   /* Linux cooked capture v2 */
+    DECODE_DLT_NULL = 0,        /* BSD loopback: 4-byte family, host order */
+    DECODE_DLT_EN10MB = 1,      /* Ethernet */
+    DECODE_DLT_RAW_LINUX = 12,  /* raw IP (DLT_RAW on Linux and most systems) */
+    DECODE_DLT_RAW_BSDOS = 14,  /* raw IP (DLT_RAW on BSD/OS) */
+    DECODE_LINKTYPE_RAW = 101,  /* raw IP in a pcap file header */
+    DECODE_DLT_LOOP = 108,      /* OpenBSD loopback: 4-byte family, network order */
+    DECODE_DLT_LINUX_SLL = 113, /* Linux cooked capture v1 (-i any) */
+    DECODE_LINKTYPE_IPV4 = 228, /* raw IPv4 only */
+    DECODE_LINKTYPE_IPV6 = 229, /* raw IPv6 only */
+    DECODE_DLT_LINUX_SLL2 = 276 /* Linux cooked capture v2 */
 };
 
 enum decode_result {
@@ -53,36 +53,36 @@ enum decode_l4 {
 
 /* The 5-tuple of the packet an ICMP error quotes, as that packet was sent. */
 struct decode_quoted {
-    uint8_t ok;       /* 1: quoted header and first 8 bytes were readable */
-    uint8_t family;   /* 4 or 6 */
-    uint8_t proto;    /* IANA protocol number */
-    uint8_t echo;     /* 1: the quoted packet is an ICMP echo (sport = id) */
-    uint8_t src[16];  /* quoted source (v4 in [0..3], rest zero) */
+    uint8_t ok;      /* 1: quoted header and first 8 bytes were readable */
+    uint8_t family;  /* 4 or 6 */
+    uint8_t proto;   /* IANA protocol number */
+    uint8_t echo;    /* 1: the quoted packet is an ICMP echo (sport = id) */
+    uint8_t src[16]; /* quoted source (v4 in [0..3], rest zero) */
     uint8_t dst[16];
-    uint16_t sport;   /* ports, or the echo id in sport and dport */
+    uint16_t sport; /* ports, or the echo id in sport and dport */
     uint16_t dport;
 };
 
 /* One decoded packet.  Addresses are network order, v4 in [0..3]. */
 struct decode_pkt {
-    uint8_t family;       /* 4 or 6 (innermost IP header) */
-    uint8_t proto;        /* IANA protocol number (after extension headers) */
-    uint8_t l4;           /* enum decode_l4 */
-    uint8_t tcp_flags;    /* TCP: the flags byte (CWR..FIN) */
+    uint8_t family;    /* 4 or 6 (innermost IP header) */
+    uint8_t proto;     /* IANA protocol number (after extension headers) */
+    uint8_t l4;        /* enum decode_l4 */
+    uint8_t tcp_flags; /* TCP: the flags byte (CWR..FIN) */
     uint8_t src[16];
     uint8_t dst[16];
-    uint16_t sport;       /* L4_PORTS; ICMP echo: the identifier */
-    uint16_t dport;       /* L4_PORTS; ICMP echo: the identifier */
-    uint32_t ip_len;      /* IP-layer bytes of the innermost packet */
-    uint32_t tcp_seq;     /* TCP: sequence number */
-    uint32_t payload;     /* TCP, UDP: payload bytes (from the IP / UDP length) */
-    uint16_t tcp_window;  /* TCP: window field */
-    uint8_t icmp_type;    /* ICMP kinds: type and code */
+    uint16_t sport;      /* L4_PORTS; ICMP echo: the identifier */
+    uint16_t dport;      /* L4_PORTS; ICMP echo: the identifier */
+    uint32_t ip_len;     /* IP-layer bytes of the innermost packet */
+    uint32_t tcp_seq;    /* TCP: sequence number */
+    uint32_t payload;    /* TCP, UDP: payload bytes (from the IP / UDP length) */
+    uint16_t tcp_window; /* TCP: window field */
+    uint8_t icmp_type;   /* ICMP kinds: type and code */
     uint8_t icmp_code;
-    uint8_t frag;         /* 1: a fragment (first or later) */
-    uint8_t encap;        /* encapsulation layers removed (IPIP, 6in4, VXLAN) */
-    uint32_t frag_id;     /* fragment identification (v4: 16 bits; v6: 32) */
-    int32_t vlan;         /* outermost 802.1Q/802.1ad VLAN id, -1: none */
+    uint8_t frag;                /* 1: a fragment (first or later) */
+    uint8_t encap;               /* encapsulation layers removed (IPIP, 6in4, VXLAN) */
+    uint32_t frag_id;            /* fragment identification (v4: 16 bits; v6: 32) */
+    int32_t vlan;                /* outermost 802.1Q/802.1ad VLAN id, -1: none */
     struct decode_quoted quoted; /* L4_ICMP_ERROR only */
 };
 

@@ -17,33 +17,33 @@
 
 /* One finished (or interim) flow: a row of the flows table. */
 struct flow_rec {
-    uint8_t family;          /* 4 or 6 */
-    uint8_t proto;           /* IANA protocol number */
-    uint8_t src[16];         /* initiator address, network order (v4 in [0..3]) */
-    uint8_t dst[16];         /* responder address */
-    uint16_t src_port;       /* 0 where the protocol has none */
+    uint8_t family;    /* 4 or 6 */
+    uint8_t proto;     /* IANA protocol number */
+    uint8_t src[16];   /* initiator address, network order (v4 in [0..3]) */
+    uint8_t dst[16];   /* responder address */
+    uint16_t src_port; /* 0 where the protocol has none */
     uint16_t dst_port;
-    int64_t first_ns;        /* Unix ns of the first packet */
-    int64_t last_ns;         /* Unix ns of the last packet */
-    uint64_t packets_fwd;    /* initiator -> responder */
-    uint64_t bytes_fwd;      /* IP-layer bytes */
+    int64_t first_ns;     /* Unix ns of the first packet */
+    int64_t last_ns;      /* Unix ns of the last packet */
+    uint64_t packets_fwd; /* initiator -> responder */
+    uint64_t bytes_fwd;   /* IP-layer bytes */
     uint64_t packets_rev;
     uint64_t bytes_rev;
-    uint8_t flags_fwd;       /* OR of TCP flags */
+    uint8_t flags_fwd; /* OR of TCP flags */
     uint8_t flags_rev;
-    char state[8];           /* Zeek conn_state word, NUL-terminated */
+    char state[8];                      /* Zeek conn_state word, NUL-terminated */
     char history[FLOW_HISTORY_MAX + 1]; /* Zeek history, NUL-terminated */
-    int16_t icmp_type;       /* -1: none (see schema.sql) */
-    int16_t icmp_code;       /* -1: none */
-    uint32_t icmp_count;     /* ICMP errors that quoted this flow */
-    int32_t icmp_id;         /* ICMP echo identifier, -1: none */
-    uint32_t iface;          /* interfaces.id of the capturing interface, 0: unknown */
-    int32_t vlan;            /* outermost VLAN id, -1: none */
-    uint8_t interim;         /* 1: cut by the active timeout, continues */
-    uint8_t dnat_family;     /* 0: no DNAT seen, else 4 or 6 (set after the flow
-                              * table, by capture/conntrack.c) */
-    uint8_t dnat[16];        /* the backend the node's DNAT chose for dst */
-    uint16_t dnat_port;      /* and its port */
+    int16_t icmp_type;                  /* -1: none (see schema.sql) */
+    int16_t icmp_code;                  /* -1: none */
+    uint32_t icmp_count;                /* ICMP errors that quoted this flow */
+    int32_t icmp_id;                    /* ICMP echo identifier, -1: none */
+    uint32_t iface;                     /* interfaces.id of the capturing interface, 0: unknown */
+    int32_t vlan;                       /* outermost VLAN id, -1: none */
+    uint8_t interim;                    /* 1: cut by the active timeout, continues */
+    uint8_t dnat_family;                /* 0: no DNAT seen, else 4 or 6 (set after the flow
+                                         * table, by capture/conntrack.c) */
+    uint8_t dnat[16];                   /* the backend the node's DNAT chose for dst */
+    uint16_t dnat_port;                 /* and its port */
 };
 
 /* Where finished flows go.  The record is only valid during the call. */

@@ -28,14 +28,14 @@ enum flow_kind {
 /* 42 bytes, 2-byte aligned: hashed and compared as raw bytes, so every
  * byte (padding included) is set by flow_key_make(). */
 struct flow_key {
-    uint8_t a[16];       /* side 0 address (v4 in [0..3], rest zero) */
-    uint8_t b[16];       /* side 1 address */
-    uint16_t iface_lo;   /* interfaces.id, split to keep the key 2-aligned */
+    uint8_t a[16];     /* side 0 address (v4 in [0..3], rest zero) */
+    uint8_t b[16];     /* side 1 address */
+    uint16_t iface_lo; /* interfaces.id, split to keep the key 2-aligned */
     uint16_t iface_hi;
-    uint16_t pa;         /* side 0 port (host order) */
-    uint16_t pb;         /* side 1 port */
-    uint8_t proto;       /* IANA protocol */
-    uint8_t famkind;     /* family (4 or 6) in bits 0-3, enum flow_kind in 4-7 */
+    uint16_t pa;     /* side 0 port (host order) */
+    uint16_t pb;     /* side 1 port */
+    uint8_t proto;   /* IANA protocol */
+    uint8_t famkind; /* family (4 or 6) in bits 0-3, enum flow_kind in 4-7 */
 };
 #define FLOW_KEY_SIZE 42
 
@@ -64,8 +64,8 @@ enum flow_hist_seen {
 };
 
 /* meta bits (vlan_meta bits 13-15 and cls). */
-#define FLOW_VLAN_MASK 0x1fffu     /* vlan + 1; 0: none */
-#define FLOW_M_ORIG1 (1u << 13)    /* side 1 is the originator */
+#define FLOW_VLAN_MASK  0x1fffu    /* vlan + 1; 0: none */
+#define FLOW_M_ORIG1    (1u << 13) /* side 1 is the originator */
 #define FLOW_M_PAYLOAD0 (1u << 14) /* side 0 sent TCP payload */
 #define FLOW_M_PAYLOAD1 (1u << 15) /* side 1 sent TCP payload */
 
@@ -78,31 +78,31 @@ enum flow_class {
     FLOW_CL_COUNT
 };
 
-#define FLOW_NIL UINT32_MAX
+#define FLOW_NIL          UINT32_MAX
 #define FLOW_HIST_LETTERS 12 /* 5 bits each in a uint64_t */
 
 struct flow_entry {
-    int64_t first_ns;     /* packet time of this row's first packet */
-    int64_t last_ns;      /* packet time of the last packet */
-    uint64_t bytes[2];    /* IP bytes sent by side 0 / side 1 in this row */
-    uint64_t hist;        /* Zeek history, 5-bit letter codes, first in bits 0-4 */
+    int64_t first_ns;  /* packet time of this row's first packet */
+    int64_t last_ns;   /* packet time of the last packet */
+    uint64_t bytes[2]; /* IP bytes sent by side 0 / side 1 in this row */
+    uint64_t hist;     /* Zeek history, 5-bit letter codes, first in bits 0-4 */
     struct flow_key key;
-    uint16_t tst;         /* TCP states: side 0 bits 0-2, side 1 bits 3-5;
-                             previous states: bits 6-8, 9-11 */
-    uint16_t vlan_meta;   /* FLOW_VLAN_MASK | FLOW_M_* */
-    uint16_t fin_seq[2];  /* low 16 bits of the last FIN's sequence end, per side */
-    uint16_t rst_seq[2];  /* low 16 bits of the last RST's sequence, per side */
-    uint16_t icmp_count;  /* ICMP errors that quoted this flow (saturating) */
-    uint32_t prev;        /* LRU list links (entry indexes, FLOW_NIL ends) */
+    uint16_t tst;        /* TCP states: side 0 bits 0-2, side 1 bits 3-5;
+                            previous states: bits 6-8, 9-11 */
+    uint16_t vlan_meta;  /* FLOW_VLAN_MASK | FLOW_M_* */
+    uint16_t fin_seq[2]; /* low 16 bits of the last FIN's sequence end, per side */
+    uint16_t rst_seq[2]; /* low 16 bits of the last RST's sequence, per side */
+    uint16_t icmp_count; /* ICMP errors that quoted this flow (saturating) */
+    uint32_t prev;       /* LRU list links (entry indexes, FLOW_NIL ends) */
     uint32_t next;
-    uint32_t pkts[2];     /* packets sent by side 0 / side 1 in this row */
-    uint32_t syn_seq[2];  /* sequence number of the last SYN, per side */
-    uint8_t flags[2];     /* OR of TCP flags per side in this row */
-    uint8_t hs[2];        /* enum flow_hist_seen per side */
-    uint8_t cls;          /* enum flow_class; 0xff: free */
-    uint8_t icmp_type;    /* ICMP flow: first type; else first error's type */
+    uint32_t pkts[2];    /* packets sent by side 0 / side 1 in this row */
+    uint32_t syn_seq[2]; /* sequence number of the last SYN, per side */
+    uint8_t flags[2];    /* OR of TCP flags per side in this row */
+    uint8_t hs[2];       /* enum flow_hist_seen per side */
+    uint8_t cls;         /* enum flow_class; 0xff: free */
+    uint8_t icmp_type;   /* ICMP flow: first type; else first error's type */
     uint8_t icmp_code;
-    uint8_t touched;      /* 1: a packet came since the entry was (re)queued (flow_table.c) */
+    uint8_t touched; /* 1: a packet came since the entry was (re)queued (flow_table.c) */
 };
 
 static inline unsigned flow_tst_get(const struct flow_entry *e, int side)

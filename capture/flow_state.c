@@ -206,8 +206,7 @@ static void update_inactive(struct flow_entry *e, int ep, int peer, int is_orig,
     }
 }
 
-void flow_state_tcp(struct flow_entry *e, int side, uint8_t flags, uint32_t seq,
-                    uint32_t payload)
+void flow_state_tcp(struct flow_entry *e, int side, uint8_t flags, uint32_t seq, uint32_t payload)
 {
     int peer = !side;
     int is_orig = side == flow_orig_side(e);
@@ -331,8 +330,8 @@ int flow_state_tcp_lingers(const struct flow_entry *e)
 
     if (s0 >= FLOW_TCP_CLOSED || s1 >= FLOW_TCP_CLOSED)
         return 1;
-    return !(s0 == FLOW_TCP_ESTABLISHED || s0 == FLOW_TCP_PARTIAL ||
-             s1 == FLOW_TCP_ESTABLISHED || s1 == FLOW_TCP_PARTIAL);
+    return !(s0 == FLOW_TCP_ESTABLISHED || s0 == FLOW_TCP_PARTIAL || s1 == FLOW_TCP_ESTABLISHED ||
+             s1 == FLOW_TCP_PARTIAL);
 }
 
 int flow_state_tcp_finished(const struct flow_entry *e)

@@ -18,8 +18,7 @@ void flow_state_init(struct flow_entry *e);
  * flags byte, sequence number and payload length: Zeek's update_history()
  * then UpdateStateMachine(), including the SYN/SYN-ACK reversal flip.
  */
-void flow_state_tcp(struct flow_entry *e, int side, uint8_t flags, uint32_t seq,
-                    uint32_t payload);
+void flow_state_tcp(struct flow_entry *e, int side, uint8_t flags, uint32_t seq, uint32_t payload);
 
 /*
  * flow_state_tcp()'s common case without the call: a segment with none of

@@ -73,10 +73,10 @@ _Static_assert(sizeof(struct flow_entry) == 128, "flow entry must stay 128 bytes
  * tcp_close/reset/attempt delays (5 s); 60 s for UDP and ICMP (Zeek's
  * udp/icmp_inactivity_timeout); nfpcapd's 300 s active timeout. */
 #define DEF_TCP_EST_NS (300 * NS_PER_S)
-#define DEF_LINGER_NS (5 * NS_PER_S)
-#define DEF_UDP_NS (60 * NS_PER_S)
-#define DEF_ICMP_NS (60 * NS_PER_S)
-#define DEF_ACTIVE_NS (300 * NS_PER_S)
+#define DEF_LINGER_NS  (5 * NS_PER_S)
+#define DEF_UDP_NS     (60 * NS_PER_S)
+#define DEF_ICMP_NS    (60 * NS_PER_S)
+#define DEF_ACTIVE_NS  (300 * NS_PER_S)
 /* Packet time between expiry passes while packets flow. */
 #define EXPIRE_TICK_NS 1000000LL
 /* How long a first fragment's ports are trusted: Linux's ipfrag_time. */
@@ -85,11 +85,11 @@ _Static_assert(sizeof(struct flow_entry) == 128, "flow entry must stay 128 bytes
 #define TH_SYN 0x02
 #define TH_ACK 0x10
 
-#define PROTO_ICMP 1
-#define PROTO_TCP 6
-#define PROTO_UDP 17
+#define PROTO_ICMP   1
+#define PROTO_TCP    6
+#define PROTO_UDP    17
 #define PROTO_ICMPV6 58
-#define PROTO_SCTP 132
+#define PROTO_SCTP   132
 
 struct flow_slot {
     uint32_t hash; /* low 32 bits of the key's hash */
@@ -106,12 +106,12 @@ struct frag_track {
     uint8_t dst[16];
     uint32_t id;
     uint32_t iface;
-    int64_t ts_ns;   /* when the first fragment was seen; 0: empty */
+    int64_t ts_ns; /* when the first fragment was seen; 0: empty */
     uint16_t sport;
     uint16_t dport;
     uint8_t family;
     uint8_t proto;
-    uint8_t l4;      /* enum decode_l4 of the first fragment */
+    uint8_t l4; /* enum decode_l4 of the first fragment */
     uint8_t icmp_type;
 };
 
@@ -132,7 +132,7 @@ struct flow_pending {
  * older (its slot had that many packets' time to arrive), which then has
  * FLOW_PIPE - 1 - FLOW_ENTRY_LAG packets of lead before it is accounted.
  * A power of two: ring positions are masks, not divisions. */
-#define FLOW_PIPE 4
+#define FLOW_PIPE      4
 #define FLOW_ENTRY_LAG 1
 
 struct flow_table {
@@ -142,27 +142,27 @@ struct flow_table {
     int64_t active_ns;
     size_t max_flows;
     uint64_t seed;
-    uint64_t hk[7];          /* hash_words()'s seed words, from seed */
+    uint64_t hk[7]; /* hash_words()'s seed words, from seed */
 
-    struct flow_entry *ent;  /* owned: ent_map reserved for max_flows entries */
-    void *ent_map;           /* the mapping (ent rounded up to ENT_CHUNK_BYTES) */
+    struct flow_entry *ent; /* owned: ent_map reserved for max_flows entries */
+    void *ent_map;          /* the mapping (ent rounded up to ENT_CHUNK_BYTES) */
     size_t ent_map_len;
-    size_t ent_used;         /* entries ever handed out (high-water mark) */
-    uint32_t free_head;      /* free list through .next */
+    size_t ent_used;    /* entries ever handed out (high-water mark) */
+    uint32_t free_head; /* free list through .next */
 
-    struct flow_slot *slot;  /* xmalloc'd, owned; slot_mask + 1 slots */
+    struct flow_slot *slot; /* xmalloc'd, owned; slot_mask + 1 slots */
     size_t slot_mask;
 
     struct flow_list list[FLOW_CL_COUNT];
-    int64_t now_ns;          /* latest packet time seen */
-    int64_t next_expire_ns;  /* packet time of the next expiry pass */
+    int64_t now_ns;         /* latest packet time seen */
+    int64_t next_expire_ns; /* packet time of the next expiry pass */
 
     struct frag_track *frag; /* xcalloc'd, owned; LIM_FRAG_TRACK */
     struct flow_stats st;
 
     struct flow_pending pipe[FLOW_PIPE];
-    unsigned pipe_head;      /* oldest pending packet */
-    unsigned pipe_n;         /* pending packets */
+    unsigned pipe_head; /* oldest pending packet */
+    unsigned pipe_n;    /* pending packets */
 };
 
 /* Entries live in one array, address space reserved for max_flows of them
@@ -173,8 +173,8 @@ struct flow_table {
  * adjacent-line prefetcher fetches together).  Growing never copies, and an
  * entry is one shift and add from its index (it was two dependent loads
  * through a chunk table, on every list step and lookup). */
-#define ENT_SHIFT 14
-#define ENT_CHUNK ((size_t)1 << ENT_SHIFT)
+#define ENT_SHIFT       14
+#define ENT_CHUNK       ((size_t)1 << ENT_SHIFT)
 #define ENT_CHUNK_BYTES (ENT_CHUNK * sizeof(struct flow_entry))
 
 static inline struct flow_entry *ent_at(const struct flow_table *ft, uint32_t idx)
@@ -237,8 +237,8 @@ static inline uint64_t mum(uint64_t x, uint64_t y)
 static inline uint64_t hash_words(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1,
                                   uint64_t small, uint64_t pf, const uint64_t *hk)
 {
-    uint64_t h = mum(a0 ^ hk[0], b0 ^ hk[1]) ^ mum(a1 ^ hk[2], b1 ^ hk[3]) ^
-                 mum(small ^ hk[4], pf ^ hk[5]);
+    uint64_t h =
+        mum(a0 ^ hk[0], b0 ^ hk[1]) ^ mum(a1 ^ hk[2], b1 ^ hk[3]) ^ mum(small ^ hk[4], pf ^ hk[5]);
     return mum(h ^ hk[6], 0xff51afd7ed558ccdULL);
 }
 
@@ -290,9 +290,9 @@ static inline int key_eq(const struct flow_key *x, const struct flow_key *y)
 /* Canonical key and its hash (from the words in registers, not read back
  * from the key just stored); returns the side (0 or 1) of src. */
 static inline __attribute__((always_inline)) int
-key_make(struct flow_key *k, uint32_t *hash, const uint64_t *hk, uint8_t family,
-                    uint8_t proto, enum flow_kind kind, const uint8_t *src, uint16_t sport,
-                    const uint8_t *dst, uint16_t dport, uint32_t iface)
+key_make(struct flow_key *k, uint32_t *hash, const uint64_t *hk, uint8_t family, uint8_t proto,
+         enum flow_kind kind, const uint8_t *src, uint16_t sport, const uint8_t *dst,
+         uint16_t dport, uint32_t iface)
 {
     uint64_t s0 = ld64(src), s1 = ld64(src + 8), d0 = ld64(dst), d1 = ld64(dst + 8);
     uint64_t small, lo0, lo1, hi0, hi1;
@@ -349,20 +349,30 @@ static uint16_t icmp_pair_type(int family, uint8_t type)
 {
     if (family == 4) {
         switch (type) {
-        case 10: return 9;  /* router solicitation -> advertisement (RFC 1256) */
-        case 14: return 13; /* timestamp reply */
-        case 16: return 15; /* information reply */
-        case 18: return 17; /* address mask reply (RFC 950) */
-        default: return type;
+        case 10:
+            return 9; /* router solicitation -> advertisement (RFC 1256) */
+        case 14:
+            return 13; /* timestamp reply */
+        case 16:
+            return 15; /* information reply */
+        case 18:
+            return 17; /* address mask reply (RFC 950) */
+        default:
+            return type;
         }
     }
     switch (type) {
-    case 134: return 133; /* router advertisement -> solicitation (RFC 4861) */
-    case 136: return 135; /* neighbor advertisement -> solicitation */
+    case 134:
+        return 133; /* router advertisement -> solicitation (RFC 4861) */
+    case 136:
+        return 135; /* neighbor advertisement -> solicitation */
     case 131:
-    case 132: return 130; /* MLD report / done -> query (RFC 2710) */
-    case 140: return 139; /* node information reply (RFC 4620) */
-    default: return type;
+    case 132:
+        return 130; /* MLD report / done -> query (RFC 2710) */
+    case 140:
+        return 139; /* node information reply (RFC 4620) */
+    default:
+        return type;
     }
 }
 
@@ -611,7 +621,8 @@ static void evict_oldest(struct flow_table *ft)
         while (ft->list[c].head != FLOW_NIL && ent_at(ft, ft->list[c].head)->touched)
             requeue_head(ft, c);
         h = ft->list[c].head;
-        if (h != FLOW_NIL && (best == FLOW_NIL || ent_at(ft, h)->last_ns < ent_at(ft, best)->last_ns))
+        if (h != FLOW_NIL &&
+            (best == FLOW_NIL || ent_at(ft, h)->last_ns < ent_at(ft, best)->last_ns))
             best = h;
     }
     if (best != FLOW_NIL) {
@@ -626,8 +637,8 @@ static void ent_reserve(struct flow_table *ft)
 {
     size_t chunks = (ft->max_flows + ENT_CHUNK - 1) >> ENT_SHIFT;
     size_t len = (chunks + 1) * ENT_CHUNK_BYTES;
-    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
+    void *m =
+        mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     uintptr_t a;
 
     if (m == MAP_FAILED) {
@@ -705,7 +716,7 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn em
             struct timespec t;
             clock_gettime(CLOCK_MONOTONIC, &t);
             ft->seed = hash_fmix64((uint64_t)t.tv_nsec ^ ((uint64_t)t.tv_sec << 30) ^
-                             (uint64_t)(uintptr_t)ft);
+                                   (uint64_t)(uintptr_t)ft);
         }
         ft->seed |= 1;
     }
@@ -851,8 +862,8 @@ static void icmp_error(struct flow_table *ft, const struct flow_pending *pp)
 }
 
 /* The key of a packet that starts or continues a flow. */
-static inline __attribute__((always_inline)) void
-prepare_flow_key(const struct flow_table *ft, struct flow_pending *pp)
+static inline __attribute__((always_inline)) void prepare_flow_key(const struct flow_table *ft,
+                                                                   struct flow_pending *pp)
 {
     const struct decode_pkt *p = &pp->p;
     enum flow_kind kind = FLOW_KIND_PORTS;
@@ -912,8 +923,7 @@ account(struct flow_table *ft, const struct flow_pending *pp, int later_frag)
 
     if (idx != FLOW_NIL) {
         e = ent_at(ft, idx);
-        if (is_tcp && (p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN &&
-            flow_state_tcp_finished(e)) {
+        if (is_tcp && (p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN && flow_state_tcp_finished(e)) {
             /* A new SYN after a close or reset: a new connection reusing
              * the 5-tuple. */
             entry_finish(ft, idx);
@@ -947,8 +957,7 @@ account(struct flow_table *ft, const struct flow_pending *pp, int later_frag)
         e->touched = 0;
         if (is_tcp && (p->tcp_flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
             flow_state_flip(e); /* ...except a SYN-ACK's sender responds */
-        else if (kind == FLOW_KIND_ECHO &&
-                 (p->icmp_type == 0 || p->icmp_type == 129))
+        else if (kind == FLOW_KIND_ECHO && (p->icmp_type == 0 || p->icmp_type == 129))
             e->vlan_meta ^= FLOW_M_ORIG1; /* and an echo reply's sender */
         slot_put(ft, hash, idx);
         ft->st.active++;
@@ -995,8 +1004,8 @@ account(struct flow_table *ft, const struct flow_pending *pp, int later_frag)
 }
 
 /* Account one pending packet: expiry up to its time, then its flow. */
-static inline __attribute__((always_inline)) void
-process(struct flow_table *ft, struct flow_pending *pp)
+static inline __attribute__((always_inline)) void process(struct flow_table *ft,
+                                                          struct flow_pending *pp)
 {
     if (pp->ts_ns > ft->now_ns) {
         ft->now_ns = pp->ts_ns;

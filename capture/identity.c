@@ -243,8 +243,9 @@ static void ident_redact_addr(struct ident_cap *ic, uint8_t family, uint8_t addr
     else
         return;
     if (pseudo_addr(ic->redact, &a, &out) == 2 && !ic->redact_warned) {
-        diag_warn(ic->d, "more than %u distinct external addresses: the further ones all share "
-                         "one pseudonym (%s or %s)",
+        diag_warn(ic->d,
+                  "more than %u distinct external addresses: the further ones all share "
+                  "one pseudonym (%s or %s)",
                   (unsigned)LIM_PSEUDO_ADDRS, PSEUDO_OVERFLOW_V4, PSEUDO_OVERFLOW_V6);
         ic->redact_warned = 1;
     }

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/attrs.h"
 #include "common/inventory.h"
 
 struct ct_map;
@@ -50,15 +51,15 @@ struct ident_cap {
     struct inventory inv;     /* every version of every file, owned */
     struct ident_file *files; /* malloc'd */
     size_t nfiles;
-    struct nl_ident *nl; /* owned, live captures only, or NULL */
-    struct ct_map *ct;   /* owned, live captures only, or NULL (conntrack unavailable) */
-    int inv_dirty;       /* the inventory changed since the last write */
-    int written;         /* rows were written once (the first write always happens) */
-    size_t reloads;      /* versions loaded after the first */
-    struct pseudo *redact;  /* owned: --redact-external, or NULL */
-    size_t redact_inv_seq;  /* inventory's seq when its addresses were last made internal */
-    size_t redact_nl_n;     /* netlink intervals made internal so far */
-    int redact_warned;      /* the pseudonym limit was reported */
+    struct nl_ident *nl;   /* owned, live captures only, or NULL */
+    struct ct_map *ct;     /* owned, live captures only, or NULL (conntrack unavailable) */
+    int inv_dirty;         /* the inventory changed since the last write */
+    int written;           /* rows were written once (the first write always happens) */
+    size_t reloads;        /* versions loaded after the first */
+    struct pseudo *redact; /* owned: --redact-external, or NULL */
+    size_t redact_inv_seq; /* inventory's seq when its addresses were last made internal */
+    size_t redact_nl_n;    /* netlink intervals made internal so far */
+    int redact_warned;     /* the pseudonym limit was reported */
 };
 
 /*
@@ -67,8 +68,8 @@ struct ident_cap {
  * (ERR_NETLINK or ERR_PERM are fatal) and conntrack (a failure is a
  * warning: flows then carry no dnat_*).  files stay the caller's.
  */
-int ident_cap_open(struct ident_cap *ic, struct diag *d, char **files, size_t nfiles, int live)
-    __attribute__((warn_unused_result));
+int ident_cap_open(struct ident_cap *ic, struct diag *d, char **files, size_t nfiles,
+                   int live) MUST_CHECK;
 
 /* The descriptors to poll (netlink, conntrack), into fds[0..2); returns
  * how many. */
@@ -76,7 +77,7 @@ size_t ident_cap_fds(const struct ident_cap *ic, int fds[2]);
 
 /* Read what netlink and conntrack have, stamping netlink changes now_ns.
  * 0 or ERR_NETLINK (reported). */
-int ident_cap_events(struct ident_cap *ic, int64_t now_ns) __attribute__((warn_unused_result));
+int ident_cap_events(struct ident_cap *ic, int64_t now_ns) MUST_CHECK;
 
 /* Look at the inventory files (call about once a second): reload a file
  * whose new version has held still for a second. */
@@ -95,7 +96,7 @@ void ident_cap_annotate(const struct ident_cap *ic, struct flow_rec *rec);
  * the node's own addresses).  An address learnt later was pseudonymised
  * until then (over-redaction, never a leak).  0, or -errno (reported).
  */
-int ident_cap_redact_enable(struct ident_cap *ic) __attribute__((warn_unused_result));
+int ident_cap_redact_enable(struct ident_cap *ic) MUST_CHECK;
 
 /* Replace rec's external src, dst and dnat addresses by their pseudonyms
  * (common/pseudo.h; one-to-one for the run).  Nothing without
@@ -108,8 +109,7 @@ int ident_cap_dirty(const struct ident_cap *ic);
 /* Write ip_ifaces, the inventory and the joined endpoints through w, in
  * its transaction (committed with the next commit).  0, or ERR_DB /
  * ERR_LIMIT (reported). */
-int ident_cap_write(struct ident_cap *ic, struct writer *w, int64_t capture_id)
-    __attribute__((warn_unused_result));
+int ident_cap_write(struct ident_cap *ic, struct writer *w, int64_t capture_id) MUST_CHECK;
 
 void ident_cap_release(struct ident_cap *ic);
 

@@ -49,7 +49,7 @@
 #include "common/xmalloc.h"
 #include "common/compat.h"
 
-#define PROG "podflow-capture"
+#define PROG     "podflow-capture"
 #define NS_PER_S INT64_C(1000000000)
 
 /* TPACKET_V3 retires a ring block after this long even when it is not
@@ -65,26 +65,26 @@ static volatile sig_atomic_t cap_stop_signal;
 struct cap {
     struct cap_opts o;
     struct diag d;
-    struct writer *w;          /* owned */
-    struct flow_table *ft;     /* owned */
-    struct nl_link_mon *nl;    /* owned, live only */
-    struct ident_cap ident;    /* inventories, netlink identities, conntrack (identity.h) */
-    unsigned ident_failures;   /* periodic identity writes that failed (reported) */
-    struct src *srcs;          /* malloc'd: open sources */
+    struct writer *w;        /* owned */
+    struct flow_table *ft;   /* owned */
+    struct nl_link_mon *nl;  /* owned, live only */
+    struct ident_cap ident;  /* inventories, netlink identities, conntrack (identity.h) */
+    unsigned ident_failures; /* periodic identity writes that failed (reported) */
+    struct src *srcs;        /* malloc'd: open sources */
     size_t n_srcs, alloc_srcs;
     struct src_live_opts live; /* options for every live handle */
     int64_t capture_id;
-    int64_t last_commit;       /* now_ns() of the last periodic commit */
-    int started;               /* the captures row exists: links found now are appeared_ns */
-    int dropped_priv;          /* -Z done: new links can no longer be opened */
-    int warned_priv;           /* said so once */
-    uint64_t packets;          /* packets given to the flow table */
-    uint64_t closed_drops;     /* pcap_stats of sources closed already */
+    int64_t last_commit;   /* now_ns() of the last periodic commit */
+    int started;           /* the captures row exists: links found now are appeared_ns */
+    int dropped_priv;      /* -Z done: new links can no longer be opened */
+    int warned_priv;       /* said so once */
+    uint64_t packets;      /* packets given to the flow table */
+    uint64_t closed_drops; /* pcap_stats of sources closed already */
     uint64_t closed_if_drops;
-    int failed;                /* exit status to use, 0: fine */
+    int failed; /* exit status to use, 0: fine */
 
     /* progress line */
-    int progress;              /* stderr is a terminal and no -q */
+    int progress; /* stderr is a terminal and no -q */
     int64_t prog_last_ns;
     uint64_t prog_last_packets;
 };
@@ -262,8 +262,8 @@ static int cap_walk_file(struct cap *c, struct src *s, uint64_t base, uint64_t *
                 if (!pcap_offline_filter(&s->filter, &ph, r[i].data))
                     continue;
             }
-            (void)flow_table_packet(c->ft, s->dlt, r[i].ts_ns, r[i].data, r[i].caplen,
-                                    r[i].len, (uint32_t)s->db_id);
+            (void)flow_table_packet(c->ft, s->dlt, r[i].ts_ns, r[i].data, r[i].caplen, r[i].len,
+                                    (uint32_t)s->db_id);
             n++;
             /* On a stop the rest of this batch is not read: as if the
              * stop had come a few packets earlier. */
@@ -333,8 +333,7 @@ static int cap_read_file(struct cap *c, struct src *s)
             diag_err(&c->d, "'%s': packet %" PRIu64 " (byte offset %ld): %s", s->name, n + 1, off,
                      pcap_geterr(s->pcap));
         else
-            diag_err(&c->d, "'%s': packet %" PRIu64 ": %s", s->name, n + 1,
-                     pcap_geterr(s->pcap));
+            diag_err(&c->d, "'%s': packet %" PRIu64 ": %s", s->name, n + 1, pcap_geterr(s->pcap));
         rc = ERR_FORMAT;
     } else {
         rc = 0; /* PCAP_ERROR_BREAK: end of file */
@@ -449,8 +448,7 @@ static int cap_open_link(struct cap *c, int ifindex, const char *name, int fatal
         return 0;
     }
     if (c->n_srcs >= LIM_IFACES) {
-        diag_warn(&c->d, "'%s' not captured: already capturing on %d interfaces", name,
-                  LIM_IFACES);
+        diag_warn(&c->d, "'%s' not captured: already capturing on %d interfaces", name, LIM_IFACES);
         return fatal ? ERR_LIMIT : 0;
     }
     /* A link reported by an event may already be gone again (a pod that
@@ -460,8 +458,7 @@ static int cap_open_link(struct cap *c, int ifindex, const char *name, int fatal
     rc = src_open_live(&s, name, ifindex, &c->live, &c->d);
     if (rc)
         return fatal || rc == ERR_PERM || rc == ERR_USAGE ? rc : 0;
-    if (c->started &&
-        writer_iface_add(c->w, s.name, s.ifindex, now_ns(), s.dlt, &s.db_id)) {
+    if (c->started && writer_iface_add(c->w, s.name, s.ifindex, now_ns(), s.dlt, &s.db_id)) {
         src_close(&s);
         c->failed = 1;
         return ERR_DB;
@@ -473,11 +470,11 @@ static int cap_open_link(struct cap *c, int ifindex, const char *name, int fatal
 
 struct cap_link_ctx {
     struct cap *c;
-    int fatal;       /* open failures are fatal (start-up) */
-    int rc;          /* first fatal failure */
+    int fatal; /* open failures are fatal (start-up) */
+    int rc;    /* first fatal failure */
     int64_t now;
-    int resync;      /* a re-dump: remember what it reports in seen */
-    int *seen;       /* resync: ifindexes the dump reported (malloc'd) */
+    int resync; /* a re-dump: remember what it reports in seen */
+    int *seen;  /* resync: ifindexes the dump reported (malloc'd) */
     size_t n_seen, alloc_seen;
 };
 
@@ -519,7 +516,7 @@ static void cap_on_link(void *arg, enum nl_link_event ev, int ifindex, const cha
  * dump's links are remembered by ifindex, not by position. */
 static int cap_resync(struct cap *c, int64_t now)
 {
-    struct cap_link_ctx lc = { c, 0, 0, now, 1, NULL, 0, 0 };
+    struct cap_link_ctx lc = {c, 0, 0, now, 1, NULL, 0, 0};
     size_t i, j;
     int rc, found;
 
@@ -539,7 +536,7 @@ static int cap_resync(struct cap *c, int64_t now)
 /* Start-up: find the links, open each, check that named ones exist. */
 static int cap_open_live(struct cap *c)
 {
-    struct cap_link_ctx lc = { c, 0, 0, 0, 0, NULL, 0, 0 };
+    struct cap_link_ctx lc = {c, 0, 0, 0, 0, NULL, 0, 0};
     size_t i, j;
     int rc;
 
@@ -591,7 +588,7 @@ static int cap_open_live(struct cap *c)
 /* Drain one live source. */
 static void cap_dispatch(struct cap *c, size_t i, int64_t now)
 {
-    struct cap_pkt_ctx pc = { c, &c->srcs[i] };
+    struct cap_pkt_ctx pc = {c, &c->srcs[i]};
     int n = pcap_dispatch(pc.s->pcap, -1, cap_on_packet, (u_char *)&pc);
 
     if (n >= 0 || n == PCAP_ERROR_BREAK)
@@ -614,7 +611,7 @@ static void cap_dispatch(struct cap *c, size_t i, int64_t now)
  * long once more. */
 static void cap_drain(struct cap *c)
 {
-    struct timespec ts = { 0, (CAP_BLOCK_TIMEOUT_MS + 50) * 1000000L };
+    struct timespec ts = {0, (CAP_BLOCK_TIMEOUT_MS + 50) * 1000000L};
     int64_t now;
     size_t i;
 
@@ -675,7 +672,7 @@ static int cap_run_live(struct cap *c)
                     c->failed = 1;
             }
             if (pfd[0].revents) {
-                struct cap_link_ctx lc = { c, 0, 0, now, 0, NULL, 0, 0 };
+                struct cap_link_ctx lc = {c, 0, 0, now, 0, NULL, 0, 0};
 
                 rc = nl_link_read(c->nl, cap_on_link, &lc);
                 if (rc == 1)
@@ -778,7 +775,8 @@ static int cap_start_db(struct cap *c, int argc, char **argv, int live)
      * it is recorded nowhere (as podflow-analyze redact clears it). */
     cmd = c->o.redact_external ? cap_opts_command_line_hiding(argc, argv, c->o.filter)
                                : cap_opts_command_line(argc, argv);
-    what = live ? cap_opts_join(c->o.ifaces, c->o.n_ifaces) : cap_opts_join(c->o.files, c->o.n_files);
+    what =
+        live ? cap_opts_join(c->o.ifaces, c->o.n_ifaces) : cap_opts_join(c->o.files, c->o.n_files);
     wc.interfaces = what;
     wc.filter = c->o.redact_external && c->o.filter ? "[redacted]" : c->o.filter;
     wc.command = cmd;

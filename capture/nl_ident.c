@@ -436,8 +436,7 @@ int nl_ident_open(struct diag *d, struct nl_ident **out)
     m->d = d;
     m->now = IDENT_OPEN;
     rc = nl_sock_events(d, NETLINK_ROUTE, groups, sizeof(groups) / sizeof(groups[0]), NLI_RCVBUF,
-                        nli_msg, m, "subscribe to route, address and neighbour events",
-                        &m->events);
+                        nli_msg, m, "subscribe to route, address and neighbour events", &m->events);
     if (!rc)
         rc = nl_sock_request(d, NETLINK_ROUTE, nli_msg, m, &m->dump);
     if (rc)

@@ -38,6 +38,7 @@
 
 #include <sqlite3.h>
 
+#include "common/attrs.h"
 #include "common/ipaddr.h"
 
 struct diag;
@@ -57,18 +58,18 @@ struct nl_ident_iv {
 
 /* Connect and subscribe.  ERR_NETLINK or ERR_PERM, reported through d,
  * which must outlive the monitor. */
-int nl_ident_open(struct diag *d, struct nl_ident **out) __attribute__((warn_unused_result));
+int nl_ident_open(struct diag *d, struct nl_ident **out) MUST_CHECK;
 
 /* The start-up dump (every mapping found is open since before the
  * capture).  ERR_NETLINK or ERR_PERM, reported. */
-int nl_ident_dump(struct nl_ident *m) __attribute__((warn_unused_result));
+int nl_ident_dump(struct nl_ident *m) MUST_CHECK;
 
 /* The subscription's descriptor, for poll(). */
 int nl_ident_fd(const struct nl_ident *m);
 
 /* Read every pending event without blocking, stamped now_ns; re-dump when
  * events were lost.  0, or ERR_NETLINK or ERR_PERM, reported. */
-int nl_ident_read(struct nl_ident *m, int64_t now_ns) __attribute__((warn_unused_result));
+int nl_ident_read(struct nl_ident *m, int64_t now_ns) MUST_CHECK;
 
 /* Every interval so far (open and closed), valid until the next call on
  * m.  *n gets the count. */
@@ -81,8 +82,8 @@ int nl_ident_dirty(const struct nl_ident *m);
  * Replace capture_id's ip_ifaces rows by the intervals (inside the
  * caller's transaction, in a savepoint).  0 or ERR_DB (reported).
  */
-int nl_ident_write_db(struct nl_ident *m, sqlite3 *db, int64_t capture_id, struct diag *d)
-    __attribute__((warn_unused_result));
+int nl_ident_write_db(struct nl_ident *m, sqlite3 *db, int64_t capture_id,
+                      struct diag *d) MUST_CHECK;
 
 /* Free the monitor; NULL does nothing.  *m is set to NULL. */
 void nl_ident_close(struct nl_ident **m);

@@ -63,7 +63,7 @@ static void nl_parsed(struct nl_object *obj, void *arg)
 static int nl_event(struct nl_msg *msg, void *arg)
 {
     struct nl_link_mon *m = arg;
-    struct nl_parse_ctx pc = { m, NL_LINK_PRESENT };
+    struct nl_parse_ctx pc = {m, NL_LINK_PRESENT};
     int type = nlmsg_hdr(msg)->nlmsg_type;
 
     if (type != RTM_NEWLINK && type != RTM_DELLINK)
@@ -109,7 +109,7 @@ static void nl_dumped(struct nl_object *obj, void *arg)
 int nl_link_dump(struct nl_link_mon *m, nl_link_fn fn, void *ctx)
 {
     struct nl_cache *cache = NULL;
-    struct nl_dump_ctx dc = { fn, ctx };
+    struct nl_dump_ctx dc = {fn, ctx};
     int rc;
 
     rc = rtnl_link_alloc_cache(m->dump, AF_UNSPEC, &cache);

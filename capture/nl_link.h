@@ -13,6 +13,8 @@
 #ifndef PODFLOW_CAPTURE_NL_LINK_H
 #define PODFLOW_CAPTURE_NL_LINK_H
 
+#include "common/attrs.h"
+
 struct diag;
 struct nl_link_mon;
 
@@ -28,12 +30,11 @@ typedef void (*nl_link_fn)(void *ctx, enum nl_link_event ev, int ifindex, const 
 
 /* Connect both sockets (subscription first).  ERR_NETLINK or ERR_PERM,
  * reported through d, which must outlive the monitor. */
-int nl_link_open(struct diag *d, struct nl_link_mon **out) __attribute__((warn_unused_result));
+int nl_link_open(struct diag *d, struct nl_link_mon **out) MUST_CHECK;
 
 /* Report every link now present as NL_LINK_PRESENT.  ERR_NETLINK or
  * ERR_PERM, reported. */
-int nl_link_dump(struct nl_link_mon *m, nl_link_fn fn, void *ctx)
-    __attribute__((warn_unused_result));
+int nl_link_dump(struct nl_link_mon *m, nl_link_fn fn, void *ctx) MUST_CHECK;
 
 /* The subscription's descriptor, for poll(): readable when events wait. */
 int nl_link_fd(const struct nl_link_mon *m);
@@ -41,8 +42,7 @@ int nl_link_fd(const struct nl_link_mon *m);
 /* Read every pending event without blocking and report it.  Returns 0, 1
  * when events were lost (the caller re-dumps), or ERR_NETLINK or ERR_PERM,
  * reported. */
-int nl_link_read(struct nl_link_mon *m, nl_link_fn fn, void *ctx)
-    __attribute__((warn_unused_result));
+int nl_link_read(struct nl_link_mon *m, nl_link_fn fn, void *ctx) MUST_CHECK;
 
 /* Free the monitor; NULL does nothing.  *m is set to NULL. */
 void nl_link_close(struct nl_link_mon **m);

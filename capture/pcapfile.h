@@ -39,22 +39,22 @@
 #define PCAPFILE_REC_LEN 16
 
 struct pcapfile {
-    const uint8_t *buf;   /* the whole file (mapped or, in tests, any buffer) */
-    size_t size;          /* bytes in buf */
-    size_t off;           /* offset of the next record header */
-    size_t released;      /* mapped bytes before this were given back to the kernel */
-    uint32_t snaplen;     /* records captured longer than this go to libpcap */
-    int swapped;          /* 1: fields in the other byte order than ours */
-    int nano;             /* 1: nanosecond magic */
-    int mapped;           /* 1: buf is our mmap() of the file (pcapfile_map()) */
-    int slot;             /* mapped: its entry in the SIGBUS handler's table */
+    const uint8_t *buf; /* the whole file (mapped or, in tests, any buffer) */
+    size_t size;        /* bytes in buf */
+    size_t off;         /* offset of the next record header */
+    size_t released;    /* mapped bytes before this were given back to the kernel */
+    uint32_t snaplen;   /* records captured longer than this go to libpcap */
+    int swapped;        /* 1: fields in the other byte order than ours */
+    int nano;           /* 1: nanosecond magic */
+    int mapped;         /* 1: buf is our mmap() of the file (pcapfile_map()) */
+    int slot;           /* mapped: its entry in the SIGBUS handler's table */
 };
 
 /* One record: data points into the file's bytes. */
 struct pcapfile_rec {
-    int64_t ts_ns;        /* nanoseconds since the epoch */
-    uint32_t caplen;      /* bytes at data */
-    uint32_t len;         /* bytes on the wire */
+    int64_t ts_ns;   /* nanoseconds since the epoch */
+    uint32_t caplen; /* bytes at data */
+    uint32_t len;    /* bytes on the wire */
     const uint8_t *data;
 };
 

@@ -28,8 +28,7 @@
 #include "common/compat.h"
 
 /* Look up user by name, else as a numeric uid. */
-static int priv_lookup(const char *user, struct passwd *pw, char *buf, size_t size,
-                       struct diag *d)
+static int priv_lookup(const char *user, struct passwd *pw, char *buf, size_t size, struct diag *d)
 {
     struct passwd *res = NULL;
     uint64_t uid;
@@ -83,7 +82,7 @@ static int priv_fail(struct diag *d, const char *user, const char *what)
 
 int priv_drop(const char *user, struct diag *d)
 {
-    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
     struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3];
     struct passwd pw;
     char buf[16384];

@@ -5,6 +5,8 @@
 #ifndef PODFLOW_CAPTURE_PRIV_H
 #define PODFLOW_CAPTURE_PRIV_H
 
+#include "common/attrs.h"
+
 struct diag;
 
 /*
@@ -16,6 +18,6 @@ struct diag;
  * is reported through d: ERR_NOTFOUND (no such user), ERR_PERM or -errno.
  * The process must not continue after a failure.
  */
-int priv_drop(const char *user, struct diag *d) __attribute__((warn_unused_result));
+int priv_drop(const char *user, struct diag *d) MUST_CHECK;
 
 #endif

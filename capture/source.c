@@ -24,7 +24,7 @@
 
 /* stdio buffer of a file source (see src_open_file()). */
 #define SRC_FILE_BUFFER (1 << 20)
-#define NS_PER_S INT64_C(1000000000)
+#define NS_PER_S        INT64_C(1000000000)
 
 static void src_init(struct src *s, const char *name, enum src_kind kind)
 {
@@ -72,11 +72,11 @@ static int src_check_dlt(struct src *s, struct diag *d)
 /* A pipe source's stream: read(2) after poll(), waking for the caller's
  * function on time (src_file_on_wait()). */
 struct src_pipe {
-    int fd;           /* owned */
-    src_wait_fn fn;   /* or NULL */
+    int fd;         /* owned */
+    src_wait_fn fn; /* or NULL */
     void *ctx;
     int64_t every_ns;
-    int64_t next_ns;  /* CLOCK_MONOTONIC when fn is due */
+    int64_t next_ns; /* CLOCK_MONOTONIC when fn is due */
 };
 
 static int64_t src_mono_ns(void)
@@ -255,8 +255,10 @@ static int src_activate_error(struct src *s, int status, struct diag *d)
         diag_err(d, "cannot capture on '%s': no such interface", s->name);
         return ERR_NOTFOUND;
     case PCAP_ERROR_PERM_DENIED:
-        diag_err(d, "cannot capture on '%s': permission denied (capturing needs root or "
-                    "CAP_NET_RAW)", s->name);
+        diag_err(d,
+                 "cannot capture on '%s': permission denied (capturing needs root or "
+                 "CAP_NET_RAW)",
+                 s->name);
         return ERR_PERM;
     case PCAP_ERROR_IFACE_NOT_UP:
         diag_err(d, "cannot capture on '%s': interface is down", s->name);

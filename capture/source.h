@@ -15,24 +15,25 @@
 #include <stdint.h>
 
 #include "capture/pcapfile.h"
+#include "common/attrs.h"
 
 struct diag;
 
 enum src_kind { SRC_FILE, SRC_LIVE };
 
 struct src {
-    pcap_t *pcap;         /* owned; NULL once closed */
-    char *name;           /* malloc'd, owned: file path or interface name */
+    pcap_t *pcap; /* owned; NULL once closed */
+    char *name;   /* malloc'd, owned: file path or interface name */
     enum src_kind kind;
-    int ifindex;          /* live: kernel ifindex; files: -1 */
-    int dlt;              /* pcap_datalink() */
-    int fd;               /* live: pcap_get_selectable_fd(); files: -1 */
-    int ts_nano;          /* 1: ts.tv_usec holds nanoseconds, 0: microseconds */
-    int64_t db_id;        /* interfaces.id of this source, 0 before it is added */
-    uint64_t packets;     /* packets handed to the flow table */
-    uint64_t drops;       /* live: last pcap_stats ps_drop */
-    uint64_t if_drops;    /* live: last pcap_stats ps_ifdrop */
-    char *iobuf;          /* files: malloc'd stdio buffer of the stream, owned */
+    int ifindex;           /* live: kernel ifindex; files: -1 */
+    int dlt;               /* pcap_datalink() */
+    int fd;                /* live: pcap_get_selectable_fd(); files: -1 */
+    int ts_nano;           /* 1: ts.tv_usec holds nanoseconds, 0: microseconds */
+    int64_t db_id;         /* interfaces.id of this source, 0 before it is added */
+    uint64_t packets;      /* packets handed to the flow table */
+    uint64_t drops;        /* live: last pcap_stats ps_drop */
+    uint64_t if_drops;     /* live: last pcap_stats ps_ifdrop */
+    char *iobuf;           /* files: malloc'd stdio buffer of the stream, owned */
     struct src_pipe *pipe; /* files that are no regular file (pipe, FIFO, stdin):
                             * the stream's cookie, owned; else NULL */
     /* Files: a classic pcap file is also mapped and walked in place
@@ -53,10 +54,10 @@ typedef int (*src_wait_fn)(void *ctx, int64_t now_ns);
 
 /* Options of a live handle. */
 struct src_live_opts {
-    int snaplen;          /* bytes kept per packet */
-    int buffer_bytes;     /* ring size, 0: libpcap's default */
-    int timeout_ms;       /* TPACKET_V3 block timeout: latency of delivery */
-    const char *filter;   /* BPF expression, or NULL */
+    int snaplen;        /* bytes kept per packet */
+    int buffer_bytes;   /* ring size, 0: libpcap's default */
+    int timeout_ms;     /* TPACKET_V3 block timeout: latency of delivery */
+    const char *filter; /* BPF expression, or NULL */
 };
 
 /*
@@ -69,8 +70,7 @@ struct src_live_opts {
  * ERR_FORMAT (link type) or -errno.  A classic pcap file is mapped as well
  * (s->pf, see struct src); s->pcap is usable either way.
  */
-int src_open_file(struct src *s, const char *path, const char *filter, struct diag *d)
-    __attribute__((warn_unused_result));
+int src_open_file(struct src *s, const char *path, const char *filter, struct diag *d) MUST_CHECK;
 
 /*
  * For a file source that is a pipe, a FIFO or a terminal (s->pipe set):
@@ -89,7 +89,7 @@ void src_file_on_wait(struct src *s, src_wait_fn fn, void *ctx, int64_t every_ns
  * each reported through d.
  */
 int src_open_live(struct src *s, const char *name, int ifindex, const struct src_live_opts *o,
-                  struct diag *d) __attribute__((warn_unused_result));
+                  struct diag *d) MUST_CHECK;
 
 /* Read the live handle's kernel counters into s->drops / s->if_drops. */
 void src_update_stats(struct src *s);

@@ -76,32 +76,32 @@ struct writer {
     sqlite3_stmt *ins_multi;    /* owned, prepared once: WRITER_MULTI rows */
     struct bind_memo memo_flow; /* parameters of ins_flow, of ins_multi */
     struct bind_memo memo_multi;
-    struct diag *d;             /* not owned; outlives the writer */
-    char *path;                 /* malloc'd, for messages */
-    int64_t capture_id;         /* captures.id, 0 before writer_capture_begin() */
-    size_t batch_rows;          /* commit after this many rows in a transaction */
+    struct diag *d;     /* not owned; outlives the writer */
+    char *path;         /* malloc'd, for messages */
+    int64_t capture_id; /* captures.id, 0 before writer_capture_begin() */
+    size_t batch_rows;  /* commit after this many rows in a transaction */
 
     /* Touched by the writer thread only while it holds a batch; by the
      * caller only while the thread is idle with an empty queue. */
-    int in_txn;                 /* a transaction is open */
-    size_t txn_rows;            /* rows in the open transaction */
-    uint64_t flows;             /* rows inserted */
+    int in_txn;      /* a transaction is open */
+    size_t txn_rows; /* rows in the open transaction */
+    uint64_t flows;  /* rows inserted */
 
     pthread_t thread;
     int thread_started;
     pthread_mutex_t mu;
-    pthread_cond_t cv_work;     /* queue not empty, or stop */
-    pthread_cond_t cv_idle;     /* a batch was done (queue shorter, maybe idle) */
+    pthread_cond_t cv_work;                   /* queue not empty, or stop */
+    pthread_cond_t cv_idle;                   /* a batch was done (queue shorter, maybe idle) */
     struct writer_batch *queue[WRITER_QUEUE]; /* ring of full batches */
     size_t q_head, q_len;
     struct writer_batch *spare[WRITER_QUEUE + 1]; /* free batches */
     size_t n_spare;
-    size_t n_alloc;             /* batches allocated in all */
-    int busy;                   /* the thread is inserting a batch */
-    int stop;                   /* the thread should exit once the queue is empty */
-    int err;                    /* first error, latched (under mu) */
+    size_t n_alloc; /* batches allocated in all */
+    int busy;       /* the thread is inserting a batch */
+    int stop;       /* the thread should exit once the queue is empty */
+    int err;        /* first error, latched (under mu) */
 
-    struct writer_batch *cur;   /* batch being filled by the caller, or NULL */
+    struct writer_batch *cur; /* batch being filled by the caller, or NULL */
 };
 
 static const char sql_ins_flow[] =
@@ -299,8 +299,7 @@ static inline void memo_null(sqlite3_stmt *st, struct bind_memo *m, int col)
     }
 }
 
-static inline void memo_opt(sqlite3_stmt *st, struct bind_memo *m, int col, int64_t v,
-                            int present)
+static inline void memo_opt(sqlite3_stmt *st, struct bind_memo *m, int col, int64_t v, int present)
 {
     if (present)
         memo_int(st, m, col, v);
@@ -319,8 +318,8 @@ static void bind_opt(sqlite3_stmt *st, int col, int64_t v, int present)
 /* The conn_state words schema.sql's CHECK on flows.state allows. */
 TESTABLE int state_valid(const char *st, size_t len)
 {
-    static const char *const words[] = { "S0",  "S1",   "SF",     "REJ",   "S2", "S3", "RSTO",
-                                         "RSTR", "RSTOS0", "RSTRH", "SH", "SHR", "OTH" };
+    static const char *const words[] = {"S0",   "S1",     "SF",    "REJ", "S2",  "S3", "RSTO",
+                                        "RSTR", "RSTOS0", "RSTRH", "SH",  "SHR", "OTH"};
     size_t i;
 
     for (i = 0; i < ARRAY_SIZE(words); i++) {
@@ -366,15 +365,15 @@ static int writer_bind_row(struct writer *w, sqlite3_stmt *st, struct bind_memo 
             w->err = ERR_INVALID;
         pthread_mutex_unlock(&w->mu);
         if (first)
-            diag_err(w->d, "cannot insert a flow in '%s': invalid state '%.*s'", w->path,
-                     (int)slen, r->state);
+            diag_err(w->d, "cannot insert a flow in '%s': invalid state '%.*s'", w->path, (int)slen,
+                     r->state);
         return ERR_INVALID;
     }
     sqlite3_bind_text(st, base + 15, r->state, (int)slen, SQLITE_STATIC);
     m->kind[base + 14] = MEMO_TEXT;
     if (r->history[0]) {
-        sqlite3_bind_text(st, base + 16, r->history,
-                          (int)strnlen(r->history, sizeof(r->history)), SQLITE_STATIC);
+        sqlite3_bind_text(st, base + 16, r->history, (int)strnlen(r->history, sizeof(r->history)),
+                          SQLITE_STATIC);
         m->kind[base + 15] = MEMO_TEXT;
     } else {
         memo_null(st, m, base + 16);
@@ -438,9 +437,8 @@ static void writer_do_batch(struct writer *w, const struct writer_batch *b)
     while (i < b->n) {
         if (writer_begin_txn(w))
             return;
-        n = b->n - i >= WRITER_MULTI && w->batch_rows - w->txn_rows >= WRITER_MULTI
-                ? WRITER_MULTI
-                : 1;
+        n = b->n - i >= WRITER_MULTI && w->batch_rows - w->txn_rows >= WRITER_MULTI ? WRITER_MULTI
+                                                                                    : 1;
         if (writer_insert(w, &b->rec[i], n))
             return;
         i += n;
@@ -580,8 +578,8 @@ static int writer_prepare_inserts(struct writer *w)
             goto out_limit;
     }
     if (src == SQLITE_OK)
-        src = sqlite3_prepare_v3(w->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT, &w->ins_multi,
-                                 NULL);
+        src =
+            sqlite3_prepare_v3(w->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT, &w->ins_multi, NULL);
     buf_release(&sql);
     if (src != SQLITE_OK)
         return writer_sqlfail(w, "prepare the flow insert");

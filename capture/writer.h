@@ -26,6 +26,8 @@
 
 #include <sqlite3.h>
 
+#include "common/attrs.h"
+
 struct diag;
 struct flow_rec;
 struct writer;
@@ -61,34 +63,32 @@ struct writer_totals {
  * before it commits on its own.  Reports failures through d (which must
  * outlive the writer) and returns ERR_DB, ERR_FORMAT or ERR_VERSION.
  */
-int writer_open(const char *path, size_t batch_rows, struct diag *d, struct writer **out)
-    __attribute__((warn_unused_result));
+int writer_open(const char *path, size_t batch_rows, struct diag *d,
+                struct writer **out) MUST_CHECK;
 
 /* Insert the captures row (ended_ns NULL) and commit it; *id is its id,
  * carried by every later flow and interface row. */
-int writer_capture_begin(struct writer *w, const struct writer_capture *c, int64_t *id)
-    __attribute__((warn_unused_result));
+int writer_capture_begin(struct writer *w, const struct writer_capture *c, int64_t *id) MUST_CHECK;
 
 /* Insert an interfaces row for the current capture.  ifindex < 0 and
  * appeared_ns 0 are stored as NULL.  *id is the row's id (flow_rec.iface). */
 int writer_iface_add(struct writer *w, const char *name, int ifindex, int64_t appeared_ns,
-                     int linktype, int64_t *id) __attribute__((warn_unused_result));
+                     int linktype, int64_t *id) MUST_CHECK;
 
 /* Update an interfaces row's counters; vanished_ns 0 leaves it NULL. */
 int writer_iface_end(struct writer *w, int64_t id, int64_t vanished_ns, uint64_t seen,
-                     uint64_t dropped, uint64_t if_dropped) __attribute__((warn_unused_result));
+                     uint64_t dropped, uint64_t if_dropped) MUST_CHECK;
 
 /* Queue one flow row (copied).  Blocks only when the thread is a full
  * queue behind.  Does nothing after a failure (see writer_failed()). */
 void writer_flow(struct writer *w, const struct flow_rec *rec);
 
 /* Insert every queued row and commit.  0 or the latched error. */
-int writer_commit(struct writer *w) __attribute__((warn_unused_result));
+int writer_commit(struct writer *w) MUST_CHECK;
 
 /* Write the captures row's totals and end time (flows_written is the
  * writer's own count) and commit. */
-int writer_capture_end(struct writer *w, const struct writer_totals *t)
-    __attribute__((warn_unused_result));
+int writer_capture_end(struct writer *w, const struct writer_totals *t) MUST_CHECK;
 
 /*
  * Run fn(db, ctx) on the writer's connection once every queued flow row is
@@ -98,8 +98,7 @@ int writer_capture_end(struct writer *w, const struct writer_totals *t)
  * failure is returned but not latched (the flows go on).  Returns the
  * latched error first, else fn's result.
  */
-int writer_with_db(struct writer *w, int (*fn)(sqlite3 *db, void *ctx), void *ctx)
-    __attribute__((warn_unused_result));
+int writer_with_db(struct writer *w, int (*fn)(sqlite3 *db, void *ctx), void *ctx) MUST_CHECK;
 
 /* Flow rows inserted so far (committed or not). */
 uint64_t writer_flows(const struct writer *w);

@@ -10,6 +10,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "common/attrs.h"
+
 struct buf {
     char *data;   /* malloc'd, owned, NUL-terminated; "" before the first add */
     size_t len;   /* bytes used, not counting the NUL */
@@ -27,12 +29,10 @@ void buf_reset(struct buf *b);
 char *buf_detach(struct buf *b, size_t *len);
 
 /* Append; 0 or ERR_LIMIT. */
-int buf_add(struct buf *b, const void *data, size_t len) __attribute__((warn_unused_result));
-int buf_addstr(struct buf *b, const char *s) __attribute__((warn_unused_result));
-int buf_addch(struct buf *b, char c) __attribute__((warn_unused_result));
-int buf_addf(struct buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3), warn_unused_result));
-int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0), warn_unused_result));
+int buf_add(struct buf *b, const void *data, size_t len) MUST_CHECK;
+int buf_addstr(struct buf *b, const char *s) MUST_CHECK;
+int buf_addch(struct buf *b, char c) MUST_CHECK;
+int buf_addf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3) MUST_CHECK;
+int buf_vaddf(struct buf *b, const char *fmt, va_list ap) PRINTF_LIKE(2, 0) MUST_CHECK;
 
 #endif

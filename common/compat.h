@@ -1,6 +1,10 @@
 /*
- * compat.h: included first by every podflow .c file (after its own header):
- * the attributes we use, the TESTABLE marker, and the banned functions.
+ * compat.h: included LAST by every podflow .c file, after its own header,
+ * the system headers and the other podflow headers: it ends with
+ * banned.h, whose macros turn banned function names (strcpy, sprintf, ...)
+ * into errors, and a system header read after it would trip on its own
+ * declarations of them.  It also gives the attribute names (attrs.h) and
+ * the TESTABLE marker.
  */
 #ifndef PODFLOW_COMPAT_H
 #define PODFLOW_COMPAT_H
@@ -11,11 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Results that must be checked. */
-#define MUST_CHECK __attribute__((warn_unused_result))
-#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
-#define NORETURN __attribute__((noreturn))
-#define UNUSED __attribute__((unused))
+#include "common/attrs.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* A static function that unit tests call: static in the programs, extern in

@@ -67,7 +67,8 @@ static const char db_migrate_2[] =
     "    ip            TEXT NOT NULL,\n"
     "    iface         TEXT NOT NULL,          -- link name (cali..., the bridge port, eth0)\n"
     "    ifindex       INTEGER,\n"
-    "    kind          TEXT NOT NULL CHECK (kind IN ('pod', 'host')), -- pod: behind a link; host: the node's own\n"
+    "    kind          TEXT NOT NULL CHECK (kind IN ('pod', 'host')), -- pod: behind a link; host: "
+    "the node's own\n"
     "    via           TEXT NOT NULL CHECK (via IN ('route', 'neigh', 'addr')),\n"
     "    valid_from_ns INTEGER,\n"
     "    valid_to_ns   INTEGER\n"
@@ -78,9 +79,11 @@ static const char db_migrate_2[] =
     "SELECT f.*,\n"
     "       i.name AS iface_name,\n"
     "       s.kind AS src_kind, s.namespace AS src_namespace, s.name AS src_name,\n"
-    "       s.workload_kind AS src_workload_kind, s.workload AS src_workload, s.labels AS src_labels,\n"
+    "       s.workload_kind AS src_workload_kind, s.workload AS src_workload, s.labels AS "
+    "src_labels,\n"
     "       d.kind AS dst_kind, d.namespace AS dst_namespace, d.name AS dst_name,\n"
-    "       d.workload_kind AS dst_workload_kind, d.workload AS dst_workload, d.labels AS dst_labels,\n"
+    "       d.workload_kind AS dst_workload_kind, d.workload AS dst_workload, d.labels AS "
+    "dst_labels,\n"
     "       s.iface AS src_iface, d.iface AS dst_iface,\n"
     "       b.kind AS dnat_kind, b.namespace AS dnat_namespace, b.name AS dnat_name,\n"
     "       b.labels AS dnat_labels\n"
@@ -92,7 +95,8 @@ static const char db_migrate_2[] =
     "      AND (e.valid_from_ns IS NULL OR e.valid_from_ns <= f.first_ns)\n"
     "      AND (e.valid_to_ns IS NULL OR f.first_ns < e.valid_to_ns)\n"
     "    ORDER BY coalesce(e.valid_from_ns, -9223372036854775808) DESC,\n"
-    "             CASE e.kind WHEN 'pod' THEN 0 WHEN 'host' THEN 1 WHEN 'service' THEN 2 ELSE 3 END,\n"
+    "             CASE e.kind WHEN 'pod' THEN 0 WHEN 'host' THEN 1 WHEN 'service' THEN 2 ELSE 3 "
+    "END,\n"
     "             e.id\n"
     "    LIMIT 1)\n"
     "LEFT JOIN endpoints AS d ON d.id = (\n"
@@ -101,7 +105,8 @@ static const char db_migrate_2[] =
     "      AND (e.valid_from_ns IS NULL OR e.valid_from_ns <= f.first_ns)\n"
     "      AND (e.valid_to_ns IS NULL OR f.first_ns < e.valid_to_ns)\n"
     "    ORDER BY coalesce(e.valid_from_ns, -9223372036854775808) DESC,\n"
-    "             CASE e.kind WHEN 'pod' THEN 0 WHEN 'host' THEN 1 WHEN 'service' THEN 2 ELSE 3 END,\n"
+    "             CASE e.kind WHEN 'pod' THEN 0 WHEN 'host' THEN 1 WHEN 'service' THEN 2 ELSE 3 "
+    "END,\n"
     "             e.id\n"
     "    LIMIT 1)\n"
     "LEFT JOIN endpoints AS b ON b.id = (\n"
@@ -110,7 +115,8 @@ static const char db_migrate_2[] =
     "      AND (e.valid_from_ns IS NULL OR e.valid_from_ns <= f.first_ns)\n"
     "      AND (e.valid_to_ns IS NULL OR f.first_ns < e.valid_to_ns)\n"
     "    ORDER BY coalesce(e.valid_from_ns, -9223372036854775808) DESC,\n"
-    "             CASE e.kind WHEN 'pod' THEN 0 WHEN 'host' THEN 1 WHEN 'service' THEN 2 ELSE 3 END,\n"
+    "             CASE e.kind WHEN 'pod' THEN 0 WHEN 'host' THEN 1 WHEN 'service' THEN 2 ELSE 3 "
+    "END,\n"
     "             e.id\n"
     "    LIMIT 1);\n";
 
@@ -987,8 +993,8 @@ int db_has_column(sqlite3 *db, const char *table, const char *col)
     sqlite3_stmt *st = NULL;
     int found = 0;
 
-    if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info(?1, 'main')", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info(?1, 'main')", -1, &st, NULL) !=
+        SQLITE_OK)
         return 0;
     sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
     while (!found && sqlite3_step(st) == SQLITE_ROW) {

@@ -14,6 +14,8 @@
 
 #include <sqlite3.h>
 
+#include "common/attrs.h"
+
 struct diag;
 
 #define DB_FORMAT_VERSION 2
@@ -30,8 +32,7 @@ extern const char db_schema_sql[];
  * through d, leaves the file as it was, and returns ERR_DB, ERR_FORMAT or
  * ERR_VERSION.
  */
-int db_open_writer(const char *path, struct diag *d, sqlite3 **out)
-    __attribute__((warn_unused_result));
+int db_open_writer(const char *path, struct diag *d, sqlite3 **out) MUST_CHECK;
 
 /*
  * Open path read-only for analysis: SQLITE_OPEN_READONLY, defensive mode
@@ -49,8 +50,7 @@ int db_open_writer(const char *path, struct diag *d, sqlite3 **out)
  * its -shm index beside it.  A file of an older format is refused with
  * ERR_FORMAT (a reader does not migrate).
  */
-int db_open_reader(const char *path, struct diag *d, sqlite3 **out)
-    __attribute__((warn_unused_result));
+int db_open_reader(const char *path, struct diag *d, sqlite3 **out) MUST_CHECK;
 
 /*
  * Check that db (called path in messages) holds podflow's tables as tables:
@@ -62,8 +62,7 @@ int db_open_reader(const char *path, struct diag *d, sqlite3 **out)
  * ERR_FORMAT ("'path' is not a podflow case file: ...") or ERR_DB,
  * reported through d.  Called by both openers.
  */
-int db_check_tables(sqlite3 *db, struct diag *d, const char *path)
-    __attribute__((warn_unused_result));
+int db_check_tables(sqlite3 *db, struct diag *d, const char *path) MUST_CHECK;
 
 /*
  * Attach the case at path to db (a writer's connection) under the schema
@@ -77,8 +76,7 @@ int db_check_tables(sqlite3 *db, struct diag *d, const char *path)
  * Detach with "DETACH DATABASE <schema>" outside a transaction.  Same
  * errors as db_open_reader().
  */
-int db_attach_reader(sqlite3 *db, const char *path, const char *schema, struct diag *d)
-    __attribute__((warn_unused_result));
+int db_attach_reader(sqlite3 *db, const char *path, const char *schema, struct diag *d) MUST_CHECK;
 
 /* Close, reporting a failure through d; *db is set to NULL.  A writer's
  * connection first switches the file back to the rollback journal when no
@@ -87,8 +85,7 @@ int db_attach_reader(sqlite3 *db, const char *path, const char *schema, struct d
 void db_close(sqlite3 **db, struct diag *d);
 
 /* Run sql (no results) reporting errors as "cannot <what>: <sqlite msg>". */
-int db_exec(sqlite3 *db, struct diag *d, const char *what, const char *sql)
-    __attribute__((warn_unused_result));
+int db_exec(sqlite3 *db, struct diag *d, const char *what, const char *sql) MUST_CHECK;
 
 /* 1 when table (of schema main) has a column named col, else 0 (also on
  * error).  For columns a later format added (flows.dnat_ip, ...). */
@@ -97,8 +94,7 @@ int db_has_column(sqlite3 *db, const char *table, const char *col);
 /* meta table access: value malloc'd (caller frees) or NULL when absent;
  * 0 or ERR_DB (nothing reported: sqlite3_errmsg(db) says why).  A set
  * inserts or replaces. */
-int db_meta_get(sqlite3 *db, const char *key, char **value) __attribute__((warn_unused_result));
-int db_meta_set(sqlite3 *db, const char *key, const char *value)
-    __attribute__((warn_unused_result));
+int db_meta_get(sqlite3 *db, const char *key, char **value) MUST_CHECK;
+int db_meta_set(sqlite3 *db, const char *key, const char *value) MUST_CHECK;
 
 #endif

@@ -146,8 +146,8 @@ void diag_warn(struct diag *d, const char *fmt, ...)
     va_end(ap);
 }
 
-void diag_vat(struct diag *d, enum diag_level level, const char *file, unsigned line,
-              unsigned col, const char *fmt, va_list ap)
+void diag_vat(struct diag *d, enum diag_level level, const char *file, unsigned line, unsigned col,
+              const char *fmt, va_list ap)
 {
     FILE *f = diag_out(d);
 
@@ -162,8 +162,8 @@ void diag_vat(struct diag *d, enum diag_level level, const char *file, unsigned 
     diag_text(f, fmt, ap);
 }
 
-void diag_at(struct diag *d, enum diag_level level, const char *file, unsigned line,
-             unsigned col, const char *fmt, ...)
+void diag_at(struct diag *d, enum diag_level level, const char *file, unsigned line, unsigned col,
+             const char *fmt, ...)
 {
     va_list ap;
 

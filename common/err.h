@@ -20,6 +20,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "common/attrs.h"
+
 enum err_code {
     ERR_FIRST = -10000,
     ERR_PARSE,      /* input does not follow its syntax */
@@ -61,14 +63,14 @@ struct diag {
 void diag_init(struct diag *d, FILE *out, const char *prog);
 
 /* "prog: message" (errors) or "prog: warning: message". */
-void diag_err(struct diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void diag_warn(struct diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void diag_err(struct diag *d, const char *fmt, ...) PRINTF_LIKE(2, 3);
+void diag_warn(struct diag *d, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 /* "file:line:col: error: message"; line or col 0 are left out.  file NULL
  * prints "<stdin>". */
-void diag_at(struct diag *d, enum diag_level level, const char *file, unsigned line,
-             unsigned col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-void diag_vat(struct diag *d, enum diag_level level, const char *file, unsigned line,
-              unsigned col, const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+void diag_at(struct diag *d, enum diag_level level, const char *file, unsigned line, unsigned col,
+             const char *fmt, ...) PRINTF_LIKE(6, 7);
+void diag_vat(struct diag *d, enum diag_level level, const char *file, unsigned line, unsigned col,
+              const char *fmt, va_list ap) PRINTF_LIKE(6, 0);
 
 #endif

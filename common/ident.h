@@ -43,6 +43,8 @@
 
 #include <sqlite3.h>
 
+#include "common/attrs.h"
+
 struct diag;
 
 #define IDENT_OPEN INT64_MIN
@@ -95,6 +97,6 @@ void ident_join(const struct ident_span *inv, size_t ninv, const struct ident_sp
  * ERR_DB is returned, or ERR_LIMIT when one address has more than
  * LIM_IDENT_PER_IP rows of either kind.
  */
-int ident_rebuild(sqlite3 *db, size_t *rows, struct diag *d) __attribute__((warn_unused_result));
+int ident_rebuild(sqlite3 *db, size_t *rows, struct diag *d) MUST_CHECK;
 
 #endif

@@ -837,10 +837,8 @@ static const struct inv_kind {
     const char *group;
     int (*add)(struct inv_ctx *c, const struct ynode *obj);
 } inv_kinds[] = {
-    {"Pod", NULL, add_pod},
-    {"Namespace", NULL, add_namespace},
-    {"Service", NULL, add_service},
-    {"EndpointSlice", "discovery.k8s.io/", add_slice},
+    {"Pod", NULL, add_pod},         {"Namespace", NULL, add_namespace},
+    {"Service", NULL, add_service}, {"EndpointSlice", "discovery.k8s.io/", add_slice},
     {"Node", NULL, add_node},
 };
 

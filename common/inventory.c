@@ -110,8 +110,8 @@ int inventory_skipped_text(const struct inventory *inv, struct buf *out)
     int rc = 0;
 
     for (size_t i = 0; i < inv->nskipped && !rc; i++)
-        rc = buf_addf(out, "%s%s (%zu)", i ? ", " : "", inv->skipped[i].kind,
-                      inv->skipped[i].count);
+        rc =
+            buf_addf(out, "%s%s (%zu)", i ? ", " : "", inv->skipped[i].kind, inv->skipped[i].count);
     return rc;
 }
 

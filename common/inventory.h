@@ -26,6 +26,7 @@
 #include <sqlite3.h>
 
 #include "common/arena.h"
+#include "common/attrs.h"
 #include "common/ipaddr.h"
 #include "common/labels.h"
 
@@ -174,11 +175,10 @@ void inventory_release(struct inventory *inv);
  * common/limits.h, -errno when it cannot be read (all reported through d;
  * inv then holds what earlier loads put there).
  */
-int inventory_load_file(struct inventory *inv, const char *path, struct diag *d)
-    __attribute__((warn_unused_result));
+int inventory_load_file(struct inventory *inv, const char *path, struct diag *d) MUST_CHECK;
 /* Same from memory; name is used in messages. */
 int inventory_load_mem(struct inventory *inv, const char *name, const char *data, size_t len,
-                       struct diag *d) __attribute__((warn_unused_result));
+                       struct diag *d) MUST_CHECK;
 
 /* Lookups by name (binary search); NULL when absent.  ns NULL means
  * "default". */
@@ -191,8 +191,7 @@ const struct inv_node *inventory_node(const struct inventory *inv, const char *n
 /* Append "Deployment (2), ConfigMap (1)" (the skipped kinds with their
  * counts, in the order first seen; "" when none) to out, for a summary
  * line.  0 or ERR_LIMIT. */
-int inventory_skipped_text(const struct inventory *inv, struct buf *out)
-    __attribute__((warn_unused_result));
+int inventory_skipped_text(const struct inventory *inv, struct buf *out) MUST_CHECK;
 
 /* IANA protocol number for "TCP", "UDP", "SCTP" (exact case, as the API
  * spells them), or 0. */
@@ -216,6 +215,6 @@ uint8_t inventory_proto(const char *s);
  * returned.  *rows, when not NULL, gets the number of endpoint rows written.
  */
 int inventory_write_db(sqlite3 *db, const struct inventory *inv, const char *source, size_t *rows,
-                       struct diag *d) __attribute__((warn_unused_result));
+                       struct diag *d) MUST_CHECK;
 
 #endif

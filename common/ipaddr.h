@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/attrs.h"
+
 #define IPADDR_STRLEN 46 /* INET6_ADDRSTRLEN */
 
 struct ipaddr {
@@ -23,7 +25,7 @@ struct cidr {
 };
 
 /* Parse an address from s[0..len).  0 or ERR_PARSE. */
-int ipaddr_parse(const char *s, size_t len, struct ipaddr *out) __attribute__((warn_unused_result));
+int ipaddr_parse(const char *s, size_t len, struct ipaddr *out) MUST_CHECK;
 /* Build from raw bytes (4 or 16 of them). */
 void ipaddr_from_v4(struct ipaddr *out, const uint8_t b[4]);
 void ipaddr_from_v6(struct ipaddr *out, const uint8_t b[16]);
@@ -38,8 +40,7 @@ int ipaddr_cmp(const struct ipaddr *x, const struct ipaddr *y);
  * 192.168.4.10/16 becomes 192.168.0.0/16); *had_host_bits, if not NULL,
  * says whether any were set.  0 or ERR_PARSE.
  */
-int cidr_parse(const char *s, size_t len, struct cidr *out, int *had_host_bits)
-    __attribute__((warn_unused_result));
+int cidr_parse(const char *s, size_t len, struct cidr *out, int *had_host_bits) MUST_CHECK;
 /* "addr/plen" into buf (IPADDR_STRLEN + 4 bytes); returns buf. */
 char *cidr_format(const struct cidr *c, char *buf);
 /* 1 when ip is inside c (same family only), else 0. */

@@ -21,18 +21,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/attrs.h"
 #include "common/limits.h"
 
 struct buf;
 
 struct json {
-    struct buf *out;               /* caller-owned output */
-    int err;                       /* first error (0 or ERR_LIMIT) */
-    unsigned depth;                /* open containers */
-    unsigned char first[LIM_JSON_DEPTH + 1]; /* 1 while a container is empty */
-    unsigned char after_key;       /* a key was just written */
+    struct buf *out;                          /* caller-owned output */
+    int err;                                  /* first error (0 or ERR_LIMIT) */
+    unsigned depth;                           /* open containers */
+    unsigned char first[LIM_JSON_DEPTH + 1];  /* 1 while a container is empty */
+    unsigned char after_key;                  /* a key was just written */
     unsigned char is_obj[LIM_JSON_DEPTH + 1]; /* 1 when that container is an object */
-    unsigned char done;            /* a complete top-level value was written */
+    unsigned char done;                       /* a complete top-level value was written */
 };
 
 void json_init(struct json *j, struct buf *out);
@@ -40,22 +41,22 @@ void json_obj_begin(struct json *j);
 void json_obj_end(struct json *j);
 void json_arr_begin(struct json *j);
 void json_arr_end(struct json *j);
-void json_key(struct json *j, const char *key);     /* NULL is ERR_INVALID */
+void json_key(struct json *j, const char *key); /* NULL is ERR_INVALID */
 void json_keyn(struct json *j, const char *key, size_t len);
-void json_str(struct json *j, const char *s);       /* NULL writes null */
+void json_str(struct json *j, const char *s); /* NULL writes null */
 void json_strn(struct json *j, const char *s, size_t len);
 void json_int(struct json *j, int64_t v);
 void json_uint(struct json *j, uint64_t v);
-void json_double(struct json *j, double v);        /* non-finite writes null */
+void json_double(struct json *j, double v); /* non-finite writes null */
 void json_bool(struct json *j, int v);
 void json_null(struct json *j);
 /* Insert already-valid JSON text as one value. */
 void json_raw(struct json *j, const char *text, size_t len);
 /* 0, or the first error; ERR_INVALID when containers are left open, a key
  * waits for its value, or nothing was written. */
-int json_finish(struct json *j) __attribute__((warn_unused_result));
+int json_finish(struct json *j) MUST_CHECK;
 
 /* Append s[0..len) as a quoted JSON string to out (escaping as above). */
-int json_quote(struct buf *out, const char *s, size_t len) __attribute__((warn_unused_result));
+int json_quote(struct buf *out, const char *s, size_t len) MUST_CHECK;
 
 #endif

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/attrs.h"
+
 struct buf;
 
 struct label {
@@ -29,12 +31,11 @@ void labels_copy(struct labels *dst, const struct labels *src);
 
 /* Set key to value (copied); 0, or ERR_LIMIT past LIM_LABELS labels or a
  * key/value longer than LIM_LABEL_KEY/LIM_LABEL_VALUE (l is unchanged). */
-int labels_set(struct labels *l, const char *key, const char *value)
-    __attribute__((warn_unused_result));
+int labels_set(struct labels *l, const char *key, const char *value) MUST_CHECK;
 /* Same with lengths (key and value need not be NUL-terminated); a NUL
  * byte inside key or value is ERR_INVALID. */
-int labels_setn(struct labels *l, const char *key, size_t klen, const char *value, size_t vlen)
-    __attribute__((warn_unused_result));
+int labels_setn(struct labels *l, const char *key, size_t klen, const char *value,
+                size_t vlen) MUST_CHECK;
 /* Remove key if present. */
 void labels_del(struct labels *l, const char *key);
 /* Value of key, or NULL when absent. */
@@ -45,7 +46,7 @@ int labels_cmp(const struct labels *x, const struct labels *y);
 uint64_t labels_hash(const struct labels *l, uint64_t seed);
 
 /* Append the JSON object form ({"a":"1","b":"2"}, keys sorted) to out. */
-int labels_to_json(const struct labels *l, struct buf *out) __attribute__((warn_unused_result));
+int labels_to_json(const struct labels *l, struct buf *out) MUST_CHECK;
 /*
  * Parse a JSON object whose values are strings (numbers, booleans and null
  * are accepted and kept as their text, since a hostile or hand-made .db may
@@ -54,7 +55,6 @@ int labels_to_json(const struct labels *l, struct buf *out) __attribute__((warn_
  * \u0000 and unpaired surrogates are ERR_PARSE.  Limits: LIM_LABELS_JSON,
  * LIM_LABELS, LIM_LABEL_KEY, LIM_LABEL_VALUE.  0, ERR_PARSE or ERR_LIMIT.
  */
-int labels_from_json(struct labels *l, const char *s, size_t len)
-    __attribute__((warn_unused_result));
+int labels_from_json(struct labels *l, const char *s, size_t len) MUST_CHECK;
 
 #endif

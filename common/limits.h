@@ -53,22 +53,22 @@
 /* YAML/JSON documents: nesting depth, one scalar's size, a whole file's size
  * and node count.  kubectl output of a large cluster stays far below these;
  * the depth limit stops stack exhaustion, the others memory exhaustion. */
-#define LIM_YAML_DEPTH 64
+#define LIM_YAML_DEPTH  64
 #define LIM_YAML_SCALAR (1u << 20)
-#define LIM_YAML_FILE (256u << 20)
-#define LIM_YAML_NODES (16u << 20)
+#define LIM_YAML_FILE   (256u << 20)
+#define LIM_YAML_NODES  (16u << 20)
 
 /* Calico selectors: length in bytes, label token length (Calico's own
  * tokenizer limit), and parser nesting depth. */
-#define LIM_SELECTOR_LEN 65536
-#define LIM_LABEL_LEN 512
+#define LIM_SELECTOR_LEN   65536
+#define LIM_LABEL_LEN      512
 #define LIM_SELECTOR_DEPTH 64
 
 /* Labels on one object, and the size of one label key or value.  Kubernetes
  * allows keys of 253+1+63 bytes and values of 63; annotations are not
  * labels.  The cap on count stops a hostile .db inflating memory. */
-#define LIM_LABELS 1024
-#define LIM_LABEL_KEY 317
+#define LIM_LABELS      1024
+#define LIM_LABEL_KEY   317
 #define LIM_LABEL_VALUE 1024
 
 /* A labels JSON text read back from a .db (untrusted). */
@@ -100,7 +100,7 @@
 #define LIM_PSEUDO_ADDRS (1u << 20)
 
 /* Policies and rules in one loaded policy set; rules in one policy. */
-#define LIM_POLICIES 100000
+#define LIM_POLICIES         100000
 #define LIM_RULES_PER_POLICY 10000
 
 /* How long opening or writing a .db waits for another connection's lock
@@ -120,7 +120,7 @@
  * overlapping captures of one node); and a flow is compared with at
  * most this many later rows of the same 5-tuple, so that a hostile case
  * with a million rows of one tuple costs linear time, not quadratic. */
-#define LIM_CASE_ENDS 16
+#define LIM_CASE_ENDS      16
 #define LIM_CASE_PAIR_SCAN 64
 
 /* Interfaces captured at once (each is one pcap handle and ring). */
@@ -131,8 +131,8 @@
  * edges).  A browser stays responsive with tens of thousands of table rows
  * and a page of a few tens of MB; past that the page says how many were
  * left out (denied flows come first in the table, so none of them is). */
-#define LIM_REPORT_FLOWS 20000
-#define LIM_REPORT_EDGE_FLOWS 50
+#define LIM_REPORT_FLOWS       20000
+#define LIM_REPORT_EDGE_FLOWS  50
 #define LIM_REPORT_PANEL_FLOWS 20000
 
 /* Nodes of the service graph handed to graphviz: its dot layout is
@@ -170,7 +170,7 @@
 /* Tables and columns of one case that merge copies: schema.sql has a few
  * dozen, so more is a hostile or foreign file. */
 #define LIM_MERGE_TABLES 32
-#define LIM_MERGE_COLS 64
+#define LIM_MERGE_COLS   64
 
 /* A duration option of podflow-capture (-G, timeouts, commit interval), in
  * seconds: at most a year, far past any sensible value, and small enough

@@ -19,7 +19,7 @@
 /* RFC 5737 TEST-NET-1, -2, -3: 3 x 256 addresses. */
 static const uint8_t ps_testnets[3][3] = {{192, 0, 2}, {198, 51, 100}, {203, 0, 113}};
 #define PS_TESTNET_SIZE 768u
-#define PS_TABLE_MIN 1024u
+#define PS_TABLE_MIN    1024u
 
 static uint64_t ps_load64(const uint8_t *p)
 {
@@ -165,14 +165,14 @@ int pseudo_is_special(const struct ipaddr *a)
     static const uint8_t zero[16];
 
     if (a->family == 4)
-        return a->a[0] == 0 || a->a[0] == 127 ||                  /* this network, loopback */
-               (a->a[0] == 169 && a->a[1] == 254) ||             /* link-local */
-               (a->a[0] >= 224 && a->a[0] < 240) ||              /* multicast */
+        return a->a[0] == 0 || a->a[0] == 127 ||     /* this network, loopback */
+               (a->a[0] == 169 && a->a[1] == 254) || /* link-local */
+               (a->a[0] >= 224 && a->a[0] < 240) ||  /* multicast */
                (a->a[0] == 255 && a->a[1] == 255 && a->a[2] == 255 && a->a[3] == 255);
-    return memcmp(a->a, zero, 16) == 0 ||                         /* :: */
-           (memcmp(a->a, zero, 15) == 0 && a->a[15] == 1) ||     /* ::1 */
-           a->a[0] == 0xff ||                                     /* multicast */
-           (a->a[0] == 0xfe && (a->a[1] & 0xc0) == 0x80);         /* fe80::/10 */
+    return memcmp(a->a, zero, 16) == 0 ||                    /* :: */
+           (memcmp(a->a, zero, 15) == 0 && a->a[15] == 1) || /* ::1 */
+           a->a[0] == 0xff ||                                /* multicast */
+           (a->a[0] == 0xfe && (a->a[1] & 0xc0) == 0x80);    /* fe80::/10 */
 }
 
 void pseudo_add_internal(struct pseudo *p, const struct ipaddr *a)
@@ -200,8 +200,7 @@ static void ps_v4(struct ipaddr *out, uint32_t v)
     ipaddr_from_v4(out, b);
 }
 
-void pseudo_derive(struct pseudo *p, int family, const uint8_t *bytes, size_t n,
-                   struct ipaddr *out)
+void pseudo_derive(struct pseudo *p, int family, const uint8_t *bytes, size_t n, struct ipaddr *out)
 {
     uint8_t msg[1 + 256], mac[SHA256_LEN];
     int found = 0;

@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/attrs.h"
 #include "common/ipaddr.h"
 #include "common/sha256.h"
 
@@ -70,7 +71,7 @@ void pseudo_init(struct pseudo *p, const uint8_t key[PSEUDO_KEY_LEN], size_t lim
 
 /* The same with a key from getrandom(2), wiped from the stack.  0, or
  * -errno (p is then released). */
-int pseudo_init_random(struct pseudo *p, size_t limit) __attribute__((warn_unused_result));
+int pseudo_init_random(struct pseudo *p, size_t limit) MUST_CHECK;
 
 /* Free the tables and wipe the key and every address p holds; p may be
  * initialised again. */

@@ -50,8 +50,8 @@ int parse_i64(const char *s, size_t len, int64_t min, int64_t max, int64_t *out)
     if (rc)
         return rc;
     {
-        int64_t v = neg ? (mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag)
-                        : (int64_t)mag;
+        int64_t v =
+            neg ? (mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag) : (int64_t)mag;
         if (v < min || v > max)
             return ERR_LIMIT;
         *out = v;
@@ -70,8 +70,7 @@ int parse_double(const char *s, size_t len, double *out)
         return ERR_PARSE;
     for (i = 0; i < len; i++) {
         char c = s[i];
-        if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' ||
-              c == 'E'))
+        if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E'))
             return ERR_PARSE;
     }
     memcpy(tmp, s, len);
@@ -122,8 +121,8 @@ int parse_rfc3339(const char *s, size_t len, int64_t *out_ns)
     if (len < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
         s[13] != ':' || s[16] != ':')
         return ERR_PARSE;
-    if (digits(s, 4, &Y) || digits(s + 5, 2, &M) || digits(s + 8, 2, &D) ||
-        digits(s + 11, 2, &h) || digits(s + 14, 2, &m) || digits(s + 17, 2, &sec))
+    if (digits(s, 4, &Y) || digits(s + 5, 2, &M) || digits(s + 8, 2, &D) || digits(s + 11, 2, &h) ||
+        digits(s + 14, 2, &m) || digits(s + 17, 2, &sec))
         return ERR_PARSE;
     if (M < 1 || M > 12 || D < 1 || D > days_in_month(Y, M) || h > 23 || m > 59 || sec > 60)
         return ERR_PARSE;
@@ -232,8 +231,8 @@ void format_rfc3339(int64_t ns, char *buf, size_t size)
         snprintf(buf, size, "%lld", (long long)ns);
         return;
     }
-    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
+    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
 }
 
 int64_t now_ns(void)

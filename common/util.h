@@ -10,25 +10,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/attrs.h"
+
 /* Parse s[0..len) as a decimal integer within [min, max]: no sign for u64,
  * no spaces, no trailing characters.  0, ERR_PARSE or ERR_LIMIT (range). */
-int parse_u64(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out)
-    __attribute__((warn_unused_result));
-int parse_i64(const char *s, size_t len, int64_t min, int64_t max, int64_t *out)
-    __attribute__((warn_unused_result));
+int parse_u64(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out) MUST_CHECK;
+int parse_i64(const char *s, size_t len, int64_t min, int64_t max, int64_t *out) MUST_CHECK;
 
 /* Parse a finite decimal floating-point number (Calico's order). */
-int parse_double(const char *s, size_t len, double *out) __attribute__((warn_unused_result));
+int parse_double(const char *s, size_t len, double *out) MUST_CHECK;
 
 /* Parse an RFC 3339 timestamp as Kubernetes writes it
  * ("2024-05-01T10:00:00Z", optional fraction, Z or +hh:mm) into Unix ns.
  * 0, ERR_PARSE (syntax, or a day the month does not have), or ERR_LIMIT
  * (outside what int64_t ns can hold: 1677-09-21 .. 2262-04-11). */
-int parse_rfc3339(const char *s, size_t len, int64_t *out_ns) __attribute__((warn_unused_result));
+int parse_rfc3339(const char *s, size_t len, int64_t *out_ns) MUST_CHECK;
 
 /* Parse a command-line time: RFC 3339, or a plain number of Unix seconds
  * (fraction allowed), into Unix ns. */
-int parse_time_arg(const char *s, int64_t *out_ns) __attribute__((warn_unused_result));
+int parse_time_arg(const char *s, int64_t *out_ns) MUST_CHECK;
 
 /* Format Unix ns as RFC 3339 UTC with microseconds into buf (>= 32 bytes). */
 void format_rfc3339(int64_t ns, char *buf, size_t size);

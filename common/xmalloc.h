@@ -19,15 +19,15 @@ char *xstrdup(const char *s);
 char *xmemdupz(const void *s, size_t len);
 
 /* Grow array p (of *alloc elements) to hold at least n elements. */
-#define ALLOC_GROW(p, n, alloc)                                                    \
-    do {                                                                           \
-        if ((n) > (alloc)) {                                                       \
-            size_t alloc_grow_n_ = (alloc) < 8 ? 8 : (alloc) * 2;                  \
-            if (alloc_grow_n_ < (n))                                               \
-                alloc_grow_n_ = (n);                                               \
-            (p) = xreallocarray((p), alloc_grow_n_, sizeof(*(p)));                 \
-            (alloc) = alloc_grow_n_;                                               \
-        }                                                                          \
+#define ALLOC_GROW(p, n, alloc)                                                                    \
+    do {                                                                                           \
+        if ((n) > (alloc)) {                                                                       \
+            size_t alloc_grow_n_ = (alloc) < 8 ? 8 : (alloc)*2;                                    \
+            if (alloc_grow_n_ < (n))                                                               \
+                alloc_grow_n_ = (n);                                                               \
+            (p) = xreallocarray((p), alloc_grow_n_, sizeof(*(p)));                                 \
+            (alloc) = alloc_grow_n_;                                                               \
+        }                                                                                          \
     } while (0)
 
 #endif

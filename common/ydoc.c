@@ -83,13 +83,13 @@ static const struct ylimits ylimits_default = {
  */
 enum yjson_mode { YJ_START, YJ_ON, YJ_OFF };
 enum yjson_state {
-    YJ_OUT,  /* between tokens */
-    YJ_STR,  /* in a string */
-    YJ_ESC,  /* after a backslash */
-    YJ_HI,   /* in the hex digits of a \u escape */
-    YJ_BS,   /* after a high surrogate: expecting '\' */
-    YJ_U,    /* after a high surrogate and '\': expecting 'u' */
-    YJ_LO    /* in the hex digits of the escape after a high surrogate */
+    YJ_OUT, /* between tokens */
+    YJ_STR, /* in a string */
+    YJ_ESC, /* after a backslash */
+    YJ_HI,  /* in the hex digits of a \u escape */
+    YJ_BS,  /* after a high surrogate: expecting '\' */
+    YJ_U,   /* after a high surrogate and '\': expecting 'u' */
+    YJ_LO   /* in the hex digits of the escape after a high surrogate */
 };
 
 /* Bytes read from the input at a time while rewriting. */
@@ -121,53 +121,53 @@ struct ysource {
 
 /* The state of one load. */
 struct yload {
-    struct ystream *ys;         /* being filled */
-    struct diag *d;             /* for messages */
-    const struct ylimits *lim;  /* limits in force */
-    yaml_parser_t parser;       /* libyaml's state, owned */
+    struct ystream *ys;        /* being filled */
+    struct diag *d;            /* for messages */
+    const struct ylimits *lim; /* limits in force */
+    yaml_parser_t parser;      /* libyaml's state, owned */
 
     /* Input: a file descriptor, or memory when fd < 0. */
-    int fd;                     /* not owned when it is stdin */
-    const char *mem;            /* memory input, not owned */
-    size_t mem_len;             /* bytes at mem */
-    size_t mem_off;             /* bytes of mem read so far */
-    size_t nread;               /* bytes read from the input so far */
-    int read_errno;             /* errno of a failed read, else 0 */
-    int too_big;                /* input passed lim->file */
-    int eof;                    /* the input is exhausted */
-    size_t since_event;         /* bytes read since libyaml's last event */
-    int runaway;                /* since_event passed yload_runaway() */
-    yaml_mark_t last_mark;      /* end of libyaml's last event */
+    int fd;                /* not owned when it is stdin */
+    const char *mem;       /* memory input, not owned */
+    size_t mem_len;        /* bytes at mem */
+    size_t mem_off;        /* bytes of mem read so far */
+    size_t nread;          /* bytes read from the input so far */
+    int read_errno;        /* errno of a failed read, else 0 */
+    int too_big;           /* input passed lim->file */
+    int eof;               /* the input is exhausted */
+    size_t since_event;    /* bytes read since libyaml's last event */
+    int runaway;           /* since_event passed yload_runaway() */
+    yaml_mark_t last_mark; /* end of libyaml's last event */
 
     /* The JSON surrogate-pair rewrite (see yjson_byte()). */
-    enum yjson_mode jmode;      /* still deciding, rewriting, or passing through */
-    enum yjson_state jstate;    /* where in the JSON text we are */
-    unsigned char jprev;        /* last significant byte outside strings */
-    unsigned jdepth;            /* open JSON brackets */
-    unsigned jacc, jhigh;       /* \uXXXX being read, high surrogate */
-    unsigned jnhex;             /* hex digits of jacc read */
-    char pend[16];              /* bytes of an escape held back */
-    size_t npend;               /* bytes in pend */
-    unsigned char *raw;         /* malloc'd YRAW bytes of input, while rewriting */
-    unsigned char *q;           /* malloc'd YRAW + 16 bytes of output for libyaml */
-    size_t qlen, qoff;          /* bytes in q, bytes of q handed out */
+    enum yjson_mode jmode;   /* still deciding, rewriting, or passing through */
+    enum yjson_state jstate; /* where in the JSON text we are */
+    unsigned char jprev;     /* last significant byte outside strings */
+    unsigned jdepth;         /* open JSON brackets */
+    unsigned jacc, jhigh;    /* \uXXXX being read, high surrogate */
+    unsigned jnhex;          /* hex digits of jacc read */
+    char pend[16];           /* bytes of an escape held back */
+    size_t npend;            /* bytes in pend */
+    unsigned char *raw;      /* malloc'd YRAW bytes of input, while rewriting */
+    unsigned char *q;        /* malloc'd YRAW + 16 bytes of output for libyaml */
+    size_t qlen, qoff;       /* bytes in q, bytes of q handed out */
 
     /* The tree under construction. */
-    struct ynode **stack;       /* malloc'd: children of open collections, then roots */
-    size_t nstack, astack;      /* entries used, allocated */
+    struct ynode **stack;  /* malloc'd: children of open collections, then roots */
+    size_t nstack, astack; /* entries used, allocated */
     struct yframe frames[LIM_YAML_DEPTH + 1]; /* open collections, outermost first */
-    unsigned depth;             /* entries of frames[] in use */
-    size_t nodes;               /* nodes made so far */
+    unsigned depth;                           /* entries of frames[] in use */
+    size_t nodes;                             /* nodes made so far */
 
     /* Where nodes and text are carved from: ys->arena for a whole tree;
      * for ystream_each_*(), doc_arena for a document and item_arena for
      * the element of "items" being read, each reset after its callback. */
-    struct yslab *cur;          /* main or item */
+    struct yslab *cur; /* main or item */
     struct yslab main, item;
     struct arena doc_arena, item_arena;
-    ystream_each_fn fn;         /* callback of ystream_each_*(), or NULL */
-    void *ctx;                  /* its argument */
-    size_t doc_nodes;           /* nodes of the document outside its "items" */
+    ystream_each_fn fn; /* callback of ystream_each_*(), or NULL */
+    void *ctx;          /* its argument */
+    size_t doc_nodes;   /* nodes of the document outside its "items" */
 
     const struct ypair **sorted; /* malloc'd scratch for the duplicate check */
     size_t asorted;              /* entries allocated */
@@ -178,8 +178,7 @@ static unsigned ypos(size_t zero_based)
     return zero_based >= UINT_MAX - 1 ? UINT_MAX : (unsigned)zero_based + 1;
 }
 
-static void yerr_at(struct yload *l, yaml_mark_t mark, const char *fmt, ...)
-    PRINTF_LIKE(3, 4);
+static void yerr_at(struct yload *l, yaml_mark_t mark, const char *fmt, ...) PRINTF_LIKE(3, 4);
 static void yerr_at(struct yload *l, yaml_mark_t mark, const char *fmt, ...)
 {
     va_list ap;
@@ -647,8 +646,8 @@ static int yload_scalar(struct yload *l, const yaml_event_t *ev)
     int rc;
 
     yload_begin_node(l);
-    rc = yload_check_node(l, ev, ev->data.scalar.anchor, ev->data.scalar.tag, YNODE_SCALAR,
-                          &quoted);
+    rc =
+        yload_check_node(l, ev, ev->data.scalar.anchor, ev->data.scalar.tag, YNODE_SCALAR, &quoted);
     if (rc)
         return rc;
     if (len > l->lim->scalar) {
@@ -690,8 +689,7 @@ static int yload_open(struct yload *l, const yaml_event_t *ev, enum ynode_kind k
         return rc;
     /* frames[] holds LIM_YAML_DEPTH; a test may only lower the limit. */
     if (l->depth >= l->lim->depth || l->depth >= LIM_YAML_DEPTH) {
-        yerr_at(l, ev->start_mark, "nesting deeper than %u levels (LIM_YAML_DEPTH)",
-                l->lim->depth);
+        yerr_at(l, ev->start_mark, "nesting deeper than %u levels (LIM_YAML_DEPTH)", l->lim->depth);
         return ERR_LIMIT;
     }
     n = yload_alloc(l, sizeof(*n), _Alignof(struct ynode));
@@ -1082,8 +1080,8 @@ int ystream_each_file(const char *path, ystream_each_fn fn, void *ctx, struct di
     return rc;
 }
 
-int ystream_each_mem(const char *name, const char *data, size_t len, ystream_each_fn fn,
-                     void *ctx, struct diag *d)
+int ystream_each_mem(const char *name, const char *data, size_t len, ystream_each_fn fn, void *ctx,
+                     struct diag *d)
 {
     return ystream_each_mem_lim(name, data, len, &ylimits_default, fn, ctx, d);
 }
@@ -1186,8 +1184,8 @@ void ynode_report(struct diag *d, const struct ystream *ys, const struct ynode *
     if (!d)
         return;
     va_start(ap, fmt);
-    diag_vat(d, (enum diag_level)level, ys ? ys->name : NULL, n ? n->line : 0, n ? n->col : 0,
-             fmt, ap);
+    diag_vat(d, (enum diag_level)level, ys ? ys->name : NULL, n ? n->line : 0, n ? n->col : 0, fmt,
+             ap);
     va_end(ap);
 }
 
@@ -1211,12 +1209,15 @@ int ynode_expect(struct diag *d, const struct ystream *ys, const struct ynode *n
     /* A scalar is named by its kind here: "expected a mapping, found 'x'"
      * would read as if 'x' were the field. */
     ynode_report(d, ys, n, DIAG_ERROR, "expected %s for '%s', found %s", ynode_kind_name(kind),
-                 what_for, !n ? "nothing" : ynode_is_null(n) ? "null" : ynode_kind_name(n->kind));
+                 what_for,
+                 !n                 ? "nothing"
+                 : ynode_is_null(n) ? "null"
+                                    : ynode_kind_name(n->kind));
     return ERR_INVALID;
 }
 
-int ynode_str(struct diag *d, const struct ystream *ys, const struct ynode *n,
-              const char *what_for, const char **out)
+int ynode_str(struct diag *d, const struct ystream *ys, const struct ynode *n, const char *what_for,
+              const char **out)
 {
     char q[YQUOTE_MAX * 4 + 8];
 
@@ -1234,8 +1235,8 @@ int ynode_str(struct diag *d, const struct ystream *ys, const struct ynode *n,
     return 0;
 }
 
-int ynode_int(struct diag *d, const struct ystream *ys, const struct ynode *n,
-              const char *what_for, int64_t min, int64_t max, int64_t *out)
+int ynode_int(struct diag *d, const struct ystream *ys, const struct ynode *n, const char *what_for,
+              int64_t min, int64_t max, int64_t *out)
 {
     char q[YQUOTE_MAX * 4 + 8];
     const char *s;

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "common/arena.h"
+#include "common/attrs.h"
 
 struct diag;
 
@@ -40,35 +41,35 @@ enum yscalar_style { YSCALAR_PLAIN, YSCALAR_QUOTED };
 struct ynode;
 
 struct ypair {
-    struct ynode *key;   /* a scalar (non-scalar keys are refused) */
+    struct ynode *key; /* a scalar (non-scalar keys are refused) */
     struct ynode *value;
 };
 
 struct ynode {
     enum ynode_kind kind;
-    unsigned line, col;  /* 1-based position of the node's start */
+    unsigned line, col; /* 1-based position of the node's start */
     union {
         struct {
-            char *s;                   /* NUL-terminated, arena-owned */
-            size_t len;                /* bytes, excluding the NUL */
+            char *s;    /* NUL-terminated, arena-owned */
+            size_t len; /* bytes, excluding the NUL */
             enum yscalar_style style;
         } scalar;
         struct {
-            struct ynode **items;      /* arena-owned */
+            struct ynode **items; /* arena-owned */
             size_t n;
         } seq;
         struct {
-            struct ypair *pairs;       /* arena-owned, in document order */
+            struct ypair *pairs; /* arena-owned, in document order */
             size_t n;
         } map;
     } u;
 };
 
 struct ystream {
-    const char *name;     /* file name for messages ("<stdin>" for stdin), owned copy */
-    struct ynode **docs;  /* arena-owned; an empty document is a NULL entry */
+    const char *name;    /* file name for messages ("<stdin>" for stdin), owned copy */
+    struct ynode **docs; /* arena-owned; an empty document is a NULL entry */
     size_t ndocs;
-    struct arena arena;   /* owns every node */
+    struct arena arena; /* owns every node */
 };
 
 /*
@@ -78,11 +79,10 @@ struct ystream {
  * released.  Mapping keys that repeat are an error (JSON and YAML both say
  * keys are unique).
  */
-int ystream_load_file(struct ystream *ys, const char *path, struct diag *d)
-    __attribute__((warn_unused_result));
+int ystream_load_file(struct ystream *ys, const char *path, struct diag *d) MUST_CHECK;
 /* Same from memory; name is used in messages. */
 int ystream_load_mem(struct ystream *ys, const char *name, const char *data, size_t len,
-                     struct diag *d) __attribute__((warn_unused_result));
+                     struct diag *d) MUST_CHECK;
 void ystream_release(struct ystream *ys);
 
 /*
@@ -105,10 +105,9 @@ void ystream_release(struct ystream *ys);
  */
 typedef int (*ystream_each_fn)(void *ctx, const struct ystream *ys, const struct ynode *obj,
                                int in_list);
-int ystream_each_file(const char *path, ystream_each_fn fn, void *ctx, struct diag *d)
-    __attribute__((warn_unused_result));
-int ystream_each_mem(const char *name, const char *data, size_t len, ystream_each_fn fn,
-                     void *ctx, struct diag *d) __attribute__((warn_unused_result));
+int ystream_each_file(const char *path, ystream_each_fn fn, void *ctx, struct diag *d) MUST_CHECK;
+int ystream_each_mem(const char *name, const char *data, size_t len, ystream_each_fn fn, void *ctx,
+                     struct diag *d) MUST_CHECK;
 
 /* A deep copy of n (NULL for NULL) in arena a, e.g. to keep an object
  * passed to a ystream_each_fn beyond the call.  Depth is bounded by the
@@ -131,24 +130,23 @@ int ynode_is_null(const struct ynode *n);
  * for the message (e.g. "metadata.labels").
  */
 int ynode_expect(struct diag *d, const struct ystream *ys, const struct ynode *n,
-                 enum ynode_kind kind, const char *what_for) __attribute__((warn_unused_result));
+                 enum ynode_kind kind, const char *what_for) MUST_CHECK;
 /* A scalar that is a string (any style; plain null is refused). */
-int ynode_str(struct diag *d, const struct ystream *ys, const struct ynode *n,
-              const char *what_for, const char **out) __attribute__((warn_unused_result));
+int ynode_str(struct diag *d, const struct ystream *ys, const struct ynode *n, const char *what_for,
+              const char **out) MUST_CHECK;
 /* A scalar integer in [min, max] (plain or quoted digits; "0x" refused). */
-int ynode_int(struct diag *d, const struct ystream *ys, const struct ynode *n,
-              const char *what_for, int64_t min, int64_t max, int64_t *out)
-    __attribute__((warn_unused_result));
+int ynode_int(struct diag *d, const struct ystream *ys, const struct ynode *n, const char *what_for,
+              int64_t min, int64_t max, int64_t *out) MUST_CHECK;
 /* A finite number (int or float). */
 int ynode_double(struct diag *d, const struct ystream *ys, const struct ynode *n,
-                 const char *what_for, double *out) __attribute__((warn_unused_result));
+                 const char *what_for, double *out) MUST_CHECK;
 /* A plain true/false (YAML 1.1 spellings true/false/True/False/TRUE/FALSE). */
 int ynode_bool(struct diag *d, const struct ystream *ys, const struct ynode *n,
-               const char *what_for, int *out) __attribute__((warn_unused_result));
+               const char *what_for, int *out) MUST_CHECK;
 
 /* Report "file:line:col: level: message" at n's position (n may be NULL:
  * no position). */
 void ynode_report(struct diag *d, const struct ystream *ys, const struct ynode *n, int level,
-                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+                  const char *fmt, ...) PRINTF_LIKE(5, 6);
 
 #endif

@@ -22,9 +22,8 @@ int ystream_load_file_lim(struct ystream *ys, const char *path, const struct yli
                           struct diag *d);
 int ystream_load_mem_lim(struct ystream *ys, const char *name, const char *data, size_t len,
                          const struct ylimits *lim, struct diag *d);
-int ystream_each_mem_lim(const char *name, const char *data, size_t len,
-                         const struct ylimits *lim, ystream_each_fn fn, void *ctx,
-                         struct diag *d);
+int ystream_each_mem_lim(const char *name, const char *data, size_t len, const struct ylimits *lim,
+                         ystream_each_fn fn, void *ctx, struct diag *d);
 #endif
 
 #endif

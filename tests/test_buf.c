@@ -43,17 +43,17 @@ static void test_buf_add(void **state)
 {
     /* Each step appends to the same buffer; want is the content after it. */
     static const struct {
-        char op;         /* 'a' add, 's' addstr, 'c' addch, 'f' addf "%d-%s" */
+        char op; /* 'a' add, 's' addstr, 'c' addch, 'f' addf "%d-%s" */
         const char *arg;
         size_t len;
         const char *want;
     } steps[] = {
-        {'s', "abc", 0, "abc"},           /* addstr */
-        {'a', "defXX", 3, "abcdef"},      /* add reads only len bytes */
-        {'a', "", 0, "abcdef"},           /* empty add */
-        {'c', "!", 0, "abcdef!"},         /* addch */
-        {'f', "x", 0, "abcdef!42-x"},     /* addf */
-        {'f', "", 0, "abcdef!42-x42-"},   /* addf with empty %s */
+        {'s', "abc", 0, "abc"},         /* addstr */
+        {'a', "defXX", 3, "abcdef"},    /* add reads only len bytes */
+        {'a', "", 0, "abcdef"},         /* empty add */
+        {'c', "!", 0, "abcdef!"},       /* addch */
+        {'f', "x", 0, "abcdef!42-x"},   /* addf */
+        {'f', "", 0, "abcdef!42-x42-"}, /* addf with empty %s */
     };
     struct buf b;
 
@@ -115,11 +115,11 @@ static void test_buf_limit(void **state)
         size_t second; /* then these */
         int rc;        /* result of the second add */
     } cases[] = {
-        {10, 10, 0, 0},          /* exactly full, then nothing */
-        {10, 5, 5, 0},           /* fills to max */
-        {10, 5, 6, ERR_LIMIT},   /* one past max */
-        {10, 0, 11, ERR_LIMIT},  /* a single add past max */
-        {1, 1, 1, ERR_LIMIT},    /* tiny buffer */
+        {10, 10, 0, 0},         /* exactly full, then nothing */
+        {10, 5, 5, 0},          /* fills to max */
+        {10, 5, 6, ERR_LIMIT},  /* one past max */
+        {10, 0, 11, ERR_LIMIT}, /* a single add past max */
+        {1, 1, 1, ERR_LIMIT},   /* tiny buffer */
     };
     static const char src[32] = "0123456789abcdefghijklmnopqrstu";
     (void)state;
@@ -185,12 +185,9 @@ static void test_buf_detach(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf_empty),
-        cmocka_unit_test(test_buf_add),
-        cmocka_unit_test(test_buf_grow_large),
-        cmocka_unit_test(test_buf_limit),
-        cmocka_unit_test(test_buf_limit_formats),
-        cmocka_unit_test(test_buf_detach),
+        cmocka_unit_test(test_buf_empty),         cmocka_unit_test(test_buf_add),
+        cmocka_unit_test(test_buf_grow_large),    cmocka_unit_test(test_buf_limit),
+        cmocka_unit_test(test_buf_limit_formats), cmocka_unit_test(test_buf_detach),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

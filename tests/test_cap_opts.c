@@ -84,9 +84,8 @@ static void test_valid(void **state)
     cap_opts_release(&o);
 
     /* defaults; -r repeatable, in order */
-    assert_int_equal(parse("pc -r a.pcap -w c.db -r b.pcap", &o, msg, sizeof(msg), out,
-                           sizeof(out)),
-                     0);
+    assert_int_equal(
+        parse("pc -r a.pcap -w c.db -r b.pcap", &o, msg, sizeof(msg), out, sizeof(out)), 0);
     assert_int_equal(o.n_files, 2);
     assert_string_equal(o.files[0], "a.pcap");
     assert_string_equal(o.files[1], "b.pcap");
@@ -121,26 +120,28 @@ static void test_usage_errors(void **state)
         {"pc -w c.db -i lo -s 63",
          "podflow-capture: invalid snap length '63': expected a whole number from 64 to 262144\n"},
         /* not a number */
-        {"pc -w c.db -i lo -G 1s",
-         "podflow-capture: invalid duration (-G) '1s': expected a whole number from 1 to 31622400\n"},
+        {"pc -w c.db -i lo -G 1s", "podflow-capture: invalid duration (-G) '1s': expected a whole "
+                                   "number from 1 to 31622400\n"},
         /* zero where at least 1 is needed */
-        {"pc -w c.db -i lo --commit-interval 0",
-         "podflow-capture: invalid --commit-interval '0': expected a whole number from 1 to 31622400\n"},
+        {"pc -w c.db -i lo --commit-interval 0", "podflow-capture: invalid --commit-interval '0': "
+                                                 "expected a whole number from 1 to 31622400\n"},
         /* past libpcap's int of bytes */
-        {"pc -w c.db -i lo -B 2048",
-         "podflow-capture: invalid buffer size (-B) '2048': expected a whole number from 1 to 2047\n"},
+        {"pc -w c.db -i lo -B 2048", "podflow-capture: invalid buffer size (-B) '2048': expected a "
+                                     "whole number from 1 to 2047\n"},
         /* past the flow cap limit */
         {"pc -w c.db -i lo --max-flows 100000001",
-         "podflow-capture: invalid --max-flows '100000001': expected a whole number from 1 to 100000000\n"},
+         "podflow-capture: invalid --max-flows '100000001': expected a whole number from 1 to "
+         "100000000\n"},
         /* negative */
-        {"pc -w c.db -i lo --idle-timeout -1",
-         "podflow-capture: invalid --idle-timeout '-1': expected a whole number from 1 to 31622400\n"},
+        {"pc -w c.db -i lo --idle-timeout -1", "podflow-capture: invalid --idle-timeout '-1': "
+                                               "expected a whole number from 1 to 31622400\n"},
         /* unknown short and long options */
         {"pc -w c.db -i lo -x", "podflow-capture: unknown option -x (see --help)\n"},
         {"pc -w c.db -i lo --frob", "podflow-capture: unknown option '--frob' (see --help)\n"},
         /* missing values */
         {"pc -w c.db -i", "podflow-capture: option -i needs a value (see --help)\n"},
-        {"pc -w c.db -i lo --node", "podflow-capture: option '--node' needs a value (see --help)\n"},
+        {"pc -w c.db -i lo --node",
+         "podflow-capture: option '--node' needs a value (see --help)\n"},
         /* stray operand */
         {"pc -w c.db -i lo eth0", "podflow-capture: unexpected argument 'eth0' (see --help)\n"},
     };
@@ -164,11 +165,11 @@ static void test_command_line(void **state)
         const char *argv[4];
         const char *want;
     } cases[] = {
-        {3, {"pc", "-w", "c.db"}, "pc -w c.db"},       /* plain words as they are */
-        {3, {"pc", "-i", "cali*"}, "pc -i 'cali*'"},   /* a glob is quoted */
+        {3, {"pc", "-w", "c.db"}, "pc -w c.db"},                 /* plain words as they are */
+        {3, {"pc", "-i", "cali*"}, "pc -i 'cali*'"},             /* a glob is quoted */
         {3, {"pc", "-f", "tcp port 80"}, "pc -f 'tcp port 80'"}, /* spaces */
-        {3, {"pc", "--node", "it's"}, "pc --node 'it'\\''s'"},  /* a quote inside */
-        {2, {"pc", ""}, "pc ''"},                      /* empty argument */
+        {3, {"pc", "--node", "it's"}, "pc --node 'it'\\''s'"},   /* a quote inside */
+        {2, {"pc", ""}, "pc ''"},                                /* empty argument */
     };
 
     (void)state;
@@ -244,10 +245,8 @@ static void test_join(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid),
-        cmocka_unit_test(test_usage_errors),
-        cmocka_unit_test(test_command_line),
-        cmocka_unit_test(test_command_line_redacted),
+        cmocka_unit_test(test_valid),        cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_command_line), cmocka_unit_test(test_command_line_redacted),
         cmocka_unit_test(test_join),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,8 +12,8 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "analyze/case.h"
-#include "analyze/case_int.h"
+#include "analyze/case/case.h"
+#include "analyze/case/case_int.h"
 #include "common/err.h"
 #include "common/compat.h"
 
@@ -82,8 +82,7 @@ static void test_vmap_tags(void **state)
     for (size_t i = 0; i < ARRAY_SIZE(steps); i++)
         if (vmap_tag(&m, steps[i].cap, steps[i].has_iface, steps[i].iface) != steps[i].want)
             fail_msg("step %zu: tag %u, want %u", i,
-                     vmap_tag(&m, steps[i].cap, steps[i].has_iface, steps[i].iface),
-                     steps[i].want);
+                     vmap_tag(&m, steps[i].cap, steps[i].has_iface, steps[i].iface), steps[i].want);
     /* Growth past the initial 16 slots keeps every tag. */
     for (int64_t k = 0; k < 500; k++)
         assert_int_equal(vmap_tag(&m, 9, 1, k), 7 + (uint32_t)k);

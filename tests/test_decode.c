@@ -379,8 +379,9 @@ static void test_garbage(void **state)
         len = (size_t)(x % sizeof(buf));
         copy = test_malloc(len ? len : 1);
         memcpy(copy, buf, len);
-        assert_int_equal(flow_table_packet(ft, (i & 1) ? 1 : dlts[(x >> 8) % ARRAY_SIZE(dlts)],
-                                           i, copy, len, len + (x >> 60), 0), 0);
+        assert_int_equal(flow_table_packet(ft, (i & 1) ? 1 : dlts[(x >> 8) % ARRAY_SIZE(dlts)], i,
+                                           copy, len, len + (x >> 60), 0),
+                         0);
         sent++;
         test_free(copy);
     }
@@ -390,7 +391,6 @@ static void test_garbage(void **state)
     assert_int_equal(st.active, 0);
     flow_table_free(&ft);
 }
-
 
 /* decode_frame() (fast path first) and decode_frame_full() agree: same
  * result and, when OK, the same fields (quoted beyond .ok is unspecified). */
@@ -495,12 +495,9 @@ static void test_fast_path(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fields),
-        cmocka_unit_test(test_ipv6_chain),
-        cmocka_unit_test(test_icmp_quote),
-        cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_truncation),
-        cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_fields),     cmocka_unit_test(test_ipv6_chain),
+        cmocka_unit_test(test_icmp_quote), cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_truncation), cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_fast_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -221,7 +221,8 @@ static int deploy_check(const char *name, const char *text, FILE *args_out)
             check_capture(capture, vols, &n);
             for (size_t i = 0; args_out && args && args->kind == YNODE_SEQ && i < args->u.seq.n;
                  i++)
-                fprintf(args_out, "%s\n", str(args->u.seq.items[i]) ? str(args->u.seq.items[i]) : "");
+                fprintf(args_out, "%s\n",
+                        str(args->u.seq.items[i]) ? str(args->u.seq.items[i]) : "");
         }
     }
     ystream_release(&ys);
@@ -259,7 +260,7 @@ static void test_manifest(void **state)
     "      volumes: [{name: cases, hostPath: {path: /var/lib/podflow}}]\n"                         \
     "      containers:\n"                                                                          \
     "      - name: c\n        command: [podflow-capture]\n"                                        \
-    "        args: ['-w', '%s', '-i', 'cali*', '-G', '%s', '--node', '$(NODE_NAME)']\n"             \
+    "        args: ['-w', '%s', '-i', 'cali*', '-G', '%s', '--node', '$(NODE_NAME)']\n"            \
     "        env: [{name: NODE_NAME, valueFrom: {fieldRef: {fieldPath: %s}}}]\n"                   \
     "        volumeMounts: [{name: %s, mountPath: /var/lib/podflow}]\n"                            \
     "        securityContext:\n          allowPrivilegeEscalation: false\n"                        \

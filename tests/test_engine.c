@@ -1,6 +1,6 @@
 /*
  * test_engine.c: the evaluation engine (analyze/engine.c) against
- * policy-semantics.md §2.3, §3, §5 and the evaluation items of §9.
+ * docs/semantics.md §2.3, §3, §5 and the evaluation items of §9.
  *
  * Policies are built here directly in the backend model of
  * analyze/policy.h (effective selectors already combined, as Calico's
@@ -15,9 +15,9 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "analyze/engine.h"
-#include "analyze/policy.h"
-#include "analyze/selector.h"
+#include "analyze/engine/engine.h"
+#include "analyze/policy/policy.h"
+#include "analyze/policy/selector.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/compat.h"
@@ -183,7 +183,7 @@ static struct case_ep *pod(const char *ip, const char *ns, const char *name, con
         assert_int_equal(labels_set(&ep->labels, p, eq + 1), 0);
     }
     assert_int_equal(
-        eng_calico_labels(ep, ns && strcmp(ns, "fme") == 0 ? &W.nss[0] : NULL, &ep->calico), 0);
+        case_calico_labels(ep, ns && strcmp(ns, "fme") == 0 ? &W.nss[0] : NULL, &ep->calico), 0);
     return ep;
 }
 
@@ -580,7 +580,7 @@ static void test_notnets_other_family(void **state)
     v = judge(a, b, 6, 80);
     assert_false(v->allow);
     assert_string_equal(v->ingress.x[0].rules[0].field, "net");
-    assert_false(judge(c, d, 6, 80)->allow);               /* in notNets */
+    assert_false(judge(c, d, 6, 80)->allow);                             /* in notNets */
     assert_true(judge_ip(NULL, "172.16.0.1", d, NULL, 6, 1, 80)->allow); /* v4, outside */
 }
 
@@ -799,7 +799,8 @@ static void test_protocol_icmp_version(void **state)
 static void test_inherited_labels(void **state)
 {
     struct tier *t = tier("default", 1e6, 0);
-    struct case_ep *a = pod("10.0.0.1", "fme", "a", "pcns.team=evil,projectcalico.org/namespace=x", "eng-sa");
+    struct case_ep *a =
+        pod("10.0.0.1", "fme", "a", "pcns.team=evil,projectcalico.org/namespace=x", "eng-sa");
     struct case_ep *b = pod("10.0.0.2", "other", "b", "pcns.team=flow", NULL);
     struct policy *p = pol(t, POL_GNP, NULL, "team-flow-out",
                            "pcns.team == \"flow\" && projectcalico.org/namespace == \"fme\""
@@ -834,7 +835,8 @@ static void test_cache(void **state)
 
     (void)state;
     r->proto = 6;
-    assert_ptr_equal(judge_ip(a, NULL, b, NULL, 6, 1000, 80), judge_ip(a, NULL, b, NULL, 6, 2000, 80));
+    assert_ptr_equal(judge_ip(a, NULL, b, NULL, 6, 1000, 80),
+                     judge_ip(a, NULL, b, NULL, 6, 2000, 80));
     engine_stats(E, &st);
     assert_true(st.judged == 2 && st.tuples == 1);
     /* A rule on source ports makes the source port part of the key. */
@@ -920,7 +922,6 @@ static void test_trace_names(void **state)
     buf_release(&out);
 }
 
-
 /* ---- policies loaded from YAML (tests/fixtures/engine/) ------------------------ */
 
 /*
@@ -937,7 +938,7 @@ struct ycase {
     int proto;
     uint16_t dport;
     int allow;
-    const char *policy;    /* deciding policy name, NULL: not checked */
+    const char *policy; /* deciding policy name, NULL: not checked */
     enum eng_reason reason;
 };
 
@@ -1064,8 +1065,8 @@ static void test_yaml_fixtures(void **state)
         dd = eng_decided(v);
         if (v->allow != y->allow || !dd || dd->reason != y->reason ||
             (y->policy && (!dd->dec.pol || strcmp(dd->dec.pol->name, y->policy) != 0)))
-            fail_msg("row %zu (%s %s->%s %d/%u): got %s reason %s policy %s", i, y->fixture,
-                     y->src, y->dst, y->proto, y->dport, v->allow ? "allow" : "deny",
+            fail_msg("row %zu (%s %s->%s %d/%u): got %s reason %s policy %s", i, y->fixture, y->src,
+                     y->dst, y->proto, y->dport, v->allow ? "allow" : "deny",
                      dd ? eng_reason_name(dd->reason) : "-",
                      dd && dd->dec.pol ? dd->dec.pol->name : "-");
         assert_null(v->staged);

@@ -20,15 +20,15 @@ static void test_err_str(void **state)
         int code;
         const char *want;
     } cases[] = {
-        {0, "success"},                           /* success */
-        {ERR_PARSE, "syntax error"},              /* first ERR_* */
-        {ERR_LIMIT, "limit exceeded"},            /* a middle one */
-        {ERR_INTERRUPTED, "interrupted"},         /* last ERR_* */
-        {ERR_FIRST, "unknown error"},             /* the sentinel is not an error */
-        {ERR_INTERRUPTED + 1, "unknown error"},   /* gap between ERR_* and errno */
-        {-5000, "unknown error"},                 /* neither range */
-        {1, "unknown error"},                     /* positive */
-        {-20000, "unknown error"},                /* below ERR_FIRST */
+        {0, "success"},                         /* success */
+        {ERR_PARSE, "syntax error"},            /* first ERR_* */
+        {ERR_LIMIT, "limit exceeded"},          /* a middle one */
+        {ERR_INTERRUPTED, "interrupted"},       /* last ERR_* */
+        {ERR_FIRST, "unknown error"},           /* the sentinel is not an error */
+        {ERR_INTERRUPTED + 1, "unknown error"}, /* gap between ERR_* and errno */
+        {-5000, "unknown error"},               /* neither range */
+        {1, "unknown error"},                   /* positive */
+        {-20000, "unknown error"},              /* below ERR_FIRST */
     };
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
@@ -97,13 +97,17 @@ static void test_diag(void **state)
         const char *want;
         unsigned errors, warnings; /* counts after this message alone */
     } cases[] = {
-        {"podflow-capture", 0, "podflow-capture: cannot open 'eth9': No such device\n", 1, 0}, /* error with prog */
-        {NULL, 0, "cannot open 'eth9': No such device\n", 1, 0},                               /* error without prog */
-        {"podflow-capture", 1, "podflow-capture: warning: interface 'cali1' vanished\n", 0, 1}, /* warning */
-        {"x", 2, "policy.yaml:12:7: error: unknown operator near '=>'\n", 1, 0},               /* located error, prog unused */
-        {NULL, 3, "pods.yaml:3: warning: no column\n", 0, 1},                                   /* line only */
-        {NULL, 4, "<stdin>: note: no line: col is left out too\n", 0, 0},                       /* NULL file, note not counted */
-        {NULL, 5, "f.json: error: whole file\n", 1, 0},                                         /* no position */
+        {"podflow-capture", 0, "podflow-capture: cannot open 'eth9': No such device\n", 1,
+         0},                                                     /* error with prog */
+        {NULL, 0, "cannot open 'eth9': No such device\n", 1, 0}, /* error without prog */
+        {"podflow-capture", 1, "podflow-capture: warning: interface 'cali1' vanished\n", 0,
+         1}, /* warning */
+        {"x", 2, "policy.yaml:12:7: error: unknown operator near '=>'\n", 1,
+         0},                                                  /* located error, prog unused */
+        {NULL, 3, "pods.yaml:3: warning: no column\n", 0, 1}, /* line only */
+        {NULL, 4, "<stdin>: note: no line: col is left out too\n", 0,
+         0},                                            /* NULL file, note not counted */
+        {NULL, 5, "f.json: error: whole file\n", 1, 0}, /* no position */
     };
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

@@ -16,7 +16,7 @@
 #include "tests/helpers/pcapw.h"
 #include "common/compat.h"
 
-#define S_NS 1000000000LL
+#define S_NS     1000000000LL
 #define MAX_RECS 64
 
 struct sink {
@@ -74,7 +74,7 @@ static void assert_addr(const uint8_t *got, const char *want)
     assert_memory_equal(got, a, 16);
 }
 
-#define C "198.18.0.1"
+#define C  "198.18.0.1"
 #define SV "198.18.0.2"
 #define CP 40000
 #define SP 80
@@ -87,11 +87,21 @@ struct seg {
     size_t payload;
 };
 
-enum { F_S = PCAPW_SYN, F_SA = PCAPW_SYN | PCAPW_ACK, F_A = PCAPW_ACK,
-       F_PA = PCAPW_PSH | PCAPW_ACK, F_FA = PCAPW_FIN | PCAPW_ACK, F_R = PCAPW_RST,
-       F_RA = PCAPW_RST | PCAPW_ACK, F_F = PCAPW_FIN };
+enum {
+    F_S = PCAPW_SYN,
+    F_SA = PCAPW_SYN | PCAPW_ACK,
+    F_A = PCAPW_ACK,
+    F_PA = PCAPW_PSH | PCAPW_ACK,
+    F_FA = PCAPW_FIN | PCAPW_ACK,
+    F_R = PCAPW_RST,
+    F_RA = PCAPW_RST | PCAPW_ACK,
+    F_F = PCAPW_FIN
+};
 
-#define END {-1, 0, 0, 0}
+#define END                                                                                        \
+    {                                                                                              \
+        -1, 0, 0, 0                                                                                \
+    }
 
 static void test_conn_states(void **state)
 {
@@ -109,23 +119,45 @@ static void test_conn_states(void **state)
         /* SYN answered by RST-ACK: rejected */
         {"REJ", {{0, F_S, 100, 0}, {1, F_RA, 0, 0}, END}, "REJ", "Sr", 1},
         /* handshake, data both ways, FIN both ways */
-        {"SF", {{0, F_S, 100, 0}, {1, F_SA, 500, 0}, {0, F_A, 101, 0}, {0, F_PA, 101, 10},
-                {1, F_PA, 501, 20}, {0, F_FA, 111, 0}, {1, F_FA, 521, 0}, {0, F_A, 112, 0}, END},
-         "SF", "ShADdFf", 1},
+        {"SF",
+         {{0, F_S, 100, 0},
+          {1, F_SA, 500, 0},
+          {0, F_A, 101, 0},
+          {0, F_PA, 101, 10},
+          {1, F_PA, 501, 20},
+          {0, F_FA, 111, 0},
+          {1, F_FA, 521, 0},
+          {0, F_A, 112, 0},
+          END},
+         "SF",
+         "ShADdFf",
+         1},
         /* established, not closed */
         {"S1", {{0, F_S, 100, 0}, {1, F_SA, 500, 0}, {0, F_A, 101, 0}, END}, "S1", "ShA", 1},
         /* established, the originator closed */
-        {"S2", {{0, F_S, 100, 0}, {1, F_SA, 500, 0}, {0, F_A, 101, 0}, {0, F_FA, 101, 0}, END},
-         "S2", "ShAF", 1},
+        {"S2",
+         {{0, F_S, 100, 0}, {1, F_SA, 500, 0}, {0, F_A, 101, 0}, {0, F_FA, 101, 0}, END},
+         "S2",
+         "ShAF",
+         1},
         /* established, the responder closed */
-        {"S3", {{0, F_S, 100, 0}, {1, F_SA, 500, 0}, {0, F_A, 101, 0}, {1, F_FA, 501, 0}, END},
-         "S3", "ShAf", 1},
+        {"S3",
+         {{0, F_S, 100, 0}, {1, F_SA, 500, 0}, {0, F_A, 101, 0}, {1, F_FA, 501, 0}, END},
+         "S3",
+         "ShAf",
+         1},
         /* established, the originator reset */
-        {"RSTO", {{0, F_S, 100, 0}, {1, F_SA, 500, 0}, {0, F_A, 101, 0}, {0, F_R, 101, 0}, END},
-         "RSTO", "ShAR", 1},
+        {"RSTO",
+         {{0, F_S, 100, 0}, {1, F_SA, 500, 0}, {0, F_A, 101, 0}, {0, F_R, 101, 0}, END},
+         "RSTO",
+         "ShAR",
+         1},
         /* established, the responder reset */
-        {"RSTR", {{0, F_S, 100, 0}, {1, F_SA, 500, 0}, {0, F_A, 101, 0}, {1, F_RA, 501, 0}, END},
-         "RSTR", "ShAr", 1},
+        {"RSTR",
+         {{0, F_S, 100, 0}, {1, F_SA, 500, 0}, {0, F_A, 101, 0}, {1, F_RA, 501, 0}, END},
+         "RSTR",
+         "ShAr",
+         1},
         /* SYN then RST from the originator, no SYN-ACK */
         {"RSTOS0", {{0, F_S, 100, 0}, {0, F_R, 101, 0}, END}, "RSTOS0", "SR", 1},
         /* SYN-ACK then RST from the responder, no SYN seen: flipped */
@@ -141,8 +173,15 @@ static void test_conn_states(void **state)
         /* SYN+FIN in one segment: Q, and the state machine still runs */
         {"multi flag", {{0, F_S | F_F, 100, 0}, END}, "SH", "Q", 1},
         /* FIN+RST: I */
-        {"fin rst", {{0, F_S, 100, 0}, {1, F_SA, 500, 0}, {0, F_A, 101, 0},
-                     {0, PCAPW_FIN | PCAPW_RST, 101, 0}, END}, "RSTO", "ShAI", 1},
+        {"fin rst",
+         {{0, F_S, 100, 0},
+          {1, F_SA, 500, 0},
+          {0, F_A, 101, 0},
+          {0, PCAPW_FIN | PCAPW_RST, 101, 0},
+          END},
+         "RSTO",
+         "ShAI",
+         1},
         /* a second SYN with a new sequence number records S again */
         {"S S", {{0, F_S, 100, 0}, {0, F_S, 900, 0}, END}, "S0", "SS", 1},
     };
@@ -239,7 +278,6 @@ static void test_udp_states(void **state)
     flow_table_free(&ft);
 }
 
-
 /* ICMP errors recorded on the flow they quote, v4 and v6, never as flows. */
 static void test_icmp_correlation(void **state)
 {
@@ -247,12 +285,12 @@ static void test_icmp_correlation(void **state)
         const char *client, *server, *router; /* router: who sends the error */
         uint8_t proto, type, code;
     } cases[] = {
-        {C, SV, SV, 17, 3, 3},                         /* v4 port unreachable on UDP */
-        {C, SV, "198.18.0.254", 6, 3, 13},            /* v4 admin prohibited on TCP */
-        {C, SV, "198.18.0.254", 17, 11, 0},           /* v4 time exceeded on UDP */
-        {"2001:db8::1", "2001:db8::2", "2001:db8::2", 17, 1, 4},   /* v6 port unreachable */
-        {"2001:db8::1", "2001:db8::2", "2001:db8::fe", 6, 1, 1},   /* v6 admin prohibited */
-        {"2001:db8::1", "2001:db8::2", "2001:db8::fe", 17, 2, 0},  /* v6 packet too big */
+        {C, SV, SV, 17, 3, 3},                                    /* v4 port unreachable on UDP */
+        {C, SV, "198.18.0.254", 6, 3, 13},                        /* v4 admin prohibited on TCP */
+        {C, SV, "198.18.0.254", 17, 11, 0},                       /* v4 time exceeded on UDP */
+        {"2001:db8::1", "2001:db8::2", "2001:db8::2", 17, 1, 4},  /* v6 port unreachable */
+        {"2001:db8::1", "2001:db8::2", "2001:db8::fe", 6, 1, 1},  /* v6 admin prohibited */
+        {"2001:db8::1", "2001:db8::2", "2001:db8::fe", 17, 2, 0}, /* v6 packet too big */
     };
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -332,14 +370,30 @@ static void test_icmp_echo(void **state)
 }
 
 /* Build a client SYN to the server in one of the encapsulations. */
-enum encap { E_VLAN, E_QINQ, E_SLL, E_SLL2, E_RAW, E_RAW101, E_IPV4LT, E_IPV6LT, E_NULL_LE,
-             E_NULL_BE6, E_LOOP, E_IPIP, E_6IN4, E_VXLAN, E_VXLAN6 };
+enum encap {
+    E_VLAN,
+    E_QINQ,
+    E_SLL,
+    E_SLL2,
+    E_RAW,
+    E_RAW101,
+    E_IPV4LT,
+    E_IPV6LT,
+    E_NULL_LE,
+    E_NULL_BE6,
+    E_LOOP,
+    E_IPIP,
+    E_6IN4,
+    E_VXLAN,
+    E_VXLAN6
+};
 
 static void encap_syn(struct pcapw_pkt *p, enum encap how, int reply)
 {
     struct pcapw_ip ip = {.src = reply ? SV : C, .dst = reply ? C : SV, .proto = 6};
     struct pcapw_ip ip6 = {.src = reply ? "2001:db8::2" : "2001:db8::1",
-                           .dst = reply ? "2001:db8::1" : "2001:db8::2", .proto = 6};
+                           .dst = reply ? "2001:db8::1" : "2001:db8::2",
+                           .proto = 6};
     struct pcapw_ip outer = {.src = "10.0.0.1", .dst = "10.0.0.2"};
     uint16_t sp = reply ? SP : CP, dp = reply ? CP : SP;
     uint8_t fl = reply ? F_SA : F_S;
@@ -432,21 +486,21 @@ static void test_encapsulations(void **state)
         int v6;
         int32_t vlan;
     } cases[] = {
-        {E_VLAN, 0, 10},      /* 802.1Q */
-        {E_QINQ, 0, 100},     /* 802.1ad outer tag is the flow's VLAN */
-        {E_SLL, 0, -1},       /* Linux cooked v1 */
-        {E_SLL2, 1, -1},      /* Linux cooked v2, IPv6 */
-        {E_RAW, 0, -1},       /* DLT_RAW */
-        {E_RAW101, 1, -1},    /* LINKTYPE_RAW with IPv6 */
-        {E_IPV4LT, 0, -1},    /* LINKTYPE_IPV4 */
-        {E_IPV6LT, 1, -1},    /* LINKTYPE_IPV6 */
-        {E_NULL_LE, 0, -1},   /* DLT_NULL little-endian AF_INET */
-        {E_NULL_BE6, 1, -1},  /* DLT_NULL big-endian AF_INET6 (30) */
-        {E_LOOP, 0, -1},      /* DLT_LOOP */
-        {E_IPIP, 0, -1},      /* IPv4 in IPv4 (Calico IPIP) */
-        {E_6IN4, 1, -1},      /* IPv6 in IPv4 */
-        {E_VXLAN, 0, -1},     /* VXLAN on 4789 (Calico) */
-        {E_VXLAN6, 0, -1},    /* VXLAN on 8472 (Flannel) */
+        {E_VLAN, 0, 10},     /* 802.1Q */
+        {E_QINQ, 0, 100},    /* 802.1ad outer tag is the flow's VLAN */
+        {E_SLL, 0, -1},      /* Linux cooked v1 */
+        {E_SLL2, 1, -1},     /* Linux cooked v2, IPv6 */
+        {E_RAW, 0, -1},      /* DLT_RAW */
+        {E_RAW101, 1, -1},   /* LINKTYPE_RAW with IPv6 */
+        {E_IPV4LT, 0, -1},   /* LINKTYPE_IPV4 */
+        {E_IPV6LT, 1, -1},   /* LINKTYPE_IPV6 */
+        {E_NULL_LE, 0, -1},  /* DLT_NULL little-endian AF_INET */
+        {E_NULL_BE6, 1, -1}, /* DLT_NULL big-endian AF_INET6 (30) */
+        {E_LOOP, 0, -1},     /* DLT_LOOP */
+        {E_IPIP, 0, -1},     /* IPv4 in IPv4 (Calico IPIP) */
+        {E_6IN4, 1, -1},     /* IPv6 in IPv4 */
+        {E_VXLAN, 0, -1},    /* VXLAN on 4789 (Calico) */
+        {E_VXLAN6, 0, -1},   /* VXLAN on 8472 (Flannel) */
     };
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -570,15 +624,15 @@ static void test_idle_timeouts(void **state)
 
     (void)state;
     ft = table(&s, &cfg); /* defaults: TCP 300 s, linger 5 s, UDP 60 s, ICMP 60 s */
-    pcapw_tcp_frame(&p, C, 1, SV, SP, F_S, 1, 0);          /* S0: linger */
+    pcapw_tcp_frame(&p, C, 1, SV, SP, F_S, 1, 0); /* S0: linger */
     feed(ft, &p, 0);
-    pcapw_tcp_frame(&p, C, 2, SV, SP, F_S, 1, 0);          /* S1: established */
+    pcapw_tcp_frame(&p, C, 2, SV, SP, F_S, 1, 0); /* S1: established */
     feed(ft, &p, 0);
     pcapw_tcp_frame(&p, SV, SP, C, 2, F_SA, 1, 0);
     feed(ft, &p, 0);
-    pcapw_udp_frame(&p, C, 3, SV, 53, 1);                  /* UDP */
+    pcapw_udp_frame(&p, C, 3, SV, 53, 1); /* UDP */
     feed(ft, &p, 0);
-    pcapw_echo_frame(&p, C, SV, 4, 1, 0);                  /* ICMP */
+    pcapw_echo_frame(&p, C, SV, 4, 1, 0); /* ICMP */
     feed(ft, &p, 0);
     assert_int_equal(stats(ft).active, 4);
 
@@ -761,7 +815,7 @@ struct model {
     int64_t now;
     int64_t timeout;
     uint64_t emitted;
-    int flushing;      /* flow_table_flush(): every flow comes out */
+    int flushing; /* flow_table_flush(): every flow comes out */
 };
 
 static void model_emit(void *ctx, const struct flow_rec *r)
@@ -841,8 +895,11 @@ static void digest_emit(void *ctx, const struct flow_rec *r)
 static void test_pipeline(void **state)
 {
     struct digest d[2] = {{0, 0}, {0, 0}};
-    struct flow_config cfg = {.udp_ns = 3 * S_NS, .tcp_linger_ns = 2 * S_NS,
-                              .active_ns = 20 * S_NS, .max_flows = 40, .hash_seed = 5};
+    struct flow_config cfg = {.udp_ns = 3 * S_NS,
+                              .tcp_linger_ns = 2 * S_NS,
+                              .active_ns = 20 * S_NS,
+                              .max_flows = 40,
+                              .hash_seed = 5};
     struct flow_table *ft[2];
     struct pcapw_pkt p;
     uint64_t x = 12345;
@@ -871,8 +928,12 @@ static void test_pipeline(void **state)
                                    (x >> 30) & 1 ? 53 : SP);
             break;
         case 3: {
-            struct pcapw_ip ip = {.src = C, .dst = SV, .proto = 17, .id = (uint16_t)port,
-                                  .frag_off = (x >> 32) & 1 ? 0 : 1480, .mf = 1};
+            struct pcapw_ip ip = {.src = C,
+                                  .dst = SV,
+                                  .proto = 17,
+                                  .id = (uint16_t)port,
+                                  .frag_off = (x >> 32) & 1 ? 0 : 1480,
+                                  .mf = 1};
             pcapw_init(&p, PCAPW_DLT_EN10MB);
             pcapw_eth(&p, 0x0800);
             pcapw_ipv4(&p, &ip);
@@ -885,7 +946,8 @@ static void test_pipeline(void **state)
         }
         default:
             pcapw_tcp_frame(&p, dir ? SV : C, dir ? SP : port, dir ? C : SV, dir ? port : SP,
-                            fl[(x >> 36) % ARRAY_SIZE(fl)], (uint32_t)(x >> 40) % 3, (x >> 50) % 2 * 10);
+                            fl[(x >> 36) % ARRAY_SIZE(fl)], (uint32_t)(x >> 40) % 3,
+                            (x >> 50) % 2 * 10);
             break;
         }
         for (int k = 0; k < 2; k++) {
@@ -993,20 +1055,13 @@ static void test_misc_protocols(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_conn_states),
-        cmocka_unit_test(test_udp_states),
-        cmocka_unit_test(test_icmp_correlation),
-        cmocka_unit_test(test_icmp_echo),
-        cmocka_unit_test(test_encapsulations),
-        cmocka_unit_test(test_fragments),
-        cmocka_unit_test(test_idle_timeouts),
-        cmocka_unit_test(test_active_timeout),
-        cmocka_unit_test(test_eviction),
-        cmocka_unit_test(test_port_reuse),
-        cmocka_unit_test(test_many_flows),
-        cmocka_unit_test(test_expiry_model),
-        cmocka_unit_test(test_pipeline),
-        cmocka_unit_test(test_misc_protocols),
+        cmocka_unit_test(test_conn_states),      cmocka_unit_test(test_udp_states),
+        cmocka_unit_test(test_icmp_correlation), cmocka_unit_test(test_icmp_echo),
+        cmocka_unit_test(test_encapsulations),   cmocka_unit_test(test_fragments),
+        cmocka_unit_test(test_idle_timeouts),    cmocka_unit_test(test_active_timeout),
+        cmocka_unit_test(test_eviction),         cmocka_unit_test(test_port_reuse),
+        cmocka_unit_test(test_many_flows),       cmocka_unit_test(test_expiry_model),
+        cmocka_unit_test(test_pipeline),         cmocka_unit_test(test_misc_protocols),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,8 +41,10 @@ static void test_ipaddr_parse_format(void **state)
         {"1:2:3:4:5:6:7:8:9", ERR_PARSE, 0, NULL},              /* nine groups */
         {"1::2::3", ERR_PARSE, 0, NULL},                        /* two "::" */
         {"[::1]", ERR_PARSE, 0, NULL},                          /* URL brackets */
-        {"0000:0000:0000:0000:0000:ffff:255.255.255.255", 0, 6, "::ffff:255.255.255.255"}, /* longest text, 45 chars */
-        {"0000:0000:0000:0000:0000:ffff:255.255.255.255 ", ERR_PARSE, 0, NULL}, /* 46 chars: too long */
+        {"0000:0000:0000:0000:0000:ffff:255.255.255.255", 0, 6,
+         "::ffff:255.255.255.255"}, /* longest text, 45 chars */
+        {"0000:0000:0000:0000:0000:ffff:255.255.255.255 ", ERR_PARSE, 0,
+         NULL}, /* 46 chars: too long */
     };
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -120,28 +122,28 @@ static void test_cidr_parse(void **state)
         const char *canon;
         int had_host_bits;
     } cases[] = {
-        {"10.0.0.0/8", 0, "10.0.0.0/8", 0},               /* network address */
-        {"192.168.4.10/16", 0, "192.168.0.0/16", 1},      /* host bits masked, reported */
-        {"10.1.2.3", 0, "10.1.2.3/32", 0},                /* plain IPv4 is /32 */
-        {"10.1.2.3/32", 0, "10.1.2.3/32", 0},             /* /32 keeps every bit */
-        {"10.1.2.3/0", 0, "0.0.0.0/0", 1},                /* /0 clears everything */
-        {"0.0.0.0/0", 0, "0.0.0.0/0", 0},                 /* catch-all */
-        {"10.0.0.0/08", 0, "10.0.0.0/8", 0},              /* leading zero as Go accepts */
-        {"10.255.0.0/9", 0, "10.128.0.0/9", 1},           /* mask inside a byte */
-        {"10.0.0.0/33", ERR_PARSE, NULL, 0},              /* plen past 32 */
-        {"10.0.0.0/", ERR_PARSE, NULL, 0},                /* empty plen */
-        {"10.0.0.0/-1", ERR_PARSE, NULL, 0},              /* negative */
-        {"10.0.0.0/8/8", ERR_PARSE, NULL, 0},             /* two slashes */
-        {"10.0.0.0/ 8", ERR_PARSE, NULL, 0},              /* space */
-        {"/8", ERR_PARSE, NULL, 0},                       /* no address */
-        {"2001:db8::1/64", 0, "2001:db8::/64", 1},        /* IPv6 host bits */
-        {"2001:db8::/32", 0, "2001:db8::/32", 0},         /* IPv6 network */
-        {"::1", 0, "::1/128", 0},                         /* plain IPv6 is /128 */
-        {"::/0", 0, "::/0", 0},                           /* IPv6 catch-all */
-        {"2001:db8::/128", 0, "2001:db8::/128", 0},       /* /128 bound */
-        {"2001:db8::/129", ERR_PARSE, NULL, 0},           /* plen past 128 */
+        {"10.0.0.0/8", 0, "10.0.0.0/8", 0},                   /* network address */
+        {"192.168.4.10/16", 0, "192.168.0.0/16", 1},          /* host bits masked, reported */
+        {"10.1.2.3", 0, "10.1.2.3/32", 0},                    /* plain IPv4 is /32 */
+        {"10.1.2.3/32", 0, "10.1.2.3/32", 0},                 /* /32 keeps every bit */
+        {"10.1.2.3/0", 0, "0.0.0.0/0", 1},                    /* /0 clears everything */
+        {"0.0.0.0/0", 0, "0.0.0.0/0", 0},                     /* catch-all */
+        {"10.0.0.0/08", 0, "10.0.0.0/8", 0},                  /* leading zero as Go accepts */
+        {"10.255.0.0/9", 0, "10.128.0.0/9", 1},               /* mask inside a byte */
+        {"10.0.0.0/33", ERR_PARSE, NULL, 0},                  /* plen past 32 */
+        {"10.0.0.0/", ERR_PARSE, NULL, 0},                    /* empty plen */
+        {"10.0.0.0/-1", ERR_PARSE, NULL, 0},                  /* negative */
+        {"10.0.0.0/8/8", ERR_PARSE, NULL, 0},                 /* two slashes */
+        {"10.0.0.0/ 8", ERR_PARSE, NULL, 0},                  /* space */
+        {"/8", ERR_PARSE, NULL, 0},                           /* no address */
+        {"2001:db8::1/64", 0, "2001:db8::/64", 1},            /* IPv6 host bits */
+        {"2001:db8::/32", 0, "2001:db8::/32", 0},             /* IPv6 network */
+        {"::1", 0, "::1/128", 0},                             /* plain IPv6 is /128 */
+        {"::/0", 0, "::/0", 0},                               /* IPv6 catch-all */
+        {"2001:db8::/128", 0, "2001:db8::/128", 0},           /* /128 bound */
+        {"2001:db8::/129", ERR_PARSE, NULL, 0},               /* plen past 128 */
         {"::ffff:10.0.0.0/104", 0, "::ffff:10.0.0.0/104", 0}, /* mapped prefix */
-        {"2001:db8::ff/121", 0, "2001:db8::80/121", 1},   /* mask in the last byte */
+        {"2001:db8::ff/121", 0, "2001:db8::80/121", 1},       /* mask in the last byte */
     };
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -171,8 +173,7 @@ static void test_cidr_parse_null_had(void **state)
         static const char in[] = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128";
         char buf[IPADDR_STRLEN + 4];
         assert_int_equal(cidr_parse(in, strlen(in), &c, NULL), 0);
-        assert_string_equal(cidr_format(&c, buf),
-                            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128");
+        assert_string_equal(cidr_format(&c, buf), "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128");
     }
 }
 
@@ -182,22 +183,22 @@ static void test_cidr_contains(void **state)
         const char *cidr, *ip;
         int want;
     } cases[] = {
-        {"10.0.0.0/8", "10.200.3.4", 1},         /* inside */
-        {"10.0.0.0/8", "11.0.0.0", 0},           /* just past */
-        {"10.0.0.0/8", "9.255.255.255", 0},      /* just before */
-        {"10.128.0.0/9", "10.127.255.255", 0},   /* partial byte, outside */
-        {"10.128.0.0/9", "10.128.0.0", 1},       /* partial byte, inside */
-        {"10.1.2.3/32", "10.1.2.3", 1},          /* host route */
-        {"10.1.2.3/32", "10.1.2.4", 0},          /* host route, other host */
-        {"0.0.0.0/0", "203.0.113.9", 1},         /* catch-all v4 */
-        {"0.0.0.0/0", "::1", 0},                 /* never across families */
-        {"::/0", "10.0.0.1", 0},                 /* never across families */
-        {"::/0", "2001:db8::1", 1},              /* catch-all v6 */
-        {"::ffff:0.0.0.0/96", "1.2.3.4", 0},     /* mapped prefix vs. IPv4: families differ */
+        {"10.0.0.0/8", "10.200.3.4", 1},            /* inside */
+        {"10.0.0.0/8", "11.0.0.0", 0},              /* just past */
+        {"10.0.0.0/8", "9.255.255.255", 0},         /* just before */
+        {"10.128.0.0/9", "10.127.255.255", 0},      /* partial byte, outside */
+        {"10.128.0.0/9", "10.128.0.0", 1},          /* partial byte, inside */
+        {"10.1.2.3/32", "10.1.2.3", 1},             /* host route */
+        {"10.1.2.3/32", "10.1.2.4", 0},             /* host route, other host */
+        {"0.0.0.0/0", "203.0.113.9", 1},            /* catch-all v4 */
+        {"0.0.0.0/0", "::1", 0},                    /* never across families */
+        {"::/0", "10.0.0.1", 0},                    /* never across families */
+        {"::/0", "2001:db8::1", 1},                 /* catch-all v6 */
+        {"::ffff:0.0.0.0/96", "1.2.3.4", 0},        /* mapped prefix vs. IPv4: families differ */
         {"::ffff:0.0.0.0/96", "::ffff:1.2.3.4", 1}, /* mapped prefix vs. mapped address */
-        {"2001:db8::/32", "2001:db9::", 0},      /* v6 outside */
-        {"2001:db8::/33", "2001:db8:7fff::1", 1}, /* v6 partial byte inside */
-        {"2001:db8::/33", "2001:db8:8000::", 0}, /* v6 partial byte outside */
+        {"2001:db8::/32", "2001:db9::", 0},         /* v6 outside */
+        {"2001:db8::/33", "2001:db8:7fff::1", 1},   /* v6 partial byte inside */
+        {"2001:db8::/33", "2001:db8:8000::", 0},    /* v6 partial byte outside */
     };
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -216,12 +217,12 @@ static void test_cidr_catchall(void **state)
         const char *cidr;
         int want;
     } cases[] = {
-        {"0.0.0.0/0", 1},    /* IPv4 catch-all */
-        {"::/0", 1},         /* IPv6 catch-all */
-        {"1.2.3.4/0", 1},    /* masked to 0.0.0.0/0 */
-        {"0.0.0.0/1", 0},    /* half */
-        {"::/1", 0},         /* half */
-        {"0.0.0.0", 0},      /* a single address */
+        {"0.0.0.0/0", 1}, /* IPv4 catch-all */
+        {"::/0", 1},      /* IPv6 catch-all */
+        {"1.2.3.4/0", 1}, /* masked to 0.0.0.0/0 */
+        {"0.0.0.0/1", 0}, /* half */
+        {"::/1", 0},      /* half */
+        {"0.0.0.0", 0},   /* a single address */
     };
     struct cidr none;
 
@@ -245,12 +246,9 @@ static void test_cidr_catchall(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ipaddr_parse_format),
-        cmocka_unit_test(test_ipaddr_parse_bounds),
-        cmocka_unit_test(test_ipaddr_cmp),
-        cmocka_unit_test(test_cidr_parse),
-        cmocka_unit_test(test_cidr_parse_null_had),
-        cmocka_unit_test(test_cidr_contains),
+        cmocka_unit_test(test_ipaddr_parse_format), cmocka_unit_test(test_ipaddr_parse_bounds),
+        cmocka_unit_test(test_ipaddr_cmp),          cmocka_unit_test(test_cidr_parse),
+        cmocka_unit_test(test_cidr_parse_null_had), cmocka_unit_test(test_cidr_contains),
         cmocka_unit_test(test_cidr_catchall),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

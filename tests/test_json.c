@@ -22,27 +22,28 @@ static void test_json_quote(void **state)
         size_t len;
         const char *want;
     } cases[] = {
-        {"", 0, "\"\""},                                   /* empty */
-        {"plain", 5, "\"plain\""},                         /* nothing to escape */
-        {"a\"b\\c", 5, "\"a\\\"b\\\\c\""},                 /* quote and backslash */
-        {"a/b", 3, "\"a/b\""},                             /* solidus left alone */
+        {"", 0, "\"\""},                                              /* empty */
+        {"plain", 5, "\"plain\""},                                    /* nothing to escape */
+        {"a\"b\\c", 5, "\"a\\\"b\\\\c\""},                            /* quote and backslash */
+        {"a/b", 3, "\"a/b\""},                                        /* solidus left alone */
         {"\n\t\r\b\f", 5, "\"\\u000a\\u0009\\u000d\\u0008\\u000c\""}, /* controls as \u00XX */
-        {"\x01\x1f", 2, "\"\\u0001\\u001f\""},             /* lowest and highest control */
-        {"a\0b", 3, "\"a\\u0000b\""},                      /* embedded NUL */
-        {"\x7f", 1, "\"\x7f\""},                           /* DEL needs no escape */
-        {"caf\xc3\xa9", 5, "\"caf\xc3\xa9\""},             /* valid 2-byte UTF-8 kept */
-        {"\xe2\x82\xac", 3, "\"\xe2\x82\xac\""},           /* valid 3-byte (euro) kept */
-        {"\xf0\x9f\x98\x80", 4, "\"\xf0\x9f\x98\x80\""},   /* valid 4-byte (emoji) kept */
-        {"\xff", 1, "\"\xef\xbf\xbd\""},                   /* never-valid byte */
-        {"a\x80z", 3, "\"a\xef\xbf\xbdz\""},               /* lone continuation */
-        {"\xc0\xaf", 2, "\"\xef\xbf\xbd\xef\xbf\xbd\""},   /* overlong '/': two subparts */
+        {"\x01\x1f", 2, "\"\\u0001\\u001f\""},           /* lowest and highest control */
+        {"a\0b", 3, "\"a\\u0000b\""},                    /* embedded NUL */
+        {"\x7f", 1, "\"\x7f\""},                         /* DEL needs no escape */
+        {"caf\xc3\xa9", 5, "\"caf\xc3\xa9\""},           /* valid 2-byte UTF-8 kept */
+        {"\xe2\x82\xac", 3, "\"\xe2\x82\xac\""},         /* valid 3-byte (euro) kept */
+        {"\xf0\x9f\x98\x80", 4, "\"\xf0\x9f\x98\x80\""}, /* valid 4-byte (emoji) kept */
+        {"\xff", 1, "\"\xef\xbf\xbd\""},                 /* never-valid byte */
+        {"a\x80z", 3, "\"a\xef\xbf\xbdz\""},             /* lone continuation */
+        {"\xc0\xaf", 2, "\"\xef\xbf\xbd\xef\xbf\xbd\""}, /* overlong '/': two subparts */
         {"\xe0\x80\xaf", 3, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""}, /* overlong 3-byte */
         {"\xed\xa0\x80", 3, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""}, /* UTF-8 surrogate D800 */
-        {"\xf4\x90\x80\x80", 4, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""}, /* past U+10FFFF */
-        {"\xe2\x82", 2, "\"\xef\xbf\xbd\""},               /* truncated 3-byte at end: one FFFD */
-        {"\xe2\x82z", 3, "\"\xef\xbf\xbdz\""},             /* truncated 3-byte mid-string */
-        {"\xf0\x9f\x98", 3, "\"\xef\xbf\xbd\""},           /* truncated 4-byte: one FFFD */
-        {"\xc3\"", 2, "\"\xef\xbf\xbd\\\"\""},             /* broken lead then a quote */
+        {"\xf4\x90\x80\x80", 4,
+         "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""}, /* past U+10FFFF */
+        {"\xe2\x82", 2, "\"\xef\xbf\xbd\""},     /* truncated 3-byte at end: one FFFD */
+        {"\xe2\x82z", 3, "\"\xef\xbf\xbdz\""},   /* truncated 3-byte mid-string */
+        {"\xf0\x9f\x98", 3, "\"\xef\xbf\xbd\""}, /* truncated 4-byte: one FFFD */
+        {"\xc3\"", 2, "\"\xef\xbf\xbd\\\"\""},   /* broken lead then a quote */
     };
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -197,9 +198,9 @@ static void test_json_misuse(void **state)
         const char *out; /* what was written before the error */
     } cases[] = {
         {{O_OBJ, O_KEY, O_STR, O_END_OBJ, O_STOP}, 0, "{\"k\":\"v\"}"}, /* well formed */
-        {{O_STOP}, ERR_INVALID, ""},                                     /* nothing written */
+        {{O_STOP}, ERR_INVALID, ""},                                    /* nothing written */
         {{O_OBJ, O_STOP}, ERR_INVALID, "{"},                            /* left open */
-        {{O_ARR, O_ARR, O_END_ARR, O_STOP}, ERR_INVALID, "[[]"},         /* outer left open */
+        {{O_ARR, O_ARR, O_END_ARR, O_STOP}, ERR_INVALID, "[[]"},        /* outer left open */
         {{O_OBJ, O_KEY, O_STOP}, ERR_INVALID, "{\"k\":"},               /* key without value */
         {{O_OBJ, O_KEY, O_END_OBJ, O_STOP}, ERR_INVALID, "{\"k\":"},    /* close after key */
         {{O_OBJ, O_STR, O_STOP}, ERR_INVALID, "{"},                     /* value without key */
@@ -268,7 +269,7 @@ static void test_json_buf_limit(void **state)
     json_arr_begin(&j);
     json_str(&j, "0123456789");
     json_str(&j, "0123456789"); /* does not fit */
-    json_int(&j, 1);             /* would fit, but the writer has failed */
+    json_int(&j, 1);            /* would fit, but the writer has failed */
     json_arr_end(&j);
     assert_int_equal(json_finish(&j), ERR_LIMIT);
     assert_true(b.len <= 16);
@@ -279,12 +280,9 @@ static void test_json_buf_limit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_json_quote),
-        cmocka_unit_test(test_json_quote_limit),
-        cmocka_unit_test(test_json_document),
-        cmocka_unit_test(test_json_double),
-        cmocka_unit_test(test_json_misuse),
-        cmocka_unit_test(test_json_depth),
+        cmocka_unit_test(test_json_quote),     cmocka_unit_test(test_json_quote_limit),
+        cmocka_unit_test(test_json_document),  cmocka_unit_test(test_json_double),
+        cmocka_unit_test(test_json_misuse),    cmocka_unit_test(test_json_depth),
         cmocka_unit_test(test_json_buf_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

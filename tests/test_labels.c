@@ -33,24 +33,42 @@ static void test_labels_set_sorted(void **state)
 {
     /* Operations applied in order; want is the JSON after each. */
     static const struct {
-        char op;          /* 's' set, 'd' delete */
+        char op; /* 's' set, 'd' delete */
         const char *key, *value;
         const char *want;
     } steps[] = {
-        {'s', "tier", "web", "{\"tier\":\"web\"}"},                           /* first label */
-        {'s', "app", "shop", "{\"app\":\"shop\",\"tier\":\"web\"}"},          /* insert before */
+        {'s', "tier", "web", "{\"tier\":\"web\"}"},                  /* first label */
+        {'s', "app", "shop", "{\"app\":\"shop\",\"tier\":\"web\"}"}, /* insert before */
         {'s', "zone", "a", "{\"app\":\"shop\",\"tier\":\"web\",\"zone\":\"a\"}"}, /* append */
-        {'s', "k8s-app", "", "{\"app\":\"shop\",\"k8s-app\":\"\",\"tier\":\"web\",\"zone\":\"a\"}"}, /* middle, empty value */
-        {'s', "tier", "db", "{\"app\":\"shop\",\"k8s-app\":\"\",\"tier\":\"db\",\"zone\":\"a\"}"}, /* replace keeps place */
-        {'s', "App", "x", "{\"App\":\"x\",\"app\":\"shop\",\"k8s-app\":\"\",\"tier\":\"db\",\"zone\":\"a\"}"}, /* byte order: upper case first */
-        {'d', "k8s-app", NULL, "{\"App\":\"x\",\"app\":\"shop\",\"tier\":\"db\",\"zone\":\"a\"}"}, /* delete middle */
-        {'d', "nope", NULL, "{\"App\":\"x\",\"app\":\"shop\",\"tier\":\"db\",\"zone\":\"a\"}"}, /* delete absent */
-        {'d', "App", NULL, "{\"app\":\"shop\",\"tier\":\"db\",\"zone\":\"a\"}"},  /* delete first */
-        {'d', "zone", NULL, "{\"app\":\"shop\",\"tier\":\"db\"}"},                /* delete last */
-        {'s', "ap", "p", "{\"ap\":\"p\",\"app\":\"shop\",\"tier\":\"db\"}"},      /* prefix sorts first */
-        {'d', "ap", NULL, "{\"app\":\"shop\",\"tier\":\"db\"}"},                  /* prefix deleted, not "app" */
-        {'d', "app", NULL, "{\"tier\":\"db\"}"},                                  /* down to one */
-        {'d', "tier", NULL, "{}"},                                                /* empty set */
+        {'s', "k8s-app", "",
+         "{\"app\":\"shop\",\"k8s-app\":\"\",\"tier\":\"web\",\"zone\":\"a\"}"}, /* middle,
+                                                                                    empty
+                                                                                    value */
+        {'s', "tier", "db",
+         "{\"app\":\"shop\",\"k8s-app\":\"\",\"tier\":\"db\",\"zone\":\"a\"}"}, /* replace
+                                                                                   keeps
+                                                                                   place */
+        {'s', "App", "x",
+         "{\"App\":\"x\",\"app\":\"shop\",\"k8s-app\":\"\",\"tier\":\"db\",\"zone\":"
+         "\"a\"}"}, /* byte
+                       order:
+                       upper
+                       case
+                       first
+                     */
+        {'d', "k8s-app", NULL,
+         "{\"App\":\"x\",\"app\":\"shop\",\"tier\":\"db\",\"zone\":\"a\"}"}, /* delete
+                                                                                middle */
+        {'d', "nope", NULL,
+         "{\"App\":\"x\",\"app\":\"shop\",\"tier\":\"db\",\"zone\":\"a\"}"},     /* delete
+                                                                                    absent */
+        {'d', "App", NULL, "{\"app\":\"shop\",\"tier\":\"db\",\"zone\":\"a\"}"}, /* delete first */
+        {'d', "zone", NULL, "{\"app\":\"shop\",\"tier\":\"db\"}"},               /* delete last */
+        {'s', "ap", "p",
+         "{\"ap\":\"p\",\"app\":\"shop\",\"tier\":\"db\"}"},     /* prefix sorts first */
+        {'d', "ap", NULL, "{\"app\":\"shop\",\"tier\":\"db\"}"}, /* prefix deleted, not "app" */
+        {'d', "app", NULL, "{\"tier\":\"db\"}"},                 /* down to one */
+        {'d', "tier", NULL, "{}"},                               /* empty set */
     };
     struct labels l;
 
@@ -133,7 +151,7 @@ static void test_labels_limits(void **state)
     memset(val, 'v', sizeof(val));
     assert_int_equal(labels_setn(&l, key, LIM_LABEL_KEY, "v", 1), 0);             /* key at limit */
     assert_int_equal(labels_setn(&l, key, LIM_LABEL_KEY + 1, "v", 1), ERR_LIMIT); /* one past */
-    assert_int_equal(labels_setn(&l, "k", 1, val, LIM_LABEL_VALUE), 0);           /* value at limit */
+    assert_int_equal(labels_setn(&l, "k", 1, val, LIM_LABEL_VALUE), 0); /* value at limit */
     assert_int_equal(labels_setn(&l, "k", 1, val, LIM_LABEL_VALUE + 1), ERR_LIMIT); /* one past */
     assert_int_equal(strlen(labels_get(&l, "k")), LIM_LABEL_VALUE); /* unchanged by the failure */
     assert_int_equal(labels_setn(&l, "a\0b", 3, "v", 1), ERR_INVALID); /* NUL in key */
@@ -163,12 +181,12 @@ static void test_labels_json_round_trip(void **state)
     static const struct {
         const char *key, *value;
     } cases[] = {
-        {"app.kubernetes.io/name", "web"},    /* prefixed key */
-        {"quote\"d", "back\\slash"},          /* quote and backslash */
-        {"ctl", "a\tb\nc\x01"},              /* control characters */
+        {"app.kubernetes.io/name", "web"},        /* prefixed key */
+        {"quote\"d", "back\\slash"},              /* quote and backslash */
+        {"ctl", "a\tb\nc\x01"},                   /* control characters */
         {"utf8", "caf\xc3\xa9 \xf0\x9f\x98\x80"}, /* multi-byte UTF-8 */
-        {"empty", ""},                        /* empty value */
-        {"slash", "a/b"},                     /* solidus */
+        {"empty", ""},                            /* empty value */
+        {"slash", "a/b"},                         /* solidus */
     };
     struct labels l, back;
     struct buf b;
@@ -214,53 +232,54 @@ static void test_labels_from_json(void **state)
         int rc;
         const char *want; /* labels_to_json of the result */
     } cases[] = {
-        {"{}", 0, "{}"},                                           /* empty object */
-        {" \t\r\n{ } \n", 0, "{}"},                                /* whitespace around */
+        {"{}", 0, "{}"},                                               /* empty object */
+        {" \t\r\n{ } \n", 0, "{}"},                                    /* whitespace around */
         {"{\"b\":\"2\",\"a\":\"1\"}", 0, "{\"a\":\"1\",\"b\":\"2\"}"}, /* unsorted input sorted */
-        {"{\"n\":42}", 0, "{\"n\":\"42\"}"},                       /* number kept as text */
-        {"{\"n\":-1.5e+3}", 0, "{\"n\":\"-1.5e+3\"}"},             /* number text verbatim */
-        {"{\"t\":true,\"f\":false,\"z\":null}", 0, "{\"f\":\"false\",\"t\":\"true\",\"z\":\"null\"}"}, /* literals as text */
-        {"{\"e\":\"\\u00e9\\/\\b\"}", 0, "{\"e\":\"\xc3\xa9/\\u0008\"}"}, /* escapes decoded */
+        {"{\"n\":42}", 0, "{\"n\":\"42\"}"},                           /* number kept as text */
+        {"{\"n\":-1.5e+3}", 0, "{\"n\":\"-1.5e+3\"}"},                 /* number text verbatim */
+        {"{\"t\":true,\"f\":false,\"z\":null}", 0,
+         "{\"f\":\"false\",\"t\":\"true\",\"z\":\"null\"}"},               /* literals as text */
+        {"{\"e\":\"\\u00e9\\/\\b\"}", 0, "{\"e\":\"\xc3\xa9/\\u0008\"}"},  /* escapes decoded */
         {"{\"s\":\"\\ud83d\\ude00\"}", 0, "{\"s\":\"\xf0\x9f\x98\x80\"}"}, /* surrogate pair */
-        {"{\"k\":\"\"}", 0, "{\"k\":\"\"}"},                       /* empty value */
-        {"{\"\":\"v\"}", 0, "{\"\":\"v\"}"},                       /* empty key accepted */
-        {"{\"a\":\"1\",\"a\":\"2\"}", ERR_PARSE, NULL},            /* duplicate key refused */
-        {"{\"a\":{\"b\":\"c\"}}", ERR_PARSE, NULL},                /* nested object refused */
-        {"{\"a\":[\"b\"]}", ERR_PARSE, NULL},                      /* array refused */
-        {"[]", ERR_PARSE, NULL},                                   /* not an object */
-        {"\"x\"", ERR_PARSE, NULL},                                /* a bare string */
-        {"", ERR_PARSE, NULL},                                     /* empty input */
-        {"{", ERR_PARSE, NULL},                                    /* truncated after { */
-        {"{\"a\"", ERR_PARSE, NULL},                               /* truncated after key */
-        {"{\"a\":", ERR_PARSE, NULL},                              /* truncated after : */
-        {"{\"a\":\"b", ERR_PARSE, NULL},                           /* unterminated string */
-        {"{\"a\":\"b\"", ERR_PARSE, NULL},                         /* no closing brace */
-        {"{\"a\":\"b\",}", ERR_PARSE, NULL},                       /* trailing comma */
-        {"{\"a\":\"b\"} x", ERR_PARSE, NULL},                      /* trailing garbage */
-        {"{\"a\":\"b\"}{}", ERR_PARSE, NULL},                      /* two objects */
-        {"{a:\"b\"}", ERR_PARSE, NULL},                            /* unquoted key */
-        {"{'a':'b'}", ERR_PARSE, NULL},                            /* single quotes */
-        {"{\"a\" \"b\"}", ERR_PARSE, NULL},                        /* missing colon */
-        {"{\"a\":\"b\" \"c\":\"d\"}", ERR_PARSE, NULL},            /* missing comma */
-        {"{\"a\":\"x\ty\"}", ERR_PARSE, NULL},                     /* raw control char */
-        {"{\"a\":\"\\x41\"}", ERR_PARSE, NULL},                    /* unknown escape */
-        {"{\"a\":\"\\u00\"}", ERR_PARSE, NULL},                    /* short \\u */
-        {"{\"a\":\"\\u00zz\"}", ERR_PARSE, NULL},                  /* bad hex */
-        {"{\"a\":\"\\u0000\"}", ERR_PARSE, NULL},                  /* NUL refused */
-        {"{\"a\":\"\\ud800\"}", ERR_PARSE, NULL},                  /* lone high surrogate */
-        {"{\"a\":\"\\ud800\\u0041\"}", ERR_PARSE, NULL},           /* high + non-low */
-        {"{\"a\":\"\\udc00\"}", ERR_PARSE, NULL},                  /* lone low surrogate */
-        {"{\"a\":\"\xff\"}", ERR_PARSE, NULL},                     /* invalid UTF-8 */
-        {"{\"a\":\"\xc3\"}", ERR_PARSE, NULL},                     /* truncated UTF-8 */
-        {"{\"a\":01}", ERR_PARSE, NULL},                           /* leading zero */
-        {"{\"a\":1.}", ERR_PARSE, NULL},                           /* no fraction digits */
-        {"{\"a\":1e}", ERR_PARSE, NULL},                           /* no exponent digits */
-        {"{\"a\":-}", ERR_PARSE, NULL},                            /* lone minus */
-        {"{\"a\":+1}", ERR_PARSE, NULL},                           /* plus sign */
-        {"{\"a\":tru}", ERR_PARSE, NULL},                          /* truncated literal */
-        {"{\"a\":True}", ERR_PARSE, NULL},                         /* wrong case literal */
-        {"{\"a\":nullx}", ERR_PARSE, NULL},                        /* literal run-on */
-        {"{\"a\":NaN}", ERR_PARSE, NULL},                          /* not JSON */
+        {"{\"k\":\"\"}", 0, "{\"k\":\"\"}"},                               /* empty value */
+        {"{\"\":\"v\"}", 0, "{\"\":\"v\"}"},                               /* empty key accepted */
+        {"{\"a\":\"1\",\"a\":\"2\"}", ERR_PARSE, NULL},  /* duplicate key refused */
+        {"{\"a\":{\"b\":\"c\"}}", ERR_PARSE, NULL},      /* nested object refused */
+        {"{\"a\":[\"b\"]}", ERR_PARSE, NULL},            /* array refused */
+        {"[]", ERR_PARSE, NULL},                         /* not an object */
+        {"\"x\"", ERR_PARSE, NULL},                      /* a bare string */
+        {"", ERR_PARSE, NULL},                           /* empty input */
+        {"{", ERR_PARSE, NULL},                          /* truncated after { */
+        {"{\"a\"", ERR_PARSE, NULL},                     /* truncated after key */
+        {"{\"a\":", ERR_PARSE, NULL},                    /* truncated after : */
+        {"{\"a\":\"b", ERR_PARSE, NULL},                 /* unterminated string */
+        {"{\"a\":\"b\"", ERR_PARSE, NULL},               /* no closing brace */
+        {"{\"a\":\"b\",}", ERR_PARSE, NULL},             /* trailing comma */
+        {"{\"a\":\"b\"} x", ERR_PARSE, NULL},            /* trailing garbage */
+        {"{\"a\":\"b\"}{}", ERR_PARSE, NULL},            /* two objects */
+        {"{a:\"b\"}", ERR_PARSE, NULL},                  /* unquoted key */
+        {"{'a':'b'}", ERR_PARSE, NULL},                  /* single quotes */
+        {"{\"a\" \"b\"}", ERR_PARSE, NULL},              /* missing colon */
+        {"{\"a\":\"b\" \"c\":\"d\"}", ERR_PARSE, NULL},  /* missing comma */
+        {"{\"a\":\"x\ty\"}", ERR_PARSE, NULL},           /* raw control char */
+        {"{\"a\":\"\\x41\"}", ERR_PARSE, NULL},          /* unknown escape */
+        {"{\"a\":\"\\u00\"}", ERR_PARSE, NULL},          /* short \\u */
+        {"{\"a\":\"\\u00zz\"}", ERR_PARSE, NULL},        /* bad hex */
+        {"{\"a\":\"\\u0000\"}", ERR_PARSE, NULL},        /* NUL refused */
+        {"{\"a\":\"\\ud800\"}", ERR_PARSE, NULL},        /* lone high surrogate */
+        {"{\"a\":\"\\ud800\\u0041\"}", ERR_PARSE, NULL}, /* high + non-low */
+        {"{\"a\":\"\\udc00\"}", ERR_PARSE, NULL},        /* lone low surrogate */
+        {"{\"a\":\"\xff\"}", ERR_PARSE, NULL},           /* invalid UTF-8 */
+        {"{\"a\":\"\xc3\"}", ERR_PARSE, NULL},           /* truncated UTF-8 */
+        {"{\"a\":01}", ERR_PARSE, NULL},                 /* leading zero */
+        {"{\"a\":1.}", ERR_PARSE, NULL},                 /* no fraction digits */
+        {"{\"a\":1e}", ERR_PARSE, NULL},                 /* no exponent digits */
+        {"{\"a\":-}", ERR_PARSE, NULL},                  /* lone minus */
+        {"{\"a\":+1}", ERR_PARSE, NULL},                 /* plus sign */
+        {"{\"a\":tru}", ERR_PARSE, NULL},                /* truncated literal */
+        {"{\"a\":True}", ERR_PARSE, NULL},               /* wrong case literal */
+        {"{\"a\":nullx}", ERR_PARSE, NULL},              /* literal run-on */
+        {"{\"a\":NaN}", ERR_PARSE, NULL},                /* not JSON */
     };
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

@@ -22,14 +22,13 @@
 #include "common/compat.h"
 
 struct seen {
-    int lo;           /* ifindex of lo, 0: not reported */
-    int present;      /* reports of the test link present */
-    int gone;         /* reports of the test link gone */
-    unsigned flags;   /* flags of its last report */
+    int lo;         /* ifindex of lo, 0: not reported */
+    int present;    /* reports of the test link present */
+    int gone;       /* reports of the test link gone */
+    unsigned flags; /* flags of its last report */
 };
 
-static void on_link(void *ctx, enum nl_link_event ev, int ifindex, const char *name,
-                    unsigned flags)
+static void on_link(void *ctx, enum nl_link_event ev, int ifindex, const char *name, unsigned flags)
 {
     struct seen *s = ctx;
 

@@ -126,7 +126,7 @@ static void test_records(void **state)
         for (int nano = 0; nano < 2; nano++) {
             hdr(&im, big, nano ? MAGIC_NS : MAGIC_US, 2, 4, 256);
             rec(&im, 1700000000, 999999, 60, 1514, 60);
-            rec(&im, 1700000001, 0, 0, 0, 0); /* zero-length record: libpcap passes it on */
+            rec(&im, 1700000001, 0, 0, 0, 0);       /* zero-length record: libpcap passes it on */
             rec(&im, 0x7fffffff, 1, 256, 256, 256); /* caplen == snaplen */
             assert_int_equal(pcapfile_init(&pf, im.b, im.n, 256), 0);
             assert_int_equal(pcapfile_offset(&pf), 24);
@@ -191,8 +191,7 @@ static void test_malformed(void **state)
                 memset(im.b + im.n, 0, cases[i].extra);
                 im.n += cases[i].extra;
             } else {
-                rec(&im, cases[i].sec, cases[i].frac, cases[i].caplen, cases[i].len,
-                    cases[i].body);
+                rec(&im, cases[i].sec, cases[i].frac, cases[i].caplen, cases[i].len, cases[i].body);
             }
             exact = malloc(im.n);
             assert_non_null(exact);
@@ -332,7 +331,7 @@ static void test_shrunk(void **state)
     {
         struct img r1;
         uint32_t cap1 = (uint32_t)page - 24 - 16 - 100; /* ends 100 bytes before page 1 */
-        uint32_t cap2 = (uint32_t)page + 200;            /* ends in page 2 */
+        uint32_t cap2 = (uint32_t)page + 200;           /* ends in page 2 */
 
         r1.big = 0;
         r1.n = 0;
@@ -369,12 +368,9 @@ static void test_shrunk(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_header),
-        cmocka_unit_test(test_records),
-        cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_batch),
-        cmocka_unit_test(test_same_as_libpcap),
-        cmocka_unit_test(test_shrunk),
+        cmocka_unit_test(test_header),          cmocka_unit_test(test_records),
+        cmocka_unit_test(test_malformed),       cmocka_unit_test(test_batch),
+        cmocka_unit_test(test_same_as_libpcap), cmocka_unit_test(test_shrunk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

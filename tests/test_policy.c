@@ -1,6 +1,6 @@
 /*
  * test_policy.c: the policy loader (analyze/pol_load.c, pol_calico.c,
- * pol_k8s.c, pol_valid.c, policy.c) against policy-semantics.md §2, §3, §4,
+ * pol_k8s.c, pol_valid.c, policy.c) against docs/semantics.md §2, §3, §4,
  * §6, §7, §8 and the §9 edge cases that concern loading.
  *
  * Most cases write a small YAML text to a file in a per-test directory,
@@ -22,9 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyze/policy.h"
-#include "analyze/pol_int.h"
-#include "analyze/selector.h"
+#include "analyze/policy/policy.h"
+#include "analyze/policy/pol_int.h"
+#include "analyze/policy/selector.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/ipaddr.h"
@@ -37,7 +37,7 @@
 struct loaded {
     struct policy_set ps;
     int rc;
-    char *msgs;      /* diagnostics with the temp directory stripped (malloc'd) */
+    char *msgs; /* diagnostics with the temp directory stripped (malloc'd) */
     char dir[64];
 };
 
@@ -245,7 +245,8 @@ static void test_types_defaulting(void **state)
 
         snprintf(text, sizeof(text),
                  "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n"
-                 "metadata: {name: p, namespace: n}\nspec:\n%s", rows[i].spec);
+                 "metadata: {name: p, namespace: n}\nspec:\n%s",
+                 rows[i].spec);
         load_ok(&l, text);
         assert_int_equal(find(&l.ps, "p")->types, rows[i].want);
         unload(&l);
@@ -264,7 +265,8 @@ static void test_policy_selectors(void **state)
         /* empty NP selector: just the namespace clause */
         {"NetworkPolicy", "selector: ''", "projectcalico.org/namespace == 'n'"},
         /* NP: the raw selector ANDed with the namespace */
-        {"NetworkPolicy", "selector: app == 'x'", "(app == 'x') && projectcalico.org/namespace == 'n'"},
+        {"NetworkPolicy", "selector: app == 'x'",
+         "(app == 'x') && projectcalico.org/namespace == 'n'"},
         /* NP serviceAccountSelector all() is NOT rewritten (§9 item 6) */
         {"NetworkPolicy", "serviceAccountSelector: all()",
          "(projectcalico.org/namespace == 'n') && all()"},
@@ -373,33 +375,32 @@ static void test_rule_selectors(void **state)
 static void test_validation_all_reported(void **state)
 {
     /* Several problems in one file: each must be reported, in order. */
-    static const char text[] =
-        "apiVersion: projectcalico.org/v3\n"                      /* 1 */
-        "kind: NetworkPolicy\n"                                   /* 2 */
-        "metadata:\n"                                             /* 3 */
-        "  name: bad\n"                                           /* 4 */
-        "  namespace: n\n"                                        /* 5 */
-        "spec:\n"                                                 /* 6 */
-        "  selector: app == 'x' && role = 'y'\n"                  /* 7 */
-        "  colour: blue\n"                                        /* 8 */
-        "  ingress:\n"                                            /* 9 */
-        "  - action: Allow\n"                                     /* 10 */
-        "    protocol: tcp\n"                                     /* 11 */
-        "  - action: Allow\n"                                     /* 12 */
-        "    destination:\n"                                      /* 13 */
-        "      ports: [80]\n"                                     /* 14 */
-        "  - action: Allow\n"                                     /* 15 */
-        "    source:\n"                                           /* 16 */
-        "      nets: [10.0.0.0/8]\n"                              /* 17 */
-        "      notNets: ['fd00::/8']\n"                           /* 18 */
-        "  - action: Allow\n"                                     /* 19 */
-        "    source:\n"                                           /* 20 */
-        "      selector: global()\n"                              /* 21 */
-        "  - action: Allow\n"                                     /* 22 */
-        "    destination:\n"                                      /* 23 */
-        "      namespaceSelector: global() && a == 'b'\n"         /* 24 */
-        "  - action: allow\n"                                     /* 25 */
-        "    icmp: {code: 3}\n";                                  /* 26 */
+    static const char text[] = "apiVersion: projectcalico.org/v3\n"              /* 1 */
+                               "kind: NetworkPolicy\n"                           /* 2 */
+                               "metadata:\n"                                     /* 3 */
+                               "  name: bad\n"                                   /* 4 */
+                               "  namespace: n\n"                                /* 5 */
+                               "spec:\n"                                         /* 6 */
+                               "  selector: app == 'x' && role = 'y'\n"          /* 7 */
+                               "  colour: blue\n"                                /* 8 */
+                               "  ingress:\n"                                    /* 9 */
+                               "  - action: Allow\n"                             /* 10 */
+                               "    protocol: tcp\n"                             /* 11 */
+                               "  - action: Allow\n"                             /* 12 */
+                               "    destination:\n"                              /* 13 */
+                               "      ports: [80]\n"                             /* 14 */
+                               "  - action: Allow\n"                             /* 15 */
+                               "    source:\n"                                   /* 16 */
+                               "      nets: [10.0.0.0/8]\n"                      /* 17 */
+                               "      notNets: ['fd00::/8']\n"                   /* 18 */
+                               "  - action: Allow\n"                             /* 19 */
+                               "    source:\n"                                   /* 20 */
+                               "      selector: global()\n"                      /* 21 */
+                               "  - action: Allow\n"                             /* 22 */
+                               "    destination:\n"                              /* 23 */
+                               "      namespaceSelector: global() && a == 'b'\n" /* 24 */
+                               "  - action: allow\n"                             /* 25 */
+                               "    icmp: {code: 3}\n";                          /* 26 */
     struct loaded l;
 
     (void)state;
@@ -505,7 +506,8 @@ static void test_validation_rows(void **state)
 
         snprintf(text, sizeof(text),
                  "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n"
-                 "metadata: {name: p, namespace: n}\nspec:\n%s", rows[i].text);
+                 "metadata: {name: p, namespace: n}\nspec:\n%s",
+                 rows[i].text);
         load(&l, text, NULL, 0);
         if (!rows[i].msg) {
             if (l.rc != 0)
@@ -535,13 +537,17 @@ static void test_gnp_flags_and_names(void **state)
          "spec: {preDNAT: true, applyOnForward: true, types: [Egress]}\n",
          "cannot have the Egress type"},
         {"kind: GlobalNetworkPolicy\nmetadata: {name: g}\n"
-         "spec: {preDNAT: true, applyOnForward: true, ingress: [{action: Deny}]}\n", NULL},
+         "spec: {preDNAT: true, applyOnForward: true, ingress: [{action: Deny}]}\n",
+         NULL},
         /* names: GNP at most one dot; knp.default. is for NetworkPolicy only */
-        {"kind: GlobalNetworkPolicy\nmetadata: {name: knp.default.x}\n", "invalid GlobalNetworkPolicy name"},
+        {"kind: GlobalNetworkPolicy\nmetadata: {name: knp.default.x}\n",
+         "invalid GlobalNetworkPolicy name"},
         {"kind: GlobalNetworkPolicy\nmetadata: {name: security.allow-dns}\n", NULL},
         {"kind: NetworkPolicy\nmetadata: {name: knp.default.a.b, namespace: n}\n", NULL},
-        {"kind: NetworkPolicy\nmetadata: {name: a.b.c, namespace: n}\n", "invalid NetworkPolicy name"},
-        {"kind: NetworkPolicy\nmetadata: {name: Upper, namespace: n}\n", "invalid NetworkPolicy name"},
+        {"kind: NetworkPolicy\nmetadata: {name: a.b.c, namespace: n}\n",
+         "invalid NetworkPolicy name"},
+        {"kind: NetworkPolicy\nmetadata: {name: Upper, namespace: n}\n",
+         "invalid NetworkPolicy name"},
         {"kind: Tier\nmetadata: {name: a.b}\nspec: {order: 1}\n", "invalid Tier name"},
         {"kind: Tier\nmetadata: {name: default}\nspec: {order: 5}\n",
          "the default tier's order must be 1000000"},
@@ -555,7 +561,8 @@ static void test_gnp_flags_and_names(void **state)
          "spec: {stagedAction: Delete, selector: a == 'b'}\n",
          "'spec.selector' must be empty when stagedAction is Delete"},
         {"kind: StagedNetworkPolicy\nmetadata: {name: s, namespace: n}\n"
-         "spec: {stagedAction: Remove}\n", "invalid stagedAction 'Remove'"},
+         "spec: {stagedAction: Remove}\n",
+         "invalid stagedAction 'Remove'"},
         /* an unknown projectcalico.org/v3 kind is an error, not skipped */
         {"kind: NetworkPolcy\nmetadata: {name: x, namespace: n}\n",
          "unknown projectcalico.org/v3 kind 'NetworkPolcy'"},
@@ -744,9 +751,11 @@ static void test_k8s_invalid(void **state)
         {"  podSelector: {}\n  ingress:\n  - from: [{}]\n", "must specify a peer"},
         {"  podSelector: {}\n  ingress:\n  - from: [{ipBlock: {cidr: A}}]\n", "invalid CIDR 'A'"},
         {"  podSelector: {}\n  ingress:\n  - from: [{ipBlock: {cidr: 10.0.0.0/8}, "
-         "podSelector: {}}]\n", "may not specify both ipBlock and another peer"},
+         "podSelector: {}}]\n",
+         "may not specify both ipBlock and another peer"},
         {"  podSelector: {}\n  ingress:\n  - from: [{ipBlock: {cidr: 10.0.0.0/8, "
-         "except: [11.0.0.0/16]}}]\n", "must be a strict subset"},
+         "except: [11.0.0.0/16]}}]\n",
+         "must be a strict subset"},
         {"  podSelector: {matchLabels: {'app@b': x}}\n", "invalid label key 'app@b'"},
         {"  podSelector: {matchExpressions: [{key: a, operator: In}]}\n",
          "values must be given when operator is 'In'"},
@@ -781,21 +790,20 @@ static void test_k8s_invalid(void **state)
 
 static void test_policy_order(void **state)
 {
-    static const char text[] =
-        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
-        "metadata: {name: no-order}\n---\n"
-        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
-        "metadata: {name: a}\nspec: {order: 10}\n---\n"
-        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
-        "metadata: {name: a-b}\nspec: {order: 10}\n---\n"
-        "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n"
-        "metadata: {name: a, namespace: z}\nspec: {order: 10}\n---\n"
-        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
-        "metadata: {name: early}\nspec: {order: -5.5}\n---\n"
-        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
-        "metadata: {name: a, namespace: z}\nspec: {podSelector: {}}\n---\n"
-        "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n"
-        "metadata: {name: k, namespace: z}\nspec: {order: 1000}\n";
+    static const char text[] = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+                               "metadata: {name: no-order}\n---\n"
+                               "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+                               "metadata: {name: a}\nspec: {order: 10}\n---\n"
+                               "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+                               "metadata: {name: a-b}\nspec: {order: 10}\n---\n"
+                               "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n"
+                               "metadata: {name: a, namespace: z}\nspec: {order: 10}\n---\n"
+                               "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+                               "metadata: {name: early}\nspec: {order: -5.5}\n---\n"
+                               "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                               "metadata: {name: a, namespace: z}\nspec: {podSelector: {}}\n---\n"
+                               "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n"
+                               "metadata: {name: k, namespace: z}\nspec: {order: 1000}\n";
     /* -5.5 first; at order 10 "a-b//Global..." < "a//Global..." < "a/z/Network..."
      * ('-' sorts before '/'); at 1000 "a/z/KubernetesNetworkPolicy" < "k/z/...";
      * the missing order last (§4.1, §9 item 11). */
@@ -884,8 +892,9 @@ static void test_staged(void **state)
 
     /* A bad port in a staged k8s policy is an error: Calico's validator
      * runs the conversion. */
-    load(&l, "apiVersion: projectcalico.org/v3\nkind: StagedKubernetesNetworkPolicy\n"
-             "metadata: {name: k, namespace: n}\nspec:\n  ingress: [{ports: [{port: '9:1'}]}]\n",
+    load(&l,
+         "apiVersion: projectcalico.org/v3\nkind: StagedKubernetesNetworkPolicy\n"
+         "metadata: {name: k, namespace: n}\nspec:\n  ingress: [{ports: [{port: '9:1'}]}]\n",
          NULL, 0);
     assert_int_not_equal(l.rc, 0);
     assert_contains(l.msgs, "Calico cannot convert this StagedKubernetesNetworkPolicy");
@@ -904,13 +913,15 @@ static void test_lists_and_skipping(void **state)
         "---\n"
         "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicyList\nitems:\n"
         "- metadata: {name: two}\n"
-        "- apiVersion: projectcalico.org/v3\n  kind: GlobalNetworkPolicy\n  metadata: {name: three}\n"
+        "- apiVersion: projectcalico.org/v3\n  kind: GlobalNetworkPolicy\n  metadata: {name: "
+        "three}\n"
         "---\n"
         "---\n"
         "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h}\n"
         "---\n"
         "apiVersion: projectcalico.org/v3\nkind: NetworkSet\n"
-        "metadata: {name: ns1, namespace: a, labels: {role: db}}\nspec: {nets: [10.1.2.3/16, 10.9.9.9]}\n";
+        "metadata: {name: ns1, namespace: a, labels: {role: db}}\nspec: {nets: [10.1.2.3/16, "
+        "10.9.9.9]}\n";
     struct loaded l;
 
     (void)state;
@@ -953,8 +964,9 @@ static void test_paths(void **state)
     /* the same policy twice is an error naming both places */
     load(&l, NULL, both, 2);
     assert_int_not_equal(l.rc, 0);
-    assert_contains(l.msgs, "error: duplicate NetworkPolicy 'fme/application.engine-fmeserver' "
-                            "(also defined at tests/fixtures/policies/fme-current/30-engine.yaml:5)");
+    assert_contains(l.msgs,
+                    "error: duplicate NetworkPolicy 'fme/application.engine-fmeserver' "
+                    "(also defined at tests/fixtures/policies/fme-current/30-engine.yaml:5)");
     unload(&l);
 }
 
@@ -984,8 +996,10 @@ static void test_rule_families(void **state)
         char text[512];
         const struct rule *r;
 
-        snprintf(text, sizeof(text), "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
-                 "metadata: {name: g}\nspec:\n  egress:\n  - %s\n", rows[i].rule);
+        snprintf(text, sizeof(text),
+                 "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+                 "metadata: {name: g}\nspec:\n  egress:\n  - %s\n",
+                 rows[i].rule);
         load_ok(&l, text);
         r = &find(&l.ps, "g")->egress[0];
         assert_int_equal(rule_applies_to_family(r, 4), rows[i].v4);
@@ -1005,19 +1019,36 @@ static void test_rule_families(void **state)
 static void test_conformance_corpus(void **state)
 {
     static const char *const examples[] = {
-        "onlineboutique", "acs-security-demos", "acs-security-demos-no-routes", "ipblockstest",
-        "ipblockstest_2", "with_end_port_example", "with_end_port_example_new",
-        "test_with_named_ports", "test_with_named_ports_changed_netpol", "netpol_named_port_test",
-        "netpol-analysis-example-minimal", "netpol-diff-example-minimal", "minimal_test_in_ns",
-        "multiple_topology_resources_1", "multiple_topology_resources_2",
-        "semanticDiff-same-topologies-old1", "semanticDiff-same-topologies-old2",
-        "semanticDiff-same-topologies-new1", "semanticDiff-same-topologies-new2",
-        "semanticDiff-orig-topologies-no-policy", "semanticDiff-orig-topologies-policy-a",
-        "minikube_resources", "deny_all_to_from_a_deployment",
+        "onlineboutique",
+        "acs-security-demos",
+        "acs-security-demos-no-routes",
+        "ipblockstest",
+        "ipblockstest_2",
+        "with_end_port_example",
+        "with_end_port_example_new",
+        "test_with_named_ports",
+        "test_with_named_ports_changed_netpol",
+        "netpol_named_port_test",
+        "netpol-analysis-example-minimal",
+        "netpol-diff-example-minimal",
+        "minimal_test_in_ns",
+        "multiple_topology_resources_1",
+        "multiple_topology_resources_2",
+        "semanticDiff-same-topologies-old1",
+        "semanticDiff-same-topologies-old2",
+        "semanticDiff-same-topologies-new1",
+        "semanticDiff-same-topologies-new2",
+        "semanticDiff-orig-topologies-no-policy",
+        "semanticDiff-orig-topologies-policy-a",
+        "minikube_resources",
+        "deny_all_to_from_a_deployment",
         "deny_all_to_from_a_deployment_changed_netpol",
         "example_pods_w_same_owner_and_labels_gap_no_policy",
-        "invalid-cidr", "invalid-label-key", "invalid-empty-peer",
-        "invalid-duplicate-policy-name", "invalid-endport-below-port",
+        "invalid-cidr",
+        "invalid-label-key",
+        "invalid-empty-peer",
+        "invalid-duplicate-policy-name",
+        "invalid-endport-below-port",
     };
     const char *root = getenv("PODFLOW_CONFORMANCE");
     char path[512];
@@ -1025,12 +1056,10 @@ static void test_conformance_corpus(void **state)
 
     (void)state;
     if (!root)
-        root = "/work/shared/conformance/netpol";
+        root = "../shared/conformance/netpol"; /* the repository's sibling, as CI has it */
     snprintf(path, sizeof(path), "%s/onlineboutique/resources", root);
-    if (access(path, R_OK) != 0) {
-        print_message("conformance corpus not found at %s; skipped\n", root);
-        skip();
-    }
+    if (access(path, R_OK) != 0)
+        fail_msg("conformance corpus not found at %s (set PODFLOW_CONFORMANCE)", root);
     for (size_t i = 0; i < ARRAY_SIZE(examples); i++) {
         struct loaded l;
         int invalid = strncmp(examples[i], "invalid-", 8) == 0;

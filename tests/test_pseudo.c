@@ -238,7 +238,8 @@ static void test_derive_text(void **state)
 static void test_limit(void **state)
 {
     struct pseudo p;
-    struct ipaddr a = ip("8.8.8.8"), b = ip("8.8.4.4"), c = ip("9.9.9.9"), d = ip("2001:4860::8888");
+    struct ipaddr a = ip("8.8.8.8"), b = ip("8.8.4.4"), c = ip("9.9.9.9"),
+                  d = ip("2001:4860::8888");
     struct ipaddr oa, ob, oc, od, again;
     (void)state;
 

@@ -1,9 +1,9 @@
 /*
  * test_redact.c: analyze/redact.c: redact_db() on a small case (the
  * pseudonyms themselves: tests/test_pseudo.c): internal addresses
- * (endpoints and ip_ifaces) untouched, external ones replaced consistently (flows and endpoints agree), one-to-one even past
- * the 768 TEST-NET addresses, families kept, the same key giving the same
- * pseudonyms and another key others; the capture's command line cleared.
+ * (endpoints and ip_ifaces) untouched, external ones replaced consistently (flows and endpoints
+ * agree), one-to-one even past the 768 TEST-NET addresses, families kept, the same key giving the
+ * same pseudonyms and another key others; the capture's command line cleared.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyze/redact.h"
+#include "analyze/case/redact.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/ipaddr.h"
@@ -66,7 +66,9 @@ static sqlite3 *make_case(const char *name, unsigned n)
                      "INSERT INTO flows (capture_id, proto, src_ip, src_port, dst_ip, dst_port, "
                      "first_ns, last_ns, packets_fwd, bytes_fwd, packets_rev, bytes_rev, state) "
                      "VALUES (1, 6, '%s', %u, '%s', 443, 0, 1, 1, 60, 1, 60, 'SF')",
-                     strchr(peer, ':') && p == 1 ? "fd00::1" : p == 1 ? "10.0.0.1" : "10.0.0.2",
+                     strchr(peer, ':') && p == 1 ? "fd00::1"
+                     : p == 1                    ? "10.0.0.1"
+                                                 : "10.0.0.2",
                      1000 + i, peer);
             assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
         }
@@ -118,29 +120,42 @@ static void test_redact_db(void **state)
     /* internal and special addresses untouched */
     expect(a, "SELECT count(*) FROM flows WHERE src_ip IN ('10.0.0.1', '10.0.0.2')",
            "2011"); /* every flow but the one from p1's v6 address */
-    expect(a, "SELECT count(*) FROM flows WHERE dst_ip IN ('10.96.0.1', '192.168.1.1', "
-              "'127.0.0.1', '100.64.0.1')", "8");
+    expect(a,
+           "SELECT count(*) FROM flows WHERE dst_ip IN ('10.96.0.1', '192.168.1.1', "
+           "'127.0.0.1', '100.64.0.1')",
+           "8");
     /* no external address left, anywhere */
-    expect(a, "SELECT count(*) FROM flows WHERE (dst_ip LIKE '100.64.%' AND dst_ip != '100.64.0.1') "
-              "OR dst_ip = '8.8.8.8' "
-              "OR dst_ip = '2606:4700::1111' OR src_ip = 'fd00::1' OR dst_ip = 'not-an-address'",
+    expect(a,
+           "SELECT count(*) FROM flows WHERE (dst_ip LIKE '100.64.%' AND dst_ip != '100.64.0.1') "
+           "OR dst_ip = '8.8.8.8' "
+           "OR dst_ip = '2606:4700::1111' OR src_ip = 'fd00::1' OR dst_ip = 'not-an-address'",
            "0");
     expect(a, "SELECT count(*) FROM endpoints WHERE ip = '8.8.8.8'", "0");
     /* one-to-one: the 1006 distinct peers stay distinct, and both pods'
      * flows to one peer still share it */
     expect(a, "SELECT count(DISTINCT dst_ip) FROM flows", "1006");
-    expect(a, "SELECT count(*) FROM (SELECT dst_ip FROM flows GROUP BY dst_ip "
-              "HAVING count(*) != 2)", "0");
+    expect(a,
+           "SELECT count(*) FROM (SELECT dst_ip FROM flows GROUP BY dst_ip "
+           "HAVING count(*) != 2)",
+           "0");
     /* the external endpoint and the flows to it agree */
-    expect(a, "SELECT count(*) FROM flows f JOIN endpoints e ON e.ip = f.dst_ip "
-              "WHERE e.kind = 'external'", "2");
+    expect(a,
+           "SELECT count(*) FROM flows f JOIN endpoints e ON e.ip = f.dst_ip "
+           "WHERE e.kind = 'external'",
+           "2");
     /* the ranges: 768 TEST-NET addresses, the rest of IPv4 in 240/4, v6 in 2001:db8::/32 */
-    expect(a, "SELECT count(DISTINCT dst_ip) FROM flows WHERE dst_ip LIKE '192.0.2.%' OR "
-              "dst_ip LIKE '198.51.100.%' OR dst_ip LIKE '203.0.113.%'", "768");
-    expect(a, "SELECT count(DISTINCT dst_ip) FROM flows WHERE CAST(dst_ip AS INTEGER) "
-              "BETWEEN 240 AND 255 AND dst_ip NOT LIKE '%:%'", "232");
-    expect(a, "SELECT count(*) FROM flows WHERE src_ip LIKE '2001:db8:%' AND "
-              "dst_ip LIKE '2001:db8:%'", "1");
+    expect(a,
+           "SELECT count(DISTINCT dst_ip) FROM flows WHERE dst_ip LIKE '192.0.2.%' OR "
+           "dst_ip LIKE '198.51.100.%' OR dst_ip LIKE '203.0.113.%'",
+           "768");
+    expect(a,
+           "SELECT count(DISTINCT dst_ip) FROM flows WHERE CAST(dst_ip AS INTEGER) "
+           "BETWEEN 240 AND 255 AND dst_ip NOT LIKE '%:%'",
+           "232");
+    expect(a,
+           "SELECT count(*) FROM flows WHERE src_ip LIKE '2001:db8:%' AND "
+           "dst_ip LIKE '2001:db8:%'",
+           "1");
     expect(a, "SELECT count(*) FROM flows WHERE dst_ip LIKE '2001:db8:%'", "4"); /* + bad text */
     expect(a, "SELECT command || ' ' || filter FROM captures", "[redacted] [redacted]");
     expect(a, "SELECT value FROM meta WHERE key = 'redacted'",

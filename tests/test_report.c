@@ -23,9 +23,9 @@
 
 #include <sqlite3.h>
 
-#include "analyze/flowset.h"
-#include "analyze/graph.h"
-#include "analyze/report.h"
+#include "analyze/engine/flowset.h"
+#include "analyze/out/graph.h"
+#include "analyze/out/report.h"
 #include "common/buf.h"
 #include "common/db.h"
 #include "common/err.h"

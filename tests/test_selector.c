@@ -1,6 +1,6 @@
 /*
  * test_selector.c: the Calico selector language (analyze/sel_lex.c,
- * sel_parse.c, selector.c) against policy-semantics.md §1 and §9 items 1-2,
+ * sel_parse.c, selector.c) against docs/semantics.md §1 and §9 items 1-2,
  * and the facts in Calico's own tokenizer_test.go / parser_test.go.
  *
  * Semantic rows are chosen so that the nearest wrong reading fails them:
@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/selector.h"
-#include "analyze/selector_int.h"
+#include "analyze/policy/selector.h"
+#include "analyze/policy/selector_int.h"
 #include "common/arena.h"
 #include "common/buf.h"
 #include "common/err.h"
@@ -82,13 +82,13 @@ static const char *format(struct fixture *f, const struct sel *sel)
 /* --- tokens ------------------------------------------------------------------ */
 
 static const char *const tok_names[] = {
-    [SEL_TOK_EOF] = "EOF",       [SEL_TOK_LABEL] = "L",       [SEL_TOK_STRING] = "S",
-    [SEL_TOK_LBRACE] = "{",      [SEL_TOK_RBRACE] = "}",      [SEL_TOK_COMMA] = ",",
-    [SEL_TOK_EQ] = "==",         [SEL_TOK_NE] = "!=",         [SEL_TOK_IN] = "in",
-    [SEL_TOK_NOT] = "!",         [SEL_TOK_NOTIN] = "notin",   [SEL_TOK_CONTAINS] = "contains",
-    [SEL_TOK_STARTSWITH] = "sw", [SEL_TOK_ENDSWITH] = "ew",   [SEL_TOK_ALL] = "all",
-    [SEL_TOK_HAS] = "has",       [SEL_TOK_LPAREN] = "(",      [SEL_TOK_RPAREN] = ")",
-    [SEL_TOK_AND] = "&&",        [SEL_TOK_OR] = "||",         [SEL_TOK_GLOBAL] = "global",
+    [SEL_TOK_EOF] = "EOF",       [SEL_TOK_LABEL] = "L",     [SEL_TOK_STRING] = "S",
+    [SEL_TOK_LBRACE] = "{",      [SEL_TOK_RBRACE] = "}",    [SEL_TOK_COMMA] = ",",
+    [SEL_TOK_EQ] = "==",         [SEL_TOK_NE] = "!=",       [SEL_TOK_IN] = "in",
+    [SEL_TOK_NOT] = "!",         [SEL_TOK_NOTIN] = "notin", [SEL_TOK_CONTAINS] = "contains",
+    [SEL_TOK_STARTSWITH] = "sw", [SEL_TOK_ENDSWITH] = "ew", [SEL_TOK_ALL] = "all",
+    [SEL_TOK_HAS] = "has",       [SEL_TOK_LPAREN] = "(",    [SEL_TOK_RPAREN] = ")",
+    [SEL_TOK_AND] = "&&",        [SEL_TOK_OR] = "||",       [SEL_TOK_GLOBAL] = "global",
 };
 
 /* Token kinds, space-separated; LABEL, STRING and HAS show their value. */
@@ -117,35 +117,35 @@ static void test_lex_tokens(void **state)
         const char *in;
         const char *want;
     } cases[] = {
-        {"a==\"b\"", "L(a) == S(b) EOF"},                  /* no spaces needed around == */
-        {"calico/k8s_NS-.1/role == 'x'",                          /* every label character */
+        {"a==\"b\"", "L(a) == S(b) EOF"}, /* no spaces needed around == */
+        {"calico/k8s_NS-.1/role == 'x'",  /* every label character */
          "L(calico/k8s_NS-.1/role) == S(x) EOF"},
-        {"contains contains \"contains\"",                        /* operator word as a label */
+        {"contains contains \"contains\"", /* operator word as a label */
          "L(contains) contains S(contains) EOF"},
-        {"in in {'in'}", "L(in) in { S(in) } EOF"},               /* 'in' as a label and a value */
-        {"not not in {}", "L(not) notin { } EOF"},                /* 'not' as a label */
-        {"a startswith 'v'", "L(a) sw S(v) EOF"},                 /* two words, no space */
-        {"a starts with 'v'", "L(a) sw S(v) EOF"},                /* one space */
-        {"a starts   with 'v'", "L(a) sw S(v) EOF"},              /* several spaces */
-        {"a ends\twith 'v'", "L(a) ew S(v) EOF"},                 /* a tab */
-        {"a endswith 'v'", "L(a) ew S(v) EOF"},                   /* ends, no space */
-        {"a not  in {}", "L(a) notin { } EOF"},                   /* not  in, two spaces */
+        {"in in {'in'}", "L(in) in { S(in) } EOF"},  /* 'in' as a label and a value */
+        {"not not in {}", "L(not) notin { } EOF"},   /* 'not' as a label */
+        {"a startswith 'v'", "L(a) sw S(v) EOF"},    /* two words, no space */
+        {"a starts with 'v'", "L(a) sw S(v) EOF"},   /* one space */
+        {"a starts   with 'v'", "L(a) sw S(v) EOF"}, /* several spaces */
+        {"a ends\twith 'v'", "L(a) ew S(v) EOF"},    /* a tab */
+        {"a endswith 'v'", "L(a) ew S(v) EOF"},      /* ends, no space */
+        {"a not  in {}", "L(a) notin { } EOF"},      /* not  in, two spaces */
         {"startswith starts with 'v'", "L(startswith) sw S(v) EOF"}, /* label named like an op */
-        {"a contains\"v\"", "L(a) contains S(v) EOF"},            /* a quote is a word boundary */
-        {"a in{'v'}", "L(a) in { S(v) } EOF"},                    /* so is a brace */
-        {"a notin\"bar\"&&!has(foo)||b in\"c\"",                  /* Calico's dense example */
+        {"a contains\"v\"", "L(a) contains S(v) EOF"}, /* a quote is a word boundary */
+        {"a in{'v'}", "L(a) in { S(v) } EOF"},         /* so is a brace */
+        {"a notin\"bar\"&&!has(foo)||b in\"c\"",       /* Calico's dense example */
          "L(a) notin S(bar) && ! has(foo) || L(b) in S(c) EOF"},
-        {"! has( foo )", "! has(foo) EOF"},                       /* spaces inside has( ) */
-        {"all(  )", "all EOF"},                                   /* spaces inside all( ) */
-        {"global(\t)", "global EOF"},                             /* a tab inside global( ) */
-        {"has (a)", "L(has) ( L(a) ) EOF"},                       /* "has (" is a label and a paren */
-        {"role 'x'", "L(role) S(x) EOF"},                         /* a quote starts a string anywhere */
-        {"a == '\\' && b == \"'\" && c == '\"'",                    /* no escapes; other quote is text */
+        {"! has( foo )", "! has(foo) EOF"},      /* spaces inside has( ) */
+        {"all(  )", "all EOF"},                  /* spaces inside all( ) */
+        {"global(\t)", "global EOF"},            /* a tab inside global( ) */
+        {"has (a)", "L(has) ( L(a) ) EOF"},      /* "has (" is a label and a paren */
+        {"role 'x'", "L(role) S(x) EOF"},        /* a quote starts a string anywhere */
+        {"a == '\\' && b == \"'\" && c == '\"'", /* no escapes; other quote is text */
          "L(a) == S(\\) && L(b) == S(') && L(c) == S(\") EOF"},
-        {"a == 'x\ny'", "L(a) == S(x\ny) EOF"},                   /* a newline inside a string is text */
+        {"a == 'x\ny'", "L(a) == S(x\ny) EOF"}, /* a newline inside a string is text */
         {"a!='x'&&!b=='y'", "L(a) != S(x) && ! L(b) == S(y) EOF"}, /* != versus ! */
-        {" \t ", "EOF"},                                          /* blanks only */
-        {"", "EOF"},                                              /* nothing */
+        {" \t ", "EOF"},                                           /* blanks only */
+        {"", "EOF"},                                               /* nothing */
     };
     char got[512];
 
@@ -198,36 +198,37 @@ static void test_errors(void **state)
         const char *msg; /* a substring of the message */
     } cases[] = {
         {"a == 'x'\n", ERR_PARSE, 9, "line break"}, /* a trailing newline (YAML "|") is not blank */
-        {"a\n== 'x'", ERR_PARSE, 2, "line break"}, /* nor is one between tokens */
+        {"a\n== 'x'", ERR_PARSE, 2, "line break"},  /* nor is one between tokens */
         {"a == 'x'\r", ERR_PARSE, 9, "line break"}, /* nor a CR */
-        {"a\v== 'x'", ERR_PARSE, 2, "'\\x0b'"}, /* nor a vertical tab */
-        {"\fa == 'x'", ERR_PARSE, 1, "'\\x0c'"}, /* nor a form feed */
+        {"a\v== 'x'", ERR_PARSE, 2, "'\\x0b'"},     /* nor a vertical tab */
+        {"\fa == 'x'", ERR_PARSE, 1, "'\\x0c'"},    /* nor a form feed */
         /* '=' is no label character */
         {"a=b", ERR_PARSE, 2, "unexpected token '=', expected '=='"},
-        {"a = 'x'", ERR_PARSE, 3, "expected '=='"}, /* a lone '=' is no operator */
+        {"a = 'x'", ERR_PARSE, 3, "expected '=='"},          /* a lone '=' is no operator */
         {"a => 'x'", ERR_PARSE, 3, "unexpected token '=>'"}, /* the bad punctuation shown whole */
-        {"a =", ERR_PARSE, 3, "expected '=='"}, /* '=' at the very end */
+        {"a =", ERR_PARSE, 3, "expected '=='"},              /* '=' at the very end */
         {"has(a) & has(b)", ERR_PARSE, 8, "unexpected token '&', expected '&&'"}, /* single & */
         {"has(a) | has(b)", ERR_PARSE, 8, "unexpected token '|', expected '||'"}, /* single | */
-        {"a == 'x' &", ERR_PARSE, 10, "expected '&&'"}, /* single & at the end */
-        {"has()", ERR_PARSE, 5, "has() needs a label name"}, /* has() is empty */
+        {"a == 'x' &", ERR_PARSE, 10, "expected '&&'"},       /* single & at the end */
+        {"has()", ERR_PARSE, 5, "has() needs a label name"},  /* has() is empty */
         {"has( )", ERR_PARSE, 6, "has() needs a label name"}, /* blank is empty too */
-        {"has(foo", ERR_PARSE, 8, "expected ')'"}, /* has( never closed */
+        {"has(foo", ERR_PARSE, 8, "expected ')'"},            /* has( never closed */
         {"has(foo bar)", ERR_PARSE, 9, "unexpected token 'bar', expected ')'"}, /* one label only */
         {"has('a')", ERR_PARSE, 5, "expected a label"}, /* has() takes a label, not a string */
-        {"has(", ERR_PARSE, 5, "unexpected end of selector"}, /* input ends inside has( */
+        {"has(", ERR_PARSE, 5, "unexpected end of selector"},           /* input ends inside has( */
         {"all(x)", ERR_PARSE, 5, "unexpected token 'x', expected ')'"}, /* all() takes nothing */
-        {"global(", ERR_PARSE, 8, "expected ')' after 'global('"}, /* global( never closed */
+        {"global(", ERR_PARSE, 8, "expected ')' after 'global('"},      /* global( never closed */
         /* in needs a boundary */
-        {"label inf \"v\"", ERR_PARSE, 7, "unexpected token 'inf', expected an operator after 'label'"},
+        {"label inf \"v\"", ERR_PARSE, 7,
+         "unexpected token 'inf', expected an operator after 'label'"},
         /* with needs one */
         {"label ends withs \"v\"", ERR_PARSE, 7, "expected an operator after 'label'"},
         {"label starts foo \"v\"", ERR_PARSE, 7, "expected an operator"}, /* starts needs with */
-        {"a containsx 'v'", ERR_PARSE, 3, "'containsx'"}, /* contains needs a boundary */
-        {"a notinx {}", ERR_PARSE, 3, "expected an operator"}, /* notin needs one */
-        {"a not inx {}", ERR_PARSE, 3, "expected an operator"}, /* not in needs one */
-        {"a starts", ERR_PARSE, 3, "expected an operator"}, /* starts at the end */
-        {"label squiggles 'v'", ERR_PARSE, 7, "'squiggles'"}, /* no such operator */
+        {"a containsx 'v'", ERR_PARSE, 3, "'containsx'"},            /* contains needs a boundary */
+        {"a notinx {}", ERR_PARSE, 3, "expected an operator"},       /* notin needs one */
+        {"a not inx {}", ERR_PARSE, 3, "expected an operator"},      /* not in needs one */
+        {"a starts", ERR_PARSE, 3, "expected an operator"},          /* starts at the end */
+        {"label squiggles 'v'", ERR_PARSE, 7, "'squiggles'"},        /* no such operator */
         {"a all()", ERR_PARSE, 3, "expected an operator after 'a'"}, /* all() after a label */
         /* has + space */
         {"has (a)", ERR_PARSE, 5, "unexpected token '(', expected an operator after 'has'"},
@@ -240,7 +241,7 @@ static void test_errors(void **state)
         {"b starts with b", ERR_PARSE, 15, "expected a quoted string"},
         /* no value */
         {"a ==", ERR_PARSE, 5, "unexpected end of selector, expected a quoted string"},
-        {"foo != ||", ERR_PARSE, 8, "unexpected token '||'"}, /* operator for a value */
+        {"foo != ||", ERR_PARSE, 8, "unexpected token '||'"},  /* operator for a value */
         {"'b1' == b", ERR_PARSE, 1, "unexpected string 'b1'"}, /* literal on the left */
         /* bare label */
         {"b", ERR_PARSE, 2, "unexpected end of selector, expected an operator after 'b'"},
@@ -249,13 +250,13 @@ static void test_errors(void **state)
         {"a b", ERR_PARSE, 3, "unexpected token 'b', expected an operator after 'a'"},
         /* bare */
         {"a && b == 'x'", ERR_PARSE, 3, "unexpected token '&&', expected an operator after 'a'"},
-        {"!", ERR_PARSE, 2, "unexpected end of selector"}, /* a lone ! */
-        {"%", ERR_PARSE, 1, "unexpected token '%'"}, /* unknown character */
-        {"a == 'b' && %", ERR_PARSE, 13, "unexpected token '%'"}, /* ...after && */
-        {"a == 'b' || %", ERR_PARSE, 13, "'%'"}, /* ...after || */
+        {"!", ERR_PARSE, 2, "unexpected end of selector"},            /* a lone ! */
+        {"%", ERR_PARSE, 1, "unexpected token '%'"},                  /* unknown character */
+        {"a == 'b' && %", ERR_PARSE, 13, "unexpected token '%'"},     /* ...after && */
+        {"a == 'b' || %", ERR_PARSE, 13, "'%'"},                      /* ...after || */
         {"has(foo) &&", ERR_PARSE, 12, "unexpected end of selector"}, /* && with no right side */
         {"a:b == 'x'", ERR_PARSE, 2, "unexpected token ':'"}, /* ':' is no label character */
-        {"\xc3\xa9 == 'x'", ERR_PARSE, 1, "'\\xc3\\xa9'"}, /* non-ASCII label, shown escaped */
+        {"\xc3\xa9 == 'x'", ERR_PARSE, 1, "'\\xc3\\xa9'"},    /* non-ASCII label, shown escaped */
         /* in needs a set literal */
         {"foo in \"\"", ERR_PARSE, 8, "unexpected string \"\", expected '{'"},
         {"foo in", ERR_PARSE, 7, "unexpected end of selector, expected '{'"}, /* in at the end */
@@ -264,15 +265,15 @@ static void test_errors(void **state)
         {"a in {'a',,}", ERR_PARSE, 11, "expected a string or '}'"}, /* two commas */
         /* no comma */
         {"a in {'a' 'b'}", ERR_PARSE, 11, "unexpected string 'b', expected ',' or '}'"},
-        {"foo in {\"\", ||", ERR_PARSE, 13, "'||'"}, /* Calico's garbage case */
+        {"foo in {\"\", ||", ERR_PARSE, 13, "'||'"},                /* Calico's garbage case */
         {"a in {'a'", ERR_PARSE, 10, "unexpected end of selector"}, /* set never closed */
-        {"a in {a}", ERR_PARSE, 7, "unexpected token 'a'"}, /* members are strings, not labels */
+        {"a in {a}", ERR_PARSE, 7, "unexpected token 'a'"},   /* members are strings, not labels */
         {"\"FOO", ERR_PARSE, 1, "unterminated string \"FOO"}, /* unterminated, at the quote */
-        {"\"FOO'", ERR_PARSE, 1, "unterminated string"}, /* the other quote does not close */
-        {"a == 'x\"", ERR_PARSE, 6, "unterminated string"}, /* column of the opening quote */
-        {"()", ERR_PARSE, 2, "unexpected token ')'"}, /* empty parentheses */
-        {"(", ERR_PARSE, 2, "unexpected end of selector"}, /* unclosed, empty */
-        {")", ERR_PARSE, 1, "unexpected token ')'"}, /* unopened */
+        {"\"FOO'", ERR_PARSE, 1, "unterminated string"},      /* the other quote does not close */
+        {"a == 'x\"", ERR_PARSE, 6, "unterminated string"},   /* column of the opening quote */
+        {"()", ERR_PARSE, 2, "unexpected token ')'"},         /* empty parentheses */
+        {"(", ERR_PARSE, 2, "unexpected end of selector"},    /* unclosed, empty */
+        {")", ERR_PARSE, 1, "unexpected token ')'"},          /* unopened */
         /* unclosed */
         {"(a == \"foo\"", ERR_PARSE, 12, "expected ')' to close the '(' at column 1"},
         {"((has(a))", ERR_PARSE, 10, "at column 1"}, /* the outer one unclosed */
@@ -280,8 +281,8 @@ static void test_errors(void **state)
         {"(has(a)))", ERR_PARSE, 9, "unexpected token ')', expected '&&', '||' or the end"},
         {"a == 'x' b == 'y'", ERR_PARSE, 10, "unexpected token 'b'"}, /* trailing comparison */
         {"has(a) has(b)", ERR_PARSE, 8, "unexpected token 'has(b)'"}, /* trailing has() */
-        {"all() all()", ERR_PARSE, 7, "unexpected token 'all()'"}, /* trailing all() */
-        {"a == 'x' !", ERR_PARSE, 10, "unexpected token '!'"}, /* trailing ! */
+        {"all() all()", ERR_PARSE, 7, "unexpected token 'all()'"},    /* trailing all() */
+        {"a == 'x' !", ERR_PARSE, 10, "unexpected token '!'"},        /* trailing ! */
     };
 
     (void)state;
@@ -294,8 +295,8 @@ static void test_errors(void **state)
         arena_init(&a, 0);
         rc = sel_parse(&a, cases[i].in, strlen(cases[i].in), &sel, &err);
         if (rc != cases[i].rc || err.col != cases[i].col || !strstr(err.msg, cases[i].msg))
-            print_error("case %zu \"%s\": rc %d col %zu msg \"%s\"\n", i, cases[i].in, rc,
-                        err.col, err.msg);
+            print_error("case %zu \"%s\": rc %d col %zu msg \"%s\"\n", i, cases[i].in, rc, err.col,
+                        err.msg);
         assert_int_equal(rc, cases[i].rc);
         assert_null(sel);
         assert_int_equal(err.col, cases[i].col);
@@ -451,28 +452,28 @@ static void test_format(void **state)
         const char *want;
         int stable; /* format(parse(want)) == want */
     } cases[] = {
-        {"", "all()", 1}, /* empty is all() */
-        {" \t", "all()", 1}, /* so is blank */
-        {" all() ", "all()", 1}, /* blanks around all() */
-        {" (all() )", "all()", 1}, /* parentheses leave no trace */
-        {"global( )", "global()", 1}, /* global() keeps its name */
+        {"", "all()", 1},                                      /* empty is all() */
+        {" \t", "all()", 1},                                   /* so is blank */
+        {" all() ", "all()", 1},                               /* blanks around all() */
+        {" (all() )", "all()", 1},                             /* parentheses leave no trace */
+        {"global( )", "global()", 1},                          /* global() keeps its name */
         {"! (has( b)||! has(a ))", "!(has(b) || !has(a))", 1}, /* Calico: ! over an OR */
         /* Calico: ! inside an AND */
         {"! (a == \"b\"&&! c != \"d\")", "!(a == \"b\" && !c != \"d\")", 1},
-        {"a == \"'\"", "a == \"'\"", 1}, /* a ' value keeps " quotes */
-        {"a == '\"'", "a == '\"'", 1}, /* a " value takes ' quotes */
-        {"a contains '\"'", "a contains '\"'", 1}, /* same for contains */
+        {"a == \"'\"", "a == \"'\"", 1},                /* a ' value keeps " quotes */
+        {"a == '\"'", "a == '\"'", 1},                  /* a " value takes ' quotes */
+        {"a contains '\"'", "a contains '\"'", 1},      /* same for contains */
         {"a startswith '\"'", "a starts with '\"'", 1}, /* startswith printed as two words */
-        {"a endswith \"'\"", "a ends with \"'\"", 1}, /* endswith likewise */
-        {"a!='\"'", "a != '\"'", 1}, /* spaces around != */
-        {"a == 'x'", "a == \"x\"", 1}, /* ' quotes become " by default */
+        {"a endswith \"'\"", "a ends with \"'\"", 1},   /* endswith likewise */
+        {"a!='\"'", "a != '\"'", 1},                    /* spaces around != */
+        {"a == 'x'", "a == \"x\"", 1},                  /* ' quotes become " by default */
         {"a in {\"d\", \"a\", \"b\"}", "a in {\"a\", \"b\", \"d\"}", 1}, /* members sorted */
         /* and unique */
         {"a in {\"z\", \"z\", \"x\", \"y\", \"x\", \"a\"}", "a in {\"a\", \"x\", \"y\", \"z\"}", 1},
         {"a in {'b', 'B', 'a'}", "a in {\"B\", \"a\", \"b\"}", 1}, /* by bytes: upper case first */
         {"a in {'ab', 'a', ''}", "a in {\"\", \"a\", \"ab\"}", 1}, /* a prefix sorts first */
         {"a not in {'\"', \"'\"}", "a not in {'\"', \"'\"}", 1}, /* each member quoted on its own */
-        {"a in {}", "a in {}", 1}, /* the empty set */
+        {"a in {}", "a in {}", 1},                               /* the empty set */
         {"a notin {'x',}", "a not in {\"x\"}", 1}, /* trailing comma dropped, notin spelled out */
         /* one AND of 3 */
         {"a == 'x' && b == 'y' && c == 'z'", "(a == \"x\" && b == \"y\" && c == \"z\")", 1},
@@ -486,11 +487,12 @@ static void test_format(void **state)
         {"!a == 'x' && b == 'y'", "(!a == \"x\" && b == \"y\")", 1},
         /* ! on each side of || */
         {"! a == 'a1' || ! b == 'b1'", "(!a == \"a1\" || !b == \"b1\")", 1},
-        {"!!has(b)", "has(b)", 1}, /* two ! cancel */
-        {"! !! has(a)", "!has(a)", 1}, /* three ! make one, across blanks */
+        {"!!has(b)", "has(b)", 1},           /* two ! cancel */
+        {"! !! has(a)", "!has(a)", 1},       /* three ! make one, across blanks */
         {"!(!a == 'x')", "!!a == \"x\"", 0}, /* ! over a parenthesised ! keeps both (Calico) */
         /* Calico's visitor case */
-        {"!(!(k == 'v' && has(t) || all()) && (a in {'b', 'c'}))", "!(!((k == \"v\" && has(t)) || all()) && a in {\"b\", \"c\"})", 1},
+        {"!(!(k == 'v' && has(t) || all()) && (a in {'b', 'c'}))",
+         "!(!((k == \"v\" && has(t)) || all()) && a in {\"b\", \"c\"})", 1},
         {"a == ' x\ty\n'", "a == \" x\ty\n\"", 1}, /* blanks and newlines inside values kept */
     };
 
@@ -524,75 +526,79 @@ static void test_eval(void **state)
         const char *kv[9]; /* key, value, ..., NULL */
         int want;
     } cases[] = {
-        {"a == 'x'", {"a", "x", NULL}, 1}, /* == with the value */
-        {"a == 'x'", {NULL}, 0}, /* == needs the label present */
-        {"a == 'x'", {"a", "X", NULL}, 0}, /* values are case-sensitive */
-        {"A == 'x'", {"a", "x", NULL}, 0}, /* keys are case-sensitive */
-        {"a == 'x'", {"a", "xx", NULL}, 0}, /* == is not a prefix match */
-        {"a == ''", {"a", "", NULL}, 1}, /* empty value equals '' */
-        {"a == ''", {NULL}, 0}, /* ...but absence does not */
-        {"a != 'x'", {NULL}, 1}, /* != matches a MISSING label (§9.1) */
-        {"a != 'x'", {"b", "x", NULL}, 1}, /* ...whatever else is there */
-        {"a != 'x'", {"a", "x", NULL}, 0}, /* != with the value */
-        {"a != 'x'", {"a", "y", NULL}, 1}, /* != with another value */
-        {"a != ''", {"a", "", NULL}, 0}, /* != '' with an empty value */
+        {"a == 'x'", {"a", "x", NULL}, 1},        /* == with the value */
+        {"a == 'x'", {NULL}, 0},                  /* == needs the label present */
+        {"a == 'x'", {"a", "X", NULL}, 0},        /* values are case-sensitive */
+        {"A == 'x'", {"a", "x", NULL}, 0},        /* keys are case-sensitive */
+        {"a == 'x'", {"a", "xx", NULL}, 0},       /* == is not a prefix match */
+        {"a == ''", {"a", "", NULL}, 1},          /* empty value equals '' */
+        {"a == ''", {NULL}, 0},                   /* ...but absence does not */
+        {"a != 'x'", {NULL}, 1},                  /* != matches a MISSING label (§9.1) */
+        {"a != 'x'", {"b", "x", NULL}, 1},        /* ...whatever else is there */
+        {"a != 'x'", {"a", "x", NULL}, 0},        /* != with the value */
+        {"a != 'x'", {"a", "y", NULL}, 1},        /* != with another value */
+        {"a != ''", {"a", "", NULL}, 0},          /* != '' with an empty value */
         {"a in {'x', 'y'}", {"a", "y", NULL}, 1}, /* in: a member */
         {"a in {'x', 'y'}", {"a", "z", NULL}, 0}, /* in: not a member */
-        {"a in {'x', 'y'}", {NULL}, 0}, /* in needs the label present */
+        {"a in {'x', 'y'}", {NULL}, 0},           /* in needs the label present */
         {"a in {'e', 'd', 'c', 'b', 'a'}", {"a", "a", NULL}, 1}, /* first of the sorted set */
         {"a in {'e', 'd', 'c', 'b', 'a'}", {"a", "e", NULL}, 1}, /* last of the sorted set */
-        {"a in {'ab'}", {"a", "a", NULL}, 0}, /* no prefix match in sets */
-        {"a in {''}", {"a", "", NULL}, 1}, /* the empty string as a member */
-        {"a in {}", {"a", "", NULL}, 0}, /* a in {} is never true (§9.2) */
-        {"a in {}", {NULL}, 0}, /* ...not even without a */
-        {"a in {'x',}", {"a", "x", NULL}, 1}, /* trailing comma */
-        {"a not in {'x'}", {NULL}, 1}, /* not in matches a MISSING label (§9.1) */
-        {"a not in {'x'}", {"a", "x", NULL}, 0}, /* not in: a member */
-        {"a not in {'x'}", {"a", "y", NULL}, 1}, /* not in: another value */
-        {"a not in {}", {NULL}, 1}, /* not in {} always true, absent */
-        {"a not in {}", {"a", "x", NULL}, 1}, /* ...and present */
-        {"has(a)", {"a", "", NULL}, 1}, /* an empty value counts as present */
-        {"has(a)", {"ab", "x", NULL}, 0}, /* has() is not a prefix match */
-        {"!has(a)", {"a", "", NULL}, 0}, /* !has() with an empty value */
-        {"!has(a)", {"b", "b", NULL}, 1}, /* !has() without the label */
-        {"a contains 'b'", {"a", "abc", NULL}, 1}, /* substring in the middle */
-        {"a contains 'b'", {"a", "aBc", NULL}, 0}, /* case-sensitive */
-        {"a contains 'b'", {"b", "b", NULL}, 0}, /* needs the label present */
-        {"a contains ''", {"a", "", NULL}, 1}, /* '' is in any present value */
-        {"a contains ''", {NULL}, 0}, /* ...but not in an absent one */
+        {"a in {'ab'}", {"a", "a", NULL}, 0},                    /* no prefix match in sets */
+        {"a in {''}", {"a", "", NULL}, 1},                       /* the empty string as a member */
+        {"a in {}", {"a", "", NULL}, 0},                         /* a in {} is never true (§9.2) */
+        {"a in {}", {NULL}, 0},                                  /* ...not even without a */
+        {"a in {'x',}", {"a", "x", NULL}, 1},                    /* trailing comma */
+        {"a not in {'x'}", {NULL}, 1},                 /* not in matches a MISSING label (§9.1) */
+        {"a not in {'x'}", {"a", "x", NULL}, 0},       /* not in: a member */
+        {"a not in {'x'}", {"a", "y", NULL}, 1},       /* not in: another value */
+        {"a not in {}", {NULL}, 1},                    /* not in {} always true, absent */
+        {"a not in {}", {"a", "x", NULL}, 1},          /* ...and present */
+        {"has(a)", {"a", "", NULL}, 1},                /* an empty value counts as present */
+        {"has(a)", {"ab", "x", NULL}, 0},              /* has() is not a prefix match */
+        {"!has(a)", {"a", "", NULL}, 0},               /* !has() with an empty value */
+        {"!has(a)", {"b", "b", NULL}, 1},              /* !has() without the label */
+        {"a contains 'b'", {"a", "abc", NULL}, 1},     /* substring in the middle */
+        {"a contains 'b'", {"a", "aBc", NULL}, 0},     /* case-sensitive */
+        {"a contains 'b'", {"b", "b", NULL}, 0},       /* needs the label present */
+        {"a contains ''", {"a", "", NULL}, 1},         /* '' is in any present value */
+        {"a contains ''", {NULL}, 0},                  /* ...but not in an absent one */
         {"a starts with 'ab'", {"a", "abc", NULL}, 1}, /* a prefix */
-        {"a starts with 'ab'", {"a", "a", NULL}, 0}, /* value shorter than the prefix */
+        {"a starts with 'ab'", {"a", "a", NULL}, 0},   /* value shorter than the prefix */
         {"a starts with 'bc'", {"a", "abc", NULL}, 0}, /* a substring is no prefix */
-        {"a starts with ''", {"a", "", NULL}, 1}, /* '' starts any present value */
-        {"a ends with 'bc'", {"a", "abc", NULL}, 1}, /* a suffix */
-        {"a ends with 'bc'", {"a", "bca", NULL}, 0}, /* a substring is no suffix */
+        {"a starts with ''", {"a", "", NULL}, 1},      /* '' starts any present value */
+        {"a ends with 'bc'", {"a", "abc", NULL}, 1},   /* a suffix */
+        {"a ends with 'bc'", {"a", "bca", NULL}, 0},   /* a substring is no suffix */
         {"a ends with 'abcd'", {"a", "bcd", NULL}, 0}, /* value shorter than the suffix */
-        {"a ends with ''", {NULL}, 0}, /* needs the label present */
-        {"all()", {NULL}, 1}, /* all() on nothing */
-        {"global()", {"x", "y", NULL}, 1}, /* global() evaluates as all() */
-        {"", {NULL}, 1}, /* the empty selector is all() */
-        {"!all()", {NULL}, 0}, /* nothing */
-        {"!a == 'x'", {NULL}, 1}, /* !a == 'x' is !(a == 'x') (§9.2): absent */
+        {"a ends with ''", {NULL}, 0},                 /* needs the label present */
+        {"all()", {NULL}, 1},                          /* all() on nothing */
+        {"global()", {"x", "y", NULL}, 1},             /* global() evaluates as all() */
+        {"", {NULL}, 1},                               /* the empty selector is all() */
+        {"!all()", {NULL}, 0},                         /* nothing */
+        {"!a == 'x'", {NULL}, 1},           /* !a == 'x' is !(a == 'x') (§9.2): absent */
         {"!a == 'x'", {"a", "x", NULL}, 0}, /* ...and equal */
-        {"!a == 'x' && b == 'y'", {"a", "z", NULL}, 0}, /* not !(a == 'x' && b == 'y') */
+        {"!a == 'x' && b == 'y'", {"a", "z", NULL}, 0},       /* not !(a == 'x' && b == 'y') */
         {"! a == 'a1' || ! b == 'b1'", {"a", "a1", NULL}, 1}, /* not !(a == 'a1' || !b == 'b1') */
         {"! a == 'a1' || ! b == 'b1'", {"a", "a1", "b", "b1", NULL}, 0}, /* both equal: false */
-        {"!!has(b)", {"b", "", NULL}, 1}, /* !!has(b) is has(b) (§9.2) */
-        {"!!has(b)", {NULL}, 0}, /* ...false without b */
-        {"!!!has(b)", {NULL}, 1}, /* three ! are one */
-        {"!(!has(a) || has(b))", {"a", "a", NULL}, 1}, /* ! over a parenthesised || */
+        {"!!has(b)", {"b", "", NULL}, 1},                    /* !!has(b) is has(b) (§9.2) */
+        {"!!has(b)", {NULL}, 0},                             /* ...false without b */
+        {"!!!has(b)", {NULL}, 1},                            /* three ! are one */
+        {"!(!has(a) || has(b))", {"a", "a", NULL}, 1},       /* ! over a parenthesised || */
         {"has(a) || has(b) && has(c)", {"a", "1", NULL}, 1}, /* a || (b && c), not (a || b) && c */
         {"has(a) || has(b) && has(c)", {"b", "1", NULL}, 0}, /* b alone is not enough */
         {"has(a) && has(b) || has(c)", {"c", "1", NULL}, 1}, /* (a && b) || c, not a && (b || c) */
         {"has(a) && has(b) || has(c)", {"a", "1", NULL}, 0}, /* a alone is not enough */
-        {"(has(a) || has(b)) && has(c)", {"a", "1", NULL}, 0}, /* parentheses regroup */
-        {"a == '\"'", {"a", "\"", NULL}, 1}, /* a " value */
-        {"a in {\"'\", '\"', \"c\"}", {"a", "'", NULL}, 1}, /* a ' member */
+        {"(has(a) || has(b)) && has(c)", {"a", "1", NULL}, 0},   /* parentheses regroup */
+        {"a == '\"'", {"a", "\"", NULL}, 1},                     /* a " value */
+        {"a in {\"'\", '\"', \"c\"}", {"a", "'", NULL}, 1},      /* a ' member */
         {"a not in {\"'\", '\"', \"c\"}", {"a", "\"", NULL}, 0}, /* a " member */
         /* real names */
-        {"projectcalico.org/namespace == 'prod' && pcns.team in {'a', 'b'}", {"projectcalico.org/namespace", "prod", "pcns.team", "b", NULL}, 1},
+        {"projectcalico.org/namespace == 'prod' && pcns.team in {'a', 'b'}",
+         {"projectcalico.org/namespace", "prod", "pcns.team", "b", NULL},
+         1},
         /* team is not pcns.team */
-        {"projectcalico.org/namespace == 'prod' && pcns.team in {'a', 'b'}", {"projectcalico.org/namespace", "prod", "team", "b", NULL}, 0},
+        {"projectcalico.org/namespace == 'prod' && pcns.team in {'a', 'b'}",
+         {"projectcalico.org/namespace", "prod", "team", "b", NULL},
+         0},
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -621,20 +627,21 @@ static void test_prefixed(void **state)
         const char *prefix;
         const char *want;
     } cases[] = {
-        {"k == 'v'", "visited/", "visited/k == \"v\""}, /* == */
-        {"k != 'v'", "visited/", "visited/k != \"v\""}, /* != */
-        {"k contains 'v'", "visited/", "visited/k contains \"v\""}, /* contains */
+        {"k == 'v'", "visited/", "visited/k == \"v\""},                   /* == */
+        {"k != 'v'", "visited/", "visited/k != \"v\""},                   /* != */
+        {"k contains 'v'", "visited/", "visited/k contains \"v\""},       /* contains */
         {"k starts with 'v'", "visited/", "visited/k starts with \"v\""}, /* starts with */
-        {"k ends with 'v'", "visited/", "visited/k ends with \"v\""}, /* ends with */
+        {"k ends with 'v'", "visited/", "visited/k ends with \"v\""},     /* ends with */
         /* both sides of && */
         {"k == 'v' && x == 'y'", "visited/", "(visited/k == \"v\" && visited/x == \"y\")"},
         /* has() under || */
         {"k == 'v' || has(x)", "visited/", "(visited/k == \"v\" || has(visited/x))"},
-        {"!(k == 'v')", "visited/", "!visited/k == \"v\""}, /* under ! */
-        {"k in {'v'}", "visited/", "visited/k in {\"v\"}"}, /* in */
+        {"!(k == 'v')", "visited/", "!visited/k == \"v\""},         /* under ! */
+        {"k in {'v'}", "visited/", "visited/k in {\"v\"}"},         /* in */
         {"k not in {'v'}", "visited/", "visited/k not in {\"v\"}"}, /* not in */
         /* Calico's complex case */
-        {"!(!(k == 'v' && has(t) || all()) && (a in {'b', 'c'}))", "visited/", "!(!((visited/k == \"v\" && has(visited/t)) || all()) && visited/a in {\"b\", \"c\"})"},
+        {"!(!(k == 'v' && has(t) || all()) && (a in {'b', 'c'}))", "visited/",
+         "!(!((visited/k == \"v\" && has(visited/t)) || all()) && visited/a in {\"b\", \"c\"})"},
         {"all()", "pcns.", "all()"}, /* all() untouched */
         /* global() untouched, value too */
         {"global() || k == 'k'", "pcns.", "(global() || pcns.k == \"k\")"},
@@ -696,16 +703,16 @@ static void test_queries(void **state)
         int is_all;
         int uses_global;
     } cases[] = {
-        {"", 1, 0}, /* empty is all() */
-        {"all()", 1, 0}, /* all() itself */
-        {"(all())", 1, 0}, /* parentheses leave no node */
-        {"!!all()", 1, 0}, /* parity: no NOT node */
-        {"!all()", 0, 0}, /* negated */
-        {"all() && all()", 0, 0}, /* an AND of all()s is not all() */
-        {"global()", 0, 1}, /* global() is not all() */
+        {"", 1, 0},                                  /* empty is all() */
+        {"all()", 1, 0},                             /* all() itself */
+        {"(all())", 1, 0},                           /* parentheses leave no node */
+        {"!!all()", 1, 0},                           /* parity: no NOT node */
+        {"!all()", 0, 0},                            /* negated */
+        {"all() && all()", 0, 0},                    /* an AND of all()s is not all() */
+        {"global()", 0, 1},                          /* global() is not all() */
         {"has(a) && !(b == 'x' || global())", 0, 1}, /* global() found deep down */
-        {"has(global)", 0, 0}, /* a label named global */
-        {"a == 'global()'", 0, 0}, /* a value spelled global() */
+        {"has(global)", 0, 0},                       /* a label named global */
+        {"a == 'global()'", 0, 0},                   /* a value spelled global() */
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

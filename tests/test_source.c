@@ -227,7 +227,8 @@ static void test_file_refused(void **state)
     memset(f->msg, 0, sizeof(f->msg));
     rewind(f->err);
     assert_int_equal(src_open_file(&s, "/nonexistent/y.pcap", NULL, &f->d), -ENOENT);
-    assert_string_equal(f->msg, "test: cannot read '/nonexistent/y.pcap': No such file or directory\n");
+    assert_string_equal(f->msg,
+                        "test: cannot read '/nonexistent/y.pcap': No such file or directory\n");
 }
 
 static void test_live(void **state)
@@ -272,7 +273,9 @@ static void test_live_unprivileged(void **state)
             _exit(3);
         rc = src_open_live(&s, "lo", 1, &o, &f->d);
         _exit(rc == ERR_PERM && strstr(f->msg, "permission denied (capturing needs root or "
-                                               "CAP_NET_RAW)") ? 0 : 1);
+                                               "CAP_NET_RAW)")
+                  ? 0
+                  : 1);
     }
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
@@ -291,14 +294,15 @@ static void test_ts_ns(void **state)
         {1, 1700000000, 123456789, INT64_C(1700000000123456789)}, /* nanosecond file */
         {0, 1700000000, 123456, INT64_C(1700000000123456000)},    /* microsecond file */
         {0, 1, 999999, INT64_C(1999999000)},                      /* largest valid fraction */
-        {0, 1, 4294967295, INT64_C(1999999999)},  /* pcap fraction field past a second */
-        {1, 1, 4294967295, INT64_C(1999999999)},  /* same, nanosecond file */
+        {0, 1, 4294967295, INT64_C(1999999999)},         /* pcap fraction field past a second */
+        {1, 1, 4294967295, INT64_C(1999999999)},         /* same, nanosecond file */
         {1, INT64_MAX, 0, INT64_C(9223372035000000000)}, /* pcapng seconds past 2262 saturate
                                                             (fuzz regress pcap/ub-ts-overflow-1) */
-        {1, INT64_C(9223372036), 854775807, INT64_C(9223372035854775807)}, /* seconds past the end */
+        {1, INT64_C(9223372036), 854775807,
+         INT64_C(9223372035854775807)}, /* seconds past the end */
         {1, INT64_C(9223372035), 999999999, INT64_C(9223372035999999999)}, /* the last one kept */
-        {1, -5, 7, 7},                            /* negative seconds (a wrapped uint64) */
-        {0, 0, -1, 0},                            /* negative fraction */
+        {1, -5, 7, 7}, /* negative seconds (a wrapped uint64) */
+        {0, 0, -1, 0}, /* negative fraction */
     };
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

@@ -20,14 +20,14 @@ static void test_parse_u64(void **state)
         int rc;
         uint64_t want;
     } cases[] = {
-        {"0", 0, 10, 0, 0},                                   /* zero */
-        {"65535", 1, 65535, 0, 65535},                        /* upper bound included */
-        {"65536", 1, 65535, ERR_LIMIT, 0},                    /* one past */
-        {"0", 1, 65535, ERR_LIMIT, 0},                        /* below min */
-        {"", 0, 10, ERR_PARSE, 0},                            /* empty */
-        {"12a", 0, 100, ERR_PARSE, 0},                        /* trailing garbage */
-        {"-1", 0, 100, ERR_PARSE, 0},                         /* sign refused */
-        {" 1", 0, 100, ERR_PARSE, 0},                         /* space refused */
+        {"0", 0, 10, 0, 0},                                     /* zero */
+        {"65535", 1, 65535, 0, 65535},                          /* upper bound included */
+        {"65536", 1, 65535, ERR_LIMIT, 0},                      /* one past */
+        {"0", 1, 65535, ERR_LIMIT, 0},                          /* below min */
+        {"", 0, 10, ERR_PARSE, 0},                              /* empty */
+        {"12a", 0, 100, ERR_PARSE, 0},                          /* trailing garbage */
+        {"-1", 0, 100, ERR_PARSE, 0},                           /* sign refused */
+        {" 1", 0, 100, ERR_PARSE, 0},                           /* space refused */
         {"18446744073709551615", 0, UINT64_MAX, 0, UINT64_MAX}, /* max */
         {"18446744073709551616", 0, UINT64_MAX, ERR_LIMIT, 0},  /* overflow */
     };
@@ -61,29 +61,30 @@ static void test_rfc3339(void **state)
         int rc;
         int64_t want;
     } cases[] = {
-        {"1970-01-01T00:00:00Z", 0, 0},                        /* epoch */
-        {"2024-05-01T10:00:00Z", 0, 1714557600LL * 1000000000}, /* kubectl style */
+        {"1970-01-01T00:00:00Z", 0, 0},                                       /* epoch */
+        {"2024-05-01T10:00:00Z", 0, 1714557600LL * 1000000000},               /* kubectl style */
         {"2024-05-01T10:00:00.5Z", 0, 1714557600LL * 1000000000 + 500000000}, /* fraction */
-        {"2024-05-01T12:00:00+02:00", 0, 1714557600LL * 1000000000}, /* offset */
-        {"2024-05-01 10:00:00Z", 0, 1714557600LL * 1000000000}, /* space separator */
-        {"2024-05-01T10:00:00", ERR_PARSE, 0},                  /* no zone */
-        {"2024-13-01T10:00:00Z", ERR_PARSE, 0},                 /* bad month */
-        {"2024-05-01T10:00:00Zjunk", ERR_PARSE, 0},             /* trailing */
-        {"2024-02-29T00:00:00Z", 0, 1709164800LL * 1000000000}, /* leap day */
-        {"2023-02-29T00:00:00Z", ERR_PARSE, 0},                 /* not a leap year */
-        {"2100-02-29T00:00:00Z", ERR_PARSE, 0},                 /* century, not leap */
-        {"2000-02-29T00:00:00Z", 0, 951782400LL * 1000000000},  /* 400-year leap */
-        {"2024-04-31T00:00:00Z", ERR_PARSE, 0},                 /* April has 30 days */
-        {"2024-05-01T10:00:00.123456789123Z", 0, 1714557600LL * 1000000000 + 123456789}, /* digits past ns dropped */
-        {"2024-05-01T10:00:00.Z", ERR_PARSE, 0},                /* empty fraction */
-        {"1969-12-31T23:59:59.5Z", 0, -500000000},              /* before the epoch */
-        {"2262-04-11T23:47:16.854775807Z", 0, INT64_MAX},       /* last representable ns */
-        {"2262-04-11T23:47:16.854775808Z", ERR_LIMIT, 0},       /* one ns past: no wrap */
-        {"9999-12-31T23:59:59Z", ERR_LIMIT, 0},                 /* far future */
-        {"1677-09-21T00:12:43.145224192Z", 0, INT64_MIN},       /* first representable ns */
-        {"1000-01-01T00:00:00Z", ERR_LIMIT, 0},                 /* far past */
-        {"2024-05-01T10:00:00+24:00", ERR_PARSE, 0},            /* offset hour out of range */
-        {"2024-05-01T10:00:00+02:0", ERR_PARSE, 0},             /* short offset */
+        {"2024-05-01T12:00:00+02:00", 0, 1714557600LL * 1000000000},          /* offset */
+        {"2024-05-01 10:00:00Z", 0, 1714557600LL * 1000000000},               /* space separator */
+        {"2024-05-01T10:00:00", ERR_PARSE, 0},                                /* no zone */
+        {"2024-13-01T10:00:00Z", ERR_PARSE, 0},                               /* bad month */
+        {"2024-05-01T10:00:00Zjunk", ERR_PARSE, 0},                           /* trailing */
+        {"2024-02-29T00:00:00Z", 0, 1709164800LL * 1000000000},               /* leap day */
+        {"2023-02-29T00:00:00Z", ERR_PARSE, 0},                               /* not a leap year */
+        {"2100-02-29T00:00:00Z", ERR_PARSE, 0},                /* century, not leap */
+        {"2000-02-29T00:00:00Z", 0, 951782400LL * 1000000000}, /* 400-year leap */
+        {"2024-04-31T00:00:00Z", ERR_PARSE, 0},                /* April has 30 days */
+        {"2024-05-01T10:00:00.123456789123Z", 0,
+         1714557600LL * 1000000000 + 123456789},          /* digits past ns dropped */
+        {"2024-05-01T10:00:00.Z", ERR_PARSE, 0},          /* empty fraction */
+        {"1969-12-31T23:59:59.5Z", 0, -500000000},        /* before the epoch */
+        {"2262-04-11T23:47:16.854775807Z", 0, INT64_MAX}, /* last representable ns */
+        {"2262-04-11T23:47:16.854775808Z", ERR_LIMIT, 0}, /* one ns past: no wrap */
+        {"9999-12-31T23:59:59Z", ERR_LIMIT, 0},           /* far future */
+        {"1677-09-21T00:12:43.145224192Z", 0, INT64_MIN}, /* first representable ns */
+        {"1000-01-01T00:00:00Z", ERR_LIMIT, 0},           /* far past */
+        {"2024-05-01T10:00:00+24:00", ERR_PARSE, 0},      /* offset hour out of range */
+        {"2024-05-01T10:00:00+02:0", ERR_PARSE, 0},       /* short offset */
     };
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -102,13 +103,13 @@ static void test_format_rfc3339(void **state)
         const char *want;
     } cases[] = {
         {1714557600LL * 1000000000 + 1500, "2024-05-01T10:00:00.000001Z"}, /* sub-us truncated */
-        {0, "1970-01-01T00:00:00.000000Z"},                              /* epoch */
-        {-1, "1969-12-31T23:59:59.999999Z"},                             /* floor, not toward zero */
-        {-500, "1969-12-31T23:59:59.999999Z"},                           /* under a microsecond */
-        {-1000000000, "1969-12-31T23:59:59.000000Z"},                    /* whole second before */
-        {-1500000000, "1969-12-31T23:59:58.500000Z"},                    /* and a half */
-        {INT64_MAX, "2262-04-11T23:47:16.854775Z"},                      /* largest */
-        {INT64_MIN, "1677-09-21T00:12:43.145224Z"},                      /* smallest */
+        {0, "1970-01-01T00:00:00.000000Z"},                                /* epoch */
+        {-1, "1969-12-31T23:59:59.999999Z"},          /* floor, not toward zero */
+        {-500, "1969-12-31T23:59:59.999999Z"},        /* under a microsecond */
+        {-1000000000, "1969-12-31T23:59:59.000000Z"}, /* whole second before */
+        {-1500000000, "1969-12-31T23:59:58.500000Z"}, /* and a half */
+        {INT64_MAX, "2262-04-11T23:47:16.854775Z"},   /* largest */
+        {INT64_MIN, "1677-09-21T00:12:43.145224Z"},   /* smallest */
     };
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -125,17 +126,17 @@ static void test_parse_double_time_arg(void **state)
         int rc;
         int64_t want;
     } cases[] = {
-        {"1714557600", 0, 1714557600LL * 1000000000},          /* Unix seconds */
+        {"1714557600", 0, 1714557600LL * 1000000000},                /* Unix seconds */
         {"1714557600.25", 0, 1714557600LL * 1000000000 + 250000000}, /* fraction */
-        {"1714557600.123456789", 0, 1714557600123456789LL},     /* exact to the ns */
-        {"1714557600.x", ERR_PARSE, 0},                        /* garbage after the dot */
-        {"1.7e9", 0, 1700000000LL * 1000000000},               /* exponent form via double */
-        {"2024-05-01T10:00:00Z", 0, 1714557600LL * 1000000000}, /* RFC 3339 */
-        {"-5", ERR_PARSE, 0},                                  /* negative seconds */
-        {"inf", ERR_PARSE, 0},                                 /* not finite */
-        {"1e300", ERR_PARSE, 0},                               /* out of range */
-        {"", ERR_PARSE, 0},                                    /* empty */
-        {"12abc", ERR_PARSE, 0},                               /* trailing garbage */
+        {"1714557600.123456789", 0, 1714557600123456789LL},          /* exact to the ns */
+        {"1714557600.x", ERR_PARSE, 0},                              /* garbage after the dot */
+        {"1.7e9", 0, 1700000000LL * 1000000000},                     /* exponent form via double */
+        {"2024-05-01T10:00:00Z", 0, 1714557600LL * 1000000000},      /* RFC 3339 */
+        {"-5", ERR_PARSE, 0},                                        /* negative seconds */
+        {"inf", ERR_PARSE, 0},                                       /* not finite */
+        {"1e300", ERR_PARSE, 0},                                     /* out of range */
+        {"", ERR_PARSE, 0},                                          /* empty */
+        {"12abc", ERR_PARSE, 0},                                     /* trailing garbage */
     };
     double d;
 
@@ -152,7 +153,7 @@ static void test_parse_double_time_arg(void **state)
     assert_int_equal(parse_double("1e999", 5, &d), ERR_PARSE); /* overflow */
     assert_int_equal(parse_double("0x10", 4, &d), ERR_PARSE);  /* hex refused */
     assert_int_equal(parse_double("nan", 3, &d), ERR_PARSE);   /* NaN refused */
-    assert_int_equal(parse_double("2.5", 2, &d), 0);            /* only len bytes */
+    assert_int_equal(parse_double("2.5", 2, &d), 0);           /* only len bytes */
     assert_true(d == 2.0);
 }
 
@@ -161,16 +162,20 @@ static void test_term_safe(void **state)
     static const struct {
         const char *in, *out;
     } cases[] = {
-        {"plain text", "plain text"},                     /* untouched */
-        {"tab\tand\nnewline", "tab\tand\nnewline"},     /* layout kept */
-        {"\x1b[31mred", "?[31mred"},                      /* CSI: colours */
-        {"\x1b]0;title\x07", "?]0;title?"},               /* OSC: window title */
-        {"over\rwrite", "over?write"},                    /* carriage return spoofing */
-        {"del\x7f", "del?"},                              /* DEL */
-        {"c1 \xc2\x9b" "31m", "c1 ??31m"},                   /* U+009B (C1 CSI) in UTF-8 */
-        {"raw \x9b" "31m", "raw ?31m"},                      /* lone 8-bit CSI */
+        {"plain text", "plain text"},               /* untouched */
+        {"tab\tand\nnewline", "tab\tand\nnewline"}, /* layout kept */
+        {"\x1b[31mred", "?[31mred"},                /* CSI: colours */
+        {"\x1b]0;title\x07", "?]0;title?"},         /* OSC: window title */
+        {"over\rwrite", "over?write"},              /* carriage return spoofing */
+        {"del\x7f", "del?"},                        /* DEL */
+        {"c1 \xc2\x9b"
+         "31m",
+         "c1 ??31m"}, /* U+009B (C1 CSI) in UTF-8 */
+        {"raw \x9b"
+         "31m",
+         "raw ?31m"},                                             /* lone 8-bit CSI */
         {"caf\xc3\xa9 \xe2\x82\xac", "caf\xc3\xa9 \xe2\x82\xac"}, /* UTF-8 kept: é € */
-        {"\xc3\x9b", "\xc3\x9b"},                         /* U+00DB: 0x9b as a continuation byte */
+        {"\xc3\x9b", "\xc3\x9b"}, /* U+00DB: 0x9b as a continuation byte */
     };
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

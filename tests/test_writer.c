@@ -52,23 +52,23 @@ static void test_fmt_ipv4(void **state)
 static void test_fmt_ipv6(void **state)
 {
     static const char *const edges[] = {
-        "::",                      /* all zero */
-        "::1",                     /* loopback: not a dotted quad */
-        "::ffff:198.18.0.1",       /* v4-mapped: dotted quad */
-        "::198.18.0.1",            /* v4-compatible (six zero groups): dotted quad */
-        "::ffff:0:0",              /* v4-mapped prefix of zeros */
-        "::1:0:0:0",               /* the longer run (at the start) wins */
-        "1:0:0:2:0:0:3:4",         /* equal runs: the leftmost is compressed */
-        "1:0:2:3:4:5:6:7",         /* a single zero group is not compressed */
-        "2001:db8::",              /* run at the end */
-        "2001:db8:0:0:1:0:0:1",    /* equal runs of two: leftmost */
-        "2001:db8::1:0:0:0:1",     /* one-group :: in; the longer, later run wins */
-        "fe80::1:2:3:4",           /* link-local */
-        "64:ff9b::c612:1",         /* NAT64 prefix: no dotted quad */
-        "0:0:0:0:0:1:0:0",         /* zero run before and after */
+        "::",                   /* all zero */
+        "::1",                  /* loopback: not a dotted quad */
+        "::ffff:198.18.0.1",    /* v4-mapped: dotted quad */
+        "::198.18.0.1",         /* v4-compatible (six zero groups): dotted quad */
+        "::ffff:0:0",           /* v4-mapped prefix of zeros */
+        "::1:0:0:0",            /* the longer run (at the start) wins */
+        "1:0:0:2:0:0:3:4",      /* equal runs: the leftmost is compressed */
+        "1:0:2:3:4:5:6:7",      /* a single zero group is not compressed */
+        "2001:db8::",           /* run at the end */
+        "2001:db8:0:0:1:0:0:1", /* equal runs of two: leftmost */
+        "2001:db8::1:0:0:0:1",  /* one-group :: in; the longer, later run wins */
+        "fe80::1:2:3:4",        /* link-local */
+        "64:ff9b::c612:1",      /* NAT64 prefix: no dotted quad */
+        "0:0:0:0:0:1:0:0",      /* zero run before and after */
         "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", /* every digit */
-        "::ffff:1:2",              /* ffff not at group 5 */
-        "0:1::",                   /* single leading zero, run at the end */
+        "::ffff:1:2",                              /* ffff not at group 5 */
+        "0:1::",                                   /* single leading zero, run at the end */
     };
     static const unsigned widths[] = {0x1, 0x2a, 0x3bc, 0xdef0, 0xffff, 0x100};
     uint8_t a[16];
@@ -116,9 +116,9 @@ static void test_state_valid(void **state)
         const char *s;
         int ok;
     } cases[] = {
-        {"S0", 1}, {"S1", 1}, {"SF", 1}, {"REJ", 1}, {"S2", 1}, {"S3", 1}, {"RSTO", 1},
-        {"RSTR", 1}, {"RSTOS0", 1}, {"RSTRH", 1}, {"SH", 1}, {"SHR", 1}, {"OTH", 1}, /* all 13 */
-        {"", 0},      /* empty */
+        {"S0", 1},    {"S1", 1},     {"SF", 1},    {"REJ", 1}, {"S2", 1},  {"S3", 1},  {"RSTO", 1},
+        {"RSTR", 1},  {"RSTOS0", 1}, {"RSTRH", 1}, {"SH", 1},  {"SHR", 1}, {"OTH", 1}, /* all 13 */
+        {"", 0},                                                                       /* empty */
         {"S", 0},     /* a prefix of a word */
         {"RSTOS", 0}, /* a prefix of a longer word */
         {"sf", 0},    /* case matters */
@@ -291,15 +291,15 @@ static void test_round_trip(void **state)
     /* no DNAT: both NULL */
     expect_sql(f->path, "SELECT quote(dnat_ip) || quote(dnat_port) FROM flows WHERE id = 3",
                "NULLNULL");
-    expect_sql(f->path,
-               "SELECT node || '|' || started_ns || '|' || ended_ns || '|' || interfaces || '|' ||"
-               " filter || '|' || snaplen || '|' || packets_seen || '|' || packets_dropped || '|' ||"
-               " packets_if_dropped || '|' || flows_written || '|' || command || '|' || source ||"
-               " '|' || packets_malformed || '|' || packets_other || '|' || fragments_orphan ||"
-               " '|' || flows_evicted || '|' || icmp_unmatched || '|' || tool_version"
-               " FROM captures",
-               "node-a|5|99|cali*|tcp|256|2502|7|3|2501|pc -i 'cali*'|live|4|5|6|1|2|"
-               PODFLOW_VERSION);
+    expect_sql(
+        f->path,
+        "SELECT node || '|' || started_ns || '|' || ended_ns || '|' || interfaces || '|' ||"
+        " filter || '|' || snaplen || '|' || packets_seen || '|' || packets_dropped || '|' ||"
+        " packets_if_dropped || '|' || flows_written || '|' || command || '|' || source ||"
+        " '|' || packets_malformed || '|' || packets_other || '|' || fragments_orphan ||"
+        " '|' || flows_evicted || '|' || icmp_unmatched || '|' || tool_version"
+        " FROM captures",
+        "node-a|5|99|cali*|tcp|256|2502|7|3|2501|pc -i 'cali*'|live|4|5|6|1|2|" PODFLOW_VERSION);
     expect_sql(f->path,
                "SELECT group_concat(id || ':' || name || ':' || quote(ifindex) || ':' ||"
                " quote(appeared_ns) || ':' || quote(vanished_ns) || ':' || linktype, ' ')"

@@ -198,15 +198,15 @@ static void test_styles(void **state)
     static const struct {
         const char *in, *tree;
     } cases[] = {
-        {"a: 1", "{a=1}"},                          /* plain */
-        {"a: '1'", "{a=\"1\"}"},                    /* single-quoted */
-        {"a: \"1\"", "{a=\"1\"}"},                  /* double-quoted */
-        {"a: |\n  x\n", "{a=\"x\n\"}"},             /* literal */
-        {"a: >\n  x\n  y\n", "{a=\"x y\n\"}"},      /* folded */
-        {"a: !!str 12", "{a=\"12\"}"},              /* !!str makes a plain scalar a string */
-        {"a: !!map {b: 1}", "{a={b=1}}"},           /* matching core tags are accepted */
-        {"{\"a\": \"\"}", "{\"a\"=\"\"}"},          /* quoted empty string is not null */
-        {"a:", "{a=}"},                             /* plain empty value (null) */
+        {"a: 1", "{a=1}"},                     /* plain */
+        {"a: '1'", "{a=\"1\"}"},               /* single-quoted */
+        {"a: \"1\"", "{a=\"1\"}"},             /* double-quoted */
+        {"a: |\n  x\n", "{a=\"x\n\"}"},        /* literal */
+        {"a: >\n  x\n  y\n", "{a=\"x y\n\"}"}, /* folded */
+        {"a: !!str 12", "{a=\"12\"}"},         /* !!str makes a plain scalar a string */
+        {"a: !!map {b: 1}", "{a={b=1}}"},      /* matching core tags are accepted */
+        {"{\"a\": \"\"}", "{\"a\"=\"\"}"},     /* quoted empty string is not null */
+        {"a:", "{a=}"},                        /* plain empty value (null) */
     };
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -224,10 +224,10 @@ static void test_empty_collections(void **state)
     static const struct {
         const char *in, *tree;
     } cases[] = {
-        {"[]", "[]"},                   /* the first node of the stream is empty */
-        {"{}", "{}"},                   /* same for a mapping */
-        {"[[[]]]", "[[[]]]"},           /* empty inside empty ones */
-        {"[{}, []]", "[{},[]]"},        /* siblings */
+        {"[]", "[]"},                    /* the first node of the stream is empty */
+        {"{}", "{}"},                    /* same for a mapping */
+        {"[[[]]]", "[[[]]]"},            /* empty inside empty ones */
+        {"[{}, []]", "[{},[]]"},         /* siblings */
         {"a: []\nb: {}", "{a=[],b={}}"}, /* as values */
     };
     (void)state;
@@ -244,15 +244,15 @@ static void test_multi_doc(void **state)
         const char *in, *tree;
         size_t ndocs;
     } cases[] = {
-        {"", "", 0},                                       /* empty input: no document */
-        {"# only a comment\n", "", 0},                     /* comments only */
-        {"a: 1\n---\nb: 2\n", "{a=1} | {b=2}", 2},         /* two documents */
-        {"---\na: 1\n", "{a=1}", 1},                       /* explicit start */
-        {"---\n---\na: 1\n", "- | {a=1}", 2},              /* empty document is NULL */
-        {"a: 1\n---\n", "{a=1} | -", 2},                   /* trailing "---" is an empty doc */
+        {"", "", 0},                                         /* empty input: no document */
+        {"# only a comment\n", "", 0},                       /* comments only */
+        {"a: 1\n---\nb: 2\n", "{a=1} | {b=2}", 2},           /* two documents */
+        {"---\na: 1\n", "{a=1}", 1},                         /* explicit start */
+        {"---\n---\na: 1\n", "- | {a=1}", 2},                /* empty document is NULL */
+        {"a: 1\n---\n", "{a=1} | -", 2},                     /* trailing "---" is an empty doc */
         {"a: 1\n...\n---\nb: 2\n...\n", "{a=1} | {b=2}", 2}, /* explicit ends */
-        {"--- null\n--- ~\n--- x\n", "- | - | x", 3},     /* a null root counts as empty */
-        {"{\"a\": 1}\n---\n[2]\n", "{a=1} | [2]", 2},      /* JSON documents in a stream */
+        {"--- null\n--- ~\n--- x\n", "- | - | x", 3},        /* a null root counts as empty */
+        {"{\"a\": 1}\n---\n[2]\n", "{a=1} | [2]", 2},        /* JSON documents in a stream */
     };
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -328,8 +328,8 @@ static void test_kind_list(void **state)
         const char *s;
 
         cap_open(&c);
-        assert_int_equal(
-            ystream_load_mem(&ys, "list", cases[i].text, strlen(cases[i].text), &c.d), 0);
+        assert_int_equal(ystream_load_mem(&ys, "list", cases[i].text, strlen(cases[i].text), &c.d),
+                         0);
         assert_int_equal(ys.ndocs, 1);
         doc = ys.docs[0];
         assert_int_equal(ynode_expect(&c.d, &ys, doc, YNODE_MAP, "document"), 0);
@@ -338,8 +338,7 @@ static void test_kind_list(void **state)
         items = ynode_get(doc, "items");
         assert_int_equal(ynode_expect(&c.d, &ys, items, YNODE_SEQ, "items"), 0);
         assert_int_equal(items->u.seq.n, 2);
-        assert_int_equal(ynode_str(&c.d, &ys, ynode_get(items->u.seq.items[1], "kind"), "kind",
-                                   &s),
+        assert_int_equal(ynode_str(&c.d, &ys, ynode_get(items->u.seq.items[1], "kind"), "kind", &s),
                          0);
         assert_string_equal(s, "Service");
         name = ynode_get(ynode_get(items->u.seq.items[1], "metadata"), "name");
@@ -347,10 +346,10 @@ static void test_kind_list(void **state)
         assert_int_equal(name->line, cases[i].name_line);
         assert_int_equal(name->col, cases[i].name_col);
         /* resourceVersion "" is a string, not null */
-        assert_int_equal(
-            ynode_str(&c.d, &ys, ynode_get(ynode_get(doc, "metadata"), "resourceVersion"),
-                      "metadata.resourceVersion", &s),
-            0);
+        assert_int_equal(ynode_str(&c.d, &ys,
+                                   ynode_get(ynode_get(doc, "metadata"), "resourceVersion"),
+                                   "metadata.resourceVersion", &s),
+                         0);
         assert_string_equal(s, "");
         assert_string_equal(cap_text(&c), "");
         ystream_release(&ys);
@@ -424,8 +423,7 @@ static void test_malformed(void **state)
         /* a control character */
         {"a: \x01\n", "t.yaml: error: control characters are not allowed #x01 at byte offset 3\n"},
         /* a key without a value in a flow mapping is fine, two colons are not */
-        {"a: b: c\n",
-         "t.yaml:1:5: error: mapping values are not allowed in this context\n"},
+        {"a: b: c\n", "t.yaml:1:5: error: mapping values are not allowed in this context\n"},
     };
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
@@ -440,8 +438,7 @@ static void test_refused(void **state)
         const char *msg;
     } cases[] = {
         /* an anchor, even unused */
-        {"a: &x 1\n",
-         "t.yaml:1:4: error: anchors and aliases are not supported (anchor '&x')\n"},
+        {"a: &x 1\n", "t.yaml:1:4: error: anchors and aliases are not supported (anchor '&x')\n"},
         /* an alias (the YAML bomb's tool); the anchor is reported first when present */
         {"- *x\n", "t.yaml:1:3: error: anchors and aliases are not supported (alias '*x')\n"},
         /* an anchor on a mapping */
@@ -472,8 +469,7 @@ static void test_duplicate_keys(void **state)
         /* block mapping */
         {"a: 1\nb: 2\na: 3\n", "t.yaml:3:1: error: duplicate key 'a' (first at 1:1)\n"},
         /* JSON */
-        {"{\"x\": {\"k\": 1, \"k\": 2}}",
-         "t.yaml:1:16: error: duplicate key 'k' (first at 1:8)\n"},
+        {"{\"x\": {\"k\": 1, \"k\": 2}}", "t.yaml:1:16: error: duplicate key 'k' (first at 1:8)\n"},
         /* styles do not matter: plain 1 and quoted "1" are the same key */
         {"1: a\n\"1\": b\n", "t.yaml:2:1: error: duplicate key '1' (first at 1:1)\n"},
         /* three times: the second occurrence is reported, with the first */
@@ -490,7 +486,8 @@ static void test_duplicate_keys(void **state)
          "k5: x\nk5: y\n",
          "t.yaml:11:1: error: duplicate key 'k5' (first at 6:1)\n"},
         /* a key that needs quoting in the message */
-        {"\"a'\\n\": 1\n\"a'\\n\": 2\n", "t.yaml:2:1: error: duplicate key 'a\\'\\x0a' (first at 1:1)\n"},
+        {"\"a'\\n\": 1\n\"a'\\n\": 2\n",
+         "t.yaml:2:1: error: duplicate key 'a\\'\\x0a' (first at 1:1)\n"},
     };
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
@@ -597,18 +594,22 @@ static void test_small_limits(void **state)
     } cases[] = {
         /* nodes: a map, its key and value are three */
         {{64, 100, 1000, 3}, "a: 1\n", NULL},
-        {{64, 100, 1000, 3}, "a: [1]\n",
-         "t.yaml:1:5: error: more than 3 nodes (LIM_YAML_NODES)\n"},
+        {{64, 100, 1000, 3}, "a: [1]\n", "t.yaml:1:5: error: more than 3 nodes (LIM_YAML_NODES)\n"},
         /* nodes are counted over the whole stream */
-        {{64, 100, 1000, 3}, "a: 1\n---\nb\n",
+        {{64, 100, 1000, 3},
+         "a: 1\n---\nb\n",
          "t.yaml:3:1: error: more than 3 nodes (LIM_YAML_NODES)\n"},
         /* memory input larger than the file limit is refused before parsing */
-        {{64, 100, 4, 100}, "a: 1\n", "t.yaml: error: input is larger than 4 bytes (LIM_YAML_FILE)\n"},
+        {{64, 100, 4, 100},
+         "a: 1\n",
+         "t.yaml: error: input is larger than 4 bytes (LIM_YAML_FILE)\n"},
         /* a lowered depth limit */
-        {{2, 100, 1000, 100}, "a: {b: [c]}\n",
+        {{2, 100, 1000, 100},
+         "a: {b: [c]}\n",
          "t.yaml:1:8: error: nesting deeper than 2 levels (LIM_YAML_DEPTH)\n"},
         /* a plain key counts against the scalar limit too */
-        {{64, 3, 1000, 100}, "abcd: 1\n",
+        {{64, 3, 1000, 100},
+         "abcd: 1\n",
          "t.yaml:1:1: error: scalar of 4 bytes is larger than 3 bytes (LIM_YAML_SCALAR)\n"},
     };
     (void)state;
@@ -622,9 +623,8 @@ static void test_small_limits(void **state)
             struct cap c;
 
             cap_open(&c);
-            assert_int_equal(ystream_load_mem_lim(&ys, "t.yaml", in, strlen(in), &cases[i].lim,
-                                                  &c.d),
-                             0);
+            assert_int_equal(
+                ystream_load_mem_lim(&ys, "t.yaml", in, strlen(in), &cases[i].lim, &c.d), 0);
             ystream_release(&ys);
             cap_close(&c);
         }
@@ -731,32 +731,32 @@ enum helper { H_EXPECT_MAP, H_EXPECT_SEQ, H_STR, H_INT, H_DOUBLE, H_BOOL };
 
 static void test_typed(void **state)
 {
-    static const char text[] = "metadata:\n"       /* 1 */
-                               "  - x\n"           /* 2 */
-                               "spec:\n"           /* 3 */
-                               "  port: abc\n"     /* 4 */
-                               "  p80: 80\n"       /* 5 */
-                               "  q80: \"80\"\n"   /* 6 */
-                               "  neg: -5\n"       /* 7 */
-                               "  hex: 0x10\n"     /* 8 */
-                               "  oct: 0755\n"     /* 9 */
-                               "  flt: 1.5\n"      /* 10 */
+    static const char text[] = "metadata:\n"                   /* 1 */
+                               "  - x\n"                       /* 2 */
+                               "spec:\n"                       /* 3 */
+                               "  port: abc\n"                 /* 4 */
+                               "  p80: 80\n"                   /* 5 */
+                               "  q80: \"80\"\n"               /* 6 */
+                               "  neg: -5\n"                   /* 7 */
+                               "  hex: 0x10\n"                 /* 8 */
+                               "  oct: 0755\n"                 /* 9 */
+                               "  flt: 1.5\n"                  /* 10 */
                                "  big: 99999999999999999999\n" /* 11 */
-                               "  nul: null\n"     /* 12 */
-                               "  emp:\n"          /* 13 */
-                               "  qemp: ''\n"      /* 14 */
-                               "  t: true\n"       /* 15 */
-                               "  F: FALSE\n"      /* 16 */
-                               "  qt: 'true'\n"    /* 17 */
-                               "  yes: yes\n"      /* 18 */
-                               "  order: 37.5\n"   /* 19 */
-                               "  qord: \"-2e3\"\n" /* 20 */
-                               "  inf: .inf\n"     /* 21 */
-                               "  zero: 0\n"       /* 22 */
-                               "  mzero: -0\n"     /* 23 */
-                               "  plus: +3\n"      /* 24 */
-                               "  nulb: \"a\\0b\"\n" /* 25 */
-                               "  sq: [1]\n";      /* 26 */
+                               "  nul: null\n"                 /* 12 */
+                               "  emp:\n"                      /* 13 */
+                               "  qemp: ''\n"                  /* 14 */
+                               "  t: true\n"                   /* 15 */
+                               "  F: FALSE\n"                  /* 16 */
+                               "  qt: 'true'\n"                /* 17 */
+                               "  yes: yes\n"                  /* 18 */
+                               "  order: 37.5\n"               /* 19 */
+                               "  qord: \"-2e3\"\n"            /* 20 */
+                               "  inf: .inf\n"                 /* 21 */
+                               "  zero: 0\n"                   /* 22 */
+                               "  mzero: -0\n"                 /* 23 */
+                               "  plus: +3\n"                  /* 24 */
+                               "  nulb: \"a\\0b\"\n"           /* 25 */
+                               "  sq: [1]\n";                  /* 26 */
     static const struct {
         enum helper h;
         const char *key; /* under spec, or top level when it starts with '/' */
@@ -776,11 +776,11 @@ static void test_typed(void **state)
          "t.yaml:5:8: error: expected a mapping for 'f', found a scalar\n"},
         {H_INT, "port", 0, 65535, ERR_INVALID,
          "t.yaml:4:9: error: expected an integer for 'f', found 'abc'\n"},
-        {H_INT, "p80", 1, 65535, 0, "80"},              /* plain */
-        {H_INT, "q80", 1, 65535, 0, "80"},              /* quoted */
-        {H_INT, "neg", -10, 10, 0, "-5"},               /* negative */
-        {H_INT, "zero", 0, 0, 0, "0"},                  /* zero */
-        {H_INT, "mzero", 0, 0, 0, "0"},                 /* minus zero */
+        {H_INT, "p80", 1, 65535, 0, "80"}, /* plain */
+        {H_INT, "q80", 1, 65535, 0, "80"}, /* quoted */
+        {H_INT, "neg", -10, 10, 0, "-5"},  /* negative */
+        {H_INT, "zero", 0, 0, 0, "0"},     /* zero */
+        {H_INT, "mzero", 0, 0, 0, "0"},    /* minus zero */
         {H_INT, "p80", 1, 79, ERR_INVALID,
          "t.yaml:5:8: error: expected an integer in [1, 79] for 'f', found '80'\n"},
         {H_INT, "big", INT64_MIN, INT64_MAX, ERR_INVALID,
@@ -801,8 +801,8 @@ static void test_typed(void **state)
         {H_INT, "sq", 0, 100, ERR_INVALID,
          "t.yaml:26:7: error: expected an integer for 'f', found a sequence\n"},
         {H_STR, "port", 0, 0, 0, "abc"},
-        {H_STR, "p80", 0, 0, 0, "80"},                  /* a plain number is text too */
-        {H_STR, "qemp", 0, 0, 0, ""},                   /* quoted empty string */
+        {H_STR, "p80", 0, 0, 0, "80"}, /* a plain number is text too */
+        {H_STR, "qemp", 0, 0, 0, ""},  /* quoted empty string */
         {H_STR, "nul", 0, 0, ERR_INVALID,
          "t.yaml:12:8: error: expected a string for 'f', found null\n"},
         {H_STR, "emp", 0, 0, ERR_INVALID,
@@ -821,9 +821,9 @@ static void test_typed(void **state)
          "t.yaml:18:8: error: expected a boolean for 'f', found 'yes'\n"},
         {H_BOOL, "nul", 0, 0, ERR_INVALID,
          "t.yaml:12:8: error: expected a boolean for 'f', found null\n"},
-        {H_DOUBLE, "order", 0, 0, 0, "37.5"},           /* Calico's order */
-        {H_DOUBLE, "p80", 0, 0, 0, "80"},               /* an integer is a number */
-        {H_DOUBLE, "qord", 0, 0, 0, "-2000"},           /* quoted, exponent */
+        {H_DOUBLE, "order", 0, 0, 0, "37.5"}, /* Calico's order */
+        {H_DOUBLE, "p80", 0, 0, 0, "80"},     /* an integer is a number */
+        {H_DOUBLE, "qord", 0, 0, 0, "-2000"}, /* quoted, exponent */
         {H_DOUBLE, "inf", 0, 0, ERR_INVALID,
          "t.yaml:21:8: error: expected a number for 'f', found '.inf'\n"},
         {H_DOUBLE, "port", 0, 0, ERR_INVALID,
@@ -949,7 +949,10 @@ static void test_json_surrogates(void **state)
         /* a pair, lower case hex */
         {"{\"s\": \"\\ud83d\\ude00\"}", "{s=\xf0\x9f\x98\x80}", NULL},
         /* upper case hex, in a sequence, next to text and a BMP escape */
-        {"[\"a\\uD83D\\uDE00b\", \"\\u00e9\"]", "[a\xf0\x9f\x98\x80" "b,\xc3\xa9]", NULL},
+        {"[\"a\\uD83D\\uDE00b\", \"\\u00e9\"]",
+         "[a\xf0\x9f\x98\x80"
+         "b,\xc3\xa9]",
+         NULL},
         /* the highest code point */
         {"[\"\\udbff\\udfff\"]", "[\xf4\x8f\xbf\xbf]", NULL},
         /* an escaped backslash: "\\ud83d" is text, not an escape */
@@ -1065,9 +1068,9 @@ static void test_json_libyaml_gaps(void **state)
 struct each_log {
     struct buf b;
     int calls;
-    int stop_at;                 /* return -42 on this call (1-based), 0 never */
-    const struct ynode *first;   /* first element of "items" seen */
-    int same;                    /* elements after the first reused its memory */
+    int stop_at;               /* return -42 on this call (1-based), 0 never */
+    const struct ynode *first; /* first element of "items" seen */
+    int same;                  /* elements after the first reused its memory */
 };
 
 static int each_cb(void *ctx, const struct ystream *ys, const struct ynode *obj, int in_list)

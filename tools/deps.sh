@@ -8,7 +8,7 @@ missing=
 command -v "$pkgconfig" >/dev/null 2>&1 || missing=yes
 command -v cc >/dev/null 2>&1 || missing=yes
 command -v sqlite3 >/dev/null 2>&1 || missing=yes
-for t in nft ip ping nc; do
+for t in nft ip ping nc clang-format; do
     command -v $t >/dev/null 2>&1 || missing=yes
 done
 if [ -z "$missing" ]; then

@@ -27,7 +27,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 int main(int argc, char **argv)
 {
     char errbuf[PCAP_ERRBUF_SIZE];
-    struct count c = { 0, 0 };
+    struct count c = {0, 0};
     struct timespec t0, t1;
     double secs;
     pcap_t *p;

@@ -39,10 +39,10 @@
 
 enum kind { K_SF, K_S0, K_REJ, K_RSTO, K_DNS, K_UNR, K_ECHO, K_SF6, K_DNS6, K_N };
 
-static const char *const kind_name[K_N] = { "tcp-sf",  "tcp-s0",    "tcp-rej", "tcp-rsto", "udp-dns",
-                                            "udp-unr", "icmp-echo", "tcp6-sf", "udp6-dns" };
+static const char *const kind_name[K_N] = {"tcp-sf",  "tcp-s0",    "tcp-rej", "tcp-rsto", "udp-dns",
+                                           "udp-unr", "icmp-echo", "tcp6-sf", "udp6-dns"};
 /* Cumulative shares in per mille, in enum order. */
-static const unsigned kind_cum[K_N] = { 550, 630, 700, 750, 870, 900, 950, 980, 1000 };
+static const unsigned kind_cum[K_N] = {550, 630, 700, 750, 870, 900, 950, 980, 1000};
 
 struct gflow {
     enum kind kind;
@@ -146,7 +146,7 @@ static unsigned client_port(const struct gflow *f)
 /* Ethernet (+VLAN) header; returns its length. */
 static size_t put_eth(uint8_t *p, int vlan, int v6)
 {
-    static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 1 }, mac_b[6] = { 0x02, 0, 0, 0, 0, 2 };
+    static const uint8_t mac_a[6] = {0x02, 0, 0, 0, 0, 1}, mac_b[6] = {0x02, 0, 0, 0, 0, 2};
 
     memcpy(p, mac_a, 6);
     memcpy(p + 6, mac_b, 6);
@@ -427,12 +427,23 @@ int main(int argc, char **argv)
     g.gap_us = 100;
     while ((c = getopt(argc, argv, "f:s:c:g:o:")) != -1) {
         switch (c) {
-        case 'f': flows = num(optarg); break;
-        case 's': seed = num(optarg); break;
-        case 'c': conc = num(optarg); break;
-        case 'g': g.gap_us = num(optarg); break;
-        case 'o': out = optarg; break;
-        default: usage();
+        case 'f':
+            flows = num(optarg);
+            break;
+        case 's':
+            seed = num(optarg);
+            break;
+        case 'c':
+            conc = num(optarg);
+            break;
+        case 'g':
+            g.gap_us = num(optarg);
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        default:
+            usage();
         }
     }
     if (!out || !flows || !conc || flows > 2500000000u)
@@ -475,8 +486,7 @@ int main(int argc, char **argv)
         return 1;
     }
     free(act);
-    printf("packets %llu flows %llu\n", (unsigned long long)g.packets,
-           (unsigned long long)started);
+    printf("packets %llu flows %llu\n", (unsigned long long)g.packets, (unsigned long long)started);
     for (k = 0; k < K_N; k++)
         printf("%s %llu\n", kind_name[k], (unsigned long long)g.per_kind[k]);
     printf("vlan %llu\n", (unsigned long long)g.vlan_flows);

@@ -1,7 +1,8 @@
 /*
  * conform.c: replay the NetworkPolicy conformance corpus (np-guard/
- * netpol-analyzer's examples, /work/shared/conformance/netpol or
- * $PODFLOW_CONFORMANCE) through `podflow-analyze check`, end to end.
+ * netpol-analyzer's examples: $PODFLOW_CONFORMANCE, else the repository's
+ * sibling ../shared/conformance/netpol from the current directory, as CI
+ * lays it out) through `podflow-analyze check`, end to end.
  *
  * For each example of INDEX.tsv:
  *   1. the topology from resources/: one representative pod per workload
@@ -27,8 +28,8 @@
  * The invalid-* examples must make check exit 2.
  *
  * Usage: conform ANALYZER [EXAMPLE...]   (env PODFLOW_CONFORMANCE, CONFORM_VERBOSE)
- * Exit: 0 all passed (documented differences included), 1 a failure,
- * 77 corpus absent.
+ * Exit: 0 all passed (documented differences included), 1 a failure or no
+ * corpus (a missing corpus must not pass as "nothing failed").
  */
 #include <dirent.h>
 #include <errno.h>
@@ -353,7 +354,7 @@ struct ex {
     char tmp[256];
 };
 
-static void note(struct ex *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct ex *e, const char *fmt, ...) PRINTF_LIKE(2, 3);
 static void note(struct ex *e, const char *fmt, ...)
 {
     va_list ap;
@@ -2085,12 +2086,14 @@ int main(int argc, char **argv)
         return 2;
     }
     if (!corpus || !*corpus)
-        corpus = "/work/shared/conformance/netpol";
+        corpus = "../shared/conformance/netpol";
     snprintf(index, sizeof(index), "%s/INDEX.tsv", corpus);
     f = fopen(index, "r");
     if (!f) {
-        printf("SKIP: conformance corpus not found (%s; set PODFLOW_CONFORMANCE)\n", index);
-        return 77;
+        printf("FAIL: conformance corpus not found: cannot open '%s': %s (it is the "
+               "repository's sibling shared/, or set PODFLOW_CONFORMANCE)\n",
+               index, strerror(errno));
+        return 1;
     }
     self_dir = getenv("CONFORM_DERIVED");
     snprintf(derived, sizeof(derived), "%s", self_dir ? self_dir : "tests/conformance/derived");

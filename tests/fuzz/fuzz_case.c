@@ -33,8 +33,8 @@
 
 #include <sqlite3.h>
 
-#include "analyze/cmd.h"
-#include "analyze/policy.h"
+#include "analyze/cmd/cmd.h"
+#include "analyze/policy/policy.h"
 #include "common/buf.h"
 #include "common/db.h"
 #include "common/compat.h"
@@ -109,29 +109,114 @@ static const char fc_policy[] =
     "  ingress: [{action: Deny}]\n";
 
 static const char *const fc_dict[] = {
-    "", "pod", "host", "service", "external", "Pod", "core", "engine", "default",
-    "api", "worker", "Deployment", "SF", "S0", "S1", "REJ", "RSTO", "OTH", "SH", "bogus",
-    "{}", "{\"app\":\"api\"}", "{\"app\":\"worker\",\"role\":\"db\"}", "{\"team\":\"a\"}",
-    "{\"app\":1}", "{\"app\":null}", "{\"app\":{\"b\":\"c\"}}", "{\"app\":[\"x\"]}", "[1,2]",
-    "\"app\"", "{", "{\"app\":\"api\",\"app\":\"x\"}", "{\"a\\u0000b\":\"x\"}",
-    "{\"app\":\"\\ud800\"}", "{\"projectcalico.org/namespace\":\"evil\"}",
-    "{\"pcns.team\":\"a\",\"pcsa.x\":\"y\"}", "{\"kubernetes.io/metadata.name\":\"other\"}",
-    "{\"\":\"\"}", "{\"app\":\"api\"} trailing", "null", "true", "1e999", "-0",
-    "[]", "[{\"name\":\"http\",\"port\":8080,\"protocol\":\"TCP\"}]",
+    "",
+    "pod",
+    "host",
+    "service",
+    "external",
+    "Pod",
+    "core",
+    "engine",
+    "default",
+    "api",
+    "worker",
+    "Deployment",
+    "SF",
+    "S0",
+    "S1",
+    "REJ",
+    "RSTO",
+    "OTH",
+    "SH",
+    "bogus",
+    "{}",
+    "{\"app\":\"api\"}",
+    "{\"app\":\"worker\",\"role\":\"db\"}",
+    "{\"team\":\"a\"}",
+    "{\"app\":1}",
+    "{\"app\":null}",
+    "{\"app\":{\"b\":\"c\"}}",
+    "{\"app\":[\"x\"]}",
+    "[1,2]",
+    "\"app\"",
+    "{",
+    "{\"app\":\"api\",\"app\":\"x\"}",
+    "{\"a\\u0000b\":\"x\"}",
+    "{\"app\":\"\\ud800\"}",
+    "{\"projectcalico.org/namespace\":\"evil\"}",
+    "{\"pcns.team\":\"a\",\"pcsa.x\":\"y\"}",
+    "{\"kubernetes.io/metadata.name\":\"other\"}",
+    "{\"\":\"\"}",
+    "{\"app\":\"api\"} trailing",
+    "null",
+    "true",
+    "1e999",
+    "-0",
+    "[]",
+    "[{\"name\":\"http\",\"port\":8080,\"protocol\":\"TCP\"}]",
     "[{\"name\":\"dns\",\"port\":53,\"protocol\":\"UDP\"}]",
     "[{\"name\":\"http\",\"port\":99999,\"protocol\":\"TCP\"}]",
-    "[{\"name\":\"http\",\"port\":-1,\"protocol\":\"ICMP\"}]", "[{\"port\":\"x\"}]",
-    "[{\"name\":null,\"port\":80,\"protocol\":\"SCTP\"}]", "[null]", "[[]]", "{\"a\":1}",
-    "10.0.0.1", "10.0.0.2", "10.0.0.3", "198.51.100.7", "fd00::1", "2001:db8::9",
-    "::ffff:10.0.0.1", "10.0.0.1 ", "10.0.0.01", "::", "0.0.0.0", "255.255.255.255",
-    "1.2.3", "fe80::1%eth0", "10.0.0.1/32", "1", "6", "17", "65535", "65536", "-1",
-    "1970-01-01", "9223372036854775807", "-9223372036854775808", "NaN",
+    "[{\"name\":\"http\",\"port\":-1,\"protocol\":\"ICMP\"}]",
+    "[{\"port\":\"x\"}]",
+    "[{\"name\":null,\"port\":80,\"protocol\":\"SCTP\"}]",
+    "[null]",
+    "[[]]",
+    "{\"a\":1}",
+    "10.0.0.1",
+    "10.0.0.2",
+    "10.0.0.3",
+    "198.51.100.7",
+    "fd00::1",
+    "2001:db8::9",
+    "::ffff:10.0.0.1",
+    "10.0.0.1 ",
+    "10.0.0.01",
+    "::",
+    "0.0.0.0",
+    "255.255.255.255",
+    "1.2.3",
+    "fe80::1%eth0",
+    "10.0.0.1/32",
+    "1",
+    "6",
+    "17",
+    "65535",
+    "65536",
+    "-1",
+    "1970-01-01",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "NaN",
 };
 
 static const int64_t fc_ints[] = {
-    0, 1, -1, 6, 17, 1, 58, 132, 4, 41, 255, 256, 8080, 53, 65535, 65536, 42001,
-    INT32_MAX, INT32_MIN, (int64_t)UINT32_MAX + 1, INT64_MAX, INT64_MIN, INT64_MAX - 1,
-    INT64_MIN + 1, 1000000000, 1700000000000000000, -1700000000000000000,
+    0,
+    1,
+    -1,
+    6,
+    17,
+    1,
+    58,
+    132,
+    4,
+    41,
+    255,
+    256,
+    8080,
+    53,
+    65535,
+    65536,
+    42001,
+    INT32_MAX,
+    INT32_MIN,
+    (int64_t)UINT32_MAX + 1,
+    INT64_MAX,
+    INT64_MIN,
+    INT64_MAX - 1,
+    INT64_MIN + 1,
+    1000000000,
+    1700000000000000000,
+    -1700000000000000000,
 };
 
 static const char *const fc_pool[] = {
@@ -146,7 +231,7 @@ struct fc_in {
     const uint8_t *p;
     size_t n;
     struct buf scratch;
-    unsigned big;     /* huge or deep values made so far */
+    unsigned big; /* huge or deep values made so far */
 };
 
 static uint8_t next_u8(struct fc_in *in)
@@ -262,15 +347,19 @@ struct fc_table {
 static const struct fc_table fc_tables[] = {
     {"INSERT INTO endpoints (ip, valid_from_ns, valid_to_ns, kind, namespace, name, "
      "workload_kind, workload, labels, service_account, node, ports) "
-     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", 12},
+     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+     12},
     {"INSERT INTO namespaces (name, labels) VALUES (?,?)", 2},
     {"INSERT INTO flows (capture_id, proto, src_ip, src_port, dst_ip, dst_port, first_ns, "
      "last_ns, packets_fwd, bytes_fwd, packets_rev, bytes_rev, state, icmp_type, icmp_code, "
-     "icmp_count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", 16},
+     "icmp_count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+     16},
     {"INSERT INTO captures (id, node, started_ns, ended_ns, packets_seen, packets_dropped, "
-     "flows_written, tool_version, source) VALUES (?,?,?,?,?,?,?,?,?)", 9},
+     "flows_written, tool_version, source) VALUES (?,?,?,?,?,?,?,?,?)",
+     9},
     {"INSERT INTO interfaces (capture_id, name, ifindex, appeared_ns, vanished_ns, linktype, "
-     "packets_seen) VALUES (?,?,?,?,?,?,?)", 7},
+     "packets_seen) VALUES (?,?,?,?,?,?,?)",
+     7},
     {"INSERT OR REPLACE INTO meta (key, value) VALUES (?,?)", 2},
     {"UPDATE flows SET dnat_ip = ?, dnat_port = ? WHERE id = (SELECT max(id) FROM flows)", 2},
 };
@@ -316,8 +405,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     snprintf(fc_db, sizeof(fc_db), "%s/case.db", fc_dir);
     snprintf(fc_pol, sizeof(fc_pol), "%s/policy.yaml", fc_dir);
     f = fopen(fc_pol, "w");
-    if (!f || fwrite(fc_policy, 1, sizeof(fc_policy) - 1, f) != sizeof(fc_policy) - 1 ||
-        fclose(f))
+    if (!f || fwrite(fc_policy, 1, sizeof(fc_policy) - 1, f) != sizeof(fc_policy) - 1 || fclose(f))
         die("write policy");
     {
         /* A policy set that does not load would leave check untested. */
@@ -358,13 +446,17 @@ static void build_case(struct fc_in *in, unsigned flags)
     unlink(fc_db);
     if (sqlite3_open(fc_db, &db) != SQLITE_OK)
         die("sqlite3_open");
-    if (sqlite3_exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-                         "PRAGMA ignore_check_constraints=ON; BEGIN;", NULL, NULL, NULL) ||
+    if (sqlite3_exec(db,
+                     "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                     "PRAGMA ignore_check_constraints=ON; BEGIN;",
+                     NULL, NULL, NULL) ||
         sqlite3_exec(db, fc_template, NULL, NULL, NULL))
         die("schema");
     if (flags & 0x40)
-        (void)sqlite3_exec(db, "ALTER TABLE flows ADD COLUMN dnat_ip TEXT;"
-                               "ALTER TABLE flows ADD COLUMN dnat_port INTEGER;", NULL, NULL, NULL);
+        (void)sqlite3_exec(db,
+                           "ALTER TABLE flows ADD COLUMN dnat_ip TEXT;"
+                           "ALTER TABLE flows ADD COLUMN dnat_port INTEGER;",
+                           NULL, NULL, NULL);
     while (in->n && rows++ < FC_MAX_ROWS) {
         size_t t = next_u8(in) % ARRAY_SIZE(fc_tables);
 

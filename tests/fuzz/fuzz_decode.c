@@ -37,8 +37,8 @@ struct fd_ctx {
 
 static void fd_emit(void *ctx, const struct flow_rec *r)
 {
-    static const char *const states[] = {"S0", "S1", "SF", "REJ", "S2", "S3", "RSTO",
-                                         "RSTR", "RSTOS0", "RSTRH", "SH", "SHR", "OTH"};
+    static const char *const states[] = {"S0",   "S1",     "SF",    "REJ", "S2",  "S3", "RSTO",
+                                         "RSTR", "RSTOS0", "RSTRH", "SH",  "SHR", "OTH"};
     struct fd_ctx *c = ctx;
     size_t i;
 

@@ -16,9 +16,9 @@
 
 #include <string.h>
 
-#include "analyze/case.h"
-#include "analyze/engine.h"
-#include "analyze/policy.h"
+#include "analyze/case/case.h"
+#include "analyze/engine/engine.h"
+#include "analyze/policy/policy.h"
 #include "common/ipaddr.h"
 #include "common/labels.h"
 #include "common/compat.h"
@@ -48,7 +48,7 @@ static void ep_init(struct case_ep *e, const char *ip, enum ep_kind kind, const 
         abort();
     e->ports = ports;
     e->nports = 2;
-    if (eng_calico_labels(e, cns, &e->calico))
+    if (case_calico_labels(e, cns, &e->calico))
         abort();
 }
 

@@ -27,8 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/selector.h"
-#include "analyze/selector_int.h"
+#include "analyze/policy/selector.h"
+#include "analyze/policy/selector_int.h"
 #include "common/arena.h"
 #include "common/buf.h"
 #include "common/err.h"
@@ -38,7 +38,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_KEYS 8
+#define FUZZ_KEYS   8
 #define FUZZ_VALUES 6
 #define FUZZ_TRIALS 12
 #define FUZZ_PREFIX "p/"

@@ -57,11 +57,24 @@ static void write_pcapng(const char *path, const struct seq *s, int64_t t0)
 
     if (!f)
         abort();
-    put32(f, 0x0A0D0D0A); put32(f, 28); put32(f, 0x1A2B3C4D);
-    put16(f, 1); put16(f, 0); put32(f, 0xffffffff); put32(f, 0xffffffff); put32(f, 28);
-    put32(f, 1); put32(f, 32); put16(f, (uint16_t)s->dlt); put16(f, 0); put32(f, 262144);
-    put16(f, 9); put16(f, 1); put32(f, 9); /* if_tsresol = 9, padded */
-    put16(f, 0); put16(f, 0);               /* opt_endofopt */
+    put32(f, 0x0A0D0D0A);
+    put32(f, 28);
+    put32(f, 0x1A2B3C4D);
+    put16(f, 1);
+    put16(f, 0);
+    put32(f, 0xffffffff);
+    put32(f, 0xffffffff);
+    put32(f, 28);
+    put32(f, 1);
+    put32(f, 32);
+    put16(f, (uint16_t)s->dlt);
+    put16(f, 0);
+    put32(f, 262144);
+    put16(f, 9);
+    put16(f, 1);
+    put32(f, 9); /* if_tsresol = 9, padded */
+    put16(f, 0);
+    put16(f, 0); /* opt_endofopt */
     put32(f, 32);
     for (size_t i = 0; i < s->n; i++) {
         uint64_t ts = (uint64_t)(t0 + (int64_t)i * 1000000);
@@ -69,9 +82,13 @@ static void write_pcapng(const char *path, const struct seq *s, int64_t t0)
         uint32_t blen = (uint32_t)(32 + len + pad);
         static const uint8_t zero[4];
 
-        put32(f, 6); put32(f, blen); put32(f, 0);
-        put32(f, (uint32_t)(ts >> 32)); put32(f, (uint32_t)ts);
-        put32(f, (uint32_t)len); put32(f, (uint32_t)len);
+        put32(f, 6);
+        put32(f, blen);
+        put32(f, 0);
+        put32(f, (uint32_t)(ts >> 32));
+        put32(f, (uint32_t)ts);
+        put32(f, (uint32_t)len);
+        put32(f, (uint32_t)len);
         (void)!fwrite(s->p[i].b, 1, len, f);
         (void)!fwrite(zero, 1, pad, f);
         put32(f, blen);
@@ -260,15 +277,20 @@ int main(int argc, char **argv)
     p = add(&s);
     pcapw_init(p, 1);
     pcapw_eth(p, 0x0800);
-    pcapw_ipv4(p, &(struct pcapw_ip){.src = "198.18.0.1", .dst = "198.18.0.2", .proto = 17,
-                                     .id = 4242, .mf = 1, .opt_len = 8});
+    pcapw_ipv4(p, &(struct pcapw_ip){.src = "198.18.0.1",
+                                     .dst = "198.18.0.2",
+                                     .proto = 17,
+                                     .id = 4242,
+                                     .mf = 1,
+                                     .opt_len = 8});
     pcapw_udp(p, 1000, 2000, 64);
     pcapw_finish(p);
     p = add(&s);
     pcapw_init(p, 1);
     pcapw_eth(p, 0x0800);
-    pcapw_ipv4(p, &(struct pcapw_ip){.src = "198.18.0.1", .dst = "198.18.0.2", .proto = 17,
-                                     .id = 4242, .frag_off = 72});
+    pcapw_ipv4(
+        p, &(struct pcapw_ip){
+               .src = "198.18.0.1", .dst = "198.18.0.2", .proto = 17, .id = 4242, .frag_off = 72});
     pcapw_payload(p, 32);
     pcapw_finish(p);
     p = add(&s);

@@ -13,7 +13,7 @@
 #include "common/compat.h"
 
 struct pcapw_file {
-    FILE *fp;         /* owned */
+    FILE *fp; /* owned */
     uint32_t snaplen;
 };
 
@@ -102,9 +102,9 @@ void pcapw_sll(struct pcapw_pkt *p, uint16_t type)
 {
     uint8_t *h = room(p, 16);
 
-    put16(h, 0);      /* packet type: to us */
-    put16(h + 2, 1);  /* ARPHRD_ETHER */
-    put16(h + 4, 6);  /* address length */
+    put16(h, 0);     /* packet type: to us */
+    put16(h + 2, 1); /* ARPHRD_ETHER */
+    put16(h + 4, 6); /* address length */
     h[6] = 0x02;
     h[11] = 0x01;
     put16(h + 14, type);
@@ -418,8 +418,8 @@ struct pcapw_file *pcapw_open(const char *path, int linktype, uint32_t snaplen)
     h[5] = 0;
     h[6] = 4;
     h[7] = 0;
-    le32(h + 8, 0);      /* thiszone */
-    le32(h + 12, 0);     /* sigfigs */
+    le32(h + 8, 0);  /* thiszone */
+    le32(h + 12, 0); /* sigfigs */
     le32(h + 16, f->snaplen);
     le32(h + 20, (uint32_t)linktype);
     if (fwrite(h, sizeof(h), 1, f->fp) != 1)

@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PCAPW_MAX 9216 /* bytes in one built packet */
+#define PCAPW_MAX    9216 /* bytes in one built packet */
 #define PCAPW_FIXUPS 16
 
 /* Link types (pcap file LINKTYPE_* values). */
@@ -49,13 +49,7 @@ enum {
 };
 
 /* TCP flags. */
-enum {
-    PCAPW_FIN = 0x01,
-    PCAPW_SYN = 0x02,
-    PCAPW_RST = 0x04,
-    PCAPW_PSH = 0x08,
-    PCAPW_ACK = 0x10
-};
+enum { PCAPW_FIN = 0x01, PCAPW_SYN = 0x02, PCAPW_RST = 0x04, PCAPW_PSH = 0x08, PCAPW_ACK = 0x10 };
 
 struct pcapw_pkt {
     uint8_t b[PCAPW_MAX]; /* the frame */
@@ -71,16 +65,16 @@ struct pcapw_pkt {
 
 /* IPv4 or IPv6 header fields (family from the address text). */
 struct pcapw_ip {
-    const char *src;    /* "198.18.0.1" or "2001:db8::1" */
+    const char *src; /* "198.18.0.1" or "2001:db8::1" */
     const char *dst;
-    uint8_t proto;      /* IPv4 protocol / IPv6 next header */
-    uint8_t ttl;        /* 0: 64 */
-    uint16_t id;        /* IPv4 identification */
-    uint16_t frag_off;  /* IPv4 fragment offset in bytes (multiple of 8) */
-    int mf;             /* IPv4 more-fragments flag */
-    int df;             /* IPv4 don't-fragment flag */
-    size_t opt_len;     /* IPv4 options (NOPs then EOL), multiple of 4, <= 40 */
-    uint16_t tot_len;   /* when quoting: the IPv4 total / IPv6 payload length to write */
+    uint8_t proto;     /* IPv4 protocol / IPv6 next header */
+    uint8_t ttl;       /* 0: 64 */
+    uint16_t id;       /* IPv4 identification */
+    uint16_t frag_off; /* IPv4 fragment offset in bytes (multiple of 8) */
+    int mf;            /* IPv4 more-fragments flag */
+    int df;            /* IPv4 don't-fragment flag */
+    size_t opt_len;    /* IPv4 options (NOPs then EOL), multiple of 4, <= 40 */
+    uint16_t tot_len;  /* when quoting: the IPv4 total / IPv6 payload length to write */
 };
 
 /* Start an empty packet of link type dlt. */

@@ -9,8 +9,11 @@
 # pod-model replay must catch); and one that it classifies an ipBlock
 # matching a pod address as that documented difference, and only that probe.
 set -u
-corpus=${PODFLOW_CONFORMANCE:-/work/shared/conformance/netpol}
-[ -f "$corpus/INDEX.tsv" ] || { echo "SKIP: conformance corpus not found ($corpus; set PODFLOW_CONFORMANCE)"; exit 77; }
+# The corpus is the repository's sibling shared/ (as CI lays it out), or
+# $PODFLOW_CONFORMANCE; a missing corpus fails: it must not pass unseen.
+corpus=${PODFLOW_CONFORMANCE:-$TOP/../shared/conformance/netpol}
+[ -f "$corpus/INDEX.tsv" ] || { echo "FAIL: conformance corpus not found ($corpus/INDEX.tsv; it is the repository's sibling shared/, or set PODFLOW_CONFORMANCE)"; exit 1; }
+PODFLOW_CONFORMANCE=$corpus; export PODFLOW_CONFORMANCE
 C="$B/conform"; A="$B/podflow-analyze"
 case "$C" in /*) ;; *) C="$TOP/$C"; A="$TOP/$A" ;; esac
 [ -x "$C" ] && [ -x "$A" ] || { echo "FAIL: $C or $A not built"; exit 1; }

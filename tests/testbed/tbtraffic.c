@@ -350,7 +350,7 @@ static int tb_listen(struct tb_port *p)
 static void tb_serve_tcp(const struct tb_port *p)
 {
     char buf[256], ans[64];
-    struct timeval tv = { TB_SERVER_READ_MS / 1000, (TB_SERVER_READ_MS % 1000) * 1000 };
+    struct timeval tv = {TB_SERVER_READ_MS / 1000, (TB_SERVER_READ_MS % 1000) * 1000};
     int fd;
 
     fd = accept4(p->fd, NULL, NULL, SOCK_CLOEXEC);

@@ -18,7 +18,7 @@
 #include "common/compat.h"
 
 #define T0_NS INT64_C(1767225600000000000) /* 2026-01-01T00:00:00Z */
-#define MS INT64_C(1000000)
+#define MS    INT64_C(1000000)
 
 int main(int argc, char **argv)
 {
@@ -40,8 +40,8 @@ int main(int argc, char **argv)
         n++;
         if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
             continue;
-        if (sscanf(line, "%" SCNd64 " %7s %63s %u %63s %u", &ms, proto, src, &sport, dst,
-                   &dport) != 6 ||
+        if (sscanf(line, "%" SCNd64 " %7s %63s %u %63s %u", &ms, proto, src, &sport, dst, &dport) !=
+                6 ||
             sport > 65535 || dport > 65535 || ms < 0) {
             fprintf(stderr, "mkflows: line %u: expected MS udp|tcp SRC SPORT DST DPORT\n", n);
             return 2;
@@ -55,8 +55,8 @@ int main(int argc, char **argv)
         } else if (strcmp(proto, "tcp") == 0) {
             pcapw_tcp_frame(&p, src, (uint16_t)sport, dst, (uint16_t)dport, PCAPW_SYN, 1000, 0);
             pcapw_write_pkt(f, t, &p);
-            pcapw_tcp_frame(&p, dst, (uint16_t)dport, src, (uint16_t)sport,
-                            PCAPW_SYN | PCAPW_ACK, 5000, 0);
+            pcapw_tcp_frame(&p, dst, (uint16_t)dport, src, (uint16_t)sport, PCAPW_SYN | PCAPW_ACK,
+                            5000, 0);
             pcapw_write_pkt(f, t + MS, &p);
             pcapw_tcp_frame(&p, src, (uint16_t)sport, dst, (uint16_t)dport, PCAPW_ACK, 1001, 0);
             pcapw_write_pkt(f, t + 2 * MS, &p);

@@ -1,0 +1,260 @@
+/*
+ * case.h: a case file (.db) as the analyzer reads it: its endpoints with
+ * their validity intervals, its namespaces, and its flows, each flow with
+ * the identities its addresses had at the flow's time.
+ *
+ * Everything is read once through db_open_reader() (read-only, defensive):
+ * endpoints and namespaces into memory (they are few), flows streamed
+ * through a callback (they may be millions).  Identity resolution follows
+ * the rule written above the flows_named view in schema.sql, so the
+ * analyzer and an analyst at the sqlite3 prompt always agree.
+ */
+#ifndef PODFLOW_ANALYZE_CASE_H
+#define PODFLOW_ANALYZE_CASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "common/arena.h"
+#include "common/attrs.h"
+#include "common/ipaddr.h"
+#include "common/labels.h"
+
+struct diag;
+
+/* endpoints.kind, in the order the identity rule prefers them. */
+enum ep_kind { EP_POD, EP_HOST, EP_SERVICE, EP_EXTERNAL };
+const char *ep_kind_name(enum ep_kind k); /* "pod", "host", "service", "external" */
+
+/* A named container port a pod declares (docs/semantics.md §3.2). */
+struct case_port {
+    const char *name; /* arena */
+    int proto;        /* 6, 17 or 132 */
+    uint16_t port;
+};
+
+struct case_ep {
+    int64_t id; /* endpoints.id */
+    struct ipaddr ip;
+    const char *ip_text;    /* canonical text (arena) */
+    int has_from, has_to;   /* 0: open-ended */
+    int64_t from_ns, to_ns; /* valid when [from, to) */
+    enum ep_kind kind;
+    const char *ns; /* namespace or NULL (arena) */
+    const char *name;
+    const char *workload_kind;
+    const char *workload;
+    const char *sa; /* service account or NULL */
+    const char *node;
+    const char *iface;       /* host-side interface the address sat behind, or NULL */
+    struct labels labels;    /* as recorded (owned) */
+    struct labels calico;    /* as Calico sees a pod (§1.6): own minus pcns./pcsa.,
+                                projectcalico.org/<name>, pcns.*, pcsa.* (owned; empty
+                                for every kind but pod) */
+    struct case_port *ports; /* arena array */
+    size_t nports;
+};
+
+struct case_ns {
+    const char *name;     /* arena */
+    struct labels labels; /* owned; kubernetes.io/metadata.name always set */
+};
+
+/* Longest address text remembered by the flow scan (IPv4 and short IPv6). */
+#define CASE_MEMO_TEXT 23
+
+/* One remembered address text of the flow scan. */
+struct case_memo {
+    uint64_t hash;
+    struct ipaddr ip;
+    uint8_t len; /* 0: empty slot */
+    char text[CASE_MEMO_TEXT];
+    uint32_t first; /* its first endpoint row + 1, or 0 */
+};
+
+/* The part of an endpoint identity lookups need. */
+struct case_epkey {
+    struct ipaddr ip;
+    uint8_t has_from, has_to;
+    int64_t from_ns, to_ns;
+};
+
+/* A capture of the case (captures table): the node it ran on, when. */
+struct case_cap {
+    int64_t id;
+    const char *node; /* arena, or NULL */
+    int64_t started_ns;
+    int has_end;
+    int64_t ended_ns;
+};
+
+/* An interface a capture recorded on (interfaces table). */
+struct case_iface {
+    int64_t id; /* interfaces.id: unique across the captures of a case */
+    int64_t capture_id;
+    const char *name; /* link name, or the pcap file for -r (arena) */
+    const char *node; /* its capture's node, or NULL (arena) */
+};
+
+/*
+ * One end of a connection: what one vantage point saw of it.  A vantage
+ * point is a (capture, interface) pair: flows.iface, or the capture
+ * itself when that is NULL (docs/schema.md, "Both ends").
+ */
+struct case_end {
+    int64_t flow_id, capture_id;
+    int has_iface;     /* flows.iface is an integer (else: the capture itself) */
+    int64_t iface_id;  /* flows.iface when has_iface */
+    const char *node;  /* its capture's node, or NULL (case-owned) */
+    const char *iface; /* its interface's name, or NULL: none recorded, or no
+                          interfaces row of that id (case-owned) */
+    const char *state; /* Zeek conn_state (case-owned) */
+    int64_t first_ns, packets_fwd, packets_rev;
+};
+
+/*
+ * A connection seen at several ends (vantage points: captures, or
+ * interfaces of one capture), found by the both-ends rule of
+ * docs/schema.md: same protocol, source, post-DNAT destination, ports and
+ * ICMP id, windows overlapping within the skew.  ends[0] is the
+ * flow judged and reported (the earliest first_ns); the others are
+ * evidence only and are not passed to case_flows()'s callback.
+ */
+struct case_conn {
+    struct case_end *ends; /* arena */
+    size_t nends;          /* >= 2 */
+};
+
+struct case_opts {
+    int64_t skew_ns; /* clock skew allowed between nodes (>= 0) */
+    int no_pair;     /* 1: every flow on its own, no both-ends pairing */
+};
+#define CASE_SKEW_DEFAULT_NS 2000000000LL /* 2 s */
+
+struct case_db {
+    sqlite3 *db;         /* read-only handle, owned */
+    struct arena arena;  /* strings and arrays below */
+    struct case_ep *eps; /* sorted: ip, then the identity rule's order */
+    size_t neps;
+    struct case_ns *nss; /* sorted by name */
+    size_t nnss;
+    struct case_epkey *keys;     /* per ep, what case_lookup() reads: kept apart from
+                                    the large case_ep so that lookups stay in cache */
+    uint32_t *ipidx;             /* open-addressing table: ip hash -> first ep index + 1 */
+    size_t ipidx_size;           /* power of two */
+    struct case_memo *memo;      /* address texts seen by case_flows() (malloc'd) */
+    size_t memo_size, memo_used; /* slots (a power of two), filled ones */
+    int has_dnat;                /* flows has dnat_ip / dnat_port (schema v2) */
+    const char *path;
+    struct case_cap *caps; /* sorted by id (arena) */
+    size_t ncaps;
+    struct case_iface *ifaces; /* sorted by id (arena) */
+    size_t nifaces;
+    struct case_iface *ifaces_by_name; /* the same, sorted by (node, name) (arena) */
+    struct case_conn *conns;           /* connections seen at several ends (malloc'd) */
+    size_t nconns;
+    int64_t *pairmap;    /* open addressing: flow id, conn index, 0 empty;
+                            3 words a slot: id, conn index + 1, 1 if ends[0] */
+    size_t pairmap_size; /* slots, a power of two, or 0 */
+    uint64_t flows_peer; /* flows left out as the other end of a reported one */
+    struct case_opts opts;
+};
+
+/* One flow row, with identities resolved at first_ns (borrowed pointers,
+ * valid during the callback only where noted). */
+struct case_flow {
+    int64_t id;
+    int64_t capture_id;
+    int proto;
+    struct ipaddr src_ip, dst_ip;    /* dst_ip is post-DNAT when known */
+    const char *src_text, *dst_text; /* as recorded (callback only) */
+    uint16_t src_port, dst_port;     /* dst_port post-DNAT when known */
+    int dnat;                        /* 1: dst replaced by the recorded backend */
+    const char *orig_dst_text;       /* the Service address when dnat (callback only) */
+    uint16_t orig_dst_port;
+    int64_t first_ns, last_ns;
+    int64_t packets_fwd, packets_rev, bytes_fwd, bytes_rev;
+    const char *state;        /* Zeek conn_state (callback only) */
+    int icmp_type, icmp_code; /* -1 when NULL */
+    int64_t icmp_count;
+    const struct case_ep *src, *dst; /* identity at first_ns or NULL (case-owned) */
+    const char *node;                /* node of its capture, or NULL (case-owned) */
+    const char *iface;               /* name of its interface (flows.iface), or NULL
+                                        (case-owned) */
+    const struct case_conn *conn;    /* seen at several ends: all of them (ends[0] is
+                                        this flow), or NULL (case-owned) */
+    const char *reach;               /* where an unanswered flow got to, by the ends'
+                                        evidence (docs/schema.md), or NULL: a static
+                                        "unanswered-at-dst-node" or "missing-at-dst-node" */
+};
+
+/* Flow filters for case_flows(); zeroed means everything. */
+struct case_filter {
+    int has_since, has_until;
+    int64_t since_ns, until_ns; /* flows overlapping [since, until] */
+};
+
+/*
+ * Open path read-only, load endpoints and namespaces, and build the label
+ * sets Calico gives pods.  Reports through d; 0 or ERR_DB / ERR_FORMAT /
+ * ERR_VERSION / ERR_PARSE / ERR_LIMIT (a malformed row names its table and
+ * id).  On failure nothing needs releasing.
+ */
+int case_open(struct case_db *c, const char *path, struct diag *d) MUST_CHECK;
+
+/*
+ * The same with options, for one or several files.  Several files are
+ * first merged (merge.h) into a temporary file in $TMPDIR (default /tmp),
+ * which is opened and unlinked at once: the case is then read as one, its
+ * path in messages being the first file's name followed by "+".  With
+ * more than one vantage point (case_several_vantages()), connections seen
+ * at several ends are paired (struct case_conn) unless o->no_pair; so is
+ * case_open() with the defaults.  o NULL: the defaults (2 s skew).
+ */
+int case_open_many(struct case_db *c, char *const *paths, size_t n, const struct case_opts *o,
+                   struct diag *d) MUST_CHECK;
+
+/* The capture with this id, or NULL. */
+const struct case_cap *case_cap_find(const struct case_db *c, int64_t id);
+
+/* The interface with this id (interfaces.id), or NULL. */
+const struct case_iface *case_iface_find(const struct case_db *c, int64_t id);
+
+/*
+ * 1 when the case may hold a connection seen at several vantage points
+ * (several captures, or several interfaces rows): when case_open() pairs
+ * ends and check reports them (JSON node, iface, ends, reach).
+ */
+int case_several_vantages(const struct case_db *c);
+void case_close(struct case_db *c);
+
+/* The endpoint holding ip at time t by the flows_named rule, or NULL. */
+const struct case_ep *case_lookup(const struct case_db *c, const struct ipaddr *ip, int64_t t);
+
+/*
+ * Calico's label set for a pod (docs/semantics.md §1.6) into out
+ * (initialised here; caller releases): its own labels minus pcns./pcsa.
+ * ones, projectcalico.org/namespace, /orchestrator and /serviceaccount,
+ * pcns.<k> for each label of its namespace ns (may be NULL) plus
+ * pcns.projectcalico.org/name, and pcsa.projectcalico.org/name.
+ * 0 or ERR_LIMIT.
+ */
+int case_calico_labels(const struct case_ep *ep, const struct case_ns *ns,
+                       struct labels *out) MUST_CHECK;
+
+/* The namespace called name, or NULL. */
+const struct case_ns *case_ns_find(const struct case_db *c, const char *name);
+
+/*
+ * Call fn for every flow passing f, in rowid order (no sort: a scan).  A nonzero
+ * return from fn stops the walk and is returned.  A malformed row (an
+ * address that does not parse, a port out of range) is reported as a
+ * warning and skipped.  0, fn's value, or ERR_DB.
+ */
+int case_flows(struct case_db *c, const struct case_filter *f,
+               int (*fn)(void *ctx, const struct case_flow *fl), void *ctx,
+               struct diag *d) MUST_CHECK;
+
+#endif

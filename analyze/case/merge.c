@@ -1,0 +1,551 @@
+/*
+ * merge.c: several case files into one (see merge.h for what is copied
+ * how).
+ *
+ * Speed: each input is attached to the output's connection and copied
+ * with one INSERT ... SELECT per table, inside one transaction per input,
+ * so rows never pass through C.  The output is a fresh file in rollback
+ * journal mode with synchronous=OFF while it is built: pages appended to a
+ * new file need no journal, and durability comes from one fsync before
+ * the rename.  Until the rename nothing is at out, so a crash or an error
+ * leaves out as it was (a stray out.tmp-XXXXXX at worst, after a crash).
+ *
+ * Safety: inputs go through db_attach_reader() (the reader's checks; the
+ * output connection has views and triggers disabled, trusted_schema off,
+ * defensive on), are attached read-only, and SQL text is built only from
+ * the names in the output's own schema (schema.sql) and integers we
+ * computed; nothing from an input is ever pasted into SQL.
+ */
+#include "analyze/case/merge.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "common/buf.h"
+#include "common/db.h"
+#include "common/err.h"
+#include "common/limits.h"
+#include "common/xmalloc.h"
+#include "common/compat.h"
+
+/* The schema name an input is attached under. */
+#define MERGE_SRC "src"
+
+struct mtable {
+    char *name;
+    char *cols[LIM_MERGE_COLS]; /* the output's columns, in order */
+    size_t ncols;
+    int parent[LIM_MERGE_COLS]; /* per column: index of the table its foreign key
+                                   refers to, or -1 */
+    int has_id;                 /* an INTEGER PRIMARY KEY called id */
+    int pk_other;               /* another primary key (namespaces.name) */
+    size_t pk_col;              /* its column, when pk_other */
+    int origin;                 /* rows keep their origin: renumbered, not deduplicated */
+    int64_t off;                /* this input: added to its ids */
+    int present;                /* this input has the table */
+    uint64_t copied, skipped;   /* rows, over all inputs */
+};
+
+struct merge {
+    sqlite3 *db;
+    struct diag *d;
+    const char *out; /* for messages */
+    struct mtable t[LIM_MERGE_TABLES];
+    size_t nt;
+};
+
+static int merge_sqlfail(struct merge *m, const char *what, const char *path)
+{
+    diag_err(m->d, "cannot merge '%s': %s: %s", path, what, sqlite3_errmsg(m->db));
+    return ERR_DB;
+}
+
+static int merge_find(const struct merge *m, const char *name)
+{
+    for (size_t i = 0; i < m->nt; i++)
+        if (strcmp(m->t[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Run a statement returning one integer, NULL reported as *is_null. */
+static int merge_int(struct merge *m, const char *sql, int64_t *v, int *is_null)
+{
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(m->db, sql, -1, &st, NULL);
+
+    if (src == SQLITE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        *is_null = sqlite3_column_type(st, 0) == SQLITE_NULL;
+        *v = sqlite3_column_int64(st, 0);
+        src = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return src == SQLITE_OK ? 0 : ERR_DB;
+}
+
+/*
+ * The output's tables (but meta), their columns and foreign keys, from
+ * the schema the writer just created: the only source of names.
+ */
+static int merge_load_schema(struct merge *m)
+{
+    sqlite3_stmt *tabs = NULL, *cols = NULL, *fks = NULL;
+    int rc = 0;
+
+    if (sqlite3_prepare_v2(m->db,
+                           "SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name <> "
+                           "'meta' AND name NOT LIKE 'sqlite%' ORDER BY rowid",
+                           -1, &tabs, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(m->db, "SELECT name, type, pk FROM pragma_table_info(?1, 'main')", -1,
+                           &cols, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(m->db,
+                           "SELECT \"from\", \"table\" FROM pragma_foreign_key_list(?1, 'main')",
+                           -1, &fks, NULL) != SQLITE_OK) {
+        rc = merge_sqlfail(m, "reading the schema", m->out);
+        goto out;
+    }
+    while (sqlite3_step(tabs) == SQLITE_ROW) {
+        struct mtable *t;
+
+        if (m->nt == LIM_MERGE_TABLES) {
+            diag_err(m->d, "cannot merge: more than %d tables", LIM_MERGE_TABLES);
+            rc = ERR_LIMIT;
+            goto out;
+        }
+        t = &m->t[m->nt++];
+        t->name = xstrdup((const char *)sqlite3_column_text(tabs, 0));
+        sqlite3_reset(cols);
+        sqlite3_bind_text(cols, 1, t->name, -1, SQLITE_STATIC);
+        while (sqlite3_step(cols) == SQLITE_ROW) {
+            const char *c = (const char *)sqlite3_column_text(cols, 0);
+            const char *type = (const char *)sqlite3_column_text(cols, 1);
+            int pk = sqlite3_column_int(cols, 2);
+
+            if (t->ncols == LIM_MERGE_COLS) {
+                diag_err(m->d, "cannot merge: table '%s' has more than %d columns", t->name,
+                         LIM_MERGE_COLS);
+                rc = ERR_LIMIT;
+                goto out;
+            }
+            if (pk && strcmp(c, "id") == 0 && type && strcmp(type, "INTEGER") == 0)
+                t->has_id = 1;
+            else if (pk) {
+                t->pk_other = 1;
+                t->pk_col = t->ncols;
+            }
+            t->parent[t->ncols] = -1;
+            t->cols[t->ncols++] = xstrdup(c);
+        }
+    }
+    /* Foreign keys: the referring table and the referred one keep their
+     * rows' origin (renumbered together). */
+    for (size_t i = 0; i < m->nt; i++) {
+        struct mtable *t = &m->t[i];
+
+        sqlite3_reset(fks);
+        sqlite3_bind_text(fks, 1, t->name, -1, SQLITE_STATIC);
+        while (sqlite3_step(fks) == SQLITE_ROW) {
+            const char *from = (const char *)sqlite3_column_text(fks, 0);
+            int p = merge_find(m, (const char *)sqlite3_column_text(fks, 1));
+
+            if (p < 0 || !m->t[p].has_id)
+                continue;
+            for (size_t c = 0; c < t->ncols; c++)
+                if (from && strcmp(t->cols[c], from) == 0)
+                    t->parent[c] = p;
+            t->origin = 1;
+            m->t[p].origin = 1;
+        }
+    }
+out:
+    sqlite3_finalize(fks);
+    sqlite3_finalize(cols);
+    sqlite3_finalize(tabs);
+    return rc;
+}
+
+/* Which of t's columns the attached input has (bit per column). */
+static int merge_src_cols(struct merge *m, const struct mtable *t, const char *path,
+                          unsigned char *have)
+{
+    sqlite3_stmt *st = NULL;
+    int any = 0;
+
+    memset(have, 0, LIM_MERGE_COLS);
+    if (sqlite3_prepare_v2(m->db, "SELECT name FROM pragma_table_info(?1, '" MERGE_SRC "')", -1,
+                           &st, NULL) != SQLITE_OK)
+        return merge_sqlfail(m, "reading its schema", path);
+    sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *c = (const char *)sqlite3_column_text(st, 0);
+
+        for (size_t i = 0; c && i < t->ncols; i++) {
+            if (strcasecmp(t->cols[i], c) == 0) {
+                have[i] = 1;
+                any = 1;
+            }
+        }
+    }
+    sqlite3_finalize(st);
+    return any;
+}
+
+/*
+ * Offsets for this input: its ids are moved to start just past the
+ * output's largest, whatever they were (negative ids included), with the
+ * arithmetic checked so that no id wraps.
+ */
+static int merge_offsets(struct merge *m, const char *path)
+{
+    char sql[256];
+
+    for (size_t i = 0; i < m->nt; i++) {
+        struct mtable *t = &m->t[i];
+        int64_t out_max, in_min, in_max, base, off, top;
+        int null_out, null_min, null_max;
+
+        t->off = 0;
+        if (!t->origin || !t->has_id || !t->present)
+            continue;
+        snprintf(sql, sizeof(sql), "SELECT max(id) FROM main.\"%s\"", t->name);
+        if (merge_int(m, sql, &out_max, &null_out) < 0)
+            return merge_sqlfail(m, "reading ids", m->out);
+        snprintf(sql, sizeof(sql), "SELECT min(id) FROM " MERGE_SRC ".\"%s\"", t->name);
+        if (merge_int(m, sql, &in_min, &null_min) < 0)
+            return merge_sqlfail(m, "reading ids", path);
+        snprintf(sql, sizeof(sql), "SELECT max(id) FROM " MERGE_SRC ".\"%s\"", t->name);
+        if (merge_int(m, sql, &in_max, &null_max) < 0)
+            return merge_sqlfail(m, "reading ids", path);
+        if (null_min || null_max)
+            continue;
+        base = null_out ? 1 : out_max;
+        if ((!null_out && __builtin_add_overflow(base, 1, &base)) ||
+            __builtin_sub_overflow(base, in_min, &off) ||
+            __builtin_add_overflow(in_max, off, &top)) {
+            diag_err(m->d, "cannot merge '%s': table '%s': ids out of range", path, t->name);
+            return ERR_LIMIT;
+        }
+        t->off = off;
+    }
+    return 0;
+}
+
+/* Append "a"."c" IS "b"."c" AND ... over the columns the input has. */
+static int merge_same_row(struct buf *b, const struct mtable *t, const unsigned char *have)
+{
+    int rc = 0, first = 1;
+
+    for (size_t c = 0; c < t->ncols && !rc; c++) {
+        if (!have[c] || (t->has_id && strcmp(t->cols[c], "id") == 0))
+            continue;
+        rc = buf_addf(b, "%sm.\"%s\" IS s.\"%s\"", first ? "" : " AND ", t->cols[c], t->cols[c]);
+        first = 0;
+    }
+    if (!rc && first)
+        rc = buf_addstr(b, "1");
+    return rc;
+}
+
+/* Copy one table of the attached input into the output. */
+static int merge_table(struct merge *m, struct mtable *t, const char *path)
+{
+    unsigned char have[LIM_MERGE_COLS];
+    struct buf sql, sel;
+    int rc, first = 1;
+
+    rc = merge_src_cols(m, t, path, have);
+    if (rc <= 0)
+        return rc; /* an error, or an older input without this table */
+    buf_init(&sql, 0);
+    buf_init(&sel, 0);
+    rc = buf_addf(&sql, "INSERT %sINTO main.\"%s\" (", t->pk_other ? "OR IGNORE " : "", t->name);
+    for (size_t c = 0; c < t->ncols && !rc; c++) {
+        const char *col = t->cols[c];
+
+        if (!have[c])
+            continue; /* an older input: the output's default */
+        if (t->has_id && strcmp(col, "id") == 0) {
+            if (!t->origin)
+                continue; /* shared rows get new ids */
+            rc = buf_addf(&sel, "%ss.\"id\" + %" PRId64, first ? "" : ", ", t->off);
+        } else if (t->parent[c] >= 0) {
+            rc = buf_addf(&sel, "%ss.\"%s\" + %" PRId64, first ? "" : ", ", col,
+                          m->t[t->parent[c]].off);
+        } else {
+            rc = buf_addf(&sel, "%ss.\"%s\"", first ? "" : ", ", col);
+        }
+        if (!rc)
+            rc = buf_addf(&sql, "%s\"%s\"", first ? "" : ", ", col);
+        first = 0;
+    }
+    if (!rc)
+        rc = buf_addf(&sql, ") SELECT %s FROM " MERGE_SRC ".\"%s\" AS s", sel.data, t->name);
+    if (!rc && !t->origin) {
+        /* Shared rows: identical ones (all columns but the id) once. */
+        rc = buf_addf(&sql, " WHERE NOT EXISTS (SELECT 1 FROM main.\"%s\" AS m WHERE ", t->name);
+        if (!rc)
+            rc = merge_same_row(&sql, t, have);
+        if (!rc)
+            rc = buf_addch(&sql, ')');
+    }
+    if (!rc && t->pk_other && !t->origin) {
+        /* Same key, other content: the first kept; count them to say so. */
+        struct buf cnt;
+        int64_t n = 0;
+        int is_null;
+
+        buf_init(&cnt, 0);
+        rc = buf_addf(&cnt,
+                      "SELECT count(*) FROM " MERGE_SRC ".\"%s\" AS s JOIN main.\"%s\" AS m "
+                      "USING (\"%s\") WHERE NOT (",
+                      t->name, t->name, t->cols[t->pk_col]);
+        if (!rc)
+            rc = merge_same_row(&cnt, t, have);
+        if (!rc)
+            rc = buf_addch(&cnt, ')');
+        if (!rc && have[t->pk_col]) {
+            if (merge_int(m, cnt.data, &n, &is_null) < 0)
+                rc = merge_sqlfail(m, "comparing rows", path);
+            else if (n > 0)
+                diag_warn(m->d,
+                          "'%s': %" PRId64 " row%s of '%s' differ from an earlier input's "
+                          "with the same %s: the first kept",
+                          path, n, n == 1 ? "" : "s", t->name, t->cols[t->pk_col]);
+        }
+        buf_release(&cnt);
+    }
+    if (rc == ERR_LIMIT)
+        diag_err(m->d, "cannot merge: SQL for table '%s' too long", t->name);
+    if (!rc) {
+        int64_t before = 0, after = 0;
+        int is_null;
+        char q[128];
+
+        snprintf(q, sizeof(q), "SELECT count(*) FROM " MERGE_SRC ".\"%s\"", t->name);
+        if (!t->origin && merge_int(m, q, &before, &is_null) < 0)
+            rc = merge_sqlfail(m, "counting rows", path);
+        if (!rc && sqlite3_exec(m->db, sql.data, NULL, NULL, NULL) != SQLITE_OK) {
+            diag_err(m->d, "cannot merge '%s': table '%s': %s", path, t->name,
+                     sqlite3_errmsg(m->db));
+            rc = ERR_DB;
+        }
+        if (!rc) {
+            after = (int64_t)sqlite3_changes64(m->db);
+            t->copied += (uint64_t)after;
+            if (!t->origin && before > after)
+                t->skipped += (uint64_t)(before - after);
+        }
+    }
+    buf_release(&sel);
+    buf_release(&sql);
+    return rc;
+}
+
+/* One input, attached, copied in one transaction, detached. */
+static int merge_one(struct merge *m, const char *path)
+{
+    int rc;
+
+    rc = db_attach_reader(m->db, path, MERGE_SRC, m->d);
+    if (rc < 0)
+        return rc;
+    if (sqlite3_exec(m->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = merge_sqlfail(m, "begin", m->out);
+        goto detach;
+    }
+    for (size_t i = 0; i < m->nt; i++) {
+        unsigned char have[LIM_MERGE_COLS];
+
+        m->t[i].present = merge_src_cols(m, &m->t[i], path, have) > 0;
+    }
+    rc = merge_offsets(m, path);
+    for (size_t i = 0; i < m->nt && !rc; i++)
+        if (m->t[i].present)
+            rc = merge_table(m, &m->t[i], path);
+    if (!rc && sqlite3_exec(m->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = merge_sqlfail(m, "commit", m->out);
+    if (rc)
+        sqlite3_exec(m->db, "ROLLBACK", NULL, NULL, NULL);
+detach:
+    if (sqlite3_exec(m->db, "DETACH DATABASE " MERGE_SRC, NULL, NULL, NULL) != SQLITE_OK && !rc)
+        rc = merge_sqlfail(m, "detach", path);
+    return rc;
+}
+
+/* Same file (device and inode) as any other of the list, or as out? */
+static int merge_check_inputs(char *const *inputs, size_t n, const char *out, struct diag *d)
+{
+    struct stat *st = xcalloc(n ? n : 1, sizeof(*st));
+    struct stat ost;
+    int have_out = out && stat(out, &ost) == 0;
+    int rc = 0;
+
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (stat(inputs[i], &st[i]) < 0) {
+            rc = -errno;
+            diag_err(d, "cannot open '%s': %s", inputs[i], strerror(errno));
+            break;
+        }
+        if (have_out && st[i].st_dev == ost.st_dev && st[i].st_ino == ost.st_ino) {
+            diag_err(d, "'%s' is both an input and the output", inputs[i]);
+            rc = ERR_USAGE;
+        }
+        for (size_t j = 0; j < i && !rc; j++) {
+            if (st[i].st_dev == st[j].st_dev && st[i].st_ino == st[j].st_ino) {
+                diag_err(d, "'%s' is given twice (as '%s' too)", inputs[i], inputs[j]);
+                rc = ERR_USAGE;
+            }
+        }
+    }
+    free(st);
+    return rc;
+}
+
+/* Build the merged case in tmp, which exists and is empty or is absent. */
+static int merge_build(const char *tmp, const char *label, char *const *inputs, size_t n,
+                       const struct merge_opts *o, struct diag *d)
+{
+    struct merge m;
+    int rc;
+
+    memset(&m, 0, sizeof(m));
+    m.d = d;
+    m.out = label;
+    rc = db_open_writer(tmp, d, &m.db);
+    if (rc < 0)
+        return rc;
+    /* One value is at most what a reader accepts: an oversized value in
+     * an input is refused here rather than making an unreadable output. */
+    sqlite3_limit(m.db, SQLITE_LIMIT_LENGTH, LIM_DB_VALUE);
+    rc = db_exec(m.db, d, "set up the merged case",
+                 "PRAGMA main.journal_mode = DELETE;"
+                 "PRAGMA main.synchronous = OFF;"
+                 "PRAGMA main.cache_size = -65536;");
+    if (!rc)
+        rc = merge_load_schema(&m);
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = merge_one(&m, inputs[i]);
+    if (!rc && !(o && o->quiet)) {
+        int fi = merge_find(&m, "flows"), ci = merge_find(&m, "captures"),
+            ei = merge_find(&m, "endpoints");
+
+        fprintf(d->out ? d->out : stderr,
+                "%s: merged %zu file%s: %" PRIu64 " captures, %" PRIu64 " flows, %" PRIu64
+                " endpoints (%" PRIu64 " duplicates left out)\n",
+                d->prog ? d->prog : "podflow-analyze", n, n == 1 ? "" : "s",
+                ci >= 0 ? m.t[ci].copied : 0, fi >= 0 ? m.t[fi].copied : 0,
+                ei >= 0 ? m.t[ei].copied : 0, ei >= 0 ? m.t[ei].skipped : 0);
+    }
+    if (sqlite3_close(m.db) != SQLITE_OK && !rc) {
+        diag_err(d, "cannot close '%s': %s", label, sqlite3_errmsg(m.db));
+        sqlite3_close_v2(m.db);
+        rc = ERR_DB;
+    }
+    for (size_t i = 0; i < m.nt; i++) {
+        free(m.t[i].name);
+        for (size_t c = 0; c < m.t[i].ncols; c++)
+            free(m.t[i].cols[c]);
+    }
+    return rc;
+}
+
+static void merge_unlink(const char *path)
+{
+    size_t len = strlen(path) + sizeof("-journal");
+    char *side = xmalloc(len);
+
+    snprintf(side, len, "%s-journal", path);
+    unlink(side);
+    snprintf(side, len, "%s-wal", path);
+    unlink(side);
+    snprintf(side, len, "%s-shm", path);
+    unlink(side);
+    free(side);
+    unlink(path);
+}
+
+static int merge_fsync(const char *path, int flags)
+{
+    int fd = open(path, flags | O_CLOEXEC), rc = 0;
+
+    if (fd < 0)
+        return -errno;
+    if (fsync(fd) < 0)
+        rc = -errno;
+    close(fd);
+    return rc;
+}
+
+int merge_into_new(const char *tmp_path, char *const *inputs, size_t n, struct diag *d)
+{
+    struct merge_opts o = {.quiet = 1};
+    int rc;
+
+    rc = merge_check_inputs(inputs, n, NULL, d);
+    if (!rc)
+        rc = merge_build(tmp_path, tmp_path, inputs, n, &o, d);
+    if (rc)
+        merge_unlink(tmp_path);
+    return rc;
+}
+
+int merge_files(const char *out, char *const *inputs, size_t n, const struct merge_opts *o,
+                struct diag *d)
+{
+    struct stat st;
+    char *tmp, *dir, *slash;
+    size_t len = strlen(out) + sizeof(".tmp-XXXXXX");
+    int fd, rc;
+
+    if (n == 0) {
+        diag_err(d, "nothing to merge");
+        return ERR_USAGE;
+    }
+    if (lstat(out, &st) == 0 && !(o && o->force)) {
+        diag_err(d, "'%s' exists (--force replaces it)", out);
+        return ERR_EXISTS;
+    }
+    rc = merge_check_inputs(inputs, n, out, d);
+    if (rc)
+        return rc;
+    tmp = xmalloc(len);
+    snprintf(tmp, len, "%s.tmp-XXXXXX", out);
+    fd = mkstemp(tmp); /* mode 0600, as every case */
+    if (fd < 0) {
+        rc = -errno;
+        diag_err(d, "cannot create a file beside '%s': %s", out, strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    close(fd);
+    rc = merge_build(tmp, out, inputs, n, o, d);
+    if (!rc && (rc = merge_fsync(tmp, O_RDONLY)) < 0)
+        diag_err(d, "cannot write '%s': %s", tmp, strerror(-rc));
+    if (!rc && rename(tmp, out) < 0) {
+        rc = -errno;
+        diag_err(d, "cannot rename '%s' to '%s': %s", tmp, out, strerror(errno));
+    }
+    if (rc) {
+        merge_unlink(tmp);
+        free(tmp);
+        return rc;
+    }
+    /* The rename itself, durable: fsync the directory. */
+    dir = xstrdup(out);
+    slash = strrchr(dir, '/');
+    if (slash == dir)
+        dir[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    merge_fsync(slash ? dir : ".", O_RDONLY | O_DIRECTORY);
+    free(dir);
+    free(tmp);
+    return 0;
+}

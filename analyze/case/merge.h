@@ -1,0 +1,53 @@
+/*
+ * merge.h: one case from many: copy the rows of several case files (one
+ * per node, usually) into a new one.
+ *
+ * What keeps its origin: every table whose rows are referenced by, or
+ * refer to, another table's rows (captures, interfaces, flows, ip_ifaces)
+ * is copied row for row, with its ids renumbered past the rows already
+ * there and every foreign key renumbered with them, so that a flow still
+ * points at its own capture (and so at captures.node) and interface.
+ * What is shared: the other tables (endpoints, namespaces) describe the
+ * cluster, not a node: a row identical in every column but its id to a row
+ * already there is not copied again.  A namespace that differs from one
+ * already there (same name, other labels) keeps the first one seen, with a
+ * warning.  meta is the output's own.
+ *
+ * Column lists come from the schema itself (PRAGMA table_info of the
+ * output and of each input, intersected), never from a list written here,
+ * so columns a later format adds are copied without touching this file.
+ */
+#ifndef PODFLOW_ANALYZE_MERGE_H
+#define PODFLOW_ANALYZE_MERGE_H
+
+#include <stddef.h>
+
+#include "common/attrs.h"
+
+struct diag;
+
+struct merge_opts {
+    int force; /* replace an existing output file */
+    int quiet; /* no summary line on stderr */
+};
+
+/*
+ * Merge the cases inputs[0..n) into a new case file out.  Each input is
+ * checked as db_open_reader() checks a case (it may come from a stranger)
+ * and attached read-only; the output is built in a temporary file beside
+ * out ("out.tmp-XXXXXX", mode 0600) and renamed over out only when every
+ * input has been copied, so that a failed merge leaves no output at all.
+ * An existing out is refused unless o->force (there is no append: merge
+ * the old output in as an input instead).  0, or ERR_EXISTS, ERR_USAGE,
+ * ERR_DB, ERR_FORMAT, ERR_VERSION or -errno, reported through d.
+ */
+int merge_files(const char *out, char *const *inputs, size_t n, const struct merge_opts *o,
+                struct diag *d) MUST_CHECK;
+
+/*
+ * The same into a new file at tmp_path, which must not exist; no rename.
+ * For the analyzer's several-files mode (case_open_many()).
+ */
+int merge_into_new(const char *tmp_path, char *const *inputs, size_t n, struct diag *d) MUST_CHECK;
+
+#endif

@@ -1,0 +1,345 @@
+/*
+ * redact.c: external addresses of a case to keyed pseudonyms (redact.h).
+ *
+ * The pseudonyms are common/pseudo.c's (shared with podflow-capture
+ * --redact-external): HMAC-SHA256 under the key folded into a documentation
+ * range, one-to-one, never an internal address.  The order addresses are
+ * met in (sorted by SQL UNION) only decides who moves on a collision.
+ *
+ * The rewrite runs on the copy with a temporary in-memory table old -> new
+ * and one UPDATE per column, so its cost is a scan of flows per column,
+ * whatever the number of addresses.
+ */
+#include "analyze/case/redact.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/db.h"
+#include "common/err.h"
+#include "common/ipaddr.h"
+#include "common/limits.h"
+#include "common/pseudo.h"
+#include "common/xmalloc.h"
+#include "common/compat.h"
+
+struct rd {
+    struct pseudo ps; /* the mapping (common/pseudo.h) */
+};
+
+static int rd_exec(sqlite3 *db, struct diag *d, const char *sql, size_t *changes)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        diag_err(d, "cannot redact: %s", msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return ERR_DB;
+    }
+    if (changes)
+        *changes += (size_t)sqlite3_changes(db);
+    return 0;
+}
+
+/* Internal addresses: pods, hosts and Services of the case, and (format 2)
+ * every address netlink saw behind one of the node's interfaces. */
+static int rd_load_internal(struct rd *r, sqlite3 *db, struct diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    int src;
+
+    if (sqlite3_prepare_v2(db,
+                           db_has_column(db, "ip_ifaces", "ip")
+                               ? "SELECT ip FROM endpoints WHERE kind IN ('pod', 'host', "
+                                 "'service') UNION SELECT ip FROM ip_ifaces"
+                               : "SELECT DISTINCT ip FROM endpoints "
+                                 "WHERE kind IN ('pod', 'host', 'service')",
+                           -1, &st, NULL) != SQLITE_OK) {
+        diag_err(d, "cannot redact: %s", sqlite3_errmsg(db));
+        return ERR_DB;
+    }
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        struct ipaddr a;
+
+        if (t && ipaddr_parse(t, (size_t)sqlite3_column_bytes(st, 0), &a) == 0) {
+            pseudo_add_internal(&r->ps, &a);
+        }
+    }
+    sqlite3_finalize(st);
+    if (src != SQLITE_DONE) {
+        diag_err(d, "cannot redact: %s", sqlite3_errmsg(db));
+        return ERR_DB;
+    }
+    return 0;
+}
+
+/* Every address text that may be external, into temp.redact_map. */
+static int rd_build_map(struct rd *r, sqlite3 *db, int dnat, struct redact_stats *stats,
+                        struct diag *d)
+{
+    sqlite3_stmt *sel = NULL, *ins = NULL;
+    int src, rc = ERR_DB;
+
+    if (sqlite3_prepare_v2(db,
+                           dnat ? "SELECT src_ip FROM flows UNION SELECT dst_ip FROM flows "
+                                  "UNION SELECT dnat_ip FROM flows "
+                                  "UNION SELECT ip FROM endpoints WHERE kind = 'external'"
+                                : "SELECT src_ip FROM flows UNION SELECT dst_ip FROM flows "
+                                  "UNION SELECT ip FROM endpoints WHERE kind = 'external'",
+                           -1, &sel, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "INSERT INTO temp.redact_map (old, new) VALUES (?1, ?2)", -1, &ins,
+                           NULL) != SQLITE_OK)
+        goto out;
+    while ((src = sqlite3_step(sel)) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(sel, 0);
+        size_t len = (size_t)sqlite3_column_bytes(sel, 0);
+        struct ipaddr a, p;
+        char text[IPADDR_STRLEN];
+
+        if (!t)
+            continue;
+        if (ipaddr_parse(t, len, &a) == 0) {
+            /* Two texts of one address (IPv6 case) share its pseudonym. */
+            if (pseudo_addr(&r->ps, &a, &p) == 0)
+                continue;
+            if (a.family == 4)
+                stats->addrs_v4++;
+            else
+                stats->addrs_v6++;
+        } else {
+            /* Not an address: its text may still say something. */
+            pseudo_derive(&r->ps, 0, (const uint8_t *)t, len, &p);
+            stats->addrs_bad++;
+        }
+        ipaddr_format(&p, text);
+        sqlite3_bind_text(ins, 1, t, (int)len, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 2, text, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(ins) != SQLITE_DONE)
+            goto out;
+        sqlite3_reset(ins);
+    }
+    if (src == SQLITE_DONE)
+        rc = 0;
+out:
+    if (rc)
+        diag_err(d, "cannot redact: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(sel);
+    sqlite3_finalize(ins);
+    return rc;
+}
+
+int redact_db(sqlite3 *db, const uint8_t key[REDACT_KEY_LEN], struct redact_stats *st,
+              struct diag *d)
+{
+    static const char *const upd_flows[] = {
+        "UPDATE flows SET src_ip = (SELECT new FROM temp.redact_map WHERE old = src_ip) "
+        "WHERE src_ip IN (SELECT old FROM temp.redact_map)",
+        "UPDATE flows SET dst_ip = (SELECT new FROM temp.redact_map WHERE old = dst_ip) "
+        "WHERE dst_ip IN (SELECT old FROM temp.redact_map)",
+        "UPDATE flows SET dnat_ip = (SELECT new FROM temp.redact_map WHERE old = dnat_ip) "
+        "WHERE dnat_ip IN (SELECT old FROM temp.redact_map)",
+    };
+    struct rd r;
+    int dnat, rc;
+
+    memset(st, 0, sizeof(*st));
+    pseudo_init(&r.ps, key, 0); /* a finished case: its addresses are bounded */
+    dnat = db_has_column(db, "flows", "dnat_ip");
+    /* The map holds original addresses: memory only, never a temp file. */
+    rc = rd_exec(db, d,
+                 "PRAGMA temp_store = MEMORY; BEGIN IMMEDIATE;"
+                 "CREATE TEMP TABLE redact_map (old TEXT PRIMARY KEY, new TEXT NOT NULL);",
+                 NULL);
+    if (rc)
+        goto out;
+    rc = rd_load_internal(&r, db, d);
+    if (!rc)
+        rc = rd_build_map(&r, db, dnat, st, d);
+    for (size_t i = 0; !rc && i < (dnat ? 3u : 2u); i++)
+        rc = rd_exec(db, d, upd_flows[i], &st->flow_fields);
+    if (!rc)
+        rc = rd_exec(
+            db, d,
+            "UPDATE endpoints SET ip = (SELECT new FROM temp.redact_map WHERE old = ip), "
+            "name = NULL WHERE kind = 'external' AND ip IN (SELECT old FROM temp.redact_map)",
+            &st->endpoints);
+    /* The name of an external endpoint (a reverse-DNS or network-set name)
+     * says who the peer is, often with the address in it: cleared above.
+     * A command line or BPF filter may name hosts ("host 203.0.113.9"). */
+    if (!rc)
+        rc = rd_exec(db, d,
+                     "UPDATE captures SET command = CASE WHEN command IS NULL THEN NULL "
+                     "ELSE '[redacted]' END, filter = CASE WHEN filter IS NULL THEN NULL "
+                     "ELSE '[redacted]' END WHERE command IS NOT NULL OR filter IS NOT NULL",
+                     &st->captures);
+    if (!rc)
+        rc = rd_exec(db, d,
+                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('redacted', "
+                     "'external addresses (podflow-analyze redact)');"
+                     "DROP TABLE temp.redact_map; COMMIT;",
+                     NULL);
+    if (rc)
+        (void)sqlite3_exec(db, "ROLLBACK; DROP TABLE IF EXISTS temp.redact_map", NULL, NULL, NULL);
+out:
+    pseudo_release(&r.ps);
+    return rc;
+}
+
+/* A connection with the reader's guards but writable (the temp copy, or
+ * the original to fold its WAL in). */
+static int rd_open(const char *path, int flags, sqlite3 **out, struct diag *d)
+{
+    sqlite3 *db = NULL;
+    int src = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOFOLLOW, NULL);
+
+    if (src == SQLITE_OK)
+        src = sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+    if (src == SQLITE_OK)
+        src = sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+    if (src == SQLITE_OK)
+        src = sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+    if (src == SQLITE_OK)
+        src = sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+    if (src != SQLITE_OK) {
+        diag_err(d, "cannot open '%s': %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(src));
+        sqlite3_close(db);
+        return ERR_DB;
+    }
+    sqlite3_busy_timeout(db, LIM_DB_BUSY_MS);
+    *out = db;
+    return 0;
+}
+
+/* fsync the directory holding path, so the rename is durable. */
+static int rd_sync_dir(const char *path)
+{
+    size_t n = strlen(path) + 1;
+    char *copy = memcpy(xmalloc(n), path, n);
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY), rc = 0;
+
+    if (fd < 0 || fsync(fd) != 0)
+        rc = -errno;
+    if (fd >= 0)
+        close(fd);
+    free(copy);
+    return rc;
+}
+
+int redact_case(const char *path, struct redact_stats *st, struct diag *d)
+{
+    uint8_t key[REDACT_KEY_LEN];
+    sqlite3 *orig = NULL, *tmp = NULL;
+    sqlite3_backup *bk;
+    char *tmppath;
+    size_t plen = strlen(path);
+    const char *mode;
+    sqlite3_stmt *jm = NULL;
+    int fd = -1, rc;
+
+    /* What the analyzer refuses (foreign, newer, hostile schema), so do we. */
+    rc = db_open_reader(path, d, &orig);
+    if (rc)
+        return rc;
+    db_close(&orig, d);
+    /* Fold a WAL in (a capture killed mid-way leaves one) and check that no
+     * one else has the case open: journal_mode=DELETE needs it alone. */
+    rc = rd_open(path, SQLITE_OPEN_READWRITE, &orig, d);
+    if (rc)
+        return rc;
+    if (sqlite3_prepare_v2(orig, "PRAGMA journal_mode = DELETE", -1, &jm, NULL) != SQLITE_OK ||
+        sqlite3_step(jm) != SQLITE_ROW || !(mode = (const char *)sqlite3_column_text(jm, 0)) ||
+        strcmp(mode, "delete") != 0) {
+        diag_err(d, "cannot redact '%s': it is in use by another program (%s)", path,
+                 sqlite3_errmsg(orig));
+        sqlite3_finalize(jm);
+        sqlite3_close(orig);
+        return ERR_DB;
+    }
+    sqlite3_finalize(jm);
+    /* Keep writers from committing until the rename (a read transaction
+     * holds the SHARED lock): the copy must be the file. */
+    if (sqlite3_exec(orig, "BEGIN; SELECT count(*) FROM meta;", NULL, NULL, NULL) != SQLITE_OK) {
+        diag_err(d, "cannot redact '%s': %s", path, sqlite3_errmsg(orig));
+        sqlite3_close(orig);
+        return ERR_DB;
+    }
+
+    tmppath = xmalloc(plen + sizeof(".redact-XXXXXX"));
+    memcpy(tmppath, path, plen);
+    memcpy(tmppath + plen, ".redact-XXXXXX", sizeof(".redact-XXXXXX"));
+    fd = mkstemp(tmppath); /* 0600, like every case */
+    if (fd < 0) {
+        rc = -errno;
+        diag_err(d, "cannot create a temp file beside '%s': %s", path, strerror(errno));
+        goto out_orig;
+    }
+    rc = rd_open(tmppath, SQLITE_OPEN_READWRITE, &tmp, d);
+    if (rc)
+        goto out_unlink;
+    bk = sqlite3_backup_init(tmp, "main", orig, "main");
+    if (!bk || sqlite3_backup_step(bk, -1) != SQLITE_DONE ||
+        sqlite3_backup_finish(bk) != SQLITE_OK) {
+        if (bk)
+            (void)sqlite3_backup_finish(bk);
+        diag_err(d, "cannot copy '%s': %s", path, sqlite3_errmsg(tmp));
+        rc = ERR_DB;
+        goto out_unlink;
+    }
+    /* secure_delete zeroes what UPDATE frees; the journal stays in memory
+     * (it would hold the original pages); VACUUM rebuilds the file so no
+     * old value is left in free space or page slack. */
+    if (sqlite3_exec(tmp, "PRAGMA secure_delete = ON; PRAGMA journal_mode = MEMORY;", NULL, NULL,
+                     NULL) != SQLITE_OK) {
+        diag_err(d, "cannot redact '%s': %s", path, sqlite3_errmsg(tmp));
+        rc = ERR_DB;
+        goto out_unlink;
+    }
+    if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key)) {
+        rc = -errno;
+        diag_err(d, "cannot draw a random key: %s", strerror(errno));
+        goto out_unlink;
+    }
+    rc = redact_db(tmp, key, st, d);
+    explicit_bzero(key, sizeof(key)); /* the key is stored nowhere */
+    if (rc)
+        goto out_unlink;
+    if (sqlite3_exec(tmp, "VACUUM", NULL, NULL, NULL) != SQLITE_OK) {
+        diag_err(d, "cannot redact '%s': %s", path, sqlite3_errmsg(tmp));
+        rc = ERR_DB;
+        goto out_unlink;
+    }
+    if (sqlite3_close(tmp) != SQLITE_OK) {
+        diag_err(d, "cannot write '%s': %s", tmppath, sqlite3_errmsg(tmp));
+        tmp = NULL;
+        rc = ERR_DB;
+        goto out_unlink;
+    }
+    tmp = NULL;
+    if (fsync(fd) != 0 || rename(tmppath, path) != 0) {
+        rc = -errno;
+        diag_err(d, "cannot replace '%s': %s", path, strerror(errno));
+        goto out_unlink;
+    }
+    if (rd_sync_dir(path) != 0)
+        diag_warn(d, "cannot sync the directory of '%s'", path);
+    goto out_close;
+
+out_unlink:
+    unlink(tmppath);
+out_close:
+    if (tmp)
+        sqlite3_close(tmp);
+    close(fd);
+out_orig:
+    (void)sqlite3_exec(orig, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(orig);
+    free(tmppath);
+    return rc;
+}

@@ -1,0 +1,652 @@
+/*
+ * cmd_check.c: podflow-analyze check: judge every recorded flow of a case
+ * against a policy set and say, for each, allow or deny and what decided
+ * it.
+ *
+ * Flows are streamed from the .db into the engine (which caches verdicts
+ * per tuple).  JSON Lines and CSV of single flows are written as they
+ * come; the table, and any grouping, collect records first so that denied
+ * lines come first.
+ */
+#include <stdio.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/case/case.h"
+#include "analyze/cmd/cmd.h"
+#include "analyze/engine/engine.h"
+#include "analyze/engine/flowset.h"
+#include "analyze/out/graph.h"
+#include "analyze/out/out.h"
+#include "analyze/policy/policy.h"
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "common/compat.h"
+
+const char cmd_check_usage[] =
+    "usage: podflow-analyze check CASE.db... -p PATH... [options]\n"
+    "\n"
+    "Judge every flow of CASE.db against the policies in PATH (files, directories\n"
+    "searched for *.yaml, *.yml, *.json, or - for stdin; -p is repeatable).\n"
+    "Several CASE.db (one per node) are read as one case, as if merged.  A\n"
+    "connection captured at several vantage points (two nodes, or two interfaces\n"
+    "of one node: the client's and the server's cali link) is judged and reported\n"
+    "once, with what each end saw.\n"
+    "\n"
+    "  -p, --policies PATH        policy file, directory or - (repeatable)\n"
+    "  -f, --format FMT           table (default), json (JSON Lines), csv, or dot\n"
+    "                             (the service graph for graphviz)\n"
+    "      --only WHICH           denied, allowed or all (default)\n"
+    "  -g, --group BY             flow (default), tuple or workload\n"
+    "  -e, --explain              why each rule of each policy did or did not match\n"
+    "  -n, --namespace NS         only flows with an end in namespace NS\n"
+    "      --since T, --until T   only flows overlapping that window\n"
+    "                             (T: RFC 3339 or Unix seconds)\n"
+    "      --skew SECONDS         clock skew allowed between nodes when pairing\n"
+    "                             the ends of a connection (default 2; decimals)\n"
+    "      --no-pair              report every end of a connection on its own\n"
+    "  -h, --help                 this text\n"
+    "\n"
+    "Exit status: 0 nothing denied, 1 at least one flow denied,\n"
+    "2 bad input or usage.\n";
+
+enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_DOT };
+enum only { ONLY_ALL, ONLY_DENIED, ONLY_ALLOWED };
+
+struct gslot {
+    unsigned char key[96];
+    uint64_t hash;
+    size_t idx; /* record index + 1, 0 empty */
+};
+
+struct check {
+    struct diag *d;
+    struct case_db c;
+    struct engine *e;
+    enum fmt fmt;
+    enum only only;
+    struct out_opts oo;
+    const char *ns;
+    int stream; /* write records as they come */
+    struct buf out;
+    int werr;             /* a write failed */
+    struct out_rec *recs; /* collected (malloc'd) */
+    size_t nrecs, recs_alloc;
+    struct gslot *groups; /* open addressing (malloc'd) */
+    size_t gsize;
+    const char **wl;                 /* per case endpoint: its workload's identity, lazily */
+    size_t *wlmap;                   /* open addressing: workload name hash -> endpoint + 1 */
+    size_t wlmap_size;               /* a power of two, at least twice the endpoints */
+    struct arena arena;              /* interned strings */
+    const struct eng_verdict *sig_v; /* the verdict whose decision_sig() is sig */
+    uint64_t sig;
+    uint64_t flows, denied, allowed, ok, failed, unknown, would_break, explained, unexplained;
+};
+
+static const char *intern_state(struct check *k, const char *s)
+{
+    static const char *const known[] = {"S0",   "S1",     "SF",    "REJ", "S2",  "S3",  "RSTO",
+                                        "RSTR", "RSTOS0", "RSTRH", "SH",  "SHR", "OTH", ""};
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(known); i++)
+        if (strcmp(s, known[i]) == 0)
+            return known[i];
+    return arena_strdup(&k->arena, s);
+}
+
+/* A word at a time: group keys are hashed once per flow. */
+static uint64_t fnv(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint64_t h = 1469598103934665603ull, w;
+    size_t i;
+
+    for (i = 0; i + 8 <= n; i += 8) {
+        memcpy(&w, b + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    for (; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h ^ (h >> 31);
+}
+
+/* A workload's identity for grouping: one pointer per ns/workload (the
+ * first pod seen of it), found through a table keyed by the names. */
+static const void *wl_ident(struct check *k, const struct case_ep *ep)
+{
+    const char *ns, *wl;
+    uint64_t h;
+    size_t idx, i;
+
+    if (!ep || ep->kind != EP_POD || ep < k->c.eps || ep >= k->c.eps + k->c.neps)
+        return ep;
+    idx = (size_t)(ep - k->c.eps);
+    if (k->wl[idx])
+        return k->wl[idx];
+    ns = ep->ns ? ep->ns : "";
+    wl = ep->workload ? ep->workload : ep->name ? ep->name : "";
+    h = fnv(ns, strlen(ns)) * 31 + fnv(wl, strlen(wl));
+    i = (size_t)h & (k->wlmap_size - 1);
+    while (k->wlmap[i]) {
+        const struct case_ep *o = &k->c.eps[k->wlmap[i] - 1];
+
+        if (strcmp(o->ns ? o->ns : "", ns) == 0 && strcmp(o->workload ? o->workload
+                                                          : o->name   ? o->name
+                                                                      : "",
+                                                          wl) == 0) {
+            k->wl[idx] = k->wl[k->wlmap[i] - 1];
+            return k->wl[idx];
+        }
+        i = (i + 1) & (k->wlmap_size - 1);
+    }
+    k->wlmap[i] = idx + 1;
+    k->wl[idx] = (const char *)ep;
+    return k->wl[idx];
+}
+
+/* The decision a record stands for, so groups never mix verdicts. */
+static uint64_t decision_sig(const struct eng_verdict *v)
+{
+    const struct eng_dir *d = eng_decided(v);
+    uint64_t h = 1469598103934665603ull;
+    struct {
+        const void *tier, *pol;
+        int allow, dir, rule, action, reason;
+    } s;
+
+    memset(&s, 0, sizeof(s));
+    s.allow = v->allow;
+    s.dir = v->decided_dir;
+    if (d) {
+        s.tier = d->dec.tier;
+        s.pol = d->dec.pol;
+        s.rule = d->dec.rule;
+        s.action = (int)d->dec.action;
+        s.reason = (int)d->reason;
+        if (d->dec.profile)
+            h = fnv(d->dec.profile, strlen(d->dec.profile));
+    }
+    return h ^ fnv(&s, sizeof(s)) ^ (v->staged ? 0x5bd1e995u : 0);
+}
+
+static struct out_rec *group_find(struct check *k, const void *key, size_t klen, int *created)
+{
+    uint64_t h = fnv(key, klen);
+    size_t i;
+
+    if ((k->nrecs + 1) * 2 > k->gsize) {
+        size_t nsize = k->gsize ? k->gsize * 2 : 1024, j;
+        struct gslot *n = xcalloc(nsize, sizeof(*n));
+
+        for (j = 0; j < k->gsize; j++) {
+            size_t s;
+
+            if (!k->groups[j].idx)
+                continue;
+            s = (size_t)k->groups[j].hash & (nsize - 1);
+            while (n[s].idx)
+                s = (s + 1) & (nsize - 1);
+            n[s] = k->groups[j];
+        }
+        free(k->groups);
+        k->groups = n;
+        k->gsize = nsize;
+    }
+    i = (size_t)h & (k->gsize - 1);
+    while (k->groups[i].idx) {
+        if (k->groups[i].hash == h && memcmp(k->groups[i].key, key, klen) == 0) {
+            *created = 0;
+            return &k->recs[k->groups[i].idx - 1];
+        }
+        i = (i + 1) & (k->gsize - 1);
+    }
+    ALLOC_GROW(k->recs, k->nrecs + 1, k->recs_alloc);
+    memset(k->groups[i].key, 0, sizeof(k->groups[i].key));
+    memcpy(k->groups[i].key, key, klen);
+    k->groups[i].hash = h;
+    k->groups[i].idx = ++k->nrecs;
+    *created = 1;
+    return &k->recs[k->nrecs - 1];
+}
+
+static void fill_rec(struct out_rec *r, const struct case_flow *fl, const struct eng_verdict *v,
+                     enum observed obs, const struct ipaddr *orig_dst)
+{
+    memset(r, 0, sizeof(*r));
+    r->v = v;
+    r->src = fl->src;
+    r->dst = fl->dst;
+    r->src_ip = fl->src_ip;
+    r->dst_ip = fl->dst_ip;
+    if (orig_dst) {
+        r->dnat = 1;
+        r->orig_dst_ip = *orig_dst;
+        r->orig_dst_port = fl->orig_dst_port;
+    }
+    r->src_port = fl->src_port;
+    r->dst_port = fl->dst_port;
+    r->proto = fl->proto;
+    r->state = fl->state;
+    r->id = fl->id;
+    r->first_ns = fl->first_ns;
+    r->last_ns = fl->last_ns;
+    r->flows = 1;
+    r->n_ok = obs == OBS_OK;
+    r->n_failed = obs == OBS_FAILED;
+    r->n_unknown = obs == OBS_UNKNOWN;
+    r->packets = i64_add_sat(fl->packets_fwd, fl->packets_rev);
+    r->bytes = i64_add_sat(fl->bytes_fwd, fl->bytes_rev);
+    r->obs = obs;
+    r->node = fl->node;
+    r->iface = fl->iface;
+    r->conn = fl->conn;
+    r->reach = fl->reach;
+}
+
+/* Fold one more flow into group g. */
+static void group_add(struct out_rec *g, const struct case_flow *fl, enum observed obs)
+{
+    g->flows++;
+    g->n_ok += obs == OBS_OK;
+    g->n_failed += obs == OBS_FAILED;
+    g->n_unknown += obs == OBS_UNKNOWN;
+    g->packets = i64_add_sat(g->packets, i64_add_sat(fl->packets_fwd, fl->packets_rev));
+    g->bytes = i64_add_sat(g->bytes, i64_add_sat(fl->bytes_fwd, fl->bytes_rev));
+    if (fl->first_ns < g->first_ns)
+        g->first_ns = fl->first_ns;
+    if (fl->last_ns > g->last_ns)
+        g->last_ns = fl->last_ns;
+    /* A group failed if any of its flows failed; else ok if any was. */
+    g->obs = g->n_failed ? OBS_FAILED : g->n_ok ? OBS_OK : OBS_UNKNOWN;
+}
+
+static int on_flow(void *ctx, const struct case_flow *fl)
+{
+    struct check *k = ctx;
+    struct eng_flow ef;
+    const struct eng_verdict *v;
+    struct out_rec *g;
+    struct ipaddr odst;
+    int dnat;
+    enum observed obs;
+
+    if (k->ns && !((fl->src && fl->src->ns && strcmp(fl->src->ns, k->ns) == 0) ||
+                   (fl->dst && fl->dst->ns && strcmp(fl->dst->ns, k->ns) == 0)))
+        return 0;
+    dnat = eng_flow_from_case(&ef, &k->c, fl, &odst);
+    v = engine_judge(k->e, &ef);
+    obs = observed_of(fl->proto, fl->state, fl->packets_rev, fl->icmp_type, fl->icmp_count);
+
+    k->flows++;
+    if (v->allow)
+        k->allowed++;
+    else
+        k->denied++;
+    switch (obs) {
+    case OBS_OK:
+        k->ok++;
+        k->would_break += !v->allow;
+        break;
+    case OBS_FAILED:
+        k->failed++;
+        k->explained += !v->allow;
+        k->unexplained += v->allow ? 1u : 0u;
+        break;
+    case OBS_UNKNOWN:
+        k->unknown++;
+        break;
+    }
+    if ((k->only == ONLY_DENIED && v->allow) || (k->only == ONLY_ALLOWED && !v->allow))
+        return 0;
+
+    if (k->stream) {
+        struct out_rec r;
+        int rc;
+
+        fill_rec(&r, fl, v, obs, dnat ? &odst : NULL);
+        rc = k->fmt == FMT_JSON ? out_json(&r, &k->oo, &k->out) : out_csv(&r, &k->oo, &k->out);
+        if (rc)
+            return rc;
+        if (k->out.len > (1u << 20) && cmd_flush(&k->out, stdout))
+            k->werr = 1;
+        return 0;
+    }
+    if (k->oo.group == GROUP_FLOW) {
+        ALLOC_GROW(k->recs, k->nrecs + 1, k->recs_alloc);
+        fill_rec(&k->recs[k->nrecs], fl, v, obs, dnat ? &odst : NULL);
+        k->recs[k->nrecs].state = intern_state(k, fl->state);
+        k->nrecs++;
+        return 0;
+    } else {
+        struct {
+            const void *s, *d;
+            struct ipaddr sip, dip;
+            uint64_t sig;
+            const void *v;
+            int proto;
+            unsigned dport;
+        } key;
+        int created;
+
+        memset(&key, 0, sizeof(key));
+        key.proto = fl->proto;
+        key.dport = fl->dst_port;
+        if (k->oo.group == GROUP_TUPLE) {
+            key.s = fl->src;
+            key.d = fl->dst;
+            key.sip = fl->src_ip;
+            key.dip = fl->dst_ip;
+            key.v = v;
+        } else {
+            key.s = wl_ident(k, fl->src);
+            key.d = wl_ident(k, fl->dst);
+            if (!fl->src || fl->src->kind != EP_POD)
+                key.sip = fl->src_ip;
+            if (!fl->dst || fl->dst->kind != EP_POD)
+                key.dip = fl->dst_ip;
+            /* Verdicts repeat: remember the last one's signature. */
+            if (v != k->sig_v) {
+                k->sig_v = v;
+                k->sig = decision_sig(v);
+            }
+            key.sig = k->sig;
+        }
+        g = group_find(k, &key, sizeof(key), &created);
+        if (created) {
+            fill_rec(g, fl, v, obs, dnat ? &odst : NULL);
+            g->state = intern_state(k, fl->state);
+        } else {
+            group_add(g, fl, obs);
+        }
+        return 0;
+    }
+}
+
+/* Denied first, then by time, then by flow id. */
+static int rec_cmp(const void *x, const void *y)
+{
+    const struct out_rec *a = x, *b = y;
+
+    if (a->v->allow != b->v->allow)
+        return a->v->allow ? 1 : -1;
+    if (a->first_ns != b->first_ns)
+        return a->first_ns < b->first_ns ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int parse_enum(const char *arg, const char *const *names, size_t n, int *out)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (strcmp(arg, names[i]) == 0) {
+            *out = (int)i;
+            return 0;
+        }
+    }
+    return ERR_USAGE;
+}
+
+/* --format dot: the service graph (graph.h) of the flows passing filter
+ * and ns as DOT text, for people who render graphs themselves. */
+static int cmd_check_dot(const char *casepath, const char *const *paths, size_t npaths,
+                         const struct case_filter *filter, const char *ns, struct diag *d)
+{
+    struct flowset fs;
+    struct flowset_opts fo;
+    struct graph g;
+    struct buf out;
+    size_t i;
+    int status = EXIT_BAD, denied = 0;
+
+    memset(&fo, 0, sizeof(fo));
+    fo.paths[FS_NEW] = paths;
+    fo.npaths[FS_NEW] = npaths;
+    fo.filter = filter;
+    fo.ns = ns;
+    if (flowset_load(&fs, casepath, &fo, d))
+        return EXIT_BAD;
+    for (i = 0; i < fs.nflows; i++)
+        denied |= !fs.flows[i].v[FS_NEW]->allow;
+    graph_build(&g, &fs);
+    buf_init(&out, 0);
+    if (graph_dot(&g, 0, &out))
+        diag_err(d, "%s", "the graph is too large to write");
+    else if (cmd_flush(&out, stdout) || fflush(stdout))
+        diag_err(d, "cannot write to standard output: %s", strerror(errno));
+    else
+        status = denied ? EXIT_DENIED : EXIT_OK;
+    buf_release(&out);
+    graph_release(&g);
+    flowset_release(&fs);
+    return status;
+}
+
+int cmd_check(int argc, char **argv, struct diag *d)
+{
+    static const struct option lopts[] = {
+        {"policies", required_argument, NULL, 'p'}, {"format", required_argument, NULL, 'f'},
+        {"only", required_argument, NULL, 'o'},     {"group", required_argument, NULL, 'g'},
+        {"explain", no_argument, NULL, 'e'},        {"namespace", required_argument, NULL, 'n'},
+        {"since", required_argument, NULL, 'S'},    {"until", required_argument, NULL, 'U'},
+        {"skew", required_argument, NULL, 'K'},     {"no-pair", no_argument, NULL, 'N'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    static const char *const fmts[] = {"table", "json", "csv", "dot"};
+    static const char *const onlys[] = {"all", "denied", "allowed"};
+    static const char *const groups[] = {"flow", "tuple", "workload"};
+    struct check k;
+    struct case_filter filt;
+    struct policy_set ps;
+    const char **paths = NULL;
+    size_t npaths = 0, i;
+    char **cases = NULL;
+    size_t ncases = 0;
+    struct case_opts copts = {.skew_ns = CASE_SKEW_DEFAULT_NS};
+    int opt, v, rc, status = EXIT_BAD;
+
+    memset(&k, 0, sizeof(k));
+    memset(&filt, 0, sizeof(filt));
+    k.d = d;
+    paths = xcalloc((size_t)argc + 1, sizeof(*paths));
+    cases = xcalloc((size_t)argc + 1, sizeof(*cases));
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":p:f:g:en:h", lopts, NULL)) != -1) {
+        switch (opt) {
+        case 'p':
+            paths[npaths++] = optarg;
+            break;
+        case 'f':
+            if (parse_enum(optarg, fmts, ARRAY_SIZE(fmts), &v))
+                goto bad_format;
+            k.fmt = (enum fmt)v;
+            break;
+        case 'o':
+            if (parse_enum(optarg, onlys, ARRAY_SIZE(onlys), &v)) {
+                status = cmd_usage_err(d, cmd_check_usage,
+                                       "--only takes denied, allowed or all, not '%s'", optarg);
+                goto out;
+            }
+            k.only = (enum only)v;
+            break;
+        case 'g':
+            if (parse_enum(optarg, groups, ARRAY_SIZE(groups), &v)) {
+                status = cmd_usage_err(d, cmd_check_usage,
+                                       "--group takes flow, tuple or workload, not '%s'", optarg);
+                goto out;
+            }
+            k.oo.group = (enum out_group)v;
+            break;
+        case 'e':
+            k.oo.explain = 1;
+            break;
+        case 'n':
+            k.ns = optarg;
+            break;
+        case 'S':
+        case 'U':
+            if (parse_time_arg(optarg, opt == 'S' ? &filt.since_ns : &filt.until_ns)) {
+                status = cmd_usage_err(d, cmd_check_usage,
+                                       "cannot parse time '%s' (RFC 3339 or Unix seconds)", optarg);
+                goto out;
+            }
+            if (opt == 'S')
+                filt.has_since = 1;
+            else
+                filt.has_until = 1;
+            break;
+        case 'K': {
+            double sec;
+
+            if (parse_double(optarg, strlen(optarg), &sec) || !(sec >= 0 && sec <= 86400)) {
+                status = cmd_usage_err(d, cmd_check_usage,
+                                       "--skew takes seconds from 0 to 86400, not '%s'", optarg);
+                goto out;
+            }
+            copts.skew_ns = (int64_t)(sec * 1e9 + 0.5);
+            break;
+        }
+        case 'N':
+            copts.no_pair = 1;
+            break;
+        case 'h':
+            fputs(cmd_check_usage, stdout);
+            status = EXIT_OK;
+            goto out;
+        case ':':
+            status = cmd_usage_err(d, cmd_check_usage, "option '%s' needs an argument",
+                                   argv[optind - 1]);
+            goto out;
+        default:
+            status = cmd_usage_err(d, cmd_check_usage, "unknown option '%s'", argv[optind - 1]);
+            goto out;
+        }
+    }
+    /* Operands before any -p are cases; after one, they continue the -p
+     * list ("-p a.yaml b.yaml").  getopt_long moved them all to the end,
+     * so tell them apart by where they stood: a case ends in .db, or
+     * comes before the first -p. */
+    for (i = (size_t)optind; i < (size_t)argc; i++) {
+        size_t len = strlen(argv[i]);
+
+        if (!npaths || !ncases || (len > 3 && strcmp(argv[i] + len - 3, ".db") == 0))
+            cases[ncases++] = argv[i];
+        else
+            paths[npaths++] = argv[i];
+    }
+    if (!ncases) {
+        status = cmd_usage_err(d, cmd_check_usage, "%s", "no case file given");
+        goto out;
+    }
+    if (!npaths) {
+        status = cmd_usage_err(d, cmd_check_usage, "%s", "no policies given (-p PATH)");
+        goto out;
+    }
+
+    if (k.fmt == FMT_DOT) {
+        if (ncases > 1) {
+            status = cmd_usage_err(d, cmd_check_usage, "%s",
+                                   "--format dot reads one case: merge them first");
+            goto out;
+        }
+        status = cmd_check_dot(cases[0], paths, npaths, &filt, k.ns, d);
+        goto out;
+    }
+    rc = policy_set_load(&ps, paths, npaths, d);
+    if (rc)
+        goto out;
+    rc = case_open_many(&k.c, cases, ncases, &copts, d);
+    if (rc)
+        goto out_ps;
+    arena_init(&k.arena, 0);
+    k.wl = xcalloc(k.c.neps ? k.c.neps : 1, sizeof(*k.wl));
+    k.wlmap_size = 16;
+    while (k.wlmap_size < 2 * k.c.neps)
+        k.wlmap_size *= 2;
+    k.wlmap = xcalloc(k.wlmap_size, sizeof(*k.wlmap));
+    k.oo.ends = case_several_vantages(&k.c);
+    k.e = engine_new(&ps, k.c.eps, k.c.neps, k.oo.explain ? ENG_EXPLAIN : 0);
+    buf_init(&k.out, 0);
+    k.stream = k.fmt != FMT_TABLE && k.oo.group == GROUP_FLOW;
+    if (k.fmt == FMT_CSV && out_csv_header(&k.oo, &k.out))
+        goto out_case;
+
+    rc = case_flows(&k.c, &filt, on_flow, &k, d);
+    if (rc) {
+        if (rc != ERR_DB)
+            diag_err(d, "cannot write the results: %s", err_str(rc));
+        goto out_case;
+    }
+    if (!k.stream) {
+        if (k.nrecs)
+            qsort(k.recs, k.nrecs, sizeof(*k.recs), rec_cmp);
+        if (k.fmt == FMT_TABLE && out_table_header(&k.oo, &k.out))
+            goto out_case;
+        for (i = 0; i < k.nrecs; i++) {
+            const struct out_rec *r = &k.recs[i];
+
+            rc = k.fmt == FMT_JSON  ? out_json(r, &k.oo, &k.out)
+                 : k.fmt == FMT_CSV ? out_csv(r, &k.oo, &k.out)
+                                    : out_table(r, &k.oo, &k.out);
+            if (rc) {
+                diag_err(d, "cannot write the results: %s", err_str(rc));
+                goto out_case;
+            }
+            if (k.out.len > (1u << 20) && cmd_flush(&k.out, stdout))
+                k.werr = 1;
+        }
+        if (k.fmt == FMT_TABLE &&
+            buf_addf(&k.out,
+                     "%llu flows: %llu allowed, %llu denied; observed %llu ok, %llu failed, "
+                     "%llu unknown\n%llu denied and failed (explained), %llu denied but ok "
+                     "(would break), %llu failed though allowed\n",
+                     (unsigned long long)k.flows, (unsigned long long)k.allowed,
+                     (unsigned long long)k.denied, (unsigned long long)k.ok,
+                     (unsigned long long)k.failed, (unsigned long long)k.unknown,
+                     (unsigned long long)k.explained, (unsigned long long)k.would_break,
+                     (unsigned long long)k.unexplained))
+            goto out_case;
+    }
+    if (cmd_flush(&k.out, stdout) || k.werr || fflush(stdout)) {
+        diag_err(d, "cannot write to standard output: %s", strerror(errno));
+        goto out_case;
+    }
+    if (getenv("PODFLOW_STATS")) {
+        struct eng_stats st;
+
+        engine_stats(k.e, &st);
+        fprintf(stderr,
+                "podflow-analyze: %llu flows judged, %llu distinct tuples evaluated, %llu label "
+                "sets, %llu selectors\n",
+                (unsigned long long)st.judged, (unsigned long long)st.tuples,
+                (unsigned long long)st.label_sets, (unsigned long long)st.selectors);
+    }
+    status = k.denied ? EXIT_DENIED : EXIT_OK;
+out_case:
+    buf_release(&k.out);
+    engine_free(&k.e);
+    free(k.recs);
+    free(k.groups);
+    free(k.wl);
+    free(k.wlmap);
+    arena_release(&k.arena);
+    case_close(&k.c);
+out_ps:
+    policy_set_release(&ps);
+out:
+    free(paths);
+    free(cases);
+    return status;
+bad_format:
+    status = cmd_usage_err(d, cmd_check_usage, "--format takes table, json, csv or dot, not '%s'",
+                           optarg);
+    goto out;
+}

@@ -1,0 +1,581 @@
+/*
+ * cmd_diff.c: podflow-analyze diff: judge every recorded flow under two
+ * policy sets (what runs now, --old, and a proposal, --new) and list the
+ * flows whose verdict or deciding policy differs, classified by what the
+ * capture saw happen:
+ *
+ *   would-break        observed ok, allowed before, denied by the proposal
+ *   would-fix          observed failed, denied before, allowed now
+ *   newly-denied       denied now, allowed before, outcome not seen ok
+ *   newly-allowed      allowed now, denied before, outcome not seen failed
+ *   decided-elsewhere  same verdict, another policy, rule or tier decides
+ *
+ * Exit status 1 when anything would break, so that a CI job can gate a
+ * policy change on recorded traffic.
+ */
+#include <stdio.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/cmd/cmd.h"
+#include "analyze/engine/flowset.h"
+#include "analyze/out/out.h"
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "common/compat.h"
+
+const char cmd_diff_usage[] =
+    "usage: podflow-analyze diff CASE.db --old PATH... --new PATH... [options]\n"
+    "\n"
+    "Judge every flow of CASE.db under two policy sets and list those whose\n"
+    "verdict or deciding policy differs: would-break (seen working, newly\n"
+    "denied), would-fix (seen failing, newly allowed), newly-denied,\n"
+    "newly-allowed, decided-elsewhere (same verdict, another policy).\n"
+    "PATH: files, directories (*.yaml, *.yml, *.json) or - for stdin.\n"
+    "\n"
+    "      --old PATH...          the policies in force (repeatable)\n"
+    "      --new PATH...          the proposal (repeatable)\n"
+    "  -g, --group BY             flow (default), tuple or workload\n"
+    "  -f, --format FMT           table (default), json (JSON Lines) or csv\n"
+    "  -h, --help                 this text\n"
+    "\n"
+    "Exit status: 0 nothing would break, 1 at least one working flow would be\n"
+    "denied, 2 bad input or usage.\n";
+
+enum diff_class {
+    DC_WOULD_BREAK,
+    DC_NEWLY_DENIED,
+    DC_WOULD_FIX,
+    DC_NEWLY_ALLOWED,
+    DC_ELSEWHERE,
+    DC_N
+};
+static const char *const class_names[DC_N] = {"would-break", "newly-denied", "would-fix",
+                                              "newly-allowed", "decided-elsewhere"};
+
+enum dfmt { DF_TABLE, DF_JSON, DF_CSV };
+enum dgroup { DG_FLOW, DG_TUPLE, DG_WORKLOAD };
+
+/* One output line: a flow or a group of flows of one class. */
+struct drec {
+    enum diff_class cls;
+    const struct flowset_flow *f; /* the first flow */
+    uint64_t flows;
+    int64_t first_ns;
+};
+
+struct diff {
+    struct diag *d;
+    struct flowset fs;
+    enum dfmt fmt;
+    enum dgroup group;
+    struct drec *recs;
+    size_t nrecs, alloc;
+    uint64_t count[DC_N];
+    uint64_t changed_flows;
+};
+
+/* The class of a flow, or -1 when both sets decide it alike. */
+static int classify(const struct flowset_flow *f)
+{
+    const struct eng_verdict *o = f->v[FS_OLD], *n = f->v[FS_NEW];
+
+    if (flowset_same_decision(o, n))
+        return -1;
+    if (o->allow && !n->allow)
+        return f->obs == OBS_OK ? DC_WOULD_BREAK : DC_NEWLY_DENIED;
+    if (!o->allow && n->allow)
+        return f->obs == OBS_FAILED ? DC_WOULD_FIX : DC_NEWLY_ALLOWED;
+    return DC_ELSEWHERE;
+}
+
+/* Group key: two records share a line when this text is equal. */
+static int group_key(const struct diff *k, const struct flowset_flow *f, int cls, struct buf *key)
+{
+    struct flowset_node s, t;
+    char sip[IPADDR_STRLEN], dip[IPADDR_STRLEN];
+    struct buf dec;
+    int rc;
+
+    buf_reset(key);
+    buf_init(&dec, 0);
+    rc = flowset_decider_text(f->v[FS_OLD], &dec);
+    if (!rc)
+        rc = buf_addstr(&dec, "\x1f");
+    if (!rc)
+        rc = flowset_decider_text(f->v[FS_NEW], &dec);
+    if (!rc && k->group == DG_TUPLE)
+        rc = buf_addf(key, "%d\x1f%p\x1f%p\x1f%s\x1f%s\x1f%d\x1f%u\x1f%s", cls,
+                      (const void *)f->src, (const void *)f->dst, ipaddr_format(&f->src_ip, sip),
+                      ipaddr_format(&f->dst_ip, dip), f->proto, f->dst_port, dec.data);
+    else if (!rc) {
+        flowset_node_of(f->src, &s);
+        flowset_node_of(f->dst, &t);
+        rc = buf_addf(key, "%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%d\x1f%u\x1f%s", cls, s.kind,
+                      s.ns ? s.ns : "", s.name ? s.name : "", t.kind, t.ns ? t.ns : "",
+                      t.name ? t.name : "", f->proto, f->dst_port, dec.data);
+    }
+    buf_release(&dec);
+    return rc;
+}
+
+struct kslot {
+    char *key; /* malloc'd */
+    size_t idx;
+};
+
+static int collect(struct diff *k)
+{
+    struct kslot *tab = NULL;
+    size_t tsize = 0, i, j;
+    struct buf key;
+    int rc = 0;
+
+    buf_init(&key, 0);
+    if (k->group != DG_FLOW) {
+        tsize = 64;
+        while (tsize < 2 * k->fs.nflows)
+            tsize *= 2;
+        tab = xcalloc(tsize, sizeof(*tab));
+    }
+    for (i = 0; i < k->fs.nflows && !rc; i++) {
+        const struct flowset_flow *f = &k->fs.flows[i];
+        int cls = classify(f);
+        uint64_t h = 1469598103934665603ull;
+
+        if (cls < 0)
+            continue;
+        k->count[cls]++;
+        k->changed_flows++;
+        if (k->group != DG_FLOW) {
+            rc = group_key(k, f, cls, &key);
+            if (rc)
+                break;
+            for (j = 0; j < key.len; j++)
+                h = (h ^ (unsigned char)key.data[j]) * 1099511628211ull;
+            j = (size_t)h & (tsize - 1);
+            while (tab[j].key && strcmp(tab[j].key, key.data) != 0)
+                j = (j + 1) & (tsize - 1);
+            if (tab[j].key) {
+                struct drec *g = &k->recs[tab[j].idx];
+
+                g->flows++;
+                if (f->first_ns < g->first_ns)
+                    g->first_ns = f->first_ns;
+                continue;
+            }
+            tab[j].key = xstrdup(key.data);
+            tab[j].idx = k->nrecs;
+        }
+        ALLOC_GROW(k->recs, k->nrecs + 1, k->alloc);
+        k->recs[k->nrecs].cls = (enum diff_class)cls;
+        k->recs[k->nrecs].f = f;
+        k->recs[k->nrecs].flows = 1;
+        k->recs[k->nrecs].first_ns = f->first_ns;
+        k->nrecs++;
+    }
+    for (j = 0; j < tsize; j++)
+        free(tab[j].key);
+    free(tab);
+    buf_release(&key);
+    return rc;
+}
+
+/* Worst news first (the class order), then by time, then flow id. */
+static int drec_cmp(const void *x, const void *y)
+{
+    const struct drec *a = x, *b = y;
+
+    if (a->cls != b->cls)
+        return a->cls < b->cls ? -1 : 1;
+    if (a->first_ns != b->first_ns)
+        return a->first_ns < b->first_ns ? -1 : 1;
+    return a->f->id < b->f->id ? -1 : a->f->id > b->f->id;
+}
+
+static void ident(const struct diff *k, const struct case_ep *ep, const struct ipaddr *ip, char *b,
+                  size_t size)
+{
+    struct flowset_node n;
+
+    if (k->group == DG_WORKLOAD) {
+        flowset_node_of(ep, &n);
+        if (n.ns) {
+            snprintf(b, size, "%s/%s", n.ns, n.name);
+            return;
+        }
+        if (strcmp(n.kind, "host") == 0) {
+            snprintf(b, size, "host network");
+            return;
+        }
+    }
+    out_ident(ep, ip, b, size);
+}
+
+static void port_text(const struct flowset_flow *f, char *b, size_t size)
+{
+    const char *p = proto_name(f->proto);
+
+    if (p)
+        snprintf(b, size, "%s/%u", p, f->dst_port);
+    else
+        snprintf(b, size, "%d/%u", f->proto, f->dst_port);
+}
+
+static void json_decided(struct json *j, const struct eng_verdict *v, struct buf *tmp)
+{
+    json_obj_begin(j);
+    json_key(j, "verdict");
+    json_str(j, v->allow ? "allow" : "deny");
+    out_json_decider(j, v, tmp);
+    json_key(j, "text");
+    buf_reset(tmp);
+    if (flowset_decider_text(v, tmp) == 0)
+        json_strn(j, tmp->data, tmp->len);
+    else
+        json_null(j);
+    json_obj_end(j);
+}
+
+static int write_json(struct diff *k, struct buf *out)
+{
+    struct json j;
+    struct buf tmp;
+    size_t i;
+    int c;
+
+    buf_init(&tmp, 0);
+    json_init(&j, out);
+    json_obj_begin(&j);
+    json_key(&j, "summary");
+    json_obj_begin(&j);
+    json_key(&j, "flows");
+    json_uint(&j, k->fs.nflows);
+    json_key(&j, "changed");
+    json_uint(&j, k->changed_flows);
+    for (c = 0; c < DC_N; c++) {
+        json_key(&j, class_names[c]);
+        json_uint(&j, k->count[c]);
+    }
+    json_obj_end(&j);
+    json_obj_end(&j);
+    if (json_finish(&j) || buf_addch(out, '\n'))
+        goto fail;
+    for (i = 0; i < k->nrecs; i++) {
+        const struct drec *r = &k->recs[i];
+        const struct flowset_flow *f = r->f;
+        char b[IPADDR_STRLEN + 300];
+        const char *pn = proto_name(f->proto);
+
+        json_init(&j, out);
+        json_obj_begin(&j);
+        json_key(&j, "class");
+        json_str(&j, class_names[r->cls]);
+        json_key(&j, "src");
+        ident(k, f->src, &f->src_ip, b, sizeof(b));
+        json_str(&j, b);
+        json_key(&j, "dst");
+        ident(k, f->dst, &f->dst_ip, b, sizeof(b));
+        json_str(&j, b);
+        json_key(&j, "src_ip");
+        json_str(&j, ipaddr_format(&f->src_ip, b));
+        json_key(&j, "src_port");
+        json_uint(&j, f->src_port);
+        json_key(&j, "dst_ip");
+        json_str(&j, ipaddr_format(&f->dst_ip, b));
+        json_key(&j, "dst_port");
+        json_uint(&j, f->dst_port);
+        json_key(&j, "proto");
+        if (pn)
+            json_str(&j, pn);
+        else
+            json_int(&j, f->proto);
+        json_key(&j, "state");
+        json_str(&j, f->state);
+        json_key(&j, "observed");
+        json_str(&j, observed_name(f->obs));
+        json_key(&j, "flows");
+        json_uint(&j, r->flows);
+        json_key(&j, "old");
+        json_decided(&j, f->v[FS_OLD], &tmp);
+        json_key(&j, "new");
+        json_decided(&j, f->v[FS_NEW], &tmp);
+        json_obj_end(&j);
+        if (json_finish(&j) || buf_addch(out, '\n'))
+            goto fail;
+    }
+    buf_release(&tmp);
+    return 0;
+fail:
+    buf_release(&tmp);
+    return ERR_LIMIT;
+}
+
+/* RFC 4180: quote a field holding a comma, quote or line break. */
+static int csv_field(struct buf *out, const char *s, int last)
+{
+    int rc = 0;
+
+    if (strpbrk(s, ",\"\r\n")) {
+        rc = buf_addch(out, '"');
+        for (; *s && !rc; s++)
+            rc = *s == '"' ? buf_addstr(out, "\"\"") : buf_addch(out, *s);
+        if (!rc)
+            rc = buf_addch(out, '"');
+    } else {
+        rc = buf_addstr(out, s);
+    }
+    return rc ? rc : buf_addch(out, last ? '\n' : ',');
+}
+
+static int write_csv(struct diff *k, struct buf *out)
+{
+    struct buf o, n;
+    size_t i;
+    int rc;
+
+    rc = buf_addstr(out, "class,src,dst,src_ip,src_port,dst_ip,dst_port,proto,state,observed,"
+                         "flows,old_verdict,old_decided_by,new_verdict,new_decided_by\n");
+    buf_init(&o, 0);
+    buf_init(&n, 0);
+    for (i = 0; i < k->nrecs && !rc; i++) {
+        const struct drec *r = &k->recs[i];
+        const struct flowset_flow *f = r->f;
+        char b[IPADDR_STRLEN + 300], num[32];
+        const char *pn = proto_name(f->proto);
+
+        buf_reset(&o);
+        buf_reset(&n);
+        rc = flowset_decider_text(f->v[FS_OLD], &o);
+        if (!rc)
+            rc = flowset_decider_text(f->v[FS_NEW], &n);
+        if (!rc)
+            rc = csv_field(out, class_names[r->cls], 0);
+        ident(k, f->src, &f->src_ip, b, sizeof(b));
+        if (!rc)
+            rc = csv_field(out, b, 0);
+        ident(k, f->dst, &f->dst_ip, b, sizeof(b));
+        if (!rc)
+            rc = csv_field(out, b, 0);
+        if (!rc)
+            rc = csv_field(out, ipaddr_format(&f->src_ip, b), 0);
+        snprintf(num, sizeof(num), "%u", f->src_port);
+        if (!rc)
+            rc = csv_field(out, num, 0);
+        if (!rc)
+            rc = csv_field(out, ipaddr_format(&f->dst_ip, b), 0);
+        snprintf(num, sizeof(num), "%u", f->dst_port);
+        if (!rc)
+            rc = csv_field(out, num, 0);
+        snprintf(num, sizeof(num), "%d", f->proto);
+        if (!rc)
+            rc = csv_field(out, pn ? pn : num, 0);
+        if (!rc)
+            rc = csv_field(out, f->state, 0);
+        if (!rc)
+            rc = csv_field(out, observed_name(f->obs), 0);
+        snprintf(num, sizeof(num), "%llu", (unsigned long long)r->flows);
+        if (!rc)
+            rc = csv_field(out, num, 0);
+        if (!rc)
+            rc = csv_field(out, f->v[FS_OLD]->allow ? "allow" : "deny", 0);
+        if (!rc)
+            rc = csv_field(out, o.data, 0);
+        if (!rc)
+            rc = csv_field(out, f->v[FS_NEW]->allow ? "allow" : "deny", 0);
+        if (!rc)
+            rc = csv_field(out, n.data, 1);
+    }
+    buf_release(&o);
+    buf_release(&n);
+    return rc;
+}
+
+static int write_table(struct diff *k, struct buf *out)
+{
+    size_t i;
+    int rc, c;
+
+    rc = buf_addf(out, "%zu flows judged under both sets; %llu differ:", k->fs.nflows,
+                  (unsigned long long)k->changed_flows);
+    for (c = 0; c < DC_N && !rc; c++)
+        rc = buf_addf(out, "%s %llu %s", c ? "," : "", (unsigned long long)k->count[c],
+                      class_names[c]);
+    if (!rc)
+        rc = buf_addstr(out, "\n");
+    /* One record per paragraph: identities are printed whole (pod names
+     * are long), the class and port in fixed columns in front. */
+    if (!rc && k->nrecs)
+        rc = buf_addf(out, "\n%-17s %-11s %-13s %s\n", "CLASS", "PORT",
+                      k->group == DG_FLOW ? "SEEN" : "FLOWS", "SOURCE -> DESTINATION");
+    for (i = 0; i < k->nrecs && !rc; i++) {
+        const struct drec *r = &k->recs[i];
+        const struct flowset_flow *f = r->f;
+        char s[IPADDR_STRLEN + 300], d[IPADDR_STRLEN + 300], p[32], seen[32];
+
+        ident(k, f->src, &f->src_ip, s, sizeof(s));
+        ident(k, f->dst, &f->dst_ip, d, sizeof(d));
+        port_text(f, p, sizeof(p));
+        if (k->group == DG_FLOW)
+            snprintf(seen, sizeof(seen), "%s %s", observed_name(f->obs), f->state);
+        else
+            snprintf(seen, sizeof(seen), "%llu", (unsigned long long)r->flows);
+        rc = buf_addf(out, "%-17s %-11s %-13s %s -> %s\n", class_names[r->cls], p, seen, s, d);
+        if (!rc)
+            rc = buf_addf(out, "    old: %s, ", f->v[FS_OLD]->allow ? "allow" : "deny");
+        if (!rc)
+            rc = flowset_decider_text(f->v[FS_OLD], out);
+        if (!rc)
+            rc = buf_addf(out, "\n    new: %s, ", f->v[FS_NEW]->allow ? "allow" : "deny");
+        if (!rc)
+            rc = flowset_decider_text(f->v[FS_NEW], out);
+        if (!rc)
+            rc = buf_addch(out, '\n');
+    }
+    return rc;
+}
+
+/* The value of option name at argv[*i]: "--name=V", "--name V", "-xV" or "-x V". */
+static const char *opt_value(int argc, char **argv, int *i, size_t namelen)
+{
+    const char *a = argv[*i];
+
+    if (a[1] != '-' && a[2])
+        return a + 2;
+    if (a[1] == '-' && a[namelen + 2] == '=')
+        return a + namelen + 3;
+    if (*i + 1 < argc)
+        return argv[++*i];
+    return NULL;
+}
+
+int cmd_diff(int argc, char **argv, struct diag *d)
+{
+    struct diff k;
+    struct flowset_opts fo;
+    const char **paths[2];
+    size_t npaths[2] = {0, 0};
+    const char *casepath = NULL;
+    int cur = -1, status = EXIT_BAD, i, rc;
+    struct buf out;
+
+    memset(&k, 0, sizeof(k));
+    k.d = d;
+    paths[FS_NEW] = xcalloc((size_t)argc + 1, sizeof(*paths[0]));
+    paths[FS_OLD] = xcalloc((size_t)argc + 1, sizeof(*paths[0]));
+    /* Hand-parsed: each of --old and --new takes the operands after it
+     * ("--old a.yaml b.yaml --new c/"), which getopt's permutation would
+     * mix up. */
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+
+        if (strcmp(a, "-") == 0 || a[0] != '-') {
+            if (cur >= 0)
+                paths[cur][npaths[cur]++] = a;
+            else if (!casepath)
+                casepath = a;
+            else {
+                status = cmd_usage_err(d, cmd_diff_usage, "unexpected argument '%s'", a);
+                goto out;
+            }
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            status = cmd_usage_err(d, cmd_diff_usage, "%s", "'--' is not supported here");
+            goto out;
+        }
+        if (cmd_is_opt(a, "help", 'h')) {
+            fputs(cmd_diff_usage, stdout);
+            status = EXIT_OK;
+            goto out;
+        }
+        if (cmd_is_opt(a, "old", 0) || cmd_is_opt(a, "new", 0)) {
+            cur = a[2] == 'o' ? FS_OLD : FS_NEW;
+            if (a[5] == '=')
+                paths[cur][npaths[cur]++] = a + 6;
+            continue;
+        }
+        if (cmd_is_opt(a, "group", 'g') || cmd_is_opt(a, "format", 'f')) {
+            int grp = cmd_is_opt(a, "group", 'g');
+
+            v = opt_value(argc, argv, &i, grp ? 5 : 6);
+            if (!v) {
+                status = cmd_usage_err(d, cmd_diff_usage, "option '%s' needs an argument", a);
+                goto out;
+            }
+            if (grp) {
+                if (strcmp(v, "flow") == 0)
+                    k.group = DG_FLOW;
+                else if (strcmp(v, "tuple") == 0)
+                    k.group = DG_TUPLE;
+                else if (strcmp(v, "workload") == 0)
+                    k.group = DG_WORKLOAD;
+                else {
+                    status = cmd_usage_err(d, cmd_diff_usage,
+                                           "--group takes flow, tuple or workload, not '%s'", v);
+                    goto out;
+                }
+            } else {
+                if (strcmp(v, "table") == 0)
+                    k.fmt = DF_TABLE;
+                else if (strcmp(v, "json") == 0)
+                    k.fmt = DF_JSON;
+                else if (strcmp(v, "csv") == 0)
+                    k.fmt = DF_CSV;
+                else {
+                    status = cmd_usage_err(d, cmd_diff_usage,
+                                           "--format takes table, json or csv, not '%s'", v);
+                    goto out;
+                }
+            }
+            cur = -1;
+            continue;
+        }
+        status = cmd_usage_err(d, cmd_diff_usage, "unknown option '%s'", a);
+        goto out;
+    }
+    if (!casepath) {
+        status = cmd_usage_err(d, cmd_diff_usage, "%s", "no case file given");
+        goto out;
+    }
+    if (!npaths[FS_OLD] || !npaths[FS_NEW]) {
+        status =
+            cmd_usage_err(d, cmd_diff_usage, "%s", "both --old PATH and --new PATH are needed");
+        goto out;
+    }
+
+    memset(&fo, 0, sizeof(fo));
+    fo.paths[FS_NEW] = paths[FS_NEW];
+    fo.paths[FS_OLD] = paths[FS_OLD];
+    fo.npaths[FS_NEW] = npaths[FS_NEW];
+    fo.npaths[FS_OLD] = npaths[FS_OLD];
+    if (flowset_load(&k.fs, casepath, &fo, d))
+        goto out;
+    rc = collect(&k);
+    if (!rc && k.nrecs)
+        qsort(k.recs, k.nrecs, sizeof(*k.recs), drec_cmp);
+    buf_init(&out, 0);
+    if (!rc)
+        rc = k.fmt == DF_JSON  ? write_json(&k, &out)
+             : k.fmt == DF_CSV ? write_csv(&k, &out)
+                               : write_table(&k, &out);
+    if (rc)
+        diag_err(d, "cannot write the results: %s", err_str(rc));
+    else if (cmd_flush(&out, stdout) || fflush(stdout))
+        diag_err(d, "cannot write to standard output: %s", strerror(errno));
+    else
+        status = k.count[DC_WOULD_BREAK] ? EXIT_DENIED : EXIT_OK;
+    buf_release(&out);
+    flowset_release(&k.fs);
+out:
+    free(k.recs);
+    free(paths[FS_NEW]);
+    free(paths[FS_OLD]);
+    return status;
+}

@@ -1,0 +1,201 @@
+/*
+ * cmd_show.c: podflow-analyze show: what a case .db holds, so an absence
+ * of flows can be told apart from an absence of capture: its captures and
+ * their time window, kernel drops, interfaces, endpoints by kind,
+ * namespaces, and flows by state.
+ */
+#include <stdio.h>
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/case/case.h"
+#include "analyze/cmd/cmd.h"
+#include "common/buf.h"
+#include "common/db.h"
+#include "common/err.h"
+#include "common/util.h"
+#include "common/compat.h"
+
+const char cmd_show_usage[] =
+    "usage: podflow-analyze show CASE.db\n"
+    "\n"
+    "Summarise CASE.db: format version, captures (node, window, packets seen and\n"
+    "dropped), interfaces, endpoints by kind, namespaces, and flows by state.\n"
+    "\n"
+    "  -h, --help   this text\n"
+    "\n"
+    "Exit status: 0 success, 2 bad input or usage.\n";
+
+static void fmt_time(sqlite3_stmt *st, int i, char *buf, size_t size)
+{
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        snprintf(buf, size, "-");
+    else
+        format_rfc3339(sqlite3_column_int64(st, i), buf, size);
+}
+
+static const char *txt(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+
+    return t ? (const char *)t : "-";
+}
+
+/* Run sql and print each row through fn; 0 or ERR_DB. */
+static int each_row(struct case_db *c, struct diag *d, const char *sql,
+                    void (*fn)(sqlite3_stmt *st, struct buf *out), struct buf *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        diag_err(d, "cannot read '%s': %s", c->path, sqlite3_errmsg(c->db));
+        return ERR_DB;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(st, out);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        diag_err(d, "cannot read '%s': %s", c->path, sqlite3_errmsg(c->db));
+        return ERR_DB;
+    }
+    return 0;
+}
+
+static void row_capture(sqlite3_stmt *st, struct buf *out)
+{
+    char t0[40], t1[40];
+
+    fmt_time(st, 2, t0, sizeof(t0));
+    fmt_time(st, 3, t1, sizeof(t1));
+    (void)!buf_addf(out,
+                    "  capture %lld: node %s, %s, %s .. %s\n"
+                    "    interfaces %s; packets %lld seen, %lld dropped by the kernel, "
+                    "%lld by interfaces, %lld malformed; %lld flows written\n",
+                    (long long)sqlite3_column_int64(st, 0), txt(st, 1), txt(st, 4), t0, t1,
+                    txt(st, 5), (long long)sqlite3_column_int64(st, 6),
+                    (long long)sqlite3_column_int64(st, 7), (long long)sqlite3_column_int64(st, 8),
+                    (long long)sqlite3_column_int64(st, 9),
+                    (long long)sqlite3_column_int64(st, 10));
+}
+
+static void row_iface(sqlite3_stmt *st, struct buf *out)
+{
+    char t0[40], t1[40];
+
+    fmt_time(st, 2, t0, sizeof(t0));
+    fmt_time(st, 3, t1, sizeof(t1));
+    (void)!buf_addf(out,
+                    "  %-16s capture %lld, appeared %s, vanished %s, %lld packets, %lld dropped\n",
+                    txt(st, 0), (long long)sqlite3_column_int64(st, 1), t0, t1,
+                    (long long)sqlite3_column_int64(st, 4), (long long)sqlite3_column_int64(st, 5));
+}
+
+static void row_count(sqlite3_stmt *st, struct buf *out)
+{
+    (void)!buf_addf(out, "  %-10s %lld\n", txt(st, 0), (long long)sqlite3_column_int64(st, 1));
+}
+
+static void row_window(sqlite3_stmt *st, struct buf *out)
+{
+    char t0[40], t1[40];
+
+    fmt_time(st, 1, t0, sizeof(t0));
+    fmt_time(st, 2, t1, sizeof(t1));
+    (void)!buf_addf(out, "flows: %lld, from %s to %s\n", (long long)sqlite3_column_int64(st, 0), t0,
+                    t1);
+}
+
+int cmd_show(int argc, char **argv, struct diag *d)
+{
+    static const struct option lopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    struct case_db c;
+    struct buf out;
+    char *ver = NULL, *tool = NULL;
+    int opt, rc = 0;
+    size_t i, kinds[4] = {0, 0, 0, 0};
+
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
+        if (opt == 'h') {
+            fputs(cmd_show_usage, stdout);
+            return EXIT_OK;
+        }
+        diag_err(d, "unknown option '%s'", argv[optind - 1]);
+        fputs(cmd_show_usage, stderr);
+        return EXIT_BAD;
+    }
+    if (argc - optind != 1) {
+        diag_err(d, "show takes one case file");
+        fputs(cmd_show_usage, stderr);
+        return EXIT_BAD;
+    }
+    if (case_open(&c, argv[optind], d))
+        return EXIT_BAD;
+    buf_init(&out, 0);
+    if (db_meta_get(c.db, "format_version", &ver) == 0 &&
+        db_meta_get(c.db, "tool_version", &tool) == 0)
+        (void)!buf_addf(&out, "case %s: format %s, written by %s\n", argv[optind], ver ? ver : "?",
+                        tool ? tool : "?");
+    free(ver);
+    free(tool);
+    (void)!buf_addstr(&out, "captures:\n");
+    rc = each_row(&c, d,
+                  "SELECT id, node, started_ns, ended_ns, source, interfaces, packets_seen,"
+                  " packets_dropped, packets_if_dropped, packets_malformed, flows_written"
+                  " FROM captures ORDER BY id",
+                  row_capture, &out);
+    if (!rc)
+        (void)!buf_addstr(&out, "interfaces:\n");
+    if (!rc)
+        rc = each_row(&c, d,
+                      "SELECT name, capture_id, appeared_ns, vanished_ns, packets_seen,"
+                      " packets_dropped FROM interfaces ORDER BY capture_id, name",
+                      row_iface, &out);
+    if (!rc)
+        rc = each_row(&c, d, "SELECT count(*), min(first_ns), max(last_ns) FROM flows", row_window,
+                      &out);
+    if (!rc)
+        (void)!buf_addstr(&out, "flows by state:\n");
+    if (!rc)
+        rc = each_row(&c, d,
+                      "SELECT state, count(*) FROM flows GROUP BY state ORDER BY count(*) DESC,"
+                      " state",
+                      row_count, &out);
+    if (!rc)
+        (void)!buf_addstr(&out, "flows by protocol:\n");
+    if (!rc)
+        rc = each_row(&c, d,
+                      "SELECT CASE proto WHEN 6 THEN 'TCP' WHEN 17 THEN 'UDP' WHEN 1 THEN 'ICMP'"
+                      " WHEN 58 THEN 'ICMPv6' WHEN 132 THEN 'SCTP' ELSE proto END, count(*)"
+                      " FROM flows GROUP BY proto ORDER BY count(*) DESC",
+                      row_count, &out);
+    if (!rc) {
+        for (i = 0; i < c.neps; i++)
+            kinds[c.eps[i].kind]++;
+        (void)!buf_addf(&out, "endpoints: %zu (%zu pods, %zu hosts, %zu services, %zu external)\n",
+                        c.neps, kinds[EP_POD], kinds[EP_HOST], kinds[EP_SERVICE],
+                        kinds[EP_EXTERNAL]);
+        (void)!buf_addf(&out, "namespaces: %zu", c.nnss);
+        for (i = 0; i < c.nnss && i < 20; i++)
+            (void)!buf_addf(&out, "%s%s", i ? ", " : " (", c.nss[i].name);
+        (void)!buf_addstr(&out, c.nnss > 20 ? ", ...)\n" : c.nnss ? ")\n" : "\n");
+        (void)!buf_addf(&out, "service translation (dnat) recorded: %s\n",
+                        c.has_dnat ? "yes" : "no");
+        if (case_several_vantages(&c))
+            (void)!buf_addf(&out,
+                            "connections seen at several vantage points (captures or interfaces;"
+                            " skew 2 s): %zu\n",
+                            c.nconns);
+    }
+    if (!rc && (cmd_flush(&out, stdout) || fflush(stdout))) {
+        diag_err(d, "cannot write to standard output");
+        rc = -1;
+    }
+    buf_release(&out);
+    case_close(&c);
+    return rc ? EXIT_BAD : EXIT_OK;
+}

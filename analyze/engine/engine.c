@@ -1,0 +1,1155 @@
+/*
+ * engine.c: Calico's policy evaluation, replayed offline.
+ *
+ * The model (docs/semantics.md): a flow from S to D is judged as egress
+ * at S when S is a workload (pod), and independently as ingress at D when
+ * D is a pod; both must allow (§5).  A side that is not a pod imposes
+ * nothing.  Each end walks the tiers in order; in a tier, the policies
+ * that select the endpoint for that direction (effective selector on the
+ * endpoint's Calico labels, §2.1, §1.6) in policy order; in a policy, the
+ * rules in order (§3.3).  Allow and Deny decide, Pass leaves the tier, Log
+ * goes on.  A tier that some enforced policy made apply and that did not
+ * decide ends in its default action: Deny (the end-of-tier deny) or Pass.
+ * Past every tier, a pod's kns.<ns> profile allows (§1.6).
+ *
+ * Rule peers are matched as Felix's IP sets do (§2.3): an address matches
+ * a selector only when it belongs to a known endpoint (here: a pod at the
+ * flow's time) or a network set whose labels match; no selector means any
+ * address.
+ *
+ * Caches: label sets are interned, and each keeps a byte per distinct
+ * selector (unknown / no / yes) and its applicable-policy lists per
+ * direction; verdicts are kept per tuple (identities, protocol, ports and
+ * ICMP type), the source port only when some rule looks at source ports.
+ */
+#include "analyze/engine/engine.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/policy/selector.h"
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/limits.h"
+#include "common/xmalloc.h"
+#include "common/compat.h"
+
+/* ---- label sets and selectors ------------------------------------------ */
+
+struct eng_pol;
+
+/* Policies that apply to one label set in one direction, tier by tier. */
+struct eng_app {
+    int done;
+    struct eng_pol **v; /* malloc'd */
+    size_t n;
+};
+
+struct eng_lset {
+    const struct labels *l; /* borrowed (case endpoint or netset) */
+    uint64_t hash;
+    uint8_t *res;          /* per selector id: 0 unknown, 1 no, 2 yes (malloc'd) */
+    struct eng_app app[2]; /* [0] ingress, [1] egress */
+};
+
+struct eng_pol {
+    const struct policy *p;
+    size_t tier;     /* index into ps->tiers */
+    int selid;       /* effective selector, -1 none (all) */
+    int *ids[2];     /* per direction: 4 ids per rule: src sel, src notsel,
+                        dst sel, dst notsel (-1 none) (malloc'd) */
+    int eligible[2]; /* can ever apply for that direction */
+};
+
+/* What a verdict depends on.  Endpoints are named by their index in the
+ * case (+1; 0 for none), which fixes their address too; the addresses are
+ * in the key for the ends no endpoint holds.  56 bytes, so that a cached
+ * entry's key and its verdict's first fields share a cache line. */
+struct eng_key {
+    uint32_t sid, did, oid;
+    uint16_t sport, dport;
+    int16_t itype, icode;
+    uint8_t proto, sfam, dfam, pad;
+    uint8_t sip[16], dip[16];
+};
+
+/* A cached verdict with its key (arena, 64-byte aligned). */
+struct eng_centry {
+    struct eng_key key;
+    struct eng_verdict v;
+};
+
+/* Slots stay small (16 bytes) so that the table, probed once per flow,
+ * keeps in cache; the key is compared only when the hash agrees. */
+struct eng_slot {
+    uint64_t hash;
+    struct eng_centry *ce;
+};
+
+struct engine {
+    const struct policy_set *ps;
+    const struct case_ep *eps;
+    size_t neps;
+    unsigned flags;
+    struct arena arena; /* verdicts, traces, explanations */
+
+    const struct sel **sels; /* distinct selectors, by id (malloc'd) */
+    char **sel_texts;        /* their canonical text (malloc'd) */
+    size_t nsels, sels_alloc;
+    int *selmap; /* open addressing: text hash -> id + 1 */
+    size_t selmap_size;
+
+    struct eng_lset **lsets; /* interned (malloc'd) */
+    size_t nlsets, lsets_alloc;
+    uint32_t *lsmap; /* open addressing: hash -> lset id + 1 */
+    size_t lsmap_size;
+    int *ep_lsid; /* per case endpoint (pods), -1 otherwise */
+    int *netset_lsid;
+
+    struct eng_pol *pols; /* in tier order, policy order */
+    size_t npols;
+
+    int key_sport; /* some rule looks at source ports */
+    int has_staged;
+
+    struct eng_slot *cache;
+    size_t cache_size, cache_used;
+
+    struct eng_step *steps_scratch; /* a trace being built: ntiers + 2 entries */
+    uint32_t *members;              /* scratch: lset ids of an address */
+    size_t members_alloc;
+
+    struct eng_stats stats;
+};
+
+static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
+{
+    const unsigned char *b = p;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+static uint64_t mix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h;
+}
+
+/* Register a selector, sharing ids between selectors of the same canonical
+ * text so that their results are computed once per label set. */
+static int sel_id(struct engine *e, const struct sel *s)
+{
+    struct buf b;
+    uint64_t h;
+    size_t i;
+
+    if (!s)
+        return -1;
+    buf_init(&b, 0);
+    if (sel_format(s, &b)) {
+        /* Too long to print: give it an id of its own. */
+        buf_release(&b);
+        ALLOC_GROW(e->sels, e->nsels + 1, e->sels_alloc);
+        e->sel_texts = xreallocarray(e->sel_texts, e->sels_alloc, sizeof(*e->sel_texts));
+        e->sels[e->nsels] = s;
+        e->sel_texts[e->nsels] = NULL;
+        return (int)e->nsels++;
+    }
+    h = mix(hash_bytes(b.data, b.len, 1469598103934665603ull));
+    if ((e->nsels + 1) * 2 > e->selmap_size) {
+        size_t nsize = e->selmap_size ? e->selmap_size * 2 : 64;
+        int *nmap = xcalloc(nsize, sizeof(*nmap));
+        size_t k;
+
+        for (k = 0; k < e->nsels; k++) {
+            uint64_t kh;
+            size_t slot;
+
+            if (!e->sel_texts[k])
+                continue;
+            kh = mix(hash_bytes(e->sel_texts[k], strlen(e->sel_texts[k]), 1469598103934665603ull));
+            slot = (size_t)kh & (nsize - 1);
+            while (nmap[slot])
+                slot = (slot + 1) & (nsize - 1);
+            nmap[slot] = (int)k + 1;
+        }
+        free(e->selmap);
+        e->selmap = nmap;
+        e->selmap_size = nsize;
+    }
+    i = (size_t)h & (e->selmap_size - 1);
+    while (e->selmap[i]) {
+        int id = e->selmap[i] - 1;
+
+        if (strcmp(e->sel_texts[id], b.data) == 0) {
+            buf_release(&b);
+            return id;
+        }
+        i = (i + 1) & (e->selmap_size - 1);
+    }
+    ALLOC_GROW(e->sels, e->nsels + 1, e->sels_alloc);
+    e->sel_texts = xreallocarray(e->sel_texts, e->sels_alloc, sizeof(*e->sel_texts));
+    e->sels[e->nsels] = s;
+    e->sel_texts[e->nsels] = buf_detach(&b, NULL);
+    e->selmap[i] = (int)e->nsels + 1;
+    return (int)e->nsels++;
+}
+
+static int lset_intern(struct engine *e, const struct labels *l)
+{
+    uint64_t h = mix(labels_hash(l, 0x9e3779b97f4a7c15ull));
+    size_t i;
+    struct eng_lset *ls;
+
+    if ((e->nlsets + 1) * 2 > e->lsmap_size) {
+        size_t nsize = e->lsmap_size ? e->lsmap_size * 2 : 64;
+        uint32_t *nmap = xcalloc(nsize, sizeof(*nmap));
+        size_t k;
+
+        for (k = 0; k < e->nlsets; k++) {
+            size_t slot = (size_t)e->lsets[k]->hash & (nsize - 1);
+
+            while (nmap[slot])
+                slot = (slot + 1) & (nsize - 1);
+            nmap[slot] = (uint32_t)k + 1;
+        }
+        free(e->lsmap);
+        e->lsmap = nmap;
+        e->lsmap_size = nsize;
+    }
+    i = (size_t)h & (e->lsmap_size - 1);
+    while (e->lsmap[i]) {
+        ls = e->lsets[e->lsmap[i] - 1];
+        if (ls->hash == h && labels_cmp(ls->l, l) == 0)
+            return (int)e->lsmap[i] - 1;
+        i = (i + 1) & (e->lsmap_size - 1);
+    }
+    ls = xcalloc(1, sizeof(*ls));
+    ls->l = l;
+    ls->hash = h;
+    ALLOC_GROW(e->lsets, e->nlsets + 1, e->lsets_alloc);
+    e->lsets[e->nlsets] = ls;
+    e->lsmap[i] = (uint32_t)e->nlsets + 1;
+    e->stats.label_sets++;
+    return (int)e->nlsets++;
+}
+
+/* The label set of a pod (its Calico labels), or -1 for other kinds. */
+static int ep_lsid(struct engine *e, const struct case_ep *ep)
+{
+    if (!ep || ep->kind != EP_POD)
+        return -1;
+    if (e->eps && ep >= e->eps && ep < e->eps + e->neps) {
+        size_t k = (size_t)(ep - e->eps);
+
+        if (e->ep_lsid[k] < 0)
+            e->ep_lsid[k] = lset_intern(e, &ep->calico);
+        return e->ep_lsid[k];
+    }
+    return lset_intern(e, &ep->calico);
+}
+
+static int lset_match(struct engine *e, int lsid, int selid)
+{
+    struct eng_lset *ls = e->lsets[lsid];
+
+    if (selid < 0)
+        return 1;
+    if (!ls->res)
+        ls->res = xcalloc(e->nsels ? e->nsels : 1, 1);
+    if (!ls->res[selid])
+        ls->res[selid] = sel_eval(e->sels[selid], ls->l) ? 2 : 1;
+    return ls->res[selid] == 2;
+}
+
+/* ---- set-up ------------------------------------------------------------- */
+
+static int dir_index(int dir)
+{
+    return dir == DIR_EGRESS;
+}
+
+static int entity_uses_src_ports(const struct entity *en)
+{
+    return en->nports || en->nnotports;
+}
+
+struct engine *engine_new(const struct policy_set *ps, const struct case_ep *eps, size_t neps,
+                          unsigned flags)
+{
+    struct engine *e = xcalloc(1, sizeof(*e));
+    size_t t, k, n = 0;
+
+    e->ps = ps;
+    e->eps = eps;
+    e->neps = neps;
+    e->flags = flags;
+    arena_init(&e->arena, 0);
+    e->ep_lsid = xmalloc((neps ? neps : 1) * sizeof(*e->ep_lsid));
+    for (k = 0; k < neps; k++)
+        e->ep_lsid[k] = -1;
+    e->netset_lsid = xmalloc((ps->nnetsets ? ps->nnetsets : 1) * sizeof(*e->netset_lsid));
+    for (k = 0; k < ps->nnetsets; k++)
+        e->netset_lsid[k] = lset_intern(e, &ps->netsets[k].labels);
+
+    for (t = 0; t < ps->ntiers; t++)
+        n += ps->tiers[t].npolicies;
+    e->pols = xcalloc(n ? n : 1, sizeof(*e->pols));
+    for (t = 0; t < ps->ntiers; t++) {
+        const struct tier *tr = &ps->tiers[t];
+
+        for (k = 0; k < tr->npolicies; k++) {
+            const struct policy *p = tr->policies[k];
+            struct eng_pol *ep = &e->pols[e->npols++];
+            int d;
+
+            ep->p = p;
+            ep->tier = t;
+            ep->selid = sel_id(e, p->selector);
+            for (d = 0; d < 2; d++) {
+                const struct rule *rules = d ? p->egress : p->ingress;
+                size_t nr = d ? p->negress : p->ningress, r;
+                unsigned bit = d ? DIR_EGRESS : DIR_INGRESS;
+
+                /* doNotTrack and preDNAT policies live in tier lists that
+                 * only host endpoints use (§6.2); stagedAction Delete is
+                 * never sent to Felix (§5). */
+                ep->eligible[d] =
+                    (p->types & bit) && !p->do_not_track && !p->pre_dnat && !p->staged_delete;
+                ep->ids[d] = xmalloc((nr ? nr : 1) * 4 * sizeof(int));
+                for (r = 0; r < nr; r++) {
+                    ep->ids[d][4 * r + 0] = sel_id(e, rules[r].src.sel);
+                    ep->ids[d][4 * r + 1] = sel_id(e, rules[r].src.notsel);
+                    ep->ids[d][4 * r + 2] = sel_id(e, rules[r].dst.sel);
+                    ep->ids[d][4 * r + 3] = sel_id(e, rules[r].dst.notsel);
+                    if (ep->eligible[d] && entity_uses_src_ports(&rules[r].src))
+                        e->key_sport = 1;
+                }
+            }
+            if (p->staged && (ep->eligible[0] || ep->eligible[1]))
+                e->has_staged = 1;
+        }
+    }
+    /* At most one Pass per tier, then the decision or the profile. */
+    e->steps_scratch = xcalloc(ps->ntiers + 2, sizeof(*e->steps_scratch));
+    e->members_alloc = 2 * (1 + ps->nnetsets);
+    e->members = xcalloc(e->members_alloc, sizeof(*e->members));
+    e->stats.selectors = e->nsels;
+    return e;
+}
+
+void engine_free(struct engine **ep)
+{
+    struct engine *e = *ep;
+    size_t k;
+
+    if (!e)
+        return;
+    for (k = 0; k < e->nlsets; k++) {
+        free(e->lsets[k]->res);
+        free(e->lsets[k]->app[0].v);
+        free(e->lsets[k]->app[1].v);
+        free(e->lsets[k]);
+    }
+    for (k = 0; k < e->npols; k++) {
+        free(e->pols[k].ids[0]);
+        free(e->pols[k].ids[1]);
+    }
+    for (k = 0; k < e->nsels; k++)
+        free(e->sel_texts[k]);
+    free(e->sel_texts);
+    free(e->sels);
+    free(e->selmap);
+    free(e->lsets);
+    free(e->lsmap);
+    free(e->ep_lsid);
+    free(e->netset_lsid);
+    free(e->pols);
+    free(e->cache);
+    free(e->members);
+    free(e->steps_scratch);
+    arena_release(&e->arena);
+    free(e);
+    *ep = NULL;
+}
+
+int eng_flow_from_case(struct eng_flow *ef, const struct case_db *c, const struct case_flow *fl,
+                       struct ipaddr *orig)
+{
+    struct ipaddr o;
+
+    memset(ef, 0, sizeof(*ef));
+    ef->src = fl->src;
+    ef->dst = fl->dst;
+    ef->src_ip = fl->src_ip;
+    ef->dst_ip = fl->dst_ip;
+    ef->proto = fl->proto;
+    ef->src_port = fl->src_port;
+    ef->dst_port = fl->dst_port;
+    ef->icmp_type = fl->icmp_type;
+    ef->icmp_code = fl->icmp_code;
+    if (fl->dnat && fl->orig_dst_text &&
+        ipaddr_parse(fl->orig_dst_text, strlen(fl->orig_dst_text), &o) == 0) {
+        ef->orig_dst = case_lookup(c, &o, fl->first_ns);
+        if (orig)
+            *orig = o;
+        return 1;
+    }
+    return 0;
+}
+
+void engine_stats(const struct engine *e, struct eng_stats *out)
+{
+    *out = e->stats;
+    out->selectors = e->nsels;
+}
+
+/* The policies that apply to a label set for a direction, tier by tier
+ * (§5: selector matches, direction in types), computed once per set. */
+static const struct eng_app *applicable(struct engine *e, int lsid, int d)
+{
+    struct eng_lset *ls = e->lsets[lsid];
+    struct eng_app *app = &ls->app[d];
+    size_t k, alloc = 0;
+
+    if (app->done)
+        return app;
+    for (k = 0; k < e->npols; k++) {
+        struct eng_pol *p = &e->pols[k];
+
+        if (!p->eligible[d] || !lset_match(e, lsid, p->selid))
+            continue;
+        ALLOC_GROW(app->v, app->n + 1, alloc);
+        app->v[app->n++] = p;
+    }
+    app->done = 1;
+    return app;
+}
+
+/* ---- rule matching (§3) ------------------------------------------------- */
+
+enum side { SIDE_SRC, SIDE_DST };
+
+struct jctx {
+    struct engine *e;
+    const struct eng_flow *f;
+    int fam;
+    int src_ls, dst_ls; /* label set of a pod at that end, or -1 */
+    uint32_t *mem[2];   /* member label sets per side (§2.3) */
+    size_t nmem[2];
+    int explain;
+    const char *field; /* on a miss */
+    char detail[320];
+};
+
+PRINTF_LIKE(3, 4) static int miss(struct jctx *j, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+
+    j->field = field;
+    if (j->explain) {
+        va_start(ap, fmt);
+        vsnprintf(j->detail, sizeof(j->detail), fmt, ap);
+        va_end(ap);
+    }
+    return 0;
+}
+
+/* The member label sets of an address (§2.3): the pod holding it at the
+ * flow's time, and every network set with a CIDR containing it. */
+static void members_of(struct jctx *j, int side, const struct ipaddr *ip, int pod_ls)
+{
+    struct engine *e = j->e;
+    const struct policy_set *ps = e->ps;
+    uint32_t *m = e->members + (size_t)side * (1 + ps->nnetsets);
+    size_t k, i, n = 0;
+
+    if (pod_ls >= 0)
+        m[n++] = (uint32_t)pod_ls;
+    for (k = 0; k < ps->nnetsets; k++) {
+        const struct netset *s = &ps->netsets[k];
+
+        for (i = 0; i < s->nnets; i++) {
+            if (cidr_contains(&s->nets[i], ip)) {
+                m[n++] = (uint32_t)e->netset_lsid[k];
+                break;
+            }
+        }
+    }
+    j->mem[side] = m;
+    j->nmem[side] = n;
+}
+
+static int any_member(struct jctx *j, int side, int selid, int notid)
+{
+    size_t i;
+
+    for (i = 0; i < j->nmem[side]; i++) {
+        int m = (int)j->mem[side][i];
+
+        if (lset_match(j->e, m, selid) && (notid < 0 || !lset_match(j->e, m, notid)))
+            return 1;
+    }
+    return 0;
+}
+
+/* §3.2: a named port matches when the endpoint at that end matches the
+ * side's positive selector (or the side has none), and declares a port of
+ * that name, of a protocol the rule allows, equal to the packet's
+ * protocol and port.  Only known endpoints carry named ports. */
+static int named_port_match(struct jctx *j, const char *name, int side, int selid, int rule_proto,
+                            uint16_t port)
+{
+    const struct case_ep *ep = side == SIDE_SRC ? j->f->src : j->f->dst;
+    int ls = side == SIDE_SRC ? j->src_ls : j->dst_ls;
+    size_t i;
+
+    if (ls < 0 || !ep)
+        return 0;
+    if (selid >= 0 && !lset_match(j->e, ls, selid))
+        return 0;
+    for (i = 0; i < ep->nports; i++) {
+        const struct case_port *p = &ep->ports[i];
+
+        if (strcmp(p->name, name) != 0)
+            continue;
+        if (rule_proto > 0 && p->proto != rule_proto)
+            continue;
+        if (p->proto == j->f->proto && p->port == port)
+            return 1;
+    }
+    return 0;
+}
+
+static int ports_match(struct jctx *j, const struct port_match *v, size_t n, int side, int selid,
+                       int rule_proto, uint16_t port)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (v[i].name) {
+            if (named_port_match(j, v[i].name, side, selid, rule_proto, port))
+                return 1;
+        } else if (port >= v[i].lo && port <= v[i].hi) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void ports_text(const struct port_match *v, size_t n, char *out, size_t size)
+{
+    size_t i, len = 0;
+
+    out[0] = 0;
+    for (i = 0; i < n && len + 1 < size; i++) {
+        int w;
+
+        if (v[i].name)
+            w = snprintf(out + len, size - len, "%s%s", i ? ", " : "", v[i].name);
+        else if (v[i].lo == v[i].hi)
+            w = snprintf(out + len, size - len, "%s%u", i ? ", " : "", v[i].lo);
+        else
+            w = snprintf(out + len, size - len, "%s%u:%u", i ? ", " : "", v[i].lo, v[i].hi);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+        if (len >= size)
+            len = size - 1;
+    }
+}
+
+static int entity_match(struct jctx *j, const struct rule *r, const struct entity *en, int side,
+                        int selid, int notid)
+{
+    const struct eng_flow *f = j->f;
+    const struct ipaddr *ip = side == SIDE_SRC ? &f->src_ip : &f->dst_ip;
+    uint16_t port = side == SIDE_SRC ? f->src_port : f->dst_port;
+    const char *sname = side == SIDE_SRC ? "source" : "destination";
+    char ipb[IPADDR_STRLEN], cb[IPADDR_STRLEN + 4], pl[160];
+    size_t i;
+
+    if (en->nnets) {
+        int in = 0;
+
+        for (i = 0; i < en->nnets && !in; i++)
+            in = cidr_contains(&en->nets[i], ip);
+        if (!in)
+            return miss(j, side == SIDE_SRC ? "source net" : "destination net",
+                        "%s %s is in none of nets (%s%s)", sname, ipaddr_format(ip, ipb),
+                        cidr_format(&en->nets[0], cb), en->nnets > 1 ? ", ..." : "");
+    }
+    for (i = 0; i < en->nnotnets; i++) {
+        if (cidr_contains(&en->notnets[i], ip))
+            return miss(j, side == SIDE_SRC ? "source net" : "destination net",
+                        "%s %s is in notNets %s", sname, ipaddr_format(ip, ipb),
+                        cidr_format(&en->notnets[i], cb));
+    }
+    /* §2.3: P and N fold into one set (P && !N); P alone needs a member
+     * matching P; N alone needs no member matching N. */
+    if (selid >= 0 && !any_member(j, side, selid, notid))
+        return miss(j, side == SIDE_SRC ? "source selector" : "destination selector",
+                    "%s %s belongs to no endpoint or network set matching %s%s%s%s", sname,
+                    ipaddr_format(ip, ipb), en->sel_text ? en->sel_text : "the selector",
+                    notid >= 0 ? " and not " : "",
+                    notid >= 0 && en->notsel_text ? en->notsel_text : "",
+                    j->nmem[side] ? "" : " (it is not a known endpoint)");
+    if (selid < 0 && notid >= 0 && any_member(j, side, notid, -1))
+        return miss(j, side == SIDE_SRC ? "source selector" : "destination selector",
+                    "%s %s belongs to an endpoint or network set matching notSelector %s", sname,
+                    ipaddr_format(ip, ipb), en->notsel_text ? en->notsel_text : "");
+    if (en->svc_name) {
+        /* The Service's endpoints are the backends it DNATs to: known here
+         * only when the capture recorded the translation of this flow. */
+        const struct case_ep *o = f->orig_dst;
+
+        if (side != SIDE_DST || !o || o->kind != EP_SERVICE || !o->name ||
+            strcmp(o->name, en->svc_name) != 0 ||
+            strcmp(o->ns ? o->ns : "", en->svc_ns ? en->svc_ns : "") != 0)
+            return miss(j, "service", "%s is not known to be an endpoint of service %s/%s",
+                        ipaddr_format(ip, ipb), en->svc_ns ? en->svc_ns : "", en->svc_name);
+    }
+    if (en->nports && !ports_match(j, en->ports, en->nports, side, selid, r->proto, port)) {
+        ports_text(en->ports, en->nports, pl, sizeof(pl));
+        return miss(j, side == SIDE_SRC ? "source port" : "destination port",
+                    "%s port %u is not in ports [%s]", sname, port, pl);
+    }
+    if (en->nnotports && ports_match(j, en->notports, en->nnotports, side, selid, r->proto, port)) {
+        ports_text(en->notports, en->nnotports, pl, sizeof(pl));
+        return miss(j, side == SIDE_SRC ? "source port" : "destination port",
+                    "%s port %u is in notPorts [%s]", sname, port, pl);
+    }
+    return 1;
+}
+
+static int is_icmp(int proto)
+{
+    return proto == 1 || proto == 58;
+}
+
+/* 1 when rule r of policy p (direction d) matches the flow (§3). */
+static int rule_match(struct jctx *j, const struct eng_pol *p, int d, size_t ri,
+                      const struct rule *r)
+{
+    const struct eng_flow *f = j->f;
+    const int *ids = p->ids[d] + 4 * ri;
+
+    j->field = NULL;
+    if (r->ip_version && r->ip_version != j->fam)
+        return miss(j, "ipVersion", "the rule exists for IPv%d only", r->ip_version);
+    /* §3.1: a rule whose nets/notNets hold no CIDR of the packet's family
+     * (or a catch-all in notNets) does not exist for that family. */
+    if (!rule_applies_to_family(r, j->fam))
+        return miss(j, "net",
+                    "the rule's nets/notNets hold no IPv%d CIDR, so it does not exist for IPv%d",
+                    j->fam, j->fam);
+    if (r->proto == 0)
+        return miss(j, "protocol", "the rule's protocol name is unknown to Calico");
+    if (r->proto > 0 && r->proto != f->proto)
+        return miss(j, "protocol", "protocol %d is not the rule's %d", f->proto, r->proto);
+    if (r->notproto == 0)
+        return miss(j, "protocol", "the rule's notProtocol name is unknown to Calico");
+    if (r->notproto > 0 && r->notproto == f->proto)
+        return miss(j, "protocol", "protocol %d is the rule's notProtocol", f->proto);
+    if (r->icmp.type >= 0) {
+        if (!is_icmp(f->proto) || f->icmp_type < 0)
+            return miss(j, "icmp", "the flow has no recorded ICMP type");
+        if (f->icmp_type != r->icmp.type || (r->icmp.code >= 0 && f->icmp_code != r->icmp.code))
+            return miss(j, "icmp", "ICMP type %d code %d is not the rule's %d/%d", f->icmp_type,
+                        f->icmp_code, r->icmp.type, r->icmp.code);
+    }
+    if (r->noticmp.type >= 0) {
+        if (!is_icmp(f->proto) || f->icmp_type < 0)
+            return miss(j, "icmp", "the flow has no recorded ICMP type");
+        if (f->icmp_type == r->noticmp.type &&
+            (r->noticmp.code < 0 || f->icmp_code == r->noticmp.code))
+            return miss(j, "icmp", "ICMP type %d code %d is the rule's notICMP", f->icmp_type,
+                        f->icmp_code);
+    }
+    if (!entity_match(j, r, &r->src, SIDE_SRC, ids[0], ids[1]))
+        return 0;
+    if (!entity_match(j, r, &r->dst, SIDE_DST, ids[2], ids[3]))
+        return 0;
+    return 1;
+}
+
+/* ---- evaluation (§5) ---------------------------------------------------- */
+
+static void push_step(struct eng_dir *out, const struct tier *t, const struct policy *p,
+                      const char *profile, enum rule_action a, int rule)
+{
+    struct eng_step *s = &out->steps[out->nsteps++];
+
+    s->tier = t;
+    s->pol = p;
+    s->profile = profile;
+    s->action = a;
+    s->rule = rule;
+}
+
+static const char *xstr(struct engine *e, const char *fmt, ...) PRINTF_LIKE(2, 3);
+static const char *xstr(struct engine *e, const char *fmt, ...)
+{
+    char tmp[128];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    return arena_strdup(&e->arena, tmp);
+}
+
+/* Judge endpoint E (a pod) for direction dir; staged: staged policies count
+ * as enforced (the "would do" pass). */
+static void eval_dir_steps(struct jctx *j, const struct case_ep *E, int els, int dir, int staged,
+                           struct eng_dir *out)
+{
+    struct engine *e = j->e;
+    int d = dir_index(dir);
+    const struct eng_app *app = applicable(e, els, d);
+    size_t i = 0, ntiers_seen = 0;
+    int last_default_pass = 0;
+    int explain = j->explain && !staged;
+
+    memset(out, 0, sizeof(*out));
+    out->judged = 1;
+    out->steps = e->steps_scratch;
+    if (explain && app->n)
+        out->x = arena_calloc(&e->arena, app->n, sizeof(*out->x));
+
+    /* Workload egress of VXLAN or IP-in-IP is dropped before any policy
+     * (Felix defaults AllowVXLANPacketsFromWorkloads and
+     * AllowIPIPPacketsFromWorkloads to false). */
+    if (dir == DIR_EGRESS && ((j->f->proto == 17 && j->f->dst_port == 4789) || j->f->proto == 4)) {
+        out->allow = 0;
+        out->reason = REASON_DATAPLANE;
+        out->dec.action = ACT_DENY;
+        out->dec.rule = -1;
+        return;
+    }
+
+    while (i < app->n) {
+        size_t t = app->v[i]->tier, end = i, k, nenf = 0;
+        const struct tier *tr = &e->ps->tiers[t];
+        const struct policy *first = NULL;
+
+        while (end < app->n && app->v[end]->tier == t)
+            end++;
+        for (k = i; k < end; k++) {
+            if (!app->v[k]->p->staged || staged) {
+                if (!first)
+                    first = app->v[k]->p;
+                nenf++;
+            }
+        }
+        if (!first) {
+            /* Only staged policies select the endpoint here: the tier does
+             * not apply and has no end-of-tier action (§5, §9.10). */
+            for (k = i; explain && k < end; k++) {
+                struct eng_xpol *x = &out->x[out->nx++];
+
+                x->tier = tr;
+                x->pol = app->v[k]->p;
+                x->staged = 1;
+                x->outcome = "staged: not enforced";
+            }
+            i = end;
+            continue;
+        }
+        ntiers_seen++;
+        for (k = i; k < end; k++) {
+            const struct eng_pol *p = app->v[k];
+            const struct rule *rules = d ? p->p->egress : p->p->ingress;
+            size_t nr = d ? p->p->negress : p->p->ningress, ri;
+            struct eng_xpol *x = NULL;
+
+            if (explain) {
+                x = &out->x[out->nx++];
+                x->tier = tr;
+                x->pol = p->p;
+                x->staged = p->p->staged && !staged;
+                if (x->staged) {
+                    x->outcome = "staged: not enforced";
+                    continue;
+                }
+                x->rules = arena_calloc(&e->arena, nr ? nr : 1, sizeof(*x->rules));
+                x->outcome = nr ? "no rule matched" : "no rules for this direction";
+            }
+            if (p->p->staged && !staged)
+                continue;
+            for (ri = 0; ri < nr; ri++) {
+                const struct rule *r = &rules[ri];
+                int m = rule_match(j, p, d, ri, r);
+
+                if (x) {
+                    struct eng_xrule *xr = &x->rules[x->nrules++];
+
+                    xr->index = (int)ri;
+                    xr->action = r->action;
+                    xr->matched = m;
+                    xr->field = j->field;
+                    xr->detail = m ? NULL : arena_strdup(&e->arena, j->detail);
+                }
+                if (!m)
+                    continue;
+                switch (r->action) {
+                case ACT_LOG:
+                    /* Log never terminates (§3.3, §9.21). */
+                    continue;
+                case ACT_ALLOW:
+                case ACT_DENY:
+                    out->allow = r->action == ACT_ALLOW;
+                    out->reason = REASON_RULE;
+                    push_step(out, tr, p->p, NULL, r->action, (int)ri);
+                    out->dec = out->steps[out->nsteps - 1];
+                    if (x)
+                        x->outcome = xstr(e, "%s by rule %zu", out->allow ? "allow" : "deny", ri);
+                    return;
+                case ACT_PASS:
+                    push_step(out, tr, p->p, NULL, ACT_PASS, (int)ri);
+                    if (x)
+                        x->outcome = xstr(e, "pass by rule %zu: on to the next tier", ri);
+                    last_default_pass = 0;
+                    goto next_tier;
+                }
+            }
+        }
+        /* Nothing in the tier decided: its default action, attributed to
+         * the first policy evaluated in the tier (§5). */
+        if (tr->default_pass) {
+            push_step(out, tr, first, NULL, ACT_PASS, -1);
+            last_default_pass = 1;
+            goto next_tier;
+        }
+        out->allow = 0;
+        out->reason = REASON_END_OF_TIER;
+        push_step(out, tr, first, NULL, ACT_DENY, -1);
+        out->dec = out->steps[out->nsteps - 1];
+        out->selected = arena_calloc(&e->arena, nenf, sizeof(*out->selected));
+        for (k = i; k < end; k++) {
+            if (!app->v[k]->p->staged || staged)
+                out->selected[out->nselected++] = app->v[k]->p;
+        }
+        return;
+    next_tier:
+        i = end;
+    }
+    /* Past every tier: the profiles.  A pod's kns.<ns> profile allows
+     * everything in both directions (§1.6, §5). */
+    out->allow = 1;
+    out->reason = !ntiers_seen        ? REASON_NO_POLICY
+                  : last_default_pass ? REASON_TIER_DEFAULT
+                                      : REASON_PROFILE;
+    push_step(out, NULL, NULL, xstr(e, "kns.%s", E->ns ? E->ns : ""), ACT_ALLOW, 0);
+    out->dec = out->steps[out->nsteps - 1];
+}
+
+/* Judge, with the trace built in scratch space and then kept at its exact
+ * size (most traces hold one or two steps; a verdict is kept per tuple). */
+static void eval_dir(struct jctx *j, const struct case_ep *E, int els, int dir, int staged,
+                     struct eng_dir *out)
+{
+    struct engine *e = j->e;
+
+    eval_dir_steps(j, E, els, dir, staged, out);
+    out->steps = out->nsteps ? arena_alloc(&e->arena, out->nsteps * sizeof(*out->steps)) : NULL;
+    if (out->nsteps)
+        memcpy(out->steps, e->steps_scratch, out->nsteps * sizeof(*out->steps));
+}
+
+static int allow_rank(const struct eng_dir *d)
+{
+    switch (d->reason) {
+    case REASON_RULE:
+        return 3;
+    case REASON_PROFILE:
+    case REASON_TIER_DEFAULT:
+        return 2;
+    case REASON_NO_POLICY:
+    case REASON_END_OF_TIER:
+    case REASON_DATAPLANE:
+        break;
+    }
+    return 1;
+}
+
+static int decided_dir_of(const struct eng_verdict *v)
+{
+    if (v->egress.judged && !v->egress.allow)
+        return DIR_EGRESS;
+    if (v->ingress.judged && !v->ingress.allow)
+        return DIR_INGRESS;
+    /* Allowed: the end that says most, egress first as Calico evaluates
+     * it: a rule's Allow, then a fall-through past policies, then "no
+     * policy". */
+    if (v->egress.judged && v->ingress.judged)
+        return allow_rank(&v->ingress) > allow_rank(&v->egress) ? DIR_INGRESS : DIR_EGRESS;
+    if (v->egress.judged)
+        return DIR_EGRESS;
+    if (v->ingress.judged)
+        return DIR_INGRESS;
+    return 0;
+}
+
+const struct eng_dir *eng_decided(const struct eng_verdict *v)
+{
+    switch (v->decided_dir) {
+    case DIR_EGRESS:
+        return &v->egress;
+    case DIR_INGRESS:
+        return &v->ingress;
+    default:
+        return NULL;
+    }
+}
+
+static void eval_all(struct jctx *j, int staged, struct eng_verdict *v)
+{
+    const struct eng_flow *f = j->f;
+
+    memset(v, 0, sizeof(*v));
+    if (j->src_ls >= 0)
+        eval_dir(j, f->src, j->src_ls, DIR_EGRESS, staged, &v->egress);
+    if (j->dst_ls >= 0)
+        eval_dir(j, f->dst, j->dst_ls, DIR_INGRESS, staged, &v->ingress);
+    v->allow = (!v->egress.judged || v->egress.allow) && (!v->ingress.judged || v->ingress.allow);
+    v->decided_dir = decided_dir_of(v);
+}
+
+static int step_eq(const struct eng_step *a, const struct eng_step *b)
+{
+    if (a->tier != b->tier || a->pol != b->pol || a->action != b->action || a->rule != b->rule)
+        return 0;
+    if (!a->profile || !b->profile)
+        return a->profile == b->profile;
+    return strcmp(a->profile, b->profile) == 0;
+}
+
+/* A word at a time: this runs once per flow. */
+static uint64_t key_hash(const struct eng_key *k)
+{
+    const unsigned char *b = (const unsigned char *)k;
+    uint64_t h = 0x9e3779b97f4a7c15ull, w;
+    size_t i;
+
+    for (i = 0; i + 8 <= sizeof(*k); i += 8) {
+        memcpy(&w, b + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    for (; i < sizeof(*k); i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return mix(h);
+}
+
+static void cache_grow(struct engine *e)
+{
+    size_t nsize = e->cache_size ? e->cache_size * 2 : 1024, k;
+    struct eng_slot *n = xcalloc(nsize, sizeof(*n));
+
+    for (k = 0; k < e->cache_size; k++) {
+        size_t i;
+
+        if (!e->cache[k].ce)
+            continue;
+        i = (size_t)e->cache[k].hash & (nsize - 1);
+        while (n[i].ce)
+            i = (i + 1) & (nsize - 1);
+        n[i] = e->cache[k];
+    }
+    free(e->cache);
+    e->cache = n;
+    e->cache_size = nsize;
+}
+
+/* The case index + 1 of ep in *id (0 for NULL); 0 when ep is not one of
+ * the case's endpoints. */
+static int ep_index(const struct engine *e, const struct case_ep *ep, uint32_t *id)
+{
+    if (!ep) {
+        *id = 0;
+        return 1;
+    }
+    if (!e->eps || ep < e->eps || ep >= e->eps + e->neps)
+        return 0;
+    *id = (uint32_t)(ep - e->eps) + 1;
+    return 1;
+}
+
+static void judge_into(struct engine *e, const struct eng_flow *f, struct eng_verdict *v);
+static const struct eng_verdict *judge_uncached(struct engine *e, const struct eng_flow *f);
+
+const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *f)
+{
+    struct eng_key key;
+    uint64_t h;
+    size_t i;
+    struct eng_centry *ce;
+
+    e->stats.judged++;
+    /* An endpoint that is not one of the case's has no index: judge
+     * afresh, uncached (only hand-built callers do this). */
+    if (!ep_index(e, f->src, &key.sid) || !ep_index(e, f->dst, &key.did) ||
+        !ep_index(e, f->orig_dst, &key.oid))
+        return judge_uncached(e, f);
+    memset(&key, 0, sizeof(key));
+    ep_index(e, f->src, &key.sid);
+    ep_index(e, f->dst, &key.did);
+    ep_index(e, f->orig_dst, &key.oid);
+    if (!key.sid) {
+        key.sfam = f->src_ip.family;
+        memcpy(key.sip, f->src_ip.a, 16);
+    }
+    if (!key.did) {
+        key.dfam = f->dst_ip.family;
+        memcpy(key.dip, f->dst_ip.a, 16);
+    }
+    key.dport = f->dst_port;
+    key.sport = e->key_sport ? f->src_port : 0;
+    key.proto = (uint8_t)f->proto;
+    key.itype = (int16_t)(is_icmp(f->proto) ? f->icmp_type : -1);
+    key.icode = (int16_t)(is_icmp(f->proto) ? f->icmp_code : -1);
+    h = key_hash(&key);
+    if ((e->cache_used + 1) * 2 > e->cache_size)
+        cache_grow(e);
+    i = (size_t)h & (e->cache_size - 1);
+    while (e->cache[i].ce) {
+        if (e->cache[i].hash == h && memcmp(&e->cache[i].ce->key, &key, sizeof(key)) == 0)
+            return &e->cache[i].ce->v;
+        i = (i + 1) & (e->cache_size - 1);
+    }
+    e->stats.tuples++;
+    ce = (struct eng_centry *)(((uintptr_t)arena_alloc(&e->arena, sizeof(*ce) + 63) + 63) &
+                               ~(uintptr_t)63);
+    memset(ce, 0, sizeof(*ce));
+    ce->key = key;
+    judge_into(e, f, &ce->v);
+    e->cache[i].hash = h;
+    e->cache[i].ce = ce;
+    e->cache_used++;
+    return &ce->v;
+}
+
+/* Evaluate f into v (engine-owned storage). */
+static void judge_into(struct engine *e, const struct eng_flow *f, struct eng_verdict *v)
+{
+    struct jctx j;
+
+    memset(&j, 0, sizeof(j));
+    j.e = e;
+    j.f = f;
+    j.fam = f->src_ip.family;
+    j.explain = (e->flags & ENG_EXPLAIN) != 0;
+    j.src_ls = ep_lsid(e, f->src);
+    j.dst_ls = ep_lsid(e, f->dst);
+    members_of(&j, 0, &f->src_ip, j.src_ls);
+    members_of(&j, 1, &f->dst_ip, j.dst_ls);
+
+    eval_all(&j, 0, v);
+    if (e->has_staged) {
+        struct eng_verdict *sv = arena_calloc(&e->arena, 1, sizeof(*sv));
+        const struct eng_dir *a, *b;
+
+        j.explain = 0;
+        eval_all(&j, 1, sv);
+        a = eng_decided(v);
+        b = eng_decided(sv);
+        if (sv->allow != v->allow || sv->decided_dir != v->decided_dir ||
+            (a && b && !step_eq(&a->dec, &b->dec)))
+            v->staged = sv;
+    }
+}
+
+static const struct eng_verdict *judge_uncached(struct engine *e, const struct eng_flow *f)
+{
+    struct eng_verdict *v = arena_calloc(&e->arena, 1, sizeof(*v));
+
+    e->stats.tuples++;
+    judge_into(e, f, v);
+    return v;
+}
+
+/* ---- names ---------------------------------------------------------------- */
+
+const char *eng_reason_name(enum eng_reason r)
+{
+    switch (r) {
+    case REASON_RULE:
+        return "rule";
+    case REASON_END_OF_TIER:
+        return "end-of-tier";
+    case REASON_TIER_DEFAULT:
+        return "tier-default";
+    case REASON_NO_POLICY:
+        return "no-policy";
+    case REASON_PROFILE:
+        return "profile";
+    case REASON_DATAPLANE:
+        return "dataplane";
+    }
+    return "?";
+}
+
+int eng_policy_name(const struct policy *p, struct buf *out)
+{
+    if (p->ns)
+        return buf_addf(out, "%s/%s", p->ns, p->name);
+    return buf_addstr(out, p->name);
+}
+
+/* The name part of a trace entry (§5.1; DESIGN.md): "[ns/]tier.name",
+ * with Calico's spellings for converted Kubernetes policies
+ * ("knp.default.<name>") and staged ones ("staged:" before the name).  A
+ * name that already carries its tier prefix (the pre-3.30 convention,
+ * e.g. "application.engine-fmeserver") is not prefixed twice. */
+static int trace_name(const struct policy *p, struct buf *out)
+{
+    int rc = 0;
+    size_t tl = strlen(p->tier);
+    int has_prefix = strncmp(p->name, p->tier, tl) == 0 && p->name[tl] == '.';
+
+    if (p->ns)
+        rc = buf_addf(out, "%s/", p->ns);
+    switch (p->kind) {
+    case POL_KNP:
+        return rc ? rc : buf_addf(out, "knp.default.%s", p->name);
+    case POL_SKNP:
+        return rc ? rc : buf_addf(out, "staged:knp.default.%s", p->name);
+    case POL_SNP:
+    case POL_SGNP:
+        if (has_prefix)
+            return rc ? rc : buf_addf(out, "%s.staged:%s", p->tier, p->name + tl + 1);
+        return rc ? rc : buf_addf(out, "%s.staged:%s", p->tier, p->name);
+    case POL_NP:
+    case POL_GNP:
+        break;
+    }
+    if (has_prefix)
+        return rc ? rc : buf_addstr(out, p->name);
+    return rc ? rc : buf_addf(out, "%s.%s", p->tier, p->name);
+}
+
+int eng_step_format(const struct eng_step *s, unsigned index, struct buf *out)
+{
+    int rc;
+
+    if (s->profile)
+        return buf_addf(out, "%u|__PROFILE__|__PROFILE__.%s|%s|%d", index, s->profile,
+                        rule_action_flowlog(s->action), s->rule);
+    if (!s->pol || !s->tier)
+        return buf_addf(out, "%u|__DATAPLANE__|__DATAPLANE__|%s|%d", index,
+                        rule_action_flowlog(s->action), s->rule);
+    rc = buf_addf(out, "%u|%s|", index, s->tier->name);
+    if (!rc)
+        rc = trace_name(s->pol, out);
+    if (!rc)
+        rc = buf_addf(out, "|%s|%d", rule_action_flowlog(s->action), s->rule);
+    return rc;
+}

@@ -1,0 +1,93 @@
+/*
+ * flowset.h: every flow of a case judged under one policy set, or two
+ * (a proposal and what it replaces), kept in memory for the commands that
+ * need all flows at once: diff (what flips), report (the HTML page) and
+ * check --format dot (the service graph).
+ *
+ * Verdicts are the engines' (one engine per policy set, so identical
+ * tuples are judged once per set); the flowset owns the case, the policy
+ * sets and the engines, so every pointer in a flowset_flow lives as long
+ * as the flowset.
+ */
+#ifndef PODFLOW_ANALYZE_FLOWSET_H
+#define PODFLOW_ANALYZE_FLOWSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyze/case/case.h"
+#include "analyze/engine/engine.h"
+#include "analyze/engine/observe.h"
+#include "analyze/policy/policy.h"
+#include "common/arena.h"
+#include "common/attrs.h"
+
+struct diag;
+
+/* The policy sets: FS_NEW is -p (or --new), FS_OLD is --old. */
+enum { FS_NEW = 0, FS_OLD = 1 };
+
+struct flowset_flow {
+    int64_t id; /* flows.id */
+    int64_t first_ns, last_ns;
+    const struct case_ep *src, *dst; /* identities at first_ns, or NULL (case-owned) */
+    struct ipaddr src_ip, dst_ip;    /* dst post-DNAT */
+    uint16_t src_port, dst_port;
+    int proto;
+    const char *state; /* Zeek conn_state (flowset-owned) */
+    enum observed obs;
+    int64_t packets, bytes;         /* both directions */
+    const struct eng_verdict *v[2]; /* [FS_NEW], [FS_OLD] (NULL without --old) */
+};
+
+struct flowset {
+    struct case_db c;
+    struct policy_set ps[2];
+    int nsets; /* 1, or 2 with an old set */
+    struct engine *e[2];
+    struct flowset_flow *flows; /* in the case's rowid order (malloc'd) */
+    size_t nflows, alloc;
+    struct arena arena; /* interned states */
+};
+
+/* What to load: policy paths of each set (old may be empty), and the
+ * filters check takes. */
+struct flowset_opts {
+    const char *const *paths[2];
+    size_t npaths[2];
+    const struct case_filter *filter; /* may be NULL */
+    const char *ns;                   /* only flows with an end in ns, or NULL */
+    unsigned eng_flags;               /* enum eng_flags */
+};
+
+/*
+ * Load the policy sets, open the case and judge every flow.  Reports
+ * through d; 0, or the loader's / case reader's error (ERR_INVALID,
+ * ERR_PARSE, ERR_DB, ERR_FORMAT, ...).  On failure nothing needs
+ * releasing; on success release with flowset_release().
+ */
+int flowset_load(struct flowset *fs, const char *casepath, const struct flowset_opts *o,
+                 struct diag *d) MUST_CHECK;
+void flowset_release(struct flowset *fs);
+
+/* What the end of a flow is in the service graph and --group workload:
+ * pods of one workload share a key ("pod", ns, workload); a Service is
+ * ("service", ns, name); hosts are all one ("host", NULL, NULL); anything
+ * else, known or not, is ("external", NULL, NULL).  Borrowed strings. */
+struct flowset_node {
+    const char *kind; /* "pod", "service", "host", "external" */
+    const char *ns;
+    const char *name;
+};
+void flowset_node_of(const struct case_ep *ep, struct flowset_node *out);
+
+/* 1 when the two verdicts decide alike: same verdict and the same policy,
+ * tier, rule and reason at the deciding end. */
+int flowset_same_decision(const struct eng_verdict *a, const struct eng_verdict *b);
+
+/* Append how a verdict was decided, as people read it ("egress rule 0
+ * (Allow) of fme/app.engine [tier application]", "egress end of tier
+ * application", ...).  0 or ERR_LIMIT. */
+int flowset_decider_text(const struct eng_verdict *v, struct buf *out) MUST_CHECK;
+
+#endif

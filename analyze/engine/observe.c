@@ -1,0 +1,67 @@
+/*
+ * observe.c: a flow's observed outcome from its recorded state, and its
+ * agreement with a verdict (observe.h).
+ */
+#include "analyze/engine/observe.h"
+
+#include <string.h>
+
+#include "common/util.h"
+#include "common/compat.h"
+
+const char *observed_name(enum observed o)
+{
+    switch (o) {
+    case OBS_OK:
+        return "ok";
+    case OBS_FAILED:
+        return "failed";
+    case OBS_UNKNOWN:
+        return "unknown";
+    }
+    return "unknown";
+}
+
+enum observed observed_of(int proto, const char *state, int64_t packets_rev, int icmp_type,
+                          int64_t icmp_count)
+{
+    static const char *const ok[] = {"SF", "S1", "S2", "S3", "RSTO", "RSTR"};
+    static const char *const failed[] = {"S0", "REJ", "RSTOS0", "SH"};
+    size_t i;
+
+    /* An ICMP destination unreachable (v4 type 3, v6 type 1) quoting a
+     * flow that got no reply: the network refused it. */
+    if (icmp_count > 0 && packets_rev == 0 &&
+        ((proto != 58 && icmp_type == 3) || (proto != 1 && icmp_type == 1)))
+        return OBS_FAILED;
+    if (!state)
+        return OBS_UNKNOWN;
+    /* UDP and ICMP have no handshake: an answer is success. */
+    if ((proto == 17 || proto == 1 || proto == 58) && packets_rev > 0)
+        return OBS_OK;
+    /* The common cases first: this runs once per flow. */
+    if (state[0] == 'S' && state[1] == 'F' && !state[2])
+        return OBS_OK;
+    if (state[0] == 'S' && state[1] == '0' && !state[2])
+        return OBS_FAILED;
+    for (i = 0; i < ARRAY_SIZE(ok); i++)
+        if (strcmp(state, ok[i]) == 0)
+            return OBS_OK;
+    for (i = 0; i < ARRAY_SIZE(failed); i++)
+        if (strcmp(state, failed[i]) == 0)
+            return OBS_FAILED;
+    return OBS_UNKNOWN;
+}
+
+const char *agreement_name(enum observed o, int allow)
+{
+    switch (o) {
+    case OBS_OK:
+        return allow ? "consistent" : "would-break";
+    case OBS_FAILED:
+        return allow ? "unexplained-failure" : "explained";
+    case OBS_UNKNOWN:
+        break;
+    }
+    return "unknown";
+}

@@ -1,0 +1,30 @@
+/*
+ * observe.h: what the capture saw happen to a flow, set against what
+ * policy predicts (DESIGN.md, "Observed state meets prediction"): a flow
+ * that failed and is denied is explained, one that worked and is denied
+ * would break, and so on.  check, diff and the report all speak this
+ * vocabulary.
+ */
+#ifndef PODFLOW_ANALYZE_OBSERVE_H
+#define PODFLOW_ANALYZE_OBSERVE_H
+
+#include <stdint.h>
+
+/* What the capture saw happen (issue 6, "Observed meets predicted"). */
+enum observed { OBS_OK, OBS_FAILED, OBS_UNKNOWN };
+const char *observed_name(enum observed o); /* "ok", "failed", "unknown" */
+
+/*
+ * A flow's observed outcome from its Zeek state, its reply packets and an
+ * ICMP unreachable quoting it: ok (SF, S1, S2, S3, RSTO, RSTR, or UDP/ICMP
+ * answered), failed (S0, REJ, RSTOS0, SH, or an unreachable), else unknown
+ * (OTH, one-sided captures).
+ */
+enum observed observed_of(int proto, const char *state, int64_t packets_rev, int icmp_type,
+                          int64_t icmp_count);
+
+/* "explained", "unexplained-failure", "would-break", "consistent", or
+ * "unknown" when nothing was observed either way. */
+const char *agreement_name(enum observed o, int allow);
+
+#endif

@@ -1,0 +1,777 @@
+/*
+ * out.c: JSON Lines, CSV and table writers for check.
+ *
+ * Everything goes into a caller's struct buf, which the command flushes to
+ * stdout in large writes; the JSON writer escapes whatever bytes a hostile
+ * .db put into names and labels.
+ */
+#include "analyze/out/out.h"
+
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/json.h"
+#include "common/util.h"
+#include "common/compat.h"
+
+const char *proto_name(int proto)
+{
+    switch (proto) {
+    case 1:
+        return "ICMP";
+    case 6:
+        return "TCP";
+    case 17:
+        return "UDP";
+    case 58:
+        return "ICMPv6";
+    case 132:
+        return "SCTP";
+    default:
+        return NULL;
+    }
+}
+
+static const char *dir_name(int dir)
+{
+    return dir == DIR_EGRESS ? "egress" : dir == DIR_INGRESS ? "ingress" : NULL;
+}
+
+void out_ident(const struct case_ep *ep, const struct ipaddr *ip, char *buf, size_t size)
+{
+    char ipb[IPADDR_STRLEN];
+
+    if (!ep) {
+        snprintf(buf, size, "%s", ipaddr_format(ip, ipb));
+        return;
+    }
+    switch (ep->kind) {
+    case EP_POD:
+        snprintf(buf, size, "%s/%s", ep->ns ? ep->ns : "", ep->name ? ep->name : ep->ip_text);
+        return;
+    case EP_HOST:
+        snprintf(buf, size, "host %s", ep->name ? ep->name : ep->ip_text);
+        return;
+    case EP_SERVICE:
+        snprintf(buf, size, "svc %s/%s", ep->ns ? ep->ns : "", ep->name ? ep->name : "");
+        return;
+    case EP_EXTERNAL:
+        snprintf(buf, size, "%s%s%s", ep->name ? ep->name : "", ep->name ? " " : "", ep->ip_text);
+        return;
+    }
+}
+
+/* The workload an endpoint belongs to, as people name it. */
+static const char *ep_workload(const struct case_ep *ep)
+{
+    if (!ep)
+        return NULL;
+    return ep->workload ? ep->workload : ep->name;
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static void json_ip(struct json *j, const struct ipaddr *ip)
+{
+    char b[IPADDR_STRLEN];
+
+    json_str(j, ipaddr_format(ip, b));
+}
+
+static void json_proto(struct json *j, int proto)
+{
+    const char *n = proto_name(proto);
+
+    if (n)
+        json_str(j, n);
+    else
+        json_int(j, proto);
+}
+
+/* In workload groups a pod stands for its workload: no pod name. */
+static int wl_level(const struct out_opts *o, const struct case_ep *ep)
+{
+    return o->group == GROUP_WORKLOAD && ep && ep->kind == EP_POD && ep->workload;
+}
+
+static void json_ident(struct json *j, const struct case_ep *ep, int wl)
+{
+    size_t i;
+
+    json_obj_begin(j);
+    json_key(j, "kind");
+    json_str(j, ep ? ep_kind_name(ep->kind) : "unknown");
+    json_key(j, "namespace");
+    json_str(j, ep ? ep->ns : NULL);
+    json_key(j, "name");
+    json_str(j, ep && !wl ? ep->name : NULL);
+    json_key(j, "workload");
+    json_str(j, ep ? ep->workload : NULL);
+    json_key(j, "workload_kind");
+    json_str(j, ep ? ep->workload_kind : NULL);
+    json_key(j, "service_account");
+    json_str(j, ep ? ep->sa : NULL);
+    json_key(j, "labels");
+    json_obj_begin(j);
+    for (i = 0; ep && i < ep->labels.n; i++) {
+        json_key(j, ep->labels.v[i].key);
+        json_str(j, ep->labels.v[i].value);
+    }
+    json_obj_end(j);
+    json_obj_end(j);
+}
+
+static void json_policy_name(struct json *j, const struct policy *p, struct buf *tmp)
+{
+    buf_reset(tmp);
+    if (eng_policy_name(p, tmp))
+        json_null(j);
+    else
+        json_strn(j, tmp->data, tmp->len);
+}
+
+void out_json_decider(struct json *j, const struct eng_verdict *v, struct buf *tmp)
+{
+    const struct eng_dir *d = eng_decided(v);
+
+    json_key(j, "direction");
+    json_str(j, dir_name(v->decided_dir));
+    json_key(j, "tier");
+    json_str(j, d && d->dec.tier ? d->dec.tier->name : d && d->dec.profile ? "__PROFILE__" : NULL);
+    json_key(j, "policy");
+    if (d && d->dec.pol)
+        json_policy_name(j, d->dec.pol, tmp);
+    else
+        json_str(j, d ? d->dec.profile : NULL);
+    json_key(j, "kind");
+    json_str(j, d && d->dec.pol       ? pol_kind_short(d->dec.pol->kind)
+                : d && d->dec.profile ? "pro"
+                                      : NULL);
+    json_key(j, "rule");
+    if (d && d->dec.rule >= 0 && (d->dec.pol || d->dec.profile))
+        json_int(j, d->dec.rule);
+    else
+        json_null(j);
+    json_key(j, "action");
+    json_str(j, d ? rule_action_name(d->dec.action) : "Allow");
+    json_key(j, "reason");
+    json_str(j, d ? eng_reason_name(d->reason) : "no-policy");
+}
+
+static void json_decided(struct json *j, const struct eng_verdict *v, struct buf *tmp)
+{
+    const struct eng_dir *d = eng_decided(v);
+    size_t i;
+
+    json_obj_begin(j);
+    out_json_decider(j, v, tmp);
+    json_key(j, "selected_by");
+    json_arr_begin(j);
+    for (i = 0; d && i < d->nselected; i++)
+        json_policy_name(j, d->selected[i], tmp);
+    json_arr_end(j);
+    json_obj_end(j);
+}
+
+static void json_steps(struct json *j, const struct eng_dir *d, struct buf *tmp)
+{
+    size_t i;
+
+    json_arr_begin(j);
+    for (i = 0; i < d->nsteps; i++) {
+        buf_reset(tmp);
+        if (eng_step_format(&d->steps[i], (unsigned)i, tmp) == 0)
+            json_strn(j, tmp->data, tmp->len);
+    }
+    json_arr_end(j);
+}
+
+static void json_policies(struct json *j, const struct eng_verdict *v, struct buf *tmp)
+{
+    json_obj_begin(j);
+    if (v->egress.judged) {
+        json_key(j, "egress");
+        json_steps(j, &v->egress, tmp);
+    }
+    if (v->ingress.judged) {
+        json_key(j, "ingress");
+        json_steps(j, &v->ingress, tmp);
+    }
+    json_obj_end(j);
+}
+
+static void json_xdir(struct json *j, const struct eng_dir *d, struct buf *tmp)
+{
+    size_t i, k;
+
+    json_arr_begin(j);
+    for (i = 0; i < d->nx; i++) {
+        const struct eng_xpol *x = &d->x[i];
+
+        json_obj_begin(j);
+        json_key(j, "tier");
+        json_str(j, x->tier->name);
+        json_key(j, "policy");
+        json_policy_name(j, x->pol, tmp);
+        json_key(j, "kind");
+        json_str(j, pol_kind_short(x->pol->kind));
+        json_key(j, "staged");
+        json_bool(j, x->staged);
+        json_key(j, "outcome");
+        json_str(j, x->outcome);
+        json_key(j, "rules");
+        json_arr_begin(j);
+        for (k = 0; k < x->nrules; k++) {
+            const struct eng_xrule *r = &x->rules[k];
+
+            json_obj_begin(j);
+            json_key(j, "index");
+            json_int(j, r->index);
+            json_key(j, "action");
+            json_str(j, rule_action_name(r->action));
+            json_key(j, "matched");
+            json_bool(j, r->matched);
+            json_key(j, "field");
+            json_str(j, r->field);
+            json_key(j, "why");
+            json_str(j, r->detail);
+            json_obj_end(j);
+        }
+        json_arr_end(j);
+        json_obj_end(j);
+    }
+    json_arr_end(j);
+}
+
+const char *reach_text(const char *reach)
+{
+    if (!reach)
+        return NULL;
+    if (strcmp(reach, "unanswered-at-dst-node") == 0)
+        return "reached the destination's node, not answered there (dropped at its ingress)";
+    if (strcmp(reach, "unanswered-at-dst-pod") == 0)
+        return "reached the pod's own link, not answered by it: past policy, look at the pod";
+    if (strcmp(reach, "dropped-in-dst-node") == 0)
+        return "seen on the node, never handed to the pod's link: dropped in the node (policy)";
+    if (strcmp(reach, "missing-at-dst-node") == 0)
+        return "not seen by the destination node's capture: dropped on the way (egress, network, "
+               "ingress)";
+    return reach;
+}
+
+/*
+ * A vantage point for people: "NODE/IFACE", or NODE alone when the flow
+ * has no interface.  A pcap file (-r) stands as its last component.
+ */
+static void vantage_text(const char *node, const char *iface, char *b, size_t n)
+{
+    const char *slash = iface ? strrchr(iface, '/') : NULL;
+
+    if (slash && slash[1])
+        iface = slash + 1;
+    if (iface)
+        snprintf(b, n, "%.30s/%.30s", node ? node : "?", iface);
+    else
+        snprintf(b, n, "%.30s", node ? node : "?");
+}
+
+/* The ends of a connection seen at several (both-ends pairing). */
+static void json_ends(struct json *j, const struct case_conn *cn)
+{
+    json_arr_begin(j);
+    for (size_t i = 0; i < cn->nends; i++) {
+        const struct case_end *e = &cn->ends[i];
+
+        json_obj_begin(j);
+        json_key(j, "node");
+        json_str(j, e->node);
+        json_key(j, "iface");
+        json_str(j, e->iface);
+        json_key(j, "capture_id");
+        json_int(j, e->capture_id);
+        json_key(j, "flow_id");
+        json_int(j, e->flow_id);
+        json_key(j, "state");
+        json_str(j, e->state);
+        json_key(j, "packets_fwd");
+        json_int(j, e->packets_fwd);
+        json_key(j, "packets_rev");
+        json_int(j, e->packets_rev);
+        json_obj_end(j);
+    }
+    json_arr_end(j);
+}
+
+int out_json(const struct out_rec *r, const struct out_opts *o, struct buf *out)
+{
+    struct json j;
+    struct buf tmp;
+    char tb[40];
+    const struct eng_verdict *v = r->v;
+    int rc;
+
+    buf_init(&tmp, 0);
+    json_init(&j, out);
+    json_obj_begin(&j);
+    json_key(&j, "src_ip");
+    if (o->group == GROUP_WORKLOAD && r->flows > 1 && r->src && r->src->kind == EP_POD)
+        json_null(&j);
+    else
+        json_ip(&j, &r->src_ip);
+    json_key(&j, "src_port");
+    if (o->group == GROUP_FLOW)
+        json_int(&j, r->src_port);
+    else
+        json_null(&j);
+    json_key(&j, "dst_ip");
+    if (o->group == GROUP_WORKLOAD && r->flows > 1 && r->dst && r->dst->kind == EP_POD)
+        json_null(&j);
+    else
+        json_ip(&j, &r->dst_ip);
+    json_key(&j, "dst_port");
+    json_int(&j, r->dst_port);
+    json_key(&j, "proto");
+    json_proto(&j, r->proto);
+    json_key(&j, "state");
+    json_str(&j, o->group == GROUP_FLOW ? r->state : NULL);
+    json_key(&j, "verdict");
+    json_str(&j, v->allow ? "allow" : "deny");
+    json_key(&j, "decided_by");
+    json_decided(&j, v, &tmp);
+    json_key(&j, "policies");
+    json_policies(&j, v, &tmp);
+    json_key(&j, "src");
+    json_ident(&j, r->src, wl_level(o, r->src));
+    json_key(&j, "dst");
+    json_ident(&j, r->dst, wl_level(o, r->dst));
+    json_key(&j, "staged");
+    if (v->staged) {
+        json_obj_begin(&j);
+        json_key(&j, "verdict");
+        json_str(&j, v->staged->allow ? "allow" : "deny");
+        json_key(&j, "decided_by");
+        json_decided(&j, v->staged, &tmp);
+        json_key(&j, "policies");
+        json_policies(&j, v->staged, &tmp);
+        json_obj_end(&j);
+    } else {
+        json_null(&j);
+    }
+    json_key(&j, "observed");
+    json_str(&j, observed_name(r->obs));
+    json_key(&j, "agreement");
+    json_str(&j, agreement_name(r->obs, v->allow));
+    if (r->dnat) {
+        json_key(&j, "service_ip");
+        json_ip(&j, &r->orig_dst_ip);
+        json_key(&j, "service_port");
+        json_int(&j, r->orig_dst_port);
+    }
+    json_key(&j, o->group == GROUP_FLOW ? "flow_id" : "first_flow_id");
+    json_int(&j, r->id);
+    json_key(&j, "first");
+    format_rfc3339(r->first_ns, tb, sizeof(tb));
+    json_str(&j, tb);
+    json_key(&j, "last");
+    format_rfc3339(r->last_ns, tb, sizeof(tb));
+    json_str(&j, tb);
+    if (o->group == GROUP_FLOW && o->ends) {
+        json_key(&j, "node");
+        json_str(&j, r->node);
+        json_key(&j, "iface");
+        json_str(&j, r->iface);
+        if (r->conn) {
+            json_key(&j, "ends");
+            json_ends(&j, r->conn);
+        }
+        if (r->reach) {
+            json_key(&j, "reach");
+            json_str(&j, r->reach);
+        }
+    }
+    if (o->group != GROUP_FLOW) {
+        json_key(&j, "flows");
+        json_uint(&j, r->flows);
+        json_key(&j, "flows_ok");
+        json_uint(&j, r->n_ok);
+        json_key(&j, "flows_failed");
+        json_uint(&j, r->n_failed);
+    }
+    if (o->explain) {
+        json_key(&j, "trace");
+        json_obj_begin(&j);
+        if (v->egress.judged) {
+            json_key(&j, "egress");
+            json_xdir(&j, &v->egress, &tmp);
+        }
+        if (v->ingress.judged) {
+            json_key(&j, "ingress");
+            json_xdir(&j, &v->ingress, &tmp);
+        }
+        json_obj_end(&j);
+    }
+    json_obj_end(&j);
+    buf_release(&tmp);
+    rc = json_finish(&j);
+    return rc ? rc : buf_addch(out, '\n');
+}
+
+/* ---- CSV ----------------------------------------------------------------- */
+
+static int csv_field(struct buf *out, const char *s, int last)
+{
+    int rc = 0;
+
+    if (s && strpbrk(s, ",\"\r\n")) {
+        rc = buf_addch(out, '"');
+        for (; !rc && *s; s++)
+            rc = *s == '"' ? buf_add(out, "\"\"", 2) : buf_addch(out, *s);
+        if (!rc)
+            rc = buf_addch(out, '"');
+    } else if (s) {
+        rc = buf_addstr(out, s);
+    }
+    return rc ? rc : buf_addch(out, last ? '\n' : ',');
+}
+
+int out_csv_header(const struct out_opts *o, struct buf *out)
+{
+    (void)o;
+    return buf_addstr(out, "src_ip,src_port,dst_ip,dst_port,proto,state,verdict,direction,tier,"
+                           "policy,kind,rule,action,reason,src_kind,src_namespace,src_name,"
+                           "src_workload,dst_kind,dst_namespace,dst_name,dst_workload,observed,"
+                           "agreement,flows,egress_policies,ingress_policies,staged_verdict,"
+                           "first\n");
+}
+
+static int steps_joined(const struct eng_dir *d, struct buf *out)
+{
+    size_t i;
+    int rc = 0;
+
+    for (i = 0; d->judged && i < d->nsteps && !rc; i++) {
+        if (i)
+            rc = buf_addch(out, ';');
+        if (!rc)
+            rc = eng_step_format(&d->steps[i], (unsigned)i, out);
+    }
+    return rc;
+}
+
+int out_csv(const struct out_rec *r, const struct out_opts *o, struct buf *out)
+{
+    const struct eng_verdict *v = r->v;
+    const struct eng_dir *d = eng_decided(v);
+    char ipb[IPADDR_STRLEN], num[32], tb[40];
+    struct buf tmp;
+    const char *pn = proto_name(r->proto);
+    int rc;
+
+    buf_init(&tmp, 0);
+    rc = csv_field(out, ipaddr_format(&r->src_ip, ipb), 0);
+    snprintf(num, sizeof(num), "%u", r->src_port);
+    if (!rc)
+        rc = csv_field(out, o->group == GROUP_FLOW ? num : "", 0);
+    if (!rc)
+        rc = csv_field(out, ipaddr_format(&r->dst_ip, ipb), 0);
+    snprintf(num, sizeof(num), "%u", r->dst_port);
+    if (!rc)
+        rc = csv_field(out, num, 0);
+    snprintf(num, sizeof(num), "%d", r->proto);
+    if (!rc)
+        rc = csv_field(out, pn ? pn : num, 0);
+    if (!rc)
+        rc = csv_field(out, o->group == GROUP_FLOW ? r->state : "", 0);
+    if (!rc)
+        rc = csv_field(out, v->allow ? "allow" : "deny", 0);
+    if (!rc)
+        rc = csv_field(out, dir_name(v->decided_dir), 0);
+    if (!rc)
+        rc = csv_field(out,
+                       d && d->dec.tier      ? d->dec.tier->name
+                       : d && d->dec.profile ? "__PROFILE__"
+                                             : "",
+                       0);
+    buf_reset(&tmp);
+    if (!rc && d && d->dec.pol)
+        rc = eng_policy_name(d->dec.pol, &tmp);
+    else if (!rc && d && d->dec.profile)
+        rc = buf_addstr(&tmp, d->dec.profile);
+    if (!rc)
+        rc = csv_field(out, tmp.data, 0);
+    if (!rc)
+        rc = csv_field(out,
+                       d && d->dec.pol       ? pol_kind_short(d->dec.pol->kind)
+                       : d && d->dec.profile ? "pro"
+                                             : "",
+                       0);
+    snprintf(num, sizeof(num), "%d", d ? d->dec.rule : -1);
+    if (!rc)
+        rc = csv_field(out, d && d->dec.rule >= 0 ? num : "", 0);
+    if (!rc)
+        rc = csv_field(out, d ? rule_action_name(d->dec.action) : "Allow", 0);
+    if (!rc)
+        rc = csv_field(out, d ? eng_reason_name(d->reason) : "no-policy", 0);
+    if (!rc)
+        rc = csv_field(out, r->src ? ep_kind_name(r->src->kind) : "unknown", 0);
+    if (!rc)
+        rc = csv_field(out, r->src ? r->src->ns : "", 0);
+    if (!rc)
+        rc = csv_field(out, r->src && !wl_level(o, r->src) ? r->src->name : "", 0);
+    if (!rc)
+        rc = csv_field(out, ep_workload(r->src), 0);
+    if (!rc)
+        rc = csv_field(out, r->dst ? ep_kind_name(r->dst->kind) : "unknown", 0);
+    if (!rc)
+        rc = csv_field(out, r->dst ? r->dst->ns : "", 0);
+    if (!rc)
+        rc = csv_field(out, r->dst && !wl_level(o, r->dst) ? r->dst->name : "", 0);
+    if (!rc)
+        rc = csv_field(out, ep_workload(r->dst), 0);
+    if (!rc)
+        rc = csv_field(out, observed_name(r->obs), 0);
+    if (!rc)
+        rc = csv_field(out, agreement_name(r->obs, v->allow), 0);
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)r->flows);
+    if (!rc)
+        rc = csv_field(out, num, 0);
+    buf_reset(&tmp);
+    if (!rc)
+        rc = steps_joined(&v->egress, &tmp);
+    if (!rc)
+        rc = csv_field(out, tmp.data, 0);
+    buf_reset(&tmp);
+    if (!rc)
+        rc = steps_joined(&v->ingress, &tmp);
+    if (!rc)
+        rc = csv_field(out, tmp.data, 0);
+    if (!rc)
+        rc = csv_field(out, v->staged ? (v->staged->allow ? "allow" : "deny") : "", 0);
+    format_rfc3339(r->first_ns, tb, sizeof(tb));
+    if (!rc)
+        rc = csv_field(out, tb, 1);
+    buf_release(&tmp);
+    return rc;
+}
+
+/* ---- table ----------------------------------------------------------------- */
+
+/* Table columns: VERD(5) SEEN(7) SOURCE DESTINATION PORT(10) [FLOWS(6)],
+ * each followed by a space, within 100 columns; what decided follows on
+ * the same line when it fits in what is left, else on its own line. */
+#define OUT_NAME_W 32
+#define OUT_INLINE (100u - (5 + 1 + 7 + 1 + 2 * (OUT_NAME_W + 1) + 10 + 1))
+
+/* Copy s into a column of width w, cutting with '~' when too long. */
+static int col(struct buf *out, const char *s, int w, int last)
+{
+    size_t len = strlen(s);
+    int rc;
+
+    if (last)
+        return buf_addstr(out, s);
+    if (len > (size_t)w) {
+        /* Pods of one workload differ in their last "-xxxxx" and people
+         * know them by their first words: keep both ends, the last
+         * dash-separated part whole when it is short, and cut between. */
+        const char *dash = strrchr(s, '-');
+        size_t tail = dash && (size_t)(s + len - dash) <= (size_t)w / 3 ? (size_t)(s + len - dash)
+                                                                        : ((size_t)w - 1) / 2;
+        size_t head = (size_t)w - 1 - tail;
+
+        rc = buf_add(out, s, head);
+        if (!rc)
+            rc = buf_addch(out, '~');
+        if (!rc)
+            rc = buf_add(out, s + len - tail, tail);
+    } else {
+        rc = buf_addf(out, "%-*s", w, s);
+    }
+    return rc ? rc : buf_addch(out, ' ');
+}
+
+int out_table_header(const struct out_opts *o, struct buf *out)
+{
+    if (o->group != GROUP_FLOW)
+        return buf_addf(out, "%-5s %-7s %-*s %-*s %-10s %s\n", "VERD", "SEEN", OUT_NAME_W, "SOURCE",
+                        OUT_NAME_W, "DESTINATION", "PORT", "FLOWS");
+    return buf_addf(out, "%-5s %-7s %-*s %-*s %s\n", "VERD", "SEEN", OUT_NAME_W, "SOURCE",
+                    OUT_NAME_W, "DESTINATION", "PORT");
+}
+
+static int table_decider(const struct eng_verdict *v, struct buf *out)
+{
+    const struct eng_dir *d = eng_decided(v);
+    int rc;
+
+    if (!d)
+        return buf_addstr(out, "no pod at either end");
+    rc = buf_addf(out, "%s ", dir_name(v->decided_dir));
+    if (rc)
+        return rc;
+    switch (d->reason) {
+    case REASON_RULE:
+        rc = buf_addf(out, "rule %d (%s) of ", d->dec.rule, rule_action_name(d->dec.action));
+        if (!rc)
+            rc = eng_policy_name(d->dec.pol, out);
+        return rc ? rc : buf_addf(out, " [tier %s]", d->dec.tier->name);
+    case REASON_END_OF_TIER:
+        return buf_addf(out, "end of tier %s", d->dec.tier->name);
+    case REASON_TIER_DEFAULT:
+        return buf_addf(out, "tier default Pass, profile %s", d->dec.profile);
+    case REASON_PROFILE:
+        return buf_addf(out, "passed, profile %s", d->dec.profile);
+    case REASON_NO_POLICY:
+        return buf_addf(out, "no policy, profile %s", d->dec.profile);
+    case REASON_DATAPLANE:
+        return buf_addstr(out, "dataplane drop (VXLAN/IPIP from a workload)");
+    }
+    return 0;
+}
+
+static int table_explain(const struct eng_dir *d, const char *name, struct buf *out)
+{
+    size_t i, k;
+    int rc = 0;
+
+    if (!d->judged)
+        return 0;
+    rc = buf_addf(out, "      %s:\n", name);
+    for (i = 0; i < d->nx && !rc; i++) {
+        const struct eng_xpol *x = &d->x[i];
+
+        rc = buf_addf(out, "        %s/", x->tier->name);
+        if (!rc)
+            rc = eng_policy_name(x->pol, out);
+        if (!rc)
+            rc = buf_addf(out, " (%s): %s\n", pol_kind_short(x->pol->kind), x->outcome);
+        for (k = 0; k < x->nrules && !rc; k++) {
+            const struct eng_xrule *r = &x->rules[k];
+
+            if (r->matched)
+                rc = buf_addf(out, "          rule %d %s: matched\n", r->index,
+                              rule_action_name(r->action));
+            else
+                rc = buf_addf(out, "          rule %d %s: no (%s: %s)\n", r->index,
+                              rule_action_name(r->action), r->field ? r->field : "?",
+                              r->detail ? r->detail : "");
+        }
+    }
+    if (!rc && !d->nx)
+        rc = buf_addstr(out, "        no policy selects this endpoint\n");
+    return rc;
+}
+
+int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out)
+{
+    char s[128], dd[128], pp[32];
+    const char *pn = proto_name(r->proto);
+    const struct eng_verdict *v = r->v;
+    const struct eng_dir *d = eng_decided(v);
+    struct buf tmp;
+    int rc;
+
+    buf_init(&tmp, 0);
+    rc = col(out, v->allow ? "allow" : "DENY", 5, 0);
+    if (!rc)
+        rc = col(out, observed_name(r->obs), 7, 0);
+    if (wl_level(o, r->src))
+        snprintf(s, sizeof(s), "%s/%s", r->src->ns ? r->src->ns : "", r->src->workload);
+    else
+        out_ident(r->src, &r->src_ip, s, sizeof(s));
+    if (!rc)
+        rc = col(out, s, OUT_NAME_W, 0);
+    if (wl_level(o, r->dst))
+        snprintf(dd, sizeof(dd), "%s/%s", r->dst->ns ? r->dst->ns : "", r->dst->workload);
+    else
+        out_ident(r->dst, &r->dst_ip, dd, sizeof(dd));
+    if (!rc)
+        rc = col(out, dd, OUT_NAME_W, 0);
+    if (pn)
+        snprintf(pp, sizeof(pp), "%s/%u", pn, r->dst_port);
+    else
+        snprintf(pp, sizeof(pp), "%d/%u", r->proto, r->dst_port);
+    if (!rc)
+        rc = col(out, pp, 10, 0);
+    if (!rc && o->group != GROUP_FLOW) {
+        char nb[24];
+
+        snprintf(nb, sizeof(nb), "%llu", (unsigned long long)r->flows);
+        rc = col(out, nb, 6, 0);
+    }
+    if (!rc)
+        rc = table_decider(v, &tmp);
+    /* 75 columns so far (82 with FLOWS): a decision that does not fit in
+     * the rest goes on its own line rather than past column 100. */
+    if (!rc && tmp.len > (o->group == GROUP_FLOW ? OUT_INLINE : OUT_INLINE - 7)) {
+        while (out->len && out->data[out->len - 1] == ' ')
+            out->data[--out->len] = 0;
+        rc = buf_addstr(out, "\n      ");
+    }
+    if (!rc)
+        rc = col(out, tmp.data, 0, 1);
+    if (!rc)
+        rc = buf_addch(out, '\n');
+    if (!rc && d && d->reason == REASON_END_OF_TIER) {
+        size_t i;
+
+        rc = buf_addstr(out, "      selected by ");
+        for (i = 0; i < d->nselected && !rc; i++) {
+            if (i)
+                rc = buf_addstr(out, ", ");
+            if (!rc)
+                rc = eng_policy_name(d->selected[i], out);
+        }
+        if (!rc)
+            rc = buf_addstr(out, "; no rule matched\n");
+    }
+    if (!rc && o->group == GROUP_FLOW && (r->conn || r->reach)) {
+        /* "seen at NODE/IFACE STATE (SENT/BACK packets)" per end, then what
+         * that says, each on its own line to stay within 100 columns. */
+        size_t line = out->len;
+
+        rc = buf_addstr(out, "      seen at");
+        if (r->conn) {
+            for (size_t i = 0; i < r->conn->nends && !rc; i++) {
+                const struct case_end *e = &r->conn->ends[i];
+                char one[128], at[64];
+
+                vantage_text(e->node, e->iface, at, sizeof(at));
+                snprintf(one, sizeof(one), " %s %.8s (%lld/%lld pkts)", at, e->state,
+                         (long long)e->packets_fwd, (long long)e->packets_rev);
+                /* Next line, indented, rather than past column 100. */
+                if (i && out->len - line + 1 + strlen(one) > 100) {
+                    rc = buf_addstr(out, ",\n             ");
+                    line = out->len - 13;
+                } else if (i) {
+                    rc = buf_addch(out, ',');
+                }
+                if (!rc)
+                    rc = buf_addstr(out, one);
+            }
+        } else {
+            char at[64];
+
+            vantage_text(r->node, r->iface, at, sizeof(at));
+            rc = buf_addf(out, " %s only", at);
+        }
+        if (!rc)
+            rc = buf_addch(out, '\n');
+        if (!rc && r->reach)
+            rc = buf_addf(out, "      %s\n", reach_text(r->reach));
+    }
+    if (!rc && v->staged) {
+        buf_reset(&tmp);
+        rc = table_decider(v->staged, &tmp);
+        if (!rc)
+            rc = buf_addf(out, "      staged policies would %s: %s\n",
+                          v->staged->allow ? "allow" : "deny", tmp.data);
+    }
+    if (!rc && o->explain) {
+        rc = table_explain(&v->egress, "egress at source", out);
+        if (!rc)
+            rc = table_explain(&v->ingress, "ingress at destination", out);
+    }
+    buf_release(&tmp);
+    return rc;
+}

@@ -1,0 +1,82 @@
+/*
+ * out.h: the check command's writers: JSON Lines, CSV and an aligned
+ * table, for one flow or one group of flows each.  JSON keys are a
+ * contract with tools (issue 5, DESIGN.md "Contract details"): src_ip,
+ * src_port, dst_ip, dst_port, proto, state, verdict, decided_by, policies,
+ * src, dst, staged, observed, agreement, and trace with --explain.
+ */
+#ifndef PODFLOW_ANALYZE_OUT_H
+#define PODFLOW_ANALYZE_OUT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "analyze/case/case.h"
+#include "analyze/engine/engine.h"
+#include "analyze/engine/observe.h"
+#include "common/attrs.h"
+
+struct buf;
+struct json;
+
+/* "TCP", "UDP", "SCTP", "ICMP", "ICMPv6", or NULL for another number. */
+const char *proto_name(int proto);
+
+enum out_group { GROUP_FLOW, GROUP_TUPLE, GROUP_WORKLOAD };
+
+/* One output line: a flow, or a group of flows (then flows > 1 possible
+ * and the per-flow fields come from the group's first flow). */
+struct out_rec {
+    const struct eng_verdict *v;
+    const struct case_ep *src, *dst; /* identities, or NULL */
+    struct ipaddr src_ip, dst_ip;    /* dst post-DNAT */
+    int dnat;
+    struct ipaddr orig_dst_ip; /* the Service address when dnat */
+    uint16_t orig_dst_port;
+    uint16_t src_port, dst_port;
+    int proto;
+    const char *state; /* static or long-lived string */
+    int64_t id;        /* first flow's id */
+    int64_t first_ns, last_ns;
+    uint64_t flows;
+    uint64_t n_ok, n_failed, n_unknown;
+    int64_t packets, bytes; /* both directions, summed */
+    enum observed obs;
+    const char *node;             /* GROUP_FLOW: its capture's node, or NULL */
+    const char *iface;            /* GROUP_FLOW: its interface's name, or NULL */
+    const struct case_conn *conn; /* GROUP_FLOW: every end when seen at several */
+    const char *reach;            /* GROUP_FLOW: case_flow.reach */
+};
+
+/* What a case_flow.reach code says, for people: "reached node N, not
+ * answered there" ... or NULL for NULL. */
+const char *reach_text(const char *reach);
+
+/* The keys of a decided_by object (direction, tier, policy, kind, rule,
+ * action, reason) for v, written into the object j has open; tmp is
+ * scratch.  check and diff each add their own keys around them. */
+void out_json_decider(struct json *j, const struct eng_verdict *v, struct buf *tmp);
+
+struct out_opts {
+    enum out_group group;
+    int explain;
+    int ends; /* the case has several vantage points (captures, or interfaces:
+                 case_several_vantages()): JSON adds node, iface, ends, reach */
+};
+
+/* Append one JSON Lines object (with its newline) to out. */
+int out_json(const struct out_rec *r, const struct out_opts *o, struct buf *out) MUST_CHECK;
+
+/* The CSV header row, and one record row (RFC 4180 quoting). */
+int out_csv_header(const struct out_opts *o, struct buf *out) MUST_CHECK;
+int out_csv(const struct out_rec *r, const struct out_opts *o, struct buf *out) MUST_CHECK;
+
+/* The table: header, one line per record (plus detail lines for denied
+ * ones, and the trace with explain), fitting in 100 columns. */
+int out_table_header(const struct out_opts *o, struct buf *out) MUST_CHECK;
+int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out) MUST_CHECK;
+
+/* An identity as people read it: "ns/name", "host name", an address. */
+void out_ident(const struct case_ep *ep, const struct ipaddr *ip, char *buf, size_t size);
+
+#endif

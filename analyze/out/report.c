@@ -1,0 +1,1165 @@
+/*
+ * report.c: write the HTML report.
+ *
+ * The page is built in one buffer by a writer that remembers its first
+ * error (struct rw), so the section writers read top to bottom like the
+ * page.  Nothing from the case or the policies reaches the page except
+ * through rw_esc(); the graph's SVG comes from graphviz, which escapes
+ * its text itself (and gets DOT-escaped input from graph.c).
+ */
+#include "analyze/out/report.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/out/graph.h"
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/limits.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "common/compat.h"
+
+/* ---- the writer ------------------------------------------------------------ */
+
+struct rw {
+    struct buf *out;
+    int rc; /* first error; later writes do nothing */
+};
+
+PRINTF_LIKE(2, 3) static void rw_f(struct rw *w, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (w->rc)
+        return;
+    va_start(ap, fmt);
+    w->rc = buf_vaddf(w->out, fmt, ap);
+    va_end(ap);
+}
+
+static void rw_s(struct rw *w, const char *s)
+{
+    if (!w->rc)
+        w->rc = buf_addstr(w->out, s);
+}
+
+int report_esc(struct buf *out, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    const unsigned char *end = p + strlen((const char *)p);
+    int rc = 0;
+
+    while (*p && !rc) {
+        size_t n = utf8_len(p, (size_t)(end - p));
+
+        switch (*p) {
+        case '&':
+            rc = buf_addstr(out, "&amp;");
+            break;
+        case '<':
+            rc = buf_addstr(out, "&lt;");
+            break;
+        case '>':
+            rc = buf_addstr(out, "&gt;");
+            break;
+        case '"':
+            rc = buf_addstr(out, "&quot;");
+            break;
+        case '\'':
+            rc = buf_addstr(out, "&#39;");
+            break;
+        default:
+            if ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f || !n) {
+                rc = buf_addch(out, '?');
+                n = 1;
+            } else {
+                rc = buf_add(out, p, n);
+            }
+            p += n;
+            continue;
+        }
+        p++;
+    }
+    return rc;
+}
+
+static void rw_esc(struct rw *w, const char *s)
+{
+    if (!w->rc)
+        w->rc = report_esc(w->out, s);
+}
+
+/* ---- small texts ------------------------------------------------------------ */
+
+static void ident_text(const struct case_ep *ep, const struct ipaddr *ip, char *b, size_t size)
+{
+    out_ident(ep, ip, b, size);
+}
+
+static void rw_time(struct rw *w, int64_t ns)
+{
+    char t[48];
+
+    format_rfc3339(ns, t, sizeof(t));
+    rw_esc(w, t);
+}
+
+/* A flow's time in a table cell, to the millisecond ("2024-05-01
+ * 10:00:10.000"; UTC like every time on the page). */
+static void rw_time_short(struct rw *w, int64_t ns)
+{
+    char t[48];
+
+    format_rfc3339(ns, t, sizeof(t));
+    if (strlen(t) >= 23 && t[10] == 'T') {
+        t[10] = ' ';
+        t[23] = 0;
+    }
+    rw_esc(w, t);
+}
+
+static void rw_decider(struct rw *w, const struct eng_verdict *v)
+{
+    struct buf t;
+
+    buf_init(&t, 0);
+    if (flowset_decider_text(v, &t) == 0)
+        rw_esc(w, t.data);
+    buf_release(&t);
+}
+
+static void rw_policy(struct rw *w, const struct policy *p)
+{
+    struct buf t;
+
+    buf_init(&t, 0);
+    if (eng_policy_name(p, &t) == 0)
+        rw_esc(w, t.data);
+    buf_release(&t);
+}
+
+/* The labels of an identity for a title attribute: "k=v, k=v". */
+static void rw_labels(struct rw *w, const struct case_ep *ep)
+{
+    size_t i;
+
+    if (!ep)
+        return;
+    for (i = 0; i < ep->labels.n; i++) {
+        rw_s(w, i ? ", " : "");
+        rw_esc(w, ep->labels.v[i].key);
+        rw_s(w, "=");
+        rw_esc(w, ep->labels.v[i].value);
+    }
+}
+
+/* Ports as people read a set: "42001–42002, 42005" (sorted input). */
+static void rw_ports(struct rw *w, const uint16_t *ports, size_t n)
+{
+    size_t i, j;
+
+    for (i = 0; i < n; i = j + 1) {
+        j = i;
+        while (j + 1 < n && ports[j + 1] == ports[j] + 1)
+            j++;
+        rw_s(w, i ? ", " : "");
+        if (j > i)
+            rw_f(w, "%u\xe2\x80\x93%u", ports[i], ports[j]);
+        else
+            rw_f(w, "%u", ports[i]);
+    }
+}
+
+static void rw_proto(struct rw *w, int proto)
+{
+    const char *p = proto_name(proto);
+
+    if (p)
+        rw_s(w, p);
+    else
+        rw_f(w, "proto %d", proto);
+}
+
+/* ---- the page's fixed parts --------------------------------------------------- */
+
+static const char page_css[] =
+    "*{box-sizing:border-box}"
+    "body{margin:0;font:14px/1.45 -apple-system,'Segoe UI',Helvetica,Arial,sans-serif;"
+    "color:#1f2d3d;background:#f5f7fa}"
+    "header{background:#1f3a5f;color:#fff;padding:18px 28px}"
+    "header h1{margin:0 0 4px;font-size:20px;font-weight:600}"
+    "header .meta{opacity:.85;font-size:12.5px}"
+    "nav{background:#fff;border-bottom:1px solid #dde3ea;padding:8px 28px;position:sticky;top:0;"
+    "z-index:5}"
+    "nav a{margin-right:18px;color:#1f3a5f;text-decoration:none;font-weight:500}"
+    "main{padding:18px 28px 60px;max-width:1500px}"
+    "section{background:#fff;border:1px solid #dde3ea;border-radius:8px;padding:16px 20px;"
+    "margin:0 0 20px}"
+    "h2{font-size:17px;margin:0 0 10px;color:#1f3a5f}"
+    "h3{font-size:14.5px;margin:16px 0 6px}"
+    ".cards{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:20px}"
+    ".card{background:#fff;border:1px solid #dde3ea;border-radius:8px;padding:10px 16px;"
+    "min-width:130px}"
+    ".card b{display:block;font-size:22px}"
+    ".card.bad b{color:#c0392b}.card.good b{color:#2e7d4f}.card.warn b{color:#b7791f}"
+    ".legend span{display:inline-block;margin-right:16px;font-size:12.5px}"
+    ".legend i{display:inline-block;width:26px;height:4px;vertical-align:middle;margin-right:6px;"
+    "border-radius:2px}"
+    "#graph-box{overflow:auto;max-height:80vh;border:1px solid #eef1f5;border-radius:6px;"
+    "background:#fff}"
+    /* Natural size: a large graph scrolls rather than shrinking to dust. */
+    "#graph-box svg{display:block;margin:auto}"
+    "g.edge{cursor:pointer}g.edge:hover path{stroke-width:4}"
+    "g.edge.sel path{stroke-width:5}"
+    "#edge-panel{margin-top:12px}"
+    ".hint{color:#6b7a8c;font-size:12.5px}"
+    "table{border-collapse:collapse;width:100%;font-size:13px}"
+    "th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eef1f5;vertical-align:top}"
+    "th{background:#f0f3f7;font-weight:600;position:sticky;top:41px}"
+    "th.sort{cursor:pointer;user-select:none}th.sort:after{content:' \\2195';color:#9aa8b8}"
+    "td small{color:#6b7a8c}"
+    "tr.v-deny td:first-child{border-left:4px solid #d0312d}"
+    "tr.v-allow td:first-child{border-left:4px solid #2e8b57}"
+    ".tag{display:inline-block;padding:0 7px;border-radius:10px;font-size:12px;font-weight:600;"
+    "white-space:nowrap}"
+    "th{white-space:nowrap}td.time{white-space:nowrap}"
+    "tr.policy td{background:#fafbfd;padding-top:9px}"
+    "tr.tier th{background:#e4eaf2;color:#1f3a5f;font-size:13.5px}"
+    "tr.eot td{background:#fff7f6}"
+    ".t-deny{background:#fde2e1;color:#a61b17}.t-allow{background:#dff3e7;color:#1e6b43}"
+    ".t-warn{background:#fff0d6;color:#8a5a00}.t-mute{background:#eef1f5;color:#5b6b7f}"
+    ".never{color:#8795a6}"
+    ".num{text-align:right;font-variant-numeric:tabular-nums}"
+    ".filters{margin:0 0 10px}.filters input,.filters select{font:inherit;padding:4px 8px;"
+    "border:1px solid #c5d0de;border-radius:5px}"
+    ".filters input{width:320px}"
+    "code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px}";
+
+/* Sorting, filtering and the edge panel (a click on an edge, or a link to
+ * page.html#edge-eN, shows the edge's flows and filters the table to
+ * them).  No data is embedded in the script: rows and edge panels are
+ * server-written (escaped) HTML. */
+static const char page_js[] =
+    "(function(){\n"
+    "var tb=document.querySelector('#flows-table tbody');\n"
+    "var f=document.getElementById('flow-filter'),fv=document.getElementById('verdict-filter');\n"
+    "var cur=null;\n"
+    "function apply(){var q=f.value.toLowerCase(),v=fv.value,n=0;\n"
+    " Array.prototype.forEach.call(tb.rows,function(r){\n"
+    "  var ok=(!q||r.textContent.toLowerCase().indexOf(q)>=0)&&(!v||r.className.indexOf('v-'+v)>=0)"
+    "&&(!cur||r.getAttribute('data-edge')===cur);\n"
+    "  r.style.display=ok?'':'none';if(ok)n++;});\n"
+    " document.getElementById('flow-count').textContent=n+' shown';}\n"
+    "f.addEventListener('input',apply);fv.addEventListener('change',apply);\n"
+    "document.querySelectorAll('#flows-table th.sort').forEach(function(th,i){\n"
+    " th.addEventListener('click',function(){\n"
+    "  var col=th.cellIndex,asc=th.getAttribute('data-dir')!=='asc';\n"
+    "  th.setAttribute('data-dir',asc?'asc':'desc');\n"
+    "  var rows=Array.prototype.slice.call(tb.rows);\n"
+    "  rows.sort(function(a,b){var x=a.cells[col].getAttribute('data-k')||a.cells[col].textContent,"
+    "y=b.cells[col].getAttribute('data-k')||b.cells[col].textContent;\n"
+    "   var "
+    "nx=parseFloat(x),ny=parseFloat(y),c=(!isNaN(nx)&&!isNaN(ny))?nx-ny:x.localeCompare(y);\n"
+    "   return asc?c:-c;});\n"
+    "  rows.forEach(function(r){tb.appendChild(r);});});});\n"
+    "function pick(id){\n"
+    " document.querySelectorAll('.edge-detail').forEach(function(d){d.hidden=true;});\n"
+    " document.querySelectorAll('g.edge').forEach(function(g){g.classList.remove('sel');});\n"
+    " cur=id;var d=id&&document.getElementById('d-'+id);\n"
+    " document.getElementById('edge-none').hidden=!!d;\n"
+    " document.getElementById('edge-clear').hidden=!d;\n"
+    " if(d){d.hidden=false;document.getElementById(id).classList.add('sel');}\n"
+    " apply();}\n"
+    "document.querySelectorAll('g.edge').forEach(function(g){\n"
+    " g.addEventListener('click',function(){pick(g.id);});});\n"
+    "document.getElementById('edge-clear').addEventListener('click',function(){pick(null);});\n"
+    "var m=/^#edge-(e[0-9]+)$/.exec(location.hash);\n"
+    "if(m&&document.getElementById(m[1]))pick(m[1]);else apply();\n"
+    "})();\n";
+
+/* ---- summary ------------------------------------------------------------------ */
+
+struct sums {
+    uint64_t allowed, denied, ok, failed, unknown, explained, unexplained, would_break;
+    uint64_t changed, would_fix, newly_denied;
+    int64_t first_ns, last_ns;
+};
+
+static void summarize(const struct flowset *fs, struct sums *s)
+{
+    size_t i;
+
+    memset(s, 0, sizeof(*s));
+    for (i = 0; i < fs->nflows; i++) {
+        const struct flowset_flow *f = &fs->flows[i];
+        int allow = f->v[FS_NEW]->allow;
+
+        if (allow)
+            s->allowed++;
+        else
+            s->denied++;
+        s->ok += f->obs == OBS_OK;
+        s->failed += f->obs == OBS_FAILED;
+        s->unknown += f->obs == OBS_UNKNOWN;
+        s->explained += f->obs == OBS_FAILED && !allow;
+        /* A failure the policy in force (--old) explains is not a
+         * mystery: the proposal fixing it is counted as would_fix. */
+        s->unexplained += f->obs == OBS_FAILED && allow && (!f->v[FS_OLD] || f->v[FS_OLD]->allow);
+        s->would_break += f->obs == OBS_OK && !allow;
+        if (f->v[FS_OLD] && f->v[FS_OLD]->allow != allow) {
+            s->changed++;
+            s->would_fix += allow && f->obs == OBS_FAILED;
+            s->newly_denied += !allow;
+        }
+        if (!i || f->first_ns < s->first_ns)
+            s->first_ns = f->first_ns;
+        if (!i || f->last_ns > s->last_ns)
+            s->last_ns = f->last_ns;
+    }
+}
+
+static void card(struct rw *w, const char *cls, uint64_t n, const char *what)
+{
+    rw_f(w, "<div class=\"card %s\"><b>%llu</b>%s</div>", cls, (unsigned long long)n, what);
+}
+
+static void write_header(struct rw *w, const struct flowset *fs, const struct report_opts *o,
+                         const struct sums *s)
+{
+    size_t i;
+
+    rw_s(w, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+            "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            "<meta name=\"generator\" content=\"podflow-analyze " PODFLOW_VERSION "\">\n"
+            "<title>podflow report: ");
+    rw_esc(w, o->case_path);
+    rw_s(w, "</title>\n<style>");
+    rw_s(w, page_css);
+    rw_s(w, "</style>\n</head>\n<body>\n<header><h1>podflow report: ");
+    rw_esc(w, o->case_path);
+    rw_s(w, "</h1><div class=\"meta\">policies ");
+    for (i = 0; i < o->npaths; i++) {
+        rw_s(w, i ? ", <code>" : "<code>");
+        rw_esc(w, o->paths[i]);
+        rw_s(w, "</code>");
+    }
+    if (fs->nsets > 1) {
+        rw_s(w, " compared with the policies in force ");
+        for (i = 0; i < o->nold; i++) {
+            rw_s(w, i ? ", <code>" : "<code>");
+            rw_esc(w, o->old_paths[i]);
+            rw_s(w, "</code>");
+        }
+    }
+    if (fs->nflows) {
+        rw_s(w, "; flows from ");
+        rw_time(w, s->first_ns);
+        rw_s(w, " to ");
+        rw_time(w, s->last_ns);
+    }
+    if (o->generated_ns) {
+        rw_s(w, "; generated ");
+        rw_time(w, o->generated_ns);
+    }
+    rw_s(w, "</div></header>\n<nav><a href=\"#graph\">Service graph</a><a href=\"#flows\">Flows</a>"
+            "<a href=\"#board\">Policy board</a><a href=\"#ports\">Port coverage</a>"
+            "<a href=\"#capture\">Capture coverage</a></nav>\n<main>\n<div class=\"cards\" "
+            "id=\"summary\">");
+    card(w, "", fs->nflows, "flows recorded");
+    card(w, "good", s->allowed, "allowed");
+    card(w, s->denied ? "bad" : "good", s->denied, "denied");
+    card(w, s->explained ? "warn" : "", s->explained, "failed and denied (explained)");
+    card(w, s->would_break ? "bad" : "good", s->would_break, "seen working, now denied");
+    card(w, s->unexplained ? "warn" : "", s->unexplained, "failed though allowed (not policy)");
+    if (fs->nsets > 1) {
+        card(w, s->changed ? "warn" : "", s->changed, "verdicts change vs. --old");
+        card(w, "good", s->would_fix, "failing flows this fixes");
+    }
+    rw_s(w, "</div>\n");
+}
+
+/* ---- service graph --------------------------------------------------------------- */
+
+static void flow_row_cells(struct rw *w, const struct flowset *fs, const struct flowset_flow *f,
+                           int with_old);
+
+static void write_graph(struct rw *w, const struct flowset *fs, const struct graph *g,
+                        struct diag *d)
+{
+    struct buf svg;
+    size_t i, k, budget = LIM_REPORT_PANEL_FLOWS;
+    int rc;
+
+    rw_s(w, "<section id=\"graph\"><h2>Service graph</h2>\n<p class=\"legend\">"
+            "<span><i style=\"background:#2e8b57\"></i>allowed</span>"
+            "<span><i style=\"background:#d0312d\"></i>denied</span>"
+            "<span><i style=\"background:#e69500\"></i>mixed");
+    if (fs->nsets > 1)
+        rw_s(w, " or verdict changes vs. --old");
+    rw_s(w, "</span><span class=\"hint\">Namespaces are boxes; pods of one workload are one "
+            "node. Click an edge for its flows and deciding policies.</span></p>\n"
+            "<div id=\"graph-box\">");
+    buf_init(&svg, 0);
+    rc = g->nnodes ? graph_svg(g, &svg, d) : 0;
+    if (!g->nnodes)
+        rw_s(w, "<p class=\"hint\">No flows: nothing to draw.</p>");
+    else if (rc == ERR_LIMIT)
+        rw_f(w,
+             "<p class=\"hint\">%zu nodes: more than the %d this page draws; use "
+             "<code>podflow-analyze check --format dot</code>.</p>",
+             g->nnodes, LIM_GRAPH_NODES);
+    else if (rc)
+        rw_s(w, "<p class=\"hint\">graphviz could not draw the graph.</p>");
+    else
+        rw_s(w, svg.data);
+    buf_release(&svg);
+    rw_s(w, "</div>\n<div id=\"edge-panel\"><p id=\"edge-none\" class=\"hint\">No edge selected."
+            "</p><button id=\"edge-clear\" hidden>Show all flows</button>\n"
+            "<p class=\"hint\">Selecting an edge also filters the flows table to it.</p>\n");
+    for (i = 0; i < g->nedges; i++) {
+        const struct graph_edge *e = &g->edges[i];
+        char a[600], b[600];
+
+        graph_node_text(&g->nodes[e->src], a, sizeof(a));
+        graph_node_text(&g->nodes[e->dst], b, sizeof(b));
+        rw_f(w, "<div class=\"edge-detail\" id=\"d-e%zu\" hidden><h3>", i);
+        rw_esc(w, a);
+        rw_s(w, " \xe2\x86\x92 ");
+        rw_esc(w, b);
+        rw_s(w, ": ");
+        rw_esc(w, e->label);
+        rw_f(w, " <span class=\"tag %s\">%s</span></h3><p>%llu flow%s: %llu allowed, %llu denied",
+             e->color == GC_ALLOW  ? "t-allow"
+             : e->color == GC_DENY ? "t-deny"
+                                   : "t-warn",
+             e->color == GC_ALLOW    ? "allowed"
+             : e->color == GC_DENY   ? "denied"
+             : e->color == GC_CHANGE ? "changes"
+                                     : "mixed",
+             (unsigned long long)e->flows, e->flows == 1 ? "" : "s", (unsigned long long)e->allowed,
+             (unsigned long long)e->denied);
+        if (fs->nsets > 1)
+            rw_f(w, ", %llu change verdict vs. --old", (unsigned long long)e->changed);
+        rw_s(w, ".</p><table><thead><tr><th>Verdict</th><th>Observed</th><th>Source</th>"
+                "<th>Destination</th><th>Port</th><th>State</th><th>Decided by</th>");
+        if (fs->nsets > 1)
+            rw_s(w, "<th>Under --old</th>");
+        rw_s(w, "<th>First seen (UTC)</th></tr></thead><tbody>\n");
+        for (k = 0; k < e->nflow_idx && k < LIM_REPORT_EDGE_FLOWS && budget; k++, budget--) {
+            const struct flowset_flow *f = &fs->flows[e->flow_idx[k]];
+
+            rw_s(w, f->v[FS_NEW]->allow ? "<tr class=\"v-allow\">" : "<tr class=\"v-deny\">");
+            flow_row_cells(w, fs, f, fs->nsets > 1);
+            rw_s(w, "</tr>\n");
+        }
+        rw_s(w, "</tbody></table>");
+        if (e->nflow_idx > k)
+            rw_f(w, "<p class=\"hint\">and %zu more flows (see the flows table).</p>",
+                 e->nflow_idx - k);
+        rw_s(w, "</div>\n");
+    }
+    rw_s(w, "</div></section>\n");
+}
+
+/* ---- flows table ----------------------------------------------------------------- */
+
+static void flow_row_cells(struct rw *w, const struct flowset *fs, const struct flowset_flow *f,
+                           int with_old)
+{
+    char id[IPADDR_STRLEN + 300], ip[IPADDR_STRLEN];
+    const struct eng_verdict *v = f->v[FS_NEW];
+    const char *agr = agreement_name(f->obs, v->allow);
+
+    /* With --old the capture saw the old policy at work: a flip is what
+     * diff calls it. */
+    if (f->v[FS_OLD] && f->v[FS_OLD]->allow != v->allow)
+        agr = v->allow ? (f->obs == OBS_FAILED ? "would-fix" : "newly-allowed")
+                       : (f->obs == OBS_OK ? "would-break" : "newly-denied");
+
+    (void)fs;
+    rw_f(w, "<td data-k=\"%d\"><span class=\"tag %s\">%s</span></td>", v->allow,
+         v->allow ? "t-allow" : "t-deny", v->allow ? "allow" : "deny");
+    rw_f(w, "<td>%s<br><small>%s</small></td>", observed_name(f->obs), agr);
+    ident_text(f->src, &f->src_ip, id, sizeof(id));
+    rw_s(w, "<td title=\"");
+    rw_labels(w, f->src);
+    rw_s(w, "\">");
+    rw_esc(w, id);
+    rw_f(w, "<br><small>%s:%u</small></td>", ipaddr_format(&f->src_ip, ip), f->src_port);
+    ident_text(f->dst, &f->dst_ip, id, sizeof(id));
+    rw_s(w, "<td title=\"");
+    rw_labels(w, f->dst);
+    rw_s(w, "\">");
+    rw_esc(w, id);
+    rw_f(w, "<br><small>%s</small></td>", ipaddr_format(&f->dst_ip, ip));
+    rw_f(w, "<td class=\"time\" data-k=\"%u\">", f->dst_port);
+    rw_proto(w, f->proto);
+    rw_f(w, " %u</td><td>", f->dst_port);
+    rw_esc(w, f->state);
+    rw_s(w, "</td><td>");
+    rw_decider(w, v);
+    rw_s(w, "</td>");
+    if (with_old) {
+        const struct eng_verdict *o = f->v[FS_OLD];
+
+        rw_f(w, "<td><span class=\"tag %s\">%s</span> <small>", o->allow ? "t-allow" : "t-deny",
+             o->allow ? "allow" : "deny");
+        rw_decider(w, o);
+        rw_s(w, "</small></td>");
+    }
+    rw_f(w, "<td class=\"time\" data-k=\"%lld\"><small>", (long long)f->first_ns);
+    rw_time_short(w, f->first_ns);
+    rw_s(w, "</small></td>");
+}
+
+/* The flows table's order: denied first (as check's table), then flows
+ * whose verdict changes vs. --old, then by time. */
+struct forder {
+    int allow;
+    int same; /* 1 unless the verdict changes vs. --old */
+    int64_t first_ns, id;
+    size_t idx;
+};
+
+static int forder_cmp(const void *x, const void *y)
+{
+    const struct forder *a = x, *b = y;
+
+    if (a->allow != b->allow)
+        return a->allow ? 1 : -1;
+    if (a->same != b->same)
+        return a->same ? 1 : -1;
+    if (a->first_ns != b->first_ns)
+        return a->first_ns < b->first_ns ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static void write_flows(struct rw *w, const struct flowset *fs, const struct graph *g)
+{
+    size_t i, n = fs->nflows < LIM_REPORT_FLOWS ? fs->nflows : LIM_REPORT_FLOWS;
+    struct forder *order;
+
+    order = xcalloc(fs->nflows ? fs->nflows : 1, sizeof(*order));
+    for (i = 0; i < fs->nflows; i++) {
+        order[i].allow = fs->flows[i].v[FS_NEW]->allow;
+        order[i].same = !fs->flows[i].v[FS_OLD] ||
+                        fs->flows[i].v[FS_OLD]->allow == fs->flows[i].v[FS_NEW]->allow;
+        order[i].first_ns = fs->flows[i].first_ns;
+        order[i].id = fs->flows[i].id;
+        order[i].idx = i;
+    }
+    if (fs->nflows)
+        qsort(order, fs->nflows, sizeof(*order), forder_cmp);
+    rw_s(w, "<section id=\"flows\"><h2>Flows</h2>\n<div class=\"filters\">"
+            "<input id=\"flow-filter\" type=\"search\" placeholder=\"filter: name, address, "
+            "port, policy...\"> <select id=\"verdict-filter\"><option value=\"\">all verdicts"
+            "</option><option value=\"deny\">denied</option><option value=\"allow\">allowed"
+            "</option></select> <span id=\"flow-count\" class=\"hint\"></span></div>\n"
+            "<table id=\"flows-table\"><thead><tr><th class=\"sort\">Verdict</th>"
+            "<th class=\"sort\">Observed</th><th class=\"sort\">Source</th>"
+            "<th class=\"sort\">Destination</th><th class=\"sort\">Port</th>"
+            "<th class=\"sort\">State</th><th class=\"sort\">Decided by</th>");
+    if (fs->nsets > 1)
+        rw_s(w, "<th class=\"sort\">Under --old</th>");
+    rw_s(w, "<th class=\"sort\">First seen (UTC)</th></tr></thead>\n<tbody>\n");
+    for (i = 0; i < n && !w->rc; i++) {
+        const struct flowset_flow *f = &fs->flows[order[i].idx];
+
+        rw_f(w, "<tr class=\"%s\" data-edge=\"e%zu\">", f->v[FS_NEW]->allow ? "v-allow" : "v-deny",
+             g->flow_edge[order[i].idx]);
+        flow_row_cells(w, fs, f, fs->nsets > 1);
+        rw_s(w, "</tr>\n");
+    }
+    rw_s(w, "</tbody></table>\n");
+    if (fs->nflows > n)
+        rw_f(w,
+             "<p class=\"hint\">%zu more flows (allowed ones) are left out of this page; "
+             "<code>podflow-analyze check</code> lists them all.</p>",
+             fs->nflows - n);
+    rw_s(w, "</section>\n");
+    free(order);
+}
+
+/* ---- policy board and port coverage ------------------------------------------------ */
+
+struct rcount {
+    uint64_t allowed, denied, passed;
+};
+
+/* Per policy: counts per rule in each direction, at its end of tier, and
+ * what it would deny if staged. */
+struct pcount {
+    struct rcount *in, *eg; /* per rule (malloc'd) */
+    struct rcount eot;      /* end of tier / tier default attributed to it */
+    uint64_t would_deny;
+    uint8_t **ports_in, **ports_eg; /* per rule with a port range: bitmap of ports used */
+};
+
+struct board {
+    const struct policy_set *ps;
+    struct pcount *pc;     /* per ps->policies index */
+    struct rcount profile; /* profiles (no policy, passed through) */
+};
+
+static long pol_index(const struct policy_set *ps, const struct policy *p)
+{
+    if (!p || p < ps->policies || p >= ps->policies + ps->npolicies)
+        return -1;
+    return (long)(p - ps->policies);
+}
+
+static int rule_has_range(const struct rule *r)
+{
+    size_t i;
+
+    if (r->action != ACT_ALLOW)
+        return 0;
+    for (i = 0; i < r->dst.nports; i++)
+        if (!r->dst.ports[i].name && r->dst.ports[i].hi > r->dst.ports[i].lo)
+            return 1;
+    return 0;
+}
+
+static void count_step(struct board *b, const struct eng_step *s, int dir,
+                       const struct flowset_flow *f)
+{
+    long pi = pol_index(b->ps, s->pol);
+    struct rcount *c;
+    const struct policy *p;
+
+    if (pi < 0) {
+        c = &b->profile;
+    } else {
+        p = &b->ps->policies[pi];
+        if (s->rule < 0)
+            c = &b->pc[pi].eot;
+        else if (dir == DIR_INGRESS && (size_t)s->rule < p->ningress)
+            c = &b->pc[pi].in[s->rule];
+        else if (dir == DIR_EGRESS && (size_t)s->rule < p->negress)
+            c = &b->pc[pi].eg[s->rule];
+        else
+            return;
+        if (s->rule >= 0 && s->action == ACT_ALLOW) {
+            uint8_t **bm =
+                dir == DIR_INGRESS ? &b->pc[pi].ports_in[s->rule] : &b->pc[pi].ports_eg[s->rule];
+            const struct rule *r = dir == DIR_INGRESS ? &p->ingress[s->rule] : &p->egress[s->rule];
+
+            if (rule_has_range(r)) {
+                if (!*bm)
+                    *bm = xcalloc(65536 / 8, 1);
+                (*bm)[f->dst_port / 8] |= (uint8_t)(1u << (f->dst_port % 8));
+            }
+        }
+    }
+    if (s->action == ACT_ALLOW)
+        c->allowed++;
+    else if (s->action == ACT_DENY)
+        c->denied++;
+    else if (s->action == ACT_PASS)
+        c->passed++;
+}
+
+static void board_build(struct board *b, const struct flowset *fs)
+{
+    const struct policy_set *ps = &fs->ps[FS_NEW];
+    size_t i, k;
+
+    memset(b, 0, sizeof(*b));
+    b->ps = ps;
+    b->pc = xcalloc(ps->npolicies ? ps->npolicies : 1, sizeof(*b->pc));
+    for (i = 0; i < ps->npolicies; i++) {
+        b->pc[i].in = xcalloc(ps->policies[i].ningress + 1, sizeof(struct rcount));
+        b->pc[i].eg = xcalloc(ps->policies[i].negress + 1, sizeof(struct rcount));
+        b->pc[i].ports_in = xcalloc(ps->policies[i].ningress + 1, sizeof(uint8_t *));
+        b->pc[i].ports_eg = xcalloc(ps->policies[i].negress + 1, sizeof(uint8_t *));
+    }
+    for (i = 0; i < fs->nflows; i++) {
+        const struct flowset_flow *f = &fs->flows[i];
+        const struct eng_verdict *v = f->v[FS_NEW];
+
+        if (v->egress.judged)
+            for (k = 0; k < v->egress.nsteps; k++)
+                count_step(b, &v->egress.steps[k], DIR_EGRESS, f);
+        if (v->ingress.judged)
+            for (k = 0; k < v->ingress.nsteps; k++)
+                count_step(b, &v->ingress.steps[k], DIR_INGRESS, f);
+        if (v->staged && !v->staged->allow) {
+            const struct eng_dir *d = eng_decided(v->staged);
+            long pi = d ? pol_index(ps, d->dec.pol) : -1;
+
+            if (pi >= 0 && ps->policies[pi].staged)
+                b->pc[pi].would_deny++;
+        }
+    }
+}
+
+static void board_release(struct board *b)
+{
+    size_t i, k;
+
+    for (i = 0; b->pc && i < b->ps->npolicies; i++) {
+        for (k = 0; k < b->ps->policies[i].ningress; k++)
+            free(b->pc[i].ports_in[k]);
+        for (k = 0; k < b->ps->policies[i].negress; k++)
+            free(b->pc[i].ports_eg[k]);
+        free(b->pc[i].in);
+        free(b->pc[i].eg);
+        free(b->pc[i].ports_in);
+        free(b->pc[i].ports_eg);
+    }
+    free(b->pc);
+}
+
+static void rw_count(struct rw *w, uint64_t n, const char *cls)
+{
+    if (n)
+        rw_f(w, "<td class=\"num\"><span class=\"tag %s\">%llu</span></td>", cls,
+             (unsigned long long)n);
+    else
+        rw_s(w, "<td class=\"num never\">0</td>");
+}
+
+static void rw_rule_summary(struct rw *w, const struct rule *r, int dir)
+{
+    const struct entity *peer = dir == DIR_INGRESS ? &r->src : &r->dst;
+    size_t i;
+
+    if (r->proto > 0) {
+        rw_proto(w, r->proto);
+        rw_s(w, " ");
+    }
+    if (r->dst.nports) {
+        rw_s(w, "ports ");
+        for (i = 0; i < r->dst.nports; i++) {
+            const struct port_match *pm = &r->dst.ports[i];
+
+            rw_s(w, i ? "," : "");
+            if (pm->name)
+                rw_esc(w, pm->name);
+            else if (pm->hi > pm->lo)
+                rw_f(w, "%u:%u", pm->lo, pm->hi);
+            else
+                rw_f(w, "%u", pm->lo);
+        }
+        rw_s(w, " ");
+    }
+    if (peer->sel_text) {
+        rw_s(w, dir == DIR_INGRESS ? "from <code>" : "to <code>");
+        rw_esc(w, peer->sel_text);
+        rw_s(w, "</code>");
+    } else if (peer->nnets) {
+        rw_s(w, dir == DIR_INGRESS ? "from nets" : "to nets");
+    } else if (!r->dst.nports && r->proto <= 0) {
+        rw_s(w, "anything");
+    }
+}
+
+static void board_rule_rows(struct rw *w, const struct board *b, long pi, int dir)
+{
+    const struct policy *p = &b->ps->policies[pi];
+    const struct rule *rules = dir == DIR_INGRESS ? p->ingress : p->egress;
+    size_t n = dir == DIR_INGRESS ? p->ningress : p->negress, i;
+    const struct rcount *c = dir == DIR_INGRESS ? b->pc[pi].in : b->pc[pi].eg;
+
+    for (i = 0; i < n; i++) {
+        int never = !c[i].allowed && !c[i].denied && !c[i].passed;
+
+        rw_f(w, "<tr class=\"rule%s\"><td></td><td>%s rule %zu <span class=\"tag %s\">%s</span> ",
+             never ? " never" : "", dir == DIR_INGRESS ? "ingress" : "egress", i,
+             rules[i].action == ACT_DENY    ? "t-deny"
+             : rules[i].action == ACT_ALLOW ? "t-allow"
+                                            : "t-mute",
+             rule_action_name(rules[i].action));
+        rw_s(w, "<small>");
+        rw_rule_summary(w, &rules[i], dir);
+        rw_s(w, "</small></td>");
+        rw_count(w, c[i].allowed, "t-allow");
+        rw_count(w, c[i].denied, "t-deny");
+        rw_count(w, c[i].passed, "t-mute");
+        rw_s(w, "<td>");
+        if (never)
+            rw_s(w, "<span class=\"tag t-mute\">never hit</span>");
+        rw_s(w, "</td></tr>\n");
+    }
+}
+
+static void write_board(struct rw *w, const struct flowset *fs, const struct board *b)
+{
+    const struct policy_set *ps = &fs->ps[FS_NEW];
+    size_t t, k;
+    int first;
+
+    rw_s(w, "<section id=\"board\"><h2>Policy board</h2>\n<p class=\"hint\">What each tier, "
+            "policy and rule decided for the recorded flows (each end of a flow is judged on "
+            "its own: egress at the source pod, ingress at the destination pod). Greyed rules "
+            "were never hit.</p>\n<table id=\"board-table\"><thead><tr><th>Tier / policy</th>"
+            "<th>Rule</th><th class=\"num\">Allowed</th><th class=\"num\">Denied</th>"
+            "<th class=\"num\">Passed</th><th></th></tr></thead><tbody>\n");
+    for (t = 0; t < ps->ntiers; t++) {
+        const struct tier *tr = &ps->tiers[t];
+        uint64_t eot_deny = 0, eot_pass = 0;
+
+        for (k = 0; k < tr->npolicies; k++) {
+            long pi = pol_index(ps, tr->policies[k]);
+
+            if (pi >= 0) {
+                eot_deny += b->pc[pi].eot.denied;
+                eot_pass += b->pc[pi].eot.passed;
+            }
+        }
+        rw_s(w, "<tr class=\"tier\"><th colspan=\"6\">tier ");
+        rw_esc(w, tr->name);
+        if (tr->has_order)
+            rw_f(w, " <small>(order %.15g)</small>", tr->order);
+        rw_s(w, "</th></tr>\n");
+        for (k = 0; k < tr->npolicies; k++) {
+            const struct policy *p = tr->policies[k];
+            long pi = pol_index(ps, p);
+            const struct pcount *c;
+
+            if (pi < 0)
+                continue;
+            c = &b->pc[pi];
+            rw_f(w, "<tr class=\"policy\"><td colspan=\"2\"><b>");
+            rw_policy(w, p);
+            rw_f(w, "</b> <small>%s", pol_kind_short(p->kind));
+            if (p->has_order)
+                rw_f(w, ", order %.15g", p->order);
+            rw_s(w, ", selector <code>");
+            rw_esc(w, p->selector_text ? p->selector_text : "all()");
+            rw_s(w, "</code></small>");
+            if (p->staged)
+                rw_f(w, " <span class=\"tag t-warn\">staged: would deny %llu</span>",
+                     (unsigned long long)c->would_deny);
+            rw_s(w, "</td><td></td><td></td><td></td><td></td></tr>\n");
+            board_rule_rows(w, b, pi, DIR_INGRESS);
+            board_rule_rows(w, b, pi, DIR_EGRESS);
+        }
+        rw_s(w, "<tr class=\"eot\"><td></td><td><b>end of tier ");
+        rw_esc(w, tr->name);
+        rw_f(w,
+             "</b>: default action <span class=\"tag %s\">%s</span> <small>(endpoints a "
+             "policy of this tier selected and no rule decided",
+             tr->default_pass ? "t-mute" : "t-deny", tr->default_pass ? "Pass" : "Deny");
+        /* Calico attributes the end of tier to the first policy evaluated. */
+        for (k = 0, first = 1; k < tr->npolicies; k++) {
+            long pi = pol_index(ps, tr->policies[k]);
+
+            if (pi < 0 || (!b->pc[pi].eot.denied && !b->pc[pi].eot.passed))
+                continue;
+            rw_s(w, first ? "; first policy evaluated: " : ", ");
+            rw_policy(w, tr->policies[k]);
+            rw_f(w, " \xc3\x97%llu",
+                 (unsigned long long)(b->pc[pi].eot.denied + b->pc[pi].eot.passed));
+            first = 0;
+        }
+        rw_s(w, ")</small></td>");
+        rw_count(w, 0, "");
+        rw_count(w, eot_deny, "t-deny");
+        rw_count(w, eot_pass, "t-mute");
+        rw_s(w, "<td>");
+        if (!eot_deny && !eot_pass)
+            rw_s(w, "<span class=\"tag t-mute\">never hit</span>");
+        rw_s(w, "</td></tr>\n");
+    }
+    rw_s(w, "<tr class=\"tier\"><th colspan=\"6\">profiles (no policy selected the endpoint, or "
+            "every tier passed)</th></tr>\n<tr><td></td><td>kns.&lt;namespace&gt; default</td>");
+    rw_count(w, b->profile.allowed, "t-allow");
+    rw_count(w, b->profile.denied, "t-deny");
+    rw_count(w, b->profile.passed, "t-mute");
+    rw_s(w, "<td></td></tr>\n</tbody></table></section>\n");
+}
+
+/* Ports with a bit set in bm within [lo, hi], into out (at most max). */
+static size_t bitmap_ports(const uint8_t *bm, unsigned lo, unsigned hi, uint16_t *out, size_t max)
+{
+    size_t n = 0;
+    unsigned p;
+
+    for (p = lo; p <= hi && n < max; p++)
+        if (bm && (bm[p / 8] & (1u << (p % 8))))
+            out[n++] = (uint16_t)p;
+    return n;
+}
+
+static void port_rule_lines(struct rw *w, const struct board *b, long pi, int dir, int *any)
+{
+    const struct policy *p = &b->ps->policies[pi];
+    const struct rule *rules = dir == DIR_INGRESS ? p->ingress : p->egress;
+    size_t n = dir == DIR_INGRESS ? p->ningress : p->negress, i, k, m;
+    uint8_t *const *bms = dir == DIR_INGRESS ? b->pc[pi].ports_in : b->pc[pi].ports_eg;
+    uint16_t used[64];
+
+    for (i = 0; i < n; i++) {
+        if (!rule_has_range(&rules[i]))
+            continue;
+        for (k = 0; k < rules[i].dst.nports; k++) {
+            const struct port_match *pm = &rules[i].dst.ports[k];
+
+            if (pm->name || pm->hi <= pm->lo)
+                continue;
+            m = bitmap_ports(bms[i], pm->lo, pm->hi, used, ARRAY_SIZE(used));
+            *any = 1;
+            rw_s(w, "<tr><td>");
+            rw_policy(w, p);
+            rw_f(w, "</td><td>%s rule %zu</td><td><code>",
+                 dir == DIR_INGRESS ? "ingress" : "egress", i);
+            if (rules[i].proto > 0) {
+                rw_proto(w, rules[i].proto);
+                rw_s(w, " ");
+            }
+            rw_f(w, "%u:%u</code> allowed</td><td>", pm->lo, pm->hi);
+            if (m) {
+                rw_s(w, "<code>");
+                rw_ports(w, used, m);
+                rw_f(w, "</code> used (%zu%s of %u ports)", m, m == ARRAY_SIZE(used) ? "+" : "",
+                     pm->hi - pm->lo + 1u);
+            } else {
+                rw_s(w, "<span class=\"tag t-mute\">no flow used this range</span>");
+            }
+            rw_f(w, "</td><td class=\"num\">%u ports</td></tr>\n", pm->hi - pm->lo + 1u);
+        }
+    }
+}
+
+struct gap {
+    int dir, proto;
+    char who[600];
+    char why[600];
+    uint16_t ports[64];
+    size_t nports;
+    uint64_t flows;
+};
+
+static int u16_cmp(const void *x, const void *y)
+{
+    uint16_t a = *(const uint16_t *)x, b = *(const uint16_t *)y;
+
+    return (a > b) - (a < b);
+}
+
+/* Observed ports no rule allows: the flows denied at an end because no
+ * rule there matched (end of tier, no profile), grouped by the end's
+ * workload, protocol and what denied it. */
+static void write_gaps(struct rw *w, const struct flowset *fs)
+{
+    struct gap *gaps = NULL;
+    size_t ngaps = 0, alloc = 0, i, k;
+
+    for (i = 0; i < fs->nflows; i++) {
+        const struct flowset_flow *f = &fs->flows[i];
+        const struct eng_verdict *v = f->v[FS_NEW];
+        const struct eng_dir *dirs[2] = {&v->egress, &v->ingress};
+        int dn;
+
+        for (dn = 0; dn < 2; dn++) {
+            const struct eng_dir *d = dirs[dn];
+            const struct case_ep *ep = dn == 0 ? f->src : f->dst;
+            struct flowset_node nd;
+            struct gap gp;
+            struct buf why;
+
+            if (!d->judged || d->allow || d->reason == REASON_RULE || d->reason == REASON_DATAPLANE)
+                continue;
+            memset(&gp, 0, sizeof(gp));
+            gp.dir = dn == 0 ? DIR_EGRESS : DIR_INGRESS;
+            gp.proto = f->proto;
+            flowset_node_of(ep, &nd);
+            snprintf(gp.who, sizeof(gp.who), "%s/%s", nd.ns ? nd.ns : "", nd.name ? nd.name : "");
+            buf_init(&why, 0);
+            if (d->reason == REASON_END_OF_TIER && d->dec.tier)
+                (void)!buf_addf(&why, "end of tier %s", d->dec.tier->name);
+            else
+                (void)!buf_addf(&why, "%s", eng_reason_name(d->reason));
+            snprintf(gp.why, sizeof(gp.why), "%s", why.data);
+            buf_release(&why);
+            for (k = 0; k < ngaps; k++)
+                if (gaps[k].dir == gp.dir && gaps[k].proto == gp.proto &&
+                    strcmp(gaps[k].who, gp.who) == 0 && strcmp(gaps[k].why, gp.why) == 0)
+                    break;
+            if (k == ngaps) {
+                ALLOC_GROW(gaps, ngaps + 1, alloc);
+                gaps[ngaps++] = gp;
+            }
+            gaps[k].flows++;
+            if (!bsearch(&f->dst_port, gaps[k].ports, gaps[k].nports, sizeof(uint16_t), u16_cmp) &&
+                gaps[k].nports < ARRAY_SIZE(gaps[k].ports)) {
+                gaps[k].ports[gaps[k].nports++] = f->dst_port;
+                qsort(gaps[k].ports, gaps[k].nports, sizeof(uint16_t), u16_cmp);
+            }
+        }
+    }
+    rw_s(w, "<h3>Observed ports no rule allows</h3>\n");
+    if (!ngaps)
+        rw_s(w, "<p class=\"hint\">None: every denied end was denied by a rule, or nothing was "
+                "denied.</p>\n");
+    else
+        rw_s(w, "<table id=\"gaps-table\"><thead><tr><th>Where</th><th>Ports seen</th>"
+                "<th>Denied by</th><th class=\"num\">Flows</th></tr></thead><tbody>\n");
+    for (k = 0; k < ngaps; k++) {
+        rw_f(w, "<tr class=\"v-deny\"><td>%s ",
+             gaps[k].dir == DIR_EGRESS ? "egress from" : "ingress to");
+        rw_esc(w, gaps[k].who);
+        rw_s(w, "</td><td><code>");
+        rw_proto(w, gaps[k].proto);
+        /* Ports only where the protocol has them (ICMP's "port" is 0). */
+        if (gaps[k].proto == 6 || gaps[k].proto == 17 || gaps[k].proto == 132) {
+            rw_s(w, " ");
+            rw_ports(w, gaps[k].ports, gaps[k].nports);
+        }
+        rw_s(w, "</code></td><td>");
+        rw_esc(w, gaps[k].why);
+        rw_f(w, "</td><td class=\"num\">%llu</td></tr>\n", (unsigned long long)gaps[k].flows);
+    }
+    if (ngaps)
+        rw_s(w, "</tbody></table>\n");
+    free(gaps);
+}
+
+static void write_ports(struct rw *w, const struct flowset *fs, const struct board *b)
+{
+    const struct policy_set *ps = &fs->ps[FS_NEW];
+    size_t i;
+    int any = 0;
+
+    rw_s(w, "<section id=\"ports\"><h2>Port coverage</h2>\n<h3>Allowed port ranges and the "
+            "ports flows used</h3>\n<table id=\"ranges-table\"><thead><tr><th>Policy</th>"
+            "<th>Rule</th><th>Allows</th><th>Used by recorded flows</th><th class=\"num\">"
+            "Range</th></tr></thead><tbody>\n");
+    for (i = 0; i < ps->npolicies; i++) {
+        port_rule_lines(w, b, (long)i, DIR_INGRESS, &any);
+        port_rule_lines(w, b, (long)i, DIR_EGRESS, &any);
+    }
+    if (!any)
+        rw_s(w, "<tr><td colspan=\"5\" class=\"hint\">No allowing rule has a port range.</td>"
+                "</tr>\n");
+    rw_s(w, "</tbody></table>\n");
+    write_gaps(w, fs);
+    rw_s(w, "</section>\n");
+}
+
+/* ---- capture coverage ------------------------------------------------------------------ */
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+
+    return t ? (const char *)t : "";
+}
+
+static void rw_col_time(struct rw *w, sqlite3_stmt *st, int i)
+{
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        rw_s(w, "\xe2\x80\x94");
+    else
+        rw_time(w, sqlite3_column_int64(st, i));
+}
+
+static int write_capture(struct rw *w, const struct flowset *fs, struct diag *d)
+{
+    static const char q_cap[] =
+        "SELECT id, node, source, started_ns, ended_ns, interfaces, packets_seen, "
+        "packets_dropped, packets_if_dropped, flows_written FROM captures ORDER BY id";
+    static const char q_if[] =
+        "SELECT capture_id, name, appeared_ns, vanished_ns, packets_seen, packets_dropped, "
+        "packets_if_dropped FROM interfaces ORDER BY capture_id, id";
+    sqlite3_stmt *st = NULL;
+    sqlite3 *db = fs->c.db;
+    int rc, rows = 0;
+
+    rw_s(w, "<section id=\"capture\"><h2>Capture coverage</h2>\n<p class=\"hint\">Where and when "
+            "packets were recorded, and what the kernel dropped: no flow outside these nodes, "
+            "interfaces and times can be judged.</p>\n<table id=\"captures-table\"><thead><tr>"
+            "<th>Capture</th><th>Node</th><th>Source</th><th>Started</th><th>Ended</th>"
+            "<th>Interfaces</th><th class=\"num\">Packets</th><th class=\"num\">Kernel drops</th>"
+            "<th class=\"num\">Interface drops</th><th class=\"num\">Flows</th></tr></thead>"
+            "<tbody>\n");
+    if (sqlite3_prepare_v2(db, q_cap, -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t drops = sqlite3_column_int64(st, 7), ifd = sqlite3_column_int64(st, 8);
+
+        rows++;
+        rw_f(w, "<tr><td>%lld</td><td>", (long long)sqlite3_column_int64(st, 0));
+        rw_esc(w, col_text(st, 1));
+        rw_s(w, "</td><td>");
+        rw_esc(w, col_text(st, 2));
+        rw_s(w, "</td><td>");
+        rw_col_time(w, st, 3);
+        rw_s(w, "</td><td>");
+        rw_col_time(w, st, 4);
+        rw_s(w, "</td><td><code>");
+        rw_esc(w, col_text(st, 5));
+        rw_f(w, "</code></td><td class=\"num\">%lld</td>", (long long)sqlite3_column_int64(st, 6));
+        rw_count(w, drops > 0 ? (uint64_t)drops : 0, "t-deny");
+        rw_count(w, ifd > 0 ? (uint64_t)ifd : 0, "t-deny");
+        rw_f(w, "<td class=\"num\">%lld</td></tr>\n", (long long)sqlite3_column_int64(st, 9));
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc != SQLITE_DONE)
+        goto fail;
+    if (!rows)
+        rw_s(w, "<tr><td colspan=\"10\" class=\"hint\">This case records no capture.</td></tr>\n");
+    rw_s(w, "</tbody></table>\n<h3>Interfaces</h3>\n<table id=\"interfaces-table\"><thead><tr>"
+            "<th>Capture</th><th>Interface</th><th>Appeared</th><th>Vanished</th>"
+            "<th class=\"num\">Packets</th><th class=\"num\">Kernel drops</th>"
+            "<th class=\"num\">Interface drops</th></tr></thead><tbody>\n");
+    if (sqlite3_prepare_v2(db, q_if, -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t drops = sqlite3_column_int64(st, 5), ifd = sqlite3_column_int64(st, 6);
+
+        rw_f(w, "<tr><td>%lld</td><td><code>", (long long)sqlite3_column_int64(st, 0));
+        rw_esc(w, col_text(st, 1));
+        rw_s(w, "</code></td><td>");
+        rw_col_time(w, st, 2);
+        rw_s(w, "</td><td>");
+        rw_col_time(w, st, 3);
+        rw_f(w, "</td><td class=\"num\">%lld</td>", (long long)sqlite3_column_int64(st, 4));
+        rw_count(w, drops > 0 ? (uint64_t)drops : 0, "t-deny");
+        rw_count(w, ifd > 0 ? (uint64_t)ifd : 0, "t-deny");
+        rw_s(w, "</tr>\n");
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        goto fail;
+    rw_s(w, "</tbody></table></section>\n");
+    return 0;
+fail:
+    sqlite3_finalize(st);
+    diag_err(d, "cannot read '%s': %s", fs->c.path ? fs->c.path : "case", sqlite3_errmsg(db));
+    return ERR_DB;
+}
+
+int report_html(const struct flowset *fs, const struct report_opts *o, struct buf *out,
+                struct diag *d)
+{
+    struct rw w;
+    struct sums s;
+    struct graph g;
+    struct board b;
+    int rc;
+
+    w.out = out;
+    w.rc = 0;
+    summarize(fs, &s);
+    graph_build(&g, fs);
+    board_build(&b, fs);
+    write_header(&w, fs, o, &s);
+    write_graph(&w, fs, &g, d);
+    write_flows(&w, fs, &g);
+    write_board(&w, fs, &b);
+    write_ports(&w, fs, &b);
+    rc = write_capture(&w, fs, d);
+    rw_s(&w, "</main>\n<script>");
+    rw_s(&w, page_js);
+    rw_s(&w, "</script>\n</body>\n</html>\n");
+    board_release(&b);
+    graph_release(&g);
+    return rc ? rc : w.rc;
+}

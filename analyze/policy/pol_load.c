@@ -1,0 +1,386 @@
+/*
+ * pol_load.c: policy_set_load(): the -p paths (files, directories searched
+ * recursively for *.yaml, *.yml and *.json, "-" for stdin), the documents in
+ * them (single objects, multi-document YAML, kind List and every *List, as
+ * kubectl and calicoctl print them), dispatch by apiVersion and kind, and
+ * the checks across objects (duplicates).  A path that does not exist is an
+ * error; one that exists but holds no policy object is a warning and means
+ * "no policies" (DESIGN.md, Analyze).
+ *
+ * Objects of kinds that policy evaluation does not model (Pods, Services,
+ * ConfigMaps, ...) are skipped silently, so that a directory holding a whole
+ * application can be given; Calico and Kubernetes policy kinds we do not
+ * evaluate (HostEndpoint, AdminNetworkPolicy, ...) are skipped with a
+ * warning, since they can change verdicts in a real cluster.
+ */
+#include "analyze/policy/policy.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "analyze/policy/pol_int.h"
+#include "common/err.h"
+#include "common/limits.h"
+#include "common/xmalloc.h"
+#include "common/ydoc.h"
+#include "common/compat.h"
+
+/* Directory nesting followed below a -p directory: deeper trees are a
+ * symlink loop or not a policy repository. */
+#define POL_DIR_DEPTH 32
+
+/* projectcalico.org/v3 kinds we read. */
+static const char *const calico_kinds[] = {"NetworkPolicy",
+                                           "GlobalNetworkPolicy",
+                                           "StagedNetworkPolicy",
+                                           "StagedGlobalNetworkPolicy",
+                                           "StagedKubernetesNetworkPolicy",
+                                           "Tier",
+                                           "NetworkSet",
+                                           "GlobalNetworkSet",
+                                           NULL};
+/* projectcalico.org/v3 kinds that exist but say nothing about policy
+ * verdicts between pods (or that we do not model, said in a warning). */
+static const char *const calico_other_kinds[] = {"BGPConfiguration",
+                                                 "BGPFilter",
+                                                 "BGPPeer",
+                                                 "BlockAffinity",
+                                                 "CalicoNodeStatus",
+                                                 "ClusterInformation",
+                                                 "FelixConfiguration",
+                                                 "IPAMBlock",
+                                                 "IPAMConfiguration",
+                                                 "IPAMHandle",
+                                                 "IPPool",
+                                                 "IPReservation",
+                                                 "KubeControllersConfiguration",
+                                                 "Node",
+                                                 "WorkloadEndpoint",
+                                                 "QoSPolicy",
+                                                 NULL};
+
+static int in_list(const char *const *list, const char *s)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (strcmp(list[i], s) == 0)
+            return 1;
+    return 0;
+}
+
+static void read_doc(struct pol_ctx *c, const struct ynode *doc, const char *def_api,
+                     const char *def_kind, int depth);
+
+static void read_list(struct pol_ctx *c, const struct ynode *doc, const char *api, const char *kind,
+                      int depth)
+{
+    const struct ynode *items = ynode_get(doc, "items");
+    char item_kind[128] = "";
+
+    if (pv_seq(c, items, "items") != 0)
+        return;
+    /* The items of a typed list (NetworkPolicyList) may leave their kind
+     * out; a plain List's items carry their own. */
+    if (strcmp(kind, "List") != 0 && strlen(kind) - 4 < sizeof(item_kind))
+        snprintf(item_kind, sizeof(item_kind), "%.*s", (int)(strlen(kind) - 4), kind);
+    for (size_t i = 0; i < items->u.seq.n; i++)
+        read_doc(c, items->u.seq.items[i], item_kind[0] ? api : NULL,
+                 item_kind[0] ? item_kind : NULL, depth + 1);
+}
+
+static void read_doc(struct pol_ctx *c, const struct ynode *doc, const char *def_api,
+                     const char *def_kind, int depth)
+{
+    const char *api = def_api, *kind = def_kind;
+    size_t klen;
+
+    if (!doc)
+        return; /* an empty document */
+    if (doc->kind != YNODE_MAP) {
+        pv_warn(c, doc, "not a Kubernetes object (%s); ignored", ynode_kind_name(doc->kind));
+        return;
+    }
+    if (pv_str(c, ynode_get(doc, "apiVersion"), "apiVersion", &api) < 0 ||
+        pv_str(c, ynode_get(doc, "kind"), "kind", &kind) < 0)
+        return;
+    if (!api || !kind) {
+        pv_warn(c, doc, "no apiVersion or kind: not a Kubernetes object; ignored");
+        return;
+    }
+    klen = strlen(kind);
+    if (klen >= 4 && strcmp(kind + klen - 4, "List") == 0 && ynode_get(doc, "items")) {
+        if (depth > 0) {
+            pv_err(c, doc, "a %s inside a list", kind);
+            return;
+        }
+        read_list(c, doc, api, kind, depth);
+        return;
+    }
+    if (strcmp(api, "projectcalico.org/v3") == 0) {
+        if (strcmp(kind, "StagedKubernetesNetworkPolicy") == 0) {
+            c->objects++;
+            pk_read_object(c, doc, 1);
+        } else if (in_list(calico_kinds, kind)) {
+            c->objects++;
+            pc_read_object(c, doc, kind);
+        } else if (strcmp(kind, "HostEndpoint") == 0 || strcmp(kind, "Profile") == 0) {
+            pv_warn(c, doc,
+                    "%s objects are not modelled; ignored (verdicts involving host "
+                    "endpoints or custom profiles may differ)",
+                    kind);
+        } else if (!in_list(calico_other_kinds, kind)) {
+            pv_err(c, ynode_get(doc, "kind"), "unknown projectcalico.org/v3 kind '%s'", kind);
+        }
+        return;
+    }
+    if (strcmp(api, "networking.k8s.io/v1") == 0) {
+        if (strcmp(kind, "NetworkPolicy") == 0) {
+            c->objects++;
+            pk_read_object(c, doc, 0);
+        }
+        return;
+    }
+    if (strncmp(api, "crd.projectcalico.org/", 22) == 0) {
+        pv_warn(c, doc,
+                "%s from %s is Calico's storage form, not its API; ignored (export "
+                "policies with calicoctl, or kubectl get ...projectcalico.org)",
+                kind, api);
+        return;
+    }
+    if (strncmp(api, "policy.networking.k8s.io/", 25) == 0) {
+        pv_warn(c, doc, "%s (%s) is not modelled; ignored", kind, api);
+        return;
+    }
+    if (strncmp(api, "projectcalico.org/", 18) == 0 ||
+        (strcmp(kind, "NetworkPolicy") == 0 && strncmp(api, "networking.k8s.io/", 18) == 0))
+        pv_err(c, ynode_get(doc, "apiVersion"), "unsupported apiVersion '%s' for %s", api, kind);
+    /* Anything else (Pods, Services, Namespaces, ...) is not policy. */
+}
+
+/* One file (path) or, when data is not NULL, one buffer named path. */
+static int load_file(struct pol_ctx *c, const char *path, const char *data, size_t len)
+{
+    struct ystream ys;
+    unsigned before = c->d->errors;
+    int rc;
+
+    memset(&ys, 0, sizeof(ys));
+    if (data)
+        rc = ystream_load_mem(&ys, path, data, len, c->d);
+    else
+        rc = ystream_load_file(&ys, path, c->d);
+    c->ps->files++;
+    if (rc != 0) {
+        if (c->d->errors == before)
+            diag_err(c->d, "cannot read '%s': %s", path, err_str(rc));
+        c->errors++;
+        if (!c->rc)
+            c->rc = rc;
+        return rc;
+    }
+    c->ys = &ys;
+    c->file = arena_strdup(c->a, ys.name ? ys.name : path);
+    for (size_t i = 0; i < ys.ndocs; i++)
+        read_doc(c, ys.docs[i], NULL, NULL, 0);
+    c->ys = NULL;
+    ystream_release(&ys);
+    return 0;
+}
+
+static int has_policy_ext(const char *name)
+{
+    size_t len = strlen(name);
+
+    return (len > 5 && strcmp(name + len - 5, ".yaml") == 0) ||
+           (len > 4 && strcmp(name + len - 4, ".yml") == 0) ||
+           (len > 5 && strcmp(name + len - 5, ".json") == 0);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    const char *const *x = a;
+    const char *const *y = b;
+
+    return strcmp(*x, *y);
+}
+
+/* Every *.yaml, *.yml, *.json below dir, in byte order of names so that
+ * messages come out the same on every run.  Entries starting with '.' are
+ * skipped (Kubernetes ConfigMap mounts hold "..data" links to the same
+ * files). */
+static void load_dir(struct pol_ctx *c, const char *dir, int depth)
+{
+    DIR *dp;
+    struct dirent *de;
+    char **names = NULL;
+    size_t n = 0, alloc = 0;
+
+    if (depth > POL_DIR_DEPTH) {
+        diag_err(c->d, "'%s': directories nested more than %d deep", dir, POL_DIR_DEPTH);
+        c->errors++;
+        return;
+    }
+    dp = opendir(dir);
+    if (!dp) {
+        diag_err(c->d, "cannot open directory '%s': %s", dir, strerror(errno));
+        c->errors++;
+        return;
+    }
+    while ((de = readdir(dp))) {
+        if (de->d_name[0] == '.')
+            continue;
+        ALLOC_GROW(names, n + 1, alloc);
+        names[n++] = xstrdup(de->d_name);
+    }
+    closedir(dp);
+    if (n) /* qsort(NULL, 0, ...) is undefined behaviour */
+        qsort(names, n, sizeof(*names), name_cmp);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(dir) + strlen(names[i]) + 2;
+        char *full = xmalloc(len);
+        struct stat st;
+
+        snprintf(full, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
+        if (stat(full, &st) != 0) {
+            diag_err(c->d, "cannot read '%s': %s", full, strerror(errno));
+            c->errors++;
+        } else if (S_ISDIR(st.st_mode)) {
+            load_dir(c, full, depth + 1);
+        } else if (S_ISREG(st.st_mode) && has_policy_ext(names[i])) {
+            (void)load_file(c, full, NULL, 0);
+        }
+        free(full);
+        free(names[i]);
+    }
+    free(names);
+}
+
+static void load_path(struct pol_ctx *c, const char *path)
+{
+    struct stat st;
+    unsigned before = c->objects;
+
+    if (strcmp(path, "-") == 0) {
+        (void)load_file(c, "-", NULL, 0);
+    } else if (stat(path, &st) != 0) {
+        int e = errno;
+
+        diag_err(c->d, "cannot read policy path '%s': %s", path, strerror(e));
+        c->errors++;
+        if (!c->rc)
+            c->rc = -e;
+        return;
+    } else if (S_ISDIR(st.st_mode)) {
+        load_dir(c, path, 0);
+    } else {
+        (void)load_file(c, path, NULL, 0);
+    }
+    if (c->objects == before)
+        diag_warn(c->d, "'%s' holds no policy objects", strcmp(path, "-") ? path : "<stdin>");
+}
+
+/* Order for finding duplicates: kind, namespace, name. */
+static int dup_cmp(const void *a, const void *b)
+{
+    const struct policy *const *x = a;
+    const struct policy *const *y = b;
+    int r;
+
+    if ((*x)->kind != (*y)->kind)
+        return (*x)->kind < (*y)->kind ? -1 : 1;
+    r = strcmp((*x)->ns ? (*x)->ns : "", (*y)->ns ? (*y)->ns : "");
+    if (r)
+        return r;
+    r = strcmp((*x)->name, (*y)->name);
+    if (r)
+        return r;
+    /* Keep load order among equals so the first one is named first. */
+    return *x < *y ? -1 : *x > *y;
+}
+
+static void check_duplicates(struct pol_ctx *c)
+{
+    struct policy **v;
+
+    if (c->npols < 2)
+        return;
+    v = xcalloc(c->npols, sizeof(*v));
+    for (size_t i = 0; i < c->npols; i++)
+        v[i] = &c->pols[i];
+    qsort(v, c->npols, sizeof(*v), dup_cmp);
+    for (size_t i = 1; i < c->npols; i++) {
+        const struct policy *a = v[i - 1], *b = v[i];
+
+        if (a->kind == b->kind && strcmp(a->name, b->name) == 0 &&
+            strcmp(a->ns ? a->ns : "", b->ns ? b->ns : "") == 0) {
+            diag_at(c->d, DIAG_ERROR, b->file, b->line, 0,
+                    "duplicate %s '%s%s%s' (also defined at %s:%u)", pol_kind_name(b->kind),
+                    b->ns ? b->ns : "", b->ns ? "/" : "", b->name, a->file, a->line);
+            c->errors++;
+        }
+    }
+    free(v);
+}
+
+static void ctx_free(struct pol_ctx *c)
+{
+    for (size_t i = 0; i < c->nsets; i++)
+        labels_release(&c->sets[i].labels);
+    free(c->pols);
+    free(c->sets);
+    free(c->tiers);
+}
+
+/* paths[0..npaths), or when data is not NULL the one buffer named name. */
+static int load_set(struct policy_set *ps, const char *const *paths, size_t npaths,
+                    const char *name, const char *data, size_t len, struct diag *d)
+{
+    struct pol_ctx c;
+
+    memset(ps, 0, sizeof(*ps));
+    arena_init(&ps->arena, 0);
+    memset(&c, 0, sizeof(c));
+    c.ps = ps;
+    c.a = &ps->arena;
+    c.d = d;
+    for (size_t i = 0; i < npaths; i++)
+        load_path(&c, paths[i]);
+    if (data && load_file(&c, name, data, len) == 0 && c.objects == 0)
+        diag_warn(d, "'%s' holds no policy objects", name);
+    check_duplicates(&c);
+    if (c.errors) {
+        diag_err(d, "policy set not loaded: %u error%s", c.errors, c.errors == 1 ? "" : "s");
+        ctx_free(&c);
+        policy_set_release(ps);
+        /* The first file that could not be read or parsed names the
+         * failure; otherwise the objects were invalid. */
+        return c.rc ? c.rc : ERR_INVALID;
+    }
+    /* Move what was built into the arena, where the set owns it. */
+    ps->npolicies = c.npols;
+    ps->policies = arena_calloc(c.a, c.npols ? c.npols : 1, sizeof(*ps->policies));
+    if (c.npols)
+        memcpy(ps->policies, c.pols, c.npols * sizeof(*ps->policies));
+    ps->nnetsets = c.nsets;
+    ps->netsets = arena_calloc(c.a, c.nsets ? c.nsets : 1, sizeof(*ps->netsets));
+    if (c.nsets)
+        memcpy(ps->netsets, c.sets, c.nsets * sizeof(*ps->netsets)); /* labels move too */
+    c.nsets = 0;
+    policy_set_build_tiers(&c);
+    ctx_free(&c);
+    return 0;
+}
+
+int policy_set_load(struct policy_set *ps, const char *const *paths, size_t npaths, struct diag *d)
+{
+    return load_set(ps, paths, npaths, NULL, NULL, 0, d);
+}
+
+int policy_set_load_mem(struct policy_set *ps, const char *name, const char *data, size_t len,
+                        struct diag *d)
+{
+    /* A zero-length buffer still needs a non-NULL pointer to mean "a buffer". */
+    return load_set(ps, NULL, 0, name, data ? data : "", len, d);
+}

@@ -1,0 +1,174 @@
+/*
+ * policy.h: the policy model: what the loader (pol_load.c and friends)
+ * builds from Calico v3 and Kubernetes YAML/JSON, and what the engine
+ * (engine.c) evaluates.  It is Calico's backend model (docs/semantics.md
+ * §0): every policy carries one effective endpoint selector (§2.1) and every
+ * rule side one combined positive selector plus an optional notSelector
+ * (§2.2), so the engine never needs to know which resource kind a policy
+ * came from, except to name it.
+ *
+ * Everything hangs off struct policy_set and lives in its arena.
+ */
+#ifndef PODFLOW_ANALYZE_POLICY_H
+#define PODFLOW_ANALYZE_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/arena.h"
+#include "common/attrs.h"
+#include "common/ipaddr.h"
+#include "common/labels.h"
+
+struct diag;
+struct sel;
+
+/* Resource kinds, with Calico's flow-log short names (§5.1). */
+enum pol_kind {
+    POL_NP,   /* projectcalico.org/v3 NetworkPolicy                   "np"   */
+    POL_GNP,  /* projectcalico.org/v3 GlobalNetworkPolicy             "gnp"  */
+    POL_KNP,  /* networking.k8s.io/v1 NetworkPolicy, converted        "knp"  */
+    POL_SNP,  /* StagedNetworkPolicy                                  "snp"  */
+    POL_SGNP, /* StagedGlobalNetworkPolicy                            "sgnp" */
+    POL_SKNP  /* StagedKubernetesNetworkPolicy                        "sknp" */
+};
+
+/* "np", "gnp", ...; and the kind string used in the §4.1 tie-break
+ * ("NetworkPolicy", "GlobalNetworkPolicy", "KubernetesNetworkPolicy", ...). */
+const char *pol_kind_short(enum pol_kind k);
+const char *pol_kind_name(enum pol_kind k);
+
+enum rule_action { ACT_ALLOW, ACT_DENY, ACT_PASS, ACT_LOG };
+const char *rule_action_name(enum rule_action a); /* "Allow", "Deny", "Pass", "Log" */
+
+enum pol_dir { DIR_INGRESS = 1, DIR_EGRESS = 2 }; /* also bits of policy.types */
+
+/* One entry of ports / notPorts: a range, or a named port. */
+struct port_match {
+    uint16_t lo, hi;  /* inclusive range; both 0 for a named port */
+    const char *name; /* named port (arena), or NULL */
+};
+
+/* Source or destination of a rule (EntityRule), already combined (§2.2). */
+struct entity {
+    struct sel *sel;      /* combined positive selector, NULL: none (any address) */
+    struct sel *notsel;   /* notSelector, NULL: none; NOT namespaced */
+    const char *sel_text; /* canonical text of sel / notsel, for traces (or NULL) */
+    const char *notsel_text;
+    struct cidr *nets; /* any of (arena array), n 0: no constraint */
+    size_t nnets;
+    struct cidr *notnets; /* none of */
+    size_t nnotnets;
+    struct port_match *ports; /* any of; n 0: no constraint */
+    size_t nports;
+    struct port_match *notports; /* none of */
+    size_t nnotports;
+    const char *svc_name; /* services.name, or NULL */
+    const char *svc_ns;   /* services.namespace (defaulted to the policy's) */
+};
+
+/* ICMP type/code match: type -1 means unset; code -1 means any code. */
+struct icmp_match {
+    int type;
+    int code;
+};
+
+struct rule {
+    enum rule_action action;
+    int ip_version; /* 0 (both), 4 or 6: explicit, or implied by ICMP/ICMPv6 names */
+    int proto;      /* -1 unset; 1..255; 0 = a name Calico does not know (never matches) */
+    int notproto;   /* same for notProtocol */
+    struct icmp_match icmp;
+    struct icmp_match noticmp;
+    struct entity src, dst;
+    const char *file; /* where the rule was written, for messages */
+    unsigned line, col;
+};
+
+struct policy {
+    enum pol_kind kind;
+    const char *name;     /* metadata.name as written (arena) */
+    const char *ns;       /* namespace, NULL for global kinds */
+    const char *tier;     /* "default" unless spec.tier */
+    int has_order;        /* 0: order missing, sorts as +inf (§4.1) */
+    double order;         /* knp: 1000 */
+    struct sel *selector; /* effective endpoint selector (§2.1) */
+    const char *selector_text;
+    unsigned types;    /* DIR_INGRESS | DIR_EGRESS after defaulting (§6.1) */
+    int staged;        /* staged kinds: judged only as "would do" */
+    int staged_delete; /* stagedAction: Delete (not sent to Felix at all); its spec is
+                        * empty, its name says which enforced policy it would delete */
+    int do_not_track;  /* GNP only: never affects workload flows (§6.2) */
+    int pre_dnat;
+    int apply_on_forward;
+    struct rule *ingress; /* arena array */
+    size_t ningress;
+    struct rule *egress;
+    size_t negress;
+    const char *file; /* source file, line of the object */
+    unsigned line;
+};
+
+struct tier {
+    const char *name;
+    int defined; /* a Tier resource was given (sorts before undefined ones) */
+    int has_order;
+    double order;             /* default tier: 1,000,000 */
+    int default_pass;         /* defaultAction Pass (else Deny) */
+    struct policy **policies; /* sorted per §4.1 (arena array); every policy of the
+                               * tier, staged (and staged_delete), doNotTrack and preDNAT
+                               * ones included: the engine filters per §5 and §6.2 */
+    size_t npolicies;
+};
+
+/* NetworkSet / GlobalNetworkSet: labelled CIDRs that rule selectors match. */
+struct netset {
+    const char *name;
+    const char *ns;       /* NULL for GlobalNetworkSet */
+    struct labels labels; /* own labels plus, when namespaced, projectcalico.org/namespace */
+    struct cidr *nets;
+    size_t nnets;
+};
+
+struct policy_set {
+    struct arena arena; /* owns everything below */
+    struct tier *tiers; /* sorted per §4.2 */
+    size_t ntiers;
+    struct policy *policies; /* every policy, in load order */
+    size_t npolicies;
+    struct netset *netsets;
+    size_t nnetsets;
+    unsigned files; /* files read */
+};
+
+/*
+ * §3.1 (felix/rules/policy.go FilterRuleToIPVersion): 1 when rule r exists
+ * in the dataplane for IP family (4 or 6), else 0.  A rule is dropped for a
+ * family when its ipVersion (explicit, or implied by protocol ICMP/ICMPv6)
+ * is the other one, or when any of source/destination nets/notNets is
+ * non-empty but holds no CIDR of that family, or when a notNets holds that
+ * family's catch-all.  A dropped rule matches nothing.
+ */
+int rule_applies_to_family(const struct rule *r, int family);
+
+/* The backend name of a tier-default or rule action as flow logs spell it
+ * ("allow", "deny", "pass", "log"). */
+const char *rule_action_flowlog(enum rule_action a);
+
+/*
+ * Load every policy object from paths (files, directories searched
+ * recursively for *.yaml, *.yml, *.json, or "-" for stdin), validate them
+ * all (reporting every problem with file:line:col through d), convert
+ * Kubernetes policies, default types, and sort tiers and policies.
+ * Returns 0, or ERR_INVALID / ERR_PARSE / -errno after reporting; on
+ * failure the set is released (a half-loaded set would give wrong verdicts).
+ */
+int policy_set_load(struct policy_set *ps, const char *const *paths, size_t npaths,
+                    struct diag *d) MUST_CHECK;
+/* Same for one buffer data[0..len) of YAML/JSON documents, named name in
+ * messages (the fuzz target and tests; no file system access). */
+int policy_set_load_mem(struct policy_set *ps, const char *name, const char *data, size_t len,
+                        struct diag *d) MUST_CHECK;
+void policy_set_release(struct policy_set *ps);
+
+#endif

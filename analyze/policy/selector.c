@@ -1,0 +1,468 @@
+/*
+ * selector.c: the selector tree (libcalico-go/lib/selector/parser/ast.go):
+ * construction, evaluation (docs/semantics.md §1.3), the canonical text
+ * (§1.4), label-prefix rewriting (§1.5) and a hash of the canonical text.
+ *
+ * Evaluation runs once per (selector, label set) pair the engine has not
+ * cached, so it allocates nothing: a label lookup is a binary search in the
+ * sorted label array and a set membership test a binary search in the
+ * sorted set.  Values are compared as bytes with their lengths, because a
+ * quoted value may hold any byte but its quote (a NUL included), while label
+ * values are C strings.
+ */
+#include "analyze/policy/selector.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/policy/selector_int.h"
+#include "common/arena.h"
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/labels.h"
+#include "common/compat.h"
+
+/* --- construction --------------------------------------------------------- */
+
+struct sel *sel_node(struct arena *a, enum sel_op op)
+{
+    struct sel *n = arena_calloc(a, 1, sizeof(*n));
+
+    n->op = op;
+    return n;
+}
+
+struct sel *sel_node_value(struct arena *a, enum sel_op op, const char *key, size_t klen,
+                           const char *value, size_t vlen)
+{
+    struct sel *n = sel_node(a, op);
+
+    n->key = arena_memdupz(a, key, klen);
+    if (value) {
+        n->value.s = arena_memdupz(a, value, vlen);
+        n->value.len = vlen;
+    }
+    return n;
+}
+
+/* Go's string order: bytes, then length. */
+static int sel_str_cmp(const char *x, size_t xlen, const char *y, size_t ylen)
+{
+    int c = memcmp(x, y, xlen < ylen ? xlen : ylen);
+
+    if (c)
+        return c;
+    return (xlen > ylen) - (xlen < ylen);
+}
+
+static int sel_str_qsort_cmp(const void *x, const void *y)
+{
+    const struct sel_str *a = x, *b = y;
+
+    return sel_str_cmp(a->s, a->len, b->s, b->len);
+}
+
+struct sel *sel_node_set(struct arena *a, enum sel_op op, const char *key, size_t klen,
+                         const struct sel_str *members, size_t n)
+{
+    struct sel *node = sel_node(a, op);
+    size_t i, out = 0;
+
+    node->key = arena_memdupz(a, key, klen);
+    if (!n)
+        return node;
+    node->set = arena_calloc(a, n, sizeof(*node->set));
+    memcpy(node->set, members, n * sizeof(*members));
+    /* ConvertToStringSetInPlace: sort, then drop repeats. */
+    qsort(node->set, n, sizeof(*node->set), sel_str_qsort_cmp);
+    for (i = 0; i < n; i++) {
+        if (out && !sel_str_qsort_cmp(&node->set[out - 1], &node->set[i]))
+            continue;
+        node->set[out].s = arena_memdupz(a, node->set[i].s, node->set[i].len);
+        node->set[out].len = node->set[i].len;
+        out++;
+    }
+    node->n = out;
+    return node;
+}
+
+struct sel *sel_node_list(struct arena *a, enum sel_op op, struct sel *const *kids, size_t n)
+{
+    struct sel *node = sel_node(a, op);
+
+    assert(n >= 2);
+    node->kids = arena_calloc(a, n, sizeof(*node->kids));
+    memcpy(node->kids, kids, n * sizeof(*kids));
+    node->n = n;
+    return node;
+}
+
+struct sel *sel_all(struct arena *a)
+{
+    return sel_node(a, SEL_ALL);
+}
+
+struct sel *sel_and(struct arena *a, struct sel *x, struct sel *y)
+{
+    struct sel *kids[2] = {x, y};
+
+    assert(x && y);
+    return sel_node_list(a, SEL_AND, kids, 2);
+}
+
+struct sel *sel_not(struct arena *a, struct sel *x)
+{
+    struct sel *n = sel_node(a, SEL_NOT);
+
+    assert(x);
+    n->kids = arena_alloc(a, sizeof(*n->kids));
+    n->kids[0] = x;
+    n->n = 1;
+    return n;
+}
+
+struct sel *sel_has(struct arena *a, const char *key)
+{
+    return sel_node_value(a, SEL_HAS, key, strlen(key), NULL, 0);
+}
+
+struct sel *sel_eq(struct arena *a, const char *key, const char *value)
+{
+    return sel_node_value(a, SEL_EQ, key, strlen(key), value, strlen(value));
+}
+
+/* --- evaluation ----------------------------------------------------------- */
+
+static int sel_set_contains(const struct sel *node, const char *v, size_t vlen)
+{
+    size_t lo = 0, hi = node->n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = sel_str_cmp(v, vlen, node->set[mid].s, node->set[mid].len);
+
+        if (!c)
+            return 1;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return 0;
+}
+
+int sel_eval(const struct sel *sel, const struct labels *labels)
+{
+    const char *v;
+    size_t vlen, i;
+
+    switch (sel->op) {
+    case SEL_ALL:
+    case SEL_GLOBAL:
+        return 1;
+    case SEL_NOT:
+        return !sel_eval(sel->kids[0], labels);
+    case SEL_AND:
+        for (i = 0; i < sel->n; i++)
+            if (!sel_eval(sel->kids[i], labels))
+                return 0;
+        return 1;
+    case SEL_OR:
+        for (i = 0; i < sel->n; i++)
+            if (sel_eval(sel->kids[i], labels))
+                return 1;
+        return 0;
+    case SEL_HAS:
+    case SEL_EQ:
+    case SEL_NE:
+    case SEL_CONTAINS:
+    case SEL_STARTS:
+    case SEL_ENDS:
+    case SEL_IN:
+    case SEL_NOTIN:
+        break;
+    }
+    v = labels_get(labels, sel->key);
+    if (!v) /* only the negative forms match a missing label */
+        return sel->op == SEL_NE || sel->op == SEL_NOTIN;
+    vlen = strlen(v);
+    switch (sel->op) {
+    case SEL_HAS:
+        return 1;
+    case SEL_EQ:
+        return vlen == sel->value.len && !memcmp(v, sel->value.s, vlen);
+    case SEL_NE:
+        return !(vlen == sel->value.len && !memcmp(v, sel->value.s, vlen));
+    case SEL_CONTAINS:
+        return memmem(v, vlen, sel->value.s, sel->value.len) != NULL;
+    case SEL_STARTS:
+        return vlen >= sel->value.len && !memcmp(v, sel->value.s, sel->value.len);
+    case SEL_ENDS:
+        return vlen >= sel->value.len &&
+               !memcmp(v + vlen - sel->value.len, sel->value.s, sel->value.len);
+    case SEL_IN:
+        return sel_set_contains(sel, v, vlen);
+    case SEL_NOTIN:
+        return !sel_set_contains(sel, v, vlen);
+    case SEL_ALL:
+    case SEL_GLOBAL:
+    case SEL_NOT:
+    case SEL_AND:
+    case SEL_OR:
+        break;
+    }
+    return 0; /* not reached */
+}
+
+/* --- canonical text ------------------------------------------------------- */
+
+/* Where canonical text goes: a buffer, or a running FNV-1a hash. */
+struct sel_out {
+    struct buf *buf; /* NULL: hash only */
+    uint64_t hash;
+    int rc; /* first buffer error */
+};
+
+#define SEL_FNV_OFFSET 0xcbf29ce484222325ULL
+#define SEL_FNV_PRIME  0x100000001b3ULL
+
+static void out_add(struct sel_out *o, const char *s, size_t n)
+{
+    size_t i;
+
+    if (o->buf) {
+        if (!o->rc)
+            o->rc = buf_add(o->buf, s, n);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        o->hash ^= (unsigned char)s[i];
+        o->hash *= SEL_FNV_PRIME;
+    }
+}
+
+static void out_str(struct sel_out *o, const char *s)
+{
+    out_add(o, s, strlen(s));
+}
+
+/* ast.go appendLabelOpAndQuotedString: ' only when the value holds a ". */
+static void out_quoted(struct sel_out *o, const struct sel_str *v)
+{
+    const char *q = memchr(v->s, '"', v->len) ? "'" : "\"";
+
+    out_str(o, q);
+    out_add(o, v->s, v->len);
+    out_str(o, q);
+}
+
+static void sel_collect(const struct sel *sel, struct sel_out *o)
+{
+    static const char *const binop[] = {[SEL_EQ] = " == ",
+                                        [SEL_NE] = " != ",
+                                        [SEL_CONTAINS] = " contains ",
+                                        [SEL_STARTS] = " starts with ",
+                                        [SEL_ENDS] = " ends with "};
+    size_t i;
+
+    switch (sel->op) {
+    case SEL_ALL:
+        out_str(o, "all()");
+        return;
+    case SEL_GLOBAL:
+        out_str(o, "global()");
+        return;
+    case SEL_HAS:
+        out_str(o, "has(");
+        out_str(o, sel->key);
+        out_str(o, ")");
+        return;
+    case SEL_EQ:
+    case SEL_NE:
+    case SEL_CONTAINS:
+    case SEL_STARTS:
+    case SEL_ENDS:
+        out_str(o, sel->key);
+        out_str(o, binop[sel->op]);
+        out_quoted(o, &sel->value);
+        return;
+    case SEL_IN:
+    case SEL_NOTIN:
+        out_str(o, sel->key);
+        out_str(o, sel->op == SEL_IN ? " in {" : " not in {");
+        for (i = 0; i < sel->n; i++) {
+            if (i)
+                out_str(o, ", ");
+            out_quoted(o, &sel->set[i]);
+        }
+        out_str(o, "}");
+        return;
+    case SEL_NOT:
+        out_str(o, "!");
+        sel_collect(sel->kids[0], o);
+        return;
+    case SEL_AND:
+    case SEL_OR:
+        out_str(o, "(");
+        for (i = 0; i < sel->n; i++) {
+            if (i)
+                out_str(o, sel->op == SEL_AND ? " && " : " || ");
+            sel_collect(sel->kids[i], o);
+        }
+        out_str(o, ")");
+        return;
+    }
+}
+
+int sel_format(const struct sel *sel, struct buf *out)
+{
+    struct sel_out o = {out, 0, 0};
+
+    sel_collect(sel, &o);
+    return o.rc;
+}
+
+uint64_t sel_hash(const struct sel *sel)
+{
+    struct sel_out o = {NULL, SEL_FNV_OFFSET, 0};
+
+    sel_collect(sel, &o);
+    return o.hash;
+}
+
+const char *sel_text(struct arena *a, const struct sel *sel)
+{
+    struct buf b;
+    struct sel_out o = {&b, 0, 0};
+    const char *text;
+
+    buf_init(&b, 0);
+    sel_collect(sel, &o); /* o.rc ignored: a full buffer keeps what fit */
+    text = arena_memdupz(a, b.data, b.len);
+    buf_release(&b);
+    return text;
+}
+
+/* --- rewriting and queries -------------------------------------------------- */
+
+static const char *sel_prefix_key(struct arena *a, const char *prefix, size_t plen, const char *key)
+{
+    size_t klen = strlen(key);
+    char *k = arena_alloc(a, plen + klen + 1);
+
+    memcpy(k, prefix, plen);
+    memcpy(k + plen, key, klen + 1);
+    return k;
+}
+
+static struct sel *sel_copy_prefixed(struct arena *a, const struct sel *sel, const char *prefix,
+                                     size_t plen)
+{
+    struct sel *n = sel_node(a, sel->op);
+    size_t i;
+
+    n->n = sel->n;
+    switch (sel->op) {
+    case SEL_ALL:
+    case SEL_GLOBAL:
+        break;
+    case SEL_NOT:
+    case SEL_AND:
+    case SEL_OR:
+        n->kids = arena_calloc(a, sel->n, sizeof(*n->kids));
+        for (i = 0; i < sel->n; i++)
+            n->kids[i] = sel_copy_prefixed(a, sel->kids[i], prefix, plen);
+        break;
+    case SEL_IN:
+    case SEL_NOTIN:
+        n->key = sel_prefix_key(a, prefix, plen, sel->key);
+        if (sel->n)
+            n->set = arena_calloc(a, sel->n, sizeof(*n->set));
+        for (i = 0; i < sel->n; i++) {
+            n->set[i].s = arena_memdupz(a, sel->set[i].s, sel->set[i].len);
+            n->set[i].len = sel->set[i].len;
+        }
+        break;
+    case SEL_HAS:
+    case SEL_EQ:
+    case SEL_NE:
+    case SEL_CONTAINS:
+    case SEL_STARTS:
+    case SEL_ENDS:
+        n->key = sel_prefix_key(a, prefix, plen, sel->key);
+        if (sel->value.s) {
+            n->value.s = arena_memdupz(a, sel->value.s, sel->value.len);
+            n->value.len = sel->value.len;
+        }
+        break;
+    }
+    return n;
+}
+
+struct sel *sel_prefixed(struct arena *a, const struct sel *sel, const char *prefix)
+{
+    return sel_copy_prefixed(a, sel, prefix, strlen(prefix));
+}
+
+int sel_uses_global(const struct sel *sel)
+{
+    size_t i;
+
+    if (sel->op == SEL_GLOBAL)
+        return 1;
+    if (sel->op == SEL_NOT || sel->op == SEL_AND || sel->op == SEL_OR)
+        for (i = 0; i < sel->n; i++)
+            if (sel_uses_global(sel->kids[i]))
+                return 1;
+    return 0;
+}
+
+int sel_is_all(const struct sel *sel)
+{
+    return sel->op == SEL_ALL;
+}
+
+/* --- messages ----------------------------------------------------------------- */
+
+void sel_error_set(struct sel_error *err, size_t col, const char *fmt, ...)
+{
+    va_list ap;
+
+    err->col = col;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    va_end(ap);
+}
+
+void sel_snippet(char *dst, size_t size, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i, o = 0;
+    size_t show = len > 24 ? 24 : len;
+
+    if (!size)
+        return;
+    for (i = 0; i < show && o + 5 < size; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c == '\n' || c == '\t' || c == '\r' || c == '\\') {
+            dst[o++] = '\\';
+            dst[o++] = c == '\n' ? 'n' : c == '\t' ? 't' : c == '\r' ? 'r' : '\\';
+        } else if (c < 0x20 || c >= 0x7f) {
+            dst[o++] = '\\';
+            dst[o++] = 'x';
+            dst[o++] = hex[c >> 4];
+            dst[o++] = hex[c & 15];
+        } else {
+            dst[o++] = (char)c;
+        }
+    }
+    if (i < len && o + 4 <= size) {
+        memcpy(dst + o, "...", 3);
+        o += 3;
+    }
+    dst[o] = '\0';
+}
