@@ -1043,7 +1043,7 @@ static void test_yaml_fixtures(void **state)
         snprintf(path, sizeof(path), "tests/fixtures/engine/%s.yaml", y->fixture);
         paths[0] = path;
         diag_init(&d, stderr, "test_engine");
-        assert_int_equal(policy_set_load(&ps, paths, 1, &d), 0);
+        assert_int_equal(policy_set_load(&ps, paths, 1, 0, &d), 0);
         e = engine_new(&ps, W.eps, W.neps, 0);
         memset(&f, 0, sizeof(f));
         f.src = s;

@@ -43,6 +43,10 @@ struct loaded {
 
 /* Write text to <tmpdir>/p.yaml and load it (or load the paths given when
  * text is NULL).  Messages are kept with "<tmpdir>/" removed. */
+/* policy_set_load() flags for load(): tests that mean an empty set set
+ * POLICY_LOAD_ALLOW_EMPTY and clear it again. */
+static unsigned load_flags;
+
 static void load(struct loaded *l, const char *text, const char *const *paths, size_t npaths)
 {
     struct diag d;
@@ -71,7 +75,7 @@ static void load(struct loaded *l, const char *text, const char *const *paths, s
         paths = p;
         npaths = 1;
     }
-    l->rc = policy_set_load(&l->ps, paths, npaths, &d);
+    l->rc = policy_set_load(&l->ps, paths, npaths, load_flags, &d);
     fclose(out);
     buf_init(&clean, 0);
     for (s = buf; *s;) {
@@ -113,6 +117,15 @@ static const struct policy *find(const struct policy_set *ps, const char *name)
             return &ps->policies[i];
     fail_msg("no policy '%s'", name);
     return NULL;
+}
+
+/* 1 when the set holds a policy of that name. */
+static int has_policy(const struct policy_set *ps, const char *name)
+{
+    for (size_t i = 0; i < ps->npolicies; i++)
+        if (strcmp(ps->policies[i].name, name) == 0)
+            return 1;
+    return 0;
 }
 
 static const struct tier *find_tier(const struct policy_set *ps, const char *name, size_t *idx)
@@ -903,6 +916,189 @@ static void test_staged(void **state)
 
 /* --- documents, lists, paths ------------------------------------------------------------- */
 
+/* A document that is not a Kubernetes object is an error at its place, and
+ * the file's set is not loaded (it used to be a warning and an empty set,
+ * which allows everything). */
+static void test_not_objects(void **state)
+{
+    static const struct {
+        const char *text, *msg;
+    } rows[] = {
+        {"- apiVersion: projectcalico.org/v3\n  kind: GlobalNetworkPolicy\n",
+         "p.yaml:1:1: error: not a Kubernetes object (a sequence)"},
+        {"{}\n", "p.yaml:1:1: error: no apiVersion and kind: not a Kubernetes object"},
+        {"just text\n", "p.yaml:1:1: error: not a Kubernetes object (a scalar)"},
+        {"apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: a}\n"
+         "---\nkind: GlobalNetworkPolicy\nmetadata: {name: b}\n",
+         "p.yaml:5:1: error: no apiVersion: not a Kubernetes object"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+        struct loaded l;
+
+        load(&l, rows[i].text, NULL, 0);
+        assert_int_equal(l.rc, ERR_INVALID);
+        assert_contains(l.msgs, rows[i].msg);
+        /* one error for one fault: no "no policy object" after it */
+        assert_null(strstr(l.msgs, "no policy object"));
+        unload(&l);
+    }
+}
+
+/*
+ * §14: the same policies in Calico's storage form (crd.projectcalico.org/v1,
+ * as libcalico-go v3.30 writes them: a default-tier policy stored as
+ * "default.<name>", the v3 name and the labels in the
+ * projectcalico.org/metadata annotation, only projectcalico.org/ labels on
+ * the CR) load as the v3 objects do.
+ */
+static void test_crd_form(void **state)
+{
+    static const char v3[] =
+        "apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: security}\n"
+        "spec: {order: 100, defaultAction: Pass}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n"
+        "metadata: {name: allow-web, namespace: shop, labels: {team: web}}\n"
+        "spec: {order: 10, selector: app == 'web', types: [Ingress],\n"
+        "  ingress: [{action: Allow, protocol: TCP, destination: {ports: [8080]}}]}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+        "metadata: {name: security.block}\n"
+        "spec: {tier: security, order: 1, selector: all(), types: [Egress],\n"
+        "  egress: [{action: Deny, destination: {selector: feed == 'bad'}}]}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkSet\n"
+        "metadata: {name: bad-feed, labels: {feed: bad}}\nspec: {nets: [203.0.113.0/24]}\n";
+    static const char crd[] =
+        "apiVersion: crd.projectcalico.org/v1\nkind: Tier\n"
+        "metadata:\n  name: security\n  annotations:\n"
+        "    projectcalico.org/metadata: '{\"creationTimestamp\":null}'\n"
+        "spec: {order: 100, defaultAction: Pass}\n---\n"
+        "apiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\n"
+        "metadata:\n  name: default.allow-web\n  namespace: shop\n  resourceVersion: '811'\n"
+        "  labels: {projectcalico.org/tier: default}\n  annotations:\n"
+        "    projectcalico.org/metadata: "
+        "'{\"name\":\"allow-web\",\"creationTimestamp\":null,\"labels\":{\"team\":\"web\"}}'\n"
+        "spec: {tier: default, order: 10, selector: app == 'web', types: [Ingress],\n"
+        "  ingress: [{action: Allow, protocol: TCP, destination: {ports: [8080]}}]}\n---\n"
+        "apiVersion: crd.projectcalico.org/v1\nkind: GlobalNetworkPolicy\n"
+        "metadata:\n  name: security.block\n  labels: {projectcalico.org/tier: security}\n"
+        "  annotations:\n    projectcalico.org/metadata: "
+        "'{\"name\":\"security.block\",\"creationTimestamp\":null}'\n"
+        "spec: {tier: security, order: 1, selector: all(), types: [Egress],\n"
+        "  egress: [{action: Deny, destination: {selector: feed == 'bad'}}]}\n---\n"
+        "apiVersion: crd.projectcalico.org/v1\nkind: GlobalNetworkSet\n"
+        "metadata:\n  name: bad-feed\n  annotations:\n    projectcalico.org/metadata: "
+        "'{\"creationTimestamp\":null,\"labels\":{\"feed\":\"bad\"}}'\n"
+        "spec: {nets: [203.0.113.0/24]}\n";
+    struct loaded a, b;
+
+    (void)state;
+    load_ok(&a, v3);
+    load_ok(&b, crd);
+    assert_int_equal(a.ps.npolicies, b.ps.npolicies);
+    assert_int_equal(a.ps.ntiers, b.ps.ntiers);
+    for (size_t t = 0; t < a.ps.ntiers; t++) {
+        const struct tier *x = &a.ps.tiers[t], *y = &b.ps.tiers[t];
+
+        assert_string_equal(x->name, y->name);
+        assert_true(x->order == y->order && x->default_pass == y->default_pass);
+        assert_int_equal(x->npolicies, y->npolicies);
+        for (size_t i = 0; i < x->npolicies; i++) {
+            const struct policy *p = x->policies[i], *q = y->policies[i];
+
+            assert_string_equal(p->name, q->name); /* the v3 name, from the annotation */
+            assert_int_equal(p->kind, q->kind);
+            assert_int_equal(p->types, q->types);
+            assert_string_equal(p->selector_text, q->selector_text);
+            assert_int_equal(p->ningress, q->ningress);
+            assert_int_equal(p->negress, q->negress);
+        }
+    }
+    assert_string_equal(find(&b.ps, "allow-web")->tier, "default");
+    /* the set's labels come from the annotation */
+    assert_int_equal(b.ps.nnetsets, 1);
+    assert_string_equal(labels_get(&b.ps.netsets[0].labels, "feed"), "bad");
+    unload(&a);
+    unload(&b);
+}
+
+/* §14, the names and types as Calico reads them back from storage. */
+static void test_crd_names_types(void **state)
+{
+    struct loaded l;
+
+    (void)state;
+    /* an annotation without a name: a default-tier policy loses "default." */
+    load_ok(&l, "apiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\n"
+                "metadata:\n  name: default.db\n  namespace: n\n  annotations:\n"
+                "    projectcalico.org/metadata: '{\"creationTimestamp\":null}'\n"
+                "spec: {selector: all(), types: [Ingress]}\n");
+    assert_true(has_policy(&l.ps, "db"));
+    unload(&l);
+    /* ...but not in another tier, and not without the annotation at all */
+    load_ok(&l, "apiVersion: crd.projectcalico.org/v1\nkind: Tier\nmetadata: {name: default}\n"
+                "---\napiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\n"
+                "metadata: {name: default.db, namespace: n}\n"
+                "spec: {selector: all(), types: [Ingress]}\n");
+    assert_true(has_policy(&l.ps, "default.db"));
+    unload(&l);
+    /* no types in storage: Felix reads Ingress and Egress (the v3 API
+     * would have defaulted this one to Ingress) */
+    load_ok(&l, "apiVersion: crd.projectcalico.org/v1\nkind: GlobalNetworkPolicy\n"
+                "metadata: {name: hand-written}\n"
+                "spec: {selector: all(), ingress: [{action: Allow}]}\n");
+    assert_int_equal(find(&l.ps, "hand-written")->types, DIR_INGRESS | DIR_EGRESS);
+    unload(&l);
+    load_ok(&l, "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+                "metadata: {name: hand-written}\n"
+                "spec: {selector: all(), ingress: [{action: Allow}]}\n");
+    assert_int_equal(find(&l.ps, "hand-written")->types, DIR_INGRESS);
+    unload(&l);
+    /* an annotation Calico cannot read: an error at the annotation */
+    load(&l,
+         "apiVersion: crd.projectcalico.org/v1\nkind: GlobalNetworkSet\n"
+         "metadata:\n  name: s\n  annotations:\n    projectcalico.org/metadata: '{\"labels\": '\n"
+         "spec: {nets: [10.0.0.0/8]}\n",
+         NULL, 0);
+    assert_int_equal(l.rc, ERR_INVALID);
+    assert_contains(l.msgs, "p.yaml:6:33: error: annotation 'projectcalico.org/metadata' is not "
+                            "a JSON object");
+    unload(&l);
+    /* a kind of the storage group we do not know */
+    load(&l, "apiVersion: crd.projectcalico.org/v1\nkind: Gadget\nmetadata: {name: g}\n", NULL, 0);
+    assert_contains(l.msgs, "p.yaml:2:7: error: unknown crd.projectcalico.org/v1 kind 'Gadget'");
+    unload(&l);
+}
+
+/* calicoctl (up to Calico v3.31) lists Kubernetes policies among Calico's
+ * as "knp.default.<name>": with the Kubernetes object loaded too, the copy
+ * is counted once. */
+static void test_knp_copies(void **state)
+{
+    static const char text[] =
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: deny-all, namespace: shop}\nspec: {podSelector: {}}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n"
+        "metadata: {name: knp.default.deny-all, namespace: shop}\n"
+        "spec: {order: 1000, selector: projectcalico.org/orchestrator == 'k8s', "
+        "types: [Ingress]}\n---\n"
+        "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n"
+        "metadata: {name: knp.default.other, namespace: shop}\n"
+        "spec: {order: 1000, selector: all(), types: [Ingress]}\n";
+    struct loaded l;
+
+    (void)state;
+    load_ok(&l, text);
+    assert_int_equal(l.ps.npolicies, 2);
+    assert_int_equal(find(&l.ps, "deny-all")->kind, POL_KNP);
+    assert_false(has_policy(&l.ps, "knp.default.deny-all"));
+    assert_true(has_policy(&l.ps, "knp.default.other")); /* no Kubernetes object: kept */
+    assert_contains(l.msgs, "p.yaml:6: warning: NetworkPolicy 'shop/knp.default.deny-all' is "
+                            "Calico's copy of the Kubernetes NetworkPolicy at p.yaml:1; counted "
+                            "once");
+    unload(&l);
+}
+
 static void test_lists_and_skipping(void **state)
 {
     static const char text[] =
@@ -944,6 +1140,8 @@ static void test_paths(void **state)
 {
     static const char *const missing[] = {"tests/fixtures/policies/no-such-dir"};
     static const char *const empty[] = {"tests/fixtures/policies/empty"};
+    static const char *const some_empty[] = {"tests/fixtures/policies/fme-current",
+                                             "tests/fixtures/policies/empty"};
     static const char *const both[] = {"tests/fixtures/policies/fme-current",
                                        "tests/fixtures/policies/fme-current/30-engine.yaml"};
     struct loaded l;
@@ -954,12 +1152,25 @@ static void test_paths(void **state)
     assert_int_not_equal(l.rc, 0);
     assert_contains(l.msgs, "cannot read policy path 'tests/fixtures/policies/no-such-dir'");
     unload(&l);
-    /* one that holds no policy object is a warning and means no policies */
+    /* one that holds no policy object is an error naming it: judging
+     * against nothing would allow everything */
     load(&l, NULL, empty, 1);
+    assert_int_equal(l.rc, ERR_INVALID);
+    assert_contains(l.msgs, "no policy object in 'tests/fixtures/policies/empty': a check "
+                            "against no policies allows everything (give --no-policies");
+    unload(&l);
+    /* an empty set when asked for */
+    load_flags = POLICY_LOAD_ALLOW_EMPTY;
+    load(&l, NULL, empty, 1);
+    load_flags = 0;
     assert_int_equal(l.rc, 0);
     assert_int_equal(l.ps.npolicies, 0);
-    assert_contains(l.msgs, "warning: 'tests/fixtures/policies/empty' holds no policy objects");
     assert_non_null(find_tier(&l.ps, "default", NULL));
+    unload(&l);
+    /* one empty path among others that hold policies: a warning */
+    load(&l, NULL, some_empty, 2);
+    assert_int_equal(l.rc, 0);
+    assert_contains(l.msgs, "warning: 'tests/fixtures/policies/empty' holds no policy objects");
     unload(&l);
     /* the same policy twice is an error naming both places */
     load(&l, NULL, both, 2);
@@ -1065,7 +1276,13 @@ static void test_conformance_corpus(void **state)
         int invalid = strncmp(examples[i], "invalid-", 8) == 0;
 
         snprintf(path, sizeof(path), "%s/%s/resources", root, examples[i]);
+        /* the examples without a policy mean an empty set */
+        load_flags = strstr(examples[i], "no_policy") || strstr(examples[i], "no-policy") ||
+                             strcmp(examples[i], "minikube_resources") == 0
+                         ? POLICY_LOAD_ALLOW_EMPTY
+                         : 0;
         load(&l, NULL, p, 1);
+        load_flags = 0;
         if (invalid && l.rc == 0)
             fail_msg("%s: loaded, but it must be refused", examples[i]);
         if (!invalid && l.rc != 0)
@@ -1188,19 +1405,26 @@ static void test_load_mem(void **state)
     assert_non_null(out);
     diag_init(&d, out, "podflow-analyze");
     /* a valid buffer loads like a file */
-    assert_int_equal(policy_set_load_mem(&ps, "mem.yaml", ok, sizeof(ok) - 1, &d), 0);
+    assert_int_equal(policy_set_load_mem(&ps, "mem.yaml", ok, sizeof(ok) - 1, 0, &d), 0);
     assert_int_equal(ps.npolicies, 1);
     assert_string_equal(ps.policies[0].name, "g");
     policy_set_release(&ps);
     /* a broken one fails with its name in the message */
-    assert_int_equal(policy_set_load_mem(&ps, "mem.yaml", bad, sizeof(bad) - 1, &d), ERR_PARSE);
-    /* an empty one holds no policy: a warning, not an error */
-    assert_int_equal(policy_set_load_mem(&ps, "empty.yaml", NULL, 0, &d), 0);
+    assert_int_equal(policy_set_load_mem(&ps, "mem.yaml", bad, sizeof(bad) - 1, 0, &d), ERR_PARSE);
+    /* an empty one holds no policy: an error (it would allow everything)... */
+    assert_int_equal(policy_set_load_mem(&ps, "empty.yaml", NULL, 0, 0, &d), ERR_INVALID);
+    /* ...unless an empty set is asked for */
+    assert_int_equal(policy_set_load_mem(&ps, "empty.yaml", NULL, 0, POLICY_LOAD_ALLOW_EMPTY, &d),
+                     0);
     assert_int_equal(ps.npolicies, 0);
     policy_set_release(&ps);
     fclose(out);
     assert_non_null(strstr(msgs, "mem.yaml:2:1: error: "));
-    assert_non_null(strstr(msgs, "'empty.yaml' holds no policy objects"));
+    assert_non_null(strstr(msgs,
+                           "podflow-analyze: no policy object in 'empty.yaml': a check against no "
+                           "policies allows everything (give --no-policies"));
+    /* the syntax error is one error, not followed by "no policy object" */
+    assert_null(strstr(msgs, "no policy object in 'mem.yaml'"));
     free(msgs);
 }
 
@@ -1223,6 +1447,10 @@ int main(void)
         cmocka_unit_test(test_tier_order),
         cmocka_unit_test(test_staged),
         cmocka_unit_test(test_lists_and_skipping),
+        cmocka_unit_test(test_not_objects),
+        cmocka_unit_test(test_crd_form),
+        cmocka_unit_test(test_crd_names_types),
+        cmocka_unit_test(test_knp_copies),
         cmocka_unit_test(test_paths),
         cmocka_unit_test(test_rule_families),
         cmocka_unit_test(test_conformance_corpus),

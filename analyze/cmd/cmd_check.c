@@ -30,7 +30,7 @@
 #include "common/compat.h"
 
 const char cmd_check_usage[] =
-    "usage: podflow-analyze check CASE.db... -p PATH... [options]\n"
+    "usage: podflow-analyze check CASE.db... (-p PATH... | --no-policies) [options]\n"
     "\n"
     "Judge every flow of CASE.db against the policies in PATH (files, directories\n"
     "searched for *.yaml, *.yml, *.json, or - for stdin; -p is repeatable).\n"
@@ -39,7 +39,10 @@ const char cmd_check_usage[] =
     "of one node: the client's and the server's cali link) is judged and reported\n"
     "once, with what each end saw.\n"
     "\n"
-    "  -p, --policies PATH        policy file, directory or - (repeatable)\n"
+    "  -p, --policies PATH        policy file, directory or - (repeatable); paths\n"
+    "                             that hold no policy object are an error\n"
+    "      --no-policies          an empty policy set is meant: judge against none\n"
+    "                             (or let the -p paths hold none)\n"
     "  -f, --format FMT           table (default), json (JSON Lines), csv, or dot\n"
     "                             (the service graph for graphviz)\n"
     "      --only WHICH           denied, allowed or all (default)\n"
@@ -398,7 +401,8 @@ static int parse_enum(const char *arg, const char *const *names, size_t n, int *
 /* --format dot: the service graph (graph.h) of the flows passing filter
  * and ns as DOT text, for people who render graphs themselves. */
 static int cmd_check_dot(const char *casepath, const char *const *paths, size_t npaths,
-                         const struct case_filter *filter, const char *ns, struct diag *d)
+                         unsigned load_flags, const struct case_filter *filter, const char *ns,
+                         struct diag *d)
 {
     struct flowset fs;
     struct flowset_opts fo;
@@ -412,6 +416,7 @@ static int cmd_check_dot(const char *casepath, const char *const *paths, size_t 
     fo.npaths[FS_NEW] = npaths;
     fo.filter = filter;
     fo.ns = ns;
+    fo.load_flags = load_flags;
     if (flowset_load(&fs, casepath, &fo, d))
         return EXIT_BAD;
     for (i = 0; i < fs.nflows; i++)
@@ -432,13 +437,19 @@ static int cmd_check_dot(const char *casepath, const char *const *paths, size_t 
 
 int cmd_check(int argc, char **argv, struct diag *d)
 {
-    static const struct option lopts[] = {
-        {"policies", required_argument, NULL, 'p'}, {"format", required_argument, NULL, 'f'},
-        {"only", required_argument, NULL, 'o'},     {"group", required_argument, NULL, 'g'},
-        {"explain", no_argument, NULL, 'e'},        {"namespace", required_argument, NULL, 'n'},
-        {"since", required_argument, NULL, 'S'},    {"until", required_argument, NULL, 'U'},
-        {"skew", required_argument, NULL, 'K'},     {"no-pair", no_argument, NULL, 'N'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    static const struct option lopts[] = {{"policies", required_argument, NULL, 'p'},
+                                          {"format", required_argument, NULL, 'f'},
+                                          {"only", required_argument, NULL, 'o'},
+                                          {"group", required_argument, NULL, 'g'},
+                                          {"explain", no_argument, NULL, 'e'},
+                                          {"namespace", required_argument, NULL, 'n'},
+                                          {"since", required_argument, NULL, 'S'},
+                                          {"until", required_argument, NULL, 'U'},
+                                          {"skew", required_argument, NULL, 'K'},
+                                          {"no-pair", no_argument, NULL, 'N'},
+                                          {"no-policies", no_argument, NULL, 'P'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
     static const char *const fmts[] = {"table", "json", "csv", "dot"};
     static const char *const onlys[] = {"all", "denied", "allowed"};
     static const char *const groups[] = {"flow", "tuple", "workload"};
@@ -451,6 +462,7 @@ int cmd_check(int argc, char **argv, struct diag *d)
     size_t ncases = 0;
     struct case_opts copts = {.skew_ns = CASE_SKEW_DEFAULT_NS};
     int opt, v, rc, status = EXIT_BAD;
+    unsigned load_flags = 0;
 
     memset(&k, 0, sizeof(k));
     memset(&filt, 0, sizeof(filt));
@@ -517,6 +529,9 @@ int cmd_check(int argc, char **argv, struct diag *d)
         case 'N':
             copts.no_pair = 1;
             break;
+        case 'P':
+            load_flags |= POLICY_LOAD_ALLOW_EMPTY;
+            break;
         case 'h':
             fputs(cmd_check_usage, stdout);
             status = EXIT_OK;
@@ -546,8 +561,10 @@ int cmd_check(int argc, char **argv, struct diag *d)
         status = cmd_usage_err(d, cmd_check_usage, "%s", "no case file given");
         goto out;
     }
-    if (!npaths) {
-        status = cmd_usage_err(d, cmd_check_usage, "%s", "no policies given (-p PATH)");
+    if (!npaths && !load_flags) {
+        status =
+            cmd_usage_err(d, cmd_check_usage, "%s",
+                          "no policies given (-p PATH, or --no-policies to judge against none)");
         goto out;
     }
 
@@ -557,10 +574,10 @@ int cmd_check(int argc, char **argv, struct diag *d)
                                    "--format dot reads one case: merge them first");
             goto out;
         }
-        status = cmd_check_dot(cases[0], paths, npaths, &filt, k.ns, d);
+        status = cmd_check_dot(cases[0], paths, npaths, load_flags, &filt, k.ns, d);
         goto out;
     }
-    rc = policy_set_load(&ps, paths, npaths, d);
+    rc = policy_set_load(&ps, paths, npaths, load_flags, d);
     if (rc)
         goto out;
     rc = case_open_many(&k.c, cases, ncases, &copts, d);

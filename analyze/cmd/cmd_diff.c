@@ -41,6 +41,8 @@ const char cmd_diff_usage[] =
     "\n"
     "      --old PATH...          the policies in force (repeatable)\n"
     "      --new PATH...          the proposal (repeatable)\n"
+    "      --no-policies          a set whose paths hold no policy object is meant\n"
+    "                             (otherwise an error: it would allow everything)\n"
     "  -g, --group BY             flow (default), tuple or workload\n"
     "  -f, --format FMT           table (default), json (JSON Lines) or csv\n"
     "  -h, --help                 this text\n"
@@ -463,6 +465,7 @@ int cmd_diff(int argc, char **argv, struct diag *d)
     size_t npaths[2] = {0, 0};
     const char *casepath = NULL;
     int cur = -1, status = EXIT_BAD, i, rc;
+    unsigned load_flags = 0;
     struct buf out;
 
     memset(&k, 0, sizeof(k));
@@ -494,6 +497,11 @@ int cmd_diff(int argc, char **argv, struct diag *d)
             fputs(cmd_diff_usage, stdout);
             status = EXIT_OK;
             goto out;
+        }
+        if (strcmp(a, "--no-policies") == 0) {
+            load_flags |= POLICY_LOAD_ALLOW_EMPTY;
+            cur = -1;
+            continue;
         }
         if (cmd_is_opt(a, "old", 0) || cmd_is_opt(a, "new", 0)) {
             cur = a[2] == 'o' ? FS_OLD : FS_NEW;
@@ -555,6 +563,7 @@ int cmd_diff(int argc, char **argv, struct diag *d)
     fo.paths[FS_OLD] = paths[FS_OLD];
     fo.npaths[FS_NEW] = npaths[FS_NEW];
     fo.npaths[FS_OLD] = npaths[FS_OLD];
+    fo.load_flags = load_flags;
     if (flowset_load(&k.fs, casepath, &fo, d))
         goto out;
     rc = collect(&k);

@@ -24,7 +24,8 @@
 #include "common/compat.h"
 
 const char cmd_report_usage[] =
-    "usage: podflow-analyze report CASE.db -p PATH... [--old PATH...] -o FILE.html\n"
+    "usage: podflow-analyze report CASE.db (-p PATH... | --no-policies) [--old PATH...]\n"
+    "                              -o FILE.html\n"
     "\n"
     "Write one self-contained HTML page (opens offline, fetches nothing): the\n"
     "service graph coloured by verdict, every flow with what decided it, the\n"
@@ -35,6 +36,8 @@ const char cmd_report_usage[] =
     "\n"
     "  -p, --policies PATH...     the policies to judge by (repeatable)\n"
     "      --old PATH...          the policies in force, to compare with\n"
+    "      --no-policies          a set whose paths hold no policy object is meant\n"
+    "                             (otherwise an error: it would allow everything)\n"
     "  -o, --output FILE          the page to write (replaced atomically)\n"
     "  -h, --help                 this text\n"
     "\n"
@@ -94,6 +97,7 @@ int cmd_report(int argc, char **argv, struct diag *d)
     int cur = -1, status = EXIT_BAD, i, rc;
     struct buf page;
 
+    memset(&fo, 0, sizeof(fo));
     paths[FS_NEW] = xcalloc((size_t)argc + 1, sizeof(*paths[0]));
     paths[FS_OLD] = xcalloc((size_t)argc + 1, sizeof(*paths[0]));
     /* Hand-parsed like diff: -p and --old each take the operands after it. */
@@ -115,6 +119,11 @@ int cmd_report(int argc, char **argv, struct diag *d)
             fputs(cmd_report_usage, stdout);
             status = EXIT_OK;
             goto out;
+        }
+        if (strcmp(a, "--no-policies") == 0) {
+            fo.load_flags |= POLICY_LOAD_ALLOW_EMPTY;
+            cur = -1;
+            continue;
         }
         if (cmd_is_opt(a, "policies", 'p') || cmd_is_opt(a, "old", 0)) {
             cur = cmd_is_opt(a, "old", 0) ? FS_OLD : FS_NEW;
@@ -145,8 +154,10 @@ int cmd_report(int argc, char **argv, struct diag *d)
         status = cmd_usage_err(d, cmd_report_usage, "%s", "no case file given");
         goto out;
     }
-    if (!npaths[FS_NEW]) {
-        status = cmd_usage_err(d, cmd_report_usage, "%s", "no policies given (-p PATH)");
+    if (!npaths[FS_NEW] && !fo.load_flags) {
+        status =
+            cmd_usage_err(d, cmd_report_usage, "%s",
+                          "no policies given (-p PATH, or --no-policies to judge against none)");
         goto out;
     }
     if (!output || !*output) {
@@ -154,7 +165,6 @@ int cmd_report(int argc, char **argv, struct diag *d)
         goto out;
     }
 
-    memset(&fo, 0, sizeof(fo));
     fo.paths[FS_NEW] = paths[FS_NEW];
     fo.paths[FS_OLD] = paths[FS_OLD];
     fo.npaths[FS_NEW] = npaths[FS_NEW];

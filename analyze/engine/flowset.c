@@ -81,7 +81,7 @@ int flowset_load(struct flowset *fs, const char *casepath, const struct flowset_
     memset(&none, 0, sizeof(none));
     fs->nsets = o->npaths[FS_OLD] ? 2 : 1;
     for (i = 0; i < fs->nsets; i++) {
-        rc = policy_set_load(&fs->ps[i], o->paths[i], o->npaths[i], d);
+        rc = policy_set_load(&fs->ps[i], o->paths[i], o->npaths[i], o->load_flags, d);
         if (rc) {
             if (i)
                 policy_set_release(&fs->ps[0]);

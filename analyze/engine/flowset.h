@@ -58,6 +58,7 @@ struct flowset_opts {
     const struct case_filter *filter; /* may be NULL */
     const char *ns;                   /* only flows with an end in ns, or NULL */
     unsigned eng_flags;               /* enum eng_flags */
+    unsigned load_flags;              /* policy_set_load() flags, for both sets */
 };
 
 /*

@@ -503,8 +503,13 @@ static void read_types(struct pol_ctx *c, const struct ynode *n, const char *wha
 {
     *types = 0;
     *given = 0;
-    if (pv_seq(c, n, what) != 0)
+    if (pv_seq(c, n, what) != 0) {
+        if (c->crd_form) { /* §14: no types in storage is both for Felix */
+            *types = DIR_INGRESS | DIR_EGRESS;
+            *given = 1;
+        }
         return;
+    }
     if (n->u.seq.n > 2)
         pv_err(c, n, "'%s' has more than 2 entries", what);
     for (size_t i = 0; i < n->u.seq.n; i++) {
@@ -526,8 +531,14 @@ static void read_types(struct pol_ctx *c, const struct ynode *n, const char *wha
             pv_err(c, it, "'%s' type specified more than once in '%s'", s, what);
         *types |= bit;
     }
-    /* An empty list is the same as none: the API defaults it (§6.1). */
+    /* An empty list is the same as none: the API defaults it (§6.1).  In
+     * Calico's storage form nothing defaults it: Felix reads no types as
+     * Ingress and Egress (§14). */
     *given = *types != 0;
+    if (!*given && c->crd_form) {
+        *types = DIR_INGRESS | DIR_EGRESS;
+        *given = 1;
+    }
 }
 
 /* spec keys of each kind (networkpolicy.go, globalnetworkpolicy.go,

@@ -113,6 +113,7 @@ struct pol_ctx {
     struct tier_def *tiers;
     size_t ntiers, atiers;
     unsigned objects; /* policy-related objects seen */
+    int crd_form;     /* reading a crd.projectcalico.org/v1 object (§14) */
 };
 
 /* --- pol_valid.c: reporting, typed reads, Calico/Kubernetes validators --- */
@@ -184,6 +185,14 @@ void pc_read_object(struct pol_ctx *c, const struct ynode *doc, const char *kind
 /* Read a v3 rule list (ingress/egress) into an arena array. */
 int pc_read_rules(struct pol_ctx *c, const struct ynode *seq, const char *what, int egress,
                   int global, struct v3_rule **out, size_t *n);
+
+/* --- pol_crd.c ---------------------------------------------------------------- */
+
+/* The projectcalico.org/v3 form of a crd.projectcalico.org/v1 object of
+ * kind kind (doc is its mapping), as libcalico-go reads its storage
+ * (§14): doc itself, a rewritten copy in c's arena, or NULL after
+ * reporting an annotation Calico could not read either. */
+const struct ynode *pcrd_to_v3(struct pol_ctx *c, const struct ynode *doc, const char *kind);
 
 /* --- pol_k8s.c --------------------------------------------------------------- */
 

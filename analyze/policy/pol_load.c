@@ -3,9 +3,18 @@
  * recursively for *.yaml, *.yml and *.json, "-" for stdin), the documents in
  * them (single objects, multi-document YAML, kind List and every *List, as
  * kubectl and calicoctl print them), dispatch by apiVersion and kind, and
- * the checks across objects (duplicates).  A path that does not exist is an
- * error; one that exists but holds no policy object is a warning and means
- * "no policies" (DESIGN.md, Analyze).
+ * the checks across objects (duplicates, Calico's copies of Kubernetes
+ * policies).  A path that does not exist is an error; a document that is not
+ * a Kubernetes object (a sequence, a scalar, a mapping without apiVersion
+ * and kind) is an error; a set of paths that yields no policy object is an
+ * error unless an empty set was asked for (POLICY_LOAD_ALLOW_EMPTY, the
+ * commands' --no-policies): it would fail open, "nothing denied" (DESIGN.md,
+ * Analyze).  One path of several that yields nothing is a warning.
+ *
+ * crd.projectcalico.org/v1 objects (Calico's storage form, what kubectl
+ * prints without the Calico API server) are read as Calico reads its own
+ * storage (docs/semantics.md §14): pol_crd.c turns their metadata back into
+ * the projectcalico.org/v3 form, then they take the v3 path.
  *
  * Objects of kinds that policy evaluation does not model (Pods, Services,
  * ConfigMaps, ...) are skipped silently, so that a directory holding a whole
@@ -22,6 +31,7 @@
 #include <sys/stat.h>
 
 #include "analyze/policy/pol_int.h"
+#include "common/buf.h"
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/xmalloc.h"
@@ -53,6 +63,7 @@ static const char *const calico_other_kinds[] = {"BGPConfiguration",
                                                  "FelixConfiguration",
                                                  "IPAMBlock",
                                                  "IPAMConfiguration",
+                                                 "IPAMConfig", /* its CRD's name */
                                                  "IPAMHandle",
                                                  "IPPool",
                                                  "IPReservation",
@@ -90,6 +101,34 @@ static void read_list(struct pol_ctx *c, const struct ynode *doc, const char *ap
                  item_kind[0] ? item_kind : NULL, depth + 1);
 }
 
+/* A Calico kind (projectcalico.org/v3, or crd.projectcalico.org/v1 when
+ * crd): read, skipped with a warning, or refused when unknown. */
+static void read_calico(struct pol_ctx *c, const struct ynode *doc, const char *api,
+                        const char *kind, int crd)
+{
+    if (strcmp(kind, "StagedKubernetesNetworkPolicy") == 0) {
+        c->objects++;
+        pk_read_object(c, doc, 1);
+    } else if (in_list(calico_kinds, kind)) {
+        c->objects++;
+        if (crd) {
+            doc = pcrd_to_v3(c, doc, kind);
+            if (!doc)
+                return;
+        }
+        c->crd_form = crd;
+        pc_read_object(c, doc, kind);
+        c->crd_form = 0;
+    } else if (strcmp(kind, "HostEndpoint") == 0 || strcmp(kind, "Profile") == 0) {
+        pv_warn(c, doc,
+                "%s objects are not modelled; ignored (verdicts involving host "
+                "endpoints or custom profiles may differ)",
+                kind);
+    } else if (!in_list(calico_other_kinds, kind)) {
+        pv_err(c, ynode_get(doc, "kind"), "unknown %s kind '%s'", api, kind);
+    }
+}
+
 static void read_doc(struct pol_ctx *c, const struct ynode *doc, const char *def_api,
                      const char *def_kind, int depth)
 {
@@ -99,14 +138,20 @@ static void read_doc(struct pol_ctx *c, const struct ynode *doc, const char *def
     if (!doc)
         return; /* an empty document */
     if (doc->kind != YNODE_MAP) {
-        pv_warn(c, doc, "not a Kubernetes object (%s); ignored", ynode_kind_name(doc->kind));
+        pv_err(c, doc,
+               "not a Kubernetes object (%s): a policy file holds objects with apiVersion "
+               "and kind, one per document or in a List",
+               ynode_kind_name(doc->kind));
         return;
     }
     if (pv_str(c, ynode_get(doc, "apiVersion"), "apiVersion", &api) < 0 ||
         pv_str(c, ynode_get(doc, "kind"), "kind", &kind) < 0)
         return;
     if (!api || !kind) {
-        pv_warn(c, doc, "no apiVersion or kind: not a Kubernetes object; ignored");
+        pv_err(c, doc, "no %s: not a Kubernetes object",
+               !api && !kind ? "apiVersion and kind"
+               : !api        ? "apiVersion"
+                             : "kind");
         return;
     }
     klen = strlen(kind);
@@ -119,20 +164,11 @@ static void read_doc(struct pol_ctx *c, const struct ynode *doc, const char *def
         return;
     }
     if (strcmp(api, "projectcalico.org/v3") == 0) {
-        if (strcmp(kind, "StagedKubernetesNetworkPolicy") == 0) {
-            c->objects++;
-            pk_read_object(c, doc, 1);
-        } else if (in_list(calico_kinds, kind)) {
-            c->objects++;
-            pc_read_object(c, doc, kind);
-        } else if (strcmp(kind, "HostEndpoint") == 0 || strcmp(kind, "Profile") == 0) {
-            pv_warn(c, doc,
-                    "%s objects are not modelled; ignored (verdicts involving host "
-                    "endpoints or custom profiles may differ)",
-                    kind);
-        } else if (!in_list(calico_other_kinds, kind)) {
-            pv_err(c, ynode_get(doc, "kind"), "unknown projectcalico.org/v3 kind '%s'", kind);
-        }
+        read_calico(c, doc, api, kind, 0);
+        return;
+    }
+    if (strcmp(api, "crd.projectcalico.org/v1") == 0) {
+        read_calico(c, doc, api, kind, 1);
         return;
     }
     if (strcmp(api, "networking.k8s.io/v1") == 0) {
@@ -142,18 +178,12 @@ static void read_doc(struct pol_ctx *c, const struct ynode *doc, const char *def
         }
         return;
     }
-    if (strncmp(api, "crd.projectcalico.org/", 22) == 0) {
-        pv_warn(c, doc,
-                "%s from %s is Calico's storage form, not its API; ignored (export "
-                "policies with calicoctl, or kubectl get ...projectcalico.org)",
-                kind, api);
-        return;
-    }
     if (strncmp(api, "policy.networking.k8s.io/", 25) == 0) {
         pv_warn(c, doc, "%s (%s) is not modelled; ignored", kind, api);
         return;
     }
     if (strncmp(api, "projectcalico.org/", 18) == 0 ||
+        strncmp(api, "crd.projectcalico.org/", 22) == 0 ||
         (strcmp(kind, "NetworkPolicy") == 0 && strncmp(api, "networking.k8s.io/", 18) == 0))
         pv_err(c, ynode_get(doc, "apiVersion"), "unsupported apiVersion '%s' for %s", api, kind);
     /* Anything else (Pods, Services, Namespaces, ...) is not policy. */
@@ -257,10 +287,12 @@ static void load_dir(struct pol_ctx *c, const char *dir, int depth)
     free(names);
 }
 
-static void load_path(struct pol_ctx *c, const char *path)
+/* 1 when path yielded no policy object and nothing went wrong reading it
+ * (an unreadable or broken file says so itself, once). */
+static int load_path(struct pol_ctx *c, const char *path)
 {
     struct stat st;
-    unsigned before = c->objects;
+    unsigned before = c->objects, errs = c->errors + c->d->errors;
 
     if (strcmp(path, "-") == 0) {
         (void)load_file(c, "-", NULL, 0);
@@ -271,14 +303,13 @@ static void load_path(struct pol_ctx *c, const char *path)
         c->errors++;
         if (!c->rc)
             c->rc = -e;
-        return;
+        return 0;
     } else if (S_ISDIR(st.st_mode)) {
         load_dir(c, path, 0);
     } else {
         (void)load_file(c, path, NULL, 0);
     }
-    if (c->objects == before)
-        diag_warn(c->d, "'%s' holds no policy objects", strcmp(path, "-") ? path : "<stdin>");
+    return c->objects == before && c->errors + c->d->errors == errs;
 }
 
 /* Order for finding duplicates: kind, namespace, name. */
@@ -324,6 +355,41 @@ static void check_duplicates(struct pol_ctx *c)
     free(v);
 }
 
+/*
+ * A projectcalico.org NetworkPolicy named "knp.default.<name>" is Calico's
+ * own copy of the Kubernetes NetworkPolicy <name> of its namespace:
+ * calicoctl and the Calico API server up to v3.31 list them among Calico's
+ * policies (§14).  When that Kubernetes policy is loaded too, the copy is
+ * dropped, so that the policy is counted once.
+ */
+static void drop_knp_copies(struct pol_ctx *c)
+{
+    size_t out = 0;
+
+    for (size_t i = 0; i < c->npols; i++) {
+        const struct policy *p = &c->pols[i];
+        int dup = 0;
+
+        if (p->kind == POL_NP && strncmp(p->name, "knp.default.", 12) == 0) {
+            for (size_t j = 0; j < c->npols && !dup; j++) {
+                const struct policy *k = &c->pols[j];
+
+                if (k->kind == POL_KNP && strcmp(k->name, p->name + 12) == 0 &&
+                    strcmp(k->ns ? k->ns : "", p->ns ? p->ns : "") == 0) {
+                    diag_at(c->d, DIAG_WARNING, p->file, p->line, 0,
+                            "NetworkPolicy '%s/%s' is Calico's copy of the Kubernetes "
+                            "NetworkPolicy at %s:%u; counted once",
+                            p->ns ? p->ns : "", p->name, k->file, k->line);
+                    dup = 1;
+                }
+            }
+        }
+        if (!dup)
+            c->pols[out++] = *p;
+    }
+    c->npols = out;
+}
+
 static void ctx_free(struct pol_ctx *c)
 {
     for (size_t i = 0; i < c->nsets; i++)
@@ -335,9 +401,11 @@ static void ctx_free(struct pol_ctx *c)
 
 /* paths[0..npaths), or when data is not NULL the one buffer named name. */
 static int load_set(struct policy_set *ps, const char *const *paths, size_t npaths,
-                    const char *name, const char *data, size_t len, struct diag *d)
+                    const char *name, const char *data, size_t len, unsigned flags, struct diag *d)
 {
     struct pol_ctx c;
+    char *empty = xcalloc(npaths + 1, 1); /* empty[i]: paths[i] yielded nothing */
+    unsigned derrs = d->errors;
 
     memset(ps, 0, sizeof(*ps));
     arena_init(&ps->arena, 0);
@@ -346,9 +414,33 @@ static int load_set(struct policy_set *ps, const char *const *paths, size_t npat
     c.a = &ps->arena;
     c.d = d;
     for (size_t i = 0; i < npaths; i++)
-        load_path(&c, paths[i]);
+        empty[i] = (char)load_path(&c, paths[i]);
     if (data && load_file(&c, name, data, len) == 0 && c.objects == 0)
-        diag_warn(d, "'%s' holds no policy objects", name);
+        empty[npaths] = 1;
+    if (!c.errors && d->errors == derrs && c.objects == 0 && !(flags & POLICY_LOAD_ALLOW_EMPTY)) {
+        struct buf b;
+
+        /* Judging against nothing allows everything: fail closed. */
+        buf_init(&b, 0);
+        for (size_t i = 0; i <= npaths; i++)
+            if (empty[i] &&
+                buf_addf(&b, "%s'%s'", b.len ? ", " : "",
+                         i < npaths ? (strcmp(paths[i], "-") ? paths[i] : "<stdin>") : name) != 0)
+                break;
+        diag_err(d,
+                 "no policy object in %s: a check against no policies allows everything "
+                 "(give --no-policies if that is what you mean)",
+                 b.len ? b.data : "the policy paths (none given)");
+        buf_release(&b);
+        c.errors++;
+    } else if (c.objects) {
+        for (size_t i = 0; i <= npaths; i++)
+            if (empty[i])
+                diag_warn(d, "'%s' holds no policy objects",
+                          i < npaths ? (strcmp(paths[i], "-") ? paths[i] : "<stdin>") : name);
+    }
+    free(empty);
+    drop_knp_copies(&c);
     check_duplicates(&c);
     if (c.errors) {
         diag_err(d, "policy set not loaded: %u error%s", c.errors, c.errors == 1 ? "" : "s");
@@ -373,14 +465,15 @@ static int load_set(struct policy_set *ps, const char *const *paths, size_t npat
     return 0;
 }
 
-int policy_set_load(struct policy_set *ps, const char *const *paths, size_t npaths, struct diag *d)
+int policy_set_load(struct policy_set *ps, const char *const *paths, size_t npaths, unsigned flags,
+                    struct diag *d)
 {
-    return load_set(ps, paths, npaths, NULL, NULL, 0, d);
+    return load_set(ps, paths, npaths, NULL, NULL, 0, flags, d);
 }
 
 int policy_set_load_mem(struct policy_set *ps, const char *name, const char *data, size_t len,
-                        struct diag *d)
+                        unsigned flags, struct diag *d)
 {
     /* A zero-length buffer still needs a non-NULL pointer to mean "a buffer". */
-    return load_set(ps, NULL, 0, name, data ? data : "", len, d);
+    return load_set(ps, NULL, 0, name, data ? data : "", len, flags, d);
 }

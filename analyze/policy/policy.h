@@ -155,20 +155,30 @@ int rule_applies_to_family(const struct rule *r, int family);
  * ("allow", "deny", "pass", "log"). */
 const char *rule_action_flowlog(enum rule_action a);
 
+/* policy_set_load() flags. */
+enum {
+    /* An empty set is what the user asked for (--no-policies): without
+     * it, paths that yield no policy object are an error, since a check
+     * against nothing allows everything. */
+    POLICY_LOAD_ALLOW_EMPTY = 1
+};
+
 /*
  * Load every policy object from paths (files, directories searched
  * recursively for *.yaml, *.yml, *.json, or "-" for stdin), validate them
  * all (reporting every problem with file:line:col through d), convert
- * Kubernetes policies, default types, and sort tiers and policies.
- * Returns 0, or ERR_INVALID / ERR_PARSE / -errno after reporting; on
- * failure the set is released (a half-loaded set would give wrong verdicts).
+ * Kubernetes policies and Calico's storage form, default types, and sort
+ * tiers and policies.  Returns 0, or ERR_INVALID / ERR_PARSE / -errno after
+ * reporting; on failure the set is released (a half-loaded set would give
+ * wrong verdicts).  No policy object at all (npaths 0 included) is
+ * ERR_INVALID unless flags has POLICY_LOAD_ALLOW_EMPTY.
  */
-int policy_set_load(struct policy_set *ps, const char *const *paths, size_t npaths,
+int policy_set_load(struct policy_set *ps, const char *const *paths, size_t npaths, unsigned flags,
                     struct diag *d) MUST_CHECK;
 /* Same for one buffer data[0..len) of YAML/JSON documents, named name in
  * messages (the fuzz target and tests; no file system access). */
 int policy_set_load_mem(struct policy_set *ps, const char *name, const char *data, size_t len,
-                        struct diag *d) MUST_CHECK;
+                        unsigned flags, struct diag *d) MUST_CHECK;
 void policy_set_release(struct policy_set *ps);
 
 #endif

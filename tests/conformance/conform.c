@@ -1418,9 +1418,11 @@ out:
     return ret;
 }
 
-/* Run `ANALYZER check DB -p RES --format json > out 2> err`; the exit status. */
-static int run_check(const char *analyzer, const char *db, const char *res, const char *out,
-                     const char *err)
+/* Run `ANALYZER check DB -p RES --format json > out 2> err` (with
+ * --no-policies when the example has none: an empty set is meant); the
+ * exit status. */
+static int run_check(const char *analyzer, const char *db, const char *res, int no_policies,
+                     const char *out, const char *err)
 {
     pid_t pid = fork();
     int status;
@@ -1433,8 +1435,12 @@ static int run_check(const char *analyzer, const char *db, const char *res, cons
 
         if (fo < 0 || fe < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0)
             _exit(127);
-        execl(analyzer, "podflow-analyze", "check", db, "-p", res, "--format", "json",
-              (char *)NULL);
+        if (no_policies)
+            execl(analyzer, "podflow-analyze", "check", db, "-p", res, "--no-policies", "--format",
+                  "json", (char *)NULL);
+        else
+            execl(analyzer, "podflow-analyze", "check", db, "-p", res, "--format", "json",
+                  (char *)NULL);
         _exit(127);
     }
     if (waitpid(pid, &status, 0) < 0)
@@ -1921,7 +1927,7 @@ static int run_invalid(const char *analyzer, const char *corpus, const char *nam
     snprintf(res, sizeof(res), "%s/%s/resources", corpus, name);
     snprintf(out, sizeof(out), "%s/%s.jsonl", tmpdir, name);
     snprintf(err, sizeof(err), "%s/%s.err", tmpdir, name);
-    rc = write_case(&e, db, 0, d) ? -1 : run_check(analyzer, db, res, out, err);
+    rc = write_case(&e, db, 0, d) ? -1 : run_check(analyzer, db, res, 0, out, err);
     ex_release(&e);
     if (rc == 2) {
         FILE *f = fopen(err, "r");
@@ -1995,7 +2001,7 @@ static int run_example(const char *analyzer, const char *corpus, const char *nam
         ret = 2;
         goto out;
     }
-    rc = run_check(analyzer, db, res, out, err);
+    rc = run_check(analyzer, db, res, e.npols == 0, out, err);
     if (rc != 0 && rc != 1) {
         printf("FAIL %s: check exited %d (see %s)\n", name, rc, err);
         ret = 2;
@@ -2013,7 +2019,7 @@ static int run_example(const char *analyzer, const char *corpus, const char *nam
             ret = 2;
             goto out;
         }
-        rc = run_check(analyzer, db, res, out, err);
+        rc = run_check(analyzer, db, res, e.npols == 0, out, err);
         if (rc != 0 && rc != 1) {
             printf("FAIL %s: check exited %d on the pod-model case (see %s)\n", name, rc, err);
             ret = 2;

@@ -413,7 +413,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         struct diag d;
 
         diag_init(&d, stderr, "fuzz_case");
-        if (policy_set_load_mem(&ps, "fc_policy", fc_policy, sizeof(fc_policy) - 1, &d))
+        if (policy_set_load_mem(&ps, "fc_policy", fc_policy, sizeof(fc_policy) - 1, 0, &d))
             die("the fixed policy set does not load");
         policy_set_release(&ps);
     }

@@ -110,7 +110,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!eps[0].ip.family)
         LLVMFuzzerInitialize(NULL, NULL);
     fuzz_diag(&d);
-    rc = policy_set_load_mem(&ps, "fuzz.yaml", (const char *)data, size, &d);
+    rc = policy_set_load_mem(&ps, "fuzz.yaml", (const char *)data, size, POLICY_LOAD_ALLOW_EMPTY,
+                             &d);
     if (rc) {
         if (rc != ERR_INVALID && rc != ERR_PARSE && rc != ERR_LIMIT)
             fuzz_fail("fuzz_policy", "unexpected error code");

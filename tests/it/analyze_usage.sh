@@ -28,9 +28,9 @@ printf 'apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata:\n  name
 "$A" check "$tmp/case.db" -p "$tmp/bad.yaml" > /dev/null 2> "$tmp/err"; expect "invalid policy" $? 2
 grep -q 'bad.yaml:[0-9]*:[0-9]*' "$tmp/err" && ok "policy error has file:line:col" || fail "policy error location: $(cat "$tmp/err")"
 
-# No policies at all (an empty directory): everything allowed, exit 0.
+# No policies at all, asked for (--no-policies): everything allowed, exit 0.
 mkdir "$tmp/empty"
-"$A" check "$tmp/case.db" -p "$tmp/empty" --format json > "$tmp/all.jsonl" 2>/dev/null
+"$A" check "$tmp/case.db" -p "$tmp/empty" --no-policies --format json > "$tmp/all.jsonl" 2>/dev/null
 expect "no policies: exit" $? 0
 expect "no policies: all allowed" "$(jq_sql "$tmp/all.jsonl" "SELECT count(*) FROM t WHERE v->>'verdict' = 'allow'")" 7
 expect "no policies: reason" "$(jq_sql "$tmp/all.jsonl" "SELECT DISTINCT v->'decided_by'->>'reason' FROM t")" no-policy
