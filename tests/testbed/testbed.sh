@@ -104,6 +104,12 @@ tb_init()
 tb_down()
 {
     local ns pid
+    # The idle sleep of 'up' would outlive the shell (and hold whatever
+    # descriptors it inherited, a landing's lock file among them).
+    if [ -n "${TB_SLEEP:-}" ]; then
+        kill "$TB_SLEEP" 2>/dev/null || true
+        TB_SLEEP=
+    fi
     [ -n "${TB_UP:-}" ] || return 0
     TB_UP=
     if [ -n "${TB_CLEANUP_HOOK:-}" ]; then
@@ -520,7 +526,11 @@ tb_main()
                 "${TB_POD_IP[$p]}" "${TB_POD_IF[$p]}" "${TB_POD_NS[$p]}"
         done
         # A background sleep and wait: a trapped signal ends the wait at once.
-        while :; do sleep 3600 & wait $!; done
+        while :; do
+            sleep 3600 &
+            TB_SLEEP=$!
+            wait $TB_SLEEP
+        done
         ;;
     policy | connect | flows | exec | inventory)
         # Inside a run: the testbed named by TB_ID and TB_DIR.
