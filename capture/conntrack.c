@@ -3,8 +3,8 @@
  * conntrack.h for why events rather than queries).
  *
  * The map is a ring of entries (the oldest is overwritten when full) with
- * a chained hash index over it: an insert unlinks the entry it overwrites
- * from its chain first.  Keys are the original tuple; the value is the
+ * a hash index over it (common/htab.h): an insert removes the entry it
+ * overwrites from the index first.  Keys are the original tuple; the value is the
  * reply tuple's source, which is where the DNAT sent the connection.
  */
 #include "capture/conntrack.h"
@@ -26,6 +26,8 @@
 #include "capture/flow.h"
 #include "capture/nl_sock.h"
 #include "common/err.h"
+#include "common/hash.h"
+#include "common/htab.h"
 #include "common/limits.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
@@ -46,31 +48,23 @@ struct ct_entry {
     struct ct_key key;
     uint8_t to[16];
     uint16_t to_port;
-    uint32_t next; /* next in the hash chain, or CT_NONE */
     int used;
 };
 
 struct ct_map {
     struct ct_entry *ring; /* malloc'd, cap entries */
-    uint32_t *heads;       /* malloc'd, nheads chain heads */
-    size_t cap, nheads, pos;
+    struct htab idx;       /* hash of the key -> index in ring */
+    size_t cap, pos;
     uint64_t noted;
     struct nl_sock *sk; /* owned, or NULL */
     struct diag *d;     /* not owned */
 };
 
-/* FNV-1a over the key's bytes: the map is fed by the kernel, not by the
- * packets, so a seedless hash is enough. */
-static size_t ct_hash(const struct ct_key *k, size_t n)
+/* The map is fed by the kernel, not by the packets, so a seedless hash is
+ * enough. */
+static uint64_t ct_hash(const struct ct_key *k)
 {
-    const uint8_t *p = (const uint8_t *)k;
-    uint64_t h = 1469598103934665603ULL;
-
-    for (size_t i = 0; i < sizeof(*k); i++) {
-        h ^= p[i];
-        h *= 1099511628211ULL;
-    }
-    return (size_t)(h % n);
+    return hash_bytes(k, sizeof(*k), 0);
 }
 
 static void ct_key_make(struct ct_key *k, int family, uint8_t proto, const uint8_t *src,
@@ -92,37 +86,20 @@ struct ct_map *ct_map_new(size_t capacity)
     struct ct_map *m = xcalloc(1, sizeof(*m));
 
     m->cap = capacity ? capacity : LIM_CT_ENTRIES;
-    m->nheads = m->cap;
     m->ring = xcalloc(m->cap, sizeof(*m->ring));
-    m->heads = xmalloc(m->nheads * sizeof(*m->heads));
-    for (size_t i = 0; i < m->nheads; i++)
-        m->heads[i] = CT_NONE;
+    htab_reserve(&m->idx, m->cap);
     return m;
 }
 
 static uint32_t ct_find(const struct ct_map *m, const struct ct_key *k)
 {
-    uint32_t i = m->heads[ct_hash(k, m->nheads)];
+    struct htab_iter it;
 
-    while (i != CT_NONE) {
+    for (uint32_t i = htab_first(&m->idx, ct_hash(k), &it); i != HTAB_NONE;
+         i = htab_next(&m->idx, &it))
         if (memcmp(&m->ring[i].key, k, sizeof(*k)) == 0)
             return i;
-        i = m->ring[i].next;
-    }
     return CT_NONE;
-}
-
-static void ct_unlink(struct ct_map *m, uint32_t idx)
-{
-    uint32_t *pp = &m->heads[ct_hash(&m->ring[idx].key, m->nheads)];
-
-    while (*pp != CT_NONE) {
-        if (*pp == idx) {
-            *pp = m->ring[idx].next;
-            return;
-        }
-        pp = &m->ring[*pp].next;
-    }
 }
 
 void ct_note(struct ct_map *m, int family, uint8_t proto, const uint8_t *src, uint16_t sport,
@@ -131,7 +108,6 @@ void ct_note(struct ct_map *m, int family, uint8_t proto, const uint8_t *src, ui
     struct ct_key k;
     struct ct_entry *e;
     uint32_t idx;
-    size_t h;
 
     if (family != 4 && family != 6)
         return;
@@ -141,13 +117,11 @@ void ct_note(struct ct_map *m, int family, uint8_t proto, const uint8_t *src, ui
         idx = (uint32_t)m->pos;
         m->pos = (m->pos + 1) % m->cap;
         if (m->ring[idx].used)
-            ct_unlink(m, idx);
+            (void)htab_remove(&m->idx, ct_hash(&m->ring[idx].key), idx);
         e = &m->ring[idx];
         e->key = k;
         e->used = 1;
-        h = ct_hash(&k, m->nheads);
-        e->next = m->heads[h];
-        m->heads[h] = idx;
+        htab_add(&m->idx, ct_hash(&k), idx);
     }
     e = &m->ring[idx];
     memset(e->to, 0, sizeof(e->to));
@@ -333,6 +307,6 @@ void ct_close(struct ct_map **mp)
     if (m->sk)
         nl_socket_free(m->sk);
     free(m->ring);
-    free(m->heads);
+    htab_release(&m->idx);
     free(m);
 }

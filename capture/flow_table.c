@@ -62,7 +62,7 @@
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/xmalloc.h"
-#include "common/util.h"
+#include "common/hash.h"
 #include "common/compat.h"
 
 _Static_assert(sizeof(struct flow_key) == FLOW_KEY_SIZE, "flow key must be 42 packed bytes");

@@ -26,6 +26,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/hash.h"
 #include "common/json.h"
 #include "common/limits.h"
 #include "common/util.h"
@@ -162,33 +163,16 @@ int labels_cmp(const struct labels *x, const struct labels *y)
     return x->n < y->n ? -1 : x->n > y->n ? 1 : 0;
 }
 
-/* FNV-1a over the bytes, then the splitmix64 finaliser so that nearby
- * seeds and sets spread over all 64 bits.  The NUL after each string is
+/* Each key and value chained through hash_str(): the length of each is
  * hashed too, so {"ab":""} and {"a":"b"} differ. */
-static uint64_t fnv1a(uint64_t h, const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-
-    do {
-        h ^= *p;
-        h *= 0x100000001b3ULL;
-    } while (*p++);
-    return h;
-}
-
 uint64_t labels_hash(const struct labels *l, uint64_t seed)
 {
-    uint64_t h = 0xcbf29ce484222325ULL ^ seed;
+    uint64_t h = hash_u64(l->n, seed);
 
     for (size_t i = 0; i < l->n; i++) {
-        h = fnv1a(h, l->v[i].key);
-        h = fnv1a(h, l->v[i].value);
+        h = hash_str(l->v[i].key, h);
+        h = hash_str(l->v[i].value, h);
     }
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebULL;
-    h ^= h >> 31;
     return h;
 }
 

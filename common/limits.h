@@ -9,6 +9,13 @@
 #ifndef PODFLOW_LIMITS_H
 #define PODFLOW_LIMITS_H
 
+/* Entries of one hash table (common/htab.h): its slots are picked by
+ * 32 bits of hash and it is kept at most half full, so 2^31 entries fill
+ * the 2^32 slots those bits reach.  No table of ours comes near (the
+ * largest, the analyzer's verdict cache, holds one entry per distinct
+ * flow tuple); past it the program aborts, as on out of memory. */
+#define LIM_HTAB_ENTRIES (1u << 31)
+
 /* Default snap length for live capture: Ethernet + 2 VLAN tags + an outer
  * IPv6 header with a few extension headers + VXLAN + inner Ethernet + inner
  * IPv6 + TCP with options fits in 256 bytes; ICMP errors quote the inner

@@ -13,6 +13,7 @@
 #include <sys/random.h>
 
 #include "common/xmalloc.h"
+#include "common/hash.h"
 #include "common/util.h"
 #include "common/compat.h"
 
@@ -32,76 +33,66 @@ static uint64_t ps_load64(const uint8_t *p)
 
 static uint64_t ps_hash(uint64_t seed, const struct ipaddr *a)
 {
-    uint64_t h;
+    return hash_bytes(a->a, sizeof(a->a), seed ^ a->family);
+}
 
-    /* Multiply-add of the two halves with the seed in each word, then
-     * the murmur3 finaliser. */
-    h = (ps_load64(a->a) ^ seed) * 0x9e3779b97f4a7c15ULL;
-    h += (ps_load64(a->a + 8) ^ (seed >> 7)) * 0xc2b2ae3d27d4eb4fULL;
-    h += ((uint64_t)a->family ^ (seed << 9)) * 0x165667b19e3779f9ULL;
-    return hash_fmix64(h);
+/* Grow a wiped array: the old block held addresses, so it is wiped before
+ * it is freed (realloc would free it as it is). */
+static void *ps_grow(void *v, size_t n, size_t *alloc, size_t size)
+{
+    void *nv;
+
+    if (n < *alloc)
+        return v;
+    nv = xreallocarray(NULL, *alloc ? *alloc * 2 : PS_TABLE_MIN, size);
+    if (v) {
+        memcpy(nv, v, n * size);
+        explicit_bzero(v, *alloc * size);
+        free(v);
+    }
+    *alloc = *alloc ? *alloc * 2 : PS_TABLE_MIN;
+    return nv;
 }
 
 static int ps_set_has(const struct pseudo_set *s, uint64_t seed, const struct ipaddr *a)
 {
-    size_t i;
+    struct htab_iter it;
 
-    if (!s->size)
-        return 0;
-    for (i = ps_hash(seed, a) & (s->size - 1); s->slot[i].family; i = (i + 1) & (s->size - 1))
-        if (ipaddr_cmp(&s->slot[i], a) == 0)
+    for (uint32_t i = htab_first(&s->idx, ps_hash(seed, a), &it); i != HTAB_NONE;
+         i = htab_next(&s->idx, &it))
+        if (ipaddr_cmp(&s->v[i], a) == 0)
             return 1;
     return 0;
 }
 
 static void ps_set_add(struct pseudo_set *s, uint64_t seed, const struct ipaddr *a)
 {
-    size_t i;
-
     if (ps_set_has(s, seed, a))
         return;
-    if ((s->n + 1) * 2 > s->size) {
-        struct pseudo_set g = {xcalloc(s->size ? s->size * 2 : PS_TABLE_MIN, sizeof(*g.slot)),
-                               s->size ? s->size * 2 : PS_TABLE_MIN, 0};
-
-        for (i = 0; i < s->size; i++)
-            if (s->slot[i].family)
-                ps_set_add(&g, seed, &s->slot[i]);
-        free(s->slot);
-        *s = g;
-    }
-    for (i = ps_hash(seed, a) & (s->size - 1); s->slot[i].family; i = (i + 1) & (s->size - 1))
-        ;
-    s->slot[i] = *a;
+    s->v = ps_grow(s->v, s->n, &s->alloc, sizeof(*s->v));
+    s->v[s->n] = *a;
+    htab_add(&s->idx, ps_hash(seed, a), (uint32_t)s->n);
     s->n++;
 }
 
-/* The memo's slot for a: its entry, or the empty slot where it goes. */
-static struct pseudo_pair *ps_memo_slot(const struct pseudo *p, const struct ipaddr *a)
+static void ps_set_release(struct pseudo_set *s)
 {
-    size_t i;
-
-    for (i = ps_hash(p->seed, a) & (p->memo_size - 1); p->memo[i].from.family;
-         i = (i + 1) & (p->memo_size - 1))
-        if (ipaddr_cmp(&p->memo[i].from, a) == 0)
-            break;
-    return &p->memo[i];
+    if (s->v)
+        explicit_bzero(s->v, s->alloc * sizeof(*s->v));
+    free(s->v);
+    htab_release(&s->idx);
 }
 
-static void ps_memo_grow(struct pseudo *p)
+/* The memo's entry for a, or NULL. */
+static struct pseudo_pair *ps_memo_find(const struct pseudo *p, const struct ipaddr *a)
 {
-    struct pseudo_pair *old = p->memo;
-    size_t oldsize = p->memo_size;
+    struct htab_iter it;
 
-    p->memo_size = oldsize ? oldsize * 2 : PS_TABLE_MIN;
-    p->memo = xcalloc(p->memo_size, sizeof(*p->memo));
-    for (size_t i = 0; i < oldsize; i++)
-        if (old[i].from.family)
-            *ps_memo_slot(p, &old[i].from) = old[i];
-    if (old) {
-        explicit_bzero(old, oldsize * sizeof(*old));
-        free(old);
-    }
+    for (uint32_t i = htab_first(&p->memo_idx, ps_hash(p->seed, a), &it); i != HTAB_NONE;
+         i = htab_next(&p->memo_idx, &it))
+        if (ipaddr_cmp(&p->memo[i].from, a) == 0)
+            return &p->memo[i];
+    return NULL;
 }
 
 static void ps_overflow_addr(int family, struct ipaddr *out)
@@ -118,6 +109,9 @@ void pseudo_init(struct pseudo *p, const uint8_t key[PSEUDO_KEY_LEN], size_t lim
     struct ipaddr o;
 
     memset(p, 0, sizeof(*p));
+    htab_init(&p->used.idx);
+    htab_init(&p->internal.idx);
+    htab_init(&p->memo_idx);
     memcpy(p->key, key, PSEUDO_KEY_LEN);
     /* The seed is a MAC too, so it says nothing about the key. */
     hmac_sha256(p->key, sizeof(p->key), "podflow table seed", 18, mac);
@@ -147,16 +141,14 @@ int pseudo_init_random(struct pseudo *p, size_t limit)
 
 void pseudo_release(struct pseudo *p)
 {
-    /* The memo and the sets hold original addresses: wiped, not just freed. */
+    /* The memo and the sets hold original addresses: wiped, not just
+     * freed.  Their indexes hold keyed hashes and array indexes only. */
     if (p->memo)
-        explicit_bzero(p->memo, p->memo_size * sizeof(*p->memo));
-    if (p->used.slot)
-        explicit_bzero(p->used.slot, p->used.size * sizeof(*p->used.slot));
-    if (p->internal.slot)
-        explicit_bzero(p->internal.slot, p->internal.size * sizeof(*p->internal.slot));
+        explicit_bzero(p->memo, p->memo_alloc * sizeof(*p->memo));
     free(p->memo);
-    free(p->used.slot);
-    free(p->internal.slot);
+    htab_release(&p->memo_idx);
+    ps_set_release(&p->used);
+    ps_set_release(&p->internal);
     explicit_bzero(p, sizeof(*p));
 }
 
@@ -267,23 +259,21 @@ int pseudo_addr(struct pseudo *p, const struct ipaddr *a, struct ipaddr *out)
         *out = in;
         return 0;
     }
-    if (p->memo_size) {
-        e = ps_memo_slot(p, &in);
-        if (e->from.family) {
-            *out = e->to;
-            return 1;
-        }
+    e = ps_memo_find(p, &in);
+    if (e) {
+        *out = e->to;
+        return 1;
     }
     if (p->limit && p->memo_n >= p->limit) {
         p->overflowed = 1;
         ps_overflow_addr(in.family, out);
         return 2;
     }
-    if ((p->memo_n + 1) * 2 > p->memo_size)
-        ps_memo_grow(p);
-    e = ps_memo_slot(p, &in);
+    p->memo = ps_grow(p->memo, p->memo_n, &p->memo_alloc, sizeof(*p->memo));
+    e = &p->memo[p->memo_n];
     e->from = in;
     pseudo_derive(p, in.family, in.a, in.family == 4 ? 4 : 16, &e->to);
+    htab_add(&p->memo_idx, ps_hash(p->seed, &in), (uint32_t)p->memo_n);
     p->memo_n++;
     *out = e->to;
     return 1;

@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "common/attrs.h"
+#include "common/htab.h"
 #include "common/ipaddr.h"
 #include "common/sha256.h"
 
@@ -42,15 +43,16 @@
 #define PSEUDO_OVERFLOW_V4 "255.255.255.254"
 #define PSEUDO_OVERFLOW_V6 "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"
 
-/* A set of addresses (open addressing, at most half full). */
+/* A set of addresses: an array, and an index keyed by their hash. */
 struct pseudo_set {
-    struct ipaddr *slot; /* family 0: empty */
-    size_t size, n;      /* size a power of two, or 0 */
+    struct ipaddr *v; /* malloc'd, wiped before it is freed */
+    size_t n, alloc;
+    struct htab idx; /* keyed hash -> index in v */
 };
 
-/* The memo: address -> pseudonym (open addressing on from). */
+/* The memo: address -> pseudonym. */
 struct pseudo_pair {
-    struct ipaddr from, to; /* from.family 0: empty */
+    struct ipaddr from, to;
 };
 
 struct pseudo {
@@ -58,11 +60,12 @@ struct pseudo {
     uint64_t seed;               /* of the tables' hash, from the key */
     struct pseudo_set used;      /* internal addresses and pseudonyms given */
     struct pseudo_set internal;
-    struct pseudo_pair *memo;
-    size_t memo_size, memo_n;
-    size_t v4_testnet; /* TEST-NET addresses given */
-    size_t limit;      /* distinct addresses memoised at most; 0: no limit */
-    int overflowed;    /* the limit was reached */
+    struct pseudo_pair *memo; /* malloc'd, wiped before it is freed */
+    size_t memo_n, memo_alloc;
+    struct htab memo_idx; /* keyed hash of from -> index in memo */
+    size_t v4_testnet;    /* TEST-NET addresses given */
+    size_t limit;         /* distinct addresses memoised at most; 0: no limit */
+    int overflowed;       /* the limit was reached */
 };
 
 /* Start a context under key (copied), remembering at most limit

@@ -44,18 +44,6 @@ static inline int64_t i64_add_sat(int64_t a, int64_t b)
     return r;
 }
 
-/* MurmurHash3's fmix64 finaliser: every input bit reaches every output
- * bit.  The last step of our hash tables' hashes. */
-static inline uint64_t hash_fmix64(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
-
 /* Current wall-clock time in Unix ns. */
 int64_t now_ns(void);
 

@@ -500,16 +500,14 @@ static void test_format(void **state)
         struct sel *sel = parse_ok(f, cases[i].in);
         struct sel *again;
         const char *got = format(f, sel);
-        uint64_t h = sel_hash(sel);
 
         if (strcmp(got, cases[i].want))
             print_error("case %zu \"%s\"\n", i, cases[i].in);
         assert_string_equal(got, cases[i].want);
-        /* the canonical text parses again; stable rows reproduce it and its hash */
+        /* the canonical text parses again; stable rows reproduce it */
         again = parse_ok(f, cases[i].want);
         if (cases[i].stable) {
             assert_string_equal(format(f, again), cases[i].want);
-            assert_true(sel_hash(again) == h);
         } else {
             assert_string_not_equal(format(f, again), cases[i].want);
         }
@@ -723,25 +721,6 @@ static void test_queries(void **state)
     }
 }
 
-/* sel_hash is FNV-1a 64 of the canonical text: equal text, equal hash. */
-static void test_hash(void **state)
-{
-    struct fixture *f = *state;
-    struct sel *a = parse_ok(f, "x == 'y' && has(z)");
-    struct sel *b = parse_ok(f, "(x==\"y\")&&has( z )");
-    struct sel *c = parse_ok(f, "x == 'y' || has(z)");
-    uint64_t h = 0xcbf29ce484222325ULL;
-    const char *text = format(f, a);
-
-    for (const char *p = text; *p; p++) {
-        h ^= (unsigned char)*p;
-        h *= 0x100000001b3ULL;
-    }
-    assert_true(sel_hash(a) == h);
-    assert_true(sel_hash(b) == h);
-    assert_true(sel_hash(c) != h);
-}
-
 /* sel_format appends and reports a full buffer. */
 static void test_format_buffer(void **state)
 {
@@ -771,7 +750,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_prefixed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_constructors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_format_buffer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,7 @@
  * identity rule of schema.sql (latest valid_from_ns first, pods before
  * hosts before services before external, lowest id), so that the first
  * row of an address whose validity covers a time is the identity at that
- * time.  An open-addressing table maps an address to its first row, which
+ * time.  A hash index (common/htab.h) maps an address to its first row, which
  * keeps the per-flow lookup at a hash and a short scan.
  *
  * Nothing in the file is trusted: every text is bounded by SQLite, labels
@@ -26,6 +26,7 @@
 #include "common/buf.h"
 #include "common/db.h"
 #include "common/err.h"
+#include "common/hash.h"
 #include "common/limits.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
@@ -61,14 +62,7 @@ static int ep_kind_parse(const char *s, enum ep_kind *out)
 
 static uint64_t ip_hash(const struct ipaddr *ip)
 {
-    /* Two words and the family, multiplied and folded: twice per flow. */
-    uint64_t w0, w1, h;
-
-    memcpy(&w0, ip->a, 8);
-    memcpy(&w1, ip->a + 8, 8);
-    h = (w0 ^ ((uint64_t)ip->family << 56)) * 0x9e3779b97f4a7c15ull;
-    h = (h ^ (h >> 29) ^ w1) * 0xbf58476d1ce4e5b9ull;
-    return h ^ (h >> 32);
+    return hash_bytes(ip->a, sizeof(ip->a), ip->family);
 }
 
 /* The identity rule's order: address, then latest valid_from_ns first
@@ -315,20 +309,12 @@ static int load_endpoints(struct case_db *c, struct diag *d)
         c->keys[i].from_ns = c->eps[i].from_ns;
         c->keys[i].to_ns = c->eps[i].to_ns;
     }
-    /* Address index: a table at most half full. */
-    c->ipidx_size = 16;
-    while (c->ipidx_size < c->neps * 2)
-        c->ipidx_size *= 2;
-    c->ipidx = xcalloc(c->ipidx_size, sizeof(*c->ipidx));
+    /* Address index: each address's first row (rows are sorted by address). */
+    htab_reserve(&c->ipidx, c->neps);
     for (i = 0; i < c->neps; i++) {
-        size_t h;
-
         if (i && ipaddr_cmp(&c->eps[i - 1].ip, &c->eps[i].ip) == 0)
             continue;
-        h = (size_t)ip_hash(&c->eps[i].ip) & (c->ipidx_size - 1);
-        while (c->ipidx[h])
-            h = (h + 1) & (c->ipidx_size - 1);
-        c->ipidx[h] = (uint32_t)(i + 1);
+        htab_add(&c->ipidx, ip_hash(&c->eps[i].ip), (uint32_t)i);
     }
     return 0;
 }
@@ -1189,9 +1175,10 @@ void case_close(struct case_db *c)
         labels_release(&c->nss[i].labels);
     free(c->eps);
     free(c->nss);
-    free(c->ipidx);
+    htab_release(&c->ipidx);
     free(c->keys);
     free(c->memo);
+    htab_release(&c->memo_idx);
     free(c->conns);
     free(c->pairmap);
     if (c->db)
@@ -1205,18 +1192,12 @@ static int ip_eq(const struct ipaddr *x, const struct ipaddr *y);
 /* The first endpoint row of ip (index + 1), or 0 when no row has it. */
 static uint32_t first_row(const struct case_db *c, const struct ipaddr *ip)
 {
-    size_t h;
+    struct htab_iter it;
 
-    if (!c->neps)
-        return 0;
-    h = (size_t)ip_hash(ip) & (c->ipidx_size - 1);
-    while (c->ipidx[h]) {
-        uint32_t i = c->ipidx[h] - 1;
-
+    for (uint32_t i = htab_first(&c->ipidx, ip_hash(ip), &it); i != HTAB_NONE;
+         i = htab_next(&c->ipidx, &it))
         if (ip_eq(&c->keys[i].ip, ip))
             return i + 1;
-        h = (h + 1) & (c->ipidx_size - 1);
-    }
     return 0;
 }
 
@@ -1321,17 +1302,6 @@ static int ip_eq(const struct ipaddr *x, const struct ipaddr *y)
 
 static uint32_t first_row(const struct case_db *c, const struct ipaddr *ip);
 
-static uint64_t text_hash(const char *t, size_t len)
-{
-    uint64_t w[3] = {0, 0, 0}, h;
-
-    memcpy(w, t, len); /* len <= CASE_MEMO_TEXT < sizeof(w) */
-    h = (w[0] ^ len) * 0x9e3779b97f4a7c15ull;
-    h = (h ^ (h >> 29) ^ w[1]) * 0xbf58476d1ce4e5b9ull;
-    h = (h ^ (h >> 31) ^ w[2]) * 0x94d049bb133111ebull;
-    return h ^ (h >> 32);
-}
-
 /*
  * Address column -> (address, first endpoint row), remembered per distinct
  * text: a case has few distinct addresses and millions of flows, so most
@@ -1342,7 +1312,8 @@ static int col_ip_row(struct case_db *c, sqlite3_stmt *st, int i, struct ipaddr 
                       uint32_t *first)
 {
     const char *t = (const char *)sqlite3_column_text(st, i);
-    size_t len = (size_t)sqlite3_column_bytes(st, i), k;
+    size_t len = (size_t)sqlite3_column_bytes(st, i);
+    struct htab_iter it;
     struct case_memo *m;
     uint64_t h;
     int rc;
@@ -1355,15 +1326,15 @@ static int col_ip_row(struct case_db *c, sqlite3_stmt *st, int i, struct ipaddr 
             *first = first_row(c, ip);
         return rc;
     }
-    h = text_hash(t, len);
-    k = (size_t)h & (c->memo_size - 1);
-    for (m = &c->memo[k]; m->len; m = &c->memo[k]) {
-        if (m->hash == h && m->len == len && memcmp(m->text, t, len) == 0) {
+    h = hash_bytes(t, len, 0);
+    for (uint32_t k = htab_first(&c->memo_idx, h, &it); k != HTAB_NONE;
+         k = htab_next(&c->memo_idx, &it)) {
+        m = &c->memo[k];
+        if (m->len == len && memcmp(m->text, t, len) == 0) {
             *ip = m->ip;
             *first = m->first;
             return 0;
         }
-        k = (k + 1) & (c->memo_size - 1);
     }
     rc = fast_v4(t, len, ip);
     if (rc)
@@ -1371,15 +1342,13 @@ static int col_ip_row(struct case_db *c, sqlite3_stmt *st, int i, struct ipaddr 
     if (rc)
         return rc;
     *first = first_row(c, ip);
-    /* An empty slot was found: fill it while the table is at most half
-     * full (the probe above always ends on an empty slot). */
-    if ((c->memo_used + 1) * 2 <= c->memo_size) {
-        m->hash = h;
+    if (c->memo_used < c->memo_cap) {
+        m = &c->memo[c->memo_used];
         m->len = (uint8_t)len;
         memcpy(m->text, t, len);
         m->ip = *ip;
         m->first = *first;
-        c->memo_used++;
+        htab_add(&c->memo_idx, h, (uint32_t)c->memo_used++);
     }
     return 0;
 }
@@ -1506,11 +1475,12 @@ int case_flows(struct case_db *c, const struct case_filter *f,
     if (!c->memo) {
         /* Room for the endpoints' addresses and as many others, within
          * the limit. */
-        c->memo_size = 1024;
-        while (c->memo_size < 4 * c->neps && c->memo_size < 2 * LIM_CASE_ADDR_MEMO)
-            c->memo_size *= 2;
-        c->memo = xcalloc(c->memo_size, sizeof(*c->memo));
+        c->memo_cap = 512;
+        while (c->memo_cap < 2 * c->neps && c->memo_cap < LIM_CASE_ADDR_MEMO)
+            c->memo_cap *= 2;
+        c->memo = xcalloc(c->memo_cap, sizeof(*c->memo));
         c->memo_used = 0;
+        htab_reserve(&c->memo_idx, c->memo_cap);
     }
     sqlite3_bind_int64(st, 1, f && f->has_since ? f->since_ns : INT64_MIN);
     sqlite3_bind_int64(st, 2, f && f->has_until ? f->until_ns : INT64_MAX);

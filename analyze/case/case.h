@@ -19,6 +19,7 @@
 
 #include "common/arena.h"
 #include "common/attrs.h"
+#include "common/htab.h"
 #include "common/ipaddr.h"
 #include "common/labels.h"
 
@@ -67,9 +68,8 @@ struct case_ns {
 
 /* One remembered address text of the flow scan. */
 struct case_memo {
-    uint64_t hash;
     struct ipaddr ip;
-    uint8_t len; /* 0: empty slot */
+    uint8_t len;
     char text[CASE_MEMO_TEXT];
     uint32_t first; /* its first endpoint row + 1, or 0 */
 };
@@ -140,13 +140,13 @@ struct case_db {
     size_t neps;
     struct case_ns *nss; /* sorted by name */
     size_t nnss;
-    struct case_epkey *keys;     /* per ep, what case_lookup() reads: kept apart from
-                                    the large case_ep so that lookups stay in cache */
-    uint32_t *ipidx;             /* open-addressing table: ip hash -> first ep index + 1 */
-    size_t ipidx_size;           /* power of two */
-    struct case_memo *memo;      /* address texts seen by case_flows() (malloc'd) */
-    size_t memo_size, memo_used; /* slots (a power of two), filled ones */
-    int has_dnat;                /* flows has dnat_ip / dnat_port (schema v2) */
+    struct case_epkey *keys;    /* per ep, what case_lookup() reads: kept apart from
+                                   the large case_ep so that lookups stay in cache */
+    struct htab ipidx;          /* address hash -> index of its first ep */
+    struct case_memo *memo;     /* address texts seen by case_flows() (malloc'd) */
+    size_t memo_cap, memo_used; /* room for, and held */
+    struct htab memo_idx;       /* hash of the text -> index in memo */
+    int has_dnat;               /* flows has dnat_ip / dnat_port (schema v2) */
     const char *path;
     struct case_cap *caps; /* sorted by id (arena) */
     size_t ncaps;

@@ -25,6 +25,8 @@
 #include "analyze/policy/policy.h"
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/hash.h"
+#include "common/htab.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
@@ -62,10 +64,15 @@ const char cmd_check_usage[] =
 enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_DOT };
 enum only { ONLY_ALL, ONLY_DENIED, ONLY_ALLOWED };
 
-struct gslot {
-    unsigned char key[96];
-    uint64_t hash;
-    size_t idx; /* record index + 1, 0 empty */
+/* What records of one group share (--group tuple or workload); compared
+ * as bytes, so it is zeroed before it is filled. */
+struct gkey {
+    const void *s, *d; /* endpoints, or workload identities (wl_ident()) */
+    struct ipaddr sip, dip;
+    uint64_t sig;  /* decision_sig() (workload) */
+    const void *v; /* the verdict (tuple) */
+    int proto;
+    unsigned dport;
 };
 
 struct check {
@@ -81,11 +88,10 @@ struct check {
     int werr;             /* a write failed */
     struct out_rec *recs; /* collected (malloc'd) */
     size_t nrecs, recs_alloc;
-    struct gslot *groups; /* open addressing (malloc'd) */
-    size_t gsize;
+    struct gkey *gkeys;              /* per record when grouping (malloc'd, recs_alloc) */
+    struct htab groups;              /* hash of the group key -> record index */
     const char **wl;                 /* per case endpoint: its workload's identity, lazily */
-    size_t *wlmap;                   /* open addressing: workload name hash -> endpoint + 1 */
-    size_t wlmap_size;               /* a power of two, at least twice the endpoints */
+    struct htab wlmap;               /* hash of ns and workload name -> endpoint index */
     struct arena arena;              /* interned strings */
     const struct eng_verdict *sig_v; /* the verdict whose decision_sig() is sig */
     uint64_t sig;
@@ -104,21 +110,10 @@ static const char *intern_state(struct check *k, const char *s)
     return arena_strdup(&k->arena, s);
 }
 
-/* A word at a time: group keys are hashed once per flow. */
-static uint64_t fnv(const void *p, size_t n)
+/* The name a workload goes by for grouping: its workload, else the pod. */
+static const char *wl_name(const struct case_ep *ep)
 {
-    const unsigned char *b = p;
-    uint64_t h = 1469598103934665603ull, w;
-    size_t i;
-
-    for (i = 0; i + 8 <= n; i += 8) {
-        memcpy(&w, b + i, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
-    for (; i < n; i++)
-        h = (h ^ b[i]) * 1099511628211ull;
-    return h ^ (h >> 31);
+    return ep->workload ? ep->workload : ep->name ? ep->name : "";
 }
 
 /* A workload's identity for grouping: one pointer per ns/workload (the
@@ -126,8 +121,9 @@ static uint64_t fnv(const void *p, size_t n)
 static const void *wl_ident(struct check *k, const struct case_ep *ep)
 {
     const char *ns, *wl;
+    struct htab_iter it;
     uint64_t h;
-    size_t idx, i;
+    size_t idx;
 
     if (!ep || ep->kind != EP_POD || ep < k->c.eps || ep >= k->c.eps + k->c.neps)
         return ep;
@@ -135,22 +131,18 @@ static const void *wl_ident(struct check *k, const struct case_ep *ep)
     if (k->wl[idx])
         return k->wl[idx];
     ns = ep->ns ? ep->ns : "";
-    wl = ep->workload ? ep->workload : ep->name ? ep->name : "";
-    h = fnv(ns, strlen(ns)) * 31 + fnv(wl, strlen(wl));
-    i = (size_t)h & (k->wlmap_size - 1);
-    while (k->wlmap[i]) {
-        const struct case_ep *o = &k->c.eps[k->wlmap[i] - 1];
+    wl = wl_name(ep);
+    h = hash_str(wl, hash_str(ns, 0));
+    for (uint32_t i = htab_first(&k->wlmap, h, &it); i != HTAB_NONE;
+         i = htab_next(&k->wlmap, &it)) {
+        const struct case_ep *o = &k->c.eps[i];
 
-        if (strcmp(o->ns ? o->ns : "", ns) == 0 && strcmp(o->workload ? o->workload
-                                                          : o->name   ? o->name
-                                                                      : "",
-                                                          wl) == 0) {
-            k->wl[idx] = k->wl[k->wlmap[i] - 1];
+        if (strcmp(o->ns ? o->ns : "", ns) == 0 && strcmp(wl_name(o), wl) == 0) {
+            k->wl[idx] = k->wl[i];
             return k->wl[idx];
         }
-        i = (i + 1) & (k->wlmap_size - 1);
     }
-    k->wlmap[i] = idx + 1;
+    htab_add(&k->wlmap, h, (uint32_t)idx);
     k->wl[idx] = (const char *)ep;
     return k->wl[idx];
 }
@@ -159,7 +151,7 @@ static const void *wl_ident(struct check *k, const struct case_ep *ep)
 static uint64_t decision_sig(const struct eng_verdict *v)
 {
     const struct eng_dir *d = eng_decided(v);
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = 0;
     struct {
         const void *tier, *pol;
         int allow, dir, rule, action, reason;
@@ -175,49 +167,29 @@ static uint64_t decision_sig(const struct eng_verdict *v)
         s.action = (int)d->dec.action;
         s.reason = (int)d->reason;
         if (d->dec.profile)
-            h = fnv(d->dec.profile, strlen(d->dec.profile));
+            h = hash_str(d->dec.profile, 0);
     }
-    return h ^ fnv(&s, sizeof(s)) ^ (v->staged ? 0x5bd1e995u : 0);
+    return hash_u64(v->staged ? 1 : 0, hash_bytes(&s, sizeof(s), h));
 }
 
-static struct out_rec *group_find(struct check *k, const void *key, size_t klen, int *created)
+static struct out_rec *group_find(struct check *k, const struct gkey *key, int *created)
 {
-    uint64_t h = fnv(key, klen);
-    size_t i;
+    uint64_t h = hash_bytes(key, sizeof(*key), 0);
+    struct htab_iter it;
 
-    if ((k->nrecs + 1) * 2 > k->gsize) {
-        size_t nsize = k->gsize ? k->gsize * 2 : 1024, j;
-        struct gslot *n = xcalloc(nsize, sizeof(*n));
-
-        for (j = 0; j < k->gsize; j++) {
-            size_t s;
-
-            if (!k->groups[j].idx)
-                continue;
-            s = (size_t)k->groups[j].hash & (nsize - 1);
-            while (n[s].idx)
-                s = (s + 1) & (nsize - 1);
-            n[s] = k->groups[j];
-        }
-        free(k->groups);
-        k->groups = n;
-        k->gsize = nsize;
-    }
-    i = (size_t)h & (k->gsize - 1);
-    while (k->groups[i].idx) {
-        if (k->groups[i].hash == h && memcmp(k->groups[i].key, key, klen) == 0) {
+    for (uint32_t i = htab_first(&k->groups, h, &it); i != HTAB_NONE;
+         i = htab_next(&k->groups, &it)) {
+        if (memcmp(&k->gkeys[i], key, sizeof(*key)) == 0) {
             *created = 0;
-            return &k->recs[k->groups[i].idx - 1];
+            return &k->recs[i];
         }
-        i = (i + 1) & (k->gsize - 1);
     }
     ALLOC_GROW(k->recs, k->nrecs + 1, k->recs_alloc);
-    memset(k->groups[i].key, 0, sizeof(k->groups[i].key));
-    memcpy(k->groups[i].key, key, klen);
-    k->groups[i].hash = h;
-    k->groups[i].idx = ++k->nrecs;
+    k->gkeys = xreallocarray(k->gkeys, k->recs_alloc, sizeof(*k->gkeys));
+    k->gkeys[k->nrecs] = *key;
+    htab_add(&k->groups, h, (uint32_t)k->nrecs);
     *created = 1;
-    return &k->recs[k->nrecs - 1];
+    return &k->recs[k->nrecs++];
 }
 
 static void fill_rec(struct out_rec *r, const struct case_flow *fl, const struct eng_verdict *v,
@@ -329,14 +301,7 @@ static int on_flow(void *ctx, const struct case_flow *fl)
         k->nrecs++;
         return 0;
     } else {
-        struct {
-            const void *s, *d;
-            struct ipaddr sip, dip;
-            uint64_t sig;
-            const void *v;
-            int proto;
-            unsigned dport;
-        } key;
+        struct gkey key;
         int created;
 
         memset(&key, 0, sizeof(key));
@@ -362,7 +327,7 @@ static int on_flow(void *ctx, const struct case_flow *fl)
             }
             key.sig = k->sig;
         }
-        g = group_find(k, &key, sizeof(key), &created);
+        g = group_find(k, &key, &created);
         if (created) {
             fill_rec(g, fl, v, obs, dnat ? &odst : NULL);
             g->state = intern_state(k, fl->state);
@@ -585,10 +550,6 @@ int cmd_check(int argc, char **argv, struct diag *d)
         goto out_ps;
     arena_init(&k.arena, 0);
     k.wl = xcalloc(k.c.neps ? k.c.neps : 1, sizeof(*k.wl));
-    k.wlmap_size = 16;
-    while (k.wlmap_size < 2 * k.c.neps)
-        k.wlmap_size *= 2;
-    k.wlmap = xcalloc(k.wlmap_size, sizeof(*k.wlmap));
     k.oo.ends = case_several_vantages(&k.c);
     k.e = engine_new(&ps, k.c.eps, k.c.neps, k.oo.explain ? ENG_EXPLAIN : 0);
     buf_init(&k.out, 0);
@@ -651,9 +612,10 @@ out_case:
     buf_release(&k.out);
     engine_free(&k.e);
     free(k.recs);
-    free(k.groups);
+    free(k.gkeys);
+    htab_release(&k.groups);
     free(k.wl);
-    free(k.wlmap);
+    htab_release(&k.wlmap);
     arena_release(&k.arena);
     case_close(&k.c);
 out_ps:

@@ -25,6 +25,8 @@
 #include "analyze/out/out.h"
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/hash.h"
+#include "common/htab.h"
 #include "common/json.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
@@ -127,29 +129,22 @@ static int group_key(const struct diff *k, const struct flowset_flow *f, int cls
     return rc;
 }
 
-struct kslot {
-    char *key; /* malloc'd */
-    size_t idx;
-};
-
 static int collect(struct diff *k)
 {
-    struct kslot *tab = NULL;
-    size_t tsize = 0, i, j;
+    char **keys = NULL; /* per record when grouping (malloc'd, each malloc'd) */
+    struct htab tab;    /* hash of the group key -> record index */
+    size_t i;
     struct buf key;
     int rc = 0;
 
     buf_init(&key, 0);
-    if (k->group != DG_FLOW) {
-        tsize = 64;
-        while (tsize < 2 * k->fs.nflows)
-            tsize *= 2;
-        tab = xcalloc(tsize, sizeof(*tab));
-    }
+    htab_init(&tab);
     for (i = 0; i < k->fs.nflows && !rc; i++) {
         const struct flowset_flow *f = &k->fs.flows[i];
         int cls = classify(f);
-        uint64_t h = 1469598103934665603ull;
+        struct htab_iter it;
+        uint32_t j;
+        uint64_t h = 0;
 
         if (cls < 0)
             continue;
@@ -159,32 +154,36 @@ static int collect(struct diff *k)
             rc = group_key(k, f, cls, &key);
             if (rc)
                 break;
-            for (j = 0; j < key.len; j++)
-                h = (h ^ (unsigned char)key.data[j]) * 1099511628211ull;
-            j = (size_t)h & (tsize - 1);
-            while (tab[j].key && strcmp(tab[j].key, key.data) != 0)
-                j = (j + 1) & (tsize - 1);
-            if (tab[j].key) {
-                struct drec *g = &k->recs[tab[j].idx];
+            h = hash_bytes(key.data, key.len, 0);
+            for (j = htab_first(&tab, h, &it); j != HTAB_NONE; j = htab_next(&tab, &it))
+                if (strcmp(keys[j], key.data) == 0)
+                    break;
+            if (j != HTAB_NONE) {
+                struct drec *g = &k->recs[j];
 
                 g->flows++;
                 if (f->first_ns < g->first_ns)
                     g->first_ns = f->first_ns;
                 continue;
             }
-            tab[j].key = xstrdup(key.data);
-            tab[j].idx = k->nrecs;
         }
         ALLOC_GROW(k->recs, k->nrecs + 1, k->alloc);
+        if (k->group != DG_FLOW) {
+            keys = xreallocarray(keys, k->alloc, sizeof(*keys));
+            keys[k->nrecs] = xstrdup(key.data);
+            htab_add(&tab, h, (uint32_t)k->nrecs);
+        }
         k->recs[k->nrecs].cls = (enum diff_class)cls;
         k->recs[k->nrecs].f = f;
         k->recs[k->nrecs].flows = 1;
         k->recs[k->nrecs].first_ns = f->first_ns;
         k->nrecs++;
     }
-    for (j = 0; j < tsize; j++)
-        free(tab[j].key);
-    free(tab);
+    if (keys)
+        for (i = 0; i < k->nrecs; i++)
+            free(keys[i]);
+    free(keys);
+    htab_release(&tab);
     buf_release(&key);
     return rc;
 }

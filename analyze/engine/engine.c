@@ -31,6 +31,8 @@
 
 #include "analyze/policy/selector.h"
 #include "common/buf.h"
+#include "common/hash.h"
+#include "common/htab.h"
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/xmalloc.h"
@@ -49,9 +51,8 @@ struct eng_app {
 
 struct eng_lset {
     const struct labels *l; /* borrowed (case endpoint or netset) */
-    uint64_t hash;
-    uint8_t *res;          /* per selector id: 0 unknown, 1 no, 2 yes (malloc'd) */
-    struct eng_app app[2]; /* [0] ingress, [1] egress */
+    uint8_t *res;           /* per selector id: 0 unknown, 1 no, 2 yes (malloc'd) */
+    struct eng_app app[2];  /* [0] ingress, [1] egress */
 };
 
 struct eng_pol {
@@ -75,18 +76,18 @@ struct eng_key {
     uint8_t sip[16], dip[16];
 };
 
-/* A cached verdict with its key (arena, 64-byte aligned). */
+/* A cached verdict with its key (arena, 64-byte aligned: the key and the
+ * verdict's first fields share a cache line). */
 struct eng_centry {
-    struct eng_key key;
+    _Alignas(64) struct eng_key key;
     struct eng_verdict v;
 };
 
-/* Slots stay small (16 bytes) so that the table, probed once per flow,
- * keeps in cache; the key is compared only when the hash agrees. */
-struct eng_slot {
-    uint64_t hash;
-    struct eng_centry *ce;
-};
+/* Cached entries, numbered for the cache's table, live in chunks of
+ * ENG_CHUNK (arena): an entry never moves (verdicts are handed out by
+ * pointer), and the chunk list is small enough to stay in cache. */
+#define ENG_CHUNK_SHIFT 8
+#define ENG_CHUNK       ((size_t)1 << ENG_CHUNK_SHIFT)
 
 struct engine {
     const struct policy_set *ps;
@@ -98,14 +99,12 @@ struct engine {
     const struct sel **sels; /* distinct selectors, by id (malloc'd) */
     char **sel_texts;        /* their canonical text (malloc'd) */
     size_t nsels, sels_alloc;
-    int *selmap; /* open addressing: text hash -> id + 1 */
-    size_t selmap_size;
+    struct htab selmap; /* hash of the text -> id */
 
     struct eng_lset **lsets; /* interned (malloc'd) */
     size_t nlsets, lsets_alloc;
-    uint32_t *lsmap; /* open addressing: hash -> lset id + 1 */
-    size_t lsmap_size;
-    int *ep_lsid; /* per case endpoint (pods), -1 otherwise */
+    struct htab lsmap; /* labels_hash() -> lset id */
+    int *ep_lsid;      /* per case endpoint (pods), -1 otherwise */
     int *netset_lsid;
 
     struct eng_pol *pols; /* in tier order, policy order */
@@ -114,8 +113,9 @@ struct engine {
     int key_sport; /* some rule looks at source ports */
     int has_staged;
 
-    struct eng_slot *cache;
-    size_t cache_size, cache_used;
+    struct htab cache;           /* hash of the key -> cached entry number */
+    struct eng_centry **cchunks; /* ENG_CHUNK entries each (arena) (malloc'd) */
+    size_t ncentries, cchunks_alloc;
 
     struct eng_step *steps_scratch; /* a trace being built: ntiers + 2 entries */
     uint32_t *members;              /* scratch: lset ids of an address */
@@ -124,31 +124,14 @@ struct engine {
     struct eng_stats stats;
 };
 
-static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
-{
-    const unsigned char *b = p;
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        h = (h ^ b[i]) * 1099511628211ull;
-    return h;
-}
-
-static uint64_t mix(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h;
-}
-
 /* Register a selector, sharing ids between selectors of the same canonical
  * text so that their results are computed once per label set. */
 static int sel_id(struct engine *e, const struct sel *s)
 {
     struct buf b;
+    struct htab_iter it;
     uint64_t h;
-    size_t i;
+    uint32_t id;
 
     if (!s)
         return -1;
@@ -162,81 +145,36 @@ static int sel_id(struct engine *e, const struct sel *s)
         e->sel_texts[e->nsels] = NULL;
         return (int)e->nsels++;
     }
-    h = mix(hash_bytes(b.data, b.len, 1469598103934665603ull));
-    if ((e->nsels + 1) * 2 > e->selmap_size) {
-        size_t nsize = e->selmap_size ? e->selmap_size * 2 : 64;
-        int *nmap = xcalloc(nsize, sizeof(*nmap));
-        size_t k;
-
-        for (k = 0; k < e->nsels; k++) {
-            uint64_t kh;
-            size_t slot;
-
-            if (!e->sel_texts[k])
-                continue;
-            kh = mix(hash_bytes(e->sel_texts[k], strlen(e->sel_texts[k]), 1469598103934665603ull));
-            slot = (size_t)kh & (nsize - 1);
-            while (nmap[slot])
-                slot = (slot + 1) & (nsize - 1);
-            nmap[slot] = (int)k + 1;
-        }
-        free(e->selmap);
-        e->selmap = nmap;
-        e->selmap_size = nsize;
-    }
-    i = (size_t)h & (e->selmap_size - 1);
-    while (e->selmap[i]) {
-        int id = e->selmap[i] - 1;
-
+    h = hash_bytes(b.data, b.len, 0);
+    for (id = htab_first(&e->selmap, h, &it); id != HTAB_NONE; id = htab_next(&e->selmap, &it)) {
         if (strcmp(e->sel_texts[id], b.data) == 0) {
             buf_release(&b);
-            return id;
+            return (int)id;
         }
-        i = (i + 1) & (e->selmap_size - 1);
     }
     ALLOC_GROW(e->sels, e->nsels + 1, e->sels_alloc);
     e->sel_texts = xreallocarray(e->sel_texts, e->sels_alloc, sizeof(*e->sel_texts));
     e->sels[e->nsels] = s;
     e->sel_texts[e->nsels] = buf_detach(&b, NULL);
-    e->selmap[i] = (int)e->nsels + 1;
+    htab_add(&e->selmap, h, (uint32_t)e->nsels);
     return (int)e->nsels++;
 }
 
 static int lset_intern(struct engine *e, const struct labels *l)
 {
-    uint64_t h = mix(labels_hash(l, 0x9e3779b97f4a7c15ull));
-    size_t i;
+    uint64_t h = labels_hash(l, 0);
+    struct htab_iter it;
     struct eng_lset *ls;
+    uint32_t id;
 
-    if ((e->nlsets + 1) * 2 > e->lsmap_size) {
-        size_t nsize = e->lsmap_size ? e->lsmap_size * 2 : 64;
-        uint32_t *nmap = xcalloc(nsize, sizeof(*nmap));
-        size_t k;
-
-        for (k = 0; k < e->nlsets; k++) {
-            size_t slot = (size_t)e->lsets[k]->hash & (nsize - 1);
-
-            while (nmap[slot])
-                slot = (slot + 1) & (nsize - 1);
-            nmap[slot] = (uint32_t)k + 1;
-        }
-        free(e->lsmap);
-        e->lsmap = nmap;
-        e->lsmap_size = nsize;
-    }
-    i = (size_t)h & (e->lsmap_size - 1);
-    while (e->lsmap[i]) {
-        ls = e->lsets[e->lsmap[i] - 1];
-        if (ls->hash == h && labels_cmp(ls->l, l) == 0)
-            return (int)e->lsmap[i] - 1;
-        i = (i + 1) & (e->lsmap_size - 1);
-    }
+    for (id = htab_first(&e->lsmap, h, &it); id != HTAB_NONE; id = htab_next(&e->lsmap, &it))
+        if (labels_cmp(e->lsets[id]->l, l) == 0)
+            return (int)id;
     ls = xcalloc(1, sizeof(*ls));
     ls->l = l;
-    ls->hash = h;
     ALLOC_GROW(e->lsets, e->nlsets + 1, e->lsets_alloc);
     e->lsets[e->nlsets] = ls;
-    e->lsmap[i] = (uint32_t)e->nlsets + 1;
+    htab_add(&e->lsmap, h, (uint32_t)e->nlsets);
     e->stats.label_sets++;
     return (int)e->nlsets++;
 }
@@ -366,13 +304,14 @@ void engine_free(struct engine **ep)
         free(e->sel_texts[k]);
     free(e->sel_texts);
     free(e->sels);
-    free(e->selmap);
+    htab_release(&e->selmap);
     free(e->lsets);
-    free(e->lsmap);
+    htab_release(&e->lsmap);
     free(e->ep_lsid);
     free(e->netset_lsid);
     free(e->pols);
-    free(e->cache);
+    htab_release(&e->cache);
+    free(e->cchunks);
     free(e->members);
     free(e->steps_scratch);
     arena_release(&e->arena);
@@ -932,41 +871,29 @@ static int step_eq(const struct eng_step *a, const struct eng_step *b)
     return strcmp(a->profile, b->profile) == 0;
 }
 
-/* A word at a time: this runs once per flow. */
-static uint64_t key_hash(const struct eng_key *k)
+/* Cached entry number i. */
+static struct eng_centry *centry_at(const struct engine *e, uint32_t i)
 {
-    const unsigned char *b = (const unsigned char *)k;
-    uint64_t h = 0x9e3779b97f4a7c15ull, w;
-    size_t i;
-
-    for (i = 0; i + 8 <= sizeof(*k); i += 8) {
-        memcpy(&w, b + i, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
-    for (; i < sizeof(*k); i++)
-        h = (h ^ b[i]) * 1099511628211ull;
-    return mix(h);
+    return &e->cchunks[i >> ENG_CHUNK_SHIFT][i & (ENG_CHUNK - 1)];
 }
 
-static void cache_grow(struct engine *e)
+/* A new cached entry, zeroed; its number is e->ncentries - 1. */
+static struct eng_centry *centry_new(struct engine *e)
 {
-    size_t nsize = e->cache_size ? e->cache_size * 2 : 1024, k;
-    struct eng_slot *n = xcalloc(nsize, sizeof(*n));
+    size_t c = e->ncentries >> ENG_CHUNK_SHIFT;
+    struct eng_centry *ce;
 
-    for (k = 0; k < e->cache_size; k++) {
-        size_t i;
-
-        if (!e->cache[k].ce)
-            continue;
-        i = (size_t)e->cache[k].hash & (nsize - 1);
-        while (n[i].ce)
-            i = (i + 1) & (nsize - 1);
-        n[i] = e->cache[k];
+    if ((e->ncentries & (ENG_CHUNK - 1)) == 0) {
+        ALLOC_GROW(e->cchunks, c + 1, e->cchunks_alloc);
+        e->cchunks[c] =
+            (struct eng_centry *)(((uintptr_t)arena_alloc(&e->arena, ENG_CHUNK * sizeof(*ce) + 63) +
+                                   63) &
+                                  ~(uintptr_t)63);
     }
-    free(e->cache);
-    e->cache = n;
-    e->cache_size = nsize;
+    ce = &e->cchunks[c][e->ncentries & (ENG_CHUNK - 1)];
+    e->ncentries++;
+    memset(ce, 0, sizeof(*ce));
+    return ce;
 }
 
 /* The case index + 1 of ep in *id (0 for NULL); 0 when ep is not one of
@@ -989,8 +916,9 @@ static const struct eng_verdict *judge_uncached(struct engine *e, const struct e
 const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *f)
 {
     struct eng_key key;
+    struct htab_iter it;
     uint64_t h;
-    size_t i;
+    uint32_t i;
     struct eng_centry *ce;
 
     e->stats.judged++;
@@ -1016,24 +944,17 @@ const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *
     key.proto = (uint8_t)f->proto;
     key.itype = (int16_t)(is_icmp(f->proto) ? f->icmp_type : -1);
     key.icode = (int16_t)(is_icmp(f->proto) ? f->icmp_code : -1);
-    h = key_hash(&key);
-    if ((e->cache_used + 1) * 2 > e->cache_size)
-        cache_grow(e);
-    i = (size_t)h & (e->cache_size - 1);
-    while (e->cache[i].ce) {
-        if (e->cache[i].hash == h && memcmp(&e->cache[i].ce->key, &key, sizeof(key)) == 0)
-            return &e->cache[i].ce->v;
-        i = (i + 1) & (e->cache_size - 1);
+    h = hash_bytes(&key, sizeof(key), 0);
+    for (i = htab_first(&e->cache, h, &it); i != HTAB_NONE; i = htab_next(&e->cache, &it)) {
+        ce = centry_at(e, i);
+        if (memcmp(&ce->key, &key, sizeof(key)) == 0)
+            return &ce->v;
     }
     e->stats.tuples++;
-    ce = (struct eng_centry *)(((uintptr_t)arena_alloc(&e->arena, sizeof(*ce) + 63) + 63) &
-                               ~(uintptr_t)63);
-    memset(ce, 0, sizeof(*ce));
+    ce = centry_new(e);
     ce->key = key;
     judge_into(e, f, &ce->v);
-    e->cache[i].hash = h;
-    e->cache[i].ce = ce;
-    e->cache_used++;
+    htab_add(&e->cache, h, (uint32_t)(e->ncentries - 1));
     return &ce->v;
 }
 

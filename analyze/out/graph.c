@@ -16,6 +16,8 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/hash.h"
+#include "common/htab.h"
 #include "common/limits.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
@@ -36,63 +38,32 @@ const char *graph_color_name(enum graph_color c)
     return "mixed";
 }
 
-/* ---- a string -> index table (open addressing, malloc'd keys) ---------- */
+/* ---- a string -> value table (common/htab.h over malloc'd keys) -------- */
 
 struct smap {
-    char **keys;
-    size_t *vals;
-    size_t size, n;
+    char **keys;  /* malloc'd, each malloc'd */
+    size_t *vals; /* malloc'd */
+    size_t n, alloc;
+    struct htab idx; /* hash of the key -> index in keys */
 };
-
-static uint64_t str_hash(const char *s, size_t len)
-{
-    uint64_t h = 1469598103934665603ull;
-    size_t i;
-
-    for (i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
-}
-
-static void smap_grow(struct smap *m)
-{
-    size_t nsize = m->size ? m->size * 2 : 64, i, j;
-    char **k = xcalloc(nsize, sizeof(*k));
-    size_t *v = xcalloc(nsize, sizeof(*v));
-
-    for (i = 0; i < m->size; i++) {
-        if (!m->keys[i])
-            continue;
-        j = (size_t)str_hash(m->keys[i], strlen(m->keys[i])) & (nsize - 1);
-        while (k[j])
-            j = (j + 1) & (nsize - 1);
-        k[j] = m->keys[i];
-        v[j] = m->vals[i];
-    }
-    free(m->keys);
-    free(m->vals);
-    m->keys = k;
-    m->vals = v;
-    m->size = nsize;
-}
 
 /* The value of key, or val after inserting it (*created says which). */
 static size_t smap_get(struct smap *m, const char *key, size_t val, int *created)
 {
-    size_t j;
+    uint64_t h = hash_str(key, 0);
+    struct htab_iter it;
 
-    if ((m->n + 1) * 2 > m->size)
-        smap_grow(m);
-    j = (size_t)str_hash(key, strlen(key)) & (m->size - 1);
-    while (m->keys[j]) {
+    for (uint32_t j = htab_first(&m->idx, h, &it); j != HTAB_NONE; j = htab_next(&m->idx, &it)) {
         if (strcmp(m->keys[j], key) == 0) {
             *created = 0;
             return m->vals[j];
         }
-        j = (j + 1) & (m->size - 1);
     }
-    m->keys[j] = xstrdup(key);
-    m->vals[j] = val;
+    ALLOC_GROW(m->keys, m->n + 1, m->alloc);
+    m->vals = xreallocarray(m->vals, m->alloc, sizeof(*m->vals));
+    m->keys[m->n] = xstrdup(key);
+    m->vals[m->n] = val;
+    htab_add(&m->idx, h, (uint32_t)m->n);
     m->n++;
     *created = 1;
     return val;
@@ -102,10 +73,11 @@ static void smap_release(struct smap *m)
 {
     size_t i;
 
-    for (i = 0; i < m->size; i++)
+    for (i = 0; i < m->n; i++)
         free(m->keys[i]);
     free(m->keys);
     free(m->vals);
+    htab_release(&m->idx);
     memset(m, 0, sizeof(*m));
 }
 

@@ -1,7 +1,7 @@
 /*
  * selector.c: the selector tree (libcalico-go/lib/selector/parser/ast.go):
  * construction, evaluation (docs/semantics.md §1.3), the canonical text
- * (§1.4), label-prefix rewriting (§1.5) and a hash of the canonical text.
+ * (§1.4) and label-prefix rewriting (§1.5).
  *
  * Evaluation runs once per (selector, label set) pair the engine has not
  * cached, so it allocates nothing: a label lookup is a binary search in the
@@ -219,29 +219,16 @@ int sel_eval(const struct sel *sel, const struct labels *labels)
 
 /* --- canonical text ------------------------------------------------------- */
 
-/* Where canonical text goes: a buffer, or a running FNV-1a hash. */
+/* Where canonical text goes, and the first buffer error. */
 struct sel_out {
-    struct buf *buf; /* NULL: hash only */
-    uint64_t hash;
-    int rc; /* first buffer error */
+    struct buf *buf;
+    int rc;
 };
-
-#define SEL_FNV_OFFSET 0xcbf29ce484222325ULL
-#define SEL_FNV_PRIME  0x100000001b3ULL
 
 static void out_add(struct sel_out *o, const char *s, size_t n)
 {
-    size_t i;
-
-    if (o->buf) {
-        if (!o->rc)
-            o->rc = buf_add(o->buf, s, n);
-        return;
-    }
-    for (i = 0; i < n; i++) {
-        o->hash ^= (unsigned char)s[i];
-        o->hash *= SEL_FNV_PRIME;
-    }
+    if (!o->rc)
+        o->rc = buf_add(o->buf, s, n);
 }
 
 static void out_str(struct sel_out *o, const char *s)
@@ -319,24 +306,16 @@ static void sel_collect(const struct sel *sel, struct sel_out *o)
 
 int sel_format(const struct sel *sel, struct buf *out)
 {
-    struct sel_out o = {out, 0, 0};
+    struct sel_out o = {out, 0};
 
     sel_collect(sel, &o);
     return o.rc;
 }
 
-uint64_t sel_hash(const struct sel *sel)
-{
-    struct sel_out o = {NULL, SEL_FNV_OFFSET, 0};
-
-    sel_collect(sel, &o);
-    return o.hash;
-}
-
 const char *sel_text(struct arena *a, const struct sel *sel)
 {
     struct buf b;
-    struct sel_out o = {&b, 0, 0};
+    struct sel_out o = {&b, 0};
     const char *text;
 
     buf_init(&b, 0);

@@ -66,10 +66,6 @@ struct sel *sel_eq(struct arena *a, const char *key, const char *value);
 int sel_uses_global(const struct sel *sel);
 int sel_is_all(const struct sel *sel);
 
-/* Stable hash of the canonical form, for caches keyed by selector:
- * FNV-1a 64 of the sel_format() text, computed without allocating. */
-uint64_t sel_hash(const struct sel *sel);
-
 /* The canonical text as a NUL-terminated copy in a (for traces and
  * messages); never NULL (cut at LIM_BUF_DEFAULT bytes, which no parsed
  * selector comes near). */
