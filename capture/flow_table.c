@@ -2,11 +2,16 @@
  * flow_table.c: packets to bidirectional flows (the contract is flow.h).
  *
  * Storage: one array of 128-byte entries (grown by doubling up to
- * max_flows; a free list reuses slots) and an open-addressing index of
- * (hash, entry) pairs with linear probing, kept at most half full, where
- * deletion shifts followers back instead of leaving tombstones.  The hash
- * is seeded (random unless the caller fixes the seed) so crafted traffic
- * cannot aim at one probe chain.  Nothing is allocated per packet.
+ * max_flows; a free list reuses slots) and the common index from a key's
+ * hash to its entry (common/htab.h: 8-byte slots, linear probing, at most
+ * half full, backward-shift deletion), which prefetch_slot() and
+ * prefetch_entry() warm ahead of each packet.  The hash is the table's
+ * own, not hash_bytes(): seeded (random unless the caller fixes the seed)
+ * so crafted traffic cannot aim at one probe chain, and computed from the
+ * key's words while key_make() still holds them in registers, three
+ * independent 128-bit multiplies in parallel (hash_words()); hashing the
+ * stored key a word at a time would re-read the bytes just written and
+ * chain six multiplies per packet.  Nothing is allocated per packet.
  *
  * Time: packet time.  Every entry sits on the list of its timeout class
  * (TCP established, TCP linger, UDP/other, ICMP), in the order it was
@@ -63,6 +68,7 @@
 #include "common/limits.h"
 #include "common/xmalloc.h"
 #include "common/hash.h"
+#include "common/htab.h"
 #include "common/compat.h"
 
 _Static_assert(sizeof(struct flow_key) == FLOW_KEY_SIZE, "flow key must be 42 packed bytes");
@@ -90,11 +96,6 @@ _Static_assert(sizeof(struct flow_entry) == 128, "flow entry must stay 128 bytes
 #define PROTO_UDP    17
 #define PROTO_ICMPV6 58
 #define PROTO_SCTP   132
-
-struct flow_slot {
-    uint32_t hash; /* low 32 bits of the key's hash */
-    uint32_t idx;  /* entry index, FLOW_NIL: empty */
-};
 
 struct flow_list {
     uint32_t head; /* oldest */
@@ -150,8 +151,7 @@ struct flow_table {
     size_t ent_used;    /* entries ever handed out (high-water mark) */
     uint32_t free_head; /* free list through .next */
 
-    struct flow_slot *slot; /* xmalloc'd, owned; slot_mask + 1 slots */
-    size_t slot_mask;
+    struct htab index; /* key hash -> entry index (owned) */
 
     struct flow_list list[FLOW_CL_COUNT];
     int64_t now_ns;         /* latest packet time seen */
@@ -376,91 +376,19 @@ static uint16_t icmp_pair_type(int family, uint8_t type)
     }
 }
 
-/* Ask for transparent huge pages on a big table: at a million flows the
- * entries span 128 MB, and with 4 KB pages nearly every lookup would also
- * miss the TLB.  Advice only: failure changes nothing. */
-static void hugepage_advise(void *p, size_t len)
-{
-    const uintptr_t huge = (uintptr_t)2 << 20;
-    uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-    uintptr_t hi = ((uintptr_t)p + len) & ~(huge - 1);
-
-    if (hi > lo)
-        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-}
-
 /* --- index ------------------------------------------------------------- */
-
-static void slots_alloc(struct flow_table *ft, size_t n)
-{
-    ft->slot = xreallocarray(NULL, n, sizeof(*ft->slot));
-    hugepage_advise(ft->slot, n * sizeof(*ft->slot));
-    for (size_t i = 0; i < n; i++)
-        ft->slot[i].idx = FLOW_NIL;
-    ft->slot_mask = n - 1;
-}
-
-static void slot_put(struct flow_table *ft, uint32_t hash, uint32_t idx)
-{
-    size_t i = hash & ft->slot_mask;
-
-    while (ft->slot[i].idx != FLOW_NIL)
-        i = (i + 1) & ft->slot_mask;
-    ft->slot[i].hash = hash;
-    ft->slot[i].idx = idx;
-}
-
-static void slots_grow(struct flow_table *ft)
-{
-    struct flow_slot *old = ft->slot;
-    size_t n = ft->slot_mask + 1;
-
-    slots_alloc(ft, n * 2);
-    for (size_t i = 0; i < n; i++)
-        if (old[i].idx != FLOW_NIL)
-            slot_put(ft, old[i].hash, old[i].idx);
-    free(old);
-}
 
 static inline __attribute__((always_inline)) uint32_t
 index_find(const struct flow_table *ft, const struct flow_key *k, uint32_t hash)
 {
-    size_t i = hash & ft->slot_mask;
+    struct htab_iter it;
+    uint32_t idx;
 
-    for (;;) {
-        const struct flow_slot *s = &ft->slot[i];
-        if (s->idx == FLOW_NIL)
-            return FLOW_NIL;
-        if (s->hash == hash && key_eq(&ent_at(ft, s->idx)->key, k))
-            return s->idx;
-        i = (i + 1) & ft->slot_mask;
-    }
-}
-
-/* Remove entry idx (with hash) from the index: linear probing's backward
- * shift, so no tombstones ever lengthen the chains. */
-static void index_remove(struct flow_table *ft, uint32_t hash, uint32_t idx)
-{
-    size_t mask = ft->slot_mask;
-    size_t i = hash & mask;
-    size_t j;
-
-    while (ft->slot[i].idx != idx)
-        i = (i + 1) & mask;
-    j = i;
-    for (;;) {
-        size_t home;
-        j = (j + 1) & mask;
-        if (ft->slot[j].idx == FLOW_NIL)
-            break;
-        home = ft->slot[j].hash & mask;
-        /* Leave slot j where it is when its home lies cyclically in (i, j]. */
-        if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
-            continue;
-        ft->slot[i] = ft->slot[j];
-        i = j;
-    }
-    ft->slot[i].idx = FLOW_NIL;
+    for (idx = htab_first(&ft->index, hash, &it); idx != HTAB_NONE;
+         idx = htab_next(&ft->index, &it))
+        if (key_eq(&ent_at(ft, idx)->key, k))
+            return idx;
+    return FLOW_NIL;
 }
 
 /* --- LRU lists --------------------------------------------------------- */
@@ -553,7 +481,7 @@ static void entry_finish(struct flow_table *ft, uint32_t idx)
 
     entry_emit(ft, e, 0);
     list_unlink(ft, idx);
-    index_remove(ft, (uint32_t)key_hash(&e->key, ft->hk), idx);
+    (void)htab_remove(&ft->index, (uint32_t)key_hash(&e->key, ft->hk), idx);
     e->cls = 0xff;
     e->next = ft->free_head;
     ft->free_head = idx;
@@ -666,7 +594,8 @@ static uint32_t entry_alloc(struct flow_table *ft)
     }
     if ((ft->ent_used & (ENT_CHUNK - 1)) == 0 && ft->ent_used > 0) {
         /* Past the first chunk: a big table, worth huge pages. */
-        hugepage_advise(&ft->ent[ft->ent_used], ENT_CHUNK_BYTES);
+        /* At a million flows the entries span 128 MB. */
+        xadvise_hugepages(&ft->ent[ft->ent_used], ENT_CHUNK_BYTES);
     }
     return (uint32_t)ft->ent_used++;
 }
@@ -723,7 +652,7 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn em
     hash_keys(ft->seed, ft->hk);
     ent_reserve(ft);
     ft->free_head = FLOW_NIL;
-    slots_alloc(ft, 2048);
+    htab_reserve(&ft->index, 1024);
     for (int c = 0; c < FLOW_CL_COUNT; c++)
         ft->list[c].head = ft->list[c].tail = FLOW_NIL;
     ft->now_ns = INT64_MIN;
@@ -739,7 +668,7 @@ void flow_table_free(struct flow_table **ftp)
     if (!ft)
         return;
     munmap(ft->ent_map, ft->ent_map_len);
-    free(ft->slot);
+    htab_release(&ft->index);
     free(ft->frag);
     free(ft);
     *ftp = NULL;
@@ -959,10 +888,8 @@ account(struct flow_table *ft, const struct flow_pending *pp, int later_frag)
             flow_state_flip(e); /* ...except a SYN-ACK's sender responds */
         else if (kind == FLOW_KIND_ECHO && (p->icmp_type == 0 || p->icmp_type == 129))
             e->vlan_meta ^= FLOW_M_ORIG1; /* and an echo reply's sender */
-        slot_put(ft, hash, idx);
+        htab_add(&ft->index, hash, idx);
         ft->st.active++;
-        if (ft->st.active * 2 > ft->slot_mask + 1)
-            slots_grow(ft);
         e->cls = class_of(e);
         list_push(ft, idx, e->cls);
     } else {
@@ -1051,24 +978,18 @@ void flow_table_drain(struct flow_table *ft)
  * packet is accounted. */
 static void prefetch_slot(const struct flow_table *ft, uint32_t hash)
 {
-    __builtin_prefetch(&ft->slot[hash & ft->slot_mask]);
+    __builtin_prefetch(htab_home(&ft->index, hash));
 }
 
 static void prefetch_entry(const struct flow_table *ft, uint32_t hash)
 {
-    size_t i = hash & ft->slot_mask;
+    struct htab_iter it;
+    uint32_t idx = htab_first(&ft->index, hash, &it);
 
-    for (int n = 0; n < 4; n++) {
-        const struct flow_slot *sl = &ft->slot[i];
-        if (sl->idx == FLOW_NIL)
-            return;
-        if (sl->hash == hash) {
-            const struct flow_entry *e = ent_at(ft, sl->idx);
-            __builtin_prefetch(e);
-            __builtin_prefetch((const char *)e + 64);
-            return;
-        }
-        i = (i + 1) & ft->slot_mask;
+    if (idx != HTAB_NONE) {
+        const struct flow_entry *e = ent_at(ft, idx);
+        __builtin_prefetch(e);
+        __builtin_prefetch((const char *)e + 64);
     }
 }
 

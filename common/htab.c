@@ -9,7 +9,6 @@
 
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 
 #include "common/limits.h"
 #include "common/xmalloc.h"
@@ -38,19 +37,6 @@ void htab_reset(struct htab *t)
     t->n = 0;
 }
 
-/* Ask for transparent huge pages on a big table: at a million entries the
- * slots span 16 MB, and with 4 KB pages nearly every probe would also miss
- * the TLB.  Advice only: failure changes nothing. */
-static void htab_hugepage_advise(void *p, size_t len)
-{
-    const uintptr_t huge = (uintptr_t)2 << 20;
-    uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-    uintptr_t hi = ((uintptr_t)p + len) & ~(huge - 1);
-
-    if (hi > lo)
-        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-}
-
 static void htab_put(struct htab *t, uint32_t hash, uint32_t val)
 {
     size_t i = hash & t->mask;
@@ -68,7 +54,7 @@ static void htab_rehash(struct htab *t, size_t nslots)
     size_t oldn = t->slot ? t->mask + 1 : 0;
 
     t->slot = xreallocarray(NULL, nslots, sizeof(*t->slot));
-    htab_hugepage_advise(t->slot, nslots * sizeof(*t->slot));
+    xadvise_hugepages(t->slot, nslots * sizeof(*t->slot)); /* 16 MB at 1M entries */
     for (size_t i = 0; i < nslots; i++)
         t->slot[i].val = HTAB_NONE;
     t->mask = nslots - 1;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "common/compat.h"
 
@@ -64,4 +65,14 @@ char *xmemdupz(const void *s, size_t len)
     memcpy(p, s, len);
     p[len] = '\0';
     return p;
+}
+
+void xadvise_hugepages(void *p, size_t len)
+{
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+    uintptr_t hi = ((uintptr_t)p + len) & ~(huge - 1);
+
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 }

@@ -18,6 +18,12 @@ char *xstrdup(const char *s);
 /* Copy of s[0..len) plus a NUL. */
 char *xmemdupz(const void *s, size_t len);
 
+/* Ask for transparent huge pages over the whole 2 MB pages inside
+ * p[0..len): a table of many megabytes probed at random would otherwise
+ * miss the TLB on nearly every probe.  Advice only: failure changes
+ * nothing. */
+void xadvise_hugepages(void *p, size_t len);
+
 /* Grow array p (of *alloc elements) to hold at least n elements. */
 #define ALLOC_GROW(p, n, alloc)                                                                    \
     do {                                                                                           \
