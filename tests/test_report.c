@@ -319,13 +319,14 @@ static void test_board(void **state)
 
     (void)state;
     /* The application tier's default Deny: the two pool flows at the
-     * engines' egress, attributed to the engine policy (the first
-     * evaluated for them), and the hostile pod's flow at core's ingress,
-     * attributed to core's policy. */
+     * engines' egress, attributed to the engine policy (the last, and
+     * only, one of the tier that governs their egress), and the hostile
+     * pod's flow at core's ingress, attributed to core's policy. */
     p = strstr(html, "<b>end of tier application</b>");
     assert_non_null(p);
     row = element_around(html, p, "tr");
-    assert_non_null(strstr(row, "first policy evaluated: fme/application.core-fmeserver "
+    assert_non_null(strstr(row, "counted against the last policy evaluated: "
+                                "fme/application.core-fmeserver "
                                 "\xc3\x97"
                                 "1, fme/application.engine-fmeserver \xc3\x97"
                                 "2)"));

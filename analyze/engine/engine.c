@@ -677,18 +677,17 @@ static void eval_dir_steps(struct jctx *j, const struct case_ep *E, int els, int
     while (i < app->n) {
         size_t t = app->v[i]->tier, end = i, k, nenf = 0;
         const struct tier *tr = &e->ps->tiers[t];
-        const struct policy *first = NULL;
+        const struct policy *last = NULL;
 
         while (end < app->n && app->v[end]->tier == t)
             end++;
         for (k = i; k < end; k++) {
             if (!app->v[k]->p->staged || staged) {
-                if (!first)
-                    first = app->v[k]->p;
+                last = app->v[k]->p;
                 nenf++;
             }
         }
-        if (!first) {
+        if (!last) {
             /* Only staged policies select the endpoint here: the tier does
              * not apply and has no end-of-tier action (§5, §9.10). */
             for (k = i; explain && k < end; k++) {
@@ -761,15 +760,18 @@ static void eval_dir_steps(struct jctx *j, const struct case_ep *E, int els, int
             }
         }
         /* Nothing in the tier decided: its default action, attributed to
-         * the first policy evaluated in the tier (§5). */
+         * the last enforced policy of the tier that governs this direction
+         * (§5; felix/calc/endpoint_lookup_cache.go sets the tier's
+         * TierDefaultActionRuleID for each such policy in order, so the
+         * last one stays). */
         if (tr->default_pass) {
-            push_step(out, tr, first, NULL, ACT_PASS, -1);
+            push_step(out, tr, last, NULL, ACT_PASS, -1);
             last_default_pass = 1;
             goto next_tier;
         }
         out->allow = 0;
         out->reason = REASON_END_OF_TIER;
-        push_step(out, tr, first, NULL, ACT_DENY, -1);
+        push_step(out, tr, last, NULL, ACT_DENY, -1);
         out->dec = out->steps[out->nsteps - 1];
         out->selected = arena_calloc(&e->arena, nenf, sizeof(*out->selected));
         for (k = i; k < end; k++) {

@@ -845,13 +845,14 @@ static void write_board(struct rw *w, const struct flowset *fs, const struct boa
              "</b>: default action <span class=\"tag %s\">%s</span> <small>(endpoints a "
              "policy of this tier selected and no rule decided",
              tr->default_pass ? "t-mute" : "t-deny", tr->default_pass ? "Pass" : "Deny");
-        /* Calico attributes the end of tier to the first policy evaluated. */
+        /* Calico attributes the end of tier to the last enforced policy of
+         * the tier that governs the direction (§5). */
         for (k = 0, first = 1; k < tr->npolicies; k++) {
             long pi = pol_index(ps, tr->policies[k]);
 
             if (pi < 0 || (!b->pc[pi].eot.denied && !b->pc[pi].eot.passed))
                 continue;
-            rw_s(w, first ? "; first policy evaluated: " : ", ");
+            rw_s(w, first ? "; counted against the last policy evaluated: " : ", ");
             rw_policy(w, tr->policies[k]);
             rw_f(w, " \xc3\x97%llu",
                  (unsigned long long)(b->pc[pi].eot.denied + b->pc[pi].eot.passed));
