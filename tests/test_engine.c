@@ -893,6 +893,15 @@ static void test_trace_names(void **state)
         {POL_KNP, "fme", "default", "web", "0|default|fme/knp.default.web|deny|-1"},
         {POL_SKNP, "fme", "default", "web", "0|default|fme/staged:knp.default.web|deny|-1"},
         {POL_SGNP, NULL, "security", "z", "0|security|security.staged:z|deny|-1"},
+        /* §15.6: v3.30-v3.31's Felix writes "<tier>.<backend name>" for the
+         * converted admin policies (policy_lookup_cache.go setFlowLogPolicyName) */
+        {POL_ANP, NULL, "adminnetworkpolicy", "x",
+         "0|adminnetworkpolicy|adminnetworkpolicy.kanp.adminnetworkpolicy.x|deny|-1"},
+        {POL_BANP, NULL, "baselineadminnetworkpolicy", "default",
+         "0|baselineadminnetworkpolicy|baselineadminnetworkpolicy.kbanp."
+         "baselineadminnetworkpolicy.default|deny|-1"},
+        /* §16: v3.32 writes "<tier>|kcnp:<name>" */
+        {POL_CNP, NULL, "kube-baseline", "x", "0|kube-baseline|kcnp:x|deny|-1"},
     };
     struct tier t;
     struct policy p;
@@ -940,62 +949,124 @@ struct ycase {
     int allow;
     const char *policy; /* deciding policy name, NULL: not checked */
     enum eng_reason reason;
+    const char *trace; /* the deciding end's trace, entries joined by " ", or NULL */
 };
 
 static const struct ycase ycases[] = {
     /* endPort is inclusive; a reading with only "port" denies 42001 */
-    {"k8s-endport", "a", "b", 6, 42001, 1, "db-pool", REASON_RULE},
-    {"k8s-endport", "a", "b", 6, 43000, 1, "db-pool", REASON_RULE},
-    {"k8s-endport", "a", "b", 6, 43001, 0, "db-pool", REASON_END_OF_TIER},
+    {"k8s-endport", "a", "b", 6, 42001, 1, "db-pool", REASON_RULE, NULL},
+    {"k8s-endport", "a", "b", 6, 43000, 1, "db-pool", REASON_RULE, NULL},
+    {"k8s-endport", "a", "b", 6, 43001, 0, "db-pool", REASON_END_OF_TIER, NULL},
     /* podSelector alone means the policy's namespace: c is elsewhere */
-    {"k8s-endport", "c", "b", 6, 42001, 0, "db-pool", REASON_END_OF_TIER},
+    {"k8s-endport", "c", "b", 6, 42001, 0, "db-pool", REASON_END_OF_TIER, NULL},
     /* named ports with their declared protocol */
-    {"k8s-named-port", "a", "b", 17, 53, 1, "db-named", REASON_RULE},
-    {"k8s-named-port", "a", "b", 6, 5432, 1, "db-named", REASON_RULE},
-    {"k8s-named-port", "a", "b", 17, 5432, 0, "db-named", REASON_END_OF_TIER},
+    {"k8s-named-port", "a", "b", 17, 53, 1, "db-named", REASON_RULE, NULL},
+    {"k8s-named-port", "a", "b", 6, 5432, 1, "db-named", REASON_RULE, NULL},
+    {"k8s-named-port", "a", "b", 17, 5432, 0, "db-named", REASON_END_OF_TIER, NULL},
     /* "dns" over TCP: declared UDP only, so no match (name-only would allow) */
-    {"k8s-named-port", "a", "b", 6, 53, 0, "db-named", REASON_END_OF_TIER},
+    {"k8s-named-port", "a", "b", 6, 53, 0, "db-named", REASON_END_OF_TIER, NULL},
     /* no policyTypes: Ingress only; its egress rules never apply */
-    {"k8s-types-default", "a", "b", 6, 80, 1, NULL, REASON_NO_POLICY},
-    {"k8s-types-default", "b", "a", 6, 9, 0, "web-isolate", REASON_END_OF_TIER},
+    {"k8s-types-default", "a", "b", 6, 80, 1, NULL, REASON_NO_POLICY, NULL},
+    {"k8s-types-default", "b", "a", 6, 9, 0, "web-isolate", REASON_END_OF_TIER, NULL},
     /* Calico egress rules without types: Egress only */
-    {"calico-egress-only", "a", "b", 6, 80, 1, "web-out", REASON_RULE},
-    {"calico-egress-only", "a", "b", 6, 81, 0, "web-out", REASON_END_OF_TIER},
-    {"calico-egress-only", "b", "a", 6, 81, 1, NULL, REASON_NO_POLICY},
+    {"calico-egress-only", "a", "b", 6, 80, 1, "web-out", REASON_RULE, NULL},
+    {"calico-egress-only", "a", "b", 6, 81, 0, "web-out", REASON_END_OF_TIER, NULL},
+    {"calico-egress-only", "b", "a", 6, 81, 1, NULL, REASON_NO_POLICY, NULL},
     /* ports: [{}] is every TCP port, not every protocol */
-    {"k8s-empty-port", "a", "b", 6, 1234, 1, "db-any-tcp", REASON_RULE},
-    {"k8s-empty-port", "a", "b", 17, 1234, 0, "db-any-tcp", REASON_END_OF_TIER},
+    {"k8s-empty-port", "a", "b", 6, 1234, 1, "db-any-tcp", REASON_RULE, NULL},
+    {"k8s-empty-port", "a", "b", 17, 1234, 0, "db-any-tcp", REASON_END_OF_TIER, NULL},
     /* notSelector alone, namespaced: own namespace only */
-    {"np-notselector", "d", "a", 6, 80, 1, "web-in", REASON_RULE},
-    {"np-notselector", "b", "a", 6, 80, 0, "web-in", REASON_END_OF_TIER},
-    {"np-notselector", "c", "a", 6, 80, 0, "web-in", REASON_END_OF_TIER},
-    {"np-notselector", "x", "a", 6, 80, 0, "web-in", REASON_END_OF_TIER},
+    {"np-notselector", "d", "a", 6, 80, 1, "web-in", REASON_RULE, NULL},
+    {"np-notselector", "b", "a", 6, 80, 0, "web-in", REASON_END_OF_TIER, NULL},
+    {"np-notselector", "c", "a", 6, 80, 0, "web-in", REASON_END_OF_TIER, NULL},
+    {"np-notselector", "x", "a", 6, 80, 0, "web-in", REASON_END_OF_TIER, NULL},
     /* namespaceSelector: all() is any namespaced pod, not any address */
-    {"gnp-nssel-all", "c", "a", 6, 80, 1, "web-from-pods", REASON_RULE},
-    {"gnp-nssel-all", "x", "a", 6, 80, 0, "web-from-pods", REASON_END_OF_TIER},
+    {"gnp-nssel-all", "c", "a", 6, 80, 1, "web-from-pods", REASON_RULE, NULL},
+    {"gnp-nssel-all", "x", "a", 6, 80, 0, "web-from-pods", REASON_END_OF_TIER, NULL},
     /* protocol: ICMP is IPv4 only; protocol: 1 implies nothing */
-    {"icmp-name", "a", "b", 1, 0, 1, "db-ping", REASON_RULE},
-    {"icmp-name", "a6", "b6", 1, 0, 0, "db-ping", REASON_END_OF_TIER},
-    {"icmp-number", "a6", "b6", 1, 0, 1, "db-proto-1", REASON_RULE},
+    {"icmp-name", "a", "b", 1, 0, 1, "db-ping", REASON_RULE, NULL},
+    {"icmp-name", "a6", "b6", 1, 0, 0, "db-ping", REASON_END_OF_TIER, NULL},
+    {"icmp-number", "a6", "b6", 1, 0, 1, "db-proto-1", REASON_RULE, NULL},
     /* ipBlock matches pod addresses too, minus except */
-    {"k8s-ipblock", "d", "b", 6, 80, 1, "db-from-block", REASON_RULE},
-    {"k8s-ipblock", "c", "b", 6, 80, 1, "db-from-block", REASON_RULE},
-    {"k8s-ipblock", "a", "b", 6, 80, 0, "db-from-block", REASON_END_OF_TIER},
-    {"k8s-ipblock", "x", "b", 6, 80, 0, "db-from-block", REASON_END_OF_TIER},
+    {"k8s-ipblock", "d", "b", 6, 80, 1, "db-from-block", REASON_RULE, NULL},
+    {"k8s-ipblock", "c", "b", 6, 80, 1, "db-from-block", REASON_RULE, NULL},
+    {"k8s-ipblock", "a", "b", 6, 80, 0, "db-from-block", REASON_END_OF_TIER, NULL},
+    {"k8s-ipblock", "x", "b", 6, 80, 0, "db-from-block", REASON_END_OF_TIER, NULL},
     /* equal orders: name order; a missing order comes last */
-    {"order-tiebreak", "a", "b", 6, 80, 0, "a-deny", REASON_RULE},
+    {"order-tiebreak", "a", "b", 6, 80, 0, "a-deny", REASON_RULE, NULL},
     /* stagedAction Delete: nothing at all */
-    {"staged-delete", "a", "b", 6, 80, 1, NULL, REASON_NO_POLICY},
+    {"staged-delete", "a", "b", 6, 80, 1, NULL, REASON_NO_POLICY, NULL},
     /* serviceAccounts.names */
-    {"service-account", "a", "b", 6, 80, 1, "db-from-web-sa", REASON_RULE},
-    {"service-account", "d", "b", 6, 80, 0, "db-from-web-sa", REASON_END_OF_TIER},
+    {"service-account", "a", "b", 6, 80, 1, "db-from-web-sa", REASON_RULE, NULL},
+    {"service-account", "d", "b", 6, 80, 0, "db-from-web-sa", REASON_END_OF_TIER, NULL},
     /* a k8s rule with one bad port is dropped whole; the other rule stays */
-    {"k8s-bad-port", "a", "b", 6, 80, 0, "db-bad-port", REASON_END_OF_TIER},
-    {"k8s-bad-port", "a", "b", 6, 81, 1, "db-bad-port", REASON_RULE},
+    {"k8s-bad-port", "a", "b", 6, 80, 0, "db-bad-port", REASON_END_OF_TIER, NULL},
+    {"k8s-bad-port", "a", "b", 6, 81, 1, "db-bad-port", REASON_RULE, NULL},
     /* Pass in tier security then the default tier's isolation decides */
-    {"tiers-pass", "a", "b", 6, 80, 0, "db-deny", REASON_END_OF_TIER},
-    {"tiers-pass", "b", "a", 6, 80, 1, NULL, REASON_PROFILE},
+    {"tiers-pass", "a", "b", 6, 80, 0, "db-deny", REASON_END_OF_TIER, NULL},
+    {"tiers-pass", "b", "a", 6, 80, 1, NULL, REASON_PROFILE, NULL},
+    /* §5: the end of tier counts against the last policy, not the first */
+    {"eot-last", "d", "b", 6, 80, 0, "b-second", REASON_END_OF_TIER,
+     "0|default|fme/knp.default.b-second|deny|-1"},
+    /* §15.4: the ANP tier before the default tier: an ANP Deny beats the
+     * NetworkPolicy's Allow, an ANP Allow its isolation, a Pass (or no
+     * match: the tier's default Pass) leaves it to the NetworkPolicy */
+    {"anp-over-np", "a", "b", 6, 80, 1, "db-in", REASON_RULE,
+     "0|adminnetworkpolicy|adminnetworkpolicy.kanp.adminnetworkpolicy.guard|pass|-1 "
+     "1|default|fme/knp.default.db-in|allow|0"},
+    {"anp-over-np", "a", "b", 6, 5432, 0, "guard", REASON_RULE,
+     "0|adminnetworkpolicy|adminnetworkpolicy.kanp.adminnetworkpolicy.guard|deny|0"},
+    {"anp-over-np", "d", "b", 6, 80, 1, "guard", REASON_RULE,
+     "0|adminnetworkpolicy|adminnetworkpolicy.kanp.adminnetworkpolicy.guard|allow|1"},
+    {"anp-over-np", "c", "b", 6, 80, 0, "db-in", REASON_END_OF_TIER,
+     "0|adminnetworkpolicy|adminnetworkpolicy.kanp.adminnetworkpolicy.guard|pass|2 "
+     "1|default|fme/knp.default.db-in|deny|-1"},
+    /* §15.4: the baseline decides only where nothing before it selected the
+     * pod (a), never where a NetworkPolicy did (b) */
+    {"banp", "c", "a", 6, 80, 0, "default", REASON_RULE,
+     "0|baselineadminnetworkpolicy|baselineadminnetworkpolicy.kbanp."
+     "baselineadminnetworkpolicy.default|deny|0"},
+    {"banp", "d", "a", 6, 80, 1, "default", REASON_RULE, NULL},
+    {"banp", "c", "b", 6, 80, 1, "db-in", REASON_RULE, NULL},
+    {"banp", "d", "b", 6, 80, 0, "db-in", REASON_END_OF_TIER, NULL},
+    {"banp", "a", "x", 6, 443, 0, "default", REASON_RULE, NULL},
+    /* no rule matches an external source: the tier's default Pass, then the
+     * profile (a reading with an end-of-tier Deny would deny) */
+    {"banp", "x", "a", 6, 80, 1, NULL, REASON_TIER_DEFAULT,
+     "0|baselineadminnetworkpolicy|baselineadminnetworkpolicy.kbanp."
+     "baselineadminnetworkpolicy.default|pass|-1 1|__PROFILE__|__PROFILE__.kns.fme|allow|0"},
+    /* §15.4: networks match pod addresses; an ANP without ingress rules
+     * does not govern ingress */
+    {"anp-networks", "a", "b", 6, 80, 0, "no-10-0-0", REASON_RULE, NULL},
+    {"anp-networks", "a", "c", 6, 80, 1, NULL, REASON_TIER_DEFAULT, NULL},
+    {"anp-networks", "c", "a", 6, 80, 1, NULL, REASON_NO_POLICY, NULL},
+    /* §16: kube-admin then kube-baseline; a named port without protocol */
+    {"cnp", "c", "b", 6, 80, 0, "admin-guard", REASON_RULE, "0|kube-admin|kcnp:admin-guard|deny|1"},
+    {"cnp", "d", "b", 17, 53, 1, "base", REASON_RULE,
+     "0|kube-admin|kcnp:admin-guard|pass|0 1|kube-baseline|kcnp:base|allow|0"},
+    {"cnp", "d", "b", 6, 53, 0, "base", REASON_RULE, NULL},
+    {"cnp", "a", "d", 6, 80, 0, "base", REASON_RULE,
+     "0|kube-admin|kcnp:admin-guard|pass|-1 1|kube-baseline|kcnp:base|deny|1"},
+    /* §15.5: a Deny rule Calico cannot convert denies everything; the Allow
+     * rule before it is gone */
+    {"anp-fail-closed", "a", "b", 6, 80, 0, "web-out", REASON_RULE,
+     "0|adminnetworkpolicy|adminnetworkpolicy.kanp.adminnetworkpolicy.web-out|deny|0"},
+    {"anp-fail-closed", "b", "a", 6, 80, 1, NULL, REASON_NO_POLICY, NULL},
+    /* §15.4: a namedPort makes an ANP rule match every protocol and port */
+    {"anp-named-port", "d", "b", 17, 9999, 0, "db-named", REASON_RULE, NULL},
+    /* §15.1: Calico v3.32 (ClusterInformation) does not enforce ANPs */
+    {"anp-v332", "a", "b", 6, 80, 1, NULL, REASON_NO_POLICY, NULL},
 };
+
+/* The steps of one end joined by " " into out. */
+static void trace_text(const struct eng_dir *d, struct buf *out)
+{
+    for (size_t i = 0; i < d->nsteps; i++) {
+        if (i)
+            assert_int_equal(buf_addch(out, ' '), 0);
+        assert_int_equal(eng_step_format(&d->steps[i], (unsigned)i, out), 0);
+    }
+}
 
 static struct case_ep *ypod(const char *name)
 {
@@ -1069,6 +1140,16 @@ static void test_yaml_fixtures(void **state)
                      y->dst, y->proto, y->dport, v->allow ? "allow" : "deny",
                      dd ? eng_reason_name(dd->reason) : "-",
                      dd && dd->dec.pol ? dd->dec.pol->name : "-");
+        if (y->trace) {
+            struct buf tb;
+
+            buf_init(&tb, 0);
+            trace_text(dd, &tb);
+            if (strcmp(tb.data, y->trace) != 0)
+                fail_msg("row %zu (%s %s->%s %d/%u): trace\n  %s\nwanted\n  %s", i, y->fixture,
+                         y->src, y->dst, y->proto, y->dport, tb.data, y->trace);
+            buf_release(&tb);
+        }
         assert_null(v->staged);
         engine_free(&e);
         policy_set_release(&ps);

@@ -774,6 +774,8 @@ static void test_k8s_invalid(void **state)
          "values must be given when operator is 'In'"},
         {"  podSelector: {matchExpressions: [{key: a, operator: Gt, values: ['1']}]}\n",
          "'Gt' is not a valid selector operator"},
+        /* a matchExpression without an operator is refused, not skipped */
+        {"  podSelector: {matchExpressions: [{key: a}]}\n", "'' is not a valid selector operator"},
         {"  podSelector: {}\n  ingress:\n  - ports: [{port: 10, endPort: 1}]\n",
          "must be greater than or equal to port"},
         {"  podSelector: {}\n  ingress:\n  - ports: [{port: http, endPort: 90}]\n",
@@ -911,6 +913,557 @@ static void test_staged(void **state)
          NULL, 0);
     assert_int_not_equal(l.rc, 0);
     assert_contains(l.msgs, "Calico cannot convert this StagedKubernetesNetworkPolicy");
+    unload(&l);
+}
+
+/* --- §15 AdminNetworkPolicy / BaselineAdminNetworkPolicy, §16 ClusterNetworkPolicy -------- */
+
+#define ANP_HEAD "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\n"
+#define BANP_HEAD                                                                                  \
+    "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\n"
+#define CNP_HEAD "apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\n"
+
+/* §15.2-§15.4 (conversion.go K8sAdminNetworkPolicyToCalico, v3.31): tier,
+ * order = priority, the subject as pcns. + orchestrator selectors, and a
+ * rule expanded into (protocol groups in sorted order) x (peers in order),
+ * ports simplified per group.  A reading that expands peers first, or
+ * forgets the orchestrator clause, or leaves 81 and 82-90 apart, fails. */
+static void test_anp_conversion(void **state)
+{
+    static const char text[] =
+        ANP_HEAD "metadata: {name: a}\n"
+                 "spec:\n"
+                 "  priority: 4\n"
+                 "  subject:\n"
+                 "    pods:\n"
+                 "      namespaceSelector: {matchLabels: {team: x}}\n"
+                 "      podSelector: {matchLabels: {app: db}}\n"
+                 "  ingress:\n"
+                 "  - name: r0\n"
+                 "    action: Pass\n"
+                 "    from:\n"
+                 "    - namespaces: {matchLabels: {team: y}}\n"
+                 "    - pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: web}}}\n"
+                 "    ports:\n"
+                 "    - portNumber: {protocol: UDP, port: 81}\n"
+                 "    - portNumber: {port: 80}\n"
+                 "    - portRange: {protocol: UDP, start: 82, end: 90}\n"
+                 "    - portNumber: {protocol: SCTP, port: 9}\n"
+                 "  egress:\n"
+                 "  - action: Deny\n"
+                 "    to:\n"
+                 "    - networks: [10.1.2.3/8, 'fd00::/64']\n";
+    static const struct {
+        int proto;
+        unsigned lo, hi;
+        int peer;
+    } want[] = {{132, 9, 9, 0}, {132, 9, 9, 1},  {6, 80, 80, 0},
+                {6, 80, 80, 1}, {17, 81, 90, 0}, {17, 81, 90, 1}};
+    struct loaded l;
+    const struct policy *p;
+    const struct tier *t;
+
+    (void)state;
+    load_ok(&l, text);
+    p = find(&l.ps, "a");
+    assert_int_equal(p->kind, POL_ANP);
+    assert_null(p->ns);
+    assert_string_equal(p->tier, "adminnetworkpolicy");
+    assert_true(p->has_order && p->order == 4.0);
+    assert_int_equal(p->types, DIR_INGRESS | DIR_EGRESS);
+    assert_sel(p->selector_text, "(projectcalico.org/orchestrator == 'k8s' && app == 'db') && "
+                                 "pcns.team == 'x'");
+    assert_int_equal(p->ningress, ARRAY_SIZE(want));
+    for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+        const struct rule *r = &p->ingress[i];
+
+        assert_int_equal(r->action, ACT_PASS);
+        assert_int_equal(r->proto, want[i].proto);
+        assert_int_equal(r->dst.nports, 1);
+        assert_int_equal(r->dst.ports[0].lo, want[i].lo);
+        assert_int_equal(r->dst.ports[0].hi, want[i].hi);
+        assert_string_equal(r->name, "r0");
+        assert_int_equal(r->src_rule, 0);
+        assert_false(r->fail_closed);
+        if (want[i].peer == 0)
+            assert_sel(r->src.sel_text, "pcns.team == 'y'");
+        else
+            assert_sel(r->src.sel_text,
+                       "(has(projectcalico.org/namespace)) && "
+                       "(projectcalico.org/orchestrator == 'k8s' && app == 'web')");
+        assert_null(r->dst.sel);
+    }
+    /* networks: nets only, host bits cleared, both families kept; no
+     * protocol, no ports, no name */
+    assert_int_equal(p->negress, 1);
+    assert_int_equal(p->egress[0].proto, -1);
+    assert_int_equal(p->egress[0].dst.nnets, 2);
+    assert_int_equal(p->egress[0].dst.nets[0].plen, 8);
+    assert_int_equal(p->egress[0].dst.nets[0].addr.a[1], 0);
+    assert_null(p->egress[0].dst.sel);
+    assert_null(p->egress[0].name);
+    assert_int_equal(p->egress[0].dst.nports, 0);
+    /* §15.2: the tier exists, order 1000, default Pass, before default */
+    t = find_tier(&l.ps, "adminnetworkpolicy", NULL);
+    assert_non_null(t);
+    assert_true(t->has_order && t->order == 1000.0 && t->default_pass);
+    assert_string_equal(l.ps.tiers[0].name, "adminnetworkpolicy");
+    unload(&l);
+}
+
+/* §15.3: subject.namespaces {} is every pod (orchestrator clause plus "has
+ * a namespace"); an ANP with no rule at all governs both directions
+ * (Felix's "no Types means Ingress and Egress"), one with only egress
+ * rules egress only (a reading that defaults like a Calico policy gives
+ * Ingress). */
+static void test_anp_subject_and_types(void **state)
+{
+    struct loaded l;
+    const struct policy *p;
+
+    (void)state;
+    load_ok(&l, ANP_HEAD "metadata: {name: none}\nspec: {priority: 0, subject: {namespaces: {}}}\n"
+                         "---\n" ANP_HEAD "metadata: {name: out}\nspec:\n  priority: 1000\n"
+                         "  subject: {namespaces: {matchExpressions: [{key: env, operator: "
+                         "NotIn, values: [prod]}]}}\n"
+                         "  egress: [{action: Allow, to: [{namespaces: {}}]}]\n");
+    p = find(&l.ps, "none");
+    assert_sel(p->selector_text,
+               "(projectcalico.org/orchestrator == 'k8s') && has(projectcalico.org/namespace)");
+    assert_int_equal(p->types, DIR_INGRESS | DIR_EGRESS);
+    p = find(&l.ps, "out");
+    assert_sel(p->selector_text,
+               "(projectcalico.org/orchestrator == 'k8s') && pcns.env not in { 'prod' }");
+    assert_int_equal(p->types, DIR_EGRESS);
+    assert_true(p->order == 1000.0);
+    /* a namespaces peer {} is "any namespaced endpoint", not any address */
+    assert_sel(p->egress[0].dst.sel_text, "has(projectcalico.org/namespace)");
+    unload(&l);
+}
+
+/* §15.2 (conversion.go K8sBaselineAdminNetworkPolicyToCalico): tier
+ * baselineadminnetworkpolicy (order 10,000,000, Pass), order 1000, the
+ * singleton named "default" (CEL), Allow and Deny only. */
+static void test_banp(void **state)
+{
+    struct loaded l;
+    const struct policy *p;
+    const struct tier *t;
+    size_t ib, id;
+
+    (void)state;
+    load_ok(&l, BANP_HEAD "metadata: {name: default}\nspec:\n  subject: {namespaces: {}}\n"
+                          "  ingress: [{action: Deny, from: [{namespaces: {}}]}]\n"
+                          "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                          "metadata: {name: np, namespace: n}\nspec: {podSelector: {}}\n");
+    p = find(&l.ps, "default");
+    assert_int_equal(p->kind, POL_BANP);
+    assert_string_equal(p->tier, "baselineadminnetworkpolicy");
+    assert_true(p->has_order && p->order == 1000.0);
+    assert_int_equal(p->types, DIR_INGRESS);
+    t = find_tier(&l.ps, "baselineadminnetworkpolicy", &ib);
+    assert_non_null(t);
+    assert_true(t->order == 10000000.0 && t->default_pass);
+    assert_non_null(find_tier(&l.ps, "default", &id));
+    assert_true(id < ib);
+    unload(&l);
+
+    load(&l,
+         BANP_HEAD "metadata: {name: other}\nspec:\n  subject: {namespaces: {}}\n"
+                   "  ingress: [{action: Pass, from: [{namespaces: {}}]}]\n",
+         NULL, 0);
+    assert_int_equal(l.rc, ERR_INVALID);
+    assert_contains(l.msgs, "p.yaml:3:18: error: only one baseline admin network policy with "
+                            "metadata.name=\"default\" can be created in the cluster");
+    assert_contains(l.msgs, "invalid action 'Pass' in 'spec.ingress[0].action': use Allow or Deny");
+    unload(&l);
+}
+
+/* §16 (clusternetworkpolicy.go, v3.32; its test "protocols [tcp 80, udp
+ * 20-30, named http-port, named 8080] x 2 peers"): Accept is Allow; named
+ * ports have no protocol and sort first; "8080" stays a name; Admin and
+ * Baseline are the kube-admin and kube-baseline tiers; order = priority in
+ * both (no fixed 1000 as for the BANP). */
+static void test_cnp_conversion(void **state)
+{
+    static const char text[] =
+        CNP_HEAD "metadata: {name: c}\n"
+                 "spec:\n"
+                 "  tier: Baseline\n"
+                 "  priority: 7\n"
+                 "  subject: {pods: {podSelector: {matchLabels: {app: db}}}}\n"
+                 "  ingress:\n"
+                 "  - action: Accept\n"
+                 "    from: [{namespaces: {}}, {pods: {podSelector: {}}}]\n"
+                 "    protocols:\n"
+                 "    - tcp: {destinationPort: {number: 80}}\n"
+                 "    - udp: {destinationPort: {range: {start: 20, end: 30}}}\n"
+                 "    - destinationNamedPort: http-port\n"
+                 "    - destinationNamedPort: '8080'\n"
+                 "---\n" CNP_HEAD "metadata: {name: d}\nspec:\n  tier: Admin\n  priority: 0\n"
+                 "  subject: {namespaces: {}}\n"
+                 "  egress: [{action: Pass, to: [{networks: ['10.0.0.0/8']}]}]\n";
+    struct loaded l;
+    const struct policy *p;
+    const struct tier *t;
+
+    (void)state;
+    load_ok(&l, text);
+    p = find(&l.ps, "c");
+    assert_int_equal(p->kind, POL_CNP);
+    assert_string_equal(p->tier, "kube-baseline");
+    assert_true(p->order == 7.0);
+    /* v1alpha2: an absent namespaceSelector is an empty one: all() */
+    assert_sel(p->selector_text, "(projectcalico.org/orchestrator == 'k8s' && app == 'db') && "
+                                 "has(projectcalico.org/namespace)");
+    assert_int_equal(p->ningress, 6);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(p->ingress[i].action, ACT_ALLOW);
+        assert_int_equal(p->ingress[i].proto, -1);
+        assert_int_equal(p->ingress[i].dst.nports, 2);
+        assert_string_equal(p->ingress[i].dst.ports[0].name, "http-port");
+        assert_string_equal(p->ingress[i].dst.ports[1].name, "8080");
+    }
+    assert_int_equal(p->ingress[2].proto, 6);
+    assert_int_equal(p->ingress[3].proto, 6);
+    assert_int_equal(p->ingress[4].proto, 17);
+    assert_int_equal(p->ingress[5].dst.ports[0].lo, 20);
+    assert_int_equal(p->ingress[5].dst.ports[0].hi, 30);
+    assert_sel(p->ingress[1].src.sel_text, "(has(projectcalico.org/namespace)) && "
+                                           "(projectcalico.org/orchestrator == 'k8s')");
+    p = find(&l.ps, "d");
+    assert_string_equal(p->tier, "kube-admin");
+    assert_int_equal(p->egress[0].action, ACT_PASS);
+    t = find_tier(&l.ps, "kube-admin", NULL);
+    assert_true(t && t->order == 1000.0 && t->default_pass);
+    assert_null(find_tier(&l.ps, "adminnetworkpolicy", NULL));
+    unload(&l);
+}
+
+/* §15.2, §16: what the API server refuses (the CRD schemas and CEL rules
+ * Calico ships), each with file:line:col.  One object per row, so that a
+ * message cannot come from another row. */
+static void test_admin_validation(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *msg;
+    } rows[] = {
+        {ANP_HEAD "metadata: {name: a}\nspec: {subject: {namespaces: {}}}\n",
+         "p.yaml:4:7: error: 'spec.priority' is required (0 to 1000)"},
+        {ANP_HEAD "metadata: {name: a}\nspec: {priority: 1001, subject: {namespaces: {}}}\n",
+         "p.yaml:4:18: error: 'spec.priority' must be between 0 and 1000, found 1001"},
+        {ANP_HEAD "metadata: {name: a}\nspec: {priority: 1}\n", "'spec.subject' is required"},
+        {ANP_HEAD "metadata: {name: a}\nspec: {priority: 1, subject: {namespaces: {}, pods: "
+                  "{namespaceSelector: {}, podSelector: {}}}}\n",
+         "exactly one of namespaces, pods must be set in 'spec.subject'"},
+        {ANP_HEAD "metadata: {name: a}\nspec: {priority: 1, subject: {pods: {podSelector: {}}}}\n",
+         "'spec.subject.pods.namespaceSelector' is required"},
+        {ANP_HEAD "metadata: {name: A_b}\nspec: {priority: 1, subject: {namespaces: {}}}\n",
+         "invalid AdminNetworkPolicy name 'A_b'"},
+        {ANP_HEAD "metadata: {name: a}\nspec: {priority: 1, subject: {namespaces: {}}, "
+                  "ingress: [{action: Deny, from: []}]}\n",
+         "'spec.ingress[0].from' must have at least 1 item"},
+        {ANP_HEAD "metadata: {name: a}\nspec: {priority: 1, subject: {namespaces: {}}, "
+                  "ingress: [{action: Deny}]}\n",
+         "'spec.ingress[0].from' is required"},
+        {ANP_HEAD "metadata: {name: a}\nspec: {priority: 1, subject: {namespaces: {}}, "
+                  "ingress: [{action: Accept, from: [{namespaces: {}}]}]}\n",
+         "invalid action 'Accept' in 'spec.ingress[0].action': use Allow, Deny or Pass"},
+        {ANP_HEAD "metadata: {name: a}\nspec: {priority: 1, subject: {namespaces: {}}, "
+                  "ingress: [{from: [{namespaces: {}}]}]}\n",
+         "'spec.ingress[0].action' is required"},
+        {ANP_HEAD "metadata: {name: a}\nspec: {priority: 1, subject: {namespaces: {}}, "
+                  "ingress: [{action: Deny, from: [{}]}]}\n",
+         "exactly one of namespaces, pods must be set in 'spec.ingress[0].from[0]' (none is)"},
+        /* an ingress peer has no networks: an unknown field */
+        {ANP_HEAD "metadata: {name: a}\nspec: {priority: 1, subject: {namespaces: {}}, "
+                  "ingress: [{action: Deny, from: [{networks: [10.0.0.0/8]}]}]}\n",
+         "unknown field 'spec.ingress[0].from[0].networks'"},
+        {ANP_HEAD "metadata: {name: a}\nspec: {priority: 1, subject: {namespaces: {}}, "
+                  "ingress: [{action: Deny, from: [{namespaces: {}}], ports: [{portNumber: "
+                  "{port: 80}, namedPort: http}]}]}\n",
+         "exactly one of portNumber, portRange, namedPort must be set in "
+         "'spec.ingress[0].ports[0]'"},
+        {ANP_HEAD "metadata: {name: a}\nspec: {priority: 1, subject: {namespaces: {}}, "
+                  "ingress: [{action: Deny, from: [{namespaces: {}}], ports: [{portNumber: "
+                  "{port: 0}}]}]}\n",
+         "'spec.ingress[0].ports[0].portNumber.port' must be between 1 and 65535, found 0"},
+        {ANP_HEAD "metadata: {name: a}\nspec: {priority: 1, subject: {namespaces: {}}, "
+                  "ingress: [{action: Deny, from: [{namespaces: {}}], ports: [{portNumber: "
+                  "{protocol: ICMP, port: 1}}]}]}\n",
+         "unsupported protocol 'ICMP' in 'spec.ingress[0].ports[0].portNumber.protocol'"},
+        {ANP_HEAD "metadata: {name: a}\nspec: {priority: 1, subject: {namespaces: {}}, "
+                  "egress: [{action: Deny, to: [{networks: [10.0.0.0/8]}], ports: [{namedPort: "
+                  "http}]}]}\n",
+         "networks/nodes peer cannot be set with namedPorts"},
+        {ANP_HEAD "metadata: {name: a}\nspec: {priority: 1, subject: {namespaces: {}}, "
+                  "egress: [{action: Deny, to: [{networks: ['::ffff:10.0.0.0/104']}]}]}\n",
+         "must be either an IPv4 or an IPv6 CIDR"},
+        {ANP_HEAD "metadata: {name: a}\nspec: {priority: 1, subject: {namespaces: {}}, "
+                  "egress: [{action: Deny, to: [{networks: [10.0.0.0/8, 10.0.0.0/8]}]}]}\n",
+         "duplicate entry '10.0.0.0/8' in 'spec.egress[0].to[0].networks' (a set)"},
+        {ANP_HEAD "metadata: {name: a}\nspec: {priority: 1, subject: {namespaces: {}}, "
+                  "egress: [{name: "
+                  "x123456789x123456789x123456789x123456789x123456789x123456789x123456789x1234"
+                  "56789x123456789x123456789y, action: Deny, to: [{namespaces: {}}]}]}\n",
+         "'spec.egress[0].name' is longer than 100 characters"},
+        {ANP_HEAD "metadata: {name: a}\nspec: {priority: 1, subject: {namespaces: {}}, tier: "
+                  "x}\n",
+         "unknown field 'spec.tier'"},
+        {ANP_HEAD "metadata: {name: a}\nspec: {priority: 1, subject: {namespaces: "
+                  "{matchExpressions: [{key: team}]}}}\n",
+         "'spec.subject.namespaces.matchExpressions.operator' is required"},
+        {CNP_HEAD "metadata: {name: c}\nspec: {priority: 1, subject: {namespaces: {}}}\n",
+         "'spec.tier' is required (Admin or Baseline)"},
+        {CNP_HEAD "metadata: {name: c}\nspec: {tier: Tenant, priority: 1, subject: {namespaces: "
+                  "{}}}\n",
+         "invalid tier 'Tenant' in 'spec.tier': use Admin or Baseline"},
+        {CNP_HEAD "metadata: {name: c}\nspec: {tier: Admin, priority: 1, subject: {namespaces: "
+                  "{}}, ingress: [{action: Allow, from: [{namespaces: {}}]}]}\n",
+         "invalid action 'Allow' in 'spec.ingress[0].action': use Accept, Deny or Pass"},
+        {CNP_HEAD "metadata: {name: c}\nspec: {tier: Admin, priority: 1, subject: {namespaces: "
+                  "{}}, ingress: [{action: Deny, from: [{namespaces: {}}], protocols: []}]}\n",
+         "'spec.ingress[0].protocols' must have at least 1 item"},
+        {CNP_HEAD "metadata: {name: c}\nspec: {tier: Admin, priority: 1, subject: {namespaces: "
+                  "{}}, ingress: [{action: Deny, from: [{namespaces: {}}], protocols: [{tcp: "
+                  "{destinationPort: {range: {start: 30, end: 30}}}}]}]}\n",
+         "'spec.ingress[0].protocols[0].tcp.destinationPort.range': start port must be less "
+         "than end port"},
+        {CNP_HEAD "metadata: {name: c}\nspec: {tier: Admin, priority: 1, subject: {namespaces: "
+                  "{}}, ingress: [{action: Deny, from: [{namespaces: {}}], protocols: [{tcp: "
+                  "{}}]}]}\n",
+         "'spec.ingress[0].protocols[0].tcp' must set destinationPort"},
+        {CNP_HEAD "metadata: {name: c}\nspec: {tier: Admin, priority: 1, subject: {namespaces: "
+                  "{}}, egress: [{action: Deny, to: [{networks: [10.0.0.1]}]}]}\n",
+         "invalid CIDR '10.0.0.1' in 'spec.egress[0].to[0].networks'"},
+        {CNP_HEAD "metadata: {name: c}\nspec: {tier: Admin, priority: 1, subject: {namespaces: "
+                  "{}}, egress: [{action: Deny, to: [{namespaces: {}}], ports: [{portNumber: "
+                  "{port: 80}}]}]}\n",
+         "unknown field 'spec.egress[0].ports'"},
+        /* v3.29-v3.31's validator: the admin tiers' orders are fixed */
+        {"apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: adminnetworkpolicy}\n"
+         "spec: {order: 5}\n",
+         "the adminnetworkpolicy tier's order must be 1000"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+        struct loaded l;
+
+        load(&l, rows[i].text, NULL, 0);
+        if (l.rc != ERR_INVALID || !strstr(l.msgs, rows[i].msg))
+            fail_msg("row %zu: rc %d, wanted\n  %s\nin\n%s", i, l.rc, rows[i].msg, l.msgs);
+        unload(&l);
+    }
+}
+
+/* The limits on rule counts: 100 per direction in v1alpha1, 25 in
+ * v1alpha2 (kubebuilder MaxItems). */
+static void test_admin_rule_limits(void **state)
+{
+    struct buf b;
+    struct loaded l;
+
+    (void)state;
+    buf_init(&b, 0);
+    assert_int_equal(buf_addstr(&b, ANP_HEAD "metadata: {name: a}\nspec:\n  priority: 1\n"
+                                             "  subject: {namespaces: {}}\n  ingress:\n"),
+                     0);
+    for (int i = 0; i < 101; i++)
+        assert_int_equal(buf_addstr(&b, "  - {action: Deny, from: [{namespaces: {}}]}\n"), 0);
+    load(&l, b.data, NULL, 0);
+    assert_int_equal(l.rc, ERR_INVALID);
+    assert_contains(l.msgs, "'spec.ingress' has 101 items, more than the 100 the API allows");
+    unload(&l);
+    buf_reset(&b);
+    assert_int_equal(buf_addstr(&b, CNP_HEAD "metadata: {name: c}\nspec:\n  tier: Admin\n"
+                                             "  priority: 1\n  subject: {namespaces: {}}\n"
+                                             "  egress:\n"),
+                     0);
+    for (int i = 0; i < 26; i++)
+        assert_int_equal(buf_addstr(&b, "  - {action: Deny, to: [{namespaces: {}}]}\n"), 0);
+    load(&l, b.data, NULL, 0);
+    assert_int_equal(l.rc, ERR_INVALID);
+    assert_contains(l.msgs, "'spec.egress' has 26 items, more than the 25 the API allows");
+    unload(&l);
+    buf_release(&b);
+}
+
+/* §15.5 (k8sANPHandleFailedRules and its tests "should replace an
+ * unsupported AdminNeworkPolicy rule with Deny action with a deny-all
+ * one"): what the API server admits and Calico cannot convert fails
+ * closed.  A failed Deny or Pass becomes an unconditional Deny in its
+ * place; a failed Allow disappears.  §15.4 (unpackANPPorts): the first
+ * namedPort makes the list "everything" and ends the walk, so a bad range
+ * after it is never read, and one before it fails the rule. */
+static void test_admin_fail_closed(void **state)
+{
+    static const struct {
+        const char *rule;
+        int nrules; /* converted rules */
+        int failed; /* the first is the fail-closed deny-all */
+        int all;    /* the first matches every protocol and port */
+        const char *warning;
+    } rows[] = {
+        {"{action: Deny, to: [{networks: [10.0.0.1]}]}", 1, 1, 0, "is not a CIDR"},
+        {"{action: Pass, to: [{nodes: {}}]}", 1, 1, 0, "Calico does not support nodes peers"},
+        {"{action: Allow, to: [{nodes: {}}]}", 0, 0, 0, "as it is an Allow rule, drops it"},
+        {"{action: Pass, to: [{namespaces: {}}], ports: [{portRange: {start: 90, end: 80}}]}", 1, 1,
+         0, "start 90 is past end 80"},
+        {"{action: Deny, to: [{namespaces: {}}], ports: [{namedPort: x}, {portRange: {start: "
+         "90, end: 80}}]}",
+         1, 0, 1, "do not convert named ports"},
+        {"{action: Deny, to: [{namespaces: {}}], ports: [{portRange: {start: 90, end: 80}}, "
+         "{namedPort: x}]}",
+         1, 1, 0, "start 90 is past end 80"},
+        /* two peers, one failing: the whole rule fails, not one peer */
+        {"{action: Deny, to: [{namespaces: {}}, {nodes: {}}]}", 1, 1, 0, "nodes peers"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+        struct loaded l;
+        char text[1024];
+        const struct policy *p;
+
+        snprintf(text, sizeof(text),
+                 ANP_HEAD "metadata: {name: a}\nspec:\n  priority: 1\n  subject: {namespaces: "
+                          "{}}\n  egress:\n  - %s\n",
+                 rows[i].rule);
+        load_ok(&l, text);
+        assert_contains(l.msgs, rows[i].warning);
+        p = find(&l.ps, "a");
+        if ((int)p->negress != rows[i].nrules)
+            fail_msg("row %zu: %zu rules, wanted %d", i, p->negress, rows[i].nrules);
+        if (rows[i].nrules) {
+            const struct rule *r = &p->egress[0];
+
+            assert_int_equal(r->fail_closed, rows[i].failed);
+            if (rows[i].failed) {
+                assert_int_equal(r->action, ACT_DENY);
+                assert_null(r->dst.sel);
+                assert_int_equal(r->dst.nnets, 0);
+            }
+            if (rows[i].failed || rows[i].all) {
+                assert_int_equal(r->proto, -1);
+                assert_int_equal(r->dst.nports, 0);
+            }
+        } else {
+            /* nothing converted: both directions, as Felix reads no types */
+            assert_int_equal(p->types, DIR_INGRESS | DIR_EGRESS);
+        }
+        unload(&l);
+    }
+}
+
+/* §15.2: selectors in a custom resource are checked for structure only;
+ * an unknown operator passes the API server and Calico drops the term.  A
+ * namespace selector whose only term is dropped is "" (no constraint: any
+ * address for a peer), not "all()" (any namespaced endpoint). */
+static void test_admin_crd_selectors(void **state)
+{
+    struct loaded l;
+    const struct policy *p;
+
+    (void)state;
+    load_ok(&l, ANP_HEAD "metadata: {name: a}\nspec:\n  priority: 1\n"
+                         "  subject: {namespaces: {matchLabels: {team: x}}}\n"
+                         "  ingress:\n  - action: Deny\n    from:\n    - namespaces:\n"
+                         "        matchExpressions: [{key: team, operator: Matches}]\n");
+    assert_contains(l.msgs, "'Matches' is not a selector operator");
+    p = find(&l.ps, "a");
+    assert_null(p->ingress[0].src.sel);
+    unload(&l);
+}
+
+/* §15.1: ClusterInformation's calicoVersion settles which kinds are
+ * enforced: v3.29 has no BaselineAdminNetworkPolicy and takes an ANP's
+ * types from its rules as written; v3.31 has no ClusterNetworkPolicy;
+ * v3.32 no ANP/BANP.  With no version, a set mixing them is warned about. */
+static void test_admin_versions(void **state)
+{
+    static const char anp[] =
+        ANP_HEAD "metadata: {name: a}\nspec:\n  priority: 1\n  subject: {namespaces: {}}\n"
+                 "  egress: [{action: Allow, to: [{nodes: {}}]}]\n---\n";
+    static const char banp[] = BANP_HEAD "metadata: {name: default}\nspec: {subject: "
+                                         "{namespaces: {}}}\n---\n";
+    static const char cnp[] = CNP_HEAD "metadata: {name: c}\nspec: {tier: Admin, priority: 1, "
+                                       "subject: {namespaces: {}}}\n---\n";
+    static const struct {
+        const char *version; /* NULL: no ClusterInformation */
+        int npolicies;
+        unsigned anp_types;
+        const char *msg;
+    } rows[] = {
+        {NULL, 3, DIR_INGRESS | DIR_EGRESS, "no Calico version enforces both"},
+        {"v3.29.3", 1, DIR_EGRESS,
+         "BaselineAdminNetworkPolicy 'default' is not enforced by Calico v3.29 (only by "
+         "Calico v3.30 and v3.31); ignored"},
+        {"v3.31.0", 2, DIR_INGRESS | DIR_EGRESS,
+         "ClusterNetworkPolicy 'c' is not enforced by Calico v3.31 (only by Calico v3.32 and "
+         "later); ignored"},
+        {"3.32.0-0.dev-1-gabc", 1, 0, "AdminNetworkPolicy 'a' is not enforced by Calico v3.32"},
+        {"v3.28.1", 0, 0, "AdminNetworkPolicy 'a' is not enforced by Calico v3.28"},
+        {"master", 3, DIR_INGRESS | DIR_EGRESS, "calicoVersion 'master' is not a Calico 3.x"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+        struct loaded l;
+        char text[2048];
+
+        snprintf(text, sizeof(text), "%s%s%s", anp, banp, cnp);
+        if (rows[i].version)
+            snprintf(text + strlen(text), sizeof(text) - strlen(text),
+                     "apiVersion: projectcalico.org/v3\nkind: ClusterInformation\n"
+                     "metadata: {name: default}\nspec: {calicoVersion: '%s', datastoreReady: "
+                     "true}\n",
+                     rows[i].version);
+        load_ok(&l, text);
+        assert_contains(l.msgs, rows[i].msg);
+        if ((int)l.ps.npolicies != rows[i].npolicies)
+            fail_msg("row %zu: %zu policies, wanted %d", i, l.ps.npolicies, rows[i].npolicies);
+        if (rows[i].anp_types)
+            assert_int_equal(find(&l.ps, "a")->types, rows[i].anp_types);
+        unload(&l);
+    }
+}
+
+/* §15.2, §16: equal priorities are undefined upstream; Calico breaks the
+ * tie by name, v3.31 on the backend name ("kanp.adminnetworkpolicy.a" <
+ * "kanp.adminnetworkpolicy.a-b"), v3.32 on "<name>/<ns>/<kind>" ("a-b//..."
+ * < "a//...", '-' sorting before '/').  Each is warned about.  A Calico
+ * policy in the admin tier at the same order (v3.31 name
+ * "adminnetworkpolicy.x") sorts before every ANP ('a' < 'k'). */
+static void test_admin_ties(void **state)
+{
+    struct loaded l;
+    const struct tier *t;
+
+    (void)state;
+    load_ok(&l, ANP_HEAD
+            "metadata: {name: a-b}\nspec: {priority: 5, subject: {namespaces: {}}}\n"
+            "---\n" ANP_HEAD "metadata: {name: a}\nspec: {priority: 5, subject: {namespaces: "
+            "{}}}\n---\napiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+            "metadata: {name: adminnetworkpolicy.x}\nspec: {tier: adminnetworkpolicy, order: "
+            "5}\n---\n" CNP_HEAD "metadata: {name: c}\nspec: {tier: Admin, priority: 2, "
+            "subject: {namespaces: {}}}\n---\n" CNP_HEAD "metadata: {name: c-d}\nspec: {tier: "
+            "Admin, priority: 2, subject: {namespaces: {}}}\n");
+    t = find_tier(&l.ps, "adminnetworkpolicy", NULL);
+    assert_int_equal(t->npolicies, 3);
+    assert_string_equal(t->policies[0]->name, "adminnetworkpolicy.x");
+    assert_string_equal(t->policies[1]->name, "a");
+    assert_string_equal(t->policies[2]->name, "a-b");
+    assert_contains(l.msgs, "AdminNetworkPolicys 'a' and 'a-b' have the same priority 5: the "
+                            "API leaves their order undefined; Calico v3.29-v3.31 evaluates "
+                            "'a' first");
+    t = find_tier(&l.ps, "kube-admin", NULL);
+    assert_int_equal(t->npolicies, 2);
+    assert_string_equal(t->policies[0]->name, "c-d");
+    assert_contains(l.msgs, "ClusterNetworkPolicys 'c' and 'c-d' in tier kube-admin have the same "
+                            "priority 2: the API leaves their order undefined; Calico v3.32 "
+                            "evaluates 'c-d' first");
     unload(&l);
 }
 
@@ -1255,6 +1808,8 @@ static void test_conformance_corpus(void **state)
         "deny_all_to_from_a_deployment",
         "deny_all_to_from_a_deployment_changed_netpol",
         "example_pods_w_same_owner_and_labels_gap_no_policy",
+        "anp_test_6",
+        "anp_with_np_pass_test",
         "invalid-cidr",
         "invalid-label-key",
         "invalid-empty-peer",
@@ -1446,6 +2001,16 @@ int main(void)
         cmocka_unit_test(test_policy_order),
         cmocka_unit_test(test_tier_order),
         cmocka_unit_test(test_staged),
+        cmocka_unit_test(test_anp_conversion),
+        cmocka_unit_test(test_anp_subject_and_types),
+        cmocka_unit_test(test_banp),
+        cmocka_unit_test(test_cnp_conversion),
+        cmocka_unit_test(test_admin_validation),
+        cmocka_unit_test(test_admin_rule_limits),
+        cmocka_unit_test(test_admin_fail_closed),
+        cmocka_unit_test(test_admin_crd_selectors),
+        cmocka_unit_test(test_admin_versions),
+        cmocka_unit_test(test_admin_ties),
         cmocka_unit_test(test_lists_and_skipping),
         cmocka_unit_test(test_not_objects),
         cmocka_unit_test(test_crd_form),

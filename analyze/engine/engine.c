@@ -731,6 +731,7 @@ static void eval_dir_steps(struct jctx *j, const struct case_ep *E, int els, int
 
                     xr->index = (int)ri;
                     xr->action = r->action;
+                    xr->rule = r;
                     xr->matched = m;
                     xr->field = j->field;
                     xr->detail = m ? NULL : arena_strdup(&e->arena, j->detail);
@@ -1020,8 +1021,26 @@ const char *eng_reason_name(enum eng_reason r)
     return "?";
 }
 
+/* "namespace/name" or "name"; the converted admin kinds as Calico names
+ * them (§15.6, §16): "kanp.adminnetworkpolicy.<name>",
+ * "kbanp.baselineadminnetworkpolicy.<name>", "kcnp.<name>". */
 int eng_policy_name(const struct policy *p, struct buf *out)
 {
+    switch (p->kind) {
+    case POL_ANP:
+        return buf_addf(out, "kanp.adminnetworkpolicy.%s", p->name);
+    case POL_BANP:
+        return buf_addf(out, "kbanp.baselineadminnetworkpolicy.%s", p->name);
+    case POL_CNP:
+        return buf_addf(out, "kcnp.%s", p->name);
+    case POL_NP:
+    case POL_GNP:
+    case POL_KNP:
+    case POL_SNP:
+    case POL_SGNP:
+    case POL_SKNP:
+        break;
+    }
     if (p->ns)
         return buf_addf(out, "%s/%s", p->ns, p->name);
     return buf_addstr(out, p->name);
@@ -1031,7 +1050,11 @@ int eng_policy_name(const struct policy *p, struct buf *out)
  * with Calico's spellings for converted Kubernetes policies
  * ("knp.default.<name>") and staged ones ("staged:" before the name).  A
  * name that already carries its tier prefix (the pre-3.30 convention,
- * e.g. "application.engine-fmeserver") is not prefixed twice. */
+ * e.g. "application.engine-fmeserver") is not prefixed twice.  The admin
+ * kinds are spelt as the Calico versions that enforce them print them
+ * (§15.6, §16): v3.30-v3.31's "<tier>.<backend name>" for AdminNetworkPolicy
+ * and BaselineAdminNetworkPolicy, v3.32's "kcnp:<name>" for
+ * ClusterNetworkPolicy. */
 static int trace_name(const struct policy *p, struct buf *out)
 {
     int rc = 0;
@@ -1050,6 +1073,12 @@ static int trace_name(const struct policy *p, struct buf *out)
         if (has_prefix)
             return rc ? rc : buf_addf(out, "%s.staged:%s", p->tier, p->name + tl + 1);
         return rc ? rc : buf_addf(out, "%s.staged:%s", p->tier, p->name);
+    case POL_ANP:
+        return rc ? rc : buf_addf(out, "%s.kanp.adminnetworkpolicy.%s", p->tier, p->name);
+    case POL_BANP:
+        return rc ? rc : buf_addf(out, "%s.kbanp.baselineadminnetworkpolicy.%s", p->tier, p->name);
+    case POL_CNP:
+        return rc ? rc : buf_addf(out, "kcnp:%s", p->name);
     case POL_NP:
     case POL_GNP:
         break;
@@ -1057,6 +1086,26 @@ static int trace_name(const struct policy *p, struct buf *out)
     if (has_prefix)
         return rc ? rc : buf_addstr(out, p->name);
     return rc ? rc : buf_addf(out, "%s.%s", p->tier, p->name);
+}
+
+const struct rule *eng_rule_of(const struct policy *p, int dir, int rule)
+{
+    if (!p || rule < 0)
+        return NULL;
+    if (dir == DIR_INGRESS)
+        return (size_t)rule < p->ningress ? &p->ingress[rule] : NULL;
+    return (size_t)rule < p->negress ? &p->egress[rule] : NULL;
+}
+
+int eng_rule_label(const struct rule *r, struct buf *out)
+{
+    int rc = 0;
+
+    if (r && r->name)
+        rc = buf_addf(out, " '%s'", r->name);
+    if (!rc && r && r->fail_closed)
+        rc = buf_addstr(out, " (fail-closed: Calico could not convert it)");
+    return rc;
 }
 
 int eng_step_format(const struct eng_step *s, unsigned index, struct buf *out)

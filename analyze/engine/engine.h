@@ -68,6 +68,7 @@ struct eng_step {
 struct eng_xrule {
     int index;
     enum rule_action action;
+    const struct rule *rule; /* the rule tried (policy set-owned) */
     int matched;
     const char *field;  /* the first criterion that failed: "protocol", "ipVersion",
                            "icmp", "source net", "source selector", "source port",
@@ -150,7 +151,18 @@ void engine_stats(const struct engine *e, struct eng_stats *out);
  */
 int eng_step_format(const struct eng_step *s, unsigned index, struct buf *out) MUST_CHECK;
 
-/* "namespace/name" or "name" of a policy into out. */
+/* "namespace/name" or "name" of a policy into out; the admin kinds as Calico
+ * names them ("kanp.adminnetworkpolicy.<name>", ...). */
 int eng_policy_name(const struct policy *p, struct buf *out) MUST_CHECK;
+
+/* The rule of p that step index rule names in direction dir (DIR_*), or
+ * NULL for a tier default or profile. */
+const struct rule *eng_rule_of(const struct policy *p, int dir, int rule);
+
+/* A rule's label for people: "" for Calico's own rules; for rules converted
+ * from an admin policy " 'name'" (the rule's name as written) and, for the
+ * deny-all that replaces a rule Calico could not convert, " (fail-closed)".
+ * Into out. */
+int eng_rule_label(const struct rule *r, struct buf *out) MUST_CHECK;
 
 #endif

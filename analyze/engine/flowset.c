@@ -186,8 +186,11 @@ int flowset_decider_text(const struct eng_verdict *v, struct buf *out)
         return buf_addstr(out, "no pod at either end");
     switch (d->reason) {
     case REASON_RULE:
-        rc =
-            buf_addf(out, "%s rule %d (%s) of ", dir, d->dec.rule, rule_action_name(d->dec.action));
+        rc = buf_addf(out, "%s rule %d", dir, d->dec.rule);
+        if (!rc)
+            rc = eng_rule_label(eng_rule_of(d->dec.pol, v->decided_dir, d->dec.rule), out);
+        if (!rc)
+            rc = buf_addf(out, " (%s) of ", rule_action_name(d->dec.action));
         if (!rc)
             rc = eng_policy_name(d->dec.pol, out);
         return rc ? rc : buf_addf(out, " [tier %s]", d->dec.tier->name);

@@ -229,6 +229,14 @@ static void json_xdir(struct json *j, const struct eng_dir *d, struct buf *tmp)
             json_int(j, r->index);
             json_key(j, "action");
             json_str(j, rule_action_name(r->action));
+            if (r->rule && r->rule->name) {
+                json_key(j, "name");
+                json_str(j, r->rule->name);
+            }
+            if (r->rule && r->rule->fail_closed) {
+                json_key(j, "fail_closed");
+                json_bool(j, 1);
+            }
             json_key(j, "matched");
             json_bool(j, r->matched);
             json_key(j, "field");
@@ -611,7 +619,11 @@ static int table_decider(const struct eng_verdict *v, struct buf *out)
         return rc;
     switch (d->reason) {
     case REASON_RULE:
-        rc = buf_addf(out, "rule %d (%s) of ", d->dec.rule, rule_action_name(d->dec.action));
+        rc = buf_addf(out, "rule %d", d->dec.rule);
+        if (!rc)
+            rc = eng_rule_label(eng_rule_of(d->dec.pol, v->decided_dir, d->dec.rule), out);
+        if (!rc)
+            rc = buf_addf(out, " (%s) of ", rule_action_name(d->dec.action));
         if (!rc)
             rc = eng_policy_name(d->dec.pol, out);
         return rc ? rc : buf_addf(out, " [tier %s]", d->dec.tier->name);
@@ -648,12 +660,13 @@ static int table_explain(const struct eng_dir *d, const char *name, struct buf *
         for (k = 0; k < x->nrules && !rc; k++) {
             const struct eng_xrule *r = &x->rules[k];
 
-            if (r->matched)
-                rc = buf_addf(out, "          rule %d %s: matched\n", r->index,
-                              rule_action_name(r->action));
-            else
-                rc = buf_addf(out, "          rule %d %s: no (%s: %s)\n", r->index,
-                              rule_action_name(r->action), r->field ? r->field : "?",
+            rc = buf_addf(out, "          rule %d %s", r->index, rule_action_name(r->action));
+            if (!rc)
+                rc = eng_rule_label(r->rule, out);
+            if (!rc && r->matched)
+                rc = buf_addstr(out, ": matched\n");
+            else if (!rc)
+                rc = buf_addf(out, ": no (%s: %s)\n", r->field ? r->field : "?",
                               r->detail ? r->detail : "");
         }
     }

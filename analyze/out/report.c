@@ -774,6 +774,14 @@ static void board_rule_rows(struct rw *w, const struct board *b, long pi, int di
              : rules[i].action == ACT_ALLOW ? "t-allow"
                                             : "t-mute",
              rule_action_name(rules[i].action));
+        if (rules[i].name) {
+            rw_s(w, "<b>");
+            rw_esc(w, rules[i].name);
+            rw_s(w, "</b> ");
+        }
+        if (rules[i].fail_closed)
+            rw_s(w, "<span class=\"tag t-warn\">fail-closed: Calico could not convert this "
+                    "rule</span> ");
         rw_s(w, "<small>");
         rw_rule_summary(w, &rules[i], dir);
         rw_s(w, "</small></td>");

@@ -718,13 +718,20 @@ static void read_tier(struct pol_ctx *c, const struct ynode *doc)
         }
     }
     if (name) {
-        /* CEL on tier.go: the well-known tiers' order and action are fixed. */
+        /* CEL on tier.go (v3.32) and validator.go validateTier (v3.29-v3.31):
+         * the well-known tiers' order is fixed, and but for the two admin
+         * tiers of v3.29-v3.31 their default action too (those are created
+         * with Pass, and a Tier object may say otherwise: §15.2). */
         static const struct {
             const char *name;
             double order;
             int pass;
-        } fixed[] = {
-            {"default", 1000000.0, 0}, {"kube-admin", 1000.0, 1}, {"kube-baseline", 10000000.0, 1}};
+            int action_fixed;
+        } fixed[] = {{"default", 1000000.0, 0, 1},
+                     {"kube-admin", 1000.0, 1, 1},
+                     {"kube-baseline", 10000000.0, 1, 1},
+                     {"adminnetworkpolicy", 1000.0, 1, 0},
+                     {"baselineadminnetworkpolicy", 10000000.0, 1, 0}};
 
         for (size_t i = 0; i < ARRAY_SIZE(fixed); i++) {
             if (strcmp(name, fixed[i].name) != 0)
@@ -732,13 +739,19 @@ static void read_tier(struct pol_ctx *c, const struct ynode *doc)
             if (td.has_order && td.order != fixed[i].order)
                 pv_err(c, ynode_get(spec, "order"), "the %s tier's order must be %.0f", name,
                        fixed[i].order);
-            if (action && td.default_pass != fixed[i].pass)
+            if (action && td.default_pass != fixed[i].pass && fixed[i].action_fixed)
                 pv_err(c, ynode_get(spec, "defaultAction"),
                        "the %s tier's defaultAction must be %s", name,
                        fixed[i].pass ? "Pass" : "Deny");
+            else if (action && td.default_pass != fixed[i].pass)
+                pv_warn(c, ynode_get(spec, "defaultAction"),
+                        "Calico creates the %s tier with defaultAction Pass; with %s, "
+                        "every flow a policy of this tier selects and none decides is denied",
+                        name, action);
             td.has_order = 1;
             td.order = fixed[i].order;
-            td.default_pass = fixed[i].pass;
+            if (!action)
+                td.default_pass = fixed[i].pass;
         }
     }
     if (c->errors != errs || !name)

@@ -59,6 +59,9 @@ struct v3_rule {
     struct icmp_match icmp, noticmp;
     int has_http;
     struct v3_entity src, dst;
+    const char *name;   /* converted admin rules: the rule's name, or NULL */
+    int src_rule1;      /* converted admin rules: 1 + index of the rule as written; 0 otherwise */
+    int fail_closed;    /* an admin rule Calico could not convert (§15.5) */
     unsigned line, col; /* the rule's position */
     const struct ynode *n_self;
 };
@@ -71,6 +74,8 @@ struct v3_policy {
     const char *tier; /* "default" unless given */
     int has_order;
     double order;
+    int priority;         /* admin kinds: spec.priority (BANP: -1) */
+    unsigned types_v329;  /* ANP: types from the rules as written (§15.3) */
     const char *selector; /* raw text, NULL: empty */
     const char *sa_selector;
     const char *ns_selector; /* GNP only */
@@ -114,6 +119,11 @@ struct pol_ctx {
     size_t ntiers, atiers;
     unsigned objects; /* policy-related objects seen */
     int crd_form;     /* reading a crd.projectcalico.org/v1 object (§14) */
+    /* §15.1: the Calico version a ClusterInformation object gave (0: none),
+     * and where, for messages. */
+    int cluster_calico;
+    const char *cluster_calico_file;
+    unsigned cluster_calico_line;
 };
 
 /* --- pol_valid.c: reporting, typed reads, Calico/Kubernetes validators --- */
@@ -204,6 +214,37 @@ void pk_read_object(struct pol_ctx *c, const struct ynode *doc, int staged);
  * ranges merged; ports[] is rewritten, *n updated. */
 void pk_simplify_ports(struct port_match *ports, size_t *n);
 
+/* How a metav1.LabelSelector is read and converted (k8sSelectorToCalico). */
+enum pk_sel_flags {
+    PK_SEL_POD = 1 << 0, /* the pod form: starts with the orchestrator clause; else the
+                            namespace form ("" when absent, "all()" when empty) */
+    PK_SEL_CRD = 1 << 1  /* in a custom resource (§15.2): the API server checks the
+                            structure only, so a matchExpression Calico would still convert
+                            (unknown operator, In without values) is a warning and
+                            converted as Calico does */
+};
+
+/* k8sSelectorToCalico over the selector written at n (absent or null: nil),
+ * validated on the way.  Returns arena text, or NULL after an error. */
+const char *pk_selector(struct pol_ctx *c, const struct ynode *n, const char *what, unsigned flags);
+
+/* --- pol_admin.c ------------------------------------------------------------- */
+
+/* Read a policy.networking.k8s.io AdminNetworkPolicy, BaselineAdminNetworkPolicy
+ * (v1alpha1) or ClusterNetworkPolicy (v1alpha2) and add its conversion (§15,
+ * §16).  kind is one of POL_ANP, POL_BANP, POL_CNP. */
+void pa_read_object(struct pol_ctx *c, const struct ynode *doc, enum pol_kind kind);
+
+/* Read a projectcalico.org/v3 ClusterInformation: spec.calicoVersion pins
+ * the version the set is judged as (§15.1). */
+void pa_read_cluster_info(struct pol_ctx *c, const struct ynode *doc);
+
+/* After every file is read: settle the Calico version (requested, else a
+ * ClusterInformation's, else CALICO_AUTO), drop the admin policies that
+ * version does not enforce and say so, warn about sets no single version
+ * enforces whole, and apply version differences (§15.1, §15.3). */
+void pa_settle_version(struct pol_ctx *c, int requested);
+
 /* --- pol_model.c ------------------------------------------------------------- */
 
 /* Turn a validated v3 policy into a model policy appended to c->pols. */
@@ -213,7 +254,9 @@ void pm_add_policy(struct pol_ctx *c, const struct v3_policy *vp);
 
 /* Sort and group: build ps->tiers from the policies and Tier objects. */
 void policy_set_build_tiers(struct pol_ctx *c);
-/* §4.1 comparison of two policies (for qsort over struct policy *). */
-int policy_cmp(const struct policy *x, const struct policy *y);
+/* §4.1 comparison of two policies of one tier, as Calico version calico
+ * (CALICO_AUTO: v3.32's rule, but v3.31's in the tiers only v3.29-v3.31
+ * have) orders them. */
+int policy_cmp_calico(const struct policy *x, const struct policy *y, int calico);
 
 #endif

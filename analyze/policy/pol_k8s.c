@@ -40,13 +40,18 @@ static int str_cmp(const void *a, const void *b)
 
 /*
  * k8sSelectorToCalico over a metav1.LabelSelector written at n (validated
- * on the way, ValidateLabelSelector).  pod: the pod form, which always
- * starts with the orchestrator clause; otherwise the namespace form, where
- * an absent selector is "" and an empty one "all()".  Returns arena text,
- * or NULL after an error.
+ * on the way, ValidateLabelSelector).  PK_SEL_POD: the pod form, which
+ * always starts with the orchestrator clause; otherwise the namespace form,
+ * where an absent selector is "" and an empty one "all()".  PK_SEL_CRD: a
+ * selector inside a custom resource, whose schema checks only that each
+ * matchExpression has a key and an operator; Calico then converts what it
+ * can (its switch on the operator has no default, so an unknown operator
+ * drops the term; In with no values becomes "in { '' }"), and so do we,
+ * with a warning (§15.2).  Returns arena text, or NULL after an error.
  */
-static const char *k8s_selector(struct pol_ctx *c, const struct ynode *n, const char *what, int pod)
+const char *pk_selector(struct pol_ctx *c, const struct ynode *n, const char *what, unsigned flags)
 {
+    int pod = (flags & PK_SEL_POD) != 0, crd = (flags & PK_SEL_CRD) != 0;
     static const char *const fields[] = {"matchLabels", "matchExpressions", NULL};
     static const char *const expr_fields[] = {"key", "operator", "values", NULL};
     const struct ynode *ml, *me;
@@ -54,7 +59,6 @@ static const char *k8s_selector(struct pol_ctx *c, const struct ynode *n, const 
     const char *out;
     unsigned errs = c->errors;
     char w[128];
-    int terms = 0;
 
     buf_init(&b, 0);
     if (pod && buf_addstr(&b, "projectcalico.org/orchestrator == 'k8s'") != 0)
@@ -98,7 +102,6 @@ static const char *k8s_selector(struct pol_ctx *c, const struct ynode *n, const 
                 free(keys);
                 goto out_long;
             }
-            terms++;
         }
         free(keys);
     }
@@ -112,8 +115,10 @@ static const char *k8s_selector(struct pol_ctx *c, const struct ynode *n, const 
             if (pv_map(c, e, w) != 0)
                 continue;
             pv_fields(c, e, expr_fields, w);
-            if (pv_str(c, ynode_get(e, "key"), w, &key) != 0 ||
-                pv_str(c, ynode_get(e, "operator"), w, &op) != 0)
+            /* An absent key or operator (pv_str returns 1) is reported
+             * below, not skipped. */
+            if (pv_str(c, ynode_get(e, "key"), w, &key) < 0 ||
+                pv_str(c, ynode_get(e, "operator"), w, &op) < 0)
                 continue;
             if (!key || !pv_is_qualified_name(key)) {
                 pv_err(c, ynode_get(e, "key") ? ynode_get(e, "key") : e,
@@ -123,24 +128,43 @@ static const char *k8s_selector(struct pol_ctx *c, const struct ynode *n, const 
             vals = ynode_get(e, "values");
             if (pv_seq(c, vals, w) == 0)
                 nvals = vals->u.seq.n;
+            if (crd && !op) {
+                pv_err(c, e, "'%s.operator' is required", w);
+                continue;
+            }
             if (!op || (strcmp(op, "In") != 0 && strcmp(op, "NotIn") != 0 &&
                         strcmp(op, "Exists") != 0 && strcmp(op, "DoesNotExist") != 0)) {
+                if (crd) {
+                    pv_warn(c, ynode_get(e, "operator"),
+                            "'%s' is not a selector operator (In, NotIn, Exists, "
+                            "DoesNotExist): the API server admits it here, and Calico drops "
+                            "this term, so the selector matches more",
+                            op);
+                    continue;
+                }
                 pv_err(c, ynode_get(e, "operator") ? ynode_get(e, "operator") : e,
                        "'%s' is not a valid selector operator (In, NotIn, Exists, DoesNotExist)",
                        op ? op : "");
                 continue;
             }
             if ((strcmp(op, "In") == 0 || strcmp(op, "NotIn") == 0) && nvals == 0) {
-                pv_err(c, e, "values must be given when operator is '%s'", op);
-                continue;
+                if (!crd) {
+                    pv_err(c, e, "values must be given when operator is '%s'", op);
+                    continue;
+                }
+                pv_warn(c, e,
+                        "operator '%s' without values: Calico converts it to \"%s %s { '' }\"", op,
+                        key, strcmp(op, "In") == 0 ? "in" : "not in");
             }
             if ((strcmp(op, "Exists") == 0 || strcmp(op, "DoesNotExist") == 0) && nvals) {
-                pv_err(c, vals, "values may not be given when operator is '%s'", op);
-                continue;
+                if (!crd) {
+                    pv_err(c, vals, "values may not be given when operator is '%s'", op);
+                    continue;
+                }
+                pv_warn(c, vals, "values are ignored when operator is '%s'", op);
             }
             if (b.len && buf_addstr(&b, " && ") != 0)
                 goto out_long;
-            terms++;
             if (strcmp(op, "Exists") == 0) {
                 if (buf_addf(&b, "has(%s)", key) != 0)
                     goto out_long;
@@ -169,9 +193,12 @@ static const char *k8s_selector(struct pol_ctx *c, const struct ynode *n, const 
                 goto out_long;
         }
     }
-    /* A namespace selector present but with no terms selects every
-     * namespace. */
-    if (!pod && !terms && buf_addstr(&b, "all()") != 0)
+    /* A namespace selector present but with nothing written in it selects
+     * every namespace ("all()").  Calico tests what was written, not the
+     * terms it kept: a selector whose only term it dropped is "", no
+     * namespace constraint at all (§15.2). */
+    if (!pod && (!ml || ml->kind != YNODE_MAP || !ml->u.map.n) &&
+        (!me || me->kind != YNODE_SEQ || !me->u.seq.n) && buf_addstr(&b, "all()") != 0)
         goto out_long;
     out = arena_strdup(c->a, b.data);
     buf_release(&b);
@@ -286,9 +313,9 @@ static int read_peer(struct pol_ctx *c, const struct ynode *n, const char *what,
         return read_ipblock(c, ipb, w, p);
     }
     pv_path(w, sizeof(w), what, "podSelector");
-    p->selector = k8s_selector(c, ps, w, 1);
+    p->selector = pk_selector(c, ps, w, PK_SEL_POD);
     pv_path(w, sizeof(w), what, "namespaceSelector");
-    p->nsselector = k8s_selector(c, nss, w, 0);
+    p->nsselector = pk_selector(c, nss, w, 0);
     return p->selector && p->nsselector ? 0 : -1;
 }
 
@@ -685,7 +712,7 @@ void pk_read_object(struct pol_ctx *c, const struct ynode *doc, int staged)
 
     /* The endpoint selector: always the pod form (a nil podSelector still
      * gives the orchestrator clause). */
-    sel = k8s_selector(c, ynode_get(spec, "podSelector"), "spec.podSelector", 1);
+    sel = pk_selector(c, ynode_get(spec, "podSelector"), "spec.podSelector", PK_SEL_POD);
     vp.selector = sel && *sel ? sel : NULL;
 
     /* policyTypes: used as listed, ordered Ingress then Egress; none at

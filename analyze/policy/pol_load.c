@@ -19,8 +19,10 @@
  * Objects of kinds that policy evaluation does not model (Pods, Services,
  * ConfigMaps, ...) are skipped silently, so that a directory holding a whole
  * application can be given; Calico and Kubernetes policy kinds we do not
- * evaluate (HostEndpoint, AdminNetworkPolicy, ...) are skipped with a
- * warning, since they can change verdicts in a real cluster.
+ * evaluate (HostEndpoint, Profile, ...) are skipped with a warning, since
+ * they can change verdicts in a real cluster.  A ClusterInformation object
+ * is read for its calicoVersion, which settles how the admin policy kinds
+ * are judged (§15.1).
  */
 #include "analyze/policy/policy.h"
 
@@ -163,6 +165,12 @@ static void read_doc(struct pol_ctx *c, const struct ynode *doc, const char *def
         read_list(c, doc, api, kind, depth);
         return;
     }
+    if (strcmp(kind, "ClusterInformation") == 0 &&
+        (strcmp(api, "projectcalico.org/v3") == 0 ||
+         strncmp(api, "crd.projectcalico.org/", 22) == 0)) {
+        pa_read_cluster_info(c, doc);
+        return;
+    }
     if (strcmp(api, "projectcalico.org/v3") == 0) {
         read_calico(c, doc, api, kind, 0);
         return;
@@ -178,8 +186,24 @@ static void read_doc(struct pol_ctx *c, const struct ynode *doc, const char *def
         }
         return;
     }
+    if (strcmp(api, "policy.networking.k8s.io/v1alpha1") == 0 &&
+        (strcmp(kind, "AdminNetworkPolicy") == 0 ||
+         strcmp(kind, "BaselineAdminNetworkPolicy") == 0)) {
+        c->objects++;
+        pa_read_object(c, doc, kind[0] == 'A' ? POL_ANP : POL_BANP);
+        return;
+    }
+    if (strcmp(api, "policy.networking.k8s.io/v1alpha2") == 0 &&
+        strcmp(kind, "ClusterNetworkPolicy") == 0) {
+        c->objects++;
+        pa_read_object(c, doc, POL_CNP);
+        return;
+    }
     if (strncmp(api, "policy.networking.k8s.io/", 25) == 0) {
-        pv_warn(c, doc, "%s (%s) is not modelled; ignored", kind, api);
+        pv_warn(c, doc,
+                "%s (%s) is not modelled; ignored (AdminNetworkPolicy and "
+                "BaselineAdminNetworkPolicy are v1alpha1, ClusterNetworkPolicy v1alpha2)",
+                kind, api);
         return;
     }
     if (strncmp(api, "projectcalico.org/", 18) == 0 ||
@@ -450,6 +474,7 @@ static int load_set(struct policy_set *ps, const char *const *paths, size_t npat
          * failure; otherwise the objects were invalid. */
         return c.rc ? c.rc : ERR_INVALID;
     }
+    pa_settle_version(&c, CALICO_AUTO);
     /* Move what was built into the arena, where the set owns it. */
     ps->npolicies = c.npols;
     ps->policies = arena_calloc(c.a, c.npols ? c.npols : 1, sizeof(*ps->policies));

@@ -252,6 +252,9 @@ static struct rule *convert_rules(struct pol_ctx *c, const struct v3_rule *vr, s
             r->ip_version = 6;
         r->icmp = vr[i].icmp;
         r->noticmp = vr[i].noticmp;
+        r->name = vr[i].name ? arena_strdup(c->a, vr[i].name) : NULL;
+        r->src_rule = vr[i].src_rule1 - 1;
+        r->fail_closed = vr[i].fail_closed;
         r->file = c->file;
         r->line = vr[i].line;
         r->col = vr[i].col;
@@ -300,6 +303,8 @@ void pm_add_policy(struct pol_ctx *c, const struct v3_policy *vp)
     p.tier = arena_strdup(c->a, vp->tier); /* the YAML tree goes with its file */
     p.has_order = vp->has_order;
     p.order = vp->order;
+    p.priority = vp->priority;
+    p.types_v329 = vp->types_v329;
     p.staged = vp->staged;
     p.staged_delete = vp->staged_delete;
     p.do_not_track = vp->do_not_track;

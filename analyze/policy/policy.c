@@ -28,6 +28,12 @@ const char *pol_kind_short(enum pol_kind k)
         return "sgnp";
     case POL_SKNP:
         return "sknp";
+    case POL_ANP:
+        return "kanp";
+    case POL_BANP:
+        return "kbanp";
+    case POL_CNP:
+        return "kcnp";
     }
     return "?";
 }
@@ -48,8 +54,64 @@ const char *pol_kind_name(enum pol_kind k)
         return "StagedGlobalNetworkPolicy";
     case POL_SKNP:
         return "StagedKubernetesNetworkPolicy";
+    case POL_ANP:
+        return "KubernetesAdminNetworkPolicy";
+    case POL_BANP:
+        return "KubernetesBaselineAdminNetworkPolicy";
+    case POL_CNP:
+        return "KubernetesClusterNetworkPolicy";
     }
     return "?";
+}
+
+const char *pol_kind_resource(enum pol_kind k)
+{
+    switch (k) {
+    case POL_NP:
+    case POL_KNP:
+        return "NetworkPolicy";
+    case POL_GNP:
+        return "GlobalNetworkPolicy";
+    case POL_SNP:
+        return "StagedNetworkPolicy";
+    case POL_SGNP:
+        return "StagedGlobalNetworkPolicy";
+    case POL_SKNP:
+        return "StagedKubernetesNetworkPolicy";
+    case POL_ANP:
+        return "AdminNetworkPolicy";
+    case POL_BANP:
+        return "BaselineAdminNetworkPolicy";
+    case POL_CNP:
+        return "ClusterNetworkPolicy";
+    }
+    return "?";
+}
+
+/*
+ * §15.1: AdminNetworkPolicy from Calico v3.29 (commit 800b96f, "Add
+ * AdminNetworkPolicy"), BaselineAdminNetworkPolicy from v3.30 (20f048e),
+ * both removed in v3.32 (bac09c1), which added ClusterNetworkPolicy
+ * (04f9feb).  CALICO_AUTO: each kind as the versions that enforce it.
+ */
+int calico_enforces(int v, enum pol_kind k)
+{
+    switch (k) {
+    case POL_ANP:
+        return v == CALICO_AUTO || (v >= 329 && v <= 331);
+    case POL_BANP:
+        return v == CALICO_AUTO || (v >= 330 && v <= 331);
+    case POL_CNP:
+        return v == CALICO_AUTO || v >= 332;
+    case POL_NP:
+    case POL_GNP:
+    case POL_KNP:
+    case POL_SNP:
+    case POL_SGNP:
+    case POL_SKNP:
+        break;
+    }
+    return 1;
 }
 
 const char *rule_action_name(enum rule_action a)
@@ -118,12 +180,96 @@ int rule_applies_to_family(const struct rule *r, int family)
     return 1;
 }
 
+/* The tiers that exist only in Calico v3.29-v3.31 (§15.2). */
+static int tier_is_v331_admin(const char *tier)
+{
+    return strcmp(tier, "adminnetworkpolicy") == 0 ||
+           strcmp(tier, "baselineadminnetworkpolicy") == 0;
+}
+
+/* The next byte of the key parts[0] sep parts[1] sep ... (sep 0: parts
+ * simply concatenated) at part *p, byte *i; -1 at its end. */
+static int key_byte(const char *const *parts, size_t nparts, char sep, size_t *p, size_t *i)
+{
+    while (*p < nparts && parts[*p][*i] == '\0') {
+        (*p)++;
+        *i = 0;
+        if (sep && *p < nparts)
+            return sep;
+    }
+    if (*p >= nparts)
+        return -1;
+    return (unsigned char)parts[*p][(*i)++];
+}
+
+/* Byte comparison of two keys joined from parts, without building them. */
+static int key_cmp(const char *const *px, const char *const *py, size_t nparts, char sep)
+{
+    size_t ix = 0, iy = 0, jx = 0, jy = 0;
+
+    for (;;) {
+        int cx = key_byte(px, nparts, sep, &jx, &ix);
+        int cy = key_byte(py, nparts, sep, &jy, &iy);
+
+        if (cx != cy)
+            return cx < cy ? -1 : 1;
+        if (cx == -1)
+            return 0;
+    }
+}
+
 /*
- * §4.1 (felix/calc/policy_sorter.go PolKVLess, v3.32): ascending order, a
- * missing order after every numeric one; ties by a byte comparison of
- * "<name>/<namespace>/<kind>".
+ * The backend policy name Felix v3.31 sorted ties by (§4.1 version note,
+ * §15.2): "kanp.adminnetworkpolicy.<name>", "kbanp.baselineadminnetworkpolicy.
+ * <name>", "<ns>/knp.default.<name>", and for Calico's own kinds the name
+ * with its "<tier>." prefix (which v3.29-v3.31 require outside the default
+ * tier; libcalico-go/lib/names/policy.go), "staged:" before it for staged
+ * kinds, "<ns>/" before namespaced ones.  parts[0..3) concatenated give it.
  */
-int policy_cmp(const struct policy *x, const struct policy *y)
+static void v331_key(const struct policy *p, const char **parts, char *mid, size_t size)
+{
+    size_t tl = strlen(p->tier);
+    /* v3.31's reader strips "default." from default-tier names; other tiers
+     * require the prefix, so a name without it would have had it. */
+    int has_prefix = (strncmp(p->name, p->tier, tl) == 0 && p->name[tl] == '.') ||
+                     strcmp(p->tier, "default") == 0;
+    int staged = p->kind == POL_SNP || p->kind == POL_SGNP;
+
+    snprintf(mid, size, "%s%s%s%s", p->ns ? "/" : "", staged ? "staged:" : "",
+             has_prefix ? "" : p->tier, has_prefix ? "" : ".");
+    parts[0] = p->ns ? p->ns : "";
+    parts[1] = mid;
+    parts[2] = p->name;
+    switch (p->kind) {
+    case POL_ANP:
+        parts[1] = "kanp.adminnetworkpolicy.";
+        break;
+    case POL_BANP:
+        parts[1] = "kbanp.baselineadminnetworkpolicy.";
+        break;
+    case POL_KNP:
+        parts[1] = "/knp.default.";
+        break;
+    case POL_SKNP:
+        parts[1] = "/staged:knp.default.";
+        break;
+    case POL_NP:
+    case POL_GNP:
+    case POL_SNP:
+    case POL_SGNP:
+    case POL_CNP:
+        break;
+    }
+}
+
+/*
+ * §4.1 (felix/calc/policy_sorter.go PolKVLess): ascending order, a missing
+ * order after every numeric one; ties in v3.32 by a byte comparison of
+ * "<name>/<namespace>/<kind>", in v3.31 of the backend name (v331_key).
+ * The version is the set's (§15.1); the tiers that exist only in v3.29-
+ * v3.31 always sort as v3.31 did.
+ */
+int policy_cmp_calico(const struct policy *x, const struct policy *y, int calico)
 {
     const char *parts_x[3], *parts_y[3];
 
@@ -131,6 +277,13 @@ int policy_cmp(const struct policy *x, const struct policy *y)
         return x->has_order ? -1 : 1;
     if (x->has_order && x->order != y->order)
         return x->order < y->order ? -1 : 1;
+    if ((calico != CALICO_AUTO && calico < 332) || tier_is_v331_admin(x->tier)) {
+        char tx[160], ty[160];
+
+        v331_key(x, parts_x, tx, sizeof(tx));
+        v331_key(y, parts_y, ty, sizeof(ty));
+        return key_cmp(parts_x, parts_y, 3, 0);
+    }
     /* Calico compares the joined strings, and '-' and '.' sort before
      * '/', so comparing the parts one by one would differ ("a-b" vs "a"):
      * walk the joined keys byte by byte without building them. */
@@ -140,41 +293,24 @@ int policy_cmp(const struct policy *x, const struct policy *y)
     parts_y[0] = y->name;
     parts_y[1] = y->ns ? y->ns : "";
     parts_y[2] = pol_kind_name(y->kind);
-    {
-        size_t ix = 0, iy = 0, px = 0, py = 0;
-
-        for (;;) {
-            int cx, cy;
-
-            /* Next byte of each joined key, -1 at its end. */
-            if (px < 3 && parts_x[px][ix] == '\0') {
-                cx = px < 2 ? '/' : -1;
-                px++;
-                ix = 0;
-            } else {
-                cx = px < 3 ? (unsigned char)parts_x[px][ix++] : -1;
-            }
-            if (py < 3 && parts_y[py][iy] == '\0') {
-                cy = py < 2 ? '/' : -1;
-                py++;
-                iy = 0;
-            } else {
-                cy = py < 3 ? (unsigned char)parts_y[py][iy++] : -1;
-            }
-            if (cx != cy)
-                return cx < cy ? -1 : 1;
-            if (cx == -1)
-                return 0;
-        }
-    }
+    return key_cmp(parts_x, parts_y, 3, '/');
 }
 
-static int policy_ptr_cmp(const void *a, const void *b)
+/* qsort comparators for the two tie-break rules (qsort takes no context). */
+static int policy_ptr_cmp_v332(const void *a, const void *b)
 {
     const struct policy *const *x = a;
     const struct policy *const *y = b;
 
-    return policy_cmp(*x, *y);
+    return policy_cmp_calico(*x, *y, CALICO_AUTO);
+}
+
+static int policy_ptr_cmp_v331(const void *a, const void *b)
+{
+    const struct policy *const *x = a;
+    const struct policy *const *y = b;
+
+    return policy_cmp_calico(*x, *y, 331);
 }
 
 /*
@@ -198,21 +334,35 @@ static int tier_cmp(const void *a, const void *b)
 
 /*
  * Tiers Calico always has, with the order and default action its CEL rules
- * force on them (api/pkg/apis/projectcalico/v3/tier.go; §4.2): the default
- * tier exists in every cluster; kube-admin and kube-baseline hold
- * ClusterNetworkPolicies and appear here only when a policy or a Tier
- * object names them.
+ * or start-up code give them (api/pkg/apis/projectcalico/v3/tier.go;
+ * libcalico-go/lib/clientv3/client.go ensureTierExists; §4.2, §15.2, §16):
+ * the default tier exists in every cluster; adminnetworkpolicy and
+ * baselineadminnetworkpolicy in v3.29-v3.31 (the latter from v3.30), for
+ * AdminNetworkPolicy and BaselineAdminNetworkPolicy; kube-admin and
+ * kube-baseline from v3.32, for ClusterNetworkPolicy.  A tier appears here
+ * only when a policy or a Tier object names it, and only in the versions
+ * that have it (lo..hi; 0: unbounded).
  */
 static const struct {
     const char *name;
     double order;
     int pass;
     int always;
+    int lo, hi;
 } builtin_tiers[] = {
-    {"default", 1000000.0, 0, 1},
-    {"kube-admin", 1000.0, 1, 0},
-    {"kube-baseline", 10000000.0, 1, 0},
+    {"default", 1000000.0, 0, 1, 0, 0},
+    {"adminnetworkpolicy", 1000.0, 1, 0, 329, 331},
+    {"baselineadminnetworkpolicy", 10000000.0, 1, 0, 330, 331},
+    {"kube-admin", 1000.0, 1, 0, 332, 0},
+    {"kube-baseline", 10000000.0, 1, 0, 332, 0},
 };
+
+/* 1 when Calico version v (CALICO_AUTO: any) has built-in tier i. */
+static int builtin_in_version(size_t i, int v)
+{
+    return v == CALICO_AUTO || ((!builtin_tiers[i].lo || v >= builtin_tiers[i].lo) &&
+                                (!builtin_tiers[i].hi || v <= builtin_tiers[i].hi));
+}
 
 static struct tier *tier_find(struct tier *v, size_t n, const char *name)
 {
@@ -233,6 +383,9 @@ void policy_set_build_tiers(struct pol_ctx *c)
      * order and action the validator already checked) merges into it. */
     for (size_t i = 0; i < ARRAY_SIZE(builtin_tiers); i++) {
         int used = builtin_tiers[i].always;
+
+        if (!builtin_in_version(i, ps->calico))
+            continue;
 
         for (size_t j = 0; !used && j < c->ntiers; j++)
             used = strcmp(c->tiers[j].name, builtin_tiers[i].name) == 0;
@@ -288,7 +441,9 @@ void policy_set_build_tiers(struct pol_ctx *c)
         for (size_t j = 0; j < ps->npolicies; j++)
             if (strcmp(ps->policies[j].tier, tiers[t].name) == 0)
                 tiers[t].policies[tiers[t].npolicies++] = &ps->policies[j];
-        qsort(tiers[t].policies, tiers[t].npolicies, sizeof(*tiers[t].policies), policy_ptr_cmp);
+        qsort(tiers[t].policies, tiers[t].npolicies, sizeof(*tiers[t].policies),
+              ps->calico != CALICO_AUTO && ps->calico < 332 ? policy_ptr_cmp_v331
+                                                            : policy_ptr_cmp_v332);
     }
     ps->tiers = tiers;
     ps->ntiers = nt;

@@ -23,20 +23,37 @@
 struct diag;
 struct sel;
 
-/* Resource kinds, with Calico's flow-log short names (§5.1). */
+/* Resource kinds, with Calico's flow-log short names (§5.1, §15.6, §16). */
 enum pol_kind {
     POL_NP,   /* projectcalico.org/v3 NetworkPolicy                   "np"   */
     POL_GNP,  /* projectcalico.org/v3 GlobalNetworkPolicy             "gnp"  */
     POL_KNP,  /* networking.k8s.io/v1 NetworkPolicy, converted        "knp"  */
     POL_SNP,  /* StagedNetworkPolicy                                  "snp"  */
     POL_SGNP, /* StagedGlobalNetworkPolicy                            "sgnp" */
-    POL_SKNP  /* StagedKubernetesNetworkPolicy                        "sknp" */
+    POL_SKNP, /* StagedKubernetesNetworkPolicy                        "sknp" */
+    POL_ANP,  /* policy.networking.k8s.io/v1alpha1 AdminNetworkPolicy "kanp" */
+    POL_BANP, /* v1alpha1 BaselineAdminNetworkPolicy                  "kbanp" */
+    POL_CNP   /* policy.networking.k8s.io/v1alpha2 ClusterNetworkPolicy "kcnp" */
 };
 
 /* "np", "gnp", ...; and the kind string used in the §4.1 tie-break
  * ("NetworkPolicy", "GlobalNetworkPolicy", "KubernetesNetworkPolicy", ...). */
 const char *pol_kind_short(enum pol_kind k);
 const char *pol_kind_name(enum pol_kind k);
+/* The resource's own kind as a user writes it ("AdminNetworkPolicy",
+ * "NetworkPolicy" for a Kubernetes one, ...), for messages. */
+const char *pol_kind_resource(enum pol_kind k);
+
+/*
+ * Calico versions (§15.1): MAJOR * 100 + MINOR, e.g. 331 for v3.31.  The
+ * admin policy kinds exist only in some of them: AdminNetworkPolicy from
+ * v3.29 to v3.31, BaselineAdminNetworkPolicy from v3.30 to v3.31,
+ * ClusterNetworkPolicy from v3.32.  CALICO_AUTO judges each kind as the
+ * versions that enforce it do.
+ */
+#define CALICO_AUTO 0
+/* 1 when Calico version v (or CALICO_AUTO) enforces policies of kind k. */
+int calico_enforces(int v, enum pol_kind k);
 
 enum rule_action { ACT_ALLOW, ACT_DENY, ACT_PASS, ACT_LOG };
 const char *rule_action_name(enum rule_action a); /* "Allow", "Deny", "Pass", "Log" */
@@ -81,6 +98,12 @@ struct rule {
     struct icmp_match icmp;
     struct icmp_match noticmp;
     struct entity src, dst;
+    const char *name; /* the admin rule's name (Calico keeps it as the rule's "name"
+                         annotation, §15.4), or NULL */
+    int src_rule;     /* converted kinds: index of the rule as written that this one was
+                         expanded from (§7, §15.4); -1 for Calico's own */
+    int fail_closed;  /* an admin rule Calico could not convert, replaced by this
+                         unconditional Deny (§15.5) */
     const char *file; /* where the rule was written, for messages */
     unsigned line, col;
 };
@@ -88,6 +111,9 @@ struct rule {
 struct policy {
     enum pol_kind kind;
     const char *name;     /* metadata.name as written (arena) */
+    int priority;         /* admin kinds: spec.priority as written (BANP: -1) */
+    unsigned types_v329;  /* ANP: the types Calico v3.29 gives it (from the rules as
+                             written, §15.3) */
     const char *ns;       /* namespace, NULL for global kinds */
     const char *tier;     /* "default" unless spec.tier */
     int has_order;        /* 0: order missing, sorts as +inf (§4.1) */
@@ -139,6 +165,7 @@ struct policy_set {
     struct netset *netsets;
     size_t nnetsets;
     unsigned files; /* files read */
+    int calico;     /* the Calico version judged as (§15.1): CALICO_AUTO, or 329, 331, ... */
 };
 
 /*
