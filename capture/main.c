@@ -23,7 +23,6 @@
  * read.
  */
 #include <errno.h>
-#include <fnmatch.h>
 #include <inttypes.h>
 #include <net/if.h>
 #include <poll.h>
@@ -38,6 +37,7 @@
 #include "capture/cap_opts.h"
 #include "capture/flow.h"
 #include "capture/identity.h"
+#include "capture/ifset.h"
 #include "capture/nl_link.h"
 #include "capture/priv.h"
 #include "capture/source.h"
@@ -70,14 +70,12 @@ struct cap {
     struct nl_link_mon *nl;  /* owned, live only */
     struct ident_cap ident;  /* inventories, netlink identities, conntrack (identity.h) */
     unsigned ident_failures; /* periodic identity writes that failed (reported) */
-    struct src *srcs;        /* malloc'd: open sources */
-    size_t n_srcs, alloc_srcs;
+    struct ifset set;        /* live (-i): the interfaces, in step with the links */
+    struct src *files;       /* -r: the files (malloc'd) */
+    size_t n_files, alloc_files;
     struct src_live_opts live; /* options for every live handle */
     int64_t capture_id;
     int64_t last_commit;   /* now_ns() of the last periodic commit */
-    int started;           /* the captures row exists: links found now are appeared_ns */
-    int dropped_priv;      /* -Z done: new links can no longer be opened */
-    int warned_priv;       /* said so once */
     uint64_t packets;      /* packets given to the flow table */
     uint64_t closed_drops; /* pcap_stats of sources closed already */
     uint64_t closed_if_drops;
@@ -116,13 +114,25 @@ static void cap_signals(void)
 
 /* --- progress -------------------------------------------------------------- */
 
+/* The open sources: the live set's, or the files. */
+static struct src *cap_srcs(struct cap *c, size_t *n)
+{
+    if (c->set.n) {
+        *n = c->set.n;
+        return c->set.srcs;
+    }
+    *n = c->n_files;
+    return c->files;
+}
+
 static uint64_t cap_drops(struct cap *c)
 {
     uint64_t sum = c->closed_drops + c->closed_if_drops;
-    size_t i;
+    size_t i, n;
+    struct src *srcs = cap_srcs(c, &n);
 
-    for (i = 0; i < c->n_srcs; i++)
-        sum += c->srcs[i].drops + c->srcs[i].if_drops;
+    for (i = 0; i < n; i++)
+        sum += srcs[i].drops + srcs[i].if_drops;
     return sum;
 }
 
@@ -131,12 +141,13 @@ static void cap_progress(struct cap *c, int64_t now, int final)
 {
     struct flow_stats st;
     double rate;
-    size_t i;
+    size_t i, n;
+    struct src *srcs = cap_srcs(c, &n);
 
     if (!final && now - c->prog_last_ns < NS_PER_S)
         return;
-    for (i = 0; i < c->n_srcs; i++)
-        src_update_stats(&c->srcs[i]);
+    for (i = 0; i < n; i++)
+        src_update_stats(&srcs[i]);
     if (!c->progress)
         goto out;
     flow_table_stats(c->ft, &st);
@@ -346,42 +357,65 @@ out:
 
 /* --- live (-i) ------------------------------------------------------------- */
 
-static int is_glob(const char *p)
+/* The interface set's outside (ifset.h): netlink, libpcap, the writer. */
+static int cap_ifs_dump(void *ctx, nl_link_fn fn, void *fn_ctx)
 {
-    return strpbrk(p, "*?[") != NULL;
+    struct cap *c = ctx;
+
+    return nl_link_dump(c->nl, fn, fn_ctx);
 }
 
-static int cap_matches(const struct cap *c, const char *name)
+static int cap_ifs_read(void *ctx, nl_link_fn fn, void *fn_ctx)
 {
-    size_t i;
+    struct cap *c = ctx;
 
-    for (i = 0; i < c->o.n_ifaces; i++) {
-        if (fnmatch(c->o.ifaces[i], name, 0) == 0)
-            return 1;
-    }
-    return 0;
+    return nl_link_read(c->nl, fn, fn_ctx);
 }
 
-/* 1 when name is matched by globs only, not named on the command line:
- * then a link that is down at start is waited for, not an error. */
-static int is_glob_only(const struct cap *c, const char *name)
+static int cap_ifs_open(void *ctx, struct src *s, const char *name, int ifindex)
 {
-    size_t i;
+    struct cap *c = ctx;
 
-    for (i = 0; i < c->o.n_ifaces; i++) {
-        if (strcmp(c->o.ifaces[i], name) == 0)
-            return 0;
-    }
-    return 1;
+    return src_open_live(s, name, ifindex, &c->live, &c->d);
+}
+
+static int cap_ifs_added(void *ctx, struct src *s)
+{
+    struct cap *c = ctx;
+
+    return writer_iface_add(c->w, s->name, s->ifindex, now_ns(), s->dlt, &s->db_id);
+}
+
+/* Record a leaving source's counters (and vanished_ns when the link went
+ * away), then close it. */
+static int cap_ifs_closed(void *ctx, struct src *s, int64_t vanished_ns)
+{
+    struct cap *c = ctx;
+    int rc = 0;
+
+    src_update_stats(s);
+    c->closed_drops += s->drops;
+    c->closed_if_drops += s->if_drops;
+    if (s->db_id)
+        rc = writer_iface_end(c->w, s->db_id, vanished_ns, s->packets, s->drops, s->if_drops);
+    src_close(s);
+    return rc;
+}
+
+static int cap_ifs_ifindex(void *ctx, const char *name)
+{
+    (void)ctx;
+    return (int)if_nametoindex(name);
 }
 
 /* 1 when the link is there and up (SIOCGIFFLAGS needs no privilege). */
-static int link_is_up(const char *name)
+static int cap_ifs_is_up(void *ctx, const char *name)
 {
     struct ifreq ifr;
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     int up = 0;
 
+    (void)ctx;
     if (fd < 0)
         return 0;
     memset(&ifr, 0, sizeof(ifr));
@@ -392,152 +426,14 @@ static int link_is_up(const char *name)
     return up;
 }
 
-static struct src *cap_find_ifindex(struct cap *c, int ifindex)
-{
-    size_t i;
-
-    for (i = 0; i < c->n_srcs; i++) {
-        if (c->srcs[i].ifindex == ifindex)
-            return &c->srcs[i];
-    }
-    return NULL;
-}
-
-static struct src *cap_find_name(struct cap *c, const char *name)
-{
-    size_t i;
-
-    for (i = 0; i < c->n_srcs; i++) {
-        if (strcmp(c->srcs[i].name, name) == 0)
-            return &c->srcs[i];
-    }
-    return NULL;
-}
-
-/* Close source s (in c->srcs): record its counters (and vanished_ns when
- * the link went away) and remove it. */
-static void cap_close_src(struct cap *c, struct src *s, int64_t vanished_ns)
-{
-    size_t i = (size_t)(s - c->srcs);
-
-    src_update_stats(s);
-    c->closed_drops += s->drops;
-    c->closed_if_drops += s->if_drops;
-    if (s->db_id &&
-        writer_iface_end(c->w, s->db_id, vanished_ns, s->packets, s->drops, s->if_drops))
-        c->failed = 1;
-    src_close(s);
-    c->srcs[i] = c->srcs[c->n_srcs - 1];
-    c->n_srcs--;
-}
-
-/* Open link (ifindex, name) and, once the capture has started, record it
- * in interfaces.  fatal: a failure is the run's failure (named on the
- * command line, at start). */
-static int cap_open_link(struct cap *c, int ifindex, const char *name, int fatal)
-{
-    struct src s;
-    int rc;
-
-    if (c->dropped_priv) {
-        /* Opening a packet socket needs CAP_NET_RAW, which -Z gave up. */
-        if (!c->warned_priv)
-            diag_warn(&c->d, "'%s' appeared but cannot be captured after -Z dropped privileges",
-                      name);
-        c->warned_priv = 1;
-        return 0;
-    }
-    if (c->n_srcs >= LIM_IFACES) {
-        diag_warn(&c->d, "'%s' not captured: already capturing on %d interfaces", name, LIM_IFACES);
-        return fatal ? ERR_LIMIT : 0;
-    }
-    /* A link reported by an event may already be gone again (a pod that
-     * failed to start): that is no error. */
-    if (!fatal && (int)if_nametoindex(name) != ifindex)
-        return 0;
-    rc = src_open_live(&s, name, ifindex, &c->live, &c->d);
-    if (rc)
-        return fatal || rc == ERR_PERM || rc == ERR_USAGE ? rc : 0;
-    if (c->started && writer_iface_add(c->w, s.name, s.ifindex, now_ns(), s.dlt, &s.db_id)) {
-        src_close(&s);
-        c->failed = 1;
-        return ERR_DB;
-    }
-    ALLOC_GROW(c->srcs, c->n_srcs + 1, c->alloc_srcs);
-    c->srcs[c->n_srcs++] = s;
-    return 0;
-}
-
-struct cap_link_ctx {
-    struct cap *c;
-    int fatal; /* open failures are fatal (start-up) */
-    int rc;    /* first fatal failure */
-    int64_t now;
-    int resync; /* a re-dump: remember what it reports in seen */
-    int *seen;  /* resync: ifindexes the dump reported (malloc'd) */
-    size_t n_seen, alloc_seen;
+static const struct ifset_ops cap_ifs_ops = {
+    cap_ifs_dump,   cap_ifs_read,    cap_ifs_open,  cap_ifs_added,
+    cap_ifs_closed, cap_ifs_ifindex, cap_ifs_is_up,
 };
 
-static void cap_on_link(void *arg, enum nl_link_event ev, int ifindex, const char *name,
-                        unsigned flags)
-{
-    struct cap_link_ctx *lc = arg;
-    struct cap *c = lc->c;
-    struct src *s = cap_find_ifindex(c, ifindex);
-    int rc;
-
-    /* A link set down is as gone for a capture (libpcap reports ENETDOWN
-     * on it); it is opened anew, as a new interfaces row, when set up. */
-    if (ev == NL_LINK_GONE || !(flags & IFF_UP)) {
-        if (s)
-            cap_close_src(c, s, lc->now);
-        if (ev == NL_LINK_GONE || !lc->fatal || is_glob_only(c, name))
-            return;
-    }
-    if (s && strcmp(s->name, name) != 0) {
-        /* Renamed: the old name is gone; the new one may or may not match. */
-        cap_close_src(c, s, lc->now);
-        s = NULL;
-    }
-    if (lc->resync && ev == NL_LINK_PRESENT && (flags & IFF_UP)) {
-        /* during a resync: this link is still there */
-        ALLOC_GROW(lc->seen, lc->n_seen + 1, lc->alloc_seen);
-        lc->seen[lc->n_seen++] = ifindex;
-    }
-    if (s || !cap_matches(c, name))
-        return;
-    rc = cap_open_link(c, ifindex, name, lc->fatal);
-    if (rc && !lc->rc)
-        lc->rc = rc;
-}
-
-/* Events were lost: re-dump (which opens what appeared), then close the
- * links the dump no longer shows.  Sources move when one closes, so the
- * dump's links are remembered by ifindex, not by position. */
-static int cap_resync(struct cap *c, int64_t now)
-{
-    struct cap_link_ctx lc = {c, 0, 0, now, 1, NULL, 0, 0};
-    size_t i, j;
-    int rc, found;
-
-    rc = nl_link_dump(c->nl, cap_on_link, &lc);
-    for (i = c->n_srcs; rc == 0 && i-- > 0;) {
-        if (c->srcs[i].ifindex < 0)
-            continue; /* "any" is no link */
-        for (j = 0, found = 0; j < lc.n_seen && !found; j++)
-            found = lc.seen[j] == c->srcs[i].ifindex;
-        if (!found)
-            cap_close_src(c, &c->srcs[i], now);
-    }
-    free(lc.seen);
-    return rc;
-}
-
-/* Start-up: find the links, open each, check that named ones exist. */
+/* Start-up: the link monitor, then the interface set. */
 static int cap_open_live(struct cap *c)
 {
-    struct cap_link_ctx lc = {c, 0, 0, 0, 0, NULL, 0, 0};
-    size_t i, j;
     int rc;
 
     c->live.snaplen = c->o.snaplen;
@@ -548,61 +444,21 @@ static int cap_open_live(struct cap *c)
     rc = nl_link_open(&c->d, &c->nl);
     if (rc)
         return rc;
-    /* Interfaces named without a glob must exist now.  "any" is libpcap's
-     * pseudo-device (every link, Linux cooked headers): no link of that
-     * name exists, so it is opened here, not from the dump. */
-    for (i = 0; i < c->o.n_ifaces; i++) {
-        const char *p = c->o.ifaces[i];
-
-        if (strcmp(p, "any") == 0) {
-            if (!cap_find_name(c, "any")) {
-                rc = cap_open_link(c, -1, "any", 1);
-                if (rc)
-                    return rc;
-            }
-            continue;
-        }
-        if (!is_glob(p) && if_nametoindex(p) == 0) {
-            diag_err(&c->d, "cannot capture on '%s': no such interface", p);
-            return ERR_NOTFOUND;
-        }
-    }
-    lc.fatal = 1;
-    rc = nl_link_dump(c->nl, cap_on_link, &lc);
-    if (!rc)
-        rc = lc.rc;
-    if (rc)
-        return rc;
-    for (i = 0; i < c->o.n_ifaces; i++) {
-        int found = 0;
-
-        for (j = 0; j < c->n_srcs && !found; j++)
-            found = fnmatch(c->o.ifaces[i], c->srcs[j].name, 0) == 0;
-        if (!found && is_glob(c->o.ifaces[i]) && !c->o.quiet)
-            diag_warn(&c->d, "no interface matches '%s' yet: waiting for one to appear",
-                      c->o.ifaces[i]);
-    }
-    return 0;
+    ifset_init(&c->set, c->o.ifaces, c->o.n_ifaces, &cap_ifs_ops, c, &c->d);
+    c->set.quiet = c->o.quiet;
+    return ifset_start(&c->set);
 }
 
 /* Drain one live source. */
 static void cap_dispatch(struct cap *c, size_t i, int64_t now)
 {
-    struct cap_pkt_ctx pc = {c, &c->srcs[i]};
+    struct cap_pkt_ctx pc = {c, &c->set.srcs[i]};
     int n = pcap_dispatch(pc.s->pcap, -1, cap_on_packet, (u_char *)&pc);
 
     if (n >= 0 || n == PCAP_ERROR_BREAK)
         return;
-    /* The interface went down or away (libpcap: ENETDOWN, ENODEV), often
-     * just before netlink says so.  Close it; a link that went away or
-     * down is recorded as vanished (netlink reopens it when it is back);
-     * one still there and up failed otherwise: worth a warning. */
-    if ((int)if_nametoindex(pc.s->name) == pc.s->ifindex && link_is_up(pc.s->name)) {
-        diag_warn(&c->d, "'%s': capture stopped: %s", pc.s->name, pcap_geterr(pc.s->pcap));
-        cap_close_src(c, pc.s, 0);
-    } else {
-        cap_close_src(c, pc.s, now);
-    }
+    /* The interface went down or away, or the handle failed. */
+    ifset_failed(&c->set, i, pcap_geterr(pc.s->pcap), now);
 }
 
 /* Before stopping, read what the rings still hold.  A TPACKET_V3 block is
@@ -615,12 +471,12 @@ static void cap_drain(struct cap *c)
     int64_t now;
     size_t i;
 
-    if (c->failed)
+    if (c->failed || c->set.failed)
         return;
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
         ;
     now = now_ns();
-    for (i = c->n_srcs; i-- > 0;)
+    for (i = c->set.n; i-- > 0;)
         cap_dispatch(c, i, now);
 }
 
@@ -634,16 +490,16 @@ static int cap_run_live(struct cap *c)
     size_t alloc_pfd = 0, n, i;
     int rc;
 
-    while (!cap_stop_signal && !c->failed) {
+    while (!cap_stop_signal && !c->failed && !c->set.failed) {
         int ifds[2];
         size_t nsrc, nid;
 
         n = 0;
-        ALLOC_GROW(pfd, c->n_srcs + 3, alloc_pfd);
+        ALLOC_GROW(pfd, c->set.n + 3, alloc_pfd);
         pfd[n].fd = nl_link_fd(c->nl);
         pfd[n++].events = POLLIN;
-        for (i = 0; i < c->n_srcs; i++) {
-            pfd[n].fd = c->srcs[i].fd;
+        for (i = 0; i < c->set.n; i++) {
+            pfd[n].fd = c->set.srcs[i].fd;
             pfd[n++].events = POLLIN;
         }
         /* Identity events (netlink, conntrack) after the sources. */
@@ -663,24 +519,17 @@ static int cap_run_live(struct cap *c)
         if (rc > 0) {
             /* Sources first, by index from the end: closing one moves the
              * last into its place. */
-            for (i = c->n_srcs; i-- > 0;) {
-                if (i + 1 < n && pfd[i + 1].revents && pfd[i + 1].fd == c->srcs[i].fd)
+            for (i = c->set.n; i-- > 0;) {
+                if (i + 1 < n && pfd[i + 1].revents && pfd[i + 1].fd == c->set.srcs[i].fd)
                     cap_dispatch(c, i, now);
             }
             for (i = nsrc; i < n; i++) {
                 if (pfd[i].revents && ident_cap_events(&c->ident, now) < 0)
                     c->failed = 1;
             }
-            if (pfd[0].revents) {
-                struct cap_link_ctx lc = {c, 0, 0, now, 0, NULL, 0, 0};
-
-                rc = nl_link_read(c->nl, cap_on_link, &lc);
-                if (rc == 1)
-                    rc = cap_resync(c, now);
-                if (rc < 0 || lc.rc == ERR_DB) {
-                    c->failed = 1;
-                    break;
-                }
+            if (pfd[0].revents && ifset_events(&c->set, now)) {
+                c->failed = 1;
+                break;
             }
         }
         if (now - last_expire >= NS_PER_S) {
@@ -756,7 +605,8 @@ static int cap_start_db(struct cap *c, int argc, char **argv, int live)
     struct writer_capture wc;
     char host[256];
     char *cmd, *what;
-    size_t i;
+    size_t i, n;
+    struct src *srcs;
     int rc;
 
     /* Offline, commit every LIM_WRITE_BATCH flows; live, the thread's
@@ -790,15 +640,17 @@ static int cap_start_db(struct cap *c, int argc, char **argv, int live)
         rc = writer_with_db(c->w, cap_mark_redacted, c);
     if (rc)
         return rc;
-    for (i = 0; i < c->n_srcs; i++) {
-        struct src *s = &c->srcs[i];
+    srcs = cap_srcs(c, &n);
+    for (i = 0; i < n; i++) {
+        struct src *s = &srcs[i];
 
         rc = writer_iface_add(c->w, s->name, s->ifindex, live ? wc.started_ns : 0, s->dlt,
                               &s->db_id);
         if (rc)
             return rc;
     }
-    c->started = 1;
+    /* links found from now on appear at their own time */
+    ifset_recording(&c->set);
     c->last_commit = now_ns();
     return 0;
 }
@@ -808,7 +660,8 @@ static int cap_finish(struct cap *c)
 {
     struct writer_totals t;
     struct flow_stats st;
-    size_t i;
+    size_t i, n;
+    struct src *srcs = cap_srcs(c, &n);
     int rc;
 
     /* Conntrack events of the last moments, before the flows they name. */
@@ -820,8 +673,8 @@ static int cap_finish(struct cap *c)
     memset(&t, 0, sizeof(t));
     t.packets_dropped = c->closed_drops;
     t.packets_if_dropped = c->closed_if_drops;
-    for (i = 0; i < c->n_srcs; i++) {
-        struct src *s = &c->srcs[i];
+    for (i = 0; i < n; i++) {
+        struct src *s = &srcs[i];
 
         src_update_stats(s);
         t.packets_dropped += s->drops;
@@ -845,9 +698,10 @@ static void cap_release(struct cap *c)
 {
     size_t i;
 
-    for (i = 0; i < c->n_srcs; i++)
-        src_close(&c->srcs[i]);
-    free(c->srcs);
+    ifset_release(&c->set);
+    for (i = 0; i < c->n_files; i++)
+        src_close(&c->files[i]);
+    free(c->files);
     flow_table_free(&c->ft);
     writer_close(&c->w);
     nl_link_close(&c->nl);
@@ -884,8 +738,8 @@ int main(int argc, char **argv)
             rc = src_open_file(&s, c.o.files[i], c.o.filter, &c.d);
             if (rc)
                 break;
-            ALLOC_GROW(c.srcs, c.n_srcs + 1, c.alloc_srcs);
-            c.srcs[c.n_srcs++] = s;
+            ALLOC_GROW(c.files, c.n_files + 1, c.alloc_files);
+            c.files[c.n_files++] = s;
         }
     }
     /*    Inventories (a file that does not parse stops here), and for a
@@ -911,7 +765,7 @@ int main(int argc, char **argv)
             status = EXIT_BAD;
             goto out;
         }
-        c.dropped_priv = 1;
+        ifset_no_open(&c.set);
     }
     cap_flow_config(&c.o, &cfg);
     c.ft = flow_table_new(&cfg, cap_emit, &c);
@@ -921,12 +775,12 @@ int main(int argc, char **argv)
     if (live) {
         rc = cap_run_live(&c);
     } else {
-        for (i = 0; i < c.n_srcs && !rc; i++)
-            rc = cap_read_file(&c, &c.srcs[i]);
+        for (i = 0; i < c.n_files && !rc; i++)
+            rc = cap_read_file(&c, &c.files[i]);
     }
     if (rc == ERR_FORMAT)
         status = EXIT_BAD; /* reported; what was read is written below */
-    if (c.failed || writer_failed(c.w))
+    if (c.failed || c.set.failed || writer_failed(c.w))
         status = 1;
     /* 4. Whatever stopped us: write what we have. */
     if (!writer_failed(c.w) && cap_finish(&c))
