@@ -280,7 +280,7 @@ $(B)/fuzz-replay/mkseeds: $(T)/tests/fuzz/mkseeds.o $(THELP_OBJ) $(T)/libcommon.
 	@mkdir -p $(@D)
 	$(Q)$(call q,LINK)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(COMMON_PKGS))
 fuzz-seeds: $(B)/fuzz-replay/mkseeds
-	@mkdir -p tests/fuzz/corpus/decode tests/fuzz/corpus/pcap
+	@mkdir -p tests/fuzz/corpus/decode tests/fuzz/corpus/pcap tests/fuzz/corpus/decode_fast
 	$(B)/fuzz-replay/mkseeds tests/fuzz/corpus
 
 fuzz-smoke:

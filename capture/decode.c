@@ -67,8 +67,6 @@
 
 static enum decode_result decode_ethertype(uint16_t type, struct dcur *c, size_t wire_left,
                                            int depth, int outer, struct decode_pkt *pkt);
-TESTABLE enum decode_result decode_frame_full(int dlt, const uint8_t *data, size_t caplen,
-                                              size_t wirelen, struct decode_pkt *pkt);
 static enum decode_result decode_ipv4(struct dcur *c, size_t wire_left, int depth,
                                       struct decode_pkt *pkt);
 static enum decode_result decode_ipv6(struct dcur *c, size_t wire_left, int depth,
@@ -771,8 +769,8 @@ enum decode_result decode_frame(int dlt, const uint8_t *data, size_t caplen, siz
     return decode_frame_full(dlt, data, caplen, wirelen, pkt);
 }
 
-TESTABLE enum decode_result decode_frame_full(int dlt, const uint8_t *data, size_t caplen,
-                                              size_t wirelen, struct decode_pkt *pkt)
+enum decode_result decode_frame_full(int dlt, const uint8_t *data, size_t caplen, size_t wirelen,
+                                     struct decode_pkt *pkt)
 {
     struct dcur c = dcur_make(data, caplen);
     struct dcur rest;

@@ -98,9 +98,12 @@ static inline struct dcur dcur_sub(struct dcur *c, size_t off)
 #ifdef PODFLOW_TEST
 /* Exposed for tests: decode an IP packet (version from its first nibble). */
 enum decode_result decode_ip(struct dcur *c, size_t wire_left, int depth, struct decode_pkt *pkt);
-/* Exposed for tests: decode_frame() without its fast path (decode_fast_ether()). */
+#endif
+
+/* decode_frame() without its fast path (decode_fast_ether()): the
+ * bounds-checked decoder alone.  decode_frame() must equal it on every
+ * input; test_decode and the fuzz target decode_fast check that. */
 enum decode_result decode_frame_full(int dlt, const uint8_t *data, size_t caplen, size_t wirelen,
                                      struct decode_pkt *pkt);
-#endif
 
 #endif

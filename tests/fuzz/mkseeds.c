@@ -3,9 +3,10 @@
  * targets from exact packet sequences built with tests/helpers/pcapw.c.
  *
  *     mkseeds DIR      writes DIR/decode/<name> and DIR/pcap/<name>.pcap,
- *                      DIR/pcap/<name>.pcapng for each sequence
+ *                      DIR/pcap/<name>.pcapng for each sequence, and
+ *                      DIR/decode_fast/<name>-<i>[-cut] for each Ethernet frame
  *
- * (make fuzz-seeds regenerates tests/fuzz/corpus/{decode,pcap}.)  Each
+ * (make fuzz-seeds regenerates tests/fuzz/corpus/{decode,pcap,decode_fast}.)  Each
  * sequence is one flow's story: a handshake and close, a refused SYN, a UDP
  * exchange with the ICMP error quoting it (v4 and v6), an echo, and the
  * encapsulations and link types the decoder reads (VLAN, SLL, SLL2, null,
@@ -117,6 +118,22 @@ static void write_seq(const char *dir, const struct seq *s)
     }
     if (fclose(f))
         abort();
+    /* decode_fast: each Ethernet frame whole, and cut short of its wire
+     * length (mode 1, 8 x 64 bytes more on the wire). */
+    for (size_t i = 0; s->dlt == 1 && i < s->n; i++) {
+        for (int mode = 0; mode < 2; mode++) {
+            snprintf(path, sizeof(path), "%s/decode_fast/%s-%zu%s", dir, s->name, i,
+                     mode ? "-cut" : "");
+            f = fopen(path, "wb");
+            if (!f)
+                abort();
+            fputc(mode, f);
+            fputc(mode ? 64 : 0, f);
+            (void)!fwrite(s->p[i].b, 1, mode ? s->p[i].len / 2 : s->p[i].len, f);
+            if (fclose(f))
+                abort();
+        }
+    }
     snprintf(path, sizeof(path), "%s/pcap/%s.pcap", dir, s->name);
     pf = pcapw_open(path, s->dlt == 12 ? 101 : s->dlt, 262144);
     for (size_t i = 0; i < s->n; i++)
