@@ -288,14 +288,17 @@ fuzz-smoke:
 
 # --- lint: what the compiler does not check -----------------------------------
 # The rooms and their doors (tools/house.sh: includes, and calls between
-# modules read from the objects, point one way, with no loop), and the
-# formatting of every C file (.clang-format; `make format` applies it).
+# modules read from the objects, point one way, with no loop), every `§`
+# a comment cites having its section in docs/semantics.md
+# (tools/semantics.sh), and the formatting of every C file (.clang-format;
+# `make format` applies it).
 # -Wconversion is part of WARN, so every build checks it on every file.
 CLANG_FORMAT ?= clang-format
 FORMAT_SRC    = $(sort $(shell find common capture analyze tests tools -name '*.[ch]'))
 lint: all
 	@sh tools/house.sh $(B) $(filter-out %/gen/schema_sql.o,$(COMMON_OBJ)) $(CAPTURE_OBJ) \
 	    $(ANALYZE_OBJ) $(B)/capture/main.o $(B)/analyze/main.o
+	@sh tools/semantics.sh
 	@bad=$$(for f in $(FORMAT_SRC); do $(CLANG_FORMAT) "$$f" | cmp -s - "$$f" || echo "$$f"; done); \
 	if [ -n "$$bad" ]; then echo "lint: not formatted as .clang-format says (make format):"; \
 	    echo "$$bad" | sed 's/^/    /'; exit 1; fi; \
