@@ -29,14 +29,6 @@ void htab_release(struct htab *t)
     htab_init(t);
 }
 
-void htab_reset(struct htab *t)
-{
-    if (t->slot)
-        for (size_t i = 0; i <= t->mask; i++)
-            t->slot[i].val = HTAB_NONE;
-    t->n = 0;
-}
-
 static void htab_put(struct htab *t, uint32_t hash, uint32_t val)
 {
     size_t i = hash & t->mask;

@@ -63,9 +63,6 @@ void htab_init(struct htab *t);
 /* Free the slots; t is then as after htab_init(). */
 void htab_release(struct htab *t);
 
-/* Forget every entry, keeping the slots. */
-void htab_reset(struct htab *t);
-
 /* Make room for n entries in all, so that adding up to n never grows. */
 void htab_reserve(struct htab *t, size_t n);
 

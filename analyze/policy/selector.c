@@ -100,40 +100,6 @@ struct sel *sel_node_list(struct arena *a, enum sel_op op, struct sel *const *ki
     return node;
 }
 
-struct sel *sel_all(struct arena *a)
-{
-    return sel_node(a, SEL_ALL);
-}
-
-struct sel *sel_and(struct arena *a, struct sel *x, struct sel *y)
-{
-    struct sel *kids[2] = {x, y};
-
-    assert(x && y);
-    return sel_node_list(a, SEL_AND, kids, 2);
-}
-
-struct sel *sel_not(struct arena *a, struct sel *x)
-{
-    struct sel *n = sel_node(a, SEL_NOT);
-
-    assert(x);
-    n->kids = arena_alloc(a, sizeof(*n->kids));
-    n->kids[0] = x;
-    n->n = 1;
-    return n;
-}
-
-struct sel *sel_has(struct arena *a, const char *key)
-{
-    return sel_node_value(a, SEL_HAS, key, strlen(key), NULL, 0);
-}
-
-struct sel *sel_eq(struct arena *a, const char *key, const char *value)
-{
-    return sel_node_value(a, SEL_EQ, key, strlen(key), value, strlen(value));
-}
-
 /* --- evaluation ----------------------------------------------------------- */
 
 static int sel_set_contains(const struct sel *node, const char *v, size_t vlen)
@@ -312,20 +278,7 @@ int sel_format(const struct sel *sel, struct buf *out)
     return o.rc;
 }
 
-const char *sel_text(struct arena *a, const struct sel *sel)
-{
-    struct buf b;
-    struct sel_out o = {&b, 0};
-    const char *text;
-
-    buf_init(&b, 0);
-    sel_collect(sel, &o); /* o.rc ignored: a full buffer keeps what fit */
-    text = arena_memdupz(a, b.data, b.len);
-    buf_release(&b);
-    return text;
-}
-
-/* --- rewriting and queries -------------------------------------------------- */
+/* --- rewriting ---------------------------------------------------------------- */
 
 static const char *sel_prefix_key(struct arena *a, const char *prefix, size_t plen, const char *key)
 {
@@ -384,24 +337,6 @@ static struct sel *sel_copy_prefixed(struct arena *a, const struct sel *sel, con
 struct sel *sel_prefixed(struct arena *a, const struct sel *sel, const char *prefix)
 {
     return sel_copy_prefixed(a, sel, prefix, strlen(prefix));
-}
-
-int sel_uses_global(const struct sel *sel)
-{
-    size_t i;
-
-    if (sel->op == SEL_GLOBAL)
-        return 1;
-    if (sel->op == SEL_NOT || sel->op == SEL_AND || sel->op == SEL_OR)
-        for (i = 0; i < sel->n; i++)
-            if (sel_uses_global(sel->kids[i]))
-                return 1;
-    return 0;
-}
-
-int sel_is_all(const struct sel *sel)
-{
-    return sel->op == SEL_ALL;
 }
 
 /* --- messages ----------------------------------------------------------------- */

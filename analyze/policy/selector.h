@@ -53,22 +53,4 @@ int sel_format(const struct sel *sel, struct buf *out) MUST_CHECK;
  * all() and global() are kept, sel is unchanged. */
 struct sel *sel_prefixed(struct arena *a, const struct sel *sel, const char *prefix);
 
-/* Constructors for selectors the converters build, in a; strings are
- * copied, operands must not be NULL.  sel_and(x, y) is one AND of two, as
- * parsing "(x) && (y)" gives: an AND operand is not flattened into it. */
-struct sel *sel_all(struct arena *a);
-struct sel *sel_and(struct arena *a, struct sel *x, struct sel *y);
-struct sel *sel_not(struct arena *a, struct sel *x);
-struct sel *sel_has(struct arena *a, const char *key);
-struct sel *sel_eq(struct arena *a, const char *key, const char *value);
-
-/* 1 when the selector (anywhere) uses global() / is exactly all(). */
-int sel_uses_global(const struct sel *sel);
-int sel_is_all(const struct sel *sel);
-
-/* The canonical text as a NUL-terminated copy in a (for traces and
- * messages); never NULL (cut at LIM_BUF_DEFAULT bytes, which no parsed
- * selector comes near). */
-const char *sel_text(struct arena *a, const struct sel *sel);
-
 #endif
