@@ -8,6 +8,7 @@
 
 #include "analyze/cmd/cmd.h"
 #include "common/err.h"
+#include "common/outfile.h"
 #include "common/compat.h"
 
 static const char usage[] =
@@ -44,6 +45,8 @@ int main(int argc, char **argv)
      * million-flow scan goes to its mutexes otherwise).  Must precede any
      * other SQLite call; failure only costs speed. */
     (void)sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+    /* SIGINT, SIGTERM, SIGHUP: remove our temporary files, then die. */
+    outfile_signals();
     if (argc < 2) {
         fputs(usage, stderr);
         return EXIT_BAD;

@@ -184,4 +184,9 @@
  * that its nanoseconds never overflow. */
 #define LIM_SECONDS_OPT (366u * 24 * 3600)
 
+/* Temporary files of one process that a signal removes (common/outfile.c):
+ * an output's temporary file and a scratch case or two are all a command
+ * makes at once; past this a file is only removed by a later run's sweep. */
+#define LIM_TMP_FILES 8
+
 #endif
