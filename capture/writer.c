@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capture/flow.h"
 #include "capture/writer_int.h"
@@ -72,6 +73,7 @@ struct writer_batch {
 
 struct writer {
     sqlite3 *db;                /* owned */
+    int lockfd;                 /* holds the writer's lock on the case (db.h) */
     sqlite3_stmt *ins_flow;     /* owned, prepared once: one row */
     sqlite3_stmt *ins_multi;    /* owned, prepared once: WRITER_MULTI rows */
     struct bind_memo memo_flow; /* parameters of ins_flow, of ins_multi */
@@ -598,6 +600,7 @@ int writer_open(const char *path, size_t batch_rows, struct diag *d, struct writ
 
     *out = NULL;
     w = xcalloc(1, sizeof(*w));
+    w->lockfd = -1;
     w->d = d;
     w->path = xstrdup(path);
     w->batch_rows = batch_rows ? batch_rows : LIM_WRITE_BATCH;
@@ -612,7 +615,9 @@ int writer_open(const char *path, size_t batch_rows, struct diag *d, struct writ
     /* Nor do we read SQLite's memory statistics, whose upkeep takes a
      * global mutex on every allocation. */
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    rc = db_open_writer(path, d, &w->db);
+    /* One capture at a time on a case: the lock is held until
+     * writer_close(). */
+    rc = db_open_writer_locked(path, d, &w->db, &w->lockfd);
     if (rc)
         goto out_free;
     /*
@@ -646,6 +651,7 @@ out_close:
     sqlite3_finalize(w->ins_flow);
     sqlite3_finalize(w->ins_multi);
     db_close(&w->db, d);
+    close(w->lockfd);
 out_free:
     pthread_cond_destroy(&w->cv_idle);
     pthread_cond_destroy(&w->cv_work);
@@ -866,6 +872,8 @@ void writer_close(struct writer **wp)
     sqlite3_finalize(w->ins_flow);
     sqlite3_finalize(w->ins_multi);
     db_close(&w->db, w->d);
+    if (w->lockfd >= 0)
+        close(w->lockfd);
     pthread_cond_destroy(&w->cv_idle);
     pthread_cond_destroy(&w->cv_work);
     pthread_mutex_destroy(&w->mu);

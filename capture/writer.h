@@ -58,7 +58,9 @@ struct writer_totals {
 
 /*
  * Open (create, mode 0600, or migrate) the .db at path through
- * db_open_writer(), prepare the statements and start the writer thread.
+ * db_open_writer_locked(): the case must be the user's own (db.h), and no
+ * other capture may be writing it (its lock is held until writer_close());
+ * prepare the statements and start the writer thread.
  * batch_rows (0: LIM_WRITE_BATCH) is how many flows the thread inserts
  * before it commits on its own.  Reports failures through d (which must
  * outlive the writer) and returns ERR_DB, ERR_FORMAT or ERR_VERSION.

@@ -37,12 +37,14 @@
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/db_int.h"
 #include "common/err.h"
 #include "common/limits.h"
+#include "common/outfile.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
@@ -132,6 +134,7 @@ static const struct db_migration db_migrations[] = {
 
 /* What a look at the file, before SQLite opens it, found. */
 struct db_probe {
+    int fd;       /* the file, kept open for a writer's lock, or -1 */
     bool created; /* we created it just now (empty, mode 0600) */
     bool empty;   /* zero bytes long */
     bool wal;     /* the header says WAL mode (file format write version 2) */
@@ -150,6 +153,13 @@ static int db_not_case(struct diag *d, const char *path)
 {
     diag_err(d, "'%s' is not a podflow case file", path);
     return ERR_FORMAT;
+}
+
+static void db_probe_release(struct db_probe *p)
+{
+    if (p->fd >= 0)
+        close(p->fd);
+    p->fd = -1;
 }
 
 /*
@@ -185,24 +195,31 @@ static int db_report(struct diag *d, const char *verb, const char *path, sqlite3
 }
 
 /*
- * Look at path before SQLite does.  With create, make it (O_EXCL, mode
- * 0600: a case describes the customer's network) when it does not exist.
- * Refuses what is not a regular file, and a non-empty file without the
- * SQLite header, reading nothing past the first 100 bytes and writing
- * nothing.  0, -errno or ERR_FORMAT, reported.
+ * Look at path before SQLite does.  A writer (create) makes it (O_EXCL,
+ * mode 0600: a case describes the customer's network) when it does not
+ * exist, and otherwise adds only to a case that is the running user's own
+ * (outfile_case_ok(): not a symlink, no other writer).  Refuses what is
+ * not a regular file, and a non-empty file without the SQLite header,
+ * reading nothing past the first 100 bytes and writing nothing.  With
+ * keep, p->fd stays open (for a lock).  0, -errno, ERR_FORMAT, ERR_INVALID
+ * or ERR_PERM, reported.
  */
-static int db_probe(const char *path, struct diag *d, bool create, struct db_probe *p)
+static int db_probe(const char *path, struct diag *d, bool create, bool keep, struct db_probe *p)
 {
     unsigned char hdr[DB_HEADER_SIZE];
     struct stat st;
     size_t got = 0;
-    int fd, err;
+    int fd, err, rc;
 
     memset(p, 0, sizeof(*p));
+    p->fd = -1;
     if (create) {
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
         if (fd >= 0) {
-            close(fd);
+            if (keep)
+                p->fd = fd;
+            else
+                close(fd);
             p->created = true;
             p->empty = true;
             return 0;
@@ -213,10 +230,13 @@ static int db_probe(const char *path, struct diag *d, bool create, struct db_pro
             return -err;
         }
     }
-    /* O_NONBLOCK: a FIFO named like a case must not hang us in open(). */
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    /* O_NONBLOCK: a FIFO named like a case must not hang us in open().
+     * A writer follows no symlink: what it adds to must be the file. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (create ? O_NOFOLLOW : 0));
     if (fd < 0) {
         err = errno;
+        if (create && err == ELOOP && lstat(path, &st) == 0)
+            return outfile_case_ok(path, &st, d);
         diag_err(d, "cannot open '%s': %s", path, strerror(err));
         return -err;
     }
@@ -225,6 +245,13 @@ static int db_probe(const char *path, struct diag *d, bool create, struct db_pro
         close(fd);
         diag_err(d, "cannot open '%s': %s", path, strerror(err));
         return -err;
+    }
+    if (create) {
+        rc = outfile_case_ok(path, &st, d);
+        if (rc) {
+            close(fd);
+            return rc;
+        }
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
@@ -246,15 +273,46 @@ static int db_probe(const char *path, struct diag *d, bool create, struct db_pro
             break;
         got += (size_t)n;
     }
-    close(fd);
+    if (keep)
+        p->fd = fd;
+    else
+        close(fd);
     if (got == 0) {
         p->empty = true;
         return 0;
     }
-    if (got < sizeof(hdr) || memcmp(hdr, db_magic, sizeof(db_magic)) != 0)
+    if (got < sizeof(hdr) || memcmp(hdr, db_magic, sizeof(db_magic)) != 0) {
+        db_probe_release(p);
         return db_not_case(d, path);
+    }
     p->wal = hdr[DB_HEADER_WRITE_VERSION] == 2;
     return 0;
+}
+
+/*
+ * Take the writer's exclusive lock on the case open at fd: flock(2), which
+ * SQLite's own (fcntl) locks neither use nor disturb, so readers go on
+ * reading.  Waits LIM_DB_BUSY_MS for another writer to let go, like
+ * SQLite's busy timeout.  0 or ERR_DB, reported.
+ */
+static int db_lock(int fd, const char *path, struct diag *d)
+{
+    for (int waited = 0;; waited += 50) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return 0;
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            int err = errno;
+
+            diag_err(d, "cannot lock '%s': %s", path, strerror(err));
+            return ERR_DB;
+        }
+        if (waited >= LIM_DB_BUSY_MS) {
+            diag_err(d, "cannot write '%s': database is locked (another capture is writing it)",
+                     path);
+            return ERR_DB;
+        }
+        usleep(50 * 1000);
+    }
 }
 
 /* Does path + suffix exist (as anything)? */
@@ -269,21 +327,6 @@ static bool db_side_exists(const char *path, const char *suffix)
     exists = lstat(name, &st) == 0 || errno != ENOENT;
     free(name);
     return exists;
-}
-
-/* Remove a case we created and failed to set up, with its side files. */
-static void db_unlink_created(const char *path)
-{
-    static const char *const suffixes[] = {"-wal", "-shm", "-journal"};
-    size_t len = strlen(path) + sizeof("-journal");
-    char *name = xmalloc(len);
-
-    for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
-        snprintf(name, len, "%s%s", path, suffixes[i]);
-        unlink(name);
-    }
-    free(name);
-    unlink(path);
 }
 
 /*
@@ -540,6 +583,11 @@ static int db_writer_setup(sqlite3 *db, struct diag *d, const char *path,
 
 int db_open_writer(const char *path, struct diag *d, sqlite3 **out)
 {
+    return db_open_writer_locked(path, d, out, NULL);
+}
+
+int db_open_writer_locked(const char *path, struct diag *d, sqlite3 **out, int *lockfd)
+{
     struct db_probe probe;
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
@@ -549,11 +597,20 @@ int db_open_writer(const char *path, struct diag *d, sqlite3 **out)
     int src, rc;
 
     *out = NULL;
-    rc = db_probe(path, d, true, &probe);
+    if (lockfd)
+        *lockfd = -1;
+    rc = db_probe(path, d, true, lockfd != NULL, &probe);
     if (rc < 0)
         return rc;
+    if (lockfd) {
+        rc = db_lock(probe.fd, path, d);
+        if (rc < 0)
+            goto out_close;
+    }
     uri = db_uri(path, "mode=rw");
-    src = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_EXRESCODE,
+    src = sqlite3_open_v2(uri, &db,
+                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_EXRESCODE |
+                              SQLITE_OPEN_NOFOLLOW,
                           NULL);
     free(uri);
     if (src != SQLITE_OK) {
@@ -600,6 +657,8 @@ int db_open_writer(const char *path, struct diag *d, sqlite3 **out)
     }
     sqlite3_finalize(st);
     *out = db;
+    if (lockfd)
+        *lockfd = probe.fd;
     return 0;
 
 out_finalize:
@@ -609,7 +668,8 @@ out_close:
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(db);
     if (probe.created)
-        db_unlink_created(path);
+        outfile_remove_db(path); /* we created it */
+    db_probe_release(&probe);
     return rc;
 }
 
@@ -630,7 +690,7 @@ int db_open_reader(const char *path, struct diag *d, sqlite3 **out)
     int src, rc;
 
     *out = NULL;
-    rc = db_probe(path, d, false, &probe);
+    rc = db_probe(path, d, false, false, &probe);
     if (rc < 0)
         return rc;
     if (probe.empty)
@@ -696,7 +756,7 @@ int db_attach_reader(sqlite3 *db, const char *path, const char *schema, struct d
     if (rc < 0)
         return rc;
     db_close(&chk, d);
-    rc = db_probe(path, d, false, &probe);
+    rc = db_probe(path, d, false, false, &probe);
     if (rc < 0)
         return rc;
     uri = db_reader_uri(path, &probe);

@@ -35,6 +35,21 @@ extern const char db_schema_sql[];
 int db_open_writer(const char *path, struct diag *d, sqlite3 **out) MUST_CHECK;
 
 /*
+ * The same, holding the writer's exclusive lock on the case (flock(2) on
+ * *lockfd, which the caller keeps open for as long as it writes, then
+ * closes): a second locked writer waits LIM_DB_BUSY_MS and then gets
+ * "cannot write 'x': database is locked" (ERR_DB).  Readers are not
+ * affected.  For podflow-capture, whose run is one long write.
+ *
+ * Both openers add only to a case that is the running user's own
+ * (outfile_case_ok(): a regular file, not a symlink, owned by the user or
+ * root, with no group or other write permission, and the same of its
+ * -wal, -shm and -journal): otherwise ERR_INVALID or ERR_PERM, the file
+ * untouched.
+ */
+int db_open_writer_locked(const char *path, struct diag *d, sqlite3 **out, int *lockfd) MUST_CHECK;
+
+/*
  * Open path read-only for analysis: SQLITE_OPEN_READONLY, defensive mode
  * (SQLITE_DBCONFIG_DEFENSIVE), trusted_schema=OFF, no extension loading;
  * check the format version.  A case may come from a stranger: nothing in
