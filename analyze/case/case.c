@@ -28,6 +28,7 @@
 #include "common/err.h"
 #include "common/hash.h"
 #include "common/limits.h"
+#include "common/outfile.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
 
@@ -1127,28 +1128,20 @@ int case_open(struct case_db *c, const char *path, struct diag *d)
 int case_open_many(struct case_db *c, char *const *paths, size_t n, const struct case_opts *o,
                    struct diag *d)
 {
-    const char *dir = getenv("TMPDIR");
     char *tmp, *label;
     size_t len;
-    int fd, rc;
+    int lockfd, rc;
 
     if (n == 1)
         return case_open_file(c, paths[0], paths[0], o, d);
-    if (!dir || !*dir)
-        dir = "/tmp";
-    len = strlen(dir) + sizeof("/podflow-case-XXXXXX");
-    tmp = xmalloc(len);
-    snprintf(tmp, len, "%s/podflow-case-XXXXXX", dir);
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = -errno;
-        diag_err(d, "cannot create a temporary file in '%s': %s", dir, strerror(errno));
-        free(tmp);
+    /* A scratch file in $TMPDIR: removed on SIGINT/SIGTERM, and after a
+     * kill -9 by the next run (common/outfile.h). */
+    rc = outfile_tmp_create(NULL, "podflow-case-", &tmp, &lockfd, d);
+    if (rc)
         return rc;
-    }
-    close(fd);
     rc = merge_into_new(tmp, paths, n, d);
     if (rc) {
+        outfile_tmp_remove(tmp, lockfd);
         free(tmp);
         return rc;
     }
@@ -1157,7 +1150,7 @@ int case_open_many(struct case_db *c, char *const *paths, size_t n, const struct
     snprintf(label, len, "%s+", paths[0]);
     rc = case_open_file(c, tmp, label, o, d);
     /* Open (or failed): the file is no longer needed by name. */
-    unlink(tmp);
+    outfile_tmp_remove(tmp, lockfd);
     free(label);
     free(tmp);
     return rc;

@@ -7,8 +7,9 @@
  * so rows never pass through C.  The output is a fresh file in rollback
  * journal mode with synchronous=OFF while it is built: pages appended to a
  * new file need no journal, and durability comes from one fsync before
- * the rename.  Until the rename nothing is at out, so a crash or an error
- * leaves out as it was (a stray out.tmp-XXXXXX at worst, after a crash).
+ * the rename (common/outfile.h).  Until the rename nothing is at out, so
+ * a crash or an error leaves out as it was (after a kill -9, a stray
+ * out.podflow-tmp-XXXXXX, which the next output to that name removes).
  *
  * Safety: inputs go through db_attach_reader() (the reader's checks; the
  * output connection has views and triggers disabled, trusted_schema off,
@@ -32,6 +33,7 @@
 #include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
+#include "common/outfile.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
 
@@ -456,33 +458,6 @@ static int merge_build(const char *tmp, const char *label, char *const *inputs, 
     return rc;
 }
 
-static void merge_unlink(const char *path)
-{
-    size_t len = strlen(path) + sizeof("-journal");
-    char *side = xmalloc(len);
-
-    snprintf(side, len, "%s-journal", path);
-    unlink(side);
-    snprintf(side, len, "%s-wal", path);
-    unlink(side);
-    snprintf(side, len, "%s-shm", path);
-    unlink(side);
-    free(side);
-    unlink(path);
-}
-
-static int merge_fsync(const char *path, int flags)
-{
-    int fd = open(path, flags | O_CLOEXEC), rc = 0;
-
-    if (fd < 0)
-        return -errno;
-    if (fsync(fd) < 0)
-        rc = -errno;
-    close(fd);
-    return rc;
-}
-
 int merge_into_new(const char *tmp_path, char *const *inputs, size_t n, struct diag *d)
 {
     struct merge_opts o = {.quiet = 1};
@@ -492,60 +467,32 @@ int merge_into_new(const char *tmp_path, char *const *inputs, size_t n, struct d
     if (!rc)
         rc = merge_build(tmp_path, tmp_path, inputs, n, &o, d);
     if (rc)
-        merge_unlink(tmp_path);
+        outfile_remove_db(tmp_path);
     return rc;
 }
 
 int merge_files(const char *out, char *const *inputs, size_t n, const struct merge_opts *o,
                 struct diag *d)
 {
-    struct stat st;
-    char *tmp, *dir, *slash;
-    size_t len = strlen(out) + sizeof(".tmp-XXXXXX");
-    int fd, rc;
+    struct outfile of;
+    int rc;
 
     if (n == 0) {
         diag_err(d, "nothing to merge");
         return ERR_USAGE;
     }
-    if (lstat(out, &st) == 0 && !(o && o->force)) {
-        diag_err(d, "'%s' exists (--force replaces it)", out);
-        return ERR_EXISTS;
-    }
-    rc = merge_check_inputs(inputs, n, out, d);
+    /* The output rule (common/outfile.h): built in a temporary file beside
+     * out and renamed over it, or in a scratch file copied to a stream. */
+    rc = outfile_open(&of, out, 0600, OUTFILE_NEED_PATH | (o && o->force ? 0 : OUTFILE_NO_CLOBBER),
+                      d);
     if (rc)
         return rc;
-    tmp = xmalloc(len);
-    snprintf(tmp, len, "%s.tmp-XXXXXX", out);
-    fd = mkstemp(tmp); /* mode 0600, as every case */
-    if (fd < 0) {
-        rc = -errno;
-        diag_err(d, "cannot create a file beside '%s': %s", out, strerror(errno));
-        free(tmp);
-        return rc;
-    }
-    close(fd);
-    rc = merge_build(tmp, out, inputs, n, o, d);
-    if (!rc && (rc = merge_fsync(tmp, O_RDONLY)) < 0)
-        diag_err(d, "cannot write '%s': %s", tmp, strerror(-rc));
-    if (!rc && rename(tmp, out) < 0) {
-        rc = -errno;
-        diag_err(d, "cannot rename '%s' to '%s': %s", tmp, out, strerror(errno));
-    }
+    rc = merge_check_inputs(inputs, n, of.target, d);
+    if (!rc)
+        rc = merge_build(of.tmp, out, inputs, n, o, d);
     if (rc) {
-        merge_unlink(tmp);
-        free(tmp);
+        outfile_abort(&of);
         return rc;
     }
-    /* The rename itself, durable: fsync the directory. */
-    dir = xstrdup(out);
-    slash = strrchr(dir, '/');
-    if (slash == dir)
-        dir[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    merge_fsync(slash ? dir : ".", O_RDONLY | O_DIRECTORY);
-    free(dir);
-    free(tmp);
-    return 0;
+    return outfile_commit(&of, d);
 }

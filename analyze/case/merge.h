@@ -34,12 +34,15 @@ struct merge_opts {
 /*
  * Merge the cases inputs[0..n) into a new case file out.  Each input is
  * checked as db_open_reader() checks a case (it may come from a stranger)
- * and attached read-only; the output is built in a temporary file beside
- * out ("out.tmp-XXXXXX", mode 0600) and renamed over out only when every
- * input has been copied, so that a failed merge leaves no output at all.
- * An existing out is refused unless o->force (there is no append: merge
- * the old output in as an input instead).  0, or ERR_EXISTS, ERR_USAGE,
- * ERR_DB, ERR_FORMAT, ERR_VERSION or -errno, reported through d.
+ * and attached read-only; out is written by the output rule
+ * (common/outfile.h): built in a temporary file beside it (mode 0600) and
+ * renamed over it only when every input has been copied, so that a failed
+ * merge leaves no output at all; a FIFO, a device or "-" gets the bytes of
+ * the finished case.  An existing out is refused unless o->force (there
+ * is no append: merge the old output in as an input instead), and so is
+ * an out that is not the user's to replace.  0, or ERR_EXISTS, ERR_USAGE,
+ * ERR_DB, ERR_FORMAT, ERR_VERSION, ERR_INVALID, ERR_PERM or -errno,
+ * reported through d.
  */
 int merge_files(const char *out, char *const *inputs, size_t n, const struct merge_opts *o,
                 struct diag *d) MUST_CHECK;

@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -25,6 +24,7 @@
 #include "common/err.h"
 #include "common/ipaddr.h"
 #include "common/limits.h"
+#include "common/outfile.h"
 #include "common/pseudo.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
@@ -217,129 +217,105 @@ static int rd_open(const char *path, int flags, sqlite3 **out, struct diag *d)
     return 0;
 }
 
-/* fsync the directory holding path, so the rename is durable. */
-static int rd_sync_dir(const char *path)
-{
-    size_t n = strlen(path) + 1;
-    char *copy = memcpy(xmalloc(n), path, n);
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY), rc = 0;
-
-    if (fd < 0 || fsync(fd) != 0)
-        rc = -errno;
-    if (fd >= 0)
-        close(fd);
-    free(copy);
-    return rc;
-}
-
-int redact_case(const char *path, struct redact_stats *st, struct diag *d)
+int redact_case(const char *name, struct redact_stats *st, struct diag *d)
 {
     uint8_t key[REDACT_KEY_LEN];
     sqlite3 *orig = NULL, *tmp = NULL;
     sqlite3_backup *bk;
-    char *tmppath;
-    size_t plen = strlen(path);
-    const char *mode;
+    struct outfile of;
+    const char *mode, *path;
     sqlite3_stmt *jm = NULL;
-    int fd = -1, rc;
+    int rc;
 
+    /* Rewritten whole by the output rule (common/outfile.h): the user's
+     * own regular file (a symlink to one is followed), replaced by a
+     * temporary copy beside it. */
+    rc = outfile_open(&of, name, 0600, OUTFILE_NEED_PATH | OUTFILE_EXISTING, d);
+    if (rc)
+        return rc;
+    path = of.target;
     /* What the analyzer refuses (foreign, newer, hostile schema), so do we. */
     rc = db_open_reader(path, d, &orig);
     if (rc)
-        return rc;
+        goto out_abort;
     db_close(&orig, d);
     /* Fold a WAL in (a capture killed mid-way leaves one) and check that no
      * one else has the case open: journal_mode=DELETE needs it alone. */
     rc = rd_open(path, SQLITE_OPEN_READWRITE, &orig, d);
     if (rc)
-        return rc;
+        goto out_abort;
     if (sqlite3_prepare_v2(orig, "PRAGMA journal_mode = DELETE", -1, &jm, NULL) != SQLITE_OK ||
         sqlite3_step(jm) != SQLITE_ROW || !(mode = (const char *)sqlite3_column_text(jm, 0)) ||
         strcmp(mode, "delete") != 0) {
-        diag_err(d, "cannot redact '%s': it is in use by another program (%s)", path,
+        diag_err(d, "cannot redact '%s': it is in use by another program (%s)", name,
                  sqlite3_errmsg(orig));
         sqlite3_finalize(jm);
-        sqlite3_close(orig);
-        return ERR_DB;
+        rc = ERR_DB;
+        goto out_orig;
     }
     sqlite3_finalize(jm);
     /* Keep writers from committing until the rename (a read transaction
      * holds the SHARED lock): the copy must be the file. */
     if (sqlite3_exec(orig, "BEGIN; SELECT count(*) FROM meta;", NULL, NULL, NULL) != SQLITE_OK) {
-        diag_err(d, "cannot redact '%s': %s", path, sqlite3_errmsg(orig));
-        sqlite3_close(orig);
-        return ERR_DB;
-    }
-
-    tmppath = xmalloc(plen + sizeof(".redact-XXXXXX"));
-    memcpy(tmppath, path, plen);
-    memcpy(tmppath + plen, ".redact-XXXXXX", sizeof(".redact-XXXXXX"));
-    fd = mkstemp(tmppath); /* 0600, like every case */
-    if (fd < 0) {
-        rc = -errno;
-        diag_err(d, "cannot create a temp file beside '%s': %s", path, strerror(errno));
+        diag_err(d, "cannot redact '%s': %s", name, sqlite3_errmsg(orig));
+        rc = ERR_DB;
         goto out_orig;
     }
-    rc = rd_open(tmppath, SQLITE_OPEN_READWRITE, &tmp, d);
+    rc = rd_open(of.tmp, SQLITE_OPEN_READWRITE, &tmp, d);
     if (rc)
-        goto out_unlink;
+        goto out_orig;
     bk = sqlite3_backup_init(tmp, "main", orig, "main");
     if (!bk || sqlite3_backup_step(bk, -1) != SQLITE_DONE ||
         sqlite3_backup_finish(bk) != SQLITE_OK) {
         if (bk)
             (void)sqlite3_backup_finish(bk);
-        diag_err(d, "cannot copy '%s': %s", path, sqlite3_errmsg(tmp));
+        diag_err(d, "cannot copy '%s': %s", name, sqlite3_errmsg(tmp));
         rc = ERR_DB;
-        goto out_unlink;
+        goto out_orig;
     }
     /* secure_delete zeroes what UPDATE frees; the journal stays in memory
      * (it would hold the original pages); VACUUM rebuilds the file so no
      * old value is left in free space or page slack. */
     if (sqlite3_exec(tmp, "PRAGMA secure_delete = ON; PRAGMA journal_mode = MEMORY;", NULL, NULL,
                      NULL) != SQLITE_OK) {
-        diag_err(d, "cannot redact '%s': %s", path, sqlite3_errmsg(tmp));
+        diag_err(d, "cannot redact '%s': %s", name, sqlite3_errmsg(tmp));
         rc = ERR_DB;
-        goto out_unlink;
+        goto out_orig;
     }
     if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key)) {
         rc = -errno;
         diag_err(d, "cannot draw a random key: %s", strerror(errno));
-        goto out_unlink;
+        goto out_orig;
     }
     rc = redact_db(tmp, key, st, d);
     explicit_bzero(key, sizeof(key)); /* the key is stored nowhere */
     if (rc)
-        goto out_unlink;
+        goto out_orig;
     if (sqlite3_exec(tmp, "VACUUM", NULL, NULL, NULL) != SQLITE_OK) {
-        diag_err(d, "cannot redact '%s': %s", path, sqlite3_errmsg(tmp));
+        diag_err(d, "cannot redact '%s': %s", name, sqlite3_errmsg(tmp));
         rc = ERR_DB;
-        goto out_unlink;
+        goto out_orig;
     }
     if (sqlite3_close(tmp) != SQLITE_OK) {
-        diag_err(d, "cannot write '%s': %s", tmppath, sqlite3_errmsg(tmp));
+        diag_err(d, "cannot write '%s': %s", of.tmp, sqlite3_errmsg(tmp));
         tmp = NULL;
         rc = ERR_DB;
-        goto out_unlink;
+        goto out_orig;
     }
     tmp = NULL;
-    if (fsync(fd) != 0 || rename(tmppath, path) != 0) {
-        rc = -errno;
-        diag_err(d, "cannot replace '%s': %s", path, strerror(errno));
-        goto out_unlink;
-    }
-    if (rd_sync_dir(path) != 0)
-        diag_warn(d, "cannot sync the directory of '%s'", path);
-    goto out_close;
-
-out_unlink:
-    unlink(tmppath);
-out_close:
-    if (tmp)
-        sqlite3_close(tmp);
-    close(fd);
-out_orig:
+    /* Synced and renamed over the original while our read transaction
+     * still keeps writers out. */
+    rc = outfile_commit(&of, d);
     (void)sqlite3_exec(orig, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(orig);
-    free(tmppath);
+    return rc;
+
+out_orig:
+    if (tmp)
+        sqlite3_close(tmp);
+    (void)sqlite3_exec(orig, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(orig);
+out_abort:
+    outfile_abort(&of);
     return rc;
 }

@@ -1,8 +1,9 @@
 /*
  * cmd_report.c: podflow-analyze report: judge a case under a policy set
  * (and optionally the set it replaces) and write one self-contained HTML
- * page (report.h).  The page is written to a temporary file beside the
- * target and renamed over it, so a reader never sees half a page.
+ * page (report.h).  The page is written by the output rule
+ * (common/outfile.h): a file through a temporary file renamed over it, so
+ * a reader never sees half a page; a FIFO, a device or - directly.
  */
 #include <stdio.h>
 
@@ -19,6 +20,7 @@
 #include "analyze/out/report.h"
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/outfile.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
@@ -38,53 +40,11 @@ const char cmd_report_usage[] =
     "      --old PATH...          the policies in force, to compare with\n"
     "      --no-policies          a set whose paths hold no policy object is meant\n"
     "                             (otherwise an error: it would allow everything)\n"
-    "  -o, --output FILE          the page to write (replaced atomically)\n"
+    "  -o, --output FILE          the page to write: a file of yours (replaced\n"
+    "                             atomically), a FIFO, a device, or - (stdout)\n"
     "  -h, --help                 this text\n"
     "\n"
     "Exit status: 0 page written, 2 bad input or usage.\n";
-
-/* Write data to path through a temporary file in the same directory and
- * rename(2) it into place.  0 or -errno (reported through d). */
-static int write_atomic(const char *path, const char *data, size_t len, struct diag *d)
-{
-    struct buf tmp;
-    FILE *f = NULL;
-    int fd, rc = 0;
-
-    buf_init(&tmp, 0);
-    if (buf_addf(&tmp, "%s.tmp.XXXXXX", path)) {
-        buf_release(&tmp);
-        return ERR_LIMIT;
-    }
-    fd = mkstemp(tmp.data);
-    if (fd < 0) {
-        rc = -errno;
-        diag_err(d, "cannot create '%s': %s", tmp.data, strerror(errno));
-        buf_release(&tmp);
-        return rc;
-    }
-    f = fdopen(fd, "w");
-    if (!f) {
-        rc = -errno;
-        close(fd);
-    } else {
-        if (fwrite(data, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0)
-            rc = errno ? -errno : -EIO;
-        if (fclose(f) != 0 && !rc)
-            rc = -errno;
-    }
-    /* mkstemp makes the file 0600; a report is for reading by others. */
-    if (!rc && chmod(tmp.data, 0644) != 0)
-        rc = -errno;
-    if (!rc && rename(tmp.data, path) != 0)
-        rc = -errno;
-    if (rc) {
-        diag_err(d, "cannot write '%s': %s", path, strerror(-rc));
-        unlink(tmp.data);
-    }
-    buf_release(&tmp);
-    return rc;
-}
 
 int cmd_report(int argc, char **argv, struct diag *d)
 {
@@ -96,6 +56,7 @@ int cmd_report(int argc, char **argv, struct diag *d)
     const char *casepath = NULL, *output = NULL;
     int cur = -1, status = EXIT_BAD, i, rc;
     struct buf page;
+    struct outfile of;
 
     memset(&fo, 0, sizeof(fo));
     paths[FS_NEW] = xcalloc((size_t)argc + 1, sizeof(*paths[0]));
@@ -169,8 +130,14 @@ int cmd_report(int argc, char **argv, struct diag *d)
     fo.paths[FS_OLD] = paths[FS_OLD];
     fo.npaths[FS_NEW] = npaths[FS_NEW];
     fo.npaths[FS_OLD] = npaths[FS_OLD];
-    if (flowset_load(&fs, casepath, &fo, d))
+    /* Refuse an output we may not write before doing the work (a FIFO
+     * blocks here until its reader comes). */
+    if (outfile_open(&of, output, 0644, 0, d))
         goto out;
+    if (flowset_load(&fs, casepath, &fo, d)) {
+        outfile_abort(&of);
+        goto out;
+    }
     memset(&ro, 0, sizeof(ro));
     ro.case_path = casepath;
     ro.paths = paths[FS_NEW];
@@ -182,8 +149,12 @@ int cmd_report(int argc, char **argv, struct diag *d)
     rc = report_html(&fs, &ro, &page, d);
     if (rc == ERR_LIMIT)
         diag_err(d, "the report would exceed %zu bytes", page.max);
-    else if (!rc && write_atomic(output, page.data, page.len, d) == 0)
-        status = EXIT_OK;
+    if (!rc && outfile_write(&of, page.data, page.len, d) == 0) {
+        if (outfile_commit(&of, d) == 0)
+            status = EXIT_OK;
+    } else {
+        outfile_abort(&of);
+    }
     buf_release(&page);
     flowset_release(&fs);
 out:

@@ -52,7 +52,7 @@ cp "$db" "$tmp/copy.db"
 expect "redact: exit" "$rc" 0
 cat "$tmp/out" "$tmp/err"
 expect "no external address left in the file's bytes" "$(grep -a -c -w -F -f "$tmp/ext" "$db")" 0
-ls "$tmp" | grep -q 'redact-' && fail "a temp file was left" || ok "no temp file left"
+ls "$tmp" | grep -q 'podflow-tmp-' && fail "a temp file was left" || ok "no temp file left"
 expect "integrity_check" "$(sqlite3 -batch "$db" "PRAGMA integrity_check")" ok
 expect "mode 0600" "$(stat -c %a "$db")" 600
 expect "flows touching pods, nodes, Services unchanged" \
@@ -118,7 +118,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
     setpriv --reuid=65534 --regid=65534 --clear-groups "$A" redact "$tmp/ro/c.db" > /dev/null \
         2> "$tmp/err"; rc=$?
     expect "unwritable directory: exit" "$rc" 2
-    one_line "unwritable directory" "$tmp/err" "cannot create a temp file beside"
+    one_line "unwritable directory" "$tmp/err" "cannot create a temporary file in"
     cmp -s "$tmp/ro/c.db" "$tmp/ro.before" && ok "unwritable directory: untouched" ||
         fail "unwritable directory: changed"
     expect "unwritable directory: nothing left beside it" "$(ls "$tmp/ro")" c.db
