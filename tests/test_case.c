@@ -1,8 +1,7 @@
 /*
- * test_case.c: the case reader's per-flow address parser (analyze/case.c
- * fast_v4) must accept and refuse exactly what inet_pton(3) does, and give
- * the same bytes; the hash pairing's vantage-point tags (vmap) are dense,
- * stable, tell "no interface" from interface 0, and run out at their limit.
+ * test_case.c: the case reader's per-flow address parser
+ * (analyze/case/flowrow.c fast_v4) must accept and refuse exactly what
+ * inet_pton(3) does, and give the same bytes.  Pairing: test_pair.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -58,54 +57,10 @@ static void test_fast_v4_matches_inet_pton(void **state)
     }
 }
 
-static void test_vmap_tags(void **state)
-{
-    static const struct {
-        int64_t cap;
-        int has_iface;
-        int64_t iface;
-        uint32_t want;
-    } steps[] = {
-        {1, 0, 0, 1},          /* capture 1 itself: the first tag */
-        {1, 1, 0, 2},          /* its interface 0: not the capture itself */
-        {1, 0, 77, 1},         /* no interface: the value is ignored */
-        {1, 1, 5, 3},          /* another interface */
-        {2, 1, 5, 4},          /* the same interface id in another capture: another point */
-        {1, 1, 5, 3},          /* seen again: the same tag */
-        {-1, 1, INT64_MIN, 5}, /* extreme values */
-        {2, 0, 0, 6},          /* capture 2 itself */
-    };
-    struct vmap m;
-
-    (void)state;
-    vmap_init(&m, 1000);
-    for (size_t i = 0; i < ARRAY_SIZE(steps); i++)
-        if (vmap_tag(&m, steps[i].cap, steps[i].has_iface, steps[i].iface) != steps[i].want)
-            fail_msg("step %zu: tag %u, want %u", i,
-                     vmap_tag(&m, steps[i].cap, steps[i].has_iface, steps[i].iface), steps[i].want);
-    /* Growth past the initial 16 slots keeps every tag. */
-    for (int64_t k = 0; k < 500; k++)
-        assert_int_equal(vmap_tag(&m, 9, 1, k), 7 + (uint32_t)k);
-    for (int64_t k = 0; k < 500; k++)
-        assert_int_equal(vmap_tag(&m, 9, 1, k), 7 + (uint32_t)k);
-    assert_int_equal(vmap_tag(&m, 1, 1, 5), 3);
-    vmap_release(&m);
-
-    /* The limit: max tags, then 0 for new points, old ones still known. */
-    vmap_init(&m, 3);
-    assert_int_equal(vmap_tag(&m, 1, 1, 1), 1);
-    assert_int_equal(vmap_tag(&m, 1, 1, 2), 2);
-    assert_int_equal(vmap_tag(&m, 1, 1, 3), 3);
-    assert_int_equal(vmap_tag(&m, 1, 1, 4), 0);
-    assert_int_equal(vmap_tag(&m, 1, 1, 2), 2);
-    vmap_release(&m);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fast_v4_matches_inet_pton),
-        cmocka_unit_test(test_vmap_tags),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

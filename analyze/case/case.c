@@ -23,7 +23,6 @@
 
 #include "analyze/case/case_int.h"
 #include "analyze/case/merge.h"
-#include "common/buf.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/hash.h"
@@ -467,566 +466,19 @@ static const char *iface_name(const struct case_db *c, int has_iface, int64_t id
     return ifc ? ifc->name : NULL;
 }
 
-/*
- * Both ends.  The map from a flow id to its connection: open addressing,
- * three words a slot (id, connection index + 1, 1 when the flow is the
- * reported end).
- */
-static uint64_t id_hash(int64_t id)
+/* Each paired end's node and interface name, from the captures and
+ * interfaces rows. */
+static void name_ends(struct case_db *c)
 {
-    uint64_t h = (uint64_t)id * 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < c->nconns; i++) {
+        for (size_t k = 0; k < c->conns[i].nends; k++) {
+            struct case_end *e = &c->conns[i].ends[k];
+            const struct case_cap *cap = case_cap_find(c, e->capture_id);
 
-    return h ^ (h >> 31);
-}
-
-static void pairmap_put(struct case_db *c, int64_t id, size_t conn, int first)
-{
-    size_t h = (size_t)id_hash(id) & (c->pairmap_size - 1);
-
-    while (c->pairmap[3 * h + 1]) {
-        if (c->pairmap[3 * h] == id)
-            return; /* ids are unique in a case: a hostile one keeps the first */
-        h = (h + 1) & (c->pairmap_size - 1);
-    }
-    c->pairmap[3 * h] = id;
-    c->pairmap[3 * h + 1] = (int64_t)conn + 1;
-    c->pairmap[3 * h + 2] = first;
-}
-
-/* The connection of flow id, or NULL; *first: is it the reported end. */
-static const struct case_conn *pairmap_get(const struct case_db *c, int64_t id, int *first)
-{
-    size_t h;
-
-    if (!c->pairmap_size)
-        return NULL;
-    h = (size_t)id_hash(id) & (c->pairmap_size - 1);
-    while (c->pairmap[3 * h + 1]) {
-        if (c->pairmap[3 * h] == id) {
-            *first = (int)c->pairmap[3 * h + 2];
-            return &c->conns[c->pairmap[3 * h + 1] - 1];
-        }
-        h = (h + 1) & (c->pairmap_size - 1);
-    }
-    return NULL;
-}
-
-/* A text column for a %s, NULL (a damaged file) as "". */
-static const char *coltext_or_empty(sqlite3_stmt *st, int i)
-{
-    const char *t = (const char *)sqlite3_column_text(st, i);
-
-    return t ? t : "";
-}
-
-/* A candidate row: a flow whose 5-tuple another vantage point saw too. */
-struct prow {
-    struct case_end e;
-    int64_t last_ns;
-    int used;
-};
-
-/*
- * flows.iface as a vantage point's interface: an integer, else none (the
- * capture itself).  Both pairing ways read it through this expression, so
- * they agree on what a damaged row's vantage point is.
- */
-#define PAIR_IFACE "CASE WHEN typeof(f.iface) = 'integer' THEN f.iface END"
-
-/* Columns at k: flow id, capture id, first_ns, last_ns, state, packets
- * fwd and rev; the interface at vi (PAIR_IFACE). */
-static void prow_fill(struct case_db *c, sqlite3_stmt *st, int k, int vi, struct prow *p)
-{
-    const struct case_cap *cap;
-
-    memset(p, 0, sizeof(*p));
-    p->e.flow_id = sqlite3_column_int64(st, k);
-    p->e.capture_id = sqlite3_column_int64(st, k + 1);
-    p->e.first_ns = sqlite3_column_int64(st, k + 2);
-    p->last_ns = sqlite3_column_int64(st, k + 3);
-    if (p->last_ns < p->e.first_ns)
-        p->last_ns = p->e.first_ns;
-    p->e.state = col_text(c, st, k + 4);
-    if (!p->e.state)
-        p->e.state = "";
-    p->e.packets_fwd = sqlite3_column_int64(st, k + 5);
-    p->e.packets_rev = sqlite3_column_int64(st, k + 6);
-    cap = case_cap_find(c, p->e.capture_id);
-    p->e.node = cap ? cap->node : NULL;
-    p->e.has_iface = sqlite3_column_type(st, vi) == SQLITE_INTEGER;
-    p->e.iface_id = p->e.has_iface ? sqlite3_column_int64(st, vi) : 0;
-    p->e.iface = iface_name(c, p->e.has_iface, p->e.iface_id);
-}
-
-/* Do a and b come from the same vantage point (capture, interface)? */
-static int same_vantage(const struct case_end *a, const struct case_end *b)
-{
-    return a->capture_id == b->capture_id && a->has_iface == b->has_iface &&
-           (!a->has_iface || a->iface_id == b->iface_id);
-}
-
-/*
- * Pair the rows of one 5-tuple (sorted by first_ns, then id), by the rule
- * of docs/schema.md: starting from the earliest row not yet paired, each
- * other vantage point contributes its first unpaired row whose window
- * overlaps (each widened by the skew); a connection with two ends or more
- * is kept, its earliest row reported.
- */
-static void pair_group(struct case_db *c, struct prow *r, size_t n, size_t *conn_alloc)
-{
-    int64_t skew = c->opts.skew_ns;
-
-    for (size_t i = 0; i < n; i++) {
-        size_t idx[LIM_CASE_ENDS], ne = 1, scanned = 0;
-        int64_t reach;
-        struct case_conn *cn;
-
-        if (r[i].used)
-            continue;
-        idx[0] = i;
-        if (__builtin_add_overflow(r[i].last_ns, skew, &reach))
-            reach = INT64_MAX;
-        for (size_t j = i + 1; j < n && ne < LIM_CASE_ENDS && scanned < LIM_CASE_PAIR_SCAN; j++) {
-            int other = 1;
-
-            scanned++;
-            if (r[j].e.first_ns > reach)
-                break;
-            if (r[j].used)
-                continue;
-            for (size_t k = 0; k < ne && other; k++)
-                other = !same_vantage(&r[idx[k]].e, &r[j].e);
-            if (other)
-                idx[ne++] = j;
-        }
-        if (ne < 2)
-            continue;
-        ALLOC_GROW(c->conns, c->nconns + 1, *conn_alloc);
-        cn = &c->conns[c->nconns++];
-        cn->nends = ne;
-        cn->ends = arena_calloc(&c->arena, ne, sizeof(*cn->ends));
-        for (size_t k = 0; k < ne; k++) {
-            r[idx[k]].used = 1;
-            cn->ends[k] = r[idx[k]].e;
+            e->node = cap ? cap->node : NULL;
+            e->iface = iface_name(c, e->has_iface, e->iface_id);
         }
     }
-}
-
-/*
- * Find the connections seen at several ends.  SQLite groups the flows by
- * 5-tuple (a sort in temporary storage: the file is not written) and
- * returns only the rows of tuples more than one vantage point saw: several
- * captures, or in one capture several interfaces (two distinct ones, or
- * one and none); the pairing by time is done here, group by group.
- */
-static int pair_flows_sql(struct case_db *c, struct diag *d)
-{
-    const char *dst = c->has_dnat ? "CASE WHEN f.dnat_ip IS NOT NULL AND f.dnat_port IS NOT NULL "
-                                    "THEN f.dnat_ip ELSE f.dst_ip END"
-                                  : "f.dst_ip";
-    const char *dport = c->has_dnat ? "CASE WHEN f.dnat_ip IS NOT NULL AND f.dnat_port IS NOT "
-                                      "NULL THEN f.dnat_port ELSE f.dst_port END"
-                                    : "f.dst_port";
-    struct buf sql, key, prev;
-    sqlite3_stmt *st = NULL;
-    struct prow *rows = NULL;
-    size_t nrows = 0, rows_alloc = 0, conn_alloc = 0;
-    int rc, ret = 0;
-
-    buf_init(&sql, 0);
-    buf_init(&key, 0);
-    buf_init(&prev, 0);
-    if (buf_addf(&sql,
-                 "WITH g AS MATERIALIZED (SELECT f.proto AS p, f.src_ip AS s, f.src_port AS sp,"
-                 " %s AS d, %s AS dp, coalesce(f.icmp_id, -1) AS ii FROM flows AS f"
-                 " GROUP BY 1, 2, 3, 4, 5, 6 HAVING min(f.capture_id) <> max(f.capture_id)"
-                 " OR min(" PAIR_IFACE ") <> max(" PAIR_IFACE ")"
-                 " OR count(" PAIR_IFACE ") NOT IN (0, count(*)))"
-                 " SELECT f.id, f.capture_id, f.first_ns, f.last_ns, f.state, f.packets_fwd,"
-                 " f.packets_rev, g.p, g.s, g.sp, g.d, g.dp, g.ii, " PAIR_IFACE
-                 " FROM flows AS f CROSS JOIN g"
-                 " WHERE g.p = f.proto AND g.s = f.src_ip AND g.sp = f.src_port AND g.d = %s"
-                 " AND g.dp = %s AND g.ii = coalesce(f.icmp_id, -1)"
-                 " ORDER BY g.p, g.s, g.sp, g.d, g.dp, g.ii, f.first_ns, f.id",
-                 dst, dport, dst, dport)) {
-        buf_release(&sql);
-        return ERR_LIMIT;
-    }
-    if (sqlite3_prepare_v2(c->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
-        buf_release(&sql);
-        return db_fail(c, d, "flows (both ends)");
-    }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        /* The group key, length-prefixed so no text can imitate another. */
-        buf_reset(&key);
-        if (buf_addf(&key, "%lld|%d:%s|%lld|%d:%s|%lld|%lld",
-                     (long long)sqlite3_column_int64(st, 7), sqlite3_column_bytes(st, 8),
-                     coltext_or_empty(st, 8), (long long)sqlite3_column_int64(st, 9),
-                     sqlite3_column_bytes(st, 10), coltext_or_empty(st, 10),
-                     (long long)sqlite3_column_int64(st, 11),
-                     (long long)sqlite3_column_int64(st, 12))) {
-            ret = ERR_LIMIT;
-            break;
-        }
-        if (nrows && (key.len != prev.len || memcmp(key.data, prev.data, key.len) != 0)) {
-            pair_group(c, rows, nrows, &conn_alloc);
-            nrows = 0;
-        }
-        buf_reset(&prev);
-        if (buf_add(&prev, key.data, key.len)) {
-            ret = ERR_LIMIT;
-            break;
-        }
-        ALLOC_GROW(rows, nrows + 1, rows_alloc);
-        prow_fill(c, st, 0, 13, &rows[nrows++]);
-    }
-    if (!ret && rc != SQLITE_DONE)
-        ret = db_fail(c, d, "flows (both ends)");
-    if (!ret && nrows)
-        pair_group(c, rows, nrows, &conn_alloc);
-    sqlite3_finalize(st);
-    free(rows);
-    buf_release(&prev);
-    buf_release(&key);
-    buf_release(&sql);
-    return ret;
-}
-
-/* The flow id -> connection map, once the connections are known. */
-static void pairmap_build(struct case_db *c)
-{
-    size_t ends = 0;
-
-    if (!c->nconns)
-        return;
-    for (size_t i = 0; i < c->nconns; i++)
-        ends += c->conns[i].nends;
-    c->pairmap_size = 16;
-    while (c->pairmap_size < 2 * ends)
-        c->pairmap_size *= 2;
-    c->pairmap = xcalloc(c->pairmap_size * 3, sizeof(*c->pairmap));
-    for (size_t i = 0; i < c->nconns; i++)
-        for (size_t k = 0; k < c->conns[i].nends; k++)
-            pairmap_put(c, c->conns[i].ends[k].flow_id, i, k == 0);
-}
-
-/*
- * The same pairing without SQLite's sort, which dominates on large cases
- * (35 s for 10M flows, measured): two scans of flows.  The first marks,
- * in a table of 32-bit slots keyed by a 64-bit hash of the 5-tuple, each
- * tuple's first vantage point (a 16-bit tag), or "several"; the second
- * keeps the rows of tuples several vantage points saw (hash collisions
- * only add candidates: the full tuple is compared afterwards), which are
- * sorted and paired as by the SQL way.  Memory: 4-6 bytes a flow for the
- * table, plus the candidates (~120 bytes each: every flow seen at two
- * ends is one).
- */
-#define PAIR_MULTI 0xFFFFu
-
-/*
- * Vantage point -> dense tag 1..max, in an open-addressing table kept at
- * most half full: a case has a few vantage points per capture (its
- * interfaces), looked up once per flow.
- */
-static uint64_t vmap_hash(int64_t cap, int has_iface, int64_t iface)
-{
-    uint64_t h = ((uint64_t)cap ^ ((uint64_t)has_iface << 63)) * 0x9E3779B97F4A7C15ull;
-
-    h = (h ^ (h >> 29) ^ (uint64_t)iface) * 0xbf58476d1ce4e5b9ull;
-    return h ^ (h >> 32);
-}
-
-TESTABLE void vmap_init(struct vmap *m, uint32_t max)
-{
-    memset(m, 0, sizeof(*m));
-    m->max = max;
-    m->size = 16;
-    m->slots = xcalloc(m->size, sizeof(*m->slots));
-}
-
-TESTABLE void vmap_release(struct vmap *m)
-{
-    free(m->slots);
-    memset(m, 0, sizeof(*m));
-}
-
-TESTABLE uint32_t vmap_tag(struct vmap *m, int64_t cap, int has_iface, int64_t iface)
-{
-    size_t i;
-
-    has_iface = !!has_iface;
-    if (!has_iface)
-        iface = 0;
-    i = (size_t)vmap_hash(cap, has_iface, iface) & (m->size - 1);
-    for (; m->slots[i].tag; i = (i + 1) & (m->size - 1)) {
-        const struct vmap_slot *v = &m->slots[i];
-
-        if (v->cap == cap && v->has_iface == has_iface && v->iface == iface)
-            return v->tag;
-    }
-    if (m->n >= m->max)
-        return 0;
-    if ((m->n + 1) * 2 > m->size) {
-        struct vmap_slot *old = m->slots;
-        size_t oldsize = m->size;
-
-        m->size *= 2;
-        m->slots = xcalloc(m->size, sizeof(*m->slots));
-        for (size_t k = 0; k < oldsize; k++) {
-            size_t j;
-
-            if (!old[k].tag)
-                continue;
-            j = (size_t)vmap_hash(old[k].cap, old[k].has_iface, old[k].iface) & (m->size - 1);
-            while (m->slots[j].tag)
-                j = (j + 1) & (m->size - 1);
-            m->slots[j] = old[k];
-        }
-        free(old);
-        i = (size_t)vmap_hash(cap, has_iface, iface) & (m->size - 1);
-        while (m->slots[i].tag)
-            i = (i + 1) & (m->size - 1);
-    }
-    m->slots[i].cap = cap;
-    m->slots[i].iface = iface;
-    m->slots[i].has_iface = has_iface;
-    m->slots[i].tag = (uint32_t)++m->n;
-    return m->slots[i].tag;
-}
-
-struct pcand {
-    uint64_t h;
-    const char *key; /* the tuple, length-prefixed texts (temporary arena) */
-    size_t keylen;
-    struct prow r;
-};
-
-static uint64_t pair_mix(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 1099511628211ull;
-    return h;
-}
-
-/* Hash of the tuple in columns k..k+5 (proto, src, sport, dst, dport, icmp id). */
-static uint64_t pair_hash(sqlite3_stmt *st, int k)
-{
-    uint64_t h = 1469598103934665603ull;
-
-    for (int i = 0; i < 6; i++) {
-        if (i == 1 || i == 3) {
-            const unsigned char *t = sqlite3_column_text(st, k + i);
-            uint32_t len = (uint32_t)sqlite3_column_bytes(st, k + i);
-
-            h = pair_mix(h, &len, sizeof(len));
-            if (t)
-                h = pair_mix(h, t, len);
-        } else {
-            int64_t v = sqlite3_column_int64(st, k + i);
-
-            h = pair_mix(h, &v, sizeof(v));
-        }
-    }
-    h ^= h >> 33; /* spread the last bytes into the slot bits */
-    h *= 0xff51afd7ed558ccdull;
-    return h ^ (h >> 33);
-}
-
-static int pcand_cmp(const void *x, const void *y)
-{
-    const struct pcand *a = x, *b = y;
-    int m;
-
-    if (a->h != b->h)
-        return a->h < b->h ? -1 : 1;
-    if (a->keylen != b->keylen)
-        return a->keylen < b->keylen ? -1 : 1;
-    m = memcmp(a->key, b->key, a->keylen);
-    if (m)
-        return m;
-    if (a->r.e.first_ns != b->r.e.first_ns)
-        return a->r.e.first_ns < b->r.e.first_ns ? -1 : 1;
-    return a->r.e.flow_id < b->r.e.flow_id ? -1 : a->r.e.flow_id > b->r.e.flow_id;
-}
-
-/* Slot of hash h holding fp, or the empty slot where it would go. */
-static size_t pair_slot(const uint32_t *tab, size_t mask, uint64_t h, uint32_t fp)
-{
-    size_t i = (size_t)h & mask;
-
-    while (tab[i] && (tab[i] >> 16) != fp)
-        i = (i + 1) & mask;
-    return i;
-}
-
-/* 1 when done, 0 when the case is unsuited (fall back to SQL), < 0 error. */
-static int pair_flows_hash(struct case_db *c, struct diag *d)
-{
-    const char *dst = c->has_dnat ? "CASE WHEN f.dnat_ip IS NOT NULL AND f.dnat_port IS NOT NULL "
-                                    "THEN f.dnat_ip ELSE f.dst_ip END"
-                                  : "f.dst_ip";
-    const char *dport = c->has_dnat ? "CASE WHEN f.dnat_ip IS NOT NULL AND f.dnat_port IS NOT "
-                                      "NULL THEN f.dnat_port ELSE f.dst_port END"
-                                    : "f.dst_port";
-    char sql[768];
-    sqlite3_stmt *st = NULL;
-    uint32_t *tab = NULL;
-    struct pcand *cands = NULL;
-    struct prow *rows = NULL;
-    struct arena keys;
-    struct buf key;
-    size_t ncands = 0, cands_alloc = 0, rows_alloc = 0, conn_alloc = 0, nslots = 1024, mask;
-    size_t used = 0;
-    int64_t nflows = 0;
-    struct vmap vm;
-    int rc, ret = 1;
-
-    if (sqlite3_prepare_v2(c->db, "SELECT count(*) FROM flows", -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
-        return db_fail(c, d, "flows (both ends)");
-    }
-    nflows = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (nflows > (1LL << 27))
-        return 0; /* the table would pass 1 GiB: let SQLite sort on disk */
-    while (nslots < (size_t)nflows + (size_t)nflows / 2)
-        nslots *= 2;
-    mask = nslots - 1;
-    tab = xcalloc(nslots, sizeof(*tab));
-
-    /* Pass 1: each tuple's vantage point, or several.  Tags are 16 bits,
-     * PAIR_MULTI reserved: past PAIR_MULTI - 1 vantage points, SQL. */
-    snprintf(sql, sizeof(sql),
-             "SELECT f.capture_id, f.proto, f.src_ip, f.src_port, %s, %s, coalesce(f.icmp_id, -1),"
-             " " PAIR_IFACE " FROM flows AS f",
-             dst, dport);
-    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        free(tab);
-        return db_fail(c, d, "flows (both ends)");
-    }
-    vmap_init(&vm, PAIR_MULTI - 1);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        uint64_t h = pair_hash(st, 1);
-        uint32_t fp = (uint32_t)(h >> 48) | 0x8000u;
-        uint32_t tag =
-            vmap_tag(&vm, sqlite3_column_int64(st, 0), sqlite3_column_type(st, 7) == SQLITE_INTEGER,
-                     sqlite3_column_int64(st, 7));
-        size_t i;
-
-        /* More rows than counted (a capture still writing the file):
-         * never let the table fill up; SQLite's sort does it instead.
-         * Nor the tags run out. */
-        if (!tag || used >= nslots - nslots / 4) {
-            sqlite3_finalize(st);
-            free(tab);
-            vmap_release(&vm);
-            return 0;
-        }
-        i = pair_slot(tab, mask, h, fp);
-        if (!tab[i]) {
-            tab[i] = fp << 16 | tag;
-            used++;
-        } else if ((tab[i] & 0xFFFFu) != tag)
-            tab[i] = fp << 16 | PAIR_MULTI;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    vmap_release(&vm);
-    if (rc != SQLITE_DONE) {
-        free(tab);
-        return db_fail(c, d, "flows (both ends)");
-    }
-
-    /* Pass 2: the rows of tuples seen by several vantage points. */
-    arena_init(&keys, 0);
-    buf_init(&key, 0);
-    snprintf(sql, sizeof(sql),
-             "SELECT f.id, f.capture_id, f.first_ns, f.last_ns, f.state, f.packets_fwd,"
-             " f.packets_rev, f.proto, f.src_ip, f.src_port, %s, %s, coalesce(f.icmp_id, -1),"
-             " " PAIR_IFACE " FROM flows AS f",
-             dst, dport);
-    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        ret = db_fail(c, d, "flows (both ends)");
-        goto out;
-    }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        uint64_t h = pair_hash(st, 7);
-        uint32_t fp = (uint32_t)(h >> 48) | 0x8000u;
-        size_t i = pair_slot(tab, mask, h, fp);
-        struct pcand *p;
-
-        if ((tab[i] & 0xFFFFu) != PAIR_MULTI)
-            continue;
-        buf_reset(&key);
-        if (buf_addf(&key, "%lld|%d:%s|%lld|%d:%s|%lld|%lld",
-                     (long long)sqlite3_column_int64(st, 7), sqlite3_column_bytes(st, 8),
-                     coltext_or_empty(st, 8), (long long)sqlite3_column_int64(st, 9),
-                     sqlite3_column_bytes(st, 10), coltext_or_empty(st, 10),
-                     (long long)sqlite3_column_int64(st, 11),
-                     (long long)sqlite3_column_int64(st, 12))) {
-            ret = ERR_LIMIT;
-            goto out;
-        }
-        ALLOC_GROW(cands, ncands + 1, cands_alloc);
-        p = &cands[ncands++];
-        memset(p, 0, sizeof(*p));
-        p->h = h;
-        p->keylen = key.len;
-        p->key = arena_memdupz(&keys, key.data, key.len);
-        prow_fill(c, st, 0, 13, &p->r);
-    }
-    if (rc != SQLITE_DONE) {
-        ret = db_fail(c, d, "flows (both ends)");
-        goto out;
-    }
-    free(tab);
-    tab = NULL;
-    if (ncands)
-        qsort(cands, ncands, sizeof(*cands), pcand_cmp);
-    for (size_t i = 0; i < ncands;) {
-        size_t j = i, n = 0;
-
-        while (j < ncands && cands[j].h == cands[i].h && cands[j].keylen == cands[i].keylen &&
-               memcmp(cands[j].key, cands[i].key, cands[i].keylen) == 0)
-            j++;
-        ALLOC_GROW(rows, j - i, rows_alloc);
-        for (size_t k = i; k < j; k++)
-            rows[n++] = cands[k].r;
-        pair_group(c, rows, n, &conn_alloc);
-        i = j;
-    }
-out:
-    sqlite3_finalize(st);
-    free(tab);
-    free(cands);
-    free(rows);
-    buf_release(&key);
-    arena_release(&keys);
-    return ret;
-}
-
-static int pair_flows(struct case_db *c, struct diag *d)
-{
-    /* PODFLOW_PAIR_SQL=1: the SQL way only, for tests comparing both. */
-    const char *force_sql = getenv("PODFLOW_PAIR_SQL");
-    int rc;
-
-    /* One read transaction: both scans see the same rows, even while a
-     * capture is still adding to the file. */
-    if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(c, d, "flows (both ends)");
-    rc = force_sql && *force_sql == '1' ? 0 : pair_flows_hash(c, d);
-    if (rc == 0)
-        rc = pair_flows_sql(c, d);
-    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
-    if (rc < 0)
-        return rc;
-    pairmap_build(c);
-    return 0;
 }
 
 /* Open one file (path) as the case; shown in messages as label. */
@@ -1059,8 +511,11 @@ static int case_open_file(struct case_db *c, const char *path, const char *label
         rc = load_captures(c, d);
     if (!rc)
         rc = load_interfaces(c, d);
-    if (!rc && case_several_vantages(c) && !c->opts.no_pair)
+    if (!rc && case_several_vantages(c) && !c->opts.no_pair) {
         rc = pair_flows(c, d);
+        if (!rc)
+            name_ends(c);
+    }
     if (rc)
         case_close(c);
     return rc;
@@ -1234,125 +689,32 @@ const struct case_ns *case_ns_find(const struct case_db *c, const char *name)
     return NULL;
 }
 
-/*
- * Dotted-quad IPv4 as inet_pton(3) accepts it (four decimal parts of
- * 0..255, no leading zeros), parsed in place: this runs twice per flow.
- * Anything else (IPv6, odd forms) goes to ipaddr_parse().
- */
-TESTABLE int fast_v4(const char *s, size_t len, struct ipaddr *ip)
-{
-    const char *p = s, *end = s + len;
-    uint8_t b[4];
-    int part;
-
-    for (part = 0; part < 4; part++) {
-        const char *start = p;
-        unsigned v;
-
-        if (p == end || (unsigned)(*p - '0') > 9)
-            return ERR_PARSE;
-        v = (unsigned)(*p++ - '0');
-        while (p < end && (unsigned)(*p - '0') <= 9) {
-            v = v * 10 + (unsigned)(*p++ - '0');
-            if (v > 255)
-                return ERR_PARSE;
-        }
-        if (*start == '0' && p - start > 1)
-            return ERR_PARSE;
-        b[part] = (uint8_t)v;
-        if (part < 3) {
-            if (p == end || *p != '.')
-                return ERR_PARSE;
-            p++;
-        }
-    }
-    if (p != end)
-        return ERR_PARSE;
-    memset(ip, 0, sizeof(*ip));
-    ip->family = 4;
-    memcpy(ip->a, b, 4);
-    return 0;
-}
-
-/* Parse a text address column into ip; 0 or ERR_PARSE. */
-static int col_ip(sqlite3_stmt *st, int i, struct ipaddr *ip)
-{
-    const char *t = (const char *)sqlite3_column_text(st, i);
-    size_t len = (size_t)sqlite3_column_bytes(st, i);
-
-    if (!t)
-        return ERR_PARSE;
-    if (fast_v4(t, len, ip) == 0)
-        return 0;
-    return ipaddr_parse(t, len, ip);
-}
-
 /* Same address: both are fully initialised (zeroed unused bytes). */
 static int ip_eq(const struct ipaddr *x, const struct ipaddr *y)
 {
     return x->family == y->family && memcmp(x->a, y->a, sizeof(x->a)) == 0;
 }
 
-static uint32_t first_row(const struct case_db *c, const struct ipaddr *ip);
-
 /*
- * Address column -> (address, first endpoint row), remembered per distinct
- * text: a case has few distinct addresses and millions of flows, so most
- * rows skip both the parse and the index probe.  The table stops growing
- * at LIM_CASE_ADDR_MEMO entries; later addresses are parsed every time.
+ * Address column -> (address, first endpoint row), the pair remembered per
+ * distinct text in the memo (flowrow.c): most rows skip both the parse
+ * and the index probe.
  */
 static int col_ip_row(struct case_db *c, sqlite3_stmt *st, int i, struct ipaddr *ip,
                       uint32_t *first)
 {
-    const char *t = (const char *)sqlite3_column_text(st, i);
-    size_t len = (size_t)sqlite3_column_bytes(st, i);
-    struct htab_iter it;
     struct case_memo *m;
-    uint64_t h;
-    int rc;
+    int rc = frow_ip_memo(c, st, i, ip, &m);
 
-    if (!t)
-        return ERR_PARSE;
-    if (len > CASE_MEMO_TEXT || !c->memo) {
-        rc = col_ip(st, i, ip);
-        if (!rc)
-            *first = first_row(c, ip);
-        return rc;
-    }
-    h = hash_bytes(t, len, 0);
-    for (uint32_t k = htab_first(&c->memo_idx, h, &it); k != HTAB_NONE;
-         k = htab_next(&c->memo_idx, &it)) {
-        m = &c->memo[k];
-        if (m->len == len && memcmp(m->text, t, len) == 0) {
-            *ip = m->ip;
-            *first = m->first;
-            return 0;
-        }
-    }
-    rc = fast_v4(t, len, ip);
-    if (rc)
-        rc = ipaddr_parse(t, len, ip);
     if (rc)
         return rc;
-    *first = first_row(c, ip);
-    if (c->memo_used < c->memo_cap) {
-        m = &c->memo[c->memo_used];
-        m->len = (uint8_t)len;
-        memcpy(m->text, t, len);
-        m->ip = *ip;
-        m->first = *first;
-        htab_add(&c->memo_idx, h, (uint32_t)c->memo_used++);
+    if (!m) {
+        *first = first_row(c, ip);
+        return 0;
     }
-    return 0;
-}
-
-static int col_port(sqlite3_stmt *st, int i, uint16_t *port)
-{
-    sqlite3_int64 v = sqlite3_column_int64(st, i);
-
-    if (v < 0 || v > 65535)
-        return ERR_INVALID;
-    *port = (uint16_t)v;
+    if (m->first == CASE_MEMO_UNSET)
+        m->first = first_row(c, ip);
+    *first = m->first;
     return 0;
 }
 
@@ -1436,18 +798,6 @@ static const char *flow_reach(const struct case_db *c, const struct case_flow *f
     return node_captured(c, dnode, fl->first_ns) ? "missing-at-dst-node" : NULL;
 }
 
-/* An ICMP type or code column: 0..255, or -1 when NULL or out of range
- * (a hand-made .db may hold anything). */
-static int col_byte(sqlite3_stmt *st, int i)
-{
-    sqlite3_int64 v;
-
-    if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
-        return -1;
-    v = sqlite3_column_int64(st, i);
-    return v < 0 || v > 255 ? -1 : (int)v;
-}
-
 int case_flows(struct case_db *c, const struct case_filter *f,
                int (*fn)(void *ctx, const struct case_flow *fl), void *ctx, struct diag *d)
 {
@@ -1487,15 +837,15 @@ int case_flows(struct case_db *c, const struct case_filter *f,
         if (c->pairmap_size) {
             int first = 0;
 
-            fl.conn = pairmap_get(c, fl.id, &first);
+            fl.conn = pair_find(c, fl.id, &first);
             if (fl.conn && !first) {
                 c->flows_peer++; /* another end of a flow reported with it */
                 continue;
             }
         }
         if (proto < 0 || proto > 255 || col_ip_row(c, st, 3, &fl.src_ip, &sfirst) ||
-            col_ip_row(c, st, 5, &fl.dst_ip, &dfirst) || col_port(st, 4, &fl.src_port) ||
-            col_port(st, 6, &fl.dst_port)) {
+            col_ip_row(c, st, 5, &fl.dst_ip, &dfirst) || frow_port(st, 4, &fl.src_port) ||
+            frow_port(st, 6, &fl.dst_port)) {
             if (bad++ < 10)
                 diag_warn(d, "'%s': flow %lld: bad protocol, address or port, row skipped", c->path,
                           (long long)fl.id);
@@ -1514,8 +864,8 @@ int case_flows(struct case_db *c, const struct case_filter *f,
         fl.state = (const char *)sqlite3_column_text(st, 13);
         if (!fl.state)
             fl.state = "";
-        fl.icmp_type = col_byte(st, 14);
-        fl.icmp_code = col_byte(st, 15);
+        fl.icmp_type = frow_byte(st, 14);
+        fl.icmp_code = frow_byte(st, 15);
         fl.icmp_count = sqlite3_column_int64(st, 16);
         /* Policy sees post-DNAT addresses (§5, §9.17): judge the backend
          * when the capture recorded it. */
@@ -1523,7 +873,7 @@ int case_flows(struct case_db *c, const struct case_filter *f,
             struct ipaddr nip;
             uint16_t nport;
 
-            if (!col_ip(st, 17, &nip) && !col_port(st, 18, &nport) &&
+            if (!frow_ip(st, 17, &nip) && !frow_port(st, 18, &nport) &&
                 sqlite3_column_type(st, 18) != SQLITE_NULL) {
                 fl.orig_dst_text = fl.dst_text;
                 fl.orig_dst_port = fl.dst_port;

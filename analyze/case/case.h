@@ -71,7 +71,7 @@ struct case_memo {
     struct ipaddr ip;
     uint8_t len;
     char text[CASE_MEMO_TEXT];
-    uint32_t first; /* its first endpoint row + 1, or 0 */
+    uint32_t first; /* the reader's (case.c: its first endpoint row + 1, or 0) */
 };
 
 /* The part of an endpoint identity lookups need. */
