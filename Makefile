@@ -220,6 +220,15 @@ integration: $(BENCH_BIN) $(REPLAY_BIN)
 # tests/it/redact_capture.sh writes its pcaps with mkflows (pcapw.c).
 integration: $(B)/tests/tools/mkflows
 
+# The analyzer built from the test objects (-DPODFLOW_TEST): the same
+# program with the test oracles in it (PODFLOW_PAIR_SQL=1: pairing by
+# SQL, analyze/case/pair_sql.c), which tests/it/ compares with the real one.
+ANALYZE_TBIN := $(T)/podflow-analyze
+$(ANALYZE_TBIN): $(T)/analyze/main.o $(T)/libanalyze.a $(T)/libcommon.a
+	$(Q)$(call q,LINK)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ \
+	    $(call pc_libs,$(COMMON_PKGS) $(ANALYZE_PKGS)) -lm
+integration: $(ANALYZE_TBIN)
+
 # Every benchmark prints its figures next to a baseline measured in the
 # same run (bare pcap_loop, bare SQLite scan); none is a timed test.
 bench: deps all $(BENCH_BIN)

@@ -130,6 +130,13 @@
 #define LIM_CASE_ENDS      16
 #define LIM_CASE_PAIR_SCAN 64
 
+/* Bytes of flow records the pairing sorts in memory (analyze/case/pair.c),
+ * for each of its two passes, before it writes sorted runs to $TMPDIR:
+ * so that a case of 10^8 flows pairs in memory that does not grow with it
+ * (about 130 MB in all), while a case of up to about 600,000 flows never
+ * touches the disk. */
+#define LIM_CASE_PAIR_MEM (64u * 1024u * 1024u)
+
 /* Interfaces captured at once (each is one pcap handle and ring). */
 #define LIM_IFACES 1024
 

@@ -466,19 +466,27 @@ static const char *iface_name(const struct case_db *c, int has_iface, int64_t id
     return ifc ? ifc->name : NULL;
 }
 
-/* Each paired end's node and interface name, from the captures and
- * interfaces rows. */
-static void name_ends(struct case_db *c)
+/* Each end's node and interface name, from the captures and interfaces
+ * rows. */
+static void name_ends(const struct case_db *c, struct case_conn *cn)
 {
-    for (size_t i = 0; i < c->nconns; i++) {
-        for (size_t k = 0; k < c->conns[i].nends; k++) {
-            struct case_end *e = &c->conns[i].ends[k];
-            const struct case_cap *cap = case_cap_find(c, e->capture_id);
+    for (size_t k = 0; k < cn->nends; k++) {
+        struct case_end *e = &cn->ends[k];
+        const struct case_cap *cap = case_cap_find(c, e->capture_id);
 
-            e->node = cap ? cap->node : NULL;
-            e->iface = iface_name(c, e->has_iface, e->iface_id);
-        }
+        e->node = cap ? cap->node : NULL;
+        e->iface = iface_name(c, e->has_iface, e->iface_id);
     }
+}
+
+const struct case_conn *case_conn_copy(struct arena *a, const struct case_conn *cn)
+{
+    struct case_conn *n = arena_alloc(a, sizeof(*n));
+
+    n->nends = cn->nends;
+    n->ends = arena_calloc(a, cn->nends, sizeof(*n->ends));
+    memcpy(n->ends, cn->ends, cn->nends * sizeof(*n->ends));
+    return n;
 }
 
 /* Open one file (path) as the case; shown in messages as label. */
@@ -502,6 +510,17 @@ static int case_open_file(struct case_db *c, const char *path, const char *label
         memset(c, 0, sizeof(*c));
         return rc;
     }
+    /* The readers' connections, now: a merged case's file is unlinked as
+     * soon as it is open. */
+    if (c->opts.readers) {
+        c->rdb = xcalloc(c->opts.readers, sizeof(*c->rdb));
+        for (; c->nrdb < c->opts.readers && !rc; c->nrdb++)
+            rc = db_open_reader(path, d, &c->rdb[c->nrdb]);
+        if (rc) {
+            case_close(c);
+            return rc;
+        }
+    }
     c->has_dnat =
         db_has_column(c->db, "flows", "dnat_ip") && db_has_column(c->db, "flows", "dnat_port");
     rc = load_namespaces(c, d);
@@ -511,11 +530,8 @@ static int case_open_file(struct case_db *c, const char *path, const char *label
         rc = load_captures(c, d);
     if (!rc)
         rc = load_interfaces(c, d);
-    if (!rc && case_several_vantages(c) && !c->opts.no_pair) {
+    if (!rc && case_several_vantages(c) && !c->opts.no_pair)
         rc = pair_flows(c, d);
-        if (!rc)
-            name_ends(c);
-    }
     if (rc)
         case_close(c);
     return rc;
@@ -625,12 +641,13 @@ void case_close(struct case_db *c)
     free(c->nss);
     htab_release(&c->ipidx);
     free(c->keys);
-    free(c->memo);
-    htab_release(&c->memo_idx);
-    free(c->conns);
-    free(c->pairmap);
+    pair_result_free(c);
     if (c->db)
         db_close(&c->db, NULL);
+    for (i = 0; i < c->nrdb; i++)
+        if (c->rdb[i])
+            db_close(&c->rdb[i], NULL);
+    free(c->rdb);
     arena_release(&c->arena);
     memset(c, 0, sizeof(*c));
 }
@@ -695,27 +712,16 @@ static int ip_eq(const struct ipaddr *x, const struct ipaddr *y)
     return x->family == y->family && memcmp(x->a, y->a, sizeof(x->a)) == 0;
 }
 
-/*
- * Address column -> (address, first endpoint row), the pair remembered per
- * distinct text in the memo (flowrow.c): most rows skip both the parse
- * and the index probe.
- */
-static int col_ip_row(struct case_db *c, sqlite3_stmt *st, int i, struct ipaddr *ip,
-                      uint32_t *first)
+/* The first endpoint row of an address read through a memo entry m
+ * (remembered there), or looked up when m is NULL. */
+static uint32_t first_row_memo(const struct case_db *c, struct case_memo *m,
+                               const struct ipaddr *ip)
 {
-    struct case_memo *m;
-    int rc = frow_ip_memo(c, st, i, ip, &m);
-
-    if (rc)
-        return rc;
-    if (!m) {
-        *first = first_row(c, ip);
-        return 0;
-    }
+    if (!m)
+        return first_row(c, ip);
     if (m->first == CASE_MEMO_UNSET)
         m->first = first_row(c, ip);
-    *first = m->first;
-    return 0;
+    return m->first;
 }
 
 /* Is there a capture on node covering t (within the skew)? */
@@ -798,118 +804,233 @@ static const char *flow_reach(const struct case_db *c, const struct case_flow *f
     return node_captured(c, dnode, fl->first_ns) ? "missing-at-dst-node" : NULL;
 }
 
-int case_flows(struct case_db *c, const struct case_filter *f,
-               int (*fn)(void *ctx, const struct case_flow *fl), void *ctx, struct diag *d)
-{
-    char sql[640];
-    sqlite3_stmt *st = NULL;
-    unsigned bad = 0;
-    int64_t last_iface = 0;       /* the previous row's interface: flows of */
-    const char *last_name = NULL; /* one interface come in runs */
-    int rc, ret = 0, has_last = 0;
+/* The columns a flow scan reads, in this order (tests/bench/scan.c, the
+ * benchmark's baseline, reads the same). */
+enum {
+    F_ID,
+    F_CAP,
+    F_FIRST,
+    F_LAST,
+    F_PF,
+    F_PR,
+    F_BF,
+    F_BR,
+    F_STATE,
+    F_ITYPE,
+    F_ICODE,
+    F_ICOUNT,
+    F_IFACE,
+    F_TUPLE /* FROW_TUPLE_COLS */
+};
 
-    snprintf(sql, sizeof(sql),
-             "SELECT id, capture_id, proto, src_ip, src_port, dst_ip, dst_port, first_ns, last_ns,"
-             " packets_fwd, packets_rev, bytes_fwd, bytes_rev, state, icmp_type, icmp_code,"
-             " icmp_count, %s, iface FROM flows WHERE last_ns >= ?1 AND first_ns <= ?2",
-             c->has_dnat ? "dnat_ip, dnat_port" : "NULL, NULL");
-    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return db_fail(c, d, "flows");
-    if (!c->memo) {
-        /* Room for the endpoints' addresses and as many others, within
-         * the limit. */
-        c->memo_cap = 512;
-        while (c->memo_cap < 2 * c->neps && c->memo_cap < LIM_CASE_ADDR_MEMO)
-            c->memo_cap *= 2;
-        c->memo = xcalloc(c->memo_cap, sizeof(*c->memo));
-        c->memo_used = 0;
-        htab_reserve(&c->memo_idx, c->memo_cap);
+struct case_reader {
+    struct case_db *c;
+    sqlite3 *db; /* borrowed: c->db or one of c->rdb */
+    sqlite3_stmt *st;
+    struct frow_memo memo;
+    int64_t last_iface;    /* the previous row's interface: flows of */
+    const char *last_name; /* one interface come in runs */
+    int has_last;
+};
+
+int case_reader_new(struct case_db *c, size_t k, struct case_reader **out, struct diag *d)
+{
+    struct case_reader *r;
+    char sql[640];
+
+    *out = NULL;
+    if (k != SIZE_MAX && k >= c->nrdb) {
+        diag_err(d, "'%s': no reader %zu (%zu opened)", c->path, k, c->nrdb);
+        return ERR_INVALID;
     }
+    r = xcalloc(1, sizeof(*r));
+    r->c = c;
+    r->db = k == SIZE_MAX ? c->db : c->rdb[k];
+    /* In id order (a rowid scan: no sort): the pairing's results are read
+     * beside, in that order. */
+    snprintf(sql, sizeof(sql),
+             "SELECT id, capture_id, first_ns, last_ns, packets_fwd, packets_rev, bytes_fwd,"
+             " bytes_rev, state, icmp_type, icmp_code, icmp_count, iface, " FROW_TUPLE_COLS
+             " FROM flows WHERE id BETWEEN ?3 AND ?4 AND last_ns >= ?1 AND first_ns <= ?2"
+             " ORDER BY id",
+             c->has_dnat ? FROW_DNAT_COLS : FROW_NO_DNAT_COLS);
+    if (sqlite3_prepare_v2(r->db, sql, -1, &r->st, NULL) != SQLITE_OK) {
+        diag_err(d, "cannot read flows from '%s': %s", c->path, sqlite3_errmsg(r->db));
+        free(r);
+        return ERR_DB;
+    }
+    /* Room for the endpoints' addresses and as many others. */
+    frow_memo_init(&r->memo, 4 * c->neps);
+    *out = r;
+    return 0;
+}
+
+void case_reader_free(struct case_reader **rp)
+{
+    struct case_reader *r = *rp;
+
+    if (!r)
+        return;
+    sqlite3_finalize(r->st);
+    frow_memo_release(&r->memo);
+    free(r);
+    *rp = NULL;
+}
+
+int case_id_range(struct case_db *c, int64_t *lo, int64_t *hi, struct diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *lo = 1;
+    *hi = 0;
+    if (sqlite3_prepare_v2(c->db, "SELECT min(id), max(id) FROM flows", -1, &st, NULL) != SQLITE_OK)
+        return db_fail(c, d, "flows");
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER) {
+        *lo = sqlite3_column_int64(st, 0);
+        *hi = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : db_fail(c, d, "flows");
+}
+
+void case_skips_add(struct case_skips *to, const struct case_skips *from)
+{
+    for (uint64_t i = 0; i < from->bad && i < CASE_BAD_SHOWN; i++)
+        if (to->bad + i < CASE_BAD_SHOWN)
+            to->bad_ids[to->bad + i] = from->bad_ids[i];
+    to->bad += from->bad;
+    to->peers += from->peers;
+}
+
+void case_skips_report(const struct case_db *c, const struct case_skips *s, struct diag *d)
+{
+    for (uint64_t i = 0; i < s->bad && i < CASE_BAD_SHOWN; i++)
+        diag_warn(d, "'%s': flow %lld: bad protocol, address or port, row skipped", c->path,
+                  (long long)s->bad_ids[i]);
+    if (s->bad > CASE_BAD_SHOWN)
+        diag_warn(d, "'%s': %llu flows skipped as malformed", c->path, (unsigned long long)s->bad);
+}
+
+int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_t lo, int64_t hi,
+                      int (*fn)(void *ctx, const struct case_flow *fl), void *ctx,
+                      struct case_skips *skips, struct diag *d)
+{
+    struct case_db *c = r->c;
+    sqlite3_stmt *st = r->st;
+    struct pair_cursor pc;
+    int rc, ret;
+
+    sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, f && f->has_since ? f->since_ns : INT64_MIN);
     sqlite3_bind_int64(st, 2, f && f->has_until ? f->until_ns : INT64_MAX);
+    sqlite3_bind_int64(st, 3, lo);
+    sqlite3_bind_int64(st, 4, hi);
+    ret = pair_cursor_open(&pc, c, lo);
+    if (ret) {
+        diag_err(d, "'%s': cannot read the pairing of connections: %s", c->path, err_str(ret));
+        pair_cursor_close(&pc);
+        return ret;
+    }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct case_flow fl;
-        sqlite3_int64 proto = sqlite3_column_int64(st, 2);
-        uint32_t sfirst = 0, dfirst = 0;
+        struct frow_tuple t;
+        const struct case_conn *conn = NULL;
+        const struct case_cap *cap;
 
         memset(&fl, 0, sizeof(fl));
-        fl.id = sqlite3_column_int64(st, 0);
-        if (c->pairmap_size) {
-            int first = 0;
-
-            fl.conn = pair_find(c, fl.id, &first);
-            if (fl.conn && !first) {
-                c->flows_peer++; /* another end of a flow reported with it */
-                continue;
-            }
+        fl.id = sqlite3_column_int64(st, F_ID);
+        ret = pair_cursor_at(&pc, c, fl.id, &conn);
+        if (ret < 0) {
+            diag_err(d, "'%s': cannot read the pairing of connections: %s", c->path, err_str(ret));
+            break;
         }
-        if (proto < 0 || proto > 255 || col_ip_row(c, st, 3, &fl.src_ip, &sfirst) ||
-            col_ip_row(c, st, 5, &fl.dst_ip, &dfirst) || frow_port(st, 4, &fl.src_port) ||
-            frow_port(st, 6, &fl.dst_port)) {
-            if (bad++ < 10)
-                diag_warn(d, "'%s': flow %lld: bad protocol, address or port, row skipped", c->path,
-                          (long long)fl.id);
+        if (ret == 2) {
+            ret = 0;
+            skips->peers++; /* another end of a flow reported with it */
             continue;
         }
-        fl.capture_id = sqlite3_column_int64(st, 1);
-        fl.proto = (int)proto;
-        fl.src_text = (const char *)sqlite3_column_text(st, 3);
-        fl.dst_text = (const char *)sqlite3_column_text(st, 5);
-        fl.first_ns = sqlite3_column_int64(st, 7);
-        fl.last_ns = sqlite3_column_int64(st, 8);
-        fl.packets_fwd = sqlite3_column_int64(st, 9);
-        fl.packets_rev = sqlite3_column_int64(st, 10);
-        fl.bytes_fwd = sqlite3_column_int64(st, 11);
-        fl.bytes_rev = sqlite3_column_int64(st, 12);
-        fl.state = (const char *)sqlite3_column_text(st, 13);
+        ret = 0;
+        if (frow_tuple(&r->memo, st, F_TUPLE, &t)) {
+            if (skips->bad < CASE_BAD_SHOWN)
+                skips->bad_ids[skips->bad] = fl.id;
+            skips->bad++;
+            continue;
+        }
+        if (conn) {
+            name_ends(c, &pc.conn);
+            fl.conn = conn;
+        }
+        fl.proto = t.proto;
+        fl.src_ip = t.src;
+        fl.dst_ip = t.dst;
+        fl.src_port = t.sport;
+        fl.dst_port = t.dport;
+        fl.src_text = (const char *)sqlite3_column_text(st, F_TUPLE + FROW_SRC);
+        fl.dst_text = (const char *)sqlite3_column_text(st, F_TUPLE + FROW_DST);
+        if (t.dnat) {
+            /* Policy sees post-DNAT addresses (§5, §9.17): the backend is
+             * judged, the Service kept as where it was sent. */
+            fl.dnat = 1;
+            fl.orig_dst_text = fl.dst_text;
+            fl.orig_dst_port = t.odport;
+            fl.dst_text = (const char *)sqlite3_column_text(st, F_TUPLE + FROW_DNAT_IP);
+        }
+        fl.capture_id = sqlite3_column_int64(st, F_CAP);
+        fl.first_ns = sqlite3_column_int64(st, F_FIRST);
+        fl.last_ns = sqlite3_column_int64(st, F_LAST);
+        fl.packets_fwd = sqlite3_column_int64(st, F_PF);
+        fl.packets_rev = sqlite3_column_int64(st, F_PR);
+        fl.bytes_fwd = sqlite3_column_int64(st, F_BF);
+        fl.bytes_rev = sqlite3_column_int64(st, F_BR);
+        fl.state = (const char *)sqlite3_column_text(st, F_STATE);
         if (!fl.state)
             fl.state = "";
-        fl.icmp_type = frow_byte(st, 14);
-        fl.icmp_code = frow_byte(st, 15);
-        fl.icmp_count = sqlite3_column_int64(st, 16);
-        /* Policy sees post-DNAT addresses (§5, §9.17): judge the backend
-         * when the capture recorded it. */
-        if (sqlite3_column_type(st, 17) != SQLITE_NULL) {
-            struct ipaddr nip;
-            uint16_t nport;
+        fl.icmp_type = frow_byte(st, F_ITYPE);
+        fl.icmp_code = frow_byte(st, F_ICODE);
+        fl.icmp_count = sqlite3_column_int64(st, F_ICOUNT);
+        fl.src = valid_from_row(c, first_row_memo(c, t.smemo, &t.src), &t.src, fl.first_ns);
+        fl.dst = valid_from_row(c, first_row_memo(c, t.dmemo, &t.dst), &t.dst, fl.first_ns);
+        cap = case_cap_find(c, fl.capture_id);
+        fl.node = cap ? cap->node : NULL;
+        if (sqlite3_column_type(st, F_IFACE) == SQLITE_INTEGER) {
+            int64_t ifc = sqlite3_column_int64(st, F_IFACE);
 
-            if (!frow_ip(st, 17, &nip) && !frow_port(st, 18, &nport) &&
-                sqlite3_column_type(st, 18) != SQLITE_NULL) {
-                fl.orig_dst_text = fl.dst_text;
-                fl.orig_dst_port = fl.dst_port;
-                fl.dst_ip = nip;
-                dfirst = first_row(c, &nip);
-                fl.dst_port = nport;
-                fl.dst_text = (const char *)sqlite3_column_text(st, 17);
-                fl.dnat = 1;
+            if (!r->has_last || ifc != r->last_iface) {
+                r->last_name = iface_name(c, 1, ifc);
+                r->last_iface = ifc;
+                r->has_last = 1;
             }
-        }
-        fl.src = valid_from_row(c, sfirst, &fl.src_ip, fl.first_ns);
-        fl.dst = valid_from_row(c, dfirst, &fl.dst_ip, fl.first_ns);
-        {
-            const struct case_cap *cap = case_cap_find(c, fl.capture_id);
-
-            fl.node = cap ? cap->node : NULL;
-        }
-        if (sqlite3_column_type(st, 19) == SQLITE_INTEGER) {
-            int64_t ifc = sqlite3_column_int64(st, 19);
-
-            if (!has_last || ifc != last_iface) {
-                last_name = iface_name(c, 1, ifc);
-                last_iface = ifc;
-                has_last = 1;
-            }
-            fl.iface = last_name;
+            fl.iface = r->last_name;
         }
         fl.reach = flow_reach(c, &fl);
         ret = fn(ctx, &fl);
         if (ret)
             break;
     }
-    if (!ret && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        ret = db_fail(c, d, "flows");
-    if (bad > 10)
-        diag_warn(d, "'%s': %u flows skipped as malformed", c->path, bad);
-    sqlite3_finalize(st);
+    if (!ret && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        diag_err(d, "cannot read flows from '%s': %s", c->path, sqlite3_errmsg(r->db));
+        ret = ERR_DB;
+    }
+    sqlite3_reset(st);
+    pair_cursor_close(&pc);
     return ret;
+}
+
+int case_flows(struct case_db *c, const struct case_filter *f,
+               int (*fn)(void *ctx, const struct case_flow *fl), void *ctx, struct diag *d)
+{
+    struct case_reader *r;
+    struct case_skips sk;
+    int rc = case_reader_new(c, SIZE_MAX, &r, d);
+
+    if (rc)
+        return rc;
+    memset(&sk, 0, sizeof(sk));
+    rc = case_reader_flows(r, f, INT64_MIN, INT64_MAX, fn, ctx, &sk, d);
+    case_reader_free(&r);
+    case_skips_report(c, &sk, d);
+    c->flows_peer += sk.peers;
+    return rc;
 }

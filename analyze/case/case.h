@@ -24,6 +24,7 @@
 #include "common/labels.h"
 
 struct diag;
+struct pair_result;
 
 /* endpoints.kind, in the order the identity rule prefers them. */
 enum ep_kind { EP_POD, EP_HOST, EP_SERVICE, EP_EXTERNAL };
@@ -63,10 +64,10 @@ struct case_ns {
     struct labels labels; /* owned; kubernetes.io/metadata.name always set */
 };
 
-/* Longest address text remembered by the flow scan (IPv4 and short IPv6). */
+/* Longest address text remembered by a flow scan (IPv4 and short IPv6). */
 #define CASE_MEMO_TEXT 23
 
-/* One remembered address text of the flow scan. */
+/* One remembered address text of a flow scan (case_int.h, frow_memo). */
 struct case_memo {
     struct ipaddr ip;
     uint8_t len;
@@ -123,13 +124,22 @@ struct case_end {
  * evidence only and are not passed to case_flows()'s callback.
  */
 struct case_conn {
-    struct case_end *ends; /* arena */
-    size_t nends;          /* >= 2 */
+    struct case_end *ends;
+    size_t nends; /* >= 2 */
 };
+
+/* A copy of cn in arena a, living as long as a (and the case: its ends'
+ * strings are the case's). */
+const struct case_conn *case_conn_copy(struct arena *a, const struct case_conn *cn);
 
 struct case_opts {
     int64_t skew_ns; /* clock skew allowed between nodes (>= 0) */
     int no_pair;     /* 1: every flow on its own, no both-ends pairing */
+    size_t pair_mem; /* bytes of records the pairing sorts in memory before
+                        it spills to $TMPDIR; 0: LIM_CASE_PAIR_MEM (tests
+                        set it small to spill) */
+    size_t readers;  /* connections to open beside the case's own, one per
+                        thread that will call case_reader_new() */
 };
 #define CASE_SKEW_DEFAULT_NS 2000000000LL /* 2 s */
 
@@ -140,25 +150,22 @@ struct case_db {
     size_t neps;
     struct case_ns *nss; /* sorted by name */
     size_t nnss;
-    struct case_epkey *keys;    /* per ep, what case_lookup() reads: kept apart from
-                                   the large case_ep so that lookups stay in cache */
-    struct htab ipidx;          /* address hash -> index of its first ep */
-    struct case_memo *memo;     /* address texts seen by case_flows() (malloc'd) */
-    size_t memo_cap, memo_used; /* room for, and held */
-    struct htab memo_idx;       /* hash of the text -> index in memo */
-    int has_dnat;               /* flows has dnat_ip / dnat_port (schema v2) */
+    struct case_epkey *keys; /* per ep, what case_lookup() reads: kept apart from
+                                the large case_ep so that lookups stay in cache */
+    struct htab ipidx;       /* address hash -> index of its first ep */
+    int has_dnat;            /* flows has dnat_ip / dnat_port (schema v2) */
     const char *path;
     struct case_cap *caps; /* sorted by id (arena) */
     size_t ncaps;
     struct case_iface *ifaces; /* sorted by id (arena) */
     size_t nifaces;
     struct case_iface *ifaces_by_name; /* the same, sorted by (node, name) (arena) */
-    struct case_conn *conns;           /* connections seen at several ends (malloc'd) */
-    size_t nconns;
-    int64_t *pairmap;    /* open addressing: flow id, conn index, 0 empty;
-                            3 words a slot: id, conn index + 1, 1 if ends[0] */
-    size_t pairmap_size; /* slots, a power of two, or 0 */
-    uint64_t flows_peer; /* flows left out as the other end of a reported one */
+    struct pair_result *pairs;         /* the ends of connections, by flow id (pair.c;
+                                          case_int.h), or NULL: not paired */
+    size_t nconns;                     /* connections seen at several ends */
+    uint64_t flows_peer;               /* flows left out as the other end of a reported one */
+    sqlite3 **rdb;                     /* opts.readers more read-only connections (malloc'd) */
+    size_t nrdb;
     struct case_opts opts;
 };
 
@@ -184,7 +191,8 @@ struct case_flow {
     const char *iface;               /* name of its interface (flows.iface), or NULL
                                         (case-owned) */
     const struct case_conn *conn;    /* seen at several ends: all of them (ends[0] is
-                                        this flow), or NULL (case-owned) */
+                                        this flow), or NULL (callback only:
+                                        case_conn_copy() keeps one) */
     const char *reach;               /* where an unanswered flow got to, by the ends'
                                         evidence (docs/schema.md), or NULL: a static
                                         "unanswered-at-dst-node" or "missing-at-dst-node" */
@@ -248,7 +256,43 @@ int case_calico_labels(const struct case_ep *ep, const struct case_ns *ns,
 const struct case_ns *case_ns_find(const struct case_db *c, const char *name);
 
 /*
- * Call fn for every flow passing f, in rowid order (no sort: a scan).  A nonzero
+ * A reader of the flows for one thread (a flow scan's statement, address
+ * memo and pairing cursor) over connection k of those opened for
+ * case_opts.readers, or over the case's own when k is SIZE_MAX.  Readers
+ * of distinct connections may scan at once, in threads, while nothing
+ * else uses the case (SQLite in its multi-thread mode).  0, ERR_DB or
+ * ERR_INVALID (no such connection).
+ */
+struct case_reader;
+int case_reader_new(struct case_db *c, size_t k, struct case_reader **out,
+                    struct diag *d) MUST_CHECK;
+void case_reader_free(struct case_reader **r);
+
+/* Rows a scan left out. */
+#define CASE_BAD_SHOWN 10
+struct case_skips {
+    uint64_t bad;   /* malformed: a protocol, address or port that makes no sense */
+    uint64_t peers; /* other ends of connections reported with another row */
+    int64_t bad_ids[CASE_BAD_SHOWN]; /* the first malformed rows */
+};
+
+/*
+ * Call fn for every flow passing f whose id is in [lo, hi], in id order,
+ * as case_flows() does; rows left out are counted into skips (reported
+ * by case_skips_report(), after case_skips_add() of several parts in
+ * order).  0, fn's value, ERR_DB, or -errno (the pairing's file).
+ */
+int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_t lo, int64_t hi,
+                      int (*fn)(void *ctx, const struct case_flow *fl), void *ctx,
+                      struct case_skips *skips, struct diag *d) MUST_CHECK;
+void case_skips_add(struct case_skips *to, const struct case_skips *from);
+void case_skips_report(const struct case_db *c, const struct case_skips *s, struct diag *d);
+
+/* The flows' ids lie within [*lo, *hi] (no flow: *lo > *hi).  0 or ERR_DB. */
+int case_id_range(struct case_db *c, int64_t *lo, int64_t *hi, struct diag *d) MUST_CHECK;
+
+/*
+ * Call fn for every flow passing f, in id order (no sort: a scan).  A nonzero
  * return from fn stops the walk and is returned.  A malformed row (an
  * address that does not parse, a port out of range) is reported as a
  * warning and skipped.  0, fn's value, or ERR_DB.

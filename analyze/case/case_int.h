@@ -3,7 +3,8 @@
  * sees, as SQLite's btree.c and btreeInt.h do.  The calls go one way:
  * case.c (open a case, stream its flows) calls pair.c (which rows are
  * ends of one connection) and flowrow.c (the fields of a flows row, read
- * and checked alike by both); pair.c calls flowrow.c; nothing calls back.
+ * and checked alike by both); pair.c calls flowrow.c and extsort.c (an
+ * external sort in bounded memory); nothing calls back.
  */
 #ifndef PODFLOW_ANALYZE_CASE_INT_H
 #define PODFLOW_ANALYZE_CASE_INT_H
@@ -14,27 +15,41 @@
 #include <sqlite3.h>
 
 #include "analyze/case/case.h"
+#include "analyze/case/extsort.h"
 #include "common/attrs.h"
+#include "common/ipaddr.h"
+#include "common/limits.h"
 
 struct diag;
-struct ipaddr;
 
 /* ---- flowrow.c ------------------------------------------------------------ */
 
 /* case_memo.first before its user set it. */
 #define CASE_MEMO_UNSET UINT32_MAX
 
+/* A reader's memo of address texts (one per scan: not shared). */
+struct frow_memo {
+    struct case_memo *slots; /* the texts remembered, in order (malloc'd) */
+    size_t cap, used;        /* room for, and held */
+    struct htab idx;         /* hash of the text -> index in slots */
+};
+
+/* Room for want addresses (within LIM_CASE_ADDR_MEMO). */
+void frow_memo_init(struct frow_memo *m, size_t want);
+void frow_memo_release(struct frow_memo *m);
+
 /* Text address column i parsed into ip; 0 or ERR_PARSE (NULL, or not an
  * address). */
 int frow_ip(sqlite3_stmt *st, int i, struct ipaddr *ip) MUST_CHECK;
 
 /*
- * The same through c's memo of address texts (when c->memo is set up):
- * *slot is the text's memo entry, whose first field belongs to the
- * caller (CASE_MEMO_UNSET in a new entry), or NULL when the text is not
- * remembered (too long, or the memo is full).
+ * The same through memo m for texts that are not dotted quads (IPv6: a
+ * slow parse), a dotted quad being parsed in place: *slot is the text's
+ * memo entry, whose first field belongs to the caller (CASE_MEMO_UNSET in
+ * a new entry), or NULL when the text is not remembered (a dotted quad,
+ * too long, or the memo is full).
  */
-int frow_ip_memo(struct case_db *c, sqlite3_stmt *st, int i, struct ipaddr *ip,
+int frow_ip_memo(struct frow_memo *m, sqlite3_stmt *st, int i, struct ipaddr *ip,
                  struct case_memo **slot) MUST_CHECK;
 
 /* Integer port column i into port; 0, or ERR_INVALID outside 0..65535. */
@@ -44,55 +59,107 @@ int frow_port(sqlite3_stmt *st, int i, uint16_t *port) MUST_CHECK;
  * range (a hand-made .db may hold anything). */
 int frow_byte(sqlite3_stmt *st, int i);
 
+/*
+ * The columns of a flow's 5-tuple, selected in this order by every reader
+ * (the %s: FROW_DNAT_COLS when the case has them, else FROW_NO_DNAT_COLS).
+ */
+#define FROW_TUPLE_COLS   "proto, src_ip, src_port, dst_ip, dst_port, %s"
+#define FROW_DNAT_COLS    "dnat_ip, dnat_port"
+#define FROW_NO_DNAT_COLS "NULL, NULL"
+enum { FROW_PROTO, FROW_SRC, FROW_SPORT, FROW_DST, FROW_DPORT, FROW_DNAT_IP, FROW_DNAT_PORT };
+
+/* A flow's 5-tuple as policy sees it. */
+struct frow_tuple {
+    int proto;
+    struct ipaddr src, dst; /* dst: the DNAT backend when dnat */
+    uint16_t sport, dport;
+    int dnat;           /* 1: the capture recorded the Service's backend */
+    struct ipaddr odst; /* when dnat: the address and port it was sent to */
+    uint16_t odport;
+    struct case_memo *smemo, *dmemo; /* memo entries of src and dst, or NULL */
+};
+
+/*
+ * The tuple in columns k.. (FROW_TUPLE_COLS) through memo m: 0, or
+ * ERR_INVALID when the row cannot be judged (protocol outside 0..255, an
+ * address that does not parse, a port outside 0..65535): such a row is
+ * neither reported nor paired.
+ */
+int frow_tuple(struct frow_memo *m, sqlite3_stmt *st, int k, struct frow_tuple *t) MUST_CHECK;
+
 /* ---- pair.c --------------------------------------------------------------- */
+
+/* State texts a pairing remembers (one byte each in its records). */
+#define PAIR_STATES 256
+
+/* The pairing of a case: connections as result records by flow id. */
+struct pair_result {
+    struct xsort *res;               /* finished; struct pres records (malloc'd) */
+    const char *states[PAIR_STATES]; /* by code: Zeek's, then others (static or
+                                        case arena) */
+    unsigned nstates;
+    size_t spilled; /* runs the two passes wrote to disk */
+};
 
 /*
  * Pair the rows of c's connections seen at several vantage points
- * (docs/schema.md, "Connections seen at both ends") into c->conns, each
- * end with its flow's ids, state and packets (node and iface left NULL
- * for the caller to name).  0, ERR_DB or ERR_LIMIT, reported through d.
+ * (docs/schema.md, "Connections seen at both ends") into c->pairs (made
+ * here), counting them in c->nconns.  0, ERR_DB, or -errno when the
+ * temporary file fails; reported through d.
  */
 int pair_flows(struct case_db *c, struct diag *d) MUST_CHECK;
+void pair_result_free(struct case_db *c);
 
-/* The connection flow id belongs to, or NULL; *first: 1 when the flow is
- * its reported end (ends[0]). */
-const struct case_conn *pair_find(const struct case_db *c, int64_t id, int *first);
-
-/* Vantage points (capture, interface) -> dense tags, for the hash pairing. */
-struct vmap_slot {
-    int64_t cap, iface;
-    uint32_t tag; /* 0: empty */
-    int has_iface;
+/* A reader of the pairing beside a scan of flows in id order. */
+struct pair_cursor {
+    struct xsort_cur cur;
+    const void *next; /* the next result not yet consumed, or NULL */
+    struct case_end ends[LIM_CASE_ENDS];
+    struct case_conn conn;
+    int open;
 };
 
-struct vmap {
-    struct vmap_slot *slots; /* malloc'd, size a power of two */
-    size_t size, n;
-    uint32_t max; /* tags 1..max */
-};
+/* A cursor at flow id from (nothing to read when c was not paired).
+ * 0 or -errno.  Close it either way. */
+int pair_cursor_open(struct pair_cursor *pc, const struct case_db *c, int64_t from) MUST_CHECK;
 
-/* A candidate row: a flow whose 5-tuple another vantage point saw too. */
+/*
+ * What the pairing says of flow id (ids in increasing order): 0 nothing,
+ * 1 it is a connection's reported end (*conn: every end, node and iface
+ * NULL for the caller to name; valid until the next call), 2 it is
+ * another end (reported with another row), or -errno.
+ */
+int pair_cursor_at(struct pair_cursor *pc, const struct case_db *c, int64_t id,
+                   const struct case_conn **conn);
+void pair_cursor_close(struct pair_cursor *pc);
+
+#ifdef PODFLOW_TEST
+/* A row of one 5-tuple, as the oracle and the tests hand rows over. */
 struct prow {
     struct case_end e;
     int64_t last_ns;
     int used;
 };
 
-#ifdef PODFLOW_TEST
+/* A connection (ends[0] reported) into c->pairs, for the oracle.  0 or
+ * -errno. */
+int pair_emit(struct case_db *c, const struct case_end *ends, size_t nends) MUST_CHECK;
+
 /* Dotted-quad IPv4 exactly as inet_pton(3) accepts it; 0 or ERR_PARSE. */
 int fast_v4(const char *s, size_t len, struct ipaddr *ip);
 
-/* An empty map handing out tags 1..max. */
-void vmap_init(struct vmap *m, uint32_t max);
-void vmap_release(struct vmap *m);
+/* The test oracle (pair_sql.c, test builds only): the same pairing with
+ * SQLite's GROUP BY and a plain array per tuple; PODFLOW_PAIR_SQL=1 in
+ * the environment of a test build picks it. */
+int pair_flows_sql(struct case_db *c, struct diag *d);
 
-/* The tag of (cap, iface), iface ignored unless has_iface; a new one
- * (the next number) for a new vantage point; 0 once max are taken. */
-uint32_t vmap_tag(struct vmap *m, int64_t cap, int has_iface, int64_t iface);
-
-/* Pair the n rows of one 5-tuple, sorted by first_ns then id, into
- * c->conns by the rule of docs/schema.md (*conn_alloc: c->conns' room). */
-void pair_group(struct case_db *c, struct prow *r, size_t n, size_t *conn_alloc);
+/* The rows r[0..n) of one 5-tuple, sorted by first_ns then id, paired
+ * into c->pairs (pair_result_new() first; finish with pair_finish()):
+ * pair.c's window, and the oracle's array.  0 or -errno. */
+int pair_window_rows(struct case_db *c, const struct prow *r, size_t n);
+int pair_group_oracle(struct case_db *c, struct prow *r, size_t n);
+void pair_result_new(struct case_db *c);
+int pair_finish(struct case_db *c);
 #endif
 
 #endif

@@ -7,6 +7,7 @@
  * ipaddr_parse() otherwise, and remembered per distinct text (a case has
  * few distinct addresses and millions of flows).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "analyze/case/case.h"
@@ -14,6 +15,7 @@
 #include "common/err.h"
 #include "common/hash.h"
 #include "common/limits.h"
+#include "common/xmalloc.h"
 #include "common/compat.h"
 
 /*
@@ -68,7 +70,24 @@ int frow_ip(sqlite3_stmt *st, int i, struct ipaddr *ip)
     return ipaddr_parse(t, len, ip);
 }
 
-int frow_ip_memo(struct case_db *c, sqlite3_stmt *st, int i, struct ipaddr *ip,
+void frow_memo_init(struct frow_memo *m, size_t want)
+{
+    memset(m, 0, sizeof(*m));
+    m->cap = 512;
+    while (m->cap < want && m->cap < LIM_CASE_ADDR_MEMO)
+        m->cap *= 2;
+    m->slots = xcalloc(m->cap, sizeof(*m->slots));
+    htab_reserve(&m->idx, m->cap);
+}
+
+void frow_memo_release(struct frow_memo *m)
+{
+    free(m->slots);
+    htab_release(&m->idx);
+    memset(m, 0, sizeof(*m));
+}
+
+int frow_ip_memo(struct frow_memo *mm, sqlite3_stmt *st, int i, struct ipaddr *ip,
                  struct case_memo **slot)
 {
     const char *t = (const char *)sqlite3_column_text(st, i);
@@ -81,30 +100,32 @@ int frow_ip_memo(struct case_db *c, sqlite3_stmt *st, int i, struct ipaddr *ip,
     *slot = NULL;
     if (!t)
         return ERR_PARSE;
-    if (len > CASE_MEMO_TEXT || !c->memo)
-        return frow_ip(st, i, ip);
+    /* A dotted quad parses faster than a probe of the memo, whose table
+     * misses the cache: only other texts are remembered. */
+    if (fast_v4(t, len, ip) == 0)
+        return 0;
+    if (len > CASE_MEMO_TEXT || !mm->slots)
+        return ipaddr_parse(t, len, ip);
     h = hash_bytes(t, len, 0);
-    for (uint32_t k = htab_first(&c->memo_idx, h, &it); k != HTAB_NONE;
-         k = htab_next(&c->memo_idx, &it)) {
-        m = &c->memo[k];
+    for (uint32_t k = htab_first(&mm->idx, h, &it); k != HTAB_NONE; k = htab_next(&mm->idx, &it)) {
+        m = &mm->slots[k];
         if (m->len == len && memcmp(m->text, t, len) == 0) {
             *ip = m->ip;
             *slot = m;
             return 0;
         }
     }
-    rc = fast_v4(t, len, ip);
-    if (rc)
-        rc = ipaddr_parse(t, len, ip);
+    rc = ipaddr_parse(t, len, ip);
     if (rc)
         return rc;
-    if (c->memo_used < c->memo_cap) {
-        m = &c->memo[c->memo_used];
+    /* Remembered while there is room (LIM_CASE_ADDR_MEMO texts at most). */
+    if (mm->used < mm->cap) {
+        m = &mm->slots[mm->used];
         m->len = (uint8_t)len;
         memcpy(m->text, t, len);
         m->ip = *ip;
         m->first = CASE_MEMO_UNSET;
-        htab_add(&c->memo_idx, h, (uint32_t)c->memo_used++);
+        htab_add(&mm->idx, h, (uint32_t)mm->used++);
         *slot = m;
     }
     return 0;
@@ -128,4 +149,35 @@ int frow_byte(sqlite3_stmt *st, int i)
         return -1;
     v = sqlite3_column_int64(st, i);
     return v < 0 || v > 255 ? -1 : (int)v;
+}
+
+int frow_tuple(struct frow_memo *m, sqlite3_stmt *st, int k, struct frow_tuple *t)
+{
+    sqlite3_int64 proto = sqlite3_column_int64(st, k + FROW_PROTO);
+
+    memset(t, 0, sizeof(*t));
+    if (proto < 0 || proto > 255 || frow_ip_memo(m, st, k + FROW_SRC, &t->src, &t->smemo) ||
+        frow_ip_memo(m, st, k + FROW_DST, &t->dst, &t->dmemo) ||
+        frow_port(st, k + FROW_SPORT, &t->sport) || frow_port(st, k + FROW_DPORT, &t->dport))
+        return ERR_INVALID;
+    t->proto = (int)proto;
+    /* Policy sees post-DNAT addresses (§5, §9.17): the backend when the
+     * capture recorded one (both columns, in range). */
+    if (sqlite3_column_type(st, k + FROW_DNAT_IP) != SQLITE_NULL &&
+        sqlite3_column_type(st, k + FROW_DNAT_PORT) != SQLITE_NULL) {
+        struct ipaddr nip;
+        struct case_memo *nm;
+        uint16_t nport;
+
+        if (!frow_ip_memo(m, st, k + FROW_DNAT_IP, &nip, &nm) &&
+            !frow_port(st, k + FROW_DNAT_PORT, &nport)) {
+            t->dnat = 1;
+            t->odst = t->dst;
+            t->odport = t->dport;
+            t->dst = nip;
+            t->dmemo = nm;
+            t->dport = nport;
+        }
+    }
+    return 0;
 }

@@ -1,23 +1,117 @@
 /*
  * pair.c: the ends of a connection seen at several vantage points
  * (docs/schema.md, "Connections seen at both ends"): which rows of the
- * flows table are one connection, found when a case is opened.
+ * flows table are one connection, found when a case is opened, in memory
+ * that does not grow with the case.
  *
- * case.c calls in (pair_flows() when it opens a case, pair_find() per
- * flow); nothing here calls case.c back: what both read of a flow row is
- * in case_int.h, as SQLite's btree.c and its btreeInt.h share a struct.
+ * Two sorted passes (extsort.c), each in at most LIM_CASE_PAIR_MEM bytes
+ * of records, the rest spilled to a temporary file:
+ *
+ *   1. One scan of flows: each row whose fields case_flows() accepts
+ *      becomes a fixed-size record (its 5-tuple as bytes, post-DNAT, with
+ *      the ICMP id; its vantage point, window, state and packets), sorted
+ *      by (tuple, first_ns, id).
+ *   2. The sorted records, read in order, meet their tuple's other rows
+ *      in a window of LIM_CASE_PAIR_SCAN + 1 rows, which is all the rule
+ *      looks at; each connection found becomes result records keyed by
+ *      the flow id where case_flows() needs them: every end's record at
+ *      the reported end's id (ends[0], the earliest), and a "peer" mark at
+ *      each other end's id.  The results are sorted by (id, end).
+ *
+ * case_flows() scans flows in id order and reads the results beside it
+ * through a cursor (pair_cursor_*), so a connection's ends are in memory
+ * only while its reported row is judged.  Memory: the two buffers, a
+ * window per spilled run, the window of rows; never a table of every
+ * flow.  Disk: 104 bytes per flow and 64 per paired end, in $TMPDIR,
+ * freed as soon as each pass is read.
+ *
+ * case.c calls in; nothing here calls case.c back (case_int.h).
  */
-#include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyze/case/case.h"
 #include "analyze/case/case_int.h"
-#include "common/buf.h"
+#include "analyze/case/extsort.h"
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
+
+/*
+ * One flow as pass 1 reads it.  The first PREC_TUPLE bytes are its
+ * 5-tuple, compared as bytes; no padding anywhere, so equal tuples are
+ * equal bytes.
+ */
+struct prec {
+    uint8_t src[16], dst[16]; /* ipaddr.a: IPv4 in the first 4 bytes, zeros after */
+    int64_t icmp_id;          /* -1: NULL */
+    uint16_t sport, dport;
+    uint8_t proto, fams; /* src family | dst family << 4 */
+    uint8_t has_iface, state;
+    int64_t first_ns, last_ns, id;
+    int64_t cap, iface;
+    int64_t pf, pr;
+};
+#define PREC_TUPLE offsetof(struct prec, has_iface)
+_Static_assert(sizeof(struct prec) == 104, "struct prec has no padding");
+
+/* What case_flows() reads at a flow id: one end of the connection it
+ * reports (k < nends), or the mark of an end reported with another row. */
+struct pres {
+    int64_t at; /* the flow id it is read at */
+    int64_t flow_id, cap, iface, first_ns, pf, pr;
+    uint8_t k, nends, has_iface, state;
+    uint32_t pad; /* 0 */
+};
+#define PRES_PEER 0xFF
+_Static_assert(sizeof(struct pres) == 64, "struct pres has no padding");
+
+static int prec_cmp(const void *x, const void *y, void *arg)
+{
+    const struct prec *a = x, *b = y;
+    int m = memcmp(a, b, PREC_TUPLE);
+
+    (void)arg;
+    if (m)
+        return m;
+    if (a->first_ns != b->first_ns)
+        return a->first_ns < b->first_ns ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int pres_cmp(const void *x, const void *y, void *arg)
+{
+    const struct pres *a = x, *b = y;
+
+    (void)arg;
+    if (a->at != b->at)
+        return a->at < b->at ? -1 : 1;
+    return a->k < b->k ? -1 : a->k > b->k;
+}
+
+/* ---- states: Zeek's names, and any other text a file holds, as one byte -- */
+
+static const char *const zeek_states[] = {"",     "S0",   "S1",     "SF",    "REJ", "S2",  "S3",
+                                          "RSTO", "RSTR", "RSTOS0", "RSTRH", "SH",  "SHR", "OTH"};
+
+/* The code of state text s (n bytes), a new one for a text not seen yet
+ * (copied into the case's arena); past 255 texts, the code of "?". */
+static uint8_t state_code(struct case_db *c, struct pair_result *p, const char *s, size_t n)
+{
+    for (unsigned i = 0; i < p->nstates; i++)
+        if (strlen(p->states[i]) == n && memcmp(p->states[i], s, n) == 0)
+            return (uint8_t)i;
+    if (p->nstates == PAIR_STATES) {
+        for (unsigned i = 0; i < p->nstates; i++)
+            if (strcmp(p->states[i], "?") == 0)
+                return (uint8_t)i;
+        return 0;
+    }
+    p->states[p->nstates] = p->nstates == PAIR_STATES - 1 ? "?" : arena_memdupz(&c->arena, s, n);
+    return (uint8_t)p->nstates++;
+}
 
 static int pair_fail(struct case_db *c, struct diag *d, const char *what)
 {
@@ -25,564 +119,400 @@ static int pair_fail(struct case_db *c, struct diag *d, const char *what)
     return ERR_DB;
 }
 
-/* A text column copied into the case's arena, or NULL. */
-static const char *pair_text(struct case_db *c, sqlite3_stmt *st, int i)
+static int spill_fail(struct case_db *c, struct diag *d, int rc)
 {
-    const unsigned char *t = sqlite3_column_text(st, i);
-
-    if (!t)
-        return NULL;
-    return arena_memdupz(&c->arena, t, (size_t)sqlite3_column_bytes(st, i));
+    diag_err(d, "'%s': cannot pair the ends of connections: temporary file in %s: %s", c->path,
+             getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", err_str(rc));
+    return rc;
 }
 
-/*
- * Both ends.  The map from a flow id to its connection: open addressing,
- * three words a slot (id, connection index + 1, 1 when the flow is the
- * reported end).
- */
-static uint64_t id_hash(int64_t id)
+/* ---- pass 1: the flows as records, sorted by tuple and time ---------------- */
+
+enum { P_ID, P_CAP, P_IFACE, P_FIRST, P_LAST, P_STATE, P_PF, P_PR, P_ICMP, P_TUPLE };
+
+static int pass1(struct case_db *c, struct xsort *xs, struct diag *d)
 {
-    uint64_t h = (uint64_t)id * 0x9E3779B97F4A7C15ull;
-
-    return h ^ (h >> 31);
-}
-
-static void pairmap_put(struct case_db *c, int64_t id, size_t conn, int first)
-{
-    size_t h = (size_t)id_hash(id) & (c->pairmap_size - 1);
-
-    while (c->pairmap[3 * h + 1]) {
-        if (c->pairmap[3 * h] == id)
-            return; /* ids are unique in a case: a hostile one keeps the first */
-        h = (h + 1) & (c->pairmap_size - 1);
-    }
-    c->pairmap[3 * h] = id;
-    c->pairmap[3 * h + 1] = (int64_t)conn + 1;
-    c->pairmap[3 * h + 2] = first;
-}
-
-const struct case_conn *pair_find(const struct case_db *c, int64_t id, int *first)
-{
-    size_t h;
-
-    if (!c->pairmap_size)
-        return NULL;
-    h = (size_t)id_hash(id) & (c->pairmap_size - 1);
-    while (c->pairmap[3 * h + 1]) {
-        if (c->pairmap[3 * h] == id) {
-            *first = (int)c->pairmap[3 * h + 2];
-            return &c->conns[c->pairmap[3 * h + 1] - 1];
-        }
-        h = (h + 1) & (c->pairmap_size - 1);
-    }
-    return NULL;
-}
-
-/* A text column for a %s, NULL (a damaged file) as "". */
-static const char *coltext_or_empty(sqlite3_stmt *st, int i)
-{
-    const char *t = (const char *)sqlite3_column_text(st, i);
-
-    return t ? t : "";
-}
-
-/* The tuple in columns k..k+5 (proto, src, sport, dst, dport, icmp id) as
- * one text into key, length-prefixed so no text can imitate another.
- * 0 or ERR_LIMIT. */
-static int pair_key(sqlite3_stmt *st, int k, struct buf *key)
-{
-    return buf_addf(key, "%lld|%d:%s|%lld|%d:%s|%lld|%lld", (long long)sqlite3_column_int64(st, k),
-                    sqlite3_column_bytes(st, k + 1), coltext_or_empty(st, k + 1),
-                    (long long)sqlite3_column_int64(st, k + 2), sqlite3_column_bytes(st, k + 3),
-                    coltext_or_empty(st, k + 3), (long long)sqlite3_column_int64(st, k + 4),
-                    (long long)sqlite3_column_int64(st, k + 5));
-}
-
-/*
- * flows.iface as a vantage point's interface: an integer, else none (the
- * capture itself).  Both pairing ways read it through this expression, so
- * they agree on what a damaged row's vantage point is.
- */
-#define PAIR_IFACE "CASE WHEN typeof(f.iface) = 'integer' THEN f.iface END"
-
-/* Columns at k: flow id, capture id, first_ns, last_ns, state, packets
- * fwd and rev; the interface at vi (PAIR_IFACE). */
-static void prow_fill(struct case_db *c, sqlite3_stmt *st, int k, int vi, struct prow *p)
-{
-    memset(p, 0, sizeof(*p));
-    p->e.flow_id = sqlite3_column_int64(st, k);
-    p->e.capture_id = sqlite3_column_int64(st, k + 1);
-    p->e.first_ns = sqlite3_column_int64(st, k + 2);
-    p->last_ns = sqlite3_column_int64(st, k + 3);
-    if (p->last_ns < p->e.first_ns)
-        p->last_ns = p->e.first_ns;
-    p->e.state = pair_text(c, st, k + 4);
-    if (!p->e.state)
-        p->e.state = "";
-    p->e.packets_fwd = sqlite3_column_int64(st, k + 5);
-    p->e.packets_rev = sqlite3_column_int64(st, k + 6);
-    p->e.has_iface = sqlite3_column_type(st, vi) == SQLITE_INTEGER;
-    p->e.iface_id = p->e.has_iface ? sqlite3_column_int64(st, vi) : 0;
-}
-
-/* Do a and b come from the same vantage point (capture, interface)? */
-static int same_vantage(const struct case_end *a, const struct case_end *b)
-{
-    return a->capture_id == b->capture_id && a->has_iface == b->has_iface &&
-           (!a->has_iface || a->iface_id == b->iface_id);
-}
-
-/*
- * Pair the rows of one 5-tuple (sorted by first_ns, then id), by the rule
- * of docs/schema.md: starting from the earliest row not yet paired, each
- * other vantage point contributes its first unpaired row whose window
- * overlaps (each widened by the skew); a connection with two ends or more
- * is kept, its earliest row reported.
- */
-TESTABLE void pair_group(struct case_db *c, struct prow *r, size_t n, size_t *conn_alloc)
-{
-    int64_t skew = c->opts.skew_ns;
-
-    for (size_t i = 0; i < n; i++) {
-        size_t idx[LIM_CASE_ENDS], ne = 1, scanned = 0;
-        int64_t reach;
-        struct case_conn *cn;
-
-        if (r[i].used)
-            continue;
-        idx[0] = i;
-        if (__builtin_add_overflow(r[i].last_ns, skew, &reach))
-            reach = INT64_MAX;
-        for (size_t j = i + 1; j < n && ne < LIM_CASE_ENDS && scanned < LIM_CASE_PAIR_SCAN; j++) {
-            int other = 1;
-
-            scanned++;
-            if (r[j].e.first_ns > reach)
-                break;
-            if (r[j].used)
-                continue;
-            for (size_t k = 0; k < ne && other; k++)
-                other = !same_vantage(&r[idx[k]].e, &r[j].e);
-            if (other)
-                idx[ne++] = j;
-        }
-        if (ne < 2)
-            continue;
-        ALLOC_GROW(c->conns, c->nconns + 1, *conn_alloc);
-        cn = &c->conns[c->nconns++];
-        cn->nends = ne;
-        cn->ends = arena_calloc(&c->arena, ne, sizeof(*cn->ends));
-        for (size_t k = 0; k < ne; k++) {
-            r[idx[k]].used = 1;
-            cn->ends[k] = r[idx[k]].e;
-        }
-    }
-}
-
-/* The destination (port: the port) the rule pairs on, as SQL: the DNAT
- * backend where the capture recorded one. */
-static const char *pair_dst_sql(const struct case_db *c, int port)
-{
-    if (!c->has_dnat)
-        return port ? "f.dst_port" : "f.dst_ip";
-    return port ? "CASE WHEN f.dnat_ip IS NOT NULL AND f.dnat_port IS NOT NULL"
-                  " THEN f.dnat_port ELSE f.dst_port END"
-                : "CASE WHEN f.dnat_ip IS NOT NULL AND f.dnat_port IS NOT NULL"
-                  " THEN f.dnat_ip ELSE f.dst_ip END";
-}
-
-/*
- * Find the connections seen at several ends.  SQLite groups the flows by
- * 5-tuple (a sort in temporary storage: the file is not written) and
- * returns only the rows of tuples more than one vantage point saw: several
- * captures, or in one capture several interfaces (two distinct ones, or
- * one and none); the pairing by time is done here, group by group.
- */
-static int pair_flows_sql(struct case_db *c, struct diag *d)
-{
-    const char *dst = pair_dst_sql(c, 0), *dport = pair_dst_sql(c, 1);
-    struct buf sql, key, prev;
+    char sql[512];
     sqlite3_stmt *st = NULL;
-    struct prow *rows = NULL;
-    size_t nrows = 0, rows_alloc = 0, conn_alloc = 0;
+    struct frow_memo memo;
     int rc, ret = 0;
 
-    buf_init(&sql, 0);
-    buf_init(&key, 0);
-    buf_init(&prev, 0);
-    if (buf_addf(&sql,
-                 "WITH g AS MATERIALIZED (SELECT f.proto AS p, f.src_ip AS s, f.src_port AS sp,"
-                 " %s AS d, %s AS dp, coalesce(f.icmp_id, -1) AS ii FROM flows AS f"
-                 " GROUP BY 1, 2, 3, 4, 5, 6 HAVING min(f.capture_id) <> max(f.capture_id)"
-                 " OR min(" PAIR_IFACE ") <> max(" PAIR_IFACE ")"
-                 " OR count(" PAIR_IFACE ") NOT IN (0, count(*)))"
-                 " SELECT f.id, f.capture_id, f.first_ns, f.last_ns, f.state, f.packets_fwd,"
-                 " f.packets_rev, g.p, g.s, g.sp, g.d, g.dp, g.ii, " PAIR_IFACE
-                 " FROM flows AS f CROSS JOIN g"
-                 " WHERE g.p = f.proto AND g.s = f.src_ip AND g.sp = f.src_port AND g.d = %s"
-                 " AND g.dp = %s AND g.ii = coalesce(f.icmp_id, -1)"
-                 " ORDER BY g.p, g.s, g.sp, g.d, g.dp, g.ii, f.first_ns, f.id",
-                 dst, dport, dst, dport)) {
-        buf_release(&sql);
-        return ERR_LIMIT;
-    }
-    if (sqlite3_prepare_v2(c->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
-        buf_release(&sql);
+    snprintf(sql, sizeof(sql),
+             "SELECT id, capture_id, iface, first_ns, last_ns, state, packets_fwd, packets_rev,"
+             " icmp_id, " FROW_TUPLE_COLS " FROM flows",
+             c->has_dnat ? FROW_DNAT_COLS : FROW_NO_DNAT_COLS);
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
         return pair_fail(c, d, "flows (both ends)");
-    }
+    frow_memo_init(&memo, 4 * c->neps);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        buf_reset(&key);
-        if (pair_key(st, 7, &key)) {
-            ret = ERR_LIMIT;
+        struct frow_tuple t;
+        struct prec r;
+        const char *state;
+
+        if (frow_tuple(&memo, st, P_TUPLE, &t))
+            continue; /* case_flows() skips it too */
+        memset(&r, 0, sizeof(r));
+        memcpy(r.src, t.src.a, 16);
+        memcpy(r.dst, t.dst.a, 16);
+        r.fams = (uint8_t)(t.src.family | t.dst.family << 4);
+        r.proto = (uint8_t)t.proto;
+        r.sport = t.sport;
+        r.dport = t.dport;
+        r.icmp_id =
+            sqlite3_column_type(st, P_ICMP) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, P_ICMP);
+        r.id = sqlite3_column_int64(st, P_ID);
+        r.cap = sqlite3_column_int64(st, P_CAP);
+        r.has_iface = sqlite3_column_type(st, P_IFACE) == SQLITE_INTEGER;
+        r.iface = r.has_iface ? sqlite3_column_int64(st, P_IFACE) : 0;
+        r.first_ns = sqlite3_column_int64(st, P_FIRST);
+        r.last_ns = sqlite3_column_int64(st, P_LAST);
+        if (r.last_ns < r.first_ns)
+            r.last_ns = r.first_ns;
+        state = (const char *)sqlite3_column_text(st, P_STATE);
+        r.state = state_code(c, c->pairs, state ? state : "",
+                             state ? (size_t)sqlite3_column_bytes(st, P_STATE) : 0);
+        r.pf = sqlite3_column_int64(st, P_PF);
+        r.pr = sqlite3_column_int64(st, P_PR);
+        ret = xsort_add(xs, &r);
+        if (ret) {
+            ret = spill_fail(c, d, ret);
             break;
         }
-        if (nrows && (key.len != prev.len || memcmp(key.data, prev.data, key.len) != 0)) {
-            pair_group(c, rows, nrows, &conn_alloc);
-            nrows = 0;
-        }
-        buf_reset(&prev);
-        if (buf_add(&prev, key.data, key.len)) {
-            ret = ERR_LIMIT;
-            break;
-        }
-        ALLOC_GROW(rows, nrows + 1, rows_alloc);
-        prow_fill(c, st, 0, 13, &rows[nrows++]);
     }
     if (!ret && rc != SQLITE_DONE)
         ret = pair_fail(c, d, "flows (both ends)");
-    if (!ret && nrows)
-        pair_group(c, rows, nrows, &conn_alloc);
     sqlite3_finalize(st);
-    free(rows);
-    buf_release(&prev);
-    buf_release(&key);
-    buf_release(&sql);
+    frow_memo_release(&memo);
+    if (!ret) {
+        ret = xsort_finish(xs);
+        if (ret)
+            ret = spill_fail(c, d, ret);
+    }
     return ret;
 }
 
-/* The flow id -> connection map, once the connections are known. */
-static void pairmap_build(struct case_db *c)
-{
-    size_t ends = 0;
+/* ---- pass 2: the rule, over a window of each tuple's rows ------------------ */
 
-    if (!c->nconns)
-        return;
-    for (size_t i = 0; i < c->nconns; i++)
-        ends += c->conns[i].nends;
-    c->pairmap_size = 16;
-    while (c->pairmap_size < 2 * ends)
-        c->pairmap_size *= 2;
-    c->pairmap = xcalloc(c->pairmap_size * 3, sizeof(*c->pairmap));
-    for (size_t i = 0; i < c->nconns; i++)
-        for (size_t k = 0; k < c->conns[i].nends; k++)
-            pairmap_put(c, c->conns[i].ends[k].flow_id, i, k == 0);
-}
+#define PWIN (LIM_CASE_PAIR_SCAN + 1)
 
-/*
- * The same pairing without SQLite's sort, which dominates on large cases
- * (35 s for 10M flows, measured): two scans of flows.  The first marks,
- * in a table of 32-bit slots keyed by a 64-bit hash of the 5-tuple, each
- * tuple's first vantage point (a 16-bit tag), or "several"; the second
- * keeps the rows of tuples several vantage points saw (hash collisions
- * only add candidates: the full tuple is compared afterwards), which are
- * sorted and paired as by the SQL way.  Memory: 4-6 bytes a flow for the
- * table, plus the candidates (~120 bytes each: every flow seen at two
- * ends is one).
- */
-#define PAIR_MULTI 0xFFFFu
-
-/*
- * Vantage point -> dense tag 1..max, in an open-addressing table kept at
- * most half full: a case has a few vantage points per capture (its
- * interfaces), looked up once per flow.
- */
-static uint64_t vmap_hash(int64_t cap, int has_iface, int64_t iface)
-{
-    uint64_t h = ((uint64_t)cap ^ ((uint64_t)has_iface << 63)) * 0x9E3779B97F4A7C15ull;
-
-    h = (h ^ (h >> 29) ^ (uint64_t)iface) * 0xbf58476d1ce4e5b9ull;
-    return h ^ (h >> 32);
-}
-
-TESTABLE void vmap_init(struct vmap *m, uint32_t max)
-{
-    memset(m, 0, sizeof(*m));
-    m->max = max;
-    m->size = 16;
-    m->slots = xcalloc(m->size, sizeof(*m->slots));
-}
-
-TESTABLE void vmap_release(struct vmap *m)
-{
-    free(m->slots);
-    memset(m, 0, sizeof(*m));
-}
-
-TESTABLE uint32_t vmap_tag(struct vmap *m, int64_t cap, int has_iface, int64_t iface)
-{
-    size_t i;
-
-    has_iface = !!has_iface;
-    if (!has_iface)
-        iface = 0;
-    i = (size_t)vmap_hash(cap, has_iface, iface) & (m->size - 1);
-    for (; m->slots[i].tag; i = (i + 1) & (m->size - 1)) {
-        const struct vmap_slot *v = &m->slots[i];
-
-        if (v->cap == cap && v->has_iface == has_iface && v->iface == iface)
-            return v->tag;
-    }
-    if (m->n >= m->max)
-        return 0;
-    if ((m->n + 1) * 2 > m->size) {
-        struct vmap_slot *old = m->slots;
-        size_t oldsize = m->size;
-
-        m->size *= 2;
-        m->slots = xcalloc(m->size, sizeof(*m->slots));
-        for (size_t k = 0; k < oldsize; k++) {
-            size_t j;
-
-            if (!old[k].tag)
-                continue;
-            j = (size_t)vmap_hash(old[k].cap, old[k].has_iface, old[k].iface) & (m->size - 1);
-            while (m->slots[j].tag)
-                j = (j + 1) & (m->size - 1);
-            m->slots[j] = old[k];
-        }
-        free(old);
-        i = (size_t)vmap_hash(cap, has_iface, iface) & (m->size - 1);
-        while (m->slots[i].tag)
-            i = (i + 1) & (m->size - 1);
-    }
-    m->slots[i].cap = cap;
-    m->slots[i].iface = iface;
-    m->slots[i].has_iface = has_iface;
-    m->slots[i].tag = (uint32_t)++m->n;
-    return m->slots[i].tag;
-}
-
-struct pcand {
-    uint64_t h;
-    const char *key; /* the tuple, length-prefixed texts (temporary arena) */
-    size_t keylen;
-    struct prow r;
+/* The rows of one tuple under consideration: the oldest not yet decided
+ * and the LIM_CASE_PAIR_SCAN after it, a ring. */
+struct pwin {
+    struct prec r[PWIN];
+    uint8_t used[PWIN];
+    size_t head, n;
 };
 
-static uint64_t pair_mix(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
+struct pass2 {
+    struct case_db *c;
+    struct xsort *res;
+    int64_t skew;
+    int err;
+};
 
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 1099511628211ull;
-    return h;
+static int same_vantage(const struct prec *a, const struct prec *b)
+{
+    return a->cap == b->cap && a->has_iface == b->has_iface &&
+           (!a->has_iface || a->iface == b->iface);
 }
 
-/* Hash of the tuple in columns k..k+5 (proto, src, sport, dst, dport, icmp id). */
-static uint64_t pair_hash(sqlite3_stmt *st, int k)
+static void pres_of(struct pres *o, const struct prec *r)
 {
-    uint64_t h = 1469598103934665603ull;
+    memset(o, 0, sizeof(*o));
+    o->flow_id = r->id;
+    o->cap = r->cap;
+    o->iface = r->iface;
+    o->has_iface = r->has_iface;
+    o->first_ns = r->first_ns;
+    o->pf = r->pf;
+    o->pr = r->pr;
+    o->state = r->state;
+}
 
-    for (int i = 0; i < 6; i++) {
-        if (i == 1 || i == 3) {
-            const unsigned char *t = sqlite3_column_text(st, k + i);
-            uint32_t len = (uint32_t)sqlite3_column_bytes(st, k + i);
+/* A connection of ne ends (e[0] reported) into the results. */
+static void emit(struct pass2 *p2, const struct prec *const *e, size_t ne)
+{
+    struct pres o;
 
-            h = pair_mix(h, &len, sizeof(len));
-            if (t)
-                h = pair_mix(h, t, len);
-        } else {
-            int64_t v = sqlite3_column_int64(st, k + i);
-
-            h = pair_mix(h, &v, sizeof(v));
+    for (size_t k = 0; k < ne && !p2->err; k++) {
+        pres_of(&o, e[k]);
+        o.at = e[0]->id;
+        o.k = (uint8_t)k;
+        o.nends = (uint8_t)ne;
+        p2->err = xsort_add(p2->res, &o);
+        if (!p2->err && k) {
+            o.at = e[k]->id;
+            o.k = PRES_PEER;
+            p2->err = xsort_add(p2->res, &o);
         }
     }
-    h ^= h >> 33; /* spread the last bytes into the slot bits */
-    h *= 0xff51afd7ed558ccdull;
-    return h ^ (h >> 33);
+    p2->c->nconns++;
 }
 
-static int pcand_cmp(const void *x, const void *y)
+/*
+ * The oldest row of the window, by the rule of docs/schema.md: unless an
+ * earlier row took it, it starts a connection, and each other vantage
+ * point adds its first unpaired row of the next LIM_CASE_PAIR_SCAN whose
+ * window overlaps (widened by the skew); two ends or more are kept.  The
+ * row then leaves the window.
+ */
+static void decide_oldest(struct pass2 *p2, struct pwin *w)
 {
-    const struct pcand *a = x, *b = y;
-    int m;
+    size_t idx[LIM_CASE_ENDS], ne = 1;
+    const struct prec *e[LIM_CASE_ENDS];
+    const struct prec *a = &w->r[w->head];
+    int64_t reach;
 
-    if (a->h != b->h)
-        return a->h < b->h ? -1 : 1;
-    if (a->keylen != b->keylen)
-        return a->keylen < b->keylen ? -1 : 1;
-    m = memcmp(a->key, b->key, a->keylen);
-    if (m)
-        return m;
-    if (a->r.e.first_ns != b->r.e.first_ns)
-        return a->r.e.first_ns < b->r.e.first_ns ? -1 : 1;
-    return a->r.e.flow_id < b->r.e.flow_id ? -1 : a->r.e.flow_id > b->r.e.flow_id;
-}
+    if (!w->used[w->head]) {
+        idx[0] = w->head;
+        if (__builtin_add_overflow(a->last_ns, p2->skew, &reach))
+            reach = INT64_MAX;
+        for (size_t j = 1; j < w->n && ne < LIM_CASE_ENDS; j++) {
+            size_t s = (w->head + j) % PWIN;
+            int other = 1;
 
-/* Slot of hash h holding fp, or the empty slot where it would go. */
-static size_t pair_slot(const uint32_t *tab, size_t mask, uint64_t h, uint32_t fp)
-{
-    size_t i = (size_t)h & mask;
-
-    while (tab[i] && (tab[i] >> 16) != fp)
-        i = (i + 1) & mask;
-    return i;
-}
-
-/* 1 when done, 0 when the case is unsuited (fall back to SQL), < 0 error. */
-static int pair_flows_hash(struct case_db *c, struct diag *d)
-{
-    const char *dst = pair_dst_sql(c, 0), *dport = pair_dst_sql(c, 1);
-    char sql[768];
-    sqlite3_stmt *st = NULL;
-    uint32_t *tab = NULL;
-    struct pcand *cands = NULL;
-    struct prow *rows = NULL;
-    struct arena keys;
-    struct buf key;
-    size_t ncands = 0, cands_alloc = 0, rows_alloc = 0, conn_alloc = 0, nslots = 1024, mask;
-    size_t used = 0;
-    int64_t nflows = 0;
-    struct vmap vm;
-    int rc, ret = 1;
-
-    if (sqlite3_prepare_v2(c->db, "SELECT count(*) FROM flows", -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
-        return pair_fail(c, d, "flows (both ends)");
-    }
-    nflows = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (nflows > (1LL << 27))
-        return 0; /* the table would pass 1 GiB: let SQLite sort on disk */
-    while (nslots < (size_t)nflows + (size_t)nflows / 2)
-        nslots *= 2;
-    mask = nslots - 1;
-    tab = xcalloc(nslots, sizeof(*tab));
-
-    /* Pass 1: each tuple's vantage point, or several.  Tags are 16 bits,
-     * PAIR_MULTI reserved: past PAIR_MULTI - 1 vantage points, SQL. */
-    snprintf(sql, sizeof(sql),
-             "SELECT f.capture_id, f.proto, f.src_ip, f.src_port, %s, %s, coalesce(f.icmp_id, -1),"
-             " " PAIR_IFACE " FROM flows AS f",
-             dst, dport);
-    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        free(tab);
-        return pair_fail(c, d, "flows (both ends)");
-    }
-    vmap_init(&vm, PAIR_MULTI - 1);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        uint64_t h = pair_hash(st, 1);
-        uint32_t fp = (uint32_t)(h >> 48) | 0x8000u;
-        uint32_t tag =
-            vmap_tag(&vm, sqlite3_column_int64(st, 0), sqlite3_column_type(st, 7) == SQLITE_INTEGER,
-                     sqlite3_column_int64(st, 7));
-        size_t i;
-
-        /* More rows than counted (a capture still writing the file):
-         * never let the table fill up; SQLite's sort does it instead.
-         * Nor the tags run out. */
-        if (!tag || used >= nslots - nslots / 4) {
-            sqlite3_finalize(st);
-            free(tab);
-            vmap_release(&vm);
-            return 0;
+            if (w->r[s].first_ns > reach)
+                break;
+            if (w->used[s])
+                continue;
+            for (size_t k = 0; k < ne && other; k++)
+                other = !same_vantage(&w->r[idx[k]], &w->r[s]);
+            if (other)
+                idx[ne++] = s;
         }
-        i = pair_slot(tab, mask, h, fp);
-        if (!tab[i]) {
-            tab[i] = fp << 16 | tag;
-            used++;
-        } else if ((tab[i] & 0xFFFFu) != tag)
-            tab[i] = fp << 16 | PAIR_MULTI;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    vmap_release(&vm);
-    if (rc != SQLITE_DONE) {
-        free(tab);
-        return pair_fail(c, d, "flows (both ends)");
-    }
-
-    /* Pass 2: the rows of tuples seen by several vantage points. */
-    arena_init(&keys, 0);
-    buf_init(&key, 0);
-    snprintf(sql, sizeof(sql),
-             "SELECT f.id, f.capture_id, f.first_ns, f.last_ns, f.state, f.packets_fwd,"
-             " f.packets_rev, f.proto, f.src_ip, f.src_port, %s, %s, coalesce(f.icmp_id, -1),"
-             " " PAIR_IFACE " FROM flows AS f",
-             dst, dport);
-    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        ret = pair_fail(c, d, "flows (both ends)");
-        goto out;
-    }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        uint64_t h = pair_hash(st, 7);
-        uint32_t fp = (uint32_t)(h >> 48) | 0x8000u;
-        size_t i = pair_slot(tab, mask, h, fp);
-        struct pcand *p;
-
-        if ((tab[i] & 0xFFFFu) != PAIR_MULTI)
-            continue;
-        buf_reset(&key);
-        if (pair_key(st, 7, &key)) {
-            ret = ERR_LIMIT;
-            goto out;
+        if (ne >= 2) {
+            for (size_t k = 0; k < ne; k++) {
+                w->used[idx[k]] = 1;
+                e[k] = &w->r[idx[k]];
+            }
+            emit(p2, e, ne);
         }
-        ALLOC_GROW(cands, ncands + 1, cands_alloc);
-        p = &cands[ncands++];
-        memset(p, 0, sizeof(*p));
-        p->h = h;
-        p->keylen = key.len;
-        p->key = arena_memdupz(&keys, key.data, key.len);
-        prow_fill(c, st, 0, 13, &p->r);
     }
-    if (rc != SQLITE_DONE) {
-        ret = pair_fail(c, d, "flows (both ends)");
-        goto out;
-    }
-    free(tab);
-    tab = NULL;
-    if (ncands)
-        qsort(cands, ncands, sizeof(*cands), pcand_cmp);
-    for (size_t i = 0; i < ncands;) {
-        size_t j = i, n = 0;
+    w->head = (w->head + 1) % PWIN;
+    w->n--;
+}
 
-        while (j < ncands && cands[j].h == cands[i].h && cands[j].keylen == cands[i].keylen &&
-               memcmp(cands[j].key, cands[i].key, cands[i].keylen) == 0)
-            j++;
-        ALLOC_GROW(rows, j - i, rows_alloc);
-        for (size_t k = i; k < j; k++)
-            rows[n++] = cands[k].r;
-        pair_group(c, rows, n, &conn_alloc);
-        i = j;
-    }
-out:
-    sqlite3_finalize(st);
-    free(tab);
-    free(cands);
-    free(rows);
-    buf_release(&key);
-    arena_release(&keys);
-    return ret;
+static void win_push(struct pass2 *p2, struct pwin *w, const struct prec *r)
+{
+    size_t s;
+
+    if (w->n && memcmp(&w->r[w->head], r, PREC_TUPLE) != 0)
+        while (w->n)
+            decide_oldest(p2, w); /* another tuple: the last one's rows are all seen */
+    if (w->n == PWIN)
+        decide_oldest(p2, w);
+    s = (w->head + w->n) % PWIN;
+    w->r[s] = *r;
+    w->used[s] = 0;
+    w->n++;
+}
+
+static int pass2(struct case_db *c, const struct xsort *xs, struct diag *d)
+{
+    struct pass2 p2 = {.c = c, .res = c->pairs->res, .skew = c->opts.skew_ns};
+    struct pwin *w = xcalloc(1, sizeof(*w));
+    struct xsort_cur cu;
+    const struct prec *r;
+    int rc = xsort_cur_open(&cu, xs, NULL);
+
+    while (!rc && !p2.err && (r = xsort_cur_next(&cu)) != NULL)
+        win_push(&p2, w, r);
+    while (!rc && !p2.err && w->n)
+        decide_oldest(&p2, w);
+    if (!rc)
+        rc = cu.err ? cu.err : p2.err;
+    xsort_cur_close(&cu);
+    free(w);
+    if (!rc)
+        rc = xsort_finish(c->pairs->res);
+    return rc ? spill_fail(c, d, rc) : 0;
+}
+
+/* ---- the pairing, and its reader -------------------------------------------- */
+
+static int pair_flows_sorted(struct case_db *c, struct diag *d)
+{
+    size_t mem = c->opts.pair_mem ? c->opts.pair_mem : LIM_CASE_PAIR_MEM;
+    struct xsort xs;
+    int rc;
+
+    xsort_init(&xs, sizeof(struct prec), prec_cmp, NULL, mem);
+    rc = pass1(c, &xs, d);
+    if (!rc)
+        rc = pass2(c, &xs, d);
+    c->pairs->spilled = xsort_runs_on_disk(&xs) + xsort_runs_on_disk(c->pairs->res);
+    xsort_release(&xs);
+    return rc;
+}
+
+TESTABLE void pair_result_new(struct case_db *c)
+{
+    size_t mem = c->opts.pair_mem ? c->opts.pair_mem : LIM_CASE_PAIR_MEM;
+    struct pair_result *p = xcalloc(1, sizeof(*p));
+
+    for (size_t i = 0; i < ARRAY_SIZE(zeek_states); i++)
+        p->states[p->nstates++] = zeek_states[i];
+    p->res = xcalloc(1, sizeof(*p->res));
+    xsort_init(p->res, sizeof(struct pres), pres_cmp, NULL, mem);
+    c->pairs = p;
 }
 
 int pair_flows(struct case_db *c, struct diag *d)
 {
-    /* PODFLOW_PAIR_SQL=1: the SQL way only, for tests comparing both. */
-    const char *force_sql = getenv("PODFLOW_PAIR_SQL");
     int rc;
 
-    /* One read transaction: both scans see the same rows, even while a
-     * capture is still adding to the file. */
+    pair_result_new(c);
+    /* One read transaction: the pairing and the flow scans see the same
+     * rows, even while a capture is still adding to the file. */
     if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return pair_fail(c, d, "flows (both ends)");
-    rc = force_sql && *force_sql == '1' ? 0 : pair_flows_hash(c, d);
-    if (rc == 0)
-        rc = pair_flows_sql(c, d);
+#ifdef PODFLOW_TEST
+    {
+        const char *oracle = getenv("PODFLOW_PAIR_SQL");
+
+        if (oracle && *oracle == '1') {
+            rc = pair_flows_sql(c, d);
+            if (!rc)
+                rc = xsort_finish(c->pairs->res);
+        } else
+            rc = pair_flows_sorted(c, d);
+    }
+#else
+    rc = pair_flows_sorted(c, d);
+#endif
     sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
-    if (rc < 0)
-        return rc;
-    pairmap_build(c);
-    return 0;
+    return rc;
 }
+
+void pair_result_free(struct case_db *c)
+{
+    if (!c->pairs)
+        return;
+    xsort_release(c->pairs->res);
+    free(c->pairs->res);
+    free(c->pairs);
+    c->pairs = NULL;
+}
+
+int pair_cursor_open(struct pair_cursor *pc, const struct case_db *c, int64_t from)
+{
+    struct pres key;
+    int rc;
+
+    memset(pc, 0, sizeof(*pc));
+    if (!c->pairs || !c->nconns)
+        return 0;
+    memset(&key, 0, sizeof(key));
+    key.at = from;
+    rc = xsort_cur_open(&pc->cur, c->pairs->res, &key);
+    pc->open = 1;
+    if (!rc)
+        pc->next = xsort_cur_next(&pc->cur);
+    return rc ? rc : pc->cur.err;
+}
+
+int pair_cursor_at(struct pair_cursor *pc, const struct case_db *c, int64_t id,
+                   const struct case_conn **conn)
+{
+    const struct pres *r;
+
+    *conn = NULL;
+    if (!pc->open)
+        return 0;
+    while ((r = pc->next) != NULL && r->at < id)
+        pc->next = xsort_cur_next(&pc->cur);
+    if (pc->cur.err)
+        return pc->cur.err;
+    if (!r || r->at != id)
+        return 0;
+    if (r->k == PRES_PEER) {
+        pc->next = xsort_cur_next(&pc->cur);
+        return pc->cur.err ? pc->cur.err : 2;
+    }
+    pc->conn.ends = pc->ends;
+    pc->conn.nends = 0;
+    while ((r = pc->next) != NULL && r->at == id && r->k != PRES_PEER) {
+        struct case_end *e;
+
+        if (pc->conn.nends < LIM_CASE_ENDS) {
+            e = &pc->ends[pc->conn.nends++];
+            memset(e, 0, sizeof(*e));
+            e->flow_id = r->flow_id;
+            e->capture_id = r->cap;
+            e->has_iface = r->has_iface;
+            e->iface_id = r->iface;
+            e->first_ns = r->first_ns;
+            e->packets_fwd = r->pf;
+            e->packets_rev = r->pr;
+            e->state = c->pairs->states[r->state];
+        }
+        pc->next = xsort_cur_next(&pc->cur);
+    }
+    if (pc->cur.err)
+        return pc->cur.err;
+    *conn = &pc->conn;
+    return 1;
+}
+
+void pair_cursor_close(struct pair_cursor *pc)
+{
+    if (pc->open)
+        xsort_cur_close(&pc->cur);
+    memset(pc, 0, sizeof(*pc));
+}
+
+#ifdef PODFLOW_TEST
+/* For the oracle (pair_sql.c) and the tests: connections found elsewhere,
+ * rows fed to the window by hand. */
+int pair_emit(struct case_db *c, const struct case_end *ends, size_t ne)
+{
+    struct prec r[LIM_CASE_ENDS];
+    const struct prec *e[LIM_CASE_ENDS];
+    struct pass2 p2 = {.c = c, .res = c->pairs->res};
+
+    for (size_t k = 0; k < ne && k < LIM_CASE_ENDS; k++) {
+        memset(&r[k], 0, sizeof(r[k]));
+        r[k].id = ends[k].flow_id;
+        r[k].cap = ends[k].capture_id;
+        r[k].has_iface = (uint8_t)ends[k].has_iface;
+        r[k].iface = ends[k].iface_id;
+        r[k].first_ns = ends[k].first_ns;
+        r[k].pf = ends[k].packets_fwd;
+        r[k].pr = ends[k].packets_rev;
+        r[k].state = state_code(c, c->pairs, ends[k].state, strlen(ends[k].state));
+        e[k] = &r[k];
+    }
+    emit(&p2, e, ne < LIM_CASE_ENDS ? ne : LIM_CASE_ENDS);
+    return p2.err;
+}
+
+int pair_finish(struct case_db *c)
+{
+    return xsort_finish(c->pairs->res);
+}
+
+/* Rows of one tuple, as pass 2 would meet them. */
+int pair_window_rows(struct case_db *c, const struct prow *r, size_t n)
+{
+    struct pass2 p2 = {.c = c, .res = c->pairs->res, .skew = c->opts.skew_ns};
+    struct pwin *w = xcalloc(1, sizeof(*w));
+
+    for (size_t i = 0; i < n && !p2.err; i++) {
+        struct prec x;
+
+        memset(&x, 0, sizeof(x));
+        x.id = r[i].e.flow_id;
+        x.cap = r[i].e.capture_id;
+        x.has_iface = (uint8_t)r[i].e.has_iface;
+        x.iface = r[i].e.iface_id;
+        x.first_ns = r[i].e.first_ns;
+        x.last_ns = r[i].last_ns < x.first_ns ? x.first_ns : r[i].last_ns;
+        x.state = state_code(c, c->pairs, r[i].e.state, strlen(r[i].e.state));
+        win_push(&p2, w, &x);
+    }
+    while (!p2.err && w->n)
+        decide_oldest(&p2, w);
+    free(w);
+    return p2.err;
+}
+#endif

@@ -298,6 +298,9 @@ static int on_flow(void *ctx, const struct case_flow *fl)
         ALLOC_GROW(k->recs, k->nrecs + 1, k->recs_alloc);
         fill_rec(&k->recs[k->nrecs], fl, v, obs, dnat ? &odst : NULL);
         k->recs[k->nrecs].state = intern_state(k, fl->state);
+        /* The ends live during the callback only: keep a copy. */
+        if (fl->conn)
+            k->recs[k->nrecs].conn = case_conn_copy(&k->arena, fl->conn);
         k->nrecs++;
         return 0;
     } else {
@@ -331,6 +334,7 @@ static int on_flow(void *ctx, const struct case_flow *fl)
         if (created) {
             fill_rec(g, fl, v, obs, dnat ? &odst : NULL);
             g->state = intern_state(k, fl->state);
+            g->conn = NULL; /* a group's flows have ends of their own */
         } else {
             group_add(g, fl, obs);
         }

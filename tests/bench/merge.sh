@@ -7,8 +7,7 @@
 # capture; one flow in ten of file k+1 is the server's end of a flow of
 # file k (the same connection, seen 300 ms later): (FILES-1) * FLOWS / 10
 # connections seen at both ends, which the reader pairs.  The second
-# figure is `show` of the merged case (it opens it, pairing included);
-# PODFLOW_PAIR_SQL=1 in the environment times the SQL fallback instead.
+# figure is `show` of the merged case (it opens it, pairing included).
 # A figure, never a timed test.  Needs sqlite3 and /usr/bin/time.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)

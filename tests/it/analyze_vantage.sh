@@ -5,8 +5,8 @@
 # it once per interface; check must judge and report it once, with each
 # interface's evidence ("seen at NODE/IFACE"), while a connection dropped
 # before the server's link (seen on one interface) stays one flow.  The
-# hash and SQL pairing agree on a generated case with many interfaces,
-# and pairing still works past the hash path's 16-bit tags (SQL fallback).
+# pairing and its SQL oracle (the test build's PODFLOW_PAIR_SQL=1) agree
+# on a generated case with many interfaces, and 70,000 vantage points pair.
 # Hand-made cases (schema.sql and the sqlite3 CLI); no root needed.
 . "$TOP/tests/it/analyze_lib.inc"
 
@@ -73,8 +73,8 @@ expect "show: one connection at several vantage points" \
 # --no-pair: every row on its own, as recorded.
 "$A" check "$tmp/one.db" -p "$tmp/deny-db.yaml" -f json --no-pair > "$tmp/np.jsonl" 2>/dev/null
 expect "--no-pair: each interface's row" "$(wc -l < "$tmp/np.jsonl")" 3
-# The SQL way pairs the same.
-PODFLOW_PAIR_SQL=1 "$A" check "$tmp/one.db" -p "$tmp/deny-db.yaml" -f json > "$tmp/one-sql.jsonl" 2>/dev/null
+# The SQL oracle pairs the same.
+PODFLOW_PAIR_SQL=1 "$AT" check "$tmp/one.db" -p "$tmp/deny-db.yaml" -f json > "$tmp/one-sql.jsonl" 2>/dev/null
 cmp -s "$tmp/one.jsonl" "$tmp/one-sql.jsonl" && ok "one capture: SQL pairing the same" ||
     fail "one capture: SQL pairing differs: $(diff "$tmp/one.jsonl" "$tmp/one-sql.jsonl")"
 # diff reads the case paired too: the pair is one flow there.
@@ -95,7 +95,7 @@ sqlite3 "$tmp/same.db" "UPDATE flows SET iface = NULL WHERE id = 7"
 expect "no interface vs an interface: paired" \
     "$(jq_sql "$tmp/null.jsonl" "SELECT group_concat(coalesce(json_extract(e.value, '\$.iface'), '-'), ' ') FROM t, json_each(json_extract(t.v, '\$.ends')) e")" \
     "cali1111aaaa -"
-PODFLOW_PAIR_SQL=1 "$A" check "$tmp/same.db" -p "$tmp/deny-db.yaml" -f json > "$tmp/null-sql.jsonl" 2>/dev/null
+PODFLOW_PAIR_SQL=1 "$AT" check "$tmp/same.db" -p "$tmp/deny-db.yaml" -f json > "$tmp/null-sql.jsonl" 2>/dev/null
 cmp -s "$tmp/null.jsonl" "$tmp/null-sql.jsonl" && ok "no interface: SQL pairing the same" ||
     fail "no interface: SQL pairing differs"
 
@@ -135,18 +135,17 @@ INSERT INTO flows (capture_id, proto, src_ip, src_port, dst_ip, dst_port, first_
                    packets_fwd, bytes_fwd, packets_rev, bytes_rev, state, iface)
 SELECT cap, 6, '198.18.2.' || (i % 40), 30000 + i, '198.18.2.' || ((i * 7 + 3) % 40), 80,
        i * 100000000 + late, i * 100000000 + late + 500000000, 2, 120, 1, 60, 'S1', ifc FROM r;" || exit 1
-"$A" check "$tmp/gen.db" -p "$tmp/deny-db.yaml" -f json > "$tmp/gen-hash.jsonl" 2>/dev/null
-PODFLOW_PAIR_SQL=1 "$A" check "$tmp/gen.db" -p "$tmp/deny-db.yaml" -f json > "$tmp/gen-sql.jsonl" 2>/dev/null
-expect "generated case: flows read" "$(wc -l < "$tmp/gen-hash.jsonl")" \
+"$A" check "$tmp/gen.db" -p "$tmp/deny-db.yaml" -f json > "$tmp/gen-pair.jsonl" 2>/dev/null
+PODFLOW_PAIR_SQL=1 "$AT" check "$tmp/gen.db" -p "$tmp/deny-db.yaml" -f json > "$tmp/gen-sql.jsonl" 2>/dev/null
+expect "generated case: flows read" "$(wc -l < "$tmp/gen-pair.jsonl")" \
     "$(sqlite3 -batch -noheader :memory: "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 2999) SELECT count(*) + sum(i % 5 <> 0 AND i % 8 = 7) FROM n")"
-cmp -s "$tmp/gen-hash.jsonl" "$tmp/gen-sql.jsonl" && ok "generated case: hash and SQL pairing agree" ||
-    fail "generated case: hash and SQL pairing differ"
+cmp -s "$tmp/gen-pair.jsonl" "$tmp/gen-sql.jsonl" && ok "generated case: pairing and its SQL oracle agree" ||
+    fail "generated case: pairing and its SQL oracle differ"
 expect "generated case: ends per connection" \
-    "$(jq_sql "$tmp/gen-hash.jsonl" "SELECT group_concat(n || 'x' || c, ' ') FROM (SELECT json_array_length(v, '\$.ends') AS n, count(*) AS c FROM t WHERE json_type(v, '\$.ends') IS NOT NULL GROUP BY 1 ORDER BY 1)")" \
+    "$(jq_sql "$tmp/gen-pair.jsonl" "SELECT group_concat(n || 'x' || c, ' ') FROM (SELECT json_array_length(v, '\$.ends') AS n, count(*) AS c FROM t WHERE json_type(v, '\$.ends') IS NOT NULL GROUP BY 1 ORDER BY 1)")" \
     "$(sqlite3 -batch -noheader :memory: "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 2999) SELECT group_concat(k || 'x' || c, ' ') FROM (SELECT k, count(*) AS c FROM (SELECT 1 + (i % 5 <> 0 AND i % 8 <> 7) + (i % 6 = 0) + (i % 11 = 0) AS k FROM n) WHERE k > 1 GROUP BY k ORDER BY k)")"
 
-# Past the hash path's 16-bit tags (65,535 vantage points: interfaces
-# 1..70,000 of one capture), pairing falls back to SQL and still pairs:
+# 70,000 vantage points (interfaces 1..70,000 of one capture) pair:
 # flow k on interface k, the same connection as flow k + 1 for odd k.
 sqlite3 "$tmp/many.db" < "$TOP/schema.sql" || exit 1
 sqlite3 "$tmp/many.db" "
