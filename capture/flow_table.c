@@ -6,12 +6,14 @@
  * hash to its entry (common/htab.h: 8-byte slots, linear probing, at most
  * half full, backward-shift deletion), which prefetch_slot() and
  * prefetch_entry() warm ahead of each packet.  The hash is the table's
- * own, not hash_bytes(): seeded (random unless the caller fixes the seed)
- * so crafted traffic cannot aim at one probe chain, and computed from the
+ * own arrangement of the common step (hash_mum(), common/hash.h), not
+ * hash_bytes(): seeded (random unless the caller fixes the seed) so
+ * crafted traffic cannot aim at one probe chain, and computed from the
  * key's words while key_make() still holds them in registers, three
- * independent 128-bit multiplies in parallel (hash_words()); hashing the
- * stored key a word at a time would re-read the bytes just written and
- * chain six multiplies per packet.  Nothing is allocated per packet.
+ * independent multiplies that run in parallel and one to finish
+ * (hash_words()); hash_bytes() of the stored key would re-read the bytes
+ * just written (a store-forwarding stall) and chain its multiplies one
+ * after the other.  Nothing is allocated per packet.
  *
  * Time: packet time.  Every entry sits on the list of its timeout class
  * (TCP established, TCP linger, UDP/other, ICMP), in the order it was
@@ -207,29 +209,6 @@ static inline uint64_t key_pf(const struct flow_key *k)
     return (uint64_t)k->proto | (uint64_t)k->famkind << 8;
 }
 
-/* wyhash's mum: the 128-bit product folded to 64 bits (both halves). */
-#ifdef __SIZEOF_INT128__
-__extension__ typedef unsigned __int128 flow_u128;
-
-static inline uint64_t mum(uint64_t x, uint64_t y)
-{
-    flow_u128 r = (flow_u128)x * y;
-    return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-#else
-/* No 128-bit integers (32-bit targets): the same fold from four 32-bit
- * partial products. */
-static inline uint64_t mum(uint64_t x, uint64_t y)
-{
-    uint64_t xl = (uint32_t)x, xh = x >> 32, yl = (uint32_t)y, yh = y >> 32;
-    uint64_t ll = xl * yl, lh = xl * yh, hl = xh * yl, hh = xh * yh;
-    uint64_t mid = (ll >> 32) + (uint32_t)lh + (uint32_t)hl;
-    uint64_t lo = (mid << 32) | (uint32_t)ll;
-    uint64_t hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
-    return lo ^ hi;
-}
-#endif
-
 /* Six key words to a hash: three independent mums (they run in parallel)
  * over word pairs, each word xored with its own seed word first so chains
  * cannot be aimed without the seed, then one mum to mix every bit into
@@ -237,9 +216,9 @@ static inline uint64_t mum(uint64_t x, uint64_t y)
 static inline uint64_t hash_words(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1,
                                   uint64_t small, uint64_t pf, const uint64_t *hk)
 {
-    uint64_t h =
-        mum(a0 ^ hk[0], b0 ^ hk[1]) ^ mum(a1 ^ hk[2], b1 ^ hk[3]) ^ mum(small ^ hk[4], pf ^ hk[5]);
-    return mum(h ^ hk[6], 0xff51afd7ed558ccdULL);
+    uint64_t h = hash_mum(a0 ^ hk[0], b0 ^ hk[1]) ^ hash_mum(a1 ^ hk[2], b1 ^ hk[3]) ^
+                 hash_mum(small ^ hk[4], pf ^ hk[5]);
+    return hash_mum(h ^ hk[6], 0xff51afd7ed558ccdULL);
 }
 
 /* The seed words hash_words() uses, drawn from the table's seed once. */
