@@ -61,8 +61,8 @@ rc=$?
 
 # --- 4. the report ----------------------------------------------------------------
 step "4. The HTML report"
-say "$A report $DB -p $CUR -o $REPORT"
-"$A" report "$DB" -p "$CUR" -o "$REPORT"
+say "$A report $DB -p $CUR --out $REPORT"
+"$A" report "$DB" -p "$CUR" --out "$REPORT"
 rc=$?
 [ $rc -le 1 ] && [ -s "$REPORT" ] || die "report failed (exit status $rc)"
 

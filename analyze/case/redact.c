@@ -217,7 +217,7 @@ static int rd_open(const char *path, int flags, sqlite3 **out, struct diag *d)
     return 0;
 }
 
-int redact_case(const char *name, struct redact_stats *st, struct diag *d)
+int redact_case(const char *name, const char *out, struct redact_stats *st, struct diag *d)
 {
     uint8_t key[REDACT_KEY_LEN];
     sqlite3 *orig = NULL, *tmp = NULL;
@@ -229,11 +229,15 @@ int redact_case(const char *name, struct redact_stats *st, struct diag *d)
 
     /* Rewritten whole by the output rule (common/outfile.h): the user's
      * own regular file (a symlink to one is followed), replaced by a
-     * temporary copy beside it. */
-    rc = outfile_open(&of, name, 0600, OUTFILE_NEED_PATH | OUTFILE_EXISTING, d);
+     * temporary copy beside it; with out, a new file that must not exist
+     * (or a stream), the case read as it is. */
+    if (out)
+        rc = outfile_open(&of, out, 0600, OUTFILE_NEED_PATH | OUTFILE_NO_CLOBBER, d);
+    else
+        rc = outfile_open(&of, name, 0600, OUTFILE_NEED_PATH | OUTFILE_EXISTING, d);
     if (rc)
         return rc;
-    path = of.target;
+    path = out ? name : of.target;
     /* What the analyzer refuses (foreign, newer, hostile schema), so do we. */
     rc = db_open_reader(path, d, &orig);
     if (rc)

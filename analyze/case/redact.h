@@ -57,11 +57,14 @@ int redact_db(sqlite3 *db, const uint8_t key[REDACT_KEY_LEN], struct redact_stat
  * file beside it (0600), redacted there with secure_delete and VACUUM so no
  * old address survives in free pages, synced, and renamed over path.
  * path must be the user's own regular file, or a symlink to one (the
- * output rule, common/outfile.h).  Refuses what db_open_reader() refuses,
+ * output rule, common/outfile.h).  With out not NULL, path is left as it
+ * was and the redacted case is written to out instead, a new file (an
+ * existing one is refused: ERR_EXISTS) or a stream.  Refuses what db_open_reader() refuses,
  * and a case another program has open for writing.  On failure path is
  * left as it was.  0, ERR_FORMAT, ERR_VERSION, ERR_DB, ERR_INVALID,
  * ERR_PERM or -errno, reported through d.
  */
-int redact_case(const char *path, struct redact_stats *st, struct diag *d) MUST_CHECK;
+int redact_case(const char *path, const char *out, struct redact_stats *st,
+                struct diag *d) MUST_CHECK;
 
 #endif

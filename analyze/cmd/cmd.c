@@ -1,43 +1,559 @@
 /*
- * cmd.c: what the podflow-analyze subcommands share for their command
- * lines: the usage-error reply and the option test of the commands that
- * parse their arguments by hand (diff's --old/--new take several operands).
+ * cmd.c: the one option parser of podflow-analyze's subcommands, their
+ * --help texts built from the option tables, the usage-error reply with
+ * its "did you mean", the dispatch over the command table, and what the
+ * commands share for writing (cmd_flush).
+ *
+ * The parser is a loop over argv, not getopt_long: options take several
+ * operands ("-p a.yaml b/", "--old A B --new C"), which getopt's
+ * permutation cannot express, and one parser for every command means one
+ * set of rules a user learns once (cmd.h lists them).
  */
 #include "analyze/cmd/cmd.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/util.h"
+#include "common/xmalloc.h"
 #include "common/compat.h"
 
-int cmd_usage_err(struct diag *d, const char *usage, const char *fmt, ...)
+/* The column where --help's option texts start (and where a top-level
+ * summary starts): what the hand-written texts used. */
+#define HELP_COL 29
+
+/* --- similarity (git's help.c and levenshtein.c) --------------------------- */
+
+/* Damerau-Levenshtein distance (optimal string alignment) from s1 to s2
+ * with weights: w swap of two adjacent characters, s substitution, a
+ * insertion (a character of s2 missing from s1), d deletion (a character
+ * of s1 not in s2).  git's levenshtein.c, three rows of the matrix. */
+static int dl_distance(const char *s1, const char *s2, int w, int s, int a, int d)
+{
+    size_t len1 = strlen(s1), len2 = strlen(s2), i, j;
+    int *row0, *row1, *row2, *tmp, r;
+
+    row0 = xcalloc(len2 + 1, sizeof(*row0));
+    row1 = xcalloc(len2 + 1, sizeof(*row1));
+    row2 = xcalloc(len2 + 1, sizeof(*row2));
+    for (j = 0; j <= len2; j++)
+        row1[j] = (int)j * a;
+    for (i = 0; i < len1; i++) {
+        row2[0] = (int)(i + 1) * d;
+        for (j = 0; j < len2; j++) {
+            row2[j + 1] = row1[j] + s * (s1[i] != s2[j]); /* substitution */
+            if (i > 0 && j > 0 && s1[i - 1] == s2[j] && s1[i] == s2[j - 1] &&
+                row2[j + 1] > row0[j - 1] + w)
+                row2[j + 1] = row0[j - 1] + w; /* swap */
+            if (row2[j + 1] > row1[j + 1] + d)
+                row2[j + 1] = row1[j + 1] + d; /* deletion */
+            if (row2[j + 1] > row2[j] + a)
+                row2[j + 1] = row2[j] + a; /* insertion */
+        }
+        tmp = row0;
+        row0 = row1;
+        row1 = row2;
+        row2 = tmp;
+    }
+    r = row1[len2];
+    free(row0);
+    free(row1);
+    free(row2);
+    return r;
+}
+
+int cmd_similarity(const char *typed, const char *candidate)
+{
+    /* help.c: a candidate the word begins is the best match; otherwise
+     * typos cost little (swaps nothing, a missing letter 1) and extra
+     * letters much, so "chekc" finds check and "frobnicate" nothing. */
+    if (*typed && strncmp(candidate, typed, strlen(typed)) == 0)
+        return 0;
+    return dl_distance(typed, candidate, 0, 2, 1, 3) + 1;
+}
+
+const char *cmd_suggest(const char *typed, const char *const *cands, size_t n)
+{
+    const char *best = NULL;
+    int best_sim = CMD_SIMILAR, ties = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        int sim;
+
+        if (!cands[i] || (best && strcmp(cands[i], best) == 0))
+            continue;
+        sim = cmd_similarity(typed, cands[i]);
+        if (sim < best_sim) {
+            best_sim = sim;
+            best = cands[i];
+            ties = 0;
+        } else if (sim == best_sim && best) {
+            ties++;
+        }
+    }
+    /* Two equally good guesses are no guess: say nothing. */
+    return ties ? NULL : best;
+}
+
+/* --- errors ---------------------------------------------------------------- */
+
+static FILE *err_out(const struct diag *d)
+{
+    return d->out ? d->out : stderr;
+}
+
+static void see_help(struct diag *d, const char *prog, const char *name)
+{
+    FILE *f = err_out(d);
+
+    if (name)
+        fprintf(f, "see '%s %s --help'\n", prog, name);
+    else
+        fprintf(f, "see '%s --help'\n", prog);
+    fflush(f);
+}
+
+static int vusage_err(struct diag *d, const char *prog, const char *name, const char *fmt,
+                      va_list ap)
 {
     char msg[512];
-    va_list ap;
 
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    diag_err(d, "%s", msg);
-    fputs(usage, stderr);
+    if (name)
+        diag_err(d, "%s: %s", name, msg);
+    else
+        diag_err(d, "%s", msg);
+    see_help(d, prog, name);
     return EXIT_BAD;
 }
 
-int cmd_is_opt(const char *a, const char *lng, char shrt)
+int cmd_usage_err(const struct cmd_args *a, const char *fmt, ...)
 {
-    size_t n = strlen(lng);
+    va_list ap;
 
-    if (a[0] != '-')
-        return 0;
-    if (a[1] == '-')
-        return strncmp(a + 2, lng, n) == 0 && (a[n + 2] == 0 || a[n + 2] == '=');
-    return shrt && a[1] == shrt;
+    va_start(ap, fmt);
+    (void)vusage_err(a->d, a->prog, a->cmd->name, fmt, ap);
+    va_end(ap);
+    return EXIT_BAD;
 }
+
+static int parse_err(const struct cmd_args *a, const char *fmt, ...) PRINTF_LIKE(2, 3);
+static int parse_err(const struct cmd_args *a, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    (void)vusage_err(a->d, a->prog, a->cmd->name, fmt, ap);
+    va_end(ap);
+    return ERR_USAGE;
+}
+
+/* --- help ------------------------------------------------------------------ */
+
+/* "  -p, --policies PATH..." for row o. */
+static void opt_left(const struct cmd_opt *o, char *b, size_t size)
+{
+    char sh[8] = "    ";
+
+    if (o->shrt)
+        snprintf(sh, sizeof(sh), "-%c%s", o->shrt, o->lng ? ", " : "");
+    snprintf(b, size, "  %s%s%s%s%s", sh, o->lng ? "--" : "", o->lng ? o->lng : "",
+             o->argname ? " " : "", o->argname ? o->argname : "");
+}
+
+/* left, then text from HELP_COL (on the next line when left is too
+ * long), each further line of text indented to HELP_COL. */
+static void help_row(FILE *f, const char *left, const char *text)
+{
+    size_t len = strlen(left);
+    const char *p = text, *nl;
+
+    fputs(left, f);
+    if (len + 1 >= HELP_COL)
+        fprintf(f, "\n%*s", HELP_COL, "");
+    else
+        fprintf(f, "%*s", (int)(HELP_COL - len), "");
+    for (;;) {
+        nl = strchr(p, '\n');
+        if (!nl) {
+            fprintf(f, "%s\n", p);
+            break;
+        }
+        fprintf(f, "%.*s\n%*s", (int)(nl - p), p, HELP_COL, "");
+        p = nl + 1;
+    }
+}
+
+void cmd_usage(const struct cmd_spec *cmd, FILE *f)
+{
+    const struct cmd_opt *o;
+    char left[128];
+
+    fprintf(f, "usage: podflow-analyze %s %s\n\n", cmd->name, cmd->args);
+    if (cmd->about && *cmd->about)
+        fprintf(f, "%s\n", cmd->about);
+    for (o = cmd->opts; o && o->id; o++) {
+        if (!o->help)
+            continue;
+        opt_left(o, left, sizeof(left));
+        help_row(f, left, o->help);
+    }
+    help_row(f, "  -h, --help", "this text");
+    if (cmd->exit_status && *cmd->exit_status)
+        fprintf(f, "\n%s", cmd->exit_status);
+}
+
+void cmd_main_usage(const struct cmd_spec *const *table, size_t n, FILE *f)
+{
+    char left[160];
+    size_t i;
+
+    fputs("usage: podflow-analyze COMMAND [ARGS]\n"
+          "\n"
+          "Replay the flows of a podflow case (.db) against Calico and Kubernetes\n"
+          "network policies.\n"
+          "\n",
+          f);
+    for (i = 0; i < n; i++) {
+        snprintf(left, sizeof(left), "  %s %s", table[i]->name, table[i]->args);
+        help_row(f, left, table[i]->summary);
+    }
+    fputs("\n"
+          "  podflow-analyze COMMAND --help   the options of a command (or: help COMMAND)\n"
+          "  podflow-analyze --version\n"
+          "\n"
+          "Output formats (-o): table, json (JSON Lines), csv, dot; -f and --format are\n"
+          "the same option.\n"
+          "\n"
+          "Exit status: 0 nothing denied, 1 at least one flow denied (check) or\n"
+          "a working flow would break (diff), 2 bad input or usage.\n",
+          f);
+}
+
+/* --- the parser -------------------------------------------------------------- */
+
+static void add_item(struct cmd_args *a, size_t *alloc, int id, const char *val,
+                     const struct cmd_opt *o, int cont)
+{
+    ALLOC_GROW(a->v, a->n + 1, *alloc);
+    a->v[a->n].id = id;
+    a->v[a->n].val = val;
+    a->v[a->n].opt = o;
+    a->v[a->n].choice = -1;
+    a->v[a->n].cont = cont;
+    a->n++;
+}
+
+static const struct cmd_opt *find_long(const struct cmd_opt *opts, const char *name, size_t len)
+{
+    const struct cmd_opt *o;
+
+    for (o = opts; o && o->id; o++)
+        if (o->lng && strlen(o->lng) == len && strncmp(o->lng, name, len) == 0)
+            return o;
+    return NULL;
+}
+
+static const struct cmd_opt *find_short(const struct cmd_opt *opts, char c)
+{
+    const struct cmd_opt *o;
+
+    for (o = opts; o && o->id; o++)
+        if (o->shrt == c)
+            return o;
+    return NULL;
+}
+
+/* How the user named o, for messages: "--format" or "-f". */
+static void opt_name(const struct cmd_opt *o, int as_long, char *b, size_t size)
+{
+    if (as_long || !o->shrt)
+        snprintf(b, size, "--%s", o->lng);
+    else
+        snprintf(b, size, "-%c", o->shrt);
+}
+
+/* "a, b or c" of a NULL-terminated list. */
+static void choices_text(const char *const *ch, char *b, size_t size)
+{
+    size_t i, n = 0, len = 0;
+
+    while (ch[n])
+        n++;
+    b[0] = 0;
+    for (i = 0; i < n && len < size; i++) {
+        int w = snprintf(b + len, size - len, "%s%s",
+                         i == 0       ? ""
+                         : i + 1 == n ? " or "
+                                      : ", ",
+                         ch[i]);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+}
+
+/* Check the value of the last item against its row's choices. */
+static int check_choice(struct cmd_args *a, int as_long)
+{
+    struct cmd_item *it = &a->v[a->n - 1];
+    const struct cmd_opt *o = it->opt;
+    char name[80], list[256];
+    const char *guess;
+    size_t i, n = 0;
+
+    if (!o->choices)
+        return 0;
+    for (i = 0; o->choices[i]; i++) {
+        if (strcmp(o->choices[i], it->val) == 0) {
+            it->choice = (int)i;
+            return 0;
+        }
+        n++;
+    }
+    opt_name(o, as_long, name, sizeof(name));
+    choices_text(o->choices, list, sizeof(list));
+    guess = cmd_suggest(it->val, o->choices, n);
+    if (guess)
+        return parse_err(a, "%s takes %s, not '%s'; did you mean '%s'?", name, list, it->val,
+                         guess);
+    return parse_err(a, "%s takes %s, not '%s'", name, list, it->val);
+}
+
+/* An unknown long option arg ("--" and len characters of name): the
+ * message, with the closest long name. */
+static int unknown_long(struct cmd_args *a, const char *arg, size_t len)
+{
+    const char *cands[64];
+    const struct cmd_opt *o;
+    char word[128];
+    const char *guess;
+    size_t n = 0;
+
+    snprintf(word, sizeof(word), "%.*s", (int)(len < 100 ? len : 100), arg + 2);
+    for (o = a->cmd->opts; o && o->id && n + 1 < ARRAY_SIZE(cands); o++)
+        if (o->lng)
+            cands[n++] = o->lng;
+    cands[n++] = "help";
+    guess = cmd_suggest(word, cands, n);
+    if (guess)
+        return parse_err(a, "unknown option '--%s'; did you mean '--%s'?", word, guess);
+    return parse_err(a, "unknown option '--%s'", word);
+}
+
+/* Does arg end a CMD_ARG_LIST option's operands? */
+static int ends_list(const char *arg)
+{
+    size_t len = strlen(arg);
+
+    if (arg[0] == '-' && arg[1])
+        return 1;
+    return len > 3 && strcmp(arg + len - 3, ".db") == 0;
+}
+
+/* Option o matched argv[*i], as a long name or not; attached is its value
+ * written into the same word ("--name=V", "-xV") or NULL.  Adds the item
+ * (the value from the next word when none is attached), checks it, and
+ * sets *list when o goes on taking operands.  0 or ERR_USAGE. */
+static int take_opt(struct cmd_args *a, size_t *alloc, const struct cmd_opt *o, int as_long,
+                    const char *attached, int argc, char **argv, int *i,
+                    const struct cmd_opt **list)
+{
+    const char *val = attached;
+    char name[80];
+    int rc;
+
+    opt_name(o, as_long, name, sizeof(name));
+    if (o->arg == CMD_ARG_NONE) {
+        if (attached)
+            return parse_err(a, "option '%s' takes no value", name);
+        add_item(a, alloc, o->id, NULL, o, 0);
+        return 0;
+    }
+    /* A value may begin with '-' ("--skew -1"), as getopt has it; a list's
+     * first operand may not (-p then an option is a missing value). */
+    if (!val && *i + 1 < argc && (o->arg == CMD_ARG_ONE || !ends_list(argv[*i + 1])))
+        val = argv[++*i];
+    if (!val)
+        return parse_err(a, "option '%s' needs a value (%s)", name,
+                         o->argname ? o->argname : "VALUE");
+    add_item(a, alloc, o->id, val, o, 0);
+    rc = check_choice(a, as_long);
+    if (!rc && o->arg == CMD_ARG_LIST)
+        *list = o;
+    return rc;
+}
+
+int cmd_parse(const struct cmd_spec *cmd, int argc, char **argv, struct diag *d, FILE *out,
+              struct cmd_args *a)
+{
+    const struct cmd_opt *list = NULL, *o;
+    size_t alloc = 0;
+    int i, dashdash = 0, rc;
+
+    memset(a, 0, sizeof(*a));
+    a->cmd = cmd;
+    a->d = d;
+    a->prog = "podflow-analyze";
+    for (i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+
+        if (dashdash || arg[0] != '-' || arg[1] == 0) {
+            if (list && !dashdash && !ends_list(arg))
+                add_item(a, &alloc, list->id, arg, list, 1);
+            else {
+                list = NULL;
+                add_item(a, &alloc, CMD_OPERAND, arg, NULL, 0);
+            }
+            continue;
+        }
+        list = NULL;
+        if (strcmp(arg, "--") == 0) {
+            dashdash = 1;
+            continue;
+        }
+        if (arg[1] == '-') {
+            const char *eq = strchr(arg + 2, '=');
+            size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+
+            o = find_long(cmd->opts, arg + 2, len);
+            if (!o && len == 4 && strncmp(arg + 2, "help", 4) == 0) {
+                cmd_usage(cmd, out);
+                return CMD_PARSE_HELP;
+            }
+            if (!o)
+                return unknown_long(a, arg, len);
+            rc = take_opt(a, &alloc, o, 1, eq ? eq + 1 : NULL, argc, argv, &i, &list);
+            if (rc)
+                return rc;
+            continue;
+        }
+        /* A cluster of short options: flags, the last may take a value. */
+        for (const char *p = arg + 1; *p; p++) {
+            o = find_short(cmd->opts, *p);
+            if (!o && *p == 'h') {
+                cmd_usage(cmd, out);
+                return CMD_PARSE_HELP;
+            }
+            if (!o) {
+                /* "-strict" for "--strict": say so, as git does. */
+                if (p == arg + 1 && arg[2] && find_long(cmd->opts, arg + 1, strlen(arg + 1)))
+                    return parse_err(
+                        a, "unknown option '-%c'; did you mean '-%s' (with two dashes)?", *p, arg);
+                return parse_err(a, "unknown option '-%c'", *p);
+            }
+            rc = take_opt(a, &alloc, o, 0, o->arg != CMD_ARG_NONE && p[1] ? p + 1 : NULL, argc,
+                          argv, &i, &list);
+            if (rc)
+                return rc;
+            if (o->arg == CMD_ARG_NONE)
+                continue;
+            break;
+        }
+    }
+    return 0;
+}
+
+void cmd_args_release(struct cmd_args *a)
+{
+    free(a->v);
+    a->v = NULL;
+    a->n = 0;
+}
+
+size_t cmd_operands(const struct cmd_args *a)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < a->n; i++)
+        n += a->v[i].id == CMD_OPERAND;
+    return n;
+}
+
+/* --- dispatch ------------------------------------------------------------------ */
+
+static const struct cmd_spec *find_cmd(const struct cmd_spec *const *table, size_t n,
+                                       const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (strcmp(table[i]->name, name) == 0)
+            return table[i];
+    return NULL;
+}
+
+static int unknown_cmd(const struct cmd_spec *const *table, size_t n, const char *name,
+                       struct diag *d)
+{
+    const char *cands[64], *guess;
+    size_t i, k = 0;
+
+    for (i = 0; i < n && k < ARRAY_SIZE(cands); i++)
+        cands[k++] = table[i]->name;
+    guess = cmd_suggest(name, cands, k);
+    if (guess)
+        diag_err(d, "unknown command '%s'; did you mean '%s'?", name, guess);
+    else
+        diag_err(d, "unknown command '%s'", name);
+    see_help(d, "podflow-analyze", NULL);
+    return EXIT_BAD;
+}
+
+int cmd_dispatch(const struct cmd_spec *const *table, size_t n, int argc, char **argv,
+                 struct diag *d)
+{
+    const struct cmd_spec *cmd;
+    struct cmd_args a;
+    int rc;
+
+    if (argc < 2) {
+        diag_err(d, "no command given");
+        see_help(d, "podflow-analyze", NULL);
+        return EXIT_BAD;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("podflow-analyze %s\n", PODFLOW_VERSION);
+        return fflush(stdout) ? EXIT_BAD : EXIT_OK;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        if (argc > 2 && strcmp(argv[1], "help") == 0) {
+            cmd = find_cmd(table, n, argv[2]);
+            if (!cmd)
+                return unknown_cmd(table, n, argv[2], d);
+            cmd_usage(cmd, stdout);
+        } else {
+            cmd_main_usage(table, n, stdout);
+        }
+        return fflush(stdout) ? EXIT_BAD : EXIT_OK;
+    }
+    if (argv[1][0] == '-') {
+        diag_err(d, "unknown option '%s' (a command comes first)", argv[1]);
+        see_help(d, "podflow-analyze", NULL);
+        return EXIT_BAD;
+    }
+    cmd = find_cmd(table, n, argv[1]);
+    if (!cmd)
+        return unknown_cmd(table, n, argv[1], d);
+    rc = cmd_parse(cmd, argc - 1, argv + 1, d, stdout, &a);
+    if (rc == CMD_PARSE_HELP)
+        rc = fflush(stdout) ? EXIT_BAD : EXIT_OK;
+    else if (rc)
+        rc = EXIT_BAD;
+    else
+        rc = cmd->run(&a);
+    cmd_args_release(&a);
+    return rc;
+}
+
+/* --- output ------------------------------------------------------------------ */
 
 int cmd_flush(struct buf *b, FILE *f)
 {

@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,38 +30,53 @@
 #include "common/xmalloc.h"
 #include "common/compat.h"
 
-const char cmd_check_usage[] =
-    "usage: podflow-analyze check CASE.db... (-p PATH... | --no-policies) [options]\n"
-    "\n"
-    "Judge every flow of CASE.db against the policies in PATH (files, directories\n"
-    "searched for *.yaml, *.yml, *.json, or - for stdin; -p is repeatable).\n"
-    "Several CASE.db (one per node) are read as one case, as if merged.  A\n"
-    "connection captured at several vantage points (two nodes, or two interfaces\n"
-    "of one node: the client's and the server's cali link) is judged and reported\n"
-    "once, with what each end saw.\n"
-    "\n"
-    "  -p, --policies PATH        policy file, directory or - (repeatable); paths\n"
-    "                             that hold no policy object are an error\n"
-    "      --no-policies          an empty policy set is meant: judge against none\n"
-    "                             (or let the -p paths hold none)\n"
-    "  -f, --format FMT           table (default), json (JSON Lines), csv, or dot\n"
-    "                             (the service graph for graphviz)\n"
-    "      --only WHICH           denied, allowed or all (default)\n"
-    "  -g, --group BY             flow (default), tuple or workload\n"
-    "  -e, --explain              why each rule of each policy did or did not match\n"
-    "  -n, --namespace NS         only flows with an end in namespace NS\n"
-    "      --since T, --until T   only flows overlapping that window\n"
-    "                             (T: RFC 3339 or Unix seconds)\n"
-    "      --skew SECONDS         clock skew allowed between nodes when pairing\n"
-    "                             the ends of a connection (default 2; decimals)\n"
-    "      --no-pair              report every end of a connection on its own\n"
-    "  -h, --help                 this text\n"
-    "\n"
-    "Exit status: 0 nothing denied, 1 at least one flow denied,\n"
-    "2 bad input or usage.\n";
-
 enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_DOT };
 enum only { ONLY_ALL, ONLY_DENIED, ONLY_ALLOWED };
+
+/* The option table (cmd.h): one row per option, handled in cmd_check(). */
+enum {
+    O_POLICIES = 1,
+    O_FORMAT,
+    O_ONLY,
+    O_GROUP,
+    O_EXPLAIN,
+    O_NAMESPACE,
+    O_SINCE,
+    O_UNTIL,
+    O_SKEW,
+    O_NO_PAIR,
+    O_NO_POLICIES
+};
+/* In enum fmt's order. */
+static const char *const check_fmts[] = {"table", "json", "csv", "dot", NULL};
+static const char *const check_onlys[] = {"all", "denied", "allowed", NULL};
+static const char *const check_groups[] = {"flow", "tuple", "workload", NULL};
+
+static const struct cmd_opt check_opts[] = {
+    {O_POLICIES, 'p', "policies", CMD_ARG_LIST, "PATH...", NULL,
+     "policy files, directories or - (repeatable); paths\n"
+     "that hold no policy object are an error"},
+    {O_NO_POLICIES, 0, "no-policies", CMD_ARG_NONE, NULL, NULL,
+     "an empty policy set is meant: judge against none\n(or let the -p paths hold none)"},
+    {O_FORMAT, 'o', "output", CMD_ARG_ONE, "FMT", check_fmts,
+     "table (default), json (JSON Lines), csv, or dot\n(the service graph for graphviz)"},
+    {O_FORMAT, 'f', "format", CMD_ARG_ONE, "FMT", check_fmts, "the same as -o"},
+    {O_ONLY, 0, "only", CMD_ARG_ONE, "WHICH", check_onlys, "denied, allowed or all (default)"},
+    {O_GROUP, 'g', "group", CMD_ARG_ONE, "BY", check_groups, "flow (default), tuple or workload"},
+    {O_EXPLAIN, 'e', "explain", CMD_ARG_NONE, NULL, NULL,
+     "why each rule of each policy did or did not match"},
+    {O_NAMESPACE, 'n', "namespace", CMD_ARG_ONE, "NS", NULL,
+     "only flows with an end in namespace NS"},
+    {O_SINCE, 0, "since", CMD_ARG_ONE, "T", NULL,
+     "only flows overlapping that window\n(T: RFC 3339 or Unix seconds)"},
+    {O_UNTIL, 0, "until", CMD_ARG_ONE, "T", NULL, "the same, the window's end"},
+    {O_SKEW, 0, "skew", CMD_ARG_ONE, "SECONDS", NULL,
+     "clock skew allowed between nodes when pairing\nthe ends of a connection (default 2; "
+     "decimals)"},
+    {O_NO_PAIR, 0, "no-pair", CMD_ARG_NONE, NULL, NULL,
+     "report every end of a connection on its own"},
+    {0, 0, NULL, 0, NULL, NULL, NULL},
+};
 
 /* What records of one group share (--group tuple or workload); compared
  * as bytes, so it is zeroed before it is filled. */
@@ -354,19 +368,6 @@ static int rec_cmp(const void *x, const void *y)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
-static int parse_enum(const char *arg, const char *const *names, size_t n, int *out)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        if (strcmp(arg, names[i]) == 0) {
-            *out = (int)i;
-            return 0;
-        }
-    }
-    return ERR_USAGE;
-}
-
 /* --format dot: the service graph (graph.h) of the flows passing filter
  * and ns as DOT text, for people who render graphs themselves. */
 static int cmd_check_dot(const char *casepath, const char *const *paths, size_t npaths,
@@ -404,143 +405,94 @@ static int cmd_check_dot(const char *casepath, const char *const *paths, size_t 
     return status;
 }
 
-int cmd_check(int argc, char **argv, struct diag *d)
+static int cmd_check(struct cmd_args *a)
 {
-    static const struct option lopts[] = {{"policies", required_argument, NULL, 'p'},
-                                          {"format", required_argument, NULL, 'f'},
-                                          {"only", required_argument, NULL, 'o'},
-                                          {"group", required_argument, NULL, 'g'},
-                                          {"explain", no_argument, NULL, 'e'},
-                                          {"namespace", required_argument, NULL, 'n'},
-                                          {"since", required_argument, NULL, 'S'},
-                                          {"until", required_argument, NULL, 'U'},
-                                          {"skew", required_argument, NULL, 'K'},
-                                          {"no-pair", no_argument, NULL, 'N'},
-                                          {"no-policies", no_argument, NULL, 'P'},
-                                          {"help", no_argument, NULL, 'h'},
-                                          {NULL, 0, NULL, 0}};
-    static const char *const fmts[] = {"table", "json", "csv", "dot"};
-    static const char *const onlys[] = {"all", "denied", "allowed"};
-    static const char *const groups[] = {"flow", "tuple", "workload"};
+    struct diag *d = a->d;
     struct check k;
     struct case_filter filt;
     struct policy_set ps;
     const char **paths = NULL;
     size_t npaths = 0, i;
-    char **cases = NULL;
+    char **cases = NULL; /* case_open_many() takes argv's type */
     size_t ncases = 0;
     struct case_opts copts = {.skew_ns = CASE_SKEW_DEFAULT_NS};
-    int opt, v, rc, status = EXIT_BAD;
+    int rc, status = EXIT_BAD;
     unsigned load_flags = 0;
 
     memset(&k, 0, sizeof(k));
     memset(&filt, 0, sizeof(filt));
     k.d = d;
-    paths = xcalloc((size_t)argc + 1, sizeof(*paths));
-    cases = xcalloc((size_t)argc + 1, sizeof(*cases));
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":p:f:g:en:h", lopts, NULL)) != -1) {
-        switch (opt) {
-        case 'p':
-            paths[npaths++] = optarg;
+    paths = xcalloc(a->n + 1, sizeof(*paths));
+    cases = xcalloc(a->n + 1, sizeof(*cases));
+    for (i = 0; i < a->n; i++) {
+        const struct cmd_item *it = &a->v[i];
+
+        switch (it->id) {
+        case CMD_OPERAND:
+            cases[ncases++] = (char *)it->val; /* an argv string */
             break;
-        case 'f':
-            if (parse_enum(optarg, fmts, ARRAY_SIZE(fmts), &v))
-                goto bad_format;
-            k.fmt = (enum fmt)v;
+        case O_POLICIES:
+            paths[npaths++] = it->val;
             break;
-        case 'o':
-            if (parse_enum(optarg, onlys, ARRAY_SIZE(onlys), &v)) {
-                status = cmd_usage_err(d, cmd_check_usage,
-                                       "--only takes denied, allowed or all, not '%s'", optarg);
-                goto out;
-            }
-            k.only = (enum only)v;
+        case O_FORMAT:
+            k.fmt = (enum fmt)it->choice;
             break;
-        case 'g':
-            if (parse_enum(optarg, groups, ARRAY_SIZE(groups), &v)) {
-                status = cmd_usage_err(d, cmd_check_usage,
-                                       "--group takes flow, tuple or workload, not '%s'", optarg);
-                goto out;
-            }
-            k.oo.group = (enum out_group)v;
+        case O_ONLY:
+            k.only = (enum only)it->choice;
             break;
-        case 'e':
+        case O_GROUP:
+            k.oo.group = (enum out_group)it->choice;
+            break;
+        case O_EXPLAIN:
             k.oo.explain = 1;
             break;
-        case 'n':
-            k.ns = optarg;
+        case O_NAMESPACE:
+            k.ns = it->val;
             break;
-        case 'S':
-        case 'U':
-            if (parse_time_arg(optarg, opt == 'S' ? &filt.since_ns : &filt.until_ns)) {
-                status = cmd_usage_err(d, cmd_check_usage,
-                                       "cannot parse time '%s' (RFC 3339 or Unix seconds)", optarg);
+        case O_SINCE:
+        case O_UNTIL:
+            if (parse_time_arg(it->val, it->id == O_SINCE ? &filt.since_ns : &filt.until_ns)) {
+                status =
+                    cmd_usage_err(a, "cannot parse time '%s' (RFC 3339 or Unix seconds)", it->val);
                 goto out;
             }
-            if (opt == 'S')
+            if (it->id == O_SINCE)
                 filt.has_since = 1;
             else
                 filt.has_until = 1;
             break;
-        case 'K': {
+        case O_SKEW: {
             double sec;
 
-            if (parse_double(optarg, strlen(optarg), &sec) || !(sec >= 0 && sec <= 86400)) {
-                status = cmd_usage_err(d, cmd_check_usage,
-                                       "--skew takes seconds from 0 to 86400, not '%s'", optarg);
+            if (parse_double(it->val, strlen(it->val), &sec) || !(sec >= 0 && sec <= 86400)) {
+                status =
+                    cmd_usage_err(a, "--skew takes seconds from 0 to 86400, not '%s'", it->val);
                 goto out;
             }
             copts.skew_ns = (int64_t)(sec * 1e9 + 0.5);
             break;
         }
-        case 'N':
+        case O_NO_PAIR:
             copts.no_pair = 1;
             break;
-        case 'P':
+        case O_NO_POLICIES:
             load_flags |= POLICY_LOAD_ALLOW_EMPTY;
             break;
-        case 'h':
-            fputs(cmd_check_usage, stdout);
-            status = EXIT_OK;
-            goto out;
-        case ':':
-            status = cmd_usage_err(d, cmd_check_usage, "option '%s' needs an argument",
-                                   argv[optind - 1]);
-            goto out;
-        default:
-            status = cmd_usage_err(d, cmd_check_usage, "unknown option '%s'", argv[optind - 1]);
-            goto out;
         }
     }
-    /* Operands before any -p are cases; after one, they continue the -p
-     * list ("-p a.yaml b.yaml").  getopt_long moved them all to the end,
-     * so tell them apart by where they stood: a case ends in .db, or
-     * comes before the first -p. */
-    for (i = (size_t)optind; i < (size_t)argc; i++) {
-        size_t len = strlen(argv[i]);
-
-        if (!npaths || !ncases || (len > 3 && strcmp(argv[i] + len - 3, ".db") == 0))
-            cases[ncases++] = argv[i];
-        else
-            paths[npaths++] = argv[i];
-    }
     if (!ncases) {
-        status = cmd_usage_err(d, cmd_check_usage, "%s", "no case file given");
+        status = cmd_usage_err(a, "%s", "no case file given");
         goto out;
     }
     if (!npaths && !load_flags) {
-        status =
-            cmd_usage_err(d, cmd_check_usage, "%s",
-                          "no policies given (-p PATH, or --no-policies to judge against none)");
+        status = cmd_usage_err(
+            a, "%s", "no policies given (-p PATH, or --no-policies to judge against none)");
         goto out;
     }
 
     if (k.fmt == FMT_DOT) {
         if (ncases > 1) {
-            status = cmd_usage_err(d, cmd_check_usage, "%s",
-                                   "--format dot reads one case: merge them first");
+            status = cmd_usage_err(a, "%s", "-o dot reads one case: merge them first");
             goto out;
         }
         status = cmd_check_dot(cases[0], paths, npaths, load_flags, &filt, k.ns, d);
@@ -628,8 +580,20 @@ out:
     free(paths);
     free(cases);
     return status;
-bad_format:
-    status = cmd_usage_err(d, cmd_check_usage, "--format takes table, json, csv or dot, not '%s'",
-                           optarg);
-    goto out;
 }
+
+const struct cmd_spec cmd_check_spec = {
+    .name = "check",
+    .run = cmd_check,
+    .opts = check_opts,
+    .args = "CASE.db... (-p PATH... | --no-policies) [options]",
+    .summary = "judge every flow: allowed or denied, and by what",
+    .about = "Judge every flow of CASE.db against the policies in PATH (files, directories\n"
+             "searched for *.yaml, *.yml, *.json, or - for stdin; -p is repeatable and takes\n"
+             "the operands after it up to the next option or CASE.db).  Several CASE.db (one\n"
+             "per node) are read as one case, as if merged.  A connection captured at several\n"
+             "vantage points (two nodes, or two interfaces of one node: the client's and the\n"
+             "server's cali link) is judged and reported once, with what each end saw.\n",
+    .exit_status = "Exit status: 0 nothing denied, 1 at least one flow denied,\n"
+                   "2 bad input or usage.\n",
+};

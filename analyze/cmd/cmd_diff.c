@@ -32,26 +32,6 @@
 #include "common/xmalloc.h"
 #include "common/compat.h"
 
-const char cmd_diff_usage[] =
-    "usage: podflow-analyze diff CASE.db --old PATH... --new PATH... [options]\n"
-    "\n"
-    "Judge every flow of CASE.db under two policy sets and list those whose\n"
-    "verdict or deciding policy differs: would-break (seen working, newly\n"
-    "denied), would-fix (seen failing, newly allowed), newly-denied,\n"
-    "newly-allowed, decided-elsewhere (same verdict, another policy).\n"
-    "PATH: files, directories (*.yaml, *.yml, *.json) or - for stdin.\n"
-    "\n"
-    "      --old PATH...          the policies in force (repeatable)\n"
-    "      --new PATH...          the proposal (repeatable)\n"
-    "      --no-policies          a set whose paths hold no policy object is meant\n"
-    "                             (otherwise an error: it would allow everything)\n"
-    "  -g, --group BY             flow (default), tuple or workload\n"
-    "  -f, --format FMT           table (default), json (JSON Lines) or csv\n"
-    "  -h, --help                 this text\n"
-    "\n"
-    "Exit status: 0 nothing would break, 1 at least one working flow would be\n"
-    "denied, 2 bad input or usage.\n";
-
 enum diff_class {
     DC_WOULD_BREAK,
     DC_NEWLY_DENIED,
@@ -65,6 +45,25 @@ static const char *const class_names[DC_N] = {"would-break", "newly-denied", "wo
 
 enum dfmt { DF_TABLE, DF_JSON, DF_CSV };
 enum dgroup { DG_FLOW, DG_TUPLE, DG_WORKLOAD };
+
+/* The option table (cmd.h), handled in cmd_diff(). */
+enum { O_OLD = 1, O_NEW, O_GROUP, O_FORMAT, O_NO_POLICIES };
+/* In enum dfmt's and enum dgroup's order. */
+static const char *const diff_fmts[] = {"table", "json", "csv", NULL};
+static const char *const diff_groups[] = {"flow", "tuple", "workload", NULL};
+
+static const struct cmd_opt diff_opts[] = {
+    {O_NO_POLICIES, 0, "no-policies", CMD_ARG_NONE, NULL, NULL,
+     "a set whose paths hold no policy object is meant\n(otherwise an error: it would allow "
+     "everything)"},
+    {O_OLD, 0, "old", CMD_ARG_LIST, "PATH...", NULL, "the policies in force (repeatable)"},
+    {O_NEW, 0, "new", CMD_ARG_LIST, "PATH...", NULL, "the proposal (repeatable)"},
+    {O_GROUP, 'g', "group", CMD_ARG_ONE, "BY", diff_groups, "flow (default), tuple or workload"},
+    {O_FORMAT, 'o', "output", CMD_ARG_ONE, "FMT", diff_fmts,
+     "table (default), json (JSON Lines) or csv"},
+    {O_FORMAT, 'f', "format", CMD_ARG_ONE, "FMT", diff_fmts, "the same as -o"},
+    {0, 0, NULL, 0, NULL, NULL, NULL},
+};
 
 /* One output line: a flow or a group of flows of one class. */
 struct drec {
@@ -442,118 +441,57 @@ static int write_table(struct diff *k, struct buf *out)
     return rc;
 }
 
-/* The value of option name at argv[*i]: "--name=V", "--name V", "-xV" or "-x V". */
-static const char *opt_value(int argc, char **argv, int *i, size_t namelen)
+static int cmd_diff(struct cmd_args *a)
 {
-    const char *a = argv[*i];
-
-    if (a[1] != '-' && a[2])
-        return a + 2;
-    if (a[1] == '-' && a[namelen + 2] == '=')
-        return a + namelen + 3;
-    if (*i + 1 < argc)
-        return argv[++*i];
-    return NULL;
-}
-
-int cmd_diff(int argc, char **argv, struct diag *d)
-{
+    struct diag *d = a->d;
     struct diff k;
     struct flowset_opts fo;
     const char **paths[2];
-    size_t npaths[2] = {0, 0};
+    size_t npaths[2] = {0, 0}, i;
     const char *casepath = NULL;
-    int cur = -1, status = EXIT_BAD, i, rc;
+    int status = EXIT_BAD, rc;
     unsigned load_flags = 0;
     struct buf out;
 
     memset(&k, 0, sizeof(k));
     k.d = d;
-    paths[FS_NEW] = xcalloc((size_t)argc + 1, sizeof(*paths[0]));
-    paths[FS_OLD] = xcalloc((size_t)argc + 1, sizeof(*paths[0]));
-    /* Hand-parsed: each of --old and --new takes the operands after it
-     * ("--old a.yaml b.yaml --new c/"), which getopt's permutation would
-     * mix up. */
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
+    paths[FS_NEW] = xcalloc(a->n + 1, sizeof(*paths[0]));
+    paths[FS_OLD] = xcalloc(a->n + 1, sizeof(*paths[0]));
+    for (i = 0; i < a->n; i++) {
+        const struct cmd_item *it = &a->v[i];
 
-        if (strcmp(a, "-") == 0 || a[0] != '-') {
-            if (cur >= 0)
-                paths[cur][npaths[cur]++] = a;
-            else if (!casepath)
-                casepath = a;
-            else {
-                status = cmd_usage_err(d, cmd_diff_usage, "unexpected argument '%s'", a);
+        switch (it->id) {
+        case CMD_OPERAND:
+            if (casepath) {
+                status = cmd_usage_err(a, "unexpected argument '%s'", it->val);
                 goto out;
             }
-            continue;
+            casepath = it->val;
+            break;
+        case O_OLD:
+        case O_NEW: {
+            int w = it->id == O_OLD ? FS_OLD : FS_NEW;
+
+            paths[w][npaths[w]++] = it->val;
+            break;
         }
-        if (strcmp(a, "--") == 0) {
-            status = cmd_usage_err(d, cmd_diff_usage, "%s", "'--' is not supported here");
-            goto out;
-        }
-        if (cmd_is_opt(a, "help", 'h')) {
-            fputs(cmd_diff_usage, stdout);
-            status = EXIT_OK;
-            goto out;
-        }
-        if (strcmp(a, "--no-policies") == 0) {
+        case O_GROUP:
+            k.group = (enum dgroup)it->choice;
+            break;
+        case O_FORMAT:
+            k.fmt = (enum dfmt)it->choice;
+            break;
+        case O_NO_POLICIES:
             load_flags |= POLICY_LOAD_ALLOW_EMPTY;
-            cur = -1;
-            continue;
+            break;
         }
-        if (cmd_is_opt(a, "old", 0) || cmd_is_opt(a, "new", 0)) {
-            cur = a[2] == 'o' ? FS_OLD : FS_NEW;
-            if (a[5] == '=')
-                paths[cur][npaths[cur]++] = a + 6;
-            continue;
-        }
-        if (cmd_is_opt(a, "group", 'g') || cmd_is_opt(a, "format", 'f')) {
-            int grp = cmd_is_opt(a, "group", 'g');
-
-            v = opt_value(argc, argv, &i, grp ? 5 : 6);
-            if (!v) {
-                status = cmd_usage_err(d, cmd_diff_usage, "option '%s' needs an argument", a);
-                goto out;
-            }
-            if (grp) {
-                if (strcmp(v, "flow") == 0)
-                    k.group = DG_FLOW;
-                else if (strcmp(v, "tuple") == 0)
-                    k.group = DG_TUPLE;
-                else if (strcmp(v, "workload") == 0)
-                    k.group = DG_WORKLOAD;
-                else {
-                    status = cmd_usage_err(d, cmd_diff_usage,
-                                           "--group takes flow, tuple or workload, not '%s'", v);
-                    goto out;
-                }
-            } else {
-                if (strcmp(v, "table") == 0)
-                    k.fmt = DF_TABLE;
-                else if (strcmp(v, "json") == 0)
-                    k.fmt = DF_JSON;
-                else if (strcmp(v, "csv") == 0)
-                    k.fmt = DF_CSV;
-                else {
-                    status = cmd_usage_err(d, cmd_diff_usage,
-                                           "--format takes table, json or csv, not '%s'", v);
-                    goto out;
-                }
-            }
-            cur = -1;
-            continue;
-        }
-        status = cmd_usage_err(d, cmd_diff_usage, "unknown option '%s'", a);
-        goto out;
     }
     if (!casepath) {
-        status = cmd_usage_err(d, cmd_diff_usage, "%s", "no case file given");
+        status = cmd_usage_err(a, "%s", "no case file given");
         goto out;
     }
     if (!npaths[FS_OLD] || !npaths[FS_NEW]) {
-        status =
-            cmd_usage_err(d, cmd_diff_usage, "%s", "both --old PATH and --new PATH are needed");
+        status = cmd_usage_err(a, "%s", "both --old PATH and --new PATH are needed");
         goto out;
     }
 
@@ -587,3 +525,18 @@ out:
     free(paths[FS_OLD]);
     return status;
 }
+
+const struct cmd_spec cmd_diff_spec = {
+    .name = "diff",
+    .run = cmd_diff,
+    .opts = diff_opts,
+    .args = "CASE.db --old PATH... --new PATH... [options]",
+    .summary = "what a policy change would break or fix",
+    .about = "Judge every flow of CASE.db under two policy sets and list those whose\n"
+             "verdict or deciding policy differs: would-break (seen working, newly\n"
+             "denied), would-fix (seen failing, newly allowed), newly-denied,\n"
+             "newly-allowed, decided-elsewhere (same verdict, another policy).\n"
+             "PATH: files, directories (*.yaml, *.yml, *.json) or - for stdin.\n",
+    .exit_status = "Exit status: 0 nothing would break, 1 at least one working flow would be\n"
+                   "denied, 2 bad input or usage.\n",
+};

@@ -16,7 +16,6 @@
 #include "analyze/cmd/cmd.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,25 +28,6 @@
 #include "common/ident.h"
 #include "common/inventory.h"
 #include "common/compat.h"
-
-const char cmd_inventory_usage[] =
-    "usage: podflow-analyze inventory CASE.db FILE...\n"
-    "\n"
-    "Add or replace the inventory of CASE.db with FILE ('-' is stdin): what\n"
-    "  kubectl get pods,namespaces,services,endpointslices,nodes -A -o yaml\n"
-    "prints (or -o json; single objects, multi-document YAML and Lists too).\n"
-    "The endpoints are joined again with the interfaces the capture saw, so\n"
-    "flows_named and the analyzer show pods by name.  CASE.db must exist; an\n"
-    "older format is upgraded.\n"
-    "\n"
-    "  -h, --help   this text\n"
-    "\n"
-    "Exit status: 0 success, 2 bad input or usage.\n";
-
-static const struct option inv_long_opts[] = {
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
 
 /* Replace the inventory and join, in one transaction. */
 static int inv_apply(sqlite3 *db, const struct inventory *inv, struct diag *d, size_t *rows)
@@ -67,33 +47,22 @@ static int inv_apply(sqlite3 *db, const struct inventory *inv, struct diag *d, s
     return rc;
 }
 
-int cmd_inventory(int argc, char **argv, struct diag *d)
+static int cmd_inventory(struct cmd_args *a)
 {
+    struct diag *d = a->d;
     struct inventory inv;
     struct buf skipped;
     struct stat st;
     sqlite3 *db = NULL;
     const char *path;
-    size_t rows = 0;
-    int c, rc = 0;
+    size_t rows = 0, i;
+    int rc = 0;
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", inv_long_opts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(cmd_inventory_usage, stdout);
-            return EXIT_OK;
-        }
-        diag_err(d, "inventory: unknown option '%s' (see --help)", argv[optind - 1]);
-        return EXIT_BAD;
-    }
-    if (argc - optind < 2) {
-        diag_err(d, "inventory: %s",
-                 argc - optind < 1 ? "no case file and no inventory file" : "no inventory file");
-        fputs(cmd_inventory_usage, stderr);
-        return EXIT_BAD;
-    }
-    path = argv[optind++];
+    if (a->n < 2)
+        return cmd_usage_err(a, "%s",
+                             a->n < 1 ? "no case file and no inventory file" : "no inventory file");
+    /* inventory has no options: the items are the operands. */
+    path = a->v[0].val;
     /* The case must exist: this command adds to a capture, it does not
      * make an empty case. */
     if (stat(path, &st) < 0) {
@@ -102,8 +71,8 @@ int cmd_inventory(int argc, char **argv, struct diag *d)
     }
 
     inventory_init(&inv);
-    for (; optind < argc && !rc; optind++)
-        rc = inventory_load_file(&inv, argv[optind], d);
+    for (i = 1; i < a->n && !rc; i++)
+        rc = inventory_load_file(&inv, a->v[i].val, d);
     if (!rc)
         rc = db_open_writer(path, d, &db);
     if (!rc)
@@ -122,3 +91,22 @@ int cmd_inventory(int argc, char **argv, struct diag *d)
     inventory_release(&inv);
     return rc ? EXIT_BAD : EXIT_OK;
 }
+
+static const struct cmd_opt inventory_opts[] = {
+    {0, 0, NULL, 0, NULL, NULL, NULL},
+};
+
+const struct cmd_spec cmd_inventory_spec = {
+    .name = "inventory",
+    .run = cmd_inventory,
+    .opts = inventory_opts,
+    .args = "CASE.db FILE...",
+    .summary = "add the cluster's pods, services, nodes to a case",
+    .about = "Add or replace the inventory of CASE.db with FILE ('-' is stdin): what\n"
+             "  kubectl get pods,namespaces,services,endpointslices,nodes -A -o yaml\n"
+             "prints (or -o json; single objects, multi-document YAML and Lists too).\n"
+             "The endpoints are joined again with the interfaces the capture saw, so\n"
+             "flows_named and the analyzer show pods by name.  CASE.db must exist; an\n"
+             "older format is upgraded.\n",
+    .exit_status = "Exit status: 0 success, 2 bad input or usage.\n",
+};

@@ -25,104 +25,85 @@
 #include "common/xmalloc.h"
 #include "common/compat.h"
 
-const char cmd_report_usage[] =
-    "usage: podflow-analyze report CASE.db (-p PATH... | --no-policies) [--old PATH...]\n"
-    "                              -o FILE.html\n"
-    "\n"
-    "Write one self-contained HTML page (opens offline, fetches nothing): the\n"
-    "service graph coloured by verdict, every flow with what decided it, the\n"
-    "policy board (hits per tier, policy and rule; rules never hit), port\n"
-    "coverage and capture coverage.  With --old, edges and flows whose verdict\n"
-    "would change are marked.\n"
-    "PATH: files, directories (*.yaml, *.yml, *.json) or - for stdin.\n"
-    "\n"
-    "  -p, --policies PATH...     the policies to judge by (repeatable)\n"
-    "      --old PATH...          the policies in force, to compare with\n"
-    "      --no-policies          a set whose paths hold no policy object is meant\n"
-    "                             (otherwise an error: it would allow everything)\n"
-    "  -o, --output FILE          the page to write: a file of yours (replaced\n"
-    "                             atomically), a FIFO, a device, or - (stdout)\n"
-    "  -h, --help                 this text\n"
-    "\n"
-    "Exit status: 0 page written, 2 bad input or usage.\n";
+/* The option table (cmd.h), handled in cmd_report(). */
+enum { O_POLICIES = 1, O_OLD, O_OUT, O_OUTPUT, O_NO_POLICIES };
 
-int cmd_report(int argc, char **argv, struct diag *d)
+static const struct cmd_opt report_opts[] = {
+    {O_POLICIES, 'p', "policies", CMD_ARG_LIST, "PATH...", NULL,
+     "the policies to judge by (repeatable)"},
+    {O_NO_POLICIES, 0, "no-policies", CMD_ARG_NONE, NULL, NULL,
+     "a set whose paths hold no policy object is meant\n(otherwise an error: it would allow "
+     "everything)"},
+    {O_OLD, 0, "old", CMD_ARG_LIST, "PATH...", NULL, "the policies in force, to compare with"},
+    {O_OUT, 0, "out", CMD_ARG_ONE, "FILE", NULL,
+     "the page to write: a file of yours (replaced\n"
+     "atomically), a FIFO, a device, or - (stdout)"},
+    /* -o is the output format everywhere else: "-o FILE" is kept for
+     * scripts, with a warning; "-o html" names the only format. */
+    {O_OUTPUT, 'o', "output", CMD_ARG_ONE, "html", NULL,
+     "the format: html, the only one (-o FILE: deprecated,\nthe same as --out FILE)"},
+    {0, 0, NULL, 0, NULL, NULL, NULL},
+};
+
+static int cmd_report(struct cmd_args *a)
 {
+    struct diag *d = a->d;
     struct flowset fs;
     struct flowset_opts fo;
     struct report_opts ro;
     const char **paths[2];
-    size_t npaths[2] = {0, 0};
+    size_t npaths[2] = {0, 0}, i;
     const char *casepath = NULL, *output = NULL;
-    int cur = -1, status = EXIT_BAD, i, rc;
+    int status = EXIT_BAD, rc;
     struct buf page;
     struct outfile of;
 
     memset(&fo, 0, sizeof(fo));
-    paths[FS_NEW] = xcalloc((size_t)argc + 1, sizeof(*paths[0]));
-    paths[FS_OLD] = xcalloc((size_t)argc + 1, sizeof(*paths[0]));
-    /* Hand-parsed like diff: -p and --old each take the operands after it. */
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
+    paths[FS_NEW] = xcalloc(a->n + 1, sizeof(*paths[0]));
+    paths[FS_OLD] = xcalloc(a->n + 1, sizeof(*paths[0]));
+    for (i = 0; i < a->n; i++) {
+        const struct cmd_item *it = &a->v[i];
 
-        if (strcmp(a, "-") == 0 || a[0] != '-') {
-            if (cur >= 0)
-                paths[cur][npaths[cur]++] = a;
-            else if (!casepath)
-                casepath = a;
-            else {
-                status = cmd_usage_err(d, cmd_report_usage, "unexpected argument '%s'", a);
+        switch (it->id) {
+        case CMD_OPERAND:
+            if (casepath) {
+                status = cmd_usage_err(a, "unexpected argument '%s'", it->val);
                 goto out;
             }
-            continue;
-        }
-        if (cmd_is_opt(a, "help", 'h')) {
-            fputs(cmd_report_usage, stdout);
-            status = EXIT_OK;
-            goto out;
-        }
-        if (strcmp(a, "--no-policies") == 0) {
+            casepath = it->val;
+            break;
+        case O_POLICIES:
+            paths[FS_NEW][npaths[FS_NEW]++] = it->val;
+            break;
+        case O_OLD:
+            paths[FS_OLD][npaths[FS_OLD]++] = it->val;
+            break;
+        case O_OUTPUT:
+            if (strcmp(it->val, "html") == 0)
+                break;
+            diag_warn(d, "report: '-o FILE' is deprecated (-o names the output format): "
+                         "use --out FILE");
+            output = it->val;
+            break;
+        case O_OUT:
+            output = it->val;
+            break;
+        case O_NO_POLICIES:
             fo.load_flags |= POLICY_LOAD_ALLOW_EMPTY;
-            cur = -1;
-            continue;
+            break;
         }
-        if (cmd_is_opt(a, "policies", 'p') || cmd_is_opt(a, "old", 0)) {
-            cur = cmd_is_opt(a, "old", 0) ? FS_OLD : FS_NEW;
-            if (a[1] == 'p' && a[2])
-                paths[cur][npaths[cur]++] = a + 2;
-            else if (strchr(a, '='))
-                paths[cur][npaths[cur]++] = strchr(a, '=') + 1;
-            continue;
-        }
-        if (cmd_is_opt(a, "output", 'o')) {
-            if (a[1] == 'o' && a[2])
-                output = a + 2;
-            else if (a[1] == '-' && strchr(a, '='))
-                output = strchr(a, '=') + 1;
-            else if (i + 1 < argc)
-                output = argv[++i];
-            else {
-                status = cmd_usage_err(d, cmd_report_usage, "option '%s' needs an argument", a);
-                goto out;
-            }
-            cur = -1;
-            continue;
-        }
-        status = cmd_usage_err(d, cmd_report_usage, "unknown option '%s'", a);
-        goto out;
     }
     if (!casepath) {
-        status = cmd_usage_err(d, cmd_report_usage, "%s", "no case file given");
+        status = cmd_usage_err(a, "%s", "no case file given");
         goto out;
     }
     if (!npaths[FS_NEW] && !fo.load_flags) {
-        status =
-            cmd_usage_err(d, cmd_report_usage, "%s",
-                          "no policies given (-p PATH, or --no-policies to judge against none)");
+        status = cmd_usage_err(
+            a, "%s", "no policies given (-p PATH, or --no-policies to judge against none)");
         goto out;
     }
     if (!output || !*output) {
-        status = cmd_usage_err(d, cmd_report_usage, "%s", "no output file given (-o FILE.html)");
+        status = cmd_usage_err(a, "%s", "no output file given (--out FILE.html)");
         goto out;
     }
 
@@ -162,3 +143,18 @@ out:
     free(paths[FS_OLD]);
     return status;
 }
+
+const struct cmd_spec cmd_report_spec = {
+    .name = "report",
+    .run = cmd_report,
+    .opts = report_opts,
+    .args = "CASE.db (-p PATH... | --no-policies) [--old PATH...] --out FILE.html",
+    .summary = "one HTML page: service graph, flows, policy board",
+    .about = "Write one self-contained HTML page (opens offline, fetches nothing): the\n"
+             "service graph coloured by verdict, every flow with what decided it, the\n"
+             "policy board (hits per tier, policy and rule; rules never hit), port\n"
+             "coverage and capture coverage.  With --old, edges and flows whose verdict\n"
+             "would change are marked.\n"
+             "PATH: files, directories (*.yaml, *.yml, *.json) or - for stdin.\n",
+    .exit_status = "Exit status: 0 page written, 2 bad input or usage.\n",
+};

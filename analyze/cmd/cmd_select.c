@@ -8,7 +8,6 @@
  */
 #include <stdio.h>
 
-#include <getopt.h>
 #include <string.h>
 
 #include "analyze/case/case.h"
@@ -20,17 +19,17 @@
 #include "common/util.h"
 #include "common/compat.h"
 
-const char cmd_select_usage[] =
-    "usage: podflow-analyze select CASE.db SELECTOR [--format table|json]\n"
-    "\n"
-    "List the endpoints of CASE.db that the Calico selector SELECTOR matches, with\n"
-    "the labels Calico sees on them (projectcalico.org/..., pcns.*, pcsa.*).\n"
-    "\n"
-    "  -f, --format FMT   table (default) or json (JSON Lines: ip, kind, namespace,\n"
-    "                     name, workload, labels, valid_from, valid_to)\n"
-    "  -h, --help         this text\n"
-    "\n"
-    "Exit status: 0 success (even when nothing matches), 2 bad input or usage.\n";
+/* The option table (cmd.h), handled in cmd_select(). */
+enum { O_FORMAT = 1 };
+static const char *const select_fmts[] = {"table", "json", NULL};
+
+static const struct cmd_opt select_opts[] = {
+    {O_FORMAT, 'o', "output", CMD_ARG_ONE, "FMT", select_fmts,
+     "table (default) or json (JSON Lines: ip, kind, namespace,\n"
+     "name, workload, labels, valid_from, valid_to)"},
+    {O_FORMAT, 'f', "format", CMD_ARG_ONE, "FMT", select_fmts, "the same as -o"},
+    {0, 0, NULL, 0, NULL, NULL, NULL},
+};
 
 static void time_or_null(struct json *j, int has, int64_t ns)
 {
@@ -80,11 +79,9 @@ static int select_json(const struct case_ep *ep, struct buf *out)
     return rc ? rc : buf_addch(out, '\n');
 }
 
-int cmd_select(int argc, char **argv, struct diag *d)
+static int cmd_select(struct cmd_args *args)
 {
-    static const struct option lopts[] = {{"format", required_argument, NULL, 'f'},
-                                          {"help", no_argument, NULL, 'h'},
-                                          {NULL, 0, NULL, 0}};
+    struct diag *d = args->d;
     struct case_db c;
     struct arena a;
     struct sel *sel = NULL;
@@ -92,36 +89,27 @@ int cmd_select(int argc, char **argv, struct diag *d)
     struct buf out;
     const char *casepath = NULL, *text = NULL;
     size_t i, matched = 0;
-    int json = 0, opt, rc, status = EXIT_BAD;
+    int json = 0, rc, status = EXIT_BAD;
 
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":f:h", lopts, NULL)) != -1) {
-        switch (opt) {
-        case 'f':
-            if (strcmp(optarg, "json") == 0)
-                json = 1;
-            else if (strcmp(optarg, "table") != 0) {
-                diag_err(d, "--format takes table or json, not '%s'", optarg);
-                return EXIT_BAD;
-            }
+    for (i = 0; i < args->n; i++) {
+        const struct cmd_item *it = &args->v[i];
+
+        switch (it->id) {
+        case CMD_OPERAND:
+            if (!casepath)
+                casepath = it->val;
+            else if (!text)
+                text = it->val;
+            else
+                return cmd_usage_err(args, "%s", "select takes a case file and one selector");
             break;
-        case 'h':
-            fputs(cmd_select_usage, stdout);
-            return EXIT_OK;
-        default:
-            diag_err(d, "unknown option or missing argument '%s'", argv[optind - 1]);
-            fputs(cmd_select_usage, stderr);
-            return EXIT_BAD;
+        case O_FORMAT:
+            json = it->choice == 1;
+            break;
         }
     }
-    if (argc - optind != 2) {
-        diag_err(d, "select takes a case file and one selector");
-        fputs(cmd_select_usage, stderr);
-        return EXIT_BAD;
-    }
-    casepath = argv[optind];
-    text = argv[optind + 1];
+    if (!text)
+        return cmd_usage_err(args, "%s", "select takes a case file and one selector");
 
     arena_init(&a, 0);
     rc = sel_parse(&a, text, strlen(text), &sel, &serr);
@@ -169,3 +157,14 @@ done:
     arena_release(&a);
     return status;
 }
+
+const struct cmd_spec cmd_select_spec = {
+    .name = "select",
+    .run = cmd_select,
+    .opts = select_opts,
+    .args = "CASE.db SELECTOR [options]",
+    .summary = "the endpoints a Calico selector matches",
+    .about = "List the endpoints of CASE.db that the Calico selector SELECTOR matches, with\n"
+             "the labels Calico sees on them (projectcalico.org/..., pcns.*, pcsa.*).\n",
+    .exit_status = "Exit status: 0 success (even when nothing matches), 2 bad input or usage.\n",
+};

@@ -6,7 +6,6 @@
  */
 #include <stdio.h>
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,16 +16,6 @@
 #include "common/err.h"
 #include "common/util.h"
 #include "common/compat.h"
-
-const char cmd_show_usage[] =
-    "usage: podflow-analyze show CASE.db\n"
-    "\n"
-    "Summarise CASE.db: format version, captures (node, window, packets seen and\n"
-    "dropped), interfaces, endpoints by kind, namespaces, and flows by state.\n"
-    "\n"
-    "  -h, --help   this text\n"
-    "\n"
-    "Exit status: 0 success, 2 bad input or usage.\n";
 
 static void fmt_time(sqlite3_stmt *st, int i, char *buf, size_t size)
 {
@@ -108,37 +97,25 @@ static void row_window(sqlite3_stmt *st, struct buf *out)
                     t1);
 }
 
-int cmd_show(int argc, char **argv, struct diag *d)
+static int cmd_show(struct cmd_args *a)
 {
-    static const struct option lopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    struct diag *d = a->d;
     struct case_db c;
     struct buf out;
     char *ver = NULL, *tool = NULL;
-    int opt, rc = 0;
+    const char *path;
+    int rc = 0;
     size_t i, kinds[4] = {0, 0, 0, 0};
 
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs(cmd_show_usage, stdout);
-            return EXIT_OK;
-        }
-        diag_err(d, "unknown option '%s'", argv[optind - 1]);
-        fputs(cmd_show_usage, stderr);
-        return EXIT_BAD;
-    }
-    if (argc - optind != 1) {
-        diag_err(d, "show takes one case file");
-        fputs(cmd_show_usage, stderr);
-        return EXIT_BAD;
-    }
-    if (case_open(&c, argv[optind], d))
+    if (cmd_operands(a) != 1)
+        return cmd_usage_err(a, "%s", "show takes one case file");
+    path = a->v[0].val; /* show has no options: the operand is the only item */
+    if (case_open(&c, path, d))
         return EXIT_BAD;
     buf_init(&out, 0);
     if (db_meta_get(c.db, "format_version", &ver) == 0 &&
         db_meta_get(c.db, "tool_version", &tool) == 0)
-        (void)!buf_addf(&out, "case %s: format %s, written by %s\n", argv[optind], ver ? ver : "?",
+        (void)!buf_addf(&out, "case %s: format %s, written by %s\n", path, ver ? ver : "?",
                         tool ? tool : "?");
     free(ver);
     free(tool);
@@ -199,3 +176,18 @@ int cmd_show(int argc, char **argv, struct diag *d)
     case_close(&c);
     return rc ? EXIT_BAD : EXIT_OK;
 }
+
+static const struct cmd_opt show_opts[] = {
+    {0, 0, NULL, 0, NULL, NULL, NULL},
+};
+
+const struct cmd_spec cmd_show_spec = {
+    .name = "show",
+    .run = cmd_show,
+    .opts = show_opts,
+    .args = "CASE.db",
+    .summary = "what a case holds",
+    .about = "Summarise CASE.db: format version, captures (node, window, packets seen and\n"
+             "dropped), interfaces, endpoints by kind, namespaces, and flows by state.\n",
+    .exit_status = "Exit status: 0 success, 2 bad input or usage.\n",
+};
