@@ -508,12 +508,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (flags & 0x01) {
         argc = 0;
+        argv[argc++] = (char *)"podflow-analyze";
         argv[argc++] = (char *)"show";
         argv[argc++] = fc_db;
         argv[argc] = NULL;
-        check_status("show", cmd_show(argc, argv, &d));
+        check_status("show", cmd_main(argc, argv, &d));
     }
     argc = 0;
+    argv[argc++] = (char *)"podflow-analyze";
     argv[argc++] = (char *)"check";
     argv[argc++] = fc_db;
     argv[argc++] = (char *)"-p";
@@ -529,14 +531,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         argv[argc++] = (char *)"core";
     }
     argv[argc] = NULL;
-    check_status("check", cmd_check(argc, argv, &d));
+    check_status("check", cmd_main(argc, argv, &d));
     if (flags & 0x01) {
         argc = 0;
+        argv[argc++] = (char *)"podflow-analyze";
         argv[argc++] = (char *)"select";
         argv[argc++] = fc_db;
         argv[argc++] = (char *)"app in {'api', 'worker'} || has(projectcalico.org/namespace)";
         argv[argc] = NULL;
-        check_status("select", cmd_select(argc, argv, &d));
+        check_status("select", cmd_main(argc, argv, &d));
     }
     return 0;
 }
