@@ -257,6 +257,45 @@ static void test_similarity(void **state)
     }
 }
 
+static void test_duration(void **state)
+{
+    static const struct {
+        const char *s;
+        int rc;
+        int64_t ns;
+    } cases[] = {
+        {"5m", 0, 300000000000},                 /* kubectl's --since 5m */
+        {"1h30m", 0, 5400000000000},             /* units in sequence */
+        {"1.5h", 0, 5400000000000},              /* a decimal */
+        {"90s", 0, 90000000000},                 /* seconds */
+        {"250ms", 0, 250000000},                 /* "ms" is not "m" then "s" */
+        {"2d", 0, 172800000000000},              /* days, beyond Go */
+        {"1us", 0, 1000},                        /* micro */
+        {"7ns", 0, 7},                           /* nano */
+        {"0s", 0, 0},                            /* zero is a duration */
+        {"5", ERR_PARSE, 0},                     /* a unit is needed */
+        {"", ERR_PARSE, 0},                      /* empty */
+        {"m", ERR_PARSE, 0},                     /* a unit alone */
+        {"5x", ERR_PARSE, 0},                    /* an unknown unit */
+        {"-5m", ERR_PARSE, 0},                   /* no sign: before the end already */
+        {"5m ", ERR_PARSE, 0},                   /* trailing garbage */
+        {"1e3s", ERR_PARSE, 0},                  /* no exponents */
+        {"36500d", 0, 36500 * 86400000000000LL}, /* 100 years is fine */
+        {"40000d", ERR_LIMIT, 0},                /* past 100 years */
+        {"99999999999999999999h", ERR_LIMIT, 0}, /* overflow is a limit */
+    };
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        int64_t ns = -1;
+        int rc = cmd_parse_duration(cases[i].s, &ns);
+
+        if (rc != cases[i].rc || (rc == 0 && ns != cases[i].ns))
+            fail_msg("'%s': rc %d ns %lld, want rc %d ns %lld", cases[i].s, rc, (long long)ns,
+                     cases[i].rc, (long long)cases[i].ns);
+    }
+}
+
 /* The real table: names unique, every option row well formed. */
 static void test_table_sane(void **state)
 {
@@ -383,7 +422,7 @@ int main(void)
         cmocka_unit_test(test_parse_forms), cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_parse_help),  cmocka_unit_test(test_similarity),
         cmocka_unit_test(test_table_sane),  cmocka_unit_test(test_main_usage),
-        cmocka_unit_test(test_man_page),
+        cmocka_unit_test(test_man_page),    cmocka_unit_test(test_duration),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -452,6 +452,39 @@ const struct case_iface *case_iface_find(const struct case_db *c, int64_t id)
     return c->nifaces ? bsearch(&key, c->ifaces, c->nifaces, sizeof(*c->ifaces), iface_cmp) : NULL;
 }
 
+int case_end_ns(const struct case_db *c, int64_t *end, int *has, struct diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    size_t i;
+    int rc;
+
+    *has = 0;
+    *end = 0;
+    for (i = 0; i < c->ncaps; i++) {
+        if (c->caps[i].has_end && (!*has || c->caps[i].ended_ns > *end)) {
+            *end = c->caps[i].ended_ns;
+            *has = 1;
+        }
+    }
+    /* A capture killed before it wrote its end leaves the flows to say. */
+    if (sqlite3_prepare_v2(c->db, "SELECT max(last_ns) FROM flows", -1, &st, NULL) != SQLITE_OK) {
+        diag_err(d, "cannot read '%s': %s", c->path, sqlite3_errmsg(c->db));
+        return ERR_DB;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER &&
+        (!*has || sqlite3_column_int64(st, 0) > *end)) {
+        *end = sqlite3_column_int64(st, 0);
+        *has = 1;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) {
+        diag_err(d, "cannot read '%s': %s", c->path, sqlite3_errmsg(c->db));
+        return ERR_DB;
+    }
+    return 0;
+}
+
 int case_several_vantages(const struct case_db *c)
 {
     return c->ncaps > 1 || c->nifaces > 1;

@@ -238,6 +238,13 @@ const struct case_iface *case_iface_find(const struct case_db *c, int64_t id);
 int case_several_vantages(const struct case_db *c);
 void case_close(struct case_db *c);
 
+/*
+ * The case's end, what relative times count back from (check --since 5m):
+ * the latest of its captures' ends and its flows' last packets.  0, with
+ * *has 0 when the case holds neither, or ERR_DB (reported through d).
+ */
+int case_end_ns(const struct case_db *c, int64_t *end, int *has, struct diag *d) MUST_CHECK;
+
 /* The endpoint holding ip at time t by the flows_named rule, or NULL. */
 const struct case_ep *case_lookup(const struct case_db *c, const struct ipaddr *ip, int64_t t);
 

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/err.h"
@@ -228,8 +230,10 @@ void cmd_main_usage(const struct cmd_spec *const *table, size_t n, FILE *f)
           "  podflow-analyze COMMAND --help   the options of a command (or: help COMMAND)\n"
           "  podflow-analyze --version\n"
           "\n"
-          "Output formats (-o): table, json (JSON Lines), csv, dot; -f and --format are\n"
-          "the same option.\n"
+          "Output formats (-o): table (names cut to a terminal's width, whole through a\n"
+          "pipe), wide (names whole), json (JSON Lines), csv, dot; -f and --format are\n"
+          "the same option.  Times (--since, --until): RFC 3339, Unix seconds, or a\n"
+          "duration before the case's end (5m, 1h30m).\n"
           "\n"
           "Exit status: 0 nothing denied, 1 at least one flow denied (check) or\n"
           "a working flow would break (diff), 2 bad input or usage.\n",
@@ -554,6 +558,66 @@ int cmd_dispatch(const struct cmd_spec *const *table, size_t n, int argc, char *
 }
 
 /* --- output ------------------------------------------------------------------ */
+
+int cmd_parse_duration(const char *s, int64_t *ns)
+{
+    static const struct {
+        const char *name;
+        double ns;
+    } units[] = {
+        /* longest first where one is a prefix of another ("ms" before "m") */
+        {"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}, {"d", 86400e9},
+    };
+    double total = 0;
+    const char *p = s;
+
+    if (!*p)
+        return ERR_PARSE;
+    while (*p) {
+        double v = 0, scale = 1;
+        int digits = 0;
+        size_t i, ulen = 0;
+
+        for (; *p >= '0' && *p <= '9'; p++, digits++)
+            v = v * 10 + (*p - '0');
+        if (*p == '.')
+            for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+                v += (*p - '0') * (scale /= 10);
+        if (!digits)
+            return ERR_PARSE;
+        for (i = 0; i < ARRAY_SIZE(units); i++) {
+            ulen = strlen(units[i].name);
+            if (strncmp(p, units[i].name, ulen) == 0)
+                break;
+        }
+        if (i == ARRAY_SIZE(units))
+            return ERR_PARSE; /* a unit is required, as in Go: "5" is not 5 s */
+        total += v * units[i].ns;
+        p += ulen;
+        if (total > 100 * 365.25 * 86400e9)
+            return ERR_LIMIT;
+    }
+    *ns = (int64_t)(total + 0.5);
+    return 0;
+}
+
+int cmd_term_width(FILE *f)
+{
+    struct winsize ws;
+    const char *cols = getenv("COLUMNS");
+    uint64_t v;
+    int fd = fileno(f);
+
+    if (fd < 0 || !isatty(fd))
+        return 0;
+    if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    /* A terminal that does not say its size (a serial line, script(1)):
+     * the shell's idea of it, else the classic 100 of this table. */
+    if (cols && parse_u64(cols, strlen(cols), 20, 10000, &v) == 0)
+        return (int)v;
+    return 100;
+}
 
 int cmd_flush(struct buf *b, FILE *f)
 {

@@ -26,6 +26,7 @@
 #define PODFLOW_ANALYZE_CMD_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "common/attrs.h"
@@ -144,6 +145,17 @@ extern const struct cmd_spec cmd_inventory_spec;
 extern const struct cmd_spec cmd_diff_spec; /* exit 1: something would break */
 extern const struct cmd_spec cmd_report_spec;
 extern const struct cmd_spec cmd_redact_spec;
+
+/* A duration as kubectl's --since and Go's time.ParseDuration take it:
+ * decimal numbers each with a unit, ns, us, ms, s, m, h, or d (days):
+ * "5m", "1h30m", "1.5h", "250ms".  Into *ns: 0, ERR_PARSE, or ERR_LIMIT
+ * past 100 years. */
+int cmd_parse_duration(const char *s, int64_t *ns) MUST_CHECK;
+
+/* The width a table written to f may take: 0 when f is not a terminal
+ * (names are then never cut), else the terminal's columns (TIOCGWINSZ),
+ * else $COLUMNS, else 100. */
+int cmd_term_width(FILE *f);
 
 /* Write b's contents to f, control characters shown as '?' (term_safe), and
  * empty it; 0 or -errno. */

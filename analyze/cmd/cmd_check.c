@@ -47,8 +47,10 @@ enum {
     O_NO_PAIR,
     O_NO_POLICIES
 };
-/* In enum fmt's order. */
-static const char *const check_fmts[] = {"table", "json", "csv", "dot", NULL};
+/* -o's values, and the format each stands for (wide: a table of whole
+ * names, whatever the terminal). */
+static const char *const check_fmts[] = {"table", "wide", "json", "csv", "dot", NULL};
+static const enum fmt check_fmt_of[] = {FMT_TABLE, FMT_TABLE, FMT_JSON, FMT_CSV, FMT_DOT};
 static const char *const check_onlys[] = {"all", "denied", "allowed", NULL};
 static const char *const check_groups[] = {"flow", "tuple", "workload", NULL};
 
@@ -59,7 +61,9 @@ static const struct cmd_opt check_opts[] = {
     {O_NO_POLICIES, 0, "no-policies", CMD_ARG_NONE, NULL, NULL,
      "an empty policy set is meant: judge against none\n(or let the -p paths hold none)"},
     {O_FORMAT, 'o', "output", CMD_ARG_ONE, "FMT", check_fmts,
-     "table (default), json (JSON Lines), csv, or dot\n(the service graph for graphviz)"},
+     "table (default; on a terminal, names cut to its\n"
+     "width), wide (names whole), json (JSON Lines), csv,\n"
+     "or dot (the service graph for graphviz)"},
     {O_FORMAT, 'f', "format", CMD_ARG_ONE, "FMT", check_fmts, "the same as -o"},
     {O_ONLY, 0, "only", CMD_ARG_ONE, "WHICH", check_onlys, "denied, allowed or all (default)"},
     {O_GROUP, 'g', "group", CMD_ARG_ONE, "BY", check_groups, "flow (default), tuple or workload"},
@@ -68,7 +72,9 @@ static const struct cmd_opt check_opts[] = {
     {O_NAMESPACE, 'n', "namespace", CMD_ARG_ONE, "NS", NULL,
      "only flows with an end in namespace NS"},
     {O_SINCE, 0, "since", CMD_ARG_ONE, "T", NULL,
-     "only flows overlapping that window\n(T: RFC 3339 or Unix seconds)"},
+     "only flows overlapping that window (T: RFC 3339,\n"
+     "Unix seconds, or a duration before the case's end:\n"
+     "5m, 1h30m, 90s, 2d)"},
     {O_UNTIL, 0, "until", CMD_ARG_ONE, "T", NULL, "the same, the window's end"},
     {O_SKEW, 0, "skew", CMD_ARG_ONE, "SECONDS", NULL,
      "clock skew allowed between nodes when pairing\nthe ends of a connection (default 2; "
@@ -405,6 +411,26 @@ static int cmd_check_dot(const char *casepath, const char *const *paths, size_t 
     return status;
 }
 
+/* --since/--until given as durations: count them back from the case's end
+ * (kubectl logs --since, hubble observe --since count from now; a case's
+ * now is when it ends).  0 or ERR_DB. */
+static int relative_window(const struct case_db *c, const int rel[2], const int64_t ago[2],
+                           struct case_filter *filt, struct diag *d)
+{
+    int64_t end;
+    int has;
+
+    if (case_end_ns(c, &end, &has, d))
+        return ERR_DB;
+    if (!has) /* an empty case: nothing to count back from, nothing to show */
+        end = 0;
+    if (rel[0])
+        filt->since_ns = end - ago[0];
+    if (rel[1])
+        filt->until_ns = end - ago[1];
+    return 0;
+}
+
 static int cmd_check(struct cmd_args *a)
 {
     struct diag *d = a->d;
@@ -416,8 +442,10 @@ static int cmd_check(struct cmd_args *a)
     char **cases = NULL; /* case_open_many() takes argv's type */
     size_t ncases = 0;
     struct case_opts copts = {.skew_ns = CASE_SKEW_DEFAULT_NS};
-    int rc, status = EXIT_BAD;
+    int rc, status = EXIT_BAD, wide = 0;
     unsigned load_flags = 0;
+    int rel[2] = {0, 0};     /* --since, --until given as durations */
+    int64_t ago[2] = {0, 0}; /* ... of this many ns before the case's end */
 
     memset(&k, 0, sizeof(k));
     memset(&filt, 0, sizeof(filt));
@@ -435,7 +463,8 @@ static int cmd_check(struct cmd_args *a)
             paths[npaths++] = it->val;
             break;
         case O_FORMAT:
-            k.fmt = (enum fmt)it->choice;
+            k.fmt = check_fmt_of[it->choice];
+            wide = it->choice == 1;
             break;
         case O_ONLY:
             k.only = (enum only)it->choice;
@@ -450,17 +479,24 @@ static int cmd_check(struct cmd_args *a)
             k.ns = it->val;
             break;
         case O_SINCE:
-        case O_UNTIL:
-            if (parse_time_arg(it->val, it->id == O_SINCE ? &filt.since_ns : &filt.until_ns)) {
-                status =
-                    cmd_usage_err(a, "cannot parse time '%s' (RFC 3339 or Unix seconds)", it->val);
+        case O_UNTIL: {
+            int w = it->id == O_UNTIL;
+
+            /* An absolute time, else a duration before the case's end. */
+            rel[w] = parse_time_arg(it->val, w ? &filt.until_ns : &filt.since_ns) != 0;
+            if (rel[w] && cmd_parse_duration(it->val, &ago[w])) {
+                status = cmd_usage_err(a,
+                                       "cannot parse time '%s' (RFC 3339, Unix seconds, or a "
+                                       "duration before the case's end: 5m, 1h30m)",
+                                       it->val);
                 goto out;
             }
-            if (it->id == O_SINCE)
-                filt.has_since = 1;
-            else
+            if (w)
                 filt.has_until = 1;
+            else
+                filt.has_since = 1;
             break;
+        }
         case O_SKEW: {
             double sec;
 
@@ -495,6 +531,14 @@ static int cmd_check(struct cmd_args *a)
             status = cmd_usage_err(a, "%s", "-o dot reads one case: merge them first");
             goto out;
         }
+        if ((rel[0] || rel[1]) && case_open(&k.c, cases[0], d) == 0) {
+            rc = relative_window(&k.c, rel, ago, &filt, d);
+            case_close(&k.c);
+            if (rc)
+                goto out;
+        } else if (rel[0] || rel[1]) {
+            goto out;
+        }
         status = cmd_check_dot(cases[0], paths, npaths, load_flags, &filt, k.ns, d);
         goto out;
     }
@@ -504,6 +548,10 @@ static int cmd_check(struct cmd_args *a)
     rc = case_open_many(&k.c, cases, ncases, &copts, d);
     if (rc)
         goto out_ps;
+    if ((rel[0] || rel[1]) && relative_window(&k.c, rel, ago, &filt, d)) {
+        case_close(&k.c);
+        goto out_ps;
+    }
     arena_init(&k.arena, 0);
     k.wl = xcalloc(k.c.neps ? k.c.neps : 1, sizeof(*k.wl));
     k.oo.ends = case_several_vantages(&k.c);
@@ -522,6 +570,12 @@ static int cmd_check(struct cmd_args *a)
     if (!k.stream) {
         if (k.nrecs)
             qsort(k.recs, k.nrecs, sizeof(*k.recs), rec_cmp);
+        if (k.fmt == FMT_TABLE) {
+            /* Names whole through a pipe or with -o wide (they can be pasted
+             * into kubectl), cut to a terminal's width otherwise. */
+            k.oo.width = wide ? 0 : cmd_term_width(stdout);
+            out_table_fit(&k.oo, k.recs, k.nrecs);
+        }
         if (k.fmt == FMT_TABLE && out_table_header(&k.oo, &k.out))
             goto out_case;
         for (i = 0; i < k.nrecs; i++) {

@@ -48,8 +48,10 @@ enum dgroup { DG_FLOW, DG_TUPLE, DG_WORKLOAD };
 
 /* The option table (cmd.h), handled in cmd_diff(). */
 enum { O_OLD = 1, O_NEW, O_GROUP, O_FORMAT, O_NO_POLICIES };
-/* In enum dfmt's and enum dgroup's order. */
-static const char *const diff_fmts[] = {"table", "json", "csv", NULL};
+/* In enum dgroup's order; -o's values and the format each stands for (the
+ * table always shows names whole: wide is the table). */
+static const char *const diff_fmts[] = {"table", "wide", "json", "csv", NULL};
+static const enum dfmt diff_fmt_of[] = {DF_TABLE, DF_TABLE, DF_JSON, DF_CSV};
 static const char *const diff_groups[] = {"flow", "tuple", "workload", NULL};
 
 static const struct cmd_opt diff_opts[] = {
@@ -60,7 +62,8 @@ static const struct cmd_opt diff_opts[] = {
     {O_NEW, 0, "new", CMD_ARG_LIST, "PATH...", NULL, "the proposal (repeatable)"},
     {O_GROUP, 'g', "group", CMD_ARG_ONE, "BY", diff_groups, "flow (default), tuple or workload"},
     {O_FORMAT, 'o', "output", CMD_ARG_ONE, "FMT", diff_fmts,
-     "table (default), json (JSON Lines) or csv"},
+     "table (default; names whole, so wide is the same),\n"
+     "json (JSON Lines) or csv"},
     {O_FORMAT, 'f', "format", CMD_ARG_ONE, "FMT", diff_fmts, "the same as -o"},
     {0, 0, NULL, 0, NULL, NULL, NULL},
 };
@@ -479,7 +482,7 @@ static int cmd_diff(struct cmd_args *a)
             k.group = (enum dgroup)it->choice;
             break;
         case O_FORMAT:
-            k.fmt = (enum dfmt)it->choice;
+            k.fmt = diff_fmt_of[it->choice];
             break;
         case O_NO_POLICIES:
             load_flags |= POLICY_LOAD_ALLOW_EMPTY;

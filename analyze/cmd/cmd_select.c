@@ -21,12 +21,14 @@
 
 /* The option table (cmd.h), handled in cmd_select(). */
 enum { O_FORMAT = 1 };
-static const char *const select_fmts[] = {"table", "json", NULL};
+/* -o's values: the table shows names whole, so wide is the table. */
+static const char *const select_fmts[] = {"table", "wide", "json", NULL};
 
 static const struct cmd_opt select_opts[] = {
     {O_FORMAT, 'o', "output", CMD_ARG_ONE, "FMT", select_fmts,
-     "table (default) or json (JSON Lines: ip, kind, namespace,\n"
-     "name, workload, labels, valid_from, valid_to)"},
+     "table (default; names whole, so wide is the same)\n"
+     "or json (JSON Lines: ip, kind, namespace, name,\n"
+     "workload, labels, valid_from, valid_to)"},
     {O_FORMAT, 'f', "format", CMD_ARG_ONE, "FMT", select_fmts, "the same as -o"},
     {0, 0, NULL, 0, NULL, NULL, NULL},
 };
@@ -104,7 +106,7 @@ static int cmd_select(struct cmd_args *args)
                 return cmd_usage_err(args, "%s", "select takes a case file and one selector");
             break;
         case O_FORMAT:
-            json = it->choice == 1;
+            json = it->choice == 2;
             break;
         }
     }

@@ -449,7 +449,7 @@ int out_csv_header(const struct out_opts *o, struct buf *out)
                            "policy,kind,rule,action,reason,src_kind,src_namespace,src_name,"
                            "src_workload,dst_kind,dst_namespace,dst_name,dst_workload,observed,"
                            "agreement,flows,egress_policies,ingress_policies,staged_verdict,"
-                           "first\n");
+                           "first,flows_ok,flows_failed\n");
 }
 
 static int steps_joined(const struct eng_dir *d, struct buf *out)
@@ -557,7 +557,14 @@ int out_csv(const struct out_rec *r, const struct out_opts *o, struct buf *out)
         rc = csv_field(out, v->staged ? (v->staged->allow ? "allow" : "deny") : "", 0);
     format_rfc3339(r->first_ns, tb, sizeof(tb));
     if (!rc)
-        rc = csv_field(out, tb, 1);
+        rc = csv_field(out, tb, 0);
+    /* Last, so that the older columns keep their places. */
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)r->n_ok);
+    if (!rc)
+        rc = csv_field(out, num, 0);
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)r->n_failed);
+    if (!rc)
+        rc = csv_field(out, num, 1);
     buf_release(&tmp);
     return rc;
 }
@@ -565,12 +572,70 @@ int out_csv(const struct out_rec *r, const struct out_opts *o, struct buf *out)
 /* ---- table ----------------------------------------------------------------- */
 
 /* Table columns: VERD(5) SEEN(7) SOURCE DESTINATION PORT(10) [FLOWS(6)],
- * each followed by a space, within 100 columns; what decided follows on
- * the same line when it fits in what is left, else on its own line. */
-#define OUT_NAME_W 32
-#define OUT_INLINE (100u - (5 + 1 + 7 + 1 + 2 * (OUT_NAME_W + 1) + 10 + 1))
+ * each followed by a space; for groups, SEEN gives way to OK(6) and
+ * FAILED(6), counts of flows.  The name columns are as wide as their
+ * longest name (out_table_fit()); on a terminal they are cut to fit its
+ * width, leaving at least OUT_MIN_INLINE columns for what decided, which
+ * follows on the same line when it fits, else on its own line. */
+#define OUT_MIN_INLINE 9
+#define OUT_NAME_MIN   16
 
-/* Copy s into a column of width w, cutting with '~' when too long. */
+/* Columns taken by everything but the two names and what decided. */
+static size_t fixed_cols(const struct out_opts *o)
+{
+    return o->group == GROUP_FLOW ? 5 + 1 + 7 + 1 + 10 + 1 : 5 + 1 + 6 + 1 + 6 + 1 + 10 + 1 + 6 + 1;
+}
+
+/* The source and destination as the table names them. */
+static void table_names(const struct out_rec *r, const struct out_opts *o, char *s, char *dd,
+                        size_t size)
+{
+    if (wl_level(o, r->src))
+        snprintf(s, size, "%s/%s", r->src->ns ? r->src->ns : "", r->src->workload);
+    else
+        out_ident(r->src, &r->src_ip, s, size);
+    if (wl_level(o, r->dst))
+        snprintf(dd, size, "%s/%s", r->dst->ns ? r->dst->ns : "", r->dst->workload);
+    else
+        out_ident(r->dst, &r->dst_ip, dd, size);
+}
+
+void out_table_fit(struct out_opts *o, const struct out_rec *r, size_t n)
+{
+    char s[OUT_NAME_MAX], dd[OUT_NAME_MAX];
+    size_t i, sw = strlen("SOURCE"), dw = strlen("DESTINATION"), cap;
+
+    for (i = 0; i < n; i++) {
+        table_names(&r[i], o, s, dd, sizeof(s));
+        if (strlen(s) > sw)
+            sw = strlen(s);
+        if (strlen(dd) > dw)
+            dw = strlen(dd);
+    }
+    if (o->width) {
+        /* Each name gets half of what the fixed columns and the shortest
+         * inline decision leave, never less than OUT_NAME_MIN; a short
+         * one leaves the rest to the other. */
+        size_t room = (size_t)o->width > fixed_cols(o) + OUT_MIN_INLINE + 2 * OUT_NAME_MIN + 2
+                          ? (size_t)o->width - fixed_cols(o) - OUT_MIN_INLINE - 2
+                          : 2 * OUT_NAME_MIN;
+
+        cap = room / 2;
+        if (sw < cap && dw > room - sw)
+            dw = room - sw;
+        else if (dw < cap && sw > room - dw)
+            sw = room - dw;
+        else if (sw + dw > room) {
+            sw = sw < cap ? sw : cap;
+            dw = dw < cap ? dw : cap;
+        }
+    }
+    o->src_w = (int)sw;
+    o->dst_w = (int)dw;
+}
+
+/* Copy s into a column of width w, cutting with '~' when too long; last:
+ * no column, s whole. */
 static int col(struct buf *out, const char *s, int w, int last)
 {
     size_t len = strlen(s);
@@ -578,7 +643,9 @@ static int col(struct buf *out, const char *s, int w, int last)
 
     if (last)
         return buf_addstr(out, s);
-    if (len > (size_t)w) {
+    if (w <= 0) /* no width set: the name whole */
+        rc = buf_addstr(out, s);
+    else if (len > (size_t)w) {
         /* Pods of one workload differ in their last "-xxxxx" and people
          * know them by their first words: keep both ends, the last
          * dash-separated part whole when it is short, and cut between. */
@@ -601,10 +668,10 @@ static int col(struct buf *out, const char *s, int w, int last)
 int out_table_header(const struct out_opts *o, struct buf *out)
 {
     if (o->group != GROUP_FLOW)
-        return buf_addf(out, "%-5s %-7s %-*s %-*s %-10s %s\n", "VERD", "SEEN", OUT_NAME_W, "SOURCE",
-                        OUT_NAME_W, "DESTINATION", "PORT", "FLOWS");
-    return buf_addf(out, "%-5s %-7s %-*s %-*s %s\n", "VERD", "SEEN", OUT_NAME_W, "SOURCE",
-                    OUT_NAME_W, "DESTINATION", "PORT");
+        return buf_addf(out, "%-5s %-6s %-6s %-*s %-*s %-10s %s\n", "VERD", "OK", "FAILED",
+                        o->src_w, "SOURCE", o->dst_w, "DESTINATION", "PORT", "FLOWS");
+    return buf_addf(out, "%-5s %-7s %-*s %-*s %s\n", "VERD", "SEEN", o->src_w, "SOURCE", o->dst_w,
+                    "DESTINATION", "PORT");
 }
 
 static int table_decider(const struct eng_verdict *v, struct buf *out)
@@ -677,29 +744,34 @@ static int table_explain(const struct eng_dir *d, const char *name, struct buf *
 
 int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out)
 {
-    char s[128], dd[128], pp[32];
+    char s[OUT_NAME_MAX], dd[OUT_NAME_MAX], pp[32], nb[24];
     const char *pn = proto_name(r->proto);
     const struct eng_verdict *v = r->v;
     const struct eng_dir *d = eng_decided(v);
     struct buf tmp;
+    size_t start = out->len;
     int rc;
 
     buf_init(&tmp, 0);
     rc = col(out, v->allow ? "allow" : "DENY", 5, 0);
+    if (o->group == GROUP_FLOW) {
+        if (!rc)
+            rc = col(out, observed_name(r->obs), 7, 0);
+    } else {
+        /* A group says how many of its flows were seen working and how
+         * many failing (the rest: not known), not one word for all. */
+        snprintf(nb, sizeof(nb), "%llu", (unsigned long long)r->n_ok);
+        if (!rc)
+            rc = col(out, nb, 6, 0);
+        snprintf(nb, sizeof(nb), "%llu", (unsigned long long)r->n_failed);
+        if (!rc)
+            rc = col(out, nb, 6, 0);
+    }
+    table_names(r, o, s, dd, sizeof(s));
     if (!rc)
-        rc = col(out, observed_name(r->obs), 7, 0);
-    if (wl_level(o, r->src))
-        snprintf(s, sizeof(s), "%s/%s", r->src->ns ? r->src->ns : "", r->src->workload);
-    else
-        out_ident(r->src, &r->src_ip, s, sizeof(s));
+        rc = col(out, s, o->src_w, 0);
     if (!rc)
-        rc = col(out, s, OUT_NAME_W, 0);
-    if (wl_level(o, r->dst))
-        snprintf(dd, sizeof(dd), "%s/%s", r->dst->ns ? r->dst->ns : "", r->dst->workload);
-    else
-        out_ident(r->dst, &r->dst_ip, dd, sizeof(dd));
-    if (!rc)
-        rc = col(out, dd, OUT_NAME_W, 0);
+        rc = col(out, dd, o->dst_w, 0);
     if (pn)
         snprintf(pp, sizeof(pp), "%s/%u", pn, r->dst_port);
     else
@@ -707,16 +779,14 @@ int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out
     if (!rc)
         rc = col(out, pp, 10, 0);
     if (!rc && o->group != GROUP_FLOW) {
-        char nb[24];
-
         snprintf(nb, sizeof(nb), "%llu", (unsigned long long)r->flows);
         rc = col(out, nb, 6, 0);
     }
     if (!rc)
         rc = table_decider(v, &tmp);
-    /* 75 columns so far (82 with FLOWS): a decision that does not fit in
-     * the rest goes on its own line rather than past column 100. */
-    if (!rc && tmp.len > (o->group == GROUP_FLOW ? OUT_INLINE : OUT_INLINE - 7)) {
+    /* A decision that does not fit in the rest of a terminal's line goes
+     * on its own line rather than past its edge. */
+    if (!rc && o->width && out->len - start + tmp.len > (size_t)o->width) {
         while (out->len && out->data[out->len - 1] == ' ')
             out->data[--out->len] = 0;
         rc = buf_addstr(out, "\n      ");
@@ -740,7 +810,7 @@ int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out
     }
     if (!rc && o->group == GROUP_FLOW && (r->conn || r->reach)) {
         /* "seen at NODE/IFACE STATE (SENT/BACK packets)" per end, then what
-         * that says, each on its own line to stay within 100 columns. */
+         * that says, each on its own line to stay within the width. */
         size_t line = out->len;
 
         rc = buf_addstr(out, "      seen at");
@@ -752,8 +822,8 @@ int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out
                 vantage_text(e->node, e->iface, at, sizeof(at));
                 snprintf(one, sizeof(one), " %s %.8s (%lld/%lld pkts)", at, e->state,
                          (long long)e->packets_fwd, (long long)e->packets_rev);
-                /* Next line, indented, rather than past column 100. */
-                if (i && out->len - line + 1 + strlen(one) > 100) {
+                /* Next line, indented, rather than past a terminal's edge. */
+                if (i && o->width && out->len - line + 1 + strlen(one) > (size_t)o->width) {
                     rc = buf_addstr(out, ",\n             ");
                     line = out->len - 13;
                 } else if (i) {

@@ -57,11 +57,18 @@ const char *reach_text(const char *reach);
  * scratch.  check and diff each add their own keys around them. */
 void out_json_decider(struct json *j, const struct eng_verdict *v, struct buf *tmp);
 
+/* The longest name the table shows (an identity, "ns/workload"): a
+ * namespace (63) and a pod name (253) with room to spare. */
+#define OUT_NAME_MAX 384
+
 struct out_opts {
     enum out_group group;
     int explain;
-    int ends; /* the case has several vantage points (captures, or interfaces:
-                 case_several_vantages()): JSON adds node, iface, ends, reach */
+    int width;        /* table: a terminal's columns, names cut to fit; 0: whole names, one
+                         line per record (not a terminal, or -o wide) */
+    int src_w, dst_w; /* table: the name columns' widths, set by out_table_fit() */
+    int ends;         /* the case has several vantage points (captures, or interfaces:
+                         case_several_vantages()): JSON adds node, iface, ends, reach */
 };
 
 /* Append one JSON Lines object (with its newline) to out. */
@@ -72,7 +79,11 @@ int out_csv_header(const struct out_opts *o, struct buf *out) MUST_CHECK;
 int out_csv(const struct out_rec *r, const struct out_opts *o, struct buf *out) MUST_CHECK;
 
 /* The table: header, one line per record (plus detail lines for denied
- * ones, and the trace with explain), fitting in 100 columns. */
+ * ones, and the trace with explain).  out_table_fit() first sets the name
+ * columns' widths in o from the n records r to be written: as wide as the
+ * longest name, narrowed to o->width when that is set (names then cut
+ * with '~', keeping both ends). */
+void out_table_fit(struct out_opts *o, const struct out_rec *r, size_t n);
 int out_table_header(const struct out_opts *o, struct buf *out) MUST_CHECK;
 int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out) MUST_CHECK;
 

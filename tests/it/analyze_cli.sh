@@ -56,7 +56,7 @@ usage_err "misspelt command" \
     "podflow-analyze: unknown command 'chekc'; did you mean 'check'?" \
     "see 'podflow-analyze --help'" chekc "$tmp/case.db"
 usage_err "misspelt value" \
-    "podflow-analyze: check: -o takes table, json, csv or dot, not 'jsno'; did you mean 'json'?" \
+    "podflow-analyze: check: -o takes table, wide, json, csv or dot, not 'jsno'; did you mean 'json'?" \
     "see 'podflow-analyze check --help'" check "$tmp/case.db" -p "$CUR" -o jsno
 usage_err "unknown option, no guess" \
     "podflow-analyze: diff: unknown option '--frobnicate'" \
