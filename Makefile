@@ -8,7 +8,8 @@
 #   make fuzz            every libFuzzer target for FUZZ_SECONDS (60) each, clang
 #   make fuzz-smoke      the same for 5 s each (CI)
 #   make conformance     replay the NetworkPolicy conformance corpus through check
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= (stripped; man pages; completion)
+#   make deb             build/podflow_<version>_<arch>.deb (and podflow-analyze_...)
 #   make deps            install the Debian -dev packages the build needs
 #
 # CFLAGS are composed from named parts (STD, WARN, OPT, DEBUG) plus the
@@ -90,7 +91,8 @@ CAPTURE_BIN := $(B)/podflow-capture
 ANALYZE_BIN := $(B)/podflow-analyze
 
 .PHONY: lint format all capture analyze test unit unit-san integration demo bench bench-merge fuzz fuzz-smoke \
-        fuzz-deps fuzz-seeds testbed conformance deps deps-analyze install clean
+        fuzz-deps fuzz-seeds testbed conformance deps deps-analyze install install-analyze \
+        install-capture deb clean
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -323,10 +325,60 @@ deps:
 	@sh tools/deps.sh "$(PKG_CONFIG)" "$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS) $(TEST_PKGS)" $(DEB_PKGS)
 
 # --- install ----------------------------------------------------------------
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 0755 $(CAPTURE_BIN) $(ANALYZE_BIN) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 $(wildcard docs/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+# Stripped programs, man pages, and bash and zsh completion where the
+# shells look.  podflow-analyze's completion is written by the program from
+# its command table (podflow-analyze completion bash|zsh), so it cannot
+# fall behind; podflow-capture's (tools/completion/) is checked against its
+# --help by tests/it/completion.sh.  install-analyze: the analyzer alone.
+BINDIR      := $(PREFIX)/bin
+MAN1DIR     := $(PREFIX)/share/man/man1
+BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  := $(PREFIX)/share/zsh/site-functions
+STRIP       ?= strip
+COMPL       := $(B)/completion
+
+$(COMPL)/podflow-analyze.bash: $(ANALYZE_BIN)
+	@mkdir -p $(@D)
+	$(Q)$(call q,GEN)$(ANALYZE_BIN) completion bash > $@.tmp && mv $@.tmp $@
+$(COMPL)/_podflow-analyze: $(ANALYZE_BIN)
+	@mkdir -p $(@D)
+	$(Q)$(call q,GEN)$(ANALYZE_BIN) completion zsh > $@.tmp && mv $@.tmp $@
+
+install-analyze: $(ANALYZE_BIN) $(COMPL)/podflow-analyze.bash $(COMPL)/_podflow-analyze
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(BASHCOMPDIR) \
+	    $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 0755 -s --strip-program=$(STRIP) $(ANALYZE_BIN) $(DESTDIR)$(BINDIR)/
+	install -m 0644 docs/podflow-analyze.1 $(DESTDIR)$(MAN1DIR)/
+	install -m 0644 $(COMPL)/podflow-analyze.bash $(DESTDIR)$(BASHCOMPDIR)/podflow-analyze
+	install -m 0644 $(COMPL)/_podflow-analyze $(DESTDIR)$(ZSHCOMPDIR)/
+
+install-capture: $(CAPTURE_BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(BASHCOMPDIR) \
+	    $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 0755 -s --strip-program=$(STRIP) $(CAPTURE_BIN) $(DESTDIR)$(BINDIR)/
+	install -m 0644 docs/podflow-capture.1 $(DESTDIR)$(MAN1DIR)/
+	install -m 0644 tools/completion/podflow-capture.bash \
+	    $(DESTDIR)$(BASHCOMPDIR)/podflow-capture
+	install -m 0644 tools/completion/_podflow-capture $(DESTDIR)$(ZSHCOMPDIR)/
+
+install: install-analyze install-capture
+
+# --- Debian packages ------------------------------------------------------------
+# build/podflow_<version>_<arch>.deb: both programs; build/podflow-analyze_
+# <version>_<arch>.deb: the analyzer alone (a vendor laptop needs neither
+# libpcap nor libnl).  They conflict: install one.  tools/deb.sh stages a
+# make install under /usr, computes Depends with dpkg-shlibdeps, and builds
+# with dpkg-deb; tests/it/package_deb.sh installs them in a throwaway root.
+DEB_ARCH ?= $(shell dpkg --print-architecture 2>/dev/null)
+DEB      := $(B)/podflow_$(VERSION)_$(DEB_ARCH).deb
+DEB_AN   := $(B)/podflow-analyze_$(VERSION)_$(DEB_ARCH).deb
+deb: all $(COMPL)/podflow-analyze.bash $(COMPL)/_podflow-analyze
+	@rm -rf $(B)/deb
+	@$(MAKE) --no-print-directory install DESTDIR=$(abspath $(B))/deb/podflow PREFIX=/usr >/dev/null
+	@$(MAKE) --no-print-directory install-analyze DESTDIR=$(abspath $(B))/deb/podflow-analyze \
+	    PREFIX=/usr >/dev/null
+	@sh tools/deb.sh $(B)/deb/podflow podflow $(VERSION) $(DEB_ARCH) $(DEB)
+	@sh tools/deb.sh $(B)/deb/podflow-analyze podflow-analyze $(VERSION) $(DEB_ARCH) $(DEB_AN)
 
 clean:
 	rm -rf build

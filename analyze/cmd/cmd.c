@@ -557,6 +557,261 @@ int cmd_dispatch(const struct cmd_spec *const *table, size_t n, int argc, char *
     return rc;
 }
 
+/* --- shell completion ---------------------------------------------------------- */
+
+/* The NULL-terminated words, separated by spaces. */
+static int add_words(struct buf *out, const char *const *words)
+{
+    int rc = 0;
+
+    for (const char *const *w = words; *w && !rc; w++)
+        rc = buf_addf(out, "%s%s", w == words ? "" : " ", *w);
+    return rc;
+}
+
+/* "-p --policies" for bash's word lists. */
+static int bash_names(struct buf *out, const struct cmd_opt *o)
+{
+    int rc = 0;
+
+    if (o->shrt)
+        rc = buf_addf(out, " -%c", o->shrt);
+    if (!rc && o->lng)
+        rc = buf_addf(out, " --%s", o->lng);
+    return rc;
+}
+
+static int bash_script(const struct cmd_spec *const *table, size_t n, struct buf *out)
+{
+    const struct cmd_opt *o;
+    size_t i;
+    int rc;
+
+    rc = buf_addstr(out, "# bash completion for podflow-analyze, written by\n"
+                         "# 'podflow-analyze completion bash' from its command table.\n"
+                         "_podflow_analyze()\n"
+                         "{\n"
+                         "    local cur prev cmd opts\n"
+                         "    COMPREPLY=()\n"
+                         "    cur=${COMP_WORDS[COMP_CWORD]}\n"
+                         "    prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+                         "    if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
+                         "        COMPREPLY=($(compgen -W '");
+    for (i = 0; i < n && !rc; i++)
+        rc = buf_addf(out, "%s ", table[i]->name);
+    if (!rc)
+        rc = buf_addstr(out, "help --help --version' -- \"$cur\"))\n"
+                             "        return\n"
+                             "    fi\n"
+                             "    cmd=${COMP_WORDS[1]}\n"
+                             "    # --opt=VALUE: complete the value\n"
+                             "    case $cur in\n"
+                             "    --*=*) prev=${cur%%=*}; cur=${cur#*=} ;;\n"
+                             "    esac\n"
+                             "    case $cmd in\n"
+                             "    help)\n"
+                             "        COMPREPLY=($(compgen -W '");
+    for (i = 0; i < n && !rc; i++)
+        rc = buf_addf(out, "%s ", table[i]->name);
+    if (!rc)
+        rc = buf_addstr(out, "' -- \"$cur\"))\n"
+                             "        return ;;\n");
+    for (i = 0; i < n && !rc; i++) {
+        rc = buf_addf(out, "    %s)\n        opts='-h --help", table[i]->name);
+        for (o = table[i]->opts; o->id && !rc; o++)
+            rc = bash_names(out, o);
+        if (!rc)
+            rc = buf_addstr(out, "'\n        case $prev in\n");
+        /* An option's value: its choices, nothing for a free value, files
+         * for a path. */
+        for (o = table[i]->opts; o->id && !rc; o++) {
+            if (o->arg == CMD_ARG_NONE)
+                continue;
+            rc = buf_addstr(out, "        ");
+            if (!rc && o->shrt)
+                rc = buf_addf(out, "-%c|", o->shrt);
+            if (!rc)
+                rc = buf_addf(out, "--%s)\n", o->lng);
+            if (!rc && o->choices) {
+                rc = buf_addstr(out, "            COMPREPLY=($(compgen -W '");
+                rc = add_words(out, o->choices);
+                if (!rc)
+                    rc = buf_addstr(out, "' -- \"$cur\"))\n            return ;;\n");
+            } else if (!rc && o->arg == CMD_ARG_ONE && !strstr(o->argname, ".db") &&
+                       strcmp(o->argname, "FILE") != 0) {
+                rc = buf_addstr(out, "            return ;;\n");
+            } else if (!rc) {
+                rc = buf_addstr(out, "            COMPREPLY=($(compgen -f -- \"$cur\"))\n"
+                                     "            return ;;\n");
+            }
+        }
+        if (!rc)
+            rc = buf_addstr(out, "        esac");
+        if (!rc && table[i]->words) {
+            /* Fixed operands (completion's shells), not files. */
+            rc = buf_addstr(out, "\n        if [[ $cur != -* ]]; then\n"
+                                 "            COMPREPLY=($(compgen -W '");
+            if (!rc)
+                rc = add_words(out, table[i]->words);
+            if (!rc)
+                rc = buf_addstr(out, "' -- \"$cur\"))\n            return\n        fi");
+        }
+        if (!rc)
+            rc = buf_addstr(out, " ;;\n");
+    }
+    if (!rc)
+        rc = buf_addstr(out, "    *) return ;;\n"
+                             "    esac\n"
+                             "    if [[ $cur == -* ]]; then\n"
+                             "        COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
+                             "    else\n"
+                             "        compopt -o filenames 2>/dev/null\n"
+                             "        COMPREPLY=($(compgen -f -- \"$cur\"))\n"
+                             "    fi\n"
+                             "}\n"
+                             "complete -F _podflow_analyze podflow-analyze\n");
+    return rc;
+}
+
+/* help as a zsh description: one line, without the brackets, colons and
+ * quotes that _arguments specs reserve. */
+static int zsh_text(struct buf *out, const char *help)
+{
+    int rc = 0;
+
+    for (; *help && !rc; help++) {
+        char c = *help;
+
+        if (c == '\n')
+            c = ' ';
+        else if (c == '[' || c == '(')
+            c = '(';
+        else if (c == ']' || c == ')')
+            c = ')';
+        else if (c == ':' || c == '\'' || c == '\\' || c == '`' || c == '$')
+            c = ' ';
+        rc = buf_addch(out, c);
+    }
+    return rc;
+}
+
+static int zsh_opt(struct buf *out, const struct cmd_opt *opts, const struct cmd_opt *o)
+{
+    const struct cmd_opt *p;
+    int rc;
+
+    /* Synonyms (rows sharing an id) exclude each other, unless the option
+     * may repeat (a list). */
+    rc = buf_addstr(out, "        '");
+    if (!rc && o->arg != CMD_ARG_LIST) {
+        rc = buf_addch(out, '(');
+        for (p = opts; p->id && !rc; p++) {
+            if (p->id != o->id)
+                continue;
+            if (p->shrt)
+                rc = buf_addf(out, "-%c ", p->shrt);
+            if (!rc)
+                rc = buf_addf(out, "--%s ", p->lng);
+        }
+        if (!rc)
+            rc = buf_addch(out, ')');
+    } else if (!rc) {
+        rc = buf_addch(out, '*');
+    }
+    /* -x+ and --name=: the value in the same word or the next. */
+    if (!rc && o->shrt)
+        rc = buf_addf(out, "'{-%c%s,--%s%s}'", o->shrt, o->arg != CMD_ARG_NONE ? "+" : "", o->lng,
+                      o->arg != CMD_ARG_NONE ? "=" : "");
+    else if (!rc)
+        rc = buf_addf(out, "--%s%s", o->lng, o->arg != CMD_ARG_NONE ? "=" : "");
+    if (!rc)
+        rc = buf_addch(out, '[');
+    if (!rc)
+        rc = zsh_text(out, o->help ? o->help : "the same as another option");
+    if (!rc)
+        rc = buf_addch(out, ']');
+    if (!rc && o->arg != CMD_ARG_NONE) {
+        rc = buf_addf(out, ":%s:", o->argname);
+        if (!rc && o->choices) {
+            rc = buf_addch(out, '(');
+            if (!rc)
+                rc = add_words(out, o->choices);
+            if (!rc)
+                rc = buf_addch(out, ')');
+        } else if (!rc && (o->arg == CMD_ARG_LIST || strstr(o->argname, ".db") ||
+                           strcmp(o->argname, "FILE") == 0)) {
+            rc = buf_addstr(out, "_files");
+        } else if (!rc) {
+            rc = buf_addch(out, ' ');
+        }
+    }
+    return rc ? rc : buf_addstr(out, "' \\\n");
+}
+
+static int zsh_script(const struct cmd_spec *const *table, size_t n, struct buf *out)
+{
+    const struct cmd_opt *o;
+    size_t i;
+    int rc;
+
+    rc = buf_addstr(out, "#compdef podflow-analyze\n"
+                         "# zsh completion for podflow-analyze, written by\n"
+                         "# 'podflow-analyze completion zsh' from its command table.\n"
+                         "_podflow-analyze() {\n"
+                         "    local -a cmds\n"
+                         "    cmds=(\n");
+    for (i = 0; i < n && !rc; i++) {
+        rc = buf_addf(out, "        '%s:", table[i]->name);
+        if (!rc)
+            rc = zsh_text(out, table[i]->summary);
+        if (!rc)
+            rc = buf_addstr(out, "'\n");
+    }
+    if (!rc)
+        rc = buf_addstr(out, "        'help:the options of a command'\n"
+                             "    )\n"
+                             "    if (( CURRENT == 2 )); then\n"
+                             "        _describe -t commands 'podflow-analyze command' cmds\n"
+                             "        return\n"
+                             "    fi\n"
+                             "    local cmd=$words[2]\n"
+                             "    shift words\n"
+                             "    (( CURRENT-- ))\n"
+                             "    case $cmd in\n"
+                             "    help) _describe -t commands 'podflow-analyze command' cmds ;;\n");
+    for (i = 0; i < n && !rc; i++) {
+        rc = buf_addf(out, "    %s)\n        _arguments -s -S \\\n", table[i]->name);
+        for (o = table[i]->opts; o->id && !rc; o++)
+            rc = zsh_opt(out, table[i]->opts, o);
+        if (!rc)
+            rc = buf_addstr(out, "        '(- *)'{-h,--help}'[the command'\\''s usage]' \\\n");
+        if (!rc && table[i]->words) {
+            rc = buf_addstr(out, "        '1:operand:(");
+            if (!rc)
+                rc = add_words(out, table[i]->words);
+            if (!rc)
+                rc = buf_addstr(out, ")' ;;\n");
+        } else if (!rc) {
+            rc = buf_addstr(out, "        '*:file:_files' ;;\n");
+        }
+    }
+    if (!rc)
+        rc = buf_addstr(out, "    esac\n"
+                             "}\n"
+                             "_podflow-analyze \"$@\"\n");
+    return rc;
+}
+
+int cmd_completion(const struct cmd_spec *const *table, size_t n, const char *shell,
+                   struct buf *out)
+{
+    if (strcmp(shell, "bash") == 0)
+        return bash_script(table, n, out);
+    if (strcmp(shell, "zsh") == 0)
+        return zsh_script(table, n, out);
+    return ERR_NOTFOUND;
+}
+
 /* --- output ------------------------------------------------------------------ */
 
 int cmd_parse_duration(const char *s, int64_t *ns)

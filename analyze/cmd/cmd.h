@@ -65,6 +65,9 @@ struct cmd_spec {
     const char *summary;        /* one line for the top-level help */
     const char *about;          /* --help's paragraphs between usage and options */
     const char *exit_status;    /* --help's last paragraph ("Exit status: ...") */
+    const char *const *words;   /* the operands it takes, when they are fixed words
+                                   (NULL-terminated; completion offers them), or NULL:
+                                   files */
 };
 
 /* CMD_OPERAND: an operand, not an option. */
@@ -119,6 +122,12 @@ int cmd_dispatch(const struct cmd_spec *const *table, size_t n, int argc, char *
 
 /* The top-level help text for the table. */
 void cmd_main_usage(const struct cmd_spec *const *table, size_t n, FILE *f);
+
+/* The completion script for shell ("bash" or "zsh") of the table's
+ * commands, options and option values, appended to out: 0, ERR_NOTFOUND
+ * for another shell, or ERR_LIMIT. */
+int cmd_completion(const struct cmd_spec *const *table, size_t n, const char *shell,
+                   struct buf *out) MUST_CHECK;
 
 /* Similarity of a typed word to a candidate, as git's help.c measures it
  * (Damerau-Levenshtein with weights swap 0, substitution 2, insertion 1,

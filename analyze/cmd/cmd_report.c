@@ -112,8 +112,9 @@ static int cmd_report(struct cmd_args *a)
     fo.npaths[FS_NEW] = npaths[FS_NEW];
     fo.npaths[FS_OLD] = npaths[FS_OLD];
     /* Refuse an output we may not write before doing the work (a FIFO
-     * blocks here until its reader comes). */
-    if (outfile_open(&of, output, 0644, 0, d))
+     * blocks here until its reader comes).  0600: the page holds what the
+     * case holds (names, addresses, labels), and the case is 0600. */
+    if (outfile_open(&of, output, 0600, 0, d))
         goto out;
     if (flowset_load(&fs, casepath, &fo, d)) {
         outfile_abort(&of);

@@ -72,7 +72,7 @@ usage_err "no command" "podflow-analyze: no command given" "see 'podflow-analyze
 # --help: the command's usage on stdout, exit 0, for every command; help
 # COMMAND the same.  The top-level help lists each command once.
 "$A" --help > "$tmp/top" 2>&1; expect "--help exit" $? 0
-for c in check diff report select show inventory merge redact; do
+for c in check diff report select show inventory merge redact completion; do
     "$A" $c --help > "$tmp/h" 2> "$tmp/err"; rc=$?
     expect "$c --help exit" $rc 0
     grep -q "^usage: podflow-analyze $c " "$tmp/h" && ok "$c --help on stdout" || fail "$c --help text"
@@ -81,13 +81,18 @@ for c in check diff report select show inventory merge redact; do
     "$A" help $c > "$tmp/h2"; cmp -s "$tmp/h" "$tmp/h2" || fail "help $c differs from $c --help"
     expect "$c listed once" "$(grep -c "^  $c " "$tmp/top")" 1
 done
-expect "commands listed" "$(sed -n '/^  [a-z]/p' "$tmp/top" | grep -vc '^  podflow')" 8
+expect "commands listed" "$(sed -n '/^  [a-z]/p' "$tmp/top" | grep -vc '^  podflow')" 9
 
 # report --out; -o FILE still works, with a deprecation warning; 0600.
 "$A" report "$tmp/case.db" -p "$CUR" --out "$tmp/r1.html" 2> "$tmp/err"
 expect "report --out exit" $? 0
 [ -s "$tmp/r1.html" ] && ok "report --out wrote" || fail "report --out wrote nothing"
 [ -s "$tmp/err" ] && fail "report --out warned: $(cat "$tmp/err")"
+# The page holds what the case holds: created 0600 as the case is, even
+# under a lax umask, and a page replaced keeps that.
+expect "report is 0600" "$(stat -c %a "$tmp/r1.html")" 600
+(umask 000; "$A" report "$tmp/case.db" -p "$CUR" --out "$tmp/r1.html")
+expect "report replaced under umask 000 is 0600" "$(stat -c %a "$tmp/r1.html")" 600
 "$A" report "$tmp/case.db" -p "$CUR" -o "$tmp/r2.html" 2> "$tmp/err"
 expect "report -o FILE exit" $? 0
 [ -s "$tmp/r2.html" ] && ok "report -o FILE wrote" || fail "report -o FILE wrote nothing"
@@ -101,6 +106,7 @@ expect "report -o html --out exit" $? 0
 # original untouched, an existing target refused.
 cp "$tmp/case.db" "$tmp/a.db"
 "$A" merge -q --out "$tmp/m1.db" "$tmp/a.db"; expect "merge --out exit" $? 0
+expect "merge --out is 0600" "$(stat -c %a "$tmp/m1.db")" 600
 "$A" merge -q "$tmp/m2.db" "$tmp/a.db"; expect "merge OUT IN exit" $? 0
 expect "merge --out = merge OUT IN" "$(sqlite3 "$tmp/m1.db" 'SELECT count(*) FROM flows')" \
     "$(sqlite3 "$tmp/m2.db" 'SELECT count(*) FROM flows')"
