@@ -556,6 +556,7 @@ static int cmd_check(struct cmd_args *a)
     k.wl = xcalloc(k.c.neps ? k.c.neps : 1, sizeof(*k.wl));
     k.oo.ends = case_several_vantages(&k.c);
     k.e = engine_new(&ps, k.c.eps, k.c.neps, k.oo.explain ? ENG_EXPLAIN : 0);
+    k.oo.ps = &ps;
     buf_init(&k.out, 0);
     k.stream = k.fmt != FMT_TABLE && k.oo.group == GROUP_FLOW;
     if (k.fmt == FMT_CSV && out_csv_header(&k.oo, &k.out))

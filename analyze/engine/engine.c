@@ -34,6 +34,7 @@
 #include "common/hash.h"
 #include "common/htab.h"
 #include "common/err.h"
+#include "common/labels.h"
 #include "common/limits.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
@@ -384,8 +385,9 @@ struct jctx {
     uint32_t *mem[2];   /* member label sets per side (§2.3) */
     size_t nmem[2];
     int explain;
-    const char *field; /* on a miss */
-    char detail[320];
+    const char *pol_ns; /* the namespace of the policy whose rule is tried, or NULL */
+    const char *field;  /* on a miss */
+    char detail[480];
 };
 
 PRINTF_LIKE(3, 4) static int miss(struct jctx *j, const char *field, const char *fmt, ...)
@@ -505,6 +507,41 @@ static void ports_text(const struct port_match *v, size_t n, char *out, size_t s
     }
 }
 
+/* --explain, on a selector miss: a namespaced policy's rule selector is
+ * limited to the policy's namespace (§2.2) unless a namespaceSelector says
+ * otherwise, and namespaceSelector: global() is the only way to reach a
+ * GlobalNetworkSet.  When ip is in a GlobalNetworkSet whose labels the
+ * selector would match but for that, say so in b (else b is ""). */
+static void global_set_hint(const struct jctx *j, const struct entity *en, const struct ipaddr *ip,
+                            char *b, size_t size)
+{
+    struct pol_member m[8];
+    struct labels l;
+    size_t n, i;
+
+    b[0] = 0;
+    if (!j->pol_ns || !en->sel)
+        return;
+    n = policy_members_of(j->e->ps, ip, m, ARRAY_SIZE(m));
+    for (i = 0; i < n && i < ARRAY_SIZE(m); i++) {
+        int hit;
+
+        if (m[i].kind != PM_GLOBALNETWORKSET)
+            continue;
+        labels_copy(&l, m[i].labels);
+        hit = labels_set(&l, "projectcalico.org/namespace", j->pol_ns) == 0 &&
+              sel_eval(en->sel, &l) && !(en->notsel && sel_eval(en->notsel, m[i].labels));
+        labels_release(&l);
+        if (hit) {
+            snprintf(b, size,
+                     "; GlobalNetworkSet %s holds it and its labels match, but a rule of a "
+                     "namespaced policy reaches global sets only with namespaceSelector: global()",
+                     m[i].name);
+            return;
+        }
+    }
+}
+
 static int entity_match(struct jctx *j, const struct rule *r, const struct entity *en, int side,
                         int selid, int notid)
 {
@@ -533,13 +570,20 @@ static int entity_match(struct jctx *j, const struct rule *r, const struct entit
     }
     /* §2.3: P and N fold into one set (P && !N); P alone needs a member
      * matching P; N alone needs no member matching N. */
-    if (selid >= 0 && !any_member(j, side, selid, notid))
+    if (selid >= 0 && !any_member(j, side, selid, notid)) {
+        char hint[200];
+
+        if (j->explain)
+            global_set_hint(j, en, ip, hint, sizeof(hint));
+        else
+            hint[0] = 0;
         return miss(j, side == SIDE_SRC ? "source selector" : "destination selector",
-                    "%s %s belongs to no endpoint or network set matching %s%s%s%s", sname,
+                    "%s %s belongs to no endpoint or network set matching %s%s%s%s%s", sname,
                     ipaddr_format(ip, ipb), en->sel_text ? en->sel_text : "the selector",
                     notid >= 0 ? " and not " : "",
                     notid >= 0 && en->notsel_text ? en->notsel_text : "",
-                    j->nmem[side] ? "" : " (it is not a known endpoint)");
+                    j->nmem[side] ? "" : " (it is not a known endpoint)", hint);
+    }
     if (selid < 0 && notid >= 0 && any_member(j, side, notid, -1))
         return miss(j, side == SIDE_SRC ? "source selector" : "destination selector",
                     "%s %s belongs to an endpoint or network set matching notSelector %s", sname,
@@ -612,6 +656,7 @@ static int rule_match(struct jctx *j, const struct eng_pol *p, int d, size_t ri,
             return miss(j, "icmp", "ICMP type %d code %d is the rule's notICMP", f->icmp_type,
                         f->icmp_code);
     }
+    j->pol_ns = p->p->ns;
     if (!entity_match(j, r, &r->src, SIDE_SRC, ids[0], ids[1]))
         return 0;
     if (!entity_match(j, r, &r->dst, SIDE_DST, ids[2], ids[3]))

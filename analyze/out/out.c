@@ -310,6 +310,51 @@ static void json_ends(struct json *j, const struct case_conn *cn)
     json_arr_end(j);
 }
 
+/* --explain: the network sets (and, with issue 13, host endpoints) an
+ * address belongs to, as the policy set o->ps has them. */
+#define OUT_MEMBERS_MAX 16
+
+static void json_members(struct json *j, const struct out_opts *o, const struct ipaddr *ip)
+{
+    struct pol_member m[OUT_MEMBERS_MAX];
+    char cb[IPADDR_STRLEN + 4];
+    size_t n = o->ps ? policy_members_of(o->ps, ip, m, ARRAY_SIZE(m)) : 0, i;
+
+    json_arr_begin(j);
+    for (i = 0; i < n && i < ARRAY_SIZE(m); i++) {
+        json_obj_begin(j);
+        json_key(j, "kind");
+        json_str(j, pol_member_kind_name(m[i].kind));
+        json_key(j, "namespace");
+        json_str(j, m[i].ns);
+        json_key(j, "name");
+        json_str(j, m[i].name);
+        json_key(j, "net");
+        json_str(j, cidr_format(m[i].net, cb));
+        json_obj_end(j);
+    }
+    json_arr_end(j);
+}
+
+static int table_members(const struct out_opts *o, const char *end, const struct ipaddr *ip,
+                         struct buf *out)
+{
+    struct pol_member m[OUT_MEMBERS_MAX];
+    char ipb[IPADDR_STRLEN], cb[IPADDR_STRLEN + 4];
+    size_t n = o->ps ? policy_members_of(o->ps, ip, m, ARRAY_SIZE(m)) : 0, i;
+    int rc;
+
+    rc = buf_addf(out, "      %s %s: %s", end, ipaddr_format(ip, ipb),
+                  n ? "in " : "in no network set");
+    for (i = 0; i < n && i < ARRAY_SIZE(m) && !rc; i++)
+        rc = buf_addf(out, "%s%s %s%s%s (%s)", i ? ", " : "", pol_member_kind_name(m[i].kind),
+                      m[i].ns ? m[i].ns : "", m[i].ns ? "/" : "", m[i].name,
+                      cidr_format(m[i].net, cb));
+    if (!rc && n > ARRAY_SIZE(m))
+        rc = buf_addf(out, " and %zu more", n - ARRAY_SIZE(m));
+    return rc ? rc : buf_addch(out, '\n');
+}
+
 int out_json(const struct out_rec *r, const struct out_opts *o, struct buf *out)
 {
     struct json j;
@@ -408,6 +453,10 @@ int out_json(const struct out_rec *r, const struct out_opts *o, struct buf *out)
     if (o->explain) {
         json_key(&j, "trace");
         json_obj_begin(&j);
+        json_key(&j, "src_sets");
+        json_members(&j, o, &r->src_ip);
+        json_key(&j, "dst_sets");
+        json_members(&j, o, &r->dst_ip);
         if (v->egress.judged) {
             json_key(&j, "egress");
             json_xdir(&j, &v->egress, &tmp);
@@ -850,6 +899,10 @@ int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out
             rc = buf_addf(out, "      staged policies would %s: %s\n",
                           v->staged->allow ? "allow" : "deny", tmp.data);
     }
+    if (!rc && o->explain)
+        rc = table_members(o, "source", &r->src_ip, out);
+    if (!rc && o->explain)
+        rc = table_members(o, "destination", &r->dst_ip, out);
     if (!rc && o->explain) {
         rc = table_explain(&v->egress, "egress at source", out);
         if (!rc)

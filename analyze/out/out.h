@@ -64,6 +64,7 @@ void out_json_decider(struct json *j, const struct eng_verdict *v, struct buf *t
 struct out_opts {
     enum out_group group;
     int explain;
+    const struct policy_set *ps; /* explain: the set whose network sets are named (borrowed) */
     int width;        /* table: a terminal's columns, names cut to fit; 0: whole names, one
                          line per record (not a terminal, or -o wide) */
     int src_w, dst_w; /* table: the name columns' widths, set by out_table_fit() */

@@ -458,3 +458,39 @@ void policy_set_release(struct policy_set *ps)
     arena_release(&ps->arena);
     memset(ps, 0, sizeof(*ps));
 }
+
+const char *pol_member_kind_name(enum pol_member_kind k)
+{
+    switch (k) {
+    case PM_NETWORKSET:
+        return "NetworkSet";
+    case PM_GLOBALNETWORKSET:
+        return "GlobalNetworkSet";
+    }
+    return "?";
+}
+
+size_t policy_members_of(const struct policy_set *ps, const struct ipaddr *ip,
+                         struct pol_member *out, size_t max)
+{
+    size_t n = 0;
+
+    for (size_t k = 0; k < ps->nnetsets; k++) {
+        const struct netset *s = &ps->netsets[k];
+
+        for (size_t i = 0; i < s->nnets; i++) {
+            if (!cidr_contains(&s->nets[i], ip))
+                continue;
+            if (n < max) {
+                out[n].kind = s->ns ? PM_NETWORKSET : PM_GLOBALNETWORKSET;
+                out[n].ns = s->ns;
+                out[n].name = s->name;
+                out[n].labels = &s->labels;
+                out[n].net = &s->nets[i];
+            }
+            n++;
+            break;
+        }
+    }
+    return n;
+}

@@ -208,4 +208,27 @@ int policy_set_load_mem(struct policy_set *ps, const char *name, const char *dat
                         unsigned flags, struct diag *d) MUST_CHECK;
 void policy_set_release(struct policy_set *ps);
 
+/* What an address belongs to in a policy set besides a pod: a labelled
+ * object whose CIDRs rule selectors match (§2.3).  Today NetworkSets and
+ * GlobalNetworkSets; host endpoints (docs/semantics.md §17) are the next
+ * kind, found by the same call. */
+enum pol_member_kind { PM_NETWORKSET, PM_GLOBALNETWORKSET };
+struct pol_member {
+    enum pol_member_kind kind;
+    const char *ns; /* NULL for the global kinds */
+    const char *name;
+    const struct labels *labels; /* as selectors see them (policy set's) */
+    const struct cidr *net;      /* the CIDR of it that holds the address */
+};
+
+/* "NetworkSet", "GlobalNetworkSet". */
+const char *pol_member_kind_name(enum pol_member_kind k);
+
+/*
+ * The members of ps holding ip, in load order, into out[0..max): returns
+ * how many there are (possibly more than max; only max are written).
+ */
+size_t policy_members_of(const struct policy_set *ps, const struct ipaddr *ip,
+                         struct pol_member *out, size_t max);
+
 #endif
