@@ -86,7 +86,7 @@ struct outfile {
  * OUTFILE_REPLACE (and OUTFILE_NEED_PATH) a temporary file, mode 0600
  * until outfile_commit() gives it mode & ~umask; for a stream the stream
  * itself (O_WRONLY, which blocks on a FIFO until a reader opens it).
- * mode: the permissions of the finished file (0644 for a report, 0600 for
+ * mode: the permissions of the finished file (0600 for a report and for
  * a case).  0, or an error reported through d; on error o needs no
  * release.
  */
