@@ -1,7 +1,7 @@
 #!/bin/sh
 # fault_outputs.sh: outputs never clobber, foreign cases are refused, one
 # capture at a time (issue 17, items 1, 2 and 5's temporary copies).
-#  - report -o: a character device and a FIFO are written to and stay what
+#  - report --out: a character device and a FIFO are written to and stay what
 #    they are; a symlink to another user's file and a directory are
 #    refused (exit 2) and left alone; - is standard output;
 #  - merge --force and redact follow the same rule; merge to a FIFO sends
@@ -21,17 +21,17 @@ root=; [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null 2>&1 && root=1
 case=$tmp/case.db
 "$C" -q -w "$case" -r "$TOP/samples/fme/capture.pcap" --inventory "$TOP/samples/fme/inventory.yaml" ||
     { echo "FAIL: making the case"; exit 1; }
-report() { "$A" report "$case" -p "$POL" -o "$@"; }
+report() { "$A" report "$case" -p "$POL" --out "$@"; }
 
-# -- report -o a character device: written to, never replaced.
+# -- report --out a character device: written to, never replaced.
 if [ -n "$root" ]; then
     mknod "$tmp/full" c 1 7 && mknod "$tmp/null" c 1 3
     report "$tmp/full" 2> "$tmp/err"; rc=$?
-    expect "report -o a full device: exit" "$rc" 2
-    one_line "report -o a full device" "$tmp/err" "cannot write '.*full': No space left"
+    expect "report --out a full device: exit" "$rc" 2
+    one_line "report --out a full device" "$tmp/err" "cannot write '.*full': No space left"
     [ -c "$tmp/full" ] && ok "the device is still a device" || fail "the device was replaced"
     report "$tmp/null" 2> "$tmp/err"; rc=$?
-    expect "report -o a null device: exit" "$rc" 0
+    expect "report --out a null device: exit" "$rc" 0
     [ -c "$tmp/null" ] && ok "the null device is still a device" || fail "the null device was replaced"
 fi
 
@@ -40,27 +40,27 @@ mkfifo "$tmp/fifo"
 cat "$tmp/fifo" > "$tmp/fromfifo" & rd=$!
 report "$tmp/fifo" 2> "$tmp/err"; rc=$?
 wait $rd
-expect "report -o a FIFO: exit" "$rc" 0
+expect "report --out a FIFO: exit" "$rc" 0
 head -c 15 "$tmp/fromfifo" | grep -q '<!DOCTYPE html>' && ok "the FIFO's reader got the page" ||
     fail "the FIFO's reader got: $(head -c 60 "$tmp/fromfifo")"
 [ -p "$tmp/fifo" ] && ok "the FIFO is still a FIFO" || fail "the FIFO was replaced"
 
 # -- - is standard output.
 report - > "$tmp/stdout.html" 2> "$tmp/err"; rc=$?
-expect "report -o -: exit" "$rc" 0
-grep -q '</html>' "$tmp/stdout.html" && ok "report -o - wrote the page to stdout" || fail "no page on stdout"
+expect "report --out -: exit" "$rc" 0
+grep -q '</html>' "$tmp/stdout.html" && ok "report --out - wrote the page to stdout" || fail "no page on stdout"
 [ -e "$tmp/-" ] && fail "a file called - was made" || ok "no file called -"
 
 # -- a directory: refused.
 mkdir "$tmp/dir"
 report "$tmp/dir" 2> "$tmp/err"; rc=$?
-expect "report -o a directory: exit" "$rc" 2
-one_line "report -o a directory" "$tmp/err" "refusing to write '.*dir': it is a directory"
+expect "report --out a directory: exit" "$rc" 2
+one_line "report --out a directory" "$tmp/err" "refusing to write '.*dir': it is a directory"
 
 # -- our own file: replaced; a symlink to it: its target replaced, the link kept.
 echo old > "$tmp/mine.html"; ln -s "$tmp/mine.html" "$tmp/mylink.html"
 report "$tmp/mylink.html" 2> "$tmp/err"; rc=$?
-expect "report -o a symlink to our file: exit" "$rc" 0
+expect "report --out a symlink to our file: exit" "$rc" 0
 [ -L "$tmp/mylink.html" ] && grep -q '</html>' "$tmp/mine.html" && ok "target replaced, link kept" ||
     fail "symlink to our own file: $(ls -l "$tmp/mylink.html")"
 
@@ -69,12 +69,12 @@ if [ -n "$root" ]; then
     echo "their notes" > "$tmp/theirs"; chown 65534:65534 "$tmp/theirs"; chmod 0666 "$tmp/theirs"
     ln -s "$tmp/theirs" "$tmp/trap.html"
     report "$tmp/trap.html" 2> "$tmp/err"; rc=$?
-    expect "report -o a symlink to another user's file: exit" "$rc" 2
+    expect "report --out a symlink to another user's file: exit" "$rc" 2
     one_line "symlink to another user's file" "$tmp/err" "refusing to write .*another user"
     expect "their file untouched" "$(cat "$tmp/theirs")" "their notes"
     [ -L "$tmp/trap.html" ] && ok "the symlink is still a symlink" || fail "the symlink was replaced"
     report "$tmp/theirs" 2> "$tmp/err"; rc=$?
-    expect "report -o another user's file: exit" "$rc" 2
+    expect "report --out another user's file: exit" "$rc" 2
 
     # merge --force and redact: the same rule.
     "$A" merge --force -q "$tmp/trap.html" "$case" 2> "$tmp/err"; rc=$?

@@ -29,7 +29,7 @@ if [ -z "$browser" ]; then
 fi
 
 make_case "$tmp/case.db"
-"$A" report "$tmp/case.db" -p "$POL/fme-current" -o "$tmp/report.html"
+"$A" report "$tmp/case.db" -p "$POL/fme-current" --out "$tmp/report.html"
 expect "report exit" $? 0
 
 # run NAME ARGS...: chromium on the report with a fresh profile and its
