@@ -67,7 +67,9 @@ static inline uint16_t rd16(const struct pcapfile *pf, const uint8_t *p)
     uint16_t v;
 
     memcpy(&v, p, 2);
-    return pf->swapped ? (uint16_t)((v >> 8) | (v << 8)) : v;
+    if (!pf->swapped)
+        return v;
+    return (uint16_t)((v >> 8) | (v << 8));
 }
 
 int pcapfile_init(struct pcapfile *pf, const uint8_t *buf, size_t size, uint32_t snaplen)
