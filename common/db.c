@@ -1065,3 +1065,16 @@ int db_has_column(sqlite3 *db, const char *table, const char *col)
     sqlite3_finalize(st);
     return found;
 }
+
+int db_threads(int several)
+{
+    if (several && !sqlite3_threadsafe())
+        return ERR_DB;
+    if (sqlite3_shutdown() != SQLITE_OK)
+        return ERR_DB;
+    if (sqlite3_config(several ? SQLITE_CONFIG_MULTITHREAD : SQLITE_CONFIG_SINGLETHREAD) !=
+        SQLITE_OK)
+        return ERR_DB;
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return sqlite3_initialize() == SQLITE_OK ? 0 : ERR_DB;
+}

@@ -102,6 +102,15 @@ void db_close(sqlite3 **db, struct diag *d);
 /* Run sql (no results) reporting errors as "cannot <what>: <sqlite msg>". */
 int db_exec(sqlite3 *db, struct diag *d, const char *what, const char *sql) MUST_CHECK;
 
+/*
+ * SQLite's threading mode for this process: one thread (no mutexes, the
+ * fastest), or several threads each with connections of its own
+ * (SQLITE_CONFIG_MULTITHREAD), SQLite's memory statistics off either way.
+ * Only while no connection is open (it shuts the library down and starts
+ * it again).  0, or ERR_DB when SQLite refuses (a build without threads).
+ */
+int db_threads(int several) MUST_CHECK;
+
 /* 1 when table (of schema main) has a column named col, else 0 (also on
  * error).  For columns a later format added (flows.dnat_ip, ...). */
 int db_has_column(sqlite3 *db, const char *table, const char *col);

@@ -137,6 +137,16 @@
  * touches the disk. */
 #define LIM_CASE_PAIR_MEM (64u * 1024u * 1024u)
 
+/* Threads check judges flows in (--jobs): each holds an engine and a
+ * SQLite connection, so more than the cores only costs memory. */
+#define LIM_JOBS 64
+
+/* Flow ids one part of a parallel check covers (analyze/cmd/cmd_check.c):
+ * small enough that the parts waiting to be written in order stay a few
+ * MB, large enough that a part's setup (a statement reset, a seek of the
+ * pairing's runs) is lost in its rows. */
+#define LIM_CHECK_PART_IDS 16384
+
 /* Interfaces captured at once (each is one pcap handle and ring). */
 #define LIM_IFACES 1024
 

@@ -2,7 +2,8 @@
  * test_extsort.c: analyze/case/extsort.c, the external sort of the
  * pairing: records come back in order whether they stayed in memory or
  * went to disk in many runs; a cursor starts at the first record not
- * below a key; two cursors read one sort at once; an empty sort is empty.
+ * below a key; two cursors read one sort at once; an empty sort is empty;
+ * a spill that cannot be written is an error.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 
 #include <cmocka.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,11 +161,44 @@ static void test_extsort_two_cursors(void **state)
     free(r);
 }
 
+/* A spill that cannot be written (no such $TMPDIR) is an error from
+ * xsort_add(), not a crash or a silent loss; in memory it never asks. */
+static void test_extsort_spill_fails(void **state)
+{
+    const char *old = getenv("TMPDIR");
+    char *saved = old ? strdup(old) : NULL;
+    struct rec r;
+    struct xsort x;
+    int rc = 0;
+
+    (void)state;
+    setenv("TMPDIR", "/nonexistent/podflow-test", 1);
+    memset(&r, 0, sizeof(r));
+    xsort_init(&x, sizeof(struct rec), rec_cmp, NULL, 56 * 10);
+    for (int i = 0; i < 100 && !rc; i++) {
+        r.id = i;
+        rc = xsort_add(&x, &r);
+    }
+    assert_int_equal(rc, -ENOENT);
+    xsort_release(&x);
+    xsort_init(&x, sizeof(struct rec), rec_cmp, NULL, 1 << 20);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(xsort_add(&x, &r), 0);
+    assert_int_equal(xsort_finish(&x), 0);
+    xsort_release(&x);
+    if (saved)
+        setenv("TMPDIR", saved, 1);
+    else
+        unsetenv("TMPDIR");
+    free(saved);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_extsort_orders),
         cmocka_unit_test(test_extsort_two_cursors),
+        cmocka_unit_test(test_extsort_spill_fails),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,7 @@
  * cmd.c: the one option parser of podflow-analyze's subcommands, their
  * --help texts built from the option tables, the usage-error reply with
  * its "did you mean", the dispatch over the command table, and what the
- * commands share for writing (cmd_flush).
+ * commands share for writing (cmd_flush) and for threads (cmd_cores).
  *
  * The parser is a loop over argv, not getopt_long: options take several
  * operands ("-p a.yaml b/", "--old A B --new C"), which getopt's
@@ -12,6 +12,7 @@
 #include "analyze/cmd/cmd.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/limits.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
@@ -885,4 +887,14 @@ int cmd_flush(struct buf *b, FILE *f)
     }
     buf_reset(b);
     return 0;
+}
+
+size_t cmd_cores(void)
+{
+    cpu_set_t set;
+    int n = 1;
+
+    if (sched_getaffinity(0, sizeof(set), &set) == 0)
+        n = CPU_COUNT(&set);
+    return n < 1 ? 1 : n > LIM_JOBS ? LIM_JOBS : (size_t)n;
 }

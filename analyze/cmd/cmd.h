@@ -170,4 +170,8 @@ int cmd_term_width(FILE *f);
  * empty it; 0 or -errno. */
 int cmd_flush(struct buf *b, FILE *f);
 
+/* The cores this process may run on (its CPU affinity), 1 to LIM_JOBS:
+ * --jobs by default. */
+size_t cmd_cores(void);
+
 #endif

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +24,11 @@
 #include "analyze/out/out.h"
 #include "analyze/policy/policy.h"
 #include "common/buf.h"
+#include "common/db.h"
 #include "common/err.h"
 #include "common/hash.h"
 #include "common/htab.h"
+#include "common/limits.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
@@ -45,7 +48,8 @@ enum {
     O_UNTIL,
     O_SKEW,
     O_NO_PAIR,
-    O_NO_POLICIES
+    O_NO_POLICIES,
+    O_JOBS
 };
 /* -o's values, and the format each stands for (wide: a table of whole
  * names, whatever the terminal). */
@@ -81,6 +85,8 @@ static const struct cmd_opt check_opts[] = {
      "decimals)"},
     {O_NO_PAIR, 0, "no-pair", CMD_ARG_NONE, NULL, NULL,
      "report every end of a connection on its own"},
+    {O_JOBS, 'j', "jobs", CMD_ARG_ONE, "N", NULL,
+     "judge in N threads (default: the cores); the\noutput is the same for any N"},
     {0, 0, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -89,36 +95,103 @@ static const struct cmd_opt check_opts[] = {
 struct gkey {
     const void *s, *d; /* endpoints, or workload identities (wl_ident()) */
     struct ipaddr sip, dip;
-    uint64_t sig;  /* decision_sig() (workload) */
-    const void *v; /* the verdict (tuple) */
+    uint64_t sig; /* decision_sig() (workload) */
+    uint64_t vid; /* verdict_id(): the verdict as written (tuple) */
     int proto;
     unsigned dport;
+};
+
+/* What check counts (the table's last lines, the exit status). */
+struct counts {
+    uint64_t flows, denied, allowed, ok, failed, unknown, would_break, explained, unexplained;
+};
+
+/* A flow judged, kept for the table, or a group of a part's flows. */
+struct item {
+    struct out_rec r;
+    struct gkey key; /* groups only */
+};
+
+/*
+ * A part of the flows (ids [lo, hi]): judged by a worker, then committed
+ * by the main thread in part order.  The parts are the same for any
+ * number of threads, and so is the output.
+ */
+struct part {
+    int64_t lo, hi;
+    int state; /* PART_TODO, PART_BUSY, PART_DONE */
+    int rc;    /* the scan's */
+};
+enum { PART_TODO, PART_BUSY, PART_DONE };
+
+/* What a part's worker fills and the commit empties: part p uses buffer
+ * p % window, free again once part p - window is committed (kept, not
+ * freed, so that its pages are not faulted in again for every part). */
+struct pbuf {
+    struct buf text; /* streamed formats: the records, written */
+    struct item *items;
+    size_t nitems, items_alloc;
+    struct htab tab; /* groups: hash of the key -> item index */
+    struct counts cnt;
+    struct case_skips skips;
+};
+
+struct check;
+
+/* One thread's state: its reader of the case, its engine, its strings. */
+struct worker {
+    struct check *k;
+    size_t idx;
+    struct case_reader *r;
+    struct engine *e;
+    struct arena arena;              /* interned states, copies of ends */
+    struct diag d;                   /* its own counts; messages to stderr */
+    const struct eng_verdict *sig_v; /* the verdict whose decision_sig() is sig */
+    uint64_t sig;
+    const struct eng_verdict *vid_v; /* the verdict whose verdict_id() is vid */
+    uint64_t vid;
+    struct part *p;  /* being judged */
+    struct pbuf *pb; /* its buffer */
+    pthread_t th;
+    int started;
 };
 
 struct check {
     struct diag *d;
     struct case_db c;
-    struct engine *e;
+    const struct policy_set *ps;
+    unsigned eng_flags;
     enum fmt fmt;
     enum only only;
     struct out_opts oo;
     const char *ns;
+    const struct case_filter *filt;
     int stream; /* write records as they come */
     struct buf out;
     int werr;             /* a write failed */
     struct out_rec *recs; /* collected (malloc'd) */
     size_t nrecs, recs_alloc;
-    struct gkey *gkeys;              /* per record when grouping (malloc'd, recs_alloc) */
-    struct htab groups;              /* hash of the group key -> record index */
-    const char **wl;                 /* per case endpoint: its workload's identity, lazily */
-    struct htab wlmap;               /* hash of ns and workload name -> endpoint index */
-    struct arena arena;              /* interned strings */
-    const struct eng_verdict *sig_v; /* the verdict whose decision_sig() is sig */
-    uint64_t sig;
-    uint64_t flows, denied, allowed, ok, failed, unknown, would_break, explained, unexplained;
+    struct gkey *gkeys; /* per record when grouping (malloc'd, recs_alloc) */
+    struct htab groups; /* hash of the group key -> record index */
+    const void **wl;    /* per case endpoint: its workload's identity (the first pod of it) */
+    struct counts cnt;  /* committed */
+    struct case_skips skips;
+
+    /* The parts and the threads judging them. */
+    struct worker *w;
+    size_t jobs;
+    struct part *parts;
+    size_t nparts;
+    struct pbuf *pbufs; /* window of them */
+    size_t next;        /* the next part to judge */
+    size_t done;        /* parts committed */
+    size_t window;      /* parts judged ahead of the commit, at most */
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* a part was judged or committed */
+    int stop;          /* an error: workers stop taking parts */
 };
 
-static const char *intern_state(struct check *k, const char *s)
+static const char *intern_state(struct worker *w, const char *s)
 {
     static const char *const known[] = {"S0",   "S1",     "SF",    "REJ", "S2",  "S3",  "RSTO",
                                         "RSTR", "RSTOS0", "RSTRH", "SH",  "SHR", "OTH", ""};
@@ -127,7 +200,7 @@ static const char *intern_state(struct check *k, const char *s)
     for (i = 0; i < ARRAY_SIZE(known); i++)
         if (strcmp(s, known[i]) == 0)
             return known[i];
-    return arena_strdup(&k->arena, s);
+    return arena_strdup(&w->arena, s);
 }
 
 /* The name a workload goes by for grouping: its workload, else the pod. */
@@ -136,35 +209,46 @@ static const char *wl_name(const struct case_ep *ep)
     return ep->workload ? ep->workload : ep->name ? ep->name : "";
 }
 
-/* A workload's identity for grouping: one pointer per ns/workload (the
- * first pod seen of it), found through a table keyed by the names. */
-static const void *wl_ident(struct check *k, const struct case_ep *ep)
+/* Every pod's workload identity for grouping: the first pod (in the
+ * case's order) of the same namespace and workload.  Computed once,
+ * before any thread reads it. */
+static void wl_index(struct check *k)
 {
-    const char *ns, *wl;
-    struct htab_iter it;
-    uint64_t h;
-    size_t idx;
+    const struct case_ep *eps = k->c.eps;
+    size_t n = k->c.neps;
+    struct htab map;
 
+    memset(&map, 0, sizeof(map));
+    k->wl = xcalloc(n ? n : 1, sizeof(*k->wl));
+    for (size_t idx = 0; idx < n; idx++) {
+        const struct case_ep *ep = &eps[idx];
+        const char *ns = ep->ns ? ep->ns : "", *wl = wl_name(ep);
+        struct htab_iter it;
+        uint64_t h;
+
+        k->wl[idx] = ep;
+        if (ep->kind != EP_POD)
+            continue;
+        h = hash_str(wl, hash_str(ns, 0));
+        for (uint32_t i = htab_first(&map, h, &it); i != HTAB_NONE; i = htab_next(&map, &it)) {
+            const struct case_ep *o = &eps[i];
+
+            if (strcmp(o->ns ? o->ns : "", ns) == 0 && strcmp(wl_name(o), wl) == 0) {
+                k->wl[idx] = o;
+                break;
+            }
+        }
+        if (k->wl[idx] == ep)
+            htab_add(&map, h, (uint32_t)idx);
+    }
+    htab_release(&map);
+}
+
+static const void *wl_ident(const struct check *k, const struct case_ep *ep)
+{
     if (!ep || ep->kind != EP_POD || ep < k->c.eps || ep >= k->c.eps + k->c.neps)
         return ep;
-    idx = (size_t)(ep - k->c.eps);
-    if (k->wl[idx])
-        return k->wl[idx];
-    ns = ep->ns ? ep->ns : "";
-    wl = wl_name(ep);
-    h = hash_str(wl, hash_str(ns, 0));
-    for (uint32_t i = htab_first(&k->wlmap, h, &it); i != HTAB_NONE;
-         i = htab_next(&k->wlmap, &it)) {
-        const struct case_ep *o = &k->c.eps[i];
-
-        if (strcmp(o->ns ? o->ns : "", ns) == 0 && strcmp(wl_name(o), wl) == 0) {
-            k->wl[idx] = k->wl[i];
-            return k->wl[idx];
-        }
-    }
-    htab_add(&k->wlmap, h, (uint32_t)idx);
-    k->wl[idx] = (const char *)ep;
-    return k->wl[idx];
+    return k->wl[ep - k->c.eps];
 }
 
 /* The decision a record stands for, so groups never mix verdicts. */
@@ -190,6 +274,65 @@ static uint64_t decision_sig(const struct eng_verdict *v)
             h = hash_str(d->dec.profile, 0);
     }
     return hash_u64(v->staged ? 1 : 0, hash_bytes(&s, sizeof(s), h));
+}
+
+static uint64_t step_id(uint64_t h, const struct eng_step *st)
+{
+    struct {
+        const void *tier, *pol;
+        int action, rule;
+    } s;
+
+    memset(&s, 0, sizeof(s));
+    s.tier = st->tier;
+    s.pol = st->pol;
+    s.action = (int)st->action;
+    s.rule = st->rule;
+    return hash_str(st->profile ? st->profile : "", hash_bytes(&s, sizeof(s), h));
+}
+
+static uint64_t dir_id(uint64_t h, const struct eng_dir *d)
+{
+    int head[4] = {d->judged, d->allow, (int)d->reason, d->dec.profile != NULL};
+
+    h = step_id(hash_bytes(head, sizeof(head), h), &d->dec);
+    for (size_t i = 0; i < d->nsteps; i++)
+        h = step_id(h, &d->steps[i]);
+    h = hash_bytes(d->selected, d->nselected * sizeof(*d->selected), h);
+    for (size_t i = 0; i < d->nx; i++) {
+        const struct eng_xpol *x = &d->x[i];
+        const void *tp[2] = {x->tier, x->pol};
+
+        h = hash_u64((uint64_t)x->staged, hash_bytes(tp, sizeof(tp), h));
+        h = hash_str(x->outcome ? x->outcome : "", h);
+        for (size_t r = 0; r < x->nrules; r++) {
+            const struct eng_xrule *xr = &x->rules[r];
+            int v3[3] = {xr->index, (int)xr->action, xr->matched};
+
+            h = hash_str(xr->field ? xr->field : "", hash_bytes(v3, sizeof(v3), h));
+            h = hash_str(xr->detail ? xr->detail : "", h);
+        }
+    }
+    return h;
+}
+
+/*
+ * The verdict as written (what decided, the trace, the policies of an
+ * end of tier, the explanation, the staged verdict): equal for equal
+ * verdicts of any engine, so that --group tuple groups alike whichever
+ * thread judged a flow.  Tiers and policies are the policy set's (one
+ * for every engine): their addresses name them.
+ */
+static uint64_t verdict_id(const struct eng_verdict *v)
+{
+    uint64_t h = 0;
+
+    for (; v; v = v->staged) {
+        int head[2] = {v->allow, v->decided_dir};
+
+        h = dir_id(dir_id(hash_bytes(head, sizeof(head), h), &v->egress), &v->ingress);
+    }
+    return h;
 }
 
 static struct out_rec *group_find(struct check *k, const struct gkey *key, int *created)
@@ -246,57 +389,84 @@ static void fill_rec(struct out_rec *r, const struct case_flow *fl, const struct
     r->reach = fl->reach;
 }
 
-/* Fold one more flow into group g. */
-static void group_add(struct out_rec *g, const struct case_flow *fl, enum observed obs)
+/* Fold record r (a flow, or a group of them) into group g. */
+static void group_add(struct out_rec *g, const struct out_rec *r)
 {
-    g->flows++;
-    g->n_ok += obs == OBS_OK;
-    g->n_failed += obs == OBS_FAILED;
-    g->n_unknown += obs == OBS_UNKNOWN;
-    g->packets = i64_add_sat(g->packets, i64_add_sat(fl->packets_fwd, fl->packets_rev));
-    g->bytes = i64_add_sat(g->bytes, i64_add_sat(fl->bytes_fwd, fl->bytes_rev));
-    if (fl->first_ns < g->first_ns)
-        g->first_ns = fl->first_ns;
-    if (fl->last_ns > g->last_ns)
-        g->last_ns = fl->last_ns;
+    g->flows += r->flows;
+    g->n_ok += r->n_ok;
+    g->n_failed += r->n_failed;
+    g->n_unknown += r->n_unknown;
+    g->packets = i64_add_sat(g->packets, r->packets);
+    g->bytes = i64_add_sat(g->bytes, r->bytes);
+    if (r->first_ns < g->first_ns)
+        g->first_ns = r->first_ns;
+    if (r->last_ns > g->last_ns)
+        g->last_ns = r->last_ns;
     /* A group failed if any of its flows failed; else ok if any was. */
     g->obs = g->n_failed ? OBS_FAILED : g->n_ok ? OBS_OK : OBS_UNKNOWN;
 }
 
-static int on_flow(void *ctx, const struct case_flow *fl)
+/* The part's group of key (hash h): *created when new (then only its
+ * key is set). */
+static struct item *part_group(struct pbuf *pb, const struct gkey *key, uint64_t h, int *created)
 {
-    struct check *k = ctx;
+    struct htab_iter it;
+    struct item *g;
+
+    for (uint32_t i = htab_first(&pb->tab, h, &it); i != HTAB_NONE; i = htab_next(&pb->tab, &it)) {
+        g = &pb->items[i];
+        if (memcmp(&g->key, key, sizeof(*key)) == 0) {
+            *created = 0;
+            return g;
+        }
+    }
+    ALLOC_GROW(pb->items, pb->nitems + 1, pb->items_alloc);
+    g = &pb->items[pb->nitems];
+    g->key = *key;
+    htab_add(&pb->tab, h, (uint32_t)pb->nitems++);
+    *created = 1;
+    return g;
+}
+
+/* A worker: judge one flow into its part (case_reader_flows' callback). */
+static int judge_flow(void *ctx, const struct case_flow *fl)
+{
+    struct worker *w = ctx;
+    struct check *k = w->k;
+    struct pbuf *pb = w->pb;
+    struct counts *cnt = &pb->cnt;
     struct eng_flow ef;
     const struct eng_verdict *v;
-    struct out_rec *g;
     struct ipaddr odst;
-    int dnat;
+    struct item *it;
+    struct gkey key;
+    int dnat, created;
     enum observed obs;
 
     if (k->ns && !((fl->src && fl->src->ns && strcmp(fl->src->ns, k->ns) == 0) ||
                    (fl->dst && fl->dst->ns && strcmp(fl->dst->ns, k->ns) == 0)))
         return 0;
     dnat = eng_flow_from_case(&ef, &k->c, fl, &odst);
-    v = engine_judge(k->e, &ef);
+    v = engine_judge(w->e, &ef);
     obs = observed_of(fl->proto, fl->state, fl->packets_rev, fl->icmp_type, fl->icmp_count);
 
-    k->flows++;
+    cnt->flows++;
     if (v->allow)
-        k->allowed++;
+        cnt->allowed++;
     else
-        k->denied++;
+        cnt->denied++;
     switch (obs) {
     case OBS_OK:
-        k->ok++;
-        k->would_break += !v->allow;
+        cnt->ok++;
+        cnt->would_break += !v->allow;
         break;
     case OBS_FAILED:
-        k->failed++;
-        k->explained += !v->allow;
-        k->unexplained += v->allow ? 1u : 0u;
+        cnt->failed++;
+        cnt->explained += !v->allow;
+        cnt->unexplained += v->allow ? 1u : 0u;
         break;
     case OBS_UNKNOWN:
-        k->unknown++;
+        cnt->unknown++;
         break;
     }
     if ((k->only == ONLY_DENIED && v->allow) || (k->only == ONLY_ALLOWED && !v->allow))
@@ -304,62 +474,282 @@ static int on_flow(void *ctx, const struct case_flow *fl)
 
     if (k->stream) {
         struct out_rec r;
-        int rc;
 
         fill_rec(&r, fl, v, obs, dnat ? &odst : NULL);
-        rc = k->fmt == FMT_JSON ? out_json(&r, &k->oo, &k->out) : out_csv(&r, &k->oo, &k->out);
-        if (rc)
-            return rc;
-        if (k->out.len > (1u << 20) && cmd_flush(&k->out, stdout))
-            k->werr = 1;
-        return 0;
+        return k->fmt == FMT_JSON ? out_json(&r, &k->oo, &pb->text)
+                                  : out_csv(&r, &k->oo, &pb->text);
     }
     if (k->oo.group == GROUP_FLOW) {
-        ALLOC_GROW(k->recs, k->nrecs + 1, k->recs_alloc);
-        fill_rec(&k->recs[k->nrecs], fl, v, obs, dnat ? &odst : NULL);
-        k->recs[k->nrecs].state = intern_state(k, fl->state);
+        ALLOC_GROW(pb->items, pb->nitems + 1, pb->items_alloc);
+        it = &pb->items[pb->nitems++];
+        fill_rec(&it->r, fl, v, obs, dnat ? &odst : NULL);
+        it->r.state = intern_state(w, fl->state);
         /* The ends live during the callback only: keep a copy. */
         if (fl->conn)
-            k->recs[k->nrecs].conn = case_conn_copy(&k->arena, fl->conn);
-        k->nrecs++;
-        return 0;
-    } else {
-        struct gkey key;
-        int created;
-
-        memset(&key, 0, sizeof(key));
-        key.proto = fl->proto;
-        key.dport = fl->dst_port;
-        if (k->oo.group == GROUP_TUPLE) {
-            key.s = fl->src;
-            key.d = fl->dst;
-            key.sip = fl->src_ip;
-            key.dip = fl->dst_ip;
-            key.v = v;
-        } else {
-            key.s = wl_ident(k, fl->src);
-            key.d = wl_ident(k, fl->dst);
-            if (!fl->src || fl->src->kind != EP_POD)
-                key.sip = fl->src_ip;
-            if (!fl->dst || fl->dst->kind != EP_POD)
-                key.dip = fl->dst_ip;
-            /* Verdicts repeat: remember the last one's signature. */
-            if (v != k->sig_v) {
-                k->sig_v = v;
-                k->sig = decision_sig(v);
-            }
-            key.sig = k->sig;
-        }
-        g = group_find(k, &key, &created);
-        if (created) {
-            fill_rec(g, fl, v, obs, dnat ? &odst : NULL);
-            g->state = intern_state(k, fl->state);
-            g->conn = NULL; /* a group's flows have ends of their own */
-        } else {
-            group_add(g, fl, obs);
-        }
+            it->r.conn = case_conn_copy(&w->arena, fl->conn);
         return 0;
     }
+    memset(&key, 0, sizeof(key));
+    key.proto = fl->proto;
+    key.dport = fl->dst_port;
+    if (k->oo.group == GROUP_TUPLE) {
+        key.s = fl->src;
+        key.d = fl->dst;
+        key.sip = fl->src_ip;
+        key.dip = fl->dst_ip;
+        /* Verdicts repeat: remember the last one's id. */
+        if (v != w->vid_v) {
+            w->vid_v = v;
+            w->vid = verdict_id(v);
+        }
+        key.vid = w->vid;
+    } else {
+        key.s = wl_ident(k, fl->src);
+        key.d = wl_ident(k, fl->dst);
+        if (!fl->src || fl->src->kind != EP_POD)
+            key.sip = fl->src_ip;
+        if (!fl->dst || fl->dst->kind != EP_POD)
+            key.dip = fl->dst_ip;
+        if (v != w->sig_v) {
+            w->sig_v = v;
+            w->sig = decision_sig(v);
+        }
+        key.sig = w->sig;
+    }
+    it = part_group(pb, &key, hash_bytes(&key, sizeof(key), 0), &created);
+    if (created) {
+        fill_rec(&it->r, fl, v, obs, dnat ? &odst : NULL);
+        it->r.state = intern_state(w, fl->state);
+        it->r.conn = NULL; /* a group's flows have ends of their own */
+    } else {
+        struct out_rec one;
+
+        /* What group_add() reads of one flow. */
+        one.flows = 1;
+        one.n_ok = obs == OBS_OK;
+        one.n_failed = obs == OBS_FAILED;
+        one.n_unknown = obs == OBS_UNKNOWN;
+        one.packets = i64_add_sat(fl->packets_fwd, fl->packets_rev);
+        one.bytes = i64_add_sat(fl->bytes_fwd, fl->bytes_rev);
+        one.first_ns = fl->first_ns;
+        one.last_ns = fl->last_ns;
+        group_add(&it->r, &one);
+    }
+    return 0;
+}
+
+/* A worker judges part p into buffer pb (emptied first). */
+static void judge_part(struct worker *w, struct part *p, struct pbuf *pb)
+{
+    buf_reset(&pb->text);
+    pb->nitems = 0;
+    htab_release(&pb->tab); /* a part's groups are few: start afresh */
+    memset(&pb->cnt, 0, sizeof(pb->cnt));
+    memset(&pb->skips, 0, sizeof(pb->skips));
+    w->p = p;
+    w->pb = pb;
+    p->rc = case_reader_flows(w->r, w->k->filt, p->lo, p->hi, judge_flow, w, &pb->skips, &w->d);
+    w->p = NULL;
+    w->pb = NULL;
+}
+
+static void counts_add(struct counts *to, const struct counts *from)
+{
+    to->flows += from->flows;
+    to->denied += from->denied;
+    to->allowed += from->allowed;
+    to->ok += from->ok;
+    to->failed += from->failed;
+    to->unknown += from->unknown;
+    to->would_break += from->would_break;
+    to->explained += from->explained;
+    to->unexplained += from->unexplained;
+}
+
+/* The main thread: part p's results (in buffer pb) into the output, in
+ * part order.  0 or the part's error. */
+static int commit_part(struct check *k, struct part *p, struct pbuf *pb)
+{
+    int rc = p->rc;
+
+    counts_add(&k->cnt, &pb->cnt);
+    case_skips_add(&k->skips, &pb->skips);
+    if (!rc && k->stream) {
+        rc = buf_add(&k->out, pb->text.data, pb->text.len);
+        if (!rc && k->out.len > (1u << 20) && cmd_flush(&k->out, stdout))
+            k->werr = 1;
+    } else if (!rc && k->oo.group == GROUP_FLOW) {
+        ALLOC_GROW(k->recs, k->nrecs + pb->nitems, k->recs_alloc);
+        for (size_t i = 0; i < pb->nitems; i++)
+            k->recs[k->nrecs++] = pb->items[i].r;
+    } else if (!rc) {
+        /* The part's groups, in the order their first flows came. */
+        for (size_t i = 0; i < pb->nitems; i++) {
+            int created;
+            struct out_rec *g = group_find(k, &pb->items[i].key, &created);
+
+            if (created)
+                *g = pb->items[i].r;
+            else
+                group_add(g, &pb->items[i].r);
+        }
+    }
+    return rc;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct check *k = w->k;
+
+    pthread_mutex_lock(&k->mu);
+    for (;;) {
+        struct part *p;
+
+        while (!k->stop && k->next < k->nparts && k->next >= k->done + k->window)
+            pthread_cond_wait(&k->cv, &k->mu);
+        if (k->stop || k->next >= k->nparts)
+            break;
+        p = &k->parts[k->next++];
+        p->state = PART_BUSY;
+        pthread_mutex_unlock(&k->mu);
+        judge_part(w, p, &k->pbufs[(size_t)(p - k->parts) % k->window]);
+        pthread_mutex_lock(&k->mu);
+        p->state = PART_DONE;
+        pthread_cond_broadcast(&k->cv);
+    }
+    pthread_mutex_unlock(&k->mu);
+    return NULL;
+}
+
+/* The flows' ids cut into parts of LIM_CHECK_PART_IDS ids (wider when the
+ * ids are spread far apart, so that there are at most 65,536 parts). */
+static int make_parts(struct check *k)
+{
+    int64_t lo, hi;
+    uint64_t span, width = LIM_CHECK_PART_IDS;
+    int rc = case_id_range(&k->c, &lo, &hi, k->d);
+
+    if (rc)
+        return rc;
+    if (lo > hi) {
+        k->parts = xcalloc(1, sizeof(*k->parts));
+        k->parts[0].lo = 1;
+        k->parts[0].hi = 0;
+        k->nparts = 1;
+        return 0;
+    }
+    span = (uint64_t)hi - (uint64_t)lo; /* ids - 1: no overflow */
+    if (span / width >= 65536)
+        width = span / 65535 + 1;
+    k->nparts = (size_t)(span / width) + 1;
+    k->parts = xcalloc(k->nparts, sizeof(*k->parts));
+    for (size_t i = 0; i < k->nparts; i++) {
+        uint64_t a = (uint64_t)lo + i * width;
+
+        k->parts[i].lo = (int64_t)a;
+        k->parts[i].hi = i + 1 == k->nparts ? hi : (int64_t)(a + width - 1);
+    }
+    return 0;
+}
+
+/*
+ * Judge every part, in k->jobs threads (each with its reader and engine)
+ * or in this one, committing the parts in order as they are done.  0, or
+ * the first error of a part (in part order).
+ */
+static int judge_all(struct check *k)
+{
+    int rc = 0;
+
+    k->window = k->jobs == 1 ? 1 : 2 * k->jobs;
+    k->pbufs = xcalloc(k->window, sizeof(*k->pbufs));
+    for (size_t i = 0; i < k->window; i++)
+        buf_init(&k->pbufs[i].text, 0);
+    if (k->jobs == 1) {
+        for (size_t i = 0; i < k->nparts && !rc; i++) {
+            judge_part(&k->w[0], &k->parts[i], &k->pbufs[0]);
+            rc = commit_part(k, &k->parts[i], &k->pbufs[0]);
+        }
+        return rc;
+    }
+    pthread_mutex_init(&k->mu, NULL);
+    pthread_cond_init(&k->cv, NULL);
+    for (size_t i = 0; i < k->jobs; i++)
+        k->w[i].started = pthread_create(&k->w[i].th, NULL, worker_main, &k->w[i]) == 0;
+    pthread_mutex_lock(&k->mu);
+    while (k->done < k->nparts) {
+        struct part *p = &k->parts[k->done];
+
+        if (p->state != PART_DONE) {
+            pthread_cond_wait(&k->cv, &k->mu);
+            continue;
+        }
+        pthread_mutex_unlock(&k->mu);
+        if (!rc)
+            rc = commit_part(k, p, &k->pbufs[k->done % k->window]);
+        pthread_mutex_lock(&k->mu);
+        k->done++;
+        if (rc)
+            k->stop = 1;
+        pthread_cond_broadcast(&k->cv);
+        if (k->stop)
+            break;
+    }
+    k->stop = 1;
+    pthread_cond_broadcast(&k->cv);
+    pthread_mutex_unlock(&k->mu);
+    for (size_t i = 0; i < k->jobs; i++)
+        if (k->w[i].started)
+            pthread_join(k->w[i].th, NULL);
+    pthread_cond_destroy(&k->cv);
+    pthread_mutex_destroy(&k->mu);
+    return rc;
+}
+
+/* Each worker's reader and engine; 0 or the reader's error. */
+static int workers_new(struct check *k)
+{
+    k->w = xcalloc(k->jobs, sizeof(*k->w));
+    for (size_t i = 0; i < k->jobs; i++) {
+        struct worker *w = &k->w[i];
+        int rc;
+
+        w->k = k;
+        w->idx = i;
+        arena_init(&w->arena, 0);
+        diag_init(&w->d, k->d->out, k->d->prog);
+        rc = case_reader_new(&k->c, k->jobs == 1 ? SIZE_MAX : i, &w->r, k->d);
+        if (rc)
+            return rc;
+        w->e = engine_new(k->ps, k->c.eps, k->c.neps, k->eng_flags);
+    }
+    return 0;
+}
+
+static void workers_free(struct check *k, struct eng_stats *sum)
+{
+    memset(sum, 0, sizeof(*sum));
+    for (size_t i = 0; k->w && i < k->jobs; i++) {
+        struct worker *w = &k->w[i];
+
+        if (w->e) {
+            struct eng_stats st;
+
+            engine_stats(w->e, &st);
+            sum->judged += st.judged;
+            sum->tuples += st.tuples;
+            sum->label_sets = st.label_sets > sum->label_sets ? st.label_sets : sum->label_sets;
+            sum->selectors = st.selectors > sum->selectors ? st.selectors : sum->selectors;
+        }
+        k->d->errors += w->d.errors;
+        k->d->warnings += w->d.warnings;
+        engine_free(&w->e);
+        case_reader_free(&w->r);
+        arena_release(&w->arena);
+    }
+    free(k->w);
+    k->w = NULL;
 }
 
 /* Denied first, then by time, then by flow id. */
@@ -442,6 +832,7 @@ static int cmd_check(struct cmd_args *a)
     char **cases = NULL; /* case_open_many() takes argv's type */
     size_t ncases = 0;
     struct case_opts copts = {.skew_ns = CASE_SKEW_DEFAULT_NS};
+    struct eng_stats st;
     int rc, status = EXIT_BAD, wide = 0;
     unsigned load_flags = 0;
     int rel[2] = {0, 0};     /* --since, --until given as durations */
@@ -450,6 +841,7 @@ static int cmd_check(struct cmd_args *a)
     memset(&k, 0, sizeof(k));
     memset(&filt, 0, sizeof(filt));
     k.d = d;
+    k.jobs = cmd_cores();
     paths = xcalloc(a->n + 1, sizeof(*paths));
     cases = xcalloc(a->n + 1, sizeof(*cases));
     for (i = 0; i < a->n; i++) {
@@ -514,6 +906,16 @@ static int cmd_check(struct cmd_args *a)
         case O_NO_POLICIES:
             load_flags |= POLICY_LOAD_ALLOW_EMPTY;
             break;
+        case O_JOBS: {
+            uint64_t n;
+
+            if (parse_u64(it->val, strlen(it->val), 1, LIM_JOBS, &n)) {
+                status = cmd_usage_err(a, "--jobs takes 1 to %d, not '%s'", LIM_JOBS, it->val);
+                goto out;
+            }
+            k.jobs = (size_t)n;
+            break;
+        }
         }
     }
     if (!ncases) {
@@ -545,6 +947,13 @@ static int cmd_check(struct cmd_args *a)
     rc = policy_set_load(&ps, paths, npaths, load_flags, d);
     if (rc)
         goto out;
+    /* Several threads: SQLite with a mutex where connections share state
+     * (each thread reads through its own connection), before the first. */
+    if (k.jobs > 1 && db_threads(1)) {
+        diag_warn(d, "%s", "SQLite was built without threads: --jobs 1");
+        k.jobs = 1;
+    }
+    copts.readers = k.jobs > 1 ? k.jobs : 0;
     rc = case_open_many(&k.c, cases, ncases, &copts, d);
     if (rc)
         goto out_ps;
@@ -552,17 +961,22 @@ static int cmd_check(struct cmd_args *a)
         case_close(&k.c);
         goto out_ps;
     }
-    arena_init(&k.arena, 0);
-    k.wl = xcalloc(k.c.neps ? k.c.neps : 1, sizeof(*k.wl));
+    k.ps = &ps;
+    k.eng_flags = k.oo.explain ? ENG_EXPLAIN : 0;
+    k.filt = &filt;
+    wl_index(&k);
     k.oo.ends = case_several_vantages(&k.c);
-    k.e = engine_new(&ps, k.c.eps, k.c.neps, k.oo.explain ? ENG_EXPLAIN : 0);
     k.oo.ps = &ps;
     buf_init(&k.out, 0);
     k.stream = k.fmt != FMT_TABLE && k.oo.group == GROUP_FLOW;
     if (k.fmt == FMT_CSV && out_csv_header(&k.oo, &k.out))
         goto out_case;
-
-    rc = case_flows(&k.c, &filt, on_flow, &k, d);
+    rc = workers_new(&k);
+    if (!rc)
+        rc = make_parts(&k);
+    if (!rc)
+        rc = judge_all(&k);
+    case_skips_report(&k.c, &k.skips, d);
     if (rc) {
         if (rc != ERR_DB)
             diag_err(d, "cannot write the results: %s", err_str(rc));
@@ -597,37 +1011,40 @@ static int cmd_check(struct cmd_args *a)
                      "%llu flows: %llu allowed, %llu denied; observed %llu ok, %llu failed, "
                      "%llu unknown\n%llu denied and failed (explained), %llu denied but ok "
                      "(would break), %llu failed though allowed\n",
-                     (unsigned long long)k.flows, (unsigned long long)k.allowed,
-                     (unsigned long long)k.denied, (unsigned long long)k.ok,
-                     (unsigned long long)k.failed, (unsigned long long)k.unknown,
-                     (unsigned long long)k.explained, (unsigned long long)k.would_break,
-                     (unsigned long long)k.unexplained))
+                     (unsigned long long)k.cnt.flows, (unsigned long long)k.cnt.allowed,
+                     (unsigned long long)k.cnt.denied, (unsigned long long)k.cnt.ok,
+                     (unsigned long long)k.cnt.failed, (unsigned long long)k.cnt.unknown,
+                     (unsigned long long)k.cnt.explained, (unsigned long long)k.cnt.would_break,
+                     (unsigned long long)k.cnt.unexplained))
             goto out_case;
     }
     if (cmd_flush(&k.out, stdout) || k.werr || fflush(stdout)) {
         diag_err(d, "cannot write to standard output: %s", strerror(errno));
         goto out_case;
     }
+    workers_free(&k, &st);
     if (getenv("PODFLOW_STATS")) {
-        struct eng_stats st;
-
-        engine_stats(k.e, &st);
         fprintf(stderr,
                 "podflow-analyze: %llu flows judged, %llu distinct tuples evaluated, %llu label "
                 "sets, %llu selectors\n",
                 (unsigned long long)st.judged, (unsigned long long)st.tuples,
                 (unsigned long long)st.label_sets, (unsigned long long)st.selectors);
     }
-    status = k.denied ? EXIT_DENIED : EXIT_OK;
+    status = k.cnt.denied ? EXIT_DENIED : EXIT_OK;
 out_case:
     buf_release(&k.out);
-    engine_free(&k.e);
+    workers_free(&k, &st);
+    for (i = 0; k.pbufs && i < k.window; i++) {
+        buf_release(&k.pbufs[i].text);
+        free(k.pbufs[i].items);
+        htab_release(&k.pbufs[i].tab);
+    }
+    free(k.pbufs);
+    free(k.parts);
     free(k.recs);
     free(k.gkeys);
     htab_release(&k.groups);
     free(k.wl);
-    htab_release(&k.wlmap);
-    arena_release(&k.arena);
     case_close(&k.c);
 out_ps:
     policy_set_release(&ps);
