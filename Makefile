@@ -5,6 +5,7 @@
 #   make test            unit + integration tests, then unit tests under ASan+UBSan
 #   make demo            run the sample case end to end
 #   make bench           print performance figures (never a timed test)
+#   make bench-scale     100M flows: time and peak memory of open, check, report
 #   make fuzz            every libFuzzer target for FUZZ_SECONDS (60) each, clang
 #   make fuzz-smoke      the same for 5 s each (CI)
 #   make conformance     replay the NetworkPolicy conformance corpus through check
@@ -90,9 +91,9 @@ THELP_OBJ    := $(TEST_HELPERS:%.c=$(T)/%.o)
 CAPTURE_BIN := $(B)/podflow-capture
 ANALYZE_BIN := $(B)/podflow-analyze
 
-.PHONY: lint format all capture analyze test unit unit-san integration demo bench bench-merge fuzz fuzz-smoke \
-        fuzz-deps fuzz-seeds testbed conformance deps deps-analyze install install-analyze \
-        install-capture deb clean
+.PHONY: lint format all capture analyze test unit unit-san integration demo bench bench-merge \
+        bench-scale fuzz fuzz-smoke fuzz-deps fuzz-seeds testbed conformance deps deps-analyze \
+        install install-analyze install-capture deb clean
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -215,6 +216,13 @@ $(B)/bench/%: tests/bench/%.c
 	@mkdir -p $(@D)
 	$(Q)$(call q,CCLD)$(CC) $(ALL_CFLAGS) $(call pc_cflags,libpcap) -o $@ $< $(call pc_libs,libpcap)
 
+# The analyzer bench's baseline: a bare SQLite scan opened as check opens
+# a case (libcommon's db_open_reader), in as many threads.
+$(B)/bench/scan: tests/bench/scan.c $(B)/libcommon.a
+	@mkdir -p $(@D)
+	$(Q)$(call q,CCLD)$(CC) $(ALL_CFLAGS) $(call pc_cflags,$(COMMON_PKGS)) -o $@ $< \
+	    $(B)/libcommon.a $(call pc_libs,$(COMMON_PKGS)) -lm
+
 # The capture's integration tests make their pcaps with pcapgen; the fault
 # tests (tests/it/fault_*.sh) also drive the inventory loader through its
 # fuzz replay driver.
@@ -233,9 +241,14 @@ integration: $(ANALYZE_TBIN)
 
 # Every benchmark prints its figures next to a baseline measured in the
 # same run (bare pcap_loop, bare SQLite scan); none is a timed test.
-bench: deps all $(BENCH_BIN)
+bench: deps all $(BENCH_BIN) $(B)/bench/scan
 	@B=$(B) sh tests/bench/run.sh
 	@B=$(B) sh tests/bench/analyze.sh
+
+# 100M flows generated with SQL, paired, checked (an hour, ~25 GB of disk
+# at the peak in $$TMPDIR and build/; apart from bench and test).
+bench-scale: all $(B)/bench/scan
+	@B=$(B) sh tests/bench/scale.sh
 
 # merge of 10 per-node cases of 1M flows each (minutes; apart from bench).
 bench-merge: all

@@ -6,18 +6,19 @@
 # 1. pcapgen writes a mixed pcap of ~10M packets / 1M flows (fixed seed;
 #    kept under $B/bench and rebuilt only when the generator changes).
 # 2. The file is read once to put it in the page cache, then, alternating,
-#    RUNS times each: pcapcount (a bare pcap_loop counter) and
+#    RUNS times each (at least 5): pcapcount (a bare pcap_loop counter) and
 #    `podflow-capture -r` end to end (until the .db is committed and
-#    closed).  The best run of each is kept: this box is shared, and the
-#    best run is the one least disturbed.
+#    closed).  Each figure is the median run, with the fastest and the
+#    slowest (tests/bench/stats.inc); the machine's load is printed before
+#    and after.
 # 3. Printed: packets/s of both, their ratio (target >= 0.5), the capture's
 #    peak RSS (target <= 100 MB) and .db bytes per flow (target <= 120).
 #
-# Environment: B (build dir), FLOWS (default 1000000), RUNS (default 3).
+# Environment: B (build dir), FLOWS (default 1000000), RUNS (default 5).
 set -u
 B=${B:-build}
 FLOWS=${FLOWS:-1000000}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 D="$B/bench"
 PCAP="$D/bench-$FLOWS.pcap"
 DB="$D/bench.db"
@@ -30,10 +31,6 @@ for t in "$GEN" "$COUNT" "$CAP"; do
 done
 command -v sqlite3 >/dev/null || { echo "bench: needs the sqlite3 shell"; exit 1; }
 
-now() { date +%s.%N; }
-# elapsed START END -> seconds with 3 decimals
-elapsed() { echo "$1 $2" | awk '{ printf "%.3f", $2 - $1 }'; }
-
 if [ ! -s "$PCAP" ] || [ "$GEN" -nt "$PCAP" ]; then
     echo "bench: generating $PCAP ($FLOWS flows)"
     "$GEN" -f "$FLOWS" -o "$PCAP.tmp" > "$PCAP.truth" || exit 1
@@ -43,41 +40,32 @@ packets=$(sed -n 's/^packets \([0-9]*\) flows.*/\1/p' "$PCAP.truth")
 echo "bench: $(head -1 "$PCAP.truth"), $(($(wc -c < "$PCAP") / 1048576)) MiB"
 cat "$PCAP" > /dev/null
 
-best_count=
-best_cap=
-rss=
+BW="$D/samples"
+rm -rf "$BW"
+mkdir -p "$BW"
+. "$(dirname "$0")/stats.inc"
+echo "bench: before: $(bench_load)"
 i=0
 while [ $i -lt "$RUNS" ]; do
     i=$((i + 1))
-    t0=$(now)
-    "$COUNT" "$PCAP" > /dev/null || exit 1
-    t1=$(now)
-    c=$(elapsed "$t0" "$t1")
-
+    bench_round count "$COUNT" "$PCAP"
     rm -f "$DB" "$DB-wal" "$DB-shm"
-    t0=$(now)
-    if [ -x /usr/bin/time ]; then
-        /usr/bin/time -f '%M' -o "$D/rss" "$CAP" -q -w "$DB" -r "$PCAP" || exit 1
-    else
-        "$CAP" -q -w "$DB" -r "$PCAP" || exit 1
-    fi
-    t1=$(now)
-    p=$(elapsed "$t0" "$t1")
-    r=$(cat "$D/rss" 2>/dev/null)
-    echo "bench: run $i: pcapcount ${c}s, podflow-capture ${p}s, peak RSS ${r:-?} KiB"
-    best_count=$(echo "${best_count:-$c} $c" | awk '{ print ($2 < $1) ? $2 : $1 }')
-    best_cap=$(echo "${best_cap:-$p} $p" | awk '{ print ($2 < $1) ? $2 : $1 }')
-    [ -n "$r" ] && rss=$(echo "${rss:-$r} $r" | awk '{ print ($2 > $1) ? $2 : $1 }')
+    bench_round cap "$CAP" -q -w "$DB" -r "$PCAP"
 done
+echo "bench: after:  $(bench_load)"
+set -- $(bench_stat count)
+med_count=$1 count_min=$2 count_max=$3
+set -- $(bench_stat cap)
+med_cap=$1 cap_min=$2 cap_max=$3 rss=$5
 
 flows=$(sqlite3 "$DB" 'SELECT count(*) FROM flows')
 size=$(wc -c < "$DB")
 echo
 echo "bench: $packets packets, $flows flows written (generated: $FLOWS)"
-echo "$packets $best_count $best_cap ${rss:-0} $size $flows" | awk '{
+echo "$packets $med_count $med_cap ${rss:-0} $size $flows $count_min $count_max $cap_min $cap_max" | awk '{
     bare = $1 / $2; cap = $1 / $3;
-    printf "  bare pcap_loop counter : %10.0f packets/s (%.3f s)\n", bare, $2;
-    printf "  podflow-capture -r     : %10.0f packets/s (%.3f s, end to end)\n", cap, $3;
+    printf "  bare pcap_loop counter : %10.0f packets/s (%.3f s [%.3f .. %.3f])\n", bare, $2, $7, $8;
+    printf "  podflow-capture -r     : %10.0f packets/s (%.3f s [%.3f .. %.3f], end to end)\n", cap, $3, $9, $10;
     printf "  ratio                  : %10.2f   (target >= 0.5)\n", cap / bare;
     if ($4 > 0) printf "  peak RSS               : %10.1f MB (target <= 100)\n", $4 / 1024;
     printf "  .db size               : %10.1f MB, %.1f bytes per flow (target <= 120)\n",

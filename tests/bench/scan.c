@@ -1,60 +1,158 @@
 /*
- * scan.c: the benchmark's baseline: a bare SQLite scan of the same flows,
- * with the same query and the same columns read as podflow-analyze check
- * reads them (analyze/case.c case_flows), and nothing else.
+ * scan.c: the analyzer benchmark's baseline: a bare SQLite scan of a
+ * case's flows, the same query and the same columns as check reads them
+ * (analyze/case/case.c, case_reader_new()), and nothing else.
  *
- *     scan [-1] CASE.db    prints the rows scanned and a checksum
+ *     scan [-j N] CASE.db    check's settings: the case opened by
+ *                            db_open_reader() (read-only, defensive,
+ *                            cell_size_check), SQLite single-threaded for
+ *                            N = 1 (as check --jobs 1), else N threads, each
+ *                            with its own connection, over the flows cut
+ *                            into parts of LIM_CHECK_PART_IDS ids, as check
+ *                            --jobs N cuts them
+ *     scan --bare CASE.db    SQLite's defaults (sqlite3_open_v2, serialized:
+ *                            a mutex around every call), one thread
  *
- * -1 configures SQLite for a single thread as podflow-analyze does
- * (analyze/main.c); without it the scan uses SQLite's defaults (serialized
- * mode: a mutex around every call), the barest scan there is.
+ * Prints the rows scanned and a checksum of what was read.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-int main(int argc, char **argv)
+#include "common/db.h"
+#include "common/err.h"
+#include "common/limits.h"
+
+static const char query[] =
+    "SELECT id, capture_id, first_ns, last_ns, packets_fwd, packets_rev, bytes_fwd,"
+    " bytes_rev, state, icmp_type, icmp_code, icmp_count, iface, proto, src_ip, src_port,"
+    " dst_ip, dst_port, %s FROM flows WHERE id BETWEEN ?3 AND ?4 AND last_ns >= ?1 AND"
+    " first_ns <= ?2 ORDER BY id";
+
+struct scan {
+    const char *path;
+    int bare, dnat;
+    int64_t lo, hi; /* the flows' ids */
+    uint64_t nparts, next;
+    pthread_mutex_t mu;
+    uint64_t rows, sum;
+    int failed;
+};
+
+/* Text columns: their length (and whether there is one); others: the
+ * integer. */
+static uint64_t read_row(sqlite3_stmt *st)
 {
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    uint64_t rows = 0, sum = 0;
-    int i;
+    uint64_t sum = 0;
 
-    if (argc == 3 && argv[1][0] == '-' && argv[1][1] == '1' && !argv[1][2]) {
-        (void)sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
-        argv++;
-        argc--;
+    for (int i = 0; i < 20; i++) {
+        if (i == 8 || i == 14 || i == 16 || i == 18)
+            sum += (uint64_t)sqlite3_column_bytes(st, i) + (sqlite3_column_text(st, i) ? 1 : 0);
+        else
+            sum += (uint64_t)sqlite3_column_int64(st, i);
     }
-    if (argc != 2 || sqlite3_open_v2(argv[1], &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-        return 2;
-    /* Format 2 cases have the Service translation columns: read them too,
-     * as check does. */
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, capture_id, proto, src_ip, src_port, dst_ip, dst_port,"
-                           " first_ns, last_ns, packets_fwd, packets_rev, bytes_fwd, bytes_rev,"
-                           " state, icmp_type, icmp_code, icmp_count, dnat_ip, dnat_port FROM flows"
-                           " WHERE last_ns >= ?1 AND first_ns <= ?2",
-                           -1, &st, NULL) != SQLITE_OK &&
-        sqlite3_prepare_v2(db,
-                           "SELECT id, capture_id, proto, src_ip, src_port, dst_ip, dst_port,"
-                           " first_ns, last_ns, packets_fwd, packets_rev, bytes_fwd, bytes_rev,"
-                           " state, icmp_type, icmp_code, icmp_count, NULL, NULL FROM flows"
-                           " WHERE last_ns >= ?1 AND first_ns <= ?2",
-                           -1, &st, NULL) != SQLITE_OK)
-        return 2;
-    sqlite3_bind_int64(st, 1, INT64_MIN);
-    sqlite3_bind_int64(st, 2, INT64_MAX);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        for (i = 0; i < 19; i++) {
-            if (i == 3 || i == 5 || i == 13 || i == 17)
-                sum += (uint64_t)sqlite3_column_bytes(st, i) + (sqlite3_column_text(st, i) ? 1 : 0);
-            else
-                sum += (uint64_t)sqlite3_column_int64(st, i);
+    return sum;
+}
+
+static void *worker(void *arg)
+{
+    struct scan *s = arg;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    struct diag d;
+    char sql[640];
+    uint64_t rows = 0, sum = 0;
+
+    diag_init(&d, NULL, "scan");
+    if (s->bare ? sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK
+                : db_open_reader(s->path, &d, &db) != 0)
+        goto fail;
+    snprintf(sql, sizeof(sql), query, s->dnat ? "dnat_ip, dnat_port" : "NULL, NULL");
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    for (;;) {
+        uint64_t p;
+
+        pthread_mutex_lock(&s->mu);
+        p = s->next++;
+        pthread_mutex_unlock(&s->mu);
+        if (p >= s->nparts)
+            break;
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, INT64_MIN);
+        sqlite3_bind_int64(st, 2, INT64_MAX);
+        sqlite3_bind_int64(st, 3, s->lo + (int64_t)(p * LIM_CHECK_PART_IDS));
+        sqlite3_bind_int64(
+            st, 4,
+            p + 1 == s->nparts ? s->hi : s->lo + (int64_t)((p + 1) * LIM_CHECK_PART_IDS) - 1);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            sum += read_row(st);
+            rows++;
         }
-        rows++;
     }
     sqlite3_finalize(st);
     sqlite3_close(db);
-    printf("%llu rows, checksum %llu\n", (unsigned long long)rows, (unsigned long long)sum);
+    pthread_mutex_lock(&s->mu);
+    s->rows += rows;
+    s->sum += sum;
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+fail:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    pthread_mutex_lock(&s->mu);
+    s->failed = 1;
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    struct scan s;
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    pthread_t th[LIM_JOBS];
+    long jobs = 1;
+
+    memset(&s, 0, sizeof(s));
+    pthread_mutex_init(&s.mu, NULL);
+    if (argc == 4 && strcmp(argv[1], "-j") == 0) {
+        jobs = strtol(argv[2], NULL, 10);
+        argv += 2;
+        argc -= 2;
+    } else if (argc == 3 && strcmp(argv[1], "--bare") == 0) {
+        s.bare = 1;
+        argv++;
+        argc--;
+    }
+    if (argc != 2 || jobs < 1 || jobs > LIM_JOBS) {
+        fprintf(stderr, "usage: scan [-j N | --bare] CASE.db\n");
+        return 2;
+    }
+    s.path = argv[1];
+    if (!s.bare && db_threads(jobs > 1))
+        return 2;
+    /* The ids and the columns, as check finds them. */
+    if (sqlite3_open_v2(s.path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT min(id), max(id) FROM flows", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW)
+        return 2;
+    s.lo = sqlite3_column_int64(st, 0);
+    s.hi = sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    s.dnat = db_has_column(db, "flows", "dnat_ip");
+    sqlite3_close(db);
+    s.nparts = s.hi >= s.lo ? ((uint64_t)s.hi - (uint64_t)s.lo) / LIM_CHECK_PART_IDS + 1 : 0;
+    for (long i = 0; i < jobs; i++)
+        if (pthread_create(&th[i], NULL, worker, &s) != 0)
+            return 2;
+    for (long i = 0; i < jobs; i++)
+        pthread_join(th[i], NULL);
+    if (s.failed)
+        return 2;
+    printf("%llu rows, checksum %llu\n", (unsigned long long)s.rows, (unsigned long long)s.sum);
     return 0;
 }
