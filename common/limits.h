@@ -159,6 +159,15 @@
 #define LIM_REPORT_EDGE_FLOWS  50
 #define LIM_REPORT_PANEL_FLOWS 20000
 
+/* A traffic series (check --interval, the report's traffic over time):
+ * buckets (a week in 10 s steps is 60,480), and cells over every scope
+ * (the cluster and each namespace; 48 bytes per bucket and scope), so
+ * that a fine interval over a long case of many namespaces is refused,
+ * with the count it would take, rather than taking gigabytes: 2^21
+ * bucket-scopes are 100 MB, 100 namespaces at 20,000 buckets. */
+#define LIM_SERIES_BUCKETS 200000
+#define LIM_SERIES_CELLS   (1u << 21)
+
 /* Nodes of the service graph handed to graphviz: its dot layout is
  * superlinear, and a page of more boxes than this is unreadable anyway;
  * past it the report shows the tables without a graph and says why. */

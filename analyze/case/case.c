@@ -485,6 +485,33 @@ int case_end_ns(const struct case_db *c, int64_t *end, int *has, struct diag *d)
     return 0;
 }
 
+int case_flow_span(const struct case_db *c, int64_t *first, int64_t *last, int *has, struct diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *has = 0;
+    *first = *last = 0;
+    if (sqlite3_prepare_v2(c->db, "SELECT min(first_ns), max(max(first_ns, last_ns)) FROM flows",
+                           -1, &st, NULL) != SQLITE_OK) {
+        diag_err(d, "cannot read '%s': %s", c->path, sqlite3_errmsg(c->db));
+        return ERR_DB;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER &&
+        sqlite3_column_type(st, 1) == SQLITE_INTEGER) {
+        *first = sqlite3_column_int64(st, 0);
+        *last = sqlite3_column_int64(st, 1);
+        *has = 1;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) {
+        diag_err(d, "cannot read '%s': %s", c->path, sqlite3_errmsg(c->db));
+        return ERR_DB;
+    }
+    return 0;
+}
+
 int case_several_vantages(const struct case_db *c)
 {
     return c->ncaps > 1 || c->nifaces > 1;

@@ -245,6 +245,15 @@ void case_close(struct case_db *c);
  */
 int case_end_ns(const struct case_db *c, int64_t *end, int *has, struct diag *d) MUST_CHECK;
 
+/*
+ * The span of the case's flows: the earliest first_ns and the latest of
+ * first_ns and last_ns (a hostile row may end before it starts).  0, with
+ * *has 0 when there is no flow (or the columns hold no integers), or
+ * ERR_DB (reported through d).
+ */
+int case_flow_span(const struct case_db *c, int64_t *first, int64_t *last, int *has,
+                   struct diag *d) MUST_CHECK;
+
 /* The endpoint holding ip at time t by the flows_named rule, or NULL. */
 const struct case_ep *case_lookup(const struct case_db *c, const struct ipaddr *ip, int64_t t);
 

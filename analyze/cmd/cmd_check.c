@@ -22,6 +22,7 @@
 #include "analyze/engine/flowset.h"
 #include "analyze/out/graph.h"
 #include "analyze/out/out.h"
+#include "analyze/out/series.h"
 #include "analyze/policy/policy.h"
 #include "common/buf.h"
 #include "common/db.h"
@@ -49,7 +50,8 @@ enum {
     O_SKEW,
     O_NO_PAIR,
     O_NO_POLICIES,
-    O_JOBS
+    O_JOBS,
+    O_INTERVAL
 };
 /* -o's values, and the format each stands for (wide: a table of whole
  * names, whatever the terminal). */
@@ -87,6 +89,10 @@ static const struct cmd_opt check_opts[] = {
      "report every end of a connection on its own"},
     {O_JOBS, 'j', "jobs", CMD_ARG_ONE, "N", NULL,
      "judge in N threads (default: the cores); the\noutput is the same for any N"},
+    {O_INTERVAL, 0, "interval", CMD_ARG_ONE, "DUR", NULL,
+     "traffic over time instead of flows: connections,\n"
+     "packets and bytes per DUR (10s, 1m, ...) for the\n"
+     "cluster and each namespace, by verdict"},
     {0, 0, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -104,6 +110,13 @@ struct gkey {
 /* What check counts (the table's last lines, the exit status). */
 struct counts {
     uint64_t flows, denied, allowed, ok, failed, unknown, would_break, explained, unexplained;
+};
+
+/* A flow judged, as --interval's series takes it (series_add()). */
+struct sitem {
+    const char *ns_a, *ns_b; /* its ends' namespaces (case-owned), or NULL */
+    int denied;
+    int64_t first_ns, last_ns, packets, bytes;
 };
 
 /* A flow judged, kept for the table, or a group of a part's flows. */
@@ -131,7 +144,9 @@ struct pbuf {
     struct buf text; /* streamed formats: the records, written */
     struct item *items;
     size_t nitems, items_alloc;
-    struct htab tab; /* groups: hash of the key -> item index */
+    struct htab tab;      /* groups: hash of the key -> item index */
+    struct sitem *sitems; /* --interval: the part's flows */
+    size_t nsitems, sitems_alloc;
     struct counts cnt;
     struct case_skips skips;
 };
@@ -171,10 +186,11 @@ struct check {
     int werr;             /* a write failed */
     struct out_rec *recs; /* collected (malloc'd) */
     size_t nrecs, recs_alloc;
-    struct gkey *gkeys; /* per record when grouping (malloc'd, recs_alloc) */
-    struct htab groups; /* hash of the group key -> record index */
-    const void **wl;    /* per case endpoint: its workload's identity (the first pod of it) */
-    struct counts cnt;  /* committed */
+    struct gkey *gkeys;    /* per record when grouping (malloc'd, recs_alloc) */
+    struct htab groups;    /* hash of the group key -> record index */
+    const void **wl;       /* per case endpoint: its workload's identity (the first pod of it) */
+    struct series *series; /* --interval: the committed flows go here (else NULL) */
+    struct counts cnt;     /* committed */
     struct case_skips skips;
 
     /* The parts and the threads judging them. */
@@ -471,6 +487,20 @@ static int judge_flow(void *ctx, const struct case_flow *fl)
     }
     if ((k->only == ONLY_DENIED && v->allow) || (k->only == ONLY_ALLOWED && !v->allow))
         return 0;
+    if (k->series) {
+        struct sitem *si;
+
+        ALLOC_GROW(pb->sitems, pb->nsitems + 1, pb->sitems_alloc);
+        si = &pb->sitems[pb->nsitems++];
+        si->ns_a = fl->src ? fl->src->ns : NULL;
+        si->ns_b = fl->dst ? fl->dst->ns : NULL;
+        si->denied = !v->allow;
+        si->first_ns = fl->first_ns;
+        si->last_ns = fl->last_ns;
+        si->packets = i64_add_sat(fl->packets_fwd, fl->packets_rev);
+        si->bytes = i64_add_sat(fl->bytes_fwd, fl->bytes_rev);
+        return 0;
+    }
 
     if (k->stream) {
         struct out_rec r;
@@ -543,6 +573,7 @@ static void judge_part(struct worker *w, struct part *p, struct pbuf *pb)
 {
     buf_reset(&pb->text);
     pb->nitems = 0;
+    pb->nsitems = 0;
     htab_release(&pb->tab); /* a part's groups are few: start afresh */
     memset(&pb->cnt, 0, sizeof(pb->cnt));
     memset(&pb->skips, 0, sizeof(pb->skips));
@@ -574,7 +605,14 @@ static int commit_part(struct check *k, struct part *p, struct pbuf *pb)
 
     counts_add(&k->cnt, &pb->cnt);
     case_skips_add(&k->skips, &pb->skips);
-    if (!rc && k->stream) {
+    if (!rc && k->series) {
+        for (size_t i = 0; i < pb->nsitems && !rc; i++) {
+            const struct sitem *si = &pb->sitems[i];
+
+            rc = series_add(k->series, si->ns_a, si->ns_b, si->denied, si->first_ns, si->last_ns,
+                            si->packets, si->bytes);
+        }
+    } else if (!rc && k->stream) {
         rc = buf_add(&k->out, pb->text.data, pb->text.len);
         if (!rc && k->out.len > (1u << 20) && cmd_flush(&k->out, stdout))
             k->werr = 1;
@@ -821,6 +859,56 @@ static int relative_window(const struct case_db *c, const int rel[2], const int6
     return 0;
 }
 
+/* --interval: the series' span is the flows' and the captures' (held
+ * within --since and --until), its coverage the captures'.  0, or EXIT_BAD once reported. */
+static int series_setup(struct check *k, struct series *s, int64_t step,
+                        const struct case_filter *filt)
+{
+    int64_t first, last;
+    int has, rc;
+    size_t i;
+
+    if (case_flow_span(&k->c, &first, &last, &has, k->d))
+        return EXIT_BAD;
+    /* The captures' runs too: a quiet minute they covered is news. */
+    for (i = 0; i < k->c.ncaps; i++) {
+        const struct case_cap *cp = &k->c.caps[i];
+
+        if (!has || cp->started_ns < first)
+            first = cp->started_ns;
+        if (cp->has_end && cp->ended_ns > last)
+            last = cp->ended_ns;
+        if (!has)
+            last = cp->has_end && cp->ended_ns > first ? cp->ended_ns : first;
+        has = 1;
+    }
+    if (filt->has_since && (!has || first < filt->since_ns))
+        first = filt->since_ns;
+    if (filt->has_until && (!has || last > filt->until_ns))
+        last = filt->until_ns;
+    if (!has && !(filt->has_since && filt->has_until))
+        first = last = 0; /* no flow, no window: one empty bucket at the epoch */
+    if (last < first)
+        last = first;
+    rc = series_init(s, first < 0 ? 0 : first, last < 0 ? 0 : last, step);
+    if (rc == ERR_LIMIT) {
+        diag_err(k->d,
+                 "--interval: the flows span %.0f s, more than %d buckets of %.3g s; take a "
+                 "longer interval or a window (--since, --until)",
+                 (double)(last - first) / 1e9, LIM_SERIES_BUCKETS, (double)step / 1e9);
+        return EXIT_BAD;
+    }
+    if (rc) {
+        diag_err(k->d, "--interval: '%s' holds no usable flow times", k->c.path);
+        return EXIT_BAD;
+    }
+    for (i = 0; i < k->c.ncaps; i++)
+        series_capture(s, k->c.caps[i].started_ns,
+                       k->c.caps[i].has_end ? k->c.caps[i].ended_ns
+                                            : s->t0 + (int64_t)s->nb * s->step);
+    return 0;
+}
+
 static int cmd_check(struct cmd_args *a)
 {
     struct diag *d = a->d;
@@ -837,6 +925,8 @@ static int cmd_check(struct cmd_args *a)
     unsigned load_flags = 0;
     int rel[2] = {0, 0};     /* --since, --until given as durations */
     int64_t ago[2] = {0, 0}; /* ... of this many ns before the case's end */
+    int64_t interval = 0;    /* --interval, or 0 */
+    struct series series;
 
     memset(&k, 0, sizeof(k));
     memset(&filt, 0, sizeof(filt));
@@ -916,6 +1006,14 @@ static int cmd_check(struct cmd_args *a)
             k.jobs = (size_t)n;
             break;
         }
+        case O_INTERVAL:
+            if (cmd_parse_duration(it->val, &interval) || interval < 1000000) {
+                status = cmd_usage_err(
+                    a, "--interval takes a duration of 1ms or more (10s, 1m, 1h), not '%s'",
+                    it->val);
+                goto out;
+            }
+            break;
         }
     }
     if (!ncases) {
@@ -927,7 +1025,12 @@ static int cmd_check(struct cmd_args *a)
             a, "%s", "no policies given (-p PATH, or --no-policies to judge against none)");
         goto out;
     }
-
+    if (interval && (k.fmt == FMT_DOT || k.oo.group != GROUP_FLOW || k.oo.explain)) {
+        status = cmd_usage_err(a, "%s",
+                               "--interval writes a series: not with -o dot, --group or --explain");
+        goto out;
+    }
+    memset(&series, 0, sizeof(series));
     if (k.fmt == FMT_DOT) {
         if (ncases > 1) {
             status = cmd_usage_err(a, "%s", "-o dot reads one case: merge them first");
@@ -968,21 +1071,42 @@ static int cmd_check(struct cmd_args *a)
     k.oo.ends = case_several_vantages(&k.c);
     k.oo.ps = &ps;
     buf_init(&k.out, 0);
-    k.stream = k.fmt != FMT_TABLE && k.oo.group == GROUP_FLOW;
-    if (k.fmt == FMT_CSV && out_csv_header(&k.oo, &k.out))
+    k.stream = k.fmt != FMT_TABLE && k.oo.group == GROUP_FLOW && !interval;
+    if (interval) {
+        if (series_setup(&k, &series, interval, &filt))
+            goto out_case;
+        k.series = &series;
+    } else if (k.fmt == FMT_CSV && out_csv_header(&k.oo, &k.out)) {
         goto out_case;
+    }
     rc = workers_new(&k);
     if (!rc)
         rc = make_parts(&k);
     if (!rc)
         rc = judge_all(&k);
     case_skips_report(&k.c, &k.skips, d);
-    if (rc) {
+    if (rc == ERR_LIMIT && k.series) {
+        diag_err(d,
+                 "--interval: %zu buckets for each of more namespaces than %u cells hold; "
+                 "take a longer interval or a window (--since, --until)",
+                 series.nb, LIM_SERIES_CELLS);
+        goto out_case;
+    } else if (rc) {
         if (rc != ERR_DB)
             diag_err(d, "cannot write the results: %s", err_str(rc));
         goto out_case;
     }
-    if (!k.stream) {
+    if (k.series) {
+        series_finish(&series);
+        if (series_write(&series,
+                         k.fmt == FMT_JSON  ? SERIES_JSON
+                         : k.fmt == FMT_CSV ? SERIES_CSV
+                                            : SERIES_TABLE,
+                         &k.out)) {
+            diag_err(d, "%s", "cannot write the results: the series is too large");
+            goto out_case;
+        }
+    } else if (!k.stream) {
         if (k.nrecs)
             qsort(k.recs, k.nrecs, sizeof(*k.recs), rec_cmp);
         if (k.fmt == FMT_TABLE) {
@@ -1032,11 +1156,13 @@ static int cmd_check(struct cmd_args *a)
     }
     status = k.cnt.denied ? EXIT_DENIED : EXIT_OK;
 out_case:
+    series_release(&series);
     buf_release(&k.out);
     workers_free(&k, &st);
     for (i = 0; k.pbufs && i < k.window; i++) {
         buf_release(&k.pbufs[i].text);
         free(k.pbufs[i].items);
+        free(k.pbufs[i].sitems);
         htab_release(&k.pbufs[i].tab);
     }
     free(k.pbufs);
@@ -1065,7 +1191,10 @@ const struct cmd_spec cmd_check_spec = {
              "the operands after it up to the next option or CASE.db).  Several CASE.db (one\n"
              "per node) are read as one case, as if merged.  A connection captured at several\n"
              "vantage points (two nodes, or two interfaces of one node: the client's and the\n"
-             "server's cali link) is judged and reported once, with what each end saw.\n",
+             "server's cali link) is judged and reported once, with what each end saw.\n"
+             "With --interval DUR, check writes traffic over time instead: for each DUR, the\n"
+             "connections started, packets and bytes, allowed and denied, of the cluster\n"
+             "and of each namespace, and the share of it a capture was running.\n",
     .exit_status = "Exit status: 0 nothing denied, 1 at least one flow denied,\n"
                    "2 bad input or usage.\n",
 };

@@ -475,7 +475,7 @@ int out_json(const struct out_rec *r, const struct out_opts *o, struct buf *out)
 
 /* ---- CSV ----------------------------------------------------------------- */
 
-static int csv_field(struct buf *out, const char *s, int last)
+int out_csv_field(struct buf *out, const char *s, int last)
 {
     int rc = 0;
 
@@ -525,95 +525,95 @@ int out_csv(const struct out_rec *r, const struct out_opts *o, struct buf *out)
     int rc;
 
     buf_init(&tmp, 0);
-    rc = csv_field(out, ipaddr_format(&r->src_ip, ipb), 0);
+    rc = out_csv_field(out, ipaddr_format(&r->src_ip, ipb), 0);
     snprintf(num, sizeof(num), "%u", r->src_port);
     if (!rc)
-        rc = csv_field(out, o->group == GROUP_FLOW ? num : "", 0);
+        rc = out_csv_field(out, o->group == GROUP_FLOW ? num : "", 0);
     if (!rc)
-        rc = csv_field(out, ipaddr_format(&r->dst_ip, ipb), 0);
+        rc = out_csv_field(out, ipaddr_format(&r->dst_ip, ipb), 0);
     snprintf(num, sizeof(num), "%u", r->dst_port);
     if (!rc)
-        rc = csv_field(out, num, 0);
+        rc = out_csv_field(out, num, 0);
     snprintf(num, sizeof(num), "%d", r->proto);
     if (!rc)
-        rc = csv_field(out, pn ? pn : num, 0);
+        rc = out_csv_field(out, pn ? pn : num, 0);
     if (!rc)
-        rc = csv_field(out, o->group == GROUP_FLOW ? r->state : "", 0);
+        rc = out_csv_field(out, o->group == GROUP_FLOW ? r->state : "", 0);
     if (!rc)
-        rc = csv_field(out, v->allow ? "allow" : "deny", 0);
+        rc = out_csv_field(out, v->allow ? "allow" : "deny", 0);
     if (!rc)
-        rc = csv_field(out, dir_name(v->decided_dir), 0);
+        rc = out_csv_field(out, dir_name(v->decided_dir), 0);
     if (!rc)
-        rc = csv_field(out,
-                       d && d->dec.tier      ? d->dec.tier->name
-                       : d && d->dec.profile ? "__PROFILE__"
-                                             : "",
-                       0);
+        rc = out_csv_field(out,
+                           d && d->dec.tier      ? d->dec.tier->name
+                           : d && d->dec.profile ? "__PROFILE__"
+                                                 : "",
+                           0);
     buf_reset(&tmp);
     if (!rc && d && d->dec.pol)
         rc = eng_policy_name(d->dec.pol, &tmp);
     else if (!rc && d && d->dec.profile)
         rc = buf_addstr(&tmp, d->dec.profile);
     if (!rc)
-        rc = csv_field(out, tmp.data, 0);
+        rc = out_csv_field(out, tmp.data, 0);
     if (!rc)
-        rc = csv_field(out,
-                       d && d->dec.pol       ? pol_kind_short(d->dec.pol->kind)
-                       : d && d->dec.profile ? "pro"
-                                             : "",
-                       0);
+        rc = out_csv_field(out,
+                           d && d->dec.pol       ? pol_kind_short(d->dec.pol->kind)
+                           : d && d->dec.profile ? "pro"
+                                                 : "",
+                           0);
     snprintf(num, sizeof(num), "%d", d ? d->dec.rule : -1);
     if (!rc)
-        rc = csv_field(out, d && d->dec.rule >= 0 ? num : "", 0);
+        rc = out_csv_field(out, d && d->dec.rule >= 0 ? num : "", 0);
     if (!rc)
-        rc = csv_field(out, d ? rule_action_name(d->dec.action) : "Allow", 0);
+        rc = out_csv_field(out, d ? rule_action_name(d->dec.action) : "Allow", 0);
     if (!rc)
-        rc = csv_field(out, d ? eng_reason_name(d->reason) : "no-policy", 0);
+        rc = out_csv_field(out, d ? eng_reason_name(d->reason) : "no-policy", 0);
     if (!rc)
-        rc = csv_field(out, r->src ? ep_kind_name(r->src->kind) : "unknown", 0);
+        rc = out_csv_field(out, r->src ? ep_kind_name(r->src->kind) : "unknown", 0);
     if (!rc)
-        rc = csv_field(out, r->src ? r->src->ns : "", 0);
+        rc = out_csv_field(out, r->src ? r->src->ns : "", 0);
     if (!rc)
-        rc = csv_field(out, r->src && !wl_level(o, r->src) ? r->src->name : "", 0);
+        rc = out_csv_field(out, r->src && !wl_level(o, r->src) ? r->src->name : "", 0);
     if (!rc)
-        rc = csv_field(out, ep_workload(r->src), 0);
+        rc = out_csv_field(out, ep_workload(r->src), 0);
     if (!rc)
-        rc = csv_field(out, r->dst ? ep_kind_name(r->dst->kind) : "unknown", 0);
+        rc = out_csv_field(out, r->dst ? ep_kind_name(r->dst->kind) : "unknown", 0);
     if (!rc)
-        rc = csv_field(out, r->dst ? r->dst->ns : "", 0);
+        rc = out_csv_field(out, r->dst ? r->dst->ns : "", 0);
     if (!rc)
-        rc = csv_field(out, r->dst && !wl_level(o, r->dst) ? r->dst->name : "", 0);
+        rc = out_csv_field(out, r->dst && !wl_level(o, r->dst) ? r->dst->name : "", 0);
     if (!rc)
-        rc = csv_field(out, ep_workload(r->dst), 0);
+        rc = out_csv_field(out, ep_workload(r->dst), 0);
     if (!rc)
-        rc = csv_field(out, observed_name(r->obs), 0);
+        rc = out_csv_field(out, observed_name(r->obs), 0);
     if (!rc)
-        rc = csv_field(out, agreement_name(r->obs, v->allow), 0);
+        rc = out_csv_field(out, agreement_name(r->obs, v->allow), 0);
     snprintf(num, sizeof(num), "%llu", (unsigned long long)r->flows);
     if (!rc)
-        rc = csv_field(out, num, 0);
+        rc = out_csv_field(out, num, 0);
     buf_reset(&tmp);
     if (!rc)
         rc = steps_joined(&v->egress, &tmp);
     if (!rc)
-        rc = csv_field(out, tmp.data, 0);
+        rc = out_csv_field(out, tmp.data, 0);
     buf_reset(&tmp);
     if (!rc)
         rc = steps_joined(&v->ingress, &tmp);
     if (!rc)
-        rc = csv_field(out, tmp.data, 0);
+        rc = out_csv_field(out, tmp.data, 0);
     if (!rc)
-        rc = csv_field(out, v->staged ? (v->staged->allow ? "allow" : "deny") : "", 0);
+        rc = out_csv_field(out, v->staged ? (v->staged->allow ? "allow" : "deny") : "", 0);
     format_rfc3339(r->first_ns, tb, sizeof(tb));
     if (!rc)
-        rc = csv_field(out, tb, 0);
+        rc = out_csv_field(out, tb, 0);
     /* Last, so that the older columns keep their places. */
     snprintf(num, sizeof(num), "%llu", (unsigned long long)r->n_ok);
     if (!rc)
-        rc = csv_field(out, num, 0);
+        rc = out_csv_field(out, num, 0);
     snprintf(num, sizeof(num), "%llu", (unsigned long long)r->n_failed);
     if (!rc)
-        rc = csv_field(out, num, 1);
+        rc = out_csv_field(out, num, 1);
     buf_release(&tmp);
     return rc;
 }

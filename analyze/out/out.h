@@ -79,6 +79,11 @@ int out_json(const struct out_rec *r, const struct out_opts *o, struct buf *out)
 int out_csv_header(const struct out_opts *o, struct buf *out) MUST_CHECK;
 int out_csv(const struct out_rec *r, const struct out_opts *o, struct buf *out) MUST_CHECK;
 
+/* One CSV field (RFC 4180: quoted when it holds a comma, a quote or a
+ * line break; NULL is empty) and its ',' or, when last, its newline.
+ * 0 or ERR_LIMIT. */
+int out_csv_field(struct buf *out, const char *s, int last) MUST_CHECK;
+
 /* The table: header, one line per record (plus detail lines for denied
  * ones, and the trace with explain).  out_table_fit() first sets the name
  * columns' widths in o from the n records r to be written: as wide as the
