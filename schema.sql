@@ -1,4 +1,4 @@
--- podflow case file, format version 2.
+-- podflow case file, format version 3.
 --
 -- The contract between podflow-capture (which writes it), podflow-analyze
 -- (which reads it) and anyone at the sqlite3 prompt.  Documented column by
@@ -39,7 +39,10 @@ CREATE TABLE captures (
     packets_other      INTEGER NOT NULL DEFAULT 0,  -- not IP (ARP, LLDP, ...)
     fragments_orphan   INTEGER NOT NULL DEFAULT 0,  -- non-first fragments with no flow
     flows_evicted      INTEGER NOT NULL DEFAULT 0,  -- written early past --max-flows
-    icmp_unmatched     INTEGER NOT NULL DEFAULT 0   -- ICMP errors quoting no known flow
+    icmp_unmatched     INTEGER NOT NULL DEFAULT 0,  -- ICMP errors quoting no known flow
+    sockets_sought     INTEGER NOT NULL DEFAULT 0,  -- (format 3) flow ends on this node whose socket was looked for
+    sockets_unattributed INTEGER NOT NULL DEFAULT 0, -- of those, ends no socket was found for
+    flows_unsought     INTEGER NOT NULL DEFAULT 0   -- new flows not looked up (past the lookup rate)
 );
 
 -- What was captured, and when each interface appeared and vanished.
@@ -86,7 +89,9 @@ CREATE TABLE flows (
     icmp_id     INTEGER,                  -- ICMP echo identifier (ICMP echo flows)
     interim     INTEGER NOT NULL DEFAULT 0, -- 1: cut by the active timeout, continued in a later row
     dnat_ip     TEXT,                     -- (format 2) flows to a Service: the backend address the
-    dnat_port   INTEGER                   --   node's DNAT chose (conntrack); NULL: none seen
+    dnat_port   INTEGER,                  --   node's DNAT chose (conntrack); NULL: none seen
+    open        INTEGER NOT NULL DEFAULT 0 -- (format 3) 1: the flow was still active at the last commit
+                                           --   and its end was never written (kill -9, crash)
 );
 
 -- What an IP was, over a time interval.  IPs are reused, so identity is
@@ -127,13 +132,42 @@ CREATE TABLE ip_ifaces (
 );
 CREATE INDEX ip_ifaces_ip ON ip_ifaces (ip, valid_from_ns);
 
+-- (format 3) The sockets that flows of this node's pods used, and the
+-- process that held each, from NETLINK_SOCK_DIAG in the pod's network
+-- namespace and /proc (podflow-capture's process attribution).  A socket
+-- existed at some time between valid_from_ns and valid_to_ns: NULL bounds
+-- are open-ended (there at the first poll, still open at the end).
+CREATE TABLE sockets (
+    id            INTEGER PRIMARY KEY,
+    capture_id    INTEGER NOT NULL REFERENCES captures (id),
+    proto         INTEGER NOT NULL,       -- 6 TCP, 17 UDP, 132 SCTP
+    local_ip      TEXT NOT NULL,          -- the address it sends from (a wildcard bind: the pod's)
+    local_port    INTEGER NOT NULL,
+    remote_ip     TEXT,                   -- the peer of a connected socket; NULL: not connected
+    remote_port   INTEGER,
+    inode         INTEGER NOT NULL,       -- the socket's inode (socket:[N] in /proc/PID/fd)
+    netns         INTEGER,                -- inode of its network namespace (/proc/PID/ns/net)
+    pid           INTEGER,                -- the process holding it, as the node numbers it; NULL: several
+    processes     INTEGER NOT NULL DEFAULT 1, -- how many processes held it
+    comm          TEXT,                   -- their command name (/proc/PID/comm); NULL: they differ
+    container     TEXT,                   -- container id from the cgroup path; NULL: none or they differ
+    cgroup        TEXT,                   -- cgroup path (/proc/PID/cgroup); NULL: they differ
+    valid_from_ns INTEGER,                -- it appeared after this poll; NULL: there at the first
+    valid_to_ns   INTEGER                 -- gone at this poll (excluded); NULL: still open at the end
+);
+CREATE INDEX sockets_local ON sockets (local_port, local_ip);
+
 CREATE TABLE namespaces (
     name   TEXT PRIMARY KEY NOT NULL,
     labels TEXT NOT NULL DEFAULT '{}'     -- JSON object; kubernetes.io/metadata.name implied
 );
 
 -- Each flow with the endpoints that held its addresses (and its DNAT
--- backend's) at first_ns.
+-- backend's) at first_ns, and (format 3) the process at each end: the
+-- socket of the same protocol whose local address and port are that end's
+-- (the DNAT backend's for dst) and whose peer is the other end (or that is
+-- not connected), existing while the flow did; a connected socket before
+-- an unconnected one, then the earliest.
 -- The rule (also the analyzer's): an endpoint holds ip at time t when
 -- (valid_from_ns IS NULL OR valid_from_ns <= t) AND
 -- (valid_to_ns IS NULL OR t < valid_to_ns); among several, the one with the
@@ -148,7 +182,9 @@ SELECT f.*,
        d.workload_kind AS dst_workload_kind, d.workload AS dst_workload, d.labels AS dst_labels,
        s.iface AS src_iface, d.iface AS dst_iface,
        b.kind AS dnat_kind, b.namespace AS dnat_namespace, b.name AS dnat_name,
-       b.labels AS dnat_labels
+       b.labels AS dnat_labels,
+       sp.pid AS src_pid, sp.comm AS src_comm, sp.container AS src_container,
+       dp.pid AS dst_pid, dp.comm AS dst_comm, dp.container AS dst_container
 FROM flows AS f
 LEFT JOIN interfaces AS i ON i.id = f.iface
 LEFT JOIN endpoints AS s ON s.id = (
@@ -177,9 +213,26 @@ LEFT JOIN endpoints AS b ON b.id = (
     ORDER BY coalesce(e.valid_from_ns, -9223372036854775808) DESC,
              CASE e.kind WHEN 'pod' THEN 0 WHEN 'host' THEN 1 WHEN 'service' THEN 2 ELSE 3 END,
              e.id
+    LIMIT 1)
+LEFT JOIN sockets AS sp ON sp.id = (
+    SELECT k.id FROM sockets AS k
+    WHERE k.proto = f.proto AND k.local_port = f.src_port AND k.local_ip = f.src_ip
+      AND ((k.remote_ip = f.dst_ip AND k.remote_port = f.dst_port) OR k.remote_ip IS NULL)
+      AND (k.valid_from_ns IS NULL OR k.valid_from_ns <= f.last_ns)
+      AND (k.valid_to_ns IS NULL OR f.first_ns < k.valid_to_ns)
+    ORDER BY k.remote_ip IS NULL, coalesce(k.valid_from_ns, -9223372036854775808), k.id
+    LIMIT 1)
+LEFT JOIN sockets AS dp ON dp.id = (
+    SELECT k.id FROM sockets AS k
+    WHERE k.proto = f.proto AND k.local_port = coalesce(f.dnat_port, f.dst_port)
+      AND k.local_ip = coalesce(f.dnat_ip, f.dst_ip)
+      AND ((k.remote_ip = f.src_ip AND k.remote_port = f.src_port) OR k.remote_ip IS NULL)
+      AND (k.valid_from_ns IS NULL OR k.valid_from_ns <= f.last_ns)
+      AND (k.valid_to_ns IS NULL OR f.first_ns < k.valid_to_ns)
+    ORDER BY k.remote_ip IS NULL, coalesce(k.valid_from_ns, -9223372036854775808), k.id
     LIMIT 1);
 
 -- Last, so that a schema applied only in part (a statement failed) is not
 -- taken for a case: readers refuse user_version 0.
-INSERT INTO meta (key, value) VALUES ('format_version', '2');
-PRAGMA user_version = 2;
+INSERT INTO meta (key, value) VALUES ('format_version', '3');
+PRAGMA user_version = 3;

@@ -123,13 +123,30 @@ static const char db_migrate_2[] =
     "    LIMIT 1);\n";
 
 /*
- * Migration steps, in version order: step {N, sql} turns format N - 1 into
- * format N.  A step may only ALTER, CREATE, and DROP and re-CREATE a view:
- * after migrating, a file must pass db_check_tables() against the current
- * schema.sql exactly as a new file does.
+ * 2 -> 3, process attribution and open flows: captures.sockets_sought,
+ * sockets_unattributed and flows_unsought, flows.open, and the sockets table with its index
+ * and the new flows_named (both made by db_create_missing() from
+ * schema.sql itself, once every step has run: no copy of their text here).
+ */
+static const char db_migrate_3_proc[] =
+    "ALTER TABLE captures ADD COLUMN sockets_sought INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE captures ADD COLUMN sockets_unattributed INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE captures ADD COLUMN flows_unsought INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE flows ADD COLUMN open INTEGER NOT NULL DEFAULT 0;\n"
+    "DROP VIEW flows_named;\n";
+
+/*
+ * Migration steps, in version order: steps {N, sql} turn format N - 1 into
+ * format N (every step of a version runs, in this order).  A step may only
+ * ALTER, CREATE, and DROP a view; then every table, index and view of
+ * schema.sql that the file lacks is created from schema.sql's own text
+ * (db_create_missing()): after migrating, a file must pass
+ * db_check_tables() against the current schema.sql exactly as a new file
+ * does.
  */
 static const struct db_migration db_migrations[] = {
     {2, db_migrate_2},
+    {3, db_migrate_3_proc},
 };
 
 /* What a look at the file, before SQLite opens it, found. */
@@ -499,18 +516,20 @@ TESTABLE int db_migrate(sqlite3 *db, struct diag *d, const char *path,
     int rc;
 
     for (int v = from + 1; v <= to; v++) {
-        const struct db_migration *step = NULL;
+        size_t found = 0;
 
-        for (size_t i = 0; i < n && !step; i++)
-            if (steps[i].to == v && steps[i].sql)
-                step = &steps[i];
-        if (!step) {
+        for (size_t i = 0; i < n; i++) {
+            if (steps[i].to != v || !steps[i].sql)
+                continue;
+            found++;
+            rc = db_exec_path(db, d, "migrate", path, steps[i].sql);
+            if (rc < 0)
+                return rc;
+        }
+        if (!found) {
             diag_err(d, "cannot migrate '%s': no step from format %d to format %d", path, v - 1, v);
             return ERR_DB;
         }
-        rc = db_exec_path(db, d, "migrate", path, step->sql);
-        if (rc < 0)
-            return rc;
     }
     snprintf(sql, sizeof(sql), "PRAGMA main.user_version = %d", to);
     snprintf(num, sizeof(num), "%d", to);
@@ -522,6 +541,78 @@ TESTABLE int db_migrate(sqlite3 *db, struct diag *d, const char *path,
         return ERR_DB;
     }
     return 0;
+}
+
+/*
+ * The reference: schema.sql itself, applied to a private memory database
+ * (*ref), and the statement sql prepared on it (*objs), so that what the
+ * format holds is never written twice.  0, or ERR_DB reported as "cannot
+ * <verb> 'path': ..."; the caller finalizes and closes either way.
+ */
+static int db_reference(struct diag *d, const char *verb, const char *path, const char *sql,
+                        sqlite3 **ref, sqlite3_stmt **objs)
+{
+    int src = sqlite3_open_v2(":memory:", ref, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+
+    if (src == SQLITE_OK)
+        src = sqlite3_exec(*ref, db_schema_sql, NULL, NULL, NULL);
+    if (src == SQLITE_OK)
+        src = sqlite3_prepare_v2(*ref, sql, -1, objs, NULL);
+    if (src == SQLITE_OK)
+        return 0;
+    diag_err(d, "cannot %s '%s': %s", verb, path,
+             *ref ? sqlite3_errmsg(*ref) : sqlite3_errstr(src));
+    return ERR_DB;
+}
+
+/*
+ * Create every table, index and view of schema.sql that db lacks, with
+ * schema.sql's own text (read back from a private memory database the
+ * schema is applied to), in schema.sql's order: a migrated file then holds
+ * the new objects exactly as a new file does.  0 or ERR_DB, reported.
+ */
+static int db_create_missing(sqlite3 *db, struct diag *d, const char *path)
+{
+    sqlite3 *ref = NULL;
+    sqlite3_stmt *objs = NULL, *have = NULL;
+    int src, rc = 0;
+
+    rc = db_reference(d, "migrate", path,
+                      "SELECT name, sql FROM main.sqlite_schema WHERE sql IS NOT NULL"
+                      " AND type IN ('table', 'index', 'view') ORDER BY rowid",
+                      &ref, &objs);
+    if (rc < 0)
+        goto out;
+    src = sqlite3_prepare_v2(db, "SELECT count(*) FROM main.sqlite_schema WHERE name = ?1", -1,
+                             &have, NULL);
+    if (src != SQLITE_OK) {
+        rc = db_report(d, "migrate", path, db, src);
+        goto out;
+    }
+    while ((src = sqlite3_step(objs)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(objs, 0);
+
+        sqlite3_reset(have);
+        sqlite3_bind_text(have, 1, name, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(have) != SQLITE_ROW) {
+            rc = db_report(d, "migrate", path, db, sqlite3_errcode(db));
+            goto out;
+        }
+        if (sqlite3_column_int64(have, 0) > 0)
+            continue;
+        rc = db_exec_path(db, d, "migrate", path, (const char *)sqlite3_column_text(objs, 1));
+        if (rc < 0)
+            goto out;
+    }
+    if (src != SQLITE_DONE) {
+        diag_err(d, "cannot migrate '%s': %s", path, sqlite3_errmsg(ref));
+        rc = ERR_DB;
+    }
+out:
+    sqlite3_finalize(have);
+    sqlite3_finalize(objs);
+    sqlite3_close(ref);
+    return rc;
 }
 
 /* Apply schema.sql to an empty file and record who created it, when. */
@@ -571,6 +662,8 @@ static int db_writer_setup(sqlite3 *db, struct diag *d, const char *path,
         /* Migration SQL runs with triggers disabled (db_configure). */
         rc = db_migrate(db, d, path, db_migrations, ARRAY_SIZE(db_migrations), (int)version,
                         DB_FORMAT_VERSION);
+        if (rc == 0)
+            rc = db_create_missing(db, d, path);
         if (rc < 0)
             return rc;
         version = DB_FORMAT_VERSION;
@@ -911,21 +1004,12 @@ int db_check_tables(sqlite3 *db, struct diag *d, const char *path)
     sqlite3_stmt *objs = NULL, *find = NULL, *trig = NULL;
     int src, rc = 0;
 
-    /* The reference: schema.sql itself, applied to a private memory db,
-     * so that the expected tables and columns are never written twice. */
-    src = sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-    if (src == SQLITE_OK)
-        src = sqlite3_exec(ref, db_schema_sql, NULL, NULL, NULL);
-    if (src == SQLITE_OK)
-        src = sqlite3_prepare_v2(ref,
-                                 "SELECT type, name, sql FROM main.sqlite_schema "
-                                 "WHERE type IN ('table', 'view') ORDER BY rowid",
-                                 -1, &objs, NULL);
-    if (src != SQLITE_OK) {
-        diag_err(d, "cannot check '%s': %s", path, ref ? sqlite3_errmsg(ref) : sqlite3_errstr(src));
-        rc = ERR_DB;
+    rc = db_reference(d, "check", path,
+                      "SELECT type, name, sql FROM main.sqlite_schema "
+                      "WHERE type IN ('table', 'view') ORDER BY rowid",
+                      &ref, &objs);
+    if (rc < 0)
         goto out;
-    }
     src = sqlite3_prepare_v2(
         db, "SELECT name FROM main.sqlite_schema WHERE type = 'trigger' LIMIT 1", -1, &trig, NULL);
     if (src == SQLITE_OK)

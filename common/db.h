@@ -18,7 +18,7 @@
 
 struct diag;
 
-#define DB_FORMAT_VERSION 2
+#define DB_FORMAT_VERSION 3
 
 /* The text of schema.sql (NUL-terminated). */
 extern const char db_schema_sql[];

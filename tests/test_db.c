@@ -610,11 +610,12 @@ static void test_newer_refused(void **state)
     (void)state;
     make_case(path, sizeof(path), "newer.db");
     db = raw_open(path);
-    raw_exec(db, "UPDATE meta SET value = '3' WHERE key = 'format_version';"
-                 "PRAGMA user_version = 3;");
+    raw_exec(db, "UPDATE meta SET value = '99' WHERE key = 'format_version';"
+                 "PRAGMA user_version = 99;");
     sqlite3_close(db);
     snprintf(msg, sizeof(msg),
-             "'%s' was written by a newer podflow (format 3, this one reads up to 2)", path);
+             "'%s' was written by a newer podflow (format 99, this one reads up to %d)", path,
+             DB_FORMAT_VERSION);
     assert_refused(path, ERR_VERSION, msg);
 }
 
@@ -847,7 +848,7 @@ static void test_hostile(void **state)
          "is not a podflow case file: table 'namespaces' is missing"},
         /* the two version marks disagree */
         {"UPDATE meta SET value = '7' WHERE key = 'format_version';", ERR_FORMAT,
-         "is damaged: meta.format_version is '7' but user_version is 2"},
+         "is damaged: meta.format_version is '7' but user_version is 3"},
         /* podflow's tables without a version */
         {"PRAGMA user_version = 0;", ERR_FORMAT, "is not a podflow case file"},
         /* a negative version */
@@ -985,6 +986,14 @@ static void test_migrate(void **state)
  * the writer migrates it in place to a file db_check_tables() accepts
  * against today's schema.sql, the rows survive, the new columns are NULL,
  * and flows_named (queried on a plain connection) has its new columns. */
+static int atoi_ok(const char *s)
+{
+    int64_t v = -1;
+
+    assert_int_equal(parse_i64(s, strlen(s), 0, 100, &v), 0);
+    return (int)v;
+}
+
 static void test_migrate_v1_file(void **state)
 {
     char path[512], *sql, *value = NULL;
@@ -1017,9 +1026,9 @@ static void test_migrate_v1_file(void **state)
     cap_init(&c);
     assert_int_equal(db_open_writer(path, &c.d, &db), 0);
     assert_string_equal(cap_text(&c), "");
-    assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), DB_FORMAT_VERSION);
     assert_int_equal(db_meta_get(db, "format_version", &value), 0);
-    assert_string_equal(value, "2");
+    assert_int_equal(atoi_ok(value), DB_FORMAT_VERSION);
     free(value);
     assert_int_equal(db_check_tables(db, &c.d, path), 0);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM flows WHERE dnat_ip IS NULL"
@@ -1041,6 +1050,64 @@ static void test_migrate_v1_file(void **state)
     sqlite3_close(db);
 
     /* And the reader now takes it. */
+    cap_init(&c);
+    assert_int_equal(db_open_reader(path, &c.d, &db), 0);
+    db_close(&db, &c.d);
+    cap_release(&c);
+}
+
+/* A real format 2 file (tests/fixtures/schema-v2.sql, schema.sql as it was
+ * before format 3) with a flow: the writer migrates it in place; the rows
+ * survive with open 0, the sockets table, its index and the new view are
+ * schema.sql's own text, and flows_named joins a socket at each end. */
+static void test_migrate_v2_file(void **state)
+{
+    char path[512], *sql;
+    size_t len;
+    sqlite3 *db = NULL;
+    struct cap c;
+
+    (void)state;
+    sql = slurp("tests/fixtures/schema-v2.sql", &len);
+    assert_non_null(sql);
+    db = raw_open(tpath(path, sizeof(path), "v2.db"));
+    raw_exec(db, sql);
+    free(sql);
+    raw_exec(db, "INSERT INTO captures (id, started_ns, tool_version) VALUES (1, 1, 'v2');"
+                 "INSERT INTO flows (capture_id, proto, src_ip, src_port, dst_ip, dst_port,"
+                 " first_ns, last_ns, packets_fwd, bytes_fwd, packets_rev, bytes_rev, state)"
+                 " VALUES (1, 6, '198.18.0.1', 40000, '198.18.0.2', 80, 10, 20, 1, 60, 0, 0,"
+                 " 'S0');");
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+    sqlite3_close(db);
+
+    cap_init(&c);
+    assert_int_equal(db_open_writer(path, &c.d, &db), 0);
+    assert_string_equal(cap_text(&c), "");
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
+    assert_int_equal(db_check_tables(db, &c.d, path), 0);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM flows WHERE open = 0 AND src_port = 40000"),
+                     1);
+    assert_int_equal(raw_int(db, "SELECT sockets_sought + sockets_unattributed FROM captures"), 0);
+    raw_exec(db, "INSERT INTO sockets (capture_id, proto, local_ip, local_port, remote_ip,"
+                 " remote_port, inode, pid, comm, valid_from_ns, valid_to_ns) VALUES"
+                 " (1, 6, '198.18.0.1', 40000, '198.18.0.2', 80, 7, 42, 'curl', NULL, 15),"
+                 " (1, 6, '198.18.0.2', 80, '198.18.0.1', 40000, 8, 43, 'python3', 12, NULL),"
+                 " (1, 6, '198.18.0.2', 80, '198.18.0.1', 40000, 9, 44, 'later', 25, NULL);");
+    db_close(&db, &c.d);
+    assert_string_equal(cap_text(&c), "");
+    cap_release(&c);
+
+    /* The objects are schema.sql's own, so the file is what a new one is. */
+    db = raw_open(path);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'sockets_local'"),
+                     1);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM flows_named WHERE src_pid = 42"
+                                 " AND src_comm = 'curl' AND dst_pid = 43"
+                                 " AND dst_comm = 'python3' AND open = 0"),
+                     1);
+    sqlite3_close(db);
+
     cap_init(&c);
     assert_int_equal(db_open_reader(path, &c.d, &db), 0);
     db_close(&db, &c.d);
@@ -1096,6 +1163,7 @@ int main(void)
         cmocka_unit_test(test_locked),
         cmocka_unit_test(test_migrate),
         cmocka_unit_test(test_migrate_v1_file),
+        cmocka_unit_test(test_migrate_v2_file),
         cmocka_unit_test(test_meta_and_exec),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

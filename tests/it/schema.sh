@@ -46,7 +46,7 @@ expect "meta.format_version" "SELECT value FROM meta WHERE key = 'format_version
 expect "tables" \
     "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema
      WHERE type = 'table' ORDER BY name)" \
-    "captures endpoints flows interfaces ip_ifaces meta namespaces"
+    "captures endpoints flows interfaces ip_ifaces meta namespaces sockets"
 expect "views" "SELECT group_concat(name, ' ') FROM sqlite_schema WHERE type = 'view'" \
     "flows_named"
 expect "no triggers" "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'" "0"
@@ -66,14 +66,17 @@ check_columns captures id node started_ns ended_ns interfaces filter snaplen \
     packets_seen packets_dropped packets_if_dropped flows_written tool_version command
 check_columns flows id capture_id proto src_ip src_port dst_ip dst_port first_ns \
     last_ns packets_fwd bytes_fwd packets_rev bytes_rev flags_fwd flags_rev state \
-    history icmp_type icmp_code iface vlan dnat_ip dnat_port
+    history icmp_type icmp_code iface vlan dnat_ip dnat_port open
 check_columns endpoints id ip valid_from_ns valid_to_ns kind namespace name \
     workload_kind workload labels service_account node iface ports
 check_columns namespaces name labels
 check_columns interfaces capture_id name ifindex appeared_ns vanished_ns
 check_columns ip_ifaces id capture_id ip iface ifindex kind via valid_from_ns valid_to_ns
 check_columns flows_named src_iface dst_iface dnat_ip dnat_port dnat_kind dnat_namespace \
-    dnat_name dnat_labels
+    dnat_name dnat_labels open src_pid src_comm src_container dst_pid dst_comm dst_container
+check_columns sockets id capture_id proto local_ip local_port remote_ip remote_port inode \
+    netns pid processes comm container cgroup valid_from_ns valid_to_ns
+check_columns captures sockets_sought sockets_unattributed flows_unsought
 
 # A small case: 198.18.0.10 was pod web-1 until t=1000, then pod api-7;
 # 198.18.0.20 is a host with no bounds, and also (as a later, shorter
@@ -114,6 +117,25 @@ expect "flows_named: an address nobody held is NULL" \
 expect "flows_named: the DNAT backend at first_ns, the source's interface" \
     "SELECT src_iface || ' ' || dst_kind || ' ' || dnat_name || ':' || dnat_port
      FROM flows_named WHERE src_port = 40002" "cali9 host api-7:8080"
+# Format 3: the sockets at each end.  The client's connected socket; at
+# the server, its connected socket (the DNAT backend's address) and an
+# unconnected UDP socket; a socket gone before the flow started, and one
+# that appeared after it ended, match nothing.
+sqlite3 -batch -bail "$db" <<'SQL' || fail "inserting sockets"
+INSERT INTO sockets (capture_id, proto, local_ip, local_port, remote_ip, remote_port, inode,
+                     pid, comm, container, valid_from_ns, valid_to_ns)
+VALUES (1, 6, '198.18.0.40', 40002, '198.18.0.20', 80, 11, 100, 'curl', 'c0ffee', NULL, 3000),
+       (1, 6, '198.18.0.10', 8080, '198.18.0.40', 40002, 12, 200, 'python3', NULL, 1900, NULL),
+       (1, 6, '198.18.0.10', 8080, '198.18.0.40', 40002, 13, 300, 'old', NULL, NULL, 2000),
+       (1, 6, '198.18.0.10', 8080, '198.18.0.40', 40002, 14, 400, 'new', NULL, 2100, NULL),
+       (1, 17, '198.18.0.10', 53, NULL, NULL, 15, 500, 'dnsd', NULL, NULL, NULL);
+SQL
+expect "flows_named: the process at each end (the DNAT backend's at dst)" \
+    "SELECT src_pid || ' ' || src_comm || ' ' || src_container || ' ' || dst_pid || ' ' ||
+     dst_comm || ' ' || quote(dst_container) FROM flows_named WHERE src_port = 40002" \
+    "100 curl c0ffee 200 python3 NULL"
+expect "flows_named: an unconnected socket answers for its port" \
+    "SELECT quote(src_pid) || ' ' || dst_comm FROM flows_named WHERE proto = 17" "NULL dnsd"
 expect "json_extract on labels (docs/schema.md)" \
     "SELECT count(*) FROM flows_named WHERE json_extract(src_labels, '\$.app') = 'web'" "1"
 expect "denied-looking flows (docs/schema.md)" \
