@@ -44,6 +44,12 @@ struct flow_rec {
                                          * table, by capture/conntrack.c) */
     uint8_t dnat[16];                   /* the backend the node's DNAT chose for dst */
     uint16_t dnat_port;                 /* and its port */
+    uint8_t open;                       /* 1: a flow still active, as it is so far
+                                         * (flow_table_snapshot()); 0: its row as it ended */
+    uint8_t replaces;                   /* 1: an open row of this flow was emitted before:
+                                         * this record replaces it */
+    uint32_t slot;                      /* which active flow this is: unique among the flows
+                                         * in the table at a time (ties open rows to theirs) */
 };
 
 /* Where finished flows go.  The record is only valid during the call. */
@@ -74,9 +80,18 @@ struct flow_stats {
 
 struct flow_table;
 
+/* A new TCP, UDP or SCTP flow: its first packet's originator (src) and
+ * responder, addresses of family 4 (in [0..3]) or 6. */
+typedef void (*flow_new_fn)(void *ctx, int family, int proto, const uint8_t *src, uint16_t sport,
+                            const uint8_t *dst, uint16_t dport);
+
 /* A new table; emit is called for every finished flow (emit may be NULL:
  * flows are then only counted).  cfg may be NULL (all defaults).  Never NULL. */
 struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn emit, void *ctx);
+/* Call fn(ctx, ...) for every new TCP, UDP and SCTP flow from now on (not
+ * for the rows that continue a flow after an interim row); NULL stops. */
+void flow_table_on_new(struct flow_table *ft, flow_new_fn fn, void *ctx);
+
 /* Free the table without emitting (call flow_table_flush first to keep flows). */
 void flow_table_free(struct flow_table **ft);
 
@@ -107,6 +122,17 @@ int flow_dlt_supported(int dlt);
 void flow_table_expire(struct flow_table *ft, int64_t now_ns);
 /* Emit every flow still open (end of capture). */
 void flow_table_flush(struct flow_table *ft);
+
+/*
+ * Emit, with open = 1, every active flow that saw a packet since its last
+ * open record (or ever, if it has none): its counters, flags and state so
+ * far.  The flow's later records (another open one, its interim row, its
+ * final row) carry replaces = 1 and the same slot, so a writer keeps one
+ * row per flow and a capture killed after this loses none of the packets
+ * counted so far (the writer's --commit-interval).  Not counted in
+ * flows_emitted.
+ */
+void flow_table_snapshot(struct flow_table *ft);
 /* Current counters. */
 void flow_table_stats(const struct flow_table *ft, struct flow_stats *out);
 

@@ -78,6 +78,13 @@ enum flow_class {
     FLOW_CL_COUNT
 };
 
+/* touched: what happened to an entry since it was last looked at. */
+enum flow_touch {
+    FLOW_T_QUEUE = 1 << 0,  /* a packet came since it was (re)queued: expiry re-queues it */
+    FLOW_T_DIRTY = 1 << 1,  /* a packet came since its last open row (flow_table_snapshot()) */
+    FLOW_T_OPENROW = 1 << 2 /* an open row of this row's packets was written: replace it */
+};
+
 #define FLOW_NIL          UINT32_MAX
 #define FLOW_HIST_LETTERS 12 /* 5 bits each in a uint64_t */
 
@@ -102,7 +109,7 @@ struct flow_entry {
     uint8_t cls;         /* enum flow_class; 0xff: free */
     uint8_t icmp_type;   /* ICMP flow: first type; else first error's type */
     uint8_t icmp_code;
-    uint8_t touched; /* 1: a packet came since the entry was (re)queued (flow_table.c) */
+    uint8_t touched; /* enum flow_touch bits (flow_table.c) */
 };
 
 static inline unsigned flow_tst_get(const struct flow_entry *e, int side)

@@ -141,6 +141,8 @@ struct flow_pending {
 struct flow_table {
     flow_emit_fn emit;
     void *ctx;
+    flow_new_fn on_new; /* or NULL */
+    void *on_new_ctx;
     int64_t timeout[FLOW_CL_COUNT]; /* idle timeout per class, ns */
     int64_t active_ns;
     size_t max_flows;
@@ -404,7 +406,7 @@ static void list_push(struct flow_table *ft, uint32_t idx, uint8_t cls)
 
 /* --- emitting ---------------------------------------------------------- */
 
-static void entry_emit(struct flow_table *ft, const struct flow_entry *e, int interim)
+static void entry_emit(struct flow_table *ft, const struct flow_entry *e, int interim, int open)
 {
     struct flow_rec r;
     int o = flow_orig_side(e);
@@ -448,9 +450,22 @@ static void entry_emit(struct flow_table *ft, const struct flow_entry *e, int in
     r.iface = (uint32_t)e->key.iface_lo | (uint32_t)e->key.iface_hi << 16;
     r.vlan = vlan ? (int32_t)vlan - 1 : -1;
     r.interim = (uint8_t)(interim != 0);
-    ft->st.flows_emitted++;
+    r.open = (uint8_t)(open != 0);
+    r.replaces = (uint8_t)((e->touched & FLOW_T_OPENROW) != 0);
+    r.slot = (uint32_t)(e - ft->ent);
+    if (!open)
+        ft->st.flows_emitted++;
     if (ft->emit)
         ft->emit(ft->ctx, &r);
+}
+
+/* Tell on_new about a new flow, originator first. */
+static void entry_announce(struct flow_table *ft, const struct flow_entry *e)
+{
+    int o = flow_orig_side(e);
+
+    ft->on_new(ft->on_new_ctx, e->key.famkind & 0x0f, e->key.proto, o ? e->key.b : e->key.a,
+               o ? e->key.pb : e->key.pa, o ? e->key.a : e->key.b, o ? e->key.pa : e->key.pb);
 }
 
 /* Emit entry idx as finished and free it. */
@@ -458,7 +473,7 @@ static void entry_finish(struct flow_table *ft, uint32_t idx)
 {
     struct flow_entry *e = ent_at(ft, idx);
 
-    entry_emit(ft, e, 0);
+    entry_emit(ft, e, 0, 0);
     list_unlink(ft, idx);
     (void)htab_remove(&ft->index, (uint32_t)key_hash(&e->key, ft->hk), idx);
     e->cls = 0xff;
@@ -467,9 +482,11 @@ static void entry_finish(struct flow_table *ft, uint32_t idx)
     ft->st.active--;
 }
 
-/* Start a new row of a continuing flow (after an interim row). */
+/* Start a new row of a continuing flow (after an interim row, which
+ * replaced any open row: the new row has none yet). */
 static void entry_new_row(struct flow_entry *e, int64_t ts)
 {
+    e->touched = (uint8_t)((e->touched & FLOW_T_QUEUE) | FLOW_T_DIRTY);
     e->first_ns = ts;
     e->last_ns = ts;
     e->pkts[0] = e->pkts[1] = 0;
@@ -484,7 +501,7 @@ static void requeue_head(struct flow_table *ft, int c)
 {
     uint32_t h = ft->list[c].head;
 
-    ent_at(ft, h)->touched = 0;
+    ent_at(ft, h)->touched &= (uint8_t)~FLOW_T_QUEUE;
     if (ft->list[c].tail != h) {
         list_unlink(ft, h);
         list_push(ft, h, (uint8_t)c);
@@ -497,7 +514,7 @@ static void expire(struct flow_table *ft, int64_t now)
         struct flow_list *l = &ft->list[c];
         while (l->head != FLOW_NIL) {
             const struct flow_entry *e = ent_at(ft, l->head);
-            if (now - e->last_ns <= ft->timeout[c] && !e->touched)
+            if (now - e->last_ns <= ft->timeout[c] && !(e->touched & FLOW_T_QUEUE))
                 break;
             /* The head goes either way: fetch its successor, the next head,
              * both lines (last_ns is in the first, next and touched in the
@@ -509,7 +526,7 @@ static void expire(struct flow_table *ft, int64_t now)
             }
             if (now - e->last_ns > ft->timeout[c])
                 entry_finish(ft, l->head);
-            else if (e->touched)
+            else if (e->touched & FLOW_T_QUEUE)
                 requeue_head(ft, c);
             else
                 break;
@@ -525,7 +542,8 @@ static void evict_oldest(struct flow_table *ft)
 
     for (int c = 0; c < FLOW_CL_COUNT; c++) {
         uint32_t h;
-        while (ft->list[c].head != FLOW_NIL && ent_at(ft, ft->list[c].head)->touched)
+        while (ft->list[c].head != FLOW_NIL &&
+               (ent_at(ft, ft->list[c].head)->touched & FLOW_T_QUEUE))
             requeue_head(ft, c);
         h = ft->list[c].head;
         if (h != FLOW_NIL &&
@@ -640,6 +658,12 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn em
     return ft;
 }
 
+void flow_table_on_new(struct flow_table *ft, flow_new_fn fn, void *ctx)
+{
+    ft->on_new = fn;
+    ft->on_new_ctx = ctx;
+}
+
 void flow_table_free(struct flow_table **ftp)
 {
     struct flow_table *ft = *ftp;
@@ -672,6 +696,22 @@ void flow_table_flush(struct flow_table *ft)
     for (int c = 0; c < FLOW_CL_COUNT; c++)
         while (ft->list[c].head != FLOW_NIL)
             entry_finish(ft, ft->list[c].head);
+}
+
+void flow_table_snapshot(struct flow_table *ft)
+{
+    flow_table_drain(ft);
+    for (int c = 0; c < FLOW_CL_COUNT; c++) {
+        for (uint32_t idx = ft->list[c].head; idx != FLOW_NIL;) {
+            struct flow_entry *e = ent_at(ft, idx);
+
+            if (e->touched & FLOW_T_DIRTY) {
+                entry_emit(ft, e, 0, 1);
+                e->touched = (uint8_t)((e->touched & ~FLOW_T_DIRTY) | FLOW_T_OPENROW);
+            }
+            idx = e->next;
+        }
+    }
 }
 
 void flow_table_stats(const struct flow_table *ft, struct flow_stats *out)
@@ -842,7 +882,7 @@ account(struct flow_table *ft, const struct flow_pending *pp, int later_frag)
             entry_finish(ft, idx);
             idx = FLOW_NIL;
         } else if (ts - e->first_ns >= ft->active_ns || e->pkts[side] == UINT32_MAX) {
-            entry_emit(ft, e, 1);
+            entry_emit(ft, e, 1, 0);
             entry_new_row(e, ts);
         }
     }
@@ -862,7 +902,7 @@ account(struct flow_table *ft, const struct flow_pending *pp, int later_frag)
         e->icmp_count = 0;
         e->icmp_type = p->icmp_type;
         e->icmp_code = p->icmp_code;
-        e->touched = 0;
+        e->touched = FLOW_T_DIRTY;
         if (is_tcp && (p->tcp_flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
             flow_state_flip(e); /* ...except a SYN-ACK's sender responds */
         else if (kind == FLOW_KIND_ECHO && (p->icmp_type == 0 || p->icmp_type == 129))
@@ -871,6 +911,9 @@ account(struct flow_table *ft, const struct flow_pending *pp, int later_frag)
         ft->st.active++;
         e->cls = class_of(e);
         list_push(ft, idx, e->cls);
+        if (ft->on_new && kind == FLOW_KIND_PORTS &&
+            (kp->proto == PROTO_TCP || kp->proto == PROTO_UDP || kp->proto == PROTO_SCTP))
+            entry_announce(ft, e);
     } else {
         e = ent_at(ft, idx);
     }
@@ -893,7 +936,7 @@ account(struct flow_table *ft, const struct flow_pending *pp, int later_frag)
                 /* A new timeout class: queue there now. */
                 list_unlink(ft, idx);
                 list_push(ft, idx, cls);
-                e->touched = 0;
+                e->touched = (uint8_t)((e->touched & FLOW_T_OPENROW) | FLOW_T_DIRTY);
                 return;
             }
         }
@@ -905,8 +948,8 @@ account(struct flow_table *ft, const struct flow_pending *pp, int later_frag)
             flow_state_history(e, side, 'D');
         }
     }
-    if (ft->list[e->cls].tail != idx)
-        e->touched = 1; /* re-queued lazily by expire() */
+    /* Re-queued lazily by expire(); written by the next snapshot. */
+    e->touched |= ft->list[e->cls].tail != idx ? FLOW_T_QUEUE | FLOW_T_DIRTY : FLOW_T_DIRTY;
 }
 
 /* Account one pending packet: expiry up to its time, then its flow. */

@@ -197,11 +197,15 @@ static void cap_emit(void *ctx, const struct flow_rec *rec)
     writer_flow(c->w, &r);
 }
 
-/* The periodic commit: identities go with the flows they name (a failure
- * is reported and tried again next time), then the flows.  0, or the
- * writer's latched error. */
+/* The periodic commit: the open flows' state so far, identities with the
+ * flows they name (a failure is reported and tried again next time), then
+ * the flows.  0, or the writer's latched error. */
 static int cap_commit(struct cap *c, int64_t now)
 {
+    /* Flows still active go in as open rows (upserted): a kill -9 from
+     * now on loses at most one interval of any flow's packets. */
+    if (c->ft)
+        flow_table_snapshot(c->ft);
     if (ident_cap_dirty(&c->ident) && ident_cap_write(&c->ident, c->w, c->capture_id))
         c->ident_failures++;
     c->last_commit = now;

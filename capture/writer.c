@@ -49,7 +49,7 @@
 #define WRITER_QUEUE 64
 
 /* Columns of a flows row we bind. */
-#define WRITER_COLS 25
+#define WRITER_COLS 26
 
 /*
  * What each parameter of an insert statement holds now.  SQLite keeps
@@ -72,10 +72,15 @@ struct writer_batch {
 };
 
 struct writer {
-    sqlite3 *db;                /* owned */
-    int lockfd;                 /* holds the writer's lock on the case (db.h) */
-    sqlite3_stmt *ins_flow;     /* owned, prepared once: one row */
-    sqlite3_stmt *ins_multi;    /* owned, prepared once: WRITER_MULTI rows */
+    sqlite3 *db;               /* owned */
+    int lockfd;                /* holds the writer's lock on the case (db.h) */
+    sqlite3_stmt *ins_flow;    /* owned, prepared once: one row */
+    sqlite3_stmt *ins_multi;   /* owned, prepared once: WRITER_MULTI rows */
+    sqlite3_stmt *upd_flow;    /* owned, prepared once: a flow's open row, replaced */
+    struct bind_memo memo_upd; /* parameters of upd_flow */
+    int64_t *open_rowid;       /* malloc'd: flows.id of the open row of each flow_rec.slot,
+                                  0: none (writer thread only) */
+    size_t n_open_rowid;
     struct bind_memo memo_flow; /* parameters of ins_flow, of ins_multi */
     struct bind_memo memo_multi;
     struct diag *d;     /* not owned; outlives the writer */
@@ -110,9 +115,16 @@ static const char sql_ins_flow[] =
     "INSERT INTO flows (capture_id, proto, src_ip, src_port, dst_ip, dst_port, first_ns,"
     " last_ns, packets_fwd, bytes_fwd, packets_rev, bytes_rev, flags_fwd, flags_rev, state,"
     " history, icmp_type, icmp_code, iface, vlan, icmp_count, icmp_id, interim, dnat_ip,"
-    " dnat_port) VALUES ";
+    " dnat_port, open) VALUES ";
 /* One row's parameters, WRITER_COLS of them. */
-static const char sql_ins_row[] = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+static const char sql_ins_row[] = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+/* A flow's open row replaced by its later state, the same WRITER_COLS
+ * columns in the same order, then the row's id. */
+static const char sql_upd_flow[] =
+    "UPDATE flows SET (capture_id, proto, src_ip, src_port, dst_ip, dst_port, first_ns,"
+    " last_ns, packets_fwd, bytes_fwd, packets_rev, bytes_rev, flags_fwd, flags_rev, state,"
+    " history, icmp_type, icmp_code, iface, vlan, icmp_count, icmp_id, interim, dnat_ip,"
+    " dnat_port, open) = (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id = ?";
 
 static void writer_latch(struct writer *w, int err)
 {
@@ -395,6 +407,7 @@ static int writer_bind_row(struct writer *w, sqlite3_stmt *st, struct bind_memo 
         memo_null(st, m, base + 24);
         memo_null(st, m, base + 25);
     }
+    memo_int(st, m, base + 26, r->open ? 1 : 0);
     return 0;
 }
 
@@ -424,6 +437,68 @@ static int writer_insert(struct writer *w, const struct flow_rec *rec, size_t n)
     return 0;
 }
 
+/* The open row of flow slot (0: none), and a place to set it. */
+static int64_t *writer_open_slot(struct writer *w, uint32_t slot)
+{
+    if (slot >= w->n_open_rowid) {
+        size_t n = w->n_open_rowid ? w->n_open_rowid : 1024;
+
+        while (n <= slot)
+            n *= 2;
+        w->open_rowid = xreallocarray(w->open_rowid, n, sizeof(*w->open_rowid));
+        memset(w->open_rowid + w->n_open_rowid, 0, (n - w->n_open_rowid) * sizeof(*w->open_rowid));
+        w->n_open_rowid = n;
+    }
+    return &w->open_rowid[slot];
+}
+
+/*
+ * A record that has or makes an open row (flow.h: open, replaces): the
+ * flow's open row is updated in place, or inserted and remembered by the
+ * flow's slot while it stays open.  The final record of a flow (open 0)
+ * replaces its open row and forgets it.
+ */
+static int writer_open_row(struct writer *w, const struct flow_rec *r)
+{
+    int64_t *rowid = writer_open_slot(w, r->slot);
+    char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], dnat[INET6_ADDRSTRLEN];
+    int rc;
+
+    if (!r->replaces || *rowid == 0) {
+        rc = writer_insert(w, r, 1);
+        if (rc)
+            return rc;
+        *rowid = r->open ? sqlite3_last_insert_rowid(w->db) : 0;
+        return 0;
+    }
+    rc = writer_bind_row(w, w->upd_flow, &w->memo_upd, 0, r, src, dst, dnat);
+    if (rc) {
+        sqlite3_reset(w->upd_flow);
+        return rc;
+    }
+    sqlite3_bind_int64(w->upd_flow, WRITER_COLS + 1, *rowid);
+    rc = sqlite3_step(w->upd_flow);
+    sqlite3_reset(w->upd_flow);
+    if (rc != SQLITE_DONE)
+        return writer_sqlfail(w, "update an open flow");
+    if (!r->open)
+        *rowid = 0;
+    w->txn_rows++;
+    return 0;
+}
+
+/* How many of rec[0..n) from the start are plain rows (no open row made
+ * or replaced), up to WRITER_MULTI. */
+static size_t writer_plain_run(const struct flow_rec *rec, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n && i < WRITER_MULTI; i++)
+        if (rec[i].open | rec[i].replaces)
+            break;
+    return i;
+}
+
 /* Insert one batch, WRITER_MULTI rows a statement where it can; commits
  * every batch_rows rows exactly (single rows fill up to the mark). */
 static void writer_do_batch(struct writer *w, const struct writer_batch *b)
@@ -439,11 +514,19 @@ static void writer_do_batch(struct writer *w, const struct writer_batch *b)
     while (i < b->n) {
         if (writer_begin_txn(w))
             return;
-        n = b->n - i >= WRITER_MULTI && w->batch_rows - w->txn_rows >= WRITER_MULTI ? WRITER_MULTI
-                                                                                    : 1;
-        if (writer_insert(w, &b->rec[i], n))
-            return;
-        i += n;
+        if (b->rec[i].open | b->rec[i].replaces) {
+            if (writer_open_row(w, &b->rec[i]))
+                return;
+            i++;
+        } else {
+            n = w->batch_rows - w->txn_rows >= WRITER_MULTI &&
+                        writer_plain_run(&b->rec[i], b->n - i) == WRITER_MULTI
+                    ? WRITER_MULTI
+                    : 1;
+            if (writer_insert(w, &b->rec[i], n))
+                return;
+            i += n;
+        }
         if (w->txn_rows >= w->batch_rows && writer_commit_txn(w))
             return;
     }
@@ -582,6 +665,9 @@ static int writer_prepare_inserts(struct writer *w)
     if (src == SQLITE_OK)
         src =
             sqlite3_prepare_v3(w->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT, &w->ins_multi, NULL);
+    if (src == SQLITE_OK)
+        src = sqlite3_prepare_v3(w->db, sql_upd_flow, -1, SQLITE_PREPARE_PERSISTENT, &w->upd_flow,
+                                 NULL);
     buf_release(&sql);
     if (src != SQLITE_OK)
         return writer_sqlfail(w, "prepare the flow insert");
@@ -650,6 +736,7 @@ int writer_open(const char *path, size_t batch_rows, struct diag *d, struct writ
 out_close:
     sqlite3_finalize(w->ins_flow);
     sqlite3_finalize(w->ins_multi);
+    sqlite3_finalize(w->upd_flow);
     db_close(&w->db, d);
     close(w->lockfd);
 out_free:
@@ -871,6 +958,8 @@ void writer_close(struct writer **wp)
         free(w->spare[i]);
     sqlite3_finalize(w->ins_flow);
     sqlite3_finalize(w->ins_multi);
+    sqlite3_finalize(w->upd_flow);
+    free(w->open_rowid);
     db_close(&w->db, w->d);
     if (w->lockfd >= 0)
         close(w->lockfd);

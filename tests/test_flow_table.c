@@ -1052,6 +1052,88 @@ static void test_misc_protocols(void **state)
     flow_table_free(&ft);
 }
 
+/* Open records (flow_table_snapshot()): each active flow that saw a
+ * packet since its last one, with open set, its counters so far and a slot
+ * shared by every record of the flow; an idle flow is not repeated; the
+ * interim and final records say they replace an open one; none of them
+ * counts as emitted. */
+static void test_snapshot(void **state)
+{
+    struct flow_config cfg;
+    struct pcapw_pkt p;
+    struct sink s;
+    struct flow_table *ft;
+    uint32_t slot;
+
+    (void)state;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.active_ns = 100 * S_NS;
+    cfg.udp_ns = 1000 * S_NS; /* the UDP flow stays to the end */
+    ft = table(&s, &cfg);
+    flow_table_snapshot(ft); /* nothing yet */
+    assert_int_equal(s.n, 0);
+    pcapw_tcp_frame(&p, C, CP, SV, SP, F_S, 100, 0);
+    feed(ft, &p, 1 * S_NS);
+    pcapw_tcp_frame(&p, SV, SP, C, CP, F_SA, 500, 0);
+    feed(ft, &p, 1 * S_NS + 1000);
+    pcapw_udp_frame(&p, C, 5353, SV, 53, 10);
+    feed(ft, &p, 2 * S_NS);
+
+    flow_table_snapshot(ft);
+    assert_int_equal(s.n, 2);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(s.rec[i].open, 1);
+        assert_int_equal(s.rec[i].replaces, 0);
+    }
+    assert_int_equal(s.rec[0].proto, 6); /* TCP's list comes first */
+    assert_int_equal(s.rec[0].packets_fwd, 1);
+    assert_int_equal(s.rec[0].packets_rev, 1);
+    assert_string_equal(s.rec[0].state, "S1");
+    assert_addr(s.rec[0].src, C);
+    slot = s.rec[0].slot;
+    assert_true(slot != s.rec[1].slot);
+    assert_int_equal(stats(ft).flows_emitted, 0);
+
+    /* Only the TCP flow moved: only it comes again, replacing its row. */
+    pcapw_tcp_frame(&p, C, CP, SV, SP, F_A, 101, 0);
+    feed(ft, &p, 3 * S_NS);
+    flow_table_snapshot(ft);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.rec[2].open, 1);
+    assert_int_equal(s.rec[2].replaces, 1);
+    assert_int_equal(s.rec[2].slot, slot);
+    assert_int_equal(s.rec[2].packets_fwd, 2);
+    flow_table_snapshot(ft); /* nothing changed */
+    assert_int_equal(s.n, 3);
+
+    /* The active timeout cuts an interim row: it replaces the open row;
+     * the row after it starts without one. */
+    pcapw_tcp_frame(&p, C, CP, SV, SP, F_A, 101, 0);
+    feed(ft, &p, 200 * S_NS);
+    assert_int_equal(s.n, 4);
+    assert_int_equal(s.rec[3].interim, 1);
+    assert_int_equal(s.rec[3].open, 0);
+    assert_int_equal(s.rec[3].replaces, 1);
+    assert_int_equal(s.rec[3].slot, slot);
+    assert_int_equal(s.rec[3].packets_fwd, 2);
+
+    /* The end: the TCP flow's row (with one packet) has no open row yet,
+     * the UDP flow's has. */
+    flow_table_flush(ft);
+    assert_int_equal(s.n, 6);
+    for (size_t i = 4; i < 6; i++) {
+        assert_int_equal(s.rec[i].open, 0);
+        if (s.rec[i].proto == 6) {
+            assert_int_equal(s.rec[i].replaces, 0);
+            assert_int_equal(s.rec[i].packets_fwd, 1);
+        } else {
+            assert_int_equal(s.rec[i].replaces, 1);
+        }
+    }
+    assert_int_equal(stats(ft).flows_emitted, 3);
+    flow_table_free(&ft);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1062,6 +1144,7 @@ int main(void)
         cmocka_unit_test(test_eviction),         cmocka_unit_test(test_port_reuse),
         cmocka_unit_test(test_many_flows),       cmocka_unit_test(test_expiry_model),
         cmocka_unit_test(test_pipeline),         cmocka_unit_test(test_misc_protocols),
+        cmocka_unit_test(test_snapshot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -348,6 +348,67 @@ static void test_commit_window(void **state)
     expect_sql(f->path, "SELECT flows_written FROM captures WHERE id = 2", "1");
 }
 
+/* Open rows: an open record inserts a row with open 1, a later one of the
+ * same slot updates that row in place, the final one closes it (open 0);
+ * a plain record in between still goes in as its own row; a crash
+ * (no commit after the last open records) keeps what was committed. */
+static void test_open_rows(void **state)
+{
+    struct fixture *f = *state;
+    struct writer_capture wc = {NULL, "cali*", NULL, NULL, "live", 0, 1};
+    struct writer_totals t;
+    struct writer *w;
+    struct flow_rec r, other;
+    int64_t cid;
+
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(writer_open(f->path, 0, &f->d, &w), 0);
+    assert_int_equal(writer_capture_begin(w, &wc, &cid), 0);
+    r = rec_v4(1);
+    r.open = 1;
+    r.slot = 5000; /* beyond the first allocation of the slot map */
+    writer_flow(w, &r);
+    other = rec_v4(2);
+    writer_flow(w, &other);
+    assert_int_equal(writer_commit(w), 0);
+    expect_sql(f->path, "SELECT count(*) || ' ' || sum(open) FROM flows", "2 1");
+
+    r.replaces = 1;
+    r.packets_fwd = 7;
+    writer_flow(w, &r);
+    assert_int_equal(writer_commit(w), 0);
+    expect_sql(f->path, "SELECT count(*) || ' ' || sum(open) || ' ' || max(packets_fwd) FROM flows",
+               "2 1 7");
+
+    /* committed, then the process dies: the open row stays, as committed */
+    r.packets_fwd = 9;
+    writer_flow(w, &r);
+    writer_close(&w);
+    expect_sql(f->path, "SELECT packets_fwd || ' ' || open FROM flows WHERE first_ns = 1001",
+               "7 1");
+
+    /* a new run: its final record replaces nothing of the old run's */
+    assert_int_equal(writer_open(f->path, 0, &f->d, &w), 0);
+    assert_int_equal(writer_capture_begin(w, &wc, &cid), 0);
+    r = rec_v4(3);
+    r.open = 1;
+    r.slot = 5000;
+    writer_flow(w, &r);
+    r.open = 0;
+    r.replaces = 1;
+    r.packets_fwd = 11;
+    writer_flow(w, &r);
+    assert_int_equal(writer_capture_end(w, &t), 0);
+    writer_close(&w);
+    expect_sql(f->path,
+               "SELECT count(*) || ' ' || sum(open) || ' ' || max(packets_fwd) FROM flows"
+               " WHERE capture_id = 2",
+               "1 0 11");
+    expect_sql(f->path, "SELECT flows_written FROM captures WHERE id = 2", "1");
+    expect_sql(f->path, "SELECT count(*) FROM flows WHERE open = 1", "1");
+    assert_string_equal(f->msg, "");
+}
+
 /* A record the flow table should never make: refused, reported once,
  * latched; nothing after it is written. */
 static void test_invalid_state(void **state)
@@ -392,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_state_valid),
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_fails, setup, teardown),
     };

@@ -880,6 +880,7 @@ enum {
     F_ICODE,
     F_ICOUNT,
     F_IFACE,
+    F_OPEN,
     F_TUPLE /* FROW_TUPLE_COLS */
 };
 
@@ -910,7 +911,7 @@ int case_reader_new(struct case_db *c, size_t k, struct case_reader **out, struc
      * beside, in that order. */
     snprintf(sql, sizeof(sql),
              "SELECT id, capture_id, first_ns, last_ns, packets_fwd, packets_rev, bytes_fwd,"
-             " bytes_rev, state, icmp_type, icmp_code, icmp_count, iface, " FROW_TUPLE_COLS
+             " bytes_rev, state, icmp_type, icmp_code, icmp_count, iface, open, " FROW_TUPLE_COLS
              " FROM flows WHERE id BETWEEN ?3 AND ?4 AND last_ns >= ?1 AND first_ns <= ?2"
              " ORDER BY id",
              c->has_dnat ? FROW_DNAT_COLS : FROW_NO_DNAT_COLS);
@@ -1064,6 +1065,8 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
             }
             fl.iface = r->last_name;
         }
+        fl.open = sqlite3_column_int64(st, 20) != 0;
+        fl.open = sqlite3_column_int64(st, F_OPEN) != 0;
         fl.reach = flow_reach(c, &fl);
         ret = fn(ctx, &fl);
         if (ret)

@@ -186,6 +186,8 @@ struct case_flow {
     const char *state;        /* Zeek conn_state (callback only) */
     int icmp_type, icmp_code; /* -1 when NULL */
     int64_t icmp_count;
+    int open;                        /* flows.open: still active at the capture's last
+                                        commit, its end never seen (kill -9, crash) */
     const struct case_ep *src, *dst; /* identity at first_ns or NULL (case-owned) */
     const char *node;                /* node of its capture, or NULL (case-owned) */
     const char *iface;               /* name of its interface (flows.iface), or NULL

@@ -464,7 +464,9 @@ static int judge_flow(void *ctx, const struct case_flow *fl)
         return 0;
     dnat = eng_flow_from_case(&ef, &k->c, fl, &odst);
     v = engine_judge(w->e, &ef);
-    obs = observed_of(fl->proto, fl->state, fl->packets_rev, fl->icmp_type, fl->icmp_count);
+    obs = observed_open(
+        observed_of(fl->proto, fl->state, fl->packets_rev, fl->icmp_type, fl->icmp_count),
+        fl->open);
 
     cnt->flows++;
     if (v->allow)

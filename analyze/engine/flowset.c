@@ -62,7 +62,9 @@ static int on_flow(void *ctx, const struct case_flow *fl)
     f->dst_port = fl->dst_port;
     f->proto = fl->proto;
     f->state = intern_state(fs, fl->state);
-    f->obs = observed_of(fl->proto, fl->state, fl->packets_rev, fl->icmp_type, fl->icmp_count);
+    f->obs = observed_open(
+        observed_of(fl->proto, fl->state, fl->packets_rev, fl->icmp_type, fl->icmp_count),
+        fl->open);
     f->packets = i64_add_sat(fl->packets_fwd, fl->packets_rev);
     f->bytes = i64_add_sat(fl->bytes_fwd, fl->bytes_rev);
     for (i = 0; i < fs->nsets; i++)

@@ -53,6 +53,11 @@ enum observed observed_of(int proto, const char *state, int64_t packets_rev, int
     return OBS_UNKNOWN;
 }
 
+enum observed observed_open(enum observed o, int open)
+{
+    return open && o == OBS_FAILED ? OBS_UNKNOWN : o;
+}
+
 const char *agreement_name(enum observed o, int allow)
 {
     switch (o) {

@@ -23,6 +23,14 @@ const char *observed_name(enum observed o); /* "ok", "failed", "unknown" */
 enum observed observed_of(int proto, const char *state, int64_t packets_rev, int icmp_type,
                           int64_t icmp_count);
 
+/*
+ * What an open row (flows.open: the capture stopped before the flow's end,
+ * docs/schema.md) lets one say: a flow seen working worked; one not
+ * answered yet is unknown, not failed, since its end was not seen.
+ * Returns o for a row that is not open.
+ */
+enum observed observed_open(enum observed o, int open);
+
 /* "explained", "unexplained-failure", "would-break", "consistent", or
  * "unknown" when nothing was observed either way. */
 const char *agreement_name(enum observed o, int allow);
