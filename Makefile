@@ -333,7 +333,7 @@ format:
 # --- dependencies (Debian) -------------------------------------------------
 DEB_PKGS := build-essential pkg-config libpcap-dev libnl-3-dev libnl-route-3-dev \
             libnl-nf-3-dev libsqlite3-dev libyaml-dev libgraphviz-dev libcmocka-dev sqlite3 \
-            iproute2 nftables iputils-ping netcat-openbsd clang-format
+            iproute2 nftables iputils-ping netcat-openbsd clang-format curl python3
 deps:
 	@sh tools/deps.sh "$(PKG_CONFIG)" "$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS) $(TEST_PKGS)" $(DEB_PKGS)
 

@@ -22,7 +22,8 @@ static const char usage_text[] =
     "usage: " PROG " -w CASE.db (-i IFACE|GLOB ... | -r FILE ...) [-f BPF] [-s SNAPLEN]\n"
     "                       [-B MIB] [-G SECONDS] [--idle-timeout S] [--active-timeout S]\n"
     "                       [--commit-interval S] [--max-flows N] [--node NAME]\n"
-    "                       [--inventory FILE ...] [--redact-external] [-Z USER] [-q]\n"
+    "                       [--inventory FILE ...] [--redact-external] [--no-process]\n"
+    "                       [--process] [-Z USER] [-q]\n"
     "\n"
     "Record the flows seen on live interfaces or in pcap/pcapng files into CASE.db.\n"
     "\n"
@@ -45,7 +46,14 @@ static const char usage_text[] =
     "  --redact-external     replace external addresses (not pods, Services or nodes\n"
     "                        known from --inventory or netlink) by keyed pseudonyms\n"
     "                        before writing; the -f filter is not recorded\n"
-    "  -Z USER               drop to USER after opening the sockets\n"
+    "  --no-process          do not look for the process owning each flow's sockets\n"
+    "                        (done by default for -i: NETLINK_SOCK_DIAG in each pod's\n"
+    "                        network namespace and /proc)\n"
+    "  --process             look for them with -r too (a pipe from a capture on this\n"
+    "                        node: tcpdump -w - | podflow-capture -r - --process)\n"
+    "  -Z USER               drop to USER after opening the sockets (process\n"
+    "                        attribution's helper keeps CAP_SYS_ADMIN, CAP_SYS_PTRACE\n"
+    "                        and CAP_DAC_READ_SEARCH)\n"
     "  -q                    no progress line\n"
     "  --help, --version\n";
 
@@ -58,7 +66,9 @@ enum {
     OPT_MAX_FLOWS,
     OPT_NODE,
     OPT_INVENTORY,
-    OPT_REDACT
+    OPT_REDACT,
+    OPT_PROCESS,
+    OPT_NO_PROCESS
 };
 
 static const struct option long_opts[] = {
@@ -71,6 +81,8 @@ static const struct option long_opts[] = {
     {"node", required_argument, NULL, OPT_NODE},
     {"inventory", required_argument, NULL, OPT_INVENTORY},
     {"redact-external", no_argument, NULL, OPT_REDACT},
+    {"process", no_argument, NULL, OPT_PROCESS},
+    {"no-process", no_argument, NULL, OPT_NO_PROCESS},
     {NULL, 0, NULL, 0},
 };
 
@@ -94,6 +106,7 @@ int cap_opts_parse(struct cap_opts *o, struct diag *d, int argc, char **argv, FI
     memset(o, 0, sizeof(*o));
     o->snaplen = LIM_SNAPLEN_DEFAULT;
     o->commit_s = 5;
+    o->process = -1;
     opterr = 0;
     optind = 0; /* glibc: start afresh, so the parser can run more than once */
     while ((c = getopt_long(argc, argv, ":w:i:r:f:s:B:G:Z:q", long_opts, NULL)) != -1) {
@@ -170,6 +183,12 @@ int cap_opts_parse(struct cap_opts *o, struct diag *d, int argc, char **argv, FI
             break;
         case OPT_REDACT:
             o->redact_external = 1;
+            break;
+        case OPT_PROCESS:
+            o->process = 1;
+            break;
+        case OPT_NO_PROCESS:
+            o->process = 0;
             break;
         case OPT_HELP:
             fputs(usage_text, out);

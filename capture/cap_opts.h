@@ -33,6 +33,7 @@ struct cap_opts {
     size_t n_inventories;
     const char *user;    /* -Z, or NULL */
     int redact_external; /* --redact-external */
+    int process;         /* --process 1, --no-process 0; -1: on for -i, off for -r */
     int quiet;           /* -q */
 };
 

@@ -263,6 +263,14 @@ void ident_cap_redact(struct ident_cap *ic, struct flow_rec *rec)
         ident_redact_addr(ic, rec->dnat_family, rec->dnat);
 }
 
+void ident_cap_redact_ip(struct ident_cap *ic, struct ipaddr *ip)
+{
+    if (!ic->redact || (ip->family != 4 && ip->family != 6))
+        return;
+    ident_redact_sync(ic);
+    ident_redact_addr(ic, ip->family, ip->a);
+}
+
 int ident_cap_dirty(const struct ident_cap *ic)
 {
     return !ic->written || ic->inv_dirty || (ic->nl && nl_ident_dirty(ic->nl));

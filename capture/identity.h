@@ -103,6 +103,9 @@ int ident_cap_redact_enable(struct ident_cap *ic) MUST_CHECK;
  * ident_cap_redact_enable().  Call after ident_cap_annotate(). */
 void ident_cap_redact(struct ident_cap *ic, struct flow_rec *rec);
 
+/* The same for one address (a socket's peer, proc_attr.h), in place. */
+void ident_cap_redact_ip(struct ident_cap *ic, struct ipaddr *ip);
+
 /* 1 when rows should be written (something changed, or never written). */
 int ident_cap_dirty(const struct ident_cap *ic);
 

@@ -40,6 +40,7 @@
 #include "capture/ifset.h"
 #include "capture/nl_link.h"
 #include "capture/priv.h"
+#include "capture/proc_attr.h"
 #include "capture/source.h"
 #include "capture/writer.h"
 #include "common/db.h"
@@ -69,6 +70,7 @@ struct cap {
     struct flow_table *ft;   /* owned */
     struct nl_link_mon *nl;  /* owned, live only */
     struct ident_cap ident;  /* inventories, netlink identities, conntrack (identity.h) */
+    struct pa_client *pa;    /* owned: process attribution's helper (proc_attr.h), or NULL */
     unsigned ident_failures; /* periodic identity writes that failed (reported) */
     struct ifset set;        /* live (-i): the interfaces, in step with the links */
     struct src *files;       /* -r: the files (malloc'd) */
@@ -186,6 +188,23 @@ static void cap_on_packet(u_char *user, const struct pcap_pkthdr *h, const u_cha
     pc->c->packets++;
 }
 
+/* A new flow: look for the sockets at its ends (proc_attr.h). */
+static void cap_on_new_flow(void *ctx, int family, int proto, const uint8_t *src, uint16_t sport,
+                            const uint8_t *dst, uint16_t dport)
+{
+    struct cap *c = ctx;
+
+    pa_lookup(c->pa, family, proto, src, sport, dst, dport, now_ns());
+}
+
+/* --redact-external for the sockets' peers (pa_write()). */
+static void cap_redact_ip(void *ctx, struct ipaddr *ip)
+{
+    struct cap *c = ctx;
+
+    ident_cap_redact_ip(&c->ident, ip);
+}
+
 /* Finished flows: the Service backend from conntrack, then the writer. */
 static void cap_emit(void *ctx, const struct flow_rec *rec)
 {
@@ -208,6 +227,11 @@ static int cap_commit(struct cap *c, int64_t now)
         flow_table_snapshot(c->ft);
     if (ident_cap_dirty(&c->ident) && ident_cap_write(&c->ident, c->w, c->capture_id))
         c->ident_failures++;
+    if (c->pa) {
+        (void)pa_read(c->pa);
+        if (pa_write(c->pa, c->w, c->capture_id, cap_redact_ip, c))
+            c->ident_failures++;
+    }
     c->last_commit = now;
     return writer_commit(c->w);
 }
@@ -222,6 +246,10 @@ static int cap_file_wait(void *ctx, int64_t mono_ns)
     (void)mono_ns;
     if (cap_stop_signal || writer_failed(c->w))
         return 1;
+    if (c->pa) {
+        pa_flush(c->pa);
+        (void)pa_read(c->pa);
+    }
     if (now - c->last_commit >= (int64_t)c->o.commit_s * NS_PER_S) {
         ident_cap_tick(&c->ident, now);
         if (cap_commit(c, now))
@@ -244,6 +272,10 @@ static int cap_file_check(struct cap *c, uint64_t packets)
     c->packets = packets;
     if (cap_stop_signal || writer_failed(c->w))
         return ERR_INTERRUPTED;
+    if (c->pa) {
+        pa_flush(c->pa);
+        (void)pa_read(c->pa);
+    }
     now = now_ns();
     if (now - c->last_commit >= (int64_t)c->o.commit_s * NS_PER_S && cap_commit(c, now))
         return ERR_INTERRUPTED;
@@ -499,7 +531,7 @@ static int cap_run_live(struct cap *c)
         size_t nsrc, nid;
 
         n = 0;
-        ALLOC_GROW(pfd, c->set.n + 3, alloc_pfd);
+        ALLOC_GROW(pfd, c->set.n + 4, alloc_pfd);
         pfd[n].fd = nl_link_fd(c->nl);
         pfd[n++].events = POLLIN;
         for (i = 0; i < c->set.n; i++) {
@@ -511,6 +543,11 @@ static int cap_run_live(struct cap *c)
         nid = ident_cap_fds(&c->ident, ifds);
         for (i = 0; i < nid; i++) {
             pfd[n].fd = ifds[i];
+            pfd[n++].events = POLLIN;
+        }
+        if (c->pa) {
+            pa_flush(c->pa);
+            pfd[n].fd = pa_fd(c->pa); /* -1 once the helper is gone: ignored */
             pfd[n++].events = POLLIN;
         }
         rc = poll(pfd, (nfds_t)n, 250);
@@ -527,10 +564,12 @@ static int cap_run_live(struct cap *c)
                 if (i + 1 < n && pfd[i + 1].revents && pfd[i + 1].fd == c->set.srcs[i].fd)
                     cap_dispatch(c, i, now);
             }
-            for (i = nsrc; i < n; i++) {
+            for (i = nsrc; i < nsrc + nid; i++) {
                 if (pfd[i].revents && ident_cap_events(&c->ident, now) < 0)
                     c->failed = 1;
             }
+            if (c->pa && pfd[n - 1].revents)
+                (void)pa_read(c->pa);
             if (pfd[0].revents && ifset_events(&c->set, now)) {
                 c->failed = 1;
                 break;
@@ -674,6 +713,11 @@ static int cap_finish(struct cap *c)
     flow_table_flush(c->ft);
     if (ident_cap_write(&c->ident, c->w, c->capture_id))
         c->failed = 1;
+    if (c->pa) {
+        pa_finish(c->pa);
+        if (pa_write(c->pa, c->w, c->capture_id, cap_redact_ip, c))
+            c->failed = 1;
+    }
     memset(&t, 0, sizeof(t));
     t.packets_dropped = c->closed_drops;
     t.packets_if_dropped = c->closed_if_drops;
@@ -707,6 +751,7 @@ static void cap_release(struct cap *c)
         src_close(&c->files[i]);
     free(c->files);
     flow_table_free(&c->ft);
+    pa_close(&c->pa);
     writer_close(&c->w);
     nl_link_close(&c->nl);
     ident_cap_release(&c->ident);
@@ -752,6 +797,10 @@ int main(int argc, char **argv)
         rc = ident_cap_open(&c.ident, &c.d, c.o.inventories, c.o.n_inventories, live);
     if (!rc && c.o.redact_external)
         rc = ident_cap_redact_enable(&c.ident);
+    /*    Process attribution's helper, forked while we are one thread and
+     *    still privileged (it keeps what it needs under -Z: proc_attr.h). */
+    if (!rc && (c.o.process == 1 || (c.o.process < 0 && live)))
+        rc = pa_start(&c.pa, c.o.user, &c.d);
     if (rc) {
         status = EXIT_BAD;
         goto out;
@@ -773,6 +822,8 @@ int main(int argc, char **argv)
     }
     cap_flow_config(&c.o, &cfg);
     c.ft = flow_table_new(&cfg, cap_emit, &c);
+    if (c.pa)
+        flow_table_on_new(c.ft, cap_on_new_flow, &c);
     c.progress = !c.o.quiet && isatty(STDERR_FILENO);
     c.prog_last_ns = now_ns();
 

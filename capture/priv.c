@@ -82,8 +82,13 @@ static int priv_fail(struct diag *d, const char *user, const char *what)
 
 int priv_drop(const char *user, struct diag *d)
 {
+    return priv_drop_keep(user, 0, d);
+}
+
+int priv_drop_keep(const char *user, uint64_t keep, struct diag *d)
+{
     struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-    struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3];
+    struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3];
     struct passwd pw;
     char buf[16384];
     unsigned long cap;
@@ -96,6 +101,8 @@ int priv_drop(const char *user, struct diag *d)
     /* Empty the bounding set: EINVAL marks the first capability this
      * kernel does not know, which ends the walk. */
     for (cap = 0; cap < 64; cap++) {
+        if (keep & (UINT64_C(1) << cap))
+            continue;
         if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
             if (errno == EINVAL)
                 break;
@@ -104,7 +111,8 @@ int priv_drop(const char *user, struct diag *d)
     }
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
         return priv_fail(d, user, "ambient capabilities");
-    if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+    /* Capabilities to keep survive the uid change only with keepcaps. */
+    if (prctl(PR_SET_KEEPCAPS, keep ? 1 : 0, 0, 0, 0) < 0)
         return priv_fail(d, user, "keepcaps");
     if (initgroups(pw.pw_name, pw.pw_gid) < 0)
         return priv_fail(d, user, "groups");
@@ -112,15 +120,19 @@ int priv_drop(const char *user, struct diag *d)
         return priv_fail(d, user, "gid");
     if (setresuid(pw.pw_uid, pw.pw_uid, pw.pw_uid) < 0)
         return priv_fail(d, user, "uid");
-    memset(none, 0, sizeof(none));
-    if (syscall(SYS_capset, &hdr, none) < 0)
+    memset(caps, 0, sizeof(caps));
+    caps[0].effective = caps[0].permitted = (uint32_t)keep;
+    caps[1].effective = caps[1].permitted = (uint32_t)(keep >> 32);
+    if (syscall(SYS_capset, &hdr, caps) < 0)
         return priv_fail(d, user, "capabilities");
+    if (keep && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+        return priv_fail(d, user, "keepcaps");
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return priv_fail(d, user, "no_new_privs");
 
     /* Trust, but verify: the kernel's own view of what we hold. */
-    if (priv_status_hex("CapEff") != 0 || priv_status_hex("CapPrm") != 0 ||
-        priv_status_hex("NoNewPrivs") != 1) {
+    if (priv_status_hex("CapEff") != (long long)keep ||
+        priv_status_hex("CapPrm") != (long long)keep || priv_status_hex("NoNewPrivs") != 1) {
         diag_err(d, "cannot drop privileges to '%s': capabilities remain", user);
         return ERR_PERM;
     }

@@ -5,6 +5,8 @@
 #ifndef PODFLOW_CAPTURE_PRIV_H
 #define PODFLOW_CAPTURE_PRIV_H
 
+#include <stdint.h>
+
 #include "common/attrs.h"
 
 struct diag;
@@ -19,5 +21,10 @@ struct diag;
  * The process must not continue after a failure.
  */
 int priv_drop(const char *user, struct diag *d) MUST_CHECK;
+
+/* The same, keeping the capabilities whose bits (1 << CAP_*) are set in
+ * keep, permitted and effective, across the uid change (and nothing
+ * else: the bounding set holds only them).  priv_drop() is keep 0. */
+int priv_drop_keep(const char *user, uint64_t keep, struct diag *d) MUST_CHECK;
 
 #endif

@@ -215,4 +215,24 @@
  * makes at once; past this a file is only removed by a later run's sweep. */
 #define LIM_TMP_FILES 8
 
+/* Process attribution (capture/proc_attr.c).  New flows whose sockets are
+ * looked for, per second at most: a node opens a few thousand connections a
+ * second at most; past this (a flood, a pcap read with --process) flows are
+ * counted in captures.flows_unsought rather than queued without end. */
+#define LIM_PROC_LOOKUPS_PER_S 20000
+
+/* A namespace's sockets are dumped at most this often (ms): the poll that
+ * answers new flows; and namespaces holding a recorded socket still open
+ * are dumped again this often (ms) to see it close (its valid_to_ns). */
+#define LIM_PROC_POLL_MS   100
+#define LIM_PROC_RESCAN_MS 1000
+
+/* Network namespaces, sockets of one namespace, and lookups waiting for a
+ * poll, held by the attribution helper at most: a node runs at most a few
+ * hundred pods of a few thousand sockets each; what is past these limits
+ * is counted unattributed. */
+#define LIM_PROC_NETNS      4096
+#define LIM_PROC_NS_SOCKETS 262144
+#define LIM_PROC_PENDING    65536
+
 #endif

@@ -48,7 +48,11 @@ static sqlite3 *make_case(const char *name, unsigned n)
                      "('8.8.8.8', 'external', NULL, 'dns');"
                      /* netlink saw this one behind a pod's interface: internal */
                      "INSERT INTO ip_ifaces (capture_id, ip, iface, kind, via) "
-                     "VALUES (1, '100.64.0.1', 'cali1', 'pod', 'route');",
+                     "VALUES (1, '100.64.0.1', 'cali1', 'pod', 'route');"
+                     /* (format 3) a pod's socket to an external peer */
+                     "INSERT INTO sockets (capture_id, proto, local_ip, local_port, remote_ip,"
+                     " remote_port, inode, pid, comm) VALUES (1, 6, '10.0.0.1', 1000,"
+                     " '8.8.8.8', 443, 7, 42, 'curl');",
                      NULL, NULL, NULL),
         SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
@@ -131,6 +135,12 @@ static void test_redact_db(void **state)
            "OR dst_ip = '2606:4700::1111' OR src_ip = 'fd00::1' OR dst_ip = 'not-an-address'",
            "0");
     expect(a, "SELECT count(*) FROM endpoints WHERE ip = '8.8.8.8'", "0");
+    /* a socket's external peer gets the flow's pseudonym; the pod stays */
+    expect(a,
+           "SELECT count(*) FROM sockets AS k JOIN flows AS f ON f.src_ip = k.local_ip"
+           " AND f.dst_ip = k.remote_ip"
+           " WHERE k.local_ip = '10.0.0.1' AND k.remote_ip != '8.8.8.8'",
+           "1");
     /* one-to-one: the 1006 distinct peers stay distinct, and both pods'
      * flows to one peer still share it */
     expect(a, "SELECT count(DISTINCT dst_ip) FROM flows", "1006");

@@ -8,9 +8,12 @@ missing=
 command -v "$pkgconfig" >/dev/null 2>&1 || missing=yes
 command -v cc >/dev/null 2>&1 || missing=yes
 command -v sqlite3 >/dev/null 2>&1 || missing=yes
-for t in nft ip ping nc clang-format; do
+for t in nft ip ping nc clang-format curl; do
     command -v $t >/dev/null 2>&1 || missing=yes
 done
+# tests/it/process_attr.sh runs Debian's python3 by its path (its process
+# name must be python3, whatever else is first on PATH).
+[ -x /usr/bin/python3 ] || missing=yes
 if [ -z "$missing" ]; then
     for m in $modules; do
         "$pkgconfig" --exists "$m" 2>/dev/null || { missing=yes; break; }

@@ -81,19 +81,21 @@ static int rd_load_internal(struct rd *r, sqlite3 *db, struct diag *d)
 }
 
 /* Every address text that may be external, into temp.redact_map. */
-static int rd_build_map(struct rd *r, sqlite3 *db, int dnat, struct redact_stats *stats,
+static int rd_build_map(struct rd *r, sqlite3 *db, int dnat, int socks, struct redact_stats *stats,
                         struct diag *d)
 {
     sqlite3_stmt *sel = NULL, *ins = NULL;
+    char sql[512];
     int src, rc = ERR_DB;
 
-    if (sqlite3_prepare_v2(db,
-                           dnat ? "SELECT src_ip FROM flows UNION SELECT dst_ip FROM flows "
-                                  "UNION SELECT dnat_ip FROM flows "
-                                  "UNION SELECT ip FROM endpoints WHERE kind = 'external'"
-                                : "SELECT src_ip FROM flows UNION SELECT dst_ip FROM flows "
-                                  "UNION SELECT ip FROM endpoints WHERE kind = 'external'",
-                           -1, &sel, NULL) != SQLITE_OK ||
+    snprintf(sql, sizeof(sql), "%s%s%s",
+             "SELECT src_ip FROM flows UNION SELECT dst_ip FROM flows "
+             "UNION SELECT ip FROM endpoints WHERE kind = 'external'",
+             dnat ? " UNION SELECT dnat_ip FROM flows" : "",
+             /* (format 3) the sockets' addresses, as the flows' */
+             socks ? " UNION SELECT local_ip FROM sockets UNION SELECT remote_ip FROM sockets"
+                   : "");
+    if (sqlite3_prepare_v2(db, sql, -1, &sel, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "INSERT INTO temp.redact_map (old, new) VALUES (?1, ?2)", -1, &ins,
                            NULL) != SQLITE_OK)
         goto out;
@@ -146,12 +148,18 @@ int redact_db(sqlite3 *db, const uint8_t key[REDACT_KEY_LEN], struct redact_stat
         "UPDATE flows SET dnat_ip = (SELECT new FROM temp.redact_map WHERE old = dnat_ip) "
         "WHERE dnat_ip IN (SELECT old FROM temp.redact_map)",
     };
+    static const char upd_socks[] =
+        "UPDATE sockets SET local_ip = (SELECT new FROM temp.redact_map WHERE old = local_ip) "
+        "WHERE local_ip IN (SELECT old FROM temp.redact_map);"
+        "UPDATE sockets SET remote_ip = (SELECT new FROM temp.redact_map WHERE old = remote_ip) "
+        "WHERE remote_ip IN (SELECT old FROM temp.redact_map);";
     struct rd r;
-    int dnat, rc;
+    int dnat, socks, rc;
 
     memset(st, 0, sizeof(*st));
     pseudo_init(&r.ps, key, 0); /* a finished case: its addresses are bounded */
     dnat = db_has_column(db, "flows", "dnat_ip");
+    socks = db_has_column(db, "sockets", "remote_ip");
     /* The map holds original addresses: memory only, never a temp file. */
     rc = rd_exec(db, d,
                  "PRAGMA temp_store = MEMORY; BEGIN IMMEDIATE;"
@@ -161,9 +169,11 @@ int redact_db(sqlite3 *db, const uint8_t key[REDACT_KEY_LEN], struct redact_stat
         goto out;
     rc = rd_load_internal(&r, db, d);
     if (!rc)
-        rc = rd_build_map(&r, db, dnat, st, d);
+        rc = rd_build_map(&r, db, dnat, socks, st, d);
     for (size_t i = 0; !rc && i < (dnat ? 3u : 2u); i++)
         rc = rd_exec(db, d, upd_flows[i], &st->flow_fields);
+    if (!rc && socks)
+        rc = rd_exec(db, d, upd_socks, NULL);
     if (!rc)
         rc = rd_exec(
             db, d,

@@ -1,0 +1,100 @@
+#!/bin/sh
+# process_attr.sh: process attribution on a live capture.  Two pods on a
+# bridge (network namespaces behind veths, 198.18.0.0/15): curl in one asks
+# a Python HTTP server in the other, which takes 2 s to answer, so that the
+# helper's poll finds both sockets open.
+# flows_named must give src_comm curl and dst_comm python3 with their pids
+# (as the node numbers them), the sockets table their namespace, and the
+# captures row what was looked for.  The same again under -Z nobody (the
+# helper keeps only CAP_SYS_ADMIN, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH),
+# and --no-process records no socket.  Root only (SKIP otherwise).
+set -u
+. "${TOP:-.}/tests/it/identity_lib.inc"
+PY=/usr/bin/python3
+need_root curl
+[ -x "$PY" ] || skip "needs $PY (make deps)"
+
+NS_C=pfpc$RUN
+NS_S=pfps$RUN
+IF_C=$(printf 'veth%07x00c1' "$RUN")
+IF_S=$(printf 'veth%07x00c2' "$RUN")
+IP_C=198.18.7.21
+IP_S=198.18.7.22
+
+bridge_node
+bridge_pod "$NS_C" "$IP_C" "$IF_C"
+bridge_pod "$NS_S" "$IP_S" "$IF_S"
+wait_ping "$NS_C" "$IP_S"
+
+# GET /slow is answered after 2 s, anything else at once.
+cat > "$TMP/server.py" <<'EOF'
+import http.server, sys, time
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path == "/slow":
+            time.sleep(2)
+        body = b"x" * 1000
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer((sys.argv[1], 8080), Handler).serve_forever()
+EOF
+# Not through a shell function: $! must be python3 itself (ip netns exec
+# execs it in place).
+ip netns exec "$NS_S" "$PY" "$TMP/server.py" "$IP_S" > "$TMP/http.log" 2>&1 &
+SRV_PID=$!
+IT_PIDS="$IT_PIDS $SRV_PID"
+i=0
+until in_ns "$NS_C" curl -s -o /dev/null "http://$IP_S:8080/"; do
+    i=$((i + 1)); [ $i -lt 50 ] || fail "the HTTP server does not answer: $(cat "$TMP/http.log")"
+    sleep 0.2
+done
+
+# round DB SPORT CAPTURE-ARGS...: one capture, one slow request from
+# source port SPORT; sets CURL_PID.
+round() {
+    DB=$1
+    sport=$2
+    shift 2
+    capture_start -i 'veth*' "$@"
+    ip netns exec "$NS_C" curl -s -o /dev/null --local-port "$sport" "http://$IP_S:8080/slow" &
+    CURL_PID=$!
+    wait $CURL_PID || fail "curl failed"
+    sleep 1.5 # the helper's next re-poll sees the sockets close
+    capture_stop
+}
+
+check_round() {
+    expect "$1: flows_named names both processes" \
+        "$(q "SELECT DISTINCT src_pid, src_comm, dst_pid, dst_comm FROM flows_named
+              WHERE src_port = $2 AND dst_port = 8080")" "$CURL_PID curl $SRV_PID python3"
+    expect "$1: no container here, and NULL says so" \
+        "$(q "SELECT DISTINCT quote(src_container) || quote(dst_container) FROM flows_named
+              WHERE src_port = $2")" "NULLNULL"
+    expect "$1: the sockets' namespaces are the pods'" \
+        "$(q "SELECT group_concat(netns, ' ') FROM (SELECT netns FROM sockets
+              WHERE (local_port = $2 OR remote_port = $2) ORDER BY local_port)")" \
+        "$(stat -L -c %i /run/netns/"$NS_S") $(stat -L -c %i /run/netns/"$NS_C")"
+    expect "$1: the sockets closed during the capture" \
+        "$(q "SELECT count(*) FROM sockets WHERE (local_port = $2 OR remote_port = $2)
+              AND valid_to_ns IS NOT NULL AND pid IS NOT NULL AND processes = 1")" 2
+    expect "$1: the captures row counts the ends looked for" \
+        "$(q "SELECT sockets_sought >= 2, sockets_unattributed <= sockets_sought - 2,
+              flows_unsought FROM captures ORDER BY id DESC LIMIT 1")" "1 1 0"
+}
+
+round "$TMP/a.db" 40123
+check_round "root" 40123
+
+round "$TMP/z.db" 40124 -Z nobody
+check_round "-Z nobody" 40124
+grep -q . "$TMP/cap.err" && { cat "$TMP/cap.err"; fail "-Z: the capture complained"; }
+
+round "$TMP/n.db" 40125 --no-process
+expect "--no-process: no socket, NULL processes" \
+    "$(q "SELECT (SELECT count(*) FROM sockets), count(*), count(src_pid) FROM flows_named
+          WHERE src_port = 40125 AND dst_port = 8080")" "0 2 0"
+echo "PASS"
