@@ -445,6 +445,113 @@ static int load_interfaces(struct case_db *c, struct diag *d)
     return 0;
 }
 
+static int ip_eq(const struct ipaddr *x, const struct ipaddr *y);
+
+static int sock_cmp(const void *x, const void *y)
+{
+    const struct case_sock *a = x, *b = y;
+
+    if (a->proto != b->proto)
+        return a->proto < b->proto ? -1 : 1;
+    if (a->lport != b->lport)
+        return a->lport < b->lport ? -1 : 1;
+    return a->proc.id < b->proc.id ? -1 : a->proc.id > b->proc.id;
+}
+
+/* (format 3) The sockets rows: the processes at flows' ends.  A row whose
+ * protocol, address or port is not one is skipped, with one warning. */
+static int load_sockets(struct case_db *c, struct diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    size_t alloc = 0;
+    struct case_sock *socks = NULL;
+    unsigned bad = 0;
+    int rc;
+
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT id, proto, local_ip, local_port, remote_ip, remote_port, pid,"
+                           " processes, comm, container, cgroup, valid_from_ns, valid_to_ns"
+                           " FROM sockets",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(c, d, "sockets");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct case_sock k;
+        int64_t proto = sqlite3_column_int64(st, 1);
+
+        memset(&k, 0, sizeof(k));
+        k.proc.id = sqlite3_column_int64(st, 0);
+        k.connected = sqlite3_column_type(st, 4) != SQLITE_NULL;
+        if (proto < 0 || proto > 255 || frow_ip(st, 2, &k.local) || frow_port(st, 3, &k.lport) ||
+            (k.connected && (frow_ip(st, 4, &k.remote) || frow_port(st, 5, &k.rport)))) {
+            bad++;
+            continue;
+        }
+        k.proto = (uint8_t)proto;
+        k.proc.has_pid = sqlite3_column_type(st, 6) == SQLITE_INTEGER;
+        k.proc.pid = sqlite3_column_int64(st, 6);
+        k.proc.processes = sqlite3_column_int64(st, 7);
+        k.proc.comm = col_text(c, st, 8);
+        k.proc.container = col_text(c, st, 9);
+        k.proc.cgroup = col_text(c, st, 10);
+        k.has_from = sqlite3_column_type(st, 11) != SQLITE_NULL;
+        k.from_ns = sqlite3_column_int64(st, 11);
+        k.has_to = sqlite3_column_type(st, 12) != SQLITE_NULL;
+        k.to_ns = sqlite3_column_int64(st, 12);
+        ALLOC_GROW(socks, c->nsocks + 1, alloc);
+        socks[c->nsocks++] = k;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        free(socks);
+        c->nsocks = 0;
+        return db_fail(c, d, "sockets");
+    }
+    if (bad)
+        diag_warn(d, "'%s': %u sockets rows with a bad protocol, address or port skipped", c->path,
+                  bad);
+    c->socks = case_take_sorted(c, socks, c->nsocks, sizeof(*socks), sock_cmp);
+    return 0;
+}
+
+/*
+ * The process at one end of a flow, by flows_named's rule (schema.sql):
+ * the socket of proto whose local address and port are the end's, whose
+ * peer is the other end or that is not connected, and that existed while
+ * the flow did; a connected one first, then the earliest, then the lowest
+ * id.  NULL when none.
+ */
+static const struct case_proc *sock_find(const struct case_db *c, int proto,
+                                         const struct ipaddr *lip, uint16_t lport,
+                                         const struct ipaddr *rip, uint16_t rport, int64_t first,
+                                         int64_t last)
+{
+    const struct case_sock *best = NULL;
+    size_t lo = 0, hi = c->nsocks;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct case_sock *k = &c->socks[mid];
+
+        if (k->proto < proto || (k->proto == proto && k->lport < lport))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < c->nsocks && c->socks[lo].proto == proto && c->socks[lo].lport == lport; lo++) {
+        const struct case_sock *k = &c->socks[lo];
+
+        if (!ip_eq(&k->local, lip) ||
+            (k->connected && (k->rport != rport || !ip_eq(&k->remote, rip))) ||
+            (k->has_from && k->from_ns > last) || (k->has_to && first >= k->to_ns))
+            continue;
+        if (!best || k->connected > best->connected ||
+            (k->connected == best->connected &&
+             (best->has_from && (!k->has_from || k->from_ns < best->from_ns))))
+            best = k;
+    }
+    return best ? &best->proc : NULL;
+}
+
 const struct case_iface *case_iface_find(const struct case_db *c, int64_t id)
 {
     struct case_iface key = {.id = id};
@@ -590,6 +697,8 @@ static int case_open_file(struct case_db *c, const char *path, const char *label
         rc = load_captures(c, d);
     if (!rc)
         rc = load_interfaces(c, d);
+    if (!rc)
+        rc = load_sockets(c, d);
     if (!rc && case_several_vantages(c) && !c->opts.no_pair)
         rc = pair_flows(c, d);
     if (rc)
@@ -1067,6 +1176,14 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
         }
         fl.open = sqlite3_column_int64(st, 20) != 0;
         fl.open = sqlite3_column_int64(st, F_OPEN) != 0;
+        if (c->nsocks) {
+            /* the source's peer is what it sent to (the Service address
+             * before DNAT); the destination's socket is the backend's */
+            fl.src_proc = sock_find(c, fl.proto, &fl.src_ip, fl.src_port, t.dnat ? &t.odst : &t.dst,
+                                    t.dnat ? t.odport : t.dport, fl.first_ns, fl.last_ns);
+            fl.dst_proc = sock_find(c, fl.proto, &fl.dst_ip, fl.dst_port, &fl.src_ip, fl.src_port,
+                                    fl.first_ns, fl.last_ns);
+        }
         fl.reach = flow_reach(c, &fl);
         ret = fn(ctx, &fl);
         if (ret)

@@ -91,6 +91,29 @@ struct case_cap {
     int64_t ended_ns;
 };
 
+/* The process that held a flow end's socket (a sockets row, format 3:
+ * docs/schema.md). */
+struct case_proc {
+    int64_t id;            /* sockets.id */
+    int has_pid;           /* 0: several processes held it */
+    int64_t pid;           /* as the node numbers it */
+    int64_t processes;     /* how many held it */
+    const char *comm;      /* command name, or NULL (case-owned) */
+    const char *container; /* container id, or NULL (case-owned) */
+    const char *cgroup;    /* cgroup path, or NULL (case-owned) */
+};
+
+/* A sockets row as the flow scan matches it (case.c). */
+struct case_sock {
+    uint8_t proto;
+    uint8_t connected; /* remote_ip and remote_port are set */
+    uint16_t lport, rport;
+    struct ipaddr local, remote;
+    uint8_t has_from, has_to;
+    int64_t from_ns, to_ns;
+    struct case_proc proc;
+};
+
 /* An interface a capture recorded on (interfaces table). */
 struct case_iface {
     int64_t id; /* interfaces.id: unique across the captures of a case */
@@ -160,11 +183,13 @@ struct case_db {
     struct case_iface *ifaces; /* sorted by id (arena) */
     size_t nifaces;
     struct case_iface *ifaces_by_name; /* the same, sorted by (node, name) (arena) */
-    struct pair_result *pairs;         /* the ends of connections, by flow id (pair.c;
-                                          case_int.h), or NULL: not paired */
-    size_t nconns;                     /* connections seen at several ends */
-    uint64_t flows_peer;               /* flows left out as the other end of a reported one */
-    sqlite3 **rdb;                     /* opts.readers more read-only connections (malloc'd) */
+    struct case_sock *socks;           /* sockets rows, by (proto, lport, id) (arena) */
+    size_t nsocks;
+    struct pair_result *pairs; /* the ends of connections, by flow id (pair.c;
+                                  case_int.h), or NULL: not paired */
+    size_t nconns;             /* connections seen at several ends */
+    uint64_t flows_peer;       /* flows left out as the other end of a reported one */
+    sqlite3 **rdb;             /* opts.readers more read-only connections (malloc'd) */
     size_t nrdb;
     struct case_opts opts;
 };
@@ -186,18 +211,20 @@ struct case_flow {
     const char *state;        /* Zeek conn_state (callback only) */
     int icmp_type, icmp_code; /* -1 when NULL */
     int64_t icmp_count;
-    int open;                        /* flows.open: still active at the capture's last
-                                        commit, its end never seen (kill -9, crash) */
-    const struct case_ep *src, *dst; /* identity at first_ns or NULL (case-owned) */
-    const char *node;                /* node of its capture, or NULL (case-owned) */
-    const char *iface;               /* name of its interface (flows.iface), or NULL
-                                        (case-owned) */
-    const struct case_conn *conn;    /* seen at several ends: all of them (ends[0] is
-                                        this flow), or NULL (callback only:
-                                        case_conn_copy() keeps one) */
-    const char *reach;               /* where an unanswered flow got to, by the ends'
-                                        evidence (docs/schema.md), or NULL: a static
-                                        "unanswered-at-dst-node" or "missing-at-dst-node" */
+    int open;                         /* flows.open: still active at the capture's last
+                                         commit, its end never seen (kill -9, crash) */
+    const struct case_ep *src, *dst;  /* identity at first_ns or NULL (case-owned) */
+    const struct case_proc *src_proc; /* the process at each end, flows_named's rule */
+    const struct case_proc *dst_proc; /*   (docs/schema.md), or NULL (case-owned) */
+    const char *node;                 /* node of its capture, or NULL (case-owned) */
+    const char *iface;                /* name of its interface (flows.iface), or NULL
+                                         (case-owned) */
+    const struct case_conn *conn;     /* seen at several ends: all of them (ends[0] is
+                                         this flow), or NULL (callback only:
+                                         case_conn_copy() keeps one) */
+    const char *reach;                /* where an unanswered flow got to, by the ends'
+                                         evidence (docs/schema.md), or NULL: a static
+                                         "unanswered-at-dst-node" or "missing-at-dst-node" */
 };
 
 /* Flow filters for case_flows(); zeroed means everything. */
