@@ -4,7 +4,8 @@
 #   make analyze         build the analyzer alone (needs neither libpcap nor libnl)
 #   make test            unit + integration tests, then unit tests under ASan+UBSan
 #   make demo            run the sample case end to end
-#   make bench           print performance figures (never a timed test)
+#   make bench           print performance figures (never a timed test; installs
+#                        trafgen and tcpdump for the live one)
 #   make bench-scale     100M flows: time and peak memory of open, check, report
 #   make fuzz            every libFuzzer target for FUZZ_SECONDS (60) each, clang
 #   make fuzz-smoke      the same for 5 s each (CI)
@@ -91,9 +92,9 @@ THELP_OBJ    := $(TEST_HELPERS:%.c=$(T)/%.o)
 CAPTURE_BIN := $(B)/podflow-capture
 ANALYZE_BIN := $(B)/podflow-analyze
 
-.PHONY: lint format all capture analyze test unit unit-san integration demo bench bench-merge \
-        bench-scale fuzz fuzz-smoke fuzz-deps fuzz-seeds testbed conformance deps deps-analyze \
-        install install-analyze install-capture deb clean
+.PHONY: lint format all capture analyze test unit unit-san integration demo bench bench-deps \
+        bench-merge bench-scale fuzz fuzz-smoke fuzz-deps fuzz-seeds testbed conformance deps \
+        deps-analyze install install-analyze install-capture deb clean
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -241,14 +242,28 @@ integration: $(ANALYZE_TBIN)
 
 # Every benchmark prints its figures next to a baseline measured in the
 # same run (bare pcap_loop, bare SQLite scan); none is a timed test.
-bench: deps all $(BENCH_BIN) $(B)/bench/scan
+bench: deps bench-deps all $(BENCH_BIN) $(B)/bench/scan
 	@B=$(B) sh tests/bench/run.sh
+	@B=$(B) sh tests/bench/live.sh
 	@B=$(B) sh tests/bench/analyze.sh
 
 # 100M flows generated with SQL, paired, checked (an hour, ~25 GB of disk
 # at the peak in $$TMPDIR and build/; apart from bench and test).
 bench-scale: all $(B)/bench/scan
 	@B=$(B) sh tests/bench/scale.sh
+
+# The live benchmark's sender and baseline (tests/bench/live.sh): installed
+# here (as root) when missing, so that make deps stays what the build needs.
+BENCH_PKGS := netsniff-ng tcpdump
+bench-deps:
+	@if command -v trafgen >/dev/null 2>&1 && command -v tcpdump >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	    echo "bench-deps: installing: $(BENCH_PKGS)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	        apt-get install -y -qq --no-install-recommends $(BENCH_PKGS) >/dev/null; \
+	else \
+	    echo "bench-deps: as root run: apt-get install $(BENCH_PKGS)" >&2; exit 1; \
+	fi
 
 # merge of 10 per-node cases of 1M flows each (minutes; apart from bench).
 bench-merge: all
