@@ -403,6 +403,9 @@ static void fill_rec(struct out_rec *r, const struct case_flow *fl, const struct
     r->iface = fl->iface;
     r->conn = fl->conn;
     r->reach = fl->reach;
+    r->src_proc = fl->src_proc;
+    r->dst_proc = fl->dst_proc;
+    r->open = fl->open;
 }
 
 /* Fold record r (a flow, or a group of them) into group g. */

@@ -56,6 +56,8 @@ static int on_flow(void *ctx, const struct case_flow *fl)
     f->last_ns = fl->last_ns;
     f->src = fl->src;
     f->dst = fl->dst;
+    f->src_proc = fl->src_proc;
+    f->dst_proc = fl->dst_proc;
     f->src_ip = fl->src_ip;
     f->dst_ip = fl->dst_ip;
     f->src_port = fl->src_port;

@@ -30,8 +30,9 @@ enum { FS_NEW = 0, FS_OLD = 1 };
 struct flowset_flow {
     int64_t id; /* flows.id */
     int64_t first_ns, last_ns;
-    const struct case_ep *src, *dst; /* identities at first_ns, or NULL (case-owned) */
-    struct ipaddr src_ip, dst_ip;    /* dst post-DNAT */
+    const struct case_ep *src, *dst;             /* identities at first_ns, or NULL (case-owned) */
+    const struct case_proc *src_proc, *dst_proc; /* processes at the ends, or NULL (case-owned) */
+    struct ipaddr src_ip, dst_ip;                /* dst post-DNAT */
     uint16_t src_port, dst_port;
     int proto;
     const char *state; /* Zeek conn_state (flowset-owned) */

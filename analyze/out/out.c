@@ -71,6 +71,50 @@ static const char *ep_workload(const struct case_ep *ep)
 
 /* ---- JSON ---------------------------------------------------------------- */
 
+void out_proc_text(const struct case_proc *p, char *buf, size_t size)
+{
+    char who[48];
+
+    buf[0] = '\0';
+    if (!p)
+        return;
+    if (p->has_pid)
+        snprintf(who, sizeof(who), "pid %lld", (long long)p->pid);
+    else
+        snprintf(who, sizeof(who), "%lld processes", (long long)p->processes);
+    /* A container id is 64 hex digits; its first 12 name it, as docker
+     * and crictl print it. */
+    if (p->container)
+        snprintf(buf, size, "%s (%s, container %.12s)", p->comm ? p->comm : "?", who, p->container);
+    else
+        snprintf(buf, size, "%s (%s)", p->comm ? p->comm : "?", who);
+}
+
+/* (format 3) {"pid", "comm", "container", "cgroup"} of the process at
+ * one end, null where unknown; null for none. */
+static void json_proc(struct json *j, const struct case_proc *p)
+{
+    if (!p) {
+        json_null(j);
+        return;
+    }
+    json_obj_begin(j);
+    json_key(j, "pid");
+    if (p->has_pid)
+        json_int(j, p->pid);
+    else
+        json_null(j);
+    json_key(j, "processes");
+    json_int(j, p->processes);
+    json_key(j, "comm");
+    json_str(j, p->comm);
+    json_key(j, "container");
+    json_str(j, p->container);
+    json_key(j, "cgroup");
+    json_str(j, p->cgroup);
+    json_obj_end(j);
+}
+
 static void json_ip(struct json *j, const struct ipaddr *ip)
 {
     char b[IPADDR_STRLEN];
@@ -428,6 +472,14 @@ int out_json(const struct out_rec *r, const struct out_opts *o, struct buf *out)
     json_key(&j, "last");
     format_rfc3339(r->last_ns, tb, sizeof(tb));
     json_str(&j, tb);
+    if (o->group == GROUP_FLOW) {
+        json_key(&j, "src_process");
+        json_proc(&j, r->src_proc);
+        json_key(&j, "dst_process");
+        json_proc(&j, r->dst_proc);
+        json_key(&j, "open");
+        json_bool(&j, r->open);
+    }
     if (o->group == GROUP_FLOW && o->ends) {
         json_key(&j, "node");
         json_str(&j, r->node);
@@ -899,6 +951,16 @@ int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out
             rc = buf_addf(out, "      staged policies would %s: %s\n",
                           v->staged->allow ? "allow" : "deny", tmp.data);
     }
+    if (!rc && o->explain && o->group == GROUP_FLOW && (r->src_proc || r->dst_proc)) {
+        char sp[160], dp[160];
+
+        out_proc_text(r->src_proc, sp, sizeof(sp));
+        out_proc_text(r->dst_proc, dp, sizeof(dp));
+        rc = buf_addf(out, "      process: %s -> %s\n", sp[0] ? sp : "unknown",
+                      dp[0] ? dp : "unknown");
+    }
+    if (!rc && o->explain && o->group == GROUP_FLOW && r->open)
+        rc = buf_addstr(out, "      open: the capture stopped before this flow ended\n");
     if (!rc && o->explain)
         rc = table_members(o, "source", &r->src_ip, out);
     if (!rc && o->explain)

@@ -42,10 +42,13 @@ struct out_rec {
     uint64_t n_ok, n_failed, n_unknown;
     int64_t packets, bytes; /* both directions, summed */
     enum observed obs;
-    const char *node;             /* GROUP_FLOW: its capture's node, or NULL */
-    const char *iface;            /* GROUP_FLOW: its interface's name, or NULL */
-    const struct case_conn *conn; /* GROUP_FLOW: every end when seen at several */
-    const char *reach;            /* GROUP_FLOW: case_flow.reach */
+    const char *node;                            /* GROUP_FLOW: its capture's node, or NULL */
+    const char *iface;                           /* GROUP_FLOW: its interface's name, or NULL */
+    const struct case_conn *conn;                /* GROUP_FLOW: every end when seen at several */
+    const char *reach;                           /* GROUP_FLOW: case_flow.reach */
+    const struct case_proc *src_proc, *dst_proc; /* GROUP_FLOW: the processes at the ends,
+                                                    or NULL (case-owned) */
+    int open;                                    /* GROUP_FLOW: flows.open */
 };
 
 /* What a case_flow.reach code says, for people: "reached node N, not
@@ -92,6 +95,10 @@ int out_csv_field(struct buf *out, const char *s, int last) MUST_CHECK;
 void out_table_fit(struct out_opts *o, const struct out_rec *r, size_t n);
 int out_table_header(const struct out_opts *o, struct buf *out) MUST_CHECK;
 int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out) MUST_CHECK;
+
+/* The process at a flow's end as people read it: "curl (pid 4242,
+ * container 0123456789ab)", "python3 (2 processes)"; "" for NULL. */
+void out_proc_text(const struct case_proc *p, char *buf, size_t size);
 
 /* An identity as people read it: "ns/name", "host name", an address. */
 void out_ident(const struct case_ep *ep, const struct ipaddr *ip, char *buf, size_t size);

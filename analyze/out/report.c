@@ -467,6 +467,20 @@ static void write_graph(struct rw *w, const struct flowset *fs, const struct gra
 
 /* ---- flows table ----------------------------------------------------------------- */
 
+/* (format 3) The process at a flow's end, under its address: "curl (pid
+ * 4242)"; nothing when unknown. */
+static void rw_proc(struct rw *w, const struct case_proc *p)
+{
+    char t[160];
+
+    out_proc_text(p, t, sizeof(t));
+    if (!t[0])
+        return;
+    rw_s(w, "<br><small class=\"proc\">");
+    rw_esc(w, t);
+    rw_s(w, "</small>");
+}
+
 static void flow_row_cells(struct rw *w, const struct flowset *fs, const struct flowset_flow *f,
                            int with_old)
 {
@@ -489,13 +503,17 @@ static void flow_row_cells(struct rw *w, const struct flowset *fs, const struct 
     rw_labels(w, f->src);
     rw_s(w, "\">");
     rw_esc(w, id);
-    rw_f(w, "<br><small>%s:%u</small></td>", ipaddr_format(&f->src_ip, ip), f->src_port);
+    rw_f(w, "<br><small>%s:%u</small>", ipaddr_format(&f->src_ip, ip), f->src_port);
+    rw_proc(w, f->src_proc);
+    rw_s(w, "</td>");
     ident_text(f->dst, &f->dst_ip, id, sizeof(id));
     rw_s(w, "<td title=\"");
     rw_labels(w, f->dst);
     rw_s(w, "\">");
     rw_esc(w, id);
-    rw_f(w, "<br><small>%s</small></td>", ipaddr_format(&f->dst_ip, ip));
+    rw_f(w, "<br><small>%s</small>", ipaddr_format(&f->dst_ip, ip));
+    rw_proc(w, f->dst_proc);
+    rw_s(w, "</td>");
     rw_f(w, "<td class=\"time\" data-k=\"%u\">", f->dst_port);
     rw_proto(w, f->proto);
     rw_f(w, " %u</td><td>", f->dst_port);

@@ -89,6 +89,35 @@ check_round() {
 round "$TMP/a.db" 40123
 check_round "root" 40123
 
+# The analyzer shows them: check's JSON, --explain, the report's flows table.
+[ -x "$ANA" ] || fail "no $ANA"
+cat > "$TMP/allow.yaml" <<EOF
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: allow-all}
+spec:
+  selector: all()
+  types: [Ingress, Egress]
+  ingress: [{action: Allow}]
+  egress: [{action: Allow}]
+EOF
+"$ANA" check "$DB" -p "$TMP/allow.yaml" --format json > "$TMP/check.jsonl" || fail "check: $?"
+line=$(grep '"src_port":40123' "$TMP/check.jsonl" | head -1)
+expect "check JSON: the source's process" \
+    "$(echo "$line" | grep -o '"src_process":{"pid":[0-9]*,"processes":1,"comm":"curl"')" \
+    "\"src_process\":{\"pid\":$CURL_PID,\"processes\":1,\"comm\":\"curl\""
+expect "check JSON: the destination's process" \
+    "$(echo "$line" | grep -o '"dst_process":{"pid":[0-9]*,"processes":1,"comm":"python3"')" \
+    "\"dst_process\":{\"pid\":$SRV_PID,\"processes\":1,\"comm\":\"python3\""
+"$ANA" check "$DB" -p "$TMP/allow.yaml" --explain > "$TMP/explain.txt" || fail "check --explain"
+grep -q "process: curl (pid $CURL_PID) -> python3 (pid $SRV_PID)" "$TMP/explain.txt" ||
+    { cat "$TMP/explain.txt"; fail "--explain does not name the processes"; }
+echo "ok: --explain names both processes"
+"$ANA" report "$DB" -p "$TMP/allow.yaml" -o "$TMP/report.html" > /dev/null 2>&1 ||
+    fail "report"
+grep -q "curl (pid $CURL_PID)" "$TMP/report.html" || fail "the report's flows table has no process"
+echo "ok: the report's flows table names the processes"
+
 round "$TMP/z.db" 40124 -Z nobody
 check_round "-Z nobody" 40124
 grep -q . "$TMP/cap.err" && { cat "$TMP/cap.err"; fail "-Z: the capture complained"; }
