@@ -93,6 +93,18 @@ static void test_valid(void **state)
     assert_true(o.commit_s == 5 && o.max_flows == 0 && o.duration_s == 0);
     assert_null(o.filter);
     assert_null(o.user);
+    assert_int_equal(o.process, -1); /* process attribution: on for -i, off for -r */
+    cap_opts_release(&o);
+
+    /* --process and --no-process: the last one given wins */
+    assert_int_equal(
+        parse("pc -r a.pcap -w c.db --process", &o, msg, sizeof(msg), out, sizeof(out)), 0);
+    assert_int_equal(o.process, 1);
+    cap_opts_release(&o);
+    assert_int_equal(
+        parse("pc -i lo -w c.db --process --no-process", &o, msg, sizeof(msg), out, sizeof(out)),
+        0);
+    assert_int_equal(o.process, 0);
     cap_opts_release(&o);
 
     /* --help and --version print to out and return 1 */
