@@ -721,6 +721,7 @@ static uint64_t pa_self_ino(void)
 static void pa_helper_main(int sock)
 {
     struct pa_helper h;
+    int64_t last_tick = 0;
 
     memset(&h, 0, sizeof(h));
     h.sock = sock;
@@ -728,13 +729,18 @@ static void pa_helper_main(int sock)
     h.self_ino = pa_self_ino();
     for (;;) {
         struct pollfd p = {sock, POLLIN, 0};
-        int64_t now;
+        int64_t now = now_ns(), wait = last_tick + LIM_PROC_POLL_MS * NS_PER_MS - now;
 
-        if (poll(&p, 1, LIM_PROC_POLL_MS) < 0 && errno != EINTR)
+        if (poll(&p, 1, wait > 0 ? (int)(wait / NS_PER_MS) + 1 : 0) < 0 && errno != EINTR)
             break;
         if (pa_helper_read(&h) < 0)
             break;
         now = now_ns();
+        /* One tick per LIM_PROC_POLL_MS at most, however often lookups
+         * arrive: a tick costs a /proc scan. */
+        if (!h.finishing && now - last_tick < LIM_PROC_POLL_MS * NS_PER_MS)
+            continue;
+        last_tick = now;
         pa_tick(&h, now);
         if (h.finishing) {
             /* What was asked before FINISH is answered first. */
