@@ -406,6 +406,8 @@ static const struct pa_known *pa_known_find(const struct pa_known *k, size_t n, 
 {
     struct pa_known key;
 
+    if (!n)
+        return NULL; /* k may be NULL then, which bsearch() must not get */
     key.s.inode = inode;
     return bsearch(&key, k, n, sizeof(*k), pa_known_cmp);
 }
@@ -465,7 +467,8 @@ static void pa_poll(struct pa_helper *h, size_t idx, int64_t now)
         /* Its process left between the scan and now: try at the next. */
         return;
     }
-    qsort(h->dump, h->ndump, sizeof(*h->dump), pa_known_cmp);
+    if (h->ndump)
+        qsort(h->dump, h->ndump, sizeof(*h->dump), pa_known_cmp);
     for (i = 0; i < h->ndump; i++) {
         const struct pa_known *old = pa_known_find(ns->known, ns->nknown, h->dump[i].s.inode);
 
@@ -473,7 +476,8 @@ static void pa_poll(struct pa_helper *h, size_t idx, int64_t now)
     }
     /* the dump becomes the namespace's known sockets */
     ALLOC_GROW(ns->known, h->ndump, ns->aknown);
-    memcpy(ns->known, h->dump, h->ndump * sizeof(*ns->known));
+    if (h->ndump)
+        memcpy(ns->known, h->dump, h->ndump * sizeof(*ns->known));
     ns->nknown = h->ndump;
     ns->last_poll = now;
     for (i = j = 0; i < ns->nrec; i++) {
