@@ -144,6 +144,7 @@ struct pa_ns {
     struct pa_known *known; /* malloc'd, sorted by inode */
     size_t nknown, aknown;
     int64_t last_poll;  /* 0: never */
+    int force;          /* poll at the next tick, whenever the last was (finishing) */
     struct pa_rec *rec; /* malloc'd */
     size_t nrec, arec;
     struct pa_want *wants; /* malloc'd: lookups for the next poll */
@@ -457,6 +458,7 @@ static void pa_poll(struct pa_helper *h, size_t idx, int64_t now)
 
     h->ndump = 0;
     h->dump_full = 0;
+    ns->force = 0;
     rc = pa_ns_open(h, ns);
     if (!rc) {
         rc = sd_dump_sockets(&ns->sd, pa_on_sock, h);
@@ -632,6 +634,8 @@ static int pa_due(const struct pa_ns *ns, int64_t now)
 {
     int64_t since = now - ns->last_poll;
 
+    if (ns->force)
+        return 1;
     if (ns->nwants)
         return since >= LIM_PROC_POLL_MS * NS_PER_MS;
     return ns->nrec && since >= LIM_PROC_RESCAN_MS * NS_PER_MS;
@@ -747,10 +751,12 @@ static void pa_helper_main(int sock)
         last_tick = now;
         pa_tick(&h, now);
         if (h.finishing) {
-            /* What was asked before FINISH is answered first. */
+            /* What was asked before FINISH is answered first, and every
+             * recorded socket is looked at once more: one that closed is
+             * ended now, not left open-ended. */
             for (size_t i = 0; i < h.nns; i++)
-                if (h.ns[i].nwants)
-                    h.ns[i].last_poll = 0;
+                if (h.ns[i].nwants || h.ns[i].nrec)
+                    h.ns[i].force = 1;
             pa_tick(&h, now);
             pa_send_stats(&h, PA_DONE);
             break;
