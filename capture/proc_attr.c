@@ -114,6 +114,12 @@ struct pa_rec {
     uint32_t key;
 };
 
+/* A lookup waiting for its ends' namespaces, since at. */
+struct pa_pend {
+    struct pa_tuple t;
+    int64_t at;
+};
+
 /* A flow end to find in a namespace. */
 struct pa_want {
     uint8_t proto;
@@ -140,7 +146,6 @@ struct pa_ns {
     int seen;             /* met by the current scan */
     struct ipaddr *addrs; /* malloc'd */
     size_t naddrs, aaddrs;
-    int addrs_known;        /* dumped once */
     struct pa_known *known; /* malloc'd, sorted by inode */
     size_t nknown, aknown;
     int64_t last_poll;  /* 0: never */
@@ -158,11 +163,12 @@ struct pa_helper {
     uint64_t self_ino;
     struct pa_ns *ns;
     size_t nns, ans;
-    struct pa_tuple *pending; /* lookups not yet resolved to namespaces */
+    struct pa_pend *pending; /* lookups not yet resolved to namespaces */
     size_t npending, apending;
+    int64_t last_scan; /* the last /proc scan and address dumps */
+    int scan_needed;   /* a namespace's process was gone: scan at the next tick */
     struct pa_need *needs;
     size_t nneeds, aneeds;
-    int64_t last_addr_rescan;
     uint32_t next_key;
     struct pa_stats st, st_sent;
     int finishing;
@@ -271,8 +277,10 @@ static int pa_ns_open(struct pa_helper *h, struct pa_ns *ns)
         return -ESRCH;
     snprintf(path, sizeof(path), PA_PROC "/%d/ns/net", ns->pid);
     fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (fd < 0) {
+        h->scan_needed = 1; /* the process left: find another at the next tick */
         return -errno;
+    }
     rc = sd_open_in(&ns->sd, fd, h->selffd);
     close(fd);
     return rc;
@@ -293,8 +301,9 @@ static void pa_ns_addrs(struct pa_helper *h, struct pa_ns *ns)
     if (pa_ns_open(h, ns) < 0)
         return;
     ns->naddrs = 0;
-    if (sd_dump_addrs(&ns->sd, pa_on_addr, ns) == 0)
-        ns->addrs_known = 1;
+    /* A failed dump keeps the addresses it gave: the next scan tries again. */
+    if (sd_dump_addrs(&ns->sd, pa_on_addr, ns) < 0)
+        h->scan_needed = 1;
     sd_close(&ns->sd);
 }
 
@@ -340,16 +349,15 @@ static void pa_want(struct pa_helper *h, struct pa_ns *ns, const struct pa_tuple
     w->rport = src ? t->dport : t->sport;
 }
 
-/* 2. Each pending lookup's ends to their namespaces. */
-static void pa_resolve(struct pa_helper *h, int64_t now)
+/* 2. Each pending lookup's ends to their namespaces.  A lookup whose
+ * addresses no namespace holds waits for the next scan (a pod's address
+ * comes after its namespace), and is dropped, not local, after one. */
+static void pa_resolve(struct pa_helper *h)
 {
-    int rescanned = 0;
+    size_t i, kept = 0;
 
-    for (size_t i = 0; i < h->nns; i++)
-        if (!h->ns[i].addrs_known)
-            pa_ns_addrs(h, &h->ns[i]);
-    for (size_t i = 0; i < h->npending; i++) {
-        const struct pa_tuple *t = &h->pending[i];
+    for (i = 0; i < h->npending; i++) {
+        const struct pa_tuple *t = &h->pending[i].t;
         struct ipaddr a, b;
         struct pa_ns *na, *nb;
 
@@ -362,22 +370,17 @@ static void pa_resolve(struct pa_helper *h, int64_t now)
         }
         na = pa_ns_of(h, &a);
         nb = pa_ns_of(h, &b);
-        if (!na && !nb && !rescanned &&
-            now - h->last_addr_rescan >= LIM_PROC_RESCAN_MS * NS_PER_MS) {
-            /* Addresses come to a pod after its namespace: look again. */
-            for (size_t j = 0; j < h->nns; j++)
-                pa_ns_addrs(h, &h->ns[j]);
-            h->last_addr_rescan = now;
-            rescanned = 1;
-            na = pa_ns_of(h, &a);
-            nb = pa_ns_of(h, &b);
+        if (!na && !nb) {
+            if (h->last_scan < h->pending[i].at)
+                h->pending[kept++] = h->pending[i];
+            continue;
         }
         if (na)
             pa_want(h, na, t, 1);
         if (nb)
             pa_want(h, nb, t, 0);
     }
-    h->npending = 0;
+    h->npending = kept;
 }
 
 static void pa_on_sock(void *ctx, const struct sd_sock *s)
@@ -643,14 +646,24 @@ static int pa_due(const struct pa_ns *ns, int64_t now)
 
 static void pa_tick(struct pa_helper *h, int64_t now)
 {
-    int work = h->npending > 0;
+    int due = 0;
 
-    for (size_t i = 0; i < h->nns && !work; i++)
-        work = pa_due(&h->ns[i], now);
-    if (!work)
+    for (size_t i = 0; i < h->nns && !due; i++)
+        due = pa_due(&h->ns[i], now);
+    if (!due && !h->npending)
         return;
-    pa_scan(h, now);
-    pa_resolve(h, now);
+    /* A /proc scan (and every namespace's addresses) at most once per
+     * LIM_PROC_RESCAN_MS, however much traffic asks: lookups of addresses
+     * no namespace holds (the outside world) cost nothing more. */
+    if (h->scan_needed ||
+        (now - h->last_scan >= LIM_PROC_RESCAN_MS * NS_PER_MS && (h->npending || !h->last_scan))) {
+        pa_scan(h, now);
+        for (size_t i = 0; i < h->nns; i++)
+            pa_ns_addrs(h, &h->ns[i]);
+        h->last_scan = now;
+        h->scan_needed = 0;
+    }
+    pa_resolve(h);
     for (size_t i = 0; i < h->nns; i++)
         if (pa_due(&h->ns[i], now))
             pa_poll(h, i, now);
@@ -707,7 +720,8 @@ static int pa_helper_read(struct pa_helper *h)
                 continue;
             }
             ALLOC_GROW(h->pending, h->npending + 1, h->apending);
-            h->pending[h->npending++] = *t;
+            h->pending[h->npending].t = *t;
+            h->pending[h->npending++].at = now_ns();
         }
     }
 }
