@@ -172,6 +172,7 @@ while [ $r -lt "$RUNS" ]; do
     fail_t=0
     short=0
     for rate in $RATES; do
+        [ $short -ge 2 ] && [ "$rate" != max ] && continue
         set -- $(step "$rate")
         achieved=$(($3 * 1000 / ($8 > 0 ? $8 : 1)))
         [ "$rate" = max ] && rate=0
@@ -192,11 +193,11 @@ while [ $r -lt "$RUNS" ]; do
         fi
         [ $fail_p = 1 ] && [ $fail_t = 1 ] && break
         # The sender reached less than half the rate asked twice running:
-        # it is saturated (it shares the machine), higher steps repeat this.
+        # paced, it is saturated (it shares the machine); only the unpaced
+        # step is left to try.
         if [ "$rate" != 0 ] && [ "$achieved" -lt $((rate / 2)) ]; then
             short=$((short + 1))
-            [ $short -ge 2 ] && break
-        else
+        elif [ $short -lt 2 ]; then
             short=0
         fi
     done
