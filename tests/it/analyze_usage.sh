@@ -38,7 +38,7 @@ expect "no policies: reason" "$(jq_sql "$tmp/all.jsonl" "SELECT DISTINCT v->'dec
 # The top-level keys, exactly (issue 5 + issue 6); the FME case's capture
 # has three interfaces (vantage points), hence node and iface (issue 9).
 expect "json keys" "$(jq_sql "$tmp/all.jsonl" "SELECT group_concat(key, ',') FROM (SELECT key FROM t, json_each(t.v) WHERE t.v->>'flow_id' = 1)")" \
-    "src_ip,src_port,dst_ip,dst_port,proto,state,verdict,decided_by,policies,src,dst,staged,observed,agreement,flow_id,first,last,node,iface"
+    "src_ip,src_port,dst_ip,dst_port,proto,state,verdict,decided_by,policies,src,dst,staged,observed,agreement,flow_id,first,last,src_process,dst_process,open,node,iface"
 expect "decided_by keys" "$(jq_sql "$tmp/all.jsonl" "SELECT group_concat(key, ',') FROM (SELECT key FROM t, json_each(t.v->'decided_by') WHERE t.v->>'flow_id' = 1)")" \
     "direction,tier,policy,kind,rule,action,reason,selected_by"
 expect "identity keys" "$(jq_sql "$tmp/all.jsonl" "SELECT group_concat(key, ',') FROM (SELECT key FROM t, json_each(t.v->'src') WHERE t.v->>'flow_id' = 1)")" \
