@@ -27,7 +27,7 @@ _podflow_capture()
         return ;;
     esac
     COMPREPLY=($(compgen -W '-w -i -r -f -s -B -G -Z -q --idle-timeout --active-timeout
-        --commit-interval --max-flows --node --inventory --redact-external --help
-        --version' -- "$cur"))
+        --commit-interval --max-flows --node --inventory --redact-external --no-process
+        --process --help --version' -- "$cur"))
 }
 complete -F _podflow_capture podflow-capture
