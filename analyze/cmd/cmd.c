@@ -233,9 +233,9 @@ void cmd_main_usage(const struct cmd_spec *const *table, size_t n, FILE *f)
           "  podflow-analyze --version\n"
           "\n"
           "Output formats (-o): table (names cut to a terminal's width, whole through a\n"
-          "pipe), wide (names whole), json (JSON Lines), csv, dot; -f and --format are\n"
-          "the same option.  Times (--since, --until): RFC 3339, Unix seconds, or a\n"
-          "duration before the case's end (5m, 1h30m).\n"
+          "pipe), wide (names whole, and the process at each end), json (JSON Lines),\n"
+          "csv, dot; -f and --format are the same option.  Times (--since, --until):\n"
+          "RFC 3339, Unix seconds, or a duration before the case's end (5m, 1h30m).\n"
           "\n"
           "Exit status: 0 nothing denied, 1 at least one flow denied (check) or\n"
           "a working flow would break (diff), 2 bad input or usage.\n",

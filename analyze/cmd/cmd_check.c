@@ -54,7 +54,7 @@ enum {
     O_INTERVAL
 };
 /* -o's values, and the format each stands for (wide: a table of whole
- * names, whatever the terminal). */
+ * names, whatever the terminal, with the process at each end). */
 static const char *const check_fmts[] = {"table", "wide", "json", "csv", "dot", NULL};
 static const enum fmt check_fmt_of[] = {FMT_TABLE, FMT_TABLE, FMT_JSON, FMT_CSV, FMT_DOT};
 static const char *const check_onlys[] = {"all", "denied", "allowed", NULL};
@@ -68,8 +68,9 @@ static const struct cmd_opt check_opts[] = {
      "an empty policy set is meant: judge against none\n(or let the -p paths hold none)"},
     {O_FORMAT, 'o', "output", CMD_ARG_ONE, "FMT", check_fmts,
      "table (default; on a terminal, names cut to its\n"
-     "width), wide (names whole), json (JSON Lines), csv,\n"
-     "or dot (the service graph for graphviz)"},
+     "width), wide (names whole, and the process at\n"
+     "each end), json (JSON Lines), csv, or dot (the\n"
+     "service graph for graphviz)"},
     {O_FORMAT, 'f', "format", CMD_ARG_ONE, "FMT", check_fmts, "the same as -o"},
     {O_ONLY, 0, "only", CMD_ARG_ONE, "WHICH", check_onlys, "denied, allowed or all (default)"},
     {O_GROUP, 'g', "group", CMD_ARG_ONE, "BY", check_groups, "flow (default), tuple or workload"},
@@ -1118,6 +1119,9 @@ static int cmd_check(struct cmd_args *a)
             /* Names whole through a pipe or with -o wide (they can be pasted
              * into kubectl), cut to a terminal's width otherwise. */
             k.oo.width = wide ? 0 : cmd_term_width(stdout);
+            /* -o wide also names the process at each end, as kubectl's
+             * adds columns (format 3; "-" where none is recorded). */
+            k.oo.procs = wide;
             out_table_fit(&k.oo, k.recs, k.nrecs);
         }
         if (k.fmt == FMT_TABLE && out_table_header(&k.oo, &k.out))

@@ -90,6 +90,25 @@ void out_proc_text(const struct case_proc *p, char *buf, size_t size)
         snprintf(buf, size, "%s (%s)", p->comm ? p->comm : "?", who);
 }
 
+void out_proc_col(const struct case_proc *p, char *buf, size_t size)
+{
+    size_t i;
+
+    if (!p) {
+        snprintf(buf, size, "-");
+        return;
+    }
+    if (p->has_pid)
+        snprintf(buf, size, "%s[%lld]", p->comm ? p->comm : "?", (long long)p->pid);
+    else
+        snprintf(buf, size, "%s[x%lld]", p->comm ? p->comm : "?", (long long)p->processes);
+    /* A command name is what the process chose (prctl PR_SET_NAME): no
+     * line end or tab may break the table's lines. */
+    for (i = 0; buf[i]; i++)
+        if (buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t')
+            buf[i] = '?';
+}
+
 /* (format 3) {"pid", "comm", "container", "cgroup"} of the process at
  * one end, null where unknown; null for none. */
 static void json_proc(struct json *j, const struct case_proc *p)
@@ -684,7 +703,9 @@ int out_csv(const struct out_rec *r, const struct out_opts *o, struct buf *out)
 /* Columns taken by everything but the two names and what decided. */
 static size_t fixed_cols(const struct out_opts *o)
 {
-    return o->group == GROUP_FLOW ? 5 + 1 + 7 + 1 + 10 + 1 : 5 + 1 + 6 + 1 + 6 + 1 + 10 + 1 + 6 + 1;
+    if (o->group != GROUP_FLOW)
+        return 5 + 1 + 6 + 1 + 6 + 1 + 10 + 1 + 6 + 1;
+    return 5 + 1 + 7 + 1 + 10 + 1 + (o->procs ? (size_t)o->sp_w + 1 + (size_t)o->dp_w + 1 : 0);
 }
 
 /* The source and destination as the table names them. */
@@ -703,16 +724,28 @@ static void table_names(const struct out_rec *r, const struct out_opts *o, char 
 
 void out_table_fit(struct out_opts *o, const struct out_rec *r, size_t n)
 {
-    char s[OUT_NAME_MAX], dd[OUT_NAME_MAX];
+    char s[OUT_NAME_MAX], dd[OUT_NAME_MAX], sp[OUT_PROC_MAX], dp[OUT_PROC_MAX];
     size_t i, sw = strlen("SOURCE"), dw = strlen("DESTINATION"), cap;
+    size_t spw = strlen("SRC-PROCESS"), dpw = strlen("DST-PROCESS");
 
+    o->procs = o->procs && o->group == GROUP_FLOW;
     for (i = 0; i < n; i++) {
         table_names(&r[i], o, s, dd, sizeof(s));
         if (strlen(s) > sw)
             sw = strlen(s);
         if (strlen(dd) > dw)
             dw = strlen(dd);
+        if (o->procs) {
+            out_proc_col(r[i].src_proc, sp, sizeof(sp));
+            out_proc_col(r[i].dst_proc, dp, sizeof(dp));
+            if (strlen(sp) > spw)
+                spw = strlen(sp);
+            if (strlen(dp) > dpw)
+                dpw = strlen(dp);
+        }
     }
+    o->sp_w = (int)spw;
+    o->dp_w = (int)dpw;
     if (o->width) {
         /* Each name gets half of what the fixed columns and the shortest
          * inline decision leave, never less than OUT_NAME_MIN; a short
@@ -771,6 +804,10 @@ int out_table_header(const struct out_opts *o, struct buf *out)
     if (o->group != GROUP_FLOW)
         return buf_addf(out, "%-5s %-6s %-6s %-*s %-*s %-10s %s\n", "VERD", "OK", "FAILED",
                         o->src_w, "SOURCE", o->dst_w, "DESTINATION", "PORT", "FLOWS");
+    if (o->procs)
+        return buf_addf(out, "%-5s %-7s %-*s %-*s %-10s %-*s %s\n", "VERD", "SEEN", o->src_w,
+                        "SOURCE", o->dst_w, "DESTINATION", "PORT", o->sp_w, "SRC-PROCESS",
+                        "DST-PROCESS");
     return buf_addf(out, "%-5s %-7s %-*s %-*s %s\n", "VERD", "SEEN", o->src_w, "SOURCE", o->dst_w,
                     "DESTINATION", "PORT");
 }
@@ -882,6 +919,15 @@ int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out
     if (!rc && o->group != GROUP_FLOW) {
         snprintf(nb, sizeof(nb), "%llu", (unsigned long long)r->flows);
         rc = col(out, nb, 6, 0);
+    }
+    if (!rc && o->procs) {
+        char sp[OUT_PROC_MAX], dp[OUT_PROC_MAX];
+
+        out_proc_col(r->src_proc, sp, sizeof(sp));
+        out_proc_col(r->dst_proc, dp, sizeof(dp));
+        rc = col(out, sp, o->sp_w, 0);
+        if (!rc)
+            rc = col(out, dp, o->dp_w, 0);
     }
     if (!rc)
         rc = table_decider(v, &tmp);

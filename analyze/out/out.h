@@ -64,6 +64,10 @@ void out_json_decider(struct json *j, const struct eng_verdict *v, struct buf *t
  * namespace (63) and a pod name (253) with room to spare. */
 #define OUT_NAME_MAX 384
 
+/* The longest process column the table shows: a command name (15 bytes in
+ * /proc/PID/comm; a longer one from a hostile case is cut) and its pid. */
+#define OUT_PROC_MAX 64
+
 struct out_opts {
     enum out_group group;
     int explain;
@@ -71,6 +75,9 @@ struct out_opts {
     int width;        /* table: a terminal's columns, names cut to fit; 0: whole names, one
                          line per record (not a terminal, or -o wide) */
     int src_w, dst_w; /* table: the name columns' widths, set by out_table_fit() */
+    int procs;        /* table, GROUP_FLOW (-o wide): SRC-PROCESS and DST-PROCESS columns
+                         after PORT */
+    int sp_w, dp_w;   /* table, procs: their widths, set by out_table_fit() */
     int ends;         /* the case has several vantage points (captures, or interfaces:
                          case_several_vantages()): JSON adds node, iface, ends, reach */
 };
@@ -91,7 +98,8 @@ int out_csv_field(struct buf *out, const char *s, int last) MUST_CHECK;
  * ones, and the trace with explain).  out_table_fit() first sets the name
  * columns' widths in o from the n records r to be written: as wide as the
  * longest name, narrowed to o->width when that is set (names then cut
- * with '~', keeping both ends). */
+ * with '~', keeping both ends); the process columns (o->procs) as wide as
+ * the longest, never cut. */
 void out_table_fit(struct out_opts *o, const struct out_rec *r, size_t n);
 int out_table_header(const struct out_opts *o, struct buf *out) MUST_CHECK;
 int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out) MUST_CHECK;
@@ -99,6 +107,11 @@ int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out
 /* The process at a flow's end as people read it: "curl (pid 4242,
  * container 0123456789ab)", "python3 (2 processes)"; "" for NULL. */
 void out_proc_text(const struct case_proc *p, char *buf, size_t size);
+
+/* The same in a table's column: "curl[4242]", "nginx[x2]" when two
+ * processes held the socket, "?" for a command name not known, "-" for
+ * NULL; tabs and line ends in the name become '?'. */
+void out_proc_col(const struct case_proc *p, char *buf, size_t size);
 
 /* An identity as people read it: "ns/name", "host name", an address. */
 void out_ident(const struct case_ep *ep, const struct ipaddr *ip, char *buf, size_t size);

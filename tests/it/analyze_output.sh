@@ -2,8 +2,8 @@
 # analyze_output.sh: check's output as kubectl and hubble users expect it:
 # -o json; names whole through a pipe and with -o wide (they can be pasted
 # into kubectl), cut to a terminal's width otherwise (TIOCGWINSZ, then
-# COLUMNS); group views counting ok and failed flows; --since/--until as
-# durations before the case's end.
+# COLUMNS); -o wide's process columns; group views counting ok and failed
+# flows; --since/--until as durations before the case's end.
 . "$TOP/tests/it/analyze_lib.inc"
 make_case "$tmp/case.db"
 CUR=$POL/fme-current
@@ -22,10 +22,36 @@ grep -q "fme/$long " "$tmp/pipe.txt" && ok "pipe: whole name" || fail "pipe: nam
 grep -q '~' "$tmp/pipe.txt" && fail "pipe: a '~' in the table" || ok "pipe: nothing cut"
 # Whole names, and the columns still line up: PORT starts at one column.
 expect "pipe: columns aligned" "$(awk 'NR > 1 && /^(DENY|allow)/ { print index($0, " TCP/") }' "$tmp/pipe.txt" | sort -u | wc -l | tr -d ' ')" 1
+grep -q PROCESS "$tmp/pipe.txt" && fail "pipe: process columns without -o wide" || ok "pipe: no process columns"
+# -o wide: the table through a pipe, with two process columns after PORT,
+# "-" for each end where the case has no socket.
 "$A" check "$tmp/long.db" -p "$CUR" -o wide > "$tmp/wide.txt"
-cmp -s "$tmp/wide.txt" "$tmp/pipe.txt" && ok "-o wide = the table through a pipe" || fail "-o wide differs"
+sed -e 's/ *SRC-PROCESS DST-PROCESS$//' -e 's/-           -           //' "$tmp/wide.txt" > "$tmp/wide-less.txt"
+cmp -s "$tmp/wide-less.txt" "$tmp/pipe.txt" && ok "-o wide = the table through a pipe, and two columns" ||
+    fail "-o wide differs: $(diff "$tmp/pipe.txt" "$tmp/wide-less.txt" | head -5)"
+# The processes where the sockets table has them: a connected socket at
+# the source, a listener at the destination held by two processes, a
+# command name with a line end in it (prctl lets a process pick any).
+make_case "$tmp/proc.db" "INSERT INTO sockets (capture_id, proto, local_ip, local_port, remote_ip,
+    remote_port, inode, pid, processes, comm) VALUES
+    (1, 6, '198.18.1.21', 40001, '198.18.1.10', 7070, 11, 4242, 1, 'curl'),
+    (1, 6, '198.18.1.10', 7070, NULL, NULL, 12, NULL, 2, 'nginx'),
+    (1, 6, '198.18.1.21', 40005, '198.18.1.40', 5432, 13, 77, 1, 'a' || char(10) || 'b')"
+"$A" check "$tmp/proc.db" -p "$CUR" -o wide > "$tmp/pwide.txt"
+head -1 "$tmp/pwide.txt" | grep -q ' PORT  *SRC-PROCESS DST-PROCESS$' && ok "-o wide: process headers" ||
+    fail "-o wide: header $(head -1 "$tmp/pwide.txt")"
+expect "-o wide: both ends named" "$(grep -c ' TCP/7070  *curl\[4242\]  *nginx\[x2\] ' "$tmp/pwide.txt")" 1
+expect "-o wide: one end named" "$(grep -c ' TCP/7070  *-  *nginx\[x2\] ' "$tmp/pwide.txt")" 1
+expect "-o wide: a line end in a command name" "$(grep -c ' TCP/5432  *a?b\[77\]  *- ' "$tmp/pwide.txt")" 1
+expect "-o wide: one line per flow" "$(grep -c '^\(DENY\|allow\)' "$tmp/pwide.txt")" 7
+# Every record's process column starts where its header does.
+expect "-o wide: process column aligned" "$(awk 'NR == 1 { p = index($0, "SRC-PROCESS") }
+    NR > 1 && /^(DENY|allow)/ { print (substr($0, p - 1, 1) == " " && substr($0, p, 1) != " ") }' \
+    "$tmp/pwide.txt" | sort -u | tr -d '\n')" 1
 "$A" check "$tmp/long.db" -p "$CUR" -o wide -g workload > "$tmp/wwl.txt"
 grep -q "fme/engine-standard-group " "$tmp/wwl.txt" && ok "-o wide -g workload" || fail "-o wide -g workload"
+grep -q PROCESS "$tmp/wwl.txt" && fail "-o wide -g workload: process columns of a group" ||
+    ok "-o wide -g workload: no process columns"
 
 # On a terminal (script(1) makes one): cut to its width, from TIOCGWINSZ,
 # else from COLUMNS; -o wide still whole.

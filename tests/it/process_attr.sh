@@ -89,7 +89,8 @@ check_round() {
 round "$TMP/a.db" 40123
 check_round "root" 40123
 
-# The analyzer shows them: check's JSON, --explain, the report's flows table.
+# The analyzer shows them: check's JSON, --explain, -o wide, the report's
+# flows table.
 [ -x "$ANA" ] || fail "no $ANA"
 cat > "$TMP/allow.yaml" <<EOF
 apiVersion: projectcalico.org/v3
@@ -113,6 +114,10 @@ expect "check JSON: the destination's process" \
 grep -q "process: curl (pid $CURL_PID) -> python3 (pid $SRV_PID)" "$TMP/explain.txt" ||
     { cat "$TMP/explain.txt"; fail "--explain does not name the processes"; }
 echo "ok: --explain names both processes"
+"$ANA" check "$DB" -p "$TMP/allow.yaml" -o wide > "$TMP/wide.txt" || fail "check -o wide"
+grep -q " TCP/8080  *curl\[$CURL_PID\]  *python3\[$SRV_PID\] " "$TMP/wide.txt" ||
+    { cat "$TMP/wide.txt"; fail "-o wide does not name the processes"; }
+echo "ok: -o wide names both processes"
 "$ANA" report "$DB" -p "$TMP/allow.yaml" -o "$TMP/report.html" > /dev/null 2>&1 ||
     fail "report"
 grep -q "curl (pid $CURL_PID)" "$TMP/report.html" || fail "the report's flows table has no process"
