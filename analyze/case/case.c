@@ -1174,7 +1174,6 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
             }
             fl.iface = r->last_name;
         }
-        fl.open = sqlite3_column_int64(st, 20) != 0;
         fl.open = sqlite3_column_int64(st, F_OPEN) != 0;
         if (c->nsocks) {
             /* the source's peer is what it sent to (the Service address
