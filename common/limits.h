@@ -154,10 +154,13 @@
  * and in the panels a click on a graph edge opens (per edge, and over all
  * edges).  A browser stays responsive with tens of thousands of table rows
  * and a page of a few tens of MB; past that the page says how many were
- * left out (denied flows come first in the table, so none of them is). */
+ * left out (denied flows come first in the table, so none of them is).
+ * A workload's side panel lists more than an edge's: every flow in and
+ * out of it is what a click on it asks for. */
 #define LIM_REPORT_FLOWS       20000
 #define LIM_REPORT_EDGE_FLOWS  50
 #define LIM_REPORT_PANEL_FLOWS 20000
+#define LIM_REPORT_NODE_FLOWS  200
 
 /* A traffic series (check --interval, the report's traffic over time):
  * buckets (a week in 10 s steps is 60,480), and cells over every scope

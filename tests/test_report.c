@@ -411,7 +411,10 @@ static void test_old(void **state)
     for (i = 0; i < fs.nflows; i++)
         changed += fs.flows[i].v[FS_NEW]->allow != fs.flows[i].v[FS_OLD]->allow;
     assert_int_equal(changed, 2);
-    assert_int_equal(count(html, "class=\"edge edge&#45;change\""), 1);
+    /* Seen failing, allowed now: would fix, in its own colour, in the legend. */
+    assert_int_equal(count(html, "class=\"edge edge&#45;would&#45;fix\""), 1);
+    assert_non_null(strstr(html, "<span class=\"lg-would-fix\"><i style=\"background:#1f6fd1\">"));
+    assert_non_null(strstr(html, "<span class=\"lg-would-break\">"));
     assert_int_equal(count(html, "class=\"edge edge&#45;deny\""), 1); /* the hostile pod */
     assert_non_null(strstr(html, "<th class=\"sort\">Under --old</th>"));
     assert_non_null(strstr(html, "<b>2</b>failing flows this fixes"));
@@ -419,6 +422,8 @@ static void test_old(void **state)
      * and each row says would-fix, listed right after the denied ones. */
     assert_non_null(strstr(html, "<b>0</b>failed though allowed (not policy)"));
     assert_int_equal(count(html, "failed<br><small>would-fix</small>"), 4); /* table + panel */
+    /* The side panels of the edge's two ends say what --old decided. */
+    assert_int_equal(count(html, "<br>under --old: denied by "), 4);
     table = strstr(html, "id=\"flows-table\"");
     assert_non_null(table);
     assert_true(strstr(table, "failed<br><small>would-fix</small>") <
@@ -537,7 +542,7 @@ static void test_dot(void **state)
     free(html);
     graph_build(&g, &fs);
     buf_init(&b, 0);
-    assert_int_equal(graph_dot(&g, 0, &b), 0);
+    assert_int_equal(graph_dot(&g, 0, NULL, &b), 0);
     /* Clusters per namespace, workloads merged, verdict on every edge. */
     assert_int_equal(count(b.data, "subgraph cluster_"), 2);
     assert_non_null(strstr(b.data, "label=\"engine-standard-group\\n2 pods\""));
@@ -632,7 +637,10 @@ static void test_edges(void **state)
             assert_int_equal(e->allowed, 1);
             assert_int_equal(e->denied, 1);
             break;
-        case GC_CHANGE:
+        case GC_BREAK:
+        case GC_NEWDENY:
+        case GC_FIX:
+        case GC_NEWALLOW:
             fail_msg("no old set: nothing changes");
         }
         assert_int_equal(e->nflow_idx, e->flows);

@@ -833,7 +833,7 @@ static int cmd_check_dot(const char *casepath, const char *const *paths, size_t 
         denied |= !fs.flows[i].v[FS_NEW]->allow;
     graph_build(&g, &fs);
     buf_init(&out, 0);
-    if (graph_dot(&g, 0, &out))
+    if (graph_dot(&g, 0, NULL, &out))
         diag_err(d, "%s", "the graph is too large to write");
     else if (cmd_flush(&out, stdout) || fflush(stdout))
         diag_err(d, "cannot write to standard output: %s", strerror(errno));

@@ -14,6 +14,7 @@
 
 #include <gvc.h>
 
+#include "analyze/policy/policy.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/hash.h"
@@ -32,10 +33,40 @@ const char *graph_color_name(enum graph_color c)
         return "deny";
     case GC_MIXED:
         return "mixed";
-    case GC_CHANGE:
-        return "change";
+    case GC_BREAK:
+        return "would-break";
+    case GC_NEWDENY:
+        return "newly-denied";
+    case GC_FIX:
+        return "would-fix";
+    case GC_NEWALLOW:
+        return "newly-allowed";
     }
     return "mixed";
+}
+
+/* Green and red for the verdicts, amber for a mix; the changes in hues
+ * apart from those and from each other: purple for what breaks, dark red
+ * for a new denial, blue for a fix, teal for a new allowance. */
+const char *graph_color_hex(enum graph_color c)
+{
+    switch (c) {
+    case GC_ALLOW:
+        return "#2e8b57";
+    case GC_DENY:
+        return "#d0312d";
+    case GC_MIXED:
+        return "#e69500";
+    case GC_BREAK:
+        return "#9c27b0";
+    case GC_NEWDENY:
+        return "#7f1d1d";
+    case GC_FIX:
+        return "#1f6fd1";
+    case GC_NEWALLOW:
+        return "#0f9d9a";
+    }
+    return "#e69500";
 }
 
 /* ---- a string -> value table (common/htab.h over malloc'd keys) -------- */
@@ -85,32 +116,167 @@ static void smap_release(struct smap *m)
 
 struct builder {
     struct graph *g;
+    const struct policy_set *ps; /* -p: whose network sets name addresses */
     size_t nodes_alloc, ports_alloc, edges_alloc;
     struct smap nodes, ports, edges, members;
+    struct smap sets; /* address -> 1 + its network set's entry in names, or 0 */
+    char **names;     /* network sets' node names (malloc'd, each malloc'd) */
+    size_t nnames, names_alloc;
     char key[1024];
 };
 
 #define MEMBERS_SHOWN 3
 
-static size_t node_of(struct builder *b, const struct case_ep *ep, const struct ipaddr *ip)
+/* RFC 1918 and RFC 4193 addresses, and loopback: none of them is
+ * somewhere on the Internet (link-local ones are addr_link()'s). */
+static int addr_private(const struct ipaddr *ip)
 {
+    const uint8_t *a = ip->a;
+
+    if (ip->family == 4)
+        return a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168) ||
+               a[0] == 127;
+    if (ip->family == 6) {
+        static const uint8_t loop[16] = {[15] = 1};
+
+        return (a[0] & 0xfe) == 0xfc || memcmp(a, loop, 16) == 0;
+    }
+    return 0;
+}
+
+/* Link-local or multicast (169.254.0.0/16, 224.0.0.0/4, fe80::/10,
+ * ff00::/8): an address of the link the pod is on, not of a place. */
+static int addr_link(const struct ipaddr *ip)
+{
+    if (ip->family == 4)
+        return (ip->a[0] == 169 && ip->a[1] == 254) || (ip->a[0] & 0xf0) == 224;
+    return ip->family == 6 && (ip->a[0] == 0xff || (ip->a[0] == 0xfe && (ip->a[1] & 0xc0) == 0x80));
+}
+
+/* IPv6 link-local (fe80::/10) or multicast (ff00::/8): where neighbour
+ * and router discovery and MLD talk (RFC 4861 §3, RFC 3810). */
+static int addr_v6_link(const struct ipaddr *ip)
+{
+    return ip->family == 6 && (ip->a[0] == 0xff || (ip->a[0] == 0xfe && (ip->a[1] & 0xc0) == 0x80));
+}
+
+/* Whether policy governs f: a workload end was judged, and it is not
+ * ICMPv6 to or from a link-local or multicast address: neighbour and
+ * router discovery and MLD keep the link itself working (RFC 4861, RFC
+ * 3810), which is not what a reader of the graph looks for.  Only the
+ * drawing leaves them out; their verdicts, whatever decided them, stay in
+ * the tables (what Felix does with such traffic is docs/semantics.md
+ * §13's business). */
+static int flow_governed(const struct flowset_flow *f)
+{
+    const struct eng_verdict *v = f->v[FS_NEW];
+
+    if (!v->egress.judged && !v->ingress.judged)
+        return 0;
+    return !(f->proto == 58 && (addr_v6_link(&f->src_ip) || addr_v6_link(&f->dst_ip)));
+}
+
+/* The network set holding ip, as a node name ("GlobalNetworkSet x",
+ * "NetworkSet ns/x"), or NULL: the one whose net holding it is the most
+ * specific, the first loaded on a tie.  Cached per address. */
+static const char *netset_of(struct builder *b, const struct ipaddr *ip)
+{
+    struct pol_member m[16];
+    char ipb[IPADDR_STRLEN], name[600];
+    size_t n, i, best = 0, v;
+    int created;
+
+    if (!b->ps || !b->ps->nnetsets)
+        return NULL;
+    snprintf(b->key, sizeof(b->key), "%s", ipaddr_format(ip, ipb));
+    v = smap_get(&b->sets, b->key, 0, &created);
+    if (!created)
+        return v ? b->names[v - 1] : NULL;
+    n = policy_members_of(b->ps, ip, m, ARRAY_SIZE(m));
+    if (n > ARRAY_SIZE(m))
+        n = ARRAY_SIZE(m);
+    if (!n)
+        return NULL;
+    for (i = 1; i < n; i++)
+        if (m[i].net->plen > m[best].net->plen)
+            best = i;
+    if (m[best].kind == PM_NETWORKSET)
+        snprintf(name, sizeof(name), "%s %s/%s", pol_member_kind_name(m[best].kind), m[best].ns,
+                 m[best].name);
+    else
+        snprintf(name, sizeof(name), "%s %s", pol_member_kind_name(m[best].kind), m[best].name);
+    ALLOC_GROW(b->names, b->nnames + 1, b->names_alloc);
+    b->names[b->nnames++] = xstrdup(name);
+    b->sets.vals[b->sets.n - 1] = b->nnames; /* the entry made above */
+    return b->names[b->nnames - 1];
+}
+
+/* The net of the rule that decided f which holds the address at the
+ * outside end (the destination when ext_is_dst), the most specific; or
+ * NULL: no rule decided there, or it named no net holding it. */
+static const struct cidr *rule_net_of(const struct flowset_flow *f, int ext_is_dst)
+{
+    const struct eng_verdict *v = f->v[FS_NEW];
+    const struct eng_dir *d = ext_is_dst ? &v->egress : &v->ingress;
+    const struct ipaddr *ip = ext_is_dst ? &f->dst_ip : &f->src_ip;
+    const struct policy *p = d->dec.pol;
+    const struct entity *peer;
+    const struct cidr *best = NULL;
+    size_t i;
+
+    if (!d->judged || d->reason != REASON_RULE || !p || d->dec.rule < 0)
+        return NULL;
+    if (ext_is_dst && (size_t)d->dec.rule < p->negress)
+        peer = &p->egress[d->dec.rule].dst;
+    else if (!ext_is_dst && (size_t)d->dec.rule < p->ningress)
+        peer = &p->ingress[d->dec.rule].src;
+    else
+        return NULL;
+    for (i = 0; i < peer->nnets; i++)
+        if (cidr_contains(&peer->nets[i], ip) && (!best || peer->nets[i].plen > best->plen))
+            best = &peer->nets[i];
+    return best;
+}
+
+static size_t node_of(struct builder *b, const struct flowset_flow *f, int dst)
+{
+    const struct case_ep *ep = dst ? f->dst : f->src;
+    const struct ipaddr *ip = dst ? &f->dst_ip : &f->src_ip;
     struct graph *g = b->g;
     struct flowset_node k;
     struct graph_node *n;
-    char ipb[IPADDR_STRLEN];
-    const char *member;
+    char ipb[IPADDR_STRLEN], group[IPADDR_STRLEN + 8];
+    const char *member, *own = NULL;
     size_t idx;
     int created;
 
     flowset_node_of(ep, &k);
+    if (strcmp(k.kind, "external") == 0) {
+        const struct cidr *net;
+
+        if ((own = netset_of(b, ip)) != NULL) {
+            k.kind = "netset";
+        } else if ((net = rule_net_of(f, dst)) != NULL && !cidr_is_catchall(net)) {
+            k.kind = "cidr";
+            own = cidr_format(net, group);
+        } else {
+            k.kind = addr_link(ip) ? "link-local" : addr_private(ip) ? "private" : "public";
+        }
+    }
     snprintf(b->key, sizeof(b->key), "%s\x1f%s\x1f%s", k.kind, k.ns ? k.ns : "",
-             k.name ? k.name : "");
+             own      ? own
+             : k.name ? k.name
+                      : "");
     idx = smap_get(&b->nodes, b->key, g->nnodes, &created);
     if (created) {
         ALLOC_GROW(g->nodes, g->nnodes + 1, b->nodes_alloc);
         n = &g->nodes[g->nnodes++];
         memset(n, 0, sizeof(*n));
         n->key = k;
+        if (own) {
+            n->own = xstrdup(own);
+            n->key.name = n->own;
+        }
     }
     n = &g->nodes[idx];
     n->flows++;
@@ -146,13 +312,21 @@ static int port_cmp(const void *x, const void *y)
         return a->dst < b->dst ? -1 : 1;
     if (a->proto != b->proto)
         return a->proto < b->proto ? -1 : 1;
-    return (a->port > b->port) - (a->port < b->port);
+    if (a->port != b->port)
+        return a->port < b->port ? -1 : 1;
+    return (a->governed > b->governed) - (a->governed < b->governed);
 }
 
 static enum graph_color port_color(const struct graph_port *p)
 {
-    if (p->changed)
-        return GC_CHANGE;
+    if (p->breaks)
+        return GC_BREAK;
+    if (p->newdeny)
+        return GC_NEWDENY;
+    if (p->fixes)
+        return GC_FIX;
+    if (p->newallow)
+        return GC_NEWALLOW;
     if (p->allowed && p->denied)
         return GC_MIXED;
     return p->denied ? GC_DENY : GC_ALLOW;
@@ -241,12 +415,15 @@ void graph_build(struct graph *g, const struct flowset *fs)
     b.g = g;
     flow_port = xcalloc(fs->nflows ? fs->nflows : 1, sizeof(*flow_port));
     g->flow_edge = xcalloc(fs->nflows ? fs->nflows : 1, sizeof(*g->flow_edge));
+    b.ps = fs->nsets ? &fs->ps[FS_NEW] : NULL;
     for (i = 0; i < fs->nflows; i++) {
         const struct flowset_flow *f = &fs->flows[i];
-        size_t s = node_of(&b, f->src, &f->src_ip), d = node_of(&b, f->dst, &f->dst_ip), p;
+        size_t s = node_of(&b, f, 0), d = node_of(&b, f, 1), p;
+        int gov = flow_governed(f), allow = f->v[FS_NEW]->allow;
         struct graph_port *gp;
 
-        snprintf(b.key, sizeof(b.key), "%zu\x1f%zu\x1f%d\x1f%u", s, d, f->proto, f->dst_port);
+        snprintf(b.key, sizeof(b.key), "%zu\x1f%zu\x1f%d\x1f%u\x1f%d", s, d, f->proto, f->dst_port,
+                 gov);
         p = smap_get(&b.ports, b.key, g->nports, &created);
         if (created) {
             ALLOC_GROW(g->ports, g->nports + 1, b.ports_alloc);
@@ -256,14 +433,28 @@ void graph_build(struct graph *g, const struct flowset *fs)
             gp->dst = d;
             gp->proto = f->proto;
             gp->port = f->dst_port;
+            gp->governed = gov;
         }
         gp = &g->ports[p];
-        if (f->v[FS_NEW]->allow)
+        if (allow)
             gp->allowed++;
         else
             gp->denied++;
-        if (f->v[FS_OLD] && f->v[FS_OLD]->allow != f->v[FS_NEW]->allow)
+        if (f->v[FS_OLD] && f->v[FS_OLD]->allow != allow) {
             gp->changed++;
+            if (!allow && f->obs == OBS_OK)
+                gp->breaks++;
+            else if (!allow)
+                gp->newdeny++;
+            else if (f->obs == OBS_FAILED)
+                gp->fixes++;
+            else
+                gp->newallow++;
+        }
+        if (gov) {
+            g->nodes[s].governed = 1;
+            g->nodes[d].governed = 1;
+        }
         flow_port[i] = p;
     }
     /* Edges: ports of one colour between the same nodes.  Ports are sorted
@@ -291,7 +482,8 @@ void graph_build(struct graph *g, const struct flowset *fs)
         struct graph_edge *e;
         size_t ei;
 
-        snprintf(b.key, sizeof(b.key), "%zu\x1f%zu\x1f%d", p->src, p->dst, (int)c);
+        snprintf(b.key, sizeof(b.key), "%zu\x1f%zu\x1f%d\x1f%d", p->src, p->dst, (int)c,
+                 p->governed);
         ei = smap_get(&b.edges, b.key, g->nedges, &created);
         if (created) {
             ALLOC_GROW(g->edges, g->nedges + 1, b.edges_alloc);
@@ -300,6 +492,7 @@ void graph_build(struct graph *g, const struct flowset *fs)
             e->src = p->src;
             e->dst = p->dst;
             e->color = c;
+            e->governed = p->governed;
         }
         e = &g->edges[ei];
         e->allowed += p->allowed;
@@ -321,14 +514,30 @@ void graph_build(struct graph *g, const struct flowset *fs)
     smap_release(&b.ports);
     smap_release(&b.edges);
     smap_release(&b.members);
+    smap_release(&b.sets);
+    for (i = 0; i < b.nnames; i++)
+        free(b.names[i]);
+    free(b.names);
+}
+
+int graph_has_ungoverned(const struct graph *g)
+{
+    size_t i;
+
+    for (i = 0; i < g->nedges; i++)
+        if (!g->edges[i].governed)
+            return 1;
+    return 0;
 }
 
 void graph_release(struct graph *g)
 {
     size_t i;
 
-    for (i = 0; i < g->nnodes; i++)
+    for (i = 0; i < g->nnodes; i++) {
         free(g->nodes[i].members_text);
+        free(g->nodes[i].own);
+    }
     for (i = 0; i < g->nedges; i++) {
         free(g->edges[i].label);
         free(g->edges[i].flow_idx);
@@ -348,8 +557,10 @@ void graph_node_text(const struct graph_node *n, char *b, size_t size)
         snprintf(b, size, "svc %s/%s", n->key.ns, n->key.name);
     else if (strcmp(n->key.kind, "host") == 0)
         snprintf(b, size, "host network");
+    else if (n->own)
+        snprintf(b, size, "%s", n->own);
     else
-        snprintf(b, size, "external");
+        snprintf(b, size, "%s", n->key.kind); /* "public", "private", "external" */
 }
 
 /* ---- DOT ----------------------------------------------------------------- */
@@ -385,22 +596,30 @@ static int dot_str(struct buf *out, const char *s)
     return rc ? rc : buf_addch(out, '"');
 }
 
-static const char *edge_hex(enum graph_color c)
+/* What an edge's colour says, for its tooltip. */
+static const char *color_text(enum graph_color c)
 {
     switch (c) {
     case GC_ALLOW:
-        return "#2e8b57";
+        return "allowed";
     case GC_DENY:
-        return "#d0312d";
+        return "denied";
     case GC_MIXED:
-    case GC_CHANGE:
-        return "#e69500";
+        return "some allowed, some denied";
+    case GC_BREAK:
+        return "would break: seen working, now denied";
+    case GC_NEWDENY:
+        return "newly denied";
+    case GC_FIX:
+        return "would fix: seen failing, now allowed";
+    case GC_NEWALLOW:
+        return "newly allowed";
     }
-    return "#e69500";
+    return "mixed";
 }
 
-static int dot_node(const struct graph *g, size_t i, unsigned flags, const char *indent,
-                    struct buf *out)
+static int dot_node(const struct graph *g, size_t i, unsigned flags, const char *idp,
+                    const char *indent, struct buf *out)
 {
     const struct graph_node *n = &g->nodes[i];
     char name[600], label[900];
@@ -416,50 +635,77 @@ static int dot_node(const struct graph *g, size_t i, unsigned flags, const char 
     else
         snprintf(label, sizeof(label), "%s\n%s%s", name, n->members_text ? n->members_text : "",
                  n->members > MEMBERS_SHOWN ? ", ..." : "");
-    if (strcmp(n->key.kind, "host") == 0)
+    if (strcmp(n->key.kind, "host") == 0) {
         fill = "#eef1f5";
-    else if (strcmp(n->key.kind, "external") == 0) {
+    } else if (strcmp(n->key.kind, "netset") == 0 || strcmp(n->key.kind, "cidr") == 0) {
+        fill = "#f4f0fa";
+        style = "rounded,filled,dashed";
+    } else if (strcmp(n->key.kind, "public") == 0 || strcmp(n->key.kind, "private") == 0 ||
+               strcmp(n->key.kind, "link-local") == 0 || strcmp(n->key.kind, "external") == 0) {
         fill = "#f7f7f7";
         style = "rounded,filled,dashed";
-    } else if (strcmp(n->key.kind, "service") == 0)
+    } else if (strcmp(n->key.kind, "service") == 0) {
         shape = "cds";
+    }
     rc = buf_addf(out, "%sn%zu [label=", indent, i);
     if (!rc)
         rc = dot_str(out, label);
     if (!rc)
         rc = buf_addf(out, ", shape=%s, style=\"%s\", fillcolor=\"%s\"", shape, style, fill);
     if (!rc && (flags & GRAPH_DOT_SVG)) {
-        rc = buf_addf(out, ", id=\"n%zu\", class=\"node-%s\", tooltip=", i, n->key.kind);
+        rc = buf_addf(out, ", id=\"%sn%zu\", class=\"node-%s%s\", tooltip=", idp, i, n->key.kind,
+                      n->governed ? "" : " ungoverned");
         if (!rc)
             rc = dot_str(out, name);
     }
     return rc ? rc : buf_addstr(out, "];\n");
 }
 
-int graph_dot(const struct graph *g, unsigned flags, struct buf *out)
+/* Whether node i is drawn: with GRAPH_DOT_GOVERNED, only nodes an edge
+ * policy governs touches. */
+static int node_shown(const struct graph *g, size_t i, unsigned flags)
+{
+    return !(flags & GRAPH_DOT_GOVERNED) || g->nodes[i].governed;
+}
+
+int graph_dot(const struct graph *g, unsigned flags, const char *idp, struct buf *out)
 {
     size_t i, j;
     int rc;
 
+    if (!idp || !(flags & GRAPH_DOT_SVG))
+        idp = "";
+    /* Edge labels are laid out as dot lays out nodes (a label is a
+     * virtual node of its edge's middle rank, kept apart from boxes by
+     * nodesep and ranksep), never as xlabels placed after the layout over
+     * whatever is there; splines=true routes edges round the boxes and
+     * labels rather than through them, and labels stay beside their
+     * edge's middle (labelfloat=false). */
     rc = buf_addstr(out, "digraph podflow {\n"
                          "  graph [rankdir=LR, fontname=\"Helvetica,Arial,sans-serif\", "
-                         "fontsize=12, nodesep=0.35, ranksep=1.1, pad=0.2];\n"
+                         "fontsize=12, nodesep=0.45, ranksep=1.3, pad=0.2, splines=true, "
+                         "newrank=true];\n"
                          "  node [fontname=\"Helvetica,Arial,sans-serif\", fontsize=11, "
                          "color=\"#5b6b7f\", penwidth=1.2, margin=\"0.15,0.06\"];\n"
                          "  edge [fontname=\"Helvetica,Arial,sans-serif\", fontsize=10, "
-                         "arrowsize=0.7];\n");
+                         "arrowsize=0.7, labelfloat=false, decorate=false];\n");
+    if (!rc && (flags & GRAPH_DOT_SVG))
+        rc = buf_addf(out, "  id=\"%sgraph0\";\n", idp);
     /* Namespaces as clusters, in first-seen order; a node belongs to the
      * cluster of its namespace. */
     for (i = 0; i < g->nnodes && !rc; i++) {
         const char *ns = g->nodes[i].key.ns;
-        int first = 1;
+        int first = 1, any = 0;
 
         if (!ns)
             continue;
         for (j = 0; j < i && first; j++)
             if (g->nodes[j].key.ns && strcmp(g->nodes[j].key.ns, ns) == 0)
                 first = 0;
-        if (!first)
+        for (j = i; j < g->nnodes && first && !any; j++)
+            any = g->nodes[j].key.ns && strcmp(g->nodes[j].key.ns, ns) == 0 &&
+                  node_shown(g, j, flags);
+        if (!first || !any)
             continue;
         rc = buf_addf(out, "  subgraph cluster_%zu {\n    label=", i);
         if (!rc) {
@@ -472,24 +718,31 @@ int graph_dot(const struct graph *g, unsigned flags, struct buf *out)
             rc = buf_addstr(out, "; style=\"rounded,filled\"; fillcolor=\"#f3f6fb\"; "
                                  "color=\"#c5d0de\"; fontcolor=\"#34495e\";\n");
         if (!rc && (flags & GRAPH_DOT_SVG))
-            rc = buf_addf(out, "    id=\"ns%zu\"; class=\"namespace\";\n", i);
+            rc = buf_addf(out, "    id=\"%sns%zu\"; class=\"namespace\";\n", idp, i);
         for (j = i; j < g->nnodes && !rc; j++)
-            if (g->nodes[j].key.ns && strcmp(g->nodes[j].key.ns, ns) == 0)
-                rc = dot_node(g, j, flags, "    ", out);
+            if (g->nodes[j].key.ns && strcmp(g->nodes[j].key.ns, ns) == 0 &&
+                node_shown(g, j, flags))
+                rc = dot_node(g, j, flags, idp, "    ", out);
         if (!rc)
             rc = buf_addstr(out, "  }\n");
     }
     for (i = 0; i < g->nnodes && !rc; i++)
-        if (!g->nodes[i].key.ns)
-            rc = dot_node(g, i, flags, "  ", out);
+        if (!g->nodes[i].key.ns && node_shown(g, i, flags))
+            rc = dot_node(g, i, flags, idp, "  ", out);
     for (i = 0; i < g->nedges && !rc; i++) {
         const struct graph_edge *e = &g->edges[i];
         double width = e->flows >= 100 ? 3.0 : e->flows >= 10 ? 2.2 : 1.5;
+        const char *hex = graph_color_hex(e->color);
 
+        if ((flags & GRAPH_DOT_GOVERNED) && !e->governed)
+            continue;
         rc = buf_addf(
             out, "  n%zu -> n%zu [color=\"%s\", fontcolor=\"%s\", penwidth=%.1f%s, label=", e->src,
-            e->dst, edge_hex(e->color), edge_hex(e->color), width,
-            e->color == GC_DENY ? ", style=bold" : "");
+            e->dst, hex, hex, width,
+            e->color == GC_DENY || e->color == GC_BREAK         ? ", style=bold"
+            : e->color == GC_NEWDENY || e->color == GC_NEWALLOW ? ", style=dashed"
+            : !e->governed                                      ? ", style=dotted"
+                                                                : "");
         if (!rc)
             rc = dot_str(out, e->label);
         if (!rc && (flags & GRAPH_DOT_SVG)) {
@@ -497,18 +750,16 @@ int graph_dot(const struct graph *g, unsigned flags, struct buf *out)
 
             graph_node_text(&g->nodes[e->src], a, sizeof(a));
             graph_node_text(&g->nodes[e->dst], b, sizeof(b));
-            snprintf(tip, sizeof(tip), "%s -> %s: %s, %llu flow%s, %s", a, b, e->label,
-                     (unsigned long long)e->flows, e->flows == 1 ? "" : "s",
-                     e->color == GC_ALLOW    ? "allowed"
-                     : e->color == GC_DENY   ? "denied"
-                     : e->color == GC_CHANGE ? "verdict changes"
-                                             : "some allowed, some denied");
-            rc = buf_addf(out, ", id=\"e%zu\", class=\"edge-%s\", tooltip=", i,
-                          graph_color_name(e->color));
+            snprintf(tip, sizeof(tip), "%s -> %s: %s, %llu flow%s, %s%s", a, b, e->label,
+                     (unsigned long long)e->flows, e->flows == 1 ? "" : "s", color_text(e->color),
+                     e->governed ? "" : " (policy does not govern)");
+            rc = buf_addf(out, ", id=\"%se%zu\", class=\"edge-%s%s\", tooltip=", idp, i,
+                          graph_color_name(e->color), e->governed ? "" : " ungoverned");
             if (!rc)
                 rc = dot_str(out, tip);
         } else if (!rc) {
-            rc = buf_addf(out, ", verdict=\"%s\"", graph_color_name(e->color));
+            rc = buf_addf(out, ", verdict=\"%s\"%s", graph_color_name(e->color),
+                          e->governed ? "" : ", governed=false");
         }
         if (!rc)
             rc = buf_addstr(out, "];\n");
@@ -535,7 +786,8 @@ static GVC_t *gvc_get(void)
     return the_gvc;
 }
 
-int graph_svg(const struct graph *g, struct buf *out, struct diag *d)
+int graph_svg(const struct graph *g, unsigned flags, const char *idp, struct buf *out,
+              struct diag *d)
 {
     struct buf dot;
     GVC_t *gvc;
@@ -548,7 +800,7 @@ int graph_svg(const struct graph *g, struct buf *out, struct diag *d)
     if (g->nnodes > LIM_GRAPH_NODES)
         return ERR_LIMIT;
     buf_init(&dot, 0);
-    rc = graph_dot(g, GRAPH_DOT_SVG, &dot);
+    rc = graph_dot(g, flags | GRAPH_DOT_SVG, idp, &dot);
     if (rc) {
         buf_release(&dot);
         return rc;

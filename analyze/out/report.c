@@ -209,10 +209,19 @@ static const char page_css[] =
     "border-radius:2px}"
     "#graph-box{overflow:auto;max-height:80vh;border:1px solid #eef1f5;border-radius:6px;"
     "background:#fff}"
-    /* Natural size: a large graph scrolls rather than shrinking to dust. */
-    "#graph-box svg{display:block;margin:auto}"
+    /* Fitted to the page's width (a glance at the whole); "actual size"
+     * lets a large graph scroll at its natural size instead. */
+    "#graph-box svg{display:block;margin:auto;max-width:100%;height:auto}"
+    "#graph-box.actual svg{max-width:none}"
     "g.edge{cursor:pointer}g.edge:hover path{stroke-width:4}"
     "g.edge.sel path{stroke-width:5}"
+    "g.node{cursor:pointer}g.node:hover path,g.node:hover polygon{stroke-width:2.5}"
+    "g.node.sel path,g.node.sel polygon{stroke:#1f3a5f;stroke-width:3}"
+    "#side{position:fixed;top:0;right:0;bottom:0;width:min(760px,56vw);background:#fff;"
+    "border-left:1px solid #c5d0de;box-shadow:-4px 0 16px rgba(31,58,95,.15);overflow:auto;"
+    "padding:14px 18px;z-index:10}"
+    "#side-close{float:right;font-size:18px;border:0;background:none;cursor:pointer}"
+    "table.compact td,table.compact th{padding:3px 6px;font-size:12.5px}"
     "#edge-panel{margin-top:12px}"
     ".hint{color:#6b7a8c;font-size:12.5px}"
     "table{border-collapse:collapse;width:100%;font-size:13px}"
@@ -237,21 +246,30 @@ static const char page_css[] =
     ".filters input{width:320px}"
     "code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px}";
 
-/* Sorting, filtering and the edge panel (a click on an edge, or a link to
+/* Sorting, filtering, the edge panel (a click on an edge, or a link to
  * page.html#edge-eN, shows the edge's flows and filters the table to
- * them).  No data is embedded in the script: rows and edge panels are
- * server-written (escaped) HTML. */
+ * them), the side panel (a click on a node, or page.html#node-nN: every
+ * flow in and out of it, the table filtered to them), and the toggle
+ * between the drawings with and without what policy does not govern
+ * (whose ids are prefixed "all_").  No data is embedded in the script:
+ * rows and panels are server-written (escaped) HTML. */
 static const char page_js[] =
     "(function(){\n"
     "var tb=document.querySelector('#flows-table tbody');\n"
     "var f=document.getElementById('flow-filter'),fv=document.getElementById('verdict-filter');\n"
-    "var cur=null;\n"
+    "var cur=null,curNode=null;\n"
+    "function $(id){return document.getElementById(id);}\n"
+    "function both(id,fn){[id,'all_'+id].forEach(function(x){var e=$(x);if(e)fn(e);});}\n"
+    "function base(id){return id.replace(/^all_/,'');}\n"
     "function apply(){var q=f.value.toLowerCase(),v=fv.value,n=0;\n"
     " Array.prototype.forEach.call(tb.rows,function(r){\n"
     "  var ok=(!q||r.textContent.toLowerCase().indexOf(q)>=0)&&(!v||r.className.indexOf('v-'+v)>=0)"
-    "&&(!cur||r.getAttribute('data-edge')===cur);\n"
+    "&&(!cur||r.getAttribute('data-edge')===cur)"
+    "&&(!curNode||(' '+r.getAttribute('data-n')+' ').indexOf(' '+curNode+' ')>=0)"
+    "&&!r.hasAttribute('data-out');\n"
     "  r.style.display=ok?'':'none';if(ok)n++;});\n"
-    " document.getElementById('flow-count').textContent=n+' shown';}\n"
+    " $('flow-count').textContent=n+' shown';}\n"
+    "window.podflowApply=apply;\n"
     "f.addEventListener('input',apply);fv.addEventListener('change',apply);\n"
     "document.querySelectorAll('#flows-table th.sort').forEach(function(th,i){\n"
     " th.addEventListener('click',function(){\n"
@@ -267,16 +285,33 @@ static const char page_js[] =
     "function pick(id){\n"
     " document.querySelectorAll('.edge-detail').forEach(function(d){d.hidden=true;});\n"
     " document.querySelectorAll('g.edge').forEach(function(g){g.classList.remove('sel');});\n"
-    " cur=id;var d=id&&document.getElementById('d-'+id);\n"
-    " document.getElementById('edge-none').hidden=!!d;\n"
-    " document.getElementById('edge-clear').hidden=!d;\n"
-    " if(d){d.hidden=false;document.getElementById(id).classList.add('sel');}\n"
+    " cur=id;var d=id&&$('d-'+id);\n"
+    " $('edge-none').hidden=!!d;\n"
+    " $('edge-clear').hidden=!d;\n"
+    " if(d){d.hidden=false;both(id,function(e){e.classList.add('sel');});}\n"
+    " apply();}\n"
+    "function pickNode(id){\n"
+    " document.querySelectorAll('.node-detail').forEach(function(d){d.hidden=true;});\n"
+    " document.querySelectorAll('g.node').forEach(function(g){g.classList.remove('sel');});\n"
+    " curNode=id;var d=id&&$('d-'+id);\n"
+    " $('side').hidden=!d;\n"
+    " if(d){d.hidden=false;both(id,function(e){e.classList.add('sel');});}\n"
+    " else curNode=null;\n"
     " apply();}\n"
     "document.querySelectorAll('g.edge').forEach(function(g){\n"
-    " g.addEventListener('click',function(){pick(g.id);});});\n"
-    "document.getElementById('edge-clear').addEventListener('click',function(){pick(null);});\n"
-    "var m=/^#edge-(e[0-9]+)$/.exec(location.hash);\n"
-    "if(m&&document.getElementById(m[1]))pick(m[1]);else apply();\n"
+    " g.addEventListener('click',function(){pick(base(g.id));});});\n"
+    "document.querySelectorAll('g.node').forEach(function(g){\n"
+    " g.addEventListener('click',function(){pickNode(base(g.id));});});\n"
+    "$('edge-clear').addEventListener('click',function(){pick(null);});\n"
+    "$('side-close').addEventListener('click',function(){pickNode(null);});\n"
+    "var ga=$('graph-actual');\n"
+    "ga.addEventListener('change',function(){$('graph-box').classList.toggle('actual',ga.checked);}"
+    ");\n"
+    "var ug=$('show-ungoverned');\n"
+    "if(ug)ug.addEventListener('change',function(){$('graph-gov').hidden=ug.checked;"
+    "$('graph-all').hidden=!ug.checked;});\n"
+    "var m=/^#edge-(e[0-9]+)$/.exec(location.hash),mn=/^#node-(n[0-9]+)$/.exec(location.hash);\n"
+    "if(m&&$(m[1]))pick(m[1]);else if(mn&&$('d-'+mn[1]))pickNode(mn[1]);else apply();\n"
     "})();\n";
 
 /* ---- summary ------------------------------------------------------------------ */
@@ -387,27 +422,22 @@ static void write_header(struct rw *w, const struct flowset *fs, const struct re
 static void flow_row_cells(struct rw *w, const struct flowset *fs, const struct flowset_flow *f,
                            int with_old);
 
-static void write_graph(struct rw *w, const struct flowset *fs, const struct graph *g,
-                        struct diag *d)
+static void legend_item(struct rw *w, enum graph_color c, const char *text)
+{
+    rw_f(w, "<span class=\"lg-%s\"><i style=\"background:%s\"></i>%s</span>", graph_color_name(c),
+         graph_color_hex(c), text);
+}
+
+/* One drawing of the graph into the page, or what stands in its place. */
+static void write_svg(struct rw *w, const struct graph *g, unsigned flags, const char *idp,
+                      struct diag *d)
 {
     struct buf svg;
-    size_t i, k, budget = LIM_REPORT_PANEL_FLOWS;
     int rc;
 
-    rw_s(w, "<section id=\"graph\"><h2>Service graph</h2>\n<p class=\"legend\">"
-            "<span><i style=\"background:#2e8b57\"></i>allowed</span>"
-            "<span><i style=\"background:#d0312d\"></i>denied</span>"
-            "<span><i style=\"background:#e69500\"></i>mixed");
-    if (fs->nsets > 1)
-        rw_s(w, " or verdict changes vs. --old");
-    rw_s(w, "</span><span class=\"hint\">Namespaces are boxes; pods of one workload are one "
-            "node. Click an edge for its flows and deciding policies.</span></p>\n"
-            "<div id=\"graph-box\">");
     buf_init(&svg, 0);
-    rc = g->nnodes ? graph_svg(g, &svg, d) : 0;
-    if (!g->nnodes)
-        rw_s(w, "<p class=\"hint\">No flows: nothing to draw.</p>");
-    else if (rc == ERR_LIMIT)
+    rc = graph_svg(g, flags, idp, &svg, d);
+    if (rc == ERR_LIMIT)
         rw_f(w,
              "<p class=\"hint\">%zu nodes: more than the %d this page draws; use "
              "<code>podflow-analyze check --format dot</code>.</p>",
@@ -417,6 +447,48 @@ static void write_graph(struct rw *w, const struct flowset *fs, const struct gra
     else
         rw_s(w, svg.data);
     buf_release(&svg);
+}
+
+static void write_node_panels(struct rw *w, const struct flowset *fs, const struct graph *g);
+
+static void write_graph(struct rw *w, const struct flowset *fs, const struct graph *g,
+                        struct diag *d)
+{
+    size_t i, k, budget = LIM_REPORT_PANEL_FLOWS;
+    int ungov = graph_has_ungoverned(g);
+
+    rw_s(w, "<section id=\"graph\"><h2>Service graph</h2>\n<p class=\"legend\">");
+    legend_item(w, GC_ALLOW, "allowed");
+    legend_item(w, GC_DENY, "denied");
+    legend_item(w, GC_MIXED, "some allowed, some denied");
+    if (fs->nsets > 1) {
+        legend_item(w, GC_BREAK, "would break (seen working, now denied)");
+        legend_item(w, GC_NEWDENY, "newly denied");
+        legend_item(w, GC_FIX, "would fix (seen failing, now allowed)");
+        legend_item(w, GC_NEWALLOW, "newly allowed");
+    }
+    rw_s(w, "</p>\n<p class=\"hint\">Namespaces are boxes; pods of one workload are one node; "
+            "addresses outside the cluster are grouped by the NetworkSet or GlobalNetworkSet "
+            "they are in, else by the CIDR of the rule that decided, else as public or "
+            "private. Click a workload for every flow in and out of it, an edge for its "
+            "flows.");
+    if (ungov)
+        rw_s(w, " <label><input type=\"checkbox\" id=\"show-ungoverned\"> show traffic policy "
+                "does not govern (ICMPv6 on the link: neighbour discovery; host to "
+                "host)</label>");
+    rw_s(w, " <label><input type=\"checkbox\" id=\"graph-actual\"> actual size</label></p>\n"
+            "<div id=\"graph-box\">");
+    if (!g->nnodes) {
+        rw_s(w, "<p class=\"hint\">No flows: nothing to draw.</p>");
+    } else if (ungov) {
+        rw_s(w, "<div id=\"graph-gov\">");
+        write_svg(w, g, GRAPH_DOT_GOVERNED, "", d);
+        rw_s(w, "</div><div id=\"graph-all\" hidden>");
+        write_svg(w, g, 0, "all_", d);
+        rw_s(w, "</div>");
+    } else {
+        write_svg(w, g, 0, "", d);
+    }
     rw_s(w, "</div>\n<div id=\"edge-panel\"><p id=\"edge-none\" class=\"hint\">No edge selected."
             "</p><button id=\"edge-clear\" hidden>Show all flows</button>\n"
             "<p class=\"hint\">Selecting an edge also filters the flows table to it.</p>\n");
@@ -436,10 +508,9 @@ static void write_graph(struct rw *w, const struct flowset *fs, const struct gra
              e->color == GC_ALLOW  ? "t-allow"
              : e->color == GC_DENY ? "t-deny"
                                    : "t-warn",
-             e->color == GC_ALLOW    ? "allowed"
-             : e->color == GC_DENY   ? "denied"
-             : e->color == GC_CHANGE ? "changes"
-                                     : "mixed",
+             e->color == GC_ALLOW  ? "allowed"
+             : e->color == GC_DENY ? "denied"
+                                   : graph_color_name(e->color),
              (unsigned long long)e->flows, e->flows == 1 ? "" : "s", (unsigned long long)e->allowed,
              (unsigned long long)e->denied);
         if (fs->nsets > 1)
@@ -463,6 +534,112 @@ static void write_graph(struct rw *w, const struct flowset *fs, const struct gra
         rw_s(w, "</div>\n");
     }
     rw_s(w, "</div></section>\n");
+    write_node_panels(w, fs, g);
+}
+
+/* A row of a node's side panel: the direction, the verdict, the other
+ * end, the port, what the capture saw and what decided it (with --old,
+ * how that changes). */
+static void node_flow_row(struct rw *w, const struct flowset_flow *f, const char *dir)
+{
+    const struct eng_verdict *v = f->v[FS_NEW];
+    int in = strcmp(dir, "in") == 0;
+    const struct case_ep *peer = in ? f->src : f->dst;
+    const struct ipaddr *pip = in ? &f->src_ip : &f->dst_ip;
+    char id[IPADDR_STRLEN + 300], ip[IPADDR_STRLEN];
+
+    rw_f(w, "<tr class=\"%s\"><td><small>%s</small></td>", v->allow ? "v-allow" : "v-deny", dir);
+    rw_f(w, "<td><span class=\"tag %s\">%s</span></td>", v->allow ? "t-allow" : "t-deny",
+         v->allow ? "allow" : "deny");
+    ident_text(peer, pip, id, sizeof(id));
+    rw_s(w, "<td>");
+    rw_s(w, in ? "\xe2\x86\x90 " : "\xe2\x86\x92 ");
+    rw_esc(w, id);
+    rw_f(w, "<br><small>%s</small></td><td>", ipaddr_format(pip, ip));
+    rw_proto(w, f->proto);
+    rw_f(w, " %u</td><td>%s<br><small>", f->dst_port, observed_name(f->obs));
+    rw_esc(w, f->state);
+    rw_s(w, "</small></td><td><small>");
+    rw_decider(w, v);
+    if (f->v[FS_OLD] && f->v[FS_OLD]->allow != v->allow) {
+        rw_f(w, "<br>under --old: %s by ", f->v[FS_OLD]->allow ? "allowed" : "denied");
+        rw_decider(w, f->v[FS_OLD]);
+    }
+    rw_s(w, "</small></td><td class=\"time\"><small>");
+    rw_time_short(w, f->first_ns);
+    rw_s(w, "</small></td></tr>\n");
+}
+
+/* The side panel a click on a node opens: every flow in and out of it
+ * (up to LIM_REPORT_NODE_FLOWS each, LIM_REPORT_PANEL_FLOWS in all; the
+ * flows table, filtered to the node at the same time, lists the rest). */
+static void write_node_panels(struct rw *w, const struct flowset *fs, const struct graph *g)
+{
+    size_t i, j, k, shown, total, budget = LIM_REPORT_PANEL_FLOWS;
+
+    rw_s(w, "<aside id=\"side\" hidden><button id=\"side-close\" title=\"close\">\xc3\x97"
+            "</button>\n");
+    for (i = 0; i < g->nnodes && !w->rc; i++) {
+        char name[600];
+
+        graph_node_text(&g->nodes[i], name, sizeof(name));
+        rw_f(w, "<div class=\"node-detail\" id=\"d-n%zu\" hidden><h3>", i);
+        rw_esc(w, name);
+        rw_s(w, "</h3><p class=\"hint\">");
+        if (g->nodes[i].members_text) {
+            rw_esc(w, g->nodes[i].members_text);
+            rw_s(w, g->nodes[i].members > 3 ? ", ...; " : "; ");
+        }
+        shown = total = 0;
+        for (j = 0; j < g->nedges; j++)
+            if (g->edges[j].src == i || g->edges[j].dst == i)
+                total += g->edges[j].nflow_idx;
+        rw_f(w, "%zu flow%s in and out. The flows table below is filtered to them.</p>", total,
+             total == 1 ? "" : "s");
+        /* At a glance: one line per edge in or out, then every flow. */
+        rw_s(w, "<table class=\"compact peers\"><thead><tr><th></th><th>Peer</th><th>Ports</th>"
+                "<th>Verdict</th><th class=\"num\">Flows</th></tr></thead><tbody>\n");
+        for (j = 0; j < g->nedges; j++) {
+            const struct graph_edge *e = &g->edges[j];
+            char peer[600];
+
+            if (e->src != i && e->dst != i)
+                continue;
+            graph_node_text(&g->nodes[e->src == i ? e->dst : e->src], peer, sizeof(peer));
+            rw_f(w, "<tr><td><small>%s</small></td><td>%s ", e->src == i ? "out" : "in",
+                 e->src == i ? "\xe2\x86\x92" : "\xe2\x86\x90");
+            rw_esc(w, peer);
+            rw_s(w, "</td><td>");
+            rw_esc(w, e->label);
+            rw_f(w,
+                 "</td><td><span class=\"tag\" style=\"color:#fff;background:%s\">%s</span>%s"
+                 "</td><td class=\"num\">%llu</td></tr>\n",
+                 graph_color_hex(e->color), graph_color_name(e->color),
+                 e->governed ? "" : " <small>(not governed)</small>", (unsigned long long)e->flows);
+        }
+        rw_s(w, "</tbody></table>\n<h4>Every flow</h4>");
+        rw_s(w, "<table class=\"compact\"><thead><tr><th></th><th>Verdict</th><th>Peer</th>"
+                "<th>Port</th><th>Observed</th><th>Decided by</th><th>First seen (UTC)</th>"
+                "</tr></thead><tbody>\n");
+        for (j = 0; j < g->nedges; j++) {
+            const struct graph_edge *e = &g->edges[j];
+            int out = e->src == i;
+
+            if (e->src != i && e->dst != i)
+                continue;
+            for (k = 0; k < e->nflow_idx && shown < LIM_REPORT_NODE_FLOWS && budget;
+                 k++, shown++, budget--)
+                node_flow_row(w, &fs->flows[e->flow_idx[k]],
+                              out && e->dst == i ? "within"
+                              : out              ? "out"
+                                                 : "in");
+        }
+        rw_s(w, "</tbody></table>");
+        if (total > shown)
+            rw_f(w, "<p class=\"hint\">and %zu more (see the flows table).</p>", total - shown);
+        rw_s(w, "</div>\n");
+    }
+    rw_s(w, "</aside>\n");
 }
 
 /* ---- flows table ----------------------------------------------------------------- */
@@ -587,8 +764,9 @@ static void write_flows(struct rw *w, const struct flowset *fs, const struct gra
     for (i = 0; i < n && !w->rc; i++) {
         const struct flowset_flow *f = &fs->flows[order[i].idx];
 
-        rw_f(w, "<tr class=\"%s\" data-edge=\"e%zu\">", f->v[FS_NEW]->allow ? "v-allow" : "v-deny",
-             g->flow_edge[order[i].idx]);
+        rw_f(w, "<tr class=\"%s\" data-edge=\"e%zu\" data-n=\"n%zu n%zu\">",
+             f->v[FS_NEW]->allow ? "v-allow" : "v-deny", g->flow_edge[order[i].idx],
+             g->edges[g->flow_edge[order[i].idx]].src, g->edges[g->flow_edge[order[i].idx]].dst);
         flow_row_cells(w, fs, f, fs->nsets > 1);
         rw_s(w, "</tr>\n");
     }

@@ -1,0 +1,85 @@
+#!/bin/sh
+# report_browser_cluster.sh: the report of a cluster driven in a real
+# browser (issue 15): Debian's chromium, headless, with every background
+# service off and a fresh profile, driven through the DevTools protocol
+# over a pipe (tests/it/cdp_drive.py: real mouse events, no port, no
+# network).  On the storefront case of cluster_case.inc (32 workloads in
+# 7 namespaces) it clicks a workload and checks that the side panel lists
+# its flows and the flows table is filtered to them, clicks an edge,
+# turns on the drawing with what policy does not govern, and takes
+# screenshots at 1400 px: $B/report-cluster-graph.png (the graph with
+# storefront/frontend selected and its side panel).
+# Skips, saying why, when chromium or python3 is missing: nothing is
+# installed (chromium is some 300 MB; report_browser.sh covers the seed).
+. "$TOP/tests/it/analyze_lib.inc"
+. "$TOP/tests/it/cluster_case.inc"
+browser=
+for c in chromium chromium-browser; do
+    command -v "$c" >/dev/null 2>&1 && { browser=$(command -v "$c"); break; }
+done
+[ -n "$browser" ] || { echo "SKIP: chromium is not installed (apt-get install chromium)"; exit 77; }
+command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 is not installed (it drives the browser)"; exit 77; }
+
+make_cluster_case "$tmp/case.db"
+"$A" report "$tmp/case.db" -p "$POL/cluster" --out "$tmp/report.html"
+expect "report exit" $? 0
+# The node and edge ids of what the steps click: storefront/frontend, and
+# the denied edge to the cloud metadata set.
+fe=$(sed -n 's/.*<div class="node-detail" id="d-\(n[0-9]*\)" hidden><h3>storefront\/frontend<\/h3>.*/\1/p' "$tmp/report.html")
+md=$(sed -n 's/.*<g id="\(e[0-9]*\)" class="edge edge&#45;deny">.*/\1/p' "$tmp/report.html" | while read -r e; do
+    grep -q "id=\"d-$e\" hidden><h3>storefront/recommendation → GlobalNetworkSet cloud-metadata" "$tmp/report.html" && echo "$e"; done | head -1)
+[ -n "$fe" ] && [ -n "$md" ] || { fail "no frontend node ($fe) or metadata edge ($md) in the page"; finish; }
+
+cat > "$tmp/steps" <<EOF
+# The default drawing: what policy governs only.
+expect document.querySelectorAll('#graph-gov g.node').length => 38
+expect document.querySelector('#graph-all').hidden => true
+expect document.getElementById('flow-count').textContent => "1704 shown"
+# A click on storefront/frontend: its side panel, the table filtered.
+click #graph-gov #$fe
+expect document.getElementById('side').hidden => false
+expect document.getElementById('d-$fe').hidden => false
+expect document.querySelectorAll('.node-detail:not([hidden])').length => 1
+expect document.querySelectorAll('#d-$fe tbody tr').length => 211
+expect document.querySelector('#d-$fe tbody tr td:nth-child(6)').textContent.length > 10 => true
+expect document.getElementById('flow-count').textContent => "570 shown"
+expect document.getElementById('$fe').classList.contains('sel') => true
+scroll #graph
+shot report-cluster-graph
+# Closing it brings every flow back.
+click #side-close
+expect document.getElementById('side').hidden => true
+expect document.getElementById('flow-count').textContent => "1704 shown"
+# A click on the denied edge to the metadata set: its panel, 30 flows.
+click #graph-gov #$md polygon
+expect document.getElementById('d-$md').hidden => false
+expect document.getElementById('flow-count').textContent => "30 shown"
+click #edge-clear
+# The toggle: the drawing with neighbour discovery and host to host.
+click #show-ungoverned
+expect document.querySelector('#graph-gov').hidden => true
+expect document.querySelector('#graph-all').hidden => false
+expect document.querySelectorAll('#graph-all g.node').length => 40
+expect !!document.querySelector('#graph-all g.node.ungoverned') => true
+# A click in the other drawing opens the same panel.
+click #graph-all #all_$fe
+expect document.getElementById('d-$fe').hidden => false
+EOF
+HOME="$tmp/home" timeout 300 python3 "$TOP/tests/it/cdp_drive.py" "$browser" "file://$tmp/report.html" \
+    "$tmp/steps" "$tmp" --headless --no-sandbox --disable-gpu --disable-background-networking \
+    --disable-component-update --disable-sync --no-first-run --no-default-browser-check \
+    --disable-extensions --user-data-dir="$tmp/profile" --host-resolver-rules="MAP * ~NOTFOUND" \
+    > "$tmp/drive.out" 2>&1
+rc=$?
+cat "$tmp/drive.out"
+case $rc in
+0) ok "the page did what the clicks asked" ;;
+2) echo "SKIP: chromium could not be driven: $(tail -1 "$tmp/drive.out")"; exit 77 ;;
+*) fails=$((fails + $(grep -c '^FAIL' "$tmp/drive.out"))) ;;
+esac
+if [ -s "$tmp/report-cluster-graph.png" ]; then
+    mkdir -p "$B" && cp "$tmp"/report-cluster-*.png "$B/" && ok "screenshots kept in $B"
+else
+    fail "no screenshot"
+fi
+finish
