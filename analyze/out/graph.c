@@ -677,13 +677,15 @@ int graph_dot(const struct graph *g, unsigned flags, const char *idp, struct buf
         idp = "";
     /* Edge labels are laid out as dot lays out nodes (a label is a
      * virtual node of its edge's middle rank, kept apart from boxes by
-     * nodesep and ranksep), never as xlabels placed after the layout over
+     * nodesep and ranksep: 0.6 in leaves room for a browser's fonts,
+     * wider than graphviz's estimate), never as xlabels placed after the
+     * layout over
      * whatever is there; splines=true routes edges round the boxes and
      * labels rather than through them, and labels stay beside their
      * edge's middle (labelfloat=false). */
     rc = buf_addstr(out, "digraph podflow {\n"
                          "  graph [rankdir=LR, fontname=\"Helvetica,Arial,sans-serif\", "
-                         "fontsize=12, nodesep=0.45, ranksep=1.3, pad=0.2, splines=true, "
+                         "fontsize=12, nodesep=0.6, ranksep=1.3, pad=0.2, splines=true, "
                          "newrank=true];\n"
                          "  node [fontname=\"Helvetica,Arial,sans-serif\", fontsize=11, "
                          "color=\"#5b6b7f\", penwidth=1.2, margin=\"0.15,0.06\"];\n"
