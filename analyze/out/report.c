@@ -9,11 +9,13 @@
  */
 #include "analyze/out/report.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyze/out/graph.h"
+#include "analyze/out/series.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/limits.h"
@@ -222,6 +224,20 @@ static const char page_css[] =
     "padding:14px 18px;z-index:10}"
     "#side-close{float:right;font-size:18px;border:0;background:none;cursor:pointer}"
     "table.compact td,table.compact th{padding:3px 6px;font-size:12.5px}"
+    ".fv{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}"
+    "#fv-info{flex:1;min-width:320px;max-height:660px;overflow:auto}"
+    "#fv-chord{max-width:100%;height:auto}"
+    "#fv-chord .chord{fill:none;stroke-opacity:.5;cursor:pointer}"
+    "#fv-chord .chord:hover,#fv-chord .chord.sel{stroke-opacity:.95}"
+    "#fv-chord .chord.off,#fv-chord .chord.tout{display:none}"
+    "body:not(.show-ungov) .chord.ungoverned{display:none}"
+    ".ns-arc{fill:#1f3a5f;cursor:zoom-in}.fv-ns.dim{opacity:.25}.wl-arc{fill:#8da2bb}"
+    ".ns-label{font:600 13px sans-serif;fill:#1f3a5f}.wl-label{font:8px sans-serif;fill:#34495e}"
+    "#ts{max-width:1110px;user-select:none;cursor:crosshair}"
+    ".ts-a{fill:#2e8b57}.ts-d{fill:#d0312d}.ax{font:9px sans-serif;fill:#5b6b7f}.cov{fill:#5b6b7f}"
+    "#ts-sel{fill:#1f6fd1;fill-opacity:.15;stroke:#1f6fd1}#ts-hit{fill:transparent}"
+    "i.sw{display:inline-block;width:10px;height:10px;vertical-align:middle}"
+    "tr.total td{background:#f0f3f7}"
     "#edge-panel{margin-top:12px}"
     ".hint{color:#6b7a8c;font-size:12.5px}"
     "table{border-collapse:collapse;width:100%;font-size:13px}"
@@ -309,7 +325,75 @@ static const char page_js[] =
     ");\n"
     "var ug=$('show-ungoverned');\n"
     "if(ug)ug.addEventListener('change',function(){$('graph-gov').hidden=ug.checked;"
-    "$('graph-all').hidden=!ug.checked;});\n"
+    "$('graph-all').hidden=!ug.checked;document.body.classList.toggle('show-ungov',ug.checked);});"
+    "\n"
+    "";
+
+/* The traffic section's part of the script (its own array: C11 compilers
+ * need not take a string longer than 4095 bytes), run in the same
+ * function as page_js. */
+static const char page_js_traffic[] =
+    /* The volumetric view: metric, zoom into a namespace, a chord's flows. */
+    "var fv=$('fv-chord'),chords=[].slice.call(document.querySelectorAll('#fv-chords .chord'));\n"
+    "function zoom(gi){var vb='-460 -400 920 800';\n"
+    " chords.forEach(function(c){c.classList.toggle('off',gi!==null&&"
+    "c.getAttribute('data-g').split(' ').indexOf(gi)<0);});\n"
+    " document.querySelectorAll('.fv-ns').forEach(function(g){g.classList.toggle('dim',"
+    "gi!==null&&g.getAttribute('data-g')!==gi);});\n"
+    " if(gi!==null){var b=$('fv-g'+gi).getBBox(),x0=b.x,y0=b.y,x1=b.x+b.width,y1=b.y+b.height;\n"
+    "  chords.forEach(function(c){if(c.classList.contains('off')||c.classList.contains('tout'))"
+    "return;var r=c.getBBox();x0=Math.min(x0,r.x);y0=Math.min(y0,r.y);"
+    "x1=Math.max(x1,r.x+r.width);y1=Math.max(y1,r.y+r.height);});\n"
+    "  vb=(x0-30)+' '+(y0-30)+' '+(x1-x0+60)+' '+(y1-y0+60);}\n"
+    " fv.setAttribute('viewBox',vb);fv.setAttribute('data-zoom',gi===null?'':gi);"
+    "$('fv-whole').hidden=gi===null;}\n"
+    "if(fv){\n"
+    " $('fv-metric').addEventListener('change',function(){var m=$('fv-metric').value;"
+    "chords.forEach(function(c){c.setAttribute('stroke-width',c.getAttribute('data-'+m));});});\n"
+    " document.querySelectorAll('.fv-ns').forEach(function(g){g.querySelector('.ns-arc')"
+    ".addEventListener('click',function(){zoom(g.getAttribute('data-g'));});});\n"
+    " $('fv-whole').addEventListener('click',function(){zoom(null);});\n"
+    " chords.forEach(function(c){c.addEventListener('click',function(){var d=$('d-'+"
+    "c.getAttribute('data-e'));chords.forEach(function(x){x.classList.remove('sel');});\n"
+    "  c.classList.add('sel');$('fv-info').innerHTML=d?d.innerHTML:'';});});}\n"
+    /* Traffic over time: the scope shown, and a range dragged across it
+     * filters the chords and the flows table. */
+    "var ts=$('ts');\n"
+    "if(ts){var nb=+ts.getAttribute('data-nb'),x0=+ts.getAttribute('data-x0'),"
+    "tw=+ts.getAttribute('data-w'),sel=$('ts-sel'),drag=null;\n"
+    " var t0=+ts.getAttribute('data-t0')/1e6,st=+ts.getAttribute('data-step')/1e6;\n"
+    " function clock(b){return new Date(t0+b*st).toISOString().substr(11,8);}\n"
+    " function bAt(ev){var p=ts.createSVGPoint();p.x=ev.clientX;p.y=ev.clientY;"
+    "var q=p.matrixTransform(ts.getScreenCTM().inverse());"
+    "return Math.max(0,Math.min(nb-1,Math.floor((q.x-x0)/tw*nb)));}\n"
+    " function "
+    "show(a,b){sel.setAttribute('x',x0+a*tw/nb);sel.setAttribute('width',(b-a+1)*tw/nb);}\n"
+    " function inR(s,a,b){return s.split(' ').some(function(p){var q=p.split('-');"
+    "return q.length===2&&+q[0]<=b&&+q[1]>=a;});}\n"
+    " function setRange(r){\n"
+    "  if(!r)sel.setAttribute('width',0);\n"
+    "  "
+    "chords.forEach(function(c){c.classList.toggle('tout',!!r&&!inR(c.getAttribute('data-t'),r[0],"
+    "r[1]));});\n"
+    "  Array.prototype.forEach.call(tb.rows,function(row){var v=row.getAttribute('data-b');"
+    "if(r&&v&&!inR(v.replace(' ','-'),r[0],r[1]))row.setAttribute('data-out','');"
+    "else row.removeAttribute('data-out');});\n"
+    "  $('ts-range').textContent=r?clock(r[0])+' \\u2013 '+clock(r[1]+1)+' UTC selected':'';\n"
+    "  "
+    "$('ts-clear').hidden=!r;if(fv&&fv.getAttribute('data-zoom'))zoom(fv.getAttribute('data-zoom'))"
+    ";"
+    "apply();}\n"
+    " ts.addEventListener('mousedown',function(ev){drag=bAt(ev);show(drag,drag);ev.preventDefault()"
+    ";});\n"
+    " ts.addEventListener('mousemove',function(ev){if(drag!==null){var b=bAt(ev);"
+    "show(Math.min(drag,b),Math.max(drag,b));}});\n"
+    " window.addEventListener('mouseup',function(ev){if(drag===null)return;var b=bAt(ev),"
+    "a=Math.min(drag,b);b=Math.max(drag,b);drag=null;setRange([a,b]);});\n"
+    " $('ts-clear').addEventListener('click',function(){setRange(null);});\n"
+    " $('ts-scope').addEventListener('change',function(){var v=$('ts-scope').value;"
+    "document.querySelectorAll('.ts-scope').forEach(function(g){"
+    "g.setAttribute('display',g.getAttribute('data-scope')===v?'inline':'none');});});}\n"
+
     "var m=/^#edge-(e[0-9]+)$/.exec(location.hash),mn=/^#node-(n[0-9]+)$/.exec(location.hash);\n"
     "if(m&&$(m[1]))pick(m[1]);else if(mn&&$('d-'+mn[1]))pickNode(mn[1]);else apply();\n"
     "})();\n";
@@ -400,7 +484,8 @@ static void write_header(struct rw *w, const struct flowset *fs, const struct re
         rw_s(w, "; generated ");
         rw_time(w, o->generated_ns);
     }
-    rw_s(w, "</div></header>\n<nav><a href=\"#graph\">Service graph</a><a href=\"#flows\">Flows</a>"
+    rw_s(w, "</div></header>\n<nav><a href=\"#graph\">Service graph</a><a "
+            "href=\"#traffic\">Traffic</a><a href=\"#flows\">Flows</a>"
             "<a href=\"#board\">Policy board</a><a href=\"#ports\">Port coverage</a>"
             "<a href=\"#capture\">Capture coverage</a></nav>\n<main>\n<div class=\"cards\" "
             "id=\"summary\">");
@@ -642,6 +727,561 @@ static void write_node_panels(struct rw *w, const struct flowset *fs, const stru
     rw_s(w, "</aside>\n");
 }
 
+/* ---- traffic (FlowViz) --------------------------------------------------------------------- */
+
+/*
+ * The traffic section: the volumetric view (namespaces on the outer ring,
+ * their workloads inside it, the graph's edges as chords coloured by
+ * verdict and sized by connections or bytes), the table by namespace, and
+ * traffic over time per namespace and for the cluster.  Everything is
+ * drawn here as SVG with numbers computed here; the script only shows,
+ * hides, zooms (a viewBox) and filters what is already on the page.
+ */
+
+struct tv {
+    struct series s;
+    int has_series;      /* 0: the flows' times make no series (said on the page) */
+    int64_t first, last; /* the span: flows and captures */
+    size_t *fb0, *fb1;   /* per flow: its first and last bucket */
+};
+
+/* The span and the series of the flows (the report's own interval: about
+ * 100 buckets), with the captures' coverage. */
+static void tv_build(struct tv *t, const struct flowset *fs)
+{
+    size_t i;
+    int has = 0;
+
+    memset(t, 0, sizeof(*t));
+    for (i = 0; i < fs->nflows; i++) {
+        const struct flowset_flow *f = &fs->flows[i];
+        int64_t last = f->last_ns > f->first_ns ? f->last_ns : f->first_ns;
+
+        if (!has || f->first_ns < t->first)
+            t->first = f->first_ns;
+        if (!has || last > t->last)
+            t->last = last;
+        has = 1;
+    }
+    for (i = 0; i < fs->c.ncaps; i++) {
+        const struct case_cap *c = &fs->c.caps[i];
+
+        if (!has || c->started_ns < t->first)
+            t->first = c->started_ns;
+        if (c->has_end && (!has || c->ended_ns > t->last))
+            t->last = c->ended_ns;
+        if (!has && !c->has_end)
+            t->last = c->started_ns;
+        has = 1;
+    }
+    if (!has || series_init(&t->s, t->first, t->last, series_auto_step(t->first, t->last)))
+        return;
+    t->has_series = 1;
+    t->fb0 = xcalloc(fs->nflows ? fs->nflows : 1, sizeof(*t->fb0));
+    t->fb1 = xcalloc(fs->nflows ? fs->nflows : 1, sizeof(*t->fb1));
+    for (i = 0; i < fs->nflows && t->has_series; i++) {
+        const struct flowset_flow *f = &fs->flows[i];
+
+        t->fb0[i] = series_bucket(&t->s, f->first_ns);
+        t->fb1[i] = series_bucket(&t->s, f->last_ns > f->first_ns ? f->last_ns : f->first_ns);
+        if (series_add(&t->s, f->src ? f->src->ns : NULL, f->dst ? f->dst->ns : NULL,
+                       !f->v[FS_NEW]->allow, f->first_ns, f->last_ns, f->packets, f->bytes))
+            t->has_series = 0; /* too many namespaces for the cells: no time axis */
+    }
+    for (i = 0; i < fs->c.ncaps; i++)
+        series_capture(&t->s, fs->c.caps[i].started_ns,
+                       fs->c.caps[i].has_end ? fs->c.caps[i].ended_ns : t->last);
+    series_finish(&t->s);
+}
+
+static void tv_release(struct tv *t)
+{
+    series_release(&t->s);
+    free(t->fb0);
+    free(t->fb1);
+}
+
+/* A time as the chart's axis and range say it: "14:32:10" (UTC). */
+static void rw_clock(struct rw *w, int64_t ns)
+{
+    char t[48];
+
+    format_rfc3339(ns, t, sizeof(t));
+    if (strlen(t) >= 19) {
+        t[19] = 0;
+        rw_esc(w, t + 11);
+    } else {
+        rw_esc(w, t);
+    }
+}
+
+/* The chord diagram's ring: a group per namespace (by name), then one for
+ * what is outside the cluster; in each, its nodes by name. */
+struct ring_node {
+    size_t node;  /* graph node */
+    size_t group; /* index into the groups */
+    double a0, a1;
+    double weight;     /* flows in and out */
+    size_t ends, next; /* chord ends on it, and the next one to place */
+};
+
+struct ring_group {
+    const char *ns;  /* NULL: outside the cluster */
+    size_t first, n; /* its ring_nodes */
+    double a0, a1;
+};
+
+static int ring_node_cmp(const void *x, const void *y, const struct graph *g)
+{
+    const struct graph_node *a = &g->nodes[((const struct ring_node *)x)->node];
+    const struct graph_node *b = &g->nodes[((const struct ring_node *)y)->node];
+    char ta[600], tb[600];
+    int c;
+
+    if (!a->key.ns != !b->key.ns)
+        return a->key.ns ? -1 : 1;
+    if (a->key.ns && (c = strcmp(a->key.ns, b->key.ns)) != 0)
+        return c;
+    graph_node_text(a, ta, sizeof(ta));
+    graph_node_text(b, tb, sizeof(tb));
+    return strcmp(ta, tb);
+}
+
+/* An insertion sort: qsort takes no context, and the ring is small
+ * (LIM_GRAPH_NODES at most). */
+static void ring_sort(struct ring_node *r, size_t n, const struct graph *g)
+{
+    size_t i, j;
+
+    for (i = 1; i < n; i++) {
+        struct ring_node x = r[i];
+
+        for (j = i; j > 0 && ring_node_cmp(&r[j - 1], &x, g) > 0; j--)
+            r[j] = r[j - 1];
+        r[j] = x;
+    }
+}
+
+#define FV_PI    3.14159265358979323846
+#define FV_R_NS0 286.0 /* the namespace ring */
+#define FV_R_NS1 298.0
+#define FV_R_WL0 266.0 /* the workload ring */
+#define FV_R_WL1 282.0
+#define FV_R_CH  262.0 /* where chords end */
+
+static void arc_path(struct rw *w, double a0, double a1, double r0, double r1)
+{
+    int large = a1 - a0 > FV_PI;
+
+    rw_f(w, "M%.1f %.1fA%.1f %.1f 0 %d 1 %.1f %.1fL%.1f %.1fA%.1f %.1f 0 %d 0 %.1f %.1fZ",
+         r1 * cos(a0), r1 * sin(a0), r1, r1, large, r1 * cos(a1), r1 * sin(a1), r0 * cos(a1),
+         r0 * sin(a1), r0, r0, large, r0 * cos(a0), r0 * sin(a0));
+}
+
+/* Bucket ranges of an edge's flows, "3-5 9-9": what a time range filters. */
+static void rw_edge_buckets(struct rw *w, const struct graph_edge *e, const struct tv *t)
+{
+    uint8_t *on = xcalloc(t->s.nb ? t->s.nb : 1, 1);
+    size_t i, b, first = 1;
+
+    for (i = 0; i < e->nflow_idx; i++)
+        for (b = t->fb0[e->flow_idx[i]]; b <= t->fb1[e->flow_idx[i]] && b < t->s.nb; b++)
+            on[b] = 1;
+    for (b = 0; b < t->s.nb; b++) {
+        size_t c = b;
+
+        if (!on[b])
+            continue;
+        while (c + 1 < t->s.nb && on[c + 1])
+            c++;
+        rw_f(w, "%s%zu-%zu", first ? "" : " ", b, c);
+        first = 0;
+        b = c;
+    }
+    free(on);
+}
+
+static void write_chords(struct rw *w, const struct flowset *fs, const struct graph *g,
+                         const struct tv *t)
+{
+    struct ring_node *rn = xcalloc(g->nnodes ? g->nnodes : 1, sizeof(*rn));
+    struct ring_group *gr = xcalloc(g->nnodes ? g->nnodes : 1, sizeof(*gr));
+    size_t *pos = xcalloc(g->nnodes ? g->nnodes : 1, sizeof(*pos));
+    double *wc = xcalloc(g->nedges ? g->nedges : 1, sizeof(*wc));
+    double *wb = xcalloc(g->nedges ? g->nedges : 1, sizeof(*wb));
+    double total = 0, maxc = 0, maxb = 0, gap = 0.035, avail, a;
+    size_t i, k, ngr = 0;
+
+    for (i = 0; i < g->nnodes; i++)
+        rn[i].node = i;
+    ring_sort(rn, g->nnodes, g);
+    for (i = 0; i < g->nnodes; i++)
+        pos[rn[i].node] = i;
+    for (i = 0; i < g->nedges; i++) {
+        const struct graph_edge *e = &g->edges[i];
+
+        for (k = 0; k < e->nflow_idx; k++)
+            wb[i] +=
+                (double)(fs->flows[e->flow_idx[k]].bytes > 0 ? fs->flows[e->flow_idx[k]].bytes : 0);
+        wc[i] = (double)e->flows;
+        maxc = wc[i] > maxc ? wc[i] : maxc;
+        maxb = wb[i] > maxb ? wb[i] : maxb;
+        rn[pos[e->src]].weight += wc[i];
+        rn[pos[e->dst]].weight += wc[i];
+        rn[pos[e->src]].ends++;
+        rn[pos[e->dst]].ends++;
+    }
+    /* Groups, and the angles: each node its share of the flows, but never
+     * less than a sliver, so that a quiet workload can still be clicked. */
+    for (i = 0; i < g->nnodes; i++) {
+        const char *ns = g->nodes[rn[i].node].key.ns;
+
+        if (!ngr || !gr[ngr - 1].ns != !ns || (ns && strcmp(gr[ngr - 1].ns, ns) != 0)) {
+            gr[ngr].ns = ns;
+            gr[ngr].first = i;
+            ngr++;
+        }
+        gr[ngr - 1].n++;
+        rn[i].group = ngr - 1;
+        total += rn[i].weight;
+    }
+    avail = 2 * FV_PI - gap * (double)ngr;
+    {
+        double minw = total * 0.006, sum = 0;
+
+        for (i = 0; i < g->nnodes; i++) {
+            rn[i].weight = rn[i].weight < minw ? minw : rn[i].weight;
+            sum += rn[i].weight;
+        }
+        a = -FV_PI / 2;
+        for (k = 0; k < ngr; k++) {
+            gr[k].a0 = a;
+            for (i = gr[k].first; i < gr[k].first + gr[k].n; i++) {
+                rn[i].a0 = a;
+                a += sum > 0 ? avail * rn[i].weight / sum : avail / (double)g->nnodes;
+                rn[i].a1 = a;
+            }
+            gr[k].a1 = a;
+            a += gap;
+        }
+    }
+    rw_s(w, "<svg id=\"fv-chord\" viewBox=\"-460 -400 920 800\" width=\"760\" height=\"660\" "
+            "role=\"img\" aria-label=\"traffic between namespaces and workloads\">\n"
+            "<g id=\"fv-chords\">\n");
+    /* Chords first, under the rings; each end at the next slot of its node. */
+    for (i = 0; i < g->nedges; i++) {
+        const struct graph_edge *e = &g->edges[i];
+        struct ring_node *s = &rn[pos[e->src]], *d = &rn[pos[e->dst]];
+        double as = s->a0 + (s->a1 - s->a0) * ((double)s->next++ + 0.5) / (double)s->ends;
+        double ad = d->a0 + (d->a1 - d->a0) * ((double)d->next++ + 0.5) / (double)d->ends;
+        double lc = 1 + 13 * sqrt(maxc > 0 ? wc[i] / maxc : 0);
+        double lb = 1 + 13 * sqrt(maxb > 0 ? wb[i] / maxb : 0);
+        char na[600], nb[600];
+
+        graph_node_text(&g->nodes[e->src], na, sizeof(na));
+        graph_node_text(&g->nodes[e->dst], nb, sizeof(nb));
+        rw_f(w,
+             "<path class=\"chord%s\" id=\"c-e%zu\" data-e=\"e%zu\" data-g=\"%zu %zu\" "
+             "data-wc=\"%.1f\" data-wb=\"%.1f\" data-t=\"",
+             e->governed ? "" : " ungoverned", i, i, s->group, d->group, lc, lb);
+        if (t->has_series)
+            rw_edge_buckets(w, e, t);
+        rw_f(w,
+             "\" stroke=\"%s\" stroke-width=\"%.1f\" d=\"M%.1f %.1fQ%.1f %.1f %.1f %.1f\">"
+             "<title>",
+             graph_color_hex(e->color), lc, FV_R_CH * cos(as), FV_R_CH * sin(as),
+             e->src == e->dst ? FV_R_CH * 0.6 * cos(as) : 0.0,
+             e->src == e->dst ? FV_R_CH * 0.6 * sin(as) : 0.0, FV_R_CH * cos(ad),
+             FV_R_CH * sin(ad));
+        rw_esc(w, na);
+        rw_s(w, " \xe2\x86\x92 ");
+        rw_esc(w, nb);
+        rw_f(w, ": %s, %llu flows, %.0f bytes (%s)</title></path>\n", e->label,
+             (unsigned long long)e->flows, wb[i], graph_color_name(e->color));
+    }
+    rw_s(w, "</g>\n");
+    for (k = 0; k < ngr; k++) {
+        double mid = (gr[k].a0 + gr[k].a1) / 2;
+
+        rw_f(w, "<g class=\"fv-ns\" id=\"fv-g%zu\" data-g=\"%zu\"><path class=\"ns-arc\" d=\"", k,
+             k);
+        arc_path(w, gr[k].a0, gr[k].a1, FV_R_NS0, FV_R_NS1);
+        rw_s(w, "\"><title>");
+        rw_esc(w, gr[k].ns ? gr[k].ns : "outside the cluster");
+        rw_s(w, " (click to zoom)</title></path>");
+        rw_f(w, "<text class=\"ns-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">",
+             (FV_R_NS1 + 62) * cos(mid), (FV_R_NS1 + 62) * sin(mid) + 4,
+             cos(mid) > 0.2    ? "start"
+             : cos(mid) < -0.2 ? "end"
+                               : "middle");
+        rw_esc(w, gr[k].ns ? gr[k].ns : "outside the cluster");
+        rw_s(w, "</text>\n");
+        for (i = gr[k].first; i < gr[k].first + gr[k].n; i++) {
+            const struct graph_node *n = &g->nodes[rn[i].node];
+            double m = (rn[i].a0 + rn[i].a1) / 2, deg = m * 180 / FV_PI;
+            int left = cos(m) < 0;
+            char name[600];
+
+            graph_node_text(n, name, sizeof(name));
+            rw_f(w, "<path class=\"wl-arc\" data-n=\"n%zu\" d=\"", rn[i].node);
+            arc_path(w, rn[i].a0, rn[i].a1, FV_R_WL0, FV_R_WL1);
+            rw_s(w, "\"><title>");
+            rw_esc(w, name);
+            rw_s(w, "</title></path>");
+            /* Radial names, flipped on the left half to read left to right. */
+            rw_f(w,
+                 "<text class=\"wl-label\" transform=\"rotate(%.2f) translate(%.1f 0)%s\" "
+                 "text-anchor=\"%s\" dy=\"3\">",
+                 deg, FV_R_NS1 + 4, left ? " rotate(180)" : "", left ? "end" : "start");
+            rw_esc(w, n->key.ns ? n->key.name : name);
+            rw_s(w, "</text>");
+        }
+        rw_s(w, "</g>\n");
+    }
+    rw_s(w, "</svg>\n");
+    free(rn);
+    free(gr);
+    free(pos);
+    free(wc);
+    free(wb);
+}
+
+static void rw_rate(struct rw *w, double v)
+{
+    if (v >= 1e9)
+        rw_f(w, "%.2fG", v / 1e9);
+    else if (v >= 1e6)
+        rw_f(w, "%.2fM", v / 1e6);
+    else if (v >= 1e3)
+        rw_f(w, "%.2fk", v / 1e3);
+    else
+        rw_f(w, "%.3g", v);
+}
+
+/* One row of the table by namespace: the totals of a scope over the span. */
+static void ns_row(struct rw *w, const struct series *s, size_t scope, double sec)
+{
+    struct series_cell c[2];
+    int v;
+
+    series_total(s, scope, c);
+    rw_s(w, scope ? "<tr><td>" : "<tr class=\"total\"><td><b>cluster</b>");
+    if (scope)
+        rw_esc(w, s->ns[scope - 1]);
+    rw_s(w, "</td>");
+    for (v = 0; v < 2; v++)
+        rw_f(w, "<td class=\"num\">%llu</td>", (unsigned long long)c[v].conns);
+    for (v = 0; v < 2; v++)
+        rw_f(w, "<td class=\"num\">%llu</td>", (unsigned long long)c[v].packets);
+    for (v = 0; v < 2; v++) {
+        rw_s(w, "<td class=\"num\">");
+        rw_rate(w, (double)c[v].conns / sec);
+        rw_s(w, "</td>");
+    }
+    for (v = 0; v < 2; v++) {
+        rw_s(w, "<td class=\"num\">");
+        rw_rate(w, (double)c[v].packets / sec);
+        rw_s(w, "</td>");
+    }
+    for (v = 0; v < 2; v++) {
+        rw_s(w, "<td class=\"num\">");
+        rw_rate(w, (double)c[v].bytes * 8 / sec);
+        rw_s(w, "</td>");
+    }
+    rw_s(w, "</tr>\n");
+}
+
+#define TS_X0 56.0 /* the chart's plot area */
+#define TS_W  1040.0
+#define TS_H  150.0
+#define TS_Y0 16.0
+
+/* The captures' drop counters, marked where each capture ended. */
+static void write_drop_marks(struct rw *w, const struct flowset *fs, const struct tv *t)
+{
+    static const char q[] = "SELECT id, node, started_ns, ended_ns, packets_dropped, "
+                            "packets_if_dropped FROM captures ORDER BY id";
+    sqlite3_stmt *st = NULL;
+    double span = (double)t->s.step * (double)t->s.nb;
+
+    if (sqlite3_prepare_v2(fs->c.db, q, -1, &st, NULL) != SQLITE_OK)
+        return; /* write_capture() reports a case it cannot read */
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int64_t kd = sqlite3_column_int64(st, 4), id = sqlite3_column_int64(st, 5);
+        int64_t at =
+            sqlite3_column_type(st, 3) == SQLITE_INTEGER ? sqlite3_column_int64(st, 3) : t->last;
+        double x = TS_X0 + TS_W * ((double)(at - t->s.t0) / span);
+
+        if (kd <= 0 && id <= 0)
+            continue;
+        x = x < TS_X0 ? TS_X0 : x > TS_X0 + TS_W ? TS_X0 + TS_W : x;
+        rw_f(w,
+             "<g class=\"drops\"><path d=\"M%.1f %.1fl-6 -10h12z\" fill=\"#d0312d\"/>"
+             "<title>capture %lld (",
+             x, TS_Y0 + TS_H + 30, (long long)sqlite3_column_int64(st, 0));
+        rw_esc(w, (const char *)sqlite3_column_text(st, 1));
+        rw_f(w,
+             "): %lld packets dropped by the kernel, %lld by the interface, over its run "
+             "(counted at its end)</title></g>",
+             (long long)(kd > 0 ? kd : 0), (long long)(id > 0 ? id : 0));
+    }
+    sqlite3_finalize(st);
+}
+
+/* Traffic over time: per scope, connections started per bucket stacked by
+ * verdict; under the axis, the captures' coverage and drop marks. */
+static void write_timeline(struct rw *w, const struct flowset *fs, const struct tv *t)
+{
+    const struct series *s = &t->s;
+    double bw = TS_W / (double)s->nb;
+    size_t sc, b, tick = s->nb > 12 ? (s->nb + 11) / 12 : 1;
+
+    rw_s(w, "<div class=\"filters\">Traffic over time for <select id=\"ts-scope\">"
+            "<option value=\"0\">the cluster</option>");
+    for (sc = 0; sc < s->nns; sc++) {
+        rw_f(w, "<option value=\"%zu\">namespace ", s->order[sc]);
+        rw_esc(w, s->ns[s->order[sc] - 1]);
+        rw_s(w, "</option>");
+    }
+    rw_f(w,
+         "</select> <span class=\"hint\">connections started per %.0f s, allowed "
+         "<i class=\"sw\" style=\"background:#2e8b57\"></i> and denied "
+         "<i class=\"sw\" style=\"background:#d0312d\"></i>; grey under the axis: a capture "
+         "was running; \xe2\x96\xbc: drop counters. Drag across the chart to select a time "
+         "range.</span> <span id=\"ts-range\" class=\"hint\"></span> "
+         "<button id=\"ts-clear\" hidden>All times</button></div>\n",
+         (double)s->step / 1e9);
+    rw_f(w,
+         "<svg id=\"ts\" viewBox=\"0 0 %.0f %.0f\" width=\"100%%\" data-t0=\"%lld\" "
+         "data-step=\"%lld\" data-nb=\"%zu\" data-x0=\"%.0f\" data-w=\"%.0f\">\n",
+         TS_X0 + TS_W + 10, TS_Y0 + TS_H + 44, (long long)s->t0, (long long)s->step, s->nb, TS_X0,
+         TS_W);
+    for (sc = 0; sc <= s->nns; sc++) {
+        size_t scope = sc ? s->order[sc - 1] : 0;
+        uint64_t max = 1;
+
+        for (b = 0; b < s->nb; b++) {
+            uint64_t h = series_cell(s, scope, b, SERIES_ALLOW)->conns +
+                         series_cell(s, scope, b, SERIES_DENY)->conns;
+
+            max = h > max ? h : max;
+        }
+        rw_f(w, "<g class=\"ts-scope\" data-scope=\"%zu\"%s>", scope,
+             scope ? " display=\"none\"" : "");
+        rw_f(w, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\" class=\"ax\">%llu</text>",
+             TS_X0 - 4, TS_Y0 + 8, (unsigned long long)max);
+        for (b = 0; b < s->nb; b++) {
+            const struct series_cell *al = series_cell(s, scope, b, SERIES_ALLOW);
+            const struct series_cell *dn = series_cell(s, scope, b, SERIES_DENY);
+            double ha = TS_H * (double)al->conns / (double)max;
+            double hd = TS_H * (double)dn->conns / (double)max;
+            double x = TS_X0 + bw * (double)b;
+
+            if (!al->conns && !dn->conns)
+                continue;
+            rw_f(w, "<g><title>");
+            rw_clock(w, s->t0 + (int64_t)b * s->step);
+            rw_f(w,
+                 ": %llu allowed, %llu denied connections; %llu + %llu packets, %llu + %llu "
+                 "bytes</title>",
+                 (unsigned long long)al->conns, (unsigned long long)dn->conns,
+                 (unsigned long long)al->packets, (unsigned long long)dn->packets,
+                 (unsigned long long)al->bytes, (unsigned long long)dn->bytes);
+            if (al->conns)
+                rw_f(w,
+                     "<rect class=\"ts-a\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>",
+                     x, TS_Y0 + TS_H - ha, bw * 0.9, ha);
+            if (dn->conns)
+                rw_f(w,
+                     "<rect class=\"ts-d\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>",
+                     x, TS_Y0 + TS_H - ha - hd, bw * 0.9, hd);
+            rw_s(w, "</g>");
+        }
+        rw_s(w, "</g>\n");
+    }
+    /* The axis, its ticks, the coverage strip, the drop marks. */
+    rw_f(w, "<path d=\"M%.0f %.0fH%.0f\" stroke=\"#5b6b7f\"/>", TS_X0, TS_Y0 + TS_H, TS_X0 + TS_W);
+    for (b = 0; b < s->nb; b += tick) {
+        double x = TS_X0 + bw * (double)b;
+
+        rw_f(w, "<text class=\"ax\" x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">", x,
+             TS_Y0 + TS_H + 12);
+        rw_clock(w, s->t0 + (int64_t)b * s->step);
+        rw_s(w, "</text>");
+    }
+    for (b = 0; b < s->nb; b++) {
+        double cov = (double)s->covered[b] / (double)s->step;
+
+        rw_f(w,
+             "<rect class=\"cov\" x=\"%.1f\" y=\"%.0f\" width=\"%.2f\" height=\"5\" "
+             "fill-opacity=\"%.2f\"><title>",
+             TS_X0 + bw * (double)b, TS_Y0 + TS_H + 16, bw, 0.15 + 0.6 * cov);
+        rw_clock(w, s->t0 + (int64_t)b * s->step);
+        rw_f(w, ": a capture ran %.0f%% of this interval</title></rect>", cov * 100);
+    }
+    write_drop_marks(w, fs, t);
+    rw_f(w,
+         "<rect id=\"ts-sel\" x=\"0\" y=\"%.0f\" width=\"0\" height=\"%.0f\"/>"
+         "<rect id=\"ts-hit\" x=\"%.0f\" y=\"0\" width=\"%.0f\" height=\"%.0f\"/>",
+         TS_Y0, TS_H, TS_X0, TS_W, TS_Y0 + TS_H + 44);
+    rw_s(w, "</svg>\n");
+}
+
+static void write_traffic(struct rw *w, const struct flowset *fs, const struct graph *g,
+                          const struct tv *t)
+{
+    double sec = (double)(t->last - t->first) / 1e9;
+    size_t i;
+
+    rw_s(w, "<section id=\"traffic\"><h2>Traffic</h2>\n");
+    if (!fs->nflows) {
+        rw_s(w, "<p class=\"hint\">No flows.</p></section>\n");
+        return;
+    }
+    rw_s(w, "<p class=\"hint\">Namespaces on the outer ring, their workloads inside it, "
+            "what is outside the cluster as one more; chords are the service graph's edges, "
+            "coloured as there and as wide as their ");
+    rw_s(w, "<select id=\"fv-metric\"><option value=\"wc\">connections</option>"
+            "<option value=\"wb\">bytes</option></select>. Click a namespace to zoom into it, "
+            "a chord for its flows and what decided them. "
+            "<button id=\"fv-whole\" hidden>Whole cluster</button></p>\n"
+            "<div class=\"fv\"><div id=\"fv-box\">");
+    if (g->nnodes && g->nnodes <= LIM_GRAPH_NODES)
+        write_chords(w, fs, g, t);
+    else
+        rw_s(w, "<p class=\"hint\">Too many nodes to draw.</p>");
+    rw_s(w, "</div><div id=\"fv-info\"><p class=\"hint\">No chord selected.</p></div></div>\n");
+    /* The table by namespace, rates over the case's span. */
+    if (sec < 1)
+        sec = 1;
+    rw_s(w, "<h3>By namespace</h3><p class=\"hint\">A flow counts in the namespace of each of "
+            "its ends. Rates are over the case's span, ");
+    rw_time(w, t->first);
+    rw_s(w, " to ");
+    rw_time(w, t->last);
+    rw_f(w, " (%.0f s).</p>\n", sec);
+    if (t->has_series) {
+        rw_s(w, "<table id=\"ns-table\"><thead><tr><th rowspan=\"2\">Namespace</th>"
+                "<th colspan=\"2\" class=\"num\">Connections</th><th colspan=\"2\" "
+                "class=\"num\">Packets</th><th colspan=\"2\" class=\"num\">CPS</th>"
+                "<th colspan=\"2\" class=\"num\">PPS</th><th colspan=\"2\" class=\"num\">BPS</th>"
+                "</tr><tr>");
+        for (i = 0; i < 5; i++)
+            rw_s(w, "<th class=\"num\">allowed</th><th class=\"num\">denied</th>");
+        rw_s(w, "</tr></thead><tbody>\n");
+        ns_row(w, &t->s, 0, sec);
+        for (i = 0; i < t->s.nns; i++)
+            ns_row(w, &t->s, t->s.order[i], sec);
+        rw_s(w, "</tbody></table>\n<h3>Over time</h3>\n");
+        write_timeline(w, fs, t);
+    } else {
+        rw_s(w, "<p class=\"hint\">The flows' times make no time series (too many namespaces "
+                "for the page's buckets); <code>podflow-analyze check --interval</code> writes "
+                "one.</p>");
+    }
+    rw_s(w, "</section>\n");
+}
+
 /* ---- flows table ----------------------------------------------------------------- */
 
 /* (format 3) The process at a flow's end, under its address: "curl (pid
@@ -733,7 +1373,8 @@ static int forder_cmp(const void *x, const void *y)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
-static void write_flows(struct rw *w, const struct flowset *fs, const struct graph *g)
+static void write_flows(struct rw *w, const struct flowset *fs, const struct graph *g,
+                        const struct tv *t)
 {
     size_t i, n = fs->nflows < LIM_REPORT_FLOWS ? fs->nflows : LIM_REPORT_FLOWS;
     struct forder *order;
@@ -764,9 +1405,12 @@ static void write_flows(struct rw *w, const struct flowset *fs, const struct gra
     for (i = 0; i < n && !w->rc; i++) {
         const struct flowset_flow *f = &fs->flows[order[i].idx];
 
-        rw_f(w, "<tr class=\"%s\" data-edge=\"e%zu\" data-n=\"n%zu n%zu\">",
+        rw_f(w, "<tr class=\"%s\" data-edge=\"e%zu\" data-n=\"n%zu n%zu\"",
              f->v[FS_NEW]->allow ? "v-allow" : "v-deny", g->flow_edge[order[i].idx],
              g->edges[g->flow_edge[order[i].idx]].src, g->edges[g->flow_edge[order[i].idx]].dst);
+        if (t->has_series)
+            rw_f(w, " data-b=\"%zu %zu\"", t->fb0[order[i].idx], t->fb1[order[i].idx]);
+        rw_s(w, ">");
         flow_row_cells(w, fs, f, fs->nsets > 1);
         rw_s(w, "</tr>\n");
     }
@@ -1348,6 +1992,7 @@ int report_html(const struct flowset *fs, const struct report_opts *o, struct bu
     struct sums s;
     struct graph g;
     struct board b;
+    struct tv t;
     int rc;
 
     w.out = out;
@@ -1355,15 +2000,19 @@ int report_html(const struct flowset *fs, const struct report_opts *o, struct bu
     summarize(fs, &s);
     graph_build(&g, fs);
     board_build(&b, fs);
+    tv_build(&t, fs);
     write_header(&w, fs, o, &s);
     write_graph(&w, fs, &g, d);
-    write_flows(&w, fs, &g);
+    write_traffic(&w, fs, &g, &t);
+    write_flows(&w, fs, &g, &t);
     write_board(&w, fs, &b);
     write_ports(&w, fs, &b);
     rc = write_capture(&w, fs, d);
     rw_s(&w, "</main>\n<script>");
     rw_s(&w, page_js);
+    rw_s(&w, page_js_traffic);
     rw_s(&w, "</script>\n</body>\n</html>\n");
+    tv_release(&t);
     board_release(&b);
     graph_release(&g);
     return rc ? rc : w.rc;

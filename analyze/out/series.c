@@ -94,8 +94,7 @@ static size_t scope_of(struct series *s, const char *ns)
     return s->nns;
 }
 
-/* The bucket holding t, t held within the series. */
-static size_t bucket_of(const struct series *s, int64_t t)
+size_t series_bucket(const struct series *s, int64_t t)
 {
     uint64_t b;
 
@@ -125,7 +124,7 @@ static uint64_t share(uint64_t total, int64_t off, int64_t dur)
 static void add_to(struct series *s, size_t scope, int v, int64_t first, int64_t last,
                    uint64_t packets, uint64_t bytes)
 {
-    size_t b0 = bucket_of(s, first), b1 = bucket_of(s, last), b;
+    size_t b0 = series_bucket(s, first), b1 = series_bucket(s, last), b;
     int64_t dur = last - first;
     uint64_t pdone = 0, bdone = 0;
 
@@ -200,7 +199,7 @@ static void cover(struct series *s, int64_t from, int64_t to)
     to = to > end ? end : to;
     if (to <= from)
         return;
-    for (b = bucket_of(s, from); b < s->nb; b++) {
+    for (b = series_bucket(s, from); b < s->nb; b++) {
         int64_t lo = s->t0 + (int64_t)b * s->step, hi = lo + s->step;
 
         if (lo >= to)

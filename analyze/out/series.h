@@ -85,6 +85,9 @@ static inline const struct series_cell *series_cell(const struct series *s, size
     return &s->cells[(scope * s->nb + b) * 2 + (size_t)verdict];
 }
 
+/* The bucket holding t, t held within the series. */
+size_t series_bucket(const struct series *s, int64_t t);
+
 /* Totals of a scope over all buckets, per verdict (out[2]). */
 void series_total(const struct series *s, size_t scope, struct series_cell out[2]);
 

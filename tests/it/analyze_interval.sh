@@ -29,6 +29,12 @@ expect "fme rows have traffic" "$(q "SELECT count(*) FROM t WHERE json_extract(v
 expect "coverage inside the capture" "$(q "SELECT min(json_extract(v,'$.coverage')) FROM t WHERE json_extract(v,'$.start_ns') < 1714557900000000000")" 1
 expect "coverage of the bucket after it" "$(q "SELECT max(json_extract(v,'$.coverage')) FROM t WHERE json_extract(v,'$.start_ns') = 1714557900000000000")" 0
 
+# Judged in one thread or three: the same series.
+"$A" check "$tmp/case.db" -p "$CUR" --interval 10s -o json -j 1 > "$tmp/j1.jsonl"
+"$A" check "$tmp/case.db" -p "$CUR" --interval 10s -o json -j 3 > "$tmp/j3.jsonl"
+cmp -s "$tmp/j1.jsonl" "$tmp/s.jsonl" && cmp -s "$tmp/j3.jsonl" "$tmp/s.jsonl" && ok "-j 1, -j 3: the same series" ||
+    fail "the series differs with -j"
+
 # A flow longer than a bucket: its bytes spread, whole, adding up.
 make_case "$tmp/long.db" "UPDATE flows SET last_ns = first_ns + 25000000000 WHERE id = 7"
 "$A" check "$tmp/long.db" -p "$CUR" --interval 10s -o json > "$tmp/l.jsonl"

@@ -13,6 +13,12 @@ skipped):
                          release at X1 (vertical centre)
     expect JS => VALUE   evaluate JS (an expression) and compare its value,
                          as JSON, with VALUE (JSON)
+    clickpath CSS        click the middle of an SVG path
+    clickarc CSS         click inside a ring segment (an SVG path round the
+                         origin), a quarter of the way along its outline
+    select CSS VALUE     choose VALUE in a <select> (what picking it from
+                         its list does: a change event)
+    print JS             print the value of JS, as "value: JSON"
     scroll CSS           scroll the first element matching CSS to the top
     shot NAME [CSS]      a PNG of the viewport (1400 x 1000; or of the
                          element matching CSS) into OUTDIR/NAME.png
@@ -165,6 +171,32 @@ def main():
                 for k in range(1, 6):
                     mouse(cdp, "mouseMoved", x0 + (x1 - x0) * k / 5, y)
                 mouse(cdp, "mouseReleased", x1, y)
+            elif op in ("clickpath", "clickarc"):
+                # A point on an SVG path: its middle (clickpath), or a
+                # quarter of the way round pulled 6 units towards the
+                # origin, inside a ring segment drawn round it (clickarc).
+                pt = cdp.eval(
+                    "(function(){var e=document.querySelector(%s);if(!e)return null;"
+                    "e.scrollIntoView({block:'center'});var l=e.getTotalLength(),"
+                    "p=e.getPointAtLength(l*%s),r=Math.hypot(p.x,p.y),k=%s?(r-6)/r:1,"
+                    "q=e.ownerSVGElement.createSVGPoint();q.x=p.x*k;q.y=p.y*k;"
+                    "q=q.matrixTransform(e.getScreenCTM());return [q.x,q.y];})()"
+                    % (json.dumps(rest), "0.5" if op == "clickpath" else "0.25",
+                       "false" if op == "clickpath" else "true"))
+                if not pt:
+                    print("FAIL: %s: nothing matches %s" % (op, rest))
+                    fails += 1
+                    continue
+                mouse(cdp, "mouseMoved", pt[0], pt[1])
+                mouse(cdp, "mousePressed", pt[0], pt[1])
+                mouse(cdp, "mouseReleased", pt[0], pt[1])
+            elif op == "print":
+                print("value: %s" % json.dumps(cdp.eval(rest), ensure_ascii=False))
+            elif op == "select":
+                css, _, val = rest.rpartition(" ")
+                cdp.eval("(function(){var e=document.querySelector(%s);e.value=%s;"
+                         "e.dispatchEvent(new Event('change'));})()"
+                         % (json.dumps(css), json.dumps(val)))
             elif op == "scroll":
                 cdp.eval("document.querySelector(%s).scrollIntoView({block:'start'})"
                          % json.dumps(rest))

@@ -6,9 +6,15 @@
 # network).  On the storefront case of cluster_case.inc (32 workloads in
 # 7 namespaces) it clicks a workload and checks that the side panel lists
 # its flows and the flows table is filtered to them, clicks an edge,
-# turns on the drawing with what policy does not govern, and takes
-# screenshots at 1400 px: $B/report-cluster-graph.png (the graph with
-# storefront/frontend selected and its side panel).
+# turns on the drawing with what policy does not govern; in the traffic
+# section it sizes the chords by bytes, clicks the denied chord to the
+# metadata set for what decided it, zooms into storefront and back, and
+# drags a time range across the chart, whose flows it compares with check
+# over the same window.  Screenshots at 1400 px into $B:
+# report-cluster-graph.png (the graph, storefront/frontend selected, its
+# side panel), -traffic.png (the chord diagram, the denied chord's flows
+# beside it), -zoom.png (storefront zoomed), -range.png (a time range
+# selected: the chart and the filtered flows).
 # Skips, saying why, when chromium or python3 is missing: nothing is
 # installed (chromium is some 300 MB; report_browser.sh covers the seed).
 . "$TOP/tests/it/analyze_lib.inc"
@@ -29,6 +35,9 @@ fe=$(sed -n 's/.*<div class="node-detail" id="d-\(n[0-9]*\)" hidden><h3>storefro
 md=$(sed -n 's/.*<g id="\(e[0-9]*\)" class="edge edge&#45;deny">.*/\1/p' "$tmp/report.html" | while read -r e; do
     grep -q "id=\"d-$e\" hidden><h3>storefront/recommendation → GlobalNetworkSet cloud-metadata" "$tmp/report.html" && echo "$e"; done | head -1)
 [ -n "$fe" ] && [ -n "$md" ] || { fail "no frontend node ($fe) or metadata edge ($md) in the page"; finish; }
+nchords=$(grep -c '<path class="chord' "$tmp/report.html")
+sf=$(sed -n 's/.*<g class="fv-ns" id="fv-g\([0-9]*\)" data-g="[0-9]*"><path class="ns-arc" d="[^"]*"><title>storefront (click.*/\1/p' "$tmp/report.html")
+[ -n "$sf" ] || { fail "no storefront arc"; finish; }
 
 cat > "$tmp/steps" <<EOF
 # The default drawing: what policy governs only.
@@ -68,6 +77,46 @@ expect !!document.querySelector('#graph-all g.node.ungoverned') => true
 # A click in the other drawing opens the same panel.
 click #graph-all #all_$fe
 expect document.getElementById('d-$fe').hidden => false
+click #side-close
+click #show-ungoverned
+
+# The traffic section: a chord per edge (what policy does not govern hidden
+# like the graph's), sized by connections, then by bytes.
+scroll #traffic
+expect document.querySelectorAll('#fv-chords .chord').length => $nchords
+expect [].slice.call(document.querySelectorAll('#fv-chords .chord')).filter(function(c){return getComputedStyle(c).display!=='none';}).length => $((nchords - 2))
+expect document.getElementById('c-$md').getAttribute('stroke-width') => "$(sed -n "s/.*id=\"c-$md\"[^>]*data-wc=\"\([0-9.]*\)\".*/\1/p" "$tmp/report.html")"
+select #fv-metric wb
+expect document.getElementById('c-$md').getAttribute('stroke-width') => "$(sed -n "s/.*id=\"c-$md\"[^>]*data-wb=\"\([0-9.]*\)\".*/\1/p" "$tmp/report.html")"
+select #fv-metric wc
+# A click on the denied chord to the metadata set: what decided it.
+clickpath #c-$md
+expect document.getElementById('c-$md').classList.contains('sel') => true
+expect document.getElementById('fv-info').textContent.indexOf('egress rule 0 (Deny) of security.block-metadata [tier security]') >= 0 => true
+shot report-cluster-traffic
+# Zoom into storefront: only its chords, the view closer.
+clickarc #fv-g$sf .ns-arc
+expect document.getElementById('fv-chord').getAttribute('data-zoom') => "$sf"
+expect document.getElementById('fv-chord').getAttribute('viewBox') !== '-460 -400 920 800' => true
+expect [].slice.call(document.querySelectorAll('#fv-chords .chord:not(.off)')).every(function(c){return c.getAttribute('data-g').split(' ').indexOf('$sf')>=0;}) => true
+expect document.querySelectorAll('#fv-chords .chord.off').length > 0 => true
+shot report-cluster-zoom
+click #fv-whole
+expect document.getElementById('fv-chord').getAttribute('viewBox') => "-460 -400 920 800"
+expect document.querySelectorAll('#fv-chords .chord.off').length => 0
+# Traffic over time: a namespace's series; a range dragged across the
+# chart filters the chords and the flows table (compared with check below).
+select #ts-scope 1
+expect document.querySelector('.ts-scope[data-scope="0"]').getAttribute('display') => "none"
+select #ts-scope 0
+drag #ts 0.45 0.7
+expect document.getElementById('ts-clear').hidden => false
+print document.getElementById('ts-range').textContent
+print document.getElementById('flow-count').textContent
+expect document.querySelectorAll('#fv-chords .chord.tout').length > 0 => true
+shot report-cluster-range
+click #ts-clear
+expect document.getElementById('flow-count').textContent => "1704 shown"
 EOF
 HOME="$tmp/home" timeout 300 python3 "$TOP/tests/it/cdp_drive.py" "$browser" "file://$tmp/report.html" \
     "$tmp/steps" "$tmp" --headless --no-sandbox --disable-gpu --disable-background-networking \
@@ -81,6 +130,22 @@ case $rc in
 2) echo "SKIP: chromium could not be driven: $(tail -1 "$tmp/drive.out")"; exit 77 ;;
 *) fails=$((fails + $(grep -c '^FAIL' "$tmp/drive.out"))) ;;
 esac
+# The range the drag selected, against check over the same window: the
+# flows overlapping it.
+range=$(sed -n 's/^value: "\([0-9:]*\) – \([0-9:]*\) UTC selected"$/\1 \2/p' "$tmp/drive.out")
+shown=$(sed -n 's/^value: "\([0-9]*\) shown"$/\1/p' "$tmp/drive.out")
+if [ -n "$range" ] && [ -n "$shown" ]; then
+    set -- $range
+    # check's window is closed: end it a millisecond before the range's end.
+    n=$("$A" check "$tmp/case.db" -p "$POL/cluster" -o json --since "2024-05-01T$1Z" \
+        --until "$(($(date -u -d "2024-05-01 $2 UTC" +%s) - 1)).999" | wc -l)
+    expect "range $1-$2: flows shown = check's" "$shown" "$n"
+else
+    fail "the drag selected no range: $(grep '^value' "$tmp/drive.out")"
+fi
+for s in graph traffic zoom range; do
+    [ -s "$tmp/report-cluster-$s.png" ] || fail "no $s screenshot"
+done
 if [ -s "$tmp/report-cluster-graph.png" ]; then
     mkdir -p "$B" && cp "$tmp"/report-cluster-*.png "$B/" && ok "screenshots kept in $B"
 else

@@ -6,7 +6,8 @@
 # decided, else public / private / link-local; traffic policy does not
 # govern left out of the default drawing, in the other one behind a
 # toggle; a side panel per workload with every flow in and out of it; the
-# colours of what --old changes, each in the legend.
+# colours of what --old changes, each in the legend; the traffic section
+# (chords, the table by namespace against check, the time axis, drops).
 . "$TOP/tests/it/analyze_lib.inc"
 . "$TOP/tests/it/cluster_case.inc"
 CL=$POL/cluster
@@ -19,7 +20,7 @@ expect "check -o dot exit (denied flows)" $? 1
 for n in 'GlobalNetworkSet payment-gateways\n203.0.113.5' 'NetworkSet identity/corporate-idp\n198.51.100.10' \
     '192.0.2.0/24\n192.0.2.10' 'public\n203.0.113.200, 93.184.216.34' 'private\n10.20.30.40' \
     'GlobalNetworkSet cloud-metadata\n169.254.169.254' 'link-local\nfe80::1'; do
-    grep -qF "label=\"$n" "$tmp/g.dot" && ok "node: $n" || fail "no node '$n'"
+    grep -qF "label=\"$n" "$tmp/g.dot" && ok "node: ${n%%\\n*}" || fail "no node '${n%%\\n*}'"
 done
 grep -q 'label="external' "$tmp/g.dot" && fail "an 'external' node is left" || ok "no 'external' node"
 # Not governed: the node to its peer and neighbour discovery, marked.
@@ -54,7 +55,29 @@ grep -q '<td><small>in</small></td>' "$tmp/fe.html" && grep -q '<td><small>out</
     ok "frontend: in and out" || fail "frontend: not both directions"
 grep -q 'and 370 more (see the flows table)' "$tmp/fe.html" && ok "frontend: the rest pointed to" || fail "frontend: no 'more' line"
 # Flow rows carry their ends' nodes, so a click filters the table.
-grep -q "<tr class=\"v-allow\" data-edge=\"e[0-9]*\" data-n=\"n[0-9]* $fe\">" "$tmp/r.html" && ok "rows carry nodes" || fail "rows without data-n"
+grep -q "<tr class=\"v-allow\" data-edge=\"e[0-9]*\" data-n=\"n[0-9]* $fe\"" "$tmp/r.html" && ok "rows carry nodes" || fail "rows without data-n"
+
+# The traffic section: a chord per edge of the graph, the table by
+# namespace agreeing with check, 30 s buckets over the capture's half hour,
+# the capture's drop counters marked.
+grep -q '<section id="traffic">' "$tmp/r.html" && ok "traffic section" || fail "no traffic section"
+expect "chords = edges" "$(grep -c '<path class="chord' "$tmp/r.html")" "$(grep -c '<div class="edge-detail"' "$tmp/r.html")"
+"$A" check "$tmp/case.db" -p "$CL" > "$tmp/check.txt"
+tot=$(sed -n 's/^\([0-9]*\) flows: \([0-9]*\) allowed, \([0-9]*\) denied.*/\2 \3/p' "$tmp/check.txt")
+set -- $tot
+grep -q "<tr class=\"total\"><td><b>cluster</b></td><td class=\"num\">$1</td><td class=\"num\">$2</td>" "$tmp/r.html" &&
+    ok "cluster row: $1 allowed, $2 denied, as check says" || fail "cluster row differs from check ($tot)"
+expect "namespace rows" "$(sed -n '/<table id="ns-table">/,/<\/table>/p' "$tmp/r.html" | grep -c '<tr><td>')" 7
+# storefront's connections: the flows with an end in it, as check -n counts them.
+sf=$("$A" check "$tmp/case.db" -p "$CL" -n storefront | sed -n 's/^\([0-9]*\) flows: \([0-9]*\) allowed, \([0-9]*\) denied.*/\2<\/td><td class="num">\3/p')
+grep -q "<tr><td>storefront</td><td class=\"num\">$sf</td>" "$tmp/r.html" && ok "storefront row = check -n storefront" ||
+    fail "storefront row differs from check -n ($sf)"
+grep -q 'data-step="30000000000" data-nb="61"' "$tmp/r.html" && ok "61 buckets of 30 s" || fail "time axis: $(grep -o 'data-step="[0-9]*" data-nb="[0-9]*"' "$tmp/r.html")"
+grep -q '<title>capture 1 (node-a): 1200 packets dropped by the kernel, 40 by the interface' "$tmp/r.html" &&
+    ok "drop counters marked" || fail "no drop mark"
+# The series the chart draws is check --interval's.
+"$A" check "$tmp/case.db" -p "$CL" --interval 30s -o csv > "$tmp/s.csv"
+expect "check --interval 30s: 61 cluster buckets" "$(grep -c ',cluster,,allow,' "$tmp/s.csv")" 61
 
 # --old: a proposal that drops global() from the payments API's rule
 # breaks its calls to the gateways; the legend names every change.
