@@ -359,17 +359,26 @@ static uint16_t icmp_pair_type(int family, uint8_t type)
 
 /* --- index ------------------------------------------------------------- */
 
+/* What index_find() compares an entry's key with. */
+struct index_probe {
+    const struct flow_table *ft;
+    const struct flow_key *k;
+};
+
+static inline int index_key_eq(const void *ctx, uint32_t idx)
+{
+    const struct index_probe *q = ctx;
+
+    return key_eq(&ent_at(q->ft, idx)->key, q->k);
+}
+
 static inline __attribute__((always_inline)) uint32_t
 index_find(const struct flow_table *ft, const struct flow_key *k, uint32_t hash)
 {
-    struct htab_iter it;
-    uint32_t idx;
+    struct index_probe q = {ft, k};
+    uint32_t idx = htab_find(&ft->index, hash, index_key_eq, &q);
 
-    for (idx = htab_first(&ft->index, hash, &it); idx != HTAB_NONE;
-         idx = htab_next(&ft->index, &it))
-        if (key_eq(&ent_at(ft, idx)->key, k))
-            return idx;
-    return FLOW_NIL;
+    return idx == HTAB_NONE ? FLOW_NIL : idx;
 }
 
 /* --- LRU lists --------------------------------------------------------- */
@@ -996,8 +1005,10 @@ void flow_table_drain(struct flow_table *ft)
 }
 
 /* The slot where a lookup of hash starts, and (once that line is in) the
- * entry it most likely finds: hints only, the table may change before the
- * packet is accounted. */
+ * entry it most likely finds, looked for in the first four slots only
+ * (an unbounded walk cost 33 instructions a packet more, one slot only
+ * missed the cache 5% more often: cachegrind on make bench's pcap): hints
+ * only, the table may change before the packet is accounted. */
 static void prefetch_slot(const struct flow_table *ft, uint32_t hash)
 {
     __builtin_prefetch(htab_home(&ft->index, hash));
@@ -1005,8 +1016,7 @@ static void prefetch_slot(const struct flow_table *ft, uint32_t hash)
 
 static void prefetch_entry(const struct flow_table *ft, uint32_t hash)
 {
-    struct htab_iter it;
-    uint32_t idx = htab_first(&ft->index, hash, &it);
+    uint32_t idx = htab_peek(&ft->index, hash, 4);
 
     if (idx != HTAB_NONE) {
         const struct flow_entry *e = ent_at(ft, idx);

@@ -27,6 +27,10 @@
  *     names[n] = name;
  *     htab_add(&t, h, (uint32_t)n);
  *
+ * A hot path uses htab_find() instead, with an inline predicate, which
+ * compiles into one tight loop; a prefetching pipeline uses htab_home()
+ * and htab_peek().
+ *
  * A zeroed struct htab is an empty table, as after htab_init(), and
  * allocates nothing.  Out of memory is fatal (xmalloc.h);
  * more than LIM_HTAB_ENTRIES entries is a caller's error (abort).
@@ -98,6 +102,51 @@ static inline uint32_t htab_first(const struct htab *t, uint64_t hash, struct ht
     if (!t->n)
         return HTAB_NONE; /* also when no slots were ever allocated */
     return htab_next(t, it);
+}
+
+/* The first entry number stored under hash for which eq(ctx, number) is
+ * true, or HTAB_NONE.  For hot paths: with eq a function the compiler can
+ * see, the probe loop and eq compile into the caller as one tight loop,
+ * which the iterator form above does not always give (the capture's flow
+ * lookup: 16 instructions a packet fewer, cachegrind). */
+static inline uint32_t htab_find(const struct htab *t, uint64_t hash,
+                                 int (*eq)(const void *ctx, uint32_t val), const void *ctx)
+{
+    uint32_t h = (uint32_t)hash;
+    size_t i = h & t->mask;
+
+    if (!t->n)
+        return HTAB_NONE;
+    for (;;) {
+        const struct htab_slot *s = &t->slot[i];
+
+        if (s->val == HTAB_NONE)
+            return HTAB_NONE;
+        if (s->hash == h && eq(ctx, s->val))
+            return s->val;
+        i = (i + 1) & t->mask;
+    }
+}
+
+/* For prefetching: the first entry number stored under hash within the
+ * first max slots of its probe, or HTAB_NONE.  A hint only (it may be an
+ * entry whose key differs); bounded, so a long run costs no more than max
+ * probes. */
+static inline uint32_t htab_peek(const struct htab *t, uint64_t hash, unsigned max)
+{
+    uint32_t h = (uint32_t)hash;
+    size_t i = h & t->mask;
+
+    for (unsigned n = 0; n < max && t->n; n++) {
+        const struct htab_slot *s = &t->slot[i];
+
+        if (s->val == HTAB_NONE)
+            return HTAB_NONE;
+        if (s->hash == h)
+            return s->val;
+        i = (i + 1) & t->mask;
+    }
+    return HTAB_NONE;
 }
 
 /* Add entry number val (not HTAB_NONE) under hash, growing the table when

@@ -260,6 +260,50 @@ static void test_htab_same_value_two_hashes(void **state)
     htab_release(&t);
 }
 
+static int eq_target(const void *ctx, uint32_t val)
+{
+    return val == *(const uint32_t *)ctx;
+}
+
+/* htab_find() finds what the iterator finds; htab_peek() gives the first
+ * entry of the hash within its bound, and nothing past it. */
+static void test_htab_find_peek(void **state)
+{
+    struct htab t;
+    struct htab_iter it;
+    uint32_t want;
+
+    (void)state;
+    htab_init(&t);
+    want = 3;
+    assert_int_equal(htab_find(&t, 7, eq_target, &want), HTAB_NONE); /* empty */
+    assert_int_equal(htab_peek(&t, 7, 4), HTAB_NONE);
+    /* five entries in one run from slot 7 of 16: hashes 7, 7, 23, 7, 39 */
+    htab_add(&t, 7, 0);
+    htab_add(&t, 7, 1);
+    htab_add(&t, 23, 2);
+    htab_add(&t, 7, 3);
+    htab_add(&t, 39, 4);
+    assert_int_equal(t.mask, 15);
+    for (want = 0; want < 5; want++) {
+        uint64_t h = want == 2 ? 23 : want == 4 ? 39 : 7;
+        uint32_t v;
+
+        assert_int_equal(htab_find(&t, h, eq_target, &want), want);
+        for (v = htab_first(&t, h, &it); v != HTAB_NONE && v != want; v = htab_next(&t, &it))
+            ;
+        assert_int_equal(v, want); /* the iterator agrees */
+    }
+    want = 9;
+    assert_int_equal(htab_find(&t, 7, eq_target, &want), HTAB_NONE); /* no such entry */
+    assert_int_equal(htab_peek(&t, 7, 4), 0);                        /* the first of the hash */
+    assert_int_equal(htab_peek(&t, 23, 2), HTAB_NONE);               /* in the third slot: past 2 */
+    assert_int_equal(htab_peek(&t, 23, 3), 2);
+    assert_int_equal(htab_peek(&t, 39, 8), 4);
+    assert_int_equal(htab_peek(&t, 8, 8), HTAB_NONE); /* run ends at the empty slot 12 */
+    htab_release(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -269,6 +313,7 @@ int main(void)
         cmocka_unit_test(test_htab_model),
         cmocka_unit_test(test_htab_empty_reserve),
         cmocka_unit_test(test_htab_same_value_two_hashes),
+        cmocka_unit_test(test_htab_find_peek),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
