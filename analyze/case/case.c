@@ -1054,7 +1054,12 @@ int case_id_range(struct case_db *c, int64_t *lo, int64_t *hi, struct diag *d)
 
     *lo = 1;
     *hi = 0;
-    if (sqlite3_prepare_v2(c->db, "SELECT min(id), max(id) FROM flows", -1, &st, NULL) != SQLITE_OK)
+    /* Two subqueries, not "SELECT min(id), max(id)": SQLite answers a lone
+     * min() or max() of the rowid from the b-tree's edge, but both in one
+     * query by a scan of every row (7.6% of check's instructions on the
+     * bench's 1M flows, callgrind). */
+    if (sqlite3_prepare_v2(c->db, "SELECT (SELECT min(id) FROM flows), (SELECT max(id) FROM flows)",
+                           -1, &st, NULL) != SQLITE_OK)
         return db_fail(c, d, "flows");
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER) {

@@ -137,7 +137,8 @@ int main(int argc, char **argv)
         return 2;
     /* The ids and the columns, as check finds them. */
     if (sqlite3_open_v2(s.path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT min(id), max(id) FROM flows", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT (SELECT min(id) FROM flows), (SELECT max(id) FROM flows)",
+                           -1, &st, NULL) != SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW)
         return 2;
     s.lo = sqlite3_column_int64(st, 0);
