@@ -535,6 +535,8 @@ static void test_named_port_protocol(void **state)
     v = judge(a, b, 17, 8080);
     assert_false(v->allow);
     assert_string_equal(v->ingress.x[0].rules[0].field, "destination port");
+    assert_string_equal(v->ingress.x[0].rules[0].detail,
+                        "destination port 8080 is not in ports [http]");
     v = judge(a, b, 6, 8080);
     assert_false(v->allow); /* the rule is UDP-only */
     r->proto = -1;

@@ -552,6 +552,7 @@ static int entity_match(struct jctx *j, const struct rule *r, const struct entit
     char ipb[IPADDR_STRLEN], cb[IPADDR_STRLEN + 4], pl[160];
     size_t i;
 
+    pl[0] = 0;
     if (en->nnets) {
         int in = 0;
 
@@ -600,12 +601,14 @@ static int entity_match(struct jctx *j, const struct rule *r, const struct entit
                         ipaddr_format(ip, ipb), en->svc_ns ? en->svc_ns : "", en->svc_name);
     }
     if (en->nports && !ports_match(j, en->ports, en->nports, side, selid, r->proto, port)) {
-        ports_text(en->ports, en->nports, pl, sizeof(pl));
+        if (j->explain) /* miss() formats only then */
+            ports_text(en->ports, en->nports, pl, sizeof(pl));
         return miss(j, side == SIDE_SRC ? "source port" : "destination port",
                     "%s port %u is not in ports [%s]", sname, port, pl);
     }
     if (en->nnotports && ports_match(j, en->notports, en->nnotports, side, selid, r->proto, port)) {
-        ports_text(en->notports, en->nnotports, pl, sizeof(pl));
+        if (j->explain) /* miss() formats only then */
+            ports_text(en->notports, en->nnotports, pl, sizeof(pl));
         return miss(j, side == SIDE_SRC ? "source port" : "destination port",
                     "%s port %u is in notPorts [%s]", sname, port, pl);
     }
