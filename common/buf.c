@@ -92,18 +92,35 @@ int buf_addstr(struct buf *b, const char *s)
 
 int buf_addch(struct buf *b, char c)
 {
+    /* One byte where there is room: no call, no copy (JSON and tables
+     * add punctuation a byte at a time). */
+    if (b->len + 1 < b->alloc && b->len < b->max) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+        return 0;
+    }
     return buf_add(b, &c, 1);
 }
 
 int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
+    size_t room = b->alloc - b->len; /* with the NUL's byte; 0 before the first add */
     va_list cp;
     int n;
     int rc;
 
+    /* Formatted once, in place, when it fits (the common case): the
+     * measuring pass that came first cost as much as the writing one.
+     * When it does not, that pass measured it: grow, and write again. */
     va_copy(cp, ap);
-    n = vsnprintf(NULL, 0, fmt, cp);
+    n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, cp);
     va_end(cp);
+    if (n >= 0 && (size_t)n < room && b->len <= b->max && (size_t)n <= b->max - b->len) {
+        b->len += (size_t)n;
+        return 0;
+    }
+    if (room)
+        b->data[b->len] = '\0'; /* as it was: a failure changes nothing */
     if (n < 0)
         return ERR_INVALID;
     rc = buf_grow(b, (size_t)n);

@@ -28,7 +28,8 @@ void buf_reset(struct buf *b);
 /* Hand the malloc'd string to the caller (never NULL) and re-init b. */
 char *buf_detach(struct buf *b, size_t *len);
 
-/* Append; 0 or ERR_LIMIT. */
+/* Append; 0 or ERR_LIMIT (buf_addf: or ERR_INVALID from vsnprintf).  What
+ * is appended must not point into b: it is written in place, or b moves. */
 int buf_add(struct buf *b, const void *data, size_t len) MUST_CHECK;
 int buf_addstr(struct buf *b, const char *s) MUST_CHECK;
 int buf_addch(struct buf *b, char c) MUST_CHECK;

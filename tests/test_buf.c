@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,6 +159,41 @@ static void test_buf_limit_formats(void **state)
     buf_release(&b);
 }
 
+/* buf_addf() formats in place when the text fits the memory left, else
+ * grows and formats again: the text is whole either way, and a text that
+ * fits the memory but not max leaves the buffer as it was. */
+static void test_buf_addf_in_place(void **state)
+{
+    char want[300];
+    struct buf b;
+
+    (void)state;
+    buf_init(&b, 0);
+    assert_int_equal(buf_addstr(&b, "0123456789012345678901234567890123456789012345678901234567"),
+                     0); /* 58 bytes: 64 allocated, 6 left with the NUL */
+    assert_int_equal(b.alloc, 64);
+    assert_int_equal(buf_addf(&b, "%d", 12345), 0); /* fits exactly */
+    assert_int_equal(b.alloc, 64);
+    assert_int_equal(b.len, 63);
+    assert_int_equal(buf_addf(&b, "<%s>", "abc"), 0); /* 5 > 1: grows */
+    assert_true(b.alloc > 64);
+    snprintf(want, sizeof(want), "%s12345<abc>",
+             "0123456789012345678901234567890123456789012345678901234567");
+    assert_string_equal(b.data, want);
+    assert_int_equal(b.len, strlen(want));
+    buf_release(&b);
+    buf_init(&b, 10);
+    assert_int_equal(buf_addstr(&b, "12345"), 0); /* 64 allocated, max 10 */
+    assert_int_equal(buf_addf(&b, "%s", "678901"), ERR_LIMIT);
+    assert_string_equal(b.data, "12345");
+    assert_int_equal(b.len, 5);
+    assert_int_equal(buf_addf(&b, "%s", "67890"), 0);
+    assert_string_equal(b.data, "1234567890");
+    assert_int_equal(buf_addch(&b, 'x'), ERR_LIMIT); /* room in memory, not in max */
+    assert_string_equal(b.data, "1234567890");
+    buf_release(&b);
+}
+
 static void test_buf_detach(void **state)
 {
     struct buf b;
@@ -188,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_buf_empty),         cmocka_unit_test(test_buf_add),
         cmocka_unit_test(test_buf_grow_large),    cmocka_unit_test(test_buf_limit),
         cmocka_unit_test(test_buf_limit_formats), cmocka_unit_test(test_buf_detach),
+        cmocka_unit_test(test_buf_addf_in_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
