@@ -162,6 +162,59 @@ CREATE TABLE namespaces (
     labels TEXT NOT NULL DEFAULT '{}'     -- JSON object; kubernetes.io/metadata.name implied
 );
 
+-- (format 3) Services as the inventory described them, one row per
+-- Service object and interval.  Their cluster, external and load-balancer
+-- addresses are also endpoints rows of kind 'service'.  Validity as for
+-- endpoints; NULL bounds are open-ended.
+CREATE TABLE services (
+    id            INTEGER PRIMARY KEY,
+    namespace     TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    type          TEXT NOT NULL,              -- ClusterIP, NodePort, LoadBalancer, ExternalName
+    cluster_ips   TEXT NOT NULL DEFAULT '[]', -- JSON array of addresses (spec.clusterIPs)
+    external_ips  TEXT NOT NULL DEFAULT '[]', -- JSON array (spec.externalIPs)
+    lb_ips        TEXT NOT NULL DEFAULT '[]', -- JSON array (status.loadBalancer.ingress[].ip)
+    ports         TEXT NOT NULL DEFAULT '[]', -- JSON [{name, port, protocol, targetPort, nodePort}]
+    selector      TEXT,                       -- JSON object; NULL: no selector
+    labels        TEXT NOT NULL DEFAULT '{}', -- JSON object
+    valid_from_ns INTEGER,
+    valid_to_ns   INTEGER,
+    source        TEXT                        -- inventory
+);
+CREATE INDEX services_name ON services (namespace, name);
+
+-- (format 3) The endpoints of EndpointSlices: one row per address of a
+-- slice's endpoint, with the slice's ports.  A Service's backends.
+CREATE TABLE service_endpoints (
+    id               INTEGER PRIMARY KEY,
+    namespace        TEXT NOT NULL,
+    service          TEXT,                       -- label kubernetes.io/service-name; NULL none
+    slice            TEXT NOT NULL,              -- the EndpointSlice's name
+    ip               TEXT NOT NULL,
+    ready            INTEGER NOT NULL DEFAULT 1, -- conditions.ready (absent counts as ready)
+    node             TEXT,                       -- nodeName
+    target_kind      TEXT,                       -- targetRef (Pod, ...)
+    target_namespace TEXT,
+    target_name      TEXT,
+    ports            TEXT NOT NULL DEFAULT '[]', -- JSON [{name, port, protocol}] of the slice
+    valid_from_ns    INTEGER,
+    valid_to_ns      INTEGER,
+    source           TEXT                        -- inventory
+);
+CREATE INDEX service_endpoints_service ON service_endpoints (namespace, service);
+
+-- (format 3) The cluster's pod networks: an address inside one that has no
+-- identity is a pod the case cannot name, never an outside address.
+CREATE TABLE pod_networks (
+    id            INTEGER PRIMARY KEY,
+    cidr          TEXT NOT NULL,     -- canonical network/prefix
+    node          TEXT,              -- the node it is allotted to; NULL: not one node's
+    source        TEXT NOT NULL,     -- inventory (a Node's spec.podCIDRs), netlink (a route)
+    capture_id    INTEGER REFERENCES captures (id), -- netlink: the capture that saw it
+    valid_from_ns INTEGER,
+    valid_to_ns   INTEGER
+);
+
 -- Each flow with the endpoints that held its addresses (and its DNAT
 -- backend's) at first_ns, and (format 3) the process at each end: the
 -- socket of the same protocol whose local address and port are that end's

@@ -47,6 +47,13 @@ static void ident_retire(struct inventory *inv, const char *path, size_t seq_bef
             s->deleted_ns == INV_TIME_NONE)
             s->deleted_ns = t;
     }
+    for (i = 0; i < inv->nslices; i++) {
+        struct inv_slice *s = &inv->slices[i];
+
+        if (s->seq <= seq_before && s->file && strcmp(s->file, path) == 0 &&
+            s->deleted_ns == INV_TIME_NONE)
+            s->deleted_ns = t;
+    }
     for (i = 0; i < inv->nnodes; i++) {
         struct inv_node *n = &inv->nodes[i];
 
@@ -190,9 +197,14 @@ static void ident_redact_sync(struct ident_cap *ic)
         for (i = 0; i < inv->npods; i++)
             for (j = 0; j < inv->pods[i].nips; j++)
                 pseudo_add_internal(p, &inv->pods[i].ips[j]);
-        for (i = 0; i < inv->nsvcs; i++)
+        for (i = 0; i < inv->nsvcs; i++) {
             for (j = 0; j < inv->svcs[i].nips; j++)
                 pseudo_add_internal(p, &inv->svcs[i].ips[j]);
+            for (j = 0; j < inv->svcs[i].next_ips; j++)
+                pseudo_add_internal(p, &inv->svcs[i].ext_ips[j]);
+            for (j = 0; j < inv->svcs[i].nlb_ips; j++)
+                pseudo_add_internal(p, &inv->svcs[i].lb_ips[j]);
+        }
         for (i = 0; i < inv->nslices; i++)
             for (j = 0; j < inv->slices[i].neps; j++)
                 for (k = 0; k < inv->slices[i].eps[j].naddrs; k++)

@@ -123,9 +123,60 @@ static const char db_migrate_2[] =
     "    LIMIT 1);\n";
 
 /*
+ * 2 -> 3: the services, service_endpoints and pod_networks tables (the
+ * inventory's Services and EndpointSlices, and the cluster's pod
+ * networks).  The text is schema.sql's (db_check_tables() compares
+ * columns; test_db migrates a real format 2 file).  Process attribution's
+ * additions to format 3 are the next step, of the same version.
+ */
+static const char db_migrate_3[] =
+    "CREATE TABLE services (\n"
+    "    id            INTEGER PRIMARY KEY,\n"
+    "    namespace     TEXT NOT NULL,\n"
+    "    name          TEXT NOT NULL,\n"
+    "    type          TEXT NOT NULL,\n"
+    "    cluster_ips   TEXT NOT NULL DEFAULT '[]',\n"
+    "    external_ips  TEXT NOT NULL DEFAULT '[]',\n"
+    "    lb_ips        TEXT NOT NULL DEFAULT '[]',\n"
+    "    ports         TEXT NOT NULL DEFAULT '[]',\n"
+    "    selector      TEXT,\n"
+    "    labels        TEXT NOT NULL DEFAULT '{}',\n"
+    "    valid_from_ns INTEGER,\n"
+    "    valid_to_ns   INTEGER,\n"
+    "    source        TEXT\n"
+    ");\n"
+    "CREATE INDEX services_name ON services (namespace, name);\n"
+    "CREATE TABLE service_endpoints (\n"
+    "    id               INTEGER PRIMARY KEY,\n"
+    "    namespace        TEXT NOT NULL,\n"
+    "    service          TEXT,\n"
+    "    slice            TEXT NOT NULL,\n"
+    "    ip               TEXT NOT NULL,\n"
+    "    ready            INTEGER NOT NULL DEFAULT 1,\n"
+    "    node             TEXT,\n"
+    "    target_kind      TEXT,\n"
+    "    target_namespace TEXT,\n"
+    "    target_name      TEXT,\n"
+    "    ports            TEXT NOT NULL DEFAULT '[]',\n"
+    "    valid_from_ns    INTEGER,\n"
+    "    valid_to_ns      INTEGER,\n"
+    "    source           TEXT\n"
+    ");\n"
+    "CREATE INDEX service_endpoints_service ON service_endpoints (namespace, service);\n"
+    "CREATE TABLE pod_networks (\n"
+    "    id            INTEGER PRIMARY KEY,\n"
+    "    cidr          TEXT NOT NULL,\n"
+    "    node          TEXT,\n"
+    "    source        TEXT NOT NULL,\n"
+    "    capture_id    INTEGER REFERENCES captures (id),\n"
+    "    valid_from_ns INTEGER,\n"
+    "    valid_to_ns   INTEGER\n"
+    ");\n";
+
+/*
  * 2 -> 3, process attribution and open flows: captures.sockets_sought,
- * sockets_unattributed and flows_unsought, flows.open, and the sockets table with its index
- * and the new flows_named (both made by db_create_missing() from
+ * sockets_unattributed and flows_unsought, flows.open, and the sockets
+ * table with its index and the new flows_named (both made by db_create_missing() from
  * schema.sql itself, once every step has run: no copy of their text here).
  */
 static const char db_migrate_3_proc[] =
@@ -146,6 +197,7 @@ static const char db_migrate_3_proc[] =
  */
 static const struct db_migration db_migrations[] = {
     {2, db_migrate_2},
+    {3, db_migrate_3},
     {3, db_migrate_3_proc},
 };
 

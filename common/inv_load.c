@@ -501,6 +501,41 @@ static int load_namespace(struct inv_ctx *c, const struct ynode *obj, struct inv
     return 0;
 }
 
+/* spec.externalIPs and status.loadBalancer.ingress[].ip of a Service. */
+static int service_ips(struct inv_ctx *c, const struct ynode *spec, const struct ynode *obj,
+                       struct inv_service *s)
+{
+    const struct ynode *ext, *status, *lb, *ing;
+    size_t aext = 0, alb = 0;
+    struct ipaddr ip;
+
+    if (get_seq(c, spec, "externalIPs", "spec.externalIPs", &ext) ||
+        get_map(c, obj, "status", "status", &status) ||
+        get_map(c, status, "loadBalancer", "status.loadBalancer", &lb) ||
+        get_seq(c, lb, "ingress", "status.loadBalancer.ingress", &ing))
+        return ERR_INVALID;
+    for (size_t i = 0; ext && i < ext->u.seq.n; i++) {
+        const struct ynode *n = ext->u.seq.items[i];
+
+        if (parse_ip(c, n, "spec.externalIPs[]", &ip) ||
+            add_ip(c, n, &s->ext_ips, &s->next_ips, &aext, &ip))
+            return ERR_INVALID;
+    }
+    for (size_t i = 0; ing && i < ing->u.seq.n; i++) {
+        const struct ynode *e = ing->u.seq.items[i], *n;
+
+        if (ynode_expect(c->d, c->ys, e, YNODE_MAP, "status.loadBalancer.ingress[]"))
+            return ERR_INVALID;
+        n = ynode_get(e, "ip");
+        if (is_unset(n))
+            continue;
+        if (parse_ip(c, n, "status.loadBalancer.ingress[].ip", &ip) ||
+            add_ip(c, n, &s->lb_ips, &s->nlb_ips, &alb, &ip))
+            return ERR_INVALID;
+    }
+    return 0;
+}
+
 static int load_service(struct inv_ctx *c, const struct ynode *obj, struct inv_service *s)
 {
     const struct ynode *spec, *ips, *ports, *n;
@@ -540,6 +575,11 @@ static int load_service(struct inv_ctx *c, const struct ynode *obj, struct inv_s
         if (parse_ip(c, n, what, &ip) || add_ip(c, n, &s->ips, &s->nips, &aips, &ip))
             return ERR_INVALID;
     }
+    /* Addresses kube-proxy also answers for the Service (§12): external
+     * IPs, and the load balancer's ingress IPs (a hostname-only ingress
+     * has none). */
+    if (service_ips(c, spec, obj, s))
+        return ERR_INVALID;
     for (size_t i = 0; ports && i < ports->u.seq.n; i++) {
         const struct ynode *pn = ports->u.seq.items[i];
         struct inv_port port;
@@ -597,6 +637,8 @@ static int load_slice(struct inv_ctx *c, const struct ynode *obj, struct inv_sli
         goto out;
     s->ns = m.ns;
     s->name = m.name;
+    s->created_ns = m.created_ns;
+    s->deleted_ns = m.deleted_ns;
     if (labels_get(&labels, INV_SERVICE_NAME_LABEL))
         s->service = inv_strdup(c, labels_get(&labels, INV_SERVICE_NAME_LABEL));
     if (get_str(c, obj, "addressType", "addressType", &at) ||
@@ -668,6 +710,49 @@ out:
     return rc;
 }
 
+/* spec.podCIDRs (and spec.podCIDR, its first entry): the pod networks the
+ * node was allotted (§11).  Calico's own IPAM does not use them, but they
+ * still say where pods of the cluster live when it is in use. */
+static int node_pod_cidrs(struct inv_ctx *c, const struct ynode *obj, struct inv_node *nd)
+{
+    const struct ynode *spec, *seq;
+    size_t alloc = 0;
+
+    if (get_map(c, obj, "spec", "spec", &spec) ||
+        get_seq(c, spec, "podCIDRs", "spec.podCIDRs", &seq))
+        return ERR_INVALID;
+    for (size_t i = 0; spec && i <= (seq ? seq->u.seq.n : 0); i++) {
+        const struct ynode *n = i == 0 ? ynode_get(spec, "podCIDR") : seq->u.seq.items[i - 1];
+        const char *what = i == 0 ? "spec.podCIDR" : "spec.podCIDRs[]";
+        struct cidr cd;
+        const char *t;
+        char q[64];
+        int dup = 0;
+
+        if (is_unset(n))
+            continue;
+        if (ynode_str(c->d, c->ys, n, what, &t))
+            return ERR_INVALID;
+        if (cidr_parse(t, n->u.scalar.len, &cd, NULL)) {
+            ynode_report(c->d, c->ys, n, DIAG_ERROR, "invalid CIDR '%s' for '%s'",
+                         inv_quote(q, sizeof(q), t), what);
+            return ERR_INVALID;
+        }
+        for (size_t k = 0; k < nd->npod_cidrs && !dup; k++)
+            dup = nd->pod_cidrs[k].plen == cd.plen && !ipaddr_cmp(&nd->pod_cidrs[k].addr, &cd.addr);
+        if (dup)
+            continue;
+        if (nd->npod_cidrs >= LIM_INV_OBJECT_IPS) {
+            ynode_report(c->d, c->ys, n, DIAG_ERROR, "more than %d pod CIDRs (LIM_INV_OBJECT_IPS)",
+                         LIM_INV_OBJECT_IPS);
+            return ERR_INVALID;
+        }
+        ALLOC_GROW(nd->pod_cidrs, nd->npod_cidrs + 1, alloc);
+        nd->pod_cidrs[nd->npod_cidrs++] = cd;
+    }
+    return 0;
+}
+
 static int load_node(struct inv_ctx *c, const struct ynode *obj, struct inv_node *nd)
 {
     const struct ynode *status, *addrs;
@@ -682,7 +767,7 @@ static int load_node(struct inv_ctx *c, const struct ynode *obj, struct inv_node
     nd->created_ns = m.created_ns;
     nd->deleted_ns = m.deleted_ns;
     if (get_map(c, obj, "status", "status", &status) ||
-        get_seq(c, status, "addresses", "status.addresses", &addrs))
+        get_seq(c, status, "addresses", "status.addresses", &addrs) || node_pod_cidrs(c, obj, nd))
         return ERR_INVALID;
     for (size_t i = 0; addrs && i < addrs->u.seq.n; i++) {
         const struct ynode *e = addrs->u.seq.items[i];

@@ -43,10 +43,12 @@ void inv_service_release(struct inv_service *s)
     labels_release(&s->labels);
     labels_release(&s->selector);
     free(s->ips);
+    free(s->ext_ips);
+    free(s->lb_ips);
     free(s->ports);
-    s->ips = NULL;
+    s->ips = s->ext_ips = s->lb_ips = NULL;
     s->ports = NULL;
-    s->nips = s->nports = 0;
+    s->nips = s->next_ips = s->nlb_ips = s->nports = 0;
 }
 
 void inv_slice_release(struct inv_slice *s)
@@ -64,8 +66,10 @@ void inv_node_release(struct inv_node *n)
 {
     labels_release(&n->labels);
     free(n->addrs);
+    free(n->pod_cidrs);
     n->addrs = NULL;
-    n->naddrs = 0;
+    n->pod_cidrs = NULL;
+    n->naddrs = n->npod_cidrs = 0;
 }
 
 void inventory_release(struct inventory *inv)

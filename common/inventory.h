@@ -92,6 +92,10 @@ struct inv_service {
     const char *type;      /* spec.type, arena; "ClusterIP" when absent */
     struct ipaddr *ips;    /* spec.clusterIPs (with clusterIP), minus "None"; malloc'd */
     size_t nips;
+    struct ipaddr *ext_ips; /* spec.externalIPs, malloc'd */
+    size_t next_ips;
+    struct ipaddr *lb_ips; /* status.loadBalancer.ingress[].ip, malloc'd */
+    size_t nlb_ips;
     struct inv_port *ports; /* spec.ports, malloc'd */
     size_t nports;
     struct labels selector; /* spec.selector, owned */
@@ -118,6 +122,7 @@ struct inv_slice {
     size_t neps;
     struct inv_port *ports; /* malloc'd */
     size_t nports;
+    int64_t created_ns, deleted_ns; /* metadata, or INV_TIME_NONE */
     unsigned line, col;
     const char *file;
     size_t seq;
@@ -133,6 +138,8 @@ struct inv_node {
     struct labels labels;        /* owned */
     struct inv_node_addr *addrs; /* status.addresses, malloc'd */
     size_t naddrs;
+    struct cidr *pod_cidrs; /* spec.podCIDRs (with spec.podCIDR), malloc'd */
+    size_t npod_cidrs;
     int64_t created_ns, deleted_ns;
     unsigned line, col;
     const char *file;
@@ -199,10 +206,13 @@ uint8_t inventory_proto(const char *s);
 
 /*
  * Write inv into an open case (a .db from db_open_writer()) in one
- * transaction: delete the endpoint rows of a previous inventory (those
- * whose source is source, NULL meaning "inventory"), then insert
+ * transaction: delete the endpoints, services, service_endpoints and
+ * pod_networks rows of a previous inventory (those whose source is
+ * source, NULL meaning "inventory"), then insert
  *   - one pod row per pod IP (kind 'host' for hostNetwork pods),
- *   - one service row per cluster IP,
+ *   - one service row per cluster IP, external IP and load-balancer IP
+ *     (but an external or load-balancer IP that is a node's InternalIP,
+ *     which stays the node's),
  *   - one host row per node InternalIP (name = node, namespace NULL),
  * with labels as labels_to_json(), ports as a JSON array of
  * {"name","port","protocol"} (name null when the port is unnamed; services
@@ -210,7 +220,10 @@ uint8_t inventory_proto(const char *s);
  * workload, service_account, node, valid_from_ns = pod start time, else
  * creation time, else NULL, valid_to_ns = deletionTimestamp or NULL; and
  * replace the namespaces table with one row per namespace (explicit or
- * implied: only inventories write that table).  On failure nothing is
+ * implied: only inventories write that table); and (format 3) one services
+ * row per Service, one service_endpoints row per address of each
+ * EndpointSlice endpoint (the slice's creation and deletion times as its
+ * bounds), one pod_networks row per node podCIDR.  On failure nothing is
  * written, the error is reported through d, and ERR_DB or ERR_LIMIT is
  * returned.  *rows, when not NULL, gets the number of endpoint rows written.
  */

@@ -218,6 +218,19 @@
  * makes at once; past this a file is only removed by a later run's sweep. */
 #define LIM_TMP_FILES 8
 
+/* Backends of one Service judged for a flow whose translation was not
+ * recorded (docs/semantics.md §12): each is one more verdict; a Service
+ * with more ready endpoints than this gives `unknown` rather than a scan
+ * of thousands per flow. */
+#define LIM_SVC_BACKENDS 256
+
+/* Addresses, ports and pod networks of the Services of one case that the
+ * analyzer reads (services, service_endpoints, pod_networks rows, and the
+ * ports or addresses of one row): a cluster has thousands of Services; a
+ * hostile case could hold millions. */
+#define LIM_CASE_SVC_ROWS  (1u << 20)
+#define LIM_CASE_SVC_ITEMS 1024
+
 /* Process attribution (capture/proc_attr.c).  New flows whose sockets are
  * looked for, per second at most: a node opens a few thousand connections a
  * second at most; past this (a flood, a pcap read with --process) flows are

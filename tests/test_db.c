@@ -1056,11 +1056,80 @@ static void test_migrate_v1_file(void **state)
     cap_release(&c);
 }
 
+/* A real format 2 case (tests/fixtures/format2-case.sqlite: podflow 0.1.0's
+ * podflow-capture -r samples/fme/capture.pcap --inventory
+ * samples/fme/inventory.yaml): the reader refuses it as older, the writer
+ * migrates it in place to format 3, its rows stay, the format 3 tables
+ * are there and empty, and the reader takes it. */
+static void test_migrate_v2_file(void **state)
+{
+    char path[512], *data, *value = NULL;
+    size_t len;
+    sqlite3 *db = NULL;
+    struct cap c;
+    FILE *f;
+
+    (void)state;
+    data = slurp("tests/fixtures/format2-case.sqlite", &len);
+    assert_non_null(data);
+    tpath(path, sizeof(path), "v2.db");
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    free(data);
+
+    cap_init(&c);
+    assert_int_equal(db_open_reader(path, &c.d, &db), ERR_FORMAT);
+    cap_release(&c);
+    assert_null(db);
+
+    cap_init(&c);
+    assert_int_equal(db_open_writer(path, &c.d, &db), 0);
+    assert_string_equal(cap_text(&c), "");
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
+    assert_int_equal(db_meta_get(db, "format_version", &value), 0);
+    assert_string_equal(value, "3");
+    free(value);
+    assert_int_equal(db_check_tables(db, &c.d, path), 0);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM flows"), 9);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM endpoints WHERE kind = 'pod'"), 6);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM services") +
+                         raw_int(db, "SELECT count(*) FROM service_endpoints") +
+                         raw_int(db, "SELECT count(*) FROM pod_networks"),
+                     0);
+    /* Process attribution's step too: every row final, no socket. */
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM flows WHERE open = 0"), 9);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM sockets"), 0);
+    /* The new tables take rows as a new file's do. */
+    raw_exec(db, "INSERT INTO services (namespace, name, type) VALUES ('fme', 'core', 'ClusterIP');"
+                 "INSERT INTO service_endpoints (namespace, service, slice, ip)"
+                 " VALUES ('fme', 'core', 'core-x1', '198.18.1.10');"
+                 "INSERT INTO pod_networks (cidr, source) VALUES ('198.18.1.0/24', 'inventory');");
+    assert_int_equal(raw_int(db, "SELECT ready FROM service_endpoints"), 1);
+    db_close(&db, &c.d);
+    assert_string_equal(cap_text(&c), "");
+    cap_release(&c);
+
+    /* The view is today's: the process columns there, NULL. */
+    db = raw_open(path);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM flows_named WHERE src_pid IS NULL"
+                                 " AND dst_comm IS NULL AND open = 0"),
+                     9);
+    sqlite3_close(db);
+
+    cap_init(&c);
+    assert_int_equal(db_open_reader(path, &c.d, &db), 0);
+    db_close(&db, &c.d);
+    assert_string_equal(cap_text(&c), "");
+    cap_release(&c);
+}
+
 /* A real format 2 file (tests/fixtures/schema-v2.sql, schema.sql as it was
  * before format 3) with a flow: the writer migrates it in place; the rows
  * survive with open 0, the sockets table, its index and the new view are
  * schema.sql's own text, and flows_named joins a socket at each end. */
-static void test_migrate_v2_file(void **state)
+static void test_migrate_v2_sockets(void **state)
 {
     char path[512], *sql;
     size_t len;
@@ -1070,7 +1139,7 @@ static void test_migrate_v2_file(void **state)
     (void)state;
     sql = slurp("tests/fixtures/schema-v2.sql", &len);
     assert_non_null(sql);
-    db = raw_open(tpath(path, sizeof(path), "v2.db"));
+    db = raw_open(tpath(path, sizeof(path), "v2s.db"));
     raw_exec(db, sql);
     free(sql);
     raw_exec(db, "INSERT INTO captures (id, started_ns, tool_version) VALUES (1, 1, 'v2');"
@@ -1164,6 +1233,7 @@ int main(void)
         cmocka_unit_test(test_migrate),
         cmocka_unit_test(test_migrate_v1_file),
         cmocka_unit_test(test_migrate_v2_file),
+        cmocka_unit_test(test_migrate_v2_sockets),
         cmocka_unit_test(test_meta_and_exec),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

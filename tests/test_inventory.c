@@ -793,6 +793,86 @@ static void test_write_db(void **state)
     sqlite3_close(db);
 }
 
+/* Services with external and load-balancer addresses, EndpointSlices with
+ * times and readiness, a Node's pod CIDRs: loaded, then written to the
+ * format 3 tables (and the addresses to endpoints, but an external IP
+ * that is a node's, which stays the node's). */
+static void test_services_and_pod_networks(void **state)
+{
+    static const char want_svc[] =
+        "shop|frontend|LoadBalancer|[\"10.96.7.7\"]|[\"203.0.113.70\",\"192.168.10.11\"]|"
+        "[\"198.51.100.7\"]|[{\"name\":\"http\",\"port\":80,\"protocol\":\"TCP\","
+        "\"targetPort\":\"web\",\"nodePort\":30080},{\"name\":\"admin\",\"port\":9000,"
+        "\"protocol\":\"TCP\",\"targetPort\":9001,\"nodePort\":30900}]|{\"app\":\"frontend\"}|"
+        "1714550400000000000|NULL|inventory\n";
+    static const char want_eps[] =
+        "frontend|frontend-7xk2p|10.244.1.31|1|node-a|Pod|shop|frontend-6d8f9-a1b2c|"
+        "1714550401000000000|NULL\n"
+        "frontend|frontend-7xk2p|10.244.2.32|0|node-b|Pod|shop|frontend-6d8f9-d3e4f|"
+        "1714550401000000000|NULL\n"
+        "frontend|frontend-zz9q1|10.244.1.33|1|node-a|Pod|shop|frontend-6d8f9-g5h6i|"
+        "1714555800000000000|1714561200000000000\n";
+    struct inventory inv;
+    const struct inv_service *s;
+    const struct inv_node *nd;
+    struct cap c;
+    sqlite3 *db = mem_db();
+    size_t rows = 0;
+    char buf[128], *got;
+
+    (void)state;
+    inventory_init(&inv);
+    load_ok(&inv, FIX "services.yaml");
+    s = inventory_service(&inv, "shop", "frontend");
+    assert_non_null(s);
+    assert_string_equal(s->type, "LoadBalancer");
+    assert_string_equal(ips_text(s->ext_ips, s->next_ips, buf, sizeof(buf)),
+                        "203.0.113.70,192.168.10.11");
+    assert_string_equal(ips_text(s->lb_ips, s->nlb_ips, buf, sizeof(buf)), "198.51.100.7");
+    assert_int_equal(s->ports[0].node_port, 30080);
+    assert_string_equal(s->ports[0].target_name, "web");
+    assert_int_equal(inv.nslices, 2);
+    assert_true(inv.slices[1].deleted_ns == t3339("2024-05-01T11:00:00Z"));
+    nd = inventory_node(&inv, "node-a");
+    assert_non_null(nd);
+    assert_int_equal(nd->npod_cidrs, 2);
+
+    cap_open(&c);
+    assert_int_equal(inventory_write_db(db, &inv, NULL, &rows, &c.d), 0);
+    /* Again: replaced, not doubled. */
+    assert_int_equal(inventory_write_db(db, &inv, NULL, &rows, &c.d), 0);
+    cap_close(&c);
+    assert_int_equal(c.len, 0);
+    cap_free(&c);
+    got = query_text(db, "SELECT namespace, name, type, cluster_ips, external_ips, lb_ips, ports,"
+                         " selector, valid_from_ns, valid_to_ns, source FROM services");
+    assert_string_equal(got, want_svc);
+    free(got);
+    got = query_text(db, "SELECT service, slice, ip, ready, node, target_kind, target_namespace,"
+                         " target_name, valid_from_ns, valid_to_ns FROM service_endpoints"
+                         " ORDER BY id");
+    assert_string_equal(got, want_eps);
+    free(got);
+    got = query_text(db, "SELECT DISTINCT ports FROM service_endpoints");
+    assert_string_equal(got, "[{\"name\":\"http\",\"port\":8080,\"protocol\":\"TCP\"},"
+                             "{\"name\":\"admin\",\"port\":9001,\"protocol\":\"TCP\"}]\n");
+    free(got);
+    got = query_text(db, "SELECT cidr, node, source FROM pod_networks ORDER BY id");
+    assert_string_equal(got, "10.244.1.0/24|node-a|inventory\nfd00:244:1::/64|node-a|inventory\n");
+    free(got);
+    /* The Service's addresses as endpoints: cluster, external (not the
+     * node's own) and load-balancer IPs. */
+    got = query_text(db, "SELECT group_concat(ip, ' ') FROM (SELECT ip FROM endpoints"
+                         " WHERE kind = 'service' ORDER BY id)");
+    assert_string_equal(got, "10.96.7.7 203.0.113.70 198.51.100.7\n");
+    free(got);
+    got = query_text(db, "SELECT kind FROM endpoints WHERE ip = '192.168.10.11'");
+    assert_string_equal(got, "host\n");
+    free(got);
+    inventory_release(&inv);
+    sqlite3_close(db);
+}
+
 static void test_write_db_failure_rolls_back(void **state)
 {
     struct inventory inv;
@@ -979,6 +1059,7 @@ int main(void)
         cmocka_unit_test(test_reload_replaces),
         cmocka_unit_test(test_stdin),
         cmocka_unit_test(test_write_db),
+        cmocka_unit_test(test_services_and_pod_networks),
         cmocka_unit_test(test_write_db_failure_rolls_back),
         cmocka_unit_test(test_write_case_file),
         cmocka_unit_test(test_streaming_lists_and_rollback),

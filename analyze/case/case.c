@@ -291,6 +291,10 @@ static int load_endpoints(struct case_db *c, struct diag *d)
     for (i = 0; i < c->neps; i++) {
         struct case_ep *ep = &c->eps[i];
 
+        /* §11: a named pod or Service is an identity; a pod netlink saw
+         * behind an interface (no name) is not. */
+        if ((ep->kind == EP_POD || ep->kind == EP_SERVICE) && ep->name)
+            c->has_identities = 1;
         if (ep->kind != EP_POD)
             continue;
         if (case_calico_labels(ep, ep->ns ? case_ns_find(c, ep->ns) : NULL, &ep->calico)) {
@@ -699,6 +703,8 @@ static int case_open_file(struct case_db *c, const char *path, const char *label
         rc = load_interfaces(c, d);
     if (!rc)
         rc = load_sockets(c, d);
+    if (!rc)
+        rc = case_svc_load(c, d);
     if (!rc && case_several_vantages(c) && !c->opts.no_pair)
         rc = pair_flows(c, d);
     if (rc)
@@ -811,6 +817,12 @@ void case_close(struct case_db *c)
     htab_release(&c->ipidx);
     free(c->keys);
     pair_result_free(c);
+    free(c->svcs);
+    free(c->seps);
+    free(c->svcaddrs);
+    free(c->nodeports);
+    free(c->podnets);
+    free(c->sep_times);
     if (c->db)
         db_close(&c->db, NULL);
     for (i = 0; i < c->nrdb; i++)
@@ -855,6 +867,31 @@ static const struct case_ep *valid_from_row(const struct case_db *c, uint32_t fi
 const struct case_ep *case_lookup(const struct case_db *c, const struct ipaddr *ip, int64_t t)
 {
     return valid_from_row(c, first_row(c, ip), ip, t);
+}
+
+const struct case_svc *case_svc_at(const struct case_db *c, const struct ipaddr *ip, int proto,
+                                   uint16_t port, int64_t t, size_t *port_index)
+{
+    const struct case_svc *s = case_svc_addr(c, ip, proto, port, t, port_index);
+    const struct case_ep *host;
+
+    if (s || !c->nnodeports)
+        return s;
+    /* A NodePort: any address of a node (§12). */
+    host = case_lookup(c, ip, t);
+    if (!host || host->kind != EP_HOST)
+        return NULL;
+    return case_svc_nodeport(c, proto, port, t, port_index);
+}
+
+size_t case_svc_backends(const struct case_db *c, const struct case_svc *svc, size_t port_index,
+                         int64_t t, struct case_backend *out, size_t max)
+{
+    size_t n = case_svc_seps(c, svc, port_index, t, out, max);
+
+    for (size_t i = 0; i < n && i < max; i++)
+        out[i].ep = case_lookup(c, &out[i].sep->ip, t);
+    return n;
 }
 
 const struct case_ns *case_ns_find(const struct case_db *c, const char *name)

@@ -25,6 +25,8 @@
 
 struct diag;
 struct pair_result;
+struct case_svcaddr;
+struct case_nodeport;
 
 /* endpoints.kind, in the order the identity rule prefers them. */
 enum ep_kind { EP_POD, EP_HOST, EP_SERVICE, EP_EXTERNAL };
@@ -62,6 +64,59 @@ struct case_ep {
 struct case_ns {
     const char *name;     /* arena */
     struct labels labels; /* owned; kubernetes.io/metadata.name always set */
+};
+
+/* A port of a Service (services.ports, docs/semantics.md §12). */
+struct case_svc_port {
+    const char *name; /* arena, or NULL when unnamed */
+    int proto;        /* 6, 17 or 132 */
+    uint16_t port;
+    uint16_t node_port;      /* 0: none */
+    uint16_t target_port;    /* numeric targetPort, or 0 */
+    const char *target_name; /* named targetPort (arena), or NULL */
+};
+
+/* A Service (services table). */
+struct case_svc {
+    int64_t id;
+    const char *ns, *name, *type; /* arena */
+    struct ipaddr *ips;           /* cluster, then external, then load-balancer
+                                     addresses (arena array) */
+    size_t nips, ncluster;        /* the first ncluster are cluster IPs */
+    struct case_svc_port *ports;  /* arena array */
+    size_t nports;
+    int has_from, has_to;   /* 0: open-ended */
+    int64_t from_ns, to_ns; /* valid when [from, to) */
+};
+
+/* One address of an EndpointSlice endpoint (service_endpoints table). */
+struct case_sep {
+    int64_t id;
+    const char *ns, *service, *slice; /* arena; service may be NULL */
+    struct ipaddr ip;
+    int ready;
+    const char *node, *target_kind, *target_ns, *target_name; /* arena, or NULL */
+    struct case_port *ports; /* the slice's ports (arena; name NULL when unnamed,
+                                port 0 when the slice gives none) */
+    size_t nports;
+    int has_from, has_to;
+    int64_t from_ns, to_ns;
+};
+
+/* A pod network (pod_networks table). */
+struct case_podnet {
+    struct cidr net;
+    const char *node;   /* arena, or NULL */
+    const char *source; /* "inventory", "netlink", ... (arena) */
+};
+
+/* A backend of a Service at a time: an address of a ready endpoint of one
+ * of its EndpointSlices, the port its Service port resolves to there,
+ * and who held the address then. */
+struct case_backend {
+    const struct case_sep *sep;
+    const struct case_ep *ep; /* identity at the time, or NULL */
+    uint16_t port;
 };
 
 /* Longest address text remembered by a flow scan (IPv4 and short IPv6). */
@@ -155,6 +210,13 @@ struct case_conn {
  * strings are the case's). */
 const struct case_conn *case_conn_copy(struct arena *a, const struct case_conn *cn);
 
+/* How a flow to a Service address came by its backend. */
+enum case_dnat {
+    CASE_DNAT_NONE,     /* not a Service flow, or no translation known */
+    CASE_DNAT_RECORDED, /* flows.dnat_ip/dnat_port (conntrack) */
+    CASE_DNAT_PAIRED    /* its post-DNAT leg is in the case (§12) */
+};
+
 struct case_opts {
     int64_t skew_ns; /* clock skew allowed between nodes (>= 0) */
     int no_pair;     /* 1: every flow on its own, no both-ends pairing */
@@ -192,6 +254,23 @@ struct case_db {
     sqlite3 **rdb;             /* opts.readers more read-only connections (malloc'd) */
     size_t nrdb;
     struct case_opts opts;
+    /* (format 3) Services, their backends and the pod networks. */
+    struct case_svc *svcs; /* sorted by (ns, name, valid_from) (malloc'd; their
+                              strings and arrays in arena) */
+    size_t nsvcs;
+    struct case_sep *seps; /* sorted by (ns, service, ip) (malloc'd) */
+    size_t nseps;
+    struct case_svcaddr *svcaddrs; /* (address, service) sorted by address (malloc'd) */
+    size_t nsvcaddrs;
+    struct case_nodeport *nodeports; /* (protocol, nodePort, service), sorted (malloc'd) */
+    size_t nnodeports;
+    struct case_podnet *podnets; /* malloc'd */
+    size_t npodnets;
+    int64_t *sep_times; /* sorted distinct service_endpoints bounds (malloc'd) */
+    size_t nsep_times;
+    int has_identities;         /* some endpoint names a pod or Service, or came from an
+                                   inventory (§11) */
+    uint64_t flows_dnat_paired; /* flows given their post-DNAT leg by pairing */
 };
 
 /* One flow row, with identities resolved at first_ns (borrowed pointers,
@@ -225,6 +304,10 @@ struct case_flow {
     const char *reach;                /* where an unanswered flow got to, by the ends'
                                          evidence (docs/schema.md), or NULL: a static
                                          "unanswered-at-dst-node" or "missing-at-dst-node" */
+    enum case_dnat dnat_how;          /* how dst became the backend (dnat 1), or NONE */
+    const struct case_svc *svc;       /* the Service the flow was sent to (its address and
+                                         port at first_ns), or NULL (case-owned) */
+    size_t svc_port;                  /* the index of that port in svc->ports */
 };
 
 /* Flow filters for case_flows(); zeroed means everything. */
@@ -299,6 +382,48 @@ int case_calico_labels(const struct case_ep *ep, const struct case_ns *ns,
 
 /* The namespace called name, or NULL. */
 const struct case_ns *case_ns_find(const struct case_db *c, const char *name);
+
+/* ---- Services and pod networks (format 3; docs/semantics.md §11, §12) ---- */
+
+/*
+ * The Service that answers on (ip, proto, port) at time t: one whose
+ * cluster, external or load-balancer address is ip with a port of that
+ * protocol and number, or, when ip is held by a host at t, one with that
+ * nodePort.  Returns it and sets *port_index, or NULL.
+ */
+const struct case_svc *case_svc_at(const struct case_db *c, const struct ipaddr *ip, int proto,
+                                   uint16_t port, int64_t t, size_t *port_index);
+
+/* The Service ns/name valid at t (the latest one), or NULL. */
+const struct case_svc *case_svc_find(const struct case_db *c, const char *ns, const char *name,
+                                     int64_t t);
+
+/*
+ * The backends of port port_index of svc at t: every address of a ready
+ * endpoint of an EndpointSlice of the Service valid at t, whose slice has
+ * a port of the Service port's name and protocol (its number is the
+ * backend's port).  At most max go into out; returns how many there are
+ * (possibly more than max).
+ */
+size_t case_svc_backends(const struct case_db *c, const struct case_svc *svc, size_t port_index,
+                         int64_t t, struct case_backend *out, size_t max);
+
+/*
+ * Calico's `services` match (§12): 1 when ip is an address of an endpoint
+ * of an EndpointSlice of Service ns/name valid at t (readiness is not
+ * consulted, as Felix does not); with_port, also when one of that slice's
+ * ports has protocol proto (TCP when the slice gives none) and number
+ * port.  Else 0.
+ */
+int case_svc_member(const struct case_db *c, const char *ns, const char *name,
+                    const struct ipaddr *ip, int with_port, int proto, uint16_t port, int64_t t);
+
+/* Which generation of the EndpointSlices holds at t: flows with the same
+ * number see the same slices (verdict caches key on it). */
+uint32_t case_svc_epoch(const struct case_db *c, int64_t t);
+
+/* The pod network holding ip, or NULL (§11). */
+const struct case_podnet *case_pod_network(const struct case_db *c, const struct ipaddr *ip);
 
 /*
  * A reader of the flows for one thread (a flow scan's statement, address

@@ -4,7 +4,9 @@
  * case.c (open a case, stream its flows) calls pair.c (which rows are
  * ends of one connection) and flowrow.c (the fields of a flows row, read
  * and checked alike by both); pair.c calls flowrow.c and extsort.c (an
- * external sort in bounded memory); nothing calls back.
+ * external sort in bounded memory); case.c also calls case_svc.c (the
+ * Services, EndpointSlice endpoints and pod networks of format 3), which
+ * calls nothing of the room; nothing calls back.
  */
 #ifndef PODFLOW_ANALYZE_CASE_INT_H
 #define PODFLOW_ANALYZE_CASE_INT_H
@@ -132,6 +134,30 @@ int pair_cursor_open(struct pair_cursor *pc, const struct case_db *c, int64_t fr
 int pair_cursor_at(struct pair_cursor *pc, const struct case_db *c, int64_t id,
                    const struct case_conn **conn);
 void pair_cursor_close(struct pair_cursor *pc);
+
+/* ---- case_svc.c ------------------------------------------------------------ */
+
+/*
+ * case_svc.c (below case.c: it calls nothing of case.c).  Read the
+ * services, service_endpoints and pod_networks tables of the open case c
+ * and index them (malloc'd arrays case_close() frees).  0, ERR_DB or
+ * ERR_LIMIT (reported through d); a malformed row is skipped with a
+ * warning.
+ */
+int case_svc_load(struct case_db *c, struct diag *d);
+
+/* The Service answering on address ip (cluster, external or load
+ * balancer) with that port at t, or NULL; *port_index as case_svc_at(). */
+const struct case_svc *case_svc_addr(const struct case_db *c, const struct ipaddr *ip, int proto,
+                                     uint16_t port, int64_t t, size_t *port_index);
+
+/* The Service with that nodePort at t, or NULL (any node address). */
+const struct case_svc *case_svc_nodeport(const struct case_db *c, int proto, uint16_t port,
+                                         int64_t t, size_t *port_index);
+
+/* case_svc_backends() without the identities (out[].ep left NULL). */
+size_t case_svc_seps(const struct case_db *c, const struct case_svc *svc, size_t port_index,
+                     int64_t t, struct case_backend *out, size_t max);
 
 #ifdef PODFLOW_TEST
 /* A row of one 5-tuple, as the oracle and the tests hand rows over. */

@@ -47,15 +47,22 @@ static int rd_exec(sqlite3 *db, struct diag *d, const char *sql, size_t *changes
     return 0;
 }
 
-/* Internal addresses: pods, hosts and Services of the case, and (format 2)
- * every address netlink saw behind one of the node's interfaces. */
+/* Internal addresses: pods, hosts and Services of the case, (format 2)
+ * every address netlink saw behind one of the node's interfaces, and
+ * (format 3) every address of an EndpointSlice (a Service's backends, also
+ * those written by hand outside the cluster: known to the inventory, as
+ * podflow-capture --redact-external counts them). */
 static int rd_load_internal(struct rd *r, sqlite3 *db, struct diag *d)
 {
     sqlite3_stmt *st = NULL;
     int src;
 
     if (sqlite3_prepare_v2(db,
-                           db_has_column(db, "ip_ifaces", "ip")
+                           db_has_column(db, "service_endpoints", "ip")
+                               ? "SELECT ip FROM endpoints WHERE kind IN ('pod', 'host', "
+                                 "'service') UNION SELECT ip FROM ip_ifaces "
+                                 "UNION SELECT ip FROM service_endpoints"
+                           : db_has_column(db, "ip_ifaces", "ip")
                                ? "SELECT ip FROM endpoints WHERE kind IN ('pod', 'host', "
                                  "'service') UNION SELECT ip FROM ip_ifaces"
                                : "SELECT DISTINCT ip FROM endpoints "

@@ -87,6 +87,12 @@ static void row_count(sqlite3_stmt *st, struct buf *out)
     (void)!buf_addf(out, "  %-10s %lld\n", txt(st, 0), (long long)sqlite3_column_int64(st, 1));
 }
 
+static void row_dnat(sqlite3_stmt *st, struct buf *out)
+{
+    (void)!buf_addf(out, "flows with a recorded service translation (conntrack): %lld\n",
+                    (long long)sqlite3_column_int64(st, 0));
+}
+
 static void row_window(sqlite3_stmt *st, struct buf *out)
 {
     char t0[40], t1[40];
@@ -135,6 +141,13 @@ static int cmd_show(struct cmd_args *a)
     if (!rc)
         rc = each_row(&c, d, "SELECT count(*), min(first_ns), max(last_ns) FROM flows", row_window,
                       &out);
+    /* What the capture recorded of Service translations, counted, never
+     * assumed from the schema having the columns. */
+    if (!rc)
+        rc = each_row(&c, d,
+                      "SELECT count(*) FROM flows WHERE dnat_ip IS NOT NULL AND dnat_port IS NOT"
+                      " NULL",
+                      row_dnat, &out);
     if (!rc)
         (void)!buf_addstr(&out, "flows by state:\n");
     if (!rc)
@@ -160,8 +173,16 @@ static int cmd_show(struct cmd_args *a)
         for (i = 0; i < c.nnss && i < 20; i++)
             (void)!buf_addf(&out, "%s%s", i ? ", " : " (", c.nss[i].name);
         (void)!buf_addstr(&out, c.nnss > 20 ? ", ...)\n" : c.nnss ? ")\n" : "\n");
-        (void)!buf_addf(&out, "service translation (dnat) recorded: %s\n",
-                        c.has_dnat ? "yes" : "no");
+        {
+            size_t ready = 0;
+
+            for (i = 0; i < c.nseps; i++)
+                ready += c.seps[i].ready != 0;
+            (void)!buf_addf(&out,
+                            "services: %zu, with %zu EndpointSlice addresses (%zu ready); pod "
+                            "networks: %zu\n",
+                            c.nsvcs, c.nseps, ready, c.npodnets);
+        }
         if (case_several_vantages(&c))
             (void)!buf_addf(&out,
                             "connections seen at several vantage points (captures or interfaces;"
@@ -188,6 +209,7 @@ const struct cmd_spec cmd_show_spec = {
     .args = "CASE.db",
     .summary = "what a case holds",
     .about = "Summarise CASE.db: format version, captures (node, window, packets seen and\n"
-             "dropped), interfaces, endpoints by kind, namespaces, and flows by state.\n",
+             "dropped), interfaces, flows by state and protocol, service translations\n"
+             "recorded, endpoints by kind, namespaces, Services and pod networks.\n",
     .exit_status = "Exit status: 0 success, 2 bad input or usage.\n",
 };

@@ -46,7 +46,7 @@ expect "meta.format_version" "SELECT value FROM meta WHERE key = 'format_version
 expect "tables" \
     "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema
      WHERE type = 'table' ORDER BY name)" \
-    "captures endpoints flows interfaces ip_ifaces meta namespaces sockets"
+    "captures endpoints flows interfaces ip_ifaces meta namespaces pod_networks service_endpoints services sockets"
 expect "views" "SELECT group_concat(name, ' ') FROM sqlite_schema WHERE type = 'view'" \
     "flows_named"
 expect "no triggers" "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'" "0"
@@ -72,6 +72,11 @@ check_columns endpoints id ip valid_from_ns valid_to_ns kind namespace name \
 check_columns namespaces name labels
 check_columns interfaces capture_id name ifindex appeared_ns vanished_ns
 check_columns ip_ifaces id capture_id ip iface ifindex kind via valid_from_ns valid_to_ns
+check_columns services id namespace name type cluster_ips external_ips lb_ips ports selector \
+    labels valid_from_ns valid_to_ns source
+check_columns service_endpoints id namespace service slice ip ready node target_kind \
+    target_namespace target_name ports valid_from_ns valid_to_ns source
+check_columns pod_networks id cidr node source capture_id valid_from_ns valid_to_ns
 check_columns flows_named src_iface dst_iface dnat_ip dnat_port dnat_kind dnat_namespace \
     dnat_name dnat_labels open src_pid src_comm src_container dst_pid dst_comm dst_container
 check_columns sockets id capture_id proto local_ip local_port remote_ip remote_port inode \
