@@ -1942,6 +1942,107 @@ static void test_json_stdin(void **state)
     unlink(path);
 }
 
+/* FelixConfiguration (§13): the fields read, their scopes (node.<node>
+ * over default over the built-in values), and the errors Felix would die
+ * on; IPPool (§11): its CIDR and whether it holds workloads. */
+static void test_felix_config(void **state)
+{
+    static const char text[] =
+        "apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\n"
+        "metadata: {name: default}\n"
+        "spec:\n"
+        "  defaultEndpointToHostAction: drop\n"
+        "  logSeverityScreen: Info\n"
+        "  vxlanPort: 4790\n"
+        "  failsafeInboundHostPorts:\n"
+        "  - {protocol: TCP, port: 22, net: 192.168.1.0/24}\n"
+        "  - {protocol: UDP, port: 68}\n"
+        "  - {port: 6443, net: 0.0.0.0/0}\n"
+        "  failsafeOutboundHostPorts: []\n"
+        "---\n"
+        "apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\n"
+        "metadata: {name: node.worker-1}\n"
+        "spec: {defaultEndpointToHostAction: Return, allowIPIPPacketsFromWorkloads: true}\n"
+        "---\n"
+        "apiVersion: projectcalico.org/v3\nkind: IPPool\n"
+        "metadata: {name: default-ipv4-ippool}\n"
+        "spec: {cidr: 10.244.0.0/16, ipipMode: Always, natOutgoing: true}\n"
+        "---\n"
+        "apiVersion: projectcalico.org/v3\nkind: IPPool\n"
+        "metadata: {name: lb}\n"
+        "spec: {cidr: 10.250.0.0/24, allowedUses: [LoadBalancer]}\n"
+        "---\n"
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+        "metadata: {name: g}\nspec: {selector: all()}\n";
+    static const char bad[] =
+        "apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\n"
+        "metadata: {name: default}\n"
+        "spec:\n"
+        "  defaultEndpointToHostAction: Reject\n"
+        "  failsafeInboundHostPorts: [{protocol: SCTP, port: 9}, {protocol: TCP}]\n"
+        "---\n"
+        "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p}\nspec: {}\n";
+    struct loaded l;
+    struct felix_eff e;
+    struct ipaddr ip;
+
+    (void)state;
+    load_ok(&l, text);
+    assert_int_equal(l.ps.nfelix, 2);
+    /* Only the fields of §13 are read; the others are not reported. */
+    assert_null(strstr(l.msgs, "logSeverityScreen"));
+    assert_contains(l.msgs, "FELIX_DEFAULTENDPOINTTOHOSTACTION");
+
+    felix_effective(&l.ps, "worker-2", &e);
+    assert_int_equal(e.to_host, TOHOST_DROP);
+    assert_string_equal(e.to_host_by->name, "default");
+    assert_int_equal(e.nfailsafe_in, 3);
+    assert_int_equal(e.failsafe_in[0].proto, 6);
+    assert_int_equal(e.failsafe_in[0].has_net, 1);
+    assert_int_equal(e.failsafe_in[1].proto, 17);
+    assert_int_equal(e.failsafe_in[2].proto, 6);   /* no protocol: TCP */
+    assert_int_equal(e.failsafe_in[2].has_net, 0); /* 0.0.0.0/0 is no restriction */
+    assert_int_equal(e.nfailsafe_out, 0);          /* [] disables them */
+    assert_int_equal(e.vxlan_port, 4790);
+    assert_int_equal(e.allow_ipip, 0);
+
+    felix_effective(&l.ps, "worker-1", &e);
+    assert_int_equal(e.to_host, TOHOST_RETURN);
+    assert_string_equal(e.to_host_by->name, "node.worker-1");
+    assert_int_equal(e.allow_ipip, 1);
+    assert_int_equal(e.nfailsafe_in, 3); /* from default */
+
+    assert_int_equal(l.ps.nippools, 2);
+    assert_int_equal(ipaddr_parse("10.244.3.4", 10, &ip), 0);
+    assert_non_null(policy_pod_pool(&l.ps, &ip));
+    assert_string_equal(policy_pod_pool(&l.ps, &ip)->name, "default-ipv4-ippool");
+    assert_int_equal(ipaddr_parse("10.250.0.4", 10, &ip), 0);
+    assert_null(policy_pod_pool(&l.ps, &ip)); /* load balancer addresses */
+    unload(&l);
+
+    /* Nothing given: Felix's defaults, and ACCEPT to the host as installs set it. */
+    load_ok(&l, "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+                "metadata: {name: g}\nspec: {selector: all()}\n");
+    felix_effective(&l.ps, "worker-1", &e);
+    assert_int_equal(e.to_host, TOHOST_ACCEPT);
+    assert_null(e.to_host_by);
+    assert_int_equal(e.nfailsafe_in, 9);
+    assert_int_equal(e.failsafe_in[0].port, 22);
+    assert_int_equal(e.nfailsafe_out, 9);
+    assert_int_equal(e.failsafe_out[0].proto, 17);
+    assert_int_equal(e.failsafe_out[0].port, 53);
+    assert_int_equal(e.vxlan_port, 4789);
+    unload(&l);
+
+    load(&l, bad, NULL, 0);
+    assert_int_equal(l.rc, ERR_INVALID);
+    assert_contains(l.msgs, "p.yaml:5:32: error: invalid defaultEndpointToHostAction 'Reject'");
+    assert_contains(l.msgs, "Felix takes TCP and UDP only");
+    assert_contains(l.msgs, "'spec.failsafeInboundHostPorts[].port' is required");
+    assert_contains(l.msgs, "'spec.cidr' is required");
+    unload(&l);
+}
+
 /* policy_set_load_mem(): the same loader over a buffer, named in messages. */
 static void test_load_mem(void **state)
 {
@@ -2022,6 +2123,7 @@ int main(void)
         cmocka_unit_test(test_truncated_and_mangled),
         cmocka_unit_test(test_staged_delete_zero_values),
         cmocka_unit_test(test_json_stdin),
+        cmocka_unit_test(test_felix_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,8 +117,13 @@ struct pol_ctx {
     size_t nsets, asets;
     struct tier_def *tiers;
     size_t ntiers, atiers;
-    unsigned objects; /* policy-related objects seen */
-    int crd_form;     /* reading a crd.projectcalico.org/v1 object (§14) */
+    struct felix_config *felix; /* FelixConfiguration objects */
+    size_t nfelix, afelix;
+    struct ippool *pools;
+    size_t npools, apools;
+    unsigned objects;        /* policy-related objects seen */
+    unsigned config_objects; /* FelixConfiguration and IPPool objects seen */
+    int crd_form;            /* reading a crd.projectcalico.org/v1 object (§14) */
     /* §15.1: the Calico version a ClusterInformation object gave (0: none),
      * and where, for messages. */
     int cluster_calico;
@@ -203,6 +208,13 @@ int pc_read_rules(struct pol_ctx *c, const struct ynode *seq, const char *what, 
  * (§14): doc itself, a rewritten copy in c's arena, or NULL after
  * reporting an annotation Calico could not read either. */
 const struct ynode *pcrd_to_v3(struct pol_ctx *c, const struct ynode *doc, const char *kind);
+
+/* --- pol_felix.c ------------------------------------------------------------- */
+
+/* Read a projectcalico.org/v3 FelixConfiguration (the fields of §13) or
+ * IPPool (§11) into c->felix / c->pools. */
+void pf_read_felixconfig(struct pol_ctx *c, const struct ynode *doc);
+void pf_read_ippool(struct pol_ctx *c, const struct ynode *doc);
 
 /* --- pol_k8s.c --------------------------------------------------------------- */
 

@@ -16,8 +16,10 @@
  * storage (docs/semantics.md §14): pol_crd.c turns their metadata back into
  * the projectcalico.org/v3 form, then they take the v3 path.
  *
- * Objects of kinds that policy evaluation does not model (Pods, Services,
- * ConfigMaps, ...) are skipped silently, so that a directory holding a whole
+ * FelixConfiguration and IPPool objects are read too (pol_felix.c): they
+ * change verdicts without being policy.  Objects of kinds that policy
+ * evaluation does not model (Pods, Services, ConfigMaps, ...) are skipped
+ * silently, so that a directory holding a whole
  * application can be given; Calico and Kubernetes policy kinds we do not
  * evaluate (HostEndpoint, Profile, ...) are skipped with a warning, since
  * they can change verdicts in a real cluster.  A ClusterInformation object
@@ -62,12 +64,10 @@ static const char *const calico_other_kinds[] = {"BGPConfiguration",
                                                  "BlockAffinity",
                                                  "CalicoNodeStatus",
                                                  "ClusterInformation",
-                                                 "FelixConfiguration",
                                                  "IPAMBlock",
                                                  "IPAMConfiguration",
                                                  "IPAMConfig", /* its CRD's name */
                                                  "IPAMHandle",
-                                                 "IPPool",
                                                  "IPReservation",
                                                  "KubeControllersConfiguration",
                                                  "Node",
@@ -121,6 +121,11 @@ static void read_calico(struct pol_ctx *c, const struct ynode *doc, const char *
         c->crd_form = crd;
         pc_read_object(c, doc, kind);
         c->crd_form = 0;
+    } else if (strcmp(kind, "FelixConfiguration") == 0) {
+        /* Storage form and API form share the spec and the name. */
+        pf_read_felixconfig(c, doc);
+    } else if (strcmp(kind, "IPPool") == 0) {
+        pf_read_ippool(c, doc);
     } else if (strcmp(kind, "HostEndpoint") == 0 || strcmp(kind, "Profile") == 0) {
         pv_warn(c, doc,
                 "%s objects are not modelled; ignored (verdicts involving host "
@@ -316,7 +321,8 @@ static void load_dir(struct pol_ctx *c, const char *dir, int depth)
 static int load_path(struct pol_ctx *c, const char *path)
 {
     struct stat st;
-    unsigned before = c->objects, errs = c->errors + c->d->errors;
+    unsigned before = c->objects, config_before = c->config_objects;
+    unsigned errs = c->errors + c->d->errors;
 
     if (strcmp(path, "-") == 0) {
         (void)load_file(c, "-", NULL, 0);
@@ -333,7 +339,8 @@ static int load_path(struct pol_ctx *c, const char *path)
     } else {
         (void)load_file(c, path, NULL, 0);
     }
-    return c->objects == before && c->errors + c->d->errors == errs;
+    return c->objects == before && c->config_objects == config_before &&
+           c->errors + c->d->errors == errs;
 }
 
 /* Order for finding duplicates: kind, namespace, name. */
@@ -421,6 +428,18 @@ static void ctx_free(struct pol_ctx *c)
     free(c->pols);
     free(c->sets);
     free(c->tiers);
+    free(c->felix);
+    free(c->pools);
+}
+
+/* A copy of v[0..n) (elements of size bytes) in a; never NULL. */
+static void *to_arena(struct arena *a, const void *v, size_t n, size_t size)
+{
+    void *out = arena_calloc(a, n ? n : 1, size);
+
+    if (n)
+        memcpy(out, v, n * size);
+    return out;
 }
 
 /* paths[0..npaths), or when data is not NULL the one buffer named name. */
@@ -439,7 +458,7 @@ static int load_set(struct policy_set *ps, const char *const *paths, size_t npat
     c.d = d;
     for (size_t i = 0; i < npaths; i++)
         empty[i] = (char)load_path(&c, paths[i]);
-    if (data && load_file(&c, name, data, len) == 0 && c.objects == 0)
+    if (data && load_file(&c, name, data, len) == 0 && c.objects == 0 && c.config_objects == 0)
         empty[npaths] = 1;
     if (!c.errors && d->errors == derrs && c.objects == 0 && !(flags & POLICY_LOAD_ALLOW_EMPTY)) {
         struct buf b;
@@ -477,14 +496,14 @@ static int load_set(struct policy_set *ps, const char *const *paths, size_t npat
     pa_settle_version(&c, CALICO_AUTO);
     /* Move what was built into the arena, where the set owns it. */
     ps->npolicies = c.npols;
-    ps->policies = arena_calloc(c.a, c.npols ? c.npols : 1, sizeof(*ps->policies));
-    if (c.npols)
-        memcpy(ps->policies, c.pols, c.npols * sizeof(*ps->policies));
+    ps->policies = to_arena(c.a, c.pols, c.npols, sizeof(*ps->policies));
     ps->nnetsets = c.nsets;
-    ps->netsets = arena_calloc(c.a, c.nsets ? c.nsets : 1, sizeof(*ps->netsets));
-    if (c.nsets)
-        memcpy(ps->netsets, c.sets, c.nsets * sizeof(*ps->netsets)); /* labels move too */
+    ps->netsets = to_arena(c.a, c.sets, c.nsets, sizeof(*ps->netsets)); /* labels move too */
     c.nsets = 0;
+    ps->nfelix = c.nfelix;
+    ps->felix = to_arena(c.a, c.felix, c.nfelix, sizeof(*ps->felix));
+    ps->nippools = c.npools;
+    ps->ippools = to_arena(c.a, c.pools, c.npools, sizeof(*ps->ippools));
     policy_set_build_tiers(&c);
     ctx_free(&c);
     return 0;

@@ -21,6 +21,7 @@
 #include "common/labels.h"
 
 struct diag;
+struct policy_set;
 struct sel;
 
 /* Resource kinds, with Calico's flow-log short names (§5.1, §15.6, §16). */
@@ -156,6 +157,79 @@ struct netset {
     size_t nnets;
 };
 
+/*
+ * Felix's configuration (FelixConfiguration, docs/semantics.md §13): what
+ * happens to workload -> own-host traffic after the workload's egress
+ * policy, the host-endpoint failsafe ports, and the encapsulated traffic
+ * Felix drops from workloads.
+ */
+enum felix_to_host { TOHOST_DROP, TOHOST_ACCEPT, TOHOST_RETURN };
+const char *felix_to_host_name(enum felix_to_host a); /* "Drop", "Accept", "Return" */
+
+/* A failsafe port (ProtoPort): inbound, the destination port of traffic
+ * entering a host endpoint, restricted to sources in net; outbound, the
+ * destination port of traffic leaving, restricted to destinations in net. */
+struct failsafe_port {
+    int proto;     /* 6 or 17: Felix's parser takes tcp and udp only */
+    uint16_t port; /* 1..65535 */
+    int has_net;   /* net given (neither "" nor a catch-all) */
+    struct cidr net;
+};
+
+/* One FelixConfiguration object as written (has_* 0: the field is absent,
+ * so a lower scope or the built-in default applies). */
+struct felix_config {
+    const char *name;    /* "default", "node.<node>", or a selector-scoped one */
+    const char *node;    /* the node of a "node.<node>" object, else NULL */
+    int selector_scoped; /* another name (spec.nodeSelector, Calico 3.32+): not applied */
+    int has_to_host;
+    enum felix_to_host to_host;            /* defaultEndpointToHostAction */
+    int has_failsafe_in, has_failsafe_out; /* given; an empty list means none */
+    struct failsafe_port *failsafe_in;     /* arena array */
+    size_t nfailsafe_in;
+    struct failsafe_port *failsafe_out;
+    size_t nfailsafe_out;
+    int has_vxlan_port;
+    uint16_t vxlan_port;              /* vxlanPort */
+    int has_allow_vxlan, allow_vxlan; /* allowVXLANPacketsFromWorkloads */
+    int has_allow_ipip, allow_ipip;   /* allowIPIPPacketsFromWorkloads */
+    const char *file;
+    unsigned line;
+};
+
+/* What Felix applies on one node: each value from node.<node>, else
+ * default, else Felix's built-in default, with where it came from. */
+struct felix_eff {
+    enum felix_to_host to_host;
+    const struct felix_config *to_host_by;   /* the object that set it, or NULL: Calico's
+                                                installs' ACCEPT (set-owned) */
+    const struct failsafe_port *failsafe_in; /* the lists in force (set-owned or static) */
+    size_t nfailsafe_in;
+    const struct failsafe_port *failsafe_out;
+    size_t nfailsafe_out;
+    uint16_t vxlan_port;
+    int allow_vxlan, allow_ipip;
+};
+
+/*
+ * The configuration Felix applies on node (NULL: unknown node, so only
+ * "default" applies).  defaultEndpointToHostAction defaults to ACCEPT, not
+ * Felix's own DROP: every Calico manifest, the Helm chart and the operator
+ * set FELIX_DEFAULTENDPOINTTOHOSTACTION=ACCEPT, which outranks any
+ * FelixConfiguration (§13).  Failsafe ports default to Felix's lists.
+ */
+void felix_effective(const struct policy_set *ps, const char *node, struct felix_eff *out);
+
+/* An IPPool (projectcalico.org/v3): where Calico's IPAM gives pods their
+ * addresses (§11). */
+struct ippool {
+    const char *name;
+    struct cidr cidr;
+    int workload; /* allowedUses holds Workload or Tunnel (the default): its addresses
+                     are pods' (or nodes' tunnel addresses), not load balancers' */
+    int disabled; /* no new addresses; those given stay */
+};
+
 struct policy_set {
     struct arena arena; /* owns everything below */
     struct tier *tiers; /* sorted per §4.2 */
@@ -164,9 +238,16 @@ struct policy_set {
     size_t npolicies;
     struct netset *netsets;
     size_t nnetsets;
+    struct felix_config *felix; /* FelixConfiguration objects, in load order */
+    size_t nfelix;
+    struct ippool *ippools;
+    size_t nippools;
     unsigned files; /* files read */
     int calico;     /* the Calico version judged as (§15.1): CALICO_AUTO, or 329, 331, ... */
 };
+
+/* The IPPool for workloads holding ip, or NULL (§11). */
+const struct ippool *policy_pod_pool(const struct policy_set *ps, const struct ipaddr *ip);
 
 /*
  * §3.1 (felix/rules/policy.go FilterRuleToIPVersion): 1 when rule r exists
