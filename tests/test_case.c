@@ -2,8 +2,12 @@
  * test_case.c: the case reader's per-flow address parser
  * (analyze/case/flowrow.c fast_v4) must accept and refuse exactly what
  * inet_pton(3) does, and give the same bytes.  Pairing: test_pair.c.
- * (format 3) Each flow gets the process at each end by flows_named's rule,
- * and flows.open.
+ * The Services of a case (case_svc.c, docs/semantics.md §12): which one
+ * answers on an address and port, its ready backends, Calico's services
+ * match, pod networks, and the pairing of a Service flow with its
+ * post-DNAT leg.
+ * (format 3) Each flow gets the process at each end by flows_named's rule
+ * (through a Service's DNAT too), and flows.open.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,10 +17,11 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "analyze/case/case.h"
 #include "analyze/case/case_int.h"
@@ -63,6 +68,123 @@ static void test_fast_v4_matches_inet_pton(void **state)
             assert_memory_equal(ip.a, want, 4);
         }
     }
+}
+
+static const char svc_case_sql[] =
+    "INSERT INTO captures (id, node, started_ns, tool_version) VALUES (1, 'n1', 0, 't');"
+    "INSERT INTO endpoints (ip, kind, namespace, name, node) VALUES"
+    " ('10.1.0.1', 'pod', 'shop', 'web-1', 'n1'), ('10.1.0.2', 'pod', 'shop', 'web-2', 'n1'),"
+    " ('10.1.0.9', 'pod', 'shop', 'client', 'n1'), ('192.0.2.1', 'host', NULL, 'n1', 'n1'),"
+    " ('10.96.0.10', 'service', 'shop', 'web', NULL);"
+    "INSERT INTO services (namespace, name, type, cluster_ips, ports) VALUES ('shop', 'web',"
+    " 'NodePort', '[\"10.96.0.10\"]', '[{\"name\":\"http\",\"port\":80,\"protocol\":\"TCP\","
+    "\"targetPort\":\"web\",\"nodePort\":30080}]');"
+    /* web-2 not ready; the slice names the Service port http, resolved to 8080 */
+    "INSERT INTO service_endpoints (namespace, service, slice, ip, ready, target_name, ports)"
+    " VALUES ('shop', 'web', 'web-a', '10.1.0.1', 1, 'web-1',"
+    " '[{\"name\":\"http\",\"port\":8080,\"protocol\":\"TCP\"}]'),"
+    " ('shop', 'web', 'web-a', '10.1.0.2', 0, 'web-2',"
+    " '[{\"name\":\"http\",\"port\":8080,\"protocol\":\"TCP\"}]');"
+    "INSERT INTO pod_networks (cidr, node, source) VALUES ('10.1.0.0/24', 'n1', 'inventory');"
+    /* 1 and 2: both legs of one connection (the second as an inbound-only
+     * capture keeps it, answer only); 3: the client side of another */
+    "INSERT INTO flows (id, capture_id, proto, src_ip, src_port, dst_ip, dst_port, first_ns,"
+    " last_ns, packets_fwd, bytes_fwd, packets_rev, bytes_rev, state) VALUES"
+    " (1, 1, 6, '10.1.0.9', 40000, '10.96.0.10', 80, 1000, 2000, 2, 120, 0, 0, 'S0'),"
+    " (2, 1, 6, '10.1.0.9', 40000, '10.1.0.1', 8080, 1100, 1100, 0, 0, 1, 60, 'OTH'),"
+    " (3, 1, 6, '10.1.0.9', 40001, '10.96.0.10', 80, 5000, 6000, 3, 180, 2, 120, 'SF');"
+    /* the client's socket is connected to the Service, the backend's to
+     * the client */
+    "INSERT INTO sockets (capture_id, proto, local_ip, local_port, remote_ip, remote_port,"
+    " inode, pid, comm) VALUES (1, 6, '10.1.0.9', 40000, '10.96.0.10', 80, 1, 10, 'curl'),"
+    " (1, 6, '10.1.0.1', 8080, '10.1.0.9', 40000, 2, 20, 'web');";
+
+struct seen {
+    int n;
+    struct case_flow f[4];
+};
+
+static int keep(void *ctx, const struct case_flow *fl)
+{
+    struct seen *s = ctx;
+
+    if (s->n < 4)
+        s->f[s->n] = *fl;
+    s->n++;
+    return 0;
+}
+
+static void test_services(void **state)
+{
+    char path[] = "/tmp/podflow-test-case-XXXXXX";
+    struct case_backend b[4];
+    struct ipaddr ip;
+    struct case_db c;
+    struct seen sn;
+    sqlite3 *db;
+    size_t pi = 99;
+    int fd;
+
+    (void)state;
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, db_schema_sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, svc_case_sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(case_open(&c, path, NULL), 0);
+    unlink(path);
+
+    assert_int_equal(ipaddr_parse("10.96.0.10", 10, &ip), 0);
+    assert_non_null(case_svc_at(&c, &ip, 6, 80, 0, &pi));
+    assert_int_equal(pi, 0);
+    assert_null(case_svc_at(&c, &ip, 6, 81, 0, &pi));  /* not a port of it */
+    assert_null(case_svc_at(&c, &ip, 17, 80, 0, &pi)); /* nor that protocol */
+    assert_int_equal(ipaddr_parse("192.0.2.1", 9, &ip), 0);
+    assert_non_null(case_svc_at(&c, &ip, 6, 30080, 0, &pi)); /* a NodePort on a node */
+    assert_null(case_svc_at(&c, &ip, 6, 80, 0, &pi));
+    /* Ready backends only, on the port the slice resolved. */
+    assert_int_equal(case_svc_backends(&c, &c.svcs[0], 0, 0, b, 4), 1);
+    assert_int_equal(b[0].port, 8080);
+    assert_non_null(b[0].ep);
+    assert_string_equal(b[0].ep->name, "web-1");
+    /* Calico's match does not look at readiness; with ports it needs one. */
+    assert_int_equal(ipaddr_parse("10.1.0.2", 8, &ip), 0);
+    assert_int_equal(case_svc_member(&c, "shop", "web", &ip, 1, 6, 8080, 0), 1);
+    assert_int_equal(case_svc_member(&c, "shop", "web", &ip, 1, 6, 80, 0), 0);
+    assert_int_equal(case_svc_member(&c, "shop", "web", &ip, 0, 17, 1, 0), 1);
+    assert_int_equal(case_svc_member(&c, "shop", "db", &ip, 0, 6, 8080, 0), 0);
+    assert_non_null(case_pod_network(&c, &ip));
+    assert_int_equal(ipaddr_parse("10.2.0.2", 8, &ip), 0);
+    assert_null(case_pod_network(&c, &ip));
+    assert_int_equal(c.has_identities, 1);
+
+    /* The legs of flow 1 are paired: one flow, to the backend; flow 3
+     * names its Service for the engine. */
+    memset(&sn, 0, sizeof(sn));
+    assert_int_equal(case_flows(&c, NULL, keep, &sn, NULL), 0);
+    assert_int_equal(sn.n, 2);
+    assert_int_equal(c.flows_dnat_paired, 1);
+    assert_int_equal(sn.f[0].id, 1);
+    assert_int_equal(sn.f[0].dnat_how, CASE_DNAT_PAIRED);
+    assert_int_equal(sn.f[0].dst_port, 8080);
+    assert_string_equal(sn.f[0].dst->name, "web-1");
+    assert_int_equal(sn.f[0].orig_dst_port, 80);
+    assert_non_null(sn.f[0].conn);
+    assert_int_equal(sn.f[0].conn->nends, 2);
+    assert_int_equal(sn.f[0].conn->ends[1].flow_id, 2);
+    /* The processes: the client's socket by where it sent, the backend's. */
+    assert_non_null(sn.f[0].src_proc);
+    assert_string_equal(sn.f[0].src_proc->comm, "curl");
+    assert_non_null(sn.f[0].dst_proc);
+    assert_string_equal(sn.f[0].dst_proc->comm, "web");
+    assert_null(sn.f[1].src_proc);
+    assert_int_equal(sn.f[1].id, 3);
+    assert_int_equal(sn.f[1].dnat, 0);
+    assert_non_null(sn.f[1].svc);
+    assert_string_equal(sn.f[1].svc->name, "web");
+    case_close(&c);
 }
 
 struct proc_seen {
@@ -143,6 +265,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fast_v4_matches_inet_pton),
+        cmocka_unit_test(test_services),
         cmocka_unit_test(test_flow_processes),
     };
 

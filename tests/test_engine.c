@@ -279,7 +279,7 @@ static void test_ne_on_missing_label(void **state)
     (void)state;
     pol(t, POL_NP, "fme", "not-db", NSSEL("role != \"db\""), DIR_INGRESS);
     v = judge(a, b, 6, 80);
-    assert_false(v->allow);
+    assert_false(v->verdict == VERDICT_ALLOW);
     assert_int_equal(v->decided_dir, DIR_INGRESS);
     assert_int_equal(v->ingress.reason, REASON_END_OF_TIER);
     assert_int_equal(v->ingress.nselected, 1);
@@ -304,7 +304,7 @@ static void test_pass_at_last_tier(void **state)
     (void)state;
     add_rule(p, DIR_INGRESS, ACT_PASS);
     v = judge(a, b, 6, 80);
-    assert_true(v->allow);
+    assert_true(v->verdict == VERDICT_ALLOW);
     assert_int_equal(v->ingress.reason, REASON_PROFILE);
     assert_int_equal(v->ingress.nsteps, 2);
     buf_init(&out, 0);
@@ -333,7 +333,7 @@ static void test_pass_skips_rest_of_tier(void **state)
     add_rule(p2, DIR_INGRESS, ACT_DENY);
     pol(t2, POL_NP, "fme", "deny-in", NSSEL("all()"), DIR_INGRESS);
     v = judge(a, b, 6, 80);
-    assert_false(v->allow);
+    assert_false(v->verdict == VERDICT_ALLOW);
     assert_int_equal(v->ingress.reason, REASON_END_OF_TIER);
     assert_ptr_equal(v->ingress.dec.tier, t2);
     assert_string_equal(v->ingress.dec.pol->name, "deny-in");
@@ -355,7 +355,7 @@ static void test_tier_default_pass(void **state)
     r->proto = 17;
     r->dst.ports = ports1(53, 53, NULL, &r->dst.nports);
     v = judge(a, b, 6, 80);
-    assert_true(v->allow);
+    assert_true(v->verdict == VERDICT_ALLOW);
     assert_int_equal(v->ingress.reason, REASON_TIER_DEFAULT);
     assert_int_equal(v->ingress.steps[0].action, ACT_PASS);
     assert_int_equal(v->ingress.steps[0].rule, -1);
@@ -374,7 +374,7 @@ static void test_tier_not_applying(void **state)
     (void)state;
     pol(t, POL_NP, "fme", "db-only", NSSEL("app == \"db\""), DIR_INGRESS | DIR_EGRESS);
     v = judge(a, b, 6, 80);
-    assert_true(v->allow);
+    assert_true(v->verdict == VERDICT_ALLOW);
     assert_int_equal(v->egress.reason, REASON_NO_POLICY);
     assert_int_equal(v->ingress.reason, REASON_NO_POLICY);
 }
@@ -392,7 +392,7 @@ static void test_types_direction(void **state)
     pol(t, POL_NP, "fme", "egress-only", NSSEL("app == \"y\""), DIR_EGRESS);
     pol(t, POL_NP, "fme", "deny-egress", NSSEL("app == \"x\""), DIR_EGRESS);
     v = judge(a, b, 6, 80);
-    assert_false(v->allow);
+    assert_false(v->verdict == VERDICT_ALLOW);
     assert_int_equal(v->decided_dir, DIR_EGRESS);
     assert_int_equal(v->egress.reason, REASON_END_OF_TIER);
     assert_string_equal(v->egress.dec.pol->name, "deny-egress");
@@ -412,10 +412,10 @@ static void test_staged_only_tier(void **state)
     (void)state;
     pol(t, POL_SNP, "fme", "lockdown", NSSEL("all()"), DIR_INGRESS);
     v = judge(a, b, 6, 80);
-    assert_true(v->allow);
+    assert_true(v->verdict == VERDICT_ALLOW);
     assert_int_equal(v->ingress.reason, REASON_NO_POLICY);
     assert_non_null(v->staged);
-    assert_false(v->staged->allow);
+    assert_false(v->staged->verdict == VERDICT_ALLOW);
     assert_int_equal(v->staged->ingress.reason, REASON_END_OF_TIER);
     assert_string_equal(v->staged->ingress.dec.pol->name, "lockdown");
 }
@@ -435,11 +435,11 @@ static void test_staged_mixed_tier(void **state)
     add_rule(sp, DIR_INGRESS, ACT_ALLOW);
     pol(t, POL_NP, "fme", "deny", NSSEL("all()"), DIR_INGRESS);
     v = judge(a, b, 6, 80);
-    assert_false(v->allow);
+    assert_false(v->verdict == VERDICT_ALLOW);
     assert_int_equal(v->ingress.nselected, 1); /* the staged one is not counted */
     assert_string_equal(v->ingress.dec.pol->name, "deny");
     assert_non_null(v->staged);
-    assert_true(v->staged->allow);
+    assert_true(v->staged->verdict == VERDICT_ALLOW);
     buf_init(&out, 0);
     assert_int_equal(eng_step_format(&v->staged->ingress.dec, 0, &out), 0);
     assert_string_equal(out.data, "0|default|fme/default.staged:a-allow|allow|0");
@@ -468,11 +468,11 @@ static void test_first_decision_wins(void **state)
     r->dst.ports = ports1(80, 80, NULL, &r->dst.nports);
     add_rule(p2, DIR_INGRESS, ACT_ALLOW);
     v = judge(a, b, 6, 80);
-    assert_false(v->allow);
+    assert_false(v->verdict == VERDICT_ALLOW);
     assert_int_equal(v->ingress.reason, REASON_RULE);
     assert_string_equal(v->ingress.dec.pol->name, "deny-80");
     v = judge(a, b, 6, 81);
-    assert_true(v->allow);
+    assert_true(v->verdict == VERDICT_ALLOW);
     assert_string_equal(v->ingress.dec.pol->name, "allow-all");
 }
 
@@ -490,7 +490,7 @@ static void test_log_continues(void **state)
     add_rule(p, DIR_INGRESS, ACT_LOG);
     add_rule(p, DIR_INGRESS, ACT_ALLOW);
     v = judge(a, b, 6, 80);
-    assert_true(v->allow);
+    assert_true(v->verdict == VERDICT_ALLOW);
     assert_int_equal(v->ingress.dec.rule, 1);
 }
 
@@ -507,12 +507,12 @@ static void test_port_range(void **state)
     (void)state;
     r->proto = 6;
     r->dst.ports = ports1(42000, 43000, NULL, &r->dst.nports);
-    assert_true(judge(a, b, 6, 42000)->allow);
-    assert_true(judge(a, b, 6, 42001)->allow);
-    assert_true(judge(a, b, 6, 43000)->allow);
-    assert_false(judge(a, b, 6, 43001)->allow);
-    assert_false(judge(a, b, 6, 41999)->allow);
-    assert_false(judge(a, b, 17, 42001)->allow); /* protocol too */
+    assert_true(judge(a, b, 6, 42000)->verdict == VERDICT_ALLOW);
+    assert_true(judge(a, b, 6, 42001)->verdict == VERDICT_ALLOW);
+    assert_true(judge(a, b, 6, 43000)->verdict == VERDICT_ALLOW);
+    assert_false(judge(a, b, 6, 43001)->verdict == VERDICT_ALLOW);
+    assert_false(judge(a, b, 6, 41999)->verdict == VERDICT_ALLOW);
+    assert_false(judge(a, b, 17, 42001)->verdict == VERDICT_ALLOW); /* protocol too */
 }
 
 /* §3.2, §9.14: a named port resolves per destination endpoint and its
@@ -533,17 +533,18 @@ static void test_named_port_protocol(void **state)
     r->proto = 17;
     r->dst.ports = ports1(0, 0, "http", &r->dst.nports);
     v = judge(a, b, 17, 8080);
-    assert_false(v->allow);
+    assert_false(v->verdict == VERDICT_ALLOW);
     assert_string_equal(v->ingress.x[0].rules[0].field, "destination port");
     assert_string_equal(v->ingress.x[0].rules[0].detail,
                         "destination port 8080 is not in ports [http]");
     v = judge(a, b, 6, 8080);
-    assert_false(v->allow); /* the rule is UDP-only */
+    assert_false(v->verdict == VERDICT_ALLOW); /* the rule is UDP-only */
     r->proto = -1;
     engine_free(&E);
-    assert_true(judge(a, b, 6, 8080)->allow);
-    assert_false(judge(a, b, 17, 8080)->allow); /* declared TCP only */
-    assert_false(judge(a, b, 6, 8081)->allow);  /* the number is the declared one */
+    assert_true(judge(a, b, 6, 8080)->verdict == VERDICT_ALLOW);
+    assert_false(judge(a, b, 17, 8080)->verdict == VERDICT_ALLOW); /* declared TCP only */
+    assert_false(judge(a, b, 6, 8081)->verdict ==
+                 VERDICT_ALLOW); /* the number is the declared one */
 }
 
 /* §3.2: a named port matches only addresses of endpoints that match the
@@ -561,7 +562,7 @@ static void test_named_port_selector(void **state)
     add_port(b, "metrics", 6, 9090);
     r->dst.sel = S(NSSEL("app == \"z\""));
     r->dst.ports = ports1(0, 0, "metrics", &r->dst.nports);
-    assert_false(judge(a, b, 6, 9090)->allow);
+    assert_false(judge(a, b, 6, 9090)->verdict == VERDICT_ALLOW);
 }
 
 /* §3.1, §9.12: notNets of the other family drops the rule for IPv6, so an
@@ -580,10 +581,11 @@ static void test_notnets_other_family(void **state)
     (void)state;
     r->src.notnets = cidrs("10.0.0.0/8", NULL, &r->src.nnotnets);
     v = judge(a, b, 6, 80);
-    assert_false(v->allow);
+    assert_false(v->verdict == VERDICT_ALLOW);
     assert_string_equal(v->ingress.x[0].rules[0].field, "net");
-    assert_false(judge(c, d, 6, 80)->allow);                             /* in notNets */
-    assert_true(judge_ip(NULL, "172.16.0.1", d, NULL, 6, 1, 80)->allow); /* v4, outside */
+    assert_false(judge(c, d, 6, 80)->verdict == VERDICT_ALLOW); /* in notNets */
+    assert_true(judge_ip(NULL, "172.16.0.1", d, NULL, 6, 1, 80)->verdict ==
+                VERDICT_ALLOW); /* v4, outside */
 }
 
 /* §3.1: nets of one family never match the other family. */
@@ -596,7 +598,7 @@ static void test_nets_family(void **state)
 
     (void)state;
     r->src.nets = cidrs("0.0.0.0/0", NULL, &r->src.nnets);
-    assert_false(judge_ip(NULL, "fd00::9", b, NULL, 6, 1, 80)->allow);
+    assert_false(judge_ip(NULL, "fd00::9", b, NULL, 6, 1, 80)->verdict == VERDICT_ALLOW);
 }
 
 /* §2.3, §9.3: selector all() matches only known endpoints and network
@@ -612,11 +614,11 @@ static void test_all_vs_absent(void **state)
 
     (void)state;
     r->src.sel = S("all()");
-    assert_false(judge_ip(NULL, "203.0.113.9", b, NULL, 6, 1, 80)->allow);
-    assert_true(judge(a, b, 6, 80)->allow);
+    assert_false(judge_ip(NULL, "203.0.113.9", b, NULL, 6, 1, 80)->verdict == VERDICT_ALLOW);
+    assert_true(judge(a, b, 6, 80)->verdict == VERDICT_ALLOW);
     r->src.sel = NULL;
     engine_free(&E);
-    assert_true(judge_ip(NULL, "203.0.113.9", b, NULL, 6, 1, 80)->allow);
+    assert_true(judge_ip(NULL, "203.0.113.9", b, NULL, 6, 1, 80)->verdict == VERDICT_ALLOW);
 }
 
 /* §2.2, §9.4: notSelector alone in a GNP matches every address outside its
@@ -631,13 +633,13 @@ static void test_notselector_alone(void **state)
 
     (void)state;
     r->src.notsel = S("app == \"bad\"");
-    assert_true(judge_ip(NULL, "203.0.113.9", b, NULL, 6, 1, 80)->allow);
-    assert_false(judge(bad, b, 6, 80)->allow);
+    assert_true(judge_ip(NULL, "203.0.113.9", b, NULL, 6, 1, 80)->verdict == VERDICT_ALLOW);
+    assert_false(judge(bad, b, 6, 80)->verdict == VERDICT_ALLOW);
     /* A namespaced policy's converter adds the namespace clause as the
      * positive side: then the external source no longer matches. */
     r->src.sel = S("projectcalico.org/namespace == 'fme'");
     engine_free(&E);
-    assert_false(judge_ip(NULL, "203.0.113.9", b, NULL, 6, 1, 80)->allow);
+    assert_false(judge_ip(NULL, "203.0.113.9", b, NULL, 6, 1, 80)->verdict == VERDICT_ALLOW);
 }
 
 /* §2.3: an address inside a labelled network set matches a selector on the
@@ -656,8 +658,8 @@ static void test_network_set(void **state)
     assert_int_equal(labels_set(&ns->labels, "role", "partner"), 0);
     ns->nets = cidrs("198.51.100.0/24", NULL, &ns->nnets);
     r->dst.sel = S("role == \"partner\"");
-    assert_true(judge_ip(a, NULL, NULL, "198.51.100.7", 6, 1, 443)->allow);
-    assert_false(judge_ip(a, NULL, NULL, "198.51.101.7", 6, 1, 443)->allow);
+    assert_true(judge_ip(a, NULL, NULL, "198.51.100.7", 6, 1, 443)->verdict == VERDICT_ALLOW);
+    assert_false(judge_ip(a, NULL, NULL, "198.51.101.7", 6, 1, 443)->verdict == VERDICT_ALLOW);
 }
 
 /* §5: egress at the source and ingress at the destination must both allow;
@@ -675,7 +677,7 @@ static void test_both_ends(void **state)
     add_rule(in, DIR_INGRESS, ACT_ALLOW);
     pol(t, POL_NP, "fme", "a-out", NSSEL("app == \"x\""), DIR_EGRESS);
     v = judge(a, b, 6, 80);
-    assert_false(v->allow);
+    assert_false(v->verdict == VERDICT_ALLOW);
     assert_int_equal(v->decided_dir, DIR_EGRESS);
     assert_true(v->ingress.allow);
 }
@@ -694,9 +696,9 @@ static void test_non_pod_ends(void **state)
     pol(t, POL_GNP, NULL, "deny-hosts", "all()", DIR_INGRESS | DIR_EGRESS);
     v = judge(h, a, 6, 80);
     assert_false(v->egress.judged);
-    assert_false(v->allow); /* the pod's ingress: end of tier */
+    assert_false(v->verdict == VERDICT_ALLOW); /* the pod's ingress: end of tier */
     v = judge_ip(NULL, "203.0.113.1", NULL, "203.0.113.2", 6, 1, 80);
-    assert_true(v->allow);
+    assert_true(v->verdict == VERDICT_ALLOW);
     assert_int_equal(v->decided_dir, 0);
 }
 
@@ -715,7 +717,7 @@ static void test_dnt_prednat_ignored(void **state)
     p2->pre_dnat = 1;
     add_rule(p1, DIR_INGRESS, ACT_DENY);
     add_rule(p2, DIR_INGRESS, ACT_DENY);
-    assert_true(judge(a, b, 6, 80)->allow);
+    assert_true(judge(a, b, 6, 80)->verdict == VERDICT_ALLOW);
 }
 
 /* §9.22: VXLAN (UDP 4789) and IP-in-IP from a workload are dropped before
@@ -730,9 +732,9 @@ static void test_vxlan_drop(void **state)
     (void)state;
     add_rule(p, DIR_EGRESS, ACT_ALLOW);
     v = judge_ip(a, NULL, NULL, "203.0.113.2", 17, 1, 4789);
-    assert_false(v->allow);
+    assert_false(v->verdict == VERDICT_ALLOW);
     assert_int_equal(v->egress.reason, REASON_DATAPLANE);
-    assert_true(judge_ip(a, NULL, NULL, "203.0.113.2", 17, 1, 4790)->allow);
+    assert_true(judge_ip(a, NULL, NULL, "203.0.113.2", 17, 1, 4790)->verdict == VERDICT_ALLOW);
 }
 
 /* §3: protocol/notProtocol, ipVersion and ICMP type/code. */
@@ -773,26 +775,26 @@ static void test_protocol_icmp_version(void **state)
     f.proto = 1;
     f.icmp_type = 8;
     f.icmp_code = 0;
-    assert_true(engine_judge(E, &f)->allow);
+    assert_true(engine_judge(E, &f)->verdict == VERDICT_ALLOW);
     f.icmp_type = 13; /* timestamp: another type */
-    assert_false(engine_judge(E, &f)->allow);
+    assert_false(engine_judge(E, &f)->verdict == VERDICT_ALLOW);
     f.icmp_type = -1; /* not recorded: cannot match an icmp rule */
-    assert_false(engine_judge(E, &f)->allow);
+    assert_false(engine_judge(E, &f)->verdict == VERDICT_ALLOW);
     f.proto = 6;
-    assert_false(engine_judge(E, &f)->allow); /* r2 is IPv6 only */
+    assert_false(engine_judge(E, &f)->verdict == VERDICT_ALLOW); /* r2 is IPv6 only */
     f.src = a6;
     f.dst = b6;
     f.src_ip = a6->ip;
     f.dst_ip = b6->ip;
-    assert_false(engine_judge(E, &f)->allow); /* notProtocol TCP */
+    assert_false(engine_judge(E, &f)->verdict == VERDICT_ALLOW); /* notProtocol TCP */
     f.proto = 17;
     v = engine_judge(E, &f);
-    assert_true(v->allow);
+    assert_true(v->verdict == VERDICT_ALLOW);
     assert_int_equal(v->ingress.dec.rule, 1);
     f.proto = 132;
     f.dst_port = 5;
     v = engine_judge(E, &f);
-    assert_true(v->allow);
+    assert_true(v->verdict == VERDICT_ALLOW);
     assert_int_equal(v->ingress.dec.rule, 1); /* r3 can never match */
 }
 
@@ -819,9 +821,9 @@ static void test_inherited_labels(void **state)
     assert_null(labels_get(&b->calico, "pcns.team"));
     assert_string_equal(labels_get(&b->calico, "pcns.kubernetes.io/metadata.name"), "other");
     v = judge(a, b, 6, 80);
-    assert_false(v->allow); /* a is selected: end of tier */
+    assert_false(v->verdict == VERDICT_ALLOW); /* a is selected: end of tier */
     v = judge(b, a, 6, 80);
-    assert_true(v->allow); /* b claims pcns.team but it is stripped */
+    assert_true(v->verdict == VERDICT_ALLOW); /* b claims pcns.team but it is stripped */
 }
 
 /* Verdicts are cached per tuple: the same tuple gives the same verdict
@@ -844,8 +846,8 @@ static void test_cache(void **state)
     /* A rule on source ports makes the source port part of the key. */
     r->src.ports = ports1(1000, 1000, NULL, &r->src.nports);
     engine_free(&E);
-    assert_true(judge_ip(a, NULL, b, NULL, 6, 1000, 80)->allow);
-    assert_false(judge_ip(a, NULL, b, NULL, 6, 2000, 80)->allow);
+    assert_true(judge_ip(a, NULL, b, NULL, 6, 1000, 80)->verdict == VERDICT_ALLOW);
+    assert_false(judge_ip(a, NULL, b, NULL, 6, 2000, 80)->verdict == VERDICT_ALLOW);
 }
 
 /* §3: destination.services matches the backends of the Service the flow
@@ -874,12 +876,191 @@ static void test_services(void **state)
     f.proto = 6;
     f.dst_port = 7070;
     f.icmp_type = f.icmp_code = -1;
-    assert_false(engine_judge(E, &f)->allow); /* direct to the pod: unknown membership */
+    assert_false(engine_judge(E, &f)->verdict ==
+                 VERDICT_ALLOW); /* direct to the pod: unknown membership */
     f.orig_dst = svc;
-    assert_true(engine_judge(E, &f)->allow);
+    assert_true(engine_judge(E, &f)->verdict == VERDICT_ALLOW);
 }
 
 /* §5.1 trace spellings for each kind. */
+/* §13.1: the node's own address (or a host-network pod) to a pod of the
+ * same node is never policed: reading it as ordinary ingress would deny
+ * every kubelet probe under a default-deny ingress.  Another node's
+ * address is policed as usual. */
+static void test_host_to_local_workload(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct case_ep *h1 = other("192.0.2.1", EP_HOST), *h2 = other("192.0.2.2", EP_HOST);
+    const struct eng_verdict *v;
+
+    (void)state;
+    a->node = h1->node = "n1";
+    h1->name = "n1";
+    h2->node = h2->name = "n2";
+    pol(t, POL_NP, "fme", "deny-in", NSSEL("all()"), DIR_INGRESS);
+    v = judge(h1, a, 6, 8080);
+    assert_int_equal(v->verdict, VERDICT_ALLOW);
+    assert_int_equal(v->decided_dir, DIR_INGRESS);
+    assert_int_equal(eng_decided(v)->reason, REASON_HOST_LOCAL);
+    assert_int_equal(v->ingress.nsteps, 0); /* no policy was consulted */
+    v = judge(h2, a, 6, 8080);
+    assert_int_equal(v->verdict, VERDICT_DENY);
+    assert_int_equal(eng_decided(v)->reason, REASON_END_OF_TIER);
+}
+
+/* §13.2: a pod to its own host: its egress, then defaultEndpointToHostAction
+ * (ACCEPT as installs set it, else what FelixConfiguration says, node.<n>
+ * over default).  Reading the host as an outside address would allow it
+ * whatever Felix is told; skipping the egress would allow what egress
+ * denies. */
+static void test_endpoint_to_host(void **state)
+{
+    static struct felix_config fc[2];
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    struct case_ep *h1 = other("192.0.2.1", EP_HOST), *h2 = other("192.0.2.2", EP_HOST);
+    struct policy *p;
+    const struct eng_verdict *v;
+
+    (void)state;
+    a->node = b->node = h1->node = "n1";
+    h2->node = "n2";
+    p = pol(t, POL_NP, "fme", "egress-b", NSSEL("app == 'y'"), DIR_EGRESS);
+    add_rule(p, DIR_EGRESS, ACT_DENY);
+    v = judge(a, h1, 6, 10250);
+    assert_int_equal(v->verdict, VERDICT_ALLOW);
+    assert_int_equal(v->ingress.reason, REASON_TO_HOST);
+    assert_int_equal(v->ingress.to_host, TOHOST_ACCEPT);
+    assert_null(v->ingress.to_host_by);
+    v = judge(b, h1, 6, 10250); /* egress denies first */
+    assert_int_equal(v->verdict, VERDICT_DENY);
+    assert_int_equal(v->decided_dir, DIR_EGRESS);
+    v = judge(a, h2, 6, 10250); /* another node: forwarded, no host action */
+    assert_false(v->ingress.judged);
+
+    engine_free(&E);
+    memset(fc, 0, sizeof(fc));
+    fc[0].name = "default";
+    fc[0].has_to_host = 1;
+    fc[0].to_host = TOHOST_DROP;
+    fc[1].name = "node.n2";
+    fc[1].node = "n2";
+    fc[1].has_to_host = 1;
+    fc[1].to_host = TOHOST_RETURN;
+    W.ps.felix = fc;
+    W.ps.nfelix = 2;
+    v = judge(a, h1, 6, 10250);
+    assert_int_equal(v->verdict, VERDICT_DENY);
+    assert_int_equal(v->decided_dir, DIR_INGRESS);
+    assert_int_equal(v->ingress.to_host, TOHOST_DROP);
+    assert_ptr_equal(v->ingress.to_host_by, &fc[0]);
+    h2->kind = EP_HOST;
+    a->node = "n2"; /* the same pod on n2: node.n2's Return, not Calico's to decide */
+    engine_free(&E);
+    v = judge(a, h2, 6, 10250);
+    assert_int_equal(v->verdict, VERDICT_ALLOW);
+    assert_int_equal(v->ingress.to_host, TOHOST_RETURN);
+    W.ps.felix = NULL;
+    W.ps.nfelix = 0;
+}
+
+/* §13.4: ICMPv6 neighbour discovery from a pod is allowed before any
+ * policy; other ICMPv6 is not. */
+static void test_icmpv6_nd(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("fd00::1", "fme", "a", "app=x", NULL);
+    const struct eng_verdict *v;
+    struct eng_flow f;
+
+    (void)state;
+    pol(t, POL_NP, "fme", "deny-out", NSSEL("all()"), DIR_EGRESS);
+    E = engine_new(&W.ps, W.eps, W.neps, 0);
+    memset(&f, 0, sizeof(f));
+    f.src = a;
+    f.src_ip = a->ip;
+    assert_int_equal(ipaddr_parse("ff02::1:ff00:1", 14, &f.dst_ip), 0);
+    f.proto = 58;
+    f.icmp_type = 135;
+    f.icmp_code = 0;
+    v = engine_judge(E, &f);
+    assert_int_equal(v->verdict, VERDICT_ALLOW);
+    assert_int_equal(eng_decided(v)->reason, REASON_FELIX_ALLOWS);
+    f.icmp_type = 134; /* router advertisement: not in Felix's list */
+    assert_int_equal(engine_judge(E, &f)->verdict, VERDICT_DENY);
+    f.icmp_type = 128;
+    assert_int_equal(engine_judge(E, &f)->verdict, VERDICT_DENY);
+}
+
+/* §11: an address of a pod network (an IPPool) without an identity, or a
+ * pod known only by its interface, gives unknown, never the allow a
+ * missing selector match would give; an address outside is judged. */
+static void test_unknown_identity(void **state)
+{
+    static struct ippool pool;
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    struct case_ep *anon = other("10.0.0.3", EP_POD);
+    struct policy *p;
+    const struct eng_verdict *v;
+
+    (void)state;
+    memset(&pool, 0, sizeof(pool));
+    pool.name = "default-ipv4-ippool";
+    pool.workload = 1;
+    assert_int_equal(cidr_parse("10.0.0.0/16", 11, &pool.cidr, NULL), 0);
+    W.ps.ippools = &pool;
+    W.ps.nippools = 1;
+    p = pol(t, POL_NP, "fme", "in-b", NSSEL("app == 'y'"), DIR_INGRESS);
+    add_rule(p, DIR_INGRESS, ACT_ALLOW)->src.sel = S("app == 'x'");
+    v = judge_ip(NULL, "10.0.9.9", b, NULL, 6, 40000, 80);
+    assert_int_equal(v->verdict, VERDICT_UNKNOWN);
+    assert_int_equal(v->unknown, UNK_SRC_IDENTITY);
+    assert_non_null(strstr(v->why, "10.0.9.9 lies in pod network 10.0.0.0/16 (IPPool "
+                                   "default-ipv4-ippool)"));
+    v = judge(anon, b, 6, 80);
+    assert_int_equal(v->verdict, VERDICT_UNKNOWN);
+    v = judge_ip(NULL, "192.0.2.9", b, NULL, 6, 40000, 80);
+    assert_int_equal(v->verdict, VERDICT_DENY);
+    assert_true(eng_counts_denied(v, 0));
+    v = judge_ip(NULL, "10.0.9.9", b, NULL, 6, 40000, 80);
+    assert_false(eng_counts_denied(v, 0));
+    assert_true(eng_counts_denied(v, 1));
+    W.ps.ippools = NULL;
+    W.ps.nippools = 0;
+}
+
+/* §13.5: the VXLAN drop follows FelixConfiguration's vxlanPort and
+ * allowVXLANPacketsFromWorkloads. */
+static void test_vxlan_port(void **state)
+{
+    static struct felix_config fc;
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    const struct eng_verdict *v;
+
+    (void)state;
+    tier("default", 1e6, 0);
+    v = judge_ip(a, NULL, NULL, "192.0.2.9", 17, 40000, 4789);
+    assert_int_equal(eng_decided(v)->reason, REASON_DATAPLANE);
+    engine_free(&E);
+    memset(&fc, 0, sizeof(fc));
+    fc.name = "default";
+    fc.has_vxlan_port = 1;
+    fc.vxlan_port = 4790;
+    W.ps.felix = &fc;
+    W.ps.nfelix = 1;
+    assert_int_equal(judge_ip(a, NULL, NULL, "192.0.2.9", 17, 40000, 4789)->verdict, VERDICT_ALLOW);
+    assert_int_equal(eng_decided(judge_ip(a, NULL, NULL, "192.0.2.9", 17, 40000, 4790))->reason,
+                     REASON_DATAPLANE);
+    engine_free(&E);
+    fc.has_allow_vxlan = fc.allow_vxlan = 1;
+    assert_int_equal(judge_ip(a, NULL, NULL, "192.0.2.9", 17, 40000, 4790)->verdict, VERDICT_ALLOW);
+    W.ps.felix = NULL;
+    W.ps.nfelix = 0;
+}
+
 static void test_trace_names(void **state)
 {
     static const struct {
@@ -1136,10 +1317,10 @@ static void test_yaml_fixtures(void **state)
         f.icmp_code = y->proto == 1 || y->proto == 58 ? 0 : -1;
         v = engine_judge(e, &f);
         dd = eng_decided(v);
-        if (v->allow != y->allow || !dd || dd->reason != y->reason ||
+        if ((v->verdict == VERDICT_ALLOW) != y->allow || !dd || dd->reason != y->reason ||
             (y->policy && (!dd->dec.pol || strcmp(dd->dec.pol->name, y->policy) != 0)))
             fail_msg("row %zu (%s %s->%s %d/%u): got %s reason %s policy %s", i, y->fixture, y->src,
-                     y->dst, y->proto, y->dport, v->allow ? "allow" : "deny",
+                     y->dst, y->proto, y->dport, verdict_name(v->verdict),
                      dd ? eng_reason_name(dd->reason) : "-",
                      dd && dd->dec.pol ? dd->dec.pol->name : "-");
         if (y->trace) {
@@ -1187,6 +1368,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_inherited_labels, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_services, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_host_to_local_workload, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_endpoint_to_host, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_icmpv6_nd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_identity, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vxlan_port, setup, teardown),
         cmocka_unit_test(test_trace_names),
         cmocka_unit_test_setup_teardown(test_yaml_fixtures, setup, teardown),
     };

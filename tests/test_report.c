@@ -465,7 +465,7 @@ static void test_old(void **state)
      * current set: their edge is amber, and the page says so. */
     assert_int_equal(fs.nsets, 2);
     for (i = 0; i < fs.nflows; i++)
-        changed += fs.flows[i].v[FS_NEW]->allow != fs.flows[i].v[FS_OLD]->allow;
+        changed += fs.flows[i].v[FS_NEW]->verdict != fs.flows[i].v[FS_OLD]->verdict;
     assert_int_equal(changed, 2);
     /* Seen failing, allowed now: would fix, in its own colour, in the legend. */
     assert_int_equal(count(html, "class=\"edge edge&#45;would&#45;fix\""), 1);
@@ -650,7 +650,8 @@ static void test_edges(void **state)
     (void)state;
     memset(&allow, 0, sizeof(allow));
     memset(&deny, 0, sizeof(deny));
-    allow.allow = 1;
+    allow.verdict = VERDICT_ALLOW;
+    deny.verdict = VERDICT_DENY;
     memset(&a, 0, sizeof(a));
     memset(&b, 0, sizeof(b));
     a.kind = b.kind = EP_POD;

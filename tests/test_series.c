@@ -55,7 +55,7 @@ static void test_init(void **state)
 static void test_spread(void **state)
 {
     struct series s;
-    struct series_cell tot[2];
+    struct series_cell tot[SERIES_NV];
     uint64_t sum = 0;
     size_t b;
 

@@ -28,6 +28,7 @@
 #include "common/hash.h"
 #include "common/limits.h"
 #include "common/outfile.h"
+#include "common/util.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
 
@@ -660,6 +661,239 @@ const struct case_conn *case_conn_copy(struct arena *a, const struct case_conn *
     return n;
 }
 
+/*
+ * Service legs (§12).  A capture that recorded no translation (a pcap, no
+ * conntrack) may still hold both legs of a connection to a Service: the
+ * client's link sees it sent to the Service address, the backend's link
+ * (on the backend's node) sees it after kube-proxy's DNAT.  The legs share
+ * the protocol and the client's address and port; the second goes to a
+ * backend of the Service, on the port the Service port resolves to there;
+ * their windows overlap within the skew.  A capture that keeps only what
+ * enters the node (tcpdump -Q in) sees of the second leg only the
+ * backend's answers, recorded with the backend as initiator for protocols
+ * without a handshake: such a row is taken reversed.  The first leg (the
+ * earliest of its tuple, as the both-ends pairing reports) is reported,
+ * judged against the second's destination; the second is one of its ends.
+ */
+static int ip_eq(const struct ipaddr *x, const struct ipaddr *y);
+
+struct dleg {
+    struct case_end e; /* its end (reversed rows: packets swapped); node and
+                          iface named when paired */
+    int64_t last_ns;
+    char state[8]; /* Zeek's words are shorter */
+    int proto;
+    struct ipaddr cli; /* the client */
+    uint16_t cport;
+    struct ipaddr srv; /* the other address: the Service (first legs) or a backend */
+    uint16_t sport;
+    const struct case_svc *svc; /* first legs: the Service, and its port */
+    size_t svc_port;
+    uint64_t key; /* hash of (proto, client, client port) */
+    int used;
+};
+
+static uint64_t dleg_key(int proto, const struct ipaddr *ip, uint16_t port)
+{
+    return hash_fmix64(ip_hash(ip) ^ ((uint64_t)(unsigned)proto << 40) ^ ((uint64_t)port << 16));
+}
+
+static int dleg_cmp(const void *x, const void *y)
+{
+    const struct dleg *a = x, *b = y;
+
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    if (a->e.first_ns != b->e.first_ns)
+        return a->e.first_ns < b->e.first_ns ? -1 : 1;
+    return a->e.flow_id < b->e.flow_id ? -1 : a->e.flow_id > b->e.flow_id;
+}
+
+/* Is key among the first legs (sorted)? */
+static int dleg_has(const struct dleg *firsts, size_t n, uint64_t key)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (firsts[mid].key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && firsts[lo].key == key;
+}
+
+/* Read the rows of flows without a recorded translation: first legs (to a
+ * Service's address and port at their time) into *out when !firsts; else
+ * the rows that are no first leg and share a first leg's client end,
+ * either way round. */
+static int dnat_scan(struct case_db *c, struct diag *d, const struct dleg *firsts, size_t nfirsts,
+                     struct dleg **out, size_t *n)
+{
+    char sql[512];
+    sqlite3_stmt *st = NULL;
+    size_t alloc = 0;
+    int rc;
+
+    snprintf(sql, sizeof(sql),
+             "SELECT id, capture_id, first_ns, last_ns, state, packets_fwd, packets_rev,"
+             " CASE WHEN typeof(iface) = 'integer' THEN iface END, proto, src_ip, src_port,"
+             " dst_ip, dst_port FROM flows%s",
+             c->has_dnat ? " WHERE dnat_ip IS NULL OR dnat_port IS NULL" : "");
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_fail(c, d, "flows (service legs)");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct dleg l;
+        struct ipaddr sip, dip;
+        uint16_t sp, dp;
+        sqlite3_int64 proto = sqlite3_column_int64(st, 8);
+        const char *state = (const char *)sqlite3_column_text(st, 4);
+        int64_t first = sqlite3_column_int64(st, 2);
+        size_t pi = 0;
+        int rev = 0;
+
+        if (proto < 0 || proto > 255 || frow_ip(st, 9, &sip) || frow_ip(st, 11, &dip) ||
+            frow_port(st, 10, &sp) || frow_port(st, 12, &dp))
+            continue;
+        memset(&l, 0, sizeof(l));
+        l.proto = (int)proto;
+        l.svc = case_svc_at(c, &dip, l.proto, dp, first, &pi);
+        if (!firsts) {
+            if (!l.svc)
+                continue;
+            l.svc_port = pi;
+            l.key = dleg_key(l.proto, &sip, sp);
+        } else {
+            if (l.svc)
+                continue; /* a first leg itself */
+            l.key = dleg_key(l.proto, &sip, sp);
+            if (!dleg_has(firsts, nfirsts, l.key)) {
+                l.key = dleg_key(l.proto, &dip, dp);
+                if (!dleg_has(firsts, nfirsts, l.key))
+                    continue;
+                rev = 1;
+            }
+        }
+        l.cli = rev ? dip : sip;
+        l.cport = rev ? dp : sp;
+        l.srv = rev ? sip : dip;
+        l.sport = rev ? sp : dp;
+        l.e.flow_id = sqlite3_column_int64(st, 0);
+        l.e.capture_id = sqlite3_column_int64(st, 1);
+        l.e.first_ns = first;
+        l.last_ns = sqlite3_column_int64(st, 3);
+        if (l.last_ns < first)
+            l.last_ns = first;
+        snprintf(l.state, sizeof(l.state), "%s", state ? state : "");
+        l.e.packets_fwd = sqlite3_column_int64(st, rev ? 6 : 5);
+        l.e.packets_rev = sqlite3_column_int64(st, rev ? 5 : 6);
+        l.e.has_iface = sqlite3_column_type(st, 7) == SQLITE_INTEGER;
+        l.e.iface_id = l.e.has_iface ? sqlite3_column_int64(st, 7) : 0;
+        ALLOC_GROW(*out, *n + 1, alloc);
+        (*out)[(*n)++] = l;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(c, d, "flows (service legs)");
+    return 0;
+}
+
+/* Record that first leg a goes to the backend b went to, with b's end. */
+static void dnat_join(struct case_db *c, const struct dleg *a, const struct dleg *b, size_t *alloc)
+{
+    struct case_dpair *p;
+    const struct case_cap *cap = case_cap_find(c, b->e.capture_id);
+
+    ALLOC_GROW(c->dpairs, c->ndpairs + 2, *alloc);
+    p = &c->dpairs[c->ndpairs++];
+    memset(p, 0, sizeof(*p));
+    p->id = a->e.flow_id;
+    p->role = 1;
+    p->ip = b->srv;
+    p->port = b->sport;
+    p->other = b->e;
+    p->other.node = cap ? cap->node : NULL;
+    p->other.iface = iface_name(c, b->e.has_iface, b->e.iface_id);
+    p->other.state = arena_strdup(&c->arena, b->state);
+    p = &c->dpairs[c->ndpairs++];
+    memset(p, 0, sizeof(*p));
+    p->id = b->e.flow_id;
+    p->role = 2;
+    c->flows_dnat_paired++;
+}
+
+static int pair_dnat(struct case_db *c, struct diag *d)
+{
+    struct dleg *firsts = NULL, *seconds = NULL;
+    size_t nf = 0, ns = 0, alloc = 0;
+    int64_t skew = c->opts.skew_ns;
+    int rc;
+
+    if (!c->nsvcs || !c->nseps)
+        return 0;
+    /* One read transaction: both scans see the same rows. */
+    if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(c, d, "flows (service legs)");
+    rc = dnat_scan(c, d, NULL, 0, &firsts, &nf);
+    if (!rc && nf) {
+        qsort(firsts, nf, sizeof(*firsts), dleg_cmp);
+        rc = dnat_scan(c, d, firsts, nf, &seconds, &ns);
+    }
+    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    if (!rc && ns)
+        qsort(seconds, ns, sizeof(*seconds), dleg_cmp);
+    /* Each first leg, earliest first within a client, takes the first
+     * unused second leg that fits. */
+    for (size_t i = 0, j = 0; !rc && ns && i < nf; i++) {
+        const struct dleg *a = &firsts[i];
+        int64_t ra;
+
+        if (i && firsts[i - 1].key == a->key && firsts[i - 1].proto == a->proto &&
+            firsts[i - 1].cport == a->cport && ip_eq(&firsts[i - 1].cli, &a->cli) &&
+            firsts[i - 1].used)
+            continue; /* the same connection at another vantage point */
+        if (__builtin_add_overflow(a->last_ns, skew, &ra))
+            ra = INT64_MAX;
+        while (j < ns && seconds[j].key < a->key)
+            j++;
+        for (size_t k = j; k < ns && seconds[k].key == a->key; k++) {
+            struct dleg *b = &seconds[k];
+            int64_t rb;
+
+            if (b->used || b->proto != a->proto || b->cport != a->cport || !ip_eq(&b->cli, &a->cli))
+                continue;
+            if (__builtin_add_overflow(b->last_ns, skew, &rb))
+                rb = INT64_MAX;
+            if (b->e.first_ns > ra || a->e.first_ns > rb ||
+                !case_svc_is_backend(c, a->svc, a->svc_port, &b->srv, b->sport, a->e.first_ns))
+                continue;
+            b->used = 1;
+            firsts[i].used = 1;
+            dnat_join(c, a, b, &alloc);
+            break;
+        }
+    }
+    for (size_t i = 0; i < c->ndpairs; i++)
+        htab_add(&c->dpidx, hash_u64((uint64_t)c->dpairs[i].id, 0), (uint32_t)i);
+    free(firsts);
+    free(seconds);
+    return rc;
+}
+
+/* The Service-leg pairing of flow id, or NULL. */
+static const struct case_dpair *dpair_find(const struct case_db *c, int64_t id)
+{
+    struct htab_iter it;
+
+    for (uint32_t i = htab_first(&c->dpidx, hash_u64((uint64_t)id, 0), &it); i != HTAB_NONE;
+         i = htab_next(&c->dpidx, &it))
+        if (c->dpairs[i].id == id)
+            return &c->dpairs[i];
+    return NULL;
+}
+
 /* Open one file (path) as the case; shown in messages as label. */
 static int case_open_file(struct case_db *c, const char *path, const char *label,
                           const struct case_opts *o, struct diag *d)
@@ -707,6 +941,8 @@ static int case_open_file(struct case_db *c, const char *path, const char *label
         rc = case_svc_load(c, d);
     if (!rc && case_several_vantages(c) && !c->opts.no_pair)
         rc = pair_flows(c, d);
+    if (!rc && !c->opts.no_pair)
+        rc = pair_dnat(c, d);
     if (rc)
         case_close(c);
     return rc;
@@ -823,6 +1059,8 @@ void case_close(struct case_db *c)
     free(c->nodeports);
     free(c->podnets);
     free(c->sep_times);
+    free(c->dpairs);
+    htab_release(&c->dpidx);
     if (c->db)
         db_close(&c->db, NULL);
     for (i = 0; i < c->nrdb; i++)
@@ -1038,6 +1276,10 @@ struct case_reader {
     int64_t last_iface;    /* the previous row's interface: flows of */
     const char *last_name; /* one interface come in runs */
     int has_last;
+    /* A flow paired with its Service leg (§12): its ends, the backend's text. */
+    struct case_end dends[LIM_CASE_ENDS];
+    struct case_conn dconn;
+    char dnat_text[IPADDR_STRLEN];
 };
 
 int case_reader_new(struct case_db *c, size_t k, struct case_reader **out, struct diag *d)
@@ -1150,6 +1392,7 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
         struct frow_tuple t;
         const struct case_conn *conn = NULL;
         const struct case_cap *cap;
+        const struct case_dpair *dp;
 
         memset(&fl, 0, sizeof(fl));
         fl.id = sqlite3_column_int64(st, F_ID);
@@ -1164,6 +1407,11 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
             continue;
         }
         ret = 0;
+        dp = c->ndpairs ? dpair_find(c, fl.id) : NULL;
+        if (dp && dp->role == 2) {
+            skips->peers++; /* a Service's second leg, reported with its first */
+            continue;
+        }
         if (frow_tuple(&r->memo, st, F_TUPLE, &t)) {
             if (skips->bad < CASE_BAD_SHOWN)
                 skips->bad_ids[skips->bad] = fl.id;
@@ -1185,9 +1433,24 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
             /* Policy sees post-DNAT addresses (§5, §9.17): the backend is
              * judged, the Service kept as where it was sent. */
             fl.dnat = 1;
+            fl.dnat_how = CASE_DNAT_RECORDED;
             fl.orig_dst_text = fl.dst_text;
             fl.orig_dst_port = t.odport;
             fl.dst_text = (const char *)sqlite3_column_text(st, F_TUPLE + FROW_DNAT_IP);
+        } else if (dp) {
+            /* §12: no translation recorded, but the second leg is in the
+             * case: its destination is the backend. */
+            fl.dnat = 1;
+            fl.dnat_how = CASE_DNAT_PAIRED;
+            fl.orig_dst_text = fl.dst_text;
+            fl.orig_dst_port = t.dport;
+            fl.dst_ip = dp->ip;
+            fl.dst_port = dp->port;
+            fl.dst_text = ipaddr_format(&dp->ip, r->dnat_text);
+            t.dmemo = NULL;
+            t.odst = t.dst; /* where it was sent, for the source's socket */
+            t.odport = t.dport;
+            t.dst = dp->ip;
         }
         fl.capture_id = sqlite3_column_int64(st, F_CAP);
         fl.first_ns = sqlite3_column_int64(st, F_FIRST);
@@ -1220,10 +1483,42 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
         if (c->nsocks) {
             /* the source's peer is what it sent to (the Service address
              * before DNAT); the destination's socket is the backend's */
-            fl.src_proc = sock_find(c, fl.proto, &fl.src_ip, fl.src_port, t.dnat ? &t.odst : &t.dst,
-                                    t.dnat ? t.odport : t.dport, fl.first_ns, fl.last_ns);
+            fl.src_proc =
+                sock_find(c, fl.proto, &fl.src_ip, fl.src_port, t.dnat || dp ? &t.odst : &t.dst,
+                          t.dnat || dp ? t.odport : t.dport, fl.first_ns, fl.last_ns);
             fl.dst_proc = sock_find(c, fl.proto, &fl.dst_ip, fl.dst_port, &fl.src_ip, fl.src_port,
                                     fl.first_ns, fl.last_ns);
+        }
+        if (dp) {
+            /* The connection's ends: the first leg's (all of them when the
+             * both-ends pairing found several), then the second leg. */
+            size_t ne = 0;
+
+            if (fl.conn) {
+                for (size_t k = 0; k < fl.conn->nends && ne < LIM_CASE_ENDS - 1; k++)
+                    r->dends[ne++] = fl.conn->ends[k];
+            } else {
+                memset(&r->dends[0], 0, sizeof(r->dends[0]));
+                r->dends[0].flow_id = fl.id;
+                r->dends[0].capture_id = fl.capture_id;
+                r->dends[0].has_iface = sqlite3_column_type(st, F_IFACE) == SQLITE_INTEGER;
+                r->dends[0].iface_id = sqlite3_column_int64(st, F_IFACE);
+                r->dends[0].node = fl.node;
+                r->dends[0].iface = fl.iface;
+                r->dends[0].state = fl.state;
+                r->dends[0].first_ns = fl.first_ns;
+                r->dends[0].packets_fwd = fl.packets_fwd;
+                r->dends[0].packets_rev = fl.packets_rev;
+                ne = 1;
+            }
+            r->dends[ne++] = dp->other;
+            r->dconn.ends = r->dends;
+            r->dconn.nends = ne;
+            fl.conn = &r->dconn;
+        } else if (!fl.dnat && c->nsvcs) {
+            /* A Service flow with no translation known: the engine judges
+             * its ready backends (§12). */
+            fl.svc = case_svc_at(c, &fl.dst_ip, fl.proto, fl.dst_port, fl.first_ns, &fl.svc_port);
         }
         fl.reach = flow_reach(c, &fl);
         ret = fn(ctx, &fl);

@@ -210,6 +210,17 @@ struct case_conn {
  * strings are the case's). */
 const struct case_conn *case_conn_copy(struct arena *a, const struct case_conn *cn);
 
+/* A flow paired with its Service leg (§12): the first leg (role 1)
+ * reported with the backend the second went to, and the second's end;
+ * the second leg (role 2), left out. */
+struct case_dpair {
+    int64_t id; /* flows.id */
+    int role;
+    struct ipaddr ip; /* role 1: the backend */
+    uint16_t port;
+    struct case_end other; /* role 1: the second leg's end (named; case-owned) */
+};
+
 /* How a flow to a Service address came by its backend. */
 enum case_dnat {
     CASE_DNAT_NONE,     /* not a Service flow, or no translation known */
@@ -268,8 +279,10 @@ struct case_db {
     size_t npodnets;
     int64_t *sep_times; /* sorted distinct service_endpoints bounds (malloc'd) */
     size_t nsep_times;
-    int has_identities;         /* some endpoint names a pod or Service, or came from an
-                                   inventory (§11) */
+    int has_identities;        /* some endpoint names a pod or Service (§11) */
+    struct case_dpair *dpairs; /* flows paired with their Service leg (§12) (malloc'd) */
+    size_t ndpairs;
+    struct htab dpidx;          /* hash of the flow id -> dpairs index */
     uint64_t flows_dnat_paired; /* flows given their post-DNAT leg by pairing */
 };
 

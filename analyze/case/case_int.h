@@ -159,6 +159,12 @@ const struct case_svc *case_svc_nodeport(const struct case_db *c, int proto, uin
 size_t case_svc_seps(const struct case_db *c, const struct case_svc *svc, size_t port_index,
                      int64_t t, struct case_backend *out, size_t max);
 
+/* 1 when (ip, port) is an endpoint address of svc at t, ready or not,
+ * with the port svc's port port_index resolves to there: a connection
+ * seen going there went through the Service. */
+int case_svc_is_backend(const struct case_db *c, const struct case_svc *svc, size_t port_index,
+                        const struct ipaddr *ip, uint16_t port, int64_t t);
+
 #ifdef PODFLOW_TEST
 /* A row of one 5-tuple, as the oracle and the tests hand rows over. */
 struct prow {

@@ -585,6 +585,20 @@ static int sep_valid(const struct case_sep *e, int64_t t)
     return valid_at(e->has_from, e->from_ns, e->has_to, e->to_ns, t);
 }
 
+/* The port svc's port sp resolves to on endpoint e, or 0: the slice port
+ * named after the Service port holds the target port resolved on the
+ * backend (a named targetPort included). */
+static uint16_t sep_port(const struct case_sep *e, const struct case_svc_port *sp)
+{
+    for (size_t k = 0; k < e->nports; k++) {
+        const struct case_port *p = &e->ports[k];
+
+        if (!strcmp_null(p->name, sp->name) && p->proto == sp->proto && p->port)
+            return p->port;
+    }
+    return 0;
+}
+
 size_t case_svc_seps(const struct case_db *c, const struct case_svc *svc, size_t port_index,
                      int64_t t, struct case_backend *out, size_t max)
 {
@@ -594,26 +608,32 @@ size_t case_svc_seps(const struct case_db *c, const struct case_svc *svc, size_t
     for (size_t i = sep_first(c, svc->ns, svc->name);
          i < c->nseps && sep_of(&c->seps[i], svc->ns, svc->name); i++) {
         const struct case_sep *e = &c->seps[i];
+        uint16_t port;
 
-        if (!e->ready || !sep_valid(e, t))
+        if (!e->ready || !sep_valid(e, t) || !(port = sep_port(e, sp)))
             continue;
-        /* The slice port named after the Service port holds the target
-         * port resolved on the backend (a named targetPort included). */
-        for (size_t k = 0; k < e->nports; k++) {
-            const struct case_port *p = &e->ports[k];
-
-            if (strcmp_null(p->name, sp->name) || p->proto != sp->proto || !p->port)
-                continue;
-            if (n < max) {
-                out[n].sep = e;
-                out[n].ep = NULL;
-                out[n].port = p->port;
-            }
-            n++;
-            break;
+        if (n < max) {
+            out[n].sep = e;
+            out[n].ep = NULL;
+            out[n].port = port;
         }
+        n++;
     }
     return n;
+}
+
+int case_svc_is_backend(const struct case_db *c, const struct case_svc *svc, size_t port_index,
+                        const struct ipaddr *ip, uint16_t port, int64_t t)
+{
+    for (size_t i = sep_first(c, svc->ns, svc->name);
+         i < c->nseps && sep_of(&c->seps[i], svc->ns, svc->name); i++) {
+        const struct case_sep *e = &c->seps[i];
+
+        if (!ipaddr_cmp(&e->ip, ip) && sep_valid(e, t) &&
+            sep_port(e, &svc->ports[port_index]) == port)
+            return 1;
+    }
+    return 0;
 }
 
 int case_svc_member(const struct case_db *c, const char *ns, const char *name,

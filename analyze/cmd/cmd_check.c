@@ -1,7 +1,7 @@
 /*
  * cmd_check.c: podflow-analyze check: judge every recorded flow of a case
- * against a policy set and say, for each, allow or deny and what decided
- * it.
+ * against a policy set and say, for each, allow, deny or unknown and what
+ * decided it.
  *
  * Flows are streamed from the .db into the engine (which caches verdicts
  * per tuple).  JSON Lines and CSV of single flows are written as they
@@ -35,7 +35,7 @@
 #include "common/compat.h"
 
 enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_DOT };
-enum only { ONLY_ALL, ONLY_DENIED, ONLY_ALLOWED };
+enum only { ONLY_ALL, ONLY_DENIED, ONLY_ALLOWED, ONLY_UNKNOWN };
 
 /* The option table (cmd.h): one row per option, handled in cmd_check(). */
 enum {
@@ -51,13 +51,15 @@ enum {
     O_NO_PAIR,
     O_NO_POLICIES,
     O_JOBS,
-    O_INTERVAL
+    O_INTERVAL,
+    O_STRICT,
+    O_FELIX_ALWAYS
 };
 /* -o's values, and the format each stands for (wide: a table of whole
  * names, whatever the terminal, with the process at each end). */
 static const char *const check_fmts[] = {"table", "wide", "json", "csv", "dot", NULL};
 static const enum fmt check_fmt_of[] = {FMT_TABLE, FMT_TABLE, FMT_JSON, FMT_CSV, FMT_DOT};
-static const char *const check_onlys[] = {"all", "denied", "allowed", NULL};
+static const char *const check_onlys[] = {"all", "denied", "allowed", "unknown", NULL};
 static const char *const check_groups[] = {"flow", "tuple", "workload", NULL};
 
 static const struct cmd_opt check_opts[] = {
@@ -72,7 +74,8 @@ static const struct cmd_opt check_opts[] = {
      "each end), json (JSON Lines), csv, or dot (the\n"
      "service graph for graphviz)"},
     {O_FORMAT, 'f', "format", CMD_ARG_ONE, "FMT", check_fmts, "the same as -o"},
-    {O_ONLY, 0, "only", CMD_ARG_ONE, "WHICH", check_onlys, "denied, allowed or all (default)"},
+    {O_ONLY, 0, "only", CMD_ARG_ONE, "WHICH", check_onlys,
+     "denied, allowed, unknown or all (default)"},
     {O_GROUP, 'g', "group", CMD_ARG_ONE, "BY", check_groups, "flow (default), tuple or workload"},
     {O_EXPLAIN, 'e', "explain", CMD_ARG_NONE, NULL, NULL,
      "why each rule of each policy did or did not match"},
@@ -94,6 +97,12 @@ static const struct cmd_opt check_opts[] = {
      "traffic over time instead of flows: connections,\n"
      "packets and bytes per DUR (10s, 1m, ...) for the\n"
      "cluster and each namespace, by verdict"},
+    {O_STRICT, 0, "strict", CMD_ARG_NONE, NULL, NULL,
+     "an unknown verdict counts as denied (exit status)"},
+    {O_FELIX_ALWAYS, 0, "felix-always", CMD_ARG_NONE, NULL, NULL,
+     "also list what Felix allows whatever the policy\n"
+     "(ICMPv6 neighbour discovery; counted, not listed,\n"
+     "by default)"},
     {0, 0, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -111,12 +120,14 @@ struct gkey {
 /* What check counts (the table's last lines, the exit status). */
 struct counts {
     uint64_t flows, denied, allowed, ok, failed, unknown, would_break, explained, unexplained;
+    uint64_t unk;         /* unknown verdicts (unknown above: observed unknown) */
+    uint64_t felix_quiet; /* flows Felix always allows, not listed (§13.4) */
 };
 
 /* A flow judged, as --interval's series takes it (series_add()). */
 struct sitem {
     const char *ns_a, *ns_b; /* its ends' namespaces (case-owned), or NULL */
-    int denied;
+    int verdict;             /* SERIES_ALLOW, SERIES_DENY or SERIES_UNKNOWN */
     int64_t first_ns, last_ns, packets, bytes;
 };
 
@@ -206,6 +217,8 @@ struct check {
     pthread_mutex_t mu;
     pthread_cond_t cv; /* a part was judged or committed */
     int stop;          /* an error: workers stop taking parts */
+    int strict;        /* --strict: an unknown verdict counts as denied */
+    int felix_always;  /* --felix-always: list them too */
 };
 
 static const char *intern_state(struct worker *w, const char *s)
@@ -275,11 +288,12 @@ static uint64_t decision_sig(const struct eng_verdict *v)
     uint64_t h = 0;
     struct {
         const void *tier, *pol;
-        int allow, dir, rule, action, reason;
+        int verdict, unknown, dir, rule, action, reason;
     } s;
 
     memset(&s, 0, sizeof(s));
-    s.allow = v->allow;
+    s.verdict = (int)v->verdict;
+    s.unknown = (int)v->unknown;
     s.dir = v->decided_dir;
     if (d) {
         s.tier = d->dec.tier;
@@ -310,9 +324,11 @@ static uint64_t step_id(uint64_t h, const struct eng_step *st)
 
 static uint64_t dir_id(uint64_t h, const struct eng_dir *d)
 {
-    int head[4] = {d->judged, d->allow, (int)d->reason, d->dec.profile != NULL};
+    int head[5] = {d->judged, d->allow, (int)d->reason, d->dec.profile != NULL, (int)d->to_host};
+    const void *by = d->to_host_by;
 
-    h = step_id(hash_bytes(head, sizeof(head), h), &d->dec);
+    h = hash_bytes(&by, sizeof(by), hash_bytes(head, sizeof(head), h));
+    h = step_id(h, &d->dec);
     for (size_t i = 0; i < d->nsteps; i++)
         h = step_id(h, &d->steps[i]);
     h = hash_bytes(d->selected, d->nselected * sizeof(*d->selected), h);
@@ -345,9 +361,22 @@ static uint64_t verdict_id(const struct eng_verdict *v)
     uint64_t h = 0;
 
     for (; v; v = v->staged) {
-        int head[2] = {v->allow, v->decided_dir};
+        int head[5] = {(int)v->verdict, (int)v->unknown, v->decided_dir, v->via ? 1 : 0,
+                       v->via ? v->via->agree : 0};
 
-        h = dir_id(dir_id(hash_bytes(head, sizeof(head), h), &v->egress), &v->ingress);
+        h = hash_str(v->why ? v->why : "", hash_bytes(head, sizeof(head), h));
+        if (v->via) {
+            const void *svc = v->via->svc;
+
+            h = hash_u64((uint64_t)v->via->nbackends, hash_bytes(&svc, sizeof(svc), h));
+            for (size_t i = 0; i < v->via->nb; i++) {
+                const struct eng_backend *b = &v->via->b[i];
+
+                h = hash_u64((uint64_t)b->port, hash_bytes(b->ip.a, sizeof(b->ip.a), h));
+                h = hash_u64((uint64_t)b->v->verdict, h);
+            }
+        }
+        h = dir_id(dir_id(h, &v->egress), &v->ingress);
     }
     return h;
 }
@@ -383,6 +412,7 @@ static void fill_rec(struct out_rec *r, const struct case_flow *fl, const struct
     r->dst_ip = fl->dst_ip;
     if (orig_dst) {
         r->dnat = 1;
+        r->dnat_how = fl->dnat_how;
         r->orig_dst_ip = *orig_dst;
         r->orig_dst_port = fl->orig_dst_port;
     }
@@ -468,30 +498,29 @@ static int judge_flow(void *ctx, const struct case_flow *fl)
         return 0;
     dnat = eng_flow_from_case(&ef, &k->c, fl, &odst);
     v = engine_judge(w->e, &ef);
-    obs = observed_open(
-        observed_of(fl->proto, fl->state, fl->packets_rev, fl->icmp_type, fl->icmp_count),
-        fl->open);
+    obs = observed_of_flow(fl);
 
     cnt->flows++;
-    if (v->allow)
-        cnt->allowed++;
-    else
-        cnt->denied++;
+    cnt->allowed += v->verdict == VERDICT_ALLOW;
+    cnt->denied += v->verdict == VERDICT_DENY;
+    cnt->unk += v->verdict == VERDICT_UNKNOWN;
     switch (obs) {
     case OBS_OK:
         cnt->ok++;
-        cnt->would_break += !v->allow;
+        cnt->would_break += v->verdict == VERDICT_DENY;
         break;
     case OBS_FAILED:
         cnt->failed++;
-        cnt->explained += !v->allow;
-        cnt->unexplained += v->allow ? 1u : 0u;
+        cnt->explained += v->verdict == VERDICT_DENY;
+        cnt->unexplained += v->verdict == VERDICT_ALLOW;
         break;
     case OBS_UNKNOWN:
         cnt->unknown++;
         break;
     }
-    if ((k->only == ONLY_DENIED && v->allow) || (k->only == ONLY_ALLOWED && !v->allow))
+    if ((k->only == ONLY_DENIED && v->verdict != VERDICT_DENY) ||
+        (k->only == ONLY_ALLOWED && v->verdict != VERDICT_ALLOW) ||
+        (k->only == ONLY_UNKNOWN && v->verdict != VERDICT_UNKNOWN))
         return 0;
     if (k->series) {
         struct sitem *si;
@@ -500,11 +529,20 @@ static int judge_flow(void *ctx, const struct case_flow *fl)
         si = &pb->sitems[pb->nsitems++];
         si->ns_a = fl->src ? fl->src->ns : NULL;
         si->ns_b = fl->dst ? fl->dst->ns : NULL;
-        si->denied = !v->allow;
+        si->verdict = v->verdict == VERDICT_DENY      ? SERIES_DENY
+                      : v->verdict == VERDICT_UNKNOWN ? SERIES_UNKNOWN
+                                                      : SERIES_ALLOW;
         si->first_ns = fl->first_ns;
         si->last_ns = fl->last_ns;
         si->packets = i64_add_sat(fl->packets_fwd, fl->packets_rev);
         si->bytes = i64_add_sat(fl->bytes_fwd, fl->bytes_rev);
+        return 0;
+    }
+    /* §13.4: traffic Felix allows whatever the policy (ICMPv6 neighbour
+     * discovery) is counted, and listed only when asked for. */
+    if (!k->felix_always && v->verdict == VERDICT_ALLOW && eng_decided(v) &&
+        eng_decided(v)->reason == REASON_FELIX_ALLOWS) {
+        cnt->felix_quiet++;
         return 0;
     }
 
@@ -601,6 +639,8 @@ static void counts_add(struct counts *to, const struct counts *from)
     to->would_break += from->would_break;
     to->explained += from->explained;
     to->unexplained += from->unexplained;
+    to->unk += from->unk;
+    to->felix_quiet += from->felix_quiet;
 }
 
 /* The main thread: part p's results (in buffer pb) into the output, in
@@ -615,7 +655,7 @@ static int commit_part(struct check *k, struct part *p, struct pbuf *pb)
         for (size_t i = 0; i < pb->nsitems && !rc; i++) {
             const struct sitem *si = &pb->sitems[i];
 
-            rc = series_add(k->series, si->ns_a, si->ns_b, si->denied, si->first_ns, si->last_ns,
+            rc = series_add(k->series, si->ns_a, si->ns_b, si->verdict, si->first_ns, si->last_ns,
                             si->packets, si->bytes);
         }
     } else if (!rc && k->stream) {
@@ -767,6 +807,7 @@ static int workers_new(struct check *k)
         if (rc)
             return rc;
         w->e = engine_new(k->ps, k->c.eps, k->c.neps, k->eng_flags);
+        engine_set_case(w->e, &k->c);
     }
     return 0;
 }
@@ -796,13 +837,18 @@ static void workers_free(struct check *k, struct eng_stats *sum)
     k->w = NULL;
 }
 
-/* Denied first, then by time, then by flow id. */
+/* Denied first, then unknown, then allowed; then by time, then by flow id. */
+static int rec_rank(const struct eng_verdict *v)
+{
+    return v->verdict == VERDICT_DENY ? 0 : v->verdict == VERDICT_UNKNOWN ? 1 : 2;
+}
+
 static int rec_cmp(const void *x, const void *y)
 {
     const struct out_rec *a = x, *b = y;
 
-    if (a->v->allow != b->v->allow)
-        return a->v->allow ? 1 : -1;
+    if (rec_rank(a->v) != rec_rank(b->v))
+        return rec_rank(a->v) < rec_rank(b->v) ? -1 : 1;
     if (a->first_ns != b->first_ns)
         return a->first_ns < b->first_ns ? -1 : 1;
     return a->id < b->id ? -1 : a->id > b->id;
@@ -812,7 +858,7 @@ static int rec_cmp(const void *x, const void *y)
  * and ns as DOT text, for people who render graphs themselves. */
 static int cmd_check_dot(const char *casepath, const char *const *paths, size_t npaths,
                          unsigned load_flags, const struct case_filter *filter, const char *ns,
-                         struct diag *d)
+                         int strict, struct diag *d)
 {
     struct flowset fs;
     struct flowset_opts fo;
@@ -830,7 +876,7 @@ static int cmd_check_dot(const char *casepath, const char *const *paths, size_t 
     if (flowset_load(&fs, casepath, &fo, d))
         return EXIT_BAD;
     for (i = 0; i < fs.nflows; i++)
-        denied |= !fs.flows[i].v[FS_NEW]->allow;
+        denied |= eng_counts_denied(fs.flows[i].v[FS_NEW], strict);
     graph_build(&g, &fs);
     buf_init(&out, 0);
     if (graph_dot(&g, 0, NULL, &out))
@@ -1020,6 +1066,12 @@ static int cmd_check(struct cmd_args *a)
                 goto out;
             }
             break;
+        case O_STRICT:
+            k.strict = 1;
+            break;
+        case O_FELIX_ALWAYS:
+            k.felix_always = 1;
+            break;
         }
     }
     if (!ncases) {
@@ -1050,7 +1102,7 @@ static int cmd_check(struct cmd_args *a)
         } else if (rel[0] || rel[1]) {
             goto out;
         }
-        status = cmd_check_dot(cases[0], paths, npaths, load_flags, &filt, k.ns, d);
+        status = cmd_check_dot(cases[0], paths, npaths, load_flags, &filt, k.ns, k.strict, d);
         goto out;
     }
     rc = policy_set_load(&ps, paths, npaths, load_flags, d);
@@ -1074,9 +1126,30 @@ static int cmd_check(struct cmd_args *a)
     k.eng_flags = k.oo.explain ? ENG_EXPLAIN : 0;
     k.filt = &filt;
     wl_index(&k);
-    k.oo.ends = case_several_vantages(&k.c);
+    k.oo.ends = case_several_vantages(&k.c) || k.c.flows_dnat_paired;
     k.oo.ps = &ps;
     buf_init(&k.out, 0);
+    /* §11: the first thing said about a case without identities. */
+    if (!k.c.has_identities) {
+        static const char note[] =
+            "no identities: the case names no pod or Service (captured without --inventory),\n"
+            "so every verdict is unknown but what Felix decides before policy.  Add them:\n"
+            "  kubectl get pods,namespaces,services,endpointslices,nodes -A -o yaml > inv.yaml\n"
+            "  podflow-analyze inventory CASE.db inv.yaml\n";
+
+        if (k.fmt == FMT_TABLE) {
+            for (const char *p = note; *p;) {
+                const char *nl = strchr(p, '\n');
+
+                (void)!buf_addf(&k.out, "# %.*s\n", (int)(nl - p), p);
+                p = nl + 1;
+            }
+        } else {
+            diag_warn(d, "%s",
+                      "no identities: the case names no pod or Service, so every verdict is "
+                      "unknown; add them with 'podflow-analyze inventory CASE.db inv.yaml'");
+        }
+    }
     k.stream = k.fmt != FMT_TABLE && k.oo.group == GROUP_FLOW && !interval;
     if (interval) {
         if (series_setup(&k, &series, interval, &filt))
@@ -1141,14 +1214,20 @@ static int cmd_check(struct cmd_args *a)
         }
         if (k.fmt == FMT_TABLE &&
             buf_addf(&k.out,
-                     "%llu flows: %llu allowed, %llu denied; observed %llu ok, %llu failed, "
-                     "%llu unknown\n%llu denied and failed (explained), %llu denied but ok "
-                     "(would break), %llu failed though allowed\n",
+                     "%llu flows: %llu allowed, %llu denied, %llu unknown; observed %llu ok, "
+                     "%llu failed, %llu unknown\n%llu denied and failed (explained), %llu "
+                     "denied but ok (would break), %llu failed though allowed\n",
                      (unsigned long long)k.cnt.flows, (unsigned long long)k.cnt.allowed,
-                     (unsigned long long)k.cnt.denied, (unsigned long long)k.cnt.ok,
-                     (unsigned long long)k.cnt.failed, (unsigned long long)k.cnt.unknown,
-                     (unsigned long long)k.cnt.explained, (unsigned long long)k.cnt.would_break,
-                     (unsigned long long)k.cnt.unexplained))
+                     (unsigned long long)k.cnt.denied, (unsigned long long)k.cnt.unk,
+                     (unsigned long long)k.cnt.ok, (unsigned long long)k.cnt.failed,
+                     (unsigned long long)k.cnt.unknown, (unsigned long long)k.cnt.explained,
+                     (unsigned long long)k.cnt.would_break, (unsigned long long)k.cnt.unexplained))
+            goto out_case;
+        if (k.fmt == FMT_TABLE && k.cnt.felix_quiet &&
+            buf_addf(&k.out,
+                     "%llu flows Felix allows whatever the policy (ICMPv6 neighbour "
+                     "discovery) not listed: --felix-always lists them\n",
+                     (unsigned long long)k.cnt.felix_quiet))
             goto out_case;
     }
     if (cmd_flush(&k.out, stdout) || k.werr || fflush(stdout)) {
@@ -1163,7 +1242,7 @@ static int cmd_check(struct cmd_args *a)
                 (unsigned long long)st.judged, (unsigned long long)st.tuples,
                 (unsigned long long)st.label_sets, (unsigned long long)st.selectors);
     }
-    status = k.cnt.denied ? EXIT_DENIED : EXIT_OK;
+    status = k.cnt.denied || (k.strict && k.cnt.unk) ? EXIT_DENIED : EXIT_OK;
 out_case:
     series_release(&series);
     buf_release(&k.out);
@@ -1194,7 +1273,7 @@ const struct cmd_spec cmd_check_spec = {
     .run = cmd_check,
     .opts = check_opts,
     .args = "CASE.db... (-p PATH... | --no-policies) [options]",
-    .summary = "judge every flow: allowed or denied, and by what",
+    .summary = "judge every flow: allowed, denied or unknown, and by what",
     .about = "Judge every flow of CASE.db against the policies in PATH (files, directories\n"
              "searched for *.yaml, *.yml, *.json, or - for stdin; -p is repeatable and takes\n"
              "the operands after it up to the next option or CASE.db).  Several CASE.db (one\n"
@@ -1202,8 +1281,13 @@ const struct cmd_spec cmd_check_spec = {
              "vantage points (two nodes, or two interfaces of one node: the client's and the\n"
              "server's cali link) is judged and reported once, with what each end saw.\n"
              "With --interval DUR, check writes traffic over time instead: for each DUR, the\n"
-             "connections started, packets and bytes, allowed and denied, of the cluster\n"
-             "and of each namespace, and the share of it a capture was running.\n",
-    .exit_status = "Exit status: 0 nothing denied, 1 at least one flow denied,\n"
-                   "2 bad input or usage.\n",
+             "connections started, packets and bytes, allowed, denied and unknown, of the\n"
+             "cluster and of each namespace, and the share of it a capture was running.\n"
+             "\n"
+             "A verdict is allow, deny or unknown: unknown when an end inside the cluster's\n"
+             "pod networks has no identity at the flow's time, when the case holds none,\n"
+             "or when the backends of a Service whose translation was not recorded do not\n"
+             "agree.\n",
+    .exit_status = "Exit status: 0 nothing denied, 1 at least one flow denied (or, with\n"
+                   "--strict, unknown), 2 bad input or usage.\n",
 };

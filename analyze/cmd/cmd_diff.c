@@ -4,14 +4,17 @@
  * flows whose verdict or deciding policy differs, classified by what the
  * capture saw happen:
  *
- *   would-break        observed ok, allowed before, denied by the proposal
- *   would-fix          observed failed, denied before, allowed now
- *   newly-denied       denied now, allowed before, outcome not seen ok
- *   newly-allowed      allowed now, denied before, outcome not seen failed
+ *   would-break        observed ok, denied by the proposal, not before
+ *   newly-denied       denied now, not before, outcome not seen ok
+ *   newly-unknown      unknown now (docs/semantics.md §11), not before, or for
+ *                      another reason
+ *   would-fix          observed failed, allowed now, not before
+ *   newly-allowed      allowed now, not before, outcome not seen failed
  *   decided-elsewhere  same verdict, another policy, rule or tier decides
  *
- * Exit status 1 when anything would break, so that a CI job can gate a
- * policy change on recorded traffic.
+ * Exit status 1 when anything would break (with --strict, also when a
+ * verdict becomes unknown), so that a CI job can gate a policy change on
+ * recorded traffic.
  */
 #include <stdio.h>
 
@@ -35,19 +38,20 @@
 enum diff_class {
     DC_WOULD_BREAK,
     DC_NEWLY_DENIED,
+    DC_NEWLY_UNKNOWN,
     DC_WOULD_FIX,
     DC_NEWLY_ALLOWED,
     DC_ELSEWHERE,
     DC_N
 };
-static const char *const class_names[DC_N] = {"would-break", "newly-denied", "would-fix",
-                                              "newly-allowed", "decided-elsewhere"};
+static const char *const class_names[DC_N] = {"would-break", "newly-denied",  "newly-unknown",
+                                              "would-fix",   "newly-allowed", "decided-elsewhere"};
 
 enum dfmt { DF_TABLE, DF_JSON, DF_CSV };
 enum dgroup { DG_FLOW, DG_TUPLE, DG_WORKLOAD };
 
 /* The option table (cmd.h), handled in cmd_diff(). */
-enum { O_OLD = 1, O_NEW, O_GROUP, O_FORMAT, O_NO_POLICIES };
+enum { O_OLD = 1, O_NEW, O_GROUP, O_FORMAT, O_NO_POLICIES, O_STRICT };
 /* In enum dgroup's order; -o's values and the format each stands for (the
  * table always shows names whole: wide is the table). */
 static const char *const diff_fmts[] = {"table", "wide", "json", "csv", NULL};
@@ -65,6 +69,7 @@ static const struct cmd_opt diff_opts[] = {
      "table (default; names whole, so wide is the same),\n"
      "json (JSON Lines) or csv"},
     {O_FORMAT, 'f', "format", CMD_ARG_ONE, "FMT", diff_fmts, "the same as -o"},
+    {O_STRICT, 0, "strict", CMD_ARG_NONE, NULL, NULL, "a newly unknown verdict counts as breaking"},
     {0, 0, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -85,6 +90,7 @@ struct diff {
     size_t nrecs, alloc;
     uint64_t count[DC_N];
     uint64_t changed_flows;
+    int strict; /* --strict: a newly unknown verdict makes the exit status 1 */
 };
 
 /* The class of a flow, or -1 when both sets decide it alike. */
@@ -94,9 +100,11 @@ static int classify(const struct flowset_flow *f)
 
     if (flowset_same_decision(o, n))
         return -1;
-    if (o->allow && !n->allow)
+    if (n->verdict == VERDICT_UNKNOWN)
+        return DC_NEWLY_UNKNOWN;
+    if (o->verdict != VERDICT_DENY && n->verdict == VERDICT_DENY)
         return f->obs == OBS_OK ? DC_WOULD_BREAK : DC_NEWLY_DENIED;
-    if (!o->allow && n->allow)
+    if (o->verdict != VERDICT_ALLOW && n->verdict == VERDICT_ALLOW)
         return f->obs == OBS_FAILED ? DC_WOULD_FIX : DC_NEWLY_ALLOWED;
     return DC_ELSEWHERE;
 }
@@ -235,7 +243,7 @@ static void json_decided(struct json *j, const struct eng_verdict *v, struct buf
 {
     json_obj_begin(j);
     json_key(j, "verdict");
-    json_str(j, v->allow ? "allow" : "deny");
+    json_str(j, verdict_name(v->verdict));
     out_json_decider(j, v, tmp);
     json_key(j, "text");
     buf_reset(tmp);
@@ -387,11 +395,11 @@ static int write_csv(struct diff *k, struct buf *out)
         if (!rc)
             rc = csv_field(out, num, 0);
         if (!rc)
-            rc = csv_field(out, f->v[FS_OLD]->allow ? "allow" : "deny", 0);
+            rc = csv_field(out, verdict_name(f->v[FS_OLD]->verdict), 0);
         if (!rc)
             rc = csv_field(out, o.data, 0);
         if (!rc)
-            rc = csv_field(out, f->v[FS_NEW]->allow ? "allow" : "deny", 0);
+            rc = csv_field(out, verdict_name(f->v[FS_NEW]->verdict), 0);
         if (!rc)
             rc = csv_field(out, n.data, 1);
     }
@@ -431,11 +439,11 @@ static int write_table(struct diff *k, struct buf *out)
             snprintf(seen, sizeof(seen), "%llu", (unsigned long long)r->flows);
         rc = buf_addf(out, "%-17s %-11s %-13s %s -> %s\n", class_names[r->cls], p, seen, s, d);
         if (!rc)
-            rc = buf_addf(out, "    old: %s, ", f->v[FS_OLD]->allow ? "allow" : "deny");
+            rc = buf_addf(out, "    old: %s, ", verdict_name(f->v[FS_OLD]->verdict));
         if (!rc)
             rc = flowset_decider_text(f->v[FS_OLD], out);
         if (!rc)
-            rc = buf_addf(out, "\n    new: %s, ", f->v[FS_NEW]->allow ? "allow" : "deny");
+            rc = buf_addf(out, "\n    new: %s, ", verdict_name(f->v[FS_NEW]->verdict));
         if (!rc)
             rc = flowset_decider_text(f->v[FS_NEW], out);
         if (!rc)
@@ -487,6 +495,9 @@ static int cmd_diff(struct cmd_args *a)
         case O_NO_POLICIES:
             load_flags |= POLICY_LOAD_ALLOW_EMPTY;
             break;
+        case O_STRICT:
+            k.strict = 1;
+            break;
         }
     }
     if (!casepath) {
@@ -519,7 +530,8 @@ static int cmd_diff(struct cmd_args *a)
     else if (cmd_flush(&out, stdout) || fflush(stdout))
         diag_err(d, "cannot write to standard output: %s", strerror(errno));
     else
-        status = k.count[DC_WOULD_BREAK] ? EXIT_DENIED : EXIT_OK;
+        status = k.count[DC_WOULD_BREAK] || (k.strict && k.count[DC_NEWLY_UNKNOWN]) ? EXIT_DENIED
+                                                                                    : EXIT_OK;
     buf_release(&out);
     flowset_release(&k.fs);
 out:
@@ -537,9 +549,10 @@ const struct cmd_spec cmd_diff_spec = {
     .summary = "what a policy change would break or fix",
     .about = "Judge every flow of CASE.db under two policy sets and list those whose\n"
              "verdict or deciding policy differs: would-break (seen working, newly\n"
-             "denied), would-fix (seen failing, newly allowed), newly-denied,\n"
-             "newly-allowed, decided-elsewhere (same verdict, another policy).\n"
+             "denied), newly-denied, newly-unknown (the verdict cannot be told),\n"
+             "would-fix (seen failing, newly allowed), newly-allowed, decided-elsewhere\n"
+             "(same verdict, another policy).\n"
              "PATH: files, directories (*.yaml, *.yml, *.json) or - for stdin.\n",
     .exit_status = "Exit status: 0 nothing would break, 1 at least one working flow would be\n"
-                   "denied, 2 bad input or usage.\n",
+                   "denied (with --strict: or a verdict becomes unknown), 2 bad input or usage.\n",
 };

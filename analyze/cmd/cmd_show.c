@@ -87,10 +87,18 @@ static void row_count(sqlite3_stmt *st, struct buf *out)
     (void)!buf_addf(out, "  %-10s %lld\n", txt(st, 0), (long long)sqlite3_column_int64(st, 1));
 }
 
-static void row_dnat(sqlite3_stmt *st, struct buf *out)
+struct svc_counts {
+    uint64_t recorded, paired, backends;
+};
+
+static int count_svc(void *ctx, const struct case_flow *fl)
 {
-    (void)!buf_addf(out, "flows with a recorded service translation (conntrack): %lld\n",
-                    (long long)sqlite3_column_int64(st, 0));
+    struct svc_counts *sc = ctx;
+
+    sc->recorded += fl->dnat_how == CASE_DNAT_RECORDED;
+    sc->paired += fl->dnat_how == CASE_DNAT_PAIRED;
+    sc->backends += fl->svc != NULL;
+    return 0;
 }
 
 static void row_window(sqlite3_stmt *st, struct buf *out)
@@ -141,13 +149,23 @@ static int cmd_show(struct cmd_args *a)
     if (!rc)
         rc = each_row(&c, d, "SELECT count(*), min(first_ns), max(last_ns) FROM flows", row_window,
                       &out);
-    /* What the capture recorded of Service translations, counted, never
+    /* How each flow to a Service came by its backend (§12), counted, never
      * assumed from the schema having the columns. */
-    if (!rc)
-        rc = each_row(&c, d,
-                      "SELECT count(*) FROM flows WHERE dnat_ip IS NOT NULL AND dnat_port IS NOT"
-                      " NULL",
-                      row_dnat, &out);
+    if (!rc) {
+        struct svc_counts sc;
+
+        memset(&sc, 0, sizeof(sc));
+        rc = case_flows(&c, NULL, count_svc, &sc, d);
+        if (!rc)
+            (void)!buf_addf(&out,
+                            "flows to a Service address: %llu\n"
+                            "  with a recorded translation (conntrack): %llu\n"
+                            "  paired with their post-DNAT leg: %llu\n"
+                            "  judged against every ready backend: %llu\n",
+                            (unsigned long long)(sc.recorded + sc.paired + sc.backends),
+                            (unsigned long long)sc.recorded, (unsigned long long)sc.paired,
+                            (unsigned long long)sc.backends);
+    }
     if (!rc)
         (void)!buf_addstr(&out, "flows by state:\n");
     if (!rc)

@@ -67,7 +67,7 @@ struct eng_pol {
 
 /* What a verdict depends on.  Endpoints are named by their index in the
  * case (+1; 0 for none), which fixes their address too; the addresses are
- * in the key for the ends no endpoint holds.  56 bytes, so that a cached
+ * in the key for the ends no endpoint holds.  60 bytes, so that a cached
  * entry's key and its verdict's first fields share a cache line. */
 struct eng_key {
     uint32_t sid, did, oid;
@@ -75,6 +75,7 @@ struct eng_key {
     int16_t itype, icode;
     uint8_t proto, sfam, dfam, pad;
     uint8_t sip[16], dip[16];
+    uint32_t epoch; /* case_svc_epoch() when some rule has services, else 0 */
 };
 
 /* A cached verdict with its key (arena, 64-byte aligned: the key and the
@@ -90,10 +91,19 @@ struct eng_centry {
 #define ENG_CHUNK_SHIFT 8
 #define ENG_CHUNK       ((size_t)1 << ENG_CHUNK_SHIFT)
 
+/* A cached verdict of a flow judged through a Service's backends (§12),
+ * keyed by the source, the Service port and the backend set (arena). */
+struct eng_sventry {
+    size_t klen;
+    unsigned char *key;
+    struct eng_verdict v;
+};
+
 struct engine {
     const struct policy_set *ps;
     const struct case_ep *eps;
     size_t neps;
+    const struct case_db *c; /* the case, for Services and pod networks, or NULL */
     unsigned flags;
     struct arena arena; /* verdicts, traces, explanations */
 
@@ -113,6 +123,11 @@ struct engine {
 
     int key_sport; /* some rule looks at source ports */
     int has_staged;
+    int has_svc_rules; /* some rule has services: verdicts depend on the slices in force */
+
+    struct eng_sventry **svents; /* judged through backends, by number (malloc'd) */
+    size_t nsvents, svents_alloc;
+    struct htab svmap; /* hash of the key -> svents number */
 
     struct htab cache;           /* hash of the key -> cached entry number */
     struct eng_centry **cchunks; /* ENG_CHUNK entries each (arena) (malloc'd) */
@@ -270,6 +285,8 @@ struct engine *engine_new(const struct policy_set *ps, const struct case_ep *eps
                     ep->ids[d][4 * r + 3] = sel_id(e, rules[r].dst.notsel);
                     if (ep->eligible[d] && entity_uses_src_ports(&rules[r].src))
                         e->key_sport = 1;
+                    if (ep->eligible[d] && (rules[r].src.svc_name || rules[r].dst.svc_name))
+                        e->has_svc_rules = 1;
                 }
             }
             if (p->staged && (ep->eligible[0] || ep->eligible[1]))
@@ -284,6 +301,11 @@ struct engine *engine_new(const struct policy_set *ps, const struct case_ep *eps
     return e;
 }
 
+void engine_set_case(struct engine *e, const struct case_db *c)
+{
+    e->c = c;
+}
+
 void engine_free(struct engine **ep)
 {
     struct engine *e = *ep;
@@ -291,6 +313,8 @@ void engine_free(struct engine **ep)
 
     if (!e)
         return;
+    free(e->svents);
+    htab_release(&e->svmap);
     for (k = 0; k < e->nlsets; k++) {
         free(e->lsets[k]->res);
         free(e->lsets[k]->app[0].v);
@@ -335,6 +359,11 @@ int eng_flow_from_case(struct eng_flow *ef, const struct case_db *c, const struc
     ef->dst_port = fl->dst_port;
     ef->icmp_type = fl->icmp_type;
     ef->icmp_code = fl->icmp_code;
+    ef->t = fl->first_ns;
+    if (!fl->dnat && fl->svc) {
+        ef->svc = fl->svc;
+        ef->svc_port = fl->svc_port;
+    }
     if (fl->dnat && fl->orig_dst_text &&
         ipaddr_parse(fl->orig_dst_text, strlen(fl->orig_dst_text), &o) == 0) {
         ef->orig_dst = case_lookup(c, &o, fl->first_ns);
@@ -589,9 +618,18 @@ static int entity_match(struct jctx *j, const struct rule *r, const struct entit
         return miss(j, side == SIDE_SRC ? "source selector" : "destination selector",
                     "%s %s belongs to an endpoint or network set matching notSelector %s", sname,
                     ipaddr_format(ip, ipb), en->notsel_text ? en->notsel_text : "");
-    if (en->svc_name) {
-        /* The Service's endpoints are the backends it DNATs to: known here
-         * only when the capture recorded the translation of this flow. */
+    if (en->svc_name && j->e->c) {
+        /* §12: the addresses of the Service's EndpointSlices (with their
+         * ports on the destination side), as Felix's IP sets hold them;
+         * never the Service's own address. */
+        if (!case_svc_member(j->e->c, en->svc_ns ? en->svc_ns : "", en->svc_name, ip,
+                             side == SIDE_DST, f->proto, port, f->t))
+            return miss(j, "service", "%s%s%u is not an endpoint of service %s/%s",
+                        ipaddr_format(ip, ipb), side == SIDE_DST ? " port " : "",
+                        side == SIDE_DST ? port : 0u, en->svc_ns ? en->svc_ns : "", en->svc_name);
+    } else if (en->svc_name) {
+        /* No case (hand-built callers): known only through a recorded
+         * translation of this flow. */
         const struct case_ep *o = f->orig_dst;
 
         if (side != SIDE_DST || !o || o->kind != EP_SERVICE || !o->name ||
@@ -684,7 +722,7 @@ static void push_step(struct eng_dir *out, const struct tier *t, const struct po
 static const char *xstr(struct engine *e, const char *fmt, ...) PRINTF_LIKE(2, 3);
 static const char *xstr(struct engine *e, const char *fmt, ...)
 {
-    char tmp[128];
+    char tmp[320];
     va_list ap;
 
     va_start(ap, fmt);
@@ -712,14 +750,20 @@ static void eval_dir_steps(struct jctx *j, const struct case_ep *E, int els, int
         out->x = arena_calloc(&e->arena, app->n, sizeof(*out->x));
 
     /* Workload egress of VXLAN or IP-in-IP is dropped before any policy
-     * (Felix defaults AllowVXLANPacketsFromWorkloads and
-     * AllowIPIPPacketsFromWorkloads to false). */
-    if (dir == DIR_EGRESS && ((j->f->proto == 17 && j->f->dst_port == 4789) || j->f->proto == 4)) {
-        out->allow = 0;
-        out->reason = REASON_DATAPLANE;
-        out->dec.action = ACT_DENY;
-        out->dec.rule = -1;
-        return;
+     * (§13.5: unless FelixConfiguration allows it; vxlanPort 4789 by
+     * default). */
+    if (dir == DIR_EGRESS) {
+        struct felix_eff fe;
+
+        felix_effective(e->ps, E->node, &fe);
+        if ((j->f->proto == 17 && j->f->dst_port == fe.vxlan_port && !fe.allow_vxlan) ||
+            (j->f->proto == 4 && !fe.allow_ipip)) {
+            out->allow = 0;
+            out->reason = REASON_DATAPLANE;
+            out->dec.action = ACT_DENY;
+            out->dec.rule = -1;
+            return;
+        }
     }
 
     while (i < app->n) {
@@ -858,7 +902,10 @@ static int allow_rank(const struct eng_dir *d)
 {
     switch (d->reason) {
     case REASON_RULE:
+    case REASON_HOST_LOCAL:
+    case REASON_FELIX_ALLOWS:
         return 3;
+    case REASON_TO_HOST:
     case REASON_PROFILE:
     case REASON_TIER_DEFAULT:
         return 2;
@@ -900,16 +947,40 @@ const struct eng_dir *eng_decided(const struct eng_verdict *v)
     }
 }
 
+/* Both ends are on one known node. */
+static int same_node(const struct case_ep *a, const struct case_ep *b)
+{
+    return a && b && a->node && b->node && *a->node && !strcmp(a->node, b->node);
+}
+
 static void eval_all(struct jctx *j, int staged, struct eng_verdict *v)
 {
     const struct eng_flow *f = j->f;
+    int allow;
 
     memset(v, 0, sizeof(*v));
     if (j->src_ls >= 0)
         eval_dir(j, f->src, j->src_ls, DIR_EGRESS, staged, &v->egress);
     if (j->dst_ls >= 0)
         eval_dir(j, f->dst, j->dst_ls, DIR_INGRESS, staged, &v->ingress);
-    v->allow = (!v->egress.judged || v->egress.allow) && (!v->ingress.judged || v->ingress.allow);
+    /* §13.2: a workload's traffic to its own host (the node's address, or
+     * a host-network pod of the node), once its egress allowed it, meets
+     * Felix's defaultEndpointToHostAction; no host endpoint policy. */
+    if (j->src_ls >= 0 && f->dst && f->dst->kind == EP_HOST && same_node(f->src, f->dst) &&
+        v->egress.allow) {
+        struct felix_eff fe;
+
+        felix_effective(j->e->ps, f->src->node, &fe);
+        v->ingress.judged = 1;
+        v->ingress.reason = REASON_TO_HOST;
+        v->ingress.to_host = fe.to_host;
+        v->ingress.to_host_by = fe.to_host_by;
+        v->ingress.allow = fe.to_host != TOHOST_DROP;
+        v->ingress.dec.action = v->ingress.allow ? ACT_ALLOW : ACT_DENY;
+        v->ingress.dec.rule = -1;
+    }
+    allow = (!v->egress.judged || v->egress.allow) && (!v->ingress.judged || v->ingress.allow);
+    v->verdict = allow ? VERDICT_ALLOW : VERDICT_DENY;
     v->decided_dir = decided_dir_of(v);
 }
 
@@ -964,6 +1035,8 @@ static int ep_index(const struct engine *e, const struct case_ep *ep, uint32_t *
 static void judge_into(struct engine *e, const struct eng_flow *f, struct eng_verdict *v);
 static const struct eng_verdict *judge_uncached(struct engine *e, const struct eng_flow *f);
 
+static const struct eng_verdict *judge_service(struct engine *e, const struct eng_flow *f);
+
 const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *f)
 {
     struct eng_key key;
@@ -972,6 +1045,8 @@ const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *
     uint32_t i;
     struct eng_centry *ce;
 
+    if (f->svc && e->c)
+        return judge_service(e, f);
     e->stats.judged++;
     /* An endpoint that is not one of the case's has no index: judge
      * afresh, uncached (only hand-built callers do this). */
@@ -995,6 +1070,7 @@ const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *
     key.proto = (uint8_t)f->proto;
     key.itype = (int16_t)(is_icmp(f->proto) ? f->icmp_type : -1);
     key.icode = (int16_t)(is_icmp(f->proto) ? f->icmp_code : -1);
+    key.epoch = e->has_svc_rules && e->c ? case_svc_epoch(e->c, f->t) : 0;
     h = hash_bytes(&key, sizeof(key), 0);
     for (i = htab_first(&e->cache, h, &it); i != HTAB_NONE; i = htab_next(&e->cache, &it)) {
         ce = centry_at(e, i);
@@ -1009,11 +1085,120 @@ const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *
     return &ce->v;
 }
 
+/* §13.4: ICMPv6 multicast listener (130-132), router solicitation (133)
+ * and neighbour solicitation and advertisement (135, 136), which Felix
+ * accepts from a workload to its host before any policy; a workload
+ * exchanges them with its host only (link-local or multicast
+ * destinations, or the host itself). */
+static int felix_allows(const struct eng_flow *f)
+{
+    static const uint8_t types[] = {130, 131, 132, 133, 135, 136};
+    int t = 0;
+
+    if (f->proto != 58 || f->icmp_type < 0)
+        return 0;
+    for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+        t |= f->icmp_type == types[i];
+    if (!t || f->dst_ip.family != 6)
+        return 0;
+    return f->dst_ip.a[0] == 0xff || (f->dst_ip.a[0] == 0xfe && (f->dst_ip.a[1] & 0xc0) == 0x80) ||
+           (f->dst && f->dst->kind == EP_HOST && same_node(f->src, f->dst));
+}
+
+/* An end without an identity (§11): no endpoint, or a pod netlink saw
+ * behind an interface without a name; inside the cluster's pod networks
+ * (the case's, or an IPPool's), or a pod whatever its address.  Its
+ * network's description goes into net (may be empty). */
+static int unidentified(const struct engine *e, const struct case_ep *ep, const struct ipaddr *ip,
+                        char *net, size_t size)
+{
+    const struct case_podnet *pn;
+    const struct ippool *pool;
+    char cb[IPADDR_STRLEN + 4];
+
+    net[0] = 0;
+    if (ep && (ep->kind != EP_POD || ep->name))
+        return 0;
+    if (ep) {
+        snprintf(net, size, "a pod behind %s", ep->iface ? ep->iface : "an interface");
+        return 1;
+    }
+    pn = e->c ? case_pod_network(e->c, ip) : NULL;
+    if (pn) {
+        snprintf(net, size, "pod network %s (%s%s%s)", cidr_format(&pn->net, cb), pn->source,
+                 pn->node ? ", node " : "", pn->node ? pn->node : "");
+        return 1;
+    }
+    pool = policy_pod_pool(e->ps, ip);
+    if (pool) {
+        snprintf(net, size, "pod network %s (IPPool %s)", cidr_format(&pool->cidr, cb), pool->name);
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * What Felix decides before any policy, or what makes the verdict
+ * unknown; 1 when v is decided so.
+ */
+static int judge_before(struct engine *e, const struct eng_flow *f, struct eng_verdict *v)
+{
+    char net[160], ipb[IPADDR_STRLEN];
+
+    memset(v, 0, sizeof(*v));
+    if (felix_allows(f)) {
+        struct eng_dir *d = f->src && f->src->kind == EP_POD ? &v->egress : &v->ingress;
+
+        d->judged = 1;
+        d->allow = 1;
+        d->reason = REASON_FELIX_ALLOWS;
+        d->dec.action = ACT_ALLOW;
+        d->dec.rule = -1;
+        v->verdict = VERDICT_ALLOW;
+        v->decided_dir = d == &v->egress ? DIR_EGRESS : DIR_INGRESS;
+        return 1;
+    }
+    /* §13.1: from the host (its address, or a host-network pod) to a
+     * workload of the same node: never policed. */
+    if (f->src && f->src->kind == EP_HOST && f->dst && f->dst->kind == EP_POD &&
+        same_node(f->src, f->dst)) {
+        v->ingress.judged = 1;
+        v->ingress.allow = 1;
+        v->ingress.reason = REASON_HOST_LOCAL;
+        v->ingress.dec.action = ACT_ALLOW;
+        v->ingress.dec.rule = -1;
+        v->verdict = VERDICT_ALLOW;
+        v->decided_dir = DIR_INGRESS;
+        return 1;
+    }
+    if (e->c && !e->c->has_identities) {
+        v->verdict = VERDICT_UNKNOWN;
+        v->unknown = UNK_NO_IDENTITIES;
+        v->why = "the case has no identities (no inventory)";
+        return 1;
+    }
+    for (int side = 0; side < 2; side++) {
+        const struct case_ep *ep = side ? f->dst : f->src;
+        const struct ipaddr *ip = side ? &f->dst_ip : &f->src_ip;
+
+        if (!unidentified(e, ep, ip, net, sizeof(net)))
+            continue;
+        v->verdict = VERDICT_UNKNOWN;
+        v->unknown = side ? UNK_DST_IDENTITY : UNK_SRC_IDENTITY;
+        v->why = xstr(e, "the %s %s lies in %s and has no identity at the flow's time",
+                      side ? "destination" : "source", ipaddr_format(ip, ipb), net);
+        return 1;
+    }
+    return 0;
+}
+
 /* Evaluate f into v (engine-owned storage). */
 static void judge_into(struct engine *e, const struct eng_flow *f, struct eng_verdict *v)
 {
     struct jctx j;
 
+    if (judge_before(e, f, v))
+        return;
     memset(&j, 0, sizeof(j));
     j.e = e;
     j.f = f;
@@ -1033,10 +1218,130 @@ static void judge_into(struct engine *e, const struct eng_flow *f, struct eng_ve
         eval_all(&j, 1, sv);
         a = eng_decided(v);
         b = eng_decided(sv);
-        if (sv->allow != v->allow || sv->decided_dir != v->decided_dir ||
+        if (sv->verdict != v->verdict || sv->decided_dir != v->decided_dir ||
             (a && b && !step_eq(&a->dec, &b->dec)))
             v->staged = sv;
     }
+}
+
+/* Append n bytes of p to the key being built in k (at most size). */
+static void key_add(unsigned char *k, size_t *len, size_t size, const void *p, size_t n)
+{
+    if (*len <= size && n <= size - *len)
+        memcpy(k + *len, p, n);
+    *len += n;
+}
+
+/*
+ * §12: a flow to a Service whose translation was neither recorded nor
+ * paired is judged against every ready backend at its time; if all give
+ * the same known verdict, that is the verdict (the first backend's, with
+ * the Service named), else unknown.  Cached per (source, Service port,
+ * backend set, ...): the set changes with the EndpointSlices in force.
+ */
+static const struct eng_verdict *judge_service(struct engine *e, const struct eng_flow *f)
+{
+    struct case_backend bk[LIM_SVC_BACKENDS];
+    unsigned char key[64 + LIM_SVC_BACKENDS * 24];
+    size_t n = case_svc_backends(e->c, f->svc, f->svc_port, f->t, bk, LIM_SVC_BACKENDS);
+    size_t nb = n < LIM_SVC_BACKENDS ? n : LIM_SVC_BACKENDS, klen = 0, i, nallow = 0, ndeny = 0;
+    uint32_t sid = 0, si;
+    uint64_t h;
+    struct htab_iter it;
+    int16_t itype = (int16_t)(is_icmp(f->proto) ? f->icmp_type : -1);
+    uint16_t sport = e->key_sport ? f->src_port : 0;
+    struct eng_sventry *se;
+    struct eng_backend *b;
+    struct eng_via *via;
+    struct eng_verdict *v;
+    char sname[300];
+
+    e->stats.judged++;
+    if (!ep_index(e, f->src, &sid))
+        sid = 0;
+    key_add(key, &klen, sizeof(key), &sid, sizeof(sid));
+    if (!sid)
+        key_add(key, &klen, sizeof(key), &f->src_ip, sizeof(f->src_ip));
+    key_add(key, &klen, sizeof(key), &f->svc, sizeof(f->svc));
+    key_add(key, &klen, sizeof(key), &f->svc_port, sizeof(f->svc_port));
+    key_add(key, &klen, sizeof(key), &sport, sizeof(sport));
+    key_add(key, &klen, sizeof(key), &itype, sizeof(itype));
+    key_add(key, &klen, sizeof(key), &n, sizeof(n));
+    for (i = 0; i < nb; i++) {
+        key_add(key, &klen, sizeof(key), &bk[i].sep, sizeof(bk[i].sep));
+        key_add(key, &klen, sizeof(key), &bk[i].ep, sizeof(bk[i].ep));
+        key_add(key, &klen, sizeof(key), &bk[i].port, sizeof(bk[i].port));
+    }
+    if (klen > sizeof(key))
+        klen = sizeof(key); /* cannot happen: sized for LIM_SVC_BACKENDS */
+    h = hash_bytes(key, klen, 0);
+    for (si = htab_first(&e->svmap, h, &it); si != HTAB_NONE; si = htab_next(&e->svmap, &it)) {
+        se = e->svents[si];
+        if (se->klen == klen && memcmp(se->key, key, klen) == 0)
+            return &se->v;
+    }
+    se = arena_calloc(&e->arena, 1, sizeof(*se));
+    se->klen = klen;
+    se->key = (unsigned char *)arena_memdupz(&e->arena, key, klen);
+    ALLOC_GROW(e->svents, e->nsvents + 1, e->svents_alloc);
+    e->svents[e->nsvents] = se;
+    htab_add(&e->svmap, h, (uint32_t)e->nsvents++);
+    v = &se->v;
+
+    via = arena_calloc(&e->arena, 1, sizeof(*via));
+    via->svc = f->svc;
+    via->svc_port = f->svc_port;
+    via->nbackends = n;
+    b = arena_calloc(&e->arena, nb ? nb : 1, sizeof(*b));
+    for (i = 0; i < nb; i++) {
+        struct eng_flow bf = *f;
+
+        bf.svc = NULL;
+        bf.orig_dst = f->dst;
+        bf.dst = bk[i].ep;
+        bf.dst_ip = bk[i].sep->ip;
+        bf.dst_port = bk[i].port;
+        b[i].ep = bk[i].ep;
+        b[i].ip = bk[i].sep->ip;
+        b[i].port = bk[i].port;
+        b[i].v = engine_judge(e, &bf);
+        nallow += b[i].v->verdict == VERDICT_ALLOW;
+        ndeny += b[i].v->verdict == VERDICT_DENY;
+    }
+    via->b = b;
+    via->nb = nb;
+    snprintf(sname, sizeof(sname), "%s/%s", f->svc->ns, f->svc->name);
+    if (n && n <= LIM_SVC_BACKENDS && (nallow == n || ndeny == n)) {
+        *v = *b[0].v;
+        via->agree = 1;
+        v->via = via;
+        v->why =
+            n == 1
+                ? xstr(e, "via Service %s, backend not recorded: its one ready backend", sname)
+                : xstr(e, "via Service %s, backend not recorded, all %zu backends agree", sname, n);
+        return v;
+    }
+    memset(v, 0, sizeof(*v));
+    v->verdict = VERDICT_UNKNOWN;
+    v->via = via;
+    if (!n) {
+        v->unknown = UNK_NO_BACKENDS;
+        v->why =
+            xstr(e, "via Service %s, backend not recorded: no ready backend at that time", sname);
+    } else if (n > LIM_SVC_BACKENDS) {
+        v->unknown = UNK_MANY_BACKENDS;
+        v->why = xstr(e,
+                      "via Service %s, backend not recorded: %zu ready backends, more than "
+                      "the %d podflow judges",
+                      sname, n, LIM_SVC_BACKENDS);
+    } else {
+        v->unknown = nallow + ndeny < n ? UNK_BACKEND_UNKNOWN : UNK_BACKENDS_DISAGREE;
+        v->why = xstr(e,
+                      "via Service %s, backend not recorded: of %zu backends %zu allow, %zu "
+                      "deny, %zu unknown",
+                      sname, n, nallow, ndeny, n - nallow - ndeny);
+    }
+    return v;
 }
 
 static const struct eng_verdict *judge_uncached(struct engine *e, const struct eng_flow *f)
@@ -1065,8 +1370,78 @@ const char *eng_reason_name(enum eng_reason r)
         return "profile";
     case REASON_DATAPLANE:
         return "dataplane";
+    case REASON_HOST_LOCAL:
+        return "host-to-local-workload";
+    case REASON_TO_HOST:
+        return "endpoint-to-host";
+    case REASON_FELIX_ALLOWS:
+        return "felix-always-allows";
     }
     return "?";
+}
+
+const char *verdict_name(enum verdict v)
+{
+    switch (v) {
+    case VERDICT_ALLOW:
+        return "allow";
+    case VERDICT_DENY:
+        return "deny";
+    case VERDICT_UNKNOWN:
+        return "unknown";
+    }
+    return "unknown";
+}
+
+const char *eng_unknown_name(enum eng_unknown u)
+{
+    switch (u) {
+    case UNK_NONE:
+        return NULL;
+    case UNK_NO_IDENTITIES:
+        return "no-identities";
+    case UNK_SRC_IDENTITY:
+        return "source-unidentified";
+    case UNK_DST_IDENTITY:
+        return "destination-unidentified";
+    case UNK_BACKENDS_DISAGREE:
+        return "backends-disagree";
+    case UNK_BACKEND_UNKNOWN:
+        return "backend-unknown";
+    case UNK_NO_BACKENDS:
+        return "no-ready-backend";
+    case UNK_MANY_BACKENDS:
+        return "too-many-backends";
+    }
+    return NULL;
+}
+
+int eng_felix_text(const struct eng_dir *d, struct buf *out)
+{
+    int rc;
+
+    switch (d->reason) {
+    case REASON_HOST_LOCAL:
+        rc = buf_addstr(out, "from its node's host: never policed (host-to-local-workload)");
+        break;
+    case REASON_FELIX_ALLOWS:
+        rc = buf_addstr(out, "ICMPv6 Felix allows before any policy");
+        break;
+    case REASON_TO_HOST:
+        if (d->to_host_by)
+            rc = buf_addf(out,
+                          "to its own node: defaultEndpointToHostAction %s (FelixConfiguration %s)",
+                          felix_to_host_name(d->to_host), d->to_host_by->name);
+        else
+            rc = buf_addf(out,
+                          "to its own node: defaultEndpointToHostAction %s (Calico's installs' "
+                          "ACCEPT)",
+                          felix_to_host_name(d->to_host));
+        break;
+    default:
+        return 0;
+    }
+    return rc ? rc : 1;
 }
 
 /* "namespace/name" or "name"; the converted admin kinds as Calico names

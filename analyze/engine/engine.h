@@ -25,6 +25,11 @@
 
 struct buf;
 
+/* A verdict (docs/semantics.md §11): never allow or deny without the
+ * inputs to say so. */
+enum verdict { VERDICT_ALLOW, VERDICT_DENY, VERDICT_UNKNOWN };
+const char *verdict_name(enum verdict v); /* "allow", "deny", "unknown" */
+
 /* Why an end decided as it did (the JSON decided_by.reason). */
 enum eng_reason {
     REASON_RULE,         /* a rule's Allow or Deny */
@@ -32,9 +37,26 @@ enum eng_reason {
     REASON_TIER_DEFAULT, /* the last tier's defaultAction Pass fell through to the profile */
     REASON_NO_POLICY,    /* no policy selected the endpoint: the profile's default */
     REASON_PROFILE,      /* a Pass rule fell through every tier to the profile */
-    REASON_DATAPLANE     /* dropped before policy (VXLAN / IP-in-IP from a workload) */
+    REASON_DATAPLANE,    /* dropped before policy (VXLAN / IP-in-IP from a workload) */
+    REASON_HOST_LOCAL,   /* host -> a workload on its node: never policed (§13.1) */
+    REASON_TO_HOST,      /* workload -> its own host: defaultEndpointToHostAction, after
+                            the workload's egress (§13.2) */
+    REASON_FELIX_ALLOWS  /* ICMPv6 Felix allows before policy (§13.4) */
 };
 const char *eng_reason_name(enum eng_reason r); /* "rule", "end-of-tier", ... */
+
+/* Why a verdict is unknown (§11, §12). */
+enum eng_unknown {
+    UNK_NONE,
+    UNK_NO_IDENTITIES,     /* the case names no pod or Service at all */
+    UNK_SRC_IDENTITY,      /* the source lies in a pod network and has no identity then */
+    UNK_DST_IDENTITY,      /* the same for the destination */
+    UNK_BACKENDS_DISAGREE, /* via a Service, translation not recorded: backends differ */
+    UNK_BACKEND_UNKNOWN,   /* ... and some backend's own verdict is unknown */
+    UNK_NO_BACKENDS,       /* ... and no ready backend at that time */
+    UNK_MANY_BACKENDS      /* ... and more ready backends than LIM_SVC_BACKENDS */
+};
+const char *eng_unknown_name(enum eng_unknown u); /* "no-identities", ... */
 
 /* The input: one flow with its identities (policy sees post-DNAT). */
 struct eng_flow {
@@ -43,7 +65,11 @@ struct eng_flow {
     struct ipaddr src_ip, dst_ip;
     int proto; /* 0..255 */
     uint16_t src_port, dst_port;
-    int icmp_type, icmp_code; /* -1: not recorded */
+    int icmp_type, icmp_code;   /* -1: not recorded */
+    int64_t t;                  /* the flow's time (first_ns): Service endpoints at it */
+    const struct case_svc *svc; /* sent to this Service, translation unknown: judged against
+                                   each ready backend (§12), or NULL */
+    size_t svc_port;            /* the Service port's index */
 };
 
 /*
@@ -88,11 +114,14 @@ struct eng_xpol {
 
 /* The judgement of one end (egress at the source or ingress at the destination). */
 struct eng_dir {
-    int judged; /* that end is a pod: policy applies */
+    int judged; /* that end is a pod: policy applies (or Felix decides, §13) */
     int allow;
     enum eng_reason reason;
-    struct eng_step dec;    /* what decided */
-    struct eng_step *steps; /* the trace: Pass entries, then dec (engine-owned) */
+    enum felix_to_host to_host;            /* REASON_TO_HOST: the action applied */
+    const struct felix_config *to_host_by; /* ... set by this object, or NULL: Calico's
+                                              installs' default (policy-set-owned) */
+    struct eng_step dec;                   /* what decided */
+    struct eng_step *steps;                /* the trace: Pass entries, then dec (engine-owned) */
     size_t nsteps;
     const struct policy **selected; /* end-of-tier: the enforced policies of that tier
                                        that selected the endpoint, in order */
@@ -101,14 +130,52 @@ struct eng_dir {
     size_t nx;
 };
 
+struct eng_backend;
+
+/* A flow sent to a Service whose translation was not recorded nor paired
+ * (§12): the ready backends at its time, each judged. */
+struct eng_via {
+    const struct case_svc *svc;
+    size_t svc_port;
+    size_t nbackends;            /* ready backends at the time */
+    const struct eng_backend *b; /* those judged (all unless more than
+                                    LIM_SVC_BACKENDS), engine-owned */
+    size_t nb;
+    int agree; /* every backend's verdict is the same, known one */
+};
+
 struct eng_verdict {
-    int allow;       /* both ends allow */
-    int decided_dir; /* DIR_EGRESS, DIR_INGRESS, or 0 when neither end is a pod */
+    enum verdict verdict;     /* allow: both ends allow; deny: one denies; unknown: §11 */
+    enum eng_unknown unknown; /* why unknown, else UNK_NONE */
+    int decided_dir;          /* DIR_EGRESS, DIR_INGRESS, or 0 when neither end is a pod */
     struct eng_dir egress, ingress;
     /* Staged policies judged as if enforced; non-NULL only when that would
      * change the verdict or what decided it. */
     const struct eng_verdict *staged;
+    /* Judged through the Service's backends (§12), or NULL.  An agreeing
+     * verdict is the first backend's, with this added. */
+    const struct eng_via *via;
+    /* For people: why it is unknown ("the source 198.18.9.9 lies in pod
+     * network 198.18.0.0/16 (IPPool default) and has no identity at the
+     * flow's time"), or how the Service's backends decided ("via Service
+     * shop/web, backend not recorded, all 3 backends agree"); NULL
+     * otherwise (engine-owned). */
+    const char *why;
 };
+
+/* One backend of a Service, judged. */
+struct eng_backend {
+    const struct case_ep *ep; /* identity at the time, or NULL */
+    struct ipaddr ip;
+    uint16_t port;
+    const struct eng_verdict *v;
+};
+
+/* 1 when v counts as denied: deny, or unknown with strict. */
+static inline int eng_counts_denied(const struct eng_verdict *v, int strict)
+{
+    return v->verdict == VERDICT_DENY || (strict && v->verdict == VERDICT_UNKNOWN);
+}
 
 /* The end that decided: the first denying end (egress before ingress);
  * for an allowed flow the end that says most (a rule's Allow, then a
@@ -138,6 +205,12 @@ struct engine *engine_new(const struct policy_set *ps, const struct case_ep *eps
                           unsigned flags);
 void engine_free(struct engine **e);
 
+/* Give the engine the case its endpoints come from (borrowed: it must
+ * outlive the engine): its Services (flows to a Service judged through
+ * its backends, `services` rules matched through EndpointSlices, §12) and
+ * pod networks (unidentified ends, §11).  Without it, neither. */
+void engine_set_case(struct engine *e, const struct case_db *c);
+
 /* Judge f.  The verdict is engine-owned and lives as long as the engine
  * (identical tuples return the same verdict). */
 const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *f);
@@ -150,6 +223,14 @@ void engine_stats(const struct engine *e, struct eng_stats *out);
  * staged: and __PROFILE__ spellings of §5.1.  0 or ERR_LIMIT.
  */
 int eng_step_format(const struct eng_step *s, unsigned index, struct buf *out) MUST_CHECK;
+
+/*
+ * What Felix decided before or instead of policy at end d (§13: the host
+ * to a local pod, ICMPv6 neighbour discovery, defaultEndpointToHostAction),
+ * as people read it, appended to out.  1 when d is such an end (and text
+ * was appended), 0 when not (nothing appended), or ERR_LIMIT.
+ */
+int eng_felix_text(const struct eng_dir *d, struct buf *out) MUST_CHECK;
 
 /* "namespace/name" or "name" of a policy into out; the admin kinds as Calico
  * names them ("kanp.adminnetworkpolicy.<name>", ...). */

@@ -64,9 +64,7 @@ static int on_flow(void *ctx, const struct case_flow *fl)
     f->dst_port = fl->dst_port;
     f->proto = fl->proto;
     f->state = intern_state(fs, fl->state);
-    f->obs = observed_open(
-        observed_of(fl->proto, fl->state, fl->packets_rev, fl->icmp_type, fl->icmp_count),
-        fl->open);
+    f->obs = observed_of_flow(fl);
     f->packets = i64_add_sat(fl->packets_fwd, fl->packets_rev);
     f->bytes = i64_add_sat(fl->bytes_fwd, fl->bytes_rev);
     for (i = 0; i < fs->nsets; i++)
@@ -99,8 +97,10 @@ int flowset_load(struct flowset *fs, const char *casepath, const struct flowset_
         return rc;
     }
     arena_init(&fs->arena, 0);
-    for (i = 0; i < fs->nsets; i++)
+    for (i = 0; i < fs->nsets; i++) {
         fs->e[i] = engine_new(&fs->ps[i], fs->c.eps, fs->c.neps, o->eng_flags);
+        engine_set_case(fs->e[i], &fs->c);
+    }
     lc.fs = fs;
     lc.ns = o->ns;
     rc = case_flows(&fs->c, o->filter ? o->filter : &none, on_flow, &lc, d);
@@ -156,8 +156,10 @@ int flowset_same_decision(const struct eng_verdict *a, const struct eng_verdict 
 {
     const struct eng_dir *da, *db;
 
-    if (a->allow != b->allow || a->decided_dir != b->decided_dir)
+    if (a->verdict != b->verdict || a->decided_dir != b->decided_dir)
         return 0;
+    if (a->verdict == VERDICT_UNKNOWN)
+        return a->unknown == b->unknown;
     da = eng_decided(a);
     db = eng_decided(b);
     if (!da || !db)
@@ -177,6 +179,8 @@ int flowset_same_decision(const struct eng_verdict *a, const struct eng_verdict 
     if (!da->dec.profile != !db->dec.profile ||
         (da->dec.profile && strcmp(da->dec.profile, db->dec.profile) != 0))
         return 0;
+    if (da->reason == REASON_TO_HOST && da->to_host != db->to_host)
+        return 0;
     return 1;
 }
 
@@ -186,8 +190,13 @@ int flowset_decider_text(const struct eng_verdict *v, struct buf *out)
     const char *dir = v->decided_dir == DIR_EGRESS ? "egress" : "ingress";
     int rc;
 
+    if (v->verdict == VERDICT_UNKNOWN)
+        return buf_addf(out, "unknown: %s", v->why ? v->why : eng_unknown_name(v->unknown));
     if (!d)
         return buf_addstr(out, "no pod at either end");
+    rc = eng_felix_text(d, out);
+    if (rc)
+        return rc < 0 ? rc : 0;
     switch (d->reason) {
     case REASON_RULE:
         rc = buf_addf(out, "%s rule %d", dir, d->dec.rule);
@@ -217,6 +226,10 @@ int flowset_decider_text(const struct eng_verdict *v, struct buf *out)
         return buf_addf(out, "%s no policy, profile %s", dir, d->dec.profile);
     case REASON_DATAPLANE:
         return buf_addf(out, "%s dataplane drop (VXLAN/IPIP from a workload)", dir);
+    case REASON_HOST_LOCAL:
+    case REASON_TO_HOST:
+    case REASON_FELIX_ALLOWS:
+        break;
     }
     return 0;
 }

@@ -58,13 +58,28 @@ enum observed observed_open(enum observed o, int open)
     return open && o == OBS_FAILED ? OBS_UNKNOWN : o;
 }
 
-const char *agreement_name(enum observed o, int allow)
+enum observed observed_of_flow(const struct case_flow *fl)
 {
+    enum observed o =
+        observed_of(fl->proto, fl->state, fl->packets_rev, fl->icmp_type, fl->icmp_count);
+
+    if (o != OBS_OK && fl->dnat_how == CASE_DNAT_PAIRED && fl->conn && !fl->icmp_count &&
+        !fl->packets_rev)
+        for (size_t i = 1; i < fl->conn->nends; i++)
+            if (fl->conn->ends[i].packets_rev > 0)
+                return OBS_OK;
+    return observed_open(o, fl->open);
+}
+
+const char *agreement_name(enum observed o, enum verdict v)
+{
+    if (v == VERDICT_UNKNOWN)
+        return "unknown";
     switch (o) {
     case OBS_OK:
-        return allow ? "consistent" : "would-break";
+        return v == VERDICT_ALLOW ? "consistent" : "would-break";
     case OBS_FAILED:
-        return allow ? "unexplained-failure" : "explained";
+        return v == VERDICT_ALLOW ? "unexplained-failure" : "explained";
     case OBS_UNKNOWN:
         break;
     }

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "analyze/engine/engine.h"
+
 /* What the capture saw happen (issue 6, "Observed meets predicted"). */
 enum observed { OBS_OK, OBS_FAILED, OBS_UNKNOWN };
 const char *observed_name(enum observed o); /* "ok", "failed", "unknown" */
@@ -24,6 +26,15 @@ enum observed observed_of(int proto, const char *state, int64_t packets_rev, int
                           int64_t icmp_count);
 
 /*
+ * The same for a recorded flow: observed_of() on its row, except that a
+ * connection to a Service paired with its post-DNAT leg (§12) whose own
+ * row saw no answer is ok when a later leg saw the backend answer (a
+ * capture of inbound packets only sees the answer on the backend's link);
+ * and an open row's failure is unknown (observed_open()).
+ */
+enum observed observed_of_flow(const struct case_flow *fl);
+
+/*
  * What an open row (flows.open: the capture stopped before the flow's end,
  * docs/schema.md) lets one say: a flow seen working worked; one not
  * answered yet is unknown, not failed, since its end was not seen.
@@ -32,7 +43,8 @@ enum observed observed_of(int proto, const char *state, int64_t packets_rev, int
 enum observed observed_open(enum observed o, int open);
 
 /* "explained", "unexplained-failure", "would-break", "consistent", or
- * "unknown" when nothing was observed either way. */
-const char *agreement_name(enum observed o, int allow);
+ * "unknown" when nothing was observed either way or the verdict is
+ * unknown. */
+const char *agreement_name(enum observed o, enum verdict v);
 
 #endif

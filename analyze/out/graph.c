@@ -41,6 +41,8 @@ const char *graph_color_name(enum graph_color c)
         return "would-fix";
     case GC_NEWALLOW:
         return "newly-allowed";
+    case GC_UNKNOWN:
+        return "unknown";
     }
     return "mixed";
 }
@@ -65,6 +67,8 @@ const char *graph_color_hex(enum graph_color c)
         return "#1f6fd1";
     case GC_NEWALLOW:
         return "#0f9d9a";
+    case GC_UNKNOWN:
+        return "#808080";
     }
     return "#e69500";
 }
@@ -327,9 +331,9 @@ static enum graph_color port_color(const struct graph_port *p)
         return GC_FIX;
     if (p->newallow)
         return GC_NEWALLOW;
-    if (p->allowed && p->denied)
+    if ((p->allowed != 0) + (p->denied != 0) + (p->unknown != 0) > 1)
         return GC_MIXED;
-    return p->denied ? GC_DENY : GC_ALLOW;
+    return p->denied ? GC_DENY : p->unknown ? GC_UNKNOWN : GC_ALLOW;
 }
 
 /* Edge labels, "TCP 7070, 42001–42002": an edge's ports in order (the
@@ -419,7 +423,8 @@ void graph_build(struct graph *g, const struct flowset *fs)
     for (i = 0; i < fs->nflows; i++) {
         const struct flowset_flow *f = &fs->flows[i];
         size_t s = node_of(&b, f, 0), d = node_of(&b, f, 1), p;
-        int gov = flow_governed(f), allow = f->v[FS_NEW]->allow;
+        int gov = flow_governed(f);
+        enum verdict nv = f->v[FS_NEW]->verdict;
         struct graph_port *gp;
 
         snprintf(b.key, sizeof(b.key), "%zu\x1f%zu\x1f%d\x1f%u\x1f%d", s, d, f->proto, f->dst_port,
@@ -436,19 +441,20 @@ void graph_build(struct graph *g, const struct flowset *fs)
             gp->governed = gov;
         }
         gp = &g->ports[p];
-        if (allow)
-            gp->allowed++;
-        else
-            gp->denied++;
-        if (f->v[FS_OLD] && f->v[FS_OLD]->allow != allow) {
+        gp->allowed += nv == VERDICT_ALLOW;
+        gp->denied += nv == VERDICT_DENY;
+        gp->unknown += nv == VERDICT_UNKNOWN;
+        if (f->v[FS_OLD] && f->v[FS_OLD]->verdict != nv) {
+            /* A change to or from unknown has no colour of its own: the
+             * verdicts' colours show it. */
             gp->changed++;
-            if (!allow && f->obs == OBS_OK)
+            if (nv == VERDICT_DENY && f->obs == OBS_OK)
                 gp->breaks++;
-            else if (!allow)
+            else if (nv == VERDICT_DENY)
                 gp->newdeny++;
-            else if (f->obs == OBS_FAILED)
+            else if (nv == VERDICT_ALLOW && f->obs == OBS_FAILED)
                 gp->fixes++;
-            else
+            else if (nv == VERDICT_ALLOW)
                 gp->newallow++;
         }
         if (gov) {
@@ -497,8 +503,9 @@ void graph_build(struct graph *g, const struct flowset *fs)
         e = &g->edges[ei];
         e->allowed += p->allowed;
         e->denied += p->denied;
+        e->unknown += p->unknown;
         e->changed += p->changed;
-        e->flows += p->allowed + p->denied;
+        e->flows += p->allowed + p->denied + p->unknown;
         p->edge = ei;
     }
     for (i = 0; i < fs->nflows; i++) {
@@ -614,6 +621,8 @@ static const char *color_text(enum graph_color c)
         return "would fix: seen failing, now allowed";
     case GC_NEWALLOW:
         return "newly allowed";
+    case GC_UNKNOWN:
+        return "unknown";
     }
     return "mixed";
 }

@@ -10,9 +10,9 @@
  * flows used.
  *
  * Colours: a (protocol, port) between two nodes is green when all its
- * flows are allowed, red when all are denied, amber when its flows are
- * mixed; given an old policy set, a port where any flow's verdict changes
- * takes the colour of the change (would break: seen working, now denied;
+ * flows are allowed, red when all are denied, grey when all are unknown
+ * (docs/semantics.md §11), amber when its flows are mixed; given an old policy set, a port where
+ * any flow's verdict changes takes the colour of the change (would break: seen working, now denied;
  * newly denied; would fix: seen failing, now allowed; newly allowed, in
  * that order of precedence).
  *
@@ -42,13 +42,14 @@ enum graph_color {
     GC_ALLOW,
     GC_DENY,
     GC_MIXED,
-    GC_BREAK,   /* --old allowed it, seen ok, now denied */
-    GC_NEWDENY, /* --old allowed it, now denied (not seen working) */
-    GC_FIX,     /* --old denied it, seen failing, now allowed */
-    GC_NEWALLOW /* --old denied it, now allowed (not seen failing) */
+    GC_BREAK,    /* --old allowed it, seen ok, now denied */
+    GC_NEWDENY,  /* --old allowed it, now denied (not seen working) */
+    GC_FIX,      /* --old denied it, seen failing, now allowed */
+    GC_NEWALLOW, /* --old denied it, now allowed (not seen failing) */
+    GC_UNKNOWN   /* every flow's verdict unknown (§11) */
 };
 /* "allow", "deny", "mixed", "would-break", "newly-denied", "would-fix",
- * "newly-allowed" */
+ * "newly-allowed", "unknown" */
 const char *graph_color_name(enum graph_color c);
 /* Its stroke, "#rrggbb": each colour distinct. */
 const char *graph_color_hex(enum graph_color c);
@@ -68,7 +69,7 @@ struct graph_port {
     int proto;
     uint16_t port;
     int governed; /* 0: traffic policy does not govern (see above) */
-    uint64_t allowed, denied, changed;
+    uint64_t allowed, denied, unknown, changed;
     uint64_t breaks, newdeny, fixes, newallow; /* the changes, by kind */
     size_t edge;                               /* the edge it was merged into */
 };
@@ -77,7 +78,7 @@ struct graph_edge {
     size_t src, dst; /* node indices */
     enum graph_color color;
     int governed;
-    uint64_t flows, allowed, denied, changed;
+    uint64_t flows, allowed, denied, unknown, changed;
     char *label;      /* "TCP 42001–42002" (malloc'd) */
     size_t *flow_idx; /* indices into the flowset's flows (malloc'd) */
     size_t nflow_idx, flow_alloc;

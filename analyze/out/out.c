@@ -193,17 +193,32 @@ static void json_policy_name(struct json *j, const struct policy *p, struct buf 
         json_strn(j, tmp->data, tmp->len);
 }
 
+/* The FelixConfiguration an end-to-host action came from, as people name
+ * it, or NULL for Calico's installs' default. */
+static const char *to_host_by_name(const struct eng_dir *d, char *b, size_t size)
+{
+    if (!d->to_host_by)
+        return NULL;
+    snprintf(b, size, "FelixConfiguration %s", d->to_host_by->name);
+    return b;
+}
+
 void out_json_decider(struct json *j, const struct eng_verdict *v, struct buf *tmp)
 {
     const struct eng_dir *d = eng_decided(v);
+    char fb[160];
 
+    if (v->verdict == VERDICT_UNKNOWN)
+        d = NULL;
     json_key(j, "direction");
-    json_str(j, dir_name(v->decided_dir));
+    json_str(j, d ? dir_name(v->decided_dir) : NULL);
     json_key(j, "tier");
     json_str(j, d && d->dec.tier ? d->dec.tier->name : d && d->dec.profile ? "__PROFILE__" : NULL);
     json_key(j, "policy");
     if (d && d->dec.pol)
         json_policy_name(j, d->dec.pol, tmp);
+    else if (d && d->reason == REASON_TO_HOST)
+        json_str(j, to_host_by_name(d, fb, sizeof(fb)));
     else
         json_str(j, d ? d->dec.profile : NULL);
     json_key(j, "kind");
@@ -216,9 +231,17 @@ void out_json_decider(struct json *j, const struct eng_verdict *v, struct buf *t
     else
         json_null(j);
     json_key(j, "action");
-    json_str(j, d ? rule_action_name(d->dec.action) : "Allow");
+    if (v->verdict == VERDICT_UNKNOWN)
+        json_null(j);
+    else if (d && d->reason == REASON_TO_HOST)
+        json_str(j, felix_to_host_name(d->to_host));
+    else
+        json_str(j, d ? rule_action_name(d->dec.action) : "Allow");
     json_key(j, "reason");
-    json_str(j, d ? eng_reason_name(d->reason) : "no-policy");
+    if (v->verdict == VERDICT_UNKNOWN)
+        json_str(j, eng_unknown_name(v->unknown));
+    else
+        json_str(j, d ? eng_reason_name(d->reason) : "no-policy");
 }
 
 static void json_decided(struct json *j, const struct eng_verdict *v, struct buf *tmp)
@@ -312,6 +335,43 @@ static void json_xdir(struct json *j, const struct eng_dir *d, struct buf *tmp)
         json_obj_end(j);
     }
     json_arr_end(j);
+}
+
+/* A Service's backends as judged (§12). */
+static void json_via(struct json *j, const struct eng_via *via)
+{
+    char b[160];
+
+    json_obj_begin(j);
+    json_key(j, "namespace");
+    json_str(j, via->svc->ns);
+    json_key(j, "name");
+    json_str(j, via->svc->name);
+    json_key(j, "port");
+    json_int(j, via->svc->ports[via->svc_port].port);
+    json_key(j, "backends");
+    json_uint(j, via->nbackends);
+    json_key(j, "agree");
+    json_bool(j, via->agree);
+    json_key(j, "judged");
+    json_arr_begin(j);
+    for (size_t i = 0; i < via->nb; i++) {
+        const struct eng_backend *bk = &via->b[i];
+
+        json_obj_begin(j);
+        json_key(j, "ip");
+        json_ip(j, &bk->ip);
+        json_key(j, "port");
+        json_int(j, bk->port);
+        json_key(j, "name");
+        out_ident(bk->ep, &bk->ip, b, sizeof(b));
+        json_str(j, b);
+        json_key(j, "verdict");
+        json_str(j, verdict_name(bk->v->verdict));
+        json_obj_end(j);
+    }
+    json_arr_end(j);
+    json_obj_end(j);
 }
 
 const char *reach_text(const char *reach)
@@ -451,9 +511,13 @@ int out_json(const struct out_rec *r, const struct out_opts *o, struct buf *out)
     json_key(&j, "state");
     json_str(&j, o->group == GROUP_FLOW ? r->state : NULL);
     json_key(&j, "verdict");
-    json_str(&j, v->allow ? "allow" : "deny");
+    json_str(&j, verdict_name(v->verdict));
     json_key(&j, "decided_by");
     json_decided(&j, v, &tmp);
+    if (v->why) {
+        json_key(&j, "why");
+        json_str(&j, v->why);
+    }
     json_key(&j, "policies");
     json_policies(&j, v, &tmp);
     json_key(&j, "src");
@@ -464,7 +528,7 @@ int out_json(const struct out_rec *r, const struct out_opts *o, struct buf *out)
     if (v->staged) {
         json_obj_begin(&j);
         json_key(&j, "verdict");
-        json_str(&j, v->staged->allow ? "allow" : "deny");
+        json_str(&j, verdict_name(v->staged->verdict));
         json_key(&j, "decided_by");
         json_decided(&j, v->staged, &tmp);
         json_key(&j, "policies");
@@ -476,12 +540,23 @@ int out_json(const struct out_rec *r, const struct out_opts *o, struct buf *out)
     json_key(&j, "observed");
     json_str(&j, observed_name(r->obs));
     json_key(&j, "agreement");
-    json_str(&j, agreement_name(r->obs, v->allow));
+    json_str(&j, agreement_name(r->obs, v->verdict));
     if (r->dnat) {
         json_key(&j, "service_ip");
         json_ip(&j, &r->orig_dst_ip);
         json_key(&j, "service_port");
         json_int(&j, r->orig_dst_port);
+    }
+    if (r->dnat || v->via) {
+        /* §12: how the Service's backend became known. */
+        json_key(&j, "translation");
+        json_str(&j, r->dnat_how == CASE_DNAT_PAIRED ? "paired"
+                     : r->dnat                       ? "recorded"
+                                                     : "backends");
+    }
+    if (v->via) {
+        json_key(&j, "service");
+        json_via(&j, v->via);
     }
     json_key(&j, o->group == GROUP_FLOW ? "flow_id" : "first_flow_id");
     json_int(&j, r->id);
@@ -569,7 +644,7 @@ int out_csv_header(const struct out_opts *o, struct buf *out)
                            "policy,kind,rule,action,reason,src_kind,src_namespace,src_name,"
                            "src_workload,dst_kind,dst_namespace,dst_name,dst_workload,observed,"
                            "agreement,flows,egress_policies,ingress_policies,staged_verdict,"
-                           "first,flows_ok,flows_failed\n");
+                           "first,flows_ok,flows_failed,translation,why\n");
 }
 
 static int steps_joined(const struct eng_dir *d, struct buf *out)
@@ -610,10 +685,12 @@ int out_csv(const struct out_rec *r, const struct out_opts *o, struct buf *out)
         rc = out_csv_field(out, pn ? pn : num, 0);
     if (!rc)
         rc = out_csv_field(out, o->group == GROUP_FLOW ? r->state : "", 0);
+    if (v->verdict == VERDICT_UNKNOWN)
+        d = NULL;
     if (!rc)
-        rc = out_csv_field(out, v->allow ? "allow" : "deny", 0);
+        rc = out_csv_field(out, verdict_name(v->verdict), 0);
     if (!rc)
-        rc = out_csv_field(out, dir_name(v->decided_dir), 0);
+        rc = out_csv_field(out, d ? dir_name(v->decided_dir) : NULL, 0);
     if (!rc)
         rc = out_csv_field(out,
                            d && d->dec.tier      ? d->dec.tier->name
@@ -625,6 +702,8 @@ int out_csv(const struct out_rec *r, const struct out_opts *o, struct buf *out)
         rc = eng_policy_name(d->dec.pol, &tmp);
     else if (!rc && d && d->dec.profile)
         rc = buf_addstr(&tmp, d->dec.profile);
+    else if (!rc && d && d->reason == REASON_TO_HOST && d->to_host_by)
+        rc = buf_addf(&tmp, "FelixConfiguration %s", d->to_host_by->name);
     if (!rc)
         rc = out_csv_field(out, tmp.data, 0);
     if (!rc)
@@ -637,9 +716,18 @@ int out_csv(const struct out_rec *r, const struct out_opts *o, struct buf *out)
     if (!rc)
         rc = out_csv_field(out, d && d->dec.rule >= 0 ? num : "", 0);
     if (!rc)
-        rc = out_csv_field(out, d ? rule_action_name(d->dec.action) : "Allow", 0);
+        rc = out_csv_field(out,
+                           v->verdict == VERDICT_UNKNOWN      ? ""
+                           : d && d->reason == REASON_TO_HOST ? felix_to_host_name(d->to_host)
+                           : d                                ? rule_action_name(d->dec.action)
+                                                              : "Allow",
+                           0);
     if (!rc)
-        rc = out_csv_field(out, d ? eng_reason_name(d->reason) : "no-policy", 0);
+        rc = out_csv_field(out,
+                           v->verdict == VERDICT_UNKNOWN ? eng_unknown_name(v->unknown)
+                           : d                           ? eng_reason_name(d->reason)
+                                                         : "no-policy",
+                           0);
     if (!rc)
         rc = out_csv_field(out, r->src ? ep_kind_name(r->src->kind) : "unknown", 0);
     if (!rc)
@@ -659,7 +747,7 @@ int out_csv(const struct out_rec *r, const struct out_opts *o, struct buf *out)
     if (!rc)
         rc = out_csv_field(out, observed_name(r->obs), 0);
     if (!rc)
-        rc = out_csv_field(out, agreement_name(r->obs, v->allow), 0);
+        rc = out_csv_field(out, agreement_name(r->obs, v->verdict), 0);
     snprintf(num, sizeof(num), "%llu", (unsigned long long)r->flows);
     if (!rc)
         rc = out_csv_field(out, num, 0);
@@ -674,7 +762,7 @@ int out_csv(const struct out_rec *r, const struct out_opts *o, struct buf *out)
     if (!rc)
         rc = out_csv_field(out, tmp.data, 0);
     if (!rc)
-        rc = out_csv_field(out, v->staged ? (v->staged->allow ? "allow" : "deny") : "", 0);
+        rc = out_csv_field(out, v->staged ? verdict_name(v->staged->verdict) : "", 0);
     format_rfc3339(r->first_ns, tb, sizeof(tb));
     if (!rc)
         rc = out_csv_field(out, tb, 0);
@@ -684,7 +772,16 @@ int out_csv(const struct out_rec *r, const struct out_opts *o, struct buf *out)
         rc = out_csv_field(out, num, 0);
     snprintf(num, sizeof(num), "%llu", (unsigned long long)r->n_failed);
     if (!rc)
-        rc = out_csv_field(out, num, 1);
+        rc = out_csv_field(out, num, 0);
+    if (!rc)
+        rc = out_csv_field(out,
+                           r->dnat_how == CASE_DNAT_PAIRED ? "paired"
+                           : r->dnat                       ? "recorded"
+                           : v->via                        ? "backends"
+                                                           : "",
+                           0);
+    if (!rc)
+        rc = out_csv_field(out, v->why ? v->why : "", 1);
     buf_release(&tmp);
     return rc;
 }
@@ -817,8 +914,13 @@ static int table_decider(const struct eng_verdict *v, struct buf *out)
     const struct eng_dir *d = eng_decided(v);
     int rc;
 
+    if (v->verdict == VERDICT_UNKNOWN)
+        return buf_addf(out, "unknown: %s", v->why ? v->why : eng_unknown_name(v->unknown));
     if (!d)
         return buf_addstr(out, "no pod at either end");
+    rc = eng_felix_text(d, out);
+    if (rc)
+        return rc < 0 ? rc : 0;
     rc = buf_addf(out, "%s ", dir_name(v->decided_dir));
     if (rc)
         return rc;
@@ -842,8 +944,52 @@ static int table_decider(const struct eng_verdict *v, struct buf *out)
         return buf_addf(out, "no policy, profile %s", d->dec.profile);
     case REASON_DATAPLANE:
         return buf_addstr(out, "dataplane drop (VXLAN/IPIP from a workload)");
+    case REASON_HOST_LOCAL:
+    case REASON_TO_HOST:
+    case REASON_FELIX_ALLOWS:
+        break;
     }
     return 0;
+}
+
+/* The lines under a flow judged through a Service's backends (§12):
+ * the Service, then which backends allow and which deny. */
+static int table_via(const struct eng_verdict *v, struct buf *out)
+{
+    const struct eng_via *via = v->via;
+    static const enum verdict order[] = {VERDICT_ALLOW, VERDICT_DENY, VERDICT_UNKNOWN};
+    int rc;
+
+    if (v->verdict != VERDICT_UNKNOWN)
+        rc = buf_addf(out, "      %s\n", v->why);
+    else
+        rc = 0; /* said on the verdict's line */
+    if (via->agree)
+        return rc;
+    for (size_t o = 0; o < ARRAY_SIZE(order) && !rc; o++) {
+        size_t n = 0, line = 0;
+
+        for (size_t i = 0; i < via->nb && !rc; i++) {
+            char b[160];
+
+            if (via->b[i].v->verdict != order[o])
+                continue;
+            out_ident(via->b[i].ep, &via->b[i].ip, b, sizeof(b));
+            if (!n) {
+                line = out->len;
+                rc = buf_addf(out, "      %s: %s", verdict_name(order[o]), b);
+            } else if (out->len - line + 2 + strlen(b) > 100) {
+                line = out->len + 1;
+                rc = buf_addf(out, ",\n        %s", b);
+            } else {
+                rc = buf_addf(out, ", %s", b);
+            }
+            n++;
+        }
+        if (n && !rc)
+            rc = buf_addch(out, '\n');
+    }
+    return rc;
 }
 
 static int table_explain(const struct eng_dir *d, const char *name, struct buf *out)
@@ -891,7 +1037,11 @@ int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out
     int rc;
 
     buf_init(&tmp, 0);
-    rc = col(out, v->allow ? "allow" : "DENY", 5, 0);
+    rc = col(out,
+             v->verdict == VERDICT_ALLOW  ? "allow"
+             : v->verdict == VERDICT_DENY ? "DENY"
+                                          : "UNKN",
+             5, 0);
     if (o->group == GROUP_FLOW) {
         if (!rc)
             rc = col(out, observed_name(r->obs), 7, 0);
@@ -942,7 +1092,21 @@ int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out
         rc = col(out, tmp.data, 0, 1);
     if (!rc)
         rc = buf_addch(out, '\n');
-    if (!rc && d && d->reason == REASON_END_OF_TIER) {
+    if (!rc && v->via)
+        rc = table_via(v, out);
+    if (!rc && v->verdict != VERDICT_UNKNOWN && v->decided_dir == DIR_EGRESS && v->ingress.judged &&
+        v->ingress.reason == REASON_TO_HOST) {
+        /* §13.2: say which applied after the egress that decided. */
+        int w;
+
+        rc = buf_addstr(out, "      then ");
+        w = rc ? 0 : eng_felix_text(&v->ingress, out);
+        if (w < 0)
+            rc = w;
+        if (!rc)
+            rc = buf_addch(out, '\n');
+    }
+    if (!rc && v->verdict != VERDICT_UNKNOWN && d && d->reason == REASON_END_OF_TIER) {
         size_t i;
 
         rc = buf_addstr(out, "      selected by ");
@@ -995,7 +1159,7 @@ int out_table(const struct out_rec *r, const struct out_opts *o, struct buf *out
         rc = table_decider(v->staged, &tmp);
         if (!rc)
             rc = buf_addf(out, "      staged policies would %s: %s\n",
-                          v->staged->allow ? "allow" : "deny", tmp.data);
+                          verdict_name(v->staged->verdict), tmp.data);
     }
     if (!rc && o->explain && o->group == GROUP_FLOW && (r->src_proc || r->dst_proc)) {
         char sp[160], dp[160];

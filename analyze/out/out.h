@@ -31,6 +31,7 @@ struct out_rec {
     const struct case_ep *src, *dst; /* identities, or NULL */
     struct ipaddr src_ip, dst_ip;    /* dst post-DNAT */
     int dnat;
+    enum case_dnat dnat_how;   /* recorded, or paired with its post-DNAT leg (§12) */
     struct ipaddr orig_dst_ip; /* the Service address when dnat */
     uint16_t orig_dst_port;
     uint16_t src_port, dst_port;

@@ -403,8 +403,16 @@ static const char page_js_traffic[] =
 
 /* ---- summary ------------------------------------------------------------------ */
 
+/* A flow row's class: v-allow, v-deny or v-unknown. */
+static const char *row_class(const struct eng_verdict *v)
+{
+    return v->verdict == VERDICT_ALLOW  ? "v-allow"
+           : v->verdict == VERDICT_DENY ? "v-deny"
+                                        : "v-unknown";
+}
+
 struct sums {
-    uint64_t allowed, denied, ok, failed, unknown, explained, unexplained, would_break;
+    uint64_t allowed, denied, unk, ok, failed, unknown, explained, unexplained, would_break;
     uint64_t changed, would_fix, newly_denied;
     int64_t first_ns, last_ns;
 };
@@ -416,24 +424,25 @@ static void summarize(const struct flowset *fs, struct sums *s)
     memset(s, 0, sizeof(*s));
     for (i = 0; i < fs->nflows; i++) {
         const struct flowset_flow *f = &fs->flows[i];
-        int allow = f->v[FS_NEW]->allow;
+        enum verdict v = f->v[FS_NEW]->verdict;
+        unsigned allow = v == VERDICT_ALLOW, deny = v == VERDICT_DENY;
 
-        if (allow)
-            s->allowed++;
-        else
-            s->denied++;
+        s->allowed += allow;
+        s->denied += deny;
+        s->unk += v == VERDICT_UNKNOWN;
         s->ok += f->obs == OBS_OK;
         s->failed += f->obs == OBS_FAILED;
         s->unknown += f->obs == OBS_UNKNOWN;
-        s->explained += f->obs == OBS_FAILED && !allow;
+        s->explained += f->obs == OBS_FAILED && deny;
         /* A failure the policy in force (--old) explains is not a
          * mystery: the proposal fixing it is counted as would_fix. */
-        s->unexplained += f->obs == OBS_FAILED && allow && (!f->v[FS_OLD] || f->v[FS_OLD]->allow);
-        s->would_break += f->obs == OBS_OK && !allow;
-        if (f->v[FS_OLD] && f->v[FS_OLD]->allow != allow) {
+        s->unexplained += f->obs == OBS_FAILED && allow &&
+                          (!f->v[FS_OLD] || f->v[FS_OLD]->verdict == VERDICT_ALLOW);
+        s->would_break += f->obs == OBS_OK && deny;
+        if (f->v[FS_OLD] && f->v[FS_OLD]->verdict != v) {
             s->changed++;
             s->would_fix += allow && f->obs == OBS_FAILED;
-            s->newly_denied += !allow;
+            s->newly_denied += deny;
         }
         if (!i || f->first_ns < s->first_ns)
             s->first_ns = f->first_ns;
@@ -496,6 +505,7 @@ static void write_header(struct rw *w, const struct flowset *fs, const struct re
     card(w, "", fs->nflows, "flows recorded");
     card(w, "good", s->allowed, "allowed");
     card(w, s->denied ? "bad" : "good", s->denied, "denied");
+    card(w, s->unk ? "warn" : "", s->unk, "unknown (no identity, backends differ)");
     card(w, s->explained ? "warn" : "", s->explained, "failed and denied (explained)");
     card(w, s->would_break ? "bad" : "good", s->would_break, "seen working, now denied");
     card(w, s->unexplained ? "warn" : "", s->unexplained, "failed though allowed (not policy)");
@@ -549,6 +559,7 @@ static void write_graph(struct rw *w, const struct flowset *fs, const struct gra
     rw_s(w, "<section id=\"graph\"><h2>Service graph</h2>\n<p class=\"legend\">");
     legend_item(w, GC_ALLOW, "allowed");
     legend_item(w, GC_DENY, "denied");
+    legend_item(w, GC_UNKNOWN, "unknown");
     legend_item(w, GC_MIXED, "some allowed, some denied");
     if (fs->nsets > 1) {
         legend_item(w, GC_BREAK, "would break (seen working, now denied)");
@@ -594,12 +605,14 @@ static void write_graph(struct rw *w, const struct flowset *fs, const struct gra
         rw_s(w, ": ");
         rw_esc(w, e->label);
         rw_f(w, " <span class=\"tag %s\">%s</span></h3><p>%llu flow%s: %llu allowed, %llu denied",
-             e->color == GC_ALLOW  ? "t-allow"
-             : e->color == GC_DENY ? "t-deny"
-                                   : "t-warn",
-             e->color == GC_ALLOW  ? "allowed"
-             : e->color == GC_DENY ? "denied"
-                                   : graph_color_name(e->color),
+             e->color == GC_ALLOW     ? "t-allow"
+             : e->color == GC_DENY    ? "t-deny"
+             : e->color == GC_UNKNOWN ? "t-mute"
+                                      : "t-warn",
+             e->color == GC_ALLOW     ? "allowed"
+             : e->color == GC_DENY    ? "denied"
+             : e->color == GC_UNKNOWN ? "unknown"
+                                      : graph_color_name(e->color),
              (unsigned long long)e->flows, e->flows == 1 ? "" : "s", (unsigned long long)e->allowed,
              (unsigned long long)e->denied);
         if (fs->nsets > 1)
@@ -612,7 +625,7 @@ static void write_graph(struct rw *w, const struct flowset *fs, const struct gra
         for (k = 0; k < e->nflow_idx && k < LIM_REPORT_EDGE_FLOWS && budget; k++, budget--) {
             const struct flowset_flow *f = &fs->flows[e->flow_idx[k]];
 
-            rw_s(w, f->v[FS_NEW]->allow ? "<tr class=\"v-allow\">" : "<tr class=\"v-deny\">");
+            rw_f(w, "<tr class=\"%s\">", row_class(f->v[FS_NEW]));
             flow_row_cells(w, fs, f, fs->nsets > 1);
             rw_s(w, "</tr>\n");
         }
@@ -637,9 +650,12 @@ static void node_flow_row(struct rw *w, const struct flowset_flow *f, const char
     const struct ipaddr *pip = in ? &f->src_ip : &f->dst_ip;
     char id[IPADDR_STRLEN + 300], ip[IPADDR_STRLEN];
 
-    rw_f(w, "<tr class=\"%s\"><td><small>%s</small></td>", v->allow ? "v-allow" : "v-deny", dir);
-    rw_f(w, "<td><span class=\"tag %s\">%s</span></td>", v->allow ? "t-allow" : "t-deny",
-         v->allow ? "allow" : "deny");
+    rw_f(w, "<tr class=\"%s\"><td><small>%s</small></td>", row_class(v), dir);
+    rw_f(w, "<td><span class=\"tag %s\">%s</span></td>",
+         v->verdict == VERDICT_ALLOW  ? "t-allow"
+         : v->verdict == VERDICT_DENY ? "t-deny"
+                                      : "t-mute",
+         verdict_name(v->verdict));
     ident_text(peer, pip, id, sizeof(id));
     rw_s(w, "<td>");
     rw_s(w, in ? "\xe2\x86\x90 " : "\xe2\x86\x92 ");
@@ -650,8 +666,8 @@ static void node_flow_row(struct rw *w, const struct flowset_flow *f, const char
     rw_esc(w, f->state);
     rw_s(w, "</small></td><td><small>");
     rw_decider(w, v);
-    if (f->v[FS_OLD] && f->v[FS_OLD]->allow != v->allow) {
-        rw_f(w, "<br>under --old: %s by ", f->v[FS_OLD]->allow ? "allowed" : "denied");
+    if (f->v[FS_OLD] && f->v[FS_OLD]->verdict != v->verdict) {
+        rw_f(w, "<br>under --old: %s by ", verdict_name(f->v[FS_OLD]->verdict));
         rw_decider(w, f->v[FS_OLD]);
     }
     rw_s(w, "</small></td><td class=\"time\"><small>");
@@ -789,7 +805,10 @@ static void tv_build(struct tv *t, const struct flowset *fs)
         t->fb0[i] = series_bucket(&t->s, f->first_ns);
         t->fb1[i] = series_bucket(&t->s, f->last_ns > f->first_ns ? f->last_ns : f->first_ns);
         if (series_add(&t->s, f->src ? f->src->ns : NULL, f->dst ? f->dst->ns : NULL,
-                       !f->v[FS_NEW]->allow, f->first_ns, f->last_ns, f->packets, f->bytes))
+                       f->v[FS_NEW]->verdict == VERDICT_DENY      ? SERIES_DENY
+                       : f->v[FS_NEW]->verdict == VERDICT_UNKNOWN ? SERIES_UNKNOWN
+                                                                  : SERIES_ALLOW,
+                       f->first_ns, f->last_ns, f->packets, f->bytes))
             t->has_series = 0; /* too many namespaces for the cells: no time axis */
     }
     for (i = 0; i < fs->c.ncaps; i++)
@@ -1065,7 +1084,7 @@ static void rw_rate(struct rw *w, double v)
 /* One row of the table by namespace: the totals of a scope over the span. */
 static void ns_row(struct rw *w, const struct series *s, size_t scope, double sec)
 {
-    struct series_cell c[2];
+    struct series_cell c[SERIES_NV]; /* unknown (§11) is not a column here */
     int v;
 
     series_total(s, scope, c);
@@ -1288,6 +1307,14 @@ static void write_traffic(struct rw *w, const struct flowset *fs, const struct g
 
 /* ---- flows table ----------------------------------------------------------------- */
 
+/* The tag class of a verdict. */
+static const char *verdict_tag(const struct eng_verdict *v)
+{
+    return v->verdict == VERDICT_ALLOW  ? "t-allow"
+           : v->verdict == VERDICT_DENY ? "t-deny"
+                                        : "t-mute";
+}
+
 /* (format 3) The process at a flow's end, under its address: "curl (pid
  * 4242)"; nothing when unknown. */
 static void rw_proc(struct rw *w, const struct case_proc *p)
@@ -1307,17 +1334,18 @@ static void flow_row_cells(struct rw *w, const struct flowset *fs, const struct 
 {
     char id[IPADDR_STRLEN + 300], ip[IPADDR_STRLEN];
     const struct eng_verdict *v = f->v[FS_NEW];
-    const char *agr = agreement_name(f->obs, v->allow);
+    const char *agr = agreement_name(f->obs, v->verdict);
 
     /* With --old the capture saw the old policy at work: a flip is what
      * diff calls it. */
-    if (f->v[FS_OLD] && f->v[FS_OLD]->allow != v->allow)
-        agr = v->allow ? (f->obs == OBS_FAILED ? "would-fix" : "newly-allowed")
-                       : (f->obs == OBS_OK ? "would-break" : "newly-denied");
+    if (f->v[FS_OLD] && f->v[FS_OLD]->verdict != v->verdict)
+        agr = v->verdict == VERDICT_UNKNOWN ? "newly-unknown"
+              : v->verdict == VERDICT_ALLOW ? (f->obs == OBS_FAILED ? "would-fix" : "newly-allowed")
+                                            : (f->obs == OBS_OK ? "would-break" : "newly-denied");
 
     (void)fs;
-    rw_f(w, "<td data-k=\"%d\"><span class=\"tag %s\">%s</span></td>", v->allow,
-         v->allow ? "t-allow" : "t-deny", v->allow ? "allow" : "deny");
+    rw_f(w, "<td data-k=\"%d\"><span class=\"tag %s\">%s</span></td>", (int)v->verdict,
+         verdict_tag(v), verdict_name(v->verdict));
     rw_f(w, "<td>%s<br><small>%s</small></td>", observed_name(f->obs), agr);
     ident_text(f->src, &f->src_ip, id, sizeof(id));
     rw_s(w, "<td title=\"");
@@ -1345,8 +1373,8 @@ static void flow_row_cells(struct rw *w, const struct flowset *fs, const struct 
     if (with_old) {
         const struct eng_verdict *o = f->v[FS_OLD];
 
-        rw_f(w, "<td><span class=\"tag %s\">%s</span> <small>", o->allow ? "t-allow" : "t-deny",
-             o->allow ? "allow" : "deny");
+        rw_f(w, "<td><span class=\"tag %s\">%s</span> <small>", verdict_tag(o),
+             verdict_name(o->verdict));
         rw_decider(w, o);
         rw_s(w, "</small></td>");
     }
@@ -1358,7 +1386,7 @@ static void flow_row_cells(struct rw *w, const struct flowset *fs, const struct 
 /* The flows table's order: denied first (as check's table), then flows
  * whose verdict changes vs. --old, then by time. */
 struct forder {
-    int allow;
+    int rank; /* denied 0, unknown 1, allowed 2 */
     int same; /* 1 unless the verdict changes vs. --old */
     int64_t first_ns, id;
     size_t idx;
@@ -1368,8 +1396,8 @@ static int forder_cmp(const void *x, const void *y)
 {
     const struct forder *a = x, *b = y;
 
-    if (a->allow != b->allow)
-        return a->allow ? 1 : -1;
+    if (a->rank != b->rank)
+        return a->rank < b->rank ? -1 : 1;
     if (a->same != b->same)
         return a->same ? 1 : -1;
     if (a->first_ns != b->first_ns)
@@ -1385,9 +1413,10 @@ static void write_flows(struct rw *w, const struct flowset *fs, const struct gra
 
     order = xcalloc(fs->nflows ? fs->nflows : 1, sizeof(*order));
     for (i = 0; i < fs->nflows; i++) {
-        order[i].allow = fs->flows[i].v[FS_NEW]->allow;
-        order[i].same = !fs->flows[i].v[FS_OLD] ||
-                        fs->flows[i].v[FS_OLD]->allow == fs->flows[i].v[FS_NEW]->allow;
+        enum verdict v = fs->flows[i].v[FS_NEW]->verdict;
+
+        order[i].rank = v == VERDICT_DENY ? 0 : v == VERDICT_UNKNOWN ? 1 : 2;
+        order[i].same = !fs->flows[i].v[FS_OLD] || fs->flows[i].v[FS_OLD]->verdict == v;
         order[i].first_ns = fs->flows[i].first_ns;
         order[i].id = fs->flows[i].id;
         order[i].idx = i;
@@ -1398,7 +1427,8 @@ static void write_flows(struct rw *w, const struct flowset *fs, const struct gra
             "<input id=\"flow-filter\" type=\"search\" placeholder=\"filter: name, address, "
             "port, policy...\"> <select id=\"verdict-filter\"><option value=\"\">all verdicts"
             "</option><option value=\"deny\">denied</option><option value=\"allow\">allowed"
-            "</option></select> <span id=\"flow-count\" class=\"hint\"></span></div>\n"
+            "</option><option value=\"unknown\">unknown</option></select> "
+            "<span id=\"flow-count\" class=\"hint\"></span></div>\n"
             "<table id=\"flows-table\"><thead><tr><th class=\"sort\">Verdict</th>"
             "<th class=\"sort\">Observed</th><th class=\"sort\">Source</th>"
             "<th class=\"sort\">Destination</th><th class=\"sort\">Port</th>"
@@ -1409,9 +1439,9 @@ static void write_flows(struct rw *w, const struct flowset *fs, const struct gra
     for (i = 0; i < n && !w->rc; i++) {
         const struct flowset_flow *f = &fs->flows[order[i].idx];
 
-        rw_f(w, "<tr class=\"%s\" data-edge=\"e%zu\" data-n=\"n%zu n%zu\"",
-             f->v[FS_NEW]->allow ? "v-allow" : "v-deny", g->flow_edge[order[i].idx],
-             g->edges[g->flow_edge[order[i].idx]].src, g->edges[g->flow_edge[order[i].idx]].dst);
+        rw_f(w, "<tr class=\"%s\" data-edge=\"e%zu\" data-n=\"n%zu n%zu\"", row_class(f->v[FS_NEW]),
+             g->flow_edge[order[i].idx], g->edges[g->flow_edge[order[i].idx]].src,
+             g->edges[g->flow_edge[order[i].idx]].dst);
         if (t->has_series)
             rw_f(w, " data-b=\"%zu %zu\"", t->fb0[order[i].idx], t->fb1[order[i].idx]);
         rw_s(w, ">");
@@ -1531,7 +1561,7 @@ static void board_build(struct board *b, const struct flowset *fs)
         if (v->ingress.judged)
             for (k = 0; k < v->ingress.nsteps; k++)
                 count_step(b, &v->ingress.steps[k], DIR_INGRESS, f);
-        if (v->staged && !v->staged->allow) {
+        if (v->staged && v->staged->verdict == VERDICT_DENY) {
             const struct eng_dir *d = eng_decided(v->staged);
             long pi = d ? pol_index(ps, d->dec.pol) : -1;
 

@@ -3,7 +3,7 @@
  * Lines, CSV and table forms.
  *
  * Cells live in one array, scope-major, so that a namespace seen for the
- * first time adds one block of nb * 2 cells at the end; the bucket count
+ * first time adds one block of nb * SERIES_NV cells at the end; the bucket count
  * is fixed at series_init() (the caller knows the case's span first), so
  * a flow costs one hash lookup per namespace and one step per bucket it
  * spans.
@@ -48,10 +48,10 @@ int series_init(struct series *s, int64_t first, int64_t last, int64_t step)
     s->step = step;
     s->t0 = first - first % step;
     nb = ((uint64_t)last - (uint64_t)s->t0) / (uint64_t)step + 1;
-    if (nb > LIM_SERIES_BUCKETS || nb > LIM_SERIES_CELLS / 2)
+    if (nb > LIM_SERIES_BUCKETS || nb > LIM_SERIES_CELLS / SERIES_NV)
         return ERR_LIMIT;
     s->nb = (size_t)nb;
-    s->cells = xcalloc(s->nb * 2, sizeof(*s->cells));
+    s->cells = xcalloc(s->nb * SERIES_NV, sizeof(*s->cells));
     s->covered = xcalloc(s->nb, sizeof(*s->covered));
     return 0;
 }
@@ -88,9 +88,9 @@ static size_t scope_of(struct series *s, const char *ns)
     s->ns[s->nns] = xstrdup(ns);
     htab_add(&s->nsidx, h, (uint32_t)s->nns);
     s->nns++;
-    old = s->nns * s->nb * 2;
-    s->cells = xreallocarray(s->cells, old + s->nb * 2, sizeof(*s->cells));
-    memset(&s->cells[old], 0, s->nb * 2 * sizeof(*s->cells));
+    old = s->nns * s->nb * SERIES_NV;
+    s->cells = xreallocarray(s->cells, old + s->nb * SERIES_NV, sizeof(*s->cells));
+    memset(&s->cells[old], 0, s->nb * SERIES_NV * sizeof(*s->cells));
     return s->nns;
 }
 
@@ -128,9 +128,9 @@ static void add_to(struct series *s, size_t scope, int v, int64_t first, int64_t
     int64_t dur = last - first;
     uint64_t pdone = 0, bdone = 0;
 
-    s->cells[(scope * s->nb + b0) * 2 + (size_t)v].conns++;
+    s->cells[(scope * s->nb + b0) * SERIES_NV + (size_t)v].conns++;
     for (b = b0; b <= b1; b++) {
-        struct series_cell *c = &s->cells[(scope * s->nb + b) * 2 + (size_t)v];
+        struct series_cell *c = &s->cells[(scope * s->nb + b) * SERIES_NV + (size_t)v];
         int64_t end = b == b1 ? dur : s->t0 + (int64_t)(b + 1) * s->step - first;
         uint64_t p = b == b1 ? packets : share(packets, end, dur);
         uint64_t y = b == b1 ? bytes : share(bytes, end, dur);
@@ -142,12 +142,12 @@ static void add_to(struct series *s, size_t scope, int v, int64_t first, int64_t
     }
 }
 
-int series_add(struct series *s, const char *ns_a, const char *ns_b, int denied, int64_t first_ns,
+int series_add(struct series *s, const char *ns_a, const char *ns_b, int verdict, int64_t first_ns,
                int64_t last_ns, int64_t packets, int64_t bytes)
 {
     int64_t first = clamp(s, first_ns), last = clamp(s, last_ns < first_ns ? first_ns : last_ns);
     uint64_t p = packets > 0 ? (uint64_t)packets : 0, y = bytes > 0 ? (uint64_t)bytes : 0;
-    int v = denied ? SERIES_DENY : SERIES_ALLOW;
+    int v = verdict == SERIES_DENY || verdict == SERIES_UNKNOWN ? verdict : SERIES_ALLOW;
     size_t a = 0, b = 0;
 
     if (ns_a && !(a = scope_of(s, ns_a)))
@@ -244,14 +244,14 @@ void series_finish(struct series *s)
     free(keys);
 }
 
-void series_total(const struct series *s, size_t scope, struct series_cell out[2])
+void series_total(const struct series *s, size_t scope, struct series_cell out[SERIES_NV])
 {
     size_t b;
     int v;
 
-    memset(out, 0, 2 * sizeof(*out));
+    memset(out, 0, SERIES_NV * sizeof(*out));
     for (b = 0; b < s->nb; b++)
-        for (v = 0; v < 2; v++) {
+        for (v = 0; v < SERIES_NV; v++) {
             const struct series_cell *c = series_cell(s, scope, b, v);
 
             out[v].conns += c->conns;
@@ -268,7 +268,9 @@ static int write_rec(const struct series *s, enum series_fmt fmt, size_t scope, 
     const struct series_cell *c = series_cell(s, scope, b, v);
     int64_t lo = s->t0 + (int64_t)b * s->step, hi = lo + s->step;
     double sec = (double)s->step / 1e9, cov = (double)s->covered[b] / (double)s->step;
-    const char *ns = scope ? s->ns[scope - 1] : NULL, *verdict = v ? "deny" : "allow";
+    const char *ns = scope ? s->ns[scope - 1] : NULL, *verdict = v == SERIES_DENY      ? "deny"
+                                                                 : v == SERIES_UNKNOWN ? "unknown"
+                                                                                       : "allow";
     char t0[48], t1[48];
     int rc;
 
@@ -330,7 +332,7 @@ static int write_rec(const struct series *s, enum series_fmt fmt, size_t scope, 
     }
     rc = buf_addf(
         out, "%-19s  %-24.24s  %-5s  %11llu  %12llu  %14llu  %9.2f  %10.2f  %12.0f  %3.0f%%\n", t0,
-        ns ? ns : "(cluster)", verdict, (unsigned long long)c->conns,
+        ns ? ns : "(cluster)", v == SERIES_UNKNOWN ? "unkn" : verdict, (unsigned long long)c->conns,
         (unsigned long long)c->packets, (unsigned long long)c->bytes, (double)c->conns / sec,
         (double)c->packets / sec, (double)c->bytes * 8 / sec, cov * 100);
     return rc;
@@ -349,10 +351,16 @@ int series_write(const struct series *s, enum series_fmt fmt, struct buf *out)
                       "START (UTC)", "NAMESPACE", "VERD.", "CONNECTIONS", "PACKETS", "BYTES", "CPS",
                       "PPS", "BPS", "CAPT");
     for (b = 0; b < s->nb && !rc; b++) {
-        for (v = 0; v < 2 && !rc; v++)
-            rc = write_rec(s, fmt, 0, b, v, out);
+        /* The cluster: allowed and denied always, unknown when there is
+         * some (a case with identities mostly has none). */
+        for (v = 0; v < SERIES_NV && !rc; v++) {
+            const struct series_cell *c = series_cell(s, 0, b, v);
+
+            if (v != SERIES_UNKNOWN || c->conns || c->packets || c->bytes)
+                rc = write_rec(s, fmt, 0, b, v, out);
+        }
         for (i = 0; i < s->nns && !rc; i++)
-            for (v = 0; v < 2 && !rc; v++) {
+            for (v = 0; v < SERIES_NV && !rc; v++) {
                 const struct series_cell *c = series_cell(s, s->order[i], b, v);
 
                 if (c->conns || c->packets || c->bytes)

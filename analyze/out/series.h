@@ -1,7 +1,7 @@
 /*
  * series.h: traffic over time (issue 15): connections, packets and bytes
  * of judged flows in buckets of a fixed interval, for the cluster and per
- * namespace, each split by verdict (allowed, denied), with the share of
+ * namespace, each split by verdict (allowed, denied, unknown), with the share of
  * each bucket a capture was running.  `check --interval DUR` writes it as
  * JSON Lines, CSV or a table; the report's traffic section draws it.
  *
@@ -33,7 +33,8 @@ struct series_cell {
     uint64_t bytes;
 };
 
-enum { SERIES_ALLOW = 0, SERIES_DENY = 1 };
+/* The verdicts a series splits by (docs/semantics.md §11: unknown is one). */
+enum { SERIES_ALLOW = 0, SERIES_DENY = 1, SERIES_UNKNOWN = 2, SERIES_NV = 3 };
 
 struct series {
     int64_t t0;   /* the first bucket's start (Unix ns, a multiple of step) */
@@ -57,17 +58,17 @@ int64_t series_auto_step(int64_t first, int64_t last);
  * Set up s (caller storage) for times [first, last] in buckets of step
  * ns.  0; ERR_INVALID when step <= 0, last < first or first < 0 (before
  * 1970: not a capture's time); ERR_LIMIT when that makes more than
- * LIM_SERIES_BUCKETS buckets (or LIM_SERIES_CELLS / 2).  On failure s needs no release.
+ * LIM_SERIES_BUCKETS buckets (or LIM_SERIES_CELLS / SERIES_NV).  On failure s needs no release.
  */
 int series_init(struct series *s, int64_t first, int64_t last, int64_t step) MUST_CHECK;
 void series_release(struct series *s);
 
 /* Add one flow: its ends' namespaces (NULL: none; the same twice counts
- * once), whether it is denied, its times and totals (negative totals, as
+ * once), its verdict (SERIES_ALLOW, _DENY, _UNKNOWN), its times and totals (negative totals, as
  * a hostile case may hold, count as 0).  Times outside the series are
  * held at its ends.  0, or ERR_LIMIT (nothing added) when a namespace
  * not seen before would take the series past LIM_SERIES_CELLS. */
-int series_add(struct series *s, const char *ns_a, const char *ns_b, int denied, int64_t first_ns,
+int series_add(struct series *s, const char *ns_a, const char *ns_b, int verdict, int64_t first_ns,
                int64_t last_ns, int64_t packets, int64_t bytes) MUST_CHECK;
 
 /* A capture ran from from_ns to to_ns: counted once however many
@@ -82,14 +83,14 @@ void series_finish(struct series *s);
 static inline const struct series_cell *series_cell(const struct series *s, size_t scope, size_t b,
                                                     int verdict)
 {
-    return &s->cells[(scope * s->nb + b) * 2 + (size_t)verdict];
+    return &s->cells[(scope * s->nb + b) * SERIES_NV + (size_t)verdict];
 }
 
 /* The bucket holding t, t held within the series. */
 size_t series_bucket(const struct series *s, int64_t t);
 
-/* Totals of a scope over all buckets, per verdict (out[2]). */
-void series_total(const struct series *s, size_t scope, struct series_cell out[2]);
+/* Totals of a scope over all buckets, per verdict (out[SERIES_NV]). */
+void series_total(const struct series *s, size_t scope, struct series_cell out[SERIES_NV]);
 
 /*
  * Append the series (after series_finish()) to out, one record per

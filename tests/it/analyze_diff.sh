@@ -12,7 +12,7 @@ make_case "$tmp/case.db"
 "$A" diff "$tmp/case.db" --old "$CUR" --new "$NEW" --format json > "$tmp/fix.jsonl"
 expect "would-fix exit" $? 0
 expect "summary first" "$(head -1 "$tmp/fix.jsonl" | sed 's/[0-9]//g')" \
-    '{"summary":{"flows":,"changed":,"would-break":,"newly-denied":,"would-fix":,"newly-allowed":,"decided-elsewhere":}}'
+    '{"summary":{"flows":,"changed":,"would-break":,"newly-denied":,"newly-unknown":,"would-fix":,"newly-allowed":,"decided-elsewhere":}}'
 tail -n +2 "$tmp/fix.jsonl" > "$tmp/fix.rows"
 expect "would-fix flows" "$(jq_sql "$tmp/fix.rows" "SELECT group_concat(v->>'dst_port' || ':' || (v->>'class'), ' ') FROM t")" \
     "42001:would-fix 42002:would-fix"
@@ -26,7 +26,7 @@ expect "would-fix: new decision" "$(jq_sql "$tmp/fix.rows" "SELECT DISTINCT v->'
 "$A" diff "$tmp/case.db" --old "$CUR" --new "$NEW" > "$tmp/fix.txt"
 expect "table exit" $? 0
 expect "table summary" "$(head -1 "$tmp/fix.txt")" \
-    "7 flows judged under both sets; 2 differ: 0 would-break, 0 newly-denied, 2 would-fix, 0 newly-allowed, 0 decided-elsewhere"
+    "7 flows judged under both sets; 2 differ: 0 would-break, 0 newly-denied, 0 newly-unknown, 2 would-fix, 0 newly-allowed, 0 decided-elsewhere"
 expect "table rows" "$(grep -c '^would-fix ' "$tmp/fix.txt")" 2
 
 # Reverse: the same failed flows newly denied (not seen working): exit 0.

@@ -32,13 +32,13 @@ expect "pod networks" "$(sqlite3 "$tmp/case.db" 'SELECT group_concat(cidr, " ") 
 rc=$?
 expect "check after migrating: exit 1 (2 denied)" "$rc" 1
 expect "check after migrating: the same verdicts" "$(grep '^9 flows' "$tmp/out")" \
-    "9 flows: 7 allowed, 2 denied; observed 7 ok, 2 failed, 0 unknown"
+    "9 flows: 7 allowed, 2 denied, 0 unknown; observed 7 ok, 2 failed, 0 unknown"
 
 "$A" show "$tmp/case.db" > "$tmp/show" 2>&1 || fail "show: exit $?"
 expect "show: format 3" "$(grep -c '^case .*: format 3' "$tmp/show")" 1
 expect "show: services" "$(grep '^services:' "$tmp/show")" \
     "services: 1, with 3 EndpointSlice addresses (2 ready); pod networks: 2"
 expect "show: translations counted, not assumed" \
-    "$(grep '^flows with a recorded service translation' "$tmp/show")" \
-    "flows with a recorded service translation (conntrack): 0"
+    "$(grep -A1 '^flows to a Service address' "$tmp/show" | tr '\n' '|')" \
+    "flows to a Service address: 0|  with a recorded translation (conntrack): 0|"
 finish

@@ -12,11 +12,15 @@ need_prog "$C" "$A"
 pcapgen -f 2000 -c 16 -g 1000 -o "$tmp/s.pcap"
 "$C" -q -w "$tmp/p.db" -r "$tmp/s.pcap" || exit 1
 pol=$TOP/samples/fme/policies/current
+# The generated flows have no identities: check says so once on stderr
+# (JSON and CSV; the table's first line), which is not spew.
+noid='warning: no identities'
 
 # run NAME ARGS...: podflow-analyze ARGS | head -1, default SIGPIPE.
 run() {
     name=$1; shift
-    { "$A" "$@" 2> "$tmp/err"; echo $? > "$tmp/rc"; } | head -1 > "$tmp/out"
+    { "$A" "$@" 2> "$tmp/err0"; echo $? > "$tmp/rc"; } | head -1 > "$tmp/out"
+    grep -v "$noid" "$tmp/err0" > "$tmp/err"
     rc=$(cat "$tmp/rc")
     expect "$name: one line read" "$(wc -l < "$tmp/out")" 1
     case $rc in 0|1|141) ok "$name: exit $rc" ;; *) fail "$name: exit $rc" ;; esac
@@ -31,8 +35,9 @@ run "select" select "$tmp/p.db" "all()"
 # SIGPIPE ignored: EPIPE reported once, exit 2.
 for fmt in table json; do
     (trap '' PIPE
-     { "$A" check "$tmp/p.db" -p "$pol" --format "$fmt" 2> "$tmp/err"; echo $? > "$tmp/rc"; } |
+     { "$A" check "$tmp/p.db" -p "$pol" --format "$fmt" 2> "$tmp/err0"; echo $? > "$tmp/rc"; } |
          head -1 > /dev/null)
+    grep -v "$noid" "$tmp/err0" > "$tmp/err"
     rc=$(cat "$tmp/rc")
     expect "SIGPIPE ignored, $fmt: exit" "$rc" 2
     one_line "SIGPIPE ignored, $fmt" "$tmp/err" "Broken pipe"

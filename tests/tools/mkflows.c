@@ -4,11 +4,18 @@
  *
  *   mkflows OUT.pcap < FLOWS
  *
- * Each line of FLOWS: "MS udp|tcp SRC SPORT DST DPORT", MS the start in
- * milliseconds after 2026-01-01T00:00:00Z.  udp: a datagram and its
- * answer 1 ms later (Zeek SF); tcp: SYN, SYN-ACK, ACK 1 ms apart (S1,
- * still open).  Blank lines and lines starting with '#' are skipped.
- * Exit 0, or 2 with a message naming the line.
+ * Each line of FLOWS: "MS KIND SRC SPORT DST DPORT", MS the start in
+ * milliseconds after 2026-01-01T00:00:00Z, SRC the client.  Kinds:
+ *   udp       a datagram and its answer 1 ms later (Zeek SF)
+ *   tcp       SYN, SYN-ACK, ACK 1 ms apart (S1, still open)
+ *   tcp-s0    a SYN and its retransmission 1 s later, never answered (S0)
+ *   tcp-out   SYN and ACK only: what a capture of one link's inbound
+ *             packets (tcpdump -Q in) sees of the client's side
+ *   tcp-back  the SYN-ACK only, from DST to SRC: what it sees of the
+ *             server's side (a Service's backend, after the DNAT)
+ *   udp-back  the answer only, from DST to SRC
+ * Blank lines and lines starting with '#' are skipped.  Exit 0, or 2
+ * with a message naming the line.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -33,21 +40,37 @@ int main(int argc, char **argv)
     }
     f = pcapw_open(argv[1], PCAPW_DLT_EN10MB, 65535);
     while (fgets(line, sizeof(line), stdin)) {
-        char proto[8], src[64], dst[64];
+        char proto[16], src[64], dst[64];
         unsigned sport, dport;
         int64_t ms, t;
 
         n++;
         if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
             continue;
-        if (sscanf(line, "%" SCNd64 " %7s %63s %u %63s %u", &ms, proto, src, &sport, dst, &dport) !=
-                6 ||
+        if (sscanf(line, "%" SCNd64 " %15s %63s %u %63s %u", &ms, proto, src, &sport, dst,
+                   &dport) != 6 ||
             sport > 65535 || dport > 65535 || ms < 0) {
-            fprintf(stderr, "mkflows: line %u: expected MS udp|tcp SRC SPORT DST DPORT\n", n);
+            fprintf(stderr, "mkflows: line %u: expected MS KIND SRC SPORT DST DPORT\n", n);
             return 2;
         }
         t = T0_NS + ms * MS;
-        if (strcmp(proto, "udp") == 0) {
+        if (strcmp(proto, "tcp-s0") == 0) {
+            pcapw_tcp_frame(&p, src, (uint16_t)sport, dst, (uint16_t)dport, PCAPW_SYN, 1000, 0);
+            pcapw_write_pkt(f, t, &p);
+            pcapw_write_pkt(f, t + 1000 * MS, &p);
+        } else if (strcmp(proto, "tcp-out") == 0) {
+            pcapw_tcp_frame(&p, src, (uint16_t)sport, dst, (uint16_t)dport, PCAPW_SYN, 1000, 0);
+            pcapw_write_pkt(f, t, &p);
+            pcapw_tcp_frame(&p, src, (uint16_t)sport, dst, (uint16_t)dport, PCAPW_ACK, 1001, 0);
+            pcapw_write_pkt(f, t + 2 * MS, &p);
+        } else if (strcmp(proto, "tcp-back") == 0) {
+            pcapw_tcp_frame(&p, dst, (uint16_t)dport, src, (uint16_t)sport, PCAPW_SYN | PCAPW_ACK,
+                            5000, 0);
+            pcapw_write_pkt(f, t + MS, &p);
+        } else if (strcmp(proto, "udp-back") == 0) {
+            pcapw_udp_frame(&p, dst, (uint16_t)dport, src, (uint16_t)sport, 40);
+            pcapw_write_pkt(f, t + MS, &p);
+        } else if (strcmp(proto, "udp") == 0) {
             pcapw_udp_frame(&p, src, (uint16_t)sport, dst, (uint16_t)dport, 20);
             pcapw_write_pkt(f, t, &p);
             pcapw_udp_frame(&p, dst, (uint16_t)dport, src, (uint16_t)sport, 40);
