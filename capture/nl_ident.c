@@ -66,6 +66,15 @@ struct nli_fdb {
     int bridge, port;
 };
 
+/* A Calico IPAM block the node routes (docs/semantics.md §11): a pod
+ * network.  local: a blackhole route (a block of this node's). */
+struct nli_block {
+    struct cidr net;
+    int local;
+    int64_t from_ns, to_ns; /* as intervals' */
+    int open;
+};
+
 struct nl_ident {
     struct nl_sock *dump;   /* owned: request socket */
     struct nl_sock *events; /* owned: the subscription */
@@ -84,6 +93,8 @@ struct nl_ident {
     size_t nfdb, afdb;
     struct nl_ident_iv *ivs; /* every interval, open and closed, in order opened */
     size_t nivs, aivs;
+    struct nli_block *blocks; /* every block route seen, open and closed */
+    size_t nblocks, ablocks;
     unsigned char *iv_seen; /* resync: per interval */
 };
 
@@ -303,16 +314,72 @@ static void nli_on_addr(struct nl_ident *m, struct rtnl_addr *a, int del)
         nli_set(m, NLI_ADDR, &ip, ifindex);
 }
 
+/* Calico's route protocols: BIRD's (BGP and IP-in-IP modes) and Felix's
+ * own (VXLAN, no encapsulation: felix/dataplane/linux/dataplanedefs,
+ * DefaultRouteProto 80). */
+#define NLI_RTPROT_BIRD  12
+#define NLI_RTPROT_FELIX 80
+
+/*
+ * A route to a network shorter than a host's: a Calico IPAM block when it
+ * is a blackhole (the node's own blocks: BIRD and Felix install one per
+ * block so that an unallocated address goes nowhere) or Calico installed
+ * it (another node's block, through a tunnel or a peer).  Its addresses
+ * are pods', named or not (§11).
+ */
+static void nli_on_block(struct nl_ident *m, struct rtnl_route *r, const struct ipaddr *ip,
+                         unsigned plen, int del)
+{
+    int local = rtnl_route_get_type(r) == RTN_BLACKHOLE;
+    int proto = rtnl_route_get_protocol(r);
+    struct cidr net;
+    size_t i;
+
+    if (rtnl_route_get_table(r) != RT_TABLE_MAIN || plen == 0 ||
+        (!local && proto != NLI_RTPROT_BIRD && proto != NLI_RTPROT_FELIX))
+        return;
+    memset(&net, 0, sizeof(net));
+    net.addr = *ip;
+    net.plen = (uint8_t)plen;
+    for (i = 0; i < m->nblocks; i++)
+        if (m->blocks[i].open && m->blocks[i].net.plen == net.plen &&
+            !ipaddr_cmp(&m->blocks[i].net.addr, &net.addr))
+            break;
+    if (del) {
+        if (i < m->nblocks) {
+            m->blocks[i].open = 0;
+            m->blocks[i].to_ns = m->now;
+            m->dirty = 1;
+        }
+        return;
+    }
+    if (i < m->nblocks || m->nblocks >= LIM_NL_INTERVALS)
+        return;
+    ALLOC_GROW(m->blocks, m->nblocks + 1, m->ablocks);
+    m->blocks[m->nblocks].net = net;
+    m->blocks[m->nblocks].local = local;
+    m->blocks[m->nblocks].from_ns = m->now;
+    m->blocks[m->nblocks].to_ns = IDENT_OPEN;
+    m->blocks[m->nblocks++].open = 1;
+    m->dirty = 1;
+}
+
 static void nli_on_route(struct nl_ident *m, struct rtnl_route *r, int del)
 {
     struct nl_addr *dst = rtnl_route_get_dst(r);
     struct rtnl_nexthop *nh;
     struct nli_link *l;
     struct ipaddr ip;
+    unsigned plen;
     int ifindex;
 
-    if (nli_ipaddr(dst, &ip) < 0 || nl_addr_get_prefixlen(dst) != (ip.family == 4 ? 32u : 128u))
+    if (nli_ipaddr(dst, &ip) < 0)
         return;
+    plen = nl_addr_get_prefixlen(dst);
+    if (plen < (ip.family == 4 ? 32u : 128u)) {
+        nli_on_block(m, r, &ip, plen, del);
+        return;
+    }
     if (rtnl_route_get_table(r) != RT_TABLE_MAIN || rtnl_route_get_type(r) != RTN_UNICAST ||
         rtnl_route_get_nnexthops(r) != 1)
         return;
@@ -563,6 +630,54 @@ static int nli_db_fail(sqlite3 *db, struct diag *d)
     return ERR_DB;
 }
 
+/* Replace capture_id's netlink pod_networks rows by the blocks seen: a
+ * local block is the capture's node's. */
+static int nli_write_blocks(struct nl_ident *m, sqlite3 *db, int64_t capture_id, struct diag *d)
+{
+    sqlite3_stmt *del = NULL, *ins = NULL;
+    char cb[IPADDR_STRLEN + 4];
+    int rc = 0;
+
+    if (sqlite3_prepare_v2(db,
+                           "DELETE FROM pod_networks WHERE capture_id = ?1 AND source = 'netlink'",
+                           -1, &del, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO pod_networks (cidr, node, source, capture_id,"
+                           " valid_from_ns, valid_to_ns) VALUES (?1, CASE WHEN ?2 THEN (SELECT"
+                           " node FROM captures WHERE id = ?3) END, 'netlink', ?3, ?4, ?5)",
+                           -1, &ins, NULL) != SQLITE_OK) {
+        rc = nli_db_fail(db, d);
+        goto out;
+    }
+    sqlite3_bind_int64(del, 1, capture_id);
+    if (sqlite3_step(del) != SQLITE_DONE)
+        rc = nli_db_fail(db, d);
+    for (size_t i = 0; i < m->nblocks && !rc; i++) {
+        const struct nli_block *b = &m->blocks[i];
+
+        if (!b->open && b->from_ns != IDENT_OPEN && b->to_ns <= b->from_ns)
+            continue;
+        sqlite3_reset(ins);
+        sqlite3_bind_text(ins, 1, cidr_format(&b->net, cb), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(ins, 2, b->local);
+        sqlite3_bind_int64(ins, 3, capture_id);
+        if (b->from_ns == IDENT_OPEN)
+            sqlite3_bind_null(ins, 4);
+        else
+            sqlite3_bind_int64(ins, 4, b->from_ns);
+        if (b->open || b->to_ns == IDENT_OPEN)
+            sqlite3_bind_null(ins, 5);
+        else
+            sqlite3_bind_int64(ins, 5, b->to_ns);
+        if (sqlite3_step(ins) != SQLITE_DONE)
+            rc = nli_db_fail(db, d);
+    }
+out:
+    sqlite3_finalize(del);
+    sqlite3_finalize(ins);
+    return rc;
+}
+
 int nl_ident_write_db(struct nl_ident *m, sqlite3 *db, int64_t capture_id, struct diag *d)
 {
     static const char *const via_name[] = {"route", "neigh", "addr"};
@@ -610,6 +725,8 @@ int nl_ident_write_db(struct nl_ident *m, sqlite3 *db, int64_t capture_id, struc
         if (sqlite3_step(ins) != SQLITE_DONE)
             rc = nli_db_fail(db, d);
     }
+    if (!rc)
+        rc = nli_write_blocks(m, db, capture_id, d);
 out:
     sqlite3_finalize(del);
     sqlite3_finalize(ins);
@@ -638,5 +755,6 @@ void nl_ident_close(struct nl_ident **mp)
     free(m->fdb);
     free(m->ivs);
     free(m->iv_seen);
+    free(m->blocks);
     free(m);
 }

@@ -79,8 +79,11 @@ const struct nl_ident_iv *nl_ident_intervals(const struct nl_ident *m, size_t *n
 int nl_ident_dirty(const struct nl_ident *m);
 
 /*
- * Replace capture_id's ip_ifaces rows by the intervals (inside the
- * caller's transaction, in a savepoint).  0 or ERR_DB (reported).
+ * Replace capture_id's ip_ifaces rows by the intervals, and its netlink
+ * pod_networks rows by the Calico IPAM block routes seen (blackhole
+ * routes: the node's own blocks; routes Calico installed, BIRD's or
+ * Felix's protocol: other nodes'), inside the caller's transaction, in a
+ * savepoint.  0 or ERR_DB (reported).
  */
 int nl_ident_write_db(struct nl_ident *m, sqlite3 *db, int64_t capture_id,
                       struct diag *d) MUST_CHECK;

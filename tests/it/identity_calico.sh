@@ -49,6 +49,13 @@ EOF
 }
 { common_yaml; pod_yaml shop web-a "$POD_IP" web; } | inv_write
 
+# Calico's IPAM blocks as BIRD routes them: this node's own block a
+# blackhole, another node's through the peer; and a route of someone else
+# (not Calico's protocol), which is no pod network (§11).
+in_node ip route add blackhole 198.18.3.0/26 proto bird || fail "blackhole route"
+in_node ip route add 198.18.6.64/26 dev lo proto bird || fail "peer block route"
+in_node ip route add 198.18.9.0/24 dev lo proto static || fail "static route"
+
 capture_start -i 'cali*' --inventory "$INV"
 
 # Each flow is seen on two veths (the client's and the server's): two rows,
@@ -124,6 +131,10 @@ expect "netlink saw both veths behind $POD_IP" \
     "$(q "SELECT group_concat(iface || ':' || via, ' ') FROM
           (SELECT iface, via FROM ip_ifaces WHERE ip = '$POD_IP' ORDER BY id)")" \
     "$IF_A:route $IF_B:route"
+expect "Calico's block routes are pod networks (the blackhole: this node's)" \
+    "$(q "SELECT group_concat(cidr || ':' || coalesce(node, '-') || ':' || source, ' ') FROM
+          (SELECT * FROM pod_networks ORDER BY cidr)")" \
+    "198.18.3.0/26:node1:netlink 198.18.6.64/26:-:netlink"
 expect "namespaces from the inventory" \
     "$(q "SELECT labels FROM namespaces WHERE name = 'shop'")" \
     '{"kubernetes.io/metadata.name":"shop","team":"a"}'
