@@ -699,6 +699,10 @@ static void test_edges(void **state)
         case GC_FIX:
         case GC_NEWALLOW:
             fail_msg("no old set: nothing changes");
+            break;
+        case GC_UNKNOWN:
+            fail_msg("no unknown verdict among the flows");
+            break;
         }
         assert_int_equal(e->nflow_idx, e->flows);
     }
