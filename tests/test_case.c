@@ -105,7 +105,9 @@ struct seen {
     int n;
     struct case_flow f[4];
     size_t conn_ends[4];
-    int64_t conn_end1[4]; /* the second end's flow id, or -1 */
+    int64_t conn_end1[4];            /* the second end's flow id, or -1 */
+    const struct case_conn *copy[4]; /* case_conn_copy() of it, or NULL */
+    struct arena arena;
 };
 
 static int keep(void *ctx, const struct case_flow *fl)
@@ -117,6 +119,7 @@ static int keep(void *ctx, const struct case_flow *fl)
         s->f[s->n].conn = NULL;
         s->conn_ends[s->n] = fl->conn ? fl->conn->nends : 0;
         s->conn_end1[s->n] = fl->conn && fl->conn->nends > 1 ? fl->conn->ends[1].flow_id : -1;
+        s->copy[s->n] = fl->conn ? case_conn_copy(&s->arena, fl->conn) : NULL;
     }
     s->n++;
     return 0;
@@ -171,6 +174,7 @@ static void test_services(void **state)
     /* The legs of flow 1 are paired: one flow, to the backend; flow 3
      * names its Service for the engine. */
     memset(&sn, 0, sizeof(sn));
+    arena_init(&sn.arena, 0);
     assert_int_equal(case_flows(&c, NULL, keep, &sn, NULL), 0);
     assert_int_equal(sn.n, 2);
     assert_int_equal(c.flows_dnat_paired, 1);
@@ -181,6 +185,11 @@ static void test_services(void **state)
     assert_int_equal(sn.f[0].orig_dst_port, 80);
     assert_int_equal(sn.conn_ends[0], 2);
     assert_int_equal(sn.conn_end1[0], 2);
+    /* A copy outlives the callback, its ends' states with it (the first
+     * leg's was the reader's row text). */
+    assert_non_null(sn.copy[0]);
+    assert_string_equal(sn.copy[0]->ends[0].state, "S0");
+    assert_string_equal(sn.copy[0]->ends[1].state, "OTH");
     /* The processes: the client's socket by where it sent, the backend's. */
     assert_non_null(sn.f[0].src_proc);
     assert_string_equal(sn.f[0].src_proc->comm, "curl");
@@ -191,6 +200,7 @@ static void test_services(void **state)
     assert_int_equal(sn.f[1].dnat, 0);
     assert_non_null(sn.f[1].svc);
     assert_string_equal(sn.f[1].svc->name, "web");
+    arena_release(&sn.arena);
     case_close(&c);
 }
 

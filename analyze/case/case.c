@@ -658,6 +658,9 @@ const struct case_conn *case_conn_copy(struct arena *a, const struct case_conn *
     n->nends = cn->nends;
     n->ends = arena_calloc(a, cn->nends, sizeof(*n->ends));
     memcpy(n->ends, cn->ends, cn->nends * sizeof(*n->ends));
+    for (size_t i = 0; i < n->nends; i++)
+        if (n->ends[i].state)
+            n->ends[i].state = arena_strdup(a, n->ends[i].state);
     return n;
 }
 

@@ -207,7 +207,8 @@ struct case_conn {
 };
 
 /* A copy of cn in arena a, living as long as a (and the case: its ends'
- * strings are the case's). */
+ * node and interface names are the case's; their state texts, which a
+ * reader may hold for the callback only, are copied into a). */
 const struct case_conn *case_conn_copy(struct arena *a, const struct case_conn *cn);
 
 /* A flow paired with its Service leg (§12): the first leg (role 1)
