@@ -85,6 +85,37 @@ static void test_spread(void **state)
     series_total(&s, 0, tot);
     assert_int_equal(tot[SERIES_DENY].conns, 2); /* the hostile row held at the end */
     assert_int_equal(series_cell(&s, 0, s.nb - 1, SERIES_DENY)->conns, 1);
+    assert_int_equal(tot[SERIES_UNKNOWN].conns, 0);
+    series_release(&s);
+}
+
+/* An unknown verdict is a verdict of its own (§11), neither allowed nor
+ * denied; the cluster writes its row only when there is some. */
+static void test_unknown(void **state)
+{
+    struct series s;
+    struct series_cell tot[SERIES_NV];
+    struct buf out;
+
+    (void)state;
+    assert_int_equal(series_init(&s, 0, 10 * S, 10 * S), 0);
+    buf_init(&out, 0);
+    series_finish(&s);
+    assert_int_equal(series_write(&s, SERIES_CSV, &out), 0);
+    assert_null(strstr(out.data, ",unknown,"));
+    series_release(&s);
+    assert_int_equal(series_init(&s, 0, 10 * S, 10 * S), 0);
+    assert_int_equal(series_add(&s, "a", NULL, SERIES_UNKNOWN, 1 * S, 2 * S, 4, 400), 0);
+    series_finish(&s);
+    series_total(&s, 0, tot);
+    assert_int_equal(tot[SERIES_UNKNOWN].conns, 1);
+    assert_int_equal(tot[SERIES_ALLOW].conns, 0);
+    assert_int_equal(tot[SERIES_DENY].conns, 0);
+    buf_reset(&out);
+    assert_int_equal(series_write(&s, SERIES_CSV, &out), 0);
+    assert_non_null(strstr(out.data, ",cluster,,unknown,1,4,400,"));
+    assert_non_null(strstr(out.data, ",namespace,a,unknown,1,4,400,"));
+    buf_release(&out);
     series_release(&s);
 }
 
@@ -151,7 +182,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_init),      cmocka_unit_test(test_spread),
         cmocka_unit_test(test_coverage),  cmocka_unit_test(test_cells_limit),
-        cmocka_unit_test(test_auto_step),
+        cmocka_unit_test(test_auto_step), cmocka_unit_test(test_unknown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
