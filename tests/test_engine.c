@@ -662,6 +662,57 @@ static void test_network_set(void **state)
     assert_false(judge_ip(a, NULL, NULL, "198.51.101.7", 6, 1, 443)->verdict == VERDICT_ALLOW);
 }
 
+/* §2.4: a namespaced NetworkSet inherits its namespace's labels (pcns.*)
+ * through the kns.<ns> profile, so a rule's namespaceSelector with a
+ * selector chooses it; without the case's namespaces it would not match.
+ * An own label wins over an inherited one; a GlobalNetworkSet inherits
+ * nothing. */
+static void test_namespaced_network_set(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct policy *p = pol(t, POL_GNP, NULL, "to-partners", "all()", DIR_EGRESS);
+    struct rule *r = add_rule(p, DIR_EGRESS, ACT_ALLOW);
+    struct rule *r2 = add_rule(p, DIR_EGRESS, ACT_ALLOW);
+    struct netset *ns = &W.nsets[W.ps.nnetsets++];
+    struct netset *gs = &W.nsets[W.ps.nnetsets++];
+    struct case_db c;
+
+    (void)state;
+    ns->name = "partners";
+    ns->ns = "fme";
+    labels_init(&ns->labels);
+    assert_int_equal(labels_set(&ns->labels, "role", "partner"), 0);
+    assert_int_equal(labels_set(&ns->labels, "projectcalico.org/namespace", "fme"), 0);
+    assert_int_equal(labels_set(&ns->labels, "pcns.kubernetes.io/metadata.name", "own"), 0);
+    ns->nets = cidrs("198.51.100.0/24", NULL, &ns->nnets);
+    gs->name = "global-partners";
+    labels_init(&gs->labels);
+    assert_int_equal(labels_set(&gs->labels, "role", "partner"), 0);
+    gs->nets = cidrs("203.0.113.0/24", NULL, &gs->nnets);
+    /* namespaceSelector team == 'flow' with selector role == 'partner', as
+     * §2.2 combines them */
+    r->dst.sel = S("(pcns.team == \"flow\") && (role == \"partner\")");
+    r->proto = 6;
+    r2->dst.sel = S("pcns.projectcalico.org/name == \"fme\" && "
+                    "pcns.kubernetes.io/metadata.name == \"own\"");
+    r2->proto = 17; /* UDP only: tells the second rule apart */
+    memset(&c, 0, sizeof(c));
+    c.nss = W.nss;
+    c.nnss = 1;
+    E = engine_new(&W.ps, W.eps, W.neps, ENG_EXPLAIN);
+    /* before: the set carries no pcns. label, the rule does not match */
+    assert_false(judge_ip(a, NULL, NULL, "198.51.100.7", 6, 1, 443)->verdict == VERDICT_ALLOW);
+    engine_free(&E);
+    E = engine_new(&W.ps, W.eps, W.neps, ENG_EXPLAIN);
+    engine_use_namespaces(E, &c);
+    assert_true(judge_ip(a, NULL, NULL, "198.51.100.7", 6, 1, 443)->verdict == VERDICT_ALLOW);
+    /* the own pcns. label wins over the inherited one */
+    assert_true(judge_ip(a, NULL, NULL, "198.51.100.7", 17, 1, 53)->verdict == VERDICT_ALLOW);
+    /* a GlobalNetworkSet with the same label inherits nothing */
+    assert_false(judge_ip(a, NULL, NULL, "203.0.113.7", 6, 1, 443)->verdict == VERDICT_ALLOW);
+}
+
 /* §5: egress at the source and ingress at the destination must both allow;
  * the deny of either end decides.  Judging only the destination would
  * allow. */
@@ -1359,6 +1410,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nets_family, setup, teardown),
         cmocka_unit_test_setup_teardown(test_all_vs_absent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notselector_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_namespaced_network_set, setup, teardown),
         cmocka_unit_test_setup_teardown(test_network_set, setup, teardown),
         cmocka_unit_test_setup_teardown(test_both_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(test_non_pod_ends, setup, teardown),

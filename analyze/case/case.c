@@ -953,6 +953,52 @@ static int case_open_file(struct case_db *c, const char *path, const char *label
 
 /* ---- Calico's labels for a pod (§1.6) ---------------------------------- */
 
+/*
+ * The labels of profile kns.<nsname> that an endpoint or a namespaced
+ * network set inherits (§1.6, §2.4): pcns.<k> for each label of namespace
+ * ns (may be NULL: then only the name label Kubernetes puts on every
+ * namespace), and pcns.projectcalico.org/name.  keep_own: a key out
+ * already holds is left alone (own labels win over inherited ones, Felix's
+ * label inheritance index).  0 or ERR_LIMIT.
+ */
+static int ns_profile_labels(struct labels *out, const char *nsname, const struct case_ns *ns,
+                             int keep_own)
+{
+    int rc = 0;
+
+    if (ns) {
+        for (size_t i = 0; i < ns->labels.n && !rc; i++) {
+            char key[LIM_LABEL_KEY + 8];
+            int n = snprintf(key, sizeof(key), "pcns.%s", ns->labels.v[i].key);
+
+            if (n < 0 || (size_t)n >= sizeof(key))
+                return ERR_LIMIT;
+            if (!keep_own || !labels_get(out, key))
+                rc = labels_set(out, key, ns->labels.v[i].value);
+        }
+    } else if (*nsname && (!keep_own || !labels_get(out, "pcns.kubernetes.io/metadata.name"))) {
+        rc = labels_set(out, "pcns.kubernetes.io/metadata.name", nsname);
+    }
+    if (!rc && (!keep_own || !labels_get(out, "pcns.projectcalico.org/name")))
+        rc = labels_set(out, "pcns.projectcalico.org/name", nsname);
+    return rc;
+}
+
+int case_netset_labels(const struct labels *own, const char *nsname, const struct case_ns *ns,
+                       struct labels *out)
+{
+    int rc = 0;
+
+    labels_init(out);
+    for (size_t i = 0; i < own->n && !rc; i++)
+        rc = labels_set(out, own->v[i].key, own->v[i].value);
+    if (!rc)
+        rc = ns_profile_labels(out, nsname, ns, 1);
+    if (rc)
+        labels_release(out);
+    return rc;
+}
+
 int case_calico_labels(const struct case_ep *ep, const struct case_ns *ns, struct labels *out)
 {
     const char *nsname = ep->ns ? ep->ns : "";
@@ -976,26 +1022,12 @@ int case_calico_labels(const struct case_ep *ep, const struct case_ns *ns, struc
         rc = labels_set(out, "projectcalico.org/orchestrator", "k8s");
     if (!rc && ep->sa)
         rc = labels_set(out, "projectcalico.org/serviceaccount", ep->sa);
-    /* Inherited from profile kns.<ns>: pcns.<k> for each namespace label,
-     * and the namespace's name. */
-    if (ns) {
-        for (i = 0; i < ns->labels.n && !rc; i++) {
-            char key[LIM_LABEL_KEY + 8];
-            int n = snprintf(key, sizeof(key), "pcns.%s", ns->labels.v[i].key);
-
-            if (n < 0 || (size_t)n >= sizeof(key)) {
-                rc = ERR_LIMIT;
-                break;
-            }
-            rc = labels_set(out, key, ns->labels.v[i].value);
-        }
-    }
-    /* A namespace the case does not describe still has the name label
-     * Kubernetes puts on every namespace. */
-    if (!rc && !ns && ep->ns)
-        rc = labels_set(out, "pcns.kubernetes.io/metadata.name", ep->ns);
+    /* Inherited from profile kns.<ns>: pcns.<k> for each namespace label
+     * (a namespace the case does not describe still has the name label
+     * Kubernetes puts on every namespace), and the namespace's name.  The
+     * pod's own pcns. labels were dropped above. */
     if (!rc)
-        rc = labels_set(out, "pcns.projectcalico.org/name", nsname);
+        rc = ns_profile_labels(out, nsname, ns, 0);
     /* Inherited from profile ksa.<ns>.<sa>: the .db records no service
      * account labels, only the name. */
     if (!rc && ep->sa)

@@ -394,6 +394,17 @@ const struct case_ep *case_lookup(const struct case_db *c, const struct ipaddr *
 int case_calico_labels(const struct case_ep *ep, const struct case_ns *ns,
                        struct labels *out) MUST_CHECK;
 
+/*
+ * Calico's label set for a NetworkSet of namespace nsname (§2.4) into out
+ * (initialised here; caller releases): its own labels own (which already
+ * hold projectcalico.org/namespace), then what it inherits from profile
+ * kns.<nsname> as a pod does, pcns.<k> for each label of ns (may be NULL)
+ * and pcns.projectcalico.org/name, where an own label of the same key wins
+ * (a set's own pcns. labels are not stripped).  0 or ERR_LIMIT.
+ */
+int case_netset_labels(const struct labels *own, const char *nsname, const struct case_ns *ns,
+                       struct labels *out) MUST_CHECK;
+
 /* The namespace called name, or NULL. */
 const struct case_ns *case_ns_find(const struct case_db *c, const char *name);
 

@@ -808,6 +808,7 @@ static int workers_new(struct check *k)
             return rc;
         w->e = engine_new(k->ps, k->c.eps, k->c.neps, k->eng_flags);
         engine_set_case(w->e, &k->c);
+        engine_use_namespaces(w->e, &k->c);
     }
     return 0;
 }

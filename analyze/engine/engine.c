@@ -117,6 +117,8 @@ struct engine {
     struct htab lsmap; /* labels_hash() -> lset id */
     int *ep_lsid;      /* per case endpoint (pods), -1 otherwise */
     int *netset_lsid;
+    struct labels *netset_labels; /* per network set with inherited labels, once
+                                     engine_use_namespaces() ran (malloc'd), or NULL */
 
     struct eng_pol *pols; /* in tier order, policy order */
     size_t npols;
@@ -306,6 +308,28 @@ void engine_set_case(struct engine *e, const struct case_db *c)
     e->c = c;
 }
 
+void engine_use_namespaces(struct engine *e, const struct case_db *c)
+{
+    const struct policy_set *ps = e->ps;
+
+    if (e->netset_labels || !ps->nnetsets)
+        return;
+    e->netset_labels = xcalloc(ps->nnetsets, sizeof(*e->netset_labels));
+    for (size_t k = 0; k < ps->nnetsets; k++) {
+        const struct netset *s = &ps->netsets[k];
+
+        labels_init(&e->netset_labels[k]);
+        if (!s->ns)
+            continue; /* a GlobalNetworkSet inherits nothing */
+        /* Too many labels for the limits: keep its own, as before. */
+        if (case_netset_labels(&s->labels, s->ns, case_ns_find(c, s->ns), &e->netset_labels[k]) ==
+            0)
+            e->netset_lsid[k] = lset_intern(e, &e->netset_labels[k]);
+        else
+            labels_init(&e->netset_labels[k]);
+    }
+}
+
 void engine_free(struct engine **ep)
 {
     struct engine *e = *ep;
@@ -334,6 +358,10 @@ void engine_free(struct engine **ep)
     htab_release(&e->lsmap);
     free(e->ep_lsid);
     free(e->netset_lsid);
+    if (e->netset_labels)
+        for (k = 0; k < e->ps->nnetsets; k++)
+            labels_release(&e->netset_labels[k]);
+    free(e->netset_labels);
     free(e->pols);
     htab_release(&e->cache);
     free(e->cchunks);

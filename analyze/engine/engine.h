@@ -211,6 +211,15 @@ void engine_free(struct engine **e);
  * pod networks (unidentified ends, §11).  Without it, neither. */
 void engine_set_case(struct engine *e, const struct case_db *c);
 
+/*
+ * Give the engine the case's namespaces: a namespaced NetworkSet then
+ * carries the labels it inherits from its namespace's profile kns.<ns>
+ * (pcns.*, §2.4), as a pod does, so that a rule's namespaceSelector can
+ * choose it.  Call once, after engine_new() and before judging; c must
+ * outlive nothing (the labels are copied).
+ */
+void engine_use_namespaces(struct engine *e, const struct case_db *c);
+
 /* Judge f.  The verdict is engine-owned and lives as long as the engine
  * (identical tuples return the same verdict). */
 const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *f);

@@ -100,6 +100,7 @@ int flowset_load(struct flowset *fs, const char *casepath, const struct flowset_
     for (i = 0; i < fs->nsets; i++) {
         fs->e[i] = engine_new(&fs->ps[i], fs->c.eps, fs->c.neps, o->eng_flags);
         engine_set_case(fs->e[i], &fs->c);
+        engine_use_namespaces(fs->e[i], &fs->c);
     }
     lc.fs = fs;
     lc.ns = o->ns;
