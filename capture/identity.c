@@ -67,10 +67,12 @@ static void ident_retire(struct inventory *inv, const char *path, size_t seq_bef
 static int ident_load(struct ident_cap *ic, struct ident_file *f, const struct stat *st, int again)
 {
     size_t seq_before = ic->inv.seq;
+    size_t problems_before = ic->inv.malformed + ic->inv.field_problems;
     int rc = inventory_load_file(&ic->inv, f->path, ic->d);
 
     if (rc)
         return rc;
+    f->problems = ic->inv.malformed + ic->inv.field_problems - problems_before;
     f->mtime_ns = stat_mtime_ns(st);
     f->size = (int64_t)st->st_size;
     f->ino = (uint64_t)st->st_ino;
@@ -305,8 +307,15 @@ static int ident_write_fn(sqlite3 *db, void *arg)
     }
     rc = ic->nl ? nl_ident_write_db(ic->nl, db, wc->capture_id, ic->d) : 0;
     /* Only a capture with an inventory replaces the case's inventory. */
-    if (!rc && ic->nfiles)
+    if (!rc && ic->nfiles) {
+        size_t problems = 0;
+
+        for (size_t i = 0; i < ic->nfiles; i++)
+            problems += ic->files[i].problems;
         rc = inventory_write_db(db, &ic->inv, NULL, NULL, ic->d);
+        if (!rc)
+            rc = inventory_write_problems(db, problems, ic->d);
+    }
     if (!rc)
         rc = ident_rebuild(db, NULL, ic->d);
     if (rc) {

@@ -44,6 +44,7 @@ struct ident_file {
     int64_t pend_mtime_ns; /* a change seen, waiting to hold still; 0: none */
     int64_t pend_size;
     int64_t pend_since; /* when the change was first seen (monotonic use only) */
+    size_t problems;    /* problems its last load reported (objects skipped, fields dropped) */
 };
 
 struct ident_cap {

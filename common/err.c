@@ -58,6 +58,7 @@ void diag_init(struct diag *d, FILE *out, const char *prog)
     d->prog = prog;
     d->errors = 0;
     d->warnings = 0;
+    d->soften = 0;
 }
 
 static FILE *diag_out(const struct diag *d)
@@ -120,6 +121,8 @@ static void diag_vplain(struct diag *d, enum diag_level level, const char *fmt, 
 {
     FILE *f = diag_out(d);
 
+    if (level == DIAG_ERROR && d->soften)
+        level = DIAG_WARNING;
     count(d, level);
     if (d->prog)
         fprintf(f, "%s: ", d->prog);
@@ -151,6 +154,8 @@ void diag_vat(struct diag *d, enum diag_level level, const char *file, unsigned 
 {
     FILE *f = diag_out(d);
 
+    if (level == DIAG_ERROR && d->soften)
+        level = DIAG_WARNING;
     count(d, level);
     fputs(file ? file : "<stdin>", f);
     if (line) {

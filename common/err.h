@@ -57,6 +57,8 @@ struct diag {
     const char *prog;  /* prefix for messages without a location, or NULL */
     unsigned errors;   /* errors reported so far */
     unsigned warnings; /* warnings reported so far */
+    unsigned soften;   /* > 0: an error at a position is reported (and counted) as a
+                          warning: the caller survives the problem, losing one field */
 };
 
 /* Set up caller-owned d; out NULL means stderr. */

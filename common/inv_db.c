@@ -12,9 +12,11 @@
  */
 #include "common/inventory.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/db.h"
 #include "common/err.h"
 #include "common/inv_int.h"
 #include "common/json.h"
@@ -538,4 +540,16 @@ out_bufs:
     buf_release(&w.labels);
     buf_release(&w.ports);
     return rc;
+}
+
+int inventory_write_problems(sqlite3 *db, size_t problems, struct diag *d)
+{
+    char v[32];
+
+    snprintf(v, sizeof(v), "%zu", problems);
+    if (db_meta_set(db, "inventory_problems", v) != 0) {
+        diag_err(d, "cannot record the inventory's problems: %s", sqlite3_errmsg(db));
+        return ERR_DB;
+    }
+    return 0;
 }

@@ -9,10 +9,16 @@
  *     the item's kind is then the list's minus "List".
  *
  * Only fields we model are read; every other field is ignored, as kubectl
- * adds new ones with every release.  A modelled field of the wrong shape
- * makes the whole object malformed: reported at the field's position and
- * skipped, since half an identity (a pod without its labels) would make
- * policy verdicts wrong without anyone noticing.
+ * adds new ones with every release.  A field that makes the identity (the
+ * name, the namespace, hostNetwork, the service account) of the wrong
+ * shape makes the whole object malformed: reported at the field's position
+ * and skipped.  A bad field that the identity survives (the labels, a time,
+ * one address, the owner, one container port) costs that field only: a
+ * warning at its position, a note saying what was dropped, and a count
+ * (inv->field_problems, which the case records), since dropping the pod
+ * would flip every verdict involving it.  A container port Calico would
+ * not use (no containerPort, an unknown protocol) is ignored as Calico's
+ * pod conversion ignores it (appendEndpointPorts).
  *
  * Owners (the workload of a pod): the controller ownerReference as
  * written, except two that Kubernetes controllers create by naming rule:
@@ -45,7 +51,30 @@ struct inv_ctx {
     const struct ystream *ys; /* the stream read (for messages) */
     struct diag *d;           /* messages */
     const char *file;         /* ys->name copied into inv's arena */
+    const char *obj;          /* "pod", "namespace", ...: the object being read */
 };
+
+/* A read whose failure costs one field, not the object: between
+ * soft_begin() and soft_end() errors are reported as warnings.  soft_end()
+ * takes the read's result; on failure it notes what was dropped at at,
+ * counts it, and returns 1 (the caller resets the field). */
+static void soft_begin(struct inv_ctx *c)
+{
+    if (c->d)
+        c->d->soften++;
+}
+
+static int soft_end(struct inv_ctx *c, int rc, const struct ynode *at, const char *field)
+{
+    if (c->d)
+        c->d->soften--;
+    if (!rc)
+        return 0;
+    c->inv->field_problems++;
+    ynode_report(c->d, c->ys, at, DIAG_NOTE, "'%s' dropped; the %s is kept without it", field,
+                 c->obj ? c->obj : "object");
+    return 1;
+}
 
 /* Printable copy of s for a message: at most 48 bytes, control and
  * non-ASCII bytes as '?', so a hostile value cannot garble the terminal. */
@@ -306,11 +335,23 @@ static int get_meta(struct inv_ctx *c, const struct ynode *obj, int namespaced,
         if (!m->ns || !*m->ns)
             m->ns = "default";
     }
-    if (labels && get_labels(c, md, "labels", "metadata.labels", labels))
-        return ERR_INVALID;
-    if (get_time(c, md, "creationTimestamp", "metadata.creationTimestamp", &m->created_ns) ||
-        get_time(c, md, "deletionTimestamp", "metadata.deletionTimestamp", &m->deleted_ns))
-        return ERR_INVALID;
+    if (labels) {
+        soft_begin(c);
+        if (soft_end(c, get_labels(c, md, "labels", "metadata.labels", labels),
+                     ynode_get(md, "labels"), "metadata.labels")) {
+            labels_release(labels);
+            labels_init(labels);
+        }
+    }
+    /* get_time() leaves a bad time unset: open-ended. */
+    soft_begin(c);
+    (void)soft_end(
+        c, get_time(c, md, "creationTimestamp", "metadata.creationTimestamp", &m->created_ns),
+        ynode_get(md, "creationTimestamp"), "metadata.creationTimestamp");
+    soft_begin(c);
+    (void)soft_end(
+        c, get_time(c, md, "deletionTimestamp", "metadata.deletionTimestamp", &m->deleted_ns),
+        ynode_get(md, "deletionTimestamp"), "metadata.deletionTimestamp");
     return 0;
 }
 
@@ -377,44 +418,53 @@ static int pod_owner(struct inv_ctx *c, const struct ynode *obj, struct inv_pod 
     return 0;
 }
 
-/* spec.containers[].ports[] and spec.initContainers[].ports[]. */
-static int pod_ports(struct inv_ctx *c, const struct ynode *spec, const char *key, const char *what,
-                     struct inv_pod *p, size_t *alloc)
+/* spec.containers[].ports[] and spec.initContainers[].ports[].  A port
+ * that cannot be read, or that Calico's pod conversion would not use (no
+ * containerPort, an unknown protocol), is dropped with a warning; so are
+ * the ports of a container, or of the list, of the wrong shape. */
+static void pod_ports(struct inv_ctx *c, const struct ynode *spec, const char *key,
+                      const char *what, struct inv_pod *p, size_t *alloc)
 {
     const struct ynode *ctrs;
 
-    if (get_seq(c, spec, key, what, &ctrs))
-        return ERR_INVALID;
+    soft_begin(c);
+    if (soft_end(c, get_seq(c, spec, key, what, &ctrs), ynode_get(spec, key), what))
+        return;
     for (size_t i = 0; ctrs && i < ctrs->u.seq.n; i++) {
         const struct ynode *ctr = ctrs->u.seq.items[i];
-        const struct ynode *ports;
+        const struct ynode *ports = NULL;
 
-        if (ynode_expect(c->d, c->ys, ctr, YNODE_MAP, what) ||
-            get_seq(c, ctr, "ports", "containers[].ports", &ports))
-            return ERR_INVALID;
+        soft_begin(c);
+        if (soft_end(c,
+                     ynode_expect(c->d, c->ys, ctr, YNODE_MAP, what) ||
+                         get_seq(c, ctr, "ports", "containers[].ports", &ports),
+                     ctr, "containers[].ports"))
+            continue;
         for (size_t k = 0; ports && k < ports->u.seq.n; k++) {
             const struct ynode *pn = ports->u.seq.items[k];
             struct inv_port port;
+            int rc;
 
             memset(&port, 0, sizeof(port));
-            if (ynode_expect(c->d, c->ys, pn, YNODE_MAP, "containers[].ports[]") ||
-                get_str(c, pn, "name", "containers[].ports[].name", &port.name) ||
-                get_port(c, pn, "containerPort", "containers[].ports[].containerPort", 1,
-                         &port.port) ||
-                get_proto(c, pn, "containers[].ports[].protocol", &port.proto))
-                return ERR_INVALID;
-            if (!port.port) {
+            soft_begin(c);
+            rc = ynode_expect(c->d, c->ys, pn, YNODE_MAP, "containers[].ports[]") ||
+                 get_str(c, pn, "name", "containers[].ports[].name", &port.name) ||
+                 get_port(c, pn, "containerPort", "containers[].ports[].containerPort", 1,
+                          &port.port) ||
+                 get_proto(c, pn, "containers[].ports[].protocol", &port.proto);
+            if (!rc && !port.port) {
                 ynode_report(c->d, c->ys, pn, DIAG_ERROR,
                              "missing 'containers[].ports[].containerPort'");
-                return ERR_INVALID;
+                rc = 1;
             }
+            if (soft_end(c, rc, pn, "containers[].ports[]"))
+                continue;
             if (port.name && !*port.name)
                 port.name = NULL;
             ALLOC_GROW(p->ports, p->nports + 1, *alloc);
             p->ports[p->nports++] = port;
         }
     }
-    return 0;
 }
 
 /* Each load_<kind>() initialises its output first, so the caller releases
@@ -426,9 +476,11 @@ static int load_pod(struct inv_ctx *c, const struct ynode *obj, struct inv_pod *
     struct inv_meta m;
     size_t aips = 0, aports = 0;
     struct ipaddr ip;
+    int rc;
 
     memset(p, 0, sizeof(*p));
     labels_init(&p->labels);
+    c->obj = "pod";
     if (get_meta(c, obj, 1, &p->labels, &m))
         return ERR_INVALID;
     p->ns = m.ns == NULL ? "default" : m.ns;
@@ -436,8 +488,12 @@ static int load_pod(struct inv_ctx *c, const struct ynode *obj, struct inv_pod *
     p->created_ns = m.created_ns;
     p->deleted_ns = m.deleted_ns;
     p->start_ns = INV_TIME_NONE;
-    if (pod_owner(c, obj, p))
-        return ERR_INVALID;
+    soft_begin(c);
+    if (soft_end(c, pod_owner(c, obj, p), ynode_get(ynode_get(obj, "metadata"), "ownerReferences"),
+                 "metadata.ownerReferences")) {
+        p->owner_kind = p->owner_name = NULL;
+        resolve_owner(c, p);
+    }
     if (get_map(c, obj, "spec", "spec", &spec) ||
         get_bool(c, spec, "hostNetwork", "spec.hostNetwork", &p->host_network) ||
         get_str(c, spec, "nodeName", "spec.nodeName", &p->node) ||
@@ -450,31 +506,46 @@ static int load_pod(struct inv_ctx *c, const struct ynode *obj, struct inv_pod *
         return ERR_INVALID;
     if (!p->service_account || !*p->service_account)
         p->service_account = "default";
-    if (pod_ports(c, spec, "containers", "spec.containers[]", p, &aports) ||
-        pod_ports(c, spec, "initContainers", "spec.initContainers[]", p, &aports))
-        return ERR_INVALID;
-    if (get_map(c, obj, "status", "status", &status) ||
-        get_str(c, status, "phase", "status.phase", &p->phase) ||
-        get_time(c, status, "startTime", "status.startTime", &p->start_ns) ||
-        get_seq(c, status, "podIPs", "status.podIPs", &ips))
-        return ERR_INVALID;
-    /* podIP is podIPs[0] when both are present; a client may print either. */
+    pod_ports(c, spec, "containers", "spec.containers[]", p, &aports);
+    pod_ports(c, spec, "initContainers", "spec.initContainers[]", p, &aports);
+    soft_begin(c);
+    if (soft_end(c, get_map(c, obj, "status", "status", &status), ynode_get(obj, "status"),
+                 "status"))
+        return 0;
+    soft_begin(c);
+    (void)soft_end(c, get_str(c, status, "phase", "status.phase", &p->phase),
+                   ynode_get(status, "phase"), "status.phase");
+    soft_begin(c);
+    (void)soft_end(c, get_time(c, status, "startTime", "status.startTime", &p->start_ns),
+                   ynode_get(status, "startTime"), "status.startTime");
+    /* podIP is podIPs[0] when both are present; a client may print either.
+     * A bad address is dropped; the others still make the identity. */
     n = ynode_get(status, "podIP");
     if (!is_unset(n)) {
-        if (parse_ip(c, n, "status.podIP", &ip) || add_ip(c, n, &p->ips, &p->nips, &aips, &ip))
+        soft_begin(c);
+        rc = parse_ip(c, n, "status.podIP", &ip);
+        if (!soft_end(c, rc, n, "status.podIP") && add_ip(c, n, &p->ips, &p->nips, &aips, &ip))
             return ERR_INVALID;
     }
+    soft_begin(c);
+    if (soft_end(c, get_seq(c, status, "podIPs", "status.podIPs", &ips),
+                 ynode_get(status, "podIPs"), "status.podIPs"))
+        ips = NULL;
     for (size_t i = 0; ips && i < ips->u.seq.n; i++) {
         const struct ynode *e = ips->u.seq.items[i];
-        if (ynode_expect(c->d, c->ys, e, YNODE_MAP, "status.podIPs[]"))
-            return ERR_INVALID;
-        n = ynode_get(e, "ip");
-        if (is_unset(n)) {
+
+        soft_begin(c);
+        rc = ynode_expect(c->d, c->ys, e, YNODE_MAP, "status.podIPs[]");
+        n = rc ? NULL : ynode_get(e, "ip");
+        if (!rc && is_unset(n)) {
             ynode_report(c->d, c->ys, e, DIAG_ERROR, "missing 'status.podIPs[].ip'");
-            return ERR_INVALID;
+            rc = ERR_INVALID;
         }
-        if (parse_ip(c, n, "status.podIPs[].ip", &ip) ||
-            add_ip(c, n, &p->ips, &p->nips, &aips, &ip))
+        if (!rc)
+            rc = parse_ip(c, n, "status.podIPs[].ip", &ip);
+        if (soft_end(c, rc, e, "status.podIPs[]"))
+            continue;
+        if (add_ip(c, n, &p->ips, &p->nips, &aips, &ip))
             return ERR_INVALID;
     }
     return 0;
@@ -488,6 +559,7 @@ static int load_namespace(struct inv_ctx *c, const struct ynode *obj, struct inv
 
     memset(ns, 0, sizeof(*ns));
     labels_init(&ns->labels);
+    c->obj = "namespace";
     if (get_meta(c, obj, 0, &ns->labels, &m))
         return ERR_INVALID;
     ns->name = m.name;
@@ -546,6 +618,7 @@ static int load_service(struct inv_ctx *c, const struct ynode *obj, struct inv_s
     memset(s, 0, sizeof(*s));
     labels_init(&s->labels);
     labels_init(&s->selector);
+    c->obj = "service";
     if (get_meta(c, obj, 1, &s->labels, &m))
         return ERR_INVALID;
     s->ns = m.ns;
@@ -633,6 +706,7 @@ static int load_slice(struct inv_ctx *c, const struct ynode *obj, struct inv_sli
 
     memset(s, 0, sizeof(*s));
     labels_init(&labels);
+    c->obj = "EndpointSlice";
     if (get_meta(c, obj, 1, &labels, &m))
         goto out;
     s->ns = m.ns;
@@ -760,6 +834,7 @@ static int load_node(struct inv_ctx *c, const struct ynode *obj, struct inv_node
     size_t a = 0;
 
     memset(nd, 0, sizeof(*nd));
+    c->obj = "node";
     labels_init(&nd->labels);
     if (get_meta(c, obj, 0, &nd->labels, &m))
         return ERR_INVALID;
@@ -1012,7 +1087,7 @@ static void load_object(struct inv_ctx *c, const struct ynode *obj, const char *
  */
 struct inv_mark {
     size_t npods, nnss, nsvcs, nslices, nnodes;
-    size_t nskipped, skipped_total, malformed, seq;
+    size_t nskipped, skipped_total, malformed, field_problems, seq;
     size_t *skipped_counts; /* malloc'd copy of skipped[i].count */
 };
 
@@ -1026,6 +1101,7 @@ static void inv_mark_take(const struct inventory *inv, struct inv_mark *m)
     m->nskipped = inv->nskipped;
     m->skipped_total = inv->skipped_total;
     m->malformed = inv->malformed;
+    m->field_problems = inv->field_problems;
     m->seq = inv->seq;
     m->skipped_counts = xcalloc(inv->nskipped ? inv->nskipped : 1, sizeof(size_t));
     for (size_t i = 0; i < inv->nskipped; i++)
@@ -1049,6 +1125,7 @@ static void inv_mark_rollback(struct inventory *inv, const struct inv_mark *m)
         inv->skipped[i].count = m->skipped_counts[i];
     inv->skipped_total = m->skipped_total;
     inv->malformed = m->malformed;
+    inv->field_problems = m->field_problems;
     inv->seq = m->seq;
 }
 

@@ -166,9 +166,10 @@ struct inventory {
     size_t nnodes, anodes;
     struct inv_skipped *skipped; /* kinds not modelled, in order first seen */
     size_t nskipped, askipped;
-    size_t skipped_total; /* objects skipped because of their kind */
-    size_t malformed;     /* objects reported and skipped */
-    size_t seq;           /* objects read so far (load order) */
+    size_t skipped_total;  /* objects skipped because of their kind */
+    size_t malformed;      /* objects reported and skipped */
+    size_t field_problems; /* fields reported and dropped, their object kept */
+    size_t seq;            /* objects read so far (load order) */
 };
 
 void inventory_init(struct inventory *inv);
@@ -177,7 +178,10 @@ void inventory_release(struct inventory *inv);
 /*
  * Load every object of path ("-" for stdin) into inv, adding to what is
  * there.  Returns 0 when the file was read (even if some objects were
- * malformed: they are reported through d and counted in inv->malformed);
+ * malformed: they are reported through d and counted in inv->malformed;
+ * a bad field that is not the object's identity, such as its labels, a
+ * time, an address or a container port, is reported as a warning and
+ * dropped, the object kept, and counted in inv->field_problems);
  * ERR_PARSE when the file is not YAML/JSON, ERR_LIMIT past a limit of
  * common/limits.h, -errno when it cannot be read (all reported through d;
  * inv then holds what earlier loads put there).
@@ -229,5 +233,14 @@ uint8_t inventory_proto(const char *s);
  */
 int inventory_write_db(sqlite3 *db, const struct inventory *inv, const char *source, size_t *rows,
                        struct diag *d) MUST_CHECK;
+
+/*
+ * Record in meta.inventory_problems how many problems loading the case's
+ * inventory reported (objects skipped plus fields dropped, e.g.
+ * inv->malformed + inv->field_problems), so that whoever reads the case
+ * knows some identities lack what the files did not say correctly.
+ * 0, or ERR_DB reported through d.
+ */
+int inventory_write_problems(sqlite3 *db, size_t problems, struct diag *d) MUST_CHECK;
 
 #endif

@@ -360,16 +360,26 @@ static void test_multi_yaml(void **state)
 
 static void test_malformed_positions(void **state)
 {
+    /* An object whose identity cannot be read is an error and skipped; a
+     * bad field it survives (an address, the labels, a port, a time) is a
+     * warning, a note of what was dropped, and the object is kept. */
     static const char want[] =
-        FIX "malformed.yaml:8:10: error: invalid IP address '10.0.0.300' for 'status.podIP'\n" FIX
-            "malformed.yaml:15:3: error: expected a mapping for 'metadata.labels', found a "
-            "sequence\n" FIX "malformed.yaml:25:22: error: expected an integer in [1, 65535] for "
+        FIX "malformed.yaml:8:10: warning: invalid IP address '10.0.0.300' for 'status.podIP'\n" FIX
+            "malformed.yaml:8:10: note: 'status.podIP' dropped; the pod is kept without it\n" FIX
+            "malformed.yaml:15:3: warning: expected a mapping for 'metadata.labels', found a "
+            "sequence\n" FIX
+            "malformed.yaml:15:3: note: 'metadata.labels' dropped; the pod is kept without it\n" FIX
+            "malformed.yaml:25:22: warning: expected an integer in [1, 65535] for "
             "'containers[].ports[].containerPort', found '70000'\n" FIX
-            "malformed.yaml:36:17: error: unknown protocol 'ICMP' for "
+            "malformed.yaml:25:7: note: 'containers[].ports[]' dropped; the pod is kept without "
+            "it\n" FIX "malformed.yaml:36:17: warning: unknown protocol 'ICMP' for "
             "'containers[].ports[].protocol'\n" FIX
-            "malformed.yaml:41:3: error: missing 'metadata.name'\n" FIX
-            "malformed.yaml:47:22: error: invalid time 'yesterday' for "
+            "malformed.yaml:35:7: note: 'containers[].ports[]' dropped; the pod is kept without "
+            "it\n" FIX "malformed.yaml:41:3: error: missing 'metadata.name'\n" FIX
+            "malformed.yaml:47:22: warning: invalid time 'yesterday' for "
             "'metadata.creationTimestamp'\n" FIX
+            "malformed.yaml:47:22: note: 'metadata.creationTimestamp' dropped; the pod is kept "
+            "without it\n" FIX
             "malformed.yaml:54:16: error: expected a boolean for 'spec.hostNetwork', found "
             "'maybe'\n" FIX
             "malformed.yaml:61:15: error: expected a sequence for 'spec.clusterIPs', found a "
@@ -379,6 +389,8 @@ static void test_malformed_positions(void **state)
             "malformed.yaml:76:14: error: invalid IP address 'node-a.example' for "
             "'status.addresses[].address'\n" FIX
             "malformed.yaml:84:15: error: address family does not match addressType 'IPv6'\n";
+    static const char *const kept[] = {"bad-ip",    "bad-labels", "bad-port",
+                                       "bad-proto", "bad-time",   "good"};
     struct inventory inv;
     struct cap c;
 
@@ -389,11 +401,28 @@ static void test_malformed_positions(void **state)
     assert_int_equal(inventory_load_file(&inv, FIX "malformed.yaml", &c.d), 0);
     cap_close(&c);
     assert_string_equal(c.text, want);
-    assert_int_equal(c.d.errors, 12);
-    assert_int_equal(inv.malformed, 12);
-    /* Only the good pod made it, and nothing of the skipped ones. */
-    assert_int_equal(inv.npods, 1);
-    assert_string_equal(inv.pods[0].name, "good");
+    assert_int_equal(c.d.errors, 7);
+    assert_int_equal(c.d.warnings, 5);
+    assert_int_equal(inv.malformed, 7);
+    assert_int_equal(inv.field_problems, 5);
+    /* The pods with a bad field are kept, without it; nothing of the
+     * skipped objects. */
+    assert_int_equal(inv.npods, ARRAY_SIZE(kept));
+    for (size_t i = 0; i < ARRAY_SIZE(kept); i++) {
+        const struct inv_pod *p = inventory_pod(&inv, NULL, kept[i]);
+
+        if (!p)
+            p = inventory_pod(&inv, "ok", kept[i]);
+        assert_non_null(p);
+        if (strcmp(kept[i], "bad-ip") == 0)
+            assert_int_equal(p->nips, 0);
+        if (strcmp(kept[i], "bad-labels") == 0)
+            assert_int_equal(p->labels.n, 0);
+        if (strcmp(kept[i], "bad-port") == 0 || strcmp(kept[i], "bad-proto") == 0)
+            assert_int_equal(p->nports, 0);
+        if (strcmp(kept[i], "bad-time") == 0)
+            assert_true(p->created_ns == INV_TIME_NONE);
+    }
     assert_int_equal(inv.nsvcs, 0);
     assert_int_equal(inv.nnodes, 0);
     assert_int_equal(inv.nslices, 0);
@@ -440,25 +469,25 @@ static void test_hostile_shapes(void **state)
         {"kind: [Pod]\n", 0, 1, 0, "expected a string for 'kind'"}, /* kind not a string */
         {"kind: Pod\n", 0, 1, 0, "missing 'metadata'"},             /* no metadata */
         {"kind: Pod\nmetadata: {name: ''}\n", 0, 1, 0, "missing 'metadata.name'"}, /* empty name */
-        {"kind: Pod\nmetadata: {name: p, labels: {a: {b: c}}}\n", 0, 1, 0,
+        {"kind: Pod\nmetadata: {name: p, labels: {a: {b: c}}}\n", 1, 0, 0,
          "expected a string for 'metadata.labels'"}, /* nested label value */
         {"kind: Pod\nmetadata: {name: p, labels: {a: }}\n", 1, 0, 0,
          NULL}, /* null label value: "" */
-        {"kind: Pod\nmetadata: {name: p, ownerReferences: [{controller: true}]}\n", 0, 1, 0,
+        {"kind: Pod\nmetadata: {name: p, ownerReferences: [{controller: true}]}\n", 1, 0, 0,
          "missing 'metadata.ownerReferences[].name'"}, /* owner without name */
         {"kind: Pod\nmetadata: {name: p, ownerReferences: [{name: o, controller: true}]}\n", 1, 0,
          0, NULL}, /* owner without kind */
-        {"kind: Pod\nmetadata: {name: p}\nstatus: {podIPs: [{}]}\n", 0, 1, 0,
+        {"kind: Pod\nmetadata: {name: p}\nstatus: {podIPs: [{}]}\n", 1, 0, 0,
          "missing 'status.podIPs[].ip'"}, /* podIPs entry empty */
-        {"kind: Pod\nmetadata: {name: p}\nstatus: {podIP: 'fe80::1%eth0'}\n", 0, 1, 0,
+        {"kind: Pod\nmetadata: {name: p}\nstatus: {podIP: 'fe80::1%eth0'}\n", 1, 0, 0,
          "invalid IP address"}, /* zone index */
-        {"kind: Pod\nmetadata: {name: p}\nspec: {containers: [{ports: [{name: x}]}]}\n", 0, 1, 0,
+        {"kind: Pod\nmetadata: {name: p}\nspec: {containers: [{ports: [{name: x}]}]}\n", 1, 0, 0,
          "missing 'containers[].ports[].containerPort'"}, /* port without number */
-        {"kind: Pod\nmetadata: {name: p}\nspec: {containers: [{ports: [{containerPort: 0}]}]}\n", 0,
-         1, 0, "expected an integer in [1, 65535]"}, /* port 0 */
+        {"kind: Pod\nmetadata: {name: p}\nspec: {containers: [{ports: [{containerPort: 0}]}]}\n", 1,
+         0, 0, "expected an integer in [1, 65535]"}, /* port 0 */
         {"kind: Pod\nmetadata: {name: p}\nspec: {containers: [{ports: [{containerPort: 80, "
          "protocol: tcp}]}]}\n",
-         0, 1, 0, "unknown protocol 'tcp'"}, /* protocol case */
+         1, 0, 0, "unknown protocol 'tcp'"}, /* protocol case */
         {"kind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80, targetPort: 70000}]}\n", 0,
          1, 0,
          "expected an integer in [1, 65535] for 'spec.ports[].targetPort'"}, /* targetPort range */
@@ -476,7 +505,7 @@ static void test_hostile_shapes(void **state)
          NULL}, /* foreign group */
         {"kind: Pod\nmetadata: {name: \"a\\x01b\", namespace: n}\nstatus: {podIP: "
          "\"1.2.3.4\\x1b[31m\"}\n",
-         0, 1, 0, "invalid IP address '1.2.3.4?[31m'"}, /* control chars masked */
+         1, 0, 0, "invalid IP address '1.2.3.4?[31m'"}, /* control chars masked */
         {"kind: Pod\nmetadata: {name: p, namespace: ''}\nspec: {nodeName: ''}\nstatus: {podIP: '',"
          " phase: ''}\n",
          1, 0, 0, NULL}, /* "" is unset */

@@ -931,6 +931,15 @@ static int case_open_file(struct case_db *c, const char *path, const char *label
     }
     c->has_dnat =
         db_has_column(c->db, "flows", "dnat_ip") && db_has_column(c->db, "flows", "dnat_port");
+    {
+        char *v = NULL;
+        int64_t n;
+
+        if (db_meta_get(c->db, "inventory_problems", &v) == 0 && v &&
+            parse_i64(v, strlen(v), 0, INT64_MAX, &n) == 0)
+            c->inventory_problems = n;
+        free(v);
+    }
     rc = load_namespaces(c, d);
     if (!rc)
         rc = load_endpoints(c, d);

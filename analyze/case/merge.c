@@ -371,6 +371,14 @@ static int merge_one(struct merge *m, const char *path)
     for (size_t i = 0; i < m->nt && !rc; i++)
         if (m->t[i].present)
             rc = merge_table(m, &m->t[i], path);
+    /* The inventories' problems add up (meta.inventory_problems). */
+    if (!rc && sqlite3_exec(m->db,
+                            "INSERT INTO main.meta (key, value) SELECT key, CAST(value AS INTEGER)"
+                            " FROM " MERGE_SRC ".meta WHERE key = 'inventory_problems'"
+                            " ON CONFLICT (key) DO UPDATE SET value ="
+                            " CAST(meta.value AS INTEGER) + CAST(excluded.value AS INTEGER)",
+                            NULL, NULL, NULL) != SQLITE_OK)
+        rc = merge_sqlfail(m, "add up the inventory problems", path);
     if (!rc && sqlite3_exec(m->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         rc = merge_sqlfail(m, "commit", m->out);
     if (rc)

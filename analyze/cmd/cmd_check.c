@@ -1123,6 +1123,12 @@ static int cmd_check(struct cmd_args *a)
         case_close(&k.c);
         goto out_ps;
     }
+    if (k.c.inventory_problems)
+        diag_warn(d,
+                  "the case's inventory had %lld problem%s when it was loaded (objects skipped "
+                  "or fields dropped; 'show' says more): some identities may lack labels, "
+                  "addresses, ports or times",
+                  (long long)k.c.inventory_problems, k.c.inventory_problems == 1 ? "" : "s");
     k.ps = &ps;
     k.eng_flags = k.oo.explain ? ENG_EXPLAIN : 0;
     k.filt = &filt;

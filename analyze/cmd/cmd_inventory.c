@@ -39,6 +39,8 @@ static int inv_apply(sqlite3 *db, const struct inventory *inv, struct diag *d, s
         return rc;
     rc = inventory_write_db(db, inv, NULL, NULL, d);
     if (!rc)
+        rc = inventory_write_problems(db, inv->malformed + inv->field_problems, d);
+    if (!rc)
         rc = ident_rebuild(db, rows, d);
     if (!rc)
         rc = db_exec(db, d, "write the case", "COMMIT");
@@ -85,8 +87,10 @@ static int cmd_inventory(struct cmd_args *a)
             diag_warn(d, "kinds not used, skipped: %.*s", (int)skipped.len, skipped.data);
         buf_release(&skipped);
         printf("'%s': inventory of %zu pods, %zu services, %zu nodes, %zu namespaces "
-               "(%zu malformed, skipped); %zu endpoint rows\n",
-               path, inv.npods, inv.nsvcs, inv.nnodes, inv.nnss, inv.malformed, rows);
+               "(%zu malformed, skipped; %zu fields dropped, their objects kept); %zu endpoint "
+               "rows\n",
+               path, inv.npods, inv.nsvcs, inv.nnodes, inv.nnss, inv.malformed, inv.field_problems,
+               rows);
     }
     inventory_release(&inv);
     return rc ? EXIT_BAD : EXIT_OK;

@@ -133,6 +133,12 @@ static int cmd_show(struct cmd_args *a)
                         tool ? tool : "?");
     free(ver);
     free(tool);
+    if (c.inventory_problems)
+        (void)!buf_addf(&out,
+                        "inventory: %lld problem%s when it was loaded (objects skipped or fields "
+                        "dropped, named in the loader's messages): some identities may lack "
+                        "labels, addresses, ports or times\n",
+                        (long long)c.inventory_problems, c.inventory_problems == 1 ? "" : "s");
     (void)!buf_addstr(&out, "captures:\n");
     rc = each_row(&c, d,
                   "SELECT id, node, started_ns, ended_ns, source, interfaces, packets_seen,"

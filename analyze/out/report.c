@@ -206,6 +206,7 @@ static const char page_css[] =
     "min-width:130px}"
     ".card b{display:block;font-size:22px}"
     ".card.bad b{color:#c0392b}.card.good b{color:#2e7d4f}.card.warn b{color:#b7791f}"
+    "p.warn{color:#b7791f;font-weight:600}"
     ".legend span{display:inline-block;margin-right:16px;font-size:12.5px}"
     ".legend i{display:inline-block;width:26px;height:4px;vertical-align:middle;margin-right:6px;"
     "border-radius:2px}"
@@ -1956,7 +1957,18 @@ static int write_capture(struct rw *w, const struct flowset *fs, struct diag *d)
 
     rw_s(w, "<section id=\"capture\"><h2>Capture coverage</h2>\n<p class=\"hint\">Where and when "
             "packets were recorded, and what the kernel dropped: no flow outside these nodes, "
-            "interfaces and times can be judged.</p>\n<table id=\"captures-table\"><thead><tr>"
+            "interfaces and times can be judged.</p>\n");
+    if (fs->c.inventory_problems) {
+        char n[32];
+
+        snprintf(n, sizeof(n), "%lld", (long long)fs->c.inventory_problems);
+        rw_s(w, "<p class=\"warn\" id=\"inventory-problems\">The inventory had ");
+        rw_s(w, n);
+        rw_s(w, fs->c.inventory_problems == 1 ? " problem" : " problems");
+        rw_s(w, " when it was loaded (objects skipped or fields dropped): some identities may lack "
+                "labels, addresses, ports or times.</p>\n");
+    }
+    rw_s(w, "<table id=\"captures-table\"><thead><tr>"
             "<th>Capture</th><th>Node</th><th>Source</th><th>Started</th><th>Ended</th>"
             "<th>Interfaces</th><th class=\"num\">Packets</th><th class=\"num\">Kernel drops</th>"
             "<th class=\"num\">Interface drops</th><th class=\"num\">Flows</th></tr></thead>"
