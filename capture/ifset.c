@@ -149,6 +149,7 @@ static int open_link(struct ifset *set, int ifindex, const char *name, int start
     }
     ALLOC_GROW(set->srcs, set->n + 1, set->alloc);
     set->srcs[set->n++] = s;
+    set->opened++;
     return 0;
 }
 
@@ -254,8 +255,12 @@ int ifset_start(struct ifset *set)
 
         for (j = 0; j < set->n && !found; j++)
             found = fnmatch(set->pats[i], set->srcs[j].name, 0) == 0;
-        if (!found && is_glob(set->pats[i]) && !set->quiet)
-            diag_warn(set->d, "no interface matches '%s' yet: waiting for one to appear",
+        /* Said even with -q: on a node whose links are named otherwise
+         * (flannel, Cilium) nothing would be recorded, silently. */
+        if (!found && is_glob(set->pats[i]))
+            diag_warn(set->d,
+                      "no interface matches '%s' now: nothing is captured from it until one "
+                      "appears ('ip link' lists this node's links)",
                       set->pats[i]);
     }
     return 0;

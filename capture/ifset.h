@@ -61,13 +61,13 @@ struct ifset {
     const struct ifset_ops *ops; /* borrowed */
     void *ctx;                   /* passed to ops */
     struct diag *d;              /* borrowed: warnings and errors */
-    int quiet;                   /* -q: no "waiting for" warning */
     struct src *srcs;            /* open sources (malloc'd, owned) */
     size_t n, alloc;
     int recording; /* ifset_recording() was called: new sources get rows */
     int no_open;   /* -Z dropped privileges: links can no longer be opened */
     int warned_no_open;
-    int failed; /* a row could not be written (ERR_DB): the run fails */
+    int failed;    /* a row could not be written (ERR_DB): the run fails */
+    size_t opened; /* sources opened over the whole run */
 };
 
 /* Set up an empty set over the -i patterns pats[0..npats) (borrowed: they
@@ -84,7 +84,8 @@ void ifset_release(struct ifset *set);
  * ERR_NOTFOUND, "no such interface"), open "any" when named, then open
  * every link the dump reports that matches and is up; a failure to open a
  * link named on the command line (or to dump) is the run's failure.  A
- * glob nothing matches yet is a warning (unless quiet): links may come.
+ * glob nothing matches yet is a warning, even with -q (links may come, but
+ * on a node whose links are named otherwise none ever will).
  * 0 or an ERR_* (reported).
  */
 int ifset_start(struct ifset *set) MUST_CHECK;

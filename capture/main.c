@@ -156,8 +156,12 @@ static void cap_progress(struct cap *c, int64_t now, int final)
     rate = now > c->prog_last_ns
                ? (double)(c->packets - c->prog_last_packets) * 1e9 / (double)(now - c->prog_last_ns)
                : 0.0;
+    if (c->o.n_ifaces) /* live: how many links are being captured now */
+        fprintf(stderr, "\r%zu interface%s  ", c->set.n, c->set.n == 1 ? "" : "s");
+    else
+        fputc('\r', stderr);
     fprintf(stderr,
-            "\r%" PRIu64 " packets  %.0f packets/s  %zu active flows  %" PRIu64
+            "%" PRIu64 " packets  %.0f packets/s  %zu active flows  %" PRIu64
             " flows written  %" PRIu64 " dropped\033[K%s",
             c->packets, rate, st.active, writer_flows(c->w), cap_drops(c), final ? "\n" : "");
     fflush(stderr);
@@ -481,7 +485,6 @@ static int cap_open_live(struct cap *c)
     if (rc)
         return rc;
     ifset_init(&c->set, c->o.ifaces, c->o.n_ifaces, &cap_ifs_ops, c, &c->d);
-    c->set.quiet = c->o.quiet;
     return ifset_start(&c->set);
 }
 
@@ -841,6 +844,19 @@ int main(int argc, char **argv)
     if (!writer_failed(c.w) && cap_finish(&c))
         status = 1;
     cap_progress(&c, now_ns(), 1);
+    /* A capture that saw nothing must not look like a quiet network. */
+    if (status == EXIT_OK && c.packets == 0) {
+        if (!live)
+            diag_err(&c.d, "no packet recorded: the file%s hold%s no packet",
+                     c.o.n_files == 1 ? "" : "s", c.o.n_files == 1 ? "s" : "");
+        else if (!c.set.opened)
+            diag_err(&c.d, "no packet recorded: no interface matched -i %s%s", c.o.ifaces[0],
+                     c.o.n_ifaces > 1 ? " ..." : "");
+        else
+            diag_err(&c.d, "no packet recorded on the %zu interface%s captured", c.set.opened,
+                     c.set.opened == 1 ? "" : "s");
+        status = 1;
+    }
 out:
     cap_release(&c);
     return status;

@@ -57,7 +57,9 @@ done
 kill -INT $CP
 wait $CP
 expect "capture exit" $? 0
-[ -s "$TMP/cap.err" ] && fail "capture stderr: $(cat "$TMP/cap.err")"
+# The glob matched nothing at the start: said at once, even with -q.
+expect "capture stderr" "$(cat "$TMP/cap.err")" \
+    "podflow-capture: warning: no interface matches 'cali*' now: nothing is captured from it until one appears ('ip link' lists this node's links)"
 
 expect "interfaces" "$(q 'SELECT group_concat(name) FROM interfaces')" "$CALI"
 expect "appeared after the start" "$(q "SELECT i.appeared_ns > c.started_ns AND i.ifindex > 0
@@ -72,4 +74,23 @@ expect "ping on $CALI" "$(q "SELECT f.icmp_type, f.packets_fwd >= 3, f.packets_f
     WHERE f.proto = 1 AND f.src_ip = '$CLI_IP' AND f.dst_ip = '$NODE_IP' AND i.name = '$CALI'
     ORDER BY f.packets_fwd DESC LIMIT 1")" "8|1|1"
 expect "packets counted on the link" "$(q 'SELECT packets_seen >= 6 FROM interfaces')" 1
+
+# A glob that never matches (a flannel or Cilium node): the warning at
+# once, "0 interfaces" on the progress line (a terminal), and at the end
+# a message and exit 1, not a quiet empty case.
+DB=$TMP/none.db
+if command -v script > /dev/null 2>&1; then
+    script -qec "ip netns exec $NS_NODE $CAP -w $DB -i 'nomatch*' -G 2" /dev/null > "$TMP/tty.out" 2>&1
+    rc=$?
+    expect "no match: exit" $rc 1
+    grep -q "no interface matches 'nomatch\*' now" "$TMP/tty.out" && echo "ok: no match: warned" ||
+        fail "no match: no warning: $(cat "$TMP/tty.out")"
+    grep -q "0 interfaces  0 packets" "$TMP/tty.out" && echo "ok: no match: 0 interfaces" ||
+        fail "no match: progress line: $(cat "$TMP/tty.out")"
+    grep -q "no packet recorded: no interface matched -i nomatch\*" "$TMP/tty.out" &&
+        echo "ok: no match: final message" || fail "no match: final message: $(cat "$TMP/tty.out")"
+else
+    ip netns exec "$NS_NODE" "$CAP" -q -w "$DB" -i 'nomatch*' -G 2 2> "$TMP/none.err"
+    expect "no match: exit" $? 1
+fi
 echo "PASS"

@@ -89,7 +89,11 @@ expect "integrity" "$(q 'PRAGMA integrity_check')" ok
 # --- stopping: -G, SIGHUP, and a second SIGINT -----------------------------
 DB=$TMP/g.db
 t0=$(date +%s)
-in_node "$CAP" -q -w "$DB" -i vc -G 1 || fail "-G 1 exited $?"
+# (an idle link: nothing recorded, which the capture says, exit 1)
+in_node "$CAP" -q -w "$DB" -i vc -G 1 2> "$TMP/cap.err"
+expect "-G 1 on an idle link: exit" $? 1
+expect "-G 1 on an idle link: message" "$(cat "$TMP/cap.err")" \
+    "podflow-capture: no packet recorded on the 1 interface captured"
 [ $(($(date +%s) - t0)) -le 4 ] || fail "-G 1 took $(($(date +%s) - t0)) s"
 expect "-G: capture ended" "$(q 'SELECT ended_ns - started_ns BETWEEN 1000000000 AND 3000000000 FROM captures')" 1
 DB=$TMP/hup.db
@@ -99,7 +103,7 @@ IT_PIDS="$IT_PIDS $CP"
 sleep 0.5
 kill -HUP $CP
 wait $CP
-expect "SIGHUP: exit" $? 0
+expect "SIGHUP: exit (nothing recorded)" $? 1
 expect "SIGHUP: capture ended" "$(q 'SELECT ended_ns IS NOT NULL FROM captures')" 1
 # The first SIGINT starts a clean stop (which waits 250 ms for the rings);
 # a second one within it leaves at once.
