@@ -22,8 +22,9 @@ static const char usage_text[] =
     "usage: " PROG " -w CASE.db (-i IFACE|GLOB ... | -r FILE ...) [-f BPF] [-s SNAPLEN]\n"
     "                       [-B MIB] [-G SECONDS] [--idle-timeout S] [--active-timeout S]\n"
     "                       [--commit-interval S] [--max-flows N] [--node NAME]\n"
-    "                       [--inventory FILE ...] [--redact-external] [--no-process]\n"
-    "                       [--process] [-Z USER] [-q]\n"
+    "                       [--inventory FILE ...] [--redact-external\n"
+    "                       [--keep-policy-nets PATH ...] [--keep-net CIDR ...]]\n"
+    "                       [--no-process] [--process] [-Z USER] [-q]\n"
     "\n"
     "Record the flows seen on live interfaces or in pcap/pcapng files into CASE.db.\n"
     "\n"
@@ -46,6 +47,10 @@ static const char usage_text[] =
     "  --redact-external     replace external addresses (not pods, Services or nodes\n"
     "                        known from --inventory or netlink) by keyed pseudonyms\n"
     "                        before writing; the -f filter is not recorded\n"
+    "  --keep-policy-nets PATH  with --redact-external: keep, unredacted, the addresses\n"
+    "                        inside every CIDR the policies in PATH (file or directory)\n"
+    "                        name (nets, notNets, ipBlock, NetworkSets); repeatable\n"
+    "  --keep-net CIDR       with --redact-external: keep the addresses inside CIDR too\n"
     "  --no-process          do not look for the process owning each flow's sockets\n"
     "                        (done by default for -i: NETLINK_SOCK_DIAG in each pod's\n"
     "                        network namespace and /proc)\n"
@@ -68,7 +73,9 @@ enum {
     OPT_INVENTORY,
     OPT_REDACT,
     OPT_PROCESS,
-    OPT_NO_PROCESS
+    OPT_NO_PROCESS,
+    OPT_KEEP_POLICY_NETS,
+    OPT_KEEP_NET
 };
 
 static const struct option long_opts[] = {
@@ -83,6 +90,8 @@ static const struct option long_opts[] = {
     {"redact-external", no_argument, NULL, OPT_REDACT},
     {"process", no_argument, NULL, OPT_PROCESS},
     {"no-process", no_argument, NULL, OPT_NO_PROCESS},
+    {"keep-policy-nets", required_argument, NULL, OPT_KEEP_POLICY_NETS},
+    {"keep-net", required_argument, NULL, OPT_KEEP_NET},
     {NULL, 0, NULL, 0},
 };
 
@@ -190,6 +199,20 @@ int cap_opts_parse(struct cap_opts *o, struct diag *d, int argc, char **argv, FI
         case OPT_NO_PROCESS:
             o->process = 0;
             break;
+        case OPT_KEEP_POLICY_NETS:
+        case OPT_KEEP_NET: {
+            char ***list = c == OPT_KEEP_NET ? &o->keep_nets : &o->keep_paths;
+            size_t *n = c == OPT_KEEP_NET ? &o->n_keep_nets : &o->n_keep_paths;
+
+            if (*n >= LIM_IFACES) {
+                diag_err(d, "too many %s (at most %d)",
+                         c == OPT_KEEP_NET ? "--keep-net" : "--keep-policy-nets", LIM_IFACES);
+                return ERR_USAGE;
+            }
+            *list = xreallocarray(*list, *n + 1, sizeof(**list));
+            (*list)[(*n)++] = optarg;
+            break;
+        }
         case OPT_HELP:
             fputs(usage_text, out);
             return 1;
@@ -212,8 +235,17 @@ int cap_opts_parse(struct cap_opts *o, struct diag *d, int argc, char **argv, FI
             return ERR_USAGE;
         }
     }
+    /* "--keep-policy-nets a.yaml b/": the operands continue its list. */
+    while (optind < argc && o->n_keep_paths && o->n_keep_paths < LIM_IFACES) {
+        o->keep_paths = xreallocarray(o->keep_paths, o->n_keep_paths + 1, sizeof(*o->keep_paths));
+        o->keep_paths[o->n_keep_paths++] = argv[optind++];
+    }
     if (optind < argc) {
         diag_err(d, "unexpected argument '%s' (see --help)", argv[optind]);
+        return ERR_USAGE;
+    }
+    if ((o->n_keep_paths || o->n_keep_nets) && !o->redact_external) {
+        diag_err(d, "%s", "--keep-policy-nets and --keep-net go with --redact-external");
         return ERR_USAGE;
     }
     if (!o->db_path) {
@@ -289,6 +321,10 @@ void cap_opts_release(struct cap_opts *o)
     free(o->ifaces);
     free(o->files);
     free(o->inventories);
+    free(o->keep_paths);
+    free(o->keep_nets);
+    o->keep_paths = o->keep_nets = NULL;
+    o->n_keep_paths = o->n_keep_nets = 0;
     o->ifaces = NULL;
     o->files = NULL;
     o->inventories = NULL;

@@ -34,7 +34,11 @@ struct cap_opts {
     const char *user;    /* -Z, or NULL */
     int redact_external; /* --redact-external */
     int process;         /* --process 1, --no-process 0; -1: on for -i, off for -r */
-    int quiet;           /* -q */
+    char **keep_paths;   /* --keep-policy-nets paths, malloc'd array of argv strings */
+    size_t n_keep_paths;
+    char **keep_nets; /* --keep-net CIDRs, likewise */
+    size_t n_keep_nets;
+    int quiet; /* -q */
 };
 
 /*

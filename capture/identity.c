@@ -16,6 +16,7 @@
 #include "common/err.h"
 #include "common/ident.h"
 #include "common/limits.h"
+#include "common/polnets.h"
 #include "common/pseudo.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
@@ -243,6 +244,13 @@ int ident_cap_redact_enable(struct ident_cap *ic)
     ic->redact_nl_n = 0;
     ident_redact_sync(ic);
     return 0;
+}
+
+void ident_cap_redact_keep(struct ident_cap *ic, const struct polnets *keep)
+{
+    ic->redact_keep = keep;
+    if (ic->redact)
+        pseudo_keep(ic->redact, keep->v, keep->n);
 }
 
 /* One address of rec in place. */

@@ -33,6 +33,7 @@ struct ct_map;
 struct diag;
 struct flow_rec;
 struct nl_ident;
+struct polnets;
 struct pseudo;
 struct writer;
 
@@ -61,6 +62,7 @@ struct ident_cap {
     size_t redact_inv_seq; /* inventory's seq when its addresses were last made internal */
     size_t redact_nl_n;    /* netlink intervals made internal so far */
     int redact_warned;     /* the pseudonym limit was reported */
+    const struct polnets *redact_keep; /* kept CIDRs (borrowed), or NULL */
 };
 
 /*
@@ -98,6 +100,11 @@ void ident_cap_annotate(const struct ident_cap *ic, struct flow_rec *rec);
  * until then (over-redaction, never a leak).  0, or -errno (reported).
  */
 int ident_cap_redact_enable(struct ident_cap *ic) MUST_CHECK;
+
+/* Keep, unredacted, the addresses inside keep's CIDRs (borrowed: it must
+ * outlive ic), and give no pseudonym inside them.  After
+ * ident_cap_redact_enable(). */
+void ident_cap_redact_keep(struct ident_cap *ic, const struct polnets *keep);
 
 /* Replace rec's external src, dst and dnat addresses by their pseudonyms
  * (common/pseudo.h; one-to-one for the run).  Nothing without

@@ -43,9 +43,11 @@
 #include "capture/proc_attr.h"
 #include "capture/source.h"
 #include "capture/writer.h"
+#include "common/buf.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
+#include "common/polnets.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
@@ -83,6 +85,7 @@ struct cap {
     uint64_t closed_if_drops;
     int failed; /* exit status to use, 0: fine */
 
+    struct polnets keep; /* --keep-policy-nets, --keep-net: kept unredacted */
     /* progress line */
     int progress; /* stderr is a terminal and no -q */
     int64_t prog_last_ns;
@@ -640,6 +643,23 @@ static int cap_mark_redacted(sqlite3 *db, void *ctx)
         free(val);
     }
     free(old);
+    old = NULL;
+    /* meta.redaction_kept: the CIDRs kept, added to those of earlier
+     * captures, so that check tells kept addresses from pseudonyms. */
+    if (!rc && c->keep.n)
+        rc = db_meta_get(db, "redaction_kept", &old);
+    if (!rc && c->keep.n) {
+        struct buf b;
+
+        buf_init(&b, 0);
+        if ((old && *old && (buf_addstr(&b, old) || buf_addch(&b, ' '))) ||
+            polnets_text(&c->keep, &b) || buf_addch(&b, '\0'))
+            rc = ERR_LIMIT;
+        else
+            rc = db_meta_set(db, "redaction_kept", b.data);
+        buf_release(&b);
+    }
+    free(old);
     if (rc)
         diag_err(&c->d, "cannot record the redaction: %s", sqlite3_errmsg(db));
     return rc;
@@ -758,6 +778,7 @@ static void cap_release(struct cap *c)
     writer_close(&c->w);
     nl_link_close(&c->nl);
     ident_cap_release(&c->ident);
+    polnets_release(&c->keep);
     cap_opts_release(&c->o);
 }
 
@@ -800,6 +821,15 @@ int main(int argc, char **argv)
         rc = ident_cap_open(&c.ident, &c.d, c.o.inventories, c.o.n_inventories, live);
     if (!rc && c.o.redact_external)
         rc = ident_cap_redact_enable(&c.ident);
+    /*    The CIDRs the customer's policies name, kept unredacted: a file
+     *    that cannot be read stops here, before anything is recorded. */
+    for (i = 0; !rc && i < c.o.n_keep_nets; i++)
+        if (polnets_add_text(&c.keep, c.o.keep_nets[i], "--keep-net", 1, &c.d) < 0)
+            rc = ERR_USAGE;
+    if (!rc && c.o.n_keep_paths)
+        rc = polnets_load(&c.keep, (const char *const *)c.o.keep_paths, c.o.n_keep_paths, &c.d);
+    if (!rc && c.keep.n)
+        ident_cap_redact_keep(&c.ident, &c.keep);
     /*    Process attribution's helper, forked while we are one thread and
      *    still privileged (it keeps what it needs under -Z: proc_attr.h). */
     if (!rc && (c.o.process == 1 || (c.o.process < 0 && live)))

@@ -251,4 +251,21 @@
 #define LIM_PROC_NS_SOCKETS 262144
 #define LIM_PROC_PENDING    65536
 
+/* Directory nesting followed below a -p (or --keep-policy-nets) directory:
+ * deeper trees are a symlink loop or not a policy repository. */
+#define LIM_POLICY_DIR_DEPTH 32
+
+/* Redaction keeps the addresses inside the CIDRs the customer's policies
+ * name (--keep-policy-nets), but not inside wider ones: a /0 to /7 (IPv4)
+ * or /0 to /31 (IPv6) would keep a large part of the Internet unredacted,
+ * which is not what a policy naming "everything" means to share; such a
+ * CIDR is reported, and check flags the verdicts it makes on pseudonyms. */
+#define LIM_KEEP_NET_MIN_PLEN4 8
+#define LIM_KEEP_NET_MIN_PLEN6 32
+
+/* CIDRs kept unredacted at most (a threat-feed GlobalNetworkSet can list
+ * tens of thousands); the case records them in one meta value, which
+ * stays well under LIM_DB_VALUE. */
+#define LIM_KEEP_NETS 100000
+
 #endif

@@ -149,6 +149,7 @@ void pseudo_release(struct pseudo *p)
     htab_release(&p->memo_idx);
     ps_set_release(&p->used);
     ps_set_release(&p->internal);
+    free(p->keep_targets);
     explicit_bzero(p, sizeof(*p));
 }
 
@@ -178,6 +179,50 @@ void pseudo_add_internal(struct pseudo *p, const struct ipaddr *a)
 int pseudo_is_internal(const struct pseudo *p, const struct ipaddr *a)
 {
     return ps_set_has(&p->internal, p->seed, a);
+}
+
+/* The pseudonym ranges (pseudo.h), to find the kept CIDRs that meet them. */
+static const char *const ps_ranges[] = {"192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",
+                                        "240.0.0.0/4", "2001:db8::/32"};
+
+static int ps_cidrs_meet(const struct cidr *a, const struct cidr *b)
+{
+    return a->plen <= b->plen ? cidr_contains(a, &b->addr) : cidr_contains(b, &a->addr);
+}
+
+void pseudo_keep(struct pseudo *p, const struct cidr *keep, size_t n)
+{
+    free(p->keep_targets);
+    p->keep = keep;
+    p->nkeep = n;
+    p->keep_targets = NULL;
+    p->nkeep_targets = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t r = 0; r < sizeof(ps_ranges) / sizeof(ps_ranges[0]); r++) {
+            struct cidr range;
+
+            if (cidr_parse(ps_ranges[r], strlen(ps_ranges[r]), &range, NULL) != 0)
+                abort(); /* constant text */
+            if (ps_cidrs_meet(&keep[i], &range)) {
+                p->keep_targets =
+                    xreallocarray(p->keep_targets, p->nkeep_targets + 1, sizeof(*p->keep_targets));
+                p->keep_targets[p->nkeep_targets++] = keep[i];
+                break;
+            }
+        }
+    }
+}
+
+/* 1 when a pseudonym candidate is taken: given already, internal, or
+ * inside a kept CIDR. */
+static int ps_taken(const struct pseudo *p, const struct ipaddr *a)
+{
+    if (ps_set_has(&p->used, p->seed, a))
+        return 1;
+    for (size_t i = 0; i < p->nkeep_targets; i++)
+        if (cidr_contains(&p->keep_targets[i], a))
+            return 1;
+    return 0;
 }
 
 static uint32_t be32(const uint8_t *b)
@@ -213,7 +258,7 @@ void pseudo_derive(struct pseudo *p, int family, const uint8_t *bytes, size_t n,
                             ps_testnets[slot / 256][2], (uint8_t)(slot % 256)};
 
             ipaddr_from_v4(out, b);
-            found = !ps_set_has(&p->used, p->seed, out);
+            found = !ps_taken(p, out);
             slot = (slot + 1) % PS_TESTNET_SIZE;
         }
         p->v4_testnet = found ? p->v4_testnet + 1 : PS_TESTNET_SIZE;
@@ -224,13 +269,18 @@ void pseudo_derive(struct pseudo *p, int family, const uint8_t *bytes, size_t n,
         /* 240.0.0.0/4 less 255.255.255.255 (broadcast, kept as itself;
          * the overflow pseudonym is in used from the start).  An
          * internal address there would only be skipped: 2^28 - 2 free. */
-        uint32_t v = be32(mac + 4) & 0x0fffffffu;
+        uint32_t v = be32(mac + 4) & 0x0fffffffu, tries = 0;
 
         for (;;) {
             ps_v4(out, 0xf0000000u | v);
-            if ((0xf0000000u | v) != 0xffffffffu && !ps_set_has(&p->used, p->seed, out))
+            if ((0xf0000000u | v) != 0xffffffffu && !ps_taken(p, out))
                 break;
             v = (v + 1) & 0x0fffffffu;
+            if (++tries == 0x10000000u) { /* every one taken (kept CIDRs) */
+                ps_overflow_addr(4, out);
+                explicit_bzero(mac, sizeof(mac));
+                return;
+            }
         }
     } else {
         /* 2001:db8::/32, 96 bits from the MAC (texts that are no address too). */
@@ -239,7 +289,7 @@ void pseudo_derive(struct pseudo *p, int family, const uint8_t *bytes, size_t n,
         memcpy(b + 4, mac, 12);
         for (;;) {
             ipaddr_from_v6(out, b);
-            if (!ps_set_has(&p->used, p->seed, out))
+            if (!ps_taken(p, out))
                 break;
             for (int i = 15; i >= 4 && ++b[i] == 0; i--)
                 ;
@@ -263,6 +313,15 @@ int pseudo_addr(struct pseudo *p, const struct ipaddr *a, struct ipaddr *out)
     if (e) {
         *out = e->to;
         return 1;
+    }
+    /* Inside a kept CIDR: kept, and remembered as internal so that the
+     * next time costs one lookup. */
+    for (size_t i = 0; i < p->nkeep; i++) {
+        if (cidr_contains(&p->keep[i], &in)) {
+            pseudo_add_internal(p, &in);
+            *out = in;
+            return 0;
+        }
     }
     if (p->limit && p->memo_n >= p->limit) {
         p->overflowed = 1;

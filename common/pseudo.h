@@ -62,10 +62,14 @@ struct pseudo {
     struct pseudo_set internal;
     struct pseudo_pair *memo; /* malloc'd, wiped before it is freed */
     size_t memo_n, memo_alloc;
-    struct htab memo_idx; /* keyed hash of from -> index in memo */
-    size_t v4_testnet;    /* TEST-NET addresses given */
-    size_t limit;         /* distinct addresses memoised at most; 0: no limit */
-    int overflowed;       /* the limit was reached */
+    struct htab memo_idx;    /* keyed hash of from -> index in memo */
+    size_t v4_testnet;       /* TEST-NET addresses given */
+    size_t limit;            /* distinct addresses memoised at most; 0: no limit */
+    int overflowed;          /* the limit was reached */
+    const struct cidr *keep; /* kept CIDRs (borrowed, pseudo_keep()), or NULL */
+    size_t nkeep;
+    struct cidr *keep_targets; /* those of them that meet a pseudonym range (malloc'd) */
+    size_t nkeep_targets;
 };
 
 /* Start a context under key (copied), remembering at most limit
@@ -88,12 +92,21 @@ int pseudo_is_special(const struct ipaddr *a);
 /* Record a as internal (kept, and never given as a pseudonym).  Idempotent. */
 void pseudo_add_internal(struct pseudo *p, const struct ipaddr *a);
 
+/*
+ * Keep every address inside keep[0..n) as it is (the CIDRs the customer's
+ * policies name: --keep-policy-nets, --keep-net), and never give a
+ * pseudonym inside one, so that a kept CIDR matches exactly the addresses
+ * it matched before.  keep is borrowed: it must outlive p.  Replaces an
+ * earlier list.
+ */
+void pseudo_keep(struct pseudo *p, const struct cidr *keep, size_t n);
+
 /* 1 when a was recorded internal. */
 int pseudo_is_internal(const struct pseudo *p, const struct ipaddr *a);
 
 /*
- * Replace an address: *out gets a itself when a is internal or special
- * (returns 0), else a's pseudonym, the same every time within p (returns
+ * Replace an address: *out gets a itself when a is internal, special or
+ * inside a kept CIDR (returns 0), else a's pseudonym, the same every time within p (returns
  * 1), or, past the limit for an address not met before, the family's
  * overflow pseudonym (returns 2).  out may be a.
  */

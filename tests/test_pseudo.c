@@ -283,16 +283,51 @@ static void test_random(void **state)
     pseudo_release(&q);
 }
 
+/* --keep-policy-nets: an address inside a kept CIDR is kept; no
+ * pseudonym is drawn inside one, even one that covers a whole TEST-NET
+ * range (the next range is used). */
+static void test_keep_cidrs(void **state)
+{
+    static const char *const kept_text[] = {"52.94.0.0/16", "198.51.100.0/24", "2001:db8:1::/48"};
+    struct cidr kept[3];
+    struct pseudo p;
+    struct ipaddr a, out;
+
+    (void)state;
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(cidr_parse(kept_text[i], strlen(kept_text[i]), &kept[i], NULL), 0);
+    pseudo_init(&p, key1, 0);
+    pseudo_keep(&p, kept, 3);
+    a = ip("52.94.10.5");
+    assert_int_equal(pseudo_addr(&p, &a, &out), 0);
+    assert_int_equal(ipaddr_cmp(&a, &out), 0);
+    a = ip("52.95.10.5"); /* outside: a pseudonym */
+    assert_int_equal(pseudo_addr(&p, &a, &out), 1);
+    for (uint32_t v = 0; v < 2000; v++) {
+        a = v4n(0x08000000u + v); /* 8.0.0.0 + v */
+        assert_int_equal(pseudo_addr(&p, &a, &out), 1);
+        for (size_t i = 0; i < 2; i++)
+            if (cidr_contains(&kept[i], &out))
+                fail_msg("a pseudonym inside the kept %s", kept_text[i]);
+    }
+    for (unsigned v = 0; v < 200; v++) {
+        char t[64];
+
+        snprintf(t, sizeof(t), "2600::%x", v);
+        a = ip(t);
+        assert_int_equal(pseudo_addr(&p, &a, &out), 1);
+        assert_false(cidr_contains(&kept[2], &out));
+    }
+    pseudo_release(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_special),
-        cmocka_unit_test(test_kept),
-        cmocka_unit_test(test_same_key_same_output),
-        cmocka_unit_test(test_one_to_one),
-        cmocka_unit_test(test_testnet_full),
-        cmocka_unit_test(test_derive_text),
-        cmocka_unit_test(test_limit),
+        cmocka_unit_test(test_special),     cmocka_unit_test(test_kept),
+        cmocka_unit_test(test_keep_cidrs),  cmocka_unit_test(test_same_key_same_output),
+        cmocka_unit_test(test_one_to_one),  cmocka_unit_test(test_testnet_full),
+        cmocka_unit_test(test_derive_text), cmocka_unit_test(test_limit),
         cmocka_unit_test(test_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -113,7 +113,7 @@ static void test_redact_db(void **state)
 
     (void)state;
     diag_init(&d, stderr, "test");
-    assert_int_equal(redact_db(a, key1, &st, &d), 0);
+    assert_int_equal(redact_db(a, key1, NULL, &st, &d), 0);
     /* 1000 less 100.64.0.1 (ip_ifaces) + 8.8.8.8; 10.0.0.1's v6 address fd00::1
      * is external too (not in the inventory) */
     assert_int_equal(st.addrs_v4, n);
@@ -171,8 +171,8 @@ static void test_redact_db(void **state)
     expect(a, "SELECT value FROM meta WHERE key = 'redacted'",
            "external addresses (podflow-analyze redact)");
     /* same key, same pseudonyms; another key, others */
-    assert_int_equal(redact_db(b, key1, &st, &d), 0);
-    assert_int_equal(redact_db(c, key2, &st, &d), 0);
+    assert_int_equal(redact_db(b, key1, NULL, &st, &d), 0);
+    assert_int_equal(redact_db(c, key2, NULL, &st, &d), 0);
     pa = query(a, "SELECT group_concat(dst_ip) FROM (SELECT dst_ip FROM flows ORDER BY id)");
     pb = query(b, "SELECT group_concat(dst_ip) FROM (SELECT dst_ip FROM flows ORDER BY id)");
     pc = query(c, "SELECT group_concat(dst_ip) FROM (SELECT dst_ip FROM flows ORDER BY id)");

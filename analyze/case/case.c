@@ -939,6 +939,26 @@ static int case_open_file(struct case_db *c, const char *path, const char *label
             parse_i64(v, strlen(v), 0, INT64_MAX, &n) == 0)
             c->inventory_problems = n;
         free(v);
+        v = NULL;
+        if (db_meta_get(c->db, "redacted", &v) == 0 && v)
+            c->redacted = 1;
+        free(v);
+        v = NULL;
+        if (db_meta_get(c->db, "redacted_external", &v) == 0 && v && *v)
+            c->redacted = 1;
+        free(v);
+        v = NULL;
+        /* The CIDRs kept unredacted: whatever does not parse is simply
+         * not known as kept (its verdicts are then flagged). */
+        if (db_meta_get(c->db, "redaction_kept", &v) == 0 && v) {
+            char *save = NULL;
+
+            for (char *t = strtok_r(v, " ", &save); t; t = strtok_r(NULL, " ", &save))
+                if (polnets_add_text(&c->redaction_kept, t, "meta.redaction_kept", 0, NULL) ==
+                    ERR_LIMIT)
+                    break;
+        }
+        free(v);
     }
     rc = load_namespaces(c, d);
     if (!rc)
@@ -1105,6 +1125,7 @@ void case_close(struct case_db *c)
     free(c->sep_times);
     free(c->dpairs);
     htab_release(&c->dpidx);
+    polnets_release(&c->redaction_kept);
     if (c->db)
         db_close(&c->db, NULL);
     for (i = 0; i < c->nrdb; i++)

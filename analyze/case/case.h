@@ -20,6 +20,7 @@
 #include "common/arena.h"
 #include "common/attrs.h"
 #include "common/htab.h"
+#include "common/polnets.h"
 #include "common/ipaddr.h"
 #include "common/labels.h"
 
@@ -265,9 +266,12 @@ struct case_db {
     uint64_t flows_peer;       /* flows left out as the other end of a reported one */
     sqlite3 **rdb;             /* opts.readers more read-only connections (malloc'd) */
     size_t nrdb;
-    int64_t inventory_problems; /* meta.inventory_problems: problems loading the
-                                   inventory reported (objects skipped, fields
-                                   dropped); 0 when none or not recorded */
+    int redacted;                  /* meta.redacted or meta.redacted_external: some external
+                                      addresses are pseudonyms (docs/security.md) */
+    struct polnets redaction_kept; /* meta.redaction_kept: CIDRs kept unredacted */
+    int64_t inventory_problems;    /* meta.inventory_problems: problems loading the
+                                      inventory reported (objects skipped, fields
+                                      dropped); 0 when none or not recorded */
     struct case_opts opts;
     /* (format 3) Services, their backends and the pod networks. */
     struct case_svc *svcs; /* sorted by (ns, name, valid_from) (malloc'd; their

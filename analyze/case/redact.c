@@ -20,17 +20,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/ipaddr.h"
 #include "common/limits.h"
 #include "common/outfile.h"
+#include "common/polnets.h"
 #include "common/pseudo.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
 
 struct rd {
-    struct pseudo ps; /* the mapping (common/pseudo.h) */
+    struct pseudo ps;           /* the mapping (common/pseudo.h) */
+    const struct polnets *keep; /* CIDRs kept, or NULL */
 };
 
 static int rd_exec(sqlite3 *db, struct diag *d, const char *sql, size_t *changes)
@@ -87,6 +90,25 @@ static int rd_load_internal(struct rd *r, sqlite3 *db, struct diag *d)
     return 0;
 }
 
+/* meta.redaction_kept: the CIDRs kept, for check to tell kept addresses
+ * from pseudonyms (docs/schema.md). */
+static int rd_meta_kept(sqlite3 *db, const struct polnets *keep, struct diag *d)
+{
+    struct buf b;
+    int rc = 0;
+
+    buf_init(&b, 0);
+    if (polnets_text(keep, &b) || buf_addch(&b, '\0')) {
+        diag_err(d, "%s", "cannot redact: the kept CIDRs do not fit in memory");
+        rc = ERR_LIMIT;
+    } else if (db_meta_set(db, "redaction_kept", b.data) != 0) {
+        diag_err(d, "cannot redact: %s", sqlite3_errmsg(db));
+        rc = ERR_DB;
+    }
+    buf_release(&b);
+    return rc;
+}
+
 /* Every address text that may be external, into temp.redact_map. */
 static int rd_build_map(struct rd *r, sqlite3 *db, int dnat, int socks, struct redact_stats *stats,
                         struct diag *d)
@@ -116,8 +138,11 @@ static int rd_build_map(struct rd *r, sqlite3 *db, int dnat, int socks, struct r
             continue;
         if (ipaddr_parse(t, len, &a) == 0) {
             /* Two texts of one address (IPv6 case) share its pseudonym. */
-            if (pseudo_addr(&r->ps, &a, &p) == 0)
+            if (pseudo_addr(&r->ps, &a, &p) == 0) {
+                if (r->keep && !pseudo_is_special(&a) && polnets_contains(r->keep, &a))
+                    stats->addrs_kept++;
                 continue;
+            }
             if (a.family == 4)
                 stats->addrs_v4++;
             else
@@ -144,8 +169,8 @@ out:
     return rc;
 }
 
-int redact_db(sqlite3 *db, const uint8_t key[REDACT_KEY_LEN], struct redact_stats *st,
-              struct diag *d)
+int redact_db(sqlite3 *db, const uint8_t key[REDACT_KEY_LEN], const struct polnets *keep,
+              struct redact_stats *st, struct diag *d)
 {
     static const char *const upd_flows[] = {
         "UPDATE flows SET src_ip = (SELECT new FROM temp.redact_map WHERE old = src_ip) "
@@ -165,6 +190,9 @@ int redact_db(sqlite3 *db, const uint8_t key[REDACT_KEY_LEN], struct redact_stat
 
     memset(st, 0, sizeof(*st));
     pseudo_init(&r.ps, key, 0); /* a finished case: its addresses are bounded */
+    r.keep = keep;
+    if (keep)
+        pseudo_keep(&r.ps, keep->v, keep->n);
     dnat = db_has_column(db, "flows", "dnat_ip");
     socks = db_has_column(db, "sockets", "remote_ip");
     /* The map holds original addresses: memory only, never a temp file. */
@@ -196,6 +224,8 @@ int redact_db(sqlite3 *db, const uint8_t key[REDACT_KEY_LEN], struct redact_stat
                      "ELSE '[redacted]' END, filter = CASE WHEN filter IS NULL THEN NULL "
                      "ELSE '[redacted]' END WHERE command IS NOT NULL OR filter IS NOT NULL",
                      &st->captures);
+    if (!rc && keep && keep->n)
+        rc = rd_meta_kept(db, keep, d);
     if (!rc)
         rc = rd_exec(db, d,
                      "INSERT OR REPLACE INTO meta (key, value) VALUES ('redacted', "
@@ -234,7 +264,8 @@ static int rd_open(const char *path, int flags, sqlite3 **out, struct diag *d)
     return 0;
 }
 
-int redact_case(const char *name, const char *out, struct redact_stats *st, struct diag *d)
+int redact_case(const char *name, const char *out, const struct polnets *keep,
+                struct redact_stats *st, struct diag *d)
 {
     uint8_t key[REDACT_KEY_LEN];
     sqlite3 *orig = NULL, *tmp = NULL;
@@ -308,7 +339,7 @@ int redact_case(const char *name, const char *out, struct redact_stats *st, stru
         diag_err(d, "cannot draw a random key: %s", strerror(errno));
         goto out_orig;
     }
-    rc = redact_db(tmp, key, st, d);
+    rc = redact_db(tmp, key, keep, st, d);
     explicit_bzero(key, sizeof(key)); /* the key is stored nowhere */
     if (rc)
         goto out_orig;

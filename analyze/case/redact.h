@@ -30,6 +30,7 @@
 #include "common/sha256.h"
 
 struct diag;
+struct polnets;
 
 #define REDACT_KEY_LEN SHA256_LEN
 
@@ -40,16 +41,20 @@ struct redact_stats {
     size_t flow_fields; /* flows.src_ip / dst_ip / dnat_ip values rewritten */
     size_t endpoints;   /* endpoints of kind external rewritten (name cleared) */
     size_t captures;    /* captures rows whose command / filter were cleared */
+    size_t addrs_kept;  /* external addresses kept: inside a kept CIDR */
 };
 
 /*
  * Redact the case open read-write in db (in place, inside one transaction
- * it opens and commits) under key.  Also clears captures.command and
- * captures.filter (they may name addresses) and records meta.redacted.
- * 0, or ERR_DB after reporting through d (rolled back).
+ * it opens and commits) under key, keeping as they are the addresses inside
+ * keep's CIDRs (may be NULL: none), and never giving a pseudonym inside
+ * one.  Also clears captures.command and captures.filter (they may name
+ * addresses) and records meta.redacted and, when keep has CIDRs,
+ * meta.redaction_kept (them, space separated).  0, or ERR_DB after
+ * reporting through d (rolled back).
  */
-int redact_db(sqlite3 *db, const uint8_t key[REDACT_KEY_LEN], struct redact_stats *st,
-              struct diag *d) MUST_CHECK;
+int redact_db(sqlite3 *db, const uint8_t key[REDACT_KEY_LEN], const struct polnets *keep,
+              struct redact_stats *st, struct diag *d) MUST_CHECK;
 
 /*
  * Redact the case file path with a fresh random key, never partially: the
@@ -59,12 +64,13 @@ int redact_db(sqlite3 *db, const uint8_t key[REDACT_KEY_LEN], struct redact_stat
  * path must be the user's own regular file, or a symlink to one (the
  * output rule, common/outfile.h).  With out not NULL, path is left as it
  * was and the redacted case is written to out instead, a new file (an
- * existing one is refused: ERR_EXISTS) or a stream.  Refuses what db_open_reader() refuses,
- * and a case another program has open for writing.  On failure path is
- * left as it was.  0, ERR_FORMAT, ERR_VERSION, ERR_DB, ERR_INVALID,
- * ERR_PERM or -errno, reported through d.
+ * existing one is refused: ERR_EXISTS) or a stream.  Refuses what
+ * db_open_reader() refuses, and a case another program has open for
+ * writing.  keep (may be NULL): the CIDRs whose addresses stay as they are
+ * (redact_db()).  On failure path is left as it was.  0, ERR_FORMAT,
+ * ERR_VERSION, ERR_DB, ERR_INVALID, ERR_PERM or -errno, reported through d.
  */
-int redact_case(const char *path, const char *out, struct redact_stats *st,
-                struct diag *d) MUST_CHECK;
+int redact_case(const char *path, const char *out, const struct polnets *keep,
+                struct redact_stats *st, struct diag *d) MUST_CHECK;
 
 #endif

@@ -20,6 +20,7 @@
 #include "analyze/cmd/cmd.h"
 #include "analyze/engine/engine.h"
 #include "analyze/engine/flowset.h"
+#include "analyze/engine/redaction.h"
 #include "analyze/out/graph.h"
 #include "analyze/out/out.h"
 #include "analyze/out/series.h"
@@ -188,6 +189,7 @@ struct check {
     struct case_db c;
     const struct policy_set *ps;
     unsigned eng_flags;
+    struct red_ctx red; /* what redaction makes untrustworthy (read-only once set) */
     enum fmt fmt;
     enum only only;
     struct out_opts oo;
@@ -446,6 +448,7 @@ static void group_add(struct out_rec *g, const struct out_rec *r)
     g->n_ok += r->n_ok;
     g->n_failed += r->n_failed;
     g->n_unknown += r->n_unknown;
+    g->redaction_untrusted |= r->redaction_untrusted;
     g->packets = i64_add_sat(g->packets, r->packets);
     g->bytes = i64_add_sat(g->bytes, r->bytes);
     if (r->first_ns < g->first_ns)
@@ -490,7 +493,7 @@ static int judge_flow(void *ctx, const struct case_flow *fl)
     struct ipaddr odst;
     struct item *it;
     struct gkey key;
-    int dnat, created;
+    int dnat, created, untrusted;
     enum observed obs;
 
     if (k->ns && !((fl->src && fl->src->ns && strcmp(fl->src->ns, k->ns) == 0) ||
@@ -498,6 +501,7 @@ static int judge_flow(void *ctx, const struct case_flow *fl)
         return 0;
     dnat = eng_flow_from_case(&ef, &k->c, fl, &odst);
     v = engine_judge(w->e, &ef);
+    untrusted = red_flow_untrusted(&k->red, &ef);
     obs = observed_of_flow(fl);
 
     cnt->flows++;
@@ -550,6 +554,7 @@ static int judge_flow(void *ctx, const struct case_flow *fl)
         struct out_rec r;
 
         fill_rec(&r, fl, v, obs, dnat ? &odst : NULL);
+        r.redaction_untrusted = untrusted;
         return k->fmt == FMT_JSON ? out_json(&r, &k->oo, &pb->text)
                                   : out_csv(&r, &k->oo, &pb->text);
     }
@@ -561,6 +566,7 @@ static int judge_flow(void *ctx, const struct case_flow *fl)
         /* The ends live during the callback only: keep a copy. */
         if (fl->conn)
             it->r.conn = case_conn_copy(&w->arena, fl->conn);
+        it->r.redaction_untrusted = untrusted;
         return 0;
     }
     memset(&key, 0, sizeof(key));
@@ -595,6 +601,7 @@ static int judge_flow(void *ctx, const struct case_flow *fl)
         fill_rec(&it->r, fl, v, obs, dnat ? &odst : NULL);
         it->r.state = intern_state(w, fl->state);
         it->r.conn = NULL; /* a group's flows have ends of their own */
+        it->r.redaction_untrusted = untrusted;
     } else {
         struct out_rec one;
 
@@ -607,6 +614,7 @@ static int judge_flow(void *ctx, const struct case_flow *fl)
         one.bytes = i64_add_sat(fl->bytes_fwd, fl->bytes_rev);
         one.first_ns = fl->first_ns;
         one.last_ns = fl->last_ns;
+        one.redaction_untrusted = untrusted;
         group_add(&it->r, &one);
     }
     return 0;
@@ -1135,6 +1143,8 @@ static int cmd_check(struct cmd_args *a)
     wl_index(&k);
     k.oo.ends = case_several_vantages(&k.c) || k.c.flows_dnat_paired;
     k.oo.ps = &ps;
+    red_init(&k.red, &ps, &k.c);
+    red_warn(&k.red, d);
     buf_init(&k.out, 0);
     /* §11: the first thing said about a case without identities. */
     if (!k.c.has_identities) {
@@ -1262,6 +1272,7 @@ out_case:
     }
     free(k.pbufs);
     free(k.parts);
+    red_release(&k.red);
     free(k.recs);
     free(k.gkeys);
     htab_release(&k.groups);

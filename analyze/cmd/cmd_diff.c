@@ -25,6 +25,7 @@
 
 #include "analyze/cmd/cmd.h"
 #include "analyze/engine/flowset.h"
+#include "analyze/engine/redaction.h"
 #include "analyze/out/out.h"
 #include "common/buf.h"
 #include "common/err.h"
@@ -517,6 +518,14 @@ static int cmd_diff(struct cmd_args *a)
     fo.load_flags = load_flags;
     if (flowset_load(&k.fs, casepath, &fo, d))
         goto out;
+    /* A redacted case: which rules of either set judge pseudonyms. */
+    for (int set = 0; set < k.fs.nsets; set++) {
+        struct red_ctx red;
+
+        red_init(&red, &k.fs.ps[set], &k.fs.c);
+        red_warn(&red, d);
+        red_release(&red);
+    }
     rc = collect(&k);
     if (!rc && k.nrecs)
         qsort(k.recs, k.nrecs, sizeof(*k.recs), drec_cmp);

@@ -16,6 +16,7 @@
 
 #include "analyze/cmd/cmd.h"
 #include "analyze/engine/flowset.h"
+#include "analyze/engine/redaction.h"
 #include "analyze/out/graph.h"
 #include "analyze/out/report.h"
 #include "common/buf.h"
@@ -119,6 +120,13 @@ static int cmd_report(struct cmd_args *a)
     if (flowset_load(&fs, casepath, &fo, d)) {
         outfile_abort(&of);
         goto out;
+    }
+    for (int set = 0; set < fs.nsets; set++) {
+        struct red_ctx red;
+
+        red_init(&red, &fs.ps[set], &fs.c);
+        red_warn(&red, d);
+        red_release(&red);
     }
     memset(&ro, 0, sizeof(ro));
     ro.case_path = casepath;

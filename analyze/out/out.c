@@ -541,6 +541,10 @@ int out_json(const struct out_rec *r, const struct out_opts *o, struct buf *out)
     json_str(&j, observed_name(r->obs));
     json_key(&j, "agreement");
     json_str(&j, agreement_name(r->obs, v->verdict));
+    if (r->redaction_untrusted) {
+        json_key(&j, "redaction_untrusted");
+        json_bool(&j, 1);
+    }
     if (r->dnat) {
         json_key(&j, "service_ip");
         json_ip(&j, &r->orig_dst_ip);

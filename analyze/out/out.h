@@ -50,6 +50,8 @@ struct out_rec {
     const struct case_proc *src_proc, *dst_proc; /* GROUP_FLOW: the processes at the ends,
                                                     or NULL (case-owned) */
     int open;                                    /* GROUP_FLOW: flows.open */
+    int redaction_untrusted;                     /* a redacted case: the verdict on a pseudonymised
+                                                    peer cannot be trusted (engine/redaction.h) */
 };
 
 /* What a case_flow.reach code says, for people: "reached node N, not

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/engine/redaction.h"
 #include "analyze/out/graph.h"
 #include "analyze/out/series.h"
 #include "common/buf.h"
@@ -1967,6 +1968,29 @@ static int write_capture(struct rw *w, const struct flowset *fs, struct diag *d)
         rw_s(w, fs->c.inventory_problems == 1 ? " problem" : " problems");
         rw_s(w, " when it was loaded (objects skipped or fields dropped): some identities may lack "
                 "labels, addresses, ports or times.</p>\n");
+    }
+    {
+        struct red_ctx red;
+
+        red_init(&red, &fs->ps[FS_NEW], &fs->c);
+        if (red.nrules) {
+            char n[160];
+
+            snprintf(n, sizeof(n), "%zu", red.nrules);
+            rw_s(w, "<p class=\"warn\" id=\"redaction-untrusted\">This case is redacted, and ");
+            rw_s(w, n);
+            rw_s(w, red.nrules == 1 ? " rule names" : " rules name");
+            rw_s(w, " external addresses that were not kept (--keep-policy-nets, --keep-net): "
+                    "verdicts on flows with a pseudonymised peer cannot be trusted:");
+            for (size_t i = 0; i < red.nrules && i < 50; i++) {
+                char t[512];
+
+                rw_s(w, i ? ", " : " ");
+                rw_esc(w, red_rule_text(&red.rules[i], t, sizeof(t)));
+            }
+            rw_s(w, ".</p>\n");
+        }
+        red_release(&red);
     }
     rw_s(w, "<table id=\"captures-table\"><thead><tr>"
             "<th>Capture</th><th>Node</th><th>Source</th><th>Started</th><th>Ended</th>"

@@ -28,7 +28,6 @@
  */
 #include "analyze/policy/policy.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,13 +37,10 @@
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/limits.h"
+#include "common/pathwalk.h"
 #include "common/xmalloc.h"
 #include "common/ydoc.h"
 #include "common/compat.h"
-
-/* Directory nesting followed below a -p directory: deeper trees are a
- * symlink loop or not a policy repository. */
-#define POL_DIR_DEPTH 32
 
 /* projectcalico.org/v3 kinds we read. */
 static const char *const calico_kinds[] = {"NetworkPolicy",
@@ -248,72 +244,9 @@ static int load_file(struct pol_ctx *c, const char *path, const char *data, size
     return 0;
 }
 
-static int has_policy_ext(const char *name)
+static void load_dir_file(void *ctx, const char *file)
 {
-    size_t len = strlen(name);
-
-    return (len > 5 && strcmp(name + len - 5, ".yaml") == 0) ||
-           (len > 4 && strcmp(name + len - 4, ".yml") == 0) ||
-           (len > 5 && strcmp(name + len - 5, ".json") == 0);
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-    const char *const *x = a;
-    const char *const *y = b;
-
-    return strcmp(*x, *y);
-}
-
-/* Every *.yaml, *.yml, *.json below dir, in byte order of names so that
- * messages come out the same on every run.  Entries starting with '.' are
- * skipped (Kubernetes ConfigMap mounts hold "..data" links to the same
- * files). */
-static void load_dir(struct pol_ctx *c, const char *dir, int depth)
-{
-    DIR *dp;
-    struct dirent *de;
-    char **names = NULL;
-    size_t n = 0, alloc = 0;
-
-    if (depth > POL_DIR_DEPTH) {
-        diag_err(c->d, "'%s': directories nested more than %d deep", dir, POL_DIR_DEPTH);
-        c->errors++;
-        return;
-    }
-    dp = opendir(dir);
-    if (!dp) {
-        diag_err(c->d, "cannot open directory '%s': %s", dir, strerror(errno));
-        c->errors++;
-        return;
-    }
-    while ((de = readdir(dp))) {
-        if (de->d_name[0] == '.')
-            continue;
-        ALLOC_GROW(names, n + 1, alloc);
-        names[n++] = xstrdup(de->d_name);
-    }
-    closedir(dp);
-    if (n) /* qsort(NULL, 0, ...) is undefined behaviour */
-        qsort(names, n, sizeof(*names), name_cmp);
-    for (size_t i = 0; i < n; i++) {
-        size_t len = strlen(dir) + strlen(names[i]) + 2;
-        char *full = xmalloc(len);
-        struct stat st;
-
-        snprintf(full, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
-        if (stat(full, &st) != 0) {
-            diag_err(c->d, "cannot read '%s': %s", full, strerror(errno));
-            c->errors++;
-        } else if (S_ISDIR(st.st_mode)) {
-            load_dir(c, full, depth + 1);
-        } else if (S_ISREG(st.st_mode) && has_policy_ext(names[i])) {
-            (void)load_file(c, full, NULL, 0);
-        }
-        free(full);
-        free(names[i]);
-    }
-    free(names);
+    (void)load_file(ctx, file, NULL, 0);
 }
 
 /* 1 when path yielded no policy object and nothing went wrong reading it
@@ -335,7 +268,7 @@ static int load_path(struct pol_ctx *c, const char *path)
             c->rc = -e;
         return 0;
     } else if (S_ISDIR(st.st_mode)) {
-        load_dir(c, path, 0);
+        c->errors += pathwalk_dir(path, load_dir_file, c, c->d);
     } else {
         (void)load_file(c, path, NULL, 0);
     }

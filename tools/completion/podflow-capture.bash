@@ -12,7 +12,7 @@ _podflow_capture()
     --*=*) prev=${cur%%=*}; cur=${cur#*=} ;;
     esac
     case $prev in
-    -w|-r|--inventory)
+    -w|-r|--inventory|--keep-policy-nets)
         compopt -o filenames 2>/dev/null
         COMPREPLY=($(compgen -f -- "$cur"))
         return ;;
@@ -23,11 +23,11 @@ _podflow_capture()
     -Z)
         COMPREPLY=($(compgen -u -- "$cur"))
         return ;;
-    -f|-s|-B|-G|--idle-timeout|--active-timeout|--commit-interval|--max-flows|--node)
+    -f|-s|-B|-G|--idle-timeout|--active-timeout|--commit-interval|--max-flows|--node|--keep-net)
         return ;;
     esac
     COMPREPLY=($(compgen -W '-w -i -r -f -s -B -G -Z -q --idle-timeout --active-timeout
         --commit-interval --max-flows --node --inventory --redact-external --no-process
-        --process --help --version' -- "$cur"))
+        --process --keep-policy-nets --keep-net --help --version' -- "$cur"))
 }
 complete -F _podflow_capture podflow-capture

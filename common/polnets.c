@@ -1,0 +1,253 @@
+/*
+ * polnets.c: the CIDRs that policy files name (polnets.h).
+ */
+#include "common/polnets.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/limits.h"
+#include "common/pathwalk.h"
+#include "common/xmalloc.h"
+#include "common/ydoc.h"
+#include "common/compat.h"
+
+struct pn_ctx {
+    struct polnets *pn;
+    struct diag *d;
+    const struct ystream *ys;
+    int rc; /* first fatal error */
+};
+
+void polnets_init(struct polnets *pn)
+{
+    memset(pn, 0, sizeof(*pn));
+}
+
+void polnets_release(struct polnets *pn)
+{
+    free(pn->v);
+    memset(pn, 0, sizeof(*pn));
+}
+
+static int same_cidr(const struct cidr *a, const struct cidr *b)
+{
+    return a->plen == b->plen && ipaddr_cmp(&a->addr, &b->addr) == 0;
+}
+
+/* Report at (file, line, col) when file is not NULL, else after where. */
+static void report(struct diag *d, enum diag_level level, const char *file, unsigned line,
+                   unsigned col, const char *where, const char *fmt, ...) PRINTF_LIKE(7, 8);
+
+static void report(struct diag *d, enum diag_level level, const char *file, unsigned line,
+                   unsigned col, const char *where, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    if (!d)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (file)
+        diag_at(d, level, file, line, col, "%s", msg);
+    else if (level == DIAG_ERROR)
+        diag_err(d, "%s: %s", where, msg);
+    else
+        diag_warn(d, "%s: %s", where, msg);
+}
+
+static int add(struct polnets *pn, const char *s, const char *file, unsigned line, unsigned col,
+               const char *where, int strict, struct diag *d)
+{
+    struct cidr c;
+    char buf[IPADDR_STRLEN + 8];
+    int min;
+
+    if (cidr_parse(s, strlen(s), &c, NULL) != 0) {
+        if (strict)
+            report(d, DIAG_ERROR, file, line, col, where, "'%s' is not a CIDR or an address", s);
+        else
+            report(d, DIAG_WARNING, file, line, col, where,
+                   "'%s' is not a CIDR or an address: not kept", s);
+        return ERR_PARSE;
+    }
+    min = c.addr.family == 4 ? LIM_KEEP_NET_MIN_PLEN4 : LIM_KEEP_NET_MIN_PLEN6;
+    if (c.plen < min) {
+        if (c.plen)
+            report(d, DIAG_WARNING, file, line, col, where,
+                   "%s is too wide to keep unredacted (shorter than /%d): the addresses in it "
+                   "are redacted",
+                   cidr_format(&c, buf), min);
+        return 1;
+    }
+    /* The same CIDR as the one before (a list written twice): once. */
+    if (pn->n && same_cidr(&pn->v[pn->n - 1], &c))
+        return 0;
+    if (pn->n >= LIM_KEEP_NETS) {
+        report(d, DIAG_ERROR, file, line, col, where, "more than %d CIDRs to keep (LIM_KEEP_NETS)",
+               LIM_KEEP_NETS);
+        return ERR_LIMIT;
+    }
+    ALLOC_GROW(pn->v, pn->n + 1, pn->alloc);
+    pn->v[pn->n++] = c;
+    return 0;
+}
+
+int polnets_add_text(struct polnets *pn, const char *s, const char *where, int strict,
+                     struct diag *d)
+{
+    return add(pn, s, NULL, 0, 0, where, strict, d);
+}
+
+/* One string node: a CIDR to keep. */
+static void take(struct pn_ctx *x, const struct ynode *n)
+{
+    if (!n || n->kind != YNODE_SCALAR || ynode_is_null(n))
+        return;
+    if (add(x->pn, n->u.scalar.s, x->ys->name ? x->ys->name : "<stdin>", n->line, n->col, NULL, 0,
+            x->d) == ERR_LIMIT &&
+        !x->rc)
+        x->rc = ERR_LIMIT;
+}
+static void take_seq(struct pn_ctx *x, const struct ynode *n)
+{
+    if (!n)
+        return;
+    if (n->kind != YNODE_SEQ) {
+        take(x, n);
+        return;
+    }
+    for (size_t i = 0; i < n->u.seq.n; i++)
+        take(x, n->u.seq.items[i]);
+}
+
+/* Every nets / notNets / networks / ipBlock below n. */
+static void scan(struct pn_ctx *x, const struct ynode *n, int depth)
+{
+    if (!n || depth > LIM_YAML_DEPTH)
+        return;
+    if (n->kind == YNODE_SEQ) {
+        for (size_t i = 0; i < n->u.seq.n; i++)
+            scan(x, n->u.seq.items[i], depth + 1);
+        return;
+    }
+    if (n->kind != YNODE_MAP)
+        return;
+    for (size_t i = 0; i < n->u.map.n; i++) {
+        const char *k = n->u.map.pairs[i].key->u.scalar.s;
+        const struct ynode *v = n->u.map.pairs[i].value;
+
+        if (strcmp(k, "nets") == 0 || strcmp(k, "notNets") == 0 || strcmp(k, "networks") == 0) {
+            take_seq(x, v);
+        } else if (strcmp(k, "ipBlock") == 0 && v && v->kind == YNODE_MAP) {
+            take(x, ynode_get(v, "cidr"));
+            take_seq(x, ynode_get(v, "except"));
+        } else {
+            scan(x, v, depth + 1);
+        }
+    }
+}
+
+static int policy_group(const char *api)
+{
+    return strcmp(api, "projectcalico.org/v3") == 0 ||
+           strcmp(api, "crd.projectcalico.org/v1") == 0 ||
+           strcmp(api, "networking.k8s.io/v1") == 0 ||
+           strncmp(api, "policy.networking.k8s.io/", 25) == 0;
+}
+
+static void doc(struct pn_ctx *x, const struct ynode *d, const char *list_api, int depth)
+{
+    const struct ynode *api, *items;
+
+    if (!d || d->kind != YNODE_MAP || depth > 1)
+        return;
+    items = ynode_get(d, "items");
+    if (items && items->kind == YNODE_SEQ) {
+        api = ynode_get(d, "apiVersion");
+        for (size_t i = 0; i < items->u.seq.n; i++)
+            doc(x, items->u.seq.items[i], api && api->kind == YNODE_SCALAR ? api->u.scalar.s : NULL,
+                depth + 1);
+        return;
+    }
+    api = ynode_get(d, "apiVersion");
+    if (api && api->kind == YNODE_SCALAR ? policy_group(api->u.scalar.s)
+                                         : list_api && policy_group(list_api))
+        scan(x, ynode_get(d, "spec"), 0);
+}
+
+static void file(void *ctx, const char *path)
+{
+    struct pn_ctx *x = ctx;
+    struct ystream ys;
+    int rc;
+
+    memset(&ys, 0, sizeof(ys));
+    rc = ystream_load_file(&ys, path, x->d);
+    if (rc) {
+        if (!x->rc)
+            x->rc = rc;
+        return;
+    }
+    x->ys = &ys;
+    for (size_t i = 0; i < ys.ndocs; i++)
+        doc(x, ys.docs[i], NULL, 0);
+    x->ys = NULL;
+    ystream_release(&ys);
+}
+
+int polnets_load(struct polnets *pn, const char *const *paths, size_t npaths, struct diag *d)
+{
+    struct pn_ctx x;
+
+    memset(&x, 0, sizeof(x));
+    x.pn = pn;
+    x.d = d;
+    for (size_t i = 0; i < npaths && !x.rc; i++) {
+        struct stat st;
+
+        if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) != 0) {
+            x.rc = -errno;
+            diag_err(d, "cannot read policy path '%s': %s", paths[i], strerror(errno));
+        } else if (strcmp(paths[i], "-") != 0 && S_ISDIR(st.st_mode)) {
+            if (pathwalk_dir(paths[i], file, &x, d) && !x.rc)
+                x.rc = ERR_INVALID;
+        } else {
+            file(&x, paths[i]);
+        }
+    }
+    return x.rc;
+}
+
+int polnets_text(const struct polnets *pn, struct buf *out)
+{
+    char buf[IPADDR_STRLEN + 8];
+
+    for (size_t i = 0; i < pn->n; i++)
+        if (buf_addf(out, "%s%s", i ? " " : "", cidr_format(&pn->v[i], buf)))
+            return ERR_LIMIT;
+    return 0;
+}
+
+int polnets_contains(const struct polnets *pn, const struct ipaddr *a)
+{
+    for (size_t i = 0; i < pn->n; i++)
+        if (cidr_contains(&pn->v[i], a))
+            return 1;
+    return 0;
+}
+
+int polnets_covers(const struct polnets *pn, const struct cidr *c)
+{
+    for (size_t i = 0; i < pn->n; i++)
+        if (pn->v[i].plen <= c->plen && cidr_contains(&pn->v[i], &c->addr))
+            return 1;
+    return 0;
+}

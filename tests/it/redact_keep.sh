@@ -1,0 +1,122 @@
+#!/bin/sh
+# redact_keep.sh: redaction that keeps what the policies name
+# (docs/security.md).  A case with an engine's connections to a partner API
+# (inside the GlobalNetworkSet the customer's policy allows) and to another
+# host.  Redacted without --keep-policy-nets, the partner's address becomes
+# a pseudonym and the verdict flips, which check, diff and report say
+# (the rule, and redaction_untrusted on the flows); redacted with
+# --keep-policy-nets (and --keep-net), the partner's address and the verdict
+# stay, the other host is still a pseudonym.  The same with podflow-capture
+# --redact-external --keep-policy-nets on a pcap.
+. "$TOP/tests/it/analyze_lib.inc"
+C="$B/podflow-capture"
+MK="$B/tests/tools/mkflows"
+case "$C" in /*) ;; *) C="$TOP/$C" ;; esac
+case "$MK" in /*) ;; *) MK="$TOP/$MK" ;; esac
+
+make_case "$tmp/case.db" \
+    "INSERT INTO flows (id, capture_id, proto, src_ip, src_port, dst_ip, dst_port, first_ns, last_ns, packets_fwd, bytes_fwd, packets_rev, bytes_rev, state, history, iface) VALUES (8, 1, 6, '198.18.1.21', 40008, '52.94.10.5', 443, 1714557650000000000, 1714557651000000000, 6, 500, 5, 700, 'SF', 'ShADadFf', 1), (9, 1, 6, '198.18.1.21', 40009, '93.184.216.34', 443, 1714557652000000000, 1714557653000000000, 3, 180, 0, 0, 'S0', 'S', 1)"
+mkdir -p "$tmp/pol"
+cat > "$tmp/pol/partners.yaml" <<'YAML'
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata:
+  name: engine-egress
+spec:
+  order: 10
+  selector: safe.k8s.fmeserver.component == "engine"
+  types: [Egress]
+  egress:
+  - action: Allow
+    protocol: TCP
+    destination:
+      selector: role == "partner"
+      ports: [443]
+  - action: Allow
+    protocol: TCP
+    destination:
+      selector: safe.k8s.fmeserver.component == "core"
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkSet
+metadata:
+  name: partners
+  labels: {role: partner}
+spec:
+  nets: [52.94.0.0/16]
+YAML
+w8="FROM t WHERE v->>'flow_id' = 8"
+w9="FROM t WHERE v->>'flow_id' = 9"
+
+"$A" check "$tmp/case.db" -p "$tmp/pol" --format json > "$tmp/plain.jsonl" 2>/dev/null
+expect "before redaction: the partner allowed" "$(jq_sql "$tmp/plain.jsonl" "SELECT v->>'verdict' $w8")" allow
+expect "before redaction: the other host denied" "$(jq_sql "$tmp/plain.jsonl" "SELECT v->>'verdict' $w9")" deny
+
+# Without keeping: the pseudonym is outside the set, the verdict flips, and
+# check says which rule cannot be trusted.
+cp "$tmp/case.db" "$tmp/red.db"
+"$A" redact "$tmp/red.db" > /dev/null 2>&1 || fail "redact"
+"$A" check "$tmp/red.db" -p "$tmp/pol" --format json > "$tmp/red.jsonl" 2> "$tmp/err"
+expect "redacted: the partner's flow now denied" "$(jq_sql "$tmp/red.jsonl" "SELECT v->>'verdict' $w8")" deny
+grep -q "this case is redacted, and 1 rule name.*engine-egress egress rule 0 (network set partners)" "$tmp/err" &&
+    ok "check names the rule" || fail "check warning: $(cat "$tmp/err")"
+expect "redaction_untrusted on the partner's flow" \
+    "$(jq_sql "$tmp/red.jsonl" "SELECT v->>'redaction_untrusted' $w8")" 1
+expect "not on pod-to-pod flows" \
+    "$(jq_sql "$tmp/red.jsonl" "SELECT count(*) FROM t WHERE v->>'redaction_untrusted' IS NOT NULL")" 2
+"$A" diff "$tmp/red.db" --old "$tmp/pol" --new "$tmp/pol" > /dev/null 2> "$tmp/err"
+grep -q "engine-egress egress rule 0 (network set partners)" "$tmp/err" && ok "diff names the rule" ||
+    fail "diff warning: $(cat "$tmp/err")"
+"$A" report "$tmp/red.db" -p "$tmp/pol" -o "$tmp/r.html" 2> /dev/null
+grep -q 'id="redaction-untrusted">.*engine-egress egress rule 0 (network set partners)' "$tmp/r.html" &&
+    ok "the report names the rule" || fail "report: no redaction paragraph"
+
+# Keeping what the policies name (and one more network): the partner's
+# address stays, the verdicts are those of the unredacted case, no warning;
+# the other host is still a pseudonym.
+cp "$tmp/case.db" "$tmp/keep.db"
+"$A" redact "$tmp/keep.db" --keep-policy-nets "$tmp/pol" > "$tmp/out" 2> "$tmp/err"
+expect "redact --keep-policy-nets: exit" $? 0
+grep -q '^kept: 1 external addresses inside the 1 CIDRs' "$tmp/out" && ok "redact says what it kept" ||
+    fail "redact output: $(cat "$tmp/out") $(cat "$tmp/err")"
+expect "the partner's address kept" \
+    "$(sqlite3 "$tmp/keep.db" "SELECT count(*) FROM flows WHERE dst_ip = '52.94.10.5'")" 1
+expect "the other host redacted" \
+    "$(sqlite3 "$tmp/keep.db" "SELECT count(*) FROM flows WHERE dst_ip = '93.184.216.34'")" 0
+expect "meta.redaction_kept" \
+    "$(sqlite3 "$tmp/keep.db" "SELECT value FROM meta WHERE key = 'redaction_kept'")" 52.94.0.0/16
+"$A" check "$tmp/keep.db" -p "$tmp/pol" --format json > "$tmp/keep.jsonl" 2> "$tmp/err"
+expect "kept: the partner allowed as before" "$(jq_sql "$tmp/keep.jsonl" "SELECT v->>'verdict' $w8")" allow
+expect "kept: the other host denied as before" "$(jq_sql "$tmp/keep.jsonl" "SELECT v->>'verdict' $w9")" deny
+grep -q 'this case is redacted' "$tmp/err" && fail "a warning though the set was kept: $(cat "$tmp/err")" ||
+    ok "no warning: every CIDR the rules name was kept"
+cp "$tmp/case.db" "$tmp/keep2.db"
+"$A" redact "$tmp/keep2.db" --keep-policy-nets "$tmp/pol/partners.yaml" --keep-net 93.184.216.0/24 > /dev/null 2>&1
+expect "--keep-net keeps the other host" \
+    "$(sqlite3 "$tmp/keep2.db" "SELECT count(*) FROM flows WHERE dst_ip = '93.184.216.34'")" 1
+"$A" redact "$tmp/keep2.db" --keep-net not-a-cidr > /dev/null 2> "$tmp/err"
+expect "--keep-net with a bad CIDR: exit" $? 2
+"$A" redact "$tmp/keep2.db" --keep-policy-nets "$tmp/nonexistent" > /dev/null 2> "$tmp/err"
+expect "--keep-policy-nets with a missing path: exit" $? 2
+"$A" redact --help | grep -q -- '--keep-policy-nets' && ok "redact usage names the option" || fail "usage"
+
+# The capture does the same from the policy files, before writing.
+if [ -x "$MK" ]; then
+    printf '0 tcp 10.244.1.5 40001 52.94.10.5 443\n10 tcp 10.244.1.5 40002 93.184.216.34 443\n' |
+        "$MK" "$tmp/a.pcap" || fail "mkflows"
+    "$C" -q -w "$tmp/cap.db" -r "$tmp/a.pcap" --redact-external --keep-policy-nets "$tmp/pol" \
+        2> "$tmp/err"
+    expect "capture --keep-policy-nets: exit" $? 0
+    expect "capture: the partner kept" \
+        "$(sqlite3 "$tmp/cap.db" "SELECT count(*) FROM flows WHERE dst_ip = '52.94.10.5'")" 1
+    expect "capture: the other host redacted" \
+        "$(sqlite3 "$tmp/cap.db" "SELECT count(*) FROM flows WHERE dst_ip = '93.184.216.34'")" 0
+    expect "capture: meta.redaction_kept" \
+        "$(sqlite3 "$tmp/cap.db" "SELECT value FROM meta WHERE key = 'redaction_kept'")" 52.94.0.0/16
+    "$C" -q -w "$tmp/cap2.db" -r "$tmp/a.pcap" --keep-policy-nets "$tmp/pol" 2> "$tmp/err"
+    expect "--keep-policy-nets without --redact-external: exit" $? 2
+    "$C" --help | grep -q -- '--keep-policy-nets' && ok "capture usage names the option" || fail "capture usage"
+else
+    echo "note: $MK not built; the capture part is skipped"
+fi
+finish
