@@ -50,6 +50,12 @@ struct pseudo_set {
     struct htab idx; /* keyed hash -> index in v */
 };
 
+/* A range of addresses [lo, hi] of one family (bytes as in struct ipaddr). */
+struct pseudo_range {
+    uint8_t family;
+    uint8_t lo[16], hi[16];
+};
+
 /* The memo: address -> pseudonym. */
 struct pseudo_pair {
     struct ipaddr from, to;
@@ -70,6 +76,9 @@ struct pseudo {
     size_t nkeep;
     struct cidr *keep_targets; /* those of them that meet a pseudonym range (malloc'd) */
     size_t nkeep_targets;
+    struct pseudo_range *keep_ranges; /* the kept CIDRs as sorted, merged address ranges
+                                         (malloc'd): a lookup is a binary search */
+    size_t nkeep_ranges;
 };
 
 /* Start a context under key (copied), remembering at most limit

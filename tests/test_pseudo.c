@@ -321,13 +321,48 @@ static void test_keep_cidrs(void **state)
     pseudo_release(&p);
 }
 
+/* The kept CIDRs are looked up as sorted, merged ranges: nested,
+ * overlapping and adjacent CIDRs, their edges, both families. */
+static void test_keep_ranges(void **state)
+{
+    static const char *const kept_text[] = {"10.0.128.0/17", "10.0.0.0/16", "10.0.64.0/18",
+                                            "10.2.0.0/16",   "10.3.0.0/16", "fd00:1::/64"};
+    static const struct {
+        const char *ip;
+        int kept;
+    } rows[] = {{"10.0.0.0", 1},  {"10.0.255.255", 1}, {"10.1.0.0", 0}, {"9.255.255.255", 0},
+                {"10.2.0.0", 1},  {"10.3.255.255", 1}, {"10.4.0.0", 0}, {"fd00:1::ffff", 1},
+                {"fd00:2::1", 0}, {"11.0.0.1", 0}};
+    struct cidr kept[6];
+    struct pseudo p;
+
+    (void)state;
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(cidr_parse(kept_text[i], strlen(kept_text[i]), &kept[i], NULL), 0);
+    pseudo_init(&p, key1, 0);
+    pseudo_keep(&p, kept, 6);
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct ipaddr a = ip(rows[i].ip), out;
+        int rc = pseudo_addr(&p, &a, &out);
+
+        if ((rc == 0) != rows[i].kept)
+            fail_msg("%s: kept %d, want %d", rows[i].ip, rc == 0, rows[i].kept);
+    }
+    pseudo_release(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_special),     cmocka_unit_test(test_kept),
-        cmocka_unit_test(test_keep_cidrs),  cmocka_unit_test(test_same_key_same_output),
-        cmocka_unit_test(test_one_to_one),  cmocka_unit_test(test_testnet_full),
-        cmocka_unit_test(test_derive_text), cmocka_unit_test(test_limit),
+        cmocka_unit_test(test_special),
+        cmocka_unit_test(test_kept),
+        cmocka_unit_test(test_keep_cidrs),
+        cmocka_unit_test(test_keep_ranges),
+        cmocka_unit_test(test_same_key_same_output),
+        cmocka_unit_test(test_one_to_one),
+        cmocka_unit_test(test_testnet_full),
+        cmocka_unit_test(test_derive_text),
+        cmocka_unit_test(test_limit),
         cmocka_unit_test(test_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
