@@ -250,7 +250,7 @@ void ident_cap_redact_keep(struct ident_cap *ic, const struct polnets *keep)
 {
     ic->redact_keep = keep;
     if (ic->redact)
-        pseudo_keep(ic->redact, keep->v, keep->n);
+        pseudo_keep(ic->redact, keep);
 }
 
 /* One address of rec in place. */

@@ -624,13 +624,24 @@ static void cap_flow_config(const struct cap_opts *o, struct flow_config *cfg)
 
 /* meta.redacted_external: the ids of the captures redacted as they were
  * written, space separated ("1 3"): a case may hold others that were not
- * (docs/schema.md).  Committed with the first commit. */
+ * (docs/schema.md); meta.redaction_kept: the CIDRs kept, so that check
+ * tells kept addresses from pseudonyms (on a case redacted before, only
+ * what the earlier redactions kept too: polnets_after_redaction()).
+ * Committed with the first commit. */
 static int cap_mark_redacted(sqlite3 *db, void *ctx)
 {
     struct cap *c = ctx;
-    char *old = NULL, *val;
-    int rc = db_meta_get(db, "redacted_external", &old);
+    char *old = NULL, *whole = NULL, *kept = NULL, *val;
+    struct polnets before, after;
+    struct buf b;
+    int rc = 0;
 
+    polnets_init(&before);
+    polnets_init(&after);
+    buf_init(&b, 0);
+    if (db_meta_get(db, "redacted_external", &old) != 0 ||
+        db_meta_get(db, "redacted", &whole) != 0 || db_meta_get(db, "redaction_kept", &kept) != 0)
+        rc = ERR_DB;
     if (!rc) {
         size_t n = (old ? strlen(old) : 0) + 32;
 
@@ -642,26 +653,28 @@ static int cap_mark_redacted(sqlite3 *db, void *ctx)
         rc = db_meta_set(db, "redacted_external", val);
         free(val);
     }
-    free(old);
-    old = NULL;
-    /* meta.redaction_kept: the CIDRs kept, added to those of earlier
-     * captures, so that check tells kept addresses from pseudonyms. */
-    if (!rc && c->keep.n)
-        rc = db_meta_get(db, "redaction_kept", &old);
-    if (!rc && c->keep.n) {
-        struct buf b;
-
-        buf_init(&b, 0);
-        if ((old && *old && (buf_addstr(&b, old) || buf_addch(&b, ' '))) ||
-            polnets_text(&c->keep, &b) || buf_addch(&b, '\0'))
-            rc = ERR_LIMIT;
-        else
-            rc = db_meta_set(db, "redaction_kept", b.data);
-        buf_release(&b);
-    }
-    free(old);
-    if (rc)
+    if (!rc && ((kept && polnets_add_list(&before, kept, "meta.redaction_kept")) ||
+                polnets_after_redaction(whole || (old && *old), &before, &c->keep, &after) ||
+                polnets_text(&after, &b) || buf_addch(&b, '\0')))
+        rc = ERR_LIMIT;
+    if (!rc && after.n)
+        rc = db_meta_set(db, "redaction_kept", b.data);
+    else if (!rc && kept)
+        rc = sqlite3_exec(db, "DELETE FROM meta WHERE key = 'redaction_kept'", NULL, NULL, NULL) ==
+                     SQLITE_OK
+                 ? 0
+                 : ERR_DB;
+    if (rc == ERR_LIMIT)
+        diag_err(&c->d, "cannot record the redaction: more than %d CIDRs kept (LIM_KEEP_NETS)",
+                 LIM_KEEP_NETS);
+    else if (rc)
         diag_err(&c->d, "cannot record the redaction: %s", sqlite3_errmsg(db));
+    buf_release(&b);
+    polnets_release(&after);
+    polnets_release(&before);
+    free(kept);
+    free(whole);
+    free(old);
     return rc;
 }
 
@@ -828,6 +841,7 @@ int main(int argc, char **argv)
             rc = ERR_USAGE;
     if (!rc && c.o.n_keep_paths)
         rc = polnets_load(&c.keep, (const char *const *)c.o.keep_paths, c.o.n_keep_paths, &c.d);
+    polnets_index(&c.keep);
     if (!rc && c.keep.n)
         ident_cap_redact_keep(&c.ident, &c.keep);
     /*    Process attribution's helper, forked while we are one thread and

@@ -32,7 +32,75 @@ void polnets_init(struct polnets *pn)
 void polnets_release(struct polnets *pn)
 {
     free(pn->v);
+    free(pn->r);
     memset(pn, 0, sizeof(*pn));
+}
+
+static int range_cmp(const void *x, const void *y)
+{
+    const struct polnets_range *a = x, *b = y;
+
+    if (a->family != b->family)
+        return a->family < b->family ? -1 : 1;
+    return memcmp(a->lo, b->lo, 16);
+}
+
+void polnets_index(struct polnets *pn)
+{
+    size_t out = 0;
+
+    free(pn->r);
+    pn->r = NULL;
+    pn->nr = 0;
+    if (!pn->n)
+        return;
+    pn->r = xreallocarray(NULL, pn->n, sizeof(*pn->r));
+    for (size_t i = 0; i < pn->n; i++) {
+        struct polnets_range *r = &pn->r[i];
+        unsigned bits = pn->v[i].addr.family == 4 ? 32 : 128;
+
+        r->family = pn->v[i].addr.family;
+        memcpy(r->lo, pn->v[i].addr.a, 16);
+        memcpy(r->hi, pn->v[i].addr.a, 16);
+        for (unsigned b = pn->v[i].plen; b < bits; b++)
+            r->hi[b / 8] |= (uint8_t)(0x80u >> (b % 8));
+    }
+    qsort(pn->r, pn->n, sizeof(*pn->r), range_cmp);
+    /* CIDRs nest or are disjoint: a range that starts inside the one
+     * before lies inside it. */
+    for (size_t i = 0; i < pn->n; i++) {
+        struct polnets_range *prev = out ? &pn->r[out - 1] : NULL;
+        const struct polnets_range *r = &pn->r[i];
+
+        if (prev && prev->family == r->family && memcmp(r->lo, prev->hi, 16) <= 0) {
+            if (memcmp(r->hi, prev->hi, 16) > 0)
+                memcpy(prev->hi, r->hi, 16);
+        } else {
+            pn->r[out++] = *r;
+        }
+    }
+    pn->nr = out;
+}
+
+/* The indexed range holding address bytes a of family, or NULL. */
+static const struct polnets_range *range_of(const struct polnets *pn, uint8_t family,
+                                            const uint8_t a[16])
+{
+    size_t lo = 0, hi = pn->nr;
+
+    /* The last range whose (family, lo) is at most a's. */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct polnets_range *r = &pn->r[mid];
+
+        if (r->family < family || (r->family == family && memcmp(r->lo, a, 16) <= 0))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (!lo || pn->r[lo - 1].family != family || memcmp(a, pn->r[lo - 1].hi, 16) > 0)
+        return NULL;
+    return &pn->r[lo - 1];
 }
 
 static int same_cidr(const struct cidr *a, const struct cidr *b)
@@ -97,6 +165,10 @@ static int add(struct polnets *pn, const char *s, const char *file, unsigned lin
     }
     ALLOC_GROW(pn->v, pn->n + 1, pn->alloc);
     pn->v[pn->n++] = c;
+    /* The index no longer holds every CIDR. */
+    free(pn->r);
+    pn->r = NULL;
+    pn->nr = 0;
     return 0;
 }
 
@@ -104,6 +176,27 @@ int polnets_add_text(struct polnets *pn, const char *s, const char *where, int s
                      struct diag *d)
 {
     return add(pn, s, NULL, 0, 0, where, strict, d);
+}
+
+int polnets_add_list(struct polnets *pn, const char *text, const char *where)
+{
+    int rc = 0;
+
+    while (*text && !rc) {
+        size_t len = strcspn(text, " ");
+        char tok[IPADDR_STRLEN + 8];
+
+        if (len && len < sizeof(tok)) {
+            memcpy(tok, text, len);
+            tok[len] = '\0';
+            if (add(pn, tok, NULL, 0, 0, where, 0, NULL) == ERR_LIMIT)
+                rc = ERR_LIMIT;
+        }
+        text += len;
+        text += strspn(text, " ");
+    }
+    polnets_index(pn);
+    return rc;
 }
 
 /* One string node: a CIDR to keep. */
@@ -183,24 +276,28 @@ static void doc(struct pn_ctx *x, const struct ynode *d, const char *list_api, i
         scan(x, ynode_get(d, "spec"), 0);
 }
 
-static void file(void *ctx, const char *path)
+/* The documents of ys, loaded (rc 0) or not. */
+static void stream(struct pn_ctx *x, struct ystream *ys, int rc)
 {
-    struct pn_ctx *x = ctx;
-    struct ystream ys;
-    int rc;
-
-    memset(&ys, 0, sizeof(ys));
-    rc = ystream_load_file(&ys, path, x->d);
     if (rc) {
         if (!x->rc)
             x->rc = rc;
         return;
     }
-    x->ys = &ys;
-    for (size_t i = 0; i < ys.ndocs; i++)
-        doc(x, ys.docs[i], NULL, 0);
+    x->ys = ys;
+    for (size_t i = 0; i < ys->ndocs; i++)
+        doc(x, ys->docs[i], NULL, 0);
     x->ys = NULL;
-    ystream_release(&ys);
+    ystream_release(ys);
+}
+
+static void file(void *ctx, const char *path)
+{
+    struct pn_ctx *x = ctx;
+    struct ystream ys;
+
+    memset(&ys, 0, sizeof(ys));
+    stream(x, &ys, ystream_load_file(&ys, path, x->d));
 }
 
 int polnets_load(struct polnets *pn, const char *const *paths, size_t npaths, struct diag *d)
@@ -223,7 +320,65 @@ int polnets_load(struct polnets *pn, const char *const *paths, size_t npaths, st
             file(&x, paths[i]);
         }
     }
+    polnets_index(pn);
     return x.rc;
+}
+
+int polnets_load_mem(struct polnets *pn, const char *name, const char *data, size_t len,
+                     struct diag *d)
+{
+    struct pn_ctx x;
+    struct ystream ys;
+
+    memset(&x, 0, sizeof(x));
+    x.pn = pn;
+    x.d = d;
+    memset(&ys, 0, sizeof(ys));
+    stream(&x, &ys, ystream_load_mem(&ys, name, data, len, d));
+    polnets_index(pn);
+    return x.rc;
+}
+
+static int cidr_cmp(const void *x, const void *y)
+{
+    const struct cidr *a = x, *b = y;
+    int c = ipaddr_cmp(&a->addr, &b->addr);
+
+    return c ? c : (a->plen > b->plen) - (a->plen < b->plen);
+}
+
+/* Of from's CIDRs, those inside other's, appended to out. */
+static int inside(const struct polnets *from, const struct polnets *other, struct polnets *out)
+{
+    for (size_t i = 0; i < from->n; i++) {
+        if (!polnets_covers(other, &from->v[i]))
+            continue;
+        if (out->n >= LIM_KEEP_NETS)
+            return ERR_LIMIT;
+        ALLOC_GROW(out->v, out->n + 1, out->alloc);
+        out->v[out->n++] = from->v[i];
+    }
+    return 0;
+}
+
+int polnets_intersect(const struct polnets *a, const struct polnets *b, struct polnets *out)
+{
+    size_t n = 0;
+    int rc;
+
+    polnets_init(out);
+    rc = inside(a, b, out);
+    if (!rc)
+        rc = inside(b, a, out);
+    if (out->n) {
+        qsort(out->v, out->n, sizeof(*out->v), cidr_cmp);
+        for (size_t i = 0; i < out->n; i++)
+            if (!n || cidr_cmp(&out->v[n - 1], &out->v[i]) != 0)
+                out->v[n++] = out->v[i];
+        out->n = n;
+    }
+    polnets_index(out);
+    return rc;
 }
 
 int polnets_text(const struct polnets *pn, struct buf *out)
@@ -236,8 +391,29 @@ int polnets_text(const struct polnets *pn, struct buf *out)
     return 0;
 }
 
+int polnets_after_redaction(int was_redacted, const struct polnets *before,
+                            const struct polnets *keep, struct polnets *out)
+{
+    static const struct polnets none;
+
+    if (!keep)
+        keep = &none;
+    if (was_redacted)
+        return polnets_intersect(before, keep, out);
+    polnets_init(out);
+    if (keep->n) {
+        out->v = xreallocarray(NULL, keep->n, sizeof(*out->v));
+        memcpy(out->v, keep->v, keep->n * sizeof(*out->v));
+        out->n = out->alloc = keep->n;
+    }
+    polnets_index(out);
+    return 0;
+}
+
 int polnets_contains(const struct polnets *pn, const struct ipaddr *a)
 {
+    if (pn->r)
+        return range_of(pn, a->family, a->a) != NULL;
     for (size_t i = 0; i < pn->n; i++)
         if (cidr_contains(&pn->v[i], a))
             return 1;
@@ -246,6 +422,18 @@ int polnets_contains(const struct polnets *pn, const struct ipaddr *a)
 
 int polnets_covers(const struct polnets *pn, const struct cidr *c)
 {
+    if (pn->r) {
+        const struct polnets_range *r = range_of(pn, c->addr.family, c->addr.a);
+        uint8_t last[16];
+        unsigned bits = c->addr.family == 4 ? 32 : 128;
+
+        if (!r)
+            return 0;
+        memcpy(last, c->addr.a, 16);
+        for (unsigned b = c->plen; b < bits; b++)
+            last[b / 8] |= (uint8_t)(0x80u >> (b % 8));
+        return memcmp(last, r->hi, 16) <= 0;
+    }
     for (size_t i = 0; i < pn->n; i++)
         if (pn->v[i].plen <= c->plen && cidr_contains(&pn->v[i], &c->addr))
             return 1;

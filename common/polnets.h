@@ -20,6 +20,7 @@
 #define PODFLOW_POLNETS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/attrs.h"
 #include "common/ipaddr.h"
@@ -27,13 +28,30 @@
 struct diag;
 struct buf;
 
+/* A range of addresses [lo, hi] of one family (bytes as in struct ipaddr). */
+struct polnets_range {
+    uint8_t family;
+    uint8_t lo[16], hi[16];
+};
+
 struct polnets {
     struct cidr *v; /* malloc'd, in the order found */
     size_t n, alloc;
+    struct polnets_range *r; /* v as sorted ranges, overlapping ones merged, once
+                                polnets_index() ran (malloc'd): a lookup is then a
+                                binary search; NULL: lookups scan v */
+    size_t nr;
 };
 
 void polnets_init(struct polnets *pn);
 void polnets_release(struct polnets *pn);
+
+/*
+ * Index pn for lookups (polnets_contains(), polnets_covers()): call it once
+ * the CIDRs are added (polnets_load() and polnets_add_list() do); adding
+ * another drops the index until the next call.  Never fails.
+ */
+void polnets_index(struct polnets *pn);
 
 /*
  * Add one CIDR or address given as text (--keep-net), found at where
@@ -46,6 +64,15 @@ int polnets_add_text(struct polnets *pn, const char *s, const char *where, int s
                      struct diag *d) MUST_CHECK;
 
 /*
+ * Add the CIDRs of a space-separated list as polnets_text() writes it
+ * (meta.redaction_kept), found at where, then index pn.  What does not
+ * parse, or is too wide, is not added and not reported (a case's own
+ * record: what is not known as kept is treated as redacted).  0, or
+ * ERR_LIMIT past LIM_KEEP_NETS (what was added stays).
+ */
+int polnets_add_list(struct polnets *pn, const char *text, const char *where) MUST_CHECK;
+
+/*
  * Add the CIDRs of every policy object in paths (files, directories
  * searched like -p, or "-" for stdin).  0, or ERR_PARSE / ERR_LIMIT /
  * -errno after reporting (a path that cannot be read, a file that is not
@@ -55,14 +82,43 @@ int polnets_add_text(struct polnets *pn, const char *s, const char *where, int s
 int polnets_load(struct polnets *pn, const char *const *paths, size_t npaths,
                  struct diag *d) MUST_CHECK;
 
+/* The same for one policy file's contents data[0..len) called name (the
+ * fuzz target's entry): 0, ERR_PARSE or ERR_LIMIT after reporting. */
+int polnets_load_mem(struct polnets *pn, const char *name, const char *data, size_t len,
+                     struct diag *d) MUST_CHECK;
+
+/*
+ * The addresses kept by both a and b, into out (initialised here; the
+ * caller releases it), indexed: the CIDRs of each that lie inside the
+ * other's (CIDRs nest or are disjoint, so these cover exactly the common
+ * addresses), sorted, without repeats.  What several redactions of one
+ * case kept: an address is known unredacted only if every one kept it.
+ * 0, or ERR_LIMIT past LIM_KEEP_NETS.
+ */
+int polnets_intersect(const struct polnets *a, const struct polnets *b,
+                      struct polnets *out) MUST_CHECK;
+
+/*
+ * What a case records as kept (meta.redaction_kept) after one more
+ * redaction that kept keep (may be NULL: nothing), into out (initialised
+ * here, indexed; the caller releases it): keep itself on a case that was
+ * not redacted before, else what both before (the case's record) and keep
+ * kept, since the addresses earlier redactions replaced are pseudonyms
+ * whatever this one keeps.  `redact`, a capture with --redact-external
+ * added to a case, and `merge` of redacted cases use it.  0 or ERR_LIMIT.
+ */
+int polnets_after_redaction(int was_redacted, const struct polnets *before,
+                            const struct polnets *keep, struct polnets *out) MUST_CHECK;
+
 /* Append "cidr cidr ..." (space separated) to out: what the case records
  * in meta.redaction_kept.  0 or ERR_LIMIT. */
 int polnets_text(const struct polnets *pn, struct buf *out) MUST_CHECK;
 
-/* 1 when a is inside one of pn's CIDRs. */
+/* 1 when a is inside one of pn's CIDRs (a binary search once indexed). */
 int polnets_contains(const struct polnets *pn, const struct ipaddr *a);
 
-/* 1 when c lies wholly inside one of pn's CIDRs. */
+/* 1 when c lies wholly inside one of pn's CIDRs (a binary search once
+ * indexed). */
 int polnets_covers(const struct polnets *pn, const struct cidr *c);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "common/xmalloc.h"
 #include "common/hash.h"
+#include "common/polnets.h"
 #include "common/util.h"
 #include "common/compat.h"
 
@@ -150,7 +151,6 @@ void pseudo_release(struct pseudo *p)
     ps_set_release(&p->used);
     ps_set_release(&p->internal);
     free(p->keep_targets);
-    free(p->keep_ranges);
     explicit_bzero(p, sizeof(*p));
 }
 
@@ -191,75 +191,13 @@ static int ps_cidrs_meet(const struct cidr *a, const struct cidr *b)
     return a->plen <= b->plen ? cidr_contains(a, &b->addr) : cidr_contains(b, &a->addr);
 }
 
-static int ps_range_cmp(const void *x, const void *y)
+void pseudo_keep(struct pseudo *p, const struct polnets *keep)
 {
-    const struct pseudo_range *a = x, *b = y;
+    const struct cidr *v = keep ? keep->v : NULL;
+    size_t n = keep ? keep->n : 0;
 
-    if (a->family != b->family)
-        return a->family < b->family ? -1 : 1;
-    return memcmp(a->lo, b->lo, 16);
-}
-
-/* keep[0..n) as sorted ranges, overlapping ones merged. */
-static void ps_build_ranges(struct pseudo *p, const struct cidr *keep, size_t n)
-{
-    size_t out = 0;
-
-    free(p->keep_ranges);
-    p->keep_ranges = n ? xreallocarray(NULL, n, sizeof(*p->keep_ranges)) : NULL;
-    for (size_t i = 0; i < n; i++) {
-        struct pseudo_range *r = &p->keep_ranges[i];
-        unsigned bits = keep[i].addr.family == 4 ? 32 : 128;
-
-        r->family = keep[i].addr.family;
-        memcpy(r->lo, keep[i].addr.a, 16);
-        memcpy(r->hi, keep[i].addr.a, 16);
-        for (unsigned b = keep[i].plen; b < bits; b++)
-            r->hi[b / 8] |= (uint8_t)(0x80u >> (b % 8));
-    }
-    if (n)
-        qsort(p->keep_ranges, n, sizeof(*p->keep_ranges), ps_range_cmp);
-    for (size_t i = 0; i < n; i++) {
-        struct pseudo_range *prev = out ? &p->keep_ranges[out - 1] : NULL;
-        const struct pseudo_range *r = &p->keep_ranges[i];
-
-        if (prev && prev->family == r->family && memcmp(r->lo, prev->hi, 16) <= 0) {
-            if (memcmp(r->hi, prev->hi, 16) > 0)
-                memcpy(prev->hi, r->hi, 16);
-        } else {
-            p->keep_ranges[out++] = *r;
-        }
-    }
-    p->nkeep_ranges = out;
-}
-
-/* 1 when a lies inside a kept CIDR (binary search over the ranges). */
-static int ps_kept(const struct pseudo *p, const struct ipaddr *a)
-{
-    size_t lo = 0, hi = p->nkeep_ranges;
-
-    /* The last range whose (family, lo) is at most a's. */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const struct pseudo_range *r = &p->keep_ranges[mid];
-
-        if (r->family < a->family || (r->family == a->family && memcmp(r->lo, a->a, 16) <= 0))
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (!lo)
-        return 0;
-    return p->keep_ranges[lo - 1].family == a->family &&
-           memcmp(a->a, p->keep_ranges[lo - 1].hi, 16) <= 0;
-}
-
-void pseudo_keep(struct pseudo *p, const struct cidr *keep, size_t n)
-{
-    ps_build_ranges(p, keep, n);
     free(p->keep_targets);
-    p->keep = keep;
-    p->nkeep = n;
+    p->keep = n ? keep : NULL;
     p->keep_targets = NULL;
     p->nkeep_targets = 0;
     for (size_t i = 0; i < n; i++) {
@@ -268,10 +206,10 @@ void pseudo_keep(struct pseudo *p, const struct cidr *keep, size_t n)
 
             if (cidr_parse(ps_ranges[r], strlen(ps_ranges[r]), &range, NULL) != 0)
                 abort(); /* constant text */
-            if (ps_cidrs_meet(&keep[i], &range)) {
+            if (ps_cidrs_meet(&v[i], &range)) {
                 p->keep_targets =
                     xreallocarray(p->keep_targets, p->nkeep_targets + 1, sizeof(*p->keep_targets));
-                p->keep_targets[p->nkeep_targets++] = keep[i];
+                p->keep_targets[p->nkeep_targets++] = v[i];
                 break;
             }
         }
@@ -381,7 +319,7 @@ int pseudo_addr(struct pseudo *p, const struct ipaddr *a, struct ipaddr *out)
     }
     /* Inside a kept CIDR: kept, and remembered as internal so that the
      * next time costs one lookup. */
-    if (p->nkeep_ranges && ps_kept(p, &in)) {
+    if (p->keep && polnets_contains(p->keep, &in)) {
         pseudo_add_internal(p, &in);
         *out = in;
         return 0;

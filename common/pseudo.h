@@ -37,6 +37,8 @@
 #include "common/ipaddr.h"
 #include "common/sha256.h"
 
+struct polnets;
+
 #define PSEUDO_KEY_LEN SHA256_LEN
 
 /* The overflow pseudonyms (see above), reserved in every context. */
@@ -48,12 +50,6 @@ struct pseudo_set {
     struct ipaddr *v; /* malloc'd, wiped before it is freed */
     size_t n, alloc;
     struct htab idx; /* keyed hash -> index in v */
-};
-
-/* A range of addresses [lo, hi] of one family (bytes as in struct ipaddr). */
-struct pseudo_range {
-    uint8_t family;
-    uint8_t lo[16], hi[16];
 };
 
 /* The memo: address -> pseudonym. */
@@ -68,17 +64,13 @@ struct pseudo {
     struct pseudo_set internal;
     struct pseudo_pair *memo; /* malloc'd, wiped before it is freed */
     size_t memo_n, memo_alloc;
-    struct htab memo_idx;    /* keyed hash of from -> index in memo */
-    size_t v4_testnet;       /* TEST-NET addresses given */
-    size_t limit;            /* distinct addresses memoised at most; 0: no limit */
-    int overflowed;          /* the limit was reached */
-    const struct cidr *keep; /* kept CIDRs (borrowed, pseudo_keep()), or NULL */
-    size_t nkeep;
-    struct cidr *keep_targets; /* those of them that meet a pseudonym range (malloc'd) */
+    struct htab memo_idx;       /* keyed hash of from -> index in memo */
+    size_t v4_testnet;          /* TEST-NET addresses given */
+    size_t limit;               /* distinct addresses memoised at most; 0: no limit */
+    int overflowed;             /* the limit was reached */
+    const struct polnets *keep; /* kept CIDRs (borrowed, pseudo_keep()), or NULL */
+    struct cidr *keep_targets;  /* those of them that meet a pseudonym range (malloc'd) */
     size_t nkeep_targets;
-    struct pseudo_range *keep_ranges; /* the kept CIDRs as sorted, merged address ranges
-                                         (malloc'd): a lookup is a binary search */
-    size_t nkeep_ranges;
 };
 
 /* Start a context under key (copied), remembering at most limit
@@ -102,13 +94,14 @@ int pseudo_is_special(const struct ipaddr *a);
 void pseudo_add_internal(struct pseudo *p, const struct ipaddr *a);
 
 /*
- * Keep every address inside keep[0..n) as it is (the CIDRs the customer's
+ * Keep every address inside keep's CIDRs as it is (the CIDRs the customer's
  * policies name: --keep-policy-nets, --keep-net), and never give a
  * pseudonym inside one, so that a kept CIDR matches exactly the addresses
- * it matched before.  keep is borrowed: it must outlive p.  Replaces an
- * earlier list.
+ * it matched before.  keep (may be NULL: none) is borrowed: it must
+ * outlive p, unchanged, and be indexed (polnets_index(): each lookup is
+ * then a binary search).  Replaces an earlier list.
  */
-void pseudo_keep(struct pseudo *p, const struct cidr *keep, size_t n);
+void pseudo_keep(struct pseudo *p, const struct polnets *keep);
 
 /* 1 when a was recorded internal. */
 int pseudo_is_internal(const struct pseudo *p, const struct ipaddr *a);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/ipaddr.h"
+#include "common/polnets.h"
 #include "common/pseudo.h"
 #include "common/compat.h"
 
@@ -289,15 +290,19 @@ static void test_random(void **state)
 static void test_keep_cidrs(void **state)
 {
     static const char *const kept_text[] = {"52.94.0.0/16", "198.51.100.0/24", "2001:db8:1::/48"};
-    struct cidr kept[3];
+    struct polnets keep;
+    const struct cidr *kept;
     struct pseudo p;
     struct ipaddr a, out;
 
     (void)state;
-    for (size_t i = 0; i < 3; i++)
-        assert_int_equal(cidr_parse(kept_text[i], strlen(kept_text[i]), &kept[i], NULL), 0);
+    polnets_init(&keep);
+    assert_int_equal(polnets_add_list(&keep, "52.94.0.0/16 198.51.100.0/24 2001:db8:1::/48", "t"),
+                     0);
+    assert_int_equal(keep.n, 3);
+    kept = keep.v;
     pseudo_init(&p, key1, 0);
-    pseudo_keep(&p, kept, 3);
+    pseudo_keep(&p, &keep);
     a = ip("52.94.10.5");
     assert_int_equal(pseudo_addr(&p, &a, &out), 0);
     assert_int_equal(ipaddr_cmp(&a, &out), 0);
@@ -319,28 +324,30 @@ static void test_keep_cidrs(void **state)
         assert_false(cidr_contains(&kept[2], &out));
     }
     pseudo_release(&p);
+    polnets_release(&keep);
 }
 
 /* The kept CIDRs are looked up as sorted, merged ranges: nested,
  * overlapping and adjacent CIDRs, their edges, both families. */
 static void test_keep_ranges(void **state)
 {
-    static const char *const kept_text[] = {"10.0.128.0/17", "10.0.0.0/16", "10.0.64.0/18",
-                                            "10.2.0.0/16",   "10.3.0.0/16", "fd00:1::/64"};
+    static const char kept_text[] =
+        "10.0.128.0/17 10.0.0.0/16 10.0.64.0/18 10.2.0.0/16 10.3.0.0/16 fd00:1::/64";
     static const struct {
         const char *ip;
         int kept;
     } rows[] = {{"10.0.0.0", 1},  {"10.0.255.255", 1}, {"10.1.0.0", 0}, {"9.255.255.255", 0},
                 {"10.2.0.0", 1},  {"10.3.255.255", 1}, {"10.4.0.0", 0}, {"fd00:1::ffff", 1},
                 {"fd00:2::1", 0}, {"11.0.0.1", 0}};
-    struct cidr kept[6];
+    struct polnets keep;
     struct pseudo p;
 
     (void)state;
-    for (size_t i = 0; i < 6; i++)
-        assert_int_equal(cidr_parse(kept_text[i], strlen(kept_text[i]), &kept[i], NULL), 0);
+    polnets_init(&keep);
+    assert_int_equal(polnets_add_list(&keep, kept_text, "t"), 0);
+    assert_int_equal(keep.n, 6);
     pseudo_init(&p, key1, 0);
-    pseudo_keep(&p, kept, 6);
+    pseudo_keep(&p, &keep);
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         struct ipaddr a = ip(rows[i].ip), out;
         int rc = pseudo_addr(&p, &a, &out);
@@ -349,6 +356,7 @@ static void test_keep_ranges(void **state)
             fail_msg("%s: kept %d, want %d", rows[i].ip, rc == 0, rows[i].kept);
     }
     pseudo_release(&p);
+    polnets_release(&keep);
 }
 
 int main(void)

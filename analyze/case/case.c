@@ -950,14 +950,8 @@ static int case_open_file(struct case_db *c, const char *path, const char *label
         v = NULL;
         /* The CIDRs kept unredacted: whatever does not parse is simply
          * not known as kept (its verdicts are then flagged). */
-        if (db_meta_get(c->db, "redaction_kept", &v) == 0 && v) {
-            char *save = NULL;
-
-            for (char *t = strtok_r(v, " ", &save); t; t = strtok_r(NULL, " ", &save))
-                if (polnets_add_text(&c->redaction_kept, t, "meta.redaction_kept", 0, NULL) ==
-                    ERR_LIMIT)
-                    break;
-        }
+        if (db_meta_get(c->db, "redaction_kept", &v) == 0 && v)
+            (void)!polnets_add_list(&c->redaction_kept, v, "meta.redaction_kept");
         free(v);
     }
     rc = load_namespaces(c, d);

@@ -34,6 +34,8 @@
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/outfile.h"
+#include "common/polnets.h"
+#include "common/util.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
 
@@ -61,6 +63,8 @@ struct merge {
     const char *out; /* for messages */
     struct mtable t[LIM_MERGE_TABLES];
     size_t nt;
+    int redacted;        /* a redacted input was copied */
+    struct polnets kept; /* what every redacted input copied so far kept */
 };
 
 static int merge_sqlfail(struct merge *m, const char *what, const char *path)
@@ -350,6 +354,134 @@ static int merge_table(struct merge *m, struct mtable *t, const char *path)
     return rc;
 }
 
+/* The attached input's meta value of key into *value (malloc'd), or NULL
+ * when it has none. */
+static int merge_src_meta(struct merge *m, const char *key, char **value, const char *path)
+{
+    sqlite3_stmt *st = NULL;
+    int src;
+
+    *value = NULL;
+    if (sqlite3_prepare_v2(m->db, "SELECT value FROM " MERGE_SRC ".meta WHERE key = ?1", -1, &st,
+                           NULL) != SQLITE_OK)
+        return merge_sqlfail(m, "reading its meta", path);
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    src = sqlite3_step(st);
+    if (src == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        *value = xstrdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (src != SQLITE_ROW && src != SQLITE_DONE)
+        return merge_sqlfail(m, "reading its meta", path);
+    return 0;
+}
+
+/* ids, the input's meta.redacted_external, renumbered as its captures
+ * were (captures_off), appended to the output's.  1 when no id could be
+ * read (the output is then marked redacted as a whole). */
+static int merge_redacted_ids(struct merge *m, const char *ids, int64_t captures_off,
+                              const char *path)
+{
+    char *have = NULL;
+    struct buf b;
+    int rc = 0, none = 1;
+
+    if (db_meta_get(m->db, "redacted_external", &have) != 0)
+        return merge_sqlfail(m, "reading the redacted captures", m->out);
+    buf_init(&b, 0);
+    if (have && *have)
+        rc = buf_addstr(&b, have);
+    while (*ids && !rc) {
+        size_t len = strcspn(ids, " ");
+        int64_t id;
+
+        if (parse_i64(ids, len, INT64_MIN, INT64_MAX, &id) == 0 &&
+            !__builtin_add_overflow(id, captures_off, &id)) {
+            rc = buf_addf(&b, "%s%" PRId64, b.len ? " " : "", id);
+            none = 0;
+        }
+        ids += len;
+        ids += strspn(ids, " ");
+    }
+    if (!rc)
+        rc = buf_addch(&b, '\0');
+    if (rc)
+        diag_err(m->d, "cannot merge '%s': its redacted captures do not fit", path);
+    else if (b.data[0] && db_meta_set(m->db, "redacted_external", b.data) != 0)
+        rc = merge_sqlfail(m, "recording the redacted captures", path);
+    buf_release(&b);
+    free(have);
+    return rc ? rc : none;
+}
+
+/*
+ * The input's redaction, added to the output's (docs/schema.md): the
+ * output of a redacted input is redacted (meta.redacted as the first input
+ * with it wrote it; meta.redacted_external with the capture ids
+ * renumbered), and keeps, unredacted, only what every redacted input kept
+ * (meta.redaction_kept: an address one input kept may be a pseudonym in
+ * another, polnets_after_redaction()).  An input not redacted adds nothing.
+ */
+static int merge_redaction(struct merge *m, const char *path)
+{
+    char *whole = NULL, *ext = NULL, *kept = NULL;
+    struct polnets in, after;
+    struct buf b;
+    int ci = merge_find(m, "captures");
+    int rc;
+
+    polnets_init(&in);
+    polnets_init(&after);
+    buf_init(&b, 0);
+    rc = merge_src_meta(m, "redacted", &whole, path);
+    if (!rc)
+        rc = merge_src_meta(m, "redacted_external", &ext, path);
+    if (!rc)
+        rc = merge_src_meta(m, "redaction_kept", &kept, path);
+    if (rc || !(whole || (ext && *ext)))
+        goto out;
+    if (ext && *ext) {
+        rc = merge_redacted_ids(m, ext, ci >= 0 ? m->t[ci].off : 0, path);
+        if (rc == 1 && !whole)
+            whole = xstrdup("external addresses (a merged case's captures)");
+        rc = rc == 1 ? 0 : rc;
+    }
+    if (!rc && whole) {
+        char *have = NULL;
+
+        if (db_meta_get(m->db, "redacted", &have) != 0 ||
+            (!have && db_meta_set(m->db, "redacted", whole) != 0))
+            rc = merge_sqlfail(m, "recording the redaction", path);
+        free(have);
+    }
+    if (!rc && ((kept && polnets_add_list(&in, kept, "meta.redaction_kept")) ||
+                polnets_after_redaction(m->redacted, &m->kept, &in, &after) ||
+                polnets_text(&after, &b) || buf_addch(&b, '\0'))) {
+        diag_err(m->d, "cannot merge '%s': more than %d CIDRs kept unredacted (LIM_KEEP_NETS)",
+                 path, LIM_KEEP_NETS);
+        rc = ERR_LIMIT;
+    }
+    if (!rc && after.n && db_meta_set(m->db, "redaction_kept", b.data) != 0)
+        rc = merge_sqlfail(m, "recording the CIDRs kept unredacted", path);
+    else if (!rc && !after.n &&
+             sqlite3_exec(m->db, "DELETE FROM main.meta WHERE key = 'redaction_kept'", NULL, NULL,
+                          NULL) != SQLITE_OK)
+        rc = merge_sqlfail(m, "recording the CIDRs kept unredacted", path);
+    if (!rc) {
+        polnets_release(&m->kept);
+        m->kept = after;
+        polnets_init(&after);
+        m->redacted = 1;
+    }
+out:
+    buf_release(&b);
+    polnets_release(&after);
+    polnets_release(&in);
+    free(kept);
+    free(ext);
+    free(whole);
+    return rc;
+}
+
 /* One input, attached, copied in one transaction, detached. */
 static int merge_one(struct merge *m, const char *path)
 {
@@ -379,6 +511,8 @@ static int merge_one(struct merge *m, const char *path)
                             " CAST(meta.value AS INTEGER) + CAST(excluded.value AS INTEGER)",
                             NULL, NULL, NULL) != SQLITE_OK)
         rc = merge_sqlfail(m, "add up the inventory problems", path);
+    if (!rc)
+        rc = merge_redaction(m, path);
     if (!rc && sqlite3_exec(m->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         rc = merge_sqlfail(m, "commit", m->out);
     if (rc)
@@ -458,6 +592,7 @@ static int merge_build(const char *tmp, const char *label, char *const *inputs, 
         sqlite3_close_v2(m.db);
         rc = ERR_DB;
     }
+    polnets_release(&m.kept);
     for (size_t i = 0; i < m.nt; i++) {
         free(m.t[i].name);
         for (size_t c = 0; c < m.t[i].ncols; c++)

@@ -11,7 +11,11 @@
  * cluster, not a node: a row identical in every column but its id to a row
  * already there is not copied again.  A namespace that differs from one
  * already there (same name, other labels) keeps the first one seen, with a
- * warning.  meta is the output's own.
+ * warning.  meta is the output's own, but for what a reader of the merged
+ * case must know of its inputs: the inventories' problems add up
+ * (inventory_problems), and the output of a redacted input is redacted,
+ * keeping unredacted only what every redacted input kept (redacted,
+ * redacted_external with the capture ids renumbered, redaction_kept).
  *
  * Column lists come from the schema itself (PRAGMA table_info of the
  * output and of each input, intersected), never from a list written here,

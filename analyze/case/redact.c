@@ -90,22 +90,50 @@ static int rd_load_internal(struct rd *r, sqlite3 *db, struct diag *d)
     return 0;
 }
 
-/* meta.redaction_kept: the CIDRs kept, for check to tell kept addresses
- * from pseudonyms (docs/schema.md). */
+/*
+ * meta.redaction_kept: the CIDRs kept, for check to tell kept addresses
+ * from pseudonyms (docs/schema.md).  On a case redacted before (by an
+ * earlier `redact`, or captures with --redact-external) only what both
+ * kept: an address an earlier redaction replaced is a pseudonym now,
+ * whatever this one keeps.  Nothing kept: no key.
+ */
 static int rd_meta_kept(sqlite3 *db, const struct polnets *keep, struct diag *d)
 {
+    char *redacted = NULL, *external = NULL, *before_text = NULL;
+    struct polnets before, after;
     struct buf b;
     int rc = 0;
 
+    polnets_init(&before);
+    polnets_init(&after);
     buf_init(&b, 0);
-    if (polnets_text(keep, &b) || buf_addch(&b, '\0')) {
-        diag_err(d, "%s", "cannot redact: the kept CIDRs do not fit in memory");
+    if (db_meta_get(db, "redacted", &redacted) != 0 ||
+        db_meta_get(db, "redacted_external", &external) != 0 ||
+        db_meta_get(db, "redaction_kept", &before_text) != 0) {
+        diag_err(d, "cannot redact: %s", sqlite3_errmsg(db));
+        rc = ERR_DB;
+        goto out;
+    }
+    if ((before_text && polnets_add_list(&before, before_text, "meta.redaction_kept")) ||
+        polnets_after_redaction(redacted || (external && *external), &before, keep, &after) ||
+        polnets_text(&after, &b) || buf_addch(&b, '\0')) {
+        diag_err(d, "cannot redact: more than %d CIDRs kept (LIM_KEEP_NETS)", LIM_KEEP_NETS);
         rc = ERR_LIMIT;
+        goto out;
+    }
+    if (!after.n) {
+        rc = rd_exec(db, d, "DELETE FROM meta WHERE key = 'redaction_kept'", NULL);
     } else if (db_meta_set(db, "redaction_kept", b.data) != 0) {
         diag_err(d, "cannot redact: %s", sqlite3_errmsg(db));
         rc = ERR_DB;
     }
+out:
     buf_release(&b);
+    polnets_release(&after);
+    polnets_release(&before);
+    free(before_text);
+    free(external);
+    free(redacted);
     return rc;
 }
 
@@ -191,8 +219,7 @@ int redact_db(sqlite3 *db, const uint8_t key[REDACT_KEY_LEN], const struct polne
     memset(st, 0, sizeof(*st));
     pseudo_init(&r.ps, key, 0); /* a finished case: its addresses are bounded */
     r.keep = keep;
-    if (keep)
-        pseudo_keep(&r.ps, keep->v, keep->n);
+    pseudo_keep(&r.ps, keep);
     dnat = db_has_column(db, "flows", "dnat_ip");
     socks = db_has_column(db, "sockets", "remote_ip");
     /* The map holds original addresses: memory only, never a temp file. */
@@ -224,7 +251,7 @@ int redact_db(sqlite3 *db, const uint8_t key[REDACT_KEY_LEN], const struct polne
                      "ELSE '[redacted]' END, filter = CASE WHEN filter IS NULL THEN NULL "
                      "ELSE '[redacted]' END WHERE command IS NOT NULL OR filter IS NOT NULL",
                      &st->captures);
-    if (!rc && keep && keep->n)
+    if (!rc)
         rc = rd_meta_kept(db, keep, d);
     if (!rc)
         rc = rd_exec(db, d,

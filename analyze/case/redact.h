@@ -49,9 +49,11 @@ struct redact_stats {
  * it opens and commits) under key, keeping as they are the addresses inside
  * keep's CIDRs (may be NULL: none), and never giving a pseudonym inside
  * one.  Also clears captures.command and captures.filter (they may name
- * addresses) and records meta.redacted and, when keep has CIDRs,
- * meta.redaction_kept (them, space separated).  0, or ERR_DB after
- * reporting through d (rolled back).
+ * addresses) and records meta.redacted and meta.redaction_kept (the CIDRs
+ * kept, space separated; on a case redacted before, only those both this
+ * redaction and the earlier ones kept: polnets_after_redaction(); no key
+ * when none).  keep must be indexed (polnets_index()).  0, or ERR_DB or
+ * ERR_LIMIT after reporting through d (rolled back).
  */
 int redact_db(sqlite3 *db, const uint8_t key[REDACT_KEY_LEN], const struct polnets *keep,
               struct redact_stats *st, struct diag *d) MUST_CHECK;

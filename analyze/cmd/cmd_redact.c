@@ -70,6 +70,7 @@ static int cmd_redact(struct cmd_args *a)
     }
     if (npaths && polnets_load(&keep, paths, npaths, a->d))
         goto out;
+    polnets_index(&keep);
     if (redact_case(path, out, &keep, &st, a->d))
         goto out;
     printf("redacted '%s'%s%s%s: %zu IPv4 and %zu IPv6 external addresses%s in %zu flow fields "

@@ -100,6 +100,41 @@ expect "--keep-net with a bad CIDR: exit" $? 2
 expect "--keep-policy-nets with a missing path: exit" $? 2
 "$A" redact --help | grep -q -- '--keep-policy-nets' && ok "redact usage names the option" || fail "usage"
 
+# Redacted again, keeping another network: the case keeps only what both
+# redactions kept (the partner's address became a pseudonym now), so the
+# rule is named again.
+cp "$tmp/keep.db" "$tmp/again.db"
+"$A" redact "$tmp/again.db" --keep-net 93.184.216.0/24 > /dev/null 2>&1 || fail "redact again"
+expect "redacted again: nothing kept by both" \
+    "$(sqlite3 "$tmp/again.db" "SELECT count(*) FROM meta WHERE key = 'redaction_kept'")" 0
+"$A" check "$tmp/again.db" -p "$tmp/pol" --format json > /dev/null 2> "$tmp/err"
+grep -q "engine-egress egress rule 0 (network set partners)" "$tmp/err" &&
+    ok "redacted again: check names the rule" || fail "redacted again: $(cat "$tmp/err")"
+
+# Several redacted cases together (check merges them; so does merge): the
+# result is redacted, and keeps only what every redacted input kept.
+"$A" check "$tmp/keep.db" "$tmp/red.db" -p "$tmp/pol" --format json > "$tmp/both.jsonl" 2> "$tmp/err"
+grep -q "this case is redacted, and 1 rule name.*engine-egress egress rule 0 (network set partners)" \
+    "$tmp/err" && ok "check of a kept and an unkept case names the rule" ||
+    fail "check of two cases: $(cat "$tmp/err")"
+expect "two cases: the kept partner address allowed, trusted" \
+    "$(jq_sql "$tmp/both.jsonl" "SELECT v->>'verdict' || ' ' || ifnull(v->>'redaction_untrusted', '-') FROM t WHERE v->>'dst_ip' = '52.94.10.5'")" \
+    "allow -"
+expect "two cases: every pseudonymised peer flagged" \
+    "$(jq_sql "$tmp/both.jsonl" "SELECT count(*) FROM t WHERE v->>'redaction_untrusted'")" 3
+"$A" check "$tmp/keep.db" "$tmp/keep2.db" -p "$tmp/pol" --format json > /dev/null 2> "$tmp/err"
+grep -q 'this case is redacted' "$tmp/err" && fail "two kept cases: $(cat "$tmp/err")" ||
+    ok "two cases that kept the set: no warning"
+"$A" merge "$tmp/m.db" "$tmp/keep.db" "$tmp/keep2.db" 2> /dev/null || fail "merge"
+expect "merge: redacted" "$(sqlite3 "$tmp/m.db" "SELECT count(*) FROM meta WHERE key = 'redacted'")" 1
+expect "merge: what both kept" \
+    "$(sqlite3 "$tmp/m.db" "SELECT value FROM meta WHERE key = 'redaction_kept'")" 52.94.0.0/16
+"$A" merge "$tmp/m2.db" "$tmp/case.db" "$tmp/red.db" 2> /dev/null || fail "merge"
+expect "merge of a plain and a redacted case: redacted" \
+    "$(sqlite3 "$tmp/m2.db" "SELECT count(*) FROM meta WHERE key = 'redacted'")" 1
+expect "... keeping nothing" \
+    "$(sqlite3 "$tmp/m2.db" "SELECT count(*) FROM meta WHERE key = 'redaction_kept'")" 0
+
 # The capture does the same from the policy files, before writing.
 if [ -x "$MK" ]; then
     printf '0 tcp 10.244.1.5 40001 52.94.10.5 443\n10 tcp 10.244.1.5 40002 93.184.216.34 443\n' |
@@ -113,6 +148,21 @@ if [ -x "$MK" ]; then
         "$(sqlite3 "$tmp/cap.db" "SELECT count(*) FROM flows WHERE dst_ip = '93.184.216.34'")" 0
     expect "capture: meta.redaction_kept" \
         "$(sqlite3 "$tmp/cap.db" "SELECT value FROM meta WHERE key = 'redaction_kept'")" 52.94.0.0/16
+    # merged after another case: the redacted capture's id renumbered
+    "$A" merge "$tmp/m3.db" "$tmp/case.db" "$tmp/cap.db" 2> /dev/null || fail "merge"
+    expect "merge: the redacted capture renumbered" \
+        "$(sqlite3 "$tmp/m3.db" "SELECT value FROM meta WHERE key = 'redacted_external'")" \
+        "$(sqlite3 "$tmp/m3.db" "SELECT max(id) FROM captures")"
+    expect "merge: the capture's kept CIDRs" \
+        "$(sqlite3 "$tmp/m3.db" "SELECT value FROM meta WHERE key = 'redaction_kept'")" 52.94.0.0/16
+    # a second redacted capture into the same case, keeping nothing: the
+    # case keeps what both kept
+    "$C" -q -w "$tmp/cap.db" -r "$tmp/a.pcap" --redact-external 2> "$tmp/err"
+    expect "capture again: exit" $? 0
+    expect "capture again: both captures redacted" \
+        "$(sqlite3 "$tmp/cap.db" "SELECT value FROM meta WHERE key = 'redacted_external'")" "1 2"
+    expect "capture again: nothing kept by both" \
+        "$(sqlite3 "$tmp/cap.db" "SELECT count(*) FROM meta WHERE key = 'redaction_kept'")" 0
     "$C" -q -w "$tmp/cap2.db" -r "$tmp/a.pcap" --keep-policy-nets "$tmp/pol" 2> "$tmp/err"
     expect "--keep-policy-nets without --redact-external: exit" $? 2
     "$C" --help | grep -q -- '--keep-policy-nets' && ok "capture usage names the option" || fail "capture usage"
