@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "analyze/engine/engine.h"
+#include "analyze/engine/redaction.h"
 #include "analyze/policy/policy.h"
 #include "analyze/policy/selector.h"
 #include "common/buf.h"
@@ -677,6 +678,7 @@ static void test_namespaced_network_set(void **state)
     struct netset *ns = &W.nsets[W.ps.nnetsets++];
     struct netset *gs = &W.nsets[W.ps.nnetsets++];
     struct case_db c;
+    struct red_ctx red;
 
     (void)state;
     ns->name = "partners";
@@ -700,9 +702,13 @@ static void test_namespaced_network_set(void **state)
     memset(&c, 0, sizeof(c));
     c.nss = W.nss;
     c.nnss = 1;
+    c.redacted = 1; /* for red_init() below: nothing kept */
     E = engine_new(&W.ps, W.eps, W.neps, ENG_EXPLAIN);
     /* before: the set carries no pcns. label, the rule does not match */
     assert_false(judge_ip(a, NULL, NULL, "198.51.100.7", 6, 1, 443)->verdict == VERDICT_ALLOW);
+    red_init(&red, E, &c);
+    assert_int_equal(red.nrules, 0);
+    red_release(&red);
     engine_free(&E);
     E = engine_new(&W.ps, W.eps, W.neps, ENG_EXPLAIN);
     engine_use_namespaces(E, &c);
@@ -711,6 +717,15 @@ static void test_namespaced_network_set(void **state)
     assert_true(judge_ip(a, NULL, NULL, "198.51.100.7", 17, 1, 53)->verdict == VERDICT_ALLOW);
     /* a GlobalNetworkSet with the same label inherits nothing */
     assert_false(judge_ip(a, NULL, NULL, "203.0.113.7", 6, 1, 443)->verdict == VERDICT_ALLOW);
+    assert_string_equal(labels_get(engine_netset_labels(E, 0), "pcns.team"), "flow");
+    assert_null(labels_get(engine_netset_labels(E, 1), "pcns.team"));
+    /* On a redacted case, the rules that choose the set as the engine does
+     * (through its namespace's labels) judge pseudonyms: both are named. */
+    red_init(&red, E, &c);
+    assert_int_equal(red.nrules, 2);
+    assert_string_equal(red.rules[0].why, "network set fme/partners");
+    assert_int_equal(red.rules[1].rule, 1);
+    red_release(&red);
 }
 
 /* §5: egress at the source and ingress at the destination must both allow;

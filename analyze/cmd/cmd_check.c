@@ -1143,7 +1143,16 @@ static int cmd_check(struct cmd_args *a)
     wl_index(&k);
     k.oo.ends = case_several_vantages(&k.c) || k.c.flows_dnat_paired;
     k.oo.ps = &ps;
-    red_init(&k.red, &ps, &k.c);
+    {
+        /* The untrusted rules, by the labels the engines match (an engine
+         * of its own, used during the call only). */
+        struct engine *re = engine_new(&ps, k.c.eps, k.c.neps, 0);
+
+        engine_set_case(re, &k.c);
+        engine_use_namespaces(re, &k.c);
+        red_init(&k.red, re, &k.c);
+        engine_free(&re);
+    }
     red_warn(&k.red, d);
     buf_init(&k.out, 0);
     /* §11: the first thing said about a case without identities. */

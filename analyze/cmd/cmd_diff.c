@@ -522,7 +522,7 @@ static int cmd_diff(struct cmd_args *a)
     for (int set = 0; set < k.fs.nsets; set++) {
         struct red_ctx red;
 
-        red_init(&red, &k.fs.ps[set], &k.fs.c);
+        red_init(&red, k.fs.e[set], &k.fs.c);
         red_warn(&red, d);
         red_release(&red);
     }

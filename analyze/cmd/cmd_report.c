@@ -124,7 +124,7 @@ static int cmd_report(struct cmd_args *a)
     for (int set = 0; set < fs.nsets; set++) {
         struct red_ctx red;
 
-        red_init(&red, &fs.ps[set], &fs.c);
+        red_init(&red, fs.e[set], &fs.c);
         red_warn(&red, d);
         red_release(&red);
     }

@@ -330,6 +330,21 @@ void engine_use_namespaces(struct engine *e, const struct case_db *c)
     }
 }
 
+const struct policy_set *engine_policies(const struct engine *e)
+{
+    return e->ps;
+}
+
+const struct labels *engine_netset_labels(const struct engine *e, size_t k)
+{
+    /* Inherited labels always hold pcns.projectcalico.org/name: none means
+     * the set inherits nothing (global, or too many labels), as in
+     * engine_use_namespaces(). */
+    if (e->netset_labels && e->netset_labels[k].n)
+        return &e->netset_labels[k];
+    return &e->ps->netsets[k].labels;
+}
+
 void engine_free(struct engine **ep)
 {
     struct engine *e = *ep;

@@ -220,6 +220,14 @@ void engine_set_case(struct engine *e, const struct case_db *c);
  */
 void engine_use_namespaces(struct engine *e, const struct case_db *c);
 
+/* The policy set e judges with (engine_new()'s ps, borrowed). */
+const struct policy_set *engine_policies(const struct engine *e);
+
+/* The labels e matches selectors against for network set k of its policy
+ * set (§2.4): the set's own, and once engine_use_namespaces() ran, what a
+ * namespaced set inherits from its namespace.  Engine-owned. */
+const struct labels *engine_netset_labels(const struct engine *e, size_t k);
+
 /* Judge f.  The verdict is engine-owned and lives as long as the engine
  * (identical tuples return the same verdict). */
 const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *f);

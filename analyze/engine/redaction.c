@@ -32,10 +32,14 @@ static int netset_untrusted(const struct red_ctx *r, const struct netset *s)
     return 0;
 }
 
-/* The first reason the entity makes its rule untrusted, into why; 0 if none. */
-static int entity_untrusted(const struct red_ctx *r, const struct policy_set *ps,
+/* The first reason the entity makes its rule untrusted, into why; 0 if none.
+ * A network set counts when the entity's selector or notSelector chooses
+ * it by the labels the engine matches (its namespace's included). */
+static int entity_untrusted(const struct red_ctx *r, const struct engine *eng,
                             const struct entity *e, char *why, size_t size)
 {
+    const struct policy_set *ps = engine_policies(eng);
+
     char buf[IPADDR_STRLEN + 8];
 
     for (size_t i = 0; i < e->nnets; i++)
@@ -50,9 +54,9 @@ static int entity_untrusted(const struct red_ctx *r, const struct policy_set *ps
         }
     for (size_t i = 0; i < ps->nnetsets; i++) {
         const struct netset *s = &ps->netsets[i];
+        const struct labels *ls = engine_netset_labels(eng, i);
 
-        if (((e->sel && sel_eval(e->sel, &s->labels)) ||
-             (e->notsel && sel_eval(e->notsel, &s->labels))) &&
+        if (((e->sel && sel_eval(e->sel, ls)) || (e->notsel && sel_eval(e->notsel, ls))) &&
             netset_untrusted(r, s)) {
             snprintf(why, size, "network set %s%s%s", s->ns ? s->ns : "", s->ns ? "/" : "",
                      s->name);
@@ -62,8 +66,9 @@ static int entity_untrusted(const struct red_ctx *r, const struct policy_set *ps
     return 0;
 }
 
-void red_init(struct red_ctx *r, const struct policy_set *ps, const struct case_db *c)
+void red_init(struct red_ctx *r, const struct engine *e, const struct case_db *c)
 {
+    const struct policy_set *ps = engine_policies(e);
     size_t alloc = 0;
 
     memset(r, 0, sizeof(*r));
@@ -82,8 +87,8 @@ void red_init(struct red_ctx *r, const struct policy_set *ps, const struct case_
                 struct red_rule rr;
 
                 memset(&rr, 0, sizeof(rr));
-                if (!entity_untrusted(r, ps, &rules[k].src, rr.why, sizeof(rr.why)) &&
-                    !entity_untrusted(r, ps, &rules[k].dst, rr.why, sizeof(rr.why)))
+                if (!entity_untrusted(r, e, &rules[k].src, rr.why, sizeof(rr.why)) &&
+                    !entity_untrusted(r, e, &rules[k].dst, rr.why, sizeof(rr.why)))
                     continue;
                 rr.pol = p;
                 rr.dir = d ? DIR_EGRESS : DIR_INGRESS;

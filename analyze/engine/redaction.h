@@ -40,9 +40,12 @@ struct red_ctx {
     unsigned dirs; /* DIR_* bits with at least one such rule */
 };
 
-/* Find the untrusted rules of ps for case c (nothing when c is not
- * redacted).  Release with red_release(). */
-void red_init(struct red_ctx *r, const struct policy_set *ps, const struct case_db *c);
+/* Find the untrusted rules of the policy set engine e judges with, for
+ * case c (nothing when c is not redacted), choosing network sets by the
+ * labels e gives them (engine_netset_labels(): call it after
+ * engine_use_namespaces()).  e is used during the call only; c is
+ * borrowed and must outlive r.  Release with red_release(). */
+void red_init(struct red_ctx *r, const struct engine *e, const struct case_db *c);
 void red_release(struct red_ctx *r);
 
 /* 1 when f's verdict cannot be trusted: a peer without identity is a

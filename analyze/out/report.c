@@ -1972,7 +1972,7 @@ static int write_capture(struct rw *w, const struct flowset *fs, struct diag *d)
     {
         struct red_ctx red;
 
-        red_init(&red, &fs->ps[FS_NEW], &fs->c);
+        red_init(&red, fs->e[FS_NEW], &fs->c);
         if (red.nrules) {
             char n[160];
 

@@ -135,6 +135,52 @@ expect "merge of a plain and a redacted case: redacted" \
 expect "... keeping nothing" \
     "$(sqlite3 "$tmp/m2.db" "SELECT count(*) FROM meta WHERE key = 'redaction_kept'")" 0
 
+# A namespaced NetworkSet chosen through namespaceSelector (it inherits its
+# namespace's labels, docs/semantics.md §2.4): its rule is named too.
+make_case "$tmp/ns.db" \
+    "INSERT INTO namespaces (name, labels) VALUES ('partners', '{\"kubernetes.io/metadata.name\":\"partners\",\"tier\":\"external\"}')" \
+    "INSERT INTO flows (id, capture_id, proto, src_ip, src_port, dst_ip, dst_port, first_ns, last_ns, packets_fwd, bytes_fwd, packets_rev, bytes_rev, state, history, iface) VALUES (8, 1, 6, '198.18.1.21', 40008, '52.94.10.5', 443, 1714557650000000000, 1714557651000000000, 6, 500, 5, 700, 'SF', 'ShADadFf', 1)"
+mkdir -p "$tmp/nspol"
+cat > "$tmp/nspol/p.yaml" <<'YAML'
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata:
+  name: engine-partners
+spec:
+  selector: safe.k8s.fmeserver.component == "engine"
+  types: [Egress]
+  egress:
+  - action: Allow
+    protocol: TCP
+    destination:
+      namespaceSelector: tier == "external"
+      selector: role == "partner-api"
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkSet
+metadata:
+  name: partner-apis
+  namespace: partners
+  labels: {role: partner-api}
+spec:
+  nets: [52.94.0.0/16]
+YAML
+"$A" check "$tmp/ns.db" -p "$tmp/nspol" --format json > "$tmp/ns.jsonl" 2>/dev/null
+expect "namespaced set: allowed before redaction" \
+    "$(jq_sql "$tmp/ns.jsonl" "SELECT v->>'verdict' FROM t WHERE v->>'flow_id' = 8")" allow
+cp "$tmp/ns.db" "$tmp/nsred.db"
+"$A" redact "$tmp/nsred.db" > /dev/null 2>&1 || fail "redact"
+"$A" check "$tmp/nsred.db" -p "$tmp/nspol" --format json > "$tmp/nsred.jsonl" 2> "$tmp/err"
+grep -q "engine-partners egress rule 0 (network set partners/partner-apis)" "$tmp/err" &&
+    ok "a set chosen through namespaceSelector: the rule named" || fail "namespaced set: $(cat "$tmp/err")"
+expect "... and its flow flagged" \
+    "$(jq_sql "$tmp/nsred.jsonl" "SELECT v->>'redaction_untrusted' FROM t WHERE v->>'flow_id' = 8")" 1
+cp "$tmp/ns.db" "$tmp/nskeep.db"
+"$A" redact "$tmp/nskeep.db" --keep-policy-nets "$tmp/nspol" > /dev/null 2>&1 || fail "redact"
+"$A" check "$tmp/nskeep.db" -p "$tmp/nspol" > /dev/null 2> "$tmp/err"
+grep -q 'this case is redacted' "$tmp/err" && fail "namespaced set kept: $(cat "$tmp/err")" ||
+    ok "a namespaced set kept: no warning"
+
 # The capture does the same from the policy files, before writing.
 if [ -x "$MK" ]; then
     printf '0 tcp 10.244.1.5 40001 52.94.10.5 443\n10 tcp 10.244.1.5 40002 93.184.216.34 443\n' |
