@@ -186,6 +186,21 @@ int pseudo_is_internal(const struct pseudo *p, const struct ipaddr *a)
 static const char *const ps_ranges[] = {"192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",
                                         "240.0.0.0/4", "2001:db8::/32"};
 
+int pseudo_in_ranges(const struct ipaddr *a)
+{
+    if (pseudo_is_special(a))
+        return 0;
+    for (size_t r = 0; r < sizeof(ps_ranges) / sizeof(ps_ranges[0]); r++) {
+        struct cidr range;
+
+        if (cidr_parse(ps_ranges[r], strlen(ps_ranges[r]), &range, NULL) != 0)
+            abort(); /* constant text */
+        if (cidr_contains(&range, a))
+            return 1;
+    }
+    return 0;
+}
+
 static int ps_cidrs_meet(const struct cidr *a, const struct cidr *b)
 {
     return a->plen <= b->plen ? cidr_contains(a, &b->addr) : cidr_contains(b, &a->addr);

@@ -90,6 +90,11 @@ void pseudo_release(struct pseudo *p);
  * broadcast; IPv6 ::, ::1, fe80::/10, ff00::/8. */
 int pseudo_is_special(const struct ipaddr *a);
 
+/* 1 when a lies in a range pseudonyms are drawn from (above) and is not
+ * special: in a redacted case, such an address without identity and
+ * outside the kept CIDRs stands for an address no one can name. */
+int pseudo_in_ranges(const struct ipaddr *a);
+
 /* Record a as internal (kept, and never given as a pseudonym).  Idempotent. */
 void pseudo_add_internal(struct pseudo *p, const struct ipaddr *a);
 

@@ -21,6 +21,7 @@
 #include "analyze/policy/selector.h"
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/polnets.h"
 #include "common/compat.h"
 
 /* ---- a tiny world builder ------------------------------------------------- */
@@ -1098,6 +1099,81 @@ static void test_unknown_identity(void **state)
     W.ps.nippools = 0;
 }
 
+/* §11: on a redacted case, a rule tried before the decision that names an
+ * external CIDR redaction did not keep makes the verdict on a
+ * pseudonymised peer unknown: the pseudonym lies outside 52.94.0.0/16, so
+ * judging it would deny what the real address may have been allowed.  A
+ * rule whose other criteria do not match, a Log rule, a catch-all, a rule
+ * after the decision, an address outside the pseudonym ranges and a kept
+ * CIDR leave the verdict known. */
+static void test_redacted_peer(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct policy *p = pol(t, POL_NP, "fme", "a-out", NSSEL("app == 'x'"), DIR_EGRESS);
+    struct rule *r;
+    struct case_db c;
+    const struct eng_verdict *v;
+
+    (void)state;
+    r = add_rule(p, DIR_EGRESS, ACT_DENY); /* 0: TCP/22 denied, whoever it goes to */
+    r->proto = 6;
+    r->dst.ports = ports1(22, 22, NULL, &r->dst.nports);
+    r = add_rule(p, DIR_EGRESS, ACT_LOG); /* 1: Log never decides */
+    r->dst.nets = cidrs("52.94.0.0/16", NULL, &r->dst.nnets);
+    r = add_rule(p, DIR_EGRESS, ACT_ALLOW); /* 2: TCP to the partner */
+    r->proto = 6;
+    r->dst.nets = cidrs("52.94.0.0/16", NULL, &r->dst.nnets);
+    r = add_rule(p, DIR_EGRESS, ACT_ALLOW); /* 3: UDP anywhere */
+    r->proto = 17;
+    r->dst.nets = cidrs("0.0.0.0/0", NULL, &r->dst.nnets);
+    memset(&c, 0, sizeof(c));
+    c.has_identities = 1;
+    polnets_init(&c.redaction_kept);
+
+    /* not redacted: the address is real, the deny is known */
+    E = engine_new(&W.ps, W.eps, W.neps, ENG_EXPLAIN);
+    engine_set_case(E, &c);
+    assert_int_equal(judge_ip(a, NULL, NULL, "198.51.100.7", 6, 40000, 443)->verdict, VERDICT_DENY);
+    engine_free(&E);
+
+    c.redacted = 1;
+    E = engine_new(&W.ps, W.eps, W.neps, ENG_EXPLAIN);
+    engine_set_case(E, &c);
+    v = judge_ip(a, NULL, NULL, "198.51.100.7", 6, 40000, 443);
+    assert_int_equal(v->verdict, VERDICT_UNKNOWN);
+    assert_int_equal(v->unknown, UNK_REDACTED);
+    assert_string_equal(eng_unknown_name(v->unknown), "redacted-peer");
+    assert_ptr_equal(v->egress.redacted_pol, p);
+    assert_int_equal(v->egress.redacted_rule, 2);
+    assert_non_null(strstr(v->why, "the destination 198.51.100.7 is a pseudonym"));
+    assert_non_null(strstr(v->why, "egress rule 2 of fme/a-out"));
+    assert_non_null(strstr(v->why, "names 52.94.0.0/16, which redaction did not keep"));
+    assert_false(eng_counts_denied(v, 0));
+    assert_true(eng_counts_denied(v, 1));
+    /* decided before the partner's rule: known */
+    assert_int_equal(judge_ip(a, NULL, NULL, "198.51.100.7", 6, 40000, 22)->verdict, VERDICT_DENY);
+    /* UDP: rule 2's protocol does not match, the Log rule does not count,
+     * the catch-all matches any address */
+    v = judge_ip(a, NULL, NULL, "198.51.100.7", 17, 40000, 53);
+    assert_int_equal(v->verdict, VERDICT_ALLOW);
+    assert_null(v->egress.redacted_pol);
+    /* an address outside the pseudonym ranges is real */
+    assert_int_equal(judge_ip(a, NULL, NULL, "8.8.8.8", 6, 40000, 443)->verdict, VERDICT_DENY);
+    assert_int_equal(judge_ip(a, NULL, NULL, "52.94.1.1", 6, 40000, 443)->verdict, VERDICT_ALLOW);
+    engine_free(&E);
+
+    /* the partner's network kept: a pseudonym is no address of it */
+    assert_int_equal(polnets_add_text(&c.redaction_kept, "52.94.0.0/16", "test", 1, NULL), 0);
+    polnets_index(&c.redaction_kept);
+    E = engine_new(&W.ps, W.eps, W.neps, ENG_EXPLAIN);
+    engine_set_case(E, &c);
+    assert_int_equal(judge_ip(a, NULL, NULL, "198.51.100.7", 6, 40000, 443)->verdict, VERDICT_DENY);
+    /* ... nor is an address inside it */
+    assert_int_equal(judge_ip(a, NULL, NULL, "52.94.1.1", 6, 40000, 443)->verdict, VERDICT_ALLOW);
+    polnets_release(&c.redaction_kept);
+}
+
 /* §13.5: the VXLAN drop follows FelixConfiguration's vxlanPort and
  * allowVXLANPacketsFromWorkloads. */
 static void test_vxlan_port(void **state)
@@ -1439,6 +1515,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_endpoint_to_host, setup, teardown),
         cmocka_unit_test_setup_teardown(test_icmpv6_nd, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_identity, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_redacted_peer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vxlan_port, setup, teardown),
         cmocka_unit_test(test_trace_names),
         cmocka_unit_test_setup_teardown(test_yaml_fixtures, setup, teardown),

@@ -36,6 +36,8 @@
 #include "common/err.h"
 #include "common/labels.h"
 #include "common/limits.h"
+#include "common/polnets.h"
+#include "common/pseudo.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
 
@@ -63,6 +65,9 @@ struct eng_pol {
     int *ids[2];     /* per direction: 4 ids per rule: src sel, src notsel,
                         dst sel, dst notsel (-1 none) (malloc'd) */
     int eligible[2]; /* can ever apply for that direction */
+    uint8_t *red[2]; /* a redacted case, per direction and rule: bit 1 << SIDE_SRC or
+                        SIDE_DST when that entity names an external CIDR not kept
+                        (engine_entity_redacted()), or NULL (malloc'd) */
 };
 
 /* What a verdict depends on.  Endpoints are named by their index in the
@@ -126,6 +131,7 @@ struct engine {
     int key_sport; /* some rule looks at source ports */
     int has_staged;
     int has_svc_rules; /* some rule has services: verdicts depend on the slices in force */
+    int red_ready;     /* eng_pol.red computed (a redacted case) */
 
     struct eng_sventry **svents; /* judged through backends, by number (malloc'd) */
     size_t nsvents, svents_alloc;
@@ -345,6 +351,49 @@ const struct labels *engine_netset_labels(const struct engine *e, size_t k)
     return &e->ps->netsets[k].labels;
 }
 
+static int cidr_redacted(const struct polnets *kept, const struct cidr *c)
+{
+    return !cidr_is_catchall(c) && !polnets_covers(kept, c);
+}
+
+int engine_entity_redacted(const struct engine *e, const struct polnets *kept,
+                           const struct entity *en, char *why, size_t size)
+{
+    const struct policy_set *ps = e->ps;
+    char buf[IPADDR_STRLEN + 8];
+
+    for (size_t i = 0; i < en->nnets; i++)
+        if (cidr_redacted(kept, &en->nets[i])) {
+            if (why)
+                snprintf(why, size, "%s", cidr_format(&en->nets[i], buf));
+            return 1;
+        }
+    for (size_t i = 0; i < en->nnotnets; i++)
+        if (cidr_redacted(kept, &en->notnets[i])) {
+            if (why)
+                snprintf(why, size, "not %s", cidr_format(&en->notnets[i], buf));
+            return 1;
+        }
+    if (!en->sel && !en->notsel)
+        return 0;
+    for (size_t k = 0; k < ps->nnetsets; k++) {
+        const struct netset *s = &ps->netsets[k];
+        const struct labels *ls = engine_netset_labels(e, k);
+        int chosen = (en->sel && sel_eval(en->sel, ls)) || (en->notsel && sel_eval(en->notsel, ls));
+        size_t i;
+
+        for (i = 0; chosen && i < s->nnets && !cidr_redacted(kept, &s->nets[i]); i++)
+            ;
+        if (chosen && i < s->nnets) {
+            if (why)
+                snprintf(why, size, "network set %s%s%s", s->ns ? s->ns : "", s->ns ? "/" : "",
+                         s->name);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void engine_free(struct engine **ep)
 {
     struct engine *e = *ep;
@@ -363,6 +412,8 @@ void engine_free(struct engine **ep)
     for (k = 0; k < e->npols; k++) {
         free(e->pols[k].ids[0]);
         free(e->pols[k].ids[1]);
+        free(e->pols[k].red[0]);
+        free(e->pols[k].red[1]);
     }
     for (k = 0; k < e->nsels; k++)
         free(e->sel_texts[k]);
@@ -458,6 +509,8 @@ struct jctx {
     size_t nmem[2];
     int explain;
     const char *pol_ns; /* the namespace of the policy whose rule is tried, or NULL */
+    int pseud[2];       /* a redacted case: that end is a pseudonym (§11) */
+    int skip_addr;      /* side + 1 whose address criteria are not tried, or 0 */
     const char *field;  /* on a miss */
     char detail[480];
 };
@@ -625,6 +678,10 @@ static int entity_match(struct jctx *j, const struct rule *r, const struct entit
     size_t i;
 
     pl[0] = 0;
+    /* Whether the other criteria could match, whatever the address
+     * (redacted_match()). */
+    if (j->skip_addr == side + 1)
+        goto other;
     if (en->nnets) {
         int in = 0;
 
@@ -661,6 +718,7 @@ static int entity_match(struct jctx *j, const struct rule *r, const struct entit
         return miss(j, side == SIDE_SRC ? "source selector" : "destination selector",
                     "%s %s belongs to an endpoint or network set matching notSelector %s", sname,
                     ipaddr_format(ip, ipb), en->notsel_text ? en->notsel_text : "");
+other:
     if (en->svc_name && j->e->c) {
         /* §12: the addresses of the Service's EndpointSlices (with their
          * ports on the destination side), as Felix's IP sets hold them;
@@ -774,6 +832,26 @@ static const char *xstr(struct engine *e, const char *fmt, ...)
     return arena_strdup(&e->arena, tmp);
 }
 
+/*
+ * A redacted case (§11): 1 when rule ri of p (direction d) faces a
+ * pseudonymised peer (the destination for egress, the source for
+ * ingress), names an external CIDR not kept on that side, decides (not
+ * Log), and its other criteria match: whether it matches then depends on
+ * the real address, which no one can name.
+ */
+static int redacted_match(struct jctx *j, const struct eng_pol *p, int d, size_t ri,
+                          const struct rule *r)
+{
+    int peer = d ? SIDE_DST : SIDE_SRC, m;
+
+    if (!j->pseud[peer] || !p->red[d] || !(p->red[d][ri] & (1u << peer)) || r->action == ACT_LOG)
+        return 0;
+    j->skip_addr = peer + 1;
+    m = rule_match(j, p, d, ri, r);
+    j->skip_addr = 0;
+    return m;
+}
+
 /* Judge endpoint E (a pod) for direction dir; staged: staged policies count
  * as enforced (the "would do" pass). */
 static void eval_dir_steps(struct jctx *j, const struct case_ep *E, int els, int dir, int staged,
@@ -870,6 +948,10 @@ static void eval_dir_steps(struct jctx *j, const struct case_ep *E, int els, int
                     xr->matched = m;
                     xr->field = j->field;
                     xr->detail = m ? NULL : arena_strdup(&e->arena, j->detail);
+                }
+                if (!out->redacted_pol && redacted_match(j, p, d, ri, r)) {
+                    out->redacted_pol = p->p;
+                    out->redacted_rule = (int)ri;
                 }
                 if (!m)
                     continue;
@@ -996,6 +1078,50 @@ static int same_node(const struct case_ep *a, const struct case_ep *b)
     return a && b && a->node && b->node && *a->node && !strcmp(a->node, b->node);
 }
 
+/*
+ * A redacted case (§11): unknown when an end's decision came after a rule
+ * whose match on the pseudonymised peer is not known, unless another end
+ * denies on rules that are all known (then it is denied whatever the
+ * address).
+ */
+static void redacted_unknown(struct jctx *j, struct eng_verdict *v)
+{
+    struct engine *e = j->e;
+    const struct eng_dir *d = NULL;
+    const struct rule *r;
+    char why[160], ipb[IPADDR_STRLEN];
+    struct buf name;
+    int peer;
+
+    if ((v->egress.judged && !v->egress.allow && !v->egress.redacted_pol) ||
+        (v->ingress.judged && !v->ingress.allow && !v->ingress.redacted_pol))
+        return;
+    if (v->egress.judged && v->egress.redacted_pol)
+        d = &v->egress;
+    else if (v->ingress.judged && v->ingress.redacted_pol)
+        d = &v->ingress;
+    if (!d)
+        return;
+    peer = d == &v->egress ? SIDE_DST : SIDE_SRC;
+    r = eng_rule_of(d->redacted_pol, peer == SIDE_DST ? DIR_EGRESS : DIR_INGRESS, d->redacted_rule);
+    if (!r || !engine_entity_redacted(e, &e->c->redaction_kept,
+                                      peer == SIDE_DST ? &r->dst : &r->src, why, sizeof(why)))
+        snprintf(why, sizeof(why), "%s", "an external CIDR");
+    buf_init(&name, 0);
+    (void)!eng_policy_name(d->redacted_pol, &name);
+    v->verdict = VERDICT_UNKNOWN;
+    v->unknown = UNK_REDACTED;
+    v->why = xstr(e,
+                  "the %s %s is a pseudonym (the case is redacted), and %s rule %d of %.*s, "
+                  "tried before the decision, names %s, which redaction did not keep: whether "
+                  "the real address matches is not known (redact with --keep-policy-nets)",
+                  peer == SIDE_DST ? "destination" : "source",
+                  ipaddr_format(peer == SIDE_DST ? &j->f->dst_ip : &j->f->src_ip, ipb),
+                  peer == SIDE_DST ? "egress" : "ingress", d->redacted_rule, (int)name.len,
+                  name.data ? name.data : "", why);
+    buf_release(&name);
+}
+
 static void eval_all(struct jctx *j, int staged, struct eng_verdict *v)
 {
     const struct eng_flow *f = j->f;
@@ -1025,6 +1151,7 @@ static void eval_all(struct jctx *j, int staged, struct eng_verdict *v)
     allow = (!v->egress.judged || v->egress.allow) && (!v->ingress.judged || v->ingress.allow);
     v->verdict = allow ? VERDICT_ALLOW : VERDICT_DENY;
     v->decided_dir = decided_dir_of(v);
+    redacted_unknown(j, v);
 }
 
 static int step_eq(const struct eng_step *a, const struct eng_step *b)
@@ -1235,6 +1362,35 @@ static int judge_before(struct engine *e, const struct eng_flow *f, struct eng_v
     return 0;
 }
 
+/* A redacted case: which rules name external CIDRs not kept (eng_pol.red),
+ * once. */
+static void redacted_prepare(struct engine *e)
+{
+    if (e->red_ready)
+        return;
+    e->red_ready = 1;
+    for (size_t k = 0; k < e->npols; k++) {
+        struct eng_pol *p = &e->pols[k];
+
+        for (int d = 0; d < 2; d++) {
+            const struct rule *rules = d ? p->p->egress : p->p->ingress;
+            size_t nr = d ? p->p->negress : p->p->ningress;
+
+            if (!p->eligible[d] || !nr)
+                continue;
+            p->red[d] = xcalloc(nr, 1);
+            for (size_t r = 0; r < nr; r++) {
+                const struct polnets *kept = &e->c->redaction_kept;
+
+                if (engine_entity_redacted(e, kept, &rules[r].src, NULL, 0))
+                    p->red[d][r] |= 1u << SIDE_SRC;
+                if (engine_entity_redacted(e, kept, &rules[r].dst, NULL, 0))
+                    p->red[d][r] |= 1u << SIDE_DST;
+            }
+        }
+    }
+}
+
 /* Evaluate f into v (engine-owned storage). */
 static void judge_into(struct engine *e, const struct eng_flow *f, struct eng_verdict *v)
 {
@@ -1251,6 +1407,13 @@ static void judge_into(struct engine *e, const struct eng_flow *f, struct eng_ve
     j.dst_ls = ep_lsid(e, f->dst);
     members_of(&j, 0, &f->src_ip, j.src_ls);
     members_of(&j, 1, &f->dst_ip, j.dst_ls);
+    if (e->c && e->c->redacted) {
+        redacted_prepare(e);
+        j.pseud[SIDE_SRC] = !f->src && !polnets_contains(&e->c->redaction_kept, &f->src_ip) &&
+                            pseudo_in_ranges(&f->src_ip);
+        j.pseud[SIDE_DST] = !f->dst && !polnets_contains(&e->c->redaction_kept, &f->dst_ip) &&
+                            pseudo_in_ranges(&f->dst_ip);
+    }
 
     eval_all(&j, 0, v);
     if (e->has_staged) {
@@ -1455,6 +1618,8 @@ const char *eng_unknown_name(enum eng_unknown u)
         return "no-ready-backend";
     case UNK_MANY_BACKENDS:
         return "too-many-backends";
+    case UNK_REDACTED:
+        return "redacted-peer";
     }
     return NULL;
 }

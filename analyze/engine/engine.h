@@ -54,7 +54,9 @@ enum eng_unknown {
     UNK_BACKENDS_DISAGREE, /* via a Service, translation not recorded: backends differ */
     UNK_BACKEND_UNKNOWN,   /* ... and some backend's own verdict is unknown */
     UNK_NO_BACKENDS,       /* ... and no ready backend at that time */
-    UNK_MANY_BACKENDS      /* ... and more ready backends than LIM_SVC_BACKENDS */
+    UNK_MANY_BACKENDS,     /* ... and more ready backends than LIM_SVC_BACKENDS */
+    UNK_REDACTED           /* a redacted case: a rule tried before the decision names an
+                              external CIDR not kept, and the peer is a pseudonym */
 };
 const char *eng_unknown_name(enum eng_unknown u); /* "no-identities", ... */
 
@@ -128,6 +130,11 @@ struct eng_dir {
     size_t nselected;
     struct eng_xpol *x; /* with explain: every policy considered */
     size_t nx;
+    /* A redacted case (§11): the first rule tried, up to the decision,
+     * whose match on the pseudonymised peer is not known (it names an
+     * external CIDR redaction did not keep), or NULL. */
+    const struct policy *redacted_pol;
+    int redacted_rule; /* 0-based */
 };
 
 struct eng_backend;
@@ -222,6 +229,18 @@ void engine_use_namespaces(struct engine *e, const struct case_db *c);
 
 /* The policy set e judges with (engine_new()'s ps, borrowed). */
 const struct policy_set *engine_policies(const struct engine *e);
+
+/*
+ * A redacted case (§11): 1 when entity en of one of e's rules names an
+ * external CIDR that redaction did not keep (kept: the case's
+ * meta.redaction_kept, indexed): in its nets or notNets (a catch-all
+ * matches any address and counts not), or in a network set its selector
+ * or notSelector chooses by the labels e matches (engine_netset_labels()).
+ * The first such, as people read it ("52.94.0.0/16", "not 10.0.0.0/8",
+ * "network set ns/name"), into why (may be NULL).  0 when none.
+ */
+int engine_entity_redacted(const struct engine *e, const struct polnets *kept,
+                           const struct entity *en, char *why, size_t size);
 
 /* The labels e matches selectors against for network set k of its policy
  * set (§2.4): the set's own, and once engine_use_namespaces() ran, what a

@@ -11,7 +11,9 @@
  * any such rule exists in the direction that faces the peer (egress for a
  * destination, ingress for a source): over-flagged rather than trusted.
  * Catch-alls (0.0.0.0/0, ::/0) match a pseudonym as they match anything,
- * and are trusted.
+ * and are trusted.  The verdicts themselves are the engine's: unknown
+ * (redacted-peer) when such a rule was tried before the decision
+ * (engine.c, docs/semantics.md §11); this module only warns and flags.
  */
 #ifndef PODFLOW_ANALYZE_REDACTION_H
 #define PODFLOW_ANALYZE_REDACTION_H

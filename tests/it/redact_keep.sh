@@ -3,8 +3,11 @@
 # (docs/security.md).  A case with an engine's connections to a partner API
 # (inside the GlobalNetworkSet the customer's policy allows) and to another
 # host.  Redacted without --keep-policy-nets, the partner's address becomes
-# a pseudonym and the verdict flips, which check, diff and report say
-# (the rule, and redaction_untrusted on the flows); redacted with
+# a pseudonym: the verdicts of the flows to both hosts become unknown, with
+# the rule whose match is not known (docs/semantics.md §11), and check,
+# diff and report name the rule (and redaction_untrusted marks the flows,
+# and the pseudonym, outside the set, no longer flips the verdict to deny);
+# redacted with
 # --keep-policy-nets (and --keep-net), the partner's address and the verdict
 # stay, the other host is still a pseudonym.  The same with podflow-capture
 # --redact-external --keep-policy-nets on a pcap.
@@ -52,12 +55,26 @@ w9="FROM t WHERE v->>'flow_id' = 9"
 expect "before redaction: the partner allowed" "$(jq_sql "$tmp/plain.jsonl" "SELECT v->>'verdict' $w8")" allow
 expect "before redaction: the other host denied" "$(jq_sql "$tmp/plain.jsonl" "SELECT v->>'verdict' $w9")" deny
 
-# Without keeping: the pseudonym is outside the set, the verdict flips, and
-# check says which rule cannot be trusted.
+# Without keeping: the pseudonym is outside the set, so the rule would not
+# match it, though it matched the real address: the verdict is unknown,
+# saying why, and check names the rule that cannot be trusted.
 cp "$tmp/case.db" "$tmp/red.db"
 "$A" redact "$tmp/red.db" > /dev/null 2>&1 || fail "redact"
 "$A" check "$tmp/red.db" -p "$tmp/pol" --format json > "$tmp/red.jsonl" 2> "$tmp/err"
-expect "redacted: the partner's flow now denied" "$(jq_sql "$tmp/red.jsonl" "SELECT v->>'verdict' $w8")" deny
+expect "redacted: the partner's flow unknown, not denied" \
+    "$(jq_sql "$tmp/red.jsonl" "SELECT v->>'verdict' || ' ' || (v->'decided_by'->>'reason') $w8")" \
+    "unknown redacted-peer"
+jq_sql "$tmp/red.jsonl" "SELECT v->>'why' $w8" |
+    grep -q "^the destination .* is a pseudonym (the case is redacted), and egress rule 0 of engine-egress, tried before the decision, names network set partners, which redaction did not keep" &&
+    ok "the reason names the rule and the set" || fail "why: $(jq_sql "$tmp/red.jsonl" "SELECT v->>'why' $w8")"
+expect "redacted: the other host's flow unknown too (its real address could be a partner's)" \
+    "$(jq_sql "$tmp/red.jsonl" "SELECT v->>'verdict' $w9")" unknown
+expect "redacted: pod-to-pod verdicts as before" \
+    "$(jq_sql "$tmp/red.jsonl" "SELECT group_concat(v->>'verdict', ',') FROM t WHERE v->>'flow_id' NOT IN (8, 9)")" \
+    "$(jq_sql "$tmp/plain.jsonl" "SELECT group_concat(v->>'verdict', ',') FROM t WHERE v->>'flow_id' NOT IN (8, 9)")"
+"$A" check "$tmp/red.db" -p "$tmp/pol" > "$tmp/red.txt" 2> /dev/null
+grep "^[0-9]* flows: " "$tmp/red.txt" > "$tmp/summary"
+grep -q ", 2 unknown" "$tmp/summary" && ok "the summary counts the 2 unknown" || fail "summary: $(cat "$tmp/summary")"
 grep -q "this case is redacted, and 1 rule name.*engine-egress egress rule 0 (network set partners)" "$tmp/err" &&
     ok "check names the rule" || fail "check warning: $(cat "$tmp/err")"
 expect "redaction_untrusted on the partner's flow" \
@@ -175,6 +192,9 @@ grep -q "engine-partners egress rule 0 (network set partners/partner-apis)" "$tm
     ok "a set chosen through namespaceSelector: the rule named" || fail "namespaced set: $(cat "$tmp/err")"
 expect "... and its flow flagged" \
     "$(jq_sql "$tmp/nsred.jsonl" "SELECT v->>'redaction_untrusted' FROM t WHERE v->>'flow_id' = 8")" 1
+expect "... and its verdict unknown, through the namespace's labels" \
+    "$(jq_sql "$tmp/nsred.jsonl" "SELECT v->>'verdict' || ' ' || (v->'decided_by'->>'reason') FROM t WHERE v->>'flow_id' = 8")" \
+    "unknown redacted-peer"
 cp "$tmp/ns.db" "$tmp/nskeep.db"
 "$A" redact "$tmp/nskeep.db" --keep-policy-nets "$tmp/nspol" > /dev/null 2>&1 || fail "redact"
 "$A" check "$tmp/nskeep.db" -p "$tmp/nspol" > /dev/null 2> "$tmp/err"
