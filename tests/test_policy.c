@@ -1467,6 +1467,79 @@ static void test_admin_ties(void **state)
     unload(&l);
 }
 
+/* --- §17 host endpoints ------------------------------------------------------------------- */
+
+#define HEP_HEAD "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\n"
+
+/* §17.1 (hostendpoint.go, its CEL rules and validator.go): what a
+ * HostEndpoint holds, and what the API refuses. */
+static void test_hostendpoints(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *msg;
+    } bad[] = {
+        {HEP_HEAD "metadata: {name: h}\nspec: {interfaceName: eth0}\n",
+         "node must be specified ('spec.node')"},
+        {HEP_HEAD "metadata: {name: h}\nspec: {node: n1}\n",
+         "at least one of interfaceName or expectedIPs must be specified"},
+        {HEP_HEAD "metadata: {name: h}\nspec: {node: n1, interfaceName: eth0-is-far-too-long}\n",
+         "invalid interface name 'eth0-is-far-too-long'"},
+        {HEP_HEAD "metadata: {name: h}\nspec: {node: n1, expectedIPs: [10.0.0.0/24]}\n",
+         "invalid IP address '10.0.0.0/24' in 'spec.expectedIPs'"},
+        {HEP_HEAD "metadata: {name: h}\nspec: {node: n1, expectedIPs: [10.0.0.1, 10.0.0.1]}\n",
+         "duplicate address '10.0.0.1'"},
+        {HEP_HEAD "metadata: {name: h}\nspec: {node: n1, interfaceName: '*', ports: [{name: "
+                  "ping, protocol: ICMP, port: 1}]}\n",
+         "EndpointPort protocol does not support ports in 'spec.ports[0]'"},
+        {HEP_HEAD "metadata: {name: h}\nspec: {node: n1, interfaceName: '*', ports: [{name: "
+                  "web, protocol: TCP, port: 0}]}\n",
+         "'spec.ports.port' must be between 1 and 65535, found 0"},
+        {HEP_HEAD "metadata: {name: h}\nspec: {node: n1, interfaceName: '*', ports: [{name: "
+                  "Web_Port, protocol: TCP, port: 80}]}\n",
+         "invalid port name 'Web_Port'"},
+        {HEP_HEAD "metadata: {name: h}\nspec: {node: n1, interfaceName: '*', bgp: 1}\n",
+         "unknown field 'spec.bgp'"},
+        {HEP_HEAD "metadata: {name: h}\nspec: {node: n1, interfaceName: '*'}\n---\n" HEP_HEAD
+                  "metadata: {name: h}\nspec: {node: n2, interfaceName: '*'}\n",
+         "duplicate HostEndpoint 'h'"},
+    };
+    struct loaded l;
+    const struct hostep *h;
+
+    (void)state;
+    load_ok(&l, HEP_HEAD "metadata:\n  name: n1-eth0\n  labels: {role: ingress, zone: a}\n"
+                         "spec:\n  node: n1\n  interfaceName: eth0\n"
+                         "  expectedIPs: [198.18.0.1, 'fd00::1']\n"
+                         "  profiles: [projectcalico-default-allow, team-x]\n"
+                         "  ports: [{name: https, protocol: TCP, port: 443}, {name: dns, "
+                         "protocol: UDP, port: 53}]\n");
+    assert_contains(l.msgs, "profile 'team-x' is not modelled");
+    assert_int_equal(l.ps.nheps, 1);
+    h = &l.ps.heps[0];
+    assert_string_equal(h->name, "n1-eth0");
+    assert_string_equal(h->node, "n1");
+    assert_string_equal(h->iface, "eth0");
+    assert_int_equal(h->nips, 2);
+    assert_int_equal(h->ips[1].family, 6);
+    assert_string_equal(labels_get(&h->labels, "role"), "ingress");
+    /* no implicit labels: no namespace, no orchestrator */
+    assert_null(labels_get(&h->labels, "projectcalico.org/namespace"));
+    assert_int_equal(h->nprofiles, 2);
+    assert_true(hostep_profile_allows(h->profiles[0]));
+    assert_false(hostep_profile_allows(h->profiles[1]));
+    assert_int_equal(h->nports, 2);
+    assert_int_equal(h->ports[1].proto, 17);
+    assert_int_equal(h->ports[1].port, 53);
+    unload(&l);
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        load(&l, bad[i].text, NULL, 0);
+        if (l.rc != ERR_INVALID || !strstr(l.msgs, bad[i].msg))
+            fail_msg("row %zu: rc %d, wanted\n  %s\nin\n%s", i, l.rc, bad[i].msg, l.msgs);
+        unload(&l);
+    }
+}
+
 /* --- documents, lists, paths ------------------------------------------------------------- */
 
 /* A document that is not a Kubernetes object is an error at its place, and
@@ -1667,6 +1740,9 @@ static void test_lists_and_skipping(void **state)
         "---\n"
         "---\n"
         "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h}\n"
+        "spec: {node: n1, interfaceName: eth0}\n"
+        "---\n"
+        "apiVersion: projectcalico.org/v3\nkind: Profile\nmetadata: {name: p}\n"
         "---\n"
         "apiVersion: projectcalico.org/v3\nkind: NetworkSet\n"
         "metadata: {name: ns1, namespace: a, labels: {role: db}}\nspec: {nets: [10.1.2.3/16, "
@@ -1679,7 +1755,8 @@ static void test_lists_and_skipping(void **state)
     assert_int_equal(find(&l.ps, "one")->kind, POL_KNP);
     assert_int_equal(find(&l.ps, "two")->kind, POL_GNP);
     assert_int_equal(find(&l.ps, "three")->kind, POL_GNP);
-    assert_contains(l.msgs, "warning: HostEndpoint objects are not modelled");
+    assert_contains(l.msgs, "warning: Profile objects are not modelled");
+    assert_int_equal(l.ps.nheps, 1);
     assert_int_equal(l.ps.nnetsets, 1);
     assert_string_equal(labels_get(&l.ps.netsets[0].labels, "projectcalico.org/namespace"), "a");
     assert_string_equal(labels_get(&l.ps.netsets[0].labels, "role"), "db");
@@ -2112,6 +2189,7 @@ int main(void)
         cmocka_unit_test(test_admin_crd_selectors),
         cmocka_unit_test(test_admin_versions),
         cmocka_unit_test(test_admin_ties),
+        cmocka_unit_test(test_hostendpoints),
         cmocka_unit_test(test_lists_and_skipping),
         cmocka_unit_test(test_not_objects),
         cmocka_unit_test(test_crd_form),

@@ -846,6 +846,179 @@ static void read_netset(struct pol_ctx *c, const struct ynode *doc, int global)
     c->sets[c->nsets++] = ns_out;
 }
 
+/*
+ * HostEndpoint (hostendpoint.go; its CEL rules and validator.go): node
+ * required; interfaceName "*" or 1-15 of [A-Za-z0-9_.-]; at least one of
+ * interfaceName and expectedIPs; expectedIPs plain addresses, a set;
+ * profiles resource names, a set; ports {name (a port name), protocol
+ * supporting ports, port 1-65535} (§17.1).
+ */
+static void read_hostep(struct pol_ctx *c, const struct ynode *doc)
+{
+    static const char *const fields[] = {"node",     "interfaceName", "expectedIPs",
+                                         "profiles", "ports",         NULL};
+    static const char *const port_fields[] = {"name", "protocol", "port", NULL};
+    const struct ynode *meta = NULL, *spec = ynode_get(doc, "spec"), *n, *labels;
+    const char *name = NULL, *ns = NULL, *s = NULL;
+    struct hostep h;
+    unsigned errs = c->errors;
+
+    memset(&h, 0, sizeof(h));
+    if (pv_meta(c, doc, 0, &name, &ns, &meta) != 0)
+        return;
+    if (name && !pv_is_dns_subdomain(name))
+        pv_err(c, ynode_get(meta, "name"), "invalid HostEndpoint name '%s'", name);
+    pv_meta_labels(c, meta);
+    if (pv_map(c, spec, "spec") != 0) {
+        pv_err(c, doc, "a HostEndpoint needs a spec with its node");
+        return;
+    }
+    pv_fields(c, spec, fields, "spec");
+    n = ynode_get(spec, "node");
+    if (read_str(c, spec, "node", "spec.node", &s) == 0) {
+        if (!s)
+            pv_err(c, n ? n : spec, "node must be specified ('spec.node')");
+        else if (strlen(s) > 253 || !pv_is_dns_subdomain(s))
+            pv_err(c, n, "invalid node name '%s' in 'spec.node'", s);
+        else
+            h.node = arena_strdup(c->a, s);
+    }
+    n = ynode_get(spec, "interfaceName");
+    s = NULL;
+    if (read_str(c, spec, "interfaceName", "spec.interfaceName", &s) == 0 && s) {
+        if (strcmp(s, "*") != 0 &&
+            (strlen(s) > 15 ||
+             strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+                 strlen(s)))
+            pv_err(c, n,
+                   "invalid interface name '%s' in 'spec.interfaceName': \"*\" or 1-15 of "
+                   "[A-Za-z0-9_.-]",
+                   s);
+        else
+            h.iface = arena_strdup(c->a, s);
+    }
+    n = ynode_get(spec, "expectedIPs");
+    if (pv_seq(c, n, "spec.expectedIPs") == 0) {
+        h.ips = arena_calloc(c->a, n->u.seq.n ? n->u.seq.n : 1, sizeof(*h.ips));
+        for (size_t i = 0; i < n->u.seq.n; i++) {
+            const struct ynode *it = n->u.seq.items[i];
+
+            s = NULL;
+            if (pv_str(c, it, "spec.expectedIPs", &s) != 0)
+                continue;
+            if (ipaddr_parse(s, strlen(s), &h.ips[h.nips]) != 0) {
+                pv_err(c, it, "invalid IP address '%s' in 'spec.expectedIPs'", s);
+                continue;
+            }
+            for (size_t j = 0; j < h.nips; j++)
+                if (ipaddr_cmp(&h.ips[j], &h.ips[h.nips]) == 0)
+                    pv_err(c, it, "duplicate address '%s' in 'spec.expectedIPs' (a set)", s);
+            h.nips++;
+        }
+    }
+    if (!h.iface && !h.nips && c->errors == errs)
+        pv_err(c, spec, "at least one of interfaceName or expectedIPs must be specified");
+    n = ynode_get(spec, "profiles");
+    if (pv_seq(c, n, "spec.profiles") == 0) {
+        h.profiles = arena_calloc(c->a, n->u.seq.n ? n->u.seq.n : 1, sizeof(*h.profiles));
+        for (size_t i = 0; i < n->u.seq.n; i++) {
+            const struct ynode *it = n->u.seq.items[i];
+
+            s = NULL;
+            if (pv_str(c, it, "spec.profiles", &s) != 0)
+                continue;
+            if (!*s || !pv_is_dns_subdomain(s)) {
+                pv_err(c, it, "invalid profile name '%s' in 'spec.profiles'", s);
+                continue;
+            }
+            for (size_t j = 0; j < h.nprofiles; j++)
+                if (strcmp(h.profiles[j], s) == 0)
+                    pv_err(c, it, "duplicate profile '%s' in 'spec.profiles' (a set)", s);
+            if (!hostep_profile_allows(s))
+                pv_warn(c, it,
+                        "profile '%s' is not modelled (only projectcalico-default-allow is); "
+                        "traffic of this host endpoint that reaches its profiles is judged "
+                        "unknown",
+                        s);
+            h.profiles[h.nprofiles++] = arena_strdup(c->a, s);
+        }
+    }
+    n = ynode_get(spec, "ports");
+    if (pv_seq(c, n, "spec.ports") == 0) {
+        h.ports = arena_calloc(c->a, n->u.seq.n ? n->u.seq.n : 1, sizeof(*h.ports));
+        for (size_t i = 0; i < n->u.seq.n; i++) {
+            const struct ynode *it = n->u.seq.items[i];
+            char w[64];
+            int proto = -1, by_name = 0;
+            long port = 0;
+
+            snprintf(w, sizeof(w), "spec.ports[%zu]", i);
+            if (pv_map(c, it, w) != 0)
+                continue;
+            pv_fields(c, it, port_fields, w);
+            s = NULL;
+            if (read_str(c, it, "name", "spec.ports.name", &s) == 0 &&
+                (!s || !pv_is_port_name(s))) {
+                pv_err(c, ynode_get(it, "name") ? ynode_get(it, "name") : it,
+                       "invalid port name '%s' in '%s'", s ? s : "", w);
+                continue;
+            }
+            if (read_protocol(c, ynode_get(it, "protocol"), "spec.ports.protocol", &proto,
+                              &by_name) != 0)
+                continue;
+            if (proto != 6 && proto != 17 && proto != 132 && proto != 136) {
+                pv_err(c, ynode_get(it, "protocol") ? ynode_get(it, "protocol") : it,
+                       "EndpointPort protocol does not support ports in '%s'", w);
+                continue;
+            }
+            if (ynode_is_null(ynode_get(it, "port"))) {
+                pv_err(c, it, "'%s.port' is required", w);
+                continue;
+            }
+            if (pv_int(c, ynode_get(it, "port"), "spec.ports.port", 1, 65535, &port) != 0)
+                continue;
+            h.ports[h.nports].name = arena_strdup(c->a, s);
+            h.ports[h.nports].proto = proto;
+            h.ports[h.nports].port = (uint16_t)port;
+            h.nports++;
+        }
+    }
+    if (c->errors != errs || !name)
+        return;
+    for (size_t i = 0; i < c->nheps; i++) {
+        if (strcmp(c->heps[i].name, name) == 0) {
+            pv_err(c, doc, "duplicate HostEndpoint '%s' (also defined at %s:%u)", name,
+                   c->heps[i].file, c->heps[i].line);
+            return;
+        }
+    }
+    labels_init(&h.labels);
+    labels = ynode_get(meta, "labels");
+    if (labels && labels->kind == YNODE_MAP) {
+        for (size_t i = 0; i < labels->u.map.n; i++) {
+            const struct ynode *v = labels->u.map.pairs[i].value;
+
+            if (labels_set(&h.labels, labels->u.map.pairs[i].key->u.scalar.s,
+                           ynode_is_null(v) ? "" : v->u.scalar.s) != 0) {
+                pv_err(c, labels, "too many labels");
+                labels_release(&h.labels);
+                return;
+            }
+        }
+    }
+    h.name = name;
+    h.file = c->file;
+    h.line = doc->line;
+    ALLOC_GROW(c->heps, c->nheps + 1, c->aheps);
+    c->heps[c->nheps++] = h;
+}
+
+int hostep_profile_allows(const char *profile)
+{
+    /* libcalico-go/lib/resources/static.go: Ingress and Egress [{Action: Allow}]. */
+    return strcmp(profile, "projectcalico-default-allow") == 0;
+}
+
 void pc_read_object(struct pol_ctx *c, const struct ynode *doc, const char *kind)
 {
     if (strcmp(kind, "NetworkPolicy") == 0)
@@ -862,4 +1035,6 @@ void pc_read_object(struct pol_ctx *c, const struct ynode *doc, const char *kind
         read_netset(c, doc, 0);
     else if (strcmp(kind, "GlobalNetworkSet") == 0)
         read_netset(c, doc, 1);
+    else if (strcmp(kind, "HostEndpoint") == 0)
+        read_hostep(c, doc);
 }

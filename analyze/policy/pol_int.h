@@ -124,6 +124,8 @@ struct pol_ctx {
     unsigned objects;        /* policy-related objects seen */
     unsigned config_objects; /* FelixConfiguration and IPPool objects seen */
     int crd_form;            /* reading a crd.projectcalico.org/v1 object (§14) */
+    struct hostep *heps;
+    size_t nheps, aheps;
     /* §15.1: the Calico version a ClusterInformation object gave (0: none),
      * and where, for messages. */
     int cluster_calico;

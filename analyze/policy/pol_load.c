@@ -21,7 +21,7 @@
  * evaluation does not model (Pods, Services, ConfigMaps, ...) are skipped
  * silently, so that a directory holding a whole
  * application can be given; Calico and Kubernetes policy kinds we do not
- * evaluate (HostEndpoint, Profile, ...) are skipped with a warning, since
+ * evaluate (Profile, ...) are skipped with a warning, since
  * they can change verdicts in a real cluster.  A ClusterInformation object
  * is read for its calicoVersion, which settles how the admin policy kinds
  * are judged (§15.1).
@@ -51,6 +51,7 @@ static const char *const calico_kinds[] = {"NetworkPolicy",
                                            "Tier",
                                            "NetworkSet",
                                            "GlobalNetworkSet",
+                                           "HostEndpoint",
                                            NULL};
 /* projectcalico.org/v3 kinds that exist but say nothing about policy
  * verdicts between pods (or that we do not model, said in a warning). */
@@ -122,10 +123,10 @@ static void read_calico(struct pol_ctx *c, const struct ynode *doc, const char *
         pf_read_felixconfig(c, doc);
     } else if (strcmp(kind, "IPPool") == 0) {
         pf_read_ippool(c, doc);
-    } else if (strcmp(kind, "HostEndpoint") == 0 || strcmp(kind, "Profile") == 0) {
+    } else if (strcmp(kind, "Profile") == 0) {
         pv_warn(c, doc,
-                "%s objects are not modelled; ignored (verdicts involving host "
-                "endpoints or custom profiles may differ)",
+                "%s objects are not modelled; ignored (verdicts involving custom "
+                "profiles may differ)",
                 kind);
     } else if (!in_list(calico_other_kinds, kind)) {
         pv_err(c, ynode_get(doc, "kind"), "unknown %s kind '%s'", api, kind);
@@ -358,6 +359,9 @@ static void ctx_free(struct pol_ctx *c)
 {
     for (size_t i = 0; i < c->nsets; i++)
         labels_release(&c->sets[i].labels);
+    for (size_t i = 0; i < c->nheps; i++)
+        labels_release(&c->heps[i].labels);
+    free(c->heps);
     free(c->pols);
     free(c->sets);
     free(c->tiers);
@@ -437,6 +441,11 @@ static int load_set(struct policy_set *ps, const char *const *paths, size_t npat
     ps->felix = to_arena(c.a, c.felix, c.nfelix, sizeof(*ps->felix));
     ps->nippools = c.npools;
     ps->ippools = to_arena(c.a, c.pools, c.npools, sizeof(*ps->ippools));
+    ps->nheps = c.nheps;
+    ps->heps = arena_calloc(c.a, c.nheps ? c.nheps : 1, sizeof(*ps->heps));
+    if (c.nheps)
+        memcpy(ps->heps, c.heps, c.nheps * sizeof(*ps->heps)); /* labels move too */
+    c.nheps = 0;
     policy_set_build_tiers(&c);
     ctx_free(&c);
     return 0;

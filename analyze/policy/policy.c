@@ -455,6 +455,8 @@ void policy_set_release(struct policy_set *ps)
         return;
     for (size_t i = 0; i < ps->nnetsets; i++)
         labels_release(&ps->netsets[i].labels);
+    for (size_t i = 0; i < ps->nheps; i++)
+        labels_release(&ps->heps[i].labels);
     arena_release(&ps->arena);
     memset(ps, 0, sizeof(*ps));
 }

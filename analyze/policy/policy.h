@@ -229,6 +229,39 @@ struct ippool {
                      are pods' (or nodes' tunnel addresses), not load balancers' */
     int disabled; /* no new addresses; those given stay */
 };
+/* A named port of a host endpoint (EndpointPort): policy rules' named
+ * ports resolve against it at the endpoint's expected IPs (§3.2, §17). */
+struct hep_port {
+    const char *name; /* arena */
+    int proto;        /* 6, 17, 132 or 136 */
+    uint16_t port;
+};
+
+/*
+ * A host endpoint (HostEndpoint, docs/semantics.md §17): interfaces of a
+ * node as an endpoint that GlobalNetworkPolicies select.  It is enforced
+ * on its node only; its expected IPs feed every selector's address set
+ * (on every node), as a network set's nets do.
+ */
+struct hostep {
+    const char *name;   /* metadata.name (arena) */
+    const char *node;   /* spec.node (arena) */
+    const char *iface;  /* spec.interfaceName: "*" (every interface), a name, or NULL
+                           (the interface holding one of the expected IPs) (arena) */
+    struct ipaddr *ips; /* spec.expectedIPs (arena array) */
+    size_t nips;
+    struct labels labels;  /* metadata.labels, nothing implicit (owned) */
+    const char **profiles; /* spec.profiles in order (arena array of arena strings) */
+    size_t nprofiles;
+    struct hep_port *ports; /* spec.ports (arena array) */
+    size_t nports;
+    const char *file; /* where it was written */
+    unsigned line;
+};
+
+/* 1 when a profile name is Calico's built-in allow-everything profile
+ * (projectcalico-default-allow, which automatic host endpoints carry). */
+int hostep_profile_allows(const char *profile);
 
 struct policy_set {
     struct arena arena; /* owns everything below */
@@ -242,6 +275,8 @@ struct policy_set {
     size_t nfelix;
     struct ippool *ippools;
     size_t nippools;
+    struct hostep *heps; /* HostEndpoints, in load order */
+    size_t nheps;
     unsigned files; /* files read */
     int calico;     /* the Calico version judged as (§15.1): CALICO_AUTO, or 329, 331, ... */
 };
