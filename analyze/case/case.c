@@ -1268,7 +1268,9 @@ static int iface_captured(const struct case_db *c, const char *node, const char 
 static const char *flow_reach(const struct case_db *c, const struct case_flow *fl)
 {
     const char *dnode = fl->dst ? fl->dst->node : NULL;
-    const char *difc = fl->dst ? fl->dst->iface : NULL;
+    /* A pod's veth is past the node's policy; a node's own address sits
+     * behind the interface packets arrive by, before it (§17). */
+    const char *difc = fl->dst && fl->dst->kind == EP_POD ? fl->dst->iface : NULL;
     struct case_end self;
     const struct case_end *ends = &self;
     size_t n = 1;
