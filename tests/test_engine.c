@@ -28,7 +28,7 @@
 
 #define MAXP 16
 #define MAXT 4
-#define MAXE 8
+#define MAXE 12
 
 struct world {
     struct policy_set ps;
@@ -1244,6 +1244,7 @@ static void test_trace_names(void **state)
         p.ns = cases[i].ns;
         p.tier = cases[i].tier;
         p.name = cases[i].name;
+        memset(&s, 0, sizeof(s));
         s.tier = &t;
         s.pol = &p;
         s.profile = NULL;
@@ -1481,6 +1482,260 @@ static void test_yaml_fixtures(void **state)
     }
 }
 
+/* ---- host endpoints (§17) -------------------------------------------------------- */
+
+/* Policy sets for the host endpoint rows, each with the host endpoints it
+ * needs.  n1-eth0 protects node n1's uplink eth0 (198.18.0.1). */
+#define HEP_N1                                                                                     \
+    "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\n"                                       \
+    "metadata: {name: n1-eth0, labels: {role: node}}\n"                                            \
+    "spec: {node: n1, interfaceName: eth0, expectedIPs: [198.18.0.1], ports: [{name: https, "      \
+    "protocol: TCP, port: 8443}]}\n---\n"
+#define NODE_IN                                                                                    \
+    "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: node-in}\n"     \
+    "spec:\n  selector: role == 'node'\n  types: [Ingress]\n"                                      \
+    "  ingress: [{action: Allow, protocol: TCP, destination: {ports: [8080, https]}}]\n---\n"
+
+static const char *const hep_sets[] = {
+    /* 0: normal policy on an interface-specific host endpoint */
+    HEP_N1 NODE_IN,
+    /* 1: + applyOnForward ingress Deny of TCP 80 (normal policy too) */
+    HEP_N1 NODE_IN "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+                   "metadata: {name: fwd}\nspec:\n  order: 10\n  selector: role == 'node'\n"
+                   "  applyOnForward: true\n  types: [Ingress]\n"
+                   "  ingress: [{action: Deny, protocol: TCP, destination: {ports: [80]}}]\n",
+    /* 2: + preDNAT: Deny 8080 from 203.0.113.0/24, Allow 9090 */
+    HEP_N1 NODE_IN "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+                   "metadata: {name: pre}\nspec:\n  selector: role == 'node'\n"
+                   "  preDNAT: true\n  applyOnForward: true\n  types: [Ingress]\n"
+                   "  ingress:\n  - {action: Deny, protocol: TCP, source: {nets: "
+                   "[203.0.113.0/24]}, destination: {ports: [8080]}}\n"
+                   "  - {action: Allow, protocol: TCP, destination: {ports: [9090]}}\n",
+    /* 3: + doNotTrack Allow of 9091 */
+    HEP_N1 NODE_IN "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+                   "metadata: {name: untracked}\nspec:\n  selector: role == 'node'\n"
+                   "  doNotTrack: true\n  applyOnForward: true\n  types: [Ingress]\n"
+                   "  ingress: [{action: Allow, protocol: TCP, destination: {ports: [9091]}}]\n",
+    /* 4: an automatic host endpoint ("*", projectcalico-default-allow),
+     * and an applyOnForward egress Deny of TCP 5432 */
+    "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\n"
+    "metadata: {name: n1-auto-hep, labels: {kubernetes.io/hostname: n1}}\n"
+    "spec: {node: n1, interfaceName: '*', expectedIPs: [198.18.0.1], profiles: "
+    "[projectcalico-default-allow]}\n---\n"
+    "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: no-pg}\n"
+    "spec:\n  selector: has(kubernetes.io/hostname)\n  applyOnForward: true\n"
+    "  types: [Egress]\n  egress: [{action: Deny, protocol: TCP, destination: {ports: "
+    "[5432]}}]\n",
+    /* 5: a profile podflow does not model */
+    "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\n"
+    "metadata: {name: n1-odd}\nspec: {node: n1, interfaceName: '*', profiles: [custom]}\n",
+    /* 6: no failsafe ports at all */
+    HEP_N1 NODE_IN "apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\n"
+                   "metadata: {name: default}\nspec: {failsafeInboundHostPorts: []}\n",
+    /* 7: a pod's egress policy naming nodes by their host endpoint's labels */
+    HEP_N1 "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\n"
+           "metadata: {name: n2-eth0, labels: {role: node}}\n"
+           "spec: {node: n2, interfaceName: '*', expectedIPs: [198.18.0.2], profiles: "
+           "[projectcalico-default-allow]}\n---\n"
+           "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+           "metadata: {name: web-out}\nspec:\n  selector: app == 'web'\n"
+           "  types: [Egress]\n  egress: [{action: Allow, destination: {selector: role == "
+           "'node'}}]\n",
+};
+
+struct hcase {
+    int set;
+    const char *src, *dst; /* pod or host names, or "x" (external 203.0.113.5) */
+    int proto;
+    uint16_t dport;
+    const char *seen; /* "node/iface" the capture saw it at, or NULL */
+    enum verdict verdict;
+    enum eng_reason reason; /* of the deciding end (not checked for unknown) */
+    const char *hep;        /* host endpoint that decided, or NULL */
+    enum eng_stage stage;
+    const char *trace; /* the deciding end's trace, or NULL */
+};
+
+static const struct hcase hcases[] = {
+    /* §17.4: host-terminated traffic through the host endpoint of the
+     * interface it entered by: its normal policies, Allow ... */
+    {0, "x", "n1", 6, 8080, "n1/eth0", VERDICT_ALLOW, REASON_RULE, "n1-eth0", STAGE_NORMAL,
+     "0|default|default.node-in|allow|0"},
+    /* ... a named port of the host endpoint ... */
+    {0, "x", "n1", 6, 8443, "n1/eth0", VERDICT_ALLOW, REASON_RULE, "n1-eth0", STAGE_NORMAL, NULL},
+    /* ... the end-of-tier Deny (a reading without host endpoints allows) */
+    {0, "x", "n1", 6, 9090, "n1/eth0", VERDICT_DENY, REASON_END_OF_TIER, "n1-eth0", STAGE_NORMAL,
+     "0|default|default.node-in|deny|-1"},
+    /* §17.5: Felix's default failsafe inbound TCP 22, before any policy */
+    {0, "x", "n1", 6, 22, "n1/eth0", VERDICT_ALLOW, REASON_FAILSAFE, "n1-eth0", STAGE_FAILSAFE,
+     "0|__FAILSAFE__|__FAILSAFE__.inbound|allow|-1"},
+    /* §17.3: an interface-specific host endpoint and no recorded interface */
+    {0, "x", "n1", 6, 9090, NULL, VERDICT_UNKNOWN, REASON_RULE, NULL, STAGE_WORKLOAD, NULL},
+    /* host-originated: no egress policy and no profile: dropped ... */
+    {0, "n1", "x", 6, 443, "n1/eth0", VERDICT_DENY, REASON_NO_PROFILE, "n1-eth0", STAGE_NORMAL,
+     "0|__PROFILE__|__PROFILE__.__NO_MATCH__|deny|0"},
+    /* ... but for the failsafe outbound UDP 53 */
+    {0, "n1", "x", 17, 53, "n1/eth0", VERDICT_ALLOW, REASON_FAILSAFE, "n1-eth0", STAGE_FAILSAFE,
+     "0|__FAILSAFE__|__FAILSAFE__.outbound|allow|-1"},
+    /* §13.2: a pod to its own node never meets host endpoint policy */
+    {0, "a", "n1", 6, 9090, NULL, VERDICT_ALLOW, REASON_TO_HOST, NULL, STAGE_WORKLOAD, NULL},
+    /* forwarded to a pod: no applyOnForward policy, so the host endpoint
+     * allows; the pod's own (no policy) says as much */
+    {0, "x", "a", 6, 80, "n1/eth0", VERDICT_ALLOW, REASON_NO_POLICY, NULL, STAGE_WORKLOAD, NULL},
+    /* a pod of another node to n1: n1's host endpoint judges it there */
+    {0, "c", "n1", 6, 9090, "n1/eth0", VERDICT_DENY, REASON_END_OF_TIER, "n1-eth0", STAGE_NORMAL,
+     NULL},
+    /* §17.4: an applyOnForward policy applies to forwarded traffic ... */
+    {1, "x", "a", 6, 80, "n1/eth0", VERDICT_DENY, REASON_RULE, "n1-eth0", STAGE_FORWARD,
+     "0|default|default.fwd|deny|0"},
+    /* ... and is normal policy too */
+    {1, "x", "n1", 6, 80, "n1/eth0", VERDICT_DENY, REASON_RULE, "n1-eth0", STAGE_NORMAL, NULL},
+    /* ... an Ingress one never touches the way out */
+    {1, "a", "x", 6, 80, "n1/eth0", VERDICT_ALLOW, REASON_NO_POLICY, NULL, STAGE_WORKLOAD, NULL},
+    /* preDNAT: a Deny before the normal policy's Allow ... */
+    {2, "x", "n1", 6, 8080, "n1/eth0", VERDICT_DENY, REASON_RULE, "n1-eth0", STAGE_PREDNAT,
+     "0|default|default.pre|deny|0"},
+    /* ... also for traffic forwarded to a pod ... */
+    {2, "x", "a", 6, 8080, "n1/eth0", VERDICT_DENY, REASON_RULE, "n1-eth0", STAGE_PREDNAT, NULL},
+    /* ... and an Allow that skips the normal policies (which would deny) */
+    {2, "x", "n1", 6, 9090, "n1/eth0", VERDICT_ALLOW, REASON_RULE, "n1-eth0", STAGE_PREDNAT, NULL},
+    /* ... and a preDNAT tier that decides nothing passes (no end-of-tier
+     * Deny: event_sequencer.go makes those tiers Pass) */
+    {2, "x", "n1", 6, 8443, "n1/eth0", VERDICT_ALLOW, REASON_RULE, "n1-eth0", STAGE_NORMAL,
+     "0|default|default.pre|pass|-1 1|default|default.node-in|allow|0"},
+    /* doNotTrack: a tier that decides nothing passes too ... */
+    {3, "x", "n1", 6, 8080, "n1/eth0", VERDICT_ALLOW, REASON_RULE, "n1-eth0", STAGE_NORMAL, NULL},
+    /* ... and an Allow comes before preDNAT and normal policy */
+    {3, "x", "n1", 6, 9091, "n1/eth0", VERDICT_ALLOW, REASON_RULE, "n1-eth0", STAGE_UNTRACKED,
+     "0|default|default.untracked|allow|0"},
+    /* §17.6: an automatic host endpoint: no policy, its default-allow profile */
+    {4, "x", "n1", 6, 9090, NULL, VERDICT_ALLOW, REASON_NO_POLICY, "n1-auto-hep", STAGE_NORMAL,
+     "0|__PROFILE__|__PROFILE__.projectcalico-default-allow|allow|0"},
+    /* "*": its applyOnForward policies apply between pods of its node ... */
+    {4, "a", "b", 6, 5432, NULL, VERDICT_DENY, REASON_RULE, "n1-auto-hep", STAGE_FORWARD,
+     "0|__PROFILE__|__PROFILE__.kns.fme|allow|0 1|default|default.no-pg|deny|0"},
+    /* ... and to the world, without knowing the interface; and, as the
+     * policy selects it for egress, what no rule allows meets the tier's
+     * end (Felix's forward chain drops at the end of a tier too) */
+    {4, "a", "x", 6, 5432, NULL, VERDICT_DENY, REASON_RULE, "n1-auto-hep", STAGE_FORWARD, NULL},
+    {4, "a", "x", 6, 443, NULL, VERDICT_DENY, REASON_END_OF_TIER, "n1-auto-hep", STAGE_FORWARD,
+     "0|__PROFILE__|__PROFILE__.kns.fme|allow|0 1|default|default.no-pg|deny|-1"},
+    /* ... and so is traffic into the pod: "*" governs the pod's link too,
+     * and forwarded traffic leaves by it (dispatch.go applies the "*" forward
+     * chain to every interface; only normal policy skips workloads) */
+    {4, "x", "a", 6, 443, NULL, VERDICT_DENY, REASON_END_OF_TIER, "n1-auto-hep", STAGE_FORWARD,
+     NULL},
+    /* a profile podflow does not model: unknown, not a guess */
+    {5, "x", "n1", 6, 9090, NULL, VERDICT_UNKNOWN, REASON_RULE, NULL, STAGE_WORKLOAD, NULL},
+    /* §17.5: failsafeInboundHostPorts: [] turns them off */
+    {6, "x", "n1", 6, 22, "n1/eth0", VERDICT_DENY, REASON_END_OF_TIER, "n1-eth0", STAGE_NORMAL,
+     NULL},
+    /* §17.2: a host endpoint's expected IPs are members of selectors' sets
+     * (a GlobalNetworkPolicy's: a namespaced one's selectors carry its
+     * namespace, which host endpoints never have) */
+    {7, "a", "n2", 6, 80, "n1/eth0", VERDICT_ALLOW, REASON_RULE, NULL, STAGE_WORKLOAD,
+     "0|default|default.web-out|allow|0"},
+    {7, "a", "x", 6, 80, "n1/eth0", VERDICT_DENY, REASON_END_OF_TIER, NULL, STAGE_WORKLOAD, NULL},
+};
+
+static void hworld(void)
+{
+    struct case_ep *h;
+
+    pod("10.0.0.1", "fme", "a", "app=web", NULL)->node = "n1";
+    pod("10.0.0.2", "fme", "b", "app=db", NULL)->node = "n1";
+    pod("10.0.1.1", "other", "c", "app=web", NULL)->node = "n2";
+    h = other("198.18.0.1", EP_HOST);
+    h->name = "n1";
+    h->node = "n1";
+    h->iface = "eth0";
+    h = other("198.18.0.2", EP_HOST);
+    h->name = "n2";
+    h->node = "n2";
+    h->iface = "eth0";
+}
+
+static struct case_ep *hep_ep(const char *name)
+{
+    for (size_t i = 0; i < W.neps; i++)
+        if (W.eps[i].name && strcmp(W.eps[i].name, name) == 0)
+            return &W.eps[i];
+    return NULL;
+}
+
+/* §17: host endpoints, end to end through the loader and the engine; each
+ * row fails under the nearest wrong reading named in its comment. */
+static void test_hostendpoints(void **state)
+{
+    (void)state;
+    hworld();
+    for (size_t i = 0; i < ARRAY_SIZE(hcases); i++) {
+        const struct hcase *y = &hcases[i];
+        const char *text = hep_sets[y->set];
+        struct policy_set ps;
+        struct diag d;
+        struct engine *e;
+        struct eng_flow f;
+        const struct eng_verdict *v;
+        const struct eng_dir *dd;
+        char seen[64];
+        int bad;
+
+        diag_init(&d, stderr, "test_engine");
+        assert_int_equal(policy_set_load_mem(&ps, "hep.yaml", text, strlen(text), 0, &d), 0);
+        e = engine_new(&ps, W.eps, W.neps, ENG_EXPLAIN);
+        memset(&f, 0, sizeof(f));
+        f.src = strcmp(y->src, "x") ? hep_ep(y->src) : NULL;
+        f.dst = strcmp(y->dst, "x") ? hep_ep(y->dst) : NULL;
+        if (f.src)
+            f.src_ip = f.src->ip;
+        else
+            assert_int_equal(ipaddr_parse("203.0.113.5", 11, &f.src_ip), 0);
+        if (f.dst)
+            f.dst_ip = f.dst->ip;
+        else
+            assert_int_equal(ipaddr_parse("203.0.113.5", 11, &f.dst_ip), 0);
+        f.proto = y->proto;
+        f.src_port = 40000;
+        f.dst_port = y->dport;
+        f.icmp_type = f.icmp_code = -1;
+        if (y->seen) {
+            char *slash;
+
+            snprintf(seen, sizeof(seen), "%s", y->seen);
+            slash = strchr(seen, '/');
+            *slash = 0;
+            eng_flow_seen(&f, seen, slash + 1);
+        }
+        v = engine_judge(e, &f);
+        dd = eng_decided(v);
+        bad = v->verdict != y->verdict;
+        if (!bad && y->verdict != VERDICT_UNKNOWN) {
+            bad = !dd || dd->reason != y->reason;
+            if (!bad && y->hep)
+                bad = !dd->hep || strcmp(dd->hep->name, y->hep) != 0 || dd->stage != y->stage;
+            else if (!bad)
+                bad = dd->hep != NULL;
+        }
+        if (bad)
+            fail_msg("row %zu (set %d %s->%s %d/%u): got %s reason %s hep %s stage %s (%s)", i,
+                     y->set, y->src, y->dst, y->proto, y->dport, verdict_name(v->verdict),
+                     dd ? eng_reason_name(dd->reason) : "-", dd && dd->hep ? dd->hep->name : "-",
+                     dd && dd->hep ? eng_stage_name(dd->stage) : "-", v->why ? v->why : "");
+        if (y->trace) {
+            struct buf tb;
+
+            buf_init(&tb, 0);
+            trace_text(dd, &tb);
+            if (strcmp(tb.data, y->trace) != 0)
+                fail_msg("row %zu: trace\n  %s\nwanted\n  %s", i, tb.data, y->trace);
+            buf_release(&tb);
+        }
+        engine_free(&e);
+        policy_set_release(&ps);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1519,6 +1774,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_vxlan_port, setup, teardown),
         cmocka_unit_test(test_trace_names),
         cmocka_unit_test_setup_teardown(test_yaml_fixtures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostendpoints, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

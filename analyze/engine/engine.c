@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/engine/hostep.h"
 #include "analyze/policy/selector.h"
 #include "common/buf.h"
 #include "common/hash.h"
@@ -45,6 +46,16 @@
 
 struct eng_pol;
 
+/* Which of a policy set's lists an evaluation walks (§5, §17.4): Felix
+ * programs a workload's and a host endpoint's own traffic with the normal
+ * policies, traffic forwarded through a host endpoint with the
+ * applyOnForward ones, and the preDNAT and doNotTrack ones in chains of
+ * their own. */
+enum eng_class { CL_NORMAL, CL_FORWARD, CL_PREDNAT, CL_UNTRACKED, CL_N };
+
+/* The most chains one end passes (§17.4): see engine_new(). */
+#define ENG_STAGES_MAX 5
+
 /* Policies that apply to one label set in one direction, tier by tier. */
 struct eng_app {
     int done;
@@ -53,21 +64,21 @@ struct eng_app {
 };
 
 struct eng_lset {
-    const struct labels *l; /* borrowed (case endpoint or netset) */
-    uint8_t *res;           /* per selector id: 0 unknown, 1 no, 2 yes (malloc'd) */
-    struct eng_app app[2];  /* [0] ingress, [1] egress */
+    const struct labels *l;      /* borrowed (case endpoint or netset) */
+    uint8_t *res;                /* per selector id: 0 unknown, 1 no, 2 yes (malloc'd) */
+    struct eng_app app[CL_N][2]; /* per class: [0] ingress, [1] egress */
 };
 
 struct eng_pol {
     const struct policy *p;
-    size_t tier;     /* index into ps->tiers */
-    int selid;       /* effective selector, -1 none (all) */
-    int *ids[2];     /* per direction: 4 ids per rule: src sel, src notsel,
-                        dst sel, dst notsel (-1 none) (malloc'd) */
-    int eligible[2]; /* can ever apply for that direction */
-    uint8_t *red[2]; /* a redacted case, per direction and rule: bit 1 << SIDE_SRC or
-                        SIDE_DST when that entity names an external CIDR not kept
-                        (engine_entity_redacted()), or NULL (malloc'd) */
+    size_t tier;           /* index into ps->tiers */
+    int selid;             /* effective selector, -1 none (all) */
+    int *ids[2];           /* per direction: 4 ids per rule: src sel, src notsel,
+                              dst sel, dst notsel (-1 none) (malloc'd) */
+    int eligible[CL_N][2]; /* can ever apply for that class and direction */
+    uint8_t *red[2];       /* a redacted case, per direction and rule: bit 1 << SIDE_SRC or
+                              SIDE_DST when that entity names an external CIDR not kept
+                              (engine_entity_redacted()), or NULL (malloc'd) */
 };
 
 /* What a verdict depends on.  Endpoints are named by their index in the
@@ -81,6 +92,8 @@ struct eng_key {
     uint8_t proto, sfam, dfam, pad;
     uint8_t sip[16], dip[16];
     uint32_t epoch; /* case_svc_epoch() when some rule has services, else 0 */
+    uint32_t seen;  /* where the flow met nodes' own interfaces (interned), when some host
+                       endpoint is interface-specific (§17.3), else 0 */
 };
 
 /* A cached verdict with its key (arena, 64-byte aligned: the key and the
@@ -124,6 +137,12 @@ struct engine {
     int *netset_lsid;
     struct labels *netset_labels; /* per network set with inherited labels, once
                                      engine_use_namespaces() ran (malloc'd), or NULL */
+    int *hep_lsid;                /* per host endpoint of the set */
+    int hep_specific;             /* some host endpoint is not an all-interfaces one */
+
+    char **seen_keys; /* interned eng_flow.seen texts, by id - 1 (malloc'd) */
+    size_t nseen, seen_alloc;
+    struct htab seenmap; /* hash of the text -> id - 1 */
 
     struct eng_pol *pols; /* in tier order, policy order */
     size_t npols;
@@ -260,6 +279,12 @@ struct engine *engine_new(const struct policy_set *ps, const struct case_ep *eps
     e->netset_lsid = xmalloc((ps->nnetsets ? ps->nnetsets : 1) * sizeof(*e->netset_lsid));
     for (k = 0; k < ps->nnetsets; k++)
         e->netset_lsid[k] = lset_intern(e, &ps->netsets[k].labels);
+    e->hep_lsid = xmalloc((ps->nheps ? ps->nheps : 1) * sizeof(*e->hep_lsid));
+    for (k = 0; k < ps->nheps; k++) {
+        e->hep_lsid[k] = lset_intern(e, &ps->heps[k].labels);
+        if (!ps->heps[k].iface || strcmp(ps->heps[k].iface, "*") != 0)
+            e->hep_specific = 1;
+    }
 
     for (t = 0; t < ps->ntiers; t++)
         n += ps->tiers[t].npolicies;
@@ -279,31 +304,41 @@ struct engine *engine_new(const struct policy_set *ps, const struct case_ep *eps
                 const struct rule *rules = d ? p->egress : p->ingress;
                 size_t nr = d ? p->negress : p->ningress, r;
                 unsigned bit = d ? DIR_EGRESS : DIR_INGRESS;
+                int base = (p->types & bit) && !p->staged_delete, any;
 
                 /* doNotTrack and preDNAT policies live in tier lists that
-                 * only host endpoints use (§6.2); stagedAction Delete is
+                 * only host endpoints use (§6.2, §17.4: event_sequencer.go
+                 * splits them off; preDNAT is ingress only); applyOnForward
+                 * ones are in the normal list too; stagedAction Delete is
                  * never sent to Felix (§5). */
-                ep->eligible[d] =
-                    (p->types & bit) && !p->do_not_track && !p->pre_dnat && !p->staged_delete;
+                ep->eligible[CL_NORMAL][d] = base && !p->do_not_track && !p->pre_dnat;
+                ep->eligible[CL_FORWARD][d] = ep->eligible[CL_NORMAL][d] && p->apply_on_forward;
+                ep->eligible[CL_PREDNAT][d] = base && p->pre_dnat && d == 0;
+                ep->eligible[CL_UNTRACKED][d] = base && p->do_not_track;
+                any = ep->eligible[CL_NORMAL][d] || ep->eligible[CL_PREDNAT][d] ||
+                      ep->eligible[CL_UNTRACKED][d];
                 ep->ids[d] = xmalloc((nr ? nr : 1) * 4 * sizeof(int));
                 for (r = 0; r < nr; r++) {
                     ep->ids[d][4 * r + 0] = sel_id(e, rules[r].src.sel);
                     ep->ids[d][4 * r + 1] = sel_id(e, rules[r].src.notsel);
                     ep->ids[d][4 * r + 2] = sel_id(e, rules[r].dst.sel);
                     ep->ids[d][4 * r + 3] = sel_id(e, rules[r].dst.notsel);
-                    if (ep->eligible[d] && entity_uses_src_ports(&rules[r].src))
+                    if (any && entity_uses_src_ports(&rules[r].src))
                         e->key_sport = 1;
-                    if (ep->eligible[d] && (rules[r].src.svc_name || rules[r].dst.svc_name))
+                    if (any && (rules[r].src.svc_name || rules[r].dst.svc_name))
                         e->has_svc_rules = 1;
                 }
+                if (p->staged && any)
+                    e->has_staged = 1;
             }
-            if (p->staged && (ep->eligible[0] || ep->eligible[1]))
-                e->has_staged = 1;
         }
     }
-    /* At most one Pass per tier, then the decision or the profile. */
-    e->steps_scratch = xcalloc(ps->ntiers + 2, sizeof(*e->steps_scratch));
-    e->members_alloc = 2 * (1 + ps->nnetsets);
+    /* At most one Pass per tier, then the decision or the profile, for each
+     * chain an end may pass (§17.4: a workload's, and at most three of
+     * host endpoints: preDNAT and forward on the way in, forward out;
+     * or a host endpoint's failsafe, untracked, preDNAT, normal). */
+    e->steps_scratch = xcalloc(ENG_STAGES_MAX * (ps->ntiers + 2), sizeof(*e->steps_scratch));
+    e->members_alloc = 2 * (1 + ps->nnetsets + ps->nheps);
     e->members = xcalloc(e->members_alloc, sizeof(*e->members));
     e->stats.selectors = e->nsels;
     return e;
@@ -405,10 +440,17 @@ void engine_free(struct engine **ep)
     htab_release(&e->svmap);
     for (k = 0; k < e->nlsets; k++) {
         free(e->lsets[k]->res);
-        free(e->lsets[k]->app[0].v);
-        free(e->lsets[k]->app[1].v);
+        for (size_t c = 0; c < CL_N; c++) {
+            free(e->lsets[k]->app[c][0].v);
+            free(e->lsets[k]->app[c][1].v);
+        }
         free(e->lsets[k]);
     }
+    for (k = 0; k < e->nseen; k++)
+        free(e->seen_keys[k]);
+    free(e->seen_keys);
+    htab_release(&e->seenmap);
+    free(e->hep_lsid);
     for (k = 0; k < e->npols; k++) {
         free(e->pols[k].ids[0]);
         free(e->pols[k].ids[1]);
@@ -438,6 +480,21 @@ void engine_free(struct engine **ep)
     *ep = NULL;
 }
 
+void eng_flow_seen(struct eng_flow *ef, const char *node, const char *iface)
+{
+    if (!node || !iface || hostep_workload_iface(iface))
+        return;
+    for (size_t i = 0; i < ARRAY_SIZE(ef->seen); i++) {
+        if (ef->seen[i].node && strcmp(ef->seen[i].node, node) == 0)
+            return; /* one interface a node */
+        if (!ef->seen[i].node) {
+            ef->seen[i].node = node;
+            ef->seen[i].iface = iface;
+            return;
+        }
+    }
+}
+
 int eng_flow_from_case(struct eng_flow *ef, const struct case_db *c, const struct case_flow *fl,
                        struct ipaddr *orig)
 {
@@ -454,6 +511,10 @@ int eng_flow_from_case(struct eng_flow *ef, const struct case_db *c, const struc
     ef->icmp_type = fl->icmp_type;
     ef->icmp_code = fl->icmp_code;
     ef->t = fl->first_ns;
+    /* §17.3: where the capture saw it on a node's own interfaces. */
+    eng_flow_seen(ef, fl->node, fl->iface);
+    for (size_t i = 0; fl->conn && i < fl->conn->nends; i++)
+        eng_flow_seen(ef, fl->conn->ends[i].node, fl->conn->ends[i].iface);
     if (!fl->dnat && fl->svc) {
         ef->svc = fl->svc;
         ef->svc_port = fl->svc_port;
@@ -474,12 +535,13 @@ void engine_stats(const struct engine *e, struct eng_stats *out)
     out->selectors = e->nsels;
 }
 
-/* The policies that apply to a label set for a direction, tier by tier
- * (§5: selector matches, direction in types), computed once per set. */
-static const struct eng_app *applicable(struct engine *e, int lsid, int d)
+/* The policies of class cls that apply to a label set for a direction,
+ * tier by tier (§5: selector matches, direction in types), computed once
+ * per set. */
+static const struct eng_app *applicable(struct engine *e, int lsid, int cls, int d)
 {
     struct eng_lset *ls = e->lsets[lsid];
-    struct eng_app *app = &ls->app[d];
+    struct eng_app *app = &ls->app[cls][d];
     size_t k, alloc = 0;
 
     if (app->done)
@@ -487,7 +549,7 @@ static const struct eng_app *applicable(struct engine *e, int lsid, int d)
     for (k = 0; k < e->npols; k++) {
         struct eng_pol *p = &e->pols[k];
 
-        if (!p->eligible[d] || !lset_match(e, lsid, p->selid))
+        if (!p->eligible[cls][d] || !lset_match(e, lsid, p->selid))
             continue;
         ALLOC_GROW(app->v, app->n + 1, alloc);
         app->v[app->n++] = p;
@@ -529,16 +591,21 @@ PRINTF_LIKE(3, 4) static int miss(struct jctx *j, const char *field, const char 
 }
 
 /* The member label sets of an address (§2.3): the pod holding it at the
- * flow's time, and every network set with a CIDR containing it. */
+ * flow's time, every host endpoint that expects it (§17.2: a selector's IP
+ * set holds the expected IPs of the host endpoints it matches, on every
+ * node), and every network set with a CIDR containing it. */
 static void members_of(struct jctx *j, int side, const struct ipaddr *ip, int pod_ls)
 {
     struct engine *e = j->e;
     const struct policy_set *ps = e->ps;
-    uint32_t *m = e->members + (size_t)side * (1 + ps->nnetsets);
+    uint32_t *m = e->members + (size_t)side * (1 + ps->nnetsets + ps->nheps);
     size_t k, i, n = 0;
 
     if (pod_ls >= 0)
         m[n++] = (uint32_t)pod_ls;
+    for (k = 0; k < ps->nheps; k++)
+        if (hostep_holds(&ps->heps[k], ip))
+            m[n++] = (uint32_t)e->hep_lsid[k];
     for (k = 0; k < ps->nnetsets; k++) {
         const struct netset *s = &ps->netsets[k];
 
@@ -569,14 +636,30 @@ static int any_member(struct jctx *j, int side, int selid, int notid)
 /* §3.2: a named port matches when the endpoint at that end matches the
  * side's positive selector (or the side has none), and declares a port of
  * that name, of a protocol the rule allows, equal to the packet's
- * protocol and port.  Only known endpoints carry named ports. */
+ * protocol and port.  Only known endpoints carry named ports: pods, and
+ * host endpoints at their expected IPs (§17.2). */
 static int named_port_match(struct jctx *j, const char *name, int side, int selid, int rule_proto,
                             uint16_t port)
 {
     const struct case_ep *ep = side == SIDE_SRC ? j->f->src : j->f->dst;
+    const struct ipaddr *ip = side == SIDE_SRC ? &j->f->src_ip : &j->f->dst_ip;
+    const struct policy_set *ps = j->e->ps;
     int ls = side == SIDE_SRC ? j->src_ls : j->dst_ls;
     size_t i;
 
+    for (size_t k = 0; k < ps->nheps; k++) {
+        const struct hostep *h = &ps->heps[k];
+
+        if (!hostep_holds(h, ip) || (selid >= 0 && !lset_match(j->e, j->e->hep_lsid[k], selid)))
+            continue;
+        for (i = 0; i < h->nports; i++) {
+            const struct hep_port *p = &h->ports[i];
+
+            if (strcmp(p->name, name) == 0 && (rule_proto <= 0 || p->proto == rule_proto) &&
+                p->proto == j->f->proto && p->port == port)
+                return 1;
+        }
+    }
     if (ls < 0 || !ep)
         return 0;
     if (selid >= 0 && !lset_match(j->e, ls, selid))
@@ -852,41 +935,59 @@ static int redacted_match(struct jctx *j, const struct eng_pol *p, int d, size_t
     return m;
 }
 
-/* Judge endpoint E (a pod) for direction dir; staged: staged policies count
- * as enforced (the "would do" pass). */
-static void eval_dir_steps(struct jctx *j, const struct case_ep *E, int els, int dir, int staged,
-                           struct eng_dir *out)
+/* What one chain decided (§17.4): an end may pass several. */
+struct eng_res {
+    int set;         /* the chain decided (else it left the packet to the next) */
+    int allow;       /* ... allowed it, or dropped it */
+    int unknown;     /* ... cannot be said (the end goes on, a later drop still counts) */
+    const char *why; /* unknown: said for people */
+    enum eng_reason reason;
+    struct eng_step dec;
+    const struct policy **selected;
+    size_t nselected;
+    const struct hostep *hep;
+    enum eng_stage stage;
+};
+
+/* The outcome of one chain's tiers. */
+enum tier_out {
+    TO_NONE,   /* no tier applied */
+    TO_PASSED, /* some tier applied and each one passed */
+    TO_DECIDED /* a rule, or a tier's end-of-tier Deny, decided (in *r) */
+};
+
+/* The explanation array of out, grown by n entries (arena). */
+static void x_grow(struct engine *e, struct eng_dir *out, size_t n)
+{
+    struct eng_xpol *x = arena_calloc(&e->arena, out->nx + n, sizeof(*x));
+
+    if (out->nx)
+        memcpy(x, out->x, out->nx * sizeof(*x));
+    out->x = x;
+}
+
+/*
+ * The tiers of class cls for label set lsid and direction dir (§5),
+ * appended to out's trace (and, with explain, to its explanation, each
+ * policy marked with hep and stage); staged: staged policies count as
+ * enforced (the "would do" pass).  preDNAT and doNotTrack chains never end
+ * a tier in a Deny (event_sequencer.go: "For untracked and preDNAT tiers,
+ * DefaultAction must be Pass").  A decision goes into *r; *tier_pass is
+ * set when the last tier applied ended in its default Pass.
+ */
+static enum tier_out eval_tiers(struct jctx *j, int lsid, int cls, int dir, int staged,
+                                const struct hostep *hep, enum eng_stage stage, struct eng_dir *out,
+                                struct eng_res *r, int *tier_pass)
 {
     struct engine *e = j->e;
     int d = dir_index(dir);
-    const struct eng_app *app = applicable(e, els, d);
+    const struct eng_app *app = applicable(e, lsid, cls, d);
     size_t i = 0, ntiers_seen = 0;
-    int last_default_pass = 0;
     int explain = j->explain && !staged;
 
-    memset(out, 0, sizeof(*out));
-    out->judged = 1;
-    out->steps = e->steps_scratch;
+    *tier_pass = 0;
     if (explain && app->n)
-        out->x = arena_calloc(&e->arena, app->n, sizeof(*out->x));
-
-    /* Workload egress of VXLAN or IP-in-IP is dropped before any policy
-     * (§13.5: unless FelixConfiguration allows it; vxlanPort 4789 by
-     * default). */
-    if (dir == DIR_EGRESS) {
-        struct felix_eff fe;
-
-        felix_effective(e->ps, E->node, &fe);
-        if ((j->f->proto == 17 && j->f->dst_port == fe.vxlan_port && !fe.allow_vxlan) ||
-            (j->f->proto == 4 && !fe.allow_ipip)) {
-            out->allow = 0;
-            out->reason = REASON_DATAPLANE;
-            out->dec.action = ACT_DENY;
-            out->dec.rule = -1;
-            return;
-        }
-    }
-
+        x_grow(e, out, app->n);
     while (i < app->n) {
         size_t t = app->v[i]->tier, end = i, k, nenf = 0;
         const struct tier *tr = &e->ps->tiers[t];
@@ -908,6 +1009,8 @@ static void eval_dir_steps(struct jctx *j, const struct case_ep *E, int els, int
 
                 x->tier = tr;
                 x->pol = app->v[k]->p;
+                x->hep = hep;
+                x->stage = stage;
                 x->staged = 1;
                 x->outcome = "staged: not enforced";
             }
@@ -925,6 +1028,8 @@ static void eval_dir_steps(struct jctx *j, const struct case_ep *E, int els, int
                 x = &out->x[out->nx++];
                 x->tier = tr;
                 x->pol = p->p;
+                x->hep = hep;
+                x->stage = stage;
                 x->staged = p->p->staged && !staged;
                 if (x->staged) {
                     x->outcome = "staged: not enforced";
@@ -936,43 +1041,46 @@ static void eval_dir_steps(struct jctx *j, const struct case_ep *E, int els, int
             if (p->p->staged && !staged)
                 continue;
             for (ri = 0; ri < nr; ri++) {
-                const struct rule *r = &rules[ri];
-                int m = rule_match(j, p, d, ri, r);
+                const struct rule *rl = &rules[ri];
+                int m = rule_match(j, p, d, ri, rl);
 
                 if (x) {
                     struct eng_xrule *xr = &x->rules[x->nrules++];
 
                     xr->index = (int)ri;
-                    xr->action = r->action;
-                    xr->rule = r;
+                    xr->action = rl->action;
+                    xr->rule = rl;
                     xr->matched = m;
                     xr->field = j->field;
                     xr->detail = m ? NULL : arena_strdup(&e->arena, j->detail);
                 }
-                if (!out->redacted_pol && redacted_match(j, p, d, ri, r)) {
+                if (!out->redacted_pol && redacted_match(j, p, d, ri, rl)) {
                     out->redacted_pol = p->p;
                     out->redacted_rule = (int)ri;
                 }
                 if (!m)
                     continue;
-                switch (r->action) {
+                switch (rl->action) {
                 case ACT_LOG:
                     /* Log never terminates (§3.3, §9.21). */
                     continue;
                 case ACT_ALLOW:
                 case ACT_DENY:
-                    out->allow = r->action == ACT_ALLOW;
-                    out->reason = REASON_RULE;
-                    push_step(out, tr, p->p, NULL, r->action, (int)ri);
-                    out->dec = out->steps[out->nsteps - 1];
+                    r->set = 1;
+                    r->allow = rl->action == ACT_ALLOW;
+                    r->reason = REASON_RULE;
+                    r->hep = hep;
+                    r->stage = stage;
+                    push_step(out, tr, p->p, NULL, rl->action, (int)ri);
+                    r->dec = out->steps[out->nsteps - 1];
                     if (x)
-                        x->outcome = xstr(e, "%s by rule %zu", out->allow ? "allow" : "deny", ri);
-                    return;
+                        x->outcome = xstr(e, "%s by rule %zu", r->allow ? "allow" : "deny", ri);
+                    return TO_DECIDED;
                 case ACT_PASS:
                     push_step(out, tr, p->p, NULL, ACT_PASS, (int)ri);
                     if (x)
                         x->outcome = xstr(e, "pass by rule %zu: on to the next tier", ri);
-                    last_default_pass = 0;
+                    *tier_pass = 0;
                     goto next_tier;
                 }
             }
@@ -982,53 +1090,448 @@ static void eval_dir_steps(struct jctx *j, const struct case_ep *E, int els, int
          * (§5; felix/calc/endpoint_lookup_cache.go sets the tier's
          * TierDefaultActionRuleID for each such policy in order, so the
          * last one stays). */
-        if (tr->default_pass) {
+        if (tr->default_pass || cls == CL_PREDNAT || cls == CL_UNTRACKED) {
             push_step(out, tr, last, NULL, ACT_PASS, -1);
-            last_default_pass = 1;
+            *tier_pass = 1;
             goto next_tier;
         }
-        out->allow = 0;
-        out->reason = REASON_END_OF_TIER;
+        r->set = 1;
+        r->allow = 0;
+        r->reason = REASON_END_OF_TIER;
+        r->hep = hep;
+        r->stage = stage;
         push_step(out, tr, last, NULL, ACT_DENY, -1);
-        out->dec = out->steps[out->nsteps - 1];
-        out->selected = arena_calloc(&e->arena, nenf, sizeof(*out->selected));
+        r->dec = out->steps[out->nsteps - 1];
+        r->selected = arena_calloc(&e->arena, nenf, sizeof(*r->selected));
+        r->nselected = 0;
         for (k = i; k < end; k++) {
             if (!app->v[k]->p->staged || staged)
-                out->selected[out->nselected++] = app->v[k]->p;
+                r->selected[r->nselected++] = app->v[k]->p;
         }
-        return;
+        return TO_DECIDED;
     next_tier:
         i = end;
     }
-    /* Past every tier: the profiles.  A pod's kns.<ns> profile allows
-     * everything in both directions (§1.6, §5). */
-    out->allow = 1;
-    out->reason = !ntiers_seen        ? REASON_NO_POLICY
-                  : last_default_pass ? REASON_TIER_DEFAULT
-                                      : REASON_PROFILE;
-    push_step(out, NULL, NULL, xstr(e, "kns.%s", E->ns ? E->ns : ""), ACT_ALLOW, 0);
-    out->dec = out->steps[out->nsteps - 1];
+    return ntiers_seen ? TO_PASSED : TO_NONE;
 }
 
-/* Judge, with the trace built in scratch space and then kept at its exact
- * size (most traces hold one or two steps; a verdict is kept per tuple). */
-static void eval_dir(struct jctx *j, const struct case_ep *E, int els, int dir, int staged,
-                     struct eng_dir *out)
+/* A decision that is no policy's (a profile, a failsafe, a default) as the
+ * last step of out's trace, into r. */
+static void res_step(struct eng_dir *out, struct eng_res *r, int allow, enum eng_reason reason,
+                     const char *profile, const char *failsafe, int rule)
+{
+    struct eng_step *st;
+
+    r->set = 1;
+    r->allow = allow;
+    r->reason = reason;
+    push_step(out, NULL, NULL, profile, allow ? ACT_ALLOW : ACT_DENY, rule);
+    st = &out->steps[out->nsteps - 1];
+    st->failsafe = failsafe;
+    r->dec = *st;
+}
+
+/* Workload endpoint E (a pod, label set els) for direction dir (§5). */
+static void stage_workload(struct jctx *j, const struct case_ep *E, int els, int dir, int staged,
+                           struct eng_dir *out, struct eng_res *r)
 {
     struct engine *e = j->e;
+    enum tier_out to;
+    int tp;
 
-    eval_dir_steps(j, E, els, dir, staged, out);
+    memset(r, 0, sizeof(*r));
+    r->stage = STAGE_WORKLOAD;
+    /* Workload egress of VXLAN or IP-in-IP is dropped before any policy
+     * (§13.5: unless FelixConfiguration allows it; vxlanPort 4789 by
+     * default). */
+    if (dir == DIR_EGRESS) {
+        struct felix_eff fe;
+
+        felix_effective(e->ps, E->node, &fe);
+        if ((j->f->proto == 17 && j->f->dst_port == fe.vxlan_port && !fe.allow_vxlan) ||
+            (j->f->proto == 4 && !fe.allow_ipip)) {
+            r->set = 1;
+            r->allow = 0;
+            r->reason = REASON_DATAPLANE;
+            r->dec.action = ACT_DENY;
+            r->dec.rule = -1;
+            return;
+        }
+    }
+    to = eval_tiers(j, els, CL_NORMAL, dir, staged, NULL, STAGE_WORKLOAD, out, r, &tp);
+    if (to == TO_DECIDED)
+        return;
+    /* Past every tier: the profiles.  A pod's kns.<ns> profile allows
+     * everything in both directions (§1.6, §5). */
+    res_step(out, r, 1,
+             to == TO_NONE ? REASON_NO_POLICY
+             : tp          ? REASON_TIER_DEFAULT
+                           : REASON_PROFILE,
+             xstr(e, "kns.%s", E->ns ? E->ns : ""), NULL, 0);
+}
+
+/* §17.5: Felix's failsafe ports of node (FelixConfiguration, else its
+ * defaults): inbound by destination port, restricted to sources in the
+ * entry's net; outbound by destination port, restricted to destinations
+ * in it.  An entry whose net is of the other family does not exist for
+ * this one (static.go failsafeInChain). */
+static int failsafe_match(const struct jctx *j, const char *node, int dir)
+{
+    const struct eng_flow *f = j->f;
+    struct felix_eff fe;
+    const struct failsafe_port *v;
+    size_t n;
+
+    felix_effective(j->e->ps, node, &fe);
+    v = dir == DIR_INGRESS ? fe.failsafe_in : fe.failsafe_out;
+    n = dir == DIR_INGRESS ? fe.nfailsafe_in : fe.nfailsafe_out;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].proto != f->proto || v[i].port != f->dst_port)
+            continue;
+        if (v[i].has_net && !cidr_contains(&v[i].net, dir == DIR_INGRESS ? &f->src_ip : &f->dst_ip))
+            continue;
+        return 1;
+    }
+    return 0;
+}
+
+static int all_interfaces(const struct hostep *h)
+{
+    return h->iface && strcmp(h->iface, "*") == 0;
+}
+
+/* The label set of host endpoint h. */
+static int hep_ls(const struct engine *e, const struct hostep *h)
+{
+    return e->hep_lsid[h - e->ps->heps];
+}
+
+/*
+ * Traffic to or from node's own address through host endpoint h (§17.4,
+ * felix/rules/endpoints.go HostEndpointToFilterChains and the raw and
+ * mangle chains): the failsafe ports; its doNotTrack policies (not on an
+ * all-interfaces one); its preDNAT policies (ingress); its normal policies,
+ * ending in a tier's Deny; then its profiles, in order, and a drop "if no
+ * profiles matched".
+ */
+static void stage_hep_own(struct jctx *j, const struct hostep *h, const char *node, int dir,
+                          int staged, struct eng_dir *out, struct eng_res *r)
+{
+    struct engine *e = j->e;
+    int ls = hep_ls(e, h), tp;
+    enum tier_out to;
+
+    memset(r, 0, sizeof(*r));
+    r->hep = h;
+    if (failsafe_match(j, node, dir)) {
+        r->stage = STAGE_FAILSAFE;
+        res_step(out, r, 1, REASON_FAILSAFE, NULL, dir == DIR_INGRESS ? "inbound" : "outbound", -1);
+        return;
+    }
+    if (!all_interfaces(h) &&
+        eval_tiers(j, ls, CL_UNTRACKED, dir, staged, h, STAGE_UNTRACKED, out, r, &tp) == TO_DECIDED)
+        return;
+    if (dir == DIR_INGRESS &&
+        eval_tiers(j, ls, CL_PREDNAT, dir, staged, h, STAGE_PREDNAT, out, r, &tp) == TO_DECIDED)
+        return;
+    to = eval_tiers(j, ls, CL_NORMAL, dir, staged, h, STAGE_NORMAL, out, r, &tp);
+    if (to == TO_DECIDED)
+        return;
+    r->hep = h;
+    r->stage = STAGE_NORMAL;
+    for (size_t i = 0; i < h->nprofiles; i++) {
+        if (hostep_profile_allows(h->profiles[i])) {
+            res_step(out, r, 1,
+                     to == TO_NONE ? REASON_NO_POLICY
+                     : tp          ? REASON_TIER_DEFAULT
+                                   : REASON_PROFILE,
+                     h->profiles[i], NULL, 0);
+            return;
+        }
+        r->unknown = 1;
+        r->why =
+            xstr(e, "host endpoint %s: its profile %s is not modelled", h->name, h->profiles[i]);
+        return;
+    }
+    res_step(out, r, 0, REASON_NO_PROFILE, "__NO_MATCH__", NULL, 0);
+}
+
+/*
+ * Traffic forwarded through host endpoint h (§17.4): entering it (ingress:
+ * its preDNAT policies first when prednat, whose Allow skips the forward
+ * chain; then its applyOnForward policies) or leaving it (egress: its
+ * applyOnForward policies).  No failsafe, no profile; no applyOnForward
+ * policy in that direction allows ("Allow forwarded traffic by default"),
+ * and so does a chain whose tiers all passed (it returns to the kernel's
+ * FORWARD chain undecided).
+ */
+static void stage_hep_fwd(struct jctx *j, const struct hostep *h, int dir, int prednat, int staged,
+                          struct eng_dir *out, struct eng_res *r)
+{
+    int ls = hep_ls(j->e, h), tp;
+    enum tier_out to;
+
+    memset(r, 0, sizeof(*r));
+    if (dir == DIR_INGRESS && prednat &&
+        eval_tiers(j, ls, CL_PREDNAT, dir, staged, h, STAGE_PREDNAT, out, r, &tp) == TO_DECIDED)
+        return;
+    to = eval_tiers(j, ls, CL_FORWARD, dir, staged, h, STAGE_FORWARD, out, r, &tp);
+    if (to == TO_DECIDED)
+        return;
+    r->set = 1;
+    r->allow = 1;
+    r->reason = to == TO_NONE ? REASON_NO_POLICY : REASON_TIER_DEFAULT;
+    r->hep = h;
+    r->stage = STAGE_FORWARD;
+    r->dec.action = ACT_ALLOW;
+    r->dec.rule = -1;
+}
+
+static int allow_rank_of(enum eng_reason reason);
+
+/* An end being judged: the chains it passes, in the order a packet meets
+ * them.  A drop ends it; else the most telling allow (a rule's first, then
+ * a profile or default; the workload's own on a tie) is what decided. */
+struct eng_end {
+    struct eng_dir *out;
+    int judged, denied, unknown;
+    const char *why;
+    struct eng_res best;
+};
+
+static void end_take(struct eng_end *b, const struct eng_res *r)
+{
+    int rank, brank;
+
+    if (b->denied)
+        return;
+    if (r->unknown) {
+        b->judged = 1;
+        if (!b->unknown) {
+            b->unknown = 1;
+            b->why = r->why;
+        }
+        return;
+    }
+    if (!r->set)
+        return;
+    b->judged = 1;
+    if (!r->allow) {
+        b->denied = 1;
+        b->best = *r;
+        return;
+    }
+    rank = allow_rank_of(r->reason);
+    brank = b->best.set ? allow_rank_of(b->best.reason) : -1;
+    if (rank > brank || (rank == brank && r->stage == STAGE_WORKLOAD))
+        b->best = *r;
+}
+
+/* The end cannot be judged: an interface podflow cannot place, or a node
+ * it does not know (§17.3). */
+PRINTF_LIKE(3, 4) static void end_unknown(struct jctx *j, struct eng_end *b, const char *fmt, ...)
+{
+    struct eng_res r;
+    char tmp[320];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    memset(&r, 0, sizeof(r));
+    r.unknown = 1;
+    r.why = arena_strdup(&j->e->arena, tmp);
+    end_take(b, &r);
+}
+
+/* The interface the capture saw the flow on at node (non-workload), or NULL. */
+static const char *seen_iface(const struct eng_flow *f, const char *node)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(f->seen); i++)
+        if (f->seen[i].node && node && strcmp(f->seen[i].node, node) == 0)
+            return f->seen[i].iface;
+    return NULL;
+}
+
+/* The host endpoint of node for the traffic's way in or out by a node's own
+ * interface (§17.3), into *h (NULL: none); 0, or -1 after making the end
+ * unknown. */
+static int hep_at(struct jctx *j, struct eng_end *b, const char *node, const char *what,
+                  const struct hostep **h)
+{
+    struct engine *e = j->e;
+    struct hep_pick pk;
+
+    *h = NULL;
+    if (!e->ps->nheps)
+        return 0;
+    if (!node) {
+        end_unknown(j, b, "host endpoints exist and the node the flow %s is not known", what);
+        return -1;
+    }
+    hostep_pick(e->ps, e->eps, e->neps, node, seen_iface(j->f, node), &pk);
+    if (pk.unplaced) {
+        end_unknown(j, b,
+                    "node %s has interface-specific host endpoints, and the interface the flow "
+                    "%s was not recorded",
+                    node, what);
+        return -1;
+    }
+    *h = pk.hep;
+    return 0;
+}
+
+/* The all-interfaces host endpoint of node (it alone governs workload
+ * interfaces), or NULL. */
+static const struct hostep *star_of(const struct engine *e, const char *node)
+{
+    struct hep_pick pk;
+
+    if (!node || !e->ps->nheps)
+        return NULL;
+    hostep_pick(e->ps, e->eps, e->neps, node, "cali", &pk);
+    return pk.hep;
+}
+
+/* The node an end belongs to: a pod's or a host's, or that of a host
+ * endpoint expecting the address (§17.2); NULL when none is known. */
+static const char *end_node(const struct engine *e, const struct case_ep *ep,
+                            const struct ipaddr *ip)
+{
+    if (ep && (ep->kind == EP_POD || ep->kind == EP_HOST))
+        return ep->node && *ep->node ? ep->node : NULL;
+    for (size_t k = 0; k < e->ps->nheps; k++)
+        if (hostep_holds(&e->ps->heps[k], ip))
+            return e->ps->heps[k].node;
+    return NULL;
+}
+
+/* An end that is a node's own address: a host identity, or an address a
+ * host endpoint expects. */
+static int host_end(const struct engine *e, const struct case_ep *ep, const struct ipaddr *ip)
+{
+    if (ep && ep->kind == EP_HOST)
+        return 1;
+    if (ep && ep->kind != EP_EXTERNAL)
+        return 0;
+    for (size_t k = 0; k < e->ps->nheps; k++)
+        if (hostep_holds(&e->ps->heps[k], ip))
+            return 1;
+    return 0;
+}
+
+static int str_eq(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+/*
+ * One end of the flow (§5, §17.3): egress is everything on the source's
+ * side, ingress everything on the destination's.  At a pod: the host
+ * endpoints its packets cross on its node (the all-interfaces one's
+ * preDNAT and forward chains at its own link; the uplink's forward chains
+ * when the flow leaves or enters the node), and its own policies.  At a
+ * node's own address: the host endpoint of the interface the flow left or
+ * entered by.
+ */
+static void eval_end(struct jctx *j, int dir, int staged, struct eng_dir *out)
+{
+    struct engine *e = j->e;
+    const struct eng_flow *f = j->f;
+    int egress = dir == DIR_EGRESS;
+    const struct case_ep *me = egress ? f->src : f->dst, *peer = egress ? f->dst : f->src;
+    const struct ipaddr *my_ip = egress ? &f->src_ip : &f->dst_ip;
+    const struct ipaddr *peer_ip = egress ? &f->dst_ip : &f->src_ip;
+    int ls = egress ? j->src_ls : j->dst_ls;
+    const char *node = end_node(e, me, my_ip), *peer_node = end_node(e, peer, peer_ip);
+    int peer_host = host_end(e, peer, peer_ip);
+    int peer_local = str_eq(node, peer_node) && ((peer && peer->kind == EP_POD) || peer_host);
+    const struct hostep *h, *star;
+    struct eng_end b;
+    struct eng_res r;
+    int tp;
+
+    memset(out, 0, sizeof(*out));
+    memset(&b, 0, sizeof(b));
+    out->steps = e->steps_scratch;
+    b.out = out;
+    if (ls >= 0) {
+        star = star_of(e, node);
+        if (e->ps->nheps && !node)
+            end_unknown(j, &b, "host endpoints exist and the node of the %s pod is not known",
+                        egress ? "source" : "destination");
+        if (egress) {
+            /* A pod's packets meet the all-interfaces host endpoint at its
+             * own link: its preDNAT policies (mangle PREROUTING, §17.4)
+             * whatever the destination, and, when forwarded (not to its own
+             * node), its forward chain unless preDNAT accepted them. */
+            if (star) {
+                memset(&r, 0, sizeof(r));
+                if (eval_tiers(j, hep_ls(e, star), CL_PREDNAT, DIR_INGRESS, staged, star,
+                               STAGE_PREDNAT, out, &r, &tp) == TO_DECIDED) {
+                    end_take(&b, &r);
+                } else if (!(str_eq(node, peer_node) && peer_host)) {
+                    stage_hep_fwd(j, star, DIR_INGRESS, 0, staged, out, &r);
+                    end_take(&b, &r);
+                }
+            }
+            if (!b.denied) {
+                stage_workload(j, me, ls, dir, staged, out, &r);
+                end_take(&b, &r);
+            }
+            if (!b.denied && !peer_local && hep_at(j, &b, node, "leaves it by", &h) == 0 && h) {
+                stage_hep_fwd(j, h, DIR_EGRESS, 0, staged, out, &r);
+                end_take(&b, &r);
+            }
+        } else {
+            if (!peer_local && hep_at(j, &b, node, "enters it by", &h) == 0 && h) {
+                stage_hep_fwd(j, h, DIR_INGRESS, 1, staged, out, &r);
+                end_take(&b, &r);
+            }
+            if (!b.denied) {
+                stage_workload(j, me, ls, dir, staged, out, &r);
+                end_take(&b, &r);
+            }
+            if (!b.denied && star) {
+                stage_hep_fwd(j, star, DIR_EGRESS, 0, staged, out, &r);
+                end_take(&b, &r);
+            }
+        }
+    } else if (e->ps->nheps && host_end(e, me, my_ip) && !peer_local) {
+        /* The node's own traffic, to or from elsewhere (from its own pods:
+         * §13, never its host endpoints'). */
+        if (hep_at(j, &b, node, egress ? "leaves it by" : "enters it by", &h) == 0 && h) {
+            stage_hep_own(j, h, node, dir, staged, out, &r);
+            end_take(&b, &r);
+        }
+    }
+    out->judged = b.judged;
+    out->unknown = b.unknown && !b.denied;
+    out->why = out->unknown ? b.why : NULL;
+    if (b.best.set) {
+        out->allow = b.best.allow;
+        out->reason = b.best.reason;
+        out->dec = b.best.dec;
+        out->selected = b.best.selected;
+        out->nselected = b.best.nselected;
+        out->hep = b.best.hep;
+        out->stage = b.best.stage;
+    } else {
+        out->allow = 1;
+        out->reason = REASON_NO_POLICY;
+    }
     out->steps = out->nsteps ? arena_alloc(&e->arena, out->nsteps * sizeof(*out->steps)) : NULL;
     if (out->nsteps)
         memcpy(out->steps, e->steps_scratch, out->nsteps * sizeof(*out->steps));
 }
 
-static int allow_rank(const struct eng_dir *d)
+static int allow_rank_of(enum eng_reason reason)
 {
-    switch (d->reason) {
+    switch (reason) {
     case REASON_RULE:
     case REASON_HOST_LOCAL:
     case REASON_FELIX_ALLOWS:
+    case REASON_FAILSAFE:
         return 3;
     case REASON_TO_HOST:
     case REASON_PROFILE:
@@ -1037,9 +1540,15 @@ static int allow_rank(const struct eng_dir *d)
     case REASON_NO_POLICY:
     case REASON_END_OF_TIER:
     case REASON_DATAPLANE:
+    case REASON_NO_PROFILE:
         break;
     }
     return 1;
+}
+
+static int allow_rank(const struct eng_dir *d)
+{
+    return allow_rank_of(d->reason);
 }
 
 static int decided_dir_of(const struct eng_verdict *v)
@@ -1128,10 +1637,8 @@ static void eval_all(struct jctx *j, int staged, struct eng_verdict *v)
     int allow;
 
     memset(v, 0, sizeof(*v));
-    if (j->src_ls >= 0)
-        eval_dir(j, f->src, j->src_ls, DIR_EGRESS, staged, &v->egress);
-    if (j->dst_ls >= 0)
-        eval_dir(j, f->dst, j->dst_ls, DIR_INGRESS, staged, &v->ingress);
+    eval_end(j, DIR_EGRESS, staged, &v->egress);
+    eval_end(j, DIR_INGRESS, staged, &v->ingress);
     /* §13.2: a workload's traffic to its own host (the node's address, or
      * a host-network pod of the node), once its egress allowed it, meets
      * Felix's defaultEndpointToHostAction; no host endpoint policy. */
@@ -1152,6 +1659,17 @@ static void eval_all(struct jctx *j, int staged, struct eng_verdict *v)
     v->verdict = allow ? VERDICT_ALLOW : VERDICT_DENY;
     v->decided_dir = decided_dir_of(v);
     redacted_unknown(j, v);
+    /* §17.3: a host endpoint that cannot be placed or judged makes an
+     * allowed flow unknown; a drop elsewhere still decides. */
+    if (v->verdict == VERDICT_ALLOW && (v->egress.unknown || v->ingress.unknown)) {
+        const struct eng_dir *u = v->egress.unknown ? &v->egress : &v->ingress;
+
+        v->verdict = VERDICT_UNKNOWN;
+        v->unknown = strstr(u->why, "profile")        ? UNK_HEP_PROFILE
+                     : strstr(u->why, "is not known") ? UNK_HEP_NODE
+                                                      : UNK_HEP_UNPLACED;
+        v->why = u->why;
+    }
 }
 
 static int step_eq(const struct eng_step *a, const struct eng_step *b)
@@ -1205,6 +1723,33 @@ static int ep_index(const struct engine *e, const struct case_ep *ep, uint32_t *
 static void judge_into(struct engine *e, const struct eng_flow *f, struct eng_verdict *v);
 static const struct eng_verdict *judge_uncached(struct engine *e, const struct eng_flow *f);
 
+/* The interned id (+1) of where f met nodes' own interfaces, 0: nowhere. */
+static uint32_t seen_id(struct engine *e, const struct eng_flow *f)
+{
+    struct buf b;
+    struct htab_iter it;
+    uint64_t h;
+    uint32_t i;
+
+    if (!f->seen[0].node)
+        return 0;
+    buf_init(&b, 0);
+    for (size_t k = 0; k < ARRAY_SIZE(f->seen) && f->seen[k].node; k++)
+        if (buf_addf(&b, "%s\x1f%s\x1e", f->seen[k].node, f->seen[k].iface) != 0)
+            break;
+    h = hash_bytes(b.data, b.len, 0);
+    for (i = htab_first(&e->seenmap, h, &it); i != HTAB_NONE; i = htab_next(&e->seenmap, &it)) {
+        if (strcmp(e->seen_keys[i], b.data) == 0) {
+            buf_release(&b);
+            return i + 1;
+        }
+    }
+    ALLOC_GROW(e->seen_keys, e->nseen + 1, e->seen_alloc);
+    e->seen_keys[e->nseen] = buf_detach(&b, NULL);
+    htab_add(&e->seenmap, h, (uint32_t)e->nseen);
+    return (uint32_t)++e->nseen;
+}
+
 static const struct eng_verdict *judge_service(struct engine *e, const struct eng_flow *f);
 
 const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *f)
@@ -1241,6 +1786,7 @@ const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *
     key.itype = (int16_t)(is_icmp(f->proto) ? f->icmp_type : -1);
     key.icode = (int16_t)(is_icmp(f->proto) ? f->icmp_code : -1);
     key.epoch = e->has_svc_rules && e->c ? case_svc_epoch(e->c, f->t) : 0;
+    key.seen = e->hep_specific ? seen_id(e, f) : 0;
     h = hash_bytes(&key, sizeof(key), 0);
     for (i = htab_first(&e->cache, h, &it); i != HTAB_NONE; i = htab_next(&e->cache, &it)) {
         ce = centry_at(e, i);
@@ -1376,7 +1922,11 @@ static void redacted_prepare(struct engine *e)
             const struct rule *rules = d ? p->p->egress : p->p->ingress;
             size_t nr = d ? p->p->negress : p->p->ningress;
 
-            if (!p->eligible[d] || !nr)
+            int any = 0;
+
+            for (int c = 0; c < CL_N; c++)
+                any |= p->eligible[c][d];
+            if (!any || !nr)
                 continue;
             p->red[d] = xcalloc(nr, 1);
             for (size_t r = 0; r < nr; r++) {
@@ -1473,6 +2023,12 @@ static const struct eng_verdict *judge_service(struct engine *e, const struct en
     key_add(key, &klen, sizeof(key), &sport, sizeof(sport));
     key_add(key, &klen, sizeof(key), &itype, sizeof(itype));
     key_add(key, &klen, sizeof(key), &n, sizeof(n));
+    {
+        /* §17.3: where the flow met nodes' own interfaces places it. */
+        uint32_t seen = e->hep_specific ? seen_id(e, f) : 0;
+
+        key_add(key, &klen, sizeof(key), &seen, sizeof(seen));
+    }
     for (i = 0; i < nb; i++) {
         key_add(key, &klen, sizeof(key), &bk[i].sep, sizeof(bk[i].sep));
         key_add(key, &klen, sizeof(key), &bk[i].ep, sizeof(bk[i].ep));
@@ -1582,6 +2138,29 @@ const char *eng_reason_name(enum eng_reason r)
         return "endpoint-to-host";
     case REASON_FELIX_ALLOWS:
         return "felix-always-allows";
+    case REASON_FAILSAFE:
+        return "failsafe";
+    case REASON_NO_PROFILE:
+        return "no-profile";
+    }
+    return "?";
+}
+
+const char *eng_stage_name(enum eng_stage st)
+{
+    switch (st) {
+    case STAGE_WORKLOAD:
+        return "workload";
+    case STAGE_FAILSAFE:
+        return "failsafe";
+    case STAGE_UNTRACKED:
+        return "untracked";
+    case STAGE_PREDNAT:
+        return "pre-dnat";
+    case STAGE_NORMAL:
+        return "normal";
+    case STAGE_FORWARD:
+        return "forward";
     }
     return "?";
 }
@@ -1620,6 +2199,12 @@ const char *eng_unknown_name(enum eng_unknown u)
         return "too-many-backends";
     case UNK_REDACTED:
         return "redacted-peer";
+    case UNK_HEP_UNPLACED:
+        return "host-endpoint-unplaced";
+    case UNK_HEP_PROFILE:
+        return "host-endpoint-profile";
+    case UNK_HEP_NODE:
+        return "host-endpoint-node-unknown";
     }
     return NULL;
 }
@@ -1655,6 +2240,87 @@ int eng_felix_text(const struct eng_dir *d, struct buf *out)
 /* "namespace/name" or "name"; the converted admin kinds as Calico names
  * them (§15.6, §16): "kanp.adminnetworkpolicy.<name>",
  * "kbanp.baselineadminnetworkpolicy.<name>", "kcnp.<name>". */
+/* What judged the end at a host endpoint, for people: "host endpoint X, its
+ * normal policies: ".  0 or ERR_LIMIT. */
+static int hep_prefix(const struct eng_dir *d, struct buf *out)
+{
+    static const char *const what[] = {[STAGE_WORKLOAD] = "",
+                                       [STAGE_FAILSAFE] = "failsafe ports",
+                                       [STAGE_UNTRACKED] = "doNotTrack policies",
+                                       [STAGE_PREDNAT] = "preDNAT policies",
+                                       [STAGE_NORMAL] = "policies",
+                                       [STAGE_FORWARD] = "applyOnForward policies"};
+
+    if (!d->hep)
+        return 0;
+    return buf_addf(out, "host endpoint %s (node %s), its %s: ", d->hep->name, d->hep->node,
+                    what[d->stage]);
+}
+
+int eng_decider_text(const struct eng_verdict *v, int with_selected, struct buf *out)
+{
+    const struct eng_dir *d = eng_decided(v);
+    int rc;
+
+    if (v->verdict == VERDICT_UNKNOWN)
+        return buf_addf(out, "unknown: %s", v->why ? v->why : eng_unknown_name(v->unknown));
+    if (!d)
+        return buf_addstr(out, "no pod at either end");
+    rc = eng_felix_text(d, out);
+    if (rc)
+        return rc < 0 ? rc : 0;
+    rc = buf_addf(out, "%s ", v->decided_dir == DIR_EGRESS ? "egress" : "ingress");
+    if (!rc && d->hep && d->reason == REASON_FAILSAFE)
+        return buf_addf(out,
+                        "host endpoint %s (node %s): a failsafe %s port, allowed before any "
+                        "policy",
+                        d->hep->name, d->hep->node, d->dec.failsafe);
+    if (!rc)
+        rc = hep_prefix(d, out);
+    if (rc)
+        return rc;
+    switch (d->reason) {
+    case REASON_RULE:
+        rc = buf_addf(out, "rule %d", d->dec.rule);
+        if (!rc)
+            rc = eng_rule_label(eng_rule_of(d->dec.pol, v->decided_dir, d->dec.rule), out);
+        if (!rc)
+            rc = buf_addf(out, " (%s) of ", rule_action_name(d->dec.action));
+        if (!rc)
+            rc = eng_policy_name(d->dec.pol, out);
+        return rc ? rc : buf_addf(out, " [tier %s]", d->dec.tier->name);
+    case REASON_END_OF_TIER:
+        rc = buf_addf(out, "end of tier %s", d->dec.tier->name);
+        for (size_t i = 0; with_selected && i < d->nselected && !rc; i++) {
+            rc = buf_addstr(out, i ? ", " : ": selected by ");
+            if (!rc)
+                rc = eng_policy_name(d->selected[i], out);
+        }
+        return rc ? rc : buf_addstr(out, with_selected && d->nselected ? "; no rule matched" : "");
+    case REASON_TIER_DEFAULT:
+        if (!d->dec.profile)
+            return buf_addstr(out, "every tier passed: not decided by Calico, allowed");
+        return buf_addf(out, "tier default Pass, profile %s", d->dec.profile);
+    case REASON_PROFILE:
+        return buf_addf(out, "passed, profile %s", d->dec.profile);
+    case REASON_NO_POLICY:
+        if (!d->dec.profile)
+            return buf_addstr(out, "none applies: allowed");
+        return buf_addf(out, "no policy, profile %s", d->dec.profile);
+    case REASON_DATAPLANE:
+        return buf_addstr(out, "dataplane drop (VXLAN/IPIP from a workload)");
+    case REASON_FAILSAFE:
+        return buf_addf(out, "a failsafe %s port", d->dec.failsafe);
+    case REASON_NO_PROFILE:
+        return buf_addstr(out, "no policy decided and no profile allowed: dropped");
+    case REASON_HOST_LOCAL:
+    case REASON_TO_HOST:
+    case REASON_FELIX_ALLOWS:
+        break;
+    }
+    return 0;
+}
+
 int eng_policy_name(const struct policy *p, struct buf *out)
 {
     switch (p->kind) {
@@ -1745,6 +2411,11 @@ int eng_step_format(const struct eng_step *s, unsigned index, struct buf *out)
 
     if (s->profile)
         return buf_addf(out, "%u|__PROFILE__|__PROFILE__.%s|%s|%d", index, s->profile,
+                        rule_action_flowlog(s->action), s->rule);
+    /* Felix logs nothing for its failsafe rules: podflow's own spelling
+     * (§17.5). */
+    if (s->failsafe)
+        return buf_addf(out, "%u|__FAILSAFE__|__FAILSAFE__.%s|%s|%d", index, s->failsafe,
                         rule_action_flowlog(s->action), s->rule);
     if (!s->pol || !s->tier)
         return buf_addf(out, "%u|__DATAPLANE__|__DATAPLANE__|%s|%d", index,

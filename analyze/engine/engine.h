@@ -41,7 +41,10 @@ enum eng_reason {
     REASON_HOST_LOCAL,   /* host -> a workload on its node: never policed (§13.1) */
     REASON_TO_HOST,      /* workload -> its own host: defaultEndpointToHostAction, after
                             the workload's egress (§13.2) */
-    REASON_FELIX_ALLOWS  /* ICMPv6 Felix allows before policy (§13.4) */
+    REASON_FELIX_ALLOWS, /* ICMPv6 Felix allows before policy (§13.4) */
+    REASON_FAILSAFE,     /* a host endpoint's failsafe port, before any policy (§17.5) */
+    REASON_NO_PROFILE    /* a host endpoint's policies did not decide and no profile
+                            allowed: Felix drops "if no profiles matched" (§17.4) */
 };
 const char *eng_reason_name(enum eng_reason r); /* "rule", "end-of-tier", ... */
 
@@ -55,8 +58,12 @@ enum eng_unknown {
     UNK_BACKEND_UNKNOWN,   /* ... and some backend's own verdict is unknown */
     UNK_NO_BACKENDS,       /* ... and no ready backend at that time */
     UNK_MANY_BACKENDS,     /* ... and more ready backends than LIM_SVC_BACKENDS */
-    UNK_REDACTED           /* a redacted case: a rule tried before the decision names an
+    UNK_REDACTED,          /* a redacted case: a rule tried before the decision names an
                               external CIDR not kept, and the peer is a pseudonym */
+    UNK_HEP_UNPLACED,      /* crosses a node with interface-specific host endpoints by an
+                              interface the case did not record (§17.3) */
+    UNK_HEP_PROFILE,       /* reached a host endpoint profile podflow does not model */
+    UNK_HEP_NODE           /* host endpoints exist, and the node of an end is not known */
 };
 const char *eng_unknown_name(enum eng_unknown u); /* "no-identities", ... */
 
@@ -72,6 +79,12 @@ struct eng_flow {
     const struct case_svc *svc; /* sent to this Service, translation unknown: judged against
                                    each ready backend (§12), or NULL */
     size_t svc_port;            /* the Service port's index */
+    /* Where the capture saw the flow on a node's own (non-workload)
+     * interface, at most once per node: which host endpoint it crossed
+     * there (§17.3).  node NULL: none (case-owned strings). */
+    struct {
+        const char *node, *iface;
+    } seen[2];
 };
 
 /*
@@ -83,6 +96,10 @@ struct eng_flow {
 int eng_flow_from_case(struct eng_flow *ef, const struct case_db *c, const struct case_flow *fl,
                        struct ipaddr *orig);
 
+/* Note that the flow was seen at node's interface iface (borrowed strings):
+ * kept when iface is a node's own (not a workload's) and node has none yet. */
+void eng_flow_seen(struct eng_flow *ef, const char *node, const char *iface);
+
 /* One entry of a policy trace (§5.1): a Pass, or the decision. */
 struct eng_step {
     const struct tier *tier;  /* NULL for a profile or the dataplane */
@@ -90,7 +107,21 @@ struct eng_step {
     const char *profile;      /* "kns.<ns>" for a profile step, else NULL (engine-owned) */
     enum rule_action action;  /* Allow, Deny or Pass */
     int rule;                 /* 0-based; -1: end of tier / tier default */
+    const char *failsafe;     /* a host endpoint's failsafe ports decided: "inbound" or
+                                 "outbound" (static), else NULL */
 };
+
+/* Which of Felix's chains of a host endpoint (§17.4), or the workload's,
+ * judged (part of) an end. */
+enum eng_stage {
+    STAGE_WORKLOAD,  /* the workload endpoint's policies and profile */
+    STAGE_FAILSAFE,  /* the host endpoint's failsafe ports */
+    STAGE_UNTRACKED, /* its doNotTrack policies */
+    STAGE_PREDNAT,   /* its preDNAT policies */
+    STAGE_NORMAL,    /* its normal policies and profiles (host-terminated / originated) */
+    STAGE_FORWARD    /* its applyOnForward policies (forwarded through it) */
+};
+const char *eng_stage_name(enum eng_stage s); /* "workload", "failsafe", "untracked", ... */
 
 /* --explain: one rule tried, and why it did or did not match. */
 struct eng_xrule {
@@ -108,6 +139,8 @@ struct eng_xrule {
 struct eng_xpol {
     const struct tier *tier;
     const struct policy *pol;
+    const struct hostep *hep; /* judged for this host endpoint, or NULL: the workload */
+    enum eng_stage stage;
     int staged;              /* skipped: staged policies never decide */
     struct eng_xrule *rules; /* rules tried, in order, up to the deciding one */
     size_t nrules;
@@ -135,6 +168,13 @@ struct eng_dir {
      * external CIDR redaction did not keep), or NULL. */
     const struct policy *redacted_pol;
     int redacted_rule; /* 0-based */
+    /* §17: the host endpoint whose chain decided (NULL: the workload's, or
+     * Felix's §13 decisions), and which chain.  An end may pass several:
+     * at a pod, the host endpoints its packets cross on its node too. */
+    const struct hostep *hep;
+    enum eng_stage stage;
+    int unknown;     /* a host endpoint that cannot be placed or judged (§17.3) */
+    const char *why; /* ... said for people (engine-owned) */
 };
 
 struct eng_backend;
@@ -267,6 +307,15 @@ int eng_step_format(const struct eng_step *s, unsigned index, struct buf *out) M
  * was appended), 0 when not (nothing appended), or ERR_LIMIT.
  */
 int eng_felix_text(const struct eng_dir *d, struct buf *out) MUST_CHECK;
+
+/*
+ * How a verdict was decided, as people read it ("egress rule 0 (Allow) of
+ * fme/app.engine [tier application]", "ingress host endpoint h (node n),
+ * its policies: end of tier default", ...), appended to out; with_selected:
+ * an end of tier names the policies that selected the endpoint.  0 or
+ * ERR_LIMIT.
+ */
+int eng_decider_text(const struct eng_verdict *v, int with_selected, struct buf *out) MUST_CHECK;
 
 /* "namespace/name" or "name" of a policy into out; the admin kinds as Calico
  * names them ("kanp.adminnetworkpolicy.<name>", ...). */

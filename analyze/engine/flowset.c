@@ -187,50 +187,5 @@ int flowset_same_decision(const struct eng_verdict *a, const struct eng_verdict 
 
 int flowset_decider_text(const struct eng_verdict *v, struct buf *out)
 {
-    const struct eng_dir *d = eng_decided(v);
-    const char *dir = v->decided_dir == DIR_EGRESS ? "egress" : "ingress";
-    int rc;
-
-    if (v->verdict == VERDICT_UNKNOWN)
-        return buf_addf(out, "unknown: %s", v->why ? v->why : eng_unknown_name(v->unknown));
-    if (!d)
-        return buf_addstr(out, "no pod at either end");
-    rc = eng_felix_text(d, out);
-    if (rc)
-        return rc < 0 ? rc : 0;
-    switch (d->reason) {
-    case REASON_RULE:
-        rc = buf_addf(out, "%s rule %d", dir, d->dec.rule);
-        if (!rc)
-            rc = eng_rule_label(eng_rule_of(d->dec.pol, v->decided_dir, d->dec.rule), out);
-        if (!rc)
-            rc = buf_addf(out, " (%s) of ", rule_action_name(d->dec.action));
-        if (!rc)
-            rc = eng_policy_name(d->dec.pol, out);
-        return rc ? rc : buf_addf(out, " [tier %s]", d->dec.tier->name);
-    case REASON_END_OF_TIER: {
-        size_t i;
-
-        rc = buf_addf(out, "%s end of tier %s", dir, d->dec.tier->name);
-        for (i = 0; i < d->nselected && !rc; i++) {
-            rc = buf_addstr(out, i ? ", " : ": selected by ");
-            if (!rc)
-                rc = eng_policy_name(d->selected[i], out);
-        }
-        return rc ? rc : buf_addstr(out, d->nselected ? "; no rule matched" : "");
-    }
-    case REASON_TIER_DEFAULT:
-        return buf_addf(out, "%s tier default Pass, profile %s", dir, d->dec.profile);
-    case REASON_PROFILE:
-        return buf_addf(out, "%s passed, profile %s", dir, d->dec.profile);
-    case REASON_NO_POLICY:
-        return buf_addf(out, "%s no policy, profile %s", dir, d->dec.profile);
-    case REASON_DATAPLANE:
-        return buf_addf(out, "%s dataplane drop (VXLAN/IPIP from a workload)", dir);
-    case REASON_HOST_LOCAL:
-    case REASON_TO_HOST:
-    case REASON_FELIX_ALLOWS:
-        break;
-    }
-    return 0;
+    return eng_decider_text(v, 1, out);
 }

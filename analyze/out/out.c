@@ -242,6 +242,11 @@ void out_json_decider(struct json *j, const struct eng_verdict *v, struct buf *t
         json_str(j, eng_unknown_name(v->unknown));
     else
         json_str(j, d ? eng_reason_name(d->reason) : "no-policy");
+    /* §17: the host endpoint whose chain decided, and which chain. */
+    json_key(j, "host_endpoint");
+    json_str(j, d && d->hep ? d->hep->name : NULL);
+    json_key(j, "stage");
+    json_str(j, d && d->hep ? eng_stage_name(d->stage) : NULL);
 }
 
 static void json_decided(struct json *j, const struct eng_verdict *v, struct buf *tmp)
@@ -303,6 +308,12 @@ static void json_xdir(struct json *j, const struct eng_dir *d, struct buf *tmp)
         json_str(j, pol_kind_short(x->pol->kind));
         json_key(j, "staged");
         json_bool(j, x->staged);
+        if (x->hep) {
+            json_key(j, "host_endpoint");
+            json_str(j, x->hep->name);
+            json_key(j, "stage");
+            json_str(j, eng_stage_name(x->stage));
+        }
         json_key(j, "outcome");
         json_str(j, x->outcome);
         json_key(j, "rules");
@@ -915,45 +926,8 @@ int out_table_header(const struct out_opts *o, struct buf *out)
 
 static int table_decider(const struct eng_verdict *v, struct buf *out)
 {
-    const struct eng_dir *d = eng_decided(v);
-    int rc;
-
-    if (v->verdict == VERDICT_UNKNOWN)
-        return buf_addf(out, "unknown: %s", v->why ? v->why : eng_unknown_name(v->unknown));
-    if (!d)
-        return buf_addstr(out, "no pod at either end");
-    rc = eng_felix_text(d, out);
-    if (rc)
-        return rc < 0 ? rc : 0;
-    rc = buf_addf(out, "%s ", dir_name(v->decided_dir));
-    if (rc)
-        return rc;
-    switch (d->reason) {
-    case REASON_RULE:
-        rc = buf_addf(out, "rule %d", d->dec.rule);
-        if (!rc)
-            rc = eng_rule_label(eng_rule_of(d->dec.pol, v->decided_dir, d->dec.rule), out);
-        if (!rc)
-            rc = buf_addf(out, " (%s) of ", rule_action_name(d->dec.action));
-        if (!rc)
-            rc = eng_policy_name(d->dec.pol, out);
-        return rc ? rc : buf_addf(out, " [tier %s]", d->dec.tier->name);
-    case REASON_END_OF_TIER:
-        return buf_addf(out, "end of tier %s", d->dec.tier->name);
-    case REASON_TIER_DEFAULT:
-        return buf_addf(out, "tier default Pass, profile %s", d->dec.profile);
-    case REASON_PROFILE:
-        return buf_addf(out, "passed, profile %s", d->dec.profile);
-    case REASON_NO_POLICY:
-        return buf_addf(out, "no policy, profile %s", d->dec.profile);
-    case REASON_DATAPLANE:
-        return buf_addstr(out, "dataplane drop (VXLAN/IPIP from a workload)");
-    case REASON_HOST_LOCAL:
-    case REASON_TO_HOST:
-    case REASON_FELIX_ALLOWS:
-        break;
-    }
-    return 0;
+    /* The policies an end of tier names go on a line of their own. */
+    return eng_decider_text(v, 0, out);
 }
 
 /* The lines under a flow judged through a Service's backends (§12):
@@ -996,8 +970,24 @@ static int table_via(const struct eng_verdict *v, struct buf *out)
     return rc;
 }
 
+/* The chain an explanation line belongs to (§17.4), when it changes. */
+static int table_chain(const struct eng_xpol *x, const struct hostep **ph, int *pst,
+                       struct buf *out)
+{
+    if (x->hep == *ph && (!x->hep || (int)x->stage == *pst))
+        return 0;
+    *ph = x->hep;
+    *pst = (int)x->stage;
+    if (!x->hep)
+        return buf_addstr(out, "        the pod's own policies:\n");
+    return buf_addf(out, "        host endpoint %s (node %s), %s policies:\n", x->hep->name,
+                    x->hep->node, eng_stage_name(x->stage));
+}
+
 static int table_explain(const struct eng_dir *d, const char *name, struct buf *out)
 {
+    const struct hostep *ph = NULL;
+    int pst = -1;
     size_t i, k;
     int rc = 0;
 
@@ -1007,7 +997,9 @@ static int table_explain(const struct eng_dir *d, const char *name, struct buf *
     for (i = 0; i < d->nx && !rc; i++) {
         const struct eng_xpol *x = &d->x[i];
 
-        rc = buf_addf(out, "        %s/", x->tier->name);
+        rc = table_chain(x, &ph, &pst, out);
+        if (!rc)
+            rc = buf_addf(out, "        %s/", x->tier->name);
         if (!rc)
             rc = eng_policy_name(x->pol, out);
         if (!rc)
@@ -1025,7 +1017,19 @@ static int table_explain(const struct eng_dir *d, const char *name, struct buf *
                               r->detail ? r->detail : "");
         }
     }
-    if (!rc && !d->nx)
+    if (!rc && d->hep && d->reason == REASON_FAILSAFE)
+        rc = buf_addf(out,
+                      "        host endpoint %s (node %s): a failsafe %s port, allowed "
+                      "before any policy\n",
+                      d->hep->name, d->hep->node, d->dec.failsafe);
+    else if (!rc && d->hep && d->reason == REASON_NO_PROFILE)
+        rc = buf_addf(out,
+                      "        host endpoint %s (node %s): no policy decided, no profile "
+                      "allowed: dropped\n",
+                      d->hep->name, d->hep->node);
+    else if (!rc && d->unknown)
+        rc = buf_addf(out, "        unknown: %s\n", d->why);
+    else if (!rc && !d->nx)
         rc = buf_addstr(out, "        no policy selects this endpoint\n");
     return rc;
 }

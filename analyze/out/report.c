@@ -1477,8 +1477,9 @@ struct pcount {
 
 struct board {
     const struct policy_set *ps;
-    struct pcount *pc;     /* per ps->policies index */
-    struct rcount profile; /* profiles (no policy, passed through) */
+    struct pcount *pc;      /* per ps->policies index */
+    struct rcount profile;  /* profiles (no policy, passed through) */
+    struct rcount failsafe; /* host endpoints' failsafe ports (§17.5) */
 };
 
 static long pol_index(const struct policy_set *ps, const struct policy *p)
@@ -1507,7 +1508,9 @@ static void count_step(struct board *b, const struct eng_step *s, int dir,
     struct rcount *c;
     const struct policy *p;
 
-    if (pi < 0) {
+    if (s->failsafe) {
+        c = &b->failsafe;
+    } else if (pi < 0) {
         c = &b->profile;
     } else {
         p = &b->ps->policies[pi];
@@ -1752,11 +1755,46 @@ static void write_board(struct rw *w, const struct flowset *fs, const struct boa
         rw_s(w, "</td></tr>\n");
     }
     rw_s(w, "<tr class=\"tier\"><th colspan=\"6\">profiles (no policy selected the endpoint, or "
-            "every tier passed)</th></tr>\n<tr><td></td><td>kns.&lt;namespace&gt; default</td>");
+            "every tier passed)</th></tr>\n<tr><td></td><td>kns.&lt;namespace&gt; default");
+    if (ps->nheps)
+        rw_s(w, "; host endpoints' own (projectcalico-default-allow, or a drop when none "
+                "matched)");
+    rw_s(w, "</td>");
     rw_count(w, b->profile.allowed, "t-allow");
     rw_count(w, b->profile.denied, "t-deny");
     rw_count(w, b->profile.passed, "t-mute");
-    rw_s(w, "<td></td></tr>\n</tbody></table></section>\n");
+    rw_s(w, "<td></td></tr>\n");
+    if (ps->nheps) {
+        /* §17: the host endpoints, and what their failsafe ports let in
+         * and out before any policy. */
+        rw_s(w, "<tr class=\"tier\"><th colspan=\"6\">host endpoints</th></tr>\n");
+        for (size_t i = 0; i < ps->nheps; i++) {
+            const struct hostep *h = &ps->heps[i];
+            char ipb[IPADDR_STRLEN];
+
+            rw_s(w, "<tr class=\"policy\"><td colspan=\"2\"><b>");
+            rw_esc(w, h->name);
+            rw_s(w, "</b> <small>node ");
+            rw_esc(w, h->node);
+            rw_s(w, ", interface ");
+            rw_esc(w, h->iface ? h->iface : "(by expected IP)");
+            for (size_t m = 0; m < h->nips; m++) {
+                rw_s(w, m ? ", " : ", expected IPs ");
+                rw_esc(w, ipaddr_format(&h->ips[m], ipb));
+            }
+            for (size_t m = 0; m < h->nprofiles; m++) {
+                rw_s(w, m ? ", " : ", profiles ");
+                rw_esc(w, h->profiles[m]);
+            }
+            rw_s(w, "</small></td><td></td><td></td><td></td><td></td></tr>\n");
+        }
+        rw_s(w, "<tr><td></td><td>failsafe ports (before any policy)</td>");
+        rw_count(w, b->failsafe.allowed, "t-allow");
+        rw_count(w, 0, "");
+        rw_count(w, 0, "");
+        rw_s(w, "<td></td></tr>\n");
+    }
+    rw_s(w, "</tbody></table></section>\n");
 }
 
 /* Ports with a bit set in bm within [lo, hi], into out (at most max). */

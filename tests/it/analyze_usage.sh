@@ -40,7 +40,7 @@ expect "no policies: reason" "$(jq_sql "$tmp/all.jsonl" "SELECT DISTINCT v->'dec
 expect "json keys" "$(jq_sql "$tmp/all.jsonl" "SELECT group_concat(key, ',') FROM (SELECT key FROM t, json_each(t.v) WHERE t.v->>'flow_id' = 1)")" \
     "src_ip,src_port,dst_ip,dst_port,proto,state,verdict,decided_by,policies,src,dst,staged,observed,agreement,flow_id,first,last,src_process,dst_process,open,node,iface"
 expect "decided_by keys" "$(jq_sql "$tmp/all.jsonl" "SELECT group_concat(key, ',') FROM (SELECT key FROM t, json_each(t.v->'decided_by') WHERE t.v->>'flow_id' = 1)")" \
-    "direction,tier,policy,kind,rule,action,reason,selected_by"
+    "direction,tier,policy,kind,rule,action,reason,host_endpoint,stage,selected_by"
 expect "identity keys" "$(jq_sql "$tmp/all.jsonl" "SELECT group_concat(key, ',') FROM (SELECT key FROM t, json_each(t.v->'src') WHERE t.v->>'flow_id' = 1)")" \
     "kind,namespace,name,workload,workload_kind,service_account,labels"
 expect "proto name" "$(jq_sql "$tmp/all.jsonl" "SELECT DISTINCT v->>'proto' FROM t")" TCP
