@@ -13,6 +13,11 @@
 #   bridge  the CNI bridge plugin's: host end "veth" + 8 hex digits, a port
 #           of the bridge (cni0 in a cluster, "cni<run id>" here); pod
 #           address /24, gateway .1 of that /24 on the bridge.
+#   uplink  not a pod: a host outside the node, behind one of the node's
+#           own interfaces (what a host endpoint protects): node end "eth"
+#           + 8 hex digits holding .1 of the /24 (the node's address on
+#           it), the host's address /24 behind it; its NAMESPACE is "-" and
+#           tb_inventory leaves it out.
 # Addresses come from 198.18.0.0/15 (RFC 2544 benchmarking) only, and no
 # namespace has a route anywhere else: nothing can leave the machine.  All
 # names carry a per-run id, so parallel runs cannot collide, and everything
@@ -259,7 +264,8 @@ tb_pod_add()
     case $style in
     cali)   hif=cali$(printf '%s.%s' "$k8sns" "$pod" | sha1sum | cut -c1-11) ;;
     bridge) hif=veth$(printf '%s.%s.%s' "$TB_ID" "$k8sns" "$pod" | sha1sum | cut -c1-8) ;;
-    *)      tb_err "pod '$pod': unknown style '$style' (cali or bridge)"; return 1 ;;
+    uplink) hif=eth$(printf '%s.%s' "$TB_ID" "$pod" | sha1sum | cut -c1-8) ;;
+    *)      tb_err "pod '$pod': unknown style '$style' (cali, bridge or uplink)"; return 1 ;;
     esac
     tb_do ip netns add "$ns" || return 1
     TB_POD_NS[$pod]=$ns
@@ -280,6 +286,15 @@ tb_pod_add()
         tb_do ip -n "$TB_NODE" link set "$hif" up || return 1
         tb_do ip netns exec "$TB_NODE" sysctl -qw "net.ipv4.conf.$hif.proxy_arp=1" || return 1
         tb_do ip -n "$TB_NODE" route add "$ip/32" dev "$hif" || return 1
+    elif [ "$style" = uplink ]; then
+        net=${ip%.*}
+        gw=$net.1
+        [ "$ip" != "$gw" ] || { tb_err "host '$pod': $ip is the node's address on its link"; return 1; }
+        tb_do ip -n "$TB_NODE" addr add "$gw/24" dev "$hif" || return 1
+        tb_do ip -n "$TB_NODE" link set "$hif" up || return 1
+        tb_do ip -n "$ns" addr add "$ip/24" dev eth0 || return 1
+        tb_do ip -n "$ns" link set eth0 up || return 1
+        tb_do ip -n "$ns" route add 198.18.0.0/15 via "$gw" dev eth0 || return 1
     else
         tb_bridge_up || return 1
         net=${ip%.*}
@@ -319,16 +334,22 @@ tb_pod_del()
     return 0
 }
 
-# tb_serve POD PROTO:PORT...: start a tbtraffic server in the pod and wait
-# until its sockets are bound (5 s at most).
+# tb_serve POD PROTO:PORT...: start a tbtraffic server in the pod (or, for
+# POD "-", in the node itself) and wait until its sockets are bound (5 s at
+# most).
 tb_serve()
 {
-    local pod=$1 ready i
+    local pod=$1 ready i ns
     shift
     ready=$TB_DIR/ready.$pod.$RANDOM
-    [ -n "${TB_POD_NS[$pod]:-}" ] || { tb_err "no pod '$pod'"; return 1; }
+    if [ "$pod" = - ]; then
+        ns=$TB_NODE
+    else
+        ns=${TB_POD_NS[$pod]:-}
+        [ -n "$ns" ] || { tb_err "no pod '$pod'"; return 1; }
+    fi
     # ip netns exec execs the program: $! is the server itself, not a subshell.
-    ip netns exec "${TB_POD_NS[$pod]}" "$TBTRAFFIC" serve --ready "$ready" "$@" \
+    ip netns exec "$ns" "$TBTRAFFIC" serve --ready "$ready" "$@" \
         2>>"$TB_DIR/serve.log" &
     TB_PIDS+=($!)
     for i in $(seq 50); do
@@ -455,11 +476,13 @@ tb_inventory()
     for pod in "${TB_PODS[@]}"; do
         k8sns=${TB_POD_K8SNS[$pod]}
         case $seen in *" $k8sns "*) continue ;; esac
+        [ "$k8sns" != - ] || continue # an uplink host, not a pod
         seen="$seen$k8sns "
         printf '%s\n' "- apiVersion: v1" "  kind: Namespace" "  metadata:" \
             "    name: $k8sns" "    labels:" "      kubernetes.io/metadata.name: $k8sns"
     done
     for pod in "${TB_PODS[@]}"; do
+        [ "${TB_POD_K8SNS[$pod]}" != - ] || continue
         printf '%s\n' "- apiVersion: v1" "  kind: Pod" "  metadata:" "    name: $pod" \
             "    namespace: ${TB_POD_K8SNS[$pod]}" \
             "    creationTimestamp: \"2024-05-01T09:00:00Z\""
