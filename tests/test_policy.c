@@ -1430,6 +1430,38 @@ static void test_admin_versions(void **state)
     }
 }
 
+/* §15.1: the version asked for (podflow-analyze --calico) wins over the
+ * ClusterInformation's, with a warning; calico_version_parse() reads what
+ * calicoVersion and people write. */
+static void test_admin_version_asked(void **state)
+{
+    static const struct {
+        const char *text;
+        int want;
+    } vers[] = {{"3.31", 331}, {"v3.29.7", 329}, {"3.32.0-0.dev-1-gabc", 332},
+                {"v3.9", 309}, {"4.1", 0},       {"master", 0},
+                {"3.", 0},     {"", 0},          {"3.300000000", 0}};
+    struct loaded l;
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(vers); i++)
+        if (calico_version_parse(vers[i].text) != vers[i].want)
+            fail_msg("calico_version_parse(\"%s\") = %d, want %d", vers[i].text,
+                     calico_version_parse(vers[i].text), vers[i].want);
+    load_flags = POLICY_LOAD_CALICO(331);
+    load_ok(&l, CNP_HEAD "metadata: {name: c}\nspec: {tier: Admin, priority: 1, subject: "
+                         "{namespaces: {}}}\n---\napiVersion: projectcalico.org/v3\n"
+                         "kind: ClusterInformation\nmetadata: {name: default}\n"
+                         "spec: {calicoVersion: v3.32.1}\n");
+    load_flags = 0;
+    assert_contains(l.msgs, "the cluster's ClusterInformation says Calico v3.32; judged as v3.31, "
+                            "as asked");
+    assert_contains(l.msgs, "ClusterNetworkPolicy 'c' is not enforced by Calico v3.31");
+    assert_int_equal(l.ps.npolicies, 0);
+    assert_int_equal(l.ps.calico, 331);
+    unload(&l);
+}
+
 /* §15.2, §16: equal priorities are undefined upstream; Calico breaks the
  * tie by name, v3.31 on the backend name ("kanp.adminnetworkpolicy.a" <
  * "kanp.adminnetworkpolicy.a-b"), v3.32 on "<name>/<ns>/<kind>" ("a-b//..."
@@ -2188,6 +2220,7 @@ int main(void)
         cmocka_unit_test(test_admin_fail_closed),
         cmocka_unit_test(test_admin_crd_selectors),
         cmocka_unit_test(test_admin_versions),
+        cmocka_unit_test(test_admin_version_asked),
         cmocka_unit_test(test_admin_ties),
         cmocka_unit_test(test_hostendpoints),
         cmocka_unit_test(test_lists_and_skipping),

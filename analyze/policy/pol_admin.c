@@ -991,8 +991,7 @@ void pa_read_object(struct pol_ctx *c, const struct ynode *doc, enum pol_kind ki
 
 /* --- the Calico version ------------------------------------------------------------- */
 
-/* "v3.31.2", "3.32.0-0.dev..." -> 331, 332; 0 when not "3.N". */
-static int parse_calico_version(const char *s)
+int calico_version_parse(const char *s)
 {
     uint64_t major, minor;
     size_t i = 0, j;
@@ -1017,7 +1016,7 @@ void pa_read_cluster_info(struct pol_ctx *c, const struct ynode *doc)
 
     if (pv_str(c, n, "spec.calicoVersion", &s) != 0 || !s || !*s)
         return;
-    v = parse_calico_version(s);
+    v = calico_version_parse(s);
     if (!v) {
         pv_warn(c, n,
                 "calicoVersion '%s' is not a Calico 3.x version; each admin policy kind is "
@@ -1069,6 +1068,11 @@ static int tie_cmp(const void *a, const void *b)
 void pa_settle_version(struct pol_ctx *c, int requested)
 {
     int v = requested ? requested : c->cluster_calico;
+
+    if (requested && c->cluster_calico && requested != c->cluster_calico)
+        diag_at(c->d, DIAG_WARNING, c->cluster_calico_file, c->cluster_calico_line, 0,
+                "the cluster's ClusterInformation says Calico v3.%d; judged as v3.%d, as asked",
+                c->cluster_calico % 100, requested % 100);
     size_t out = 0;
     int has_v1 = 0, has_v2 = 0;
 

@@ -430,7 +430,7 @@ static int load_set(struct policy_set *ps, const char *const *paths, size_t npat
          * failure; otherwise the objects were invalid. */
         return c.rc ? c.rc : ERR_INVALID;
     }
-    pa_settle_version(&c, CALICO_AUTO);
+    pa_settle_version(&c, POLICY_LOAD_CALICO_OF(flags));
     /* Move what was built into the arena, where the set owns it. */
     ps->npolicies = c.npols;
     ps->policies = to_arena(c.a, c.pols, c.npols, sizeof(*ps->policies));

@@ -305,6 +305,15 @@ enum {
      * against nothing allows everything. */
     POLICY_LOAD_ALLOW_EMPTY = 1
 };
+/* A policy_set_load() flag: judge the set as Calico version v (§15.1:
+ * MAJOR * 100 + MINOR, from calico_version_parse()), whatever a
+ * ClusterInformation in it says; 0 leaves the choice to the set. */
+#define POLICY_LOAD_CALICO(v)        ((unsigned)(v) << 8)
+#define POLICY_LOAD_CALICO_OF(flags) ((int)((flags) >> 8))
+
+/* "3.31", "v3.31.2", "3.32.0-0.dev" -> 331, 331, 332; 0 when s is not a
+ * Calico 3.N version. */
+int calico_version_parse(const char *s);
 
 /*
  * Load every policy object from paths (files, directories searched
