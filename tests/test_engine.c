@@ -1605,6 +1605,10 @@ static const struct hcase hcases[] = {
      "0|default|default.pre|pass|-1 1|default|default.node-in|allow|0"},
     /* doNotTrack: a tier that decides nothing passes too ... */
     {3, "x", "n1", 6, 8080, "n1/eth0", VERDICT_ALLOW, REASON_RULE, "n1-eth0", STAGE_NORMAL, NULL},
+    /* ... it also sees traffic forwarded to a pod from outside (raw
+     * PREROUTING takes every packet not from a workload), and its Allow
+     * skips the forward chain, not the pod's own policy */
+    {3, "x", "a", 6, 9091, "n1/eth0", VERDICT_ALLOW, REASON_RULE, "n1-eth0", STAGE_UNTRACKED, NULL},
     /* ... and an Allow comes before preDNAT and normal policy */
     {3, "x", "n1", 6, 9091, "n1/eth0", VERDICT_ALLOW, REASON_RULE, "n1-eth0", STAGE_UNTRACKED,
      "0|default|default.untracked|allow|0"},

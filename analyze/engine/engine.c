@@ -1257,22 +1257,26 @@ static void stage_hep_own(struct jctx *j, const struct hostep *h, const char *no
 }
 
 /*
- * Traffic forwarded through host endpoint h (§17.4): entering it (ingress:
- * its preDNAT policies first when prednat, whose Allow skips the forward
- * chain; then its applyOnForward policies) or leaving it (egress: its
- * applyOnForward policies).  No failsafe, no profile; no applyOnForward
+ * Traffic forwarded through host endpoint h (§17.4): entering it from
+ * outside the node (ingress, from_outside: its doNotTrack policies, not on
+ * an all-interfaces one, then its preDNAT ones, either's Allow skipping the
+ * forward chain; then its applyOnForward policies) or leaving it (egress:
+ * its applyOnForward policies).  No failsafe, no profile; no applyOnForward
  * policy in that direction allows ("Allow forwarded traffic by default"),
  * and so does a chain whose tiers all passed (it returns to the kernel's
  * FORWARD chain undecided).
  */
-static void stage_hep_fwd(struct jctx *j, const struct hostep *h, int dir, int prednat, int staged,
-                          struct eng_dir *out, struct eng_res *r)
+static void stage_hep_fwd(struct jctx *j, const struct hostep *h, int dir, int from_outside,
+                          int staged, struct eng_dir *out, struct eng_res *r)
 {
     int ls = hep_ls(j->e, h), tp;
     enum tier_out to;
 
     memset(r, 0, sizeof(*r));
-    if (dir == DIR_INGRESS && prednat &&
+    if (dir == DIR_INGRESS && from_outside && !all_interfaces(h) &&
+        eval_tiers(j, ls, CL_UNTRACKED, dir, staged, h, STAGE_UNTRACKED, out, r, &tp) == TO_DECIDED)
+        return;
+    if (dir == DIR_INGRESS && from_outside &&
         eval_tiers(j, ls, CL_PREDNAT, dir, staged, h, STAGE_PREDNAT, out, r, &tp) == TO_DECIDED)
         return;
     to = eval_tiers(j, ls, CL_FORWARD, dir, staged, h, STAGE_FORWARD, out, r, &tp);
