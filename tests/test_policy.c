@@ -1564,6 +1564,37 @@ static void test_hostendpoints(void **state)
     assert_int_equal(h->ports[1].proto, 17);
     assert_int_equal(h->ports[1].port, 53);
     unload(&l);
+
+    /* policy_members_of: network sets by CIDR, then host endpoints by an
+     * expected IP (never by a CIDR around it: §17.2), each counted past
+     * max but written only up to it. */
+    {
+        struct pol_member m[2];
+        struct ipaddr ip;
+
+        load_ok(&l,
+                "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkSet\nmetadata: {name: "
+                "lab}\nspec: {nets: [198.18.0.0/24]}\n---\n" HEP_HEAD
+                "metadata: {name: a}\nspec: {node: n1, expectedIPs: [198.18.0.1]}\n---\n" HEP_HEAD
+                "metadata: {name: b}\nspec: {node: n2, interfaceName: '*', expectedIPs: "
+                "[198.18.0.9, 198.18.0.1]}\n");
+        assert_int_equal(ipaddr_parse("198.18.0.1", 10, &ip), 0);
+        assert_int_equal(policy_members_of(&l.ps, &ip, m, ARRAY_SIZE(m)), 3);
+        assert_int_equal(m[0].kind, PM_GLOBALNETWORKSET);
+        assert_non_null(m[0].net);
+        assert_null(m[0].hep);
+        assert_int_equal(m[1].kind, PM_HOSTENDPOINT);
+        assert_string_equal(m[1].name, "a");
+        assert_null(m[1].net);
+        assert_string_equal(m[1].hep->node, "n1");
+        assert_string_equal(pol_member_kind_name(m[1].kind), "HostEndpoint");
+        assert_int_equal(ipaddr_parse("198.18.0.9", 10, &ip), 0);
+        assert_int_equal(policy_members_of(&l.ps, &ip, m, ARRAY_SIZE(m)), 2);
+        assert_string_equal(m[1].name, "b");
+        assert_int_equal(ipaddr_parse("198.18.0.2", 10, &ip), 0);
+        assert_int_equal(policy_members_of(&l.ps, &ip, m, ARRAY_SIZE(m)), 1);
+        unload(&l);
+    }
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         load(&l, bad[i].text, NULL, 0);
         if (l.rc != ERR_INVALID || !strstr(l.msgs, bad[i].msg))

@@ -4,7 +4,8 @@
  * (own labels plus the projectcalico.org/... ones and pcns./pcsa. inherited
  * ones, docs/semantics.md §1.6).  Only pods are Calico workload
  * endpoints; hosts, services and external addresses carry no labels in
- * Calico's model and are never matched.
+ * Calico's model and are never matched: with -p, the policy files' network
+ * sets and host endpoints (§17.2) are.
  */
 #include <stdio.h>
 
@@ -33,8 +34,9 @@ static const struct cmd_opt select_opts[] = {
      "workload, labels, valid_from, valid_to)"},
     {O_FORMAT, 'f', "format", CMD_ARG_ONE, "FMT", select_fmts, "the same as -o"},
     {O_POLICIES, 'p', "policies", CMD_ARG_LIST, "PATH...", NULL,
-     "match the NetworkSets and GlobalNetworkSets of\n"
-     "these policy files and directories too"},
+     "match the NetworkSets, GlobalNetworkSets and\n"
+     "HostEndpoints of these policy files and\n"
+     "directories too"},
     {0, 0, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -50,56 +52,134 @@ static void time_or_null(struct json *j, int has, int64_t ns)
     json_str(j, tb);
 }
 
-/* A network set as select shows it: its CIDRs, kind, namespace, name; in
- * JSON with the labels selectors see on it. */
-static int select_netset(const struct netset *ns, int json, int kind_w, struct buf *out)
+static void json_labels(struct json *j, const struct labels *l)
 {
-    struct buf nets;
-    char cb[IPADDR_STRLEN + 4];
+    json_key(j, "labels");
+    json_obj_begin(j);
+    for (size_t i = 0; i < l->n; i++) {
+        json_key(j, l->v[i].key);
+        json_str(j, l->v[i].value);
+    }
+    json_obj_end(j);
+}
+
+/* A network set or host endpoint as select shows it (member_view): its
+ * addresses, kind, namespace, name; in JSON with the labels selectors see
+ * on it and what extra adds. */
+typedef const char *member_addr_fn(const void *obj, size_t i, char *b);
+
+struct member_view {
+    const char *kind, *ns, *name;
+    const struct labels *labels;
+    const void *obj;
+    size_t naddrs;
+    member_addr_fn *addr; /* the i-th address into b (IPADDR_STRLEN + 4) */
+    const char *addrs_key;
+    void (*extra)(struct json *j, const void *obj); /* more keys, or NULL */
+};
+
+static int select_member(const struct member_view *m, int json, int kind_w, struct buf *out)
+{
+    struct buf addrs;
+    char b[IPADDR_STRLEN + 4];
     struct json j;
     size_t i;
-    const char *kind = pol_member_kind_name(ns->ns ? PM_NETWORKSET : PM_GLOBALNETWORKSET);
     int rc = 0;
 
     if (!json) {
-        buf_init(&nets, 0);
-        for (i = 0; i < ns->nnets && !rc; i++)
-            rc = buf_addf(&nets, "%s%s", i ? "," : "", cidr_format(&ns->nets[i], cb));
+        buf_init(&addrs, 0);
+        for (i = 0; i < m->naddrs && !rc; i++)
+            rc = buf_addf(&addrs, "%s%s", i ? "," : "", m->addr(m->obj, i, b));
         if (!rc)
-            rc = buf_addf(out, "%-40s %-*s %-16s %s\n", ns->nnets ? nets.data : "-", kind_w, kind,
-                          ns->ns ? ns->ns : "-", ns->name);
-        buf_release(&nets);
+            rc = buf_addf(out, "%-40s %-*s %-16s %s\n", m->naddrs ? addrs.data : "-", kind_w,
+                          m->kind, m->ns ? m->ns : "-", m->name);
+        buf_release(&addrs);
         return rc;
     }
     json_init(&j, out);
     json_obj_begin(&j);
     json_key(&j, "kind");
-    json_str(&j, kind);
+    json_str(&j, m->kind);
     json_key(&j, "namespace");
-    json_str(&j, ns->ns);
+    json_str(&j, m->ns);
     json_key(&j, "name");
-    json_str(&j, ns->name);
-    json_key(&j, "nets");
+    json_str(&j, m->name);
+    json_key(&j, m->addrs_key);
     json_arr_begin(&j);
-    for (i = 0; i < ns->nnets; i++)
-        json_str(&j, cidr_format(&ns->nets[i], cb));
+    for (i = 0; i < m->naddrs; i++)
+        json_str(&j, m->addr(m->obj, i, b));
     json_arr_end(&j);
-    json_key(&j, "labels");
-    json_obj_begin(&j);
-    for (i = 0; i < ns->labels.n; i++) {
-        json_key(&j, ns->labels.v[i].key);
-        json_str(&j, ns->labels.v[i].value);
-    }
-    json_obj_end(&j);
+    json_labels(&j, m->labels);
+    if (m->extra)
+        m->extra(&j, m->obj);
     json_obj_end(&j);
     rc = json_finish(&j);
     return rc ? rc : buf_addch(out, '\n');
 }
 
+static const char *netset_addr(const void *obj, size_t i, char *b)
+{
+    return cidr_format(&((const struct netset *)obj)->nets[i], b);
+}
+
+/* A network set: its CIDRs. */
+static int select_netset(const struct netset *ns, int json, int kind_w, struct buf *out)
+{
+    struct member_view m = {
+        .kind = pol_member_kind_name(ns->ns ? PM_NETWORKSET : PM_GLOBALNETWORKSET),
+        .ns = ns->ns,
+        .name = ns->name,
+        .labels = &ns->labels,
+        .obj = ns,
+        .naddrs = ns->nnets,
+        .addr = netset_addr,
+        .addrs_key = "nets",
+    };
+
+    return select_member(&m, json, kind_w, out);
+}
+
+static const char *hostep_addr(const void *obj, size_t i, char *b)
+{
+    return ipaddr_format(&((const struct hostep *)obj)->ips[i], b);
+}
+
+static void hostep_extra(struct json *j, const void *obj)
+{
+    const struct hostep *h = obj;
+
+    json_key(j, "node");
+    json_str(j, h->node);
+    json_key(j, "interface");
+    json_str(j, h->iface);
+    json_key(j, "profiles");
+    json_arr_begin(j);
+    for (size_t i = 0; i < h->nprofiles; i++)
+        json_str(j, h->profiles[i]);
+    json_arr_end(j);
+}
+
+/* A host endpoint: its expected IPs (one with none lends selectors no
+ * address, §17.2); in JSON its node, interface and profiles too. */
+static int select_hostep(const struct hostep *h, int json, int kind_w, struct buf *out)
+{
+    struct member_view m = {
+        .kind = pol_member_kind_name(PM_HOSTENDPOINT),
+        .name = h->name,
+        .labels = &h->labels,
+        .obj = h,
+        .naddrs = h->nips,
+        .addr = hostep_addr,
+        .addrs_key = "expected_ips",
+        .extra = hostep_extra,
+    };
+
+    return select_member(&m, json, kind_w, out);
+}
+
 static int select_json(const struct case_ep *ep, struct buf *out)
 {
     struct json j;
-    size_t i;
     int rc;
 
     json_init(&j, out);
@@ -116,13 +196,7 @@ static int select_json(const struct case_ep *ep, struct buf *out)
     json_str(&j, ep->workload);
     json_key(&j, "service_account");
     json_str(&j, ep->sa);
-    json_key(&j, "labels");
-    json_obj_begin(&j);
-    for (i = 0; i < ep->calico.n; i++) {
-        json_key(&j, ep->calico.v[i].key);
-        json_str(&j, ep->calico.v[i].value);
-    }
-    json_obj_end(&j);
+    json_labels(&j, &ep->calico);
     json_key(&j, "valid_from");
     time_or_null(&j, ep->has_from, ep->from_ns);
     json_key(&j, "valid_to");
@@ -143,7 +217,7 @@ static int cmd_select(struct cmd_args *args)
     const char *casepath = NULL, *text = NULL;
     const char **paths;
     struct policy_set ps;
-    size_t i, matched = 0, npaths = 0, sets_matched = 0;
+    size_t i, matched = 0, npaths = 0, sets_matched = 0, heps_matched = 0;
     int json = 0, rc, status = EXIT_BAD, kind_w = 5, have_ps = 0;
 
     paths = xcalloc(args->n + 1, sizeof(*paths));
@@ -169,8 +243,8 @@ static int cmd_select(struct cmd_args *args)
         free(paths);
         return cmd_usage_err(args, "%s", "select takes a case file and one selector");
     }
-    /* The network sets (host endpoints join them with issue 13); a set of
-     * sets alone, without any policy, is what select wants. */
+    /* The network sets and host endpoints; a file of them alone, without
+     * any policy, is what select wants. */
     if (npaths) {
         rc = policy_set_load(&ps, paths, npaths, POLICY_LOAD_ALLOW_EMPTY, d);
         free(paths);
@@ -229,9 +303,20 @@ static int cmd_select(struct cmd_args *args)
             goto done;
         }
     }
+    for (i = 0; have_ps && i < ps.nheps; i++) {
+        if (!sel_eval(sel, &ps.heps[i].labels))
+            continue;
+        heps_matched++;
+        rc = select_hostep(&ps.heps[i], json, kind_w, &out);
+        if (rc) {
+            diag_err(d, "cannot write the results: %s", err_str(rc));
+            goto done;
+        }
+    }
     if (!json && have_ps &&
-        buf_addf(&out, "%zu of %zu endpoints, %zu of %zu network sets match\n", matched, c.neps,
-                 sets_matched, ps.nnetsets))
+        buf_addf(&out,
+                 "%zu of %zu endpoints, %zu of %zu network sets, %zu of %zu host endpoints match\n",
+                 matched, c.neps, sets_matched, ps.nnetsets, heps_matched, ps.nheps))
         goto done;
     if (!json && !have_ps && buf_addf(&out, "%zu of %zu endpoints match\n", matched, c.neps))
         goto done;
@@ -255,9 +340,10 @@ const struct cmd_spec cmd_select_spec = {
     .run = cmd_select,
     .opts = select_opts,
     .args = "CASE.db SELECTOR [-p PATH...] [options]",
-    .summary = "the endpoints and network sets a Calico selector matches",
+    .summary = "the endpoints, network sets and host endpoints a Calico selector matches",
     .about = "List the endpoints of CASE.db that the Calico selector SELECTOR matches, with\n"
              "the labels Calico sees on them (projectcalico.org/..., pcns.*, pcsa.*); with\n"
-             "-p, the NetworkSets and GlobalNetworkSets of those policy files too.\n",
+             "-p, the NetworkSets, GlobalNetworkSets and HostEndpoints of those policy files\n"
+             "too.\n",
     .exit_status = "Exit status: 0 success (even when nothing matches), 2 bad input or usage.\n",
 };

@@ -718,8 +718,9 @@ static void ports_text(const struct port_match *v, size_t n, char *out, size_t s
 /* --explain, on a selector miss: a namespaced policy's rule selector is
  * limited to the policy's namespace (§2.2) unless a namespaceSelector says
  * otherwise, and namespaceSelector: global() is the only way to reach a
- * GlobalNetworkSet.  When ip is in a GlobalNetworkSet whose labels the
- * selector would match but for that, say so in b (else b is ""). */
+ * GlobalNetworkSet or a HostEndpoint (§17.2: neither has a namespace).
+ * When ip is in one whose labels the selector would match but for that,
+ * say so in b (else b is ""). */
 static void global_set_hint(const struct jctx *j, const struct entity *en, const struct ipaddr *ip,
                             char *b, size_t size)
 {
@@ -734,7 +735,7 @@ static void global_set_hint(const struct jctx *j, const struct entity *en, const
     for (i = 0; i < n && i < ARRAY_SIZE(m); i++) {
         int hit;
 
-        if (m[i].kind != PM_GLOBALNETWORKSET)
+        if (m[i].kind == PM_NETWORKSET)
             continue;
         labels_copy(&l, m[i].labels);
         hit = labels_set(&l, "projectcalico.org/namespace", j->pol_ns) == 0 &&
@@ -742,9 +743,10 @@ static void global_set_hint(const struct jctx *j, const struct entity *en, const
         labels_release(&l);
         if (hit) {
             snprintf(b, size,
-                     "; GlobalNetworkSet %s holds it and its labels match, but a rule of a "
-                     "namespaced policy reaches global sets only with namespaceSelector: global()",
-                     m[i].name);
+                     "; %s %s %s it and its labels match, but a rule of a namespaced policy "
+                     "reaches %s only with namespaceSelector: global()",
+                     pol_member_kind_name(m[i].kind), m[i].name, m[i].hep ? "expects" : "holds",
+                     m[i].hep ? "host endpoints" : "global sets");
             return;
         }
     }
@@ -784,7 +786,7 @@ static int entity_match(struct jctx *j, const struct rule *r, const struct entit
     /* §2.3: P and N fold into one set (P && !N); P alone needs a member
      * matching P; N alone needs no member matching N. */
     if (selid >= 0 && !any_member(j, side, selid, notid)) {
-        char hint[200];
+        char hint[320];
 
         if (j->explain)
             global_set_hint(j, en, ip, hint, sizeof(hint));

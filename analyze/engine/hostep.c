@@ -85,11 +85,3 @@ void hostep_pick(const struct policy_set *ps, const struct case_ep *eps, size_t 
     }
     out->hep = best ? best : star;
 }
-
-int hostep_holds(const struct hostep *h, const struct ipaddr *ip)
-{
-    for (size_t i = 0; i < h->nips; i++)
-        if (ipaddr_cmp(&h->ips[i], ip) == 0)
-            return 1;
-    return 0;
-}

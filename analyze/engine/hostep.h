@@ -31,7 +31,4 @@ struct hep_pick {
 void hostep_pick(const struct policy_set *ps, const struct case_ep *eps, size_t neps,
                  const char *node, const char *iface, struct hep_pick *out);
 
-/* 1 when ip is one of h's expected IPs. */
-int hostep_holds(const struct hostep *h, const struct ipaddr *ip);
-
 #endif

@@ -444,8 +444,8 @@ static void json_ends(struct json *j, const struct case_conn *cn)
     json_arr_end(j);
 }
 
-/* --explain: the network sets (and, with issue 13, host endpoints) an
- * address belongs to, as the policy set o->ps has them. */
+/* --explain: the network sets and host endpoints (§17.2) an address
+ * belongs to, as the policy set o->ps has them. */
 #define OUT_MEMBERS_MAX 16
 
 static void json_members(struct json *j, const struct out_opts *o, const struct ipaddr *ip)
@@ -464,7 +464,9 @@ static void json_members(struct json *j, const struct out_opts *o, const struct 
         json_key(j, "name");
         json_str(j, m[i].name);
         json_key(j, "net");
-        json_str(j, cidr_format(m[i].net, cb));
+        json_str(j, m[i].net ? cidr_format(m[i].net, cb) : NULL);
+        json_key(j, "node");
+        json_str(j, m[i].hep ? m[i].hep->node : NULL);
         json_obj_end(j);
     }
     json_arr_end(j);
@@ -479,11 +481,16 @@ static int table_members(const struct out_opts *o, const char *end, const struct
     int rc;
 
     rc = buf_addf(out, "      %s %s: %s", end, ipaddr_format(ip, ipb),
-                  n ? "in " : "in no network set");
-    for (i = 0; i < n && i < ARRAY_SIZE(m) && !rc; i++)
-        rc = buf_addf(out, "%s%s %s%s%s (%s)", i ? ", " : "", pol_member_kind_name(m[i].kind),
-                      m[i].ns ? m[i].ns : "", m[i].ns ? "/" : "", m[i].name,
-                      cidr_format(m[i].net, cb));
+                  n ? "in " : "in no network set or host endpoint");
+    for (i = 0; i < n && i < ARRAY_SIZE(m) && !rc; i++) {
+        rc = buf_addf(out, "%s%s %s%s%s (", i ? ", " : "", pol_member_kind_name(m[i].kind),
+                      m[i].ns ? m[i].ns : "", m[i].ns ? "/" : "", m[i].name);
+        if (!rc && m[i].net)
+            rc = buf_addf(out, "%s)", cidr_format(m[i].net, cb));
+        else if (!rc)
+            rc = buf_addf(out, "node %s, interface %s)", m[i].hep->node,
+                          m[i].hep->iface ? m[i].hep->iface : "of the expected IP");
+    }
     if (!rc && n > ARRAY_SIZE(m))
         rc = buf_addf(out, " and %zu more", n - ARRAY_SIZE(m));
     return rc ? rc : buf_addch(out, '\n');

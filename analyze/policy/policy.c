@@ -468,6 +468,8 @@ const char *pol_member_kind_name(enum pol_member_kind k)
         return "NetworkSet";
     case PM_GLOBALNETWORKSET:
         return "GlobalNetworkSet";
+    case PM_HOSTENDPOINT:
+        return "HostEndpoint";
     }
     return "?";
 }
@@ -489,10 +491,34 @@ size_t policy_members_of(const struct policy_set *ps, const struct ipaddr *ip,
                 out[n].name = s->name;
                 out[n].labels = &s->labels;
                 out[n].net = &s->nets[i];
+                out[n].hep = NULL;
             }
             n++;
             break;
         }
     }
+    for (size_t k = 0; k < ps->nheps; k++) {
+        const struct hostep *h = &ps->heps[k];
+
+        if (!hostep_holds(h, ip))
+            continue;
+        if (n < max) {
+            out[n].kind = PM_HOSTENDPOINT;
+            out[n].ns = NULL;
+            out[n].name = h->name;
+            out[n].labels = &h->labels;
+            out[n].net = NULL;
+            out[n].hep = h;
+        }
+        n++;
+    }
     return n;
+}
+
+int hostep_holds(const struct hostep *h, const struct ipaddr *ip)
+{
+    for (size_t i = 0; i < h->nips; i++)
+        if (ipaddr_cmp(&h->ips[i], ip) == 0)
+            return 1;
+    return 0;
 }

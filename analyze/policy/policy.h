@@ -333,20 +333,25 @@ int policy_set_load_mem(struct policy_set *ps, const char *name, const char *dat
                         unsigned flags, struct diag *d) MUST_CHECK;
 void policy_set_release(struct policy_set *ps);
 
+/* 1 when ip is one of h's expected IPs (§17.2: the only addresses a host
+ * endpoint lends selectors). */
+int hostep_holds(const struct hostep *h, const struct ipaddr *ip);
+
 /* What an address belongs to in a policy set besides a pod: a labelled
- * object whose CIDRs rule selectors match (§2.3).  Today NetworkSets and
- * GlobalNetworkSets; host endpoints (docs/semantics.md §17) are the next
- * kind, found by the same call. */
-enum pol_member_kind { PM_NETWORKSET, PM_GLOBALNETWORKSET };
+ * object whose addresses rule selectors match (§2.3, §17.2): NetworkSets
+ * and GlobalNetworkSets by their CIDRs, HostEndpoints by their expected
+ * IPs. */
+enum pol_member_kind { PM_NETWORKSET, PM_GLOBALNETWORKSET, PM_HOSTENDPOINT };
 struct pol_member {
     enum pol_member_kind kind;
-    const char *ns; /* NULL for the global kinds */
+    const char *ns; /* NULL for the global kinds (HostEndpoint is one) */
     const char *name;
     const struct labels *labels; /* as selectors see them (policy set's) */
-    const struct cidr *net;      /* the CIDR of it that holds the address */
+    const struct cidr *net;      /* a network set's CIDR holding the address, else NULL */
+    const struct hostep *hep;    /* the host endpoint expecting the address, else NULL */
 };
 
-/* "NetworkSet", "GlobalNetworkSet". */
+/* "NetworkSet", "GlobalNetworkSet", "HostEndpoint". */
 const char *pol_member_kind_name(enum pol_member_kind k);
 
 /*

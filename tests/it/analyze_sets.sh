@@ -1,9 +1,10 @@
 #!/bin/sh
-# analyze_sets.sh: what names the network sets (issue 15, item 3).
-# check --explain lists the NetworkSets and GlobalNetworkSets each end's
-# address belongs to, and says when a namespaced rule's selector would
-# match a GlobalNetworkSet's labels but cannot reach it without
-# namespaceSelector: global(); select -p matches network sets beside pods.
+# analyze_sets.sh: what names the network sets and host endpoints (issue
+# 15, item 3).  check --explain lists the NetworkSets, GlobalNetworkSets and
+# HostEndpoints each end's address belongs to, and says when a namespaced
+# rule's selector would match a GlobalNetworkSet's or HostEndpoint's labels
+# but cannot reach it without namespaceSelector: global(); select -p
+# matches network sets and host endpoints beside pods.
 . "$TOP/tests/it/analyze_lib.inc"
 # The FME case plus a flow from the web pod to a payment API outside.
 make_case "$tmp/case.db" "INSERT INTO flows (id, capture_id, proto, src_ip, src_port, dst_ip,
@@ -44,7 +45,7 @@ printf '%s\n      namespaceSelector: global()\n' "$pol" > "$tmp/g/web.yaml"
 expect "namespaced rule: denied" $? 1
 grep -q "^      destination 203.0.113.7: in GlobalNetworkSet payment-apis (203.0.113.0/24), NetworkSet fme/partners (203.0.113.0/28)$" \
     "$tmp/t.txt" && ok "table: the sets the destination is in" || fail "table: sets: $(grep destination "$tmp/t.txt")"
-grep -q "^      source 198.18.1.30: in no network set$" "$tmp/t.txt" && ok "table: the source is in none" ||
+grep -q "^      source 198.18.1.30: in no network set or host endpoint$" "$tmp/t.txt" && ok "table: the source is in none" ||
     fail "table: source sets: $(grep '      source' "$tmp/t.txt")"
 grep -q "GlobalNetworkSet payment-apis holds it and its labels match, but a rule of a namespaced policy reaches global sets only with namespaceSelector: global()" \
     "$tmp/t.txt" && ok "table: the namespaceSelector hint" || fail "table: no hint: $(grep 'rule 0' "$tmp/t.txt")"
@@ -67,15 +68,54 @@ grep -q "^0 of 7 endpoints match" "$tmp/s0.txt" && ok "select without -p: pods o
 expect "select -p exit" $? 0
 grep -q "^203.0.113.0/24 .*GlobalNetworkSet  *-  *payment-apis$" "$tmp/s1.txt" && ok "select -p: the global set" ||
     fail "select -p: $(cat "$tmp/s1.txt")"
-grep -q "^0 of 7 endpoints, 1 of 2 network sets match$" "$tmp/s1.txt" && ok "select -p: summary" ||
+grep -q "^0 of 7 endpoints, 1 of 2 network sets, 0 of 0 host endpoints match$" "$tmp/s1.txt" && ok "select -p: summary" ||
     fail "select -p summary: $(tail -1 "$tmp/s1.txt")"
 "$A" select "$tmp/case.db" 'has(role)' -p "$tmp/p" -o json > "$tmp/s.jsonl"
 expect "select -p json" "$(jq_sql "$tmp/s.jsonl" "SELECT group_concat(v->>'kind' || ' ' || coalesce(v->>'namespace', '-') || ' ' || (v->>'name') || ' ' || (v->>'nets'), '; ') FROM t")" \
     'GlobalNetworkSet - payment-apis ["203.0.113.0/24"]; NetworkSet fme partners ["203.0.113.0/28"]'
 expect "select -p json: Calico's labels" "$(jq_sql "$tmp/s.jsonl" "SELECT json_extract(v, '\$.labels.\"projectcalico.org/namespace\"') FROM t WHERE v->>'name' = 'partners'")" fme
 "$A" select "$tmp/case.db" 'safe.k8s.fmeserver.component == "web"' -p "$tmp/p" > "$tmp/s2.txt"
-grep -q "^1 of 7 endpoints, 0 of 2 network sets match$" "$tmp/s2.txt" && ok "select -p: pods still" ||
+grep -q "^1 of 7 endpoints, 0 of 2 network sets, 0 of 0 host endpoints match$" "$tmp/s2.txt" && ok "select -p: pods still" ||
     fail "select -p pods: $(tail -1 "$tmp/s2.txt")"
 "$A" select "$tmp/case.db" 'all()' -p "$tmp/nowhere" > /dev/null 2>&1
 expect "select -p missing path" $? 2
+
+# Host endpoints (docs/semantics.md §17.2): the payment API is now a node's
+# address, expected by a host endpoint with the payment label.
+mkdir -p "$tmp/h" "$tmp/hg"
+hep='apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata: {name: gw-all, labels: {role: payment}}
+spec:
+  node: gw
+  interfaceName: "*"
+  expectedIPs: [203.0.113.7, 203.0.113.8]
+  profiles: [projectcalico-default-allow]'
+printf '%s\n' "$hep" > "$tmp/h/hep.yaml"
+printf '%s\n' "$hep" > "$tmp/hg/hep.yaml"
+printf '%s\n' "$pol" > "$tmp/h/web.yaml"
+printf '%s\n      namespaceSelector: global()\n' "$pol" > "$tmp/hg/web.yaml"
+"$A" check "$tmp/case.db" -p "$tmp/h" --explain --only denied > "$tmp/ht.txt"
+expect "host endpoint, namespaced rule: denied" $? 1
+grep -q "^      destination 203.0.113.7: in HostEndpoint gw-all (node gw, interface \*)$" "$tmp/ht.txt" &&
+    ok "table: the host endpoint the destination is in" || fail "table: hep: $(grep destination "$tmp/ht.txt")"
+grep -q "HostEndpoint gw-all expects it and its labels match, but a rule of a namespaced policy reaches host endpoints only with namespaceSelector: global()" \
+    "$tmp/ht.txt" && ok "table: the namespaceSelector hint for a host endpoint" || fail "table: no hep hint: $(grep 'rule 0' "$tmp/ht.txt")"
+"$A" check "$tmp/case.db" -p "$tmp/h" --explain -o json > "$tmp/hx.jsonl"
+expect "json: dst_sets with a host endpoint" "$(jq_sql "$tmp/hx.jsonl" "SELECT group_concat(s.value->>'kind' || ' ' || coalesce(s.value->>'namespace', '-') || ' ' || (s.value->>'name') || ' ' || coalesce(s.value->>'net', '-') || ' ' || (s.value->>'node'), '; ') FROM t, json_each(v->'trace'->'dst_sets') s WHERE v->>'dst_ip' = '203.0.113.7'")" \
+    "HostEndpoint - gw-all - gw"
+"$A" check "$tmp/case.db" -p "$tmp/hg" -o json > "$tmp/hg.jsonl"
+expect "host endpoint, global(): allowed by rule 0" "$(jq_sql "$tmp/hg.jsonl" "SELECT v->>'verdict' || ' ' || (v->'decided_by'->>'rule') FROM t WHERE v->>'dst_ip' = '203.0.113.7'")" "allow 0"
+"$A" select "$tmp/case.db" 'role == "payment"' -p "$tmp/h" > "$tmp/hs.txt"
+expect "select -p host endpoint exit" $? 0
+grep -q "^203.0.113.7,203.0.113.8 .*HostEndpoint  *-  *gw-all$" "$tmp/hs.txt" && ok "select -p: the host endpoint" ||
+    fail "select -p hep: $(cat "$tmp/hs.txt")"
+grep -q "^0 of 7 endpoints, 0 of 0 network sets, 1 of 1 host endpoints match$" "$tmp/hs.txt" &&
+    ok "select -p: host endpoint summary" || fail "select -p hep summary: $(tail -1 "$tmp/hs.txt")"
+"$A" select "$tmp/case.db" 'role == "other"' -p "$tmp/h" > "$tmp/hs0.txt"
+grep -q "^0 of 7 endpoints, 0 of 0 network sets, 0 of 1 host endpoints match$" "$tmp/hs0.txt" &&
+    ok "select -p: a host endpoint not matched" || fail "select -p hep miss: $(cat "$tmp/hs0.txt")"
+"$A" select "$tmp/case.db" 'all()' -p "$tmp/h" -o json > "$tmp/hs.jsonl"
+expect "select -p json: host endpoint" "$(jq_sql "$tmp/hs.jsonl" "SELECT (v->>'node') || ' ' || (v->>'interface') || ' ' || (v->>'expected_ips') || ' ' || (v->>'profiles') || ' ' || json_extract(v, '\$.labels.role') FROM t WHERE v->>'kind' = 'HostEndpoint'")" \
+    'gw * ["203.0.113.7","203.0.113.8"] ["projectcalico-default-allow"] payment'
 finish
