@@ -289,8 +289,8 @@ static uint64_t decision_sig(const struct eng_verdict *v)
     const struct eng_dir *d = eng_decided(v);
     uint64_t h = 0;
     struct {
-        const void *tier, *pol;
-        int verdict, unknown, dir, rule, action, reason;
+        const void *tier, *pol, *hep;
+        int verdict, unknown, dir, rule, action, reason, stage;
     } s;
 
     memset(&s, 0, sizeof(s));
@@ -303,8 +303,12 @@ static uint64_t decision_sig(const struct eng_verdict *v)
         s.rule = d->dec.rule;
         s.action = (int)d->dec.action;
         s.reason = (int)d->reason;
+        s.hep = d->hep; /* §17: the host endpoint and chain that decided */
+        s.stage = (int)d->stage;
         if (d->dec.profile)
             h = hash_str(d->dec.profile, 0);
+        if (d->dec.failsafe)
+            h = hash_str(d->dec.failsafe, h);
     }
     return hash_u64(v->staged ? 1 : 0, hash_bytes(&s, sizeof(s), h));
 }
@@ -321,24 +325,28 @@ static uint64_t step_id(uint64_t h, const struct eng_step *st)
     s.pol = st->pol;
     s.action = (int)st->action;
     s.rule = st->rule;
-    return hash_str(st->profile ? st->profile : "", hash_bytes(&s, sizeof(s), h));
+    h = hash_str(st->failsafe ? st->failsafe : "", hash_bytes(&s, sizeof(s), h));
+    return hash_str(st->profile ? st->profile : "", h);
 }
 
 static uint64_t dir_id(uint64_t h, const struct eng_dir *d)
 {
-    int head[5] = {d->judged, d->allow, (int)d->reason, d->dec.profile != NULL, (int)d->to_host};
-    const void *by = d->to_host_by;
+    int head[7] = {d->judged,       d->allow,      (int)d->reason, d->dec.profile != NULL,
+                   (int)d->to_host, (int)d->stage, d->unknown};
+    const void *by[2] = {d->to_host_by, d->hep};
 
-    h = hash_bytes(&by, sizeof(by), hash_bytes(head, sizeof(head), h));
+    h = hash_bytes(by, sizeof(by), hash_bytes(head, sizeof(head), h));
+    h = hash_str(d->why ? d->why : "", h);
     h = step_id(h, &d->dec);
     for (size_t i = 0; i < d->nsteps; i++)
         h = step_id(h, &d->steps[i]);
     h = hash_bytes(d->selected, d->nselected * sizeof(*d->selected), h);
     for (size_t i = 0; i < d->nx; i++) {
         const struct eng_xpol *x = &d->x[i];
-        const void *tp[2] = {x->tier, x->pol};
+        const void *tp[3] = {x->tier, x->pol, x->hep};
 
         h = hash_u64((uint64_t)x->staged, hash_bytes(tp, sizeof(tp), h));
+        h = hash_u64((uint64_t)x->stage, h);
         h = hash_str(x->outcome ? x->outcome : "", h);
         for (size_t r = 0; r < x->nrules; r++) {
             const struct eng_xrule *xr = &x->rules[r];
