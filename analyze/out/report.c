@@ -669,7 +669,10 @@ static void node_flow_row(struct rw *w, const struct flowset_flow *f, const char
     rw_s(w, "</small></td><td><small>");
     rw_decider(w, v);
     if (f->v[FS_OLD] && f->v[FS_OLD]->verdict != v->verdict) {
-        rw_f(w, "<br>under --old: %s by ", verdict_name(f->v[FS_OLD]->verdict));
+        rw_f(w, "<br>under --old: %s by ",
+             f->v[FS_OLD]->verdict == VERDICT_ALLOW  ? "allowed"
+             : f->v[FS_OLD]->verdict == VERDICT_DENY ? "denied"
+                                                     : "unknown");
         rw_decider(w, f->v[FS_OLD]);
     }
     rw_s(w, "</small></td><td class=\"time\"><small>");
@@ -1346,7 +1349,11 @@ static void flow_row_cells(struct rw *w, const struct flowset *fs, const struct 
                                             : (f->obs == OBS_OK ? "would-break" : "newly-denied");
 
     (void)fs;
-    rw_f(w, "<td data-k=\"%d\"><span class=\"tag %s\">%s</span></td>", (int)v->verdict,
+    /* The sort key puts denied first, then unknown, then allowed. */
+    rw_f(w, "<td data-k=\"%d\"><span class=\"tag %s\">%s</span></td>",
+         v->verdict == VERDICT_DENY      ? 0
+         : v->verdict == VERDICT_UNKNOWN ? 1
+                                         : 2,
          verdict_tag(v), verdict_name(v->verdict));
     rw_f(w, "<td>%s<br><small>%s</small></td>", observed_name(f->obs), agr);
     ident_text(f->src, &f->src_ip, id, sizeof(id));
