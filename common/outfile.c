@@ -600,6 +600,32 @@ void outfile_abort(struct outfile *o)
     o->lockfd = -1;
 }
 
+int outfile_dir(const char *path, mode_t mode, struct diag *d)
+{
+    struct stat st;
+
+    if (!path || !*path)
+        return outfile_refuse(d, "", ERR_INVALID, "an empty directory name");
+    if (stat(path, &st) != 0) {
+        int err = errno;
+
+        if (err == ENOENT && mkdir(path, mode) == 0)
+            return 0;
+        if (err == ENOENT)
+            err = errno;
+        diag_err(d, "cannot make directory '%s': %s", path, strerror(err));
+        return -err;
+    }
+    if (!S_ISDIR(st.st_mode))
+        return outfile_refuse(d, path, ERR_INVALID, "it is not a directory");
+    if (st.st_uid != geteuid() && st.st_uid != 0)
+        return outfile_refuse(d, path, ERR_PERM, "it is a directory of another user");
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+        return outfile_refuse(d, path, ERR_PERM,
+                              "others may write in it (and replace what is written there)");
+    return 0;
+}
+
 /* ---- cases added to ----------------------------------------------------- */
 
 /* The checks of outfile_case_ok() on one file (what: its role). */

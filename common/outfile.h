@@ -111,6 +111,17 @@ int outfile_commit(struct outfile *o, struct diag *d) MUST_CHECK;
 void outfile_abort(struct outfile *o);
 
 /*
+ * A directory of outputs (suggest --out DIR): create path with mode (less
+ * the umask) when absent; else it must be a directory (a symlink to one
+ * is followed) that no one but its owner may write unless the sticky bit
+ * protects its entries (as in /tmp), and it must be the running user's or
+ * root's.  Write each file in it with outfile_open() (dir/name): the rule
+ * above then holds for every file.  0, or ERR_INVALID / ERR_PERM /
+ * -errno, reported.
+ */
+int outfile_dir(const char *path, mode_t mode, struct diag *d) MUST_CHECK;
+
+/*
  * May a writer add to the case at path, which it found there with st
  * (from fstat(2) of a descriptor opened with O_NOFOLLOW, or lstat(2))?
  * Only a regular file (not a symlink) owned by the running user or by

@@ -392,6 +392,29 @@ static void test_signal_removes(void **state)
     assert_int_equal(count_names("sig-"), 0);
 }
 
+/* A directory of outputs. */
+static void test_dir(void **state)
+{
+    char p[512], f[512];
+
+    (void)state;
+    tpath(p, sizeof(p), "outdir");
+    assert_int_equal(outfile_dir(p, 0755, &quiet), 0); /* made */
+    assert_int_equal(outfile_dir(p, 0755, &quiet), 0); /* there */
+    assert_int_equal(chmod(p, 0777), 0);
+    assert_int_equal(outfile_dir(p, 0755, &quiet), ERR_PERM); /* others may write */
+    assert_int_equal(chmod(p, 01777), 0);
+    assert_int_equal(outfile_dir(p, 0755, &quiet), 0); /* sticky, as /tmp */
+    tpath(f, sizeof(f), "afile");
+    put(f, "x", 0600);
+    assert_int_equal(outfile_dir(f, 0755, &quiet), ERR_INVALID);
+    if (geteuid() == 0) {
+        assert_int_equal(chmod(p, 0755), 0);
+        assert_int_equal(chown(p, 65534, 65534), 0);
+        assert_int_equal(outfile_dir(p, 0755, &quiet), ERR_PERM);
+    }
+}
+
 /* A case a writer adds to. */
 static void test_case_ok(void **state)
 {
@@ -445,11 +468,17 @@ static void test_case_ok(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_new_file),         cmocka_unit_test(test_replace_own),
-        cmocka_unit_test(test_streams),          cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_other_user),       cmocka_unit_test(test_abort),
-        cmocka_unit_test(test_need_path_stream), cmocka_unit_test(test_sweep),
-        cmocka_unit_test(test_signal_removes),   cmocka_unit_test(test_case_ok),
+        cmocka_unit_test(test_new_file),
+        cmocka_unit_test(test_replace_own),
+        cmocka_unit_test(test_streams),
+        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_other_user),
+        cmocka_unit_test(test_abort),
+        cmocka_unit_test(test_need_path_stream),
+        cmocka_unit_test(test_sweep),
+        cmocka_unit_test(test_signal_removes),
+        cmocka_unit_test(test_case_ok),
+        cmocka_unit_test(test_dir),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
