@@ -173,3 +173,21 @@ int cidr_is_catchall(const struct cidr *c)
 {
     return (c->addr.family == 4 || c->addr.family == 6) && c->plen == 0;
 }
+
+const char *ipproto_name(int proto)
+{
+    switch (proto) {
+    case 1:
+        return "ICMP";
+    case 6:
+        return "TCP";
+    case 17:
+        return "UDP";
+    case 58:
+        return "ICMPv6";
+    case 132:
+        return "SCTP";
+    default:
+        return NULL;
+    }
+}

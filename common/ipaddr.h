@@ -45,6 +45,10 @@ int cidr_parse(const char *s, size_t len, struct cidr *out, int *had_host_bits) 
 char *cidr_format(const struct cidr *c, char *buf);
 /* 1 when ip is inside c (same family only), else 0. */
 int cidr_contains(const struct cidr *c, const struct ipaddr *ip);
+/* The name Calico and Kubernetes give IP protocol number proto ("TCP",
+ * "UDP", "SCTP", "ICMP", "ICMPv6"), or NULL for another number. */
+const char *ipproto_name(int proto);
+
 /* 1 when c covers its whole family (0.0.0.0/0 or ::/0). */
 int cidr_is_catchall(const struct cidr *c);
 

@@ -36,18 +36,8 @@
 #include "common/xmalloc.h"
 #include "common/compat.h"
 
-enum diff_class {
-    DC_WOULD_BREAK,
-    DC_NEWLY_DENIED,
-    DC_NEWLY_UNKNOWN,
-    DC_WOULD_FIX,
-    DC_NEWLY_ALLOWED,
-    DC_ELSEWHERE,
-    DC_N
-};
-static const char *const class_names[DC_N] = {"would-break", "newly-denied",  "newly-unknown",
-                                              "would-fix",   "newly-allowed", "decided-elsewhere"};
-
+/* The classes are flowset.h's enum flowset_class (suggest's proof speaks
+ * them too). */
 enum dfmt { DF_TABLE, DF_JSON, DF_CSV };
 enum dgroup { DG_FLOW, DG_TUPLE, DG_WORKLOAD };
 
@@ -76,7 +66,7 @@ static const struct cmd_opt diff_opts[] = {
 
 /* One output line: a flow or a group of flows of one class. */
 struct drec {
-    enum diff_class cls;
+    enum flowset_class cls;
     const struct flowset_flow *f; /* the first flow */
     uint64_t flows;
     int64_t first_ns;
@@ -89,7 +79,7 @@ struct diff {
     enum dgroup group;
     struct drec *recs;
     size_t nrecs, alloc;
-    uint64_t count[DC_N];
+    uint64_t count[FC_N];
     uint64_t changed_flows;
     int strict; /* --strict: a newly unknown verdict makes the exit status 1 */
 };
@@ -97,17 +87,7 @@ struct diff {
 /* The class of a flow, or -1 when both sets decide it alike. */
 static int classify(const struct flowset_flow *f)
 {
-    const struct eng_verdict *o = f->v[FS_OLD], *n = f->v[FS_NEW];
-
-    if (flowset_same_decision(o, n))
-        return -1;
-    if (n->verdict == VERDICT_UNKNOWN)
-        return DC_NEWLY_UNKNOWN;
-    if (o->verdict != VERDICT_DENY && n->verdict == VERDICT_DENY)
-        return f->obs == OBS_OK ? DC_WOULD_BREAK : DC_NEWLY_DENIED;
-    if (o->verdict != VERDICT_ALLOW && n->verdict == VERDICT_ALLOW)
-        return f->obs == OBS_FAILED ? DC_WOULD_FIX : DC_NEWLY_ALLOWED;
-    return DC_ELSEWHERE;
+    return flowset_classify(f->obs, f->v[FS_OLD], f->v[FS_NEW]);
 }
 
 /* Group key: two records share a line when this text is equal. */
@@ -184,7 +164,7 @@ static int collect(struct diff *k)
             keys[k->nrecs] = xstrdup(key.data);
             htab_add(&tab, h, (uint32_t)k->nrecs);
         }
-        k->recs[k->nrecs].cls = (enum diff_class)cls;
+        k->recs[k->nrecs].cls = (enum flowset_class)cls;
         k->recs[k->nrecs].f = f;
         k->recs[k->nrecs].flows = 1;
         k->recs[k->nrecs].first_ns = f->first_ns;
@@ -271,8 +251,8 @@ static int write_json(struct diff *k, struct buf *out)
     json_uint(&j, k->fs.nflows);
     json_key(&j, "changed");
     json_uint(&j, k->changed_flows);
-    for (c = 0; c < DC_N; c++) {
-        json_key(&j, class_names[c]);
+    for (c = 0; c < FC_N; c++) {
+        json_key(&j, flowset_class_names[c]);
         json_uint(&j, k->count[c]);
     }
     json_obj_end(&j);
@@ -288,7 +268,7 @@ static int write_json(struct diff *k, struct buf *out)
         json_init(&j, out);
         json_obj_begin(&j);
         json_key(&j, "class");
-        json_str(&j, class_names[r->cls]);
+        json_str(&j, flowset_class_names[r->cls]);
         json_key(&j, "src");
         ident(k, f->src, &f->src_ip, b, sizeof(b));
         json_str(&j, b);
@@ -368,7 +348,7 @@ static int write_csv(struct diff *k, struct buf *out)
         if (!rc)
             rc = flowset_decider_text(f->v[FS_NEW], &n);
         if (!rc)
-            rc = csv_field(out, class_names[r->cls], 0);
+            rc = csv_field(out, flowset_class_names[r->cls], 0);
         ident(k, f->src, &f->src_ip, b, sizeof(b));
         if (!rc)
             rc = csv_field(out, b, 0);
@@ -416,9 +396,9 @@ static int write_table(struct diff *k, struct buf *out)
 
     rc = buf_addf(out, "%zu flows judged under both sets; %llu differ:", k->fs.nflows,
                   (unsigned long long)k->changed_flows);
-    for (c = 0; c < DC_N && !rc; c++)
+    for (c = 0; c < FC_N && !rc; c++)
         rc = buf_addf(out, "%s %llu %s", c ? "," : "", (unsigned long long)k->count[c],
-                      class_names[c]);
+                      flowset_class_names[c]);
     if (!rc)
         rc = buf_addstr(out, "\n");
     /* One record per paragraph: identities are printed whole (pod names
@@ -438,7 +418,8 @@ static int write_table(struct diff *k, struct buf *out)
             snprintf(seen, sizeof(seen), "%s %s", observed_name(f->obs), f->state);
         else
             snprintf(seen, sizeof(seen), "%llu", (unsigned long long)r->flows);
-        rc = buf_addf(out, "%-17s %-11s %-13s %s -> %s\n", class_names[r->cls], p, seen, s, d);
+        rc = buf_addf(out, "%-17s %-11s %-13s %s -> %s\n", flowset_class_names[r->cls], p, seen, s,
+                      d);
         if (!rc)
             rc = buf_addf(out, "    old: %s, ", verdict_name(f->v[FS_OLD]->verdict));
         if (!rc)
@@ -539,7 +520,7 @@ static int cmd_diff(struct cmd_args *a)
     else if (cmd_flush(&out, stdout) || fflush(stdout))
         diag_err(d, "cannot write to standard output: %s", strerror(errno));
     else
-        status = k.count[DC_WOULD_BREAK] || (k.strict && k.count[DC_NEWLY_UNKNOWN]) ? EXIT_DENIED
+        status = k.count[FC_WOULD_BREAK] || (k.strict && k.count[FC_NEWLY_UNKNOWN]) ? EXIT_DENIED
                                                                                     : EXIT_OK;
     buf_release(&out);
     flowset_release(&k.fs);

@@ -67,6 +67,7 @@ static int on_flow(void *ctx, const struct case_flow *fl)
     f->obs = observed_of_flow(fl);
     f->packets = i64_add_sat(fl->packets_fwd, fl->packets_rev);
     f->bytes = i64_add_sat(fl->bytes_fwd, fl->bytes_rev);
+    f->ef = ef;
     for (i = 0; i < fs->nsets; i++)
         f->v[i] = engine_judge(fs->e[i], &ef);
     return 0;
@@ -74,6 +75,15 @@ static int on_flow(void *ctx, const struct case_flow *fl)
 
 int flowset_load(struct flowset *fs, const char *casepath, const struct flowset_opts *o,
                  struct diag *d)
+{
+    char *one[1];
+
+    one[0] = (char *)casepath;
+    return flowset_load_many(fs, one, 1, o, d);
+}
+
+int flowset_load_many(struct flowset *fs, char *const *cases, size_t ncases,
+                      const struct flowset_opts *o, struct diag *d)
 {
     struct case_filter none;
     struct load_ctx lc;
@@ -90,7 +100,7 @@ int flowset_load(struct flowset *fs, const char *casepath, const struct flowset_
             return rc;
         }
     }
-    rc = case_open(&fs->c, casepath, d);
+    rc = case_open_many(&fs->c, cases, ncases, NULL, d);
     if (rc) {
         for (i = 0; i < fs->nsets; i++)
             policy_set_release(&fs->ps[i]);
@@ -110,6 +120,42 @@ int flowset_load(struct flowset *fs, const char *casepath, const struct flowset_
         return rc;
     }
     return 0;
+}
+
+int flowset_add_set(struct flowset *fs, const char *const *paths, size_t npaths,
+                    unsigned load_flags, unsigned eng_flags, int *index, struct diag *d)
+{
+    int k = fs->nsets, rc;
+    size_t i;
+
+    if (k >= FS_MAX)
+        return ERR_LIMIT;
+    rc = policy_set_load(&fs->ps[k], paths, npaths, load_flags, d);
+    if (rc)
+        return rc;
+    fs->e[k] = engine_new(&fs->ps[k], fs->c.eps, fs->c.neps, eng_flags);
+    engine_set_case(fs->e[k], &fs->c);
+    for (i = 0; i < fs->nflows; i++)
+        fs->flows[i].v[k] = engine_judge(fs->e[k], &fs->flows[i].ef);
+    fs->nsets = k + 1;
+    *index = k;
+    return 0;
+}
+
+const char *const flowset_class_names[FC_N] = {"would-break", "newly-denied",  "newly-unknown",
+                                               "would-fix",   "newly-allowed", "decided-elsewhere"};
+
+int flowset_classify(enum observed obs, const struct eng_verdict *o, const struct eng_verdict *n)
+{
+    if (flowset_same_decision(o, n))
+        return -1;
+    if (n->verdict == VERDICT_UNKNOWN)
+        return FC_NEWLY_UNKNOWN;
+    if (o->verdict != VERDICT_DENY && n->verdict == VERDICT_DENY)
+        return obs == OBS_OK ? FC_WOULD_BREAK : FC_NEWLY_DENIED;
+    if (o->verdict != VERDICT_ALLOW && n->verdict == VERDICT_ALLOW)
+        return obs == OBS_FAILED ? FC_WOULD_FIX : FC_NEWLY_ALLOWED;
+    return FC_ELSEWHERE;
 }
 
 void flowset_release(struct flowset *fs)

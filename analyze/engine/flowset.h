@@ -24,8 +24,9 @@
 
 struct diag;
 
-/* The policy sets: FS_NEW is -p (or --new), FS_OLD is --old. */
-enum { FS_NEW = 0, FS_OLD = 1 };
+/* The policy sets: FS_NEW is -p (or --new), FS_OLD is --old; a third
+ * (FS_MAX) is what flowset_add_set() may add (suggest's proof). */
+enum { FS_NEW = 0, FS_OLD = 1, FS_MAX = 3 };
 
 struct flowset_flow {
     int64_t id; /* flows.id */
@@ -37,15 +38,17 @@ struct flowset_flow {
     int proto;
     const char *state; /* Zeek conn_state (flowset-owned) */
     enum observed obs;
-    int64_t packets, bytes;         /* both directions */
-    const struct eng_verdict *v[2]; /* [FS_NEW], [FS_OLD] (NULL without --old) */
+    int64_t packets, bytes;              /* both directions */
+    const struct eng_verdict *v[FS_MAX]; /* [FS_NEW], [FS_OLD] (NULL without --old), then
+                                            the sets flowset_add_set() added */
+    struct eng_flow ef;                  /* what the engines judged (case-owned pointers) */
 };
 
 struct flowset {
     struct case_db c;
-    struct policy_set ps[2];
-    int nsets; /* 1, or 2 with an old set */
-    struct engine *e[2];
+    struct policy_set ps[FS_MAX];
+    int nsets; /* 1, or 2 with an old set; more after flowset_add_set() */
+    struct engine *e[FS_MAX];
     struct flowset_flow *flows; /* in the case's rowid order (malloc'd) */
     size_t nflows, alloc;
     struct arena arena; /* interned states */
@@ -70,7 +73,38 @@ struct flowset_opts {
  */
 int flowset_load(struct flowset *fs, const char *casepath, const struct flowset_opts *o,
                  struct diag *d) MUST_CHECK;
+/* The same for several case files, read as one (case_open_many(), with
+ * its default options). */
+int flowset_load_many(struct flowset *fs, char *const *cases, size_t ncases,
+                      const struct flowset_opts *o, struct diag *d) MUST_CHECK;
 void flowset_release(struct flowset *fs);
+
+/*
+ * Load one more policy set from paths (as policy_set_load() with flags)
+ * and judge every flow of fs under it with a new engine (eng_flags), into
+ * v[k] where k is returned through *index.  0, ERR_LIMIT (FS_MAX sets
+ * already) or the loader's error (reported through d; fs is unchanged).
+ */
+int flowset_add_set(struct flowset *fs, const char *const *paths, size_t npaths,
+                    unsigned load_flags, unsigned eng_flags, int *index, struct diag *d) MUST_CHECK;
+
+/* What a change of verdict means, by what the capture saw (diff's
+ * classes, in the order of the worst news first). */
+enum flowset_class {
+    FC_WOULD_BREAK,   /* observed ok, denied now, not before */
+    FC_NEWLY_DENIED,  /* denied now, not before, outcome not seen ok */
+    FC_NEWLY_UNKNOWN, /* unknown now, not before, or for another reason */
+    FC_WOULD_FIX,     /* observed failed, allowed now, not before */
+    FC_NEWLY_ALLOWED, /* allowed now, not before, outcome not seen failed */
+    FC_ELSEWHERE,     /* the same verdict, another policy, rule or tier decides */
+    FC_N
+};
+extern const char *const flowset_class_names[FC_N]; /* "would-break", ... */
+
+/* The class of a flow observed obs whose verdict was old and is now
+ * new, or -1 when both decide alike (flowset_same_decision()). */
+int flowset_classify(enum observed obs, const struct eng_verdict *old,
+                     const struct eng_verdict *new);
 
 /* What the end of a flow is in the service graph and --group workload:
  * pods of one workload share a key ("pod", ns, workload); a Service is

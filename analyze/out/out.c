@@ -16,20 +16,7 @@
 
 const char *proto_name(int proto)
 {
-    switch (proto) {
-    case 1:
-        return "ICMP";
-    case 6:
-        return "TCP";
-    case 17:
-        return "UDP";
-    case 58:
-        return "ICMPv6";
-    case 132:
-        return "SCTP";
-    default:
-        return NULL;
-    }
+    return ipproto_name(proto);
 }
 
 static const char *dir_name(int dir)
