@@ -268,4 +268,10 @@
  * stays well under LIM_DB_VALUE. */
 #define LIM_KEEP_NETS 100000
 
+/* suggest's breadth figure judges every (source workload, destination
+ * workload, destination port) candidate under the result: past this many
+ * (about a minute of judging, and the engine caches each verdict) the
+ * figure is left out and said to be. */
+#define LIM_SUGGEST_BREADTH 4000000u
+
 #endif

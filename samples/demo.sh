@@ -9,7 +9,9 @@
 #      which is why those connections went unanswered (S0);
 #   3. compares the current policies with the proposed ones: the pool flows
 #      would be fixed, nothing would break;
-#   4. writes the HTML report, build/demo-report.html.
+#   4. writes the HTML report, build/demo-report.html;
+#   5. writes the smallest fix of the current policies, build/demo-fix/,
+#      proved by replaying every recorded flow against it.
 # A step that fails says so and stops with exit status 1.
 B=${B:-build}
 C=$B/podflow-capture
@@ -17,6 +19,7 @@ A=$B/podflow-analyze
 S=samples/fme
 DB=$B/demo.db
 REPORT=$B/demo-report.html
+FIX=$B/demo-fix
 CUR=$S/policies/current
 NEW=$S/policies/proposed
 
@@ -33,6 +36,7 @@ for p in "$C" "$A"; do
     [ -x "$p" ] || die "'$p' not built (run make)"
 done
 rm -f "$DB" "$DB-journal" "$DB-wal" "$DB-shm" "$REPORT"
+rm -rf "$FIX"
 
 # --- 1. the case file ----------------------------------------------------------
 step "1. Record the capture and the inventory into $DB"
@@ -66,9 +70,15 @@ say "$A report $DB -p $CUR --out $REPORT"
 rc=$?
 [ $rc -le 1 ] && [ -s "$REPORT" ] || die "report failed (exit status $rc)"
 
+# --- 5. the fix --------------------------------------------------------------------
+step "5. The smallest fix of the current policies, proved by replay"
+say "$A suggest $DB -p $CUR --fix --out $FIX"
+"$A" suggest "$DB" -p "$CUR" --fix --out "$FIX" || die "suggest --fix failed (exit status $?)"
+
 # --- where to look ----------------------------------------------------------------
 step "Where to look"
 say "$REPORT    open in a browser: service graph, flows, policy board"
+say "$FIX/       the current policies with the fix (diff -r $CUR $FIX)"
 say "$DB             the case; try: sqlite3 $DB 'SELECT * FROM flows_named'"
 say "$S/README.md    what the output above means, step by step"
 exit 0

@@ -154,6 +154,7 @@ extern const struct cmd_spec cmd_inventory_spec;
 extern const struct cmd_spec cmd_diff_spec; /* exit 1: something would break */
 extern const struct cmd_spec cmd_report_spec;
 extern const struct cmd_spec cmd_redact_spec;
+extern const struct cmd_spec cmd_suggest_spec; /* exit 1: the proof failed */
 
 /* A duration as kubectl's --since and Go's time.ParseDuration take it:
  * decimal numbers each with a unit, ns, us, ms, s, m, h, or d (days):

@@ -41,8 +41,8 @@ static const struct cmd_spec cmd_completion_spec = {
 };
 
 const struct cmd_spec *const cmd_table[] = {
-    &cmd_check_spec,     &cmd_diff_spec,  &cmd_report_spec, &cmd_select_spec,     &cmd_show_spec,
-    &cmd_inventory_spec, &cmd_merge_spec, &cmd_redact_spec, &cmd_completion_spec,
+    &cmd_check_spec, &cmd_diff_spec,      &cmd_suggest_spec, &cmd_report_spec, &cmd_select_spec,
+    &cmd_show_spec,  &cmd_inventory_spec, &cmd_merge_spec,   &cmd_redact_spec, &cmd_completion_spec,
 };
 const size_t cmd_table_len = ARRAY_SIZE(cmd_table);
 

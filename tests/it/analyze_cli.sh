@@ -72,7 +72,7 @@ usage_err "no command" "podflow-analyze: no command given" "see 'podflow-analyze
 # --help: the command's usage on stdout, exit 0, for every command; help
 # COMMAND the same.  The top-level help lists each command once.
 "$A" --help > "$tmp/top" 2>&1; expect "--help exit" $? 0
-for c in check diff report select show inventory merge redact completion; do
+for c in check diff suggest report select show inventory merge redact completion; do
     "$A" $c --help > "$tmp/h" 2> "$tmp/err"; rc=$?
     expect "$c --help exit" $rc 0
     grep -q "^usage: podflow-analyze $c " "$tmp/h" && ok "$c --help on stdout" || fail "$c --help text"
@@ -81,7 +81,7 @@ for c in check diff report select show inventory merge redact completion; do
     "$A" help $c > "$tmp/h2"; cmp -s "$tmp/h" "$tmp/h2" || fail "help $c differs from $c --help"
     expect "$c listed once" "$(grep -c "^  $c " "$tmp/top")" 1
 done
-expect "commands listed" "$(sed -n '/^  [a-z]/p' "$tmp/top" | grep -vc '^  podflow')" 9
+expect "commands listed" "$(sed -n '/^  [a-z]/p' "$tmp/top" | grep -vc '^  podflow')" 10
 
 # report --out; -o FILE still works, with a deprecation warning; 0600.
 "$A" report "$tmp/case.db" -p "$CUR" --out "$tmp/r1.html" 2> "$tmp/err"
