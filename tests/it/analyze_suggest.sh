@@ -55,6 +55,81 @@ expect "fixed set: the pool flows allowed" \
     "$(jq_sql "$tmp/fixmore.jsonl" "SELECT group_concat(v->>'verdict', ' ') FROM t WHERE v->>'dst_port' IN (42001, 42002)")" \
     "allow allow"
 
+# A one-line flow list: widened in place (", N").  Then with no rule to
+# widen (the core rule replaced by one to another port range, a Deny
+# first): a new rule.  A Kubernetes policy deciding (it cannot be
+# edited in place): a new Calico policy in its tier, before it.
+mkdir "$tmp/norule"
+cp "$CUR"/*.yaml "$tmp/norule/"
+cat > "$tmp/norule/30-engine.yaml" <<'YAML'
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata:
+  name: application.engine-fmeserver
+  namespace: fme
+spec:
+  tier: application
+  order: 37.5
+  selector: safe.k8s.fmeserver.component == "engine"
+  types: [Ingress, Egress]
+  ingress:
+  - action: Allow
+    protocol: TCP
+    source:
+      selector: safe.k8s.fmeserver.component == "core"
+    destination:
+      ports: [7500]
+  egress:
+  - action: Allow
+    protocol: TCP
+    destination:
+      selector: safe.k8s.fmeserver.component == "core"
+      ports: [7070]
+  - action: Allow
+    protocol: TCP
+    destination:
+      selector: app.kubernetes.io/name == "postgresql"
+      ports:
+      - 5432
+# the end
+YAML
+"$A" suggest "$tmp/case.db" -p "$tmp/norule" --fix -q --out "$tmp/fix2" > "$tmp/fix2.txt"
+expect "flow list exit" $? 0
+expect "flow list widened" "$(grep -c '^      ports: \[7070, "42001:42002"\]$' "$tmp/fix2/30-engine.yaml")" 1
+sed 's/component == "core"$/component == "kore"/' "$tmp/norule/30-engine.yaml" > "$tmp/norule/x" &&
+    mv "$tmp/norule/x" "$tmp/norule/30-engine.yaml"
+"$A" suggest "$tmp/case.db" -p "$tmp/norule" --fix -q --out "$tmp/fix4" > "$tmp/fix4.txt"
+expect "new rule exit" $? 0
+expect "new rule change" "$(sed -n 2p "$tmp/fix4.txt")" \
+    "  new egress rule in fme/application.engine-fmeserver [tier application]: ports 42001-42002"
+expect "new rule proof" "$(grep '^proof:' "$tmp/fix4.txt" | sed 's/.*allowed; //')" \
+    "0 would-break, 0 newly-denied, 0 newly-unknown, 2 would-fix, 0 newly-allowed, 0 decided-elsewhere"
+expect "new rule before the trailing comment" "$(tail -2 "$tmp/fix4/30-engine.yaml")" '      - "42001:42002"
+# the end'
+mkdir "$tmp/knp"
+cat > "$tmp/knp/engine.yaml" <<'YAML'
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: engine, namespace: fme}
+spec:
+  podSelector: {matchLabels: {safe.k8s.fmeserver.component: engine}}
+  policyTypes: [Egress]
+  egress:
+  - to: [{podSelector: {matchLabels: {safe.k8s.fmeserver.component: core}}}]
+    ports: [{port: 7070}]
+  - to: [{podSelector: {matchLabels: {app.kubernetes.io/name: postgresql}}}]
+    ports: [{port: 5432}]
+YAML
+"$A" suggest "$tmp/case.db" -p "$tmp/knp" --fix --out "$tmp/fix3" > "$tmp/fix3.txt"
+expect "new policy exit" $? 0
+expect "new policy change" "$(sed -n 2p "$tmp/fix3.txt")" \
+    "  new policy fme/podflow-fix-engine-standard-group-egress in tier default (egress): 42001-42002"
+expect "new policy file" "$(ls "$tmp/fix3")" "engine.yaml
+podflow-fix-fme-engine-standard-group-egress.yaml"
+"$A" diff "$tmp/case.db" --old "$tmp/knp" --new "$tmp/fix3" > "$tmp/diff3.txt"
+expect "new policy diff" "$(head -1 "$tmp/diff3.txt")" \
+    "9 flows judged under both sets; 2 differ: 0 would-break, 0 newly-denied, 0 newly-unknown, 2 would-fix, 0 newly-allowed, 0 decided-elsewhere"
+
 # From scratch, enforced: every recorded flow allowed, the others denied.
 "$A" suggest "$tmp/case.db" --enforced --out "$tmp/new" > "$tmp/new.txt"
 expect "scratch exit" $? 0
