@@ -33,6 +33,8 @@
 
 struct diag;
 struct buf;
+struct flowset;
+struct sg_result;
 
 enum cmd_arg {
     CMD_ARG_NONE, /* a flag */
@@ -155,6 +157,16 @@ extern const struct cmd_spec cmd_diff_spec; /* exit 1: something would break */
 extern const struct cmd_spec cmd_report_spec;
 extern const struct cmd_spec cmd_redact_spec;
 extern const struct cmd_spec cmd_suggest_spec; /* exit 1: the proof failed */
+
+/*
+ * What suggest --fix would change in the current set (the -p paths,
+ * judged with ENG_EXPLAIN as set FS_NEW of fs), planned into r
+ * (initialised by the caller) without writing anything: report's policy
+ * board shows it.  0, or an error reported through d (a path that cannot
+ * be read again, standard input).
+ */
+int cmd_suggest_fix(const struct flowset *fs, const char *const *paths, size_t npaths,
+                    struct sg_result *r, struct diag *d) MUST_CHECK;
 
 /* A duration as kubectl's --since and Go's time.ParseDuration take it:
  * decimal numbers each with a unit, ns, us, ms, s, m, h, or d (days):

@@ -17,6 +17,7 @@
 #include "analyze/cmd/cmd.h"
 #include "analyze/engine/flowset.h"
 #include "analyze/engine/redaction.h"
+#include "analyze/engine/suggest.h"
 #include "analyze/out/graph.h"
 #include "analyze/out/report.h"
 #include "common/buf.h"
@@ -58,6 +59,8 @@ static int cmd_report(struct cmd_args *a)
     int status = EXIT_BAD, rc;
     struct buf page;
     struct outfile of;
+    struct sg_result sr;
+    struct report_fix *fixes = NULL; /* sr's changes, for the board (malloc'd) */
 
     memset(&fo, 0, sizeof(fo));
     paths[FS_NEW] = xcalloc(a->n + 1, sizeof(*paths[0]));
@@ -117,6 +120,8 @@ static int cmd_report(struct cmd_args *a)
      * case holds (names, addresses, labels), and the case is 0600. */
     if (outfile_open(&of, output, 0600, 0, d))
         goto out;
+    /* The board's "suggested fix" reads the engine's explanation. */
+    fo.eng_flags = npaths[FS_NEW] ? ENG_EXPLAIN : 0;
     if (flowset_load(&fs, casepath, &fo, d)) {
         outfile_abort(&of);
         goto out;
@@ -135,6 +140,18 @@ static int cmd_report(struct cmd_args *a)
     ro.old_paths = paths[FS_OLD];
     ro.nold = npaths[FS_OLD];
     ro.generated_ns = now_ns();
+    sg_result_init(&sr);
+    if (npaths[FS_NEW] &&
+        cmd_suggest_fix(&fs, (const char *const *)paths[FS_NEW], npaths[FS_NEW], &sr, d) == 0 &&
+        sr.nchanges) {
+        fixes = xcalloc(sr.nchanges, sizeof(*fixes));
+        for (i = 0; i < sr.nchanges; i++) {
+            fixes[i].pol = sr.changes[i].pol;
+            fixes[i].text = sr.changes[i].text;
+        }
+        ro.fixes = fixes;
+        ro.nfixes = sr.nchanges;
+    }
     buf_init(&page, 0);
     rc = report_html(&fs, &ro, &page, d);
     if (rc == ERR_LIMIT)
@@ -146,6 +163,8 @@ static int cmd_report(struct cmd_args *a)
         outfile_abort(&of);
     }
     buf_release(&page);
+    free(fixes);
+    sg_result_release(&sr);
     flowset_release(&fs);
 out:
     free(paths[FS_NEW]);

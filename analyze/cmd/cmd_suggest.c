@@ -189,6 +189,21 @@ static int read_current(const char *const *paths, size_t n, struct sg_result *r,
     return 0;
 }
 
+int cmd_suggest_fix(const struct flowset *fs, const char *const *paths, size_t npaths,
+                    struct sg_result *r, struct diag *d)
+{
+    struct sg_opts o;
+    size_t i;
+    int rc;
+
+    for (i = 0; i < npaths; i++)
+        if (strcmp(paths[i], "-") == 0)
+            return ERR_INVALID;
+    memset(&o, 0, sizeof(o));
+    rc = read_current(paths, npaths, r, d);
+    return rc ? rc : sg_fix(fs, FS_NEW, &o, r, d);
+}
+
 /* DIR must be absent or empty: what is written there is the whole set
  * the proof loads back. */
 static int out_dir_ok(const char *dir, struct diag *d)
@@ -273,7 +288,7 @@ static int print_result(const struct sg_result *r, const struct sg_proof *p, int
                       (unsigned long long)r->targets, r->targets == 1 ? "" : "s", r->nchanges,
                       r->nchanges == 1 ? "" : "s", dir);
         for (i = 0; i < r->nchanges && !rc; i++)
-            rc = buf_addf(out, "  %s\n", r->changes[i]);
+            rc = buf_addf(out, "  %s\n", r->changes[i].text);
     } else {
         rc = buf_addf(out, "%llu polic%s with %llu rule%s and %llu network set%s written to %s\n",
                       (unsigned long long)r->policies, r->policies == 1 ? "y" : "ies",

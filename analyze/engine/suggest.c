@@ -56,7 +56,7 @@ void sg_result_release(struct sg_result *r)
     free(r->files);
     free(r->listed);
     for (i = 0; i < r->nchanges; i++)
-        free(r->changes[i]);
+        free(r->changes[i].text);
     free(r->changes);
     memset(r, 0, sizeof(*r));
 }
@@ -83,10 +83,11 @@ static void add_listed(struct sg_result *r, const struct flowset_flow *f, const 
     r->nlisted++;
 }
 
-static int add_change(struct sg_result *r, struct buf *b)
+static int add_change(struct sg_result *r, const struct policy *pol, struct buf *b)
 {
     ALLOC_GROW(r->changes, r->nchanges + 1, r->calloc);
-    r->changes[r->nchanges++] = buf_detach(b, NULL);
+    r->changes[r->nchanges].pol = pol;
+    r->changes[r->nchanges++].text = buf_detach(b, NULL);
     return 0;
 }
 
@@ -635,7 +636,7 @@ static int plan_new_policy(const struct flowset *fs, struct plan *p, const struc
         char *t = buf_detach(&text, &len);
 
         sg_result_add_file(r, NULL, rel.data, t, len);
-        rc = add_change(r, &ch);
+        rc = add_change(r, p->pol, &ch);
     }
     buf_release(&name);
     buf_release(&text);
@@ -724,7 +725,7 @@ static int plan_apply(const struct flowset *fs, struct plan *p, struct sg_result
         labels_release(&pl);
     }
     if (!rc && done)
-        rc = add_change(r, &ch);
+        rc = add_change(r, p->pol, &ch);
     else if (!rc)
         rc = plan_new_policy(fs, p, pm, npm, com.data, r);
     buf_release(&com);

@@ -48,6 +48,13 @@ struct sg_listed {
     const char *why;
 };
 
+/* A change --fix makes, for people. */
+struct sg_change {
+    char *text; /* "widened egress rule 0 of ns/name [tier t]: ports + ..." (malloc'd) */
+    const struct policy *pol; /* the policy edited, or the deciding one a new policy goes
+                                 before (the loaded set's) */
+};
+
 struct sg_opts {
     int denied_any;    /* --flows denied: fix denied flows not seen failing too */
     const char *tier;  /* from scratch: the tier (podflow-suggested) */
@@ -62,7 +69,7 @@ struct sg_result {
     size_t nfiles, falloc;
     struct sg_listed *listed; /* (malloc'd) */
     size_t nlisted, lalloc;
-    char **changes; /* one line per change, for people (malloc'd, each malloc'd) */
+    struct sg_change *changes; /* one per change, for people (malloc'd) */
     size_t nchanges, calloc;
     uint64_t targets;  /* fix: flows the fix is for */
     uint64_t policies; /* from scratch: policies, rules and network sets written */

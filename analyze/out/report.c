@@ -1681,7 +1681,8 @@ static void board_rule_rows(struct rw *w, const struct board *b, long pi, int di
     }
 }
 
-static void write_board(struct rw *w, const struct flowset *fs, const struct board *b)
+static void write_board(struct rw *w, const struct flowset *fs, const struct board *b,
+                        const struct report_opts *o)
 {
     const struct policy_set *ps = &fs->ps[FS_NEW];
     size_t t, k;
@@ -1730,6 +1731,15 @@ static void write_board(struct rw *w, const struct flowset *fs, const struct boa
                 rw_f(w, " <span class=\"tag t-warn\">staged: would deny %llu</span>",
                      (unsigned long long)c->would_deny);
             rw_s(w, "</td><td></td><td></td><td></td><td></td></tr>\n");
+            for (size_t f = 0; f < o->nfixes; f++) {
+                if (o->fixes[f].pol != p)
+                    continue;
+                rw_s(w, "<tr class=\"fix\"><td colspan=\"6\"><span class=\"tag t-allow\">"
+                        "suggested fix</span> ");
+                rw_esc(w, o->fixes[f].text);
+                rw_s(w, " <small>(<code>podflow-analyze suggest CASE -p ... --fix --out DIR"
+                        "</code> writes it and proves it)</small></td></tr>\n");
+            }
             board_rule_rows(w, b, pi, DIR_INGRESS);
             board_rule_rows(w, b, pi, DIR_EGRESS);
         }
@@ -2120,7 +2130,7 @@ int report_html(const struct flowset *fs, const struct report_opts *o, struct bu
     write_graph(&w, fs, &g, d);
     write_traffic(&w, fs, &g, &t);
     write_flows(&w, fs, &g, &t);
-    write_board(&w, fs, &b);
+    write_board(&w, fs, &b, o);
     write_ports(&w, fs, &b);
     rc = write_capture(&w, fs, d);
     rw_s(&w, "</main>\n<script>");

@@ -20,13 +20,22 @@
 struct buf;
 struct diag;
 
+/* A change suggest --fix would make, shown on the policy board under the
+ * policy it edits (or the one a new policy would go before). */
+struct report_fix {
+    const struct policy *pol; /* of the flowset's FS_NEW set */
+    const char *text;
+};
+
 struct report_opts {
     const char *case_path;    /* shown in the title */
     const char *const *paths; /* -p, shown in the header */
     size_t npaths;
     const char *const *old_paths; /* --old, or NULL */
     size_t nold;
-    int64_t generated_ns; /* shown in the header; 0: omitted */
+    int64_t generated_ns;           /* shown in the header; 0: omitted */
+    const struct report_fix *fixes; /* suggest --fix's changes, or NULL */
+    size_t nfixes;
 };
 
 /*

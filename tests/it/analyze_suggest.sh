@@ -159,6 +159,15 @@ expect "k8s: unrecorded flows denied" \
     "$(jq_sql "$tmp/k8smore.jsonl" "SELECT group_concat(v->>'dst_port' || ':' || (v->>'verdict'), ' ') $unrec")" \
     "42500:deny 5432:deny"
 
+# The report's policy board shows the fix under the policy it edits, and
+# nothing under a set with nothing to fix.
+"$A" report "$tmp/case.db" -p "$CUR" --out "$tmp/cur.html"
+expect "report exit" $? 0
+expect "report: suggested fix" "$(grep -o '<tr class="fix">.*suggested fix</span> [^<]*' "$tmp/cur.html" | sed 's/.*<\/span> //')" \
+    "widened egress rule 0 of fme/application.engine-fmeserver [tier application]: ports + 42001-42002 "
+"$A" report "$tmp/case.db" -p "$tmp/fix" --out "$tmp/fixed.html"
+expect "report of the fixed set: no fix" "$(grep -c 'class="fix"' "$tmp/fixed.html")" 0
+
 # Usage and refusals.
 "$A" suggest "$tmp/case.db" --fix --out "$tmp/x" 2> "$tmp/err"
 expect "--fix without -p" $? 2
