@@ -110,9 +110,12 @@ static void test_selector(void **state)
     /* The same labels as the engine's in another namespace: no matter. */
     pod(&eps[4], "other", "Deployment", "engine", "engine-x",
         "{\"safe.k8s.fmeserver.component\":\"engine\"}");
-    /* A workload whose every label another workload's pod also carries. */
+    /* A workload whose every label another workload's pod also carries
+     * (and labels no Kubernetes would accept, never chosen: the case is
+     * untrusted and a selector must read back as meant). */
     pod(&eps[5], "fme", "Deployment", "sub", "sub-1",
-        "{\"app.kubernetes.io/instance\":\"fmeflow\"}");
+        "{\"app.kubernetes.io/instance\":\"fmeflow\",\"bad key\":\"x\",\"k\":\"a\\\"b\","
+        "\"k2\":\"a\\rb\",\"-k\":\"v\",\"Pfx.Up/k\":\"v\"}");
     pod(&eps[6], "fme", "Pod", NULL, "bare", "{\"pod-template-hash\":\"1\"}");
 
     buf_init(&b, 0);
@@ -267,6 +270,13 @@ static void test_widen(void **state)
     assert_int_equal(pw_edit_add_ports("a.yaml", engine_block, strlen(engine_block), only(&ps),
                                        DIR_EGRESS, 1, items, 1, NULL, &e, &quiet),
                      ERR_INVALID);
+    /* A comment from untrusted names: a carriage return would end the
+     * YAML line; written as '?'. */
+    assert_int_equal(pw_edit_add_ports("a.yaml", engine_block, strlen(engine_block), only(&ps),
+                                       DIR_EGRESS, 0, items, 1, "a\rports: [1]", &e, &quiet),
+                     0);
+    assert_string_equal(e.text, "      # a?ports: [1]\n      - \"42001:42002\"\n");
+    pw_edit_release(&e);
     /* The policy is not where the set says (another text): not found. */
     assert_int_equal(pw_edit_add_ports("a.yaml", "kind: X\n", 8, only(&ps), DIR_EGRESS, 0, items, 1,
                                        NULL, &e, &quiet),

@@ -130,6 +130,49 @@ static const char *const preferred_keys[] = {
     "app.kubernetes.io/name", "k8s-app", "app", "app.kubernetes.io/component", "component", "name",
 };
 
+/* A label Kubernetes accepts (a case is untrusted; what is written must
+ * read back as it was meant): key [prefix/]name, name and value at most
+ * 63 of [A-Za-z0-9._-] starting and ending alphanumeric (value may be
+ * empty), prefix a DNS subdomain. */
+static int label_part_ok(const char *s, size_t n, int empty_ok, int slash_dots)
+{
+    size_t i;
+
+    if (!n)
+        return empty_ok;
+    if (n > (slash_dots ? 253u : 63u))
+        return 0;
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+        int alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    (!slash_dots && c >= 'A' && c <= 'Z');
+
+        if (!alnum && c != '-' && c != '.' && !(c == '_' && !slash_dots))
+            return 0;
+        if ((i == 0 || i == n - 1) && !alnum)
+            return 0;
+    }
+    return 1;
+}
+
+static int label_ok(const char *k, const char *v)
+{
+    const char *slash = strchr(k, '/');
+
+    if (slash && !label_part_ok(k, (size_t)(slash - k), 0, 1))
+        return 0;
+    if (slash)
+        k = slash + 1;
+    return label_part_ok(k, strlen(k), 0, 0) && label_part_ok(v, strlen(v), 1, 0);
+}
+
+/* A namespace or workload name Kubernetes accepts (a DNS subdomain):
+ * names become file names and metadata.name. */
+static int name_ok(const char *s)
+{
+    return s && label_part_ok(s, strlen(s), 0, 1);
+}
+
 static int is_volatile(const char *k)
 {
     size_t i;
@@ -209,6 +252,7 @@ int sg_selector(const struct case_ep *eps, size_t n, const struct case_ep *w, st
     labels_init(&stable);
     for (i = 0; i < w->labels.n; i++)
         if (!is_volatile(w->labels.v[i].key) &&
+            label_ok(w->labels.v[i].key, w->labels.v[i].value) &&
             labels_set(&stable, w->labels.v[i].key, w->labels.v[i].value))
             goto out;
     /* Keep what every pod of the workload carries. */
@@ -489,7 +533,7 @@ static int plan_peer(const struct flowset *fs, const struct plan *p, const char 
     memset(out, 0, sizeof(*out));
     labels_init(l);
     if (p->P && p->P->kind == EP_POD) {
-        if (sg_selector(fs->c.eps, fs->c.neps, p->P, l) < 0)
+        if (!name_ok(p->P->ns) || sg_selector(fs->c.eps, fs->c.neps, p->P, l) < 0)
             return -1;
         out->pod = l;
         if (!pol_ns || !str_eq(pol_ns, p->P->ns))
@@ -576,7 +620,12 @@ static int plan_new_policy(const struct flowset *fs, struct plan *p, const struc
     int rc = 0;
 
     labels_init(&sel);
-    if (sg_selector(fs->c.eps, fs->c.neps, p->E, &sel) < 0 || !p->E->ns) {
+    if (!name_ok(p->E->ns) || !name_ok(wl_name(p->E))) {
+        labels_release(&sel);
+        add_listed(r, p->first, "a namespace or workload name Kubernetes would not accept");
+        return 0;
+    }
+    if (sg_selector(fs->c.eps, fs->c.neps, p->E, &sel) < 0) {
         labels_release(&sel);
         add_listed(r, p->first, "the judged end has no stable labels to select it by");
         return 0;
@@ -1047,6 +1096,11 @@ static void end_of(struct scratch *s, const struct case_ep *e, const struct ipad
                    struct send *out)
 {
     memset(out, 0, sizeof(*out));
+    if (e && e->kind == EP_POD && (!name_ok(e->ns) || !name_ok(wl_name(e)))) {
+        out->kind = -1;
+        out->why = "a namespace or workload name Kubernetes would not accept";
+        return;
+    }
     if (e && e->kind == EP_POD && e->ns) {
         out->kind = 0;
         out->idx = wl_get(s, e);

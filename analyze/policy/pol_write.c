@@ -78,16 +78,22 @@ int pw_selector_text(const struct labels *l, struct buf *out)
     return rc;
 }
 
-/* Comment lines, each "<indent># line". */
+/* Comment lines, each "<indent># line"; other control characters
+ * (a carriage return ends a YAML line too) written as '?': comments hold
+ * names from the case, which is untrusted. */
 static int comment_lines(const char *c, const char *indent, struct buf *out)
 {
     int rc = 0;
 
     while (c && *c && !rc) {
         const char *nl = strchr(c, '\n');
-        size_t n = nl ? (size_t)(nl - c) : strlen(c);
+        size_t n = nl ? (size_t)(nl - c) : strlen(c), i;
 
-        rc = buf_addf(out, "%s# %.*s\n", indent, (int)n, c);
+        rc = buf_addf(out, "%s# ", indent);
+        for (i = 0; i < n && !rc; i++)
+            rc = buf_addch(out, (unsigned char)c[i] < 0x20 || c[i] == 0x7f ? '?' : c[i]);
+        if (!rc)
+            rc = buf_addch(out, '\n');
         c = nl ? nl + 1 : c + n;
     }
     return rc;
@@ -582,9 +588,15 @@ int pw_edit_add_ports(const char *name, const char *text, size_t len, const stru
 
         if (!dash_prefix(l, o))
             goto out;
+        char ind[64];
+
+        if (dash >= sizeof(ind))
+            goto out;
+        memset(ind, ' ', dash);
+        ind[dash] = 0;
         rc = 0;
         if (comment && !is_json(name))
-            rc = buf_addf(&b, "%*s# %s\n", (int)dash, "", comment);
+            rc = comment_lines(comment, ind, &b);
         for (i = 0; i < nitems && !rc; i++)
             rc = buf_addf(&b, "%.*s%s\n", (int)o, l, items[i]);
         out->line = last->line + 1;
@@ -592,12 +604,15 @@ int pw_edit_add_ports(const char *name, const char *text, size_t len, const stru
     } else if (char_at(&t, ports->line, ports->col) == '[' && ports->line == last->line) {
         /* Flow style on one line: ", item" after the last one. */
         size_t e = scalar_end(l, n, o), ws = 0;
+        char ind[64];
 
-        while (ws < n && (l[ws] == ' ' || l[ws] == '\t'))
+        while (ws < n && ws + 1 < sizeof(ind) && (l[ws] == ' ' || l[ws] == '\t'))
             ws++;
+        memcpy(ind, l, ws);
+        ind[ws] = 0;
         rc = 0;
         if (comment && !is_json(name))
-            rc = buf_addf(&b, "%.*s# %s\n", (int)ws, l, comment);
+            rc = comment_lines(comment, ind, &b);
         if (!rc)
             rc = buf_add(&b, l, e);
         for (i = 0; i < nitems && !rc; i++)
