@@ -626,21 +626,15 @@ static void cap_flow_config(const struct cap_opts *o, struct flow_config *cfg)
  * written, space separated ("1 3"): a case may hold others that were not
  * (docs/schema.md); meta.redaction_kept: the CIDRs kept, so that check
  * tells kept addresses from pseudonyms (on a case redacted before, only
- * what the earlier redactions kept too: polnets_after_redaction()).
+ * what the earlier redactions kept too: polnets_record_kept()).
  * Committed with the first commit. */
 static int cap_mark_redacted(sqlite3 *db, void *ctx)
 {
     struct cap *c = ctx;
-    char *old = NULL, *whole = NULL, *kept = NULL, *val;
-    struct polnets before, after;
-    struct buf b;
-    int rc = 0;
+    char *old = NULL, *val;
+    int rc = polnets_record_kept(db, &c->keep);
 
-    polnets_init(&before);
-    polnets_init(&after);
-    buf_init(&b, 0);
-    if (db_meta_get(db, "redacted_external", &old) != 0 ||
-        db_meta_get(db, "redacted", &whole) != 0 || db_meta_get(db, "redaction_kept", &kept) != 0)
+    if (!rc && db_meta_get(db, "redacted_external", &old) != 0)
         rc = ERR_DB;
     if (!rc) {
         size_t n = (old ? strlen(old) : 0) + 32;
@@ -653,27 +647,11 @@ static int cap_mark_redacted(sqlite3 *db, void *ctx)
         rc = db_meta_set(db, "redacted_external", val);
         free(val);
     }
-    if (!rc && ((kept && polnets_add_list(&before, kept, "meta.redaction_kept")) ||
-                polnets_after_redaction(whole || (old && *old), &before, &c->keep, &after) ||
-                polnets_text(&after, &b) || buf_addch(&b, '\0')))
-        rc = ERR_LIMIT;
-    if (!rc && after.n)
-        rc = db_meta_set(db, "redaction_kept", b.data);
-    else if (!rc && kept)
-        rc = sqlite3_exec(db, "DELETE FROM meta WHERE key = 'redaction_kept'", NULL, NULL, NULL) ==
-                     SQLITE_OK
-                 ? 0
-                 : ERR_DB;
     if (rc == ERR_LIMIT)
         diag_err(&c->d, "cannot record the redaction: more than %d CIDRs kept (LIM_KEEP_NETS)",
                  LIM_KEEP_NETS);
     else if (rc)
         diag_err(&c->d, "cannot record the redaction: %s", sqlite3_errmsg(db));
-    buf_release(&b);
-    polnets_release(&after);
-    polnets_release(&before);
-    free(kept);
-    free(whole);
     free(old);
     return rc;
 }

@@ -6,10 +6,12 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "common/buf.h"
+#include "common/db.h"
 #include "common/err.h"
 #include "common/limits.h"
 #include "common/pathwalk.h"
@@ -378,6 +380,40 @@ int polnets_intersect(const struct polnets *a, const struct polnets *b, struct p
         out->n = n;
     }
     polnets_index(out);
+    return rc;
+}
+
+int polnets_record_kept(sqlite3 *db, const struct polnets *keep)
+{
+    char *redacted = NULL, *external = NULL, *before_text = NULL;
+    struct polnets before, after;
+    struct buf b;
+    int rc = 0;
+
+    polnets_init(&before);
+    polnets_init(&after);
+    buf_init(&b, 0);
+    if (db_meta_get(db, "redacted", &redacted) != 0 ||
+        db_meta_get(db, "redacted_external", &external) != 0 ||
+        db_meta_get(db, "redaction_kept", &before_text) != 0)
+        rc = ERR_DB;
+    else if ((before_text && polnets_add_list(&before, before_text, "meta.redaction_kept")) ||
+             polnets_after_redaction(redacted || (external && *external), &before, keep, &after) ||
+             polnets_text(&after, &b) || buf_addch(&b, '\0'))
+        rc = ERR_LIMIT;
+    else if (after.n)
+        rc = db_meta_set(db, "redaction_kept", b.data) ? ERR_DB : 0;
+    else if (before_text)
+        rc = sqlite3_exec(db, "DELETE FROM meta WHERE key = 'redaction_kept'", NULL, NULL, NULL) ==
+                     SQLITE_OK
+                 ? 0
+                 : ERR_DB;
+    buf_release(&b);
+    polnets_release(&after);
+    polnets_release(&before);
+    free(before_text);
+    free(external);
+    free(redacted);
     return rc;
 }
 

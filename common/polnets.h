@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sqlite3.h>
 
 #include "common/attrs.h"
 #include "common/ipaddr.h"
@@ -109,6 +110,17 @@ int polnets_intersect(const struct polnets *a, const struct polnets *b,
  */
 int polnets_after_redaction(int was_redacted, const struct polnets *before,
                             const struct polnets *keep, struct polnets *out) MUST_CHECK;
+
+/*
+ * Record in the case db what stays kept after one more redaction that keeps
+ * keep (may be NULL): polnets_after_redaction() over what meta says of the
+ * earlier ones (meta.redacted, meta.redacted_external, meta.redaction_kept),
+ * written to meta.redaction_kept, or the key removed when nothing is kept.
+ * Call inside the redaction's transaction, before it marks the case as
+ * redacted.  `redact` and a capture with --redact-external use it.
+ * 0, ERR_DB (sqlite3_errmsg(db) says why) or ERR_LIMIT (LIM_KEEP_NETS).
+ */
+int polnets_record_kept(sqlite3 *db, const struct polnets *keep) MUST_CHECK;
 
 /* Append "cidr cidr ..." (space separated) to out: what the case records
  * in meta.redaction_kept.  0 or ERR_LIMIT. */

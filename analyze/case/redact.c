@@ -99,41 +99,12 @@ static int rd_load_internal(struct rd *r, sqlite3 *db, struct diag *d)
  */
 static int rd_meta_kept(sqlite3 *db, const struct polnets *keep, struct diag *d)
 {
-    char *redacted = NULL, *external = NULL, *before_text = NULL;
-    struct polnets before, after;
-    struct buf b;
-    int rc = 0;
+    int rc = polnets_record_kept(db, keep);
 
-    polnets_init(&before);
-    polnets_init(&after);
-    buf_init(&b, 0);
-    if (db_meta_get(db, "redacted", &redacted) != 0 ||
-        db_meta_get(db, "redacted_external", &external) != 0 ||
-        db_meta_get(db, "redaction_kept", &before_text) != 0) {
-        diag_err(d, "cannot redact: %s", sqlite3_errmsg(db));
-        rc = ERR_DB;
-        goto out;
-    }
-    if ((before_text && polnets_add_list(&before, before_text, "meta.redaction_kept")) ||
-        polnets_after_redaction(redacted || (external && *external), &before, keep, &after) ||
-        polnets_text(&after, &b) || buf_addch(&b, '\0')) {
+    if (rc == ERR_LIMIT)
         diag_err(d, "cannot redact: more than %d CIDRs kept (LIM_KEEP_NETS)", LIM_KEEP_NETS);
-        rc = ERR_LIMIT;
-        goto out;
-    }
-    if (!after.n) {
-        rc = rd_exec(db, d, "DELETE FROM meta WHERE key = 'redaction_kept'", NULL);
-    } else if (db_meta_set(db, "redaction_kept", b.data) != 0) {
+    else if (rc)
         diag_err(d, "cannot redact: %s", sqlite3_errmsg(db));
-        rc = ERR_DB;
-    }
-out:
-    buf_release(&b);
-    polnets_release(&after);
-    polnets_release(&before);
-    free(before_text);
-    free(external);
-    free(redacted);
     return rc;
 }
 
