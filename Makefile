@@ -112,16 +112,27 @@ $(B)/gen/schema_sql.o: $(B)/gen/schema_sql.c
 	$(Q)$(call q,CC)$(CC) $(STD) $(OPT) -c -o $@ $<
 
 # --- objects ----------------------------------------------------------------
-$(B)/common/%.o: common/%.c
+# Like git's GIT-CFLAGS: every object depends on the flags it was built
+# with, so DEVELOPER=1, CI=... or another CFLAGS rebuilds instead of keeping
+# an object whose warnings -Werror never saw.
+FLAGS_STAMP := $(B)/CFLAGS
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(@D)
+	@f='$(subst ','\'',$(ALL_CFLAGS))'; \
+	if [ "$$f" != "$$(cat $@ 2>/dev/null)" ]; then printf '%s\n' "$$f" > $@; fi
+.PHONY: FORCE
+FORCE:
+
+$(B)/common/%.o: common/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(Q)$(call q,CC)$(CC) $(ALL_CFLAGS) $(call pc_cflags,$(COMMON_PKGS)) -c -o $@ $<
-$(B)/capture/%.o: capture/%.c
+$(B)/capture/%.o: capture/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(Q)$(call q,CC)$(CC) $(ALL_CFLAGS) $(call pc_cflags,$(COMMON_PKGS) $(CAPTURE_PKGS)) -c -o $@ $<
-$(B)/analyze/%.o: analyze/%.c
+$(B)/analyze/%.o: analyze/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(Q)$(call q,CC)$(CC) $(ALL_CFLAGS) $(call pc_cflags,$(COMMON_PKGS) $(ANALYZE_PKGS)) -c -o $@ $<
-$(T)/%.o: %.c
+$(T)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(Q)$(call q,CC)$(CC) $(ALL_CFLAGS) -DPODFLOW_TEST \
 	    $(call pc_cflags,$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS) $(TEST_PKGS)) -c -o $@ $<
