@@ -1309,26 +1309,6 @@ static const char *flow_reach(const struct case_db *c, const struct case_flow *f
     return node_captured(c, dnode, fl->first_ns) ? "missing-at-dst-node" : NULL;
 }
 
-/* The columns a flow scan reads, in this order (tests/bench/scan.c, the
- * benchmark's baseline, reads the same). */
-enum {
-    F_ID,
-    F_CAP,
-    F_FIRST,
-    F_LAST,
-    F_PF,
-    F_PR,
-    F_BF,
-    F_BR,
-    F_STATE,
-    F_ITYPE,
-    F_ICODE,
-    F_ICOUNT,
-    F_IFACE,
-    F_OPEN,
-    F_TUPLE /* FROW_TUPLE_COLS */
-};
-
 struct case_reader {
     struct case_db *c;
     sqlite3 *db; /* borrowed: c->db or one of c->rdb */
@@ -1356,14 +1336,7 @@ int case_reader_new(struct case_db *c, size_t k, struct case_reader **out, struc
     r = xcalloc(1, sizeof(*r));
     r->c = c;
     r->db = k == SIZE_MAX ? c->db : c->rdb[k];
-    /* In id order (a rowid scan: no sort): the pairing's results are read
-     * beside, in that order. */
-    snprintf(sql, sizeof(sql),
-             "SELECT id, capture_id, first_ns, last_ns, packets_fwd, packets_rev, bytes_fwd,"
-             " bytes_rev, state, icmp_type, icmp_code, icmp_count, iface, open, " FROW_TUPLE_COLS
-             " FROM flows WHERE id BETWEEN ?3 AND ?4 AND last_ns >= ?1 AND first_ns <= ?2"
-             " ORDER BY id",
-             c->has_dnat ? FROW_DNAT_COLS : FROW_NO_DNAT_COLS);
+    snprintf(sql, sizeof(sql), CASE_FLOWS_SQL, c->has_dnat ? FROW_DNAT_COLS : FROW_NO_DNAT_COLS);
     if (sqlite3_prepare_v2(r->db, sql, -1, &r->st, NULL) != SQLITE_OK) {
         diag_err(d, "cannot read flows from '%s': %s", c->path, sqlite3_errmsg(r->db));
         free(r);

@@ -70,6 +70,36 @@ int frow_byte(sqlite3_stmt *st, int i);
 #define FROW_NO_DNAT_COLS "NULL, NULL"
 enum { FROW_PROTO, FROW_SRC, FROW_SPORT, FROW_DST, FROW_DPORT, FROW_DNAT_IP, FROW_DNAT_PORT };
 
+/*
+ * The flow scan's query (case_reader_new(); the %s as in FROW_TUPLE_COLS)
+ * and its columns, in this order.  In id order (a rowid scan: no sort):
+ * the pairing's results are read beside, in that order.  The benchmark's
+ * baseline (tests/bench/scan.c) runs this very text and reads every column
+ * as case_reader_flows() does, so that check is measured against a scan of
+ * the same work.
+ */
+#define CASE_FLOWS_SQL                                                                             \
+    "SELECT id, capture_id, first_ns, last_ns, packets_fwd, packets_rev, bytes_fwd, bytes_rev,"    \
+    " state, icmp_type, icmp_code, icmp_count, iface, open, " FROW_TUPLE_COLS                      \
+    " FROM flows WHERE id BETWEEN ?3 AND ?4 AND last_ns >= ?1 AND first_ns <= ?2 ORDER BY id"
+enum {
+    F_ID,
+    F_CAP,
+    F_FIRST,
+    F_LAST,
+    F_PF,
+    F_PR,
+    F_BF,
+    F_BR,
+    F_STATE,
+    F_ITYPE,
+    F_ICODE,
+    F_ICOUNT,
+    F_IFACE,
+    F_OPEN,
+    F_TUPLE /* FROW_TUPLE_COLS */
+};
+
 /* A flow's 5-tuple as policy sees it. */
 struct frow_tuple {
     int proto;

@@ -1,7 +1,9 @@
 /*
  * scan.c: the analyzer benchmark's baseline: a bare SQLite scan of a
- * case's flows, the same query and the same columns as check reads them
- * (analyze/case/case.c, case_reader_new()), and nothing else.
+ * case's flows, the very query check runs (CASE_FLOWS_SQL in
+ * analyze/case/case_int.h, as case_reader_new() prepares it) with every
+ * column read by the calls case_reader_flows() reads it with, and nothing
+ * else (no address parsed, no verdict).
  *
  *     scan [-j N] CASE.db    check's settings: the case opened by
  *                            db_open_reader() (read-only, defensive,
@@ -26,11 +28,7 @@
 #include "common/err.h"
 #include "common/limits.h"
 
-static const char query[] =
-    "SELECT id, capture_id, first_ns, last_ns, packets_fwd, packets_rev, bytes_fwd,"
-    " bytes_rev, state, icmp_type, icmp_code, icmp_count, iface, proto, src_ip, src_port,"
-    " dst_ip, dst_port, %s FROM flows WHERE id BETWEEN ?3 AND ?4 AND last_ns >= ?1 AND"
-    " first_ns <= ?2 ORDER BY id";
+#include "analyze/case/case_int.h" /* CASE_FLOWS_SQL, its columns */
 
 struct scan {
     const char *path;
@@ -42,18 +40,41 @@ struct scan {
     int failed;
 };
 
-/* Text columns: their length (and whether there is one); others: the
- * integer. */
+/* A text column: its length, and whether there is one. */
+static uint64_t text_col(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+
+    return t ? (uint64_t)sqlite3_column_bytes(st, i) + 1 : 0;
+}
+
+/* An integer column that may be NULL (check asks its type first). */
+static uint64_t opt_int(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_INTEGER ? (uint64_t)sqlite3_column_int64(st, i) : 1;
+}
+
+/* Every column, with the calls case_reader_flows() reads it with: text
+ * and its length for addresses, the type first where NULL is allowed. */
 static uint64_t read_row(sqlite3_stmt *st)
 {
     uint64_t sum = 0;
 
-    for (int i = 0; i < 20; i++) {
-        if (i == 8 || i == 14 || i == 16 || i == 18)
-            sum += (uint64_t)sqlite3_column_bytes(st, i) + (sqlite3_column_text(st, i) ? 1 : 0);
-        else
-            sum += (uint64_t)sqlite3_column_int64(st, i);
-    }
+    for (int i = F_ID; i <= F_BR; i++)
+        sum += (uint64_t)sqlite3_column_int64(st, i);
+    sum += text_col(st, F_STATE);
+    sum += opt_int(st, F_ITYPE) + opt_int(st, F_ICODE);
+    sum += (uint64_t)sqlite3_column_int64(st, F_ICOUNT);
+    sum += opt_int(st, F_IFACE);
+    sum += (uint64_t)sqlite3_column_int64(st, F_OPEN);
+    sum += (uint64_t)sqlite3_column_int64(st, F_TUPLE + FROW_PROTO);
+    sum += text_col(st, F_TUPLE + FROW_SRC) + text_col(st, F_TUPLE + FROW_DST);
+    sum += (uint64_t)sqlite3_column_int64(st, F_TUPLE + FROW_SPORT);
+    sum += (uint64_t)sqlite3_column_int64(st, F_TUPLE + FROW_DPORT);
+    if (sqlite3_column_type(st, F_TUPLE + FROW_DNAT_IP) != SQLITE_NULL &&
+        sqlite3_column_type(st, F_TUPLE + FROW_DNAT_PORT) != SQLITE_NULL)
+        sum += text_col(st, F_TUPLE + FROW_DNAT_IP) +
+               (uint64_t)sqlite3_column_int64(st, F_TUPLE + FROW_DNAT_PORT);
     return sum;
 }
 
@@ -70,7 +91,7 @@ static void *worker(void *arg)
     if (s->bare ? sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK
                 : db_open_reader(s->path, &d, &db) != 0)
         goto fail;
-    snprintf(sql, sizeof(sql), query, s->dnat ? "dnat_ip, dnat_port" : "NULL, NULL");
+    snprintf(sql, sizeof(sql), CASE_FLOWS_SQL, s->dnat ? FROW_DNAT_COLS : FROW_NO_DNAT_COLS);
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         goto fail;
     for (;;) {
