@@ -1125,12 +1125,15 @@ static int cmd_check(struct cmd_args *a)
     rc = policy_set_load(&ps, paths, npaths, load_flags, d);
     if (rc)
         goto out;
-    /* Several threads: SQLite with a mutex where connections share state
-     * (each thread reads through its own connection), before the first. */
+    /* Before the first connection: several threads, SQLite with a mutex
+     * where connections share state (each thread reads through its own
+     * connection); one, SQLite single-threaded, without them. */
     if (k.jobs > 1 && db_threads(1)) {
         diag_warn(d, "%s", "SQLite was built without threads: --jobs 1");
         k.jobs = 1;
     }
+    if (k.jobs == 1)
+        (void)!db_threads(0); /* else SQLite's default (serialized): slower, as right */
     copts.readers = k.jobs > 1 ? k.jobs : 0;
     rc = case_open_many(&k.c, cases, ncases, &copts, d);
     if (rc)
