@@ -917,6 +917,42 @@ static void test_cache(void **state)
     assert_false(judge_ip(a, NULL, b, NULL, 6, 2000, 80)->verdict == VERDICT_ALLOW);
 }
 
+/* Pods of one workload (same labels, namespace, node, ports) share their
+ * verdicts: judged once.  A pod of another node, or a rule naming nets
+ * (the address then matters), keeps them apart. */
+static void test_cache_twins(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a1 = pod("10.0.0.1", "fme", "a-1", "app=x", NULL);
+    struct case_ep *a2 = pod("10.0.0.2", "fme", "a-2", "app=x", NULL);
+    struct case_ep *a3 = pod("10.0.0.3", "fme", "a-3", "app=x", NULL);
+    struct case_ep *b = pod("10.0.0.9", "fme", "b", "app=y", NULL);
+    struct policy *p = pol(t, POL_NP, "fme", "p", NSSEL("app == 'y'"), DIR_INGRESS);
+    struct rule *r = add_rule(p, DIR_INGRESS, ACT_ALLOW);
+    const struct eng_verdict *v1;
+    struct eng_stats st;
+
+    (void)state;
+    a1->node = a2->node = b->node = "n1";
+    a3->node = "n2";
+    r->proto = 6;
+    r->src.sel = S(NSSEL("app == 'x'"));
+    E = engine_new(&W.ps, W.eps, W.neps, 0);
+    v1 = judge(a1, b, 6, 80);
+    assert_int_equal(v1->verdict, VERDICT_ALLOW);
+    assert_ptr_equal(judge(a2, b, 6, 80), v1);
+    assert_ptr_not_equal(judge(a3, b, 6, 80), v1);
+    engine_stats(E, &st);
+    assert_true(st.judged == 3 && st.tuples == 2);
+    /* The source's address decides: each pod judged on its own. */
+    r->src.sel = NULL;
+    r->src.nets = cidrs("10.0.0.1/32", NULL, &r->src.nnets);
+    engine_free(&E);
+    E = engine_new(&W.ps, W.eps, W.neps, 0);
+    assert_int_equal(judge(a1, b, 6, 80)->verdict, VERDICT_ALLOW);
+    assert_int_equal(judge(a2, b, 6, 80)->verdict, VERDICT_DENY);
+}
+
 /* §3: destination.services matches the backends of the Service the flow
  * was DNATed from; the Service's cluster IP itself never matches. */
 static void test_services(void **state)
@@ -1769,6 +1805,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_protocol_icmp_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inherited_labels, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cache_twins, setup, teardown),
         cmocka_unit_test_setup_teardown(test_services, setup, teardown),
         cmocka_unit_test_setup_teardown(test_host_to_local_workload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_endpoint_to_host, setup, teardown),

@@ -134,6 +134,8 @@ struct engine {
     size_t nlsets, lsets_alloc;
     struct htab lsmap; /* labels_hash() -> lset id */
     int *ep_lsid;      /* per case endpoint (pods), -1 otherwise */
+    uint32_t *twin;    /* per case endpoint: the first one no verdict can tell from it
+                          (ep_twins()), itself if none; NULL until the first judge (malloc'd) */
     int *netset_lsid;
     struct labels *netset_labels; /* per network set with inherited labels, once
                                      engine_use_namespaces() ran (malloc'd), or NULL */
@@ -451,6 +453,7 @@ void engine_free(struct engine **ep)
     free(e->seen_keys);
     htab_release(&e->seenmap);
     free(e->hep_lsid);
+    free(e->twin);
     for (k = 0; k < e->npols; k++) {
         free(e->pols[k].ids[0]);
         free(e->pols[k].ids[1]);
@@ -1726,6 +1729,104 @@ static int ep_index(const struct engine *e, const struct case_ep *ep, uint32_t *
     return 1;
 }
 
+/*
+ * Whether no verdict can depend on a named pod's own address, only on
+ * what ep_twins() compares: no rule names nets or notNets (Kubernetes
+ * ipBlock, admin networks), no network set or host endpoint holds
+ * addresses (members_of(), §17.2), no rule names Services (their
+ * EndpointSlices hold addresses, §12), the case is not redacted (§11: a
+ * pseudonym's match is not known), and no explanation is kept (--explain
+ * writes the address into the trace).
+ */
+static int addr_blind(const struct engine *e)
+{
+    const struct policy_set *ps = e->ps;
+
+    if ((e->flags & ENG_EXPLAIN) || ps->nheps || ps->nnetsets || e->has_svc_rules ||
+        (e->c && e->c->redacted))
+        return 0;
+    for (size_t k = 0; k < e->npols; k++) {
+        const struct policy *p = e->pols[k].p;
+
+        for (int d = 0; d < 2; d++) {
+            const struct rule *rules = d ? p->egress : p->ingress;
+            size_t nr = d ? p->negress : p->ningress;
+
+            for (size_t r = 0; r < nr; r++)
+                if (rules[r].src.nnets || rules[r].src.nnotnets || rules[r].dst.nnets ||
+                    rules[r].dst.nnotnets)
+                    return 0;
+        }
+    }
+    return 1;
+}
+
+static int str_same(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* A named pod whose verdicts twins may share: IPv6 link-local and
+ * multicast addresses are Felix's own business (felix_allows()). */
+static int twin_kind(const struct case_ep *ep)
+{
+    return ep->kind == EP_POD && ep->name &&
+           !(ep->ip.family == 6 &&
+             (ep->ip.a[0] == 0xff || (ep->ip.a[0] == 0xfe && (ep->ip.a[1] & 0xc0) == 0x80)));
+}
+
+/* What the engine reads of a named pod besides its address (ep_lsid(),
+ * stage_workload(), end_node(), same_node(), named_port_match()). */
+static int twin_eq(struct engine *e, const struct case_ep *a, const struct case_ep *b)
+{
+    if (ep_lsid(e, a) != ep_lsid(e, b) || a->ip.family != b->ip.family || !str_same(a->ns, b->ns) ||
+        !str_same(a->sa, b->sa) || !str_same(a->node, b->node) || !str_same(a->iface, b->iface) ||
+        a->nports != b->nports)
+        return 0;
+    for (size_t i = 0; i < a->nports; i++)
+        if (!str_same(a->ports[i].name, b->ports[i].name) ||
+            a->ports[i].proto != b->ports[i].proto || a->ports[i].port != b->ports[i].port)
+            return 0;
+    return 1;
+}
+
+/*
+ * Every case endpoint's twin: pods of one workload share labels, namespace,
+ * node and ports and differ by address and name only, and when the policy
+ * set cannot tell addresses apart (addr_blind()) every verdict of one is a
+ * verdict of the other.  The cache keys endpoints by their twin, so that a
+ * million flows between the pods of a few hundred workloads are judged
+ * once per pair of workloads, not once per pair of pods.
+ */
+static void ep_twins(struct engine *e)
+{
+    struct htab map;
+    int blind = addr_blind(e);
+
+    e->twin = xmalloc((e->neps ? e->neps : 1) * sizeof(*e->twin));
+    memset(&map, 0, sizeof(map));
+    for (size_t k = 0; k < e->neps; k++) {
+        const struct case_ep *ep = &e->eps[k];
+        struct htab_iter it;
+        uint64_t h;
+        uint32_t i;
+
+        e->twin[k] = (uint32_t)k;
+        if (!blind || !twin_kind(ep))
+            continue;
+        h = hash_u64((uint64_t)ep_lsid(e, ep), hash_str(ep->node ? ep->node : "", 0));
+        for (i = htab_first(&map, h, &it); i != HTAB_NONE; i = htab_next(&map, &it)) {
+            if (twin_eq(e, &e->eps[i], ep)) {
+                e->twin[k] = i;
+                break;
+            }
+        }
+        if (e->twin[k] == k)
+            htab_add(&map, h, (uint32_t)k);
+    }
+    htab_release(&map);
+}
+
 static void judge_into(struct engine *e, const struct eng_flow *f, struct eng_verdict *v);
 static const struct eng_verdict *judge_uncached(struct engine *e, const struct eng_flow *f);
 
@@ -1778,14 +1879,20 @@ const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *
     ep_index(e, f->src, &key.sid);
     ep_index(e, f->dst, &key.did);
     ep_index(e, f->orig_dst, &key.oid);
-    if (!key.sid) {
-        key.sfam = f->src_ip.family;
+    if (!e->twin)
+        ep_twins(e);
+    /* An end by its twin's index (ep_twins()); the families always, as
+     * the twins share theirs. */
+    if (key.sid)
+        key.sid = e->twin[key.sid - 1] + 1;
+    if (key.did)
+        key.did = e->twin[key.did - 1] + 1;
+    key.sfam = f->src_ip.family;
+    key.dfam = f->dst_ip.family;
+    if (!key.sid)
         memcpy(key.sip, f->src_ip.a, 16);
-    }
-    if (!key.did) {
-        key.dfam = f->dst_ip.family;
+    if (!key.did)
         memcpy(key.dip, f->dst_ip.a, 16);
-    }
     key.dport = f->dst_port;
     key.sport = e->key_sport ? f->src_port : 0;
     key.proto = (uint8_t)f->proto;
