@@ -291,13 +291,14 @@ static int cap_file_check(struct cap *c, uint64_t packets)
     return 0;
 }
 
-/* Records taken from the mapping at a time (pcapfile_batch()). */
+/* Records taken from the file's window at a time (pcapfile_batch()). */
 #define CAP_WALK_BATCH 32
 
-/* Walk the mapped records of a classic pcap file (pcapfile.h), n counting
- * the packets handed on.  Returns 0 at the end of the file, 1 at a record
- * the walk does not take (libpcap reads on from pcapfile_offset()),
- * ERR_INTERRUPTED, or ERR_FORMAT (the file shrank under us, reported). */
+/* Walk the records of a classic pcap file (pcapfile.h), n counting the
+ * packets handed on.  Returns 0 at the end of the file, 1 at a record the
+ * walk does not take (libpcap reads on from pcapfile_offset(): a record
+ * cut short, oversized, or the file unreadable from there), or
+ * ERR_INTERRUPTED. */
 static int cap_walk_file(struct cap *c, struct src *s, uint64_t base, uint64_t *np)
 {
     struct pcapfile_rec r[CAP_WALK_BATCH];
@@ -324,14 +325,9 @@ static int cap_walk_file(struct cap *c, struct src *s, uint64_t base, uint64_t *
             if (n % CAP_FILE_CHECK_EVERY == 0 && (rc = cap_file_check(c, base + n)) != 0)
                 goto out;
         }
-    } while (got == CAP_WALK_BATCH);
-    if (end == -2) {
-        diag_err(&c->d, "'%s': packet %" PRIu64 " (byte offset %zu): truncated while being read",
-                 s->name, n + 1, pcapfile_offset(&s->pf));
-        rc = ERR_FORMAT;
-    } else if (end == -1) {
+    } while (end == 1);
+    if (end == -1)
         rc = 1;
-    }
 out:
     *np = n;
     return rc;

@@ -1,5 +1,5 @@
 /*
- * pcapfile.c: classic pcap records walked in a memory mapping (see
+ * pcapfile.c: classic pcap records walked in a window of the file (see
  * pcapfile.h).
  *
  * The checks mirror libpcap 1.10's sf-pcap.c so that whatever this reader
@@ -14,39 +14,18 @@
  */
 #include "capture/pcapfile.h"
 
-#include <signal.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/limits.h"
+#include "common/xmalloc.h"
 #include "common/compat.h"
 
 #define PCAP_MAGIC_US 0xa1b2c3d4u
 #define PCAP_MAGIC_NS 0xa1b23c4du
-
-/* Walked bytes are given back to the kernel in steps of this many: the
- * page cache keeps them, but our resident set does not grow with the
- * file.  A madvise() per 2 MB is nothing next to the packets in it. */
-#define PCAPFILE_RELEASE_STEP (2u << 20)
-
-/*
- * A file truncated while mapped raises SIGBUS on the first access past its
- * new end.  The handler maps a page of zeros over the faulting page and
- * notes it for that mapping; the access is retried and reads zeros, and
- * pcapfile_batch() stops before the record it was reading.  A signal
- * handler can only find its ranges in static storage: these are the one
- * piece of process-wide state of the module.
- */
-#define PCAPFILE_MAX_MAPS 64
-
-struct pcapfile_range {
-    uintptr_t start, end;
-};
-
-static struct pcapfile_range pcapfile_maps[PCAPFILE_MAX_MAPS];
-static volatile sig_atomic_t pcapfile_gone[PCAPFILE_MAX_MAPS];
 
 static inline uint32_t bswap32(uint32_t v)
 {
@@ -77,6 +56,7 @@ int pcapfile_init(struct pcapfile *pf, const uint8_t *buf, size_t size, uint32_t
     uint32_t magic;
 
     memset(pf, 0, sizeof(*pf));
+    pf->fd = -1;
     if (!buf || size < PCAPFILE_HDR_LEN)
         return -1;
     memcpy(&magic, buf, 4);
@@ -96,25 +76,13 @@ int pcapfile_init(struct pcapfile *pf, const uint8_t *buf, size_t size, uint32_t
     pf->buf = buf;
     pf->size = size;
     pf->off = PCAPFILE_HDR_LEN;
+    pf->eof = 1;
     pf->snaplen = snaplen;
     return 0;
 }
 
-/* Give back to the kernel the mapped pages wholly before pf->off. */
-static void pcapfile_release(struct pcapfile *pf)
-{
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t end = pf->off & ~(page - 1);
-
-    if (end > pf->released) {
-        (void)madvise((void *)(uintptr_t)(pf->buf + pf->released), end - pf->released,
-                      MADV_DONTNEED);
-        pf->released = end;
-    }
-}
-
-/* pcapfile_next() without giving pages back: the records handed out
- * before may still be in use. */
+/* The record at pf->off into *r: 1, -1 for libpcap's, 0 at the end, or
+ * 2 when it runs past the bytes held but the file goes on (read on). */
 static inline int next_rec(struct pcapfile *pf, struct pcapfile_rec *r)
 {
     const uint8_t *h;
@@ -122,17 +90,21 @@ static inline int next_rec(struct pcapfile *pf, struct pcapfile_rec *r)
     size_t left;
 
     left = pf->size - pf->off;
-    if (left == 0)
-        return 0;
-    if (left < PCAPFILE_REC_LEN)
-        return -1; /* libpcap: "truncated dump file; tried to read 16 header bytes" */
+    if (left < PCAPFILE_REC_LEN) {
+        if (!pf->eof)
+            return 2;
+        /* libpcap: "truncated dump file; tried to read 16 header bytes" */
+        return left == 0 ? 0 : -1;
+    }
     h = pf->buf + pf->off;
     sec = rd32(pf, h);
     frac = rd32(pf, h + 4);
     caplen = rd32(pf, h + 8);
     len = rd32(pf, h + 12);
-    if (caplen > pf->snaplen || caplen > left - PCAPFILE_REC_LEN)
+    if (caplen > pf->snaplen)
         return -1;
+    if (caplen > left - PCAPFILE_REC_LEN)
+        return pf->eof ? -1 : 2;
     if ((sec | frac) & 0x80000000u)
         return -1;
     r->ts_ns = (int64_t)sec * 1000000000 + (pf->nano ? (int64_t)frac : (int64_t)frac * 1000);
@@ -143,136 +115,120 @@ static inline int next_rec(struct pcapfile *pf, struct pcapfile_rec *r)
     return 1;
 }
 
-int pcapfile_next(struct pcapfile *pf, struct pcapfile_rec *r)
+/*
+ * Read on: the bytes from pf->off (a record cut by the window's end) to
+ * the window's start, then the file after them until the window is full
+ * or the file ends.  Records handed out before are overwritten.  A read
+ * error ends the bytes there, as the file's end would: the record cut
+ * short goes to libpcap, which meets the error itself and reports it.
+ */
+static void pcapfile_fill(struct pcapfile *pf)
 {
-    /* The caller is done with the record before: its pages may go. */
-    if (pf->mapped && pf->off - pf->released >= PCAPFILE_RELEASE_STEP)
-        pcapfile_release(pf);
-    return next_rec(pf, r);
+    size_t keep = pf->size - pf->off;
+
+    if (pf->eof || pf->fd < 0)
+        return;
+    memmove(pf->win, pf->win + pf->off, keep);
+    pf->base += pf->off;
+    pf->off = 0;
+    pf->size = keep;
+    while (pf->size < pf->cap) {
+        ssize_t n =
+            pread(pf->fd, pf->win + pf->size, pf->cap - pf->size, (off_t)(pf->base + pf->size));
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            pf->eof = 1;
+            break;
+        }
+        pf->size += (size_t)n;
+    }
 }
 
 size_t pcapfile_batch(struct pcapfile *pf, struct pcapfile_rec *r, size_t max, int *end)
 {
-    static const volatile sig_atomic_t never;
-    const volatile sig_atomic_t *gone = pf->mapped ? &pcapfile_gone[pf->slot] : &never;
     struct pcapfile w;
-    size_t n;
+    size_t n = 0;
+    int rc = 1;
 
-    /* The caller is done with the last batch (and only with it): release
-     * before the first record of this one, never between its records. */
-    if (pf->mapped && pf->off - pf->released >= PCAPFILE_RELEASE_STEP)
-        pcapfile_release(pf);
-    /* A local copy stays in registers through the loop (the records'
-     * stores cannot alias it). */
-    w = *pf;
-    *end = 0;
-    for (n = 0; n < max; n++) {
-        int rc = next_rec(&w, &r[n]);
-
-        if (rc != 1) {
-            *end = rc;
-            break;
+    /* At most two passes: the second, when the first record of the batch
+     * runs past the window, reads on first.  The caller is done with the
+     * last batch, so the window may move now; never between the records
+     * of a batch, which stop short of the window's end instead. */
+    for (int pass = 0; pass < 2 && n == 0; pass++) {
+        if (pass) {
+            if (rc != 2)
+                break;
+            pcapfile_fill(pf);
         }
-        /* A file truncated under us faults on a record's last byte first
-         * (a file loses its tail); the fault reads zeros and is noted:
-         * stop before the zeros are taken for a packet.  (The read also
-         * brings the packet's last line in ahead of the decoder.) */
-        if (r[n].caplen)
-            (void)*(const volatile uint8_t *)(r[n].data + r[n].caplen - 1);
-        if (*gone) {
-            w.off -= PCAPFILE_REC_LEN + (size_t)r[n].caplen;
-            *end = -2;
-            break;
+        /* A local copy stays in registers through the loop (the records'
+         * stores cannot alias it). */
+        w = *pf;
+        for (n = 0; n < max; n++) {
+            rc = next_rec(&w, &r[n]);
+            if (rc != 1)
+                break;
         }
+        pf->off = w.off;
     }
-    pf->off = w.off;
+    /* 2: the next record runs past the window; the next call reads on. */
+    *end = rc == 2 ? 1 : rc;
     return n;
 }
 
-/* --- mapping --------------------------------------------------------------- */
-
-static void pcapfile_sigbus(int sig, siginfo_t *si, void *uc)
+int pcapfile_next(struct pcapfile *pf, struct pcapfile_rec *r)
 {
-    uintptr_t a = (uintptr_t)si->si_addr;
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    int i;
+    int end;
 
-    (void)uc;
-    for (i = 0; i < PCAPFILE_MAX_MAPS; i++) {
-        if (a >= pcapfile_maps[i].start && a < pcapfile_maps[i].end) {
-            void *p = (void *)(a & ~(uintptr_t)(page - 1));
-
-            if (mmap(p, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
-                MAP_FAILED)
-                break;
-            pcapfile_gone[i] = 1;
-            return;
-        }
-    }
-    /* Not ours: the default action, when the access is retried. */
-    signal(sig, SIG_DFL);
+    if (pcapfile_batch(pf, r, 1, &end) == 1)
+        return 1;
+    return end;
 }
 
-int pcapfile_shrunk(const struct pcapfile *pf)
+int pcapfile_open(struct pcapfile *pf, int fd, uint32_t snaplen)
 {
-    return pf->mapped && pcapfile_gone[pf->slot] != 0;
-}
-
-int pcapfile_map(struct pcapfile *pf, int fd, uint32_t snaplen)
-{
+    uint8_t hdr[PCAPFILE_HDR_LEN];
     struct stat st;
-    void *m;
-    int slot;
+    ssize_t n;
+    int dup;
 
     memset(pf, 0, sizeof(*pf));
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < PCAPFILE_HDR_LEN ||
-        (uintmax_t)st.st_size > SIZE_MAX)
+    pf->fd = -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
         return -1;
-    for (slot = 0; slot < PCAPFILE_MAX_MAPS && pcapfile_maps[slot].start; slot++)
-        ;
-    if (slot == PCAPFILE_MAX_MAPS)
-        return -1;
-    {
-        /* Set at every mapping, not once: whoever set another handler
-         * since (a test harness) is not reading our mappings. */
-        struct sigaction sa;
-
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_sigaction = pcapfile_sigbus;
-        sa.sa_flags = SA_SIGINFO;
-        sigemptyset(&sa.sa_mask);
-        if (sigaction(SIGBUS, &sa, NULL) != 0)
-            return -1;
-    }
-    m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (m == MAP_FAILED)
-        return -1;
-    if (pcapfile_init(pf, m, (size_t)st.st_size, snaplen) != 0) {
-        munmap(m, (size_t)st.st_size);
+    do
+        n = pread(fd, hdr, sizeof(hdr), 0);
+    while (n < 0 && errno == EINTR);
+    if (n != (ssize_t)sizeof(hdr) || pcapfile_init(pf, hdr, sizeof(hdr), snaplen) != 0) {
         memset(pf, 0, sizeof(*pf));
+        pf->fd = -1;
         return -1;
     }
-    (void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
-    pcapfile_gone[slot] = 0;
-    pcapfile_maps[slot].end = (uintptr_t)m + (size_t)st.st_size;
-    pcapfile_maps[slot].start = (uintptr_t)m;
-    pf->mapped = 1;
-    pf->slot = slot;
+    dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (dup < 0) {
+        memset(pf, 0, sizeof(*pf));
+        pf->fd = -1;
+        return -1;
+    }
+    /* One whole record of the snapshot length always fits after the
+     * bytes kept of a record cut by the window's end. */
+    pf->cap = PCAPFILE_WINDOW + PCAPFILE_REC_LEN + (size_t)snaplen;
+    pf->win = xmalloc(pf->cap);
+    memcpy(pf->win, hdr, sizeof(hdr));
+    pf->buf = pf->win;
+    pf->size = sizeof(hdr);
+    pf->fd = dup;
+    pf->eof = 0;
+    (void)posix_fadvise(dup, 0, 0, POSIX_FADV_SEQUENTIAL);
     return 0;
 }
 
-void pcapfile_unmap(struct pcapfile *pf)
+void pcapfile_close(struct pcapfile *pf)
 {
-    int i;
-
-    if (!pf->mapped)
-        return;
-    for (i = 0; i < PCAPFILE_MAX_MAPS; i++) {
-        if (pcapfile_maps[i].start == (uintptr_t)pf->buf) {
-            pcapfile_maps[i].start = 0;
-            pcapfile_maps[i].end = 0;
-        }
-    }
-    munmap((void *)(uintptr_t)pf->buf, pf->size);
+    if (pf->fd >= 0)
+        close(pf->fd);
+    free(pf->win);
     memset(pf, 0, sizeof(*pf));
+    pf->fd = -1;
 }

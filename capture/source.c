@@ -175,19 +175,19 @@ static FILE *src_fopen(struct src *s, const char *path)
     return fp;
 }
 
-/* Map a classic pcap file for the walk of pcapfile.h, with its own copy of
- * the filter (libpcap's is inside the handle, applied only by its reads).
- * Where the file cannot be mapped, or the filter copy cannot be made
- * (it compiled a moment ago), libpcap alone reads the file. */
-static void src_map_file(struct src *s, int fd, const char *filter)
+/* Open a classic pcap file for the walk of pcapfile.h, with its own copy
+ * of the filter (libpcap's is inside the handle, applied only by its
+ * reads).  Where the file cannot be walked, or the filter copy cannot be
+ * made (it compiled a moment ago), libpcap alone reads the file. */
+static void src_walk_file(struct src *s, int fd, const char *filter)
 {
     int snap = pcap_snapshot(s->pcap);
 
-    if (fd < 0 || snap <= 0 || pcapfile_map(&s->pf, fd, (uint32_t)snap) != 0)
+    if (fd < 0 || snap <= 0 || pcapfile_open(&s->pf, fd, (uint32_t)snap) != 0)
         return;
     if (filter) {
         if (pcap_compile(s->pcap, &s->filter, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-            pcapfile_unmap(&s->pf);
+            pcapfile_close(&s->pf);
             return;
         }
         s->has_filter = 1;
@@ -236,8 +236,8 @@ int src_open_file(struct src *s, const char *path, const char *filter, struct di
         rc = src_set_filter(s, filter, d);
     if (rc)
         goto out_fail;
-    /* A pipe cannot be mapped: its stream has no descriptor (-1). */
-    src_map_file(s, s->pipe ? -1 : fileno(fp), filter);
+    /* A pipe is libpcap's alone: it cannot be read at an offset. */
+    src_walk_file(s, s->pipe ? -1 : fileno(fp), filter);
     return 0;
 
 out_fail:
@@ -343,7 +343,7 @@ void src_close(struct src *s)
     if (s->pcap)
         pcap_close(s->pcap); /* closes a file's stream too, before its buffer goes */
     s->pcap = NULL;
-    pcapfile_unmap(&s->pf);
+    pcapfile_close(&s->pf);
     if (s->has_filter)
         pcap_freecode(&s->filter);
     s->has_filter = 0;

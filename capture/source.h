@@ -36,8 +36,8 @@ struct src {
     char *iobuf;           /* files: malloc'd stdio buffer of the stream, owned */
     struct src_pipe *pipe; /* files that are no regular file (pipe, FIFO, stdin):
                             * the stream's cookie, owned; else NULL */
-    /* Files: a classic pcap file is also mapped and walked in place
-     * (pcapfile.h); pf.buf is NULL when libpcap alone reads it.  libpcap's
+    /* Files: a classic pcap file is also walked by pcapfile.h's reader;
+     * pf.buf is NULL when libpcap alone reads it.  libpcap's
      * handle stays open: it reads on from pcapfile_offset() when the walk
      * meets a record it does not take. */
     struct pcapfile pf;
@@ -67,8 +67,9 @@ struct src_live_opts {
  * pipe, a FIFO, "-") is read through poll() and read(2) (s->pipe; see
  * src_file_on_wait()).
  * Every failure is one line through d naming the file; returns ERR_PCAP,
- * ERR_FORMAT (link type) or -errno.  A classic pcap file is mapped as well
- * (s->pf, see struct src); s->pcap is usable either way.
+ * ERR_FORMAT (link type) or -errno.  A classic pcap file is also opened
+ * for pcapfile.h's walk (s->pf, see struct src); s->pcap is usable either
+ * way.
  */
 int src_open_file(struct src *s, const char *path, const char *filter, struct diag *d) MUST_CHECK;
 

@@ -1,9 +1,10 @@
 /*
- * test_pcapfile.c: the mapped classic-pcap walk (capture/pcapfile.c):
- * headers it takes and refuses, every malformed record shape (each must
- * stop the walk at that record's offset, for libpcap to take over, without
- * reading past the bytes), both byte orders and both time precisions, and
- * the same records as libpcap on a written file.
+ * test_pcapfile.c: the classic-pcap walk (capture/pcapfile.c): headers it
+ * takes and refuses, every malformed record shape (each must stop the walk
+ * at that record's offset, for libpcap to take over, without reading past
+ * the bytes), both byte orders and both time precisions, the same records
+ * as libpcap on a written file, records across the window's end, and a
+ * file truncated while it is read.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "capture/pcapfile.h"
@@ -268,8 +268,8 @@ static void test_same_as_libpcap(void **state)
     assert_true(fd >= 0);
     pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     assert_non_null(pc);
-    assert_int_equal(pcapfile_map(&pf, fd, (uint32_t)pcap_snapshot(pc)), 0);
-    close(fd); /* the mapping outlives the descriptor */
+    assert_int_equal(pcapfile_open(&pf, fd, (uint32_t)pcap_snapshot(pc)), 0);
+    close(fd); /* the reader keeps its own descriptor */
     while (pcap_next_ex(pc, &h, &data) == 1) {
         assert_int_equal(pcapfile_next(&pf, &r), 1);
         assert_true(r.ts_ns == (int64_t)h->ts.tv_sec * 1000000000 + h->ts.tv_usec);
@@ -280,87 +280,140 @@ static void test_same_as_libpcap(void **state)
     }
     assert_int_equal(n, 50);
     assert_int_equal(pcapfile_next(&pf, &r), 0);
-    assert_int_equal(pcapfile_shrunk(&pf), 0);
-    pcapfile_unmap(&pf);
-    pcapfile_unmap(&pf); /* twice is harmless */
+    pcapfile_close(&pf);
+    pcapfile_close(&pf); /* twice is harmless */
     assert_null(pf.buf);
     pcap_close(pc);
 
     /* not a regular file: libpcap's */
     fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    assert_int_equal(pcapfile_map(&pf, fd, 65535), -1);
+    assert_int_equal(pcapfile_open(&pf, fd, 65535), -1);
     close(fd);
     unlink(path);
     rmdir(dir);
 }
 
-/* A file truncated while mapped: the access past its new end reads zeros
- * instead of killing us with SIGBUS, and the reader is told. */
-static void test_shrunk(void **state)
+/* Write n records of caplen bytes each (byte i of record k is k + i)
+ * after a header of snapshot length snap, to fd; returns the file size. */
+static size_t big_file(int fd, uint32_t snap, uint32_t n, uint32_t caplen)
+{
+    struct img im;
+    size_t size;
+    uint8_t *body;
+
+    hdr(&im, 0, MAGIC_US, 2, 4, snap);
+    size = im.n + (size_t)n * (16 + caplen);
+    body = calloc(1, size);
+    assert_non_null(body);
+    memcpy(body, im.b, im.n);
+    for (uint32_t k = 0; k < n; k++) {
+        uint8_t *p = body + im.n + (size_t)k * (16 + caplen);
+        struct img rh;
+
+        rh.big = 0;
+        rh.n = 0;
+        put32(&rh, 1700000000 + k);
+        put32(&rh, k);
+        put32(&rh, caplen);
+        put32(&rh, caplen + 4);
+        memcpy(p, rh.b, 16);
+        for (uint32_t i = 0; i < caplen; i++)
+            p[16 + i] = (uint8_t)(k + i);
+    }
+    assert_int_equal(pwrite(fd, body, size, 0), (ssize_t)size);
+    free(body);
+    return size;
+}
+
+/* Records across the window's end, in batches and one by one: every
+ * record whole, in order, with its own bytes; a record of the largest
+ * snapshot length fits. */
+static void test_window(void **state)
 {
     char dir[] = "/tmp/test_pcapfile.XXXXXX", path[64];
-    long page = sysconf(_SC_PAGESIZE);
-    struct img im;
+    static const struct {
+        uint32_t snap, n, caplen;
+    } cases[] = {
+        {65535, 3000, 1499}, /* ~1.5 KB records: windows of ~256 KB end mid-record */
+        {262144, 9, 262144}, /* the largest records libpcap reads */
+        {65535, 40000, 7},   /* many small ones: batches cut by the window */
+    };
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/w.pcap", dir);
+    for (size_t c = 0; c < ARRAY_SIZE(cases); c++) {
+        for (int batched = 0; batched < 2; batched++) {
+            struct pcapfile pf;
+            struct pcapfile_rec r[8];
+            uint32_t k = 0;
+            size_t size;
+            int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), end = 1;
+
+            assert_true(fd >= 0);
+            size = big_file(fd, cases[c].snap, cases[c].n, cases[c].caplen);
+            assert_int_equal(pcapfile_open(&pf, fd, cases[c].snap), 0);
+            close(fd);
+            while (end == 1) {
+                size_t got;
+
+                if (batched) {
+                    got = pcapfile_batch(&pf, r, ARRAY_SIZE(r), &end);
+                } else {
+                    end = pcapfile_next(&pf, &r[0]);
+                    got = end == 1;
+                }
+                for (size_t i = 0; i < got; i++, k++) {
+                    assert_true(k < cases[c].n);
+                    assert_int_equal(r[i].caplen, cases[c].caplen);
+                    assert_int_equal(r[i].len, cases[c].caplen + 4);
+                    assert_true(r[i].ts_ns == (int64_t)(1700000000 + k) * 1000000000 + k * 1000);
+                    assert_int_equal(r[i].data[0], (uint8_t)k);
+                    assert_int_equal(r[i].data[cases[c].caplen - 1],
+                                     (uint8_t)(k + cases[c].caplen - 1));
+                }
+            }
+            assert_int_equal(end, 0);
+            assert_int_equal(k, cases[c].n);
+            assert_int_equal(pcapfile_offset(&pf), size);
+            pcapfile_close(&pf);
+        }
+    }
+    unlink(path);
+    rmdir(dir);
+}
+
+/* A file truncated while it is read ends where it now ends: the record
+ * cut short is libpcap's (-1, the offset on it), and nothing past the new
+ * end is read. */
+static void test_truncated_under_us(void **state)
+{
+    char dir[] = "/tmp/test_pcapfile.XXXXXX", path[64];
     struct pcapfile pf;
-    uint8_t *body;
-    int fd;
+    struct pcapfile_rec r[8];
+    const uint32_t caplen = 1000, n = 2000;                     /* ~2 MB: several windows */
+    const size_t cut = 24 + (size_t)1500 * (16 + caplen) + 100; /* in record 1500 */
+    uint32_t k = 0;
+    int fd, end = 1;
 
     (void)state;
     assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/x.pcap", dir);
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    snprintf(path, sizeof(path), "%s/t.pcap", dir);
+    fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     assert_true(fd >= 0);
-    hdr(&im, 0, MAGIC_US, 2, 4, 65535);
-    body = calloc(1, (size_t)page * 3);
-    memcpy(body, im.b, im.n);
-    memset(body + (size_t)page * 2, 0x5a, (size_t)page);
-    assert_int_equal(write(fd, body, (size_t)page * 3), page * 3);
-    assert_int_equal(pcapfile_map(&pf, fd, 65535), 0);
-    assert_int_equal(pf.buf[(size_t)page * 2], 0x5a);
-    assert_int_equal(ftruncate(fd, page), 0);
-    assert_int_equal(pcapfile_shrunk(&pf), 0);
-    assert_int_equal(*(const volatile uint8_t *)(pf.buf + (size_t)page * 2 + 1), 0);
-    assert_int_equal(pcapfile_shrunk(&pf), 1);
-    pcapfile_unmap(&pf);
-
-    /* A batch stops before the record whose bytes went: the first record
-     * ends in the page kept, the second in a page cut off. */
-    assert_int_equal(ftruncate(fd, 0), 0);
-    memset(body, 0, (size_t)page * 3);
-    memcpy(body, im.b, im.n);
-    {
-        struct img r1;
-        uint32_t cap1 = (uint32_t)page - 24 - 16 - 100; /* ends 100 bytes before page 1 */
-        uint32_t cap2 = (uint32_t)page + 200;           /* ends in page 2 */
-
-        r1.big = 0;
-        r1.n = 0;
-        put32(&r1, 1700000000);
-        put32(&r1, 0);
-        put32(&r1, cap1);
-        put32(&r1, cap1);
-        memcpy(body + 24, r1.b, 16);
-        r1.n = 0;
-        put32(&r1, 1700000001);
-        put32(&r1, 0);
-        put32(&r1, cap2);
-        put32(&r1, cap2);
-        memcpy(body + 24 + 16 + cap1, r1.b, 16);
-    }
-    assert_int_equal(pwrite(fd, body, (size_t)page * 3, 0), page * 3);
-    assert_int_equal(pcapfile_map(&pf, fd, 262144), 0);
-    assert_int_equal(ftruncate(fd, page * 2), 0); /* the second record's end is gone */
-    {
-        struct pcapfile_rec r[4];
-        int end;
-
-        assert_int_equal(pcapfile_batch(&pf, r, 4, &end), 1);
-        assert_int_equal(end, -2);
-        assert_int_equal(pcapfile_offset(&pf), (size_t)page - 100); /* the lost record */
-    }
-    pcapfile_unmap(&pf);
+    big_file(fd, 65535, n, caplen);
+    assert_int_equal(pcapfile_open(&pf, fd, 65535), 0);
+    /* the first window read, then the file loses its tail */
+    assert_int_equal(pcapfile_batch(&pf, r, 1, &end), 1);
+    k = 1;
+    assert_int_equal(ftruncate(fd, (off_t)cut), 0);
+    while (end == 1)
+        k += (uint32_t)pcapfile_batch(&pf, r, ARRAY_SIZE(r), &end);
+    assert_int_equal(end, -1);
+    assert_int_equal(k, 1500);
+    assert_int_equal(pcapfile_offset(&pf), 24 + (size_t)1500 * (16 + caplen));
+    assert_int_equal(pcapfile_next(&pf, &r[0]), -1); /* stays on it */
+    pcapfile_close(&pf);
     close(fd);
-    free(body);
     unlink(path);
     rmdir(dir);
 }
@@ -368,9 +421,13 @@ static void test_shrunk(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_header),          cmocka_unit_test(test_records),
-        cmocka_unit_test(test_malformed),       cmocka_unit_test(test_batch),
-        cmocka_unit_test(test_same_as_libpcap), cmocka_unit_test(test_shrunk),
+        cmocka_unit_test(test_header),
+        cmocka_unit_test(test_records),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_batch),
+        cmocka_unit_test(test_same_as_libpcap),
+        cmocka_unit_test(test_window),
+        cmocka_unit_test(test_truncated_under_us),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
