@@ -329,20 +329,6 @@ static void bind_opt(sqlite3_stmt *st, int col, int64_t v, int present)
         sqlite3_bind_null(st, col);
 }
 
-/* The conn_state words schema.sql's CHECK on flows.state allows. */
-TESTABLE int state_valid(const char *st, size_t len)
-{
-    static const char *const words[] = {"S0",   "S1",     "SF",    "REJ", "S2",  "S3", "RSTO",
-                                        "RSTR", "RSTOS0", "RSTRH", "SH",  "SHR", "OTH"};
-    size_t i;
-
-    for (i = 0; i < ARRAY_SIZE(words); i++) {
-        if (strlen(words[i]) == len && memcmp(words[i], st, len) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 /* Bind r as the row starting at parameter base + 1 of st.  src, dst and
  * dnat (INET6_ADDRSTRLEN each) hold the address texts until the step.
  * ERR_INVALID (reported, latched) when the state word is not Zeek's. */
@@ -370,7 +356,7 @@ static int writer_bind_row(struct writer *w, sqlite3_stmt *st, struct bind_memo 
     /* state and history are NUL-terminated inside fixed arrays; bound with
      * an explicit bound so a missing NUL cannot run past them. */
     slen = strnlen(r->state, sizeof(r->state));
-    if (!state_valid(r->state, slen)) {
+    if (!db_state_valid(r->state, slen)) {
         int first;
 
         pthread_mutex_lock(&w->mu);
@@ -715,7 +701,7 @@ int writer_open(const char *path, size_t batch_rows, struct diag *d, struct writ
      * - CHECK constraints off: flows.state's CHECK (state IN (...13
      *   words)) makes SQLite build an ephemeral index per row, which
      *   cost more than the rest of the insert (1.8 us a row);
-     *   writer_insert() checks the same list in C (state_valid()).
+     *   writer_insert() checks the same list in C (db_state_valid()).
      * - a WAL checkpoint every 4096 pages (16 MB) rather than 1000: each
      *   checkpoint syncs, and fewer of them keep the thread from stalling
      *   the decoder; the WAL stays bounded for long live captures.

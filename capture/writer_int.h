@@ -13,8 +13,6 @@ int fmt_ipv4(const uint8_t *a, char *buf);
 /* Text of the IPv6 address a[0..16) into buf (>= 46 bytes), inet_ntop's
  * exactly; returns its length. */
 int fmt_ipv6(const uint8_t *a, char *buf);
-/* 1 when st[0..len) is one of Zeek's 13 conn_state words. */
-int state_valid(const char *st, size_t len);
 #endif
 
 #endif

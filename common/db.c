@@ -1130,6 +1130,18 @@ void db_close(sqlite3 **pdb, struct diag *d)
     }
 }
 
+int db_state_valid(const char *s, size_t len)
+{
+    static const char *const words[] = {"S0",   "S1",     "SF",    "REJ", "S2",  "S3", "RSTO",
+                                        "RSTR", "RSTOS0", "RSTRH", "SH",  "SHR", "OTH"};
+
+    for (size_t i = 0; s && i < ARRAY_SIZE(words); i++) {
+        if (strlen(words[i]) == len && memcmp(words[i], s, len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 int db_exec(sqlite3 *db, struct diag *d, const char *what, const char *sql)
 {
     char *msg = NULL;

@@ -12,6 +12,8 @@
 #ifndef PODFLOW_DB_H
 #define PODFLOW_DB_H
 
+#include <stddef.h>
+
 #include <sqlite3.h>
 
 #include "common/attrs.h"
@@ -98,6 +100,10 @@ int db_attach_reader(sqlite3 *db, const char *path, const char *schema, struct d
  * other connection has it open, so that a finished case is one file with
  * no -wal or -shm beside it. */
 void db_close(sqlite3 **db, struct diag *d);
+
+/* 1 when s[0..len) is one of Zeek's 13 conn_state words, the list
+ * schema.sql's CHECK on flows.state allows; else 0. */
+int db_state_valid(const char *s, size_t len);
 
 /* Run sql (no results) reporting errors as "cannot <what>: <sqlite msg>". */
 int db_exec(sqlite3 *db, struct diag *d, const char *what, const char *sql) MUST_CHECK;

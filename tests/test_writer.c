@@ -20,6 +20,7 @@
 #include "capture/flow.h"
 #include "capture/writer.h"
 #include "capture/writer_int.h"
+#include "common/db.h"
 #include "common/err.h"
 #include "common/compat.h"
 
@@ -127,7 +128,7 @@ static void test_state_valid(void **state)
 
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
-        assert_int_equal(state_valid(cases[i].s, strlen(cases[i].s)), cases[i].ok);
+        assert_int_equal(db_state_valid(cases[i].s, strlen(cases[i].s)), cases[i].ok);
 }
 
 struct fixture {
