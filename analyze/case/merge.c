@@ -60,7 +60,11 @@ struct mtable {
 struct merge {
     sqlite3 *db;
     struct diag *d;
-    const char *out; /* for messages */
+    const char *out;               /* for messages */
+    const struct merge_skip *skip; /* rows to leave out, or NULL */
+    size_t nskip;
+    size_t input;       /* index of the input being copied */
+    int has_skip_table; /* temp.merge_skip exists */
     struct mtable t[LIM_MERGE_TABLES];
     size_t nt;
     int redacted;        /* a redacted input was copied */
@@ -259,6 +263,42 @@ static int merge_same_row(struct buf *b, const struct mtable *t, const unsigned 
     return rc;
 }
 
+/*
+ * Fill temp.merge_skip with the rowids of table the caller leaves out of
+ * the current input (merge_into_new()'s skip list).  1 when there are
+ * some, 0 when none, ERR_DB.
+ */
+static int merge_skip_load(struct merge *m, const char *table)
+{
+    const struct merge_skip *sk = NULL;
+    sqlite3_stmt *ins = NULL;
+    int rc = 1;
+
+    for (size_t i = 0; i < m->nskip && !sk; i++)
+        if (m->skip[i].input == m->input && m->skip[i].n && strcmp(m->skip[i].table, table) == 0)
+            sk = &m->skip[i];
+    if (!sk)
+        return 0;
+    if (!m->has_skip_table) {
+        if (sqlite3_exec(m->db, "CREATE TEMP TABLE merge_skip (id INTEGER PRIMARY KEY)", NULL, NULL,
+                         NULL) != SQLITE_OK)
+            return ERR_DB;
+        m->has_skip_table = 1;
+    }
+    if (sqlite3_exec(m->db, "DELETE FROM temp.merge_skip", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(m->db, "INSERT OR IGNORE INTO temp.merge_skip (id) VALUES (?1)", -1,
+                           &ins, NULL) != SQLITE_OK)
+        return ERR_DB;
+    for (size_t k = 0; k < sk->n && rc > 0; k++) {
+        sqlite3_bind_int64(ins, 1, sk->ids[k]);
+        if (sqlite3_step(ins) != SQLITE_DONE)
+            rc = ERR_DB;
+        sqlite3_reset(ins);
+    }
+    sqlite3_finalize(ins);
+    return rc;
+}
+
 /* Copy one table of the attached input into the output. */
 static int merge_table(struct merge *m, struct mtable *t, const char *path)
 {
@@ -292,14 +332,23 @@ static int merge_table(struct merge *m, struct mtable *t, const char *path)
         first = 0;
     }
     if (!rc)
-        rc = buf_addf(&sql, ") SELECT %s FROM " MERGE_SRC ".\"%s\" AS s", sel.data, t->name);
+        rc =
+            buf_addf(&sql, ") SELECT %s FROM " MERGE_SRC ".\"%s\" AS s WHERE 1", sel.data, t->name);
     if (!rc && !t->origin) {
         /* Shared rows: identical ones (all columns but the id) once. */
-        rc = buf_addf(&sql, " WHERE NOT EXISTS (SELECT 1 FROM main.\"%s\" AS m WHERE ", t->name);
+        rc = buf_addf(&sql, " AND NOT EXISTS (SELECT 1 FROM main.\"%s\" AS m WHERE ", t->name);
         if (!rc)
             rc = merge_same_row(&sql, t, have);
         if (!rc)
             rc = buf_addch(&sql, ')');
+    }
+    if (!rc) {
+        int k = merge_skip_load(m, t->name);
+
+        if (k < 0)
+            rc = merge_sqlfail(m, "listing the rows to leave out", path);
+        else if (k > 0)
+            rc = buf_addstr(&sql, " AND s.rowid NOT IN temp.merge_skip");
     }
     if (!rc && t->pk_other && !t->origin) {
         /* Same key, other content: the first kept; count them to say so. */
@@ -554,7 +603,8 @@ static int merge_check_inputs(char *const *inputs, size_t n, const char *out, st
 
 /* Build the merged case in tmp, which exists and is empty or is absent. */
 static int merge_build(const char *tmp, const char *label, char *const *inputs, size_t n,
-                       const struct merge_opts *o, struct diag *d)
+                       const struct merge_opts *o, const struct merge_skip *skip, size_t nskip,
+                       struct diag *d)
 {
     struct merge m;
     int rc;
@@ -562,6 +612,8 @@ static int merge_build(const char *tmp, const char *label, char *const *inputs, 
     memset(&m, 0, sizeof(m));
     m.d = d;
     m.out = label;
+    m.skip = skip;
+    m.nskip = nskip;
     rc = db_open_writer(tmp, d, &m.db);
     if (rc < 0)
         return rc;
@@ -574,8 +626,10 @@ static int merge_build(const char *tmp, const char *label, char *const *inputs, 
                  "PRAGMA main.cache_size = -65536;");
     if (!rc)
         rc = merge_load_schema(&m);
-    for (size_t i = 0; i < n && !rc; i++)
+    for (size_t i = 0; i < n && !rc; i++) {
+        m.input = i;
         rc = merge_one(&m, inputs[i]);
+    }
     if (!rc && !(o && o->quiet)) {
         int fi = merge_find(&m, "flows"), ci = merge_find(&m, "captures"),
             ei = merge_find(&m, "endpoints");
@@ -601,14 +655,15 @@ static int merge_build(const char *tmp, const char *label, char *const *inputs, 
     return rc;
 }
 
-int merge_into_new(const char *tmp_path, char *const *inputs, size_t n, struct diag *d)
+int merge_into_new(const char *tmp_path, char *const *inputs, size_t n,
+                   const struct merge_skip *skip, size_t nskip, struct diag *d)
 {
     struct merge_opts o = {.quiet = 1};
     int rc;
 
     rc = merge_check_inputs(inputs, n, NULL, d);
     if (!rc)
-        rc = merge_build(tmp_path, tmp_path, inputs, n, &o, d);
+        rc = merge_build(tmp_path, tmp_path, inputs, n, &o, skip, nskip, d);
     if (rc)
         outfile_remove_db(tmp_path);
     return rc;
@@ -632,7 +687,7 @@ int merge_files(const char *out, char *const *inputs, size_t n, const struct mer
         return rc;
     rc = merge_check_inputs(inputs, n, of.target, d);
     if (!rc)
-        rc = merge_build(of.tmp, out, inputs, n, o, d);
+        rc = merge_build(of.tmp, out, inputs, n, o, NULL, 0, d);
     if (rc) {
         outfile_abort(&of);
         return rc;

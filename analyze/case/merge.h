@@ -25,6 +25,7 @@
 #define PODFLOW_ANALYZE_MERGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/attrs.h"
 
@@ -51,10 +52,23 @@ struct merge_opts {
 int merge_files(const char *out, char *const *inputs, size_t n, const struct merge_opts *o,
                 struct diag *d) MUST_CHECK;
 
+/* Rows of input number input (0-based) to leave out of a merge: the
+ * rowids ids[0..n) of table. */
+struct merge_skip {
+    size_t input;
+    const char *table;
+    const int64_t *ids;
+    size_t n;
+};
+
 /*
- * The same into a new file at tmp_path, which must not exist; no rename.
- * For the analyzer's several-files mode (case_open_many()).
+ * The same into the file at tmp_path, which must be absent or empty; no
+ * rename; the rows skip[0..nskip) names are left out (the case reader's
+ * unusable rows, so that no value is coerced by the output's column
+ * types nor refused by its constraints).  For the analyzer's several-files
+ * mode (case_open_many()).
  */
-int merge_into_new(const char *tmp_path, char *const *inputs, size_t n, struct diag *d) MUST_CHECK;
+int merge_into_new(const char *tmp_path, char *const *inputs, size_t n,
+                   const struct merge_skip *skip, size_t nskip, struct diag *d) MUST_CHECK;
 
 #endif
