@@ -100,6 +100,11 @@
  * shortcut. */
 #define LIM_CASE_ADDR_MEMO 262144
 
+/* Unusable rows of one case the reader leaves out and remembers (8 bytes
+ * each, so that pairing and merging leave them out too): podflow writes
+ * none; a case with more is damaged past use, and is refused. */
+#define LIM_CASE_BAD_ROWS (1u << 20)
+
 /* Distinct external addresses podflow-capture --redact-external gives
  * their own pseudonym (~100 bytes of memory each, common/pseudo.h); a
  * node facing a scan of the Internet meets more, and the rest then share

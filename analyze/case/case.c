@@ -10,8 +10,14 @@
  *
  * Nothing in the file is trusted: every text is bounded by SQLite, labels
  * go through labels_from_json() with its limits, ports through json_each
- * with range checks, and a row that does not make sense is reported with
- * its table and id.
+ * with range checks, and every column used is checked by SQLite type and
+ * range before it is read (never sqlite3_column_int64() of a text).  A
+ * flow, capture or interface row that fails is left out and counted by
+ * reason (case.h, struct case_bad): flowrow.c's frow_read() checks a
+ * flows row alike for every reader (the scan, the pairing, the count
+ * case_check_flows() makes before a streamed output), so what one leaves
+ * out no other sees.  An endpoint or namespace whose identity data is
+ * damaged stops the reading, named by table and id.
  */
 #include "analyze/case/case.h"
 
@@ -23,6 +29,7 @@
 
 #include "analyze/case/case_int.h"
 #include "analyze/case/merge.h"
+#include "common/buf.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/hash.h"
@@ -91,59 +98,232 @@ static int ns_cmp(const void *x, const void *y)
     return strcmp(a->name, b->name);
 }
 
-static const char *col_text(struct case_db *c, sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-
-    if (!t)
-        return NULL;
-    return arena_memdupz(&c->arena, t, (size_t)sqlite3_column_bytes(st, i));
-}
-
 static int db_fail(struct case_db *c, struct diag *d, const char *what)
 {
     diag_err(d, "cannot read %s from '%s': %s", what, c->path, sqlite3_errmsg(c->db));
     return ERR_DB;
 }
 
+/* ---- rows the reader cannot use (case.h, struct case_bad) ------------- */
+
+static const char *const case_tab_names[CASE_TAB_N] = {"flows", "endpoints", "namespaces",
+                                                       "captures", "interfaces"};
+static const char *const case_tab_row[CASE_TAB_N] = {"flow", "endpoint", "namespace", "capture",
+                                                     "interface"};
+static const char *const case_why_names[CASE_WHY_N] = {"capture_id", "proto",   "address", "port",
+                                                       "time",       "counter", "state",   "icmp",
+                                                       "dnat",       "iface",   "name",    "open"};
+static const char *const case_why_text[CASE_WHY_N] = {
+    "capture_id is not an integer",
+    "proto is not an integer from 0 to 255",
+    "an address is not IPv4 or IPv6 address text",
+    "a port is not an integer from 0 to 65535",
+    "a time is not an integer, or the end is before the start",
+    "a packet, byte or ICMP count is not an integer >= 0",
+    "state is not one of Zeek's conn_state words",
+    "icmp_type or icmp_code is not NULL or 0..255, or icmp_id not NULL or an integer",
+    "dnat_ip and dnat_port are neither both NULL nor an address and a port",
+    "iface is not NULL or an integer",
+    "a name is not text",
+    "open is not 0 or 1",
+};
+
+const char *case_table_name(enum case_table t)
+{
+    return (unsigned)t < CASE_TAB_N ? case_tab_names[t] : "?";
+}
+
+const char *case_why_name(enum case_why w)
+{
+    return (unsigned)w < CASE_WHY_N ? case_why_names[w] : "?";
+}
+
+int case_bad_text(const struct case_bad *b, struct buf *out)
+{
+    int rc = 0, first = 1;
+
+    if (!b->total)
+        return 0;
+    rc = buf_addf(out, "%" PRIu64 " row%s left out as unusable:", b->total,
+                  b->total == 1 ? "" : "s");
+    for (size_t t = 0; t < CASE_TAB_N && !rc; t++) {
+        uint64_t sum = 0;
+        int inner = 1;
+
+        for (size_t w = 0; w < CASE_WHY_N; w++)
+            sum += b->n[t][w];
+        if (!sum)
+            continue;
+        rc = buf_addf(out, "%s %s %" PRIu64 " (", first ? "" : ",", case_tab_names[t], sum);
+        first = 0;
+        for (size_t w = 0; w < CASE_WHY_N && !rc; w++) {
+            if (!b->n[t][w])
+                continue;
+            rc = buf_addf(out, "%s%s %" PRIu64, inner ? "" : ", ", case_why_names[w], b->n[t][w]);
+            inner = 0;
+        }
+        if (!rc)
+            rc = buf_addch(out, ')');
+    }
+    return rc;
+}
+
+static int id_cmp(const void *x, const void *y)
+{
+    const int64_t *a = x, *b = y;
+
+    return *a < *b ? -1 : *a > *b;
+}
+
+int case_bad_summary(const struct case_db *c, struct buf *out)
+{
+    int rc = 0, first = 1;
+
+    for (size_t i = 0; i < c->nfiles && !rc; i++) {
+        if (!c->files[i].bad.total)
+            continue;
+        rc = buf_addf(out, "%s'%s': ", first ? "" : "; ", c->files[i].path);
+        if (!rc)
+            rc = case_bad_text(&c->files[i].bad, out);
+        first = 0;
+    }
+    return rc;
+}
+
+/* Say what was left out (a warning), or refuse it (strict: ERR_INVALID). */
+static int case_bad_report(const struct case_db *c, struct diag *d);
+
+/*
+ * Every row of the case has now been looked at: sort what was left out
+ * (for bsearch), and say it once, or refuse it (strict).
+ */
+static int case_counted(struct case_db *c, struct diag *d)
+{
+    c->counted = 1;
+    for (size_t t = 0; t < CASE_TAB_N; t++)
+        if (c->nbad_ids[t])
+            qsort(c->bad_ids[t], c->nbad_ids[t], sizeof(int64_t), id_cmp);
+    if (c->nfiles == 1)
+        c->files[0].bad = c->bad;
+    return case_bad_report(c, d);
+}
+
+static int case_bad_report(const struct case_db *c, struct diag *d)
+{
+    struct buf b;
+    int rc = 0;
+
+    if (!c->bad.total)
+        return 0;
+    buf_init(&b, 0);
+    if (case_bad_summary(c, &b))
+        rc = ERR_LIMIT;
+    else if (c->opts.strict) {
+        diag_err(d, "%s (--strict)", b.data);
+        rc = ERR_INVALID;
+    } else {
+        diag_warn(d, "%s", b.data);
+    }
+    buf_release(&b);
+    return rc;
+}
+
+/* Leave row id of table t out for reason w: count it, remember it (for
+ * pairing and merging), name the first few on d.  0, or ERR_LIMIT past
+ * LIM_CASE_BAD_ROWS. */
+static int case_bad_row(struct case_db *c, enum case_table t, enum case_why w, int64_t id,
+                        struct diag *d)
+{
+    if (c->bad.total >= LIM_CASE_BAD_ROWS) {
+        diag_err(d, "'%s': more than %u rows cannot be used: not a usable case", c->path,
+                 LIM_CASE_BAD_ROWS);
+        return ERR_LIMIT;
+    }
+    c->bad.n[t][w]++;
+    c->bad.total++;
+    ALLOC_GROW(c->bad_ids[t], c->nbad_ids[t] + 1, c->bad_alloc[t]);
+    c->bad_ids[t][c->nbad_ids[t]++] = id;
+    if (c->bad.total <= CASE_BAD_SHOWN)
+        diag_warn(d, "'%s': %s %lld: %s: left out", c->path, case_tab_row[t], (long long)id,
+                  case_why_text[w]);
+    return 0;
+}
+
+/* Column i is an integer (SQLite's type: never text read as a number). */
+static int col_int(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_INTEGER;
+}
+
+/* Column i is NULL or text (a name, for instance). */
+static int col_null_or_text(sqlite3_stmt *st, int i)
+{
+    int t = sqlite3_column_type(st, i);
+
+    return t == SQLITE_NULL || t == SQLITE_TEXT;
+}
+
+/* A text column's value (arena), NULL when NULL; the caller has checked
+ * col_null_or_text(). */
+static const char *col_text(struct case_db *c, sqlite3_stmt *st, int i)
+{
+    const unsigned char *t;
+
+    if (sqlite3_column_type(st, i) != SQLITE_TEXT)
+        return NULL;
+    t = sqlite3_column_text(st, i);
+    return t ? arena_memdupz(&c->arena, t, (size_t)sqlite3_column_bytes(st, i)) : NULL;
+}
+
 static int load_namespaces(struct case_db *c, struct diag *d)
 {
     sqlite3_stmt *st = NULL;
     size_t alloc = 0;
-    int rc;
+    int rc, ret = 0;
 
-    if (sqlite3_prepare_v2(c->db, "SELECT name, labels FROM namespaces", -1, &st, NULL) !=
+    if (sqlite3_prepare_v2(c->db, "SELECT rowid, name, labels FROM namespaces", -1, &st, NULL) !=
         SQLITE_OK)
         return db_fail(c, d, "namespaces");
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct case_ns *ns;
-        const char *js = (const char *)sqlite3_column_text(st, 1);
+        const char *js = (const char *)sqlite3_column_text(st, 2);
         int lrc;
 
-        ALLOC_GROW(c->nss, c->nnss + 1, alloc);
-        ns = &c->nss[c->nnss];
-        ns->name = col_text(c, st, 0);
-        if (!ns->name) {
-            diag_warn(d, "'%s': a namespace without a name is skipped", c->path);
+        /* Without a name no pod joins it: left out.  Its labels, though,
+         * are what namespaceSelectors see: damaged, they stop us. */
+        if (sqlite3_column_type(st, 1) != SQLITE_TEXT) {
+            ret =
+                case_bad_row(c, CASE_TAB_NAMESPACES, CASE_WHY_NAME, sqlite3_column_int64(st, 0), d);
+            if (ret)
+                break;
             continue;
         }
-        lrc = labels_from_json(&ns->labels, js ? js : "{}",
-                               js ? (size_t)sqlite3_column_bytes(st, 1) : 2);
+        ALLOC_GROW(c->nss, c->nnss + 1, alloc);
+        ns = &c->nss[c->nnss];
+        ns->name = col_text(c, st, 1);
+        if (sqlite3_column_type(st, 2) != SQLITE_TEXT) {
+            diag_err(d, "'%s': namespace '%s': labels are not JSON text", c->path, ns->name);
+            ret = ERR_PARSE;
+            break;
+        }
+        lrc = labels_from_json(&ns->labels, js, (size_t)sqlite3_column_bytes(st, 2));
         if (lrc) {
             diag_err(d, "'%s': namespace '%s': bad labels: %s", c->path, ns->name, err_str(lrc));
-            sqlite3_finalize(st);
-            return lrc;
+            ret = lrc;
+            break;
         }
         /* Kubernetes sets kubernetes.io/metadata.name on every namespace. */
         if (!labels_get(&ns->labels, "kubernetes.io/metadata.name") &&
             labels_set(&ns->labels, "kubernetes.io/metadata.name", ns->name)) {
             labels_release(&ns->labels);
-            sqlite3_finalize(st);
-            return ERR_LIMIT;
+            ret = ERR_LIMIT;
+            break;
         }
         c->nnss++;
     }
     sqlite3_finalize(st);
+    if (ret)
+        return ret;
     if (rc != SQLITE_DONE)
         return db_fail(c, d, "namespaces");
     if (c->nnss)
@@ -217,7 +397,7 @@ static int load_endpoints(struct case_db *c, struct diag *d)
     if (sqlite3_prepare_v2(
             c->db,
             "SELECT id, ip, valid_from_ns, valid_to_ns, kind, namespace, name,"
-            " workload_kind, workload, labels, service_account, node, iface FROM endpoints",
+            " workload_kind, workload, labels, service_account, node, iface, ports FROM endpoints",
             -1, &st, NULL) != SQLITE_OK)
         return db_fail(c, d, "endpoints");
     if (sqlite3_prepare_v2(c->db,
@@ -234,21 +414,48 @@ static int load_endpoints(struct case_db *c, struct diag *d)
         const char *ip = (const char *)sqlite3_column_text(st, 1);
         const char *kind = (const char *)sqlite3_column_text(st, 4);
         const char *js = (const char *)sqlite3_column_text(st, 9);
+        int64_t id = sqlite3_column_int64(st, 0);
+        const char *why = NULL;
         int lrc;
 
+        /* An address that is no address matches no flow: left out. */
+        if (sqlite3_column_type(st, 1) != SQLITE_TEXT || !ip) {
+            ret = case_bad_row(c, CASE_TAB_ENDPOINTS, CASE_WHY_ADDRESS, id, d);
+            if (ret)
+                break;
+            continue;
+        }
         ALLOC_GROW(c->eps, c->neps + 1, alloc);
         ep = &c->eps[c->neps];
         memset(ep, 0, sizeof(*ep));
-        ep->id = sqlite3_column_int64(st, 0);
-        if (!ip || ipaddr_parse(ip, (size_t)sqlite3_column_bytes(st, 1), &ep->ip)) {
-            diag_warn(d, "'%s': endpoint %lld: address '%s' does not parse, row skipped", c->path,
-                      (long long)ep->id, ip ? ip : "");
+        ep->id = id;
+        if (ipaddr_parse(ip, (size_t)sqlite3_column_bytes(st, 1), &ep->ip)) {
+            ret = case_bad_row(c, CASE_TAB_ENDPOINTS, CASE_WHY_ADDRESS, id, d);
+            if (ret)
+                break;
             continue;
         }
-        if (ep_kind_parse(kind, &ep->kind)) {
-            diag_warn(d, "'%s': endpoint %lld: unknown kind '%s', row skipped", c->path,
-                      (long long)ep->id, kind ? kind : "");
-            continue;
+        /* The rest says who the address is: damaged, it stops the reading
+         * (left out, a pod would be judged as a stranger). */
+        if (sqlite3_column_type(st, 4) != SQLITE_TEXT || ep_kind_parse(kind, &ep->kind))
+            why = "kind is not pod, host, service or external";
+        else if (!(sqlite3_column_type(st, 2) == SQLITE_NULL || col_int(st, 2)) ||
+                 !(sqlite3_column_type(st, 3) == SQLITE_NULL || col_int(st, 3)) ||
+                 (col_int(st, 2) && col_int(st, 3) &&
+                  sqlite3_column_int64(st, 3) < sqlite3_column_int64(st, 2)))
+            why = "valid_from_ns and valid_to_ns are not NULL or integers, in order";
+        else if (!col_null_or_text(st, 5) || !col_null_or_text(st, 6) || !col_null_or_text(st, 7) ||
+                 !col_null_or_text(st, 8) || !col_null_or_text(st, 10) ||
+                 !col_null_or_text(st, 11) || !col_null_or_text(st, 12))
+            why = "a name (namespace, name, workload, service account, node, iface) is not text";
+        else if (sqlite3_column_type(st, 9) != SQLITE_TEXT)
+            why = "labels are not JSON text";
+        else if (sqlite3_column_type(st, 13) != SQLITE_TEXT)
+            why = "ports are not JSON text";
+        if (why) {
+            diag_err(d, "'%s': endpoint %lld (%s): %s", c->path, (long long)id, ip, why);
+            ret = ERR_PARSE;
+            break;
         }
         ep->ip_text = col_text(c, st, 1);
         ep->has_from = sqlite3_column_type(st, 2) != SQLITE_NULL;
@@ -266,10 +473,9 @@ static int load_endpoints(struct case_db *c, struct diag *d)
             ep->iface = NULL;
         if (ep->sa && !*ep->sa)
             ep->sa = NULL;
-        lrc = labels_from_json(&ep->labels, js ? js : "{}",
-                               js ? (size_t)sqlite3_column_bytes(st, 9) : 2);
+        lrc = labels_from_json(&ep->labels, js, (size_t)sqlite3_column_bytes(st, 9));
         if (lrc) {
-            diag_err(d, "'%s': endpoint %lld: bad labels: %s", c->path, (long long)ep->id,
+            diag_err(d, "'%s': endpoint %lld (%s): bad labels: %s", c->path, (long long)id, ip,
                      err_str(lrc));
             ret = lrc;
             break;
@@ -359,16 +565,38 @@ static int load_captures(struct case_db *c, struct diag *d)
         return db_fail(c, d, "captures");
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct case_cap *cp;
+        int64_t id = sqlite3_column_int64(st, 0);
+        int bad = -1;
 
+        /* A capture says where and when its flows were seen: a damaged
+         * one is left out (its flows lose their node, not their verdict). */
+        if (!col_null_or_text(st, 1))
+            bad = CASE_WHY_NAME;
+        else if (!col_int(st, 2) ||
+                 !(sqlite3_column_type(st, 3) == SQLITE_NULL || col_int(st, 3)) ||
+                 (col_int(st, 3) && sqlite3_column_int64(st, 3) < sqlite3_column_int64(st, 2)))
+            bad = CASE_WHY_TIME;
+        if (bad >= 0) {
+            if (case_bad_row(c, CASE_TAB_CAPTURES, (enum case_why)bad, id, d)) {
+                rc = SQLITE_ERROR;
+                break;
+            }
+            continue;
+        }
         ALLOC_GROW(caps, c->ncaps + 1, alloc);
         cp = &caps[c->ncaps++];
-        cp->id = sqlite3_column_int64(st, 0);
+        cp->id = id;
         cp->node = col_text(c, st, 1);
         cp->started_ns = sqlite3_column_int64(st, 2);
         cp->has_end = sqlite3_column_type(st, 3) != SQLITE_NULL;
         cp->ended_ns = sqlite3_column_int64(st, 3);
     }
     sqlite3_finalize(st);
+    if (rc == SQLITE_ERROR) {
+        free(caps);
+        c->ncaps = 0;
+        return ERR_LIMIT;
+    }
     if (rc != SQLITE_DONE) {
         free(caps);
         c->ncaps = 0;
@@ -421,14 +649,30 @@ static int load_interfaces(struct case_db *c, struct diag *d)
         return db_fail(c, d, "interfaces");
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct case_iface *ifc;
+        int64_t id = sqlite3_column_int64(st, 0);
+        int bad = !col_int(st, 1)                             ? CASE_WHY_CAPTURE
+                  : sqlite3_column_type(st, 2) != SQLITE_TEXT ? CASE_WHY_NAME
+                                                              : -1;
 
+        if (bad >= 0) {
+            if (case_bad_row(c, CASE_TAB_INTERFACES, (enum case_why)bad, id, d)) {
+                rc = SQLITE_ERROR;
+                break;
+            }
+            continue;
+        }
         ALLOC_GROW(ifs, c->nifaces + 1, alloc);
         ifc = &ifs[c->nifaces++];
-        ifc->id = sqlite3_column_int64(st, 0);
+        ifc->id = id;
         ifc->capture_id = sqlite3_column_int64(st, 1);
         ifc->name = col_text(c, st, 2);
     }
     sqlite3_finalize(st);
+    if (rc == SQLITE_ERROR) {
+        free(ifs);
+        c->nifaces = 0;
+        return ERR_LIMIT;
+    }
     if (rc != SQLITE_DONE) {
         free(ifs);
         c->nifaces = 0;
@@ -737,67 +981,67 @@ static int dnat_scan(struct case_db *c, struct diag *d, const struct dleg *first
 {
     char sql[512];
     sqlite3_stmt *st = NULL;
+    struct frow_memo memo;
     size_t alloc = 0;
     int rc;
 
-    snprintf(sql, sizeof(sql),
-             "SELECT id, capture_id, first_ns, last_ns, state, packets_fwd, packets_rev,"
-             " CASE WHEN typeof(iface) = 'integer' THEN iface END, proto, src_ip, src_port,"
-             " dst_ip, dst_port FROM flows%s",
-             c->has_dnat ? " WHERE dnat_ip IS NULL OR dnat_port IS NULL" : "");
+    /* The rows frow_read() finds unusable are left out here as by the
+     * scan, which counts them. */
+    snprintf(sql, sizeof(sql), "SELECT " FROW_COLS " FROM flows%s",
+             c->has_dnat ? FROW_DNAT_COLS : FROW_NO_DNAT_COLS,
+             c->has_dnat ? " WHERE dnat_ip IS NULL AND dnat_port IS NULL" : "");
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
         return db_fail(c, d, "flows (service legs)");
+    frow_memo_init(&memo, 4 * c->neps);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct dleg l;
-        struct ipaddr sip, dip;
-        uint16_t sp, dp;
-        sqlite3_int64 proto = sqlite3_column_int64(st, 8);
-        const char *state = (const char *)sqlite3_column_text(st, 4);
-        int64_t first = sqlite3_column_int64(st, 2);
+        struct frow_tuple t;
+        const char *state;
+        int64_t first;
         size_t pi = 0;
         int rev = 0;
 
-        if (proto < 0 || proto > 255 || frow_ip(st, 9, &sip) || frow_ip(st, 11, &dip) ||
-            frow_port(st, 10, &sp) || frow_port(st, 12, &dp))
+        if (frow_read(&memo, st, &t) >= 0)
             continue;
+        state = (const char *)sqlite3_column_text(st, FROW_STATE);
+        first = sqlite3_column_int64(st, FROW_FIRST);
         memset(&l, 0, sizeof(l));
-        l.proto = (int)proto;
-        l.svc = case_svc_at(c, &dip, l.proto, dp, first, &pi);
+        l.proto = t.proto;
+        l.svc = case_svc_at(c, &t.dst, l.proto, t.dport, first, &pi);
         if (!firsts) {
             if (!l.svc)
                 continue;
             l.svc_port = pi;
-            l.key = dleg_key(l.proto, &sip, sp);
+            l.key = dleg_key(l.proto, &t.src, t.sport);
         } else {
             if (l.svc)
                 continue; /* a first leg itself */
-            l.key = dleg_key(l.proto, &sip, sp);
+            l.key = dleg_key(l.proto, &t.src, t.sport);
             if (!dleg_has(firsts, nfirsts, l.key)) {
-                l.key = dleg_key(l.proto, &dip, dp);
+                l.key = dleg_key(l.proto, &t.dst, t.dport);
                 if (!dleg_has(firsts, nfirsts, l.key))
                     continue;
                 rev = 1;
             }
         }
-        l.cli = rev ? dip : sip;
-        l.cport = rev ? dp : sp;
-        l.srv = rev ? sip : dip;
-        l.sport = rev ? sp : dp;
-        l.e.flow_id = sqlite3_column_int64(st, 0);
-        l.e.capture_id = sqlite3_column_int64(st, 1);
+        l.cli = rev ? t.dst : t.src;
+        l.cport = rev ? t.dport : t.sport;
+        l.srv = rev ? t.src : t.dst;
+        l.sport = rev ? t.sport : t.dport;
+        l.e.flow_id = sqlite3_column_int64(st, FROW_ID);
+        l.e.capture_id = sqlite3_column_int64(st, FROW_CAP);
         l.e.first_ns = first;
-        l.last_ns = sqlite3_column_int64(st, 3);
-        if (l.last_ns < first)
-            l.last_ns = first;
-        snprintf(l.state, sizeof(l.state), "%s", state ? state : "");
-        l.e.packets_fwd = sqlite3_column_int64(st, rev ? 6 : 5);
-        l.e.packets_rev = sqlite3_column_int64(st, rev ? 5 : 6);
-        l.e.has_iface = sqlite3_column_type(st, 7) == SQLITE_INTEGER;
-        l.e.iface_id = l.e.has_iface ? sqlite3_column_int64(st, 7) : 0;
+        l.last_ns = sqlite3_column_int64(st, FROW_LAST); /* >= first: frow_read() */
+        snprintf(l.state, sizeof(l.state), "%s", state);
+        l.e.packets_fwd = sqlite3_column_int64(st, rev ? FROW_PR : FROW_PF);
+        l.e.packets_rev = sqlite3_column_int64(st, rev ? FROW_PF : FROW_PR);
+        l.e.has_iface = sqlite3_column_type(st, FROW_IFACE) == SQLITE_INTEGER;
+        l.e.iface_id = l.e.has_iface ? sqlite3_column_int64(st, FROW_IFACE) : 0;
         ALLOC_GROW(*out, *n + 1, alloc);
         (*out)[(*n)++] = l;
     }
     sqlite3_finalize(st);
+    frow_memo_release(&memo);
     if (rc != SQLITE_DONE)
         return db_fail(c, d, "flows (service legs)");
     return 0;
@@ -963,12 +1207,22 @@ static int case_open_file(struct case_db *c, const char *path, const char *label
         rc = load_interfaces(c, d);
     if (!rc)
         rc = load_sockets(c, d);
+    if (!rc) {
+        c->nfiles = 1;
+        c->files = arena_calloc(&c->arena, 1, sizeof(*c->files));
+        c->files[0].path = c->path;
+    }
     if (!rc)
         rc = case_svc_load(c, d);
-    if (!rc && case_several_vantages(c) && !c->opts.no_pair)
+    /* Pairing leaves out what frow_read() finds unusable, as the scan
+     * does; the flows are counted by case_check_flows() or by the first
+     * whole case_flows() scan, whichever comes first. */
+    if (!rc && !c->opts.no_flows && case_several_vantages(c) && !c->opts.no_pair)
         rc = pair_flows(c, d);
-    if (!rc && !c->opts.no_pair)
+    if (!rc && !c->opts.no_flows && !c->opts.no_pair)
         rc = pair_dnat(c, d);
+    if (!rc && c->opts.no_flows)
+        rc = case_counted(c, d);
     if (rc)
         case_close(c);
     return rc;
@@ -1068,31 +1322,91 @@ int case_open(struct case_db *c, const char *path, struct diag *d)
 int case_open_many(struct case_db *c, char *const *paths, size_t n, const struct case_opts *o,
                    struct diag *d)
 {
-    char *tmp, *label;
-    size_t len;
-    int lockfd, rc;
+    struct case_opts one = {.skew_ns = CASE_SKEW_DEFAULT_NS};
+    struct case_file *files;
+    struct merge_skip *skip;
+    struct arena keep;
+    struct buf label;
+    size_t nskip = 0;
+    char *tmp;
+    int lockfd, rc = 0;
 
     if (n == 1)
         return case_open_file(c, paths[0], paths[0], o, d);
+    /* Each file checked on its own, so that messages name it and its own
+     * row ids; its unusable rows are then left out of the merge. */
+    if (o)
+        one = *o;
+    one.no_pair = 1;
+    arena_init(&keep, 0);
+    files = arena_calloc(&keep, n, sizeof(*files));
+    skip = xcalloc(n * CASE_TAB_N, sizeof(*skip));
+    for (size_t i = 0; i < n && !rc; i++) {
+        struct case_db in;
+
+        rc = case_open_file(&in, paths[i], paths[i], &one, d);
+        if (rc)
+            break;
+        rc = case_check_flows(&in, d);
+        if (rc) {
+            case_close(&in);
+            break;
+        }
+        files[i].path = arena_strdup(&keep, paths[i]);
+        files[i].bad = in.bad;
+        for (size_t t = 0; t < CASE_TAB_N; t++) {
+            int64_t *ids;
+
+            if (!in.nbad_ids[t])
+                continue;
+            skip[nskip].input = i;
+            skip[nskip].table = case_tab_names[t];
+            ids = arena_calloc(&keep, in.nbad_ids[t], sizeof(*ids));
+            memcpy(ids, in.bad_ids[t], in.nbad_ids[t] * sizeof(*ids));
+            skip[nskip].ids = ids;
+            skip[nskip].n = in.nbad_ids[t];
+            nskip++;
+        }
+        case_close(&in);
+    }
     /* A scratch file in $TMPDIR: removed on SIGINT/SIGTERM, and after a
      * kill -9 by the next run (common/outfile.h). */
-    rc = outfile_tmp_create(NULL, "podflow-case-", &tmp, &lockfd, d);
-    if (rc)
-        return rc;
-    rc = merge_into_new(tmp, paths, n, d);
+    if (!rc)
+        rc = outfile_tmp_create(NULL, "podflow-case-", &tmp, &lockfd, d);
     if (rc) {
-        outfile_tmp_remove(tmp, lockfd);
-        free(tmp);
+        free(skip);
+        arena_release(&keep);
         return rc;
     }
-    len = strlen(paths[0]) + 2;
-    label = xmalloc(len);
-    snprintf(label, len, "%s+", paths[0]);
-    rc = case_open_file(c, tmp, label, o, d);
+    rc = merge_into_new(tmp, paths, n, skip, nskip, d);
+    free(skip);
+    buf_init(&label, 0);
+    for (size_t i = 0; i < n && !rc; i++)
+        if (buf_addf(&label, "%s%s", i ? " + " : "", paths[i]))
+            rc = ERR_LIMIT;
+    if (!rc)
+        rc = case_open_file(c, tmp, label.data, o, d);
     /* Open (or failed): the file is no longer needed by name. */
     outfile_tmp_remove(tmp, lockfd);
-    free(label);
     free(tmp);
+    buf_release(&label);
+    if (!rc) {
+        /* What was left out is what the files held (the copy has none). */
+        c->nfiles = n;
+        c->files = arena_calloc(&c->arena, n, sizeof(*c->files));
+        c->bad.flows_read = 0;
+        c->counted = 1; /* each file was, and said so */
+        for (size_t i = 0; i < n; i++) {
+            c->files[i].path = arena_strdup(&c->arena, files[i].path);
+            c->files[i].bad = files[i].bad;
+            c->bad.total += files[i].bad.total;
+            c->bad.flows_read += files[i].bad.flows_read;
+            for (size_t t = 0; t < CASE_TAB_N; t++)
+                for (size_t w = 0; w < CASE_WHY_N; w++)
+                    c->bad.n[t][w] += files[i].bad.n[t][w];
+        }
+    }
+    arena_release(&keep);
     return rc;
 }
 
@@ -1120,6 +1434,8 @@ void case_close(struct case_db *c)
     free(c->dpairs);
     htab_release(&c->dpidx);
     polnets_release(&c->redaction_kept);
+    for (i = 0; i < CASE_TAB_N; i++)
+        free(c->bad_ids[i]);
     if (c->db)
         db_close(&c->db, NULL);
     for (i = 0; i < c->nrdb; i++)
@@ -1385,20 +1701,70 @@ int case_id_range(struct case_db *c, int64_t *lo, int64_t *hi, struct diag *d)
 
 void case_skips_add(struct case_skips *to, const struct case_skips *from)
 {
-    for (uint64_t i = 0; i < from->bad && i < CASE_BAD_SHOWN; i++)
-        if (to->bad + i < CASE_BAD_SHOWN)
+    for (uint64_t i = 0; i < from->bad && i < CASE_BAD_SHOWN; i++) {
+        if (to->bad + i < CASE_BAD_SHOWN) {
             to->bad_ids[to->bad + i] = from->bad_ids[i];
+            to->bad_why[to->bad + i] = from->bad_why[i];
+        }
+    }
     to->bad += from->bad;
+    for (size_t w = 0; w < CASE_WHY_N; w++)
+        to->why[w] += from->why[w];
     to->peers += from->peers;
+    to->read += from->read;
 }
 
 void case_skips_report(const struct case_db *c, const struct case_skips *s, struct diag *d)
 {
     for (uint64_t i = 0; i < s->bad && i < CASE_BAD_SHOWN; i++)
-        diag_warn(d, "'%s': flow %lld: bad protocol, address or port, row skipped", c->path,
-                  (long long)s->bad_ids[i]);
-    if (s->bad > CASE_BAD_SHOWN)
-        diag_warn(d, "'%s': %llu flows skipped as malformed", c->path, (unsigned long long)s->bad);
+        diag_warn(d, "'%s': flow %lld: %s: left out", c->path, (long long)s->bad_ids[i],
+                  case_why_text[s->bad_why[i] < CASE_WHY_N ? s->bad_why[i] : 0]);
+}
+
+/* The rows a whole scan left out, into c->bad: the count is complete. */
+static int case_skips_fold(struct case_db *c, const struct case_skips *s, struct diag *d)
+{
+    case_skips_report(c, s, d);
+    for (size_t w = 0; w < CASE_WHY_N; w++)
+        c->bad.n[CASE_TAB_FLOWS][w] += s->why[w];
+    c->bad.total += s->bad;
+    c->bad.flows_read += s->read;
+    return case_counted(c, d);
+}
+
+int case_skips_done(struct case_db *c, const struct case_skips *s, struct diag *d)
+{
+    return c->counted ? 0 : case_skips_fold(c, s, d);
+}
+
+int case_check_flows(struct case_db *c, struct diag *d)
+{
+    char sql[512];
+    sqlite3_stmt *st = NULL;
+    struct frow_memo memo;
+    int rc, ret = 0;
+
+    if (c->counted)
+        return 0;
+    snprintf(sql, sizeof(sql), "SELECT " FROW_COLS " FROM flows",
+             c->has_dnat ? FROW_DNAT_COLS : FROW_NO_DNAT_COLS);
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_fail(c, d, "flows");
+    frow_memo_init(&memo, 4 * c->neps);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct frow_tuple t;
+        int why = frow_read(&memo, st, &t);
+
+        c->bad.flows_read++;
+        if (why >= 0 && (ret = case_bad_row(c, CASE_TAB_FLOWS, (enum case_why)why,
+                                            sqlite3_column_int64(st, FROW_ID), d)))
+            break;
+    }
+    sqlite3_finalize(st);
+    frow_memo_release(&memo);
+    if (!ret && rc != SQLITE_DONE)
+        ret = db_fail(c, d, "flows");
+    return ret ? ret : case_counted(c, d);
 }
 
 int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_t lo, int64_t hi,
@@ -1427,9 +1793,11 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
         const struct case_conn *conn = NULL;
         const struct case_cap *cap;
         const struct case_dpair *dp;
+        int why;
 
         memset(&fl, 0, sizeof(fl));
-        fl.id = sqlite3_column_int64(st, F_ID);
+        fl.id = sqlite3_column_int64(st, FROW_ID);
+        skips->read++;
         ret = pair_cursor_at(&pc, c, fl.id, &conn);
         if (ret < 0) {
             diag_err(d, "'%s': cannot read the pairing of connections: %s", c->path, err_str(ret));
@@ -1446,10 +1814,16 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
             skips->peers++; /* a Service's second leg, reported with its first */
             continue;
         }
-        if (frow_tuple(&r->memo, st, F_TUPLE, &t)) {
-            if (skips->bad < CASE_BAD_SHOWN)
+        why = frow_read(&r->memo, st, &t);
+        if (why >= 0) {
+            /* Unusable: counted, never judged (nor paired: pair.c and
+             * pair_dnat() read rows through frow_read() too). */
+            if (skips->bad < CASE_BAD_SHOWN) {
                 skips->bad_ids[skips->bad] = fl.id;
+                skips->bad_why[skips->bad] = (uint8_t)why;
+            }
             skips->bad++;
+            skips->why[why]++;
             continue;
         }
         if (conn) {
@@ -1461,8 +1835,8 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
         fl.dst_ip = t.dst;
         fl.src_port = t.sport;
         fl.dst_port = t.dport;
-        fl.src_text = (const char *)sqlite3_column_text(st, F_TUPLE + FROW_SRC);
-        fl.dst_text = (const char *)sqlite3_column_text(st, F_TUPLE + FROW_DST);
+        fl.src_text = (const char *)sqlite3_column_text(st, FROW_TUPLE + FROW_SRC);
+        fl.dst_text = (const char *)sqlite3_column_text(st, FROW_TUPLE + FROW_DST);
         if (t.dnat) {
             /* Policy sees post-DNAT addresses (§5, §9.17): the backend is
              * judged, the Service kept as where it was sent. */
@@ -1470,7 +1844,7 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
             fl.dnat_how = CASE_DNAT_RECORDED;
             fl.orig_dst_text = fl.dst_text;
             fl.orig_dst_port = t.odport;
-            fl.dst_text = (const char *)sqlite3_column_text(st, F_TUPLE + FROW_DNAT_IP);
+            fl.dst_text = (const char *)sqlite3_column_text(st, FROW_TUPLE + FROW_DNAT_IP);
         } else if (dp) {
             /* §12: no translation recorded, but the second leg is in the
              * case: its destination is the backend. */
@@ -1486,25 +1860,23 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
             t.odport = t.dport;
             t.dst = dp->ip;
         }
-        fl.capture_id = sqlite3_column_int64(st, F_CAP);
-        fl.first_ns = sqlite3_column_int64(st, F_FIRST);
-        fl.last_ns = sqlite3_column_int64(st, F_LAST);
-        fl.packets_fwd = sqlite3_column_int64(st, F_PF);
-        fl.packets_rev = sqlite3_column_int64(st, F_PR);
-        fl.bytes_fwd = sqlite3_column_int64(st, F_BF);
-        fl.bytes_rev = sqlite3_column_int64(st, F_BR);
-        fl.state = (const char *)sqlite3_column_text(st, F_STATE);
-        if (!fl.state)
-            fl.state = "";
-        fl.icmp_type = frow_byte(st, F_ITYPE);
-        fl.icmp_code = frow_byte(st, F_ICODE);
-        fl.icmp_count = sqlite3_column_int64(st, F_ICOUNT);
+        fl.capture_id = sqlite3_column_int64(st, FROW_CAP);
+        fl.first_ns = sqlite3_column_int64(st, FROW_FIRST);
+        fl.last_ns = sqlite3_column_int64(st, FROW_LAST);
+        fl.packets_fwd = sqlite3_column_int64(st, FROW_PF);
+        fl.packets_rev = sqlite3_column_int64(st, FROW_PR);
+        fl.bytes_fwd = sqlite3_column_int64(st, FROW_BF);
+        fl.bytes_rev = sqlite3_column_int64(st, FROW_BR);
+        fl.state = (const char *)sqlite3_column_text(st, FROW_STATE); /* checked text */
+        fl.icmp_type = frow_byte(st, FROW_ITYPE);
+        fl.icmp_code = frow_byte(st, FROW_ICODE);
+        fl.icmp_count = sqlite3_column_int64(st, FROW_ICOUNT);
         fl.src = valid_from_row(c, first_row_memo(c, t.smemo, &t.src), &t.src, fl.first_ns);
         fl.dst = valid_from_row(c, first_row_memo(c, t.dmemo, &t.dst), &t.dst, fl.first_ns);
         cap = case_cap_find(c, fl.capture_id);
         fl.node = cap ? cap->node : NULL;
-        if (sqlite3_column_type(st, F_IFACE) == SQLITE_INTEGER) {
-            int64_t ifc = sqlite3_column_int64(st, F_IFACE);
+        if (sqlite3_column_type(st, FROW_IFACE) == SQLITE_INTEGER) {
+            int64_t ifc = sqlite3_column_int64(st, FROW_IFACE);
 
             if (!r->has_last || ifc != r->last_iface) {
                 r->last_name = iface_name(c, 1, ifc);
@@ -1513,7 +1885,7 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
             }
             fl.iface = r->last_name;
         }
-        fl.open = sqlite3_column_int64(st, F_OPEN) != 0;
+        fl.open = sqlite3_column_int64(st, FROW_OPEN) != 0;
         if (c->nsocks) {
             /* the source's peer is what it sent to (the Service address
              * before DNAT); the destination's socket is the backend's */
@@ -1535,8 +1907,8 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
                 memset(&r->dends[0], 0, sizeof(r->dends[0]));
                 r->dends[0].flow_id = fl.id;
                 r->dends[0].capture_id = fl.capture_id;
-                r->dends[0].has_iface = sqlite3_column_type(st, F_IFACE) == SQLITE_INTEGER;
-                r->dends[0].iface_id = sqlite3_column_int64(st, F_IFACE);
+                r->dends[0].has_iface = sqlite3_column_type(st, FROW_IFACE) == SQLITE_INTEGER;
+                r->dends[0].iface_id = sqlite3_column_int64(st, FROW_IFACE);
                 r->dends[0].node = fl.node;
                 r->dends[0].iface = fl.iface;
                 r->dends[0].state = fl.state;
@@ -1573,14 +1945,25 @@ int case_flows(struct case_db *c, const struct case_filter *f,
 {
     struct case_reader *r;
     struct case_skips sk;
-    int rc = case_reader_new(c, SIZE_MAX, &r, d);
+    int rc, full;
 
+    /* A window reads part of the rows: count them all first. */
+    if (!c->counted && f && (f->has_since || f->has_until)) {
+        rc = case_check_flows(c, d);
+        if (rc)
+            return rc;
+    }
+    full = !c->counted;
+    rc = case_reader_new(c, SIZE_MAX, &r, d);
     if (rc)
         return rc;
     memset(&sk, 0, sizeof(sk));
     rc = case_reader_flows(r, f, INT64_MIN, INT64_MAX, fn, ctx, &sk, d);
     case_reader_free(&r);
-    case_skips_report(c, &sk, d);
     c->flows_peer += sk.peers;
+    /* A whole first scan has seen every row: what it left out is the
+     * count (a scan after case_check_flows() says nothing again). */
+    if (!rc && full)
+        rc = case_skips_fold(c, &sk, d);
     return rc;
 }

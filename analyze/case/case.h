@@ -24,6 +24,7 @@
 #include "common/ipaddr.h"
 #include "common/labels.h"
 
+struct buf;
 struct diag;
 struct pair_result;
 struct case_svcaddr;
@@ -230,6 +231,62 @@ enum case_dnat {
     CASE_DNAT_PAIRED    /* its post-DNAT leg is in the case (§12) */
 };
 
+/*
+ * Rows the reader cannot use (docs/schema.md, "What the analyzer reads").
+ * Every column it uses is checked by SQLite type and range before use,
+ * never coerced: a flow, capture or interface row that fails is left out
+ * and counted here by table and by the first reason found; a namespace
+ * row without a name too.  (An endpoint or namespace row whose identity
+ * data is damaged is not left out but stops the reading: without it a pod
+ * would be judged as a stranger.)
+ */
+enum case_table {
+    CASE_TAB_FLOWS,
+    CASE_TAB_ENDPOINTS,
+    CASE_TAB_NAMESPACES,
+    CASE_TAB_CAPTURES,
+    CASE_TAB_INTERFACES,
+    CASE_TAB_N
+};
+enum case_why {
+    CASE_WHY_CAPTURE, /* capture_id is not an integer */
+    CASE_WHY_PROTO,   /* proto is not an integer 0..255 */
+    CASE_WHY_ADDRESS, /* an address is not text, or not an IPv4/IPv6 address */
+    CASE_WHY_PORT,    /* a port is not an integer 0..65535 */
+    CASE_WHY_TIME,    /* a time is not an integer, or ends before it starts */
+    CASE_WHY_COUNTER, /* packets, bytes, icmp_count: not an integer >= 0 */
+    CASE_WHY_STATE,   /* state is not one of Zeek's conn_state words */
+    CASE_WHY_ICMP,    /* icmp_type/icmp_code not NULL or 0..255, icmp_id not NULL
+                         or an integer */
+    CASE_WHY_DNAT,    /* dnat_ip/dnat_port: not both NULL, nor an address and a port */
+    CASE_WHY_IFACE,   /* flows.iface is not NULL or an integer */
+    CASE_WHY_NAME,    /* a name or node is not text (NULL where one is needed) */
+    CASE_WHY_OPEN,    /* flows.open (format 3) is not 0 or 1 */
+    CASE_WHY_N
+};
+const char *case_table_name(enum case_table t); /* "flows", "endpoints", ... */
+const char *case_why_name(enum case_why w);     /* "capture_id", "proto", "address", ... */
+
+struct case_bad {
+    uint64_t total;                     /* rows left out, all tables */
+    uint64_t n[CASE_TAB_N][CASE_WHY_N]; /* by table and reason */
+    uint64_t flows_read;                /* flow rows looked at */
+};
+
+/*
+ * "3 rows left out as unusable: flows 2 (time 1, port 1), captures 1
+ * (time 1)" into out (appended; nothing when b->total is 0).  0 or
+ * ERR_LIMIT.
+ */
+int case_bad_text(const struct case_bad *b, struct buf *out) MUST_CHECK;
+
+/* One file of a case (several when case_open_many() read several), and
+ * what was left out of it. */
+struct case_file {
+    const char *path; /* as named */
+    struct case_bad bad;
+};
+
 struct case_opts {
     int64_t skew_ns; /* clock skew allowed between nodes (>= 0) */
     int no_pair;     /* 1: every flow on its own, no both-ends pairing */
@@ -238,6 +295,9 @@ struct case_opts {
                         set it small to spill) */
     size_t readers;  /* connections to open beside the case's own, one per
                         thread that will call case_reader_new() */
+    int strict;      /* 1: a row left out as unusable is an error (ERR_INVALID) */
+    int no_flows;    /* 1: endpoints and namespaces only (select): flows are
+                        neither checked nor paired, nor may case_flows() run */
 };
 #define CASE_SKEW_DEFAULT_NS 2000000000LL /* 2 s */
 
@@ -292,6 +352,13 @@ struct case_db {
     size_t ndpairs;
     struct htab dpidx;          /* hash of the flow id -> dpairs index */
     uint64_t flows_dnat_paired; /* flows given their post-DNAT leg by pairing */
+    struct case_bad bad;        /* rows left out as unusable (over all files) */
+    int counted;                /* every row looked at: bad is complete */
+    struct case_file *files;    /* the files read, in order (arena) */
+    size_t nfiles;
+    int64_t *bad_ids[CASE_TAB_N]; /* per table, the ids (rowids) left out,
+                                     ascending (malloc'd) */
+    size_t nbad_ids[CASE_TAB_N], bad_alloc[CASE_TAB_N];
 };
 
 /* One flow row, with identities resolved at first_ns (borrowed pointers,
@@ -339,23 +406,50 @@ struct case_filter {
 
 /*
  * Open path read-only, load endpoints and namespaces, and build the label
- * sets Calico gives pods.  Reports through d; 0 or ERR_DB / ERR_FORMAT /
- * ERR_VERSION / ERR_PARSE / ERR_LIMIT (a malformed row names its table and
- * id).  On failure nothing needs releasing.
+ * sets Calico gives pods.  Rows that cannot be used (struct case_bad) are
+ * counted in c->bad, warned about on d once counting is complete (at
+ * once for tables other than flows; for flows when case_open() pairs
+ * ends, else at case_check_flows() or the end of the first case_flows()
+ * scan), and never passed to case_flows()'s callback nor paired.  Reports
+ * through d; 0 or ERR_DB / ERR_FORMAT / ERR_VERSION / ERR_PARSE /
+ * ERR_LIMIT (a malformed endpoint or namespace row names its table and
+ * id), or ERR_INVALID when strict and a row was left out.  On failure
+ * nothing needs releasing.
  */
 int case_open(struct case_db *c, const char *path, struct diag *d) MUST_CHECK;
 
 /*
  * The same with options, for one or several files.  Several files are
- * first merged (merge.h) into a temporary file in $TMPDIR (default /tmp),
- * which is opened and unlinked at once: the case is then read as one, its
- * path in messages being the first file's name followed by "+".  With
+ * each checked as case_open() checks one (messages name the file and its
+ * own row ids; c->bad sums them), then merged (merge.h) without the rows
+ * left out into a temporary file in $TMPDIR (default /tmp), which is
+ * opened and removed at once (common/outfile.h: also on a signal, or by
+ * the next run after a kill -9): the case is then read as one, its path
+ * in messages being the files' names joined by " + ".  With
  * more than one vantage point (case_several_vantages()), connections seen
  * at several ends are paired (struct case_conn) unless o->no_pair; so is
  * case_open() with the defaults.  o NULL: the defaults (2 s skew).
  */
 int case_open_many(struct case_db *c, char *const *paths, size_t n, const struct case_opts *o,
                    struct diag *d) MUST_CHECK;
+
+/*
+ * What was left out of c, file by file, for the head of an output and for
+ * messages: "'b.db': 3 rows left out as unusable: flows 3 (time 2, port
+ * 1)", files joined by "; ".  Appends nothing when nothing was left out.
+ * 0 or ERR_LIMIT.
+ */
+int case_bad_summary(const struct case_db *c, struct buf *out) MUST_CHECK;
+
+/*
+ * Look at every flow row now, if not yet done (case_open() does when it
+ * pairs ends; the first case_flows() scan does otherwise): for outputs
+ * that must say how many rows were left out before their first record (a
+ * stream).  Then c->bad is complete; it is reported through d once (a
+ * warning), or refused with ERR_INVALID when strict.  0, ERR_INVALID,
+ * ERR_DB or ERR_LIMIT.
+ */
+int case_check_flows(struct case_db *c, struct diag *d) MUST_CHECK;
 
 /* The capture with this id, or NULL. */
 const struct case_cap *case_cap_find(const struct case_db *c, int64_t id);
@@ -473,9 +567,12 @@ void case_reader_free(struct case_reader **r);
 /* Rows a scan left out. */
 #define CASE_BAD_SHOWN 10
 struct case_skips {
-    uint64_t bad;   /* malformed: a protocol, address or port that makes no sense */
-    uint64_t peers; /* other ends of connections reported with another row */
-    int64_t bad_ids[CASE_BAD_SHOWN]; /* the first malformed rows */
+    uint64_t bad;                    /* unusable (struct case_bad), all reasons */
+    uint64_t why[CASE_WHY_N];        /* by reason */
+    uint64_t peers;                  /* other ends of connections reported with another row */
+    uint64_t read;                   /* rows looked at */
+    int64_t bad_ids[CASE_BAD_SHOWN]; /* the first unusable rows */
+    uint8_t bad_why[CASE_BAD_SHOWN]; /* and why */
 };
 
 /*
@@ -490,14 +587,27 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
 void case_skips_add(struct case_skips *to, const struct case_skips *from);
 void case_skips_report(const struct case_db *c, const struct case_skips *s, struct diag *d);
 
+/*
+ * After case_reader_flows() over every id of the case without a window
+ * (the parts' skips summed by case_skips_add()): what it left out is then
+ * the count of unusable flows, as after the first whole case_flows()
+ * scan; said once through d (the first rows and a warning), or refused
+ * when strict.  Nothing when the rows were counted before (case_open()
+ * pairing, case_check_flows(): a caller with a window calls that first).
+ * 0, ERR_INVALID (strict) or ERR_LIMIT.
+ */
+int case_skips_done(struct case_db *c, const struct case_skips *s, struct diag *d) MUST_CHECK;
+
 /* The flows' ids lie within [*lo, *hi] (no flow: *lo > *hi).  0 or ERR_DB. */
 int case_id_range(struct case_db *c, int64_t *lo, int64_t *hi, struct diag *d) MUST_CHECK;
 
 /*
  * Call fn for every flow passing f, in id order (no sort: a scan).  A nonzero
- * return from fn stops the walk and is returned.  A malformed row (an
- * address that does not parse, a port out of range) is reported as a
- * warning and skipped.  0, fn's value, or ERR_DB.
+ * return from fn stops the walk and is returned.  Rows left out as
+ * unusable are skipped; the first whole scan counts them (a window, f's
+ * since or until, makes case_check_flows() count first) and then reports
+ * them like case_check_flows().  0, fn's value, ERR_INVALID (strict),
+ * ERR_LIMIT or ERR_DB.
  */
 int case_flows(struct case_db *c, const struct case_filter *f,
                int (*fn)(void *ctx, const struct case_flow *fl), void *ctx,

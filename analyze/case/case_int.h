@@ -54,11 +54,12 @@ int frow_ip(sqlite3_stmt *st, int i, struct ipaddr *ip) MUST_CHECK;
 int frow_ip_memo(struct frow_memo *m, sqlite3_stmt *st, int i, struct ipaddr *ip,
                  struct case_memo **slot) MUST_CHECK;
 
-/* Integer port column i into port; 0, or ERR_INVALID outside 0..65535. */
+/* Integer port column i into port; 0, or ERR_INVALID when it is not an
+ * integer (SQLite's type: '80x' is text) or outside 0..65535. */
 int frow_port(sqlite3_stmt *st, int i, uint16_t *port) MUST_CHECK;
 
-/* An ICMP type or code column: 0..255, or -1 when not an integer or out of
- * range (a hand-made .db may hold anything). */
+/* An ICMP type or code column frow_read() has checked: 0..255, or -1 for
+ * NULL. */
 int frow_byte(sqlite3_stmt *st, int i);
 
 /*
@@ -69,36 +70,6 @@ int frow_byte(sqlite3_stmt *st, int i);
 #define FROW_DNAT_COLS    "dnat_ip, dnat_port"
 #define FROW_NO_DNAT_COLS "NULL, NULL"
 enum { FROW_PROTO, FROW_SRC, FROW_SPORT, FROW_DST, FROW_DPORT, FROW_DNAT_IP, FROW_DNAT_PORT };
-
-/*
- * The flow scan's query (case_reader_new(); the %s as in FROW_TUPLE_COLS)
- * and its columns, in this order.  In id order (a rowid scan: no sort):
- * the pairing's results are read beside, in that order.  The benchmark's
- * baseline (tests/bench/scan.c) runs this very text and reads every column
- * as case_reader_flows() does, so that check is measured against a scan of
- * the same work.
- */
-#define CASE_FLOWS_SQL                                                                             \
-    "SELECT id, capture_id, first_ns, last_ns, packets_fwd, packets_rev, bytes_fwd, bytes_rev,"    \
-    " state, icmp_type, icmp_code, icmp_count, iface, open, " FROW_TUPLE_COLS                      \
-    " FROM flows WHERE id BETWEEN ?3 AND ?4 AND last_ns >= ?1 AND first_ns <= ?2 ORDER BY id"
-enum {
-    F_ID,
-    F_CAP,
-    F_FIRST,
-    F_LAST,
-    F_PF,
-    F_PR,
-    F_BF,
-    F_BR,
-    F_STATE,
-    F_ITYPE,
-    F_ICODE,
-    F_ICOUNT,
-    F_IFACE,
-    F_OPEN,
-    F_TUPLE /* FROW_TUPLE_COLS */
-};
 
 /* A flow's 5-tuple as policy sees it. */
 struct frow_tuple {
@@ -112,12 +83,61 @@ struct frow_tuple {
 };
 
 /*
- * The tuple in columns k.. (FROW_TUPLE_COLS) through memo m: 0, or
- * ERR_INVALID when the row cannot be judged (protocol outside 0..255, an
- * address that does not parse, a port outside 0..65535): such a row is
- * neither reported nor paired.
+ * The tuple in columns k.. (FROW_TUPLE_COLS) through memo m: -1, or the
+ * reason (enum case_why) the row cannot be judged: proto not an integer
+ * 0..255, an address not text holding an address, a port not an integer
+ * 0..65535, dnat_ip and dnat_port neither both NULL nor an address and a
+ * port.  Checked by SQLite type: no text is read as a number.
  */
-int frow_tuple(struct frow_memo *m, sqlite3_stmt *st, int k, struct frow_tuple *t) MUST_CHECK;
+int frow_tuple(struct frow_memo *m, sqlite3_stmt *st, int k, struct frow_tuple *t);
+
+/*
+ * The columns of a flows row that every reader selects, in this order
+ * (the %s: FROW_DNAT_COLS or FROW_NO_DNAT_COLS), and that frow_read()
+ * checks, so that the scan, the pairing and the count before a streamed
+ * output leave out exactly the same rows (docs/schema.md, "What the
+ * analyzer reads").
+ */
+#define FROW_COLS                                                                                  \
+    "id, capture_id, first_ns, last_ns, packets_fwd, packets_rev, bytes_fwd, bytes_rev, state,"    \
+    " icmp_type, icmp_code, icmp_count, iface, icmp_id, open, " FROW_TUPLE_COLS
+enum {
+    FROW_ID,
+    FROW_CAP,
+    FROW_FIRST,
+    FROW_LAST,
+    FROW_PF,
+    FROW_PR,
+    FROW_BF,
+    FROW_BR,
+    FROW_STATE,
+    FROW_ITYPE,
+    FROW_ICODE,
+    FROW_ICOUNT,
+    FROW_IFACE,
+    FROW_ICMPID,
+    FROW_OPEN,
+    FROW_TUPLE /* FROW_TUPLE_COLS */
+};
+
+/*
+ * The flow scan's query (case_reader_new(); the %s as in FROW_COLS): the
+ * columns FROW_COLS, in id order (a rowid scan: no sort): the pairing's
+ * results are read beside, in that order.  Rows whose times are no
+ * integers pass the window, to be counted as unusable (a NULL first_ns
+ * must not vanish in the WHERE).  The benchmark's baseline
+ * (tests/bench/scan.c) runs this very text and reads every column as
+ * case_reader_flows() does, so that check is measured against a scan of
+ * the same work.
+ */
+#define CASE_FLOWS_SQL                                                                             \
+    "SELECT " FROW_COLS " FROM flows WHERE id BETWEEN ?3 AND ?4 AND"                               \
+    " (NOT (typeof(first_ns) = 'integer' AND typeof(last_ns) = 'integer')"                         \
+    " OR (last_ns >= ?1 AND first_ns <= ?2)) ORDER BY id"
+
+/* The row at st (FROW_COLS) checked column by column, its tuple into t:
+ * -1 when usable, else the first reason (enum case_why) it is not. */
+int frow_read(struct frow_memo *m, sqlite3_stmt *st, struct frow_tuple *t);
 
 /* ---- pair.c --------------------------------------------------------------- */
 

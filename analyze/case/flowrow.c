@@ -1,7 +1,9 @@
 /*
  * flowrow.c: the fields of a flows row, read and checked one way for
- * every reader of them (case.c's flow scan, pair.c's pairing), so that
- * what one skips as malformed the other never sees either.
+ * every reader of them (case.c's flow scan and count, pair.c's pairing),
+ * so that what one leaves out as unusable the other never sees either.
+ * Every column is checked by SQLite type and range (frow_read()): a text
+ * is never read as a number.
  *
  * Addresses are parsed in place when they are dotted quads, through
  * ipaddr_parse() otherwise, and remembered per distinct text (a case has
@@ -12,6 +14,7 @@
 
 #include "analyze/case/case.h"
 #include "analyze/case/case_int.h"
+#include "common/db.h"
 #include "common/err.h"
 #include "common/hash.h"
 #include "common/limits.h"
@@ -131,53 +134,109 @@ int frow_ip_memo(struct frow_memo *mm, sqlite3_stmt *st, int i, struct ipaddr *i
     return 0;
 }
 
+/* Column i is an integer (SQLite's type) within [lo, hi]. */
+static int frow_int_in(sqlite3_stmt *st, int i, int64_t lo, int64_t hi)
+{
+    int64_t v;
+
+    if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
+        return 0;
+    v = sqlite3_column_int64(st, i);
+    return v >= lo && v <= hi;
+}
+
+/* Column i is NULL, or an integer within [lo, hi]. */
+static int frow_null_or_int_in(sqlite3_stmt *st, int i, int64_t lo, int64_t hi)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL || frow_int_in(st, i, lo, hi);
+}
+
 int frow_port(sqlite3_stmt *st, int i, uint16_t *port)
 {
-    sqlite3_int64 v = sqlite3_column_int64(st, i);
-
-    if (v < 0 || v > 65535)
+    if (!frow_int_in(st, i, 0, 65535))
         return ERR_INVALID;
-    *port = (uint16_t)v;
+    *port = (uint16_t)sqlite3_column_int64(st, i);
     return 0;
 }
 
 int frow_byte(sqlite3_stmt *st, int i)
 {
-    sqlite3_int64 v;
+    return frow_int_in(st, i, 0, 255) ? (int)sqlite3_column_int64(st, i) : -1;
+}
 
-    if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
-        return -1;
-    v = sqlite3_column_int64(st, i);
-    return v < 0 || v > 255 ? -1 : (int)v;
+/* An address column: text (SQLite's type) holding an address. */
+static int frow_addr(struct frow_memo *m, sqlite3_stmt *st, int i, struct ipaddr *ip,
+                     struct case_memo **slot)
+{
+    if (sqlite3_column_type(st, i) != SQLITE_TEXT) {
+        *slot = NULL;
+        return ERR_PARSE;
+    }
+    return frow_ip_memo(m, st, i, ip, slot);
 }
 
 int frow_tuple(struct frow_memo *m, sqlite3_stmt *st, int k, struct frow_tuple *t)
 {
-    sqlite3_int64 proto = sqlite3_column_int64(st, k + FROW_PROTO);
+    int dt = sqlite3_column_type(st, k + FROW_DNAT_IP);
+    int dpt = sqlite3_column_type(st, k + FROW_DNAT_PORT);
 
     memset(t, 0, sizeof(*t));
-    if (proto < 0 || proto > 255 || frow_ip_memo(m, st, k + FROW_SRC, &t->src, &t->smemo) ||
-        frow_ip_memo(m, st, k + FROW_DST, &t->dst, &t->dmemo) ||
-        frow_port(st, k + FROW_SPORT, &t->sport) || frow_port(st, k + FROW_DPORT, &t->dport))
-        return ERR_INVALID;
-    t->proto = (int)proto;
+    if (!frow_int_in(st, k + FROW_PROTO, 0, 255))
+        return CASE_WHY_PROTO;
+    if (frow_addr(m, st, k + FROW_SRC, &t->src, &t->smemo) ||
+        frow_addr(m, st, k + FROW_DST, &t->dst, &t->dmemo))
+        return CASE_WHY_ADDRESS;
+    if (frow_port(st, k + FROW_SPORT, &t->sport) || frow_port(st, k + FROW_DPORT, &t->dport))
+        return CASE_WHY_PORT;
+    t->proto = (int)sqlite3_column_int64(st, k + FROW_PROTO);
     /* Policy sees post-DNAT addresses (§5, §9.17): the backend when the
-     * capture recorded one (both columns, in range). */
-    if (sqlite3_column_type(st, k + FROW_DNAT_IP) != SQLITE_NULL &&
-        sqlite3_column_type(st, k + FROW_DNAT_PORT) != SQLITE_NULL) {
+     * capture recorded one.  One column without the other, or either not
+     * what it should be, is no translation to guess at. */
+    if (dt != SQLITE_NULL || dpt != SQLITE_NULL) {
         struct ipaddr nip;
         struct case_memo *nm;
         uint16_t nport;
 
-        if (!frow_ip_memo(m, st, k + FROW_DNAT_IP, &nip, &nm) &&
-            !frow_port(st, k + FROW_DNAT_PORT, &nport)) {
-            t->dnat = 1;
-            t->odst = t->dst;
-            t->odport = t->dport;
-            t->dst = nip;
-            t->dmemo = nm;
-            t->dport = nport;
-        }
+        if (frow_addr(m, st, k + FROW_DNAT_IP, &nip, &nm) ||
+            frow_port(st, k + FROW_DNAT_PORT, &nport))
+            return CASE_WHY_DNAT;
+        t->dnat = 1;
+        t->odst = t->dst;
+        t->odport = t->dport;
+        t->dst = nip;
+        t->dmemo = nm;
+        t->dport = nport;
     }
-    return 0;
+    return -1;
+}
+
+int frow_read(struct frow_memo *m, sqlite3_stmt *st, struct frow_tuple *t)
+{
+    int why;
+
+    if (sqlite3_column_type(st, FROW_CAP) != SQLITE_INTEGER)
+        return CASE_WHY_CAPTURE;
+    why = frow_tuple(m, st, FROW_TUPLE, t);
+    if (why >= 0)
+        return why;
+    if (!frow_int_in(st, FROW_FIRST, INT64_MIN, INT64_MAX) ||
+        !frow_int_in(st, FROW_LAST, sqlite3_column_int64(st, FROW_FIRST), INT64_MAX))
+        return CASE_WHY_TIME;
+    if (!frow_int_in(st, FROW_PF, 0, INT64_MAX) || !frow_int_in(st, FROW_PR, 0, INT64_MAX) ||
+        !frow_int_in(st, FROW_BF, 0, INT64_MAX) || !frow_int_in(st, FROW_BR, 0, INT64_MAX) ||
+        !frow_int_in(st, FROW_ICOUNT, 0, INT64_MAX))
+        return CASE_WHY_COUNTER;
+    if (sqlite3_column_type(st, FROW_STATE) != SQLITE_TEXT ||
+        !db_state_valid((const char *)sqlite3_column_text(st, FROW_STATE),
+                        (size_t)sqlite3_column_bytes(st, FROW_STATE)))
+        return CASE_WHY_STATE;
+    if (!frow_null_or_int_in(st, FROW_ITYPE, 0, 255) ||
+        !frow_null_or_int_in(st, FROW_ICODE, 0, 255) ||
+        !frow_null_or_int_in(st, FROW_ICMPID, INT64_MIN, INT64_MAX))
+        return CASE_WHY_ICMP;
+    if (!frow_null_or_int_in(st, FROW_IFACE, INT64_MIN, INT64_MAX))
+        return CASE_WHY_IFACE;
+    if (!frow_int_in(st, FROW_OPEN, 0, 1))
+        return CASE_WHY_OPEN;
+    return -1;
 }

@@ -128,8 +128,6 @@ static int spill_fail(struct case_db *c, struct diag *d, int rc)
 
 /* ---- pass 1: the flows as records, sorted by tuple and time ---------------- */
 
-enum { P_ID, P_CAP, P_IFACE, P_FIRST, P_LAST, P_STATE, P_PF, P_PR, P_ICMP, P_TUPLE };
-
 static int pass1(struct case_db *c, struct xsort *xs, struct diag *d)
 {
     char sql[512];
@@ -137,9 +135,7 @@ static int pass1(struct case_db *c, struct xsort *xs, struct diag *d)
     struct frow_memo memo;
     int rc, ret = 0;
 
-    snprintf(sql, sizeof(sql),
-             "SELECT id, capture_id, iface, first_ns, last_ns, state, packets_fwd, packets_rev,"
-             " icmp_id, " FROW_TUPLE_COLS " FROM flows",
+    snprintf(sql, sizeof(sql), "SELECT " FROW_COLS " FROM flows",
              c->has_dnat ? FROW_DNAT_COLS : FROW_NO_DNAT_COLS);
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
         return pair_fail(c, d, "flows (both ends)");
@@ -149,8 +145,8 @@ static int pass1(struct case_db *c, struct xsort *xs, struct diag *d)
         struct prec r;
         const char *state;
 
-        if (frow_tuple(&memo, st, P_TUPLE, &t))
-            continue; /* case_flows() skips it too */
+        if (frow_read(&memo, st, &t) >= 0)
+            continue; /* unusable: case_flows() leaves it out too */
         memset(&r, 0, sizeof(r));
         memcpy(r.src, t.src.a, 16);
         memcpy(r.dst, t.dst.a, 16);
@@ -158,21 +154,20 @@ static int pass1(struct case_db *c, struct xsort *xs, struct diag *d)
         r.proto = (uint8_t)t.proto;
         r.sport = t.sport;
         r.dport = t.dport;
-        r.icmp_id =
-            sqlite3_column_type(st, P_ICMP) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, P_ICMP);
-        r.id = sqlite3_column_int64(st, P_ID);
-        r.cap = sqlite3_column_int64(st, P_CAP);
-        r.has_iface = sqlite3_column_type(st, P_IFACE) == SQLITE_INTEGER;
-        r.iface = r.has_iface ? sqlite3_column_int64(st, P_IFACE) : 0;
-        r.first_ns = sqlite3_column_int64(st, P_FIRST);
-        r.last_ns = sqlite3_column_int64(st, P_LAST);
-        if (r.last_ns < r.first_ns)
-            r.last_ns = r.first_ns;
-        state = (const char *)sqlite3_column_text(st, P_STATE);
+        r.icmp_id = sqlite3_column_type(st, FROW_ICMPID) == SQLITE_NULL
+                        ? -1
+                        : sqlite3_column_int64(st, FROW_ICMPID);
+        r.id = sqlite3_column_int64(st, FROW_ID);
+        r.cap = sqlite3_column_int64(st, FROW_CAP);
+        r.has_iface = sqlite3_column_type(st, FROW_IFACE) == SQLITE_INTEGER;
+        r.iface = r.has_iface ? sqlite3_column_int64(st, FROW_IFACE) : 0;
+        r.first_ns = sqlite3_column_int64(st, FROW_FIRST);
+        r.last_ns = sqlite3_column_int64(st, FROW_LAST); /* >= first_ns: frow_read() */
+        state = (const char *)sqlite3_column_text(st, FROW_STATE);
         r.state = state_code(c, c->pairs, state ? state : "",
-                             state ? (size_t)sqlite3_column_bytes(st, P_STATE) : 0);
-        r.pf = sqlite3_column_int64(st, P_PF);
-        r.pr = sqlite3_column_int64(st, P_PR);
+                             state ? (size_t)sqlite3_column_bytes(st, FROW_STATE) : 0);
+        r.pf = sqlite3_column_int64(st, FROW_PF);
+        r.pr = sqlite3_column_int64(st, FROW_PR);
         ret = xsort_add(xs, &r);
         if (ret) {
             ret = spill_fail(c, d, ret);

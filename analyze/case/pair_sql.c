@@ -8,8 +8,9 @@
  * each (tests/test_pair.c, and tests/it/ through the test build of the
  * analyzer, where PODFLOW_PAIR_SQL=1 picks this one).
  *
- * Unlike pair.c it groups rows whose fields do not parse too; case_flows()
- * skips those rows either way.
+ * It leaves out the rows of the wrong SQLite types as frow_read() does
+ * (ROW_TYPES below); unlike pair.c it groups rows whose addresses do not
+ * parse, which case_flows() leaves out either way.
  */
 #include "analyze/case/case.h"
 
@@ -23,6 +24,17 @@
 #include "common/limits.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
+
+/* frow_read()'s checks that SQL can make: each column of its type. */
+#define ROW_TYPES                                                                                  \
+    "typeof(f.capture_id) = 'integer' AND typeof(f.proto) = 'integer' AND"                         \
+    " typeof(f.src_ip) = 'text' AND typeof(f.dst_ip) = 'text' AND"                                 \
+    " typeof(f.src_port) = 'integer' AND typeof(f.dst_port) = 'integer' AND"                       \
+    " typeof(f.first_ns) = 'integer' AND typeof(f.last_ns) = 'integer' AND"                        \
+    " f.last_ns >= f.first_ns AND typeof(f.state) = 'text' AND"                                    \
+    " typeof(f.packets_fwd) = 'integer' AND typeof(f.packets_rev) = 'integer' AND"                 \
+    " typeof(f.icmp_id) IN ('integer', 'null') AND typeof(f.iface) IN ('integer', 'null') AND"     \
+    " typeof(f.open) = 'integer' AND f.open IN (0, 1)"
 
 static int pair_fail(struct case_db *c, struct diag *d, const char *what)
 {
@@ -176,6 +188,7 @@ int pair_flows_sql(struct case_db *c, struct diag *d)
     if (buf_addf(&sql,
                  "WITH g AS MATERIALIZED (SELECT f.proto AS p, f.src_ip AS s, f.src_port AS sp,"
                  " %s AS d, %s AS dp, coalesce(f.icmp_id, -1) AS ii FROM flows AS f"
+                 " WHERE " ROW_TYPES
                  " GROUP BY 1, 2, 3, 4, 5, 6 HAVING min(f.capture_id) <> max(f.capture_id)"
                  " OR min(" PAIR_IFACE ") <> max(" PAIR_IFACE ")"
                  " OR count(" PAIR_IFACE ") NOT IN (0, count(*)))"
@@ -183,7 +196,7 @@ int pair_flows_sql(struct case_db *c, struct diag *d)
                  " f.packets_rev, g.p, g.s, g.sp, g.d, g.dp, g.ii, " PAIR_IFACE
                  " FROM flows AS f CROSS JOIN g"
                  " WHERE g.p = f.proto AND g.s = f.src_ip AND g.sp = f.src_port AND g.d = %s"
-                 " AND g.dp = %s AND g.ii = coalesce(f.icmp_id, -1)"
+                 " AND g.dp = %s AND g.ii = coalesce(f.icmp_id, -1) AND " ROW_TYPES
                  " ORDER BY g.p, g.s, g.sp, g.d, g.dp, g.ii, f.first_ns, f.id",
                  dst, dport, dst, dport)) {
         buf_release(&sql);

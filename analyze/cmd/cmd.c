@@ -20,9 +20,11 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "analyze/case/case.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/limits.h"
+#include "common/json.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "common/compat.h"
@@ -897,4 +899,34 @@ size_t cmd_cores(void)
     if (sched_getaffinity(0, sizeof(set), &set) == 0)
         n = CPU_COUNT(&set);
     return n < 1 ? 1 : n > LIM_JOBS ? LIM_JOBS : (size_t)n;
+}
+
+int cmd_case_head(const struct case_db *c, enum cmd_head how, struct buf *out)
+{
+    static const char *const lead[] = {"warning: ", NULL, "# warning: ", "// warning: "};
+    struct buf text;
+    int rc;
+
+    if (!c->bad.total)
+        return 0;
+    buf_init(&text, 0);
+    rc = case_bad_summary(c, &text);
+    if (!rc && how == CMD_HEAD_JSON) {
+        struct json j;
+
+        json_init(&j, out);
+        json_obj_begin(&j);
+        json_key(&j, "warning");
+        json_strn(&j, text.data, text.len);
+        json_key(&j, "left_out");
+        json_uint(&j, c->bad.total);
+        json_obj_end(&j);
+        rc = json_finish(&j);
+        if (!rc)
+            rc = buf_addch(out, '\n');
+    } else if (!rc) {
+        rc = buf_addf(out, "%s%s\n", lead[how], text.data);
+    }
+    buf_release(&text);
+    return rc;
 }

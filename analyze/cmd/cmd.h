@@ -187,4 +187,19 @@ int cmd_flush(struct buf *b, FILE *f);
  * --jobs by default. */
 size_t cmd_cores(void);
 
+/* The form of an output's head line (cmd_case_head()). */
+enum cmd_head { CMD_HEAD_TEXT, CMD_HEAD_JSON, CMD_HEAD_CSV, CMD_HEAD_DOT };
+
+/*
+ * When rows of case c were left out as unusable (case.h, struct
+ * case_bad), the line that says so at the head of every output, in the
+ * output's own form, appended to out:
+ *   text  warning: 'x.db': 3 rows left out as unusable: flows 3 (time 2, port 1)
+ *   JSON  {"warning":"'x.db': 3 rows ...","left_out":3}
+ *   CSV   # warning: ...        DOT  // warning: ...
+ * Nothing when nothing was left out.  0 or ERR_LIMIT.
+ */
+struct case_db;
+int cmd_case_head(const struct case_db *c, enum cmd_head how, struct buf *out) MUST_CHECK;
+
 #endif

@@ -99,7 +99,11 @@ static const struct cmd_opt check_opts[] = {
      "packets and bytes per DUR (10s, 1m, ...) for the\n"
      "cluster and each namespace, by verdict"},
     {O_STRICT, 0, "strict", CMD_ARG_NONE, NULL, NULL,
-     "an unknown verdict counts as denied (exit status)"},
+     "fail closed: an unknown verdict counts as denied\n"
+     "(exit status), and a row of a case that cannot\n"
+     "be used (a wrong type, a value out of range) is\n"
+     "an error (exit 2) rather than left out with a\n"
+     "warning and counted on the first line"},
     {O_FELIX_ALWAYS, 0, "felix-always", CMD_ARG_NONE, NULL, NULL,
      "also list what Felix allows whatever the policy\n"
      "(ICMPv6 neighbour discovery; counted, not listed,\n"
@@ -890,13 +894,14 @@ static int cmd_check_dot(const char *casepath, const char *const *paths, size_t 
     fo.filter = filter;
     fo.ns = ns;
     fo.load_flags = load_flags;
+    fo.strict = strict;
     if (flowset_load(&fs, casepath, &fo, d))
         return EXIT_BAD;
     for (i = 0; i < fs.nflows; i++)
         denied |= eng_counts_denied(fs.flows[i].v[FS_NEW], strict);
     graph_build(&g, &fs);
     buf_init(&out, 0);
-    if (graph_dot(&g, 0, NULL, &out))
+    if (cmd_case_head(&fs.c, CMD_HEAD_DOT, &out) || graph_dot(&g, 0, NULL, &out))
         diag_err(d, "%s", "the graph is too large to write");
     else if (cmd_flush(&out, stdout) || fflush(stdout))
         diag_err(d, "cannot write to standard output: %s", strerror(errno));
@@ -1085,6 +1090,7 @@ static int cmd_check(struct cmd_args *a)
             break;
         case O_STRICT:
             k.strict = 1;
+            copts.strict = 1;
             break;
         case O_FELIX_ALWAYS:
             k.felix_always = 1;
@@ -1188,11 +1194,18 @@ static int cmd_check(struct cmd_args *a)
         }
     }
     k.stream = k.fmt != FMT_TABLE && k.oo.group == GROUP_FLOW && !interval;
+    /* Rows of the case left out as unusable are said on the first line:
+     * a stream must count them before its first record, and a window
+     * reads only part of them (else the judging counts them). */
+    if ((k.stream || filt.has_since || filt.has_until) && case_check_flows(&k.c, d))
+        goto out_case;
+    if (k.stream && cmd_case_head(&k.c, k.fmt == FMT_JSON ? CMD_HEAD_JSON : CMD_HEAD_CSV, &k.out))
+        goto out_case;
     if (interval) {
         if (series_setup(&k, &series, interval, &filt))
             goto out_case;
         k.series = &series;
-    } else if (k.fmt == FMT_CSV && out_csv_header(&k.oo, &k.out)) {
+    } else if (k.stream && k.fmt == FMT_CSV && out_csv_header(&k.oo, &k.out)) {
         goto out_case;
     }
     rc = workers_new(&k);
@@ -1200,7 +1213,8 @@ static int cmd_check(struct cmd_args *a)
         rc = make_parts(&k);
     if (!rc)
         rc = judge_all(&k);
-    case_skips_report(&k.c, &k.skips, d);
+    if (!rc)
+        rc = case_skips_done(&k.c, &k.skips, d);
     if (rc == ERR_LIMIT && k.series) {
         diag_err(d,
                  "--interval: %zu buckets for each of more namespaces than %u cells hold; "
@@ -1208,10 +1222,16 @@ static int cmd_check(struct cmd_args *a)
                  series.nb, LIM_SERIES_CELLS);
         goto out_case;
     } else if (rc) {
-        if (rc != ERR_DB)
+        if (rc != ERR_DB && rc != ERR_INVALID && rc != ERR_LIMIT)
             diag_err(d, "cannot write the results: %s", err_str(rc));
         goto out_case;
     }
+    if (!k.stream && cmd_case_head(&k.c,
+                                   k.fmt == FMT_JSON  ? CMD_HEAD_JSON
+                                   : k.fmt == FMT_CSV ? CMD_HEAD_CSV
+                                                      : CMD_HEAD_TEXT,
+                                   &k.out))
+        goto out_case;
     if (k.series) {
         series_finish(&series);
         if (series_write(&series,
@@ -1223,6 +1243,8 @@ static int cmd_check(struct cmd_args *a)
             goto out_case;
         }
     } else if (!k.stream) {
+        if (k.fmt == FMT_CSV && out_csv_header(&k.oo, &k.out))
+            goto out_case;
         if (k.nrecs)
             qsort(k.recs, k.nrecs, sizeof(*k.recs), rec_cmp);
         if (k.fmt == FMT_TABLE) {

@@ -60,7 +60,11 @@ static const struct cmd_opt diff_opts[] = {
      "table (default; names whole, so wide is the same),\n"
      "json (JSON Lines) or csv"},
     {O_FORMAT, 'f', "format", CMD_ARG_ONE, "FMT", diff_fmts, "the same as -o"},
-    {O_STRICT, 0, "strict", CMD_ARG_NONE, NULL, NULL, "a newly unknown verdict counts as breaking"},
+    {O_STRICT, 0, "strict", CMD_ARG_NONE, NULL, NULL,
+     "fail closed: a newly unknown verdict counts as\n"
+     "breaking, and a row of the case that cannot be\n"
+     "used is an error (exit 2), not left out with a\n"
+     "warning"},
     {0, 0, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -81,7 +85,8 @@ struct diff {
     size_t nrecs, alloc;
     uint64_t count[FC_N];
     uint64_t changed_flows;
-    int strict; /* --strict: a newly unknown verdict makes the exit status 1 */
+    int strict; /* --strict: a newly unknown verdict makes the exit status 1, an
+                   unusable row of the case exit 2 */
 };
 
 /* The class of a flow, or -1 when both sets decide it alike. */
@@ -497,6 +502,7 @@ static int cmd_diff(struct cmd_args *a)
     fo.npaths[FS_NEW] = npaths[FS_NEW];
     fo.npaths[FS_OLD] = npaths[FS_OLD];
     fo.load_flags = load_flags;
+    fo.strict = k.strict;
     if (flowset_load(&k.fs, casepath, &fo, d))
         goto out;
     /* A redacted case: which rules of either set judge pseudonyms. */
@@ -511,6 +517,13 @@ static int cmd_diff(struct cmd_args *a)
     if (!rc && k.nrecs)
         qsort(k.recs, k.nrecs, sizeof(*k.recs), drec_cmp);
     buf_init(&out, 0);
+    /* Rows of the case left out as unusable: said on the first line. */
+    if (!rc)
+        rc = cmd_case_head(&k.fs.c,
+                           k.fmt == DF_JSON  ? CMD_HEAD_JSON
+                           : k.fmt == DF_CSV ? CMD_HEAD_CSV
+                                             : CMD_HEAD_TEXT,
+                           &out);
     if (!rc)
         rc = k.fmt == DF_JSON  ? write_json(&k, &out)
              : k.fmt == DF_CSV ? write_csv(&k, &out)

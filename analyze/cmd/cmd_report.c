@@ -28,7 +28,7 @@
 #include "common/compat.h"
 
 /* The option table (cmd.h), handled in cmd_report(). */
-enum { O_POLICIES = 1, O_OLD, O_OUT, O_OUTPUT, O_NO_POLICIES };
+enum { O_POLICIES = 1, O_OLD, O_OUT, O_OUTPUT, O_NO_POLICIES, O_STRICT };
 
 static const struct cmd_opt report_opts[] = {
     {O_POLICIES, 'p', "policies", CMD_ARG_LIST, "PATH...", NULL,
@@ -44,6 +44,10 @@ static const struct cmd_opt report_opts[] = {
      * scripts, with a warning; "-o html" names the only format. */
     {O_OUTPUT, 'o', "output", CMD_ARG_ONE, "html", NULL,
      "the format: html, the only one (-o FILE: deprecated,\nthe same as --out FILE)"},
+    {O_STRICT, 0, "strict", CMD_ARG_NONE, NULL, NULL,
+     "a row of the case that cannot be used is an\n"
+     "error (exit 2), not left out with a warning\n"
+     "(the page says how many, at the top)"},
     {0, 0, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -91,6 +95,9 @@ static int cmd_report(struct cmd_args *a)
             break;
         case O_OUT:
             output = it->val;
+            break;
+        case O_STRICT:
+            fo.strict = 1;
             break;
         case O_NO_POLICIES:
             fo.load_flags |= POLICY_LOAD_ALLOW_EMPTY;

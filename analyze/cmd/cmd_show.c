@@ -17,12 +17,24 @@
 #include "common/util.h"
 #include "common/compat.h"
 
+/* A time column: "-" when NULL, "?" when not an integer (never coerced). */
 static void fmt_time(sqlite3_stmt *st, int i, char *buf, size_t size)
 {
     if (sqlite3_column_type(st, i) == SQLITE_NULL)
         snprintf(buf, size, "-");
+    else if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
+        snprintf(buf, size, "?");
     else
         format_rfc3339(sqlite3_column_int64(st, i), buf, size);
+}
+
+/* A count column as text: the integer, or "?" when it is not one. */
+static const char *num(sqlite3_stmt *st, int i, char *buf, size_t size)
+{
+    if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
+        return "?";
+    snprintf(buf, size, "%lld", (long long)sqlite3_column_int64(st, i));
+    return buf;
 }
 
 static const char *txt(sqlite3_stmt *st, int i)
@@ -55,36 +67,36 @@ static int each_row(struct case_db *c, struct diag *d, const char *sql,
 
 static void row_capture(sqlite3_stmt *st, struct buf *out)
 {
-    char t0[40], t1[40];
+    char t0[40], t1[40], n[5][24];
 
     fmt_time(st, 2, t0, sizeof(t0));
     fmt_time(st, 3, t1, sizeof(t1));
     (void)!buf_addf(out,
                     "  capture %lld: node %s, %s, %s .. %s\n"
-                    "    interfaces %s; packets %lld seen, %lld dropped by the kernel, "
-                    "%lld by interfaces, %lld malformed; %lld flows written\n",
+                    "    interfaces %s; packets %s seen, %s dropped by the kernel, "
+                    "%s by interfaces, %s malformed; %s flows written\n",
                     (long long)sqlite3_column_int64(st, 0), txt(st, 1), txt(st, 4), t0, t1,
-                    txt(st, 5), (long long)sqlite3_column_int64(st, 6),
-                    (long long)sqlite3_column_int64(st, 7), (long long)sqlite3_column_int64(st, 8),
-                    (long long)sqlite3_column_int64(st, 9),
-                    (long long)sqlite3_column_int64(st, 10));
+                    txt(st, 5), num(st, 6, n[0], sizeof(n[0])), num(st, 7, n[1], sizeof(n[1])),
+                    num(st, 8, n[2], sizeof(n[2])), num(st, 9, n[3], sizeof(n[3])),
+                    num(st, 10, n[4], sizeof(n[4])));
 }
 
 static void row_iface(sqlite3_stmt *st, struct buf *out)
 {
-    char t0[40], t1[40];
+    char t0[40], t1[40], n[3][24];
 
     fmt_time(st, 2, t0, sizeof(t0));
     fmt_time(st, 3, t1, sizeof(t1));
-    (void)!buf_addf(out,
-                    "  %-16s capture %lld, appeared %s, vanished %s, %lld packets, %lld dropped\n",
-                    txt(st, 0), (long long)sqlite3_column_int64(st, 1), t0, t1,
-                    (long long)sqlite3_column_int64(st, 4), (long long)sqlite3_column_int64(st, 5));
+    (void)!buf_addf(out, "  %-16s capture %s, appeared %s, vanished %s, %s packets, %s dropped\n",
+                    txt(st, 0), num(st, 1, n[0], sizeof(n[0])), t0, t1,
+                    num(st, 4, n[1], sizeof(n[1])), num(st, 5, n[2], sizeof(n[2])));
 }
 
 static void row_count(sqlite3_stmt *st, struct buf *out)
 {
-    (void)!buf_addf(out, "  %-10s %lld\n", txt(st, 0), (long long)sqlite3_column_int64(st, 1));
+    char n[24];
+
+    (void)!buf_addf(out, "  %-10s %s\n", txt(st, 0), num(st, 1, n, sizeof(n)));
 }
 
 struct svc_counts {
@@ -111,22 +123,41 @@ static void row_window(sqlite3_stmt *st, struct buf *out)
                     t1);
 }
 
+/* The option table (cmd.h), handled in cmd_show(). */
+enum { O_STRICT = 1 };
+
 static int cmd_show(struct cmd_args *a)
 {
     struct diag *d = a->d;
     struct case_db c;
     struct buf out;
     char *ver = NULL, *tool = NULL;
-    const char *path;
+    const char *path = NULL;
     int rc = 0;
     size_t i, kinds[4] = {0, 0, 0, 0};
+    struct case_opts co = {.skew_ns = CASE_SKEW_DEFAULT_NS};
 
+    for (i = 0; i < a->n; i++) {
+        if (a->v[i].id == CMD_OPERAND)
+            path = a->v[i].val;
+        else if (a->v[i].id == O_STRICT)
+            co.strict = 1;
+    }
     if (cmd_operands(a) != 1)
         return cmd_usage_err(a, "%s", "show takes one case file");
-    path = a->v[0].val; /* show has no options: the operand is the only item */
-    if (case_open(&c, path, d))
+    {
+        char *one[1] = {(char *)path};
+
+        if (case_open_many(&c, one, 1, &co, d))
+            return EXIT_BAD;
+    }
+    if (case_check_flows(&c, d)) {
+        case_close(&c);
         return EXIT_BAD;
+    }
     buf_init(&out, 0);
+    /* Rows the other commands leave out as unusable: said first. */
+    rc = cmd_case_head(&c, CMD_HEAD_TEXT, &out);
     if (db_meta_get(c.db, "format_version", &ver) == 0 &&
         db_meta_get(c.db, "tool_version", &tool) == 0)
         (void)!buf_addf(&out, "case %s: format %s, written by %s\n", path, ver ? ver : "?",
@@ -152,9 +183,21 @@ static int cmd_show(struct cmd_args *a)
                       "SELECT name, capture_id, appeared_ns, vanished_ns, packets_seen,"
                       " packets_dropped FROM interfaces ORDER BY capture_id, name",
                       row_iface, &out);
+    /* The window of the rows whose times are times. */
     if (!rc)
-        rc = each_row(&c, d, "SELECT count(*), min(first_ns), max(last_ns) FROM flows", row_window,
-                      &out);
+        rc = each_row(&c, d,
+                      "SELECT count(*), min(first_ns) FILTER (WHERE typeof(first_ns) = 'integer'),"
+                      " max(last_ns) FILTER (WHERE typeof(last_ns) = 'integer') FROM flows",
+                      row_window, &out);
+    if (!rc) {
+        uint64_t nb = 0;
+
+        for (i = 0; i < CASE_WHY_N; i++)
+            nb += c.bad.n[CASE_TAB_FLOWS][i];
+        if (nb)
+            (void)!buf_addf(&out, "  of which unusable (left out by check, diff, report): %llu\n",
+                            (unsigned long long)nb);
+    }
     /* How each flow to a Service came by its backend (§12), counted, never
      * assumed from the schema having the columns. */
     if (!rc) {
@@ -223,6 +266,9 @@ static int cmd_show(struct cmd_args *a)
 }
 
 static const struct cmd_opt show_opts[] = {
+    {O_STRICT, 0, "strict", CMD_ARG_NONE, NULL, NULL,
+     "a row the other commands cannot use (a wrong type,\n"
+     "a value out of range) is an error (exit 2)"},
     {0, 0, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -234,6 +280,8 @@ const struct cmd_spec cmd_show_spec = {
     .summary = "what a case holds",
     .about = "Summarise CASE.db: format version, captures (node, window, packets seen and\n"
              "dropped), interfaces, flows by state and protocol, service translations\n"
-             "recorded, endpoints by kind, namespaces, Services and pod networks.\n",
+             "recorded, endpoints by kind, namespaces, Services and pod networks.\n"
+             "Rows the other commands cannot use (wrong type, out of range) are counted\n"
+             "on the first line.\n",
     .exit_status = "Exit status: 0 success, 2 bad input or usage.\n",
 };

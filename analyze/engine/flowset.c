@@ -100,7 +100,11 @@ int flowset_load_many(struct flowset *fs, char *const *cases, size_t ncases,
             return rc;
         }
     }
-    rc = case_open_many(&fs->c, cases, ncases, NULL, d);
+    {
+        struct case_opts co = {.skew_ns = CASE_SKEW_DEFAULT_NS, .strict = o->strict};
+
+        rc = case_open_many(&fs->c, cases, ncases, &co, d);
+    }
     if (rc) {
         for (i = 0; i < fs->nsets; i++)
             policy_set_release(&fs->ps[i]);

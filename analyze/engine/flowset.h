@@ -63,6 +63,7 @@ struct flowset_opts {
     const char *ns;                   /* only flows with an end in ns, or NULL */
     unsigned eng_flags;               /* enum eng_flags */
     unsigned load_flags;              /* policy_set_load() flags, for both sets */
+    int strict;                       /* a row left out as unusable is an error (case.h) */
 };
 
 /*

@@ -187,6 +187,11 @@ static void rw_proto(struct rw *w, int proto)
 
 /* ---- the page's fixed parts --------------------------------------------------- */
 
+/* The line that says how many rows of the case were left out as unusable
+ * (apart: page_css is near the length C99 promises for a literal). */
+static const char leftout_css[] =
+    ".leftout{margin:8px 24px;padding:8px 12px;background:#fff0d6;color:#8a5a00}";
+
 static const char page_css[] =
     "*{box-sizing:border-box}"
     "body{margin:0;font:14px/1.45 -apple-system,'Segoe UI',Helvetica,Arial,sans-serif;"
@@ -473,6 +478,7 @@ static void write_header(struct rw *w, const struct flowset *fs, const struct re
     rw_s(w, "</title>\n<style>");
     rw_s(w, page_css);
     rw_s(w, page_css2);
+    rw_s(w, leftout_css);
     rw_s(w, "</style>\n</head>\n<body>\n<header><h1>podflow report: ");
     rw_esc(w, o->case_path);
     rw_s(w, "</h1><div class=\"meta\">policies ");
@@ -499,12 +505,27 @@ static void write_header(struct rw *w, const struct flowset *fs, const struct re
         rw_s(w, "; generated ");
         rw_time(w, o->generated_ns);
     }
-    rw_s(w, "</div></header>\n<nav><a href=\"#graph\">Service graph</a><a "
-            "href=\"#traffic\">Traffic</a><a href=\"#flows\">Flows</a>"
+    rw_s(w, "</div></header>\n");
+    if (fs->c.bad.total) {
+        /* Rows of the case left out as unusable, before anything else. */
+        struct buf t;
+
+        buf_init(&t, 0);
+        if (!case_bad_summary(&fs->c, &t)) {
+            rw_s(w, "<p class=\"leftout\" id=\"left-out\"><b>warning:</b> ");
+            rw_esc(w, t.data);
+            rw_s(w, "</p>\n");
+        }
+        buf_release(&t);
+    }
+    rw_s(w, "<nav><a href=\"#graph\">Service graph</a><a href=\"#traffic\">Traffic</a><a "
+            "href=\"#flows\">Flows</a>"
             "<a href=\"#board\">Policy board</a><a href=\"#ports\">Port coverage</a>"
             "<a href=\"#capture\">Capture coverage</a></nav>\n<main>\n<div class=\"cards\" "
             "id=\"summary\">");
     card(w, "", fs->nflows, "flows recorded");
+    if (fs->c.bad.total)
+        card(w, "bad", fs->c.bad.total, "rows left out as unusable");
     card(w, "good", s->allowed, "allowed");
     card(w, s->denied ? "bad" : "good", s->denied, "denied");
     card(w, s->unk ? "warn" : "", s->unk, "unknown (no identity, backends differ)");

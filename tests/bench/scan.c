@@ -60,21 +60,21 @@ static uint64_t read_row(sqlite3_stmt *st)
 {
     uint64_t sum = 0;
 
-    for (int i = F_ID; i <= F_BR; i++)
+    for (int i = FROW_ID; i <= FROW_BR; i++)
         sum += (uint64_t)sqlite3_column_int64(st, i);
-    sum += text_col(st, F_STATE);
-    sum += opt_int(st, F_ITYPE) + opt_int(st, F_ICODE);
-    sum += (uint64_t)sqlite3_column_int64(st, F_ICOUNT);
-    sum += opt_int(st, F_IFACE);
-    sum += (uint64_t)sqlite3_column_int64(st, F_OPEN);
-    sum += (uint64_t)sqlite3_column_int64(st, F_TUPLE + FROW_PROTO);
-    sum += text_col(st, F_TUPLE + FROW_SRC) + text_col(st, F_TUPLE + FROW_DST);
-    sum += (uint64_t)sqlite3_column_int64(st, F_TUPLE + FROW_SPORT);
-    sum += (uint64_t)sqlite3_column_int64(st, F_TUPLE + FROW_DPORT);
-    if (sqlite3_column_type(st, F_TUPLE + FROW_DNAT_IP) != SQLITE_NULL &&
-        sqlite3_column_type(st, F_TUPLE + FROW_DNAT_PORT) != SQLITE_NULL)
-        sum += text_col(st, F_TUPLE + FROW_DNAT_IP) +
-               (uint64_t)sqlite3_column_int64(st, F_TUPLE + FROW_DNAT_PORT);
+    sum += text_col(st, FROW_STATE);
+    sum += opt_int(st, FROW_ITYPE) + opt_int(st, FROW_ICODE);
+    sum += (uint64_t)sqlite3_column_int64(st, FROW_ICOUNT);
+    sum += opt_int(st, FROW_IFACE) + opt_int(st, FROW_ICMPID);
+    sum += (uint64_t)sqlite3_column_int64(st, FROW_OPEN);
+    sum += (uint64_t)sqlite3_column_int64(st, FROW_TUPLE + FROW_PROTO);
+    sum += text_col(st, FROW_TUPLE + FROW_SRC) + text_col(st, FROW_TUPLE + FROW_DST);
+    sum += (uint64_t)sqlite3_column_int64(st, FROW_TUPLE + FROW_SPORT);
+    sum += (uint64_t)sqlite3_column_int64(st, FROW_TUPLE + FROW_DPORT);
+    if (sqlite3_column_type(st, FROW_TUPLE + FROW_DNAT_IP) != SQLITE_NULL &&
+        sqlite3_column_type(st, FROW_TUPLE + FROW_DNAT_PORT) != SQLITE_NULL)
+        sum += text_col(st, FROW_TUPLE + FROW_DNAT_IP) +
+               (uint64_t)sqlite3_column_int64(st, FROW_TUPLE + FROW_DNAT_PORT);
     return sum;
 }
 

@@ -91,13 +91,19 @@ run nopair --no-pair -f json
 
 # The case is what the comparisons need: several parts, pairs, Services,
 # damaged rows, denied flows.
-expect "json: every flow but the other ends and the damaged" "$(wc -l < "$tmp/json.1.out")" \
+# The damaged rows' copies at the server's end are damaged too (130 left
+# out, none of them paired): the first line says so.
+expect "json: every flow but the other ends and the damaged" "$(grep -vc '^{"warning"' "$tmp/json.1.out")" \
     "$(sqlite3 "$tmp/jobs.db" "SELECT count(*) - 15000 - 70 FROM flows")"
+expect "json: the first line counts the damaged rows" \
+    "$(head -1 "$tmp/json.1.out" | sed -n 's/.*"left_out":\([0-9]*\)}$/\1/p')" \
+    "$(sqlite3 "$tmp/jobs.db" "SELECT count(*) FROM flows WHERE src_ip = 'bogus'")"
 expect "json: pairs" "$(grep -c '"ends"' "$tmp/json.1.out")" \
     "$(sqlite3 "$tmp/jobs.db" "SELECT count(*) FROM flows WHERE id % 4 = 0 AND id <= 60000 AND src_ip <> 'bogus'")"
 expect "json: Services" "$(grep -c '"service_ip"' "$tmp/json.1.out")" "$(sqlite3 "$tmp/jobs.db" "SELECT count(*) FROM flows WHERE dnat_ip IS NOT NULL AND src_ip <> 'bogus'")"
 expect "json: some denied" "$(grep -c '"verdict":"deny"' "$tmp/json.1.out" | sed 's/^0$/none/;s/^[1-9][0-9]*$/some/')" some
-expect "warnings: the damaged rows" "$(grep -c 'row skipped' "$tmp/json.1.err")" 10
+expect "warnings: the first damaged rows" "$(grep -c ': left out$' "$tmp/json.1.err")" 10
+expect "warnings: and their count" "$(grep -c ' 130 rows left out as unusable' "$tmp/json.1.err")" 1
 expect "exit: denied" "$(cat "$tmp/json.1.rc")" 1
 
 # Several cases, merged into a file unlinked once open: every thread's
