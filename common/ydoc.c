@@ -655,6 +655,13 @@ static int yload_scalar(struct yload *l, const yaml_event_t *ev)
                 len, l->lim->scalar);
         return ERR_LIMIT;
     }
+    /* "\u0000" (JSON) or "\0" (YAML): every reader of the tree takes a
+     * string to its first NUL, so "all()\u0000 junk" would be read as
+     * "all()" and "deny\u0000all" shown as "deny". */
+    if (len && memchr(ev->data.scalar.value, '\0', len)) {
+        yerr_at(l, ev->start_mark, "%s", "a string holds a NUL character (\\u0000): not allowed");
+        return ERR_PARSE;
+    }
     /* The node and its text in one piece: the text right behind the node. */
     n = yload_alloc(l, sizeof(*n) + len + 1, _Alignof(struct ynode));
     n->kind = YNODE_SCALAR;
@@ -1278,9 +1285,16 @@ int ynode_double(struct diag *d, const struct ystream *ys, const struct ynode *n
 {
     char q[YQUOTE_MAX * 4 + 8];
     double v;
+    int rc = ERR_PARSE;
 
-    if (!n || n->kind != YNODE_SCALAR || ynode_is_null(n) ||
-        parse_double(n->u.scalar.s, n->u.scalar.len, &v)) {
+    if (n && n->kind == YNODE_SCALAR && !ynode_is_null(n))
+        rc = parse_double(n->u.scalar.s, n->u.scalar.len, &v);
+    if (rc == ERR_LIMIT) {
+        ynode_report(d, ys, n, DIAG_ERROR, "number out of range for '%s': found %s", what_for,
+                     ynode_found(n, q, sizeof(q)));
+        return ERR_INVALID;
+    }
+    if (rc) {
         ynode_report(d, ys, n, DIAG_ERROR, "expected a number for '%s', found %s", what_for,
                      ynode_found(n, q, sizeof(q)));
         return ERR_INVALID;
