@@ -111,8 +111,9 @@ static int mask_host_bits(struct ipaddr *ip, unsigned plen)
  * cidr := address [ "/" plen ]
  * plen := DIGIT+          (0..32 for IPv4, 0..128 for IPv6)
  *
- * Leading zeros in plen are accepted ("10.0.0.0/08"), as Go's
- * net.ParseCIDR, which Calico uses, accepts them.
+ * Leading zeros in plen are refused ("10.0.0.0/08"), as Go's
+ * netip.ParsePrefix refuses them (net.ParseCIDR's dtoi() took them): a
+ * prefix that reads like octal is a typo to fix, not to guess at.
  */
 int cidr_parse(const char *s, size_t len, struct cidr *out, int *had_host_bits)
 {
@@ -128,7 +129,7 @@ int cidr_parse(const char *s, size_t len, struct cidr *out, int *had_host_bits)
     if (slash) {
         const char *p = slash + 1;
         size_t plen_len = len - (size_t)(p - s);
-        if (plen_len == 0 || plen_len > 3 ||
+        if (plen_len == 0 || plen_len > 3 || (plen_len > 1 && p[0] == '0') ||
             parse_u64(p, plen_len, 0, family_bits(ip.family), &plen))
             return ERR_PARSE;
     } else {

@@ -38,7 +38,8 @@ int ipaddr_cmp(const struct ipaddr *x, const struct ipaddr *y);
  * Parse "addr/plen" or a plain address (meaning /32 or /128) from s[0..len).
  * Host bits set under the prefix are cleared (Calico masks them:
  * 192.168.4.10/16 becomes 192.168.0.0/16); *had_host_bits, if not NULL,
- * says whether any were set.  0 or ERR_PARSE.
+ * says whether any were set.  A prefix length with a leading zero
+ * ("/08") is refused.  0 or ERR_PARSE.
  */
 int cidr_parse(const char *s, size_t len, struct cidr *out, int *had_host_bits) MUST_CHECK;
 /* "addr/plen" into buf (IPADDR_STRLEN + 4 bytes); returns buf. */

@@ -77,8 +77,11 @@ int parse_double(const char *s, size_t len, double *out)
     tmp[len] = '\0';
     errno = 0;
     v = strtod(tmp, &end);
-    if (end != tmp + len || errno == ERANGE || !isfinite(v))
+    if (end != tmp + len)
         return ERR_PARSE;
+    /* 1e999: a number, but not one a double holds (nor does 1e-999). */
+    if (errno == ERANGE || !isfinite(v))
+        return ERR_LIMIT;
     *out = v;
     return 0;
 }

@@ -17,7 +17,9 @@
 int parse_u64(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out) MUST_CHECK;
 int parse_i64(const char *s, size_t len, int64_t min, int64_t max, int64_t *out) MUST_CHECK;
 
-/* Parse a finite decimal floating-point number (Calico's order). */
+/* Parse a finite decimal floating-point number (Calico's order).  0,
+ * ERR_PARSE (not a number), or ERR_LIMIT (a number out of a double's
+ * range: 1e999, 1e-999). */
 int parse_double(const char *s, size_t len, double *out) MUST_CHECK;
 
 /* Parse an RFC 3339 timestamp as Kubernetes writes it

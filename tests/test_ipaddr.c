@@ -128,7 +128,9 @@ static void test_cidr_parse(void **state)
         {"10.1.2.3/32", 0, "10.1.2.3/32", 0},                 /* /32 keeps every bit */
         {"10.1.2.3/0", 0, "0.0.0.0/0", 1},                    /* /0 clears everything */
         {"0.0.0.0/0", 0, "0.0.0.0/0", 0},                     /* catch-all */
-        {"10.0.0.0/08", 0, "10.0.0.0/8", 0},                  /* leading zero as Go accepts */
+        {"10.0.0.0/08", ERR_PARSE, NULL, 0},                  /* leading zero (netip refuses) */
+        {"10.0.0.0/00", ERR_PARSE, NULL, 0},                  /* even a zero prefix */
+        {"2001:db8::/064", ERR_PARSE, NULL, 0},               /* IPv6 too */
         {"10.255.0.0/9", 0, "10.128.0.0/9", 1},               /* mask inside a byte */
         {"10.0.0.0/33", ERR_PARSE, NULL, 0},                  /* plen past 32 */
         {"10.0.0.0/", ERR_PARSE, NULL, 0},                    /* empty plen */

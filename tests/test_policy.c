@@ -468,6 +468,16 @@ static void test_validation_rows(void **state)
          "port numbers are 1 to 65535"},
         {"  egress:\n  - action: Allow\n    protocol: TCP\n    destination: {ports: [65536]}\n",
          "port numbers are 1 to 65535"},
+        /* a boolean is not a port name; a quoted "true" would be */
+        {"  egress:\n  - action: Allow\n    protocol: TCP\n    destination: {ports: [true]}\n",
+         "a boolean, not a port number, range or name"},
+        {"  egress:\n  - action: Allow\n    protocol: TCP\n    destination: {ports: ['true']}\n",
+         NULL},
+        /* a number past a double says so */
+        {"  order: 1e999\n", "number out of range for 'spec.order': found 1e999"},
+        /* a CIDR prefix length with a leading zero */
+        {"  egress:\n  - action: Allow\n    destination: {nets: [10.0.0.0/08]}\n",
+         "invalid CIDR '10.0.0.0/08'"},
         /* ICMP and ipVersion */
         {"  egress:\n  - action: Allow\n    protocol: ICMP\n    ipVersion: 6\n",
          "protocol ICMP requires ipVersion 4"},

@@ -135,6 +135,7 @@ static void test_parse_double_time_arg(void **state)
         {"-5", ERR_PARSE, 0},                                        /* negative seconds */
         {"inf", ERR_PARSE, 0},                                       /* not finite */
         {"1e300", ERR_PARSE, 0},                                     /* out of range */
+        {"1e999", ERR_PARSE, 0},                                     /* past a double */
         {"", ERR_PARSE, 0},                                          /* empty */
         {"12abc", ERR_PARSE, 0},                                     /* trailing garbage */
     };
@@ -150,10 +151,13 @@ static void test_parse_double_time_arg(void **state)
     }
     assert_int_equal(parse_double("2.5", 3, &d), 0);
     assert_true(d == 2.5);
-    assert_int_equal(parse_double("1e999", 5, &d), ERR_PARSE); /* overflow */
-    assert_int_equal(parse_double("0x10", 4, &d), ERR_PARSE);  /* hex refused */
-    assert_int_equal(parse_double("nan", 3, &d), ERR_PARSE);   /* NaN refused */
-    assert_int_equal(parse_double("2.5", 2, &d), 0);           /* only len bytes */
+    assert_int_equal(parse_double("1e999", 5, &d), ERR_LIMIT);  /* a number, out of range */
+    assert_int_equal(parse_double("-1e999", 6, &d), ERR_LIMIT); /* the other way */
+    assert_int_equal(parse_double("1e-999", 6, &d), ERR_LIMIT); /* underflow */
+    assert_int_equal(parse_double("1e9x9", 5, &d), ERR_PARSE);  /* not a number */
+    assert_int_equal(parse_double("0x10", 4, &d), ERR_PARSE);   /* hex refused */
+    assert_int_equal(parse_double("nan", 3, &d), ERR_PARSE);    /* NaN refused */
+    assert_int_equal(parse_double("2.5", 2, &d), 0);            /* only len bytes */
     assert_true(d == 2.0);
 }
 

@@ -161,6 +161,19 @@ static int read_port(struct pol_ctx *c, const struct ynode *n, const char *what,
         pv_err(c, n, "invalid port '%s' in '%s'", s, what);
         return -1;
     }
+    {
+        int b;
+
+        /* ports: [true] is a boolean to Calico's JSON decoding, not the
+         * port name "true" (which must be quoted). */
+        if (pv_plain_bool(n, &b)) {
+            pv_err(c, n,
+                   "invalid port %s in '%s': a boolean, not a port number, range or name "
+                   "(quote it to mean a name)",
+                   s, what);
+            return -1;
+        }
+    }
     if (!pv_is_port_name(s)) {
         pv_err(c, n,
                "invalid port '%s' in '%s': a number, \"min:max\", or a port name "

@@ -418,6 +418,18 @@ static int read_port(struct pol_ctx *c, const struct ynode *n, const char *what,
         pv_err(c, pn, "expected a number or a port name for '%s.port'", what);
         return -1;
     }
+    {
+        int b;
+
+        /* IntOrString refuses a boolean; a name "true" must be quoted. */
+        if (pv_plain_bool(pn, &b)) {
+            pv_err(c, pn,
+                   "expected a number or a port name for '%s.port', found a boolean (quote it "
+                   "to mean a name)",
+                   what);
+            return -1;
+        }
+    }
     if (pv_plain_number(pn)) {
         pv_path(w, sizeof(w), what, "port");
         if (pv_int(c, pn, w, 1, 65535, &portnum) != 0)

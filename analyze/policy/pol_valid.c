@@ -18,6 +18,7 @@
 #include "common/attrs.h"
 #include "common/ipaddr.h"
 #include "common/limits.h"
+#include "common/util.h"
 #include "common/compat.h"
 
 static void pv_vreport(struct pol_ctx *c, const struct ynode *n, int level, const char *fmt,
@@ -227,8 +228,13 @@ int pv_number(struct pol_ctx *c, const struct ynode *n, const char *what, double
 {
     if (is_absent(n))
         return 1;
-    if (!pv_plain_number(n) || ynode_double(NULL, c->ys, n, what, out) != 0) {
+    if (!pv_plain_number(n)) {
         pv_err(c, n, "expected a number for '%s', found %s", what, found_what(n));
+        return -1;
+    }
+    if (parse_double(n->u.scalar.s, n->u.scalar.len, out) != 0) {
+        /* A number by its looks that no double holds: say which. */
+        pv_err(c, n, "number out of range for '%s': found %s", what, n->u.scalar.s);
         return -1;
     }
     return 0;
