@@ -875,6 +875,15 @@ int main(int argc, char **argv)
                      c.set.opened == 1 ? "" : "s");
         status = 1;
     }
+    /* An inventory object reported as an error was skipped: its pods have
+     * no names in the case.  The flows are written; the status says so. */
+    if (c.ident.inv.malformed) {
+        diag_err(&c.d, "%zu inventory object%s reported above %s skipped (over every load)",
+                 c.ident.inv.malformed, c.ident.inv.malformed == 1 ? "" : "s",
+                 c.ident.inv.malformed == 1 ? "was" : "were");
+        if (status == EXIT_OK)
+            status = EXIT_BAD;
+    }
 out:
     cap_release(&c);
     return status;

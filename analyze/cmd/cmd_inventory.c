@@ -91,6 +91,15 @@ static int cmd_inventory(struct cmd_args *a)
                "rows\n",
                path, inv.npods, inv.nsvcs, inv.nnodes, inv.nnss, inv.malformed, inv.field_problems,
                rows);
+        /* The well-formed objects are written; an object reported as an
+         * error is not silently fine: the status says so.  (A dropped
+         * field is a warning: its object is kept, the case counts it.) */
+        if (inv.malformed) {
+            diag_err(d, "%zu inventory object%s reported above %s not added (exit 2)",
+                     inv.malformed, inv.malformed == 1 ? "" : "s",
+                     inv.malformed == 1 ? "was" : "were");
+            rc = ERR_INVALID;
+        }
     }
     inventory_release(&inv);
     return rc ? EXIT_BAD : EXIT_OK;
@@ -112,5 +121,6 @@ const struct cmd_spec cmd_inventory_spec = {
              "The endpoints are joined again with the interfaces the capture saw, so\n"
              "flows_named and the analyzer show pods by name.  CASE.db must exist; an\n"
              "older format is upgraded.\n",
-    .exit_status = "Exit status: 0 success, 2 bad input or usage.\n",
+    .exit_status = "Exit status: 0 success, 2 bad input or usage (also when an object of FILE\n"
+                   "was malformed: it is reported, the others are added).\n",
 };
