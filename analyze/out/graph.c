@@ -469,7 +469,10 @@ void graph_build(struct graph *g, const struct flowset *fs)
         struct graph_port *sorted = xcalloc(g->nports ? g->nports : 1, sizeof(*sorted));
         size_t *pos = xcalloc(g->nports ? g->nports : 1, sizeof(*pos));
 
-        memcpy(sorted, g->ports, g->nports * sizeof(*sorted));
+        /* No flows, no ports: g->ports may be NULL, which memcpy() may
+         * not be given even for 0 bytes. */
+        if (g->nports)
+            memcpy(sorted, g->ports, g->nports * sizeof(*sorted));
         for (i = 0; i < g->nports; i++)
             sorted[i].edge = i; /* the old index, for the remap */
         if (g->nports)
