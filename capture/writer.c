@@ -156,6 +156,22 @@ static int writer_exec(struct writer *w, const char *what, const char *sql)
     return 0;
 }
 
+/* captures.flows_written = the rows inserted so far; SQLite's code. */
+static int writer_set_written(struct writer *w)
+{
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(w->db, "UPDATE captures SET flows_written = ?2 WHERE id = ?1", -1,
+                                 &st, NULL);
+
+    if (src == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, w->capture_id);
+        sqlite3_bind_int64(st, 2, (int64_t)w->flows);
+        src = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+    sqlite3_finalize(st);
+    return src;
+}
+
 static int writer_begin_txn(struct writer *w)
 {
     int rc;
@@ -174,6 +190,11 @@ static int writer_commit_txn(struct writer *w)
 {
     if (!w->in_txn)
         return 0;
+    /* captures.flows_written is true after every commit, not only at the
+     * end: a capture stopped by a full disk (or kill -9) still says how
+     * many rows it committed.  Same transaction: both or neither. */
+    if (w->capture_id && w->txn_rows && writer_set_written(w) != 0)
+        return writer_sqlfail(w, "update the capture");
     if (sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         int rc = writer_sqlfail(w, "commit");
 
