@@ -79,9 +79,10 @@ struct cap {
     size_t n_files, alloc_files;
     struct src_live_opts live; /* options for every live handle */
     int64_t capture_id;
-    int64_t last_commit;   /* now_ns() of the last periodic commit */
-    uint64_t packets;      /* packets given to the flow table */
-    uint64_t closed_drops; /* pcap_stats of sources closed already */
+    int64_t last_commit;       /* now_ns() of the last periodic commit */
+    struct priv_helper helper; /* -Z: removes the case's empty -wal and -shm at the end */
+    uint64_t packets;          /* packets given to the flow table */
+    uint64_t closed_drops;     /* pcap_stats of sources closed already */
     uint64_t closed_if_drops;
     int failed; /* exit status to use, 0: fine */
 
@@ -778,6 +779,7 @@ int main(int argc, char **argv)
     int rc;
 
     memset(&c, 0, sizeof(c));
+    c.helper.fd = -1;
     diag_init(&c.d, NULL, PROG);
     rc = cap_opts_parse(&c.o, &c.d, argc, argv, stdout);
     if (rc) {
@@ -832,8 +834,11 @@ int main(int argc, char **argv)
         status = EXIT_BAD;
         goto out;
     }
-    /* 3. Privilege goes before the first packet is decoded. */
+    /* 3. Privilege goes before the first packet is decoded; a helper
+     *    that stays root only to remove the case's side files at the end
+     *    (capture/priv.h) is forked first. */
     if (c.o.user) {
+        (void)!priv_helper_start(&c.helper, c.o.db_path, &c.d);
         rc = priv_drop(c.o.user, &c.d);
         if (rc) {
             status = EXIT_BAD;
@@ -886,5 +891,7 @@ int main(int argc, char **argv)
     }
 out:
     cap_release(&c);
+    /* The case is closed: the helper may tidy it now. */
+    priv_helper_finish(&c.helper);
     return status;
 }

@@ -13,14 +13,19 @@
 #include "capture/priv.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/err.h"
@@ -141,4 +146,90 @@ int priv_drop_keep(const char *user, uint64_t keep, struct diag *d)
         return ERR_PERM;
     }
     return 0;
+}
+
+/* The helper's side (a forked child of a process that may have threads:
+ * async-signal-safe calls only, every string made before the fork). */
+static void priv_helper_run(int in, const char *path, const char *wal, const char *shm)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa;
+    struct stat st;
+    char byte;
+    int fd;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_IGN;
+    for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+        sigaction(sigs[i], &sa, NULL);
+    /* Nothing of the capture's: no socket, no case, no pcap handle. */
+    if (dup2(in, STDIN_FILENO) < 0)
+        _exit(1);
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
+#endif
+        for (int i = 3; i < 65536; i++)
+            close(i);
+    while (read(STDIN_FILENO, &byte, 1) < 0 && errno == EINTR)
+        ;
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0)
+        _exit(0); /* gone, or another capture writes it now */
+    if (lstat(wal, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 && unlink(wal) == 0 &&
+        lstat(shm, &st) == 0 && S_ISREG(st.st_mode))
+        unlink(shm);
+    _exit(0);
+}
+
+int priv_helper_start(struct priv_helper *h, const char *case_path, struct diag *d)
+{
+    size_t len = strlen(case_path) + sizeof("-wal");
+    char *wal = malloc(len), *shm = malloc(len);
+    int p[2], err;
+    pid_t pid;
+
+    h->pid = 0;
+    h->fd = -1;
+    if (!wal || !shm || pipe2(p, O_CLOEXEC) < 0) {
+        err = wal && shm ? errno : ENOMEM;
+        free(wal);
+        free(shm);
+        diag_warn(d, "no helper to tidy the case after -Z: %s", strerror(err));
+        return -err;
+    }
+    snprintf(wal, len, "%s-wal", case_path);
+    snprintf(shm, len, "%s-shm", case_path);
+    pid = fork();
+    if (pid == 0) {
+        close(p[1]);
+        priv_helper_run(p[0], case_path, wal, shm);
+    }
+    err = errno;
+    free(wal);
+    free(shm);
+    close(p[0]);
+    if (pid < 0) {
+        close(p[1]);
+        diag_warn(d, "no helper to tidy the case after -Z: %s", strerror(err));
+        return -err;
+    }
+    h->pid = (int)pid;
+    h->fd = p[1];
+    return 0;
+}
+
+void priv_helper_finish(struct priv_helper *h)
+{
+    int status;
+
+    if (h->fd >= 0) {
+        (void)!write(h->fd, "x", 1);
+        close(h->fd);
+        h->fd = -1;
+    }
+    if (h->pid > 0) {
+        while (waitpid((pid_t)h->pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        h->pid = 0;
+    }
 }

@@ -1103,6 +1103,56 @@ out:
     return rc;
 }
 
+/* Set the journal mode to mode (or only ask when NULL): 1 when it then
+ * is want. */
+static int db_journal_mode(sqlite3 *db, const char *mode, const char *want)
+{
+    char sql[64];
+    sqlite3_stmt *st = NULL;
+    int ok = 0;
+
+    snprintf(sql, sizeof(sql), "PRAGMA main.journal_mode%s%s", mode ? " = " : "", mode ? mode : "");
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        const char *got = (const char *)sqlite3_column_text(st, 0);
+
+        ok = got && strcasecmp(got, want) == 0;
+    }
+    sqlite3_finalize(st);
+    return ok;
+}
+
+/* May this process create files beside db's file (its directory)? */
+static int db_dir_writable(sqlite3 *db)
+{
+    const char *file = sqlite3_db_filename(db, "main");
+    char *dir;
+    int ok;
+
+    if (!file || !*file)
+        return 0;
+    dir = xstrdup(file);
+    if (strrchr(dir, '/'))
+        *strrchr(dir, '/') = '\0';
+    ok = access(*dir ? dir : "/", W_OK | X_OK) == 0;
+    free(dir);
+    return ok;
+}
+
+/* Checkpoint every frame and truncate the WAL to nothing: 1 when done
+ * (no reader kept a frame). */
+static int db_checkpoint_all(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int ok = 0;
+
+    if (sqlite3_prepare_v2(db, "PRAGMA main.wal_checkpoint(TRUNCATE)", -1, &st, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        ok = sqlite3_column_int(st, 0) == 0 && sqlite3_column_int(st, 1) == 0;
+    sqlite3_finalize(st);
+    return ok;
+}
+
 void db_close(sqlite3 **pdb, struct diag *d)
 {
     sqlite3 *db = *pdb;
@@ -1118,7 +1168,21 @@ void db_close(sqlite3 **pdb, struct diag *d)
      * to close checkpoints it. */
     if (sqlite3_db_readonly(db, "main") == 0 && sqlite3_get_autocommit(db)) {
         sqlite3_busy_timeout(db, 0);
-        sqlite3_exec(db, "PRAGMA main.journal_mode = DELETE", NULL, NULL, NULL);
+        if (!db_journal_mode(db, NULL, "wal") || db_dir_writable(db)) {
+            (void)db_journal_mode(db, "DELETE", "delete");
+        } else if (db_checkpoint_all(db)) {
+            /* A directory we may not create files in (a capture that
+             * dropped to -Z USER, in root's directory): the rollback
+             * journal DELETE needs cannot be made, and the WAL, once
+             * closed, could not be opened again.  Everything is in the
+             * file now and the WAL is empty: switch the header with the
+             * journal in memory (page 1 alone is written, with nothing
+             * to roll back), so the file is in rollback mode as after any
+             * other run.  The empty -wal and the -shm stay for whoever
+             * may remove them (podflow-capture's -Z helper,
+             * capture/priv.c). */
+            (void)db_journal_mode(db, "MEMORY", "memory");
+        }
     }
     src = sqlite3_close(db);
     if (src != SQLITE_OK) {

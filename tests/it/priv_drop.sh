@@ -3,7 +3,8 @@
 # issue 8): after opening its packet and netlink sockets the capture runs
 # as USER (uid, gid and supplementary groups), with no capability left
 # (effective, permitted, inheritable, ambient, bounding) and no_new_privs
-# set, in every thread; and it still captures.  Checked from
+# set, in every thread; and it still captures; and its case ends as one
+# file in rollback mode, as without -Z (issue 17, item 6).  Checked from
 # /proc/<pid>/task/*/status of a live capture on a veth pair between two
 # network namespaces made here (198.18.0.0/15), with ping traffic; the
 # flows it then writes are checked in the .db.  Root only.
@@ -76,6 +77,11 @@ kill -TERM $cap
 wait $cap; rc=$?; cap=
 expect "capture exit after SIGTERM" "$rc" 0
 [ -s "$tmp/err" ] && { echo "capture stderr:"; cat "$tmp/err"; }
+# One file, as after a run without -Z (the unprivileged capture cannot
+# remove its -wal and -shm from root's directory; its helper does).
+expect "after -Z the case is one file" "$(ls "$tmp" | grep '^z\.db')" z.db
+expect "after -Z the case is in rollback mode" "$(od -An -tu1 -j18 -N2 "$tmp/z.db" | tr -s ' ')" " 1 1"
+expect "no root process left behind" "$(pgrep -f -- "-w $tmp/z.db" | wc -l)" 0
 expect "the ping is recorded (ICMP echo 198.18.0.1 -> 198.18.0.2)" \
     "$(sqlite3 -batch "$tmp/z.db" "SELECT count(*) FROM flows WHERE proto = 1 AND src_ip = '198.18.0.1'
                                     AND dst_ip = '198.18.0.2' AND packets_fwd >= 3 AND packets_rev >= 3")" 1
