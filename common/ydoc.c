@@ -528,9 +528,12 @@ static int yload_parse_error(struct yload *l)
     }
     switch (p->error) {
     case YAML_MEMORY_ERROR:
-        /* Out of memory is fatal everywhere else too (common/xmalloc.h). */
-        fprintf(stderr, "fatal: libyaml is out of memory\n");
-        abort();
+        /* libyaml could not allocate: an error like any other, reported
+         * with the input's name (tests/test_oom.c fails its allocations
+         * one by one).  Our own allocations abort instead
+         * (common/xmalloc.h): they are bounded by common/limits.h. */
+        diag_at(l->d, DIAG_ERROR, l->ys->name, 0, 0, "out of memory while reading (libyaml)");
+        return -ENOMEM;
     case YAML_READER_ERROR:
         /* Encoding errors: libyaml gives a byte offset, not a mark. */
         if (p->problem_value != -1)
@@ -977,8 +980,9 @@ static int yload_stream(struct ystream *ys, const struct ysource *src, const str
         goto out;
     }
     if (!yaml_parser_initialize(&l.parser)) {
-        fprintf(stderr, "fatal: libyaml is out of memory\n");
-        abort();
+        diag_at(d, DIAG_ERROR, ys->name, 0, 0, "out of memory while reading (libyaml)");
+        rc = -ENOMEM;
+        goto out;
     }
     yaml_parser_set_input(&l.parser, yload_read, &l);
     rc = yload_run(&l);

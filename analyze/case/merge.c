@@ -107,7 +107,7 @@ static int merge_int(struct merge *m, const char *sql, int64_t *v, int *is_null)
 static int merge_load_schema(struct merge *m)
 {
     sqlite3_stmt *tabs = NULL, *cols = NULL, *fks = NULL;
-    int rc = 0;
+    int rc = 0, src;
 
     if (sqlite3_prepare_v2(m->db,
                            "SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name <> "
@@ -121,23 +121,30 @@ static int merge_load_schema(struct merge *m)
         rc = merge_sqlfail(m, "reading the schema", m->out);
         goto out;
     }
-    while (sqlite3_step(tabs) == SQLITE_ROW) {
+    /* Every step is checked: a table or column missed on an error (out of
+     * memory) would be left out of the merge without a word. */
+    while ((src = sqlite3_step(tabs)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(tabs, 0);
         struct mtable *t;
 
+        if (!name)
+            goto fail;
         if (m->nt == LIM_MERGE_TABLES) {
             diag_err(m->d, "cannot merge: more than %d tables", LIM_MERGE_TABLES);
             rc = ERR_LIMIT;
             goto out;
         }
         t = &m->t[m->nt++];
-        t->name = xstrdup((const char *)sqlite3_column_text(tabs, 0));
+        t->name = xstrdup(name);
         sqlite3_reset(cols);
         sqlite3_bind_text(cols, 1, t->name, -1, SQLITE_STATIC);
-        while (sqlite3_step(cols) == SQLITE_ROW) {
+        while ((src = sqlite3_step(cols)) == SQLITE_ROW) {
             const char *c = (const char *)sqlite3_column_text(cols, 0);
             const char *type = (const char *)sqlite3_column_text(cols, 1);
             int pk = sqlite3_column_int(cols, 2);
 
+            if (!c)
+                goto fail;
             if (t->ncols == LIM_MERGE_COLS) {
                 diag_err(m->d, "cannot merge: table '%s' has more than %d columns", t->name,
                          LIM_MERGE_COLS);
@@ -153,7 +160,11 @@ static int merge_load_schema(struct merge *m)
             t->parent[t->ncols] = -1;
             t->cols[t->ncols++] = xstrdup(c);
         }
+        if (src != SQLITE_DONE)
+            goto fail;
     }
+    if (src != SQLITE_DONE)
+        goto fail;
     /* Foreign keys: the referring table and the referred one keep their
      * rows' origin (renumbered together). */
     for (size_t i = 0; i < m->nt; i++) {
@@ -161,47 +172,67 @@ static int merge_load_schema(struct merge *m)
 
         sqlite3_reset(fks);
         sqlite3_bind_text(fks, 1, t->name, -1, SQLITE_STATIC);
-        while (sqlite3_step(fks) == SQLITE_ROW) {
+        while ((src = sqlite3_step(fks)) == SQLITE_ROW) {
             const char *from = (const char *)sqlite3_column_text(fks, 0);
-            int p = merge_find(m, (const char *)sqlite3_column_text(fks, 1));
+            const char *to = (const char *)sqlite3_column_text(fks, 1);
+            int p;
 
+            if (!from || !to)
+                goto fail;
+            p = merge_find(m, to);
             if (p < 0 || !m->t[p].has_id)
                 continue;
             for (size_t c = 0; c < t->ncols; c++)
-                if (from && strcmp(t->cols[c], from) == 0)
+                if (strcmp(t->cols[c], from) == 0)
                     t->parent[c] = p;
             t->origin = 1;
             m->t[p].origin = 1;
         }
+        if (src != SQLITE_DONE)
+            goto fail;
     }
 out:
     sqlite3_finalize(fks);
     sqlite3_finalize(cols);
     sqlite3_finalize(tabs);
     return rc;
+fail:
+    rc = merge_sqlfail(m, "reading the schema", m->out);
+    goto out;
 }
 
-/* Which of t's columns the attached input has (bit per column). */
+/* Which of t's columns the attached input has (bit per column): 1 when
+ * any, 0 when none (an older input without the table), or ERR_DB
+ * (reported: a table the input has must never look absent). */
 static int merge_src_cols(struct merge *m, const struct mtable *t, const char *path,
                           unsigned char *have)
 {
     sqlite3_stmt *st = NULL;
-    int any = 0;
+    int any = 0, src;
 
     memset(have, 0, LIM_MERGE_COLS);
     if (sqlite3_prepare_v2(m->db, "SELECT name FROM pragma_table_info(?1, '" MERGE_SRC "')", -1,
                            &st, NULL) != SQLITE_OK)
         return merge_sqlfail(m, "reading its schema", path);
     sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
         const char *c = (const char *)sqlite3_column_text(st, 0);
 
-        for (size_t i = 0; c && i < t->ncols; i++) {
+        if (!c) {
+            src = SQLITE_NOMEM;
+            break;
+        }
+        for (size_t i = 0; i < t->ncols; i++) {
             if (strcasecmp(t->cols[i], c) == 0) {
                 have[i] = 1;
                 any = 1;
             }
         }
+    }
+    if (src != SQLITE_DONE) {
+        any = merge_sqlfail(m, "reading its schema", path);
+        sqlite3_finalize(st);
+        return any;
     }
     sqlite3_finalize(st);
     return any;
@@ -543,12 +574,16 @@ static int merge_one(struct merge *m, const char *path)
         rc = merge_sqlfail(m, "begin", m->out);
         goto detach;
     }
-    for (size_t i = 0; i < m->nt; i++) {
+    for (size_t i = 0; i < m->nt && !rc; i++) {
         unsigned char have[LIM_MERGE_COLS];
+        int k = merge_src_cols(m, &m->t[i], path, have);
 
-        m->t[i].present = merge_src_cols(m, &m->t[i], path, have) > 0;
+        if (k < 0)
+            rc = k;
+        m->t[i].present = k > 0;
     }
-    rc = merge_offsets(m, path);
+    if (!rc)
+        rc = merge_offsets(m, path);
     for (size_t i = 0; i < m->nt && !rc; i++)
         if (m->t[i].present)
             rc = merge_table(m, &m->t[i], path);
