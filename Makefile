@@ -169,6 +169,23 @@ $(B)/tests/%: $(T)/tests/%.o $(THELP_OBJ) $(T)/libanalyze.a $(T)/libcapture.a $(
 	$(Q)$(call q,LINK)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ \
 	    $(call pc_libs,$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS) $(TEST_PKGS)) -lm
 
+# tests/test_oom.c fails libyaml's allocations through a copy of libyaml.a
+# whose malloc, realloc, free and strdup are renamed to the injector's
+# (tests/helpers/oom.h); without the static library the test is left out.
+LIBYAML_A := $(wildcard $(shell $(PKG_CONFIG) --variable=libdir yaml-0.1 2>/dev/null)/libyaml.a)
+ifeq ($(LIBYAML_A),)
+TEST_BIN := $(filter-out $(B)/tests/test_oom,$(TEST_BIN))
+endif
+OOM_REDEFINE := $(foreach f,malloc realloc free strdup,--redefine-sym $(f)=oom_yaml_$(f))
+$(B)/oom/libyaml-oom.a: $(LIBYAML_A)
+	@mkdir -p $(@D)
+	$(Q)$(call q,OBJCOPY)objcopy $(OOM_REDEFINE) $< $@
+$(B)/tests/test_oom: $(T)/tests/test_oom.o $(THELP_OBJ) $(T)/libanalyze.a $(T)/libcapture.a \
+                     $(T)/libcommon.a $(B)/oom/libyaml-oom.a
+	@mkdir -p $(@D)
+	$(Q)$(call q,LINK)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ \
+	    $(call pc_libs,$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS) $(TEST_PKGS)) -lm
+
 # --- the netns testbed's traffic helper (tests/testbed/) --------------------
 TBTRAFFIC := $(B)/tbtraffic
 $(TBTRAFFIC): tests/testbed/tbtraffic.c $(B)/libcommon.a
@@ -199,6 +216,19 @@ FUZZ_NAMES  := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
 REPLAY_BIN  := $(FUZZ_NAMES:%=$(B)/fuzz-replay/fuzz_%)
 $(B)/fuzz-replay/fuzz_%: $(T)/tests/fuzz/fuzz_%.o $(T)/tests/fuzz/replay.o $(T)/libanalyze.a \
                          $(T)/libcapture.a $(T)/libcommon.a
+	@mkdir -p $(@D)
+	$(Q)$(call q,LINK)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ \
+	    $(call pc_libs,$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS)) -lm
+
+# fuzz_oom also links the allocation failure injector and libyaml-oom.a
+# (tests/helpers/oom.h); without a static libyaml it is left out.
+ifeq ($(LIBYAML_A),)
+FUZZ_NAMES := $(filter-out oom,$(FUZZ_NAMES))
+REPLAY_BIN := $(filter-out $(B)/fuzz-replay/fuzz_oom,$(REPLAY_BIN))
+endif
+$(B)/fuzz-replay/fuzz_oom: $(T)/tests/fuzz/fuzz_oom.o $(T)/tests/fuzz/replay.o \
+                           $(T)/tests/helpers/oom.o $(T)/libanalyze.a $(T)/libcapture.a \
+                           $(T)/libcommon.a $(B)/oom/libyaml-oom.a
 	@mkdir -p $(@D)
 	$(Q)$(call q,LINK)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ \
 	    $(call pc_libs,$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS)) -lm
@@ -305,6 +335,10 @@ $(FZ)/%.o: %.c
 $(FZ)/libpodflow.a: $(FUZZ_LIB_OBJ)
 	$(mkar)
 $(FZ)/fuzz_%: $(FZ)/tests/fuzz/fuzz_%.o $(FZ)/libpodflow.a
+	$(Q)$(call q,LINK)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ \
+	    $(call pc_libs,$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS)) -lm
+$(FZ)/fuzz_oom: $(FZ)/tests/fuzz/fuzz_oom.o $(FZ)/tests/helpers/oom.o $(FZ)/libpodflow.a \
+                $(B)/oom/libyaml-oom.a
 	$(Q)$(call q,LINK)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ \
 	    $(call pc_libs,$(COMMON_PKGS) $(CAPTURE_PKGS) $(ANALYZE_PKGS)) -lm
 
