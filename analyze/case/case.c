@@ -1141,6 +1141,8 @@ static const struct case_dpair *dpair_find(const struct case_db *c, int64_t id)
     return NULL;
 }
 
+static int case_skips_fold(struct case_db *c, const struct case_skips *s, struct diag *d);
+
 /* Open one file (path) as the case; shown in messages as label. */
 static int case_open_file(struct case_db *c, const char *path, const char *label,
                           const struct case_opts *o, struct diag *d)
@@ -1217,8 +1219,15 @@ static int case_open_file(struct case_db *c, const char *path, const char *label
     /* Pairing leaves out what frow_read() finds unusable, as the scan
      * does; the flows are counted by case_check_flows() or by the first
      * whole case_flows() scan, whichever comes first. */
-    if (!rc && !c->opts.no_flows && case_several_vantages(c) && !c->opts.no_pair)
-        rc = pair_flows(c, d);
+    if (!rc && !c->opts.no_flows && case_several_vantages(c) && !c->opts.no_pair) {
+        struct case_skips sk;
+
+        /* The pairing reads every row: its count is the count. */
+        memset(&sk, 0, sizeof(sk));
+        rc = pair_flows(c, &sk, d);
+        if (!rc && sk.read)
+            rc = case_skips_fold(c, &sk, d);
+    }
     if (!rc && !c->opts.no_flows && !c->opts.no_pair)
         rc = pair_dnat(c, d);
     if (!rc && c->opts.no_flows)

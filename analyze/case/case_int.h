@@ -156,10 +156,13 @@ struct pair_result {
 /*
  * Pair the rows of c's connections seen at several vantage points
  * (docs/schema.md, "Connections seen at both ends") into c->pairs (made
- * here), counting them in c->nconns.  0, ERR_DB, or -errno when the
- * temporary file fails; reported through d.
+ * here), counting them in c->nconns.  Every flow row is read on the way
+ * (frow_read()): the unusable ones are counted into sk, whose read is
+ * then the number of rows, so that case.c need not count them again
+ * (read stays 0 when the test oracle paired instead).  0, ERR_DB, or
+ * -errno when the temporary file fails; reported through d.
  */
-int pair_flows(struct case_db *c, struct diag *d) MUST_CHECK;
+int pair_flows(struct case_db *c, struct case_skips *sk, struct diag *d) MUST_CHECK;
 void pair_result_free(struct case_db *c);
 
 /* A reader of the pairing beside a scan of flows in id order. */

@@ -128,7 +128,7 @@ static int spill_fail(struct case_db *c, struct diag *d, int rc)
 
 /* ---- pass 1: the flows as records, sorted by tuple and time ---------------- */
 
-static int pass1(struct case_db *c, struct xsort *xs, struct diag *d)
+static int pass1(struct case_db *c, struct xsort *xs, struct case_skips *sk, struct diag *d)
 {
     char sql[512];
     sqlite3_stmt *st = NULL;
@@ -145,8 +145,20 @@ static int pass1(struct case_db *c, struct xsort *xs, struct diag *d)
         struct prec r;
         const char *state;
 
-        if (frow_read(&memo, st, &t) >= 0)
-            continue; /* unusable: case_flows() leaves it out too */
+        int why = frow_read(&memo, st, &t);
+
+        sk->read++;
+        if (why >= 0) {
+            /* Unusable: case_flows() leaves it out too; counted here for
+             * the head of the output. */
+            if (sk->bad < CASE_BAD_SHOWN) {
+                sk->bad_ids[sk->bad] = sqlite3_column_int64(st, FROW_ID);
+                sk->bad_why[sk->bad] = (uint8_t)why;
+            }
+            sk->bad++;
+            sk->why[why]++;
+            continue;
+        }
         memset(&r, 0, sizeof(r));
         memcpy(r.src, t.src.a, 16);
         memcpy(r.dst, t.dst.a, 16);
@@ -325,14 +337,14 @@ static int pass2(struct case_db *c, const struct xsort *xs, struct diag *d)
 
 /* ---- the pairing, and its reader -------------------------------------------- */
 
-static int pair_flows_sorted(struct case_db *c, struct diag *d)
+static int pair_flows_sorted(struct case_db *c, struct case_skips *sk, struct diag *d)
 {
     size_t mem = c->opts.pair_mem ? c->opts.pair_mem : LIM_CASE_PAIR_MEM;
     struct xsort xs;
     int rc;
 
     xsort_init(&xs, sizeof(struct prec), prec_cmp, NULL, mem);
-    rc = pass1(c, &xs, d);
+    rc = pass1(c, &xs, sk, d);
     if (!rc)
         rc = pass2(c, &xs, d);
     c->pairs->spilled = xsort_runs_on_disk(&xs) + xsort_runs_on_disk(c->pairs->res);
@@ -352,7 +364,7 @@ TESTABLE void pair_result_new(struct case_db *c)
     c->pairs = p;
 }
 
-int pair_flows(struct case_db *c, struct diag *d)
+int pair_flows(struct case_db *c, struct case_skips *sk, struct diag *d)
 {
     int rc;
 
@@ -370,10 +382,10 @@ int pair_flows(struct case_db *c, struct diag *d)
             if (!rc)
                 rc = xsort_finish(c->pairs->res);
         } else
-            rc = pair_flows_sorted(c, d);
+            rc = pair_flows_sorted(c, sk, d);
     }
 #else
-    rc = pair_flows_sorted(c, d);
+    rc = pair_flows_sorted(c, sk, d);
 #endif
     sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
     return rc;

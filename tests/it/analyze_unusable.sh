@@ -88,6 +88,18 @@ grep -q "<b>warning:</b> &#39;$tmp/odd.db&#39;: 7 rows left out as unusable" "$t
 expect "report --strict: exit" "$rc" 2
 [ -e "$tmp/r2.html" ] && fail "report --strict wrote a page" || ok "report --strict: no page"
 
+# -- the same case with two captures: the pairing reads (and counts) the
+#    rows, and leaves the unusable ones out as the scan does.
+cp "$tmp/odd.db" "$tmp/odd2.db"
+sqlite3 "$tmp/odd2.db" "INSERT INTO captures (id, node, started_ns, tool_version)
+    SELECT 99, 'node-z', started_ns, tool_version FROM captures LIMIT 1;
+    UPDATE flows SET capture_id = 99 WHERE id >= 1000;"
+want2="'$tmp/odd2.db': 7 rows left out as unusable: flows 7 (proto 1, address 1, port 2, time 1, counter 1, state 1)"
+"$A" check "$tmp/odd2.db" -p "$POL" --format json > "$tmp/out" 2> /dev/null
+expect "two captures: first line" "$(head -1 "$tmp/out")" "{\"warning\":\"$want2\",\"left_out\":7}"
+grep -q '"state":"XYZ"' "$tmp/out" && fail "two captures: state XYZ reached the JSON" ||
+    ok "two captures: no state XYZ in the JSON"
+
 # -- an endpoint with NULL labels: a damaged identity stops the reading.
 loose "$tmp/good.db" "$tmp/labels.db"
 sqlite3 "$tmp/labels.db" "UPDATE endpoints SET labels = NULL WHERE id = (SELECT min(id) FROM endpoints)"
