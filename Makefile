@@ -7,7 +7,7 @@
 #   make bench           print performance figures (never a timed test; installs
 #                        trafgen and tcpdump for the live one)
 #   make bench-scale     100M flows: time and peak memory of open, check, report
-#   make fuzz            every libFuzzer target for FUZZ_SECONDS (60) each, clang
+#   make fuzz            every libFuzzer target for FUZZ_SECONDS (300) each, clang
 #   make fuzz-smoke      the same for 5 s each (CI)
 #   make conformance     replay the NetworkPolicy conformance corpus through check
 #   make install         PREFIX=/usr/local DESTDIR= (stripped; man pages; completion)
@@ -315,7 +315,7 @@ bench-merge: all
 # per tests/fuzz/fuzz_<target>.c; tests/fuzz/run.sh runs each on a copy of
 # tests/fuzz/corpus/<target>/ and fails on any crash, leak or timeout.
 FUZZ_CC      ?= clang
-FUZZ_SECONDS ?= 60
+FUZZ_SECONDS ?= 300
 FZ           := build/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   = $(STD) -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -I. \
