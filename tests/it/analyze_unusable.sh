@@ -127,4 +127,13 @@ grep -q "NOT NULL constraint" "$tmp/err" && fail "two cases: the merge tripped o
 expect "two cases, damaged endpoint: exit" "$rc" 2
 grep -q "'$tmp/labels.db': endpoint" "$tmp/err" && ok "two cases: the damaged file named" ||
     fail "two cases: $(cat "$tmp/err")"
+# -- flows.open (format 3) other than 0 or 1: left out, not read as "open".
+loose "$tmp/good.db" "$tmp/open.db"
+sqlite3 "$tmp/open.db" "PRAGMA ignore_check_constraints = ON;
+    UPDATE flows SET open = 7 WHERE id = (SELECT min(id) FROM flows);
+    UPDATE flows SET open = 'yes' WHERE id = (SELECT max(id) FROM flows)"
+"$A" check "$tmp/open.db" -p "$POL" -o json > "$tmp/out" 2> /dev/null
+expect "open 7 and 'yes': first line" "$(head -1 "$tmp/out")" \
+    "{\"warning\":\"'$tmp/open.db': 2 rows left out as unusable: flows 2 (open 2)\",\"left_out\":2}"
+expect "open: the other rows judged" "$(($(wc -l < "$tmp/out") - 1))" $((n - 2))
 finish
