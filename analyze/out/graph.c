@@ -170,12 +170,15 @@ static int addr_v6_link(const struct ipaddr *ip)
  * 3810), which is not what a reader of the graph looks for.  Only the
  * drawing leaves them out; their verdicts, whatever decided them, stay in
  * the tables (what Felix does with such traffic is docs/semantics.md
- * §13's business). */
+ * §13's business).  A flow whose verdict is unknown (§11) was judged by
+ * no end either, but only because the case cannot say who an end was:
+ * policy may well govern it, and a drawing that hid it would hide what
+ * cannot be judged, so it counts as governed. */
 static int flow_governed(const struct flowset_flow *f)
 {
     const struct eng_verdict *v = f->v[FS_NEW];
 
-    if (!v->egress.judged && !v->ingress.judged)
+    if (!v->egress.judged && !v->ingress.judged && v->verdict != VERDICT_UNKNOWN)
         return 0;
     return !(f->proto == 58 && (addr_v6_link(&f->src_ip) || addr_v6_link(&f->dst_ip)));
 }
@@ -242,6 +245,20 @@ static const struct cidr *rule_net_of(const struct flowset_flow *f, int ext_is_d
     return best;
 }
 
+/* 1 when a set judged the end (the destination when dst) unknown because
+ * it lies in a pod network with no identity (§11): a pod the case does
+ * not name, not an outside address. */
+static int end_unidentified(const struct flowset_flow *f, int dst)
+{
+    size_t i;
+
+    for (i = 0; i < FS_MAX; i++)
+        if (f->v[i] && f->v[i]->verdict == VERDICT_UNKNOWN &&
+            f->v[i]->unknown == (dst ? UNK_DST_IDENTITY : UNK_SRC_IDENTITY))
+            return 1;
+    return 0;
+}
+
 static size_t node_of(struct builder *b, const struct flowset_flow *f, int dst)
 {
     const struct case_ep *ep = dst ? f->dst : f->src;
@@ -258,7 +275,9 @@ static size_t node_of(struct builder *b, const struct flowset_flow *f, int dst)
     if (strcmp(k.kind, "external") == 0) {
         const struct cidr *net;
 
-        if ((own = netset_of(b, ip)) != NULL) {
+        if (end_unidentified(f, dst)) {
+            k.kind = "unidentified";
+        } else if ((own = netset_of(b, ip)) != NULL) {
             k.kind = "netset";
         } else if ((net = rule_net_of(f, dst)) != NULL && !cidr_is_catchall(net)) {
             k.kind = "cidr";
@@ -567,6 +586,8 @@ void graph_node_text(const struct graph_node *n, char *b, size_t size)
         snprintf(b, size, "svc %s/%s", n->key.ns, n->key.name);
     else if (strcmp(n->key.kind, "host") == 0)
         snprintf(b, size, "host network");
+    else if (strcmp(n->key.kind, "unidentified") == 0)
+        snprintf(b, size, "unidentified (pod network)");
     else if (n->own)
         snprintf(b, size, "%s", n->own);
     else
@@ -653,7 +674,8 @@ static int dot_node(const struct graph *g, size_t i, unsigned flags, const char 
         fill = "#f4f0fa";
         style = "rounded,filled,dashed";
     } else if (strcmp(n->key.kind, "public") == 0 || strcmp(n->key.kind, "private") == 0 ||
-               strcmp(n->key.kind, "link-local") == 0 || strcmp(n->key.kind, "external") == 0) {
+               strcmp(n->key.kind, "link-local") == 0 || strcmp(n->key.kind, "external") == 0 ||
+               strcmp(n->key.kind, "unidentified") == 0) {
         fill = "#f7f7f7";
         style = "rounded,filled,dashed";
     } else if (strcmp(n->key.kind, "service") == 0) {
@@ -689,7 +711,7 @@ int graph_dot(const struct graph *g, unsigned flags, const char *idp, struct buf
         idp = "";
     /* Edge labels are laid out as dot lays out nodes (a label is a
      * virtual node of its edge's middle rank, kept apart from boxes by
-     * nodesep and ranksep: 0.6 in leaves room for a browser's fonts,
+     * nodesep and ranksep: 0.65 in leaves room for a browser's fonts,
      * wider than graphviz's estimate), never as xlabels placed after the
      * layout over
      * whatever is there; splines=true routes edges round the boxes and
@@ -697,7 +719,7 @@ int graph_dot(const struct graph *g, unsigned flags, const char *idp, struct buf
      * edge's middle (labelfloat=false). */
     rc = buf_addstr(out, "digraph podflow {\n"
                          "  graph [rankdir=LR, fontname=\"Helvetica,Arial,sans-serif\", "
-                         "fontsize=12, nodesep=0.6, ranksep=1.3, pad=0.2, splines=true, "
+                         "fontsize=12, nodesep=0.65, ranksep=1.3, pad=0.2, splines=true, "
                          "newrank=true];\n"
                          "  node [fontname=\"Helvetica,Arial,sans-serif\", fontsize=11, "
                          "color=\"#5b6b7f\", penwidth=1.2, margin=\"0.15,0.06\"];\n"

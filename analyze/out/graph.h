@@ -1,7 +1,9 @@
 /*
  * graph.h: the service graph of a judged case (issue 6): namespaces as
  * clusters, one node per workload (its pods merged), one per Service,
- * every host endpoint in one "host network" node; an address outside the
+ * every host endpoint in one "host network" node; an address in a pod
+ * network with no identity (its verdict unknown, docs/semantics.md §11)
+ * to one "unidentified (pod network)" node; an address outside the
  * cluster goes to the node of the NetworkSet or GlobalNetworkSet it falls
  * in (the most specific net; named), else of the CIDR of the rule that
  * decided its flow (a rule's nets), else to "public" or "private" (RFC
@@ -100,6 +102,7 @@ void graph_build(struct graph *g, const struct flowset *fs);
 void graph_release(struct graph *g);
 
 /* A node as people name it: "fme/engine", "svc fme/core", "host network",
+ * "unidentified (pod network)",
  * "GlobalNetworkSet payments-api", "203.0.113.0/24", "public", "private".
  * Into b (size bytes). */
 void graph_node_text(const struct graph_node *n, char *b, size_t size);

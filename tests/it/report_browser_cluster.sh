@@ -41,9 +41,9 @@ sf=$(sed -n 's/.*<g class="fv-ns" id="fv-g\([0-9]*\)" data-g="[0-9]*"><path clas
 
 cat > "$tmp/steps" <<EOF
 # The default drawing: what policy governs only.
-expect document.querySelectorAll('#graph-gov g.node').length => 38
+expect document.querySelectorAll('#graph-gov g.node').length => 39
 expect document.querySelector('#graph-all').hidden => true
-expect document.getElementById('flow-count').textContent => "1704 shown"
+expect document.getElementById('flow-count').textContent => "1724 shown"
 # Edge labels overlap no box and no other label, as the browser draws
 # them (its fonts are not graphviz's: a glyph's line box may touch a box
 # by 2 px without its ink doing so).
@@ -62,7 +62,7 @@ shot report-cluster-graph
 # Closing it brings every flow back.
 click #side-close
 expect document.getElementById('side').hidden => true
-expect document.getElementById('flow-count').textContent => "1704 shown"
+expect document.getElementById('flow-count').textContent => "1724 shown"
 # A click on the denied edge to the metadata set: its panel, 30 flows.
 click #graph-gov #$md polygon
 expect document.getElementById('d-$md').hidden => false
@@ -72,7 +72,7 @@ click #edge-clear
 click #show-ungoverned
 expect document.querySelector('#graph-gov').hidden => true
 expect document.querySelector('#graph-all').hidden => false
-expect document.querySelectorAll('#graph-all g.node').length => 40
+expect document.querySelectorAll('#graph-all g.node').length => 41
 expect !!document.querySelector('#graph-all g.node.ungoverned') => true
 # A click in the other drawing opens the same panel.
 click #graph-all #all_$fe
@@ -116,7 +116,7 @@ print document.getElementById('flow-count').textContent
 expect document.querySelectorAll('#fv-chords .chord.tout').length > 0 => true
 shot report-cluster-range
 click #ts-clear
-expect document.getElementById('flow-count').textContent => "1704 shown"
+expect document.getElementById('flow-count').textContent => "1724 shown"
 EOF
 HOME="$tmp/home" timeout 300 python3 "$TOP/tests/it/cdp_drive.py" "$browser" "file://$tmp/report.html" \
     "$tmp/steps" "$tmp" --headless --no-sandbox --disable-gpu --disable-background-networking \

@@ -19,7 +19,8 @@ make_cluster_case "$tmp/case.db"
 expect "check -o dot exit (denied flows)" $? 1
 for n in 'GlobalNetworkSet payment-gateways\n203.0.113.5' 'NetworkSet identity/corporate-idp\n198.51.100.10' \
     '192.0.2.0/24\n192.0.2.10' 'public\n203.0.113.200, 93.184.216.34' 'private\n10.20.30.40' \
-    'GlobalNetworkSet cloud-metadata\n169.254.169.254' 'link-local\nfe80::1'; do
+    'GlobalNetworkSet cloud-metadata\n169.254.169.254' 'link-local\nfe80::1' \
+    'unidentified (pod network)\n198.18.80.10'; do
     grep -qF "label=\"$n" "$tmp/g.dot" && ok "node: ${n%%\\n*}" || fail "no node '${n%%\\n*}'"
 done
 grep -q 'label="external' "$tmp/g.dot" && fail "an 'external' node is left" || ok "no 'external' node"
