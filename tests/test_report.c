@@ -214,7 +214,8 @@ static void test_sections(void **state)
     static const char *const ids[] = {
         "id=\"summary\"",
         "id=\"graph\"",
-        "<div id=\"graph-box\"><svg",
+        "<div id=\"graph-box\" data-c-allow=\"#2e8b57\" data-c-deny=\"#d0312d\" "
+        "data-c-unknown=\"#808080\"><svg",
         "id=\"traffic\"",
         "id=\"fv-chord\"",
         "id=\"ns-table\"",
@@ -423,14 +424,18 @@ static void test_traffic(void **state)
     graph_build(&g, &fs);
     assert_int_equal(count(html, "<path class=\"chord"), g.nedges);
     graph_release(&g);
-    /* The cluster: 8 flows, 5 allowed; fme holds all 8; ingress-nginx 1. */
+    /* The cluster: 8 flows, 5 allowed, 3 denied, none unknown; fme holds
+     * all 8; ingress-nginx 1. */
     static const char *const rows[][2] = {
         {"<tr class=\"total\"><td><b>cluster</b></td>",
-         "<td class=\"num\">5</td><td class=\"num\">3</td>"},
-        {"<tr><td>fme</td>", "<td class=\"num\">5</td><td class=\"num\">3</td>"},
-        {"<tr><td>ingress-nginx</td>", "<td class=\"num\">1</td><td class=\"num\">0</td>"},
+         "<td class=\"num\">5</td><td class=\"num\">3</td><td class=\"num\">0</td>"},
+        {"<tr><td>fme</td>",
+         "<td class=\"num\">5</td><td class=\"num\">3</td><td class=\"num\">0</td>"},
+        {"<tr><td>ingress-nginx</td>",
+         "<td class=\"num\">1</td><td class=\"num\">0</td><td class=\"num\">0</td>"},
     };
-    size_t i;
+    size_t i, nsum = 0;
+    unsigned long long total = 0;
 
     for (i = 0; i < ARRAY_SIZE(rows); i++) {
         p = strstr(html, rows[i][0]);
@@ -447,6 +452,38 @@ static void test_traffic(void **state)
     assert_non_null(strstr(html, "<title>capture 1 (node-a): 5 packets dropped by the kernel"));
     /* Flow rows: the hostile one at 10:00:50, bucket 10. */
     assert_non_null(strstr(html, "data-b=\"10 10\"><td data-k=\"0\">"));
+    /* Each edge's runs of buckets (what a time range selects in the
+     * graph) count its flows, each once, by verdict: as its panel says. */
+    for (p = strstr(html, "<p class=\"edge-sum\""); p; p = strstr(p + 1, "<p class=\"edge-sum\"")) {
+        const char *q = strstr(p, "data-tb=\"");
+        unsigned long long b0, b1, a, d, u, sum[3] = {0}, n, na, nd, nu, last = 0;
+        int k;
+
+        assert_non_null(q);
+        for (q += 9; *q != '"'; q += k) {
+            assert_int_equal(sscanf(q, "%llu-%llu:%llu,%llu,%llu%n", &b0, &b1, &a, &d, &u, &k), 5);
+            assert_true(b0 <= b1 && b1 < 61 && b0 >= last && a + d + u > 0);
+            last = b0;
+            sum[0] += a;
+            sum[1] += d;
+            sum[2] += u;
+            if (q[k] == ' ')
+                k++;
+        }
+        assert_int_equal(sscanf(q, "\">%llu flow%n", &n, &k), 1);
+        q += k + (q[k] == 's');
+        assert_int_equal(sscanf(q, ": %llu allowed, %llu denied, %llu unknown", &na, &nd, &nu), 3);
+        assert_int_equal(sum[0], na);
+        assert_int_equal(sum[1], nd);
+        assert_int_equal(sum[2], nu);
+        assert_int_equal(sum[0] + sum[1] + sum[2], n);
+        total += n;
+        nsum++;
+    }
+    assert_int_equal(nsum, count(html, "<path class=\"chord"));
+    assert_int_equal(total, 8);
+    /* The chart's legend names unknown, in the graph's grey. */
+    assert_non_null(strstr(html, "and unknown <i class=\"sw\" style=\"background:#808080\">"));
     assert_null(strstr(html, "<script>alert"));
     assert_null(strstr(html, "<img src=x"));
     free(html);

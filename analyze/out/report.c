@@ -241,13 +241,17 @@ static const char page_css[] =
     ".ns-arc{fill:#1f3a5f;cursor:zoom-in}.fv-ns.dim{opacity:.25}.wl-arc{fill:#8da2bb}"
     ".ns-label{font:600 13px sans-serif;fill:#1f3a5f}.wl-label{font:8px sans-serif;fill:#34495e}"
     "#ts{max-width:1110px;user-select:none;cursor:crosshair}"
-    ".ts-a{fill:#2e8b57}.ts-d{fill:#d0312d}.ax{font:9px sans-serif;fill:#5b6b7f}.cov{fill:#5b6b7f}"
+    ".ts-a{fill:#2e8b57}.ts-d{fill:#d0312d}.ts-u{fill:#808080}.ax{font:9px "
+    "sans-serif;fill:#5b6b7f}.cov{fill:#5b6b7f}"
     "#ts-sel{fill:#1f6fd1;fill-opacity:.15;stroke:#1f6fd1}#ts-hit{fill:transparent}"
     "i.sw{display:inline-block;width:10px;height:10px;vertical-align:middle}";
 /* The rest of the style sheet: one string of each stays under the 4095
  * characters C99 promises (-Woverlength-strings). */
 static const char page_css2[] =
     "tr.total td{background:#f0f3f7}"
+    /* A time range selected: the graph's edges and nodes without traffic
+     * in it faded (graphviz's layout kept). */
+    "g.edge.tout{opacity:.12}g.node.tout{opacity:.3}.in-range{font-weight:600}"
     "#edge-panel{margin-top:12px}"
     ".hint{color:#6b7a8c;font-size:12.5px}"
     "table{border-collapse:collapse;width:100%;font-size:13px}"
@@ -339,6 +343,39 @@ static const char page_js[] =
     "\n"
     "";
 
+/* The service graph under a time range (run in the same function as
+ * page_js): each edge's panel carries the buckets its flows overlap,
+ * "b0-b1:allowed,denied,unknown" per run of flows over the same buckets
+ * (data-tb), and its ends (data-s, data-d).  An edge with no flow in the
+ * range is faded, a node with no such edge too; the others say how many
+ * of their flows are in it (panel, tooltip), and a mixed edge whose flows
+ * in the range share one verdict takes that verdict's colour (data-c-*
+ * of #graph-box).  Without a range, everything as drawn. */
+static const char page_js_range[] =
+    "var eSum=[].slice.call(document.querySelectorAll('p.edge-sum'));\n"
+    "function recolor(g,hex){g.querySelectorAll('path,polygon,text').forEach(function(x){\n"
+    " ['stroke','fill'].forEach(function(k){var o=x.getAttribute('data-o'+k);\n"
+    "  if(o===null){o=x.getAttribute(k)||'';x.setAttribute('data-o'+k,o);}\n"
+    "  if(o&&o!=='none'&&!(x.tagName==='text'&&k==='stroke'))x.setAttribute(k,hex||o);});});}\n"
+    "function graphRange(r){var on={};\n"
+    " eSum.forEach(function(p){var a=0,d=0,u=0,n,id=p.getAttribute('data-e'),col=null;\n"
+    "  if(r)p.getAttribute('data-tb').split(' ').forEach(function(x){"
+    "var m=/^([0-9]+)-([0-9]+):([0-9]+),([0-9]+),([0-9]+)$/.exec(x);\n"
+    "   if(m&&+m[1]<=r[1]&&+m[2]>=r[0]){a+=+m[3];d+=+m[4];u+=+m[5];}});\n"
+    "  n=a+d+u;if(r&&n){on[p.getAttribute('data-s')]=1;on[p.getAttribute('data-d')]=1;}\n"
+    "  if(r&&n&&p.getAttribute('data-c')==='mixed')"
+    "col=a===n?'allow':d===n?'deny':u===n?'unknown':null;\n"
+    "  var txt=r?n+' of them in the selected range: '+a+' allowed, '+d+' denied, '+u+"
+    "' unknown.':'';\n"
+    "  p.querySelector('.in-range').textContent=txt;\n"
+    "  both(id,function(g){g.classList.toggle('tout',!!r&&!n);"
+    "recolor(g,col&&$('graph-box').getAttribute('data-c-'+col));\n"
+    "   var t=g.querySelector('a');if(!t)return;var o=t.getAttribute('data-tip');\n"
+    "   if(o===null){o=t.getAttribute('xlink:title')||'';t.setAttribute('data-tip',o);}\n"
+    "   t.setAttribute('xlink:title',o+(txt?'; '+txt:''));});});\n"
+    " document.querySelectorAll('g.node').forEach(function(g){"
+    "g.classList.toggle('tout',!!r&&!on[base(g.id)]);});}\n";
+
 /* The traffic section's part of the script (its own array: C11 compilers
  * need not take a string longer than 4095 bytes), run in the same
  * function as page_js. */
@@ -392,7 +429,7 @@ static const char page_js_traffic[] =
     "  "
     "$('ts-clear').hidden=!r;if(fv&&fv.getAttribute('data-zoom'))zoom(fv.getAttribute('data-zoom'))"
     ";"
-    "apply();}\n"
+    "graphRange(r);apply();}\n"
     " ts.addEventListener('mousedown',function(ev){drag=bAt(ev);show(drag,drag);ev.preventDefault()"
     ";});\n"
     " ts.addEventListener('mousemove',function(ev){if(drag!==null){var b=bAt(ev);"
@@ -573,8 +610,12 @@ static void write_svg(struct rw *w, const struct graph *g, unsigned flags, const
 
 static void write_node_panels(struct rw *w, const struct flowset *fs, const struct graph *g);
 
+struct tv;
+static void rw_edge_runs(struct rw *w, const struct flowset *fs, const struct graph_edge *e,
+                         const struct tv *t);
+
 static void write_graph(struct rw *w, const struct flowset *fs, const struct graph *g,
-                        struct diag *d)
+                        const struct tv *t, struct diag *d)
 {
     size_t i, k, budget = LIM_REPORT_PANEL_FLOWS;
     int ungov = graph_has_ungoverned(g);
@@ -599,8 +640,10 @@ static void write_graph(struct rw *w, const struct flowset *fs, const struct gra
         rw_s(w, " <label><input type=\"checkbox\" id=\"show-ungoverned\"> show traffic policy "
                 "does not govern (ICMPv6 on the link: neighbour discovery; host to "
                 "host)</label>");
-    rw_s(w, " <label><input type=\"checkbox\" id=\"graph-actual\"> actual size</label></p>\n"
-            "<div id=\"graph-box\">");
+    rw_s(w, " <label><input type=\"checkbox\" id=\"graph-actual\"> actual size</label></p>\n");
+    /* The verdicts' colours, for an edge recoloured under a time range. */
+    rw_f(w, "<div id=\"graph-box\" data-c-allow=\"%s\" data-c-deny=\"%s\" data-c-unknown=\"%s\">",
+         graph_color_hex(GC_ALLOW), graph_color_hex(GC_DENY), graph_color_hex(GC_UNKNOWN));
     if (!g->nnodes) {
         rw_s(w, "<p class=\"hint\">No flows: nothing to draw.</p>");
     } else if (ungov) {
@@ -627,7 +670,7 @@ static void write_graph(struct rw *w, const struct flowset *fs, const struct gra
         rw_esc(w, b);
         rw_s(w, ": ");
         rw_esc(w, e->label);
-        rw_f(w, " <span class=\"tag %s\">%s</span></h3><p>%llu flow%s: %llu allowed, %llu denied",
+        rw_f(w, " <span class=\"tag %s\">%s</span></h3>",
              e->color == GC_ALLOW     ? "t-allow"
              : e->color == GC_DENY    ? "t-deny"
              : e->color == GC_UNKNOWN ? "t-mute"
@@ -635,12 +678,20 @@ static void write_graph(struct rw *w, const struct flowset *fs, const struct gra
              e->color == GC_ALLOW     ? "allowed"
              : e->color == GC_DENY    ? "denied"
              : e->color == GC_UNKNOWN ? "unknown"
-                                      : graph_color_name(e->color),
+                                      : graph_color_name(e->color));
+        /* What a time range selected in the traffic section reads. */
+        rw_f(w,
+             "<p class=\"edge-sum\" data-e=\"e%zu\" data-s=\"n%zu\" data-d=\"n%zu\" "
+             "data-c=\"%s\" data-tb=\"",
+             i, e->src, e->dst, graph_color_name(e->color));
+        rw_edge_runs(w, fs, e, t);
+        rw_f(w, "\">%llu flow%s: %llu allowed, %llu denied, %llu unknown",
              (unsigned long long)e->flows, e->flows == 1 ? "" : "s", (unsigned long long)e->allowed,
-             (unsigned long long)e->denied);
+             (unsigned long long)e->denied, (unsigned long long)e->unknown);
         if (fs->nsets > 1)
             rw_f(w, ", %llu change verdict vs. --old", (unsigned long long)e->changed);
-        rw_s(w, ".</p><table><thead><tr><th>Verdict</th><th>Observed</th><th>Source</th>"
+        rw_s(w, ". <span class=\"in-range\"></span></p><table><thead><tr><th>Verdict</th>"
+                "<th>Observed</th><th>Source</th>"
                 "<th>Destination</th><th>Port</th><th>State</th><th>Decided by</th>");
         if (fs->nsets > 1)
             rw_s(w, "<th>Under --old</th>");
@@ -950,6 +1001,54 @@ static void rw_edge_buckets(struct rw *w, const struct graph_edge *e, const stru
     free(on);
 }
 
+/* An edge's flows by the buckets they overlap, for the graph under a time
+ * range: "b0-b1:allowed,denied,unknown" per run of flows over the same
+ * buckets, space-separated, by b0 then b1 (nothing without a series). */
+struct brun {
+    size_t b0, b1;
+    int v; /* SERIES_ALLOW, _DENY, _UNKNOWN */
+};
+
+static int brun_cmp(const void *x, const void *y)
+{
+    const struct brun *a = x, *b = y;
+
+    if (a->b0 != b->b0)
+        return a->b0 < b->b0 ? -1 : 1;
+    return (a->b1 > b->b1) - (a->b1 < b->b1);
+}
+
+static void rw_edge_runs(struct rw *w, const struct flowset *fs, const struct graph_edge *e,
+                         const struct tv *t)
+{
+    struct brun *r;
+    size_t i, j;
+
+    if (!t->has_series || !e->nflow_idx)
+        return;
+    r = xcalloc(e->nflow_idx, sizeof(*r));
+    for (i = 0; i < e->nflow_idx; i++) {
+        enum verdict v = fs->flows[e->flow_idx[i]].v[FS_NEW]->verdict;
+
+        r[i].b0 = t->fb0[e->flow_idx[i]];
+        r[i].b1 = t->fb1[e->flow_idx[i]];
+        r[i].v = v == VERDICT_DENY      ? SERIES_DENY
+                 : v == VERDICT_UNKNOWN ? SERIES_UNKNOWN
+                                        : SERIES_ALLOW;
+    }
+    qsort(r, e->nflow_idx, sizeof(*r), brun_cmp);
+    for (i = 0; i < e->nflow_idx; i = j) {
+        uint64_t n[SERIES_NV] = {0};
+
+        for (j = i; j < e->nflow_idx && r[j].b0 == r[i].b0 && r[j].b1 == r[i].b1; j++)
+            n[r[j].v]++;
+        rw_f(w, "%s%zu-%zu:%llu,%llu,%llu", i ? " " : "", r[i].b0, r[i].b1,
+             (unsigned long long)n[SERIES_ALLOW], (unsigned long long)n[SERIES_DENY],
+             (unsigned long long)n[SERIES_UNKNOWN]);
+    }
+    free(r);
+}
+
 static void write_chords(struct rw *w, const struct flowset *fs, const struct graph *g,
                          const struct tv *t)
 {
@@ -1110,7 +1209,7 @@ static void rw_rate(struct rw *w, double v)
 /* One row of the table by namespace: the totals of a scope over the span. */
 static void ns_row(struct rw *w, const struct series *s, size_t scope, double sec)
 {
-    struct series_cell c[SERIES_NV]; /* unknown (§11) is not a column here */
+    struct series_cell c[SERIES_NV]; /* allowed, denied, unknown (§11) */
     int v;
 
     series_total(s, scope, c);
@@ -1118,21 +1217,21 @@ static void ns_row(struct rw *w, const struct series *s, size_t scope, double se
     if (scope)
         rw_esc(w, s->ns[scope - 1]);
     rw_s(w, "</td>");
-    for (v = 0; v < 2; v++)
+    for (v = 0; v < SERIES_NV; v++)
         rw_f(w, "<td class=\"num\">%llu</td>", (unsigned long long)c[v].conns);
-    for (v = 0; v < 2; v++)
+    for (v = 0; v < SERIES_NV; v++)
         rw_f(w, "<td class=\"num\">%llu</td>", (unsigned long long)c[v].packets);
-    for (v = 0; v < 2; v++) {
+    for (v = 0; v < SERIES_NV; v++) {
         rw_s(w, "<td class=\"num\">");
         rw_rate(w, (double)c[v].conns / sec);
         rw_s(w, "</td>");
     }
-    for (v = 0; v < 2; v++) {
+    for (v = 0; v < SERIES_NV; v++) {
         rw_s(w, "<td class=\"num\">");
         rw_rate(w, (double)c[v].packets / sec);
         rw_s(w, "</td>");
     }
-    for (v = 0; v < 2; v++) {
+    for (v = 0; v < SERIES_NV; v++) {
         rw_s(w, "<td class=\"num\">");
         rw_rate(w, (double)c[v].bytes * 8 / sec);
         rw_s(w, "</td>");
@@ -1193,13 +1292,15 @@ static void write_timeline(struct rw *w, const struct flowset *fs, const struct 
         rw_s(w, "</option>");
     }
     rw_f(w,
-         "</select> <span class=\"hint\">connections started per %.0f s, allowed "
-         "<i class=\"sw\" style=\"background:#2e8b57\"></i> and denied "
-         "<i class=\"sw\" style=\"background:#d0312d\"></i>; grey under the axis: a capture "
+         "</select> <span class=\"hint\" id=\"ts-legend\">connections started per %.0f s, "
+         "allowed <i class=\"sw\" style=\"background:%s\"></i>, denied "
+         "<i class=\"sw\" style=\"background:%s\"></i> and unknown "
+         "<i class=\"sw\" style=\"background:%s\"></i>; grey under the axis: a capture "
          "was running; \xe2\x96\xbc: drop counters. Drag across the chart to select a time "
          "range.</span> <span id=\"ts-range\" class=\"hint\"></span> "
          "<button id=\"ts-clear\" hidden>All times</button></div>\n",
-         (double)s->step / 1e9);
+         (double)s->step / 1e9, graph_color_hex(GC_ALLOW), graph_color_hex(GC_DENY),
+         graph_color_hex(GC_UNKNOWN));
     rw_f(w,
          "<svg id=\"ts\" viewBox=\"0 0 %.0f %.0f\" width=\"100%%\" data-t0=\"%lld\" "
          "data-step=\"%lld\" data-nb=\"%zu\" data-x0=\"%.0f\" data-w=\"%.0f\">\n",
@@ -1211,7 +1312,8 @@ static void write_timeline(struct rw *w, const struct flowset *fs, const struct 
 
         for (b = 0; b < s->nb; b++) {
             uint64_t h = series_cell(s, scope, b, SERIES_ALLOW)->conns +
-                         series_cell(s, scope, b, SERIES_DENY)->conns;
+                         series_cell(s, scope, b, SERIES_DENY)->conns +
+                         series_cell(s, scope, b, SERIES_UNKNOWN)->conns;
 
             max = h > max ? h : max;
         }
@@ -1222,20 +1324,24 @@ static void write_timeline(struct rw *w, const struct flowset *fs, const struct 
         for (b = 0; b < s->nb; b++) {
             const struct series_cell *al = series_cell(s, scope, b, SERIES_ALLOW);
             const struct series_cell *dn = series_cell(s, scope, b, SERIES_DENY);
+            const struct series_cell *un = series_cell(s, scope, b, SERIES_UNKNOWN);
             double ha = TS_H * (double)al->conns / (double)max;
             double hd = TS_H * (double)dn->conns / (double)max;
+            double hu = TS_H * (double)un->conns / (double)max;
             double x = TS_X0 + bw * (double)b;
 
-            if (!al->conns && !dn->conns)
+            if (!al->conns && !dn->conns && !un->conns)
                 continue;
             rw_f(w, "<g><title>");
             rw_clock(w, s->t0 + (int64_t)b * s->step);
             rw_f(w,
-                 ": %llu allowed, %llu denied connections; %llu + %llu packets, %llu + %llu "
-                 "bytes</title>",
+                 ": %llu allowed, %llu denied, %llu unknown connections; %llu + %llu + %llu "
+                 "packets, %llu + %llu + %llu bytes</title>",
                  (unsigned long long)al->conns, (unsigned long long)dn->conns,
-                 (unsigned long long)al->packets, (unsigned long long)dn->packets,
-                 (unsigned long long)al->bytes, (unsigned long long)dn->bytes);
+                 (unsigned long long)un->conns, (unsigned long long)al->packets,
+                 (unsigned long long)dn->packets, (unsigned long long)un->packets,
+                 (unsigned long long)al->bytes, (unsigned long long)dn->bytes,
+                 (unsigned long long)un->bytes);
             if (al->conns)
                 rw_f(w,
                      "<rect class=\"ts-a\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>",
@@ -1244,6 +1350,11 @@ static void write_timeline(struct rw *w, const struct flowset *fs, const struct 
                 rw_f(w,
                      "<rect class=\"ts-d\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>",
                      x, TS_Y0 + TS_H - ha - hd, bw * 0.9, hd);
+            /* Unknown (§11) on top, in the graph's grey. */
+            if (un->conns)
+                rw_f(w,
+                     "<rect class=\"ts-u\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>",
+                     x, TS_Y0 + TS_H - ha - hd - hu, bw * 0.9, hu);
             rw_s(w, "</g>");
         }
         rw_s(w, "</g>\n");
@@ -1311,12 +1422,13 @@ static void write_traffic(struct rw *w, const struct flowset *fs, const struct g
     rw_f(w, " (%.0f s).</p>\n", sec);
     if (t->has_series) {
         rw_s(w, "<table id=\"ns-table\"><thead><tr><th rowspan=\"2\">Namespace</th>"
-                "<th colspan=\"2\" class=\"num\">Connections</th><th colspan=\"2\" "
-                "class=\"num\">Packets</th><th colspan=\"2\" class=\"num\">CPS</th>"
-                "<th colspan=\"2\" class=\"num\">PPS</th><th colspan=\"2\" class=\"num\">BPS</th>"
+                "<th colspan=\"3\" class=\"num\">Connections</th><th colspan=\"3\" "
+                "class=\"num\">Packets</th><th colspan=\"3\" class=\"num\">CPS</th>"
+                "<th colspan=\"3\" class=\"num\">PPS</th><th colspan=\"3\" class=\"num\">BPS</th>"
                 "</tr><tr>");
         for (i = 0; i < 5; i++)
-            rw_s(w, "<th class=\"num\">allowed</th><th class=\"num\">denied</th>");
+            rw_s(w, "<th class=\"num\">allowed</th><th class=\"num\">denied</th>"
+                    "<th class=\"num\">unknown</th>");
         rw_s(w, "</tr></thead><tbody>\n");
         ns_row(w, &t->s, 0, sec);
         for (i = 0; i < t->s.nns; i++)
@@ -2148,7 +2260,7 @@ int report_html(const struct flowset *fs, const struct report_opts *o, struct bu
     board_build(&b, fs);
     tv_build(&t, fs);
     write_header(&w, fs, o, &s);
-    write_graph(&w, fs, &g, d);
+    write_graph(&w, fs, &g, &t, d);
     write_traffic(&w, fs, &g, &t);
     write_flows(&w, fs, &g, &t);
     write_board(&w, fs, &b, o);
@@ -2156,6 +2268,7 @@ int report_html(const struct flowset *fs, const struct report_opts *o, struct bu
     rc = write_capture(&w, fs, d);
     rw_s(&w, "</main>\n<script>");
     rw_s(&w, page_js);
+    rw_s(&w, page_js_range);
     rw_s(&w, page_js_traffic);
     rw_s(&w, "</script>\n</body>\n</html>\n");
     tv_release(&t);

@@ -21,7 +21,8 @@ skipped):
     print JS             print the value of JS, as "value: JSON"
     scroll CSS           scroll the first element matching CSS to the top
     shot NAME [CSS]      a PNG of the viewport (1400 x 1000; or of the
-                         element matching CSS) into OUTDIR/NAME.png
+                         element matching CSS, whole, its sticky parts
+                         set static meanwhile) into OUTDIR/NAME.png
 Prints "ok: ..." or "FAIL: ..." per expect; exit 0 when all passed, 1
 when one failed, 2 when the browser could not be driven.
 """
@@ -220,12 +221,21 @@ def main():
                         print("FAIL: shot: nothing matches %s" % css)
                         fails += 1
                         continue
+                    # Sticky elements (the page's bar, table heads) stay
+                    # where the viewport's top is: set them static while
+                    # the element is taken beyond the viewport.
+                    cdp.eval("document.querySelectorAll('*').forEach(function(e){"
+                             "if(getComputedStyle(e).position==='sticky'){"
+                             "e.setAttribute('data-cdp-sticky','');e.style.position='static';}})")
+                    b = box(cdp, css)
                     sy = cdp.eval("window.scrollY")
                     params["clip"] = {"x": b[0], "y": b[1] + sy, "width": b[2], "height": b[3],
                                       "scale": 1}
                 else:
                     params = {"format": "png"}  # the viewport, as a person sees it
                 data = cdp.call("Page.captureScreenshot", params, timeout=180)["data"]
+                cdp.eval("document.querySelectorAll('[data-cdp-sticky]').forEach(function(e){"
+                         "e.removeAttribute('data-cdp-sticky');e.style.position='';})")
                 with open(os.path.join(outdir, name + ".png"), "wb") as f:
                     f.write(base64.b64decode(data))
                 print("ok: screenshot %s.png" % name)

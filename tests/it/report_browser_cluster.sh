@@ -14,7 +14,10 @@
 # report-cluster-graph.png (the graph, storefront/frontend selected, its
 # side panel), -traffic.png (the chord diagram, the denied chord's flows
 # beside it), -zoom.png (storefront zoomed), -range.png (a time range
-# selected: the chart and the filtered flows).
+# selected: the chart and the filtered flows), -traffic-section.png (the
+# whole traffic section: chords, the table by namespace, the chart with
+# its unknown band), -range-graph.png (the service graph under the range:
+# the edges without traffic in it faded).
 # Skips, saying why, when chromium or python3 is missing: nothing is
 # installed (chromium is some 300 MB; report_browser.sh covers the seed).
 . "$TOP/tests/it/analyze_lib.inc"
@@ -38,6 +41,17 @@ md=$(sed -n 's/.*<g id="\(e[0-9]*\)" class="edge edge&#45;deny">.*/\1/p' "$tmp/r
 nchords=$(grep -c '<path class="chord' "$tmp/report.html")
 sf=$(sed -n 's/.*<g class="fv-ns" id="fv-g\([0-9]*\)" data-g="[0-9]*"><path class="ns-arc" d="[^"]*"><title>storefront (click.*/\1/p' "$tmp/report.html")
 [ -n "$sf" ] || { fail "no storefront arc"; finish; }
+# For the time range: the payouts job's edge (14:25 to 14:26 only) and its
+# node, frontend's edge to auth (all along), the unknown edge from the pod
+# nobody named to kafka (14:38 to 14:46).
+edge_id() { sed -n "s#.*<div class=\"edge-detail\" id=\"d-\(e[0-9]*\)\" hidden><h3>$1 → $2: .*#\1#p" "$tmp/report.html" | head -1; }
+node_id() { sed -n "s#.*<div class=\"node-detail\" id=\"d-\(n[0-9]*\)\" hidden><h3>$1</h3>.*#\1#p" "$tmp/report.html" | head -1; }
+po=$(edge_id payments/payouts payments/ledger)
+pon=$(node_id payments/payouts)
+fa=$(edge_id storefront/frontend identity/auth)
+uk=$(edge_id 'unidentified (pod network)' data/kafka)
+[ -n "$po" ] && [ -n "$pon" ] && [ -n "$fa" ] && [ -n "$uk" ] ||
+    { fail "no payouts edge ($po) or node ($pon), frontend-auth edge ($fa), unknown edge ($uk)"; finish; }
 
 cat > "$tmp/steps" <<EOF
 # The default drawing: what policy governs only.
@@ -48,6 +62,8 @@ expect document.getElementById('flow-count').textContent => "1724 shown"
 # them (its fonts are not graphviz's: a glyph's line box may touch a box
 # by 2 px without its ink doing so).
 expect (function(){function o(a,b){return a.x+2<b.x+b.width&&b.x<a.x+a.width-2&&a.y+2<b.y+b.height&&b.y<a.y+a.height-2;}var n=[].slice.call(document.querySelectorAll('#graph-gov g.node')).map(function(g){return g.getBBox();}),t=[].slice.call(document.querySelectorAll('#graph-gov g.edge text')).map(function(e){return e.getBBox();}),c=0;t.forEach(function(a,i){n.forEach(function(r){if(o(a,r))c++;});t.forEach(function(b,j){if(i<j&&o(a,b))c++;});});return [t.length>40,c];})() => [true, 0]
+# The unknown edge is drawn (grey) with what policy governs: unknown is a verdict.
+expect document.querySelector('#graph-gov #$uk path').getAttribute('stroke') => "#808080"
 # A click on storefront/frontend: its side panel, the table filtered.
 click #graph-gov #$fe
 expect document.getElementById('side').hidden => false
@@ -104,8 +120,18 @@ shot report-cluster-zoom
 click #fv-whole
 expect document.getElementById('fv-chord').getAttribute('viewBox') => "-460 -400 920 800"
 expect document.querySelectorAll('#fv-chords .chord.off').length => 0
-# Traffic over time: a namespace's series; a range dragged across the
-# chart filters the chords and the flows table (compared with check below).
+# Traffic over time: unknown stacked on its own band, grey, in the legend;
+# the table by namespace has its columns.
+expect document.querySelectorAll('.ts-scope[data-scope="0"] rect.ts-u').length > 0 => true
+expect getComputedStyle(document.querySelector('.ts-scope[data-scope="0"] rect.ts-u')).fill => "rgb(128, 128, 128)"
+expect document.getElementById('ts-legend').textContent.indexOf('unknown') >= 0 => true
+expect [].slice.call(document.querySelectorAll('#ns-table thead tr:nth-child(2) th')).map(function(t){return t.textContent;}).slice(0,3) => ["allowed", "denied", "unknown"]
+expect document.querySelector('#ns-table tr.total td:nth-child(4)').textContent => "20"
+shot report-cluster-traffic-section #traffic
+# A namespace's series; a range dragged across the chart filters the
+# chords, the flows table (compared with check below) and the service
+# graph: an edge with no flow in the range faded, its node too, the others
+# counting their flows in it.
 select #ts-scope 1
 expect document.querySelector('.ts-scope[data-scope="0"]').getAttribute('display') => "none"
 select #ts-scope 0
@@ -115,7 +141,21 @@ print document.getElementById('ts-range').textContent
 print document.getElementById('flow-count').textContent
 expect document.querySelectorAll('#fv-chords .chord.tout').length > 0 => true
 shot report-cluster-range
+expect document.querySelector('#graph-gov #$po').classList.contains('tout') => true
+expect getComputedStyle(document.querySelector('#graph-gov #$po')).opacity < 0.5 => true
+expect document.querySelector('#graph-gov #$pon').classList.contains('tout') => true
+expect document.querySelector('#graph-gov #$fa').classList.contains('tout') => false
+expect document.querySelector('#graph-gov #$uk').classList.contains('tout') => false
+expect document.querySelector('#d-$fa .in-range').textContent.indexOf(' of them in the selected range: ') > 0 => true
+expect document.querySelector('#graph-gov #$fa a').getAttribute('xlink:title').indexOf('in the selected range') > 0 => true
+expect [].slice.call(document.querySelectorAll('.edge-detail .in-range')).reduce(function(s,e){return s+(parseInt(e.textContent,10)||0);},0)+' shown' === document.getElementById('flow-count').textContent => true
+expect document.querySelectorAll('#graph-gov g.edge.tout').length > 0 && document.querySelectorAll('#graph-gov g.edge:not(.tout)').length > 0 => true
+scroll #graph
+shot report-cluster-range-graph
 click #ts-clear
+expect document.querySelectorAll('g.edge.tout, g.node.tout').length => 0
+expect document.querySelector('#d-$fa .in-range').textContent => ""
+expect document.querySelector('#graph-gov #$fa a').getAttribute('xlink:title').indexOf('in the selected range') => -1
 expect document.getElementById('flow-count').textContent => "1724 shown"
 EOF
 HOME="$tmp/home" timeout 300 python3 "$TOP/tests/it/cdp_drive.py" "$browser" "file://$tmp/report.html" \
@@ -145,7 +185,7 @@ if [ -n "$range" ] && [ -n "$shown" ]; then
 else
     fail "the drag selected no range: $(grep '^value' "$tmp/drive.out")"
 fi
-for s in graph traffic zoom range; do
+for s in graph traffic traffic-section zoom range range-graph; do
     [ -s "$tmp/report-cluster-$s.png" ] || fail "no $s screenshot"
 done
 if [ -s "$tmp/report-cluster-graph.png" ]; then

@@ -64,16 +64,31 @@ grep -q "<tr class=\"v-allow\" data-edge=\"e[0-9]*\" data-n=\"n[0-9]* $fe\"" "$t
 grep -q '<section id="traffic">' "$tmp/r.html" && ok "traffic section" || fail "no traffic section"
 expect "chords = edges" "$(grep -c '<path class="chord' "$tmp/r.html")" "$(grep -c '<div class="edge-detail"' "$tmp/r.html")"
 "$A" check "$tmp/case.db" -p "$CL" > "$tmp/check.txt"
-tot=$(sed -n 's/^\([0-9]*\) flows: \([0-9]*\) allowed, \([0-9]*\) denied.*/\2 \3/p' "$tmp/check.txt")
+tot=$(sed -n 's/^\([0-9]*\) flows: \([0-9]*\) allowed, \([0-9]*\) denied, \([0-9]*\) unknown.*/\2 \3 \4/p' "$tmp/check.txt")
 set -- $tot
-grep -q "<tr class=\"total\"><td><b>cluster</b></td><td class=\"num\">$1</td><td class=\"num\">$2</td>" "$tmp/r.html" &&
-    ok "cluster row: $1 allowed, $2 denied, as check says" || fail "cluster row differs from check ($tot)"
+[ "$3" -gt 0 ] && ok "the case has unknown flows ($3)" || fail "no unknown flow in the case ($tot)"
+grep -q "<tr class=\"total\"><td><b>cluster</b></td><td class=\"num\">$1</td><td class=\"num\">$2</td><td class=\"num\">$3</td>" "$tmp/r.html" &&
+    ok "cluster row: $1 allowed, $2 denied, $3 unknown, as check says" || fail "cluster row differs from check ($tot)"
+# The unknown connections have their CPS column too (the span: 1800 s).
+cps=$(awk -v u="$3" 'BEGIN { printf "%.3g", u / 1800 }')
+grep -q "<tr class=\"total\"><td><b>cluster</b></td>\(<td class=\"num\">[^<]*</td>\)\{8\}<td class=\"num\">$cps</td>" "$tmp/r.html" &&
+    ok "cluster row: unknown CPS $cps" || fail "cluster row: no unknown CPS $cps"
 expect "namespace rows" "$(sed -n '/<table id="ns-table">/,/<\/table>/p' "$tmp/r.html" | grep -c '<tr><td>')" 7
 # storefront's connections: the flows with an end in it, as check -n counts them.
 sf=$("$A" check "$tmp/case.db" -p "$CL" -n storefront | sed -n 's/^\([0-9]*\) flows: \([0-9]*\) allowed, \([0-9]*\) denied.*/\2<\/td><td class="num">\3/p')
 grep -q "<tr><td>storefront</td><td class=\"num\">$sf</td>" "$tmp/r.html" && ok "storefront row = check -n storefront" ||
     fail "storefront row differs from check -n ($sf)"
+# data's: the unknown reads of kafka among them, in their own column.
+dt=$("$A" check "$tmp/case.db" -p "$CL" -n data | sed -n 's/^\([0-9]*\) flows: \([0-9]*\) allowed, \([0-9]*\) denied, \([0-9]*\) unknown.*/\2<\/td><td class="num">\3<\/td><td class="num">\4/p')
+grep -q "<tr><td>data</td><td class=\"num\">$dt</td>" "$tmp/r.html" && ok "data row = check -n data (unknown column)" ||
+    fail "data row differs from check -n ($dt)"
+grep -q '<th class="num">allowed</th><th class="num">denied</th><th class="num">unknown</th>' "$tmp/r.html" &&
+    ok "unknown columns" || fail "no unknown column in the table by namespace"
 grep -q 'data-step="30000000000" data-nb="61"' "$tmp/r.html" && ok "61 buckets of 30 s" || fail "time axis: $(grep -o 'data-step="[0-9]*" data-nb="[0-9]*"' "$tmp/r.html")"
+# Unknown stacked on its own, in the legend in the graph's grey.
+sed -n '/<g class="ts-scope" data-scope="0">/,/<\/g>$/p' "$tmp/r.html" > "$tmp/ts0.svg"
+[ "$(grep -o '<rect class="ts-u"' "$tmp/ts0.svg" | wc -l)" -gt 0 ] && ok "cluster chart: unknown band" || fail "cluster chart: no unknown band"
+grep -q 'and unknown <i class="sw" style="background:#808080">' "$tmp/r.html" && ok "chart legend: unknown" || fail "chart legend: no unknown"
 grep -q '<title>capture 1 (node-a): 1200 packets dropped by the kernel, 40 by the interface' "$tmp/r.html" &&
     ok "drop counters marked" || fail "no drop mark"
 # The series the chart draws is check --interval's.
