@@ -249,6 +249,9 @@ static const char page_css[] =
  * characters C99 promises (-Woverlength-strings). */
 static const char page_css2[] =
     "tr.total td{background:#f0f3f7}"
+    /* Two rows of heads: they stick as one (each th at the bar's height
+     * would lay the second over the first). */
+    "#ns-table th{position:static}#ns-table thead{position:sticky;top:41px;z-index:1}"
     /* A time range selected: the graph's edges and nodes without traffic
      * in it faded (graphviz's layout kept). */
     "g.edge.tout{opacity:.12}g.node.tout{opacity:.3}.in-range{font-weight:600}"

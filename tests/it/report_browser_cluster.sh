@@ -127,6 +127,9 @@ expect getComputedStyle(document.querySelector('.ts-scope[data-scope="0"] rect.t
 expect document.getElementById('ts-legend').textContent.indexOf('unknown') >= 0 => true
 expect [].slice.call(document.querySelectorAll('#ns-table thead tr:nth-child(2) th')).map(function(t){return t.textContent;}).slice(0,3) => ["allowed", "denied", "unknown"]
 expect document.querySelector('#ns-table tr.total td:nth-child(4)').textContent => "20"
+# Scrolled into the table, its two rows of heads stick under the page's
+# bar one above the other, over no row of numbers.
+expect (function(){var t=document.getElementById('ns-table');window.scrollTo(0,t.getBoundingClientRect().top+window.scrollY-20);var a=t.tHead.rows[0].cells[1].getBoundingClientRect(),b=t.tHead.rows[1].cells[0].getBoundingClientRect(),n=document.querySelector('nav').getBoundingClientRect();return [a.top>=n.bottom-1,a.bottom<=b.top+1,b.top>a.top];})() => [true, true, true]
 shot report-cluster-traffic-section #traffic
 # A namespace's series; a range dragged across the chart filters the
 # chords, the flows table (compared with check below) and the service
