@@ -482,6 +482,9 @@ static void test_traffic(void **state)
     }
     assert_int_equal(nsum, count(html, "<path class=\"chord"));
     assert_int_equal(total, 8);
+    /* On the ring a long name is cut, whole characters and escaped, with
+     * an ellipsis (the arc's title has it whole). */
+    assert_non_null(strstr(html, "dy=\"3\">&lt;script&gt;alert(1)&lt;/scrip\xe2\x80\xa6</text>"));
     /* The chart's legend names unknown, in the graph's grey. */
     assert_non_null(strstr(html, "and unknown <i class=\"sw\" style=\"background:#808080\">"));
     assert_null(strstr(html, "<script>alert"));

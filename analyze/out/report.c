@@ -385,7 +385,7 @@ static const char page_js_range[] =
 static const char page_js_traffic[] =
     /* The volumetric view: metric, zoom into a namespace, a chord's flows. */
     "var fv=$('fv-chord'),chords=[].slice.call(document.querySelectorAll('#fv-chords .chord'));\n"
-    "function zoom(gi){var vb='-460 -400 920 800';\n"
+    "function zoom(gi){var vb=fv.getAttribute('data-vb');\n"
     " chords.forEach(function(c){c.classList.toggle('off',gi!==null&&"
     "c.getAttribute('data-g').split(' ').indexOf(gi)<0);});\n"
     " document.querySelectorAll('.fv-ns').forEach(function(g){g.classList.toggle('dim',"
@@ -932,6 +932,7 @@ struct ring_group {
     const char *ns;  /* NULL: outside the cluster */
     size_t first, n; /* its ring_nodes */
     double a0, a1;
+    double r; /* where its name goes */
 };
 
 static int ring_node_cmp(const void *x, const void *y, const struct graph *g)
@@ -971,6 +972,52 @@ static void ring_sort(struct ring_node *r, size_t n, const struct graph *g)
 #define FV_R_WL0 266.0 /* the workload ring */
 #define FV_R_WL1 282.0
 #define FV_R_CH  262.0 /* where chords end */
+/* Names on the ring: a workload's cut to FV_WL_CHARS characters, a
+ * namespace's to FV_NS_CHARS (the whole in their titles), about FV_WL_W
+ * and FV_NS_W wide a character (8 px and 13 px bold sans-serif), so that
+ * a namespace's name goes beyond its workloads' and the view holds all. */
+#define FV_WL_CHARS 24
+#define FV_NS_CHARS 24
+#define FV_WL_W     4.6
+#define FV_NS_W     8.0
+
+/* s cut to at most max characters (code points; a byte that starts none
+ * counts as one), "\xe2\x80\xa6" (…) ending what was cut, into b (size
+ * bytes, at least 4; max * 4 + 4 holds any cut).  The characters it
+ * holds. */
+static size_t ring_name(const char *s, size_t max, char *b, size_t size)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *end = p + strlen(s);
+    size_t n = 0, o = 0;
+
+    while (p < end && n < max) {
+        size_t l = utf8_len(p, (size_t)(end - p));
+
+        l = l ? l : 1;
+        /* The last character's room is the ellipsis's when more follow;
+         * b keeps room for an ellipsis and the NUL. */
+        if ((n + 1 == max && p + l < end) || o + l + 4 > size)
+            break;
+        memcpy(b + o, p, l);
+        o += l;
+        p += l;
+        n++;
+    }
+    if (p < end && o + 4 <= size) {
+        memcpy(b + o, "\xe2\x80\xa6", 3);
+        o += 3;
+        n++;
+    }
+    b[o] = 0;
+    return n;
+}
+
+/* Where a namespace's name goes: beyond its workloads' names. */
+static double ring_ns_radius(size_t longest)
+{
+    return FV_R_NS1 + 4 + FV_WL_W * (double)longest + 12;
+}
 
 static void arc_path(struct rw *w, double a0, double a1, double r0, double r1)
 {
@@ -1060,7 +1107,7 @@ static void write_chords(struct rw *w, const struct flowset *fs, const struct gr
     size_t *pos = xcalloc(g->nnodes ? g->nnodes : 1, sizeof(*pos));
     double *wc = xcalloc(g->nedges ? g->nedges : 1, sizeof(*wc));
     double *wb = xcalloc(g->nedges ? g->nedges : 1, sizeof(*wb));
-    double total = 0, maxc = 0, maxb = 0, gap = 0.035, avail, a;
+    double total = 0, maxc = 0, maxb = 0, gap = 0.035, avail, a, hw = 460, hh = 400;
     size_t i, k, ngr = 0;
 
     for (i = 0; i < g->nnodes; i++)
@@ -1116,9 +1163,38 @@ static void write_chords(struct rw *w, const struct flowset *fs, const struct gr
             a += gap;
         }
     }
-    rw_s(w, "<svg id=\"fv-chord\" viewBox=\"-460 -400 920 800\" width=\"760\" height=\"660\" "
-            "role=\"img\" aria-label=\"traffic between namespaces and workloads\">\n"
-            "<g id=\"fv-chords\">\n");
+    /* The view: at least 920 by 800 round the centre, more when the
+     * names reach further; drawn 760 px wide for 920, wider as the view
+     * grows up to 860 px (beside it, the chord's flows keep 320 px at a
+     * 1400 px window). */
+    for (k = 0; k < ngr; k++) {
+        char cut[FV_NS_CHARS * 4 + 8], name[600];
+        double mid = (gr[k].a0 + gr[k].a1) / 2, r, tw;
+        size_t longest = 0, c;
+
+        for (i = gr[k].first; i < gr[k].first + gr[k].n; i++) {
+            const struct graph_node *n = &g->nodes[rn[i].node];
+            double m = (rn[i].a0 + rn[i].a1) / 2;
+
+            graph_node_text(n, name, sizeof(name));
+            c = ring_name(n->key.ns ? n->key.name : name, FV_WL_CHARS, cut, sizeof(cut));
+            longest = c > longest ? c : longest;
+            r = FV_R_NS1 + 4 + FV_WL_W * (double)c;
+            hw = fmax(hw, r * fabs(cos(m)) + 10);
+            hh = fmax(hh, r * fabs(sin(m)) + 10);
+        }
+        gr[k].r = r = ring_ns_radius(longest);
+        tw = FV_NS_W * (double)ring_name(gr[k].ns ? gr[k].ns : "outside the cluster", FV_NS_CHARS,
+                                         cut, sizeof(cut));
+        hw = fmax(hw, r * fabs(cos(mid)) + (fabs(cos(mid)) > 0.2 ? tw : tw / 2) + 10);
+        hh = fmax(hh, r * fabs(sin(mid)) + 20);
+    }
+    rw_f(w,
+         "<svg id=\"fv-chord\" viewBox=\"%.0f %.0f %.0f %.0f\" data-vb=\"%.0f %.0f %.0f %.0f\" "
+         "width=\"%.0f\" height=\"%.0f\" role=\"img\" aria-label=\"traffic between "
+         "namespaces and workloads\">\n<g id=\"fv-chords\">\n",
+         -hw, -hh, 2 * hw, 2 * hh, -hw, -hh, 2 * hw, 2 * hh, fmin(860, 760 * hw / 460),
+         fmin(860, 760 * hw / 460) * hh / hw);
     /* Chords first, under the rings; each end at the next slot of its node. */
     for (i = 0; i < g->nedges; i++) {
         const struct graph_edge *e = &g->edges[i];
@@ -1153,6 +1229,7 @@ static void write_chords(struct rw *w, const struct flowset *fs, const struct gr
     rw_s(w, "</g>\n");
     for (k = 0; k < ngr; k++) {
         double mid = (gr[k].a0 + gr[k].a1) / 2;
+        char cut[FV_NS_CHARS * 4 + 8];
 
         rw_f(w, "<g class=\"fv-ns\" id=\"fv-g%zu\" data-g=\"%zu\"><path class=\"ns-arc\" d=\"", k,
              k);
@@ -1161,11 +1238,12 @@ static void write_chords(struct rw *w, const struct flowset *fs, const struct gr
         rw_esc(w, gr[k].ns ? gr[k].ns : "outside the cluster");
         rw_s(w, " (click to zoom)</title></path>");
         rw_f(w, "<text class=\"ns-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">",
-             (FV_R_NS1 + 62) * cos(mid), (FV_R_NS1 + 62) * sin(mid) + 4,
+             gr[k].r * cos(mid), gr[k].r * sin(mid) + 4,
              cos(mid) > 0.2    ? "start"
              : cos(mid) < -0.2 ? "end"
                                : "middle");
-        rw_esc(w, gr[k].ns ? gr[k].ns : "outside the cluster");
+        ring_name(gr[k].ns ? gr[k].ns : "outside the cluster", FV_NS_CHARS, cut, sizeof(cut));
+        rw_esc(w, cut);
         rw_s(w, "</text>\n");
         for (i = gr[k].first; i < gr[k].first + gr[k].n; i++) {
             const struct graph_node *n = &g->nodes[rn[i].node];
@@ -1184,7 +1262,8 @@ static void write_chords(struct rw *w, const struct flowset *fs, const struct gr
                  "<text class=\"wl-label\" transform=\"rotate(%.2f) translate(%.1f 0)%s\" "
                  "text-anchor=\"%s\" dy=\"3\">",
                  deg, FV_R_NS1 + 4, left ? " rotate(180)" : "", left ? "end" : "start");
-            rw_esc(w, n->key.ns ? n->key.name : name);
+            ring_name(n->key.ns ? n->key.name : name, FV_WL_CHARS, cut, sizeof(cut));
+            rw_esc(w, cut);
             rw_s(w, "</text>");
         }
         rw_s(w, "</g>\n");

@@ -105,6 +105,10 @@ expect document.getElementById('c-$md').getAttribute('stroke-width') => "$(sed -
 select #fv-metric wb
 expect document.getElementById('c-$md').getAttribute('stroke-width') => "$(sed -n "s/.*id=\"c-$md\"[^>]*data-wb=\"\([0-9.]*\)\".*/\1/p" "$tmp/report.html")"
 select #fv-metric wc
+# The ring's names: no namespace's name lies on a workload's (each
+# workload's name sampled along its ray), long names cut with an ellipsis.
+expect (function(){var c=0;document.querySelectorAll('.ns-label').forEach(function(t){var b=t.getBBox();document.querySelectorAll('.wl-label').forEach(function(l){var m=/rotate\(([-0-9.]+)\) translate\(([0-9.]+)/.exec(l.getAttribute('transform')),a=m[1]*Math.PI/180,r0=+m[2],n=l.getComputedTextLength(),k,r,x,y;for(k=0;k<=20;k++){r=r0+n*k/20;x=r*Math.cos(a);y=r*Math.sin(a);if(x>b.x-1&&x<b.x+b.width+1&&y>b.y-1&&y<b.y+b.height+1){c++;break;}}});});return c;})() => 0
+expect [].slice.call(document.querySelectorAll('.wl-label')).filter(function(l){return /^GlobalNetworkSet paymen\u2026$/.test(l.textContent);}).length => 1
 # A click on the denied chord to the metadata set: what decided it.
 clickpath #c-$md
 expect document.getElementById('c-$md').classList.contains('sel') => true
@@ -113,12 +117,12 @@ shot report-cluster-traffic
 # Zoom into storefront: only its chords, the view closer.
 clickarc #fv-g$sf .ns-arc
 expect document.getElementById('fv-chord').getAttribute('data-zoom') => "$sf"
-expect document.getElementById('fv-chord').getAttribute('viewBox') !== '-460 -400 920 800' => true
+expect document.getElementById('fv-chord').getAttribute('viewBox') !== document.getElementById('fv-chord').getAttribute('data-vb') => true
 expect [].slice.call(document.querySelectorAll('#fv-chords .chord:not(.off)')).every(function(c){return c.getAttribute('data-g').split(' ').indexOf('$sf')>=0;}) => true
 expect document.querySelectorAll('#fv-chords .chord.off').length > 0 => true
 shot report-cluster-zoom
 click #fv-whole
-expect document.getElementById('fv-chord').getAttribute('viewBox') => "-460 -400 920 800"
+expect document.getElementById('fv-chord').getAttribute('viewBox') === document.getElementById('fv-chord').getAttribute('data-vb') => true
 expect document.querySelectorAll('#fv-chords .chord.off').length => 0
 # Traffic over time: unknown stacked on its own band, grey, in the legend;
 # the table by namespace has its columns.
