@@ -80,7 +80,11 @@ for c in check diff suggest report select show inventory merge redact completion
     [ -s "$tmp/err" ] && fail "$c --help wrote to stderr"
     "$A" help $c > "$tmp/h2"; cmp -s "$tmp/h" "$tmp/h2" || fail "help $c differs from $c --help"
     expect "$c listed once" "$(grep -c "^  $c " "$tmp/top")" 1
+    expect "$c once in the man page's COMMANDS" \
+        "$(sed -n '/^\.SH COMMANDS/,/^\.SH /p' "$TOP/docs/podflow-analyze.1" | grep -A1 -x '\.TP' | grep -cx "\.B $c")" 1
 done
+expect "the man page's COMMANDS: as many as the help's" \
+    "$(sed -n '/^\.SH COMMANDS/,/^\.SH /p' "$TOP/docs/podflow-analyze.1" | grep -A1 -x '\.TP' | grep -c '^\.B [a-z]*$')" 10
 expect "commands listed" "$(sed -n '/^  [a-z]/p' "$tmp/top" | grep -vc '^  podflow')" 10
 
 # report --out; -o FILE still works, with a deprecation warning; 0600.
