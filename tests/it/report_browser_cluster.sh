@@ -10,7 +10,10 @@
 # section it sizes the chords by bytes, clicks the denied chord to the
 # metadata set for what decided it, zooms into storefront and back, and
 # drags a time range across the chart, whose flows it compares with check
-# over the same window.  Screenshots at 1400 px into $B:
+# over the same window, and checks the service graph under it (the edges
+# and workloads without traffic in it faded, the others counting theirs;
+# checkout's mixed edge to the payments API green in a range before the
+# rollout); unknown has its band, legend and columns.  Screenshots at 1400 px into $B:
 # report-cluster-graph.png (the graph, storefront/frontend selected, its
 # side panel), -traffic.png (the chord diagram, the denied chord's flows
 # beside it), -zoom.png (storefront zoomed), -range.png (a time range
@@ -50,8 +53,10 @@ po=$(edge_id payments/payouts payments/ledger)
 pon=$(node_id payments/payouts)
 fa=$(edge_id storefront/frontend identity/auth)
 uk=$(edge_id 'unidentified (pod network)' data/kafka)
-[ -n "$po" ] && [ -n "$pon" ] && [ -n "$fa" ] && [ -n "$uk" ] ||
-    { fail "no payouts edge ($po) or node ($pon), frontend-auth edge ($fa), unknown edge ($uk)"; finish; }
+# checkout's calls to the payments API: allowed, and from 14:32 some denied.
+mx=$(edge_id storefront/checkout payments/payments-api)
+[ -n "$po" ] && [ -n "$pon" ] && [ -n "$fa" ] && [ -n "$uk" ] && [ -n "$mx" ] ||
+    { fail "no payouts edge ($po) or node ($pon), frontend-auth edge ($fa), unknown edge ($uk), checkout edge ($mx)"; finish; }
 
 cat > "$tmp/steps" <<EOF
 # The default drawing: what policy governs only.
@@ -157,9 +162,16 @@ expect document.querySelector('#d-$fa .in-range').textContent.indexOf(' of them 
 expect document.querySelector('#graph-gov #$fa a').getAttribute('xlink:title').indexOf('in the selected range') > 0 => true
 expect [].slice.call(document.querySelectorAll('.edge-detail .in-range')).reduce(function(s,e){return s+(parseInt(e.textContent,10)||0);},0)+' shown' === document.getElementById('flow-count').textContent => true
 expect document.querySelectorAll('#graph-gov g.edge.tout').length > 0 && document.querySelectorAll('#graph-gov g.edge:not(.tout)').length > 0 => true
+# checkout's mixed edge: both verdicts in this range, amber still.
+expect document.querySelector('#graph-gov #$mx path').getAttribute('stroke') => "#e69500"
 scroll #graph
 shot report-cluster-range-graph
+# Before the rollout, checkout's calls were all allowed: its edge green.
+drag #ts 0.1 0.3
+expect document.querySelector('#d-$mx .in-range').textContent.indexOf(' denied, ') > 0 && /: [0-9]+ allowed, 0 denied, 0 unknown/.test(document.querySelector('#d-$mx .in-range').textContent) => true
+expect [].map.call(document.querySelectorAll('#graph-gov #$mx path, #graph-gov #$mx polygon'),function(e){return e.getAttribute('stroke');}).concat([document.querySelector('#graph-gov #$mx text').getAttribute('fill')]).join(' ') => "#2e8b57 #2e8b57 #2e8b57"
 click #ts-clear
+expect document.querySelector('#graph-gov #$mx path').getAttribute('stroke') => "#e69500"
 expect document.querySelectorAll('g.edge.tout, g.node.tout').length => 0
 expect document.querySelector('#d-$fa .in-range').textContent => ""
 expect document.querySelector('#graph-gov #$fa a').getAttribute('xlink:title').indexOf('in the selected range') => -1
