@@ -188,20 +188,36 @@ void json_str(struct json *j, const char *s)
     json_strn(j, s, s ? strlen(s) : 0);
 }
 
+/* The decimal digits of v, with a '-' when neg, ending at end; returns
+ * where they start (a record per flow writes a few numbers: snprintf()
+ * cost ten times as much). */
+static char *json_digits(char *end, uint64_t v, int neg)
+{
+    char *p = end;
+
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (neg)
+        *--p = '-';
+    return p;
+}
+
 void json_int(struct json *j, int64_t v)
 {
-    char tmp[32];
-    int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
+    char tmp[24];
+    char *p = json_digits(tmp + sizeof(tmp), v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
 
-    json_scalar(j, tmp, (size_t)n);
+    json_scalar(j, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void json_uint(struct json *j, uint64_t v)
 {
-    char tmp[32];
-    int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v);
+    char tmp[24];
+    char *p = json_digits(tmp + sizeof(tmp), v, 0);
 
-    json_scalar(j, tmp, (size_t)n);
+    json_scalar(j, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void json_double(struct json *j, double v)
@@ -303,6 +319,26 @@ static size_t utf8_seq(const unsigned char *s, size_t len, size_t *bad)
     return need;
 }
 
+/* Eight bytes at p that a JSON string takes as they are: none below 0x20,
+ * no '"', no '\\', none of 0x80 or more (UTF-8 is checked byte by byte).
+ * Word tricks as in term_safe(): a byte below n borrows its high bit in
+ * w - n..; a byte equal to c is a zero byte of w ^ c.., found the same way
+ * with n = 1.  A false alarm only sends the bytes to the byte loop. */
+/* A string this long or shorter with nothing to escape is written in one
+ * piece by json_quote(). */
+#define JSON_SHORT 62
+
+static int plain8(const unsigned char *p)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t w, q, b;
+
+    memcpy(&w, p, 8);
+    q = w ^ ('"' * ones);
+    b = w ^ ('\\' * ones);
+    return (((w - 0x20 * ones) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b) | w) & highs ? 0 : 1;
+}
+
 int json_quote(struct buf *out, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
@@ -312,12 +348,30 @@ int json_quote(struct buf *out, const char *s, size_t len)
     size_t run = 0; /* start of bytes that need no escaping */
     int rc;
 
+    /* The common case: nothing to escape, a short string (keys, names,
+     * addresses): one copy, quotes and all. */
+    while (len - i >= 8 && plain8(p + i))
+        i += 8;
+    while (i < len && p[i] >= 0x20 && p[i] != '"' && p[i] != '\\' && p[i] < 0x80)
+        i++;
+    if (i == len && len <= JSON_SHORT) {
+        char tmp[JSON_SHORT + 2];
+
+        tmp[0] = '"';
+        memcpy(tmp + 1, s, len);
+        tmp[len + 1] = '"';
+        return buf_add(out, tmp, len + 2); /* unchanged on failure */
+    }
     rc = buf_addch(out, '"');
     while (!rc && i < len) {
         unsigned char c = p[i];
         char esc[6];
         size_t n, bad = 0;
 
+        if (len - i >= 8 && plain8(p + i)) {
+            i += 8;
+            continue;
+        }
         if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
             i++;
             continue;

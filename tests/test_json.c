@@ -56,6 +56,42 @@ static void test_json_quote(void **state)
     }
 }
 
+/* Bytes that need escaping (or checking as UTF-8) at every offset of a
+ * longer plain string: whatever the word they fall in, each is found
+ * (json_quote() skips plain text eight bytes at a time). */
+static void test_json_quote_offsets(void **state)
+{
+    static const struct {
+        const char *in, *want;
+    } sp[] = {
+        {"\"", "\\\""},
+        {"\\", "\\\\"},
+        {"\x01", "\\u0001"},
+        {"\x1f", "\\u001f"},
+        {"\x7f", "\x7f"},
+        {"\xc3\xa9", "\xc3\xa9"},
+        {"\xff", "\xef\xbf\xbd"},
+        {"\x80", "\xef\xbf\xbd"},
+        {"!", "!"},
+        {"~", "~"},
+    };
+    const char plain[] = "abcdefghijklmnopqrstuvwxyz0123";
+    (void)state;
+    for (size_t k = 0; k < ARRAY_SIZE(sp); k++) {
+        for (size_t at = 0; at + 1 < sizeof(plain); at++) {
+            char in[64], want[96];
+            struct buf b;
+
+            snprintf(in, sizeof(in), "%.*s%s%s", (int)at, plain, sp[k].in, plain + at);
+            snprintf(want, sizeof(want), "\"%.*s%s%s\"", (int)at, plain, sp[k].want, plain + at);
+            buf_init(&b, 0);
+            assert_int_equal(json_quote(&b, in, strlen(in)), 0);
+            assert_string_equal(b.data, want);
+            buf_release(&b);
+        }
+    }
+}
+
 static void test_json_quote_limit(void **state)
 {
     struct buf b;
@@ -280,10 +316,10 @@ static void test_json_buf_limit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_json_quote),     cmocka_unit_test(test_json_quote_limit),
-        cmocka_unit_test(test_json_document),  cmocka_unit_test(test_json_double),
-        cmocka_unit_test(test_json_misuse),    cmocka_unit_test(test_json_depth),
-        cmocka_unit_test(test_json_buf_limit),
+        cmocka_unit_test(test_json_quote),       cmocka_unit_test(test_json_quote_offsets),
+        cmocka_unit_test(test_json_quote_limit), cmocka_unit_test(test_json_document),
+        cmocka_unit_test(test_json_double),      cmocka_unit_test(test_json_misuse),
+        cmocka_unit_test(test_json_depth),       cmocka_unit_test(test_json_buf_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
