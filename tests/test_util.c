@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/err.h"
 #include "common/util.h"
@@ -119,6 +121,50 @@ static void test_format_rfc3339(void **state)
     }
 }
 
+/* format_rfc3339() as gmtime_r() and snprintf() write it. */
+static void rfc3339_ref(int64_t ns, char *buf, size_t size)
+{
+    int64_t sec = ns / 1000000000, rem = ns % 1000000000;
+    time_t t;
+    struct tm tm;
+
+    if (rem < 0) {
+        sec -= 1;
+        rem += 1000000000;
+    }
+    t = (time_t)sec;
+    assert_non_null(gmtime_r(&t, &tm));
+    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)(rem / 1000));
+}
+
+/* The date computed without gmtime_r() (from 1970): leap days, century
+ * years, and random times over the whole range, the same as gmtime_r(). */
+static void test_format_rfc3339_dates(void **state)
+{
+    static const int64_t secs[] = {68169599,   68169600,   951782400,  951868799, 951868800,
+                                   4107542400, 4107628800, 1709164800, 86399,     86400};
+    uint64_t seed = 88172645463325252u;
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(secs) + 100000; i++) {
+        char got[40], want[96];
+        int64_t ns;
+
+        if (i < ARRAY_SIZE(secs)) {
+            ns = secs[i] * 1000000000 + 999999999;
+        } else {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            ns = (int64_t)seed;
+        }
+        format_rfc3339(ns, got, sizeof(got));
+        rfc3339_ref(ns, want, sizeof(want));
+        assert_string_equal(got, want);
+    }
+}
+
 static void test_parse_double_time_arg(void **state)
 {
     static const struct {
@@ -192,6 +238,52 @@ static void test_term_safe(void **state)
     }
 }
 
+/* term_safe() as it read every byte, one at a time. */
+static void term_safe_ref(char *s, size_t len)
+{
+    unsigned char *p = (unsigned char *)s;
+
+    for (size_t i = 0; i < len; i++) {
+        if ((p[i] < 0x20 && p[i] != '\n' && p[i] != '\t') || p[i] == 0x7f) {
+            p[i] = '?';
+        } else if (p[i] == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f) {
+            p[i] = '?';
+            p[i + 1] = '?';
+            i++;
+        } else if (p[i] >= 0x80 && p[i] <= 0x9f && (i == 0 || p[i - 1] < 0x80)) {
+            p[i] = '?';
+        }
+    }
+}
+
+/* Random text of printable runs and the bytes term_safe() looks at, of
+ * every length up to 40: the same result as a byte at a time (it skips
+ * printable text eight bytes at a time). */
+static void test_term_safe_words(void **state)
+{
+    static const unsigned char odd[] = {0x00, 0x07, '\n', '\t', 0x1b, 0x1f, 0x7e, 0x7f,
+                                        0x80, 0x9b, 0x9f, 0xa0, 0xc2, 0xc3, 0xff};
+    uint32_t seed = 12345;
+
+    (void)state;
+    for (int round = 0; round < 20000; round++) {
+        char a[48], b[48];
+        size_t n;
+
+        seed = seed * 1103515245u + 12345u;
+        n = (seed >> 16) % 41;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            a[i] = (seed >> 16) % 4 ? (char)(' ' + (seed >> 20) % 95)
+                                    : (char)odd[(seed >> 20) % sizeof(odd)];
+        }
+        memcpy(b, a, n);
+        term_safe(a, n);
+        term_safe_ref(b, n);
+        assert_memory_equal(a, b, n);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,8 +291,10 @@ int main(void)
         cmocka_unit_test(test_parse_i64),
         cmocka_unit_test(test_rfc3339),
         cmocka_unit_test(test_format_rfc3339),
+        cmocka_unit_test(test_format_rfc3339_dates),
         cmocka_unit_test(test_parse_double_time_arg),
         cmocka_unit_test(test_term_safe),
+        cmocka_unit_test(test_term_safe_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
