@@ -102,6 +102,37 @@ int buf_addch(struct buf *b, char c)
     return buf_add(b, &c, 1);
 }
 
+/* The decimal digits of v, with a '-' when neg, ending at end; where they
+ * start. */
+static char *buf_digits(char *end, uint64_t v, int neg)
+{
+    char *p = end;
+
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (neg)
+        *--p = '-';
+    return p;
+}
+
+int buf_addi(struct buf *b, int64_t v)
+{
+    char tmp[24];
+    char *p = buf_digits(tmp + sizeof(tmp), v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
+
+    return buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+int buf_addu(struct buf *b, uint64_t v)
+{
+    char tmp[24];
+    char *p = buf_digits(tmp + sizeof(tmp), v, 0);
+
+    return buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
 int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
     size_t room = b->alloc - b->len; /* with the NUL's byte; 0 before the first add */

@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/attrs.h"
 
@@ -33,6 +34,10 @@ char *buf_detach(struct buf *b, size_t *len);
 int buf_add(struct buf *b, const void *data, size_t len) MUST_CHECK;
 int buf_addstr(struct buf *b, const char *s) MUST_CHECK;
 int buf_addch(struct buf *b, char c) MUST_CHECK;
+/* v in decimal, as printf's %lld and %llu write it (without printf: a
+ * record per flow writes several numbers). */
+int buf_addi(struct buf *b, int64_t v) MUST_CHECK;
+int buf_addu(struct buf *b, uint64_t v) MUST_CHECK;
 int buf_addf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3) MUST_CHECK;
 int buf_vaddf(struct buf *b, const char *fmt, va_list ap) PRINTF_LIKE(2, 0) MUST_CHECK;
 

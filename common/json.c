@@ -188,36 +188,28 @@ void json_str(struct json *j, const char *s)
     json_strn(j, s, s ? strlen(s) : 0);
 }
 
-/* The decimal digits of v, with a '-' when neg, ending at end; returns
- * where they start (a record per flow writes a few numbers: snprintf()
- * cost ten times as much). */
-static char *json_digits(char *end, uint64_t v, int neg)
+/* A number, written by buf_addi() or buf_addu() (not snprintf(): a record
+ * per flow writes several). */
+static void json_number(struct json *j, int64_t i, uint64_t u, int is_signed)
 {
-    char *p = end;
+    int rc;
 
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    if (neg)
-        *--p = '-';
-    return p;
+    if (json_before_value(j))
+        return;
+    rc = is_signed ? buf_addi(j->out, i) : buf_addu(j->out, u);
+    if (rc)
+        json_fail(j, rc);
+    json_after_value(j);
 }
 
 void json_int(struct json *j, int64_t v)
 {
-    char tmp[24];
-    char *p = json_digits(tmp + sizeof(tmp), v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
-
-    json_scalar(j, p, (size_t)(tmp + sizeof(tmp) - p));
+    json_number(j, v, 0, 1);
 }
 
 void json_uint(struct json *j, uint64_t v)
 {
-    char tmp[24];
-    char *p = json_digits(tmp + sizeof(tmp), v, 0);
-
-    json_scalar(j, p, (size_t)(tmp + sizeof(tmp) - p));
+    json_number(j, 0, v, 0);
 }
 
 void json_double(struct json *j, double v)

@@ -218,13 +218,43 @@ static void test_buf_detach(void **state)
     buf_release(&b);
 }
 
+/* Numbers as printf writes them, the extremes included. */
+static void test_buf_numbers(void **state)
+{
+    static const int64_t iv[] = {0, 1, -1, 9, 10, -10, 99, 100, 4294967296LL, INT64_MAX, INT64_MIN};
+    static const uint64_t uv[] = {0, 1, 9, 10, 18446744073709551615u, 4294967295u};
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(iv); i++) {
+        char want[32];
+        struct buf b;
+
+        buf_init(&b, 0);
+        assert_int_equal(buf_addch(&b, 'x'), 0);
+        assert_int_equal(buf_addi(&b, iv[i]), 0);
+        snprintf(want, sizeof(want), "x%lld", (long long)iv[i]);
+        assert_string_equal(b.data, want);
+        buf_release(&b);
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(uv); i++) {
+        char want[32];
+        struct buf b;
+
+        buf_init(&b, 0);
+        assert_int_equal(buf_addu(&b, uv[i]), 0);
+        snprintf(want, sizeof(want), "%llu", (unsigned long long)uv[i]);
+        assert_string_equal(b.data, want);
+        buf_release(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf_empty),         cmocka_unit_test(test_buf_add),
         cmocka_unit_test(test_buf_grow_large),    cmocka_unit_test(test_buf_limit),
         cmocka_unit_test(test_buf_limit_formats), cmocka_unit_test(test_buf_detach),
-        cmocka_unit_test(test_buf_addf_in_place),
+        cmocka_unit_test(test_buf_addf_in_place), cmocka_unit_test(test_buf_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
