@@ -9,6 +9,8 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
 #include "common/err.h"
 #include "common/ipaddr.h"
 #include "common/compat.h"
@@ -245,13 +247,40 @@ static void test_cidr_catchall(void **state)
     }
 }
 
+/* IPv4 text written without inet_ntop(): the same for every last and
+ * first byte and random addresses. */
+static void test_ipaddr_format_v4(void **state)
+{
+    uint32_t seed = 2463534242u;
+
+    (void)state;
+    for (uint32_t i = 0; i < 70000; i++) {
+        struct ipaddr ip;
+        char got[IPADDR_STRLEN], want[INET_ADDRSTRLEN];
+
+        memset(&ip, 0, sizeof(ip));
+        ip.family = 4;
+        if (i < 65536) {
+            ip.a[0] = (uint8_t)(i >> 8);
+            ip.a[3] = (uint8_t)i;
+        } else {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            memcpy(ip.a, &seed, 4);
+        }
+        assert_non_null(inet_ntop(AF_INET, ip.a, want, sizeof(want)));
+        assert_string_equal(ipaddr_format(&ip, got), want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ipaddr_parse_format), cmocka_unit_test(test_ipaddr_parse_bounds),
-        cmocka_unit_test(test_ipaddr_cmp),          cmocka_unit_test(test_cidr_parse),
-        cmocka_unit_test(test_cidr_parse_null_had), cmocka_unit_test(test_cidr_contains),
-        cmocka_unit_test(test_cidr_catchall),
+        cmocka_unit_test(test_ipaddr_format_v4),    cmocka_unit_test(test_ipaddr_cmp),
+        cmocka_unit_test(test_cidr_parse),          cmocka_unit_test(test_cidr_parse_null_had),
+        cmocka_unit_test(test_cidr_contains),       cmocka_unit_test(test_cidr_catchall),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
