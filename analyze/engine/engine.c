@@ -2472,7 +2472,9 @@ static int trace_name(const struct policy *p, struct buf *out)
     int has_prefix = strncmp(p->name, p->tier, tl) == 0 && p->name[tl] == '.';
 
     if (p->ns)
-        rc = buf_addf(out, "%s/", p->ns);
+        rc = buf_addstr(out, p->ns);
+    if (p->ns && !rc)
+        rc = buf_addch(out, '/');
     switch (p->kind) {
     case POL_KNP:
         return rc ? rc : buf_addf(out, "knp.default.%s", p->name);
@@ -2493,9 +2495,11 @@ static int trace_name(const struct policy *p, struct buf *out)
     case POL_GNP:
         break;
     }
-    if (has_prefix)
-        return rc ? rc : buf_addstr(out, p->name);
-    return rc ? rc : buf_addf(out, "%s.%s", p->tier, p->name);
+    if (!has_prefix && !rc)
+        rc = buf_addstr(out, p->tier);
+    if (!has_prefix && !rc)
+        rc = buf_addch(out, '.');
+    return rc ? rc : buf_addstr(out, p->name);
 }
 
 const struct rule *eng_rule_of(const struct policy *p, int dir, int rule)
@@ -2533,10 +2537,24 @@ int eng_step_format(const struct eng_step *s, unsigned index, struct buf *out)
     if (!s->pol || !s->tier)
         return buf_addf(out, "%u|__DATAPLANE__|__DATAPLANE__|%s|%d", index,
                         rule_action_flowlog(s->action), s->rule);
-    rc = buf_addf(out, "%u|%s|", index, s->tier->name);
+    /* "%u|%s|", the name, "|%s|%d", without printf (a JSON record per
+     * flow writes a few of these). */
+    rc = buf_addu(out, index);
+    if (!rc)
+        rc = buf_addch(out, '|');
+    if (!rc)
+        rc = buf_addstr(out, s->tier->name);
+    if (!rc)
+        rc = buf_addch(out, '|');
     if (!rc)
         rc = trace_name(s->pol, out);
     if (!rc)
-        rc = buf_addf(out, "|%s|%d", rule_action_flowlog(s->action), s->rule);
+        rc = buf_addch(out, '|');
+    if (!rc)
+        rc = buf_addstr(out, rule_action_flowlog(s->action));
+    if (!rc)
+        rc = buf_addch(out, '|');
+    if (!rc)
+        rc = buf_addi(out, s->rule);
     return rc;
 }
