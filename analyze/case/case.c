@@ -106,13 +106,13 @@ static int db_fail(struct case_db *c, struct diag *d, const char *what)
 
 /* ---- rows the reader cannot use (case.h, struct case_bad) ------------- */
 
-static const char *const case_tab_names[CASE_TAB_N] = {"flows", "endpoints", "namespaces",
-                                                       "captures", "interfaces"};
-static const char *const case_tab_row[CASE_TAB_N] = {"flow", "endpoint", "namespace", "capture",
-                                                     "interface"};
-static const char *const case_why_names[CASE_WHY_N] = {"capture_id", "proto",   "address", "port",
-                                                       "time",       "counter", "state",   "icmp",
-                                                       "dnat",       "iface",   "name",    "open"};
+static const char *const case_tab_names[CASE_TAB_N] = {"flows",    "endpoints",  "namespaces",
+                                                       "captures", "interfaces", "sockets"};
+static const char *const case_tab_row[CASE_TAB_N] = {"flow",    "endpoint",  "namespace",
+                                                     "capture", "interface", "socket"};
+static const char *const case_why_names[CASE_WHY_N] = {
+    "capture_id", "proto", "address", "port", "time", "counter", "state",
+    "icmp",       "dnat",  "iface",   "name", "open", "process"};
 static const char *const case_why_text[CASE_WHY_N] = {
     "capture_id is not an integer",
     "proto is not an integer from 0 to 255",
@@ -126,6 +126,7 @@ static const char *const case_why_text[CASE_WHY_N] = {
     "iface is not NULL or an integer",
     "a name is not text",
     "open is not 0 or 1",
+    "pid is not NULL or 1..2147483647, or processes not an integer >= 0",
 };
 
 const char *case_table_name(enum case_table t)
@@ -707,15 +708,74 @@ static int sock_cmp(const void *x, const void *y)
     return a->proc.id < b->proc.id ? -1 : a->proc.id > b->proc.id;
 }
 
-/* (format 3) The sockets rows: the processes at flows' ends.  A row whose
- * protocol, address or port is not one is skipped, with one warning. */
+/* Column i is NULL or an integer in lo..hi (SQLite's type). */
+static int col_null_or_int_in(sqlite3_stmt *st, int i, int64_t lo, int64_t hi)
+{
+    int64_t v;
+
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        return 1;
+    if (!col_int(st, i))
+        return 0;
+    v = sqlite3_column_int64(st, i);
+    return v >= lo && v <= hi;
+}
+
+/*
+ * A sockets row (format 3) checked column by column, as frow_read() checks
+ * a flow: -1 when usable (k filled but for the names), else the first
+ * reason (enum case_why) it is not.  Columns: id, proto, local_ip,
+ * local_port, remote_ip, remote_port, pid, processes, comm, container,
+ * cgroup, valid_from_ns, valid_to_ns.
+ */
+static int sock_read(sqlite3_stmt *st, struct case_sock *k)
+{
+    int rt = sqlite3_column_type(st, 4), rpt = sqlite3_column_type(st, 5);
+
+    memset(k, 0, sizeof(*k));
+    if (!col_int(st, 1) || !col_null_or_int_in(st, 1, 0, 255))
+        return CASE_WHY_PROTO;
+    if (sqlite3_column_type(st, 2) != SQLITE_TEXT || frow_ip(st, 2, &k->local))
+        return CASE_WHY_ADDRESS;
+    if (frow_port(st, 3, &k->lport))
+        return CASE_WHY_PORT;
+    /* Connected: a peer address and port; else neither. */
+    k->connected = rt != SQLITE_NULL || rpt != SQLITE_NULL;
+    if (k->connected && (rt != SQLITE_TEXT || frow_ip(st, 4, &k->remote)))
+        return CASE_WHY_ADDRESS;
+    if (k->connected && frow_port(st, 5, &k->rport))
+        return CASE_WHY_PORT;
+    if (!col_null_or_int_in(st, 6, 1, INT32_MAX) || !col_int(st, 7) ||
+        sqlite3_column_int64(st, 7) < 0)
+        return CASE_WHY_PROCESS;
+    if (!col_null_or_text(st, 8) || !col_null_or_text(st, 9) || !col_null_or_text(st, 10))
+        return CASE_WHY_NAME;
+    if (!col_null_or_int_in(st, 11, INT64_MIN, INT64_MAX) ||
+        !col_null_or_int_in(st, 12, INT64_MIN, INT64_MAX) ||
+        (col_int(st, 11) && col_int(st, 12) &&
+         sqlite3_column_int64(st, 12) < sqlite3_column_int64(st, 11)))
+        return CASE_WHY_TIME;
+    k->proto = (uint8_t)sqlite3_column_int64(st, 1);
+    k->proc.id = sqlite3_column_int64(st, 0);
+    k->proc.has_pid = col_int(st, 6);
+    k->proc.pid = k->proc.has_pid ? sqlite3_column_int64(st, 6) : 0;
+    k->proc.processes = sqlite3_column_int64(st, 7);
+    k->has_from = sqlite3_column_type(st, 11) == SQLITE_INTEGER;
+    k->from_ns = k->has_from ? sqlite3_column_int64(st, 11) : 0;
+    k->has_to = sqlite3_column_type(st, 12) == SQLITE_INTEGER;
+    k->to_ns = k->has_to ? sqlite3_column_int64(st, 12) : 0;
+    return -1;
+}
+
+/* (format 3) The sockets rows: the processes at flows' ends.  A row that
+ * sock_read() finds unusable is left out and counted (docs/schema.md,
+ * "What the analyzer reads"): the ends it would name show none. */
 static int load_sockets(struct case_db *c, struct diag *d)
 {
     sqlite3_stmt *st = NULL;
     size_t alloc = 0;
     struct case_sock *socks = NULL;
-    unsigned bad = 0;
-    int rc;
+    int rc, ret = 0;
 
     if (sqlite3_prepare_v2(c->db,
                            "SELECT id, proto, local_ip, local_port, remote_ip, remote_port, pid,"
@@ -725,39 +785,27 @@ static int load_sockets(struct case_db *c, struct diag *d)
         return db_fail(c, d, "sockets");
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct case_sock k;
-        int64_t proto = sqlite3_column_int64(st, 1);
+        int why = sock_read(st, &k);
 
-        memset(&k, 0, sizeof(k));
-        k.proc.id = sqlite3_column_int64(st, 0);
-        k.connected = sqlite3_column_type(st, 4) != SQLITE_NULL;
-        if (proto < 0 || proto > 255 || frow_ip(st, 2, &k.local) || frow_port(st, 3, &k.lport) ||
-            (k.connected && (frow_ip(st, 4, &k.remote) || frow_port(st, 5, &k.rport)))) {
-            bad++;
+        if (why >= 0) {
+            ret = case_bad_row(c, CASE_TAB_SOCKETS, (enum case_why)why, sqlite3_column_int64(st, 0),
+                               d);
+            if (ret)
+                break;
             continue;
         }
-        k.proto = (uint8_t)proto;
-        k.proc.has_pid = sqlite3_column_type(st, 6) == SQLITE_INTEGER;
-        k.proc.pid = sqlite3_column_int64(st, 6);
-        k.proc.processes = sqlite3_column_int64(st, 7);
         k.proc.comm = col_text(c, st, 8);
         k.proc.container = col_text(c, st, 9);
         k.proc.cgroup = col_text(c, st, 10);
-        k.has_from = sqlite3_column_type(st, 11) != SQLITE_NULL;
-        k.from_ns = sqlite3_column_int64(st, 11);
-        k.has_to = sqlite3_column_type(st, 12) != SQLITE_NULL;
-        k.to_ns = sqlite3_column_int64(st, 12);
         ALLOC_GROW(socks, c->nsocks + 1, alloc);
         socks[c->nsocks++] = k;
     }
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
+    if (ret || rc != SQLITE_DONE) {
         free(socks);
         c->nsocks = 0;
-        return db_fail(c, d, "sockets");
+        return ret ? ret : db_fail(c, d, "sockets");
     }
-    if (bad)
-        diag_warn(d, "'%s': %u sockets rows with a bad protocol, address or port skipped", c->path,
-                  bad);
     c->socks = case_take_sorted(c, socks, c->nsocks, sizeof(*socks), sock_cmp);
     return 0;
 }

@@ -234,9 +234,9 @@ enum case_dnat {
 /*
  * Rows the reader cannot use (docs/schema.md, "What the analyzer reads").
  * Every column it uses is checked by SQLite type and range before use,
- * never coerced: a flow, capture or interface row that fails is left out
- * and counted here by table and by the first reason found; a namespace
- * row without a name too.  (An endpoint or namespace row whose identity
+ * never coerced: a flow, capture, interface or socket row that fails is
+ * left out and counted here by table and by the first reason found; a
+ * namespace row without a name too.  (An endpoint or namespace row whose identity
  * data is damaged is not left out but stops the reading: without it a pod
  * would be judged as a stranger.)
  */
@@ -246,6 +246,7 @@ enum case_table {
     CASE_TAB_NAMESPACES,
     CASE_TAB_CAPTURES,
     CASE_TAB_INTERFACES,
+    CASE_TAB_SOCKETS, /* (format 3) the processes at flows' ends */
     CASE_TAB_N
 };
 enum case_why {
@@ -262,6 +263,7 @@ enum case_why {
     CASE_WHY_IFACE,   /* flows.iface is not NULL or an integer */
     CASE_WHY_NAME,    /* a name or node is not text (NULL where one is needed) */
     CASE_WHY_OPEN,    /* flows.open (format 3) is not 0 or 1 */
+    CASE_WHY_PROCESS, /* sockets.pid not NULL or 1..2^31-1, processes not an integer >= 0 */
     CASE_WHY_N
 };
 const char *case_table_name(enum case_table t); /* "flows", "endpoints", ... */
