@@ -6,10 +6,15 @@
  * port, its ready backends at a time, Calico's `services` rule match, and
  * whether an address lies in a pod network.
  *
- * Nothing in the file is trusted: JSON columns are read through SQLite's
- * json_each, which fails on malformed text (the row is then skipped with
- * a warning), counts are bounded by common/limits.h, and every address
- * and CIDR goes through the ipaddr parsers.
+ * Nothing in the file is trusted.  Every column is checked by SQLite type
+ * (and every JSON value by json_type()) and range, never coerced; JSON
+ * columns must be text holding an array, read through SQLite's json_each;
+ * counts are bounded by common/limits.h; every address and CIDR goes
+ * through the ipaddr parsers.  These rows say who an address is (§11,
+ * §12): one left out would let a flow to a Service, or from a pod
+ * network, be judged with a confident verdict on less than the case
+ * holds, so a damaged row stops the reading (exit 2), named, as a
+ * damaged endpoint row does (docs/schema.md, "What the analyzer reads").
  */
 #include "analyze/case/case.h"
 
@@ -37,8 +42,11 @@ struct case_nodeport {
 
 static const char *sv_text(struct case_db *c, sqlite3_stmt *st, int i)
 {
-    const unsigned char *t = sqlite3_column_text(st, i);
+    const unsigned char *t;
 
+    if (sqlite3_column_type(st, i) != SQLITE_TEXT)
+        return NULL;
+    t = sqlite3_column_text(st, i);
     if (!t || !*t)
         return NULL;
     return arena_memdupz(&c->arena, t, (size_t)sqlite3_column_bytes(st, i));
@@ -50,6 +58,14 @@ static int sv_fail(struct case_db *c, struct diag *d, const char *what)
     return ERR_DB;
 }
 
+/* A damaged row: named, and the reading stops (ERR_PARSE). */
+static int sv_bad(struct case_db *c, struct diag *d, const char *row, int64_t id, const char *why)
+{
+    diag_err(d, "'%s': %s %lld: %s", c->path, row, (long long)id, why);
+    return ERR_PARSE;
+}
+
+/* A protocol name as Kubernetes writes it; NULL (absent): TCP. */
 static int proto_of(const char *s)
 {
     if (!s || !strcmp(s, "TCP"))
@@ -61,24 +77,44 @@ static int proto_of(const char *s)
     return -1;
 }
 
-/* A 0..65535 integer column, else -1 (NULL, text, out of range). */
-static int col_port(sqlite3_stmt *st, int i)
+/* An integer column (SQLite's type, never text) in lo..hi, else -1. */
+static int col_int_in(sqlite3_stmt *st, int i, int lo, int hi)
 {
     sqlite3_int64 v;
 
     if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
         return -1;
     v = sqlite3_column_int64(st, i);
-    return v < 0 || v > 65535 ? -1 : (int)v;
+    return v < lo || v > hi ? -1 : (int)v;
 }
 
-static void col_times(sqlite3_stmt *st, int i, int *has_from, int64_t *from, int *has_to,
-                      int64_t *to)
+/* Column i is text of at least one byte. */
+static int col_name(sqlite3_stmt *st, int i)
 {
-    *has_from = sqlite3_column_type(st, i) == SQLITE_INTEGER;
+    return sqlite3_column_type(st, i) == SQLITE_TEXT && sqlite3_column_bytes(st, i) > 0;
+}
+
+static int col_null_or_text(sqlite3_stmt *st, int i)
+{
+    int t = sqlite3_column_type(st, i);
+
+    return t == SQLITE_NULL || t == SQLITE_TEXT;
+}
+
+/* The validity columns i and i + 1: each NULL (open-ended) or an integer,
+ * the end not before the start.  0, or -1 when not so. */
+static int col_times(sqlite3_stmt *st, int i, int *has_from, int64_t *from, int *has_to,
+                     int64_t *to)
+{
+    int tf = sqlite3_column_type(st, i), tt = sqlite3_column_type(st, i + 1);
+
+    if ((tf != SQLITE_NULL && tf != SQLITE_INTEGER) || (tt != SQLITE_NULL && tt != SQLITE_INTEGER))
+        return -1;
+    *has_from = tf == SQLITE_INTEGER;
     *from = *has_from ? sqlite3_column_int64(st, i) : 0;
-    *has_to = sqlite3_column_type(st, i + 1) == SQLITE_INTEGER;
+    *has_to = tt == SQLITE_INTEGER;
     *to = *has_to ? sqlite3_column_int64(st, i + 1) : 0;
+    return *has_from && *has_to && *to < *from ? -1 : 0;
 }
 
 static int valid_at(int has_from, int64_t from, int has_to, int64_t to, int64_t t)
@@ -87,32 +123,78 @@ static int valid_at(int has_from, int64_t from, int has_to, int64_t to, int64_t 
 }
 
 /*
- * The addresses of a JSON array (one column of services) appended to
- * *ips (arena, grown by copying: rows hold a few).  0, or -1 when the
- * JSON is malformed or holds more than LIM_CASE_SVC_ITEMS.
+ * Column col of row is text holding a JSON array (isarr: SELECT
+ * json_valid(?1) AND json_type(?1) = 'array', guarded).  0 or -1.
  */
-static int read_ips(struct case_db *c, sqlite3_stmt *arr, sqlite3_stmt *row, int col,
-                    struct ipaddr **ips, size_t *n)
+static int col_json_array(sqlite3_stmt *isarr, sqlite3_stmt *row, int col)
+{
+    int ok;
+
+    if (sqlite3_column_type(row, col) != SQLITE_TEXT)
+        return -1;
+    sqlite3_reset(isarr);
+    sqlite3_bind_value(isarr, 1, sqlite3_column_value(row, col));
+    ok = sqlite3_step(isarr) == SQLITE_ROW && sqlite3_column_int64(isarr, 0) == 1;
+    sqlite3_reset(isarr);
+    return ok ? 0 : -1;
+}
+
+#define SV_ISARR_SQL "SELECT CASE WHEN json_valid(?1) THEN json_type(?1) = 'array' ELSE 0 END"
+
+/* Column col of row must hold a JSON array (col_json_array()): each then
+ * reads its elements through each (a json_each statement), bound here.
+ * 0 or -1. */
+static int json_rows(sqlite3_stmt *isarr, sqlite3_stmt *each, sqlite3_stmt *row, int col)
+{
+    if (col_json_array(isarr, row, col))
+        return -1;
+    sqlite3_reset(each);
+    sqlite3_bind_value(each, 1, sqlite3_column_value(row, col));
+    return 0;
+}
+
+/* The arena array arr of *n items (size bytes each) with item appended,
+ * in a new array (grown by copying: rows hold a few), *n counting it;
+ * NULL past LIM_CASE_SVC_ITEMS. */
+static void *sv_append(struct case_db *c, const void *arr, size_t *n, const void *item, size_t size)
+{
+    unsigned char *nv;
+
+    if (*n >= LIM_CASE_SVC_ITEMS)
+        return NULL;
+    nv = arena_calloc(&c->arena, *n + 1, size);
+    if (*n)
+        memcpy(nv, arr, *n * size);
+    memcpy(nv + *n * size, item, size);
+    (*n)++;
+    return nv;
+}
+
+/*
+ * The addresses of a JSON array (one column of services) appended to
+ * *ips (arena, grown by copying: rows hold a few).  NULL, or what is
+ * wrong: not an array of address texts, more than LIM_CASE_SVC_ITEMS.
+ */
+static const char *read_ips(struct case_db *c, sqlite3_stmt *isarr, sqlite3_stmt *arr,
+                            sqlite3_stmt *row, int col, struct ipaddr **ips, size_t *n)
 {
     int rc;
 
-    sqlite3_reset(arr);
-    sqlite3_bind_value(arr, 1, sqlite3_column_value(row, col));
+    if (json_rows(isarr, arr, row, col))
+        return "an address list is not text holding a JSON array";
     while ((rc = sqlite3_step(arr)) == SQLITE_ROW) {
         const char *t = (const char *)sqlite3_column_text(arr, 0);
+        const char *type = (const char *)sqlite3_column_text(arr, 1);
         struct ipaddr ip, *nv;
 
-        if (!t || ipaddr_parse(t, (size_t)sqlite3_column_bytes(arr, 0), &ip))
-            continue;
-        if (*n >= LIM_CASE_SVC_ITEMS)
-            return -1;
-        nv = arena_calloc(&c->arena, *n + 1, sizeof(*nv));
-        if (*n)
-            memcpy(nv, *ips, *n * sizeof(*nv));
-        nv[(*n)++] = ip;
+        if (!t || !type || strcmp(type, "text") != 0 ||
+            ipaddr_parse(t, (size_t)sqlite3_column_bytes(arr, 0), &ip))
+            return "an address list holds something that is no address text";
+        if (!(nv = sv_append(c, *ips, n, &ip, sizeof(ip))))
+            return "more addresses than the analyzer takes";
         *ips = nv;
     }
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc == SQLITE_DONE ? NULL : "an address list is not JSON";
 }
 
 static int svc_cmp(const void *x, const void *y)
@@ -131,90 +213,139 @@ static int svc_cmp(const void *x, const void *y)
     return r;
 }
 
+/* JSON type column i of a port statement: "null" when the key is absent. */
+static const char *jtype(sqlite3_stmt *st, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+
+    return t ? t : "null";
+}
+
+/* A port's name (columns i, i + 1: value, json_type): absent, null or
+ * text.  0, or -1. */
+static int port_name(struct case_db *c, sqlite3_stmt *pst, int i, const char **name)
+{
+    const char *t = jtype(pst, i + 1);
+
+    *name = NULL;
+    if (!strcmp(t, "null"))
+        return 0;
+    if (strcmp(t, "text") != 0)
+        return -1;
+    *name = sv_text(c, pst, i);
+    return 0;
+}
+
+/* A port's protocol (columns i, i + 1): absent or null (TCP), or TCP, UDP,
+ * SCTP.  The protocol number, or -1. */
+static int port_proto(sqlite3_stmt *pst, int i)
+{
+    const char *t = jtype(pst, i + 1);
+
+    if (!strcmp(t, "null"))
+        return 6;
+    if (strcmp(t, "text") != 0)
+        return -1;
+    return proto_of((const char *)sqlite3_column_text(pst, i));
+}
+
+/* The ports of a Service row (column col): a JSON array of objects
+ * {name, port 1..65535, protocol, targetPort (a port or a name, absent:
+ * port), nodePort (absent, null or a port)}.  NULL, or what is wrong. */
+static const char *read_svc_ports(struct case_db *c, sqlite3_stmt *isarr, sqlite3_stmt *pst,
+                                  sqlite3_stmt *row, int col, struct case_svc *s)
+{
+    int rc;
+
+    if (json_rows(isarr, pst, row, col))
+        return "ports are not text holding a JSON array";
+    while ((rc = sqlite3_step(pst)) == SQLITE_ROW) {
+        struct case_svc_port p, *nv;
+        const char *tt = jtype(pst, 7), *nt = jtype(pst, 9);
+        int port, np;
+
+        memset(&p, 0, sizeof(p));
+        if (strcmp(jtype(pst, 0), "object") != 0)
+            return "a port is not a JSON object";
+        if (port_name(c, pst, 1, &p.name))
+            return "a port's name is not text";
+        if (strcmp(jtype(pst, 4), "integer") != 0 || (port = col_int_in(pst, 3, 1, 65535)) < 0)
+            return "a port's port is not an integer from 1 to 65535";
+        p.port = (uint16_t)port;
+        if ((p.proto = port_proto(pst, 5)) < 0)
+            return "a port's protocol is not TCP, UDP or SCTP";
+        if (!strcmp(tt, "null")) {
+            p.target_port = p.port; /* absent: the same as port */
+        } else if (!strcmp(tt, "integer") && (np = col_int_in(pst, 8, 1, 65535)) > 0) {
+            p.target_port = (uint16_t)np;
+        } else if (!strcmp(tt, "text") && sqlite3_column_bytes(pst, 8) > 0) {
+            p.target_name = sv_text(c, pst, 8);
+        } else {
+            return "a port's targetPort is not a port nor a name";
+        }
+        if (!strcmp(nt, "null"))
+            p.node_port = 0;
+        else if (!strcmp(nt, "integer") && (np = col_int_in(pst, 10, 1, 65535)) > 0)
+            p.node_port = (uint16_t)np;
+        else
+            return "a port's nodePort is not null nor an integer from 1 to 65535";
+        if (!(nv = sv_append(c, s->ports, &s->nports, &p, sizeof(p))))
+            return "more ports than the analyzer takes";
+        s->ports = nv;
+    }
+    return rc == SQLITE_DONE ? NULL : "ports are not JSON";
+}
+
 static int load_services(struct case_db *c, struct diag *d)
 {
-    sqlite3_stmt *st = NULL, *arr = NULL, *pst = NULL;
+    sqlite3_stmt *st = NULL, *arr = NULL, *pst = NULL, *isarr = NULL;
     struct case_svc *v = NULL;
     size_t alloc = 0;
-    unsigned bad = 0;
     int rc, ret = 0;
 
     if (sqlite3_prepare_v2(c->db,
                            "SELECT id, namespace, name, type, cluster_ips, external_ips, lb_ips,"
                            " ports, valid_from_ns, valid_to_ns FROM services",
                            -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(c->db, "SELECT value FROM json_each(?1) WHERE type = 'text'", -1, &arr,
-                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(c->db, "SELECT value, type FROM json_each(?1)", -1, &arr, NULL) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v2(c->db, SV_ISARR_SQL, -1, &isarr, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(c->db,
-                           "SELECT json_extract(value, '$.name'), json_extract(value, '$.port'),"
-                           " json_extract(value, '$.protocol'), json_extract(value,"
-                           " '$.targetPort'), json_type(value, '$.targetPort'),"
-                           " json_extract(value, '$.nodePort') FROM json_each(?1)"
-                           " WHERE json_type(value) = 'object'",
+                           "SELECT type, json_extract(value, '$.name'), json_type(value, '$.name'),"
+                           " json_extract(value, '$.port'), json_type(value, '$.port'),"
+                           " json_extract(value, '$.protocol'), json_type(value, '$.protocol'),"
+                           " json_type(value, '$.targetPort'), json_extract(value,"
+                           " '$.targetPort'), json_type(value, '$.nodePort'),"
+                           " json_extract(value, '$.nodePort') FROM json_each(?1)",
                            -1, &pst, NULL) != SQLITE_OK) {
         ret = sv_fail(c, d, "services");
         goto out;
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct case_svc s;
-        int prc = SQLITE_DONE, ok = 1;
+        const char *why = NULL;
 
         memset(&s, 0, sizeof(s));
         s.id = sqlite3_column_int64(st, 0);
+        if (!col_name(st, 1) || !col_name(st, 2) || sqlite3_column_type(st, 3) != SQLITE_TEXT)
+            why = "namespace, name or type is not text";
+        else if (col_times(st, 8, &s.has_from, &s.from_ns, &s.has_to, &s.to_ns))
+            why = "valid_from_ns and valid_to_ns are not NULL or integers, in order";
+        else if (!(why = read_ips(c, isarr, arr, st, 4, &s.ips, &s.nips))) {
+            s.ncluster = s.nips;
+            if (!(why = read_ips(c, isarr, arr, st, 5, &s.ips, &s.nips)) &&
+                !(why = read_ips(c, isarr, arr, st, 6, &s.ips, &s.nips)))
+                why = read_svc_ports(c, isarr, pst, st, 7, &s);
+        }
+        if (why) {
+            ret = sv_bad(c, d, "service", s.id, why);
+            break;
+        }
         s.ns = sv_text(c, st, 1);
         s.name = sv_text(c, st, 2);
         s.type = sv_text(c, st, 3);
         if (!s.type)
-            s.type = "ClusterIP";
-        col_times(st, 8, &s.has_from, &s.from_ns, &s.has_to, &s.to_ns);
-        ok = s.ns && s.name;
-        if (ok && read_ips(c, arr, st, 4, &s.ips, &s.nips))
-            ok = 0;
-        s.ncluster = s.nips;
-        if (ok &&
-            (read_ips(c, arr, st, 5, &s.ips, &s.nips) || read_ips(c, arr, st, 6, &s.ips, &s.nips)))
-            ok = 0;
-        sqlite3_reset(pst);
-        sqlite3_bind_value(pst, 1, sqlite3_column_value(st, 7));
-        while (ok && (prc = sqlite3_step(pst)) == SQLITE_ROW) {
-            struct case_svc_port p, *nv;
-            int port = col_port(pst, 1);
-            const char *tt = (const char *)sqlite3_column_text(pst, 4);
-
-            memset(&p, 0, sizeof(p));
-            p.name = sv_text(c, pst, 0);
-            p.proto = proto_of((const char *)sqlite3_column_text(pst, 2));
-            if (port < 1 || p.proto < 0)
-                continue;
-            p.port = (uint16_t)port;
-            p.node_port = (uint16_t)(col_port(pst, 5) > 0 ? col_port(pst, 5) : 0);
-            if (tt && !strcmp(tt, "text")) {
-                p.target_name = sv_text(c, pst, 3);
-            } else if (tt && !strcmp(tt, "integer") && col_port(pst, 3) > 0) {
-                p.target_port = (uint16_t)col_port(pst, 3);
-            } else if (!tt || !strcmp(tt, "null")) {
-                p.target_port = p.port; /* absent: the same as port */
-            } else {
-                continue;
-            }
-            if (s.nports >= LIM_CASE_SVC_ITEMS) {
-                ok = 0;
-                break;
-            }
-            nv = arena_calloc(&c->arena, s.nports + 1, sizeof(*nv));
-            if (s.nports)
-                memcpy(nv, s.ports, s.nports * sizeof(*nv));
-            nv[s.nports++] = p;
-            s.ports = nv;
-        }
-        if (ok && prc != SQLITE_DONE)
-            ok = 0;
-        if (!ok) {
-            if (bad++ < 10)
-                diag_warn(d, "'%s': service %lld: malformed, row skipped", c->path,
-                          (long long)s.id);
-            continue;
-        }
+            s.type = "ClusterIP"; /* "": Kubernetes' default */
         if (c->nsvcs >= LIM_CASE_SVC_ROWS) {
             diag_err(d, "'%s': more than %u services", c->path, LIM_CASE_SVC_ROWS);
             ret = ERR_LIMIT;
@@ -229,6 +360,7 @@ out:
     sqlite3_finalize(st);
     sqlite3_finalize(arr);
     sqlite3_finalize(pst);
+    sqlite3_finalize(isarr);
     if (ret) {
         free(v);
         c->nsvcs = 0;
@@ -259,12 +391,44 @@ static int sep_cmp(const void *x, const void *y)
     return r;
 }
 
+/* The ports of an EndpointSlice row (column col): a JSON array of objects
+ * {name, port (absent, null: none given; else 0..65535), protocol}.
+ * NULL, or what is wrong. */
+static const char *read_sep_ports(struct case_db *c, sqlite3_stmt *isarr, sqlite3_stmt *pst,
+                                  sqlite3_stmt *row, int col, struct case_sep *e)
+{
+    int rc;
+
+    if (json_rows(isarr, pst, row, col))
+        return "ports are not text holding a JSON array";
+    while ((rc = sqlite3_step(pst)) == SQLITE_ROW) {
+        struct case_port p, *nv;
+        const char *pt = jtype(pst, 4);
+        int port = 0;
+
+        memset(&p, 0, sizeof(p));
+        if (strcmp(jtype(pst, 0), "object") != 0)
+            return "a port is not a JSON object";
+        if (port_name(c, pst, 1, &p.name))
+            return "a port's name is not text";
+        if (strcmp(pt, "null") != 0 &&
+            (strcmp(pt, "integer") != 0 || (port = col_int_in(pst, 3, 0, 65535)) < 0))
+            return "a port's port is not null nor an integer from 0 to 65535";
+        p.port = (uint16_t)port;
+        if ((p.proto = port_proto(pst, 5)) < 0)
+            return "a port's protocol is not TCP, UDP or SCTP";
+        if (!(nv = sv_append(c, e->ports, &e->nports, &p, sizeof(p))))
+            return "more ports than the analyzer takes";
+        e->ports = nv;
+    }
+    return rc == SQLITE_DONE ? NULL : "ports are not JSON";
+}
+
 static int load_seps(struct case_db *c, struct diag *d)
 {
-    sqlite3_stmt *st = NULL, *pst = NULL;
+    sqlite3_stmt *st = NULL, *pst = NULL, *isarr = NULL;
     struct case_sep *v = NULL;
     size_t alloc = 0;
-    unsigned bad = 0;
     int rc, ret = 0;
 
     if (sqlite3_prepare_v2(c->db,
@@ -272,60 +436,50 @@ static int load_seps(struct case_db *c, struct diag *d)
                            " target_namespace, target_name, ports, valid_from_ns, valid_to_ns"
                            " FROM service_endpoints",
                            -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(c->db, SV_ISARR_SQL, -1, &isarr, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(c->db,
-                           "SELECT json_extract(value, '$.name'), json_extract(value, '$.port'),"
-                           " json_extract(value, '$.protocol') FROM json_each(?1)"
-                           " WHERE json_type(value) = 'object'",
+                           "SELECT type, json_extract(value, '$.name'), json_type(value, '$.name'),"
+                           " json_extract(value, '$.port'), json_type(value, '$.port'),"
+                           " json_extract(value, '$.protocol'), json_type(value, '$.protocol')"
+                           " FROM json_each(?1)",
                            -1, &pst, NULL) != SQLITE_OK) {
         ret = sv_fail(c, d, "service endpoints");
         goto out;
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct case_sep e;
-        const char *ip = (const char *)sqlite3_column_text(st, 4);
-        int prc = SQLITE_DONE, ok;
+        const char *why = NULL;
+        int ready = col_int_in(st, 5, 0, 1);
 
         memset(&e, 0, sizeof(e));
         e.id = sqlite3_column_int64(st, 0);
+        if (!col_name(st, 1) || !col_name(st, 3))
+            why = "namespace or slice is not text";
+        else if (!col_null_or_text(st, 2) || !col_null_or_text(st, 6) || !col_null_or_text(st, 7) ||
+                 !col_null_or_text(st, 8) || !col_null_or_text(st, 9))
+            why = "a name (service, node, target) is not NULL or text";
+        else if (sqlite3_column_type(st, 4) != SQLITE_TEXT ||
+                 ipaddr_parse((const char *)sqlite3_column_text(st, 4),
+                              (size_t)sqlite3_column_bytes(st, 4), &e.ip))
+            why = "ip is not IPv4 or IPv6 address text";
+        else if (ready < 0)
+            why = "ready is not the integer 0 or 1";
+        else if (col_times(st, 11, &e.has_from, &e.from_ns, &e.has_to, &e.to_ns))
+            why = "valid_from_ns and valid_to_ns are not NULL or integers, in order";
+        else
+            why = read_sep_ports(c, isarr, pst, st, 10, &e);
+        if (why) {
+            ret = sv_bad(c, d, "service endpoint", e.id, why);
+            break;
+        }
         e.ns = sv_text(c, st, 1);
         e.service = sv_text(c, st, 2);
         e.slice = sv_text(c, st, 3);
-        ok = e.ns && e.slice && ip && !ipaddr_parse(ip, (size_t)sqlite3_column_bytes(st, 4), &e.ip);
-        e.ready = sqlite3_column_type(st, 5) != SQLITE_INTEGER || sqlite3_column_int64(st, 5) != 0;
+        e.ready = ready;
         e.node = sv_text(c, st, 6);
         e.target_kind = sv_text(c, st, 7);
         e.target_ns = sv_text(c, st, 8);
         e.target_name = sv_text(c, st, 9);
-        col_times(st, 11, &e.has_from, &e.from_ns, &e.has_to, &e.to_ns);
-        sqlite3_reset(pst);
-        sqlite3_bind_value(pst, 1, sqlite3_column_value(st, 10));
-        while (ok && (prc = sqlite3_step(pst)) == SQLITE_ROW) {
-            struct case_port p, *nv;
-            int port = sqlite3_column_type(pst, 1) == SQLITE_NULL ? 0 : col_port(pst, 1);
-
-            p.name = sv_text(c, pst, 0);
-            p.proto = proto_of((const char *)sqlite3_column_text(pst, 2));
-            if (port < 0 || p.proto < 0)
-                continue;
-            p.port = (uint16_t)port;
-            if (e.nports >= LIM_CASE_SVC_ITEMS) {
-                ok = 0;
-                break;
-            }
-            nv = arena_calloc(&c->arena, e.nports + 1, sizeof(*nv));
-            if (e.nports)
-                memcpy(nv, e.ports, e.nports * sizeof(*nv));
-            nv[e.nports++] = p;
-            e.ports = nv;
-        }
-        if (ok && prc != SQLITE_DONE)
-            ok = 0;
-        if (!ok) {
-            if (bad++ < 10)
-                diag_warn(d, "'%s': service endpoint %lld: malformed, row skipped", c->path,
-                          (long long)e.id);
-            continue;
-        }
         if (c->nseps >= LIM_CASE_SVC_ROWS) {
             diag_err(d, "'%s': more than %u service endpoints", c->path, LIM_CASE_SVC_ROWS);
             ret = ERR_LIMIT;
@@ -339,6 +493,7 @@ static int load_seps(struct case_db *c, struct diag *d)
 out:
     sqlite3_finalize(st);
     sqlite3_finalize(pst);
+    sqlite3_finalize(isarr);
     if (ret) {
         free(v);
         c->nseps = 0;
@@ -355,39 +510,45 @@ static int load_podnets(struct case_db *c, struct diag *d)
     sqlite3_stmt *st = NULL;
     struct case_podnet *v = NULL;
     size_t alloc = 0;
-    int rc;
+    int rc, ret = 0;
 
-    if (sqlite3_prepare_v2(c->db, "SELECT cidr, node, source FROM pod_networks", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(c->db, "SELECT id, cidr, node, source FROM pod_networks", -1, &st,
+                           NULL) != SQLITE_OK)
         return sv_fail(c, d, "pod networks");
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *t = (const char *)sqlite3_column_text(st, 0);
         struct case_podnet p;
+        int64_t id = sqlite3_column_int64(st, 0);
 
         memset(&p, 0, sizeof(p));
-        if (!t || cidr_parse(t, (size_t)sqlite3_column_bytes(st, 0), &p.net, NULL)) {
-            diag_warn(d, "'%s': pod network '%s' does not parse, row skipped", c->path, t ? t : "");
-            continue;
+        if (sqlite3_column_type(st, 1) != SQLITE_TEXT ||
+            cidr_parse((const char *)sqlite3_column_text(st, 1),
+                       (size_t)sqlite3_column_bytes(st, 1), &p.net, NULL)) {
+            ret = sv_bad(c, d, "pod network", id, "cidr is not a CIDR in text");
+            break;
+        }
+        if (!col_null_or_text(st, 2) || sqlite3_column_type(st, 3) != SQLITE_TEXT) {
+            ret = sv_bad(c, d, "pod network", id, "node is not NULL or text, or source not text");
+            break;
         }
         if (c->npodnets >= LIM_CASE_SVC_ROWS) {
             diag_err(d, "'%s': more than %u pod networks", c->path, LIM_CASE_SVC_ROWS);
-            sqlite3_finalize(st);
-            free(v);
-            c->npodnets = 0;
-            return ERR_LIMIT;
+            ret = ERR_LIMIT;
+            break;
         }
-        p.node = sv_text(c, st, 1);
-        p.source = sv_text(c, st, 2);
+        p.node = sv_text(c, st, 2);
+        p.source = sv_text(c, st, 3);
         if (!p.source)
             p.source = "";
         ALLOC_GROW(v, c->npodnets + 1, alloc);
         v[c->npodnets++] = p;
     }
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
+    if (!ret && rc != SQLITE_DONE)
+        ret = sv_fail(c, d, "pod networks");
+    if (ret) {
         free(v);
         c->npodnets = 0;
-        return sv_fail(c, d, "pod networks");
+        return ret;
     }
     c->podnets = v;
     return 0;
