@@ -44,7 +44,8 @@ enum {
     O_PREFIX,
     O_FLOWS,
     O_NAMESPACE,
-    O_QUIET
+    O_QUIET,
+    O_STRICT
 };
 
 static const char *const sg_kinds[] = {"calico", "k8s", NULL};
@@ -73,6 +74,9 @@ static const struct cmd_opt suggest_opts[] = {
      "--fix: denied-failed (default) or every denied flow"},
     {O_NAMESPACE, 0, "namespace", CMD_ARG_ONE, "NS", NULL, "only flows with an end in NS"},
     {O_QUIET, 'q', "quiet", CMD_ARG_NONE, NULL, NULL, "no unified diff, only the summary"},
+    {O_STRICT, 0, "strict", CMD_ARG_NONE, NULL, NULL,
+     "a row of a case that cannot be used is an error\n"
+     "(exit 2), not left out with a warning"},
     {0, 0, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -369,7 +373,8 @@ static int cmd_suggest_run(struct cmd_args *a)
     char **cases = xcalloc(a->n + 1, sizeof(*cases));
     size_t npaths = 0, ncases = 0, i;
     const char *dir = NULL, *ns = NULL;
-    int fix = 0, scratch = 0, enforced = 0, k8s = 0, quiet = 0, status = EXIT_BAD, k, loaded = 0;
+    int fix = 0, scratch = 0, enforced = 0, k8s = 0, quiet = 0, strict = 0, status = EXIT_BAD, k,
+        loaded = 0;
     unsigned load_flags = 0;
     struct buf out;
     const char *dirs[1];
@@ -430,6 +435,9 @@ static int cmd_suggest_run(struct cmd_args *a)
         case O_QUIET:
             quiet = 1;
             break;
+        case O_STRICT:
+            strict = 1;
+            break;
         }
     }
     if (!ncases) {
@@ -465,6 +473,7 @@ static int cmd_suggest_run(struct cmd_args *a)
     fo.ns = ns;
     fo.eng_flags = fix ? ENG_EXPLAIN : 0;
     fo.load_flags = load_flags | (npaths ? 0 : POLICY_LOAD_ALLOW_EMPTY);
+    fo.strict = strict;
     if (flowset_load_many(&fs, cases, ncases, &fo, d))
         goto out;
     loaded = 1;
@@ -494,7 +503,8 @@ static int cmd_suggest_run(struct cmd_args *a)
         goto out;
     }
     sg_prove(&fs, FS_NEW, k, fix, &o, &r, &p);
-    if (print_result(&r, &p, fix, dir, quiet, &out)) {
+    /* Rows of the case left out as unusable: said first (docs/schema.md). */
+    if (cmd_case_head(&fs.c, CMD_HEAD_TEXT, &out) || print_result(&r, &p, fix, dir, quiet, &out)) {
         diag_err(d, "%s", "cannot write the results: too large");
         goto out;
     }
