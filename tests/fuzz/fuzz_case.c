@@ -12,7 +12,9 @@
  *   byte 0      flags: which subcommands run, with which options, and
  *               whether flows has the schema-v2 dnat columns
  *   then        ops: one byte (table: endpoints, namespaces, flows, captures,
- *               interfaces, meta), then that table's column values, each a
+ *               interfaces, meta, flows' dnat columns, and format 3's
+ *               sockets, services, service_endpoints, pod_networks,
+ *               flows.open), then that table's column values, each a
  *               tag byte (NULL, int, text from a dictionary or the input,
  *               blob, real, huge or deep JSON, an address from a small pool
  *               so flows and endpoints meet) and its bytes
@@ -187,6 +189,25 @@ static const char *const fc_dict[] = {
     "9223372036854775807",
     "-9223372036854775808",
     "NaN",
+    /* format 3: Services, EndpointSlices, pod networks, sockets */
+    "ClusterIP",
+    "NodePort",
+    "[\"10.96.0.10\"]",
+    "[\"10.0.0.1\",\"fd00::1\"]",
+    "[\"10.0.0.01\"]",
+    "[1]",
+    "{\"a\":\"10.96.0.10\"}",
+    "[{\"name\":\"http\",\"port\":80,\"protocol\":\"TCP\",\"targetPort\":8080,"
+    "\"nodePort\":30080}]",
+    "[{\"port\":53,\"protocol\":\"UDP\",\"targetPort\":\"dns\",\"nodePort\":null}]",
+    "[{\"port\":\"80\",\"targetPort\":true}]",
+    "[{\"name\":\"http\",\"port\":null}]",
+    "10.0.0.0/24",
+    "fd00::/64",
+    "10.0.0.0/08",
+    "inventory",
+    "netlink",
+    "curl",
 };
 
 static const int64_t fc_ints[] = {
@@ -362,6 +383,22 @@ static const struct fc_table fc_tables[] = {
      7},
     {"INSERT OR REPLACE INTO meta (key, value) VALUES (?,?)", 2},
     {"UPDATE flows SET dnat_ip = ?, dnat_port = ? WHERE id = (SELECT max(id) FROM flows)", 2},
+    /* format 3 */
+    {"INSERT INTO sockets (capture_id, proto, local_ip, local_port, remote_ip, remote_port, "
+     "inode, pid, processes, comm, container, cgroup, valid_from_ns, valid_to_ns) "
+     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+     14},
+    {"INSERT INTO services (namespace, name, type, cluster_ips, external_ips, lb_ips, ports, "
+     "valid_from_ns, valid_to_ns) VALUES (?,?,?,?,?,?,?,?,?)",
+     9},
+    {"INSERT INTO service_endpoints (namespace, service, slice, ip, ready, node, target_kind, "
+     "target_namespace, target_name, ports, valid_from_ns, valid_to_ns) "
+     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+     12},
+    {"INSERT INTO pod_networks (cidr, node, source, valid_from_ns, valid_to_ns) "
+     "VALUES (?,?,?,?,?)",
+     5},
+    {"UPDATE flows SET open = ? WHERE id = (SELECT max(id) FROM flows)", 1},
 };
 
 static char fc_dir[64];
