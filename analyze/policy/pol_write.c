@@ -543,6 +543,28 @@ static size_t scalar_end(const char *l, size_t n, size_t o)
     return o;
 }
 
+/*
+ * 1 when text breaks lines only by "\n" (or "\r\n"), as ptext_init() counts
+ * them.  YAML also breaks at a lone "\r", NEL, LS and PS (libyaml's
+ * IS_BREAK): the loader's line numbers would then not be ours, and an
+ * edit would land inside a line.  Such a file is not edited.
+ */
+static int plain_breaks(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c == '\r' && (i + 1 >= len || s[i + 1] != '\n'))
+            return 0;
+        if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] == 0x85)
+            return 0;
+        if (c == 0xE2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 &&
+            ((unsigned char)s[i + 2] == 0xA8 || (unsigned char)s[i + 2] == 0xA9))
+            return 0;
+    }
+    return 1;
+}
+
 void pw_edit_release(struct pw_edit *e)
 {
     free(e->text);
@@ -562,6 +584,8 @@ int pw_edit_add_ports(const char *name, const char *text, size_t len, const stru
     int rc;
 
     memset(out, 0, sizeof(*out));
+    if (!plain_breaks(text, len))
+        return ERR_INVALID;
     rc = load_tree(&ys, name, text, len, d);
     if (rc)
         return rc;
@@ -659,7 +683,7 @@ int pw_edit_insert_rule(const char *name, const char *text, size_t len, const st
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if (is_json(name))
+    if (is_json(name) || !plain_breaks(text, len))
         return ERR_INVALID;
     rc = load_tree(&ys, name, text, len, d);
     if (rc)

@@ -13,7 +13,8 @@
  * buffer full), ERR_NOTFOUND (the policy or rule is not where the loaded
  * set says: the file changed) or ERR_INVALID (a form this module does not
  * edit: a flow-style sequence spanning lines, a rule list that is absent
- * or written inline); the caller then falls back to a larger change.
+ * or written inline, a file breaking lines other than by "\n" or "\r\n");
+ * the caller then falls back to a larger change.
  */
 #ifndef PODFLOW_ANALYZE_POL_WRITE_H
 #define PODFLOW_ANALYZE_POL_WRITE_H
