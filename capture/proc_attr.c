@@ -125,6 +125,7 @@ struct pa_want {
     uint8_t proto;
     struct ipaddr local, remote;
     uint16_t lport, rport;
+    int64_t at; /* when the lookup arrived (LIM_PROC_SETTLE_MS) */
 };
 
 /* A matched socket waiting for its processes. */
@@ -325,8 +326,9 @@ static struct pa_ns *pa_ns_of(struct pa_helper *h, const struct ipaddr *ip)
     return found;
 }
 
-static void pa_want(struct pa_helper *h, struct pa_ns *ns, const struct pa_tuple *t, int src)
+static void pa_want(struct pa_helper *h, struct pa_ns *ns, const struct pa_pend *pd, int src)
 {
+    const struct pa_tuple *t = &pd->t;
     struct pa_want *w;
 
     h->st.sought++;
@@ -347,6 +349,7 @@ static void pa_want(struct pa_helper *h, struct pa_ns *ns, const struct pa_tuple
     }
     w->lport = src ? t->sport : t->dport;
     w->rport = src ? t->dport : t->sport;
+    w->at = pd->at;
 }
 
 /* 2. Each pending lookup's ends to their namespaces.  A lookup whose
@@ -376,9 +379,9 @@ static void pa_resolve(struct pa_helper *h)
             continue;
         }
         if (na)
-            pa_want(h, na, t, 1);
+            pa_want(h, na, &h->pending[i], 1);
         if (nb)
-            pa_want(h, nb, t, 0);
+            pa_want(h, nb, &h->pending[i], 0);
     }
     h->npending = kept;
 }
@@ -456,7 +459,7 @@ static const struct pa_known *pa_match(const struct pa_ns *ns, const struct pa_w
 static void pa_poll(struct pa_helper *h, size_t idx, int64_t now)
 {
     struct pa_ns *ns = &h->ns[idx];
-    size_t i, j;
+    size_t i, j, kept;
     int rc;
 
     h->ndump = 0;
@@ -492,14 +495,21 @@ static void pa_poll(struct pa_helper *h, size_t idx, int64_t now)
             pa_gone(h, ns->rec[i].key, now);
     }
     ns->nrec = j;
-    for (i = 0; i < ns->nwants; i++) {
+    for (i = kept = 0; i < ns->nwants; i++) {
         const struct pa_want *w = &ns->wants[i];
         const struct pa_known *k = pa_match(ns, w);
         struct pa_need *nd;
         int done = 0;
 
-        if (!k) {
-            h->st.unattributed++;
+        /* Not there yet, or not yet anyone's (inode 0: a connection in
+         * the listener's accept queue): the first packet of a flow is
+         * seen before the server's end is accepted.  Asked again at the
+         * next polls for LIM_PROC_SETTLE_MS, then counted unattributed. */
+        if (!k || !k->s.inode) {
+            if (!h->finishing && now - w->at < LIM_PROC_SETTLE_MS * NS_PER_MS)
+                ns->wants[kept++] = *w;
+            else
+                h->st.unattributed++;
             continue;
         }
         for (j = 0; j < ns->nrec && !done; j++)
@@ -517,7 +527,7 @@ static void pa_poll(struct pa_helper *h, size_t idx, int64_t now)
         nd->local = w->local;
         nd->from_ns = k->from_ns;
     }
-    ns->nwants = 0;
+    ns->nwants = kept;
 }
 
 struct pa_owner_ctx {

@@ -247,6 +247,11 @@
  * are dumped again this often (ms) to see it close (its valid_to_ns). */
 #define LIM_PROC_POLL_MS   100
 #define LIM_PROC_RESCAN_MS 1000
+/* A flow end whose socket a dump does not show yet (the server's end of a
+ * connection is accepted after the handshake the capture saw begin) is
+ * looked for again at each poll for this long (ms), then counted
+ * unattributed: sockets that closed before are not guessed. */
+#define LIM_PROC_SETTLE_MS 1000
 
 /* Network namespaces, sockets of one namespace, and lookups waiting for a
  * poll, held by the attribution helper at most: a node runs at most a few

@@ -1,8 +1,9 @@
 #!/bin/sh
 # process_attr.sh: process attribution on a live capture.  Two pods on a
 # bridge (network namespaces behind veths, 198.18.0.0/15): curl in one asks
-# a Python HTTP server in the other, which takes 2 s to answer, so that the
-# helper's poll finds both sockets open.
+# a Python HTTP server in the other, which accepts 0.5 s late (the first
+# polls find its end unaccepted and must ask again) and takes 2 s to
+# answer, so that the helper's poll finds both sockets open.
 # flows_named must give src_comm curl and dst_comm python3 with their pids
 # (as the node numbers them), the sockets table their namespace, and the
 # captures row what was looked for.  The same again under -Z nobody (the
@@ -40,7 +41,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
     def log_message(self, *args):
         pass
-http.server.ThreadingHTTPServer((sys.argv[1], 8080), Handler).serve_forever()
+class Server(http.server.ThreadingHTTPServer):
+    # Accept half a second late: the server's end waits in the accept
+    # queue, a socket no process holds yet, when the capture first asks.
+    def get_request(self):
+        time.sleep(0.5)
+        return super().get_request()
+Server((sys.argv[1], 8080), Handler).serve_forever()
 EOF
 # Not through a shell function: $! must be python3 itself (ip netns exec
 # execs it in place).
