@@ -426,6 +426,20 @@ static int pa_is_zero(const struct ipaddr *ip)
     return memcmp(ip->a, zero, 16) == 0;
 }
 
+/* The socket of k[0..n) (sorted by inode) with s's 5-tuple and no inode:
+ * s before accept() gave it one (a request, or in the accept queue); the
+ * same connection, so it has existed since that one did.  NULL: none. */
+static const struct pa_known *pa_known_unaccepted(const struct pa_known *k, size_t n,
+                                                  const struct sd_sock *s)
+{
+    for (size_t i = 0; i < n && k[i].s.inode == 0; i++)
+        if (k[i].s.proto == s->proto && k[i].s.lport == s->lport && k[i].s.rport == s->rport &&
+            ipaddr_cmp(&k[i].s.local, &s->local) == 0 &&
+            ipaddr_cmp(&k[i].s.remote, &s->remote) == 0)
+            return &k[i];
+    return NULL;
+}
+
 /* The socket of want w among ns's known sockets: the connected one of its
  * 5-tuple, else (not TCP) the one unconnected socket bound to its port on
  * its address or a wildcard.  NULL: none, or several could be it. */
@@ -480,6 +494,12 @@ static void pa_poll(struct pa_helper *h, size_t idx, int64_t now)
     for (i = 0; i < h->ndump; i++) {
         const struct pa_known *old = pa_known_find(ns->known, ns->nknown, h->dump[i].s.inode);
 
+        /* Inodes are no key before accept(): by the 5-tuple then, and an
+         * accepted socket is known since its unaccepted self was (the
+         * flow's first packet came before the accept: flows_named joins
+         * sockets known from before it). */
+        if (!h->dump[i].s.inode || !old)
+            old = pa_known_unaccepted(ns->known, ns->nknown, &h->dump[i].s);
         h->dump[i].from_ns = old ? old->from_ns : ns->last_poll;
     }
     /* the dump becomes the namespace's known sockets */

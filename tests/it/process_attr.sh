@@ -19,8 +19,12 @@ NS_C=pfpc$RUN
 NS_S=pfps$RUN
 IF_C=$(printf 'veth%07x00c1' "$RUN")
 IF_S=$(printf 'veth%07x00c2' "$RUN")
-IP_C=198.18.7.21
-IP_S=198.18.7.22
+# The helper finds a flow's namespace by address among all the machine's,
+# and says nothing when two hold it: a subnet of this run's own, so that
+# a run beside it (another checkout's make test) is never taken for ours.
+BR_NET=198.19.$((RUN % 250)); export BR_NET
+IP_C=$BR_NET.21
+IP_S=$BR_NET.22
 
 bridge_node
 bridge_pod "$NS_C" "$IP_C" "$IF_C"
