@@ -202,7 +202,7 @@ static void cap_on_new_flow(void *ctx, int family, int proto, const uint8_t *src
 {
     struct cap *c = ctx;
 
-    pa_lookup(c->pa, family, proto, src, sport, dst, dport, now_ns());
+    pa_lookup(c->pa, family, proto, src, sport, dst, dport, coarse_ns());
 }
 
 /* --redact-external for the sockets' peers (pa_write()). */

@@ -88,7 +88,8 @@ int pa_fd(const struct pa_client *c);
 
 /* A new flow (first packet src -> dst): queue its lookup.  Past
  * LIM_PROC_LOOKUPS_PER_S a second it is counted in flows_unsought
- * instead.  now_ns is the wall clock (for the rate). */
+ * instead.  now_ns is a clock in ns for the rate, any monotonic one
+ * (called per new flow: the capture passes coarse_ns()). */
 void pa_lookup(struct pa_client *c, int family, int proto, const uint8_t *src, uint16_t sport,
                const uint8_t *dst, uint16_t dport, int64_t now_ns);
 

@@ -295,6 +295,14 @@ int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t coarse_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* Eight bytes at p, all printable ASCII (0x20..0x7e), which term_safe()
  * leaves as they are.  Word tricks (Bit Twiddling Hacks, "Determine if a
  * word has a byte less than n"): a byte below 0x20 borrows its high bit

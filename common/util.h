@@ -49,6 +49,11 @@ static inline int64_t i64_add_sat(int64_t a, int64_t b)
 /* Current wall-clock time in Unix ns. */
 int64_t now_ns(void);
 
+/* A monotonic clock in ns, only as fine as the kernel's tick (1 to 4 ms)
+ * but read in a quarter of now_ns()'s time (8 against 38 ns here): for
+ * rates counted per event, e.g. per new flow. */
+int64_t coarse_ns(void);
+
 /* The value of hexadecimal digit c (0-9, a-f, A-F), or -1 for any other
  * value (including negative chars). */
 int hex_digit(int c);
