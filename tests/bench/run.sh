@@ -16,8 +16,10 @@
 #    (tests/bench/stats.inc); the machine's load is printed before and
 #    after.
 # 3. Printed: packets/s of each, the ratios to pcap_loop (target >= 0.5
-#    with CAPOPTS), the capture's peak RSS (target <= 100 MB) and .db
-#    bytes per flow (target <= 120).
+#    with CAPOPTS) by wall time and by CPU time (user + system, the
+#    writer thread's and the attribution helper's included: on a shared
+#    machine the wall clock measures the neighbours too), the capture's
+#    peak RSS (target <= 100 MB) and .db bytes per flow (target <= 120).
 #
 # Environment: B (build dir), FLOWS (default 1000000), RUNS (default 5),
 # CAPOPTS.
@@ -68,11 +70,11 @@ while [ $i -lt "$RUNS" ]; do
 done
 echo "bench: after:  $(bench_load)"
 set -- $(bench_stat count)
-med_count=$1 count_min=$2 count_max=$3
+med_count=$1 count_min=$2 count_max=$3 cpu_count=$4
 set -- $(bench_stat cap)
-med_cap=$1 cap_min=$2 cap_max=$3 rss=$5
+med_cap=$1 cap_min=$2 cap_max=$3 cpu_cap=$4 rss=$5
 set -- $(bench_stat plain)
-med_plain=$1 plain_min=$2 plain_max=$3
+med_plain=$1 plain_min=$2 plain_max=$3 cpu_plain=$4
 rm -f "$DB.plain"
 
 flows=$(sqlite3 "$DB" 'SELECT count(*) FROM flows')
@@ -83,14 +85,20 @@ echo "bench: with $CAPOPTS: open rows left $(sqlite3 "$DB" 'SELECT count(*) FROM
 " flow ends looked up $(sqlite3 "$DB" 'SELECT sockets_sought FROM captures'),"\
 " new flows past the lookup rate $(sqlite3 "$DB" 'SELECT flows_unsought FROM captures')"
 echo "$packets $med_count $med_cap ${rss:-0} $size $flows $count_min $count_max $cap_min $cap_max" \
-    "$med_plain $plain_min $plain_max" | awk '{
+    "$med_plain $plain_min $plain_max $cpu_count $cpu_cap $cpu_plain" | awk '{
     bare = $1 / $2; cap = $1 / $3; plain = $1 / $11;
-    printf "  bare pcap_loop counter : %10.0f packets/s (%.3f s [%.3f .. %.3f])\n", bare, $2, $7, $8;
-    printf "  podflow-capture -r     : %10.0f packets/s (%.3f s [%.3f .. %.3f], end to end,\n", cap, $3, $9, $10;
+    printf "  (wall: median [fastest .. slowest] of the runs; cpu: median user + system)\n";
+    printf "  bare pcap_loop counter : %10.0f packets/s (%.3f s [%.3f .. %.3f], cpu %.3f s)\n",
+           bare, $2, $7, $8, $14;
+    printf "  podflow-capture -r     : %10.0f packets/s (%.3f s [%.3f .. %.3f], cpu %.3f s, end to end,\n",
+           cap, $3, $9, $10, $15;
     printf "                                      open rows and process attribution on)\n";
-    printf "  ratio                  : %10.2f   (target >= 0.5)\n", cap / bare;
-    printf "  the same, plain        : %10.0f packets/s (%.3f s [%.3f .. %.3f]), ratio %.2f\n",
-           plain, $11, $12, $13, plain / bare;
+    printf "  ratio                  : %10.2f   wall, %.2f cpu (target >= 0.5)\n", cap / bare,
+           ($15 > 0 ? $14 / $15 : 0);
+    printf "  the same, plain        : %10.0f packets/s (%.3f s [%.3f .. %.3f], cpu %.3f s),\n",
+           plain, $11, $12, $13, $16;
+    printf "                           ratio %.2f wall, %.2f cpu\n", plain / bare,
+           ($16 > 0 ? $14 / $16 : 0);
     if ($4 > 0) printf "  peak RSS               : %10.1f MB (target <= 100)\n", $4 / 1024;
     printf "  .db size               : %10.1f MB, %.1f bytes per flow (target <= 120)\n",
            $5 / 1048576, $5 / $6;
