@@ -147,7 +147,7 @@ struct pa_ns {
     int seen;             /* met by the current scan */
     struct ipaddr *addrs; /* malloc'd */
     size_t naddrs, aaddrs;
-    struct pa_known *known; /* malloc'd, sorted by inode */
+    struct pa_known *known; /* malloc'd, sorted by pa_known_cmp_tuple() */
     size_t nknown, aknown;
     int64_t last_poll;  /* 0: never */
     int force;          /* poll at the next tick, whenever the last was (finishing) */
@@ -402,11 +402,32 @@ static void pa_on_sock(void *ctx, const struct sd_sock *s)
     h->ndump++;
 }
 
+/* By inode: pa_known_find()'s order. */
 static int pa_known_cmp(const void *x, const void *y)
 {
     uint64_t a = ((const struct pa_known *)x)->s.inode, b = ((const struct pa_known *)y)->s.inode;
 
     return a < b ? -1 : a > b;
+}
+
+/* By inode, then 5-tuple: the order a dump is sorted in, so that the many
+ * sockets without an inode (TIME_WAIT, not yet accepted) are found by
+ * their 5-tuple with a binary search too (pa_known_unaccepted()). */
+static int pa_known_cmp_tuple(const void *x, const void *y)
+{
+    const struct sd_sock *a = &((const struct pa_known *)x)->s,
+                         *b = &((const struct pa_known *)y)->s;
+    int c = pa_known_cmp(x, y);
+
+    if (!c)
+        c = (a->proto > b->proto) - (a->proto < b->proto);
+    if (!c)
+        c = (a->lport > b->lport) - (a->lport < b->lport);
+    if (!c)
+        c = (a->rport > b->rport) - (a->rport < b->rport);
+    if (!c)
+        c = ipaddr_cmp(&a->local, &b->local);
+    return c ? c : ipaddr_cmp(&a->remote, &b->remote);
 }
 
 static const struct pa_known *pa_known_find(const struct pa_known *k, size_t n, uint64_t inode)
@@ -426,18 +447,20 @@ static int pa_is_zero(const struct ipaddr *ip)
     return memcmp(ip->a, zero, 16) == 0;
 }
 
-/* The socket of k[0..n) (sorted by inode) with s's 5-tuple and no inode:
- * s before accept() gave it one (a request, or in the accept queue); the
- * same connection, so it has existed since that one did.  NULL: none. */
+/* The socket of k[0..n) (sorted by pa_known_cmp_tuple()) with s's 5-tuple
+ * and no inode: s before accept() gave it one (a request, or in the accept
+ * queue); the same connection, so it has existed since that one did.
+ * NULL: none. */
 static const struct pa_known *pa_known_unaccepted(const struct pa_known *k, size_t n,
                                                   const struct sd_sock *s)
 {
-    for (size_t i = 0; i < n && k[i].s.inode == 0; i++)
-        if (k[i].s.proto == s->proto && k[i].s.lport == s->lport && k[i].s.rport == s->rport &&
-            ipaddr_cmp(&k[i].s.local, &s->local) == 0 &&
-            ipaddr_cmp(&k[i].s.remote, &s->remote) == 0)
-            return &k[i];
-    return NULL;
+    struct pa_known key;
+
+    if (!n)
+        return NULL; /* k may be NULL then, which bsearch() must not get */
+    key.s = *s;
+    key.s.inode = 0;
+    return bsearch(&key, k, n, sizeof(*k), pa_known_cmp_tuple);
 }
 
 /* The socket of want w among ns's known sockets: the connected one of its
@@ -490,7 +513,7 @@ static void pa_poll(struct pa_helper *h, size_t idx, int64_t now)
         return;
     }
     if (h->ndump)
-        qsort(h->dump, h->ndump, sizeof(*h->dump), pa_known_cmp);
+        qsort(h->dump, h->ndump, sizeof(*h->dump), pa_known_cmp_tuple);
     for (i = 0; i < h->ndump; i++) {
         const struct pa_known *old = pa_known_find(ns->known, ns->nknown, h->dump[i].s.inode);
 
