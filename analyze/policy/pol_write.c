@@ -608,10 +608,14 @@ int pw_edit_add_ports(const char *name, const char *text, size_t len, const stru
     o = col_off(l, n, last->col);
     if (char_at(&t, ports->line, ports->col) == '-') {
         /* Block style: new items under the last one, as it is indented. */
-        size_t dash = (size_t)(strchr(l, '-') - l);
+        const char *dp;
+        size_t dash;
 
-        if (!dash_prefix(l, o))
+        /* dash_prefix(): spaces, a dash, spaces up to o, so the dash is
+         * found within the line (which need not end in a NUL). */
+        if (!dash_prefix(l, o) || !(dp = memchr(l, '-', o)))
             goto out;
+        dash = (size_t)(dp - l);
         char ind[64];
 
         if (dash >= sizeof(ind))
