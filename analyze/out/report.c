@@ -254,7 +254,8 @@ static const char page_css2[] =
     "#ns-table th{position:static}#ns-table thead{position:sticky;top:41px;z-index:1}"
     /* A time range selected: the graph's edges and nodes without traffic
      * in it faded (graphviz's layout kept). */
-    "g.edge.tout{opacity:.12}g.node.tout{opacity:.3}.in-range{font-weight:600}"
+    "g.edge.tout{opacity:.12}g.node.tout{opacity:.3}.in-range{font-weight:600}td.peer-n.tout{color:"
+    "#999}"
     "#edge-panel{margin-top:12px}"
     ".hint{color:#6b7a8c;font-size:12.5px}"
     "table{border-collapse:collapse;width:100%;font-size:13px}"
@@ -371,6 +372,10 @@ static const char page_js_range[] =
     "  var txt=r?n+' of them in the selected range: '+a+' allowed, '+d+' denied, '+u+"
     "' unknown.':'';\n"
     "  p.querySelector('.in-range').textContent=txt;\n"
+    /* A node's side panel: each peer's flow count, in the range of all. */
+    "  document.querySelectorAll('td.peer-n[data-e=\"'+id+'\"]').forEach(function(c){"
+    "var o=c.getAttribute('data-n');c.textContent=r?n+' of '+o:o;"
+    "c.classList.toggle('tout',!!r&&!n);});\n"
     "  both(id,function(g){g.classList.toggle('tout',!!r&&!n);"
     "recolor(g,col&&$('graph-box').getAttribute('data-c-'+col));\n"
     "   var t=g.querySelector('a');if(!t)return;var o=t.getAttribute('data-tip');\n"
@@ -798,9 +803,10 @@ static void write_node_panels(struct rw *w, const struct flowset *fs, const stru
             rw_esc(w, e->label);
             rw_f(w,
                  "</td><td><span class=\"tag\" style=\"color:#fff;background:%s\">%s</span>%s"
-                 "</td><td class=\"num\">%llu</td></tr>\n",
+                 "</td><td class=\"num peer-n\" data-e=\"e%zu\" data-n=\"%llu\">%llu</td></tr>\n",
                  graph_color_hex(e->color), graph_color_name(e->color),
-                 e->governed ? "" : " <small>(not governed)</small>", (unsigned long long)e->flows);
+                 e->governed ? "" : " <small>(not governed)</small>", j,
+                 (unsigned long long)e->flows, (unsigned long long)e->flows);
         }
         rw_s(w, "</tbody></table>\n<h4>Every flow</h4>");
         rw_s(w, "<table class=\"compact\"><thead><tr><th></th><th>Verdict</th><th>Peer</th>"

@@ -162,6 +162,10 @@ expect document.querySelector('#d-$fa .in-range').textContent.indexOf(' of them 
 expect document.querySelector('#graph-gov #$fa a').getAttribute('xlink:title').indexOf('in the selected range') > 0 => true
 expect [].slice.call(document.querySelectorAll('.edge-detail .in-range')).reduce(function(s,e){return s+(parseInt(e.textContent,10)||0);},0)+' shown' === document.getElementById('flow-count').textContent => true
 expect document.querySelectorAll('#graph-gov g.edge.tout').length > 0 && document.querySelectorAll('#graph-gov g.edge:not(.tout)').length > 0 => true
+# A node's side panel counts each peer's flows in the range too: the
+# payouts job's only peer has none in it, frontend's auth peer some of all.
+expect (function(){var c=document.querySelectorAll('#d-$pon td.peer-n');return c.length>0&&[].every.call(c,function(x){return x.classList.contains('tout')&&/^0 of [1-9][0-9]*$/.test(x.textContent);});})() => true
+expect (function(){var c=document.querySelector('#d-$fe td.peer-n[data-e="$fa"]'),m=/^([0-9]+) of ([0-9]+)$/.exec(c.textContent);return !!m&&+m[1]>0&&+m[1]<+m[2]&&m[2]===c.getAttribute('data-n')&&(parseInt(document.querySelector('#d-$fa .in-range').textContent,10)===+m[1]);})() => true
 # checkout's mixed edge: both verdicts in this range, amber still.
 expect document.querySelector('#graph-gov #$mx path').getAttribute('stroke') => "#e69500"
 scroll #graph
@@ -174,6 +178,7 @@ click #ts-clear
 expect document.querySelector('#graph-gov #$mx path').getAttribute('stroke') => "#e69500"
 expect document.querySelectorAll('g.edge.tout, g.node.tout').length => 0
 expect document.querySelector('#d-$fa .in-range').textContent => ""
+expect document.querySelector('#d-$fe td.peer-n[data-e="$fa"]').textContent === document.querySelector('#d-$fe td.peer-n[data-e="$fa"]').getAttribute('data-n') => true
 expect document.querySelector('#graph-gov #$fa a').getAttribute('xlink:title').indexOf('in the selected range') => -1
 expect document.getElementById('flow-count').textContent => "1724 shown"
 EOF
