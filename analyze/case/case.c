@@ -1043,48 +1043,46 @@ static int dnat_scan(struct case_db *c, struct diag *d, const struct dleg *first
     frow_memo_init(&memo, 4 * c->neps);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct dleg l;
-        struct frow_tuple t;
-        const char *state;
+        struct frow f;
         int64_t first;
         size_t pi = 0;
         int rev = 0;
 
-        if (frow_read(&memo, st, &t) >= 0)
+        if (frow_read(&memo, st, &f) >= 0)
             continue;
-        state = (const char *)sqlite3_column_text(st, FROW_STATE);
-        first = sqlite3_column_int64(st, FROW_FIRST);
+        first = f.first_ns;
         memset(&l, 0, sizeof(l));
-        l.proto = t.proto;
-        l.svc = case_svc_at(c, &t.dst, l.proto, t.dport, first, &pi);
+        l.proto = f.t.proto;
+        l.svc = case_svc_at(c, &f.t.dst, l.proto, f.t.dport, first, &pi);
         if (!firsts) {
             if (!l.svc)
                 continue;
             l.svc_port = pi;
-            l.key = dleg_key(l.proto, &t.src, t.sport);
+            l.key = dleg_key(l.proto, &f.t.src, f.t.sport);
         } else {
             if (l.svc)
                 continue; /* a first leg itself */
-            l.key = dleg_key(l.proto, &t.src, t.sport);
+            l.key = dleg_key(l.proto, &f.t.src, f.t.sport);
             if (!dleg_has(firsts, nfirsts, l.key)) {
-                l.key = dleg_key(l.proto, &t.dst, t.dport);
+                l.key = dleg_key(l.proto, &f.t.dst, f.t.dport);
                 if (!dleg_has(firsts, nfirsts, l.key))
                     continue;
                 rev = 1;
             }
         }
-        l.cli = rev ? t.dst : t.src;
-        l.cport = rev ? t.dport : t.sport;
-        l.srv = rev ? t.src : t.dst;
-        l.sport = rev ? t.sport : t.dport;
-        l.e.flow_id = sqlite3_column_int64(st, FROW_ID);
-        l.e.capture_id = sqlite3_column_int64(st, FROW_CAP);
+        l.cli = rev ? f.t.dst : f.t.src;
+        l.cport = rev ? f.t.dport : f.t.sport;
+        l.srv = rev ? f.t.src : f.t.dst;
+        l.sport = rev ? f.t.sport : f.t.dport;
+        l.e.flow_id = f.id;
+        l.e.capture_id = f.capture_id;
         l.e.first_ns = first;
-        l.last_ns = sqlite3_column_int64(st, FROW_LAST); /* >= first: frow_read() */
-        snprintf(l.state, sizeof(l.state), "%s", state);
-        l.e.packets_fwd = sqlite3_column_int64(st, rev ? FROW_PR : FROW_PF);
-        l.e.packets_rev = sqlite3_column_int64(st, rev ? FROW_PF : FROW_PR);
-        l.e.has_iface = sqlite3_column_type(st, FROW_IFACE) == SQLITE_INTEGER;
-        l.e.iface_id = l.e.has_iface ? sqlite3_column_int64(st, FROW_IFACE) : 0;
+        l.last_ns = f.last_ns; /* >= first: frow_read() */
+        snprintf(l.state, sizeof(l.state), "%s", f.state);
+        l.e.packets_fwd = rev ? f.packets_rev : f.packets_fwd;
+        l.e.packets_rev = rev ? f.packets_fwd : f.packets_rev;
+        l.e.has_iface = f.has_iface;
+        l.e.iface_id = f.iface;
         ALLOC_GROW(*out, *n + 1, alloc);
         (*out)[(*n)++] = l;
     }
@@ -1809,12 +1807,11 @@ int case_check_flows(struct case_db *c, struct diag *d)
         return db_fail(c, d, "flows");
     frow_memo_init(&memo, 4 * c->neps);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct frow_tuple t;
-        int why = frow_read(&memo, st, &t);
+        struct frow f;
+        int why = frow_read(&memo, st, &f);
 
         c->bad.flows_read++;
-        if (why >= 0 && (ret = case_bad_row(c, CASE_TAB_FLOWS, (enum case_why)why,
-                                            sqlite3_column_int64(st, FROW_ID), d)))
+        if (why >= 0 && (ret = case_bad_row(c, CASE_TAB_FLOWS, (enum case_why)why, f.id, d)))
             break;
     }
     sqlite3_finalize(st);
@@ -1846,13 +1843,16 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct case_flow fl;
-        struct frow_tuple t;
+        struct frow row;
+        struct frow_tuple *t = &row.t;
         const struct case_conn *conn = NULL;
         const struct case_cap *cap;
         const struct case_dpair *dp;
         int why;
 
         memset(&fl, 0, sizeof(fl));
+        /* The id first: a row the pairing reported with another end is
+         * not read further (the rowid: always an integer). */
         fl.id = sqlite3_column_int64(st, FROW_ID);
         skips->read++;
         ret = pair_cursor_at(&pc, c, fl.id, &conn);
@@ -1871,7 +1871,7 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
             skips->peers++; /* a Service's second leg, reported with its first */
             continue;
         }
-        why = frow_read(&r->memo, st, &t);
+        why = frow_read(&r->memo, st, &row);
         if (why >= 0) {
             /* Unusable: counted, never judged (nor paired: pair.c and
              * pair_dnat() read rows through frow_read() too). */
@@ -1887,53 +1887,53 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
             name_ends(c, &pc.conn);
             fl.conn = conn;
         }
-        fl.proto = t.proto;
-        fl.src_ip = t.src;
-        fl.dst_ip = t.dst;
-        fl.src_port = t.sport;
-        fl.dst_port = t.dport;
-        fl.src_text = (const char *)sqlite3_column_text(st, FROW_TUPLE + FROW_SRC);
-        fl.dst_text = (const char *)sqlite3_column_text(st, FROW_TUPLE + FROW_DST);
-        if (t.dnat) {
+        fl.proto = t->proto;
+        fl.src_ip = t->src;
+        fl.dst_ip = t->dst;
+        fl.src_port = t->sport;
+        fl.dst_port = t->dport;
+        fl.src_text = row.src_text;
+        fl.dst_text = row.dst_text;
+        if (t->dnat) {
             /* Policy sees post-DNAT addresses (§5, §9.17): the backend is
              * judged, the Service kept as where it was sent. */
             fl.dnat = 1;
             fl.dnat_how = CASE_DNAT_RECORDED;
             fl.orig_dst_text = fl.dst_text;
-            fl.orig_dst_port = t.odport;
-            fl.dst_text = (const char *)sqlite3_column_text(st, FROW_TUPLE + FROW_DNAT_IP);
+            fl.orig_dst_port = t->odport;
+            fl.dst_text = row.dnat_text;
         } else if (dp) {
             /* §12: no translation recorded, but the second leg is in the
              * case: its destination is the backend. */
             fl.dnat = 1;
             fl.dnat_how = CASE_DNAT_PAIRED;
             fl.orig_dst_text = fl.dst_text;
-            fl.orig_dst_port = t.dport;
+            fl.orig_dst_port = t->dport;
             fl.dst_ip = dp->ip;
             fl.dst_port = dp->port;
             fl.dst_text = ipaddr_format(&dp->ip, r->dnat_text);
-            t.dmemo = NULL;
-            t.odst = t.dst; /* where it was sent, for the source's socket */
-            t.odport = t.dport;
-            t.dst = dp->ip;
+            t->dmemo = NULL;
+            t->odst = t->dst; /* where it was sent, for the source's socket */
+            t->odport = t->dport;
+            t->dst = dp->ip;
         }
-        fl.capture_id = sqlite3_column_int64(st, FROW_CAP);
-        fl.first_ns = sqlite3_column_int64(st, FROW_FIRST);
-        fl.last_ns = sqlite3_column_int64(st, FROW_LAST);
-        fl.packets_fwd = sqlite3_column_int64(st, FROW_PF);
-        fl.packets_rev = sqlite3_column_int64(st, FROW_PR);
-        fl.bytes_fwd = sqlite3_column_int64(st, FROW_BF);
-        fl.bytes_rev = sqlite3_column_int64(st, FROW_BR);
-        fl.state = (const char *)sqlite3_column_text(st, FROW_STATE); /* checked text */
-        fl.icmp_type = frow_byte(st, FROW_ITYPE);
-        fl.icmp_code = frow_byte(st, FROW_ICODE);
-        fl.icmp_count = sqlite3_column_int64(st, FROW_ICOUNT);
-        fl.src = valid_from_row(c, first_row_memo(c, t.smemo, &t.src), &t.src, fl.first_ns);
-        fl.dst = valid_from_row(c, first_row_memo(c, t.dmemo, &t.dst), &t.dst, fl.first_ns);
+        fl.capture_id = row.capture_id;
+        fl.first_ns = row.first_ns;
+        fl.last_ns = row.last_ns;
+        fl.packets_fwd = row.packets_fwd;
+        fl.packets_rev = row.packets_rev;
+        fl.bytes_fwd = row.bytes_fwd;
+        fl.bytes_rev = row.bytes_rev;
+        fl.state = row.state; /* checked text */
+        fl.icmp_type = row.icmp_type;
+        fl.icmp_code = row.icmp_code;
+        fl.icmp_count = row.icmp_count;
+        fl.src = valid_from_row(c, first_row_memo(c, t->smemo, &t->src), &t->src, fl.first_ns);
+        fl.dst = valid_from_row(c, first_row_memo(c, t->dmemo, &t->dst), &t->dst, fl.first_ns);
         cap = case_cap_find(c, fl.capture_id);
         fl.node = cap ? cap->node : NULL;
-        if (sqlite3_column_type(st, FROW_IFACE) == SQLITE_INTEGER) {
-            int64_t ifc = sqlite3_column_int64(st, FROW_IFACE);
+        if (row.has_iface) {
+            int64_t ifc = row.iface;
 
             if (!r->has_last || ifc != r->last_iface) {
                 r->last_name = iface_name(c, 1, ifc);
@@ -1942,13 +1942,13 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
             }
             fl.iface = r->last_name;
         }
-        fl.open = sqlite3_column_int64(st, FROW_OPEN) != 0;
+        fl.open = row.open;
         if (c->nsocks) {
             /* the source's peer is what it sent to (the Service address
              * before DNAT); the destination's socket is the backend's */
             fl.src_proc =
-                sock_find(c, fl.proto, &fl.src_ip, fl.src_port, t.dnat || dp ? &t.odst : &t.dst,
-                          t.dnat || dp ? t.odport : t.dport, fl.first_ns, fl.last_ns);
+                sock_find(c, fl.proto, &fl.src_ip, fl.src_port, t->dnat || dp ? &t->odst : &t->dst,
+                          t->dnat || dp ? t->odport : t->dport, fl.first_ns, fl.last_ns);
             fl.dst_proc = sock_find(c, fl.proto, &fl.dst_ip, fl.dst_port, &fl.src_ip, fl.src_port,
                                     fl.first_ns, fl.last_ns);
         }
@@ -1964,8 +1964,8 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
                 memset(&r->dends[0], 0, sizeof(r->dends[0]));
                 r->dends[0].flow_id = fl.id;
                 r->dends[0].capture_id = fl.capture_id;
-                r->dends[0].has_iface = sqlite3_column_type(st, FROW_IFACE) == SQLITE_INTEGER;
-                r->dends[0].iface_id = sqlite3_column_int64(st, FROW_IFACE);
+                r->dends[0].has_iface = row.has_iface;
+                r->dends[0].iface_id = row.iface;
                 r->dends[0].node = fl.node;
                 r->dends[0].iface = fl.iface;
                 r->dends[0].state = fl.state;

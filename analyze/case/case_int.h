@@ -44,23 +44,9 @@ void frow_memo_release(struct frow_memo *m);
  * address). */
 int frow_ip(sqlite3_stmt *st, int i, struct ipaddr *ip) MUST_CHECK;
 
-/*
- * The same through memo m for texts that are not dotted quads (IPv6: a
- * slow parse), a dotted quad being parsed in place: *slot is the text's
- * memo entry, whose first field belongs to the caller (CASE_MEMO_UNSET in
- * a new entry), or NULL when the text is not remembered (a dotted quad,
- * too long, or the memo is full).
- */
-int frow_ip_memo(struct frow_memo *m, sqlite3_stmt *st, int i, struct ipaddr *ip,
-                 struct case_memo **slot) MUST_CHECK;
-
 /* Integer port column i into port; 0, or ERR_INVALID when it is not an
  * integer (SQLite's type: '80x' is text) or outside 0..65535. */
 int frow_port(sqlite3_stmt *st, int i, uint16_t *port) MUST_CHECK;
-
-/* An ICMP type or code column frow_read() has checked: 0..255, or -1 for
- * NULL. */
-int frow_byte(sqlite3_stmt *st, int i);
 
 /*
  * The columns of a flow's 5-tuple, selected in this order by every reader
@@ -79,17 +65,10 @@ struct frow_tuple {
     int dnat;           /* 1: the capture recorded the Service's backend */
     struct ipaddr odst; /* when dnat: the address and port it was sent to */
     uint16_t odport;
-    struct case_memo *smemo, *dmemo; /* memo entries of src and dst, or NULL */
+    /* memo entries of src and dst, or NULL (flowrow.c, frow_ip_memo()):
+     * their first field belongs to the reader (CASE_MEMO_UNSET when new) */
+    struct case_memo *smemo, *dmemo;
 };
-
-/*
- * The tuple in columns k.. (FROW_TUPLE_COLS) through memo m: -1, or the
- * reason (enum case_why) the row cannot be judged: proto not an integer
- * 0..255, an address not text holding an address, a port not an integer
- * 0..65535, dnat_ip and dnat_port neither both NULL nor an address and a
- * port.  Checked by SQLite type: no text is read as a number.
- */
-int frow_tuple(struct frow_memo *m, sqlite3_stmt *st, int k, struct frow_tuple *t);
 
 /*
  * The columns of a flows row that every reader selects, in this order
@@ -135,9 +114,31 @@ enum {
     " (NOT (typeof(first_ns) = 'integer' AND typeof(last_ns) = 'integer')"                         \
     " OR (last_ns >= ?1 AND first_ns <= ?2)) ORDER BY id"
 
-/* The row at st (FROW_COLS) checked column by column, its tuple into t:
- * -1 when usable, else the first reason (enum case_why) it is not. */
-int frow_read(struct frow_memo *m, sqlite3_stmt *st, struct frow_tuple *t);
+/*
+ * A flows row as frow_read() reads it: every column once, checked.  The
+ * texts are SQLite's, valid until the statement steps or is reset.
+ */
+struct frow {
+    int64_t id, capture_id, first_ns, last_ns;
+    int64_t packets_fwd, packets_rev, bytes_fwd, bytes_rev, icmp_count; /* >= 0 */
+    const char *state;                                                  /* one of Zeek's words */
+    size_t state_len;                                                   /* its bytes */
+    int icmp_type, icmp_code;                                           /* 0..255, or -1 for NULL */
+    int has_icmp_id, has_iface, open;                                   /* open: 0 or 1 */
+    int64_t icmp_id, iface;          /* when has_icmp_id, has_iface */
+    const char *src_text, *dst_text; /* the tuple's address texts */
+    const char *dnat_text;           /* when t.dnat: the backend's */
+    struct frow_tuple t;
+};
+
+/*
+ * The row at st (FROW_COLS) checked column by column into r: -1 when
+ * usable, else the first reason (enum case_why) it is not (r->id is set
+ * whenever the id column is an integer, else 0).  Each column is fetched
+ * once (sqlite3_column_value(): a reader's connection is used by one
+ * thread only, so the value needs no mutex of its own).
+ */
+int frow_read(struct frow_memo *m, sqlite3_stmt *st, struct frow *r);
 
 /* ---- pair.c --------------------------------------------------------------- */
 

@@ -3,7 +3,10 @@
  * every reader of them (case.c's flow scan and count, pair.c's pairing),
  * so that what one leaves out as unusable the other never sees either.
  * Every column is checked by SQLite type and range (frow_read()): a text
- * is never read as a number.
+ * is never read as a number.  Each column is fetched once, as a value
+ * whose type and contents are then read: a type call and a read call
+ * per column (and a second read by the caller) cost twice SQLite's API
+ * entry and exit, which was a fifth of check's instructions.
  *
  * Addresses are parsed in place when they are dotted quads, through
  * ipaddr_parse() otherwise, and remembered per distinct text (a case has
@@ -90,11 +93,17 @@ void frow_memo_release(struct frow_memo *m)
     memset(m, 0, sizeof(*m));
 }
 
-int frow_ip_memo(struct frow_memo *mm, sqlite3_stmt *st, int i, struct ipaddr *ip,
-                 struct case_memo **slot)
+/*
+ * Address text t (len bytes, NULL when the column had none) parsed into
+ * ip through memo mm for texts that are not dotted quads (IPv6: a slow
+ * parse), a dotted quad being parsed in place: *slot is the text's memo
+ * entry, whose first field belongs to the caller (CASE_MEMO_UNSET in a
+ * new entry), or NULL when the text is not remembered (a dotted quad,
+ * too long, or the memo is full).  0 or ERR_PARSE.
+ */
+static int frow_ip_memo(struct frow_memo *mm, const char *t, size_t len, struct ipaddr *ip,
+                        struct case_memo **slot)
 {
-    const char *t = (const char *)sqlite3_column_text(st, i);
-    size_t len = (size_t)sqlite3_column_bytes(st, i);
     struct htab_iter it;
     struct case_memo *m;
     uint64_t h;
@@ -145,12 +154,6 @@ static int frow_int_in(sqlite3_stmt *st, int i, int64_t lo, int64_t hi)
     return v >= lo && v <= hi;
 }
 
-/* Column i is NULL, or an integer within [lo, hi]. */
-static int frow_null_or_int_in(sqlite3_stmt *st, int i, int64_t lo, int64_t hi)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL || frow_int_in(st, i, lo, hi);
-}
-
 int frow_port(sqlite3_stmt *st, int i, uint16_t *port)
 {
     if (!frow_int_in(st, i, 0, 65535))
@@ -159,46 +162,83 @@ int frow_port(sqlite3_stmt *st, int i, uint16_t *port)
     return 0;
 }
 
-int frow_byte(sqlite3_stmt *st, int i)
+/* Value v is an integer (SQLite's type) within [lo, hi], into *out. */
+static int val_int_in(sqlite3_value *v, int64_t lo, int64_t hi, int64_t *out)
 {
-    return frow_int_in(st, i, 0, 255) ? (int)sqlite3_column_int64(st, i) : -1;
+    if (sqlite3_value_type(v) != SQLITE_INTEGER)
+        return 0;
+    *out = sqlite3_value_int64(v);
+    return *out >= lo && *out <= hi;
 }
 
-/* An address column: text (SQLite's type) holding an address. */
-static int frow_addr(struct frow_memo *m, sqlite3_stmt *st, int i, struct ipaddr *ip,
-                     struct case_memo **slot)
+/* Value v is NULL (*has = 0), or an integer within [lo, hi] (*has = 1). */
+static int val_null_or_int_in(sqlite3_value *v, int64_t lo, int64_t hi, int *has, int64_t *out)
 {
-    if (sqlite3_column_type(st, i) != SQLITE_TEXT) {
-        *slot = NULL;
+    *has = 0;
+    *out = 0;
+    if (sqlite3_value_type(v) == SQLITE_NULL)
+        return 1;
+    *has = 1;
+    return val_int_in(v, lo, hi, out);
+}
+
+static int val_port(sqlite3_value *v, uint16_t *port)
+{
+    int64_t x;
+
+    if (!val_int_in(v, 0, 65535, &x))
+        return ERR_INVALID;
+    *port = (uint16_t)x;
+    return 0;
+}
+
+/* An address value: text (SQLite's type) holding an address; its text
+ * into *text. */
+static int val_addr(struct frow_memo *m, sqlite3_value *v, struct ipaddr *ip,
+                    struct case_memo **slot, const char **text)
+{
+    *slot = NULL;
+    *text = NULL;
+    if (sqlite3_value_type(v) != SQLITE_TEXT)
         return ERR_PARSE;
-    }
-    return frow_ip_memo(m, st, i, ip, slot);
+    *text = (const char *)sqlite3_value_text(v);
+    return frow_ip_memo(m, *text, (size_t)sqlite3_value_bytes(v), ip, slot);
 }
 
-int frow_tuple(struct frow_memo *m, sqlite3_stmt *st, int k, struct frow_tuple *t)
+/*
+ * The tuple in columns k.. (FROW_TUPLE_COLS) through memo m into r->t and
+ * the address texts: -1, or the reason (enum case_why) the row cannot be
+ * judged: proto not an integer 0..255, an address not text holding an
+ * address, a port not an integer 0..65535, dnat_ip and dnat_port neither
+ * both NULL nor an address and a port.  Checked by SQLite type: no text
+ * is read as a number.
+ */
+static int frow_tuple(struct frow_memo *m, sqlite3_stmt *st, int k, struct frow *r)
 {
-    int dt = sqlite3_column_type(st, k + FROW_DNAT_IP);
-    int dpt = sqlite3_column_type(st, k + FROW_DNAT_PORT);
+    struct frow_tuple *t = &r->t;
+    sqlite3_value *dip = sqlite3_column_value(st, k + FROW_DNAT_IP);
+    sqlite3_value *dpt = sqlite3_column_value(st, k + FROW_DNAT_PORT);
+    int64_t proto;
 
     memset(t, 0, sizeof(*t));
-    if (!frow_int_in(st, k + FROW_PROTO, 0, 255))
+    if (!val_int_in(sqlite3_column_value(st, k + FROW_PROTO), 0, 255, &proto))
         return CASE_WHY_PROTO;
-    if (frow_addr(m, st, k + FROW_SRC, &t->src, &t->smemo) ||
-        frow_addr(m, st, k + FROW_DST, &t->dst, &t->dmemo))
+    if (val_addr(m, sqlite3_column_value(st, k + FROW_SRC), &t->src, &t->smemo, &r->src_text) ||
+        val_addr(m, sqlite3_column_value(st, k + FROW_DST), &t->dst, &t->dmemo, &r->dst_text))
         return CASE_WHY_ADDRESS;
-    if (frow_port(st, k + FROW_SPORT, &t->sport) || frow_port(st, k + FROW_DPORT, &t->dport))
+    if (val_port(sqlite3_column_value(st, k + FROW_SPORT), &t->sport) ||
+        val_port(sqlite3_column_value(st, k + FROW_DPORT), &t->dport))
         return CASE_WHY_PORT;
-    t->proto = (int)sqlite3_column_int64(st, k + FROW_PROTO);
+    t->proto = (int)proto;
     /* Policy sees post-DNAT addresses (§5, §9.17): the backend when the
      * capture recorded one.  One column without the other, or either not
      * what it should be, is no translation to guess at. */
-    if (dt != SQLITE_NULL || dpt != SQLITE_NULL) {
+    if (sqlite3_value_type(dip) != SQLITE_NULL || sqlite3_value_type(dpt) != SQLITE_NULL) {
         struct ipaddr nip;
         struct case_memo *nm;
         uint16_t nport;
 
-        if (frow_addr(m, st, k + FROW_DNAT_IP, &nip, &nm) ||
-            frow_port(st, k + FROW_DNAT_PORT, &nport))
+        if (val_addr(m, dip, &nip, &nm, &r->dnat_text) || val_port(dpt, &nport))
             return CASE_WHY_DNAT;
         t->dnat = 1;
         t->odst = t->dst;
@@ -210,33 +250,50 @@ int frow_tuple(struct frow_memo *m, sqlite3_stmt *st, int k, struct frow_tuple *
     return -1;
 }
 
-int frow_read(struct frow_memo *m, sqlite3_stmt *st, struct frow_tuple *t)
+int frow_read(struct frow_memo *m, sqlite3_stmt *st, struct frow *r)
 {
+    sqlite3_value *v;
+    int64_t x;
     int why;
 
-    if (sqlite3_column_type(st, FROW_CAP) != SQLITE_INTEGER)
+    memset(r, 0, sizeof(*r));
+    /* The id is the rowid alias: an integer; read as one all the same. */
+    (void)val_int_in(sqlite3_column_value(st, FROW_ID), INT64_MIN, INT64_MAX, &r->id);
+    if (!val_int_in(sqlite3_column_value(st, FROW_CAP), INT64_MIN, INT64_MAX, &r->capture_id))
         return CASE_WHY_CAPTURE;
-    why = frow_tuple(m, st, FROW_TUPLE, t);
+    why = frow_tuple(m, st, FROW_TUPLE, r);
     if (why >= 0)
         return why;
-    if (!frow_int_in(st, FROW_FIRST, INT64_MIN, INT64_MAX) ||
-        !frow_int_in(st, FROW_LAST, sqlite3_column_int64(st, FROW_FIRST), INT64_MAX))
+    if (!val_int_in(sqlite3_column_value(st, FROW_FIRST), INT64_MIN, INT64_MAX, &r->first_ns) ||
+        !val_int_in(sqlite3_column_value(st, FROW_LAST), r->first_ns, INT64_MAX, &r->last_ns))
         return CASE_WHY_TIME;
-    if (!frow_int_in(st, FROW_PF, 0, INT64_MAX) || !frow_int_in(st, FROW_PR, 0, INT64_MAX) ||
-        !frow_int_in(st, FROW_BF, 0, INT64_MAX) || !frow_int_in(st, FROW_BR, 0, INT64_MAX) ||
-        !frow_int_in(st, FROW_ICOUNT, 0, INT64_MAX))
+    if (!val_int_in(sqlite3_column_value(st, FROW_PF), 0, INT64_MAX, &r->packets_fwd) ||
+        !val_int_in(sqlite3_column_value(st, FROW_PR), 0, INT64_MAX, &r->packets_rev) ||
+        !val_int_in(sqlite3_column_value(st, FROW_BF), 0, INT64_MAX, &r->bytes_fwd) ||
+        !val_int_in(sqlite3_column_value(st, FROW_BR), 0, INT64_MAX, &r->bytes_rev) ||
+        !val_int_in(sqlite3_column_value(st, FROW_ICOUNT), 0, INT64_MAX, &r->icmp_count))
         return CASE_WHY_COUNTER;
-    if (sqlite3_column_type(st, FROW_STATE) != SQLITE_TEXT ||
-        !db_state_valid((const char *)sqlite3_column_text(st, FROW_STATE),
-                        (size_t)sqlite3_column_bytes(st, FROW_STATE)))
+    v = sqlite3_column_value(st, FROW_STATE);
+    if (sqlite3_value_type(v) != SQLITE_TEXT)
         return CASE_WHY_STATE;
-    if (!frow_null_or_int_in(st, FROW_ITYPE, 0, 255) ||
-        !frow_null_or_int_in(st, FROW_ICODE, 0, 255) ||
-        !frow_null_or_int_in(st, FROW_ICMPID, INT64_MIN, INT64_MAX))
+    r->state = (const char *)sqlite3_value_text(v);
+    r->state_len = (size_t)sqlite3_value_bytes(v);
+    if (!db_state_valid(r->state, r->state_len))
+        return CASE_WHY_STATE;
+    if (!val_null_or_int_in(sqlite3_column_value(st, FROW_ITYPE), 0, 255, &why, &x))
         return CASE_WHY_ICMP;
-    if (!frow_null_or_int_in(st, FROW_IFACE, INT64_MIN, INT64_MAX))
+    r->icmp_type = why ? (int)x : -1;
+    if (!val_null_or_int_in(sqlite3_column_value(st, FROW_ICODE), 0, 255, &why, &x))
+        return CASE_WHY_ICMP;
+    r->icmp_code = why ? (int)x : -1;
+    if (!val_null_or_int_in(sqlite3_column_value(st, FROW_ICMPID), INT64_MIN, INT64_MAX,
+                            &r->has_icmp_id, &r->icmp_id))
+        return CASE_WHY_ICMP;
+    if (!val_null_or_int_in(sqlite3_column_value(st, FROW_IFACE), INT64_MIN, INT64_MAX,
+                            &r->has_iface, &r->iface))
         return CASE_WHY_IFACE;
-    if (!frow_int_in(st, FROW_OPEN, 0, 1))
+    if (!val_int_in(sqlite3_column_value(st, FROW_OPEN), 0, 1, &x))
         return CASE_WHY_OPEN;
+    r->open = (int)x;
     return -1;
 }

@@ -141,18 +141,16 @@ static int pass1(struct case_db *c, struct xsort *xs, struct case_skips *sk, str
         return pair_fail(c, d, "flows (both ends)");
     frow_memo_init(&memo, 4 * c->neps);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct frow_tuple t;
+        struct frow f;
         struct prec r;
-        const char *state;
-
-        int why = frow_read(&memo, st, &t);
+        int why = frow_read(&memo, st, &f);
 
         sk->read++;
         if (why >= 0) {
             /* Unusable: case_flows() leaves it out too; counted here for
              * the head of the output. */
             if (sk->bad < CASE_BAD_SHOWN) {
-                sk->bad_ids[sk->bad] = sqlite3_column_int64(st, FROW_ID);
+                sk->bad_ids[sk->bad] = f.id;
                 sk->bad_why[sk->bad] = (uint8_t)why;
             }
             sk->bad++;
@@ -160,26 +158,22 @@ static int pass1(struct case_db *c, struct xsort *xs, struct case_skips *sk, str
             continue;
         }
         memset(&r, 0, sizeof(r));
-        memcpy(r.src, t.src.a, 16);
-        memcpy(r.dst, t.dst.a, 16);
-        r.fams = (uint8_t)(t.src.family | t.dst.family << 4);
-        r.proto = (uint8_t)t.proto;
-        r.sport = t.sport;
-        r.dport = t.dport;
-        r.icmp_id = sqlite3_column_type(st, FROW_ICMPID) == SQLITE_NULL
-                        ? -1
-                        : sqlite3_column_int64(st, FROW_ICMPID);
-        r.id = sqlite3_column_int64(st, FROW_ID);
-        r.cap = sqlite3_column_int64(st, FROW_CAP);
-        r.has_iface = sqlite3_column_type(st, FROW_IFACE) == SQLITE_INTEGER;
-        r.iface = r.has_iface ? sqlite3_column_int64(st, FROW_IFACE) : 0;
-        r.first_ns = sqlite3_column_int64(st, FROW_FIRST);
-        r.last_ns = sqlite3_column_int64(st, FROW_LAST); /* >= first_ns: frow_read() */
-        state = (const char *)sqlite3_column_text(st, FROW_STATE);
-        r.state = state_code(c, c->pairs, state ? state : "",
-                             state ? (size_t)sqlite3_column_bytes(st, FROW_STATE) : 0);
-        r.pf = sqlite3_column_int64(st, FROW_PF);
-        r.pr = sqlite3_column_int64(st, FROW_PR);
+        memcpy(r.src, f.t.src.a, 16);
+        memcpy(r.dst, f.t.dst.a, 16);
+        r.fams = (uint8_t)(f.t.src.family | f.t.dst.family << 4);
+        r.proto = (uint8_t)f.t.proto;
+        r.sport = f.t.sport;
+        r.dport = f.t.dport;
+        r.icmp_id = f.has_icmp_id ? f.icmp_id : -1;
+        r.id = f.id;
+        r.cap = f.capture_id;
+        r.has_iface = (uint8_t)f.has_iface;
+        r.iface = f.iface;
+        r.first_ns = f.first_ns;
+        r.last_ns = f.last_ns; /* >= first_ns: frow_read() */
+        r.state = state_code(c, c->pairs, f.state, f.state_len);
+        r.pf = f.packets_fwd;
+        r.pr = f.packets_rev;
         ret = xsort_add(xs, &r);
         if (ret) {
             ret = spill_fail(c, d, ret);

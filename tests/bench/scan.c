@@ -2,8 +2,8 @@
  * scan.c: the analyzer benchmark's baseline: a bare SQLite scan of a
  * case's flows, the very query check runs (CASE_FLOWS_SQL in
  * analyze/case/case_int.h, as case_reader_new() prepares it) with every
- * column read by the calls case_reader_flows() reads it with, and nothing
- * else (no address parsed, no verdict).
+ * column read once by the calls frow_read() reads it with, and nothing
+ * else (no address parsed, no range checked, no verdict).
  *
  *     scan [-j N] CASE.db    check's settings: the case opened by
  *                            db_open_reader() (read-only, defensive,
@@ -43,38 +43,38 @@ struct scan {
 /* A text column: its length, and whether there is one. */
 static uint64_t text_col(sqlite3_stmt *st, int i)
 {
-    const unsigned char *t = sqlite3_column_text(st, i);
+    sqlite3_value *v = sqlite3_column_value(st, i);
 
-    return t ? (uint64_t)sqlite3_column_bytes(st, i) + 1 : 0;
+    if (sqlite3_value_type(v) != SQLITE_TEXT)
+        return 0;
+    return sqlite3_value_text(v) ? (uint64_t)sqlite3_value_bytes(v) + 1 : 0;
 }
 
-/* An integer column that may be NULL (check asks its type first). */
-static uint64_t opt_int(sqlite3_stmt *st, int i)
+/* An integer column (check asks its type first: NULL is allowed in some,
+ * and a text is never read as a number). */
+static uint64_t int_col(sqlite3_stmt *st, int i)
 {
-    return sqlite3_column_type(st, i) == SQLITE_INTEGER ? (uint64_t)sqlite3_column_int64(st, i) : 1;
+    sqlite3_value *v = sqlite3_column_value(st, i);
+
+    return sqlite3_value_type(v) == SQLITE_INTEGER ? (uint64_t)sqlite3_value_int64(v) : 1;
 }
 
-/* Every column, with the calls case_reader_flows() reads it with: text
- * and its length for addresses, the type first where NULL is allowed. */
+/* Every column once, with the calls frow_read() reads it with: the value
+ * (sqlite3_column_value()), its type, then the integer or the text and
+ * its length. */
 static uint64_t read_row(sqlite3_stmt *st)
 {
     uint64_t sum = 0;
 
     for (int i = FROW_ID; i <= FROW_BR; i++)
-        sum += (uint64_t)sqlite3_column_int64(st, i);
+        sum += int_col(st, i);
     sum += text_col(st, FROW_STATE);
-    sum += opt_int(st, FROW_ITYPE) + opt_int(st, FROW_ICODE);
-    sum += (uint64_t)sqlite3_column_int64(st, FROW_ICOUNT);
-    sum += opt_int(st, FROW_IFACE) + opt_int(st, FROW_ICMPID);
-    sum += (uint64_t)sqlite3_column_int64(st, FROW_OPEN);
-    sum += (uint64_t)sqlite3_column_int64(st, FROW_TUPLE + FROW_PROTO);
+    for (int i = FROW_ITYPE; i <= FROW_OPEN; i++)
+        sum += int_col(st, i);
+    sum += int_col(st, FROW_TUPLE + FROW_PROTO);
     sum += text_col(st, FROW_TUPLE + FROW_SRC) + text_col(st, FROW_TUPLE + FROW_DST);
-    sum += (uint64_t)sqlite3_column_int64(st, FROW_TUPLE + FROW_SPORT);
-    sum += (uint64_t)sqlite3_column_int64(st, FROW_TUPLE + FROW_DPORT);
-    if (sqlite3_column_type(st, FROW_TUPLE + FROW_DNAT_IP) != SQLITE_NULL &&
-        sqlite3_column_type(st, FROW_TUPLE + FROW_DNAT_PORT) != SQLITE_NULL)
-        sum += text_col(st, FROW_TUPLE + FROW_DNAT_IP) +
-               (uint64_t)sqlite3_column_int64(st, FROW_TUPLE + FROW_DNAT_PORT);
+    sum += int_col(st, FROW_TUPLE + FROW_SPORT) + int_col(st, FROW_TUPLE + FROW_DPORT);
+    sum += text_col(st, FROW_TUPLE + FROW_DNAT_IP) + int_col(st, FROW_TUPLE + FROW_DNAT_PORT);
     return sum;
 }
 
