@@ -11,13 +11,21 @@
  * empty and the thread idle, then run in the caller's thread: the
  * connection is never used by two threads at once.
  *
- * Rows are written with one statement prepared once (SQLITE_PREPARE_
- * PERSISTENT), bound per row, inside BEGIN IMMEDIATE ... COMMIT so a second
- * writer on the same file gets "database is locked" at once.
+ * Rows are written with statements prepared once (SQLITE_PREPARE_
+ * PERSISTENT), WRITER_MULTI rows each, bound per row, inside BEGIN
+ * IMMEDIATE ... COMMIT so a second writer on the same file gets "database
+ * is locked" at once.  Open rows (flows still active at a commit) go in
+ * with the others; the later records that replace them are UPDATEs by id,
+ * which make no id, so they do not break the runs of inserts: rows wait in
+ * a carry until WRITER_MULTI of them fill a statement, and the thread
+ * inserts what waits before it goes idle.  (When a run of plain rows was
+ * what made a statement, the updates after each commit's open rows sent
+ * most rows in one at a time, at a higher cost a row.)
  */
 #include "capture/writer.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -79,10 +87,15 @@ struct writer {
     sqlite3_stmt *upd_flow;    /* owned, prepared once: a flow's open row, replaced */
     struct bind_memo memo_upd; /* parameters of upd_flow */
     int64_t *open_rowid;       /* malloc'd: flows.id of the open row of each flow_rec.slot,
-                                  0: none (writer thread only) */
+                                  0: none, -1: waiting in carry (writer thread only) */
     size_t n_open_rowid;
     struct bind_memo memo_flow; /* parameters of ins_flow, of ins_multi */
     struct bind_memo memo_multi;
+    /* Rows to insert, in order, waiting to fill one ins_multi statement
+     * (writer thread only; inserted before the thread goes idle).  An
+     * open row waiting here has open_rowid -1. */
+    struct flow_rec carry[WRITER_MULTI];
+    size_t n_carry;
     struct diag *d;     /* not owned; outlives the writer */
     char *path;         /* malloc'd, for messages */
     int64_t capture_id; /* captures.id, 0 before writer_capture_begin() */
@@ -459,58 +472,151 @@ static int64_t *writer_open_slot(struct writer *w, uint32_t slot)
     return &w->open_rowid[slot];
 }
 
-/*
- * A record that has or makes an open row (flow.h: open, replaces): the
- * flow's open row is updated in place, or inserted and remembered by the
- * flow's slot while it stays open.  The final record of a flow (open 0)
- * replaces its open row and forgets it.
- */
-static int writer_open_row(struct writer *w, const struct flow_rec *r)
+/* Remember the ids of the open rows among rec[0..n), just inserted by one
+ * statement: a rowid table without AUTOINCREMENT gives each new row the
+ * largest id plus one (https://sqlite.org/autoinc.html), so one
+ * statement's rows hold consecutive ids ending at the last one inserted
+ * (this writer holds the case's lock: no other connection inserts). */
+static void writer_note_open(struct writer *w, const struct flow_rec *rec, size_t n)
 {
-    int64_t *rowid = writer_open_slot(w, r->slot);
-    char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], dnat[INET6_ADDRSTRLEN];
-    int rc;
+    int64_t first = sqlite3_last_insert_rowid(w->db) - (int64_t)n + 1;
+    size_t i;
 
-    if (!r->replaces || *rowid == 0) {
-        rc = writer_insert(w, r, 1);
-        if (rc)
-            return rc;
-        *rowid = r->open ? sqlite3_last_insert_rowid(w->db) : 0;
-        return 0;
-    }
-    rc = writer_bind_row(w, w->upd_flow, &w->memo_upd, 0, r, src, dst, dnat);
-    if (rc) {
-        sqlite3_reset(w->upd_flow);
-        return rc;
-    }
-    sqlite3_bind_int64(w->upd_flow, WRITER_COLS + 1, *rowid);
-    rc = sqlite3_step(w->upd_flow);
-    sqlite3_reset(w->upd_flow);
-    if (rc != SQLITE_DONE)
-        return writer_sqlfail(w, "update an open flow");
-    if (!r->open)
-        *rowid = 0;
-    w->txn_rows++;
-    return 0;
+    for (i = 0; i < n; i++)
+        if (rec[i].open)
+            *writer_open_slot(w, rec[i].slot) = first + (int64_t)i;
 }
 
-/* How many of rec[0..n) from the start are plain rows (no open row made
- * or replaced), up to WRITER_MULTI. */
-static size_t writer_plain_run(const struct flow_rec *rec, size_t n)
+/*
+ * Insert what waits in the carry: WRITER_MULTI rows with one statement
+ * when the carry is full and the transaction has room for them, else
+ * (all, or the transaction's commit mark is nearer than WRITER_MULTI rows)
+ * one row at a time from the front, so that the thread commits every
+ * batch_rows rows exactly.  0, or the latched error.
+ */
+static int writer_carry_insert(struct writer *w, int all)
+{
+    size_t done = 0;
+    int rc = 0;
+
+    while (done < w->n_carry) {
+        size_t left = w->n_carry - done;
+        size_t room = w->batch_rows - w->txn_rows;
+        size_t n;
+
+        if (left == WRITER_MULTI && room >= WRITER_MULTI)
+            n = WRITER_MULTI;
+        else if (all || room < WRITER_MULTI)
+            n = 1;
+        else
+            break;
+        rc = writer_begin_txn(w);
+        if (!rc)
+            rc = writer_insert(w, &w->carry[done], n);
+        if (rc)
+            break;
+        writer_note_open(w, &w->carry[done], n);
+        done += n;
+        if (w->txn_rows >= w->batch_rows) {
+            rc = writer_commit_txn(w);
+            if (rc)
+                break;
+        }
+    }
+    if (done > 0) {
+        memmove(w->carry, w->carry + done, (w->n_carry - done) * sizeof(w->carry[0]));
+        w->n_carry -= done;
+    }
+    return rc;
+}
+
+/* The open row of slot waiting in the carry (there is at most one: a
+ * later record of the flow replaces it in place), or NULL. */
+static struct flow_rec *writer_carried_open(struct writer *w, uint32_t slot)
 {
     size_t i;
 
-    for (i = 0; i < n && i < WRITER_MULTI; i++)
-        if (rec[i].open | rec[i].replaces)
-            break;
-    return i;
+    for (i = 0; i < w->n_carry; i++)
+        if (w->carry[i].slot == slot && w->carry[i].open)
+            return &w->carry[i];
+    return NULL;
 }
 
-/* Insert one batch, WRITER_MULTI rows a statement where it can; commits
- * every batch_rows rows exactly (single rows fill up to the mark). */
+/*
+ * One record.  A record replacing its flow's open row (flow.h: open,
+ * replaces) updates that row in place, or, when the row still waits in
+ * the carry, takes its place there; the final record of a flow (open 0)
+ * forgets the row.  Every other record joins the carry, in order: rows
+ * get their ids in the order the flow table emitted them, only the
+ * updates (which make no id) go ahead.
+ */
+static int writer_put(struct writer *w, const struct flow_rec *r)
+{
+    int64_t *rowid = NULL;
+    char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], dnat[INET6_ADDRSTRLEN];
+    int rc;
+
+    if (r->open | r->replaces)
+        rowid = writer_open_slot(w, r->slot);
+    if (r->replaces && *rowid == -1) {
+        struct flow_rec *c = writer_carried_open(w, r->slot);
+
+        if (c) {
+            *c = *r;
+            if (!r->open)
+                *rowid = 0;
+            return 0;
+        }
+        *rowid = 0; /* lost with a failed insert: this record makes a new row */
+    }
+    if (r->replaces && *rowid > 0) {
+        rc = writer_begin_txn(w);
+        if (rc)
+            return rc;
+        rc = writer_bind_row(w, w->upd_flow, &w->memo_upd, 0, r, src, dst, dnat);
+        if (rc) {
+            sqlite3_reset(w->upd_flow);
+            return rc;
+        }
+        sqlite3_bind_int64(w->upd_flow, WRITER_COLS + 1, *rowid);
+        rc = sqlite3_step(w->upd_flow);
+        sqlite3_reset(w->upd_flow);
+        if (rc != SQLITE_DONE)
+            return writer_sqlfail(w, "update an open flow");
+        if (!r->open)
+            *rowid = 0;
+        w->txn_rows++;
+        if (w->txn_rows >= w->batch_rows)
+            return writer_commit_txn(w);
+        return 0;
+    }
+    assert(w->n_carry < WRITER_MULTI); /* writer_carry_insert() left room, or failed */
+    w->carry[w->n_carry++] = *r;
+    if (r->open)
+        *rowid = -1;
+    return writer_carry_insert(w, 0);
+}
+
+/* Whether rec[0..n) starts with WRITER_MULTI plain rows (no open row
+ * made or replaced). */
+static int writer_plain_run(const struct flow_rec *rec, size_t n)
+{
+    size_t i;
+
+    if (n < WRITER_MULTI)
+        return 0;
+    for (i = 0; i < WRITER_MULTI; i++)
+        if (rec[i].open | rec[i].replaces)
+            return 0;
+    return 1;
+}
+
+/* Insert one batch; what does not fill a statement waits in the carry.
+ * WRITER_MULTI plain rows in a row, with nothing waiting, go in straight
+ * from the batch (the common case: no copy). */
 static void writer_do_batch(struct writer *w, const struct writer_batch *b)
 {
-    size_t i = 0, n;
+    size_t i = 0;
     int err;
 
     pthread_mutex_lock(&w->mu);
@@ -519,23 +625,18 @@ static void writer_do_batch(struct writer *w, const struct writer_batch *b)
     if (err)
         return;
     while (i < b->n) {
-        if (writer_begin_txn(w))
-            return;
-        if (b->rec[i].open | b->rec[i].replaces) {
-            if (writer_open_row(w, &b->rec[i]))
+        if (w->n_carry == 0 && w->batch_rows - w->txn_rows >= WRITER_MULTI &&
+            writer_plain_run(&b->rec[i], b->n - i)) {
+            if (writer_begin_txn(w) || writer_insert(w, &b->rec[i], WRITER_MULTI))
                 return;
-            i++;
-        } else {
-            n = w->batch_rows - w->txn_rows >= WRITER_MULTI &&
-                        writer_plain_run(&b->rec[i], b->n - i) == WRITER_MULTI
-                    ? WRITER_MULTI
-                    : 1;
-            if (writer_insert(w, &b->rec[i], n))
+            i += WRITER_MULTI;
+            if (w->txn_rows >= w->batch_rows && writer_commit_txn(w))
                 return;
-            i += n;
+            continue;
         }
-        if (w->txn_rows >= w->batch_rows && writer_commit_txn(w))
+        if (writer_put(w, &b->rec[i]))
             return;
+        i++;
     }
 }
 
@@ -543,6 +644,7 @@ static void *writer_thread(void *arg)
 {
     struct writer *w = arg;
     struct writer_batch *b;
+    int err;
 
     pthread_mutex_lock(&w->mu);
     for (;;) {
@@ -561,6 +663,17 @@ static void *writer_thread(void *arg)
         pthread_mutex_lock(&w->mu);
         b->n = 0;
         w->spare[w->n_spare++] = b;
+        if (w->q_len == 0 && w->n_carry > 0) {
+            /* About to idle: the caller may use the connection next
+             * (writer_sync()) and expects every row inserted.  A batch
+             * queued meanwhile is taken next, behind these rows. */
+            err = w->err;
+            pthread_mutex_unlock(&w->mu);
+            if (!err)
+                (void)writer_carry_insert(w, 1);
+            w->n_carry = 0;
+            pthread_mutex_lock(&w->mu);
+        }
         w->busy = 0;
         pthread_cond_broadcast(&w->cv_idle);
     }

@@ -410,6 +410,56 @@ static void test_open_rows(void **state)
     assert_string_equal(f->msg, "");
 }
 
+/* Open rows among plain ones: they go in with the plain rows, WRITER_MULTI
+ * a statement, in the order emitted (flows.id follows first_ns here), and
+ * each later record of such a flow finds its row by the id the statement
+ * gave it; a final record that comes while its open row still waits for a
+ * statement takes that row's place (one row, its id, open 0). */
+static void test_open_rows_batched(void **state)
+{
+    struct fixture *f = *state;
+    struct writer_capture wc = {NULL, "cali*", NULL, NULL, "live", 0, 1};
+    struct writer_totals t;
+    struct writer *w;
+    struct flow_rec r;
+    int64_t cid;
+    uint32_t n;
+
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(writer_open(f->path, 0, &f->d, &w), 0);
+    assert_int_equal(writer_capture_begin(w, &wc, &cid), 0);
+    for (n = 1; n <= 301; n++) {
+        r = rec_v4(n);
+        r.slot = n;
+        r.open = n % 10 == 0 || n == 301;
+        writer_flow(w, &r);
+    }
+    r.open = 0; /* flow 301 ends before its open row is written */
+    r.replaces = 1;
+    r.packets_fwd = 999;
+    writer_flow(w, &r);
+    assert_int_equal(writer_commit(w), 0);
+    expect_sql(f->path, "SELECT count(*) || ' ' || sum(open) FROM flows", "301 30");
+    expect_sql(f->path, "SELECT count(*) FROM flows WHERE id <> first_ns - 1000", "0");
+    expect_sql(f->path, "SELECT packets_fwd || ' ' || open FROM flows WHERE id = 301", "999 0");
+
+    for (n = 10; n <= 300; n += 10) {
+        r = rec_v4(n);
+        r.slot = n;
+        r.replaces = 1;
+        r.packets_fwd = n;
+        writer_flow(w, &r);
+    }
+    assert_int_equal(writer_capture_end(w, &t), 0);
+    writer_close(&w);
+    expect_sql(f->path, "SELECT count(*) || ' ' || sum(open) FROM flows", "301 0");
+    expect_sql(f->path, "SELECT count(*) FROM flows WHERE packets_fwd = id AND id % 10 = 0", "30");
+    expect_sql(f->path, "SELECT sum(packets_fwd) FROM flows WHERE id % 10 <> 0 AND id < 301",
+               "270");
+    expect_sql(f->path, "SELECT flows_written FROM captures", "301");
+    assert_string_equal(f->msg, "");
+}
+
 /* A record the flow table should never make: refused, reported once,
  * latched; nothing after it is written. */
 static void test_invalid_state(void **state)
@@ -455,6 +505,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_rows_batched, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_fails, setup, teardown),
     };
