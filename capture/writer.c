@@ -58,6 +58,12 @@
 
 /* Columns of a flows row we bind. */
 #define WRITER_COLS 26
+/* Columns of a lean row: the first WRITER_COLS_LEAN of them (up to
+ * icmp_id), all a row needs when interim, dnat_ip, dnat_port and open
+ * hold their defaults (0, NULL, NULL, 0), as every row of a file without
+ * a commit on time does: SQLite loads a default once per statement, and a
+ * bound column costs a bind check and two VM steps a row. */
+#define WRITER_COLS_LEAN 22
 
 /*
  * What each parameter of an insert statement holds now.  SQLite keeps
@@ -84,13 +90,15 @@ struct writer {
     int lockfd;                /* holds the writer's lock on the case (db.h) */
     sqlite3_stmt *ins_flow;    /* owned, prepared once: one row */
     sqlite3_stmt *ins_multi;   /* owned, prepared once: WRITER_MULTI rows */
+    sqlite3_stmt *ins_lean;    /* owned, prepared once: WRITER_MULTI lean rows */
     sqlite3_stmt *upd_flow;    /* owned, prepared once: a flow's open row, replaced */
     struct bind_memo memo_upd; /* parameters of upd_flow */
     int64_t *open_rowid;       /* malloc'd: flows.id of the open row of each flow_rec.slot,
                                   0: none, -1: waiting in carry (writer thread only) */
     size_t n_open_rowid;
-    struct bind_memo memo_flow; /* parameters of ins_flow, of ins_multi */
+    struct bind_memo memo_flow; /* parameters of ins_flow, of ins_multi, of ins_lean */
     struct bind_memo memo_multi;
+    struct bind_memo memo_lean;
     /* Rows to insert, in order, waiting to fill one ins_multi statement
      * (writer thread only; inserted before the thread goes idle).  An
      * open row waiting here has open_rowid -1. */
@@ -131,6 +139,12 @@ static const char sql_ins_flow[] =
     " dnat_port, open) VALUES ";
 /* One row's parameters, WRITER_COLS of them. */
 static const char sql_ins_row[] = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+/* The same for lean rows (WRITER_COLS_LEAN). */
+static const char sql_ins_lean[] =
+    "INSERT INTO flows (capture_id, proto, src_ip, src_port, dst_ip, dst_port, first_ns,"
+    " last_ns, packets_fwd, bytes_fwd, packets_rev, bytes_rev, flags_fwd, flags_rev, state,"
+    " history, icmp_type, icmp_code, iface, vlan, icmp_count, icmp_id) VALUES ";
+static const char sql_lean_row[] = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 /* A flow's open row replaced by its later state, the same WRITER_COLS
  * columns in the same order, then the row's id. */
 static const char sql_upd_flow[] =
@@ -363,11 +377,12 @@ static void bind_opt(sqlite3_stmt *st, int col, int64_t v, int present)
         sqlite3_bind_null(st, col);
 }
 
-/* Bind r as the row starting at parameter base + 1 of st.  src, dst and
+/* Bind r as the row starting at parameter base + 1 of st, its first cols
+ * columns (WRITER_COLS, or WRITER_COLS_LEAN for a lean row).  src, dst and
  * dnat (INET6_ADDRSTRLEN each) hold the address texts until the step.
  * ERR_INVALID (reported, latched) when the state word is not Zeek's. */
 static int writer_bind_row(struct writer *w, sqlite3_stmt *st, struct bind_memo *m, int base,
-                           const struct flow_rec *r, char *src, char *dst, char *dnat)
+                           int cols, const struct flow_rec *r, char *src, char *dst, char *dnat)
 {
     size_t slen;
 
@@ -418,6 +433,8 @@ static int writer_bind_row(struct writer *w, sqlite3_stmt *st, struct bind_memo 
     memo_opt(st, m, base + 20, r->vlan, r->vlan >= 0);
     memo_int(st, m, base + 21, r->icmp_count);
     memo_opt(st, m, base + 22, r->icmp_id, r->icmp_id >= 0);
+    if (cols == WRITER_COLS_LEAN)
+        return 0;
     memo_int(st, m, base + 23, r->interim ? 1 : 0);
     if (r->dnat_family == 4 || r->dnat_family == 6) {
         bind_ip(st, base + 24, r->dnat_family, r->dnat, dnat, INET6_ADDRSTRLEN);
@@ -431,18 +448,37 @@ static int writer_bind_row(struct writer *w, sqlite3_stmt *st, struct bind_memo 
     return 0;
 }
 
-/* Insert rec[0..n), n being 1 or WRITER_MULTI, with one statement. */
+/* Whether the last WRITER_COLS - WRITER_COLS_LEAN columns of every row of
+ * rec[0..n) hold their defaults. */
+static int writer_all_lean(const struct flow_rec *rec, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (rec[i].interim || rec[i].open || rec[i].dnat_family == 4 || rec[i].dnat_family == 6)
+            return 0;
+    return 1;
+}
+
+/* Insert rec[0..n), n being 1 or WRITER_MULTI, with one statement (the
+ * lean one when every row is). */
 static int writer_insert(struct writer *w, const struct flow_rec *rec, size_t n)
 {
     sqlite3_stmt *st = n == 1 ? w->ins_flow : w->ins_multi;
     struct bind_memo *m = n == 1 ? &w->memo_flow : &w->memo_multi;
     char src[WRITER_MULTI][INET6_ADDRSTRLEN], dst[WRITER_MULTI][INET6_ADDRSTRLEN];
     char dnat[WRITER_MULTI][INET6_ADDRSTRLEN];
+    int cols = WRITER_COLS;
     size_t i;
     int rc;
 
+    if (n == WRITER_MULTI && writer_all_lean(rec, n)) {
+        st = w->ins_lean;
+        m = &w->memo_lean;
+        cols = WRITER_COLS_LEAN;
+    }
     for (i = 0; i < n; i++) {
-        rc = writer_bind_row(w, st, m, (int)i * WRITER_COLS, &rec[i], src[i], dst[i], dnat[i]);
+        rc = writer_bind_row(w, st, m, (int)i * cols, cols, &rec[i], src[i], dst[i], dnat[i]);
         if (rc) {
             sqlite3_reset(st);
             return rc;
@@ -573,7 +609,7 @@ static int writer_put(struct writer *w, const struct flow_rec *r)
         rc = writer_begin_txn(w);
         if (rc)
             return rc;
-        rc = writer_bind_row(w, w->upd_flow, &w->memo_upd, 0, r, src, dst, dnat);
+        rc = writer_bind_row(w, w->upd_flow, &w->memo_upd, 0, WRITER_COLS, r, src, dst, dnat);
         if (rc) {
             sqlite3_reset(w->upd_flow);
             return rc;
@@ -768,35 +804,42 @@ void writer_flow(struct writer *w, const struct flow_rec *rec)
         writer_submit(w);
 }
 
-/* The one-row and the WRITER_MULTI-row insert statements. */
-static int writer_prepare_inserts(struct writer *w)
+/* Prepare head followed by n copies of row, comma-separated, into *st. */
+static int writer_prepare_rows(struct writer *w, const char *head, const char *row, int n,
+                               sqlite3_stmt **st)
 {
     struct buf sql;
     int i, src;
 
     buf_init(&sql, 0);
-    if (buf_addstr(&sql, sql_ins_flow) || buf_addstr(&sql, sql_ins_row))
-        goto out_limit;
-    src = sqlite3_prepare_v3(w->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT, &w->ins_flow, NULL);
-    for (i = 1; src == SQLITE_OK && i < WRITER_MULTI; i++) {
-        if (buf_addch(&sql, ',') || buf_addstr(&sql, sql_ins_row))
-            goto out_limit;
+    for (i = 0; i < n; i++) {
+        if (buf_addstr(&sql, i ? "," : head) || buf_addstr(&sql, row)) {
+            buf_release(&sql);
+            diag_err(w->d, "cannot prepare the flow insert: statement too long");
+            return ERR_LIMIT;
+        }
     }
-    if (src == SQLITE_OK)
-        src =
-            sqlite3_prepare_v3(w->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT, &w->ins_multi, NULL);
-    if (src == SQLITE_OK)
-        src = sqlite3_prepare_v3(w->db, sql_upd_flow, -1, SQLITE_PREPARE_PERSISTENT, &w->upd_flow,
-                                 NULL);
+    src = sqlite3_prepare_v3(w->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
     buf_release(&sql);
     if (src != SQLITE_OK)
         return writer_sqlfail(w, "prepare the flow insert");
     return 0;
+}
 
-out_limit:
-    buf_release(&sql);
-    diag_err(w->d, "cannot prepare the flow insert: statement too long");
-    return ERR_LIMIT;
+/* The one-row, the WRITER_MULTI-row and the lean insert statements, and
+ * the open row's update. */
+static int writer_prepare_inserts(struct writer *w)
+{
+    int rc = writer_prepare_rows(w, sql_ins_flow, sql_ins_row, 1, &w->ins_flow);
+
+    if (!rc)
+        rc = writer_prepare_rows(w, sql_ins_flow, sql_ins_row, WRITER_MULTI, &w->ins_multi);
+    if (!rc)
+        rc = writer_prepare_rows(w, sql_ins_lean, sql_lean_row, WRITER_MULTI, &w->ins_lean);
+    if (!rc && sqlite3_prepare_v3(w->db, sql_upd_flow, -1, SQLITE_PREPARE_PERSISTENT, &w->upd_flow,
+                                  NULL) != SQLITE_OK)
+        rc = writer_sqlfail(w, "prepare the flow insert");
+    return rc;
 }
 
 int writer_open(const char *path, size_t batch_rows, struct diag *d, struct writer **out)
@@ -856,6 +899,7 @@ int writer_open(const char *path, size_t batch_rows, struct diag *d, struct writ
 out_close:
     sqlite3_finalize(w->ins_flow);
     sqlite3_finalize(w->ins_multi);
+    sqlite3_finalize(w->ins_lean);
     sqlite3_finalize(w->upd_flow);
     db_close(&w->db, d);
     close(w->lockfd);
@@ -1078,6 +1122,7 @@ void writer_close(struct writer **wp)
         free(w->spare[i]);
     sqlite3_finalize(w->ins_flow);
     sqlite3_finalize(w->ins_multi);
+    sqlite3_finalize(w->ins_lean);
     sqlite3_finalize(w->upd_flow);
     free(w->open_rowid);
     db_close(&w->db, w->d);

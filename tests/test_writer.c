@@ -292,6 +292,13 @@ static void test_round_trip(void **state)
     /* no DNAT: both NULL */
     expect_sql(f->path, "SELECT quote(dnat_ip) || quote(dnat_port) FROM flows WHERE id = 3",
                "NULLNULL");
+    /* rows 65.. went in by the statement of lean rows: the columns it
+     * leaves out hold their defaults, the others what was bound */
+    expect_sql(f->path,
+               "SELECT count(*) FROM flows WHERE id >= 65 AND dnat_ip IS NULL AND"
+               " dnat_port IS NULL AND interim = 0 AND open = 0 AND first_ns = 999 + id AND"
+               " src_ip = '10.1.' || ((id - 1) / 256) || '.' || ((id - 1) % 256)",
+               "2437");
     expect_sql(
         f->path,
         "SELECT node || '|' || started_ns || '|' || ended_ns || '|' || interfaces || '|' ||"
