@@ -16,7 +16,9 @@
  *   1. one /proc scan: which processes are in which namespace;
  *   2. each lookup's ends to the namespace holding their address (a
  *      namespace first met has its addresses dumped; an address found in
- *      none has every namespace's dumped again, at most once a second);
+ *      none has every namespace's dumped again, at most once a second),
+ *      found by binary search in every namespace's addresses sorted
+ *      together (pa_addr_index()) after each dump of them;
  *   3. each namespace with lookups (at most every LIM_PROC_POLL_MS) or with
  *      recorded sockets (every LIM_PROC_RESCAN_MS) is dumped: recorded
  *      sockets missing from the dump are GONE, lookups matched;
@@ -24,6 +26,7 @@
  *      /proc/PID/fd of that namespace's processes: a SOCKET each.
  */
 #include "capture/proc_attr.h"
+#include "capture/proc_attr_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -118,6 +121,7 @@ struct pa_rec {
 struct pa_pend {
     struct pa_tuple t;
     int64_t at;
+    int64_t tried; /* the last_scan whose addresses held neither end; 0: not tried */
 };
 
 /* A flow end to find in a namespace. */
@@ -160,6 +164,8 @@ struct pa_ns {
 
 struct pa_helper {
     int sock;
+    struct pa_addr_ns *ix; /* malloc'd: every namespace's addresses (pa_addr_index()) */
+    size_t nix, aix;
     int selffd; /* our own namespace */
     uint64_t self_ino;
     struct pa_ns *ns;
@@ -308,22 +314,72 @@ static void pa_ns_addrs(struct pa_helper *h, struct pa_ns *ns)
     sd_close(&ns->sd);
 }
 
+static int pa_addr_cmp(const void *x, const void *y)
+{
+    const struct pa_addr_ns *a = x, *b = y;
+    int c = ipaddr_cmp(&a->ip, &b->ip);
+
+    if (c)
+        return c;
+    return a->ns < b->ns ? -1 : a->ns > b->ns;
+}
+
+TESTABLE size_t pa_addr_index(struct pa_addr_ns *ix, size_t n)
+{
+    size_t i, k = 0;
+
+    if (n == 0)
+        return 0;
+    qsort(ix, n, sizeof(*ix), pa_addr_cmp);
+    for (i = 1; i < n; i++) {
+        if (ipaddr_cmp(&ix[i].ip, &ix[k].ip) != 0)
+            ix[++k] = ix[i];
+        else if (ix[i].ns != ix[k].ns)
+            ix[k].ns = PA_NS_SEVERAL;
+    }
+    return k + 1;
+}
+
+TESTABLE uint32_t pa_addr_find(const struct pa_addr_ns *ix, size_t n, const struct ipaddr *ip)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = ipaddr_cmp(&ix[mid].ip, ip);
+
+        if (c == 0)
+            return ix[mid].ns;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return PA_NS_SEVERAL;
+}
+
+/* Index every namespace's addresses (after a scan: h->ns's order holds
+ * until the next). */
+static void pa_index_addrs(struct pa_helper *h)
+{
+    h->nix = 0;
+    for (size_t i = 0; i < h->nns; i++) {
+        for (size_t j = 0; j < h->ns[i].naddrs; j++) {
+            ALLOC_GROW(h->ix, h->nix + 1, h->aix);
+            h->ix[h->nix].ip = h->ns[i].addrs[j];
+            h->ix[h->nix++].ns = (uint32_t)i;
+        }
+    }
+    h->nix = pa_addr_index(h->ix, h->nix);
+}
+
 /* The namespace holding address ip, or NULL (several do: none, never a
  * guess). */
 static struct pa_ns *pa_ns_of(struct pa_helper *h, const struct ipaddr *ip)
 {
-    struct pa_ns *found = NULL;
+    uint32_t i = pa_addr_find(h->ix, h->nix, ip);
 
-    for (size_t i = 0; i < h->nns; i++) {
-        for (size_t j = 0; j < h->ns[i].naddrs; j++) {
-            if (ipaddr_cmp(&h->ns[i].addrs[j], ip) != 0)
-                continue;
-            if (found && found != &h->ns[i])
-                return NULL;
-            found = &h->ns[i];
-        }
-    }
-    return found;
+    return i == PA_NS_SEVERAL ? NULL : &h->ns[i];
 }
 
 static void pa_want(struct pa_helper *h, struct pa_ns *ns, const struct pa_pend *pd, int src)
@@ -354,7 +410,10 @@ static void pa_want(struct pa_helper *h, struct pa_ns *ns, const struct pa_pend 
 
 /* 2. Each pending lookup's ends to their namespaces.  A lookup whose
  * addresses no namespace holds waits for the next scan (a pod's address
- * comes after its namespace), and is dropped, not local, after one. */
+ * comes after its namespace), and is dropped, not local, after one.  It
+ * is looked up again only once the addresses changed (a scan since): the
+ * ticks between (ten a second) would find nothing again, and most
+ * lookups of a busy capture are of the outside world. */
 static void pa_resolve(struct pa_helper *h)
 {
     size_t i, kept = 0;
@@ -364,6 +423,11 @@ static void pa_resolve(struct pa_helper *h)
         struct ipaddr a, b;
         struct pa_ns *na, *nb;
 
+        if (h->pending[i].tried == h->last_scan) {
+            if (h->last_scan < h->pending[i].at)
+                h->pending[kept++] = h->pending[i];
+            continue;
+        }
         if (t->family == 6) {
             ipaddr_from_v6(&a, t->src);
             ipaddr_from_v6(&b, t->dst);
@@ -374,6 +438,7 @@ static void pa_resolve(struct pa_helper *h)
         na = pa_ns_of(h, &a);
         nb = pa_ns_of(h, &b);
         if (!na && !nb) {
+            h->pending[i].tried = h->last_scan;
             if (h->last_scan < h->pending[i].at)
                 h->pending[kept++] = h->pending[i];
             continue;
@@ -713,6 +778,7 @@ static void pa_tick(struct pa_helper *h, int64_t now)
         pa_scan(h, now);
         for (size_t i = 0; i < h->nns; i++)
             pa_ns_addrs(h, &h->ns[i]);
+        pa_index_addrs(h);
         h->last_scan = now;
         h->scan_needed = 0;
     }
@@ -774,6 +840,7 @@ static int pa_helper_read(struct pa_helper *h)
             }
             ALLOC_GROW(h->pending, h->npending + 1, h->apending);
             h->pending[h->npending].t = *t;
+            h->pending[h->npending].tried = 0;
             h->pending[h->npending++].at = now_ns();
         }
     }
@@ -834,6 +901,7 @@ static void pa_helper_main(int sock)
     for (size_t i = 0; i < h.nns; i++)
         pa_ns_free(&h.ns[i]);
     free(h.ns);
+    free(h.ix);
     free(h.pending);
     free(h.needs);
     free(h.dump);
