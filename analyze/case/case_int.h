@@ -29,7 +29,8 @@ struct diag;
 /* case_memo.first before its user set it. */
 #define CASE_MEMO_UNSET UINT32_MAX
 
-/* A reader's memo of address texts (one per scan: not shared). */
+/* A reader's memo of address texts and what it found for them (one per
+ * scan, so one per thread: not shared). */
 struct frow_memo {
     struct case_memo *slots; /* the texts remembered, in order (malloc'd) */
     size_t cap, used;        /* room for, and held */

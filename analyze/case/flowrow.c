@@ -8,9 +8,12 @@
  * per column (and a second read by the caller) cost twice SQLite's API
  * entry and exit, which was a fifth of check's instructions.
  *
- * Addresses are parsed in place when they are dotted quads, through
- * ipaddr_parse() otherwise, and remembered per distinct text (a case has
- * few distinct addresses and millions of flows).
+ * Addresses are remembered per distinct text (a case has few distinct
+ * addresses and millions of flows), with the endpoint row their reader
+ * found for them: a probe of the memo costs less than parsing even a
+ * dotted quad in place, and spares the reader the lookup of the
+ * endpoint (case.c, first_row_memo()).  A text not remembered is parsed
+ * in place when it is a dotted quad, through ipaddr_parse() otherwise.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -95,11 +98,10 @@ void frow_memo_release(struct frow_memo *m)
 
 /*
  * Address text t (len bytes, NULL when the column had none) parsed into
- * ip through memo mm for texts that are not dotted quads (IPv6: a slow
- * parse), a dotted quad being parsed in place: *slot is the text's memo
- * entry, whose first field belongs to the caller (CASE_MEMO_UNSET in a
- * new entry), or NULL when the text is not remembered (a dotted quad,
- * too long, or the memo is full).  0 or ERR_PARSE.
+ * ip through memo mm: *slot is the text's memo entry, whose first field
+ * belongs to the caller (CASE_MEMO_UNSET in a new entry), or NULL when
+ * the text is not remembered (too long, or the memo is full).  0 or
+ * ERR_PARSE.
  */
 static int frow_ip_memo(struct frow_memo *mm, const char *t, size_t len, struct ipaddr *ip,
                         struct case_memo **slot)
@@ -112,12 +114,8 @@ static int frow_ip_memo(struct frow_memo *mm, const char *t, size_t len, struct 
     *slot = NULL;
     if (!t)
         return ERR_PARSE;
-    /* A dotted quad parses faster than a probe of the memo, whose table
-     * misses the cache: only other texts are remembered. */
-    if (fast_v4(t, len, ip) == 0)
-        return 0;
     if (len > CASE_MEMO_TEXT || !mm->slots)
-        return ipaddr_parse(t, len, ip);
+        return fast_v4(t, len, ip) == 0 ? 0 : ipaddr_parse(t, len, ip);
     h = hash_bytes(t, len, 0);
     for (uint32_t k = htab_first(&mm->idx, h, &it); k != HTAB_NONE; k = htab_next(&mm->idx, &it)) {
         m = &mm->slots[k];
@@ -127,7 +125,7 @@ static int frow_ip_memo(struct frow_memo *mm, const char *t, size_t len, struct 
             return 0;
         }
     }
-    rc = ipaddr_parse(t, len, ip);
+    rc = fast_v4(t, len, ip) == 0 ? 0 : ipaddr_parse(t, len, ip);
     if (rc)
         return rc;
     /* Remembered while there is room (LIM_CASE_ADDR_MEMO texts at most). */
