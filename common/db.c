@@ -1196,11 +1196,17 @@ void db_close(sqlite3 **pdb, struct diag *d)
 
 int db_state_valid(const char *s, size_t len)
 {
-    static const char *const words[] = {"S0",   "S1",     "SF",    "REJ", "S2",  "S3", "RSTO",
-                                        "RSTR", "RSTOS0", "RSTRH", "SH",  "SHR", "OTH"};
+    /* Each word with its length (the analyzer asks once per flow: no
+     * strlen() of the list each time), the common ones first. */
+    static const struct {
+        char w[7];
+        uint8_t len;
+    } words[] = {{"SF", 2}, {"S0", 2},   {"REJ", 3},  {"S1", 2},     {"S2", 2},
+                 {"S3", 2}, {"RSTO", 4}, {"RSTR", 4}, {"RSTOS0", 6}, {"RSTRH", 5},
+                 {"SH", 2}, {"SHR", 3},  {"OTH", 3}};
 
     for (size_t i = 0; s && i < ARRAY_SIZE(words); i++) {
-        if (strlen(words[i]) == len && memcmp(words[i], s, len) == 0)
+        if (words[i].len == len && words[i].w[0] == s[0] && memcmp(words[i].w, s, len) == 0)
             return 1;
     }
     return 0;
