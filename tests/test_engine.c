@@ -318,6 +318,48 @@ static void test_pass_at_last_tier(void **state)
     buf_release(&out);
 }
 
+/* Which policies select a pod is found through the index of the labels
+ * their selectors require (need_index(), lset_cands()): the policies
+ * listed under one of its labels (an equality, any member of an `in`,
+ * one operand of a conjunction) and those listed under none (all(), a
+ * negation), in policy order; never one whose required label it lacks. */
+static void test_selected_through_index(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    static const char *const sels[] = {
+        NSSEL("app == 'y'"),        /* b: its app and its namespace */
+        "all()",                    /* both: listed under no label */
+        "app in {'a', 'y'}",        /* b: the second member */
+        NSSEL("app == 'x'"),        /* a */
+        "!(app == 'q')",            /* both: a negation requires nothing */
+        "app == 'y' || app == 'x'", /* both: a disjunction requires nothing */
+        "app == 'q'",               /* neither */
+    };
+    static const char *const names[] = {"p0", "p1", "p2", "p3", "p4", "p5", "p6"};
+    const struct eng_verdict *v;
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(sels); i++)
+        pol(t, POL_NP, "fme", names[i], sels[i], DIR_INGRESS);
+    v = judge(a, b, 6, 80);
+    assert_int_equal(v->ingress.reason, REASON_END_OF_TIER);
+    assert_int_equal(v->ingress.nselected, 5);
+    assert_string_equal(v->ingress.selected[0]->name, "p0");
+    assert_string_equal(v->ingress.selected[1]->name, "p1");
+    assert_string_equal(v->ingress.selected[2]->name, "p2");
+    assert_string_equal(v->ingress.selected[3]->name, "p4");
+    assert_string_equal(v->ingress.selected[4]->name, "p5");
+    v = judge(b, a, 6, 80);
+    assert_int_equal(v->ingress.reason, REASON_END_OF_TIER);
+    assert_int_equal(v->ingress.nselected, 4);
+    assert_string_equal(v->ingress.selected[0]->name, "p1");
+    assert_string_equal(v->ingress.selected[1]->name, "p3");
+    assert_string_equal(v->ingress.selected[2]->name, "p4");
+    assert_string_equal(v->ingress.selected[3]->name, "p5");
+}
+
 /* Pass leaves the tier at once: a Deny later in the same tier is not
  * consulted, but the next tier is (its end-of-tier denies here). */
 static void test_pass_skips_rest_of_tier(void **state)
@@ -1781,6 +1823,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_ne_on_missing_label, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pass_at_last_tier, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_selected_through_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pass_skips_rest_of_tier, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tier_default_pass, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tier_not_applying, setup, teardown),

@@ -522,6 +522,25 @@ static void test_format(void **state)
 
 /* --- evaluation (ast.go Evaluate; §1.3, §9 items 1-2) ----------------------- */
 
+/* Every label sel requires (sel_needs()) is in l with one of its values. */
+static int needs_hold(const struct sel *sel, const struct labels *l)
+{
+    struct sel_need nd[8];
+    size_t n = sel_needs(sel, nd, 8);
+
+    for (size_t i = 0; i < n; i++) {
+        const char *v = labels_get(l, nd[i].key);
+        size_t j;
+
+        for (j = 0; v && j < nd[i].nvals; j++)
+            if (strlen(v) == nd[i].vals[j].len && memcmp(v, nd[i].vals[j].s, strlen(v)) == 0)
+                break;
+        if (!v || j == nd[i].nvals)
+            return 0;
+    }
+    return 1;
+}
+
 static void test_eval(void **state)
 {
     struct fixture *f = *state;
@@ -617,8 +636,69 @@ static void test_eval(void **state)
         /* the canonical text means the same */
         canon = parse_ok(f, format(f, sel));
         assert_int_equal(sel_eval(canon, &l), cases[i].want);
+        /* a set it matches holds every label it requires (sel_needs()) */
+        if (cases[i].want)
+            assert_true(needs_hold(sel, &l));
         labels_release(&l);
     }
+}
+
+/* --- what a selector requires (sel_needs(): the engine's index) -------------- */
+
+/* needs as text: "key=v1|v2;key=v" in sel_needs()'s order. */
+static const char *needs_text(struct fixture *f, const struct sel *sel, size_t max)
+{
+    struct sel_need nd[8];
+    size_t n = sel_needs(sel, nd, max);
+
+    buf_reset(&f->out);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(nd[i].nvals >= 1);
+        assert_int_equal(buf_addf(&f->out, "%s%s=", i ? ";" : "", nd[i].key), 0);
+        for (size_t j = 0; j < nd[i].nvals; j++)
+            assert_int_equal(
+                buf_addf(&f->out, "%s%.*s", j ? "|" : "", (int)nd[i].vals[j].len, nd[i].vals[j].s),
+                0);
+    }
+    return f->out.len ? f->out.data : "";
+}
+
+static void test_needs(void **state)
+{
+    struct fixture *f = *state;
+    static const struct {
+        const char *sel;
+        const char *want;
+    } cases[] = {
+        {"a == 'x'", "a=x"},                                   /* an equality */
+        {"a in {'y', 'x'}", "a=x|y"},                          /* in: its members (sorted) */
+        {"a in {}", ""},                                       /* matches nothing: no index by it */
+        {"a == 'x' && b in {'y'}", "a=x;b=y"},                 /* both operands of && */
+        {"a == 'x' && (b == 'y' && c == 'z')", "a=x;b=y;c=z"}, /* nested && */
+        {"a == 'x' || b == 'y'", ""},                          /* || requires neither */
+        {"a == 'x' && (b == 'y' || c == 'z')", "a=x"},         /* nothing under || */
+        {"!(a == 'x')", ""},                                   /* nothing under ! */
+        {"!a != 'x'", ""},                                     /* !(a != 'x') is no equality node */
+        {"a != 'x' && has(b)", ""},                            /* != and has() require no value */
+        {"a not in {'x'} && b contains 'y'", ""},              /* neither do not in, contains */
+        {"b starts with 'y' && c ends with 'z'", ""},          /* nor starts with, ends with */
+        {"all()", ""},                                         /* all() */
+        {"global() && a == 'x'", "a=x"},                       /* global() && an equality */
+        {"projectcalico.org/namespace == 'ns0' && app == 'd1'",
+         "projectcalico.org/namespace=ns0;app=d1"}, /* a namespaced policy's */
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct sel *sel = parse_ok(f, cases[i].sel);
+
+        if (strcmp(needs_text(f, sel, 8), cases[i].want) != 0)
+            print_error("case %zu \"%s\"\n", i, cases[i].sel);
+        assert_string_equal(needs_text(f, sel, 8), cases[i].want);
+    }
+    /* at most max, the first ones */
+    assert_string_equal(needs_text(f, parse_ok(f, "a == 'x' && b == 'y' && c == 'z'"), 2),
+                        "a=x;b=y");
+    assert_string_equal(needs_text(f, parse_ok(f, "a == 'x'"), 0), "");
 }
 
 /* --- prefix rewriting (ast.go PrefixVisitor; §1.5) --------------------------- */
@@ -692,6 +772,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_format, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eval, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_needs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prefixed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_format_buffer, setup, teardown),
     };

@@ -67,7 +67,24 @@ struct eng_lset {
     const struct labels *l;      /* borrowed (case endpoint or netset) */
     uint8_t *res;                /* per selector id: 0 unknown, 1 no, 2 yes (malloc'd) */
     struct eng_app app[CL_N][2]; /* per class: [0] ingress, [1] egress */
+    uint32_t *cand;              /* the policies whose selector it may match, in order
+                                    (lset_cands()) (malloc'd) */
+    size_t ncand;
+    int cand_done;
 };
+
+/* One label value the selectors of some policies require (sel_needs()):
+ * the index that spares a label set the selectors it cannot match. */
+struct eng_need {
+    const char *key, *val; /* borrowed from a selector's tree */
+    size_t vlen;
+    size_t count;   /* policies that could be listed under it (first pass) */
+    uint32_t *pols; /* the policies listed under it, increasing (malloc'd) */
+    size_t npols, pols_alloc;
+};
+
+/* Requirements of one selector the index considers. */
+#define ENG_NEEDS_MAX 8
 
 struct eng_pol {
     const struct policy *p;
@@ -148,6 +165,14 @@ struct engine {
 
     struct eng_pol *pols; /* in tier order, policy order */
     size_t npols;
+    /* The policies by a label value their selector requires (need_index()),
+     * and those no value indexes (no selector, or none it requires). */
+    struct eng_need *needs; /* (malloc'd) */
+    size_t nneeds, needs_alloc;
+    struct htab needmap; /* need_hash() -> needs index */
+    uint32_t *pols_free; /* increasing (malloc'd) */
+    size_t npols_free;
+    uint8_t *cand_mark; /* scratch, per policy (malloc'd) */
 
     int key_sport; /* some rule looks at source ports */
     int has_staged;
@@ -252,6 +277,127 @@ static int lset_match(struct engine *e, int lsid, int selid)
     return ls->res[selid] == 2;
 }
 
+/* ---- which policies a label set may be selected by ---------------------- */
+
+static uint64_t need_hash(const char *key, const char *val, size_t vlen)
+{
+    return hash_bytes(val, vlen, hash_str(key, 0));
+}
+
+/* The index entry of key = val[0..vlen), added when add, else NULL when
+ * there is none. */
+static struct eng_need *need_at(struct engine *e, const char *key, const char *val, size_t vlen,
+                                int add)
+{
+    uint64_t h = need_hash(key, val, vlen);
+    struct htab_iter it;
+    struct eng_need *n;
+
+    for (uint32_t i = htab_first(&e->needmap, h, &it); i != HTAB_NONE;
+         i = htab_next(&e->needmap, &it)) {
+        n = &e->needs[i];
+        if (n->vlen == vlen && memcmp(n->val, val, vlen) == 0 && strcmp(n->key, key) == 0)
+            return n;
+    }
+    if (!add)
+        return NULL;
+    ALLOC_GROW(e->needs, e->nneeds + 1, e->needs_alloc);
+    n = &e->needs[e->nneeds];
+    memset(n, 0, sizeof(*n));
+    n->key = key;
+    n->val = val;
+    n->vlen = vlen;
+    htab_add(&e->needmap, h, (uint32_t)e->nneeds++);
+    return n;
+}
+
+/*
+ * Index the policies by a label their effective selector requires
+ * (sel_needs()): a label set can only be selected by the policies listed
+ * under one of its own labels, and by those listed under none.  Of a
+ * selector's requirements, the one the fewest policies share is chosen
+ * (a namespace's label is shared by all of its policies, a workload's is
+ * not).  Correct whatever the choice: a set without the label is never
+ * selected.
+ */
+static void need_index(struct engine *e)
+{
+    struct sel_need nd[ENG_NEEDS_MAX];
+    size_t k, i, j, n, best, cost, best_cost, alloc = 0;
+
+    for (int pass = 0; pass < 2; pass++) {
+        for (k = 0; k < e->npols; k++) {
+            const struct eng_pol *p = &e->pols[k];
+
+            n = p->selid < 0 ? 0 : sel_needs(e->sels[p->selid], nd, ENG_NEEDS_MAX);
+            if (!n) {
+                if (pass) {
+                    ALLOC_GROW(e->pols_free, e->npols_free + 1, alloc);
+                    e->pols_free[e->npols_free++] = (uint32_t)k;
+                }
+                continue;
+            }
+            if (!pass) {
+                for (i = 0; i < n; i++)
+                    for (j = 0; j < nd[i].nvals; j++)
+                        need_at(e, nd[i].key, nd[i].vals[j].s, nd[i].vals[j].len, 1)->count++;
+                continue;
+            }
+            best = 0;
+            best_cost = SIZE_MAX;
+            for (i = 0; i < n; i++) {
+                cost = 0;
+                for (j = 0; j < nd[i].nvals; j++)
+                    cost += need_at(e, nd[i].key, nd[i].vals[j].s, nd[i].vals[j].len, 0)->count;
+                if (cost < best_cost) {
+                    best = i;
+                    best_cost = cost;
+                }
+            }
+            for (j = 0; j < nd[best].nvals; j++) {
+                struct eng_need *x =
+                    need_at(e, nd[best].key, nd[best].vals[j].s, nd[best].vals[j].len, 0);
+
+                /* `in` lists each value once: a policy comes once per value. */
+                if (x->npols && x->pols[x->npols - 1] == (uint32_t)k)
+                    continue;
+                ALLOC_GROW(x->pols, x->npols + 1, x->pols_alloc);
+                x->pols[x->npols++] = (uint32_t)k;
+            }
+        }
+    }
+    e->cand_mark = xcalloc(e->npols ? e->npols : 1, 1);
+}
+
+/* The policies label set ls may be selected by, in policy order: those
+ * listed under one of its labels, and those listed under none. */
+static void lset_cands(struct engine *e, struct eng_lset *ls)
+{
+    const struct labels *l = ls->l;
+    size_t i, k, n = 0;
+
+    for (i = 0; i < l->n; i++) {
+        const struct eng_need *x = need_at(e, l->v[i].key, l->v[i].value, strlen(l->v[i].value), 0);
+
+        for (k = 0; x && k < x->npols; k++) {
+            n += !e->cand_mark[x->pols[k]];
+            e->cand_mark[x->pols[k]] = 1;
+        }
+    }
+    for (k = 0; k < e->npols_free; k++) {
+        n += !e->cand_mark[e->pols_free[k]];
+        e->cand_mark[e->pols_free[k]] = 1;
+    }
+    ls->cand = xmalloc((n ? n : 1) * sizeof(*ls->cand));
+    for (k = 0; k < e->npols && ls->ncand < n; k++) {
+        if (e->cand_mark[k]) {
+            e->cand_mark[k] = 0;
+            ls->cand[ls->ncand++] = (uint32_t)k;
+        }
+    }
+    ls->cand_done = 1;
+}
+
 /* ---- set-up ------------------------------------------------------------- */
 
 static int dir_index(int dir)
@@ -343,6 +489,7 @@ struct engine *engine_new(const struct policy_set *ps, const struct case_ep *eps
     e->members_alloc = 2 * (1 + ps->nnetsets + ps->nheps);
     e->members = xcalloc(e->members_alloc, sizeof(*e->members));
     e->stats.selectors = e->nsels;
+    need_index(e);
     return e;
 }
 
@@ -442,6 +589,7 @@ void engine_free(struct engine **ep)
     htab_release(&e->svmap);
     for (k = 0; k < e->nlsets; k++) {
         free(e->lsets[k]->res);
+        free(e->lsets[k]->cand);
         for (size_t c = 0; c < CL_N; c++) {
             free(e->lsets[k]->app[c][0].v);
             free(e->lsets[k]->app[c][1].v);
@@ -467,6 +615,12 @@ void engine_free(struct engine **ep)
     htab_release(&e->selmap);
     free(e->lsets);
     htab_release(&e->lsmap);
+    for (k = 0; k < e->nneeds; k++)
+        free(e->needs[k].pols);
+    free(e->needs);
+    htab_release(&e->needmap);
+    free(e->pols_free);
+    free(e->cand_mark);
     free(e->ep_lsid);
     free(e->netset_lsid);
     if (e->netset_labels)
@@ -540,7 +694,7 @@ void engine_stats(const struct engine *e, struct eng_stats *out)
 
 /* The policies of class cls that apply to a label set for a direction,
  * tier by tier (§5: selector matches, direction in types), computed once
- * per set. */
+ * per set, trying only the policies its labels let through (lset_cands()). */
 static const struct eng_app *applicable(struct engine *e, int lsid, int cls, int d)
 {
     struct eng_lset *ls = e->lsets[lsid];
@@ -549,8 +703,10 @@ static const struct eng_app *applicable(struct engine *e, int lsid, int cls, int
 
     if (app->done)
         return app;
-    for (k = 0; k < e->npols; k++) {
-        struct eng_pol *p = &e->pols[k];
+    if (!ls->cand_done)
+        lset_cands(e, ls);
+    for (k = 0; k < ls->ncand; k++) {
+        struct eng_pol *p = &e->pols[ls->cand[k]];
 
         if (!p->eligible[cls][d] || !lset_match(e, lsid, p->selid))
             continue;

@@ -102,6 +102,46 @@ struct sel *sel_node_list(struct arena *a, enum sel_op op, struct sel *const *ki
 
 /* --- evaluation ----------------------------------------------------------- */
 
+size_t sel_needs(const struct sel *sel, struct sel_need *out, size_t max)
+{
+    size_t n = 0;
+
+    if (!sel || !max)
+        return 0;
+    switch (sel->op) {
+    case SEL_EQ:
+        out[0].key = sel->key;
+        out[0].vals = &sel->value;
+        out[0].nvals = 1;
+        return 1;
+    case SEL_IN:
+        /* key in {} matches nothing: no need to index it by. */
+        if (!sel->n)
+            return 0;
+        out[0].key = sel->key;
+        out[0].vals = sel->set;
+        out[0].nvals = sel->n;
+        return 1;
+    case SEL_AND:
+        /* Every operand must hold: what each requires, the set does. */
+        for (size_t i = 0; i < sel->n && n < max; i++)
+            n += sel_needs(sel->kids[i], out + n, max - n);
+        return n;
+    case SEL_ALL:
+    case SEL_GLOBAL:
+    case SEL_HAS:
+    case SEL_NE:
+    case SEL_CONTAINS:
+    case SEL_STARTS:
+    case SEL_ENDS:
+    case SEL_NOTIN:
+    case SEL_NOT:
+    case SEL_OR:
+        break;
+    }
+    return 0;
+}
+
 static int sel_set_contains(const struct sel *node, const char *v, size_t vlen)
 {
     size_t lo = 0, hi = node->n;

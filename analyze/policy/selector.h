@@ -22,6 +22,12 @@ struct labels;
 
 struct sel; /* opaque AST, arena-owned */
 
+/* A string value: may hold any byte but its own quote, NUL included. */
+struct sel_str {
+    const char *s; /* arena, NUL-terminated after len bytes */
+    size_t len;
+};
+
 struct sel_error {
     size_t col;    /* 1-based byte column of the fault in the selector text */
     char msg[128]; /* "unexpected token '=>', expected '=='": lower-case, no
@@ -42,6 +48,26 @@ int sel_parse(struct arena *a, const char *s, size_t len, struct sel **out,
 
 /* 1 when labels match the selector, else 0.  Allocates nothing. */
 int sel_eval(const struct sel *sel, const struct labels *labels);
+
+/*
+ * A label that every set sel matches holds (sel_needs()): key with one of
+ * vals[0..nvals) (all borrowed from the tree).
+ */
+struct sel_need {
+    const char *key;
+    const struct sel_str *vals;
+    size_t nvals; /* >= 1 */
+};
+
+/*
+ * The labels sel requires, for an index that spares evaluating it against
+ * sets that lack them: its equalities and non-empty `in`s, alone or as
+ * operands of a conjunction (at any depth of conjunctions; nothing under
+ * a negation or a disjunction).  Writes up to max of them into out and
+ * returns how many it wrote; 0 means none is known (all(), negations,
+ * disjunctions), never that sel matches nothing.
+ */
+size_t sel_needs(const struct sel *sel, struct sel_need *out, size_t max);
 
 /* Calico's canonical String() form (§1.4) appended to out; 0 or ERR_LIMIT
  * when out is full.  The text parses back to the same tree, except that

@@ -84,12 +84,6 @@ enum sel_op {
     SEL_OR        /* kids[0] || ... || kids[n-1], n >= 2 */
 };
 
-/* A string value: may hold any byte but its own quote, NUL included. */
-struct sel_str {
-    const char *s; /* arena, NUL-terminated after len bytes */
-    size_t len;
-};
-
 struct sel {
     enum sel_op op;
     const char *key;      /* label ops: arena, NUL-terminated; else NULL */
