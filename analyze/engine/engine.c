@@ -2020,7 +2020,7 @@ const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *
     struct eng_key key;
     struct htab_iter it;
     uint64_t h;
-    uint32_t i;
+    uint32_t i, sid, did, oid;
     struct eng_centry *ce;
 
     if (f->svc && e->c)
@@ -2028,13 +2028,12 @@ const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *
     e->stats.judged++;
     /* An endpoint that is not one of the case's has no index: judge
      * afresh, uncached (only hand-built callers do this). */
-    if (!ep_index(e, f->src, &key.sid) || !ep_index(e, f->dst, &key.did) ||
-        !ep_index(e, f->orig_dst, &key.oid))
+    if (!ep_index(e, f->src, &sid) || !ep_index(e, f->dst, &did) || !ep_index(e, f->orig_dst, &oid))
         return judge_uncached(e, f);
     memset(&key, 0, sizeof(key));
-    ep_index(e, f->src, &key.sid);
-    ep_index(e, f->dst, &key.did);
-    ep_index(e, f->orig_dst, &key.oid);
+    key.sid = sid;
+    key.did = did;
+    key.oid = oid;
     if (!e->twin)
         ep_twins(e);
     /* An end by its twin's index (ep_twins()); the families always, as
