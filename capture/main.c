@@ -241,7 +241,8 @@ static int cap_commit(struct cap *c, int64_t now)
             c->ident_failures++;
     }
     c->last_commit = now;
-    return writer_commit(c->w);
+    /* The writer's thread commits: the packets are not kept waiting. */
+    return writer_commit_async(c->w);
 }
 
 /* A file source waiting (a pipe, a FIFO) or being read: commit when due,
@@ -716,18 +717,18 @@ static int cap_finish(struct cap *c)
     struct flow_stats st;
     size_t i, n;
     struct src *srcs = cap_srcs(c, &n);
-    int rc;
+    int rc, lost = 0;
 
     /* Conntrack events of the last moments, before the flows they name. */
     if (ident_cap_events(&c->ident, now_ns()) < 0)
         c->failed = 1;
     flow_table_flush(c->ft);
     if (ident_cap_write(&c->ident, c->w, c->capture_id))
-        c->failed = 1;
+        lost = 1;
     if (c->pa) {
         pa_finish(c->pa);
         if (pa_write(c->pa, c->w, c->capture_id, cap_redact_ip, c))
-            c->failed = 1;
+            lost = 1;
     }
     memset(&t, 0, sizeof(t));
     t.packets_dropped = c->closed_drops;
@@ -750,7 +751,12 @@ static int cap_finish(struct cap *c)
     t.fragments_orphan = st.fragments_orphan;
     t.flows_evicted = st.flows_evicted;
     t.icmp_unmatched = st.icmp_unmatched;
-    return writer_capture_end(c->w, &t);
+    rc = writer_capture_end(c->w, &t);
+    /* The writer's thread has run every job now: identities or sockets
+     * that could not be written (reported) make the status 1. */
+    if (!rc && (lost || (c->pa && pa_write_failed(c->pa))))
+        rc = ERR_DB;
+    return rc;
 }
 
 static void cap_release(struct cap *c)
@@ -762,8 +768,8 @@ static void cap_release(struct cap *c)
         src_close(&c->files[i]);
     free(c->files);
     flow_table_free(&c->ft);
+    writer_close(&c->w); /* its thread may still write what pa_write() handed it */
     pa_close(&c->pa);
-    writer_close(&c->w);
     nl_link_close(&c->nl);
     ident_cap_release(&c->ident);
     polnets_release(&c->keep);

@@ -919,12 +919,19 @@ struct pa_client {
     int64_t rate_sec;         /* the second being counted */
     uint64_t rate_n;          /* lookups queued in it */
     uint64_t unsought;        /* flows past the rate */
-    struct pa_socket *socks;  /* malloc'd: received, not yet written */
+    struct pa_socket *socks;  /* malloc'd: received, not yet handed to the writer */
     size_t nsocks, asocks;
-    struct pa_msg_gone *gone; /* malloc'd: received, not yet written */
+    struct pa_msg_gone *gone; /* malloc'd: received, not yet handed to the writer */
     size_t ngone, agone;
+    /* The writer thread's alone once pa_write() has posted a job
+     * (pa_write_fn()): */
     int64_t *rowid; /* malloc'd: sockets.id by key */
     size_t nrowid;
+    struct pa_socket *wsocks; /* malloc'd: handed over, not yet written (a failed write) */
+    size_t nwsocks, awsocks;
+    struct pa_msg_gone *wgone; /* malloc'd: handed over, not yet written */
+    size_t nwgone, awgone;
+    int wfailed; /* the last write failed */
     struct pa_stats st;
     int done;
 };
@@ -1109,13 +1116,27 @@ void pa_get_stats(const struct pa_client *c, struct pa_stats *out)
     *out = c->st;
 }
 
-struct pa_write_ctx {
-    struct pa_client *c;
+/* pa_write()'s job for the writer thread: what was received since the
+ * last one, and the counters then. */
+struct pa_job {
+    struct pa_client *c; /* its writer-side fields (rowid, wsocks, wgone) */
     int64_t capture_id;
-    void (*redact)(void *ctx, struct ipaddr *ip);
-    void *rctx;
-    struct diag *d;
+    struct pa_socket *socks; /* malloc'd, owned; remote addresses redacted */
+    size_t nsocks;
+    struct pa_msg_gone *gone; /* malloc'd, owned */
+    size_t ngone;
+    struct pa_stats st;
+    uint64_t unsought;
 };
+
+static void pa_job_free(void *arg)
+{
+    struct pa_job *j = arg;
+
+    free(j->socks);
+    free(j->gone);
+    free(j);
+}
 
 static void pa_bind_text(sqlite3_stmt *st, int col, const char *s, int present)
 {
@@ -1125,15 +1146,26 @@ static void pa_bind_text(sqlite3_stmt *st, int col, const char *s, int present)
         sqlite3_bind_null(st, col);
 }
 
+/* On the writer thread: the job's sockets and ends after those a failed
+ * write left, in one savepoint. */
 static int pa_write_fn(sqlite3 *db, void *arg)
 {
-    struct pa_write_ctx *wc = arg;
-    struct pa_client *c = wc->c;
+    struct pa_job *j = arg;
+    struct pa_client *c = j->c;
     sqlite3_stmt *ins = NULL, *upd = NULL, *cap = NULL;
     int rc = ERR_DB;
 
+    ALLOC_GROW(c->wsocks, c->nwsocks + j->nsocks, c->awsocks);
+    if (j->nsocks)
+        memcpy(c->wsocks + c->nwsocks, j->socks, j->nsocks * sizeof(*j->socks));
+    c->nwsocks += j->nsocks;
+    ALLOC_GROW(c->wgone, c->nwgone + j->ngone, c->awgone);
+    if (j->ngone)
+        memcpy(c->wgone + c->nwgone, j->gone, j->ngone * sizeof(*j->gone));
+    c->nwgone += j->ngone;
     if (sqlite3_exec(db, "SAVEPOINT pa_write", NULL, NULL, NULL) != SQLITE_OK) {
-        diag_err(wc->d, "cannot write the sockets: %s", sqlite3_errmsg(db));
+        diag_err(c->d, "cannot write the sockets: %s", sqlite3_errmsg(db));
+        c->wfailed = 1;
         return ERR_DB;
     }
     if (sqlite3_prepare_v2(db,
@@ -1149,14 +1181,12 @@ static int pa_write_fn(sqlite3 *db, void *arg)
                            " flows_unsought = ?4 WHERE id = ?1",
                            -1, &cap, NULL) != SQLITE_OK)
         goto out;
-    for (size_t i = 0; i < c->nsocks; i++) {
-        struct pa_socket *s = &c->socks[i];
+    for (size_t i = 0; i < c->nwsocks; i++) {
+        const struct pa_socket *s = &c->wsocks[i];
         char lip[IPADDR_STRLEN], rip[IPADDR_STRLEN];
 
-        if (s->remote.family && wc->redact)
-            wc->redact(wc->rctx, &s->remote);
         sqlite3_reset(ins);
-        sqlite3_bind_int64(ins, 1, wc->capture_id);
+        sqlite3_bind_int64(ins, 1, j->capture_id);
         sqlite3_bind_int(ins, 2, s->proto);
         sqlite3_bind_text(ins, 3, ipaddr_format(&s->local, lip), -1, SQLITE_TRANSIENT);
         sqlite3_bind_int(ins, 4, s->lport);
@@ -1194,9 +1224,8 @@ static int pa_write_fn(sqlite3 *db, void *arg)
         }
         c->rowid[s->key] = sqlite3_last_insert_rowid(db);
     }
-    c->nsocks = 0;
-    for (size_t i = 0; i < c->ngone; i++) {
-        const struct pa_msg_gone *g = &c->gone[i];
+    for (size_t i = 0; i < c->nwgone; i++) {
+        const struct pa_msg_gone *g = &c->wgone[i];
 
         if (g->key >= c->nrowid || !c->rowid[g->key])
             continue; /* a socket not written (a failed write is reported) */
@@ -1206,21 +1235,25 @@ static int pa_write_fn(sqlite3 *db, void *arg)
         if (sqlite3_step(upd) != SQLITE_DONE)
             goto out;
     }
-    c->ngone = 0;
-    sqlite3_bind_int64(cap, 1, wc->capture_id);
-    sqlite3_bind_int64(cap, 2, (int64_t)c->st.sought);
-    sqlite3_bind_int64(cap, 3, (int64_t)c->st.unattributed);
-    sqlite3_bind_int64(cap, 4, (int64_t)c->unsought);
+    sqlite3_bind_int64(cap, 1, j->capture_id);
+    sqlite3_bind_int64(cap, 2, (int64_t)j->st.sought);
+    sqlite3_bind_int64(cap, 3, (int64_t)j->st.unattributed);
+    sqlite3_bind_int64(cap, 4, (int64_t)j->unsought);
     if (sqlite3_step(cap) != SQLITE_DONE)
         goto out;
     rc = 0;
+    c->nwsocks = 0;
+    c->nwgone = 0;
 out:
+    c->wfailed = rc != 0;
     if (rc)
-        diag_err(wc->d, "cannot write the sockets: %s", sqlite3_errmsg(db));
+        diag_err(c->d, "cannot write the sockets: %s", sqlite3_errmsg(db));
     sqlite3_finalize(ins);
     sqlite3_finalize(upd);
     sqlite3_finalize(cap);
-    /* A failure leaves the rows received for the next try. */
+    /* A failure leaves the rows (and the rowids of the sockets written
+     * before, kept: a rowid of a row rolled back is overwritten when the
+     * socket is written again) for the next try. */
     sqlite3_exec(db, rc ? "ROLLBACK TO pa_write; RELEASE pa_write" : "RELEASE pa_write", NULL, NULL,
                  NULL);
     return rc;
@@ -1229,9 +1262,31 @@ out:
 int pa_write(struct pa_client *c, struct writer *w, int64_t capture_id,
              void (*redact)(void *ctx, struct ipaddr *ip), void *ctx)
 {
-    struct pa_write_ctx wc = {c, capture_id, redact, ctx, c->d};
+    struct pa_job *j = xcalloc(1, sizeof(*j));
 
-    return writer_with_db(w, pa_write_fn, &wc);
+    /* Redacted here, once, on the caller's thread, which owns the
+     * pseudonyms. */
+    for (size_t i = 0; i < c->nsocks && redact; i++)
+        if (c->socks[i].remote.family)
+            redact(ctx, &c->socks[i].remote);
+    j->c = c;
+    j->capture_id = capture_id;
+    j->socks = c->socks;
+    j->nsocks = c->nsocks;
+    j->gone = c->gone;
+    j->ngone = c->ngone;
+    j->st = c->st;
+    j->unsought = c->unsought;
+    c->socks = NULL;
+    c->nsocks = c->asocks = 0;
+    c->gone = NULL;
+    c->ngone = c->agone = 0;
+    return writer_post(w, pa_write_fn, pa_job_free, j);
+}
+
+int pa_write_failed(const struct pa_client *c)
+{
+    return c->wfailed;
 }
 
 void pa_close(struct pa_client **cp)
@@ -1261,5 +1316,7 @@ void pa_close(struct pa_client **cp)
     free(c->socks);
     free(c->gone);
     free(c->rowid);
+    free(c->wsocks);
+    free(c->wgone);
     free(c);
 }

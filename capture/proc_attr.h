@@ -101,13 +101,23 @@ void pa_flush(struct pa_client *c);
 int pa_read(struct pa_client *c);
 
 /*
- * Write the sockets found, the ones that closed, and the capture's
- * sockets_sought, sockets_unattributed and flows_unsought through w (in
- * its transaction).  redact(ctx, ip), unless NULL, replaces an external
- * remote address first (--redact-external).  0, or ERR_DB (reported).
+ * Hand the sockets found, the ones that closed, and the capture's
+ * sockets_sought, sockets_unattributed and flows_unsought to w's thread
+ * (writer_post()), which writes them in its transaction; the caller does
+ * not wait.  redact(ctx, ip), unless NULL, replaces an external remote
+ * address first, here (--redact-external).  A write that fails is
+ * reported by the writer's thread and tried again with the next
+ * pa_write().  The writer's thread uses c until it has run the job: close
+ * w (writer_close()) before pa_close(c).  0, or the writer's latched
+ * error.
  */
 int pa_write(struct pa_client *c, struct writer *w, int64_t capture_id,
              void (*redact)(void *ctx, struct ipaddr *ip), void *ctx) MUST_CHECK;
+
+/* Whether the last write of pa_write()'s rows failed.  Ask only once the
+ * writer's thread has run every job (after writer_capture_end() or
+ * writer_commit()). */
+int pa_write_failed(const struct pa_client *c);
 
 /* Ask the helper to answer what it holds and stop; read until it has
  * (at most a few seconds).  pa_write() then writes the rest. */

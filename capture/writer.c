@@ -6,10 +6,16 @@
  * the machines we run on have two cores.  The decoding thread copies each
  * finished flow into a batch of WRITER_BATCH records; full batches go
  * through a small bounded queue to the writer thread, which is the only
- * thread touching SQLite while batches are in flight.  Rare operations
- * (captures and interfaces rows, commits) first wait until the queue is
- * empty and the thread idle, then run in the caller's thread: the
- * connection is never used by two threads at once.
+ * thread touching SQLite while batches are in flight.  What a live
+ * capture does every --commit-interval goes through the same queue, in
+ * order with the rows: writer_post()'s jobs (the sockets of process
+ * attribution) and writer_commit_async()'s commits, which the thread runs
+ * with the WAL's checkpoints, so the packet thread never waits on SQLite
+ * or on the disk there: while it waits, nobody empties the capture's
+ * rings.  Rare operations (captures and interfaces rows, writer_with_db(),
+ * writer_commit()) first wait until the queue is empty and the thread
+ * idle, then run in the caller's thread: the connection is never used by
+ * two threads at once.
  *
  * Rows are written with statements prepared once (SQLITE_PREPARE_
  * PERSISTENT), WRITER_MULTI rows each, bound per row, inside BEGIN
@@ -56,6 +62,11 @@
  * sync (tens of ms) without stalling the decoder. */
 #define WRITER_QUEUE 64
 
+/* WAL pages after which the writer thread checkpoints (PASSIVE) after a
+ * commit: 4096 pages (16 MB) rather than SQLite's 1000, since each
+ * checkpoint syncs the file; the WAL stays bounded for long captures. */
+#define WRITER_CHECKPOINT_PAGES 4096
+
 /* Columns of a flows row we bind. */
 #define WRITER_COLS 26
 /* Columns of a lean row: the first WRITER_COLS_LEAN of them (up to
@@ -80,8 +91,17 @@ struct bind_memo {
     int64_t v[WRITER_MULTI * WRITER_COLS];
 };
 
+/* writer_post()'s job: fn(db, ctx) on the thread, then release(ctx). */
+struct writer_job {
+    int (*fn)(sqlite3 *db, void *ctx); /* NULL: none */
+    void (*release)(void *ctx);        /* may be NULL */
+    void *ctx;                         /* owned by the writer once posted */
+};
+
 struct writer_batch {
     size_t n;                          /* records used */
+    struct writer_job job;             /* run after the records */
+    int commit;                        /* then commit (writer_commit_async()) */
     struct flow_rec rec[WRITER_BATCH]; /* copies of emitted flows */
 };
 
@@ -107,6 +127,7 @@ struct writer {
     struct diag *d;     /* not owned; outlives the writer */
     char *path;         /* malloc'd, for messages */
     int64_t capture_id; /* captures.id, 0 before writer_capture_begin() */
+    int wal_pages;      /* pages in the WAL after the last commit (the WAL hook) */
     size_t batch_rows;  /* commit after this many rows in a transaction */
 
     /* Touched by the writer thread only while it holds a batch; by the
@@ -199,6 +220,36 @@ static int writer_set_written(struct writer *w)
     return src;
 }
 
+/* sqlite3_wal_hook(): after every commit, how many pages the WAL holds.
+ * Called in the committing thread, which holds the connection. */
+static int writer_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    struct writer *w = arg;
+
+    (void)db;
+    (void)name;
+    w->wal_pages = pages;
+    return SQLITE_OK;
+}
+
+/*
+ * Copy the WAL back into the file once it holds WRITER_CHECKPOINT_PAGES,
+ * as SQLite's automatic checkpoint would (PASSIVE: it waits for no reader,
+ * such as an analyzer reading the case meanwhile), but only here, after a
+ * commit of a transaction of ours (writer_commit_txn()): the automatic one
+ * is off (writer_open()), since it would run after any commit, the
+ * interfaces rows' autocommits on the caller's thread too, and it syncs
+ * the file.  A checkpoint that cannot finish is tried again after the
+ * next commit: the WAL only grows meanwhile.
+ */
+static void writer_checkpoint(struct writer *w)
+{
+    if (w->wal_pages < WRITER_CHECKPOINT_PAGES)
+        return;
+    if (sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) == SQLITE_OK)
+        w->wal_pages = 0;
+}
+
 static int writer_begin_txn(struct writer *w)
 {
     int rc;
@@ -235,6 +286,7 @@ static int writer_commit_txn(struct writer *w)
     }
     w->in_txn = 0;
     w->txn_rows = 0;
+    writer_checkpoint(w);
     return 0;
 }
 
@@ -676,6 +728,37 @@ static void writer_do_batch(struct writer *w, const struct writer_batch *b)
     }
 }
 
+/* Drop a batch's job unrun (the writer failed, or is closing). */
+static void writer_job_release(struct writer_job *j)
+{
+    if (j->fn && j->release)
+        j->release(j->ctx);
+    memset(j, 0, sizeof(*j));
+}
+
+/* A batch on the thread: its rows, then its job in the same transaction
+ * (a failure of the job is its own: reported by fn, not latched), then
+ * the commit it carries.  The rows waiting in the carry go in before
+ * either: the job sees every row queued before it, the commit covers
+ * them.  Nothing after a latched error. */
+static void writer_run_batch(struct writer *w, struct writer_batch *b)
+{
+    int err;
+
+    writer_do_batch(w, b);
+    pthread_mutex_lock(&w->mu);
+    err = w->err;
+    pthread_mutex_unlock(&w->mu);
+    if (!err && (b->job.fn || b->commit) && w->n_carry > 0 && writer_carry_insert(w, 1))
+        err = 1; /* latched */
+    if (!err && b->job.fn && writer_begin_txn(w) == 0)
+        (void)b->job.fn(w->db, b->job.ctx);
+    writer_job_release(&b->job);
+    if (!err && b->commit)
+        (void)writer_commit_txn(w); /* a failure is latched */
+    b->commit = 0;
+}
+
 static void *writer_thread(void *arg)
 {
     struct writer *w = arg;
@@ -694,7 +777,7 @@ static void *writer_thread(void *arg)
         w->busy = 1;
         pthread_mutex_unlock(&w->mu);
 
-        writer_do_batch(w, b);
+        writer_run_batch(w, b);
 
         pthread_mutex_lock(&w->mu);
         b->n = 0;
@@ -745,10 +828,12 @@ static void writer_submit(struct writer *w)
 {
     struct writer_batch *b = w->cur;
 
-    if (!b || b->n == 0)
+    if (!b || (b->n == 0 && !b->job.fn && !b->commit))
         return;
     if (writer_start(w)) {
         b->n = 0;
+        writer_job_release(&b->job);
+        b->commit = 0;
         return;
     }
     w->cur = NULL;
@@ -777,28 +862,42 @@ static int writer_sync(struct writer *w)
     return err;
 }
 
+/* Make sure w->cur is a batch to fill, taken from the spares (waiting for
+ * one when every batch is queued).  0, or after a failure the latched
+ * error (and no batch). */
+static int writer_cur(struct writer *w)
+{
+    if (w->cur)
+        return 0;
+    pthread_mutex_lock(&w->mu);
+    if (w->err) {
+        int err = w->err;
+
+        pthread_mutex_unlock(&w->mu);
+        return err;
+    }
+    /* Batches are allocated on demand up to the queue's size plus the
+     * one being filled; then the caller waits for one to come back. */
+    if (w->n_spare == 0 && w->n_alloc < WRITER_QUEUE + 1) {
+        w->n_alloc++;
+        pthread_mutex_unlock(&w->mu);
+        w->cur = xmalloc(sizeof(*w->cur));
+    } else {
+        while (w->n_spare == 0)
+            pthread_cond_wait(&w->cv_idle, &w->mu);
+        w->cur = w->spare[--w->n_spare];
+        pthread_mutex_unlock(&w->mu);
+    }
+    w->cur->n = 0;
+    w->cur->commit = 0;
+    memset(&w->cur->job, 0, sizeof(w->cur->job));
+    return 0;
+}
+
 void writer_flow(struct writer *w, const struct flow_rec *rec)
 {
-    if (!w->cur) {
-        pthread_mutex_lock(&w->mu);
-        if (w->err) {
-            pthread_mutex_unlock(&w->mu);
-            return;
-        }
-        /* Batches are allocated on demand up to the queue's size plus the
-         * one being filled; then the caller waits for one to come back. */
-        if (w->n_spare == 0 && w->n_alloc < WRITER_QUEUE + 1) {
-            w->n_alloc++;
-            pthread_mutex_unlock(&w->mu);
-            w->cur = xmalloc(sizeof(*w->cur));
-        } else {
-            while (w->n_spare == 0)
-                pthread_cond_wait(&w->cv_idle, &w->mu);
-            w->cur = w->spare[--w->n_spare];
-            pthread_mutex_unlock(&w->mu);
-        }
-        w->cur->n = 0;
-    }
+    if (writer_cur(w))
+        return;
     w->cur->rec[w->cur->n++] = *rec;
     if (w->cur->n == WRITER_BATCH)
         writer_submit(w);
@@ -879,17 +978,20 @@ int writer_open(const char *path, size_t batch_rows, struct diag *d, struct writ
      *   words)) makes SQLite build an ephemeral index per row, which
      *   cost more than the rest of the insert (1.8 us a row);
      *   writer_insert() checks the same list in C (db_state_valid()).
-     * - a WAL checkpoint every 4096 pages (16 MB) rather than 1000: each
-     *   checkpoint syncs, and fewer of them keep the thread from stalling
-     *   the decoder; the WAL stays bounded for long live captures.
+     * - no automatic WAL checkpoint, which would run after any commit:
+     *   writer_checkpoint() does it after ours, on the writer thread
+     *   (and on the caller's only in the calls that wait anyway:
+     *   writer_commit(), writer_capture_begin() and _end()), never while
+     *   the caller reads packets.
      */
     if (sqlite3_exec(w->db,
-                     "PRAGMA foreign_keys = OFF; PRAGMA wal_autocheckpoint = 4096;"
+                     "PRAGMA foreign_keys = OFF; PRAGMA wal_autocheckpoint = 0;"
                      " PRAGMA ignore_check_constraints = ON",
                      NULL, NULL, NULL) != SQLITE_OK) {
         rc = writer_sqlfail(w, "set up the connection");
         goto out_close;
     }
+    sqlite3_wal_hook(w->db, writer_wal_hook, w);
     rc = writer_prepare_inserts(w);
     if (rc)
         goto out_close;
@@ -1047,6 +1149,35 @@ int writer_commit(struct writer *w)
     return writer_commit_txn(w);
 }
 
+int writer_post(struct writer *w, int (*fn)(sqlite3 *db, void *ctx), void (*release)(void *ctx),
+                void *ctx)
+{
+    int rc = writer_cur(w);
+
+    if (rc) {
+        if (release)
+            release(ctx);
+        return rc;
+    }
+    w->cur->job.fn = fn;
+    w->cur->job.release = release;
+    w->cur->job.ctx = ctx;
+    /* Rows queued from now on go in a later batch: after the job. */
+    writer_submit(w);
+    return writer_failed(w);
+}
+
+int writer_commit_async(struct writer *w)
+{
+    int rc = writer_cur(w);
+
+    if (rc)
+        return rc;
+    w->cur->commit = 1;
+    writer_submit(w);
+    return writer_failed(w);
+}
+
 int writer_capture_end(struct writer *w, const struct writer_totals *t)
 {
     sqlite3_stmt *st;
@@ -1103,8 +1234,12 @@ void writer_close(struct writer **wp)
     if (!w)
         return;
     *wp = NULL;
-    /* Rows still queued are dropped with the open transaction: only
-     * writer_commit()/writer_capture_end() make rows durable. */
+    /* The batch being filled is dropped; the thread inserts the queued
+     * ones (and runs their jobs and commits) before it stops, and what no
+     * commit covers is rolled back: only writer_commit(),
+     * writer_commit_async() and writer_capture_end() make rows durable. */
+    if (w->cur)
+        writer_job_release(&w->cur->job);
     free(w->cur);
     w->cur = NULL;
     if (w->thread_started) {
@@ -1116,8 +1251,10 @@ void writer_close(struct writer **wp)
     }
     if (w->in_txn)
         sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
-    for (i = 0; i < w->q_len; i++)
+    for (i = 0; i < w->q_len; i++) {
+        writer_job_release(&w->queue[(w->q_head + i) % WRITER_QUEUE]->job);
         free(w->queue[(w->q_head + i) % WRITER_QUEUE]);
+    }
     for (i = 0; i < w->n_spare; i++)
         free(w->spare[i]);
     sqlite3_finalize(w->ins_flow);

@@ -6,14 +6,20 @@
  * writer thread inserts the batches through one prepared statement inside
  * a transaction, so SQLite's work overlaps the decoding on a second core.
  * The transaction is committed every `batch_rows` flows by the thread and
- * whenever the caller asks (writer_commit(), e.g. every --commit-interval
- * seconds of a live capture), so a capture killed with SIGKILL loses at
- * most the rows since the last commit and leaves a .db that opens cleanly
- * (WAL journal).
+ * whenever the caller asks: writer_commit_async() (every --commit-interval
+ * seconds: the caller does not wait) or writer_commit() (waits).  A
+ * capture killed with SIGKILL loses at most the rows since the last commit
+ * the thread made and leaves a .db that opens cleanly (WAL journal).  The
+ * thread also copies the WAL back into the file (a checkpoint, which
+ * syncs) after its commits, when the WAL has grown past 16 MB; the caller
+ * never does.
  *
- * Everything else (the captures row, interfaces rows) is rare and done
- * synchronously by the caller once the thread has drained its queue, so
- * only one thread ever uses the connection at a time.
+ * Other rows go two ways.  writer_post() hands the thread a job (fn and
+ * the data it owns) that it runs in order with the flow rows, so the
+ * caller never waits: for what comes every interval.  The rest (the
+ * captures row, interfaces rows, writer_with_db()) is rare and done
+ * synchronously by the caller once the thread has drained its queue.
+ * Only one thread ever uses the connection at a time.
  *
  * Errors: the first SQLite failure is reported once through the diag and
  * latched; writer_flow() then drops rows and writer_failed() returns it.
@@ -85,8 +91,34 @@ int writer_iface_end(struct writer *w, int64_t id, int64_t vanished_ns, uint64_t
  * queue behind.  Does nothing after a failure (see writer_failed()). */
 void writer_flow(struct writer *w, const struct flow_rec *rec);
 
-/* Insert every queued row and commit.  0 or the latched error. */
+/* Insert every queued row and commit, waiting for both.  0 or the
+ * latched error. */
 int writer_commit(struct writer *w) MUST_CHECK;
+
+/*
+ * Queue a commit of every row (and job) queued so far: the thread makes
+ * it, with a checkpoint when one is due, once it has inserted them; the
+ * caller does not wait (only, as writer_flow(), when the thread is a full
+ * queue behind).  A failure of the commit is reported and latched
+ * (writer_failed()).  0, or the error latched before the call.
+ */
+int writer_commit_async(struct writer *w) MUST_CHECK;
+
+/*
+ * Queue fn(db, ctx) to run on the writer thread once every flow row
+ * queued before it is inserted, in the open transaction (one is begun if
+ * none is), so fn's rows are committed with those flows; the caller does
+ * not wait (only when the thread is a full queue behind).  ctx belongs to
+ * the writer from now on: release(ctx) (unless NULL) is called once fn
+ * has run, or instead of running it (after a latched error, or when the
+ * writer closes first).  fn runs on another thread than the caller's: it
+ * may touch only ctx and what no other thread touches meanwhile.  fn
+ * reports its own failure, must undo it with a savepoint of its own, and
+ * its failure is not latched (the flows go on).  0, or the latched error
+ * (ctx released then, fn never run).
+ */
+int writer_post(struct writer *w, int (*fn)(sqlite3 *db, void *ctx), void (*release)(void *ctx),
+                void *ctx) MUST_CHECK;
 
 /* Write the captures row's totals and end time (flows_written is the
  * writer's own count) and commit. */
@@ -108,8 +140,10 @@ uint64_t writer_flows(const struct writer *w);
 /* 0, or the first error met (already reported). */
 int writer_failed(const struct writer *w);
 
-/* Stop the thread, roll back anything uncommitted, close the .db (which
- * checkpoints the WAL into it).  *w is set to NULL; NULL does nothing. */
+/* Stop the thread once it has done what was handed to it (rows, jobs,
+ * commits; the batch of rows still being filled is dropped), roll back
+ * anything uncommitted, close the .db (which checkpoints the WAL into it).
+ * *w is set to NULL; NULL does nothing. */
 void writer_close(struct writer **w);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -417,6 +418,164 @@ static void test_open_rows(void **state)
     assert_string_equal(f->msg, "");
 }
 
+/* writer_commit_async(): the thread commits what was queued before the
+ * request, and the caller does not wait for it.  The rows queued after it
+ * are not committed (writer_close() drops them), those before are:
+ * without the commit, the close would roll back all of them. */
+static void test_commit_async(void **state)
+{
+    struct fixture *f = *state;
+    struct writer_capture wc = {NULL, "cali*", NULL, NULL, "live", 0, 1};
+    struct writer *w;
+    struct flow_rec r;
+    int64_t cid;
+
+    assert_int_equal(writer_open(f->path, 100000, &f->d, &w), 0);
+    assert_int_equal(writer_capture_begin(w, &wc, &cid), 0);
+    for (uint32_t n = 1; n <= 1500; n++) { /* a full batch and part of one */
+        r = rec_v4(n);
+        writer_flow(w, &r);
+    }
+    assert_int_equal(writer_commit_async(w), 0);
+    /* a commit request with no rows before it commits nothing new */
+    assert_int_equal(writer_commit_async(w), 0);
+    for (uint32_t n = 1501; n <= 1600; n++) {
+        r = rec_v4(n);
+        writer_flow(w, &r);
+    }
+    writer_close(&w);
+    expect_sql(f->path, "SELECT count(*) || ' ' || max(first_ns) FROM flows", "1500 2500");
+    expect_sql(f->path, "SELECT flows_written FROM captures", "1500");
+    expect_sql(f->path, "PRAGMA integrity_check", "ok");
+    assert_string_equal(f->msg, "");
+}
+
+struct post_ctx {
+    pthread_t caller;
+    int ran, released;
+    int on_caller; /* fn ran on the caller's thread */
+    long flows;    /* flows rows fn saw */
+    int fail;      /* fn inserts a row, then fails and undoes it */
+};
+
+static int post_fn(sqlite3 *db, void *arg)
+{
+    struct post_ctx *p = arg;
+    sqlite3_stmt *st;
+
+    p->ran++;
+    p->on_caller = pthread_equal(pthread_self(), p->caller);
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM flows", -1, &st, NULL) != SQLITE_OK)
+        return ERR_DB;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        p->flows = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_exec(db, "SAVEPOINT t; INSERT INTO meta (key, value) VALUES ('post', 'x')", NULL, NULL,
+                 NULL);
+    sqlite3_exec(db, p->fail ? "ROLLBACK TO t; RELEASE t" : "RELEASE t", NULL, NULL, NULL);
+    return p->fail ? ERR_DB : 0;
+}
+
+static void post_release(void *arg)
+{
+    struct post_ctx *p = arg;
+
+    p->released++;
+}
+
+/* writer_post(): the job runs on the writer's thread, after the rows
+ * queued before it, in the transaction they are committed with; it is
+ * released once; a failed job is not latched (the rows go on); after a
+ * latched error a job is released without running. */
+static void test_post(void **state)
+{
+    struct fixture *f = *state;
+    struct writer_capture wc = {NULL, "cali*", NULL, NULL, "live", 0, 1};
+    struct writer_totals t;
+    struct writer *w;
+    struct flow_rec r;
+    struct post_ctx ok, bad, late;
+    int64_t cid;
+
+    memset(&t, 0, sizeof(t));
+    memset(&ok, 0, sizeof(ok));
+    memset(&bad, 0, sizeof(bad));
+    memset(&late, 0, sizeof(late));
+    ok.caller = bad.caller = late.caller = pthread_self();
+    bad.fail = 1;
+    assert_int_equal(writer_open(f->path, 0, &f->d, &w), 0);
+    assert_int_equal(writer_capture_begin(w, &wc, &cid), 0);
+    for (uint32_t n = 1; n <= 10; n++) {
+        r = rec_v4(n);
+        writer_flow(w, &r);
+    }
+    assert_int_equal(writer_post(w, post_fn, post_release, &ok), 0);
+    r = rec_v4(11);
+    writer_flow(w, &r);
+    assert_int_equal(writer_post(w, post_fn, post_release, &bad), 0);
+    r = rec_v4(12);
+    writer_flow(w, &r);
+    assert_int_equal(writer_commit(w), 0);
+    assert_int_equal(ok.ran, 1);
+    assert_int_equal(ok.released, 1);
+    assert_false(ok.on_caller);
+    assert_int_equal(ok.flows, 10);
+    assert_int_equal(bad.ran, 1);
+    assert_int_equal(bad.released, 1);
+    assert_int_equal(bad.flows, 11);
+    assert_int_equal(writer_failed(w), 0);
+    expect_sql(f->path, "SELECT count(*) FROM flows", "12");
+    expect_sql(f->path, "SELECT count(*) FROM meta WHERE key = 'post'", "1");
+
+    /* a latched error: the job is released, never run */
+    memcpy(r.state, "XX", 3);
+    writer_flow(w, &r);
+    assert_int_equal(writer_commit(w), ERR_INVALID);
+    assert_int_equal(writer_post(w, post_fn, post_release, &late), ERR_INVALID);
+    assert_int_equal(late.ran, 0);
+    assert_int_equal(late.released, 1);
+    assert_int_equal(writer_commit_async(w), ERR_INVALID);
+    writer_close(&w);
+    assert_non_null(strstr(f->msg, "invalid state 'XX'"));
+}
+
+/* The writer's thread copies the WAL back into the file after its
+ * commits once it passes 4096 pages; the automatic checkpoint (which
+ * would run after any commit, on any thread) is off. */
+static void test_checkpoint(void **state)
+{
+    struct fixture *f = *state;
+    struct writer_capture wc = {NULL, "cali*", NULL, NULL, "live", 0, 1};
+    struct writer *w;
+    struct flow_rec r;
+    struct stat sb;
+    int64_t cid;
+
+    assert_int_equal(writer_open(f->path, 0, &f->d, &w), 0);
+    assert_int_equal(writer_capture_begin(w, &wc, &cid), 0);
+    assert_int_equal(stat(f->path, &sb), 0);
+    assert_true(sb.st_size < 256 * 1024); /* the schema's pages */
+    /* 3000 commits of 10 rows: each appends the pages it changed (the
+     * table's, its indexes', the captures row's: 2.5 on average) to the
+     * WAL, well past 4096 pages in all */
+    for (uint32_t n = 1; n <= 30000; n++) {
+        r = rec_v4(n);
+        r.dst[2] = (uint8_t)(n >> 8);
+        r.dst[3] = (uint8_t)n;
+        writer_flow(w, &r);
+        if (n % 10 == 0)
+            assert_int_equal(writer_commit_async(w), 0);
+    }
+    assert_int_equal(writer_commit(w), 0);
+    /* the thread's checkpoints copied the rows into the file, which grew
+     * while the writer still holds it open */
+    assert_int_equal(stat(f->path, &sb), 0);
+    assert_true(sb.st_size > 512 * 1024);
+    expect_sql(f->path, "SELECT count(*) FROM flows", "30000");
+    writer_close(&w);
+    assert_string_equal(f->msg, "");
+}
+
 /* Open rows among plain ones: they go in with the plain rows, WRITER_MULTI
  * a statement, in the order emitted (flows.id follows first_ns here), and
  * each later record of such a flow finds its row by the id the statement
@@ -514,6 +673,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_rows_batched, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_commit_async, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_post, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_fails, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
