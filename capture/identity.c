@@ -90,6 +90,7 @@ int ident_cap_open(struct ident_cap *ic, struct diag *d, char **files, size_t nf
     int rc;
 
     memset(ic, 0, sizeof(*ic));
+    atomic_init(&ic->write_failed, 0);
     ic->d = d;
     inventory_init(&ic->inv);
     ic->files = xcalloc(nfiles + 1, sizeof(*ic->files));
@@ -295,57 +296,104 @@ void ident_cap_redact_ip(struct ident_cap *ic, struct ipaddr *ip)
 
 int ident_cap_dirty(const struct ident_cap *ic)
 {
-    return !ic->written || ic->inv_dirty || (ic->nl && nl_ident_dirty(ic->nl));
+    return !ic->written || ic->inv_dirty || (ic->nl && nl_ident_dirty(ic->nl)) ||
+           atomic_load(&ic->write_failed);
 }
 
-struct ident_write_ctx {
-    struct ident_cap *ic;
+/* One write of the identities: the netlink rows as copied, the inventory
+ * (only while the caller waits: it is the caller's), then the endpoints
+ * joined again.  Run on the writer's thread by ident_cap_post(). */
+struct ident_job {
+    struct nl_ident_rows *nl;    /* owned, or NULL (no netlink) */
+    const struct inventory *inv; /* borrowed, or NULL: the inventory is not written */
+    size_t problems;             /* with inv: its files' problems */
     int64_t capture_id;
+    struct diag *d;     /* not owned */
+    atomic_int *failed; /* set to 1 when the write fails: written again */
 };
+
+static void ident_job_free(void *arg)
+{
+    struct ident_job *j = arg;
+
+    nl_ident_rows_free(&j->nl);
+    free(j);
+}
 
 static int ident_write_fn(sqlite3 *db, void *arg)
 {
-    struct ident_write_ctx *wc = arg;
-    struct ident_cap *ic = wc->ic;
+    struct ident_job *j = arg;
     int rc;
 
     if (sqlite3_exec(db, "SAVEPOINT ident_cap", NULL, NULL, NULL) != SQLITE_OK) {
-        diag_err(ic->d, "cannot write the endpoints: %s", sqlite3_errmsg(db));
+        diag_err(j->d, "cannot write the endpoints: %s", sqlite3_errmsg(db));
+        atomic_store(j->failed, 1);
         return ERR_DB;
     }
-    rc = ic->nl ? nl_ident_write_db(ic->nl, db, wc->capture_id, ic->d) : 0;
-    /* Only a capture with an inventory replaces the case's inventory. */
-    if (!rc && ic->nfiles) {
-        size_t problems = 0;
-
-        for (size_t i = 0; i < ic->nfiles; i++)
-            problems += ic->files[i].problems;
-        rc = inventory_write_db(db, &ic->inv, NULL, NULL, ic->d);
+    rc = j->nl ? nl_ident_rows_write_db(j->nl, db, j->capture_id, j->d) : 0;
+    if (!rc && j->inv) {
+        rc = inventory_write_db(db, j->inv, NULL, NULL, j->d);
         if (!rc)
-            rc = inventory_write_problems(db, problems, ic->d);
+            rc = inventory_write_problems(db, j->problems, j->d);
     }
     if (!rc)
-        rc = ident_rebuild(db, NULL, ic->d);
+        rc = ident_rebuild(db, NULL, j->d);
     if (rc) {
         sqlite3_exec(db, "ROLLBACK TO ident_cap; RELEASE ident_cap", NULL, NULL, NULL);
-        return rc;
+    } else if (sqlite3_exec(db, "RELEASE ident_cap", NULL, NULL, NULL) != SQLITE_OK) {
+        diag_err(j->d, "cannot write the endpoints: %s", sqlite3_errmsg(db));
+        rc = ERR_DB;
     }
-    if (sqlite3_exec(db, "RELEASE ident_cap", NULL, NULL, NULL) != SQLITE_OK) {
-        diag_err(ic->d, "cannot write the endpoints: %s", sqlite3_errmsg(db));
-        return ERR_DB;
-    }
-    return 0;
+    if (rc)
+        atomic_store(j->failed, 1);
+    return rc;
+}
+
+/* A job for what changed: the netlink rows copied (m no longer dirty). */
+static struct ident_job *ident_job_new(struct ident_cap *ic, int64_t capture_id)
+{
+    struct ident_job *j = xcalloc(1, sizeof(*j));
+
+    j->nl = ic->nl ? nl_ident_rows_take(ic->nl) : NULL;
+    j->capture_id = capture_id;
+    j->d = ic->d;
+    j->failed = &ic->write_failed;
+    atomic_store(&ic->write_failed, 0);
+    ic->written = 1;
+    return j;
 }
 
 int ident_cap_write(struct ident_cap *ic, struct writer *w, int64_t capture_id)
 {
-    struct ident_write_ctx wc = {ic, capture_id};
-    int rc = writer_with_db(w, ident_write_fn, &wc);
+    struct ident_job *j = ident_job_new(ic, capture_id);
+    int rc;
 
-    if (!rc) {
-        ic->written = 1;
-        ic->inv_dirty = 0;
+    /* Only a capture with an inventory replaces the case's inventory. */
+    if (ic->nfiles) {
+        j->inv = &ic->inv;
+        for (size_t i = 0; i < ic->nfiles; i++)
+            j->problems += ic->files[i].problems;
     }
+    rc = writer_with_db(w, ident_write_fn, j);
+    if (rc)
+        atomic_store(&ic->write_failed, 1);
+    else
+        ic->inv_dirty = 0;
+    ident_job_free(j);
+    return rc;
+}
+
+int ident_cap_post(struct ident_cap *ic, struct writer *w, int64_t capture_id)
+{
+    int rc;
+
+    /* The inventory is ours, not to be read on another thread: a new
+     * version of it is written while we wait. */
+    if (ic->nfiles && (ic->inv_dirty || !ic->written))
+        return ident_cap_write(ic, w, capture_id);
+    rc = writer_post(w, ident_write_fn, ident_job_free, ident_job_new(ic, capture_id));
+    if (rc)
+        atomic_store(&ic->write_failed, 1);
     return rc;
 }
 

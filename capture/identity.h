@@ -15,14 +15,16 @@
  * held still for a second (kubectl ... > inv.yaml writes it in pieces); a
  * version that does not parse is reported and ignored.
  *
- * Rows are written through the capture's writer (writer_with_db()) when
- * something changed, at each commit, and at the end: ip_ifaces rows of
- * this capture, the inventory (inventory_write_db()), then
+ * Rows are written through the capture's writer when something changed,
+ * at each commit (ident_cap_post(): on the writer's thread, but for a new
+ * version of an inventory), and at the end (ident_cap_write()): ip_ifaces
+ * rows of this capture, the inventory (inventory_write_db()), then
  * ident_rebuild().
  */
 #ifndef PODFLOW_CAPTURE_IDENTITY_H
 #define PODFLOW_CAPTURE_IDENTITY_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,15 +55,16 @@ struct ident_cap {
     struct inventory inv;     /* every version of every file, owned */
     struct ident_file *files; /* malloc'd */
     size_t nfiles;
-    struct nl_ident *nl;   /* owned, live captures only, or NULL */
-    struct ct_map *ct;     /* owned, live captures only, or NULL (conntrack unavailable) */
-    int inv_dirty;         /* the inventory changed since the last write */
-    int written;           /* rows were written once (the first write always happens) */
-    size_t reloads;        /* versions loaded after the first */
-    struct pseudo *redact; /* owned: --redact-external, or NULL */
-    size_t redact_inv_seq; /* inventory's seq when its addresses were last made internal */
-    size_t redact_nl_n;    /* netlink intervals made internal so far */
-    int redact_warned;     /* the pseudonym limit was reported */
+    struct nl_ident *nl;     /* owned, live captures only, or NULL */
+    struct ct_map *ct;       /* owned, live captures only, or NULL (conntrack unavailable) */
+    int inv_dirty;           /* the inventory changed since the last write */
+    int written;             /* rows were written once (the first write always happens) */
+    atomic_int write_failed; /* the last write failed (set on the writer's thread) */
+    size_t reloads;          /* versions loaded after the first */
+    struct pseudo *redact;   /* owned: --redact-external, or NULL */
+    size_t redact_inv_seq;   /* inventory's seq when its addresses were last made internal */
+    size_t redact_nl_n;      /* netlink intervals made internal so far */
+    int redact_warned;       /* the pseudonym limit was reported */
     const struct polnets *redact_keep; /* kept CIDRs (borrowed), or NULL */
 };
 
@@ -118,9 +121,22 @@ void ident_cap_redact_ip(struct ident_cap *ic, struct ipaddr *ip);
 int ident_cap_dirty(const struct ident_cap *ic);
 
 /* Write ip_ifaces, the inventory and the joined endpoints through w, in
- * its transaction (committed with the next commit).  0, or ERR_DB /
- * ERR_LIMIT (reported). */
+ * its transaction (committed with the next commit), waiting for it
+ * (writer_with_db()).  0, or ERR_DB / ERR_LIMIT (reported); a failure
+ * leaves ic dirty. */
 int ident_cap_write(struct ident_cap *ic, struct writer *w, int64_t capture_id) MUST_CHECK;
+
+/*
+ * The same, written by w's thread without the caller waiting
+ * (writer_post(): a copy of the netlink rows; the endpoints joined there)
+ * unless the inventory must be written too (a version of a file not
+ * written yet): then as ident_cap_write(), since the inventory is the
+ * caller's.  A failure on w's thread is reported there and leaves ic
+ * dirty (for the next commit).  0, or the error of ident_cap_write(), or
+ * w's latched error.  w's thread uses ic until it has run the job: close
+ * w before ident_cap_release().
+ */
+int ident_cap_post(struct ident_cap *ic, struct writer *w, int64_t capture_id) MUST_CHECK;
 
 void ident_cap_release(struct ident_cap *ic);
 

@@ -233,7 +233,7 @@ static int cap_commit(struct cap *c, int64_t now)
      * now on loses at most one interval of any flow's packets. */
     if (c->ft)
         flow_table_snapshot(c->ft);
-    if (ident_cap_dirty(&c->ident) && ident_cap_write(&c->ident, c->w, c->capture_id))
+    if (ident_cap_dirty(&c->ident) && ident_cap_post(&c->ident, c->w, c->capture_id))
         c->ident_failures++;
     if (c->pa) {
         (void)pa_read(c->pa);

@@ -630,9 +630,47 @@ static int nli_db_fail(sqlite3 *db, struct diag *d)
     return ERR_DB;
 }
 
+struct nl_ident_rows {
+    struct nl_ident_iv *ivs; /* malloc'd */
+    size_t nivs;
+    struct nli_block *blocks; /* malloc'd */
+    size_t nblocks;
+};
+
+struct nl_ident_rows *nl_ident_rows_take(struct nl_ident *m)
+{
+    struct nl_ident_rows *r = xcalloc(1, sizeof(*r));
+
+    r->nivs = m->nivs;
+    if (m->nivs) {
+        r->ivs = xreallocarray(NULL, m->nivs, sizeof(*m->ivs));
+        memcpy(r->ivs, m->ivs, m->nivs * sizeof(*m->ivs));
+    }
+    r->nblocks = m->nblocks;
+    if (m->nblocks) {
+        r->blocks = xreallocarray(NULL, m->nblocks, sizeof(*m->blocks));
+        memcpy(r->blocks, m->blocks, m->nblocks * sizeof(*m->blocks));
+    }
+    m->dirty = 0;
+    return r;
+}
+
+void nl_ident_rows_free(struct nl_ident_rows **rp)
+{
+    struct nl_ident_rows *r = *rp;
+
+    if (!r)
+        return;
+    *rp = NULL;
+    free(r->ivs);
+    free(r->blocks);
+    free(r);
+}
+
 /* Replace capture_id's netlink pod_networks rows by the blocks seen: a
  * local block is the capture's node's. */
-static int nli_write_blocks(struct nl_ident *m, sqlite3 *db, int64_t capture_id, struct diag *d)
+static int nli_write_blocks(const struct nl_ident_rows *m, sqlite3 *db, int64_t capture_id,
+                            struct diag *d)
 {
     sqlite3_stmt *del = NULL, *ins = NULL;
     char cb[IPADDR_STRLEN + 4];
@@ -678,7 +716,8 @@ out:
     return rc;
 }
 
-int nl_ident_write_db(struct nl_ident *m, sqlite3 *db, int64_t capture_id, struct diag *d)
+int nl_ident_rows_write_db(const struct nl_ident_rows *m, sqlite3 *db, int64_t capture_id,
+                           struct diag *d)
 {
     static const char *const via_name[] = {"route", "neigh", "addr"};
     sqlite3_stmt *del = NULL, *ins = NULL;
@@ -734,8 +773,6 @@ out:
         sqlite3_exec(db, "ROLLBACK TO nl_ident; RELEASE nl_ident", NULL, NULL, NULL);
     else if (sqlite3_exec(db, "RELEASE nl_ident", NULL, NULL, NULL) != SQLITE_OK)
         rc = nli_db_fail(db, d);
-    if (!rc)
-        m->dirty = 0;
     return rc;
 }
 

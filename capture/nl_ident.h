@@ -75,18 +75,29 @@ int nl_ident_read(struct nl_ident *m, int64_t now_ns) MUST_CHECK;
  * m.  *n gets the count. */
 const struct nl_ident_iv *nl_ident_intervals(const struct nl_ident *m, size_t *n);
 
-/* 1 when intervals changed since the last nl_ident_write_db(). */
+/* 1 when intervals changed since the last nl_ident_rows_take(). */
 int nl_ident_dirty(const struct nl_ident *m);
 
+/* What nl_ident_rows_write_db() writes: a copy of every interval and
+ * block route so far, which another thread may write while m goes on. */
+struct nl_ident_rows;
+
+/* Copy every interval and block route into a new nl_ident_rows (the
+ * caller's: nl_ident_rows_free()); m is no longer dirty. */
+struct nl_ident_rows *nl_ident_rows_take(struct nl_ident *m);
+
 /*
- * Replace capture_id's ip_ifaces rows by the intervals, and its netlink
+ * Replace capture_id's ip_ifaces rows by r's intervals, and its netlink
  * pod_networks rows by the Calico IPAM block routes seen (blackhole
  * routes: the node's own blocks; routes Calico installed, BIRD's or
  * Felix's protocol: other nodes'), inside the caller's transaction, in a
- * savepoint.  0 or ERR_DB (reported).
+ * savepoint.  0 or ERR_DB (reported through d).
  */
-int nl_ident_write_db(struct nl_ident *m, sqlite3 *db, int64_t capture_id,
-                      struct diag *d) MUST_CHECK;
+int nl_ident_rows_write_db(const struct nl_ident_rows *r, sqlite3 *db, int64_t capture_id,
+                           struct diag *d) MUST_CHECK;
+
+/* Free r; NULL does nothing.  *r is set to NULL. */
+void nl_ident_rows_free(struct nl_ident_rows **r);
 
 /* Free the monitor; NULL does nothing.  *m is set to NULL. */
 void nl_ident_close(struct nl_ident **m);

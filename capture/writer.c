@@ -9,10 +9,10 @@
  * thread touching SQLite while batches are in flight.  What a live
  * capture does every --commit-interval goes through the same queue, in
  * order with the rows: writer_post()'s jobs (the sockets of process
- * attribution) and writer_commit_async()'s commits, which the thread runs
- * with the WAL's checkpoints, so the packet thread never waits on SQLite
- * or on the disk there: while it waits, nobody empties the capture's
- * rings.  Rare operations (captures and interfaces rows, writer_with_db(),
+ * attribution, netlink's identities) and writer_commit_async()'s commits,
+ * which the thread runs with the WAL's checkpoints, so the packet thread
+ * never waits on SQLite or on the disk there: while it waits, nobody
+ * empties the capture's rings.  Rare operations (captures and interfaces rows, writer_with_db(),
  * writer_commit()) first wait until the queue is empty and the thread
  * idle, then run in the caller's thread: the connection is never used by
  * two threads at once.

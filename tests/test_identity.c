@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "capture/identity.h"
+#include "capture/writer.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/ident.h"
@@ -367,13 +368,107 @@ static void test_inventory_versions(void **state)
     fclose(devnull);
 }
 
+/* --- capture/identity.c: writing through the capture's writer ------------- */
+
+static int exec_fn(sqlite3 *db, void *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : ERR_DB;
+}
+
+/* Run sql on w's connection, in its transaction. */
+static int writer_sql(struct writer *w, const char *sql)
+{
+    char *copy = strdup(sql);
+    int rc = writer_with_db(w, exec_fn, copy);
+
+    free(copy);
+    return rc;
+}
+
+static void expect_count(const char *path, const char *sql, int want)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    if (sqlite3_column_int(st, 0) != want)
+        fail_msg("%s: %d, want %d", sql, sqlite3_column_int(st, 0), want);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+/* ident_cap_post(): a new inventory is written while the caller waits
+ * (the inventory is the caller's), then the rest on the writer's thread:
+ * the endpoints joined again there, committed with the next commit; a
+ * write that fails there leaves the identities dirty for the next one. */
+static void test_post(void **state)
+{
+    struct writer_capture wc = {NULL, "cali*", NULL, NULL, "live", 0, 1};
+    char inv[512], path[512], *files[1];
+    struct ident_cap ic;
+    struct writer *w;
+    struct diag d;
+    int64_t cid;
+    FILE *devnull = fopen("/dev/null", "w");
+
+    (void)state;
+    assert_non_null(devnull);
+    diag_init(&d, devnull, "test");
+    snprintf(inv, sizeof(inv), "%s/post.yaml", tmpdir);
+    snprintf(path, sizeof(path), "%s/post.db", tmpdir);
+    files[0] = inv;
+    write_file(inv, "kind: List\nitems:\n" POD("a", "198.18.0.1"), 1700000000);
+    assert_int_equal(ident_cap_open(&ic, &d, files, 1, 0), 0);
+    assert_int_equal(writer_open(path, 0, &d, &w), 0);
+    assert_int_equal(writer_capture_begin(w, &wc, &cid), 0);
+    assert_int_equal(writer_sql(w, "INSERT INTO ip_ifaces (capture_id, ip, iface, kind, via)"
+                                   " VALUES (1, '198.18.0.9', 'cali9', 'pod', 'route')"),
+                     0);
+    /* the inventory's first version: written at once */
+    assert_true(ident_cap_dirty(&ic));
+    assert_int_equal(ident_cap_post(&ic, w, cid), 0);
+    assert_false(ident_cap_dirty(&ic));
+    assert_int_equal(writer_commit(w), 0);
+    expect_count(path, "SELECT count(*) FROM endpoints", 2);
+
+    /* nothing new of the inventory: the writer's thread joins again */
+    assert_int_equal(writer_sql(w, "INSERT INTO ip_ifaces (capture_id, ip, iface, kind, via)"
+                                   " VALUES (1, '198.18.0.8', 'cali8', 'pod', 'route')"),
+                     0);
+    atomic_store(&ic.write_failed, 1); /* as after a failed write */
+    assert_true(ident_cap_dirty(&ic));
+    assert_int_equal(ident_cap_post(&ic, w, cid), 0);
+    assert_false(ident_cap_dirty(&ic));
+    assert_int_equal(writer_commit(w), 0);
+    expect_count(path, "SELECT count(*) FROM endpoints", 3);
+
+    /* a join that fails there (too many rows for one address): reported,
+     * not the writer's failure, and the identities are dirty again */
+    assert_int_equal(
+        writer_sql(w, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                      " WHERE i < 1025) INSERT INTO ip_ifaces (capture_id, ip, iface, kind,"
+                      " via, valid_from_ns, valid_to_ns) SELECT 1, '198.18.0.99', 'cali' || i,"
+                      " 'pod', 'route', 2 * i, 2 * i + 1 FROM n"),
+        0);
+    atomic_store(&ic.write_failed, 1);
+    assert_int_equal(ident_cap_post(&ic, w, cid), 0);
+    assert_int_equal(writer_commit(w), 0);
+    assert_int_equal(writer_failed(w), 0);
+    assert_true(ident_cap_dirty(&ic));
+    expect_count(path, "SELECT count(*) FROM endpoints", 3);
+    writer_close(&w);
+    ident_cap_release(&ic);
+    fclose(devnull);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_join),
-        cmocka_unit_test(test_kind_rank),
-        cmocka_unit_test(test_rebuild),
-        cmocka_unit_test(test_inventory_versions),
+        cmocka_unit_test(test_join),    cmocka_unit_test(test_kind_rank),
+        cmocka_unit_test(test_rebuild), cmocka_unit_test(test_inventory_versions),
+        cmocka_unit_test(test_post),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
