@@ -854,8 +854,11 @@ int main(int argc, char **argv)
     }
     cap_flow_config(&c.o, &cfg);
     c.ft = flow_table_new(&cfg, cap_emit, &c);
-    if (c.pa)
+    if (c.pa) {
         flow_table_on_new(c.ft, cap_on_new_flow, &c);
+        if (live)
+            pa_no_wait(c.pa);
+    }
     c.progress = !c.o.quiet && isatty(STDERR_FILENO);
     c.prog_last_ns = now_ns();
 

@@ -918,7 +918,8 @@ struct pa_client {
     struct pa_msg_lookup out; /* lookups not sent yet */
     int64_t rate_sec;         /* the second being counted */
     uint64_t rate_n;          /* lookups queued in it */
-    uint64_t unsought;        /* flows past the rate */
+    uint64_t unsought;        /* flows past the rate, or while the helper was behind */
+    int no_wait;              /* pa_no_wait(): lookups never wait for the helper */
     struct pa_socket *socks;  /* malloc'd: received, not yet handed to the writer */
     size_t nsocks, asocks;
     struct pa_msg_gone *gone; /* malloc'd: received, not yet handed to the writer */
@@ -953,6 +954,18 @@ static void pa_close_from(int first, int keep)
     for (int fd = first; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
         if (fd != keep)
             close(fd);
+}
+
+/* A client on fd, our end of the pair (owned from now on), with no helper
+ * process yet (pid 0). */
+TESTABLE struct pa_client *pa_client_on_fd(int fd, struct diag *d)
+{
+    struct pa_client *c = xcalloc(1, sizeof(*c));
+
+    c->fd = fd;
+    c->d = d;
+    c->out.type = PA_LOOKUP;
+    return c;
 }
 
 int pa_start(struct pa_client **out, const char *user, struct diag *d)
@@ -990,11 +1003,8 @@ int pa_start(struct pa_client **out, const char *user, struct diag *d)
         _exit(0);
     }
     close(sp[1]);
-    c = xcalloc(1, sizeof(*c));
-    c->fd = sp[0];
+    c = pa_client_on_fd(sp[0], d);
     c->pid = pid;
-    c->d = d;
-    c->out.type = PA_LOOKUP;
     *out = c;
     return 0;
 }
@@ -1004,12 +1014,29 @@ int pa_fd(const struct pa_client *c)
     return c->fd;
 }
 
+void pa_no_wait(struct pa_client *c)
+{
+    c->no_wait = 1;
+}
+
 void pa_flush(struct pa_client *c)
 {
+    size_t len = 2 * sizeof(uint32_t) + c->out.n * sizeof(struct pa_tuple);
+
     if (c->out.n == 0)
         return;
-    if (c->fd >= 0)
-        pa_send(c->fd, &c->out, 2 * sizeof(uint32_t) + c->out.n * sizeof(struct pa_tuple));
+    if (c->fd >= 0 && !c->no_wait) {
+        pa_send(c->fd, &c->out, len);
+    } else if (c->fd >= 0) {
+        ssize_t n;
+
+        while ((n = send(c->fd, &c->out, len, MSG_NOSIGNAL | MSG_DONTWAIT)) < 0 && errno == EINTR)
+            ;
+        /* The helper is behind (its socket full): these flows are not
+         * looked up, and say so, rather than keep the rings waiting. */
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            c->unsought += c->out.n;
+    }
     c->out.n = 0;
 }
 
@@ -1099,6 +1126,7 @@ void pa_finish(struct pa_client *c)
     uint32_t fin[2] = {PA_FINISH, 0};
     int64_t deadline = now_ns() + 5 * NS_PER_S;
 
+    c->no_wait = 0; /* the rings are not read any more */
     pa_flush(c);
     if (c->fd < 0)
         return;

@@ -93,7 +93,15 @@ int pa_fd(const struct pa_client *c);
 void pa_lookup(struct pa_client *c, int family, int proto, const uint8_t *src, uint16_t sport,
                const uint8_t *dst, uint16_t dport, int64_t now_ns);
 
-/* Send the queued lookups (call every loop). */
+/* Live captures: from now on pa_flush() never waits for the helper.  A
+ * batch of lookups its socket cannot take at once (the helper is behind)
+ * is counted in flows_unsought instead, so that the thread reading the
+ * rings is not held up.  Without it (files), lookups wait for the
+ * helper. */
+void pa_no_wait(struct pa_client *c);
+
+/* Send the queued lookups (call every loop; pa_lookup() does when a
+ * batch is full). */
 void pa_flush(struct pa_client *c);
 
 /* Read what the helper sent, without blocking; keep it for pa_write().

@@ -1,6 +1,6 @@
 /*
- * proc_attr_int.h: proc_attr.c's index of the namespaces' addresses, for
- * its unit tests only.
+ * proc_attr_int.h: proc_attr.c's index of the namespaces' addresses and
+ * its client on a bare socket, for its unit tests only.
  */
 #ifndef PODFLOW_CAPTURE_PROC_ATTR_INT_H
 #define PODFLOW_CAPTURE_PROC_ATTR_INT_H
@@ -21,6 +21,13 @@ struct pa_addr_ns {
 };
 
 #ifdef PODFLOW_TEST
+struct diag;
+struct pa_client;
+
+/* A client on fd (its end of a socketpair, owned from now on: pa_close()
+ * closes it) with no helper process, so a test plays the helper. */
+struct pa_client *pa_client_on_fd(int fd, struct diag *d);
+
 /* Sort ix[0..n) by address and fold the entries of one address into one:
  * its namespace, or PA_NS_SEVERAL when they name different ones.  Returns
  * how many entries are left at the front. */
