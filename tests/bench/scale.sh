@@ -66,7 +66,7 @@ one "open: show (reads and pairs)" "$AN" show "$db"
 one "check -g workload -f json --jobs 1" "$AN" check "$db" -p "$dir/policies" -g workload -f json --jobs 1
 one "check -g workload -f json (--jobs: cores)" "$AN" check "$db" -p "$dir/policies" -g workload -f json
 if [ "$flows" -le "$REPORT_MAX" ]; then
-    one "report -o (all flows in memory)" "$AN" report "$db" -p "$dir/policies" -o "$dir/report.html"
+    one "report (all flows in memory)" "$AN" report "$db" -p "$dir/policies" --out "$dir/report.html"
 else
     echo "  report: skipped above $REPORT_MAX flows (REPORT_MAX): it keeps every flow in"
     echo "  memory (flowset.c, ~330 bytes a flow); figures at 10M: REPORT_MAX=$flows, or"
