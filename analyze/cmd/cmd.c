@@ -891,6 +891,11 @@ int cmd_flush(struct buf *b, FILE *f)
     return 0;
 }
 
+int cmd_drain(struct buf *b, FILE *f)
+{
+    return b->len > CMD_FLUSH_AT ? cmd_flush(b, f) : 0;
+}
+
 size_t cmd_cores(void)
 {
     cpu_set_t set;

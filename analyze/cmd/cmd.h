@@ -183,6 +183,12 @@ int cmd_term_width(FILE *f);
  * empty it; 0 or -errno. */
 int cmd_flush(struct buf *b, FILE *f);
 
+/* Output is written as it is made, a megabyte at a time: cmd_flush() once b
+ * holds more than that (a buffer's maximum, LIM_BUF_DEFAULT, is far below
+ * what a large case's records take).  0 or -errno. */
+#define CMD_FLUSH_AT (1u << 20)
+int cmd_drain(struct buf *b, FILE *f);
+
 /* The cores this process may run on (its CPU affinity), 1 to LIM_JOBS:
  * --jobs by default. */
 size_t cmd_cores(void);

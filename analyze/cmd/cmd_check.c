@@ -680,7 +680,7 @@ static int commit_part(struct check *k, struct part *p, struct pbuf *pb)
         }
     } else if (!rc && k->stream) {
         rc = buf_add(&k->out, pb->text.data, pb->text.len);
-        if (!rc && k->out.len > (1u << 20) && cmd_flush(&k->out, stdout))
+        if (!rc && cmd_drain(&k->out, stdout))
             k->werr = 1;
     } else if (!rc && k->oo.group == GROUP_FLOW) {
         ALLOC_GROW(k->recs, k->nrecs + pb->nitems, k->recs_alloc);
@@ -1268,7 +1268,7 @@ static int cmd_check(struct cmd_args *a)
                 diag_err(d, "cannot write the results: %s", err_str(rc));
                 goto out_case;
             }
-            if (k.out.len > (1u << 20) && cmd_flush(&k.out, stdout))
+            if (cmd_drain(&k.out, stdout))
                 k.werr = 1;
         }
         if (k.fmt == FMT_TABLE &&

@@ -87,7 +87,15 @@ struct diff {
     uint64_t changed_flows;
     int strict; /* --strict: a newly unknown verdict makes the exit status 1, an
                    unusable row of the case exit 2 */
+    int werr;   /* writing to standard output failed */
 };
+
+/* After each record: what is made so far goes out (cmd_drain()). */
+static void diff_drain(struct diff *k, struct buf *out)
+{
+    if (cmd_drain(out, stdout))
+        k->werr = 1;
+}
 
 /* The class of a flow, or -1 when both sets decide it alike. */
 static int classify(const struct flowset_flow *f)
@@ -306,6 +314,7 @@ static int write_json(struct diff *k, struct buf *out)
         json_obj_end(&j);
         if (json_finish(&j) || buf_addch(out, '\n'))
             goto fail;
+        diff_drain(k, out);
     }
     buf_release(&tmp);
     return 0;
@@ -388,6 +397,7 @@ static int write_csv(struct diff *k, struct buf *out)
             rc = csv_field(out, verdict_name(f->v[FS_NEW]->verdict), 0);
         if (!rc)
             rc = csv_field(out, n.data, 1);
+        diff_drain(k, out);
     }
     buf_release(&o);
     buf_release(&n);
@@ -435,6 +445,7 @@ static int write_table(struct diff *k, struct buf *out)
             rc = flowset_decider_text(f->v[FS_NEW], out);
         if (!rc)
             rc = buf_addch(out, '\n');
+        diff_drain(k, out);
     }
     return rc;
 }
@@ -530,7 +541,7 @@ static int cmd_diff(struct cmd_args *a)
                                : write_table(&k, &out);
     if (rc)
         diag_err(d, "cannot write the results: %s", err_str(rc));
-    else if (cmd_flush(&out, stdout) || fflush(stdout))
+    else if (cmd_flush(&out, stdout) || k.werr || fflush(stdout))
         diag_err(d, "cannot write to standard output: %s", strerror(errno));
     else
         status = k.count[FC_WOULD_BREAK] || (k.strict && k.count[FC_NEWLY_UNKNOWN]) ? EXIT_DENIED

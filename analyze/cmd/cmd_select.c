@@ -304,7 +304,7 @@ static int cmd_select(struct cmd_args *args)
             diag_err(d, "cannot write the results: %s", err_str(rc));
             goto done;
         }
-        if (out.len > (1u << 20) && cmd_flush(&out, stdout))
+        if (cmd_drain(&out, stdout))
             goto werr;
     }
     for (i = 0; have_ps && i < ps.nnetsets; i++) {

@@ -99,6 +99,22 @@ expect "workload identity" "$(jq_sql "$tmp/wl.rows" "SELECT v->>'src' FROM t LIM
 expect "identical sets exit" $? 0
 expect "identical sets" "$(head -1 "$tmp/same.txt" | sed 's/:.*//')" "7 flows judged under both sets; 0 differ"
 
+# A large case: the records are written as they are made. Every flow
+# of the analyzer bench's 100,000 changes (the new set keeps only the
+# tiers), ~68 MB of JSON Lines: more than a buffer may hold
+# (LIM_BUF_DEFAULT, 64 MiB), which the old build failed on ("cannot write
+# the results: limit exceeded", exit 2).
+sh "$TOP/tests/bench/gen_analyze.sh" "$tmp/big" 100000 > /dev/null || exit 1
+"$A" diff "$tmp/big/bench.db" --old "$tmp/big/policies" --new "$tmp/big/policies/00-tiers.yaml" \
+    --format json > "$tmp/big.jsonl"
+expect "large diff exit" $? 0
+expect "large diff records" "$(wc -l < "$tmp/big.jsonl") $(($(wc -c < "$tmp/big.jsonl") > 67108864))" "100001 1"
+expect "large diff last record" "$(tail -1 "$tmp/big.jsonl" | sed -n 's/^{"class":"[a-z-]*",.*"new":{.*}}$/whole/p')" whole
+"$A" diff "$tmp/big/bench.db" --old "$tmp/big/policies" --new "$tmp/big/policies/00-tiers.yaml" \
+    --format csv > /dev/full 2> "$tmp/full.err"
+expect "a full disk: exit 2" $? 2
+expect "a full disk: said" "$(cat "$tmp/full.err")" "podflow-analyze: cannot write to standard output: No space left on device"
+
 # Bad input: exit 2.
 "$A" diff "$tmp/case.db" --old "$CUR" 2>/dev/null
 expect "no --new" $? 2
