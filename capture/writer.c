@@ -35,6 +35,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -134,7 +135,9 @@ struct writer {
      * caller only while the thread is idle with an empty queue. */
     int in_txn;      /* a transaction is open */
     size_t txn_rows; /* rows in the open transaction */
-    uint64_t flows;  /* rows inserted */
+    /* Rows inserted: written by whichever thread inserts, read by
+     * writer_flows() at any time (the progress line), hence atomic. */
+    _Atomic uint64_t flows;
 
     pthread_t thread;
     int thread_started;
@@ -213,7 +216,7 @@ static int writer_set_written(struct writer *w)
 
     if (src == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, w->capture_id);
-        sqlite3_bind_int64(st, 2, (int64_t)w->flows);
+        sqlite3_bind_int64(st, 2, (int64_t)atomic_load_explicit(&w->flows, memory_order_relaxed));
         src = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
     }
     sqlite3_finalize(st);
@@ -540,7 +543,7 @@ static int writer_insert(struct writer *w, const struct flow_rec *rec, size_t n)
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return writer_sqlfail(w, "insert a flow");
-    w->flows += n;
+    atomic_fetch_add_explicit(&w->flows, n, memory_order_relaxed);
     w->txn_rows += n;
     return 0;
 }
@@ -948,6 +951,7 @@ int writer_open(const char *path, size_t batch_rows, struct diag *d, struct writ
 
     *out = NULL;
     w = xcalloc(1, sizeof(*w));
+    atomic_init(&w->flows, 0);
     w->lockfd = -1;
     w->d = d;
     w->path = xstrdup(path);
@@ -1199,7 +1203,7 @@ int writer_capture_end(struct writer *w, const struct writer_totals *t)
     sqlite3_bind_int64(st, 3, (int64_t)t->packets_seen);
     sqlite3_bind_int64(st, 4, (int64_t)t->packets_dropped);
     sqlite3_bind_int64(st, 5, (int64_t)t->packets_if_dropped);
-    sqlite3_bind_int64(st, 6, (int64_t)w->flows);
+    sqlite3_bind_int64(st, 6, (int64_t)atomic_load_explicit(&w->flows, memory_order_relaxed));
     sqlite3_bind_int64(st, 7, (int64_t)t->packets_malformed);
     sqlite3_bind_int64(st, 8, (int64_t)t->packets_other);
     sqlite3_bind_int64(st, 9, (int64_t)t->fragments_orphan);
@@ -1213,7 +1217,7 @@ int writer_capture_end(struct writer *w, const struct writer_totals *t)
 
 uint64_t writer_flows(const struct writer *w)
 {
-    return w->flows;
+    return atomic_load_explicit(&w->flows, memory_order_relaxed);
 }
 
 int writer_failed(const struct writer *w)

@@ -134,7 +134,7 @@ int writer_capture_end(struct writer *w, const struct writer_totals *t) MUST_CHE
  */
 int writer_with_db(struct writer *w, int (*fn)(sqlite3 *db, void *ctx), void *ctx) MUST_CHECK;
 
-/* Flow rows inserted so far (committed or not). */
+/* Flow rows inserted so far (committed or not); any thread may ask. */
 uint64_t writer_flows(const struct writer *w);
 
 /* 0, or the first error met (already reported). */

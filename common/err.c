@@ -121,6 +121,7 @@ static void diag_vplain(struct diag *d, enum diag_level level, const char *fmt, 
 {
     FILE *f = diag_out(d);
 
+    flockfile(f);
     if (level == DIAG_ERROR && d->soften)
         level = DIAG_WARNING;
     count(d, level);
@@ -129,6 +130,7 @@ static void diag_vplain(struct diag *d, enum diag_level level, const char *fmt, 
     if (level != DIAG_ERROR)
         fprintf(f, "%s: ", level_word(level));
     diag_text(f, fmt, ap);
+    funlockfile(f);
 }
 
 void diag_err(struct diag *d, const char *fmt, ...)
@@ -154,6 +156,7 @@ void diag_vat(struct diag *d, enum diag_level level, const char *file, unsigned 
 {
     FILE *f = diag_out(d);
 
+    flockfile(f);
     if (level == DIAG_ERROR && d->soften)
         level = DIAG_WARNING;
     count(d, level);
@@ -165,6 +168,7 @@ void diag_vat(struct diag *d, enum diag_level level, const char *file, unsigned 
     }
     fprintf(f, ": %s: ", level_word(level));
     diag_text(f, fmt, ap);
+    funlockfile(f);
 }
 
 void diag_at(struct diag *d, enum diag_level level, const char *file, unsigned line, unsigned col,

@@ -52,6 +52,9 @@ enum {
 
 enum diag_level { DIAG_NOTE, DIAG_WARNING, DIAG_ERROR };
 
+/* Threads may share a diag (podflow-capture's writer thread reports
+ * through its caller's): each message is counted and written whole under
+ * the stream's lock (flockfile). */
 struct diag {
     FILE *out;         /* where messages go: stderr unless a test redirects */
     const char *prog;  /* prefix for messages without a location, or NULL */
