@@ -67,16 +67,18 @@ TESTABLE int fast_v4(const char *s, size_t len, struct ipaddr *ip)
     return 0;
 }
 
+/* Address text t (len bytes) into ip: a dotted quad in place, anything
+ * else through ipaddr_parse().  0 or ERR_PARSE. */
+static int parse_ip(const char *t, size_t len, struct ipaddr *ip)
+{
+    return fast_v4(t, len, ip) == 0 ? 0 : ipaddr_parse(t, len, ip);
+}
+
 int frow_ip(sqlite3_stmt *st, int i, struct ipaddr *ip)
 {
     const char *t = (const char *)sqlite3_column_text(st, i);
-    size_t len = (size_t)sqlite3_column_bytes(st, i);
 
-    if (!t)
-        return ERR_PARSE;
-    if (fast_v4(t, len, ip) == 0)
-        return 0;
-    return ipaddr_parse(t, len, ip);
+    return t ? parse_ip(t, (size_t)sqlite3_column_bytes(st, i), ip) : ERR_PARSE;
 }
 
 void frow_memo_init(struct frow_memo *m, size_t want)
@@ -115,7 +117,7 @@ static int frow_ip_memo(struct frow_memo *mm, const char *t, size_t len, struct 
     if (!t)
         return ERR_PARSE;
     if (len > CASE_MEMO_TEXT || !mm->slots)
-        return fast_v4(t, len, ip) == 0 ? 0 : ipaddr_parse(t, len, ip);
+        return parse_ip(t, len, ip);
     h = hash_bytes(t, len, 0);
     for (uint32_t k = htab_first(&mm->idx, h, &it); k != HTAB_NONE; k = htab_next(&mm->idx, &it)) {
         m = &mm->slots[k];
@@ -125,7 +127,7 @@ static int frow_ip_memo(struct frow_memo *mm, const char *t, size_t len, struct 
             return 0;
         }
     }
-    rc = fast_v4(t, len, ip) == 0 ? 0 : ipaddr_parse(t, len, ip);
+    rc = parse_ip(t, len, ip);
     if (rc)
         return rc;
     /* Remembered while there is room (LIM_CASE_ADDR_MEMO texts at most). */
@@ -138,25 +140,6 @@ static int frow_ip_memo(struct frow_memo *mm, const char *t, size_t len, struct 
         htab_add(&mm->idx, h, (uint32_t)mm->used++);
         *slot = m;
     }
-    return 0;
-}
-
-/* Column i is an integer (SQLite's type) within [lo, hi]. */
-static int frow_int_in(sqlite3_stmt *st, int i, int64_t lo, int64_t hi)
-{
-    int64_t v;
-
-    if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
-        return 0;
-    v = sqlite3_column_int64(st, i);
-    return v >= lo && v <= hi;
-}
-
-int frow_port(sqlite3_stmt *st, int i, uint16_t *port)
-{
-    if (!frow_int_in(st, i, 0, 65535))
-        return ERR_INVALID;
-    *port = (uint16_t)sqlite3_column_int64(st, i);
     return 0;
 }
 
@@ -188,6 +171,11 @@ static int val_port(sqlite3_value *v, uint16_t *port)
         return ERR_INVALID;
     *port = (uint16_t)x;
     return 0;
+}
+
+int frow_port(sqlite3_stmt *st, int i, uint16_t *port)
+{
+    return val_port(sqlite3_column_value(st, i), port);
 }
 
 /* An address value: text (SQLite's type) holding an address; its text
@@ -252,7 +240,7 @@ int frow_read(struct frow_memo *m, sqlite3_stmt *st, struct frow *r)
 {
     sqlite3_value *v;
     int64_t x;
-    int why;
+    int why, has;
 
     memset(r, 0, sizeof(*r));
     /* The id is the rowid alias: an integer; read as one all the same. */
@@ -278,12 +266,12 @@ int frow_read(struct frow_memo *m, sqlite3_stmt *st, struct frow *r)
     r->state_len = (size_t)sqlite3_value_bytes(v);
     if (!db_state_valid(r->state, r->state_len))
         return CASE_WHY_STATE;
-    if (!val_null_or_int_in(sqlite3_column_value(st, FROW_ITYPE), 0, 255, &why, &x))
+    if (!val_null_or_int_in(sqlite3_column_value(st, FROW_ITYPE), 0, 255, &has, &x))
         return CASE_WHY_ICMP;
-    r->icmp_type = why ? (int)x : -1;
-    if (!val_null_or_int_in(sqlite3_column_value(st, FROW_ICODE), 0, 255, &why, &x))
+    r->icmp_type = has ? (int)x : -1;
+    if (!val_null_or_int_in(sqlite3_column_value(st, FROW_ICODE), 0, 255, &has, &x))
         return CASE_WHY_ICMP;
-    r->icmp_code = why ? (int)x : -1;
+    r->icmp_code = has ? (int)x : -1;
     if (!val_null_or_int_in(sqlite3_column_value(st, FROW_ICMPID), INT64_MIN, INT64_MAX,
                             &r->has_icmp_id, &r->icmp_id))
         return CASE_WHY_ICMP;
