@@ -2193,6 +2193,24 @@ static void test_felix_config(void **state)
     unload(&l);
 }
 
+/* pv_path() writes what snprintf("%s%s%s") wrote, truncation included. */
+static void test_pv_path(void **state)
+{
+    static const char *const whats[] = {"", "spec", "spec.ingress[0]"};
+    char w[24], want[24];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(whats) / sizeof(whats[0]); i++) {
+        for (size_t size = 1; size <= sizeof(w); size++) {
+            memset(w, 'x', sizeof(w));
+            memset(want, 'x', sizeof(want));
+            pv_path(w, size, whats[i], "destination");
+            snprintf(want, size, "%s%s%s", whats[i], *whats[i] ? "." : "", "destination");
+            assert_memory_equal(w, want, sizeof(w));
+        }
+    }
+}
+
 /* policy_set_load_mem(): the same loader over a buffer, named in messages. */
 static void test_load_mem(void **state)
 {
@@ -2276,6 +2294,7 @@ int main(void)
         cmocka_unit_test(test_staged_delete_zero_values),
         cmocka_unit_test(test_json_stdin),
         cmocka_unit_test(test_felix_config),
+        cmocka_unit_test(test_pv_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

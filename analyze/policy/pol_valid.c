@@ -52,9 +52,30 @@ void pv_warn(struct pol_ctx *c, const struct ynode *n, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Append s[0..len) to w[*n..size), keeping room for the NUL (truncates). */
+static void path_put(char *w, size_t size, size_t *n, const char *s, size_t len)
+{
+    if (len > size - 1 - *n)
+        len = size - 1 - *n;
+    memcpy(w + *n, s, len);
+    *n += len;
+}
+
+/* The same text snprintf(w, size, "%s%s%s", ...) writes, truncation
+ * included, without its format parsing: the loaders call this for every
+ * field of every rule (29,200 times for 1,000 policies), before knowing
+ * whether a message will need the path. */
 void pv_path(char *w, size_t size, const char *what, const char *field)
 {
-    snprintf(w, size, "%s%s%s", what, *what ? "." : "", field);
+    size_t n = 0;
+
+    if (!size)
+        return;
+    path_put(w, size, &n, what, strlen(what));
+    if (*what)
+        path_put(w, size, &n, ".", 1);
+    path_put(w, size, &n, field, strlen(field));
+    w[n] = '\0';
 }
 
 int pv_fields(struct pol_ctx *c, const struct ynode *map, const char *const *allowed,
