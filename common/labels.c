@@ -265,6 +265,13 @@ static int put_utf8(struct buf *b, unsigned cp)
     return buf_add(b, u, n);
 }
 
+/* An unescaped byte that stands for itself: ASCII, not '"', '\\' or a
+ * control byte. */
+static int jl_plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
 /*
  * string := '"' char* '"'
  * char   := unescaped / '\' ( '"' / '\' / '/' / 'b' / 'f' / 'n' / 'r' / 't' / 'u' 4HEXDIG )
@@ -339,6 +346,16 @@ static int jl_string(struct jlex *x, struct buf *out, size_t max)
             default:
                 return ERR_PARSE;
             }
+        } else if (c < 0x80) {
+            /* A run of plain ASCII (no quote, backslash or control byte)
+             * is added at once: it cannot hold an error, and the limit is
+             * checked below as after each byte (labels are mostly ASCII). */
+            size_t end = x->pos + 1;
+
+            while (end < x->len && jl_plain((unsigned char)x->s[end]))
+                end++;
+            rc = buf_add(out, x->s + x->pos, end - x->pos);
+            x->pos = end;
         } else {
             size_t n = utf8_len((const unsigned char *)x->s + x->pos, x->len - x->pos);
             if (!n)

@@ -343,6 +343,24 @@ static void test_labels_from_json_bounds(void **state)
     assert_int_equal(labels_from_json(&l, b.data, b.len), 0);
     assert_int_equal(strlen(labels_get(&l, "k")), LIM_LABEL_VALUE);
     labels_release(&l);
+    /* A plain key of exactly the limit (read as runs of ASCII), and runs
+     * broken by escapes and multi-byte UTF-8, decode byte for byte. */
+    buf_reset(&b);
+    assert_int_equal(buf_addstr(&b, "{\""), 0);
+    for (int i = 0; i < LIM_LABEL_KEY; i++)
+        assert_int_equal(buf_addch(&b, 'k'), 0);
+    assert_int_equal(buf_addstr(&b, "\":\"a b\\\"c\\u00e9d\xc3\xa9"
+                                    "e\\/f\"}"),
+                     0);
+    assert_int_equal(labels_from_json(&l, b.data, b.len), 0);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(strlen(l.v[0].key), LIM_LABEL_KEY);
+    assert_string_equal(l.v[0].value, "a b\"c\xc3\xa9"
+                                      "d\xc3\xa9"
+                                      "e/f");
+    labels_release(&l);
+    /* A control byte ends a run as an error. */
+    assert_int_equal(labels_from_json(&l, "{\"ab\tc\":\"v\"}", 12), ERR_PARSE);
     /* A number longer than a value may be is ERR_LIMIT too. */
     buf_reset(&b);
     assert_int_equal(buf_addstr(&b, "{\"k\":"), 0);
