@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -111,15 +112,15 @@ static const struct cmd_opt check_opts[] = {
     {0, 0, NULL, 0, NULL, NULL, NULL},
 };
 
-/* What records of one group share (--group tuple or workload); compared
- * as bytes, so it is zeroed before it is filled. */
+/* What records of one group share (--group tuple or workload), field by
+ * field (gkey_eq()).  The first four fields are 32 bytes without padding,
+ * hashed as bytes (gkey_hash()). */
 struct gkey {
     const void *s, *d; /* endpoints, or workload identities (wl_ident()) */
-    struct ipaddr sip, dip;
-    uint64_t sig; /* decision_sig() (workload) */
-    uint64_t vid; /* verdict_id(): the verdict as written (tuple) */
-    int proto;
-    unsigned dport;
+    uint64_t dec;      /* decision_sig() (workload), or verdict_id(): the
+                          verdict as written (tuple) */
+    uint32_t proto, dport;
+    struct ipaddr sip, dip; /* zeroed (family 0) when the end is a pod (workload) */
 };
 
 /* What check counts (the table's last lines, the exit status). */
@@ -395,14 +396,39 @@ static uint64_t verdict_id(const struct eng_verdict *v)
     return h;
 }
 
+/* Groups are looked up once a flow: the key's head (ends, decision,
+ * protocol and port) is hashed as 32 bytes, the addresses only when set
+ * (with --group workload, an end that is a pod has none). */
+static uint64_t gkey_hash(const struct gkey *key)
+{
+    uint64_t h = hash_bytes(key, offsetof(struct gkey, sip), 0);
+
+    if (key->sip.family)
+        h = hash_bytes(&key->sip, sizeof(key->sip), h);
+    if (key->dip.family)
+        h = hash_bytes(&key->dip, sizeof(key->dip), h ^ 1);
+    return h;
+}
+
+static int ip_eq(const struct ipaddr *a, const struct ipaddr *b)
+{
+    return a->family == b->family && (!a->family || memcmp(a->a, b->a, sizeof(a->a)) == 0);
+}
+
+static int gkey_eq(const struct gkey *a, const struct gkey *b)
+{
+    return a->s == b->s && a->d == b->d && a->dec == b->dec && a->proto == b->proto &&
+           a->dport == b->dport && ip_eq(&a->sip, &b->sip) && ip_eq(&a->dip, &b->dip);
+}
+
 static struct out_rec *group_find(struct check *k, const struct gkey *key, int *created)
 {
-    uint64_t h = hash_bytes(key, sizeof(*key), 0);
+    uint64_t h = gkey_hash(key);
     struct htab_iter it;
 
     for (uint32_t i = htab_first(&k->groups, h, &it); i != HTAB_NONE;
          i = htab_next(&k->groups, &it)) {
-        if (memcmp(&k->gkeys[i], key, sizeof(*key)) == 0) {
+        if (gkey_eq(&k->gkeys[i], key)) {
             *created = 0;
             return &k->recs[i];
         }
@@ -480,7 +506,7 @@ static struct item *part_group(struct pbuf *pb, const struct gkey *key, uint64_t
 
     for (uint32_t i = htab_first(&pb->tab, h, &it); i != HTAB_NONE; i = htab_next(&pb->tab, &it)) {
         g = &pb->items[i];
-        if (memcmp(&g->key, key, sizeof(*key)) == 0) {
+        if (gkey_eq(&g->key, key)) {
             *created = 0;
             return g;
         }
@@ -581,8 +607,7 @@ static int judge_flow(void *ctx, const struct case_flow *fl)
         it->r.redaction_untrusted = untrusted;
         return 0;
     }
-    memset(&key, 0, sizeof(key));
-    key.proto = fl->proto;
+    key.proto = (uint32_t)fl->proto;
     key.dport = fl->dst_port;
     if (k->oo.group == GROUP_TUPLE) {
         key.s = fl->src;
@@ -594,21 +619,21 @@ static int judge_flow(void *ctx, const struct case_flow *fl)
             w->vid_v = v;
             w->vid = verdict_id(v);
         }
-        key.vid = w->vid;
+        key.dec = w->vid;
     } else {
+        static const struct ipaddr none;
+
         key.s = wl_ident(k, fl->src);
         key.d = wl_ident(k, fl->dst);
-        if (!fl->src || fl->src->kind != EP_POD)
-            key.sip = fl->src_ip;
-        if (!fl->dst || fl->dst->kind != EP_POD)
-            key.dip = fl->dst_ip;
+        key.sip = fl->src && fl->src->kind == EP_POD ? none : fl->src_ip;
+        key.dip = fl->dst && fl->dst->kind == EP_POD ? none : fl->dst_ip;
         if (v != w->sig_v) {
             w->sig_v = v;
             w->sig = decision_sig(v);
         }
-        key.sig = w->sig;
+        key.dec = w->sig;
     }
-    it = part_group(pb, &key, hash_bytes(&key, sizeof(key), 0), &created);
+    it = part_group(pb, &key, gkey_hash(&key), &created);
     if (created) {
         fill_rec(&it->r, fl, v, obs, dnat ? &odst : NULL);
         it->r.state = intern_state(w, fl->state);
