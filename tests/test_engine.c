@@ -995,6 +995,89 @@ static void test_cache_twins(void **state)
     assert_int_equal(judge(a2, b, 6, 80)->verdict, VERDICT_DENY);
 }
 
+/* engine_judge_case() finds the verdict engine_judge() gives the flow
+ * eng_flow_from_case() makes: the same cached entry, whichever was asked
+ * first, for pods and unidentified ends, TCP and ICMP, each source port
+ * (a rule looks at them, so the key holds them).  Fails when the case
+ * path keys a flow differently (a field left out or added: another entry
+ * or another verdict), and when an end that is not one of the case's is
+ * cached. */
+static void test_judge_case(void **state)
+{
+    struct tier *t = tier("default", 1e6, 0);
+    struct case_ep *a = pod("10.0.0.1", "fme", "a", "app=x", NULL);
+    struct case_ep *b = pod("10.0.0.2", "fme", "b", "app=y", NULL);
+    struct policy *p = pol(t, POL_NP, "fme", "to-y", NSSEL("app == 'y'"), DIR_INGRESS);
+    struct rule *r = add_rule(p, DIR_INGRESS, ACT_ALLOW);
+    const struct case_ep *ends[2][2] = {{a, NULL}, {b, NULL}};
+    const char *ips[2][2] = {{"10.0.0.1", "198.18.9.9"}, {"10.0.0.2", "198.18.9.10"}};
+    static const int protos[3][3] = {{6, -1, -1}, {1, 8, 0}, {58, 128, 0}};
+    static const uint16_t sports[2] = {40000, 53}, dports[2] = {80, 81};
+    struct case_db c;
+    struct case_ep stray;
+    struct case_flow fl;
+    struct eng_flow ef;
+    struct eng_stats st;
+    struct ipaddr o;
+    size_t n = 0;
+    int dnat;
+
+    (void)state;
+    r->src.ports = ports1(53, 53, NULL, &r->src.nports); /* the key holds source ports */
+    memset(&c, 0, sizeof(c));
+    E = engine_new(&W.ps, W.eps, W.neps, 0);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < 2 * 2 * 3 * 2 * 2; i++) {
+            size_t si = i % 2, di = i / 2 % 2, pi = i / 4 % 3, spi = i / 12 % 2, dpi = i / 24;
+            const struct eng_verdict *vc, *vj;
+
+            memset(&fl, 0, sizeof(fl));
+            fl.src = ends[0][si];
+            fl.dst = ends[1][di];
+            assert_int_equal(ipaddr_parse(ips[0][si], strlen(ips[0][si]), &fl.src_ip), 0);
+            assert_int_equal(ipaddr_parse(ips[1][di], strlen(ips[1][di]), &fl.dst_ip), 0);
+            fl.proto = protos[pi][0];
+            fl.icmp_type = protos[pi][1];
+            fl.icmp_code = protos[pi][2];
+            fl.src_port = sports[spi];
+            fl.dst_port = dports[dpi];
+            eng_flow_from_case(&ef, &c, &fl, NULL);
+            /* The first pass asks each path first in turn, the second
+             * finds every flow cached. */
+            if ((i + (size_t)pass) % 2) {
+                vc = engine_judge_case(E, &c, &fl, &o, &dnat);
+                vj = engine_judge(E, &ef);
+            } else {
+                vj = engine_judge(E, &ef);
+                vc = engine_judge_case(E, &c, &fl, &o, &dnat);
+            }
+            assert_ptr_equal(vc, vj);
+            assert_int_equal(dnat, 0);
+            n += pass == 0 && si == 0 && di == 0 && pi == 0 && vc->verdict == VERDICT_ALLOW;
+        }
+        engine_stats(E, &st);
+        assert_int_equal(st.judged, 96 * (pass + 1));
+        assert_int_equal(st.tuples, 48);
+    }
+    /* a -> b by TCP: allowed from source port 53 only, to either port. */
+    assert_int_equal(n, 2);
+    /* An end that is not one of the case's: judged afresh each time. */
+    stray = *a;
+    memset(&fl, 0, sizeof(fl));
+    fl.src = &stray;
+    fl.dst = b;
+    fl.src_ip = a->ip;
+    fl.dst_ip = b->ip;
+    fl.proto = 6;
+    fl.src_port = 53;
+    fl.dst_port = 80;
+    fl.icmp_type = fl.icmp_code = -1;
+    assert_int_equal(engine_judge_case(E, &c, &fl, &o, &dnat)->verdict, VERDICT_ALLOW);
+    assert_int_equal(engine_judge_case(E, &c, &fl, &o, &dnat)->verdict, VERDICT_ALLOW);
+    engine_stats(E, &st);
+    assert_int_equal(st.tuples, 50);
+}
+
 /* §3: destination.services matches the backends of the Service the flow
  * was DNATed from; the Service's cluster IP itself never matches. */
 static void test_services(void **state)
@@ -1849,6 +1932,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_inherited_labels, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_twins, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_judge_case, setup, teardown),
         cmocka_unit_test_setup_teardown(test_services, setup, teardown),
         cmocka_unit_test_setup_teardown(test_host_to_local_workload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_endpoint_to_host, setup, teardown),

@@ -526,7 +526,6 @@ static int judge_flow(void *ctx, const struct case_flow *fl)
     struct check *k = w->k;
     struct pbuf *pb = w->pb;
     struct counts *cnt = &pb->cnt;
-    struct eng_flow ef;
     const struct eng_verdict *v;
     struct ipaddr odst;
     struct item *it;
@@ -537,9 +536,8 @@ static int judge_flow(void *ctx, const struct case_flow *fl)
     if (k->ns && !((fl->src && fl->src->ns && strcmp(fl->src->ns, k->ns) == 0) ||
                    (fl->dst && fl->dst->ns && strcmp(fl->dst->ns, k->ns) == 0)))
         return 0;
-    dnat = eng_flow_from_case(&ef, &k->c, fl, &odst);
-    v = engine_judge(w->e, &ef);
-    untrusted = red_flow_untrusted(&k->red, &ef);
+    v = engine_judge_case(w->e, &k->c, fl, &odst, &dnat);
+    untrusted = red_flow_untrusted(&k->red, fl);
     obs = observed_of_flow(fl);
 
     cnt->flows++;

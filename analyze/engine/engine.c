@@ -25,6 +25,7 @@
 #include "analyze/engine/engine.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,17 +101,20 @@ struct eng_pol {
 
 /* What a verdict depends on.  Endpoints are named by their index in the
  * case (+1; 0 for none), which fixes their address too; the addresses are
- * in the key for the ends no endpoint holds.  60 bytes, so that a cached
- * entry's key and its verdict's first fields share a cache line. */
+ * in the key for the ends no endpoint holds.  Its head (up to sip) is 32
+ * bytes without padding, hashed and compared as such; the addresses are
+ * zero but for an end without an index, and hashed only then
+ * (key_hash()).  64 bytes, so that a cached entry's key and its
+ * verdict's first fields share a cache line. */
 struct eng_key {
     uint32_t sid, did, oid;
     uint16_t sport, dport;
     int16_t itype, icode;
     uint8_t proto, sfam, dfam, pad;
-    uint8_t sip[16], dip[16];
     uint32_t epoch; /* case_svc_epoch() when some rule has services, else 0 */
     uint32_t seen;  /* where the flow met nodes' own interfaces (interned), when some host
                        endpoint is interface-specific (§17.3), else 0 */
+    uint8_t sip[16], dip[16];
 };
 
 /* A cached verdict with its key (arena, 64-byte aligned: the key and the
@@ -2015,13 +2019,83 @@ static uint32_t seen_id(struct engine *e, const struct eng_flow *f)
 
 static const struct eng_verdict *judge_service(struct engine *e, const struct eng_flow *f);
 
+/* The key of a flow whose ends have indexes sid, did and oid (0: none;
+ * ep_index()), but key->seen (0 here).  Inline: both callers have their
+ * flow's fields at hand, in a struct eng_flow or a struct case_flow. */
+static inline void key_make(struct engine *e, struct eng_key *key, uint32_t sid, uint32_t did,
+                            uint32_t oid, const struct ipaddr *src_ip, const struct ipaddr *dst_ip,
+                            int proto, uint16_t src_port, uint16_t dst_port, int icmp_type,
+                            int icmp_code, int64_t t)
+{
+    if (!e->twin)
+        ep_twins(e);
+    memset(key, 0, sizeof(*key));
+    /* An end by its twin's index (ep_twins()); the families always, as
+     * the twins share theirs. */
+    key->sid = sid ? e->twin[sid - 1] + 1 : 0;
+    key->did = did ? e->twin[did - 1] + 1 : 0;
+    key->oid = oid;
+    key->sfam = src_ip->family;
+    key->dfam = dst_ip->family;
+    if (!key->sid)
+        memcpy(key->sip, src_ip->a, 16);
+    if (!key->did)
+        memcpy(key->dip, dst_ip->a, 16);
+    key->dport = dst_port;
+    key->sport = e->key_sport ? src_port : 0;
+    key->proto = (uint8_t)proto;
+    key->itype = (int16_t)(is_icmp(proto) ? icmp_type : -1);
+    key->icode = (int16_t)(is_icmp(proto) ? icmp_code : -1);
+    key->epoch = e->has_svc_rules && e->c ? case_svc_epoch(e->c, t) : 0;
+}
+
+static uint64_t key_hash(const struct eng_key *key)
+{
+    uint64_t h = hash_bytes(key, offsetof(struct eng_key, sip), 0);
+
+    if (!key->sid || !key->did)
+        h = hash_bytes(key->sip, sizeof(key->sip) + sizeof(key->dip), h);
+    return h;
+}
+
+/* The cached verdict of key (hash h), or NULL. */
+static const struct eng_verdict *cache_get(const struct engine *e, const struct eng_key *key,
+                                           uint64_t h)
+{
+    struct htab_iter it;
+
+    for (uint32_t i = htab_first(&e->cache, h, &it); i != HTAB_NONE;
+         i = htab_next(&e->cache, &it)) {
+        const struct eng_centry *ce = centry_at(e, i);
+
+        if (memcmp(&ce->key, key, offsetof(struct eng_key, sip)) == 0 &&
+            ((key->sid && key->did) ||
+             memcmp(ce->key.sip, key->sip, sizeof(key->sip) + sizeof(key->dip)) == 0))
+            return &ce->v;
+    }
+    return NULL;
+}
+
+/* Judge f, whose key is key (hash h), into a new cached entry. */
+static const struct eng_verdict *cache_add(struct engine *e, const struct eng_flow *f,
+                                           const struct eng_key *key, uint64_t h)
+{
+    struct eng_centry *ce;
+
+    e->stats.tuples++;
+    ce = centry_new(e);
+    ce->key = *key;
+    judge_into(e, f, &ce->v);
+    htab_add(&e->cache, h, (uint32_t)(e->ncentries - 1));
+    return &ce->v;
+}
+
 const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *f)
 {
     struct eng_key key;
-    struct htab_iter it;
+    const struct eng_verdict *v;
+    uint32_t sid, did, oid;
     uint64_t h;
-    uint32_t i, sid, did, oid;
-    struct eng_centry *ce;
 
     if (f->svc && e->c)
         return judge_service(e, f);
@@ -2030,43 +2104,42 @@ const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *
      * afresh, uncached (only hand-built callers do this). */
     if (!ep_index(e, f->src, &sid) || !ep_index(e, f->dst, &did) || !ep_index(e, f->orig_dst, &oid))
         return judge_uncached(e, f);
-    memset(&key, 0, sizeof(key));
-    key.sid = sid;
-    key.did = did;
-    key.oid = oid;
-    if (!e->twin)
-        ep_twins(e);
-    /* An end by its twin's index (ep_twins()); the families always, as
-     * the twins share theirs. */
-    if (key.sid)
-        key.sid = e->twin[key.sid - 1] + 1;
-    if (key.did)
-        key.did = e->twin[key.did - 1] + 1;
-    key.sfam = f->src_ip.family;
-    key.dfam = f->dst_ip.family;
-    if (!key.sid)
-        memcpy(key.sip, f->src_ip.a, 16);
-    if (!key.did)
-        memcpy(key.dip, f->dst_ip.a, 16);
-    key.dport = f->dst_port;
-    key.sport = e->key_sport ? f->src_port : 0;
-    key.proto = (uint8_t)f->proto;
-    key.itype = (int16_t)(is_icmp(f->proto) ? f->icmp_type : -1);
-    key.icode = (int16_t)(is_icmp(f->proto) ? f->icmp_code : -1);
-    key.epoch = e->has_svc_rules && e->c ? case_svc_epoch(e->c, f->t) : 0;
+    key_make(e, &key, sid, did, oid, &f->src_ip, &f->dst_ip, f->proto, f->src_port, f->dst_port,
+             f->icmp_type, f->icmp_code, f->t);
     key.seen = e->hep_specific ? seen_id(e, f) : 0;
-    h = hash_bytes(&key, sizeof(key), 0);
-    for (i = htab_first(&e->cache, h, &it); i != HTAB_NONE; i = htab_next(&e->cache, &it)) {
-        ce = centry_at(e, i);
-        if (memcmp(&ce->key, &key, sizeof(key)) == 0)
-            return &ce->v;
+    h = key_hash(&key);
+    v = cache_get(e, &key, h);
+    return v ? v : cache_add(e, f, &key, h);
+}
+
+const struct eng_verdict *engine_judge_case(struct engine *e, const struct case_db *c,
+                                            const struct case_flow *fl, struct ipaddr *orig,
+                                            int *dnat)
+{
+    struct eng_flow ef;
+    struct eng_key key;
+    const struct eng_verdict *v;
+    uint32_t sid, did;
+    uint64_t h;
+
+    /* A recorded translation, a Service's backends, host endpoints by
+     * interface, an end not of the case: what eng_flow_from_case() makes,
+     * judged. */
+    if (fl->dnat || fl->svc || e->hep_specific || !ep_index(e, fl->src, &sid) ||
+        !ep_index(e, fl->dst, &did)) {
+        *dnat = eng_flow_from_case(&ef, c, fl, orig);
+        return engine_judge(e, &ef);
     }
-    e->stats.tuples++;
-    ce = centry_new(e);
-    ce->key = key;
-    judge_into(e, f, &ce->v);
-    htab_add(&e->cache, h, (uint32_t)(e->ncentries - 1));
-    return &ce->v;
+    *dnat = 0;
+    e->stats.judged++;
+    key_make(e, &key, sid, did, 0, &fl->src_ip, &fl->dst_ip, fl->proto, fl->src_port, fl->dst_port,
+             fl->icmp_type, fl->icmp_code, fl->first_ns);
+    h = key_hash(&key);
+    v = cache_get(e, &key, h);
+    if (v)
+        return v;
+    eng_flow_from_case(&ef, c, fl, NULL);
+    return cache_add(e, &ef, &key, h);
 }
 
 /* §13.4: ICMPv6 multicast listener (130-132), router solicitation (133)

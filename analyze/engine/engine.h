@@ -291,6 +291,17 @@ const struct labels *engine_netset_labels(const struct engine *e, size_t k);
  * (identical tuples return the same verdict). */
 const struct eng_verdict *engine_judge(struct engine *e, const struct eng_flow *f);
 
+/*
+ * The verdict engine_judge() gives the flow eng_flow_from_case(c, fl, orig)
+ * makes, and what eng_flow_from_case() returns in *dnat (and *orig, which
+ * must not be NULL).  The common case (no recorded translation, no
+ * Service's backends, no host endpoint by interface) finds a cached
+ * verdict without making the struct eng_flow.
+ */
+const struct eng_verdict *engine_judge_case(struct engine *e, const struct case_db *c,
+                                            const struct case_flow *fl, struct ipaddr *orig,
+                                            int *dnat);
+
 void engine_stats(const struct engine *e, struct eng_stats *out);
 
 /*

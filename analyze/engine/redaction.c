@@ -63,12 +63,12 @@ static int pseudonym(const struct red_ctx *r, const struct case_ep *ep, const st
     return !ep && !polnets_contains(&r->c->redaction_kept, a) && pseudo_in_ranges(a);
 }
 
-int red_flow_untrusted(const struct red_ctx *r, const struct eng_flow *f)
+int red_flow_untrusted(const struct red_ctx *r, const struct case_flow *fl)
 {
     if (!r->nrules)
         return 0;
-    return ((r->dirs & DIR_EGRESS) && pseudonym(r, f->dst, &f->dst_ip)) ||
-           ((r->dirs & DIR_INGRESS) && pseudonym(r, f->src, &f->src_ip));
+    return ((r->dirs & DIR_EGRESS) && pseudonym(r, fl->dst, &fl->dst_ip)) ||
+           ((r->dirs & DIR_INGRESS) && pseudonym(r, fl->src, &fl->src_ip));
 }
 
 const char *red_rule_text(const struct red_rule *rr, char *buf, size_t size)

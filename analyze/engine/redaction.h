@@ -50,9 +50,10 @@ struct red_ctx {
 void red_init(struct red_ctx *r, const struct engine *e, const struct case_db *c);
 void red_release(struct red_ctx *r);
 
-/* 1 when f's verdict cannot be trusted: a peer without identity is a
- * pseudonym, and the direction facing it has an untrusted rule. */
-int red_flow_untrusted(const struct red_ctx *r, const struct eng_flow *f);
+/* 1 when the verdict of recorded flow fl cannot be trusted: a peer
+ * without identity is a pseudonym, and the direction facing it has an
+ * untrusted rule. */
+int red_flow_untrusted(const struct red_ctx *r, const struct case_flow *fl);
 
 /* "ns/name egress rule 0 (52.94.0.0/16)" into buf; returns buf. */
 const char *red_rule_text(const struct red_rule *rr, char *buf, size_t size);
