@@ -27,6 +27,7 @@
 #include "analyze/case/case_int.h"
 #include "common/db.h"
 #include "common/err.h"
+#include "common/limits.h"
 #include "common/compat.h"
 
 static void test_fast_v4_matches_inet_pton(void **state)
@@ -125,6 +126,21 @@ static int keep(void *ctx, const struct case_flow *fl)
     return 0;
 }
 
+/* A case at a temporary path made by sql (on the schema); the path's
+ * storage is the caller's. */
+static void make_case(char *path, const char *sql)
+{
+    sqlite3 *db;
+    int fd = mkstemp(path);
+
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, db_schema_sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
 static void test_services(void **state)
 {
     char path[] = "/tmp/podflow-test-case-XXXXXX";
@@ -132,18 +148,10 @@ static void test_services(void **state)
     struct ipaddr ip;
     struct case_db c;
     struct seen sn;
-    sqlite3 *db;
     size_t pi = 99;
-    int fd;
 
     (void)state;
-    fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, db_schema_sql, NULL, NULL, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, svc_case_sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    make_case(path, svc_case_sql);
     assert_int_equal(case_open(&c, path, NULL), 0);
     unlink(path);
 
@@ -278,12 +286,103 @@ static void test_flow_processes(void **state)
     assert_string_equal(ps.text[2], "3 -/-1 -/-1 0");
 }
 
+static const struct case_ep *ep_at(const struct case_db *c, const char *ip)
+{
+    struct ipaddr a;
+
+    assert_int_equal(ipaddr_parse(ip, strlen(ip), &a), 0);
+    return case_lookup(c, &a, 0);
+}
+
+/* Named ports (§3.2): the usable ones of each endpoint, the same for
+ * endpoints whose ports text is the same (read once); past
+ * LIM_ENDPOINT_PORTS a warning at each endpoint; malformed JSON stops the
+ * reading at its endpoint. */
+static void test_named_ports(void **state)
+{
+    static const char sql[] =
+        "INSERT INTO endpoints (ip, kind, namespace, name, ports) VALUES"
+        " ('10.1.0.1', 'pod', 'a', 'p1', '[{\"name\":\"http\",\"port\":8080,\"protocol\":\"TCP\"},"
+        "{\"name\":\"dns\",\"port\":53,\"protocol\":\"udp\"},5,{\"name\":\"\",\"port\":1},"
+        "{\"name\":\"big\",\"port\":70000},{\"name\":\"q\",\"port\":9,\"protocol\":\"ICMP\"},"
+        "{\"name\":\"s\",\"port\":\"7\"}]'),"
+        " ('10.1.0.2', 'pod', 'a', 'p2', '[{\"name\":\"h2\",\"port\":9090}]'),"
+        " ('10.1.0.3', 'pod', 'a', 'p3', '[{\"name\":\"http\",\"port\":8080,\"protocol\":\"TCP\"},"
+        "{\"name\":\"dns\",\"port\":53,\"protocol\":\"udp\"},5,{\"name\":\"\",\"port\":1},"
+        "{\"name\":\"big\",\"port\":70000},{\"name\":\"q\",\"port\":9,\"protocol\":\"ICMP\"},"
+        "{\"name\":\"s\",\"port\":\"7\"}]');"
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1025)"
+        " INSERT INTO endpoints (ip, kind, name, ports)"
+        " SELECT '10.1.0.' || (3 + k), 'pod', 'many', (SELECT json_group_array(json_object("
+        "'name', 'p' || i, 'port', i)) FROM n) FROM (SELECT 1 AS k UNION ALL SELECT 2);";
+    char path[] = "/tmp/test_case.XXXXXX", path2[] = "/tmp/test_case.XXXXXX";
+    const struct case_ep *e[5];
+    const char *ips[5] = {"10.1.0.1", "10.1.0.2", "10.1.0.3", "10.1.0.4", "10.1.0.5"};
+    char *msgs = NULL;
+    size_t len = 0;
+    FILE *out;
+    struct case_db c;
+    struct diag d;
+
+    (void)state;
+    make_case(path, sql);
+    out = open_memstream(&msgs, &len);
+    assert_non_null(out);
+    diag_init(&d, out, "test");
+    assert_int_equal(case_open(&c, path, &d), 0);
+    unlink(path);
+    fclose(out);
+    for (int i = 0; i < 5; i++)
+        assert_non_null(e[i] = ep_at(&c, ips[i]));
+    /* The usable ones, in their order; protocol by name, TCP when absent. */
+    assert_int_equal(e[0]->nports, 2);
+    assert_string_equal(e[0]->ports[0].name, "http");
+    assert_int_equal(e[0]->ports[0].port, 8080);
+    assert_int_equal(e[0]->ports[0].proto, 6);
+    assert_string_equal(e[0]->ports[1].name, "dns");
+    assert_int_equal(e[0]->ports[1].port, 53);
+    assert_int_equal(e[0]->ports[1].proto, 17);
+    assert_int_equal(e[1]->nports, 1);
+    assert_string_equal(e[1]->ports[0].name, "h2");
+    assert_int_equal(e[1]->ports[0].port, 9090);
+    assert_int_equal(e[1]->ports[0].proto, 6);
+    /* The same text, the same ports. */
+    assert_int_equal(e[2]->nports, 2);
+    assert_string_equal(e[2]->ports[1].name, "dns");
+    assert_int_equal(e[2]->ports[1].proto, 17);
+    /* Past the limit: the first LIM_ENDPOINT_PORTS, a warning for each. */
+    assert_int_equal(e[3]->nports, LIM_ENDPOINT_PORTS);
+    assert_int_equal(e[4]->nports, LIM_ENDPOINT_PORTS);
+    assert_int_equal(e[4]->ports[LIM_ENDPOINT_PORTS - 1].port, LIM_ENDPOINT_PORTS);
+    assert_non_null(strstr(msgs, "endpoint 4: more than 1024 ports, the rest ignored"));
+    assert_non_null(strstr(msgs, "endpoint 5: more than 1024 ports, the rest ignored"));
+    case_close(&c);
+    free(msgs);
+
+    /* Malformed: named at its endpoint (the third; the first two are
+     * read, one of them with a text the third does not share). */
+    make_case(path2, "INSERT INTO endpoints (ip, kind, ports) VALUES ('10.1.0.1', 'pod', '[]'),"
+                     " ('10.1.0.2', 'pod', '[]'), ('10.1.0.3', 'pod', '[{\"name\":'),"
+                     " ('10.1.0.4', 'pod', 'x');");
+    msgs = NULL;
+    out = open_memstream(&msgs, &len);
+    assert_non_null(out);
+    diag_init(&d, out, "test");
+    assert_int_equal(case_open(&c, path2, &d), ERR_PARSE);
+    unlink(path2);
+    fclose(out);
+    assert_non_null(strstr(msgs, "endpoint 3: bad ports: malformed JSON"));
+    assert_null(strstr(msgs, "endpoint 4"));
+    free(msgs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fast_v4_matches_inet_pton),
         cmocka_unit_test(test_services),
         cmocka_unit_test(test_flow_processes),
+        cmocka_unit_test(test_named_ports),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
