@@ -42,12 +42,25 @@ void labels_init(struct labels *l)
 
 void labels_release(struct labels *l)
 {
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->v[i].key);
-        free(l->v[i].value);
-    }
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i].key); /* the value with it */
     free(l->v);
     labels_init(l);
+}
+
+/* Key and value in one block (key, NUL, value, NUL): one allocation a
+ * label, not two (a case's pods hold some 15 labels each). */
+static void label_fill(struct label *lb, const char *key, size_t klen, const char *value,
+                       size_t vlen)
+{
+    char *p = xmalloc(klen + vlen + 2); /* both bounded by the limits */
+
+    memcpy(p, key, klen);
+    p[klen] = '\0';
+    memcpy(p + klen + 1, value, vlen);
+    p[klen + 1 + vlen] = '\0';
+    lb->key = p;
+    lb->value = p + klen + 1;
 }
 
 void labels_copy(struct labels *dst, const struct labels *src)
@@ -57,10 +70,9 @@ void labels_copy(struct labels *dst, const struct labels *src)
         return;
     dst->v = xreallocarray(NULL, src->n, sizeof(*dst->v));
     dst->alloc = src->n;
-    for (size_t i = 0; i < src->n; i++) {
-        dst->v[i].key = xstrdup(src->v[i].key);
-        dst->v[i].value = xstrdup(src->v[i].value);
-    }
+    for (size_t i = 0; i < src->n; i++)
+        label_fill(&dst->v[i], src->v[i].key, strlen(src->v[i].key), src->v[i].value,
+                   strlen(src->v[i].value));
     dst->n = src->n;
 }
 
@@ -108,16 +120,17 @@ int labels_setn(struct labels *l, const char *key, size_t klen, const char *valu
         return ERR_INVALID;
     i = labels_find(l, key, klen, &found);
     if (found) {
-        free(l->v[i].value);
-        l->v[i].value = xmemdupz(value, vlen);
+        char *old = l->v[i].key;
+
+        label_fill(&l->v[i], key, klen, value, vlen);
+        free(old);
         return 0;
     }
     if (l->n >= LIM_LABELS)
         return ERR_LIMIT;
     ALLOC_GROW(l->v, l->n + 1, l->alloc);
     memmove(l->v + i + 1, l->v + i, (l->n - i) * sizeof(*l->v));
-    l->v[i].key = xmemdupz(key, klen);
-    l->v[i].value = xmemdupz(value, vlen);
+    label_fill(&l->v[i], key, klen, value, vlen);
     l->n++;
     return 0;
 }
@@ -135,7 +148,6 @@ void labels_del(struct labels *l, const char *key)
     if (!found)
         return;
     free(l->v[i].key);
-    free(l->v[i].value);
     memmove(l->v + i, l->v + i + 1, (l->n - i - 1) * sizeof(*l->v));
     l->n--;
 }

@@ -14,8 +14,8 @@
 struct buf;
 
 struct label {
-    char *key;   /* malloc'd, owned */
-    char *value; /* malloc'd, owned; "" allowed */
+    char *key;   /* malloc'd, owned: one block with the value */
+    char *value; /* in key's block, after its NUL; "" allowed */
 };
 
 struct labels {
