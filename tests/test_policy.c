@@ -2193,7 +2193,8 @@ static void test_felix_config(void **state)
     unload(&l);
 }
 
-/* pv_path() writes what snprintf("%s%s%s") wrote, truncation included. */
+/* pv_path() and pv_index() write what snprintf("%s%s%s") and "%s[%zu]"
+ * wrote, truncation included. */
 static void test_pv_path(void **state)
 {
     static const char *const whats[] = {"", "spec", "spec.ingress[0]"};
@@ -2207,6 +2208,15 @@ static void test_pv_path(void **state)
             pv_path(w, size, whats[i], "destination");
             snprintf(want, size, "%s%s%s", whats[i], *whats[i] ? "." : "", "destination");
             assert_memory_equal(w, want, sizeof(w));
+            for (size_t k = 0; k < 3; k++) {
+                static const size_t idx[3] = {0, 7, 1234567};
+
+                memset(w, 'x', sizeof(w));
+                memset(want, 'x', sizeof(want));
+                pv_index(w, size, whats[i], idx[k]);
+                snprintf(want, size, "%s[%zu]", whats[i], idx[k]);
+                assert_memory_equal(w, want, sizeof(w));
+            }
         }
     }
 }

@@ -719,7 +719,7 @@ static void read_rule(struct adm *a, const struct ynode *n, const char *what, si
         for (size_t i = 0; i < peers_n->u.seq.n; i++) {
             char pw[224];
 
-            snprintf(pw, sizeof(pw), "%s[%zu]", w, i);
+            pv_index(pw, sizeof(pw), w, i);
             if (read_peer(a, peers_n->u.seq.items[i], pw, egress, &peers[i]) == 0 &&
                 peers[i].fail && !fail)
                 fail = peers[i].fail;
@@ -836,7 +836,7 @@ static void read_rules(struct adm *a, const struct ynode *seq, const char *what,
     for (size_t i = 0; i < s->u.seq.n; i++) {
         char w[96];
 
-        snprintf(w, sizeof(w), "%s[%zu]", what, i);
+        pv_index(w, sizeof(w), what, i);
         read_rule(a, s->u.seq.items[i], w, i, egress, &rs);
     }
     if (rs.n) {

@@ -502,7 +502,7 @@ int pc_read_rules(struct pol_ctx *c, const struct ynode *seq, const char *what, 
     }
     *out = arena_calloc(c->a, seq->u.seq.n ? seq->u.seq.n : 1, sizeof(**out));
     for (size_t i = 0; i < seq->u.seq.n; i++) {
-        snprintf(w, sizeof(w), "%s[%zu]", what, i);
+        pv_index(w, sizeof(w), what, i);
         read_rule(c, seq->u.seq.items[i], w, egress, global, &(*out)[i]);
     }
     *n = seq->u.seq.n;

@@ -141,6 +141,9 @@ void pv_warn(struct pol_ctx *c, const struct ynode *n, const char *fmt, ...) PRI
 /* "<what>.<field>" into w (truncated to size): the field path used in
  * messages. */
 void pv_path(char *w, size_t size, const char *what, const char *field);
+/* "<what>[<i>]" into w (truncated to size), as snprintf "%s[%zu]" writes
+ * it: the path of a sequence's item. */
+void pv_index(char *w, size_t size, const char *what, size_t i);
 
 /* Report every key of map not in the NULL-terminated list allowed, as an
  * error "unknown field '<what>.<key>'".  Returns how many were unknown. */

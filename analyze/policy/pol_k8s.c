@@ -554,7 +554,7 @@ static int convert_rule(struct pol_ctx *c, const struct ynode *n, const char *wh
         for (size_t i = 0; i < peers_n->u.seq.n; i++) {
             char pw[160];
 
-            snprintf(pw, sizeof(pw), "%s[%zu]", w, i);
+            pv_index(pw, sizeof(pw), w, i);
             if (read_peer(c, peers_n->u.seq.items[i], pw, &peers[npeers]) == 0)
                 npeers++;
             else
@@ -567,7 +567,7 @@ static int convert_rule(struct pol_ctx *c, const struct ynode *n, const char *wh
             char pw[160];
             int prc;
 
-            snprintf(pw, sizeof(pw), "%s[%zu]", w, i);
+            pv_index(pw, sizeof(pw), w, i);
             prc = read_port(c, ports_n->u.seq.items[i], pw, groups, staged);
             if (prc < 0)
                 bad = 1;
@@ -655,7 +655,7 @@ static void convert_rules(struct pol_ctx *c, const struct ynode *seq, const char
     if (pv_seq(c, seq, what) != 0)
         return;
     for (size_t i = 0; i < seq->u.seq.n; i++) {
-        snprintf(w, sizeof(w), "%s[%zu]", what, i);
+        pv_index(w, sizeof(w), what, i);
         (void)convert_rule(c, seq->u.seq.items[i], w, ingress ? "from" : "to", ingress, staged,
                            &rules, &nrules, &arules);
     }

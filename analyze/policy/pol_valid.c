@@ -78,6 +78,24 @@ void pv_path(char *w, size_t size, const char *what, const char *field)
     w[n] = '\0';
 }
 
+void pv_index(char *w, size_t size, const char *what, size_t i)
+{
+    char digits[24];
+    size_t n = 0, d = sizeof(digits);
+
+    if (!size)
+        return;
+    do {
+        digits[--d] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    path_put(w, size, &n, what, strlen(what));
+    path_put(w, size, &n, "[", 1);
+    path_put(w, size, &n, digits + d, sizeof(digits) - d);
+    path_put(w, size, &n, "]", 1);
+    w[n] = '\0';
+}
+
 int pv_fields(struct pol_ctx *c, const struct ynode *map, const char *const *allowed,
               const char *what)
 {
