@@ -27,6 +27,7 @@
 #include "analyze/case/case_int.h"
 #include "common/db.h"
 #include "common/err.h"
+#include "common/labels.h"
 #include "common/limits.h"
 #include "common/compat.h"
 
@@ -376,6 +377,45 @@ static void test_named_ports(void **state)
     free(msgs);
 }
 
+/* Pods with the same labels, namespace and service account get the same
+ * Calico labels (built once, copied); a different service account, or no
+ * namespace against one named "", gives other ones. */
+static void test_calico_labels_shared(void **state)
+{
+    static const char sql[] =
+        "INSERT INTO namespaces (name, labels) VALUES ('a', '{\"team\":\"x\"}'), ('', '{}');"
+        "INSERT INTO endpoints (ip, kind, namespace, name, labels, service_account) VALUES"
+        " ('10.1.0.1', 'pod', 'a', 'p1', '{\"app\":\"w\"}', 'sa1'),"
+        " ('10.1.0.2', 'pod', 'a', 'p2', '{\"app\":\"w\"}', 'sa1'),"
+        " ('10.1.0.3', 'pod', 'a', 'p3', '{\"app\":\"w\"}', 'sa2'),"
+        " ('10.1.0.4', 'pod', NULL, 'p4', '{\"app\":\"w\"}', NULL),"
+        " ('10.1.0.5', 'pod', '', 'p5', '{\"app\":\"w\"}', NULL);";
+    char path[] = "/tmp/test_case.XXXXXX";
+    const struct case_ep *e[5];
+    const char *ips[5] = {"10.1.0.1", "10.1.0.2", "10.1.0.3", "10.1.0.4", "10.1.0.5"};
+    struct case_db c;
+
+    (void)state;
+    make_case(path, sql);
+    assert_int_equal(case_open(&c, path, NULL), 0);
+    unlink(path);
+    for (int i = 0; i < 5; i++)
+        assert_non_null(e[i] = ep_at(&c, ips[i]));
+    assert_int_equal(labels_cmp(&e[0]->calico, &e[1]->calico), 0);
+    assert_ptr_not_equal(e[0]->calico.v, e[1]->calico.v); /* a copy of its own */
+    assert_string_equal(labels_get(&e[1]->calico, "pcns.team"), "x");
+    assert_string_equal(labels_get(&e[1]->calico, "pcsa.projectcalico.org/name"), "sa1");
+    assert_string_equal(labels_get(&e[2]->calico, "pcsa.projectcalico.org/name"), "sa2");
+    assert_string_equal(labels_get(&e[2]->calico, "pcns.team"), "x");
+    /* No namespace: only the name label Kubernetes sets; "" is looked up
+     * (and has no labels at all but the name one it gets on reading). */
+    assert_null(labels_get(&e[3]->calico, "pcsa.projectcalico.org/name"));
+    assert_string_equal(labels_get(&e[3]->calico, "pcns.projectcalico.org/name"), "");
+    assert_null(labels_get(&e[3]->calico, "pcns.kubernetes.io/metadata.name"));
+    assert_string_equal(labels_get(&e[4]->calico, "pcns.kubernetes.io/metadata.name"), "");
+    case_close(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -383,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_services),
         cmocka_unit_test(test_flow_processes),
         cmocka_unit_test(test_named_ports),
+        cmocka_unit_test(test_calico_labels_shared),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

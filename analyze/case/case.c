@@ -91,6 +91,11 @@ static int ep_cmp(const void *x, const void *y)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
+static int strcmp_null(const char *a, const char *b)
+{
+    return !a || !b ? (a != NULL) - (b != NULL) : strcmp(a, b);
+}
+
 static int ns_cmp(const void *x, const void *y)
 {
     const struct case_ns *a = x, *b = y;
@@ -446,8 +451,29 @@ static int load_ports(struct case_db *c, struct ports_memo *m, struct case_ep *e
     return 0;
 }
 
+/* What case_calico_labels() reads of a pod: its labels, its namespace's
+ * name and its service account (NULL and "" differ: a NULL namespace is
+ * looked up as none). */
+static uint64_t calico_inputs_hash(const struct case_ep *ep)
+{
+    uint64_t h = hash_u64((uint64_t) !!ep->ns << 1 | (uint64_t) !!ep->sa, 0);
+
+    if (ep->ns)
+        h = hash_str(ep->ns, h);
+    if (ep->sa)
+        h = hash_str(ep->sa, h);
+    return labels_hash(&ep->labels, h);
+}
+
+static int calico_inputs_same(const struct case_ep *x, const struct case_ep *y)
+{
+    return strcmp_null(x->ns, y->ns) == 0 && strcmp_null(x->sa, y->sa) == 0 &&
+           labels_cmp(&x->labels, &y->labels) == 0;
+}
+
 static int load_endpoints(struct case_db *c, struct diag *d)
 {
+    struct htab cmemo = {0};
     struct ports_memo pm = {0};
     sqlite3_stmt *st = NULL;
     size_t alloc = 0, i;
@@ -556,6 +582,9 @@ static int load_endpoints(struct case_db *c, struct diag *d)
 
     for (i = 0; i < c->neps; i++) {
         struct case_ep *ep = &c->eps[i];
+        struct htab_iter it;
+        uint32_t j;
+        uint64_t h;
 
         /* §11: a named pod or Service is an identity; a pod netlink saw
          * behind an interface (no name) is not. */
@@ -563,11 +592,25 @@ static int load_endpoints(struct case_db *c, struct diag *d)
             c->has_identities = 1;
         if (ep->kind != EP_POD)
             continue;
+        /* The pods of a workload have the same labels, namespace and
+         * service account, so the same Calico labels: built once, copied
+         * to the others (the bench's 5,000 pods have 50 such sets). */
+        h = calico_inputs_hash(ep);
+        for (j = htab_first(&cmemo, h, &it); j != HTAB_NONE; j = htab_next(&cmemo, &it))
+            if (calico_inputs_same(&c->eps[j], ep))
+                break;
+        if (j != HTAB_NONE) {
+            labels_copy(&ep->calico, &c->eps[j].calico);
+            continue;
+        }
         if (case_calico_labels(ep, ep->ns ? case_ns_find(c, ep->ns) : NULL, &ep->calico)) {
             diag_err(d, "'%s': endpoint %lld: too many labels", c->path, (long long)ep->id);
+            htab_release(&cmemo);
             return ERR_LIMIT;
         }
+        htab_add(&cmemo, h, (uint32_t)i);
     }
+    htab_release(&cmemo);
     if (c->neps)
         qsort(c->eps, c->neps, sizeof(*c->eps), ep_cmp);
 
@@ -678,11 +721,6 @@ static int iface_cmp(const void *x, const void *y)
     const struct case_iface *a = x, *b = y;
 
     return a->id < b->id ? -1 : a->id > b->id;
-}
-
-static int strcmp_null(const char *a, const char *b)
-{
-    return !a || !b ? (a != NULL) - (b != NULL) : strcmp(a, b);
 }
 
 static int iface_name_cmp(const void *x, const void *y)
