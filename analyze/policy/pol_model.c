@@ -77,24 +77,31 @@ enum join_form {
     JOIN_EQ_QUOTED /* "%s == '%s'"   (a label equal to a value) */
 };
 
+/* The pieces are added, not formatted: buf_addf() into an empty buffer
+ * runs vsnprintf twice, and every rule's selector comes through here.  The
+ * limit is the buffer's either way (the whole text past LIM_BUF_DEFAULT). */
 static const char *join2(struct pol_ctx *c, enum join_form form, const char *x, const char *y)
 {
+    static const char *const parts[][3] = {
+        [JOIN_AND_RAW] = {"(", ") && ", ""},
+        [JOIN_AND_BOTH] = {"(", ") && (", ")"},
+        [JOIN_EQ_QUOTED] = {"", " == '", "'"},
+    };
+    const char *const *p = parts[form];
     struct buf b;
     const char *out;
-    int rc = 0;
+    int rc;
 
     buf_init(&b, 0);
-    switch (form) {
-    case JOIN_AND_RAW:
-        rc = buf_addf(&b, "(%s) && %s", x, y);
-        break;
-    case JOIN_AND_BOTH:
-        rc = buf_addf(&b, "(%s) && (%s)", x, y);
-        break;
-    case JOIN_EQ_QUOTED:
-        rc = buf_addf(&b, "%s == '%s'", x, y);
-        break;
-    }
+    rc = buf_addstr(&b, p[0]);
+    if (!rc)
+        rc = buf_addstr(&b, x);
+    if (!rc)
+        rc = buf_addstr(&b, p[1]);
+    if (!rc)
+        rc = buf_addstr(&b, y);
+    if (!rc)
+        rc = buf_addstr(&b, p[2]);
     if (rc != 0) {
         buf_release(&b);
         pv_err(c, NULL, "selector too long after rewriting");
