@@ -2221,6 +2221,46 @@ static void test_pv_path(void **state)
     }
 }
 
+/* pv_plain_bool(): YAML 1.1's eighteen words, plain only, nothing else. */
+static void test_pv_plain_bool(void **state)
+{
+    static const struct {
+        const char *s;
+        int style, is, val;
+    } cases[] = {
+        {"true", YSCALAR_PLAIN, 1, 1},  {"True", YSCALAR_PLAIN, 1, 1},
+        {"TRUE", YSCALAR_PLAIN, 1, 1},  {"yes", YSCALAR_PLAIN, 1, 1},
+        {"Yes", YSCALAR_PLAIN, 1, 1},   {"YES", YSCALAR_PLAIN, 1, 1},
+        {"on", YSCALAR_PLAIN, 1, 1},    {"On", YSCALAR_PLAIN, 1, 1},
+        {"ON", YSCALAR_PLAIN, 1, 1},    {"false", YSCALAR_PLAIN, 1, 0},
+        {"False", YSCALAR_PLAIN, 1, 0}, {"FALSE", YSCALAR_PLAIN, 1, 0},
+        {"no", YSCALAR_PLAIN, 1, 0},    {"No", YSCALAR_PLAIN, 1, 0},
+        {"NO", YSCALAR_PLAIN, 1, 0},    {"off", YSCALAR_PLAIN, 1, 0},
+        {"Off", YSCALAR_PLAIN, 1, 0},   {"OFF", YSCALAR_PLAIN, 1, 0},
+        {"", YSCALAR_PLAIN, 0, 0},      {"t", YSCALAR_PLAIN, 0, 0},
+        {"oN", YSCALAR_PLAIN, 0, 0},    {"yess", YSCALAR_PLAIN, 0, 0},
+        {"y", YSCALAR_PLAIN, 0, 0},     {"nginx", YSCALAR_PLAIN, 0, 0},
+        {"app", YSCALAR_PLAIN, 0, 0},   {"true", YSCALAR_QUOTED, 0, 0},
+        {"off ", YSCALAR_PLAIN, 0, 0},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ynode n;
+        int val = -1;
+
+        memset(&n, 0, sizeof(n));
+        n.kind = YNODE_SCALAR;
+        n.u.scalar.s = (char *)(uintptr_t)cases[i].s;
+        n.u.scalar.len = strlen(cases[i].s);
+        n.u.scalar.style = (enum yscalar_style)cases[i].style;
+        if (pv_plain_bool(&n, &val) != cases[i].is)
+            fail_msg("'%s': %s", cases[i].s, cases[i].is ? "not a bool" : "a bool");
+        if (cases[i].is)
+            assert_int_equal(val, cases[i].val);
+    }
+}
+
 /* policy_set_load_mem(): the same loader over a buffer, named in messages. */
 static void test_load_mem(void **state)
 {
@@ -2305,6 +2345,7 @@ int main(void)
         cmocka_unit_test(test_json_stdin),
         cmocka_unit_test(test_felix_config),
         cmocka_unit_test(test_pv_path),
+        cmocka_unit_test(test_pv_plain_bool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
