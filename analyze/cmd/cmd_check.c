@@ -1185,11 +1185,15 @@ static int cmd_check(struct cmd_args *a)
     k.oo.ps = &ps;
     {
         /* The untrusted rules, by the labels the engines match (an engine
-         * of its own, used during the call only). */
-        struct engine *re = engine_new(&ps, k.c.eps, k.c.neps, 0);
+         * of its own, used during the call only, and only when the case
+         * is redacted: building one costs what the judges' own does). */
+        struct engine *re = NULL;
 
-        engine_set_case(re, &k.c);
-        engine_use_namespaces(re, &k.c);
+        if (k.c.redacted) {
+            re = engine_new(&ps, k.c.eps, k.c.neps, 0);
+            engine_set_case(re, &k.c);
+            engine_use_namespaces(re, &k.c);
+        }
         red_init(&k.red, re, &k.c);
         engine_free(&re);
     }

@@ -16,7 +16,7 @@
 
 void red_init(struct red_ctx *r, const struct engine *e, const struct case_db *c)
 {
-    const struct policy_set *ps = engine_policies(e);
+    const struct policy_set *ps;
     size_t alloc = 0;
 
     memset(r, 0, sizeof(*r));
@@ -24,6 +24,7 @@ void red_init(struct red_ctx *r, const struct engine *e, const struct case_db *c
     r->redacted = c->redacted;
     if (!r->redacted)
         return;
+    ps = engine_policies(e);
     for (size_t i = 0; i < ps->npolicies; i++) {
         const struct policy *p = &ps->policies[i];
 

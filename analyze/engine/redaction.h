@@ -45,8 +45,9 @@ struct red_ctx {
 /* Find the untrusted rules of the policy set engine e judges with, for
  * case c (nothing when c is not redacted), choosing network sets by the
  * labels e gives them (engine_netset_labels(): call it after
- * engine_use_namespaces()).  e is used during the call only; c is
- * borrowed and must outlive r.  Release with red_release(). */
+ * engine_use_namespaces()).  e is used during the call only, and may be
+ * NULL when c is not redacted; c is borrowed and must outlive r.  Release
+ * with red_release(). */
 void red_init(struct red_ctx *r, const struct engine *e, const struct case_db *c);
 void red_release(struct red_ctx *r);
 
