@@ -2058,22 +2058,30 @@ static uint64_t key_hash(const struct eng_key *key)
     return h;
 }
 
-/* The cached verdict of key (hash h), or NULL. */
-static const struct eng_verdict *cache_get(const struct engine *e, const struct eng_key *key,
-                                           uint64_t h)
+/* What cache_get() compares a cached entry's key with. */
+struct cache_probe {
+    const struct engine *e;
+    const struct eng_key *key;
+};
+
+static inline int cache_key_eq(const void *ctx, uint32_t i)
 {
-    struct htab_iter it;
+    const struct cache_probe *q = ctx;
+    const struct eng_key *a = &centry_at(q->e, i)->key, *b = q->key;
 
-    for (uint32_t i = htab_first(&e->cache, h, &it); i != HTAB_NONE;
-         i = htab_next(&e->cache, &it)) {
-        const struct eng_centry *ce = centry_at(e, i);
+    return memcmp(a, b, offsetof(struct eng_key, sip)) == 0 &&
+           ((b->sid && b->did) || memcmp(a->sip, b->sip, sizeof(b->sip) + sizeof(b->dip)) == 0);
+}
 
-        if (memcmp(&ce->key, key, offsetof(struct eng_key, sip)) == 0 &&
-            ((key->sid && key->did) ||
-             memcmp(ce->key.sip, key->sip, sizeof(key->sip) + sizeof(key->dip)) == 0))
-            return &ce->v;
-    }
-    return NULL;
+/* The cached verdict of key (hash h), or NULL.  Inline, with its probe
+ * (htab_find()): it runs once a flow. */
+static inline const struct eng_verdict *cache_get(const struct engine *e, const struct eng_key *key,
+                                                  uint64_t h)
+{
+    struct cache_probe q = {e, key};
+    uint32_t i = htab_find(&e->cache, h, cache_key_eq, &q);
+
+    return i == HTAB_NONE ? NULL : &centry_at(e, i)->v;
 }
 
 /* Judge f, whose key is key (hash h), into a new cached entry. */
