@@ -177,14 +177,15 @@ struct worker {
     size_t idx;
     struct case_reader *r;
     struct engine *e;
-    struct arena arena;              /* interned states, copies of ends */
-    struct diag d;                   /* its own counts; messages to stderr */
-    const struct eng_verdict *sig_v; /* the verdict whose decision_sig() is sig */
-    uint64_t sig;
-    const struct eng_verdict *vid_v; /* the verdict whose verdict_id() is vid */
-    uint64_t vid;
-    struct part *p;  /* being judged */
-    struct pbuf *pb; /* its buffer */
+    struct arena arena; /* interned states, copies of ends */
+    struct diag d;      /* its own counts; messages to stderr */
+    /* What depends on a verdict only, for the last one judged (flows
+     * follow one another with the same verdict; verdict_memo()). */
+    const struct eng_verdict *memo_v;
+    uint64_t memo_dec; /* its decision_sig() (--group workload) or verdict_id() (tuple) */
+    int memo_quiet;    /* Felix allows it whatever the policy: not listed (§13.4) */
+    struct part *p;    /* being judged */
+    struct pbuf *pb;   /* its buffer */
     pthread_t th;
     int started;
 };
@@ -281,11 +282,15 @@ static void wl_index(struct check *k)
     htab_release(&map);
 }
 
-static const void *wl_ident(const struct check *k, const struct case_ep *ep)
+/* The identity ep groups by: its workload's (wl_index(), which maps an
+ * endpoint that is not a pod to itself), or ep itself when it is not
+ * one of eps[0..n) (NULL included). */
+static const void *wl_ident(const void *const *wl, const struct case_ep *eps, size_t n,
+                            const struct case_ep *ep)
 {
-    if (!ep || ep->kind != EP_POD || ep < k->c.eps || ep >= k->c.eps + k->c.neps)
-        return ep;
-    return k->wl[ep - k->c.eps];
+    size_t i = (size_t)((uintptr_t)ep - (uintptr_t)eps) / sizeof(*ep);
+
+    return i < n && ep == &eps[i] ? wl[i] : ep;
 }
 
 /* The decision a record stands for, so groups never mix verdicts. */
@@ -421,6 +426,22 @@ static int gkey_eq(const struct gkey *a, const struct gkey *b)
            a->dport == b->dport && ip_eq(&a->sip, &b->sip) && ip_eq(&a->dip, &b->dip);
 }
 
+/* What depends on verdict v only, into w's memo. */
+static void verdict_memo(struct worker *w, const struct eng_verdict *v)
+{
+    const struct check *k = w->k;
+    const struct eng_dir *d = eng_decided(v);
+
+    w->memo_v = v;
+    /* §13.4: traffic Felix allows whatever the policy (ICMPv6 neighbour
+     * discovery) is counted, and listed only when asked for. */
+    w->memo_quiet =
+        !k->felix_always && v->verdict == VERDICT_ALLOW && d && d->reason == REASON_FELIX_ALLOWS;
+    w->memo_dec = k->oo.group == GROUP_TUPLE      ? verdict_id(v)
+                  : k->oo.group == GROUP_WORKLOAD ? decision_sig(v)
+                                                  : 0;
+}
+
 static struct out_rec *group_find(struct check *k, const struct gkey *key, int *created)
 {
     uint64_t h = gkey_hash(key);
@@ -480,7 +501,7 @@ static void fill_rec(struct out_rec *r, const struct case_flow *fl, const struct
 }
 
 /* Fold record r (a flow, or a group of them) into group g. */
-static void group_add(struct out_rec *g, const struct out_rec *r)
+static inline void group_add(struct out_rec *g, const struct out_rec *r)
 {
     g->flows += r->flows;
     g->n_ok += r->n_ok;
@@ -499,17 +520,27 @@ static void group_add(struct out_rec *g, const struct out_rec *r)
 
 /* The part's group of key (hash h): *created when new (then only its
  * key is set). */
+struct part_probe {
+    const struct pbuf *pb;
+    const struct gkey *key;
+};
+
+static inline int part_key_eq(const void *ctx, uint32_t i)
+{
+    const struct part_probe *q = ctx;
+
+    return gkey_eq(&q->pb->items[i].key, q->key);
+}
+
 static struct item *part_group(struct pbuf *pb, const struct gkey *key, uint64_t h, int *created)
 {
-    struct htab_iter it;
+    struct part_probe q = {pb, key};
+    uint32_t i = htab_find(&pb->tab, h, part_key_eq, &q);
     struct item *g;
 
-    for (uint32_t i = htab_first(&pb->tab, h, &it); i != HTAB_NONE; i = htab_next(&pb->tab, &it)) {
-        g = &pb->items[i];
-        if (gkey_eq(&g->key, key)) {
-            *created = 0;
-            return g;
-        }
+    if (i != HTAB_NONE) {
+        *created = 0;
+        return &pb->items[i];
     }
     ALLOC_GROW(pb->items, pb->nitems + 1, pb->items_alloc);
     g = &pb->items[pb->nitems];
@@ -578,10 +609,9 @@ static int judge_flow(void *ctx, const struct case_flow *fl)
         si->bytes = i64_add_sat(fl->bytes_fwd, fl->bytes_rev);
         return 0;
     }
-    /* §13.4: traffic Felix allows whatever the policy (ICMPv6 neighbour
-     * discovery) is counted, and listed only when asked for. */
-    if (!k->felix_always && v->verdict == VERDICT_ALLOW && eng_decided(v) &&
-        eng_decided(v)->reason == REASON_FELIX_ALLOWS) {
+    if (v != w->memo_v)
+        verdict_memo(w, v);
+    if (w->memo_quiet) {
         cnt->felix_quiet++;
         return 0;
     }
@@ -612,24 +642,15 @@ static int judge_flow(void *ctx, const struct case_flow *fl)
         key.d = fl->dst;
         key.sip = fl->src_ip;
         key.dip = fl->dst_ip;
-        /* Verdicts repeat: remember the last one's id. */
-        if (v != w->vid_v) {
-            w->vid_v = v;
-            w->vid = verdict_id(v);
-        }
-        key.dec = w->vid;
+        key.dec = w->memo_dec;
     } else {
         static const struct ipaddr none;
 
-        key.s = wl_ident(k, fl->src);
-        key.d = wl_ident(k, fl->dst);
+        key.s = wl_ident(k->wl, k->c.eps, k->c.neps, fl->src);
+        key.d = wl_ident(k->wl, k->c.eps, k->c.neps, fl->dst);
         key.sip = fl->src && fl->src->kind == EP_POD ? none : fl->src_ip;
         key.dip = fl->dst && fl->dst->kind == EP_POD ? none : fl->dst_ip;
-        if (v != w->sig_v) {
-            w->sig_v = v;
-            w->sig = decision_sig(v);
-        }
-        key.dec = w->sig;
+        key.dec = w->memo_dec;
     }
     it = part_group(pb, &key, gkey_hash(&key), &created);
     if (created) {
