@@ -118,18 +118,27 @@ static void test_state_valid(void **state)
         const char *s;
         int ok;
     } cases[] = {
-        {"S0", 1},    {"S1", 1},     {"SF", 1},    {"REJ", 1}, {"S2", 1},  {"S3", 1},  {"RSTO", 1},
-        {"RSTR", 1},  {"RSTOS0", 1}, {"RSTRH", 1}, {"SH", 1},  {"SHR", 1}, {"OTH", 1}, /* all 13 */
-        {"", 0},                                                                       /* empty */
-        {"S", 0},     /* a prefix of a word */
-        {"RSTOS", 0}, /* a prefix of a longer word */
-        {"sf", 0},    /* case matters */
-        {"SF ", 0},   /* trailing space */
+        {"S0", 1},    {"S1", 1},    {"SF", 1},     {"REJ", 1},    {"S2", 1},
+        {"S3", 1},    {"RSTO", 1},  {"RSTR", 1},   {"RSTOS0", 1}, {"RSTRH", 1},
+        {"SH", 1},    {"SHR", 1},   {"OTH", 1}, /* all 13 */
+        {"", 0},                                /* empty */
+        {"S", 0},                               /* a prefix of a word */
+        {"RSTOS", 0},                           /* a prefix of a longer word */
+        {"sf", 0},                              /* case matters */
+        {"SF ", 0},                             /* trailing space */
+        {"S4", 0},    {"SG", 0},    {"TF", 0},     {"REX", 0},    {"SHH", 0},
+        {"OTS", 0}, /* near */
+        {"RSTX", 0},  {"RSTRX", 0}, {"RSTOS1", 0}, {"XSTOS0", 0}, {"RSTOS0X", 0},
     };
 
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
         assert_int_equal(db_state_valid(cases[i].s, strlen(cases[i].s)), cases[i].ok);
+    /* Only s[0..len) counts; no text is no state. */
+    assert_int_equal(db_state_valid("SFX", 2), 1);
+    assert_int_equal(db_state_valid("RSTOS0", 4), 1);
+    assert_int_equal(db_state_valid(NULL, 0), 0);
+    assert_int_equal(db_state_valid(NULL, 2), 0);
 }
 
 struct fixture {
