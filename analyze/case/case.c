@@ -593,14 +593,15 @@ static int load_endpoints(struct case_db *c, struct diag *d)
         if (ep->kind != EP_POD)
             continue;
         /* The pods of a workload have the same labels, namespace and
-         * service account, so the same Calico labels: built once, copied
+         * service account, so the same Calico labels: built once, lent
          * to the others (the bench's 5,000 pods have 50 such sets). */
         h = calico_inputs_hash(ep);
         for (j = htab_first(&cmemo, h, &it); j != HTAB_NONE; j = htab_next(&cmemo, &it))
             if (calico_inputs_same(&c->eps[j], ep))
                 break;
         if (j != HTAB_NONE) {
-            labels_copy(&ep->calico, &c->eps[j].calico);
+            ep->calico = c->eps[j].calico;
+            ep->calico_borrowed = 1;
             continue;
         }
         if (case_calico_labels(ep, ep->ns ? case_ns_find(c, ep->ns) : NULL, &ep->calico)) {
@@ -1571,7 +1572,8 @@ void case_close(struct case_db *c)
 
     for (i = 0; i < c->neps; i++) {
         labels_release(&c->eps[i].labels);
-        labels_release(&c->eps[i].calico);
+        if (!c->eps[i].calico_borrowed)
+            labels_release(&c->eps[i].calico);
     }
     for (i = 0; i < c->nnss; i++)
         labels_release(&c->nss[i].labels);
