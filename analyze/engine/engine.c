@@ -142,7 +142,8 @@ struct engine {
     const struct policy_set *ps;
     const struct case_ep *eps;
     size_t neps;
-    const struct case_db *c; /* the case, for Services and pod networks, or NULL */
+    const struct case_ep *eps_end; /* eps + neps (eps when NULL) */
+    const struct case_db *c;       /* the case, for Services and pod networks, or NULL */
     unsigned flags;
     struct arena arena; /* verdicts, traces, explanations */
 
@@ -423,6 +424,7 @@ struct engine *engine_new(const struct policy_set *ps, const struct case_ep *eps
     e->ps = ps;
     e->eps = eps;
     e->neps = neps;
+    e->eps_end = eps ? eps + neps : eps;
     e->flags = flags;
     arena_init(&e->arena, 0);
     e->ep_lsid = xmalloc((neps ? neps : 1) * sizeof(*e->ep_lsid));
@@ -1883,7 +1885,7 @@ static int ep_index(const struct engine *e, const struct case_ep *ep, uint32_t *
         *id = 0;
         return 1;
     }
-    if (!e->eps || ep < e->eps || ep >= e->eps + e->neps)
+    if (ep < e->eps || ep >= e->eps_end) /* also when e->eps is NULL */
         return 0;
     *id = (uint32_t)(ep - e->eps) + 1;
     return 1;
