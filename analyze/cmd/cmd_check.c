@@ -116,7 +116,7 @@ static const struct cmd_opt check_opts[] = {
  * field (gkey_eq()).  The first four fields are 32 bytes without padding,
  * hashed as bytes (gkey_hash()). */
 struct gkey {
-    const void *s, *d; /* endpoints, or workload identities (wl_ident()) */
+    const void *s, *d; /* endpoints, or workload identities (wl_end()) */
     uint64_t dec;      /* decision_sig() (workload), or verdict_id(): the
                           verdict as written (tuple) */
     uint32_t proto, dport;
@@ -282,15 +282,22 @@ static void wl_index(struct check *k)
     htab_release(&map);
 }
 
-/* The identity ep groups by: its workload's (wl_index(), which maps an
- * endpoint that is not a pod to itself), or ep itself when it is not
- * one of eps[0..n) (NULL included). */
-static const void *wl_ident(const void *const *wl, const struct case_ep *eps, size_t n,
-                            const struct case_ep *ep)
+/* An end of a group of --group workload, into *id and *ip: a pod by its
+ * workload's identity (wl_index(); itself when it is not one of the
+ * case's) and no address, anything else by itself and its address. */
+static inline void wl_end(const struct check *k, const struct case_ep *ep,
+                          const struct ipaddr *addr, const void **id, struct ipaddr *ip)
 {
-    size_t i = (size_t)((uintptr_t)ep - (uintptr_t)eps) / sizeof(*ep);
+    static const struct ipaddr none;
+    const struct case_ep *eps = k->c.eps;
 
-    return i < n && ep == &eps[i] ? wl[i] : ep;
+    if (ep && ep->kind == EP_POD) {
+        *id = ep >= eps && ep < eps + k->c.neps ? k->wl[ep - eps] : ep;
+        *ip = none;
+    } else {
+        *id = ep;
+        *ip = *addr;
+    }
 }
 
 /* The decision a record stands for, so groups never mix verdicts. */
@@ -644,12 +651,8 @@ static int judge_flow(void *ctx, const struct case_flow *fl)
         key.dip = fl->dst_ip;
         key.dec = w->memo_dec;
     } else {
-        static const struct ipaddr none;
-
-        key.s = wl_ident(k->wl, k->c.eps, k->c.neps, fl->src);
-        key.d = wl_ident(k->wl, k->c.eps, k->c.neps, fl->dst);
-        key.sip = fl->src && fl->src->kind == EP_POD ? none : fl->src_ip;
-        key.dip = fl->dst && fl->dst->kind == EP_POD ? none : fl->dst_ip;
+        wl_end(k, fl->src, &fl->src_ip, &key.s, &key.sip);
+        wl_end(k, fl->dst, &fl->dst_ip, &key.d, &key.dip);
         key.dec = w->memo_dec;
     }
     it = part_group(pb, &key, gkey_hash(&key), &created);
