@@ -411,7 +411,7 @@ static uint64_t verdict_id(const struct eng_verdict *v)
 /* Groups are looked up once a flow: the key's head (ends, decision,
  * protocol and port) is hashed as 32 bytes, the addresses only when set
  * (with --group workload, an end that is a pod has none). */
-static uint64_t gkey_hash(const struct gkey *key)
+static inline uint64_t gkey_hash(const struct gkey *key)
 {
     uint64_t h = hash_bytes(key, offsetof(struct gkey, sip), 0);
 
