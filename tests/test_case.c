@@ -295,6 +295,27 @@ static const struct case_ep *ep_at(const struct case_db *c, const char *ip)
     return case_lookup(c, &a, 0);
 }
 
+/* The messages (malloc'd) of opening a case made by sql, which must fail
+ * with ERR_PARSE. */
+static char *open_fails(const char *sql)
+{
+    char path[] = "/tmp/test_case.XXXXXX";
+    char *msgs = NULL;
+    size_t len = 0;
+    struct case_db c;
+    struct diag d;
+    FILE *out;
+
+    make_case(path, sql);
+    out = open_memstream(&msgs, &len);
+    assert_non_null(out);
+    diag_init(&d, out, "test");
+    assert_int_equal(case_open(&c, path, &d), ERR_PARSE);
+    unlink(path);
+    fclose(out);
+    return msgs;
+}
+
 /* Named ports (§3.2): the usable ones of each endpoint, the same for
  * endpoints whose ports text is the same (read once); past
  * LIM_ENDPOINT_PORTS a warning at each endpoint; malformed JSON stops the
@@ -316,7 +337,7 @@ static void test_named_ports(void **state)
         " INSERT INTO endpoints (ip, kind, name, ports)"
         " SELECT '10.1.0.' || (3 + k), 'pod', 'many', (SELECT json_group_array(json_object("
         "'name', 'p' || i, 'port', i)) FROM n) FROM (SELECT 1 AS k UNION ALL SELECT 2);";
-    char path[] = "/tmp/test_case.XXXXXX", path2[] = "/tmp/test_case.XXXXXX";
+    char path[] = "/tmp/test_case.XXXXXX";
     const struct case_ep *e[5];
     const char *ips[5] = {"10.1.0.1", "10.1.0.2", "10.1.0.3", "10.1.0.4", "10.1.0.5"};
     char *msgs = NULL;
@@ -362,24 +383,18 @@ static void test_named_ports(void **state)
 
     /* Malformed: named at its endpoint (the third; the first two are
      * read, one of them with a text the third does not share). */
-    make_case(path2, "INSERT INTO endpoints (ip, kind, ports) VALUES ('10.1.0.1', 'pod', '[]'),"
-                     " ('10.1.0.2', 'pod', '[]'), ('10.1.0.3', 'pod', '[{\"name\":'),"
-                     " ('10.1.0.4', 'pod', 'x');");
-    msgs = NULL;
-    out = open_memstream(&msgs, &len);
-    assert_non_null(out);
-    diag_init(&d, out, "test");
-    assert_int_equal(case_open(&c, path2, &d), ERR_PARSE);
-    unlink(path2);
-    fclose(out);
+    msgs = open_fails("INSERT INTO endpoints (ip, kind, ports) VALUES ('10.1.0.1', 'pod', '[]'),"
+                      " ('10.1.0.2', 'pod', '[]'), ('10.1.0.3', 'pod', '[{\"name\":'),"
+                      " ('10.1.0.4', 'pod', 'x');");
     assert_non_null(strstr(msgs, "endpoint 3: bad ports: malformed JSON"));
     assert_null(strstr(msgs, "endpoint 4"));
     free(msgs);
 }
 
-/* Pods with the same labels, namespace and service account get the same
- * Calico labels (built once, lent); a different service account, or no
- * namespace against one named "", gives other ones. */
+/* Endpoints that record the same labels text share one set; pods with the
+ * same labels, namespace and service account get the same Calico labels
+ * (built once, lent); a different service account, or no namespace
+ * against one named "", gives other ones. */
 static void test_calico_labels_shared(void **state)
 {
     static const char sql[] =
@@ -389,18 +404,33 @@ static void test_calico_labels_shared(void **state)
         " ('10.1.0.2', 'pod', 'a', 'p2', '{\"app\":\"w\"}', 'sa1'),"
         " ('10.1.0.3', 'pod', 'a', 'p3', '{\"app\":\"w\"}', 'sa2'),"
         " ('10.1.0.4', 'pod', NULL, 'p4', '{\"app\":\"w\"}', NULL),"
-        " ('10.1.0.5', 'pod', '', 'p5', '{\"app\":\"w\"}', NULL);";
+        " ('10.1.0.5', 'pod', '', 'p5', '{\"app\":\"w\"}', NULL),"
+        " ('10.1.0.6', 'pod', 'a', 'p6', '{ \"app\": \"w\" }', 'sa1');";
     char path[] = "/tmp/test_case.XXXXXX";
-    const struct case_ep *e[5];
-    const char *ips[5] = {"10.1.0.1", "10.1.0.2", "10.1.0.3", "10.1.0.4", "10.1.0.5"};
+    char *msgs;
+    const struct case_ep *e[6];
+    const char *ips[6] = {"10.1.0.1", "10.1.0.2", "10.1.0.3", "10.1.0.4", "10.1.0.5", "10.1.0.6"};
     struct case_db c;
+    int borrowed = 0;
 
     (void)state;
     make_case(path, sql);
     assert_int_equal(case_open(&c, path, NULL), 0);
     unlink(path);
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 6; i++)
         assert_non_null(e[i] = ep_at(&c, ips[i]));
+    /* The first five record the same labels text: one set, lent to four;
+     * the sixth's text differs (spaces), so it reads its own. */
+    for (int i = 0; i < 5; i++) {
+        assert_ptr_equal(e[i]->labels.v, e[0]->labels.v);
+        borrowed += e[i]->labels_borrowed;
+    }
+    assert_int_equal(borrowed, 4);
+    assert_int_equal(e[5]->labels_borrowed, 0);
+    assert_ptr_not_equal(e[5]->labels.v, e[0]->labels.v);
+    /* ...but the same labels, namespace and service account as the first:
+     * the same Calico set. */
+    assert_ptr_equal(e[5]->calico.v, e[0]->calico.v);
     assert_int_equal(labels_cmp(&e[0]->calico, &e[1]->calico), 0);
     /* One set, lent to the second pod (released once: ASan's leak and
      * double-free checks see to that). */
@@ -418,6 +448,16 @@ static void test_calico_labels_shared(void **state)
     assert_null(labels_get(&e[3]->calico, "pcns.kubernetes.io/metadata.name"));
     assert_string_equal(labels_get(&e[4]->calico, "pcns.kubernetes.io/metadata.name"), "");
     case_close(&c);
+
+    /* Labels that do not parse stop the reading at their endpoint, after
+     * others that share a text. */
+    msgs = open_fails("INSERT INTO endpoints (ip, kind, labels) VALUES ('10.1.0.1', 'pod',"
+                      " '{\"a\":\"1\"}'), ('10.1.0.2', 'pod', '{\"a\":\"1\"}'),"
+                      " ('10.1.0.3', 'pod', '{\"a\":\"1\",\"a\":\"2\"}'),"
+                      " ('10.1.0.4', 'pod', '{');");
+    assert_non_null(strstr(msgs, "endpoint 3 (10.1.0.3): bad labels"));
+    assert_null(strstr(msgs, "endpoint 4"));
+    free(msgs);
 }
 
 int main(void)

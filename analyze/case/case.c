@@ -357,23 +357,68 @@ static const char ports_sql[] =
     " json_extract(value, '$.protocol') FROM json_each(?1) WHERE json_type(value) = 'object'";
 
 /*
- * The ports texts read so far, each with what it gave.  The pods of one
- * workload share one text, and json_each() with three json_extract()s
- * costs some 10,000 instructions an endpoint: a text read once serves
- * every endpoint that has it (the bench's 5,000 pods have 50 texts).
+ * Texts read so far, each with what reading it gave (an endpoint's named
+ * ports, its labels).  The pods of one workload share their texts, and
+ * reading one costs thousands of instructions (json_each() with three
+ * json_extract()s some 10,000 an endpoint): a text read once serves every
+ * endpoint that has it (the bench's 5,000 pods have 50 of each).
  */
-struct ports_memo {
-    sqlite3_stmt *st; /* ports_sql, owned */
-    struct arena a;   /* the texts, owned */
-    struct htab idx;  /* hash_bytes() of a text -> its entry in v */
-    struct ports_seen {
-        const char *text;        /* in a */
-        size_t len;              /* its bytes */
-        struct case_port *ports; /* c's arena, shared by the endpoints with the text */
-        size_t nports;
-        int full; /* more than LIM_ENDPOINT_PORTS: warned at each endpoint */
-    } * v;        /* malloc'd, owned */
+struct text_memo {
+    struct arena a;  /* the texts, owned */
+    struct htab idx; /* hash_bytes() of a text -> its entry in v */
+    struct text_seen {
+        const char *text; /* in a */
+        size_t len;       /* its bytes */
+        void *p;          /* ports: the array (c's arena), shared by the endpoints */
+        size_t n;         /* ports: their count; labels: the endpoint that owns them */
+        int full;         /* ports: more than LIM_ENDPOINT_PORTS, warned at each endpoint */
+    } * v;                /* malloc'd, owned */
     size_t n, alloc;
+};
+
+static void text_memo_init(struct text_memo *m)
+{
+    memset(m, 0, sizeof(*m));
+    arena_init(&m->a, 0);
+}
+
+static void text_memo_release(struct text_memo *m)
+{
+    arena_release(&m->a);
+    htab_release(&m->idx);
+    free(m->v);
+}
+
+/* The entry of text[0..len) (h: its hash_bytes()), or NULL. */
+static struct text_seen *text_memo_find(struct text_memo *m, const char *text, size_t len,
+                                        uint64_t h)
+{
+    struct htab_iter it;
+
+    for (uint32_t i = htab_first(&m->idx, h, &it); i != HTAB_NONE; i = htab_next(&m->idx, &it))
+        if (m->v[i].len == len && memcmp(m->v[i].text, text, len) == 0)
+            return &m->v[i];
+    return NULL;
+}
+
+/* A new entry for text[0..len) (copied), its payload zero. */
+static struct text_seen *text_memo_add(struct text_memo *m, const char *text, size_t len,
+                                       uint64_t h)
+{
+    struct text_seen *seen;
+
+    ALLOC_GROW(m->v, m->n + 1, m->alloc);
+    seen = &m->v[m->n];
+    memset(seen, 0, sizeof(*seen));
+    seen->text = arena_memdupz(&m->a, text, len);
+    seen->len = len;
+    htab_add(&m->idx, h, (uint32_t)m->n++);
+    return seen;
+}
+
+struct ports_memo {
+    sqlite3_stmt *st;    /* ports_sql, owned */
+    struct text_memo tm; /* the ports texts read */
 };
 
 static void ports_full_warn(struct case_db *c, const struct case_ep *ep, struct diag *d)
@@ -387,20 +432,16 @@ static int load_ports(struct case_db *c, struct ports_memo *m, struct case_ep *e
                       size_t len, struct diag *d)
 {
     uint64_t h = hash_bytes(text, len, 0);
-    struct ports_seen *seen;
-    struct htab_iter it;
+    struct text_seen *seen = text_memo_find(&m->tm, text, len, h);
     size_t alloc = 0;
     int rc, full = 0;
 
-    for (uint32_t i = htab_first(&m->idx, h, &it); i != HTAB_NONE; i = htab_next(&m->idx, &it)) {
-        seen = &m->v[i];
-        if (seen->len == len && memcmp(seen->text, text, len) == 0) {
-            ep->ports = seen->ports;
-            ep->nports = seen->nports;
-            if (seen->full)
-                ports_full_warn(c, ep, d);
-            return 0;
-        }
+    if (seen) {
+        ep->ports = seen->p;
+        ep->nports = seen->n;
+        if (seen->full)
+            ports_full_warn(c, ep, d);
+        return 0;
     }
     sqlite3_reset(m->st);
     sqlite3_bind_text(m->st, 1, text, (int)len, SQLITE_STATIC);
@@ -440,14 +481,10 @@ static int load_ports(struct case_db *c, struct ports_memo *m, struct case_ep *e
                  sqlite3_errmsg(c->db));
         return ERR_PARSE;
     }
-    ALLOC_GROW(m->v, m->n + 1, m->alloc);
-    seen = &m->v[m->n];
-    seen->text = arena_memdupz(&m->a, text, len);
-    seen->len = len;
-    seen->ports = ep->ports;
-    seen->nports = ep->nports;
+    seen = text_memo_add(&m->tm, text, len, h);
+    seen->p = ep->ports;
+    seen->n = ep->nports;
     seen->full = full;
-    htab_add(&m->idx, h, (uint32_t)m->n++);
     return 0;
 }
 
@@ -468,13 +505,14 @@ static uint64_t calico_inputs_hash(const struct case_ep *ep)
 static int calico_inputs_same(const struct case_ep *x, const struct case_ep *y)
 {
     return strcmp_null(x->ns, y->ns) == 0 && strcmp_null(x->sa, y->sa) == 0 &&
-           labels_cmp(&x->labels, &y->labels) == 0;
+           (x->labels.v == y->labels.v || labels_cmp(&x->labels, &y->labels) == 0);
 }
 
 static int load_endpoints(struct case_db *c, struct diag *d)
 {
     struct htab cmemo = {0};
     struct ports_memo pm = {0};
+    struct text_memo lm;
     sqlite3_stmt *st = NULL;
     size_t alloc = 0, i;
     int rc, ret = 0;
@@ -489,7 +527,8 @@ static int load_endpoints(struct case_db *c, struct diag *d)
         sqlite3_finalize(st);
         return db_fail(c, d, "endpoint ports");
     }
-    arena_init(&pm.a, 0);
+    text_memo_init(&pm.tm);
+    text_memo_init(&lm);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct case_ep *ep;
         const char *ip = (const char *)sqlite3_column_text(st, 1);
@@ -498,6 +537,9 @@ static int load_endpoints(struct case_db *c, struct diag *d)
         const char *ports = (const char *)sqlite3_column_text(st, 13);
         int64_t id = sqlite3_column_int64(st, 0);
         const char *why = NULL;
+        struct text_seen *seen;
+        size_t jlen;
+        uint64_t h;
         int lrc;
 
         /* An address that is no address matches no flow: left out. */
@@ -555,12 +597,25 @@ static int load_endpoints(struct case_db *c, struct diag *d)
             ep->iface = NULL;
         if (ep->sa && !*ep->sa)
             ep->sa = NULL;
-        lrc = labels_from_json(&ep->labels, js, (size_t)sqlite3_column_bytes(st, 9));
-        if (lrc) {
-            diag_err(d, "'%s': endpoint %lld (%s): bad labels: %s", c->path, (long long)id, ip,
-                     err_str(lrc));
-            ret = lrc;
-            break;
+        /* Labels read once per text, lent to the endpoints with the same
+         * text (a text that does not parse stops the reading here). */
+        if (!js)
+            js = "";
+        jlen = (size_t)sqlite3_column_bytes(st, 9);
+        h = hash_bytes(js, jlen, 0);
+        seen = text_memo_find(&lm, js, jlen, h);
+        if (seen) {
+            ep->labels = c->eps[seen->n].labels;
+            ep->labels_borrowed = 1;
+        } else {
+            lrc = labels_from_json(&ep->labels, js, jlen);
+            if (lrc) {
+                diag_err(d, "'%s': endpoint %lld (%s): bad labels: %s", c->path, (long long)id, ip,
+                         err_str(lrc));
+                ret = lrc;
+                break;
+            }
+            text_memo_add(&lm, js, jlen, h)->n = c->neps;
         }
         labels_init(&ep->calico);
         c->neps++;
@@ -574,9 +629,8 @@ static int load_endpoints(struct case_db *c, struct diag *d)
         ret = db_fail(c, d, "endpoints");
     sqlite3_finalize(st);
     sqlite3_finalize(pm.st);
-    arena_release(&pm.a);
-    htab_release(&pm.idx);
-    free(pm.v);
+    text_memo_release(&pm.tm);
+    text_memo_release(&lm);
     if (ret)
         return ret;
 
@@ -1571,7 +1625,8 @@ void case_close(struct case_db *c)
     size_t i;
 
     for (i = 0; i < c->neps; i++) {
-        labels_release(&c->eps[i].labels);
+        if (!c->eps[i].labels_borrowed)
+            labels_release(&c->eps[i].labels);
         if (!c->eps[i].calico_borrowed)
             labels_release(&c->eps[i].calico);
     }

@@ -55,12 +55,14 @@ struct case_ep {
     const char *sa; /* service account or NULL */
     const char *node;
     const char *iface;       /* host-side interface the address sat behind, or NULL */
-    struct labels labels;    /* as recorded (owned) */
+    struct labels labels;    /* as recorded (owned unless labels_borrowed); read-only */
     struct labels calico;    /* as Calico sees a pod (§1.6): own minus pcns./pcsa.,
                                 projectcalico.org/<name>, pcns.*, pcsa.* (owned unless
                                 calico_borrowed; empty for every kind but pod); read-only */
     struct case_port *ports; /* arena array, may be shared with other endpoints */
     size_t nports;
+    int labels_borrowed; /* labels' storage is another endpoint's, recorded as the
+                            same text (case_open()): released with that one's */
     int calico_borrowed; /* calico's storage is another pod's, with the same labels,
                             namespace and service account (case_open()): released with
                             that one's */
