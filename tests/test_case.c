@@ -1,7 +1,8 @@
 /*
  * test_case.c: the case reader's per-flow address parser
  * (analyze/case/flowrow.c fast_v4) must accept and refuse exactly what
- * inet_pton(3) does, and give the same bytes.  Pairing: test_pair.c.
+ * inet_pton(3) does, and give the same bytes; its memo of address texts
+ * finds a text again only as itself.  Pairing: test_pair.c.
  * The Services of a case (case_svc.c, docs/semantics.md §12): which one
  * answers on an address and port, its ready backends, Calico's services
  * match, pod networks, and the pairing of a Service flow with its
@@ -34,24 +35,26 @@
 static void test_fast_v4_matches_inet_pton(void **state)
 {
     static const char *const cases[] = {
-        "10.0.0.1",        /* plain */
-        "0.0.0.0",         /* zeros */
-        "255.255.255.255", /* maxima */
-        "256.0.0.1",       /* part too large */
-        "1.2.3",           /* three parts */
-        "1.2.3.4.5",       /* five parts */
-        "01.2.3.4",        /* leading zero: inet_pton refuses */
-        "1.2.3.04",        /* leading zero in the last part */
-        "1..2.3",          /* empty part */
-        "1.2.3.4 ",        /* trailing space */
-        " 1.2.3.4",        /* leading space */
-        "1.2.3.",          /* trailing dot */
-        "a.b.c.d",         /* not digits */
-        "1.2.3.4a",        /* trailing garbage */
-        "9999.1.1.1",      /* long part */
-        "",                /* empty */
-        "::1",             /* IPv6: not ours */
-        "1.2.3.-4",        /* sign */
+        "10.0.0.1",
+        "11.0.0.1",
+        /* differs in key word 0 */ /* plain */
+        "0.0.0.0",                  /* zeros */
+        "255.255.255.255",          /* maxima */
+        "256.0.0.1",                /* part too large */
+        "1.2.3",                    /* three parts */
+        "1.2.3.4.5",                /* five parts */
+        "01.2.3.4",                 /* leading zero: inet_pton refuses */
+        "1.2.3.04",                 /* leading zero in the last part */
+        "1..2.3",                   /* empty part */
+        "1.2.3.4 ",                 /* trailing space */
+        " 1.2.3.4",                 /* leading space */
+        "1.2.3.",                   /* trailing dot */
+        "a.b.c.d",                  /* not digits */
+        "1.2.3.4a",                 /* trailing garbage */
+        "9999.1.1.1",               /* long part */
+        "",                         /* empty */
+        "::1",                      /* IPv6: not ours */
+        "1.2.3.-4",                 /* sign */
     };
     size_t i;
 
@@ -460,10 +463,98 @@ static void test_calico_labels_shared(void **state)
     free(msgs);
 }
 
+/*
+ * The memo of address texts (flowrow.c, frow_ip_memo()): a text is found
+ * again only as itself, whatever it shares with others (a prefix, all
+ * but its last byte, its bytes with another length), up to the longest
+ * remembered (CASE_MEMO_TEXT); longer ones and those past a full memo are
+ * parsed each time, never confused.
+ */
+static void test_address_memo(void **state)
+{
+    static const char *texts[] = {
+        "10.0.0.1",
+        "11.0.0.1", /* differs in the key's first word */
+        "10.0.0.10",
+        "10.0.0.100",
+        "10.0.0.101",
+        "198.18.255.254",
+        "198.18.255.255",
+        "fd00:10:244:1::1",
+        "fd00:10:244:1::12",
+        "fd00:10:244:1::1234:5",  /* 21 bytes */
+        "fd00:10:244:1::1234:56", /* 22 */
+        "fd00:10:245:1::1234:56", /* 22: differs from the one above in byte 9 */
+        "fd00:10:244:1::12:3456",
+        "fd00:10:244:1::123:456",   /* 22 */
+        "fd00:10:244:1::123:4567",  /* 23: CASE_MEMO_TEXT, remembered */
+        "fd00:10:244:1:0:12:34:56", /* 24: parsed each time */
+    };
+    size_t n = sizeof(texts) / sizeof(texts[0]);
+    struct case_memo *seen[sizeof(texts) / sizeof(texts[0])];
+    struct frow_memo mm;
+
+    (void)state;
+    assert_int_equal(strlen("fd00:10:244:1::123:4567"), CASE_MEMO_TEXT);
+    frow_memo_init(&mm, 0);
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < n; i++) {
+            struct ipaddr want, got;
+            struct case_memo *slot;
+            size_t len = strlen(texts[i]);
+
+            assert_int_equal(ipaddr_parse(texts[i], len, &want), 0);
+            memset(&got, 0, sizeof(got));
+            assert_int_equal(frow_ip_memo(&mm, texts[i], len, &got, &slot), 0);
+            assert_memory_equal(&got, &want, sizeof(want));
+            if (len > CASE_MEMO_TEXT) {
+                assert_null(slot);
+                continue;
+            }
+            assert_non_null(slot);
+            if (round == 0) {
+                for (size_t j = 0; j < i; j++)
+                    assert_ptr_not_equal(slot, seen[j]);
+                seen[i] = slot;
+            } else {
+                assert_ptr_equal(slot, seen[i]); /* found again, as itself */
+            }
+        }
+    }
+    assert_int_equal(mm.used, n - 1);
+    /* Refused texts are not remembered: a prefix of a remembered one,
+     * and one with a NUL in it. */
+    {
+        struct ipaddr ip;
+        struct case_memo *slot;
+
+        assert_int_equal(frow_ip_memo(&mm, "10.0.0.", 7, &ip, &slot), ERR_PARSE);
+        assert_null(slot);
+        assert_int_equal(frow_ip_memo(&mm, "10.0.0.1\0", 9, &ip, &slot), ERR_PARSE);
+        assert_null(slot);
+        assert_int_equal(mm.used, n - 1);
+    }
+    /* A full memo still parses, and finds what it holds. */
+    mm.cap = mm.used;
+    {
+        struct ipaddr ip;
+        struct case_memo *slot;
+
+        assert_int_equal(frow_ip_memo(&mm, "10.0.0.2", 8, &ip, &slot), 0);
+        assert_null(slot);
+        assert_int_equal(ip.a[3], 2);
+        assert_int_equal(frow_ip_memo(&mm, "10.0.0.10", 9, &ip, &slot), 0);
+        assert_ptr_equal(slot, seen[2]);
+        assert_int_equal(ip.a[3], 10);
+    }
+    frow_memo_release(&mm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fast_v4_matches_inet_pton),
+        cmocka_unit_test(test_address_memo),
         cmocka_unit_test(test_services),
         cmocka_unit_test(test_flow_processes),
         cmocka_unit_test(test_named_ports),

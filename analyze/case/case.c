@@ -1743,16 +1743,25 @@ static int ip_eq(const struct ipaddr *x, const struct ipaddr *y)
     return x->family == y->family && memcmp(x->a, y->a, sizeof(x->a)) == 0;
 }
 
-/* The first endpoint row of an address read through a memo entry m
- * (remembered there), or looked up when m is NULL. */
-static uint32_t first_row_memo(const struct case_db *c, struct case_memo *m,
-                               const struct ipaddr *ip)
+/*
+ * Who held address ip at time t, read through the address's memo entry m
+ * (or looked up when m is NULL): the entry remembers the address's first
+ * endpoint row, and that row's endpoint when its window is unbounded
+ * (valid_from_row() would return it whatever the time).
+ */
+static const struct case_ep *ep_at_memo(const struct case_db *c, struct case_memo *m,
+                                        const struct ipaddr *ip, int64_t t)
 {
     if (!m)
-        return first_row(c, ip);
-    if (m->first == CASE_MEMO_UNSET)
+        return valid_from_row(c, first_row(c, ip), ip, t);
+    if (m->first == CASE_MEMO_UNSET) {
+        const struct case_epkey *k;
+
         m->first = first_row(c, ip);
-    return m->first;
+        k = m->first ? &c->keys[m->first - 1] : NULL;
+        m->always = k && !k->has_from && !k->has_to ? &c->eps[m->first - 1] : NULL;
+    }
+    return m->always ? m->always : valid_from_row(c, m->first, ip, t);
 }
 
 /* Is there a capture on node covering t (within the skew)? */
@@ -2010,7 +2019,7 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
         memset(&fl, 0, sizeof(fl));
         /* The id first: a row the pairing reported with another end is
          * not read further (the rowid: always an integer). */
-        fl.id = sqlite3_column_int64(st, FROW_ID);
+        fl.id = frow_id(st);
         skips->read++;
         ret = pair_cursor_at(&pc, c, fl.id, &conn);
         if (ret < 0) {
@@ -2028,7 +2037,7 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
             skips->peers++; /* a Service's second leg, reported with its first */
             continue;
         }
-        why = frow_read(&r->memo, st, &row);
+        why = frow_read_rest(&r->memo, st, fl.id, &row);
         if (why >= 0) {
             /* Unusable: counted, never judged (nor paired: pair.c and
              * pair_dnat() read rows through frow_read() too). */
@@ -2085,8 +2094,8 @@ int case_reader_flows(struct case_reader *r, const struct case_filter *f, int64_
         fl.icmp_type = row.icmp_type;
         fl.icmp_code = row.icmp_code;
         fl.icmp_count = row.icmp_count;
-        fl.src = valid_from_row(c, first_row_memo(c, t->smemo, &t->src), &t->src, fl.first_ns);
-        fl.dst = valid_from_row(c, first_row_memo(c, t->dmemo, &t->dst), &t->dst, fl.first_ns);
+        fl.src = ep_at_memo(c, t->smemo, &t->src, fl.first_ns);
+        fl.dst = ep_at_memo(c, t->dmemo, &t->dst, fl.first_ns);
         cap = case_cap_find(c, fl.capture_id);
         fl.node = cap ? cap->node : NULL;
         if (row.has_iface) {

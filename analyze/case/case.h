@@ -131,10 +131,14 @@ struct case_backend {
 
 /* One remembered address text of a flow scan (case_int.h, frow_memo). */
 struct case_memo {
+    /* The text as three words: its length, its bytes, zeros after them
+     * (compared and hashed a word at a time). */
+    uint64_t key[(1 + CASE_MEMO_TEXT) / 8];
     struct ipaddr ip;
-    uint8_t len;
-    char text[CASE_MEMO_TEXT];
-    uint32_t first; /* the reader's (case.c: its first endpoint row + 1, or 0) */
+    /* The reader's (case.c): its first endpoint row + 1, or 0; and that
+     * row's endpoint when it holds the address at all times, else NULL. */
+    uint32_t first;
+    const struct case_ep *always;
 };
 
 /* The part of an endpoint identity lookups need. */

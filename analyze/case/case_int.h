@@ -141,6 +141,11 @@ struct frow {
  */
 int frow_read(struct frow_memo *m, sqlite3_stmt *st, struct frow *r);
 
+/* The id column of the row at st as frow_read() reads it (0 when not an
+ * integer), and frow_read() of that row given the id so read. */
+int64_t frow_id(sqlite3_stmt *st);
+int frow_read_rest(struct frow_memo *m, sqlite3_stmt *st, int64_t id, struct frow *r);
+
 /* ---- pair.c --------------------------------------------------------------- */
 
 /* State texts a pairing remembers (one byte each in its records). */
@@ -234,6 +239,10 @@ int pair_emit(struct case_db *c, const struct case_end *ends, size_t nends) MUST
 
 /* Dotted-quad IPv4 exactly as inet_pton(3) accepts it; 0 or ERR_PARSE. */
 int fast_v4(const char *s, size_t len, struct ipaddr *ip);
+
+/* An address text through the memo of a scan (flowrow.c). */
+int frow_ip_memo(struct frow_memo *mm, const char *t, size_t len, struct ipaddr *ip,
+                 struct case_memo **slot);
 
 /* The test oracle (pair_sql.c, test builds only): the same pairing with
  * SQLite's GROUP BY and a plain array per tuple; PODFLOW_PAIR_SQL=1 in

@@ -12,7 +12,7 @@
  * addresses and millions of flows), with the endpoint row their reader
  * found for them: a probe of the memo costs less than parsing even a
  * dotted quad in place, and spares the reader the lookup of the
- * endpoint (case.c, first_row_memo()).  A text not remembered is parsed
+ * endpoint (case.c, ep_at_memo()).  A text not remembered is parsed
  * in place when it is a dotted quad, through ipaddr_parse() otherwise.
  */
 #include <stdlib.h>
@@ -103,11 +103,17 @@ void frow_memo_release(struct frow_memo *m)
  * ip through memo mm: *slot is the text's memo entry, whose first field
  * belongs to the caller (CASE_MEMO_UNSET in a new entry), or NULL when
  * the text is not remembered (too long, or the memo is full).  0 or
- * ERR_PARSE.
+ * ERR_PARSE.  The text is looked up as its key (struct case_memo): a
+ * hash of three words, compared in three, cheaper than hashing and
+ * comparing bytes of a length known only at run time.
  */
-static int frow_ip_memo(struct frow_memo *mm, const char *t, size_t len, struct ipaddr *ip,
-                        struct case_memo **slot)
+TESTABLE int frow_ip_memo(struct frow_memo *mm, const char *t, size_t len, struct ipaddr *ip,
+                          struct case_memo **slot)
 {
+    union {
+        uint64_t w[(1 + CASE_MEMO_TEXT) / 8];
+        unsigned char b[1 + CASE_MEMO_TEXT];
+    } key;
     struct htab_iter it;
     struct case_memo *m;
     uint64_t h;
@@ -118,10 +124,14 @@ static int frow_ip_memo(struct frow_memo *mm, const char *t, size_t len, struct 
         return ERR_PARSE;
     if (len > CASE_MEMO_TEXT || !mm->slots)
         return parse_ip(t, len, ip);
-    h = hash_bytes(t, len, 0);
+    memset(&key, 0, sizeof(key));
+    key.b[0] = (unsigned char)len;
+    memcpy(key.b + 1, t, len);
+    h = hash_mum(key.w[0] ^ HASH_K0, key.w[1] ^ HASH_K1);
+    h = hash_mum(h ^ HASH_K2, key.w[2] ^ HASH_K0);
     for (uint32_t k = htab_first(&mm->idx, h, &it); k != HTAB_NONE; k = htab_next(&mm->idx, &it)) {
         m = &mm->slots[k];
-        if (m->len == len && memcmp(m->text, t, len) == 0) {
+        if (((m->key[0] ^ key.w[0]) | (m->key[1] ^ key.w[1]) | (m->key[2] ^ key.w[2])) == 0) {
             *ip = m->ip;
             *slot = m;
             return 0;
@@ -133,10 +143,10 @@ static int frow_ip_memo(struct frow_memo *mm, const char *t, size_t len, struct 
     /* Remembered while there is room (LIM_CASE_ADDR_MEMO texts at most). */
     if (mm->used < mm->cap) {
         m = &mm->slots[mm->used];
-        m->len = (uint8_t)len;
-        memcpy(m->text, t, len);
+        memcpy(m->key, key.w, sizeof(m->key));
         m->ip = *ip;
         m->first = CASE_MEMO_UNSET;
+        m->always = NULL;
         htab_add(&mm->idx, h, (uint32_t)mm->used++);
         *slot = m;
     }
@@ -236,15 +246,28 @@ static int frow_tuple(struct frow_memo *m, sqlite3_stmt *st, int k, struct frow 
     return -1;
 }
 
+int64_t frow_id(sqlite3_stmt *st)
+{
+    int64_t id = 0;
+
+    /* The id is the rowid alias: an integer; read as one all the same. */
+    (void)val_int_in(sqlite3_column_value(st, FROW_ID), INT64_MIN, INT64_MAX, &id);
+    return id;
+}
+
 int frow_read(struct frow_memo *m, sqlite3_stmt *st, struct frow *r)
+{
+    return frow_read_rest(m, st, frow_id(st), r);
+}
+
+int frow_read_rest(struct frow_memo *m, sqlite3_stmt *st, int64_t id, struct frow *r)
 {
     sqlite3_value *v;
     int64_t x;
     int why, has;
 
     memset(r, 0, sizeof(*r));
-    /* The id is the rowid alias: an integer; read as one all the same. */
-    (void)val_int_in(sqlite3_column_value(st, FROW_ID), INT64_MIN, INT64_MAX, &r->id);
+    r->id = id;
     if (!val_int_in(sqlite3_column_value(st, FROW_CAP), INT64_MIN, INT64_MAX, &r->capture_id))
         return CASE_WHY_CAPTURE;
     why = frow_tuple(m, st, FROW_TUPLE, r);
