@@ -1747,10 +1747,11 @@ static int ip_eq(const struct ipaddr *x, const struct ipaddr *y)
  * Who held address ip at time t, read through the address's memo entry m
  * (or looked up when m is NULL): the entry remembers the address's first
  * endpoint row, and that row's endpoint when its window is unbounded
- * (valid_from_row() would return it whatever the time).
+ * (valid_from_row() would return it whatever the time).  The common case
+ * (an address seen before, held by one endpoint all along) is inline.
  */
-static const struct case_ep *ep_at_memo(const struct case_db *c, struct case_memo *m,
-                                        const struct ipaddr *ip, int64_t t)
+static const struct case_ep *ep_at_lookup(const struct case_db *c, struct case_memo *m,
+                                          const struct ipaddr *ip, int64_t t)
 {
     if (!m)
         return valid_from_row(c, first_row(c, ip), ip, t);
@@ -1762,6 +1763,12 @@ static const struct case_ep *ep_at_memo(const struct case_db *c, struct case_mem
         m->always = k && !k->has_from && !k->has_to ? &c->eps[m->first - 1] : NULL;
     }
     return m->always ? m->always : valid_from_row(c, m->first, ip, t);
+}
+
+static inline const struct case_ep *ep_at_memo(const struct case_db *c, struct case_memo *m,
+                                               const struct ipaddr *ip, int64_t t)
+{
+    return m && m->always ? m->always : ep_at_lookup(c, m, ip, t);
 }
 
 /* Is there a capture on node covering t (within the skew)? */
