@@ -22,13 +22,27 @@ const char *observed_name(enum observed o)
     return "unknown";
 }
 
-/* observed_of(), inline in observed_of_flow(), which runs once a flow. */
-static inline enum observed observed_row(int proto, const char *state, int64_t packets_rev,
-                                         int icmp_type, int64_t icmp_count)
+/* The outcome a state other than SF and S0 names.  Out of line (and of
+ * the callers' registers): most flows are SF or S0. */
+static __attribute__((noinline)) enum observed observed_state(const char *state)
 {
     static const char *const ok[] = {"SF", "S1", "S2", "S3", "RSTO", "RSTR"};
     static const char *const failed[] = {"S0", "REJ", "RSTOS0", "SH"};
     size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(ok); i++)
+        if (strcmp(state, ok[i]) == 0)
+            return OBS_OK;
+    for (i = 0; i < ARRAY_SIZE(failed); i++)
+        if (strcmp(state, failed[i]) == 0)
+            return OBS_FAILED;
+    return OBS_UNKNOWN;
+}
+
+/* observed_of(), inline in observed_of_flow(), which runs once a flow. */
+static inline enum observed observed_row(int proto, const char *state, int64_t packets_rev,
+                                         int icmp_type, int64_t icmp_count)
+{
 
     /* An ICMP destination unreachable (v4 type 3, v6 type 1) quoting a
      * flow that got no reply: the network refused it. */
@@ -45,13 +59,7 @@ static inline enum observed observed_row(int proto, const char *state, int64_t p
         return OBS_OK;
     if (state[0] == 'S' && state[1] == '0' && !state[2])
         return OBS_FAILED;
-    for (i = 0; i < ARRAY_SIZE(ok); i++)
-        if (strcmp(state, ok[i]) == 0)
-            return OBS_OK;
-    for (i = 0; i < ARRAY_SIZE(failed); i++)
-        if (strcmp(state, failed[i]) == 0)
-            return OBS_FAILED;
-    return OBS_UNKNOWN;
+    return observed_state(state);
 }
 
 enum observed observed_of(int proto, const char *state, int64_t packets_rev, int icmp_type,
