@@ -87,8 +87,10 @@ void frow_memo_init(struct frow_memo *m, size_t want)
     m->cap = 512;
     while (m->cap < want && m->cap < LIM_CASE_ADDR_MEMO)
         m->cap *= 2;
+    /* The slots are taken in order, so only those used are touched; the
+     * index grows with them (htab_add()): probed at random twice a flow,
+     * it stays as small as the texts it holds allow. */
     m->slots = xcalloc(m->cap, sizeof(*m->slots));
-    htab_reserve(&m->idx, m->cap);
 }
 
 void frow_memo_release(struct frow_memo *m)
