@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "common/attrs.h"
 
@@ -33,6 +34,14 @@ void ipaddr_from_v6(struct ipaddr *out, const uint8_t b[16]);
 char *ipaddr_format(const struct ipaddr *ip, char *buf);
 /* Total order: family first, then bytes.  <0, 0, >0. */
 int ipaddr_cmp(const struct ipaddr *x, const struct ipaddr *y);
+
+/* Same address, the test of ipaddr_cmp() == 0 inline (per-flow callers):
+ * an address made by this module has its unused bytes zero, so the bytes
+ * compare whole. */
+static inline int ipaddr_eq(const struct ipaddr *x, const struct ipaddr *y)
+{
+    return x->family == y->family && memcmp(x->a, y->a, sizeof(x->a)) == 0;
+}
 
 /*
  * Parse "addr/plen" or a plain address (meaning /32 or /128) from s[0..len).

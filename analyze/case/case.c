@@ -370,7 +370,8 @@ struct text_memo {
         const char *text; /* in a */
         size_t len;       /* its bytes */
         void *p;          /* ports: the array (c's arena), shared by the endpoints */
-        size_t n;         /* ports: their count; labels: the endpoint that owns them */
+        size_t n;         /* ports: their count */
+        size_t owner;     /* labels: the endpoint (index in c->eps) that owns them */
         int full;         /* ports: more than LIM_ENDPOINT_PORTS, warned at each endpoint */
     } * v;                /* malloc'd, owned */
     size_t n, alloc;
@@ -605,7 +606,7 @@ static int load_endpoints(struct case_db *c, struct diag *d)
         h = hash_bytes(js, jlen, 0);
         seen = text_memo_find(&lm, js, jlen, h);
         if (seen) {
-            ep->labels = c->eps[seen->n].labels;
+            ep->labels = c->eps[seen->owner].labels;
             ep->labels_borrowed = 1;
         } else {
             lrc = labels_from_json(&ep->labels, js, jlen);
@@ -615,7 +616,7 @@ static int load_endpoints(struct case_db *c, struct diag *d)
                 ret = lrc;
                 break;
             }
-            text_memo_add(&lm, js, jlen, h)->n = c->neps;
+            text_memo_add(&lm, js, jlen, h)->owner = c->neps;
         }
         labels_init(&ep->calico);
         c->neps++;
@@ -846,8 +847,6 @@ static int load_interfaces(struct case_db *c, struct diag *d)
     return 0;
 }
 
-static int ip_eq(const struct ipaddr *x, const struct ipaddr *y);
-
 static int sock_cmp(const void *x, const void *y)
 {
     const struct case_sock *a = x, *b = y;
@@ -988,8 +987,8 @@ static const struct case_proc *sock_find(const struct case_db *c, int proto,
     for (; lo < c->nsocks && c->socks[lo].proto == proto && c->socks[lo].lport == lport; lo++) {
         const struct case_sock *k = &c->socks[lo];
 
-        if (!ip_eq(&k->local, lip) ||
-            (k->connected && (k->rport != rport || !ip_eq(&k->remote, rip))) ||
+        if (!ipaddr_eq(&k->local, lip) ||
+            (k->connected && (k->rport != rport || !ipaddr_eq(&k->remote, rip))) ||
             (k->has_from && k->from_ns > last) || (k->has_to && first >= k->to_ns))
             continue;
         if (!best || k->connected > best->connected ||
@@ -1121,7 +1120,6 @@ const struct case_conn *case_conn_copy(struct arena *a, const struct case_conn *
  * earliest of its tuple, as the both-ends pairing reports) is reported,
  * judged against the second's destination; the second is one of its ends.
  */
-static int ip_eq(const struct ipaddr *x, const struct ipaddr *y);
 
 struct dleg {
     struct case_end e; /* its end (reversed rows: packets swapped); node and
@@ -1295,7 +1293,7 @@ static int pair_dnat(struct case_db *c, struct diag *d)
         int64_t ra;
 
         if (i && firsts[i - 1].key == a->key && firsts[i - 1].proto == a->proto &&
-            firsts[i - 1].cport == a->cport && ip_eq(&firsts[i - 1].cli, &a->cli) &&
+            firsts[i - 1].cport == a->cport && ipaddr_eq(&firsts[i - 1].cli, &a->cli) &&
             firsts[i - 1].used)
             continue; /* the same connection at another vantage point */
         if (__builtin_add_overflow(a->last_ns, skew, &ra))
@@ -1306,7 +1304,8 @@ static int pair_dnat(struct case_db *c, struct diag *d)
             struct dleg *b = &seconds[k];
             int64_t rb;
 
-            if (b->used || b->proto != a->proto || b->cport != a->cport || !ip_eq(&b->cli, &a->cli))
+            if (b->used || b->proto != a->proto || b->cport != a->cport ||
+                !ipaddr_eq(&b->cli, &a->cli))
                 continue;
             if (__builtin_add_overflow(b->last_ns, skew, &rb))
                 rb = INT64_MAX;
@@ -1658,8 +1657,6 @@ void case_close(struct case_db *c)
     memset(c, 0, sizeof(*c));
 }
 
-static int ip_eq(const struct ipaddr *x, const struct ipaddr *y);
-
 /* The first endpoint row of ip (index + 1), or 0 when no row has it. */
 static uint32_t first_row(const struct case_db *c, const struct ipaddr *ip)
 {
@@ -1667,7 +1664,7 @@ static uint32_t first_row(const struct case_db *c, const struct ipaddr *ip)
 
     for (uint32_t i = htab_first(&c->ipidx, ip_hash(ip), &it); i != HTAB_NONE;
          i = htab_next(&c->ipidx, &it))
-        if (ip_eq(&c->keys[i].ip, ip))
+        if (ipaddr_eq(&c->keys[i].ip, ip))
             return i + 1;
     return 0;
 }
@@ -1680,7 +1677,7 @@ static const struct case_ep *valid_from_row(const struct case_db *c, uint32_t fi
 
     if (!first)
         return NULL;
-    for (i = first - 1; i < c->neps && ip_eq(&c->keys[i].ip, ip); i++) {
+    for (i = first - 1; i < c->neps && ipaddr_eq(&c->keys[i].ip, ip); i++) {
         const struct case_epkey *k = &c->keys[i];
 
         if ((!k->has_from || k->from_ns <= t) && (!k->has_to || t < k->to_ns))
@@ -1735,12 +1732,6 @@ const struct case_ns *case_ns_find(const struct case_db *c, const char *name)
             lo = mid + 1;
     }
     return NULL;
-}
-
-/* Same address: both are fully initialised (zeroed unused bytes). */
-static int ip_eq(const struct ipaddr *x, const struct ipaddr *y)
-{
-    return x->family == y->family && memcmp(x->a, y->a, sizeof(x->a)) == 0;
 }
 
 /*

@@ -422,15 +422,10 @@ static inline uint64_t gkey_hash(const struct gkey *key)
     return h;
 }
 
-static int ip_eq(const struct ipaddr *a, const struct ipaddr *b)
-{
-    return a->family == b->family && (!a->family || memcmp(a->a, b->a, sizeof(a->a)) == 0);
-}
-
 static int gkey_eq(const struct gkey *a, const struct gkey *b)
 {
     return a->s == b->s && a->d == b->d && a->dec == b->dec && a->proto == b->proto &&
-           a->dport == b->dport && ip_eq(&a->sip, &b->sip) && ip_eq(&a->dip, &b->dip);
+           a->dport == b->dport && ipaddr_eq(&a->sip, &b->sip) && ipaddr_eq(&a->dip, &b->dip);
 }
 
 /* What depends on verdict v only, into w's memo. */
