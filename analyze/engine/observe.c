@@ -43,7 +43,6 @@ static __attribute__((noinline)) enum observed observed_state(const char *state)
 static inline enum observed observed_row(int proto, const char *state, int64_t packets_rev,
                                          int icmp_type, int64_t icmp_count)
 {
-
     /* An ICMP destination unreachable (v4 type 3, v6 type 1) quoting a
      * flow that got no reply: the network refused it. */
     if (icmp_count > 0 && packets_rev == 0 &&

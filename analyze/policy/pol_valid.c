@@ -157,7 +157,7 @@ int pv_plain_bool(const struct ynode *n, int *val)
         return 0;
     /* Every word starts with one of these: most scalars (names, labels,
      * selectors) are out before eighteen strcmp()s. */
-    if (!strchr("tTyYoOfFnN", n->u.scalar.s[0]) || !n->u.scalar.s[0])
+    if (!n->u.scalar.s[0] || !strchr("tTyYoOfFnN", n->u.scalar.s[0]))
         return 0;
     for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
         if (strcmp(n->u.scalar.s, yes[i]) == 0) {
